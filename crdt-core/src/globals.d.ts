@@ -1,0 +1,9 @@
+// crdt-core compiles without DOM or Node types so that no I/O API can creep in.
+// These two codecs are the only platform globals it uses; both Node and browsers provide them.
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean });
+  decode(input?: Uint8Array): string;
+}

@@ -1,0 +1,33 @@
+/** A replica's identity: a non-empty string, branded so it cannot be confused with other strings. */
+export type ReplicaId = string & { readonly __brand: 'ReplicaId' };
+
+const MAX_REPLICA_ID_LENGTH = 256;
+
+/** Validate and brand a replica id. Throws on empty or overlong ids. */
+export function replicaId(value: string): ReplicaId {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError('replica id must be a non-empty string');
+  }
+  if (value.length > MAX_REPLICA_ID_LENGTH) {
+    throw new RangeError(`replica id longer than ${MAX_REPLICA_ID_LENGTH} characters`);
+  }
+  return value as ReplicaId;
+}
+
+/**
+ * A dot: the unique tag of one event, the `counter`-th event of `replica` (counters start at 1).
+ * Dots identify operations across every type, so applying one twice is recognisable and harmless.
+ */
+export interface Dot {
+  readonly replica: ReplicaId;
+  readonly counter: number;
+}
+
+export function dotKey(dot: Dot): string {
+  return `${dot.replica}@${dot.counter}`;
+}
+
+/** Total order on replica ids used for deterministic tie-breaks (plain code-unit comparison). */
+export function compareReplicaIds(a: ReplicaId, b: ReplicaId): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,2 @@
+export * from './engine-name.ts';
+export type * from './transport.ts';

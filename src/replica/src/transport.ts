@@ -1,0 +1,34 @@
+import type { EngineName } from './engine-name.ts';
+
+/**
+ * What a replica needs from the network, whatever carries it: the relay over WebSocket
+ * (RelayTransport), the in-process simulated network (tests, scenario runner), or nothing (offline).
+ * Links are directed in the relay but a sync session needs both directions, so a peer counts as
+ * reachable only while frames can flow both ways.
+ */
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+
+export interface TransportHandlers {
+  /** The peer became reachable: start a sync session with it (handshake). */
+  linkUp(peer: string): void;
+  /** The peer is no longer reachable: stop the session; resync on the next linkUp. */
+  linkDown(peer: string): void;
+  /** A payload from a peer for one engine. Payloads are opaque to the transport. */
+  message(from: string, engine: EngineName, payload: Uint8Array): void;
+  /** Connection to the network changed (all links are down while not online). */
+  state?(state: ConnectionState): void;
+}
+
+export interface Transport {
+  /** This node's id in the room. */
+  readonly nodeId: string;
+  /** Begin delivering events to the handlers (called once by the replica). */
+  start(handlers: TransportHandlers): void;
+  /** Send to one peer; silently dropped if the peer is unreachable (sessions resync on linkUp). */
+  send(to: string, engine: EngineName, payload: Uint8Array): void;
+  /** Peers currently reachable in both directions. */
+  reachable(): ReadonlySet<string>;
+  state(): ConnectionState;
+  /** Stop delivering events and release the connection. */
+  close(): void;
+}
