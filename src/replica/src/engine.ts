@@ -1,0 +1,68 @@
+import type { EngineName } from './engine-name.ts';
+import type { Intent, WorkspaceView } from './workspace.ts';
+
+/**
+ * One engine behind the side-by-side comparison. Each engine owns its document and its own sync
+ * protocol; the replica feeds it intents, peers' payloads and stored updates.
+ *
+ * Updates: every change (local or remote) is reported as an encoded incremental update, in the
+ * engine's own format (a Yjs update, Automerge incremental save, crdt-core ops, LWW field states).
+ * The replica appends these to its store; `applyUpdate` replays them on load. `save()` produces a
+ * snapshot that replaces all updates so far (compaction).
+ */
+export interface Engine {
+  readonly name: EngineName;
+
+  /** Apply a local user intent. Text positions refer to this engine's own text. */
+  apply(intent: Intent): void;
+  /** The normalized view of the current state. */
+  view(): WorkspaceView;
+
+  /** Merge an encoded update or snapshot (from the store). Idempotent. Throws on corrupt input. */
+  applyUpdate(update: Uint8Array): void;
+  /** A snapshot of the whole state (replaces every update before it). */
+  save(): Uint8Array;
+  /** Subscribe to changes; `update` is the incremental update to persist. Returns an unsubscribe function. */
+  onChange(listener: (change: EngineChange) => void): () => void;
+
+  /** Start a sync session with a reachable peer; `send` ships payloads to that peer's same engine. */
+  openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession;
+
+  /** Version metadata for the UI (vector clock, state vector, heads...). */
+  version(): EngineVersion;
+  /** Hash of the normalized view; equal digests ⇔ equal views. */
+  digest(): string;
+}
+
+export interface EngineChange {
+  readonly origin: 'local' | 'remote' | 'store';
+  readonly update: Uint8Array;
+}
+
+export interface SyncSession {
+  readonly peer: string;
+  /** Handshake on link-up (e.g. send our version vector / Yjs sync step 1 / Automerge sync message). */
+  start(): void;
+  /** A payload from the peer. Must never throw on malformed input: report and drop (returns false). */
+  receive(payload: Uint8Array): boolean;
+  /** Our state changed (local edit or an update from another peer): ship what this peer lacks. */
+  changed(change: EngineChange): void;
+  /** Periodic anti-entropy round: re-advertise our version so the peer can repair what was dropped. */
+  antiEntropy(): void;
+  /** Link went down: stop sending; the next link-up opens a fresh session. */
+  close(): void;
+  /** What we know of the peer's version (from its handshake), for "what each side lacks". */
+  peerVersion(): EngineVersion | undefined;
+}
+
+/** Version metadata in one of two shapes: a vector (replica → counter) or a set of heads (hashes). */
+export type EngineVersion =
+  | { readonly kind: 'vector'; readonly entries: Readonly<Record<string, number>> }
+  | { readonly kind: 'heads'; readonly heads: readonly string[] };
+
+/** What an engine gets from the replica that hosts it. Everything effectful is injected. */
+export interface EngineContext {
+  readonly replicaId: string;
+  /** Wall clock in ms as this replica sees it (includes the replica's skew setting; LWW stamps with it). */
+  readonly now: () => number;
+}

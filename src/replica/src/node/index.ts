@@ -1,0 +1,2 @@
+// Node-only parts of the replica runtime (file system); never imported by the browser bundle.
+export * from './durable-log.ts';
