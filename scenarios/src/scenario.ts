@@ -15,7 +15,12 @@ const safeInt = z.number().int().refine(Number.isSafeInteger, 'must be a safe in
 const rate = z.number().min(0).max(1);
 
 const editStep = z.discriminatedUnion('op', [
-  z.strictObject({ replica: nodeId, op: z.literal('text.insert'), pos: safeInt.min(0), text: z.string().min(1) }),
+  z.strictObject({
+    replica: nodeId,
+    op: z.literal('text.insert'),
+    pos: safeInt.min(0),
+    text: z.string().min(1),
+  }),
   z.strictObject({ replica: nodeId, op: z.literal('text.delete'), pos: safeInt.min(0), len: safeInt.min(1) }),
   z.strictObject({ replica: nodeId, op: z.literal('cart.add'), product, qty: safeInt.min(1) }),
   z.strictObject({ replica: nodeId, op: z.literal('cart.remove'), product }),
@@ -84,7 +89,8 @@ export function parseScenario(value: unknown): Scenario {
   const header = headerSchema.safeParse(value);
   if (!header.success) throw new ScenarioError(`invalid scenario: ${z.prettifyError(header.error)}`);
   const { name, replicas, steps: rawSteps } = header.data;
-  if (new Set(replicas).size !== replicas.length) throw new ScenarioError('invalid scenario: replica ids repeat');
+  if (new Set(replicas).size !== replicas.length)
+    throw new ScenarioError('invalid scenario: replica ids repeat');
   const known = new Set(replicas);
   const steps = rawSteps.map((raw, index) => {
     const where = `step ${index + 1} ${JSON.stringify(raw)}`;

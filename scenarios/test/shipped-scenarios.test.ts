@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../src/scenario.ts';
 
 const dir = join(import.meta.dirname, '..');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !['package.json', 'tsconfig.json'].includes(f));
+const files = readdirSync(dir).filter(
+  (f) => f.endsWith('.json') && !['package.json', 'tsconfig.json'].includes(f),
+);
 
 describe('shipped scenarios', () => {
   it('ships the classic cases', () => {

@@ -1,0 +1,171 @@
+/**
+ * The merge report: per engine the final state of every replica and whether they converged, how the
+ * engines differ from each other, and what last-writer-wins lost. The JSON shape is stable and
+ * documented in scenarios/README.md.
+ */
+import { ENGINE_NAMES, type EngineName, type WorkspaceView } from '@converge/replica';
+import diff from 'fast-diff';
+
+export interface ReplicaState {
+  readonly text: string;
+  readonly cart: Readonly<Record<string, number>>;
+  readonly counters: Readonly<Record<string, number>>;
+  readonly note: readonly string[];
+}
+
+export interface EngineReport {
+  readonly converged: boolean;
+  readonly replicas: Readonly<Record<string, ReplicaState>>;
+}
+
+export interface LostWriteReport {
+  /** Who made the lost write. */
+  readonly replica: string;
+  /** The intent op that made it, e.g. "note.set". */
+  readonly op: string;
+  /** The field it wrote ("note", "text", "cart/apple", "counters/likes"). */
+  readonly field: string;
+  readonly value: unknown;
+  /** The replica whose write won. */
+  readonly overwrittenBy: string;
+  readonly winningValue: unknown;
+  /** 'concurrent': neither write had seen the other; 'clock-skew': the winner came causally first. */
+  readonly reason: string;
+}
+
+export type TextSegment = readonly ['=' | '+' | '-', string];
+
+export type Difference =
+  | {
+      readonly engine: EngineName;
+      readonly versus: EngineName;
+      readonly field: 'text';
+      readonly diff: TextSegment[];
+    }
+  | {
+      readonly engine: EngineName;
+      readonly versus: EngineName;
+      readonly field: 'cart' | 'counters';
+      readonly key: string;
+      readonly value: number | null;
+      readonly versusValue: number | null;
+    }
+  | {
+      readonly engine: EngineName;
+      readonly versus: EngineName;
+      readonly field: 'note';
+      readonly value: readonly string[];
+      readonly versusValue: readonly string[];
+    };
+
+export interface MergeReport {
+  readonly name: string;
+  readonly engines: Readonly<Partial<Record<EngineName, EngineReport>>>;
+  readonly lww: { readonly lost: readonly LostWriteReport[] };
+  readonly differences: readonly Difference[];
+}
+
+export interface ReportInput {
+  readonly name: string;
+  /** engine → replica → final view. */
+  readonly views: Readonly<Partial<Record<EngineName, Readonly<Record<string, WorkspaceView>>>>>;
+  /** engine → replica → digest; equal digests on every replica mean converged. */
+  readonly digests: Readonly<Partial<Record<EngineName, Readonly<Record<string, string>>>>>;
+  readonly lost: readonly LostWriteReport[];
+}
+
+export function buildReport(input: ReportInput): MergeReport {
+  const engines: Partial<Record<EngineName, EngineReport>> = {};
+  for (const engine of ENGINE_NAMES) {
+    const views = input.views[engine];
+    if (views === undefined) continue;
+    const digests = Object.values(input.digests[engine] ?? {});
+    const replicas: Record<string, ReplicaState> = {};
+    for (const [id, view] of Object.entries(views)) replicas[id] = toState(view);
+    engines[engine] = { converged: digests.length > 0 && digests.every((d) => d === digests[0]), replicas };
+  }
+  return { name: input.name, engines, lww: { lost: input.lost }, differences: engineDifferences(engines) };
+}
+
+function toState(view: WorkspaceView): ReplicaState {
+  return { text: view.text, cart: { ...view.cart }, counters: { ...view.counters }, note: [...view.note] };
+}
+
+/** Compare each engine's state with converge's (on the first replica, which after convergence stands for all). */
+function engineDifferences(engines: Partial<Record<EngineName, EngineReport>>): Difference[] {
+  const reference = ENGINE_NAMES.find((e) => engines[e] !== undefined);
+  if (reference === undefined) return [];
+  const first = (e: EngineName): ReplicaState | undefined => Object.values(engines[e]?.replicas ?? {})[0];
+  const base = first(reference);
+  if (base === undefined) return [];
+  const out: Difference[] = [];
+  for (const engine of ENGINE_NAMES) {
+    const state = engine === reference ? undefined : first(engine);
+    if (state === undefined) continue;
+    const versus = reference;
+    if (state.text !== base.text) {
+      const segments = diff(base.text, state.text).map(
+        ([kind, text]): TextSegment => [kind === 0 ? '=' : kind === 1 ? '+' : '-', text],
+      );
+      out.push({ engine, versus, field: 'text', diff: segments });
+    }
+    for (const field of ['cart', 'counters'] as const) {
+      const keys = new Set([...Object.keys(base[field]), ...Object.keys(state[field])]);
+      for (const key of [...keys].sort()) {
+        const value = state[field][key] ?? null;
+        const versusValue = base[field][key] ?? null;
+        if (value !== versusValue) out.push({ engine, versus, field, key, value, versusValue });
+      }
+    }
+    if (JSON.stringify(state.note) !== JSON.stringify(base.note)) {
+      out.push({ engine, versus, field: 'note', value: state.note, versusValue: base.note });
+    }
+  }
+  return out;
+}
+
+/** Human-readable report for the terminal. */
+export function formatReport(report: MergeReport): string {
+  const lines: string[] = [`Scenario: ${report.name}`, ''];
+  for (const engine of ENGINE_NAMES) {
+    const r = report.engines[engine];
+    if (r === undefined) continue;
+    lines.push(`${engine}: ${r.converged ? 'converged' : 'NOT converged'}`);
+    const states = Object.entries(r.replicas);
+    const shown = r.converged ? states.slice(0, 1).map(([, s]) => ['all', s] as const) : states;
+    for (const [id, s] of shown) {
+      lines.push(`  ${id === 'all' ? 'every replica' : `replica ${id}`}:`);
+      lines.push(`    text:     ${JSON.stringify(s.text)}`);
+      lines.push(`    cart:     ${formatRecord(s.cart)}`);
+      lines.push(`    counters: ${formatRecord(s.counters)}`);
+      lines.push(
+        `    note:     ${s.note.length === 0 ? '(empty)' : s.note.map((n) => JSON.stringify(n)).join(' | ')}`,
+      );
+    }
+  }
+  lines.push('', 'Differences between engines:');
+  if (report.differences.length === 0) lines.push('  none: every engine shows the same state');
+  for (const d of report.differences) {
+    const head = `  ${d.engine} vs ${d.versus}, ${d.field}`;
+    if (d.field === 'text') {
+      lines.push(`${head}: ${d.diff.map(([k, t]) => (k === '=' ? t : `[${k}${t}]`)).join('')}`);
+    } else if (d.field === 'note') {
+      lines.push(`${head}: ${JSON.stringify(d.value)} instead of ${JSON.stringify(d.versusValue)}`);
+    } else {
+      lines.push(`${head} ${d.key}: ${d.value ?? '(absent)'} instead of ${d.versusValue ?? '(absent)'}`);
+    }
+  }
+  lines.push('', 'Writes lost by last-writer-wins:');
+  if (report.lww.lost.length === 0) lines.push('  none');
+  for (const l of report.lww.lost) {
+    lines.push(
+      `  ${l.replica}'s ${l.op} of ${l.field} = ${JSON.stringify(l.value)} lost to ${l.overwrittenBy}'s ${JSON.stringify(l.winningValue)} (${l.reason})`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function formatRecord(record: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length === 0 ? '(empty)' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
+}
