@@ -1,0 +1,44 @@
+/**
+ * electron-vite build of the desktop app: main (ESM, Node), preload (one CommonJS file, as a
+ * sandboxed preload must be) and the React renderer (src/renderer/index.html). `rendererConfig` is
+ * shared with the web-mode build (vite.web.config.ts) so both ship the same renderer.
+ */
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type RendererViteConfig } from 'electron-vite';
+
+const root = import.meta.dirname;
+export const rendererRoot = resolve(root, 'src/renderer');
+
+/** The renderer build, common to the Electron window and the browser (web mode). */
+export function rendererConfig(): RendererViteConfig {
+  return {
+    root: rendererRoot,
+    plugins: [react()],
+    build: { rolldownOptions: { input: resolve(rendererRoot, 'index.html') } },
+  };
+}
+
+export default defineConfig({
+  main: {
+    build: {
+      // Workspace packages (@converge/*) export TypeScript sources, so they are bundled; the
+      // third-party packages they use load from node_modules at run time (Automerge's WASM included).
+      externalizeDeps: {
+        include: ['ws', 'yjs', 'lib0', 'y-protocols', '@automerge/automerge', 'fast-diff'],
+      },
+      rolldownOptions: { input: { index: resolve(root, 'src/main/index.ts') } },
+    },
+  },
+  preload: {
+    build: {
+      // A sandboxed preload can only require('electron'): everything else must be inside this one file.
+      externalizeDeps: false,
+      rolldownOptions: {
+        input: { index: resolve(root, 'src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: rendererConfig(),
+});

@@ -1,0 +1,73 @@
+/** The app shell against the real relay from @converge/sync-server (loopback, free ports). */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startMainServices } from '../main-services.ts';
+import { APP_ORIGIN } from '../security.ts';
+import { startWebMode } from '../web-mode.ts';
+
+/** Whether the relay accepts a WebSocket upgrade from a page of this origin. */
+function upgradeAccepted(url: string, origin: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers: { Origin: origin } });
+    ws.on('open', () => {
+      ws.close();
+      resolve(true);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve(false);
+    });
+    ws.on('error', () => resolve(false));
+  });
+}
+
+const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+describe('with the real relay', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'converge-real-relay-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the app starts it on loopback, and it admits the app origin and refuses foreign pages', async () => {
+    const { startEmbeddedRelay } = await import('../embedded-relay.ts');
+    const services = await startMainServices({
+      userData: join(dir, 'app'),
+      argv: [],
+      startRelay: startEmbeddedRelay,
+      randomBytes: (n) => new Uint8Array(n).fill(7),
+      log: quietLog,
+    });
+    try {
+      expect(services.relay.relayUrl).toMatch(/^ws:\/\/127\.0\.0\.1:[1-9]\d*/);
+      const health = await fetch(new URL('/healthz', services.relay.adminUrl));
+      expect(health.status).toBe(200);
+      expect(await upgradeAccepted(services.relay.relayUrl, APP_ORIGIN)).toBe(true);
+      expect(await upgradeAccepted(services.relay.relayUrl, 'https://evil.example')).toBe(false);
+    } finally {
+      await services.shutdown();
+    }
+    await expect(fetch(new URL('/healthz', services.relay.adminUrl))).rejects.toThrow();
+  });
+
+  it('web mode starts it by default and the page origin may connect', async () => {
+    const webRoot = join(dir, 'web');
+    await mkdir(webRoot, { recursive: true });
+    await writeFile(join(webRoot, 'index.html'), '<!doctype html>');
+    const web = await startWebMode({ port: 0, relayPort: 0, dataDir: join(dir, 'relay'), webRoot });
+    try {
+      const config = (await (await fetch(new URL('/config.json', web.url))).json()) as { relayUrl: string };
+      expect(config.relayUrl).toBe(web.relayUrl);
+      expect(await upgradeAccepted(web.relayUrl, new URL(web.url).origin)).toBe(true);
+      expect((await fetch(new URL('/healthz', web.adminUrl))).status).toBe(200);
+    } finally {
+      await web.close();
+    }
+  });
+});

@@ -1,0 +1,205 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseWebModeArgs, startWebMode, type WebMode } from '../web-mode.ts';
+import { fakeRelay } from './support/fake-relay.ts';
+
+/** A raw GET, so the path reaches the server exactly as written (fetch would normalize "..") */
+function rawGet(
+  base: string,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('web mode host', () => {
+  let dir: string;
+  let web: WebMode;
+  const relay = fakeRelay();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'converge-web-'));
+    const webRoot = join(dir, 'out-web');
+    await mkdir(join(webRoot, 'assets'), { recursive: true });
+    await writeFile(
+      join(webRoot, 'index.html'),
+      '<!doctype html><script type="module" src="/assets/main.js"></script>',
+    );
+    await writeFile(join(webRoot, 'assets', 'main.js'), 'export {};');
+    await writeFile(join(dir, 'secret.txt'), 'top secret');
+    web = await startWebMode({
+      port: 0,
+      relayPort: 0,
+      dataDir: join(dir, 'relay-data'),
+      webRoot,
+      room: 'lab',
+      startRelay: relay.startRelay,
+    });
+  });
+  afterAll(async () => {
+    await web.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts the relay on loopback and itself on a free port', () => {
+    expect(relay.log.started).toEqual([
+      { host: '127.0.0.1', port: 0, dataDir: join(dir, 'relay-data'), allowedOrigins: [] },
+    ]);
+    expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(web.url).not.toBe('http://127.0.0.1:0/');
+    expect(web.relayUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(web.adminUrl).toBe(web.relayUrl.replace('ws:', 'http:'));
+  });
+
+  it('serves /config.json for the renderer', async () => {
+    const res = await fetch(new URL('/config.json', web.url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ room: 'lab', relayUrl: web.relayUrl, adminUrl: web.adminUrl });
+  });
+
+  it('serves the built renderer with the strict CSP', async () => {
+    const page = await fetch(web.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<!doctype html>');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval';/);
+    expect(csp).toContain(`connect-src 'self' ${web.relayUrl} ${web.adminUrl}`);
+    expect(csp).not.toMatch(/'unsafe-inline'|'unsafe-eval'/);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const script = await fetch(new URL('/assets/main.js?v=1', web.url));
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toBe('export {};');
+  });
+
+  it('answers 404 for path traversal and missing files, still with the CSP', async () => {
+    for (const path of [
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2Fsecret.txt',
+      '/nope',
+    ]) {
+      const res = await rawGet(web.url, path);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).not.toContain('top secret');
+      expect(res.headers['content-security-policy'], path).toBeDefined();
+    }
+  });
+
+  it('answers HEAD without a body and refuses other methods', async () => {
+    const head = await rawGet(web.url, '/', 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    const post = await rawGet(web.url, '/config.json', 'POST');
+    expect(post.status).toBe(405);
+    expect(post.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('survives malformed requests', async () => {
+    const { hostname, port } = new URL(web.url);
+    const net = await import('node:net');
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(Number(port), hostname, () => socket.end('GARBAGE \x00\x01 HTTP/9\r\n\r\n'));
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+      socket.resume();
+    });
+    expect((await fetch(new URL('/config.json', web.url))).status).toBe(200);
+  });
+
+  it('closes idempotently and stops the relay it started', async () => {
+    const extra = fakeRelay();
+    const other = await startWebMode({
+      port: 0,
+      dataDir: join(dir, 'x'),
+      webRoot: dir,
+      startRelay: extra.startRelay,
+    });
+    await Promise.all([other.close(), other.close()]);
+    expect(extra.log.closed).toBe(1);
+    await expect(fetch(other.url)).rejects.toThrow();
+  });
+
+  it('uses a remote relay instead of starting one, and reports a busy port clearly', async () => {
+    const extra = fakeRelay();
+    const remote = await startWebMode({
+      port: 0,
+      dataDir: join(dir, 'y'),
+      webRoot: dir,
+      relayUrl: 'wss://relay.example/',
+      startRelay: extra.startRelay,
+    });
+    expect(extra.log.started).toEqual([]);
+    expect(await (await fetch(new URL('/config.json', remote.url))).json()).toMatchObject({
+      relayUrl: 'wss://relay.example/',
+      adminUrl: 'https://relay.example',
+    });
+    const busyPort = Number(new URL(remote.url).port);
+    await expect(
+      startWebMode({ port: busyPort, dataDir: join(dir, 'z'), webRoot: dir, startRelay: extra.startRelay }),
+    ).rejects.toThrow(`port ${busyPort} on 127.0.0.1 is in use; pass --port 0 for a free port`);
+    // The relay started for the failed attempt was closed again.
+    expect(extra.log.started).toHaveLength(1);
+    expect(extra.log.closed).toBe(1);
+    await remote.close();
+  });
+});
+
+describe('web mode flags', () => {
+  it('has defaults and reads every flag', () => {
+    expect(parseWebModeArgs([])).toEqual({
+      ok: true,
+      options: { port: 5173, relayPort: 0, dataDir: 'data/web' },
+    });
+    expect(
+      parseWebModeArgs([
+        '--port',
+        '0',
+        '--relay-port=4455',
+        '--data-dir',
+        '/tmp/d',
+        '--web-root=/w',
+        '--room',
+        'r',
+      ]),
+    ).toEqual({
+      ok: true,
+      options: { port: 0, relayPort: 4455, dataDir: '/tmp/d', webRoot: '/w', room: 'r' },
+    });
+  });
+
+  it('rejects bad values', () => {
+    for (const argv of [
+      ['--port', 'abc'],
+      ['--port=70000'],
+      ['--port', '-1'],
+      ['--relay-port'],
+      ['--data-dir='],
+      ['--relay', 'http://x'],
+    ]) {
+      const parsed = parseWebModeArgs(argv);
+      expect(parsed.ok, argv.join(' ')).toBe(false);
+    }
+    expect(parseWebModeArgs(['--port', 'abc'])).toEqual({
+      ok: false,
+      error: '--port must be a port number 0-65535 (0 = free port), got "abc"',
+    });
+  });
+});
