@@ -30,6 +30,8 @@ export const TypeTag = {
   RgaDocument: 14,
   RgaUpdate: 15,
   HybridTimestamp: 16,
+  WorkspaceOps: 17,
+  WorkspaceSnapshot: 18,
 } as const;
 export type TypeTag = (typeof TypeTag)[keyof typeof TypeTag];
 

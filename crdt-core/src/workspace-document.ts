@@ -1,0 +1,285 @@
+/**
+ * The workspace as one replicated document: a cart (OR-Map of PN-counters), a text (Rga), two
+ * counters (likes: G-Counter, stock: PN-Counter) and a note (multi-value register, so concurrent
+ * notes are kept side by side as siblings).
+ *
+ * Every local change becomes one operation in a causal operation log (operation-log.ts): numbered
+ * per replica, stamped with the author's version vector, delivered in causal order on every replica
+ * (so a text insert never arrives before the characters it is anchored to). Peers exchange version
+ * vectors and ship each other the operations they lack; a peer too far behind the log (whose missing
+ * operations arrived here folded into a snapshot) gets the whole state instead, which merges because
+ * every field is a state-based CRDT too.
+ */
+import { Cart, type CartOp } from './cart.ts';
+import { type Decoder, decodeWith, Encoder, TypeTag } from './encoding.ts';
+import { GCounter, type GCounterOp } from './g-counter.ts';
+import { MvRegister, type MvRegisterOp } from './mv-register.ts';
+import { type LoggedOp, OperationLog } from './operation-log.ts';
+import { PNCounter, type PNCounterOp } from './pn-counter.ts';
+import { type ReplicaId, readReplicaId } from './replica-id.ts';
+import { decodeRgaOps, encodeRgaOps, Rga, type RgaOp } from './rga.ts';
+import { stringCodec } from './value-codec.ts';
+import { VersionVector } from './version-vector.ts';
+
+/** One change to one field of the workspace. */
+export type WorkspaceChange =
+  | { readonly field: 'cart'; readonly op: CartOp }
+  | { readonly field: 'text'; readonly op: RgaOp }
+  | { readonly field: 'likes'; readonly op: GCounterOp }
+  | { readonly field: 'stock'; readonly op: PNCounterOp }
+  | { readonly field: 'note'; readonly op: MvRegisterOp<string> };
+
+export type WorkspaceOp = LoggedOp<WorkspaceChange>;
+
+export interface WorkspaceValue {
+  readonly text: string;
+  readonly cart: Record<string, number>;
+  readonly likes: number;
+  readonly stock: number;
+  /** The note's sibling values (one unless writes were concurrent), sorted. */
+  readonly note: string[];
+}
+
+const FIELD_CODES = { cart: 1, text: 2, likes: 3, stock: 4, note: 5 } as const;
+
+export class WorkspaceDocument {
+  private readonly log = new OperationLog<WorkspaceChange>();
+  private cart = new Cart();
+  private text: Rga;
+  private likes = new GCounter();
+  private stock = new PNCounter();
+  private note = new MvRegister<string>(stringCodec);
+
+  constructor(readonly replica: ReplicaId) {
+    this.text = new Rga(replica);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  value(): WorkspaceValue {
+    return {
+      text: this.text.toString(),
+      cart: this.cart.value(),
+      likes: this.likes.value(),
+      stock: this.stock.value(),
+      note: this.note.value(),
+    };
+  }
+
+  textContent(): string {
+    return this.text.toString();
+  }
+
+  /** Operations delivered, per replica. */
+  version(): VersionVector {
+    return this.log.version();
+  }
+
+  /** Operations that arrived before those they depend on and wait. */
+  get waitingCount(): number {
+    return this.log.waitingCount;
+  }
+
+  // ---------------------------------------------------------------- local changes (each returns its operation)
+
+  addToCart(product: string, qty: number): WorkspaceOp {
+    return this.local({ field: 'cart', op: this.cart.add(this.replica, product, qty) });
+  }
+
+  removeFromCart(product: string): WorkspaceOp {
+    return this.local({ field: 'cart', op: this.cart.remove(this.replica, product) });
+  }
+
+  setCartQuantity(product: string, qty: number): WorkspaceOp {
+    return this.local({ field: 'cart', op: this.cart.setQuantity(this.replica, product, qty) });
+  }
+
+  /** Null when there is nothing to insert. */
+  insertText(index: number, text: string): WorkspaceOp | null {
+    const op = this.text.insert(index, text);
+    return op === null ? null : this.local({ field: 'text', op });
+  }
+
+  /** Null when nothing was deleted. */
+  deleteText(index: number, length: number): WorkspaceOp | null {
+    const op = this.text.delete(index, length);
+    return op === null ? null : this.local({ field: 'text', op });
+  }
+
+  addLikes(by: number): WorkspaceOp {
+    return this.local({ field: 'likes', op: this.likes.increment(this.replica, by) });
+  }
+
+  changeStock(by: number): WorkspaceOp {
+    const op = by >= 0 ? this.stock.increment(this.replica, by) : this.stock.decrement(this.replica, -by);
+    return this.local({ field: 'stock', op });
+  }
+
+  setNote(value: string): WorkspaceOp {
+    return this.local({ field: 'note', op: this.note.set(this.replica, value) });
+  }
+
+  private local(change: WorkspaceChange): WorkspaceOp {
+    return this.log.next(this.replica, change);
+  }
+
+  // ---------------------------------------------------------------- sync
+
+  /** Accept operations from peers (any order, duplicates allowed); returns those delivered now. */
+  receive(ops: Iterable<WorkspaceOp>): WorkspaceOp[] {
+    return this.log.receive(ops, (op) => this.applyChange(op.body));
+  }
+
+  /** What a peer at `peer` lacks, in causal order; undefined when it needs the whole state (`encodeState`). */
+  missing(peer: VersionVector): WorkspaceOp[] | undefined {
+    return this.log.missing(peer);
+  }
+
+  private applyChange(change: WorkspaceChange): void {
+    switch (change.field) {
+      case 'cart':
+        this.cart.apply(change.op);
+        break;
+      case 'text':
+        // Causal delivery guarantees the anchors are here; anything else is a corrupt operation.
+        if (this.text.apply(change.op) === 'missing-dependency') {
+          throw new RangeError('text operation delivered before the text it refers to');
+        }
+        break;
+      case 'likes':
+        this.likes.apply(change.op);
+        break;
+      case 'stock':
+        this.stock.apply(change.op);
+        break;
+      case 'note':
+        this.note.apply(change.op);
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- whole state
+
+  /** The whole document: snapshot for the store and state transfer for peers behind the log. */
+  encodeState(): Uint8Array {
+    const e = new Encoder(256).header(TypeTag.WorkspaceSnapshot);
+    this.log.version().write(e);
+    e.bytes(this.cart.encode());
+    e.bytes(this.likes.encode());
+    e.bytes(this.stock.encode());
+    e.bytes(this.note.encode());
+    e.bytes(this.text.encode());
+    return e.finish();
+  }
+
+  /**
+   * Merge a whole state (ours from the store, or a peer's). Returns the operations that became
+   * deliverable because of it. Throws DecodeError for corrupt bytes, changing nothing.
+   */
+  mergeState(bytes: Uint8Array): WorkspaceOp[] {
+    const state = decodeWith(bytes, TypeTag.WorkspaceSnapshot, (d) => ({
+      version: VersionVector.read(d),
+      cart: Cart.decode(d.bytes()),
+      likes: GCounter.decode(d.bytes()),
+      stock: PNCounter.decode(d.bytes()),
+      note: MvRegister.decode(d.bytes(), stringCodec),
+      text: Rga.decode(d.bytes(), this.replica),
+    }));
+    // Work on copies: a merge that fails half-way (e.g. an overflowing counter) must change nothing.
+    const cart = this.cart.clone();
+    const likes = this.likes.clone();
+    const stock = this.stock.clone();
+    const note = this.note.clone();
+    cart.merge(state.cart);
+    likes.merge(state.likes);
+    stock.merge(state.stock);
+    note.merge(state.note);
+    if (Object.keys(this.text.version()).length === 0) {
+      this.text = state.text; // decoded for our replica: adopt it whole (the fast path when loading)
+    } else if (this.text.applyAll(state.text.delta(this.text.version())).length > 0) {
+      throw new Error('state holds text operations that cannot be placed');
+    }
+    this.cart = cart;
+    this.likes = likes;
+    this.stock = stock;
+    this.note = note;
+    return this.log.advance(state.version, (op) => this.applyChange(op.body));
+  }
+
+  /** A document restored from `encodeState` bytes. */
+  static fromState(bytes: Uint8Array, replica: ReplicaId): WorkspaceDocument {
+    const doc = new WorkspaceDocument(replica);
+    doc.mergeState(bytes);
+    return doc;
+  }
+
+  // ---------------------------------------------------------------- operation codec
+
+  static encodeOps(ops: readonly WorkspaceOp[]): Uint8Array {
+    const e = new Encoder(64).header(TypeTag.WorkspaceOps);
+    e.uint(ops.length);
+    for (const op of ops) {
+      e.string(op.replica);
+      e.uint(op.counter);
+      op.deps.write(e);
+      e.byte(FIELD_CODES[op.body.field]);
+      e.bytes(encodeChange(op.body));
+    }
+    return e.finish();
+  }
+
+  /** Throws DecodeError for anything that is not a well-formed list of operations. */
+  static decodeOps(bytes: Uint8Array): WorkspaceOp[] {
+    return decodeWith(bytes, TypeTag.WorkspaceOps, (d) => {
+      const count = d.count(4);
+      const ops: WorkspaceOp[] = [];
+      for (let i = 0; i < count; i++) {
+        const replica = readReplicaId(d);
+        const counter = d.uint();
+        if (counter < 1) d.fail('operation counter must be at least 1');
+        const deps = VersionVector.read(d);
+        if (deps.get(replica) !== counter - 1)
+          d.fail('operation deps must count every earlier operation of its author');
+        ops.push({ replica, counter, deps, body: readChange(d) });
+      }
+      return ops;
+    });
+  }
+}
+
+function encodeChange(change: WorkspaceChange): Uint8Array {
+  switch (change.field) {
+    case 'cart':
+      return Cart.encodeOp(change.op);
+    case 'text':
+      return encodeRgaOps([change.op]);
+    case 'likes':
+      return GCounter.encodeOp(change.op);
+    case 'stock':
+      return PNCounter.encodeOp(change.op);
+    case 'note':
+      return MvRegister.encodeOp(change.op, stringCodec);
+  }
+}
+
+function readChange(d: Decoder): WorkspaceChange {
+  const code = d.byte();
+  const body = d.bytes();
+  switch (code) {
+    case FIELD_CODES.cart:
+      return { field: 'cart', op: Cart.decodeOp(body) };
+    case FIELD_CODES.text: {
+      const ops = decodeRgaOps(body);
+      if (ops.length !== 1) d.fail('a text change holds exactly one operation');
+      return { field: 'text', op: ops[0] as RgaOp };
+    }
+    case FIELD_CODES.likes:
+      return { field: 'likes', op: GCounter.decodeOp(body) };
+    case FIELD_CODES.stock:
+      return { field: 'stock', op: PNCounter.decodeOp(body) };
+    case FIELD_CODES.note:
+      return { field: 'note', op: MvRegister.decodeOp(body, stringCodec) };
+    default:
+      return d.fail(`unknown workspace field ${code}`);
+  }
+}

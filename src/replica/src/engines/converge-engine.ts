@@ -1,0 +1,289 @@
+/**
+ * The converge engine: our own CRDTs (crdt-core's WorkspaceDocument: Cart, Rga, G/PN-Counters and a
+ * multi-value register for the note) with a causal operation log.
+ *
+ * Sync: 'hello' carries our version vector; the peer answers with the operations we lack, in causal
+ * order and bounded batches, or with its whole state when the operations we lack are no longer in its
+ * log (they reached it inside a snapshot). Local and forwarded operations go to each peer as they
+ * happen; anti-entropy repeats the hello, which repairs whatever chaos dropped. Early operations wait
+ * in the document's causal buffer; duplicates are dropped there.
+ *
+ * Store: each change is stored as its encoded operations (or, after a state transfer, the merged
+ * state); `save` is the document's whole state. Both decode with crdt-core's checked codecs.
+ *
+ * Identity: operations are numbered per replica. The replica persists local operations before they
+ * reach peers, so a restart never reuses a number a peer already holds.
+ */
+import {
+  DecodeError,
+  Decoder,
+  Encoder,
+  replicaId,
+  TypeTag,
+  VersionVector,
+  WorkspaceDocument,
+  type WorkspaceOp,
+} from '@converge/crdt-core';
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
+import { type Intent, IntentError, type IntentOp, validateIntent, type WorkspaceView } from '../workspace.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { checkTextIntent } from './text-edit.ts';
+import { viewDigest } from './view-digest.ts';
+
+/** Operations per 'ops' message, so a long history never makes one oversized frame. */
+const MAX_BATCH_OPS = 512;
+
+const MessageKind = { Hello: 1, Ops: 2, State: 3 } as const;
+
+type ConvergeMessage =
+  | { readonly type: 'hello'; readonly version: VersionVector }
+  | { readonly type: 'ops'; readonly ops: WorkspaceOp[] }
+  | { readonly type: 'state'; readonly state: Uint8Array };
+
+export class ConvergeEngine implements Engine {
+  readonly name = 'converge' as const;
+  private readonly doc: WorkspaceDocument;
+  private readonly feed = new ChangeFeed<readonly WorkspaceOp[] | undefined>();
+
+  constructor(ctx: EngineContext) {
+    this.doc = new WorkspaceDocument(replicaId(ctx.replicaId));
+  }
+
+  apply(intent: Intent): void {
+    validateIntent(intent);
+    const op = this.opFor(intent);
+    if (op !== null) this.emit('local', [op]);
+  }
+
+  private opFor(intent: Intent): WorkspaceOp | null {
+    const doc = this.doc;
+    switch (intent.op) {
+      case 'cart.add':
+        return doc.addToCart(intent.product, intent.qty);
+      case 'cart.remove':
+        return intent.product in doc.value().cart ? doc.removeFromCart(intent.product) : null;
+      case 'cart.setQuantity':
+        return doc.setCartQuantity(intent.product, intent.qty);
+      case 'text.insert':
+        checkTextIntent(doc.textContent(), intent);
+        return doc.insertText(intent.pos, intent.text);
+      case 'text.delete':
+        checkTextIntent(doc.textContent(), intent);
+        return doc.deleteText(intent.pos, intent.len);
+      case 'counter.increment':
+        return intent.name === 'likes' ? doc.addLikes(intent.by) : doc.changeStock(intent.by);
+      case 'note.set':
+        return doc.setNote(intent.value);
+      default:
+        throw new IntentError(`unhandled intent ${(intent as { op: IntentOp }).op}`);
+    }
+  }
+
+  view(): WorkspaceView {
+    const value = this.doc.value();
+    return {
+      text: value.text,
+      cart: value.cart,
+      counters: { likes: value.likes, stock: value.stock },
+      note: value.note,
+    };
+  }
+
+  applyUpdate(update: Uint8Array): void {
+    if (headerTag(update) === TypeTag.WorkspaceSnapshot) this.mergeState(update, 'store');
+    else this.receiveOps(WorkspaceDocument.decodeOps(update), 'store');
+  }
+
+  save(): Uint8Array {
+    return this.doc.encodeState();
+  }
+
+  onChange(listener: (change: EngineChange) => void): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
+    return new ConvergeSession(this, peer, send);
+  }
+
+  version(): EngineVersion {
+    return { kind: 'vector', entries: this.doc.version().toJSON() };
+  }
+
+  digest(): string {
+    return viewDigest(this.view());
+  }
+
+  /** Operations waiting for others they depend on (for the UI and tests). */
+  waitingCount(): number {
+    return this.doc.waitingCount;
+  }
+
+  // ---- used by sessions -------------------------------------------------------------------------
+
+  versionVector(): VersionVector {
+    return this.doc.version();
+  }
+
+  missing(peer: VersionVector): WorkspaceOp[] | undefined {
+    return this.doc.missing(peer);
+  }
+
+  state(): Uint8Array {
+    return this.doc.encodeState();
+  }
+
+  receiveOps(ops: readonly WorkspaceOp[], origin: 'remote' | 'store', source?: ConvergeSession): void {
+    const delivered = this.doc.receive(ops);
+    if (delivered.length > 0) this.emit(origin, delivered, source);
+  }
+
+  mergeState(state: Uint8Array, origin: 'remote' | 'store', source?: ConvergeSession): void {
+    const before = this.doc.version();
+    this.doc.mergeState(state);
+    if (this.doc.version().equals(before)) return;
+    const change: EngineChange = { origin, update: state };
+    this.feed.emit(change, source ? { source, native: undefined } : { native: undefined });
+  }
+
+  /** The operations behind a change, or undefined when it was a whole-state merge. */
+  opsOf(change: EngineChange): readonly WorkspaceOp[] | undefined {
+    const details = this.feed.detailsOf(change);
+    if (details !== undefined) return details.native;
+    return headerTag(change.update) === TypeTag.WorkspaceOps
+      ? WorkspaceDocument.decodeOps(change.update)
+      : undefined;
+  }
+
+  sourceOf(change: EngineChange): SyncSession | undefined {
+    return this.feed.detailsOf(change)?.source;
+  }
+
+  private emit(origin: EngineChange['origin'], ops: readonly WorkspaceOp[], source?: ConvergeSession): void {
+    const change: EngineChange = { origin, update: WorkspaceDocument.encodeOps(ops) };
+    this.feed.emit(change, source ? { source, native: ops } : { native: ops });
+  }
+}
+
+class ConvergeSession implements SyncSession {
+  private started = false;
+  private closed = false;
+  private peerVector: VersionVector | undefined;
+
+  constructor(
+    private readonly engine: ConvergeEngine,
+    readonly peer: string,
+    private readonly sendPayload: (payload: Uint8Array) => void,
+  ) {}
+
+  start(): void {
+    if (this.closed) return;
+    this.started = true;
+    this.hello();
+  }
+
+  receive(payload: Uint8Array): boolean {
+    let message: ConvergeMessage;
+    try {
+      message = decodeMessage(payload);
+    } catch {
+      return false;
+    }
+    try {
+      if (message.type === 'hello') {
+        this.peerVector = message.version;
+        if (this.started && !this.closed) this.sendWhatPeerLacks(message.version);
+      } else if (message.type === 'ops') {
+        this.engine.receiveOps(message.ops, 'remote', this);
+      } else {
+        this.engine.mergeState(message.state, 'remote', this);
+      }
+      return true;
+    } catch {
+      // A well-formed message whose content cannot be applied (e.g. an overflowing counter): dropped.
+      return false;
+    }
+  }
+
+  changed(change: EngineChange): void {
+    if (!this.started || this.closed || this.engine.sourceOf(change) === this) return;
+    const ops = this.engine.opsOf(change);
+    if (ops === undefined) {
+      // A whole state arrived from elsewhere: let the peer ask for what it lacks.
+      this.hello();
+      return;
+    }
+    const known = this.peerVector;
+    // The peer has its own operations and those its last hello covered.
+    this.sendOps(
+      ops.filter((op) => op.replica !== this.peer && !(known && op.counter <= known.get(op.replica))),
+    );
+  }
+
+  antiEntropy(): void {
+    if (!this.started || this.closed) return;
+    this.hello();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  peerVersion(): EngineVersion | undefined {
+    return this.peerVector && { kind: 'vector', entries: this.peerVector.toJSON() };
+  }
+
+  private hello(): void {
+    this.sendPayload(encodeMessage({ type: 'hello', version: this.engine.versionVector() }));
+  }
+
+  private sendWhatPeerLacks(peer: VersionVector): void {
+    if (peer.dominates(this.engine.versionVector())) return;
+    const ops = this.engine.missing(peer);
+    if (ops === undefined) this.sendPayload(encodeMessage({ type: 'state', state: this.engine.state() }));
+    else this.sendOps(ops);
+  }
+
+  private sendOps(ops: readonly WorkspaceOp[]): void {
+    for (let i = 0; i < ops.length; i += MAX_BATCH_OPS) {
+      this.sendPayload(encodeMessage({ type: 'ops', ops: ops.slice(i, i + MAX_BATCH_OPS) }));
+    }
+  }
+}
+
+function encodeMessage(message: ConvergeMessage): Uint8Array {
+  const e = new Encoder(64);
+  switch (message.type) {
+    case 'hello':
+      e.byte(MessageKind.Hello);
+      message.version.write(e);
+      break;
+    case 'ops':
+      e.byte(MessageKind.Ops).bytes(WorkspaceDocument.encodeOps(message.ops));
+      break;
+    case 'state':
+      e.byte(MessageKind.State).bytes(message.state);
+      break;
+  }
+  return e.finish();
+}
+
+/** Throws DecodeError for anything but a well-formed message. */
+function decodeMessage(payload: Uint8Array): ConvergeMessage {
+  const d = new Decoder(payload);
+  const kind = d.byte();
+  let message: ConvergeMessage;
+  if (kind === MessageKind.Hello) message = { type: 'hello', version: VersionVector.read(d) };
+  else if (kind === MessageKind.Ops) message = { type: 'ops', ops: WorkspaceDocument.decodeOps(d.bytes()) };
+  else if (kind === MessageKind.State) message = { type: 'state', state: d.bytes() };
+  else return d.fail(`unknown converge message kind ${kind}`);
+  d.end();
+  return message;
+}
+
+/** The type tag of crdt-core encoded bytes (magic "CV", version, then a one-byte tag below 128). */
+function headerTag(bytes: Uint8Array): number {
+  if (bytes.length < 4 || bytes[0] !== 0x43 || bytes[1] !== 0x56)
+    throw new DecodeError('not a converge update', 0);
+  return bytes[3] as number;
+}
