@@ -1,3 +1,5 @@
+import type { Decoder } from './encoding.ts';
+
 /** A replica's identity: a non-empty string, branded so it cannot be confused with other strings. */
 export type ReplicaId = string & { readonly __brand: 'ReplicaId' };
 
@@ -30,4 +32,23 @@ export function dotKey(dot: Dot): string {
 /** Total order on replica ids used for deterministic tie-breaks (plain code-unit comparison). */
 export function compareReplicaIds(a: ReplicaId, b: ReplicaId): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Total order on dots: by replica id, then counter. Used wherever dots must be listed canonically. */
+export function compareDots(a: Dot, b: Dot): number {
+  return compareReplicaIds(a.replica, b.replica) || a.counter - b.counter;
+}
+
+export function sameDot(a: Dot, b: Dot): boolean {
+  return a.replica === b.replica && a.counter === b.counter;
+}
+
+/** Read and validate a replica id inside a decoder, failing with a DecodeError. */
+export function readReplicaId(d: Decoder): ReplicaId {
+  const raw = d.string();
+  try {
+    return replicaId(raw);
+  } catch (error) {
+    return d.fail(`invalid replica id: ${(error as Error).message}`);
+  }
 }

@@ -1,0 +1,13 @@
+// Public surface of the RGA text CRDT (implementation in ./rga/).
+export { decodeRgaOps, encodeRgaOps } from './rga/op-codec.ts';
+export { Rga } from './rga/rga.ts';
+export type {
+  ApplyResult,
+  DeleteOp,
+  IdRange,
+  InsertOp,
+  RgaId,
+  RgaOp,
+  RgaVersion,
+  TombstoneOp,
+} from './rga/types.ts';

@@ -1,0 +1,38 @@
+import type { Decoder, Encoder } from './encoding.ts';
+import { readSafeInteger, writeSafeInteger } from './safe-integer.ts';
+
+/**
+ * How a register or set handles its values T: identity, order and binary form.
+ *
+ * - `key(value)` is the value's identity: equal keys ⇔ equal values. It also orders values
+ *   deterministically (plain string comparison of keys) and must throw a TypeError for a value that
+ *   is not a T, which is how mutators reject bad input.
+ * - `write` must emit at least one byte (decoders size their checks on that).
+ * - `read` throws a DecodeError (via `d.fail`) for bytes that are not a T.
+ */
+export interface ValueCodec<T> {
+  key(value: T): string;
+  write(e: Encoder, value: T): void;
+  read(d: Decoder): T;
+}
+
+export const stringCodec: ValueCodec<string> = {
+  key(value) {
+    if (typeof value !== 'string') throw new TypeError(`expected a string value, got ${typeof value}`);
+    return value;
+  },
+  write: (e, value) => e.string(value),
+  read: (d) => d.string(),
+};
+
+/** Safe integers (sign byte + magnitude varint). Keys are decimal strings, so the value order is by key, not by size. */
+export const integerCodec: ValueCodec<number> = {
+  key(value) {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      throw new TypeError(`expected a safe integer value, got ${String(value)}`);
+    }
+    return String(value);
+  },
+  write: writeSafeInteger,
+  read: readSafeInteger,
+};
