@@ -1,0 +1,239 @@
+/**
+ * Reproducible screenshots of the app in web mode, for docs/screenshots:
+ *   1. two windows (alice, bob) after offline edits, before they sync;
+ *   2. the same two windows after going back online and merging;
+ *   3. the compare panel (four engines side by side, differences from the edited engine);
+ *   4. the LWW ledger (lost writes, lost text struck through) in LWW mode;
+ *   5. the network panel with a cut link.
+ * Also fails (exit code 1) if any page logs a console error or throws.
+ *
+ *   npx tsx e2e/screenshots.ts [--no-build] [--out docs/screenshots]
+ *
+ * Needs Chromium: CHROMIUM_PATH, else /usr/bin/chromium (Debian's package; never `npx playwright install`).
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startWebMode } from '../src/main/web-mode.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const ENGINES = ['converge', 'yjs', 'automerge', 'lww'] as const;
+const VIEWPORT = { width: 1360, height: 940 };
+
+interface Options {
+  readonly build: boolean;
+  readonly out: string;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  let build = true;
+  let out = join(ROOT, 'docs/screenshots');
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--no-build') build = false;
+    else if (arg === '--out' && argv[i + 1] !== undefined) out = resolve(argv[++i] as string);
+    else throw new Error(`unknown argument ${arg} (use --no-build, --out <dir>)`);
+  }
+  return { build, out };
+}
+
+async function buildRenderer(): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'vite.web.config.ts'), logLevel: 'warn' });
+}
+
+/** Console errors and uncaught exceptions of every page, to fail the run on. */
+const problems: string[] = [];
+
+async function openReplica(context: BrowserContext, base: string, id: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`${id}: console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${id}: uncaught: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`${id}: HTTP ${response.status()} for ${response.url()}`);
+  });
+  await page.goto(`${base}?replica=${id}`);
+  await page.getByTestId('text-editor').waitFor();
+  await expectText(page, 'connection-state', /online/);
+  return page;
+}
+
+async function expectText(page: Page, testId: string, pattern: RegExp, timeout = 15_000): Promise<void> {
+  await page.getByTestId(testId).filter({ hasText: pattern }).waitFor({ timeout });
+}
+
+async function waitConverged(page: Page): Promise<void> {
+  for (const engine of ENGINES) {
+    await page.waitForSelector(`[data-testid="converged-${engine}"][data-state="converged"]`, {
+      timeout: 20_000,
+    });
+  }
+}
+
+async function typeText(page: Page, text: string): Promise<void> {
+  await page.getByTestId('text-editor').click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(text, { delay: 15 });
+}
+
+async function addToCart(page: Page, product: string, qty: number): Promise<void> {
+  await page.getByTestId('cart-product').fill(product);
+  await page.getByTestId('cart-qty-input').fill(String(qty));
+  await page.getByTestId('cart-add').click();
+  await page.getByTestId(`cart-line-${product}`).waitFor();
+}
+
+async function setNote(page: Page, value: string): Promise<void> {
+  await page.getByTestId('note-input').fill(value);
+  await page.getByTestId('note-set').click();
+}
+
+async function shot(page: Page, out: string, name: string): Promise<void> {
+  // Let the last animation-frame flush land, and take the caret out of the picture.
+  // (A string: this file is type-checked without DOM types.)
+  await page.evaluate('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(out, name) });
+  process.stdout.write(`  wrote ${join(out, name)}\n`);
+}
+
+/**
+ * Poll an expression in the page until it is true. (page.waitForFunction compiles its predicate with
+ * eval inside the page, which the app's CSP rightly forbids; page.evaluate goes through the debugger.)
+ */
+async function waitUntil(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await page.evaluate(expression)) !== true) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Alice's caret sits after "Hello"; Bob types at the start; Alice's caret must still follow "Hello". */
+async function checkCaretStaysPut(alice: Page, bob: Page): Promise<void> {
+  // (Strings: this file is type-checked without DOM types.)
+  await alice.evaluate(
+    "(() => { const el = document.getElementById('text-editor'); el.focus(); el.setSelectionRange(5, 5); })()",
+  );
+  await bob.getByTestId('text-editor').click();
+  await bob.keyboard.press('Control+Home');
+  await bob.keyboard.type('>> ', { delay: 15 });
+  await waitUntil(alice, "document.getElementById('text-editor').value.startsWith('>> ')");
+  const [caret, before] = (await alice.evaluate(
+    "(() => { const el = document.getElementById('text-editor'); return [el.selectionStart, el.value.slice(0, el.selectionStart)]; })()",
+  )) as [number, string];
+  if (before !== '>> Hello') {
+    throw new Error(
+      `caret moved: expected it after ">> Hello", found ${caret} after ${JSON.stringify(before)}`,
+    );
+  }
+  process.stdout.write('  caret stayed after "Hello" while bob typed before it\n');
+  // Take the extra text out again so the screenshots show the merge itself.
+  for (let i = 0; i < 3; i++) await bob.keyboard.press('Backspace');
+  await waitUntil(alice, "!document.getElementById('text-editor').value.startsWith('>')");
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.build) {
+    process.stdout.write('building the web renderer…\n');
+    await buildRenderer();
+  }
+  await mkdir(options.out, { recursive: true });
+  const dataDir = await mkdtemp(join(tmpdir(), 'converge-shots-'));
+  const web = await startWebMode({ port: 0, dataDir, room: 'demo' });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    process.stdout.write(`web mode at ${web.url}\n`);
+    // Two tabs of one browser, as in web mode: each its own replica (own IndexedDB database), and the
+    // windows share state digests over a BroadcastChannel for the converged badges.
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    const alice = await openReplica(context, web.url, 'alice');
+    const bob = await openReplica(context, web.url, 'bob');
+    await waitConverged(alice);
+
+    // 1. Both offline, both edit the same things.
+    for (const page of [alice, bob]) {
+      await page.getByTestId('offline-toggle').click();
+      await expectText(page, 'connection-state', /offline/);
+    }
+    await typeText(alice, 'Hello World');
+    await addToCart(alice, 'apple', 2);
+    await setNote(alice, 'Leave at the door');
+    await alice.getByTestId('likes-inc').click();
+    await bob.waitForTimeout(50); // bob's writes carry later clocks, so bob wins under LWW
+    await typeText(bob, 'Goodbye');
+    await addToCart(bob, 'apple', 1);
+    await addToCart(bob, 'bread', 1);
+    await setNote(bob, 'Ring twice');
+    await bob.getByTestId('stock-dec').click();
+    await shot(alice, options.out, '01-offline-alice.png');
+    await shot(bob, options.out, '01-offline-bob.png');
+
+    // 2. Back online: every engine merges.
+    for (const page of [alice, bob]) await page.getByTestId('offline-toggle').click();
+    await waitConverged(alice);
+    await waitConverged(bob);
+    await shot(alice, options.out, '02-merged-alice.png');
+    await shot(bob, options.out, '02-merged-bob.png');
+
+    // Along the way: the caret stays put when a remote edit arrives, and Alt+O toggles Offline.
+    await checkCaretStaysPut(alice, bob);
+    await alice.keyboard.press('Alt+KeyO');
+    await expectText(alice, 'connection-state', /offline/);
+    await alice.keyboard.press('Alt+KeyO');
+    await expectText(alice, 'connection-state', /online/);
+    await waitConverged(alice);
+
+    // 3. The compare panel, against the converge text.
+    await alice.getByTestId('tab-compare').click();
+    for (const engine of ENGINES) {
+      await alice.getByTestId(`version-${engine}`).locator('summary').click();
+    }
+    await alice.getByTestId('panel-compare').screenshot({ path: join(options.out, '03-compare.png') });
+    process.stdout.write(`  wrote ${join(options.out, '03-compare.png')}\n`);
+
+    // 4. LWW mode and its ledger.
+    await alice.getByTestId('engine-select').selectOption('lww');
+    await alice.getByTestId('tab-ledger').click();
+    await alice.getByTestId('ledger-entry').first().waitFor();
+    await shot(alice, options.out, '04-lww-ledger.png');
+
+    // 5. Network panel with bob → alice cut.
+    await alice.getByTestId('tab-network').click();
+    await alice.getByTestId('link-cell-bob-alice').click();
+    await expectText(alice, 'connection-state', /cut off from 1 peer/);
+    await shot(alice, options.out, '05-network.png');
+    await alice.getByTestId('preset-heal').click();
+    await expectText(alice, 'connection-state', /online · 1 peer/);
+  } finally {
+    await browser.close();
+    await web.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`console problems:\n  ${problems.join('\n  ')}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stdout.write('no console errors\n');
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `screenshots failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

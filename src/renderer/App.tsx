@@ -1,0 +1,185 @@
+import { AutomergeEngine, ENGINE_NAMES, type EngineName } from '@converge/replica';
+import { type CSSProperties, useMemo, useState } from 'react';
+import { CartPanel } from './components/CartPanel.tsx';
+import { ComparePanel } from './components/ComparePanel.tsx';
+import { CountersPanel } from './components/CountersPanel.tsx';
+import { EngineStrip } from './components/EngineStrip.tsx';
+import { Header } from './components/Header.tsx';
+import { LedgerPanel } from './components/LedgerPanel.tsx';
+import { NetworkPanel } from './components/NetworkPanel.tsx';
+import { NotePanel } from './components/NotePanel.tsx';
+import { Notices } from './components/Notices.tsx';
+import { SessionFiles } from './components/SessionFiles.tsx';
+import { Tabs } from './components/Tabs.tsx';
+import { TextEditor } from './components/TextEditor.tsx';
+import { WireLog } from './components/WireLog.tsx';
+import { useAppSnapshot, useNetwork, useShortcuts } from './hooks.ts';
+import { automergeHeadsResolver } from './logic/automerge-heads.ts';
+import { convergenceByEngine } from './logic/convergence.ts';
+import { replicaHue } from './logic/format.ts';
+import { cutOffFrom } from './logic/network.ts';
+import type { HeadsResolver } from './logic/versions.ts';
+import type { Session } from './session.ts';
+
+const TABS = ['compare', 'network', 'ledger', 'wire', 'session'] as const;
+type TabId = (typeof TABS)[number];
+
+export function App({ session }: { session: Session }) {
+  const { model, network: networkStore, setup } = session;
+  const snapshot = useAppSnapshot(model);
+  const network = useNetwork(networkStore);
+  const [tab, setTab] = useState<TabId>('compare');
+  const { status } = snapshot;
+  const self = status.id;
+  const primaryView = status.engines[status.primary]?.view;
+
+  const roomReplicas = useMemo(
+    () => (network.room ?? undefined)?.nodes.filter((n) => n.role === 'replica').map((n) => n.id) ?? [],
+    [network.room],
+  );
+  const peerDigests = useMemo(
+    () => new Map([...snapshot.peerDigests].map(([id, report]) => [id, report.digests])),
+    [snapshot.peerDigests],
+  );
+  const convergence = convergenceByEngine(self, status.engines, status.peers, roomReplicas, peerDigests);
+  const resolvers = useMemo(() => {
+    const result: Partial<Record<EngineName, HeadsResolver>> = {};
+    const automerge = model.replica.engineNames.includes('automerge')
+      ? model.replica.engine('automerge')
+      : undefined;
+    if (automerge instanceof AutomergeEngine)
+      result.automerge = automergeHeadsResolver(() => automerge.current());
+    return result;
+  }, [model]);
+  const cutOff = network.room ? cutOffFrom(network.room, self) : undefined;
+  const traffic = Object.fromEntries(
+    ENGINE_NAMES.flatMap((e) => (status.engines[e] ? [[e, status.engines[e].traffic]] : [])),
+  );
+
+  useShortcuts({
+    o: () => model.setOffline(!snapshot.offline),
+    e: () => document.getElementById('text-editor')?.focus(),
+    n: () => setup.openNewReplica(),
+    '1': () => setTab('compare'),
+    '2': () => setTab('network'),
+    '3': () => setTab('ledger'),
+    '4': () => setTab('wire'),
+    '5': () => setTab('session'),
+  });
+
+  return (
+    <div className="app" style={{ '--replica-hue': replicaHue(self) } as CSSProperties}>
+      <Header
+        replicaId={self}
+        room={setup.config.room}
+        platform={setup.platform}
+        connection={status.connection}
+        offline={snapshot.offline}
+        cutOffFrom={cutOff}
+        peers={status.peers}
+        primary={status.primary}
+        hosted={model.replica.engineNames}
+        skewMs={status.skewMs}
+        relayProblem={snapshot.relayProblem}
+        onToggleOffline={() => model.setOffline(!snapshot.offline)}
+        onPrimary={(engine) => void model.setPrimary(engine)}
+        onNewReplica={() => setup.openNewReplica()}
+      />
+      <Notices notices={snapshot.notices} onDismiss={(id) => model.dismiss(id)} />
+      <EngineStrip primary={status.primary} convergence={convergence} traffic={traffic} />
+      <main className="columns">
+        <section className="workspace" aria-label="Workspace">
+          {primaryView !== undefined ? (
+            <>
+              <TextEditor
+                model={model}
+                text={primaryView.text}
+                primary={status.primary}
+                ledger={snapshot.ledger}
+              />
+              <div className="workspace-row">
+                <CartPanel model={model} cart={primaryView.cart} />
+                <div className="stack">
+                  <CountersPanel model={model} counters={primaryView.counters} />
+                  <NotePanel model={model} note={primaryView.note} />
+                </div>
+              </div>
+            </>
+          ) : null}
+        </section>
+        <div className="inspector">
+          <Tabs
+            label="Inspect"
+            active={tab}
+            onSelect={(id) => setTab(id as TabId)}
+            tabs={[
+              {
+                id: 'compare',
+                label: 'Compare engines',
+                shortcut: 'Alt+1',
+                content: (
+                  <ComparePanel
+                    primary={status.primary}
+                    engines={status.engines}
+                    convergence={convergence}
+                    resolvers={resolvers}
+                  />
+                ),
+              },
+              {
+                id: 'network',
+                label: 'Network',
+                shortcut: 'Alt+2',
+                badge:
+                  network.room && network.room.cut.length > 0 ? `${network.room.cut.length} cut` : undefined,
+                content: <NetworkPanel self={self} network={network} store={networkStore} model={model} />,
+              },
+              {
+                id: 'ledger',
+                label: 'LWW ledger',
+                shortcut: 'Alt+3',
+                badge: snapshot.ledger.length > 0 ? String(snapshot.ledger.length) : undefined,
+                content: (
+                  <LedgerPanel
+                    ledger={snapshot.ledger}
+                    lwwText={status.engines.lww?.view.text}
+                    skewMs={status.skewMs}
+                    onSkew={(ms) => void model.setSkew(ms)}
+                  />
+                ),
+              },
+              {
+                id: 'wire',
+                label: 'Wire log',
+                shortcut: 'Alt+4',
+                content: (
+                  <WireLog
+                    frames={snapshot.wireFrames}
+                    totals={snapshot.wireTotals}
+                    problems={status.problems}
+                  />
+                ),
+              },
+              {
+                id: 'session',
+                label: 'Session file',
+                shortcut: 'Alt+5',
+                content: (
+                  <SessionFiles
+                    model={model}
+                    room={setup.config.room}
+                    recordedSteps={snapshot.recordedSteps}
+                  />
+                ),
+              },
+            ]}
+          />
+        </div>
+      </main>
+      <footer className="shortcuts small muted">
+        Keyboard: <kbd>Alt+O</kbd> offline · <kbd>Alt+E</kbd> text editor · <kbd>Alt+N</kbd> new replica ·{' '}
+        <kbd>Alt+1</kbd>…<kbd>Alt+5</kbd> inspector tabs · arrow keys move between tabs
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import { ENGINE_NAMES, type EngineName, type TrafficCounters } from '@converge/replica';
+import type { EngineConvergence } from '../logic/convergence.ts';
+import { formatBytes } from '../logic/format.ts';
+import { ConvergedBadge } from './ConvergedBadge.tsx';
+import { ENGINE_LABELS } from './Header.tsx';
+
+export interface EngineStripProps {
+  readonly primary: EngineName;
+  readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
+  readonly traffic: Readonly<Partial<Record<EngineName, TrafficCounters>>>;
+}
+
+/** One line per engine, always visible: converged with every replica?, and this replica's traffic. */
+export function EngineStrip({ primary, convergence, traffic }: EngineStripProps) {
+  return (
+    <section className="engine-strip" aria-label="Engines">
+      {ENGINE_NAMES.map((engine) => {
+        const counters = traffic[engine];
+        return (
+          <div key={engine} className={engine === primary ? 'engine-card primary' : 'engine-card'}>
+            <div className="engine-name">
+              {ENGINE_LABELS[engine]}
+              {engine === primary ? <span className="tag">editing</span> : null}
+            </div>
+            <ConvergedBadge
+              engine={engine}
+              convergence={convergence[engine]}
+              hosted={counters !== undefined}
+            />
+            {counters !== undefined ? (
+              <div className="muted small" data-testid={`traffic-${engine}`}>
+                ↑ {counters.framesSent} frames · {formatBytes(counters.bytesSent)} &nbsp; ↓{' '}
+                {counters.framesReceived} · {formatBytes(counters.bytesReceived)}
+                {counters.framesRejected > 0 ? (
+                  <span className="warn-text"> · {counters.framesRejected} rejected</span>
+                ) : null}
+              </div>
+            ) : null}
+          </div>
+        );
+      })}
+    </section>
+  );
+}

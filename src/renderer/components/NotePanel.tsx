@@ -1,0 +1,61 @@
+import { type FormEvent, memo, useState } from 'react';
+import type { AppModel } from '../logic/app-model.ts';
+import { siblingKeys } from '../logic/format.ts';
+
+export interface NotePanelProps {
+  readonly model: AppModel;
+  /** The primary engine's note values (several when it keeps concurrent writes as siblings). */
+  readonly note: readonly string[];
+}
+
+export const NotePanel = memo(function NotePanel({ model, note }: NotePanelProps) {
+  const [draft, setDraft] = useState('');
+  const onSubmit = (event: FormEvent): void => {
+    event.preventDefault();
+    void model.apply({ op: 'note.set', value: draft });
+    setDraft('');
+  };
+  return (
+    <section className="panel" aria-labelledby="note-title">
+      <div className="panel-head">
+        <h2 id="note-title">Note</h2>
+        <span className="muted small">a register: one value, or siblings after concurrent writes</span>
+      </div>
+      <div className="note-values" data-testid="note-value">
+        {note.length === 0 ? (
+          <p className="empty">No note yet. Write one below.</p>
+        ) : note.length === 1 ? (
+          <p className="note-value">{note[0]}</p>
+        ) : (
+          <>
+            <p className="small warn-text">
+              {note.length} concurrent values kept (siblings); the next write replaces them:
+            </p>
+            <ul className="siblings">
+              {siblingKeys(note).map(({ key, value }) => (
+                <li key={key} className="note-value">
+                  {value}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </div>
+      <form className="inline-form" onSubmit={onSubmit}>
+        <label className="field grow">
+          <span>New note</span>
+          <input
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            maxLength={1000}
+            data-testid="note-input"
+            placeholder="e.g. deliver after 6pm"
+          />
+        </label>
+        <button type="submit" data-testid="note-set">
+          Set note
+        </button>
+      </form>
+    </section>
+  );
+});

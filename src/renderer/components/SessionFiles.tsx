@@ -1,0 +1,222 @@
+import { type ChangeEvent, useRef, useState } from 'react';
+import type { AppModel } from '../logic/app-model.ts';
+import {
+  defaultRole,
+  describeStep,
+  parseScenarioText,
+  planReplay,
+  type ReplayOutcome,
+  replay,
+  type Scenario,
+} from '../logic/scenario-session.ts';
+
+export interface SessionFilesProps {
+  readonly model: AppModel;
+  readonly room: string;
+  readonly recordedSteps: number;
+}
+
+const MAX_FILE_BYTES = 5 * 1024 * 1024;
+const PAUSE_MS = 150;
+
+/**
+ * Export this window's session as a scenario file, and replay one: the steps of the file's replica
+ * this window plays (its edits, offline/online and skew), the others listed as skipped.
+ */
+export function SessionFiles({ model, room, recordedSteps }: SessionFilesProps) {
+  return (
+    <div className="session">
+      <Export model={model} room={room} recordedSteps={recordedSteps} />
+      <Import model={model} />
+    </div>
+  );
+}
+
+function Export({ model, room, recordedSteps }: SessionFilesProps) {
+  const [message, setMessage] = useState<string | undefined>(undefined);
+  const omitted = model.recorder.omittedActions;
+  const onExport = (): void => {
+    try {
+      const name = `Session of ${model.replica.id} in ${room}, ${new Date().toISOString()}`;
+      const file = model.recorder.toScenario(name, room);
+      const blob = new Blob([`${JSON.stringify(file, null, 2)}\n`], { type: 'application/json' });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `converge-session-${model.replica.id}.json`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setMessage(`Exported ${file.steps.length} steps.`);
+    } catch (error) {
+      setMessage(`Export failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  return (
+    <section className="subpanel" aria-labelledby="export-title">
+      <h3 id="export-title">Export this session</h3>
+      <p className="small muted">
+        A scenario file (the format of <span className="mono">scenarios/</span>) with what you did in this
+        window: edits (typing coalesced), Offline, clock skew, partition presets and chaos. {recordedSteps}{' '}
+        step{recordedSteps === 1 ? '' : 's'} recorded so far.
+      </p>
+      <div className="button-row">
+        <button type="button" onClick={onExport} disabled={recordedSteps === 0} data-testid="export-session">
+          Export scenario…
+        </button>
+        {recordedSteps === 0 ? (
+          <span className="muted small">Edit something first: there is nothing to export yet.</span>
+        ) : null}
+      </div>
+      {omitted.length > 0 ? (
+        <p className="small warn-text">
+          Not expressible in the format, left out: {omitted.slice(-5).join('; ')}
+          {omitted.length > 5 ? ` and ${omitted.length - 5} more` : ''}.
+        </p>
+      ) : null}
+      {message !== undefined ? (
+        <p className="small" role="status">
+          {message}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function Import({ model }: { model: AppModel }) {
+  const [scenario, setScenario] = useState<Scenario | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [playing, setPlaying] = useState<string>('');
+  const [outcomes, setOutcomes] = useState<readonly ReplayOutcome[]>([]);
+  const [running, setRunning] = useState(false);
+  const stop = useRef(false);
+
+  const onFile = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
+    const file = event.target.files?.[0];
+    event.target.value = '';
+    setOutcomes([]);
+    if (file === undefined) return;
+    try {
+      if (file.size > MAX_FILE_BYTES)
+        throw new Error(`the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+      const parsed = parseScenarioText(await file.text());
+      setScenario(parsed);
+      setPlaying(defaultRole(parsed, model.replica.id));
+      setError(undefined);
+    } catch (e) {
+      setScenario(undefined);
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const plan = scenario !== undefined && playing !== '' ? planReplay(scenario, playing) : undefined;
+
+  const run = async (): Promise<void> => {
+    if (plan === undefined) return;
+    stop.current = false;
+    setRunning(true);
+    setOutcomes([]);
+    await replay(plan, model, {
+      pauseMs: PAUSE_MS,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      onOutcome: (outcome) => setOutcomes((list) => [...list, outcome]),
+      shouldStop: () => stop.current,
+    });
+    setRunning(false);
+  };
+
+  const failed = outcomes.filter((o) => !o.ok).length;
+  return (
+    <section className="subpanel" aria-labelledby="import-title">
+      <h3 id="import-title">Replay a scenario</h3>
+      <p className="small muted">
+        This window replays the steps of one of the file's replicas: its edits, Offline/online and clock skew,
+        in order. Steps of other replicas and network-wide steps (partition, heal, chaos, sync, restart) are
+        listed as skipped: play them from the other windows and the Network panel.
+      </p>
+      <label className="field">
+        <span>Scenario file (.json)</span>
+        <input
+          type="file"
+          accept=".json,application/json"
+          onChange={(e) => void onFile(e)}
+          data-testid="import-session"
+        />
+      </label>
+      {error !== undefined ? (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {scenario !== undefined && plan !== undefined ? (
+        <div className="replay">
+          <p>
+            <strong>{scenario.name}</strong> · replicas {scenario.replicas.join(', ')} ·{' '}
+            {scenario.steps.length} steps
+          </p>
+          <div className="button-row">
+            <label className="field-inline">
+              <span>Play as</span>
+              <select
+                value={playing}
+                onChange={(e) => setPlaying(e.target.value)}
+                disabled={running}
+                data-testid="replay-role"
+              >
+                {scenario.replicas.map((id) => (
+                  <option key={id} value={id}>
+                    {id}
+                    {id === model.replica.id ? ' (this replica)' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button
+              type="button"
+              onClick={() => void run()}
+              disabled={running || plan.actions.length === 0}
+              data-testid="replay-run"
+            >
+              Replay {plan.actions.length} step{plan.actions.length === 1 ? '' : 's'}
+            </button>
+            {running ? (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => {
+                  stop.current = true;
+                }}
+              >
+                Stop
+              </button>
+            ) : null}
+          </div>
+          {outcomes.length > 0 ? (
+            <p className="small" role="status" data-testid="replay-status">
+              {running ? 'Replaying… ' : 'Replayed: '}
+              {outcomes.length - failed} of {plan.actions.length} applied
+              {failed > 0 ? `, ${failed} refused (see the notices)` : ''}.
+            </p>
+          ) : null}
+          {plan.skipped.length > 0 ? (
+            <details>
+              <summary>{plan.skipped.length} steps skipped</summary>
+              <ol className="skipped small">
+                {plan.skipped.map((s) => (
+                  <li key={s.index}>
+                    step {s.index + 1}: <span className="mono">{describeStep(s.step)}</span> — {s.reason}
+                  </li>
+                ))}
+              </ol>
+            </details>
+          ) : null}
+        </div>
+      ) : (
+        <p className="empty small">
+          No file loaded. Scenario files live in scenarios/*.json, or export one above.
+        </p>
+      )}
+    </section>
+  );
+}

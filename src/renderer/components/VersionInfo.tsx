@@ -1,0 +1,105 @@
+import type { EngineName, EngineStatus, EngineVersion } from '@converge/replica';
+import { useMemo } from 'react';
+import {
+  compareVersions,
+  type HeadsResolver,
+  shortHash,
+  type VersionComparison,
+  type VersionGap,
+} from '../logic/versions.ts';
+
+export interface VersionInfoProps {
+  readonly engine: EngineName;
+  readonly status: EngineStatus;
+  readonly resolver: HeadsResolver | undefined;
+}
+
+const RELATION_TEXT: Readonly<Record<VersionComparison['relation'], string>> = {
+  equal: 'same version',
+  ahead: 'peer is behind',
+  behind: 'peer is ahead',
+  concurrent: 'both have something new',
+  different: 'heads differ',
+  unknown: 'version not known yet',
+};
+
+/** This engine's version metadata and, per connected peer, what each side has that the other lacks. */
+export function VersionInfo({ engine, status, resolver }: VersionInfoProps) {
+  const comparisons = useMemo(
+    () =>
+      Object.keys(status.peerVersions)
+        .sort()
+        .map((peer) => [peer, compareVersions(status.version, status.peerVersions[peer], resolver)] as const),
+    [status.version, status.peerVersions, resolver],
+  );
+  return (
+    <details className="version" data-testid={`version-${engine}`}>
+      <summary>
+        Version <span className="mono small">{summarize(status.version)}</span>
+      </summary>
+      <div className="version-body">
+        <p className="mono small version-full">{full(status.version)}</p>
+        {comparisons.length === 0 ? (
+          <p className="empty small">
+            No peer connected: nothing to compare with. Versions appear once a peer syncs.
+          </p>
+        ) : (
+          <table className="version-table">
+            <thead>
+              <tr>
+                <th scope="col">Peer</th>
+                <th scope="col">Relation</th>
+                <th scope="col">We have, they lack</th>
+                <th scope="col">They have, we lack</th>
+              </tr>
+            </thead>
+            <tbody>
+              {comparisons.map(([peer, c]) => (
+                <tr key={peer} data-testid={`version-${engine}-${peer}`}>
+                  <th scope="row">{peer}</th>
+                  <td>{RELATION_TEXT[c.relation]}</td>
+                  <td>
+                    <Gaps gaps={c.has} />
+                  </td>
+                  <td>
+                    <Gaps gaps={c.lacks} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p className="small muted">
+          Peer versions are what each peer advertised in its latest sync handshake.
+        </p>
+      </div>
+    </details>
+  );
+}
+
+function Gaps({ gaps }: { gaps: readonly VersionGap[] }) {
+  if (gaps.length === 0) return <span className="muted">nothing</span>;
+  return (
+    <ul className="gaps">
+      {gaps.map((g) => (
+        <li key={g.who}>
+          <span className="mono">{g.who}</span>: {g.count} ({g.detail})
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function summarize(version: EngineVersion): string {
+  if (version.kind === 'heads') return `${version.heads.length} head${version.heads.length === 1 ? '' : 's'}`;
+  const entries = Object.entries(version.entries);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  return `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} · sum ${total}`;
+}
+
+function full(version: EngineVersion): string {
+  if (version.kind === 'heads')
+    return version.heads.length === 0 ? 'no heads' : `heads ${version.heads.map(shortHash).join(', ')}`;
+  const entries = Object.entries(version.entries);
+  return entries.length === 0 ? 'empty vector' : entries.map(([k, n]) => `${k}:${n}`).join('  ');
+}

@@ -1,0 +1,239 @@
+/**
+ * The state of one window, for React: the replica's status, the LWW ledger, the wire log, the session
+ * recorder and what went wrong, behind `subscribe` / `getSnapshot` (useSyncExternalStore).
+ *
+ * Replica events can come by the hundred per second (every frame is a traffic event), so they only mark
+ * the model dirty; one flush per `schedule` tick (an animation frame in the app) builds a new snapshot.
+ * Actions never throw: failures become notices, so no click can end in an unhandled rejection.
+ */
+import {
+  checkTextEdit,
+  type EngineName,
+  type Intent,
+  type LostWrite,
+  LwwEngine,
+  type Replica,
+  type ReplicaStatus,
+  validateIntent,
+} from '@converge/replica';
+import type { DigestBeacon, DigestReport } from './digest-beacon.ts';
+import type { SessionRecorder } from './scenario-session.ts';
+import type { EngineWireTotals, WireFrame, WireLog } from './wire-log.ts';
+
+export interface Notice {
+  readonly id: number;
+  readonly level: 'error' | 'info';
+  readonly message: string;
+  readonly at: number;
+}
+
+export interface AppSnapshot {
+  readonly status: ReplicaStatus;
+  /** Lost writes of the lww engine ([] when it is not hosted). */
+  readonly ledger: readonly LostWrite[];
+  readonly wireFrames: readonly WireFrame[];
+  readonly wireTotals: EngineWireTotals;
+  /** The user's Offline toggle (the connection state may still say 'connecting' while online). */
+  readonly offline: boolean;
+  readonly notices: readonly Notice[];
+  /** Steps recorded for the scenario export. */
+  readonly recordedSteps: number;
+  /** Other windows' digests on this machine. */
+  readonly peerDigests: ReadonlyMap<string, DigestReport>;
+  /** The last thing the relay connection reported (closed, refused...), if any. */
+  readonly relayProblem: string | undefined;
+}
+
+export interface AppModelOptions {
+  readonly replica: Replica;
+  readonly wire: WireLog;
+  readonly recorder: SessionRecorder;
+  readonly beacon?: DigestBeacon;
+  /** Runs `flush` soon (once per animation frame in the app, synchronously in tests). */
+  readonly schedule: (flush: () => void) => void;
+  readonly now: () => number;
+}
+
+const MAX_NOTICES = 5;
+
+export class AppModel {
+  readonly replica: Replica;
+  readonly recorder: SessionRecorder;
+  private readonly wire: WireLog;
+  private readonly beacon: DigestBeacon | undefined;
+  private readonly schedule: (flush: () => void) => void;
+  private readonly now: () => number;
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private snapshot: AppSnapshot;
+  private scheduled = false;
+  private ledgerDirty = true;
+  private wireSeen = -1;
+  private ledger: readonly LostWrite[] = [];
+  private wireFrames: readonly WireFrame[] = [];
+  private offline = false;
+  private notices: Notice[] = [];
+  private noticeId = 0;
+  private relayProblem: string | undefined;
+  private closed = false;
+
+  constructor(options: AppModelOptions) {
+    this.replica = options.replica;
+    this.recorder = options.recorder;
+    this.wire = options.wire;
+    this.beacon = options.beacon;
+    this.schedule = options.schedule;
+    this.now = options.now;
+    this.unsubscribe.push(
+      this.replica.subscribe((event) => {
+        if (event.type === 'change' && event.engine === 'lww') this.ledgerDirty = true;
+        if (event.type === 'peers') for (const peer of event.peers) this.recorder.sawPeer(peer);
+        // A working connection makes the last relay complaint history.
+        if (event.type === 'connection' && event.state === 'online') this.relayProblem = undefined;
+        this.invalidate();
+      }),
+    );
+    if (this.beacon !== undefined) this.unsubscribe.push(this.beacon.onChange(() => this.invalidate()));
+    this.snapshot = this.build();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): AppSnapshot => this.snapshot;
+
+  get primary(): EngineName {
+    return this.replica.primary;
+  }
+
+  /**
+   * Apply a user edit to every engine (text positions against the primary engine's text). Invalid edits
+   * are refused before anything changes; resolves false (with a notice) when the edit was not accepted.
+   */
+  async apply(intent: Intent): Promise<boolean> {
+    try {
+      validateIntent(intent);
+      if (intent.op === 'text.insert' || intent.op === 'text.delete') {
+        checkTextEdit(this.replica.view(this.replica.primary).text, intent);
+      }
+    } catch (error) {
+      this.notify('error', messageOf(error));
+      return false;
+    }
+    this.recorder.edit(intent);
+    const applied = this.replica.apply(intent);
+    this.invalidate();
+    try {
+      await applied;
+      return true;
+    } catch (error) {
+      this.notify('error', `${intent.op} not fully applied: ${messageOf(error)}`);
+      return false;
+    }
+  }
+
+  setOffline(offline: boolean): void {
+    try {
+      this.replica.setOffline(offline);
+      this.offline = offline;
+      this.recorder.offline(offline);
+    } catch (error) {
+      this.notify('error', messageOf(error));
+    }
+    this.invalidate();
+  }
+
+  async setPrimary(engine: EngineName): Promise<void> {
+    try {
+      await this.replica.setPrimary(engine);
+    } catch (error) {
+      this.notify('error', `cannot switch to ${engine}: ${messageOf(error)}`);
+    }
+  }
+
+  async setSkew(ms: number): Promise<void> {
+    try {
+      await this.replica.setSkew(ms);
+      this.recorder.skew(ms);
+    } catch (error) {
+      this.notify('error', `cannot set clock skew: ${messageOf(error)}`);
+    }
+  }
+
+  /** Called by the platform when the relay connection reports a problem. */
+  relayReported(message: string | undefined): void {
+    this.relayProblem = message;
+    this.invalidate();
+  }
+
+  /** Called when a frame was recorded in the wire log. */
+  wireChanged(): void {
+    this.invalidate();
+  }
+
+  notify(level: Notice['level'], message: string): void {
+    this.notices = [...this.notices, { id: ++this.noticeId, level, message, at: this.now() }].slice(
+      -MAX_NOTICES,
+    );
+    this.invalidate();
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+    this.invalidate();
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const stop of this.unsubscribe.splice(0)) stop();
+    this.listeners.clear();
+  }
+
+  private invalidate(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      if (this.closed) return;
+      this.snapshot = this.build();
+      for (const listener of [...this.listeners]) listener();
+    });
+  }
+
+  private build(): AppSnapshot {
+    const status = this.replica.status();
+    if (this.ledgerDirty) {
+      this.ledgerDirty = false;
+      const lww = status.engines.lww === undefined ? undefined : this.replica.engine('lww');
+      this.ledger = lww instanceof LwwEngine ? lww.ledger() : [];
+    }
+    if (this.wire.recorded !== this.wireSeen) {
+      this.wireSeen = this.wire.recorded;
+      this.wireFrames = this.wire.frames();
+    }
+    if (this.beacon !== undefined) {
+      const digests: Partial<Record<EngineName, string>> = {};
+      for (const [name, engine] of Object.entries(status.engines)) {
+        if (engine !== undefined) digests[name as EngineName] = engine.digest;
+      }
+      this.beacon.publish(digests);
+    }
+    return {
+      status,
+      ledger: this.ledger,
+      wireFrames: this.wireFrames,
+      wireTotals: this.wire.totals(),
+      offline: this.offline,
+      notices: this.notices,
+      recordedSteps: this.recorder.stepCount,
+      peerDigests: new Map(this.beacon?.peers() ?? []),
+      relayProblem: this.relayProblem,
+    };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,92 @@
+/**
+ * "Converged with every replica", per engine. The strongest evidence is a digest of the peer's state
+ * (windows on this machine announce theirs). Otherwise the peer's version from its last sync handshake:
+ * different versions mean different states; equal versions mean equal states only where the version
+ * counts every operation (converge, lww vectors, Automerge heads), not for Yjs, whose state vector
+ * leaves deletions out.
+ */
+import type { EngineName, EngineVersion } from '@converge/replica';
+import { compareVersions } from './versions.ts';
+
+export interface PeerEvidence {
+  readonly peer: string;
+  /** undefined: nothing tells whether the peer holds the same state. */
+  readonly same: boolean | undefined;
+  readonly basis: 'digest' | 'version' | 'none';
+}
+
+export interface EngineConvergence {
+  /** true: every peer known to be the same; false: some peer differs; undefined: no peers, or some unknown. */
+  readonly converged: boolean | undefined;
+  readonly peers: readonly PeerEvidence[];
+}
+
+export interface ConvergenceInput {
+  readonly engine: EngineName;
+  readonly digest: string;
+  readonly version: EngineVersion;
+  /** Every other replica that should agree, sorted. */
+  readonly peers: readonly string[];
+  /** Digests announced by other windows. */
+  readonly peerDigests: ReadonlyMap<string, string | undefined>;
+  /** Versions peers advertised in their handshakes, for peers with a live session. */
+  readonly peerVersions: Readonly<Record<string, EngineVersion | undefined>>;
+}
+
+/** Engines whose version metadata leaves some operations out (so equal versions prove nothing). */
+const PARTIAL_VERSIONS: ReadonlySet<EngineName> = new Set(['yjs']);
+
+export function engineConvergence(input: ConvergenceInput): EngineConvergence {
+  const peers = input.peers.map((peer): PeerEvidence => {
+    const digest = input.peerDigests.get(peer);
+    if (digest !== undefined) return { peer, same: digest === input.digest, basis: 'digest' };
+    const relation = compareVersions(input.version, input.peerVersions[peer]).relation;
+    if (relation === 'unknown') return { peer, same: undefined, basis: 'none' };
+    if (relation !== 'equal') return { peer, same: false, basis: 'version' };
+    return PARTIAL_VERSIONS.has(input.engine)
+      ? { peer, same: undefined, basis: 'none' }
+      : { peer, same: true, basis: 'version' };
+  });
+  if (peers.length === 0) return { converged: undefined, peers };
+  if (peers.some((p) => p.same === false)) return { converged: false, peers };
+  if (peers.some((p) => p.same === undefined)) return { converged: undefined, peers };
+  return { converged: true, peers };
+}
+
+/** The engine's view of one replica status (the subset the convergence check needs). */
+export interface EngineState {
+  readonly digest: string;
+  readonly version: EngineVersion;
+  readonly peerVersions: Readonly<Record<string, EngineVersion | undefined>>;
+}
+
+/**
+ * Convergence of every hosted engine with every other replica: the room's replicas (as the relay lists
+ * them), the peers with a live session, and the windows announcing digests.
+ */
+export function convergenceByEngine(
+  self: string,
+  engines: Readonly<Partial<Record<EngineName, EngineState>>>,
+  sessionPeers: readonly string[],
+  roomReplicas: readonly string[],
+  peerDigests: ReadonlyMap<string, Readonly<Partial<Record<EngineName, string>>>>,
+): Partial<Record<EngineName, EngineConvergence>> {
+  const peers = [...new Set([...roomReplicas, ...sessionPeers, ...peerDigests.keys()])]
+    .filter((id) => id !== self)
+    .sort();
+  const result: Partial<Record<EngineName, EngineConvergence>> = {};
+  for (const [name, state] of Object.entries(engines) as [EngineName, EngineState | undefined][]) {
+    if (state === undefined) continue;
+    const digests = new Map<string, string | undefined>();
+    for (const [peer, report] of peerDigests) digests.set(peer, report[name]);
+    result[name] = engineConvergence({
+      engine: name,
+      digest: state.digest,
+      version: state.version,
+      peers,
+      peerDigests: digests,
+      peerVersions: state.peerVersions,
+    });
+  }
+  return result;
+}

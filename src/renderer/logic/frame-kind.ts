@@ -1,0 +1,51 @@
+/**
+ * What kind of sync message an engine payload is, for the wire inspector. Reads only the leading bytes
+ * of each engine's own framing (the converge message kind, the y-protocols message type, the lww
+ * envelope's message type; Automerge's sync message is decoded for its change count) and never throws:
+ * anything unrecognised is reported as such.
+ */
+import * as A from '@automerge/automerge';
+import type { EngineName } from '@converge/replica';
+
+const YJS_KINDS = ['sync step 1', 'sync step 2', 'update'] as const;
+/** The converge engine's first byte: hello (version vector), ops (a batch), state (a whole-state transfer). */
+const CONVERGE_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 2: 'ops', 3: 'state' };
+const LWW_ENVELOPE_KIND_MESSAGE = 4;
+const LWW_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 2: 'writes' };
+
+export function frameKind(engine: EngineName, payload: Uint8Array): string {
+  try {
+    switch (engine) {
+      case 'yjs':
+        return YJS_KINDS[payload[0] ?? -1] ?? 'unrecognised';
+      case 'lww':
+        return lwwKind(payload);
+      case 'automerge':
+        return automergeKind(payload);
+      case 'converge':
+        return CONVERGE_KINDS[payload[0] ?? -1] ?? 'unrecognised';
+      default:
+        return 'unrecognised';
+    }
+  } catch {
+    return 'unrecognised';
+  }
+}
+
+function lwwKind(payload: Uint8Array): string {
+  // "CE", version, kind, then the message type as a varint (always one byte for the known types).
+  if (
+    payload.length < 5 ||
+    payload[0] !== 0x43 ||
+    payload[1] !== 0x45 ||
+    payload[3] !== LWW_ENVELOPE_KIND_MESSAGE
+  )
+    return 'unrecognised';
+  return LWW_KINDS[payload[4] as number] ?? 'unrecognised';
+}
+
+function automergeKind(payload: Uint8Array): string {
+  const message = A.decodeSyncMessage(payload);
+  const changes = message.changes.length;
+  return changes === 0 ? 'sync (heads only)' : `sync (${changes} change${changes === 1 ? '' : 's'})`;
+}

@@ -1,0 +1,23 @@
+/**
+ * The seam between the renderer and where it runs. In Electron the preload exposes `window.converge`
+ * (window configuration, a durable store in the main process); in a plain browser (web mode) the page
+ * reads /config.json and keeps its replica in IndexedDB. Everything after setup is the same.
+ */
+import type { Store } from '@converge/replica';
+import type { ConvergeApi } from '../preload/api.ts';
+import { electronSetup } from './platform/electron.ts';
+import { webSetup } from './platform/web.ts';
+import type { WindowConfig } from './platform/window-config.ts';
+
+export interface WindowSetup {
+  readonly platform: 'electron' | 'web';
+  readonly config: WindowConfig;
+  readonly store: Store;
+  /** Open another window (Electron) or tab (web) hosting a new replica. */
+  openNewReplica(): void;
+}
+
+export function detectPlatform(): Promise<WindowSetup> {
+  const api = (window as { converge?: ConvergeApi }).converge;
+  return api !== undefined && api.platform === 'electron' ? electronSetup(api) : webSetup();
+}

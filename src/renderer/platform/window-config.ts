@@ -1,0 +1,85 @@
+/**
+ * What a window needs to start: its replica id, the room, where the relay and its admin API are.
+ * In Electron main hands it over (preload API); in web mode /config.json gives the room and URLs and the
+ * page URL carries the replica id. Both are validated here, with an error that names the bad field.
+ */
+import { idProblem } from '@converge/replica/protocol';
+import { z } from 'zod';
+
+export interface WindowConfig {
+  readonly replicaId: string;
+  readonly room: string;
+  readonly relayUrl: string;
+  readonly adminUrl: string;
+  readonly adminToken?: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const id = (what: string) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = idProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${what} ${problem}` });
+  });
+
+const url = (protocols: readonly string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a ${protocols.join(' or ')} URL`,
+  );
+
+const webConfig = z.object({
+  room: id('room'),
+  relayUrl: url(['ws:', 'wss:']),
+  adminUrl: url(['http:', 'https:']),
+  adminToken: z.string().min(1).max(512).optional(),
+});
+
+const windowConfig = webConfig.extend({ replicaId: id('replica id') });
+
+function check<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new ConfigError(`bad configuration from ${source}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function parseWebConfig(value: unknown): Omit<WindowConfig, 'replicaId'> {
+  return check(webConfig, value, '/config.json');
+}
+
+export function parseWindowConfig(value: unknown): WindowConfig {
+  return check(windowConfig, value, 'the app');
+}
+
+/**
+ * The replica id a web page hosts: `?replica=` when present and valid, else a fresh one, with the URL to
+ * put in the address bar (history.replaceState) so that a reload keeps the same replica and its data.
+ */
+export function replicaFromPageUrl(
+  href: string,
+  randomUint32: () => number,
+): { readonly replicaId: string; readonly replaceUrl?: string } {
+  const page = new URL(href);
+  const given = page.searchParams.get('replica');
+  if (given !== null && idProblem(given) === undefined) return { replicaId: given };
+  const replicaId = freshReplicaId(randomUint32);
+  page.searchParams.set('replica', replicaId);
+  return { replicaId, replaceUrl: page.href };
+}
+
+/** "r-" and 7 base-36 characters: short enough to read, valid as a relay node id and in scenario files. */
+export function freshReplicaId(randomUint32: () => number): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
+  let id = 'r-';
+  for (let i = 0; i < 7; i++) id += alphabet[randomUint32() % alphabet.length];
+  return id;
+}

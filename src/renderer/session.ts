@@ -1,0 +1,155 @@
+/**
+ * Starting one window's replica: the relay connection (tapped for the wire inspector), the replica with
+ * every available engine, the app model for React, the admin API client for the network panel and the
+ * digest beacon shared with the other windows on this machine.
+ */
+import {
+  availableEngines,
+  createEngine,
+  type RelayProblem,
+  RelayTransport,
+  Replica,
+  realTimers,
+} from '@converge/replica';
+import { AppModel } from './logic/app-model.ts';
+import { type BeaconChannel, DigestBeacon } from './logic/digest-beacon.ts';
+import { frameKind } from './logic/frame-kind.ts';
+import { NetworkStore } from './logic/network-store.ts';
+import { type EventSourceLike, RelayAdmin } from './logic/relay-admin.ts';
+import { SessionRecorder } from './logic/scenario-session.ts';
+import { TappedTransport } from './logic/tapped-transport.ts';
+import { WireLog } from './logic/wire-log.ts';
+import type { WindowSetup } from './platform.ts';
+
+export interface Session {
+  readonly setup: WindowSetup;
+  readonly model: AppModel;
+  readonly network: NetworkStore;
+  close(): Promise<void>;
+}
+
+export async function startSession(setup: WindowSetup): Promise<Session> {
+  const { config } = setup;
+  const wire = new WireLog(400);
+  let model: AppModel | undefined;
+  const relay = new RelayTransport({
+    url: config.relayUrl,
+    room: config.room,
+    nodeId: config.replicaId,
+    role: 'replica',
+    ...(config.adminToken !== undefined ? { token: config.adminToken } : {}),
+    onProblem: (problem) => model?.relayReported(describeRelayProblem(problem)),
+  });
+  const transport = new TappedTransport(relay, (direction, peer, engine, payload) => {
+    wire.record({
+      at: Date.now(),
+      direction,
+      peer,
+      engine,
+      kind: frameKind(engine, payload),
+      bytes: payload.length,
+    });
+    model?.wireChanged();
+  });
+  const replica = await Replica.open({
+    id: config.replicaId,
+    transport,
+    store: setup.store,
+    engines: availableEngines(),
+    createEngine,
+  });
+  const beacon =
+    typeof BroadcastChannel === 'function'
+      ? new DigestBeacon(broadcastChannel(`converge-digests:${config.room}`), config.replicaId, Date.now)
+      : undefined;
+  model = new AppModel({
+    replica,
+    wire,
+    recorder: new SessionRecorder(config.replicaId),
+    ...(beacon !== undefined ? { beacon } : {}),
+    schedule: nextFrame,
+    now: Date.now,
+  });
+  const admin = new RelayAdmin({
+    baseUrl: config.adminUrl,
+    ...(config.adminToken !== undefined ? { token: config.adminToken } : {}),
+    fetch: (input, init) => fetch(input, init),
+    eventSource: openEventSource,
+  });
+  const network = new NetworkStore({ admin, room: config.room, timers: realTimers });
+  network.start();
+  const opened = model;
+  return {
+    setup,
+    model: opened,
+    network,
+    close: async () => {
+      network.stop();
+      opened.close();
+      beacon?.close();
+      await replica.close();
+      await setup.store.close();
+    },
+  };
+}
+
+/** One line for the header: why the relay connection is not (or was not) fine. */
+export function describeRelayProblem(problem: RelayProblem): string | undefined {
+  switch (problem.kind) {
+    case 'closed':
+      if (problem.code === 1000 || problem.code === 1001) return undefined;
+      return `relay closed the connection (${problem.code}${problem.reason !== '' ? `: ${problem.reason}` : ''})${problem.permanent ? '; switch Offline off and on to retry' : ''}`;
+    case 'connect-failed':
+      return `cannot reach the relay: ${problem.message}`;
+    case 'error-frame':
+      return `relay error ${problem.code}: ${problem.message}`;
+    case 'frame-too-large':
+      return `a ${problem.bytes}-byte frame exceeds the relay limit (${problem.limit})`;
+    case 'malformed-frame':
+      return `malformed frame from the relay: ${problem.message}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The browser's BroadcastChannel in the beacon's shape. */
+function broadcastChannel(name: string): BeaconChannel {
+  const channel = new BroadcastChannel(name);
+  const wrapped: BeaconChannel = {
+    onmessage: null,
+    postMessage: (message) => channel.postMessage(message),
+    close: () => channel.close(),
+  };
+  channel.onmessage = (event) => wrapped.onmessage?.({ data: event.data });
+  return wrapped;
+}
+
+/** The browser's EventSource in the admin client's shape. */
+function openEventSource(url: string): EventSourceLike {
+  const source = new EventSource(url);
+  const wrapped: EventSourceLike = {
+    onopen: null,
+    onerror: null,
+    addEventListener: (type, listener) =>
+      source.addEventListener(type, (event) => listener({ data: (event as MessageEvent).data })),
+    close: () => source.close(),
+  };
+  source.onopen = (event) => wrapped.onopen?.(event);
+  source.onerror = (event) => wrapped.onerror?.(event);
+  return wrapped;
+}
+
+/**
+ * Run `flush` on the next animation frame, or after 250 ms if no frame comes: hidden tabs get no frames,
+ * and a hidden window must still announce its digests to the others.
+ */
+function nextFrame(flush: () => void): void {
+  let done = false;
+  const run = (): void => {
+    if (done) return;
+    done = true;
+    flush();
+  };
+  requestAnimationFrame(run);
+  setTimeout(run, 250);
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { engineConvergence } from '../logic/convergence.ts';
+import { DigestBeacon } from '../logic/digest-beacon.ts';
+import { frameKind } from '../logic/frame-kind.ts';
+import { FakeBroadcast, openModel, settle, world } from './support.ts';
+
+describe('AppModel on a simulated network', () => {
+  it('shows local edits at once and remote edits once synced, with the frames on the wire', async () => {
+    const w = world();
+    const a = await openModel(w, 'a');
+    const b = await openModel(w, 'b');
+    let notified = 0;
+    b.subscribe(() => notified++);
+    expect(await a.apply({ op: 'cart.add', product: 'apple', qty: 2 })).toBe(true);
+    expect(a.getSnapshot().status.engines.yjs?.view.cart).toEqual({ apple: 2 });
+    await settle(w);
+    const snapshot = b.getSnapshot();
+    expect(notified).toBeGreaterThan(0);
+    for (const engine of Object.values(snapshot.status.engines))
+      expect(engine?.view.cart).toEqual({ apple: 2 });
+    expect(snapshot.status.peers).toEqual(['a']);
+    const kinds = new Set(snapshot.wireFrames.map((f) => `${f.engine}:${f.kind}`));
+    expect(kinds.has('yjs:sync step 1')).toBe(true);
+    expect(kinds.has('lww:hello (vector)')).toBe(true);
+    expect(kinds.has('converge:hello (vector)')).toBe(true);
+    expect(kinds.has('converge:ops')).toBe(true);
+    expect([...kinds].some((k) => k.startsWith('automerge:sync'))).toBe(true);
+    expect(snapshot.wireFrames.every((f) => f.kind !== 'unrecognised')).toBe(true);
+    expect(snapshot.wireTotals.yjs.in.frames).toBeGreaterThan(0);
+  });
+
+  it('refuses invalid edits with a notice instead of throwing, and records valid ones', async () => {
+    const w = world();
+    const a = await openModel(w, 'a');
+    expect(await a.apply({ op: 'text.insert', pos: 5, text: 'x' })).toBe(false);
+    expect(await a.apply({ op: 'counter.increment', name: 'likes', by: -1 })).toBe(false);
+    expect(a.getSnapshot().notices.map((n) => n.level)).toEqual(['error', 'error']);
+    expect(await a.apply({ op: 'text.insert', pos: 0, text: 'hi' })).toBe(true);
+    expect(a.getSnapshot().recordedSteps).toBe(1);
+    a.dismiss(a.getSnapshot().notices[0]!.id);
+    expect(a.getSnapshot().notices).toHaveLength(1);
+  });
+
+  it('lists the note write LWW lost while both replicas were offline', async () => {
+    const w = world();
+    const a = await openModel(w, 'a');
+    const b = await openModel(w, 'b');
+    a.setOffline(true);
+    b.setOffline(true);
+    await a.apply({ op: 'note.set', value: 'from a' });
+    w.clock.advance(10); // b writes later, so b wins
+    await b.apply({ op: 'note.set', value: 'from b' });
+    a.setOffline(false);
+    b.setOffline(false);
+    await settle(w);
+    const ledger = a.getSnapshot().ledger;
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ replica: 'a', field: 'note', value: 'from a', reason: 'concurrent' });
+    expect(ledger[0]?.overwrittenBy.replica).toBe('b');
+    expect(a.getSnapshot().status.engines.lww?.view.note).toEqual(['from b']);
+    expect(b.getSnapshot().ledger).toEqual(ledger);
+    expect(a.recorder.toScenario('s').steps.filter((s) => 'offline' in s || 'online' in s)).toHaveLength(2);
+  });
+
+  it('tells from shared digests and versions whether each engine converged', async () => {
+    const w = world();
+    const bus = new FakeBroadcast();
+    const beacon = (id: string) => new DigestBeacon(bus.channel(), id, () => w.clock.now());
+    const a = await openModel(w, 'a', beacon);
+    const b = await openModel(w, 'b', beacon);
+    const converged = (model: typeof a, peer: string) => {
+      const s = model.getSnapshot();
+      return Object.fromEntries(
+        Object.entries(s.status.engines).map(([name, e]) => [
+          name,
+          engineConvergence({
+            engine: name as 'yjs',
+            digest: e!.digest,
+            version: e!.version,
+            peers: [peer],
+            peerDigests: new Map([...s.peerDigests].map(([id, r]) => [id, r.digests[name as 'yjs']])),
+            peerVersions: e!.peerVersions,
+          }).converged,
+        ]),
+      );
+    };
+    a.setOffline(true);
+    await a.apply({ op: 'text.insert', pos: 0, text: 'offline edit' });
+    await settle(w, 3);
+    for (const value of Object.values(converged(a, 'b'))) expect(value).toBe(false);
+    a.setOffline(false);
+    await settle(w);
+    for (const value of Object.values(converged(a, 'b'))) expect(value).toBe(true);
+    for (const value of Object.values(converged(b, 'a'))) expect(value).toBe(true);
+  });
+});
+
+describe('frameKind', () => {
+  it('never throws and says so for payloads it does not recognise', () => {
+    for (const engine of ['converge', 'yjs', 'automerge', 'lww'] as const) {
+      expect(frameKind(engine, new Uint8Array([0xff, 0xfe, 0x00]))).toBe('unrecognised');
+      expect(frameKind(engine, new Uint8Array())).toBe('unrecognised');
+    }
+  });
+});

@@ -1,0 +1,112 @@
+import { VirtualClock } from '@converge/replica';
+import { describe, expect, it } from 'vitest';
+import { NetworkStore } from '../logic/network-store.ts';
+import { type EventSourceLike, RelayAdmin } from '../logic/relay-admin.ts';
+
+const room = (cut: { from: string; to: string }[]) => ({
+  id: 'r',
+  nodes: [
+    { id: 'a', role: 'replica', reachable: [] },
+    { id: 'b', role: 'replica', reachable: [] },
+  ],
+  cut,
+  chaos: { room: null, links: [] },
+});
+
+function fakeRelay() {
+  let cut: { from: string; to: string }[] = [];
+  let failing = false;
+  const listeners = new Map<string, (event: { data?: unknown }) => void>();
+  const source: EventSourceLike = {
+    addEventListener: (type, listener) => listeners.set(type, listener),
+    onopen: null,
+    onerror: null,
+    close: () => {},
+  };
+  const requests: string[] = [];
+  const admin = new RelayAdmin({
+    baseUrl: 'http://relay',
+    eventSource: () => source,
+    fetch: async (url, init) => {
+      requests.push(`${init?.method ?? 'GET'} ${url.replace('http://relay', '')}`);
+      if (failing) throw new TypeError('connection refused');
+      if (url.endsWith('/links')) {
+        const op = JSON.parse(String(init?.body));
+        if (op.from !== undefined && op.from === op.to) {
+          return Response.json({ error: 'a link joins two different nodes' }, { status: 400 });
+        }
+        if (op.op === 'cut') cut = [...cut, { from: op.from, to: op.to }];
+        else if (op.op === 'heal-all') cut = [];
+        else return Response.json({ error: 'unknown op' }, { status: 400 });
+        return Response.json({ cut: [], healed: [] });
+      }
+      if (url.endsWith('/traffic')) return Response.json({ links: [] });
+      return Response.json({ rooms: [room(cut)] });
+    },
+  });
+  return {
+    admin,
+    requests,
+    source,
+    emit: (type: string, data: unknown) => listeners.get(type)?.({ data: JSON.stringify(data) }),
+    fail: (value: boolean) => {
+      failing = value;
+    },
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('NetworkStore', () => {
+  it('loads the room, applies link operations and refetches after relay events', async () => {
+    const relay = fakeRelay();
+    const clock = new VirtualClock();
+    const store = new NetworkStore({ admin: relay.admin, room: 'r', timers: clock });
+    store.start();
+    await settle();
+    expect(store.getSnapshot().room?.cut).toEqual([]);
+    expect(await store.links({ op: 'cut', from: 'a', to: 'b' })).toBe(true);
+    expect(store.getSnapshot().room?.cut).toEqual([{ from: 'a', to: 'b' }]);
+    expect(await store.links({ op: 'cut', from: 'a', to: 'a' })).toBe(false);
+    expect(store.getSnapshot().error).toContain('two different nodes');
+    expect(store.getSnapshot().busy).toBe(false);
+
+    const before = relay.requests.length;
+    relay.source.onopen?.({});
+    relay.emit('join', { room: 'r', node: 'c' });
+    relay.emit('join', { room: 'other', node: 'x' });
+    clock.advance(100);
+    await settle();
+    // One coalesced refetch (room list + traffic) for the burst.
+    expect(relay.requests.slice(before)).toEqual(['GET /rooms', 'GET /rooms/r/traffic']);
+    store.stop();
+  });
+
+  it('keeps traffic per link from the stream and polls while the stream is down', async () => {
+    const relay = fakeRelay();
+    const clock = new VirtualClock();
+    const store = new NetworkStore({ admin: relay.admin, room: 'r', timers: clock, pollMs: 1000 });
+    store.start();
+    await settle();
+    const link = {
+      from: 'a',
+      to: 'b',
+      engines: { yjs: { frames: 3, bytes: 30 } },
+      dropped: { cut: 0 },
+      duplicated: 0,
+    };
+    relay.emit('traffic', { room: 'r', links: [link] });
+    relay.emit('traffic', { room: 'r', links: [{ ...link, engines: { yjs: { frames: 5, bytes: 50 } } }] });
+    expect(store.getSnapshot().traffic.get('a b')?.engines.yjs).toEqual({ frames: 5, bytes: 50 });
+    relay.fail(true);
+    clock.advance(1000);
+    await settle();
+    expect(store.getSnapshot().error).toMatch(/unreachable/);
+    relay.fail(false);
+    clock.advance(1000);
+    await settle();
+    expect(store.getSnapshot().error).toBeUndefined();
+    store.stop();
+    expect(clock.pending()).toBe(0);
+  });
+});

@@ -1,0 +1,97 @@
+/** Replicas on a simulated network, wired like the app wires its window (tapped transport, wire log). */
+import {
+  availableEngines,
+  createEngine,
+  MemoryStore,
+  Replica,
+  SimNetwork,
+  VirtualClock,
+} from '@converge/replica';
+import { AppModel } from '../logic/app-model.ts';
+import type { BeaconChannel, DigestBeacon } from '../logic/digest-beacon.ts';
+import { frameKind } from '../logic/frame-kind.ts';
+import { SessionRecorder } from '../logic/scenario-session.ts';
+import { TappedTransport } from '../logic/tapped-transport.ts';
+import { WireLog } from '../logic/wire-log.ts';
+
+export interface TestWorld {
+  readonly clock: VirtualClock;
+  readonly network: SimNetwork;
+}
+
+export function world(seed = 1): TestWorld {
+  const clock = new VirtualClock(1_700_000_000_000);
+  return { clock, network: new SimNetwork({ timers: clock, seed }) };
+}
+
+export async function openModel(
+  w: TestWorld,
+  id: string,
+  beacon?: (id: string) => DigestBeacon,
+): Promise<AppModel> {
+  const wire = new WireLog(50);
+  let model: AppModel | undefined;
+  const transport = new TappedTransport(w.network.transport(id), (direction, peer, engine, payload) => {
+    wire.record({
+      at: w.clock.now(),
+      direction,
+      peer,
+      engine,
+      kind: frameKind(engine, payload),
+      bytes: payload.length,
+    });
+    model?.wireChanged();
+  });
+  let seed = id.charCodeAt(0) * 7919;
+  const replica = await Replica.open({
+    id,
+    transport,
+    store: new MemoryStore(),
+    engines: availableEngines(),
+    createEngine,
+    timers: w.clock,
+    randomUint32: () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    },
+  });
+  model = new AppModel({
+    replica,
+    wire,
+    recorder: new SessionRecorder(id),
+    ...(beacon !== undefined ? { beacon: beacon(id) } : {}),
+    schedule: (flush) => flush(),
+    now: () => w.clock.now(),
+  });
+  return model;
+}
+
+/** Let durable appends resolve and the simulated network deliver, a few rounds. */
+export async function settle(w: TestWorld, rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    w.clock.advance(5);
+  }
+}
+
+/** Connected pairs of in-memory broadcast channels (what BroadcastChannel does between windows). */
+export class FakeBroadcast {
+  private readonly members = new Set<BeaconChannel>();
+
+  channel(): BeaconChannel {
+    const members = this.members;
+    const channel: BeaconChannel = {
+      onmessage: null,
+      postMessage(message: unknown) {
+        for (const other of members) {
+          if (other !== channel) other.onmessage?.({ data: structuredClone(message) });
+        }
+      },
+      close() {
+        members.delete(channel);
+      },
+    };
+    members.add(channel);
+    return channel;
+  }
+}
