@@ -1,0 +1,409 @@
+/**
+ * The relay wire protocol: every frame exchanged between a node (a window's replica, a room's storage
+ * peer, a test client) and the relay, with its compact binary codec and validation. The relay and
+ * every client import this one module, so both ends always agree on the bytes.
+ *
+ * A frame is one WebSocket binary message: a one-byte frame type, then the fields below as LEB128
+ * varints and length-prefixed UTF-8 strings / byte strings (crdt-core's Encoder/Decoder). Decoding
+ * rejects anything that is not exactly one well-formed, valid frame with a `DecodeError`; encoding
+ * rejects invalid values with a `ProtocolError`, so neither side can put a bad frame on the wire.
+ *
+ * Data payloads are opaque: each engine's own sync protocol lives inside them, the relay never
+ * decodes them. The relay forwards a data frame's bytes unchanged, which is why the sender writes
+ * its own id into `from` and the relay checks it instead of rewriting it.
+ */
+import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
+import { ENGINE_NAMES, type EngineName } from './engine-name.ts';
+
+// The engine tag of a data frame is the engine's index here; relay and clients import both from this module.
+export { ENGINE_NAMES, type EngineName, isEngineName } from './engine-name.ts';
+
+/** Bumped on any incompatible change; sent in hello, the relay refuses other versions. */
+export const PROTOCOL_VERSION = 1;
+
+export const FrameType = {
+  Hello: 1,
+  Welcome: 2,
+  Data: 3,
+  LinkUp: 4,
+  LinkDown: 5,
+  Error: 6,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+/** What a node is: a window's replica, a room's storage peer, or a tool (bench, scenario runner, admin UI). */
+export const NODE_ROLES = ['replica', 'storage', 'tool'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
+export const LINK_UP_REASONS = ['joined', 'healed'] as const;
+export type LinkUpReason = (typeof LINK_UP_REASONS)[number];
+export const LINK_DOWN_REASONS = ['left', 'cut'] as const;
+export type LinkDownReason = (typeof LINK_DOWN_REASONS)[number];
+
+/** Why the relay answered with an error frame. The index in this list is the code on the wire. */
+export const ERROR_CODES = [
+  'internal',
+  'bad-frame',
+  'hello-required',
+  'hello-timeout',
+  'protocol-version',
+  'unauthorized',
+  'room-limit',
+  'node-limit',
+  'rate-limited',
+  'spoofed-sender',
+  'replaced',
+  'shutting-down',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * WebSocket close codes the relay uses. 1000–1015 are the standard ones; 4000–4999 are ours.
+ * A client should not reconnect after `Unauthorized`, `ProtocolVersion` or `Replaced`: retrying
+ * cannot succeed (or would fight the connection that replaced it).
+ */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  FrameTooLarge: 1009,
+  Internal: 1011,
+  TryAgainLater: 1013,
+  BadFrames: 4000,
+  HelloRequired: 4001,
+  HelloTimeout: 4002,
+  Unauthorized: 4003,
+  ProtocolVersion: 4004,
+  NodeLimit: 4005,
+  RoomLimit: 4006,
+  RateLimited: 4008,
+  Replaced: 4009,
+  SlowConsumer: 4010,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Close codes after which reconnecting is pointless. */
+export const PERMANENT_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.Unauthorized,
+  CloseCode.ProtocolVersion,
+  CloseCode.Replaced,
+]);
+
+export const MAX_ID_LENGTH = 64;
+export const MAX_TOKEN_LENGTH = 256;
+export const MAX_ERROR_MESSAGE_LENGTH = 512;
+/** Ids appear in URLs, logs and file names: letters, digits and `. _ : @ -`, starting with a letter or digit. */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+
+export interface HelloFrame {
+  readonly type: 'hello';
+  readonly version: number;
+  readonly room: string;
+  readonly nodeId: string;
+  readonly role: NodeRole;
+  /** Required by a relay bound to a non-loopback address; empty otherwise. */
+  readonly token: string;
+}
+
+export interface PeerInfo {
+  readonly id: string;
+  readonly role: NodeRole;
+  /** Both directed links between this node and the peer are up. */
+  readonly reachable: boolean;
+}
+
+export interface WelcomeFrame {
+  readonly type: 'welcome';
+  readonly room: string;
+  readonly nodeId: string;
+  /** Every other node in the room, reachable or not. */
+  readonly peers: readonly PeerInfo[];
+  /** The relay's frame size limit, so clients can refuse oversize frames before sending them. */
+  readonly maxFrameBytes: number;
+}
+
+export interface DataFrame {
+  readonly type: 'data';
+  readonly from: string;
+  /** A node id, or null for every node reachable from the sender. */
+  readonly to: string | null;
+  readonly engine: EngineName;
+  /** Opaque engine payload. After decoding, a view into the decoded bytes (no copy). */
+  readonly payload: Uint8Array;
+}
+
+export interface LinkUpFrame {
+  readonly type: 'link-up';
+  readonly peer: string;
+  readonly role: NodeRole;
+  readonly reason: LinkUpReason;
+}
+
+export interface LinkDownFrame {
+  readonly type: 'link-down';
+  readonly peer: string;
+  readonly reason: LinkDownReason;
+}
+
+export interface ErrorFrame {
+  readonly type: 'error';
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export type Frame = HelloFrame | WelcomeFrame | DataFrame | LinkUpFrame | LinkDownFrame | ErrorFrame;
+/** Frames a node sends to the relay. */
+export type NodeFrame = HelloFrame | DataFrame;
+/** Frames the relay sends to a node. */
+export type RelayFrame = WelcomeFrame | DataFrame | LinkUpFrame | LinkDownFrame | ErrorFrame;
+
+/** An invalid value given to an encoder (a programming error on the sending side). */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+}
+
+/** Why an id is invalid, or undefined when it is valid. */
+export function idProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > MAX_ID_LENGTH) return `must be at most ${MAX_ID_LENGTH} characters`;
+  if (!ID_PATTERN.test(value))
+    return 'may only contain letters, digits and . _ : @ - (starting with a letter or digit)';
+  return undefined;
+}
+
+export function isValidId(value: unknown): value is string {
+  return idProblem(value) === undefined;
+}
+
+export function isNodeRole(value: unknown): value is NodeRole {
+  return typeof value === 'string' && (NODE_ROLES as readonly string[]).includes(value);
+}
+
+/** The byte that stands for an engine in data frames. */
+export function engineTag(engine: EngineName): number {
+  const tag = ENGINE_NAMES.indexOf(engine);
+  if (tag < 0) throw new ProtocolError(`unknown engine ${String(engine)}`);
+  return tag;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+function checkId(value: string, what: string): void {
+  const problem = idProblem(value);
+  if (problem !== undefined) throw new ProtocolError(`${what} ${JSON.stringify(value)} ${problem}`);
+}
+
+function enumIndex<T extends string>(values: readonly T[], value: T, what: string): number {
+  const index = values.indexOf(value);
+  if (index < 0) throw new ProtocolError(`unknown ${what} ${String(value)}`);
+  return index;
+}
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  switch (frame.type) {
+    case 'hello': {
+      checkId(frame.room, 'room');
+      checkId(frame.nodeId, 'node id');
+      if (frame.token.length > MAX_TOKEN_LENGTH) throw new ProtocolError('token too long');
+      return new Encoder(32 + frame.token.length)
+        .byte(FrameType.Hello)
+        .uint(frame.version)
+        .string(frame.room)
+        .string(frame.nodeId)
+        .byte(enumIndex(NODE_ROLES, frame.role, 'role'))
+        .string(frame.token)
+        .finish();
+    }
+    case 'welcome': {
+      checkId(frame.room, 'room');
+      checkId(frame.nodeId, 'node id');
+      const e = new Encoder(32 + frame.peers.length * 16)
+        .byte(FrameType.Welcome)
+        .string(frame.room)
+        .string(frame.nodeId)
+        .uint(frame.maxFrameBytes)
+        .uint(frame.peers.length);
+      for (const peer of frame.peers) {
+        checkId(peer.id, 'peer id');
+        e.string(peer.id)
+          .byte(enumIndex(NODE_ROLES, peer.role, 'role'))
+          .byte(peer.reachable ? 1 : 0);
+      }
+      return e.finish();
+    }
+    case 'data':
+      return encodeData(frame.from, frame.to, frame.engine, frame.payload);
+    case 'link-up':
+      checkId(frame.peer, 'peer id');
+      return new Encoder(8 + frame.peer.length)
+        .byte(FrameType.LinkUp)
+        .string(frame.peer)
+        .byte(enumIndex(NODE_ROLES, frame.role, 'role'))
+        .byte(enumIndex(LINK_UP_REASONS, frame.reason, 'link-up reason'))
+        .finish();
+    case 'link-down':
+      checkId(frame.peer, 'peer id');
+      return new Encoder(8 + frame.peer.length)
+        .byte(FrameType.LinkDown)
+        .string(frame.peer)
+        .byte(enumIndex(LINK_DOWN_REASONS, frame.reason, 'link-down reason'))
+        .finish();
+    case 'error': {
+      // Messages are diagnostics: truncate rather than refuse to report an error.
+      const message = frame.message.slice(0, MAX_ERROR_MESSAGE_LENGTH);
+      return new Encoder(8 + message.length * 3)
+        .byte(FrameType.Error)
+        .byte(enumIndex(ERROR_CODES, frame.code, 'error code'))
+        .string(message)
+        .finish();
+    }
+    default:
+      throw new ProtocolError(`unknown frame type ${String((frame as { type?: unknown }).type)}`);
+  }
+}
+
+/** Encode a data frame without building a frame object (the hot path of every client). */
+export function encodeData(
+  from: string,
+  to: string | null,
+  engine: EngineName,
+  payload: Uint8Array,
+): Uint8Array {
+  checkId(from, 'sender id');
+  if (to !== null) checkId(to, 'recipient id');
+  if (!(payload instanceof Uint8Array)) throw new ProtocolError('payload must be a Uint8Array');
+  return new Encoder(16 + from.length + (to?.length ?? 0) + payload.length)
+    .byte(FrameType.Data)
+    .string(from)
+    .string(to ?? '')
+    .byte(engineTag(engine))
+    .bytes(payload)
+    .finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+function readId(d: Decoder, what: string): string {
+  const start = d.offset;
+  const value = d.string();
+  const problem = idProblem(value);
+  if (problem !== undefined) throw new DecodeError(`${what} ${problem}`, start);
+  return value;
+}
+
+function readEnum<T extends string>(d: Decoder, values: readonly T[], what: string): T {
+  const start = d.offset;
+  const value = values[d.byte()];
+  if (value === undefined) throw new DecodeError(`unknown ${what}`, start);
+  return value;
+}
+
+function readPayload(d: Decoder, bytes: Uint8Array): Uint8Array {
+  // The payload is the rest of the frame; a view avoids copying what the relay only forwards.
+  const length = d.count(1);
+  if (length !== d.remaining) d.fail(`payload length ${length} does not match the ${d.remaining} bytes left`);
+  return bytes.subarray(d.offset);
+}
+
+/**
+ * Decode one frame. Throws `DecodeError` for anything malformed: unknown type, truncated or
+ * trailing bytes, invalid ids, unknown enum values. A data frame's payload is a view into `bytes`.
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  const d = new Decoder(bytes);
+  const type = d.byte();
+  switch (type) {
+    case FrameType.Hello: {
+      const version = d.uint();
+      const room = readId(d, 'room');
+      const nodeId = readId(d, 'node id');
+      const role = readEnum(d, NODE_ROLES, 'role');
+      const tokenStart = d.offset;
+      const token = d.string();
+      if (token.length > MAX_TOKEN_LENGTH) throw new DecodeError('token too long', tokenStart);
+      d.end();
+      return { type: 'hello', version, room, nodeId, role, token };
+    }
+    case FrameType.Welcome: {
+      const room = readId(d, 'room');
+      const nodeId = readId(d, 'node id');
+      const maxFrameBytes = d.uint();
+      // Each peer takes at least 4 bytes: id length, one id byte, role, reachable.
+      const count = d.count(4);
+      const peers: PeerInfo[] = [];
+      for (let i = 0; i < count; i++) {
+        const id = readId(d, 'peer id');
+        const role = readEnum(d, NODE_ROLES, 'role');
+        const flagAt = d.offset;
+        const flag = d.byte();
+        if (flag > 1) throw new DecodeError('reachable flag must be 0 or 1', flagAt);
+        peers.push({ id, role, reachable: flag === 1 });
+      }
+      d.end();
+      return { type: 'welcome', room, nodeId, peers, maxFrameBytes };
+    }
+    case FrameType.Data: {
+      const from = readId(d, 'sender id');
+      const toStart = d.offset;
+      const toRaw = d.string();
+      let to: string | null = null;
+      if (toRaw !== '') {
+        const problem = idProblem(toRaw);
+        if (problem !== undefined) throw new DecodeError(`recipient id ${problem}`, toStart);
+        to = toRaw;
+      }
+      const engine = readEnum(d, ENGINE_NAMES, 'engine');
+      const payload = readPayload(d, bytes);
+      return { type: 'data', from, to, engine, payload };
+    }
+    case FrameType.LinkUp: {
+      const peer = readId(d, 'peer id');
+      const role = readEnum(d, NODE_ROLES, 'role');
+      const reason = readEnum(d, LINK_UP_REASONS, 'link-up reason');
+      d.end();
+      return { type: 'link-up', peer, role, reason };
+    }
+    case FrameType.LinkDown: {
+      const peer = readId(d, 'peer id');
+      const reason = readEnum(d, LINK_DOWN_REASONS, 'link-down reason');
+      d.end();
+      return { type: 'link-down', peer, reason };
+    }
+    case FrameType.Error: {
+      const code = readEnum(d, ERROR_CODES, 'error code');
+      const message = d.string();
+      d.end();
+      return { type: 'error', code, message };
+    }
+    default:
+      throw new DecodeError(`unknown frame type ${type}`, 0);
+  }
+}
+
+/**
+ * The protocol version a hello frame announces, read before the rest of the frame (whose layout
+ * may differ in other versions); undefined if `bytes` is not a hello frame.
+ */
+export function peekHelloVersion(bytes: Uint8Array): number | undefined {
+  if (bytes[0] !== FrameType.Hello) return undefined;
+  try {
+    const d = new Decoder(bytes);
+    d.byte();
+    return d.uint();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Decode a frame, returning the error instead of throwing (for handlers that must never throw). */
+export function tryDecodeFrame(
+  bytes: Uint8Array,
+): { readonly ok: true; readonly frame: Frame } | { readonly ok: false; readonly error: string } {
+  try {
+    return { ok: true, frame: decodeFrame(bytes) };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}

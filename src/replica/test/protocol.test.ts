@@ -1,0 +1,183 @@
+// The relay wire protocol: every frame round-trips, and no input makes the decoder do anything but
+// return a valid frame or throw DecodeError.
+import { DecodeError } from '@converge/crdt-core';
+import { fcParams } from '@converge/crdt-core/testing';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeFrame,
+  ENGINE_NAMES,
+  ERROR_CODES,
+  encodeData,
+  encodeFrame,
+  type Frame,
+  FrameType,
+  idProblem,
+  LINK_DOWN_REASONS,
+  LINK_UP_REASONS,
+  MAX_ID_LENGTH,
+  NODE_ROLES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  peekHelloVersion,
+} from '../src/protocol.ts';
+
+const idChars = 'abcXYZ019._:@-'.split('');
+const arbId = fc
+  .tuple(
+    fc.constantFrom('a', 'Z', '7'),
+    fc.array(fc.constantFrom(...idChars), { maxLength: MAX_ID_LENGTH - 1 }),
+  )
+  .map(([first, rest]) => first + rest.join(''));
+const arbRole = fc.constantFrom(...NODE_ROLES);
+
+const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
+  fc.record({
+    type: fc.constant('hello' as const),
+    version: fc.nat(),
+    room: arbId,
+    nodeId: arbId,
+    role: arbRole,
+    token: fc.string({ maxLength: 64 }),
+  }),
+  fc.record({
+    type: fc.constant('welcome' as const),
+    room: arbId,
+    nodeId: arbId,
+    peers: fc.array(fc.record({ id: arbId, role: arbRole, reachable: fc.boolean() }), { maxLength: 8 }),
+    maxFrameBytes: fc.nat(),
+  }),
+  fc.record({
+    type: fc.constant('data' as const),
+    from: arbId,
+    to: fc.option(arbId, { nil: null }),
+    engine: fc.constantFrom(...ENGINE_NAMES),
+    payload: fc.uint8Array({ maxLength: 300 }),
+  }),
+  fc.record({
+    type: fc.constant('link-up' as const),
+    peer: arbId,
+    role: arbRole,
+    reason: fc.constantFrom(...LINK_UP_REASONS),
+  }),
+  fc.record({
+    type: fc.constant('link-down' as const),
+    peer: arbId,
+    reason: fc.constantFrom(...LINK_DOWN_REASONS),
+  }),
+  fc.record({
+    type: fc.constant('error' as const),
+    code: fc.constantFrom(...ERROR_CODES),
+    message: fc.string({ maxLength: 200 }),
+  }),
+);
+
+function decodesOrRejects(bytes: Uint8Array): void {
+  let frame: Frame;
+  try {
+    frame = decodeFrame(bytes);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DecodeError);
+    return;
+  }
+  // Whatever decodes is a valid frame that encodes back to the same bytes (the encoding is canonical).
+  expect(encodeFrame(frame)).toEqual(bytes);
+}
+
+describe('wire protocol', () => {
+  it('round-trips every frame', () => {
+    fc.assert(
+      fc.property(arbFrame, (frame) => {
+        const bytes = encodeFrame(frame);
+        expect(bytes[0]).toBe(FrameType[frameTypeKey(frame)]);
+        expect(decodeFrame(bytes)).toEqual(frame);
+      }),
+      fcParams(300, 5000),
+    );
+  });
+
+  it('rejects corrupted frames with DecodeError only', () => {
+    fc.assert(
+      fc.property(
+        arbFrame,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 4 }),
+        (frame, flips) => {
+          const bytes = encodeFrame(frame);
+          for (const [at, mask] of flips) {
+            const i = at % bytes.length;
+            bytes[i] = (bytes[i] ?? 0) ^ mask;
+          }
+          decodesOrRejects(bytes);
+          for (let cut = 0; cut < bytes.length; cut += Math.max(1, bytes.length >> 3)) {
+            decodesOrRejects(bytes.subarray(0, cut));
+          }
+        },
+      ),
+      fcParams(300, 5000),
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), decodesOrRejects), fcParams(1000, 20000));
+  });
+
+  it('is compact: a small data frame costs a few bytes over its payload', () => {
+    const bytes = encodeData('a', 'b', 'yjs', new Uint8Array(10));
+    expect(bytes.length).toBe(1 + 2 + 2 + 1 + 1 + 10);
+    expect(encodeData('a', null, 'lww', new Uint8Array(0))).toEqual(
+      new Uint8Array([FrameType.Data, 1, 97, 0, 3, 0]),
+    );
+  });
+
+  it('gives data payloads as views of the input, without copying', () => {
+    const bytes = encodeData('a', null, 'converge', new Uint8Array([7, 8, 9]));
+    const frame = decodeFrame(bytes);
+    expect(frame.type === 'data' && frame.payload.buffer).toBe(bytes.buffer);
+  });
+
+  it('validates ids, enums and lengths on both sides', () => {
+    expect(idProblem('room-1')).toBeUndefined();
+    for (const bad of ['', ' a', 'a b', '-a', 'ä', 'a/b', 'x'.repeat(MAX_ID_LENGTH + 1), 7]) {
+      expect(idProblem(bad), String(bad)).toBeDefined();
+    }
+    expect(() => encodeData('a b', null, 'yjs', new Uint8Array())).toThrow(ProtocolError);
+    expect(() => encodeData('a', 'b', 'crdt' as never, new Uint8Array())).toThrow(ProtocolError);
+    expect(() =>
+      encodeFrame({ type: 'hello', version: 1, room: 'r', nodeId: 'n', role: 'admin' as never, token: '' }),
+    ).toThrow(ProtocolError);
+    // A hand-made frame with a bad id, an unknown engine, a bad flag or trailing bytes is refused.
+    const enc = new TextEncoder();
+    const data = (from: string, engine: number, extra: number[] = []) =>
+      new Uint8Array([FrameType.Data, from.length, ...enc.encode(from), 0, engine, 1, 5, ...extra]);
+    expect(decodeFrame(data('a', 0)).type).toBe('data');
+    expect(() => decodeFrame(data('a b', 0))).toThrow(/sender id/);
+    expect(() => decodeFrame(data('a', 4))).toThrow(/unknown engine/);
+    expect(() => decodeFrame(data('a', 0, [1]))).toThrow(/payload length/);
+    expect(() => decodeFrame(new Uint8Array([99]))).toThrow(/unknown frame type/);
+    expect(() => decodeFrame(new Uint8Array([]))).toThrow(DecodeError);
+  });
+
+  it('reads the hello version before anything else', () => {
+    const hello = encodeFrame({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      room: 'r',
+      nodeId: 'n',
+      role: 'tool',
+      token: 't',
+    });
+    expect(peekHelloVersion(hello)).toBe(PROTOCOL_VERSION);
+    expect(peekHelloVersion(new Uint8Array([FrameType.Hello, 0x82, 0x01, 0xff]))).toBe(130);
+    expect(peekHelloVersion(new Uint8Array([FrameType.Data, 1]))).toBeUndefined();
+    expect(peekHelloVersion(new Uint8Array([FrameType.Hello]))).toBeUndefined();
+  });
+});
+
+function frameTypeKey(frame: Frame): keyof typeof FrameType {
+  const keys = {
+    hello: 'Hello',
+    welcome: 'Welcome',
+    data: 'Data',
+    'link-up': 'LinkUp',
+    'link-down': 'LinkDown',
+    error: 'Error',
+  } as const;
+  return keys[frame.type];
+}

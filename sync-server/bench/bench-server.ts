@@ -1,0 +1,56 @@
+/**
+ * One benchmark server in its own process, so that server and clients do not share a core:
+ *   tsx bench/bench-server.ts converge|y-websocket
+ * Prints {"port": N} on stdout when listening; exits when stdin closes or on SIGTERM.
+ */
+import { createServer } from 'node:http';
+import { setupWSConnection } from '@y/websocket-server/utils';
+import { WebSocketServer } from 'ws';
+import { createRelay } from '../src/index.ts';
+
+const kind = process.argv[2];
+
+async function start(): Promise<{ port: number; close: () => Promise<void> }> {
+  if (kind === 'converge') {
+    const relay = await createRelay({
+      port: 0,
+      logLevel: 'error',
+      // A benchmark floods on purpose; the default per-connection rate limit would throttle it by design.
+      limits: { framesPerSecond: 10_000_000, frameBurst: 10_000_000, rateLimitTolerance: 10_000_000 },
+    });
+    return { port: relay.port, close: () => relay.close() };
+  }
+  if (kind === 'y-websocket') {
+    // The reference server exactly as its own server.js wires it up.
+    const wss = new WebSocketServer({ noServer: true });
+    wss.on('connection', setupWSConnection);
+    const server = createServer((_req, res) => res.end('okay'));
+    server.on('upgrade', (req, socket, head) => {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    return {
+      port,
+      close: async () => {
+        for (const ws of wss.clients) ws.terminate();
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+  throw new Error(`unknown server kind ${kind}; use converge or y-websocket`);
+}
+
+const running = await start();
+process.stdout.write(`${JSON.stringify({ port: running.port })}\n`);
+const stop = (): void => {
+  running.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.stdin.on('end', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);

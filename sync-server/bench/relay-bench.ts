@@ -1,0 +1,363 @@
+/**
+ * `npm run bench:relay [-- --clients 8 --frames 1000 --paced-rate 200 --paced-frames 600 --repeat 3]`
+ *
+ * N clients in one room each broadcast M Yjs updates (one map entry each), through our relay and
+ * through the reference @y/websocket-server, in the same run. Each server runs in its own process;
+ * the clients share this one. The payloads are the same real Yjs updates for both servers, and every
+ * client decodes every delivery the same way (Y.parseUpdateMeta) to find out which update it is.
+ *
+ * Two workloads:
+ *  - burst: every client sends all its frames as fast as it can → throughput (deliveries per second);
+ *  - paced: every client sends at a fixed rate → delivery latency under moderate load.
+ * Latency is measured from the send call to the receive handler, on this process's clock.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { decodeFrame, encodeData, encodeFrame, PROTOCOL_VERSION } from '@converge/replica/protocol';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import WebSocket from 'ws';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+
+type ServerKind = 'converge' | 'y-websocket';
+type Mode = 'burst' | 'paced';
+
+interface Workload {
+  readonly clients: number;
+  readonly frames: number;
+  readonly valueBytes: number;
+  /** Frames per second per client; 0 sends as fast as possible. */
+  readonly ratePerClient: number;
+}
+
+interface RunResult {
+  readonly server: ServerKind;
+  readonly mode: Mode;
+  readonly expected: number;
+  readonly delivered: number;
+  readonly seconds: number;
+  readonly deliveriesPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** What the benchmark needs from a client connection, whatever server it talks to. */
+interface BenchClient {
+  /** Resolves when the client is ready to take part (has joined and sees every peer). */
+  readonly ready: Promise<void>;
+  send(update: Uint8Array): void;
+  close(): void;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
+
+// --- servers ---------------------------------------------------------------------------------
+
+async function startServer(kind: ServerKind): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(tsx, [join(here, 'bench-server.ts'), kind], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.on('exit', () => resolve());
+        child.stdin?.end();
+      }),
+  };
+}
+
+// --- workload ---------------------------------------------------------------------------------
+
+/** Client `index`'s updates: one map entry each, so update k carries clock k of client index+1. */
+function makeUpdates(index: number, frames: number, valueBytes: number): Uint8Array[] {
+  const doc = new Y.Doc();
+  doc.clientID = index + 1;
+  const updates: Uint8Array[] = [];
+  doc.on('update', (update: Uint8Array) => updates.push(update));
+  const map = doc.getMap('bench');
+  const value = 'v'.repeat(valueBytes);
+  for (let k = 0; k < frames; k++) map.set(`c${index}k${k}`, value);
+  return updates;
+}
+
+/** Which (client, clock) an update carries: the first struct's id. */
+function identify(update: Uint8Array): { client: number; clock: number } | undefined {
+  const meta = Y.parseUpdateMeta(update);
+  for (const [client, clock] of meta.from) return { client, clock };
+  return undefined;
+}
+
+/** Connect; `onMessage` is attached before the handshake, so nothing sent right after it is missed. */
+function open(url: string, onMessage: (data: Buffer) => void): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', onMessage);
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+async function connectConverge(
+  port: number,
+  room: string,
+  index: number,
+  clients: number,
+  deliver: (update: Uint8Array) => void,
+): Promise<BenchClient> {
+  const id = `c${index}`;
+  let reachable = 0;
+  let joined: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    joined = resolve;
+  });
+  const ws = await open(`ws://127.0.0.1:${port}`, (data) => {
+    const frame = decodeFrame(data);
+    if (frame.type === 'data') deliver(frame.payload);
+    else if (frame.type === 'welcome') reachable += frame.peers.filter((p) => p.reachable).length;
+    else if (frame.type === 'link-up') reachable++;
+    else if (frame.type === 'error') process.stderr.write(`relay error ${frame.code}: ${frame.message}\n`);
+    if (reachable === clients - 1) joined();
+  });
+  ws.send(
+    encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, room, nodeId: id, role: 'tool', token: '' }),
+  );
+  return {
+    ready,
+    send: (update) => ws.send(encodeData(id, null, 'yjs', update)),
+    close: () => ws.close(),
+  };
+}
+
+async function connectYWebsocket(
+  port: number,
+  room: string,
+  deliver: (update: Uint8Array) => void,
+): Promise<BenchClient> {
+  let synced: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    synced = resolve;
+  });
+  const ws = await open(`ws://127.0.0.1:${port}/${room}`, (data) => {
+    synced(); // the server opens with its sync step 1
+    const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (decoding.readVarUint(decoder) !== 0) return; // awareness
+    const syncType = decoding.readVarUint(decoder);
+    if (syncType === syncProtocol.messageYjsUpdate || syncType === syncProtocol.messageYjsSyncStep2) {
+      deliver(decoding.readVarUint8Array(decoder));
+    }
+  });
+  return {
+    ready,
+    send: (update) => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      syncProtocol.writeUpdate(encoder, update);
+      ws.send(encoding.toUint8Array(encoder));
+    },
+    close: () => ws.close(),
+  };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function runOnce(
+  server: ServerKind,
+  mode: Mode,
+  port: number,
+  w: Workload,
+  run: number,
+): Promise<RunResult> {
+  const room = `bench-${mode}-${run}`;
+  const updates = Array.from({ length: w.clients }, (_, i) => makeUpdates(i, w.frames, w.valueBytes));
+  const sentAt = Array.from({ length: w.clients }, () => new Float64Array(w.frames));
+  const expected = w.clients * (w.clients - 1) * w.frames;
+  const latencies = new Float64Array(expected);
+  let delivered = 0;
+  let lastDelivery = 0;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+
+  const connections: BenchClient[] = [];
+  for (let i = 0; i < w.clients; i++) {
+    const self = i + 1;
+    const deliver = (update: Uint8Array): void => {
+      const id = identify(update);
+      // The reference server echoes every update to its sender too; that is not a delivery.
+      if (id === undefined || id.client === self) return;
+      const at = performance.now();
+      latencies[delivered++] = at - (sentAt[id.client - 1]?.[id.clock] ?? at);
+      lastDelivery = at;
+      if (delivered === expected) done();
+    };
+    connections.push(
+      server === 'converge'
+        ? await connectConverge(port, room, i, w.clients, deliver)
+        : await connectYWebsocket(port, room, deliver),
+    );
+  }
+  await Promise.all(connections.map((c) => c.ready));
+
+  const start = performance.now();
+  const sendRange = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) {
+      for (let i = 0; i < w.clients; i++) {
+        sentAt[i]![k] = performance.now();
+        connections[i]!.send(updates[i]![k]!);
+      }
+    }
+  };
+  if (w.ratePerClient === 0) {
+    // As fast as possible, yielding between rounds so deliveries are read while sending.
+    const chunk = 50;
+    for (let k = 0; k < w.frames; k += chunk) {
+      sendRange(k, Math.min(w.frames, k + chunk));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } else {
+    const tickMs = 10;
+    const perTick = Math.max(1, Math.round((w.ratePerClient * tickMs) / 1000));
+    for (let k = 0; k < w.frames; k += perTick) {
+      const due = start + (k / perTick) * tickMs;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      sendRange(k, Math.min(w.frames, k + perTick));
+    }
+  }
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
+  await Promise.race([finished, timeout]);
+  for (const c of connections) c.close();
+  const seconds = (lastDelivery - start) / 1000;
+  const sorted = latencies.slice(0, delivered).sort();
+  return {
+    server,
+    mode,
+    expected,
+    delivered,
+    seconds,
+    deliveriesPerSecond: delivered / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: '8' },
+      frames: { type: 'string', default: '1000' },
+      'value-bytes': { type: 'string', default: '64' },
+      'paced-rate': { type: 'string', default: '200' },
+      'paced-frames': { type: 'string', default: '600' },
+      repeat: { type: 'string', default: '3' },
+      only: { type: 'string' },
+    },
+  });
+  const clients = Number(values.clients);
+  const valueBytes = Number(values['value-bytes']);
+  const repeat = Number(values.repeat);
+  const workloads: Record<Mode, Workload> = {
+    burst: { clients, frames: Number(values.frames), valueBytes, ratePerClient: 0 },
+    paced: {
+      clients,
+      frames: Number(values['paced-frames']),
+      valueBytes,
+      ratePerClient: Number(values['paced-rate']),
+    },
+  };
+  const modes: Mode[] =
+    values.only === 'burst' || values.only === 'paced' ? [values.only] : ['burst', 'paced'];
+  const servers: ServerKind[] = ['converge', 'y-websocket'];
+  const started = await Promise.all(servers.map((s) => startServer(s)));
+  const results: RunResult[] = [];
+  try {
+    // Warm both servers (JIT, first-room setup) before measuring.
+    for (const [s, server] of servers.entries()) {
+      await runOnce(server, 'burst', started[s]!.port, { ...workloads.burst, frames: 300 }, -1);
+    }
+    for (let run = 0; run < repeat; run++) {
+      for (const mode of modes) {
+        // Alternate which server goes first so neither always runs on a warmer machine.
+        const order = run % 2 === 0 ? [0, 1] : [1, 0];
+        for (const s of order) {
+          const result = await runOnce(servers[s]!, mode, started[s]!.port, workloads[mode], run);
+          results.push(result);
+          process.stderr.write(
+            `${result.server} ${mode} run ${run}: ${Math.round(result.deliveriesPerSecond)} deliveries/s, ` +
+              `p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.delivered}/${result.expected}\n`,
+          );
+        }
+      }
+    }
+  } finally {
+    await Promise.all(started.map((s) => s.stop()));
+  }
+
+  const lines = [
+    `relay benchmark: ${clients} clients in one room, Yjs map-entry updates (${valueBytes}-byte values), ` +
+      `median of ${repeat} runs, node ${process.version}`,
+    `burst: ${workloads.burst.frames} frames per client as fast as possible; ` +
+      `paced: ${workloads.paced.frames} frames per client at ${workloads.paced.ratePerClient}/s`,
+    '',
+    '| workload | server | deliveries/s | p50 ms | p99 ms | delivered |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  ];
+  const summary = new Map<string, { dps: number; p50: number; p99: number }>();
+  for (const mode of modes) {
+    for (const server of servers) {
+      const runs = results.filter((r) => r.server === server && r.mode === mode);
+      const row = {
+        dps: median(runs.map((r) => r.deliveriesPerSecond)),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+      };
+      summary.set(`${mode} ${server}`, row);
+      const deliveredAll = runs.every((r) => r.delivered === r.expected) ? 'all' : 'SOME LOST';
+      lines.push(
+        `| ${mode} | ${server} | ${Math.round(row.dps)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${deliveredAll} |`,
+      );
+    }
+  }
+  lines.push('');
+  for (const mode of modes) {
+    const ours = summary.get(`${mode} converge`)!;
+    const ref = summary.get(`${mode} y-websocket`)!;
+    lines.push(
+      `${mode}: throughput ${(ours.dps / ref.dps).toFixed(2)}× the reference, ` +
+        `p99 ${(ours.p99 / ref.p99).toFixed(2)}× (lower is better), p50 ${(ours.p50 / ref.p50).toFixed(2)}×`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

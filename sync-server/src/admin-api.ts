@@ -1,0 +1,315 @@
+/**
+ * The admin HTTP API: JSON over the relay's own HTTP server (documented in README.md).
+ * Every request is authorized (token when the relay requires one), origin-checked, size-limited and
+ * answered; a handler error becomes a JSON error response, never an exception out of the server.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { idProblem } from '@converge/replica/protocol';
+import type { OriginPolicy, TokenCheck } from './access.ts';
+import { ChaosConfigError, parseChaosConfig } from './chaos.ts';
+import { ControlError, type RelayControl } from './control.ts';
+import type { RelayEvent } from './events.ts';
+import { type LinkOperation, LinkOperationError } from './link-table.ts';
+import type { Logger } from './log.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+/** An event-stream subscriber this far behind is disconnected rather than buffered without bound. */
+const MAX_EVENT_BACKLOG_BYTES = 1024 * 1024;
+
+export interface AdminServices {
+  readonly control: RelayControl;
+  readonly tokens: TokenCheck;
+  readonly origins: OriginPolicy;
+  readonly log: Logger;
+  /** Count a refused admin call. */
+  unauthorized(remote: string, detail: string): void;
+}
+
+/** An open event stream; the relay keeps them to ping and to end them on shutdown. */
+export interface EventStream {
+  ping(): void;
+  end(): void;
+}
+
+export class AdminApi {
+  private readonly streams = new Set<EventStream>();
+
+  constructor(private readonly services: AdminServices) {}
+
+  /** Keep-alive comments on every open event stream (proxies drop idle connections). */
+  pingStreams(): void {
+    for (const stream of this.streams) stream.ping();
+  }
+
+  endStreams(): void {
+    for (const stream of [...this.streams]) stream.end();
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.route(req, res).catch((error: unknown) => this.fail(res, error));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin;
+    if (!this.services.origins.allows(origin)) {
+      this.services.unauthorized(remoteOf(req), `origin ${origin} not allowed`);
+      throw new ControlError(403, `origin ${origin} is not allowed`);
+    }
+    if (origin !== undefined) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'origin');
+    }
+    if (req.method === 'OPTIONS') {
+      res.setHeader('access-control-allow-methods', 'GET, POST, PUT, OPTIONS');
+      res.setHeader('access-control-allow-headers', 'authorization, content-type');
+      res.setHeader('access-control-max-age', '600');
+      res.writeHead(204).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://relay');
+    const segments = pathSegments(url.pathname);
+    const method = req.method ?? 'GET';
+    const { control } = this.services;
+
+    if (segments.length === 1 && segments[0] === 'healthz') {
+      expectMethod(method, 'GET');
+      return this.json(res, 200, control.health());
+    }
+    this.authorize(req, url);
+    if (segments.length === 1 && segments[0] === 'stats') {
+      expectMethod(method, 'GET');
+      return this.json(res, 200, control.stats());
+    }
+    if (segments.length === 1 && segments[0] === 'events') {
+      expectMethod(method, 'GET');
+      return this.openEventStream(req, res);
+    }
+    if (segments[0] !== 'rooms') throw new ControlError(404, `no such endpoint ${url.pathname}`);
+    if (segments.length === 1) {
+      expectMethod(method, 'GET');
+      return this.json(res, 200, { rooms: control.rooms() });
+    }
+    const room = checkedId(segments[1], 'room');
+    const rest = segments.slice(2);
+    if (rest.length === 0) {
+      expectMethod(method, 'GET');
+      return this.json(res, 200, found(control.room(room), room));
+    }
+    if (rest.length === 1 && rest[0] === 'traffic') {
+      expectMethod(method, 'GET');
+      return this.json(res, 200, { links: found(control.traffic(room), room) });
+    }
+    if (rest.length === 1 && rest[0] === 'links') {
+      if (method === 'GET') {
+        const info = found(control.room(room), room);
+        return this.json(res, 200, {
+          cut: info.cut,
+          nodes: info.nodes.map((n) => ({ id: n.id, reachable: n.reachable })),
+        });
+      }
+      expectMethod(method, 'POST');
+      const operation = parseLinkOperation(await readJson(req));
+      const change = control.applyLinks(room, operation);
+      return this.json(res, 200, { ...change, room: control.room(room) });
+    }
+    if (rest[0] === 'chaos' && (rest.length === 1 || rest.length === 3)) {
+      if (method === 'GET' && rest.length === 1) {
+        return this.json(res, 200, found(control.room(room), room).chaos);
+      }
+      expectMethod(method, 'PUT');
+      const link =
+        rest.length === 3 ? { from: checkedId(rest[1], 'node'), to: checkedId(rest[2], 'node') } : null;
+      if (link !== null && link.from === link.to)
+        throw new ControlError(400, 'a link joins two different nodes');
+      const config = parseChaosBody(await readJson(req));
+      return this.json(res, 200, control.setChaos(room, link, config));
+    }
+    throw new ControlError(404, `no such endpoint ${url.pathname}`);
+  }
+
+  private authorize(req: IncomingMessage, url: URL): void {
+    const { tokens } = this.services;
+    if (!tokens.required) return;
+    const header = req.headers.authorization;
+    const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+    // EventSource cannot set headers, so the event stream also takes the token as a query parameter.
+    const token =
+      bearer ?? (url.pathname === '/events' ? (url.searchParams.get('token') ?? undefined) : undefined);
+    if (!tokens.admits(token)) {
+      this.services.unauthorized(remoteOf(req), `admin ${req.method} ${url.pathname} without a valid token`);
+      throw new ControlError(401, 'missing or wrong token');
+    }
+  }
+
+  private openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const write = (chunk: string): void => {
+      if (res.writableLength > MAX_EVENT_BACKLOG_BYTES) {
+        this.services.log.warn('event-stream-dropped', {
+          remote: remoteOf(req),
+          reason: 'subscriber too slow',
+        });
+        stream.end();
+        return;
+      }
+      res.write(chunk);
+    };
+    const send = (type: string, data: unknown): void =>
+      write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    let unsubscribe = (): void => {};
+    const stream: EventStream = {
+      ping: () => write(': ping\n\n'),
+      end: () => {
+        unsubscribe();
+        this.streams.delete(stream);
+        if (!res.writableEnded) res.end();
+      },
+    };
+    this.streams.add(stream);
+    send('snapshot', { rooms: this.services.control.rooms() });
+    unsubscribe = this.services.control.subscribe((event: RelayEvent) => send(event.type, event));
+    req.on('close', () => stream.end());
+    res.on('error', () => stream.end());
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(text);
+  }
+
+  private fail(res: ServerResponse, error: unknown): void {
+    const status =
+      error instanceof ControlError
+        ? error.status
+        : error instanceof LinkOperationError || error instanceof ChaosConfigError
+          ? 400
+          : 500;
+    if (status === 500) {
+      this.services.log.error('admin-failed', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const message =
+      status === 500 ? 'internal error' : error instanceof Error ? error.message : String(error);
+    this.json(res, status, { error: message });
+  }
+}
+
+function remoteOf(req: IncomingMessage): string {
+  return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+}
+
+function pathSegments(pathname: string): string[] {
+  try {
+    return pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    throw new ControlError(400, 'malformed path');
+  }
+}
+
+function expectMethod(method: string, expected: string): void {
+  if (method !== expected) throw new ControlError(405, `use ${expected}`);
+}
+
+function checkedId(value: string | undefined, what: string): string {
+  const problem = idProblem(value);
+  if (problem !== undefined) throw new ControlError(400, `${what} id ${problem}`);
+  return value as string;
+}
+
+function found<T>(value: T | undefined, room: string): T {
+  if (value === undefined) throw new ControlError(404, `no room ${room}`);
+  return value;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.toLowerCase().startsWith('application/json')) {
+    throw new ControlError(415, 'send a JSON body with content-type application/json');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ControlError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new ControlError(400, 'body is not valid JSON');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringField(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string') throw new ControlError(400, `${field} must be a string`);
+  return value;
+}
+
+function groupsField(body: Record<string, unknown>): string[][] {
+  const groups = body.groups;
+  if (
+    !Array.isArray(groups) ||
+    !groups.every((g) => Array.isArray(g) && g.every((n) => typeof n === 'string'))
+  ) {
+    throw new ControlError(400, 'groups must be an array of arrays of node ids');
+  }
+  return groups as string[][];
+}
+
+/** A link operation from JSON; ids are checked by the link table. */
+export function parseLinkOperation(body: unknown): LinkOperation {
+  if (!isRecord(body)) throw new ControlError(400, 'body must be a JSON object');
+  const op = body.op;
+  switch (op) {
+    case 'cut':
+    case 'heal': {
+      const bothWays = body.bothWays;
+      if (bothWays !== undefined && typeof bothWays !== 'boolean') {
+        throw new ControlError(400, 'bothWays must be a boolean');
+      }
+      return {
+        op,
+        from: stringField(body, 'from'),
+        to: stringField(body, 'to'),
+        bothWays: bothWays === true,
+      };
+    }
+    case 'isolate':
+      return { op, node: stringField(body, 'node') };
+    case 'split':
+      return { op, groups: groupsField(body) };
+    case 'bridge':
+      return { op, node: stringField(body, 'node'), groups: groupsField(body) };
+    case 'heal-all':
+      return { op };
+    default:
+      throw new ControlError(400, 'op must be one of cut, heal, isolate, split, bridge, heal-all');
+  }
+}
+
+function parseChaosBody(body: unknown): ReturnType<typeof parseChaosConfig> | null {
+  if (!isRecord(body) || !('config' in body)) {
+    throw new ControlError(400, 'body must be {"config": {...}} or {"config": null}');
+  }
+  return body.config === null ? null : parseChaosConfig(body.config);
+}

@@ -1,0 +1,99 @@
+/**
+ * `npm run server -- --port 4455 --data-dir ./data [--host 127.0.0.1] [--token T] [--log-level info]`
+ * Runs the relay standalone until SIGINT or SIGTERM, then shuts down gracefully.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
+import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
+import { createRelay } from './relay.ts';
+
+const USAGE = `usage: relay [--port 4455] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
+             [--log-level ${LOG_LEVELS.join('|')}] [--allow-origin ORIGIN]...
+             [--max-frame-bytes N] [--frames-per-second N] [--max-rooms N] [--max-nodes-per-room N]
+The token may also come from CONVERGE_RELAY_TOKEN. Binding to a non-loopback host requires a token.`;
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer, got ${value}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4455' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string' },
+      token: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      'allow-origin': { type: 'string', multiple: true },
+      'max-frame-bytes': { type: 'string' },
+      'frames-per-second': { type: 'string' },
+      'max-rooms': { type: 'string' },
+      'max-nodes-per-room': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const logLevel = values['log-level'];
+  if (!isLogLevel(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const log = createLogger(logLevel);
+  const limits: Partial<Record<keyof RelayLimits, number>> = {};
+  const limitFlags = {
+    'max-frame-bytes': 'maxFrameBytes',
+    'frames-per-second': 'framesPerSecond',
+    'max-rooms': 'maxRooms',
+    'max-nodes-per-room': 'maxNodesPerRoom',
+  } as const;
+  for (const [flag, limit] of Object.entries(limitFlags)) {
+    const value = positiveInt(flag, values[flag as keyof typeof limitFlags]);
+    if (value !== undefined) limits[limit] = value;
+  }
+  // Keep the burst in proportion when only the rate is raised.
+  if (limits.framesPerSecond !== undefined) {
+    limits.frameBurst = Math.max(DEFAULT_LIMITS.frameBurst, limits.framesPerSecond * 2);
+  }
+  const relay = await createRelay({
+    port: positiveInt('port', values.port) ?? 4455,
+    host: values.host,
+    token: values.token ?? process.env.CONVERGE_RELAY_TOKEN,
+    // `npm run server -w …` runs in the workspace folder; relative paths mean the caller's folder.
+    dataDir:
+      values['data-dir'] === undefined
+        ? undefined
+        : resolve(process.env.INIT_CWD ?? process.cwd(), values['data-dir']),
+    allowedOrigins: values['allow-origin'] ?? [],
+    limits,
+    logger: log,
+  });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.warn('forced-exit', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('signal', { signal });
+    relay.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error('shutdown-failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,12 @@
+export { isLocalOrigin, isLoopbackHost } from './access.ts';
+export { type ChaosConfig, ChaosConfigError, NO_CHAOS, parseChaosConfig } from './chaos.ts';
+export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.ts';
+export { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
+export type { LeaveReason, RelayEvent, RelayEventListener, Violation } from './events.ts';
+export { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
+export { type DirectedLink, type LinkOperation, LinkOperationError } from './link-table.ts';
+export { type LocalNodeOptions, LocalTransport } from './local-node.ts';
+export { createLogger, type Logger, type LogLevel } from './log.ts';
+export { createRelay, type Relay, RelayConfigError, type RelayOptions } from './relay.ts';
+export type { LinkChange, NodeInfo, RoomChaosInfo, RoomInfo } from './room.ts';
+export type { EngineTraffic, LinkTrafficReport } from './traffic.ts';

@@ -1,0 +1,162 @@
+/**
+ * A node living in the relay's own process (the room's storage peer), joined to a room like any
+ * other node: it receives the same encoded frames through a `NodeEndpoint` and its sends take the
+ * same routing, link and chaos path as frames arriving over a socket. It is a `Transport`, so a
+ * replica runs on it unchanged.
+ *
+ * Frames reach it asynchronously (a microtask after the room queued them), so a replica answering
+ * inside a handler never re-enters the room while it is routing.
+ */
+import type { ConnectionState, Transport, TransportHandlers } from '@converge/replica';
+import { decodeFrame, type EngineName, encodeData, type NodeRole } from '@converge/replica/protocol';
+import type { Member, NodeEndpoint, Room } from './room.ts';
+
+export interface LocalNodeOptions {
+  readonly room: string;
+  readonly nodeId: string;
+  /** Default 'storage'. */
+  readonly role?: NodeRole;
+}
+
+/** Called when a handler of the node throws: the relay logs it instead of letting it take the process down. */
+export type LocalNodeErrorReporter = (nodeId: string, error: unknown) => void;
+
+/** What the relay gives a local node when it joins. */
+export interface LocalAttachment {
+  readonly room: Room;
+  readonly member: Member;
+  /** Leave the room (and let the relay forget it if it became empty). */
+  leave(): void;
+}
+
+export class LocalTransport implements Transport {
+  readonly nodeId: string;
+  private handlers: TransportHandlers | undefined;
+  private attachment: LocalAttachment | undefined;
+  private connectionState: ConnectionState = 'offline';
+  private readonly peers = new Set<string>();
+  private readonly inbox: Uint8Array[] = [];
+  private inboxBytes = 0;
+  private drainScheduled = false;
+
+  private readonly endpoint: NodeEndpoint = {
+    remote: 'in-process',
+    send: (frame) => {
+      this.inbox.push(frame);
+      this.inboxBytes += frame.length;
+      if (!this.drainScheduled) {
+        this.drainScheduled = true;
+        queueMicrotask(() => this.drain());
+      }
+    },
+    bufferedBytes: () => this.inboxBytes,
+    close: () => {
+      // The relay removed us (shutdown, replaced): frames already queued are still delivered first.
+      this.attachment = undefined;
+      queueMicrotask(() => this.disconnected());
+    },
+  };
+
+  constructor(
+    private readonly options: LocalNodeOptions,
+    private readonly attach: (endpoint: NodeEndpoint, role: NodeRole) => LocalAttachment,
+    private readonly reportError: LocalNodeErrorReporter,
+  ) {
+    this.nodeId = options.nodeId;
+  }
+
+  /** Join the room. Throws (ControlError) when the relay's limits refuse the node. */
+  start(handlers: TransportHandlers): void {
+    if (this.handlers !== undefined) throw new Error('LocalTransport.start called twice');
+    this.handlers = handlers;
+    this.setState('connecting');
+    this.attachment = this.attach(this.endpoint, this.options.role ?? 'storage');
+  }
+
+  send(to: string, engine: EngineName, payload: Uint8Array): void {
+    const attachment = this.attachment;
+    if (attachment === undefined || this.connectionState !== 'online' || !this.peers.has(to)) return;
+    const bytes = encodeData(this.nodeId, to, engine, payload);
+    attachment.room.route(attachment.member, { type: 'data', from: this.nodeId, to, engine, payload }, bytes);
+  }
+
+  reachable(): ReadonlySet<string> {
+    return this.peers;
+  }
+
+  state(): ConnectionState {
+    return this.connectionState;
+  }
+
+  close(): void {
+    this.handlers = undefined;
+    this.attachment?.leave();
+    this.attachment = undefined;
+    this.inbox.length = 0;
+    this.inboxBytes = 0;
+    this.peers.clear();
+    this.connectionState = 'offline';
+  }
+
+  private drain(): void {
+    this.drainScheduled = false;
+    const frames = this.inbox.splice(0);
+    this.inboxBytes = 0;
+    for (const bytes of frames) {
+      if (this.handlers === undefined) return;
+      // Frames run on a microtask: an exception here would be uncaught and end the relay's process.
+      try {
+        this.deliver(bytes);
+      } catch (error) {
+        this.reportError(this.nodeId, error);
+      }
+    }
+  }
+
+  private deliver(bytes: Uint8Array): void {
+    const handlers = this.handlers;
+    if (handlers === undefined) return;
+    const frame = decodeFrame(bytes);
+    switch (frame.type) {
+      case 'welcome':
+        this.setState('online');
+        for (const peer of frame.peers) if (peer.reachable) this.linkUp(peer.id);
+        break;
+      case 'link-up':
+        this.linkUp(frame.peer);
+        break;
+      case 'link-down':
+        if (this.peers.delete(frame.peer)) handlers.linkDown(frame.peer);
+        break;
+      case 'data':
+        if (this.peers.has(frame.from)) handlers.message(frame.from, frame.engine, frame.payload);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private linkUp(peer: string): void {
+    if (this.peers.has(peer)) return;
+    this.peers.add(peer);
+    this.handlers?.linkUp(peer);
+  }
+
+  private disconnected(): void {
+    try {
+      for (const peer of [...this.peers]) {
+        this.peers.delete(peer);
+        this.handlers?.linkDown(peer);
+      }
+      this.setState('offline');
+    } catch (error) {
+      this.reportError(this.nodeId, error);
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.connectionState) return;
+    this.connectionState = state;
+    this.handlers?.state?.(state);
+  }
+}

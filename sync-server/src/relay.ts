@@ -1,0 +1,393 @@
+/**
+ * The relay: one HTTP server that upgrades WebSocket connections (nodes) and serves the admin API.
+ * `createRelay` starts it and returns a handle for embedding (the Electron main process, tests, the
+ * CLI); port 0 picks a free port and `url` reports the real one.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CloseCode, idProblem } from '@converge/replica/protocol';
+import { WebSocketServer } from 'ws';
+import { isLoopbackHost, OriginPolicy, TokenCheck } from './access.ts';
+import { AdminApi } from './admin-api.ts';
+import { type ChaosConfig, parseChaosConfig } from './chaos.ts';
+import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
+import { EventBus, type RelayEventListener, VIOLATIONS, type Violation } from './events.ts';
+import { type RelayLimits, resolveLimits } from './limits.ts';
+import type { DirectedLink, LinkOperation } from './link-table.ts';
+import { type LocalNodeOptions, LocalTransport } from './local-node.ts';
+import { createLogger, type Logger, type LogLevel } from './log.ts';
+import type { LinkChange, Room, RoomChaosInfo, RoomInfo, RoomServices } from './room.ts';
+import { RoomRegistry } from './room-registry.ts';
+import { SocketConnection } from './socket-connection.ts';
+import type { LinkTrafficReport } from './traffic.ts';
+
+export interface RelayOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** Address to bind; default 127.0.0.1. Anything but loopback requires `token`. */
+  readonly host?: string;
+  /** Shared secret for joins (hello) and admin calls. Required off loopback; optional on it. */
+  readonly token?: string;
+  /** Directory for the rooms' storage peers (created if missing). */
+  readonly dataDir?: string;
+  readonly limits?: Partial<RelayLimits>;
+  /** Extra browser origins allowed besides http(s) localhost pages (e.g. the packaged app's origin). */
+  readonly allowedOrigins?: readonly string[];
+  /** Interval of the traffic events on the admin stream. */
+  readonly trafficIntervalMs?: number;
+  readonly logLevel?: LogLevel;
+  /** Where log lines go (default stdout); ignored when `logger` is given. */
+  readonly logSink?: (line: string) => void;
+  readonly logger?: Logger;
+  /** Timers for chaos, limits and heartbeats (a ManualClock makes runs replayable). */
+  readonly clock?: Clock;
+}
+
+export interface Relay extends RelayControl {
+  /** ws://host:port — where nodes connect. */
+  readonly url: string;
+  /** http://host:port — the admin API. */
+  readonly adminUrl: string;
+  readonly host: string;
+  readonly port: number;
+  /**
+   * A node in this process (a room's storage peer), as a Transport. It joins when started; the
+   * relay's room and node limits apply (start throws ControlError when they refuse it).
+   */
+  openLocalNode(options: LocalNodeOptions): LocalTransport;
+  /** Stop accepting, tell every node the relay is going away, close everything. Idempotent. */
+  close(): Promise<void>;
+}
+
+export class RelayConfigError extends Error {
+  override readonly name = 'RelayConfigError';
+}
+
+export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RelayConfigError(`invalid port ${port}`);
+  if (!isLoopbackHost(host) && (options.token === undefined || options.token === '')) {
+    throw new RelayConfigError(`a relay bound to ${host} (not loopback) requires a token`);
+  }
+  const limits = resolveLimits(options.limits);
+  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+  const core = new RelayCore(limits, options);
+  await core.listen(host, port);
+  return core;
+}
+
+class RelayCore implements Relay {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly events: EventBus;
+  private readonly registry: RoomRegistry;
+  private readonly server: Server;
+  private readonly wss: WebSocketServer;
+  private readonly admin: AdminApi;
+  private readonly tokens: TokenCheck;
+  private readonly origins: OriginPolicy;
+  private readonly connections = new Set<SocketConnection>();
+  private readonly violationCounts = Object.fromEntries(VIOLATIONS.map((v) => [v, 0])) as Record<
+    Violation,
+    number
+  >;
+  private readonly startedAt: number;
+  private readonly timers: TimerHandle[] = [];
+  private closing: Promise<void> | undefined;
+  host = '';
+  port = 0;
+
+  constructor(
+    private readonly limits: RelayLimits,
+    private readonly options: RelayOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? createLogger(options.logLevel ?? 'info', options.logSink, () => Date.now());
+    this.events = new EventBus(() => this.clock.now());
+    this.startedAt = this.clock.now();
+    this.tokens = new TokenCheck(options.token);
+    this.origins = new OriginPolicy(options.allowedOrigins ?? []);
+    const services: RoomServices = {
+      clock: this.clock,
+      limits,
+      events: this.events,
+      log: this.log,
+      violation: (violation, where) => this.countViolation(violation, where),
+    };
+    this.registry = new RoomRegistry(services);
+    this.admin = new AdminApi({
+      control: this,
+      tokens: this.tokens,
+      origins: this.origins,
+      log: this.log,
+      unauthorized: (remote, detail) => this.countViolation('admin-unauthorized', { remote, detail }),
+    });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: limits.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.wss.on('error', (error) => this.log.error('websocket-server-error', { error: error.message }));
+    this.server = createServer((req, res) => this.admin.handle(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    this.server.on('error', (error) => this.log.error('http-server-error', { error: error.message }));
+  }
+
+  get url(): string {
+    return `ws://${this.hostForUrl()}:${this.port}`;
+  }
+
+  get adminUrl(): string {
+    return `http://${this.hostForUrl()}:${this.port}`;
+  }
+
+  async listen(host: string, port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    const address = this.server.address();
+    this.host = host;
+    this.port = typeof address === 'object' && address !== null ? address.port : port;
+    this.timers.push(this.clock.setInterval(() => this.heartbeat(), this.limits.heartbeatMs));
+    this.timers.push(
+      this.clock.setInterval(() => this.reportTraffic(), this.options.trafficIntervalMs ?? 1000),
+    );
+    this.log.info('listening', {
+      url: this.url,
+      tokenRequired: this.tokens.required,
+      dataDir: this.options.dataDir ?? null,
+    });
+  }
+
+  // --- RelayControl -----------------------------------------------------------------------------
+
+  health(): HealthInfo {
+    return {
+      ok: true,
+      uptimeMs: this.clock.now() - this.startedAt,
+      rooms: this.registry.size,
+      connections: this.connections.size,
+    };
+  }
+
+  stats(): RelayStats {
+    return {
+      uptimeMs: this.clock.now() - this.startedAt,
+      rooms: this.registry.size,
+      connections: this.connections.size,
+      nodes: this.registry.all().reduce((n, room) => n + room.size, 0),
+      violations: { ...this.violationCounts },
+      limits: this.limits,
+      dataDir: this.options.dataDir ?? null,
+      tokenRequired: this.tokens.required,
+    };
+  }
+
+  rooms(): RoomInfo[] {
+    return this.registry.all().map((room) => room.info());
+  }
+
+  room(id: string): RoomInfo | undefined {
+    return this.registry.get(id)?.info();
+  }
+
+  traffic(room: string): LinkTrafficReport[] | undefined {
+    return this.registry.get(room)?.trafficReport();
+  }
+
+  applyLinks(roomId: string, operation: LinkOperation): LinkChange {
+    const room = this.openRoom(roomId);
+    try {
+      return room.applyLinks(operation);
+    } finally {
+      this.registry.release(room);
+    }
+  }
+
+  setChaos(roomId: string, link: DirectedLink | null, config: Partial<ChaosConfig> | null): RoomChaosInfo {
+    const parsed = config === null ? null : parseChaosConfig(config);
+    if (
+      link !== null &&
+      (idProblem(link.from) !== undefined || idProblem(link.to) !== undefined || link.from === link.to)
+    ) {
+      throw new ControlError(400, 'a chaos link needs two different valid node ids');
+    }
+    const room = this.openRoom(roomId);
+    room.setChaos(link, parsed);
+    const info = room.chaosInfo();
+    this.registry.release(room);
+    return info;
+  }
+
+  subscribe(listener: RelayEventListener): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  openLocalNode(options: LocalNodeOptions): LocalTransport {
+    return new LocalTransport(
+      options,
+      (endpoint, role) => {
+        const room = this.openRoom(options.room);
+        const joined = room.join(options.nodeId, role, endpoint);
+        if (!joined.ok) {
+          this.registry.release(room);
+          throw new ControlError(409, joined.reason);
+        }
+        return {
+          room,
+          member: joined.member,
+          leave: () => {
+            room.leave(joined.member, 'closed');
+            this.registry.release(room);
+          },
+        };
+      },
+      (nodeId, error) =>
+        this.log.error('local-node-handler-failed', {
+          node: nodeId,
+          room: options.room,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        }),
+    );
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  // --- internals --------------------------------------------------------------------------------
+
+  private openRoom(id: string): Room {
+    if (this.closing !== undefined) throw new ControlError(503, 'the relay is shutting down');
+    const problem = idProblem(id);
+    if (problem !== undefined) throw new ControlError(400, `room id ${problem}`);
+    const opened = this.registry.open(id);
+    if (!opened.ok) throw new ControlError(409, opened.reason);
+    return opened.room;
+  }
+
+  private hostForUrl(): string {
+    if (this.host === '0.0.0.0' || this.host === '::') return '127.0.0.1';
+    return this.host.includes(':') ? `[${this.host}]` : this.host;
+  }
+
+  private countViolation(
+    violation: Violation,
+    where: { remote: string; room?: string; node?: string; detail: string },
+  ): void {
+    this.violationCounts[violation]++;
+    this.events.emit({ type: 'violation', violation, ...where });
+    this.log.warn('violation', { violation, ...where });
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Until ws owns the socket, its errors (a reset mid-handshake) are ours to swallow.
+    socket.on('error', () => socket.destroy());
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    try {
+      if (this.closing !== undefined) {
+        rejectUpgrade(socket, 503, 'Service Unavailable', 'the relay is shutting down');
+        return;
+      }
+      const origin = req.headers.origin;
+      if (!this.origins.allows(origin)) {
+        this.countViolation('bad-origin', { remote, detail: `origin ${origin} not allowed` });
+        rejectUpgrade(socket, 403, 'Forbidden', `origin ${origin} is not allowed`);
+        return;
+      }
+      if (this.connections.size >= this.limits.maxConnections) {
+        this.countViolation('connection-limit', {
+          remote,
+          detail: `${this.connections.size} connections open`,
+        });
+        rejectUpgrade(socket, 503, 'Service Unavailable', 'too many connections');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        if (this.closing !== undefined) {
+          ws.terminate();
+          return;
+        }
+        const connection = new SocketConnection(ws, socket, remote, {
+          clock: this.clock,
+          limits: this.limits,
+          events: this.events,
+          log: this.log,
+          rooms: this.registry,
+          violation: (violation, where) => this.countViolation(violation, where),
+          authorize: (token) => this.tokens.admits(token),
+          closed: (c) => this.connections.delete(c),
+        });
+        this.connections.add(connection);
+        this.log.debug('connect', { remote });
+      });
+    } catch (error) {
+      this.log.error('upgrade-failed', {
+        remote,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      socket.destroy();
+    }
+  }
+
+  private heartbeat(): void {
+    for (const connection of [...this.connections]) connection.heartbeat();
+    for (const room of this.registry.all()) {
+      room.sweepSlowConsumers();
+      this.registry.release(room);
+    }
+    this.admin.pingStreams();
+  }
+
+  private reportTraffic(): void {
+    for (const room of this.registry.all()) {
+      const links = room.takeTrafficChanges();
+      if (links.length > 0) this.events.emit({ type: 'traffic', room: room.id, links });
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.log.info('shutting-down', { connections: this.connections.size });
+    for (const timer of this.timers) timer.cancel();
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const room of this.registry.all()) room.closeAll(CloseCode.GoingAway, 'relay shutting down');
+    for (const connection of [...this.connections])
+      connection.close(CloseCode.GoingAway, 'relay shutting down');
+    this.admin.endStreams();
+    // Give close handshakes a moment on the real clock (a manual clock would never get there).
+    const deadline = Date.now() + this.limits.closeGraceMs;
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    for (const connection of [...this.connections]) connection.terminate();
+    this.server.closeAllConnections();
+    await serverClosed;
+    this.log.info('closed', {});
+  }
+}
+
+function rejectUpgrade(socket: Duplex, status: number, statusText: string, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  );
+}

@@ -1,0 +1,352 @@
+/**
+ * One WebSocket connection to the relay: the hello handshake, per-connection limits (rate, malformed
+ * frames, hello timeout, heartbeat) and the endpoint through which its room reaches it.
+ *
+ * Every handler is guarded: whatever a client sends, the worst outcome is that this one connection
+ * gets an error frame and is closed. Nothing propagates out to the process.
+ */
+
+import type { Duplex } from 'node:stream';
+import {
+  CloseCode,
+  type ErrorCode,
+  encodeFrame,
+  FrameType,
+  PROTOCOL_VERSION,
+  peekHelloVersion,
+  tryDecodeFrame,
+} from '@converge/replica/protocol';
+import type { RawData, WebSocket } from 'ws';
+import type { TimerHandle } from './clock.ts';
+import type { Violation } from './events.ts';
+import type { Member, NodeEndpoint, Room, RoomServices } from './room.ts';
+import type { RoomRegistry } from './room-registry.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export interface ConnectionServices extends RoomServices {
+  readonly rooms: RoomRegistry;
+  /** Whether a hello's token admits it (always true when the relay requires none). */
+  authorize(token: string): boolean;
+  /** The connection is gone (closed by either side); forget it. */
+  closed(connection: SocketConnection): void;
+}
+
+type ConnectionState =
+  | { readonly phase: 'awaiting-hello' }
+  | { readonly phase: 'joined'; readonly room: Room; readonly member: Member }
+  | { readonly phase: 'closed' };
+
+const WS_OPEN = 1;
+
+/** ws error codes for frames that break the WebSocket protocol itself (ws closes the socket). */
+function violationOfWsError(code: unknown): Violation {
+  return code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame-too-large' : 'bad-frame';
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
+
+export class SocketConnection implements NodeEndpoint {
+  private state: ConnectionState = { phase: 'awaiting-hello' };
+  private readonly bucket: TokenBucket;
+  private badFrames = 0;
+  private rateWindowStart = 0;
+  private rateDropsInWindow = 0;
+  private rateErrorSentInWindow = false;
+  private alive = true;
+  private helloTimer: TimerHandle | undefined;
+  private terminateTimer: TimerHandle | undefined;
+  private corked = false;
+
+  /**
+   * `socket` is the TCP socket under `ws`. Frames sent to it while handling one batch of input are
+   * corked together and written with one system call when the batch is done (a broadcast to many
+   * nodes otherwise costs a write per frame per node, which dominates the relay's time).
+   */
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+    readonly remote: string,
+    private readonly services: ConnectionServices,
+  ) {
+    const { clock, limits } = services;
+    this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, clock.now());
+    ws.on('message', (data, isBinary) => this.guard(() => this.onMessage(data, isBinary)));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('error', (error: Error & { code?: unknown }) => this.guard(() => this.onSocketError(error)));
+    ws.on('close', () => this.guard(() => this.onClosed()));
+    this.helloTimer = clock.setTimeout(() => this.guard(() => this.onHelloTimeout()), limits.helloTimeoutMs);
+  }
+
+  get phase(): ConnectionState['phase'] {
+    return this.state.phase;
+  }
+
+  // --- NodeEndpoint -------------------------------------------------------------------------
+
+  send(frame: Uint8Array): void {
+    if (this.ws.readyState !== WS_OPEN) return;
+    try {
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(this.uncork);
+      }
+      this.ws.send(frame);
+    } catch (error) {
+      this.services.log.warn('send-failed', { remote: this.remote, error: String(error) });
+    }
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state.phase === 'closed') return;
+    const joined = this.state.phase === 'joined' ? this.state : undefined;
+    this.state = { phase: 'closed' };
+    this.helloTimer?.cancel();
+    // When the room initiated the close (replaced, slow consumer) it has already removed the member.
+    if (joined !== undefined && joined.room.member(joined.member.id) === joined.member) {
+      joined.room.leave(joined.member, 'closed');
+      this.services.rooms.release(joined.room);
+    }
+    // A slow consumer does not read: a close frame would wait behind everything queued before it.
+    if (code === CloseCode.SlowConsumer) {
+      this.ws.terminate();
+      return;
+    }
+    try {
+      this.ws.close(code, reason.slice(0, 120));
+    } catch {
+      this.ws.terminate();
+      return;
+    }
+    this.terminateTimer = this.services.clock.setTimeout(
+      () => this.ws.terminate(),
+      this.services.limits.closeGraceMs,
+    );
+  }
+
+  /** Drop the socket without a close handshake (shutdown after the grace period). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  // --- heartbeat ------------------------------------------------------------------------------
+
+  /** One heartbeat tick: terminate if the last ping went unanswered, otherwise ping again. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.violation('heartbeat-timeout', 'no pong within a heartbeat interval');
+      this.close(CloseCode.GoingAway, 'heartbeat timeout');
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    try {
+      this.ws.ping();
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  // --- handlers -------------------------------------------------------------------------------
+
+  private guard(handler: () => void): void {
+    try {
+      handler();
+    } catch (error) {
+      // A bug of ours, not the client's: log it, drop this connection, keep the relay up.
+      this.services.log.error('handler-failed', {
+        remote: this.remote,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      try {
+        this.close(CloseCode.Internal, 'internal error');
+      } catch {
+        this.ws.terminate();
+      }
+    }
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.state.phase === 'closed') return;
+    this.alive = true;
+    if (!this.bucket.take(this.services.clock.now())) {
+      this.onRateLimited();
+      return;
+    }
+    const bytes = toBytes(data);
+    if (this.state.phase === 'awaiting-hello') {
+      this.onHello(bytes, isBinary);
+      return;
+    }
+    if (!isBinary) {
+      this.onBadFrame('text messages are not part of the protocol; frames are binary');
+      return;
+    }
+    const decoded = tryDecodeFrame(bytes);
+    if (!decoded.ok) {
+      this.onBadFrame(decoded.error);
+      return;
+    }
+    const frame = decoded.frame;
+    if (frame.type !== 'data') {
+      this.onBadFrame(`a node may not send ${frame.type} frames${frame.type === 'hello' ? ' twice' : ''}`);
+      return;
+    }
+    const { room, member } = this.state;
+    if (frame.from !== member.id) {
+      this.violation('spoofed-sender', `data frame claims to come from ${frame.from}`);
+      this.sendError('spoofed-sender', `frames must come from ${member.id}, not ${frame.from}`);
+      this.countBadFrame();
+      return;
+    }
+    room.route(member, frame, bytes);
+  }
+
+  private onHello(bytes: Uint8Array, isBinary: boolean): void {
+    if (!isBinary || bytes[0] !== FrameType.Hello) {
+      this.refuse(
+        'hello-required',
+        'hello-required',
+        CloseCode.HelloRequired,
+        'the first frame must be hello',
+      );
+      return;
+    }
+    const version = peekHelloVersion(bytes);
+    if (version !== undefined && version !== PROTOCOL_VERSION) {
+      this.refuse(
+        'protocol-version',
+        'protocol-version',
+        CloseCode.ProtocolVersion,
+        `protocol version ${version} is not supported; this relay speaks ${PROTOCOL_VERSION}`,
+      );
+      return;
+    }
+    const decoded = tryDecodeFrame(bytes);
+    if (!decoded.ok || decoded.frame.type !== 'hello') {
+      const why = decoded.ok ? 'not a hello frame' : decoded.error;
+      this.refuse('hello-required', 'hello-required', CloseCode.HelloRequired, `malformed hello: ${why}`);
+      return;
+    }
+    const hello = decoded.frame;
+    if (!this.services.authorize(hello.token)) {
+      this.refuse('unauthorized', 'unauthorized', CloseCode.Unauthorized, 'missing or wrong token');
+      return;
+    }
+    const opened = this.services.rooms.open(hello.room);
+    if (!opened.ok) {
+      this.refuse('room-limit', 'room-limit', CloseCode.RoomLimit, opened.reason);
+      return;
+    }
+    const joined = opened.room.join(hello.nodeId, hello.role, this);
+    if (!joined.ok) {
+      this.services.rooms.release(opened.room);
+      this.refuse('node-limit', 'node-limit', CloseCode.NodeLimit, joined.reason);
+      return;
+    }
+    this.helloTimer?.cancel();
+    this.helloTimer = undefined;
+    this.state = { phase: 'joined', room: opened.room, member: joined.member };
+  }
+
+  private onHelloTimeout(): void {
+    if (this.state.phase !== 'awaiting-hello') return;
+    this.refuse(
+      'hello-timeout',
+      'hello-timeout',
+      CloseCode.HelloTimeout,
+      `no hello within ${this.services.limits.helloTimeoutMs} ms`,
+    );
+  }
+
+  private onRateLimited(): void {
+    const { clock, limits } = this.services;
+    const now = clock.now();
+    if (now - this.rateWindowStart >= 1000) {
+      this.rateWindowStart = now;
+      this.rateDropsInWindow = 0;
+      this.rateErrorSentInWindow = false;
+    }
+    this.rateDropsInWindow++;
+    // One error frame per second: answering every dropped frame would amplify the flood.
+    if (!this.rateErrorSentInWindow) {
+      this.rateErrorSentInWindow = true;
+      this.violation('rate-limited', `more than ${limits.framesPerSecond} frames per second`);
+      this.sendError(
+        'rate-limited',
+        `more than ${limits.framesPerSecond} frames per second; frames are dropped`,
+      );
+    }
+    if (this.rateDropsInWindow > limits.rateLimitTolerance) {
+      this.close(CloseCode.RateLimited, 'rate limit exceeded');
+    }
+  }
+
+  private onBadFrame(detail: string): void {
+    this.violation('bad-frame', detail);
+    this.sendError('bad-frame', detail);
+    this.countBadFrame();
+  }
+
+  private countBadFrame(): void {
+    this.badFrames++;
+    if (this.badFrames >= this.services.limits.maxBadFrames) {
+      this.close(CloseCode.BadFrames, 'too many malformed frames');
+    }
+  }
+
+  private onSocketError(error: Error & { code?: unknown }): void {
+    // ws reports broken WebSocket framing (and oversize frames) here, then closes the socket itself.
+    if (typeof error.code === 'string' && error.code.startsWith('WS_ERR_')) {
+      this.violation(violationOfWsError(error.code), error.message);
+    } else {
+      this.services.log.debug('socket-error', { remote: this.remote, error: error.message });
+    }
+  }
+
+  private onClosed(): void {
+    this.terminateTimer?.cancel();
+    this.helloTimer?.cancel();
+    if (this.state.phase === 'joined') {
+      const { room, member } = this.state;
+      this.state = { phase: 'closed' };
+      room.leave(member, 'closed');
+      this.services.rooms.release(room);
+    }
+    this.state = { phase: 'closed' };
+    this.services.closed(this);
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  private refuse(violation: Violation, code: ErrorCode, closeCode: number, message: string): void {
+    this.violation(violation, message);
+    this.sendError(code, message);
+    this.close(closeCode, message);
+  }
+
+  private sendError(code: ErrorCode, message: string): void {
+    this.send(encodeFrame({ type: 'error', code, message }));
+  }
+
+  private violation(violation: Violation, detail: string): void {
+    const where =
+      this.state.phase === 'joined' ? { room: this.state.room.id, node: this.state.member.id } : undefined;
+    this.services.violation(violation, { remote: this.remote, ...where, detail });
+  }
+}

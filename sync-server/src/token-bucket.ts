@@ -1,0 +1,28 @@
+/**
+ * A token bucket: `rate` tokens per second refill up to `burst`; each frame takes one.
+ * Pure: the caller passes the time, so a manual clock drives it in tests.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  /** Take one token if there is one. */
+  take(now: number): boolean {
+    // A clock that steps backwards refills nothing rather than draining the bucket.
+    const elapsed = Math.max(0, now - this.last);
+    this.last = now;
+    this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.rate) / 1000);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,84 @@
+// The standalone relay process: starts, serves, and shuts down gracefully on SIGTERM / SIGINT.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawClient, waitFor } from './support.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'src', 'cli.ts');
+const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly lines: () => Record<string, unknown>[];
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+function run(args: string[]): Running {
+  const child = spawn(tsx, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines: () =>
+      out
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    stderr: () => err,
+    exited,
+  };
+}
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('relay CLI', () => {
+  it('serves until SIGTERM, then closes every connection with 1001 and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-cli-'));
+    dirs.push(dir);
+    const dataDir = join(dir, 'data');
+    const relay = run(['--port', '0', '--data-dir', dataDir, '--log-level', 'info']);
+    children.push(relay.child);
+    await waitFor(() => relay.lines().some((l) => l.event === 'listening'), 'listening', 15_000);
+    const listening = relay.lines().find((l) => l.event === 'listening');
+    expect(listening).toMatchObject({ level: 'info', tokenRequired: false, dataDir });
+    expect(existsSync(dataDir)).toBe(true);
+    const client = await RawClient.join(String(listening?.url), 'room', 'a');
+    expect(client.of('welcome')).toHaveLength(1);
+    relay.child.kill('SIGTERM');
+    expect(await relay.exited).toBe(0);
+    expect((await client.waitClosed()).code).toBe(1001);
+    expect(client.of('error').map((e) => e.code)).toEqual(['shutting-down']);
+    expect(relay.lines().map((l) => l.event)).toEqual(
+      expect.arrayContaining(['listening', 'join', 'signal', 'shutting-down', 'leave', 'closed']),
+    );
+    for (const line of relay.lines()) expect(typeof line.time).toBe('string');
+  }, 30_000);
+
+  it('refuses bad arguments and a public bind without a token', async () => {
+    const bad = run(['--port', 'nine']);
+    children.push(bad.child);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toMatch(/--port must be/);
+    const open = run(['--host', '0.0.0.0', '--port', '0']);
+    children.push(open.child);
+    expect(await open.exited).toBe(2);
+    expect(open.stderr()).toMatch(/requires a token/);
+  }, 30_000);
+});

@@ -1,0 +1,90 @@
+// A node in the relay's process joins a room like any other: same routing, links and notifications.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlError, type Relay } from '../src/index.ts';
+import { payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
+
+let relay: Relay | undefined;
+const clients: RawClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await relay?.close();
+  relay = undefined;
+});
+
+describe('local (in-process) nodes', () => {
+  it('exchange data with socket nodes, follow link changes and see the relay go away', async () => {
+    ({ relay } = await startRelay());
+    const a = await RawClient.join(relay.url, 'room', 'a');
+    clients.push(a);
+    const storage = relay.openLocalNode({ room: 'room', nodeId: 'storage' });
+    const log: string[] = [];
+    const received: string[] = [];
+    storage.start({
+      linkUp: (peer) => log.push(`up ${peer}`),
+      linkDown: (peer) => log.push(`down ${peer}`),
+      message: (from, engine, payload) => {
+        received.push(`${from}/${engine}/${new TextDecoder().decode(payload)}`);
+        // Answering from inside the handler must not re-enter routing badly.
+        storage.send(from, engine, text('ack'));
+      },
+      state: (state) => log.push(state),
+    });
+    await waitFor(() => storage.state() === 'online', 'local node online');
+    await a.waitFor(
+      (f) => f.type === 'link-up' && f.peer === 'storage' && f.role === 'storage',
+      'a sees storage',
+    );
+    a.data('a', 'storage', 'automerge', text('persist me'));
+    await a.waitFor((f) => payloadText(f) === 'ack', 'ack from storage');
+    expect(received).toEqual(['a/automerge/persist me']);
+    expect(relay.room('room')?.nodes.map((n) => [n.id, n.role, n.remote])).toEqual([
+      ['a', 'replica', expect.stringContaining('127.0.0.1')],
+      ['storage', 'storage', 'in-process'],
+    ]);
+
+    relay.applyLinks('room', { op: 'isolate', node: 'storage' });
+    await waitFor(() => log.includes('down a'), 'storage told of the cut');
+    storage.send('a', 'yjs', text('not delivered'));
+    relay.applyLinks('room', { op: 'heal-all' });
+    await waitFor(() => log.filter((l) => l === 'up a').length === 2, 'healed');
+
+    await relay.close();
+    expect(log).toEqual(['connecting', 'online', 'up a', 'down a', 'up a', 'down a', 'offline']);
+    expect(a.of('data').map(payloadText)).toEqual(['ack']);
+  });
+
+  it('is subject to the node limit and leaves on close', async () => {
+    ({ relay } = await startRelay({ limits: { maxNodesPerRoom: 1 } }));
+    const first = relay.openLocalNode({ room: 'room', nodeId: 'one' });
+    const handlers = { linkUp() {}, linkDown() {}, message() {} };
+    first.start(handlers);
+    const second = relay.openLocalNode({ room: 'room', nodeId: 'two' });
+    expect(() => second.start(handlers)).toThrow(ControlError);
+    first.close();
+    expect(relay.rooms()).toEqual([]);
+  });
+
+  it('a throwing handler is logged and does not take the relay down', async () => {
+    let logs: string[];
+    ({ relay, logs } = await startRelay());
+    const a = await RawClient.join(relay.url, 'room', 'a');
+    clients.push(a);
+    const storage = relay.openLocalNode({ room: 'room', nodeId: 'storage' });
+    const seen: string[] = [];
+    storage.start({
+      linkUp() {},
+      linkDown() {},
+      message: (_from, _engine, payload) => {
+        seen.push(new TextDecoder().decode(payload));
+        throw new Error('storage peer bug');
+      },
+    });
+    await a.waitFor((f) => f.type === 'link-up' && f.peer === 'storage', 'a sees storage');
+    a.data('a', 'storage', 'lww', text('one'));
+    a.data('a', 'storage', 'lww', text('two'));
+    await waitFor(() => seen.length === 2, 'both delivered');
+    expect(logs.filter((l) => l.includes('local-node-handler-failed'))).toHaveLength(2);
+    expect(relay.health().ok).toBe(true);
+  });
+});

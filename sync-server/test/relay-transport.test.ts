@@ -1,0 +1,182 @@
+// The client transport against the real relay: peers, links, data, offline, reconnects.
+import { type ConnectionState, type RelayProblem, RelayTransport } from '@converge/replica';
+import type { EngineName } from '@converge/replica/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Relay } from '../src/index.ts';
+import { startRelay, text, waitFor } from './support.ts';
+
+let relay: Relay | undefined;
+const transports: RelayTransport[] = [];
+
+afterEach(async () => {
+  for (const t of transports.splice(0)) t.close();
+  await relay?.close();
+  relay = undefined;
+});
+
+interface Observed {
+  readonly transport: RelayTransport;
+  readonly log: string[];
+  readonly messages: { from: string; engine: EngineName; text: string }[];
+  readonly states: ConnectionState[];
+  readonly problems: RelayProblem[];
+}
+
+function open(nodeId: string, options: { url?: string; token?: string; room?: string } = {}): Observed {
+  const log: string[] = [];
+  const messages: Observed['messages'] = [];
+  const states: ConnectionState[] = [];
+  const problems: RelayProblem[] = [];
+  const transport = new RelayTransport({
+    url: options.url ?? relay!.url,
+    room: options.room ?? 'room',
+    nodeId,
+    token: options.token,
+    WebSocket,
+    backoff: { initialMs: 20, maxMs: 100 },
+    onProblem: (p) => problems.push(p),
+  });
+  transport.start({
+    linkUp: (peer) => log.push(`up ${peer}`),
+    linkDown: (peer) => log.push(`down ${peer}`),
+    message: (from, engine, payload) =>
+      messages.push({ from, engine, text: new TextDecoder().decode(payload) }),
+    state: (state) => states.push(state),
+  });
+  transports.push(transport);
+  return { transport, log, messages, states, problems };
+}
+
+const reachable = (o: Observed): string[] => [...o.transport.reachable()].sort();
+
+describe('RelayTransport', () => {
+  it('two transports see each other and exchange payloads', async () => {
+    ({ relay } = await startRelay());
+    const a = open('a');
+    const b = open('b');
+    await waitFor(() => reachable(a).join() === 'b' && reachable(b).join() === 'a', 'mutual reachability');
+    expect(a.transport.state()).toBe('online');
+    expect(a.states).toEqual(['connecting', 'online']);
+    a.transport.send('b', 'yjs', text('hi b'));
+    b.transport.send('a', 'automerge', text('hi a'));
+    a.transport.send('nobody', 'lww', text('dropped silently'));
+    await waitFor(() => a.messages.length === 1 && b.messages.length === 1, 'messages');
+    expect(b.messages).toEqual([{ from: 'a', engine: 'yjs', text: 'hi b' }]);
+    expect(a.messages).toEqual([{ from: 'b', engine: 'automerge', text: 'hi a' }]);
+  });
+
+  it('link cut → linkDown on both, heal → linkUp on both', async () => {
+    ({ relay } = await startRelay());
+    const a = open('a');
+    const b = open('b');
+    await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'connected');
+    relay.applyLinks('room', { op: 'cut', from: 'a', to: 'b' });
+    await waitFor(() => a.log.includes('down b') && b.log.includes('down a'), 'link down on both');
+    expect(reachable(a)).toEqual([]);
+    a.transport.send('b', 'yjs', text('not sent: b is unreachable'));
+    relay.applyLinks('room', { op: 'heal', from: 'a', to: 'b' });
+    await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'healed');
+    expect(a.log).toEqual(['up b', 'down b', 'up b']);
+    expect(b.log).toEqual(['up a', 'down a', 'up a']);
+    expect(relay.traffic('room')?.find((t) => t.from === 'a')?.offered ?? 0).toBe(0);
+  });
+
+  it('goes offline and back online on request', async () => {
+    ({ relay } = await startRelay());
+    const a = open('a');
+    const b = open('b');
+    await waitFor(() => reachable(b).length === 1, 'connected');
+    a.transport.setOffline(true);
+    expect(a.transport.state()).toBe('offline');
+    expect(a.log).toEqual(['up b', 'down b']);
+    await waitFor(() => b.log.includes('down a'), 'b sees a leave');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(a.transport.state()).toBe('offline'); // no reconnect while offline
+    expect(relay.room('room')?.nodes.map((n) => n.id)).toEqual(['b']);
+    a.transport.setOffline(false);
+    await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'back online');
+    expect(a.states).toEqual(['connecting', 'online', 'offline', 'connecting', 'online']);
+  });
+
+  it('reconnects after a relay restart on the same port', async () => {
+    ({ relay } = await startRelay());
+    const port = relay.port;
+    const a = open('a');
+    const b = open('b');
+    await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'connected');
+    await relay.close();
+    await waitFor(
+      () => reachable(a).length === 0 && a.transport.state() === 'connecting',
+      'a lost the relay',
+    );
+    expect(a.log).toEqual(['up b', 'down b']);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // a few failed attempts with backoff
+    ({ relay } = await startRelay({ port }));
+    await waitFor(() => reachable(a).join() === 'b' && reachable(b).join() === 'a', 'reconnected', 10_000);
+    expect(a.log).toEqual(['up b', 'down b', 'up b']);
+    expect(a.problems.some((p) => p.kind === 'error-frame' && p.code === 'shutting-down')).toBe(true);
+    a.transport.send('b', 'converge', text('after restart'));
+    await waitFor(() => b.messages.some((m) => m.text === 'after restart'), 'data after restart');
+  });
+
+  it('stops retrying when the relay refuses it for good', async () => {
+    ({ relay } = await startRelay({ token: 'sesame' }));
+    const a = open('a', { token: 'wrong' });
+    await waitFor(() => a.problems.some((p) => p.kind === 'closed'), 'refused');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(a.transport.state()).toBe('offline');
+    expect(a.problems.filter((p) => p.kind === 'closed')).toEqual([
+      { kind: 'closed', code: 4003, reason: 'missing or wrong token', permanent: true },
+    ]);
+    const ok = open('b', { token: 'sesame' });
+    await waitFor(() => ok.transport.state() === 'online', 'right token');
+  });
+
+  it('refuses to send frames larger than the relay accepts', async () => {
+    ({ relay } = await startRelay({ limits: { maxFrameBytes: 100 } }));
+    const a = open('a');
+    const b = open('b');
+    await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'connected');
+    a.transport.send('b', 'yjs', new Uint8Array(200));
+    a.transport.send('b', 'yjs', text('small'));
+    await waitFor(() => b.messages.length === 1, 'small one');
+    expect(a.problems).toContainEqual({ kind: 'frame-too-large', bytes: 208, limit: 100 });
+    expect(a.transport.state()).toBe('online');
+  });
+
+  it('survives a replica handler that throws, and reports it', async () => {
+    ({ relay } = await startRelay());
+    const problems: RelayProblem[] = [];
+    const received: string[] = [];
+    const a = new RelayTransport({
+      url: relay.url,
+      room: 'room',
+      nodeId: 'a',
+      WebSocket,
+      onProblem: (p) => problems.push(p),
+    });
+    transports.push(a);
+    a.start({
+      linkUp: () => {
+        throw new Error('linkUp bug');
+      },
+      linkDown: () => {},
+      message: (_from, _engine, payload) => {
+        const t = new TextDecoder().decode(payload);
+        received.push(t);
+        if (t === 'boom') throw new Error('message bug');
+      },
+    });
+    const b = open('b');
+    await waitFor(() => a.reachable().has('b') && reachable(b).join() === 'a', 'connected');
+    b.transport.send('a', 'lww', text('boom'));
+    b.transport.send('a', 'lww', text('after'));
+    await waitFor(() => received.length === 2, 'both messages');
+    expect(problems.filter((p) => p.kind === 'handler-failed').map((p) => p.message)).toEqual([
+      'linkUp bug',
+      'message bug',
+    ]);
+    expect(a.state()).toBe('online');
+  });
+});

@@ -1,0 +1,208 @@
+// Rooms, routing, broadcast, link cuts, presets and reachability notifications over real sockets.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Relay } from '../src/index.ts';
+import { payloadText, RawClient, reachableSeen, startRelay, text, waitFor } from './support.ts';
+
+let relay: Relay;
+const clients: RawClient[] = [];
+
+async function join(room: string, node: string): Promise<RawClient> {
+  const client = await RawClient.join(relay.url, room, node);
+  clients.push(client);
+  return client;
+}
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await relay?.close();
+});
+
+describe('rooms and routing', () => {
+  it('welcomes a node with the peers already there and tells them it joined', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('r1', 'a');
+    const welcomeA = a.of('welcome')[0];
+    expect(welcomeA).toMatchObject({ room: 'r1', nodeId: 'a', peers: [] });
+    expect(welcomeA?.maxFrameBytes).toBeGreaterThan(0);
+    const b = await join('r1', 'b');
+    expect(b.of('welcome')[0]?.peers).toEqual([{ id: 'a', role: 'replica', reachable: true }]);
+    await a.waitFor((f) => f.type === 'link-up' && f.peer === 'b', 'a sees b');
+    expect(a.of('link-up')).toEqual([{ type: 'link-up', peer: 'b', role: 'replica', reason: 'joined' }]);
+    // Another room is another world.
+    const c = await join('r2', 'c');
+    expect(c.of('welcome')[0]?.peers).toEqual([]);
+    expect(relay.rooms().map((r) => [r.id, r.nodes.map((n) => n.id)])).toEqual([
+      ['r1', ['a', 'b']],
+      ['r2', ['c']],
+    ]);
+  });
+
+  it('routes directed frames to one node and broadcasts to all others, bytes unchanged', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    const c = await join('room', 'c');
+    const payload = new Uint8Array([0, 1, 2, 254, 255]);
+    a.data('a', 'b', 'yjs', payload);
+    a.data('a', null, 'automerge', text('to everyone'));
+    await b.waitFor((f) => payloadText(f) === 'to everyone', 'broadcast at b');
+    await c.waitFor((f) => payloadText(f) === 'to everyone', 'broadcast at c');
+    expect(b.of('data')).toEqual([
+      { type: 'data', from: 'a', to: 'b', engine: 'yjs', payload },
+      { type: 'data', from: 'a', to: null, engine: 'automerge', payload: text('to everyone') },
+    ]);
+    expect(c.of('data').map(payloadText)).toEqual(['to everyone']);
+    expect(a.of('data')).toEqual([]);
+    const traffic = relay.traffic('room') ?? [];
+    const ab = traffic.find((t) => t.from === 'a' && t.to === 'b');
+    expect(ab?.engines.yjs.frames).toBe(1);
+    expect(ab?.engines.automerge.frames).toBe(1);
+    expect(traffic.find((t) => t.from === 'a' && t.to === 'c')?.engines.automerge.frames).toBe(1);
+  });
+
+  it('keeps order on a link', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    for (let i = 0; i < 500; i++) a.data('a', 'b', 'converge', text(String(i)));
+    await waitFor(() => b.of('data').length === 500, '500 frames');
+    expect(b.of('data').map(payloadText)).toEqual(Array.from({ length: 500 }, (_, i) => String(i)));
+  });
+
+  it('tells the others when a node leaves, and a reconnect with the same id replaces the old socket', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    await b.close();
+    await a.waitFor((f) => f.type === 'link-down' && f.peer === 'b', 'b left');
+    expect(a.of('link-down')).toEqual([{ type: 'link-down', peer: 'b', reason: 'left' }]);
+    const a2 = await join('room', 'a');
+    const closed = await a.waitClosed();
+    expect(closed.code).toBe(4009);
+    expect(a.of('error').map((e) => e.code)).toEqual(['replaced']);
+    expect(relay.room('room')?.nodes.map((n) => n.id)).toEqual(['a']);
+    expect(a2.of('welcome')).toHaveLength(1);
+  });
+
+  it('forgets a room when its last node leaves', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('temp', 'a');
+    expect(relay.rooms()).toHaveLength(1);
+    await a.close();
+    await waitFor(() => relay.rooms().length === 0, 'room removed');
+  });
+});
+
+describe('link table', () => {
+  it('a cut link delivers nothing, both ends are told, heal tells both again', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    const change = relay.applyLinks('room', { op: 'cut', from: 'a', to: 'b' });
+    expect(change).toEqual({ cut: [{ from: 'a', to: 'b' }], healed: [] });
+    await a.waitFor((f) => f.type === 'link-down', 'a told');
+    await b.waitFor((f) => f.type === 'link-down', 'b told');
+    expect(a.of('link-down')).toEqual([{ type: 'link-down', peer: 'b', reason: 'cut' }]);
+    expect(b.of('link-down')).toEqual([{ type: 'link-down', peer: 'a', reason: 'cut' }]);
+    a.data('a', 'b', 'lww', text('lost'));
+    a.data('a', null, 'lww', text('lost too'));
+    // The other direction is still up: frames flow b → a (the ends decide not to use it).
+    b.data('b', 'a', 'lww', text('one way'));
+    await a.waitFor((f) => payloadText(f) === 'one way', 'b → a still up');
+    expect(b.of('data')).toEqual([]);
+    expect(relay.traffic('room')?.find((t) => t.from === 'a' && t.to === 'b')?.dropped.cut).toBe(2);
+
+    relay.applyLinks('room', { op: 'heal', from: 'a', to: 'b' });
+    await a.waitFor((f) => f.type === 'link-up' && f.reason === 'healed', 'a healed');
+    await b.waitFor((f) => f.type === 'link-up' && f.reason === 'healed', 'b healed');
+    a.data('a', 'b', 'lww', text('after heal'));
+    await b.waitFor((f) => payloadText(f) === 'after heal', 'delivered after heal');
+    expect(b.of('data').map(payloadText)).toEqual(['after heal']);
+  });
+
+  it('cutting the second direction of an already unreachable pair sends nothing new', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    relay.applyLinks('room', { op: 'cut', from: 'a', to: 'b' });
+    relay.applyLinks('room', { op: 'cut', from: 'b', to: 'a' });
+    relay.applyLinks('room', { op: 'heal', from: 'a', to: 'b' });
+    await a.waitFor((f) => f.type === 'link-down', 'a told');
+    a.data('a', null, 'yjs', text('marker'));
+    // b → a is still cut: no link-up yet.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(a.of('link-down')).toHaveLength(1);
+    expect(a.of('link-up')).toHaveLength(1); // b joining
+    expect(b.of('link-down')).toHaveLength(1);
+    relay.applyLinks('room', { op: 'heal', from: 'b', to: 'a' });
+    await b.waitFor((f) => f.type === 'link-up' && f.reason === 'healed', 'b healed');
+    expect(reachableSeen(a)).toEqual(new Set(['b']));
+    expect(reachableSeen(b)).toEqual(new Set(['a']));
+  });
+
+  it('presets: isolate, split, bridge, heal-all — every node ends up told exactly its reachable peers', async () => {
+    ({ relay } = await startRelay());
+    const nodes = ['a', 'b', 'c', 'd'];
+    const c: Record<string, RawClient> = {};
+    for (const n of nodes) c[n] = await join('room', n);
+    const settle = async (expected: Record<string, string[]>): Promise<void> => {
+      for (const n of nodes) {
+        await waitFor(
+          () => [...reachableSeen(c[n]!)].sort().join() === (expected[n] ?? []).join(),
+          `${n} sees ${expected[n]?.join()}`,
+        );
+        expect(relay.room('room')?.nodes.find((x) => x.id === n)?.reachable).toEqual(expected[n]);
+      }
+    };
+    await settle({ a: ['b', 'c', 'd'], b: ['a', 'c', 'd'], c: ['a', 'b', 'd'], d: ['a', 'b', 'c'] });
+
+    relay.applyLinks('room', { op: 'isolate', node: 'a' });
+    await settle({ a: [], b: ['c', 'd'], c: ['b', 'd'], d: ['b', 'c'] });
+
+    relay.applyLinks('room', {
+      op: 'split',
+      groups: [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    });
+    await settle({ a: ['b'], b: ['a'], c: ['d'], d: ['c'] });
+    c.a!.data('a', null, 'converge', text('side ab'));
+    c.c!.data('c', null, 'converge', text('side cd'));
+    await c.b!.waitFor((f) => payloadText(f) === 'side ab', 'b got ab');
+    await c.d!.waitFor((f) => payloadText(f) === 'side cd', 'd got cd');
+
+    relay.applyLinks('room', { op: 'bridge', node: 'b', groups: [['a'], ['c', 'd']] });
+    await settle({ a: ['b'], b: ['a', 'c', 'd'], c: ['b', 'd'], d: ['b', 'c'] });
+
+    relay.applyLinks('room', { op: 'heal-all' });
+    await settle({ a: ['b', 'c', 'd'], b: ['a', 'c', 'd'], c: ['a', 'b', 'd'], d: ['a', 'b', 'c'] });
+    // Nothing crossed a cut: a and c sent only inside their sides.
+    expect(new Set(c.a!.of('data').map((f) => f.from))).toEqual(new Set());
+    expect(c.c!.of('data').map(payloadText)).toEqual([]);
+    expect(c.d!.of('data').map(payloadText)).toEqual(['side cd']);
+    expect(c.b!.of('data').map(payloadText)).toEqual(['side ab']);
+  });
+
+  it('rejects a split that leaves a node out, and keeps cuts across a reconnect', async () => {
+    ({ relay } = await startRelay());
+    await join('room', 'a');
+    await join('room', 'b');
+    await join('room', 'c');
+    expect(() => relay.applyLinks('room', { op: 'split', groups: [['a'], ['b']] })).toThrow(/missing: c/);
+    relay.applyLinks('room', { op: 'isolate', node: 'c' });
+    const c2 = await join('room', 'c');
+    expect(c2.of('welcome')[0]?.peers).toEqual([
+      { id: 'a', role: 'replica', reachable: false },
+      { id: 'b', role: 'replica', reachable: false },
+    ]);
+    // Partitions can be prepared before a node exists.
+    relay.applyLinks('room', { op: 'cut', from: 'later', to: 'a', bothWays: true });
+    const later = await join('room', 'later');
+    expect(later.of('welcome')[0]?.peers.map((p) => [p.id, p.reachable])).toEqual([
+      ['a', false],
+      ['b', true],
+      ['c', true],
+    ]);
+  });
+});
