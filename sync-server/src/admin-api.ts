@@ -95,6 +95,10 @@ export class AdminApi {
       expectMethod(method, 'GET');
       return this.json(res, 200, found(control.room(room), room));
     }
+    if (rest.length === 1 && rest[0] === 'storage') {
+      expectMethod(method, 'GET');
+      return this.json(res, 200, found(await control.storageStatus(room), room));
+    }
     if (rest.length === 1 && rest[0] === 'traffic') {
       expectMethod(method, 'GET');
       return this.json(res, 200, { links: found(control.traffic(room), room) });

@@ -2,11 +2,13 @@
  * What can be asked of a running relay, in process (tests, the Electron main process) or over the
  * admin HTTP API, which is a thin JSON layer over this interface.
  */
+
 import type { ChaosConfig } from './chaos.ts';
 import type { RelayEventListener, Violation } from './events.ts';
 import type { RelayLimits } from './limits.ts';
 import type { DirectedLink, LinkOperation } from './link-table.ts';
 import type { LinkChange, RoomChaosInfo, RoomInfo } from './room.ts';
+import type { StorageStatus } from './storage-peer.ts';
 import type { LinkTrafficReport } from './traffic.ts';
 
 export interface HealthInfo {
@@ -41,6 +43,8 @@ export interface RelayControl {
    */
   setChaos(room: string, link: DirectedLink | null, config: Partial<ChaosConfig> | null): RoomChaosInfo;
   subscribe(listener: RelayEventListener): () => void;
+  /** The room's storage peer: what it holds and whether it is all durable (undefined without one). */
+  storageStatus(room: string): Promise<StorageStatus | undefined>;
 }
 
 /** A refused control request, with the HTTP status that describes it. */

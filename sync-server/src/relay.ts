@@ -21,6 +21,7 @@ import { createLogger, type Logger, type LogLevel } from './log.ts';
 import type { LinkChange, Room, RoomChaosInfo, RoomInfo, RoomServices } from './room.ts';
 import { RoomRegistry } from './room-registry.ts';
 import { SocketConnection } from './socket-connection.ts';
+import { StoragePeers, type StorageStatus } from './storage-peer.ts';
 import type { LinkTrafficReport } from './traffic.ts';
 
 export interface RelayOptions {
@@ -76,6 +77,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
   const core = new RelayCore(limits, options);
   await core.listen(host, port);
+  if (options.dataDir !== undefined) await core.startStorage(options.dataDir);
   return core;
 }
 
@@ -96,6 +98,7 @@ class RelayCore implements Relay {
   >;
   private readonly startedAt: number;
   private readonly timers: TimerHandle[] = [];
+  private storage: StoragePeers | undefined;
   private closing: Promise<void> | undefined;
   host = '';
   port = 0;
@@ -269,6 +272,21 @@ class RelayCore implements Relay {
     return this.closing;
   }
 
+  /** Run a storage peer in every room: the ones stored in `dataDir` now, and each new room as it opens. */
+  async startStorage(dataDir: string): Promise<void> {
+    const storage = await StoragePeers.start(this, dataDir, this.log);
+    this.storage = storage;
+    this.events.subscribe((event) => {
+      // Deferred: the room is still routing the join that created it.
+      if (event.type === 'room-created') queueMicrotask(() => void storage.ensure(event.room));
+    });
+  }
+
+  /** The room's storage peer: what it holds and whether all of it is durable (undefined without one). */
+  storageStatus(room: string): Promise<StorageStatus | undefined> {
+    return this.storage?.status(room) ?? Promise.resolve(undefined);
+  }
+
   // --- internals --------------------------------------------------------------------------------
 
   private openRoom(id: string): Room {
@@ -362,6 +380,8 @@ class RelayCore implements Relay {
 
   private async shutdown(): Promise<void> {
     this.log.info('shutting-down', { connections: this.connections.size });
+    // Storage peers first: their pending writes become durable before anything else goes away.
+    await this.storage?.close();
     for (const timer of this.timers) timer.cancel();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const room of this.registry.all()) room.closeAll(CloseCode.GoingAway, 'relay shutting down');

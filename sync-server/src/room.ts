@@ -154,6 +154,9 @@ export class Room {
     if (existing === undefined && this.members.size >= this.services.limits.maxNodesPerRoom) {
       return { ok: false, reason: `room ${this.id} already has ${this.members.size} nodes` };
     }
+    if (existing?.role === 'storage' && role !== 'storage') {
+      return { ok: false, reason: `node id ${id} is reserved for the room's storage peer` };
+    }
     if (existing !== undefined) {
       existing.endpoint.send(
         encodeFrame({ type: 'error', code: 'replaced', message: `node ${id} connected again elsewhere` }),

@@ -1,0 +1,756 @@
+/**
+ * A replica: one id, a set of engines (converge, yjs, automerge, lww — whichever it hosts), a store and a
+ * transport. A user intent enters once and is applied to every engine; each engine syncs with every
+ * reachable peer through its own session; everything an engine changes is appended to the store.
+ *
+ * Flow of a local edit: validate → check it against the primary engine's text → align text positions for
+ * the other engines → apply to the primary, then the others → each engine reports its update (onChange),
+ * which is appended to the store → `apply` resolves once every append is durable (the edit is
+ * acknowledged) → only then is the update handed to that engine's open sessions. Updates that came from
+ * peers are forwarded at once (they are already durable where they were made).
+ *
+ * Sessions: on linkUp one session per engine is opened and started (handshake); changes are forwarded to
+ * open sessions (each session decides what its peer still lacks, and skips echoing a peer's own update);
+ * linkDown closes them and nothing more is sent; a periodic anti-entropy round lets every session
+ * re-advertise its version so whatever chaos dropped gets repaired.
+ *
+ * Effects are injected: transport, store, timers and the wall clock.
+ */
+
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from './engine.ts';
+import type { EngineName } from './engine-name.ts';
+import type { Store, StoreRecord } from './store.ts';
+import { alignTextEdit, checkTextEdit, type TextEdit } from './text-alignment.ts';
+import { type Cancel, every, realTimers, type Timers } from './timers.ts';
+import type { ConnectionState, Transport } from './transport.ts';
+import { type Intent, IntentError, validateIntent, type WorkspaceView } from './workspace.ts';
+
+/** Builds an engine for a replica (the registry's `createEngine`, or a test double). */
+export type CreateEngine = (name: EngineName, context: EngineContext) => Engine;
+
+export interface ReplicaOptions {
+  /** This replica's id; also its node id on the network. */
+  readonly id: string;
+  readonly transport: Transport;
+  readonly store: Store;
+  /** The engines this replica hosts, in display order (at least one). */
+  readonly engines: readonly EngineName[];
+  readonly createEngine: CreateEngine;
+  /** Random source handed to the engines for fresh identities (seed it for replayable runs). */
+  readonly randomUint32?: () => number;
+  /** Timers for anti-entropy (default: real timers). */
+  readonly timers?: Timers;
+  /** Wall clock in ms before skew (default: timers.now). */
+  readonly now?: () => number;
+  /** Clock skew added to the wall clock the engines see (default: stored setting, else 0). */
+  readonly skewMs?: number;
+  /** Engine whose text the user edits (default: stored setting, else the first engine). */
+  readonly primary?: EngineName;
+  /** Anti-entropy period in ms (default 2000; 0 turns it off). */
+  readonly antiEntropyMs?: number;
+  /** Compact the store after this many appended updates (default 1000; 0 never). */
+  readonly compactAfter?: number;
+}
+
+export interface TrafficCounters {
+  readonly framesSent: number;
+  readonly bytesSent: number;
+  readonly framesReceived: number;
+  readonly bytesReceived: number;
+  /** Received payloads the engine's session refused (malformed or unexpected). */
+  readonly framesRejected: number;
+}
+
+export type ProblemKind =
+  | 'rejected-payload'
+  | 'engine-error'
+  | 'store-error'
+  | 'load-damage'
+  | 'unknown-engine';
+
+/** Something that went wrong without stopping the replica, kept for the UI and logs. */
+export interface ReplicaProblem {
+  readonly kind: ProblemKind;
+  readonly engine?: EngineName;
+  readonly peer?: string;
+  readonly message: string;
+}
+
+export type ReplicaEvent =
+  | { readonly type: 'change'; readonly engine: EngineName; readonly origin: EngineChange['origin'] }
+  | { readonly type: 'connection'; readonly state: ConnectionState }
+  | { readonly type: 'peers'; readonly peers: readonly string[] }
+  | { readonly type: 'settings'; readonly skewMs: number; readonly primary: EngineName }
+  | { readonly type: 'traffic'; readonly engine: EngineName }
+  | { readonly type: 'problem'; readonly problem: ReplicaProblem };
+
+export interface EngineStatus {
+  readonly view: WorkspaceView;
+  readonly digest: string;
+  readonly version: EngineVersion;
+  /** What each connected peer advertised in its handshake (undefined until it did). */
+  readonly peerVersions: Readonly<Record<string, EngineVersion | undefined>>;
+  readonly traffic: TrafficCounters;
+}
+
+export interface ReplicaStatus {
+  readonly id: string;
+  readonly connection: ConnectionState;
+  readonly peers: readonly string[];
+  readonly skewMs: number;
+  readonly primary: EngineName;
+  readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
+  readonly problems: readonly ReplicaProblem[];
+}
+
+export class ReplicaError extends Error {
+  override readonly name = 'ReplicaError';
+}
+
+/** A transport that can take its node offline on request (SimTransport, RelayTransport). */
+interface OfflineSwitch {
+  setOffline(offline: boolean): void;
+}
+
+interface OpenSession {
+  readonly session: SyncSession;
+  /** Cleared on close so a late send from the session goes nowhere. */
+  open: boolean;
+}
+
+interface MutableTraffic {
+  framesSent: number;
+  bytesSent: number;
+  framesReceived: number;
+  bytesReceived: number;
+  framesRejected: number;
+}
+
+const DEFAULT_ANTI_ENTROPY_MS = 2000;
+const DEFAULT_COMPACT_AFTER = 1000;
+const MAX_PROBLEMS_KEPT = 100;
+
+export class Replica {
+  readonly id: string;
+  private readonly transport: Transport;
+  private readonly store: Store;
+  private readonly timers: Timers;
+  private readonly wallClock: () => number;
+  private readonly antiEntropyMs: number;
+  private readonly compactAfter: number;
+  private readonly engines = new Map<EngineName, Engine>();
+  private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
+  private readonly traffic = new Map<EngineName, MutableTraffic>();
+  /** peer → engine → session */
+  private readonly sessions = new Map<string, Map<EngineName, OpenSession>>();
+  private readonly listeners = new Set<(event: ReplicaEvent) => void>();
+  private readonly unsubscribers: (() => void)[] = [];
+  private readonly pendingWrites = new Set<Promise<void>>();
+  private readonly problemLog: ReplicaProblem[] = [];
+  private skew = 0;
+  private primaryName: EngineName;
+  /** Set while `apply` runs the engines: the appends their changes cause are what acknowledges the edit. */
+  private collecting: Promise<void>[] | undefined;
+  private updatesSinceCompaction = 0;
+  private compacting = false;
+  private compactionQueued = false;
+  /** The store holds data of engines this replica does not host; compaction would drop it, so it is off. */
+  private foreignData = false;
+  private cancelAntiEntropy: Cancel = () => {};
+  private closed = false;
+
+  /** Create a replica, load its store, then connect. Its own data is visible before any peer answers. */
+  static async open(options: ReplicaOptions): Promise<Replica> {
+    const replica = new Replica(options);
+    await replica.load(options);
+    replica.connect();
+    return replica;
+  }
+
+  private constructor(options: ReplicaOptions) {
+    if (typeof options.id !== 'string' || options.id.length === 0)
+      throw new ReplicaError('replica id must be a non-empty string');
+    if (options.engines.length === 0) throw new ReplicaError('a replica needs at least one engine');
+    if (new Set(options.engines).size !== options.engines.length)
+      throw new ReplicaError('engines must not repeat');
+    if (options.primary !== undefined && !options.engines.includes(options.primary)) {
+      throw new ReplicaError(`primary engine ${options.primary} is not one of ${options.engines.join(', ')}`);
+    }
+    this.id = options.id;
+    this.transport = options.transport;
+    this.store = options.store;
+    this.timers = options.timers ?? realTimers;
+    this.wallClock = options.now ?? (() => this.timers.now());
+    this.antiEntropyMs = nonNegative(options.antiEntropyMs ?? DEFAULT_ANTI_ENTROPY_MS, 'antiEntropyMs');
+    this.compactAfter = nonNegative(options.compactAfter ?? DEFAULT_COMPACT_AFTER, 'compactAfter');
+    this.primaryName = options.primary ?? (options.engines[0] as EngineName);
+    const context: EngineContext = {
+      replicaId: this.id,
+      now: () => this.wallClock() + this.skew,
+      ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
+    };
+    for (const name of options.engines) {
+      const engine = options.createEngine(name, context);
+      if (engine.name !== name)
+        throw new ReplicaError(`createEngine(${name}) returned the ${engine.name} engine`);
+      this.engines.set(name, engine);
+      this.cache.set(name, {});
+      this.traffic.set(name, {
+        framesSent: 0,
+        bytesSent: 0,
+        framesReceived: 0,
+        bytesReceived: 0,
+        framesRejected: 0,
+      });
+    }
+  }
+
+  // ---- local edits ----------------------------------------------------------------------------------
+
+  /**
+   * Apply a user intent to every engine. Text positions refer to the primary engine's text. Resolves once
+   * every engine's resulting update is durable; rejects (IntentError) before touching anything if the
+   * intent is invalid, and with a ReplicaError if some non-primary engine failed (the others keep the edit).
+   */
+  async apply(intent: Intent): Promise<void> {
+    this.assertOpen();
+    if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
+    validateIntent(intent);
+    const primary = this.engine(this.primaryName);
+    const plan = this.plan(intent);
+    const writes: Promise<void>[] = [];
+    const failures: string[] = [];
+    this.collecting = writes;
+    try {
+      for (const edit of plan.get(this.primaryName) ?? []) primary.apply(edit);
+      for (const [name, edits] of plan) {
+        if (name === this.primaryName) continue;
+        try {
+          for (const edit of edits) this.engine(name).apply(edit);
+        } catch (error) {
+          failures.push(`${name}: ${describe(error)}`);
+          this.problem({
+            kind: 'engine-error',
+            engine: name,
+            message: `apply ${intent.op} failed: ${describe(error)}`,
+          });
+        }
+      }
+    } catch (error) {
+      // The primary refused the edit: not acknowledged; whatever it did write is reported by persist.
+      for (const write of writes) write.catch(() => {});
+      throw error;
+    } finally {
+      this.collecting = undefined;
+    }
+    await Promise.all(writes);
+    if (failures.length > 0) {
+      throw new ReplicaError(
+        `${intent.op} was applied to ${this.primaryName} but failed on ${failures.join('; ')}`,
+      );
+    }
+  }
+
+  /** Per engine, the edits that carry out `intent` (text edits aligned to each engine's own text). */
+  private plan(intent: Intent): Map<EngineName, readonly Intent[]> {
+    const plan = new Map<EngineName, readonly Intent[]>();
+    if (intent.op !== 'text.insert' && intent.op !== 'text.delete') {
+      for (const name of this.engines.keys()) plan.set(name, [intent]);
+      return plan;
+    }
+    const edit: TextEdit = intent;
+    const source = this.view(this.primaryName).text;
+    checkTextEdit(source, edit);
+    for (const name of this.engines.keys()) {
+      plan.set(
+        name,
+        name === this.primaryName ? [intent] : alignTextEdit(source, this.view(name).text, edit),
+      );
+    }
+    return plan;
+  }
+
+  // ---- settings -------------------------------------------------------------------------------------
+
+  get skewMs(): number {
+    return this.skew;
+  }
+
+  get primary(): EngineName {
+    return this.primaryName;
+  }
+
+  get engineNames(): readonly EngineName[] {
+    return [...this.engines.keys()];
+  }
+
+  /** Set the clock skew the engines see (LWW stamps writes with it); persisted with the replica. */
+  async setSkew(ms: number): Promise<void> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(ms)) throw new ReplicaError(`skew must be a safe integer of ms, got ${ms}`);
+    this.skew = ms;
+    this.emitSettings();
+    await this.persist({ kind: 'metadata', metadata: this.metadata() });
+  }
+
+  /** Choose the engine whose text the user edits; persisted with the replica. */
+  async setPrimary(name: EngineName): Promise<void> {
+    this.assertOpen();
+    if (!this.engines.has(name)) throw new ReplicaError(`engine ${name} is not hosted by replica ${this.id}`);
+    this.primaryName = name;
+    this.emitSettings();
+    await this.persist({ kind: 'metadata', metadata: this.metadata() });
+  }
+
+  /** Go offline (connection closed, edits keep working locally) or back online, if the transport can. */
+  setOffline(offline: boolean): void {
+    this.assertOpen();
+    const transport = this.transport as Partial<OfflineSwitch>;
+    if (typeof transport.setOffline !== 'function') {
+      throw new ReplicaError('this transport cannot be switched offline');
+    }
+    transport.setOffline.call(this.transport, offline);
+  }
+
+  // ---- observable state -----------------------------------------------------------------------------
+
+  /** Subscribe to changes of anything `status()` reports. Returns an unsubscribe function. */
+  subscribe(listener: (event: ReplicaEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The engine instance (e.g. to read the lww engine's ledger). */
+  engine(name: EngineName): Engine {
+    const engine = this.engines.get(name);
+    if (engine === undefined) throw new ReplicaError(`engine ${name} is not hosted by replica ${this.id}`);
+    return engine;
+  }
+
+  view(name: EngineName): WorkspaceView {
+    const entry = this.cacheOf(name);
+    entry.view ??= this.engine(name).view();
+    return entry.view;
+  }
+
+  digest(name: EngineName): string {
+    const entry = this.cacheOf(name);
+    entry.digest ??= this.engine(name).digest();
+    return entry.digest;
+  }
+
+  version(name: EngineName): EngineVersion {
+    return this.engine(name).version();
+  }
+
+  connection(): ConnectionState {
+    return this.closed ? 'offline' : this.transport.state();
+  }
+
+  /** Peers with open sync sessions, sorted. */
+  peers(): string[] {
+    return [...this.sessions.keys()].sort();
+  }
+
+  trafficOf(name: EngineName): TrafficCounters {
+    const counters = this.traffic.get(name);
+    if (counters === undefined) throw new ReplicaError(`engine ${name} is not hosted by replica ${this.id}`);
+    return { ...counters };
+  }
+
+  /** Store writes not yet durable; 0 means everything this replica holds is on disk. */
+  pendingWriteCount(): number {
+    return this.pendingWrites.size;
+  }
+
+  /** Recent problems (malformed payloads, engine or store errors, load damage), oldest first. */
+  problems(): readonly ReplicaProblem[] {
+    return [...this.problemLog];
+  }
+
+  status(): ReplicaStatus {
+    const engines: Partial<Record<EngineName, EngineStatus>> = {};
+    for (const name of this.engines.keys()) {
+      const peerVersions: Record<string, EngineVersion | undefined> = {};
+      for (const [peer, byEngine] of this.sessions)
+        peerVersions[peer] = byEngine.get(name)?.session.peerVersion();
+      engines[name] = {
+        view: this.view(name),
+        digest: this.digest(name),
+        version: this.version(name),
+        peerVersions,
+        traffic: this.trafficOf(name),
+      };
+    }
+    return {
+      id: this.id,
+      connection: this.connection(),
+      peers: this.peers(),
+      skewMs: this.skew,
+      primary: this.primaryName,
+      engines,
+      problems: this.problems(),
+    };
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------------
+
+  /**
+   * Disconnect and stop. Waits for appends already issued; the store stays open (its owner closes it),
+   * so a new Replica can be opened on it.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelAntiEntropy();
+    for (const peer of [...this.sessions.keys()]) this.closeSessions(peer, false);
+    this.transport.close();
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    await Promise.allSettled([...this.pendingWrites]);
+    this.listeners.clear();
+  }
+
+  private async load(options: ReplicaOptions): Promise<void> {
+    const stored = await this.store.load();
+    for (const damage of stored.damage) this.problem({ kind: 'load-damage', message: damage });
+    const saved = stored.metadata;
+    if (saved !== undefined && saved.replicaId !== this.id) {
+      throw new ReplicaError(`the store belongs to replica ${saved.replicaId}, not ${this.id}`);
+    }
+    this.skew = options.skewMs ?? saved?.skewMs ?? 0;
+    if (options.primary === undefined && saved?.primary !== undefined && this.engines.has(saved.primary)) {
+      this.primaryName = saved.primary;
+    }
+    for (const [name, snapshot] of Object.entries(stored.snapshots) as [
+      EngineName,
+      Uint8Array | undefined,
+    ][]) {
+      if (snapshot !== undefined) this.loadInto(name, snapshot, 'snapshot');
+    }
+    stored.updates.forEach(({ engine, update }, index) => {
+      this.loadInto(engine, update, `update ${index}`);
+    });
+    this.updatesSinceCompaction = stored.updates.length;
+    for (const [name, engine] of this.engines) {
+      this.cache.set(name, {});
+      this.unsubscribers.push(engine.onChange((change) => this.engineChanged(name, change)));
+    }
+    const metadata = this.metadata();
+    if (saved === undefined || saved.skewMs !== metadata.skewMs || saved.primary !== metadata.primary) {
+      await this.persist({ kind: 'metadata', metadata });
+    }
+    this.maybeCompact();
+  }
+
+  private loadInto(name: EngineName, bytes: Uint8Array, what: string): void {
+    const engine = this.engines.get(name);
+    if (engine === undefined) {
+      this.foreignData = true;
+      return;
+    }
+    try {
+      engine.applyUpdate(bytes);
+    } catch (error) {
+      // Skipped, not fatal: the rest of the data still loads and peers can resend what this held.
+      this.problem({
+        kind: 'load-damage',
+        engine: name,
+        message: `stored ${what} unreadable: ${describe(error)}`,
+      });
+    }
+  }
+
+  private connect(): void {
+    this.transport.start({
+      linkUp: (peer) => this.openSessions(peer),
+      linkDown: (peer) => this.closeSessions(peer, true),
+      message: (from, engine, payload) => this.receive(from, engine, payload),
+      state: (state) => this.connectionChanged(state),
+    });
+    if (this.antiEntropyMs > 0) {
+      this.cancelAntiEntropy = every(this.timers, this.antiEntropyMs, () => this.antiEntropy());
+    }
+  }
+
+  // ---- engine changes -------------------------------------------------------------------------------
+
+  private engineChanged(name: EngineName, change: EngineChange): void {
+    this.cache.set(name, {});
+    if (change.origin !== 'store') {
+      const durable = this.persist({ kind: 'update', engine: name, update: change.update });
+      if (this.collecting !== undefined) this.collecting.push(durable);
+      this.updatesSinceCompaction++;
+      this.scheduleCompaction();
+      if (change.origin === 'local') {
+        // A local edit leaves the replica only once it is durable: engines that number writes by replica
+        // id (lww, converge) would otherwise reuse a number peers already hold after a crash.
+        durable.then(
+          () => this.forward(name, change),
+          () => {}, // not acknowledged (reported by persist): it stays local
+        );
+      } else {
+        durable.catch(() => {}); // reported as a problem by persist
+        this.forward(name, change);
+      }
+    }
+    this.emit({ type: 'change', engine: name, origin: change.origin });
+  }
+
+  /** Hand a change to every open session of the engine; each ships what its peer lacks. */
+  private forward(name: EngineName, change: EngineChange): void {
+    if (this.closed) return;
+    for (const byEngine of this.sessions.values()) {
+      const open = byEngine.get(name);
+      if (open?.open !== true) continue;
+      try {
+        open.session.changed(change);
+      } catch (error) {
+        this.problem({
+          kind: 'engine-error',
+          engine: name,
+          peer: open.session.peer,
+          message: `changed() failed: ${describe(error)}`,
+        });
+      }
+    }
+  }
+
+  private persist(record: StoreRecord): Promise<void> {
+    const write = this.store.append(record).catch((error: unknown) => {
+      this.problem({
+        kind: 'store-error',
+        ...(record.kind === 'update' ? { engine: record.engine } : {}),
+        message: `append failed: ${describe(error)}`,
+      });
+      throw error;
+    });
+    this.track(write);
+    return write;
+  }
+
+  /** Compact outside the engine's change callback (an engine should not be asked to save mid-notification). */
+  private scheduleCompaction(): void {
+    if (this.compactAfter === 0 || this.updatesSinceCompaction < this.compactAfter || this.compactionQueued)
+      return;
+    this.compactionQueued = true;
+    queueMicrotask(() => {
+      this.compactionQueued = false;
+      this.maybeCompact();
+    });
+  }
+
+  /**
+   * Replace the log with snapshots once it grew long. The snapshots are taken now, after every append
+   * issued so far, and the store applies operations in order, so nothing is lost or doubled.
+   */
+  private maybeCompact(): void {
+    if (this.compactAfter === 0 || this.updatesSinceCompaction < this.compactAfter) return;
+    if (this.compacting || this.foreignData || this.closed) return;
+    const engines: Partial<Record<EngineName, Uint8Array>> = {};
+    try {
+      for (const [name, engine] of this.engines) engines[name] = engine.save();
+    } catch (error) {
+      this.problem({ kind: 'engine-error', message: `save() for compaction failed: ${describe(error)}` });
+      return;
+    }
+    this.compacting = true;
+    this.updatesSinceCompaction = 0;
+    const done = this.store
+      .compact({ engines, metadata: this.metadata() })
+      .catch((error: unknown) =>
+        this.problem({ kind: 'store-error', message: `compaction failed: ${describe(error)}` }),
+      )
+      .finally(() => {
+        this.compacting = false;
+      });
+    this.track(done);
+  }
+
+  private track(write: Promise<void>): void {
+    this.pendingWrites.add(write);
+    const settle = (): void => {
+      this.pendingWrites.delete(write);
+    };
+    write.then(settle, settle);
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------------
+
+  private openSessions(peer: string): void {
+    if (this.closed || peer === this.id) return;
+    if (this.sessions.has(peer)) this.closeSessions(peer, false);
+    const byEngine = new Map<EngineName, OpenSession>();
+    this.sessions.set(peer, byEngine);
+    for (const [name, engine] of this.engines) {
+      const slot: { open: boolean } = { open: true };
+      try {
+        const session = engine.openSession(peer, (payload) => {
+          if (slot.open) this.send(peer, name, payload);
+        });
+        byEngine.set(name, Object.assign(slot, { session }));
+      } catch (error) {
+        this.problem({
+          kind: 'engine-error',
+          engine: name,
+          peer,
+          message: `openSession failed: ${describe(error)}`,
+        });
+      }
+    }
+    for (const [name, open] of byEngine) {
+      try {
+        open.session.start();
+      } catch (error) {
+        this.problem({
+          kind: 'engine-error',
+          engine: name,
+          peer,
+          message: `start() failed: ${describe(error)}`,
+        });
+      }
+    }
+    this.emit({ type: 'peers', peers: this.peers() });
+  }
+
+  private closeSessions(peer: string, announce: boolean): void {
+    const byEngine = this.sessions.get(peer);
+    if (byEngine === undefined) return;
+    this.sessions.delete(peer);
+    for (const [name, open] of byEngine) {
+      open.open = false;
+      try {
+        open.session.close();
+      } catch (error) {
+        this.problem({
+          kind: 'engine-error',
+          engine: name,
+          peer,
+          message: `close() failed: ${describe(error)}`,
+        });
+      }
+    }
+    if (announce) this.emit({ type: 'peers', peers: this.peers() });
+  }
+
+  private send(peer: string, name: EngineName, payload: Uint8Array): void {
+    if (this.closed) return;
+    const counters = this.traffic.get(name);
+    if (counters !== undefined) {
+      counters.framesSent++;
+      counters.bytesSent += payload.length;
+    }
+    this.transport.send(peer, name, payload);
+    this.emit({ type: 'traffic', engine: name });
+  }
+
+  private receive(from: string, name: EngineName, payload: Uint8Array): void {
+    if (this.closed) return;
+    const counters = this.traffic.get(name);
+    if (counters === undefined) {
+      this.problem({
+        kind: 'unknown-engine',
+        peer: from,
+        message: `payload for engine ${String(name)}, which this replica does not host`,
+      });
+      return;
+    }
+    counters.framesReceived++;
+    counters.bytesReceived += payload.length;
+    // A frame can beat its linkUp event through an asynchronous transport; the peer is reachable, so sync.
+    if (!this.sessions.has(from) && from !== this.id && this.transport.reachable().has(from))
+      this.openSessions(from);
+    const open = this.sessions.get(from)?.get(name);
+    if (open === undefined) return; // the link is down: the next linkUp resyncs
+    let accepted: boolean;
+    try {
+      accepted = open.session.receive(payload);
+    } catch (error) {
+      accepted = false;
+      this.problem({
+        kind: 'engine-error',
+        engine: name,
+        peer: from,
+        message: `receive() threw: ${describe(error)}`,
+      });
+    }
+    if (!accepted) {
+      counters.framesRejected++;
+      this.problem({
+        kind: 'rejected-payload',
+        engine: name,
+        peer: from,
+        message: `rejected a ${payload.length}-byte payload`,
+      });
+    }
+    this.emit({ type: 'traffic', engine: name });
+  }
+
+  private antiEntropy(): void {
+    if (this.closed) return;
+    for (const byEngine of this.sessions.values()) {
+      for (const [name, open] of byEngine) {
+        try {
+          open.session.antiEntropy();
+        } catch (error) {
+          this.problem({
+            kind: 'engine-error',
+            engine: name,
+            peer: open.session.peer,
+            message: `antiEntropy() failed: ${describe(error)}`,
+          });
+        }
+      }
+    }
+  }
+
+  private connectionChanged(state: ConnectionState): void {
+    if (state !== 'online') for (const peer of [...this.sessions.keys()]) this.closeSessions(peer, true);
+    this.emit({ type: 'connection', state });
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------
+
+  private metadata(): { replicaId: string; skewMs: number; primary: EngineName } {
+    return { replicaId: this.id, skewMs: this.skew, primary: this.primaryName };
+  }
+
+  private cacheOf(name: EngineName): { view?: WorkspaceView; digest?: string } {
+    const entry = this.cache.get(name);
+    if (entry === undefined) throw new ReplicaError(`engine ${name} is not hosted by replica ${this.id}`);
+    return entry;
+  }
+
+  private emitSettings(): void {
+    this.emit({ type: 'settings', skewMs: this.skew, primary: this.primaryName });
+  }
+
+  private problem(problem: ReplicaProblem): void {
+    this.problemLog.push(problem);
+    if (this.problemLog.length > MAX_PROBLEMS_KEPT) this.problemLog.shift();
+    this.emit({ type: 'problem', problem });
+  }
+
+  private emit(event: ReplicaEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing UI listener must not break replication.
+      }
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ReplicaError(`replica ${this.id} is closed`);
+  }
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!(Number.isSafeInteger(value) && value >= 0))
+    throw new ReplicaError(`${name} must be a non-negative integer, got ${value}`);
+  return value;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,188 @@
+// The room's storage peer: a window that joins alone gets what others wrote while it was away, from
+// the relay's own durable replica; restarting (or SIGKILLing) the relay with the same data dir loses
+// nothing the storage peer had reported durable.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  availableEngines,
+  createEngine,
+  type Intent,
+  MemoryStore,
+  RelayTransport,
+  Replica,
+  type WorkspaceView,
+} from '@converge/replica';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createRelay } from '../src/index.ts';
+import { STORAGE_NODE_ID } from '../src/storage-peer.ts';
+import { RawClient, waitFor } from './support.ts';
+
+const engines = availableEngines();
+let dataDir: string;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'converge-storage-'));
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function openWindow(url: string, room: string, id: string): Promise<Replica> {
+  const replica = await Replica.open({
+    id,
+    transport: new RelayTransport({
+      url,
+      room,
+      nodeId: id,
+      WebSocket,
+      backoff: { initialMs: 20, maxMs: 200 },
+    }),
+    store: new MemoryStore(),
+    engines,
+    createEngine,
+    antiEntropyMs: 200,
+  });
+  cleanups.push(() => replica.close());
+  return replica;
+}
+
+const EDITS: Intent[] = [
+  { op: 'text.insert', pos: 0, text: 'written while you were away' },
+  { op: 'cart.add', product: 'apple', qty: 3 },
+  { op: 'counter.increment', name: 'likes', by: 2 },
+  { op: 'counter.increment', name: 'stock', by: -1 },
+  { op: 'note.set', value: 'ship Monday' },
+];
+
+const EXPECTED: WorkspaceView = {
+  text: 'written while you were away',
+  cart: { apple: 3 },
+  counters: { likes: 2, stock: -1 },
+  note: ['ship Monday'],
+};
+
+async function storageStatus(
+  adminUrl: string,
+  room: string,
+): Promise<{ pendingWrites: number; engines: Record<string, { digest: string }> } | undefined> {
+  const response = await fetch(`${adminUrl}/rooms/${room}/storage`);
+  return response.ok ? ((await response.json()) as never) : undefined;
+}
+
+/** Until the storage peer holds exactly what `replica` holds, in every engine, and all of it is durable. */
+async function waitStoredDurably(adminUrl: string, room: string, replica: Replica): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const status = await storageStatus(adminUrl, room);
+    const same =
+      status !== undefined && engines.every((e) => status.engines[e]?.digest === replica.digest(e));
+    if (same && status.pendingWrites === 0) return;
+    if (Date.now() > deadline) throw new Error(`storage peer never caught up: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function expectEveryEngine(replica: Replica, view: WorkspaceView): Promise<void> {
+  await waitFor(
+    () => engines.every((e) => JSON.stringify(replica.view(e)) === JSON.stringify(view)),
+    `every engine of ${replica.id} to show ${JSON.stringify(view)}`,
+    15_000,
+  );
+}
+
+describe('storage peer', () => {
+  it('gives a window that joins alone what another window wrote before leaving', async () => {
+    const relay = await createRelay({ dataDir, logLevel: 'error' });
+    cleanups.push(() => relay.close());
+    const writer = await openWindow(relay.url, 'kitchen', 'alice');
+    for (const edit of EDITS) await writer.apply(edit);
+    await waitStoredDurably(relay.adminUrl, 'kitchen', writer);
+    await writer.close();
+
+    const reader = await openWindow(relay.url, 'kitchen', 'bob');
+    await expectEveryEngine(reader, EXPECTED);
+  });
+
+  it('restores every room after the relay restarts with the same data dir', async () => {
+    const first = await createRelay({ dataDir, logLevel: 'error' });
+    const port = first.port;
+    for (const room of ['room-a', 'room-b']) {
+      const writer = await openWindow(first.url, room, `writer-${room}`);
+      for (const edit of EDITS) await writer.apply(edit);
+      await waitStoredDurably(first.adminUrl, room, writer);
+      await writer.close();
+    }
+    await first.close();
+
+    const second = await createRelay({ dataDir, port, logLevel: 'error' });
+    cleanups.push(() => second.close());
+    expect(
+      second
+        .rooms()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['room-a', 'room-b']);
+    for (const room of ['room-a', 'room-b'])
+      await expectEveryEngine(await openWindow(second.url, room, 'late'), EXPECTED);
+  });
+
+  it('refuses a window that tries to take the storage peer node id', async () => {
+    const relay = await createRelay({ dataDir, logLevel: 'error' });
+    cleanups.push(() => relay.close());
+    await openWindow(relay.url, 'guarded', 'alice'); // creates the room and its storage peer
+    await waitFor(
+      () => relay.room('guarded')?.nodes.some((n) => n.id === STORAGE_NODE_ID) === true,
+      'storage peer',
+    );
+    const impostor = await RawClient.connect(relay.url);
+    cleanups.push(() => impostor.close());
+    impostor.hello('guarded', STORAGE_NODE_ID, { role: 'replica' });
+    await waitFor(() => impostor.frames.some((f) => f.type === 'error'), 'an error frame');
+    expect(relay.room('guarded')?.nodes.find((n) => n.id === STORAGE_NODE_ID)?.role).toBe('storage');
+  });
+});
+
+describe('relay crash', () => {
+  function startRelayProcess(port: number): Promise<{ child: ChildProcess; port: number }> {
+    return new Promise((resolve, reject) => {
+      const cli = join(import.meta.dirname, '../src/cli.ts');
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', cli, '--port', String(port), '--data-dir', dataDir, '--log-level', 'info'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /"event":"listening","url":"ws:\/\/127\.0\.0\.1:(\d+)"/.exec(out);
+        if (match) resolve({ child, port: Number(match[1]) });
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => reject(new Error(`relay exited (${code}) before listening: ${out}`)));
+    });
+  }
+
+  it('keeps every edit the storage peer reported durable when the relay is SIGKILLed', async () => {
+    const first = await startRelayProcess(0);
+    const url = `ws://127.0.0.1:${first.port}`;
+    const adminUrl = `http://127.0.0.1:${first.port}`;
+    const writer = await openWindow(url, 'crash', 'alice');
+    for (const edit of EDITS) await writer.apply(edit);
+    await waitStoredDurably(adminUrl, 'crash', writer);
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    await writer.close();
+
+    const second = await startRelayProcess(first.port);
+    cleanups.push(async () => {
+      second.child.kill('SIGTERM');
+      await new Promise((resolve) => second.child.once('exit', resolve));
+    });
+    await expectEveryEngine(await openWindow(url, 'crash', 'fresh'), EXPECTED);
+  }, 60_000);
+});
