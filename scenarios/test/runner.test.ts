@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createRelay } from '@converge/sync-server';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { MergeReport } from '../src/report.ts';
+import { runScenario } from '../src/runner.ts';
+import { parseScenarioText } from '../src/scenario.ts';
+
+const dir = join(import.meta.dirname, '..');
+const load = (file: string) => parseScenarioText(readFileSync(join(dir, file), 'utf8'));
+const run = (file: string): Promise<MergeReport> => runScenario(load(file));
+const first = (report: MergeReport, engine: 'converge' | 'yjs' | 'automerge' | 'lww') =>
+  Object.values(report.engines[engine]?.replicas ?? {})[0];
+
+function expectAllConverged(report: MergeReport): void {
+  for (const engine of ['converge', 'yjs', 'automerge', 'lww'] as const) {
+    expect(report.engines[engine]?.converged, engine).toBe(true);
+  }
+}
+
+describe('shipped scenarios, in the simulated network', () => {
+  it('two offline users typing at one position: CRDTs keep both words whole, LWW loses one', async () => {
+    const report = await run('hello-goodbye.json');
+    expectAllConverged(report);
+    for (const engine of ['converge', 'yjs', 'automerge'] as const) {
+      expect(['Hello WorldGoodbye', 'GoodbyeHello World']).toContain(first(report, engine)?.text);
+    }
+    expect(report.lww.lost).toHaveLength(1);
+    expect(report.lww.lost[0]).toMatchObject({ op: 'text.insert', reason: 'concurrent' });
+  });
+
+  it('a cart edited offline on two devices: converge adds concurrent adds and keeps a line re-added during a remove', async () => {
+    const report = await run('cart-phone-laptop.json');
+    expectAllConverged(report);
+    expect(first(report, 'converge')?.cart).toEqual({ apple: 6, bread: 1, milk: 2 });
+    expect(first(report, 'automerge')?.cart.apple).toBe(6);
+    expect(report.differences.some((d) => d.field === 'cart')).toBe(true);
+  });
+
+  it('the last item bought on both sides of a partition: the PN counter shows the oversell', async () => {
+    const report = await run('last-item-oversell.json');
+    expectAllConverged(report);
+    expect(first(report, 'converge')?.counters.stock).toBe(-1);
+    expect(first(report, 'automerge')?.counters.stock).toBe(-1);
+    expect(first(report, 'lww')?.counters.stock).toBe(0);
+  });
+
+  it('likes on three partitioned replicas: counters add up, read-modify-write loses increments', async () => {
+    const report = await run('likes-three-partitions.json');
+    expectAllConverged(report);
+    expect(first(report, 'converge')?.counters.likes).toBe(7);
+    expect(first(report, 'automerge')?.counters.likes).toBe(7);
+    expect(first(report, 'yjs')?.counters.likes).toBeLessThan(7);
+  });
+
+  it('a note written concurrently: converge keeps both as siblings, LWW loses one', async () => {
+    const report = await run('concurrent-note.json');
+    expectAllConverged(report);
+    expect(first(report, 'converge')?.note).toEqual(['ship Monday', 'ship Tuesday']);
+    expect(first(report, 'lww')?.note).toHaveLength(1);
+    expect(report.lww.lost.filter((l) => l.op === 'note.set')).toHaveLength(1);
+  });
+
+  it('clock skew: LWW drops the causally later write and says why', async () => {
+    const report = await run('clock-skew.json');
+    expect(first(report, 'converge')?.note).toEqual(['final (written after seeing draft)']);
+    expect(first(report, 'lww')?.note).toEqual(['draft']);
+    expect(report.lww.lost).toEqual([expect.objectContaining({ replica: 'slow', reason: 'clock-skew' })]);
+  });
+
+  it('gives the same report for the same scenario every time', async () => {
+    expect(await run('cart-phone-laptop.json')).toEqual(await run('cart-phone-laptop.json'));
+  });
+
+  it('reloads a restarted replica from its store with everything it acknowledged', async () => {
+    const report = await runScenario(
+      parseScenarioText(
+        JSON.stringify({
+          name: 'restart',
+          replicas: ['a', 'b'],
+          steps: [
+            { offline: 'a' },
+            { replica: 'a', op: 'text.insert', pos: 0, text: 'kept' },
+            { replica: 'a', op: 'counter.increment', name: 'likes', by: 4 },
+            { restart: 'a' },
+            { online: 'a' },
+            { sync: true },
+          ],
+        }),
+      ),
+    );
+    expectAllConverged(report);
+    for (const engine of ['converge', 'yjs', 'automerge', 'lww'] as const) {
+      expect(first(report, engine), engine).toMatchObject({ text: 'kept', counters: { likes: 4 } });
+    }
+  });
+});
+
+describe('over a real relay', () => {
+  it('runs a scenario with partitions through the relay and reports the same merge', async () => {
+    const relay = await createRelay({ logLevel: 'error' });
+    try {
+      const report = await runScenario(load('likes-three-partitions.json'), {
+        relayUrl: relay.url,
+        WebSocket,
+      });
+      expectAllConverged(report);
+      expect(first(report, 'converge')?.counters.likes).toBe(7);
+    } finally {
+      await relay.close();
+    }
+  }, 60_000);
+});
+
+describe('the command line', () => {
+  const exec = promisify(execFile);
+  const cli = (args: string[]) =>
+    exec(process.execPath, ['--import', 'tsx', join(dir, 'src/cli.ts'), ...args], { cwd: dir }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it('prints the report as JSON with --json', async () => {
+    const { code, stdout } = await cli([join(dir, 'likes-three-partitions.json'), '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as MergeReport;
+    expect(Object.keys(report)).toEqual(['name', 'engines', 'lww', 'differences']);
+  });
+
+  it('exits 2 naming the bad step of an invalid file', async () => {
+    const file = join(tmpdir(), `bad-scenario-${process.pid}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'x', replicas: ['a'], steps: [{ sync: true }, { heal: 'yes' }] }),
+    );
+    const { code, stderr } = await cli([file]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/invalid step 2/);
+  });
+});
