@@ -65,4 +65,9 @@ export interface EngineContext {
   readonly replicaId: string;
   /** Wall clock in ms as this replica sees it (includes the replica's skew setting; LWW stamps with it). */
   readonly now: () => number;
+  /**
+   * Random unsigned 32-bit integers for fresh per-instance identities (Yjs client id, Automerge
+   * actor id). Inject a seeded source for replayable runs; defaults to the platform CSPRNG.
+   */
+  readonly randomUint32?: () => number;
 }

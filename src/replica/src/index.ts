@@ -1,4 +1,13 @@
 export type * from './engine.ts';
 export * from './engine-name.ts';
+export * from './engines/index.ts';
+export * from './log-store.ts';
+export * from './relay-transport.ts';
+export * from './replica.ts';
+export * from './sim-network.ts';
+export * from './store.ts';
+export * from './store-codec.ts';
+export * from './text-alignment.ts';
+export * from './timers.ts';
 export type * from './transport.ts';
 export * from './workspace.ts';

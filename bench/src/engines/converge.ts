@@ -1,0 +1,61 @@
+import { decodeRgaOps, encodeRgaOps, Rga, type RgaOp, replicaId } from '@converge/crdt-core';
+import type { Patch } from '../workload.ts';
+import type { Engine, EngineDoc } from './types.ts';
+
+/** Our RGA: each transaction's ops encoded as one RgaUpdate. */
+class ConvergeDoc implements EngineDoc {
+  constructor(readonly doc: Rga) {}
+
+  edit(position: number, deleted: number, inserted: string): Uint8Array {
+    const doc = this.doc;
+    if (deleted > 0) {
+      const del = doc.delete(position, deleted) as RgaOp;
+      if (inserted === '') return encodeRgaOps([del]);
+      return encodeRgaOps([del, doc.insert(position, inserted) as RgaOp]);
+    }
+    return encodeRgaOps(inserted === '' ? [] : [doc.insert(position, inserted) as RgaOp]);
+  }
+
+  transact(patches: readonly Patch[]): Uint8Array {
+    const ops: RgaOp[] = [];
+    for (const [position, deleted, inserted] of patches) {
+      if (deleted > 0) ops.push(this.doc.delete(position, deleted) as RgaOp);
+      if (inserted !== '') ops.push(this.doc.insert(position, inserted) as RgaOp);
+    }
+    return encodeRgaOps(ops);
+  }
+
+  applyUpdate(update: Uint8Array): void {
+    for (const op of decodeRgaOps(update)) {
+      if (this.doc.apply(op) === 'missing-dependency')
+        throw new Error('converge: update delivered before its dependencies');
+    }
+  }
+
+  text(): string {
+    return this.doc.toString();
+  }
+
+  encode(): Uint8Array {
+    return this.doc.encode();
+  }
+}
+
+/** Replica ids like the app's: short random-looking strings (fixed here for repeatability). */
+function replicaFor(agent: number): string {
+  return `r${(0x5eed + agent * 7919).toString(36)}-${agent}`;
+}
+
+export const convergeEngine: Engine = {
+  name: 'converge',
+  create: (agent) => new ConvergeDoc(new Rga(replicaId(replicaFor(agent)))),
+  parse: (bytes) => new ConvergeDoc(Rga.decode(bytes, replicaId('reader'))),
+  mergeInputs: (docs) => docs.map((d) => encodeRgaOps((d as ConvergeDoc).doc.delta())),
+  merge: (inputs) => {
+    const doc = new Rga(replicaId('merger'));
+    for (const input of inputs) {
+      if (doc.applyAll(decodeRgaOps(input)).length > 0) throw new Error('converge: merge left ops unapplied');
+    }
+    return new ConvergeDoc(doc);
+  },
+};

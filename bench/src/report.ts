@@ -1,0 +1,89 @@
+import type { EngineName } from './engines/types.ts';
+import { type BenchResult, FIGURE_KEYS, type FigureKey } from './result.ts';
+
+const HEADINGS: Record<FigureKey, string> = {
+  replayMs: 'replay ms',
+  updateBytes: 'update bytes',
+  docBytes: 'doc bytes',
+  encodeMs: 'encode ms',
+  parseMs: 'parse ms',
+  memBytes: 'memory bytes',
+  mergeMs: 'merge ms',
+};
+
+/** A figure for a table cell: times with one decimal below 100, integers with thousands separators. */
+export function formatValue(key: FigureKey, value: number): string {
+  if (key.endsWith('Ms')) return value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** `value / reference` as "0.041×", or "–" when there is no usable reference. */
+export function formatRatio(value: number, reference: number | undefined): string {
+  if (reference === undefined || !(reference > 0)) return '–';
+  const ratio = value / reference;
+  const digits = ratio >= 10 ? 0 : ratio >= 1 ? 1 : ratio >= 0.1 ? 2 : 3;
+  return `${ratio.toFixed(digits)}×`;
+}
+
+function cell(
+  key: FigureKey,
+  result: BenchResult,
+  yjs: BenchResult | undefined,
+  jsonJoy: BenchResult | undefined,
+): string {
+  const value = result[key];
+  if (value === undefined) return '';
+  const ratios: string[] = [];
+  if (yjs?.ok && result.engine !== 'yjs') ratios.push(`${formatRatio(value, yjs[key])} Y`);
+  if (jsonJoy?.ok && result.engine !== 'json-joy') ratios.push(`${formatRatio(value, jsonJoy[key])} J`);
+  return ratios.length > 0 ? `${formatValue(key, value)} (${ratios.join(', ')})` : formatValue(key, value);
+}
+
+/**
+ * Markdown: one table per workload, one row per engine, every figure with its ratio to Yjs (Y)
+ * and to json-joy (J) from the same run. Failed rows say why instead of giving numbers.
+ */
+export function markdownReport(
+  results: readonly BenchResult[],
+  describe: (workload: string) => string,
+): string {
+  const workloads = [...new Set(results.map((r) => r.workload))];
+  const out: string[] = [
+    'Figures are medians over runs; (0.05× Y, 0.40× J) = ratio to Yjs and to json-joy in this run.',
+    '',
+  ];
+  for (const workload of workloads) {
+    const rows = results.filter((r) => r.workload === workload);
+    const yjs = rows.find((r) => r.engine === 'yjs');
+    const jsonJoy = rows.find((r) => r.engine === 'json-joy');
+    const keys = FIGURE_KEYS.filter((key) => rows.some((r) => r[key] !== undefined));
+    out.push(`### ${workload}`, '', describe(workload), '');
+    out.push(`| engine | ${keys.map((k) => HEADINGS[k]).join(' | ')} |`);
+    out.push(`|---|${keys.map(() => '---:').join('|')}|`);
+    for (const row of rows) {
+      if (!row.ok) {
+        out.push(
+          `| ${row.engine} | FAILED: ${(row.error ?? 'unknown error').replace(/\|/g, '/').replace(/\n/g, ' ')} |`,
+        );
+        continue;
+      }
+      out.push(`| ${row.engine} | ${keys.map((k) => cell(k, row, yjs, jsonJoy)).join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** The --json rows: the documented fields only, in a stable order. */
+export function jsonRows(results: readonly BenchResult[]): object[] {
+  return results.map((r) => {
+    const row: Record<string, unknown> = { engine: r.engine as EngineName, workload: r.workload, ok: r.ok };
+    // Every documented figure is present (null when the run failed); mergeMs only where it applies.
+    for (const key of FIGURE_KEYS) {
+      if (key !== 'mergeMs' || r.mergeMs !== undefined) row[key] = r[key] ?? null;
+    }
+    if (!r.ok) row.error = r.error;
+    row.runs = r.runs;
+    return row;
+  });
+}

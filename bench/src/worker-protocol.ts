@@ -1,0 +1,32 @@
+import type { EngineName } from './engines/types.ts';
+import type { WorkloadSource } from './workload.ts';
+
+/** What the runner asks a worker process to measure (passed as JSON in argv). */
+export type WorkerTask =
+  | { task: 'replay'; engine: EngineName; workload: WorkloadSource; docFile: string; textFile: string }
+  | { task: 'parse'; engine: EngineName; docFile: string; textFile: string };
+
+export type WorkerReply = { ok: true; figures: Record<string, number> } | { ok: false; error: string };
+
+/** The worker's answer is the stdout line starting with this (libraries may print other lines). */
+export const RESULT_PREFIX = 'RESULT ';
+
+/** The reply in a worker's stdout, or a failure saying why there is none. */
+export function parseWorkerOutput(stdout: string, stderr: string, exit: string): WorkerReply {
+  const line = stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith(RESULT_PREFIX));
+  if (line === undefined) {
+    const tail = stderr.trim().split('\n').slice(-3).join(' / ');
+    return { ok: false, error: `worker ${exit} without a result${tail ? `: ${tail}` : ''}` };
+  }
+  try {
+    const reply = JSON.parse(line.slice(RESULT_PREFIX.length)) as WorkerReply;
+    if (typeof reply !== 'object' || reply === null || typeof reply.ok !== 'boolean')
+      throw new Error('bad shape');
+    return reply;
+  } catch {
+    return { ok: false, error: 'worker printed an unreadable result' };
+  }
+}

@@ -1,0 +1,33 @@
+// One measurement in a fresh process (spawned by runner.ts as `node --expose-gc --import tsx worker.ts`).
+// Reads a task as JSON from argv[2]; prints one line `RESULT <json>` on stdout.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadEngine } from './engines/index.ts';
+import { measureParse, measureReplay } from './measure.ts';
+import { RESULT_PREFIX, type WorkerReply, type WorkerTask } from './worker-protocol.ts';
+import { loadWorkload } from './workloads.ts';
+
+async function run(task: WorkerTask): Promise<WorkerReply> {
+  const engine = await loadEngine(task.engine);
+  if (task.task === 'replay') {
+    const workload = loadWorkload(task.workload);
+    const outcome = measureReplay(engine, workload);
+    writeFileSync(task.docFile, outcome.doc);
+    writeFileSync(task.textFile, outcome.text, 'utf8');
+    return { ok: true, figures: { ...outcome.figures } };
+  }
+  const bytes = new Uint8Array(readFileSync(task.docFile));
+  const expected = readFileSync(task.textFile, 'utf8');
+  return { ok: true, figures: { ...measureParse(engine, bytes, expected) } };
+}
+
+async function main(): Promise<void> {
+  let reply: WorkerReply;
+  try {
+    reply = await run(JSON.parse(process.argv[2] ?? '') as WorkerTask);
+  } catch (error) {
+    reply = { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(reply)}\n`);
+}
+
+await main();

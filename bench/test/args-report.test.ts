@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { parseOptions, UsageError } from '../src/args.ts';
+import { ENGINE_NAMES } from '../src/engines/types.ts';
+import { formatRatio, formatValue, jsonRows, markdownReport } from '../src/report.ts';
+import { type BenchResult, combineRuns, median } from '../src/result.ts';
+import { SYNTHETIC_NAMES } from '../src/synthetic.ts';
+
+describe('command line', () => {
+  it('defaults: every engine, every synthetic workload, the default trace folder, 3 runs', () => {
+    const o = parseOptions([], '/traces');
+    expect(o).toMatchObject({
+      tracesDir: '/traces',
+      traceFiles: [],
+      runs: 3,
+      json: false,
+      out: null,
+      help: false,
+    });
+    expect(o.engines).toEqual([...ENGINE_NAMES]);
+    expect(o.synthetic).toEqual([...SYNTHETIC_NAMES]);
+  });
+
+  it('selects engines, runs, output and traces', () => {
+    const o = parseOptions(
+      ['--engines', 'converge, json-joy', '--runs', '5', '--json', '--out', 'res', '--synthetic', 'none'],
+      '/traces',
+    );
+    expect(o).toMatchObject({
+      engines: ['converge', 'json-joy'],
+      runs: 5,
+      json: true,
+      out: 'res',
+      synthetic: [],
+    });
+    expect(parseOptions(['--trace', 'a.json.gz', '--trace', 'b.json'], '/traces')).toMatchObject({
+      tracesDir: null,
+      traceFiles: ['a.json.gz', 'b.json'],
+    });
+    expect(parseOptions(['--traces', '/other'], '/traces').tracesDir).toBe('/other');
+    expect(parseOptions(['--no-traces'], '/traces').tracesDir).toBeNull();
+    expect(parseOptions(['--synthetic', 'B1.1-append', '--size', '10', '--seed', '0'], null)).toMatchObject({
+      synthetic: ['B1.1-append'],
+      syntheticSize: 10,
+      seed: 0,
+    });
+  });
+
+  it('rejects bad input with a usage error', () => {
+    for (const argv of [
+      ['--engines', 'sharedb'],
+      ['--runs', '0'],
+      ['--runs', 'many'],
+      ['--size', '-3'],
+      ['--synthetic', 'B9'],
+      ['--bogus'],
+      ['positional'],
+    ]) {
+      expect(() => parseOptions(argv, null), argv.join(' ')).toThrow(UsageError);
+    }
+  });
+});
+
+describe('results and report', () => {
+  const figures = (replayMs: number) => ({
+    replayMs,
+    updateBytes: 1000,
+    docBytes: 500,
+    encodeMs: 1,
+    parseMs: 2,
+    memBytes: 4096,
+  });
+
+  it('takes medians per figure and fails a result when any run failed', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    const ok = combineRuns('converge', 'w', [
+      { ok: true, figures: figures(30) },
+      { ok: true, figures: figures(10) },
+      { ok: true, figures: figures(20) },
+    ]);
+    expect(ok).toMatchObject({ ok: true, replayMs: 20, runs: 3 });
+    const failed = combineRuns('converge', 'w', [
+      { ok: true, figures: figures(10) },
+      { ok: false, error: 'ResultMismatch: text differs' },
+    ]);
+    expect(failed).toMatchObject({ ok: false, error: 'ResultMismatch: text differs' });
+    expect(failed.replayMs).toBeUndefined();
+  });
+
+  it('formats figures and ratios', () => {
+    expect(formatValue('replayMs', 12.345)).toBe('12.3');
+    expect(formatValue('replayMs', 1234.5)).toBe('1,235');
+    expect(formatValue('docBytes', 162021)).toBe('162,021');
+    expect(formatRatio(50, 1000)).toBe('0.050×');
+    expect(formatRatio(250, 1000)).toBe('0.25×');
+    expect(formatRatio(2500, 1000)).toBe('2.5×');
+    expect(formatRatio(25000, 1000)).toBe('25×');
+    expect(formatRatio(1, undefined)).toBe('–');
+    expect(formatRatio(1, 0)).toBe('–');
+  });
+
+  it('prints every figure with its ratio to Yjs and json-joy, and failures as failures', () => {
+    const results: BenchResult[] = [
+      { engine: 'converge', workload: 'w', ok: true, runs: 3, ...figures(10) },
+      { engine: 'yjs', workload: 'w', ok: true, runs: 3, ...figures(200) },
+      { engine: 'json-joy', workload: 'w', ok: true, runs: 3, ...figures(20) },
+      { engine: 'automerge', workload: 'w', ok: false, runs: 1, error: 'ResultMismatch: text | differs' },
+    ];
+    const md = markdownReport(results, () => 'about w');
+    expect(md).toContain('### w');
+    expect(md).toContain('| converge | 10.0 (0.050× Y, 0.50× J) |');
+    expect(md).toContain('| yjs | 200 (10× J) |');
+    expect(md).toContain('| automerge | FAILED: ResultMismatch: text / differs |');
+    const rows = jsonRows(results);
+    expect(rows[0]).toEqual({
+      engine: 'converge',
+      workload: 'w',
+      ok: true,
+      replayMs: 10,
+      updateBytes: 1000,
+      docBytes: 500,
+      encodeMs: 1,
+      parseMs: 2,
+      memBytes: 4096,
+      runs: 3,
+    });
+    expect(rows[3]).toMatchObject({ ok: false, replayMs: null, error: 'ResultMismatch: text | differs' });
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { convergeEngine } from '../src/engines/converge.ts';
+import { measureParse, measureReplay, ResultMismatch } from '../src/measure.ts';
+import { runAll } from '../src/runner.ts';
+import { syntheticWorkload } from '../src/synthetic.ts';
+
+describe('measuring', () => {
+  it('replays, merges and parses in-process, checking the text', () => {
+    for (const name of ['B1.7-random-insert-delete', 'B2.3-two-users-insert-delete'] as const) {
+      const workload = syntheticWorkload(name, 300, 3);
+      const gc = (globalThis as { gc?: () => void }).gc;
+      (globalThis as { gc?: () => void }).gc = gc ?? (() => {});
+      try {
+        const outcome = measureReplay(convergeEngine, workload);
+        expect(outcome.figures.docBytes).toBe(outcome.doc.length);
+        expect(outcome.figures.updateBytes).toBeGreaterThan(0);
+        if (workload.kind === 'sequential') expect(outcome.text).toBe(workload.endContent);
+        else expect(outcome.figures.mergeMs).toBeGreaterThanOrEqual(0);
+        expect(measureParse(convergeEngine, outcome.doc, outcome.text).parseMs).toBeGreaterThanOrEqual(0);
+        expect(() => measureParse(convergeEngine, outcome.doc, `${outcome.text}x`)).toThrow(ResultMismatch);
+      } finally {
+        (globalThis as { gc?: () => void }).gc = gc;
+      }
+    }
+  });
+
+  it('runs the converge engine end to end in worker processes', async () => {
+    const messages: string[] = [];
+    const results = await runAll(
+      {
+        workloads: [{ type: 'synthetic', name: 'B1.4-random-insert', size: 200, seed: 5 }],
+        engines: ['converge'],
+        runs: 1,
+        timeoutSeconds: 120,
+      },
+      (m) => messages.push(m),
+    );
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({
+      engine: 'converge',
+      workload: 'B1.4-random-insert',
+      ok: true,
+      runs: 1,
+    });
+    for (const key of ['replayMs', 'updateBytes', 'docBytes', 'encodeMs', 'parseMs', 'memBytes'] as const) {
+      expect(results[0]?.[key], key).toBeTypeOf('number');
+    }
+    expect(messages[0]).toContain('B1.4-random-insert · converge · run 1/1');
+  }, 120_000);
+});

@@ -1,0 +1,724 @@
+import { replicaId as checkReplicaId, type ReplicaId } from '../replica-id.ts';
+import { computeDelta } from './delta.ts';
+import { decodeDocument, encodeDocument } from './document-codec.ts';
+import { IdIndex } from './id-index.ts';
+import { integrate } from './integrate.ts';
+import { checkInvariants } from './invariants.ts';
+import { NONE, Run } from './run.ts';
+import { LEAF_CAPACITY, type Leaf, RunTree } from './tree.ts';
+import type {
+  ApplyResult,
+  DeleteOp,
+  IdRange,
+  InsertOp,
+  RgaId,
+  RgaOp,
+  RgaVersion,
+  TombstoneOp,
+} from './types.ts';
+
+/**
+ * A replicated text (a sequence CRDT) in the RGA family.
+ *
+ * Algorithm: FugueMax ordering, in the formulation Weidner & Kleppmann's Fugue paper calls
+ * "YjsMod" (YATA with two origins, left and right, and the corrected scan). Every inserted character
+ * records the characters immediately left and right of it when it was typed; concurrent inserts
+ * between the same neighbours are ordered by a scan that compares their origins' positions, ties
+ * broken by replica id. Chosen because it is *maximally non-interleaving*: two replicas typing
+ * different words at the same spot get one word after the other, never a mix of characters, in
+ * both forward and backward typing. Plain RGA interleaves backward typing, and Yjs' original YATA
+ * can interleave in some cases.
+ *
+ * Representation: runs (see run.ts) in an order-statistic B+ tree (tree.ts), so a visible index
+ * finds its run in O(log n); a cursor remembers where the last local insert ended, so typing
+ * onward appends to the same run in O(1) plus count updates; an id index (id-index.ts) maps ids to
+ * runs for remote operations. The id index is built on first use: a document that only ever sees
+ * local edits never pays for it.
+ *
+ * Counters: each inserted character consumes one counter of its replica, starting at 1. Deletes
+ * consume none; a delete names the ids it removes, so applying it again changes nothing.
+ *
+ * Tombstone policy: a deleted character's content is dropped at once; its id, origins and length
+ * remain, merged with adjacent deleted characters of the same run, so a deleted word costs one
+ * small object. The metadata is kept for the document's lifetime because any replica that has not
+ * seen the delete may still insert next to the character, and placing that insert needs its
+ * position. Dropping it would need every replica to have acknowledged the delete (causal
+ * stability), which this type cannot know; a document layer that knows its replica set could
+ * compact below that point.
+ *
+ * Delta sync: `version()` tells what this document has seen; `delta(version)` returns every
+ * operation a document at that version lacks (inserts and tombstones in an order that applies
+ * cleanly, plus the deletes of ids it may hold as id ranges, since deletes carry no counters). The
+ * document layer may also keep its own log of the ops `insert`/`delete` return and relay them as
+ * they are. Both are supported.
+ *
+ * Positions and lengths are UTF-16 code units, like JavaScript strings.
+ */
+export class Rga {
+  readonly replica: ReplicaId;
+  /** Replica table: index → id. Runs store indexes. */
+  private readonly replicas: ReplicaId[] = [];
+  private readonly replicaIndex = new Map<string, number>();
+  /** Highest counter seen, per replica index. */
+  private readonly maxCounter: number[] = [];
+  /** Index of this document's own replica in the table. */
+  private self: number;
+  private tree = new RunTree();
+  private ids: IdIndex | null = null;
+
+  /** The run the last local insert wrote to, its index in its leaf and the visible index after it. */
+  private cursorRun: Run | null = null;
+  /**
+   * Text typed onto `cursorRun` that is not in its `text` yet. Appending keystroke by keystroke to
+   * a string builds a chain of cons-strings (one heap object per keystroke, flattened later at
+   * O(length) cost); collecting the pieces and joining them once when the cursor moves avoids that.
+   */
+  private readonly pending: string[] = [];
+  private cursorAt = 0;
+  private cursorEnd = 0;
+  /** A leaf whose first character is at visible index `cacheStart` (null when unknown). */
+  private cacheLeaf: Leaf | null = null;
+  private cacheStart = 0;
+  /** The visible text, when known. */
+  private textCache: string | null = '';
+
+  constructor(replica: ReplicaId) {
+    this.replica = checkReplicaId(replica);
+    this.self = this.intern(this.replica);
+  }
+
+  /** Number of visible characters. */
+  get length(): number {
+    return this.tree.visible;
+  }
+
+  toString(): string {
+    if (this.textCache !== null) return this.textCache;
+    this.flushPending();
+    const parts: string[] = [];
+    for (let leaf: Leaf | null = this.tree.first; leaf !== null; leaf = leaf.next) {
+      for (const run of leaf.runs) if (!run.deleted) parts.push(run.text);
+    }
+    this.textCache = parts.join('');
+    return this.textCache;
+  }
+
+  /** What this document has seen: per replica id, the highest counter. */
+  version(): RgaVersion {
+    const version: Record<string, number> = {};
+    this.replicas.forEach((id, r) => {
+      const max = this.maxCounter[r] as number;
+      if (max > 0) version[id] = max;
+    });
+    return version;
+  }
+
+  // ---------------------------------------------------------------- local edits
+
+  /**
+   * Insert `text` before visible index `index` (0 ≤ index ≤ length). Returns the operation to send
+   * to other replicas, or null when `text` is empty.
+   */
+  insert(index: number, text: string): InsertOp | null {
+    this.checkIndex(index, 'insert', this.tree.visible);
+    if (typeof text !== 'string') throw new TypeError('insert: text must be a string');
+    const n = text.length;
+    if (n === 0) return null;
+    const self = this.self;
+    const counter = (this.maxCounter[self] as number) + 1;
+    if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
+    this.maxCounter[self] = counter + n - 1;
+    this.textCache = null;
+
+    // Typing on from the last insert: grow that run if the new text would belong to it.
+    const cursor = this.cursorRun;
+    if (cursor !== null && index === this.cursorEnd && cursor.counter + cursor.length === counter) {
+      const leaf = cursor.leaf;
+      const at = this.cursorAt;
+      const next = at + 1 < leaf.runs.length ? leaf.runs[at + 1] : leaf.next?.runs[0];
+      if (
+        next === undefined
+          ? cursor.rightReplica === NONE
+          : !next.deleted && next.counter === cursor.rightCounter && next.replica === cursor.rightReplica
+      ) {
+        cursor.length += n;
+        this.pending.push(text);
+        this.tree.addCounts(leaf, n, n);
+        this.cursorEnd += n;
+        return this.insertOp(counter, self, counter - 1, cursor.rightReplica, cursor.rightCounter, text);
+      }
+    }
+    this.flushPending();
+    return this.insertAt(index, text, counter);
+  }
+
+  /** Move typed-ahead text into the cursor run; every path but typing-on calls this first. */
+  private flushPending(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    const run = this.cursorRun as Run;
+    run.text += pending.length === 1 ? (pending[0] as string) : pending.join('');
+    pending.length = 0;
+  }
+
+  /** The general local insert: find the spot, split a run if needed, add or extend a run. */
+  private insertAt(index: number, text: string, counter: number): InsertOp {
+    const tree = this.tree;
+    const self = this.self;
+    const n = text.length;
+    let leaf: Leaf;
+    let at: number;
+    let start: number;
+    let prev: Run | null;
+    let rightReplica = NONE;
+    let rightCounter = 0;
+    let written: Run;
+
+    if (index === tree.visible) {
+      // At the end: after everything, tombstones included.
+      leaf = tree.last;
+      at = leaf.runs.length;
+      start = index - leaf.visible;
+      prev = at > 0 ? (leaf.runs[at - 1] as Run) : null;
+    } else {
+      // Right before visible character `index`, after any tombstones that precede it.
+      leaf = this.locate(index);
+      start = this.cacheStart;
+      let offset = index - start;
+      let run: Run;
+      for (at = 0; ; at++) {
+        run = leaf.runs[at] as Run;
+        if (!run.deleted) {
+          if (offset < run.length) break;
+          offset -= run.length;
+        }
+      }
+      if (offset > 0) {
+        // Inside a run: split it and put the new run between the halves.
+        const leftCounter = run.counter + offset - 1;
+        const rest = run.splitAt(offset);
+        written = new Run(
+          self,
+          counter,
+          n,
+          text,
+          false,
+          run.replica,
+          leftCounter,
+          run.replica,
+          run.counter + offset,
+          leaf,
+        );
+        leaf.runs.splice(at + 1, 0, written, rest);
+        tree.addCounts(leaf, n, n);
+        if (this.ids !== null) {
+          this.ids.add(rest);
+          this.ids.add(written);
+        }
+        return this.finishInsert(
+          written,
+          leaf,
+          at + 1,
+          start,
+          index + n,
+          written.leftReplica,
+          leftCounter,
+          text,
+        );
+      }
+      rightReplica = run.replica;
+      rightCounter = run.counter;
+      if (at > 0) prev = leaf.runs[at - 1] as Run;
+      else {
+        const before = leaf.prev;
+        prev = before === null ? null : (before.runs[before.runs.length - 1] as Run);
+      }
+    }
+
+    const leftReplica = prev === null ? NONE : prev.replica;
+    const leftCounter = prev === null ? 0 : prev.counter + prev.length - 1;
+    if (
+      prev !== null &&
+      prev.replica === self &&
+      !prev.deleted &&
+      prev.counter + prev.length === counter &&
+      prev.rightReplica === rightReplica &&
+      prev.rightCounter === rightCounter
+    ) {
+      // The character before is our own latest one with the same right neighbour: same run.
+      prev.length += n;
+      prev.text += text;
+      tree.addCounts(prev.leaf, n, n);
+      written = prev;
+      if (prev.leaf !== leaf) {
+        // It ends the previous leaf, which starts where `leaf` started minus its (old) visible count.
+        leaf = prev.leaf;
+        start -= leaf.visible - n;
+        at = leaf.runs.length - 1;
+      } else at--;
+    } else {
+      written = new Run(
+        self,
+        counter,
+        n,
+        text,
+        false,
+        leftReplica,
+        leftCounter,
+        rightReplica,
+        rightCounter,
+        leaf,
+      );
+      tree.insertRun(leaf, at, written);
+      if (this.ids !== null) this.ids.add(written);
+    }
+    return this.finishInsert(written, leaf, at, start, index + n, leftReplica, leftCounter, text);
+  }
+
+  /** Update the caches after a general insert and build its op. */
+  private finishInsert(
+    written: Run,
+    leaf: Leaf,
+    at: number,
+    leafStart: number,
+    end: number,
+    leftReplica: number,
+    leftCounter: number,
+    text: string,
+  ): InsertOp {
+    if (leaf.runs.length > LEAF_CAPACITY) {
+      this.tree.fixOverflow(leaf);
+      at = written.leaf.runs.indexOf(written);
+    }
+    this.cursorRun = written;
+    this.cursorAt = at;
+    this.cursorEnd = end;
+    // A leaf split keeps the leaf's start; the cache check uses its (smaller) visible count.
+    this.cacheLeaf = leaf;
+    this.cacheStart = leafStart;
+    const counter = written.counter + written.length - text.length;
+    return this.insertOp(counter, leftReplica, leftCounter, written.rightReplica, written.rightCounter, text);
+  }
+
+  /** The op for a local insert (ids as replica ids, not table indexes). */
+  private insertOp(
+    counter: number,
+    leftReplica: number,
+    leftCounter: number,
+    rightReplica: number,
+    rightCounter: number,
+    text: string,
+  ): InsertOp {
+    const replicas = this.replicas;
+    return {
+      kind: 'insert',
+      id: { replica: this.replica, counter },
+      left:
+        leftReplica === NONE ? null : { replica: replicas[leftReplica] as ReplicaId, counter: leftCounter },
+      right:
+        rightReplica === NONE
+          ? null
+          : { replica: replicas[rightReplica] as ReplicaId, counter: rightCounter },
+      text,
+    };
+  }
+
+  /**
+   * Delete `length` visible characters starting at visible index `index`. Returns the operation
+   * (the deleted ids as ranges), or null when `length` is 0.
+   */
+  delete(index: number, length: number): DeleteOp | null {
+    const visible = this.tree.visible;
+    this.checkIndex(index, 'delete', visible);
+    if (!Number.isSafeInteger(length) || length < 0 || index + length > visible) {
+      throw new RangeError(`delete: length ${length} at ${index} is outside the text (length ${visible})`);
+    }
+    if (length === 0) return null;
+    const tree = this.tree;
+    const ids = this.ids;
+    this.flushPending();
+    this.textCache = null;
+    this.cursorRun = null;
+    const first = this.locate(index);
+    let leaf = first;
+    let offset = index - this.cacheStart;
+    let at = 0;
+    for (; ; at++) {
+      const run = leaf.runs[at] as Run;
+      if (!run.deleted) {
+        if (offset < run.length) break;
+        offset -= run.length;
+      }
+    }
+    const replicas = this.replicas;
+    const ranges: { replica: ReplicaId; counter: number; length: number }[] = [];
+    let lastRange: { replica: ReplicaId; counter: number; length: number } | null = null;
+    let remaining = length;
+    let removedHere = 0;
+    for (;;) {
+      let run = leaf.runs[at] as Run;
+      if (!run.deleted) {
+        if (offset > 0) {
+          const rest = run.splitAt(offset);
+          leaf.runs.splice(at + 1, 0, rest);
+          if (ids !== null) ids.add(rest);
+          at++;
+          run = rest;
+          offset = 0;
+        }
+        if (remaining < run.length) {
+          const rest = run.splitAt(remaining);
+          leaf.runs.splice(at + 1, 0, rest);
+          if (ids !== null) ids.add(rest);
+        }
+        const take = run.length;
+        run.deleted = true;
+        run.text = '';
+        removedHere += take;
+        remaining -= take;
+        const replica = replicas[run.replica] as ReplicaId;
+        if (
+          lastRange !== null &&
+          lastRange.replica === replica &&
+          lastRange.counter + lastRange.length === run.counter
+        ) {
+          lastRange.length += take;
+        } else {
+          lastRange = { replica, counter: run.counter, length: take };
+          ranges.push(lastRange);
+        }
+        // Fold the new tombstone into a tombstone of the same run right before it.
+        const before = at > 0 ? (leaf.runs[at - 1] as Run) : null;
+        if (before?.deleted && before.continuedBy(run)) {
+          before.length += run.length;
+          leaf.runs.splice(at, 1);
+          if (ids !== null) ids.remove(run);
+          at--;
+          run = before;
+        }
+        if (remaining === 0) {
+          const after = leaf.runs[at + 1];
+          if (after?.deleted && run.continuedBy(after)) {
+            run.length += after.length;
+            leaf.runs.splice(at + 1, 1);
+            if (ids !== null) ids.remove(after);
+          }
+          break;
+        }
+      }
+      at++;
+      if (at === leaf.runs.length) {
+        if (removedHere > 0) tree.addCounts(leaf, 0 - removedHere, 0);
+        removedHere = 0;
+        leaf = leaf.next as Leaf;
+        at = 0;
+      }
+    }
+    if (removedHere > 0) tree.addCounts(leaf, 0 - removedHere, 0);
+    tree.fixOverflow(leaf);
+    if (leaf !== first) tree.fixOverflow(first);
+    return { kind: 'delete', ranges };
+  }
+
+  /** The leaf holding visible character `index`; its start goes to `cacheStart`. */
+  private locate(index: number): Leaf {
+    const cached = this.cacheLeaf;
+    if (cached !== null && index >= this.cacheStart && index < this.cacheStart + cached.visible)
+      return cached;
+    const leaf = this.tree.findVisible(index);
+    this.cacheLeaf = leaf;
+    this.cacheStart = this.tree.foundStart;
+    return leaf;
+  }
+
+  private checkIndex(index: number, what: string, max: number): void {
+    if (!Number.isSafeInteger(index) || index < 0 || index > max) {
+      throw new RangeError(`${what}: index ${index} is outside the text (length ${max})`);
+    }
+  }
+
+  // ---------------------------------------------------------------- remote operations
+
+  /**
+   * Apply an operation from any replica (our own included; re-applying is harmless).
+   * Returns 'missing-dependency', changing nothing, when it refers to ids not seen yet: an earlier
+   * counter of its replica, an origin, or a deleted id. The caller buffers it and retries later.
+   * Throws TypeError/RangeError for a malformed operation.
+   */
+  apply(op: RgaOp): ApplyResult {
+    if (op === null || typeof op !== 'object') throw new TypeError('apply: operation must be an object');
+    switch (op.kind) {
+      case 'insert':
+        if (typeof op.text !== 'string' || op.text.length === 0) {
+          throw new TypeError('apply: insert text must be a non-empty string');
+        }
+        return this.applyInsert(op, op.text, op.text.length);
+      case 'tombstone':
+        if (!Number.isSafeInteger(op.length) || op.length < 1) {
+          throw new RangeError('apply: tombstone length must be a positive integer');
+        }
+        return this.applyInsert(op, null, op.length);
+      case 'delete':
+        return this.applyDelete(op.ranges);
+      default:
+        throw new TypeError(`apply: unknown operation kind ${String((op as { kind: unknown }).kind)}`);
+    }
+  }
+
+  /** Apply ops in order, retrying those that wait for others; returns the ones still not ready. */
+  applyAll(ops: readonly RgaOp[]): RgaOp[] {
+    let pending: readonly RgaOp[] = ops;
+    for (;;) {
+      const waiting: RgaOp[] = [];
+      for (const op of pending) if (this.apply(op) === 'missing-dependency') waiting.push(op);
+      if (waiting.length === 0 || waiting.length === pending.length) return waiting;
+      pending = waiting;
+    }
+  }
+
+  private applyInsert(op: InsertOp | TombstoneOp, text: string | null, length: number): ApplyResult {
+    const { id, left, right } = op;
+    checkId(id, 'id');
+    const known = this.seen(id.replica);
+    if (!Number.isSafeInteger(id.counter + length)) throw new RangeError('apply: counters overflow');
+    const last = id.counter + length - 1;
+    if (last <= known) return 'duplicate';
+    if (id.counter > known + 1) return 'missing-dependency';
+    let leftReplica = NONE;
+    let leftCounter = 0;
+    let rightReplica = NONE;
+    let rightCounter = 0;
+    if (left !== null) {
+      checkId(left, 'left origin');
+      leftReplica = this.replicaIndex.get(left.replica) ?? NONE;
+      if (leftReplica === NONE || left.counter > (this.maxCounter[leftReplica] as number))
+        return 'missing-dependency';
+      leftCounter = left.counter;
+    }
+    if (right !== null) {
+      checkId(right, 'right origin');
+      rightReplica = this.replicaIndex.get(right.replica) ?? NONE;
+      if (rightReplica === NONE || right.counter > (this.maxCounter[rightReplica] as number)) {
+        return 'missing-dependency';
+      }
+      rightCounter = right.counter;
+    }
+    const replica = this.intern(id.replica);
+    let counter = id.counter;
+    if (counter <= known) {
+      // We have the start already: apply the rest, which continues from the last id we have.
+      const skip = known + 1 - counter;
+      counter += skip;
+      length -= skip;
+      if (text !== null) text = text.slice(skip);
+      leftReplica = replica;
+      leftCounter = counter - 1;
+    }
+    const placement = { tree: this.tree, ids: this.idIndex(), replicas: this.replicas };
+    this.invalidateCaches();
+    integrate(
+      placement,
+      replica,
+      counter,
+      length,
+      text,
+      leftReplica,
+      leftCounter,
+      rightReplica,
+      rightCounter,
+    );
+    this.maxCounter[replica] = last;
+    return 'applied';
+  }
+
+  private applyDelete(ranges: readonly IdRange[]): ApplyResult {
+    if (!Array.isArray(ranges)) throw new TypeError('apply: delete ranges must be an array');
+    for (const range of ranges) {
+      checkId(range, 'delete range');
+      if (
+        !Number.isSafeInteger(range.length) ||
+        range.length < 1 ||
+        !Number.isSafeInteger(range.counter + range.length)
+      ) {
+        throw new RangeError('apply: delete range length must be a positive integer');
+      }
+      if (range.counter + range.length - 1 > this.seen(range.replica)) return 'missing-dependency';
+    }
+    const tree = this.tree;
+    let changed = false;
+    for (const range of ranges) {
+      const replica = this.replicaIndex.get(range.replica) as number;
+      const end = range.counter + range.length;
+      for (let counter = range.counter; counter < end; ) {
+        const ids = this.idIndex();
+        let run = ids.get(replica, counter);
+        const runEnd = run.counter + run.length;
+        if (run.deleted) {
+          counter = runEnd;
+          continue;
+        }
+        if (!changed) {
+          changed = true;
+          this.invalidateCaches();
+        }
+        if (counter > run.counter) {
+          run = this.splitInTree(run, counter - run.counter);
+        }
+        if (end < runEnd) this.splitInTree(run, end - counter);
+        run.deleted = true;
+        run.text = '';
+        tree.addCounts(run.leaf, -run.length, 0);
+        counter = run.counter + run.length;
+        this.foldTombstone(run);
+        tree.fixOverflow(run.leaf);
+      }
+    }
+    return changed ? 'applied' : 'duplicate';
+  }
+
+  /** Split `run` at `offset` in place in the tree (counts unchanged); returns the second part. */
+  private splitInTree(run: Run, offset: number): Run {
+    const rest = run.splitAt(offset);
+    const leaf = run.leaf;
+    leaf.runs.splice(leaf.runs.indexOf(run) + 1, 0, rest);
+    if (this.ids !== null) this.ids.add(rest);
+    return rest;
+  }
+
+  /** Merge a fresh tombstone with tombstones of the same run next to it in its leaf. */
+  private foldTombstone(run: Run): void {
+    const runs = run.leaf.runs;
+    let at = runs.indexOf(run);
+    const before = at > 0 ? (runs[at - 1] as Run) : null;
+    if (before?.deleted && before.continuedBy(run)) {
+      before.length += run.length;
+      runs.splice(at, 1);
+      this.ids?.remove(run);
+      run = before;
+      at--;
+    }
+    const after = runs[at + 1];
+    if (after?.deleted && run.continuedBy(after)) {
+      run.length += after.length;
+      runs.splice(at + 1, 1);
+      this.ids?.remove(after);
+    }
+  }
+
+  // ---------------------------------------------------------------- delta sync
+
+  /**
+   * Every operation a document that has seen `since` lacks: inserts (tombstones for text deleted
+   * since) in an order `apply` accepts one after another, then one delete op naming, as ranges, the
+   * deleted ids among those `since` covers. Deletes carry no counters, so whether the receiver saw
+   * a delete is unknown: every deleted id it may hold is named; ids it lacks arrive as tombstones.
+   */
+  delta(since: RgaVersion = {}): RgaOp[] {
+    if (since === null || typeof since !== 'object') throw new TypeError('delta: version must be an object');
+    this.flushPending();
+    return computeDelta(this.tree, this.idIndex(), this.replicas, this.maxCounter, since);
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** The whole document as bytes (see document-codec.ts for the format). */
+  encode(): Uint8Array {
+    this.flushPending();
+    return encodeDocument(this.replicas, this.tree);
+  }
+
+  /**
+   * A document for replica `replica` from `encode()` bytes (its own earlier state or anyone's).
+   * Throws DecodeError for malformed bytes.
+   */
+  static decode(bytes: Uint8Array, replica: ReplicaId): Rga {
+    const image = decodeDocument(bytes);
+    const doc = new Rga(replica);
+    // Our constructor interned `replica` at 0; rebuild the table from the image, then add ourselves.
+    doc.replicas.length = 0;
+    doc.replicaIndex.clear();
+    doc.maxCounter.length = 0;
+    image.replicas.forEach((id, r) => {
+      doc.replicas.push(id);
+      doc.replicaIndex.set(id, r);
+      doc.maxCounter.push(image.maxCounters[r] as number);
+    });
+    doc.self = doc.intern(doc.replica);
+    doc.tree = RunTree.fromRuns(image.runs);
+    doc.textCache = image.text;
+    return doc;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private seen(replica: ReplicaId): number {
+    const r = this.replicaIndex.get(replica);
+    return r === undefined ? 0 : (this.maxCounter[r] as number);
+  }
+
+  private intern(replica: ReplicaId): number {
+    const known = this.replicaIndex.get(replica);
+    if (known !== undefined) return known;
+    const r = this.replicas.length;
+    this.replicas.push(replica);
+    this.replicaIndex.set(replica, r);
+    this.maxCounter.push(0);
+    return r;
+  }
+
+  private idIndex(): IdIndex {
+    if (this.ids === null) this.ids = IdIndex.build(this.tree, this.replicas.length);
+    return this.ids;
+  }
+
+  private invalidateCaches(): void {
+    this.flushPending();
+    this.cursorRun = null;
+    this.cacheLeaf = null;
+    this.textCache = null;
+  }
+
+  /**
+   * Check every internal invariant (tree counts and links, runs, id index, counters) and throw an
+   * Error naming the first one broken. O(n); for tests.
+   */
+  assertInvariants(): void {
+    checkInvariants({
+      tree: this.tree,
+      ids: this.ids,
+      maxCounter: this.maxCounter,
+      cursorRun: this.cursorRun,
+      cursorAt: this.cursorAt,
+      pending: this.pending,
+    });
+  }
+
+  /** Counts for tests and benchmarks: runs in the tree and how many are tombstones. */
+  stats(): { runs: number; tombstoneRuns: number; tombstoneChars: number; leaves: number } {
+    let runs = 0;
+    let tombstoneRuns = 0;
+    let tombstoneChars = 0;
+    let leaves = 0;
+    for (let leaf: Leaf | null = this.tree.first; leaf !== null; leaf = leaf.next) {
+      leaves++;
+      for (const run of leaf.runs) {
+        runs++;
+        if (run.deleted) {
+          tombstoneRuns++;
+          tombstoneChars += run.length;
+        }
+      }
+    }
+    return { runs, tombstoneRuns, tombstoneChars, leaves };
+  }
+}
+
+function checkId(id: RgaId, what: string): void {
+  if (id === null || typeof id !== 'object') throw new TypeError(`apply: ${what} must be an object`);
+  if (typeof id.replica !== 'string' || id.replica.length === 0) {
+    throw new TypeError(`apply: ${what} has no replica id`);
+  }
+  if (!Number.isSafeInteger(id.counter) || id.counter < 1) {
+    throw new RangeError(`apply: ${what} counter must be a positive integer`);
+  }
+}

@@ -1,0 +1,317 @@
+import {
+  DecodeError,
+  decodeRgaOps,
+  encodeRgaOps,
+  type InsertOp,
+  Rga,
+  type RgaOp,
+  replicaId,
+} from '@converge/crdt-core';
+import { describe, expect, it } from 'vitest';
+
+const A = replicaId('alice');
+const B = replicaId('bob');
+const C = replicaId('carol');
+
+/** Send every op through the wire format, as a real peer would receive it. */
+function viaWire(ops: readonly RgaOp[]): RgaOp[] {
+  return decodeRgaOps(encodeRgaOps(ops));
+}
+
+function ok<T>(value: T | null): T {
+  if (value === null) throw new Error('expected an op');
+  return value;
+}
+
+describe('Rga local editing', () => {
+  it('inserts and deletes by visible index', () => {
+    const doc = new Rga(A);
+    doc.insert(0, 'hello');
+    doc.insert(5, ' world');
+    doc.insert(0, '>> ');
+    expect(doc.toString()).toBe('>> hello world');
+    doc.delete(0, 3);
+    doc.delete(5, 1);
+    doc.insert(5, ', ');
+    expect(doc.toString()).toBe('hello, world');
+    expect(doc.length).toBe(12);
+    doc.assertInvariants();
+  });
+
+  it('returns null for empty edits and rejects out-of-range positions', () => {
+    const doc = new Rga(A);
+    expect(doc.insert(0, '')).toBeNull();
+    doc.insert(0, 'abc');
+    expect(doc.delete(1, 0)).toBeNull();
+    expect(() => doc.insert(4, 'x')).toThrow(RangeError);
+    expect(() => doc.insert(-1, 'x')).toThrow(RangeError);
+    expect(() => doc.insert(1.5, 'x')).toThrow(RangeError);
+    expect(() => doc.delete(2, 2)).toThrow(RangeError);
+    expect(() => doc.delete(0, -1)).toThrow(RangeError);
+    expect(() => doc.insert(0, 5 as unknown as string)).toThrow(TypeError);
+    expect(doc.toString()).toBe('abc');
+  });
+
+  it('gives each character one counter, continuing from where the replica was', () => {
+    const doc = new Rga(A);
+    const first = ok(doc.insert(0, 'ab'));
+    const second = ok(doc.insert(2, 'c'));
+    expect(first.id).toEqual({ replica: A, counter: 1 });
+    expect(second.id).toEqual({ replica: A, counter: 3 });
+    expect(second.left).toEqual({ replica: A, counter: 2 });
+    expect(second.right).toBeNull();
+    ok(doc.delete(0, 3));
+    expect(ok(doc.insert(0, 'd')).id.counter).toBe(4);
+    expect(doc.version()).toEqual({ [A]: 4 });
+  });
+
+  it('typing keeps one run; deleting it leaves one tombstone run without content', () => {
+    const doc = new Rga(A);
+    const text = 'the quick brown fox';
+    for (let i = 0; i < text.length; i++) doc.insert(i, text[i] as string);
+    expect(doc.stats().runs).toBe(1);
+    for (let i = text.length; i > 0; i--) doc.delete(i - 1, 1);
+    expect(doc.toString()).toBe('');
+    expect(doc.stats()).toMatchObject({ runs: 1, tombstoneRuns: 1, tombstoneChars: text.length });
+    doc.assertInvariants();
+  });
+
+  it('handles text with surrogate pairs split by edits', () => {
+    const doc = new Rga(A);
+    doc.insert(0, 'a😀b');
+    doc.delete(1, 1); // half of the pair
+    const copy = Rga.decode(doc.encode(), B);
+    expect(copy.toString()).toBe(doc.toString());
+    expect(copy.toString()).toBe(`a${'😀'.charAt(1)}b`);
+  });
+});
+
+describe('Rga replication', () => {
+  it('applies ops from another replica and reports duplicates', () => {
+    const a = new Rga(A);
+    const b = new Rga(B);
+    const ops = [ok(a.insert(0, 'hello')), ok(a.insert(5, '!')), ok(a.delete(0, 1))];
+    for (const op of viaWire(ops)) expect(b.apply(op)).toBe('applied');
+    expect(b.toString()).toBe('ello!');
+    for (const op of viaWire(ops)) expect(b.apply(op)).toBe('duplicate');
+    expect(b.toString()).toBe('ello!');
+    b.assertInvariants();
+  });
+
+  it('reports missing dependencies without changing anything, and accepts them later', () => {
+    const a = new Rga(A);
+    const b = new Rga(B);
+    const first = ok(a.insert(0, 'ab'));
+    const second = ok(a.insert(1, 'X'));
+    const del = ok(a.delete(0, 1));
+    expect(b.apply(second)).toBe('missing-dependency');
+    expect(b.apply(del)).toBe('missing-dependency');
+    expect(b.toString()).toBe('');
+    expect(b.version()).toEqual({});
+    expect(b.applyAll([del, second, first])).toEqual([]);
+    expect(b.toString()).toBe(a.toString());
+  });
+
+  it('applies the new part of an op that overlaps what it has', () => {
+    const a = new Rga(A);
+    const b = new Rga(B);
+    b.apply(ok(a.insert(0, 'abc')));
+    a.insert(3, 'def');
+    // A delta from counter 1 re-sends "abc" merged with "def" in one insert.
+    const merged: InsertOp = {
+      kind: 'insert',
+      id: { replica: A, counter: 1 },
+      left: null,
+      right: null,
+      text: 'abcdef',
+    };
+    expect(b.apply(merged)).toBe('applied');
+    expect(b.toString()).toBe('abcdef');
+    expect(b.version()).toEqual({ [A]: 6 });
+    b.assertInvariants();
+  });
+
+  it('rejects malformed operations with a clear error', () => {
+    const doc = new Rga(A);
+    const bad = (op: unknown) => () => doc.apply(op as RgaOp);
+    expect(bad(null)).toThrow(TypeError);
+    expect(bad({ kind: 'move' })).toThrow(TypeError);
+    expect(
+      bad({ kind: 'insert', id: { replica: B, counter: 0 }, left: null, right: null, text: 'x' }),
+    ).toThrow(RangeError);
+    expect(
+      bad({ kind: 'insert', id: { replica: B, counter: 1 }, left: null, right: null, text: '' }),
+    ).toThrow(TypeError);
+    expect(bad({ kind: 'delete', ranges: 'nope' })).toThrow(TypeError);
+    expect(
+      bad({ kind: 'tombstone', id: { replica: B, counter: 1 }, left: null, right: null, length: 0 }),
+    ).toThrow(RangeError);
+  });
+
+  it('orders concurrent inserts at one spot the same everywhere and never interleaves words', () => {
+    const base = new Rga(A);
+    const start = ok(base.insert(0, '[]'));
+    const replicas = [A, B, C].map((id) => {
+      const doc = new Rga(id);
+      doc.apply(start);
+      return doc;
+    });
+    const words = ['alpha', 'BRAVO', 'charlie'];
+    const ops: RgaOp[] = [];
+    replicas.forEach((doc, r) => {
+      const word = words[r] as string;
+      // Half typed forwards one key at a time, then the rest typed backwards from the end.
+      for (let i = 0; i < 3; i++) ops.push(ok(doc.insert(1 + i, word[i] as string)));
+      for (let i = word.length - 1; i >= 3; i--) ops.push(ok(doc.insert(4, word[i] as string)));
+      expect(doc.toString()).toBe(`[${word}]`);
+    });
+    const results = replicas.map((doc, r) => {
+      const shuffled = [...ops].sort(
+        (x, y) => ((ops.indexOf(x) * (r + 7)) % 11) - ((ops.indexOf(y) * (r + 7)) % 11),
+      );
+      expect(doc.applyAll(shuffled)).toEqual([]);
+      doc.assertInvariants();
+      return doc.toString();
+    });
+    expect(new Set(results).size).toBe(1);
+    const merged = results[0] as string;
+    for (const word of words) expect(merged).toContain(word);
+  });
+
+  it('keeps a backward-typed word whole against a concurrent forward-typed one', () => {
+    const a = new Rga(A);
+    const b = new Rga(B);
+    const opsA = ['x', 'y', 'z'].map((ch, i) => ok(a.insert(i, ch)));
+    const opsB = ['3', '2', '1'].map((ch) => ok(b.insert(0, ch)));
+    a.applyAll(opsB);
+    b.applyAll(opsA);
+    expect(a.toString()).toBe(b.toString());
+    expect(['xyz123', '123xyz']).toContain(a.toString());
+  });
+});
+
+describe('Rga delta sync and snapshots', () => {
+  function sampleDoc(): Rga {
+    const a = new Rga(A);
+    const b = new Rga(B);
+    a.insert(0, 'The quick fox');
+    b.applyAll(a.delta(b.version()));
+    b.insert(4, 'very ');
+    a.insert(13, ' jumps');
+    a.delete(0, 4);
+    a.applyAll(b.delta(a.version()));
+    return a;
+  }
+
+  it('delta brings an empty or partial document up to date', () => {
+    const a = sampleDoc();
+    const empty = new Rga(C);
+    expect(empty.applyAll(viaWire(a.delta()))).toEqual([]);
+    expect(empty.toString()).toBe(a.toString());
+    expect(empty.version()).toEqual(a.version());
+
+    const partial = new Rga(C);
+    partial.apply(ok(new Rga(A).insert(0, 'The')));
+    expect(partial.applyAll(viaWire(a.delta(partial.version())))).toEqual([]);
+    expect(partial.toString()).toBe(a.toString());
+    partial.assertInvariants();
+  });
+
+  it('a delta since the full version carries only the delete set', () => {
+    const a = sampleDoc();
+    const ops = a.delta(a.version());
+    expect(ops.every((op) => op.kind === 'delete')).toBe(true);
+  });
+
+  it('round-trips through a snapshot, keeping ids, tombstones and the replica counters', () => {
+    const a = sampleDoc();
+    const bytes = a.encode();
+    const copy = Rga.decode(bytes, A);
+    expect(copy.toString()).toBe(a.toString());
+    expect(copy.version()).toEqual(a.version());
+    expect(copy.encode()).toEqual(bytes);
+    copy.assertInvariants();
+    // Editing continues with fresh counters, and the edits merge into the original.
+    const op = ok(copy.insert(0, '>'));
+    expect(op.id.counter).toBe((a.version()[A] as number) + 1);
+    expect(a.apply(op)).toBe('applied');
+    expect(a.toString()).toBe(copy.toString());
+  });
+
+  it('rejects bytes of the wrong type or corrupted ids', () => {
+    const a = sampleDoc();
+    expect(() => Rga.decode(encodeRgaOps(a.delta()), A)).toThrow(DecodeError);
+    expect(() => decodeRgaOps(a.encode())).toThrow(DecodeError);
+    expect(() => Rga.decode(new Uint8Array([1, 2, 3]), A)).toThrow(DecodeError);
+  });
+});
+
+describe('Rga update codec', () => {
+  it('the single-op fast paths write exactly what the general encoder writes', async () => {
+    const { encodeGeneral } = await import('../src/rga/op-codec.ts');
+    const samples: RgaOp[] = [
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 9 },
+        left: { replica: A, counter: 8 },
+        right: null,
+        text: 'x',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 200 },
+        left: null,
+        right: { replica: A, counter: 3 },
+        text: 'hi',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 5 },
+        left: { replica: B, counter: 2 },
+        right: null,
+        text: 'é😀',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 5 },
+        left: { replica: A, counter: 4 },
+        right: null,
+        text: 'é',
+      },
+      {
+        kind: 'tombstone',
+        id: { replica: A, counter: 70000 },
+        left: null,
+        right: { replica: A, counter: 1 },
+        length: 300,
+      },
+      { kind: 'delete', ranges: [{ replica: B, counter: 123456, length: 129 }] },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 2 },
+        left: { replica: B, counter: 1 },
+        right: { replica: C, counter: 1 },
+        text: 'z',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 2 },
+        left: { replica: B, counter: 1 },
+        right: { replica: B, counter: 7 },
+        text: 'z',
+      },
+    ];
+    for (const op of samples) {
+      expect(encodeRgaOps([op])).toEqual(encodeGeneral([op]));
+      expect(decodeRgaOps(encodeRgaOps([op]))).toEqual([op]);
+    }
+    expect(decodeRgaOps(encodeRgaOps(samples))).toEqual(samples);
+  });
+
+  it('a typed character costs a few bytes beyond the header and replica id', () => {
+    const doc = new Rga(A);
+    doc.insert(0, 'ab');
+    const bytes = encodeRgaOps([ok(doc.insert(2, 'c'))]);
+    expect(bytes.length).toBeLessThanOrEqual(4 + 2 + A.length + 1 + 3 + 2 + 1 + 2);
+  });
+});

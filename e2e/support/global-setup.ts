@@ -1,0 +1,14 @@
+/**
+ * Runs once before the e2e tests. It builds nothing (`npm run test:e2e` runs `build:web` first); it
+ * only fails early, with the fix in the message, when the web build is missing.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_WEB_ROOT } from '../../src/main/web-mode.ts';
+
+export default function globalSetup(): void {
+  const index = join(DEFAULT_WEB_ROOT, 'index.html');
+  if (!existsSync(index)) {
+    throw new Error(`${index} is missing: build the renderer first (npm run build:web, or npm run test:e2e)`);
+  }
+}

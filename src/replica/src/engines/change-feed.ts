@@ -1,0 +1,48 @@
+/**
+ * Delivers EngineChanges to subscribers and remembers, per change, which sync session caused it and
+ * the engine-native bytes behind it. Sessions use the first to avoid echoing an update back to the
+ * peer it came from, and the second to forward it without re-decoding the stored form.
+ */
+import type { EngineChange, SyncSession } from '../engine.ts';
+
+export interface ChangeDetails<Native> {
+  /** The session whose peer sent this change (only for origin 'remote'). */
+  readonly source?: SyncSession;
+  readonly native: Native;
+}
+
+export class ChangeFeed<Native> {
+  private readonly listeners = new Set<(change: EngineChange) => void>();
+  private readonly details = new WeakMap<EngineChange, ChangeDetails<Native>>();
+
+  subscribe(listener: (change: EngineChange) => void): () => void {
+    // Wrap so the same function subscribed twice gets two independent subscriptions.
+    const entry = (change: EngineChange): void => listener(change);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  /**
+   * Call every listener, even if one throws; the first error is rethrown afterwards so a faulty
+   * subscriber cannot starve the others (e.g. the store) of a change.
+   */
+  emit(change: EngineChange, details: ChangeDetails<Native>): void {
+    this.details.set(change, details);
+    let failure: { error: unknown } | undefined;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+  }
+
+  /** Details of a change this feed emitted, or undefined for a foreign change object. */
+  detailsOf(change: EngineChange): ChangeDetails<Native> | undefined {
+    return this.details.get(change);
+  }
+}

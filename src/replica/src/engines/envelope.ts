@@ -1,0 +1,51 @@
+/**
+ * A checksummed container for the bytes an engine hands to the store (and, for lww, to peers).
+ *
+ * Layout: "CE" magic, format version, kind, body, then 8 bytes of FNV-1a 64 over everything before.
+ * Yjs updates carry no integrity check of their own (a flipped bit in a Yjs update usually still
+ * decodes, into different content), and Automerge's incremental loader silently ignores a damaged
+ * tail; the checksum turns both into a clear DecodeError instead of quietly wrong state.
+ */
+import { DecodeError } from '@converge/crdt-core';
+import { fnv1a64Bytes } from './fnv1a64.ts';
+
+const MAGIC_0 = 0x43; // 'C'
+const MAGIC_1 = 0x45; // 'E'
+const ENVELOPE_VERSION = 1;
+const HEADER_BYTES = 4;
+const CHECKSUM_BYTES = 8;
+
+/** What an envelope holds. Add new kinds at the end; never reuse one. */
+export const EnvelopeKind = {
+  YjsUpdate: 1,
+  AutomergeUpdate: 2,
+  LwwWrites: 3,
+  LwwMessage: 4,
+} as const;
+export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
+
+export function seal(kind: EnvelopeKind, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HEADER_BYTES + body.length + CHECKSUM_BYTES);
+  out[0] = MAGIC_0;
+  out[1] = MAGIC_1;
+  out[2] = ENVELOPE_VERSION;
+  out[3] = kind;
+  out.set(body, HEADER_BYTES);
+  out.set(fnv1a64Bytes(out.subarray(0, HEADER_BYTES + body.length)), HEADER_BYTES + body.length);
+  return out;
+}
+
+/** The body of an envelope of the expected kind; throws DecodeError on anything else. */
+export function unseal(bytes: Uint8Array, kind: EnvelopeKind): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('input is not a Uint8Array', 0);
+  if (bytes.length < HEADER_BYTES + CHECKSUM_BYTES) throw new DecodeError('input too short', 0);
+  if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) throw new DecodeError('bad magic bytes', 0);
+  if (bytes[2] !== ENVELOPE_VERSION) throw new DecodeError(`unsupported envelope version ${bytes[2]}`, 2);
+  if (bytes[3] !== kind) throw new DecodeError(`expected envelope kind ${kind}, found ${bytes[3]}`, 3);
+  const end = bytes.length - CHECKSUM_BYTES;
+  const expected = fnv1a64Bytes(bytes.subarray(0, end));
+  for (let i = 0; i < CHECKSUM_BYTES; i++) {
+    if (bytes[end + i] !== expected[i]) throw new DecodeError('checksum mismatch', end);
+  }
+  return bytes.subarray(HEADER_BYTES, end);
+}

@@ -1,0 +1,356 @@
+/**
+ * The last-writer-wins engine: the baseline that shows what naive timestamp merging loses.
+ *
+ * Every field is an LWW register: each cart line ("cart/<product>": quantity, or null once removed),
+ * the whole text ("text": a text edit writes the entire new text), each counter ("counters/<name>":
+ * the new total) and the note. A write is stamped with the writer's wall clock as the replica sees it
+ * (ctx.now(), which includes the replica's skew setting), ties broken by replica id, and carries the
+ * writer's version vector. The greatest stamp wins, whatever the causal order: a replica whose clock
+ * runs behind loses even the writes it made after seeing the winner. The ledger (lww-ledger.ts)
+ * lists every write lost that way or to a concurrent write.
+ *
+ * Writes are delivered causally (a write waits until every write its vector covers is here;
+ * duplicates are dropped), so the engine's vector is an exact summary of what it holds and a write's
+ * vector says exactly what its writer had seen. The engine keeps every write (the history), because
+ * peers need the writes they lack and every replica needs the same history to list the same ledger.
+ *
+ * Sync: 'hello' carries our vector; the peer answers with the writes we lack (in causal order, split
+ * into bounded batches). Local and forwarded writes go to each peer as they happen. Anti-entropy
+ * repeats the hello. Every message and stored batch is checksummed (envelope.ts).
+ *
+ * Identity: a replica's writes are numbered 1, 2, ... The replica must persist its local writes
+ * before they reach peers; a replica that restarted without a write its peers already hold would
+ * number a new write the same (peers keep the first one they saw).
+ */
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
+import {
+  COUNTER_NAMES,
+  type CounterName,
+  type Intent,
+  IntentError,
+  type IntentOp,
+  validateIntent,
+  type WorkspaceView,
+} from '../workspace.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { type LostWrite, LwwLedger } from './lww-ledger.ts';
+import {
+  cartField,
+  counterField,
+  decodeMessage,
+  decodeWrites,
+  encodedWriteSize,
+  encodeMessage,
+  encodeWrites,
+  type LwwField,
+  type LwwValue,
+  type LwwWrite,
+  validateWrite,
+} from './lww-write.ts';
+import { applyTextIntent } from './text-edit.ts';
+import { viewDigest } from './view-digest.ts';
+
+/** Upper bound for one 'writes' message, so a large history never makes one oversized frame. */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+export class LwwEngine implements Engine {
+  readonly name = 'lww' as const;
+  /** Every delivered write, in delivery (hence causal) order. */
+  private readonly log: LwwWrite[] = [];
+  /** replica → number of its writes delivered (writes 1..n are all here). */
+  private readonly vector = new Map<string, number>();
+  /** Writes that arrived before a write they depend on, by "replica@counter". */
+  private readonly waiting = new Map<string, LwwWrite>();
+  private readonly history = new LwwLedger();
+  private readonly feed = new ChangeFeed<readonly LwwWrite[]>();
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  apply(intent: Intent): void {
+    validateIntent(intent);
+    const next = this.nextValue(intent);
+    if (next === undefined) return;
+    const self = this.ctx.replicaId;
+    const counter = (this.vector.get(self) ?? 0) + 1;
+    const wallMs = Math.floor(this.ctx.now());
+    if (!Number.isSafeInteger(wallMs)) throw new Error(`clock returned ${wallMs}, not a time in ms`);
+    const write = validateWrite({
+      replica: self,
+      counter,
+      op: intent.op,
+      field: next.field,
+      value: next.value,
+      wallMs,
+      vector: { ...this.vectorRecord(), [self]: counter },
+    });
+    // A stale copy of this dot (from a peer, after a store lost it) can never be delivered now.
+    this.waiting.delete(dotKey(write));
+    this.deliver(write);
+    this.emit('local', [write]);
+  }
+
+  /** The field and value an intent writes, or undefined when it changes nothing. */
+  private nextValue(intent: Intent): { field: LwwField; value: LwwValue } | undefined {
+    switch (intent.op) {
+      case 'cart.add': {
+        const field = cartField(intent.product);
+        return { field, value: checkedSum(this.numberAt(field), intent.qty) };
+      }
+      case 'cart.remove': {
+        const field = cartField(intent.product);
+        return typeof this.history.winner(field)?.value === 'number' ? { field, value: null } : undefined;
+      }
+      case 'cart.setQuantity':
+        return { field: cartField(intent.product), value: intent.qty };
+      case 'text.insert':
+      case 'text.delete':
+        return { field: 'text', value: applyTextIntent(this.text(), intent) };
+      case 'counter.increment': {
+        const field = counterField(intent.name);
+        return { field, value: checkedSum(this.numberAt(field), intent.by) };
+      }
+      case 'note.set':
+        return { field: 'note', value: intent.value };
+      default:
+        return unreachable(intent);
+    }
+  }
+
+  view(): WorkspaceView {
+    const cart: [string, number][] = [];
+    for (const write of this.history.winners()) {
+      if (write.field.startsWith('cart/') && typeof write.value === 'number') {
+        cart.push([write.field.slice('cart/'.length), write.value]);
+      }
+    }
+    const counters = {} as Record<CounterName, number>;
+    for (const name of COUNTER_NAMES) counters[name] = this.numberAt(counterField(name));
+    const note = this.history.winner('note')?.value;
+    return {
+      text: this.text(),
+      cart: Object.fromEntries(cart),
+      counters,
+      note: typeof note === 'string' ? [note] : [],
+    };
+  }
+
+  applyUpdate(update: Uint8Array): void {
+    const writes = decodeWrites(update);
+    this.receiveWrites(writes, 'store');
+  }
+
+  save(): Uint8Array {
+    return encodeWrites(this.log);
+  }
+
+  onChange(listener: (change: EngineChange) => void): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
+    return new LwwSession(this, peer, send);
+  }
+
+  version(): EngineVersion {
+    return { kind: 'vector', entries: this.vectorRecord() };
+  }
+
+  digest(): string {
+    return viewDigest(this.view());
+  }
+
+  /** Every write this engine lost (identical on every replica once they hold the same writes). */
+  ledger(): LostWrite[] {
+    return this.history.lost();
+  }
+
+  /** Every delivered write, in causal order. */
+  writes(): readonly LwwWrite[] {
+    return [...this.log];
+  }
+
+  /** How many writes wait for a write they depend on. */
+  waitingCount(): number {
+    return this.waiting.size;
+  }
+
+  /** Our version vector as a record, keys sorted (stable for display and comparison). */
+  vectorRecord(): Record<string, number> {
+    return Object.fromEntries([...this.vector].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** Writes a peer with `vector` lacks, in causal order. */
+  writesMissingFrom(vector: Readonly<Record<string, number>>): LwwWrite[] {
+    return this.log.filter((w) => w.counter > (vector[w.replica] ?? 0));
+  }
+
+  /** Deliver validated writes from a peer or the store; emits one change with those that were new. */
+  receiveWrites(writes: readonly LwwWrite[], origin: 'remote' | 'store', source?: LwwSession): void {
+    for (const write of writes) {
+      if (this.has(write)) continue;
+      const key = dotKey(write);
+      if (!this.waiting.has(key)) this.waiting.set(key, write);
+    }
+    const delivered = this.deliverWaiting();
+    if (delivered.length > 0) this.emit(origin, delivered, source);
+  }
+
+  writesOf(change: EngineChange): readonly LwwWrite[] {
+    return this.feed.detailsOf(change)?.native ?? decodeWrites(change.update);
+  }
+
+  sourceOf(change: EngineChange): SyncSession | undefined {
+    return this.feed.detailsOf(change)?.source;
+  }
+
+  private has(write: LwwWrite): boolean {
+    return (this.vector.get(write.replica) ?? 0) >= write.counter;
+  }
+
+  private deliverable(write: LwwWrite): boolean {
+    if ((this.vector.get(write.replica) ?? 0) !== write.counter - 1) return false;
+    for (const [replica, counter] of Object.entries(write.vector)) {
+      if (replica !== write.replica && (this.vector.get(replica) ?? 0) < counter) return false;
+    }
+    return true;
+  }
+
+  /** Deliver waiting writes until none is deliverable; returns them in delivery order. */
+  private deliverWaiting(): LwwWrite[] {
+    const delivered: LwwWrite[] = [];
+    let progress = true;
+    while (progress && this.waiting.size > 0) {
+      progress = false;
+      for (const [key, write] of this.waiting) {
+        if (this.has(write)) {
+          this.waiting.delete(key);
+        } else if (this.deliverable(write)) {
+          this.waiting.delete(key);
+          this.deliver(write);
+          delivered.push(write);
+          progress = true;
+        }
+      }
+    }
+    return delivered;
+  }
+
+  private deliver(write: LwwWrite): void {
+    this.log.push(write);
+    this.vector.set(write.replica, write.counter);
+    this.history.add(write);
+  }
+
+  private emit(origin: EngineChange['origin'], writes: readonly LwwWrite[], source?: LwwSession): void {
+    const change: EngineChange = { origin, update: encodeWrites(writes) };
+    this.feed.emit(change, source ? { source, native: writes } : { native: writes });
+  }
+
+  private text(): string {
+    const value = this.history.winner('text')?.value;
+    return typeof value === 'string' ? value : '';
+  }
+
+  private numberAt(field: LwwField): number {
+    const value = this.history.winner(field)?.value;
+    return typeof value === 'number' ? value : 0;
+  }
+}
+
+class LwwSession implements SyncSession {
+  private started = false;
+  private closed = false;
+  private peerVector: Readonly<Record<string, number>> | undefined;
+
+  constructor(
+    private readonly engine: LwwEngine,
+    readonly peer: string,
+    private readonly sendPayload: (payload: Uint8Array) => void,
+  ) {}
+
+  start(): void {
+    if (this.closed) return;
+    this.started = true;
+    this.hello();
+  }
+
+  receive(payload: Uint8Array): boolean {
+    let message: ReturnType<typeof decodeMessage>;
+    try {
+      message = decodeMessage(payload);
+    } catch {
+      return false;
+    }
+    try {
+      if (message.type === 'hello') {
+        this.peerVector = message.vector;
+        if (this.started && !this.closed) this.sendWrites(this.engine.writesMissingFrom(message.vector));
+      } else {
+        this.engine.receiveWrites(message.writes, 'remote', this);
+      }
+      return true;
+    } catch {
+      // Only a throwing change listener can get here; the writes themselves were delivered.
+      return false;
+    }
+  }
+
+  changed(change: EngineChange): void {
+    if (!this.started || this.closed || this.engine.sourceOf(change) === this) return;
+    const known = this.peerVector;
+    const writes = this.engine.writesOf(change);
+    this.sendWrites(known ? writes.filter((w) => w.counter > (known[w.replica] ?? 0)) : writes);
+  }
+
+  antiEntropy(): void {
+    if (!this.started || this.closed) return;
+    this.hello();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  peerVersion(): EngineVersion | undefined {
+    if (!this.peerVector) return undefined;
+    const entries = Object.entries(this.peerVector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { kind: 'vector', entries: Object.fromEntries(entries) };
+  }
+
+  private hello(): void {
+    this.sendPayload(encodeMessage({ type: 'hello', vector: this.engine.vectorRecord() }));
+  }
+
+  private sendWrites(writes: readonly LwwWrite[]): void {
+    let batch: LwwWrite[] = [];
+    let bytes = 0;
+    for (const write of writes) {
+      const size = encodedWriteSize(write);
+      if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) {
+        this.sendPayload(encodeMessage({ type: 'writes', writes: batch }));
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(write);
+      bytes += size;
+    }
+    if (batch.length > 0) this.sendPayload(encodeMessage({ type: 'writes', writes: batch }));
+  }
+}
+
+function dotKey(write: LwwWrite): string {
+  return `${write.replica}@${write.counter}`;
+}
+
+function checkedSum(current: number, delta: number): number {
+  const sum = current + delta;
+  if (!Number.isSafeInteger(sum)) throw new IntentError(`result ${sum} is not a safe integer`);
+  return sum;
+}
+
+function unreachable(intent: never): never {
+  throw new Error(`unhandled intent ${(intent as { op: IntentOp }).op}`);
+}
+
+export type { LostWrite } from './lww-ledger.ts';
+export type { LwwField, LwwValue, LwwWrite } from './lww-write.ts';

@@ -1,0 +1,332 @@
+/**
+ * The Yjs engine: the workspace as a Y.Doc, modelled the way a typical Yjs user would.
+ *
+ * Document:
+ *   Y.Map 'cart'      product → quantity (a plain number)
+ *   Y.Text 'text'
+ *   Y.Map 'counters'  counter name → total (a plain number)
+ *   Y.Map 'meta'      'note' → the note's text
+ *
+ * Semantics under concurrency (what the comparison shows):
+ * - Counters and cart quantities are read-modify-write: an increment writes `seen + by`. Yjs has no
+ *   counter type, so of two concurrent increments one overwrites the other (a lost update).
+ * - Concurrent writes to one map key (cart line, counter, note) keep one winner, decided by Yjs's
+ *   deterministic ordering of client ids; there are no siblings.
+ * - cart.remove deletes the key. A concurrent add writes a new value for the key, which the remove
+ *   never saw, so add wins over remove (the line comes back with the adder's `seen + qty`).
+ * - Text keeps every concurrent insertion (YATA); a delete removes exactly the characters it saw.
+ *
+ * Sync: y-protocols' sync messages (step 1 = state vector, step 2 = missing updates, update) are the
+ * session payloads, written with y-protocols and read strictly here (the update is fully decoded
+ * before it touches the document). Incoming updates are applied with the session as transaction
+ * origin, so the change they cause is not echoed back to the peer it came from.
+ *
+ * Store updates are Yjs updates in a checksummed envelope (Yjs updates have no integrity check).
+ * Every engine instance gets a fresh random client id, as Yjs requires of a new session.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
+import {
+  COUNTER_NAMES,
+  type CounterName,
+  type Intent,
+  type IntentOp,
+  validateIntent,
+  type WorkspaceView,
+} from '../workspace.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { EnvelopeKind, seal, unseal } from './envelope.ts';
+import { randomUint32Of } from './random-source.ts';
+import { checkTextIntent } from './text-edit.ts';
+import { viewDigest } from './view-digest.ts';
+
+/** Transaction origins for changes that did not come from a peer. */
+const LOCAL_ORIGIN = Symbol('yjs-engine:local');
+const STORE_ORIGIN = Symbol('yjs-engine:store');
+
+interface PendingUpdate {
+  readonly update: Uint8Array;
+  readonly origin: unknown;
+}
+
+export class YjsEngine implements Engine {
+  readonly name = 'yjs' as const;
+  readonly doc: Y.Doc;
+  private readonly cart: Y.Map<unknown>;
+  private readonly text: Y.Text;
+  private readonly counters: Y.Map<unknown>;
+  private readonly meta: Y.Map<unknown>;
+  private readonly feed = new ChangeFeed<Uint8Array>();
+  /** Updates Yjs reported during the current call; emitted once Yjs has returned. */
+  private pending: PendingUpdate[] = [];
+
+  constructor(ctx: EngineContext) {
+    this.doc = new Y.Doc();
+    this.doc.clientID = randomUint32Of(ctx)();
+    this.cart = this.doc.getMap('cart');
+    this.text = this.doc.getText('text');
+    this.counters = this.doc.getMap('counters');
+    this.meta = this.doc.getMap('meta');
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.pending.push({ update, origin });
+    });
+  }
+
+  apply(intent: Intent): void {
+    validateIntent(intent);
+    if (intent.op === 'text.insert' || intent.op === 'text.delete') {
+      checkTextIntent(this.text.toString(), intent);
+    }
+    this.doc.transact(() => this.write(intent), LOCAL_ORIGIN);
+    this.flush();
+  }
+
+  private write(intent: Intent): void {
+    switch (intent.op) {
+      case 'cart.add':
+        this.cart.set(intent.product, (numberAt(this.cart, intent.product) ?? 0) + intent.qty);
+        return;
+      case 'cart.remove':
+        if (this.cart.has(intent.product)) this.cart.delete(intent.product);
+        return;
+      case 'cart.setQuantity':
+        this.cart.set(intent.product, intent.qty);
+        return;
+      case 'text.insert':
+        this.text.insert(intent.pos, intent.text);
+        return;
+      case 'text.delete':
+        this.text.delete(intent.pos, intent.len);
+        return;
+      case 'counter.increment':
+        // The typical Yjs counter: read, add, write back. Concurrent increments overwrite each other.
+        this.counters.set(intent.name, (numberAt(this.counters, intent.name) ?? 0) + intent.by);
+        return;
+      case 'note.set':
+        this.meta.set('note', intent.value);
+        return;
+      default:
+        unreachable(intent);
+    }
+  }
+
+  view(): WorkspaceView {
+    const lines: [string, number][] = [];
+    for (const [product, value] of this.cart.entries()) {
+      // A peer could write anything into the map; show only what the workspace model allows.
+      if (isQuantity(value)) lines.push([product, value]);
+    }
+    const counters = {} as Record<CounterName, number>;
+    for (const name of COUNTER_NAMES) counters[name] = numberAt(this.counters, name) ?? 0;
+    const note = this.meta.get('note');
+    return {
+      text: this.text.toString(),
+      // fromEntries, not assignment: a product named "__proto__" must stay an ordinary key.
+      cart: Object.fromEntries(lines),
+      counters,
+      note: typeof note === 'string' ? [note] : [],
+    };
+  }
+
+  applyUpdate(update: Uint8Array): void {
+    const raw = unseal(update, EnvelopeKind.YjsUpdate);
+    decodeYjsUpdate(raw);
+    Y.applyUpdate(this.doc, raw, STORE_ORIGIN);
+    this.flush();
+  }
+
+  save(): Uint8Array {
+    return seal(EnvelopeKind.YjsUpdate, Y.encodeStateAsUpdate(this.doc));
+  }
+
+  onChange(listener: (change: EngineChange) => void): () => void {
+    return this.feed.subscribe(listener);
+  }
+
+  openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
+    return new YjsSession(this, peer, send);
+  }
+
+  version(): EngineVersion {
+    return { kind: 'vector', entries: sortedEntries(Y.decodeStateVector(Y.encodeStateVector(this.doc))) };
+  }
+
+  digest(): string {
+    return viewDigest(this.view());
+  }
+
+  /** Apply a peer's update (already validated) with the session as origin. */
+  receiveFromPeer(update: Uint8Array, session: YjsSession): void {
+    Y.applyUpdate(this.doc, update, session);
+    this.flush();
+  }
+
+  /** The raw Yjs update behind a change this engine emitted (or decoded from its stored form). */
+  nativeUpdateOf(change: EngineChange): Uint8Array {
+    return this.feed.detailsOf(change)?.native ?? unseal(change.update, EnvelopeKind.YjsUpdate);
+  }
+
+  sourceOf(change: EngineChange): SyncSession | undefined {
+    return this.feed.detailsOf(change)?.source;
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const { update, origin } of batch) {
+      const change: EngineChange = {
+        origin: origin === LOCAL_ORIGIN ? 'local' : origin === STORE_ORIGIN ? 'store' : 'remote',
+        update: seal(EnvelopeKind.YjsUpdate, update),
+      };
+      this.feed.emit(
+        change,
+        origin instanceof YjsSession ? { source: origin, native: update } : { native: update },
+      );
+    }
+  }
+}
+
+class YjsSession implements SyncSession {
+  private started = false;
+  private closed = false;
+  private peerStateVector: Map<number, number> | undefined;
+
+  constructor(
+    private readonly engine: YjsEngine,
+    readonly peer: string,
+    private readonly send: (payload: Uint8Array) => void,
+  ) {}
+
+  start(): void {
+    if (this.closed) return;
+    this.started = true;
+    this.sendStep1();
+  }
+
+  receive(payload: Uint8Array): boolean {
+    let message: SyncMessage;
+    try {
+      message = readSyncMessage(payload);
+    } catch {
+      return false;
+    }
+    try {
+      if (message.type === syncProtocol.messageYjsSyncStep1) {
+        this.peerStateVector = message.stateVector;
+        if (!this.closed) {
+          this.sendEncoded((encoder) => syncProtocol.writeSyncStep2(encoder, this.engine.doc, message.raw));
+        }
+      } else {
+        this.engine.receiveFromPeer(message.update, this);
+      }
+      return true;
+    } catch {
+      // Only a throwing change listener can get here; the update itself was valid and is applied.
+      return false;
+    }
+  }
+
+  changed(change: EngineChange): void {
+    if (!this.started || this.closed || this.engine.sourceOf(change) === this) return;
+    const update = this.engine.nativeUpdateOf(change);
+    this.sendEncoded((encoder) => syncProtocol.writeUpdate(encoder, update));
+  }
+
+  antiEntropy(): void {
+    if (!this.started || this.closed) return;
+    // Our state vector makes the peer send whatever we lack; the peer's own round repairs its side.
+    this.sendStep1();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  peerVersion(): EngineVersion | undefined {
+    return this.peerStateVector
+      ? { kind: 'vector', entries: sortedEntries(this.peerStateVector) }
+      : undefined;
+  }
+
+  private sendStep1(): void {
+    this.sendEncoded((encoder) => syncProtocol.writeSyncStep1(encoder, this.engine.doc));
+  }
+
+  private sendEncoded(write: (encoder: encoding.Encoder) => void): void {
+    const encoder = encoding.createEncoder();
+    write(encoder);
+    this.send(encoding.toUint8Array(encoder));
+  }
+}
+
+type SyncMessage =
+  | { readonly type: 0; readonly raw: Uint8Array; readonly stateVector: Map<number, number> }
+  | { readonly type: 1 | 2; readonly update: Uint8Array };
+
+/**
+ * Parse a y-protocols sync message strictly: known type, one length-prefixed body, no trailing
+ * bytes, and a body that fully decodes. Throws on anything else.
+ */
+function readSyncMessage(payload: Uint8Array): SyncMessage {
+  if (!(payload instanceof Uint8Array)) throw new TypeError('payload is not a Uint8Array');
+  const decoder = decoding.createDecoder(payload);
+  const type = decoding.readVarUint(decoder);
+  const body = decoding.readVarUint8Array(decoder);
+  if (decoding.hasContent(decoder)) throw new Error('trailing bytes after a sync message');
+  switch (type) {
+    case syncProtocol.messageYjsSyncStep1:
+      return { type: 0, raw: body, stateVector: decodeStateVectorStrict(body) };
+    case syncProtocol.messageYjsSyncStep2:
+    case syncProtocol.messageYjsUpdate:
+      decodeYjsUpdate(body);
+      return { type, update: body };
+    default:
+      throw new Error(`unknown sync message type ${type}`);
+  }
+}
+
+function decodeStateVectorStrict(bytes: Uint8Array): Map<number, number> {
+  const decoder = decoding.createDecoder(bytes);
+  const count = decoding.readVarUint(decoder);
+  // Each entry takes at least two bytes, so a count the input cannot hold is corrupt.
+  if (count * 2 > bytes.length) throw new Error('state vector count exceeds its input');
+  const vector = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    const client = decoding.readVarUint(decoder);
+    vector.set(client, decoding.readVarUint(decoder));
+  }
+  if (decoding.hasContent(decoder)) throw new Error('trailing bytes after a state vector');
+  return vector;
+}
+
+/** Fully decode a Yjs update without applying it; throws if it is malformed. */
+function decodeYjsUpdate(update: Uint8Array): void {
+  try {
+    Y.decodeUpdate(update);
+  } catch (error) {
+    throw new Error(`malformed Yjs update: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A state vector as a plain record with keys in numeric order (stable for display and comparison). */
+function sortedEntries(vector: Map<number, number>): Record<string, number> {
+  return Object.fromEntries(
+    [...vector].sort(([a], [b]) => a - b).map(([client, clock]) => [String(client), clock]),
+  );
+}
+
+function numberAt(map: Y.Map<unknown>, key: string): number | undefined {
+  const value = map.get(key);
+  return isQuantity(value) ? value : undefined;
+}
+
+function isQuantity(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+function unreachable(intent: never): never {
+  throw new Error(`unhandled intent ${(intent as { op: IntentOp }).op}`);
+}

@@ -1,0 +1,69 @@
+/**
+ * Persistence of a replica: per-engine snapshots, then every engine update in the order it happened, plus
+ * the replica's own settings. Implementations live at the edges (files in Electron main and the relay,
+ * IndexedDB in web mode, memory in tests); most are a byte log (see log-store.ts) wrapped by `LogStore`.
+ *
+ * Contract:
+ * - `append` resolves only once the record is durable: that is what makes a local edit acknowledged.
+ *   Records become durable in the order they were appended.
+ * - `compact` atomically replaces every snapshot and record so far with the given snapshot; records
+ *   appended after the call land after it.
+ * - `load` never fails on damaged data: what it cannot read is skipped and described in `damage`.
+ */
+import type { EngineName } from './engine-name.ts';
+import { LogStore, MemoryByteLog } from './log-store.ts';
+
+export { StoreError } from './log-store.ts';
+
+/** The replica's own settings, kept with its data. */
+export interface ReplicaMetadata {
+  readonly replicaId: string;
+  /** Clock skew the replica applies to its wall clock (demonstrates LWW under skew). */
+  readonly skewMs: number;
+  /** The engine whose text the user edits. */
+  readonly primary?: EngineName;
+}
+
+/** One engine's incremental update (its own format), as reported by `Engine.onChange`. */
+export interface EngineUpdate {
+  readonly engine: EngineName;
+  readonly update: Uint8Array;
+}
+
+export type StoreRecord =
+  | ({ readonly kind: 'update' } & EngineUpdate)
+  | { readonly kind: 'metadata'; readonly metadata: ReplicaMetadata };
+
+/** Everything a compaction keeps: one snapshot per engine (from `Engine.save`) and the settings. */
+export interface StoreSnapshot {
+  readonly engines: Readonly<Partial<Record<EngineName, Uint8Array>>>;
+  readonly metadata?: ReplicaMetadata;
+}
+
+export interface StoredState {
+  readonly snapshots: Readonly<Partial<Record<EngineName, Uint8Array>>>;
+  /** Updates appended since the snapshot, in append order. */
+  readonly updates: readonly EngineUpdate[];
+  /** The latest settings written (from a metadata record or the snapshot), if any. */
+  readonly metadata: ReplicaMetadata | undefined;
+  /** Human-readable descriptions of data that could not be read and was skipped. */
+  readonly damage: readonly string[];
+}
+
+export interface Store {
+  load(): Promise<StoredState>;
+  append(record: StoreRecord): Promise<void>;
+  compact(snapshot: StoreSnapshot): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A store in memory for tests and throwaway replicas. It goes through the same binary codec as the durable
+ * stores, so a replica reopened from it sees exactly what a reopened file store would. Reopening (another
+ * `load`) after `close` is allowed: the data lives as long as this object.
+ */
+export class MemoryStore extends LogStore {
+  constructor(readonly log: MemoryByteLog = new MemoryByteLog()) {
+    super(log);
+  }
+}

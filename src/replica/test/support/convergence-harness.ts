@@ -1,0 +1,536 @@
+/**
+ * The seeded convergence harness (in the spirit of yjs's applyRandomTests): 2–6 replicas make random edits
+ * while the network is partitioned, healed, cut, taken offline and hit by chaos, and replicas restart from
+ * their stores. At the end everything heals, chaos stops, and the network runs until quiescent. Then, per
+ * engine: every replica shows the same digest and the same version, and no acknowledged edit is lost
+ * according to that engine's documented semantics, checked against a reference record of every
+ * acknowledged intent. Everything derives from one seed, printed in every failure.
+ *
+ * Identity trick for text: every inserted character is a fresh code point, so a character is its own id.
+ * For a CRDT text the final characters must then be exactly the acknowledged insertions minus the
+ * characters a delete removed (observed on the deleting replica, per engine), each insertion in order.
+ */
+import { SeededRandom } from '@converge/crdt-core';
+import type { EngineName } from '../../src/engine-name.ts';
+import type { LostWrite, LwwEngine, LwwWrite } from '../../src/engines/index.ts';
+import { type CreateEngine, Replica } from '../../src/replica.ts';
+import { type ChaosSettings, SimNetwork } from '../../src/sim-network.ts';
+import { MemoryStore } from '../../src/store.ts';
+import { type Timers, VirtualClock } from '../../src/timers.ts';
+import type { Transport } from '../../src/transport.ts';
+import type { Intent } from '../../src/workspace.ts';
+
+/**
+ * The network the replicas run on, with its notion of time: the in-process SimNetwork on a virtual clock
+ * (`simWorld`), or a real relay on 127.0.0.1 with real time (sync-server's replica-over-relay test).
+ */
+export interface HarnessWorld {
+  readonly timers: Timers;
+  /** A fresh transport for a node that (re)starts. */
+  transport(id: string): Transport;
+  partition(groups: readonly (readonly string[])[]): void;
+  heal(): void;
+  /** Cut the directed link from → to if it is up, restore it if it is cut. */
+  toggleLink(from: string, to: string): void;
+  setChaos(chaos: ChaosSettings | undefined): void;
+  /** Let `ms` of the world's time pass, delivering traffic. Throws if traffic runs away (a storm). */
+  advance(ms: number): Promise<void>;
+  /**
+   * Called with every link healed, every replica online and chaos off: let traffic run until the network
+   * is quiescent. Throws, saying what is still moving, if it does not get there in time.
+   */
+  settle(replicas: readonly Replica[]): Promise<void>;
+  /** Numbers for the report (frames sent, dropped...). */
+  stats(): Readonly<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export type WorldFactory = (setup: {
+  readonly seed: number;
+  readonly ids: readonly string[];
+  readonly antiEntropyMs: number;
+}) => HarnessWorld | Promise<HarnessWorld>;
+
+export interface HarnessOptions {
+  readonly seed: number;
+  readonly engines: readonly EngineName[];
+  readonly createEngine: CreateEngine;
+  /** Number of random steps (edits and network events). */
+  readonly steps: number;
+  /** Replica count; default: 2–6 chosen by the seed. */
+  readonly replicas?: number;
+  /** Default: the simulated network on a virtual clock. */
+  readonly world?: WorldFactory;
+  /** Anti-entropy period of every replica (default 250 ms). */
+  readonly antiEntropyMs?: number;
+}
+
+export interface HarnessReport {
+  readonly seed: number;
+  readonly replicas: number;
+  readonly edits: number;
+  readonly restarts: number;
+  readonly network: Readonly<Record<string, number>>;
+  readonly lwwLost: number;
+  /** Time that passed in the world (virtual ms for the simulation). */
+  readonly elapsedMs: number;
+}
+
+const DEFAULT_ANTI_ENTROPY_MS = 250;
+const GROW_PRODUCTS = ['apple', 'bread', 'cheese'] as const;
+const MIXED_PRODUCTS = ['dates', 'eggs', 'figs'] as const;
+/** CJK Unified Ideographs: plenty of distinct BMP characters, far from surrogates. */
+const FIRST_CHAR = 0x4e00;
+const LAST_CHAR = 0x9fff;
+
+export class HarnessFailure extends Error {
+  override readonly name = 'HarnessFailure';
+}
+
+/** The in-process world: SimNetwork on a VirtualClock; runs are exactly replayable from the seed. */
+export const simWorld: WorldFactory = ({ seed, ids, antiEntropyMs }) => {
+  const clock = new VirtualClock(1_700_000_000_000);
+  const net = new SimNetwork({ timers: clock, seed, latencyMs: 2 });
+  // Normal runs send a few thousand frames; far more means a sync protocol keeps answering itself (a storm),
+  // which would otherwise look like a hang.
+  const frameBudget = 500 * ids.length * ids.length + 2000;
+  const step = (): void => {
+    clock.step();
+    if (net.stats().sent > frameBudget)
+      throw new HarnessFailure(`message storm: more than ${frameBudget} frames sent`);
+  };
+  const advance = (ms: number): void => {
+    const until = clock.now() + ms;
+    for (let at = clock.nextAt(); at !== undefined && at <= until; at = clock.nextAt()) step();
+    clock.advance(until - clock.now());
+  };
+  return {
+    timers: clock,
+    transport: (id) => net.transport(id),
+    partition: (groups) => net.partition(groups),
+    heal: () => net.heal(),
+    toggleLink: (from, to) => (net.linkUp(from, to) ? net.cut(from, to) : net.restore(from, to)),
+    setChaos: (chaos) => net.setChaos(chaos),
+    advance: async (ms) => advance(ms),
+    async settle() {
+      // A few anti-entropy rounds repair what chaos dropped on links that never went down; then drain.
+      advance(4 * antiEntropyMs);
+      const deadline = clock.now() + 10 * antiEntropyMs;
+      while (net.inFlight() > 0) {
+        if (clock.now() > deadline)
+          throw new HarnessFailure(`not quiescent: ${net.inFlight()} frames in flight`);
+        step();
+      }
+    },
+    stats: () => ({ ...net.stats(), elapsedMs: clock.now() - 1_700_000_000_000 }),
+    close: async () => {},
+  };
+};
+
+/** What was acknowledged, for the final checks. */
+class Reference {
+  readonly counters = { likes: 0, stock: 0 };
+  /** grow-only product → sum of acknowledged adds */
+  readonly growAdds = new Map<string, number>();
+  /** every note value written → its writer */
+  readonly notes = new Map<string, string>();
+  /** every acknowledged insertion's text, in the order made */
+  readonly insertions: string[] = [];
+  /** engine → characters some delete removed in that engine */
+  readonly deleted = new Map<EngineName, Set<string>>();
+  /** acknowledged lww writes: "replica@counter" → op */
+  readonly lwwWrites = new Map<string, Intent['op']>();
+  edits = 0;
+
+  deletedIn(engine: EngineName): Set<string> {
+    const set = this.deleted.get(engine) ?? new Set<string>();
+    this.deleted.set(engine, set);
+    return set;
+  }
+}
+
+export async function runConvergence(options: HarnessOptions): Promise<HarnessReport> {
+  const { seed, engines } = options;
+  const random = new SeededRandom(seed);
+  const identities = new SeededRandom(seed ^ 0x5bd1e995);
+  const antiEntropyMs = options.antiEntropyMs ?? DEFAULT_ANTI_ENTROPY_MS;
+  const count = options.replicas ?? random.int(2, 6);
+  const ids = Array.from({ length: count }, (_, i) => `r${i}`);
+  const world = await (options.world ?? simWorld)({ seed: random.nextUint32(), ids, antiEntropyMs });
+  const stores = new Map(ids.map((id) => [id, new MemoryStore()]));
+  const replicas = new Map<string, Replica>();
+  const offline = new Set<string>();
+  const reference = new Reference();
+  let nextChar = FIRST_CHAR;
+  let noteCounter = 0;
+  let restarts = 0;
+  const fail = (message: string): never => {
+    throw new HarnessFailure(`seed ${seed} (replay with TEST_SEED=${seed}): ${message}`);
+  };
+  const framesByEngine = (): string =>
+    engines
+      .map((e) => `${e} ${[...replicas.values()].reduce((n, r) => n + r.trafficOf(e).framesSent, 0)}`)
+      .join(', ');
+  /** World failures (a storm, no quiescence) get the seed and the frames each engine sent. */
+  const inWorld = async (action: () => Promise<void>): Promise<void> => {
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof HarnessFailure && error.message.startsWith('seed ')) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      fail(`${message} (frames sent by engine since the last restarts: ${framesByEngine()})`);
+    }
+  };
+  const advance = (ms: number): Promise<void> => inWorld(() => world.advance(ms));
+
+  try {
+    const open = async (id: string): Promise<Replica> => {
+      const replica = await Replica.open({
+        id,
+        transport: world.transport(id),
+        store: stores.get(id) as MemoryStore,
+        engines,
+        createEngine: options.createEngine,
+        timers: world.timers,
+        antiEntropyMs,
+        // Small logs so compaction happens during the run too.
+        compactAfter: 40,
+        randomUint32: () => identities.nextUint32(),
+      });
+      replicas.set(id, replica);
+      return replica;
+    };
+    for (const id of ids) {
+      const replica = await open(id);
+      await replica.setPrimary(random.pick(engines));
+    }
+
+    const freshText = (): string => {
+      let text = '';
+      for (let n = random.int(1, 3); n > 0; n--) {
+        if (nextChar > LAST_CHAR) fail('ran out of unique characters; lower the step count');
+        text += String.fromCharCode(nextChar++);
+      }
+      return text;
+    };
+
+    const randomIntent = (replica: Replica): Intent => {
+      const roll = random.next();
+      const text = replica.view(replica.primary).text;
+      if (roll < 0.3) return { op: 'text.insert', pos: random.int(0, text.length), text: freshText() };
+      if (roll < 0.45 && text.length > 0) {
+        const pos = random.int(0, text.length - 1);
+        return { op: 'text.delete', pos, len: random.int(1, Math.min(3, text.length - pos)) };
+      }
+      if (roll < 0.6) return { op: 'cart.add', product: random.pick(GROW_PRODUCTS), qty: random.int(1, 4) };
+      if (roll < 0.72) {
+        const product = random.pick(MIXED_PRODUCTS);
+        const kind = random.int(0, 2);
+        if (kind === 0) return { op: 'cart.add', product, qty: random.int(1, 4) };
+        if (kind === 1) return { op: 'cart.remove', product };
+        return { op: 'cart.setQuantity', product, qty: random.int(0, 5) };
+      }
+      if (roll < 0.87) {
+        return random.chance(0.5)
+          ? { op: 'counter.increment', name: 'likes', by: random.int(1, 5) }
+          : { op: 'counter.increment', name: 'stock', by: random.pick([-3, -2, -1, 1, 2, 3]) };
+      }
+      return { op: 'note.set', value: `${replica.id}#${noteCounter++}` };
+    };
+
+    const edit = async (replica: Replica): Promise<void> => {
+      const intent = randomIntent(replica);
+      const textsBefore = new Map(engines.map((e) => [e, replica.view(e).text]));
+      const lww = engines.includes('lww') ? (replica.engine('lww') as LwwEngine) : undefined;
+      const lwwBefore = lww?.vectorRecord()[replica.id] ?? 0;
+      try {
+        await replica.apply(intent);
+      } catch (error) {
+        fail(`${replica.id} could not apply ${JSON.stringify(intent)}: ${String(error)}`);
+      }
+      // Acknowledged: record it.
+      reference.edits++;
+      switch (intent.op) {
+        case 'text.insert':
+          reference.insertions.push(intent.text);
+          break;
+        case 'text.delete':
+          for (const engine of engines) {
+            const after = new Set(replica.view(engine).text);
+            const removed = reference.deletedIn(engine);
+            for (const ch of textsBefore.get(engine) ?? '') if (!after.has(ch)) removed.add(ch);
+          }
+          break;
+        case 'cart.add':
+          if ((GROW_PRODUCTS as readonly string[]).includes(intent.product)) {
+            reference.growAdds.set(
+              intent.product,
+              (reference.growAdds.get(intent.product) ?? 0) + intent.qty,
+            );
+          }
+          break;
+        case 'counter.increment':
+          reference.counters[intent.name] += intent.by;
+          break;
+        case 'note.set':
+          reference.notes.set(intent.value, replica.id);
+          break;
+        default:
+          break;
+      }
+      if (lww) {
+        const after = lww.vectorRecord()[replica.id] ?? 0;
+        for (let counter = lwwBefore + 1; counter <= after; counter++) {
+          reference.lwwWrites.set(`${replica.id}@${counter}`, intent.op);
+        }
+      }
+    };
+
+    const randomChaos = (): ChaosSettings => ({
+      drop: random.pick([0, 0.05, 0.2, 0.5]),
+      duplicate: random.pick([0, 0.1, 0.3]),
+      reorder: random.pick([0, 0.1, 0.4]),
+      delayMs: random.pick([0, 10, 100]),
+    });
+
+    const randomGroups = (): string[][] => {
+      const groups: string[][] = [];
+      for (const id of random.shuffle(ids)) {
+        const index = random.int(0, groups.length);
+        if (index === groups.length) groups.push([id]);
+        else groups[index]?.push(id);
+      }
+      return groups;
+    };
+
+    for (let n = 0; n < options.steps; n++) {
+      const roll = random.next();
+      const id = random.pick(ids);
+      const replica = replicas.get(id) as Replica;
+      if (roll < 0.6) {
+        await edit(replica);
+      } else if (roll < 0.66) {
+        world.partition(randomGroups());
+      } else if (roll < 0.7) {
+        world.heal();
+      } else if (roll < 0.73) {
+        world.toggleLink(id, random.pick(ids.filter((other) => other !== id)));
+      } else if (roll < 0.79) {
+        const goOffline = !offline.has(id);
+        replica.setOffline(goOffline);
+        if (goOffline) offline.add(id);
+        else offline.delete(id);
+      } else if (roll < 0.84) {
+        world.setChaos(random.chance(0.3) ? undefined : randomChaos());
+      } else if (roll < 0.87) {
+        restarts++;
+        await replica.close();
+        const restarted = await open(id);
+        // The offline switch belongs to the node, not to one run of the process.
+        if (offline.has(id)) restarted.setOffline(true);
+      } else if (roll < 0.9) {
+        await replica.setSkew(random.pick([0, 0, -1500, -20, 20, 1500]));
+      } else if (roll < 0.92) {
+        await replica.setPrimary(random.pick(engines));
+      } else {
+        await advance(random.int(1, 3 * antiEntropyMs));
+      }
+      await advance(random.int(0, 15));
+    }
+
+    // Heal everything, stop chaos, bring everyone online, and run until quiescent.
+    world.setChaos(undefined);
+    world.heal();
+    for (const id of offline) (replicas.get(id) as Replica).setOffline(false);
+    offline.clear();
+    await inWorld(() => world.settle(ids.map((id) => replicas.get(id) as Replica)));
+
+    const all = ids.map((id) => replicas.get(id) as Replica);
+    for (const engine of engines) checkEngine(engine, all, reference, fail);
+    const lwwLost = engines.includes('lww')
+      ? ((all[0] as Replica).engine('lww') as LwwEngine).ledger().length
+      : 0;
+    const report: HarnessReport = {
+      seed,
+      replicas: count,
+      edits: reference.edits,
+      restarts,
+      network: world.stats(),
+      lwwLost,
+      elapsedMs: world.stats().elapsedMs ?? 0,
+    };
+    return report;
+  } catch (error) {
+    if (error instanceof HarnessFailure && error.message.startsWith('seed ')) throw error;
+    return fail(
+      `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+  } finally {
+    // Also on failure: a relay world must not leak sockets or timers into the next test.
+    for (const replica of replicas.values()) await replica.close().catch(() => {});
+    await world.close();
+  }
+}
+
+type Fail = (message: string) => never;
+
+function checkEngine(
+  engine: EngineName,
+  replicas: readonly Replica[],
+  reference: Reference,
+  fail: Fail,
+): void {
+  const first = replicas[0] as Replica;
+  // Convergence: same digest and same version everywhere.
+  for (const replica of replicas) {
+    if (replica.digest(engine) !== first.digest(engine)) {
+      fail(
+        `${engine} diverged: ${first.id} shows ${JSON.stringify(first.view(engine))}, ` +
+          `${replica.id} shows ${JSON.stringify(replica.view(engine))}`,
+      );
+    }
+    if (JSON.stringify(replica.version(engine)) !== JSON.stringify(first.version(engine))) {
+      fail(
+        `${engine} versions differ although the views agree: ${first.id} ${JSON.stringify(first.version(engine))}, ` +
+          `${replica.id} ${JSON.stringify(replica.version(engine))}`,
+      );
+    }
+  }
+  const view = first.view(engine);
+  const where = `${engine} (final view ${JSON.stringify(view)})`;
+
+  // Counters: counter CRDTs keep every increment; Yjs's read-modify-write and LWW lose concurrent ones.
+  if (engine === 'converge' || engine === 'automerge') {
+    for (const name of ['likes', 'stock'] as const) {
+      if (view.counters[name] !== reference.counters[name]) {
+        fail(
+          `${where}: counter ${name} is ${view.counters[name]}, acknowledged increments sum to ${reference.counters[name]}`,
+        );
+      }
+    }
+  }
+
+  // Grow-only products (only ever added to): converge sums every add; in automerge concurrent first adds
+  // create competing Counters (one wins) and yjs writes read-modify-write totals, so there the line must
+  // exist with a quantity between 1 and the sum.
+  if (engine !== 'lww') {
+    for (const [product, sum] of reference.growAdds) {
+      const quantity = view.cart[product];
+      if (
+        engine === 'converge' ? quantity !== sum : quantity === undefined || quantity < 1 || quantity > sum
+      ) {
+        fail(`${where}: grow-only line ${product} shows ${quantity}, acknowledged adds sum to ${sum}`);
+      }
+    }
+  }
+
+  // Text: exactly the acknowledged insertions minus what deletes removed, each insertion in order.
+  if (engine !== 'lww') {
+    const deleted = reference.deletedIn(engine);
+    const expected = new Set<string>();
+    for (const insertion of reference.insertions)
+      for (const ch of insertion) if (!deleted.has(ch)) expected.add(ch);
+    const actual = [...view.text];
+    const seen = new Set<string>();
+    for (const ch of actual) {
+      if (seen.has(ch)) fail(`${where}: character ${ch} appears twice`);
+      seen.add(ch);
+      if (!expected.has(ch))
+        fail(`${where}: character ${ch} should not be there (deleted or never inserted)`);
+    }
+    for (const ch of expected) if (!seen.has(ch)) fail(`${where}: acknowledged character ${ch} was lost`);
+    const index = new Map(actual.map((ch, i) => [ch, i]));
+    for (const insertion of reference.insertions) {
+      const positions = [...insertion].map((ch) => index.get(ch)).filter((i) => i !== undefined);
+      if (positions.some((p, i) => i > 0 && p < (positions[i - 1] as number))) {
+        fail(`${where}: the characters of insertion ${insertion} are out of order`);
+      }
+    }
+  }
+
+  // Note: only written values; multi-value registers keep at most one sibling per writer.
+  if (reference.notes.size > 0 && view.note.length === 0)
+    fail(`${where}: the note was written but shows nothing`);
+  const writers = new Set<string>();
+  for (const value of view.note) {
+    const writer = reference.notes.get(value);
+    if (writer === undefined) fail(`${where}: note value ${value} was never written`);
+    if (writers.has(writer as string)) fail(`${where}: two note siblings from writer ${writer}`);
+    writers.add(writer as string);
+  }
+  if ((engine === 'yjs' || engine === 'lww') && view.note.length > 1)
+    fail(`${where}: a single-value note shows siblings`);
+
+  if (engine === 'lww') checkLww(first, reference, fail);
+}
+
+/** LWW: the final state plus the ledger account for every write, exactly. */
+function checkLww(replica: Replica, reference: Reference, fail: Fail): void {
+  const lww = replica.engine('lww') as LwwEngine;
+  const writes = lww.writes();
+  const ledger = lww.ledger();
+  const dot = (w: { replica: string; counter: number }): string => `${w.replica}@${w.counter}`;
+  const byDot = new Map(writes.map((w) => [dot(w), w]));
+  for (const [key, op] of reference.lwwWrites) {
+    const write = byDot.get(key);
+    if (!write) fail(`lww: acknowledged write ${key} (${op}) vanished from the history`);
+    else if (write.op !== op) fail(`lww: write ${key} is a ${write.op}, but was made by ${op}`);
+  }
+  // Winners by the documented rule: greatest (wall clock, replica id, counter).
+  const winners = new Map<string, LwwWrite>();
+  const later = (a: LwwWrite, b: LwwWrite): boolean =>
+    a.wallMs !== b.wallMs
+      ? a.wallMs > b.wallMs
+      : a.replica !== b.replica
+        ? a.replica > b.replica
+        : a.counter > b.counter;
+  for (const write of writes) {
+    const current = winners.get(write.field);
+    if (!current || later(write, current)) winners.set(write.field, write);
+  }
+  const view = replica.view('lww');
+  for (const [field, winner] of winners) {
+    const shown: unknown =
+      field === 'text'
+        ? view.text
+        : field === 'note'
+          ? view.note[0]
+          : field.startsWith('counters/')
+            ? view.counters[field.slice('counters/'.length) as 'likes' | 'stock']
+            : (view.cart[field.slice('cart/'.length)] ?? null);
+    if (shown !== winner.value)
+      fail(`lww: ${field} shows ${JSON.stringify(shown)}, its winner wrote ${JSON.stringify(winner.value)}`);
+  }
+  const ledgerByDot = new Map<string, LostWrite>(ledger.map((l) => [dot(l), l]));
+  if (ledgerByDot.size !== ledger.length) fail('lww: the ledger lists a write twice');
+  for (const write of writes) {
+    const winner = winners.get(write.field) as LwwWrite;
+    const covered = writes.some(
+      (other) =>
+        other !== write && other.field === write.field && (other.vector[write.replica] ?? 0) >= write.counter,
+    );
+    const listed = ledgerByDot.get(dot(write));
+    const isWinner = write === winner;
+    if (isWinner || covered) {
+      if (listed)
+        fail(
+          `lww: ledger lists ${dot(write)} on ${write.field}, which ${isWinner ? 'won' : 'was knowingly overwritten'}`,
+        );
+      continue;
+    }
+    if (!listed) {
+      fail(
+        `lww: write ${dot(write)} on ${write.field} (${JSON.stringify(write.value)}) is neither shown, overwritten, nor in the ledger`,
+      );
+    } else {
+      const reason = (write.vector[winner.replica] ?? 0) >= winner.counter ? 'clock-skew' : 'concurrent';
+      if (dot(listed.overwrittenBy) !== dot(winner) || listed.reason !== reason) {
+        fail(
+          `lww: ledger entry for ${dot(write)} says ${JSON.stringify(listed)}, expected lost to ${dot(winner)} (${reason})`,
+        );
+      }
+    }
+  }
+  for (const entry of ledger)
+    if (!byDot.has(dot(entry))) fail(`lww: ledger lists unknown write ${dot(entry)}`);
+}
