@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENGINE_NAMES, type EngineName, isEngineName } from './engines/types.ts';
 import { isSyntheticName, SYNTHETIC_NAMES, type SyntheticName } from './synthetic.ts';
@@ -55,8 +56,16 @@ function positiveInt(flag: string, value: string, allowZero = false): number {
   return n;
 }
 
-/** Parse the command line; `defaultTracesDir` is used unless --traces, --trace or --no-traces says otherwise. */
-export function parseOptions(argv: readonly string[], defaultTracesDir: string | null): Options {
+/**
+ * Parse the command line; `defaultTracesDir` is used unless --traces, --trace or --no-traces says otherwise.
+ * Relative paths are resolved against `baseDir`: the directory the user ran `npm run bench` in, not the
+ * workspace folder npm switches to.
+ */
+export function parseOptions(
+  argv: readonly string[],
+  defaultTracesDir: string | null,
+  baseDir: string = process.cwd(),
+): Options {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -83,10 +92,10 @@ export function parseOptions(argv: readonly string[], defaultTracesDir: string |
     throw new UsageError((error as Error).message);
   }
   const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
-  const traceFiles = (v.trace as string[] | undefined) ?? [];
+  const traceFiles = ((v.trace as string[] | undefined) ?? []).map((file) => resolve(baseDir, file));
   let tracesDir: string | null = defaultTracesDir;
   if (v['no-traces'] === true) tracesDir = null;
-  else if (typeof v.traces === 'string') tracesDir = v.traces;
+  else if (typeof v.traces === 'string') tracesDir = resolve(baseDir, v.traces);
   else if (traceFiles.length > 0) tracesDir = null;
 
   let synthetic: SyntheticName[] = [...SYNTHETIC_NAMES];
@@ -120,7 +129,7 @@ export function parseOptions(argv: readonly string[], defaultTracesDir: string |
     engines,
     runs: typeof v.runs === 'string' ? positiveInt('--runs', v.runs) : 3,
     json: v.json === true,
-    out: typeof v.out === 'string' ? v.out : null,
+    out: typeof v.out === 'string' ? resolve(baseDir, v.out) : null,
     timeoutSeconds: typeof v.timeout === 'string' ? positiveInt('--timeout', v.timeout) : 900,
     help: v.help === true,
   };

@@ -13,7 +13,7 @@ const REPO_ROOT = resolve(import.meta.dirname, '../..');
 async function main(argv: readonly string[]): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
   try {
-    options = parseOptions(argv, defaultTracesDir(REPO_ROOT));
+    options = parseOptions(argv, defaultTracesDir(REPO_ROOT), process.env.INIT_CWD ?? process.cwd());
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n\n${USAGE}\n`);

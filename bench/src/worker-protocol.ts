@@ -4,7 +4,9 @@ import type { WorkloadSource } from './workload.ts';
 /** What the runner asks a worker process to measure (passed as JSON in argv). */
 export type WorkerTask =
   | { task: 'replay'; engine: EngineName; workload: WorkloadSource; docFile: string; textFile: string }
-  | { task: 'parse'; engine: EngineName; docFile: string; textFile: string };
+  | { task: 'parse'; engine: EngineName; docFile: string; textFile: string }
+  /** Open the converge engine's file store in `storeDir` (see store-open.ts). */
+  | { task: 'open-store'; storeDir: string; textFile: string };
 
 export type WorkerReply = { ok: true; figures: Record<string, number> } | { ok: false; error: string };
 

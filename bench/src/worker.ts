@@ -3,10 +3,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadEngine } from './engines/index.ts';
 import { measureParse, measureReplay } from './measure.ts';
+import { openConvergeStore } from './store-open.ts';
 import { RESULT_PREFIX, type WorkerReply, type WorkerTask } from './worker-protocol.ts';
 import { loadWorkload } from './workloads.ts';
 
 async function run(task: WorkerTask): Promise<WorkerReply> {
+  if (task.task === 'open-store') {
+    const figures = await openConvergeStore(task.storeDir, readFileSync(task.textFile, 'utf8'));
+    return { ok: true, figures: { ...figures } };
+  }
   const engine = await loadEngine(task.engine);
   if (task.task === 'replay') {
     const workload = loadWorkload(task.workload);

@@ -24,18 +24,23 @@ describe('command line', () => {
     const o = parseOptions(
       ['--engines', 'converge, json-joy', '--runs', '5', '--json', '--out', 'res', '--synthetic', 'none'],
       '/traces',
+      '/home/me',
     );
     expect(o).toMatchObject({
       engines: ['converge', 'json-joy'],
       runs: 5,
       json: true,
-      out: 'res',
+      out: '/home/me/res',
       synthetic: [],
     });
-    expect(parseOptions(['--trace', 'a.json.gz', '--trace', 'b.json'], '/traces')).toMatchObject({
+    // Relative paths are the user's, resolved against where they ran the command.
+    expect(
+      parseOptions(['--trace', 'a.json.gz', '--trace', '/t/b.json'], '/traces', '/home/me'),
+    ).toMatchObject({
       tracesDir: null,
-      traceFiles: ['a.json.gz', 'b.json'],
+      traceFiles: ['/home/me/a.json.gz', '/t/b.json'],
     });
+    expect(parseOptions(['--traces', 'mine'], '/traces', '/home/me').tracesDir).toBe('/home/me/mine');
     expect(parseOptions(['--traces', '/other'], '/traces').tracesDir).toBe('/other');
     expect(parseOptions(['--no-traces'], '/traces').tracesDir).toBeNull();
     expect(parseOptions(['--synthetic', 'B1.1-append', '--size', '10', '--seed', '0'], null)).toMatchObject({

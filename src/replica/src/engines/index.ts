@@ -1,7 +1,4 @@
-/**
- * The engine registry: `createEngine(name, ctx)` builds the engine of that name. The converge
- * adapter registers here once it exists; until then asking for it is a clear error.
- */
+/** The engine registry: `createEngine(name, ctx)` builds the engine of that name. */
 import type { Engine, EngineContext } from '../engine.ts';
 import { ENGINE_NAMES, type EngineName } from '../engine-name.ts';
 import { AutomergeEngine } from './automerge-engine.ts';
