@@ -15,6 +15,8 @@ export default function globalSetup(): void {
   }
   // The list reporter does not print skip reasons; say it once, up front, so nobody mistakes a skip for a pass.
   if (electronBinary() === undefined) {
-    console.log('Electron binary not installed (cannot be downloaded here): Electron-mode e2e will be skipped.');
+    console.log(
+      'Electron binary not installed (cannot be downloaded here): Electron-mode e2e will be skipped.',
+    );
   }
 }
