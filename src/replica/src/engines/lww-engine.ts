@@ -9,8 +9,8 @@
  * runs behind loses even the writes it made after seeing the winner. The ledger (lww-ledger.ts)
  * lists every write lost that way or to a concurrent write.
  *
- * Writes are delivered causally (a write waits until every write its vector covers is here;
- * duplicates are dropped), so the engine's vector is an exact summary of what it holds and a write's
+ * Writes are delivered causally by crdt-core's OperationLog (a write waits until every write its
+ * vector covers is here; duplicates are dropped), so the engine's vector is an exact summary of what it holds and a write's
  * vector says exactly what its writer had seen. The engine keeps every write (the history), because
  * peers need the writes they lack and every replica needs the same history to list the same ledger.
  *
@@ -22,6 +22,7 @@
  * before they reach peers; a replica that restarted without a write its peers already hold would
  * number a new write the same (peers keep the first one they saw).
  */
+import { type LoggedOp, OperationLog, type ReplicaId, replicaId, VersionVector } from '@converge/crdt-core';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
 import {
   COUNTER_NAMES,
@@ -55,12 +56,8 @@ const MAX_BATCH_BYTES = 256 * 1024;
 
 export class LwwEngine implements Engine {
   readonly name = 'lww' as const;
-  /** Every delivered write, in delivery (hence causal) order. */
-  private readonly log: LwwWrite[] = [];
-  /** replica → number of its writes delivered (writes 1..n are all here). */
-  private readonly vector = new Map<string, number>();
-  /** Writes that arrived before a write they depend on, by "replica@counter". */
-  private readonly waiting = new Map<string, LwwWrite>();
+  /** Every delivered write, in delivery (hence causal) order, and those that wait for their causes. */
+  private readonly log = new OperationLog<LwwWrite>();
   private readonly history = new LwwLedger();
   private readonly feed = new ChangeFeed<readonly LwwWrite[]>();
 
@@ -70,8 +67,8 @@ export class LwwEngine implements Engine {
     validateIntent(intent);
     const next = this.nextValue(intent);
     if (next === undefined) return;
-    const self = this.ctx.replicaId;
-    const counter = (this.vector.get(self) ?? 0) + 1;
+    const self = replicaId(this.ctx.replicaId);
+    const counter = this.log.version().get(self) + 1;
     const wallMs = Math.floor(this.ctx.now());
     if (!Number.isSafeInteger(wallMs)) throw new Error(`clock returned ${wallMs}, not a time in ms`);
     const write = validateWrite({
@@ -83,9 +80,8 @@ export class LwwEngine implements Engine {
       wallMs,
       vector: { ...this.vectorRecord(), [self]: counter },
     });
-    // A stale copy of this dot (from a peer, after a store lost it) can never be delivered now.
-    this.waiting.delete(dotKey(write));
-    this.deliver(write);
+    this.log.next(self, write);
+    this.history.add(write);
     this.emit('local', [write]);
   }
 
@@ -140,7 +136,7 @@ export class LwwEngine implements Engine {
   }
 
   save(): Uint8Array {
-    return encodeWrites(this.log);
+    return encodeWrites(this.writes());
   }
 
   onChange(listener: (change: EngineChange) => void): () => void {
@@ -166,32 +162,30 @@ export class LwwEngine implements Engine {
 
   /** Every delivered write, in causal order. */
   writes(): readonly LwwWrite[] {
-    return [...this.log];
+    return this.writesMissingFrom({});
   }
 
   /** How many writes wait for a write they depend on. */
   waitingCount(): number {
-    return this.waiting.size;
+    return this.log.waitingCount;
   }
 
   /** Our version vector as a record, keys sorted (stable for display and comparison). */
   vectorRecord(): Record<string, number> {
-    return Object.fromEntries([...this.vector].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return this.log.version().toJSON();
   }
 
   /** Writes a peer with `vector` lacks, in causal order. */
   writesMissingFrom(vector: Readonly<Record<string, number>>): LwwWrite[] {
-    return this.log.filter((w) => w.counter > (vector[w.replica] ?? 0));
+    // The log never starts from a state (lww has no state transfer), so it can always answer.
+    return (this.log.missing(VersionVector.from(Object.entries(vector))) ?? []).map((op) => op.body);
   }
 
   /** Deliver validated writes from a peer or the store; emits one change with those that were new. */
   receiveWrites(writes: readonly LwwWrite[], origin: 'remote' | 'store', source?: LwwSession): void {
-    for (const write of writes) {
-      if (this.has(write)) continue;
-      const key = dotKey(write);
-      if (!this.waiting.has(key)) this.waiting.set(key, write);
-    }
-    const delivered = this.deliverWaiting();
+    const delivered = this.log
+      .receive(writes.map(loggedWrite), (op) => this.history.add(op.body))
+      .map((op) => op.body);
     if (delivered.length > 0) this.emit(origin, delivered, source);
   }
 
@@ -201,44 +195,6 @@ export class LwwEngine implements Engine {
 
   sourceOf(change: EngineChange): SyncSession | undefined {
     return this.feed.detailsOf(change)?.source;
-  }
-
-  private has(write: LwwWrite): boolean {
-    return (this.vector.get(write.replica) ?? 0) >= write.counter;
-  }
-
-  private deliverable(write: LwwWrite): boolean {
-    if ((this.vector.get(write.replica) ?? 0) !== write.counter - 1) return false;
-    for (const [replica, counter] of Object.entries(write.vector)) {
-      if (replica !== write.replica && (this.vector.get(replica) ?? 0) < counter) return false;
-    }
-    return true;
-  }
-
-  /** Deliver waiting writes until none is deliverable; returns them in delivery order. */
-  private deliverWaiting(): LwwWrite[] {
-    const delivered: LwwWrite[] = [];
-    let progress = true;
-    while (progress && this.waiting.size > 0) {
-      progress = false;
-      for (const [key, write] of this.waiting) {
-        if (this.has(write)) {
-          this.waiting.delete(key);
-        } else if (this.deliverable(write)) {
-          this.waiting.delete(key);
-          this.deliver(write);
-          delivered.push(write);
-          progress = true;
-        }
-      }
-    }
-    return delivered;
-  }
-
-  private deliver(write: LwwWrite): void {
-    this.log.push(write);
-    this.vector.set(write.replica, write.counter);
-    this.history.add(write);
   }
 
   private emit(origin: EngineChange['origin'], writes: readonly LwwWrite[], source?: LwwSession): void {
@@ -338,8 +294,13 @@ class LwwSession implements SyncSession {
   }
 }
 
-function dotKey(write: LwwWrite): string {
-  return `${write.replica}@${write.counter}`;
+/** A write as an entry of the causal log: its vector without its own entry is what its writer had seen. */
+function loggedWrite(write: LwwWrite): LoggedOp<LwwWrite> {
+  const replica: ReplicaId = replicaId(write.replica);
+  const seen = Object.entries(write.vector).map(([r, c]): [string, number] =>
+    r === replica ? [r, c - 1] : [r, c],
+  );
+  return { replica, counter: write.counter, deps: VersionVector.from(seen), body: write };
 }
 
 function checkedSum(current: number, delta: number): number {
