@@ -10,14 +10,6 @@ export type Engine = (typeof ENGINES)[number];
 /** The engines that keep every concurrent edit (lww keeps one and lists the rest in its ledger). */
 export const CRDT_ENGINES = ['converge', 'yjs', 'automerge'] as const;
 
-/**
- * KNOWN BUG (pinned by e2e/web/known-issues.spec.ts): a room's storage peer announces no state digest
- * (windows do, over a BroadcastChannel), and a Yjs state vector leaves deletions out, so nothing can
- * prove a window's Yjs state equals the storage peer's: the Yjs badge stays "? 1 of N unknown" forever.
- * Until that is fixed, the Yjs badge is only required to show every window the same and none differing.
- */
-export const UNSETTLED_WITH_STORAGE_PEER: ReadonlySet<Engine> = new Set<Engine>(['yjs']);
-
 /** Wait until every window shows it has converged with every other one (see expectConvergedWith). */
 export async function expectAllConverged(...windows: readonly Workbench[]): Promise<void> {
   for (const window of windows) {
@@ -27,7 +19,7 @@ export async function expectAllConverged(...windows: readonly Workbench[]): Prom
 
 export type Tab = 'compare' | 'network' | 'ledger' | 'wire' | 'session';
 
-/** Syncing goes through the relay and digest beacons; a merge may take a few round trips. */
+/** Syncing and digest announcements go through the relay; a merge may take a few round trips. */
 export const SYNC_TIMEOUT_MS = 20_000;
 
 export class Workbench {
@@ -137,7 +129,7 @@ export class Workbench {
   /**
    * Wait until, engine by engine, this window's badge shows it holds the same state as each of `peers`
    * (its tooltip lists the evidence per node: "bob: same (by digest)") and says "converged" with every
-   * replica. Yjs is the one exception, see UNSETTLED_WITH_STORAGE_PEER.
+   * replica, the room's storage peer included.
    */
   async expectConvergedWith(
     peers: readonly Workbench[],
@@ -153,17 +145,9 @@ export class Workbench {
           { timeout: SYNC_TIMEOUT_MS },
         );
       }
-      if (UNSETTLED_WITH_STORAGE_PEER.has(engine)) {
-        await expect(badge, `${what} converged or unknown`).toHaveAttribute(
-          'data-state',
-          /^(converged|unknown)$/,
-        );
-        await expect(badge, `${what}: no node differs`).not.toHaveAttribute('title', /: differs /);
-      } else {
-        await expect(badge, `${what} converged`).toHaveAttribute('data-state', 'converged', {
-          timeout: SYNC_TIMEOUT_MS,
-        });
-      }
+      await expect(badge, `${what} converged`).toHaveAttribute('data-state', 'converged', {
+        timeout: SYNC_TIMEOUT_MS,
+      });
     }
   }
 

@@ -37,11 +37,13 @@ export function App({ session }: { session: Session }) {
     () => (network.room ?? undefined)?.nodes.filter((n) => n.role === 'replica').map((n) => n.id) ?? [],
     [network.room],
   );
-  const peerDigests = useMemo(
-    () => new Map([...snapshot.peerDigests].map(([id, report]) => [id, report.digests])),
-    [snapshot.peerDigests],
+  const convergence = convergenceByEngine(
+    self,
+    status.engines,
+    status.peers,
+    roomReplicas,
+    snapshot.peerDigests,
   );
-  const convergence = convergenceByEngine(self, status.engines, status.peers, roomReplicas, peerDigests);
   const resolvers = useMemo(() => {
     const result: Partial<Record<EngineName, HeadsResolver>> = {};
     const automerge = model.replica.engineNames.includes('automerge')

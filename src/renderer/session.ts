@@ -1,7 +1,7 @@
 /**
  * Starting one window's replica: the relay connection (tapped for the wire inspector), the replica with
- * every available engine, the app model for React, the admin API client for the network panel and the
- * digest beacon shared with the other windows on this machine.
+ * every available engine (it announces its digests to its peers, and learns theirs, over that
+ * connection), the app model for React and the admin API client for the network panel.
  */
 import {
   availableEngines,
@@ -12,7 +12,6 @@ import {
   realTimers,
 } from '@converge/replica';
 import { AppModel } from './logic/app-model.ts';
-import { type BeaconChannel, DigestBeacon } from './logic/digest-beacon.ts';
 import { frameKind } from './logic/frame-kind.ts';
 import { NetworkStore } from './logic/network-store.ts';
 import { type EventSourceLike, RelayAdmin } from './logic/relay-admin.ts';
@@ -58,15 +57,10 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     engines: availableEngines(),
     createEngine,
   });
-  const beacon =
-    typeof BroadcastChannel === 'function'
-      ? new DigestBeacon(broadcastChannel(`converge-digests:${config.room}`), config.replicaId, Date.now)
-      : undefined;
   model = new AppModel({
     replica,
     wire,
     recorder: new SessionRecorder(config.replicaId),
-    ...(beacon !== undefined ? { beacon } : {}),
     schedule: nextFrame,
     now: Date.now,
   });
@@ -86,7 +80,6 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     close: async () => {
       network.stop();
       opened.close();
-      beacon?.close();
       await replica.close();
       await setup.store.close();
     },
@@ -112,18 +105,6 @@ export function describeRelayProblem(problem: RelayProblem): string | undefined 
   }
 }
 
-/** The browser's BroadcastChannel in the beacon's shape. */
-function broadcastChannel(name: string): BeaconChannel {
-  const channel = new BroadcastChannel(name);
-  const wrapped: BeaconChannel = {
-    onmessage: null,
-    postMessage: (message) => channel.postMessage(message),
-    close: () => channel.close(),
-  };
-  channel.onmessage = (event) => wrapped.onmessage?.({ data: event.data });
-  return wrapped;
-}
-
 /** The browser's EventSource in the admin client's shape. */
 function openEventSource(url: string): EventSourceLike {
   const source = new EventSource(url);
@@ -141,7 +122,7 @@ function openEventSource(url: string): EventSourceLike {
 
 /**
  * Run `flush` on the next animation frame, or after 250 ms if no frame comes: hidden tabs get no frames,
- * and a hidden window must still announce its digests to the others.
+ * and a hidden window's snapshot must still keep up with its replica.
  */
 function nextFrame(flush: () => void): void {
   let done = false;

@@ -131,6 +131,25 @@ describe('storage peer', () => {
       await expectEveryEngine(await openWindow(second.url, room, 'late'), EXPECTED);
   });
 
+  it('announces its digests to the windows it syncs with, and forgets theirs when cut off', async () => {
+    const relay = await createRelay({ dataDir, logLevel: 'error' });
+    cleanups.push(() => relay.close());
+    const alice = await openWindow(relay.url, 'announced', 'alice');
+    for (const edit of EDITS) await alice.apply(edit);
+    // A Yjs deletion: equal state vectors could not tell the storage peer caught up, its digest can.
+    await alice.apply({ op: 'text.delete', pos: 0, len: 8 });
+    const digestsOf = (replica: Replica) => Object.fromEntries(engines.map((e) => [e, replica.digest(e)]));
+    await waitFor(
+      () => JSON.stringify(alice.peerDigests().get(STORAGE_NODE_ID)) === JSON.stringify(digestsOf(alice)),
+      'the storage peer’s digests, equal to alice’s',
+      15_000,
+    );
+    const storage = await relay.storageStatus('announced');
+    expect(storage?.engines.yjs?.digest).toBe(alice.digest('yjs'));
+    relay.applyLinks('announced', { op: 'isolate', node: STORAGE_NODE_ID });
+    await waitFor(() => !alice.peerDigests().has(STORAGE_NODE_ID), 'the storage peer’s digests forgotten');
+  });
+
   it('refuses a window that tries to take the storage peer node id', async () => {
     const relay = await createRelay({ dataDir, logLevel: 'error' });
     cleanups.push(() => relay.close());

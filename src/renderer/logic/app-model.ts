@@ -12,11 +12,11 @@ import {
   type Intent,
   type LostWrite,
   LwwEngine,
+  type PeerDigests,
   type Replica,
   type ReplicaStatus,
   validateIntent,
 } from '@converge/replica';
-import type { DigestBeacon, DigestReport } from './digest-beacon.ts';
 import type { SessionRecorder } from './scenario-session.ts';
 import type { EngineWireTotals, WireFrame, WireLog } from './wire-log.ts';
 
@@ -38,8 +38,8 @@ export interface AppSnapshot {
   readonly notices: readonly Notice[];
   /** Steps recorded for the scenario export. */
   readonly recordedSteps: number;
-  /** Other windows' digests on this machine. */
-  readonly peerDigests: ReadonlyMap<string, DigestReport>;
+  /** The digests reachable peers announced over the network, per engine (Replica.peerDigests). */
+  readonly peerDigests: ReadonlyMap<string, PeerDigests>;
   /** The last thing the relay connection reported (closed, refused...), if any. */
   readonly relayProblem: string | undefined;
 }
@@ -48,7 +48,6 @@ export interface AppModelOptions {
   readonly replica: Replica;
   readonly wire: WireLog;
   readonly recorder: SessionRecorder;
-  readonly beacon?: DigestBeacon;
   /** Runs `flush` soon (once per animation frame in the app, synchronously in tests). */
   readonly schedule: (flush: () => void) => void;
   readonly now: () => number;
@@ -60,7 +59,6 @@ export class AppModel {
   readonly replica: Replica;
   readonly recorder: SessionRecorder;
   private readonly wire: WireLog;
-  private readonly beacon: DigestBeacon | undefined;
   private readonly schedule: (flush: () => void) => void;
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
@@ -81,7 +79,6 @@ export class AppModel {
     this.replica = options.replica;
     this.recorder = options.recorder;
     this.wire = options.wire;
-    this.beacon = options.beacon;
     this.schedule = options.schedule;
     this.now = options.now;
     this.unsubscribe.push(
@@ -93,7 +90,6 @@ export class AppModel {
         this.invalidate();
       }),
     );
-    if (this.beacon !== undefined) this.unsubscribe.push(this.beacon.onChange(() => this.invalidate()));
     this.snapshot = this.build();
   }
 
@@ -213,13 +209,6 @@ export class AppModel {
       this.wireSeen = this.wire.recorded;
       this.wireFrames = this.wire.frames();
     }
-    if (this.beacon !== undefined) {
-      const digests: Partial<Record<EngineName, string>> = {};
-      for (const [name, engine] of Object.entries(status.engines)) {
-        if (engine !== undefined) digests[name as EngineName] = engine.digest;
-      }
-      this.beacon.publish(digests);
-    }
     return {
       status,
       ledger: this.ledger,
@@ -228,7 +217,7 @@ export class AppModel {
       offline: this.offline,
       notices: this.notices,
       recordedSteps: this.recorder.stepCount,
-      peerDigests: new Map(this.beacon?.peers() ?? []),
+      peerDigests: this.replica.peerDigests(),
       relayProblem: this.relayProblem,
     };
   }

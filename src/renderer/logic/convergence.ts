@@ -1,9 +1,10 @@
 /**
  * "Converged with every replica", per engine. The strongest evidence is a digest of the peer's state
- * (windows on this machine announce theirs). Otherwise the peer's version from its last sync handshake:
- * different versions mean different states; equal versions mean equal states only where the version
- * counts every operation (converge, lww vectors, Automerge heads), not for Yjs, whose state vector
- * leaves deletions out.
+ * (every replica, the room's storage peer included, announces its digests to the peers it can reach;
+ * a peer cut off announces nothing, so its digest is unknown). Otherwise the peer's version from its
+ * last sync handshake: different versions mean different states; equal versions mean equal states only
+ * where the version counts every operation (converge, lww vectors, Automerge heads), not for Yjs, whose
+ * state vector leaves deletions out.
  */
 import type { EngineName, EngineVersion } from '@converge/replica';
 import { compareVersions } from './versions.ts';
@@ -27,7 +28,7 @@ export interface ConvergenceInput {
   readonly version: EngineVersion;
   /** Every other replica that should agree, sorted. */
   readonly peers: readonly string[];
-  /** Digests announced by other windows. */
+  /** Digests announced by peers (reachable ones: digests are forgotten when a link goes down). */
   readonly peerDigests: ReadonlyMap<string, string | undefined>;
   /** Versions peers advertised in their handshakes, for peers with a live session. */
   readonly peerVersions: Readonly<Record<string, EngineVersion | undefined>>;
@@ -62,7 +63,7 @@ export interface EngineState {
 
 /**
  * Convergence of every hosted engine with every other replica: the room's replicas (as the relay lists
- * them), the peers with a live session, and the windows announcing digests.
+ * them), the peers with a live session (the storage peer among them), and the peers announcing digests.
  */
 export function convergenceByEngine(
   self: string,

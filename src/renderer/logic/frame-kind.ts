@@ -1,11 +1,12 @@
 /**
- * What kind of sync message an engine payload is, for the wire inspector. Reads only the leading bytes
- * of each engine's own framing (the converge message kind, the y-protocols message type, the lww
- * envelope's message type; Automerge's sync message is decoded for its change count) and never throws:
- * anything unrecognised is reported as such.
+ * What kind of message a data frame's payload is, for the wire inspector: a digest announcement, or an
+ * engine's sync message, of which it reads only the leading bytes of each engine's own framing (the
+ * converge message kind, the y-protocols message type, the lww envelope's message type; Automerge's
+ * sync message is decoded for its change count). Never throws: anything unrecognised is reported as such.
  */
 import * as A from '@automerge/automerge';
 import type { EngineName } from '@converge/replica';
+import { decodeReplicaMessage } from '@converge/replica/protocol';
 
 const YJS_KINDS = ['sync step 1', 'sync step 2', 'update'] as const;
 /** The converge engine's first byte: hello (version vector), ops (a batch), state (a whole-state transfer). */
@@ -13,8 +14,11 @@ const CONVERGE_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 
 const LWW_ENVELOPE_KIND_MESSAGE = 4;
 const LWW_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 2: 'writes' };
 
-export function frameKind(engine: EngineName, payload: Uint8Array): string {
+export function frameKind(engine: EngineName, wire: Uint8Array): string {
   try {
+    const message = decodeReplicaMessage(wire);
+    if (message.kind === 'digest') return 'digest';
+    const payload = message.payload;
     switch (engine) {
       case 'yjs':
         return YJS_KINDS[payload[0] ?? -1] ?? 'unrecognised';

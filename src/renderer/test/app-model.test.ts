@@ -1,8 +1,9 @@
+import { availableEngines } from '@converge/replica';
+import { encodeDigestMessage, encodeSyncMessage } from '@converge/replica/protocol';
 import { describe, expect, it } from 'vitest';
-import { engineConvergence } from '../logic/convergence.ts';
-import { DigestBeacon } from '../logic/digest-beacon.ts';
+import { convergenceByEngine } from '../logic/convergence.ts';
 import { frameKind } from '../logic/frame-kind.ts';
-import { FakeBroadcast, openModel, settle, world } from './support.ts';
+import { openModel, settle, world } from './support.ts';
 
 describe('AppModel on a simulated network', () => {
   it('shows local edits at once and remote edits once synced, with the frames on the wire', async () => {
@@ -21,6 +22,7 @@ describe('AppModel on a simulated network', () => {
     expect(snapshot.status.peers).toEqual(['a']);
     const kinds = new Set(snapshot.wireFrames.map((f) => `${f.engine}:${f.kind}`));
     expect(kinds.has('yjs:sync step 1')).toBe(true);
+    expect(kinds.has('yjs:digest')).toBe(true);
     expect(kinds.has('lww:hello (vector)')).toBe(true);
     expect(kinds.has('converge:hello (vector)')).toBe(true);
     expect(kinds.has('converge:ops')).toBe(true);
@@ -62,36 +64,45 @@ describe('AppModel on a simulated network', () => {
     expect(a.recorder.toScenario('s').steps.filter((s) => 'offline' in s || 'online' in s)).toHaveLength(2);
   });
 
-  it('tells from shared digests and versions whether each engine converged', async () => {
+  it('tells from the digests peers announce over the network whether each engine converged', async () => {
     const w = world();
-    const bus = new FakeBroadcast();
-    const beacon = (id: string) => new DigestBeacon(bus.channel(), id, () => w.clock.now());
-    const a = await openModel(w, 'a', beacon);
-    const b = await openModel(w, 'b', beacon);
-    const converged = (model: typeof a, peer: string) => {
+    const a = await openModel(w, 'a');
+    const b = await openModel(w, 'b');
+    const badges = (model: typeof a) => {
       const s = model.getSnapshot();
-      return Object.fromEntries(
-        Object.entries(s.status.engines).map(([name, e]) => [
-          name,
-          engineConvergence({
-            engine: name as 'yjs',
-            digest: e!.digest,
-            version: e!.version,
-            peers: [peer],
-            peerDigests: new Map([...s.peerDigests].map(([id, r]) => [id, r.digests[name as 'yjs']])),
-            peerVersions: e!.peerVersions,
-          }).converged,
-        ]),
+      const byEngine = convergenceByEngine(
+        s.status.id,
+        s.status.engines,
+        s.status.peers,
+        ['a', 'b'],
+        s.peerDigests,
       );
+      return Object.values(byEngine).map((c) => ({
+        converged: c?.converged,
+        basis: c?.peers.map((p) => p.basis),
+      }));
     };
+    const everywhere = (converged: boolean | undefined, basis: string) =>
+      availableEngines().map(() => ({ converged, basis: [basis] }));
+    await a.apply({ op: 'text.insert', pos: 0, text: 'typed, then ' });
+    await a.apply({ op: 'text.delete', pos: 0, len: 7 }); // a deletion: equal Yjs state vectors prove nothing
+    await settle(w, 40);
+    expect(a.getSnapshot().peerDigests.get('b')?.yjs).toBe(b.getSnapshot().status.engines.yjs?.digest);
+    expect(badges(a)).toEqual(everywhere(true, 'digest'));
+    expect(badges(b)).toEqual(everywhere(true, 'digest'));
+
+    // Offline, nothing is known about the other side: unknown, not a stale "same".
     a.setOffline(true);
-    await a.apply({ op: 'text.insert', pos: 0, text: 'offline edit' });
+    await a.apply({ op: 'text.insert', pos: 0, text: 'offline edit ' });
     await settle(w, 3);
-    for (const value of Object.values(converged(a, 'b'))) expect(value).toBe(false);
+    expect(a.getSnapshot().peerDigests.size).toBe(0);
+    expect(badges(a)).toEqual(everywhere(undefined, 'none'));
+    expect(badges(b)).toEqual(everywhere(undefined, 'none'));
     a.setOffline(false);
-    await settle(w);
-    for (const value of Object.values(converged(a, 'b'))) expect(value).toBe(true);
-    for (const value of Object.values(converged(b, 'a'))) expect(value).toBe(true);
+    await settle(w, 40);
+    expect(badges(a)).toEqual(everywhere(true, 'digest'));
+    expect(badges(b)).toEqual(everywhere(true, 'digest'));
+    expect(b.getSnapshot().status.engines.yjs?.view.text).toBe('offline edit then ');
   });
 });
 
@@ -100,6 +111,9 @@ describe('frameKind', () => {
     for (const engine of ['converge', 'yjs', 'automerge', 'lww'] as const) {
       expect(frameKind(engine, new Uint8Array([0xff, 0xfe, 0x00]))).toBe('unrecognised');
       expect(frameKind(engine, new Uint8Array())).toBe('unrecognised');
+      expect(frameKind(engine, encodeSyncMessage(new Uint8Array([0xff, 0xfe, 0x00])))).toBe('unrecognised');
+      expect(frameKind(engine, encodeDigestMessage(1, '0123456789abcdef'))).toBe('digest');
     }
+    expect(frameKind('yjs', encodeSyncMessage(Uint8Array.of(0, 0)))).toBe('sync step 1');
   });
 });

@@ -8,7 +8,6 @@ import {
   VirtualClock,
 } from '@converge/replica';
 import { AppModel } from '../logic/app-model.ts';
-import type { BeaconChannel, DigestBeacon } from '../logic/digest-beacon.ts';
 import { frameKind } from '../logic/frame-kind.ts';
 import { SessionRecorder } from '../logic/scenario-session.ts';
 import { TappedTransport } from '../logic/tapped-transport.ts';
@@ -24,11 +23,7 @@ export function world(seed = 1): TestWorld {
   return { clock, network: new SimNetwork({ timers: clock, seed }) };
 }
 
-export async function openModel(
-  w: TestWorld,
-  id: string,
-  beacon?: (id: string) => DigestBeacon,
-): Promise<AppModel> {
+export async function openModel(w: TestWorld, id: string): Promise<AppModel> {
   const wire = new WireLog(50);
   let model: AppModel | undefined;
   const transport = new TappedTransport(w.network.transport(id), (direction, peer, engine, payload) => {
@@ -59,7 +54,6 @@ export async function openModel(
     replica,
     wire,
     recorder: new SessionRecorder(id),
-    ...(beacon !== undefined ? { beacon: beacon(id) } : {}),
     schedule: (flush) => flush(),
     now: () => w.clock.now(),
   });
@@ -71,27 +65,5 @@ export async function settle(w: TestWorld, rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     await new Promise((resolve) => setTimeout(resolve, 0));
     w.clock.advance(5);
-  }
-}
-
-/** Connected pairs of in-memory broadcast channels (what BroadcastChannel does between windows). */
-export class FakeBroadcast {
-  private readonly members = new Set<BeaconChannel>();
-
-  channel(): BeaconChannel {
-    const members = this.members;
-    const channel: BeaconChannel = {
-      onmessage: null,
-      postMessage(message: unknown) {
-        for (const other of members) {
-          if (other !== channel) other.onmessage?.({ data: structuredClone(message) });
-        }
-      },
-      close() {
-        members.delete(channel);
-      },
-    };
-    members.add(channel);
-    return channel;
   }
 }

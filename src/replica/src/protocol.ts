@@ -8,9 +8,11 @@
  * rejects anything that is not exactly one well-formed, valid frame with a `DecodeError`; encoding
  * rejects invalid values with a `ProtocolError`, so neither side can put a bad frame on the wire.
  *
- * Data payloads are opaque: each engine's own sync protocol lives inside them, the relay never
- * decodes them. The relay forwards a data frame's bytes unchanged, which is why the sender writes
- * its own id into `from` and the relay checks it instead of rewriting it.
+ * Data payloads are opaque to the relay: it never decodes them, and forwards a data frame's bytes
+ * unchanged, which is why the sender writes its own id into `from` and the relay checks it instead of
+ * rewriting it. Between two replicas a payload is a replica message (see "Replica messages" below): a
+ * one-byte kind, then either the engine's own sync message or an announcement of the sender's state
+ * digest for that engine.
  */
 import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
 import { ENGINE_NAMES, type EngineName } from './engine-name.ts';
@@ -18,8 +20,11 @@ import { ENGINE_NAMES, type EngineName } from './engine-name.ts';
 // The engine tag of a data frame is the engine's index here; relay and clients import both from this module.
 export { ENGINE_NAMES, type EngineName, isEngineName } from './engine-name.ts';
 
-/** Bumped on any incompatible change; sent in hello, the relay refuses other versions. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; sent in hello, the relay refuses other versions.
+ * 2: data payloads between replicas are replica messages (a kind byte, then a sync message or a digest).
+ */
+export const PROTOCOL_VERSION = 2;
 
 export const FrameType = {
   Hello: 1,
@@ -405,5 +410,83 @@ export function tryDecodeFrame(
     return { ok: true, frame: decodeFrame(bytes) };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replica messages: what a data frame's payload carries between two replicas. The Replica wraps and
+// unwraps them; engines see only their own sync messages, and the relay never reads any of this.
+
+/** The first byte of a data frame's payload. */
+export const ReplicaMessageKind = {
+  /** The rest is the engine's own sync message, unchanged. */
+  Sync: 0,
+  /** The sender's state digest for the frame's engine: a sequence number (varint), then the digest. */
+  Digest: 1,
+} as const;
+export type ReplicaMessageKind = (typeof ReplicaMessageKind)[keyof typeof ReplicaMessageKind];
+
+export const MAX_DIGEST_LENGTH = 128;
+/** Digests are printable ASCII without spaces (engines produce hex). */
+const DIGEST_PATTERN = /^[\x21-\x7e]+$/;
+
+export type ReplicaMessage =
+  /** `payload` is a view into the decoded bytes (no copy). */
+  | { readonly kind: 'sync'; readonly payload: Uint8Array }
+  /**
+   * `seq` grows with every announcement the sender makes, so a receiver keeps the newest digest
+   * even when chaos duplicates or reorders announcements.
+   */
+  | { readonly kind: 'digest'; readonly seq: number; readonly digest: string };
+
+/** Why a digest cannot be announced, or undefined when it can. */
+export function digestProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > MAX_DIGEST_LENGTH) return `must be at most ${MAX_DIGEST_LENGTH} characters`;
+  if (!DIGEST_PATTERN.test(value)) return 'may only contain printable ASCII without spaces';
+  return undefined;
+}
+
+/** Wrap an engine's sync message (one copy, so the engine may reuse its buffer). */
+export function encodeSyncMessage(payload: Uint8Array): Uint8Array {
+  if (!(payload instanceof Uint8Array)) throw new ProtocolError('payload must be a Uint8Array');
+  const out = new Uint8Array(payload.length + 1);
+  out[0] = ReplicaMessageKind.Sync;
+  out.set(payload, 1);
+  return out;
+}
+
+/** An announcement of the sender's digest for the engine the data frame is tagged with. */
+export function encodeDigestMessage(seq: number, digest: string): Uint8Array {
+  if (!(Number.isSafeInteger(seq) && seq >= 0))
+    throw new ProtocolError(`digest sequence number must be a non-negative safe integer, got ${seq}`);
+  const problem = digestProblem(digest);
+  if (problem !== undefined) throw new ProtocolError(`digest ${JSON.stringify(digest)} ${problem}`);
+  return new Encoder(4 + 8 + digest.length).byte(ReplicaMessageKind.Digest).uint(seq).string(digest).finish();
+}
+
+/**
+ * Decode a data frame's payload. Throws `DecodeError` for an unknown kind, an empty payload, or a
+ * malformed, truncated, invalid or trailing-byte digest announcement. A sync message's payload is
+ * not checked here: the engine's session judges it.
+ */
+export function decodeReplicaMessage(bytes: Uint8Array): ReplicaMessage {
+  const d = new Decoder(bytes);
+  const kind = d.byte();
+  switch (kind) {
+    case ReplicaMessageKind.Sync:
+      return { kind: 'sync', payload: bytes.subarray(1) };
+    case ReplicaMessageKind.Digest: {
+      const seq = d.uint();
+      const start = d.offset;
+      const digest = d.string();
+      const problem = digestProblem(digest);
+      if (problem !== undefined) throw new DecodeError(`digest ${problem}`, start);
+      d.end();
+      return { kind: 'digest', seq, digest };
+    }
+    default:
+      throw new DecodeError(`unknown replica message kind ${kind}`, 0);
   }
 }

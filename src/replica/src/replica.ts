@@ -14,11 +14,25 @@
  * linkDown closes them and nothing more is sent; a periodic anti-entropy round lets every session
  * re-advertise its version so whatever chaos dropped gets repaired.
  *
+ * Digests: over the same links, a replica tells each reachable peer its state digest per engine (on
+ * linkUp, shortly after a change — coalesced — and again every anti-entropy round, which repairs lost
+ * announcements). What peers announced is `peerDigests()`: the strongest evidence that two replicas hold
+ * the same state (a Yjs state vector, for one, leaves deletions out). A peer's digests are forgotten when
+ * its link goes down, so they are never older than the link that carried them. On the wire every payload
+ * is a replica message (protocol.ts): the Replica wraps the engines' sync messages and unwraps them
+ * again, so engines never see announcements.
+ *
  * Effects are injected: transport, store, timers and the wall clock.
  */
 
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from './engine.ts';
 import type { EngineName } from './engine-name.ts';
+import {
+  decodeReplicaMessage,
+  encodeDigestMessage,
+  encodeSyncMessage,
+  type ReplicaMessage,
+} from './protocol.ts';
 import type { Store, StoreRecord } from './store.ts';
 import { alignTextEdit, checkTextEdit, type TextEdit } from './text-alignment.ts';
 import { type Cancel, every, realTimers, type Timers } from './timers.ts';
@@ -48,6 +62,11 @@ export interface ReplicaOptions {
   readonly primary?: EngineName;
   /** Anti-entropy period in ms (default 2000; 0 turns it off). */
   readonly antiEntropyMs?: number;
+  /**
+   * How long after a change the new digests are announced to peers, so a burst of changes (typing,
+   * a peer's catch-up) makes one announcement (default 100 ms).
+   */
+  readonly digestDelayMs?: number;
   /** Compact the store after this many appended updates (default 1000; 0 never). */
   readonly compactAfter?: number;
 }
@@ -57,7 +76,7 @@ export interface TrafficCounters {
   readonly bytesSent: number;
   readonly framesReceived: number;
   readonly bytesReceived: number;
-  /** Received payloads the engine's session refused (malformed or unexpected). */
+  /** Received payloads refused: malformed replica messages, or ones the engine's session refused. */
   readonly framesRejected: number;
 }
 
@@ -82,6 +101,8 @@ export type ReplicaEvent =
   | { readonly type: 'peers'; readonly peers: readonly string[] }
   | { readonly type: 'settings'; readonly skewMs: number; readonly primary: EngineName }
   | { readonly type: 'traffic'; readonly engine: EngineName }
+  /** What `peerDigests()` reports for the peer changed (a new digest, or forgotten on linkDown). */
+  | { readonly type: 'peer-digests'; readonly peer: string }
   | { readonly type: 'problem'; readonly problem: ReplicaProblem };
 
 export interface EngineStatus {
@@ -118,6 +139,14 @@ interface OpenSession {
   open: boolean;
 }
 
+/** Digests per engine, as one peer announced them (engines it did not announce are absent). */
+export type PeerDigests = Readonly<Partial<Record<EngineName, string>>>;
+
+interface HeardDigest {
+  readonly seq: number;
+  readonly digest: string;
+}
+
 interface MutableTraffic {
   framesSent: number;
   bytesSent: number;
@@ -127,6 +156,7 @@ interface MutableTraffic {
 }
 
 const DEFAULT_ANTI_ENTROPY_MS = 2000;
+const DEFAULT_DIGEST_DELAY_MS = 100;
 const DEFAULT_COMPACT_AFTER = 1000;
 const MAX_PROBLEMS_KEPT = 100;
 
@@ -137,12 +167,22 @@ export class Replica {
   private readonly timers: Timers;
   private readonly wallClock: () => number;
   private readonly antiEntropyMs: number;
+  private readonly digestDelayMs: number;
   private readonly compactAfter: number;
   private readonly engines = new Map<EngineName, Engine>();
   private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
   private readonly traffic = new Map<EngineName, MutableTraffic>();
   /** peer → engine → session */
   private readonly sessions = new Map<string, Map<EngineName, OpenSession>>();
+  /** peer → engine → the newest announcement heard from it since its link came up */
+  private readonly heardDigests = new Map<string, Map<EngineName, HeardDigest>>();
+  /** peer (with open sessions) → engine → the digest last announced to it */
+  private readonly toldDigests = new Map<string, Map<EngineName, string>>();
+  /** `peerDigests()` as last built; undefined once something changed. */
+  private peerDigestsView: ReadonlyMap<string, PeerDigests> | undefined;
+  /** Numbers our announcements, so peers keep the newest despite duplicates and reordering. */
+  private announcementSeq = 0;
+  private cancelDigestAnnouncement: Cancel | undefined;
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly pendingWrites = new Set<Promise<void>>();
@@ -182,6 +222,7 @@ export class Replica {
     this.timers = options.timers ?? realTimers;
     this.wallClock = options.now ?? (() => this.timers.now());
     this.antiEntropyMs = nonNegative(options.antiEntropyMs ?? DEFAULT_ANTI_ENTROPY_MS, 'antiEntropyMs');
+    this.digestDelayMs = nonNegative(options.digestDelayMs ?? DEFAULT_DIGEST_DELAY_MS, 'digestDelayMs');
     this.compactAfter = nonNegative(options.compactAfter ?? DEFAULT_COMPACT_AFTER, 'compactAfter');
     this.primaryName = options.primary ?? (options.engines[0] as EngineName);
     const context: EngineContext = {
@@ -314,7 +355,7 @@ export class Replica {
 
   // ---- observable state -----------------------------------------------------------------------------
 
-  /** Subscribe to changes of anything `status()` reports. Returns an unsubscribe function. */
+  /** Subscribe to changes of anything `status()` or `peerDigests()` reports. Returns an unsubscribe function. */
   subscribe(listener: (event: ReplicaEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -350,6 +391,29 @@ export class Replica {
   /** Peers with open sync sessions, sorted. */
   peers(): string[] {
     return [...this.sessions.keys()].sort();
+  }
+
+  /**
+   * The digests reachable peers announced, per engine, by peer id (sorted). Only peers whose link is up
+   * and that announced something are listed; equal to our own `digest(engine)` means the same state.
+   * The same object is returned until something in it changes (a 'peer-digests' event).
+   */
+  peerDigests(): ReadonlyMap<string, PeerDigests> {
+    if (this.peerDigestsView === undefined) {
+      const view = new Map<string, PeerDigests>();
+      for (const peer of [...this.heardDigests.keys()].sort()) {
+        const heard = this.heardDigests.get(peer) as Map<EngineName, HeardDigest>;
+        if (heard.size === 0) continue;
+        const digests: Partial<Record<EngineName, string>> = {};
+        for (const name of this.engines.keys()) {
+          const digest = heard.get(name)?.digest;
+          if (digest !== undefined) digests[name] = digest;
+        }
+        view.set(peer, digests);
+      }
+      this.peerDigestsView = view;
+    }
+    return this.peerDigestsView;
   }
 
   trafficOf(name: EngineName): TrafficCounters {
@@ -403,6 +467,8 @@ export class Replica {
     if (this.closed) return;
     this.closed = true;
     this.cancelAntiEntropy();
+    this.cancelDigestAnnouncement?.();
+    this.cancelDigestAnnouncement = undefined;
     for (const peer of [...this.sessions.keys()]) this.closeSessions(peer, false);
     this.transport.close();
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
@@ -492,6 +558,7 @@ export class Replica {
         durable.catch(() => {}); // reported as a problem by persist
         this.forward(name, change);
       }
+      this.scheduleDigestAnnouncement();
     }
     this.emit({ type: 'change', engine: name, origin: change.origin });
   }
@@ -585,7 +652,7 @@ export class Replica {
       const slot: { open: boolean } = { open: true };
       try {
         const session = engine.openSession(peer, (payload) => {
-          if (slot.open) this.send(peer, name, payload);
+          if (slot.open) this.send(peer, name, encodeSyncMessage(payload));
         });
         byEngine.set(name, Object.assign(slot, { session }));
       } catch (error) {
@@ -609,6 +676,8 @@ export class Replica {
         });
       }
     }
+    this.toldDigests.set(peer, new Map());
+    this.announceDigests(peer, true);
     this.emit({ type: 'peers', peers: this.peers() });
   }
 
@@ -616,6 +685,8 @@ export class Replica {
     const byEngine = this.sessions.get(peer);
     if (byEngine === undefined) return;
     this.sessions.delete(peer);
+    this.toldDigests.delete(peer);
+    this.forgetDigests(peer);
     for (const [name, open] of byEngine) {
       open.open = false;
       try {
@@ -632,6 +703,7 @@ export class Replica {
     if (announce) this.emit({ type: 'peers', peers: this.peers() });
   }
 
+  /** Put a replica message for one engine on the wire (counted in that engine's traffic). */
   private send(peer: string, name: EngineName, payload: Uint8Array): void {
     if (this.closed) return;
     const counters = this.traffic.get(name);
@@ -659,11 +731,31 @@ export class Replica {
     // A frame can beat its linkUp event through an asynchronous transport; the peer is reachable, so sync.
     if (!this.sessions.has(from) && from !== this.id && this.transport.reachable().has(from))
       this.openSessions(from);
+    let message: ReplicaMessage;
+    try {
+      message = decodeReplicaMessage(payload);
+    } catch (error) {
+      // Malformed: ignored, like a payload an engine refuses.
+      counters.framesRejected++;
+      this.problem({
+        kind: 'rejected-payload',
+        engine: name,
+        peer: from,
+        message: `rejected a malformed ${payload.length}-byte payload: ${describe(error)}`,
+      });
+      this.emit({ type: 'traffic', engine: name });
+      return;
+    }
+    if (message.kind === 'digest') {
+      this.heardDigest(from, name, message);
+      this.emit({ type: 'traffic', engine: name });
+      return;
+    }
     const open = this.sessions.get(from)?.get(name);
     if (open === undefined) return; // the link is down: the next linkUp resyncs
     let accepted: boolean;
     try {
-      accepted = open.session.receive(payload);
+      accepted = open.session.receive(message.payload);
     } catch (error) {
       accepted = false;
       this.problem({
@@ -687,6 +779,8 @@ export class Replica {
 
   private antiEntropy(): void {
     if (this.closed) return;
+    // Announcements are not acknowledged: repeating them repairs one that chaos dropped.
+    for (const peer of this.toldDigests.keys()) this.announceDigests(peer, true);
     for (const byEngine of this.sessions.values()) {
       for (const [name, open] of byEngine) {
         try {
@@ -701,6 +795,69 @@ export class Replica {
         }
       }
     }
+  }
+
+  // ---- digests --------------------------------------------------------------------------------------
+
+  /** Announce changed digests soon, once for a burst of changes (on the injected timers). */
+  private scheduleDigestAnnouncement(): void {
+    if (this.closed || this.cancelDigestAnnouncement !== undefined || this.toldDigests.size === 0) return;
+    this.cancelDigestAnnouncement = this.timers.setTimeout(() => {
+      this.cancelDigestAnnouncement = undefined;
+      if (this.closed) return;
+      for (const peer of [...this.toldDigests.keys()]) this.announceDigests(peer, false);
+    }, this.digestDelayMs);
+  }
+
+  /** Tell a peer with open sessions our digest of every engine (`all`) or of those it was not told yet. */
+  private announceDigests(peer: string, all: boolean): void {
+    if (this.closed) return;
+    const told = this.toldDigests.get(peer);
+    if (told === undefined) return;
+    for (const name of this.engines.keys()) {
+      let payload: Uint8Array;
+      let digest: string;
+      try {
+        digest = this.digest(name);
+        if (!all && told.get(name) === digest) continue;
+        payload = encodeDigestMessage(++this.announcementSeq, digest);
+      } catch (error) {
+        this.problem({
+          kind: 'engine-error',
+          engine: name,
+          peer,
+          message: `cannot announce the digest: ${describe(error)}`,
+        });
+        continue;
+      }
+      told.set(name, digest);
+      this.send(peer, name, payload);
+    }
+  }
+
+  private heardDigest(from: string, name: EngineName, message: { seq: number; digest: string }): void {
+    // Only within a link-up period: a digest must not outlive the link that carried it.
+    if (!this.sessions.has(from)) return;
+    let heard = this.heardDigests.get(from);
+    if (heard === undefined) {
+      heard = new Map();
+      this.heardDigests.set(from, heard);
+    }
+    const previous = heard.get(name);
+    if (previous !== undefined && previous.seq >= message.seq) return; // a duplicate, or overtaken
+    heard.set(name, { seq: message.seq, digest: message.digest });
+    if (previous?.digest === message.digest) return;
+    this.peerDigestsView = undefined;
+    this.emit({ type: 'peer-digests', peer: from });
+  }
+
+  private forgetDigests(peer: string): void {
+    const heard = this.heardDigests.get(peer);
+    if (heard === undefined) return;
+    this.heardDigests.delete(peer);
+    if (heard.size === 0) return;
+    this.peerDigestsView = undefined;
+    this.emit({ type: 'peer-digests', peer });
   }
 
   private connectionChanged(state: ConnectionState): void {

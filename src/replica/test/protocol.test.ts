@@ -6,20 +6,26 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeFrame,
+  decodeReplicaMessage,
+  digestProblem,
   ENGINE_NAMES,
   ERROR_CODES,
   encodeData,
+  encodeDigestMessage,
   encodeFrame,
+  encodeSyncMessage,
   type Frame,
   FrameType,
   idProblem,
   LINK_DOWN_REASONS,
   LINK_UP_REASONS,
+  MAX_DIGEST_LENGTH,
   MAX_ID_LENGTH,
   NODE_ROLES,
   PROTOCOL_VERSION,
   ProtocolError,
   peekHelloVersion,
+  ReplicaMessageKind,
 } from '../src/protocol.ts';
 
 const idChars = 'abcXYZ019._:@-'.split('');
@@ -181,3 +187,58 @@ function frameTypeKey(frame: Frame): keyof typeof FrameType {
   } as const;
   return keys[frame.type];
 }
+
+describe('replica messages (data payloads between replicas)', () => {
+  const arbDigest = fc
+    .array(fc.integer({ min: 0x21, max: 0x7e }), { minLength: 1, maxLength: MAX_DIGEST_LENGTH })
+    .map((codes) => String.fromCharCode(...codes));
+
+  it('round-trips sync messages (as views, engine bytes untouched) and digest announcements', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (payload) => {
+        const bytes = encodeSyncMessage(payload);
+        expect(bytes[0]).toBe(ReplicaMessageKind.Sync);
+        const message = decodeReplicaMessage(bytes);
+        expect(message).toEqual({ kind: 'sync', payload });
+        expect(message.kind === 'sync' && message.payload.buffer).toBe(bytes.buffer);
+      }),
+      fcParams(200, 2000),
+    );
+    fc.assert(
+      fc.property(fc.maxSafeNat(), arbDigest, (seq, digest) => {
+        const bytes = encodeDigestMessage(seq, digest);
+        expect(bytes[0]).toBe(ReplicaMessageKind.Digest);
+        expect(decodeReplicaMessage(bytes)).toEqual({ kind: 'digest', seq, digest });
+      }),
+      fcParams(200, 2000),
+    );
+    expect(encodeDigestMessage(1, '0123456789abcdef').length).toBe(1 + 1 + 1 + 16);
+  });
+
+  it('refuses invalid digests on both sides, and decodes anything to a message or DecodeError', () => {
+    for (const bad of ['', 'has space', 'é', 'x'.repeat(MAX_DIGEST_LENGTH + 1)]) {
+      expect(digestProblem(bad)).toBeDefined();
+      expect(() => encodeDigestMessage(1, bad)).toThrow(ProtocolError);
+    }
+    expect(() => encodeDigestMessage(-1, 'ab')).toThrow(ProtocolError);
+    expect(() => encodeDigestMessage(0.5, 'ab')).toThrow(ProtocolError);
+    for (const bad of [
+      new Uint8Array(),
+      Uint8Array.of(2),
+      Uint8Array.of(1, 1),
+      Uint8Array.of(1, 1, 1, 0x20),
+    ]) {
+      expect(() => decodeReplicaMessage(bad)).toThrow(DecodeError);
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        try {
+          decodeReplicaMessage(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(DecodeError);
+        }
+      }),
+      fcParams(1000, 20000),
+    );
+  });
+});

@@ -8,6 +8,7 @@
  */
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../src/engine.ts';
 import type { EngineName } from '../../src/engine-name.ts';
+import { fnv1a64Hex } from '../../src/engines/fnv1a64.ts';
 import { EMPTY_VIEW, type Intent, type WorkspaceView } from '../../src/workspace.ts';
 
 export interface ToyOp {
@@ -114,7 +115,7 @@ export class ToyEngine implements Engine {
   }
 
   digest(): string {
-    return JSON.stringify(this.view());
+    return fnv1a64Hex(encodeToy(this.view()));
   }
 
   vector(): Record<string, number> {
