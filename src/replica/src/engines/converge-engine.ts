@@ -140,10 +140,14 @@ export class ConvergeEngine implements Engine {
 
   mergeState(state: Uint8Array, origin: 'remote' | 'store', source?: ConvergeSession): void {
     const before = this.doc.version();
-    this.doc.mergeState(state);
+    // Operations that waited for what the state holds are delivered too; they are not in `state`.
+    const released = this.doc.mergeState(state);
     if (this.doc.version().equals(before)) return;
     const change: EngineChange = { origin, update: state };
     this.feed.emit(change, source ? { source, native: undefined } : { native: undefined });
+    // Their own change, after the state's: the store must hold them (a restart would lose them and
+    // everything that depends on them), and peers must get them.
+    if (released.length > 0) this.emit(origin, released, source);
   }
 
   /** The operations behind a change, or undefined when it was a whole-state merge. */
