@@ -300,12 +300,77 @@ describe('Rga update codec', () => {
         right: { replica: B, counter: 7 },
         text: 'z',
       },
+      // Own-replica inserts of other replicas, texts that outgrow the reused buffer, a lone
+      // surrogate, a right origin above the op's counter (negative delta), a long replica id.
+      {
+        kind: 'insert',
+        id: { replica: B, counter: 300 },
+        left: null,
+        right: { replica: B, counter: 900 },
+        text: 'q',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 12 },
+        left: { replica: A, counter: 11 },
+        right: null,
+        text: 'ab\ud800c',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 13 },
+        left: null,
+        right: null,
+        text: 'long text '.repeat(50),
+      },
+      {
+        kind: 'insert',
+        id: { replica: B, counter: 14 },
+        left: null,
+        right: null,
+        text: 'ünïcödé '.repeat(2000),
+      },
+      { kind: 'delete', ranges: [{ replica: A, counter: 1, length: 1 }] },
+      {
+        kind: 'insert',
+        id: { replica: replicaId('r'.repeat(256)), counter: 1 },
+        left: null,
+        right: null,
+        text: 'y',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 15 },
+        left: { replica: A, counter: 14 },
+        right: null,
+        text: 'x',
+      },
     ];
     for (const op of samples) {
       expect(encodeRgaOps([op])).toEqual(encodeGeneral([op]));
       expect(decodeRgaOps(encodeRgaOps([op]))).toEqual([op]);
     }
     expect(decodeRgaOps(encodeRgaOps(samples))).toEqual(samples);
+    // Batches of one replica's ops (a local transaction) take the fast path too.
+    const own = samples.filter((op) =>
+      op.kind === 'delete'
+        ? op.ranges.every((r) => r.replica === A)
+        : op.id.replica === A &&
+          op.left?.replica !== B &&
+          op.left?.replica !== C &&
+          op.right?.replica !== B &&
+          op.right?.replica !== C,
+    );
+    own.push({
+      kind: 'delete',
+      ranges: [
+        { replica: A, counter: 3, length: 2 },
+        { replica: A, counter: 90000, length: 1000 },
+      ],
+    });
+    expect(own.length).toBeGreaterThan(5);
+    expect(encodeRgaOps(own)).toEqual(encodeGeneral(own));
+    expect(decodeRgaOps(encodeRgaOps(own))).toEqual(own);
   });
 
   it('a typed character costs a few bytes beyond the header and replica id', () => {

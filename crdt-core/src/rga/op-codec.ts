@@ -27,11 +27,9 @@ const REF_TABLE = 2;
 
 /** Encode a batch of operations (one op per call is the usual case for live edits). */
 export function encodeRgaOps(ops: readonly RgaOp[]): Uint8Array {
-  if (ops.length === 1) {
-    const op = ops[0] as RgaOp;
-    if (op.kind !== 'delete') return encodeSingleInsert(op);
-    if (op.ranges.length === 1) return encodeSingleRangeDelete(op.ranges[0] as IdRange);
-  }
+  const own = soleReplica(ops);
+  if (own !== null) return encodeOwnOps(ops, own);
+  if (ops.length === 1 && (ops[0] as RgaOp).kind !== 'delete') return encodeSingleInsert(ops[0] as InsertOp);
   return encodeGeneral(ops);
 }
 
@@ -87,17 +85,14 @@ export function encodeGeneral(ops: readonly RgaOp[]): Uint8Array {
 }
 
 /**
- * The same bytes as the general path for one insert, without building a table: this runs once
- * per keystroke, so it avoids every allocation but the encoder's.
+ * The same bytes as the general path for one insert with an origin of another replica (typing
+ * next to someone else's text), without building a table.
  */
 function encodeSingleInsert(op: InsertOp | TombstoneOp): Uint8Array {
   const own = op.id.replica;
   const left = op.left;
   const right = op.right;
   const kind = op.kind === 'insert' ? INSERT : TOMBSTONE;
-  if ((left === null || left.replica === own) && (right === null || right.replica === own)) {
-    return encodeOwnInsert(op, kind, singleReplicaPrefix(own));
-  }
   // Table order is order of first use: the op's replica, then the left's, then the right's.
   const leftIndex = left === null || left.replica === own ? 0 : 1;
   let rightIndex = 0;
@@ -128,93 +123,108 @@ function encodeSingleInsert(op: InsertOp | TombstoneOp): Uint8Array {
 }
 
 /**
- * Exactly what the Encoder path writes for an insert whose origins are all of its own replica,
- * written straight into one buffer of the exact size. This runs once per keystroke; the Encoder
- * path costs two buffers and a copy per call, which dominated replaying long editing traces.
- * Tests check both paths give identical bytes.
+ * The replica every id in `ops` belongs to (op ids, origins, deleted ranges), or null when there
+ * are several or none. A replica's own edits are such batches: the fast path below encodes them.
  */
-function encodeOwnInsert(op: InsertOp | TombstoneOp, kind: number, prefix: Uint8Array): Uint8Array {
-  const counter = op.id.counter;
-  const text = op.kind === 'insert' ? op.text : '';
-  // Room for the prefix, kind, replica, three varints of up to 8 bytes, and the text (≤ 3 bytes per unit).
-  let out = scratch;
-  const bound = prefix.length + 40 + 3 * text.length;
-  if (bound > out.length) {
-    out = new Uint8Array(bound * 2);
-    if (bound <= 4096) scratch = out;
-  }
-  let at = 0;
-  for (; at < prefix.length; at++) out[at] = prefix[at] as number;
-  out[at++] = kind;
-  out[at++] = 0;
-  at = putVarint(out, at, counter);
-  const left = op.left;
-  if (left === null) out[at++] = REF_NONE;
-  else {
-    out[at++] = REF_SAME_REPLICA;
-    at = putVarint(out, at, zigzag(counter - left.counter));
-  }
-  const right = op.right;
-  if (right === null) out[at++] = REF_NONE;
-  else {
-    out[at++] = REF_SAME_REPLICA;
-    at = putVarint(out, at, zigzag(counter - right.counter));
-  }
-  if (op.kind === 'insert') {
-    const n = text.length;
-    if (n < 0x80) {
-      // Optimistically ASCII: one length byte, one byte per unit.
-      const lengthAt = at++;
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= 0x80) {
-          ascii = false;
-          break;
-        }
-        out[at++] = c;
+function soleReplica(ops: readonly RgaOp[]): ReplicaId | null {
+  let own: ReplicaId | null = null;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as RgaOp;
+    if (op.kind === 'delete') {
+      const ranges = op.ranges;
+      for (let k = 0; k < ranges.length; k++) {
+        const replica = (ranges[k] as IdRange).replica;
+        if (own === null) own = replica;
+        else if (replica !== own) return null;
       }
-      if (ascii) out[lengthAt] = n;
-      else at = writeTextAt(out, lengthAt, text);
-    } else at = writeTextAt(out, at, text);
-  } else at = putVarint(out, at, op.length);
+    } else {
+      if (own === null) own = op.id.replica;
+      else if (op.id.replica !== own) return null;
+      if ((op.left !== null && op.left.replica !== own) || (op.right !== null && op.right.replica !== own)) {
+        return null;
+      }
+    }
+  }
+  return own;
+}
+
+/**
+ * Exactly what the Encoder path writes for ops whose ids all belong to `own` (a one-entry replica
+ * table). This runs once per keystroke, mostly before the JIT has optimized it, so it does little:
+ * header and table are already in the scratch buffer, the ops go after them, and one copy comes
+ * out. Its branches are all exercised by ordinary typing, so rarer input (a paste, a negative
+ * origin delta) does not throw away optimized code. Tests check it matches the general path.
+ */
+function encodeOwnOps(ops: readonly RgaOp[], own: ReplicaId): Uint8Array {
+  // Room per op: kind, replica, up to three 8-byte varints, the text at ≤ 3 bytes per unit.
+  let room = 8;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as RgaOp;
+    room +=
+      op.kind === 'delete' ? 3 + 17 * op.ranges.length : op.kind === 'insert' ? 30 + 3 * op.text.length : 30;
+  }
+  const out = ownBuffer(own, room);
+  let at = putVarint(out, tableLength, ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as RgaOp;
+    if (op.kind === 'delete') {
+      out[at++] = DELETE;
+      const ranges = op.ranges;
+      at = putVarint(out, at, ranges.length);
+      for (let k = 0; k < ranges.length; k++) {
+        const range = ranges[k] as IdRange;
+        out[at++] = 0;
+        at = putVarint(out, at, range.counter);
+        at = putVarint(out, at, range.length);
+      }
+      continue;
+    }
+    const counter = op.id.counter;
+    out[at++] = op.kind === 'insert' ? INSERT : TOMBSTONE;
+    out[at++] = 0;
+    at = putVarint(out, at, counter);
+    at = putOwnRef(out, at, counter, op.left);
+    at = putOwnRef(out, at, counter, op.right);
+    if (op.kind === 'insert') at = putText(out, at, op.text);
+    else at = putVarint(out, at, op.length);
+  }
   return out.slice(0, at);
 }
 
-/** Reused output buffer of the single-op encoders (one op is encoded at a time; the result is a copy). */
-let scratch = new Uint8Array(256);
+/** An origin of the op's own replica (or none), as writeRef writes it. */
+function putOwnRef(out: Uint8Array, at: number, counter: number, ref: RgaId | null): number {
+  if (ref === null) {
+    out[at] = REF_NONE;
+    return at + 1;
+  }
+  out[at] = REF_SAME_REPLICA;
+  return putVarint(out, at + 1, zigzag(counter - ref.counter));
+}
 
-/** Length-prefixed WTF-8 text at `at`; returns the end. */
-function writeTextAt(out: Uint8Array, at: number, text: string): number {
+/** Length-prefixed WTF-8 text, as writeText writes it; ASCII (the usual keystroke) byte by byte. */
+function putText(out: Uint8Array, at: number, text: string): number {
+  const n = text.length;
+  if (n < 0x80) {
+    const lengthAt = at++;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[at++] = c;
+    }
+    if (i === n) {
+      out[lengthAt] = n;
+      return at;
+    }
+    at = lengthAt;
+  }
   at = putVarint(out, at, wtf8Length(text));
   return writeInto(text, out, at);
 }
 
-/** Exactly what the Encoder path writes for a delete of one id range (the common backspace). */
-function encodeSingleRangeDelete(range: IdRange): Uint8Array {
-  const prefix = singleReplicaPrefix(range.replica);
-  const out = new Uint8Array(prefix.length + 3 + varintSize(range.counter) + varintSize(range.length));
-  out.set(prefix);
-  let at = prefix.length;
-  out[at++] = DELETE;
-  out[at++] = 1;
-  out[at++] = 0;
-  at = putVarint(out, at, range.counter);
-  putVarint(out, at, range.length);
-  return out;
-}
-
+/** Zigzag, as Encoder.int writes it; branch-free arithmetic so either sign runs the same code. */
 function zigzag(value: number): number {
-  return value >= 0 ? value * 2 : -value * 2 - 1;
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80);
-    size++;
-  }
-  return size;
+  return Math.abs(value) * 2 - (value < 0 ? 1 : 0);
 }
 
 /** LEB128, as Encoder.uint writes it. */
@@ -227,22 +237,34 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
   return at;
 }
 
-/** The replica of the last single-replica update and its fixed prefix bytes. */
-let prefixReplica: ReplicaId | null = null;
-let prefixBytes: Uint8Array = new Uint8Array(0);
+/**
+ * Output buffer of the own-ops encoder (one batch is encoded at a time; callers get a copy). It
+ * starts with header and one-entry replica table of `tableReplica`: a replica usually encodes only
+ * its own ops, so these are written once, not per op.
+ */
+let scratch = new Uint8Array(256);
+let tableReplica: ReplicaId | null = null;
+let tableLength = 0;
 
-/** header, a one-entry replica table holding `replica`, and an op count of 1. */
-function singleReplicaPrefix(replica: ReplicaId): Uint8Array {
-  if (replica !== prefixReplica) {
+/** The scratch buffer holding header and table for `replica`, with at least `room` bytes after. */
+function ownBuffer(replica: ReplicaId, room: number): Uint8Array {
+  if (replica !== tableReplica) {
     const e = new Encoder();
     e.header(TypeTag.RgaUpdate);
     e.uint(1);
     writeText(e, replica);
-    e.uint(1);
-    prefixBytes = e.finish();
-    prefixReplica = replica;
+    const start = e.finish();
+    if (start.length + 64 > scratch.length) scratch = new Uint8Array(2 * (start.length + 64));
+    scratch.set(start);
+    tableLength = start.length;
+    tableReplica = replica;
   }
-  return prefixBytes;
+  if (tableLength + room <= scratch.length) return scratch;
+  // A long text: a buffer of its own, kept as the scratch buffer unless it is big.
+  const out = new Uint8Array(2 * (tableLength + room));
+  out.set(scratch.subarray(0, tableLength));
+  if (out.length <= 8192) scratch = out;
+  return out;
 }
 
 function writeRef(e: Encoder, ownIndex: number, id: RgaId, ref: RgaId | null, refIndex: number): void {

@@ -76,6 +76,10 @@ export class Rga {
   private readonly pending: string[] = [];
   private cursorAt = 0;
   private cursorEnd = 0;
+  /** Whether typing at `cursorEnd` may grow `cursorRun` (see finishInsert). */
+  private cursorAppendable = false;
+  /** The right origin of `cursorRun` as ops name it, shared by the ops typed onto it (ops are immutable). */
+  private cursorRight: RgaId | null = null;
   /** A leaf whose first character is at visible index `cacheStart` (null when unknown). */
   private cacheLeaf: Leaf | null = null;
   private cacheStart = 0;
@@ -120,34 +124,34 @@ export class Rga {
    * to other replicas, or null when `text` is empty.
    */
   insert(index: number, text: string): InsertOp | null {
-    this.checkIndex(index, 'insert', this.tree.visible);
     if (typeof text !== 'string') throw new TypeError('insert: text must be a string');
     const n = text.length;
-    if (n === 0) return null;
     const self = this.self;
     const counter = (this.maxCounter[self] as number) + 1;
+    const cursor = this.cursorRun;
+    // Typing on from the last insert (most keystrokes): grow that run. `cursorEnd` is a valid index.
+    if (cursor !== null && index === this.cursorEnd && this.cursorAppendable && n > 0) {
+      if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
+      this.maxCounter[self] = counter + n - 1;
+      this.textCache = null;
+      cursor.length += n;
+      this.pending.push(text);
+      this.tree.addCounts(cursor.leaf, n, n);
+      this.cursorEnd += n;
+      const replica = this.replica;
+      return {
+        kind: 'insert',
+        id: { replica, counter },
+        left: { replica, counter: counter - 1 },
+        right: this.cursorRight,
+        text,
+      };
+    }
+    this.checkIndex(index, 'insert', this.tree.visible);
+    if (n === 0) return null;
     if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
     this.maxCounter[self] = counter + n - 1;
     this.textCache = null;
-
-    // Typing on from the last insert: grow that run if the new text would belong to it.
-    const cursor = this.cursorRun;
-    if (cursor !== null && index === this.cursorEnd && cursor.counter + cursor.length === counter) {
-      const leaf = cursor.leaf;
-      const at = this.cursorAt;
-      const next = at + 1 < leaf.runs.length ? leaf.runs[at + 1] : leaf.next?.runs[0];
-      if (
-        next === undefined
-          ? cursor.rightReplica === NONE
-          : !next.deleted && next.counter === cursor.rightCounter && next.replica === cursor.rightReplica
-      ) {
-        cursor.length += n;
-        this.pending.push(text);
-        this.tree.addCounts(leaf, n, n);
-        this.cursorEnd += n;
-        return this.insertOp(counter, self, counter - 1, cursor.rightReplica, cursor.rightCounter, text);
-      }
-    }
     this.flushPending();
     return this.insertAt(index, text, counter);
   }
@@ -293,34 +297,32 @@ export class Rga {
     this.cursorRun = written;
     this.cursorAt = at;
     this.cursorEnd = end;
+    // Typing on may grow `written` while the run after it is its right origin (or it ends the
+    // document with no right origin); no other edit happens without resetting the cursor.
+    const runs = written.leaf.runs;
+    const next = at + 1 < runs.length ? runs[at + 1] : written.leaf.next?.runs[0];
+    this.cursorAppendable =
+      next === undefined
+        ? written.rightReplica === NONE
+        : !next.deleted && next.counter === written.rightCounter && next.replica === written.rightReplica;
+    const right = this.originId(written.rightReplica, written.rightCounter);
+    this.cursorRight = right;
     // A leaf split keeps the leaf's start; the cache check uses its (smaller) visible count.
     this.cacheLeaf = leaf;
     this.cacheStart = leafStart;
     const counter = written.counter + written.length - text.length;
-    return this.insertOp(counter, leftReplica, leftCounter, written.rightReplica, written.rightCounter, text);
-  }
-
-  /** The op for a local insert (ids as replica ids, not table indexes). */
-  private insertOp(
-    counter: number,
-    leftReplica: number,
-    leftCounter: number,
-    rightReplica: number,
-    rightCounter: number,
-    text: string,
-  ): InsertOp {
-    const replicas = this.replicas;
     return {
       kind: 'insert',
       id: { replica: this.replica, counter },
-      left:
-        leftReplica === NONE ? null : { replica: replicas[leftReplica] as ReplicaId, counter: leftCounter },
-      right:
-        rightReplica === NONE
-          ? null
-          : { replica: replicas[rightReplica] as ReplicaId, counter: rightCounter },
+      left: this.originId(leftReplica, leftCounter),
+      right,
       text,
     };
+  }
+
+  /** An origin as an op names it (replica id, not table index); null for NONE. */
+  private originId(replica: number, counter: number): RgaId | null {
+    return replica === NONE ? null : { replica: this.replicas[replica] as ReplicaId, counter };
   }
 
   /**
