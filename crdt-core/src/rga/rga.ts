@@ -1,6 +1,7 @@
 import { replicaId as checkReplicaId, type ReplicaId } from '../replica-id.ts';
 import { computeDelta } from './delta.ts';
 import { decodeDocument, encodeDocument } from './document-codec.ts';
+import { deleteIntoTombstone } from './edge-delete.ts';
 import { IdIndex } from './id-index.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
@@ -336,22 +337,35 @@ export class Rga {
       throw new RangeError(`delete: length ${length} at ${index} is outside the text (length ${visible})`);
     }
     if (length === 0) return null;
-    const tree = this.tree;
-    const ids = this.ids;
     this.flushPending();
     this.textCache = null;
     this.cursorRun = null;
-    const first = this.locate(index);
-    let leaf = first;
+    const leaf = this.locate(index);
     let offset = index - this.cacheStart;
     let at = 0;
+    let run: Run;
     for (; ; at++) {
-      const run = leaf.runs[at] as Run;
+      run = leaf.runs[at] as Run;
       if (!run.deleted) {
         if (offset < run.length) break;
         offset -= run.length;
       }
     }
+    if (this.ids === null && offset + length <= run.length) {
+      const replica = this.replicas[run.replica] as ReplicaId;
+      const counter = run.counter + offset;
+      if (deleteIntoTombstone(this.tree, leaf, at, offset, length)) {
+        return { kind: 'delete', ranges: [{ replica, counter, length }] };
+      }
+    }
+    return this.deleteFrom(leaf, at, offset, length);
+  }
+
+  /** The general local delete of `length` visible characters from `offset` in run `at` of `first`. */
+  private deleteFrom(first: Leaf, at: number, offset: number, length: number): DeleteOp {
+    const tree = this.tree;
+    const ids = this.ids;
+    let leaf = first;
     const replicas = this.replicas;
     const ranges: { replica: ReplicaId; counter: number; length: number }[] = [];
     let lastRange: { replica: ReplicaId; counter: number; length: number } | null = null;
