@@ -81,6 +81,8 @@ export class Rga {
   private cursorAppendable = false;
   /** The right origin of `cursorRun` as ops name it, shared by the ops typed onto it (ops are immutable). */
   private cursorRight: RgaId | null = null;
+  /** The id of the last local insert: typing on names it as the next op's left origin (one object less). */
+  private lastId: RgaId | null = null;
   /** A leaf whose first character is at visible index `cacheStart` (null when unknown). */
   private cacheLeaf: Leaf | null = null;
   private cacheStart = 0;
@@ -140,10 +142,13 @@ export class Rga {
       this.tree.addCounts(cursor.leaf, n, n);
       this.cursorEnd += n;
       const replica = this.replica;
+      const last = this.lastId;
+      const id = { replica, counter };
+      this.lastId = id;
       return {
         kind: 'insert',
-        id: { replica, counter },
-        left: { replica, counter: counter - 1 },
+        id,
+        left: last !== null && last.counter === counter - 1 ? last : { replica, counter: counter - 1 },
         right: this.cursorRight,
         text,
       };
@@ -311,10 +316,11 @@ export class Rga {
     // A leaf split keeps the leaf's start; the cache check uses its (smaller) visible count.
     this.cacheLeaf = leaf;
     this.cacheStart = leafStart;
-    const counter = written.counter + written.length - text.length;
+    const id = { replica: this.replica, counter: written.counter + written.length - text.length };
+    this.lastId = id;
     return {
       kind: 'insert',
-      id: { replica: this.replica, counter },
+      id,
       left: this.originId(leftReplica, leftCounter),
       right,
       text,

@@ -36,6 +36,13 @@ export class Branch {
 
 export type TreeNode = Leaf | Branch;
 
+// V8 treats a field written only once per object as constant, and optimized code relies on that.
+// A branch's `parent` is first rewritten at the first root split, well into a long edit session,
+// which would throw away the optimized code of every edit path that updates counts. Rewriting it
+// once here, at load, leaves nothing to throw away then.
+const shaped = new Branch([]);
+shaped.parent = shaped;
+
 export class RunTree {
   root: TreeNode;
   first: Leaf;
