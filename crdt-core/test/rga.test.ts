@@ -409,6 +409,25 @@ describe('Rga update codec', () => {
     expect(decodeRgaOps(encodeRgaOps(own))).toEqual(own);
   });
 
+  it('the keystroke fast path writes exactly what the general encoder writes', async () => {
+    const { encodeGeneral } = await import('../src/rga/op-codec.ts');
+    const texts = ['a', 'xy', 'abcdefgh', 'abcdefghi', 'é', 'ab\ud800', '\u007f\u0080'];
+    const counters = [1, 2, 127, 128, 16384, 2 ** 31, 2 ** 50];
+    for (const replica of [A, B, A]) {
+      for (const counter of counters) {
+        for (const text of texts) {
+          const origins = [null, { replica, counter: counter - 1 }, { replica, counter: counter + 5000 }];
+          for (const left of origins) {
+            for (const right of [null, { replica, counter: counter + 1 }, { replica: C, counter: 3 }]) {
+              const op: InsertOp = { kind: 'insert', id: { replica, counter }, left, right, text };
+              expect(encodeRgaOps([op])).toEqual(encodeGeneral([op]));
+            }
+          }
+        }
+      }
+    }
+  });
+
   it('a typed character costs a few bytes beyond the header and replica id', () => {
     const doc = new Rga(A);
     doc.insert(0, 'ab');

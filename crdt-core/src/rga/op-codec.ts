@@ -27,6 +27,10 @@ const REF_TABLE = 2;
 
 /** Encode a batch of operations (one op per call is the usual case for live edits). */
 export function encodeRgaOps(ops: readonly RgaOp[]): Uint8Array {
+  if (ops.length === 1) {
+    const keystroke = encodeKeystroke(ops[0] as RgaOp);
+    if (keystroke !== null) return keystroke;
+  }
   const own = soleReplica(ops);
   if (own !== null) return encodeOwnOps(ops, own);
   if (ops.length === 1 && (ops[0] as RgaOp).kind !== 'delete') return encodeSingleInsert(ops[0] as InsertOp);
@@ -191,14 +195,49 @@ function encodeOwnOps(ops: readonly RgaOp[], own: ReplicaId): Uint8Array {
   return out.slice(0, at);
 }
 
-/** An origin of the op's own replica (or none), as writeRef writes it. */
-function putOwnRef(out: Uint8Array, at: number, counter: number, ref: RgaId | null): number {
-  if (ref === null) {
-    out[at] = REF_NONE;
-    return at + 1;
+/**
+ * What encodeOwnOps writes for the commonest update of all, a typed character or a few: one insert
+ * of short ASCII text whose origins are the replica's own, by the replica whose table is in the
+ * scratch buffer. Null for anything else. Small and loop-light, so it is optimized early and
+ * cheaply, before the general paths are hot.
+ */
+function encodeKeystroke(op: RgaOp): Uint8Array | null {
+  if (op.kind !== 'insert') return null;
+  const own = op.id.replica;
+  const text = op.text;
+  const left = op.left;
+  const right = op.right;
+  const n = text.length;
+  if (
+    own !== tableReplica ||
+    n > 8 ||
+    (left !== null && left.replica !== own) ||
+    (right !== null && right.replica !== own)
+  ) {
+    return null;
   }
-  out[at] = REF_SAME_REPLICA;
-  return putVarint(out, at + 1, zigzag(counter - ref.counter));
+  const out = scratch;
+  const counter = op.id.counter;
+  let at = tableLength;
+  out[at++] = 1;
+  out[at++] = INSERT;
+  out[at++] = 0;
+  at = putVarint(out, at, counter);
+  at = putOwnRef(out, at, counter, left);
+  at = putOwnRef(out, at, counter, right);
+  out[at++] = n;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return null;
+    out[at++] = c;
+  }
+  return out.slice(0, at);
+}
+
+/** An origin of the op's own replica (or none), as writeRef writes it. One store site for both. */
+function putOwnRef(out: Uint8Array, at: number, counter: number, ref: RgaId | null): number {
+  out[at] = ref === null ? REF_NONE : REF_SAME_REPLICA;
+  return ref === null ? at + 1 : putVarint(out, at + 1, zigzag(counter - ref.counter));
 }
 
 /** Length-prefixed WTF-8 text, as writeText writes it; ASCII (the usual keystroke) byte by byte. */
