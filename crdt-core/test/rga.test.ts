@@ -409,7 +409,7 @@ describe('Rga update codec', () => {
     expect(decodeRgaOps(encodeRgaOps(own))).toEqual(own);
   });
 
-  it('the keystroke fast path writes exactly what the general encoder writes', async () => {
+  it('the keystroke and one-range delete fast paths write exactly what the general encoder writes', async () => {
     const { encodeGeneral } = await import('../src/rga/op-codec.ts');
     const texts = ['a', 'xy', 'abcdefgh', 'abcdefghi', 'é', 'ab\ud800', '\u007f\u0080'];
     const counters = [1, 2, 127, 128, 16384, 2 ** 31, 2 ** 50];
@@ -423,6 +423,18 @@ describe('Rga update codec', () => {
               expect(encodeRgaOps([op])).toEqual(encodeGeneral([op]));
             }
           }
+        }
+        for (const length of [1, 3, 200, 2 ** 40]) {
+          const one: RgaOp = { kind: 'delete', ranges: [{ replica, counter, length }] };
+          const two: RgaOp = {
+            kind: 'delete',
+            ranges: [
+              { replica, counter, length },
+              { replica: C, counter: 7, length: 2 },
+            ],
+          };
+          expect(encodeRgaOps([one])).toEqual(encodeGeneral([one]));
+          expect(encodeRgaOps([two])).toEqual(encodeGeneral([two]));
         }
       }
     }

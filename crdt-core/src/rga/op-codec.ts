@@ -1,7 +1,7 @@
 import { type Decoder, decodeWith, Encoder, TypeTag } from '../encoding.ts';
 import { type ReplicaId, replicaId } from '../replica-id.ts';
 import { ReplicaTable } from './replica-table.ts';
-import type { IdRange, InsertOp, RgaId, RgaOp, TombstoneOp } from './types.ts';
+import type { DeleteOp, IdRange, InsertOp, RgaId, RgaOp, TombstoneOp } from './types.ts';
 import { readText, writeInto, writeText, wtf8Length } from './wtf8.ts';
 
 /**
@@ -28,8 +28,9 @@ const REF_TABLE = 2;
 /** Encode a batch of operations (one op per call is the usual case for live edits). */
 export function encodeRgaOps(ops: readonly RgaOp[]): Uint8Array {
   if (ops.length === 1) {
-    const keystroke = encodeKeystroke(ops[0] as RgaOp);
-    if (keystroke !== null) return keystroke;
+    const op = ops[0] as RgaOp;
+    const bytes = op.kind === 'delete' ? encodeOneRangeDelete(op) : encodeKeystroke(op);
+    if (bytes !== null) return bytes;
   }
   const own = soleReplica(ops);
   if (own !== null) return encodeOwnOps(ops, own);
@@ -231,6 +232,23 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
     if (c >= 0x80) return null;
     out[at++] = c;
   }
+  return out.slice(0, at);
+}
+
+/** Likewise for a backspace or a deleted selection: one delete of one range of that replica. */
+function encodeOneRangeDelete(op: DeleteOp): Uint8Array | null {
+  const ranges = op.ranges;
+  if (ranges.length !== 1) return null;
+  const range = ranges[0] as IdRange;
+  if (range.replica !== tableReplica) return null;
+  const out = scratch;
+  let at = tableLength;
+  out[at++] = 1;
+  out[at++] = DELETE;
+  out[at++] = 1;
+  out[at++] = 0;
+  at = putVarint(out, at, range.counter);
+  at = putVarint(out, at, range.length);
   return out.slice(0, at);
 }
 
