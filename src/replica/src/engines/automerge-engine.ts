@@ -43,6 +43,7 @@ import {
 } from '../workspace.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { EnvelopeKind, seal, unseal } from './envelope.ts';
+import { PeerSession } from './peer-session.ts';
 import { randomUint32Of } from './random-source.ts';
 import { checkTextIntent } from './text-edit.ts';
 import { viewDigest } from './view-digest.ts';
@@ -197,23 +198,21 @@ export class AutomergeEngine implements Engine {
   }
 }
 
-class AutomergeSession implements SyncSession {
+class AutomergeSession extends PeerSession {
   private state: A.SyncState = A.initSyncState();
   /** The peer's heads as last reported (kept across anti-entropy resets of the sync state). */
   private peerHeads: readonly string[] | undefined;
-  private started = false;
-  private closed = false;
   private lastSent: { readonly heads: string; readonly message: Uint8Array } | undefined;
 
   constructor(
     private readonly engine: AutomergeEngine,
-    readonly peer: string,
+    peer: string,
     private readonly send: (payload: Uint8Array) => void,
-  ) {}
+  ) {
+    super(peer);
+  }
 
-  start(): void {
-    if (this.closed) return;
-    this.started = true;
+  protected handshake(): void {
     this.state = A.initSyncState();
     this.flush(true);
   }
@@ -243,14 +242,9 @@ class AutomergeSession implements SyncSession {
     this.flush();
   }
 
-  antiEntropy(): void {
-    if (!this.started || this.closed) return;
+  protected override repair(): void {
     this.forgetInFlight();
     this.flush(true);
-  }
-
-  close(): void {
-    this.closed = true;
   }
 
   peerVersion(): EngineVersion | undefined {
@@ -271,7 +265,7 @@ class AutomergeSession implements SyncSession {
    * again (that would only keep a fruitless exchange going), except on start and anti-entropy.
    */
   private flush(force = false): void {
-    if (!this.started || this.closed) return;
+    if (!this.open) return;
     const doc = this.engine.current();
     const [state, message] = A.generateSyncMessage(doc, this.state);
     this.state = state;

@@ -27,6 +27,7 @@ import {
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
 import { type Intent, IntentError, type IntentOp, validateIntent, type WorkspaceView } from '../workspace.ts';
 import { ChangeFeed } from './change-feed.ts';
+import { PeerSession } from './peer-session.ts';
 import { checkTextIntent } from './text-edit.ts';
 import { viewDigest } from './view-digest.ts';
 
@@ -169,21 +170,15 @@ export class ConvergeEngine implements Engine {
   }
 }
 
-class ConvergeSession implements SyncSession {
-  private started = false;
-  private closed = false;
+class ConvergeSession extends PeerSession {
   private peerVector: VersionVector | undefined;
 
   constructor(
     private readonly engine: ConvergeEngine,
-    readonly peer: string,
+    peer: string,
     private readonly sendPayload: (payload: Uint8Array) => void,
-  ) {}
-
-  start(): void {
-    if (this.closed) return;
-    this.started = true;
-    this.hello();
+  ) {
+    super(peer);
   }
 
   receive(payload: Uint8Array): boolean {
@@ -196,7 +191,7 @@ class ConvergeSession implements SyncSession {
     try {
       if (message.type === 'hello') {
         this.peerVector = message.version;
-        if (this.started && !this.closed) this.sendWhatPeerLacks(message.version);
+        if (this.open) this.sendWhatPeerLacks(message.version);
       } else if (message.type === 'ops') {
         this.engine.receiveOps(message.ops, 'remote', this);
       } else {
@@ -210,11 +205,11 @@ class ConvergeSession implements SyncSession {
   }
 
   changed(change: EngineChange): void {
-    if (!this.started || this.closed || this.engine.sourceOf(change) === this) return;
+    if (!this.open || this.engine.sourceOf(change) === this) return;
     const ops = this.engine.opsOf(change);
     if (ops === undefined) {
       // A whole state arrived from elsewhere: let the peer ask for what it lacks.
-      this.hello();
+      this.handshake();
       return;
     }
     const known = this.peerVector;
@@ -224,20 +219,11 @@ class ConvergeSession implements SyncSession {
     );
   }
 
-  antiEntropy(): void {
-    if (!this.started || this.closed) return;
-    this.hello();
-  }
-
-  close(): void {
-    this.closed = true;
-  }
-
   peerVersion(): EngineVersion | undefined {
     return this.peerVector && { kind: 'vector', entries: this.peerVector.toJSON() };
   }
 
-  private hello(): void {
+  protected handshake(): void {
     this.sendPayload(encodeMessage({ type: 'hello', version: this.engine.versionVector() }));
   }
 

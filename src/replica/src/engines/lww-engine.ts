@@ -48,6 +48,7 @@ import {
   type LwwWrite,
   validateWrite,
 } from './lww-write.ts';
+import { PeerSession } from './peer-session.ts';
 import { applyTextIntent } from './text-edit.ts';
 import { viewDigest } from './view-digest.ts';
 
@@ -213,21 +214,15 @@ export class LwwEngine implements Engine {
   }
 }
 
-class LwwSession implements SyncSession {
-  private started = false;
-  private closed = false;
+class LwwSession extends PeerSession {
   private peerVector: Readonly<Record<string, number>> | undefined;
 
   constructor(
     private readonly engine: LwwEngine,
-    readonly peer: string,
+    peer: string,
     private readonly sendPayload: (payload: Uint8Array) => void,
-  ) {}
-
-  start(): void {
-    if (this.closed) return;
-    this.started = true;
-    this.hello();
+  ) {
+    super(peer);
   }
 
   receive(payload: Uint8Array): boolean {
@@ -240,7 +235,7 @@ class LwwSession implements SyncSession {
     try {
       if (message.type === 'hello') {
         this.peerVector = message.vector;
-        if (this.started && !this.closed) this.sendWrites(this.engine.writesMissingFrom(message.vector));
+        if (this.open) this.sendWrites(this.engine.writesMissingFrom(message.vector));
       } else {
         this.engine.receiveWrites(message.writes, 'remote', this);
       }
@@ -252,19 +247,10 @@ class LwwSession implements SyncSession {
   }
 
   changed(change: EngineChange): void {
-    if (!this.started || this.closed || this.engine.sourceOf(change) === this) return;
+    if (!this.open || this.engine.sourceOf(change) === this) return;
     const known = this.peerVector;
     const writes = this.engine.writesOf(change);
     this.sendWrites(known ? writes.filter((w) => w.counter > (known[w.replica] ?? 0)) : writes);
-  }
-
-  antiEntropy(): void {
-    if (!this.started || this.closed) return;
-    this.hello();
-  }
-
-  close(): void {
-    this.closed = true;
   }
 
   peerVersion(): EngineVersion | undefined {
@@ -273,7 +259,7 @@ class LwwSession implements SyncSession {
     return { kind: 'vector', entries: Object.fromEntries(entries) };
   }
 
-  private hello(): void {
+  protected handshake(): void {
     this.sendPayload(encodeMessage({ type: 'hello', vector: this.engine.vectorRecord() }));
   }
 

@@ -39,6 +39,7 @@ import {
 } from '../workspace.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { EnvelopeKind, seal, unseal } from './envelope.ts';
+import { PeerSession } from './peer-session.ts';
 import { randomUint32Of } from './random-source.ts';
 import { checkTextIntent } from './text-edit.ts';
 import { viewDigest } from './view-digest.ts';
@@ -189,21 +190,15 @@ export class YjsEngine implements Engine {
   }
 }
 
-class YjsSession implements SyncSession {
-  private started = false;
-  private closed = false;
+class YjsSession extends PeerSession {
   private peerStateVector: Map<number, number> | undefined;
 
   constructor(
     private readonly engine: YjsEngine,
-    readonly peer: string,
+    peer: string,
     private readonly send: (payload: Uint8Array) => void,
-  ) {}
-
-  start(): void {
-    if (this.closed) return;
-    this.started = true;
-    this.sendStep1();
+  ) {
+    super(peer);
   }
 
   receive(payload: Uint8Array): boolean {
@@ -216,7 +211,7 @@ class YjsSession implements SyncSession {
     try {
       if (message.type === syncProtocol.messageYjsSyncStep1) {
         this.peerStateVector = message.stateVector;
-        if (!this.closed) {
+        if (!this.isClosed) {
           this.sendEncoded((encoder) => syncProtocol.writeSyncStep2(encoder, this.engine.doc, message.raw));
         }
       } else {
@@ -230,19 +225,9 @@ class YjsSession implements SyncSession {
   }
 
   changed(change: EngineChange): void {
-    if (!this.started || this.closed || this.engine.sourceOf(change) === this) return;
+    if (!this.open || this.engine.sourceOf(change) === this) return;
     const update = this.engine.nativeUpdateOf(change);
     this.sendEncoded((encoder) => syncProtocol.writeUpdate(encoder, update));
-  }
-
-  antiEntropy(): void {
-    if (!this.started || this.closed) return;
-    // Our state vector makes the peer send whatever we lack; the peer's own round repairs its side.
-    this.sendStep1();
-  }
-
-  close(): void {
-    this.closed = true;
   }
 
   peerVersion(): EngineVersion | undefined {
@@ -251,7 +236,8 @@ class YjsSession implements SyncSession {
       : undefined;
   }
 
-  private sendStep1(): void {
+  /** Sync step 1: our state vector makes the peer send whatever we lack (anti-entropy repeats it). */
+  protected handshake(): void {
     this.sendEncoded((encoder) => syncProtocol.writeSyncStep1(encoder, this.engine.doc));
   }
 

@@ -1,0 +1,49 @@
+/**
+ * The life of a sync session that every engine shares: nothing is sent before `start` (the link-up
+ * handshake) or after `close` (link-down; the next link-up opens a fresh session), and anti-entropy
+ * repeats the handshake unless the engine repairs differently. Engines add their protocol.
+ */
+import type { EngineChange, EngineVersion, SyncSession } from '../engine.ts';
+
+export abstract class PeerSession implements SyncSession {
+  private started = false;
+  private closed = false;
+
+  constructor(readonly peer: string) {}
+
+  /** Started and not closed: the session may send. */
+  protected get open(): boolean {
+    return this.started && !this.closed;
+  }
+
+  /** Closed for good (a link-down): answer nothing more. */
+  protected get isClosed(): boolean {
+    return this.closed;
+  }
+
+  start(): void {
+    if (this.closed) return;
+    this.started = true;
+    this.handshake();
+  }
+
+  antiEntropy(): void {
+    if (this.open) this.repair();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** What opens the exchange: our version, so the peer can send what we lack (and ask for what it lacks). */
+  protected abstract handshake(): void;
+
+  /** An anti-entropy round: by default the handshake again, which repairs whatever was dropped. */
+  protected repair(): void {
+    this.handshake();
+  }
+
+  abstract receive(payload: Uint8Array): boolean;
+  abstract changed(change: EngineChange): void;
+  abstract peerVersion(): EngineVersion | undefined;
+}
