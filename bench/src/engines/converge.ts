@@ -50,12 +50,18 @@ export const convergeEngine: Engine = {
   name: 'converge',
   create: (agent) => new ConvergeDoc(new Rga(replicaId(replicaFor(agent)))),
   parse: (bytes) => new ConvergeDoc(Rga.decode(bytes, replicaId('reader'))),
-  mergeInputs: (docs) => docs.map((d) => encodeRgaOps((d as ConvergeDoc).doc.delta())),
+  // State-based merge, as WorkspaceDocument.mergeState does: each agent's whole document; the first is
+  // adopted, each further one contributes the operations the merge lacks (its delta since our version).
+  mergeInputs: (docs) => docs.map((d) => (d as ConvergeDoc).doc.encode()),
   merge: (inputs) => {
-    const doc = new Rga(replicaId('merger'));
+    let doc: Rga | undefined;
     for (const input of inputs) {
-      if (doc.applyAll(decodeRgaOps(input)).length > 0) throw new Error('converge: merge left ops unapplied');
+      const other = Rga.decode(input, replicaId('merger'));
+      if (doc === undefined) doc = other;
+      else if (doc.applyAll(other.delta(doc.version())).length > 0) {
+        throw new Error('converge: merge left ops unapplied');
+      }
     }
-    return new ConvergeDoc(doc);
+    return new ConvergeDoc(doc ?? new Rga(replicaId('merger')));
   },
 };
