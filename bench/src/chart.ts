@@ -67,6 +67,7 @@ export function svgChart(results: readonly BenchResult[]): string {
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" font-family="sans-serif">`,
+    '<title>Text CRDT benchmark: figures per workload and engine</title>',
     `<rect width="100%" height="100%" fill="white"/>`,
     ...parts,
     '</svg>',
