@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startWebMode } from '../src/main/web-mode.ts';
+import { CHROMIUM_ARGS, chromiumExecutable } from './support/chromium.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ENGINES = ['converge', 'yjs', 'automerge', 'lww'] as const;
@@ -145,20 +146,14 @@ async function main(): Promise<void> {
   await mkdir(options.out, { recursive: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'converge-shots-'));
   const web = await startWebMode({ port: 0, dataDir, room: 'demo' });
+  const executablePath = chromiumExecutable();
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    ...(executablePath !== undefined ? { executablePath } : {}),
+    args: [...CHROMIUM_ARGS],
   });
   try {
     process.stdout.write(`web mode at ${web.url}\n`);
-    // Two tabs of one browser, as in web mode: each its own replica (own IndexedDB database), and the
-    // windows share state digests over a BroadcastChannel for the converged badges.
+    // Two tabs of one browser, as in web mode: each its own replica (own IndexedDB database).
     const context = await browser.newContext({ viewport: VIEWPORT });
     const alice = await openReplica(context, web.url, 'alice');
     const bob = await openReplica(context, web.url, 'bob');
@@ -216,8 +211,8 @@ async function main(): Promise<void> {
     await alice.getByTestId('link-cell-bob-alice').click();
     await expectText(alice, 'connection-state', /cut off from 1 peer/);
     await shot(alice, options.out, '05-network.png');
-    await alice.getByTestId('preset-heal').click();
-    await expectText(alice, 'connection-state', /online · 1 peer/);
+    await alice.getByTestId('preset-heal').click(); // bob and the room's storage peer
+    await expectText(alice, 'connection-state', /^online · 2 peers$/);
   } finally {
     await browser.close();
     await web.close();
