@@ -112,6 +112,34 @@ describe('Rga local editing', () => {
     }
   });
 
+  it('every insert path (typing on, at the end, at a run boundary, inside a run) makes the op a cursorless document makes', () => {
+    // A document decoded from a snapshot has no cursor, so its insert takes the general path from
+    // scratch; the invariants check that typing on may grow the cursor run.
+    const rng = new SeededRandom(11);
+    for (let round = 0; round < 5; round++) {
+      const doc = new Rga(A);
+      let at = 0;
+      for (let step = 0; step < 200; step++) {
+        const roll = rng.int(0, 9);
+        if (roll < 2 && doc.length > 0) {
+          const count = Math.min(rng.int(1, 3), doc.length - Math.min(at, doc.length - 1));
+          at = Math.min(at, doc.length - 1);
+          doc.delete(at, count);
+          if (rng.int(0, 1) === 0) at = Math.max(0, at - 1);
+          continue;
+        }
+        if (roll < 4) at = rng.int(0, doc.length);
+        else if (roll === 4) at = doc.length;
+        const text = 'xyzw'.slice(0, rng.int(1, 3));
+        const general = Rga.decode(doc.encode(), A);
+        expect(doc.insert(at, text)).toEqual(general.insert(at, text));
+        expect(doc.toString()).toBe(general.toString());
+        doc.assertInvariants();
+        at += text.length;
+      }
+    }
+  });
+
   it('handles text with surrogate pairs split by edits', () => {
     const doc = new Rga(A);
     doc.insert(0, 'a😀b');

@@ -1,5 +1,5 @@
 import type { IdIndex } from './id-index.ts';
-import type { Run } from './run.ts';
+import { NONE, type Run } from './run.ts';
 import { type Branch, LEAF_CAPACITY, type Leaf, type RunTree } from './tree.ts';
 
 /** The parts of an Rga the invariants talk about. */
@@ -81,6 +81,14 @@ export function checkInvariants(state: InvariantState): void {
   const cursor = cursorRun;
   if (cursor !== null) {
     if (cursor.leaf.runs[cursorAt] !== cursor) fail('cursor index is stale');
+    // Typing on grows the cursor run, so the run after it must be its right origin.
+    const runs = cursor.leaf.runs;
+    const next = cursorAt + 1 < runs.length ? runs[cursorAt + 1] : cursor.leaf.next?.runs[0];
+    const fits =
+      next === undefined
+        ? cursor.rightReplica === NONE
+        : !next.deleted && next.replica === cursor.rightReplica && next.counter === cursor.rightCounter;
+    if (!fits) fail('the run after the cursor is not its right origin');
     if (cursor.text.length + pending.reduce((n, p) => n + p.length, 0) !== cursor.length) {
       fail('cursor text and pending text do not add up');
     }

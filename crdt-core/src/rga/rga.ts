@@ -77,8 +77,6 @@ export class Rga {
   private readonly pending: string[] = [];
   private cursorAt = 0;
   private cursorEnd = 0;
-  /** Whether typing at `cursorEnd` may grow `cursorRun` (see finishInsert). */
-  private cursorAppendable = false;
   /** The right origin of `cursorRun` as ops name it, shared by the ops typed onto it (ops are immutable). */
   private cursorRight: RgaId | null = null;
   /** The id of the last local insert: typing on names it as the next op's left origin (one object less). */
@@ -133,7 +131,7 @@ export class Rga {
     const counter = (this.maxCounter[self] as number) + 1;
     const cursor = this.cursorRun;
     // Typing on from the last insert (most keystrokes): grow that run. `cursorEnd` is a valid index.
-    if (cursor !== null && index === this.cursorEnd && this.cursorAppendable && n > 0) {
+    if (cursor !== null && index === this.cursorEnd && n > 0) {
       if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
       this.maxCounter[self] = counter + n - 1;
       this.textCache = null;
@@ -171,85 +169,108 @@ export class Rga {
     pending.length = 0;
   }
 
-  /** The general local insert: find the spot, split a run if needed, add or extend a run. */
+  /**
+   * The general local insert: find the spot, then one of three small paths. Kept apart so the
+   * common ones (at the end, at a run boundary) compile small and once; splitting a run is rarer.
+   */
   private insertAt(index: number, text: string, counter: number): InsertOp {
-    const tree = this.tree;
-    const self = this.self;
-    const n = text.length;
-    let leaf: Leaf;
-    let at: number;
-    let start: number;
-    let prev: Run | null;
-    let rightReplica = NONE;
-    let rightCounter = 0;
-    let written: Run;
-
-    if (index === tree.visible) {
-      // At the end: after everything, tombstones included.
-      leaf = tree.last;
-      at = leaf.runs.length;
-      start = index - leaf.visible;
-      prev = at > 0 ? (leaf.runs[at - 1] as Run) : null;
-    } else {
-      // Right before visible character `index`, after any tombstones that precede it.
-      leaf = this.locate(index);
-      start = this.cacheStart;
-      let offset = index - start;
-      let run: Run;
-      for (at = 0; ; at++) {
-        run = leaf.runs[at] as Run;
-        if (!run.deleted) {
-          if (offset < run.length) break;
-          offset -= run.length;
-        }
-      }
-      if (offset > 0) {
-        // Inside a run: split it and put the new run between the halves.
-        const leftCounter = run.counter + offset - 1;
-        const rest = run.splitAt(offset);
-        written = new Run(
-          self,
-          counter,
-          n,
-          text,
-          false,
-          run.replica,
-          leftCounter,
-          run.replica,
-          run.counter + offset,
-          leaf,
-        );
-        leaf.runs.splice(at + 1, 0, written, rest);
-        tree.addCounts(leaf, n, n);
-        if (this.ids !== null) {
-          this.ids.add(rest);
-          this.ids.add(written);
-        }
-        return this.finishInsert(
-          written,
-          leaf,
-          at + 1,
-          start,
-          index + n,
-          written.leftReplica,
-          leftCounter,
-          text,
-        );
-      }
-      rightReplica = run.replica;
-      rightCounter = run.counter;
-      if (at > 0) prev = leaf.runs[at - 1] as Run;
-      else {
-        const before = leaf.prev;
-        prev = before === null ? null : (before.runs[before.runs.length - 1] as Run);
+    if (index === this.tree.visible) return this.insertAtEnd(index, text, counter);
+    // Right before visible character `index`, after any tombstones that precede it.
+    const leaf = this.locate(index);
+    const runs = leaf.runs;
+    let offset = index - this.cacheStart;
+    let at = 0;
+    let run: Run;
+    for (; ; at++) {
+      run = runs[at] as Run;
+      if (!run.deleted) {
+        if (offset < run.length) break;
+        offset -= run.length;
       }
     }
+    if (offset > 0) return this.insertSplitting(leaf, at, offset, index, text, counter);
+    let prev: Run | null;
+    if (at > 0) prev = runs[at - 1] as Run;
+    else {
+      const before = leaf.prev;
+      prev = before === null ? null : (before.runs[before.runs.length - 1] as Run);
+    }
+    return this.insertAfter(prev, leaf, at, this.cacheStart, index, text, counter, run.replica, run.counter);
+  }
 
+  /** Insert after everything, tombstones included (no right origin). */
+  private insertAtEnd(index: number, text: string, counter: number): InsertOp {
+    const leaf = this.tree.last;
+    const at = leaf.runs.length;
+    const prev = at > 0 ? (leaf.runs[at - 1] as Run) : null;
+    return this.insertAfter(prev, leaf, at, index - leaf.visible, index, text, counter, NONE, 0);
+  }
+
+  /** Insert inside run `at` of `leaf`, `offset` characters in: split it, the new run between. */
+  private insertSplitting(
+    leaf: Leaf,
+    at: number,
+    offset: number,
+    index: number,
+    text: string,
+    counter: number,
+  ): InsertOp {
+    const run = leaf.runs[at] as Run;
+    const n = text.length;
+    const leftCounter = run.counter + offset - 1;
+    const rest = run.splitAt(offset);
+    const written = new Run(
+      this.self,
+      counter,
+      n,
+      text,
+      false,
+      run.replica,
+      leftCounter,
+      run.replica,
+      run.counter + offset,
+      leaf,
+    );
+    leaf.runs.splice(at + 1, 0, written, rest);
+    this.tree.addCounts(leaf, n, n);
+    if (this.ids !== null) {
+      this.ids.add(rest);
+      this.ids.add(written);
+    }
+    return this.finishInsert(
+      written,
+      leaf,
+      at + 1,
+      this.cacheStart,
+      index + n,
+      run.replica,
+      leftCounter,
+      text,
+    );
+  }
+
+  /**
+   * Insert at run index `at` of `leaf` (whose first character is at visible index `start`), after
+   * run `prev` and before the run with the given right origin: extend `prev` when it is our own
+   * latest run with the same right origin, otherwise add a run.
+   */
+  private insertAfter(
+    prev: Run | null,
+    leaf: Leaf,
+    at: number,
+    start: number,
+    index: number,
+    text: string,
+    counter: number,
+    rightReplica: number,
+    rightCounter: number,
+  ): InsertOp {
+    const n = text.length;
     const leftReplica = prev === null ? NONE : prev.replica;
     const leftCounter = prev === null ? 0 : prev.counter + prev.length - 1;
     if (
       prev !== null &&
-      prev.replica === self &&
+      prev.replica === this.self &&
       !prev.deleted &&
       prev.counter + prev.length === counter &&
       prev.rightReplica === rightReplica &&
@@ -258,30 +279,38 @@ export class Rga {
       // The character before is our own latest one with the same right neighbour: same run.
       prev.length += n;
       prev.text += text;
-      tree.addCounts(prev.leaf, n, n);
-      written = prev;
+      this.tree.addCounts(prev.leaf, n, n);
       if (prev.leaf !== leaf) {
         // It ends the previous leaf, which starts where `leaf` started minus its (old) visible count.
-        leaf = prev.leaf;
-        start -= leaf.visible - n;
-        at = leaf.runs.length - 1;
-      } else at--;
-    } else {
-      written = new Run(
-        self,
-        counter,
-        n,
-        text,
-        false,
-        leftReplica,
-        leftCounter,
-        rightReplica,
-        rightCounter,
-        leaf,
-      );
-      tree.insertRun(leaf, at, written);
-      if (this.ids !== null) this.ids.add(written);
+        const prevLeaf = prev.leaf;
+        const prevStart = start - (prevLeaf.visible - n);
+        return this.finishInsert(
+          prev,
+          prevLeaf,
+          prevLeaf.runs.length - 1,
+          prevStart,
+          index + n,
+          leftReplica,
+          leftCounter,
+          text,
+        );
+      }
+      return this.finishInsert(prev, leaf, at - 1, start, index + n, leftReplica, leftCounter, text);
     }
+    const written = new Run(
+      this.self,
+      counter,
+      n,
+      text,
+      false,
+      leftReplica,
+      leftCounter,
+      rightReplica,
+      rightCounter,
+      leaf,
+    );
+    this.tree.insertRun(leaf, at, written);
+    if (this.ids !== null) this.ids.add(written);
     return this.finishInsert(written, leaf, at, start, index + n, leftReplica, leftCounter, text);
   }
 
@@ -303,14 +332,8 @@ export class Rga {
     this.cursorRun = written;
     this.cursorAt = at;
     this.cursorEnd = end;
-    // Typing on may grow `written` while the run after it is its right origin (or it ends the
-    // document with no right origin); no other edit happens without resetting the cursor.
-    const runs = written.leaf.runs;
-    const next = at + 1 < runs.length ? runs[at + 1] : written.leaf.next?.runs[0];
-    this.cursorAppendable =
-      next === undefined
-        ? written.rightReplica === NONE
-        : !next.deleted && next.counter === written.rightCounter && next.replica === written.rightReplica;
+    // Typing on may grow `written`: every insert path leaves it right before its right origin (or
+    // at the end with none), and any other edit resets the cursor (assertInvariants checks this).
     const right = this.originId(written.rightReplica, written.rightCounter);
     this.cursorRight = right;
     // A leaf split keeps the leaf's start; the cache check uses its (smaller) visible count.
