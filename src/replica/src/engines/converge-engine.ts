@@ -182,13 +182,8 @@ class ConvergeSession extends PeerSession {
   }
 
   receive(payload: Uint8Array): boolean {
-    let message: ConvergeMessage;
-    try {
-      message = decodeMessage(payload);
-    } catch {
-      return false;
-    }
-    try {
+    // A well-formed message whose content cannot be applied (e.g. an overflowing counter) is dropped too.
+    return this.receiveChecked(payload, decodeMessage, (message: ConvergeMessage) => {
       if (message.type === 'hello') {
         this.peerVector = message.version;
         if (this.open) this.sendWhatPeerLacks(message.version);
@@ -197,11 +192,7 @@ class ConvergeSession extends PeerSession {
       } else {
         this.engine.mergeState(message.state, 'remote', this);
       }
-      return true;
-    } catch {
-      // A well-formed message whose content cannot be applied (e.g. an overflowing counter): dropped.
-      return false;
-    }
+    });
   }
 
   changed(change: EngineChange): void {

@@ -226,24 +226,15 @@ class LwwSession extends PeerSession {
   }
 
   receive(payload: Uint8Array): boolean {
-    let message: ReturnType<typeof decodeMessage>;
-    try {
-      message = decodeMessage(payload);
-    } catch {
-      return false;
-    }
-    try {
+    return this.receiveChecked(payload, decodeMessage, (message) => {
       if (message.type === 'hello') {
         this.peerVector = message.vector;
         if (this.open) this.sendWrites(this.engine.writesMissingFrom(message.vector));
       } else {
+        // Only a throwing change listener can make this fail; the writes themselves were delivered.
         this.engine.receiveWrites(message.writes, 'remote', this);
       }
-      return true;
-    } catch {
-      // Only a throwing change listener can get here; the writes themselves were delivered.
-      return false;
-    }
+    });
   }
 
   changed(change: EngineChange): void {

@@ -43,6 +43,30 @@ export abstract class PeerSession implements SyncSession {
     this.handshake();
   }
 
+  /**
+   * Decode a peer's payload and handle it, as `receive` must: never throwing. A payload that does not
+   * decode, or whose handling fails (e.g. content that cannot be applied, a throwing change listener),
+   * is dropped and reported as false.
+   */
+  protected receiveChecked<M>(
+    payload: Uint8Array,
+    decode: (payload: Uint8Array) => M,
+    handle: (message: M) => void,
+  ): boolean {
+    let message: M;
+    try {
+      message = decode(payload);
+    } catch {
+      return false;
+    }
+    try {
+      handle(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   abstract receive(payload: Uint8Array): boolean;
   abstract changed(change: EngineChange): void;
   abstract peerVersion(): EngineVersion | undefined;

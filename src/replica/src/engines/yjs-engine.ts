@@ -202,26 +202,17 @@ class YjsSession extends PeerSession {
   }
 
   receive(payload: Uint8Array): boolean {
-    let message: SyncMessage;
-    try {
-      message = readSyncMessage(payload);
-    } catch {
-      return false;
-    }
-    try {
+    return this.receiveChecked(payload, readSyncMessage, (message: SyncMessage) => {
       if (message.type === syncProtocol.messageYjsSyncStep1) {
         this.peerStateVector = message.stateVector;
         if (!this.isClosed) {
           this.sendEncoded((encoder) => syncProtocol.writeSyncStep2(encoder, this.engine.doc, message.raw));
         }
       } else {
+        // Only a throwing change listener can make this fail; the update itself was valid and is applied.
         this.engine.receiveFromPeer(message.update, this);
       }
-      return true;
-    } catch {
-      // Only a throwing change listener can get here; the update itself was valid and is applied.
-      return false;
-    }
+    });
   }
 
   changed(change: EngineChange): void {
