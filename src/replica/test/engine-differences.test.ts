@@ -4,31 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
-import { availableEngines, createEngine, type LwwEngine } from '../src/engines/index.ts';
-import { Replica } from '../src/replica.ts';
-import { SimNetwork } from '../src/sim-network.ts';
-import { MemoryStore } from '../src/store.ts';
-import { VirtualClock } from '../src/timers.ts';
+import { availableEngines, type LwwEngine } from '../src/engines/index.ts';
 import type { Intent, WorkspaceView } from '../src/workspace.ts';
+import { simRoom } from './support/sim-room.ts';
 
 const engines = availableEngines();
 
 /** Run `setup` on a, sync, then make a's and b's edits concurrently (a's first in wall-clock time). */
 async function concurrently(setup: Intent[], onA: Intent[], onB: Intent[]) {
-  const clock = new VirtualClock(1_700_000_000_000);
-  const net = new SimNetwork({ timers: clock, seed: 9 });
-  let n = 0;
-  const open = (id: string) =>
-    Replica.open({
-      id,
-      transport: net.transport(id),
-      store: new MemoryStore(),
-      engines,
-      createEngine,
-      timers: clock,
-      antiEntropyMs: 500,
-      randomUint32: () => (0x9e3779b9 * ++n) >>> 0,
-    });
+  const { clock, net, open } = simRoom({ seed: 9, startMs: 1_700_000_000_000, antiEntropyMs: 500 });
   const a = await open('a');
   const b = await open('b');
   for (const intent of setup) await a.apply(intent);
@@ -121,18 +105,9 @@ describe(`documented differences between the engines (${engines.join(', ')})`, (
   });
 
   it('clock skew: lww drops a causally later write whose clock runs behind, and says why', async () => {
-    const clock = new VirtualClock(1_700_000_000_000);
-    const net = new SimNetwork({ timers: clock, seed: 2 });
-    const open = (id: string, skewMs: number) =>
-      Replica.open({
-        id,
-        transport: net.transport(id),
-        store: new MemoryStore(),
-        engines,
-        createEngine,
-        timers: clock,
-        skewMs,
-      });
+    const room = simRoom({ seed: 2, startMs: 1_700_000_000_000 });
+    const { clock } = room;
+    const open = (id: string, skewMs: number) => room.open(id, { skewMs });
     const a = await open('a', 60_000); // a's clock runs a minute ahead
     const b = await open('b', 0);
     await a.apply({ op: 'note.set', value: 'early' });

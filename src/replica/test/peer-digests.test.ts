@@ -5,13 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
-import { availableEngines, createEngine } from '../src/engines/index.ts';
+import { availableEngines } from '../src/engines/index.ts';
 import { decodeReplicaMessage, encodeDigestMessage, encodeSyncMessage } from '../src/protocol.ts';
-import { type PeerDigests, Replica, type ReplicaEvent } from '../src/replica.ts';
-import { SimNetwork } from '../src/sim-network.ts';
-import { MemoryStore } from '../src/store.ts';
-import { VirtualClock } from '../src/timers.ts';
+import type { PeerDigests, Replica, ReplicaEvent } from '../src/replica.ts';
 import type { Transport, TransportHandlers } from '../src/transport.ts';
+import { simRoom } from './support/sim-room.ts';
 
 const engines = availableEngines();
 
@@ -41,25 +39,20 @@ class CountingTransport implements Transport {
 }
 
 function world(options: { antiEntropyMs?: number; engines?: readonly EngineName[] } = {}) {
-  const clock = new VirtualClock(1_700_000_000_000);
-  const net = new SimNetwork({ timers: clock, seed: 3, latencyMs: 1 });
+  const room = simRoom({
+    seed: 3,
+    startMs: 1_700_000_000_000,
+    latencyMs: 1,
+    engines: options.engines ?? engines,
+    antiEntropyMs: options.antiEntropyMs ?? 0,
+  });
   const transports = new Map<string, CountingTransport>();
-  let n = 0;
   const open = (id: string) => {
-    const transport = new CountingTransport(net.transport(id));
+    const transport = new CountingTransport(room.net.transport(id));
     transports.set(id, transport);
-    return Replica.open({
-      id,
-      transport,
-      store: new MemoryStore(),
-      engines: options.engines ?? engines,
-      createEngine,
-      timers: clock,
-      antiEntropyMs: options.antiEntropyMs ?? 0,
-      randomUint32: () => (0x9e3779b9 * ++n) >>> 0,
-    });
+    return room.open(id, { transport });
   };
-  return { clock, net, open, transports };
+  return { clock: room.clock, net: room.net, open, transports };
 }
 
 function ownDigests(replica: Replica): PeerDigests {
@@ -186,17 +179,8 @@ describe('peer digests', () => {
   });
 
   it('ignores malformed announcements without crashing, and keeps the newest of reordered ones', async () => {
-    const clock = new VirtualClock();
-    const net = new SimNetwork({ timers: clock, seed: 5 });
-    const a = await Replica.open({
-      id: 'a',
-      transport: net.transport('a'),
-      store: new MemoryStore(),
-      engines: ['yjs', 'lww'],
-      createEngine,
-      timers: clock,
-      antiEntropyMs: 0,
-    });
+    const { clock, net, open } = simRoom({ seed: 5, engines: ['yjs', 'lww'], antiEntropyMs: 0 });
+    const a = await open('a');
     const evil = net.transport('evil');
     evil.start({ linkUp: () => {}, linkDown: () => {}, message: () => {} });
     clock.advance(5);

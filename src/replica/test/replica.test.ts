@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
-import { createEngine } from '../src/engines/index.ts';
 import { Replica, ReplicaError, type ReplicaEvent, type ReplicaOptions } from '../src/replica.ts';
 import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore, type Store, type StoreRecord } from '../src/store.ts';
 import { VirtualClock } from '../src/timers.ts';
 import type { Transport } from '../src/transport.ts';
 import { IntentError } from '../src/workspace.ts';
+import { simRoom } from './support/sim-room.ts';
 import { encodeToy, type ToyEngine, toyFactory } from './support/toy-engine.ts';
 
 const TOY_ENGINES: readonly EngineName[] = ['converge', 'yjs'];
@@ -120,18 +120,12 @@ describe('Replica: local edits', () => {
   });
 
   it('aligns a text edit to each engine’s own text (real yjs and lww engines with diverged texts)', async () => {
-    const clock = new VirtualClock(1_000_000);
-    const net = new SimNetwork({ timers: clock, seed: 1 });
-    const open = (id: string) =>
-      Replica.open({
-        id,
-        transport: net.transport(id),
-        store: new MemoryStore(),
-        engines: ['yjs', 'lww'],
-        createEngine,
-        timers: clock,
-        antiEntropyMs: 0,
-      });
+    const { clock, net, open } = simRoom({
+      seed: 1,
+      startMs: 1_000_000,
+      engines: ['yjs', 'lww'],
+      antiEntropyMs: 0,
+    });
     const a = await open('a');
     const b = await open('b');
     await a.apply({ op: 'text.insert', pos: 0, text: 'hello world' });

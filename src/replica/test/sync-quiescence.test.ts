@@ -4,28 +4,18 @@
  * chaos duplication turns into an exponential storm). Then anti-entropy repairs the gap.
  */
 import { describe, expect, it } from 'vitest';
-import { availableEngines, createEngine } from '../src/engines/index.ts';
-import { Replica } from '../src/replica.ts';
-import { SimNetwork } from '../src/sim-network.ts';
-import { MemoryStore } from '../src/store.ts';
-import { VirtualClock } from '../src/timers.ts';
+import { availableEngines } from '../src/engines/index.ts';
+import { simRoom } from './support/sim-room.ts';
 
 describe('sync sessions go quiet after a lost frame, and anti-entropy repairs it', () => {
   it.each(availableEngines())('%s', async (engine) => {
-    const clock = new VirtualClock(1_700_000_000_000);
-    const net = new SimNetwork({ timers: clock, seed: 4, latencyMs: 1 });
-    let n = 0;
-    const open = (id: string) =>
-      Replica.open({
-        id,
-        transport: net.transport(id),
-        store: new MemoryStore(),
-        engines: [engine],
-        createEngine,
-        timers: clock,
-        antiEntropyMs: 10_000,
-        randomUint32: () => (0x9e3779b9 * ++n) >>> 0,
-      });
+    const { clock, net, open } = simRoom({
+      seed: 4,
+      startMs: 1_700_000_000_000,
+      latencyMs: 1,
+      engines: [engine],
+      antiEntropyMs: 10_000,
+    });
     const a = await open('a');
     const b = await open('b');
     clock.advance(20);
