@@ -140,6 +140,24 @@ describe('Rga local editing', () => {
     }
   });
 
+  it('inserting at the end goes after every tombstone, also when whole trailing leaves are deleted', () => {
+    // Characters typed alternately at the start and the end: one run each, so many tree leaves.
+    const doc = new Rga(A);
+    for (let i = 0; i < 300; i++)
+      doc.insert(i % 2 === 0 ? doc.length : 0, String.fromCharCode(97 + (i % 26)));
+    expect(doc.stats().leaves).toBeGreaterThan(3);
+    const original = doc.toString();
+    const peer = Rga.decode(doc.encode(), B);
+    doc.delete(100, doc.length - 100);
+    const op = ok(doc.insert(doc.length, 'end'));
+    doc.assertInvariants();
+    expect(doc.toString()).toBe(`${original.slice(0, 100)}end`);
+    // A peer that has not seen the delete yet must see the new text after all of the old text.
+    expect(op.right).toBeNull();
+    expect(peer.apply(viaWire([op])[0] as RgaOp)).toBe('applied');
+    expect(peer.toString()).toBe(`${original}end`);
+  });
+
   it('handles text with surrogate pairs split by edits', () => {
     const doc = new Rga(A);
     doc.insert(0, 'a😀b');

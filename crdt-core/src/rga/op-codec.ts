@@ -254,8 +254,11 @@ function encodeOneRangeDelete(op: DeleteOp): Uint8Array | null {
 
 /** An origin of the op's own replica (or none), as writeRef writes it. One store site for both. */
 function putOwnRef(out: Uint8Array, at: number, counter: number, ref: RgaId | null): number {
+  // `next` is computed on both paths: an arithmetic op first reached in optimized code (typing at
+  // the document end after typing elsewhere, or the reverse) would throw that code away.
+  const next = at + 1;
   out[at] = ref === null ? REF_NONE : REF_SAME_REPLICA;
-  return ref === null ? at + 1 : putVarint(out, at + 1, zigzag(counter - ref.counter));
+  return ref === null ? next : putVarint(out, next, zigzag(counter - ref.counter));
 }
 
 /** Length-prefixed WTF-8 text, as writeText writes it; ASCII (the usual keystroke) byte by byte. */

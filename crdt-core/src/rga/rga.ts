@@ -170,21 +170,27 @@ export class Rga {
   }
 
   /**
-   * The general local insert: find the spot, then one of three small paths. Kept apart so the
-   * common ones (at the end, at a run boundary) compile small and once; splitting a run is rarer.
+   * The general local insert: find the spot, then one of two small paths (between runs, or
+   * splitting one). At the end of the text the same code runs with no run after the spot, so no
+   * branch is first taken after this function is optimized (that would throw the code away).
    */
   private insertAt(index: number, text: string, counter: number): InsertOp {
-    if (index === this.tree.visible) return this.insertAtEnd(index, text, counter);
-    // Right before visible character `index`, after any tombstones that precede it.
+    // Right before visible character `index`, after any tombstones that precede it; at the end,
+    // after everything, tombstones included, with no right origin.
     const leaf = this.locate(index);
     const runs = leaf.runs;
     let offset = index - this.cacheStart;
     let at = 0;
-    let run: Run;
-    for (; ; at++) {
-      run = runs[at] as Run;
+    let rightReplica = NONE;
+    let rightCounter = 0;
+    for (; at < runs.length; at++) {
+      const run = runs[at] as Run;
       if (!run.deleted) {
-        if (offset < run.length) break;
+        if (offset < run.length) {
+          rightReplica = run.replica;
+          rightCounter = run.counter;
+          break;
+        }
         offset -= run.length;
       }
     }
@@ -195,15 +201,17 @@ export class Rga {
       const before = leaf.prev;
       prev = before === null ? null : (before.runs[before.runs.length - 1] as Run);
     }
-    return this.insertAfter(prev, leaf, at, this.cacheStart, index, text, counter, run.replica, run.counter);
-  }
-
-  /** Insert after everything, tombstones included (no right origin). */
-  private insertAtEnd(index: number, text: string, counter: number): InsertOp {
-    const leaf = this.tree.last;
-    const at = leaf.runs.length;
-    const prev = at > 0 ? (leaf.runs[at - 1] as Run) : null;
-    return this.insertAfter(prev, leaf, at, index - leaf.visible, index, text, counter, NONE, 0);
+    return this.insertAfter(
+      prev,
+      leaf,
+      at,
+      this.cacheStart,
+      index,
+      text,
+      counter,
+      rightReplica,
+      rightCounter,
+    );
   }
 
   /** Insert inside run `at` of `leaf`, `offset` characters in: split it, the new run between. */
@@ -465,7 +473,7 @@ export class Rga {
     return { kind: 'delete', ranges };
   }
 
-  /** The leaf holding visible character `index`; its start goes to `cacheStart`. */
+  /** The leaf holding visible character `index` (the last leaf for the end); its start goes to `cacheStart`. */
   private locate(index: number): Leaf {
     const cached = this.cacheLeaf;
     if (cached !== null && index >= this.cacheStart && index < this.cacheStart + cached.visible)

@@ -36,13 +36,6 @@ export class Branch {
 
 export type TreeNode = Leaf | Branch;
 
-// V8 treats a field written only once per object as constant, and optimized code relies on that.
-// A branch's `parent` is first rewritten at the first root split, well into a long edit session,
-// which would throw away the optimized code of every edit path that updates counts. Rewriting it
-// once here, at load, leaves nothing to throw away then.
-const shaped = new Branch([]);
-shaped.parent = shaped;
-
 export class RunTree {
   root: TreeNode;
   first: Leaf;
@@ -65,15 +58,19 @@ export class RunTree {
     return this.root.total;
   }
 
-  /** The leaf holding visible character `index` (0 ≤ index < visible); its start goes to `foundStart`. */
+  /**
+   * The leaf holding visible character `index` (0 ≤ index < visible), or the last leaf for
+   * index = visible (the end, after every tombstone); its start goes to `foundStart`.
+   */
   findVisible(index: number): Leaf {
     let node = this.root;
     let start = 0;
     while (!node.isLeaf) {
       const children = node.children;
+      const last = children.length - 1;
       for (let i = 0; ; i++) {
         const child = children[i] as TreeNode;
-        if (index < child.visible) {
+        if (index < child.visible || i === last) {
           node = child;
           break;
         }
@@ -257,3 +254,18 @@ export class RunTree {
     return tree;
   }
 }
+
+// V8 treats a field written only once per object as constant, and a field that has held one kind of
+// object (or only null) as typed to it; optimized code relies on both. A node's `parent` and counts,
+// a leaf's links and the tree's `root` (a leaf until then) are first rewritten at the first leaf
+// or root split, well into a long edit session, which would throw away the optimized code of every
+// edit path that updates counts. Rewriting them once here, at load, leaves nothing to throw away.
+const shapedBranch = new Branch([]);
+shapedBranch.parent = shapedBranch;
+shapedBranch.visible = 1;
+shapedBranch.total = 1;
+const shapedLeaf = new Leaf([]);
+shapedLeaf.parent = shapedBranch;
+shapedLeaf.prev = shapedLeaf;
+shapedLeaf.next = shapedLeaf;
+new RunTree().root = shapedBranch;
