@@ -79,8 +79,6 @@ export class Rga {
   private cursorEnd = 0;
   /** The right origin of `cursorRun` as ops name it, shared by the ops typed onto it (ops are immutable). */
   private cursorRight: RgaId | null = null;
-  /** The id of the last local insert: typing on names it as the next op's left origin (one object less). */
-  private lastId: RgaId | null = null;
   /** A leaf whose first character is at visible index `cacheStart` (null when unknown). */
   private cacheLeaf: Leaf | null = null;
   private cacheStart = 0;
@@ -140,13 +138,13 @@ export class Rga {
       this.tree.addCounts(cursor.leaf, n, n);
       this.cursorEnd += n;
       const replica = this.replica;
-      const last = this.lastId;
-      const id = { replica, counter };
-      this.lastId = id;
+      // The left origin is always its own object: reusing the previous op's id when it names the
+      // character before saved an allocation but added a branch first taken late (after a paste)
+      // that threw away this function's optimized code.
       return {
         kind: 'insert',
-        id,
-        left: last !== null && last.counter === counter - 1 ? last : { replica, counter: counter - 1 },
+        id: { replica, counter },
+        left: { replica, counter: counter - 1 },
         right: this.cursorRight,
         text,
       };
@@ -347,11 +345,9 @@ export class Rga {
     // A leaf split keeps the leaf's start; the cache check uses its (smaller) visible count.
     this.cacheLeaf = leaf;
     this.cacheStart = leafStart;
-    const id = { replica: this.replica, counter: written.counter + written.length - text.length };
-    this.lastId = id;
     return {
       kind: 'insert',
-      id,
+      id: { replica: this.replica, counter: written.counter + written.length - text.length },
       left: this.originId(leftReplica, leftCounter),
       right,
       text,
