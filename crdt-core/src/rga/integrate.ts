@@ -67,43 +67,26 @@ export function integrate(
     destOffset = spot.offset;
   }
   const deleted = text === null;
-  if (destOffset > 0 && destRun !== null) {
-    const rest = destRun.splitAt(destOffset);
-    const leaf = destRun.leaf;
-    const fresh = new Run(
-      replica,
-      counter,
-      length,
-      text ?? '',
-      deleted,
-      leftReplica,
-      leftCounter,
-      rightReplica,
-      rightCounter,
-      leaf,
-    );
-    leaf.runs.splice(leaf.runs.indexOf(destRun) + 1, 0, fresh, rest);
-    tree.addCounts(leaf, deleted ? 0 : length, length);
-    ids.add(rest);
-    ids.add(fresh);
-    tree.fixOverflow(leaf);
-    return;
-  }
-  const prev = destRun === null ? tree.lastRun() : tree.runBefore(destRun);
-  if (
-    prev !== null &&
-    prev.deleted === deleted &&
-    prev.replica === replica &&
-    prev.counter + prev.length === counter &&
-    leftReplica === replica &&
-    leftCounter === counter - 1 &&
-    prev.rightReplica === rightReplica &&
-    prev.rightCounter === rightCounter
-  ) {
-    prev.length += length;
-    if (text !== null) prev.text += text;
-    tree.addCounts(prev.leaf, deleted ? 0 : length, length);
-    return;
+  // Inside a run (destOffset > 0): split it and put the new run between its halves. Otherwise the
+  // new run goes before destRun (at the end when null), or extends the run there when it continues it.
+  const splitting = destRun !== null && destOffset > 0;
+  if (!splitting) {
+    const prev = destRun === null ? tree.lastRun() : tree.runBefore(destRun);
+    if (
+      prev !== null &&
+      prev.deleted === deleted &&
+      prev.replica === replica &&
+      prev.counter + prev.length === counter &&
+      leftReplica === replica &&
+      leftCounter === counter - 1 &&
+      prev.rightReplica === rightReplica &&
+      prev.rightCounter === rightCounter
+    ) {
+      prev.length += length;
+      if (text !== null) prev.text += text;
+      tree.addCounts(prev.leaf, deleted ? 0 : length, length);
+      return;
+    }
   }
   const leaf = destRun === null ? tree.last : destRun.leaf;
   const fresh = new Run(
@@ -118,7 +101,15 @@ export function integrate(
     rightCounter,
     leaf,
   );
-  tree.insertRun(leaf, destRun === null ? leaf.runs.length : leaf.runs.indexOf(destRun), fresh);
+  if (splitting) {
+    const split = destRun as Run;
+    const rest = split.splitAt(destOffset);
+    leaf.runs.splice(leaf.runs.indexOf(split) + 1, 0, fresh, rest);
+    tree.addCounts(leaf, deleted ? 0 : length, length);
+    ids.add(rest);
+  } else {
+    tree.insertRun(leaf, destRun === null ? leaf.runs.length : leaf.runs.indexOf(destRun), fresh);
+  }
   ids.add(fresh);
   tree.fixOverflow(leaf);
 }
