@@ -1,4 +1,5 @@
 import type { ReplicaId } from '../replica-id.ts';
+import { visitInCausalOrder } from './causal-order.ts';
 import type { IdIndex } from './id-index.ts';
 import { NONE, type Run } from './run.ts';
 import type { Leaf, RunTree } from './tree.ts';
@@ -24,8 +25,6 @@ export function computeDelta(
   /** What the receiver has per replica (ids above it are sent as inserts/tombstones). */
   const known: number[] = [];
   const queues: Run[][] = [];
-  const heads: number[] = [];
-  let pending = 0;
   for (let r = 0; r < count; r++) {
     const seen = Object.hasOwn(since, replicas[r] as string) ? since[replicas[r] as string] : 0;
     if (!Number.isSafeInteger(seen) || (seen as number) < 0) {
@@ -38,57 +37,30 @@ export function computeDelta(
         ? [...(ids.byReplica[r]?.from((seen as number) + 1) ?? [])]
         : [];
     queues.push(queue);
-    heads.push(0);
-    pending += queue.length;
   }
   const ops: RgaOp[] = [];
   // Each replica's runs in counter order, interleaved so every origin is sent before its use.
   // Some head is always ready: the one typed earliest depends only on earlier ids.
-  while (pending > 0) {
-    let progress = false;
-    for (let r = 0; r < count; r++) {
-      const queue = queues[r] as Run[];
-      while ((heads[r] as number) < queue.length) {
-        const run = queue[heads[r] as number] as Run;
-        const start = Math.max(run.counter, frontier[r] as number);
-        const trimmed = start > run.counter;
-        if (
-          !trimmed &&
-          ((run.leftReplica !== NONE && run.leftCounter >= (frontier[run.leftReplica] as number)) ||
-            (run.rightReplica !== NONE && run.rightCounter >= (frontier[run.rightReplica] as number)))
-        ) {
-          break;
-        }
-        if (
-          trimmed &&
-          run.rightReplica !== NONE &&
-          run.rightCounter >= (frontier[run.rightReplica] as number)
-        )
-          break;
-        const skip = start - run.counter;
-        const id: RgaId = { replica: replicas[r] as ReplicaId, counter: start };
-        const left: RgaId | null = trimmed
-          ? { replica: replicas[r] as ReplicaId, counter: start - 1 }
-          : run.leftReplica === NONE
-            ? null
-            : { replica: replicas[run.leftReplica] as ReplicaId, counter: run.leftCounter };
-        const right: RgaId | null =
-          run.rightReplica === NONE
-            ? null
-            : { replica: replicas[run.rightReplica] as ReplicaId, counter: run.rightCounter };
-        ops.push(
-          run.deleted
-            ? { kind: 'tombstone', id, left, right, length: run.length - skip }
-            : { kind: 'insert', id, left, right, text: skip > 0 ? run.text.slice(skip) : run.text },
-        );
-        frontier[r] = run.counter + run.length;
-        heads[r] = (heads[r] as number) + 1;
-        pending--;
-        progress = true;
-      }
-    }
-    if (!progress) throw new Error('delta: no causal order for the remaining runs');
-  }
+  const ordered = visitInCausalOrder(queues, frontier, (run, r, start) => {
+    const skip = start - run.counter;
+    const id: RgaId = { replica: replicas[r] as ReplicaId, counter: start };
+    const left: RgaId | null =
+      skip > 0
+        ? { replica: replicas[r] as ReplicaId, counter: start - 1 }
+        : run.leftReplica === NONE
+          ? null
+          : { replica: replicas[run.leftReplica] as ReplicaId, counter: run.leftCounter };
+    const right: RgaId | null =
+      run.rightReplica === NONE
+        ? null
+        : { replica: replicas[run.rightReplica] as ReplicaId, counter: run.rightCounter };
+    ops.push(
+      run.deleted
+        ? { kind: 'tombstone', id, left, right, length: run.length - skip }
+        : { kind: 'insert', id, left, right, text: skip > 0 ? run.text.slice(skip) : run.text },
+    );
+  });
+  if (!ordered) throw new Error('delta: no causal order for the remaining runs');
   const ranges: IdRange[] = [];
   let last: { replica: ReplicaId; counter: number; length: number } | null = null;
   for (let leaf: Leaf | null = tree.first; leaf !== null; leaf = leaf.next) {

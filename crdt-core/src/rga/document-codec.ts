@@ -1,5 +1,6 @@
 import { type Decoder, decodeWith, Encoder, TypeTag } from '../encoding.ts';
 import type { ReplicaId } from '../replica-id.ts';
+import { visitInCausalOrder } from './causal-order.ts';
 import { readCounter, readLength, readReplicaTable } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
 import { Leaf, type RunTree } from './tree.ts';
@@ -324,30 +325,8 @@ function orderIds(d: Decoder, replicaCount: number, spans: readonly Run[]): Run[
  * Check the spans could have been inserted in some order: each replica's spans in counter order,
  * and every origin inserted before the span naming it. Bytes that fail this (origins in a cycle)
  * describe no real history; accepting them would make delta sync impossible later.
- * Greedy: take any replica's next span whose origins are already taken; if none can go, it is a cycle.
  */
 function checkCausalOrder(d: Decoder, byCounter: readonly Run[][]): void {
-  const replicaCount = byCounter.length;
-  /** Per replica, the first counter not taken yet. */
-  const frontier = new Array<number>(replicaCount).fill(1);
-  const heads = new Array<number>(replicaCount).fill(0);
-  let remaining = byCounter.reduce((n, list) => n + list.length, 0);
-  while (remaining > 0) {
-    let progress = false;
-    for (let r = 0; r < replicaCount; r++) {
-      const queue = byCounter[r] as Run[];
-      while ((heads[r] as number) < queue.length) {
-        const span = queue[heads[r] as number] as Run;
-        const l = span.leftReplica;
-        const rr = span.rightReplica;
-        if (l !== NONE && span.leftCounter >= (frontier[l] as number)) break;
-        if (rr !== NONE && span.rightCounter >= (frontier[rr] as number)) break;
-        frontier[r] = span.counter + span.length;
-        heads[r] = (heads[r] as number) + 1;
-        remaining--;
-        progress = true;
-      }
-    }
-    if (!progress) d.fail('span origins form a cycle');
-  }
+  const frontier = new Array<number>(byCounter.length).fill(1);
+  if (!visitInCausalOrder(byCounter, frontier, () => {})) d.fail('span origins form a cycle');
 }
