@@ -18,24 +18,13 @@
  * that entry reaches its counter. So adding a write costs O(vector size) and listing the ledger
  * O(fields × replicas).
  */
-import type { IntentOp } from '../workspace.ts';
-import { compareStamps, type LwwField, type LwwValue, type LwwWrite } from './lww-write.ts';
+import { compareStamps, type LwwField, type LwwWrite } from './lww-write.ts';
 
 export type LostReason = 'concurrent' | 'clock-skew';
 
-export interface LostWrite {
-  readonly replica: string;
-  readonly counter: number;
-  readonly op: IntentOp;
-  readonly field: LwwField;
-  readonly value: LwwValue;
-  readonly wallMs: number;
-  readonly overwrittenBy: {
-    readonly replica: string;
-    readonly counter: number;
-    readonly value: LwwValue;
-    readonly wallMs: number;
-  };
+/** A write no replica will show again (its version vector left out), and the write that won over it. */
+export interface LostWrite extends Omit<LwwWrite, 'vector'> {
+  readonly overwrittenBy: Pick<LwwWrite, 'replica' | 'counter' | 'value' | 'wallMs'>;
   readonly reason: LostReason;
 }
 
