@@ -408,18 +408,11 @@ export class Rga {
       let run = leaf.runs[at] as Run;
       if (!run.deleted) {
         if (offset > 0) {
-          const rest = run.splitAt(offset);
-          leaf.runs.splice(at + 1, 0, rest);
-          if (ids !== null) ids.add(rest);
+          run = this.splitInLeaf(leaf, at, offset);
           at++;
-          run = rest;
           offset = 0;
         }
-        if (remaining < run.length) {
-          const rest = run.splitAt(remaining);
-          leaf.runs.splice(at + 1, 0, rest);
-          if (ids !== null) ids.add(rest);
-        }
+        if (remaining < run.length) this.splitInLeaf(leaf, at, remaining);
         const take = run.length;
         run.deleted = true;
         run.text = '';
@@ -611,9 +604,9 @@ export class Rga {
           this.invalidateCaches();
         }
         if (counter > run.counter) {
-          run = this.splitInTree(run, counter - run.counter);
+          run = this.splitInLeaf(run.leaf, run.leaf.runs.indexOf(run), counter - run.counter);
         }
-        if (end < runEnd) this.splitInTree(run, end - counter);
+        if (end < runEnd) this.splitInLeaf(run.leaf, run.leaf.runs.indexOf(run), end - counter);
         run.deleted = true;
         run.text = '';
         tree.addCounts(run.leaf, -run.length, 0);
@@ -625,11 +618,10 @@ export class Rga {
     return changed ? 'applied' : 'duplicate';
   }
 
-  /** Split `run` at `offset` in place in the tree (counts unchanged); returns the second part. */
-  private splitInTree(run: Run, offset: number): Run {
-    const rest = run.splitAt(offset);
-    const leaf = run.leaf;
-    leaf.runs.splice(leaf.runs.indexOf(run) + 1, 0, rest);
+  /** Split the run at index `at` of `leaf` at `offset`, the rest right after it (counts unchanged); returns the rest. */
+  private splitInLeaf(leaf: Leaf, at: number, offset: number): Run {
+    const rest = (leaf.runs[at] as Run).splitAt(offset);
+    leaf.runs.splice(at + 1, 0, rest);
     if (this.ids !== null) this.ids.add(rest);
     return rest;
   }
