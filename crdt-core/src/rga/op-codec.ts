@@ -155,10 +155,9 @@ function soleReplica(ops: readonly RgaOp[]): ReplicaId | null {
 
 /**
  * Exactly what the Encoder path writes for ops whose ids all belong to `own` (a one-entry replica
- * table). This runs once per keystroke, mostly before the JIT has optimized it, so it does little:
- * header and table are already in the scratch buffer, the ops go after them, and one copy comes
- * out. Its branches are all exercised by ordinary typing, so rarer input (a paste, a negative
- * origin delta) does not throw away optimized code. Tests check it matches the general path.
+ * table): a replica's own edits that the single-op fast paths below do not take (a replacement's
+ * delete and insert, a paste, non-ASCII text). Header and table are already in the scratch
+ * buffer, the ops go after them, and one copy comes out. Tests check it matches the general path.
  */
 function encodeOwnOps(ops: readonly RgaOp[], own: ReplicaId): Uint8Array {
   // Room per op: kind, replica, up to three 8-byte varints, the text at ≤ 3 bytes per unit.
