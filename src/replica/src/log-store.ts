@@ -5,6 +5,7 @@
  */
 
 import type { EngineName } from './engine-name.ts';
+import { errorMessage } from './error-message.ts';
 import type {
   EngineUpdate,
   ReplicaMetadata,
@@ -62,7 +63,7 @@ export class LogStore implements Store {
         snapshots = { ...snapshot.engines };
         metadata = snapshot.metadata;
       } catch (error) {
-        damage.push(`snapshot unreadable: ${message(error)}`);
+        damage.push(`snapshot unreadable: ${errorMessage(error)}`);
       }
     }
     const updates: EngineUpdate[] = [];
@@ -71,7 +72,7 @@ export class LogStore implements Store {
       try {
         record = decodeStoreRecord(bytes);
       } catch (error) {
-        damage.push(`record ${index} unreadable: ${message(error)}`);
+        damage.push(`record ${index} unreadable: ${errorMessage(error)}`);
         return;
       }
       if (record.kind === 'update') updates.push({ engine: record.engine, update: record.update });
@@ -86,7 +87,7 @@ export class LogStore implements Store {
     try {
       bytes = encodeStoreRecord(record);
     } catch (error) {
-      return Promise.reject(new StoreError(`cannot encode record: ${message(error)}`));
+      return Promise.reject(new StoreError(`cannot encode record: ${errorMessage(error)}`));
     }
     return this.byteLog.append(bytes);
   }
@@ -97,7 +98,7 @@ export class LogStore implements Store {
     try {
       bytes = encodeStoreSnapshot(snapshot);
     } catch (error) {
-      return Promise.reject(new StoreError(`cannot encode snapshot: ${message(error)}`));
+      return Promise.reject(new StoreError(`cannot encode snapshot: ${errorMessage(error)}`));
     }
     return this.byteLog.compact(bytes);
   }
@@ -145,8 +146,4 @@ function describeDamage(damage: ByteLogDamage): string {
     .filter((part) => part !== undefined)
     .join(' at ');
   return where === '' ? damage.reason : `${where}: ${damage.reason}`;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

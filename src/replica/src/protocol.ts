@@ -16,6 +16,7 @@
  */
 import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
 import { ENGINE_NAMES, type EngineName } from './engine-name.ts';
+import { errorMessage } from './error-message.ts';
 
 // The engine tag of a data frame is the engine's index here; relay and clients import both from this module.
 export { ENGINE_NAMES, type EngineName, isEngineName } from './engine-name.ts';
@@ -409,7 +410,7 @@ export function tryDecodeFrame(
   try {
     return { ok: true, frame: decodeFrame(bytes) };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: errorMessage(error) };
   }
 }
 

@@ -9,6 +9,7 @@
  * timers and the random source for jitter.
  */
 import type { EngineName } from './engine-name.ts';
+import { errorMessage } from './error-message.ts';
 import {
   CloseCode,
   decodeFrame,
@@ -192,7 +193,7 @@ export class RelayTransport implements Transport {
     } catch (error) {
       this.problem({
         kind: 'connect-failed',
-        message: error instanceof Error ? error.message : String(error),
+        message: errorMessage(error),
       });
       this.scheduleReconnect();
       return;
@@ -214,7 +215,7 @@ export class RelayTransport implements Transport {
       } catch (error) {
         this.problem({
           kind: 'handler-failed',
-          message: error instanceof Error ? error.message : String(error),
+          message: errorMessage(error),
         });
       }
     }) as (event: never) => void;
@@ -225,7 +226,7 @@ export class RelayTransport implements Transport {
       } catch (error) {
         this.problem({
           kind: 'handler-failed',
-          message: error instanceof Error ? error.message : String(error),
+          message: errorMessage(error),
         });
       }
     }) as (event: never) => void;
@@ -255,7 +256,7 @@ export class RelayTransport implements Transport {
     } catch (error) {
       this.problem({
         kind: 'malformed-frame',
-        message: error instanceof Error ? error.message : String(error),
+        message: errorMessage(error),
       });
       return;
     }
@@ -378,7 +379,7 @@ export class RelayTransport implements Transport {
     } catch (error) {
       this.problem({
         kind: 'handler-failed',
-        message: error instanceof Error ? error.message : String(error),
+        message: errorMessage(error),
       });
     }
   }

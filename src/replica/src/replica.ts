@@ -27,6 +27,7 @@
 
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from './engine.ts';
 import type { EngineName } from './engine-name.ts';
+import { errorMessage } from './error-message.ts';
 import {
   decodeReplicaMessage,
   encodeDigestMessage,
@@ -269,11 +270,11 @@ export class Replica {
         try {
           for (const edit of edits) this.engine(name).apply(edit);
         } catch (error) {
-          failures.push(`${name}: ${describe(error)}`);
+          failures.push(`${name}: ${errorMessage(error)}`);
           this.problem({
             kind: 'engine-error',
             engine: name,
-            message: `apply ${intent.op} failed: ${describe(error)}`,
+            message: `apply ${intent.op} failed: ${errorMessage(error)}`,
           });
         }
       }
@@ -521,7 +522,7 @@ export class Replica {
       this.problem({
         kind: 'load-damage',
         engine: name,
-        message: `stored ${what} unreadable: ${describe(error)}`,
+        message: `stored ${what} unreadable: ${errorMessage(error)}`,
       });
     }
   }
@@ -576,7 +577,7 @@ export class Replica {
           kind: 'engine-error',
           engine: name,
           peer: open.session.peer,
-          message: `changed() failed: ${describe(error)}`,
+          message: `changed() failed: ${errorMessage(error)}`,
         });
       }
     }
@@ -587,7 +588,7 @@ export class Replica {
       this.problem({
         kind: 'store-error',
         ...(record.kind === 'update' ? { engine: record.engine } : {}),
-        message: `append failed: ${describe(error)}`,
+        message: `append failed: ${errorMessage(error)}`,
       });
       throw error;
     });
@@ -617,7 +618,7 @@ export class Replica {
     try {
       for (const [name, engine] of this.engines) engines[name] = engine.save();
     } catch (error) {
-      this.problem({ kind: 'engine-error', message: `save() for compaction failed: ${describe(error)}` });
+      this.problem({ kind: 'engine-error', message: `save() for compaction failed: ${errorMessage(error)}` });
       return;
     }
     this.compacting = true;
@@ -625,7 +626,7 @@ export class Replica {
     const done = this.store
       .compact({ engines, metadata: this.metadata() })
       .catch((error: unknown) =>
-        this.problem({ kind: 'store-error', message: `compaction failed: ${describe(error)}` }),
+        this.problem({ kind: 'store-error', message: `compaction failed: ${errorMessage(error)}` }),
       )
       .finally(() => {
         this.compacting = false;
@@ -660,7 +661,7 @@ export class Replica {
           kind: 'engine-error',
           engine: name,
           peer,
-          message: `openSession failed: ${describe(error)}`,
+          message: `openSession failed: ${errorMessage(error)}`,
         });
       }
     }
@@ -672,7 +673,7 @@ export class Replica {
           kind: 'engine-error',
           engine: name,
           peer,
-          message: `start() failed: ${describe(error)}`,
+          message: `start() failed: ${errorMessage(error)}`,
         });
       }
     }
@@ -696,7 +697,7 @@ export class Replica {
           kind: 'engine-error',
           engine: name,
           peer,
-          message: `close() failed: ${describe(error)}`,
+          message: `close() failed: ${errorMessage(error)}`,
         });
       }
     }
@@ -741,7 +742,7 @@ export class Replica {
         kind: 'rejected-payload',
         engine: name,
         peer: from,
-        message: `rejected a malformed ${payload.length}-byte payload: ${describe(error)}`,
+        message: `rejected a malformed ${payload.length}-byte payload: ${errorMessage(error)}`,
       });
       this.emit({ type: 'traffic', engine: name });
       return;
@@ -762,7 +763,7 @@ export class Replica {
         kind: 'engine-error',
         engine: name,
         peer: from,
-        message: `receive() threw: ${describe(error)}`,
+        message: `receive() threw: ${errorMessage(error)}`,
       });
     }
     if (!accepted) {
@@ -790,7 +791,7 @@ export class Replica {
             kind: 'engine-error',
             engine: name,
             peer: open.session.peer,
-            message: `antiEntropy() failed: ${describe(error)}`,
+            message: `antiEntropy() failed: ${errorMessage(error)}`,
           });
         }
       }
@@ -826,7 +827,7 @@ export class Replica {
           kind: 'engine-error',
           engine: name,
           peer,
-          message: `cannot announce the digest: ${describe(error)}`,
+          message: `cannot announce the digest: ${errorMessage(error)}`,
         });
         continue;
       }
@@ -906,8 +907,4 @@ function nonNegative(value: number, name: string): number {
   if (!(Number.isSafeInteger(value) && value >= 0))
     throw new ReplicaError(`${name} must be a non-negative integer, got ${value}`);
   return value;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -7,6 +7,7 @@
  */
 import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
 import { type EngineName, isEngineName } from './engine-name.ts';
+import { errorMessage } from './error-message.ts';
 import type { ReplicaMetadata, StoreRecord, StoreSnapshot } from './store.ts';
 
 const MAGIC = [0x43, 0x56, 0x53] as const; // "CVS"
@@ -106,6 +107,6 @@ function decode<T>(bytes: Uint8Array, body: (d: Decoder, kind: number) => T): T 
     return value;
   } catch (error) {
     if (error instanceof DecodeError) throw error;
-    throw new DecodeError(error instanceof Error ? error.message : String(error), d.offset);
+    throw new DecodeError(errorMessage(error), d.offset);
   }
 }

@@ -33,6 +33,7 @@
  */
 import * as A from '@automerge/automerge';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
+import { errorMessage } from '../error-message.ts';
 import {
   COUNTER_NAMES,
   type CounterName,
@@ -134,9 +135,7 @@ export class AutomergeEngine implements Engine {
     try {
       this.doc = A.loadIncremental(this.doc, raw);
     } catch (error) {
-      throw new Error(
-        `malformed Automerge update: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw new Error(`malformed Automerge update: ${errorMessage(error)}`);
     }
     this.emitIfChanged(before, 'store');
   }

@@ -5,6 +5,7 @@
  * and the binary codec for batches of writes and for the engine's sync messages.
  */
 import { Decoder, Encoder } from '@converge/crdt-core';
+import { errorMessage } from '../error-message.ts';
 import { COUNTER_NAMES, type CounterName, type IntentOp } from '../workspace.ts';
 import { EnvelopeKind, seal, unseal } from './envelope.ts';
 
@@ -233,7 +234,7 @@ function readWrite(d: Decoder): LwwWrite {
   try {
     return validateWrite({ replica, counter, op, field, value, wallMs, vector });
   } catch (error) {
-    return d.fail(error instanceof Error ? error.message : String(error));
+    return d.fail(errorMessage(error));
   }
 }
 

@@ -29,6 +29,7 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
+import { errorMessage } from '../error-message.ts';
 import {
   COUNTER_NAMES,
   type CounterName,
@@ -284,7 +285,7 @@ function decodeYjsUpdate(update: Uint8Array): void {
   try {
     Y.decodeUpdate(update);
   } catch (error) {
-    throw new Error(`malformed Yjs update: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`malformed Yjs update: ${errorMessage(error)}`);
   }
 }
 
