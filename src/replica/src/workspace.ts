@@ -19,6 +19,11 @@ export type Intent =
 
 export type IntentOp = Intent['op'];
 
+/** For the default of an exhaustive switch over intents: a compile error when an op is left out. */
+export function unhandledIntent(intent: never): never {
+  throw new Error(`unhandled intent ${(intent as { op: IntentOp }).op}`);
+}
+
 /** What an engine shows, normalized so views of different engines can be compared and hashed. */
 export interface WorkspaceView {
   readonly text: string;

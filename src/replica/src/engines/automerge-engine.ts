@@ -38,7 +38,7 @@ import {
   COUNTER_NAMES,
   type CounterName,
   type Intent,
-  type IntentOp,
+  unhandledIntent,
   validateIntent,
   type WorkspaceView,
 } from '../workspace.ts';
@@ -313,7 +313,7 @@ function write(d: AutomergeWorkspace, intent: Intent): void {
       d.note = new A.ImmutableString(intent.value);
       return;
     default:
-      unreachable(intent);
+      unhandledIntent(intent);
   }
 }
 
@@ -336,8 +336,4 @@ function sameHeads(a: A.Heads, b: A.Heads): boolean {
   if (a.length !== b.length) return false;
   const set = new Set(a);
   return b.every((h) => set.has(h));
-}
-
-function unreachable(intent: never): never {
-  throw new Error(`unhandled intent ${(intent as { op: IntentOp }).op}`);
 }

@@ -29,7 +29,7 @@ import {
   type CounterName,
   type Intent,
   IntentError,
-  type IntentOp,
+  unhandledIntent,
   validateIntent,
   type WorkspaceView,
 } from '../workspace.ts';
@@ -109,7 +109,7 @@ export class LwwEngine implements Engine {
       case 'note.set':
         return { field: 'note', value: intent.value };
       default:
-        return unreachable(intent);
+        return unhandledIntent(intent);
     }
   }
 
@@ -284,10 +284,6 @@ function checkedSum(current: number, delta: number): number {
   const sum = current + delta;
   if (!Number.isSafeInteger(sum)) throw new IntentError(`result ${sum} is not a safe integer`);
   return sum;
-}
-
-function unreachable(intent: never): never {
-  throw new Error(`unhandled intent ${(intent as { op: IntentOp }).op}`);
 }
 
 export type { LostWrite } from './lww-ledger.ts';

@@ -34,7 +34,7 @@ import {
   COUNTER_NAMES,
   type CounterName,
   type Intent,
-  type IntentOp,
+  unhandledIntent,
   validateIntent,
   type WorkspaceView,
 } from '../workspace.ts';
@@ -111,7 +111,7 @@ export class YjsEngine implements Engine {
         this.meta.set('note', intent.value);
         return;
       default:
-        unreachable(intent);
+        unhandledIntent(intent);
     }
   }
 
@@ -303,8 +303,4 @@ function numberAt(map: Y.Map<unknown>, key: string): number | undefined {
 
 function isQuantity(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-function unreachable(intent: never): never {
-  throw new Error(`unhandled intent ${(intent as { op: IntentOp }).op}`);
 }
