@@ -10,7 +10,7 @@
  * releases a randomly chosen frame; a frame waits at most `reorderHoldMs`) → delay + jitter → deliver.
  */
 import { SeededRandom } from '@converge/crdt-core';
-import type { Clock, TimerHandle } from './clock.ts';
+import type { Cancel, Timers } from '@converge/replica/timers';
 
 export interface ChaosConfig {
   /** Fixed delay added to every frame. */
@@ -102,10 +102,10 @@ export function linkSeed(seed: number, from: string, to: string): number {
 export class DelayQueue {
   private readonly heap: { at: number; seq: number; run: () => void }[] = [];
   private seq = 0;
-  private timer: TimerHandle | undefined;
+  private timer: Cancel | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Timers) {}
 
   get size(): number {
     return this.heap.length;
@@ -124,7 +124,7 @@ export class DelayQueue {
   /** Forget everything pending (shutdown). */
   clear(): void {
     this.heap.length = 0;
-    this.timer?.cancel();
+    this.timer?.();
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
   }
@@ -132,7 +132,7 @@ export class DelayQueue {
   private arm(): void {
     const head = this.heap[0];
     if (head === undefined || head.at >= this.timerAt) return;
-    this.timer?.cancel();
+    this.timer?.();
     this.timerAt = head.at;
     this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, head.at - this.clock.now()));
   }
@@ -198,12 +198,12 @@ export interface ChaosVerdict {
 export class LinkChaos<T> {
   private readonly random: SeededRandom;
   private readonly held: T[] = [];
-  private holdTimer: TimerHandle | undefined;
+  private holdTimer: Cancel | undefined;
 
   constructor(
     readonly config: ChaosConfig,
     seed: number,
-    private readonly clock: Clock,
+    private readonly clock: Timers,
     private readonly queue: DelayQueue,
     private readonly deliver: (item: T) => void,
   ) {
@@ -222,7 +222,7 @@ export class LinkChaos<T> {
 
   /** Release every held frame now (config change, shutdown of the link). */
   flush(): void {
-    this.holdTimer?.cancel();
+    this.holdTimer?.();
     this.holdTimer = undefined;
     const released = this.random.shuffle(this.held);
     this.held.length = 0;
@@ -241,7 +241,7 @@ export class LinkChaos<T> {
       this.delay(released as T);
     }
     if (this.held.length === 0) {
-      this.holdTimer?.cancel();
+      this.holdTimer?.();
       this.holdTimer = undefined;
     } else if (this.holdTimer === undefined) {
       this.holdTimer = this.clock.setTimeout(() => {

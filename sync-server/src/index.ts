@@ -1,6 +1,5 @@
 export { isLocalOrigin, isLoopbackHost } from './access.ts';
 export { type ChaosConfig, ChaosConfigError, NO_CHAOS, parseChaosConfig } from './chaos.ts';
-export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.ts';
 export { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
 export type { LeaveReason, RelayEvent, RelayEventListener, Violation } from './events.ts';
 export { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';

@@ -7,11 +7,11 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, idProblem } from '@converge/replica/protocol';
+import { type Cancel, every, realTimers, type Timers } from '@converge/replica/timers';
 import { WebSocketServer } from 'ws';
 import { isLoopbackHost, OriginPolicy, TokenCheck } from './access.ts';
 import { AdminApi } from './admin-api.ts';
 import { type ChaosConfig, parseChaosConfig } from './chaos.ts';
-import { type Clock, systemClock, type TimerHandle } from './clock.ts';
 import { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
 import { EventBus, type RelayEventListener, VIOLATIONS, type Violation } from './events.ts';
 import { type RelayLimits, resolveLimits } from './limits.ts';
@@ -42,8 +42,8 @@ export interface RelayOptions {
   /** Where log lines go (default stdout); ignored when `logger` is given. */
   readonly logSink?: (line: string) => void;
   readonly logger?: Logger;
-  /** Timers for chaos, limits and heartbeats (a ManualClock makes runs replayable). */
-  readonly clock?: Clock;
+  /** Timers for chaos, limits and heartbeats (a VirtualClock makes runs replayable). */
+  readonly clock?: Timers;
 }
 
 export interface Relay extends RelayControl {
@@ -82,7 +82,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 }
 
 class RelayCore implements Relay {
-  private readonly clock: Clock;
+  private readonly clock: Timers;
   private readonly log: Logger;
   private readonly events: EventBus;
   private readonly registry: RoomRegistry;
@@ -97,7 +97,7 @@ class RelayCore implements Relay {
     number
   >;
   private readonly startedAt: number;
-  private readonly timers: TimerHandle[] = [];
+  private readonly timers: Cancel[] = [];
   private storage: StoragePeers | undefined;
   private closing: Promise<void> | undefined;
   host = '';
@@ -107,7 +107,7 @@ class RelayCore implements Relay {
     private readonly limits: RelayLimits,
     private readonly options: RelayOptions,
   ) {
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? realTimers;
     this.log = options.logger ?? createLogger(options.logLevel ?? 'info', options.logSink, () => Date.now());
     this.events = new EventBus(() => this.clock.now());
     this.startedAt = this.clock.now();
@@ -164,10 +164,8 @@ class RelayCore implements Relay {
     const address = this.server.address();
     this.host = host;
     this.port = typeof address === 'object' && address !== null ? address.port : port;
-    this.timers.push(this.clock.setInterval(() => this.heartbeat(), this.limits.heartbeatMs));
-    this.timers.push(
-      this.clock.setInterval(() => this.reportTraffic(), this.options.trafficIntervalMs ?? 1000),
-    );
+    this.timers.push(every(this.clock, this.limits.heartbeatMs, () => this.heartbeat()));
+    this.timers.push(every(this.clock, this.options.trafficIntervalMs ?? 1000, () => this.reportTraffic()));
     this.log.info('listening', {
       url: this.url,
       tokenRequired: this.tokens.required,
@@ -382,7 +380,7 @@ class RelayCore implements Relay {
     this.log.info('shutting-down', { connections: this.connections.size });
     // Storage peers first: their pending writes become durable before anything else goes away.
     await this.storage?.close();
-    for (const timer of this.timers) timer.cancel();
+    for (const cancel of this.timers) cancel();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const room of this.registry.all()) room.closeAll(CloseCode.GoingAway, 'relay shutting down');
     for (const connection of [...this.connections])

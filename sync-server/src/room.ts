@@ -11,8 +11,8 @@ import {
   type NodeRole,
   type PeerInfo,
 } from '@converge/replica/protocol';
+import type { Timers } from '@converge/replica/timers';
 import { type ChaosConfig, DelayQueue, isNoChaos, LinkChaos, linkSeed } from './chaos.ts';
-import type { Clock } from './clock.ts';
 import type { EventBus, LeaveReason, Violation } from './events.ts';
 import type { RelayLimits } from './limits.ts';
 import { type DirectedLink, type LinkOperation, LinkTable } from './link-table.ts';
@@ -46,7 +46,7 @@ export class Member {
 }
 
 export interface RoomServices {
-  readonly clock: Clock;
+  readonly clock: Timers;
   readonly limits: RelayLimits;
   readonly events: EventBus;
   readonly log: Logger;

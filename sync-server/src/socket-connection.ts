@@ -16,8 +16,8 @@ import {
   peekHelloVersion,
   tryDecodeFrame,
 } from '@converge/replica/protocol';
+import type { Cancel } from '@converge/replica/timers';
 import type { RawData, WebSocket } from 'ws';
-import type { TimerHandle } from './clock.ts';
 import type { Violation } from './events.ts';
 import type { Member, NodeEndpoint, Room, RoomServices } from './room.ts';
 import type { RoomRegistry } from './room-registry.ts';
@@ -57,8 +57,8 @@ export class SocketConnection implements NodeEndpoint {
   private rateDropsInWindow = 0;
   private rateErrorSentInWindow = false;
   private alive = true;
-  private helloTimer: TimerHandle | undefined;
-  private terminateTimer: TimerHandle | undefined;
+  private helloTimer: Cancel | undefined;
+  private terminateTimer: Cancel | undefined;
   private corked = false;
 
   /**
@@ -116,7 +116,7 @@ export class SocketConnection implements NodeEndpoint {
     if (this.state.phase === 'closed') return;
     const joined = this.state.phase === 'joined' ? this.state : undefined;
     this.state = { phase: 'closed' };
-    this.helloTimer?.cancel();
+    this.helloTimer?.();
     // When the room initiated the close (replaced, slow consumer) it has already removed the member.
     if (joined !== undefined && joined.room.member(joined.member.id) === joined.member) {
       joined.room.leave(joined.member, 'closed');
@@ -259,7 +259,7 @@ export class SocketConnection implements NodeEndpoint {
       this.refuse('node-limit', 'node-limit', CloseCode.NodeLimit, joined.reason);
       return;
     }
-    this.helloTimer?.cancel();
+    this.helloTimer?.();
     this.helloTimer = undefined;
     this.state = { phase: 'joined', room: opened.room, member: joined.member };
   }
@@ -320,8 +320,8 @@ export class SocketConnection implements NodeEndpoint {
   }
 
   private onClosed(): void {
-    this.terminateTimer?.cancel();
-    this.helloTimer?.cancel();
+    this.terminateTimer?.();
+    this.helloTimer?.();
     if (this.state.phase === 'joined') {
       const { room, member } = this.state;
       this.state = { phase: 'closed' };

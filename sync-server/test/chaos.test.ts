@@ -1,8 +1,8 @@
 // Chaos on one link, on a manual clock: replayable from its seed, and doing what its config says.
 import { testSeed } from '@converge/crdt-core/testing';
+import { VirtualClock } from '@converge/replica/timers';
 import { describe, expect, it } from 'vitest';
 import { type ChaosConfig, DelayQueue, LinkChaos, NO_CHAOS, parseChaosConfig } from '../src/chaos.ts';
-import { ManualClock } from '../src/clock.ts';
 
 interface Run {
   readonly delivered: { readonly item: number; readonly at: number }[];
@@ -11,7 +11,7 @@ interface Run {
 
 /** Push `count` frames through a link, `gapMs` apart, then let every timer run. */
 function run(config: Partial<ChaosConfig>, count: number, gapMs = 1): Run {
-  const clock = new ManualClock(1000);
+  const clock = new VirtualClock(1000);
   const queue = new DelayQueue(clock);
   const delivered: { item: number; at: number }[] = [];
   const full = parseChaosConfig(config);
@@ -108,7 +108,7 @@ describe('LinkChaos', () => {
 
 describe('DelayQueue', () => {
   it('runs due callbacks in time order, ties in submission order', () => {
-    const clock = new ManualClock();
+    const clock = new VirtualClock();
     const queue = new DelayQueue(clock);
     const seen: string[] = [];
     queue.schedule(30, () => seen.push('c'));
