@@ -175,14 +175,14 @@ export class AutomergeEngine implements Engine {
   }
 
   sourceOf(change: EngineChange): SyncSession | undefined {
-    return this.feed.detailsOf(change)?.source;
+    return this.feed.sourceOf(change);
   }
 
   private emitIfChanged(before: A.Heads, origin: EngineChange['origin'], source?: SyncSession): void {
     if (sameHeads(before, A.getHeads(this.doc))) return;
     const native = A.saveIncremental(this.doc);
     const change: EngineChange = { origin, update: seal(EnvelopeKind.AutomergeUpdate, native) };
-    this.feed.emit(change, source ? { source, native } : { native });
+    this.feed.emit(change, native, source);
   }
 
   private noteSiblings(single: unknown): string[] {

@@ -28,8 +28,8 @@ export class ChangeFeed<Native> {
    * Call every listener, even if one throws; the first error is rethrown afterwards so a faulty
    * subscriber cannot starve the others (e.g. the store) of a change.
    */
-  emit(change: EngineChange, details: ChangeDetails<Native>): void {
-    this.details.set(change, details);
+  emit(change: EngineChange, native: Native, source?: SyncSession): void {
+    this.details.set(change, source === undefined ? { native } : { source, native });
     let failure: { error: unknown } | undefined;
     for (const listener of [...this.listeners]) {
       try {
@@ -39,6 +39,11 @@ export class ChangeFeed<Native> {
       }
     }
     if (failure) throw failure.error;
+  }
+
+  /** The session whose peer sent a change this feed emitted, if any. */
+  sourceOf(change: EngineChange): SyncSession | undefined {
+    return this.details.get(change)?.source;
   }
 
   /** Details of a change this feed emitted, or undefined for a foreign change object. */

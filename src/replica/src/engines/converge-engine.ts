@@ -145,7 +145,7 @@ export class ConvergeEngine implements Engine {
     const released = this.doc.mergeState(state);
     if (this.doc.version().equals(before)) return;
     const change: EngineChange = { origin, update: state };
-    this.feed.emit(change, source ? { source, native: undefined } : { native: undefined });
+    this.feed.emit(change, undefined, source);
     // Their own change, after the state's: the store must hold them (a restart would lose them and
     // everything that depends on them), and peers must get them.
     if (released.length > 0) this.emit(origin, released, source);
@@ -161,12 +161,12 @@ export class ConvergeEngine implements Engine {
   }
 
   sourceOf(change: EngineChange): SyncSession | undefined {
-    return this.feed.detailsOf(change)?.source;
+    return this.feed.sourceOf(change);
   }
 
   private emit(origin: EngineChange['origin'], ops: readonly WorkspaceOp[], source?: ConvergeSession): void {
     const change: EngineChange = { origin, update: WorkspaceDocument.encodeOps(ops) };
-    this.feed.emit(change, source ? { source, native: ops } : { native: ops });
+    this.feed.emit(change, ops, source);
   }
 }
 

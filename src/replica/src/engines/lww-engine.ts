@@ -195,12 +195,12 @@ export class LwwEngine implements Engine {
   }
 
   sourceOf(change: EngineChange): SyncSession | undefined {
-    return this.feed.detailsOf(change)?.source;
+    return this.feed.sourceOf(change);
   }
 
   private emit(origin: EngineChange['origin'], writes: readonly LwwWrite[], source?: LwwSession): void {
     const change: EngineChange = { origin, update: encodeWrites(writes) };
-    this.feed.emit(change, source ? { source, native: writes } : { native: writes });
+    this.feed.emit(change, writes, source);
   }
 
   private text(): string {

@@ -172,7 +172,7 @@ export class YjsEngine implements Engine {
   }
 
   sourceOf(change: EngineChange): SyncSession | undefined {
-    return this.feed.detailsOf(change)?.source;
+    return this.feed.sourceOf(change);
   }
 
   private flush(): void {
@@ -183,10 +183,7 @@ export class YjsEngine implements Engine {
         origin: origin === LOCAL_ORIGIN ? 'local' : origin === STORE_ORIGIN ? 'store' : 'remote',
         update: seal(EnvelopeKind.YjsUpdate, update),
       };
-      this.feed.emit(
-        change,
-        origin instanceof YjsSession ? { source: origin, native: update } : { native: update },
-      );
+      this.feed.emit(change, update, origin instanceof YjsSession ? origin : undefined);
     }
   }
 }
