@@ -42,12 +42,11 @@ import {
   validateIntent,
   type WorkspaceView,
 } from '../workspace.ts';
-import { ChangeFeed } from './change-feed.ts';
 import { EnvelopeKind, seal, unseal } from './envelope.ts';
+import { FeedEngine } from './feed-engine.ts';
 import { PeerSession } from './peer-session.ts';
 import { randomUint32Of } from './random-source.ts';
 import { checkTextIntent } from './text-edit.ts';
-import { viewDigest } from './view-digest.ts';
 
 export interface AutomergeWorkspace {
   cart: Record<string, A.Counter>;
@@ -70,13 +69,13 @@ const GENESIS: Uint8Array = (() => {
   return A.save(doc);
 })();
 
-export class AutomergeEngine implements Engine {
+export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'automerge' as const;
   private doc: Doc;
-  private readonly feed = new ChangeFeed<Uint8Array>();
   private cachedView: { readonly heads: string; readonly view: WorkspaceView } | undefined;
 
   constructor(private readonly ctx: EngineContext) {
+    super();
     const next = randomUint32Of(ctx);
     const actor = Array.from({ length: 4 }, () => next().toString(16).padStart(8, '0')).join('');
     this.doc = A.load<AutomergeWorkspace>(GENESIS, { actor });
@@ -144,20 +143,12 @@ export class AutomergeEngine implements Engine {
     return seal(EnvelopeKind.AutomergeUpdate, A.save(this.doc));
   }
 
-  onChange(listener: (change: EngineChange) => void): () => void {
-    return this.feed.subscribe(listener);
-  }
-
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
     return new AutomergeSession(this, peer, send);
   }
 
   version(): EngineVersion {
     return { kind: 'heads', heads: [...A.getHeads(this.doc)].sort() };
-  }
-
-  digest(): string {
-    return viewDigest(this.view());
   }
 
   /** The current document (read-only use: Automerge documents are immutable snapshots). */
@@ -172,10 +163,6 @@ export class AutomergeEngine implements Engine {
     this.doc = doc;
     this.emitIfChanged(before, 'remote', session);
     return next;
-  }
-
-  sourceOf(change: EngineChange): SyncSession | undefined {
-    return this.feed.sourceOf(change);
   }
 
   private emitIfChanged(before: A.Heads, origin: EngineChange['origin'], source?: SyncSession): void {

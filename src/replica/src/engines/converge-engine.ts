@@ -26,10 +26,9 @@ import {
 } from '@converge/crdt-core';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
 import { type Intent, IntentError, type IntentOp, validateIntent, type WorkspaceView } from '../workspace.ts';
-import { ChangeFeed } from './change-feed.ts';
+import { FeedEngine } from './feed-engine.ts';
 import { PeerSession } from './peer-session.ts';
 import { checkTextIntent } from './text-edit.ts';
-import { viewDigest } from './view-digest.ts';
 
 /** Operations per 'ops' message, so a long history never makes one oversized frame. */
 const MAX_BATCH_OPS = 512;
@@ -41,12 +40,12 @@ type ConvergeMessage =
   | { readonly type: 'ops'; readonly ops: WorkspaceOp[] }
   | { readonly type: 'state'; readonly state: Uint8Array };
 
-export class ConvergeEngine implements Engine {
+export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefined> implements Engine {
   readonly name = 'converge' as const;
   private readonly doc: WorkspaceDocument;
-  private readonly feed = new ChangeFeed<readonly WorkspaceOp[] | undefined>();
 
   constructor(ctx: EngineContext) {
+    super();
     this.doc = new WorkspaceDocument(replicaId(ctx.replicaId));
   }
 
@@ -99,20 +98,12 @@ export class ConvergeEngine implements Engine {
     return this.doc.encodeState();
   }
 
-  onChange(listener: (change: EngineChange) => void): () => void {
-    return this.feed.subscribe(listener);
-  }
-
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
     return new ConvergeSession(this, peer, send);
   }
 
   version(): EngineVersion {
     return { kind: 'vector', entries: this.doc.version().toJSON() };
-  }
-
-  digest(): string {
-    return viewDigest(this.view());
   }
 
   /** Operations waiting for others they depend on (for the UI and tests). */
@@ -158,10 +149,6 @@ export class ConvergeEngine implements Engine {
     return headerTag(change.update) === TypeTag.WorkspaceOps
       ? WorkspaceDocument.decodeOps(change.update)
       : undefined;
-  }
-
-  sourceOf(change: EngineChange): SyncSession | undefined {
-    return this.feed.sourceOf(change);
   }
 
   private emit(origin: EngineChange['origin'], ops: readonly WorkspaceOp[], source?: ConvergeSession): void {

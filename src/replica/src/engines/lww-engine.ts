@@ -33,7 +33,7 @@ import {
   validateIntent,
   type WorkspaceView,
 } from '../workspace.ts';
-import { ChangeFeed } from './change-feed.ts';
+import { FeedEngine } from './feed-engine.ts';
 import { type LostWrite, LwwLedger } from './lww-ledger.ts';
 import {
   cartField,
@@ -50,19 +50,19 @@ import {
 } from './lww-write.ts';
 import { PeerSession } from './peer-session.ts';
 import { applyTextIntent } from './text-edit.ts';
-import { viewDigest } from './view-digest.ts';
 
 /** Upper bound for one 'writes' message, so a large history never makes one oversized frame. */
 const MAX_BATCH_BYTES = 256 * 1024;
 
-export class LwwEngine implements Engine {
+export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine {
   readonly name = 'lww' as const;
   /** Every delivered write, in delivery (hence causal) order, and those that wait for their causes. */
   private readonly log = new OperationLog<LwwWrite>();
   private readonly history = new LwwLedger();
-  private readonly feed = new ChangeFeed<readonly LwwWrite[]>();
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    super();
+  }
 
   apply(intent: Intent): void {
     validateIntent(intent);
@@ -140,20 +140,12 @@ export class LwwEngine implements Engine {
     return encodeWrites(this.writes());
   }
 
-  onChange(listener: (change: EngineChange) => void): () => void {
-    return this.feed.subscribe(listener);
-  }
-
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
     return new LwwSession(this, peer, send);
   }
 
   version(): EngineVersion {
     return { kind: 'vector', entries: this.vectorRecord() };
-  }
-
-  digest(): string {
-    return viewDigest(this.view());
   }
 
   /** Every write this engine lost (identical on every replica once they hold the same writes). */
@@ -192,10 +184,6 @@ export class LwwEngine implements Engine {
 
   writesOf(change: EngineChange): readonly LwwWrite[] {
     return this.feed.detailsOf(change)?.native ?? decodeWrites(change.update);
-  }
-
-  sourceOf(change: EngineChange): SyncSession | undefined {
-    return this.feed.sourceOf(change);
   }
 
   private emit(origin: EngineChange['origin'], writes: readonly LwwWrite[], source?: LwwSession): void {

@@ -38,12 +38,11 @@ import {
   validateIntent,
   type WorkspaceView,
 } from '../workspace.ts';
-import { ChangeFeed } from './change-feed.ts';
 import { EnvelopeKind, seal, unseal } from './envelope.ts';
+import { FeedEngine } from './feed-engine.ts';
 import { PeerSession } from './peer-session.ts';
 import { randomUint32Of } from './random-source.ts';
 import { checkTextIntent } from './text-edit.ts';
-import { viewDigest } from './view-digest.ts';
 
 /** Transaction origins for changes that did not come from a peer. */
 const LOCAL_ORIGIN = Symbol('yjs-engine:local');
@@ -54,18 +53,18 @@ interface PendingUpdate {
   readonly origin: unknown;
 }
 
-export class YjsEngine implements Engine {
+export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'yjs' as const;
   readonly doc: Y.Doc;
   private readonly cart: Y.Map<unknown>;
   private readonly text: Y.Text;
   private readonly counters: Y.Map<unknown>;
   private readonly meta: Y.Map<unknown>;
-  private readonly feed = new ChangeFeed<Uint8Array>();
   /** Updates Yjs reported during the current call; emitted once Yjs has returned. */
   private pending: PendingUpdate[] = [];
 
   constructor(ctx: EngineContext) {
+    super();
     this.doc = new Y.Doc();
     this.doc.clientID = randomUint32Of(ctx)();
     this.cart = this.doc.getMap('cart');
@@ -144,20 +143,12 @@ export class YjsEngine implements Engine {
     return seal(EnvelopeKind.YjsUpdate, Y.encodeStateAsUpdate(this.doc));
   }
 
-  onChange(listener: (change: EngineChange) => void): () => void {
-    return this.feed.subscribe(listener);
-  }
-
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
     return new YjsSession(this, peer, send);
   }
 
   version(): EngineVersion {
     return { kind: 'vector', entries: sortedEntries(Y.decodeStateVector(Y.encodeStateVector(this.doc))) };
-  }
-
-  digest(): string {
-    return viewDigest(this.view());
   }
 
   /** Apply a peer's update (already validated) with the session as origin. */
@@ -169,10 +160,6 @@ export class YjsEngine implements Engine {
   /** The raw Yjs update behind a change this engine emitted (or decoded from its stored form). */
   nativeUpdateOf(change: EngineChange): Uint8Array {
     return this.feed.detailsOf(change)?.native ?? unseal(change.update, EnvelopeKind.YjsUpdate);
-  }
-
-  sourceOf(change: EngineChange): SyncSession | undefined {
-    return this.feed.sourceOf(change);
   }
 
   private flush(): void {
