@@ -76,8 +76,15 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const limits = resolveLimits(options.limits);
   if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
   const core = new RelayCore(limits, options);
-  await core.listen(host, port);
+  // Storage first: a window that joined before the storage peers were watching for new rooms would
+  // open a room that never gets a storage peer, so its edits would never be stored.
   if (options.dataDir !== undefined) await core.startStorage(options.dataDir);
+  try {
+    await core.listen(host, port);
+  } catch (error) {
+    await core.close(); // the storage peers' files, opened above
+    throw error;
+  }
   return core;
 }
 
