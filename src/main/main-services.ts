@@ -11,11 +11,12 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeDamage } from '@converge/replica/node';
 import type { IpcChannel, WindowConfig } from '../preload/api.ts';
 import { createIpcHandlers, type IpcHandler } from './ipc-handlers.ts';
 import { type RelayEndpoint, type StartRelay, startRelayHost } from './relay-host.ts';
 import { newReplicaId } from './replica-id.ts';
-import { describeDamage, ReplicaStores, replicasRoot } from './replica-stores.ts';
+import { ReplicaStores, replicasRoot } from './replica-stores.ts';
 import { APP_ORIGIN, contentSecurityPolicy, createAppUrlPolicy } from './security.ts';
 import { loadSettings, type Settings } from './settings.ts';
 import { WindowRegistry } from './window-registry.ts';

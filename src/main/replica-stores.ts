@@ -8,7 +8,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { DurableLog, type LoadedLog, type LogDamage } from '@converge/replica/node';
+import { DurableLog, describeDamage, type LoadedLog, type LogDamage } from '@converge/replica/node';
 import type { StoredLog } from '../preload/api.ts';
 import { assertSafeReplicaId, isSafeReplicaId } from './replica-id.ts';
 
@@ -143,12 +143,6 @@ export class ReplicaStores {
     await this.openLog(replicaId, slot);
     return slot.log!;
   }
-}
-
-export function describeDamage(damage: LogDamage): string {
-  const where = `${damage.file} at byte ${damage.offset}`;
-  const kept = damage.preservedAs !== undefined ? ` (damaged file kept as ${damage.preservedAs})` : '';
-  return `${damage.reason} in ${where}${kept}`;
 }
 
 function toStoredLog(loaded: LoadedLog): StoredLog {

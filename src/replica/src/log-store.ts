@@ -28,7 +28,14 @@ export class StoreError extends Error {
 /** Damage a byte log found while opening (a torn tail, a bad checksum...). */
 export type ByteLogDamage =
   | string
-  | { readonly reason: string; readonly file?: string; readonly offset?: number };
+  | {
+      readonly reason: string;
+      readonly file?: string;
+      /** Byte offset where intact data ends. */
+      readonly offset?: number;
+      /** Where the damaged file was moved so the evidence survives. */
+      readonly preservedAs?: string;
+    };
 
 export interface ByteLogContents {
   readonly snapshot?: Uint8Array | undefined;
@@ -140,10 +147,11 @@ export class MemoryByteLog implements ByteLog {
   }
 }
 
-function describeDamage(damage: ByteLogDamage): string {
+/** One line for a log's damage, as the app shows and logs it: what, where, and where the evidence went. */
+export function describeDamage(damage: ByteLogDamage): string {
   if (typeof damage === 'string') return damage;
-  const where = [damage.file, damage.offset === undefined ? undefined : `byte ${damage.offset}`]
-    .filter((part) => part !== undefined)
-    .join(' at ');
-  return where === '' ? damage.reason : `${where}: ${damage.reason}`;
+  const file = damage.file === undefined ? '' : ` in ${damage.file}`;
+  const offset = damage.offset === undefined ? '' : ` at byte ${damage.offset}`;
+  const kept = damage.preservedAs === undefined ? '' : ` (damaged file kept as ${damage.preservedAs})`;
+  return `${damage.reason}${file}${offset}${kept}`;
 }

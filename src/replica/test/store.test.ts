@@ -135,7 +135,7 @@ describe('LogStore', () => {
     expect(loaded.snapshots).toEqual({});
     expect(loaded.damage).toEqual([
       'torn tail',
-      'log.bin at byte 40: bad checksum',
+      'bad checksum in log.bin at byte 40',
       expect.stringMatching(/^snapshot unreadable: /),
       expect.stringMatching(/^record 0 unreadable: /),
     ]);

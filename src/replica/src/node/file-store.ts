@@ -14,12 +14,7 @@ export class FileByteLog implements ByteLog {
     if (this.log !== undefined) throw new StoreError(`file store ${this.dir} is already open`);
     const { log, loaded } = await DurableLog.open(this.dir, this.options);
     this.log = log;
-    const damage = loaded.damage.map((d) => ({
-      reason: d.preservedAs ? `${d.reason} (damaged file kept as ${d.preservedAs})` : d.reason,
-      file: d.file,
-      offset: d.offset,
-    }));
-    return { snapshot: loaded.snapshot, records: loaded.records, damage };
+    return { snapshot: loaded.snapshot, records: loaded.records, damage: loaded.damage };
   }
 
   append(record: Uint8Array): Promise<void> {
