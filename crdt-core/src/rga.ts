@@ -1,5 +1,5 @@
 // Public surface of the RGA text CRDT (implementation in ./rga/).
-export { decodeRgaOps, encodeRgaOps } from './rga/op-codec.ts';
+export { decodeRgaOps, encodeRgaOp, encodeRgaOps } from './rga/op-codec.ts';
 export { Rga } from './rga/rga.ts';
 export type {
   ApplyResult,

@@ -17,7 +17,7 @@ import { MvRegister, type MvRegisterOp } from './mv-register.ts';
 import { type LoggedOp, OperationLog } from './operation-log.ts';
 import { PNCounter, type PNCounterOp } from './pn-counter.ts';
 import { type ReplicaId, readReplicaId } from './replica-id.ts';
-import { decodeRgaOps, encodeRgaOps, Rga, type RgaOp } from './rga.ts';
+import { decodeRgaOps, encodeRgaOp, Rga, type RgaOp } from './rga.ts';
 import { stringCodec } from './value-codec.ts';
 import { VersionVector } from './version-vector.ts';
 
@@ -252,7 +252,7 @@ function encodeChange(change: WorkspaceChange): Uint8Array {
     case 'cart':
       return Cart.encodeOp(change.op);
     case 'text':
-      return encodeRgaOps([change.op]);
+      return encodeRgaOp(change.op);
     case 'likes':
       return GCounter.encodeOp(change.op);
     case 'stock':

@@ -1,6 +1,7 @@
 import {
   DecodeError,
   decodeRgaOps,
+  encodeRgaOp,
   encodeRgaOps,
   type InsertOp,
   Rga,
@@ -429,6 +430,7 @@ describe('Rga update codec', () => {
       },
     ];
     for (const op of samples) {
+      expect(encodeRgaOp(op)).toEqual(encodeGeneral([op]));
       expect(encodeRgaOps([op])).toEqual(encodeGeneral([op]));
       expect(decodeRgaOps(encodeRgaOps([op]))).toEqual([op]);
     }

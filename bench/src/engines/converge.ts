@@ -1,4 +1,4 @@
-import { decodeRgaOps, encodeRgaOps, Rga, type RgaOp, replicaId } from '@converge/crdt-core';
+import { decodeRgaOps, encodeRgaOp, encodeRgaOps, Rga, type RgaOp, replicaId } from '@converge/crdt-core';
 import type { Patch } from '../workload.ts';
 import type { Engine, EngineDoc } from './types.ts';
 
@@ -10,10 +10,10 @@ class ConvergeDoc implements EngineDoc {
     const doc = this.doc;
     if (deleted > 0) {
       const del = doc.delete(position, deleted) as RgaOp;
-      if (inserted === '') return encodeRgaOps([del]);
+      if (inserted === '') return encodeRgaOp(del);
       return encodeRgaOps([del, doc.insert(position, inserted) as RgaOp]);
     }
-    return encodeRgaOps(inserted === '' ? [] : [doc.insert(position, inserted) as RgaOp]);
+    return inserted === '' ? encodeRgaOps([]) : encodeRgaOp(doc.insert(position, inserted) as RgaOp);
   }
 
   transact(patches: readonly Patch[]): Uint8Array {

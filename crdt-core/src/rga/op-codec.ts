@@ -25,17 +25,24 @@ const REF_NONE = 0;
 const REF_SAME_REPLICA = 1;
 const REF_TABLE = 2;
 
-/** Encode a batch of operations (one op per call is the usual case for live edits). */
+/** Encode a batch of operations. */
 export function encodeRgaOps(ops: readonly RgaOp[]): Uint8Array {
-  if (ops.length === 1) {
-    const op = ops[0] as RgaOp;
-    const bytes = op.kind === 'delete' ? encodeOneRangeDelete(op) : encodeKeystroke(op);
-    if (bytes !== null) return bytes;
-  }
+  if (ops.length === 1) return encodeRgaOp(ops[0] as RgaOp);
+  const own = soleReplica(ops);
+  return own !== null ? encodeOwnOps(ops, own) : encodeGeneral(ops);
+}
+
+/**
+ * Encode one operation as a batch of one, the usual update of a live edit: the same bytes as
+ * `encodeRgaOps([op])`, without the array.
+ */
+export function encodeRgaOp(op: RgaOp): Uint8Array {
+  const bytes = op.kind === 'delete' ? encodeOneRangeDelete(op) : encodeKeystroke(op);
+  if (bytes !== null) return bytes;
+  const ops = [op];
   const own = soleReplica(ops);
   if (own !== null) return encodeOwnOps(ops, own);
-  if (ops.length === 1 && (ops[0] as RgaOp).kind !== 'delete') return encodeSingleInsert(ops[0] as InsertOp);
-  return encodeGeneral(ops);
+  return op.kind === 'delete' ? encodeGeneral(ops) : encodeSingleInsert(op);
 }
 
 /** The Encoder path for any batch; the reference the fast paths must match byte for byte. */
