@@ -3,12 +3,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadEngine } from './engines/index.ts';
 import { measureParse, measureReplay } from './measure.ts';
-import { openConvergeStore } from './store-open.ts';
 import { RESULT_PREFIX, type WorkerReply, type WorkerTask } from './worker-protocol.ts';
 import { loadWorkload } from './workloads.ts';
 
 async function run(task: WorkerTask): Promise<WorkerReply> {
   if (task.task === 'open-store') {
+    // Loaded only here: the replica runtime brings every engine (Automerge's WASM included), which
+    // a replay or parse measurement must not carry in its heap.
+    const { openConvergeStore } = await import('./store-open.ts');
     const figures = await openConvergeStore(task.storeDir, readFileSync(task.textFile, 'utf8'));
     return { ok: true, figures: { ...figures } };
   }
