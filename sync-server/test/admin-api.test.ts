@@ -2,17 +2,14 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Relay, RelayEvent } from '../src/index.ts';
-import { RawClient, reachableSeen, startRelay, text, waitFor } from './support.ts';
+import { closeRelaysAfterEach, RawClient, reachableSeen, startRelay, text, waitFor } from './support.ts';
 
 let relay: Relay | undefined;
-const clients: RawClient[] = [];
 const cleanups: (() => void)[] = [];
 
-afterEach(async () => {
+closeRelaysAfterEach();
+afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await relay?.close();
-  relay = undefined;
 });
 
 interface Reply {
@@ -94,7 +91,8 @@ describe('admin API', () => {
     const health = await request('GET', '/healthz');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ ok: true, rooms: 0, connections: 0 });
-    clients.push(await RawClient.join(relay.url, 'lab', 'a'), await RawClient.join(relay.url, 'lab', 'b'));
+    await RawClient.join(relay.url, 'lab', 'a');
+    await RawClient.join(relay.url, 'lab', 'b');
     const rooms = await request('GET', '/rooms');
     expect(rooms.body).toMatchObject({
       rooms: [
@@ -121,7 +119,6 @@ describe('admin API', () => {
     ({ relay } = await startRelay());
     const a = await RawClient.join(relay.url, 'lab', 'a');
     const b = await RawClient.join(relay.url, 'lab', 'b');
-    clients.push(a, b);
     const cut = await request('POST', '/rooms/lab/links', { body: { op: 'isolate', node: 'a' } });
     expect(cut.status).toBe(200);
     expect(cut.body).toMatchObject({
@@ -184,7 +181,6 @@ describe('admin API', () => {
     await waitFor(() => stream.events.some((e) => e.type === 'snapshot'), 'snapshot');
     const a = await RawClient.join(relay.url, 'lab', 'a');
     const b = await RawClient.join(relay.url, 'lab', 'b');
-    clients.push(a, b);
     a.data('a', 'b', 'yjs', text('12345'));
     a.data('a', 'b', 'yjs', text('678'));
     a.data('a', null, 'lww', text('x'));

@@ -2,18 +2,10 @@
 // drops, duplicates and order, link by link.
 import { testSeed } from '@converge/crdt-core/testing';
 import { VirtualClock } from '@converge/replica/timers';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Relay } from '../src/index.ts';
-import { payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { closeRelaysAfterEach, payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
 
-let relay: Relay | undefined;
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await relay?.close();
-  relay = undefined;
-});
+closeRelaysAfterEach();
 
 const FRAMES = 300;
 
@@ -21,8 +13,7 @@ describe('chaos through the relay', () => {
   it('replays the same deliveries from the same seed', async () => {
     const seed = testSeed();
     const clock = new VirtualClock(1_000_000);
-    ({ relay } = await startRelay({ clock }));
-    const r = relay;
+    const { relay: r } = await startRelay({ clock });
     const config = {
       seed,
       dropRate: 0.15,
@@ -39,7 +30,6 @@ describe('chaos through the relay', () => {
       const a = await RawClient.join(r.url, room, 'a');
       const b = await RawClient.join(r.url, room, 'b');
       const c = await RawClient.join(r.url, room, 'c');
-      clients.push(a, b, c);
       for (let i = 0; i < FRAMES; i++) a.data('a', null, 'converge', text(String(i)));
       const delivered = (to: string): number => link(to)?.engines.converge.frames ?? -1;
       const link = (to: string) => r.traffic(room)?.find((t) => t.from === 'a' && t.to === to);
@@ -76,12 +66,10 @@ describe('chaos through the relay', () => {
 
   it('per-link chaos overrides the room, and frames held across a cut are not delivered after the heal', async () => {
     const clock = new VirtualClock(0);
-    ({ relay } = await startRelay({ clock }));
-    const r = relay;
+    const { relay: r } = await startRelay({ clock });
     const a = await RawClient.join(r.url, 'room', 'a');
     const b = await RawClient.join(r.url, 'room', 'b');
     const c = await RawClient.join(r.url, 'room', 'c');
-    clients.push(a, b, c);
     r.setChaos('room', { from: 'a', to: 'b' }, parseDelay(1000));
     expect(r.room('room')?.chaos.links).toEqual([{ from: 'a', to: 'b', config: parseDelay(1000) }]);
     a.data('a', null, 'yjs', text('held'));

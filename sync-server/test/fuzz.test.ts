@@ -3,18 +3,10 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { CloseCode, ENGINE_NAMES, encodeData, encodeFrame, type Frame } from '@converge/replica/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Relay } from '../src/index.ts';
-import { payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { closeRelaysAfterEach, payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
 
-let relay: Relay | undefined;
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await relay?.close();
-  relay = undefined;
-});
+closeRelaysAfterEach();
 
 const MAX_FRAME = 16 * 1024;
 
@@ -105,10 +97,9 @@ describe('hostile input', () => {
       const seed = testSeed();
       const random = new SeededRandom(seed);
       const total = budget(2000, 50_000);
-      ({ relay } = await startRelay({ logLevel: 'error', limits: { maxFrameBytes: MAX_FRAME } }));
+      const { relay } = await startRelay({ logLevel: 'error', limits: { maxFrameBytes: MAX_FRAME } });
       const alice = await RawClient.join(relay.url, 'room', 'alice');
       const bob = await RawClient.join(relay.url, 'room', 'bob');
-      clients.push(alice, bob);
 
       const exchanged = 200;
       let sentByEach = 0;
@@ -182,7 +173,6 @@ describe('hostile input', () => {
 
       // Still serving: a newcomer joins and hears from alice.
       const carol = await RawClient.join(relay.url, 'room', 'carol');
-      clients.push(carol);
       alice.sendBytes(encodeData('alice', 'carol', 'lww', text('welcome carol')));
       await carol.waitFor((f) => payloadText(f) === 'welcome carol', context);
       expect(relay.health().ok).toBe(true);

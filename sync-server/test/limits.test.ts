@@ -1,29 +1,20 @@
 // Every limit: violations are answered (error frame and/or close code), counted, and nobody else notices.
 import { encodeFrame, PROTOCOL_VERSION } from '@converge/replica/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createRelay, type LinkTrafficReport, type Relay, RelayConfigError } from '../src/index.ts';
-import { payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
+import { closeRelaysAfterEach, payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
 
 let relay: Relay | undefined;
-const clients: RawClient[] = [];
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await relay?.close();
-  relay = undefined;
-});
+closeRelaysAfterEach();
 
 async function join(room: string, node: string, token?: string): Promise<RawClient> {
-  const client = await RawClient.join(relay!.url, room, node, { token });
-  clients.push(client);
-  return client;
+  return RawClient.join(relay!.url, room, node, { token });
 }
 
 async function connect(headers?: Record<string, string>): Promise<RawClient> {
-  const client = await RawClient.connect(relay!.url, headers);
-  clients.push(client);
-  return client;
+  return RawClient.connect(relay!.url, headers);
 }
 
 /** Two well-behaved nodes that must be unaffected by whatever a test does to the relay. */

@@ -1,22 +1,14 @@
 // A node in the relay's process joins a room like any other: same routing, links and notifications.
-import { afterEach, describe, expect, it } from 'vitest';
-import { ControlError, type Relay } from '../src/index.ts';
-import { payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { ControlError } from '../src/index.ts';
+import { closeRelaysAfterEach, payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
 
-let relay: Relay | undefined;
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await relay?.close();
-  relay = undefined;
-});
+closeRelaysAfterEach();
 
 describe('local (in-process) nodes', () => {
   it('exchange data with socket nodes, follow link changes and see the relay go away', async () => {
-    ({ relay } = await startRelay());
+    const { relay } = await startRelay();
     const a = await RawClient.join(relay.url, 'room', 'a');
-    clients.push(a);
     const storage = relay.openLocalNode({ room: 'room', nodeId: 'storage' });
     const log: string[] = [];
     const received: string[] = [];
@@ -55,7 +47,7 @@ describe('local (in-process) nodes', () => {
   });
 
   it('is subject to the node limit and leaves on close', async () => {
-    ({ relay } = await startRelay({ limits: { maxNodesPerRoom: 1 } }));
+    const { relay } = await startRelay({ limits: { maxNodesPerRoom: 1 } });
     const first = relay.openLocalNode({ room: 'room', nodeId: 'one' });
     const handlers = { linkUp() {}, linkDown() {}, message() {} };
     first.start(handlers);
@@ -66,10 +58,8 @@ describe('local (in-process) nodes', () => {
   });
 
   it('a throwing handler is logged and does not take the relay down', async () => {
-    let logs: string[];
-    ({ relay, logs } = await startRelay());
+    const { relay, logs } = await startRelay();
     const a = await RawClient.join(relay.url, 'room', 'a');
-    clients.push(a);
     const storage = relay.openLocalNode({ room: 'room', nodeId: 'storage' });
     const seen: string[] = [];
     storage.start({

@@ -4,15 +4,14 @@ import type { EngineName } from '@converge/replica/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Relay } from '../src/index.ts';
-import { startRelay, text, waitFor } from './support.ts';
+import { closeRelaysAfterEach, startRelay, text, waitFor } from './support.ts';
 
 let relay: Relay | undefined;
 const transports: RelayTransport[] = [];
 
-afterEach(async () => {
+closeRelaysAfterEach();
+afterEach(() => {
   for (const t of transports.splice(0)) t.close();
-  await relay?.close();
-  relay = undefined;
 });
 
 interface Observed {

@@ -1,21 +1,23 @@
 // Rooms, routing, broadcast, link cuts, presets and reachability notifications over real sockets.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Relay } from '../src/index.ts';
-import { payloadText, RawClient, reachableSeen, startRelay, text, waitFor } from './support.ts';
+import {
+  closeRelaysAfterEach,
+  payloadText,
+  RawClient,
+  reachableSeen,
+  startRelay,
+  text,
+  waitFor,
+} from './support.ts';
 
 let relay: Relay;
-const clients: RawClient[] = [];
 
 async function join(room: string, node: string): Promise<RawClient> {
-  const client = await RawClient.join(relay.url, room, node);
-  clients.push(client);
-  return client;
+  return RawClient.join(relay.url, room, node);
 }
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await relay?.close();
-});
+closeRelaysAfterEach();
 
 describe('rooms and routing', () => {
   it('welcomes a node with the peers already there and tells them it joined', async () => {

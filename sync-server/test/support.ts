@@ -8,13 +8,34 @@ import {
   type NodeRole,
   PROTOCOL_VERSION,
 } from '@converge/replica/protocol';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../src/index.ts';
+
+/** Relays `startRelay` started and raw clients opened, until `closeRelaysAfterEach` closes them. */
+const openRelays = new Set<Relay>();
+const openClients = new Set<RawClient>();
+
+/**
+ * Call once at the top of a test file: after each test, every raw client it opened and every relay
+ * `startRelay` started are closed (clients first, so the relay sees ordinary leaves).
+ */
+export function closeRelaysAfterEach(): void {
+  afterEach(async () => {
+    const clients = [...openClients];
+    openClients.clear();
+    await Promise.all(clients.map((client) => client.close()));
+    const relays = [...openRelays];
+    openRelays.clear();
+    await Promise.all(relays.map((relay) => relay.close()));
+  });
+}
 
 /** A relay on 127.0.0.1:0 whose log lines are kept (not printed). */
 export async function startRelay(options: RelayOptions = {}): Promise<{ relay: Relay; logs: string[] }> {
   const logs: string[] = [];
   const relay = await createRelay({ logLevel: 'debug', logSink: (line) => logs.push(line), ...options });
+  openRelays.add(relay);
   return { relay, logs };
 }
 
@@ -37,6 +58,7 @@ export class RawClient {
   readonly undecodable: Uint8Array[] = [];
   closed: Closed | undefined;
   private constructor(readonly ws: WebSocket) {
+    openClients.add(this);
     ws.on('message', (data: Buffer) => {
       try {
         // Copy: a data frame's payload is a view into the receive buffer.
