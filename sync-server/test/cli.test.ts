@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, waitFor } from './support.ts';
+import { closeRelaysAfterEach, RawClient, waitFor } from './support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli.ts');
@@ -43,6 +43,7 @@ function run(args: string[]): Running {
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
+closeRelaysAfterEach();
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
