@@ -9,6 +9,7 @@ import {
   createEngine,
   ENGINE_NAMES,
   type EngineName,
+  errorMessage,
   type Intent,
   LwwEngine,
   MemoryStore,
@@ -71,7 +72,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         await runStep(step);
       } catch (error) {
         throw new ScenarioRunError(
-          `step ${index + 1} ${JSON.stringify(step)} failed: ${error instanceof Error ? error.message : String(error)}`,
+          `step ${index + 1} ${JSON.stringify(step)} failed: ${errorMessage(error)}`,
         );
       }
     }

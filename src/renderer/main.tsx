@@ -8,6 +8,7 @@ import { App } from './App.tsx';
 import { detectPlatform } from './platform.ts';
 import { type Session, startSession } from './session.ts';
 import './styles.css';
+import { errorMessage } from '@converge/replica';
 
 type BootState =
   | { readonly phase: 'starting' }
@@ -36,8 +37,7 @@ function Boot() {
         });
       },
       (error: unknown) => {
-        if (live)
-          setState({ phase: 'failed', message: error instanceof Error ? error.message : String(error) });
+        if (live) setState({ phase: 'failed', message: errorMessage(error) });
       },
     );
     return () => {

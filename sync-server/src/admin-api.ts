@@ -4,6 +4,7 @@
  * answered; a handler error becomes a JSON error response, never an exception out of the server.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '@converge/replica';
 import { idProblem } from '@converge/replica/protocol';
 import type { OriginPolicy, TokenCheck } from './access.ts';
 import { ChaosConfigError, parseChaosConfig } from './chaos.ts';
@@ -204,8 +205,7 @@ export class AdminApi {
       res.destroy();
       return;
     }
-    const message =
-      status === 500 ? 'internal error' : error instanceof Error ? error.message : String(error);
+    const message = status === 500 ? 'internal error' : errorMessage(error);
     this.json(res, status, { error: message });
   }
 }

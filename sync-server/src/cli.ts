@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@converge/replica';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay } from './relay.ts';
@@ -94,6 +95,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+  process.stderr.write(`${errorMessage(error)}\n${USAGE}\n`);
   process.exit(2);
 });

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { errorMessage } from '@converge/replica';
 import { CloseCode, idProblem } from '@converge/replica/protocol';
 import { type Cancel, every, realTimers, type Timers } from '@converge/replica/timers';
 import { WebSocketServer } from 'ws';
@@ -361,7 +362,7 @@ class RelayCore implements Relay {
     } catch (error) {
       this.log.error('upgrade-failed', {
         remote,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       socket.destroy();
     }

@@ -13,6 +13,7 @@ import {
   createEngine,
   type EngineName,
   type EngineStatus,
+  errorMessage,
   Replica,
 } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
@@ -109,7 +110,7 @@ export class StoragePeers {
       // A room whose storage cannot open (e.g. the room limit) still works; it just has no storage peer.
       this.log.error('storage-peer-failed', {
         room,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       this.peers.delete(room);
       return undefined;

@@ -1,3 +1,4 @@
+import { errorMessage } from '@converge/replica';
 import { type ChangeEvent, useRef, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import {
@@ -50,7 +51,7 @@ function Export({ model, room, recordedSteps }: SessionFilesProps) {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       setMessage(`Exported ${file.steps.length} steps.`);
     } catch (error) {
-      setMessage(`Export failed: ${error instanceof Error ? error.message : String(error)}`);
+      setMessage(`Export failed: ${errorMessage(error)}`);
     }
   };
   return (
@@ -106,7 +107,7 @@ function Import({ model }: { model: AppModel }) {
       setError(undefined);
     } catch (e) {
       setScenario(undefined);
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorMessage(e));
     }
   };
 

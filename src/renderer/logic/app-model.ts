@@ -9,6 +9,7 @@
 import {
   checkTextEdit,
   type EngineName,
+  errorMessage,
   type Intent,
   type LostWrite,
   LwwEngine,
@@ -115,7 +116,7 @@ export class AppModel {
         checkTextEdit(this.replica.view(this.replica.primary).text, intent);
       }
     } catch (error) {
-      this.notify('error', messageOf(error));
+      this.notify('error', errorMessage(error));
       return false;
     }
     this.recorder.edit(intent);
@@ -125,7 +126,7 @@ export class AppModel {
       await applied;
       return true;
     } catch (error) {
-      this.notify('error', `${intent.op} not fully applied: ${messageOf(error)}`);
+      this.notify('error', `${intent.op} not fully applied: ${errorMessage(error)}`);
       return false;
     }
   }
@@ -136,7 +137,7 @@ export class AppModel {
       this.offline = offline;
       this.recorder.offline(offline);
     } catch (error) {
-      this.notify('error', messageOf(error));
+      this.notify('error', errorMessage(error));
     }
     this.invalidate();
   }
@@ -145,7 +146,7 @@ export class AppModel {
     try {
       await this.replica.setPrimary(engine);
     } catch (error) {
-      this.notify('error', `cannot switch to ${engine}: ${messageOf(error)}`);
+      this.notify('error', `cannot switch to ${engine}: ${errorMessage(error)}`);
     }
   }
 
@@ -154,7 +155,7 @@ export class AppModel {
       await this.replica.setSkew(ms);
       this.recorder.skew(ms);
     } catch (error) {
-      this.notify('error', `cannot set clock skew: ${messageOf(error)}`);
+      this.notify('error', `cannot set clock skew: ${errorMessage(error)}`);
     }
   }
 
@@ -221,8 +222,4 @@ export class AppModel {
       relayProblem: this.relayProblem,
     };
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

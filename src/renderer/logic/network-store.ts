@@ -4,7 +4,7 @@
  * (coalesced), and falls back to polling while the stream is down. Actions report failures in `error`
  * instead of throwing, so a click never produces an unhandled rejection.
  */
-import type { Timers } from '@converge/replica';
+import { errorMessage, type Timers } from '@converge/replica';
 import type {
   AdminEvent,
   ChaosConfig,
@@ -102,7 +102,7 @@ export class NetworkStore {
       for (const link of traffic ?? []) merged.set(`${link.from} ${link.to}`, link);
       this.set({ room: room ?? null, traffic: merged, error: undefined });
     } catch (error) {
-      this.set({ error: messageOf(error) });
+      this.set({ error: errorMessage(error) });
     }
   }
 
@@ -115,7 +115,7 @@ export class NetworkStore {
       await this.refresh();
       return true;
     } catch (error) {
-      this.set({ error: messageOf(error) });
+      this.set({ error: errorMessage(error) });
       return false;
     } finally {
       this.pending--;
@@ -157,8 +157,4 @@ export class NetworkStore {
     this.snapshot = { ...this.snapshot, ...patch };
     for (const listener of [...this.listeners]) listener();
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

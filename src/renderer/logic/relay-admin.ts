@@ -3,6 +3,8 @@
  * the server-sent event stream. Responses are network input, so every one is validated (zod) before the
  * UI sees it; failures become `AdminError`s with a message that says what went wrong.
  */
+
+import { errorMessage } from '@converge/replica';
 import { z } from 'zod';
 
 const chaosConfig = z.object({
@@ -206,7 +208,7 @@ export class RelayAdmin {
         ...(init !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
     } catch (error) {
-      throw new AdminError(`relay admin API unreachable at ${this.base}: ${messageOf(error)}`);
+      throw new AdminError(`relay admin API unreachable at ${this.base}: ${errorMessage(error)}`);
     }
     let body: unknown;
     try {
@@ -236,8 +238,4 @@ function parseEventData<T>(data: unknown, schema: z.ZodType<T>): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,6 @@
 /** Web mode: configuration from /config.json, the replica id in the page URL, data in IndexedDB. */
+
+import { errorMessage } from '@converge/replica';
 import { IndexedDbStore } from '@converge/replica/browser';
 import type { WindowSetup } from '../platform.ts';
 import { ConfigError, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
@@ -11,9 +13,7 @@ export async function webSetup(): Promise<WindowSetup> {
     body = await response.json();
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(
-      `cannot load /config.json: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new ConfigError(`cannot load /config.json: ${errorMessage(error)}`);
   }
   const config = parseWebConfig(body);
   const random = (): number => crypto.getRandomValues(new Uint32Array(1))[0] as number;

@@ -1,6 +1,7 @@
 export type * from './engine.ts';
 export * from './engine-name.ts';
 export * from './engines/index.ts';
+export * from './error-message.ts';
 export * from './log-store.ts';
 export * from './relay-transport.ts';
 export * from './replica.ts';

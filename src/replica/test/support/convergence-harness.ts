@@ -13,6 +13,7 @@
 import { SeededRandom } from '@converge/crdt-core';
 import type { EngineName } from '../../src/engine-name.ts';
 import type { LostWrite, LwwEngine, LwwWrite } from '../../src/engines/index.ts';
+import { errorMessage } from '../../src/error-message.ts';
 import { type CreateEngine, Replica } from '../../src/replica.ts';
 import { type ChaosSettings, SimNetwork } from '../../src/sim-network.ts';
 import { MemoryStore } from '../../src/store.ts';
@@ -177,8 +178,7 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
       await action();
     } catch (error) {
       if (error instanceof HarnessFailure && error.message.startsWith('seed ')) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      fail(`${message} (frames sent by engine since the last restarts: ${framesByEngine()})`);
+      fail(`${errorMessage(error)} (frames sent by engine since the last restarts: ${framesByEngine()})`);
     }
   };
   const advance = (ms: number): Promise<void> => inWorld(() => world.advance(ms));
