@@ -20,6 +20,23 @@ function viaWire(ops: readonly RgaOp[]): RgaOp[] {
   return decodeRgaOps(encodeRgaOps(ops));
 }
 
+/**
+ * Two documents of replica A for comparing edit paths: `delta()` builds the id index on `general`,
+ * which keeps it off the local fast paths, so both must build the same document from the same edits.
+ */
+function fastAndGeneral(): { fast: Rga; general: Rga } {
+  const general = new Rga(A);
+  general.delta();
+  return { fast: new Rga(A), general };
+}
+
+function expectSameDocument(fast: Rga, general: Rga): void {
+  fast.assertInvariants();
+  general.assertInvariants();
+  expect(fast.stats()).toEqual(general.stats());
+  expect(fast.encode()).toEqual(general.encode());
+}
+
 function ok<T>(value: T | null): T {
   if (value === null) throw new Error('expected an op');
   return value;
@@ -79,13 +96,9 @@ describe('Rga local editing', () => {
   });
 
   it('backspace and forward delete next to a tombstone build what the general path builds', () => {
-    // Two replicas with the same id make the same edits; `delta()` builds the id index on one,
-    // which keeps it on the general delete path, so ops and snapshots must come out equal.
     const rng = new SeededRandom(7);
     for (let round = 0; round < 10; round++) {
-      const fast = new Rga(A);
-      const general = new Rga(A);
-      general.delta();
+      const { fast, general } = fastAndGeneral();
       for (let step = 0; step < 300; step++) {
         const length = fast.length;
         const at = rng.int(0, length);
@@ -106,22 +119,16 @@ describe('Rga local editing', () => {
         }
         expect(fast.toString()).toBe(general.toString());
       }
-      fast.assertInvariants();
-      general.assertInvariants();
-      expect(fast.stats()).toEqual(general.stats());
-      expect(fast.encode()).toEqual(general.encode());
+      expectSameDocument(fast, general);
     }
   });
 
   it('typing, backspacing over it and typing again builds what the general path builds', () => {
     // A typing session: type at the caret, backspace a few characters, type on, sometimes move the
-    // caret. The fast document takes the typing-on and backspace-into-tombstone paths; `delta()`
-    // keeps the other on the general paths, so every op, the text and the snapshot must be equal.
+    // caret. The fast document takes the typing-on and backspace-into-tombstone paths.
     const rng = new SeededRandom(23);
     for (let round = 0; round < 20; round++) {
-      const fast = new Rga(A);
-      const general = new Rga(A);
-      general.delta();
+      const { fast, general } = fastAndGeneral();
       let caret = 0;
       for (let step = 0; step < 400; step++) {
         const roll = rng.int(0, 9);
@@ -138,9 +145,7 @@ describe('Rga local editing', () => {
         expect(fast.toString()).toBe(general.toString());
         fast.assertInvariants();
       }
-      general.assertInvariants();
-      expect(fast.stats()).toEqual(general.stats());
-      expect(fast.encode()).toEqual(general.encode());
+      expectSameDocument(fast, general);
     }
   });
 
