@@ -25,17 +25,18 @@ export class StoreError extends Error {
   override readonly name = 'StoreError';
 }
 
+/** What damage was found where, as far as the log knows. */
+export interface DamageReport {
+  readonly reason: string;
+  readonly file?: string;
+  /** Byte offset where intact data ends. */
+  readonly offset?: number;
+  /** Where the damaged file was moved so the evidence survives. */
+  readonly preservedAs?: string;
+}
+
 /** Damage a byte log found while opening (a torn tail, a bad checksum...). */
-export type ByteLogDamage =
-  | string
-  | {
-      readonly reason: string;
-      readonly file?: string;
-      /** Byte offset where intact data ends. */
-      readonly offset?: number;
-      /** Where the damaged file was moved so the evidence survives. */
-      readonly preservedAs?: string;
-    };
+export type ByteLogDamage = string | DamageReport;
 
 export interface ByteLogContents {
   readonly snapshot?: Uint8Array | undefined;

@@ -21,6 +21,7 @@ import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { DamageReport } from '../log-store.ts';
 
 const LOG_MAGIC = 0x474c5643; // "CVLG" little-endian
 const SNAPSHOT_MAGIC = 0x4e535643; // "CVSN" little-endian
@@ -31,13 +32,10 @@ const RECORD_HEADER_BYTES = 8; // length u32, crc u32
 /** Records larger than this are refused on append and treated as corruption on load. */
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
-export interface LogDamage {
+/** A file log always knows the file and the offset. */
+export interface LogDamage extends DamageReport {
   readonly file: string;
-  /** Byte offset where intact data ends. */
   readonly offset: number;
-  readonly reason: string;
-  /** Where the damaged file was moved so the evidence survives. */
-  readonly preservedAs?: string;
 }
 
 export interface LoadedLog {
