@@ -12,6 +12,7 @@ const PANELS: { key: FigureKey; title: string }[] = [
 const COLORS: Record<EngineName, string> = {
   converge: '#2b8a3e',
   yjs: '#e67700',
+  'yjs-v2': '#f59f00',
   automerge: '#5f3dc4',
   'json-joy': '#1971c2',
   loro: '#c2255c',

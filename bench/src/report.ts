@@ -25,23 +25,29 @@ export function formatRatio(value: number, reference: number | undefined): strin
   return `${ratio.toFixed(digits)}×`;
 }
 
-function cell(
-  key: FigureKey,
-  result: BenchResult,
-  yjs: BenchResult | undefined,
-  jsonJoy: BenchResult | undefined,
-): string {
+/** The engines every figure is compared with, and their marks: Yjs in both formats, json-joy. */
+const REFERENCES: readonly { engine: EngineName; mark: string }[] = [
+  { engine: 'yjs', mark: 'Y' },
+  { engine: 'yjs-v2', mark: 'Y2' },
+  { engine: 'json-joy', mark: 'J' },
+];
+
+function cell(key: FigureKey, result: BenchResult, rows: readonly BenchResult[]): string {
   const value = result[key];
   if (value === undefined) return '';
   const ratios: string[] = [];
-  if (yjs?.ok && result.engine !== 'yjs') ratios.push(`${formatRatio(value, yjs[key])} Y`);
-  if (jsonJoy?.ok && result.engine !== 'json-joy') ratios.push(`${formatRatio(value, jsonJoy[key])} J`);
+  for (const { engine, mark } of REFERENCES) {
+    const reference = rows.find((r) => r.engine === engine);
+    if (reference?.ok && result.engine !== engine)
+      ratios.push(`${formatRatio(value, reference[key])} ${mark}`);
+  }
   return ratios.length > 0 ? `${formatValue(key, value)} (${ratios.join(', ')})` : formatValue(key, value);
 }
 
 /**
- * Markdown: one table per workload, one row per engine, every figure with its ratio to Yjs (Y)
- * and to json-joy (J) from the same run. Failed rows say why instead of giving numbers.
+ * Markdown: one table per workload, one row per engine, every figure with its ratio to Yjs (Y for
+ * its default V1 format, Y2 for V2) and to json-joy (J) from the same run. Failed rows say why
+ * instead of giving numbers.
  */
 export function markdownReport(
   results: readonly BenchResult[],
@@ -49,13 +55,12 @@ export function markdownReport(
 ): string {
   const workloads = [...new Set(results.map((r) => r.workload))];
   const out: string[] = [
-    'Figures are medians over runs; (0.05× Y, 0.40× J) = ratio to Yjs and to json-joy in this run.',
+    'Figures are medians over runs; (0.05× Y, 0.03× Y2, 0.40× J) = ratio to Yjs (V1 updates, its default),',
+    'to Yjs with V2 updates (as dmonad/crdt-benchmarks runs it) and to json-joy in this run.',
     '',
   ];
   for (const workload of workloads) {
     const rows = results.filter((r) => r.workload === workload);
-    const yjs = rows.find((r) => r.engine === 'yjs');
-    const jsonJoy = rows.find((r) => r.engine === 'json-joy');
     const keys = FIGURE_KEYS.filter((key) => rows.some((r) => r[key] !== undefined));
     out.push(`### ${workload}`, '', describe(workload), '');
     out.push(`| engine | ${keys.map((k) => HEADINGS[k]).join(' | ')} |`);
@@ -67,7 +72,7 @@ export function markdownReport(
         );
         continue;
       }
-      out.push(`| ${row.engine} | ${keys.map((k) => cell(k, row, yjs, jsonJoy)).join(' | ')} |`);
+      out.push(`| ${row.engine} | ${keys.map((k) => cell(k, row, rows)).join(' | ')} |`);
     }
     out.push('');
   }

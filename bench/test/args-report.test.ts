@@ -104,17 +104,19 @@ describe('results and report', () => {
     expect(formatRatio(1, 0)).toBe('–');
   });
 
-  it('prints every figure with its ratio to Yjs and json-joy, and failures as failures', () => {
+  it('prints every figure with its ratio to Yjs (both formats) and json-joy, and failures as failures', () => {
     const results: BenchResult[] = [
       { engine: 'converge', workload: 'w', ok: true, runs: 3, ...figures(10) },
       { engine: 'yjs', workload: 'w', ok: true, runs: 3, ...figures(200) },
+      { engine: 'yjs-v2', workload: 'w', ok: true, runs: 3, ...figures(400) },
       { engine: 'json-joy', workload: 'w', ok: true, runs: 3, ...figures(20) },
       { engine: 'automerge', workload: 'w', ok: false, runs: 1, error: 'ResultMismatch: text | differs' },
     ];
     const md = markdownReport(results, () => 'about w');
     expect(md).toContain('### w');
-    expect(md).toContain('| converge | 10.0 (0.050× Y, 0.50× J) |');
-    expect(md).toContain('| yjs | 200 (10× J) |');
+    expect(md).toContain('| converge | 10.0 (0.050× Y, 0.025× Y2, 0.50× J) |');
+    expect(md).toContain('| yjs | 200 (0.50× Y2, 10× J) |');
+    expect(md).toContain('| yjs-v2 | 400 (2.0× Y, 20× J) |');
     expect(md).toContain('| automerge | FAILED: ResultMismatch: text / differs |');
     const rows = jsonRows(results);
     expect(rows[0]).toEqual({
@@ -129,6 +131,6 @@ describe('results and report', () => {
       memBytes: 4096,
       runs: 3,
     });
-    expect(rows[3]).toMatchObject({ ok: false, replayMs: null, error: 'ResultMismatch: text | differs' });
+    expect(rows[4]).toMatchObject({ ok: false, replayMs: null, error: 'ResultMismatch: text | differs' });
   });
 });

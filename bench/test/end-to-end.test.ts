@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { convergeEngine } from '../src/engines/converge.ts';
+import { ENGINE_NAMES, loadEngine } from '../src/engines/index.ts';
 import { measureParse, measureReplay, ResultMismatch } from '../src/measure.ts';
 import { runAll } from '../src/runner.ts';
 import { syntheticWorkload } from '../src/synthetic.ts';
@@ -23,6 +24,29 @@ describe('measuring', () => {
       }
     }
   });
+
+  it('every engine, Yjs in both update formats included, replays, merges and parses to the checked text', async () => {
+    const sequential = syntheticWorkload('B1.7-random-insert-delete', 100, 9);
+    const concurrent = syntheticWorkload('B2.3-two-users-insert-delete', 100, 9);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    (globalThis as { gc?: () => void }).gc = gc ?? (() => {});
+    try {
+      const docBytes = new Map<string, number>();
+      for (const name of ENGINE_NAMES) {
+        const engine = await loadEngine(name);
+        expect(engine.name).toBe(name);
+        const outcome = measureReplay(engine, sequential);
+        expect(outcome.text, name).toBe(sequential.kind === 'sequential' ? sequential.endContent : '');
+        expect(measureParse(engine, outcome.doc, outcome.text).parseMs).toBeGreaterThanOrEqual(0);
+        expect(measureReplay(engine, concurrent).figures.mergeMs, name).toBeGreaterThanOrEqual(0);
+        docBytes.set(name, outcome.figures.docBytes);
+      }
+      // The two Yjs engines really use different formats.
+      expect(docBytes.get('yjs-v2')).not.toBe(docBytes.get('yjs'));
+    } finally {
+      (globalThis as { gc?: () => void }).gc = gc;
+    }
+  }, 60_000);
 
   it('runs the converge engine end to end in worker processes', async () => {
     const messages: string[] = [];

@@ -357,6 +357,42 @@ describe('Rga delta sync and snapshots', () => {
     expect(a.toString()).toBe(copy.toString());
   });
 
+  it('names the usual origins by position, so a span costs three bytes beyond its text', () => {
+    const doc = new Rga(A);
+    doc.insert(0, 'HelloWorld');
+    doc.insert(5, ' big'); // splits the first run: "World" keeps its own predecessor as left origin
+    doc.insert(0, '>'); // typing elsewhere, so the next insert starts a span of its own
+    doc.insert(10, ' wide'); // between " big" and its right origin "W", now two spans on
+    expect(doc.toString()).toBe('>Hello big wideWorld');
+    const bytes = doc.encode();
+    // Flags, counter delta and length per span (the first names its replica instead of a delta),
+    // one byte for " big"'s right origin (two spans on), the text, and the same marks as an empty
+    // document (one visible stretch). Origins as ids would take two bytes each.
+    const spans = 5;
+    expect(bytes.length).toBeLessThanOrEqual(new Rga(A).encode().length + 3 * spans + 1 + 1 + 20);
+    const copy = Rga.decode(bytes, A);
+    expect(copy.encode()).toEqual(bytes);
+    // Origins came back as ids: a peer's edits next to them land where they did on A.
+    const peer = Rga.decode(bytes, C);
+    const op = ok(peer.insert(6, '!'));
+    expect(doc.apply(op)).toBe('applied');
+    expect(copy.apply(op)).toBe('applied');
+    expect(copy.toString()).toBe('>Hello! big wideWorld');
+    expect(doc.toString()).toBe(copy.toString());
+  });
+
+  it('rejects position-named origins that point nowhere', () => {
+    const doc = new Rga(A);
+    doc.insert(0, 'ab');
+    const bytes = doc.encode();
+    // One span: flags right after the replica table ("alice") and the span count.
+    const flagsAt = Buffer.from(bytes).indexOf('alice') + A.length + 1;
+    expect(bytes[flagsAt]).toBe(1); // replica follows, left: document start, right: document end
+    const withFlags = (flags: number) => Uint8Array.from(bytes, (b, i) => (i === flagsAt ? flags : b));
+    expect(() => Rga.decode(withFlags(1 | (3 << 1)), A)).toThrow(/first id of a replica has no predecessor/);
+    expect(() => Rga.decode(withFlags(1 | (3 << 3)), A)).toThrow(/span after the last/);
+  });
+
   it('rejects bytes of the wrong type or corrupted ids', () => {
     const a = sampleDoc();
     expect(() => Rga.decode(encodeRgaOps(a.delta()), A)).toThrow(DecodeError);

@@ -10,6 +10,8 @@ export async function loadEngine(name: EngineName): Promise<Engine> {
       return (await import('./converge.ts')).convergeEngine;
     case 'yjs':
       return (await import('./yjs.ts')).yjsEngine;
+    case 'yjs-v2':
+      return (await import('./yjs.ts')).yjsV2Engine;
     case 'automerge':
       return (await import('./automerge.ts')).automergeEngine;
     case 'json-joy':

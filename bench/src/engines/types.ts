@@ -1,6 +1,6 @@
 import type { Patch } from '../workload.ts';
 
-export const ENGINE_NAMES = ['converge', 'yjs', 'automerge', 'json-joy', 'loro'] as const;
+export const ENGINE_NAMES = ['converge', 'yjs', 'yjs-v2', 'automerge', 'json-joy', 'loro'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export function isEngineName(name: string): name is EngineName {

@@ -2,13 +2,34 @@ import * as Y from 'yjs';
 import type { Patch } from '../workload.ts';
 import type { Engine, EngineDoc } from './types.ts';
 
+/**
+ * One of Yjs's two update formats. V1 is Yjs's default, the one y-protocols and y-websocket send
+ * (and our app's yjs engine uses); V2 is the one dmonad/crdt-benchmarks' Yjs factory uses (B4
+ * included): smaller documents, slower edits.
+ */
+interface YjsFormat {
+  readonly event: 'update' | 'updateV2';
+  encodeState(doc: Y.Doc): Uint8Array;
+  applyUpdate(doc: Y.Doc, update: Uint8Array, origin?: unknown): void;
+}
+
+const V1: YjsFormat = { event: 'update', encodeState: Y.encodeStateAsUpdate, applyUpdate: Y.applyUpdate };
+const V2: YjsFormat = {
+  event: 'updateV2',
+  encodeState: Y.encodeStateAsUpdateV2,
+  applyUpdate: Y.applyUpdateV2,
+};
+
 class YjsDoc implements EngineDoc {
   private readonly ytext: Y.Text;
   private last: Uint8Array = new Uint8Array(0);
 
-  constructor(readonly doc: Y.Doc) {
+  constructor(
+    readonly doc: Y.Doc,
+    private readonly format: YjsFormat,
+  ) {
     this.ytext = doc.getText('text');
-    doc.on('update', (update: Uint8Array, origin: unknown) => {
+    doc.on(format.event, (update: Uint8Array, origin: unknown) => {
       if (origin !== 'remote') this.last = update;
     });
   }
@@ -36,7 +57,7 @@ class YjsDoc implements EngineDoc {
   }
 
   applyUpdate(update: Uint8Array): void {
-    Y.applyUpdate(this.doc, update, 'remote');
+    this.format.applyUpdate(this.doc, update, 'remote');
   }
 
   text(): string {
@@ -44,7 +65,7 @@ class YjsDoc implements EngineDoc {
   }
 
   encode(): Uint8Array {
-    return Y.encodeStateAsUpdate(this.doc);
+    return this.format.encodeState(this.doc);
   }
 }
 
@@ -54,18 +75,23 @@ function fresh(agent: number): Y.Doc {
   return doc;
 }
 
-export const yjsEngine: Engine = {
-  name: 'yjs',
-  create: (agent) => new YjsDoc(fresh(agent)),
-  parse: (bytes) => {
-    const doc = fresh(1_000_000);
-    Y.applyUpdate(doc, bytes);
-    return new YjsDoc(doc);
-  },
-  mergeInputs: (docs) => docs.map((d) => d.encode()),
-  merge: (inputs) => {
-    const doc = fresh(1_000_001);
-    for (const input of inputs) Y.applyUpdate(doc, input);
-    return new YjsDoc(doc);
-  },
-};
+function yjsEngineWith(name: 'yjs' | 'yjs-v2', format: YjsFormat): Engine {
+  return {
+    name,
+    create: (agent) => new YjsDoc(fresh(agent), format),
+    parse: (bytes) => {
+      const doc = fresh(1_000_000);
+      format.applyUpdate(doc, bytes);
+      return new YjsDoc(doc, format);
+    },
+    mergeInputs: (docs) => docs.map((d) => d.encode()),
+    merge: (inputs) => {
+      const doc = fresh(1_000_001);
+      for (const input of inputs) format.applyUpdate(doc, input);
+      return new YjsDoc(doc, format);
+    },
+  };
+}
+
+export const yjsEngine = yjsEngineWith('yjs', V1);
+export const yjsV2Engine = yjsEngineWith('yjs-v2', V2);

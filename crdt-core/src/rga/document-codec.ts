@@ -13,10 +13,14 @@ import { readText, writeText } from './wtf8.ts';
  *   replicas: count, then each id as WTF-8 text
  *   spans: count, then in document order, per span
  *     flags: bit 0 replica follows (else same as the previous span);
- *            bits 1-2 left origin: 0 document start, 1 the previous span's last item, 2 explicit ref;
- *            bits 3-4 right origin: 0 document end, 1 the next span's first item, 2 explicit ref
+ *            bits 1-2 left origin: 0 document start, 1 the previous span's last item, 2 explicit ref,
+ *              3 the span's own replica, the counter just below the span's (typed on after the
+ *              document changed around it: the commonest explicit origin, worth no bytes);
+ *            bits 3-4 right origin: 0 document end, 1 the next span's first item, 2 explicit ref,
+ *              3 the first item of a span further on (in a sequential history every right origin
+ *              is one), then how many spans after the next
  *     [replica], counter (absolute with a new replica, else zigzag delta from where the previous
- *     span's counters ended), length, [left ref], [right ref]
+ *     span's counters ended), length, [left ref], [right ref or span distance]
  *     ref: 0 = the span's replica, then zigzag(span counter - counter); k + 1 = replica k, then counter
  *   text: every visible character, in order, as WTF-8
  *   deletion marks: count, then alternating lengths of visible and deleted stretches over all
@@ -30,7 +34,9 @@ const LEFT_START = 0;
 const LEFT_PREVIOUS = 1;
 const RIGHT_END = 0;
 const RIGHT_NEXT = 1;
+const RIGHT_LATER = 3;
 const EXPLICIT = 2;
+const LEFT_OWN_PREDECESSOR = 3;
 
 export interface DocumentImage {
   readonly replicas: ReplicaId[];
@@ -52,6 +58,12 @@ export function encodeDocument(replicas: readonly ReplicaId[], tree: RunTree): U
   for (let i = 0; i < runs.length; i++) {
     if (i === 0 || !(runs[i - 1] as Run).continuedBy(runs[i] as Run)) starts.push(i);
   }
+  // Where each span starts, by replica and counter, to name right origins by span.
+  const spanAt = replicas.map(() => new Map<number, number>());
+  for (let s = 0; s < starts.length; s++) {
+    const run = runs[starts[s] as number] as Run;
+    (spanAt[run.replica] as Map<number, number>).set(run.counter, s);
+  }
   const e = new Encoder(64 + runs.length * 6 + tree.visible);
   e.header(TypeTag.RgaDocument);
   e.uint(replicas.length);
@@ -65,17 +77,22 @@ export function encodeDocument(replicas: readonly ReplicaId[], tree: RunTree): U
     const endIndex = s + 1 < starts.length ? (starts[s + 1] as number) : runs.length;
     let length = 0;
     for (let i = starts[s] as number; i < endIndex; i++) length += (runs[i] as Run).length;
-    const next = endIndex < runs.length ? (runs[endIndex] as Run) : null;
     const replica = first.replica;
     const counter = first.counter;
     let leftKind = EXPLICIT;
     if (first.leftReplica === NONE) leftKind = LEFT_START;
     else if (s > 0 && first.leftReplica === prevReplica && first.leftCounter === prevLastCounter)
       leftKind = LEFT_PREVIOUS;
+    else if (first.leftReplica === replica && first.leftCounter === counter - 1) {
+      leftKind = LEFT_OWN_PREDECESSOR;
+    }
     let rightKind = EXPLICIT;
+    let ahead = 0;
     if (first.rightReplica === NONE) rightKind = RIGHT_END;
-    else if (next !== null && first.rightReplica === next.replica && first.rightCounter === next.counter) {
-      rightKind = RIGHT_NEXT;
+    else {
+      ahead = ((spanAt[first.rightReplica] as Map<number, number>).get(first.rightCounter) ?? s) - s;
+      if (ahead === 1) rightKind = RIGHT_NEXT;
+      else if (ahead > 1) rightKind = RIGHT_LATER;
     }
     const newReplica = s === 0 || replica !== prevReplica;
     e.uint((newReplica ? 1 : 0) | (leftKind << 1) | (rightKind << 3));
@@ -86,6 +103,7 @@ export function encodeDocument(replicas: readonly ReplicaId[], tree: RunTree): U
     e.uint(length);
     if (leftKind === EXPLICIT) writeRef(e, replica, counter, first.leftReplica, first.leftCounter);
     if (rightKind === EXPLICIT) writeRef(e, replica, counter, first.rightReplica, first.rightCounter);
+    else if (rightKind === RIGHT_LATER) e.uint(ahead - 2);
     prevReplica = replica;
     prevEnd = counter + length;
     prevLastCounter = counter + length - 1;
@@ -145,7 +163,6 @@ function readDocument(d: Decoder): DocumentImage {
     if (flags > 31) d.fail(`bad span flags ${flags}`);
     const leftKind = (flags >> 1) & 3;
     const rightKind = (flags >> 3) & 3;
-    if (leftKind > EXPLICIT || rightKind > EXPLICIT) d.fail(`bad span flags ${flags}`);
     let replica: number;
     let counter: number;
     if ((flags & 1) !== 0) {
@@ -170,11 +187,20 @@ function readDocument(d: Decoder): DocumentImage {
     } else if (leftKind === EXPLICIT) {
       leftReplica = readRefReplica(d, replica, replicaCount);
       leftCounter = readRefCounter(d, leftReplica === replica, counter);
+    } else if (leftKind === LEFT_OWN_PREDECESSOR) {
+      if (counter === 1) d.fail('the first id of a replica has no predecessor');
+      leftReplica = replica;
+      leftCounter = counter - 1;
     }
     let rightReplica = NONE;
     let rightCounter = 0;
     if (rightKind === RIGHT_NEXT) rightReplica = PENDING;
-    else if (rightKind === EXPLICIT) {
+    else if (rightKind === RIGHT_LATER) {
+      // Resolved once every span is read; until then the counter holds the span's index.
+      rightReplica = LATER;
+      rightCounter = s + 2 + d.uint();
+      if (rightCounter >= spanCount) d.fail('right origin names a span after the last');
+    } else if (rightKind === EXPLICIT) {
       rightReplica = readRefReplica(d, replica, replicaCount);
       rightCounter = readRefCounter(d, rightReplica === replica, counter);
     }
@@ -197,6 +223,12 @@ function readDocument(d: Decoder): DocumentImage {
     spans.push(previous);
   }
   if (previous !== null && previous.rightReplica === PENDING) d.fail('last span cannot point at a next span');
+  for (const span of spans) {
+    if (span.rightReplica !== LATER) continue;
+    const target = spans[span.rightCounter] as Run;
+    span.rightReplica = target.replica;
+    span.rightCounter = target.counter;
+  }
   const text = readText(d);
   const markCount = d.count(1);
   const marks: number[] = [];
@@ -272,6 +304,8 @@ function readDocument(d: Decoder): DocumentImage {
 
 /** Marks a right origin "the next span's first item" until that span is read. */
 const PENDING = -2;
+/** Marks a right origin "the first item of span k" (k in rightCounter) until every span is read. */
+const LATER = -3;
 
 function readRefReplica(d: Decoder, replica: number, replicaCount: number): number {
   const code = d.uint();
