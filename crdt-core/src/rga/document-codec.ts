@@ -14,8 +14,8 @@ import { readText, writeText } from './wtf8.ts';
  *   spans: count, then in document order, per span
  *     flags: bit 0 replica follows (else same as the previous span);
  *            bits 1-2 left origin: 0 document start, 1 the previous span's last item, 2 explicit ref,
- *              3 the span's own replica, the counter just below the span's (typed on after the
- *              document changed around it: the commonest explicit origin, worth no bytes);
+ *              3 the span's own replica, the counter just below the span's (the rest of a run
+ *              something was later inserted into: the commonest origin the others miss);
  *            bits 3-4 right origin: 0 document end, 1 the next span's first item, 2 explicit ref,
  *              3 the first item of a span further on (in a sequential history every right origin
  *              is one), then how many spans after the next
