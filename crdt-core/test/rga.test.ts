@@ -381,6 +381,27 @@ describe('Rga delta sync and snapshots', () => {
     expect(doc.toString()).toBe(copy.toString());
   });
 
+  it('opens snapshots written before origins were named by position', () => {
+    const now = new Rga(A);
+    now.insert(0, 'HelloWorld');
+    now.insert(5, ' big');
+    now.insert(0, '>');
+    now.insert(10, ' wide');
+    now.delete(1, 2);
+    // What the previous format wrote for these edits: every origin it could not point at as
+    // "previous span" or "next span" as an explicit id.
+    const before = Uint8Array.from([
+      67, 86, 1, 14, 1, 5, 97, 108, 105, 99, 101, 5, 9, 0, 15, 1, 0, 29, 5, 18, 10, 4, 0, 10, 10, 2, 5, 4, 29,
+      5, 0, 2, 18, 62, 108, 108, 111, 32, 98, 105, 103, 32, 119, 105, 100, 101, 87, 111, 114, 108, 100, 3, 1,
+      2, 17,
+    ]);
+    const opened = Rga.decode(before, A);
+    opened.assertInvariants();
+    expect(opened.toString()).toBe('>llo big wideWorld');
+    expect(opened.encode()).toEqual(now.encode());
+    expect(opened.encode().length).toBeLessThan(before.length);
+  });
+
   it('rejects position-named origins that point nowhere', () => {
     const doc = new Rga(A);
     doc.insert(0, 'ab');
