@@ -87,13 +87,13 @@ export function encodeDocument(replicas: readonly ReplicaId[], tree: RunTree): U
       leftKind = LEFT_OWN_PREDECESSOR;
     }
     let rightKind = EXPLICIT;
-    let ahead = 0;
+    const rightSpan =
+      first.rightReplica === NONE
+        ? undefined
+        : (spanAt[first.rightReplica] as Map<number, number>).get(first.rightCounter);
     if (first.rightReplica === NONE) rightKind = RIGHT_END;
-    else {
-      ahead = ((spanAt[first.rightReplica] as Map<number, number>).get(first.rightCounter) ?? s) - s;
-      if (ahead === 1) rightKind = RIGHT_NEXT;
-      else if (ahead > 1) rightKind = RIGHT_LATER;
-    }
+    else if (rightSpan === s + 1) rightKind = RIGHT_NEXT;
+    else if (rightSpan !== undefined && rightSpan > s + 1) rightKind = RIGHT_LATER;
     const newReplica = s === 0 || replica !== prevReplica;
     e.uint((newReplica ? 1 : 0) | (leftKind << 1) | (rightKind << 3));
     if (newReplica) {
@@ -103,7 +103,7 @@ export function encodeDocument(replicas: readonly ReplicaId[], tree: RunTree): U
     e.uint(length);
     if (leftKind === EXPLICIT) writeRef(e, replica, counter, first.leftReplica, first.leftCounter);
     if (rightKind === EXPLICIT) writeRef(e, replica, counter, first.rightReplica, first.rightCounter);
-    else if (rightKind === RIGHT_LATER) e.uint(ahead - 2);
+    else if (rightKind === RIGHT_LATER) e.uint((rightSpan as number) - s - 2);
     prevReplica = replica;
     prevEnd = counter + length;
     prevLastCounter = counter + length - 1;
@@ -194,19 +194,14 @@ function readDocument(d: Decoder): DocumentImage {
     }
     let rightReplica = NONE;
     let rightCounter = 0;
-    if (rightKind === RIGHT_NEXT) rightReplica = PENDING;
-    else if (rightKind === RIGHT_LATER) {
+    if (rightKind === RIGHT_NEXT || rightKind === RIGHT_LATER) {
       // Resolved once every span is read; until then the counter holds the span's index.
       rightReplica = LATER;
-      rightCounter = s + 2 + d.uint();
+      rightCounter = rightKind === RIGHT_NEXT ? s + 1 : s + 2 + d.uint();
       if (rightCounter >= spanCount) d.fail('right origin names a span after the last');
     } else if (rightKind === EXPLICIT) {
       rightReplica = readRefReplica(d, replica, replicaCount);
       rightCounter = readRefCounter(d, rightReplica === replica, counter);
-    }
-    if (previous !== null && previous.rightReplica === PENDING) {
-      previous.rightReplica = replica;
-      previous.rightCounter = counter;
     }
     previous = new Run(
       replica,
@@ -222,7 +217,6 @@ function readDocument(d: Decoder): DocumentImage {
     );
     spans.push(previous);
   }
-  if (previous !== null && previous.rightReplica === PENDING) d.fail('last span cannot point at a next span');
   for (const span of spans) {
     if (span.rightReplica !== LATER) continue;
     const target = spans[span.rightCounter] as Run;
@@ -302,10 +296,8 @@ function readDocument(d: Decoder): DocumentImage {
   return { replicas, maxCounters, runs, text };
 }
 
-/** Marks a right origin "the next span's first item" until that span is read. */
-const PENDING = -2;
 /** Marks a right origin "the first item of span k" (k in rightCounter) until every span is read. */
-const LATER = -3;
+const LATER = -2;
 
 function readRefReplica(d: Decoder, replica: number, replicaCount: number): number {
   const code = d.uint();
