@@ -32,14 +32,16 @@ const REFERENCES: readonly { engine: EngineName; mark: string }[] = [
   { engine: 'json-joy', mark: 'J' },
 ];
 
-function cell(key: FigureKey, result: BenchResult, rows: readonly BenchResult[]): string {
+/** A workload's reference results that succeeded, with their marks. */
+type References = readonly { result: BenchResult; mark: string }[];
+
+function cell(key: FigureKey, result: BenchResult, references: References): string {
   const value = result[key];
   if (value === undefined) return '';
   const ratios: string[] = [];
-  for (const { engine, mark } of REFERENCES) {
-    const reference = rows.find((r) => r.engine === engine);
-    if (reference?.ok && result.engine !== engine)
-      ratios.push(`${formatRatio(value, reference[key])} ${mark}`);
+  for (const reference of references) {
+    if (reference.result !== result)
+      ratios.push(`${formatRatio(value, reference.result[key])} ${reference.mark}`);
   }
   return ratios.length > 0 ? `${formatValue(key, value)} (${ratios.join(', ')})` : formatValue(key, value);
 }
@@ -62,6 +64,10 @@ export function markdownReport(
   for (const workload of workloads) {
     const rows = results.filter((r) => r.workload === workload);
     const keys = FIGURE_KEYS.filter((key) => rows.some((r) => r[key] !== undefined));
+    const references = REFERENCES.flatMap(({ engine, mark }) => {
+      const result = rows.find((r) => r.engine === engine);
+      return result?.ok ? [{ result, mark }] : [];
+    });
     out.push(`### ${workload}`, '', describe(workload), '');
     out.push(`| engine | ${keys.map((k) => HEADINGS[k]).join(' | ')} |`);
     out.push(`|---|${keys.map(() => '---:').join('|')}|`);
@@ -72,7 +78,7 @@ export function markdownReport(
         );
         continue;
       }
-      out.push(`| ${row.engine} | ${keys.map((k) => cell(k, row, rows)).join(' | ')} |`);
+      out.push(`| ${row.engine} | ${keys.map((k) => cell(k, row, references)).join(' | ')} |`);
     }
     out.push('');
   }

@@ -357,12 +357,18 @@ describe('Rga delta sync and snapshots', () => {
     expect(a.toString()).toBe(copy.toString());
   });
 
-  it('names the usual origins by position, so a span costs three bytes beyond its text', () => {
+  /** Edits whose snapshot has origins the format can name by position (see the comments). */
+  function positionSample(): Rga {
     const doc = new Rga(A);
     doc.insert(0, 'HelloWorld');
     doc.insert(5, ' big'); // splits the first run: "World" keeps its own predecessor as left origin
     doc.insert(0, '>'); // typing elsewhere, so the next insert starts a span of its own
     doc.insert(10, ' wide'); // between " big" and its right origin "W", now two spans on
+    return doc;
+  }
+
+  it('names the usual origins by position, so a span costs three bytes beyond its text', () => {
+    const doc = positionSample();
     expect(doc.toString()).toBe('>Hello big wideWorld');
     const bytes = doc.encode();
     // Flags, counter delta and length per span (the first names its replica instead of a delta),
@@ -382,11 +388,7 @@ describe('Rga delta sync and snapshots', () => {
   });
 
   it('opens snapshots written before origins were named by position', () => {
-    const now = new Rga(A);
-    now.insert(0, 'HelloWorld');
-    now.insert(5, ' big');
-    now.insert(0, '>');
-    now.insert(10, ' wide');
+    const now = positionSample();
     now.delete(1, 2);
     // What the previous format wrote for these edits: every origin it could not point at as
     // "previous span" or "next span" as an explicit id.
