@@ -1,12 +1,18 @@
 /**
- * Who may talk to the relay: loopback binding, tokens and browser origins.
+ * Who may talk to the relay: the Host a request names, the browser origin it comes from, and the
+ * credential it carries.
  *
- * A relay bound to loopback trusts the machine (unless a token is set anyway); bound to any other
- * address, both admin calls and joins need the token. Browser pages from other sites must not drive
- * a local relay (a WebSocket or a "simple" POST needs no CORS preflight), so requests carrying an
- * Origin header are only accepted from localhost origins or an explicit allow-list.
+ * - Host: a DNS-rebinding page reaches 127.0.0.1 under its own host name, so every HTTP request and
+ *   WebSocket upgrade must name one of the configured hosts (default 127.0.0.1, localhost and [::1],
+ *   with the relay's port).
+ * - Origin: a page from another site must not drive a local relay (a WebSocket or a "simple" POST
+ *   needs no CORS preflight), so requests carrying an Origin header are only accepted from localhost
+ *   origins or an explicit allow-list.
+ * - Credential: nothing is trusted for where it connects from, loopback included. The admin token
+ *   may do everything; a room credential only what its rights allow in its room.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Right } from '@converge/replica/protocol';
+import type { Credential } from './credentials.ts';
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
@@ -37,23 +43,67 @@ export class OriginPolicy {
   }
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+/** The host names every local server answers to. */
+export const LOOPBACK_HOST_NAMES: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
 
-/** Compares tokens in constant time (hashing first so lengths do not leak either). */
-export class TokenCheck {
-  private readonly expected: Buffer | undefined;
+/** `name` or `name:port` (IPv6 in brackets) → lower-case name and port (undefined when absent). */
+function splitHost(value: string): { name: string; port: string | undefined } | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(value.trim());
+  if (match === null) return undefined;
+  return { name: (match[1] as string).toLowerCase(), port: match[2] };
+}
 
-  constructor(token: string | undefined) {
-    this.expected = token === undefined || token === '' ? undefined : digest(token);
+export class HostPolicyError extends Error {
+  override readonly name = 'HostPolicyError';
+}
+
+/**
+ * The Host header values a server accepts: each configured name with the server's port, or with the
+ * port it names itself (`name:port`, e.g. behind a proxy). Anything else is refused (DNS rebinding).
+ */
+export class HostPolicy {
+  private readonly accepted: ReadonlySet<string>;
+
+  constructor(names: readonly string[], port: number) {
+    const accepted = new Set<string>();
+    for (const entry of names) {
+      const host = splitHost(entry);
+      if (host === undefined) throw new HostPolicyError(`not a host name: ${JSON.stringify(entry)}`);
+      accepted.add(`${host.name}:${host.port ?? port}`);
+    }
+    this.accepted = accepted;
   }
 
-  get required(): boolean {
-    return this.expected !== undefined;
+  /** Whether a request's Host header names this server. A missing port means 80. */
+  allows(hostHeader: string | undefined): boolean {
+    if (hostHeader === undefined) return false;
+    const host = splitHost(hostHeader);
+    return host !== undefined && this.accepted.has(`${host.name}:${host.port ?? '80'}`);
   }
 
-  admits(token: string | undefined): boolean {
-    if (this.expected === undefined) return true;
-    if (token === undefined) return false;
-    return timingSafeEqual(this.expected, digest(token));
+  /** The accepted `name:port` values (for errors and logs). */
+  list(): string[] {
+    return [...this.accepted].sort();
   }
+}
+
+/** The host names a server bound to `bindHost` answers to: loopback, the bound address, and `extra`. */
+export function hostNamesFor(bindHost: string, extra: readonly string[]): string[] {
+  const names = [...LOOPBACK_HOST_NAMES, ...extra];
+  const wildcard = bindHost === '0.0.0.0' || bindHost === '::' || bindHost === '';
+  if (!wildcard) names.push(bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost);
+  return names;
+}
+
+/** Who an admin request or a hello is from, once its credential checked out. */
+export type Principal =
+  | { readonly kind: 'relay-admin' }
+  | { readonly kind: 'room'; readonly credential: Credential };
+
+/** Whether `principal` holds `right` in `room` (the admin token holds every right everywhere). */
+export function holds(principal: Principal, room: string, right: Right): boolean {
+  return (
+    principal.kind === 'relay-admin' ||
+    (principal.credential.room === room && principal.credential.rights.includes(right))
+  );
 }

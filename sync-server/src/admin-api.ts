@@ -1,15 +1,17 @@
 /**
  * The admin HTTP API: JSON over the relay's own HTTP server (documented in README.md).
- * Every request is authorized (token when the relay requires one), origin-checked, size-limited and
- * answered; a handler error becomes a JSON error response, never an exception out of the server.
+ * Every request is host- and origin-checked, authenticated (the admin token, or a room credential with
+ * admin rights for the room it touches), size-limited and answered; a handler error becomes a JSON
+ * error response, never an exception out of the server.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '@converge/replica';
-import { idProblem } from '@converge/replica/protocol';
-import type { OriginPolicy, TokenCheck } from './access.ts';
+import { idProblem, type Right } from '@converge/replica/protocol';
+import { type HostPolicy, holds, type OriginPolicy, type Principal } from './access.ts';
 import { ChaosConfigError, parseChaosConfig } from './chaos.ts';
 import { ControlError, type RelayControl } from './control.ts';
-import type { RelayEvent } from './events.ts';
+import { CredentialError, parseRights } from './credentials.ts';
+import type { RelayEvent, Violation } from './events.ts';
 import { type LinkOperation, LinkOperationError } from './link-table.ts';
 import type { Logger } from './log.ts';
 
@@ -19,11 +21,14 @@ const MAX_EVENT_BACKLOG_BYTES = 1024 * 1024;
 
 export interface AdminServices {
   readonly control: RelayControl;
-  readonly tokens: TokenCheck;
+  /** The Host names the relay answers to (known once it listens). */
+  hosts(): HostPolicy;
   readonly origins: OriginPolicy;
+  /** Who a bearer token stands for; undefined when it is neither the admin token nor a valid credential. */
+  authenticate(token: string | undefined): Promise<Principal | undefined>;
   readonly log: Logger;
   /** Count a refused admin call. */
-  unauthorized(remote: string, detail: string): void;
+  refused(violation: Violation, remote: string, detail: string): void;
 }
 
 /** An open event stream; the relay keeps them to ping and to end them on shutdown. */
@@ -51,9 +56,15 @@ export class AdminApi {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host;
+    if (!this.services.hosts().allows(host)) {
+      // A DNS-rebinding page reaches us under its own name; it must learn nothing, not even /healthz.
+      this.services.refused('bad-host', remoteOf(req), `Host ${host} is not one of this relay's names`);
+      throw new ControlError(421, `this relay does not answer to Host ${host}`);
+    }
     const origin = req.headers.origin;
     if (!this.services.origins.allows(origin)) {
-      this.services.unauthorized(remoteOf(req), `origin ${origin} not allowed`);
+      this.services.refused('bad-origin', remoteOf(req), `origin ${origin} not allowed`);
       throw new ControlError(403, `origin ${origin} is not allowed`);
     }
     if (origin !== undefined) {
@@ -76,22 +87,29 @@ export class AdminApi {
       expectMethod(method, 'GET');
       return this.json(res, 200, control.health());
     }
-    this.authorize(req, url);
+    const principal = await this.authenticate(req, url);
+    const source = req.socket.remoteAddress ?? 'unknown';
     if (segments.length === 1 && segments[0] === 'stats') {
       expectMethod(method, 'GET');
+      requireRelayAdmin(principal, 'relay statistics');
       return this.json(res, 200, control.stats());
     }
     if (segments.length === 1 && segments[0] === 'events') {
       expectMethod(method, 'GET');
-      return this.openEventStream(req, res);
+      return this.openEventStream(req, res, principal);
     }
     if (segments[0] !== 'rooms') throw new ControlError(404, `no such endpoint ${url.pathname}`);
     if (segments.length === 1) {
       expectMethod(method, 'GET');
-      return this.json(res, 200, { rooms: control.rooms() });
+      return this.json(res, 200, { rooms: control.rooms().filter((r) => holds(principal, r.id, 'admin')) });
     }
     const room = checkedId(segments[1], 'room');
     const rest = segments.slice(2);
+    if (rest.length === 1 && rest[0] === 'credentials') {
+      expectMethod(method, 'POST');
+      return this.json(res, 200, await this.mintCredential(principal, room, await readJson(req)));
+    }
+    requireRight(principal, room, 'admin');
     if (rest.length === 0) {
       expectMethod(method, 'GET');
       return this.json(res, 200, found(control.room(room), room));
@@ -114,7 +132,7 @@ export class AdminApi {
       }
       expectMethod(method, 'POST');
       const operation = parseLinkOperation(await readJson(req));
-      const change = control.applyLinks(room, operation);
+      const change = control.applyLinks(room, operation, source);
       return this.json(res, 200, { ...change, room: control.room(room) });
     }
     if (rest[0] === 'chaos' && (rest.length === 1 || rest.length === 3)) {
@@ -127,26 +145,83 @@ export class AdminApi {
       if (link !== null && link.from === link.to)
         throw new ControlError(400, 'a link joins two different nodes');
       const config = parseChaosBody(await readJson(req));
-      return this.json(res, 200, control.setChaos(room, link, config));
+      return this.json(res, 200, control.setChaos(room, link, config, source));
     }
     throw new ControlError(404, `no such endpoint ${url.pathname}`);
   }
 
-  private authorize(req: IncomingMessage, url: URL): void {
-    const { tokens } = this.services;
-    if (!tokens.required) return;
+  private async authenticate(req: IncomingMessage, url: URL): Promise<Principal> {
     const header = req.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
     // EventSource cannot set headers, so the event stream also takes the token as a query parameter.
     const token =
       bearer ?? (url.pathname === '/events' ? (url.searchParams.get('token') ?? undefined) : undefined);
-    if (!tokens.admits(token)) {
-      this.services.unauthorized(remoteOf(req), `admin ${req.method} ${url.pathname} without a valid token`);
-      throw new ControlError(401, 'missing or wrong token');
+    const principal = await this.services.authenticate(token);
+    if (principal === undefined) {
+      this.services.refused(
+        'admin-unauthorized',
+        remoteOf(req),
+        `admin ${req.method} ${url.pathname} without a valid credential`,
+      );
+      throw new ControlError(
+        401,
+        token === undefined
+          ? 'send the admin token or a room credential as Authorization: Bearer …'
+          : 'not the admin token nor a valid credential for this relay',
+      );
+    }
+    return principal;
+  }
+
+  /** POST /rooms/:room/credentials: a credential for one replica, with at most the caller's own rights. */
+  private async mintCredential(principal: Principal, room: string, body: unknown): Promise<unknown> {
+    requireRight(principal, room, 'admin');
+    if (!isRecord(body)) throw new ControlError(400, 'body must be {"replica": "ID", "rights": [...]}');
+    for (const key of Object.keys(body)) {
+      if (!['replica', 'rights', 'expiresInSeconds'].includes(key)) {
+        throw new ControlError(400, `unknown field ${key} (replica, rights, expiresInSeconds)`);
+      }
+    }
+    const replica = stringField(body, 'replica');
+    let rights: Right[];
+    try {
+      rights = parseRights(body.rights);
+    } catch (error) {
+      throw new ControlError(400, errorMessage(error));
+    }
+    for (const right of rights) {
+      if (!holds(principal, room, right)) {
+        throw new ControlError(403, `a credential cannot grant ${right}, which it does not hold itself`);
+      }
+    }
+    const expiresInSeconds = body.expiresInSeconds;
+    if (expiresInSeconds !== undefined && typeof expiresInSeconds !== 'number') {
+      throw new ControlError(400, 'expiresInSeconds must be a number');
+    }
+    try {
+      const minted = await this.services.control.mintCredential({
+        room,
+        replica,
+        rights,
+        ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
+      });
+      return {
+        token: minted.token,
+        room: minted.room,
+        replica: minted.replica,
+        rights: minted.rights,
+        expiresAt: minted.expiresAt,
+      };
+    } catch (error) {
+      if (error instanceof CredentialError) throw new ControlError(400, error.message);
+      throw error;
     }
   }
 
-  private openEventStream(req: IncomingMessage, res: ServerResponse): void {
+  /** Server-sent events: everything for the admin token, only its own room's for a room credential. */
+  private openEventStream(req: IncomingMessage, res: ServerResponse, principal: Principal): void {
+    const visible = (room: string | undefined): boolean =>
+      room === undefined ? principal.kind === 'relay-admin' : holds(principal, room, 'admin');
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -177,8 +252,10 @@ export class AdminApi {
       },
     };
     this.streams.add(stream);
-    send('snapshot', { rooms: this.services.control.rooms() });
-    unsubscribe = this.services.control.subscribe((event: RelayEvent) => send(event.type, event));
+    send('snapshot', { rooms: this.services.control.rooms().filter((r) => visible(r.id)) });
+    unsubscribe = this.services.control.subscribe((event: RelayEvent) => {
+      if (visible('room' in event ? event.room : undefined)) send(event.type, event);
+    });
     req.on('close', () => stream.end());
     res.on('error', () => stream.end());
   }
@@ -222,6 +299,16 @@ function pathSegments(pathname: string): string[] {
       .map((s) => decodeURIComponent(s));
   } catch {
     throw new ControlError(400, 'malformed path');
+  }
+}
+
+function requireRelayAdmin(principal: Principal, what: string): void {
+  if (principal.kind !== 'relay-admin') throw new ControlError(403, `${what} need the admin token`);
+}
+
+function requireRight(principal: Principal, room: string, right: Right): void {
+  if (!holds(principal, room, right)) {
+    throw new ControlError(403, `this credential does not grant ${right} in room ${room}`);
   }
 }
 

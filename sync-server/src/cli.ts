@@ -1,5 +1,5 @@
 /**
- * `npm run server -- --port 4455 --data-dir ./data [--host 127.0.0.1] [--token T] [--log-level info]`
+ * `npm run server -- --port 4455 --data-dir ./data [--host 127.0.0.1] [--admin-token T] [--allowed-host H]…`
  * Runs the relay standalone until SIGINT or SIGTERM, then shuts down gracefully.
  */
 import { resolve } from 'node:path';
@@ -9,10 +9,13 @@ import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay } from './relay.ts';
 
-const USAGE = `usage: relay [--port 4455] [--host 127.0.0.1] [--data-dir DIR] [--token TOKEN]
-             [--log-level ${LOG_LEVELS.join('|')}] [--allow-origin ORIGIN]...
+const USAGE = `usage: relay [--port 4455] [--host 127.0.0.1] [--data-dir DIR] [--admin-token TOKEN]
+             [--allowed-host NAME[:PORT]]... [--allow-origin ORIGIN]... [--log-level ${LOG_LEVELS.join('|')}]
              [--max-frame-bytes N] [--frames-per-second N] [--max-rooms N] [--max-nodes-per-room N]
-The token may also come from CONVERGE_RELAY_TOKEN. Binding to a non-loopback host requires a token.`;
+The admin token may also come from CONVERGE_RELAY_ADMIN_TOKEN (other local users can read command
+lines, not environments); without either, one is generated and printed on stderr. Every join needs a
+room credential: POST /rooms/ROOM/credentials with Authorization: Bearer ADMIN_TOKEN.
+Requests must name the relay as 127.0.0.1, localhost, [::1], the --host address or an --allowed-host.`;
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -28,7 +31,8 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '4455' },
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
-      token: { type: 'string' },
+      'admin-token': { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
       'log-level': { type: 'string', default: 'info' },
       'allow-origin': { type: 'string', multiple: true },
       'max-frame-bytes': { type: 'string' },
@@ -61,10 +65,13 @@ async function main(): Promise<void> {
   if (limits.framesPerSecond !== undefined) {
     limits.frameBurst = Math.max(DEFAULT_LIMITS.frameBurst, limits.framesPerSecond * 2);
   }
+  const adminToken = values['admin-token'] ?? process.env.CONVERGE_RELAY_ADMIN_TOKEN;
+  if (adminToken === '') throw new Error('--admin-token must not be empty');
   const relay = await createRelay({
     port: positiveInt('port', values.port) ?? 4455,
     host: values.host,
-    token: values.token ?? process.env.CONVERGE_RELAY_TOKEN,
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    allowedHosts: values['allowed-host'] ?? [],
     // `npm run server -w …` runs in the workspace folder; relative paths mean the caller's folder.
     dataDir:
       values['data-dir'] === undefined
@@ -74,6 +81,12 @@ async function main(): Promise<void> {
     limits,
     logger: log,
   });
+  if (adminToken === undefined) {
+    // Not in the JSON log, which may be shipped elsewhere: the operator's terminal only.
+    process.stderr.write(`admin token (generated; set one with --admin-token): ${relay.adminToken}\n`);
+  } else if (adminToken.length < 16) {
+    log.warn('weak-admin-token', { detail: 'the admin token is shorter than 16 characters' });
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {

@@ -4,6 +4,7 @@
  */
 
 import type { ChaosConfig } from './chaos.ts';
+import type { CredentialRequest, MintedCredential } from './credentials.ts';
 import type { RelayEventListener, Violation } from './events.ts';
 import type { RelayLimits } from './limits.ts';
 import type { DirectedLink, LinkOperation } from './link-table.ts';
@@ -26,7 +27,10 @@ export interface RelayStats {
   readonly violations: Readonly<Record<Violation, number>>;
   readonly limits: RelayLimits;
   readonly dataDir: string | null;
-  readonly tokenRequired: boolean;
+  /** The `host:port` values requests must name (DNS-rebinding protection). */
+  readonly allowedHosts: readonly string[];
+  /** Sockets not yet past their headers or not yet joined (capped by `limits.maxPendingSockets`). */
+  readonly pendingSockets: number;
 }
 
 export interface RelayControl {
@@ -35,13 +39,23 @@ export interface RelayControl {
   rooms(): RoomInfo[];
   room(id: string): RoomInfo | undefined;
   traffic(room: string): LinkTrafficReport[] | undefined;
-  /** Change links (creating the room if needed, so partitions can be set before nodes join). */
-  applyLinks(room: string, operation: LinkOperation): LinkChange;
+  /**
+   * Change links (creating the room if needed, so partitions can be set before nodes join). `source`,
+   * the address of a remote caller, counts a room it creates against that address's creation rate.
+   */
+  applyLinks(room: string, operation: LinkOperation, source?: string): LinkChange;
   /**
    * Set or clear (null) the chaos of a room (link null) or of one directed link. The config is
    * validated; missing fields are off. Throws ChaosConfigError for an invalid one.
    */
-  setChaos(room: string, link: DirectedLink | null, config: Partial<ChaosConfig> | null): RoomChaosInfo;
+  setChaos(
+    room: string,
+    link: DirectedLink | null,
+    config: Partial<ChaosConfig> | null,
+    source?: string,
+  ): RoomChaosInfo;
+  /** A signed credential for one replica of a room (CredentialError for an invalid request). */
+  mintCredential(request: CredentialRequest): Promise<MintedCredential>;
   subscribe(listener: RelayEventListener): () => void;
   /** The room's storage peer: what it holds and whether it is all durable (undefined without one). */
   storageStatus(room: string): Promise<StorageStatus | undefined>;
@@ -51,7 +65,7 @@ export interface RelayControl {
 export class ControlError extends Error {
   override readonly name = 'ControlError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 421 | 429 | 503,
     message: string,
   ) {
     super(message);

@@ -24,6 +24,12 @@ export const VIOLATIONS = [
   'slow-consumer',
   'heartbeat-timeout',
   'admin-unauthorized',
+  'forbidden',
+  'identity-in-use',
+  'room-creation-rate',
+  'bad-host',
+  'header-timeout',
+  'pending-socket-limit',
 ] as const;
 export type Violation = (typeof VIOLATIONS)[number];
 

@@ -1,6 +1,22 @@
-export { isLocalOrigin, isLoopbackHost } from './access.ts';
+export {
+  HostPolicy,
+  HostPolicyError,
+  hostNamesFor,
+  isLocalOrigin,
+  isLoopbackHost,
+  LOOPBACK_HOST_NAMES,
+} from './access.ts';
+export { type PendingSocketLimits, PendingSockets } from './pending-sockets.ts';
 export { type ChaosConfig, ChaosConfigError, NO_CHAOS, parseChaosConfig } from './chaos.ts';
 export { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
+export {
+  type Credential,
+  CredentialError,
+  type CredentialRequest,
+  generateAdminToken,
+  type MintedCredential,
+  RESERVED_REPLICA_IDS,
+} from './credentials.ts';
 export type { LeaveReason, RelayEvent, RelayEventListener, Violation } from './events.ts';
 export { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 export { type DirectedLink, type LinkOperation, LinkOperationError } from './link-table.ts';

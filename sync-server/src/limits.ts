@@ -23,6 +23,17 @@ export interface RelayLimits {
   readonly maxConnections: number;
   /** Time from connecting to hello. */
   readonly helloTimeoutMs: number;
+  /** Time from opening a TCP connection to the end of its first request's headers. */
+  readonly headerTimeoutMs: number;
+  /**
+   * Sockets not yet past their first request's headers, or upgraded but not yet joined with a valid
+   * credential; more are dropped on arrival.
+   */
+  readonly maxPendingSockets: number;
+  /** Rooms one source address may create per minute (token bucket refill rate)… */
+  readonly roomCreationsPerMinute: number;
+  /** …and at once (bucket size). */
+  readonly roomCreationBurst: number;
   /** Ping interval; a connection that has not answered the previous ping is terminated. */
   readonly heartbeatMs: number;
   /** Bytes chaos may hold back (delayed or reordered) per room; more frames are dropped. */
@@ -43,6 +54,10 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxNodesPerRoom: 64,
   maxConnections: 4096,
   helloTimeoutMs: 5000,
+  headerTimeoutMs: 10_000,
+  maxPendingSockets: 256,
+  roomCreationsPerMinute: 60,
+  roomCreationBurst: 60,
   heartbeatMs: 15_000,
   maxDelayedBytesPerRoom: 64 * 1024 * 1024,
   closeGraceMs: 2000,

@@ -5,33 +5,51 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '@converge/replica';
 import { CloseCode, idProblem } from '@converge/replica/protocol';
 import { type Cancel, every, realTimers, type Timers } from '@converge/replica/timers';
 import { WebSocketServer } from 'ws';
-import { isLoopbackHost, OriginPolicy, TokenCheck } from './access.ts';
+import { HostPolicy, hostNamesFor, OriginPolicy, type Principal } from './access.ts';
 import { AdminApi } from './admin-api.ts';
 import { type ChaosConfig, parseChaosConfig } from './chaos.ts';
 import { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
+import {
+  CredentialAuthority,
+  type CredentialRequest,
+  generateAdminToken,
+  type MintedCredential,
+} from './credentials.ts';
 import { EventBus, type RelayEventListener, VIOLATIONS, type Violation } from './events.ts';
 import { type RelayLimits, resolveLimits } from './limits.ts';
 import type { DirectedLink, LinkOperation } from './link-table.ts';
 import { type LocalNodeOptions, LocalTransport } from './local-node.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
+import { PendingSockets } from './pending-sockets.ts';
 import type { LinkChange, Room, RoomChaosInfo, RoomInfo, RoomServices } from './room.ts';
 import { RoomRegistry } from './room-registry.ts';
-import { SocketConnection } from './socket-connection.ts';
+import { type RoomRefusal, SocketConnection } from './socket-connection.ts';
+import { SourceLimiter } from './source-limiter.ts';
 import { StoragePeers, type StorageStatus } from './storage-peer.ts';
 import type { LinkTrafficReport } from './traffic.ts';
 
 export interface RelayOptions {
   /** TCP port; 0 (the default) picks a free one. */
   readonly port?: number;
-  /** Address to bind; default 127.0.0.1. Anything but loopback requires `token`. */
+  /** Address to bind; default 127.0.0.1. */
   readonly host?: string;
-  /** Shared secret for joins (hello) and admin calls. Required off loopback; optional on it. */
-  readonly token?: string;
+  /**
+   * The admin credential: every admin call, and minting room credentials (which hellos must carry).
+   * Room credentials are signed with a key derived from it. Default: a random one (see `adminToken`).
+   */
+  readonly adminToken?: string;
+  /**
+   * Host names (`name` or `name:port`) requests may name besides 127.0.0.1, localhost, [::1] and the
+   * bound address; any other Host header is refused (DNS rebinding). A name without a port means the
+   * relay's port.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Directory for the rooms' storage peers (created if missing). */
   readonly dataDir?: string;
   readonly limits?: Partial<RelayLimits>;
@@ -54,6 +72,8 @@ export interface Relay extends RelayControl {
   readonly adminUrl: string;
   readonly host: string;
   readonly port: number;
+  /** The admin credential (the one given, or the one generated at start). */
+  readonly adminToken: string;
   /**
    * A node in this process (a room's storage peer), as a Transport. It joins when started; the
    * relay's room and node limits apply (start throws ControlError when they refuse it).
@@ -71,8 +91,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RelayConfigError(`invalid port ${port}`);
-  if (!isLoopbackHost(host) && (options.token === undefined || options.token === '')) {
-    throw new RelayConfigError(`a relay bound to ${host} (not loopback) requires a token`);
+  if (options.adminToken === '') throw new RelayConfigError('the admin token must not be empty');
+  try {
+    new HostPolicy(options.allowedHosts ?? [], port); // fail now on a malformed name
+  } catch (error) {
+    throw new RelayConfigError(errorMessage(error));
   }
   const limits = resolveLimits(options.limits);
   if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
@@ -97,9 +120,13 @@ class RelayCore implements Relay {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly admin: AdminApi;
-  private readonly tokens: TokenCheck;
+  private readonly credentials: CredentialAuthority;
   private readonly origins: OriginPolicy;
+  private hosts: HostPolicy;
+  private readonly pending: PendingSockets;
+  private readonly roomCreations: SourceLimiter;
   private readonly connections = new Set<SocketConnection>();
+  private localNodes = 0;
   private readonly violationCounts = Object.fromEntries(VIOLATIONS.map((v) => [v, 0])) as Record<
     Violation,
     number
@@ -110,6 +137,7 @@ class RelayCore implements Relay {
   private closing: Promise<void> | undefined;
   host = '';
   port = 0;
+  readonly adminToken: string;
 
   constructor(
     private readonly limits: RelayLimits,
@@ -119,8 +147,15 @@ class RelayCore implements Relay {
     this.log = options.logger ?? createLogger(options.logLevel ?? 'info', options.logSink, () => Date.now());
     this.events = new EventBus(() => this.clock.now());
     this.startedAt = this.clock.now();
-    this.tokens = new TokenCheck(options.token);
+    this.adminToken = options.adminToken ?? generateAdminToken();
+    this.credentials = new CredentialAuthority(this.adminToken);
     this.origins = new OriginPolicy(options.allowedOrigins ?? []);
+    // Until listen() knows the port, no Host header matches.
+    this.hosts = new HostPolicy([], -1);
+    this.pending = new PendingSockets(this.clock, limits, (socket, why, detail) =>
+      this.countViolation(why, { remote: remoteOfSocket(socket), detail }),
+    );
+    this.roomCreations = new SourceLimiter(limits.roomCreationsPerMinute / 60, limits.roomCreationBurst);
     const services: RoomServices = {
       clock: this.clock,
       limits,
@@ -131,10 +166,11 @@ class RelayCore implements Relay {
     this.registry = new RoomRegistry(services);
     this.admin = new AdminApi({
       control: this,
-      tokens: this.tokens,
+      hosts: () => this.hosts,
       origins: this.origins,
+      authenticate: (token) => this.authenticate(token),
       log: this.log,
-      unauthorized: (remote, detail) => this.countViolation('admin-unauthorized', { remote, detail }),
+      refused: (violation, remote, detail) => this.countViolation(violation, { remote, detail }),
     });
     this.wss = new WebSocketServer({
       noServer: true,
@@ -143,7 +179,19 @@ class RelayCore implements Relay {
       clientTracking: false,
     });
     this.wss.on('error', (error) => this.log.error('websocket-server-error', { error: error.message }));
-    this.server = createServer((req, res) => this.admin.handle(req, res));
+    // Node's own header timeout is the backstop for later requests on a kept-alive socket.
+    this.server = createServer(
+      {
+        headersTimeout: limits.headerTimeoutMs,
+        requestTimeout: Math.max(limits.headerTimeoutMs, 30_000),
+        connectionsCheckingInterval: Math.min(1000, limits.headerTimeoutMs),
+      },
+      (req, res) => {
+        this.pending.settle(req.socket);
+        this.admin.handle(req, res);
+      },
+    );
+    this.server.on('connection', (socket: Socket) => this.pending.admit(socket));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (_error, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -172,11 +220,13 @@ class RelayCore implements Relay {
     const address = this.server.address();
     this.host = host;
     this.port = typeof address === 'object' && address !== null ? address.port : port;
+    this.hosts = new HostPolicy(hostNamesFor(host, this.options.allowedHosts ?? []), this.port);
     this.timers.push(every(this.clock, this.limits.heartbeatMs, () => this.heartbeat()));
     this.timers.push(every(this.clock, this.options.trafficIntervalMs ?? 1000, () => this.reportTraffic()));
     this.log.info('listening', {
       url: this.url,
-      tokenRequired: this.tokens.required,
+      allowedHosts: this.hosts.list(),
+      adminTokenGenerated: this.options.adminToken === undefined,
       dataDir: this.options.dataDir ?? null,
     });
   }
@@ -201,7 +251,8 @@ class RelayCore implements Relay {
       violations: { ...this.violationCounts },
       limits: this.limits,
       dataDir: this.options.dataDir ?? null,
-      tokenRequired: this.tokens.required,
+      allowedHosts: this.hosts.list(),
+      pendingSockets: this.pending.size,
     };
   }
 
@@ -217,8 +268,8 @@ class RelayCore implements Relay {
     return this.registry.get(room)?.trafficReport();
   }
 
-  applyLinks(roomId: string, operation: LinkOperation): LinkChange {
-    const room = this.openRoom(roomId);
+  applyLinks(roomId: string, operation: LinkOperation, source?: string): LinkChange {
+    const room = this.openRoom(roomId, source);
     try {
       return room.applyLinks(operation);
     } finally {
@@ -226,7 +277,12 @@ class RelayCore implements Relay {
     }
   }
 
-  setChaos(roomId: string, link: DirectedLink | null, config: Partial<ChaosConfig> | null): RoomChaosInfo {
+  setChaos(
+    roomId: string,
+    link: DirectedLink | null,
+    config: Partial<ChaosConfig> | null,
+    source?: string,
+  ): RoomChaosInfo {
     const parsed = config === null ? null : parseChaosConfig(config);
     if (
       link !== null &&
@@ -234,7 +290,7 @@ class RelayCore implements Relay {
     ) {
       throw new ControlError(400, 'a chaos link needs two different valid node ids');
     }
-    const room = this.openRoom(roomId);
+    const room = this.openRoom(roomId, source);
     room.setChaos(link, parsed);
     const info = room.chaosInfo();
     this.registry.release(room);
@@ -245,12 +301,18 @@ class RelayCore implements Relay {
     return this.events.subscribe(listener);
   }
 
+  mintCredential(request: CredentialRequest): Promise<MintedCredential> {
+    return this.credentials.mint(request);
+  }
+
   openLocalNode(options: LocalNodeOptions): LocalTransport {
     return new LocalTransport(
       options,
       (endpoint, role) => {
         const room = this.openRoom(options.room);
-        const joined = room.join(options.nodeId, role, endpoint);
+        // A node in this process holds no token; its own id makes it irreplaceable from outside.
+        const grant = { credentialId: `in-process:${++this.localNodes}`, rights: ['read', 'write'] as const };
+        const joined = room.join(options.nodeId, role, endpoint, grant);
         if (!joined.ok) {
           this.registry.release(room);
           throw new ControlError(409, joined.reason);
@@ -295,13 +357,53 @@ class RelayCore implements Relay {
 
   // --- internals --------------------------------------------------------------------------------
 
-  private openRoom(id: string): Room {
+  /** Open a room for the admin API or an in-process node (`source` undefined: not rate-limited). */
+  private openRoom(id: string, source?: string): Room {
     if (this.closing !== undefined) throw new ControlError(503, 'the relay is shutting down');
     const problem = idProblem(id);
     if (problem !== undefined) throw new ControlError(400, `room id ${problem}`);
-    const opened = this.registry.open(id);
-    if (!opened.ok) throw new ControlError(409, opened.reason);
+    const opened = this.openRoomFor(id, source);
+    if (!opened.ok) {
+      if (opened.refusal === 'room-creation-rate') {
+        this.countViolation('room-creation-rate', { remote: source ?? '?', room: id, detail: opened.reason });
+      }
+      throw new ControlError(opened.refusal === 'room-limit' ? 409 : 429, opened.reason);
+    }
     return opened.room;
+  }
+
+  /**
+   * The room, created if needed within the room limit and, for a remote `source`, that address's
+   * room-creation rate (a client naming ever new rooms would otherwise fill the relay and its disk).
+   */
+  private openRoomFor(
+    id: string,
+    source: string | undefined,
+  ):
+    | { readonly ok: true; readonly room: Room }
+    | { readonly ok: false; readonly refusal: RoomRefusal; readonly reason: string } {
+    const existing = this.registry.get(id);
+    if (existing !== undefined) return { ok: true, room: existing };
+    if (source !== undefined && !this.roomCreations.take(source, this.clock.now())) {
+      return {
+        ok: false,
+        refusal: 'room-creation-rate',
+        reason: `${source} creates rooms faster than ${this.limits.roomCreationsPerMinute} per minute; try again later`,
+      };
+    }
+    const opened = this.registry.open(id);
+    return opened.ok ? opened : { ok: false, refusal: 'room-limit', reason: opened.reason };
+  }
+
+  /** Who a bearer token stands for: the admin, a room credential's holder, or nobody. */
+  private async authenticate(token: string | undefined): Promise<Principal | undefined> {
+    if (token === undefined) return undefined;
+    if (this.credentials.isAdminToken(token)) return { kind: 'relay-admin' };
+    try {
+      return { kind: 'room', credential: await this.credentials.verify(token) };
+    } catch {
+      return undefined;
+    }
   }
 
   private hostForUrl(): string {
@@ -321,10 +423,17 @@ class RelayCore implements Relay {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Until ws owns the socket, its errors (a reset mid-handshake) are ours to swallow.
     socket.on('error', () => socket.destroy());
-    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const remote = remoteOfSocket(req.socket);
+    this.pending.headersReceived(req.socket);
     try {
       if (this.closing !== undefined) {
         rejectUpgrade(socket, 503, 'Service Unavailable', 'the relay is shutting down');
+        return;
+      }
+      const host = req.headers.host;
+      if (!this.hosts.allows(host)) {
+        this.countViolation('bad-host', { remote, detail: `Host ${host} is not one of this relay's names` });
+        rejectUpgrade(socket, 421, 'Misdirected Request', `this relay does not answer to Host ${host}`);
         return;
       }
       const origin = req.headers.origin;
@@ -346,14 +455,17 @@ class RelayCore implements Relay {
           ws.terminate();
           return;
         }
-        const connection = new SocketConnection(ws, socket, remote, {
+        const source = req.socket.remoteAddress ?? 'unknown';
+        const connection = new SocketConnection(ws, socket, remote, source, {
           clock: this.clock,
           limits: this.limits,
           events: this.events,
           log: this.log,
           rooms: this.registry,
           violation: (violation, where) => this.countViolation(violation, where),
-          authorize: (token) => this.tokens.admits(token),
+          verifyCredential: (token) => this.credentials.verify(token),
+          openRoom: (id, from) => this.openRoomFor(id, from),
+          joined: () => this.pending.settle(req.socket),
           closed: (c) => this.connections.delete(c),
         });
         this.connections.add(connection);
@@ -369,6 +481,7 @@ class RelayCore implements Relay {
   }
 
   private heartbeat(): void {
+    this.roomCreations.prune(this.clock.now());
     for (const connection of [...this.connections]) connection.heartbeat();
     for (const room of this.registry.all()) {
       room.sweepSlowConsumers();
@@ -389,6 +502,7 @@ class RelayCore implements Relay {
     // Storage peers first: their pending writes become durable before anything else goes away.
     await this.storage?.close();
     for (const cancel of this.timers) cancel();
+    this.pending.clear();
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const room of this.registry.all()) room.closeAll(CloseCode.GoingAway, 'relay shutting down');
     for (const connection of [...this.connections])
@@ -404,6 +518,10 @@ class RelayCore implements Relay {
     await serverClosed;
     this.log.info('closed', {});
   }
+}
+
+function remoteOfSocket(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
 }
 
 function rejectUpgrade(socket: Duplex, status: number, statusText: string, message: string): void {

@@ -10,6 +10,7 @@ import {
   encodeFrame,
   type NodeRole,
   type PeerInfo,
+  type Right,
 } from '@converge/replica/protocol';
 import type { Timers } from '@converge/replica/timers';
 import { type ChaosConfig, DelayQueue, isNoChaos, LinkChaos, linkSeed } from './chaos.ts';
@@ -42,7 +43,15 @@ export class Member {
     readonly role: NodeRole,
     readonly endpoint: NodeEndpoint,
     readonly joinedAt: number,
+    readonly grant: Grant,
   ) {}
+}
+
+/** What a node proved when it joined. */
+export interface Grant {
+  /** The credential's id; only the same credential may replace the node's connection. */
+  readonly credentialId: string;
+  readonly rights: readonly Right[];
 }
 
 export interface RoomServices {
@@ -59,13 +68,14 @@ export interface RoomServices {
 
 export type JoinResult =
   | { readonly ok: true; readonly member: Member }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly refusal: 'node-limit' | 'identity-in-use'; readonly reason: string };
 
 export interface NodeInfo {
   readonly id: string;
   readonly role: NodeRole;
   readonly remote: string;
   readonly joinedAt: number;
+  readonly rights: readonly Right[];
   /** Peers reachable from this node (both directions up). */
   readonly reachable: readonly string[];
   readonly bufferedBytes: number;
@@ -146,16 +156,27 @@ export class Room {
   }
 
   /**
-   * Add a node. A node id already present is taken over by the newcomer (a reconnect that arrives
-   * before the old connection is known to be dead); the old connection is told and closed.
+   * Add a node that proved `grant`. A node id already present under the same credential is
+   * taken over by the newcomer (a reconnect that arrives before the old connection is known to be
+   * dead): the old connection is removed, told and closed before the newcomer is added, so the room
+   * never holds two writers under one id. Under another credential the id is refused: nobody can
+   * claim a live node's identity.
    */
-  join(id: string, role: NodeRole, endpoint: NodeEndpoint): JoinResult {
+  join(id: string, role: NodeRole, endpoint: NodeEndpoint, grant: Grant): JoinResult {
     const existing = this.members.get(id);
     if (existing === undefined && this.members.size >= this.services.limits.maxNodesPerRoom) {
-      return { ok: false, reason: `room ${this.id} already has ${this.members.size} nodes` };
+      return {
+        ok: false,
+        refusal: 'node-limit',
+        reason: `room ${this.id} already has ${this.members.size} nodes`,
+      };
     }
-    if (existing?.role === 'storage' && role !== 'storage') {
-      return { ok: false, reason: `node id ${id} is reserved for the room's storage peer` };
+    if (existing !== undefined && existing.grant.credentialId !== grant.credentialId) {
+      return {
+        ok: false,
+        refusal: 'identity-in-use',
+        reason: `node ${id} is connected to room ${this.id} under another credential`,
+      };
     }
     if (existing !== undefined) {
       existing.endpoint.send(
@@ -164,7 +185,7 @@ export class Room {
       this.leave(existing, 'replaced');
       existing.endpoint.close(CloseCode.Replaced, 'replaced by a newer connection');
     }
-    const member = new Member(id, role, endpoint, this.services.clock.now());
+    const member = new Member(id, role, endpoint, this.services.clock.now(), grant);
     const peers: PeerInfo[] = [];
     for (const peer of this.members.values()) {
       peers.push({ id: peer.id, role: peer.role, reachable: this.links.reachable(id, peer.id) });
@@ -177,6 +198,7 @@ export class Room {
         nodeId: id,
         peers,
         maxFrameBytes: this.services.limits.maxFrameBytes,
+        rights: grant.rights,
       }),
     );
     const linkUp = encodeFrame({ type: 'link-up', peer: id, role, reason: 'joined' });
@@ -201,7 +223,7 @@ export class Room {
     this.services.log.info('leave', { room: this.id, node: member.id, reason });
   }
 
-  /** Route a data frame from `sender`; `bytes` is the frame as received, forwarded unchanged. */
+  /** Route a data frame from `sender` (which must hold write rights); `bytes` is the frame as received, forwarded unchanged. */
   route(sender: Member, frame: DataFrame, bytes: Uint8Array): void {
     if (this.members.get(sender.id) !== sender) return;
     const engine = ENGINE_NAMES.indexOf(frame.engine);
@@ -296,6 +318,7 @@ export class Room {
       role: m.role,
       remote: m.endpoint.remote,
       joinedAt: m.joinedAt,
+      rights: m.grant.rights,
       reachable: [...this.members.keys()].filter((p) => p !== m.id && this.links.reachable(m.id, p)),
       bufferedBytes: m.endpoint.bufferedBytes(),
     }));

@@ -12,27 +12,43 @@ import {
   type ErrorCode,
   encodeFrame,
   FrameType,
+  type HelloFrame,
   PROTOCOL_VERSION,
   peekHelloVersion,
   tryDecodeFrame,
 } from '@converge/replica/protocol';
 import type { Cancel } from '@converge/replica/timers';
 import type { RawData, WebSocket } from 'ws';
+import { type Credential, CredentialError, RESERVED_REPLICA_IDS } from './credentials.ts';
 import type { Violation } from './events.ts';
 import type { Member, NodeEndpoint, Room, RoomServices } from './room.ts';
 import type { RoomRegistry } from './room-registry.ts';
 import { TokenBucket } from './token-bucket.ts';
 
+/** Why a room could not be opened for a node. */
+export type RoomRefusal = 'room-limit' | 'room-creation-rate';
+
 export interface ConnectionServices extends RoomServices {
   readonly rooms: RoomRegistry;
-  /** Whether a hello's token admits it (always true when the relay requires none). */
-  authorize(token: string): boolean;
+  /** The credential a hello's token carries; rejects with CredentialError when it is none of ours. */
+  verifyCredential(token: string): Promise<Credential>;
+  /** The room, opened (created within the room limit and the source address's creation rate). */
+  openRoom(
+    id: string,
+    source: string,
+  ):
+    | { readonly ok: true; readonly room: Room }
+    | { readonly ok: false; readonly refusal: RoomRefusal; readonly reason: string };
+  /** The connection proved its credential and joined: it is no longer an unauthenticated socket. */
+  joined(connection: SocketConnection): void;
   /** The connection is gone (closed by either side); forget it. */
   closed(connection: SocketConnection): void;
 }
 
 type ConnectionState =
   | { readonly phase: 'awaiting-hello' }
+  /** Hello received; its credential is being checked. */
+  | { readonly phase: 'verifying' }
   | { readonly phase: 'joined'; readonly room: Room; readonly member: Member }
   | { readonly phase: 'closed' };
 
@@ -68,8 +84,11 @@ export class SocketConnection implements NodeEndpoint {
    */
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    readonly socket: Duplex,
+    /** `address:port`, for logs. */
     readonly remote: string,
+    /** The source address alone: what per-source limits count by. */
+    private readonly source: string,
     private readonly services: ConnectionServices,
   ) {
     const { clock, limits } = services;
@@ -193,6 +212,10 @@ export class SocketConnection implements NodeEndpoint {
       this.onHello(bytes, isBinary);
       return;
     }
+    if (this.state.phase === 'verifying') {
+      this.onBadFrame('wait for welcome before sending more frames');
+      return;
+    }
     if (!isBinary) {
       this.onBadFrame('text messages are not part of the protocol; frames are binary');
       return;
@@ -211,6 +234,13 @@ export class SocketConnection implements NodeEndpoint {
     if (frame.from !== member.id) {
       this.violation('spoofed-sender', `data frame claims to come from ${frame.from}`);
       this.sendError('spoofed-sender', `frames must come from ${member.id}, not ${frame.from}`);
+      this.countBadFrame();
+      return;
+    }
+    if (!member.grant.rights.includes('write')) {
+      const detail = `the credential of ${member.id} grants ${member.grant.rights.join(', ')} in room ${room.id}, not write: data frames are refused`;
+      this.violation('forbidden', detail);
+      this.sendError('forbidden', detail);
       this.countBadFrame();
       return;
     }
@@ -244,28 +274,79 @@ export class SocketConnection implements NodeEndpoint {
       return;
     }
     const hello = decoded.frame;
-    if (!this.services.authorize(hello.token)) {
-      this.refuse('unauthorized', 'unauthorized', CloseCode.Unauthorized, 'missing or wrong token');
+    if (hello.role === 'storage' || RESERVED_REPLICA_IDS.has(hello.nodeId)) {
+      // The storage peer lives in the relay's process; a socket claiming it could stop edits being stored.
+      this.refuse(
+        'forbidden',
+        'forbidden',
+        CloseCode.Unauthorized,
+        "the storage role and node id belong to the relay's own storage peer; they are never accepted from the network",
+      );
       return;
     }
-    const opened = this.services.rooms.open(hello.room);
+    this.state = { phase: 'verifying' };
+    this.services.verifyCredential(hello.token).then(
+      (credential) => this.guard(() => this.onVerified(hello, credential)),
+      (error: unknown) =>
+        this.guard(() => {
+          if (this.state.phase !== 'verifying') return;
+          const message =
+            error instanceof CredentialError ? error.message : 'the credential could not be checked';
+          this.refuse('unauthorized', 'unauthorized', CloseCode.Unauthorized, message);
+        }),
+    );
+  }
+
+  private onVerified(hello: HelloFrame, credential: Credential): void {
+    if (this.state.phase !== 'verifying') return; // closed (timeout, shutdown) while verifying
+    if (credential.room !== hello.room || credential.replica !== hello.nodeId) {
+      this.refuse(
+        'unauthorized',
+        'unauthorized',
+        CloseCode.Unauthorized,
+        `the credential is for node ${credential.replica} in room ${credential.room}, not ${hello.nodeId} in ${hello.room}`,
+      );
+      return;
+    }
+    if (!credential.rights.includes('read')) {
+      this.refuse(
+        'forbidden',
+        'forbidden',
+        CloseCode.Unauthorized,
+        `the credential grants ${credential.rights.join(', ')} in room ${hello.room}; joining needs read`,
+      );
+      return;
+    }
+    const opened = this.services.openRoom(hello.room, this.source);
     if (!opened.ok) {
-      this.refuse('room-limit', 'room-limit', CloseCode.RoomLimit, opened.reason);
+      if (opened.refusal === 'room-limit') {
+        this.refuse('room-limit', 'room-limit', CloseCode.RoomLimit, opened.reason);
+      } else {
+        this.refuse('room-creation-rate', 'rate-limited', CloseCode.RateLimited, opened.reason);
+      }
       return;
     }
-    const joined = opened.room.join(hello.nodeId, hello.role, this);
+    const joined = opened.room.join(hello.nodeId, hello.role, this, {
+      credentialId: credential.id,
+      rights: credential.rights,
+    });
     if (!joined.ok) {
       this.services.rooms.release(opened.room);
-      this.refuse('node-limit', 'node-limit', CloseCode.NodeLimit, joined.reason);
+      if (joined.refusal === 'identity-in-use') {
+        this.refuse('identity-in-use', 'identity-in-use', CloseCode.IdentityInUse, joined.reason);
+      } else {
+        this.refuse('node-limit', 'node-limit', CloseCode.NodeLimit, joined.reason);
+      }
       return;
     }
     this.helloTimer?.();
     this.helloTimer = undefined;
     this.state = { phase: 'joined', room: opened.room, member: joined.member };
+    this.services.joined(this);
   }
 
   private onHelloTimeout(): void {
-    if (this.state.phase !== 'awaiting-hello') return;
+    if (this.state.phase !== 'awaiting-hello' && this.state.phase !== 'verifying') return;
     this.refuse(
       'hello-timeout',
       'hello-timeout',

@@ -17,12 +17,22 @@ export class TokenBucket {
 
   /** Take one token if there is one. */
   take(now: number): boolean {
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Whether the bucket has refilled completely (nothing taken recently). */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+
+  private refill(now: number): void {
     // A clock that steps backwards refills nothing rather than draining the bucket.
     const elapsed = Math.max(0, now - this.last);
     this.last = now;
     this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.rate) / 1000);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 }

@@ -1,8 +1,18 @@
 // The admin HTTP API: health, rooms, links, chaos, the event stream, auth and CORS.
-import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Relay, RelayEvent } from '../src/index.ts';
-import { closeRelaysAfterEach, RawClient, reachableSeen, startRelay, text, waitFor } from './support.ts';
+import {
+  adminRequest,
+  closeRelaysAfterEach,
+  openEventStream,
+  RawClient,
+  type Reply,
+  type RequestOptions,
+  reachableSeen,
+  startRelay,
+  text,
+  waitFor,
+} from './support.ts';
 
 let relay: Relay | undefined;
 const cleanups: (() => void)[] = [];
@@ -12,78 +22,11 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: unknown;
-}
+/** An admin request with the admin token unless `headers.authorization` says otherwise. */
+const request = (method: string, path: string, options: RequestOptions = {}): Promise<Reply> =>
+  adminRequest(relay!, method, path, options);
 
-function request(
-  method: string,
-  path: string,
-  options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const url = new URL(path, relay!.adminUrl);
-  const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method,
-        headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = raw;
-          try {
-            body = raw === '' ? undefined : JSON.parse(raw);
-          } catch {
-            // not JSON
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
-
-/** Subscribe to the event stream; returns the parsed events as they arrive. */
-function eventStream(path = '/events'): {
-  events: { type: string; data: unknown }[];
-  status: Promise<number>;
-} {
-  const events: { type: string; data: unknown }[] = [];
-  const status = new Promise<number>((resolve, reject) => {
-    const req = http.get(new URL(path, relay!.adminUrl), (res) => {
-      resolve(res.statusCode ?? 0);
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (type !== undefined && data !== undefined) events.push({ type, data: JSON.parse(data) });
-        }
-      });
-      res.on('error', () => {});
-    });
-    req.on('error', reject);
-    cleanups.push(() => req.destroy());
-  });
-  return { events, status };
-}
+const eventStream = (path = `/events?token=${relay!.adminToken}`) => openEventStream(relay!, path, cleanups);
 
 describe('admin API', () => {
   it('serves health, rooms and stats', async () => {
@@ -91,8 +34,8 @@ describe('admin API', () => {
     const health = await request('GET', '/healthz');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ ok: true, rooms: 0, connections: 0 });
-    await RawClient.join(relay.url, 'lab', 'a');
-    await RawClient.join(relay.url, 'lab', 'b');
+    await RawClient.join(relay, 'lab', 'a');
+    await RawClient.join(relay, 'lab', 'b');
     const rooms = await request('GET', '/rooms');
     expect(rooms.body).toMatchObject({
       rooms: [
@@ -117,8 +60,8 @@ describe('admin API', () => {
 
   it('changes links and chaos, with validation', async () => {
     ({ relay } = await startRelay());
-    const a = await RawClient.join(relay.url, 'lab', 'a');
-    const b = await RawClient.join(relay.url, 'lab', 'b');
+    const a = await RawClient.join(relay, 'lab', 'a');
+    const b = await RawClient.join(relay, 'lab', 'b');
     const cut = await request('POST', '/rooms/lab/links', { body: { op: 'isolate', node: 'a' } });
     expect(cut.status).toBe(200);
     expect(cut.body).toMatchObject({
@@ -179,8 +122,8 @@ describe('admin API', () => {
     const stream = eventStream();
     expect(await stream.status).toBe(200);
     await waitFor(() => stream.events.some((e) => e.type === 'snapshot'), 'snapshot');
-    const a = await RawClient.join(relay.url, 'lab', 'a');
-    const b = await RawClient.join(relay.url, 'lab', 'b');
+    const a = await RawClient.join(relay, 'lab', 'a');
+    const b = await RawClient.join(relay, 'lab', 'b');
     a.data('a', 'b', 'yjs', text('12345'));
     a.data('a', 'b', 'yjs', text('678'));
     a.data('a', null, 'lww', text('x'));
@@ -205,16 +148,15 @@ describe('admin API', () => {
     });
   });
 
-  it('requires the token for admin calls (not for healthz) when one is set', async () => {
-    ({ relay } = await startRelay({ token: 'sesame' }));
-    expect((await request('GET', '/healthz')).status).toBe(200);
-    expect((await request('GET', '/rooms')).status).toBe(401);
-    expect((await request('GET', '/rooms', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
-    expect((await request('GET', '/rooms', { headers: { authorization: 'Bearer sesame' } })).status).toBe(
-      200,
-    );
+  it('requires the admin token or a room admin credential (not for healthz)', async () => {
+    ({ relay } = await startRelay());
+    const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    expect((await request('GET', '/healthz', bearer('nope'))).status).toBe(200);
+    expect((await request('GET', '/rooms', { headers: { authorization: '' } })).status).toBe(401);
+    expect((await request('GET', '/rooms', bearer('nope'))).status).toBe(401);
+    expect((await request('GET', '/rooms')).status).toBe(200);
     expect(await eventStream('/events').status).toBe(401);
-    expect(await eventStream('/events?token=sesame').status).toBe(200);
+    expect(await eventStream(`/events?token=${relay.adminToken}`).status).toBe(200);
     expect(relay.stats().violations['admin-unauthorized']).toBe(3);
   });
 

@@ -27,9 +27,9 @@ describe('chaos through the relay', () => {
     /** One run in its own room: a broadcasts FRAMES frames to b and c; returns what each received. */
     const runIn = async (room: string): Promise<{ b: string[]; c: string[] }> => {
       r.setChaos(room, null, config);
-      const a = await RawClient.join(r.url, room, 'a');
-      const b = await RawClient.join(r.url, room, 'b');
-      const c = await RawClient.join(r.url, room, 'c');
+      const a = await RawClient.join(r, room, 'a');
+      const b = await RawClient.join(r, room, 'b');
+      const c = await RawClient.join(r, room, 'c');
       for (let i = 0; i < FRAMES; i++) a.data('a', null, 'converge', text(String(i)));
       const delivered = (to: string): number => link(to)?.engines.converge.frames ?? -1;
       const link = (to: string) => r.traffic(room)?.find((t) => t.from === 'a' && t.to === to);
@@ -67,9 +67,9 @@ describe('chaos through the relay', () => {
   it('per-link chaos overrides the room, and frames held across a cut are not delivered after the heal', async () => {
     const clock = new VirtualClock(0);
     const { relay: r } = await startRelay({ clock });
-    const a = await RawClient.join(r.url, 'room', 'a');
-    const b = await RawClient.join(r.url, 'room', 'b');
-    const c = await RawClient.join(r.url, 'room', 'c');
+    const a = await RawClient.join(r, 'room', 'a');
+    const b = await RawClient.join(r, 'room', 'b');
+    const c = await RawClient.join(r, 'room', 'c');
     r.setChaos('room', { from: 'a', to: 'b' }, parseDelay(1000));
     expect(r.room('room')?.chaos.links).toEqual([{ from: 'a', to: 'b', config: parseDelay(1000) }]);
     a.data('a', null, 'yjs', text('held'));

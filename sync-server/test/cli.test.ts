@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRelaysAfterEach, RawClient, waitFor } from './support.ts';
+import { closeRelaysAfterEach, RawClient, remoteRelay, waitFor } from './support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli.ts');
@@ -54,13 +54,22 @@ describe('relay CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-cli-'));
     dirs.push(dir);
     const dataDir = join(dir, 'data');
-    const relay = run(['--port', '0', '--data-dir', dataDir, '--log-level', 'info']);
+    const relay = run([
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'info',
+      '--admin-token',
+      'cli-test-admin',
+    ]);
     children.push(relay.child);
     await waitFor(() => relay.lines().some((l) => l.event === 'listening'), 'listening', 15_000);
     const listening = relay.lines().find((l) => l.event === 'listening');
-    expect(listening).toMatchObject({ level: 'info', tokenRequired: false, dataDir });
+    expect(listening).toMatchObject({ level: 'info', adminTokenGenerated: false, dataDir });
     expect(existsSync(dataDir)).toBe(true);
-    const client = await RawClient.join(String(listening?.url), 'room', 'a');
+    const client = await RawClient.join(remoteRelay(String(listening?.url), 'cli-test-admin'), 'room', 'a');
     expect(client.of('welcome')).toHaveLength(1);
     relay.child.kill('SIGTERM');
     expect(await relay.exited).toBe(0);
@@ -72,14 +81,34 @@ describe('relay CLI', () => {
     for (const line of relay.lines()) expect(typeof line.time).toBe('string');
   }, 30_000);
 
-  it('refuses bad arguments and a public bind without a token', async () => {
+  it('refuses bad arguments', async () => {
     const bad = run(['--port', 'nine']);
     children.push(bad.child);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toMatch(/--port must be/);
-    const open = run(['--host', '0.0.0.0', '--port', '0']);
-    children.push(open.child);
-    expect(await open.exited).toBe(2);
-    expect(open.stderr()).toMatch(/requires a token/);
+    const host = run(['--port', '0', '--allowed-host', 'not a host']);
+    children.push(host.child);
+    expect(await host.exited).toBe(2);
+    expect(host.stderr()).toMatch(/not a host name/);
+  }, 30_000);
+
+  it('generates an admin token when given none and prints it on stderr only', async () => {
+    const relay = run(['--port', '0', '--log-level', 'info']);
+    children.push(relay.child);
+    await waitFor(
+      () =>
+        /admin token \(generated/.test(relay.stderr()) && relay.lines().some((l) => l.event === 'listening'),
+      'the token on stderr',
+      15_000,
+    );
+    const token = /: (\S+)\n/.exec(relay.stderr())?.[1] ?? '';
+    expect(token).toMatch(/^[\w-]{43}$/);
+    const listening = relay.lines().find((l) => l.event === 'listening');
+    expect(listening).toMatchObject({ adminTokenGenerated: true });
+    expect(JSON.stringify(relay.lines())).not.toContain(token);
+    const client = await RawClient.join(remoteRelay(String(listening?.url), token), 'room', 'a');
+    expect(client.of('welcome')).toHaveLength(1);
+    relay.child.kill('SIGTERM');
+    expect(await relay.exited).toBe(0);
   }, 30_000);
 });

@@ -2,9 +2,24 @@
 // the others lose nothing, the offender gets error frames and is closed where the limits say so.
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
-import { CloseCode, ENGINE_NAMES, encodeData, encodeFrame, type Frame } from '@converge/replica/protocol';
+import {
+  CloseCode,
+  ENGINE_NAMES,
+  encodeData,
+  encodeFrame,
+  type Frame,
+  PROTOCOL_VERSION,
+} from '@converge/replica/protocol';
 import { describe, expect, it } from 'vitest';
-import { closeRelaysAfterEach, payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
+import {
+  closeRelaysAfterEach,
+  credentialFor,
+  payloadText,
+  RawClient,
+  startRelay,
+  text,
+  waitFor,
+} from './support.ts';
 
 closeRelaysAfterEach();
 
@@ -23,7 +38,7 @@ function validFrame(random: SeededRandom): Frame {
     case 0:
       return {
         type: 'hello',
-        version: random.int(0, 2),
+        version: random.int(0, PROTOCOL_VERSION),
         room: 'room',
         nodeId: id,
         role: 'replica',
@@ -36,6 +51,7 @@ function validFrame(random: SeededRandom): Frame {
         nodeId: id,
         peers: [{ id, role: 'tool', reachable: true }],
         maxFrameBytes: 9,
+        rights: ['read'],
       };
     case 2:
       return { type: 'link-up', peer: id, role: 'storage', reason: 'healed' };
@@ -88,6 +104,7 @@ const EXPECTED_CLOSE_CODES = new Set<number>([
   CloseCode.ProtocolVersion,
   CloseCode.RateLimited,
   CloseCode.Replaced,
+  CloseCode.Unauthorized,
 ]);
 
 describe('hostile input', () => {
@@ -98,8 +115,10 @@ describe('hostile input', () => {
       const random = new SeededRandom(seed);
       const total = budget(2000, 50_000);
       const { relay } = await startRelay({ logLevel: 'error', limits: { maxFrameBytes: MAX_FRAME } });
-      const alice = await RawClient.join(relay.url, 'room', 'alice');
-      const bob = await RawClient.join(relay.url, 'room', 'bob');
+      const alice = await RawClient.join(relay, 'room', 'alice');
+      const bob = await RawClient.join(relay, 'room', 'bob');
+      // One credential for every offender connection: each replaces the previous one, if still there.
+      const offenderToken = await credentialFor(relay, 'room', 'offender');
 
       const exchanged = 200;
       let sentByEach = 0;
@@ -118,7 +137,7 @@ describe('hostile input', () => {
         const offender = await RawClient.connect(relay.url);
         connections++;
         if (random.chance(0.8)) {
-          offender.hello('room', 'offender');
+          offender.hello('room', 'offender', { token: offenderToken });
           await offender.waitFor((f) => f.type === 'welcome' || f.type === 'error', 'offender hello', 5000);
         }
         while (offender.closed === undefined && sent < total) {
@@ -172,7 +191,7 @@ describe('hostile input', () => {
       expect(violations['bad-frame'], context).toBeGreaterThan(0);
 
       // Still serving: a newcomer joins and hears from alice.
-      const carol = await RawClient.join(relay.url, 'room', 'carol');
+      const carol = await RawClient.join(relay, 'room', 'carol');
       alice.sendBytes(encodeData('alice', 'carol', 'lww', text('welcome carol')));
       await carol.waitFor((f) => payloadText(f) === 'welcome carol', context);
       expect(relay.health().ok).toBe(true);

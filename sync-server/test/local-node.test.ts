@@ -8,7 +8,7 @@ closeRelaysAfterEach();
 describe('local (in-process) nodes', () => {
   it('exchange data with socket nodes, follow link changes and see the relay go away', async () => {
     const { relay } = await startRelay();
-    const a = await RawClient.join(relay.url, 'room', 'a');
+    const a = await RawClient.join(relay, 'room', 'a');
     const storage = relay.openLocalNode({ room: 'room', nodeId: 'storage' });
     const log: string[] = [];
     const received: string[] = [];
@@ -59,7 +59,7 @@ describe('local (in-process) nodes', () => {
 
   it('a throwing handler is logged and does not take the relay down', async () => {
     const { relay, logs } = await startRelay();
-    const a = await RawClient.join(relay.url, 'room', 'a');
+    const a = await RawClient.join(relay, 'room', 'a');
     const storage = relay.openLocalNode({ room: 'room', nodeId: 'storage' });
     const seen: string[] = [];
     storage.start({

@@ -4,7 +4,7 @@ import type { EngineName } from '@converge/replica/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Relay } from '../src/index.ts';
-import { closeRelaysAfterEach, startRelay, text, waitFor } from './support.ts';
+import { closeRelaysAfterEach, credentialFor, startRelay, text, waitFor } from './support.ts';
 
 let relay: Relay | undefined;
 const transports: RelayTransport[] = [];
@@ -22,16 +22,22 @@ interface Observed {
   readonly problems: RelayProblem[];
 }
 
-function open(nodeId: string, options: { url?: string; token?: string; room?: string } = {}): Observed {
+/** A transport for `nodeId` with a credential minted for it (unless `token` is given). */
+async function open(
+  nodeId: string,
+  options: { url?: string; token?: string; room?: string } = {},
+): Promise<Observed> {
+  const room = options.room ?? 'room';
+  const token = options.token ?? (await credentialFor(relay!, room, nodeId));
   const log: string[] = [];
   const messages: Observed['messages'] = [];
   const states: ConnectionState[] = [];
   const problems: RelayProblem[] = [];
   const transport = new RelayTransport({
     url: options.url ?? relay!.url,
-    room: options.room ?? 'room',
+    room,
     nodeId,
-    token: options.token,
+    token,
     WebSocket,
     backoff: { initialMs: 20, maxMs: 100 },
     onProblem: (p) => problems.push(p),
@@ -52,8 +58,8 @@ const reachable = (o: Observed): string[] => [...o.transport.reachable()].sort()
 describe('RelayTransport', () => {
   it('two transports see each other and exchange payloads', async () => {
     ({ relay } = await startRelay());
-    const a = open('a');
-    const b = open('b');
+    const a = await open('a');
+    const b = await open('b');
     await waitFor(() => reachable(a).join() === 'b' && reachable(b).join() === 'a', 'mutual reachability');
     expect(a.transport.state()).toBe('online');
     expect(a.states).toEqual(['connecting', 'online']);
@@ -67,8 +73,8 @@ describe('RelayTransport', () => {
 
   it('link cut → linkDown on both, heal → linkUp on both', async () => {
     ({ relay } = await startRelay());
-    const a = open('a');
-    const b = open('b');
+    const a = await open('a');
+    const b = await open('b');
     await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'connected');
     relay.applyLinks('room', { op: 'cut', from: 'a', to: 'b' });
     await waitFor(() => a.log.includes('down b') && b.log.includes('down a'), 'link down on both');
@@ -83,8 +89,8 @@ describe('RelayTransport', () => {
 
   it('goes offline and back online on request', async () => {
     ({ relay } = await startRelay());
-    const a = open('a');
-    const b = open('b');
+    const a = await open('a');
+    const b = await open('b');
     await waitFor(() => reachable(b).length === 1, 'connected');
     a.transport.setOffline(true);
     expect(a.transport.state()).toBe('offline');
@@ -101,8 +107,8 @@ describe('RelayTransport', () => {
   it('reconnects after a relay restart on the same port', async () => {
     ({ relay } = await startRelay());
     const port = relay.port;
-    const a = open('a');
-    const b = open('b');
+    const a = await open('a');
+    const b = await open('b');
     await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'connected');
     await relay.close();
     await waitFor(
@@ -111,7 +117,8 @@ describe('RelayTransport', () => {
     );
     expect(a.log).toEqual(['up b', 'down b']);
     await new Promise((resolve) => setTimeout(resolve, 150)); // a few failed attempts with backoff
-    ({ relay } = await startRelay({ port }));
+    // The same admin token: credentials minted before the restart stay valid.
+    ({ relay } = await startRelay({ port, adminToken: relay.adminToken }));
     await waitFor(() => reachable(a).join() === 'b' && reachable(b).join() === 'a', 'reconnected', 10_000);
     expect(a.log).toEqual(['up b', 'down b', 'up b']);
     expect(a.problems.some((p) => p.kind === 'error-frame' && p.code === 'shutting-down')).toBe(true);
@@ -120,27 +127,71 @@ describe('RelayTransport', () => {
   });
 
   it('stops retrying when the relay refuses it for good', async () => {
-    ({ relay } = await startRelay({ token: 'sesame' }));
-    const a = open('a', { token: 'wrong' });
+    ({ relay } = await startRelay());
+    const a = await open('a', { token: 'wrong' });
     await waitFor(() => a.problems.some((p) => p.kind === 'closed'), 'refused');
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(a.transport.state()).toBe('offline');
     expect(a.problems.filter((p) => p.kind === 'closed')).toEqual([
-      { kind: 'closed', code: 4003, reason: 'missing or wrong token', permanent: true },
+      { kind: 'closed', code: 4003, reason: 'not a valid credential for this relay', permanent: true },
     ]);
-    const ok = open('b', { token: 'sesame' });
-    await waitFor(() => ok.transport.state() === 'online', 'right token');
+    const ok = await open('b');
+    await waitFor(() => ok.transport.state() === 'online', 'a valid credential');
+  });
+
+  it('asks a credential provider before each connection, and retries when it fails', async () => {
+    ({ relay } = await startRelay());
+    let asked = 0;
+    const problems: RelayProblem[] = [];
+    const a = new RelayTransport({
+      url: relay.url,
+      room: 'room',
+      nodeId: 'a',
+      WebSocket,
+      backoff: { initialMs: 20, maxMs: 40 },
+      token: async () => {
+        asked++;
+        if (asked === 1) throw new Error('credential service down');
+        return credentialFor(relay!, 'room', 'a');
+      },
+      onProblem: (p) => problems.push(p),
+    });
+    transports.push(a);
+    a.start({ linkUp: () => {}, linkDown: () => {}, message: () => {} });
+    await waitFor(() => a.state() === 'online', 'online with the second credential');
+    expect(asked).toBe(2);
+    expect(problems[0]).toEqual({
+      kind: 'connect-failed',
+      message: 'no credential: credential service down',
+    });
+    expect(a.rights()).toEqual(['read', 'write']);
+  });
+
+  it('does not send with a read-only credential, and says so once', async () => {
+    ({ relay } = await startRelay());
+    const reader = await open('reader', { token: await credentialFor(relay, 'room', 'reader', ['read']) });
+    const writer = await open('writer');
+    await waitFor(() => reachable(reader).join() === 'writer', 'connected');
+    expect(reader.transport.rights()).toEqual(['read']);
+    reader.transport.send('writer', 'yjs', text('not mine to send'));
+    reader.transport.send('writer', 'yjs', text('nor this'));
+    writer.transport.send('reader', 'yjs', text('readers receive'));
+    await waitFor(() => reader.messages.length === 1, 'the writer’s frame');
+    expect(reader.problems).toEqual([{ kind: 'read-only', room: 'room' }]);
+    expect(writer.messages).toEqual([]);
+    expect(relay.stats().violations.forbidden).toBe(0);
   });
 
   it('refuses to send frames larger than the relay accepts', async () => {
-    ({ relay } = await startRelay({ limits: { maxFrameBytes: 100 } }));
-    const a = open('a');
-    const b = open('b');
+    // Hello carries a credential of a few hundred bytes; the limit must leave room for it.
+    ({ relay } = await startRelay({ limits: { maxFrameBytes: 1000 } }));
+    const a = await open('a');
+    const b = await open('b');
     await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'connected');
-    a.transport.send('b', 'yjs', new Uint8Array(200));
+    a.transport.send('b', 'yjs', new Uint8Array(2000));
     a.transport.send('b', 'yjs', text('small'));
     await waitFor(() => b.messages.length === 1, 'small one');
-    expect(a.problems).toContainEqual({ kind: 'frame-too-large', bytes: 208, limit: 100 });
+    expect(a.problems).toContainEqual({ kind: 'frame-too-large', bytes: 2008, limit: 1000 });
     expect(a.transport.state()).toBe('online');
   });
 
@@ -152,6 +203,7 @@ describe('RelayTransport', () => {
       url: relay.url,
       room: 'room',
       nodeId: 'a',
+      token: await credentialFor(relay, 'room', 'a'),
       WebSocket,
       onProblem: (p) => problems.push(p),
     });
@@ -167,7 +219,7 @@ describe('RelayTransport', () => {
         if (t === 'boom') throw new Error('message bug');
       },
     });
-    const b = open('b');
+    const b = await open('b');
     await waitFor(() => a.reachable().has('b') && reachable(b).join() === 'a', 'connected');
     b.transport.send('a', 'lww', text('boom'));
     b.transport.send('a', 'lww', text('after'));

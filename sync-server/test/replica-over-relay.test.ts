@@ -20,7 +20,7 @@ import {
   type WorldFactory,
 } from '../../src/replica/test/support/convergence-harness.ts';
 import { NO_CHAOS, type Relay } from '../src/index.ts';
-import { startRelay } from './support.ts';
+import { credentialFor, startRelay } from './support.ts';
 
 let relay: Relay;
 let rooms = 0;
@@ -48,6 +48,7 @@ const relayWorld: WorldFactory = ({ seed, antiEntropyMs }) => {
         url: relay.url,
         room,
         nodeId: id,
+        token: () => credentialFor(relay, room, id),
         WebSocket,
         backoff: { initialMs: 20, maxMs: 200 },
         random: () => random.next(),

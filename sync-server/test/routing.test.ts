@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Relay } from '../src/index.ts';
 import {
   closeRelaysAfterEach,
+  credentialFor,
   payloadText,
   RawClient,
   reachableSeen,
@@ -13,8 +14,8 @@ import {
 
 let relay: Relay;
 
-async function join(room: string, node: string): Promise<RawClient> {
-  return RawClient.join(relay.url, room, node);
+async function join(room: string, node: string, token?: string): Promise<RawClient> {
+  return RawClient.join(relay, room, node, { token });
 }
 
 closeRelaysAfterEach();
@@ -73,12 +74,13 @@ describe('rooms and routing', () => {
 
   it('tells the others when a node leaves, and a reconnect with the same id replaces the old socket', async () => {
     ({ relay } = await startRelay());
-    const a = await join('room', 'a');
+    const aToken = await credentialFor(relay, 'room', 'a');
+    const a = await join('room', 'a', aToken);
     const b = await join('room', 'b');
     await b.close();
     await a.waitFor((f) => f.type === 'link-down' && f.peer === 'b', 'b left');
     expect(a.of('link-down')).toEqual([{ type: 'link-down', peer: 'b', reason: 'left' }]);
-    const a2 = await join('room', 'a');
+    const a2 = await join('room', 'a', aToken);
     const closed = await a.waitClosed();
     expect(closed.code).toBe(4009);
     expect(a.of('error').map((e) => e.code)).toEqual(['replaced']);
@@ -190,10 +192,11 @@ describe('link table', () => {
     ({ relay } = await startRelay());
     await join('room', 'a');
     await join('room', 'b');
-    await join('room', 'c');
+    const cToken = await credentialFor(relay, 'room', 'c');
+    await join('room', 'c', cToken);
     expect(() => relay.applyLinks('room', { op: 'split', groups: [['a'], ['b']] })).toThrow(/missing: c/);
     relay.applyLinks('room', { op: 'isolate', node: 'c' });
-    const c2 = await join('room', 'c');
+    const c2 = await join('room', 'c', cToken);
     expect(c2.of('welcome')[0]?.peers).toEqual([
       { id: 'a', role: 'replica', reachable: false },
       { id: 'b', role: 'replica', reachable: false },

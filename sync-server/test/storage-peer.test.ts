@@ -18,7 +18,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createRelay } from '../src/index.ts';
 import { STORAGE_NODE_ID } from '../src/storage-peer.ts';
-import { RawClient, waitFor } from './support.ts';
+import { credentialFor, RawClient, type RelayAccess, remoteRelay, waitFor } from './support.ts';
 
 const engines = availableEngines();
 let dataDir: string;
@@ -32,13 +32,14 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function openWindow(url: string, room: string, id: string): Promise<Replica> {
+async function openWindow(relay: RelayAccess, room: string, id: string): Promise<Replica> {
   const replica = await Replica.open({
     id,
     transport: new RelayTransport({
-      url,
+      url: relay.url,
       room,
       nodeId: id,
+      token: () => credentialFor(relay, room, id),
       WebSocket,
       backoff: { initialMs: 20, maxMs: 200 },
     }),
@@ -67,18 +68,20 @@ const EXPECTED: WorkspaceView = {
 };
 
 async function storageStatus(
-  adminUrl: string,
+  relay: RelayAccess,
   room: string,
 ): Promise<{ pendingWrites: number; engines: Record<string, { digest: string }> } | undefined> {
-  const response = await fetch(`${adminUrl}/rooms/${room}/storage`);
+  const response = await fetch(`${relay.adminUrl}/rooms/${room}/storage`, {
+    headers: { authorization: `Bearer ${relay.adminToken}` },
+  });
   return response.ok ? ((await response.json()) as never) : undefined;
 }
 
 /** Until the storage peer holds exactly what `replica` holds, in every engine, and all of it is durable. */
-async function waitStoredDurably(adminUrl: string, room: string, replica: Replica): Promise<void> {
+async function waitStoredDurably(relay: RelayAccess, room: string, replica: Replica): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const status = await storageStatus(adminUrl, room);
+    const status = await storageStatus(relay, room);
     const same =
       status !== undefined && engines.every((e) => status.engines[e]?.digest === replica.digest(e));
     if (same && status.pendingWrites === 0) return;
@@ -99,12 +102,12 @@ describe('storage peer', () => {
   it('gives a window that joins alone what another window wrote before leaving', async () => {
     const relay = await createRelay({ dataDir, logLevel: 'error' });
     cleanups.push(() => relay.close());
-    const writer = await openWindow(relay.url, 'kitchen', 'alice');
+    const writer = await openWindow(relay, 'kitchen', 'alice');
     for (const edit of EDITS) await writer.apply(edit);
-    await waitStoredDurably(relay.adminUrl, 'kitchen', writer);
+    await waitStoredDurably(relay, 'kitchen', writer);
     await writer.close();
 
-    const reader = await openWindow(relay.url, 'kitchen', 'bob');
+    const reader = await openWindow(relay, 'kitchen', 'bob');
     await expectEveryEngine(reader, EXPECTED);
   });
 
@@ -112,9 +115,9 @@ describe('storage peer', () => {
     const first = await createRelay({ dataDir, logLevel: 'error' });
     const port = first.port;
     for (const room of ['room-a', 'room-b']) {
-      const writer = await openWindow(first.url, room, `writer-${room}`);
+      const writer = await openWindow(first, room, `writer-${room}`);
       for (const edit of EDITS) await writer.apply(edit);
-      await waitStoredDurably(first.adminUrl, room, writer);
+      await waitStoredDurably(first, room, writer);
       await writer.close();
     }
     await first.close();
@@ -128,13 +131,13 @@ describe('storage peer', () => {
         .sort(),
     ).toEqual(['room-a', 'room-b']);
     for (const room of ['room-a', 'room-b'])
-      await expectEveryEngine(await openWindow(second.url, room, 'late'), EXPECTED);
+      await expectEveryEngine(await openWindow(second, room, 'late'), EXPECTED);
   });
 
   it('announces its digests to the windows it syncs with, and forgets theirs when cut off', async () => {
     const relay = await createRelay({ dataDir, logLevel: 'error' });
     cleanups.push(() => relay.close());
-    const alice = await openWindow(relay.url, 'announced', 'alice');
+    const alice = await openWindow(relay, 'announced', 'alice');
     for (const edit of EDITS) await alice.apply(edit);
     // A Yjs deletion: equal state vectors could not tell the storage peer caught up, its digest can.
     await alice.apply({ op: 'text.delete', pos: 0, len: 8 });
@@ -153,7 +156,7 @@ describe('storage peer', () => {
   it('refuses a window that tries to take the storage peer node id', async () => {
     const relay = await createRelay({ dataDir, logLevel: 'error' });
     cleanups.push(() => relay.close());
-    await openWindow(relay.url, 'guarded', 'alice'); // creates the room and its storage peer
+    await openWindow(relay, 'guarded', 'alice'); // creates the room and its storage peer
     await waitFor(
       () => relay.room('guarded')?.nodes.some((n) => n.id === STORAGE_NODE_ID) === true,
       'storage peer',
@@ -162,17 +165,26 @@ describe('storage peer', () => {
     cleanups.push(() => impostor.close());
     impostor.hello('guarded', STORAGE_NODE_ID, { role: 'replica' });
     await waitFor(() => impostor.frames.some((f) => f.type === 'error'), 'an error frame');
+    expect(impostor.of('error').map((e) => e.code)).toEqual(['forbidden']);
     expect(relay.room('guarded')?.nodes.find((n) => n.id === STORAGE_NODE_ID)?.role).toBe('storage');
   });
 });
 
 describe('relay crash', () => {
+  const ADMIN_TOKEN = 'storage-crash-admin-token';
+
   function startRelayProcess(port: number): Promise<{ child: ChildProcess; port: number }> {
     return new Promise((resolve, reject) => {
       const cli = join(import.meta.dirname, '../src/cli.ts');
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', cli, '--port', String(port), '--data-dir', dataDir, '--log-level', 'info'],
+        [
+          '--import',
+          'tsx',
+          cli,
+          ...['--port', String(port), '--data-dir', dataDir, '--log-level', 'info'],
+          ...['--admin-token', ADMIN_TOKEN],
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';
@@ -188,11 +200,10 @@ describe('relay crash', () => {
 
   it('keeps every edit the storage peer reported durable when the relay is SIGKILLed', async () => {
     const first = await startRelayProcess(0);
-    const url = `ws://127.0.0.1:${first.port}`;
-    const adminUrl = `http://127.0.0.1:${first.port}`;
-    const writer = await openWindow(url, 'crash', 'alice');
+    const relay = remoteRelay(`ws://127.0.0.1:${first.port}`, ADMIN_TOKEN);
+    const writer = await openWindow(relay, 'crash', 'alice');
     for (const edit of EDITS) await writer.apply(edit);
-    await waitStoredDurably(adminUrl, 'crash', writer);
+    await waitStoredDurably(relay, 'crash', writer);
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     await writer.close();
@@ -202,6 +213,6 @@ describe('relay crash', () => {
       second.child.kill('SIGTERM');
       await new Promise((resolve) => second.child.once('exit', resolve));
     });
-    await expectEveryEngine(await openWindow(url, 'crash', 'fresh'), EXPECTED);
+    await expectEveryEngine(await openWindow(relay, 'crash', 'fresh'), EXPECTED);
   }, 60_000);
 });

@@ -7,10 +7,61 @@ import {
   type Frame,
   type NodeRole,
   PROTOCOL_VERSION,
+  type Right,
 } from '@converge/replica/protocol';
+import http from 'node:http';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
-import { createRelay, type Relay, type RelayOptions } from '../src/index.ts';
+import { type CredentialRequest, createRelay, type Relay, type RelayOptions } from '../src/index.ts';
+
+/** A relay tests can join: its URL and a way to mint credentials (in process, or over its admin API). */
+export interface JoinTarget {
+  readonly url: string;
+  mintCredential(request: CredentialRequest): Promise<{ readonly token: string }>;
+}
+
+/** What tests need of a relay, in this process (a `Relay`) or another (`remoteRelay`). */
+export interface RelayAccess extends JoinTarget {
+  readonly adminUrl: string;
+  readonly adminToken: string;
+}
+
+/** A relay in another process, reached through its admin API with the admin token. */
+export function remoteRelay(url: string, adminToken: string): RelayAccess {
+  const adminUrl = url.replace(/^ws/, 'http');
+  return {
+    url,
+    adminUrl,
+    adminToken,
+    mintCredential: async ({ room, replica, rights }) => {
+      const response = await fetch(`${adminUrl}/rooms/${room}/credentials`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ replica, rights }),
+      });
+      if (!response.ok) throw new Error(`minting failed: ${response.status} ${await response.text()}`);
+      return (await response.json()) as { token: string };
+    },
+  };
+}
+
+export interface JoinOptions {
+  readonly role?: NodeRole;
+  /** The credential to send; default: one minted for the room and node with `rights`. */
+  readonly token?: string;
+  /** Default read and write. */
+  readonly rights?: readonly Right[];
+}
+
+/** A credential for `replica` in `room` (read and write unless told otherwise). */
+export async function credentialFor(
+  target: Pick<JoinTarget, 'mintCredential'>,
+  room: string,
+  replica: string,
+  rights: readonly Right[] = ['read', 'write'],
+): Promise<string> {
+  return (await target.mintCredential({ room, replica, rights })).token;
+}
 
 /** Relays `startRelay` started and raw clients opened, until `closeRelaysAfterEach` closes them. */
 const openRelays = new Set<Relay>();
@@ -84,15 +135,16 @@ export class RawClient {
     return client;
   }
 
-  /** Connect and join; resolves once the welcome arrived. */
+  /** Connect and join with a credential (minted unless given); resolves once welcome or an error arrived. */
   static async join(
-    url: string,
+    target: JoinTarget,
     room: string,
     nodeId: string,
-    options: { role?: NodeRole; token?: string } = {},
+    options: JoinOptions = {},
   ): Promise<RawClient> {
-    const client = await RawClient.connect(url);
-    client.hello(room, nodeId, options);
+    const token = options.token ?? (await credentialFor(target, room, nodeId, options.rights));
+    const client = await RawClient.connect(target.url);
+    client.hello(room, nodeId, { ...options, token });
     await client.waitFor((f) => f.type === 'welcome' || f.type === 'error', `welcome for ${nodeId}`);
     return client;
   }
@@ -165,3 +217,87 @@ export function payloadText(frame: Frame): string {
 }
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: unknown;
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  /** Sent as given; without `authorization`, the relay's admin token is sent. */
+  readonly headers?: Record<string, string>;
+}
+
+/** One request to the relay's admin API (http.request, so any Host header can be sent). */
+export function adminRequest(
+  relay: Relay,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<Reply> {
+  const url = new URL(path, relay.adminUrl);
+  const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method,
+        headers: {
+          authorization: `Bearer ${relay.adminToken}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = raw;
+          try {
+            body = raw === '' ? undefined : JSON.parse(raw);
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** Subscribe to the event stream at `path`; the parsed events arrive in `events`. */
+export function openEventStream(
+  relay: Relay,
+  path: string,
+  cleanups: (() => void)[],
+): { events: { type: string; data: unknown }[]; status: Promise<number> } {
+  const events: { type: string; data: unknown }[] = [];
+  const status = new Promise<number>((resolve, reject) => {
+    const req = http.get(new URL(path, relay.adminUrl), (res) => {
+      resolve(res.statusCode ?? 0);
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (type !== undefined && data !== undefined) events.push({ type, data: JSON.parse(data) });
+        }
+      });
+      res.on('error', () => {});
+    });
+    req.on('error', reject);
+    cleanups.push(() => req.destroy());
+  });
+  return { events, status };
+}

@@ -24,8 +24,10 @@ export { ENGINE_NAMES, type EngineName, isEngineName } from './engine-name.ts';
 /**
  * Bumped on any incompatible change; sent in hello, the relay refuses other versions.
  * 2: data payloads between replicas are replica messages (a kind byte, then a sync message or a digest).
+ * 3: hello must carry a room credential (a signed token of up to MAX_TOKEN_LENGTH characters naming the
+ *    room, the node id and the rights); welcome tells the node the rights it was granted.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const FrameType = {
   Hello: 1,
@@ -40,6 +42,18 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 /** What a node is: a window's replica, a room's storage peer, or a tool (bench, scenario runner, admin UI). */
 export const NODE_ROLES = ['replica', 'storage', 'tool'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
+
+/**
+ * What a room credential allows: `read` joins the room and receives its frames, `write` sends data
+ * frames, `admin` drives the room through the relay's admin API. The relay's credentials carry these
+ * names; welcome carries them as a bit set (bit i = RIGHTS[i]).
+ */
+export const RIGHTS = ['read', 'write', 'admin'] as const;
+export type Right = (typeof RIGHTS)[number];
+
+export function isRight(value: unknown): value is Right {
+  return typeof value === 'string' && (RIGHTS as readonly string[]).includes(value);
+}
 
 export const LINK_UP_REASONS = ['joined', 'healed'] as const;
 export type LinkUpReason = (typeof LINK_UP_REASONS)[number];
@@ -60,6 +74,10 @@ export const ERROR_CODES = [
   'spoofed-sender',
   'replaced',
   'shutting-down',
+  // A credential that does not allow what the node asked (writing with read-only rights, the storage role).
+  'forbidden',
+  // The node id is live under another credential; only that credential may replace the connection.
+  'identity-in-use',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -84,6 +102,8 @@ export const CloseCode = {
   RateLimited: 4008,
   Replaced: 4009,
   SlowConsumer: 4010,
+  /** The node id is connected under another credential. Retried: the other connection may be a stale one of ours. */
+  IdentityInUse: 4011,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -95,7 +115,8 @@ export const PERMANENT_CLOSE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 export const MAX_ID_LENGTH = 64;
-export const MAX_TOKEN_LENGTH = 256;
+/** A room credential (a JWT) naming a 64-character room and node id with every right fits easily. */
+export const MAX_TOKEN_LENGTH = 2048;
 export const MAX_ERROR_MESSAGE_LENGTH = 512;
 /** Ids appear in URLs, logs and file names: letters, digits and `. _ : @ -`, starting with a letter or digit. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
@@ -106,7 +127,7 @@ export interface HelloFrame {
   readonly room: string;
   readonly nodeId: string;
   readonly role: NodeRole;
-  /** Required by a relay bound to a non-loopback address; empty otherwise. */
+  /** A room credential for `room` and `nodeId` (minted by the relay's admin API). */
   readonly token: string;
 }
 
@@ -125,6 +146,8 @@ export interface WelcomeFrame {
   readonly peers: readonly PeerInfo[];
   /** The relay's frame size limit, so clients can refuse oversize frames before sending them. */
   readonly maxFrameBytes: number;
+  /** What the node's credential allows, in RIGHTS order (a node without `write` must not send data). */
+  readonly rights: readonly Right[];
 }
 
 export interface DataFrame {
@@ -200,6 +223,19 @@ function checkId(value: string, what: string): void {
   if (problem !== undefined) throw new ProtocolError(`${what} ${JSON.stringify(value)} ${problem}`);
 }
 
+function rightsMask(rights: readonly Right[]): number {
+  let mask = 0;
+  let last = -1;
+  for (const right of rights) {
+    const index = enumIndex(RIGHTS, right, 'right');
+    // Canonical: each right once, in RIGHTS order, so whatever decodes re-encodes to the same bytes.
+    if (index <= last) throw new ProtocolError('rights must be distinct and in RIGHTS order');
+    last = index;
+    mask |= 1 << index;
+  }
+  return mask;
+}
+
 function enumIndex<T extends string>(values: readonly T[], value: T, what: string): number {
   const index = values.indexOf(value);
   if (index < 0) throw new ProtocolError(`unknown ${what} ${String(value)}`);
@@ -229,6 +265,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
         .string(frame.room)
         .string(frame.nodeId)
         .uint(frame.maxFrameBytes)
+        .byte(rightsMask(frame.rights))
         .uint(frame.peers.length);
       for (const peer of frame.peers) {
         checkId(peer.id, 'peer id');
@@ -336,6 +373,10 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       const room = readId(d, 'room');
       const nodeId = readId(d, 'node id');
       const maxFrameBytes = d.uint();
+      const maskAt = d.offset;
+      const mask = d.byte();
+      if (mask >> RIGHTS.length !== 0) throw new DecodeError('unknown right in the rights set', maskAt);
+      const rights = RIGHTS.filter((_, i) => (mask & (1 << i)) !== 0);
       // Each peer takes at least 4 bytes: id length, one id byte, role, reachable.
       const count = d.count(4);
       const peers: PeerInfo[] = [];
@@ -348,7 +389,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         peers.push({ id, role, reachable: flag === 1 });
       }
       d.end();
-      return { type: 'welcome', room, nodeId, peers, maxFrameBytes };
+      return { type: 'welcome', room, nodeId, peers, maxFrameBytes, rights };
     }
     case FrameType.Data: {
       const from = readId(d, 'sender id');

@@ -4,7 +4,8 @@
  * It says hello, tracks which peers are reachable from welcome / link-up / link-down, hands data
  * frames to the replica, and reconnects with exponential backoff and jitter whenever the
  * connection drops — unless the user switched the window offline, the transport was closed, or the
- * relay refused it for a reason retrying cannot fix (wrong token, protocol version, replaced).
+ * relay refused it for a reason retrying cannot fix (no valid credential, protocol version, replaced).
+ * Its id under another credential (`identity-in-use`) is retried: that may be our own stale connection.
  * Everything effectful is injected: the WebSocket constructor (the browser's, or `ws` in Node),
  * timers and the random source for jitter.
  */
@@ -20,6 +21,7 @@ import {
   PERMANENT_CLOSE_CODES,
   PROTOCOL_VERSION,
   type RelayFrame,
+  type Right,
 } from './protocol.ts';
 import { type Cancel, realTimers, type Timers } from './timers.ts';
 import type { ConnectionState, Transport, TransportHandlers } from './transport.ts';
@@ -50,6 +52,8 @@ export type RelayProblem =
   | { readonly kind: 'malformed-frame'; readonly message: string }
   | { readonly kind: 'frame-too-large'; readonly bytes: number; readonly limit: number }
   | { readonly kind: 'connect-failed'; readonly message: string }
+  /** The credential grants no write right: local changes are not sent (reported once per connection). */
+  | { readonly kind: 'read-only'; readonly room: string }
   /** A handler of the replica threw; the transport carries on (a throw from a socket event would be uncaught). */
   | { readonly kind: 'handler-failed'; readonly message: string };
 
@@ -59,7 +63,11 @@ export interface RelayTransportOptions {
   readonly room: string;
   readonly nodeId: string;
   readonly role?: NodeRole;
-  readonly token?: string;
+  /**
+   * The room credential hello carries (minted by the relay's admin API for this room and node id), or
+   * a function that provides one, asked before every connection attempt (it may fetch one).
+   */
+  readonly token?: string | CredentialProvider;
   /** Defaults to the global WebSocket (browsers, Node ≥ 22); pass `ws`'s WebSocket in Node 20. */
   readonly WebSocket?: WebSocketConstructor;
   /** Reconnect delays: doubling from initialMs up to maxMs, each randomized to [½, 1] of itself. */
@@ -72,6 +80,8 @@ export interface RelayTransportOptions {
   readonly timers?: Timers;
   readonly onProblem?: (problem: RelayProblem) => void;
 }
+
+export type CredentialProvider = () => string | Promise<string>;
 
 const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 10_000 };
 
@@ -95,6 +105,10 @@ export class RelayTransport implements Transport {
   private connectionState: ConnectionState = 'offline';
   private readonly peers = new Set<string>();
   private maxFrameBytes = Number.POSITIVE_INFINITY;
+  private granted: readonly Right[] = [];
+  private readOnlyReported = false;
+  /** Bumped whenever a connection attempt is abandoned, so a credential that arrives late is dropped. */
+  private attemptGeneration = 0;
   private offline = false;
   private closed = false;
 
@@ -111,7 +125,7 @@ export class RelayTransport implements Transport {
       throw new RangeError('backoff needs 0 < initialMs ≤ maxMs');
     }
     // Fail now on ids the relay would refuse anyway.
-    encodeFrame(this.hello());
+    encodeFrame(this.hello(''));
   }
 
   start(handlers: TransportHandlers): void {
@@ -124,6 +138,14 @@ export class RelayTransport implements Transport {
   send(to: string, engine: EngineName, payload: Uint8Array): void {
     const socket = this.socket;
     if (this.connectionState !== 'online' || socket === undefined || !this.peers.has(to)) return;
+    if (!this.granted.includes('write')) {
+      // The relay would refuse the frame (and close us after a few); say so once instead.
+      if (!this.readOnlyReported) {
+        this.readOnlyReported = true;
+        this.problem({ kind: 'read-only', room: this.options.room });
+      }
+      return;
+    }
     const frame = encodeData(this.nodeId, to, engine, payload);
     if (frame.length > this.maxFrameBytes) {
       this.problem({ kind: 'frame-too-large', bytes: frame.length, limit: this.maxFrameBytes });
@@ -139,6 +161,11 @@ export class RelayTransport implements Transport {
 
   reachable(): ReadonlySet<string> {
     return this.peers;
+  }
+
+  /** What the relay granted this connection (empty until welcome). */
+  rights(): readonly Right[] {
+    return this.granted;
   }
 
   state(): ConnectionState {
@@ -173,20 +200,42 @@ export class RelayTransport implements Transport {
 
   // --- connection lifecycle -------------------------------------------------------------------
 
-  private hello() {
+  private hello(token: string) {
     return {
       type: 'hello',
       version: PROTOCOL_VERSION,
       room: this.options.room,
       nodeId: this.nodeId,
       role: this.options.role ?? 'replica',
-      token: this.options.token ?? '',
+      token,
     } as const;
   }
 
   private connect(): void {
     this.cancelTimers();
     this.setState('connecting');
+    const token = this.options.token;
+    if (typeof token !== 'function') {
+      this.open(token ?? '');
+      return;
+    }
+    const generation = this.attemptGeneration;
+    const stale = (): boolean => generation !== this.attemptGeneration || this.closed || this.offline;
+    Promise.resolve()
+      .then(token)
+      .then(
+        (credential) => {
+          if (!stale()) this.open(credential);
+        },
+        (error: unknown) => {
+          if (stale()) return;
+          this.problem({ kind: 'connect-failed', message: `no credential: ${errorMessage(error)}` });
+          this.scheduleReconnect();
+        },
+      );
+  }
+
+  private open(token: string): void {
     let socket: WebSocketLike;
     try {
       socket = new this.WebSocketImpl(this.options.url);
@@ -203,7 +252,7 @@ export class RelayTransport implements Transport {
     socket.onopen = () => {
       if (this.socket !== socket) return;
       try {
-        socket.send(encodeFrame(this.hello()));
+        socket.send(encodeFrame(this.hello(token)));
       } catch (error) {
         this.problem({ kind: 'connect-failed', message: String(error) });
       }
@@ -267,6 +316,8 @@ export class RelayTransport implements Transport {
         this.cancelWelcomeTimer();
         this.attempt = 0;
         this.maxFrameBytes = frame.maxFrameBytes;
+        this.granted = frame.rights;
+        this.readOnlyReported = false;
         this.setState('online');
         for (const peer of frame.peers) {
           if (peer.reachable) this.linkUp(peer.id);
@@ -358,6 +409,7 @@ export class RelayTransport implements Transport {
   }
 
   private cancelTimers(): void {
+    this.attemptGeneration++;
     this.cancelWelcomeTimer();
     this.cancelReconnect?.();
     this.cancelReconnect = undefined;

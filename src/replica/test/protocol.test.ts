@@ -22,9 +22,11 @@ import {
   MAX_DIGEST_LENGTH,
   MAX_ID_LENGTH,
   NODE_ROLES,
+  MAX_TOKEN_LENGTH,
   PROTOCOL_VERSION,
   ProtocolError,
   peekHelloVersion,
+  RIGHTS,
   ReplicaMessageKind,
 } from '../src/protocol.ts';
 
@@ -52,6 +54,7 @@ const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
     nodeId: arbId,
     peers: fc.array(fc.record({ id: arbId, role: arbRole, reachable: fc.boolean() }), { maxLength: 8 }),
     maxFrameBytes: fc.nat(),
+    rights: fc.subarray([...RIGHTS]),
   }),
   fc.record({
     type: fc.constant('data' as const),
@@ -158,6 +161,25 @@ describe('wire protocol', () => {
     expect(() => decodeFrame(data('a', 0, [1]))).toThrow(/payload length/);
     expect(() => decodeFrame(new Uint8Array([99]))).toThrow(/unknown frame type/);
     expect(() => decodeFrame(new Uint8Array([]))).toThrow(DecodeError);
+  });
+
+  it('carries a credential-sized token in hello and the granted rights in welcome, canonically', () => {
+    const token = 'x'.repeat(MAX_TOKEN_LENGTH);
+    const hello = { type: 'hello', version: 3, room: 'r', nodeId: 'n', role: 'replica', token } as const;
+    expect(decodeFrame(encodeFrame(hello))).toEqual(hello);
+    expect(() => encodeFrame({ ...hello, token: `${token}x` })).toThrow(ProtocolError);
+    const welcome = (rights: readonly string[]) =>
+      encodeFrame({ type: 'welcome', room: 'r', nodeId: 'n', peers: [], maxFrameBytes: 9, rights } as never);
+    const bytes = welcome(['read', 'admin']);
+    // type, room, node id, maxFrameBytes, then the rights bit set: read (1) + admin (4).
+    expect(bytes[6]).toBe(0b101);
+    expect(decodeFrame(bytes)).toMatchObject({ rights: ['read', 'admin'] });
+    expect(() => welcome(['write', 'read'])).toThrow(ProtocolError);
+    expect(() => welcome(['read', 'read'])).toThrow(ProtocolError);
+    expect(() => welcome(['owner'])).toThrow(ProtocolError);
+    const unknownBit = bytes.slice();
+    unknownBit[6] = 0b1000;
+    expect(() => decodeFrame(unknownBit)).toThrow(/unknown right/);
   });
 
   it('reads the hello version before anything else', () => {
