@@ -6,7 +6,6 @@ export {
   isLoopbackHost,
   LOOPBACK_HOST_NAMES,
 } from './access.ts';
-export { type PendingSocketLimits, PendingSockets } from './pending-sockets.ts';
 export { type ChaosConfig, ChaosConfigError, NO_CHAOS, parseChaosConfig } from './chaos.ts';
 export { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
 export {
@@ -22,6 +21,7 @@ export { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 export { type DirectedLink, type LinkOperation, LinkOperationError } from './link-table.ts';
 export { type LocalNodeOptions, LocalTransport } from './local-node.ts';
 export { createLogger, type Logger, type LogLevel } from './log.ts';
+export { type PendingSocketLimits, PendingSockets } from './pending-sockets.ts';
 export { createRelay, type Relay, RelayConfigError, type RelayOptions } from './relay.ts';
 export type { LinkChange, NodeInfo, RoomChaosInfo, RoomInfo } from './room.ts';
 export type { EngineTraffic, LinkTrafficReport } from './traffic.ts';

@@ -1,4 +1,6 @@
 // Helpers for relay tests: a relay on a free port with captured logs, and raw protocol clients.
+
+import http from 'node:http';
 import {
   decodeFrame,
   type EngineName,
@@ -9,7 +11,6 @@ import {
   PROTOCOL_VERSION,
   type Right,
 } from '@converge/replica/protocol';
-import http from 'node:http';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { type CredentialRequest, createRelay, type Relay, type RelayOptions } from '../src/index.ts';
@@ -125,7 +126,11 @@ export class RawClient {
   }
 
   static async connect(url: string, headers?: Record<string, string>): Promise<RawClient> {
-    const ws = new WebSocket(url, { headers, maxPayload: 64 * 1024 * 1024 });
+    return RawClient.adopt(new WebSocket(url, { headers, maxPayload: 64 * 1024 * 1024 }));
+  }
+
+  /** Wrap a WebSocket a test opened itself (e.g. from another local address); resolves once open. */
+  static async adopt(ws: WebSocket): Promise<RawClient> {
     const client = new RawClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

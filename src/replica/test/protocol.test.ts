@@ -21,13 +21,13 @@ import {
   LINK_UP_REASONS,
   MAX_DIGEST_LENGTH,
   MAX_ID_LENGTH,
-  NODE_ROLES,
   MAX_TOKEN_LENGTH,
+  NODE_ROLES,
   PROTOCOL_VERSION,
   ProtocolError,
   peekHelloVersion,
-  RIGHTS,
   ReplicaMessageKind,
+  RIGHTS,
 } from '../src/protocol.ts';
 
 const idChars = 'abcXYZ019._:@-'.split('');
