@@ -16,7 +16,7 @@ import { RestartableRelay } from './restartable-relay.ts';
 import { Workbench } from './workbench.ts';
 
 export interface WebApp {
-  /** The page to open (a replica per `?replica=`). */
+  /** The page to open, with its launch key after `#key=` (a replica per `?replica=`). */
   readonly url: string;
   readonly relayUrl: string;
   readonly room: string;
@@ -86,7 +86,9 @@ export const test = base.extend<Fixtures>({
   windows: async ({ context, webApp }, use) => {
     const open = async (replicaId: string): Promise<Workbench> => {
       const page = await context.newPage();
-      await page.goto(`${webApp.url}?replica=${encodeURIComponent(replicaId)}`);
+      const url = new URL(webApp.url);
+      url.searchParams.set('replica', replicaId);
+      await page.goto(url.href);
       const window = new Workbench(page, replicaId);
       await window.waitUntilLoaded();
       return window;

@@ -19,7 +19,13 @@ export class RestartableRelay {
     const first = await this.startReal(options);
     this.current = first;
     this.options = { ...options, port: Number(new URL(first.url).port) };
-    return { url: first.url, adminUrl: first.adminUrl, close: () => this.dispose() };
+    return {
+      url: first.url,
+      adminUrl: first.adminUrl,
+      // Minting is pure (a key derived from the admin token): it works while the relay is stopped.
+      mintCredential: (request) => first.mintCredential(request),
+      close: () => this.dispose(),
+    };
   };
 
   get running(): boolean {

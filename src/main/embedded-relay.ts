@@ -2,8 +2,13 @@
 import { createRelay } from '@converge/sync-server';
 import type { StartRelay } from './relay-host.ts';
 
-export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allowedOrigins }) => {
+export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allowedOrigins, adminToken }) => {
   // Warnings and errors only: the app's console is not the place for one line per join.
-  const relay = await createRelay({ host, port, dataDir, allowedOrigins, logLevel: 'warn' });
-  return { url: relay.url, adminUrl: relay.adminUrl, close: () => relay.close() };
+  const relay = await createRelay({ host, port, dataDir, allowedOrigins, adminToken, logLevel: 'warn' });
+  return {
+    url: relay.url,
+    adminUrl: relay.adminUrl,
+    mintCredential: (request) => relay.mintCredential(request),
+    close: () => relay.close(),
+  };
 };

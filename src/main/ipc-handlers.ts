@@ -17,8 +17,8 @@ export interface ReplicaLogs {
 export interface IpcHandlerDeps {
   readonly senders: SenderPolicy;
   readonly logs: ReplicaLogs;
-  /** The configuration of the window hosting `replicaId`. */
-  windowConfig(replicaId: string): WindowConfig;
+  /** The configuration of the window hosting `replicaId`, with its room credential. */
+  windowConfig(replicaId: string): Promise<WindowConfig>;
   openNewReplicaWindow(): Promise<void>;
 }
 

@@ -4,7 +4,7 @@
  * adds windows, menus and protocol wiring around it, so this whole layer is tested in plain Node.
  *
  * User-data layout:
- *   settings.json        hand-edited settings (relayUrl, room, adminToken); never written by the app
+ *   settings.json        hand-edited settings (relayUrl, room, adminToken for a remote relay); never written by the app
  *   window-state.json    open windows and their bounds
  *   replicas/<id>/       one durable log per replica
  *   relay/               the embedded relay's data
@@ -50,7 +50,8 @@ export interface MainServices {
   /** The renderer's Content-Security-Policy. */
   readonly csp: string;
   isAppUrl(url: string): boolean;
-  windowConfig(replicaId: string): WindowConfig;
+  /** The window's configuration, with its own room credential (minted once per replica). */
+  windowConfig(replicaId: string): Promise<WindowConfig>;
   /** A fresh replica id not used by any window or folder. */
   allocateReplicaId(): Promise<string>;
   /** Replicas with data on disk but no open window. */
@@ -88,6 +89,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     startRelay: options.startRelay,
     // Windows load from converge://app, which the relay does not know as a local origin.
     allowedOrigins: [APP_ORIGIN],
+    generateSecret: () => Buffer.from(options.randomBytes(32)).toString('base64url'),
   });
   log.info(
     relay.embedded ? `embedded relay listening at ${relay.relayUrl}` : `using remote relay ${relay.relayUrl}`,
@@ -103,13 +105,29 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     dev: options.devServerUrl !== undefined,
   });
 
-  const windowConfig = (replicaId: string): WindowConfig => ({
-    replicaId,
-    room: settings.room,
-    relayUrl: relay.relayUrl,
-    adminUrl: relay.adminUrl,
-    ...(relay.adminToken !== undefined ? { adminToken: relay.adminToken } : {}),
-  });
+  // One credential per replica for the life of this process: a reloaded window gets the same one, so
+  // its new connection may replace its old one at the relay; no other holder can.
+  const credentials = new Map<string, Promise<string>>();
+  const credentialFor = (replicaId: string): Promise<string> => {
+    let credential = credentials.get(replicaId);
+    if (credential === undefined) {
+      credential = relay.credentialFor(replicaId);
+      credentials.set(replicaId, credential);
+      credential.catch(() => credentials.delete(replicaId)); // a later reload asks again
+    }
+    return credential;
+  };
+  const windowConfig = async (replicaId: string): Promise<WindowConfig> => {
+    const config = { replicaId, room: settings.room, relayUrl: relay.relayUrl, adminUrl: relay.adminUrl };
+    try {
+      return { ...config, token: await credentialFor(replicaId) };
+    } catch (error) {
+      // The window still opens and works offline; it asks again before connecting.
+      const problem = (error as Error).message;
+      log.warn(`no credential for replica ${replicaId} yet: ${problem}`);
+      return { ...config, credentialProblem: problem };
+    }
+  };
 
   const folderExists = async (replicaId: string): Promise<boolean> => {
     try {

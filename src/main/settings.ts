@@ -14,7 +14,10 @@ export interface Settings {
   /** A remote relay's WebSocket URL; undefined = start the embedded relay. */
   readonly relayUrl?: string;
   readonly room: string;
-  /** Token for a remote relay's admin API and joins, when it requires one. */
+  /**
+   * A remote relay's admin credential: its admin token, or a room credential with admin rights for
+   * `room`. The app keeps it and mints each window's own credential with it.
+   */
   readonly adminToken?: string;
 }
 
@@ -30,7 +33,8 @@ export type CliParse =
   | { readonly ok: false; readonly error: string };
 
 const ROOM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const MAX_TOKEN_LENGTH = 512;
+/** A room credential (JWT) is a few hundred characters; the relay accepts up to 2048. */
+const MAX_TOKEN_LENGTH = 2048;
 
 export function isValidRoom(value: unknown): value is string {
   return typeof value === 'string' && ROOM_PATTERN.test(value);

@@ -1,34 +1,40 @@
 /**
  * Web mode: the same renderer in a plain browser. One Node process runs the relay on 127.0.0.1 and
- * serves the built renderer (out/web) plus /config.json over HTTP on 127.0.0.1, every response with
- * the app's strict CSP. Each browser tab is a replica (the renderer keeps its id in ?replica= and its
- * data in IndexedDB).
+ * serves the built renderer (out/web), /config.json and /credentials over HTTP on 127.0.0.1, every
+ * response with the app's strict CSP. Each browser tab is a replica (the renderer keeps its id in
+ * ?replica= and its data in IndexedDB) and gets its own room credential (see tab-credentials.ts).
  *
- *   npm run web -- [--port 5173] [--relay-port 0] [--data-dir ./data/web] [--room default] [--relay ws://…]
+ *   npm run web -- [--port 5173] [--relay-port 0] [--data-dir ./data/web] [--room default] [--relay ws://… --admin-token T]
  *
  * `startWebMode` is exported so end-to-end tests can start it on free ports.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { realTimers } from '@converge/replica/timers';
+import { HostPolicy, LOOPBACK_HOST_NAMES, PendingSockets } from '@converge/sync-server';
 import { LOOPBACK_HOST, type RelayEndpoint, type StartRelay, startRelayHost } from './relay-host.ts';
 import { contentSecurityPolicy, securityHeaders } from './security.ts';
 import { DEFAULT_ROOM, parseCliArgs } from './settings.ts';
 import { resolveStaticFile } from './static-files.ts';
+import { handleTabCredential } from './tab-credentials.ts';
 
 export const DEFAULT_WEB_PORT = 5173;
 /** The built web renderer, relative to this file (src/main → out/web). */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../out/web', import.meta.url));
 
-/** What the renderer fetches at start in web mode. */
+/** What the renderer fetches at start in web mode (public: no credential in it). */
 export interface WebConfig {
   readonly room: string;
   readonly relayUrl: string;
   readonly adminUrl: string;
-  readonly adminToken?: string;
 }
+
+/** Bounds on sockets that never finish their request headers (web mode has no credential-less work). */
+const SOCKET_LIMITS = { headerTimeoutMs: 10_000, maxPendingSockets: 256 } as const;
 
 export interface WebModeOptions {
   /** HTTP port; 0 picks a free one. Default 5173. */
@@ -42,13 +48,14 @@ export interface WebModeOptions {
   readonly room?: string;
   /** Use this remote relay instead of starting one. */
   readonly relayUrl?: string;
+  /** The remote relay's admin credential (its admin token, or a room credential with admin rights). */
   readonly adminToken?: string;
   /** How to start the embedded relay (default: createRelay from @converge/sync-server). */
   readonly startRelay?: StartRelay;
 }
 
 export interface WebMode {
-  /** The page to open: http://127.0.0.1:<port>/ */
+  /** The page to open: http://127.0.0.1:<port>/#key=<launch key> (the key lets its tabs get credentials). */
   readonly url: string;
   readonly relayUrl: string;
   readonly adminUrl: string;
@@ -66,21 +73,48 @@ export async function startWebMode(options: WebModeOptions): Promise<WebMode> {
     dataDir: options.dataDir,
     startRelay,
     port: options.relayPort ?? 0,
+    generateSecret: secret,
   });
   const config: WebConfig = {
     room: options.room ?? DEFAULT_ROOM,
     relayUrl: relay.relayUrl,
     adminUrl: relay.adminUrl,
-    ...(relay.adminToken !== undefined ? { adminToken: relay.adminToken } : {}),
   };
+  const launchKey = secret();
   const headers = securityHeaders(contentSecurityPolicy({ connectTo: [relay.relayUrl, relay.adminUrl] }));
   const webRoot = resolve(options.webRoot ?? DEFAULT_WEB_ROOT);
-  const server = createServer((req, res) => {
-    handleRequest(req, res, { webRoot, config, headers }).catch(() => {
-      if (!res.headersSent) respond(res, 500, headers, 'internal error\n');
-      else res.destroy();
-    });
-  });
+  // Until listening, no Host matches; then 127.0.0.1, localhost and [::1] with our port.
+  let hosts = new HostPolicy([], -1);
+  let origin = '';
+  const pending = new PendingSockets(realTimers, SOCKET_LIMITS, () => {});
+  const context: RequestContext = {
+    webRoot,
+    config,
+    headers,
+    launchKey,
+    origin: () => origin,
+    credentialFor: (replicaId) => relay.credentialFor(replicaId),
+  };
+  const server = createServer(
+    {
+      headersTimeout: SOCKET_LIMITS.headerTimeoutMs,
+      requestTimeout: 30_000,
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+      pending.settle(req.socket);
+      if (!hosts.allows(req.headers.host)) {
+        // A DNS-rebinding page reaches 127.0.0.1 under its own name: it gets nothing, not even the page.
+        respond(res, 421, { 'Content-Type': 'text/plain; charset=utf-8' }, 'misdirected request\n');
+        return;
+      }
+      handleRequest(req, res, context).catch(() => {
+        if (!res.headersSent) respond(res, 500, headers, 'internal error\n');
+        else res.destroy();
+      });
+    },
+  );
+  server.on('connection', (socket: Socket) => pending.admit(socket));
   server.on('clientError', (_error, socket) => socket.destroy());
   try {
     await listen(server, options.port ?? DEFAULT_WEB_PORT);
@@ -89,31 +123,48 @@ export async function startWebMode(options: WebModeOptions): Promise<WebMode> {
     throw error;
   }
   const { port } = server.address() as AddressInfo;
+  hosts = new HostPolicy(LOOPBACK_HOST_NAMES, port);
+  origin = `http://${LOOPBACK_HOST}:${port}`;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${LOOPBACK_HOST}:${port}/`,
+    url: `${origin}/#key=${launchKey}`,
     relayUrl: relay.relayUrl,
     adminUrl: relay.adminUrl,
     close: () => {
-      closing ??= closeAll(server, relay);
+      closing ??= (async () => {
+        pending.clear();
+        await closeAll(server, relay);
+      })();
       return closing;
     },
   };
+}
+
+/** 32 random bytes, base64url: the embedded relay's admin token, and the launch key. */
+function secret(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 interface RequestContext {
   readonly webRoot: string;
   readonly config: WebConfig;
   readonly headers: Readonly<Record<string, string>>;
+  readonly launchKey: string;
+  origin(): string;
+  credentialFor(replicaId: string): Promise<string>;
 }
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  // The raw path, not a URL-normalized one: resolveStaticFile must see (and refuse) any "..".
+  const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0]!;
+  if (rawPath === '/credentials') {
+    await handleTabCredential(req, res, ctx);
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     respond(res, 405, { ...ctx.headers, Allow: 'GET, HEAD' }, 'method not allowed\n');
     return;
   }
-  // The raw path, not a URL-normalized one: resolveStaticFile must see (and refuse) any "..".
-  const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0]!;
   const head = req.method === 'HEAD';
   if (rawPath === '/config.json') {
     const body = `${JSON.stringify(ctx.config)}\n`;
@@ -271,7 +322,7 @@ async function runCli(): Promise<void> {
     return;
   }
   process.stdout.write(
-    `Converge web mode\n  open   ${web.url}   (each tab is a replica)\n  relay  ${web.relayUrl}\n  admin  ${web.adminUrl}\n`,
+    `Converge web mode\n  open   ${web.url}   (each tab is a replica; the #key lets its tabs join the room)\n  relay  ${web.relayUrl}\n  admin  ${web.adminUrl}\n`,
   );
   const stop = (): void => {
     process.stdout.write('converge web: shutting down\n');

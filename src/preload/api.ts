@@ -21,8 +21,13 @@ export interface WindowConfig {
   readonly relayUrl: string;
   /** HTTP base URL of the relay's admin API. */
   readonly adminUrl: string;
-  /** Token for the admin API; only set when the relay requires one. */
-  readonly adminToken?: string;
+  /**
+   * This window's room credential, minted by main for `replicaId` in `room` (read, write, admin): hello
+   * carries it, and the admin API (the network panel) takes it as `Authorization: Bearer`. Absent when
+   * main could not get one (a remote relay unreachable): `credentialProblem` says why; ask again later.
+   */
+  readonly token?: string;
+  readonly credentialProblem?: string;
 }
 
 /** Everything durable in a replica's log: the last snapshot and the records appended after it. */

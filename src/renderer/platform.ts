@@ -7,11 +7,13 @@ import type { Store } from '@converge/replica';
 import type { ConvergeApi } from '../preload/api.ts';
 import { electronSetup } from './platform/electron.ts';
 import { webSetup } from './platform/web.ts';
-import type { WindowConfig } from './platform/window-config.ts';
+import type { CredentialProvider, WindowConfig } from './platform/window-config.ts';
 
 export interface WindowSetup {
   readonly platform: 'electron' | 'web';
   readonly config: WindowConfig;
+  /** The window's room credential (from main in Electron, from web mode's /credentials in a browser). */
+  readonly credential: CredentialProvider;
   readonly store: Store;
   /** Open another window (Electron) or tab (web) hosting a new replica. */
   openNewReplica(): void;

@@ -31,12 +31,21 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
   const { config } = setup;
   const wire = new WireLog(400);
   let model: AppModel | undefined;
+  // The network panel follows the relay's admin API with the window's credential, so it starts once
+  // there is one: at once, or when a connection attempt finally gets it (asked before each attempt).
+  let networkStarted = false;
+  let startNetwork = (): void => {};
+  const credential = async (): Promise<string> => {
+    const token = await setup.credential();
+    startNetwork();
+    return token;
+  };
   const relay = new RelayTransport({
     url: config.relayUrl,
     room: config.room,
     nodeId: config.replicaId,
     role: 'replica',
-    ...(config.adminToken !== undefined ? { token: config.adminToken } : {}),
+    token: credential,
     onProblem: (problem) => model?.relayReported(describeRelayProblem(problem)),
   });
   const transport = new TappedTransport(relay, (direction, peer, engine, payload) => {
@@ -66,18 +75,24 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
   });
   const admin = new RelayAdmin({
     baseUrl: config.adminUrl,
-    ...(config.adminToken !== undefined ? { token: config.adminToken } : {}),
+    token: setup.credential,
     fetch: (input, init) => fetch(input, init),
     eventSource: openEventSource,
   });
   const network = new NetworkStore({ admin, room: config.room, timers: realTimers });
-  network.start();
+  startNetwork = () => {
+    if (networkStarted) return;
+    networkStarted = true;
+    network.start();
+  };
+  void setup.credential().then(startNetwork, () => {});
   const opened = model;
   return {
     setup,
     model: opened,
     network,
     close: async () => {
+      networkStarted = true; // a credential arriving later must not start it again
       network.stop();
       opened.close();
       await replica.close();
@@ -94,12 +109,16 @@ export function describeRelayProblem(problem: RelayProblem): string | undefined 
       return `relay closed the connection (${problem.code}${problem.reason !== '' ? `: ${problem.reason}` : ''})${problem.permanent ? '; switch Offline off and on to retry' : ''}`;
     case 'connect-failed':
       return `cannot reach the relay: ${problem.message}`;
+    case 'no-credential':
+      return `no credential to join the room: ${problem.message}`;
     case 'error-frame':
       return `relay error ${problem.code}: ${problem.message}`;
     case 'frame-too-large':
       return `a ${problem.bytes}-byte frame exceeds the relay limit (${problem.limit})`;
     case 'malformed-frame':
       return `malformed frame from the relay: ${problem.message}`;
+    case 'read-only':
+      return `this window may read room ${problem.room} but not write to it: its edits stay here`;
     default:
       return undefined;
   }

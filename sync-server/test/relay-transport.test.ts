@@ -160,10 +160,7 @@ describe('RelayTransport', () => {
     a.start({ linkUp: () => {}, linkDown: () => {}, message: () => {} });
     await waitFor(() => a.state() === 'online', 'online with the second credential');
     expect(asked).toBe(2);
-    expect(problems[0]).toEqual({
-      kind: 'connect-failed',
-      message: 'no credential: credential service down',
-    });
+    expect(problems[0]).toEqual({ kind: 'no-credential', message: 'credential service down' });
     expect(a.rights()).toEqual(['read', 'write']);
   });
 

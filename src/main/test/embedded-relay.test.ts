@@ -50,6 +50,13 @@ describe('with the real relay', () => {
       expect(health.status).toBe(200);
       expect(await upgradeAccepted(services.relay.relayUrl, APP_ORIGIN)).toBe(true);
       expect(await upgradeAccepted(services.relay.relayUrl, 'https://evil.example')).toBe(false);
+      // Loopback is no pass: the admin API wants a credential, and a window's own one works for its room.
+      const rooms = new URL('/rooms', services.relay.adminUrl);
+      expect((await fetch(rooms)).status).toBe(401);
+      const { token } = await services.windowConfig(services.initialWindows[0]!.replicaId);
+      expect((await fetch(rooms, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      const stats = new URL('/stats', services.relay.adminUrl);
+      expect((await fetch(stats, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
     } finally {
       await services.shutdown();
     }
@@ -66,6 +73,24 @@ describe('with the real relay', () => {
       expect(config.relayUrl).toBe(web.relayUrl);
       expect(await upgradeAccepted(web.relayUrl, new URL(web.url).origin)).toBe(true);
       expect((await fetch(new URL('/healthz', web.adminUrl))).status).toBe(200);
+      // A tab's credential, as the page gets it, is one the real relay honours for the room.
+      const minted = await fetch(new URL('/credentials', web.url), {
+        method: 'POST',
+        headers: {
+          origin: new URL(web.url).origin,
+          authorization: `Bearer ${new URL(web.url).hash.slice('#key='.length)}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ replica: 'r-page' }),
+      });
+      const { token } = (await minted.json()) as { token: string };
+      const links = new URL('/rooms/default/links', web.adminUrl);
+      const cut = await fetch(links, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ op: 'heal-all' }),
+      });
+      expect(cut.status).toBe(200);
     } finally {
       await web.close();
     }

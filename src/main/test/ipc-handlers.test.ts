@@ -33,11 +33,12 @@ describe('IPC handlers', () => {
     handlers = createIpcHandlers({
       senders: { replicaFor: (id) => registry.replicaFor(id), isAppUrl: createAppUrlPolicy() },
       logs: stores,
-      windowConfig: (replicaId): WindowConfig => ({
+      windowConfig: async (replicaId): Promise<WindowConfig> => ({
         replicaId,
         room: 'default',
         relayUrl: 'ws://127.0.0.1:1',
         adminUrl: 'http://127.0.0.1:1',
+        token: `credential-of-${replicaId}`,
       }),
       openNewReplicaWindow: async () => {
         newWindows++;
@@ -56,7 +57,10 @@ describe('IPC handlers', () => {
   });
 
   it('binds every store call to the calling window’s replica', async () => {
-    expect(await call(IPC_CHANNELS.getWindowConfig, win(2))).toMatchObject({ replicaId: 'beta' });
+    expect(await call(IPC_CHANNELS.getWindowConfig, win(2))).toMatchObject({
+      replicaId: 'beta',
+      token: 'credential-of-beta',
+    });
     expect(await call(IPC_CHANNELS.storeOpen, win(1))).toEqual({ records: [], damage: [] });
     await call(IPC_CHANNELS.storeAppend, win(1), bytes(1));
     await call(IPC_CHANNELS.storeAppend, win(2), bytes(2));

@@ -53,43 +53,100 @@ describe('main services', () => {
   it('on a first run starts the embedded relay under userData and opens one new replica', async () => {
     const { services, relay, log } = await start();
     expect(relay.log.started).toEqual([
-      { host: '127.0.0.1', port: 0, dataDir: join(userData, 'relay'), allowedOrigins: ['converge://app'] },
+      {
+        host: '127.0.0.1',
+        port: 0,
+        dataDir: join(userData, 'relay'),
+        allowedOrigins: ['converge://app'],
+        adminToken: expect.stringMatching(/^[\w-]{43}$/),
+      },
     ]);
     expect(services.relay.embedded).toBe(true);
     expect(services.initialWindows).toHaveLength(1);
     const id = services.initialWindows[0]!.replicaId;
     expect(isSafeReplicaId(id)).toBe(true);
-    expect(services.windowConfig(id)).toEqual({
+    expect(await services.windowConfig(id)).toEqual({
       replicaId: id,
       room: 'default',
       relayUrl: services.relay.relayUrl,
       adminUrl: services.relay.adminUrl,
+      token: `credential-1-${id}`,
     });
+    // The window's own credential, not the admin token: minted once per replica, for read, write, admin.
+    expect(await services.windowConfig(id)).toMatchObject({ token: `credential-1-${id}` });
+    expect(await services.windowConfig('other')).toMatchObject({ token: 'credential-2-other' });
+    expect(relay.log.minted).toEqual([
+      { room: 'default', replica: id, rights: ['read', 'write', 'admin'] },
+      { room: 'default', replica: 'other', rights: ['read', 'write', 'admin'] },
+    ]);
+    expect(JSON.stringify(await services.windowConfig(id))).not.toContain(relay.log.started[0]!.adminToken);
     expect(services.csp).toContain(
       `connect-src 'self' ${services.relay.relayUrl} ${services.relay.adminUrl}`,
     );
     expect(log.lines).toEqual([`info embedded relay listening at ${services.relay.relayUrl}`]);
   });
 
-  it('uses a remote relay from --relay (or settings.json) and starts none', async () => {
+  it('uses a remote relay from --relay (or settings.json), starts none, and mints with its admin credential', async () => {
+    // The remote relay: a fake one on a real port, started with the admin token the user passes.
+    const remote = fakeRelay();
+    const running = await remote.startRelay({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: '',
+      allowedOrigins: [],
+      adminToken: 't0k',
+    });
     await writeFile(
       join(userData, 'settings.json'),
       JSON.stringify({ relayUrl: 'ws://from-file:1', room: 'team' }),
     );
-    const { services, relay } = await start(['--relay', 'wss://relay.example:8443', '--admin-token=t0k']);
-    expect(relay.log.started).toEqual([]);
-    expect(services.settings).toEqual({
-      relayUrl: 'wss://relay.example:8443/',
-      room: 'team',
-      adminToken: 't0k',
+    const { services, relay } = await start(['--relay', running.url, '--admin-token=t0k']);
+    try {
+      expect(relay.log.started).toEqual([]);
+      expect(services.settings).toEqual({ relayUrl: `${running.url}/`, room: 'team', adminToken: 't0k' });
+      expect(await services.windowConfig('abc')).toEqual({
+        replicaId: 'abc',
+        room: 'team',
+        relayUrl: `${running.url}/`,
+        adminUrl: running.adminUrl,
+        token: 'credential-1-abc',
+      });
+      expect(remote.log.minted).toEqual([
+        { room: 'team', replica: 'abc', rights: ['read', 'write', 'admin'] },
+      ]);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses a remote relay without an admin credential, and reports a refused credential clearly', async () => {
+    await expect(start(['--relay', 'ws://relay.example:1'])).rejects.toThrow(
+      /remote relay needs --admin-token/,
+    );
+    const remote = fakeRelay();
+    const running = await remote.startRelay({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: '',
+      allowedOrigins: [],
+      adminToken: 'right',
     });
-    expect(services.windowConfig('abc')).toEqual({
-      replicaId: 'abc',
-      room: 'team',
-      relayUrl: 'wss://relay.example:8443/',
-      adminUrl: 'https://relay.example:8443',
-      adminToken: 't0k',
-    });
+    try {
+      const { services, log } = await start(['--relay', running.url, '--admin-token=wrong']);
+      // The window still opens (it works offline) and learns why it has no credential.
+      expect(await services.windowConfig('abc')).toEqual({
+        replicaId: 'abc',
+        room: 'default',
+        relayUrl: `${running.url}/`,
+        adminUrl: running.adminUrl,
+        credentialProblem: expect.stringMatching(
+          /relay refused a credential for abc in room default \(401: missing or wrong credential\)/,
+        ),
+      });
+      expect(log.lines.at(-1)).toMatch(/^warn no credential for replica abc yet/);
+    } finally {
+      await running.close();
+    }
   });
 
   it('refuses to start with a bad flag, with a clear message', async () => {

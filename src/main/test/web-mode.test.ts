@@ -6,15 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWebModeArgs, startWebMode, type WebMode } from '../web-mode.ts';
 import { fakeRelay } from './support/fake-relay.ts';
 
-/** A raw GET, so the path reaches the server exactly as written (fetch would normalize "..") */
+/**
+ * A raw request, so the path reaches the server exactly as written (fetch would normalize "..") and
+ * any Host, Origin or Authorization header can be sent.
+ */
 function rawGet(
   base: string,
   path: string,
   method = 'GET',
+  headers: Record<string, string> = {},
+  body?: string,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, method }, (res) => {
+    const req = request({ host: hostname, port, path, method, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
@@ -23,7 +28,7 @@ function rawGet(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -56,12 +61,19 @@ describe('web mode host', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts the relay on loopback and itself on a free port', () => {
+  it('starts the relay on loopback with a generated admin token, and itself on a free port', () => {
     expect(relay.log.started).toEqual([
-      { host: '127.0.0.1', port: 0, dataDir: join(dir, 'relay-data'), allowedOrigins: [] },
+      {
+        host: '127.0.0.1',
+        port: 0,
+        dataDir: join(dir, 'relay-data'),
+        allowedOrigins: [],
+        adminToken: expect.stringMatching(/^[\w-]{43}$/),
+      },
     ]);
-    expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    expect(web.url).not.toBe('http://127.0.0.1:0/');
+    expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#key=[\w-]{43}$/);
+    expect(web.url).not.toContain('127.0.0.1:0/');
+    expect(web.url).not.toContain(relay.log.started[0]!.adminToken);
     expect(web.relayUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
     expect(web.adminUrl).toBe(web.relayUrl.replace('ws:', 'http:'));
   });
@@ -124,6 +136,46 @@ describe('web mode host', () => {
     expect((await fetch(new URL('/config.json', web.url))).status).toBe(200);
   });
 
+  it('hands a tab a credential for its replica only with the launch key, from its own origin', async () => {
+    const origin = new URL(web.url).origin;
+    const key = new URL(web.url).hash.replace('#key=', '');
+    const ask = (headers: Record<string, string>, body = '{"replica":"r-tab1"}') =>
+      rawGet(web.url, '/credentials', 'POST', { 'content-type': 'application/json', ...headers }, body);
+    const good = { origin, authorization: `Bearer ${key}` };
+    const answer = await ask(good);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ token: expect.stringMatching(/-r-tab1$/) });
+    expect(relay.log.minted.at(-1)).toEqual({
+      room: 'lab',
+      replica: 'r-tab1',
+      rights: ['read', 'write', 'admin'],
+    });
+    // Each page load gets its own credential (two tabs with one replica id never share one).
+    expect(JSON.parse((await ask(good)).body).token).not.toBe(JSON.parse(answer.body).token);
+    // Any other local process (no key), another page (other origin), or a bad body gets nothing.
+    expect((await ask({ origin })).status).toBe(401);
+    expect((await ask({ origin, authorization: 'Bearer guess' })).status).toBe(401);
+    expect((await ask({ authorization: `Bearer ${key}` })).status).toBe(403);
+    expect((await ask({ ...good, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await ask(good, '{"replica":"../etc"}')).status).toBe(400);
+    expect((await ask(good, 'x'.repeat(5000))).status).toBe(400);
+    expect((await rawGet(web.url, '/credentials', 'GET', good)).status).toBe(405);
+    // /config.json is public and holds no credential.
+    const config = await (await fetch(new URL('/config.json', web.url))).text();
+    expect(config).not.toMatch(/token|key/i);
+  });
+
+  it('answers only requests naming its own host (DNS rebinding), 421 otherwise', async () => {
+    const port = new URL(web.url).port;
+    for (const host of [`evil.example:${port}`, `127.0.0.1:1`, 'localhost']) {
+      expect((await rawGet(web.url, '/config.json', 'GET', { host })).status, host).toBe(421);
+      expect((await rawGet(web.url, '/', 'GET', { host })).status, host).toBe(421);
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+      expect((await rawGet(web.url, '/config.json', 'GET', { host })).status, host).toBe(200);
+    }
+  });
+
   it('closes idempotently and stops the relay it started', async () => {
     const extra = fakeRelay();
     const other = await startWebMode({
@@ -144,6 +196,7 @@ describe('web mode host', () => {
       dataDir: join(dir, 'y'),
       webRoot: dir,
       relayUrl: 'wss://relay.example/',
+      adminToken: 'remote-admin',
       startRelay: extra.startRelay,
     });
     expect(extra.log.started).toEqual([]);

@@ -98,7 +98,8 @@ export interface EventSourceLike {
 export interface RelayAdminOptions {
   /** http(s) base URL of the admin API, e.g. http://127.0.0.1:4455 */
   readonly baseUrl: string;
-  readonly token?: string;
+  /** The window's room credential (admin rights in its room), or a function that provides it. */
+  readonly token?: string | (() => Promise<string>);
   readonly fetch: (input: string, init?: RequestInit) => Promise<Response>;
   readonly eventSource?: (url: string) => EventSourceLike;
 }
@@ -168,13 +169,37 @@ export class RelayAdmin {
   subscribe(onEvent: (event: AdminEvent) => void, onState: (connected: boolean) => void): () => void {
     const open = this.options.eventSource;
     if (open === undefined) return () => {};
-    const query = this.options.token !== undefined ? `?token=${encodeURIComponent(this.options.token)}` : '';
+    let stopped = false;
+    let source: EventSourceLike | undefined;
+    this.credential().then(
+      (token) => {
+        if (stopped) return;
+        source = this.follow(open, token, onEvent, onState);
+      },
+      () => {
+        if (!stopped) onState(false);
+      },
+    );
+    return () => {
+      stopped = true;
+      source?.close();
+    };
+  }
+
+  private follow(
+    open: (url: string) => EventSourceLike,
+    token: string | undefined,
+    onEvent: (event: AdminEvent) => void,
+    onState: (connected: boolean) => void,
+  ): EventSourceLike | undefined {
+    // EventSource cannot send headers: the relay takes the credential as a query parameter here.
+    const query = token !== undefined ? `?token=${encodeURIComponent(token)}` : '';
     let source: EventSourceLike;
     try {
       source = open(`${this.base}/events${query}`);
     } catch {
       onState(false);
-      return () => {};
+      return undefined;
     }
     source.onopen = () => onState(true);
     source.onerror = () => onState(false);
@@ -189,7 +214,17 @@ export class RelayAdmin {
       const parsed = parseEventData(event.data, trafficEvent);
       if (parsed !== undefined) onEvent({ type: 'traffic', room: parsed.room, links: parsed.links });
     });
-    return () => source.close();
+    return source;
+  }
+
+  private async credential(): Promise<string | undefined> {
+    const token = this.options.token;
+    if (typeof token !== 'function') return token;
+    try {
+      return await token();
+    } catch (error) {
+      throw new AdminError(`no credential for the relay yet: ${errorMessage(error)}`);
+    }
   }
 
   private async request<T>(
@@ -198,7 +233,8 @@ export class RelayAdmin {
     init?: { method: string; body: unknown },
   ): Promise<T> {
     const headers: Record<string, string> = {};
-    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
+    const token = await this.credential();
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (init !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {

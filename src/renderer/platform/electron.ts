@@ -2,13 +2,23 @@
 import { LogStore } from '@converge/replica';
 import type { ConvergeApi } from '../../preload/api.ts';
 import type { WindowSetup } from '../platform.ts';
-import { parseWindowConfig } from './window-config.ts';
+import { keepCredential, parseWindowConfig } from './window-config.ts';
 
 export async function electronSetup(api: ConvergeApi): Promise<WindowSetup> {
-  const config = parseWindowConfig(await api.getWindowConfig());
+  const { token, credentialProblem, ...config } = parseWindowConfig(await api.getWindowConfig());
+  let first = token;
   return {
     platform: 'electron',
     config,
+    // Main mints it; when it could not (a remote relay unreachable), ask again before each connection.
+    credential: keepCredential(async () => {
+      if (first !== undefined) return first;
+      const again = parseWindowConfig(await api.getWindowConfig());
+      if (again.token === undefined)
+        throw new Error(again.credentialProblem ?? credentialProblem ?? 'none yet');
+      first = again.token;
+      return first;
+    }),
     // The preload store has the ByteLog shape and is bound by main to this window's replica.
     store: new LogStore(api.store),
     openNewReplica: () => {

@@ -1,11 +1,18 @@
-/** Web mode: configuration from /config.json, the replica id in the page URL, data in IndexedDB. */
+/**
+ * Web mode: configuration from /config.json, the replica id in the page URL, a credential for it from
+ * POST /credentials (with the launch key), data in IndexedDB.
+ */
 
 import { errorMessage } from '@converge/replica';
 import { IndexedDbStore } from '@converge/replica/browser';
 import type { WindowSetup } from '../platform.ts';
-import { ConfigError, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
+import { LAUNCH_KEY_STORAGE_KEY, launchKeyFromPage, requestTabCredential } from './launch-key.ts';
+import { ConfigError, keepCredential, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
 
 export async function webSetup(): Promise<WindowSetup> {
+  const launch = launchKeyFromPage(window.location.href, readStored());
+  if (launch.store !== undefined) writeStored(launch.store);
+  if (launch.replaceUrl !== undefined) window.history.replaceState(null, '', launch.replaceUrl);
   let body: unknown;
   try {
     const response = await fetch('/config.json', { cache: 'no-store' });
@@ -22,6 +29,11 @@ export async function webSetup(): Promise<WindowSetup> {
   return {
     platform: 'web',
     config: { ...config, replicaId },
+    // One credential per page load: two tabs showing one replica id never hold the same one, so the
+    // relay never lets one replace the other's connection.
+    credential: keepCredential(() =>
+      requestTabCredential(launch.key, replicaId, (input, init) => fetch(input, init)),
+    ),
     store: new IndexedDbStore(replicaId),
     openNewReplica: () => {
       // A page without ?replica= creates a new replica with its own IndexedDB database.
@@ -30,4 +42,21 @@ export async function webSetup(): Promise<WindowSetup> {
       window.open(url.href, '_blank', 'noopener');
     },
   };
+}
+
+/** localStorage can be disabled (privacy settings); the key from the URL still works for this page. */
+function readStored(): string | null {
+  try {
+    return window.localStorage.getItem(LAUNCH_KEY_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(key: string): void {
+  try {
+    window.localStorage.setItem(LAUNCH_KEY_STORAGE_KEY, key);
+  } catch {
+    // Only tabs opened with the URL's key will have one.
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * What a window needs to start: its replica id, the room, where the relay and its admin API are.
- * In Electron main hands it over (preload API); in web mode /config.json gives the room and URLs and the
- * page URL carries the replica id. Both are validated here, with an error that names the bad field.
+ * What a window needs to start: its replica id, the room, where the relay and its admin API are, and
+ * its room credential. In Electron main hands it over (preload API); in web mode /config.json gives the
+ * room and URLs, the page URL carries the replica id and POST /credentials the credential. All are
+ * validated here, with an error that names the bad field.
  */
 import { idProblem } from '@converge/replica/protocol';
 import { z } from 'zod';
@@ -11,7 +12,25 @@ export interface WindowConfig {
   readonly room: string;
   readonly relayUrl: string;
   readonly adminUrl: string;
-  readonly adminToken?: string;
+}
+
+/**
+ * The window's room credential, asked for when needed (hello, admin calls): a window opens without one
+ * (offline, remote relay unreachable) and gets it once it can. Resolves to the same credential once
+ * obtained, so the window's reconnects may replace its own stale connection at the relay.
+ */
+export type CredentialProvider = () => Promise<string>;
+
+/** Keep the first credential `obtain` yields; until then, each call asks again. */
+export function keepCredential(obtain: () => Promise<string>): CredentialProvider {
+  let kept: Promise<string> | undefined;
+  return () => {
+    kept ??= obtain().catch((error: unknown) => {
+      kept = undefined;
+      throw error;
+    });
+    return kept;
+  };
 }
 
 export class ConfigError extends Error {
@@ -40,10 +59,13 @@ const webConfig = z.object({
   room: id('room'),
   relayUrl: url(['ws:', 'wss:']),
   adminUrl: url(['http:', 'https:']),
-  adminToken: z.string().min(1).max(512).optional(),
 });
 
-const windowConfig = webConfig.extend({ replicaId: id('replica id') });
+const windowConfig = webConfig.extend({
+  replicaId: id('replica id'),
+  token: z.string().min(1).max(2048).optional(),
+  credentialProblem: z.string().max(2000).optional(),
+});
 
 function check<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
   const parsed = schema.safeParse(value);
@@ -56,7 +78,10 @@ export function parseWebConfig(value: unknown): Omit<WindowConfig, 'replicaId'> 
   return check(webConfig, value, '/config.json');
 }
 
-export function parseWindowConfig(value: unknown): WindowConfig {
+/** What Electron's main hands a window: its configuration and, when it could get one, its credential. */
+export function parseWindowConfig(
+  value: unknown,
+): WindowConfig & { readonly token?: string; readonly credentialProblem?: string } {
   return check(windowConfig, value, 'the app');
 }
 

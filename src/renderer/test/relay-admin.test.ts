@@ -81,7 +81,7 @@ describe('RelayAdmin', () => {
     await expect(notJson.room('r')).rejects.toThrow(/not JSON/);
   });
 
-  it('follows the event stream, ignoring malformed events', () => {
+  it('follows the event stream, ignoring malformed events', async () => {
     const listeners = new Map<string, (event: { data?: unknown }) => void>();
     let url = '';
     let closed = false;
@@ -108,6 +108,7 @@ describe('RelayAdmin', () => {
       (e) => events.push(e),
       (s) => states.push(s),
     );
+    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(url).toBe('http://h/events?token=s%20e');
     source.onopen?.({});
     listeners.get('join')?.({ data: JSON.stringify({ type: 'join', room: 'r', node: 'a', at: 1 }) });
@@ -132,6 +133,26 @@ describe('RelayAdmin', () => {
     expect(events.map((e) => e.type)).toEqual(['room-changed', 'traffic']);
     expect(states).toEqual([true, false]);
     expect(closed).toBe(true);
+  });
+});
+
+describe('RelayAdmin with a credential provider', () => {
+  it('asks for the credential per request and explains when there is none yet', async () => {
+    let credential: string | undefined;
+    const { fetch, calls } = fakeFetch(() => json(200, { rooms: [ROOM] }));
+    const admin = new RelayAdmin({
+      baseUrl: 'http://h',
+      fetch,
+      token: async () => {
+        if (credential === undefined) throw new Error('the relay is unreachable');
+        return credential;
+      },
+    });
+    await expect(admin.rooms()).rejects.toThrow(/no credential for the relay yet: the relay is unreachable/);
+    expect(calls).toEqual([]);
+    credential = 'jwt';
+    expect(await admin.rooms()).toHaveLength(1);
+    expect(calls[0]?.init?.headers).toMatchObject({ authorization: 'Bearer jwt' });
   });
 });
 

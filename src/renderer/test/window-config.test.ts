@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   freshReplicaId,
+  keepCredential,
   parseWebConfig,
   parseWindowConfig,
   replicaFromPageUrl,
@@ -38,7 +39,14 @@ describe('configuration validation', () => {
   it('accepts what web mode serves and what Electron hands over', () => {
     const web = { room: 'default', relayUrl: 'ws://127.0.0.1:4455', adminUrl: 'http://127.0.0.1:4455' };
     expect(parseWebConfig(web)).toEqual(web);
-    expect(parseWindowConfig({ ...web, replicaId: 'a', adminToken: 't' }).adminToken).toBe('t');
+    expect(parseWindowConfig({ ...web, replicaId: 'a', token: 't' }).token).toBe('t');
+    // Main could not get a credential yet: the window opens anyway and knows why.
+    expect(parseWindowConfig({ ...web, replicaId: 'a', credentialProblem: 'relay down' })).toEqual({
+      ...web,
+      replicaId: 'a',
+      credentialProblem: 'relay down',
+    });
+    expect(() => parseWindowConfig({ ...web, replicaId: 'a', token: '' })).toThrow(/token/);
   });
 
   it('names the bad field', () => {
@@ -49,8 +57,30 @@ describe('configuration validation', () => {
       /relayUrl/,
     );
     expect(() =>
-      parseWindowConfig({ room: 'x', relayUrl: 'ws://h', adminUrl: 'http://h', replicaId: '../etc' }),
+      parseWindowConfig({
+        room: 'x',
+        relayUrl: 'ws://h',
+        adminUrl: 'http://h',
+        replicaId: '../etc',
+        token: 't',
+      }),
     ).toThrow(/replica id/);
     expect(() => parseWebConfig(null)).toThrow(ConfigError);
+  });
+});
+
+describe('keepCredential', () => {
+  it('asks until it gets one, then keeps it', async () => {
+    const answers = [
+      Promise.reject(new Error('unreachable')),
+      Promise.resolve('jwt'),
+      Promise.resolve('other'),
+    ];
+    let asked = 0;
+    const credential = keepCredential(() => answers[asked++] as Promise<string>);
+    await expect(credential()).rejects.toThrow('unreachable');
+    expect(await credential()).toBe('jwt');
+    expect(await credential()).toBe('jwt');
+    expect(asked).toBe(2);
   });
 });

@@ -52,6 +52,8 @@ export type RelayProblem =
   | { readonly kind: 'malformed-frame'; readonly message: string }
   | { readonly kind: 'frame-too-large'; readonly bytes: number; readonly limit: number }
   | { readonly kind: 'connect-failed'; readonly message: string }
+  /** The credential provider failed; the next attempt asks again. */
+  | { readonly kind: 'no-credential'; readonly message: string }
   /** The credential grants no write right: local changes are not sent (reported once per connection). */
   | { readonly kind: 'read-only'; readonly room: string }
   /** A handler of the replica threw; the transport carries on (a throw from a socket event would be uncaught). */
@@ -229,7 +231,7 @@ export class RelayTransport implements Transport {
         },
         (error: unknown) => {
           if (stale()) return;
-          this.problem({ kind: 'connect-failed', message: `no credential: ${errorMessage(error)}` });
+          this.problem({ kind: 'no-credential', message: errorMessage(error) });
           this.scheduleReconnect();
         },
       );

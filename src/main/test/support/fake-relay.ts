@@ -1,6 +1,8 @@
 /**
  * A stand-in for the relay in tests that are about the app shell, not the relay: it listens on a
- * real loopback port (so URLs are real) and records how it was started and closed.
+ * real loopback port (so URLs are real), records how it was started and closed, and hands out
+ * credentials in process (`mintCredential`) and over HTTP (POST /rooms/ROOM/credentials, with the
+ * admin token it was started with), as a remote relay does.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,19 +10,45 @@ import type { RelayOptions, StartRelay } from '../../relay-host.ts';
 
 export interface FakeRelayLog {
   readonly started: RelayOptions[];
+  /** Every credential handed out: room, replica and rights asked for. */
+  readonly minted: { room: string; replica: string; rights: string[] }[];
   closed: number;
 }
 
 export function fakeRelay(): { startRelay: StartRelay; log: FakeRelayLog } {
-  const log: FakeRelayLog = { started: [], closed: 0 };
+  const log: FakeRelayLog = { started: [], minted: [], closed: 0 };
+  const mint = (room: string, replica: string, rights: readonly string[]) => {
+    log.minted.push({ room, replica, rights: [...rights] });
+    return { token: `credential-${log.minted.length}-${replica}` };
+  };
   const startRelay: StartRelay = async (options) => {
     log.started.push(options);
-    const server = createServer((_req, res) => res.end('fake relay'));
+    const server = createServer((req, res) => {
+      const room = /^\/rooms\/([^/]+)\/credentials$/.exec(req.url ?? '')?.[1];
+      if (req.method !== 'POST' || room === undefined) {
+        res.end('fake relay');
+        return;
+      }
+      if (req.headers.authorization !== `Bearer ${options.adminToken}`) {
+        res.writeHead(401).end(JSON.stringify({ error: 'missing or wrong credential' }));
+        return;
+      }
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        const { replica, rights } = JSON.parse(body) as { replica: string; rights: string[] };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(mint(decodeURIComponent(room), replica, rights)));
+      });
+    });
     await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
     const { port } = server.address() as AddressInfo;
     return {
       url: `ws://${options.host}:${port}`,
       adminUrl: `http://${options.host}:${port}`,
+      mintCredential: async ({ room, replica, rights }) => mint(room, replica, rights),
       close: async () => {
         log.closed++;
         server.closeAllConnections();
