@@ -23,6 +23,11 @@ import { relayWorld, simWorld } from './world.ts';
 export interface RunOptions {
   /** Run over this relay (ws://host:port) instead of the in-process simulated network. */
   readonly relayUrl?: string;
+  /**
+   * With `relayUrl`: the relay's admin token, or a credential for the scenario's room with read, write
+   * and admin rights. It mints each replica's credential and drives links and chaos.
+   */
+  readonly token?: string;
   /** WebSocket constructor for Node (the `ws` package); browsers have their own. */
   readonly WebSocket?: unknown;
 }
@@ -33,11 +38,20 @@ export class ScenarioRunError extends Error {
 
 const DEFAULT_SEED = 1;
 
+function requiredToken(token: string | undefined): string {
+  if (token === undefined || token === '') {
+    throw new ScenarioRunError(
+      "a relay needs --token: its admin token, or a credential for the scenario's room with read, write and admin rights",
+    );
+  }
+  return token;
+}
+
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<MergeReport> {
   const world =
     options.relayUrl === undefined
       ? simWorld(firstChaosSeed(scenario) ?? DEFAULT_SEED)
-      : relayWorld(options.relayUrl, scenario.room, options.WebSocket);
+      : relayWorld(options.relayUrl, scenario.room, requiredToken(options.token), options.WebSocket);
   const engines = availableEngines();
   // Engine identities (Yjs client ids, Automerge actors) decide tie-breaks: seeded, so reports replay.
   const random = new SeededRandom(firstChaosSeed(scenario) ?? DEFAULT_SEED);

@@ -4,9 +4,11 @@
  */
 import {
   type ChaosSettings,
+  keepCredential,
   RelayTransport,
   type Replica,
   realTimers,
+  requestCredential,
   SimNetwork,
   type Timers,
   type Transport,
@@ -70,13 +72,22 @@ export function simWorld(seed: number): ScenarioWorld {
   };
 }
 
-/** A real relay: the same steps over WebSockets, with partitions and chaos set through the admin API. */
-export function relayWorld(relayUrl: string, room: string, WebSocketImpl?: unknown): ScenarioWorld {
+/**
+ * A real relay: the same steps over WebSockets, with partitions and chaos set through the admin API.
+ * `adminCredential` (the relay's admin token, or a room credential with admin rights) mints each
+ * replica's own credential and authorizes the link and chaos calls.
+ */
+export function relayWorld(
+  relayUrl: string,
+  room: string,
+  adminCredential: string,
+  WebSocketImpl?: unknown,
+): ScenarioWorld {
   const adminUrl = relayUrl.replace(/^ws/, 'http').replace(/\/$/, '');
   const admin = async (method: 'POST' | 'PUT', path: string, body: unknown): Promise<void> => {
     const response = await fetch(`${adminUrl}/rooms/${encodeURIComponent(room)}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${adminCredential}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     if (!response.ok)
@@ -92,6 +103,10 @@ export function relayWorld(relayUrl: string, room: string, WebSocketImpl?: unkno
         url: relayUrl,
         room,
         nodeId: id,
+        // Kept per transport: a restarted replica is a new transport, so it gets a new credential.
+        token: keepCredential(() =>
+          requestCredential({ adminUrl, adminCredential, room, replica: id, rights: ['read', 'write'] }),
+        ),
         backoff: { initialMs: 50, maxMs: 500 },
         ...(WebSocketImpl ? { WebSocket: WebSocketImpl as never } : {}),
       }),

@@ -104,12 +104,20 @@ describe('over a real relay', () => {
   it('runs a scenario with partitions through the relay and reports the same merge', async () => {
     const relay = await createRelay({ logLevel: 'error' });
     try {
-      const report = await runScenario(load('likes-three-partitions.json'), {
-        relayUrl: relay.url,
-        WebSocket,
+      await expect(
+        runScenario(load('likes-three-partitions.json'), { relayUrl: relay.url, WebSocket }),
+      ).rejects.toThrow(/a relay needs --token/);
+      // A room credential with admin rights is enough: it mints the replicas' own credentials.
+      const scenario = load('likes-three-partitions.json');
+      const { token } = await relay.mintCredential({
+        room: scenario.room,
+        replica: 'runner',
+        rights: ['read', 'write', 'admin'],
       });
+      const report = await runScenario(scenario, { relayUrl: relay.url, WebSocket, token });
       expectAllConverged(report);
       expect(first(report, 'converge')?.counters.likes).toBe(7);
+      expect(relay.stats().violations.unauthorized).toBe(0);
     } finally {
       await relay.close();
     }
@@ -140,5 +148,15 @@ describe('the command line', () => {
     const { code, stderr } = await cli([file]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/invalid step 2/);
+  });
+
+  it('exits 2 when --relay comes without a --token to mint the replicas’ credentials', async () => {
+    const { code, stderr } = await cli([
+      join(dir, 'likes-three-partitions.json'),
+      '--relay',
+      'ws://127.0.0.1:1',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--relay needs --token/);
   });
 });

@@ -4,7 +4,8 @@
  * and an admin token generated at start. Either way this process keeps the admin credential and gives
  * each window a credential of its own (`credentialFor`).
  */
-import { type Fetch, requestWindowCredential, WINDOW_RIGHTS } from './credentials.ts';
+import { requestCredential } from '@converge/replica';
+import { WINDOW_RIGHTS } from './credentials.ts';
 import type { Settings } from './settings.ts';
 
 /** What the host needs from the relay package (createRelay from @converge/sync-server). */
@@ -72,16 +73,8 @@ export async function startRelayHost(options: {
   readonly allowedOrigins?: readonly string[];
   /** A fresh secret for the embedded relay's admin token (e.g. 32 random bytes, base64url). */
   readonly generateSecret: () => string;
-  /** For the credential requests (default: the global fetch). */
-  readonly fetch?: Fetch;
 }): Promise<RelayEndpoint> {
   const { settings } = options;
-  const source = (adminUrl: string, adminCredential: string) => ({
-    adminUrl,
-    adminCredential,
-    room: settings.room,
-    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
-  });
   if (settings.relayUrl !== undefined) {
     if (settings.adminToken === undefined) {
       throw new RelayHostError(
@@ -89,12 +82,13 @@ export async function startRelayHost(options: {
       );
     }
     const adminUrl = adminUrlFor(settings.relayUrl);
-    const remote = source(adminUrl, settings.adminToken);
+    const adminCredential = settings.adminToken;
     return {
       relayUrl: settings.relayUrl,
       adminUrl,
       embedded: false,
-      credentialFor: (replicaId) => requestWindowCredential(remote, replicaId),
+      credentialFor: (replica) =>
+        requestCredential({ adminUrl, adminCredential, room: settings.room, replica, rights: WINDOW_RIGHTS }),
       close: async () => {},
     };
   }

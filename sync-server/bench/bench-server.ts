@@ -1,7 +1,8 @@
 /**
  * One benchmark server in its own process, so that server and clients do not share a core:
  *   tsx bench/bench-server.ts converge|y-websocket
- * Prints {"port": N} on stdout when listening; exits when stdin closes or on SIGTERM.
+ * Prints {"port": N} on stdout when listening (ours adds {"adminToken": T}, which mints the clients'
+ * credentials); exits when stdin closes or on SIGTERM.
  */
 import { createServer } from 'node:http';
 import { setupWSConnection } from '@y/websocket-server/utils';
@@ -10,7 +11,7 @@ import { createRelay } from '../src/index.ts';
 
 const kind = process.argv[2];
 
-async function start(): Promise<{ port: number; close: () => Promise<void> }> {
+async function start(): Promise<{ port: number; adminToken?: string; close: () => Promise<void> }> {
   if (kind === 'converge') {
     const relay = await createRelay({
       port: 0,
@@ -18,7 +19,7 @@ async function start(): Promise<{ port: number; close: () => Promise<void> }> {
       // A benchmark floods on purpose; the default per-connection rate limit would throttle it by design.
       limits: { framesPerSecond: 10_000_000, frameBurst: 10_000_000, rateLimitTolerance: 10_000_000 },
     });
-    return { port: relay.port, close: () => relay.close() };
+    return { port: relay.port, adminToken: relay.adminToken, close: () => relay.close() };
   }
   if (kind === 'y-websocket') {
     // The reference server exactly as its own server.js wires it up.
@@ -44,7 +45,7 @@ async function start(): Promise<{ port: number; close: () => Promise<void> }> {
 }
 
 const running = await start();
-process.stdout.write(`${JSON.stringify({ port: running.port })}\n`);
+process.stdout.write(`${JSON.stringify({ port: running.port, adminToken: running.adminToken })}\n`);
 const stop = (): void => {
   running.close().then(
     () => process.exit(0),

@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { requestCredential } from '@converge/replica';
 import { decodeFrame, encodeData, encodeFrame, PROTOCOL_VERSION } from '@converge/replica/protocol';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -59,21 +60,27 @@ const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
 
 // --- servers ---------------------------------------------------------------------------------
 
-async function startServer(kind: ServerKind): Promise<{ port: number; stop: () => Promise<void> }> {
+/** A running server: its port and, for ours, the admin token that mints the clients' credentials. */
+interface StartedServer {
+  readonly port: number;
+  readonly adminToken?: string;
+}
+
+async function startServer(kind: ServerKind): Promise<StartedServer & { stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(tsx, [join(here, 'bench-server.ts'), kind], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const started = await new Promise<StartedServer>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString('utf8');
       const line = out.split('\n')[0];
-      if (out.includes('\n') && line !== undefined) resolve((JSON.parse(line) as { port: number }).port);
+      if (out.includes('\n') && line !== undefined) resolve(JSON.parse(line) as StartedServer);
     });
     child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
   return {
-    port,
+    ...started,
     stop: () =>
       new Promise<void>((resolve) => {
         child.on('exit', () => resolve());
@@ -115,19 +122,27 @@ function open(url: string, onMessage: (data: Buffer) => void): Promise<WebSocket
 }
 
 async function connectConverge(
-  port: number,
+  server: StartedServer,
   room: string,
   index: number,
   clients: number,
   deliver: (update: Uint8Array) => void,
 ): Promise<BenchClient> {
   const id = `c${index}`;
+  // Every client joins with its own credential, minted through the relay's admin API.
+  const token = await requestCredential({
+    adminUrl: `http://127.0.0.1:${server.port}`,
+    adminCredential: server.adminToken ?? '',
+    room,
+    replica: id,
+    rights: ['read', 'write'],
+  });
   let reachable = 0;
   let joined: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     joined = resolve;
   });
-  const ws = await open(`ws://127.0.0.1:${port}`, (data) => {
+  const ws = await open(`ws://127.0.0.1:${server.port}`, (data) => {
     const frame = decodeFrame(data);
     if (frame.type === 'data') deliver(frame.payload);
     else if (frame.type === 'welcome') reachable += frame.peers.filter((p) => p.reachable).length;
@@ -135,9 +150,7 @@ async function connectConverge(
     else if (frame.type === 'error') process.stderr.write(`relay error ${frame.code}: ${frame.message}\n`);
     if (reachable === clients - 1) joined();
   });
-  ws.send(
-    encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, room, nodeId: id, role: 'tool', token: '' }),
-  );
+  ws.send(encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, room, nodeId: id, role: 'tool', token }));
   return {
     ready,
     send: (update) => ws.send(encodeData(id, null, 'yjs', update)),
@@ -183,7 +196,7 @@ function percentile(sorted: Float64Array, p: number): number {
 async function runOnce(
   server: ServerKind,
   mode: Mode,
-  port: number,
+  started: StartedServer,
   w: Workload,
   run: number,
 ): Promise<RunResult> {
@@ -213,8 +226,8 @@ async function runOnce(
     };
     connections.push(
       server === 'converge'
-        ? await connectConverge(port, room, i, w.clients, deliver)
-        : await connectYWebsocket(port, room, deliver),
+        ? await connectConverge(started, room, i, w.clients, deliver)
+        : await connectYWebsocket(started.port, room, deliver),
     );
   }
   await Promise.all(connections.map((c) => c.ready));
@@ -300,14 +313,14 @@ async function main(): Promise<void> {
   try {
     // Warm both servers (JIT, first-room setup) before measuring.
     for (const [s, server] of servers.entries()) {
-      await runOnce(server, 'burst', started[s]!.port, { ...workloads.burst, frames: 300 }, -1);
+      await runOnce(server, 'burst', started[s]!, { ...workloads.burst, frames: 300 }, -1);
     }
     for (let run = 0; run < repeat; run++) {
       for (const mode of modes) {
         // Alternate which server goes first so neither always runs on a warmer machine.
         const order = run % 2 === 0 ? [0, 1] : [1, 0];
         for (const s of order) {
-          const result = await runOnce(servers[s]!, mode, started[s]!.port, workloads[mode], run);
+          const result = await runOnce(servers[s]!, mode, started[s]!, workloads[mode], run);
           results.push(result);
           process.stderr.write(
             `${result.server} ${mode} run ${run}: ${Math.round(result.deliveriesPerSecond)} deliveries/s, ` +

@@ -1,8 +1,8 @@
 /** Electron: configuration and a durable store from the preload API (window.converge). */
-import { LogStore } from '@converge/replica';
+import { keepCredential, LogStore } from '@converge/replica';
 import type { ConvergeApi } from '../../preload/api.ts';
 import type { WindowSetup } from '../platform.ts';
-import { keepCredential, parseWindowConfig } from './window-config.ts';
+import { parseWindowConfig } from './window-config.ts';
 
 export async function electronSetup(api: ConvergeApi): Promise<WindowSetup> {
   const { token, credentialProblem, ...config } = parseWindowConfig(await api.getWindowConfig());

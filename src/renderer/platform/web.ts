@@ -3,11 +3,11 @@
  * POST /credentials (with the launch key), data in IndexedDB.
  */
 
-import { errorMessage } from '@converge/replica';
+import { errorMessage, keepCredential } from '@converge/replica';
 import { IndexedDbStore } from '@converge/replica/browser';
 import type { WindowSetup } from '../platform.ts';
 import { LAUNCH_KEY_STORAGE_KEY, launchKeyFromPage, requestTabCredential } from './launch-key.ts';
-import { ConfigError, keepCredential, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
+import { ConfigError, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
 
 export async function webSetup(): Promise<WindowSetup> {
   const launch = launchKeyFromPage(window.location.href, readStored());

@@ -21,18 +21,6 @@ export interface WindowConfig {
  */
 export type CredentialProvider = () => Promise<string>;
 
-/** Keep the first credential `obtain` yields; until then, each call asks again. */
-export function keepCredential(obtain: () => Promise<string>): CredentialProvider {
-  let kept: Promise<string> | undefined;
-  return () => {
-    kept ??= obtain().catch((error: unknown) => {
-      kept = undefined;
-      throw error;
-    });
-    return kept;
-  };
-}
-
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   freshReplicaId,
-  keepCredential,
   parseWebConfig,
   parseWindowConfig,
   replicaFromPageUrl,
@@ -66,21 +65,5 @@ describe('configuration validation', () => {
       }),
     ).toThrow(/replica id/);
     expect(() => parseWebConfig(null)).toThrow(ConfigError);
-  });
-});
-
-describe('keepCredential', () => {
-  it('asks until it gets one, then keeps it', async () => {
-    const answers = [
-      Promise.reject(new Error('unreachable')),
-      Promise.resolve('jwt'),
-      Promise.resolve('other'),
-    ];
-    let asked = 0;
-    const credential = keepCredential(() => answers[asked++] as Promise<string>);
-    await expect(credential()).rejects.toThrow('unreachable');
-    expect(await credential()).toBe('jwt');
-    expect(await credential()).toBe('jwt');
-    expect(asked).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ export * from './engine-name.ts';
 export * from './engines/index.ts';
 export * from './error-message.ts';
 export * from './log-store.ts';
+export * from './relay-credentials.ts';
 export * from './relay-transport.ts';
 export * from './replica.ts';
 export * from './sim-network.ts';
