@@ -56,7 +56,10 @@ async function openReplica(context: BrowserContext, base: string, id: string): P
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`${id}: HTTP ${response.status()} for ${response.url()}`);
   });
-  await page.goto(`${base}?replica=${id}`);
+  // `base` carries web mode's launch key after #key=; the replica id goes before it.
+  const url = new URL(base);
+  url.searchParams.set('replica', id);
+  await page.goto(url.href);
   await page.getByTestId('text-editor').waitFor();
   await expectText(page, 'connection-state', /online/);
   return page;

@@ -25,6 +25,19 @@ function counterBytes(start = 0): (n: number) => Uint8Array {
   return (n) => Uint8Array.from({ length: n }, () => next++ % 252);
 }
 
+/** A remote relay for --relay: a fake one on a real port, run with the admin token its owner chose. */
+async function remoteRelay(adminToken: string) {
+  const remote = fakeRelay();
+  const running = await remote.startRelay({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: '',
+    allowedOrigins: [],
+    adminToken,
+  });
+  return { remote, running };
+}
+
 describe('main services', () => {
   let userData: string;
   const running: MainServices[] = [];
@@ -87,15 +100,7 @@ describe('main services', () => {
   });
 
   it('uses a remote relay from --relay (or settings.json), starts none, and mints with its admin credential', async () => {
-    // The remote relay: a fake one on a real port, started with the admin token the user passes.
-    const remote = fakeRelay();
-    const running = await remote.startRelay({
-      host: '127.0.0.1',
-      port: 0,
-      dataDir: '',
-      allowedOrigins: [],
-      adminToken: 't0k',
-    });
+    const { remote, running } = await remoteRelay('t0k');
     await writeFile(
       join(userData, 'settings.json'),
       JSON.stringify({ relayUrl: 'ws://from-file:1', room: 'team' }),
@@ -123,14 +128,7 @@ describe('main services', () => {
     await expect(start(['--relay', 'ws://relay.example:1'])).rejects.toThrow(
       /remote relay needs --admin-token/,
     );
-    const remote = fakeRelay();
-    const running = await remote.startRelay({
-      host: '127.0.0.1',
-      port: 0,
-      dataDir: '',
-      allowedOrigins: [],
-      adminToken: 'right',
-    });
+    const { running } = await remoteRelay('right');
     try {
       const { services, log } = await start(['--relay', running.url, '--admin-token=wrong']);
       // The window still opens (it works offline) and learns why it has no credential.
