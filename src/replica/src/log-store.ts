@@ -4,16 +4,8 @@
  * all have this shape; this adapter adds the record codec, metadata folding and damage reporting once.
  */
 
-import type { EngineName } from './engine-name.ts';
 import { errorMessage } from './error-message.ts';
-import type {
-  EngineUpdate,
-  ReplicaMetadata,
-  Store,
-  StoredState,
-  StoreRecord,
-  StoreSnapshot,
-} from './store.ts';
+import type { EngineUpdate, Store, StoredState, StoreRecord, StoreSnapshot } from './store.ts';
 import {
   decodeStoreRecord,
   decodeStoreSnapshot,
@@ -42,6 +34,12 @@ export interface ByteLogContents {
   readonly snapshot?: Uint8Array | undefined;
   readonly records: readonly Uint8Array[];
   readonly damage?: readonly ByteLogDamage[];
+  /**
+   * The same data one compaction earlier: the snapshot before `snapshot`, and every record since it (those
+   * `snapshot` folded in, then `records`). Used when `snapshot` turns out unreadable. Logs that verify and
+   * fall back at their own level (DurableLog) leave it out.
+   */
+  readonly previous?: { readonly snapshot?: Uint8Array | undefined; readonly records: readonly Uint8Array[] };
 }
 
 export interface ByteLog {
@@ -51,6 +49,8 @@ export interface ByteLog {
   append(record: Uint8Array): Promise<void>;
   /** Atomically replace the snapshot and every record with `snapshot`. */
   compact(snapshot: Uint8Array): Promise<void>;
+  /** Start writing queued records now (the page is going away); logs that queue nothing leave it out. */
+  flush?(): void;
   close(): Promise<void>;
 }
 
@@ -63,19 +63,23 @@ export class LogStore implements Store {
     const contents = await this.byteLog.open();
     this.opened = true;
     const damage = (contents.damage ?? []).map(describeDamage);
-    let snapshots: Partial<Record<EngineName, Uint8Array>> = {};
-    let metadata: ReplicaMetadata | undefined;
-    if (contents.snapshot !== undefined) {
-      try {
-        const snapshot = decodeStoreSnapshot(contents.snapshot);
-        snapshots = { ...snapshot.engines };
-        metadata = snapshot.metadata;
-      } catch (error) {
-        damage.push(`snapshot unreadable: ${errorMessage(error)}`);
+    let base = readSnapshot(contents.snapshot);
+    let records = contents.records;
+    if (base.problem !== undefined) {
+      const previous = contents.previous === undefined ? undefined : readSnapshot(contents.previous.snapshot);
+      if (contents.previous !== undefined && previous !== undefined && previous.problem === undefined) {
+        damage.push(
+          `snapshot unreadable (${base.problem}); recovered from the previous snapshot and the ${contents.previous.records.length} records after it`,
+        );
+        base = previous;
+        records = contents.previous.records;
+      } else {
+        damage.push(`snapshot unreadable: ${base.problem}`);
       }
     }
+    let metadata = base.snapshot?.metadata;
     const updates: EngineUpdate[] = [];
-    contents.records.forEach((bytes, index) => {
+    records.forEach((bytes, index) => {
       let record: StoreRecord;
       try {
         record = decodeStoreRecord(bytes);
@@ -84,9 +88,10 @@ export class LogStore implements Store {
         return;
       }
       if (record.kind === 'update') updates.push({ engine: record.engine, update: record.update });
+      else if (record.kind === 'intent') updates.push(...record.updates);
       else metadata = record.metadata;
     });
-    return { snapshots, updates, metadata, damage };
+    return { snapshots: { ...base.snapshot?.engines }, updates, metadata, damage };
   }
 
   append(record: StoreRecord): Promise<void> {
@@ -111,19 +116,49 @@ export class LogStore implements Store {
     return this.byteLog.compact(bytes);
   }
 
+  flush(): void {
+    this.byteLog.flush?.();
+  }
+
   close(): Promise<void> {
     this.opened = false;
     return this.byteLog.close();
   }
 }
 
-/** A byte log in memory: "durable" as soon as the call returns, for tests and throwaway replicas. */
+/** A snapshot decoded, or why it could not be (no bytes: no snapshot, no problem). */
+function readSnapshot(bytes: Uint8Array | undefined): { snapshot?: StoreSnapshot; problem?: string } {
+  if (bytes === undefined) return {};
+  try {
+    return { snapshot: decodeStoreSnapshot(bytes) };
+  } catch (error) {
+    return { problem: errorMessage(error) };
+  }
+}
+
+/**
+ * A byte log in memory: "durable" as soon as the call returns, for tests and throwaway replicas. Like the
+ * durable logs it keeps the previous snapshot and the records since it, one compaction longer.
+ */
 export class MemoryByteLog implements ByteLog {
   private snapshot: Uint8Array | undefined;
   private records: Uint8Array[] = [];
+  private previous: { snapshot: Uint8Array | undefined; records: Uint8Array[] } | undefined;
 
   async open(): Promise<ByteLogContents> {
-    return { snapshot: this.snapshot?.slice(), records: this.records.map((r) => r.slice()) };
+    const copy = (records: readonly Uint8Array[]): Uint8Array[] => records.map((r) => r.slice());
+    return {
+      snapshot: this.snapshot?.slice(),
+      records: copy(this.records),
+      ...(this.previous === undefined
+        ? {}
+        : {
+            previous: {
+              snapshot: this.previous.snapshot?.slice(),
+              records: [...copy(this.previous.records), ...copy(this.records)],
+            },
+          }),
+    };
   }
 
   async append(record: Uint8Array): Promise<void> {
@@ -131,6 +166,7 @@ export class MemoryByteLog implements ByteLog {
   }
 
   async compact(snapshot: Uint8Array): Promise<void> {
+    this.previous = { snapshot: this.snapshot, records: this.records };
     this.snapshot = snapshot.slice();
     this.records = [];
   }
@@ -142,7 +178,7 @@ export class MemoryByteLog implements ByteLog {
     return this.records.length;
   }
 
-  /** Total bytes held (snapshot + records). */
+  /** Total bytes held (snapshot + records since it). */
   byteLength(): number {
     return (this.snapshot?.length ?? 0) + this.records.reduce((n, r) => n + r.length, 0);
   }

@@ -4,10 +4,15 @@
  * reachable peer through its own session; everything an engine changes is appended to the store.
  *
  * Flow of a local edit: validate → check it against the primary engine's text → align text positions for
- * the other engines → apply to the primary, then the others → each engine reports its update (onChange),
- * which is appended to the store → `apply` resolves once every append is durable (the edit is
- * acknowledged) → only then is the update handed to that engine's open sessions. Updates that came from
- * peers are forwarded at once (they are already durable where they were made).
+ * the other engines → apply to the primary, then the others → each engine reports its update (onChange)
+ * → all of them are appended to the store as ONE intent record, so a crash or reload leaves every engine
+ * with the edit or none → `apply` resolves once that record is durable (the edit is acknowledged) → only
+ * then is each update handed to its engine's open sessions. Updates that came from peers are appended one
+ * record per engine and forwarded at once (they are already durable where they were made, so a crash
+ * between two of them loses nothing the peers cannot send again).
+ *
+ * Settings (clock skew, primary engine, the Offline switch) are stored with the replica: a replica
+ * reopened offline stays offline, so it pushes nothing until the user switches it back.
  *
  * Sessions: on linkUp one session per engine is opened and started (handshake); changes are forwarded to
  * open sessions (each session decides what its peer still lacks, and skips echoing a peer's own update);
@@ -34,7 +39,7 @@ import {
   encodeSyncMessage,
   type ReplicaMessage,
 } from './protocol.ts';
-import type { Store, StoreRecord } from './store.ts';
+import type { EngineUpdate, ReplicaMetadata, Store, StoreRecord } from './store.ts';
 import { alignTextEdit, checkTextEdit, type TextEdit } from './text-alignment.ts';
 import { type Cancel, every, realTimers, type Timers } from './timers.ts';
 import type { ConnectionState, Transport } from './transport.ts';
@@ -100,7 +105,12 @@ export type ReplicaEvent =
   | { readonly type: 'change'; readonly engine: EngineName; readonly origin: EngineChange['origin'] }
   | { readonly type: 'connection'; readonly state: ConnectionState }
   | { readonly type: 'peers'; readonly peers: readonly string[] }
-  | { readonly type: 'settings'; readonly skewMs: number; readonly primary: EngineName }
+  | {
+      readonly type: 'settings';
+      readonly skewMs: number;
+      readonly primary: EngineName;
+      readonly offline: boolean;
+    }
   | { readonly type: 'traffic'; readonly engine: EngineName }
   /** What `peerDigests()` reports for the peer changed (a new digest, or forgotten on linkDown). */
   | { readonly type: 'peer-digests'; readonly peer: string }
@@ -121,6 +131,8 @@ export interface ReplicaStatus {
   readonly peers: readonly string[];
   readonly skewMs: number;
   readonly primary: EngineName;
+  /** The user's Offline switch (stored with the replica). */
+  readonly offline: boolean;
   readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
   readonly problems: readonly ReplicaProblem[];
 }
@@ -132,6 +144,12 @@ export class ReplicaError extends Error {
 /** A transport that can take its node offline on request (SimTransport, RelayTransport). */
 interface OfflineSwitch {
   setOffline(offline: boolean): void;
+}
+
+/** One local intent being applied: every engine's update, stored as one record, then forwarded. */
+interface PendingIntent {
+  readonly updates: EngineUpdate[];
+  readonly changes: { readonly engine: EngineName; readonly change: EngineChange }[];
 }
 
 interface OpenSession {
@@ -190,8 +208,9 @@ export class Replica {
   private readonly problemLog: ReplicaProblem[] = [];
   private skew = 0;
   private primaryName: EngineName;
-  /** Set while `apply` runs the engines: the appends their changes cause are what acknowledges the edit. */
-  private collecting: Promise<void>[] | undefined;
+  private offline = false;
+  /** Set while `apply` runs the engines: their local changes become this intent's one record. */
+  private collecting: PendingIntent | undefined;
   private updatesSinceCompaction = 0;
   private compacting = false;
   private compactionQueued = false;
@@ -260,9 +279,9 @@ export class Replica {
     validateIntent(intent);
     const primary = this.engine(this.primaryName);
     const plan = this.plan(intent);
-    const writes: Promise<void>[] = [];
+    const pending: PendingIntent = { updates: [], changes: [] };
     const failures: string[] = [];
-    this.collecting = writes;
+    this.collecting = pending;
     try {
       for (const edit of plan.get(this.primaryName) ?? []) primary.apply(edit);
       for (const [name, edits] of plan) {
@@ -279,18 +298,37 @@ export class Replica {
         }
       }
     } catch (error) {
-      // The primary refused the edit: not acknowledged; whatever it did write is reported by persist.
-      for (const write of writes) write.catch(() => {});
+      // The primary refused the edit: not acknowledged; whatever it did change is still stored.
+      this.collecting = undefined;
+      this.commitIntent(pending).catch(() => {});
       throw error;
     } finally {
       this.collecting = undefined;
     }
-    await Promise.all(writes);
+    await this.commitIntent(pending);
     if (failures.length > 0) {
       throw new ReplicaError(
         `${intent.op} was applied to ${this.primaryName} but failed on ${failures.join('; ')}`,
       );
     }
+  }
+
+  /**
+   * Store an intent's updates as one record; once it is durable, hand each update to its engine's sessions.
+   * A local edit leaves the replica only once it is durable: engines that number writes by replica id
+   * (lww, converge) would otherwise reuse a number peers already hold after a crash.
+   */
+  private commitIntent(pending: PendingIntent): Promise<void> {
+    if (pending.updates.length === 0) return Promise.resolve();
+    const durable = this.persist({ kind: 'intent', updates: pending.updates });
+    this.counted(pending.updates.length);
+    durable.then(
+      () => {
+        for (const { engine, change } of pending.changes) this.forward(engine, change);
+      },
+      () => {}, // not acknowledged (reported by persist): it stays local
+    );
+    return durable;
   }
 
   /** Per engine, the edits that carry out `intent` (text edits aligned to each engine's own text). */
@@ -344,14 +382,35 @@ export class Replica {
     await this.persist({ kind: 'metadata', metadata: this.metadata() });
   }
 
-  /** Go offline (connection closed, edits keep working locally) or back online, if the transport can. */
-  setOffline(offline: boolean): void {
+  get isOffline(): boolean {
+    return this.offline;
+  }
+
+  /**
+   * Go offline (connection closed, edits keep working locally) or back online, if the transport can; throws
+   * at once if it cannot. The switch takes effect now and is stored with the replica, so a restart keeps
+   * it; the returned promise settles once it is durable (a failed write is reported as a store-error
+   * problem, never thrown: the switch itself happened).
+   */
+  setOffline(offline: boolean): Promise<void> {
     this.assertOpen();
+    this.switchTransport(offline);
+    this.offline = offline;
+    this.emitSettings();
+    return this.persist({ kind: 'metadata', metadata: this.metadata() }).catch(() => {});
+  }
+
+  private switchTransport(offline: boolean): void {
     const transport = this.transport as Partial<OfflineSwitch>;
     if (typeof transport.setOffline !== 'function') {
       throw new ReplicaError('this transport cannot be switched offline');
     }
     transport.setOffline.call(this.transport, offline);
+  }
+
+  /** Start writing whatever the store has queued now (the page is going away). */
+  flush(): void {
+    this.store.flush();
   }
 
   // ---- observable state -----------------------------------------------------------------------------
@@ -453,6 +512,7 @@ export class Replica {
       peers: this.peers(),
       skewMs: this.skew,
       primary: this.primaryName,
+      offline: this.offline,
       engines,
       problems: this.problems(),
     };
@@ -502,8 +562,24 @@ export class Replica {
       this.cache.set(name, {});
       this.unsubscribers.push(engine.onChange((change) => this.engineChanged(name, change)));
     }
+    if (saved?.offline === true) {
+      try {
+        this.switchTransport(true);
+        this.offline = true;
+      } catch (error) {
+        this.problem({
+          kind: 'store-error',
+          message: `stored offline setting ignored: ${errorMessage(error)}`,
+        });
+      }
+    }
     const metadata = this.metadata();
-    if (saved === undefined || saved.skewMs !== metadata.skewMs || saved.primary !== metadata.primary) {
+    if (
+      saved === undefined ||
+      saved.skewMs !== metadata.skewMs ||
+      saved.primary !== metadata.primary ||
+      (saved.offline === true) !== this.offline
+    ) {
       await this.persist({ kind: 'metadata', metadata });
     }
     this.maybeCompact();
@@ -543,25 +619,32 @@ export class Replica {
 
   private engineChanged(name: EngineName, change: EngineChange): void {
     this.cache.set(name, {});
-    if (change.origin !== 'store') {
+    if (change.origin === 'local' && this.collecting !== undefined) {
+      // Part of the intent `apply` is running: stored with the other engines' updates, in one record.
+      this.collecting.updates.push({ engine: name, update: change.update });
+      this.collecting.changes.push({ engine: name, change });
+      this.scheduleDigestAnnouncement();
+    } else if (change.origin === 'local') {
+      // A local change outside `apply` (none of ours makes one): an intent of one engine.
+      this.commitIntent({
+        updates: [{ engine: name, update: change.update }],
+        changes: [{ engine: name, change }],
+      });
+      this.scheduleDigestAnnouncement();
+    } else if (change.origin === 'remote') {
       const durable = this.persist({ kind: 'update', engine: name, update: change.update });
-      if (this.collecting !== undefined) this.collecting.push(durable);
-      this.updatesSinceCompaction++;
-      this.scheduleCompaction();
-      if (change.origin === 'local') {
-        // A local edit leaves the replica only once it is durable: engines that number writes by replica
-        // id (lww, converge) would otherwise reuse a number peers already hold after a crash.
-        durable.then(
-          () => this.forward(name, change),
-          () => {}, // not acknowledged (reported by persist): it stays local
-        );
-      } else {
-        durable.catch(() => {}); // reported as a problem by persist
-        this.forward(name, change);
-      }
+      this.counted(1);
+      durable.catch(() => {}); // reported as a problem by persist
+      this.forward(name, change);
       this.scheduleDigestAnnouncement();
     }
     this.emit({ type: 'change', engine: name, origin: change.origin });
+  }
+
+  /** Count updates appended since the last compaction, and compact when there are enough. */
+  private counted(updates: number): void {
+    this.updatesSinceCompaction += updates;
+    this.scheduleCompaction();
   }
 
   /** Hand a change to every open session of the engine; each ships what its peer lacks. */
@@ -868,8 +951,13 @@ export class Replica {
 
   // ---- helpers --------------------------------------------------------------------------------------
 
-  private metadata(): { replicaId: string; skewMs: number; primary: EngineName } {
-    return { replicaId: this.id, skewMs: this.skew, primary: this.primaryName };
+  private metadata(): ReplicaMetadata {
+    return {
+      replicaId: this.id,
+      skewMs: this.skew,
+      primary: this.primaryName,
+      ...(this.offline ? { offline: true } : {}),
+    };
   }
 
   private cacheOf(name: EngineName): { view?: WorkspaceView; digest?: string } {
@@ -879,7 +967,7 @@ export class Replica {
   }
 
   private emitSettings(): void {
-    this.emit({ type: 'settings', skewMs: this.skew, primary: this.primaryName });
+    this.emit({ type: 'settings', skewMs: this.skew, primary: this.primaryName, offline: this.offline });
   }
 
   private problem(problem: ReplicaProblem): void {

@@ -1,6 +1,7 @@
 /**
- * Persistence of a replica: per-engine snapshots, then every engine update in the order it happened, plus
- * the replica's own settings. Implementations live at the edges (files in Electron main and the relay,
+ * Persistence of a replica: per-engine snapshots, then every record in the order it happened (a local
+ * intent as one record holding every engine's update, a peer's update per engine), plus the replica's own
+ * settings. Implementations live at the edges (files in Electron main and the relay,
  * IndexedDB in web mode, memory in tests); most are a byte log (see log-store.ts) wrapped by `LogStore`.
  *
  * Contract:
@@ -8,7 +9,10 @@
  *   Records become durable in the order they were appended.
  * - `compact` atomically replaces every snapshot and record so far with the given snapshot; records
  *   appended after the call land after it.
- * - `load` never fails on damaged data: what it cannot read is skipped and described in `damage`.
+ * - `append` writes one record atomically: after a crash it is there whole or not at all. That is what
+ *   makes a local intent reach every engine or none (one `intent` record holds all their updates).
+ * - Every record and snapshot carries a checksum; `load` never fails on damaged data: what it cannot read
+ *   is skipped and described in `damage` (nothing is dropped silently).
  */
 import type { EngineName } from './engine-name.ts';
 import { LogStore, MemoryByteLog } from './log-store.ts';
@@ -22,6 +26,8 @@ export interface ReplicaMetadata {
   readonly skewMs: number;
   /** The engine whose text the user edits. */
   readonly primary?: EngineName;
+  /** The user took the replica offline: it stays offline across restarts until they switch it back. */
+  readonly offline?: boolean;
 }
 
 /** One engine's incremental update (its own format), as reported by `Engine.onChange`. */
@@ -31,7 +37,10 @@ export interface EngineUpdate {
 }
 
 export type StoreRecord =
+  /** One engine's update (a peer's change; already durable where it was made). */
   | ({ readonly kind: 'update' } & EngineUpdate)
+  /** One local intent: every engine's update for it, stored (and lost) together. */
+  | { readonly kind: 'intent'; readonly updates: readonly EngineUpdate[] }
   | { readonly kind: 'metadata'; readonly metadata: ReplicaMetadata };
 
 /** Everything a compaction keeps: one snapshot per engine (from `Engine.save`) and the settings. */
@@ -42,7 +51,7 @@ export interface StoreSnapshot {
 
 export interface StoredState {
   readonly snapshots: Readonly<Partial<Record<EngineName, Uint8Array>>>;
-  /** Updates appended since the snapshot, in append order. */
+  /** Updates appended since the snapshot, in append order (an intent's updates one after another). */
   readonly updates: readonly EngineUpdate[];
   /** The latest settings written (from a metadata record or the snapshot), if any. */
   readonly metadata: ReplicaMetadata | undefined;
@@ -54,6 +63,11 @@ export interface Store {
   load(): Promise<StoredState>;
   append(record: StoreRecord): Promise<void>;
   compact(snapshot: StoreSnapshot): Promise<void>;
+  /**
+   * Start writing whatever is queued now, without waiting for writes in flight (the page is going away:
+   * pagehide, visibilitychange). Stores that queue nothing have nothing to do.
+   */
+  flush(): void;
   close(): Promise<void>;
 }
 

@@ -47,6 +47,7 @@ class GatedStore implements Store {
   load = () => this.inner.load();
   compact: Store['compact'] = (snapshot) => this.inner.compact(snapshot);
   close = () => this.inner.close();
+  flush = () => this.inner.flush();
   append(record: StoreRecord): Promise<void> {
     if (!this.gated) return this.inner.append(record);
     return new Promise((resolve, reject) => {
@@ -70,6 +71,28 @@ describe('Replica: local edits', () => {
     const stored = await stores.get('a')?.load();
     expect(stored?.updates.map((u) => u.engine)).toEqual(['converge', 'yjs']);
     expect(stored?.metadata).toEqual({ replicaId: 'a', skewMs: 0, primary: 'converge' });
+  });
+
+  it('stores an intent as one record holding every engine’s update, so a crash keeps all or none', async () => {
+    const { open, stores } = world();
+    const a = await open('a');
+    const appended: StoreRecord[] = [];
+    const store = stores.get('a') as MemoryStore;
+    const append = store.append.bind(store);
+    store.append = (record) => {
+      appended.push(record);
+      return append(record);
+    };
+    await a.apply({ op: 'text.insert', pos: 0, text: 'hi' });
+    expect(appended).toEqual([
+      {
+        kind: 'intent',
+        updates: [
+          { engine: 'converge', update: expect.any(Uint8Array) },
+          { engine: 'yjs', update: expect.any(Uint8Array) },
+        ],
+      },
+    ]);
   });
 
   it('resolves only once the updates are durable, and ships them to peers only then', async () => {
@@ -276,6 +299,27 @@ describe('Replica: sessions', () => {
     clock.advance(50);
     expect(b.view('converge').note).toEqual(['written offline']);
     expect(states).toEqual(['offline', 'online']);
+  });
+
+  it('stays offline across a restart: a reopened offline replica pushes nothing until switched back', async () => {
+    const { open, clock } = world();
+    const a = await open('a');
+    const b = await open('b');
+    await a.setOffline(true);
+    await a.setSkew(-5000);
+    await a.apply({ op: 'note.set', value: 'written offline' });
+    await a.close();
+    const reopened = await open('a');
+    expect(reopened.isOffline).toBe(true);
+    expect(reopened.status()).toMatchObject({ offline: true, skewMs: -5000, connection: 'offline' });
+    clock.advance(100);
+    expect(b.view('converge').note).toEqual([]);
+    expect(reopened.peers()).toEqual([]);
+    await reopened.setOffline(false);
+    clock.advance(100);
+    expect(b.view('converge').note).toEqual(['written offline']);
+    await reopened.close();
+    expect((await open('a')).isOffline).toBe(false);
   });
 
   it('refuses to go offline on a transport without an offline switch', async () => {

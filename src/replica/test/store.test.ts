@@ -1,6 +1,7 @@
 import { DecodeError, SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { describe, expect, it } from 'vitest';
+import { crc32 } from '../src/checksum.ts';
 import { type ByteLog, type ByteLogContents, LogStore, MemoryByteLog, StoreError } from '../src/log-store.ts';
 import { MemoryStore, type StoreRecord, type StoreSnapshot } from '../src/store.ts';
 import {
@@ -12,36 +13,99 @@ import {
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 
+/** Recompute a version-2 value's trailing CRC-32, so a test can reach the checks behind it. */
+function reseal(value: Uint8Array): Uint8Array {
+  const out = value.slice();
+  new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+  return out;
+}
+
 describe('store codec', () => {
-  it('round-trips update and metadata records and snapshots', () => {
+  it('round-trips update, intent and metadata records and snapshots', () => {
     const records: StoreRecord[] = [
       { kind: 'update', engine: 'yjs', update: bytes(1, 2, 3) },
       { kind: 'update', engine: 'lww', update: new Uint8Array(0) },
+      {
+        kind: 'intent',
+        updates: [
+          { engine: 'converge', update: bytes(7) },
+          { engine: 'yjs', update: bytes(8, 9) },
+          { engine: 'lww', update: bytes() },
+        ],
+      },
       { kind: 'metadata', metadata: { replicaId: 'ä-1', skewMs: -120_000 } },
       { kind: 'metadata', metadata: { replicaId: 'r', skewMs: 5, primary: 'automerge' } },
+      { kind: 'metadata', metadata: { replicaId: 'r', skewMs: 0, offline: true } },
     ];
     for (const record of records) expect(decodeStoreRecord(encodeStoreRecord(record))).toEqual(record);
     const snapshots: StoreSnapshot[] = [
       { engines: {} },
       {
         engines: { converge: bytes(9), automerge: bytes(8, 7) },
-        metadata: { replicaId: 'x', skewMs: 0, primary: 'converge' },
+        metadata: { replicaId: 'x', skewMs: 0, primary: 'converge', offline: true },
       },
     ];
     for (const snapshot of snapshots)
       expect(decodeStoreSnapshot(encodeStoreSnapshot(snapshot))).toEqual(snapshot);
   });
 
+  it('still reads version-1 records and snapshots (stores written before checksums)', () => {
+    // "CVS", version 1, kind, fields: exactly what the previous release wrote, with no checksum.
+    const text = (value: string): number[] => [value.length, ...new TextEncoder().encode(value)];
+    const update = bytes(0x43, 0x56, 0x53, 1, 1, ...text('yjs'), 3, 1, 2, 3);
+    expect(decodeStoreRecord(update)).toEqual({ kind: 'update', engine: 'yjs', update: bytes(1, 2, 3) });
+    const metadata = bytes(0x43, 0x56, 0x53, 1, 2, ...text('a'), 9, ...text('lww'));
+    expect(decodeStoreRecord(metadata)).toEqual({
+      kind: 'metadata',
+      metadata: { replicaId: 'a', skewMs: -5, primary: 'lww' },
+    });
+    const snapshot = bytes(0x43, 0x56, 0x53, 1, 3, 0, 1, ...text('converge'), 2, 4, 5);
+    expect(decodeStoreSnapshot(snapshot)).toEqual({ engines: { converge: bytes(4, 5) } });
+    // Intents only exist from version 2 on.
+    expect(() => decodeStoreRecord(bytes(0x43, 0x56, 0x53, 1, 4, 0))).toThrow(/unknown store record kind/);
+  });
+
+  it('detects every single-bit flip and every truncation of a record or snapshot', () => {
+    const values = [
+      encodeStoreRecord({
+        kind: 'intent',
+        updates: [
+          { engine: 'converge', update: bytes(1, 2, 3) },
+          { engine: 'automerge', update: bytes(4, 5) },
+        ],
+      }),
+      encodeStoreRecord({ kind: 'metadata', metadata: { replicaId: 'abc', skewMs: 77, offline: true } }),
+      encodeStoreSnapshot({
+        engines: { yjs: bytes(1, 2), lww: bytes(3) },
+        metadata: { replicaId: 'q', skewMs: 1 },
+      }),
+    ];
+    for (const value of values) {
+      const decode = value[4] === 3 ? decodeStoreSnapshot : decodeStoreRecord;
+      for (let bit = 0; bit < value.length * 8; bit++) {
+        const flipped = value.slice();
+        flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
+        expect(() => decode(flipped), `bit ${bit}`).toThrow(DecodeError);
+      }
+      for (let length = 0; length < value.length; length++) {
+        expect(() => decode(value.subarray(0, length)), `length ${length}`).toThrow(DecodeError);
+      }
+    }
+  });
+
   it('rejects wrong magic, unknown kinds and engines, and trailing bytes with a DecodeError', () => {
     const good = encodeStoreRecord({ kind: 'update', engine: 'yjs', update: bytes(1) });
     expect(() => decodeStoreRecord(bytes(0, 1, 2))).toThrow(DecodeError);
-    expect(() => decodeStoreRecord(Uint8Array.from([...good, 0]))).toThrow(/trailing/);
+    const trailing = new Uint8Array(good.length + 1);
+    trailing.set(good.subarray(0, good.length - 4));
+    expect(() => decodeStoreRecord(reseal(trailing))).toThrow(/trailing/);
     const unknownKind = good.slice();
     unknownKind[4] = 9;
-    expect(() => decodeStoreRecord(unknownKind)).toThrow(/unknown store record kind/);
+    expect(() => decodeStoreRecord(reseal(unknownKind))).toThrow(/unknown store record kind/);
     const badEngine = encodeStoreRecord({ kind: 'update', engine: 'yjs', update: bytes() });
     badEngine[6] = 'x'.charCodeAt(0); // "yjs" → "xjs"
-    expect(() => decodeStoreRecord(badEngine)).toThrow(/unknown engine/);
+    expect(() => decodeStoreRecord(reseal(badEngine))).toThrow(/unknown engine/);
+    expect(() => decodeStoreRecord(badEngine)).toThrow(/checksum/);
     expect(() => decodeStoreSnapshot(good)).toThrow(/expected a snapshot/);
   });
 
@@ -138,6 +202,58 @@ describe('LogStore', () => {
       'bad checksum in log.bin at byte 40',
       expect.stringMatching(/^snapshot unreadable: /),
       expect.stringMatching(/^record 0 unreadable: /),
+    ]);
+  });
+
+  it('returns an intent’s updates one after another, in the order of its records', async () => {
+    const store = new MemoryStore();
+    await store.load();
+    await store.append({ kind: 'update', engine: 'yjs', update: bytes(1) });
+    await store.append({
+      kind: 'intent',
+      updates: [
+        { engine: 'converge', update: bytes(2) },
+        { engine: 'yjs', update: bytes(3) },
+      ],
+    });
+    await store.append({ kind: 'update', engine: 'lww', update: bytes(4) });
+    expect((await store.load()).updates).toEqual([
+      { engine: 'yjs', update: bytes(1) },
+      { engine: 'converge', update: bytes(2) },
+      { engine: 'yjs', update: bytes(3) },
+      { engine: 'lww', update: bytes(4) },
+    ]);
+  });
+
+  it('falls back to the previous snapshot and the records since it when the snapshot is damaged', async () => {
+    const log = new MemoryByteLog();
+    const store = new LogStore(log);
+    await store.load();
+    await store.append({ kind: 'update', engine: 'yjs', update: bytes(1) });
+    await store.compact({ engines: { yjs: bytes(1) }, metadata: { replicaId: 'r', skewMs: 3 } });
+    await store.append({ kind: 'update', engine: 'yjs', update: bytes(2) });
+    await store.compact({ engines: { yjs: bytes(1, 2) }, metadata: { replicaId: 'r', skewMs: 3 } });
+    await store.append({ kind: 'update', engine: 'lww', update: bytes(3) });
+    const flipSnapshot: ByteLog = {
+      open: async () => {
+        const contents = await log.open();
+        const snapshot = contents.snapshot?.slice() as Uint8Array;
+        snapshot[7] = (snapshot[7] as number) ^ 0x10;
+        return { ...contents, snapshot };
+      },
+      append: (record) => log.append(record),
+      compact: (snapshot) => log.compact(snapshot),
+      close: () => log.close(),
+    };
+    const loaded = await new LogStore(flipSnapshot).load();
+    expect(loaded.snapshots).toEqual({ yjs: bytes(1) });
+    expect(loaded.updates).toEqual([
+      { engine: 'yjs', update: bytes(2) },
+      { engine: 'lww', update: bytes(3) },
+    ]);
+    expect(loaded.metadata).toEqual({ replicaId: 'r', skewMs: 3 });
+    expect(loaded.damage).toEqual([
+      expect.stringMatching(/^snapshot unreadable \(checksum mismatch.*recovered from the previous snapshot/),
     ]);
   });
 

@@ -9,7 +9,9 @@
  * in the document's causal buffer; duplicates are dropped there.
  *
  * Store: each change is stored as its encoded operations (or, after a state transfer, the merged
- * state); `save` is the document's whole state. Both decode with crdt-core's checked codecs.
+ * state); `save` is the document's whole state. Both are sealed in a checksummed envelope (crdt-core's
+ * codecs check structure, not content: a flipped bit in a character or a counter would still decode),
+ * and decode with crdt-core's checked codecs. Unsealed bytes, as stores written before hold, still load.
  *
  * Identity: operations are numbered per replica. The replica persists local operations before they
  * reach peers, so a restart never reuses a number a peer already holds.
@@ -26,6 +28,7 @@ import {
 } from '@converge/crdt-core';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
 import { type Intent, IntentError, type IntentOp, validateIntent, type WorkspaceView } from '../workspace.ts';
+import { EnvelopeKind, seal, unseal } from './envelope.ts';
 import { FeedEngine } from './feed-engine.ts';
 import { PeerSession } from './peer-session.ts';
 import { checkTextIntent } from './text-edit.ts';
@@ -90,12 +93,13 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   }
 
   applyUpdate(update: Uint8Array): void {
-    if (headerTag(update) === TypeTag.WorkspaceSnapshot) this.mergeState(update, 'store');
-    else this.receiveOps(WorkspaceDocument.decodeOps(update), 'store');
+    const bytes = openUpdate(update);
+    if (headerTag(bytes) === TypeTag.WorkspaceSnapshot) this.mergeState(bytes, 'store');
+    else this.receiveOps(WorkspaceDocument.decodeOps(bytes), 'store');
   }
 
   save(): Uint8Array {
-    return this.doc.encodeState();
+    return seal(EnvelopeKind.ConvergeUpdate, this.doc.encodeState());
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
@@ -135,7 +139,7 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     // Operations that waited for what the state holds are delivered too; they are not in `state`.
     const released = this.doc.mergeState(state);
     if (this.doc.version().equals(before)) return;
-    const change: EngineChange = { origin, update: state };
+    const change: EngineChange = { origin, update: seal(EnvelopeKind.ConvergeUpdate, state) };
     this.feed.emit(change, undefined, source);
     // Their own change, after the state's: the store must hold them (a restart would lose them and
     // everything that depends on them), and peers must get them.
@@ -146,13 +150,15 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   opsOf(change: EngineChange): readonly WorkspaceOp[] | undefined {
     const details = this.feed.detailsOf(change);
     if (details !== undefined) return details.native;
-    return headerTag(change.update) === TypeTag.WorkspaceOps
-      ? WorkspaceDocument.decodeOps(change.update)
-      : undefined;
+    const bytes = openUpdate(change.update);
+    return headerTag(bytes) === TypeTag.WorkspaceOps ? WorkspaceDocument.decodeOps(bytes) : undefined;
   }
 
   private emit(origin: EngineChange['origin'], ops: readonly WorkspaceOp[], source?: ConvergeSession): void {
-    const change: EngineChange = { origin, update: WorkspaceDocument.encodeOps(ops) };
+    const change: EngineChange = {
+      origin,
+      update: seal(EnvelopeKind.ConvergeUpdate, WorkspaceDocument.encodeOps(ops)),
+    };
     this.feed.emit(change, ops, source);
   }
 }
@@ -247,6 +253,11 @@ function decodeMessage(payload: Uint8Array): ConvergeMessage {
   else return d.fail(`unknown converge message kind ${kind}`);
   d.end();
   return message;
+}
+
+/** The crdt-core bytes of a stored update: sealed (now), or bare as stores written before hold them. */
+function openUpdate(update: Uint8Array): Uint8Array {
+  return update[0] === 0x43 && update[1] === 0x56 ? update : unseal(update, EnvelopeKind.ConvergeUpdate);
 }
 
 /** The type tag of crdt-core encoded bytes (magic "CV", version, then a one-byte tag below 128). */

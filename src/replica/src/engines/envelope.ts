@@ -3,8 +3,9 @@
  *
  * Layout: "CE" magic, format version, kind, body, then 8 bytes of FNV-1a 64 over everything before.
  * Yjs updates carry no integrity check of their own (a flipped bit in a Yjs update usually still
- * decodes, into different content), and Automerge's incremental loader silently ignores a damaged
- * tail; the checksum turns both into a clear DecodeError instead of quietly wrong state.
+ * decodes, into different content), Automerge's incremental loader silently ignores a damaged tail,
+ * and crdt-core's codecs check structure but not content (a flipped bit in a character still decodes);
+ * the checksum turns all of these into a clear DecodeError instead of quietly wrong state.
  */
 import { DecodeError } from '@converge/crdt-core';
 import { fnv1a64Bytes } from './fnv1a64.ts';
@@ -21,6 +22,8 @@ export const EnvelopeKind = {
   AutomergeUpdate: 2,
   LwwWrites: 3,
   LwwMessage: 4,
+  /** crdt-core's encoded workspace operations or state. */
+  ConvergeUpdate: 5,
 } as const;
 export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
 

@@ -1,6 +1,6 @@
 // The converge engine's own rules that the engine contract cannot see: what it hands the store must
 // rebuild exactly what it holds.
-import type { WorkspaceOp } from '@converge/crdt-core';
+import { replicaId, WorkspaceDocument, type WorkspaceOp } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import type { EngineChange } from '../../src/engine.ts';
 import { ConvergeEngine } from '../../src/engines/converge-engine.ts';
@@ -39,5 +39,24 @@ describe('converge engine', () => {
     for (const change of stored) reopened.applyUpdate(change.update);
     expect(reopened.view()).toEqual(c.view());
     expect(reopened.version()).toEqual(c.version());
+  });
+
+  it('still loads the bare crdt-core bytes that stores written before the checksummed envelope hold', () => {
+    const doc = new WorkspaceDocument(replicaId('old'));
+    doc.insertText(0, 'kept');
+    doc.addLikes(2);
+    const snapshot = doc.encodeState();
+    const later = doc.addToCart('pen', 1);
+    const reopened = engine('old');
+    reopened.applyUpdate(snapshot);
+    reopened.applyUpdate(WorkspaceDocument.encodeOps([later]));
+    expect(reopened.view()).toMatchObject({ text: 'kept', cart: { pen: 1 }, counters: { likes: 2 } });
+    // What it stores now is sealed: a single flipped bit anywhere is refused.
+    const sealed = reopened.save();
+    for (let bit = 0; bit < sealed.length * 8; bit += 3) {
+      const flipped = sealed.slice();
+      flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
+      expect(() => engine('x').applyUpdate(flipped), `bit ${bit}`).toThrow();
+    }
   });
 });

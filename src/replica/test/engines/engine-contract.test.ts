@@ -1,5 +1,5 @@
 /**
- * The Engine contract, for each of the yjs, automerge and lww adapters: intents and their checks,
+ * The Engine contract, for every engine the registry offers (converge, yjs, automerge, lww today): intents and their checks,
  * convergence under any delivery order with drops, duplicates and partitions, harmless duplicate
  * payloads, store round trips, corrupt store bytes, malformed sync payloads, session lifecycle.
  */

@@ -5,6 +5,7 @@
  */
 import { SeededRandom } from '@converge/crdt-core';
 import {
+  availableEngines,
   createEngine,
   type Engine,
   type EngineChange,
@@ -14,8 +15,9 @@ import {
   type WorkspaceView,
 } from '../../src/index.ts';
 
-export type TestEngineName = Exclude<EngineName, 'converge'>;
-export const TEST_ENGINES: readonly TestEngineName[] = ['yjs', 'automerge', 'lww'];
+export type TestEngineName = EngineName;
+/** Every engine the registry offers: a new engine is tested the moment it can be created. */
+export const TEST_ENGINES: readonly TestEngineName[] = availableEngines();
 
 /** Shared simulated time; each replica reads it through its own skew. */
 export class SimClock {

@@ -1,5 +1,6 @@
 // A replica killed with SIGKILL while writing, many times at random moments: after each restart from its file
-// store, every edit it had acknowledged is there in every engine, and nothing else is damaged.
+// store, every edit it had acknowledged is there in every engine, every engine holds the same edits (an
+// intent is one record: a kill leaves all engines with it or none), and nothing else is damaged.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,12 @@ describe('a replica under SIGKILL', () => {
       for (const n of await runAndKill(random.int(100, 900))) acked.add(n);
       const replica = await reopen();
       try {
+        const texts = Object.fromEntries(availableEngines().map((e) => [e, replica.view(e).text]));
+        const first = Object.values(texts)[0];
+        expect(
+          Object.values(texts).every((text) => text === first),
+          `seed ${seed} round ${round}: the engines hold different edits: ${JSON.stringify(texts)}`,
+        ).toBe(true);
         for (const engine of availableEngines()) {
           const text = replica.view(engine).text;
           const where = `seed ${seed} round ${round} engine ${engine}: ${text.slice(-80)}`;
