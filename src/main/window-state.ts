@@ -9,8 +9,8 @@
  * Quitting does not: windows that are still open when the app quits are exactly the ones restored.
  */
 import { readFile } from 'node:fs/promises';
+import { setAside, writeFileAtomically } from '@converge/replica/node';
 import { z } from 'zod';
-import { setAside, writeFileAtomically } from './atomic-write.ts';
 import { isSafeReplicaId } from './replica-id.ts';
 
 export interface Bounds {
@@ -94,7 +94,7 @@ export async function loadWindowState(options: {
   }
   const parsed = parseWindowState(text);
   if (parsed.ok) return { windows: parsed.windows };
-  const preservedAs = await setAside(options.path, (options.now ?? Date.now)());
+  const preservedAs = await setAside(options.path, (options.now ?? Date.now)(), 'corrupt');
   options.warn(
     `window state ${options.path} is corrupt (${parsed.reason}); kept it as ${preservedAs} and starting with a new window`,
   );

@@ -84,10 +84,10 @@ describe('ReplicaStores', () => {
     expect(loaded.records).toEqual([text('one')]);
     expect(loaded.damage).toEqual([
       expect.stringMatching(
-        /torn or corrupt record length in .*log\.bin at byte \d+ \(damaged file kept as .*damaged-/,
+        /torn or corrupt record length .*in .*log\.bin at byte \d+ \(damaged file kept as .*damaged-/,
       ),
     ]);
-    expect(damaged).toEqual(['alpha: torn or corrupt record length']);
+    expect(damaged).toEqual([expect.stringMatching(/^alpha: torn or corrupt record length/)]);
     // Still writable after the repair.
     await again.append('alpha', text('three'));
     expect((await again.open('alpha')).records).toEqual([text('one'), text('three')]);

@@ -1,8 +1,18 @@
 /**
  * The web-mode store: a `LogStore` over IndexedDB. One database per replica with two object stores:
- * `records` (auto-incrementing keys keep append order) and `snapshot` (a single entry). An append is
- * acknowledged when its transaction completes with strict durability (flushed, not just queued);
- * compaction replaces the snapshot and clears the records in one transaction, so it is atomic.
+ * `records` (auto-incrementing keys keep append order) and `snapshot` (the current snapshot, the previous
+ * one, and for each the key of the first record after it).
+ *
+ * Appends are acknowledged when their transaction completes with strict durability (flushed, not just
+ * queued). Appends made while a transaction is in flight wait and go together in the next one (group
+ * commit, as the file log does); `flush` (the page is going away) starts a transaction for them at once
+ * and asks it to commit without delay. IndexedDB runs read-write transactions over the same store in the
+ * order they were created, so records stay in append order.
+ *
+ * Compaction happens in one transaction, so it is atomic. It keeps the snapshot it replaces as the previous
+ * one, with the records since it: if the current snapshot is ever unreadable, the store rebuilds it from
+ * those (see `ByteLogContents.previous`). Databases written before (a bare snapshot, records cleared at
+ * each compaction) open as they are.
  */
 /// <reference lib="dom" />
 import { type IDBPDatabase, openDB } from 'idb';
@@ -10,10 +20,24 @@ import { type ByteLog, type ByteLogContents, LogStore, StoreError } from '../log
 
 const RECORDS = 'records';
 const SNAPSHOT = 'snapshot';
-const SNAPSHOT_KEY = 'current';
+const CURRENT = 'current';
+const CURRENT_FROM = 'current-from';
+const PREVIOUS = 'previous';
+const PREVIOUS_FROM = 'previous-from';
+
+interface Queued {
+  readonly record: Uint8Array;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
 
 export class IndexedDbByteLog implements ByteLog {
   private db: IDBPDatabase | undefined;
+  /** Appends waiting for the transaction in flight to finish. */
+  private queue: Queued[] = [];
+  /** Transactions started and not yet finished (appends and compactions). */
+  private readonly writing = new Set<Promise<unknown>>();
+  private appending = false;
 
   constructor(readonly databaseName: string) {}
 
@@ -26,47 +50,150 @@ export class IndexedDbByteLog implements ByteLog {
       },
     });
     const tx = this.db.transaction([RECORDS, SNAPSHOT], 'readonly');
-    const [snapshot, values] = await Promise.all([
-      tx.objectStore(SNAPSHOT).get(SNAPSHOT_KEY) as Promise<unknown>,
-      tx.objectStore(RECORDS).getAll() as Promise<unknown[]>,
+    const snapshots = tx.objectStore(SNAPSHOT);
+    const [current, currentFrom, previous, previousFrom] = (await Promise.all([
+      snapshots.get(CURRENT),
+      snapshots.get(CURRENT_FROM),
+      snapshots.get(PREVIOUS),
+      snapshots.get(PREVIOUS_FROM),
+    ])) as unknown[];
+    const damage: string[] = [];
+    const from = (value: unknown, what: string): number => {
+      if (value === undefined) return 0;
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+      damage.push(`IndexedDB ${what} is not a record key (${typeof value}); reading every record`);
+      return 0;
+    };
+    const currentStart = from(currentFrom, 'current snapshot position');
+    const previousStart =
+      previousFrom === undefined ? undefined : from(previousFrom, 'previous snapshot position');
+    const range = IDBKeyRange.lowerBound(Math.min(currentStart, previousStart ?? currentStart));
+    const [keys, values] = await Promise.all([
+      tx.objectStore(RECORDS).getAllKeys(range) as Promise<unknown[]>,
+      tx.objectStore(RECORDS).getAll(range) as Promise<unknown[]>,
       tx.done,
     ]);
-    const damage: string[] = [];
     const records: Uint8Array[] = [];
+    const sincePrevious: Uint8Array[] = [];
     values.forEach((value, index) => {
-      if (value instanceof Uint8Array) records.push(value);
-      else damage.push(`IndexedDB record ${index} is not bytes (${typeof value}); skipped`);
+      const key = keys[index] as number;
+      if (!(value instanceof Uint8Array)) {
+        damage.push(`IndexedDB record ${key} is not bytes (${typeof value}); skipped`);
+        return;
+      }
+      if (key >= currentStart) records.push(value);
+      if (previousStart !== undefined && key >= previousStart) sincePrevious.push(value);
     });
-    let snapshotBytes: Uint8Array | undefined;
-    if (snapshot instanceof Uint8Array) snapshotBytes = snapshot;
-    else if (snapshot !== undefined)
-      damage.push(`IndexedDB snapshot is not bytes (${typeof snapshot}); ignored`);
-    return { snapshot: snapshotBytes, records, damage };
+    return {
+      snapshot: bytesOrNothing(current, 'snapshot', damage),
+      records,
+      damage,
+      ...(previousStart === undefined
+        ? {}
+        : {
+            previous: {
+              snapshot: bytesOrNothing(previous, 'previous snapshot', damage),
+              records: sincePrevious,
+            },
+          }),
+    };
   }
 
-  async append(record: Uint8Array): Promise<void> {
-    const tx = this.opened().transaction(RECORDS, 'readwrite', { durability: 'strict' });
-    await Promise.all([tx.store.add(record.slice()), tx.done]);
+  append(record: Uint8Array): Promise<void> {
+    if (this.db === undefined)
+      return Promise.reject(new StoreError(`IndexedDB store ${this.databaseName} is not open`));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ record: record.slice(), resolve, reject });
+      if (!this.appending) this.writeQueued();
+    });
+  }
+
+  /** Start a transaction for the queued appends now, in parallel with the one in flight. */
+  flush(): void {
+    if (this.db !== undefined && this.queue.length > 0) this.writeQueued();
   }
 
   async compact(snapshot: Uint8Array): Promise<void> {
-    const tx = this.opened().transaction([RECORDS, SNAPSHOT], 'readwrite', { durability: 'strict' });
-    await Promise.all([
-      tx.objectStore(RECORDS).clear(),
-      tx.objectStore(SNAPSHOT).put(snapshot.slice(), SNAPSHOT_KEY),
-      tx.done,
-    ]);
+    const db = this.opened();
+    // Appends made before this call go first: their transaction is created before the compaction's.
+    this.flush();
+    const tx = db.transaction([RECORDS, SNAPSHOT], 'readwrite', { durability: 'strict' });
+    const done = (async () => {
+      const snapshots = tx.objectStore(SNAPSHOT);
+      const records = tx.objectStore(RECORDS);
+      const [current, currentFrom, previousFrom, last] = await Promise.all([
+        snapshots.get(CURRENT),
+        snapshots.get(CURRENT_FROM),
+        snapshots.get(PREVIOUS_FROM),
+        records.openKeyCursor(null, 'prev'),
+      ]);
+      const nextFrom =
+        typeof last?.key === 'number' ? last.key + 1 : ((currentFrom as number | undefined) ?? 0);
+      // What the previous snapshot needed is no longer needed: the current one replaces it.
+      if (typeof previousFrom === 'number' && previousFrom > 0)
+        await records.delete(IDBKeyRange.upperBound(previousFrom, true));
+      if (current instanceof Uint8Array) await snapshots.put(current, PREVIOUS);
+      else await snapshots.delete(PREVIOUS);
+      await snapshots.put(typeof currentFrom === 'number' ? currentFrom : 0, PREVIOUS_FROM);
+      await snapshots.put(snapshot.slice(), CURRENT);
+      await snapshots.put(nextFrom, CURRENT_FROM);
+      await tx.done;
+    })();
+    await this.track(done);
   }
 
   async close(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.writing]);
     this.db?.close();
     this.db = undefined;
+  }
+
+  private writeQueued(): void {
+    const batch = this.queue.splice(0);
+    if (batch.length === 0 || this.db === undefined) {
+      const closed = new StoreError(`IndexedDB store ${this.databaseName} is closed`);
+      for (const item of batch) item.reject(closed);
+      this.appending = false;
+      return;
+    }
+    this.appending = true;
+    const tx = this.db.transaction(RECORDS, 'readwrite', { durability: 'strict' });
+    const added = batch.map((item) => tx.store.add(item.record));
+    // Nothing else goes into this transaction: let it commit now rather than when the task ends.
+    tx.commit();
+    const done = Promise.all([...added, tx.done]);
+    void this.track(done)
+      .then(
+        () => {
+          for (const item of batch) item.resolve();
+        },
+        (error: unknown) => {
+          for (const item of batch) item.reject(error);
+        },
+      )
+      .finally(() => this.writeQueued());
+  }
+
+  private track<T>(write: Promise<T>): Promise<T> {
+    this.writing.add(write);
+    const settle = (): void => {
+      this.writing.delete(write);
+    };
+    write.then(settle, settle);
+    return write;
   }
 
   private opened(): IDBPDatabase {
     if (this.db === undefined) throw new StoreError(`IndexedDB store ${this.databaseName} is not open`);
     return this.db;
   }
+}
+
+function bytesOrNothing(value: unknown, what: string, damage: string[]): Uint8Array | undefined {
+  if (value === undefined || value instanceof Uint8Array) return value;
+  damage.push(`IndexedDB ${what} is not bytes (${typeof value}); ignored`);
+  return undefined;
 }
 
 /** A replica store in the browser's IndexedDB, one database per replica id. */

@@ -2,35 +2,59 @@
  * A crash-safe, append-only record log with snapshot compaction, for Node (Electron main, relay).
  *
  * On disk, one directory holds:
- *   snapshot.bin  header "CVSN" + version + generation + length + CRC-32, then the snapshot bytes
- *   log.bin       header "CVLG" + version + generation, then records: length u32 LE, CRC-32 u32 LE, bytes
+ *   snapshot.bin       header "CVSN" + version + generation + length + CRC-32, then the snapshot bytes
+ *   log.bin            header "CVLG" + version + generation + CRC-32 of those, then records, each
+ *                      marker "CVR1", length u32 LE, CRC-32 u32 LE (of length and bytes), bytes
+ *   snapshot.prev.bin  the snapshot before (generation g-1), and
+ *   log.prev.bin       the records appended after it: together they rebuild snapshot.bin
  *
  * Durability: `append` resolves only after the record is written and fdatasync'ed, so a resolved append
  * (an acknowledged edit) survives SIGKILL and power loss. Appends that arrive while a sync is in flight
  * are written and synced together (group commit).
  *
- * Compaction writes the new snapshot to a temporary file, fsyncs it, renames it over snapshot.bin and
- * fsyncs the directory; only then does it start a new, empty log of the next generation the same way.
- * A log whose generation is older than the snapshot's was already folded into it and is ignored.
+ * Compaction first keeps the current snapshot and log as the previous ones (hard links, so nothing is
+ * copied and nothing ever goes missing), then writes the new snapshot to a temporary file, fsyncs it, reads
+ * it back to verify it, renames it over snapshot.bin and fsyncs the directory; only then does it start a
+ * new, empty log of the next generation the same way. A log whose generation is older than the snapshot's
+ * was already folded into it and is ignored.
  *
- * Damage: a torn or corrupt tail is detected by length/CRC checks; every intact record before it is kept
- * and the damage reported. The damaged file is never overwritten: it is renamed aside as evidence and the
- * intact records are rewritten to a fresh log (temp file, fsync, rename) before anything new is appended.
+ * Damage is salvaged and reported, never silently dropped:
+ * - a damaged or missing snapshot.bin: the previous snapshot plus both logs rebuild it;
+ * - damage inside the log (a torn tail, flipped bits): every intact record before AND after it is kept,
+ *   found again by its marker and checksum;
+ * - a missing log.bin (with data around that says it should exist) is reported as lost records.
+ * A damaged file is never overwritten: it is renamed aside as evidence, and what was salvaged is written
+ * to fresh files (temp file, fsync, rename) before anything new is appended.
  */
 import { constants as fsConstants } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { DamageReport } from '../log-store.ts';
+import { keepCopyAtomically, setAside, syncFolder, writeFileAtomically } from './atomic-file.ts';
 
 const LOG_MAGIC = 0x474c5643; // "CVLG" little-endian
 const SNAPSHOT_MAGIC = 0x4e535643; // "CVSN" little-endian
-const FORMAT_VERSION = 1;
-const LOG_HEADER_BYTES = 12; // magic u32, version u32, generation u32
+const RECORD_MAGIC = 0x31525643; // "CVR1" little-endian: where a record starts, found again after damage
+const RECORD_MARKER = Buffer.from([0x43, 0x56, 0x52, 0x31]);
+const SNAPSHOT_VERSION = 1;
+/** Log version 1 framed records without a marker (read, then rewritten as version 2). */
+const LOG_VERSION_UNMARKED = 1;
+const LOG_VERSION = 2;
+const UNMARKED_LOG_HEADER_BYTES = 12; // magic u32, version u32, generation u32
+const LOG_HEADER_BYTES = 16; // magic u32, version u32, generation u32, crc u32 of the first 12 bytes
 const SNAPSHOT_HEADER_BYTES = 20; // magic, version, generation, length, crc
-const RECORD_HEADER_BYTES = 8; // length u32, crc u32
+const UNMARKED_RECORD_HEADER_BYTES = 8; // length u32, crc u32
+const RECORD_HEADER_BYTES = 12; // marker u32, length u32, crc u32
 /** Records larger than this are refused on append and treated as corruption on load. */
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+const FILES = {
+  snapshot: 'snapshot.bin',
+  log: 'log.bin',
+  previousSnapshot: 'snapshot.prev.bin',
+  previousLog: 'log.prev.bin',
+} as const;
 
 /** A file log always knows the file and the offset. */
 export interface LogDamage extends DamageReport {
@@ -76,60 +100,11 @@ export class DurableLog {
     options: DurableLogOptions = {},
   ): Promise<{ log: DurableLog; loaded: LoadedLog }> {
     await mkdir(dir, { recursive: true });
-    const now = options.now ?? Date.now;
-    const damage: LogDamage[] = [];
-    const report = (d: LogDamage): void => {
-      damage.push(d);
-      options.onDamage?.(d);
-    };
-
-    const snapPath = join(dir, 'snapshot.bin');
-    const logPath = join(dir, 'log.bin');
-    const snap = await readSnapshot(snapPath);
-    let snapshot: Uint8Array | undefined;
-    let generation = 0;
-    if (snap.kind === 'ok') {
-      snapshot = snap.bytes;
-      generation = snap.generation;
-    } else if (snap.kind === 'damaged') {
-      const preservedAs = await preserve(snapPath, now);
-      report({ file: snapPath, offset: snap.offset, reason: snap.reason, preservedAs });
-    }
-
-    const parsed = await readLog(logPath);
-    let records: Uint8Array[] = [];
-    let rewrite = false;
-    if (parsed.kind === 'missing') {
-      rewrite = true;
-    } else if (parsed.kind === 'unreadable') {
-      const preservedAs = await preserve(logPath, now);
-      report({ file: logPath, offset: 0, reason: parsed.reason, preservedAs });
-      rewrite = true;
-    } else {
-      if (parsed.generation === generation) {
-        records = parsed.records;
-      } else if (parsed.generation > generation) {
-        // The snapshot this log continues is gone or damaged: keep the records, report the gap.
-        records = parsed.records;
-        report({
-          file: logPath,
-          offset: 0,
-          reason: `log generation ${parsed.generation} has no matching snapshot (found ${generation})`,
-        });
-        generation = parsed.generation;
-      } else {
-        rewrite = true; // already folded into the snapshot by a compaction that crashed before resetting the log
-      }
-      if (parsed.damage !== undefined) {
-        const preservedAs = await preserve(logPath, now);
-        report({ file: logPath, offset: parsed.damage.offset, reason: parsed.damage.reason, preservedAs });
-        rewrite = true;
-      }
-    }
-    if (rewrite) await writeLogAtomically(dir, generation, records);
-
-    const handle = await open(logPath, fsConstants.O_WRONLY | fsConstants.O_APPEND);
-    return { log: new DurableLog(dir, handle, generation), loaded: { snapshot, records, damage } };
+    await removeLeftoverTemporaries(dir);
+    const recovered = await recover(dir, options);
+    const handle = await open(join(dir, FILES.log), fsConstants.O_WRONLY | fsConstants.O_APPEND);
+    const loaded = { snapshot: recovered.snapshot, records: recovered.records, damage: recovered.damage };
+    return { log: new DurableLog(dir, handle, recovered.generation), loaded };
   }
 
   /** Append one record; resolves once it is durable on disk. */
@@ -197,14 +172,202 @@ export class DurableLog {
 
   private async rotate(snapshot: Uint8Array): Promise<void> {
     const next = this.generation + 1;
-    await writeFileAtomically(this.dir, 'snapshot.bin', frameSnapshot(next, snapshot));
+    const path = (name: string): string => join(this.dir, name);
+    // The current pair becomes the previous one: together they rebuild the snapshot written next, should
+    // it ever be damaged. No previous snapshot file means generation 0: the empty state.
+    if (await exists(path(FILES.snapshot))) {
+      await keepCopyAtomically(path(FILES.snapshot), path(FILES.previousSnapshot));
+    } else {
+      await rm(path(FILES.previousSnapshot), { force: true });
+    }
+    await keepCopyAtomically(path(FILES.log), path(FILES.previousLog));
+    await syncFolder(this.dir);
+    await writeFileAtomically(path(FILES.snapshot), frameSnapshot(next, snapshot), { verify: true });
     // From here a crash leaves an older-generation log, which open() recognises as already folded in.
     await this.handle.close();
     await writeLogAtomically(this.dir, next, []);
-    this.handle = await open(join(this.dir, 'log.bin'), fsConstants.O_WRONLY | fsConstants.O_APPEND);
+    this.handle = await open(path(FILES.log), fsConstants.O_WRONLY | fsConstants.O_APPEND);
     this.generation = next;
   }
 }
+
+// ---- recovery on open ---------------------------------------------------------------------------------
+
+interface Recovered {
+  readonly generation: number;
+  readonly snapshot: Uint8Array | undefined;
+  readonly records: Uint8Array[];
+  readonly damage: LogDamage[];
+}
+
+/**
+ * Read what the directory holds, salvage what damage left, report every loss, and leave the directory in
+ * its normal shape (a readable snapshot.bin for the generation, a log.bin of the same generation holding
+ * every record returned) before anything new is appended.
+ */
+async function recover(dir: string, options: DurableLogOptions): Promise<Recovered> {
+  const now = options.now ?? Date.now;
+  const path = (name: string): string => join(dir, name);
+  const damage: LogDamage[] = [];
+  const report = (d: LogDamage): void => {
+    damage.push(d);
+    options.onDamage?.(d);
+  };
+  const preserve = (name: string): Promise<string> => setAside(path(name), now());
+
+  const snap = await readSnapshot(path(FILES.snapshot));
+  if (snap.kind === 'damaged') {
+    const preservedAs = await preserve(FILES.snapshot);
+    report({ file: path(FILES.snapshot), offset: snap.offset, reason: snap.reason, preservedAs });
+  }
+  const log = await readLog(path(FILES.log));
+  let rewriteLog = log.kind !== 'ok' || log.damage.length > 0 || log.version !== LOG_VERSION;
+  if (log.kind === 'unreadable') {
+    const preservedAs = await preserve(FILES.log);
+    report({ file: path(FILES.log), offset: 0, reason: log.reason, preservedAs });
+  } else if (log.kind === 'ok' && log.damage.length > 0) {
+    const preservedAs = await preserve(FILES.log);
+    for (const d of log.damage) report({ file: path(FILES.log), ...d, preservedAs });
+  }
+  const logMissing = (generation: number): void =>
+    report({
+      file: path(FILES.log),
+      offset: 0,
+      reason: `log is missing: the records written after snapshot generation ${generation} are lost`,
+    });
+
+  let generation: number;
+  let snapshot: Uint8Array | undefined;
+  let records: Uint8Array[] = [];
+  let restoreSnapshot: Uint8Array | undefined;
+
+  const previousSnapshotExists = await exists(path(FILES.previousSnapshot));
+  const previousLog = snap.kind === 'ok' ? undefined : await readLog(path(FILES.previousLog));
+  // A log whose header was damaged is taken to continue what it normally would.
+  const generationOf = (read: LogRead, assumed: number): number | undefined =>
+    read.kind === 'ok' ? (read.generation ?? assumed) : undefined;
+  if (snap.kind === 'ok') {
+    generation = snap.generation;
+    snapshot = snap.bytes;
+    const logGeneration = generationOf(log, generation);
+    if (log.kind === 'ok' && logGeneration !== undefined) {
+      if (logGeneration === generation) {
+        records = log.records;
+      } else if (logGeneration > generation) {
+        // The snapshot this log continues is gone: keep the records, report the gap.
+        records = log.records;
+        report({
+          file: path(FILES.log),
+          offset: 0,
+          reason: `log generation ${logGeneration} has no matching snapshot (found ${generation})`,
+        });
+        generation = logGeneration;
+      } else {
+        rewriteLog = true; // already folded into the snapshot by a compaction that crashed before resetting the log
+      }
+    } else if (log.kind === 'missing') {
+      logMissing(generation);
+    }
+  } else if (snap.kind === 'missing' && !previousSnapshotExists && previousLog?.kind === 'missing') {
+    // Never compacted (or a new store): the log alone holds everything.
+    generation = 0;
+    const logGeneration = generationOf(log, 0);
+    if (log.kind === 'ok' && logGeneration !== undefined) {
+      records = log.records;
+      if (logGeneration !== 0) {
+        report({
+          file: path(FILES.snapshot),
+          offset: 0,
+          reason: `snapshot is missing: log generation ${logGeneration} continues a snapshot that is gone`,
+        });
+        generation = logGeneration;
+      }
+    }
+  } else {
+    // snapshot.bin is damaged or gone: rebuild it from the previous snapshot and the records after it.
+    const previous = await readSnapshot(path(FILES.previousSnapshot));
+    const olderLog: LogRead = previousLog ?? { kind: 'missing' };
+    const base =
+      previous.kind === 'ok'
+        ? { generation: previous.generation, bytes: previous.bytes as Uint8Array | undefined }
+        : previous.kind === 'missing' && generationOf(olderLog, 0) === 0
+          ? { generation: 0, bytes: undefined }
+          : undefined;
+    if (previousLog?.kind === 'ok' && previousLog.damage.length > 0) {
+      for (const d of previousLog.damage) report({ file: path(FILES.previousLog), ...d });
+    }
+    if (base === undefined) {
+      // Nothing to rebuild from: keep every record still readable, say what is lost.
+      generation = generationOf(log, 0) ?? 0;
+      if (previousLog?.kind === 'ok') records.push(...previousLog.records);
+      if (log.kind === 'ok') records.push(...log.records);
+      report({
+        file: path(FILES.previousSnapshot),
+        offset: 0,
+        reason: `no readable snapshot: the previous one is ${previous.kind === 'damaged' ? `damaged (${previous.reason})` : 'missing'}; kept the ${records.length} records still readable`,
+      });
+    } else {
+      generation = base.generation;
+      snapshot = base.bytes;
+      restoreSnapshot = base.bytes === undefined ? undefined : frameSnapshot(generation, base.bytes);
+      const previousRecords =
+        olderLog.kind === 'ok' && generationOf(olderLog, generation) === generation
+          ? olderLog.records
+          : undefined;
+      const logGeneration = generationOf(log, generation + 1);
+      if (log.kind === 'ok' && logGeneration === generation) {
+        records = log.records; // a compaction stopped before its new snapshot: log.bin is the newer copy
+      } else {
+        if (previousRecords === undefined) {
+          report({
+            file: path(FILES.previousLog),
+            offset: 0,
+            reason: `the records between snapshot generations ${generation} and ${generation + 1} are missing`,
+          });
+        } else {
+          records.push(...previousRecords);
+        }
+        if (log.kind === 'ok') {
+          if (logGeneration !== undefined && logGeneration > generation + 1) {
+            report({
+              file: path(FILES.log),
+              offset: 0,
+              reason: `log generation ${logGeneration} does not follow the previous snapshot (generation ${generation})`,
+            });
+          }
+          records.push(...log.records);
+        } else if (log.kind === 'missing') {
+          logMissing(generation + 1);
+        }
+      }
+      report({
+        file: path(FILES.snapshot),
+        offset: 0,
+        reason: `snapshot ${snap.kind === 'missing' ? 'is missing' : 'was unreadable'}: rebuilt from the previous snapshot (generation ${generation}) and the ${records.length} records after it`,
+      });
+      rewriteLog = true;
+    }
+  }
+  if (rewriteLog) {
+    // First the records, then the snapshot they continue: a crash in between leaves log.bin of the
+    // previous snapshot's generation, which the next open reads the same way.
+    await writeLogAtomically(dir, generation, records);
+    if (restoreSnapshot !== undefined) {
+      await writeFileAtomically(path(FILES.snapshot), restoreSnapshot, { verify: true });
+    }
+  }
+  return { generation, snapshot, records, damage };
+}
+
+/** Temporary files of an interrupted write are garbage: the files they were to replace are intact. */
+async function removeLeftoverTemporaries(dir: string): Promise<void> {
+  const names = new Set<string>(Object.values(FILES).map((name) => `.${name}.tmp`));
+  for (const entry of await readdir(dir)) {
+    if (names.has(entry)) await rm(join(dir, entry), { force: true });
+  }
+}
+
+// ---- formats ------------------------------------------------------------------------------------------
 
 function frameRecords(records: readonly Uint8Array[]): Uint8Array {
   let total = 0;
@@ -213,8 +376,9 @@ function frameRecords(records: readonly Uint8Array[]): Uint8Array {
   const view = new DataView(out.buffer);
   let pos = 0;
   for (const r of records) {
-    view.setUint32(pos, r.length, true);
-    view.setUint32(pos + 4, crc32(r), true);
+    view.setUint32(pos, RECORD_MAGIC, true);
+    view.setUint32(pos + 4, r.length, true);
+    view.setUint32(pos + 8, crc32(r, crc32(out.subarray(pos + 4, pos + 8))), true);
     out.set(r, pos + RECORD_HEADER_BYTES);
     pos += RECORD_HEADER_BYTES + r.length;
   }
@@ -225,7 +389,7 @@ function frameSnapshot(generation: number, bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(SNAPSHOT_HEADER_BYTES + bytes.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, SNAPSHOT_MAGIC, true);
-  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(4, SNAPSHOT_VERSION, true);
   view.setUint32(8, generation, true);
   view.setUint32(12, bytes.length, true);
   view.setUint32(16, crc32(bytes), true);
@@ -237,8 +401,9 @@ function logHeader(generation: number): Uint8Array {
   const out = new Uint8Array(LOG_HEADER_BYTES);
   const view = new DataView(out.buffer);
   view.setUint32(0, LOG_MAGIC, true);
-  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(4, LOG_VERSION, true);
   view.setUint32(8, generation, true);
+  view.setUint32(12, crc32(out.subarray(0, 12)), true);
   return out;
 }
 
@@ -255,7 +420,7 @@ async function readSnapshot(path: string): Promise<SnapshotRead> {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (view.getUint32(0, true) !== SNAPSHOT_MAGIC)
     return { kind: 'damaged', offset: 0, reason: 'not a snapshot file (bad magic)' };
-  if (view.getUint32(4, true) !== FORMAT_VERSION)
+  if (view.getUint32(4, true) !== SNAPSHOT_VERSION)
     return { kind: 'damaged', offset: 4, reason: 'unsupported snapshot version' };
   const length = view.getUint32(12, true);
   if (length !== data.length - SNAPSHOT_HEADER_BYTES) {
@@ -267,50 +432,159 @@ async function readSnapshot(path: string): Promise<SnapshotRead> {
   return { kind: 'ok', generation: view.getUint32(8, true), bytes };
 }
 
+/** A stretch of a log that could not be read; `reason` says what and how much was skipped. */
+interface LogGap {
+  readonly offset: number;
+  readonly reason: string;
+}
+
 type LogRead =
   | { kind: 'missing' }
   | { kind: 'unreadable'; reason: string }
-  | { kind: 'ok'; generation: number; records: Uint8Array[]; damage?: { offset: number; reason: string } };
+  | {
+      kind: 'ok';
+      version: number;
+      /** Undefined when the header was damaged (the records were found by their markers). */
+      generation: number | undefined;
+      records: Uint8Array[];
+      damage: LogGap[];
+    };
 
 async function readLog(path: string): Promise<LogRead> {
   const data = await readIfExists(path);
   if (data === undefined) return { kind: 'missing' };
-  if (data.length < LOG_HEADER_BYTES) return { kind: 'unreadable', reason: 'log shorter than its header' };
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (view.getUint32(0, true) !== LOG_MAGIC)
-    return { kind: 'unreadable', reason: 'not a log file (bad magic)' };
-  if (view.getUint32(4, true) !== FORMAT_VERSION)
-    return { kind: 'unreadable', reason: 'unsupported log version' };
-  const generation = view.getUint32(8, true);
+  const magic = data.length >= UNMARKED_LOG_HEADER_BYTES && view.getUint32(0, true) === LOG_MAGIC;
+  const version = magic ? view.getUint32(4, true) : undefined;
+  if (version === LOG_VERSION_UNMARKED) {
+    return { kind: 'ok', version, generation: view.getUint32(8, true), ...readUnmarkedRecords(data) };
+  }
+  if (
+    version === LOG_VERSION &&
+    data.length >= LOG_HEADER_BYTES &&
+    crc32(data.subarray(0, 12)) === view.getUint32(12, true)
+  ) {
+    return {
+      kind: 'ok',
+      version,
+      generation: view.getUint32(8, true),
+      ...readMarkedRecords(data, LOG_HEADER_BYTES),
+    };
+  }
+  const problem =
+    data.length < LOG_HEADER_BYTES
+      ? 'log shorter than its header'
+      : !magic
+        ? 'not a log file (bad magic)'
+        : version !== LOG_VERSION
+          ? `unsupported log version ${version}`
+          : 'log header checksum mismatch';
+  // The records may well be intact: find them by their markers.
+  const first = findNextRecord(data, Math.min(UNMARKED_LOG_HEADER_BYTES, data.length));
+  if (first === undefined) return { kind: 'unreadable', reason: problem };
+  const salvaged = readMarkedRecords(data, first);
+  return {
+    kind: 'ok',
+    version: LOG_VERSION,
+    generation: undefined,
+    records: salvaged.records,
+    damage: [
+      { offset: 0, reason: `${problem}; the records after it found by their markers` },
+      ...salvaged.damage,
+    ],
+  };
+}
+
+/**
+ * Every intact record of a version-2 log from `start`. After damage, the next record is found again by
+ * its marker and checksum, so one flipped byte costs only the record it hit.
+ */
+function readMarkedRecords(data: Uint8Array, start: number): { records: Uint8Array[]; damage: LogGap[] } {
   const records: Uint8Array[] = [];
-  let pos = LOG_HEADER_BYTES;
+  const damage: LogGap[] = [];
+  let pos = start;
   while (pos < data.length) {
-    if (data.length - pos < RECORD_HEADER_BYTES) {
-      return {
-        kind: 'ok',
-        generation,
-        records,
-        damage: { offset: pos, reason: 'torn record header at end of log' },
-      };
+    const read = readMarkedRecord(data, pos);
+    if (read.kind === 'ok') {
+      records.push(read.body.slice());
+      pos = read.next;
+      continue;
+    }
+    const resume = findNextRecord(data, pos + 1);
+    if (resume === undefined) {
+      damage.push({ offset: pos, reason: `${read.reason} (the last ${data.length - pos} bytes skipped)` });
+      break;
+    }
+    damage.push({
+      offset: pos,
+      reason: `${read.reason}; ${resume - pos} bytes skipped, reading on after them`,
+    });
+    pos = resume;
+  }
+  return { records, damage };
+}
+
+type RecordRead = { kind: 'ok'; body: Uint8Array; next: number } | { kind: 'bad'; reason: string };
+
+function readMarkedRecord(data: Uint8Array, pos: number): RecordRead {
+  if (data.length - pos < RECORD_HEADER_BYTES) return { kind: 'bad', reason: 'torn record header' };
+  const view = new DataView(data.buffer, data.byteOffset + pos, RECORD_HEADER_BYTES);
+  if (view.getUint32(0, true) !== RECORD_MAGIC) return { kind: 'bad', reason: 'corrupt record marker' };
+  const length = view.getUint32(4, true);
+  if (length > MAX_RECORD_BYTES || length > data.length - pos - RECORD_HEADER_BYTES) {
+    return { kind: 'bad', reason: 'torn or corrupt record length' };
+  }
+  const body = data.subarray(pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length);
+  if (crc32(body, crc32(data.subarray(pos + 4, pos + 8))) !== view.getUint32(8, true)) {
+    return { kind: 'bad', reason: 'record checksum mismatch' };
+  }
+  return { kind: 'ok', body, next: pos + RECORD_HEADER_BYTES + length };
+}
+
+/** The offset of the next intact record at or after `from`, if any. */
+function findNextRecord(data: Uint8Array, from: number): number | undefined {
+  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  for (let at = buffer.indexOf(RECORD_MARKER, from); at !== -1; at = buffer.indexOf(RECORD_MARKER, at + 1)) {
+    if (readMarkedRecord(data, at).kind === 'ok') return at;
+  }
+  return undefined;
+}
+
+/** The records of a version-1 log (no markers): every intact one up to the first damage. */
+function readUnmarkedRecords(data: Uint8Array): { records: Uint8Array[]; damage: LogGap[] } {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const records: Uint8Array[] = [];
+  let pos = UNMARKED_LOG_HEADER_BYTES;
+  while (pos < data.length) {
+    if (data.length - pos < UNMARKED_RECORD_HEADER_BYTES) {
+      return { records, damage: [{ offset: pos, reason: 'torn record header at end of log' }] };
     }
     const length = view.getUint32(pos, true);
     const checksum = view.getUint32(pos + 4, true);
-    if (length > MAX_RECORD_BYTES || length > data.length - pos - RECORD_HEADER_BYTES) {
-      return {
-        kind: 'ok',
-        generation,
-        records,
-        damage: { offset: pos, reason: 'torn or corrupt record length' },
-      };
+    if (length > MAX_RECORD_BYTES || length > data.length - pos - UNMARKED_RECORD_HEADER_BYTES) {
+      return { records, damage: [{ offset: pos, reason: 'torn or corrupt record length' }] };
     }
-    const body = data.subarray(pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length);
+    const body = data.subarray(
+      pos + UNMARKED_RECORD_HEADER_BYTES,
+      pos + UNMARKED_RECORD_HEADER_BYTES + length,
+    );
     if (crc32(body) !== checksum) {
-      return { kind: 'ok', generation, records, damage: { offset: pos, reason: 'record checksum mismatch' } };
+      return { records, damage: [{ offset: pos, reason: 'record checksum mismatch' }] };
     }
     records.push(body.slice());
-    pos += RECORD_HEADER_BYTES + length;
+    pos += UNMARKED_RECORD_HEADER_BYTES + length;
   }
-  return { kind: 'ok', generation, records };
+  return { records, damage: [] };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 async function readIfExists(path: string): Promise<Uint8Array | undefined> {
@@ -319,17 +593,6 @@ async function readIfExists(path: string): Promise<Uint8Array | undefined> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
-  }
-}
-
-/** Move a damaged file aside (never overwriting an earlier piece of evidence). */
-async function preserve(path: string, now: () => number): Promise<string> {
-  const base = `${path}.damaged-${now()}`;
-  for (let i = 0; ; i++) {
-    const target = i === 0 ? base : `${base}-${i}`;
-    if ((await readIfExists(target)) !== undefined) continue;
-    await rename(path, target);
-    return target;
   }
 }
 
@@ -343,29 +606,5 @@ async function writeLogAtomically(
   const out = new Uint8Array(header.length + body.length);
   out.set(header);
   out.set(body, header.length);
-  await writeFileAtomically(dir, 'log.bin', out);
-}
-
-/** Write to a temporary file, fsync it, rename it into place, fsync the directory. */
-async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dir, `${name}.tmp`);
-  await rm(tmp, { force: true });
-  const handle = await open(tmp, 'wx');
-  try {
-    await handle.write(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, join(dir, name));
-  await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeFileAtomically(join(dir, FILES.log), out);
 }

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +25,13 @@ async function writeRecords(items: string[]): Promise<void> {
   const { log } = await DurableLog.open(dir);
   await Promise.all(items.map((t) => log.append(enc.encode(t))));
   await log.close();
+}
+
+/** Whether `part` is `whole` with some items left out (same order, nothing added). */
+function isSubsequence(part: readonly string[], whole: readonly string[]): boolean {
+  let i = 0;
+  for (const item of whole) if (i < part.length && part[i] === item) i++;
+  return i === part.length;
 }
 
 async function reopen(): Promise<{ snapshot?: string; records: string[]; damage: LogDamage[] }> {
@@ -91,7 +99,7 @@ describe('DurableLog', () => {
     expect(await reopen()).toMatchObject({ records: ['one', 'two', 'four'], damage: [] });
   });
 
-  it('stops at a bit-flipped record and keeps the ones before it', async () => {
+  it('loses only a bit-flipped record: the ones before and after it are kept, the damage reported', async () => {
     await writeRecords(['alpha', 'beta', 'gamma']);
     const logPath = join(dir, 'log.bin');
     const bytes = await readFile(logPath);
@@ -99,8 +107,118 @@ describe('DurableLog', () => {
     bytes[at] = (bytes[at] as number) ^ 0x01;
     await writeFile(logPath, bytes);
     const loaded = await reopen();
-    expect(loaded.records).toEqual(['alpha']);
-    expect(loaded.damage[0]?.reason).toMatch(/checksum/);
+    expect(loaded.records).toEqual(['alpha', 'gamma']);
+    expect(loaded.damage).toHaveLength(1);
+    expect(loaded.damage[0]?.reason).toMatch(/checksum.*bytes skipped, reading on/);
+    expect(await readFile(loaded.damage[0]?.preservedAs as string)).toEqual(bytes);
+    // The salvaged log is the log now: reopening finds no more damage.
+    expect(await reopen()).toEqual({ records: ['alpha', 'gamma'], damage: [] });
+  });
+
+  it('keeps every intact record when bytes are flipped all over a long log', async () => {
+    const written = Array.from({ length: 400 }, (_, i) => `edit-${i}-${'y'.repeat(i % 13)}`);
+    await writeRecords(written);
+    const logPath = join(dir, 'log.bin');
+    const bytes = await readFile(logPath);
+    const random = new SeededRandom(testSeed());
+    for (let i = 0; i < 4; i++) {
+      const at = random.int(16, bytes.length - 1);
+      bytes[at] = (bytes[at] as number) ^ (1 << random.int(0, 7));
+    }
+    await writeFile(logPath, bytes);
+    const loaded = await reopen();
+    // At most one record per flipped byte is lost, and whatever is returned is intact and in order.
+    expect(loaded.records.length).toBeGreaterThanOrEqual(written.length - 4);
+    expect(isSubsequence(loaded.records, written)).toBe(true);
+    expect(loaded.damage.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('salvages the records of a log whose header was damaged', async () => {
+    await writeRecords(['one', 'two']);
+    const logPath = join(dir, 'log.bin');
+    const bytes = await readFile(logPath);
+    bytes[9] = (bytes[9] as number) ^ 0x04; // the generation
+    await writeFile(logPath, bytes);
+    const loaded = await reopen();
+    expect(loaded.records).toEqual(['one', 'two']);
+    expect(loaded.damage[0]?.reason).toMatch(/header checksum mismatch/);
+  });
+
+  it('rebuilds a damaged snapshot from the previous one and the records after it: nothing is lost', async () => {
+    const { log } = await DurableLog.open(dir);
+    for (const t of ['1', '2']) await log.append(enc.encode(t));
+    await log.compact(enc.encode('S:1,2'));
+    for (const t of ['3', '4']) await log.append(enc.encode(t));
+    await log.compact(enc.encode('S:1,2,3,4'));
+    await log.append(enc.encode('5'));
+    await log.close();
+    const snapPath = join(dir, 'snapshot.bin');
+    const bytes = await readFile(snapPath);
+    bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 0x20;
+    await writeFile(snapPath, bytes);
+
+    const loaded = await reopen();
+    expect(loaded.snapshot).toBe('S:1,2');
+    expect(loaded.records).toEqual(['3', '4', '5']);
+    expect(loaded.damage.map((d) => d.reason).join('\n')).toMatch(
+      /checksum[\s\S]*rebuilt from the previous snapshot \(generation 1\) and the 3 records after it/,
+    );
+    expect(loaded.damage.some((d) => d.preservedAs?.includes('snapshot.bin.damaged'))).toBe(true);
+    // Repaired for good, and it goes on from there.
+    expect(await reopen()).toEqual({ snapshot: 'S:1,2', records: ['3', '4', '5'], damage: [] });
+    const again = await DurableLog.open(dir);
+    await again.log.compact(enc.encode('S:1-5'));
+    await again.log.append(enc.encode('6'));
+    await again.log.close();
+    expect(await reopen()).toEqual({ snapshot: 'S:1-5', records: ['6'], damage: [] });
+  });
+
+  it('rebuilds a deleted snapshot after the first compaction from the empty state and both logs', async () => {
+    const { log } = await DurableLog.open(dir);
+    await log.append(enc.encode('1'));
+    await log.compact(enc.encode('S:1'));
+    await log.append(enc.encode('2'));
+    await log.close();
+    await rm(join(dir, 'snapshot.bin'));
+    const loaded = await reopen();
+    expect(loaded.snapshot).toBeUndefined();
+    expect(loaded.records).toEqual(['1', '2']);
+    expect(loaded.damage.map((d) => d.reason).join('\n')).toMatch(/snapshot is missing: rebuilt/);
+  });
+
+  it('reports a deleted log as lost records instead of starting over silently', async () => {
+    const { log } = await DurableLog.open(dir);
+    await log.append(enc.encode('1'));
+    await log.compact(enc.encode('S'));
+    await log.append(enc.encode('lost'));
+    await log.close();
+    await rm(join(dir, 'log.bin'));
+    const loaded = await reopen();
+    expect(loaded.snapshot).toBe('S');
+    expect(loaded.records).toEqual([]);
+    expect(loaded.damage.map((d) => d.reason)).toEqual([
+      'log is missing: the records written after snapshot generation 1 are lost',
+    ]);
+    expect((await reopen()).damage).toEqual([]);
+  });
+
+  it('opens a log of the previous format (no record markers) and rewrites it in the current one', async () => {
+    const header = Buffer.alloc(12);
+    header.writeUInt32LE(0x474c5643, 0);
+    header.writeUInt32LE(1, 4);
+    header.writeUInt32LE(0, 8);
+    const frames = ['old', 'format'].map((t) => {
+      const body = Buffer.from(t);
+      const head = Buffer.alloc(8);
+      head.writeUInt32LE(body.length, 0);
+      head.writeUInt32LE(crc32(body), 4);
+      return Buffer.concat([head, body]);
+    });
+    await writeFile(join(dir, 'log.bin'), Buffer.concat([header, ...frames]));
+    expect(await reopen()).toEqual({ records: ['old', 'format'], damage: [] });
+    expect((await readFile(join(dir, 'log.bin'))).readUInt32LE(4)).toBe(2);
+    await writeRecords(['new']);
+    expect((await reopen()).records).toEqual(['old', 'format', 'new']);
   });
 
   it.each([
@@ -134,7 +252,7 @@ describe('DurableLog', () => {
     expect(loaded.damage.some((d) => d.preservedAs?.includes('snapshot.bin.damaged'))).toBe(true);
   });
 
-  it('never throws on randomly damaged files and always returns a prefix of what was written', async () => {
+  it('never throws on randomly damaged files and returns what was written, in order, less what was hit', async () => {
     const seed = testSeed();
     const random = new SeededRandom(seed);
     const written = Array.from({ length: 20 }, (_, i) => `record-${i}-${'x'.repeat(i * 3)}`);
@@ -155,7 +273,10 @@ describe('DurableLog', () => {
         await writeFile(logPath, Buffer.concat([bytes.subarray(0, random.int(0, bytes.length)), garbage]));
       }
       const loaded = await reopen();
-      expect(loaded.records, `seed ${seed} round ${round}`).toEqual(written.slice(0, loaded.records.length));
+      const where = `seed ${seed} round ${round}`;
+      expect(isSubsequence(loaded.records, written), where).toBe(true);
+      // One flipped bit costs at most the record it hit.
+      if (damage === 1) expect(loaded.records.length, where).toBeGreaterThanOrEqual(written.length - 1);
     }
   });
 });

@@ -1,16 +1,84 @@
 import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { describe, expect, it } from 'vitest';
 import { IndexedDbStore } from '../../src/browser/indexeddb-store.ts';
+import { encodeStoreRecord, encodeStoreSnapshot } from '../../src/store-codec.ts';
 import { storeContract } from './store-contract.ts';
 
 let n = 0;
+const databaseOf = (replica: string): string => `converge-replica-${replica}`;
+
+function deleteDatabase(replica: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const request = indexedDB.deleteDatabase(databaseOf(replica));
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  });
+}
+
 storeContract('IndexedDB', () => {
   const replica = `contract-${n++}`;
   return {
     open: () => new IndexedDbStore(replica),
-    dispose: () =>
-      new Promise<void>((resolve) => {
-        const request = indexedDB.deleteDatabase(`converge-replica-${replica}`);
-        request.onsuccess = request.onerror = request.onblocked = () => resolve();
-      }),
+    dispose: () => deleteDatabase(replica),
+    damageSnapshot: async () => {
+      const db = await openDB(databaseOf(replica), 1);
+      const bytes = ((await db.get('snapshot', 'current')) as Uint8Array).slice();
+      bytes[bytes.length - 2] = (bytes[bytes.length - 2] as number) ^ 0x40;
+      await db.put('snapshot', bytes, 'current');
+      db.close();
+    },
   };
+});
+
+describe('IndexedDB store', () => {
+  it('opens a database written before it kept the previous snapshot', async () => {
+    const replica = `old-${n++}`;
+    const db = await openDB(databaseOf(replica), 1, {
+      upgrade(upgrading) {
+        upgrading.createObjectStore('records', { autoIncrement: true });
+        upgrading.createObjectStore('snapshot');
+      },
+    });
+    await db.put('snapshot', encodeStoreSnapshot({ engines: { yjs: Uint8Array.of(1) } }), 'current');
+    await db.add('records', encodeStoreRecord({ kind: 'update', engine: 'yjs', update: Uint8Array.of(2) }));
+    db.close();
+    try {
+      const store = new IndexedDbStore(replica);
+      const loaded = await store.load();
+      expect(loaded).toEqual({
+        snapshots: { yjs: Uint8Array.of(1) },
+        updates: [{ engine: 'yjs', update: Uint8Array.of(2) }],
+        metadata: undefined,
+        damage: [],
+      });
+      await store.compact({ engines: { yjs: Uint8Array.of(1, 2) } });
+      await store.append({ kind: 'update', engine: 'yjs', update: Uint8Array.of(3) });
+      await store.close();
+      expect((await new IndexedDbStore(replica).load()).updates).toEqual([
+        { engine: 'yjs', update: Uint8Array.of(3) },
+      ]);
+    } finally {
+      await deleteDatabase(replica);
+    }
+  });
+
+  it('writes appends queued behind a transaction at once when flushed, in order', async () => {
+    const replica = `flush-${n++}`;
+    try {
+      const store = new IndexedDbStore(replica);
+      await store.load();
+      const writes = Array.from({ length: 50 }, (_, i) =>
+        store.append({ kind: 'update', engine: 'lww', update: Uint8Array.of(i) }),
+      );
+      store.flush();
+      writes.push(store.append({ kind: 'update', engine: 'lww', update: Uint8Array.of(50) }));
+      store.flush();
+      await Promise.all(writes);
+      await store.close();
+      const { updates } = await new IndexedDbStore(replica).load();
+      expect(updates.map((u) => u.update[0])).toEqual(Array.from({ length: 51 }, (_, i) => i));
+    } finally {
+      await deleteDatabase(replica);
+    }
+  });
 });

@@ -9,6 +9,8 @@ import type { Store } from '../../src/store.ts';
 export interface StoreBacking {
   open(): Store;
   dispose?(): Promise<void>;
+  /** Flip one bit inside the stored current snapshot (the store is closed). */
+  damageSnapshot(): Promise<void>;
 }
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
@@ -102,6 +104,55 @@ export function storeContract(name: string, backing: () => Promise<StoreBacking>
         // Compared as bytes: a deep-equality diff of a megabyte would dominate the test's run time.
         expect(only?.update.length).toBe(big.length);
         expect(Buffer.from(only?.update ?? []).equals(Buffer.from(big))).toBe(true);
+      }));
+
+    it('keeps one intent’s updates together, in order with the other records', () =>
+      withBacking(async (b) => {
+        const store = b.open();
+        await store.load();
+        await store.append({ kind: 'update', engine: 'lww', update: bytes(1) });
+        await store.append({
+          kind: 'intent',
+          updates: [
+            { engine: 'converge', update: bytes(2) },
+            { engine: 'automerge', update: bytes(3) },
+          ],
+        });
+        await store.append({ kind: 'metadata', metadata: { replicaId: 'i', skewMs: 0, offline: true } });
+        await store.close();
+        const loaded = await b.open().load();
+        expect(loaded.updates).toEqual([
+          { engine: 'lww', update: bytes(1) },
+          { engine: 'converge', update: bytes(2) },
+          { engine: 'automerge', update: bytes(3) },
+        ]);
+        expect(loaded.metadata).toEqual({ replicaId: 'i', skewMs: 0, offline: true });
+      }));
+
+    it('rebuilds a damaged snapshot from the previous one and the records since: nothing is lost', () =>
+      withBacking(async (b) => {
+        const store = b.open();
+        await store.load();
+        await store.append({ kind: 'update', engine: 'yjs', update: bytes(1) });
+        await store.compact({ engines: { yjs: bytes(1) }, metadata: { replicaId: 'p', skewMs: 0 } });
+        await store.append({ kind: 'update', engine: 'yjs', update: bytes(2) });
+        await store.compact({ engines: { yjs: bytes(1, 2) }, metadata: { replicaId: 'p', skewMs: 0 } });
+        await store.append({ kind: 'update', engine: 'yjs', update: bytes(3) });
+        await store.close();
+        await b.damageSnapshot();
+        const reopened = b.open();
+        const loaded = await reopened.load();
+        expect(loaded.snapshots).toEqual({ yjs: bytes(1) });
+        expect(loaded.updates).toEqual([
+          { engine: 'yjs', update: bytes(2) },
+          { engine: 'yjs', update: bytes(3) },
+        ]);
+        expect(loaded.metadata).toEqual({ replicaId: 'p', skewMs: 0 });
+        expect(loaded.damage.join('\n')).toMatch(/snapshot/);
+        // And it carries on: a compaction after the repair holds everything.
+        await reopened.compact({ engines: { yjs: bytes(1, 2, 3) }, metadata: { replicaId: 'p', skewMs: 0 } });
+        await reopened.close();
+        expect((await b.open().load()).snapshots).toEqual({ yjs: bytes(1, 2, 3) });
       }));
 
     it('refuses to append before it was loaded', () =>

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setAside, writeFileAtomically } from '../atomic-write.ts';
+import { keepCopyAtomically, setAside, writeFileAtomically } from '../../src/node/atomic-file.ts';
 
-describe('writeFileAtomically', () => {
+describe('atomic files', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'converge-atomic-'));
@@ -34,10 +34,32 @@ describe('writeFileAtomically', () => {
   it('sets files aside without overwriting earlier evidence', async () => {
     const path = join(dir, 'x.json');
     await writeFile(path, 'one');
-    expect(await setAside(path, 7)).toBe(`${path}.corrupt-7`);
+    expect(await setAside(path, 7, 'corrupt')).toBe(`${path}.corrupt-7`);
     await writeFile(path, 'two');
-    expect(await setAside(path, 7)).toBe(`${path}.corrupt-7-1`);
+    expect(await setAside(path, 7, 'corrupt')).toBe(`${path}.corrupt-7-1`);
+    await writeFile(path, 'three');
+    expect(await setAside(path, 7)).toBe(`${path}.damaged-7`);
     expect(await readFile(`${path}.corrupt-7`, 'utf8')).toBe('one');
     expect(await readFile(`${path}.corrupt-7-1`, 'utf8')).toBe('two');
+  });
+
+  it('verifies what it wrote before it replaces the old file, when asked to', async () => {
+    const path = join(dir, 'snapshot.bin');
+    await writeFileAtomically(path, Uint8Array.of(1, 2, 3), { verify: true });
+    expect([...(await readFile(path))]).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a copy that shares nothing with later replacements of the source', async () => {
+    const source = join(dir, 'log.bin');
+    const kept = join(dir, 'log.prev.bin');
+    await writeFile(source, 'generation 1');
+    await writeFile(kept, 'generation 0');
+    await keepCopyAtomically(source, kept);
+    expect(await readFile(kept, 'utf8')).toBe('generation 1');
+    await writeFileAtomically(source, 'generation 2');
+    expect(await readFile(kept, 'utf8')).toBe('generation 1');
+    expect(await readFile(source, 'utf8')).toBe('generation 2');
+    expect((await stat(source)).ino).not.toBe((await stat(kept)).ino);
+    expect((await readdir(dir)).sort()).toEqual(['log.bin', 'log.prev.bin']);
   });
 });
