@@ -23,6 +23,7 @@ import type { IpcSender } from './ipc-schema.ts';
 import type { Logger, MainServices } from './main-services.ts';
 import { startMainServices } from './main-services.ts';
 import { buildMenuTemplate } from './menu.ts';
+import { ReplicaWindows } from './replica-windows.ts';
 import {
   APP_ENTRY_URL,
   APP_HOST,
@@ -88,7 +89,7 @@ async function run(): Promise<void> {
 }
 
 class AppShell {
-  private readonly windows = new Map<string, BrowserWindow>();
+  private readonly windows = new ReplicaWindows<BrowserWindow>();
   private shutDown = false;
 
   constructor(private readonly services: MainServices) {}
@@ -164,15 +165,18 @@ class AppShell {
     void this.refreshMenu();
   }
 
+  /** Show the replica's window: the one it already has (one writer per replica id), else a new one. */
   openWindow(record: WindowRecord): void {
+    const { window, created } = this.windows.open(record.replicaId, () => this.createWindow(record));
+    if (created) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  }
+
+  private createWindow(record: WindowRecord): BrowserWindow {
     const { services } = this;
-    const existing = this.windows.get(record.replicaId);
-    if (existing !== undefined) {
-      existing.focus();
-      return;
-    }
     const workAreas = screen.getAllDisplays().map((d) => d.workArea);
-    const last = [...this.windows.values()].at(-1)?.getBounds();
+    const last = this.windows.all().at(-1)?.getBounds();
     const bounds =
       placeOnScreen(record.bounds, workAreas) ?? cascadeFrom(last, screen.getPrimaryDisplay().workArea);
     const win = new BrowserWindow({
@@ -186,7 +190,6 @@ class AppShell {
     });
     const contentsId = win.webContents.id;
     services.registry.register(contentsId, record.replicaId);
-    this.windows.set(record.replicaId, win);
     services.windowState.opened({
       replicaId: record.replicaId,
       bounds: toBounds(win.getNormalBounds()),
@@ -208,7 +211,7 @@ class AppShell {
     });
     win.on('closed', () => {
       services.registry.unregister(contentsId);
-      this.windows.delete(record.replicaId);
+      this.windows.closed(record.replicaId, win);
       services.windowState.closed(record.replicaId);
       // Its pending writes finish; the data stays on disk for File > Reopen Replica.
       services.stores.close(record.replicaId).catch((error: unknown) => log.error((error as Error).message));
@@ -219,6 +222,7 @@ class AppShell {
       log.error(`window for replica ${record.replicaId} failed to load: ${(error as Error).message}`);
     });
     void this.refreshMenu();
+    return win;
   }
 
   /** Applies the navigation, window.open and webview policy to every webContents, ours or not. */
@@ -243,10 +247,10 @@ class AppShell {
 
   /** Focus a window; with none open (macOS), bring back the remembered ones or a new replica. */
   private focusAnyOrOpen(): void {
-    const first = this.windows.values().next();
-    if (!first.done) {
-      if (first.value.isMinimized()) first.value.restore();
-      first.value.focus();
+    const first = this.windows.all()[0];
+    if (first !== undefined) {
+      if (first.isMinimized()) first.restore();
+      first.focus();
       return;
     }
     const remembered = this.services.windowState.list();

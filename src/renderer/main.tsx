@@ -30,9 +30,14 @@ function Boot() {
     boot().then(
       (session) => {
         if (live) setState({ phase: 'ready', session });
-        // Release the store and the relay connection when the page goes away for good (not into the
-        // back-forward cache, from which it may come back alive).
+        // Hidden or going away: what the store has queued is written now, not after the writes in flight
+        // (the page may not get that long). Going away for good (not into the back-forward cache, from
+        // which it may come back alive) also releases the store and the relay connection.
+        document.addEventListener('visibilitychange', () => {
+          if (document.visibilityState === 'hidden') session.flush();
+        });
         window.addEventListener('pagehide', (event) => {
+          session.flush();
           if (!event.persisted) void session.close();
         });
       },

@@ -15,6 +15,8 @@ export interface WindowSetup {
   /** The window's room credential (from main in Electron, from web mode's /credentials in a browser). */
   readonly credential: CredentialProvider;
   readonly store: Store;
+  /** Something the user should know from the start (e.g. this tab became a new replica, and why). */
+  readonly notice?: string;
   /** Open another window (Electron) or tab (web) hosting a new replica. */
   openNewReplica(): void;
 }

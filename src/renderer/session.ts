@@ -24,6 +24,8 @@ export interface Session {
   readonly setup: WindowSetup;
   readonly model: AppModel;
   readonly network: NetworkStore;
+  /** Start writing whatever the store has queued (the page is being hidden or going away). */
+  flush(): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     schedule: nextFrame,
     now: Date.now,
   });
+  if (setup.notice !== undefined) model.notify('info', setup.notice);
   const admin = new RelayAdmin({
     baseUrl: config.adminUrl,
     token: setup.credential,
@@ -91,6 +94,7 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     setup,
     model: opened,
     network,
+    flush: () => replica.flush(),
     close: async () => {
       networkStarted = true; // a credential arriving later must not start it again
       network.stop();

@@ -34,7 +34,7 @@ export interface AppSnapshot {
   readonly ledger: readonly LostWrite[];
   readonly wireFrames: readonly WireFrame[];
   readonly wireTotals: EngineWireTotals;
-  /** The user's Offline toggle (the connection state may still say 'connecting' while online). */
+  /** The user's Offline toggle, stored with the replica (the connection may still say 'connecting'). */
   readonly offline: boolean;
   readonly notices: readonly Notice[];
   /** Steps recorded for the scenario export. */
@@ -70,7 +70,6 @@ export class AppModel {
   private wireSeen = -1;
   private ledger: readonly LostWrite[] = [];
   private wireFrames: readonly WireFrame[] = [];
-  private offline = false;
   private notices: Notice[] = [];
   private noticeId = 0;
   private relayProblem: string | undefined;
@@ -91,6 +90,7 @@ export class AppModel {
         this.invalidate();
       }),
     );
+    this.reportStoredDamage();
     this.snapshot = this.build();
   }
 
@@ -133,8 +133,8 @@ export class AppModel {
 
   setOffline(offline: boolean): void {
     try {
-      this.replica.setOffline(offline);
-      this.offline = offline;
+      // Stored with the replica; a failed write shows up as a replica problem.
+      void this.replica.setOffline(offline);
       this.recorder.offline(offline);
     } catch (error) {
       this.notify('error', errorMessage(error));
@@ -188,6 +188,18 @@ export class AppModel {
     this.listeners.clear();
   }
 
+  /** Damage found in the stored data when the replica opened: said up front, not only in the wire log. */
+  private reportStoredDamage(): void {
+    const damage = this.replica.problems().filter((p) => p.kind === 'load-damage');
+    const first = damage[0];
+    if (first === undefined) return;
+    const more = damage.length > 1 ? ` (and ${damage.length - 1} more, listed in the Wire log tab)` : '';
+    this.notify(
+      'error',
+      `This replica's stored data was damaged; everything still readable was kept: ${first.message}${more}`,
+    );
+  }
+
   private invalidate(): void {
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
@@ -215,7 +227,7 @@ export class AppModel {
       ledger: this.ledger,
       wireFrames: this.wireFrames,
       wireTotals: this.wire.totals(),
-      offline: this.offline,
+      offline: this.replica.isOffline,
       notices: this.notices,
       recordedSteps: this.recorder.stepCount,
       peerDigests: this.replica.peerDigests(),

@@ -1,13 +1,23 @@
 /**
  * Web mode: configuration from /config.json, the replica id in the page URL, a credential for it from
- * POST /credentials (with the launch key), data in IndexedDB.
+ * POST /credentials (with the launch key), data in IndexedDB. A tab holds its replica id while it lives
+ * (replica-claim.ts); a tab opened on an id another tab holds (the browser's "Duplicate tab") becomes a
+ * new replica, says so, and puts the new id in its URL.
  */
 
 import { errorMessage, keepCredential } from '@converge/replica';
 import { IndexedDbStore } from '@converge/replica/browser';
 import type { WindowSetup } from '../platform.ts';
 import { LAUNCH_KEY_STORAGE_KEY, launchKeyFromPage, requestTabCredential } from './launch-key.ts';
-import { ConfigError, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
+import {
+  broadcastHolds,
+  claimReplica,
+  type LockManagerLike,
+  type ReplicaHolds,
+  takenNotice,
+  webLockHolds,
+} from './replica-claim.ts';
+import { ConfigError, freshReplicaId, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
 
 export async function webSetup(): Promise<WindowSetup> {
   const launch = launchKeyFromPage(window.location.href, readStored());
@@ -24,8 +34,17 @@ export async function webSetup(): Promise<WindowSetup> {
   }
   const config = parseWebConfig(body);
   const random = (): number => crypto.getRandomValues(new Uint32Array(1))[0] as number;
-  const { replicaId, replaceUrl } = replicaFromPageUrl(window.location.href, random);
-  if (replaceUrl !== undefined) window.history.replaceState(null, '', replaceUrl);
+  const fromUrl = replicaFromPageUrl(window.location.href, random);
+  const claim = await claimReplica(replicaHolds(), fromUrl.replicaId, () => freshReplicaId(random));
+  const { replicaId } = claim;
+  if (replicaId !== fromUrl.replicaId) {
+    const url = new URL(window.location.href);
+    url.searchParams.set('replica', replicaId);
+    window.history.replaceState(null, '', url.href);
+  } else if (fromUrl.replaceUrl !== undefined) {
+    window.history.replaceState(null, '', fromUrl.replaceUrl);
+  }
+  const notice = takenNotice(claim);
   return {
     platform: 'web',
     config: { ...config, replicaId },
@@ -35,6 +54,7 @@ export async function webSetup(): Promise<WindowSetup> {
       requestTabCredential(launch.key, replicaId, (input, init) => fetch(input, init)),
     ),
     store: new IndexedDbStore(replicaId),
+    ...(notice === undefined ? {} : { notice }),
     openNewReplica: () => {
       // A page without ?replica= creates a new replica with its own IndexedDB database.
       const url = new URL(window.location.href);
@@ -59,4 +79,14 @@ function writeStored(key: string): void {
   } catch {
     // Only tabs opened with the URL's key will have one.
   }
+}
+
+/** Web Locks where the browser has them (secure contexts: https, localhost), else the channel fallback. */
+function replicaHolds(): ReplicaHolds {
+  const locks = (navigator as { locks?: LockManagerLike }).locks;
+  if (locks !== undefined) return webLockHolds(locks);
+  return broadcastHolds(new BroadcastChannel('converge-replicas'), {
+    waitMs: 250,
+    nonce: () => crypto.getRandomValues(new Uint32Array(1))[0] as number,
+  });
 }

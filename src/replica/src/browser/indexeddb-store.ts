@@ -121,20 +121,18 @@ export class IndexedDbByteLog implements ByteLog {
     const done = (async () => {
       const snapshots = tx.objectStore(SNAPSHOT);
       const records = tx.objectStore(RECORDS);
-      const [current, currentFrom, previousFrom, last] = await Promise.all([
+      const [current, storedFrom, last] = await Promise.all([
         snapshots.get(CURRENT),
         snapshots.get(CURRENT_FROM),
-        snapshots.get(PREVIOUS_FROM),
         records.openKeyCursor(null, 'prev'),
       ]);
-      const nextFrom =
-        typeof last?.key === 'number' ? last.key + 1 : ((currentFrom as number | undefined) ?? 0);
-      // What the previous snapshot needed is no longer needed: the current one replaces it.
-      if (typeof previousFrom === 'number' && previousFrom > 0)
-        await records.delete(IDBKeyRange.upperBound(previousFrom, true));
+      const currentFrom = typeof storedFrom === 'number' ? storedFrom : 0;
+      const nextFrom = typeof last?.key === 'number' ? last.key + 1 : currentFrom;
+      // The current snapshot becomes the previous one: the records folded into it are needed no more.
+      if (currentFrom > 0) await records.delete(IDBKeyRange.upperBound(currentFrom, true));
       if (current instanceof Uint8Array) await snapshots.put(current, PREVIOUS);
       else await snapshots.delete(PREVIOUS);
-      await snapshots.put(typeof currentFrom === 'number' ? currentFrom : 0, PREVIOUS_FROM);
+      await snapshots.put(currentFrom, PREVIOUS_FROM);
       await snapshots.put(snapshot.slice(), CURRENT);
       await snapshots.put(nextFrom, CURRENT_FROM);
       await tx.done;

@@ -62,22 +62,53 @@ describe('IndexedDB store', () => {
     }
   });
 
-  it('writes appends queued behind a transaction at once when flushed, in order', async () => {
-    const replica = `flush-${n++}`;
+  it('keeps the records of the previous snapshot and no older ones', async () => {
+    const replica = `prune-${n++}`;
     try {
       const store = new IndexedDbStore(replica);
       await store.load();
-      const writes = Array.from({ length: 50 }, (_, i) =>
-        store.append({ kind: 'update', engine: 'lww', update: Uint8Array.of(i) }),
-      );
+      for (let round = 0; round < 4; round++) {
+        for (let i = 0; i < 3; i++)
+          await store.append({ kind: 'update', engine: 'yjs', update: Uint8Array.of(round, i) });
+        await store.compact({ engines: { yjs: Uint8Array.of(round) } });
+      }
+      await store.append({ kind: 'update', engine: 'yjs', update: Uint8Array.of(9) });
+      await store.close();
+      const db = await openDB(databaseOf(replica), 1);
+      // The last compaction's 3 records (the previous snapshot needs them) and the one after it.
+      expect(await db.count('records')).toBe(4);
+      db.close();
+    } finally {
+      await deleteDatabase(replica);
+    }
+  });
+
+  it('writes appends queued behind a transaction in one more, started at once when flushed', async () => {
+    const replica = `flush-${n++}`;
+    const started: string[] = [];
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args) {
+      started.push(String(args[1] ?? 'readonly'));
+      return transaction.apply(this, args);
+    } as typeof transaction;
+    try {
+      const store = new IndexedDbStore(replica);
+      await store.load();
+      started.length = 0;
+      const writes = [store.append({ kind: 'update', engine: 'lww', update: Uint8Array.of(0) })];
+      expect(started).toEqual(['readwrite']); // the first append starts a transaction
+      for (let i = 1; i < 50; i++)
+        writes.push(store.append({ kind: 'update', engine: 'lww', update: Uint8Array.of(i) }));
+      expect(started).toHaveLength(1); // the others wait for it...
       store.flush();
+      expect(started).toHaveLength(2); // ...unless the page is going away: then they go now, together
       writes.push(store.append({ kind: 'update', engine: 'lww', update: Uint8Array.of(50) }));
-      store.flush();
       await Promise.all(writes);
       await store.close();
       const { updates } = await new IndexedDbStore(replica).load();
       expect(updates.map((u) => u.update[0])).toEqual(Array.from({ length: 51 }, (_, i) => i));
     } finally {
+      IDBDatabase.prototype.transaction = transaction;
       await deleteDatabase(replica);
     }
   });
