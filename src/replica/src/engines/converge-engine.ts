@@ -139,7 +139,7 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     // Operations that waited for what the state holds are delivered too; they are not in `state`.
     const released = this.doc.mergeState(state);
     if (this.doc.version().equals(before)) return;
-    const change: EngineChange = { origin, update: seal(EnvelopeKind.ConvergeUpdate, state) };
+    const change: EngineChange = { origin, update: forStore(origin, state) };
     this.feed.emit(change, undefined, source);
     // Their own change, after the state's: the store must hold them (a restart would lose them and
     // everything that depends on them), and peers must get them.
@@ -155,10 +155,7 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   }
 
   private emit(origin: EngineChange['origin'], ops: readonly WorkspaceOp[], source?: ConvergeSession): void {
-    const change: EngineChange = {
-      origin,
-      update: seal(EnvelopeKind.ConvergeUpdate, WorkspaceDocument.encodeOps(ops)),
-    };
+    const change: EngineChange = { origin, update: forStore(origin, WorkspaceDocument.encodeOps(ops)) };
     this.feed.emit(change, ops, source);
   }
 }
@@ -253,6 +250,14 @@ function decodeMessage(payload: Uint8Array): ConvergeMessage {
   else return d.fail(`unknown converge message kind ${kind}`);
   d.end();
   return message;
+}
+
+/**
+ * A change's update, sealed for the store. A change that came from the store is not stored again, so it
+ * skips the checksum pass (opening a replica would otherwise hash its whole state once more).
+ */
+function forStore(origin: EngineChange['origin'], bytes: Uint8Array): Uint8Array {
+  return origin === 'store' ? bytes : seal(EnvelopeKind.ConvergeUpdate, bytes);
 }
 
 /** The crdt-core bytes of a stored update: sealed (now), or bare as stores written before hold them. */
