@@ -268,3 +268,17 @@ describe('LogStore', () => {
     expect(log.byteLength()).toBeGreaterThan(0);
   });
 });
+
+describe('crc32', () => {
+  it('gives zlib’s CRC-32 in Node and in the pure-JavaScript fallback the browser uses', async () => {
+    const { crc32: zlibCrc32 } = await import('node:zlib');
+    const CRC32 = (await import('crc-32')).default;
+    const random = new SeededRandom(testSeed());
+    for (const length of [0, 1, 7, 64, 1000, 70_000]) {
+      const data = Uint8Array.from({ length }, () => random.int(0, 255));
+      expect(crc32(data)).toBe(zlibCrc32(data));
+      expect(CRC32.buf(data) >>> 0).toBe(zlibCrc32(data));
+    }
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+  });
+});
