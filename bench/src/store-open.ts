@@ -7,7 +7,7 @@
  * The store holds what compaction leaves behind: one snapshot of the engine (`Engine.save`).
  */
 import { replicaId, WorkspaceDocument } from '@converge/crdt-core';
-import { ConvergeEngine } from '@converge/replica';
+import { ConvergeEngine, EnvelopeKind, seal } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
 import type { Workload } from './workload.ts';
 
@@ -29,7 +29,8 @@ export async function writeConvergeStore(workload: Workload, dir: string): Promi
   try {
     await store.load();
     await store.compact({
-      engines: { converge: doc.encodeState() },
+      // What ConvergeEngine.save() writes: the document's state in the checksummed envelope.
+      engines: { converge: seal(EnvelopeKind.ConvergeUpdate, doc.encodeState()) },
       metadata: { replicaId: STORE_REPLICA, skewMs: 0 },
     });
   } finally {
