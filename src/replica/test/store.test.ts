@@ -225,38 +225,6 @@ describe('LogStore', () => {
     ]);
   });
 
-  it('falls back to the previous snapshot and the records since it when the snapshot is damaged', async () => {
-    const log = new MemoryByteLog();
-    const store = new LogStore(log);
-    await store.load();
-    await store.append({ kind: 'update', engine: 'yjs', update: bytes(1) });
-    await store.compact({ engines: { yjs: bytes(1) }, metadata: { replicaId: 'r', skewMs: 3 } });
-    await store.append({ kind: 'update', engine: 'yjs', update: bytes(2) });
-    await store.compact({ engines: { yjs: bytes(1, 2) }, metadata: { replicaId: 'r', skewMs: 3 } });
-    await store.append({ kind: 'update', engine: 'lww', update: bytes(3) });
-    const flipSnapshot: ByteLog = {
-      open: async () => {
-        const contents = await log.open();
-        const snapshot = contents.snapshot?.slice() as Uint8Array;
-        snapshot[7] = (snapshot[7] as number) ^ 0x10;
-        return { ...contents, snapshot };
-      },
-      append: (record) => log.append(record),
-      compact: (snapshot) => log.compact(snapshot),
-      close: () => log.close(),
-    };
-    const loaded = await new LogStore(flipSnapshot).load();
-    expect(loaded.snapshots).toEqual({ yjs: bytes(1) });
-    expect(loaded.updates).toEqual([
-      { engine: 'yjs', update: bytes(2) },
-      { engine: 'lww', update: bytes(3) },
-    ]);
-    expect(loaded.metadata).toEqual({ replicaId: 'r', skewMs: 3 });
-    expect(loaded.damage).toEqual([
-      expect.stringMatching(/^snapshot unreadable \(checksum mismatch.*recovered from the previous snapshot/),
-    ]);
-  });
-
   it('hands the byte log copies: later changes to the caller’s buffers do not alter stored data', async () => {
     const log = new MemoryByteLog();
     const store = new LogStore(log);
