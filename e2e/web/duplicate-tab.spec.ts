@@ -9,7 +9,6 @@ import { ENGINES, expectAllConverged, Workbench } from '../support/workbench.ts'
 
 test('a duplicated tab becomes a new replica and every edit of both tabs survives', async ({
   context,
-  webApp,
   windows,
 }) => {
   const [alice, bob] = await windows.openAll('alice', 'bob');
@@ -20,7 +19,7 @@ test('a duplicated tab becomes a new replica and every edit of both tabs survive
 
   // Duplicate alice's tab: same URL, same ?replica=.
   const page = await context.newPage();
-  await page.goto(`${webApp.url}?replica=alice`);
+  await page.goto(alice.page.url());
   await expect(page.getByTestId('text-editor')).toBeVisible();
   const shownId = (await page.getByTestId('replica-id').textContent()) ?? '';
   const duplicate = new Workbench(page, shownId);
