@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '@converge/replica';
 import { idProblem, type Right } from '@converge/replica/protocol';
+import { type StoragePlacement, storagePlacementProblem } from '@converge/replica/storage-placement';
 import { type HostPolicy, holds, type OriginPolicy, type Principal } from './access.ts';
 import { ChaosConfigError, parseChaosConfig } from './chaos.ts';
 import { ControlError, type RelayControl } from './control.ts';
@@ -387,8 +388,13 @@ export function parseLinkOperation(body: unknown): LinkOperation {
     }
     case 'isolate':
       return { op, node: stringField(body, 'node') };
-    case 'split':
-      return { op, groups: groupsField(body) };
+    case 'split': {
+      const storage = body.storage;
+      if (storage === undefined) return { op, groups: groupsField(body) };
+      const problem = storagePlacementProblem(storage);
+      if (problem !== undefined) throw new ControlError(400, `storage ${problem}`);
+      return { op, groups: groupsField(body), storage: storage as StoragePlacement };
+    }
     case 'bridge':
       return { op, node: stringField(body, 'node'), groups: groupsField(body) };
     case 'heal-all':

@@ -8,6 +8,13 @@
  * across a cut and a heal is recognised as belonging to the old link and not delivered.
  */
 import { idProblem } from '@converge/replica/protocol';
+import {
+  placeStorage,
+  STORAGE_NODE_ID,
+  type StoragePlacement,
+  storageCompanion,
+  storagePlacementProblem,
+} from '@converge/replica/storage-placement';
 
 export interface DirectedLink {
   readonly from: string;
@@ -19,7 +26,12 @@ export type LinkOperation =
   | { readonly op: 'cut'; readonly from: string; readonly to: string; readonly bothWays?: boolean }
   | { readonly op: 'heal'; readonly from: string; readonly to: string; readonly bothWays?: boolean }
   | { readonly op: 'isolate'; readonly node: string }
-  | { readonly op: 'split'; readonly groups: readonly (readonly string[])[] }
+  | {
+      readonly op: 'split';
+      readonly groups: readonly (readonly string[])[];
+      /** Where the storage peer goes; then the groups name windows only (see storage-placement.ts). */
+      readonly storage?: StoragePlacement;
+    }
   | { readonly op: 'bridge'; readonly node: string; readonly groups: readonly (readonly string[])[] }
   | { readonly op: 'heal-all' };
 
@@ -40,9 +52,17 @@ function checkNodes(operation: LinkOperation): void {
     case 'bridge':
       nodes.push(operation.node, ...operation.groups.flat());
       break;
-    case 'split':
+    case 'split': {
       nodes.push(...operation.groups.flat());
+      const placement: unknown = operation.storage;
+      if (placement !== undefined) {
+        const problem = storagePlacementProblem(placement);
+        if (problem !== undefined) throw new LinkOperationError(`storage ${problem}`);
+        const companion = storageCompanion(operation.storage as StoragePlacement);
+        if (companion !== undefined) nodes.push(companion);
+      }
       break;
+    }
     default:
       break;
   }
@@ -107,9 +127,20 @@ export class LinkTable {
           this.cut(other, operation.node);
         }
         return;
-      case 'split':
-        this.split(operation.groups, present, undefined);
+      case 'split': {
+        if (operation.storage === undefined) {
+          this.split(operation.groups, present, undefined);
+          return;
+        }
+        let placed: ReturnType<typeof placeStorage>;
+        try {
+          placed = placeStorage(operation.groups, operation.storage);
+        } catch (error) {
+          throw new LinkOperationError((error as Error).message);
+        }
+        this.split(placed.groups, present, placed.bridge);
         return;
+      }
       case 'bridge':
         this.split(operation.groups, present, operation.node);
         return;
@@ -154,7 +185,12 @@ export class LinkTable {
     });
     const missing = present.filter((node) => !groupOf.has(node) && node !== bridge);
     if (missing.length > 0) {
-      throw new LinkOperationError(`every node in the room must be placed; missing: ${missing.join(', ')}`);
+      const storageHint = missing.includes(STORAGE_NODE_ID)
+        ? ' (say where the storage peer goes: "storage": "alone" | "everywhere" | "with-<node id>")'
+        : '';
+      throw new LinkOperationError(
+        `every node in the room must be placed; missing: ${missing.join(', ')}${storageHint}`,
+      );
     }
     const nodes = [...groupOf.keys()];
     for (const a of nodes) {

@@ -18,10 +18,11 @@ import {
 } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
 import { isValidId } from '@converge/replica/protocol';
+import { STORAGE_NODE_ID } from '@converge/replica/storage-placement';
 import type { LocalNodeOptions, LocalTransport } from './local-node.ts';
 import type { Logger } from './log.ts';
 
-export const STORAGE_NODE_ID = 'storage';
+export { STORAGE_NODE_ID };
 
 /** What the storage peers need from the relay. */
 export interface StorageHost {

@@ -81,6 +81,23 @@ describe('admin API', () => {
     const split = await request('POST', '/rooms/lab/links', { body: { op: 'split', groups: [['a']] } });
     expect(split.status).toBe(400);
     expect(split.body).toEqual({ error: 'split needs at least two groups' });
+    const placed = await request('POST', '/rooms/lab/links', {
+      body: { op: 'split', groups: [['a'], ['b']], storage: 'with-b' },
+    });
+    expect(placed.status).toBe(200);
+    expect((await request('GET', '/rooms/lab/links')).body).toMatchObject({
+      cut: expect.arrayContaining([
+        { from: 'a', to: 'storage' },
+        { from: 'storage', to: 'a' },
+      ]),
+    });
+    const misplaced = await request('POST', '/rooms/lab/links', {
+      body: { op: 'split', groups: [['a'], ['b']], storage: 'under-the-desk' },
+    });
+    expect(misplaced.status).toBe(400);
+    expect(misplaced.body).toEqual({
+      error: expect.stringMatching(/^storage must be "alone", "everywhere"/),
+    });
     expect((await request('POST', '/rooms/lab/links', { body: { op: 'shred' } })).status).toBe(400);
     expect((await request('POST', '/rooms/lab/links', { rawBody: '{"op":' })).status).toBe(400);
     expect(

@@ -49,6 +49,28 @@ describe('LinkTable', () => {
     expect(t.isDefault()).toBe(true);
   });
 
+  it('splits the windows and places the storage peer where the operation says', () => {
+    const nodes = ['a', 'b', 'c', 'storage'];
+    const t = new LinkTable();
+    const groups = [['a', 'b'], ['c']];
+    t.apply({ op: 'split', groups, storage: 'alone' }, nodes);
+    expect(reach(t, nodes)).toEqual(['ab']);
+    t.apply({ op: 'split', groups, storage: 'with-c' }, nodes);
+    expect(reach(t, nodes)).toEqual(['ab', 'cstorage']);
+    t.apply({ op: 'split', groups, storage: 'with-b' }, nodes);
+    expect(reach(t, nodes)).toEqual(['ab', 'astorage', 'bstorage']);
+    // Everywhere: the storage peer bridges the halves (edits cross the split through it).
+    t.apply({ op: 'split', groups, storage: 'everywhere' }, nodes);
+    expect(reach(t, nodes)).toEqual(['ab', 'astorage', 'bstorage', 'cstorage']);
+  });
+
+  it('says where to put the storage peer when a split leaves it out', () => {
+    const t = new LinkTable();
+    expect(() => t.apply({ op: 'split', groups: [['a'], ['b']] }, ['a', 'b', 'storage'])).toThrow(
+      /missing: storage \(say where the storage peer goes: "storage": "alone" \| "everywhere"/,
+    );
+  });
+
   it('rejects invalid operations without changing anything', () => {
     const t = new LinkTable();
     const nodes = ['a', 'b', 'c'];
@@ -65,6 +87,10 @@ describe('LinkTable', () => {
         ],
       },
       { op: 'split', groups: [['a', 'b'], []] },
+      { op: 'split', groups: [['a'], ['b', 'c']], storage: 'nowhere' },
+      { op: 'split', groups: [['a'], ['b', 'c']], storage: 'with-' },
+      { op: 'split', groups: [['a'], ['b', 'c', 'storage']], storage: 'alone' },
+      { op: 'split', groups: [['a', 'b', 'c']], storage: 'with-a' },
       { op: 'bridge', node: 'a', groups: [['a', 'b'], ['c']] },
       { op: 'cut', from: 'a', to: 'a' },
       { op: 'cut', from: 'a b', to: 'c' },

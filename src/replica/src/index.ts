@@ -7,6 +7,7 @@ export * from './relay-credentials.ts';
 export * from './relay-transport.ts';
 export * from './replica.ts';
 export * from './sim-network.ts';
+export * from './storage-placement.ts';
 export * from './store.ts';
 export * from './store-codec.ts';
 export * from './text-alignment.ts';
