@@ -5,6 +5,10 @@
  */
 import { ENGINE_NAMES, type EngineName, type WorkspaceView } from '@converge/replica';
 import diff from 'fast-diff';
+import type { WallTimeDependence } from './wall-time.ts';
+import type { WorldInfo } from './world.ts';
+
+export type { WallTimeDependence, WorldInfo };
 
 export interface ReplicaState {
   readonly text: string;
@@ -58,15 +62,29 @@ export type Difference =
       readonly versusValue: readonly string[];
     };
 
+/** What the room held before step 1: nothing, or per engine the state every replica started from. */
+export type StartReport =
+  | { readonly empty: true }
+  | { readonly empty: false; readonly engines: Readonly<Partial<Record<EngineName, ReplicaState>>> };
+
 export interface MergeReport {
   readonly name: string;
+  /** Which world ran it: the simulation (seed), or a relay (URL, room, seed). */
+  readonly world: WorldInfo;
+  readonly start: StartReport;
   readonly engines: Readonly<Partial<Record<EngineName, EngineReport>>>;
   readonly lww: { readonly lost: readonly LostWriteReport[] };
   readonly differences: readonly Difference[];
+  /** Results that depend on wall time (so may differ between worlds and runs); sorted by field. */
+  readonly wallTime: readonly WallTimeDependence[];
 }
 
 export interface ReportInput {
   readonly name: string;
+  readonly world: WorldInfo;
+  /** engine → the state at the start (every replica's, after the first sync). */
+  readonly start: Readonly<Partial<Record<EngineName, WorkspaceView>>>;
+  readonly wallTime: readonly WallTimeDependence[];
   /** engine → replica → final view. */
   readonly views: Readonly<Partial<Record<EngineName, Readonly<Record<string, WorkspaceView>>>>>;
   /** engine → replica → digest; equal digests on every replica mean converged. */
@@ -84,7 +102,37 @@ export function buildReport(input: ReportInput): MergeReport {
     for (const [id, view] of Object.entries(views)) replicas[id] = toState(view);
     engines[engine] = { converged: digests.length > 0 && digests.every((d) => d === digests[0]), replicas };
   }
-  return { name: input.name, engines, lww: { lost: input.lost }, differences: engineDifferences(engines) };
+  return {
+    name: input.name,
+    world: input.world,
+    start: startReport(input.start),
+    engines,
+    lww: { lost: input.lost },
+    differences: engineDifferences(engines),
+    wallTime: input.wallTime,
+  };
+}
+
+function startReport(start: ReportInput['start']): StartReport {
+  const engines: Partial<Record<EngineName, ReplicaState>> = {};
+  let empty = true;
+  for (const engine of ENGINE_NAMES) {
+    const view = start[engine];
+    if (view === undefined) continue;
+    engines[engine] = toState(view);
+    empty &&= isEmptyView(view);
+  }
+  return empty ? { empty } : { empty, engines };
+}
+
+/** Nothing written that shows: no text, no cart line, counters at zero, no note. */
+export function isEmptyView(view: WorkspaceView): boolean {
+  return (
+    view.text === '' &&
+    Object.keys(view.cart).length === 0 &&
+    Object.values(view.counters).every((n) => n === 0) &&
+    view.note.length === 0
+  );
 }
 
 function toState(view: WorkspaceView): ReplicaState {
@@ -126,22 +174,25 @@ function engineDifferences(engines: Partial<Record<EngineName, EngineReport>>): 
 
 /** Human-readable report for the terminal. */
 export function formatReport(report: MergeReport): string {
-  const lines: string[] = [`Scenario: ${report.name}`, ''];
+  const lines: string[] = [`Scenario: ${report.name}`, `World: ${describeWorld(report.world)}`];
+  if (report.start.empty) {
+    lines.push('The room was empty at the start.', '');
+  } else {
+    lines.push('The room was NOT empty at the start; it held:');
+    for (const engine of ENGINE_NAMES) {
+      const state = report.start.engines[engine];
+      if (state !== undefined) pushState(lines, `  ${engine}:`, state);
+    }
+    lines.push('');
+  }
   for (const engine of ENGINE_NAMES) {
     const r = report.engines[engine];
     if (r === undefined) continue;
     lines.push(`${engine}: ${r.converged ? 'converged' : 'NOT converged'}`);
     const states = Object.entries(r.replicas);
     const shown = r.converged ? states.slice(0, 1).map(([, s]) => ['all', s] as const) : states;
-    for (const [id, s] of shown) {
-      lines.push(`  ${id === 'all' ? 'every replica' : `replica ${id}`}:`);
-      lines.push(`    text:     ${JSON.stringify(s.text)}`);
-      lines.push(`    cart:     ${formatRecord(s.cart)}`);
-      lines.push(`    counters: ${formatRecord(s.counters)}`);
-      lines.push(
-        `    note:     ${s.note.length === 0 ? '(empty)' : s.note.map((n) => JSON.stringify(n)).join(' | ')}`,
-      );
-    }
+    for (const [id, s] of shown)
+      pushState(lines, `  ${id === 'all' ? 'every replica' : `replica ${id}`}:`, s);
   }
   lines.push('', 'Differences between engines:');
   if (report.differences.length === 0) lines.push('  none: every engine shows the same state');
@@ -162,8 +213,36 @@ export function formatReport(report: MergeReport): string {
       `  ${l.replica}'s ${l.op} of ${l.field} = ${JSON.stringify(l.value)} lost to ${l.overwrittenBy}'s ${JSON.stringify(l.winningValue)} (${l.reason})`,
     );
   }
+  lines.push('', 'Results that depend on wall time (may differ between runs and worlds):');
+  if (report.wallTime.length === 0) lines.push('  none');
+  for (const w of report.wallTime) {
+    lines.push(`  ${w.engine} ${w.field}: ${w.replicas.join(', ')} (${WALL_TIME_REASONS[w.reason]})`);
+  }
   return lines.join('\n');
 }
+
+function pushState(lines: string[], head: string, s: ReplicaState): void {
+  lines.push(head);
+  lines.push(`    text:     ${JSON.stringify(s.text)}`);
+  lines.push(`    cart:     ${formatRecord(s.cart)}`);
+  lines.push(`    counters: ${formatRecord(s.counters)}`);
+  lines.push(
+    `    note:     ${s.note.length === 0 ? '(empty)' : s.note.map((n) => JSON.stringify(n)).join(' | ')}`,
+  );
+}
+
+function describeWorld(world: WorldInfo): string {
+  const storage = world.storagePeer ? 'with the storage peer' : 'no storage peer (relay without --data-dir)';
+  if (world.kind === 'simulation') return `simulation, seed ${world.seed}, ${storage}`;
+  const room = `room ${world.room} (${world.roomNamed ? 'named by the scenario' : 'fresh'})`;
+  return `relay ${world.url}, ${room}, seed ${world.seed}, ${storage}`;
+}
+
+const WALL_TIME_REASONS: Readonly<Record<WallTimeDependence['reason'], string>> = {
+  concurrent: 'concurrent writes, the later timestamp wins',
+  'clock-against-causality': 'a write made after seeing another carries an earlier or equal timestamp',
+  'skewed-clock': 'skewed clocks: how far apart the timestamps are depends on the time between the writes',
+};
 
 function formatRecord(record: Readonly<Record<string, number>>): string {
   const entries = Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

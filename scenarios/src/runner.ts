@@ -1,7 +1,10 @@
 /**
  * Runs a scenario with headless replicas — the real replica runtime and all four engines — and builds the
  * merge report. Each replica keeps its store across `restart` steps, so a restart reloads exactly what it
- * had acknowledged.
+ * had acknowledged. A file that carries the room's start state has it loaded into every replica's store.
+ *
+ * Order of a run: open the replicas, start the world (its storage peer), sync (so the report can say what
+ * the room held at the start), the steps, a final sync, the report.
  */
 import { SeededRandom } from '@converge/crdt-core';
 import {
@@ -12,22 +15,28 @@ import {
   errorMessage,
   type Intent,
   LwwEngine,
+  type LwwWrite,
   MemoryStore,
   Replica,
   type WorkspaceView,
 } from '@converge/replica';
 import { buildReport, type LostWriteReport, type MergeReport } from './report.ts';
 import { isEditStep, type Scenario, type Step } from './scenario.ts';
-import { relayWorld, simWorld } from './world.ts';
+import { untilConnected, untilInSync } from './sync.ts';
+import { partitionLayout, Topology } from './topology.ts';
+import { wallTimeDependences } from './wall-time.ts';
+import { credentialRoom, relayWorld, type ScenarioWorld, simWorld } from './world.ts';
 
 export interface RunOptions {
   /** Run over this relay (ws://host:port) instead of the in-process simulated network. */
   readonly relayUrl?: string;
   /**
-   * With `relayUrl`: the relay's admin token, or a credential for the scenario's room with read, write
+   * With `relayUrl`: the relay's admin token, or a credential for the run's room with read, write
    * and admin rights. It mints each replica's credential and drives links and chaos.
    */
   readonly token?: string;
+  /** With `relayUrl`: the room to use, instead of the scenario's (or, when it names none, a fresh one). */
+  readonly room?: string;
   /** WebSocket constructor for Node (the `ws` package); browsers have their own. */
   readonly WebSocket?: unknown;
 }
@@ -38,27 +47,50 @@ export class ScenarioRunError extends Error {
 
 const DEFAULT_SEED = 1;
 
-function requiredToken(token: string | undefined): string {
+/** The seed of a run: the first chaos step's, else 1. */
+export function scenarioSeed(scenario: Scenario): number {
+  for (const step of scenario.steps)
+    if ('chaos' in step && step.chaos.seed !== undefined) return step.chaos.seed;
+  return DEFAULT_SEED;
+}
+
+function openWorld(scenario: Scenario, options: RunOptions): ScenarioWorld {
+  const seed = scenarioSeed(scenario);
+  if (options.relayUrl === undefined) return simWorld(seed);
+  const token = options.token;
   if (token === undefined || token === '') {
     throw new ScenarioRunError(
-      "a relay needs --token: its admin token, or a credential for the scenario's room with read, write and admin rights",
+      "a relay needs --token: its admin token, or a credential for the run's room with read, write and admin rights",
     );
   }
-  return token;
+  const room = options.room ?? scenario.room;
+  const credentialFor = credentialRoom(token);
+  if (credentialFor !== undefined && room === undefined) {
+    throw new ScenarioRunError(
+      `--token is a credential for room ${credentialFor} only, and a run without a named room uses a fresh room: ` +
+        `pass --room ${credentialFor} (or name the room in the scenario), or the relay's admin token`,
+    );
+  }
+  return relayWorld({
+    url: options.relayUrl,
+    room,
+    scenarioName: scenario.name,
+    adminCredential: token,
+    seed,
+    WebSocket: options.WebSocket,
+  });
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<MergeReport> {
-  const world =
-    options.relayUrl === undefined
-      ? simWorld(firstChaosSeed(scenario) ?? DEFAULT_SEED)
-      : relayWorld(options.relayUrl, scenario.room, requiredToken(options.token), options.WebSocket);
+  const world = openWorld(scenario, options);
   const engines = availableEngines();
   // Engine identities (Yjs client ids, Automerge actors) decide tie-breaks: seeded, so reports replay.
-  const random = new SeededRandom(firstChaosSeed(scenario) ?? DEFAULT_SEED);
+  const random = new SeededRandom(scenarioSeed(scenario));
   const stores = new Map(scenario.replicas.map((id) => [id, new MemoryStore()]));
   const skews = new Map<string, number>();
-  const offline = new Set<string>();
+  const skewed = new Set<string>();
   const replicas = new Map<string, Replica>();
+  let topology = new Topology(scenario.replicas, false);
 
   const open = async (id: string): Promise<Replica> => {
     const replica = await Replica.open({
@@ -73,14 +105,36 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       randomUint32: () => random.nextUint32(),
       ...(skews.has(id) ? { skewMs: skews.get(id) } : {}),
     });
-    if (offline.has(id)) replica.setOffline(true);
+    const damage = replica.problems().find((p) => p.kind === 'load-damage');
+    if (damage !== undefined) {
+      await replica.close();
+      throw new ScenarioRunError(
+        `replica ${id} could not load the scenario's start state: ${damage.message}`,
+      );
+    }
+    if (topology.isOffline(id)) replica.setOffline(true);
     replicas.set(id, replica);
     return replica;
   };
+  const clock = {
+    now: world.now,
+    wait: () => world.wait(),
+    timeoutMs: world.syncTimeoutMs,
+    problem: (id: string) => world.problem(id),
+  };
+  const sync = (): Promise<void> => untilInSync(replicas, topology, clock);
 
   try {
+    if (scenario.start !== undefined) {
+      for (const store of stores.values()) await store.compact({ engines: scenario.start.engines });
+    }
     for (const id of scenario.replicas) await open(id);
-    await world.flush();
+    await untilConnected(replicas, topology, clock);
+    const info = await world.start();
+    topology = new Topology(scenario.replicas, info.storagePeer);
+    await sync();
+    const first = replicas.get(scenario.replicas[0] as string) as Replica;
+    const start = Object.fromEntries(first.engineNames.map((e) => [e, first.view(e)]));
     for (const [index, step] of scenario.steps.entries()) {
       try {
         await runStep(step);
@@ -90,8 +144,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         );
       }
     }
-    await world.settle([...replicas.values()]);
-    return report(scenario.name, [...replicas.values()]);
+    try {
+      await sync();
+    } catch (error) {
+      throw new ScenarioRunError(`the final sync failed: ${errorMessage(error)}`);
+    }
+    const all = [...replicas.values()];
+    return buildReport({
+      name: scenario.name,
+      world: info,
+      start,
+      ...finalStates(all),
+      lost: lostWrites(all),
+      wallTime: wallTimeDependences(lwwWrites(all), skewed),
+    });
   } finally {
     for (const replica of replicas.values()) await replica.close();
     await world.close();
@@ -103,19 +169,25 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const { replica: id, ...intent } = step;
       await replica(id).apply(intent as Intent);
       await world.flush();
-    } else if ('partition' in step) await world.partition(step.partition);
-    else if ('heal' in step) await world.heal();
-    else if ('offline' in step) {
-      offline.add(step.offline);
+    } else if ('partition' in step) {
+      const layout = partitionLayout(step, scenario.replicas);
+      await world.partition(layout);
+      topology.partition(layout);
+    } else if ('heal' in step) {
+      await world.heal();
+      topology.heal();
+    } else if ('offline' in step) {
+      topology.setOffline(step.offline, true);
       replica(step.offline).setOffline(true);
     } else if ('online' in step) {
-      offline.delete(step.online);
+      topology.setOffline(step.online, false);
       replica(step.online).setOffline(false);
     } else if ('skew' in step) {
       skews.set(step.skew.replica, step.skew.ms);
+      if (step.skew.ms !== 0) skewed.add(step.skew.replica);
       await replica(step.skew.replica).setSkew(step.skew.ms);
     } else if ('chaos' in step) await world.setChaos(step.chaos);
-    else if ('sync' in step) await world.settle([...replicas.values()]);
+    else if ('sync' in step) await sync();
     else if ('restart' in step) {
       await replica(step.restart).close();
       await open(step.restart);
@@ -124,13 +196,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
 }
 
-function firstChaosSeed(scenario: Scenario): number | undefined {
-  for (const step of scenario.steps)
-    if ('chaos' in step && step.chaos.seed !== undefined) return step.chaos.seed;
-  return undefined;
-}
-
-function report(name: string, replicas: readonly Replica[]): MergeReport {
+function finalStates(replicas: readonly Replica[]): {
+  views: Partial<Record<EngineName, Record<string, WorkspaceView>>>;
+  digests: Partial<Record<EngineName, Record<string, string>>>;
+} {
   const views: Partial<Record<EngineName, Record<string, WorkspaceView>>> = {};
   const digests: Partial<Record<EngineName, Record<string, string>>> = {};
   for (const engine of ENGINE_NAMES) {
@@ -138,15 +207,24 @@ function report(name: string, replicas: readonly Replica[]): MergeReport {
     views[engine] = Object.fromEntries(replicas.map((r) => [r.id, r.view(engine)]));
     digests[engine] = Object.fromEntries(replicas.map((r) => [r.id, r.digest(engine)]));
   }
-  return buildReport({ name, views, digests, lost: lostWrites(replicas) });
+  return { views, digests };
+}
+
+function lwwEngines(replicas: readonly Replica[]): LwwEngine[] {
+  return replicas.flatMap((replica) => {
+    const lww = replica.engineNames.includes('lww') ? replica.engine('lww') : undefined;
+    return lww instanceof LwwEngine ? [lww] : [];
+  });
+}
+
+function* lwwWrites(replicas: readonly Replica[]): Iterable<LwwWrite> {
+  for (const lww of lwwEngines(replicas)) yield* lww.writes();
 }
 
 /** The LWW ledger: once converged every replica lists the same; before that, the union. */
 function lostWrites(replicas: readonly Replica[]): LostWriteReport[] {
   const seen = new Map<string, LostWriteReport>();
-  for (const replica of replicas) {
-    const lww = replica.engineNames.includes('lww') ? replica.engine('lww') : undefined;
-    if (!(lww instanceof LwwEngine)) continue;
+  for (const lww of lwwEngines(replicas)) {
     for (const lost of lww.ledger()) {
       seen.set(`${lost.replica}@${lost.counter}`, {
         replica: lost.replica,

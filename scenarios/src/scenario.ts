@@ -1,15 +1,36 @@
 /**
  * The scenario file format: replicas, then steps that edit, cut the network, inject chaos, sync and restart.
  * Parsing validates everything up front and names the bad step, so a tester never finds out halfway through a run.
+ *
+ * A file means the same in the simulation and over a relay: both run the replicas plus the room's storage
+ * peer, partitions name the replicas and say where the storage peer goes (`storage`, default "alone"), and
+ * a file that carries the room's state at the start (`start`, engine snapshots) loads it into every replica
+ * before step 1. The format is documented in scenarios/README.md.
  */
-import { COUNTER_NAMES } from '@converge/replica';
+import { COUNTER_NAMES, ENGINE_NAMES, type EngineName } from '@converge/replica';
+import {
+  STORAGE_NODE_ID,
+  type StoragePlacement,
+  storageCompanion,
+  storagePlacementProblem,
+} from '@converge/replica/storage-placement';
 import { z } from 'zod';
+import { fromBase64, isBase64 } from './base64.ts';
+
+/** The relay's id rules, narrowed to what is safe in file names and URLs. */
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 const nodeId = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.-]+$/, 'replica ids use letters, digits, "_", "." and "-"');
+  .regex(NODE_ID, 'replica ids are 1–64 letters, digits, "_", "." and "-", starting with a letter or digit')
+  .refine((id) => id !== STORAGE_NODE_ID, `"${STORAGE_NODE_ID}" is the storage peer's id`);
+const storagePlacement = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = storagePlacementProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `storage ${problem}` });
+  })
+  .transform((value) => value as StoragePlacement);
 const product = z.string().min(1).max(100);
 const safeInt = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
 const rate = z.number().min(0).max(1);
@@ -35,7 +56,10 @@ const editStep = z.discriminatedUnion('op', [
 ]);
 
 const networkStep = z.union([
-  z.strictObject({ partition: z.array(z.array(nodeId).min(1)).min(1) }),
+  z.strictObject({
+    partition: z.array(z.array(nodeId).min(1)).min(1),
+    storage: storagePlacement.optional(),
+  }),
   z.strictObject({ heal: z.literal(true) }),
   z.strictObject({ offline: nodeId }),
   z.strictObject({ online: nodeId }),
@@ -57,26 +81,55 @@ export const stepSchema = z.union([editStep, networkStep]);
 export type Step = z.infer<typeof stepSchema>;
 export type EditStep = z.infer<typeof editStep>;
 
+export type PartitionStep = Extract<Step, { partition: unknown }>;
+
+/** The room's state at the start: one snapshot per engine (what `Engine.save()` returns). */
+export interface StartState {
+  readonly engines: Readonly<Partial<Record<EngineName, Uint8Array>>>;
+}
+
 export interface Scenario {
   readonly name: string;
-  readonly room: string;
+  /** The relay room the file names; undefined: every run over a relay uses a fresh room. */
+  readonly room?: string;
   readonly replicas: readonly string[];
+  /** The room's state before step 1, when the file carries one (every replica starts from it). */
+  readonly start?: StartState;
   readonly steps: readonly Step[];
+}
+
+/** A scenario as JSON on disk (what `parseScenario` reads and the app's export writes). */
+export interface ScenarioFile {
+  readonly name: string;
+  readonly room?: string;
+  readonly replicas: string[];
+  /** Engine snapshots, base64. */
+  readonly start?: { readonly engines: Partial<Record<EngineName, string>> };
+  readonly steps: Step[];
 }
 
 export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
 }
 
+/** Room names follow the replica id rules (the relay's ids, narrowed). */
+export const ROOM_NAME = NODE_ID;
+
+/** A snapshot may hold a long session's history; this bounds what a file can make the runner decode. */
+const MAX_SNAPSHOT_BASE64 = 64 * 1024 * 1024;
+
 const headerSchema = z.strictObject({
   name: z.string().min(1).max(200),
-  room: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .optional(),
+  room: z.string().regex(ROOM_NAME, 'room names follow the replica id rules').optional(),
   replicas: z.array(nodeId).min(1).max(16),
+  start: z
+    .strictObject({
+      engines: z.partialRecord(
+        z.enum(ENGINE_NAMES),
+        z.string().max(MAX_SNAPSHOT_BASE64).refine(isBase64, 'must be base64'),
+      ),
+    })
+    .optional(),
   steps: z.array(z.unknown()).max(100_000),
 });
 
@@ -88,7 +141,7 @@ export function isEditStep(step: Step): step is EditStep {
 export function parseScenario(value: unknown): Scenario {
   const header = headerSchema.safeParse(value);
   if (!header.success) throw new ScenarioError(`invalid scenario: ${z.prettifyError(header.error)}`);
-  const { name, replicas, steps: rawSteps } = header.data;
+  const { name, room, replicas, start, steps: rawSteps } = header.data;
   if (new Set(replicas).size !== replicas.length)
     throw new ScenarioError('invalid scenario: replica ids repeat');
   const known = new Set(replicas);
@@ -99,9 +152,34 @@ export function parseScenario(value: unknown): Scenario {
     for (const id of replicasNamedBy(parsed.data)) {
       if (!known.has(id)) throw new ScenarioError(`invalid ${where}: unknown replica "${id}"`);
     }
+    if ('partition' in parsed.data) {
+      const repeated = parsed.data.partition.flat().find((id, i, all) => all.indexOf(id) !== i);
+      if (repeated !== undefined)
+        throw new ScenarioError(`invalid ${where}: replica "${repeated}" is in two groups`);
+    }
     return parsed.data;
   });
-  return { name, room: header.data.room ?? slug(name), replicas, steps };
+  return {
+    name,
+    ...(room === undefined ? {} : { room }),
+    replicas,
+    ...(start === undefined ? {} : { start: { engines: decodeSnapshots(start.engines) } }),
+    steps,
+  };
+}
+
+function decodeSnapshots(engines: Partial<Record<EngineName, string>>): StartState['engines'] {
+  const decoded: Partial<Record<EngineName, Uint8Array>> = {};
+  for (const engine of ENGINE_NAMES) {
+    const text = engines[engine];
+    if (text !== undefined) decoded[engine] = fromBase64(text);
+  }
+  return decoded;
+}
+
+/** Where a partition step puts the storage peer ("alone" unless it says). */
+export function storagePlacementOf(step: PartitionStep): StoragePlacement {
+  return step.storage ?? 'alone';
 }
 
 /** Parse scenario file text (JSON). */
@@ -117,7 +195,10 @@ export function parseScenarioText(text: string): Scenario {
 
 function replicasNamedBy(step: Step): string[] {
   if ('replica' in step) return [step.replica];
-  if ('partition' in step) return step.partition.flat();
+  if ('partition' in step) {
+    const companion = step.storage === undefined ? undefined : storageCompanion(step.storage);
+    return [...step.partition.flat(), ...(companion === undefined ? [] : [companion])];
+  }
   if ('offline' in step) return [step.offline];
   if ('online' in step) return [step.online];
   if ('skew' in step) return [step.skew.replica];
@@ -125,7 +206,8 @@ function replicasNamedBy(step: Step): string[] {
   return [];
 }
 
-function slug(name: string): string {
+/** A room name made from a scenario name (letters, digits and dashes). */
+export function slug(name: string): string {
   const s = name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

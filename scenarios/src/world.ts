@@ -1,19 +1,41 @@
 /**
  * Where a scenario's replicas live: an in-process simulated network on a virtual clock (deterministic,
  * the default), or a real relay (`--relay URL`), whose links and chaos are driven through its admin API.
+ * Both run the same topology: the scenario's replicas plus the room's storage peer (the relay's own, or
+ * a storage replica in the simulation), so a partition that places the storage peer means the same in both.
  */
+import { SeededRandom } from '@converge/crdt-core';
 import {
+  availableEngines,
   type ChaosSettings,
+  createEngine,
   keepCredential,
+  MemoryStore,
+  type PlacedGroups,
   RelayTransport,
-  type Replica,
+  Replica,
   realTimers,
   requestCredential,
   SimNetwork,
+  STORAGE_NODE_ID,
   type Timers,
   type Transport,
   VirtualClock,
 } from '@converge/replica';
+import { slug } from './scenario.ts';
+
+export type WorldInfo =
+  | { readonly kind: 'simulation'; readonly seed: number; readonly storagePeer: true }
+  | {
+      readonly kind: 'relay';
+      readonly url: string;
+      readonly room: string;
+      /** True when the scenario (or --room) named the room; false: a fresh room made for this run. */
+      readonly roomNamed: boolean;
+      readonly seed: number;
+      /** Whether the room has a storage peer (the relay runs with --data-dir). */
+      readonly storagePeer: boolean;
+    };
 
 export interface ScenarioWorld {
   readonly timers: Timers;
@@ -21,25 +43,35 @@ export interface ScenarioWorld {
   readonly now: () => number;
   /** Anti-entropy period the replicas use. */
   readonly antiEntropyMs: number;
+  /** How long a `sync` may take before the run fails. */
+  readonly syncTimeoutMs: number;
   transport(id: string): Transport;
-  partition(groups: readonly (readonly string[])[]): Promise<void>;
+  /** After the replicas opened: bring up the storage peer (or find the relay's) and say what ran. */
+  start(): Promise<WorldInfo>;
+  /** Replace the link table: every node placed in a group, or linked to all as the bridge. */
+  partition(layout: PlacedGroups): Promise<void>;
   heal(): Promise<void>;
   setChaos(chaos: (ChaosSettings & { seed?: number }) | undefined): Promise<void>;
-  /** Deliver everything deliverable and wait until nothing changes any more. */
-  settle(replicas: readonly Replica[]): Promise<void>;
-  /** Let queued work (e.g. store writes) finish without advancing the simulated time much. */
+  /** Let a little time pass (virtual in the simulation), delivering what is due. */
+  wait(): Promise<void>;
+  /** Let queued work (e.g. store writes) finish without advancing the simulated time. */
   flush(): Promise<void>;
+  /** The last connection problem of a replica's transport, if any (for error messages). */
+  problem(id: string): string | undefined;
   close(): Promise<void>;
 }
 
 const SIM_EPOCH = Date.UTC(2026, 0, 1);
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** The simulated storage peer gets its own identities, apart from the replicas' seeded stream. */
+const STORAGE_SEED_SALT = 0x5eed_0000;
 
 /** The in-process world: same scenario, same seed → the same report, every time. */
 export function simWorld(seed: number): ScenarioWorld {
   const clock = new VirtualClock(SIM_EPOCH);
   const net = new SimNetwork({ timers: clock, seed, latencyMs: 5 });
   const antiEntropyMs = 500;
+  let storage: Replica | undefined;
   /** Run timers in order, letting promise work (store writes, forwarding) happen between them. */
   const runFor = async (ms: number): Promise<void> => {
     const until = clock.now() + ms;
@@ -55,49 +87,91 @@ export function simWorld(seed: number): ScenarioWorld {
     timers: clock,
     now: () => clock.now(),
     antiEntropyMs,
+    syncTimeoutMs: 120_000,
     transport: (id) => net.transport(id),
-    partition: async (groups) => net.partition(groups),
+    start: async () => {
+      // The relay's storage peer: a replica with no user and every engine; its identities come from a
+      // seeded stream of its own, so opening it does not shift the replicas' identities.
+      const random = new SeededRandom((seed ^ STORAGE_SEED_SALT) >>> 0);
+      storage = await Replica.open({
+        id: STORAGE_NODE_ID,
+        transport: net.transport(STORAGE_NODE_ID),
+        store: new MemoryStore(),
+        engines: availableEngines(),
+        createEngine,
+        timers: clock,
+        now: () => clock.now(),
+        antiEntropyMs,
+        randomUint32: () => random.nextUint32(),
+      });
+      return { kind: 'simulation', seed, storagePeer: true };
+    },
+    partition: async ({ groups, bridge }) => {
+      net.partition(groups);
+      if (bridge !== undefined) {
+        for (const node of groups.flat()) {
+          net.restore(bridge, node);
+          net.restore(node, bridge);
+        }
+      }
+    },
     heal: async () => net.heal(),
     // The fault generator was seeded once, with the scenario's first chaos seed (see runner.ts).
     setChaos: async (chaos) => net.setChaos(chaos),
-    settle: (replicas) =>
-      untilQuiet(replicas, {
-        wait: () => runFor(50),
-        now: () => clock.now(),
-        quietMs: 2 * antiEntropyMs,
-        timeoutMs: 120_000,
-      }),
+    wait: () => runFor(10),
     flush: () => runFor(0),
-    close: async () => {},
+    problem: () => undefined,
+    close: async () => {
+      await storage?.close();
+    },
   };
+}
+
+export interface RelayWorldOptions {
+  readonly url: string;
+  /** The room the scenario (or the command line) names; undefined: a fresh room for this run. */
+  readonly room: string | undefined;
+  /** Names the fresh room. */
+  readonly scenarioName: string;
+  /** The relay's admin token, or a room credential with read, write and admin rights. */
+  readonly adminCredential: string;
+  readonly seed: number;
+  readonly WebSocket?: unknown;
 }
 
 /**
  * A real relay: the same steps over WebSockets, with partitions and chaos set through the admin API.
- * `adminCredential` (the relay's admin token, or a room credential with admin rights) mints each
- * replica's own credential and authorizes the link and chaos calls.
+ * The admin credential mints each replica's own credential and authorizes the link and chaos calls.
  */
-export function relayWorld(
-  relayUrl: string,
-  room: string,
-  adminCredential: string,
-  WebSocketImpl?: unknown,
-): ScenarioWorld {
+export function relayWorld(options: RelayWorldOptions): ScenarioWorld {
+  const { url: relayUrl, adminCredential } = options;
+  const room = options.room ?? freshRoomName(options.scenarioName);
   const adminUrl = relayUrl.replace(/^ws/, 'http').replace(/\/$/, '');
-  const admin = async (method: 'POST' | 'PUT', path: string, body: unknown): Promise<void> => {
+  const problems = new Map<string, string>();
+  const admin = async (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Response> => {
     const response = await fetch(`${adminUrl}/rooms/${encodeURIComponent(room)}${path}`, {
       method,
       headers: { authorization: `Bearer ${adminCredential}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10_000),
     });
-    if (!response.ok)
+    if (!response.ok && response.status !== 404)
       throw new Error(`relay refused ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response;
+  };
+  /** Nodes in the room the scenario does not know (other windows of a named room): each left alone. */
+  const strangers = async (known: ReadonlySet<string>): Promise<string[][]> => {
+    const response = await admin('GET', '');
+    if (response.status === 404) return [];
+    const info = (await response.json()) as { nodes?: { id: string }[] };
+    return (info.nodes ?? []).filter((n) => !known.has(n.id)).map((n) => [n.id]);
   };
   const antiEntropyMs = 200;
   return {
     timers: realTimers,
     now: () => Date.now(),
     antiEntropyMs,
+    syncTimeoutMs: 30_000,
     transport: (id) =>
       new RelayTransport({
         url: relayUrl,
@@ -108,13 +182,36 @@ export function relayWorld(
           requestCredential({ adminUrl, adminCredential, room, replica: id, rights: ['read', 'write'] }),
         ),
         backoff: { initialMs: 50, maxMs: 500 },
-        ...(WebSocketImpl ? { WebSocket: WebSocketImpl as never } : {}),
+        onProblem: (problem) => problems.set(id, JSON.stringify(problem)),
+        ...(options.WebSocket ? { WebSocket: options.WebSocket as never } : {}),
       }),
-    partition: (groups) =>
-      admin('POST', '/links', groups.length > 1 ? { op: 'split', groups } : { op: 'heal-all' }),
-    heal: () => admin('POST', '/links', { op: 'heal-all' }),
-    setChaos: (chaos) =>
-      admin('PUT', '/chaos', {
+    start: async () => {
+      // 404 without --data-dir: the relay keeps no storage peer.
+      const storage = await admin('GET', '/storage');
+      return {
+        kind: 'relay',
+        url: relayUrl,
+        room,
+        roomNamed: options.room !== undefined,
+        seed: options.seed,
+        storagePeer: storage.ok,
+      };
+    },
+    partition: async ({ groups, bridge }) => {
+      const all = [...groups, ...(await strangers(new Set([...groups.flat(), ...(bridge ? [bridge] : [])])))];
+      const operation =
+        all.length < 2
+          ? { op: 'heal-all' }
+          : bridge === undefined
+            ? { op: 'split', groups: all }
+            : { op: 'bridge', node: bridge, groups: all };
+      await admin('POST', '/links', operation);
+    },
+    heal: async () => {
+      await admin('POST', '/links', { op: 'heal-all' });
+    },
+    setChaos: async (chaos) => {
+      await admin('PUT', '/chaos', {
         config:
           chaos === undefined
             ? null
@@ -129,45 +226,36 @@ export function relayWorld(
                 ),
                 seed: chaos.seed ?? 0,
               },
-      }),
-    settle: (replicas) =>
-      untilQuiet(replicas, {
-        wait: () => new Promise((resolve) => setTimeout(resolve, 25)),
-        now: () => Date.now(),
-        quietMs: 4 * antiEntropyMs,
-        timeoutMs: 30_000,
-      }),
+      });
+    },
+    wait: () => new Promise((resolve) => setTimeout(resolve, 20)),
     flush: () => new Promise((resolve) => setTimeout(resolve, 10)),
+    problem: (id) => problems.get(id),
     close: async () => {},
   };
 }
 
+/** A room nobody used before: the scenario's name and a random suffix (within the 64-character id limit). */
+export function freshRoomName(scenarioName: string, random: () => number = Math.random): string {
+  const suffix = `${Date.now().toString(36)}-${Math.floor(random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0')}`;
+  return `${slug(scenarioName).slice(0, 64 - suffix.length - 1)}-${suffix}`;
+}
+
 /**
- * Wait until no engine of any replica changed (state digest or version) for `quietMs`. Anti-entropy keeps
- * frames flowing forever, so "nothing in flight" never comes; "nothing changes any more" does.
+ * The room a relay credential (a JWT) is for, read from its claims without checking the signature (the
+ * relay checks it); undefined for anything else, such as an admin token.
  */
-async function untilQuiet(
-  replicas: readonly Replica[],
-  clock: { wait: () => Promise<void>; now: () => number; quietMs: number; timeoutMs: number },
-): Promise<void> {
-  const fingerprint = (): string =>
-    replicas
-      .map((r) =>
-        r.engineNames.map((e) => `${r.id}:${e}:${r.digest(e)}:${JSON.stringify(r.version(e))}`).join('|'),
-      )
-      .join('#');
-  const start = clock.now();
-  let last = fingerprint();
-  let quietSince = start;
-  while (clock.now() - quietSince < clock.quietMs) {
-    if (clock.now() - start > clock.timeoutMs) {
-      throw new Error(`the replicas did not become quiet within ${clock.timeoutMs / 1000} s`);
-    }
-    await clock.wait();
-    const current = fingerprint();
-    if (current !== last) {
-      last = current;
-      quietSince = clock.now();
-    }
+export function credentialRoom(token: string): string | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const json = atob((parts[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
+    const claims: unknown = JSON.parse(json);
+    const room = (claims as { room?: unknown }).room;
+    return typeof room === 'string' ? room : undefined;
+  } catch {
+    return undefined;
   }
 }

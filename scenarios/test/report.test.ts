@@ -25,6 +25,9 @@ describe('merge report', () => {
   });
   const report = buildReport({
     name: 'demo',
+    world: { kind: 'simulation', seed: 1, storagePeer: true },
+    start: { converge: view({}), yjs: view({}) },
+    wallTime: [{ engine: 'lww', field: 'note', replicas: ['a', 'b'], reason: 'concurrent' }],
     views: { converge: { a: converge, b: converge }, yjs: { a: yjs, b: view({}) } },
     digests: { converge: { a: 'd1', b: 'd1' }, yjs: { a: 'd2', b: 'd3' } },
     lost: [
@@ -70,5 +73,30 @@ describe('merge report', () => {
     expect(text).toContain('yjs: NOT converged');
     expect(text).toContain('Hello Wo[-r]ld');
     expect(text).toContain(`a's note.set of note = "x" lost to b's "y" (concurrent)`);
+    expect(text).toContain('World: simulation, seed 1, with the storage peer');
+    expect(text).toContain('The room was empty at the start.');
+    expect(text).toContain('lww note: a, b (concurrent writes, the later timestamp wins)');
+  });
+
+  it('says what the room held at the start when it was not empty', () => {
+    const started = buildReport({
+      name: 'named room',
+      world: { kind: 'relay', url: 'ws://h:1', room: 'r', roomNamed: true, seed: 1, storagePeer: true },
+      start: { converge: view({ text: 'left over' }) },
+      wallTime: [],
+      views: {},
+      digests: {},
+      lost: [],
+    });
+    expect(started.start).toEqual({
+      empty: false,
+      engines: { converge: { text: 'left over', cart: {}, counters: { likes: 0, stock: 0 }, note: [] } },
+    });
+    const text = formatReport(started);
+    expect(text).toContain(
+      'World: relay ws://h:1, room r (named by the scenario), seed 1, with the storage peer',
+    );
+    expect(text).toContain('The room was NOT empty at the start; it held:');
+    expect(text).toContain('"left over"');
   });
 });

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRelay } from '@converge/sync-server';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { MergeReport } from '../src/report.ts';
+import { formatReport, type MergeReport } from '../src/report.ts';
 import { runScenario } from '../src/runner.ts';
 import { parseScenarioText } from '../src/scenario.ts';
 
@@ -107,19 +107,56 @@ describe('over a real relay', () => {
       await expect(
         runScenario(load('likes-three-partitions.json'), { relayUrl: relay.url, WebSocket }),
       ).rejects.toThrow(/a relay needs --token/);
-      // A room credential with admin rights is enough: it mints the replicas' own credentials.
+      // A room credential with admin rights is enough for a named room: it mints the replicas' own credentials.
       const scenario = load('likes-three-partitions.json');
       const { token } = await relay.mintCredential({
-        room: scenario.room,
+        room: 'likes-lab',
         replica: 'runner',
         rights: ['read', 'write', 'admin'],
       });
-      const report = await runScenario(scenario, { relayUrl: relay.url, WebSocket, token });
+      // It cannot make a fresh room, which a scenario without a room name runs in: said before anything runs.
+      await expect(runScenario(scenario, { relayUrl: relay.url, WebSocket, token })).rejects.toThrow(
+        /credential for room likes-lab only.*--room likes-lab/,
+      );
+      const report = await runScenario(scenario, {
+        relayUrl: relay.url,
+        WebSocket,
+        token,
+        room: 'likes-lab',
+      });
       expectAllConverged(report);
       expect(first(report, 'converge')?.counters.likes).toBe(7);
+      // Without --data-dir the relay keeps no storage peer, and the report says so.
+      expect(report.world).toEqual({
+        kind: 'relay',
+        url: relay.url,
+        room: 'likes-lab',
+        roomNamed: true,
+        seed: 1,
+        storagePeer: false,
+      });
       expect(relay.stats().violations.unauthorized).toBe(0);
     } finally {
       await relay.close();
+    }
+  }, 60_000);
+
+  it('says what a named room held at the start when it was not empty', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'converge-named-room-'));
+    const relay = await createRelay({ logLevel: 'error', dataDir });
+    try {
+      const options = { relayUrl: relay.url, WebSocket, token: relay.adminToken, room: 'shared' };
+      const once = await runScenario(load('likes-three-partitions.json'), options);
+      expect(once.start).toEqual({ empty: true });
+      const again = await runScenario(load('likes-three-partitions.json'), options);
+      // The storage peer kept the first run's likes: the second run starts from them and says so.
+      expect(again.start.empty).toBe(false);
+      expect(again.start).toMatchObject({ engines: { converge: { counters: { likes: 7 } } } });
+      expect(first(again, 'converge')?.counters.likes).toBe(14);
+      expect(formatReport(again)).toContain('The room was NOT empty at the start');
+    } finally {
+      await relay.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 });
@@ -136,7 +173,43 @@ describe('the command line', () => {
     const { code, stdout } = await cli([join(dir, 'likes-three-partitions.json'), '--json']);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as MergeReport;
-    expect(Object.keys(report)).toEqual(['name', 'engines', 'lww', 'differences']);
+    expect(Object.keys(report)).toEqual([
+      'name',
+      'world',
+      'start',
+      'engines',
+      'lww',
+      'differences',
+      'wallTime',
+    ]);
+    expect(report.world).toEqual({ kind: 'simulation', seed: 1, storagePeer: true });
+  });
+
+  it('writes the JSON report to the file --out names, and prints the readable one', async () => {
+    const out = join(tmpdir(), `scenario-report-${process.pid}.json`);
+    try {
+      const { code, stdout } = await cli([join(dir, 'likes-three-partitions.json'), '--out', out]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('Scenario: Likes incremented on three partitioned replicas');
+      const report = JSON.parse(readFileSync(out, 'utf8')) as MergeReport;
+      expect(report.engines.converge?.converged).toBe(true);
+    } finally {
+      rmSync(out, { force: true });
+    }
+  });
+
+  it('prints its usage on --help and exits 0', async () => {
+    const { code, stdout } = await cli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: npm run -s scenario -- FILE\.json/);
+    expect(stdout).toContain('--out FILE');
+  });
+
+  it('refuses an unknown flag with a message and exit 2', async () => {
+    const { code, stderr } = await cli([join(dir, 'likes-three-partitions.json'), '--jsn']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Unknown option '--jsn'/);
+    expect(stderr).toContain('usage:');
   });
 
   it('exits 2 naming the bad step of an invalid file', async () => {

@@ -4,7 +4,7 @@ import { parseScenario, parseScenarioText, ScenarioError } from '../src/scenario
 const base = { name: 'Two offline users', replicas: ['a', 'b'] };
 
 describe('parseScenario', () => {
-  it('accepts every documented step and derives the room from the name', () => {
+  it('accepts every documented step; a file without a room leaves it to the runner', () => {
     const scenario = parseScenario({
       ...base,
       steps: [
@@ -16,6 +16,9 @@ describe('parseScenario', () => {
         { replica: 'a', op: 'counter.increment', name: 'stock', by: -1 },
         { replica: 'a', op: 'note.set', value: 'ship Monday' },
         { partition: [['a'], ['b']] },
+        { partition: [['a'], ['b']], storage: 'with-b' },
+        { partition: [['a', 'b']], storage: 'alone' },
+        { partition: [['a'], ['b']], storage: 'everywhere' },
         { heal: true },
         { offline: 'a' },
         { online: 'a' },
@@ -25,8 +28,21 @@ describe('parseScenario', () => {
         { restart: 'a' },
       ],
     });
-    expect(scenario.room).toBe('two-offline-users');
-    expect(scenario.steps).toHaveLength(15);
+    expect(scenario.room).toBeUndefined();
+    expect(parseScenario({ ...base, room: 'lab-1', steps: [] }).room).toBe('lab-1');
+    expect(scenario.steps).toHaveLength(18);
+  });
+
+  it('reads the start state a file carries: engine snapshots in base64', () => {
+    const scenario = parseScenario({ ...base, start: { engines: { converge: 'AAEC', lww: '' } }, steps: [] });
+    expect(scenario.start?.engines.converge).toEqual(new Uint8Array([0, 1, 2]));
+    expect(scenario.start?.engines.lww).toEqual(new Uint8Array([]));
+    expect(() =>
+      parseScenario({ ...base, start: { engines: { converge: 'not base64!' } }, steps: [] }),
+    ).toThrow(/base64/);
+    expect(() => parseScenario({ ...base, start: { engines: { loro2: 'AAEC' } }, steps: [] })).toThrow(
+      ScenarioError,
+    );
   });
 
   it.each([
@@ -38,6 +54,13 @@ describe('parseScenario', () => {
     [{ chaos: { drop: 2 } }, /step 1 .*drop/s],
     [{ teleport: 'a' }, /step 1 .*teleport/s],
     [{ heal: true, extra: 1 }, /step 1/],
+    [
+      { partition: [['a'], ['b']], storage: 'nowhere' },
+      /step 1 .*storage must be "alone", "everywhere" or "with-<node id>"/s,
+    ],
+    [{ partition: [['a'], ['b']], storage: 'with-q' }, /step 1 .*unknown replica "q"/],
+    [{ partition: [['a'], ['a', 'b']] }, /step 1 .*replica "a" is in two groups/],
+    [{ partition: [['a'], ['storage']] }, /step 1 .*storage peer's id/s],
   ])('names the bad step for %j', (step, message) => {
     expect(() => parseScenario({ ...base, steps: [step] })).toThrow(message);
   });
@@ -51,6 +74,8 @@ describe('parseScenario', () => {
     expect(() => parseScenarioText('{not json')).toThrow(ScenarioError);
     expect(() => parseScenario({ name: 'x', replicas: [], steps: [] })).toThrow(/replicas/);
     expect(() => parseScenario({ name: 'x', replicas: ['a', 'a'], steps: [] })).toThrow(/repeat/);
+    expect(() => parseScenario({ name: 'x', replicas: ['storage'], steps: [] })).toThrow(/storage peer's id/);
+    expect(() => parseScenario({ name: 'x', replicas: ['-a'], steps: [] })).toThrow(/starting with a letter/);
     expect(() => parseScenario([])).toThrow(ScenarioError);
   });
 });

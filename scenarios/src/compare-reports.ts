@@ -1,0 +1,64 @@
+/**
+ * Comparing two reports of one scenario (two worlds, or two runs): every difference in the engines'
+ * final states and in what last-writer-wins lost, except those either report lists as depending on
+ * wall time. An empty answer means the runs agree wherever their merges do not depend on time.
+ */
+import { ENGINE_NAMES, type EngineName } from '@converge/replica';
+import type { MergeReport, ReplicaState } from './report.ts';
+
+export interface ReportMismatch {
+  readonly engine: EngineName;
+  readonly replica?: string;
+  /** "converged", "text", "note", "cart/KEY", "counters/KEY", or "lww.lost/FIELD". */
+  readonly field: string;
+  readonly a: unknown;
+  readonly b: unknown;
+}
+
+export function unexplainedMismatches(a: MergeReport, b: MergeReport): ReportMismatch[] {
+  const timed = new Set([...a.wallTime, ...b.wallTime].map((w) => `${w.engine} ${w.field}`));
+  const explained = (engine: EngineName, field: string): boolean => timed.has(`${engine} ${field}`);
+  const out: ReportMismatch[] = [];
+  for (const engine of ENGINE_NAMES) {
+    const ra = a.engines[engine];
+    const rb = b.engines[engine];
+    if (ra === undefined && rb === undefined) continue;
+    if (ra?.converged !== rb?.converged)
+      out.push({ engine, field: 'converged', a: ra?.converged, b: rb?.converged });
+    const ids = new Set([...Object.keys(ra?.replicas ?? {}), ...Object.keys(rb?.replicas ?? {})]);
+    for (const replica of [...ids].sort()) {
+      for (const [field, va, vb] of fieldsOf(ra?.replicas[replica], rb?.replicas[replica])) {
+        if (JSON.stringify(va) !== JSON.stringify(vb) && !explained(engine, field))
+          out.push({ engine, replica, field, a: va, b: vb });
+      }
+    }
+  }
+  const lost = (r: MergeReport) =>
+    r.lww.lost
+      .filter((l) => !explained('lww', l.field))
+      .map((l) => JSON.stringify(l))
+      .sort();
+  const la = lost(a);
+  const lb = lost(b);
+  if (JSON.stringify(la) !== JSON.stringify(lb))
+    out.push({
+      engine: 'lww',
+      field: 'lww.lost',
+      a: la.map((l) => JSON.parse(l)),
+      b: lb.map((l) => JSON.parse(l)),
+    });
+  return out;
+}
+
+/** Each field of two states as [field, a's value, b's value]: text, note, cart/KEY, counters/KEY. */
+function fieldsOf(a: ReplicaState | undefined, b: ReplicaState | undefined): [string, unknown, unknown][] {
+  const out: [string, unknown, unknown][] = [
+    ['text', a?.text, b?.text],
+    ['note', a?.note, b?.note],
+  ];
+  for (const kind of ['cart', 'counters'] as const) {
+    const keys = new Set([...Object.keys(a?.[kind] ?? {}), ...Object.keys(b?.[kind] ?? {})]);
+    for (const key of [...keys].sort()) out.push([`${kind}/${key}`, a?.[kind][key], b?.[kind][key]]);
+  }
+  return out;
+}
