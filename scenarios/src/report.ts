@@ -3,7 +3,7 @@
  * engines differ from each other, and what last-writer-wins lost. The JSON shape is stable and
  * documented in scenarios/README.md.
  */
-import { ENGINE_NAMES, type EngineName, type WorkspaceView } from '@converge/replica';
+import { ENGINE_NAMES, type EngineName, isEmptyView, type WorkspaceView } from '@converge/replica';
 import diff from 'fast-diff';
 import type { WallTimeDependence } from './wall-time.ts';
 import type { WorldInfo } from './world.ts';
@@ -123,16 +123,6 @@ function startReport(start: ReportInput['start']): StartReport {
     empty &&= isEmptyView(view);
   }
   return empty ? { empty } : { empty, engines };
-}
-
-/** Nothing written that shows: no text, no cart line, counters at zero, no note. */
-export function isEmptyView(view: WorkspaceView): boolean {
-  return (
-    view.text === '' &&
-    Object.keys(view.cart).length === 0 &&
-    Object.values(view.counters).every((n) => n === 0) &&
-    view.note.length === 0
-  );
 }
 
 function toState(view: WorkspaceView): ReplicaState {

@@ -126,7 +126,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 
   try {
     if (scenario.start !== undefined) {
-      for (const store of stores.values()) await store.compact({ engines: scenario.start.engines });
+      for (const store of stores.values()) {
+        await store.load();
+        await store.compact({ engines: scenario.start.engines });
+      }
     }
     for (const id of scenario.replicas) await open(id);
     await untilConnected(replicas, topology, clock);

@@ -193,7 +193,8 @@ export function parseScenarioText(text: string): Scenario {
   return parseScenario(value);
 }
 
-function replicasNamedBy(step: Step): string[] {
+/** The replicas a step names (the editing replica, partition groups, a storage companion...). */
+export function replicasNamedBy(step: Step): string[] {
   if ('replica' in step) return [step.replica];
   if ('partition' in step) {
     const companion = step.storage === undefined ? undefined : storageCompanion(step.storage);

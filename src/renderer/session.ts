@@ -15,7 +15,7 @@ import { AppModel } from './logic/app-model.ts';
 import { frameKind } from './logic/frame-kind.ts';
 import { NetworkStore } from './logic/network-store.ts';
 import { type EventSourceLike, RelayAdmin } from './logic/relay-admin.ts';
-import { SessionRecorder } from './logic/scenario-session.ts';
+import { broadcastSessionChannel, SessionRecorder, snapshotOf } from './logic/session-recorder.ts';
 import { TappedTransport } from './logic/tapped-transport.ts';
 import { WireLog } from './logic/wire-log.ts';
 import type { WindowSetup } from './platform.ts';
@@ -68,10 +68,17 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     engines: availableEngines(),
     createEngine,
   });
+  // The windows of this origin share one session log per room (BroadcastChannel), so any window's
+  // export holds every window's steps.
+  const sessionChannel = broadcastSessionChannel(config.room);
+  const recorder = new SessionRecorder(config.replicaId, {
+    snapshot: () => snapshotOf(replica),
+    ...(sessionChannel === undefined ? {} : { channel: sessionChannel }),
+  });
   model = new AppModel({
     replica,
     wire,
-    recorder: new SessionRecorder(config.replicaId),
+    recorder,
     schedule: nextFrame,
     now: Date.now,
   });
@@ -98,6 +105,8 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     close: async () => {
       networkStarted = true; // a credential arriving later must not start it again
       network.stop();
+      recorder.close();
+      sessionChannel?.close();
       opened.close();
       await replica.close();
       await setup.store.close();

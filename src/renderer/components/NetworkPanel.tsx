@@ -4,19 +4,23 @@ import type { AppModel } from '../logic/app-model.ts';
 import { formatBytes } from '../logic/format.ts';
 import {
   type ChaosSliders,
+  describeSplit,
   HEAL_ALL,
+  indirectPairs,
   isNoChaos,
   isolatePreset,
   type LinkCell,
   linkMatrix,
   roomTraffic,
+  STORAGE_SIDES,
+  type StorageSide,
   scenarioChaosOf,
   slidersOf,
   splitInHalvesPreset,
   toggleLink,
 } from '../logic/network.ts';
 import type { NetworkSnapshot, NetworkStore } from '../logic/network-store.ts';
-import type { RoomInfo } from '../logic/relay-admin.ts';
+import type { LinkOperation, RoomInfo } from '../logic/relay-admin.ts';
 import { ENGINE_LABELS } from './Header.tsx';
 
 export interface NetworkPanelProps {
@@ -56,7 +60,7 @@ export function NetworkPanel({ self, network, store, model }: NetworkPanelProps)
             room={room}
             self={self}
             busy={network.busy}
-            onToggle={(cell) => toggle(cell, store, model)}
+            onToggle={(cell) => toggle(cell, store, model, room)}
           />
           <Presets room={room} self={self} store={store} model={model} busy={network.busy} />
           <Chaos room={room} store={store} model={model} busy={network.busy} />
@@ -67,9 +71,14 @@ export function NetworkPanel({ self, network, store, model }: NetworkPanelProps)
   );
 }
 
-function toggle(cell: LinkCell, store: NetworkStore, model: AppModel): void {
-  model.recorder.omit(`${cell.up ? 'cut' : 'heal'} link ${cell.from} → ${cell.to}`);
-  void store.links(toggleLink(cell));
+function toggle(cell: LinkCell, store: NetworkStore, model: AppModel, room: RoomInfo): void {
+  send(toggleLink(cell), store, model, room);
+}
+
+/** Send a link operation to the relay and record it for the session export. */
+function send(operation: LinkOperation, store: NetworkStore, model: AppModel, room: RoomInfo): void {
+  model.recorder.links(operation, room.nodes);
+  void store.links(operation);
 }
 
 function Matrix({
@@ -91,55 +100,83 @@ function Matrix({
       </p>
     );
   }
+  const indirect = indirectPairs(matrix);
   return (
-    <table className="matrix" data-testid="link-matrix">
-      <caption className="visually-hidden">Links between the room's nodes, row → column</caption>
-      <thead>
-        <tr>
-          <th scope="col">from \ to</th>
-          {matrix.nodes.map((n) => (
-            <th key={n.id} scope="col" className={n.self ? 'self' : undefined} title={n.role}>
-              {n.id}
-              {n.role !== 'replica' ? <span className="role"> {n.role}</span> : null}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {matrix.rows.map((row, i) => {
-          const from = matrix.nodes[i]!;
-          return (
-            <tr key={from.id}>
-              <th scope="row" className={from.self ? 'self' : undefined}>
-                {from.id}
-                {from.self ? <span className="role"> (me)</span> : null}
+    <>
+      <table className="matrix" data-testid="link-matrix">
+        <caption className="visually-hidden">Links between the room's nodes, row → column</caption>
+        <thead>
+          <tr>
+            <th scope="col">from \ to</th>
+            {matrix.nodes.map((n) => (
+              <th key={n.id} scope="col" className={n.self ? 'self' : undefined} title={n.role}>
+                {n.id}
+                {n.role !== 'replica' ? <span className="role"> {n.role}</span> : null}
               </th>
-              {row.map((cell, j) =>
-                cell === undefined ? (
-                  <td key={matrix.nodes[j]!.id} className="diagonal" aria-hidden="true" />
-                ) : (
-                  <td key={cell.to}>
-                    <button
-                      type="button"
-                      className={cell.up ? 'link-cell up' : 'link-cell cut'}
-                      aria-pressed={!cell.up}
-                      aria-label={`Link ${cell.from} to ${cell.to} is ${cell.up ? 'up' : 'cut'}; ${cell.up ? 'cut' : 'heal'} it`}
-                      disabled={busy}
-                      onClick={() => onToggle(cell)}
-                      data-testid={`link-cell-${cell.from}-${cell.to}`}
-                    >
-                      {cell.up ? 'up' : 'cut'}
-                    </button>
-                  </td>
-                ),
-              )}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {matrix.rows.map((row, i) => {
+            const from = matrix.nodes[i]!;
+            return (
+              <tr key={from.id}>
+                <th scope="row" className={from.self ? 'self' : undefined}>
+                  {from.id}
+                  {from.self ? <span className="role"> (me)</span> : null}
+                </th>
+                {row.map((cell, j) =>
+                  cell === undefined ? (
+                    <td key={matrix.nodes[j]!.id} className="diagonal" aria-hidden="true" />
+                  ) : (
+                    <td key={cell.to}>
+                      <button
+                        type="button"
+                        className={`link-cell ${cell.up ? 'up' : 'cut'}${cell.via !== undefined ? ' routed' : ''}`}
+                        aria-pressed={!cell.up}
+                        aria-label={`Link ${cell.from} to ${cell.to} is ${cell.up ? 'up' : 'cut'}${cell.via !== undefined ? `, but ${cell.from} still reaches ${cell.to} through ${cell.via.join(', ')}` : ''}; ${cell.up ? 'cut' : 'heal'} it`}
+                        title={
+                          cell.via !== undefined
+                            ? `${cell.from} and ${cell.to} still sync through ${cell.via.join(' → ')}`
+                            : undefined
+                        }
+                        disabled={busy}
+                        onClick={() => onToggle(cell)}
+                        data-testid={`link-cell-${cell.from}-${cell.to}`}
+                      >
+                        {cell.up ? 'up' : 'cut'}
+                        {cell.via !== undefined ? (
+                          <span className="via" data-testid={`link-via-${cell.from}-${cell.to}`}>
+                            {' '}
+                            via {cell.via.join(' → ')}
+                          </span>
+                        ) : null}
+                      </button>
+                    </td>
+                  ),
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {indirect.length > 0 ? (
+        <p className="small warn-text" data-testid="indirect-routes">
+          Not separated:{' '}
+          {indirect.map((p) => `${p.a} and ${p.b} still sync through ${p.via.join(' → ')}`).join('; ')}. Cut
+          those links too, or isolate a window, to keep their edits apart.
+        </p>
+      ) : null}
+    </>
   );
 }
+
+const STORAGE_SIDE_LABELS: Readonly<Record<StorageSide, string>> = {
+  alone: 'alone',
+  mine: 'with my half',
+  theirs: 'with the other half',
+  everywhere: 'with both halves (bridges them)',
+};
 
 function Presets({
   room,
@@ -154,54 +191,63 @@ function Presets({
   model: AppModel;
   busy: boolean;
 }) {
-  const split = splitInHalvesPreset(room, self);
+  const [storageSide, setStorageSide] = useState<StorageSide>('alone');
+  const split = splitInHalvesPreset(room, self, storageSide);
   const others = room.nodes.map((n) => n.id).filter((id) => id !== self);
+  const hasStorage = room.nodes.some((n) => n.role === 'storage');
   return (
     <fieldset className="button-row plain">
       <legend className="visually-hidden">Partition presets</legend>
       <button
         type="button"
         disabled={busy || others.length === 0}
-        onClick={() => {
-          model.recorder.partition([[self], others]);
-          void store.links(isolatePreset(self));
-        }}
+        onClick={() => send(isolatePreset(self), store, model, room)}
+        title="Cut every link of this window, the storage peer's too: nothing reaches it, directly or through others"
         data-testid="preset-isolate"
       >
-        Isolate me
+        {hasStorage ? 'Isolate me (storage too)' : 'Isolate me'}
       </button>
       <button
         type="button"
         disabled={busy || split === undefined}
         onClick={() => {
-          if (split === undefined || split.op !== 'split') return;
-          model.recorder.partition(split.groups);
-          void store.links(split);
+          if (split !== undefined) send(split, store, model, room);
         }}
         data-testid="preset-split"
-        title={
-          split !== undefined && split.op === 'split'
-            ? split.groups.map((g) => g.join(', ')).join('  |  ')
-            : undefined
-        }
+        title={split !== undefined ? describeSplit(split) : 'needs at least two windows'}
       >
-        Split in halves
+        Split windows in halves
       </button>
+      {hasStorage ? (
+        <label className="field-inline small">
+          <span>storage peer</span>
+          <select
+            value={storageSide}
+            onChange={(e) => setStorageSide(e.target.value as StorageSide)}
+            disabled={busy}
+            data-testid="preset-split-storage"
+          >
+            {STORAGE_SIDES.map((side) => (
+              <option key={side} value={side}>
+                {STORAGE_SIDE_LABELS[side]}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
       <button
         type="button"
         disabled={busy || room.cut.length === 0}
-        onClick={() => {
-          model.recorder.heal();
-          void store.links(HEAL_ALL);
-        }}
+        onClick={() => send(HEAL_ALL, store, model, room)}
         data-testid="preset-heal"
       >
         Heal all
       </button>
-      <span className="muted small">
+      <span className="muted small" data-testid="preset-split-plan">
+        {split !== undefined ? `Split: ${describeSplit(split)}. ` : ''}
         {room.cut.length === 0
-          ? 'no link is cut'
-          : `${room.cut.length} directed link${room.cut.length === 1 ? '' : 's'} cut`}
+          ? 'No link is cut.'
+          : `${room.cut.length} directed link${room.cut.length === 1 ? '' : 's'} cut.`}
       </span>
     </fieldset>
   );

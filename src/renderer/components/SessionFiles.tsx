@@ -38,8 +38,8 @@ function Export({ model, room, recordedSteps }: SessionFilesProps) {
   const omitted = model.recorder.omittedActions;
   const onExport = (): void => {
     try {
-      const name = `Session of ${model.replica.id} in ${room}, ${new Date().toISOString()}`;
-      const file = model.recorder.toScenario(name, room);
+      const name = `Session in room ${room}, exported from ${model.replica.id}, ${new Date().toISOString()}`;
+      const file = model.recorder.toScenario(name);
       const blob = new Blob([`${JSON.stringify(file, null, 2)}\n`], { type: 'application/json' });
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
@@ -49,7 +49,10 @@ function Export({ model, room, recordedSteps }: SessionFilesProps) {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      setMessage(`Exported ${file.steps.length} steps.`);
+      setMessage(
+        `Exported ${file.steps.length} steps${file.start !== undefined ? ', starting from the room as it was when the recording began' : ''}. ` +
+          'Replay it with npm run scenario -- FILE for the same result.',
+      );
     } catch (error) {
       setMessage(`Export failed: ${errorMessage(error)}`);
     }
@@ -58,9 +61,10 @@ function Export({ model, room, recordedSteps }: SessionFilesProps) {
     <section className="subpanel" aria-labelledby="export-title">
       <h3 id="export-title">Export this session</h3>
       <p className="small muted">
-        A scenario file (the format of <span className="mono">scenarios/</span>) with what you did in this
-        window: edits (typing coalesced), Offline, clock skew, partition presets and chaos. {recordedSteps}{' '}
-        step{recordedSteps === 1 ? '' : 's'} recorded so far.
+        A scenario file (the format of <span className="mono">scenarios/</span>) with what was done in this
+        room's windows of this app since the recording began: edits (typing coalesced), Offline, clock skew,
+        partition presets and chaos, and the room's state at the start, so the scenario runner replays it to
+        the same result. {recordedSteps} step{recordedSteps === 1 ? '' : 's'} recorded so far.
       </p>
       <div className="button-row">
         <button type="button" onClick={onExport} disabled={recordedSteps === 0} data-testid="export-session">
@@ -156,6 +160,12 @@ function Import({ model }: { model: AppModel }) {
             <strong>{scenario.name}</strong> · replicas {scenario.replicas.join(', ')} ·{' '}
             {scenario.steps.length} steps
           </p>
+          {plan.carriesStart ? (
+            <p className="small warn-text" data-testid="replay-start-note">
+              This file starts from a recorded room state, which a live room cannot be reset to: edits are
+              replayed on this room as it is. The scenario runner replays the file exactly.
+            </p>
+          ) : null}
           <div className="button-row">
             <label className="field-inline">
               <span>Play as</span>

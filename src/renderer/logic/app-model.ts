@@ -18,7 +18,7 @@ import {
   type ReplicaStatus,
   validateIntent,
 } from '@converge/replica';
-import type { SessionRecorder } from './scenario-session.ts';
+import type { SessionRecorder } from './session-recorder.ts';
 import type { EngineWireTotals, WireFrame, WireLog } from './wire-log.ts';
 
 export interface Notice {

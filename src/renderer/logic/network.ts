@@ -1,8 +1,9 @@
 /**
- * The network panel's view of a relay room, computed from the admin API's answers: the link matrix,
- * the partition presets, who this replica is cut off from, and traffic totals per engine.
+ * The network panel's view of a relay room, computed from the admin API's answers: the link matrix
+ * (with the pairs a cut does not separate, because a third node — usually the storage peer — still
+ * carries their edits), the partition presets, who this replica is cut off from, and traffic totals.
  */
-import { ENGINE_NAMES, type EngineName } from '@converge/replica';
+import { ENGINE_NAMES, type EngineName, type StoragePlacement, storageWith } from '@converge/replica';
 import type { ChaosConfig, LinkOperation, LinkTraffic, RoomInfo } from './relay-admin.ts';
 
 export interface MatrixNode {
@@ -15,6 +16,11 @@ export interface LinkCell {
   readonly from: string;
   readonly to: string;
   readonly up: boolean;
+  /**
+   * When the two nodes cannot reach each other directly but still do through others (edits hop from
+   * replica to replica): the nodes in between on a shortest way, e.g. ["storage"]. Else absent.
+   */
+  readonly via?: readonly string[];
 }
 
 export interface LinkMatrix {
@@ -36,12 +42,71 @@ export function linkMatrix(room: RoomInfo, self: string): LinkMatrix {
         (ROLE_ORDER[a.role] ?? 9) - (ROLE_ORDER[b.role] ?? 9) ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
+  const graph = reachability(room);
   const rows = nodes.map((from) =>
-    nodes.map((to) =>
-      from.id === to.id ? undefined : { from: from.id, to: to.id, up: !cut.has(`${from.id} ${to.id}`) },
-    ),
+    nodes.map((to): LinkCell | undefined => {
+      if (from.id === to.id) return undefined;
+      const cell = { from: from.id, to: to.id, up: !cut.has(`${from.id} ${to.id}`) };
+      if (graph.get(from.id)?.has(to.id) === true) return cell;
+      const via = wayBetween(graph, from.id, to.id);
+      return via === undefined ? cell : { ...cell, via };
+    }),
   );
   return { nodes, rows };
+}
+
+/** A pair a cut separates directly that still syncs through other nodes. */
+export interface IndirectPair {
+  readonly a: string;
+  readonly b: string;
+  readonly via: readonly string[];
+}
+
+/** Every such pair once (in matrix order). */
+export function indirectPairs(matrix: LinkMatrix): IndirectPair[] {
+  const out: IndirectPair[] = [];
+  matrix.rows.forEach((row, i) => {
+    row.forEach((cell, j) => {
+      if (cell?.via !== undefined && j > i) out.push({ a: cell.from, b: cell.to, via: cell.via });
+    });
+  });
+  return out;
+}
+
+/** Who reaches whom directly (both directions up), as the relay reports it. */
+function reachability(room: RoomInfo): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>(room.nodes.map((n) => [n.id, new Set<string>()]));
+  for (const node of room.nodes) {
+    for (const peer of node.reachable) {
+      if (!graph.has(peer)) continue;
+      graph.get(node.id)?.add(peer);
+      graph.get(peer)?.add(node.id);
+    }
+  }
+  return graph;
+}
+
+/** The nodes between `from` and `to` on a shortest way through the graph, or undefined if none. */
+function wayBetween(
+  graph: ReadonlyMap<string, ReadonlySet<string>>,
+  from: string,
+  to: string,
+): string[] | undefined {
+  const previous = new Map<string, string>([[from, from]]);
+  const queue = [from];
+  for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+    for (const next of [...(graph.get(node) ?? [])].sort()) {
+      if (previous.has(next)) continue;
+      previous.set(next, node);
+      if (next === to) {
+        const via: string[] = [];
+        for (let at = node; at !== from; at = previous.get(at) as string) via.unshift(at);
+        return via;
+      }
+      queue.push(next);
+    }
+  }
+  return undefined;
 }
 
 /** The operation a click on a cell performs: cut an up link, heal a cut one. */
@@ -49,20 +114,57 @@ export function toggleLink(cell: LinkCell): LinkOperation {
   return { op: cell.up ? 'cut' : 'heal', from: cell.from, to: cell.to };
 }
 
-/** Isolate this replica from every other node (both directions). */
+/** Isolate this replica from every other node, the storage peer included (both directions). */
 export function isolatePreset(self: string): LinkOperation {
   return { op: 'isolate', node: self };
 }
 
+/** Where "split in halves" puts the storage peer: alone, with my half, with the other half, or linked to both. */
+export type StorageSide = 'alone' | 'mine' | 'theirs' | 'everywhere';
+
+export const STORAGE_SIDES: readonly StorageSide[] = ['alone', 'mine', 'theirs', 'everywhere'];
+
 /**
- * Split the room in two halves of (nearly) equal size, this replica in the first. The order is the
- * matrix order, so the same room always splits the same way. Undefined with fewer than two nodes.
+ * Split the room's windows in two halves of (nearly) equal size, this replica in the first, and put the
+ * storage peer where `storage` says (it carries edits across the split when linked to both halves).
+ * Other nodes (tools) are left alone. The order is the matrix order, so the same room always splits the
+ * same way. Undefined with fewer than two windows.
  */
-export function splitInHalvesPreset(room: RoomInfo, self: string): LinkOperation | undefined {
-  const ids = linkMatrix(room, self).nodes.map((n) => n.id);
-  if (ids.length < 2) return undefined;
-  const half = Math.ceil(ids.length / 2);
-  return { op: 'split', groups: [ids.slice(0, half), ids.slice(half)] };
+export function splitInHalvesPreset(
+  room: RoomInfo,
+  self: string,
+  storage: StorageSide,
+): Extract<LinkOperation, { op: 'split' }> | undefined {
+  const nodes = linkMatrix(room, self).nodes;
+  const windows = nodes.filter((n) => n.role === 'replica').map((n) => n.id);
+  if (windows.length < 2) return undefined;
+  const half = Math.ceil(windows.length / 2);
+  const mine = windows.slice(0, half);
+  const theirs = windows.slice(half);
+  const others = nodes.filter((n) => n.role !== 'replica' && n.role !== 'storage').map((n) => [n.id]);
+  const groups = [mine, theirs, ...others];
+  if (!nodes.some((n) => n.role === 'storage')) return { op: 'split', groups };
+  const placement: StoragePlacement =
+    storage === 'mine'
+      ? storageWith(mine[0] as string)
+      : storage === 'theirs'
+        ? storageWith(theirs[0] as string)
+        : storage;
+  return { op: 'split', groups, storage: placement };
+}
+
+/** "a, b | c; the storage peer alone": what a split does, in words. */
+export function describeSplit(split: Extract<LinkOperation, { op: 'split' }>): string {
+  const halves = split.groups.map((g) => g.join(', ')).join('  |  ');
+  const storage = split.storage;
+  if (storage === undefined) return halves;
+  const where =
+    storage === 'alone'
+      ? 'alone (cut off from both halves)'
+      : storage === 'everywhere'
+        ? 'linked to both halves (edits cross the split through it)'
+        : `with ${storage.slice('with-'.length)}'s half`;
+  return `${halves}; the storage peer ${where}`;
 }
 
 export const HEAL_ALL: LinkOperation = { op: 'heal-all' };

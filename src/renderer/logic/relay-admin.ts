@@ -4,7 +4,7 @@
  * UI sees it; failures become `AdminError`s with a message that says what went wrong.
  */
 
-import { errorMessage } from '@converge/replica';
+import { errorMessage, type StoragePlacement } from '@converge/replica';
 import { z } from 'zod';
 
 const chaosConfig = z.object({
@@ -63,7 +63,12 @@ const linkChange = z.object({
 export type LinkOperation =
   | { readonly op: 'cut' | 'heal'; readonly from: string; readonly to: string; readonly bothWays?: boolean }
   | { readonly op: 'isolate'; readonly node: string }
-  | { readonly op: 'split'; readonly groups: readonly (readonly string[])[] }
+  | {
+      readonly op: 'split';
+      readonly groups: readonly (readonly string[])[];
+      /** Where the storage peer goes; then the groups name the windows only. */
+      readonly storage?: StoragePlacement;
+    }
   | { readonly op: 'bridge'; readonly node: string; readonly groups: readonly (readonly string[])[] }
   | { readonly op: 'heal-all' };
 

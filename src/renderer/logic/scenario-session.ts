@@ -1,152 +1,16 @@
 /**
- * A window's session as a scenario file (scenarios/src/scenario.ts), and the plan for replaying one.
+ * Replaying a scenario file in a window (the export is session-recorder.ts).
  *
- * Export: the recorder keeps, in order, what this window's user did that the format can express: edits
- * (consecutive typing and deleting coalesced into one step), offline/online, clock skew, and the network
- * presets and chaos set from this window. Cutting one directed link has no scenario step; it is counted
- * and reported as left out.
- *
- * Import: a window replays the steps of ONE of the file's replicas (the one it "plays", by default the
- * replica with this window's id, else the first): its edits, offline/online and skew steps, in order.
- * Steps of other replicas and network-wide steps (partition, heal, chaos, sync, restart) belong to other
- * windows or to the scenario runner and are listed as skipped, with the reason.
+ * A window replays the steps of ONE of the file's replicas (the one it "plays", by default the replica
+ * with this window's id, else the first): its edits, offline/online and skew steps, in order. Steps of
+ * other replicas and network-wide steps (partition, heal, chaos, sync, restart) belong to other windows
+ * or to the scenario runner and are listed as skipped, with the reason. A live room cannot be reset to a
+ * file's start state: the plan says when a file carries one (the runner replays such files exactly).
  */
 import type { Intent } from '@converge/replica';
-import {
-  type EditStep,
-  isEditStep,
-  parseScenario,
-  parseScenarioText,
-  type Scenario,
-  type Step,
-} from '@converge/scenarios/src/scenario.ts';
+import { isEditStep, parseScenarioText, type Scenario, type Step } from '@converge/scenarios/src/scenario.ts';
 
 export { parseScenarioText, type Scenario, type Step };
-
-/** The scenario format's chaos step (rates 0..1, delay as a uniform extra delay up to delayMs). */
-export interface ScenarioChaos {
-  readonly drop?: number;
-  readonly duplicate?: number;
-  readonly reorder?: number;
-  readonly delayMs?: number;
-  readonly seed?: number;
-}
-
-/** A scenario file as written to disk. */
-export interface ScenarioFile {
-  readonly name: string;
-  readonly room?: string;
-  readonly replicas: string[];
-  readonly steps: Step[];
-}
-
-const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-const MAX_REPLICAS = 16;
-
-export class SessionRecorder {
-  private readonly steps: Step[] = [];
-  private readonly seen = new Set<string>();
-  private readonly omitted: string[] = [];
-
-  constructor(readonly replicaId: string) {}
-
-  /** A local edit of this window (positions against the primary engine's text, as applied). */
-  edit(intent: Intent): void {
-    const step = { replica: this.replicaId, ...intent } as EditStep;
-    if (!this.coalesce(step)) this.steps.push(step);
-  }
-
-  offline(offline: boolean): void {
-    this.steps.push(offline ? { offline: this.replicaId } : { online: this.replicaId });
-  }
-
-  skew(ms: number): void {
-    const last = this.steps[this.steps.length - 1];
-    // Dragging a slider produces many values; only the one it settled on matters.
-    if (last !== undefined && 'skew' in last && last.skew.replica === this.replicaId) this.steps.pop();
-    this.steps.push({ skew: { replica: this.replicaId, ms } });
-  }
-
-  partition(groups: readonly (readonly string[])[]): void {
-    const named = groups.map((group) => group.filter((id) => NODE_ID.test(id))).filter((g) => g.length > 0);
-    if (named.length < 2) {
-      this.omit(`partition ${JSON.stringify(groups)} (node ids outside the scenario format)`);
-      return;
-    }
-    for (const group of named) for (const id of group) this.seen.add(id);
-    this.steps.push({ partition: named });
-  }
-
-  heal(): void {
-    this.steps.push({ heal: true });
-  }
-
-  chaos(chaos: ScenarioChaos): void {
-    const last = this.steps[this.steps.length - 1];
-    if (last !== undefined && 'chaos' in last) this.steps.pop();
-    this.steps.push({ chaos: { ...chaos } });
-  }
-
-  /** Something the user did that the format cannot express (e.g. cutting a single directed link). */
-  omit(description: string): void {
-    this.omitted.push(description);
-  }
-
-  /** Another replica this session met (listed in the file so partitions may name it). */
-  sawPeer(id: string): void {
-    if (NODE_ID.test(id)) this.seen.add(id);
-  }
-
-  get stepCount(): number {
-    return this.steps.length;
-  }
-
-  /** What was left out of the export, oldest first. */
-  get omittedActions(): readonly string[] {
-    return this.omitted;
-  }
-
-  /** The session as a scenario file; validated against the format (throws ScenarioError if it cannot be). */
-  toScenario(name: string, room?: string): ScenarioFile {
-    const replicas = [this.replicaId, ...[...this.seen].filter((id) => id !== this.replicaId).sort()];
-    if (replicas.length > MAX_REPLICAS) {
-      throw new RangeError(
-        `a scenario names at most ${MAX_REPLICAS} replicas; this session met ${replicas.length}`,
-      );
-    }
-    const file: ScenarioFile = {
-      name,
-      ...(room !== undefined && NODE_ID.test(room) ? { room } : {}),
-      replicas,
-      steps: this.steps.map((step) => structuredClone(step)),
-    };
-    parseScenario(file);
-    return file;
-  }
-
-  /** Merge typing into the previous step: inserts that continue it, backspaces and deletes next to it. */
-  private coalesce(step: EditStep): boolean {
-    const last = this.steps[this.steps.length - 1];
-    if (last === undefined || !isEditStep(last) || last.replica !== step.replica) return false;
-    if (last.op === 'text.insert' && step.op === 'text.insert' && step.pos === last.pos + last.text.length) {
-      this.steps[this.steps.length - 1] = { ...last, text: last.text + step.text };
-      return true;
-    }
-    if (last.op === 'text.delete' && step.op === 'text.delete') {
-      if (step.pos + step.len === last.pos) {
-        // Backspace again: the new range ends where the previous one started.
-        this.steps[this.steps.length - 1] = { ...last, pos: step.pos, len: last.len + step.len };
-        return true;
-      }
-      if (step.pos === last.pos) {
-        // Forward delete again: the text closed up, the next range starts at the same place.
-        this.steps[this.steps.length - 1] = { ...last, len: last.len + step.len };
-        return true;
-      }
-    }
-    return false;
-  }
-}
 
 export type ReplayAction =
   | { readonly kind: 'edit'; readonly index: number; readonly intent: Intent }
@@ -163,6 +27,8 @@ export interface SkippedStep {
 export interface ReplayPlan {
   /** The file's replica this window plays. */
   readonly playing: string;
+  /** The file starts from a recorded room state, which a live room cannot load. */
+  readonly carriesStart: boolean;
   readonly actions: readonly ReplayAction[];
   readonly skipped: readonly SkippedStep[];
 }
@@ -191,7 +57,7 @@ export function planReplay(scenario: Scenario, playing: string): ReplayPlan {
       actions.push({ kind: 'skew', index, ms: step.skew.ms });
     }
   }
-  return { playing, actions, skipped };
+  return { playing, carriesStart: scenario.start !== undefined, actions, skipped };
 }
 
 /** Why a window playing `playing` does not replay `step`, or undefined when it does. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   cutOffFrom,
+  describeSplit,
+  indirectPairs,
   isolatePreset,
   linkMatrix,
   roomTraffic,
@@ -41,16 +43,78 @@ describe('linkMatrix', () => {
 });
 
 describe('presets', () => {
-  it('isolates this replica and splits the room in halves with it in the first', () => {
+  it('isolates this replica from every node, the storage peer included', () => {
     expect(isolatePreset('a')).toEqual({ op: 'isolate', node: 'a' });
-    expect(splitInHalvesPreset(room, 'c')).toEqual({
+  });
+
+  it('splits the windows in halves, this replica in the first, and places the storage peer', () => {
+    expect(splitInHalvesPreset(room, 'c', 'alone')).toEqual({
       op: 'split',
-      groups: [
-        ['c', 'a'],
-        ['b', 'storage'],
-      ],
+      groups: [['c', 'a'], ['b']],
+      storage: 'alone',
     });
-    expect(splitInHalvesPreset({ ...room, nodes: [room.nodes[3]!] }, 'a')).toBeUndefined();
+    expect(splitInHalvesPreset(room, 'c', 'mine')?.storage).toBe('with-c');
+    expect(splitInHalvesPreset(room, 'c', 'theirs')?.storage).toBe('with-b');
+    expect(splitInHalvesPreset(room, 'c', 'everywhere')?.storage).toBe('everywhere');
+    expect(
+      splitInHalvesPreset({ ...room, nodes: [room.nodes[3]!, room.nodes[0]!] }, 'a', 'alone'),
+    ).toBeUndefined();
+  });
+
+  // Issue 17 item 4: with two windows, "split in halves" put both windows on one side and the storage
+  // peer on the other, so nothing was split.
+  it('puts two windows on different sides, whatever the storage peer does', () => {
+    const two: RoomInfo = {
+      id: 'r',
+      nodes: [
+        { id: 'storage', role: 'storage', reachable: ['a', 'b'] },
+        { id: 'a', role: 'replica', reachable: ['b', 'storage'] },
+        { id: 'b', role: 'replica', reachable: ['a', 'storage'] },
+      ],
+      cut: [],
+      chaos: { room: null, links: [] },
+    };
+    const split = splitInHalvesPreset(two, 'a', 'alone');
+    expect(split?.groups).toEqual([['a'], ['b']]);
+    expect(describeSplit(split!)).toBe('a  |  b; the storage peer alone (cut off from both halves)');
+    expect(describeSplit(splitInHalvesPreset(two, 'a', 'everywhere')!)).toContain(
+      'edits cross the split through it',
+    );
+    // A relay without a storage peer: nothing to place.
+    const bare = { ...two, nodes: two.nodes.slice(1) };
+    expect(splitInHalvesPreset(bare, 'a', 'alone')).toEqual({ op: 'split', groups: [['a'], ['b']] });
+  });
+});
+
+// Issue 17 item 5: cutting the links between two windows left them syncing through the storage peer,
+// and the matrix showed only "cut".
+describe('routes around a cut', () => {
+  it('marks a cut pair that still reaches each other through a third node', () => {
+    const routed: RoomInfo = {
+      id: 'r',
+      nodes: [
+        { id: 'storage', role: 'storage', reachable: ['a', 'b'] },
+        { id: 'a', role: 'replica', reachable: ['storage'] },
+        { id: 'b', role: 'replica', reachable: ['storage'] },
+        { id: 'c', role: 'replica', reachable: [] },
+      ],
+      cut: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'a' },
+        { from: 'c', to: 'a' },
+        { from: 'c', to: 'b' },
+        { from: 'c', to: 'storage' },
+      ],
+      chaos: { room: null, links: [] },
+    };
+    const matrix = linkMatrix(routed, 'a');
+    expect(matrix.nodes.map((n) => n.id)).toEqual(['a', 'b', 'c', 'storage']);
+    expect(matrix.rows[0]?.[1]).toEqual({ from: 'a', to: 'b', up: false, via: ['storage'] });
+    expect(matrix.rows[1]?.[0]).toEqual({ from: 'b', to: 'a', up: false, via: ['storage'] });
+    // c is cut off from everyone: no way round.
+    expect(matrix.rows[0]?.[2]).toEqual({ from: 'a', to: 'c', up: true });
+    expect(matrix.rows[0]?.[3]).toEqual({ from: 'a', to: 'storage', up: true });
+    expect(indirectPairs(matrix)).toEqual([{ a: 'a', b: 'b', via: ['storage'] }]);
   });
 });
 

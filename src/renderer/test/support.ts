@@ -9,7 +9,7 @@ import {
 } from '@converge/replica';
 import { AppModel } from '../logic/app-model.ts';
 import { frameKind } from '../logic/frame-kind.ts';
-import { SessionRecorder } from '../logic/scenario-session.ts';
+import { SessionRecorder } from '../logic/session-recorder.ts';
 import { TappedTransport } from '../logic/tapped-transport.ts';
 import { WireLog } from '../logic/wire-log.ts';
 

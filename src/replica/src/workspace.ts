@@ -41,6 +41,16 @@ export const EMPTY_VIEW: WorkspaceView = {
   note: [],
 };
 
+/** Nothing written that shows: no text, no cart line, every counter at zero, no note. */
+export function isEmptyView(view: WorkspaceView): boolean {
+  return (
+    view.text === '' &&
+    Object.keys(view.cart).length === 0 &&
+    Object.values(view.counters).every((n) => n === 0) &&
+    view.note.length === 0
+  );
+}
+
 export class IntentError extends Error {
   override readonly name = 'IntentError';
 }

@@ -1,0 +1,225 @@
+// Issue 17 item 2: a session exported from the app replays with the scenario runner to the same result.
+// Every shipped scenario is played in "windows" — app models on the simulated network with the room's
+// storage peer, each recording into the session log the windows share — then exported from a window,
+// and the export is run by the runner: same report as running the shipped file.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SeededRandom } from '@converge/crdt-core';
+import {
+  availableEngines,
+  createEngine,
+  ENGINE_NAMES,
+  type Intent,
+  MemoryStore,
+  Replica,
+  STORAGE_NODE_ID,
+} from '@converge/replica';
+import { unexplainedMismatches } from '@converge/scenarios/src/compare-reports.ts';
+import { runScenario } from '@converge/scenarios/src/runner.ts';
+import { isEditStep, parseScenarioText, type Scenario } from '@converge/scenarios/src/scenario.ts';
+import { untilInSync } from '@converge/scenarios/src/sync.ts';
+import { partitionLayout, Topology } from '@converge/scenarios/src/topology.ts';
+import { simWorld } from '@converge/scenarios/src/world.ts';
+import { describe, expect, it } from 'vitest';
+import { AppModel } from '../logic/app-model.ts';
+import { type SessionChannel, SessionRecorder, snapshotOf } from '../logic/session-recorder.ts';
+import { WireLog } from '../logic/wire-log.ts';
+
+const dir = join(import.meta.dirname, '../../../scenarios');
+const shipped = readdirSync(dir)
+  .filter((f) => f.endsWith('.json') && !['package.json', 'tsconfig.json'].includes(f))
+  .sort();
+
+/** BroadcastChannel in memory: every other member gets each message, asynchronously. */
+function hub(): () => SessionChannel {
+  const members = new Set<(message: unknown) => void>();
+  return () => {
+    let self: ((message: unknown) => void) | undefined;
+    return {
+      post: (message) => {
+        const copy = structuredClone(message);
+        for (const member of members) if (member !== self) queueMicrotask(() => member(copy));
+      },
+      subscribe: (listener) => {
+        self = listener;
+        members.add(listener);
+        return () => members.delete(listener);
+      },
+    };
+  };
+}
+
+interface Room {
+  readonly models: Map<string, AppModel>;
+  /** Play one step as people at the windows would (network steps from the first window). */
+  play(step: Scenario['steps'][number]): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Windows for a scenario's replicas, as the app opens them, on the simulated network with a storage peer. */
+async function openRoom(
+  replicaIds: readonly string[],
+  before?: (replicas: Map<string, Replica>) => Promise<void>,
+): Promise<Room> {
+  const world = simWorld(1);
+  const channel = hub();
+  const random = new SeededRandom(99);
+  const replicas = new Map<string, Replica>();
+  for (const id of replicaIds) {
+    replicas.set(
+      id,
+      await Replica.open({
+        id,
+        transport: world.transport(id),
+        store: new MemoryStore(),
+        engines: availableEngines(),
+        createEngine,
+        timers: world.timers,
+        now: world.now,
+        antiEntropyMs: world.antiEntropyMs,
+        randomUint32: () => random.nextUint32(),
+      }),
+    );
+  }
+  await world.start();
+  const topology = new Topology(replicaIds, true);
+  const clock = { now: world.now, wait: () => world.wait(), timeoutMs: world.syncTimeoutMs };
+  const sync = () => untilInSync(replicas, topology, clock);
+  await sync();
+  await before?.(replicas);
+  const models = new Map<string, AppModel>();
+  for (const [id, replica] of replicas) {
+    models.set(
+      id,
+      new AppModel({
+        replica,
+        wire: new WireLog(10),
+        recorder: new SessionRecorder(id, { channel: channel(), snapshot: () => snapshotOf(replica) }),
+        schedule: (flush) => flush(),
+        now: world.now,
+      }),
+    );
+  }
+  const first = models.get(replicaIds[0] as string) as AppModel;
+  const nodes = [
+    ...replicaIds.map((id) => ({ id, role: 'replica' })),
+    { id: STORAGE_NODE_ID, role: 'storage' },
+  ];
+  return {
+    models,
+    sync,
+    play: async (step) => {
+      if (isEditStep(step)) {
+        const { replica, ...intent } = step;
+        expect(await models.get(replica)?.apply(intent as Intent)).toBe(true);
+      } else if ('offline' in step || 'online' in step) {
+        const id = 'offline' in step ? step.offline : step.online;
+        models.get(id)?.setOffline('offline' in step);
+        topology.setOffline(id, 'offline' in step);
+      } else if ('skew' in step) {
+        await models.get(step.skew.replica)?.setSkew(step.skew.ms);
+      } else if ('partition' in step) {
+        // What "Split" in the Network panel sends: every window placed, the storage peer placed.
+        const layout = partitionLayout(step, replicaIds);
+        const windows = layout.groups
+          .map((g) => g.filter((id) => id !== STORAGE_NODE_ID))
+          .filter((g) => g.length > 0);
+        first.recorder.links({ op: 'split', groups: windows, storage: step.storage ?? 'alone' }, nodes);
+        await world.partition(layout);
+        topology.partition(layout);
+      } else if ('heal' in step) {
+        first.recorder.links({ op: 'heal-all' }, nodes);
+        await world.heal();
+        topology.heal();
+      } else if ('chaos' in step) {
+        first.recorder.chaos(step.chaos);
+        await world.setChaos(step.chaos);
+      } else if ('sync' in step) {
+        await sync(); // nobody records this: the live network syncs by itself
+      } else {
+        throw new Error(`the windows cannot play ${JSON.stringify(step)}`);
+      }
+      await world.flush();
+    },
+    close: async () => {
+      for (const model of models.values()) {
+        model.recorder.close();
+        model.close();
+      }
+      for (const replica of replicas.values()) await replica.close();
+      await world.close();
+    },
+  };
+}
+
+describe('a session exported from the windows replays with the runner to the same result', () => {
+  it.each(shipped)(
+    '%s',
+    async (file) => {
+      const scenario = parseScenarioText(readFileSync(join(dir, file), 'utf8'));
+      const room = await openRoom(scenario.replicas);
+      try {
+        for (const step of scenario.steps) await room.play(step);
+        await room.sync();
+        const exports = [...room.models.values()].map((m) => m.recorder.toScenario(scenario.name));
+        const exported = exports[0]!;
+        // Every window holds the same log.
+        for (const other of exports.slice(1)) expect(other.steps).toEqual(exported.steps);
+        expect(exported.replicas).not.toContain(STORAGE_NODE_ID);
+        const heals = exported.steps.filter((s) => 'heal' in s).length;
+        expect(heals).toBe(scenario.steps.filter((s) => 'heal' in s).length);
+        expect(exported.start).toBeUndefined(); // the room was empty when the recording began
+
+        const original = await runScenario(scenario);
+        const replayed = await runScenario(parseScenarioText(JSON.stringify(exported)));
+        expect(replayed.engines).toEqual(original.engines);
+        expect(replayed.lww.lost).toEqual(original.lww.lost);
+        expect(unexplainedMismatches(original, replayed)).toEqual([]);
+        // And the runner's result is what the windows showed.
+        const shown = room.models.get(scenario.replicas[0] as string)!.getSnapshot().status.engines;
+        for (const engine of ENGINE_NAMES) {
+          expect(Object.values(replayed.engines[engine]!.replicas)[0]?.text, engine).toBe(
+            shown[engine]?.view.text,
+          );
+          expect(Object.values(replayed.engines[engine]!.replicas)[0]?.cart, engine).toEqual(
+            shown[engine]?.view.cart,
+          );
+        }
+      } finally {
+        await room.close();
+      }
+    },
+    60_000,
+  );
+
+  it('carries the room state when the recording begins mid-room', async () => {
+    // The room already holds text when the windows start recording (e.g. they were opened on it).
+    const room = await openRoom(['a', 'b'], async (replicas) => {
+      await replicas.get('b')?.apply({ op: 'text.insert', pos: 0, text: 'The room held this text already.' });
+      await replicas.get('b')?.apply({ op: 'note.set', value: 'old note' });
+    });
+    try {
+      await room.sync();
+      await room.play({ replica: 'a', op: 'text.insert', pos: 23, text: ' mostly' });
+      await room.play({ partition: [['a'], ['b']] });
+      await room.play({ replica: 'a', op: 'note.set', value: 'from a' });
+      await room.play({ replica: 'b', op: 'note.set', value: 'from b' });
+      await room.play({ heal: true });
+      await room.sync();
+      const exported = room.models.get('a')!.recorder.toScenario('mid-room');
+      expect(exported.start?.engines).toHaveProperty('converge');
+      const replayed = await runScenario(parseScenarioText(JSON.stringify(exported)));
+      expect(replayed.start.empty).toBe(false);
+      const shown = room.models.get('a')!.getSnapshot().status.engines;
+      for (const engine of ['converge', 'yjs', 'automerge'] as const) {
+        const state = Object.values(replayed.engines[engine]!.replicas)[0];
+        expect(state?.text, engine).toBe('The room held this text mostly already.');
+        expect(state?.note, engine).toEqual(shown[engine]?.view.note);
+      }
+      expect(Object.values(replayed.engines.converge!.replicas)[0]?.note).toEqual(['from a', 'from b']);
+    } finally {
+      await room.close();
+    }
+  }, 60_000);
+});
