@@ -17,9 +17,10 @@ test('a partition through the link matrix, edits on both sides, heal: every repl
   expect(cells, 'carol has links to and from alice and bob at least').toBeGreaterThanOrEqual(4);
   for (let i = 0; i < cells; i++) {
     const cell = carolsLinks.nth(i);
-    await expect(cell).toHaveText('up');
+    await expect(cell).toHaveText(/^up/);
     await cell.click();
-    await expect(cell).toHaveText('cut');
+    // While the other links are still up, the cell also says through whom carol is still reached.
+    await expect(cell).toHaveText(/^cut/);
   }
   await expect(carol.connection).toHaveText(`online · cut off from ${cells / 2} peers`);
   await expect(carol.connection).toHaveAttribute('title', /^Cannot reach: (?=.*\balice\b)(?=.*\bbob\b)/);

@@ -56,7 +56,7 @@ export function scenarioSeed(scenario: Scenario): number {
 
 function openWorld(scenario: Scenario, options: RunOptions): ScenarioWorld {
   const seed = scenarioSeed(scenario);
-  if (options.relayUrl === undefined) return simWorld(seed);
+  if (options.relayUrl === undefined) return simWorld(seed, scenario.start?.at);
   const token = options.token;
   if (token === undefined || token === '') {
     throw new ScenarioRunError(

@@ -85,6 +85,11 @@ export type PartitionStep = Extract<Step, { partition: unknown }>;
 
 /** The room's state at the start: one snapshot per engine (what `Engine.save()` returns). */
 export interface StartState {
+  /**
+   * Wall time (ms since the epoch) when the state was taken: the simulation's clock starts no earlier,
+   * so writes replayed after it are stamped after the ones it holds, as they were when recorded.
+   */
+  readonly at?: number;
   readonly engines: Readonly<Partial<Record<EngineName, Uint8Array>>>;
 }
 
@@ -104,7 +109,7 @@ export interface ScenarioFile {
   readonly room?: string;
   readonly replicas: string[];
   /** Engine snapshots, base64. */
-  readonly start?: { readonly engines: Partial<Record<EngineName, string>> };
+  readonly start?: { readonly at?: number; readonly engines: Partial<Record<EngineName, string>> };
   readonly steps: Step[];
 }
 
@@ -124,6 +129,7 @@ const headerSchema = z.strictObject({
   replicas: z.array(nodeId).min(1).max(16),
   start: z
     .strictObject({
+      at: safeInt.min(0).optional(),
       engines: z.partialRecord(
         z.enum(ENGINE_NAMES),
         z.string().max(MAX_SNAPSHOT_BASE64).refine(isBase64, 'must be base64'),
@@ -163,7 +169,14 @@ export function parseScenario(value: unknown): Scenario {
     name,
     ...(room === undefined ? {} : { room }),
     replicas,
-    ...(start === undefined ? {} : { start: { engines: decodeSnapshots(start.engines) } }),
+    ...(start === undefined
+      ? {}
+      : {
+          start: {
+            ...(start.at === undefined ? {} : { at: start.at }),
+            engines: decodeSnapshots(start.engines),
+          },
+        }),
     steps,
   };
 }

@@ -66,9 +66,12 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 /** The simulated storage peer gets its own identities, apart from the replicas' seeded stream. */
 const STORAGE_SEED_SALT = 0x5eed_0000;
 
-/** The in-process world: same scenario, same seed → the same report, every time. */
-export function simWorld(seed: number): ScenarioWorld {
-  const clock = new VirtualClock(SIM_EPOCH);
+/**
+ * The in-process world: same scenario, same seed → the same report, every time. Its clock starts at
+ * 2026-01-01, or at `notBefore` when later (a file's start state was taken then).
+ */
+export function simWorld(seed: number, notBefore = 0): ScenarioWorld {
+  const clock = new VirtualClock(Math.max(SIM_EPOCH, notBefore));
   const net = new SimNetwork({ timers: clock, seed, latencyMs: 5 });
   const antiEntropyMs = 500;
   let storage: Replica | undefined;

@@ -3,9 +3,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  availableEngines,
+  createEngine,
+  MemoryStore,
+  Replica,
+  SimNetwork,
+  VirtualClock,
+} from '@converge/replica';
 import { createRelay } from '@converge/sync-server';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { toBase64 } from '../src/base64.ts';
+import { unexplainedMismatches } from '../src/compare-reports.ts';
 import { formatReport, type MergeReport } from '../src/report.ts';
 import { runScenario } from '../src/runner.ts';
 import { parseScenarioText } from '../src/scenario.ts';
@@ -159,6 +169,69 @@ describe('over a real relay', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('a file that carries the room state at its start', () => {
+  /** Engine snapshots of a replica that wrote some text and a note: what an export from the app carries. */
+  async function recordedStart(): Promise<{ at: number; engines: Record<string, string> }> {
+    const replica = await Replica.open({
+      id: 'w-1',
+      transport: new SimNetwork({ timers: new VirtualClock(0), seed: 1 }).transport('w-1'),
+      store: new MemoryStore(),
+      engines: availableEngines(),
+      createEngine,
+      antiEntropyMs: 0,
+    });
+    await replica.apply({ op: 'text.insert', pos: 0, text: 'The room held this text already.' });
+    await replica.apply({ op: 'note.set', value: 'old' });
+    const engines = Object.fromEntries(replica.engineNames.map((e) => [e, toBase64(replica.engine(e).save())]));
+    await replica.close();
+    return { at: Date.now(), engines };
+  }
+
+  it('starts every replica from it, in the simulation and over a relay, with the same result', async () => {
+    const file = parseScenarioText(
+      JSON.stringify({
+        name: 'mid-room',
+        replicas: ['a', 'b'],
+        start: await recordedStart(),
+        steps: [
+          { replica: 'a', op: 'text.insert', pos: 23, text: ' mostly' },
+          { partition: [['a'], ['b']] },
+          { replica: 'a', op: 'note.set', value: 'from a' },
+          { replica: 'b', op: 'note.set', value: 'from b' },
+          { heal: true },
+        ],
+      }),
+    );
+    const sim = await runScenario(file);
+    expectAllConverged(sim);
+    expect(sim.start).toMatchObject({ empty: false, engines: { yjs: { text: 'The room held this text already.' } } });
+    for (const engine of ['converge', 'yjs', 'automerge', 'lww'] as const) {
+      expect(first(sim, engine)?.text, engine).toBe('The room held this text mostly already.');
+    }
+    // The start state's LWW writes were stamped with the wall clock: the simulation's clock starts
+    // after them, so the replayed writes win as they did when recorded.
+    expect(first(sim, 'lww')?.note).toEqual(['from b']);
+    expect(first(sim, 'converge')?.note).toEqual(['from a', 'from b']);
+    const dataDir = mkdtempSync(join(tmpdir(), 'converge-start-state-'));
+    const relay = await createRelay({ logLevel: 'error', dataDir });
+    try {
+      const overRelay = await runScenario(file, { relayUrl: relay.url, WebSocket, token: relay.adminToken });
+      expect(overRelay.start).toEqual(sim.start);
+      expect(unexplainedMismatches(sim, overRelay)).toEqual([]);
+    } finally {
+      await relay.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('fails naming the replica when the start state cannot be read', async () => {
+    const file = parseScenarioText(
+      JSON.stringify({ name: 'bad start', replicas: ['a'], start: { engines: { yjs: 'AAAA' } }, steps: [] }),
+    );
+    await expect(runScenario(file)).rejects.toThrow(/replica a could not load the scenario's start state/);
+  });
 });
 
 describe('the command line', () => {

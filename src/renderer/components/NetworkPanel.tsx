@@ -146,10 +146,7 @@ function Matrix({
                       >
                         {cell.up ? 'up' : 'cut'}
                         {cell.via !== undefined ? (
-                          <span className="via" data-testid={`link-via-${cell.from}-${cell.to}`}>
-                            {' '}
-                            via {cell.via.join(' → ')}
-                          </span>
+                          <span className="via"> via {cell.via.join(' → ')}</span>
                         ) : null}
                       </button>
                     </td>

@@ -45,6 +45,12 @@ export type { ScenarioFile };
 /** The room's state as one window holds it: a snapshot per engine (`Engine.save()`). */
 export type Snapshot = Readonly<Partial<Record<EngineName, Uint8Array>>>;
 
+/** The state a log starts from, and the wall time it was taken at. */
+export interface LogStart {
+  readonly at: number;
+  readonly engines: Snapshot;
+}
+
 /** One step of the log; `ids` are the recorded actions it stands for (typing coalesces many). */
 export interface LoggedStep {
   readonly ids: readonly string[];
@@ -57,7 +63,7 @@ export type SessionMessage =
   | {
       readonly kind: 'log';
       readonly to: string;
-      readonly start: Snapshot | null;
+      readonly start: LogStart | null;
       readonly entries: readonly LoggedStep[];
     }
   /**
@@ -69,7 +75,7 @@ export type SessionMessage =
       readonly from: string;
       readonly entry: LoggedStep;
       readonly first: boolean;
-      readonly start?: Snapshot;
+      readonly start?: LogStart;
     };
 
 /** How the windows of one room share their steps (a BroadcastChannel in the app). */
@@ -94,19 +100,24 @@ export interface SessionRecorderOptions {
   readonly channel?: SessionChannel;
   /** Tells this window's messages apart (default: random). */
   readonly instanceId?: string;
+  /** Wall clock, for when the start state was taken (default Date.now). */
+  readonly now?: () => number;
 }
 
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAX_REPLICAS = 16;
 
-const snapshotSchema = z.partialRecord(z.enum(ENGINE_NAMES), z.instanceof(Uint8Array));
+const startSchema = z.strictObject({
+  at: z.number().int().min(0),
+  engines: z.partialRecord(z.enum(ENGINE_NAMES), z.instanceof(Uint8Array)),
+});
 const loggedStepSchema = z.strictObject({ ids: z.array(z.string().max(200)).min(1), step: stepSchema });
 const messageSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('hello'), from: z.string().max(200) }),
   z.strictObject({
     kind: z.literal('log'),
     to: z.string().max(200),
-    start: snapshotSchema.nullable(),
+    start: startSchema.nullable(),
     entries: z.array(loggedStepSchema).max(100_000),
   }),
   z.strictObject({
@@ -114,7 +125,7 @@ const messageSchema = z.discriminatedUnion('kind', [
     from: z.string().max(200),
     entry: loggedStepSchema,
     first: z.boolean(),
-    start: snapshotSchema.optional(),
+    start: startSchema.optional(),
   }),
 ]);
 
@@ -128,8 +139,9 @@ export class SessionRecorder {
   private readonly instance: string;
   private readonly snapshot: (() => Snapshot | undefined) | undefined;
   private readonly channel: SessionChannel | undefined;
+  private readonly now: () => number;
   private readonly unsubscribe: () => void;
-  private start: Snapshot | undefined;
+  private start: LogStart | undefined;
   private entries: LoggedStep[] = [];
   private readonly ids = new Set<string>();
   /** Steps from other windows that came before the log they belong to (see `receive`). */
@@ -145,6 +157,7 @@ export class SessionRecorder {
     this.instance = options.instanceId ?? `w-${Math.random().toString(36).slice(2, 12)}`;
     this.snapshot = options.snapshot;
     this.channel = options.channel;
+    this.now = options.now ?? Date.now;
     this.unsubscribe = this.channel?.subscribe((message) => this.receive(message)) ?? (() => {});
     this.channel?.post({ kind: 'hello', from: this.instance });
   }
@@ -268,7 +281,7 @@ export class SessionRecorder {
     const file: ScenarioFile = {
       name,
       replicas,
-      ...(start === undefined ? {} : { start: { engines: encodeSnapshot(start) } }),
+      ...(start === undefined ? {} : { start: { at: start.at, engines: encodeSnapshot(start.engines) } }),
       steps,
     };
     parseScenario(file);
@@ -283,7 +296,8 @@ export class SessionRecorder {
   private record(step: Step): void {
     const first = this.entries.length === 0;
     if (first) {
-      this.start = this.snapshot?.();
+      const engines = this.snapshot?.();
+      this.start = engines === undefined ? undefined : { at: Math.floor(this.now()), engines };
       // Still waiting for the log those steps belong to: acting now starts a log of our own, from our
       // state, which already holds whatever of them reached this window.
       this.waiting = [];

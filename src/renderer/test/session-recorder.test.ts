@@ -140,12 +140,13 @@ describe('SessionRecorder', () => {
         calls++;
         return held;
       },
+      now: () => 1_780_000_000_000,
     });
     r.edit({ op: 'text.insert', pos: 29, text: '!' });
     r.edit({ op: 'text.insert', pos: 30, text: '?' });
     expect(calls).toBe(1); // taken once, before the first step
     const file = r.toScenario('mid-room');
-    expect(file.start).toEqual({ engines: { converge: 'AQID' } });
+    expect(file.start).toEqual({ at: 1_780_000_000_000, engines: { converge: 'AQID' } });
     expect(r.startsMidRoom).toBe(true);
     expect(parseScenarioText(JSON.stringify(file)).start?.engines.converge).toEqual(
       new Uint8Array([1, 2, 3]),
@@ -159,7 +160,7 @@ describe('SessionRecorder', () => {
   it('shares one log between the windows of a room, and a window opened later gets it', async () => {
     const hub = new Hub();
     const held: Snapshot = { lww: new Uint8Array([9]) };
-    const a = new SessionRecorder('a', { channel: hub.channel(), snapshot: () => held });
+    const a = new SessionRecorder('a', { channel: hub.channel(), snapshot: () => held, now: () => 5 });
     const b = new SessionRecorder('b', {
       channel: hub.channel(),
       snapshot: () => ({ lww: new Uint8Array([7]) }),
@@ -187,7 +188,7 @@ describe('SessionRecorder', () => {
       const file = r.toScenario('shared');
       expect(file.steps, r.replicaId).toEqual(expected);
       // The log starts from the state of the window that made its first step.
-      expect(file.start, r.replicaId).toEqual({ engines: { lww: 'CQ==' } });
+      expect(file.start, r.replicaId).toEqual({ at: 5, engines: { lww: 'CQ==' } });
       expect(file.replicas[0]).toBe(r.replicaId);
       expect([...file.replicas].sort()).toEqual(['a', 'b', 'c']);
     }

@@ -95,7 +95,11 @@ async function openRoom(
       new AppModel({
         replica,
         wire: new WireLog(10),
-        recorder: new SessionRecorder(id, { channel: channel(), snapshot: () => snapshotOf(replica) }),
+        recorder: new SessionRecorder(id, {
+          channel: channel(),
+          snapshot: () => snapshotOf(replica),
+          now: world.now,
+        }),
         schedule: (flush) => flush(),
         now: world.now,
       }),
@@ -218,6 +222,8 @@ describe('a session exported from the windows replays with the runner to the sam
         expect(state?.note, engine).toEqual(shown[engine]?.view.note);
       }
       expect(Object.values(replayed.engines.converge!.replicas)[0]?.note).toEqual(['from a', 'from b']);
+      // Last-writer-wins too: the replay's clock starts after the start state's stamps.
+      expect(Object.values(replayed.engines.lww!.replicas)[0]?.note).toEqual(shown.lww?.view.note);
     } finally {
       await room.close();
     }
