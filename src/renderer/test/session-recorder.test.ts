@@ -1,25 +1,7 @@
 import { parseScenarioText } from '@converge/scenarios/src/scenario.ts';
 import { describe, expect, it } from 'vitest';
-import { type SessionChannel, SessionRecorder, type Snapshot } from '../logic/session-recorder.ts';
-
-/** BroadcastChannel's semantics in memory: every other member gets each message, asynchronously. */
-class Hub {
-  private readonly members = new Set<(message: unknown) => void>();
-  channel(): SessionChannel {
-    let self: ((message: unknown) => void) | undefined;
-    return {
-      post: (message) => {
-        const copy = structuredClone(message);
-        for (const member of this.members) if (member !== self) queueMicrotask(() => member(copy));
-      },
-      subscribe: (listener) => {
-        self = listener;
-        this.members.add(listener);
-        return () => this.members.delete(listener);
-      },
-    };
-  }
-}
+import { SessionRecorder, type Snapshot } from '../logic/session-recorder.ts';
+import { sessionChannels } from './support.ts';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -158,11 +140,11 @@ describe('SessionRecorder', () => {
   });
 
   it('shares one log between the windows of a room, and a window opened later gets it', async () => {
-    const hub = new Hub();
+    const channel = sessionChannels();
     const held: Snapshot = { lww: new Uint8Array([9]) };
-    const a = new SessionRecorder('a', { channel: hub.channel(), snapshot: () => held, now: () => 5 });
+    const a = new SessionRecorder('a', { channel: channel(), snapshot: () => held, now: () => 5 });
     const b = new SessionRecorder('b', {
-      channel: hub.channel(),
+      channel: channel(),
       snapshot: () => ({ lww: new Uint8Array([7]) }),
     });
     a.edit({ op: 'note.set', value: 'from a' });
@@ -171,7 +153,7 @@ describe('SessionRecorder', () => {
     await tick();
     a.offline(true);
     await tick();
-    const c = new SessionRecorder('c', { channel: hub.channel() });
+    const c = new SessionRecorder('c', { channel: channel() });
     await tick();
     c.edit({ op: 'cart.add', product: 'pear', qty: 1 });
     await tick();
@@ -196,9 +178,9 @@ describe('SessionRecorder', () => {
   });
 
   it('ignores messages that are not session messages', async () => {
-    const hub = new Hub();
-    const a = new SessionRecorder('a', { channel: hub.channel() });
-    const rogue = hub.channel();
+    const channel = sessionChannels();
+    const a = new SessionRecorder('a', { channel: channel() });
+    const rogue = channel();
     rogue.subscribe(() => {});
     rogue.post({
       kind: 'step',

@@ -22,32 +22,14 @@ import { partitionLayout, Topology } from '@converge/scenarios/src/topology.ts';
 import { simWorld } from '@converge/scenarios/src/world.ts';
 import { describe, expect, it } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
-import { type SessionChannel, SessionRecorder, snapshotOf } from '../logic/session-recorder.ts';
+import { SessionRecorder, snapshotOf } from '../logic/session-recorder.ts';
 import { WireLog } from '../logic/wire-log.ts';
+import { sessionChannels } from './support.ts';
 
 const dir = join(import.meta.dirname, '../../../scenarios');
 const shipped = readdirSync(dir)
   .filter((f) => f.endsWith('.json') && !['package.json', 'tsconfig.json'].includes(f))
   .sort();
-
-/** BroadcastChannel in memory: every other member gets each message, asynchronously. */
-function hub(): () => SessionChannel {
-  const members = new Set<(message: unknown) => void>();
-  return () => {
-    let self: ((message: unknown) => void) | undefined;
-    return {
-      post: (message) => {
-        const copy = structuredClone(message);
-        for (const member of members) if (member !== self) queueMicrotask(() => member(copy));
-      },
-      subscribe: (listener) => {
-        self = listener;
-        members.add(listener);
-        return () => members.delete(listener);
-      },
-    };
-  };
-}
 
 interface Room {
   readonly models: Map<string, AppModel>;
@@ -63,7 +45,7 @@ async function openRoom(
   before?: (replicas: Map<string, Replica>) => Promise<void>,
 ): Promise<Room> {
   const world = simWorld(1);
-  const channel = hub();
+  const channel = sessionChannels();
   const random = new SeededRandom(99);
   const replicas = new Map<string, Replica>();
   for (const id of replicaIds) {

@@ -9,7 +9,7 @@ import {
 } from '@converge/replica';
 import { AppModel } from '../logic/app-model.ts';
 import { frameKind } from '../logic/frame-kind.ts';
-import { SessionRecorder } from '../logic/session-recorder.ts';
+import { type SessionChannel, SessionRecorder } from '../logic/session-recorder.ts';
 import { TappedTransport } from '../logic/tapped-transport.ts';
 import { WireLog } from '../logic/wire-log.ts';
 
@@ -66,4 +66,26 @@ export async function settle(w: TestWorld, rounds = 20): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 0));
     w.clock.advance(5);
   }
+}
+
+/**
+ * BroadcastChannel's semantics in memory, for the session log the windows share: each channel is one
+ * window's; every other window's channel gets each message, structured-cloned and asynchronously.
+ */
+export function sessionChannels(): () => SessionChannel {
+  const members = new Set<(message: unknown) => void>();
+  return () => {
+    let self: ((message: unknown) => void) | undefined;
+    return {
+      post: (message) => {
+        const copy = structuredClone(message);
+        for (const member of members) if (member !== self) queueMicrotask(() => member(copy));
+      },
+      subscribe: (listener) => {
+        self = listener;
+        members.add(listener);
+        return () => members.delete(listener);
+      },
+    };
+  };
 }
