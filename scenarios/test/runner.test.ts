@@ -184,7 +184,9 @@ describe('a file that carries the room state at its start', () => {
     });
     await replica.apply({ op: 'text.insert', pos: 0, text: 'The room held this text already.' });
     await replica.apply({ op: 'note.set', value: 'old' });
-    const engines = Object.fromEntries(replica.engineNames.map((e) => [e, toBase64(replica.engine(e).save())]));
+    const engines = Object.fromEntries(
+      replica.engineNames.map((e) => [e, toBase64(replica.engine(e).save())]),
+    );
     await replica.close();
     return { at: Date.now(), engines };
   }
@@ -206,7 +208,10 @@ describe('a file that carries the room state at its start', () => {
     );
     const sim = await runScenario(file);
     expectAllConverged(sim);
-    expect(sim.start).toMatchObject({ empty: false, engines: { yjs: { text: 'The room held this text already.' } } });
+    expect(sim.start).toMatchObject({
+      empty: false,
+      engines: { yjs: { text: 'The room held this text already.' } },
+    });
     for (const engine of ['converge', 'yjs', 'automerge', 'lww'] as const) {
       expect(first(sim, engine)?.text, engine).toBe('The room held this text mostly already.');
     }
