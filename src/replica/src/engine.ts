@@ -9,6 +9,9 @@ import type { Intent, WorkspaceView } from './workspace.ts';
  * engine's own format (a Yjs update, Automerge incremental save, crdt-core ops, LWW field states).
  * The replica appends these to its store; `applyUpdate` replays them on load. `save()` produces a
  * snapshot that replaces all updates so far (compaction).
+ *
+ * Lifecycle: an engine lives from its construction to `close()`, which frees what it holds at once
+ * (a WebAssembly document is invisible to the garbage collector's sense of memory pressure).
  */
 export interface Engine {
   readonly name: EngineName;
@@ -32,6 +35,14 @@ export interface Engine {
   version(): EngineVersion;
   /** Hash of the normalized view; equal digests ⇔ equal views. */
   digest(): string;
+
+  /**
+   * Release everything the engine holds: its document (WebAssembly memory included), observers and
+   * subscribers. Idempotent. Afterwards every method throws EngineClosedError, and the sessions opened
+   * from it are closed with it (they send nothing; `receive` returns false). Whoever drops an engine
+   * closes it (the Replica closes its own in `close`).
+   */
+  close(): void;
 }
 
 export interface EngineChange {

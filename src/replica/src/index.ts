@@ -1,4 +1,5 @@
 export type * from './engine.ts';
+export * from './engine-closed-error.ts';
 export * from './engine-name.ts';
 export * from './engines/index.ts';
 export * from './error-message.ts';

@@ -218,12 +218,19 @@ export class Replica {
   private foreignData = false;
   private cancelAntiEntropy: Cancel = () => {};
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   /** Create a replica, load its store, then connect. Its own data is visible before any peer answers. */
   static async open(options: ReplicaOptions): Promise<Replica> {
     const replica = new Replica(options);
-    await replica.load(options);
-    replica.connect();
+    try {
+      await replica.load(options);
+      replica.connect();
+    } catch (error) {
+      // Nobody gets the replica: release its engines (and the transport it was handed) here.
+      await replica.close();
+      throw error;
+    }
     return replica;
   }
 
@@ -250,20 +257,28 @@ export class Replica {
       now: () => this.wallClock() + this.skew,
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
     };
-    for (const name of options.engines) {
-      const engine = options.createEngine(name, context);
-      if (engine.name !== name)
-        throw new ReplicaError(`createEngine(${name}) returned the ${engine.name} engine`);
-      this.engines.set(name, engine);
-      this.cache.set(name, {});
-      this.traffic.set(name, {
-        framesSent: 0,
-        bytesSent: 0,
-        framesReceived: 0,
-        bytesReceived: 0,
-        framesRejected: 0,
-      });
+    try {
+      for (const name of options.engines) this.addEngine(name, options.createEngine(name, context));
+    } catch (error) {
+      this.closeEngines();
+      throw error;
     }
+  }
+
+  private addEngine(name: EngineName, engine: Engine): void {
+    if (engine.name !== name) {
+      engine.close();
+      throw new ReplicaError(`createEngine(${name}) returned the ${engine.name} engine`);
+    }
+    this.engines.set(name, engine);
+    this.cache.set(name, {});
+    this.traffic.set(name, {
+      framesSent: 0,
+      bytesSent: 0,
+      framesReceived: 0,
+      bytesReceived: 0,
+      framesRejected: 0,
+    });
   }
 
   // ---- local edits ----------------------------------------------------------------------------------
@@ -429,18 +444,21 @@ export class Replica {
   }
 
   view(name: EngineName): WorkspaceView {
+    this.assertOpen();
     const entry = this.cacheOf(name);
     entry.view ??= this.engine(name).view();
     return entry.view;
   }
 
   digest(name: EngineName): string {
+    this.assertOpen();
     const entry = this.cacheOf(name);
     entry.digest ??= this.engine(name).digest();
     return entry.digest;
   }
 
   version(name: EngineName): EngineVersion {
+    this.assertOpen();
     return this.engine(name).version();
   }
 
@@ -521,11 +539,16 @@ export class Replica {
   // ---- lifecycle ------------------------------------------------------------------------------------
 
   /**
-   * Disconnect and stop. Waits for appends already issued; the store stays open (its owner closes it),
-   * so a new Replica can be opened on it.
+   * Disconnect and stop. Waits for appends already issued, then closes every engine (releasing what it
+   * holds; reading the replica's state afterwards throws). The store stays open (its owner closes it),
+   * so a new Replica can be opened on it. Idempotent: every call resolves once the replica is closed.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
     this.cancelAntiEntropy();
     this.cancelDigestAnnouncement?.();
@@ -534,7 +557,26 @@ export class Replica {
     this.transport.close();
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     await Promise.allSettled([...this.pendingWrites]);
+    this.closeEngines();
+    for (const name of this.engines.keys()) this.cache.set(name, {});
+    this.heardDigests.clear();
+    this.peerDigestsView = undefined;
     this.listeners.clear();
+  }
+
+  /** Close every engine; one that fails to close does not keep the others open. */
+  private closeEngines(): void {
+    for (const [name, engine] of this.engines) {
+      try {
+        engine.close();
+      } catch (error) {
+        this.problem({
+          kind: 'engine-error',
+          engine: name,
+          message: `close() failed: ${errorMessage(error)}`,
+        });
+      }
+    }
   }
 
   private async load(options: ReplicaOptions): Promise<void> {

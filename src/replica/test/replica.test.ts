@@ -465,3 +465,53 @@ describe('Replica: store and settings', () => {
     await expect(open('c', { primary: 'lww' })).rejects.toThrow(/primary engine lww/);
   });
 });
+
+describe('Replica: lifecycle', () => {
+  it('closes every engine once its pending writes settle, and refuses reads afterwards', async () => {
+    const { open, toy } = world();
+    const store = new GatedStore();
+    const a = await open('a', { store });
+    store.gated = true;
+    const edit = a.apply({ op: 'counter.increment', name: 'likes', by: 1 });
+    const closing = a.close();
+    await Promise.resolve();
+    // The append is still pending: the engines are still open.
+    for (const engine of TOY_ENGINES) expect(toy('a', engine).closed).toBe(false);
+    store.release();
+    await edit;
+    await closing;
+    for (const engine of TOY_ENGINES) expect(toy('a', engine).closed).toBe(true);
+    expect(() => a.view('yjs')).toThrow(ReplicaError);
+    expect(() => a.digest('yjs')).toThrow(/replica a is closed/);
+    await a.close(); // idempotent
+  });
+
+  it('closes its engines when it fails to open', async () => {
+    const { open, toy, stores } = world();
+    const a = await open('a');
+    await a.close();
+    // The store belongs to replica a: opening it as b fails after the engines were built.
+    const b = open('b', { store: stores.get('a') as MemoryStore });
+    await expect(b).rejects.toThrow(/belongs to replica a/);
+    for (const engine of TOY_ENGINES) expect(toy('b', engine).closed).toBe(true);
+  });
+
+  it('closes the engines already built when building another fails', async () => {
+    const toys = toyFactory();
+    const createEngine: ReplicaOptions['createEngine'] = (name, context) => {
+      if (name === 'yjs') throw new Error('no yjs today');
+      return toys.create(name, context);
+    };
+    const net = new SimNetwork({ timers: new VirtualClock(0), seed: 1 });
+    await expect(
+      Replica.open({
+        id: 'a',
+        transport: net.transport('a'),
+        store: new MemoryStore(),
+        engines: ['converge', 'yjs'],
+        createEngine,
+      }),
+    ).rejects.toThrow(/no yjs today/);
+    expect(toys.engines.get('a')?.get('converge')?.closed).toBe(true);
+  });
+});

@@ -44,6 +44,7 @@ import {
 } from '../workspace.ts';
 import { EnvelopeKind, seal, unseal } from './envelope.ts';
 import { FeedEngine } from './feed-engine.ts';
+import { Held } from './held.ts';
 import { PeerSession } from './peer-session.ts';
 import { randomUint32Of } from './random-source.ts';
 import { checkTextIntent } from './text-edit.ts';
@@ -71,19 +72,32 @@ const GENESIS: Uint8Array = (() => {
 
 export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'automerge' as const;
-  private doc: Doc;
+  /** The document: a handle to WebAssembly memory, which only `A.free` returns. */
+  private readonly held: Held<Doc>;
   private cachedView: { readonly heads: string; readonly view: WorkspaceView } | undefined;
 
   constructor(private readonly ctx: EngineContext) {
     super();
     const next = randomUint32Of(ctx);
     const actor = Array.from({ length: 4 }, () => next().toString(16).padStart(8, '0')).join('');
-    this.doc = A.load<AutomergeWorkspace>(GENESIS, { actor });
+    const doc = A.load<AutomergeWorkspace>(GENESIS, { actor });
+    this.held = new Held(this.name, doc);
     // Start incremental saves after the genesis: every engine already has it.
-    A.saveIncremental(this.doc);
+    A.saveIncremental(doc);
+  }
+
+  /** The current document (throws EngineClosedError once the engine is closed). */
+  private get doc(): Doc {
+    return this.held.value;
+  }
+
+  /** Every version of the document shares one WebAssembly handle; each change moves to the next version. */
+  private set doc(next: Doc) {
+    this.held.value = next;
   }
 
   apply(intent: Intent): void {
+    this.assertOpen();
     validateIntent(intent);
     if (intent.op === 'text.insert' || intent.op === 'text.delete') checkTextIntent(this.view().text, intent);
     const before = A.getHeads(this.doc);
@@ -129,6 +143,7 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   }
 
   applyUpdate(update: Uint8Array): void {
+    this.assertOpen();
     const raw = unseal(update, EnvelopeKind.AutomergeUpdate);
     const before = A.getHeads(this.doc);
     try {
@@ -144,7 +159,19 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
+    this.assertOpen();
     return new AutomergeSession(this, peer, send);
+  }
+
+  /**
+   * Free the document's WebAssembly memory now: the garbage collector does not see it, so it would
+   * otherwise wait for a full collection that the small JS wrapper never prompts. (Sync states are
+   * plain JS objects, encoded; they go with the sessions.)
+   */
+  protected release(): void {
+    this.cachedView = undefined;
+    const doc = this.held.release();
+    if (doc !== undefined) A.free(doc);
   }
 
   version(): EngineVersion {
@@ -195,7 +222,7 @@ class AutomergeSession extends PeerSession {
     peer: string,
     private readonly send: (payload: Uint8Array) => void,
   ) {
-    super(peer);
+    super(peer, engine);
   }
 
   protected handshake(): void {
@@ -204,7 +231,7 @@ class AutomergeSession extends PeerSession {
   }
 
   receive(payload: Uint8Array): boolean {
-    if (!(payload instanceof Uint8Array)) return false;
+    if (this.engineClosed || !(payload instanceof Uint8Array)) return false;
     try {
       // Automerge never resends a change it believes it sent, even when the peer lists it as needed
       // (it was lost): both sides would then answer each other forever. A peer that names what it

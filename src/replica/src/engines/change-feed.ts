@@ -41,6 +41,11 @@ export class ChangeFeed<Native> {
     if (failure) throw failure.error;
   }
 
+  /** Drop every subscriber (the engine closed). */
+  clear(): void {
+    this.listeners.clear();
+  }
+
   /** The session whose peer sent a change this feed emitted, if any. */
   sourceOf(change: EngineChange): SyncSession | undefined {
     return this.details.get(change)?.source;

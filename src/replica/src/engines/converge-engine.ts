@@ -30,6 +30,7 @@ import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } 
 import { type Intent, IntentError, type IntentOp, validateIntent, type WorkspaceView } from '../workspace.ts';
 import { EnvelopeKind, seal, unseal } from './envelope.ts';
 import { FeedEngine } from './feed-engine.ts';
+import { Held } from './held.ts';
 import { PeerSession } from './peer-session.ts';
 import { checkTextIntent } from './text-edit.ts';
 
@@ -45,14 +46,20 @@ type ConvergeMessage =
 
 export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefined> implements Engine {
   readonly name = 'converge' as const;
-  private readonly doc: WorkspaceDocument;
+  private readonly held: Held<WorkspaceDocument>;
 
   constructor(ctx: EngineContext) {
     super();
-    this.doc = new WorkspaceDocument(replicaId(ctx.replicaId));
+    this.held = new Held(this.name, new WorkspaceDocument(replicaId(ctx.replicaId)));
+  }
+
+  /** The document (throws EngineClosedError once the engine is closed). */
+  private get doc(): WorkspaceDocument {
+    return this.held.value;
   }
 
   apply(intent: Intent): void {
+    this.assertOpen();
     validateIntent(intent);
     const op = this.opFor(intent);
     if (op !== null) this.emit('local', [op]);
@@ -93,6 +100,7 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   }
 
   applyUpdate(update: Uint8Array): void {
+    this.assertOpen();
     const bytes = openUpdate(update);
     if (headerTag(bytes) === TypeTag.WorkspaceSnapshot) this.mergeState(bytes, 'store');
     else this.receiveOps(WorkspaceDocument.decodeOps(bytes), 'store');
@@ -103,7 +111,13 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
+    this.assertOpen();
     return new ConvergeSession(this, peer, send);
+  }
+
+  /** Plain objects only: dropping the document is all it takes. */
+  protected release(): void {
+    this.held.release();
   }
 
   version(): EngineVersion {
@@ -168,7 +182,7 @@ class ConvergeSession extends PeerSession {
     peer: string,
     private readonly sendPayload: (payload: Uint8Array) => void,
   ) {
-    super(peer);
+    super(peer, engine);
   }
 
   receive(payload: Uint8Array): boolean {

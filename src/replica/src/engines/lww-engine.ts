@@ -34,6 +34,7 @@ import {
   type WorkspaceView,
 } from '../workspace.ts';
 import { FeedEngine } from './feed-engine.ts';
+import { Held } from './held.ts';
 import { type LostWrite, LwwLedger } from './lww-ledger.ts';
 import {
   cartField,
@@ -56,15 +57,26 @@ const MAX_BATCH_BYTES = 256 * 1024;
 
 export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine {
   readonly name = 'lww' as const;
-  /** Every delivered write, in delivery (hence causal) order, and those that wait for their causes. */
-  private readonly log = new OperationLog<LwwWrite>();
-  private readonly history = new LwwLedger();
+  private readonly held = new Held(this.name, {
+    /** Every delivered write, in delivery (hence causal) order, and those that wait for their causes. */
+    log: new OperationLog<LwwWrite>(),
+    history: new LwwLedger(),
+  });
 
   constructor(private readonly ctx: EngineContext) {
     super();
   }
 
+  private get log(): OperationLog<LwwWrite> {
+    return this.held.value.log;
+  }
+
+  private get history(): LwwLedger {
+    return this.held.value.history;
+  }
+
   apply(intent: Intent): void {
+    this.assertOpen();
     validateIntent(intent);
     const next = this.nextValue(intent);
     if (next === undefined) return;
@@ -132,6 +144,7 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
   }
 
   applyUpdate(update: Uint8Array): void {
+    this.assertOpen();
     const writes = decodeWrites(update);
     this.receiveWrites(writes, 'store');
   }
@@ -141,7 +154,13 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
+    this.assertOpen();
     return new LwwSession(this, peer, send);
+  }
+
+  /** Plain objects only: dropping the log and the ledger is all it takes. */
+  protected release(): void {
+    this.held.release();
   }
 
   version(): EngineVersion {
@@ -210,7 +229,7 @@ class LwwSession extends PeerSession {
     peer: string,
     private readonly sendPayload: (payload: Uint8Array) => void,
   ) {
-    super(peer);
+    super(peer, engine);
   }
 
   receive(payload: Uint8Array): boolean {

@@ -1,28 +1,42 @@
 /**
  * The life of a sync session that every engine shares: nothing is sent before `start` (the link-up
  * handshake) or after `close` (link-down; the next link-up opens a fresh session), and anti-entropy
- * repeats the handshake unless the engine repairs differently. Engines add their protocol.
+ * repeats the handshake unless the engine repairs differently. A session closes with its engine: it
+ * then sends nothing and refuses every payload. Engines add their protocol.
  */
 import type { EngineChange, EngineVersion, SyncSession } from '../engine.ts';
+
+/** The engine a session belongs to, as far as the session's lifecycle cares. */
+export interface SessionOwner {
+  readonly closed: boolean;
+}
 
 export abstract class PeerSession implements SyncSession {
   private started = false;
   private closed = false;
 
-  constructor(readonly peer: string) {}
+  constructor(
+    readonly peer: string,
+    private readonly owner: SessionOwner,
+  ) {}
 
-  /** Started and not closed: the session may send. */
+  /** Started and not closed (nor its engine): the session may send. */
   protected get open(): boolean {
-    return this.started && !this.closed;
+    return this.started && !this.isClosed;
   }
 
-  /** Closed for good (a link-down): answer nothing more. */
+  /** Closed for good (a link-down, or its engine closed): answer nothing more. */
   protected get isClosed(): boolean {
-    return this.closed;
+    return this.closed || this.owner.closed;
+  }
+
+  /** Its engine is closed: payloads are refused. */
+  protected get engineClosed(): boolean {
+    return this.owner.closed;
   }
 
   start(): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     this.started = true;
     this.handshake();
   }
@@ -53,6 +67,7 @@ export abstract class PeerSession implements SyncSession {
     decode: (payload: Uint8Array) => M,
     handle: (message: M) => void,
   ): boolean {
+    if (this.engineClosed) return false;
     let message: M;
     try {
       message = decode(payload);

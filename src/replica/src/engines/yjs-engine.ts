@@ -40,6 +40,7 @@ import {
 } from '../workspace.ts';
 import { EnvelopeKind, seal, unseal } from './envelope.ts';
 import { FeedEngine } from './feed-engine.ts';
+import { Held } from './held.ts';
 import { PeerSession } from './peer-session.ts';
 import { randomUint32Of } from './random-source.ts';
 import { checkTextIntent } from './text-edit.ts';
@@ -53,30 +54,60 @@ interface PendingUpdate {
   readonly origin: unknown;
 }
 
+/** The document and the shared types the workspace lives in. */
+interface YjsWorkspace {
+  readonly doc: Y.Doc;
+  readonly cart: Y.Map<unknown>;
+  readonly text: Y.Text;
+  readonly counters: Y.Map<unknown>;
+  readonly meta: Y.Map<unknown>;
+}
+
 export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'yjs' as const;
-  readonly doc: Y.Doc;
-  private readonly cart: Y.Map<unknown>;
-  private readonly text: Y.Text;
-  private readonly counters: Y.Map<unknown>;
-  private readonly meta: Y.Map<unknown>;
+  private readonly held: Held<YjsWorkspace>;
   /** Updates Yjs reported during the current call; emitted once Yjs has returned. */
   private pending: PendingUpdate[] = [];
 
   constructor(ctx: EngineContext) {
     super();
-    this.doc = new Y.Doc();
-    this.doc.clientID = randomUint32Of(ctx)();
-    this.cart = this.doc.getMap('cart');
-    this.text = this.doc.getText('text');
-    this.counters = this.doc.getMap('counters');
-    this.meta = this.doc.getMap('meta');
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+    const doc = new Y.Doc();
+    doc.clientID = randomUint32Of(ctx)();
+    this.held = new Held(this.name, {
+      doc,
+      cart: doc.getMap('cart'),
+      text: doc.getText('text'),
+      counters: doc.getMap('counters'),
+      meta: doc.getMap('meta'),
+    });
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
       this.pending.push({ update, origin });
     });
   }
 
+  /** The Y.Doc (throws EngineClosedError once the engine is closed). */
+  get doc(): Y.Doc {
+    return this.held.value.doc;
+  }
+
+  private get cart(): Y.Map<unknown> {
+    return this.held.value.cart;
+  }
+
+  private get text(): Y.Text {
+    return this.held.value.text;
+  }
+
+  private get counters(): Y.Map<unknown> {
+    return this.held.value.counters;
+  }
+
+  private get meta(): Y.Map<unknown> {
+    return this.held.value.meta;
+  }
+
   apply(intent: Intent): void {
+    this.assertOpen();
     validateIntent(intent);
     if (intent.op === 'text.insert' || intent.op === 'text.delete') {
       checkTextIntent(this.text.toString(), intent);
@@ -133,6 +164,7 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   }
 
   applyUpdate(update: Uint8Array): void {
+    this.assertOpen();
     const raw = unseal(update, EnvelopeKind.YjsUpdate);
     decodeYjsUpdate(raw);
     Y.applyUpdate(this.doc, raw, STORE_ORIGIN);
@@ -144,7 +176,14 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
+    this.assertOpen();
     return new YjsSession(this, peer, send);
+  }
+
+  /** Destroy the Y.Doc: its observers (ours and any other) go with it. */
+  protected release(): void {
+    this.pending = [];
+    this.held.release()?.doc.destroy();
   }
 
   version(): EngineVersion {
@@ -183,7 +222,7 @@ class YjsSession extends PeerSession {
     peer: string,
     private readonly send: (payload: Uint8Array) => void,
   ) {
-    super(peer);
+    super(peer, engine);
   }
 
   receive(payload: Uint8Array): boolean {

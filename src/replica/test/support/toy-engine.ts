@@ -7,6 +7,7 @@
  * changes are sent as they happen. Payloads are JSON. It also records what the replica did with it.
  */
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../src/engine.ts';
+import { EngineClosedError } from '../../src/engine-closed-error.ts';
 import type { EngineName } from '../../src/engine-name.ts';
 import { fnv1a64Hex } from '../../src/engines/fnv1a64.ts';
 import { EMPTY_VIEW, type Intent, type WorkspaceView } from '../../src/workspace.ts';
@@ -37,6 +38,8 @@ export class ToyEngine implements Engine {
   readonly applied: Intent[] = [];
   /** Make apply throw (to test partial failures). */
   failApply = false;
+  /** Set by close; every use afterwards throws EngineClosedError. */
+  closed = false;
 
   constructor(
     readonly name: EngineName,
@@ -44,6 +47,7 @@ export class ToyEngine implements Engine {
   ) {}
 
   apply(intent: Intent): void {
+    this.assertOpen();
     if (this.failApply) throw new Error(`${this.name} refuses`);
     this.applied.push(intent);
     const seq = (this.vector()[this.ctx.replicaId] ?? 0) + 1;
@@ -52,6 +56,7 @@ export class ToyEngine implements Engine {
   }
 
   view(): WorkspaceView {
+    this.assertOpen();
     const ordered = [...this.ops.values()].sort(
       (a, b) => a.lamport - b.lamport || (a.replica < b.replica ? -1 : 1),
     );
@@ -90,32 +95,46 @@ export class ToyEngine implements Engine {
   }
 
   applyUpdate(update: Uint8Array): void {
+    this.assertOpen();
     const ops = JSON.parse(decoder.decode(update)) as ToyOp[];
     if (!Array.isArray(ops)) throw new Error('not a toy update');
     this.merge(ops, 'store', undefined);
   }
 
   save(): Uint8Array {
+    this.assertOpen();
     return encodeToy([...this.ops.values()]);
   }
 
   onChange(listener: (change: EngineChange) => void): () => void {
+    this.assertOpen();
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
+    this.assertOpen();
     const session = new ToySession(this, peer, send);
     this.sessions.push(session);
     return session;
   }
 
   version(): EngineVersion {
+    this.assertOpen();
     return { kind: 'vector', entries: this.vector() };
   }
 
   digest(): string {
     return fnv1a64Hex(encodeToy(this.view()));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EngineClosedError(this.name);
   }
 
   vector(): Record<string, number> {
