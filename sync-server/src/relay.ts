@@ -340,14 +340,21 @@ class RelayCore implements Relay {
     return this.closing;
   }
 
-  /** Run a storage peer in every room: the ones stored in `dataDir` now, and each new room as it opens. */
+  /**
+   * Run a storage peer in every room that has a window: loaded (from `dataDir`) when the first window
+   * joins, unloaded when the last one leaves.
+   */
   async startStorage(dataDir: string): Promise<void> {
     const storage = await StoragePeers.start(this, dataDir, this.log);
     this.storage = storage;
     this.events.subscribe((event) => {
-      // Deferred: the room is still routing the join that created it.
-      if (event.type === 'room-created') queueMicrotask(() => void storage.ensure(event.room));
+      // reconcile runs its check on a later microtask: the room is still routing this join or leave.
+      if (event.type === 'join' || event.type === 'leave') void storage.reconcile(event.room);
     });
+  }
+
+  hasWindows(roomId: string): boolean {
+    return this.registry.get(roomId)?.hasWindows() ?? false;
   }
 
   /** The room's storage peer: what it holds and whether all of it is durable (undefined without one). */

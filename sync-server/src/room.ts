@@ -147,6 +147,12 @@ export class Room {
     );
   }
 
+  /** Whether a node other than the room's storage peer is here (a window's replica or a tool). */
+  hasWindows(): boolean {
+    for (const member of this.members.values()) if (member.role !== 'storage') return true;
+    return false;
+  }
+
   member(id: string): Member | undefined {
     return this.members.get(id);
   }

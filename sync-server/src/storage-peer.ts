@@ -2,11 +2,17 @@
  * The storage peers: one replica per room living in the relay's process, with no user of its own and
  * a durable file store under the data directory. It joins its room like any node (so the link table can
  * partition it too) and syncs every engine with every reachable window, so a window that joins alone
- * receives what others wrote while it was away. At start every room found on disk is restored.
+ * receives what others wrote while it was away.
+ *
+ * A storage peer is loaded only while its room has a live window (any node but the storage peer):
+ * the first window's join loads it from disk, the last window's leave unloads it (its pending writes
+ * made durable, its engines closed, its store closed). A room nobody is in therefore costs no memory
+ * and, once its storage peer is gone, counts against no room limit; its state waits on disk. Loads
+ * and unloads of one room run one after another, so a room is never open twice on the same files.
  *
  * The storage peer's node id is reserved: a window cannot take it over (the room refuses the join).
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   availableEngines,
@@ -27,17 +33,29 @@ export { STORAGE_NODE_ID };
 /** What the storage peers need from the relay. */
 export interface StorageHost {
   openLocalNode(options: LocalNodeOptions): LocalTransport;
+  /** Whether the room has a live window: a node other than its storage peer. */
+  hasWindows(room: string): boolean;
 }
 
 export interface StorageStatus {
   readonly room: string;
-  /** Store writes not yet on disk; 0 means every edit the peer holds is durable. */
+  /** Whether the storage peer is in memory (a window is in the room); otherwise its state is on disk only. */
+  readonly loaded: boolean;
+  /** Store writes not yet on disk; 0 means every edit the peer holds is durable (always 0 when unloaded). */
   readonly pendingWrites: number;
+  /** What the loaded peer holds, per engine (empty when unloaded). */
   readonly engines: Readonly<Partial<Record<EngineName, Pick<EngineStatus, 'digest' | 'version'>>>>;
 }
 
+interface LoadedPeer {
+  readonly replica: Replica;
+  readonly store: FileStore;
+}
+
 export class StoragePeers {
-  private readonly peers = new Map<string, Promise<Replica | undefined>>();
+  private readonly loaded = new Map<string, LoadedPeer>();
+  /** Per room, the load or unload under way; the next one waits for it. */
+  private readonly work = new Map<string, Promise<void>>();
   private closed = false;
 
   private constructor(
@@ -46,76 +64,115 @@ export class StoragePeers {
     private readonly log: Logger,
   ) {}
 
-  /** Start the storage peers of every room stored in `dataDir`. */
+  /** Storage peers over `dataDir`. Nothing is loaded until a window joins a room. */
   static async start(host: StorageHost, dataDir: string, log: Logger): Promise<StoragePeers> {
-    const peers = new StoragePeers(host, dataDir, log);
+    let rooms = 0;
     for (const entry of await readdir(dataDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      const room = roomOfDirectory(entry.name);
-      if (room === undefined) log.warn('storage-skipped-directory', { name: entry.name });
-      else await peers.ensure(room);
+      if (roomOfDirectory(entry.name) === undefined)
+        log.warn('storage-skipped-directory', { name: entry.name });
+      else rooms++;
     }
-    return peers;
+    log.info('storage-rooms-on-disk', { rooms });
+    return new StoragePeers(host, dataDir, log);
   }
 
-  /** The room's storage peer, started (and restored from disk) on first use. */
-  ensure(room: string): Promise<Replica | undefined> {
-    let peer = this.peers.get(room);
-    if (peer === undefined) {
-      peer = this.open(room);
-      this.peers.set(room, peer);
-    }
-    return peer;
+  /**
+   * Bring the room's storage peer in line with the room: loaded while it has a window, unloaded
+   * otherwise. Call after every join and leave; resolves once this room's earlier work and this
+   * check are done.
+   */
+  reconcile(room: string): Promise<void> {
+    const next = (this.work.get(room) ?? Promise.resolve())
+      .then(() => this.settle(room))
+      .catch((error: unknown) => this.log.error('storage-peer-failed', { room, error: errorMessage(error) }));
+    this.work.set(room, next);
+    void next.finally(() => {
+      if (this.work.get(room) === next) this.work.delete(room);
+    });
+    return next;
   }
 
+  /** Rooms whose storage peer is in memory. */
   rooms(): string[] {
-    return [...this.peers.keys()].sort();
+    return [...this.loaded.keys()].sort();
   }
 
+  /** The room's storage peer, or undefined when the room has never been stored. Waits for a load under way. */
   async status(room: string): Promise<StorageStatus | undefined> {
-    const replica = await this.peers.get(room);
-    if (replica === undefined) return undefined;
-    const status = replica.status();
+    await this.work.get(room);
+    const peer = this.loaded.get(room);
+    if (peer === undefined) {
+      const stored = await stat(this.directoryOf(room)).then(
+        (info) => info.isDirectory(),
+        () => false,
+      );
+      return stored ? { room, loaded: false, pendingWrites: 0, engines: {} } : undefined;
+    }
+    const status = peer.replica.status();
     const engines: Partial<Record<EngineName, Pick<EngineStatus, 'digest' | 'version'>>> = {};
     for (const [name, engine] of Object.entries(status.engines) as [EngineName, EngineStatus][]) {
       engines[name] = { digest: engine.digest, version: engine.version };
     }
-    return { room, pendingWrites: replica.pendingWriteCount(), engines };
+    return { room, loaded: true, pendingWrites: peer.replica.pendingWriteCount(), engines };
   }
 
-  /** Close every peer after its pending writes are durable. */
+  /** Unload every peer after its pending writes are durable; nothing loads afterwards. */
   async close(): Promise<void> {
     this.closed = true;
-    const replicas = await Promise.all(this.peers.values());
-    await Promise.all(replicas.map((replica) => replica?.close()));
+    const rooms = new Set([...this.loaded.keys(), ...this.work.keys()]);
+    await Promise.all([...rooms].map((room) => this.reconcile(room)));
   }
 
-  private async open(room: string): Promise<Replica | undefined> {
-    if (this.closed) return undefined;
+  private async settle(room: string): Promise<void> {
+    const wanted = !this.closed && this.host.hasWindows(room);
+    const peer = this.loaded.get(room);
+    if (wanted && peer === undefined) await this.load(room);
+    else if (!wanted && peer !== undefined) await this.unload(room, peer);
+  }
+
+  private async load(room: string): Promise<void> {
+    const store = new FileStore(this.directoryOf(room), {
+      onDamage: (damage) => this.log.warn('storage-damage', { room, ...damage }),
+    });
     try {
       const replica = await Replica.open({
         id: STORAGE_NODE_ID,
         transport: this.host.openLocalNode({ room, nodeId: STORAGE_NODE_ID, role: 'storage' }),
-        store: new FileStore(join(this.dataDir, directoryOfRoom(room)), {
-          onDamage: (damage) => this.log.warn('storage-damage', { room, ...damage }),
-        }),
+        store,
         engines: availableEngines(),
         createEngine,
       });
       replica.subscribe((event) => {
         if (event.type === 'problem') this.log.warn('storage-problem', { room, ...event.problem });
       });
-      this.log.info('storage-peer-started', { room });
-      return replica;
+      this.loaded.set(room, { replica, store });
+      this.log.info('storage-peer-loaded', { room });
     } catch (error) {
-      // A room whose storage cannot open (e.g. the room limit) still works; it just has no storage peer.
-      this.log.error('storage-peer-failed', {
-        room,
-        error: errorMessage(error),
-      });
-      this.peers.delete(room);
-      return undefined;
+      // A room whose storage cannot open (e.g. the node limit) still works; it just has no storage peer.
+      this.log.error('storage-peer-failed', { room, error: errorMessage(error) });
+      await this.closeStore(room, store);
     }
+  }
+
+  private async unload(room: string, peer: LoadedPeer): Promise<void> {
+    this.loaded.delete(room);
+    // Leaves the room first, then waits for its pending writes, then frees its engines.
+    await peer.replica.close();
+    await this.closeStore(room, peer.store);
+    this.log.info('storage-peer-unloaded', { room });
+  }
+
+  private async closeStore(room: string, store: FileStore): Promise<void> {
+    try {
+      await store.close();
+    } catch (error) {
+      this.log.error('storage-close-failed', { room, error: errorMessage(error) });
+    }
+  }
+
+  private directoryOf(room: string): string {
+    return join(this.dataDir, directoryOfRoom(room));
   }
 }
 
