@@ -44,13 +44,19 @@ export async function openConvergeStore(dir: string, expected: string): Promise<
   const store = new FileStore(dir);
   const stored = await store.load();
   const engine = new ConvergeEngine({ replicaId: STORE_REPLICA, now: () => 0 });
-  const snapshot = stored.snapshots.converge;
-  if (snapshot === undefined) throw new Error(`no converge snapshot in ${dir}`);
-  engine.applyUpdate(snapshot);
-  for (const update of stored.updates) if (update.engine === 'converge') engine.applyUpdate(update.update);
-  const text = engine.view().text;
-  const openMs = performance.now() - start;
-  await store.close();
+  let text: string;
+  let openMs: number;
+  try {
+    const snapshot = stored.snapshots.converge;
+    if (snapshot === undefined) throw new Error(`no converge snapshot in ${dir}`);
+    engine.applyUpdate(snapshot);
+    for (const update of stored.updates) if (update.engine === 'converge') engine.applyUpdate(update.update);
+    text = engine.view().text;
+    openMs = performance.now() - start;
+  } finally {
+    engine.close();
+    await store.close();
+  }
   if (stored.damage.length > 0) throw new Error(`store damaged: ${stored.damage.join('; ')}`);
   if (text !== expected) throw new Error('text opened from the store differs from the trace endContent');
   return { openMs };

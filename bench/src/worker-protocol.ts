@@ -1,3 +1,4 @@
+import type { EngineName as ReplicaEngineName } from '@converge/replica';
 import type { EngineName } from './engines/types.ts';
 import type { WorkloadSource } from './workload.ts';
 
@@ -6,7 +7,18 @@ export type WorkerTask =
   | { task: 'replay'; engine: EngineName; workload: WorkloadSource; docFile: string; textFile: string }
   | { task: 'parse'; engine: EngineName; docFile: string; textFile: string }
   /** Open the converge engine's file store in `storeDir` (see store-open.ts). */
-  | { task: 'open-store'; storeDir: string; textFile: string };
+  | { task: 'open-store'; storeDir: string; textFile: string }
+  /** Lifecycle soaks (see lifecycle.ts); memory samples come back flattened (lifecycle-report.ts). */
+  | ({ task: 'replica-soak' } & SoakPlan)
+  | ({ task: 'relay-soak' } & SoakPlan);
+
+/** `count` cycles (replica soak) or rooms (relay soak) of a replica hosting `engines`. */
+export interface SoakPlan {
+  engines: ReplicaEngineName[];
+  count: number;
+  warmup: number;
+  sampleEvery: number;
+}
 
 export type WorkerReply = { ok: true; figures: Record<string, number> } | { ok: false; error: string };
 

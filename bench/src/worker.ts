@@ -14,6 +14,11 @@ async function run(task: WorkerTask): Promise<WorkerReply> {
     const figures = await openConvergeStore(task.storeDir, readFileSync(task.textFile, 'utf8'));
     return { ok: true, figures: { ...figures } };
   }
+  if (task.task === 'replica-soak' || task.task === 'relay-soak') {
+    // Loaded only here, like the store: a soak carries the replica runtime (and the relay).
+    const { runSoak } = await import('./lifecycle.ts');
+    return { ok: true, figures: await runSoak(task) };
+  }
   const engine = await loadEngine(task.engine);
   if (task.task === 'replay') {
     const workload = loadWorkload(task.workload);
