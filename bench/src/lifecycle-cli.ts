@@ -4,7 +4,14 @@
 // memory after the last cycle is more than 10% above its value after the warm-up.
 import { parseArgs } from 'node:util';
 import { availableEngines, type EngineName } from '@converge/replica';
-import { type SoakRow, sampleTable, soakFromFigures, soakTable, verdict } from './lifecycle-report.ts';
+import {
+  SOAK_NODE_FLAGS,
+  type SoakRow,
+  sampleTable,
+  soakFromFigures,
+  soakTable,
+  verdict,
+} from './lifecycle-report.ts';
 import { runWorker } from './runner.ts';
 import type { SoakPlan } from './worker-protocol.ts';
 
@@ -55,7 +62,7 @@ async function main(): Promise<number> {
       const label = set.length === 1 ? `${set[0]}` : `all (${set.join(', ')})`;
       process.stderr.write(`replica soak: ${label}, ${cycles} cycles…\n`);
       const plan: SoakPlan = { engines: set, count: cycles, warmup, sampleEvery };
-      const reply = await runWorker({ task: 'replica-soak', ...plan }, TIMEOUT_SECONDS);
+      const reply = await runWorker({ task: 'replica-soak', ...plan }, TIMEOUT_SECONDS, SOAK_NODE_FLAGS);
       if (!reply.ok) throw new Error(`replica soak ${label}: ${reply.error}`);
       const result = soakFromFigures(reply.figures);
       ok &&= verdict(result, warmup).ok;
@@ -73,7 +80,7 @@ async function main(): Promise<number> {
     process.stderr.write(`relay soak: ${rooms} rooms…\n`);
     const relayEvery = Math.max(1, Math.round((rooms - warmup) / 4));
     const plan: SoakPlan = { engines, count: rooms, warmup, sampleEvery: relayEvery };
-    const reply = await runWorker({ task: 'relay-soak', ...plan }, TIMEOUT_SECONDS);
+    const reply = await runWorker({ task: 'relay-soak', ...plan }, TIMEOUT_SECONDS, SOAK_NODE_FLAGS);
     if (!reply.ok) throw new Error(`relay soak: ${reply.error}`);
     const result = soakFromFigures(reply.figures);
     ok &&= verdict(result, warmup).ok;

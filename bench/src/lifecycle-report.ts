@@ -22,6 +22,13 @@ export interface SoakResult {
 /** Memory after the last cycle may exceed the reference by this factor at most. */
 export const ALLOWED_GROWTH = 1.1;
 
+/**
+ * Node flags of the soak workers. V8 grows its young generation on its own schedule, up to two 16 MB
+ * semi-spaces on 64-bit Node 20, sometimes only after thousands of cycles; that one-time growth of
+ * committed (not used) memory would read as RSS growth, so the young generation starts at that size.
+ */
+export const SOAK_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
+
 const FIELDS = ['after', 'rss', 'external', 'heapUsed'] as const;
 
 export function soakFigures(result: SoakResult): Figures {

@@ -10,9 +10,11 @@
  *   engine, over WebSocket) that edits until the room's storage peer holds its edits durably, then
  *   leaves, and the relay unloads the room. Memory of the process is sampled the same way.
  *
- * Between cycles the event loop turns (as it does in any process doing I/O): Automerge's JS API
- * allocates a WebAssembly sync state per sync message that only its FinalizationRegistry frees,
- * and finalization callbacks run as tasks, never inside one long chain of microtasks.
+ * Between cycles the event loop turns (as it does in any process doing I/O), and every 10 cycles a
+ * full collection runs. Automerge's JS API allocates a WebAssembly sync state per sync message that
+ * only its FinalizationRegistry frees (automerge/automerge#903): its callbacks run as tasks after a
+ * full collection, so without both, that garbage's high-water mark in WebAssembly memory (which never
+ * shrinks) would follow the collector's schedule rather than what the cycles keep.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +36,7 @@ import { type MemorySample, type SoakResult, soakFigures } from './lifecycle-rep
 import type { SoakPlan } from './worker-protocol.ts';
 
 const ANTI_ENTROPY_MS = 200;
+const COLLECT_EVERY = 10;
 const PRODUCTS = ['apple', 'bread', 'cheese', 'dates'];
 
 /** Memory after full collections, with the event loop turning in between so finalizers run. */
@@ -50,6 +53,16 @@ export async function sampleMemory(after: number): Promise<MemorySample> {
 
 function turnEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * After each cycle the event loop turns, and every `COLLECT_EVERY` cycles a full collection runs: what
+ * is left is what the cycles keep, not what the collector has yet to look at. (Engines free their own
+ * WebAssembly memory at close without any collection; the lifecycle contract test checks that.)
+ */
+async function betweenCycles(n: number): Promise<void> {
+  await turnEventLoop();
+  if (n % COLLECT_EVERY === 0) (globalThis as { gc?: () => void }).gc?.();
 }
 
 /** When to sample: after the warm-up, every `every` cycles, and after the last. */
@@ -113,54 +126,49 @@ async function replicaCycle(engines: readonly EngineName[], seed: number): Promi
   for (const store of stores.values()) await store.close();
 }
 
-export interface ReplicaSoakOptions {
+/** How a soak runs: its size, when it samples, which engines its replicas host. */
+export interface SoakOptions {
   readonly engines: readonly EngineName[];
-  readonly cycles: number;
+  /** Cycles (replica soak) or rooms (relay soak). */
+  readonly count: number;
   /** Cycles before the reference sample (default 100). */
   readonly warmup?: number;
   /** Sample every this many cycles after the warm-up (default 250). */
   readonly sampleEvery?: number;
 }
 
-export async function soakReplicaCycles(options: ReplicaSoakOptions): Promise<SoakResult> {
+/** Run `cycle` `count` times, sampling memory as `options` says (after `initial`, if any). */
+async function soak(
+  options: SoakOptions,
+  cycle: (n: number) => Promise<void>,
+  initial: readonly MemorySample[] = [],
+): Promise<SoakResult> {
   const warmup = options.warmup ?? 100;
   const every = options.sampleEvery ?? 250;
-  if (!(options.cycles > warmup))
-    throw new Error(`cycles (${options.cycles}) must exceed the warm-up (${warmup})`);
+  if (!(options.count > warmup))
+    throw new Error(`count (${options.count}) must exceed the warm-up (${warmup})`);
   const start = performance.now();
-  const samples: MemorySample[] = [];
-  for (let n = 1; n <= options.cycles; n++) {
-    await replicaCycle(options.engines, n);
-    await turnEventLoop();
-    if (sampleAt(n, warmup, every, options.cycles)) samples.push(await sampleMemory(n));
+  const samples = [...initial];
+  for (let n = 1; n <= options.count; n++) {
+    await cycle(n);
+    await betweenCycles(n);
+    if (sampleAt(n, warmup, every, options.count)) samples.push(await sampleMemory(n));
   }
   return { samples, seconds: (performance.now() - start) / 1000 };
 }
 
-export interface RelaySoakOptions {
-  readonly rooms: number;
-  readonly engines: readonly EngineName[];
-  /** Rooms before the reference sample (default 100). */
-  readonly warmup?: number;
-  readonly sampleEvery?: number;
+/** Replica open/edit/sync/close cycles. */
+export function soakReplicaCycles(options: SoakOptions): Promise<SoakResult> {
+  return soak(options, (n) => replicaCycle(options.engines, n));
 }
 
-/** The relay soak's samples start with one taken before the first room (`after: 0`). */
-export async function soakRelayRooms(options: RelaySoakOptions): Promise<SoakResult> {
-  const warmup = options.warmup ?? 100;
-  const every = options.sampleEvery ?? 250;
-  if (!(options.rooms > warmup))
-    throw new Error(`rooms (${options.rooms}) must exceed the warm-up (${warmup})`);
+/** Relay rooms loaded and unloaded; the samples start with one taken before the first room (`after: 0`). */
+export async function soakRelayRooms(options: SoakOptions): Promise<SoakResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'converge-relay-soak-'));
   const relay = await createRelay({ dataDir, logLevel: 'error' });
-  const start = performance.now();
   try {
-    const samples: MemorySample[] = [await sampleMemory(0)];
-    for (let n = 1; n <= options.rooms; n++) {
-      await visitRoom(relay, `soak-${n}`, options.engines, n);
-      if (sampleAt(n, warmup, every, options.rooms)) samples.push(await sampleMemory(n));
-    }
-    return { samples, seconds: (performance.now() - start) / 1000 };
+    const cold = await sampleMemory(0);
+    return await soak(options, (n) => visitRoom(relay, `soak-${n}`, options.engines, n), [cold]);
   } finally {
     await relay.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -209,10 +217,6 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 export async function runSoak(
   task: { task: 'replica-soak' | 'relay-soak' } & SoakPlan,
 ): Promise<Record<string, number>> {
-  const options = { engines: task.engines, warmup: task.warmup, sampleEvery: task.sampleEvery };
-  const result =
-    task.task === 'replica-soak'
-      ? await soakReplicaCycles({ ...options, cycles: task.count })
-      : await soakRelayRooms({ ...options, rooms: task.count });
+  const result = task.task === 'replica-soak' ? await soakReplicaCycles(task) : await soakRelayRooms(task);
   return soakFigures(result);
 }

@@ -22,12 +22,18 @@ export interface RunPlan {
 
 export type Progress = (message: string) => void;
 
-/** Spawn one worker process and wait for its reply (a timeout or crash is a failed reply). */
-export function runWorker(task: WorkerTask, timeoutSeconds: number): Promise<WorkerReply> {
+/**
+ * Spawn one worker process and wait for its reply (a timeout or crash is a failed reply). `nodeFlags`
+ * go to node besides --expose-gc.
+ */
+export function runWorker(
+  task: WorkerTask,
+  timeoutSeconds: number,
+  nodeFlags: readonly string[] = [],
+): Promise<WorkerReply> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', TSX, WORKER, JSON.stringify(task)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['--expose-gc', ...nodeFlags, '--import', TSX, WORKER, JSON.stringify(task)];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

@@ -4,14 +4,20 @@
 import { longBudget } from '@converge/crdt-core/testing';
 import { availableEngines, type EngineName } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
-import { ALLOWED_GROWTH, type SoakResult, soakFromFigures, verdict } from '../src/lifecycle-report.ts';
+import {
+  ALLOWED_GROWTH,
+  SOAK_NODE_FLAGS,
+  type SoakResult,
+  soakFromFigures,
+  verdict,
+} from '../src/lifecycle-report.ts';
 import { runWorker } from '../src/runner.ts';
 import type { SoakPlan } from '../src/worker-protocol.ts';
 
 const ENGINES = availableEngines();
 
 async function soak(task: 'replica-soak' | 'relay-soak', plan: SoakPlan): Promise<SoakResult> {
-  const reply = await runWorker({ task, ...plan }, 3000);
+  const reply = await runWorker({ task, ...plan }, 3000, SOAK_NODE_FLAGS);
   if (!reply.ok) throw new Error(`${task} of ${plan.engines.join(', ')}: ${reply.error}`);
   return soakFromFigures(reply.figures);
 }

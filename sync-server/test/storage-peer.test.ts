@@ -90,6 +90,14 @@ async function waitStoredDurably(relay: RelayAccess, room: string, replica: Repl
   }
 }
 
+/** A window that wrote EDITS into the room and waited until the storage peer holds them durably. */
+async function writeEdits(relay: RelayAccess, room: string, id: string): Promise<Replica> {
+  const writer = await openWindow(relay, room, id);
+  for (const edit of EDITS) await writer.apply(edit);
+  await waitStoredDurably(relay, room, writer);
+  return writer;
+}
+
 async function expectEveryEngine(replica: Replica, view: WorkspaceView): Promise<void> {
   await waitFor(
     () => engines.every((e) => JSON.stringify(replica.view(e)) === JSON.stringify(view)),
@@ -102,9 +110,7 @@ describe('storage peer', () => {
   it('gives a window that joins alone what another window wrote before leaving', async () => {
     const relay = await createRelay({ dataDir, logLevel: 'error' });
     cleanups.push(() => relay.close());
-    const writer = await openWindow(relay, 'kitchen', 'alice');
-    for (const edit of EDITS) await writer.apply(edit);
-    await waitStoredDurably(relay, 'kitchen', writer);
+    const writer = await writeEdits(relay, 'kitchen', 'alice');
     await writer.close();
 
     const reader = await openWindow(relay, 'kitchen', 'bob');
@@ -115,9 +121,7 @@ describe('storage peer', () => {
     const first = await createRelay({ dataDir, logLevel: 'error' });
     const port = first.port;
     for (const room of ['room-a', 'room-b']) {
-      const writer = await openWindow(first, room, `writer-${room}`);
-      for (const edit of EDITS) await writer.apply(edit);
-      await waitStoredDurably(first, room, writer);
+      const writer = await writeEdits(first, room, `writer-${room}`);
       await writer.close();
     }
     await first.close();
@@ -139,16 +143,14 @@ describe('storage peer', () => {
   it('unloads a room when its last window leaves and loads it again for the next one', async () => {
     const relay = await createRelay({ dataDir, logLevel: 'error' });
     cleanups.push(() => relay.close());
-    const writer = await openWindow(relay.url, 'kitchen', 'alice');
-    for (const edit of EDITS) await writer.apply(edit);
-    await waitStoredDurably(relay.adminUrl, 'kitchen', writer);
+    const writer = await writeEdits(relay, 'kitchen', 'alice');
     expect((await relay.storageStatus('kitchen'))?.loaded).toBe(true);
     await writer.close();
     await waitFor(() => relay.rooms().length === 0, 'the room unloaded and forgotten');
     expect(await relay.storageStatus('kitchen')).toMatchObject({ loaded: false, pendingWrites: 0 });
     expect(await relay.storageStatus('never-used')).toBeUndefined();
 
-    await expectEveryEngine(await openWindow(relay.url, 'kitchen', 'bob'), EXPECTED);
+    await expectEveryEngine(await openWindow(relay, 'kitchen', 'bob'), EXPECTED);
     expect((await relay.storageStatus('kitchen'))?.loaded).toBe(true);
   });
 
@@ -161,12 +163,10 @@ describe('storage peer', () => {
       if (round % 2 === 0) await new Promise((resolve) => setTimeout(resolve, round * 5));
       await client.close();
     }
-    const writer = await openWindow(relay.url, 'busy', 'alice');
-    for (const edit of EDITS) await writer.apply(edit);
-    await waitStoredDurably(relay.adminUrl, 'busy', writer);
+    const writer = await writeEdits(relay, 'busy', 'alice');
     await writer.close();
     await waitFor(() => relay.rooms().length === 0, 'the room unloaded');
-    await expectEveryEngine(await openWindow(relay.url, 'busy', 'bob'), EXPECTED);
+    await expectEveryEngine(await openWindow(relay, 'busy', 'bob'), EXPECTED);
   });
 
   it('does not let rooms nobody is in fill the room limit, across restarts (issue 16 item 7)', async () => {
@@ -188,9 +188,7 @@ describe('storage peer', () => {
       await waitFor(() => first.room(room) === undefined, `${room} unloaded`, 1000).catch(() => {});
     }
     expect(first.rooms()).toEqual([]);
-    const writer = await openWindow(first.url, 'probe-0', 'alice');
-    for (const edit of EDITS) await writer.apply(edit);
-    await waitStoredDurably(first.adminUrl, 'probe-0', writer);
+    const writer = await writeEdits(first, 'probe-0', 'alice');
     await writer.close();
     await first.close();
 
@@ -199,7 +197,7 @@ describe('storage peer', () => {
     const newcomer = await RawClient.join(second.url, 'fresh-room', 'newcomer');
     expect(newcomer.of('welcome')).toHaveLength(1);
     expect(newcomer.of('error')).toEqual([]);
-    await expectEveryEngine(await openWindow(second.url, 'probe-0', 'bob'), EXPECTED);
+    await expectEveryEngine(await openWindow(second, 'probe-0', 'bob'), EXPECTED);
   });
 
   it('announces its digests to the windows it syncs with, and forgets theirs when cut off', async () => {

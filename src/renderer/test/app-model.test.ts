@@ -3,7 +3,9 @@ import { encodeDigestMessage, encodeSyncMessage } from '@converge/replica/protoc
 import { describe, expect, it } from 'vitest';
 import { convergenceByEngine } from '../logic/convergence.ts';
 import { frameKind } from '../logic/frame-kind.ts';
-import { openModel, settle, world } from './support.ts';
+import { closeModelsAfterEach, openModel, settle, world } from './support.ts';
+
+closeModelsAfterEach();
 
 describe('AppModel on a simulated network', () => {
   it('shows local edits at once and remote edits once synced, with the frames on the wire', async () => {

@@ -1,4 +1,8 @@
-/** Replicas on a simulated network, wired like the app wires its window (tapped transport, wire log). */
+/**
+ * Replicas on a simulated network, wired like the app wires its window (tapped transport, wire log).
+ * `closeModelsAfterEach` closes every model and replica a test opened, as a window does on pagehide.
+ */
+
 import {
   availableEngines,
   createEngine,
@@ -7,6 +11,7 @@ import {
   SimNetwork,
   VirtualClock,
 } from '@converge/replica';
+import { afterEach } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
 import { frameKind } from '../logic/frame-kind.ts';
 import { type SessionChannel, SessionRecorder } from '../logic/session-recorder.ts';
@@ -21,6 +26,20 @@ export interface TestWorld {
 export function world(seed = 1): TestWorld {
   const clock = new VirtualClock(1_700_000_000_000);
   return { clock, network: new SimNetwork({ timers: clock, seed }) };
+}
+
+const opened = new Set<{ readonly model: AppModel; readonly replica: Replica }>();
+
+/** Call once at the top of a test file that opens models. */
+export function closeModelsAfterEach(): void {
+  afterEach(async () => {
+    const windows = [...opened];
+    opened.clear();
+    for (const { model, replica } of windows) {
+      model.close();
+      await replica.close();
+    }
+  });
 }
 
 export async function openModel(w: TestWorld, id: string): Promise<AppModel> {
@@ -57,6 +76,7 @@ export async function openModel(w: TestWorld, id: string): Promise<AppModel> {
     schedule: (flush) => flush(),
     now: () => w.clock.now(),
   });
+  opened.add({ model, replica });
   return model;
 }
 

@@ -9,7 +9,9 @@ import { availableEngines } from '../src/engines/index.ts';
 import { decodeReplicaMessage, encodeDigestMessage, encodeSyncMessage } from '../src/protocol.ts';
 import type { PeerDigests, Replica, ReplicaEvent } from '../src/replica.ts';
 import type { Transport, TransportHandlers } from '../src/transport.ts';
-import { simRoom } from './support/sim-room.ts';
+import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
+
+closeSimRoomsAfterEach();
 
 const engines = availableEngines();
 

@@ -6,8 +6,10 @@ import { MemoryStore, type Store, type StoreRecord } from '../src/store.ts';
 import { VirtualClock } from '../src/timers.ts';
 import type { Transport } from '../src/transport.ts';
 import { IntentError } from '../src/workspace.ts';
-import { simRoom } from './support/sim-room.ts';
+import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
 import { encodeToy, type ToyEngine, toyFactory } from './support/toy-engine.ts';
+
+closeSimRoomsAfterEach();
 
 const TOY_ENGINES: readonly EngineName[] = ['converge', 'yjs'];
 

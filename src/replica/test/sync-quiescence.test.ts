@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { availableEngines } from '../src/engines/index.ts';
-import { simRoom } from './support/sim-room.ts';
+import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
+
+closeSimRoomsAfterEach();
 
 describe('sync sessions go quiet after a lost frame, and anti-entropy repairs it', () => {
   it.each(availableEngines())('%s', async (engine) => {

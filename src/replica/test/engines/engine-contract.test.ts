@@ -7,6 +7,7 @@ import { budget, testSeed } from '@converge/crdt-core/testing';
 import { describe, expect, it } from 'vitest';
 import { type Engine, type EngineChange, type Intent, IntentError } from '../../src/index.ts';
 import {
+  closeEnginesAfterEach,
   Mesh,
   makeEngine,
   randomIntent,
@@ -15,6 +16,8 @@ import {
   TEST_ENGINES,
   type TestEngineName,
 } from './support.ts';
+
+closeEnginesAfterEach();
 
 const IDS = ['a', 'b', 'c'];
 

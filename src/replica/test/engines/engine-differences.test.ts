@@ -6,7 +6,9 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import { type AutomergeEngine, type Engine, LwwEngine, YjsEngine } from '../../src/index.ts';
-import { Mesh, makeEngine, SimClock, type TestEngineName } from './support.ts';
+import { closeEnginesAfterEach, Mesh, makeEngine, SimClock, type TestEngineName } from './support.ts';
+
+closeEnginesAfterEach();
 
 /** Two replicas a and b of one engine, connected and in sync, with a shared simulated clock. */
 function pair(name: TestEngineName, seed = 7) {

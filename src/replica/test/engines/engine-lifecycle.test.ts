@@ -4,10 +4,11 @@
  * opening and closing engines do not grow memory (measured in a fresh process with forced collections,
  * see support/open-close-cycles.ts).
  */
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { SeededRandom } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -23,6 +24,7 @@ const ENGINES = availableEngines();
 const CYCLES_SCRIPT = join(import.meta.dirname, 'support/open-close-cycles.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const MiB = 1024 * 1024;
+const run = promisify(execFile);
 
 function open(name: EngineName, id: string): Engine {
   const rng = new SeededRandom(id.charCodeAt(0));
@@ -42,27 +44,10 @@ interface CycleReport {
   readonly totalAfter: number;
 }
 
-function runCycles(name: EngineName, warmup: number, cycles: number): Promise<CycleReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--import', TSX, CYCLES_SCRIPT, name, String(warmup), String(cycles)],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`open/close cycles of ${name} exited with ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as CycleReport);
-    });
-  });
+async function runCycles(name: EngineName, warmup: number, cycles: number): Promise<CycleReport> {
+  const args = ['--expose-gc', '--import', TSX, CYCLES_SCRIPT, name, String(warmup), String(cycles)];
+  const { stdout } = await run(process.execPath, args);
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as CycleReport;
 }
 
 describe.each(ENGINES)('%s engine lifecycle', (name) => {

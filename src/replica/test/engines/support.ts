@@ -4,6 +4,7 @@
  * simulated clock with per-replica skew, and random intents.
  */
 import { SeededRandom } from '@converge/crdt-core';
+import { afterEach } from 'vitest';
 import {
   availableEngines,
   createEngine,
@@ -33,8 +34,25 @@ export class SimClock {
   }
 }
 
+/** Engines made by makeEngine and not yet closed by closeEnginesAfterEach. */
+const made = new Set<Engine>();
+
 export function makeEngine(name: TestEngineName, id: string, clock: SimClock, rng: SeededRandom): Engine {
-  return createEngine(name, { replicaId: id, now: clock.nowFor(id), randomUint32: () => rng.nextUint32() });
+  const engine = createEngine(name, {
+    replicaId: id,
+    now: clock.nowFor(id),
+    randomUint32: () => rng.nextUint32(),
+  });
+  made.add(engine);
+  return engine;
+}
+
+/** Call once at the top of a test file using makeEngine: its engines are closed after each test. */
+export function closeEnginesAfterEach(): void {
+  afterEach(() => {
+    for (const engine of made) engine.close();
+    made.clear();
+  });
 }
 
 export interface Chaos {

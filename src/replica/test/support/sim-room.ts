@@ -1,7 +1,10 @@
 /**
  * Replicas of one room on the simulated network, under a virtual clock: memory stores, the real engines
- * and seeded engine identities (Yjs client ids, Automerge actors), so a test replays exactly.
+ * and seeded engine identities (Yjs client ids, Automerge actors), so a test replays exactly. Every
+ * replica opened here is closed after its test (its engines' memory released) by
+ * `closeSimRoomsAfterEach`.
  */
+import { afterEach } from 'vitest';
 import type { EngineName } from '../../src/engine-name.ts';
 import { availableEngines, createEngine } from '../../src/engines/index.ts';
 import { Replica, type ReplicaOptions } from '../../src/replica.ts';
@@ -21,6 +24,17 @@ export interface SimRoomOptions {
   readonly antiEntropyMs?: number;
 }
 
+const opened = new Set<Replica>();
+
+/** Call once at the top of a test file that uses simRoom. */
+export function closeSimRoomsAfterEach(): void {
+  afterEach(async () => {
+    const replicas = [...opened];
+    opened.clear();
+    await Promise.all(replicas.map((replica) => replica.close()));
+  });
+}
+
 export function simRoom(options: SimRoomOptions) {
   const clock = new VirtualClock(options.startMs);
   const net = new SimNetwork({
@@ -30,8 +44,8 @@ export function simRoom(options: SimRoomOptions) {
   });
   let identities = 0;
   /** Open a replica with a fresh memory store; `extra` overrides any option (e.g. a wrapped transport). */
-  const open = (id: string, extra: Partial<ReplicaOptions> = {}): Promise<Replica> =>
-    Replica.open({
+  const open = async (id: string, extra: Partial<ReplicaOptions> = {}): Promise<Replica> => {
+    const replica = await Replica.open({
       id,
       transport: extra.transport ?? net.transport(id),
       store: new MemoryStore(),
@@ -42,5 +56,8 @@ export function simRoom(options: SimRoomOptions) {
       randomUint32: () => (0x9e3779b9 * ++identities) >>> 0,
       ...extra,
     });
+    opened.add(replica);
+    return replica;
+  };
   return { clock, net, open };
 }

@@ -14,10 +14,30 @@
  *   whose callbacks run as tasks). Heap and external memory after full collections, before and after.
  */
 import { SeededRandom } from '@converge/crdt-core';
-import { createEngine, type Engine, type EngineName, isEngineName } from '../../../src/index.ts';
-import { randomIntent } from '../support.ts';
+import {
+  createEngine,
+  type Engine,
+  type EngineName,
+  type Intent,
+  isEngineName,
+  type WorkspaceView,
+} from '../../../src/index.ts';
 
 const COLLECT_EVERY = 10;
+const PRODUCTS = ['apple', 'pear', 'fig'];
+
+/** A valid intent of every kind, at random (this script runs outside Vitest, so not from ../support.ts). */
+function randomIntent(rng: SeededRandom, view: WorkspaceView): Intent {
+  const roll = rng.int(0, 9);
+  if (roll < 4 || view.text.length === 0) {
+    return { op: 'text.insert', pos: rng.int(0, view.text.length), text: rng.pick(['ab', 'c', 'xyz']) };
+  }
+  if (roll < 5) return { op: 'text.delete', pos: rng.int(0, view.text.length - 1), len: 1 };
+  if (roll < 7) return { op: 'cart.add', product: rng.pick(PRODUCTS), qty: rng.int(1, 3) };
+  if (roll < 8) return { op: 'cart.remove', product: rng.pick(PRODUCTS) };
+  if (roll < 9) return { op: 'counter.increment', name: rng.pick(['likes', 'stock'] as const), by: 1 };
+  return { op: 'note.set', value: `note ${rng.int(0, 99)}` };
+}
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -121,19 +141,18 @@ async function main(): Promise<void> {
   for (let n = 0; n < cycles; n++) run.restore();
   const nativeAfter = nativeBytes();
 
-  for (let n = 1; n <= warmup; n++) {
-    run.sync();
-    await turnEventLoop();
-    if (n % COLLECT_EVERY === 0) collect();
-  }
-  await collectFully();
+  /** Sync cycles as a process doing I/O runs them: the loop turns after each, a collection now and then. */
+  const syncCycles = async (count: number): Promise<void> => {
+    for (let n = 1; n <= count; n++) {
+      run.sync();
+      await turnEventLoop();
+      if (n % COLLECT_EVERY === 0) collect();
+    }
+    await collectFully();
+  };
+  await syncCycles(warmup);
   const totalBefore = totalBytes();
-  for (let n = 1; n <= cycles; n++) {
-    run.sync();
-    await turnEventLoop();
-    if (n % COLLECT_EVERY === 0) collect();
-  }
-  await collectFully();
+  await syncCycles(cycles);
   const totalAfter = totalBytes();
   process.stdout.write(
     `${JSON.stringify({ engine: name, warmup, cycles, nativeBefore, nativeAfter, totalBefore, totalAfter })}\n`,
