@@ -165,7 +165,12 @@ export function soakReplicaCycles(options: SoakOptions): Promise<SoakResult> {
 /** Relay rooms loaded and unloaded; the samples start with one taken before the first room (`after: 0`). */
 export async function soakRelayRooms(options: SoakOptions): Promise<SoakResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'converge-relay-soak-'));
-  const relay = await createRelay({ dataDir, logLevel: 'error' });
+  // One client creating a thousand rooms is what the per-address creation rate limits; here it is the point.
+  const relay = await createRelay({
+    dataDir,
+    logLevel: 'error',
+    limits: { roomCreationsPerMinute: 1_000_000, roomCreationBurst: 1_000_000 },
+  });
   try {
     const cold = await sampleMemory(0);
     return await soak(options, (n) => visitRoom(relay, `soak-${n}`, options.engines, n), [cold]);
@@ -181,7 +186,14 @@ async function visitRoom(relay: Relay, room: string, engines: readonly EngineNam
   const store = new MemoryStore();
   const window = await Replica.open({
     id: 'window',
-    transport: new RelayTransport({ url: relay.url, room, nodeId: 'window', WebSocket }),
+    transport: new RelayTransport({
+      url: relay.url,
+      room,
+      nodeId: 'window',
+      token: async () =>
+        (await relay.mintCredential({ room, replica: 'window', rights: ['read', 'write'] })).token,
+      WebSocket,
+    }),
     store,
     engines,
     createEngine,

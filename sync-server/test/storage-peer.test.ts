@@ -159,7 +159,7 @@ describe('storage peer', () => {
     cleanups.push(() => relay.close());
     // Leaves and joins overlap loads and unloads (each waits for the one before: one set of files).
     for (let round = 0; round < 6; round++) {
-      const client = await RawClient.join(relay.url, 'busy', `visitor-${round}`);
+      const client = await RawClient.join(relay, 'busy', `visitor-${round}`);
       if (round % 2 === 0) await new Promise((resolve) => setTimeout(resolve, round * 5));
       await client.close();
     }
@@ -176,7 +176,7 @@ describe('storage peer', () => {
     cleanups.push(() => first.close());
     for (let n = 0; n < 7; n++) {
       const room = `probe-${n}`;
-      const client = await RawClient.join(first.url, room, 'prober');
+      const client = await RawClient.join(first, room, 'prober');
       expect(client.of('error').map((error) => error.code)).toEqual([]);
       // The storage peer did load (and wrote the room's directory) before the client left.
       await waitFor(
@@ -194,7 +194,7 @@ describe('storage peer', () => {
 
     const second = await createRelay({ dataDir, logLevel: 'error', limits });
     cleanups.push(() => second.close());
-    const newcomer = await RawClient.join(second.url, 'fresh-room', 'newcomer');
+    const newcomer = await RawClient.join(second, 'fresh-room', 'newcomer');
     expect(newcomer.of('welcome')).toHaveLength(1);
     expect(newcomer.of('error')).toEqual([]);
     await expectEveryEngine(await openWindow(second, 'probe-0', 'bob'), EXPECTED);
