@@ -150,7 +150,9 @@ export class StoragePeers {
       this.log.info('storage-peer-loaded', { room });
     } catch (error) {
       // A room whose storage cannot open (e.g. the node limit) still works; it just has no storage peer.
-      this.log.error('storage-peer-failed', { room, error: errorMessage(error) });
+      // One that was loading when the relay began shutting down is simply not needed any more.
+      if (this.closed) this.log.info('storage-peer-load-abandoned', { room, reason: errorMessage(error) });
+      else this.log.error('storage-peer-failed', { room, error: errorMessage(error) });
       await this.closeStore(room, store);
     }
   }
