@@ -49,7 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const byName = new Map(workloads.map((w) => [w.name, w]));
   const describe = (name: string): string => {
     const source = byName.get(name);
-    return source === undefined ? '' : describeSource(source);
+    return source === undefined ? '' : describeSource(source, REPO_ROOT);
   };
   const json = `${JSON.stringify(jsonRows(results), null, 2)}\n`;
   const markdown = markdownReport(results, describe);

@@ -1,3 +1,4 @@
+import { isAbsolute, relative, sep } from 'node:path';
 import { isSyntheticName, SYNTHETIC_NAMES, syntheticWorkload } from './synthetic.ts';
 import { listTraceFiles, loadTrace, traceName } from './traces.ts';
 import type { Workload, WorkloadSource } from './workload.ts';
@@ -39,9 +40,18 @@ export function selectWorkloads(options: {
   return sources.filter((s) => wanted.includes(s.name));
 }
 
-/** One line about a workload for the report. */
-export function describeSource(source: WorkloadSource): string {
+/**
+ * One line about a workload for the report. Reports are committed (bench/results), so a trace's path is
+ * written relative to `repoRoot` with forward slashes: never a path that only exists on one machine.
+ */
+export function describeSource(source: WorkloadSource, repoRoot: string): string {
   return source.type === 'trace'
-    ? `Editing trace ${source.file}.`
+    ? `Editing trace ${portablePath(source.file, repoRoot)}.`
     : `Synthetic, ${source.size} edits, seed ${source.seed}.`;
+}
+
+/** `file` relative to `base`, with `/` separators (`../shared/traces/x.json.gz`). */
+export function portablePath(file: string, base: string): string {
+  const path = isAbsolute(file) ? relative(base, file) : file;
+  return path.split(sep).join('/');
 }
