@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { startEmbeddedRelay } from '../../src/main/embedded-relay.ts';
-import { startWebMode } from '../../src/main/web-mode.ts';
+import { attachEmbeddedRelay } from '../../src/main/embedded-relay.ts';
+import { startWebMode, type WebMode } from '../../src/main/web-mode.ts';
 import { ConsoleGuard } from './console-guard.ts';
 import { escapeRegExp } from './regexp.ts';
 import { RestartableRelay } from './restartable-relay.ts';
@@ -21,12 +21,18 @@ export interface WebApp {
   readonly relayUrl: string;
   readonly room: string;
   /**
-   * Stop the relay, as if its process went away. The pages' failed reconnects (to the relay's address
-   * only) are tolerated by the console guard from here on.
+   * Stop the relay, as if its process went away; the page server stays up. The pages' failed
+   * reconnects and admin calls (the relay's paths only) are tolerated by the console guard from here on.
    */
   stopRelay(): Promise<void>;
   /** Start the relay again on the same port and data folder. */
   startRelay(): Promise<void>;
+  /**
+   * Stop the whole of web mode (page server and relay), as when `npm run web` is interrupted, and start
+   * it again on the same port and data folder once `whileDown` is done. Everything the pages try in
+   * between is tolerated by the console guard from here on.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 export interface Windows {
@@ -57,25 +63,34 @@ export const test = base.extend<Fixtures>({
 
   webApp: async ({ consoleGuard }, use, testInfo) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'converge-e2e-'));
-    const relay = new RestartableRelay(startEmbeddedRelay);
     const room = `e2e-${testInfo.testId}`.slice(0, 64);
-    const web = await startWebMode({ port: 0, dataDir, room, startRelay: relay.startRelay });
-    const relayAddress = new URL(web.relayUrl).host;
+    let relay = new RestartableRelay(attachEmbeddedRelay);
+    let web: WebMode = await startWebMode({ port: 0, dataDir, room, attachRelay: relay.attachRelay });
     // The network panel asks for the room's traffic right after finding the room in the relay's list;
     // when the room's last node leaves in between (every window offline), the relay has forgotten the
     // room and answers 404, which the panel handles (it keeps the traffic it had). Chromium still logs
     // that 404 as a console error; it is the only failed response these tests accept.
     consoleGuard.tolerateResponse(404, new RegExp(`^${escapeRegExp(web.adminUrl)}/rooms/[^/]+/traffic$`));
+    const relayPaths = new RegExp(`//${escapeRegExp(new URL(web.url).host)}/(relay|api)(?![\\w-])`);
     try {
       await use({
         url: web.url,
         relayUrl: web.relayUrl,
         room,
         stopRelay: async () => {
-          consoleGuard.tolerate(new RegExp(`//${escapeRegExp(relayAddress)}(?!\\d)`));
+          consoleGuard.tolerate(relayPaths);
+          consoleGuard.tolerateResponse(503, new RegExp(`^${escapeRegExp(web.adminUrl)}/`));
           await relay.stop();
         },
         startRelay: () => relay.start(),
+        restart: async (whileDown) => {
+          consoleGuard.tolerate(new RegExp(`//${escapeRegExp(new URL(web.url).host)}/`));
+          await web.close();
+          await whileDown?.();
+          relay = new RestartableRelay(attachEmbeddedRelay);
+          const port = Number(new URL(web.url).port);
+          web = await startWebMode({ port, dataDir, room, attachRelay: relay.attachRelay });
+        },
       });
     } finally {
       await web.close();

@@ -1,6 +1,6 @@
 /** The relay from @converge/sync-server, started in this process (Electron main or web mode). */
-import { createRelay } from '@converge/sync-server';
-import type { StartRelay } from './relay-host.ts';
+import { attachRelay, createRelay } from '@converge/sync-server';
+import type { AttachRelay, StartRelay } from './relay-host.ts';
 
 export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allowedOrigins, adminToken }) => {
   // Warnings and errors only: the app's console is not the place for one line per join.
@@ -9,6 +9,19 @@ export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allo
     url: relay.url,
     adminUrl: relay.adminUrl,
     mintCredential: (request) => relay.mintCredential(request),
+    close: () => relay.close(),
+  };
+};
+
+/** The same relay, served on web mode's own HTTP server (its pages reach it on their own origin). */
+export const attachEmbeddedRelay: AttachRelay = async ({ mount, dataDir, adminToken }) => {
+  const relay = await attachRelay({ mount, dataDir, adminToken, logLevel: 'warn' });
+  return {
+    url: relay.url,
+    adminUrl: relay.adminUrl,
+    mintCredential: (request) => relay.mintCredential(request),
+    handleRequest: (req, res) => relay.handleRequest(req, res),
+    handleUpgrade: (req, socket, head) => relay.handleUpgrade(req, socket, head),
     close: () => relay.close(),
   };
 };

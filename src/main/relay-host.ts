@@ -4,6 +4,8 @@
  * and an admin token generated at start. Either way this process keeps the admin credential and gives
  * each window a credential of its own (`credentialFor`).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { requestCredential } from '@converge/replica';
 import { WINDOW_RIGHTS } from './credentials.ts';
 import type { Settings } from './settings.ts';
@@ -39,6 +41,31 @@ export interface RunningRelay {
 
 export type StartRelay = (options: RelayOptions) => Promise<RunningRelay>;
 
+/**
+ * Where web mode mounts its relay on its own HTTP server: that server's address and port, the
+ * WebSocket path and the admin API's prefix (the shape of RelayMount in @converge/sync-server).
+ */
+export interface RelayMount {
+  readonly host: string;
+  readonly port: number;
+  readonly relayPath: string;
+  readonly adminPath: string;
+}
+
+export interface AttachRelayOptions {
+  readonly mount: RelayMount;
+  readonly dataDir: string;
+  readonly adminToken: string;
+}
+
+/** A relay served by web mode's own server, which hands it the requests under its mount. */
+export interface AttachedRunningRelay extends RunningRelay {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+export type AttachRelay = (options: AttachRelayOptions) => Promise<AttachedRunningRelay>;
+
 export interface RelayEndpoint {
   readonly relayUrl: string;
   readonly adminUrl: string;
@@ -62,6 +89,26 @@ export function adminUrlFor(relayUrl: string): string {
   return `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${url.host}`;
 }
 
+/** The configured remote relay (settings.relayUrl), whose admin credential this process keeps. */
+export function remoteRelayEndpoint(settings: Settings): RelayEndpoint {
+  const { relayUrl, adminToken: adminCredential } = settings;
+  if (relayUrl === undefined) throw new RelayHostError('no remote relay is configured');
+  if (adminCredential === undefined) {
+    throw new RelayHostError(
+      `a remote relay needs --admin-token: its admin token, or a credential for room ${settings.room} with read, write and admin rights (the app mints one per window with it)`,
+    );
+  }
+  const adminUrl = adminUrlFor(relayUrl);
+  return {
+    relayUrl,
+    adminUrl,
+    embedded: false,
+    credentialFor: (replica) =>
+      requestCredential({ adminUrl, adminCredential, room: settings.room, replica, rights: WINDOW_RIGHTS }),
+    close: async () => {},
+  };
+}
+
 export async function startRelayHost(options: {
   readonly settings: Settings;
   /** Where the embedded relay keeps its data (its storage peers). */
@@ -75,23 +122,7 @@ export async function startRelayHost(options: {
   readonly generateSecret: () => string;
 }): Promise<RelayEndpoint> {
   const { settings } = options;
-  if (settings.relayUrl !== undefined) {
-    if (settings.adminToken === undefined) {
-      throw new RelayHostError(
-        `a remote relay needs --admin-token: its admin token, or a credential for room ${settings.room} with read, write and admin rights (the app mints one per window with it)`,
-      );
-    }
-    const adminUrl = adminUrlFor(settings.relayUrl);
-    const adminCredential = settings.adminToken;
-    return {
-      relayUrl: settings.relayUrl,
-      adminUrl,
-      embedded: false,
-      credentialFor: (replica) =>
-        requestCredential({ adminUrl, adminCredential, room: settings.room, replica, rights: WINDOW_RIGHTS }),
-      close: async () => {},
-    };
-  }
+  if (settings.relayUrl !== undefined) return remoteRelayEndpoint(settings);
   const adminToken = options.generateSecret();
   const relay = await options.startRelay({
     host: LOOPBACK_HOST,

@@ -1,10 +1,15 @@
 /**
- * Web mode: the same renderer in a plain browser. One Node process runs the relay on 127.0.0.1 and
- * serves the built renderer (out/web), /config.json and /credentials over HTTP on 127.0.0.1, every
- * response with the app's strict CSP. Each browser tab is a replica (the renderer keeps its id in
- * ?replica= and its data in IndexedDB) and gets its own room credential (see tab-credentials.ts).
+ * Web mode: the same renderer in a plain browser. One Node process serves, on one loopback port, the
+ * built renderer (out/web), /config.json, /credentials, the relay's WebSocket endpoint (/relay) and its
+ * admin API (/api/...), every response with the app's strict CSP. Each browser tab is a replica (the
+ * renderer keeps its id in ?replica= and its data in IndexedDB) and gets its own room credential (see
+ * tab-credentials.ts).
  *
- *   npm run web -- [--port 5173] [--relay-port 0] [--data-dir ./data/web] [--room default] [--relay ws://… --admin-token T]
+ * The relay lives on the page's own origin, and the launch key and the relay's admin token are kept
+ * in the data folder (web-secrets.ts), so restarting `npm run web` on the same port and folder brings
+ * the open tabs back by themselves: they reconnect to the same URL with credentials that still hold.
+ *
+ *   npm run web -- [--port 5173] [--data-dir data/web] [--room default] [--relay ws://… --admin-token T]
  *
  * `startWebMode` is exported so end-to-end tests can start it on free ports.
  */
@@ -13,18 +18,31 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { realTimers } from '@converge/replica/timers';
 import { HostPolicy, LOOPBACK_HOST_NAMES, PendingSockets } from '@converge/sync-server';
-import { LOOPBACK_HOST, type RelayEndpoint, type StartRelay, startRelayHost } from './relay-host.ts';
+import { WINDOW_RIGHTS } from './credentials.ts';
+import {
+  type AttachedRunningRelay,
+  type AttachRelay,
+  LOOPBACK_HOST,
+  type RelayEndpoint,
+  remoteRelayEndpoint,
+} from './relay-host.ts';
 import { contentSecurityPolicy, securityHeaders } from './security.ts';
 import { DEFAULT_ROOM, parseCliArgs } from './settings.ts';
 import { resolveStaticFile } from './static-files.ts';
 import { handleTabCredential } from './tab-credentials.ts';
+import { loadWebSecrets } from './web-secrets.ts';
 
 export const DEFAULT_WEB_PORT = 5173;
 /** The built web renderer, relative to this file (src/main → out/web). */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../out/web', import.meta.url));
+/** Where the embedded relay is mounted on web mode's own port. */
+export const RELAY_PATH = '/relay';
+export const ADMIN_PATH = '/api';
 
 /** What the renderer fetches at start in web mode (public: no credential in it). */
 export interface WebConfig {
@@ -39,9 +57,7 @@ const SOCKET_LIMITS = { headerTimeoutMs: 10_000, maxPendingSockets: 256 } as con
 export interface WebModeOptions {
   /** HTTP port; 0 picks a free one. Default 5173. */
   readonly port?: number;
-  /** Embedded relay port; 0 (default) picks a free one. */
-  readonly relayPort?: number;
-  /** The embedded relay's data folder. */
+  /** The embedded relay's data folder; web mode keeps its launch key and relay admin token there too. */
   readonly dataDir: string;
   /** The built renderer folder (default out/web). */
   readonly webRoot?: string;
@@ -50,50 +66,56 @@ export interface WebModeOptions {
   readonly relayUrl?: string;
   /** The remote relay's admin credential (its admin token, or a room credential with admin rights). */
   readonly adminToken?: string;
-  /** How to start the embedded relay (default: createRelay from @converge/sync-server). */
-  readonly startRelay?: StartRelay;
+  /** How to start the embedded relay on web mode's server (default: attachRelay from @converge/sync-server). */
+  readonly attachRelay?: AttachRelay;
+  /** Where warnings go (default stderr). */
+  readonly warn?: (message: string) => void;
 }
 
 export interface WebMode {
   /** The page to open: http://127.0.0.1:<port>/#key=<launch key> (the key lets its tabs get credentials). */
   readonly url: string;
+  /** ws://127.0.0.1:<port>/relay for the embedded relay (the page itself uses its own host name). */
   readonly relayUrl: string;
   readonly adminUrl: string;
   close(): Promise<void>;
 }
 
+/** The relay web mode serves: the embedded one on its own port, or a remote one. */
+type ServedRelay =
+  | { readonly kind: 'embedded'; readonly relay: AttachedRunningRelay; readonly endpoint: RelayEndpoint }
+  | { readonly kind: 'remote'; readonly endpoint: RelayEndpoint };
+
 export async function startWebMode(options: WebModeOptions): Promise<WebMode> {
-  const startRelay = options.startRelay ?? (await defaultStartRelay());
-  const relay = await startRelayHost({
-    settings: {
-      room: options.room ?? DEFAULT_ROOM,
-      ...(options.relayUrl !== undefined ? { relayUrl: options.relayUrl } : {}),
-      ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
-    },
-    dataDir: options.dataDir,
-    startRelay,
-    port: options.relayPort ?? 0,
-    generateSecret: secret,
-  });
-  const config: WebConfig = {
-    room: options.room ?? DEFAULT_ROOM,
-    relayUrl: relay.relayUrl,
-    adminUrl: relay.adminUrl,
-  };
-  const launchKey = secret();
-  const headers = securityHeaders(contentSecurityPolicy({ connectTo: [relay.relayUrl, relay.adminUrl] }));
+  const room = options.room ?? DEFAULT_ROOM;
+  const warn =
+    options.warn ?? ((message: string) => process.stderr.write(`converge web: warning: ${message}\n`));
+  const secrets = await loadWebSecrets({ dataDir: options.dataDir, generate: secret, warn });
+  const remote =
+    options.relayUrl !== undefined
+      ? remoteRelayEndpoint({
+          room,
+          relayUrl: options.relayUrl,
+          ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+        })
+      : undefined;
   const webRoot = resolve(options.webRoot ?? DEFAULT_WEB_ROOT);
   // Until listening, no Host matches; then 127.0.0.1, localhost and [::1] with our port.
   let hosts = new HostPolicy([], -1);
   let origin = '';
+  let served: ServedRelay | undefined =
+    remote !== undefined ? { kind: 'remote', endpoint: remote } : undefined;
   const pending = new PendingSockets(realTimers, SOCKET_LIMITS, () => {});
   const context: RequestContext = {
     webRoot,
-    config,
-    headers,
-    launchKey,
+    room,
+    launchKey: secrets.launchKey,
     origin: () => origin,
-    credentialFor: (replicaId) => relay.credentialFor(replicaId),
+    relay: () => served,
+    credentialFor: (replicaId) => {
+      if (served === undefined) return Promise.reject(new Error('the relay is still starting'));
+      return served.endpoint.credentialFor(replicaId);
+    },
   };
   const server = createServer(
     {
@@ -109,35 +131,82 @@ export async function startWebMode(options: WebModeOptions): Promise<WebMode> {
         return;
       }
       handleRequest(req, res, context).catch(() => {
-        if (!res.headersSent) respond(res, 500, headers, 'internal error\n');
+        if (!res.headersSent) respond(res, 500, headersFor(context, req), 'internal error\n');
         else res.destroy();
       });
     },
   );
   server.on('connection', (socket: Socket) => pending.admit(socket));
   server.on('clientError', (_error, socket) => socket.destroy());
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    pending.settle(req.socket);
+    socket.on('error', () => socket.destroy());
+    const relay = served?.kind === 'embedded' ? served.relay : undefined;
+    // The relay checks Host and Origin itself; anything but its path is not ours to upgrade.
+    if (relay === undefined || pathOf(req) !== RELAY_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    relay.handleUpgrade(req, socket, head);
+  });
   try {
     await listen(server, options.port ?? DEFAULT_WEB_PORT);
   } catch (error) {
-    await relay.close();
+    await remote?.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
   hosts = new HostPolicy(LOOPBACK_HOST_NAMES, port);
   origin = `http://${LOOPBACK_HOST}:${port}`;
+  if (served === undefined) {
+    try {
+      served = await attachEmbedded(options, { port, adminToken: secrets.relayAdminToken, room });
+    } catch (error) {
+      await closeServer(server);
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
+  const relayEndpoint = served.endpoint;
   return {
-    url: `${origin}/#key=${launchKey}`,
-    relayUrl: relay.relayUrl,
-    adminUrl: relay.adminUrl,
+    url: `${origin}/#key=${secrets.launchKey}`,
+    relayUrl: relayEndpoint.relayUrl,
+    adminUrl: relayEndpoint.adminUrl,
     close: () => {
       closing ??= (async () => {
         pending.clear();
-        await closeAll(server, relay);
+        // The relay first: its sockets get a proper close frame before the server drops what is left.
+        await Promise.allSettled([relayEndpoint.close()]);
+        await closeServer(server);
       })();
       return closing;
     },
   };
+}
+
+async function attachEmbedded(
+  options: WebModeOptions,
+  at: { readonly port: number; readonly adminToken: string; readonly room: string },
+): Promise<ServedRelay> {
+  const attach = options.attachRelay ?? (await defaultAttachRelay());
+  const relay = await attach({
+    mount: { host: LOOPBACK_HOST, port: at.port, relayPath: RELAY_PATH, adminPath: ADMIN_PATH },
+    dataDir: options.dataDir,
+    adminToken: at.adminToken,
+  });
+  let closing: Promise<void> | undefined;
+  const endpoint: RelayEndpoint = {
+    relayUrl: relay.url,
+    adminUrl: relay.adminUrl,
+    embedded: true,
+    credentialFor: async (replica) =>
+      (await relay.mintCredential({ room: at.room, replica, rights: WINDOW_RIGHTS })).token,
+    close: () => {
+      closing ??= relay.close();
+      return closing;
+    },
+  };
+  return { kind: 'embedded', relay, endpoint };
 }
 
 /** 32 random bytes, base64url: the embedded relay's admin token, and the launch key. */
@@ -147,31 +216,73 @@ function secret(): string {
 
 interface RequestContext {
   readonly webRoot: string;
-  readonly config: WebConfig;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly room: string;
   readonly launchKey: string;
   origin(): string;
+  relay(): ServedRelay | undefined;
   credentialFor(replicaId: string): Promise<string>;
+}
+
+/** The request's path without query or fragment, raw (not URL-normalized). */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split(/[?#]/, 1)[0]!;
+}
+
+/**
+ * Where this page's relay is, as the page names web mode (127.0.0.1, localhost or [::1] with our port,
+ * already checked by the host policy): the embedded relay on the page's own origin, or the remote one.
+ */
+function webConfig(ctx: RequestContext, req: IncomingMessage): WebConfig | undefined {
+  const served = ctx.relay();
+  if (served === undefined) return undefined;
+  if (served.kind === 'remote') {
+    return { room: ctx.room, relayUrl: served.endpoint.relayUrl, adminUrl: served.endpoint.adminUrl };
+  }
+  const host = req.headers.host ?? '';
+  return { room: ctx.room, relayUrl: `ws://${host}${RELAY_PATH}`, adminUrl: `http://${host}${ADMIN_PATH}` };
+}
+
+/** Security headers, with the relay this page connects to in the CSP's connect-src. */
+function headersFor(ctx: RequestContext, req: IncomingMessage): Record<string, string> {
+  const config = webConfig(ctx, req);
+  return securityHeaders(
+    contentSecurityPolicy({ connectTo: config === undefined ? [] : [config.relayUrl, config.adminUrl] }),
+  );
 }
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
   // The raw path, not a URL-normalized one: resolveStaticFile must see (and refuse) any "..".
-  const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0]!;
+  const rawPath = pathOf(req);
+  const headers = headersFor(ctx, req);
+  if (rawPath === ADMIN_PATH || rawPath.startsWith(`${ADMIN_PATH}/`)) {
+    const served = ctx.relay();
+    if (served?.kind !== 'embedded') {
+      respond(res, served === undefined ? 503 : 404, headers, 'no relay here\n');
+      return;
+    }
+    served.relay.handleRequest(req, res);
+    return;
+  }
   if (rawPath === '/credentials') {
-    await handleTabCredential(req, res, ctx);
+    await handleTabCredential(req, res, { ...ctx, headers });
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    respond(res, 405, { ...ctx.headers, Allow: 'GET, HEAD' }, 'method not allowed\n');
+    respond(res, 405, { ...headers, Allow: 'GET, HEAD' }, 'method not allowed\n');
     return;
   }
   const head = req.method === 'HEAD';
   if (rawPath === '/config.json') {
-    const body = `${JSON.stringify(ctx.config)}\n`;
+    const config = webConfig(ctx, req);
+    if (config === undefined) {
+      respond(res, 503, { ...headers, 'Retry-After': '1' }, 'starting\n');
+      return;
+    }
+    const body = `${JSON.stringify(config)}\n`;
     respond(
       res,
       200,
-      { ...ctx.headers, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+      { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
       head ? undefined : body,
       Buffer.byteLength(body),
     );
@@ -179,11 +290,11 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Req
   }
   const found = await resolveStaticFile(ctx.webRoot, rawPath);
   if (found.kind === 'not-found') {
-    respond(res, 404, { ...ctx.headers, 'Content-Type': 'text/plain; charset=utf-8' }, 'not found\n');
+    respond(res, 404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, 'not found\n');
     return;
   }
   res.writeHead(200, {
-    ...ctx.headers,
+    ...headers,
     'Content-Type': found.contentType,
     'Content-Length': String(found.size),
     // Hashed asset names never change content; the page itself is always revalidated.
@@ -226,20 +337,33 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-async function closeAll(server: Server, relay: RelayEndpoint): Promise<void> {
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
   const closed = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
   server.closeAllConnections();
-  await Promise.allSettled([closed, relay.close()]);
+  await closed;
 }
 
-async function defaultStartRelay(): Promise<StartRelay> {
-  const { startEmbeddedRelay } = await import('./embedded-relay.ts');
-  return startEmbeddedRelay;
+async function defaultAttachRelay(): Promise<AttachRelay> {
+  const { attachEmbeddedRelay } = await import('./embedded-relay.ts');
+  return attachEmbeddedRelay;
 }
+
+export const WEB_MODE_USAGE = `usage: npm run web -- [options]
+
+  --port N             HTTP port of the page, the relay (/relay) and its admin API (/api) (default ${DEFAULT_WEB_PORT}; 0 = a free one)
+  --data-dir DIR       the relay's rooms, and web mode's launch key and relay admin token (default data/web)
+  --room NAME          the room every tab joins (default ${DEFAULT_ROOM})
+  --relay ws://H:P     use a remote relay instead of the embedded one (needs --admin-token)
+  --admin-token T      the remote relay's admin token, or a room credential with read, write and admin rights
+  --web-root DIR       the built renderer (default out/web, made by npm run build:web)
+  -h, --help           this text
+
+Open the printed URL: it ends in #key=…, the launch key that lets its tabs join the room. Restarting on the
+same port and data folder keeps the key, so open tabs reconnect by themselves.`;
 
 export interface WebModeCli {
   readonly port: number;
-  readonly relayPort: number;
   readonly dataDir: string;
   readonly webRoot?: string;
   readonly room?: string;
@@ -247,46 +371,68 @@ export interface WebModeCli {
   readonly adminToken?: string;
 }
 
-/** Parse `npm run web` flags; returns an error message for bad input instead of throwing. */
-export function parseWebModeArgs(
-  argv: readonly string[],
-): { ok: true; options: WebModeCli } | { ok: false; error: string } {
-  const shared = parseCliArgs(argv);
+export type WebModeArgs =
+  | { readonly ok: true; readonly help: true }
+  | { readonly ok: true; readonly help?: false; readonly options: WebModeCli }
+  | { readonly ok: false; readonly error: string };
+
+/** Parse `npm run web` flags; returns an error message for bad input (unknown flags too) instead of throwing. */
+export function parseWebModeArgs(argv: readonly string[]): WebModeArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'web-root': { type: 'string' },
+        room: { type: 'string' },
+        relay: { type: 'string' },
+        'admin-token': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    const message = (error as Error).message;
+    return {
+      ok: false,
+      error: /--relay-port/.test(message)
+        ? "--relay-port is gone: the relay is served on the page's own port, at /relay"
+        : message.replace(/\. To specify a positional argument.*$/s, ''),
+    };
+  }
+  if (values.help === true) return { ok: true, help: true };
+  // The relay, room and admin token flags mean the same as the desktop app's: checked the same way.
+  const shared = parseCliArgs(
+    (['relay', 'room', 'admin-token'] as const).flatMap((flag) =>
+      typeof values[flag] === 'string' ? [`--${flag}=${values[flag]}`] : [],
+    ),
+  );
   if (!shared.ok) return shared;
-  const out: {
-    port: number;
-    relayPort: number;
-    dataDir: string;
-    webRoot?: string;
-  } = { port: DEFAULT_WEB_PORT, relayPort: 0, dataDir: 'data/web' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg : arg.slice(0, eq);
-    if (!['--port', '--relay-port', '--data-dir', '--web-root'].includes(name)) continue;
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      value = argv[++i];
-      if (value === undefined || value.startsWith('--')) return { ok: false, error: `${name} needs a value` };
+  const out: { port: number; dataDir: string; webRoot?: string } = {
+    port: DEFAULT_WEB_PORT,
+    dataDir: 'data/web',
+  };
+  if (typeof values.port === 'string') {
+    const port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535) {
+      return {
+        ok: false,
+        error: `--port must be a port number 0-65535 (0 = free port), got ${JSON.stringify(values.port)}`,
+      };
     }
-    if (name === '--port' || name === '--relay-port') {
-      const port = Number(value);
-      if (!/^\d+$/.test(value) || port > 65535) {
-        return {
-          ok: false,
-          error: `${name} must be a port number 0-65535 (0 = free port), got ${JSON.stringify(value)}`,
-        };
-      }
-      if (name === '--port') out.port = port;
-      else out.relayPort = port;
-    } else if (value === '') {
-      return { ok: false, error: `${name} must not be empty` };
-    } else if (name === '--data-dir') {
-      out.dataDir = value;
-    } else {
-      out.webRoot = value;
-    }
+    out.port = port;
+  }
+  for (const [flag, key] of [
+    ['data-dir', 'dataDir'],
+    ['web-root', 'webRoot'],
+  ] as const) {
+    const value = values[flag];
+    if (typeof value !== 'string') continue;
+    if (value === '') return { ok: false, error: `--${flag} must not be empty` };
+    out[key] = value;
   }
   return { ok: true, options: { ...out, ...shared.settings } };
 }
@@ -294,8 +440,12 @@ export function parseWebModeArgs(
 async function runCli(): Promise<void> {
   const parsed = parseWebModeArgs(process.argv.slice(2));
   if (!parsed.ok) {
-    process.stderr.write(`converge web: ${parsed.error}\n`);
+    process.stderr.write(`converge web: ${parsed.error}\n\n${WEB_MODE_USAGE}\n`);
     process.exitCode = 2;
+    return;
+  }
+  if (parsed.help === true) {
+    process.stdout.write(`${WEB_MODE_USAGE}\n`);
     return;
   }
   const o = parsed.options;
@@ -309,8 +459,8 @@ async function runCli(): Promise<void> {
   try {
     web = await startWebMode({
       port: o.port,
-      relayPort: o.relayPort,
-      dataDir: resolve(o.dataDir),
+      // npm runs scripts in the package folder; relative paths mean the caller's folder.
+      dataDir: resolve(process.env.INIT_CWD ?? process.cwd(), o.dataDir),
       webRoot,
       ...(o.room !== undefined ? { room: o.room } : {}),
       ...(o.relayUrl !== undefined ? { relayUrl: o.relayUrl } : {}),

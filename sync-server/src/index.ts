@@ -22,6 +22,15 @@ export { type DirectedLink, type LinkOperation, LinkOperationError } from './lin
 export { type LocalNodeOptions, LocalTransport } from './local-node.ts';
 export { createLogger, type Logger, type LogLevel } from './log.ts';
 export { type PendingSocketLimits, PendingSockets } from './pending-sockets.ts';
-export { createRelay, type Relay, RelayConfigError, type RelayOptions } from './relay.ts';
+export {
+  type AttachedRelay,
+  type AttachedRelayOptions,
+  attachRelay,
+  createRelay,
+  type Relay,
+  RelayConfigError,
+  type RelayMount,
+  type RelayOptions,
+} from './relay.ts';
 export type { LinkChange, NodeInfo, RoomChaosInfo, RoomInfo } from './room.ts';
 export type { EngineTraffic, LinkTrafficReport } from './traffic.ts';

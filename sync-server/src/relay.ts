@@ -4,7 +4,7 @@
  * CLI); port 0 picks a free port and `url` reports the real one.
  */
 import { mkdir } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '@converge/replica';
@@ -66,9 +66,9 @@ export interface RelayOptions {
 }
 
 export interface Relay extends RelayControl {
-  /** ws://host:port — where nodes connect. */
+  /** ws://host:port — where nodes connect (with the mount's path when attached). */
   readonly url: string;
-  /** http://host:port — the admin API. */
+  /** http://host:port — the admin API (with the mount's prefix when attached). */
   readonly adminUrl: string;
   readonly host: string;
   readonly port: number;
@@ -87,9 +87,60 @@ export class RelayConfigError extends Error {
   override readonly name = 'RelayConfigError';
 }
 
+/**
+ * Where an attached relay lives on someone else's HTTP server: that server's address and port (for the
+ * Host check and the URLs), the path of the WebSocket endpoint and the prefix of the admin API.
+ */
+export interface RelayMount {
+  readonly host: string;
+  readonly port: number;
+  /** e.g. '/relay': nodes connect to ws://host:port/relay. */
+  readonly relayPath: string;
+  /** e.g. '/api': the admin API is http://host:port/api/rooms/… */
+  readonly adminPath: string;
+}
+
+export type AttachedRelayOptions = Omit<RelayOptions, 'port' | 'host'> & { readonly mount: RelayMount };
+
+/**
+ * A relay served through another HTTP server (web mode's, so pages reach it on their own origin): it
+ * does not listen; the host server hands it the requests under `adminPath` and the upgrades of
+ * `relayPath`. Everything else (Host and Origin checks, credentials, limits) is the relay's as usual.
+ */
+export interface AttachedRelay extends Relay {
+  /** An admin API request whose path starts with the mount's `adminPath`. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** A WebSocket upgrade of the mount's `relayPath`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
+  const core = await prepare(options, port);
+  try {
+    await core.listen(host, port);
+  } catch (error) {
+    await core.close(); // the storage peers' files, opened by prepare
+    throw error;
+  }
+  return core;
+}
+
+/** A relay that serves through another HTTP server instead of listening (see AttachedRelay). */
+export async function attachRelay(options: AttachedRelayOptions): Promise<AttachedRelay> {
+  const { mount } = options;
+  for (const path of [mount.relayPath, mount.adminPath]) {
+    if (!/^\/[\w.-]+$/.test(path))
+      throw new RelayConfigError(`a mount path is one segment like /relay, got ${path}`);
+  }
+  const core = await prepare(options, mount.port);
+  core.attach(mount);
+  return core;
+}
+
+/** Validate the options, create the relay, start its storage peers. */
+async function prepare(options: RelayOptions, port: number): Promise<RelayCore> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RelayConfigError(`invalid port ${port}`);
   if (options.adminToken === '') throw new RelayConfigError('the admin token must not be empty');
   try {
@@ -103,16 +154,10 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // Storage first: a window that joined before the storage peers were watching for new rooms would
   // open a room that never gets a storage peer, so its edits would never be stored.
   if (options.dataDir !== undefined) await core.startStorage(options.dataDir);
-  try {
-    await core.listen(host, port);
-  } catch (error) {
-    await core.close(); // the storage peers' files, opened above
-    throw error;
-  }
   return core;
 }
 
-class RelayCore implements Relay {
+class RelayCore implements AttachedRelay {
   private readonly clock: Timers;
   private readonly log: Logger;
   private readonly events: EventBus;
@@ -135,6 +180,8 @@ class RelayCore implements Relay {
   private readonly timers: Cancel[] = [];
   private storage: StoragePeers | undefined;
   private closing: Promise<void> | undefined;
+  /** Set when attached to another server instead of listening. */
+  private mount: RelayMount | undefined;
   host = '';
   port = 0;
   readonly adminToken: string;
@@ -201,11 +248,11 @@ class RelayCore implements Relay {
   }
 
   get url(): string {
-    return `ws://${this.hostForUrl()}:${this.port}`;
+    return `ws://${this.hostForUrl()}:${this.port}${this.mount?.relayPath ?? ''}`;
   }
 
   get adminUrl(): string {
-    return `http://${this.hostForUrl()}:${this.port}`;
+    return `http://${this.hostForUrl()}:${this.port}${this.mount?.adminPath ?? ''}`;
   }
 
   async listen(host: string, port: number): Promise<void> {
@@ -218,8 +265,18 @@ class RelayCore implements Relay {
       });
     });
     const address = this.server.address();
+    this.serve(host, typeof address === 'object' && address !== null ? address.port : port);
+  }
+
+  /** Serve through another server at `mount` (attachRelay) instead of listening. */
+  attach(mount: RelayMount): void {
+    this.mount = mount;
+    this.serve(mount.host, mount.port);
+  }
+
+  private serve(host: string, port: number): void {
     this.host = host;
-    this.port = typeof address === 'object' && address !== null ? address.port : port;
+    this.port = port;
     this.hosts = new HostPolicy(hostNamesFor(host, this.options.allowedHosts ?? []), this.port);
     this.timers.push(every(this.clock, this.limits.heartbeatMs, () => this.heartbeat()));
     this.timers.push(every(this.clock, this.options.trafficIntervalMs ?? 1000, () => this.reportTraffic()));
@@ -229,6 +286,25 @@ class RelayCore implements Relay {
       adminTokenGenerated: this.options.adminToken === undefined,
       dataDir: this.options.dataDir ?? null,
     });
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const prefix = this.mount?.adminPath ?? '';
+    const url = req.url ?? '/';
+    const rest = url.slice(prefix.length); // '', '/rooms/…', '?…'
+    if (!url.startsWith(prefix) || !(rest === '' || rest.startsWith('/') || rest.startsWith('?'))) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not an admin API path"}\n');
+      return;
+    }
+    // The admin API routes on the path below the mount.
+    req.url = rest.startsWith('/') ? rest : `/${rest}`;
+    this.admin.handle(req, res);
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // The host server let its headers through; until it joins a room it counts as pending here.
+    this.pending.admit(req.socket);
+    this.onUpgrade(req, socket, head);
   }
 
   // --- RelayControl -----------------------------------------------------------------------------
@@ -510,7 +586,11 @@ class RelayCore implements Relay {
     await this.storage?.close();
     for (const cancel of this.timers) cancel();
     this.pending.clear();
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Attached, the server is not ours (and never listened): only our own connections close.
+    const serverClosed =
+      this.mount === undefined
+        ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+        : Promise.resolve();
     for (const room of this.registry.all()) room.closeAll(CloseCode.GoingAway, 'relay shutting down');
     for (const connection of [...this.connections])
       connection.close(CloseCode.GoingAway, 'relay shutting down');
@@ -521,7 +601,7 @@ class RelayCore implements Relay {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     for (const connection of [...this.connections]) connection.terminate();
-    this.server.closeAllConnections();
+    if (this.mount === undefined) this.server.closeAllConnections();
     await serverClosed;
     this.log.info('closed', {});
   }

@@ -2,6 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RelayTransport } from '@converge/replica';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startMainServices } from '../main-services.ts';
@@ -67,12 +68,15 @@ describe('with the real relay', () => {
     const webRoot = join(dir, 'web');
     await mkdir(webRoot, { recursive: true });
     await writeFile(join(webRoot, 'index.html'), '<!doctype html>');
-    const web = await startWebMode({ port: 0, relayPort: 0, dataDir: join(dir, 'relay'), webRoot });
+    const web = await startWebMode({ port: 0, dataDir: join(dir, 'relay'), webRoot });
     try {
+      const origin = new URL(web.url).origin;
       const config = (await (await fetch(new URL('/config.json', web.url))).json()) as { relayUrl: string };
+      expect(config.relayUrl).toBe(`${origin.replace('http:', 'ws:')}/relay`);
       expect(config.relayUrl).toBe(web.relayUrl);
-      expect(await upgradeAccepted(web.relayUrl, new URL(web.url).origin)).toBe(true);
-      expect((await fetch(new URL('/healthz', web.adminUrl))).status).toBe(200);
+      expect(await upgradeAccepted(web.relayUrl, origin)).toBe(true);
+      expect(await upgradeAccepted(web.relayUrl, 'https://evil.example')).toBe(false);
+      expect((await fetch(`${web.adminUrl}/healthz`)).status).toBe(200);
       // A tab's credential, as the page gets it, is one the real relay honours for the room.
       const minted = await fetch(new URL('/credentials', web.url), {
         method: 'POST',
@@ -84,7 +88,8 @@ describe('with the real relay', () => {
         body: JSON.stringify({ replica: 'r-page' }),
       });
       const { token } = (await minted.json()) as { token: string };
-      const links = new URL('/rooms/default/links', web.adminUrl);
+      const links = `${web.adminUrl}/rooms/default/links`;
+      expect((await fetch(links, { method: 'POST' })).status).toBe(401);
       const cut = await fetch(links, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -95,4 +100,58 @@ describe('with the real relay', () => {
       await web.close();
     }
   });
+
+  it('web mode restarted on the same port and folder takes back a connected tab by itself', async () => {
+    const webRoot = join(dir, 'web-restart');
+    await mkdir(webRoot, { recursive: true });
+    await writeFile(join(webRoot, 'index.html'), '<!doctype html>');
+    const dataDir = join(dir, 'restart-data');
+    let web = await startWebMode({ port: 0, dataDir, webRoot, room: 'lab' });
+    const port = Number(new URL(web.url).port);
+    try {
+      // What a tab does: ask for a credential with the launch key, then connect to the config's relay.
+      const config = (await (await fetch(new URL('/config.json', web.url))).json()) as { relayUrl: string };
+      const answer = await fetch(new URL('/credentials', web.url), {
+        method: 'POST',
+        headers: {
+          origin: new URL(web.url).origin,
+          authorization: `Bearer ${new URL(web.url).hash.slice('#key='.length)}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ replica: 'r-tab' }),
+      });
+      const { token } = (await answer.json()) as { token: string };
+      const states: string[] = [];
+      const tab = new RelayTransport({
+        url: config.relayUrl,
+        room: 'lab',
+        nodeId: 'r-tab',
+        token,
+        WebSocket: WebSocket as never,
+        backoff: { initialMs: 50, maxMs: 200 },
+      });
+      tab.start({ linkUp: () => {}, linkDown: () => {}, message: () => {}, state: (s) => states.push(s) });
+      try {
+        await until(() => tab.state() === 'online');
+        await web.close();
+        await until(() => tab.state() === 'connecting');
+        web = await startWebMode({ port, dataDir, webRoot, room: 'lab' });
+        // Same URL, same credential: the tab is back without asking for anything.
+        await until(() => tab.state() === 'online');
+        expect(states.filter((s) => s === 'online')).toHaveLength(2);
+      } finally {
+        tab.close();
+      }
+    } finally {
+      await web.close();
+    }
+  }, 20_000);
 });
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseWebModeArgs, startWebMode, type WebMode } from '../web-mode.ts';
-import { fakeRelay } from './support/fake-relay.ts';
+import { parseWebModeArgs, startWebMode, WEB_MODE_USAGE, type WebMode } from '../web-mode.ts';
+import { WEB_SECRETS_FILE } from '../web-secrets.ts';
+import { fakeAttachedRelay } from './support/fake-relay.ts';
 
 /**
  * A raw request, so the path reaches the server exactly as written (fetch would normalize "..") and
@@ -35,7 +36,7 @@ function rawGet(
 describe('web mode host', () => {
   let dir: string;
   let web: WebMode;
-  const relay = fakeRelay();
+  const relay = fakeAttachedRelay();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'converge-web-'));
@@ -49,11 +50,10 @@ describe('web mode host', () => {
     await writeFile(join(dir, 'secret.txt'), 'top secret');
     web = await startWebMode({
       port: 0,
-      relayPort: 0,
       dataDir: join(dir, 'relay-data'),
       webRoot,
       room: 'lab',
-      startRelay: relay.startRelay,
+      attachRelay: relay.attachRelay,
     });
   });
   afterAll(async () => {
@@ -61,29 +61,60 @@ describe('web mode host', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts the relay on loopback with a generated admin token, and itself on a free port', () => {
-    expect(relay.log.started).toEqual([
+  it('mounts the relay on its own port (/relay, /api) with a stored admin token', async () => {
+    const port = Number(new URL(web.url).port);
+    expect(port).toBeGreaterThan(0);
+    expect(relay.log.attached).toEqual([
       {
-        host: '127.0.0.1',
-        port: 0,
+        mount: { host: '127.0.0.1', port, relayPath: '/relay', adminPath: '/api' },
         dataDir: join(dir, 'relay-data'),
-        allowedOrigins: [],
         adminToken: expect.stringMatching(/^[\w-]{43}$/),
       },
     ]);
     expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#key=[\w-]{43}$/);
-    expect(web.url).not.toContain('127.0.0.1:0/');
-    expect(web.url).not.toContain(relay.log.started[0]!.adminToken);
-    expect(web.relayUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
-    expect(web.adminUrl).toBe(web.relayUrl.replace('ws:', 'http:'));
+    expect(web.url).not.toContain(relay.log.attached[0]!.adminToken);
+    expect(web.relayUrl).toBe(`ws://127.0.0.1:${port}/relay`);
+    expect(web.adminUrl).toBe(`http://127.0.0.1:${port}/api`);
+    // Both secrets are kept for the next start, readable by their owner only.
+    const stored = join(dir, 'relay-data', WEB_SECRETS_FILE);
+    expect(JSON.parse(await readFile(stored, 'utf8'))).toEqual({
+      version: 1,
+      launchKey: new URL(web.url).hash.slice('#key='.length),
+      relayAdminToken: relay.log.attached[0]!.adminToken,
+    });
+    if (process.platform !== 'win32') expect((await stat(stored)).mode & 0o777).toBe(0o600);
   });
 
-  it('serves /config.json for the renderer', async () => {
+  it('hands the admin API requests under /api to the relay, and upgrades only /relay', async () => {
+    const res = await rawGet(web.url, '/api/rooms?x=1');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('{"fake":"relay"}');
+    expect(relay.log.requests.at(-1)).toBe('/api/rooms?x=1');
+    expect((await rawGet(web.url, '/apix')).status).toBe(404);
+    const upgrade = (path: string) =>
+      rawGet(web.url, path, 'GET', { connection: 'Upgrade', upgrade: 'websocket' }).catch(() => ({
+        status: -1,
+      }));
+    expect((await upgrade('/relay')).status).toBe(418); // the fake relay's answer
+    expect((await upgrade('/elsewhere')).status).toBe(404);
+  });
+
+  it('serves /config.json naming the relay on the host the page used', async () => {
     const res = await fetch(new URL('/config.json', web.url));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toEqual({ room: 'lab', relayUrl: web.relayUrl, adminUrl: web.adminUrl });
+    const port = new URL(web.url).port;
+    const viaLocalhost = await rawGet(web.url, '/config.json', 'GET', { host: `localhost:${port}` });
+    expect(JSON.parse(viaLocalhost.body)).toEqual({
+      room: 'lab',
+      relayUrl: `ws://localhost:${port}/relay`,
+      adminUrl: `http://localhost:${port}/api`,
+    });
+    expect(viaLocalhost.headers['content-security-policy']).toContain(
+      `connect-src 'self' ws://localhost:${port} http://localhost:${port}`,
+    );
   });
 
   it('serves the built renderer with the strict CSP', async () => {
@@ -92,7 +123,8 @@ describe('web mode host', () => {
     expect(await page.text()).toContain('<!doctype html>');
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval';/);
-    expect(csp).toContain(`connect-src 'self' ${web.relayUrl} ${web.adminUrl}`);
+    const origin = new URL(web.url).origin;
+    expect(csp).toContain(`connect-src 'self' ${origin.replace('http:', 'ws:')} ${origin};`);
     expect(csp).not.toMatch(/'unsafe-inline'|'unsafe-eval'/);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     const script = await fetch(new URL('/assets/main.js?v=1', web.url));
@@ -177,75 +209,121 @@ describe('web mode host', () => {
   });
 
   it('closes idempotently and stops the relay it started', async () => {
-    const extra = fakeRelay();
+    const extra = fakeAttachedRelay();
     const other = await startWebMode({
       port: 0,
       dataDir: join(dir, 'x'),
       webRoot: dir,
-      startRelay: extra.startRelay,
+      attachRelay: extra.attachRelay,
     });
     await Promise.all([other.close(), other.close()]);
     expect(extra.log.closed).toBe(1);
     await expect(fetch(other.url)).rejects.toThrow();
   });
 
+  it('restarted on the same port and folder, keeps its launch key and relay admin token', async () => {
+    const first = fakeAttachedRelay();
+    const dataDir = join(dir, 'restart');
+    const before = await startWebMode({ port: 0, dataDir, webRoot: dir, attachRelay: first.attachRelay });
+    const port = Number(new URL(before.url).port);
+    await before.close();
+    const second = fakeAttachedRelay();
+    const after = await startWebMode({ port, dataDir, webRoot: dir, attachRelay: second.attachRelay });
+    try {
+      expect(after.url).toBe(before.url);
+      expect(after.relayUrl).toBe(before.relayUrl);
+      expect(second.log.attached[0]?.adminToken).toBe(first.log.attached[0]?.adminToken);
+    } finally {
+      await after.close();
+    }
+    // A damaged secrets file is set aside and replaced: the tabs then need the new URL.
+    await writeFile(join(dataDir, WEB_SECRETS_FILE), '{"version":1,"launchKey":"short"}');
+    const warnings: string[] = [];
+    const third = fakeAttachedRelay();
+    const fresh = await startWebMode({
+      port,
+      dataDir,
+      webRoot: dir,
+      attachRelay: third.attachRelay,
+      warn: (m) => warnings.push(m),
+    });
+    try {
+      expect(fresh.url).not.toBe(before.url);
+      expect(third.log.attached[0]?.adminToken).not.toBe(first.log.attached[0]?.adminToken);
+      expect(warnings).toEqual([expect.stringContaining('was not valid and was moved to')]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('uses a remote relay instead of starting one, and reports a busy port clearly', async () => {
-    const extra = fakeRelay();
+    const extra = fakeAttachedRelay();
     const remote = await startWebMode({
       port: 0,
       dataDir: join(dir, 'y'),
       webRoot: dir,
       relayUrl: 'wss://relay.example/',
       adminToken: 'remote-admin',
-      startRelay: extra.startRelay,
+      attachRelay: extra.attachRelay,
     });
-    expect(extra.log.started).toEqual([]);
+    expect(extra.log.attached).toEqual([]);
     expect(await (await fetch(new URL('/config.json', remote.url))).json()).toMatchObject({
       relayUrl: 'wss://relay.example/',
       adminUrl: 'https://relay.example',
     });
+    expect((await rawGet(remote.url, '/api/rooms')).status).toBe(404);
     const busyPort = Number(new URL(remote.url).port);
     await expect(
-      startWebMode({ port: busyPort, dataDir: join(dir, 'z'), webRoot: dir, startRelay: extra.startRelay }),
+      startWebMode({ port: busyPort, dataDir: join(dir, 'z'), webRoot: dir, attachRelay: extra.attachRelay }),
     ).rejects.toThrow(`port ${busyPort} on 127.0.0.1 is in use; pass --port 0 for a free port`);
-    // The relay started for the failed attempt was closed again.
-    expect(extra.log.started).toHaveLength(1);
-    expect(extra.log.closed).toBe(1);
+    // Nothing was attached for the failed attempt.
+    expect(extra.log.attached).toEqual([]);
     await remote.close();
   });
 });
 
 describe('web mode flags', () => {
   it('has defaults and reads every flag', () => {
-    expect(parseWebModeArgs([])).toEqual({
-      ok: true,
-      options: { port: 5173, relayPort: 0, dataDir: 'data/web' },
-    });
+    expect(parseWebModeArgs([])).toEqual({ ok: true, options: { port: 5173, dataDir: 'data/web' } });
     expect(
-      parseWebModeArgs([
-        '--port',
-        '0',
-        '--relay-port=4455',
-        '--data-dir',
-        '/tmp/d',
-        '--web-root=/w',
-        '--room',
-        'r',
-      ]),
+      parseWebModeArgs(['--port', '0', '--data-dir', '/tmp/d', '--web-root=/w', '--room', 'r']),
     ).toEqual({
       ok: true,
-      options: { port: 0, relayPort: 4455, dataDir: '/tmp/d', webRoot: '/w', room: 'r' },
+      options: { port: 0, dataDir: '/tmp/d', webRoot: '/w', room: 'r' },
+    });
+    expect(
+      parseWebModeArgs(['--relay', 'ws://relay.example:4455', '--admin-token=T']),
+    ).toEqual({
+      ok: true,
+      options: {
+        port: 5173,
+        dataDir: 'data/web',
+        relayUrl: 'ws://relay.example:4455/',
+        adminToken: 'T',
+      },
     });
   });
 
-  it('rejects bad values', () => {
+  it('answers --help with its usage, which names every flag', () => {
+    expect(parseWebModeArgs(['--help'])).toEqual({ ok: true, help: true });
+    expect(parseWebModeArgs(['-h', '--port', 'x'])).toEqual({ ok: true, help: true });
+    for (const flag of ['--port', '--data-dir', '--room', '--relay', '--admin-token', '--web-root', '--help']) {
+      expect(WEB_MODE_USAGE).toContain(flag);
+    }
+  });
+
+  it('rejects unknown flags, stray arguments and bad values', () => {
     for (const argv of [
+      ['--bogus'],
+      ['--prot', '5173'],
+      ['stray'],
       ['--port', 'abc'],
       ['--port=70000'],
       ['--port', '-1'],
-      ['--relay-port'],
+      ['--port'],
       ['--data-dir='],
       ['--relay', 'http://x'],
+      ['--relay-port', '4455'],
     ]) {
       const parsed = parseWebModeArgs(argv);
       expect(parsed.ok, argv.join(' ')).toBe(false);
@@ -253,6 +331,11 @@ describe('web mode flags', () => {
     expect(parseWebModeArgs(['--port', 'abc'])).toEqual({
       ok: false,
       error: '--port must be a port number 0-65535 (0 = free port), got "abc"',
+    });
+    expect(parseWebModeArgs(['--bogus'])).toEqual({ ok: false, error: expect.stringContaining("'--bogus'") });
+    expect(parseWebModeArgs(['--relay-port', '1'])).toEqual({
+      ok: false,
+      error: expect.stringContaining('--relay-port is gone'),
     });
   });
 });

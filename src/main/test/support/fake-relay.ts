@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RelayOptions, StartRelay } from '../../relay-host.ts';
+import type { AttachRelay, AttachRelayOptions, RelayOptions, StartRelay } from '../../relay-host.ts';
 
 export interface FakeRelayLog {
   readonly started: RelayOptions[];
@@ -57,4 +57,40 @@ export function fakeRelay(): { startRelay: StartRelay; log: FakeRelayLog } {
     };
   };
   return { startRelay, log };
+}
+
+export interface FakeAttachedRelayLog {
+  readonly attached: AttachRelayOptions[];
+  /** The admin API paths it was handed (as the host server passed them, mount prefix included). */
+  readonly requests: string[];
+  readonly minted: { room: string; replica: string; rights: string[] }[];
+  closed: number;
+}
+
+/** The same stand-in for web mode's attached relay: it answers what it is handed, and records it. */
+export function fakeAttachedRelay(): { attachRelay: AttachRelay; log: FakeAttachedRelayLog } {
+  const log: FakeAttachedRelayLog = { attached: [], requests: [], minted: [], closed: 0 };
+  const attachRelay: AttachRelay = async (options) => {
+    log.attached.push(options);
+    const { host, port, relayPath, adminPath } = options.mount;
+    return {
+      url: `ws://${host}:${port}${relayPath}`,
+      adminUrl: `http://${host}:${port}${adminPath}`,
+      mintCredential: async ({ room, replica, rights }) => {
+        log.minted.push({ room, replica, rights: [...rights] });
+        return { token: `credential-${log.minted.length}-${replica}` };
+      },
+      handleRequest: (req, res) => {
+        log.requests.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"fake":"relay"}');
+      },
+      handleUpgrade: (_req, socket) => {
+        socket.end('HTTP/1.1 418 Fake\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      },
+      close: async () => {
+        log.closed++;
+      },
+    };
+  };
+  return { attachRelay, log };
 }

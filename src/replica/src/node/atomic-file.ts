@@ -10,6 +10,8 @@ import { basename, dirname, join } from 'node:path';
 export interface AtomicWriteOptions {
   /** Read the written file back before it replaces the old one, and refuse to replace it if it differs. */
   readonly verify?: boolean;
+  /** The new file's permission bits (before the umask), e.g. 0o600 for a secret; default 0o666. */
+  readonly mode?: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export async function writeFileAtomically(
   await mkdir(dir, { recursive: true });
   const tmp = temporarySibling(path);
   await rm(tmp, { force: true });
-  const handle = await open(tmp, 'wx');
+  const handle = await open(tmp, 'wx', options.mode ?? 0o666);
   try {
     await handle.writeFile(data);
     await handle.sync();
