@@ -9,15 +9,24 @@ import { runWorker } from './runner.ts';
 import { writeConvergeStore } from './store-open.ts';
 import { defaultTracesDir, loadTrace, traceName } from './traces.ts';
 
-const USAGE = `npm run bench:store -- [--trace FILE] [--runs N]
+const USAGE = `usage: npm run bench:store -- [--trace FILE] [--runs N]
   --trace FILE   sequential trace (default: automerge-paper.json.gz in ../shared/traces)
-  --runs N       fresh-process runs per engine; figures are medians (default 5)`;
+  --runs N       fresh-process runs per engine; figures are medians (default 5)
+  -h, --help     this text`;
 const TIMEOUT_SECONDS = 900;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { trace: { type: 'string' }, runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  let values: { trace?: string; runs?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      strict: true,
+      allowPositionals: false,
+      options: { trace: { type: 'string' }, runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -32,7 +41,11 @@ async function main(): Promise<number> {
         : null;
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (file === null || !Number.isInteger(runs) || runs < 1) {
-    process.stderr.write(`${USAGE}\n`);
+    const why =
+      file === null
+        ? 'no trace: give --trace FILE (../shared/traces is missing)'
+        : `--runs needs a positive integer, got ${values.runs}`;
+    process.stderr.write(`${why}\n\n${USAGE}\n`);
     return 2;
   }
   const workload = loadTrace(file);

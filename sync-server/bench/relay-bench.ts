@@ -281,32 +281,83 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      clients: { type: 'string', default: '8' },
-      frames: { type: 'string', default: '1000' },
-      'value-bytes': { type: 'string', default: '64' },
-      'paced-rate': { type: 'string', default: '200' },
-      'paced-frames': { type: 'string', default: '600' },
-      repeat: { type: 'string', default: '3' },
-      only: { type: 'string' },
-    },
-  });
-  const clients = Number(values.clients);
-  const valueBytes = Number(values['value-bytes']);
-  const repeat = Number(values.repeat);
-  const workloads: Record<Mode, Workload> = {
-    burst: { clients, frames: Number(values.frames), valueBytes, ratePerClient: 0 },
-    paced: {
-      clients,
-      frames: Number(values['paced-frames']),
-      valueBytes,
-      ratePerClient: Number(values['paced-rate']),
-    },
+const USAGE = `usage: npm run bench:relay -- [options]
+  --clients N       clients in the room (default 8)
+  --frames N        frames each client sends in the burst workload (default 1000)
+  --value-bytes N   bytes of each update's value (default 64)
+  --paced-rate N    frames per second per client in the paced workload (default 200)
+  --paced-frames N  frames each client sends in the paced workload (default 600)
+  --repeat N        runs per workload and server; figures are medians (default 3)
+  --only MODE       burst or paced (default both)
+  -h, --help        this text`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function parseOptions(argv: readonly string[]) {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        clients: { type: 'string', default: '8' },
+        frames: { type: 'string', default: '1000' },
+        'value-bytes': { type: 'string', default: '64' },
+        'paced-rate': { type: 'string', default: '200' },
+        'paced-frames': { type: 'string', default: '600' },
+        repeat: { type: 'string', default: '3' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const count = (flag: string): number => {
+    const n = Number(values[flag]);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new UsageError(`--${flag} needs a positive integer, got ${String(values[flag])}`);
+    return n;
   };
-  const modes: Mode[] =
-    values.only === 'burst' || values.only === 'paced' ? [values.only] : ['burst', 'paced'];
+  const only = values.only;
+  if (only !== undefined && only !== 'burst' && only !== 'paced') {
+    throw new UsageError(`--only must be burst or paced, got ${String(only)}`);
+  }
+  return {
+    help: values.help === true,
+    clients: count('clients'),
+    frames: count('frames'),
+    valueBytes: count('value-bytes'),
+    pacedRate: count('paced-rate'),
+    pacedFrames: count('paced-frames'),
+    repeat: count('repeat'),
+    only: only as Mode | undefined,
+  };
+}
+
+async function main(): Promise<void> {
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const { clients, valueBytes, repeat } = options;
+  const workloads: Record<Mode, Workload> = {
+    burst: { clients, frames: options.frames, valueBytes, ratePerClient: 0 },
+    paced: { clients, frames: options.pacedFrames, valueBytes, ratePerClient: options.pacedRate },
+  };
+  const modes: Mode[] = options.only !== undefined ? [options.only] : ['burst', 'paced'];
   const servers: ServerKind[] = ['converge', 'y-websocket'];
   const started = await Promise.all(servers.map((s) => startServer(s)));
   const results: RunResult[] = [];

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '@converge/replica';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
-import { createRelay } from './relay.ts';
+import { createRelay, RelayConfigError } from './relay.ts';
 
 const USAGE = `usage: relay [--port 4455] [--host 127.0.0.1] [--data-dir DIR] [--admin-token TOKEN]
              [--allowed-host NAME[:PORT]]... [--allow-origin ORIGIN]... [--log-level ${LOG_LEVELS.join('|')}]
@@ -17,38 +17,52 @@ lines, not environments); without either, one is generated and printed on stderr
 room credential: POST /rooms/ROOM/credentials with Authorization: Bearer ADMIN_TOKEN.
 Requests must name the relay as 127.0.0.1, localhost, [::1], the --host address or an --allowed-host.`;
 
+/** A bad command line: reported with the usage, exit code 2 (a failure to run is 1). */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0)
-    throw new Error(`--${name} must be a non-negative integer, got ${value}`);
+    throw new UsageError(`--${name} must be a non-negative integer, got ${value}`);
   return n;
 }
 
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '4455' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'data-dir': { type: 'string' },
+        'admin-token': { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true },
+        'log-level': { type: 'string', default: 'info' },
+        'allow-origin': { type: 'string', multiple: true },
+        'max-frame-bytes': { type: 'string' },
+        'frames-per-second': { type: 'string' },
+        'max-rooms': { type: 'string' },
+        'max-nodes-per-room': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '4455' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'data-dir': { type: 'string' },
-      'admin-token': { type: 'string' },
-      'allowed-host': { type: 'string', multiple: true },
-      'log-level': { type: 'string', default: 'info' },
-      'allow-origin': { type: 'string', multiple: true },
-      'max-frame-bytes': { type: 'string' },
-      'frames-per-second': { type: 'string' },
-      'max-rooms': { type: 'string' },
-      'max-nodes-per-room': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  const { values } = parseCommandLine();
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
   const logLevel = values['log-level'];
-  if (!isLogLevel(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const log = createLogger(logLevel);
   const limits: Partial<Record<keyof RelayLimits, number>> = {};
   const limitFlags = {
@@ -66,7 +80,7 @@ async function main(): Promise<void> {
     limits.frameBurst = Math.max(DEFAULT_LIMITS.frameBurst, limits.framesPerSecond * 2);
   }
   const adminToken = values['admin-token'] ?? process.env.CONVERGE_RELAY_ADMIN_TOKEN;
-  if (adminToken === '') throw new Error('--admin-token must not be empty');
+  if (adminToken === '') throw new UsageError('--admin-token must not be empty');
   const relay = await createRelay({
     port: positiveInt('port', values.port) ?? 4455,
     host: values.host,
@@ -108,6 +122,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${errorMessage(error)}\n${USAGE}\n`);
-  process.exit(2);
+  if (error instanceof UsageError || error instanceof RelayConfigError) {
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`relay: ${errorMessage(error)}\n`);
+  process.exit(1);
 });

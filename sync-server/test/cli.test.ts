@@ -9,17 +9,19 @@ import { closeRelaysAfterEach, RawClient, remoteRelay, waitFor } from './support
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli.ts');
+const relayBench = join(here, '..', 'bench', 'relay-bench.ts');
 const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
 
 interface Running {
   readonly child: ChildProcess;
   readonly lines: () => Record<string, unknown>[];
   readonly stderr: () => string;
+  readonly stdout: () => string;
   readonly exited: Promise<number | null>;
 }
 
-function run(args: string[]): Running {
-  const child = spawn(tsx, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], script = cli): Running {
+  const child = spawn(tsx, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -37,6 +39,7 @@ function run(args: string[]): Running {
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     stderr: () => err,
+    stdout: () => out,
     exited,
   };
 }
@@ -81,6 +84,34 @@ describe('relay CLI', () => {
     for (const line of relay.lines()) expect(typeof line.time).toBe('string');
   }, 30_000);
 
+  it('prints its usage on --help and exits 0', async () => {
+    const help = run(['--help']);
+    children.push(help.child);
+    expect(await help.exited).toBe(0);
+    for (const flag of [
+      '--port',
+      '--host',
+      '--data-dir',
+      '--admin-token',
+      '--allowed-host',
+      '--allow-origin',
+    ]) {
+      expect(help.stdout()).toContain(flag);
+    }
+    expect(help.stderr()).toBe('');
+  }, 30_000);
+
+  it('refuses an unknown flag or a stray argument with a message, the usage and exit code 2', async () => {
+    for (const args of [['--prot', '4455'], ['data']]) {
+      const bad = run(args);
+      children.push(bad.child);
+      expect(await bad.exited, args.join(' ')).toBe(2);
+      expect(bad.stderr()).toContain(args[0]);
+      expect(bad.stderr()).toContain('usage: relay');
+      expect(bad.stdout()).toBe('');
+    }
+  }, 30_000);
+
   it('refuses bad arguments', async () => {
     const bad = run(['--port', 'nine']);
     children.push(bad.child);
@@ -110,5 +141,23 @@ describe('relay CLI', () => {
     expect(client.of('welcome')).toHaveLength(1);
     relay.child.kill('SIGTERM');
     expect(await relay.exited).toBe(0);
+  }, 30_000);
+});
+
+describe('relay benchmark CLI', () => {
+  it('prints its usage on --help (exit 0) and refuses an unknown flag (exit 2) before starting anything', async () => {
+    const help = run(['--help'], relayBench);
+    children.push(help.child);
+    expect(await help.exited).toBe(0);
+    for (const flag of ['--clients', '--frames', '--repeat', '--only']) expect(help.stdout()).toContain(flag);
+    const bad = run(['--client', '8'], relayBench);
+    children.push(bad.child);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain("'--client'");
+    expect(bad.stderr()).toContain('usage: npm run bench:relay');
+    const value = run(['--only', 'both'], relayBench);
+    children.push(value.child);
+    expect(await value.exited).toBe(2);
+    expect(value.stderr()).toContain('--only must be burst or paced');
   }, 30_000);
 });
