@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_WEB_ROOT } from '../../src/main/web-mode.ts';
-import { electronBinary } from './electron-binary.ts';
+import { electronBinary } from '../../src/main/electron-binary.ts';
 
 export default function globalSetup(): void {
   const index = join(DEFAULT_WEB_ROOT, 'index.html');

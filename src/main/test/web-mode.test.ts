@@ -285,15 +285,13 @@ describe('web mode host', () => {
 describe('web mode flags', () => {
   it('has defaults and reads every flag', () => {
     expect(parseWebModeArgs([])).toEqual({ ok: true, options: { port: 5173, dataDir: 'data/web' } });
-    expect(
-      parseWebModeArgs(['--port', '0', '--data-dir', '/tmp/d', '--web-root=/w', '--room', 'r']),
-    ).toEqual({
-      ok: true,
-      options: { port: 0, dataDir: '/tmp/d', webRoot: '/w', room: 'r' },
-    });
-    expect(
-      parseWebModeArgs(['--relay', 'ws://relay.example:4455', '--admin-token=T']),
-    ).toEqual({
+    expect(parseWebModeArgs(['--port', '0', '--data-dir', '/tmp/d', '--web-root=/w', '--room', 'r'])).toEqual(
+      {
+        ok: true,
+        options: { port: 0, dataDir: '/tmp/d', webRoot: '/w', room: 'r' },
+      },
+    );
+    expect(parseWebModeArgs(['--relay', 'ws://relay.example:4455', '--admin-token=T'])).toEqual({
       ok: true,
       options: {
         port: 5173,
@@ -307,7 +305,15 @@ describe('web mode flags', () => {
   it('answers --help with its usage, which names every flag', () => {
     expect(parseWebModeArgs(['--help'])).toEqual({ ok: true, help: true });
     expect(parseWebModeArgs(['-h', '--port', 'x'])).toEqual({ ok: true, help: true });
-    for (const flag of ['--port', '--data-dir', '--room', '--relay', '--admin-token', '--web-root', '--help']) {
+    for (const flag of [
+      '--port',
+      '--data-dir',
+      '--room',
+      '--relay',
+      '--admin-token',
+      '--web-root',
+      '--help',
+    ]) {
       expect(WEB_MODE_USAGE).toContain(flag);
     }
   });

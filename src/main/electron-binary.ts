@@ -1,19 +1,24 @@
 /**
  * Where the Electron binary is, if it is installed. The same lookup as the `electron` package's
  * index.js, except that it never downloads: requiring 'electron' from Node tries to fetch a missing
- * binary (and fails slowly without internet), which a test run must not do.
+ * binary (and fails slowly without internet), which neither `npm start`'s check nor a test run may do.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-export function electronBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  let packageDir: string;
+/** node_modules/electron, if the package is installed. */
+export function electronPackageDir(): string | undefined {
   try {
-    packageDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+    return dirname(createRequire(import.meta.url).resolve('electron/package.json'));
   } catch {
-    return undefined; // the electron package itself is not installed
+    return undefined;
   }
+}
+
+export function electronBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const packageDir = electronPackageDir();
+  if (packageDir === undefined) return undefined; // the electron package itself is not installed
   const pathFile = join(packageDir, 'path.txt');
   const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : undefined;
   const override = env.ELECTRON_OVERRIDE_DIST_PATH;
