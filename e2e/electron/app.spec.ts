@@ -8,8 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron, type ElectronApplication, expect, type Page, test } from '@playwright/test';
-import { ConsoleGuard } from '../support/console-guard.ts';
 import { electronBinary } from '../../src/main/electron-binary.ts';
+import { ConsoleGuard } from '../support/console-guard.ts';
 import { expectAllConverged, Workbench } from '../support/workbench.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

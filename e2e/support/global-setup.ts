@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_WEB_ROOT } from '../../src/main/web-mode.ts';
 import { electronBinary } from '../../src/main/electron-binary.ts';
+import { DEFAULT_WEB_ROOT } from '../../src/main/web-mode.ts';
 
 export default function globalSetup(): void {
   const index = join(DEFAULT_WEB_ROOT, 'index.html');
