@@ -5,6 +5,8 @@
  * Every change to a line is an event with its own dot and a signed amount; a line's quantity is the
  * sum of the amounts of its live events.
  * - `add(product, qty)` (qty > 0): +qty.
+ * - `decrement(product, qty)` (qty > 0): −qty, a counter step like `add`: "one less" concurrent with
+ *   "one more" elsewhere leaves the line where it was.
  * - `setQuantity(product, qty)`: +(qty − q), where q is the quantity this replica sees, so
  *   concurrent calls add up their differences (5 → 7 here and 5 → 6 there gives 8).
  *   `setQuantity(product, 0)` is a `remove`.
@@ -70,6 +72,13 @@ export class Cart implements Replicated<Cart, CartOp, Record<string, number>> {
     requireProduct(product);
     requirePositiveSafeInteger(qty, 'quantity to add');
     return this.commit({ dot: this.store.context.next(replica), product, amount: qty, observed: [] });
+  }
+
+  /** Take `qty` (> 0) off the line: a counter step, so concurrent changes elsewhere add up with it. */
+  decrement(replica: ReplicaId, product: string, qty: number): CartOp {
+    requireProduct(product);
+    requirePositiveSafeInteger(qty, 'quantity to take off');
+    return this.commit({ dot: this.store.context.next(replica), product, amount: -qty, observed: [] });
   }
 
   /** Delete the line as this replica sees it; concurrent changes elsewhere survive. */

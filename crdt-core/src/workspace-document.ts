@@ -86,6 +86,10 @@ export class WorkspaceDocument {
     return this.local({ field: 'cart', op: this.cart.add(this.replica, product, qty) });
   }
 
+  decrementCart(product: string, qty: number): WorkspaceOp {
+    return this.local({ field: 'cart', op: this.cart.decrement(this.replica, product, qty) });
+  }
+
   removeFromCart(product: string): WorkspaceOp {
     return this.local({ field: 'cart', op: this.cart.remove(this.replica, product) });
   }

@@ -8,6 +8,7 @@ const b = replicaId('b');
 
 type CartAction =
   | { readonly kind: 'add'; readonly product: string; readonly qty: number }
+  | { readonly kind: 'take'; readonly product: string; readonly qty: number }
   | { readonly kind: 'remove'; readonly product: string }
   | { readonly kind: 'set'; readonly product: string; readonly qty: number };
 
@@ -24,6 +25,7 @@ function cartModel(events: readonly ModelEvent<CartAction>[], visible: ReadonlyS
   const amount = (event: ModelEvent<CartAction>): number => {
     const { action } = event;
     if (action.kind === 'add') return action.qty;
+    if (action.kind === 'take') return -action.qty;
     if (isReset(action) || action.kind !== 'set') return 0;
     let cached = memo.get(event.index);
     if (cached === undefined) {
@@ -51,6 +53,7 @@ function cartModel(events: readonly ModelEvent<CartAction>[], visible: ReadonlyS
 const product = fc.constantFrom('apple', 'pear');
 const cartAction: fc.Arbitrary<CartAction> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), product, qty: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ kind: fc.constant('take' as const), product, qty: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ kind: fc.constant('remove' as const), product }),
   fc.record({ kind: fc.constant('set' as const), product, qty: fc.integer({ min: 0, max: 5 }) }),
 );
@@ -63,6 +66,8 @@ describe('Cart', () => {
       switch (action.kind) {
         case 'add':
           return cart.add(replica, action.product, action.qty);
+        case 'take':
+          return cart.decrement(replica, action.product, action.qty);
         case 'remove':
           return cart.remove(replica, action.product);
         case 'set':
@@ -90,6 +95,18 @@ describe('Cart', () => {
     y.merge(x);
     expect(x.value()).toEqual({ apple: 2 });
     expect(y.value()).toEqual({ apple: 2 });
+  });
+
+  it('a decrement is a counter step: concurrent with increments, every step counts', () => {
+    const [x, y] = twoReplicasWith(6);
+    x.add(a, 'apple', 1);
+    x.add(a, 'apple', 1);
+    y.decrement(b, 'apple', 1);
+    x.merge(y);
+    y.merge(x);
+    expect(x.value()).toEqual({ apple: 7 });
+    expect(y.value()).toEqual({ apple: 7 });
+    expect(() => y.decrement(b, 'apple', 0)).toThrow(RangeError);
   });
 
   it('concurrent setQuantity calls add up their differences', () => {

@@ -3,7 +3,7 @@
  * engines differ from each other, and what last-writer-wins lost. The JSON shape is stable and
  * documented in scenarios/README.md.
  */
-import { ENGINE_NAMES, type EngineName, isEmptyView, type WorkspaceView } from '@converge/replica';
+import { ENGINE_NAMES, type EngineName, isEmptyView, type LostWrite, type WorkspaceView } from '@converge/replica';
 import diff from 'fast-diff';
 import type { WallTimeDependence } from './wall-time.ts';
 import type { WorldInfo } from './world.ts';
@@ -35,6 +35,19 @@ export interface LostWriteReport {
   readonly winningValue: unknown;
   /** 'concurrent': neither write had seen the other; 'clock-skew': the winner came causally first. */
   readonly reason: string;
+}
+
+/** A lost write of the LWW ledger as the report lists it. */
+export function lostWriteReport(lost: LostWrite): LostWriteReport {
+  return {
+    replica: lost.replica,
+    op: lost.op,
+    field: lost.field,
+    value: lost.value,
+    overwrittenBy: lost.overwrittenBy.replica,
+    winningValue: lost.overwrittenBy.value,
+    reason: lost.reason,
+  };
 }
 
 export type TextSegment = readonly ['=' | '+' | '-', string];

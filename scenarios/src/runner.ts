@@ -20,7 +20,7 @@ import {
   Replica,
   type WorkspaceView,
 } from '@converge/replica';
-import { buildReport, type LostWriteReport, type MergeReport } from './report.ts';
+import { buildReport, type LostWriteReport, lostWriteReport, type MergeReport } from './report.ts';
 import { isEditStep, type Scenario, type Step } from './scenario.ts';
 import { untilConnected, untilInSync } from './sync.ts';
 import { partitionLayout, Topology } from './topology.ts';
@@ -228,17 +228,7 @@ function* lwwWrites(replicas: readonly Replica[]): Iterable<LwwWrite> {
 function lostWrites(replicas: readonly Replica[]): LostWriteReport[] {
   const seen = new Map<string, LostWriteReport>();
   for (const lww of lwwEngines(replicas)) {
-    for (const lost of lww.ledger()) {
-      seen.set(`${lost.replica}@${lost.counter}`, {
-        replica: lost.replica,
-        op: lost.op,
-        field: lost.field,
-        value: lost.value,
-        overwrittenBy: lost.overwrittenBy.replica,
-        winningValue: lost.overwrittenBy.value,
-        reason: lost.reason,
-      });
-    }
+    for (const lost of lww.ledger()) seen.set(`${lost.replica}@${lost.counter}`, lostWriteReport(lost));
   }
   return [...seen.values()];
 }

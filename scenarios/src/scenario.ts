@@ -44,6 +44,7 @@ const editStep = z.discriminatedUnion('op', [
   }),
   z.strictObject({ replica: nodeId, op: z.literal('text.delete'), pos: safeInt.min(0), len: safeInt.min(1) }),
   z.strictObject({ replica: nodeId, op: z.literal('cart.add'), product, qty: safeInt.min(1) }),
+  z.strictObject({ replica: nodeId, op: z.literal('cart.decrement'), product, qty: safeInt.min(1) }),
   z.strictObject({ replica: nodeId, op: z.literal('cart.remove'), product }),
   z.strictObject({ replica: nodeId, op: z.literal('cart.setQuantity'), product, qty: safeInt.min(0) }),
   z.strictObject({

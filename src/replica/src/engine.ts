@@ -76,6 +76,8 @@ export interface EngineContext {
   readonly replicaId: string;
   /** Wall clock in ms as this replica sees it (includes the replica's skew setting; LWW stamps with it). */
   readonly now: () => number;
+  /** The skew included in `now` (0 when absent): LWW records it, so its ledger can tell wall time. */
+  readonly skewMs?: () => number;
   /**
    * Random unsigned 32-bit integers for fresh per-instance identities (Yjs client id, Automerge
    * actor id). Inject a seeded source for replayable runs; defaults to the platform CSPRNG.

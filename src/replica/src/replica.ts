@@ -255,6 +255,7 @@ export class Replica {
     const context: EngineContext = {
       replicaId: this.id,
       now: () => this.wallClock() + this.skew,
+      skewMs: () => this.skew,
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
     };
     try {

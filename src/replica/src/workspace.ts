@@ -10,7 +10,10 @@ export const GROW_ONLY_COUNTERS: ReadonlySet<CounterName> = new Set(['likes']);
 
 export type Intent =
   | { readonly op: 'cart.add'; readonly product: string; readonly qty: number }
+  /** "One less": take `qty` off a line this replica shows (nothing when it shows none). */
+  | { readonly op: 'cart.decrement'; readonly product: string; readonly qty: number }
   | { readonly op: 'cart.remove'; readonly product: string }
+  /** Set the line to an absolute quantity (each engine merges that in its own way; 0 removes). */
   | { readonly op: 'cart.setQuantity'; readonly product: string; readonly qty: number }
   | { readonly op: 'text.insert'; readonly pos: number; readonly text: string }
   | { readonly op: 'text.delete'; readonly pos: number; readonly len: number }
@@ -76,6 +79,11 @@ export function validateIntent(intent: Intent): Intent {
   };
   switch (intent.op) {
     case 'cart.add':
+      product(intent.product);
+      safeInt(intent.qty, 'qty');
+      if (intent.qty <= 0) fail('qty must be positive');
+      break;
+    case 'cart.decrement':
       product(intent.product);
       safeInt(intent.qty, 'qty');
       if (intent.qty <= 0) fail('qty must be positive');

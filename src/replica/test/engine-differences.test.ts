@@ -76,6 +76,45 @@ describe(`documented differences between the engines (${engines.join(', ')})`, (
     ]);
   });
 
+  it('"one less" concurrent with "one more" presses: counter steps in converge and automerge; yjs and lww keep one write', async () => {
+    // The issue's case: apple at 6; one window presses "+" twice while another presses "−".
+    const { views, ledger } = await concurrently(
+      [{ op: 'cart.add', product: 'apple', qty: 6 }],
+      [
+        { op: 'cart.add', product: 'apple', qty: 1 },
+        { op: 'cart.add', product: 'apple', qty: 1 },
+      ],
+      [{ op: 'cart.decrement', product: 'apple', qty: 1 }],
+    );
+    expectPer(views, (v) => v.cart.apple, { converge: 7, automerge: 7, lww: 5 });
+    // Yjs has no counter: each step writes the number its window saw, and one write wins by client id.
+    const yjs = views.get('yjs')?.cart.apple;
+    if (yjs !== undefined) expect([5, 8]).toContain(yjs);
+    expect(ledger).toEqual([
+      expect.objectContaining({
+        replica: 'a',
+        op: 'cart.add',
+        field: 'cart/apple',
+        value: 8,
+        reason: 'concurrent',
+      }),
+    ]);
+  });
+
+  it('setting a quantity concurrent with "one more" presses: each engine merges an absolute write its own way', async () => {
+    const { views } = await concurrently(
+      [{ op: 'cart.add', product: 'apple', qty: 6 }],
+      [
+        { op: 'cart.add', product: 'apple', qty: 1 },
+        { op: 'cart.add', product: 'apple', qty: 1 },
+      ],
+      [{ op: 'cart.setQuantity', product: 'apple', qty: 5 }],
+    );
+    // converge sets by the difference to what it saw (−1), so the presses still count; Automerge's set
+    // replaces the Counter the presses went to; lww keeps the later write.
+    expectPer(views, (v) => v.cart.apple, { converge: 7, automerge: 5, lww: 5 });
+  });
+
   it('concurrent counter increments: counters add up in converge and automerge; yjs and lww lose one', async () => {
     const { views, ledger } = await concurrently(
       [],

@@ -10,6 +10,8 @@
  *   Two replicas concurrently creating the same line assign the key twice: both Counters are kept
  *   as conflicts, the view shows one (Automerge's conflict order) and the other creation's quantity
  *   is hidden; later increments apply to both.
+ * - cart.decrement increments the line's Counter by −qty: "one less" and a concurrent "one more" both
+ *   count.
  * - cart.setQuantity assigns a fresh `Counter(qty)`: increments made concurrently to the old Counter
  *   are lost with it; concurrent setQuantity calls conflict and one wins.
  * - cart.remove deletes the key, and a delete beats concurrent increments of the deleted Counter:
@@ -303,6 +305,11 @@ function write(d: AutomergeWorkspace, intent: Intent): void {
       const line = d.cart[intent.product];
       if (A.isCounter(line)) line.increment(intent.qty);
       else d.cart[intent.product] = new A.Counter(intent.qty);
+      return;
+    }
+    case 'cart.decrement': {
+      const line = d.cart[intent.product];
+      if (A.isCounter(line)) line.increment(-intent.qty);
       return;
     }
     case 'cart.remove':

@@ -70,6 +70,8 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     switch (intent.op) {
       case 'cart.add':
         return doc.addToCart(intent.product, intent.qty);
+      case 'cart.decrement':
+        return intent.product in doc.value().cart ? doc.decrementCart(intent.product, intent.qty) : null;
       case 'cart.remove':
         return intent.product in doc.value().cart ? doc.removeFromCart(intent.product) : null;
       case 'cart.setQuantity':

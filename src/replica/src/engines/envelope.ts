@@ -24,6 +24,9 @@ export const EnvelopeKind = {
   LwwMessage: 4,
   /** crdt-core's encoded workspace operations or state. */
   ConvergeUpdate: 5,
+  /** LWW writes that carry their writer's clock skew (kinds 3 and 4 still decode). */
+  LwwWritesWithSkew: 6,
+  LwwMessageWithSkew: 7,
 } as const;
 export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
 
@@ -40,15 +43,26 @@ export function seal(kind: EnvelopeKind, body: Uint8Array): Uint8Array {
 
 /** The body of an envelope of the expected kind; throws DecodeError on anything else. */
 export function unseal(bytes: Uint8Array, kind: EnvelopeKind): Uint8Array {
+  return unsealAny(bytes, [kind]).body;
+}
+
+/** The kind and body of an envelope of one of the expected kinds; throws DecodeError on anything else. */
+export function unsealAny(
+  bytes: Uint8Array,
+  kinds: readonly EnvelopeKind[],
+): { readonly kind: EnvelopeKind; readonly body: Uint8Array } {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('input is not a Uint8Array', 0);
   if (bytes.length < HEADER_BYTES + CHECKSUM_BYTES) throw new DecodeError('input too short', 0);
   if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) throw new DecodeError('bad magic bytes', 0);
   if (bytes[2] !== ENVELOPE_VERSION) throw new DecodeError(`unsupported envelope version ${bytes[2]}`, 2);
-  if (bytes[3] !== kind) throw new DecodeError(`expected envelope kind ${kind}, found ${bytes[3]}`, 3);
+  const kind = kinds.find((k) => k === bytes[3]);
+  if (kind === undefined) {
+    throw new DecodeError(`expected envelope kind ${kinds.join(' or ')}, found ${bytes[3]}`, 3);
+  }
   const end = bytes.length - CHECKSUM_BYTES;
   const expected = fnv1a64Bytes(bytes.subarray(0, end));
   for (let i = 0; i < CHECKSUM_BYTES; i++) {
     if (bytes[end + i] !== expected[i]) throw new DecodeError('checksum mismatch', end);
   }
-  return bytes.subarray(HEADER_BYTES, end);
+  return { kind, body: bytes.subarray(HEADER_BYTES, end) };
 }

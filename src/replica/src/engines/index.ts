@@ -27,6 +27,7 @@ export function createEngine(name: EngineName, ctx: EngineContext): Engine {
 }
 
 export { AutomergeEngine, type AutomergeWorkspace } from './automerge-engine.ts';
+export { CART_MERGE_RULES, type CartMergeRule } from './cart-merge-rules.ts';
 export { ConvergeEngine } from './converge-engine.ts';
 export { EnvelopeKind, seal, unseal } from './envelope.ts';
 export { fnv1a64Bytes, fnv1a64Hex } from './fnv1a64.ts';

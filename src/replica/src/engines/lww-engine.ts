@@ -91,6 +91,7 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
       field: next.field,
       value: next.value,
       wallMs,
+      skewMs: this.ctx.skewMs?.() ?? 0,
       vector: { ...this.vectorRecord(), [self]: counter },
     });
     this.log.next(self, write);
@@ -104,6 +105,12 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
       case 'cart.add': {
         const field = cartField(intent.product);
         return { field, value: checkedSum(this.numberAt(field), intent.qty) };
+      }
+      case 'cart.decrement': {
+        // LWW can only set: "one less" writes the quantity this replica sees, minus qty.
+        const field = cartField(intent.product);
+        const seen = this.history.winner(field)?.value;
+        return typeof seen === 'number' ? { field, value: checkedSum(seen, -intent.qty) } : undefined;
       }
       case 'cart.remove': {
         const field = cartField(intent.product);

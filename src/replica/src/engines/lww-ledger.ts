@@ -24,7 +24,7 @@ export type LostReason = 'concurrent' | 'clock-skew';
 
 /** A write no replica will show again (its version vector left out), and the write that won over it. */
 export interface LostWrite extends Omit<LwwWrite, 'vector'> {
-  readonly overwrittenBy: Pick<LwwWrite, 'replica' | 'counter' | 'value' | 'wallMs'>;
+  readonly overwrittenBy: Pick<LwwWrite, 'replica' | 'counter' | 'value' | 'wallMs' | 'skewMs'>;
   readonly reason: LostReason;
 }
 
@@ -83,11 +83,13 @@ export class LwwLedger {
           field: latest.field,
           value: latest.value,
           wallMs: latest.wallMs,
+          ...(latest.skewMs !== undefined ? { skewMs: latest.skewMs } : {}),
           overwrittenBy: {
             replica: winner.replica,
             counter: winner.counter,
             value: winner.value,
             wallMs: winner.wallMs,
+            ...(winner.skewMs !== undefined ? { skewMs: winner.skewMs } : {}),
           },
           reason: winnerCameFirst ? 'clock-skew' : 'concurrent',
         });

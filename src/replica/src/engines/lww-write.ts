@@ -7,7 +7,7 @@
 import { Decoder, Encoder } from '@converge/crdt-core';
 import { errorMessage } from '../error-message.ts';
 import { COUNTER_NAMES, type CounterName, type IntentOp } from '../workspace.ts';
-import { EnvelopeKind, seal, unseal } from './envelope.ts';
+import { EnvelopeKind, seal, unsealAny } from './envelope.ts';
 
 /** A field is one register: a cart line, the whole text, one counter, or the note. */
 export type LwwField = 'text' | 'note' | `counters/${CounterName}` | `cart/${string}`;
@@ -24,8 +24,13 @@ export interface LwwWrite {
   readonly op: IntentOp;
   readonly field: LwwField;
   readonly value: LwwValue;
-  /** The writer's wall clock (with its skew) in integer milliseconds. */
+  /** The writer's wall clock (with its skew) in integer milliseconds: the stamp that decides who wins. */
   readonly wallMs: number;
+  /**
+   * The writer's clock skew at the time (included in wallMs), so `wallMs − skewMs` is when it really
+   * wrote; undefined for writes recorded before writes carried it.
+   */
+  readonly skewMs?: number;
   /** The writer's version vector right after this write: `vector[replica] === counter`. */
   readonly vector: Readonly<Record<string, number>>;
 }
@@ -45,6 +50,8 @@ const OPS: readonly IntentOp[] = [
   'text.delete',
   'counter.increment',
   'note.set',
+  // Appended: an op is encoded as its index here.
+  'cart.decrement',
 ];
 
 export function cartField(product: string): LwwField {
@@ -78,6 +85,8 @@ export function validateWrite(write: LwwWrite): LwwWrite {
   checkReplica(write.replica, fail);
   if (!isPositiveInt(write.counter)) fail('counter must be a positive safe integer');
   if (!Number.isSafeInteger(write.wallMs)) fail('wallMs must be a safe integer');
+  if (write.skewMs !== undefined && !Number.isSafeInteger(write.skewMs))
+    fail('skewMs must be a safe integer');
   if (!OPS.includes(write.op)) fail(`unknown op ${String(write.op)}`);
   if (fieldForOp(write.op, write.field) !== write.field)
     fail(`field ${write.field} does not suit ${write.op}`);
@@ -87,6 +96,7 @@ export function validateWrite(write: LwwWrite): LwwWrite {
       if (value !== null) fail('a removal writes null');
       break;
     case 'cart.add':
+    case 'cart.decrement':
     case 'cart.setQuantity':
     case 'counter.increment':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail('value must be a safe integer');
@@ -144,17 +154,24 @@ const MESSAGE_WRITES = 2;
 /** Smallest possible encoded write, used to bound counts before allocating. */
 const MIN_WRITE_BYTES = 8;
 
+/**
+ * The two write layouts: the first had no clock skew; the current one follows the stamp with the skew
+ * (0 = unknown, else 1 and the skew). Both decode; writers use the current one.
+ */
+type Layout = 'plain' | 'with-skew';
+
 /** A batch of writes as stored (an lww engine update or snapshot). */
 export function encodeWrites(writes: readonly LwwWrite[]): Uint8Array {
   const e = new Encoder();
   writeBatch(e, writes);
-  return seal(EnvelopeKind.LwwWrites, e.finish());
+  return seal(EnvelopeKind.LwwWritesWithSkew, e.finish());
 }
 
 /** Decode and validate a stored batch; throws DecodeError or Error on anything malformed. */
 export function decodeWrites(bytes: Uint8Array): LwwWrite[] {
-  const d = new Decoder(unseal(bytes, EnvelopeKind.LwwWrites));
-  const writes = readBatch(d);
+  const { kind, body } = unsealAny(bytes, [EnvelopeKind.LwwWritesWithSkew, EnvelopeKind.LwwWrites]);
+  const d = new Decoder(body);
+  const writes = readBatch(d, kind === EnvelopeKind.LwwWrites ? 'plain' : 'with-skew');
   d.end();
   return writes;
 }
@@ -168,20 +185,21 @@ export function encodeMessage(message: LwwMessage): Uint8Array {
     e.uint(MESSAGE_WRITES);
     writeBatch(e, message.writes);
   }
-  return seal(EnvelopeKind.LwwMessage, e.finish());
+  return seal(EnvelopeKind.LwwMessageWithSkew, e.finish());
 }
 
 export function decodeMessage(bytes: Uint8Array): LwwMessage {
-  const d = new Decoder(unseal(bytes, EnvelopeKind.LwwMessage));
-  const message = readMessageBody(d);
+  const { kind, body } = unsealAny(bytes, [EnvelopeKind.LwwMessageWithSkew, EnvelopeKind.LwwMessage]);
+  const d = new Decoder(body);
+  const message = readMessageBody(d, kind === EnvelopeKind.LwwMessage ? 'plain' : 'with-skew');
   d.end();
   return message;
 }
 
-function readMessageBody(d: Decoder): LwwMessage {
+function readMessageBody(d: Decoder, layout: Layout): LwwMessage {
   const type = d.uint();
   if (type === MESSAGE_HELLO) return { type: 'hello', vector: readVector(d) };
-  if (type === MESSAGE_WRITES) return { type: 'writes', writes: readBatch(d) };
+  if (type === MESSAGE_WRITES) return { type: 'writes', writes: readBatch(d, layout) };
   return d.fail(`unknown lww message type ${type}`);
 }
 
@@ -192,19 +210,27 @@ export function encodedWriteSize(write: LwwWrite): number {
   return e.length;
 }
 
+/** A batch in the layout without skews, as stored before writes carried them (for compatibility tests). */
+export function encodeWritesWithoutSkew(writes: readonly LwwWrite[]): Uint8Array {
+  const e = new Encoder();
+  e.uint(writes.length);
+  for (const w of writes) writeWrite(e, w, 'plain');
+  return seal(EnvelopeKind.LwwWrites, e.finish());
+}
+
 function writeBatch(e: Encoder, writes: readonly LwwWrite[]): void {
   e.uint(writes.length);
   for (const w of writes) writeWrite(e, w);
 }
 
-function readBatch(d: Decoder): LwwWrite[] {
+function readBatch(d: Decoder, layout: Layout): LwwWrite[] {
   const count = d.count(MIN_WRITE_BYTES);
   const writes: LwwWrite[] = [];
-  for (let i = 0; i < count; i++) writes.push(readWrite(d));
+  for (let i = 0; i < count; i++) writes.push(readWrite(d, layout));
   return writes;
 }
 
-function writeWrite(e: Encoder, w: LwwWrite): void {
+function writeWrite(e: Encoder, w: LwwWrite, layout: Layout = 'with-skew'): void {
   e.string(w.replica);
   e.uint(w.counter);
   e.uint(OPS.indexOf(w.op));
@@ -213,11 +239,15 @@ function writeWrite(e: Encoder, w: LwwWrite): void {
   else if (typeof w.value === 'number') e.uint(VALUE_INT).int(w.value);
   else e.uint(VALUE_STRING).string(w.value);
   e.int(w.wallMs);
+  if (layout === 'with-skew') {
+    if (w.skewMs === undefined) e.uint(0);
+    else e.uint(1).int(w.skewMs);
+  }
   // The writer's own entry equals the counter; leave it out.
   writeVector(e, w.vector, w.replica);
 }
 
-function readWrite(d: Decoder): LwwWrite {
+function readWrite(d: Decoder, layout: Layout): LwwWrite {
   const replica = d.string();
   const counter = d.uint();
   const op = OPS[d.uint()];
@@ -230,9 +260,24 @@ function readWrite(d: Decoder): LwwWrite {
   else if (tag === VALUE_STRING) value = d.string();
   else d.fail(`unknown value tag ${tag}`);
   const wallMs = d.int();
+  let skewMs: number | undefined;
+  if (layout === 'with-skew') {
+    const known = d.uint();
+    if (known === 1) skewMs = d.int();
+    else if (known !== 0) d.fail(`unknown skew tag ${known}`);
+  }
   const vector = { ...readVector(d), [replica]: counter };
   try {
-    return validateWrite({ replica, counter, op, field, value, wallMs, vector });
+    return validateWrite({
+      replica,
+      counter,
+      op,
+      field,
+      value,
+      wallMs,
+      ...(skewMs !== undefined ? { skewMs } : {}),
+      vector,
+    });
   } catch (error) {
     return d.fail(errorMessage(error));
   }

@@ -8,8 +8,9 @@
  *   Y.Map 'meta'      'note' → the note's text
  *
  * Semantics under concurrency (what the comparison shows):
- * - Counters and cart quantities are read-modify-write: an increment writes `seen + by`. Yjs has no
- *   counter type, so of two concurrent increments one overwrites the other (a lost update).
+ * - Counters and cart quantities are read-modify-write: an increment writes `seen + by`, a cart
+ *   decrement `seen − qty`. Yjs has no counter type, so of two concurrent steps one overwrites the
+ *   other (a lost update). cart.setQuantity writes the number itself.
  * - Concurrent writes to one map key (cart line, counter, note) keep one winner, decided by Yjs's
  *   deterministic ordering of client ids; there are no siblings.
  * - cart.remove deletes the key. A concurrent add writes a new value for the key, which the remove
@@ -121,6 +122,12 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
       case 'cart.add':
         this.cart.set(intent.product, (numberAt(this.cart, intent.product) ?? 0) + intent.qty);
         return;
+      case 'cart.decrement': {
+        // Read-modify-write, like cart.add: of concurrent steps on one line, one overwrites the others.
+        const seen = numberAt(this.cart, intent.product);
+        if (seen !== undefined) this.cart.set(intent.product, seen - intent.qty);
+        return;
+      }
       case 'cart.remove':
         if (this.cart.has(intent.product)) this.cart.delete(intent.product);
         return;

@@ -63,6 +63,9 @@ describe.each(TEST_ENGINES)('%s engine', (name) => {
     const intents: Intent[] = [
       { op: 'cart.add', product: 'apple', qty: 2 },
       { op: 'cart.add', product: 'apple', qty: 3 },
+      { op: 'cart.add', product: 'apple', qty: 1 },
+      { op: 'cart.decrement', product: 'apple', qty: 1 },
+      { op: 'cart.decrement', product: 'plum', qty: 1 }, // no such line: nothing to take off
       { op: 'cart.add', product: 'pear', qty: 1 },
       { op: 'cart.setQuantity', product: 'pear', qty: 7 },
       { op: 'cart.add', product: 'fig', qty: 1 },

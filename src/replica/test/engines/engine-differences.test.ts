@@ -222,11 +222,14 @@ describe('lww under clock skew', () => {
         field: 'note',
         value: 'a, written after seeing b',
         wallMs: p.clock.time,
+        skewMs: 0,
         overwrittenBy: {
           replica: 'b',
           counter: 1,
           value: 'b, stamped in the future',
+          // Stamped an hour ahead; its wall time (stamp − skew) is a second before a's write.
           wallMs: p.clock.time - 1000 + 60 * 60 * 1000,
+          skewMs: 60 * 60 * 1000,
         },
         reason: 'clock-skew',
       },

@@ -10,6 +10,7 @@ import {
   decodeWrites,
   encodeMessage,
   encodeWrites,
+  encodeWritesWithoutSkew,
   validateWrite,
 } from '../../src/engines/lww-write.ts';
 import {
@@ -39,11 +40,13 @@ function referenceLedger(writes: readonly LwwWrite[]): LostWrite[] {
         field: w.field,
         value: w.value,
         wallMs: w.wallMs,
+        ...(w.skewMs !== undefined ? { skewMs: w.skewMs } : {}),
         overwrittenBy: {
           replica: winner.replica,
           counter: winner.counter,
           value: winner.value,
           wallMs: winner.wallMs,
+          ...(winner.skewMs !== undefined ? { skewMs: winner.skewMs } : {}),
         },
         reason: causallyFollows(w, winner) ? 'clock-skew' : 'concurrent',
       });
@@ -164,6 +167,13 @@ describe('lww write codec', () => {
     vector: { a: 2, b: 7 },
   };
 
+  it('reads writes stored before they carried the clock skew (skew unknown)', () => {
+    const old = decodeWrites(encodeWritesWithoutSkew([{ ...write, skewMs: 5000 }]));
+    expect(old).toEqual([write]);
+    expect(old[0]?.skewMs).toBeUndefined();
+    expect(decodeWrites(encodeWrites([{ ...write, skewMs: -5000 }]))).toEqual([{ ...write, skewMs: -5000 }]);
+  });
+
   it('round-trips writes and messages', () => {
     const writeArb = fc
       .record({
@@ -171,18 +181,20 @@ describe('lww write codec', () => {
         counter: fc.integer({ min: 1, max: 1e9 }),
         wallMs: fc.integer({ min: -1e13, max: 1e13 }),
         others: fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 1e6 })),
-        kind: fc.constantFrom('text', 'note', 'likes', 'cart', 'remove'),
+        kind: fc.constantFrom('text', 'note', 'likes', 'cart', 'remove', 'less'),
         text: fc.string({ maxLength: 30 }),
         n: fc.integer({ min: -1e6, max: 1e6 }),
+        skew: fc.option(fc.integer({ min: -1e9, max: 1e9 }), { nil: undefined }),
       })
-      .map(({ replica, counter, wallMs, others, kind, text, n }): LwwWrite => {
+      .map(({ replica, counter, wallMs, others, kind, text, n, skew }): LwwWrite => {
         const vector = { ...others, [replica]: counter };
-        const base = { replica, counter, wallMs, vector };
+        const base = { replica, counter, wallMs, ...(skew !== undefined ? { skewMs: skew } : {}), vector };
         if (kind === 'text') return { ...base, op: 'text.insert', field: 'text', value: text };
         if (kind === 'note') return { ...base, op: 'note.set', field: 'note', value: text };
         if (kind === 'likes') return { ...base, op: 'counter.increment', field: 'counters/likes', value: n };
         if (kind === 'remove')
           return { ...base, op: 'cart.remove', field: `cart/${text || 'x'}`, value: null };
+        if (kind === 'less') return { ...base, op: 'cart.decrement', field: `cart/${text || 'x'}`, value: n };
         return { ...base, op: 'cart.setQuantity', field: `cart/${text || 'x'}`, value: n };
       });
     fc.assert(

@@ -41,6 +41,7 @@ export function makeEngine(name: TestEngineName, id: string, clock: SimClock, rn
   const engine = createEngine(name, {
     replicaId: id,
     now: clock.nowFor(id),
+    skewMs: () => clock.skew.get(id) ?? 0,
     randomUint32: () => rng.nextUint32(),
   });
   made.add(engine);
@@ -222,7 +223,8 @@ const LETTERS = 'abcdefxyz';
 export function randomIntent(rng: SeededRandom, view: WorkspaceView): Intent {
   const roll = rng.int(0, 99);
   if (roll < 15) return { op: 'cart.add', product: rng.pick(PRODUCTS), qty: rng.int(1, 5) };
-  if (roll < 22) return { op: 'cart.remove', product: rng.pick(PRODUCTS) };
+  if (roll < 19) return { op: 'cart.remove', product: rng.pick(PRODUCTS) };
+  if (roll < 22) return { op: 'cart.decrement', product: rng.pick(PRODUCTS), qty: rng.int(1, 3) };
   if (roll < 28) return { op: 'cart.setQuantity', product: rng.pick(PRODUCTS), qty: rng.int(0, 9) };
   if (roll < 55 || view.text.length === 0) {
     const length = rng.int(1, 4);

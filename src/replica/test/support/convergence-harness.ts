@@ -225,9 +225,10 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
       if (roll < 0.6) return { op: 'cart.add', product: random.pick(GROW_PRODUCTS), qty: random.int(1, 4) };
       if (roll < 0.72) {
         const product = random.pick(MIXED_PRODUCTS);
-        const kind = random.int(0, 2);
+        const kind = random.int(0, 3);
         if (kind === 0) return { op: 'cart.add', product, qty: random.int(1, 4) };
         if (kind === 1) return { op: 'cart.remove', product };
+        if (kind === 2) return { op: 'cart.decrement', product, qty: random.int(1, 2) };
         return { op: 'cart.setQuantity', product, qty: random.int(0, 5) };
       }
       if (roll < 0.87) {

@@ -77,6 +77,9 @@ export class ToyEngine implements Engine {
         case 'cart.add':
           cart[intent.product] = (cart[intent.product] ?? 0) + intent.qty;
           break;
+        case 'cart.decrement':
+          if (intent.product in cart) cart[intent.product] = (cart[intent.product] ?? 0) - intent.qty;
+          break;
         case 'cart.remove':
           delete cart[intent.product];
           break;
