@@ -2,8 +2,10 @@
  * Reproducible screenshots of the app in web mode, for docs/screenshots:
  *   1. two windows (alice, bob) after offline edits, before they sync;
  *   2. the same two windows after going back online and merging;
- *   3. the compare panel (four engines side by side, differences from the edited engine);
- *   4. the LWW ledger (lost writes, lost text struck through) in LWW mode;
+ *   3. the compare panel (four engines side by side, differences from the edited engine, how each
+ *      merges cart steps and set quantities);
+ *   4. the Lost writes tab with the last-writer-wins engine edited (wall time and skewed clock apart,
+ *      lost text struck through);
  *   5. the network panel with a cut link.
  * Also fails (exit code 1) if any page logs a console error or throws.
  *
@@ -161,6 +163,9 @@ async function main(): Promise<void> {
     const alice = await openReplica(context, web.url, 'alice');
     const bob = await openReplica(context, web.url, 'bob');
     await waitConverged(alice);
+    // Bob's clock runs 5 s ahead (the header's clock control): the ledger tells wall time from it.
+    await bob.getByTestId('skew-select').selectOption('5000');
+    await expectText(bob, 'skew-badge', /\+5 s/);
 
     // 1. Both offline, both edit the same things.
     for (const page of [alice, bob]) {
@@ -171,7 +176,7 @@ async function main(): Promise<void> {
     await addToCart(alice, 'apple', 2);
     await setNote(alice, 'Leave at the door');
     await alice.getByTestId('likes-inc').click();
-    await bob.waitForTimeout(50); // bob's writes carry later clocks, so bob wins under LWW
+    await bob.waitForTimeout(50); // bob's writes carry later clocks, so bob wins under last-writer-wins
     await typeText(bob, 'Goodbye');
     await addToCart(bob, 'apple', 1);
     await addToCart(bob, 'bread', 1);
@@ -203,7 +208,7 @@ async function main(): Promise<void> {
     await alice.getByTestId('panel-compare').screenshot({ path: join(options.out, '03-compare.png') });
     process.stdout.write(`  wrote ${join(options.out, '03-compare.png')}\n`);
 
-    // 4. LWW mode and its ledger.
+    // 4. The last-writer-wins engine and its Lost writes tab.
     await alice.getByTestId('engine-select').selectOption('lww');
     await alice.getByTestId('tab-ledger').click();
     await alice.getByTestId('ledger-entry').first().waitFor();

@@ -118,7 +118,17 @@ export class Workbench {
     await this.page.getByTestId('note-set').click();
   }
 
-  /** Set this replica's clock skew (LWW stamps writes with it) from the ledger tab. */
+  /** Set this replica's clock skew to one of the header's presets (±5 s, ±60 s, or 0). */
+  async setClockFromHeader(seconds: -60 | -5 | 0 | 5 | 60): Promise<void> {
+    await this.page.getByTestId('skew-select').selectOption(String(seconds * 1000));
+    if (seconds === 0) await expect(this.page.getByTestId('skew-badge')).toHaveCount(0);
+    else
+      await expect(this.page.getByTestId('skew-badge')).toHaveText(
+        `skewed ${seconds > 0 ? '+' : '−'}${Math.abs(seconds)} s`,
+      );
+  }
+
+  /** Set this replica's clock skew (LWW stamps writes with it) from the Lost writes tab, to any value. */
   async setSkewSeconds(seconds: number): Promise<void> {
     await this.openTab('ledger');
     await this.page.getByTestId('skew-input').fill(String(seconds));

@@ -1,5 +1,5 @@
 import { AutomergeEngine, ENGINE_NAMES, type EngineName } from '@converge/replica';
-import { type CSSProperties, useMemo, useState } from 'react';
+import { type CSSProperties, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
 import { ComparePanel } from './components/ComparePanel.tsx';
 import { CountersPanel } from './components/CountersPanel.tsx';
@@ -15,7 +15,8 @@ import { TextEditor } from './components/TextEditor.tsx';
 import { WireLog } from './components/WireLog.tsx';
 import { useAppSnapshot, useNetwork, useShortcuts } from './hooks.ts';
 import { automergeHeadsResolver } from './logic/automerge-heads.ts';
-import { convergenceByEngine } from './logic/convergence.ts';
+import { compareReport } from './logic/compare-report.ts';
+import { comparedPeers, convergenceByEngine } from './logic/convergence.ts';
 import { replicaHue } from './logic/format.ts';
 import { cutOffFrom } from './logic/network.ts';
 import type { HeadsResolver } from './logic/versions.ts';
@@ -37,13 +38,13 @@ export function App({ session }: { session: Session }) {
     () => (network.room ?? undefined)?.nodes.filter((n) => n.role === 'replica').map((n) => n.id) ?? [],
     [network.room],
   );
-  const convergence = convergenceByEngine(
-    self,
-    status.engines,
-    status.peers,
-    roomReplicas,
-    snapshot.peerDigests,
-  );
+  // Offline this window hears from nobody: it says it cannot check every peer it has seen in the room.
+  const online = status.connection === 'online' && !snapshot.offline;
+  const seenInRoom = useRef<readonly string[]>([]);
+  const current = { sessionPeers: status.peers, roomReplicas, digestPeers: snapshot.peerDigests.keys() };
+  seenInRoom.current = comparedPeers(self, current, seenInRoom.current);
+  const peers = online ? comparedPeers(self, current) : seenInRoom.current;
+  const convergence = convergenceByEngine(status.engines, peers, snapshot.peerDigests);
   const resolvers = useMemo(() => {
     const result: Partial<Record<EngineName, HeadsResolver>> = {};
     const automerge = model.replica.engineNames.includes('automerge')
@@ -86,9 +87,10 @@ export function App({ session }: { session: Session }) {
         onToggleOffline={() => model.setOffline(!snapshot.offline)}
         onPrimary={(engine) => void model.setPrimary(engine)}
         onNewReplica={() => setup.openNewReplica()}
+        onSkew={(ms) => void model.setSkew(ms)}
       />
       <Notices notices={snapshot.notices} onDismiss={(id) => model.dismiss(id)} />
-      <EngineStrip primary={status.primary} convergence={convergence} traffic={traffic} />
+      <EngineStrip primary={status.primary} convergence={convergence} traffic={traffic} offline={!online} />
       <main className="columns">
         <section className="workspace" aria-label="Workspace">
           {primaryView !== undefined ? (
@@ -125,6 +127,20 @@ export function App({ session }: { session: Session }) {
                     engines={status.engines}
                     convergence={convergence}
                     resolvers={resolvers}
+                    offline={!online}
+                    exportReport={() => {
+                      const at = new Date().toISOString();
+                      return {
+                        fileName: `converge-compare-${self}-${at.replaceAll(':', '-')}.json`,
+                        report: compareReport({
+                          name: `Compare panel of ${self} in room ${setup.config.room}, ${at}`,
+                          self,
+                          engines: status.engines,
+                          convergence,
+                          ledger: snapshot.ledger,
+                        }),
+                      };
+                    }}
                   />
                 ),
               },
@@ -138,7 +154,7 @@ export function App({ session }: { session: Session }) {
               },
               {
                 id: 'ledger',
-                label: 'LWW ledger',
+                label: 'Lost writes',
                 shortcut: 'Alt+3',
                 badge: snapshot.ledger.length > 0 ? String(snapshot.ledger.length) : undefined,
                 content: (

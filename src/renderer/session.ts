@@ -3,18 +3,12 @@
  * every available engine (it announces its digests to its peers, and learns theirs, over that
  * connection), the app model for React and the admin API client for the network panel.
  */
-import {
-  availableEngines,
-  createEngine,
-  type RelayProblem,
-  RelayTransport,
-  Replica,
-  realTimers,
-} from '@converge/replica';
+import { availableEngines, createEngine, RelayTransport, Replica, realTimers } from '@converge/replica';
 import { AppModel } from './logic/app-model.ts';
 import { frameKind } from './logic/frame-kind.ts';
 import { NetworkStore } from './logic/network-store.ts';
 import { type EventSourceLike, RelayAdmin } from './logic/relay-admin.ts';
+import { describeRelayProblem } from './logic/relay-problem.ts';
 import { broadcastSessionChannel, SessionRecorder, snapshotOf } from './logic/session-recorder.ts';
 import { TappedTransport } from './logic/tapped-transport.ts';
 import { WireLog } from './logic/wire-log.ts';
@@ -112,29 +106,6 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
       await setup.store.close();
     },
   };
-}
-
-/** One line for the header: why the relay connection is not (or was not) fine. */
-export function describeRelayProblem(problem: RelayProblem): string | undefined {
-  switch (problem.kind) {
-    case 'closed':
-      if (problem.code === 1000 || problem.code === 1001) return undefined;
-      return `relay closed the connection (${problem.code}${problem.reason !== '' ? `: ${problem.reason}` : ''})${problem.permanent ? '; switch Offline off and on to retry' : ''}`;
-    case 'connect-failed':
-      return `cannot reach the relay: ${problem.message}`;
-    case 'no-credential':
-      return `no credential to join the room: ${problem.message}`;
-    case 'error-frame':
-      return `relay error ${problem.code}: ${problem.message}`;
-    case 'frame-too-large':
-      return `a ${problem.bytes}-byte frame exceeds the relay limit (${problem.limit})`;
-    case 'malformed-frame':
-      return `malformed frame from the relay: ${problem.message}`;
-    case 'read-only':
-      return `this window may read room ${problem.room} but not write to it: its edits stay here`;
-    default:
-      return undefined;
-  }
 }
 
 /** The browser's EventSource in the admin client's shape. */

@@ -1,5 +1,6 @@
-import { type FormEvent, memo, useState } from 'react';
+import { type ChangeEvent, type FormEvent, memo, useId, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
+import { checkQuantity, MAX_QUANTITY } from '../logic/input-checks.ts';
 
 export interface CartPanelProps {
   readonly model: AppModel;
@@ -8,9 +9,28 @@ export interface CartPanelProps {
 
 const SUGGESTIONS = ['apple', 'bread', 'milk', 'coffee'];
 
+/** A number input's text and the browser's verdict on it (its value is '' when the text is no number). */
+interface QuantityDraft {
+  readonly text: string;
+  readonly badInput: boolean;
+}
+
+const draftOf = (event: ChangeEvent<HTMLInputElement>): QuantityDraft => ({
+  text: event.target.value,
+  badInput: event.target.validity.badInput,
+});
+
+/**
+ * The cart. "−" and "+" are steps (one less, one more): each engine merges them as a counter where it
+ * has one. Setting a quantity is a separate action, "Set…", because engines merge an absolute number
+ * differently (the Compare tab lists how).
+ */
 export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps) {
   const [product, setProduct] = useState('');
-  const [qty, setQty] = useState(1);
+  const [qty, setQty] = useState<QuantityDraft>({ text: '1', badInput: false });
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [editing, setEditing] = useState<string | undefined>(undefined);
+  const errorId = useId();
   const lines = Object.entries(cart).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
   const add = (name: string, amount: number): void => {
@@ -20,9 +40,15 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
   };
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
-    add(product, qty);
+    const checked = checkQuantity(qty.text, qty.badInput);
+    if (!checked.ok) {
+      setError(checked.message);
+      return;
+    }
+    add(product, checked.value);
     setProduct('');
-    setQty(1);
+    setQty({ text: '1', badInput: false });
+    setError(undefined);
   };
 
   return (
@@ -54,14 +80,10 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
                   type="button"
                   className="icon"
                   aria-label={`One ${name} less`}
-                  disabled={quantity <= 0}
-                  onClick={() =>
-                    void model.apply({
-                      op: 'cart.setQuantity',
-                      product: name,
-                      qty: Math.max(0, quantity - 1),
-                    })
-                  }
+                  title={quantity <= 1 ? 'Remove takes the last one out' : `One ${name} less`}
+                  disabled={quantity <= 1}
+                  onClick={() => void model.apply({ op: 'cart.decrement', product: name, qty: 1 })}
+                  data-testid={`cart-dec-${name}`}
                 >
                   −
                 </button>
@@ -69,9 +91,21 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
                   type="button"
                   className="icon"
                   aria-label={`One ${name} more`}
+                  title={`One ${name} more`}
                   onClick={() => add(name, 1)}
+                  data-testid={`cart-inc-${name}`}
                 >
                   +
+                </button>
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={`Set the ${name} quantity`}
+                  aria-expanded={editing === name}
+                  onClick={() => setEditing(editing === name ? undefined : name)}
+                  data-testid={`cart-set-${name}`}
+                >
+                  Set…
                 </button>
                 <button
                   type="button"
@@ -82,6 +116,17 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
                   Remove
                 </button>
               </span>
+              {editing === name ? (
+                <SetQuantity
+                  product={name}
+                  current={quantity}
+                  onSet={(value) => {
+                    void model.apply({ op: 'cart.setQuantity', product: name, qty: value });
+                    setEditing(undefined);
+                  }}
+                  onCancel={() => setEditing(undefined)}
+                />
+              ) : null}
             </li>
           ))}
         </ul>
@@ -93,7 +138,7 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
           </button>
         ))}
       </div>
-      <form className="inline-form" onSubmit={onSubmit}>
+      <form className="inline-form" onSubmit={onSubmit} noValidate>
         <label className="field">
           <span>Product</span>
           <input
@@ -109,16 +154,99 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
           <input
             type="number"
             min={1}
-            max={999}
-            value={qty}
-            onChange={(e) => setQty(Math.max(1, Math.min(999, Math.trunc(Number(e.target.value)) || 1)))}
+            max={MAX_QUANTITY}
+            step={1}
+            value={qty.text}
+            onChange={(e) => {
+              setQty(draftOf(e));
+              setError(undefined);
+            }}
+            aria-invalid={error !== undefined}
+            aria-describedby={error !== undefined ? errorId : undefined}
             data-testid="cart-qty-input"
           />
         </label>
         <button type="submit" disabled={product.trim() === ''} data-testid="cart-add">
           Add
         </button>
+        {error !== undefined ? (
+          <p className="field-error" id={errorId} role="alert" data-testid="cart-qty-error">
+            {error}
+          </p>
+        ) : null}
       </form>
     </section>
   );
 });
+
+/** The "Set…" form of one line: an absolute quantity, checked like the Add form's. */
+function SetQuantity({
+  product,
+  current,
+  onSet,
+  onCancel,
+}: {
+  product: string;
+  current: number;
+  onSet(value: number): void;
+  onCancel(): void;
+}) {
+  const [draft, setDraft] = useState<QuantityDraft>({ text: String(Math.max(1, current)), badInput: false });
+  const [error, setError] = useState<string | undefined>(undefined);
+  const errorId = useId();
+  const onSubmit = (event: FormEvent): void => {
+    event.preventDefault();
+    const checked = checkQuantity(draft.text, draft.badInput);
+    if (!checked.ok) {
+      setError(
+        draft.text.trim() === '0' ? `0 would take ${product} out of the cart: use Remove.` : checked.message,
+      );
+      return;
+    }
+    onSet(checked.value);
+  };
+  return (
+    <form
+      className="set-quantity"
+      onSubmit={onSubmit}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onCancel();
+      }}
+      noValidate
+      aria-label={`Set the ${product} quantity`}
+    >
+      <label className="field-inline small">
+        <span>Set {product} to</span>
+        <input
+          type="number"
+          min={1}
+          max={MAX_QUANTITY}
+          step={1}
+          value={draft.text}
+          // biome-ignore lint/a11y/noAutofocus: the form opens on request, to type a number at once
+          autoFocus
+          onChange={(e) => {
+            setDraft(draftOf(e));
+            setError(undefined);
+          }}
+          aria-invalid={error !== undefined}
+          aria-describedby={error !== undefined ? errorId : undefined}
+          className="set-quantity-input"
+          data-testid="cart-set-input"
+        />
+      </label>
+      <button type="submit" data-testid="cart-set-apply">
+        Set quantity
+      </button>
+      <button type="button" className="link" onClick={onCancel}>
+        Cancel
+      </button>
+      <span className="small muted">an absolute number: engines merge it differently from − and +</span>
+      {error !== undefined ? (
+        <p className="field-error" id={errorId} role="alert" data-testid="cart-set-error">
+          {error}
+        </p>
+      ) : null}
+    </form>
+  );
+}

@@ -1,11 +1,20 @@
-import { ENGINE_NAMES, type EngineName, type EngineStatus, type WorkspaceView } from '@converge/replica';
-import { memo } from 'react';
+import {
+  CART_MERGE_RULES,
+  ENGINE_NAMES,
+  type EngineName,
+  type EngineStatus,
+  errorMessage,
+  type WorkspaceView,
+} from '@converge/replica';
+import { memo, useState } from 'react';
+import type { MergeReport } from '../logic/compare-report.ts';
 import type { EngineConvergence } from '../logic/convergence.ts';
+import { downloadJson } from '../logic/download.ts';
+import { ENGINE_DESCRIPTIONS, ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { siblingKeys } from '../logic/format.ts';
 import { compareTexts } from '../logic/text-compare.ts';
 import type { HeadsResolver } from '../logic/versions.ts';
 import { ConvergedBadge } from './ConvergedBadge.tsx';
-import { ENGINE_LABELS } from './Header.tsx';
 import { VersionInfo } from './VersionInfo.tsx';
 
 export interface ComparePanelProps {
@@ -14,13 +23,25 @@ export interface ComparePanelProps {
   readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
   /** Ancestry answers for engines whose versions are heads (Automerge). */
   readonly resolvers: Readonly<Partial<Record<EngineName, HeadsResolver>>>;
+  /** This window is not connected: the badges say so instead of counting peers they cannot hear. */
+  readonly offline: boolean;
+  /** What "Export comparison" saves: the panel as a merge report (scenario report format). */
+  exportReport(): { readonly fileName: string; readonly report: MergeReport };
 }
 
 /** The four engines side by side, each against the primary engine the user edits. */
-export function ComparePanel({ primary, engines, convergence, resolvers }: ComparePanelProps) {
+export function ComparePanel({
+  primary,
+  engines,
+  convergence,
+  resolvers,
+  offline,
+  exportReport,
+}: ComparePanelProps) {
   const reference = engines[primary]?.view;
   return (
     <div className="compare">
+      <ExportComparison exportReport={exportReport} />
       <p className="small muted legend">
         Differences from the <strong>{ENGINE_LABELS[primary]}</strong> text:{' '}
         <ins>only this engine has it</ins> <del>only {ENGINE_LABELS[primary]} has it</del>
@@ -35,12 +56,15 @@ export function ComparePanel({ primary, engines, convergence, resolvers }: Compa
               aria-labelledby={`compare-${engine}-title`}
             >
               <header className="compare-head">
-                <h3 id={`compare-${engine}-title`}>{ENGINE_LABELS[engine]}</h3>
+                <h3 id={`compare-${engine}-title`} title={ENGINE_DESCRIPTIONS[engine]}>
+                  {ENGINE_LABELS[engine]}
+                </h3>
                 {engine === primary ? <span className="tag">editing</span> : null}
                 <ConvergedBadge
                   engine={engine}
                   convergence={convergence[engine]}
                   hosted={status !== undefined}
+                  offline={offline}
                   compact
                 />
               </header>
@@ -60,6 +84,66 @@ export function ComparePanel({ primary, engines, convergence, resolvers }: Compa
           );
         })}
       </div>
+      <CartMergeRules />
+    </div>
+  );
+}
+
+/** "−"/"+" against "Set…": how each engine merges them when another replica changes the line too. */
+function CartMergeRules() {
+  return (
+    <table className="small-table cart-rules" data-testid="cart-merge-rules">
+      <caption>How each engine merges a cart change made at the same time as another replica's</caption>
+      <thead>
+        <tr>
+          <th scope="col">engine</th>
+          <th scope="col">− one less / + one more</th>
+          <th scope="col">Set… a quantity</th>
+        </tr>
+      </thead>
+      <tbody>
+        {ENGINE_NAMES.map((engine) => (
+          <tr key={engine} data-testid={`cart-rule-${engine}`}>
+            <th scope="row">{ENGINE_LABELS[engine]}</th>
+            <td>{CART_MERGE_RULES[engine].step}</td>
+            <td>{CART_MERGE_RULES[engine].set}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Save the panel (every engine's state here, their differences, the lost writes) as a JSON report. */
+function ExportComparison({ exportReport }: Pick<ComparePanelProps, 'exportReport'>) {
+  const [message, setMessage] = useState<string | undefined>(undefined);
+  const onExport = (): void => {
+    try {
+      const { fileName, report } = exportReport();
+      downloadJson(fileName, report);
+      setMessage(
+        `Saved ${fileName}: ${report.differences.length} difference${report.differences.length === 1 ? '' : 's'} between the engines.`,
+      );
+    } catch (error) {
+      setMessage(`Export failed: ${errorMessage(error)}`);
+    }
+  };
+  return (
+    <div className="button-row compare-export">
+      <button
+        type="button"
+        className="secondary"
+        onClick={onExport}
+        title="Every engine's state in this window, the differences between the engines and what last-writer-wins lost, as JSON in the scenario runner's report format"
+        data-testid="export-compare"
+      >
+        Export comparison (JSON)
+      </button>
+      {message !== undefined ? (
+        <span className="small muted" role="status">
+          {message}
+        </span>
+      ) : null}
     </div>
   );
 }

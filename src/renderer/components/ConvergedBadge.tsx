@@ -5,18 +5,42 @@ export interface ConvergedBadgeProps {
   readonly engine: EngineName;
   readonly convergence: EngineConvergence | undefined;
   readonly hosted: boolean;
+  /** This window is not connected (Offline, or the relay out of reach): it hears from no peer. */
+  readonly offline?: boolean;
   /** Short wording for narrow places (the compare cards). */
   readonly compact?: boolean;
 }
 
 /** "converged with every replica" from digests (or versions), with the evidence per peer in the title. */
-export function ConvergedBadge({ engine, convergence, hosted, compact = false }: ConvergedBadgeProps) {
+export function ConvergedBadge({
+  engine,
+  convergence,
+  hosted,
+  offline = false,
+  compact = false,
+}: ConvergedBadgeProps) {
   // The strip's badge is the one tests read; the compare cards repeat it in short.
   const testId = compact ? `compare-converged-${engine}` : `converged-${engine}`;
   if (!hosted) {
     return (
       <span className="badge badge-off" data-testid={testId} data-state="unavailable">
         {compact ? 'n/a' : 'not available in this build'}
+      </span>
+    );
+  }
+  if (offline) {
+    const n = convergence?.peers.length ?? 0;
+    const names = convergence?.peers.map((p) => p.peer).join(', ') ?? '';
+    return (
+      <span
+        className="badge badge-off"
+        data-testid={testId}
+        data-state="offline"
+        title={`Not connected: this window hears from no other replica, so it cannot tell whether it matches them${n > 0 ? ` (${names})` : ''}. It checks again once it is back online.`}
+      >
+        {compact
+          ? '? offline'
+          : `? offline: ${n === 0 ? 'cannot check' : `${n} replica${n === 1 ? '' : 's'} not checked`}`}
       </span>
     );
   }
@@ -62,7 +86,10 @@ export function ConvergedBadge({ engine, convergence, hosted, compact = false }:
   }
   return (
     <span className="badge badge-warn" data-testid={testId} data-state="unknown" title={evidence}>
-      ? {unknown} of {convergence.peers.length} unknown
+      ?{' '}
+      {compact
+        ? `${unknown}/${convergence.peers.length}`
+        : `can't tell for ${unknown} of ${convergence.peers.length}`}
     </span>
   );
 }

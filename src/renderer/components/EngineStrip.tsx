@@ -1,24 +1,26 @@
 import { ENGINE_NAMES, type EngineName, type TrafficCounters } from '@converge/replica';
 import type { EngineConvergence } from '../logic/convergence.ts';
+import { ENGINE_DESCRIPTIONS, ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { formatBytes } from '../logic/format.ts';
 import { ConvergedBadge } from './ConvergedBadge.tsx';
-import { ENGINE_LABELS } from './Header.tsx';
 
 export interface EngineStripProps {
   readonly primary: EngineName;
   readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
   readonly traffic: Readonly<Partial<Record<EngineName, TrafficCounters>>>;
+  /** This window is not connected (see ConvergedBadge). */
+  readonly offline: boolean;
 }
 
 /** One line per engine, always visible: converged with every replica?, and this replica's traffic. */
-export function EngineStrip({ primary, convergence, traffic }: EngineStripProps) {
+export function EngineStrip({ primary, convergence, traffic, offline }: EngineStripProps) {
   return (
     <section className="engine-strip" aria-label="Engines">
       {ENGINE_NAMES.map((engine) => {
         const counters = traffic[engine];
         return (
           <div key={engine} className={engine === primary ? 'engine-card primary' : 'engine-card'}>
-            <div className="engine-name">
+            <div className="engine-name" title={ENGINE_DESCRIPTIONS[engine]}>
               {ENGINE_LABELS[engine]}
               {engine === primary ? <span className="tag">editing</span> : null}
             </div>
@@ -26,6 +28,7 @@ export function EngineStrip({ primary, convergence, traffic }: EngineStripProps)
               engine={engine}
               convergence={convergence[engine]}
               hosted={counters !== undefined}
+              offline={offline}
             />
             {counters !== undefined ? (
               <div className="muted small" data-testid={`traffic-${engine}`}>

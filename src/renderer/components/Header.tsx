@@ -1,13 +1,14 @@
 import { ENGINE_NAMES, type EngineName } from '@converge/replica';
 import type { CSSProperties } from 'react';
+import { ENGINE_DESCRIPTIONS, ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { formatSkew, replicaHue } from '../logic/format.ts';
+import type { RelayProblemText } from '../logic/relay-problem.ts';
 
-export const ENGINE_LABELS: Readonly<Record<EngineName, string>> = {
-  converge: 'converge',
-  yjs: 'yjs',
-  automerge: 'automerge',
-  lww: 'LWW mode',
-};
+// Other panels took the labels from here before they had a module of their own.
+export { ENGINE_LABELS };
+
+/** Clock skews the header offers; the Lost writes tab sets any other. */
+const SKEW_PRESETS = [-60_000, -5_000, 0, 5_000, 60_000];
 
 export interface HeaderProps {
   readonly replicaId: string;
@@ -21,24 +22,28 @@ export interface HeaderProps {
   readonly primary: EngineName;
   readonly hosted: readonly EngineName[];
   readonly skewMs: number;
-  readonly relayProblem: string | undefined;
+  readonly relayProblem: RelayProblemText | undefined;
   onToggleOffline(): void;
   onPrimary(engine: EngineName): void;
   onNewReplica(): void;
+  onSkew(ms: number): void;
 }
 
 export function Header(props: HeaderProps) {
   const hue = replicaHue(props.replicaId);
   const { label, tone, detail } = connectionBadge(props);
+  const where = props.platform === 'web' ? 'tab' : 'window';
   return (
     <header className="app-header" style={{ '--replica-hue': hue } as CSSProperties}>
       <div className="brand">Converge</div>
       <div className="identity">
         <span className="replica-dot" aria-hidden="true" />
-        <span>
-          replica <strong data-testid="replica-id">{props.replicaId}</strong>
+        <span
+          title={`This ${where}'s replica: its own copy of the workspace (${props.platform === 'web' ? "in this browser's IndexedDB" : 'on disk'}), named ${props.replicaId}. It syncs with the others in the room.`}
+        >
+          This {where} <strong data-testid="replica-id">{props.replicaId}</strong>
         </span>
-        <span className="muted">
+        <span className="muted" title="Everyone in the same room shares one workspace">
           room <strong data-testid="room">{props.room}</strong>
         </span>
       </div>
@@ -66,25 +71,47 @@ export function Header(props: HeaderProps) {
         <select
           value={props.primary}
           onChange={(event) => props.onPrimary(event.target.value as EngineName)}
+          title={`The engine whose text you type into: ${ENGINE_DESCRIPTIONS[props.primary]}. Every edit goes to all four.`}
           data-testid="engine-select"
         >
           {ENGINE_NAMES.map((engine) => (
-            <option key={engine} value={engine} disabled={!props.hosted.includes(engine)}>
+            <option
+              key={engine}
+              value={engine}
+              disabled={!props.hosted.includes(engine)}
+              title={ENGINE_DESCRIPTIONS[engine]}
+            >
               {ENGINE_LABELS[engine]}
               {props.hosted.includes(engine) ? '' : ' (unavailable)'}
             </option>
           ))}
         </select>
       </label>
-      {props.skewMs !== 0 ? (
-        <span
-          className="badge badge-warn"
-          data-testid="skew-badge"
-          title="This replica's clock skew (LWW stamps writes with it)"
+      <label
+        className={props.skewMs !== 0 ? 'field-inline clock skewed' : 'field-inline clock'}
+        title="This replica's clock skew. Last-writer-wins stamps each write with the wall clock plus this skew, so a clock ahead wins; the Lost writes tab says which time is which. Any value: Lost writes tab."
+      >
+        <span>Clock</span>
+        <select
+          value={props.skewMs}
+          onChange={(event) => props.onSkew(Number(event.target.value))}
+          data-testid="skew-select"
         >
-          clock {formatSkew(props.skewMs)}
-        </span>
-      ) : null}
+          {(SKEW_PRESETS.includes(props.skewMs)
+            ? SKEW_PRESETS
+            : [...SKEW_PRESETS, props.skewMs].sort((a, b) => a - b)
+          ).map((ms) => (
+            <option key={ms} value={ms}>
+              {ms === 0 ? 'exact' : formatSkew(ms)}
+            </option>
+          ))}
+        </select>
+        {props.skewMs !== 0 ? (
+          <span className="badge badge-warn" data-testid="skew-badge">
+            skewed {formatSkew(props.skewMs)}
+          </span>
+        ) : null}
+      </label>
       <button
         type="button"
         className="secondary"
@@ -94,8 +121,8 @@ export function Header(props: HeaderProps) {
         New replica
       </button>
       {props.relayProblem !== undefined && props.connection !== 'online' && !props.offline ? (
-        <p className="header-problem" role="status">
-          {props.relayProblem}
+        <p className="header-problem" role="status" title={props.relayProblem.detail}>
+          {props.relayProblem.text}
         </p>
       ) : null}
     </header>
@@ -105,8 +132,13 @@ export function Header(props: HeaderProps) {
 function connectionBadge(props: HeaderProps): { label: string; tone: string; detail: string } {
   if (props.offline)
     return { label: 'offline', tone: 'off', detail: 'Offline: the connection is closed by you' };
-  if (props.connection === 'connecting')
-    return { label: 'connecting…', tone: 'warn', detail: 'Connecting to the relay' };
+  if (props.connection === 'connecting') {
+    return {
+      label: 'connecting…',
+      tone: 'warn',
+      detail: `Connecting to the relay${props.relayProblem !== undefined ? ` (${props.relayProblem.detail})` : ''}`,
+    };
+  }
   if (props.connection === 'offline')
     return { label: 'disconnected', tone: 'off', detail: 'Not connected to the relay' };
   const cut = props.cutOffFrom ?? [];

@@ -1,6 +1,7 @@
 import type { LostWrite } from '@converge/replica';
 import type { CSSProperties } from 'react';
-import { formatSkew, formatTime, formatValue, replicaHue } from '../logic/format.ts';
+import { formatTime, formatValue, replicaHue } from '../logic/format.ts';
+import { ledgerTimes } from '../logic/ledger-times.ts';
 import { strikeLostText } from '../logic/text-compare.ts';
 import { SkewControl } from './SkewControl.tsx';
 
@@ -16,7 +17,9 @@ const REASONS: Readonly<Record<LostWrite['reason'], string>> = {
   'clock-skew': 'clock skew: written after seeing the winner, but stamped earlier',
 };
 
-/** Every write the last-writer-wins engine lost: who, what, when, and who beat it. */
+const times = (entry: LostWrite) => ledgerTimes(entry, formatTime);
+
+/** Every write the last-writer-wins engine lost: who, what, when (wall time and skewed clock), and who beat it. */
 export function LedgerPanel({ ledger, lwwText, skewMs, onSkew }: LedgerPanelProps) {
   const lostText = ledger.filter((e) => e.field === 'text' && typeof e.value === 'string');
   return (
@@ -25,37 +28,44 @@ export function LedgerPanel({ ledger, lwwText, skewMs, onSkew }: LedgerPanelProp
       {ledger.length === 0 ? (
         <p className="empty" data-testid="ledger-empty">
           No lost writes yet. To make one: switch two windows Offline, set the note (or edit the text) in
-          both, then go back online. LWW keeps the write with the later clock (set a skew above to change who
-          wins) and lists the other here.
+          both, then go back online. Last-writer-wins keeps the write with the later clock (set a clock skew
+          above or in the header to change who wins) and lists the other here.
         </p>
       ) : (
         <ol className="ledger-list">
-          {ledger.map((entry) => (
-            <li
-              key={`${entry.replica}:${entry.counter}:${entry.field}`}
-              className="ledger-entry"
-              data-testid="ledger-entry"
-            >
-              <div className="ledger-line">
-                <Who id={entry.replica} /> wrote <span className="mono">{entry.field}</span> ={' '}
-                <span className="lost-value">{formatValue(entry.value)}</span>
-                <span className="muted small">
-                  {' '}
-                  at {formatTime(entry.wallMs)} (write #{entry.counter}, {entry.op})
-                </span>
-              </div>
-              <div className="ledger-line">
-                beaten by <Who id={entry.overwrittenBy.replica} /> ={' '}
-                <span className="mono">{formatValue(entry.overwrittenBy.value)}</span>
-                <span className="muted small">
-                  {' '}
-                  at {formatTime(entry.overwrittenBy.wallMs)} (
-                  {formatSkew(entry.overwrittenBy.wallMs - entry.wallMs)} later)
-                </span>
-              </div>
-              <div className="small muted">{REASONS[entry.reason]}</div>
-            </li>
-          ))}
+          {ledger.map((entry) => {
+            const when = times(entry);
+            return (
+              <li
+                key={`${entry.replica}:${entry.counter}:${entry.field}`}
+                className="ledger-entry"
+                data-testid="ledger-entry"
+              >
+                <div className="ledger-line">
+                  <Who id={entry.replica} /> wrote <span className="mono">{entry.field}</span> ={' '}
+                  <span className="lost-value">{formatValue(entry.value)}</span>
+                  <span className="muted small">
+                    {' '}
+                    (write #{entry.counter}, {entry.op})
+                  </span>
+                </div>
+                <div className="small ledger-time" data-testid="ledger-lost-time">
+                  {when.lost}
+                </div>
+                <div className="ledger-line">
+                  beaten by <Who id={entry.overwrittenBy.replica} /> ={' '}
+                  <span className="mono">{formatValue(entry.overwrittenBy.value)}</span>
+                </div>
+                <div className="small ledger-time" data-testid="ledger-winner-time">
+                  {when.winner}
+                </div>
+                <div className="small" data-testid="ledger-comparison">
+                  {when.comparison}
+                </div>
+                <div className="small muted">{REASONS[entry.reason]}</div>
+              </li>
+            );
+          })}
         </ol>
       )}
       {lostText.length > 0 && lwwText !== undefined ? (

@@ -1,6 +1,7 @@
-import { type FormEvent, memo, useState } from 'react';
+import { type FormEvent, memo, useId, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { siblingKeys } from '../logic/format.ts';
+import { checkNote } from '../logic/input-checks.ts';
 
 export interface NotePanelProps {
   readonly model: AppModel;
@@ -10,10 +11,18 @@ export interface NotePanelProps {
 
 export const NotePanel = memo(function NotePanel({ model, note }: NotePanelProps) {
   const [draft, setDraft] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const errorId = useId();
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
-    void model.apply({ op: 'note.set', value: draft });
+    const checked = checkNote(draft);
+    if (!checked.ok) {
+      setError(checked.message);
+      return;
+    }
+    void model.apply({ op: 'note.set', value: checked.value });
     setDraft('');
+    setError(undefined);
   };
   return (
     <section className="panel" aria-labelledby="note-title">
@@ -46,8 +55,13 @@ export const NotePanel = memo(function NotePanel({ model, note }: NotePanelProps
           <span>New note</span>
           <input
             value={draft}
-            onChange={(e) => setDraft(e.target.value)}
+            onChange={(e) => {
+              setDraft(e.target.value);
+              setError(undefined);
+            }}
             maxLength={1000}
+            aria-invalid={error !== undefined}
+            aria-describedby={error !== undefined ? errorId : undefined}
             data-testid="note-input"
             placeholder="e.g. deliver after 6pm"
           />
@@ -55,6 +69,11 @@ export const NotePanel = memo(function NotePanel({ model, note }: NotePanelProps
         <button type="submit" data-testid="note-set">
           Set note
         </button>
+        {error !== undefined ? (
+          <p className="field-error" id={errorId} role="alert" data-testid="note-error">
+            {error}
+          </p>
+        ) : null}
       </form>
     </section>
   );

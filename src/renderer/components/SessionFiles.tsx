@@ -1,6 +1,7 @@
 import { errorMessage } from '@converge/replica';
 import { type ChangeEvent, useRef, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
+import { downloadJson } from '../logic/download.ts';
 import {
   defaultRole,
   describeStep,
@@ -40,15 +41,7 @@ function Export({ model, room, recordedSteps }: SessionFilesProps) {
     try {
       const name = `Session in room ${room}, exported from ${model.replica.id}, ${new Date().toISOString()}`;
       const file = model.recorder.toScenario(name);
-      const blob = new Blob([`${JSON.stringify(file, null, 2)}\n`], { type: 'application/json' });
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `converge-session-${model.replica.id}.json`;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      downloadJson(`converge-session-${model.replica.id}.json`, file);
       setMessage(
         `Exported ${file.steps.length} steps${file.start !== undefined ? ', starting from the room as it was when the recording began' : ''}. ` +
           'Replay it with npm run scenario -- FILE for the same result.',

@@ -52,7 +52,9 @@ export function SkewControl({ skewMs, onSkew }: SkewControlProps) {
           </button>
         ))}
       </fieldset>
-      <span className="muted small">now {formatSkew(skewMs)}; only the LWW engine reads the clock</span>
+      <span className="muted small">
+        now {formatSkew(skewMs)}; only last-writer-wins reads the clock (also in the header)
+      </span>
     </form>
   );
 }

@@ -2,9 +2,9 @@ import type { EngineName, LostWrite } from '@converge/replica';
 import { type FormEvent, useLayoutEffect, useRef, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { transformSelection } from '../logic/caret.ts';
+import { ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { strikeLostText } from '../logic/text-compare.ts';
 import { changeToIntents, diffTextChange } from '../logic/text-edit.ts';
-import { ENGINE_LABELS } from './Header.tsx';
 
 export interface TextEditorProps {
   readonly model: AppModel;

@@ -2,6 +2,7 @@ import type { EngineName, EngineStatus, EngineVersion } from '@converge/replica'
 import { useMemo } from 'react';
 import {
   compareVersions,
+  describeVersion,
   type HeadsResolver,
   shortHash,
   type VersionComparison,
@@ -34,8 +35,8 @@ export function VersionInfo({ engine, status, resolver }: VersionInfoProps) {
   );
   return (
     <details className="version" data-testid={`version-${engine}`}>
-      <summary>
-        Version <span className="mono small">{summarize(status.version)}</span>
+      <summary title={describeVersion(status.version).technical}>
+        What it has: <span className="small">{describeVersion(status.version).plain}</span>
       </summary>
       <div className="version-body">
         <p className="mono small version-full">{full(status.version)}</p>
@@ -88,13 +89,6 @@ function Gaps({ gaps }: { gaps: readonly VersionGap[] }) {
       ))}
     </ul>
   );
-}
-
-function summarize(version: EngineVersion): string {
-  if (version.kind === 'heads') return `${version.heads.length} head${version.heads.length === 1 ? '' : 's'}`;
-  const entries = Object.entries(version.entries);
-  const total = entries.reduce((sum, [, n]) => sum + n, 0);
-  return `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} · sum ${total}`;
 }
 
 function full(version: EngineVersion): string {

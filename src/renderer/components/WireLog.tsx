@@ -1,8 +1,8 @@
 import { ENGINE_NAMES, type EngineName, type ReplicaProblem } from '@converge/replica';
 import { useState } from 'react';
+import { ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { formatBytes, formatTime } from '../logic/format.ts';
 import type { EngineWireTotals, WireFrame } from '../logic/wire-log.ts';
-import { ENGINE_LABELS } from './Header.tsx';
 
 export interface WireLogProps {
   readonly frames: readonly WireFrame[];

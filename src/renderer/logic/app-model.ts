@@ -18,6 +18,7 @@ import {
   type ReplicaStatus,
   validateIntent,
 } from '@converge/replica';
+import type { RelayProblemText } from './relay-problem.ts';
 import type { SessionRecorder } from './session-recorder.ts';
 import type { EngineWireTotals, WireFrame, WireLog } from './wire-log.ts';
 
@@ -42,7 +43,7 @@ export interface AppSnapshot {
   /** The digests reachable peers announced over the network, per engine (Replica.peerDigests). */
   readonly peerDigests: ReadonlyMap<string, PeerDigests>;
   /** The last thing the relay connection reported (closed, refused...), if any. */
-  readonly relayProblem: string | undefined;
+  readonly relayProblem: RelayProblemText | undefined;
 }
 
 export interface AppModelOptions {
@@ -72,7 +73,7 @@ export class AppModel {
   private wireFrames: readonly WireFrame[] = [];
   private notices: Notice[] = [];
   private noticeId = 0;
-  private relayProblem: string | undefined;
+  private relayProblem: RelayProblemText | undefined;
   private closed = false;
 
   constructor(options: AppModelOptions) {
@@ -160,7 +161,7 @@ export class AppModel {
   }
 
   /** Called by the platform when the relay connection reports a problem. */
-  relayReported(message: string | undefined): void {
+  relayReported(message: RelayProblemText | undefined): void {
     this.relayProblem = message;
     this.invalidate();
   }

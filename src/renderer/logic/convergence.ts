@@ -62,19 +62,32 @@ export interface EngineState {
 }
 
 /**
- * Convergence of every hosted engine with every other replica: the room's replicas (as the relay lists
- * them), the peers with a live session (the storage peer among them), and the peers announcing digests.
+ * The peers a window compares itself with: the room's replicas (as the relay lists them), the peers
+ * with a live session (the storage peer among them) and the peers announcing digests, plus `also`.
+ * While the window is not online it hears from nobody, and the relay's list of who is connected right
+ * now says nothing about whom it should match (it would count "1 of 1" with three peers in the room, or
+ * none at all): the app then passes every peer it has seen in the room as `also`.
  */
-export function convergenceByEngine(
+export function comparedPeers(
   self: string,
-  engines: Readonly<Partial<Record<EngineName, EngineState>>>,
-  sessionPeers: readonly string[],
-  roomReplicas: readonly string[],
-  peerDigests: ReadonlyMap<string, Readonly<Partial<Record<EngineName, string>>>>,
-): Partial<Record<EngineName, EngineConvergence>> {
-  const peers = [...new Set([...roomReplicas, ...sessionPeers, ...peerDigests.keys()])]
+  current: {
+    readonly sessionPeers: readonly string[];
+    readonly roomReplicas: readonly string[];
+    readonly digestPeers: Iterable<string>;
+  },
+  also: readonly string[] = [],
+): string[] {
+  return [...new Set([...current.roomReplicas, ...current.sessionPeers, ...current.digestPeers, ...also])]
     .filter((id) => id !== self)
     .sort();
+}
+
+/** Convergence of every hosted engine with each of `peers` (comparedPeers). */
+export function convergenceByEngine(
+  engines: Readonly<Partial<Record<EngineName, EngineState>>>,
+  peers: readonly string[],
+  peerDigests: ReadonlyMap<string, Readonly<Partial<Record<EngineName, string>>>>,
+): Partial<Record<EngineName, EngineConvergence>> {
   const result: Partial<Record<EngineName, EngineConvergence>> = {};
   for (const [name, state] of Object.entries(engines) as [EngineName, EngineState | undefined][]) {
     if (state === undefined) continue;

@@ -21,6 +21,12 @@ export function formatSkew(ms: number): string {
   return abs >= 1000 ? `${sign}${(abs / 1000).toFixed(abs % 1000 === 0 ? 0 : 1)} s` : `${sign}${abs} ms`;
 }
 
+/** An unsigned duration: "57.4 s", "250 ms", "2 s". */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  return abs >= 1000 ? `${(abs / 1000).toFixed(abs % 1000 === 0 ? 0 : 1)} s` : `${abs} ms`;
+}
+
 /** A value of a write or a view for display: strings quoted, null as "removed". */
 export function formatValue(value: string | number | null): string {
   if (value === null) return 'removed';

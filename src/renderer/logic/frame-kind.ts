@@ -5,13 +5,16 @@
  * sync message is decoded for its change count). Never throws: anything unrecognised is reported as such.
  */
 import * as A from '@automerge/automerge';
-import type { EngineName } from '@converge/replica';
+import { type EngineName, EnvelopeKind } from '@converge/replica';
 import { decodeReplicaMessage } from '@converge/replica/protocol';
 
 const YJS_KINDS = ['sync step 1', 'sync step 2', 'update'] as const;
 /** The converge engine's first byte: hello (version vector), ops (a batch), state (a whole-state transfer). */
 const CONVERGE_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 2: 'ops', 3: 'state' };
-const LWW_ENVELOPE_KIND_MESSAGE = 4;
+const LWW_MESSAGE_KINDS: ReadonlySet<number> = new Set([
+  EnvelopeKind.LwwMessage,
+  EnvelopeKind.LwwMessageWithSkew,
+]);
 const LWW_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 2: 'writes' };
 
 export function frameKind(engine: EngineName, wire: Uint8Array): string {
@@ -42,7 +45,7 @@ function lwwKind(payload: Uint8Array): string {
     payload.length < 5 ||
     payload[0] !== 0x43 ||
     payload[1] !== 0x45 ||
-    payload[3] !== LWW_ENVELOPE_KIND_MESSAGE
+    !LWW_MESSAGE_KINDS.has(payload[3] as number)
   )
     return 'unrecognised';
   return LWW_KINDS[payload[4] as number] ?? 'unrecognised';

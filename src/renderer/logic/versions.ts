@@ -137,3 +137,33 @@ function compareKeys(a: string, b: string): number {
   if (!Number.isNaN(nb)) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * A version in plain words for the summary line ("12 steps from 3 writers"), and in the engine's own
+ * terms for the tooltip ("version vector: 3 entries, sum 12").
+ */
+export function describeVersion(version: EngineVersion): {
+  readonly plain: string;
+  readonly technical: string;
+} {
+  if (version.kind === 'heads') {
+    const n = version.heads.length;
+    const plain =
+      n === 0
+        ? 'nothing yet'
+        : n === 1
+          ? `history up to change ${shortHash(version.heads[0] ?? '')}`
+          : `${n} lines of history not yet joined by a later change`;
+    return { plain, technical: `Automerge heads (the latest changes): ${n}` };
+  }
+  const entries = Object.values(version.entries);
+  const total = entries.reduce((sum, n) => sum + n, 0);
+  const plain =
+    entries.length === 0
+      ? 'nothing yet'
+      : `${total} step${total === 1 ? '' : 's'} from ${entries.length} writer${entries.length === 1 ? '' : 's'}`;
+  return {
+    plain,
+    technical: `version vector: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, sum ${total} (for each writer, how many of its operations this replica holds)`,
+  };
+}

@@ -1,7 +1,7 @@
 import { availableEngines } from '@converge/replica';
 import { encodeDigestMessage, encodeSyncMessage } from '@converge/replica/protocol';
 import { describe, expect, it } from 'vitest';
-import { convergenceByEngine } from '../logic/convergence.ts';
+import { comparedPeers, convergenceByEngine } from '../logic/convergence.ts';
 import { frameKind } from '../logic/frame-kind.ts';
 import { closeModelsAfterEach, openModel, settle, world } from './support.ts';
 
@@ -72,13 +72,12 @@ describe('AppModel on a simulated network', () => {
     const b = await openModel(w, 'b');
     const badges = (model: typeof a) => {
       const s = model.getSnapshot();
-      const byEngine = convergenceByEngine(
-        s.status.id,
-        s.status.engines,
-        s.status.peers,
-        ['a', 'b'],
-        s.peerDigests,
-      );
+      const peers = comparedPeers(s.status.id, {
+        sessionPeers: s.status.peers,
+        roomReplicas: ['a', 'b'],
+        digestPeers: s.peerDigests.keys(),
+      });
+      const byEngine = convergenceByEngine(s.status.engines, peers, s.peerDigests);
       return Object.values(byEngine).map((c) => ({
         converged: c?.converged,
         basis: c?.peers.map((p) => p.basis),

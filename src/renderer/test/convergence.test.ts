@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convergenceByEngine, engineConvergence } from '../logic/convergence.ts';
+import { comparedPeers, convergenceByEngine, engineConvergence } from '../logic/convergence.ts';
 
 const v = (entries: Record<string, number>) => ({ kind: 'vector' as const, entries });
 
@@ -51,15 +51,34 @@ describe('engineConvergence', () => {
 describe('convergenceByEngine', () => {
   it('checks every engine against room replicas, session peers and digest announcers, never itself', () => {
     const state = { digest: 'd', version: v({ a: 1 }), peerVersions: { s: v({ a: 1 }) } };
-    const result = convergenceByEngine(
-      'a',
-      { lww: state, yjs: state },
-      ['s'],
-      ['a', 'b'],
-      new Map([['c', { lww: 'd', yjs: 'x' }]]),
-    );
+    const digests = new Map([['c', { lww: 'd', yjs: 'x' }]]);
+    const peers = comparedPeers('a', {
+      sessionPeers: ['s'],
+      roomReplicas: ['a', 'b'],
+      digestPeers: digests.keys(),
+    });
+    expect(peers).toEqual(['b', 'c', 's']);
+    const result = convergenceByEngine({ lww: state, yjs: state }, peers, digests);
     expect(result.lww?.peers.map((p) => p.peer)).toEqual(['b', 'c', 's']);
     expect(result.lww?.converged).toBeUndefined(); // b is unknown
     expect(result.yjs?.converged).toBe(false); // c's yjs digest differs
+  });
+
+  it('offline, still counts the peers it knew when online (not "1 of 1" with three in the room)', () => {
+    // The relay lists only the nodes connected now: another window that went offline, and the storage
+    // peer (not a "replica" node), are missing from it.
+    const now = { sessionPeers: [], roomReplicas: ['a', 'c'], digestPeers: [] };
+    expect(comparedPeers('a', now)).toEqual(['c']);
+    expect(comparedPeers('a', now, ['b', 'c', 'storage'])).toEqual(['b', 'c', 'storage']);
+    const state = { digest: 'd', version: v({ a: 1 }), peerVersions: {} };
+    const result = convergenceByEngine(
+      { converge: state },
+      comparedPeers('a', now, ['b', 'c', 'storage']),
+      new Map(),
+    );
+    expect(result.converge).toEqual({
+      converged: undefined,
+      peers: ['b', 'c', 'storage'].map((peer) => ({ peer, same: undefined, basis: 'none' })),
+    });
   });
 });

@@ -1,7 +1,7 @@
 import * as A from '@automerge/automerge';
 import { describe, expect, it } from 'vitest';
 import { automergeHeadsResolver } from '../logic/automerge-heads.ts';
-import { compareVersions } from '../logic/versions.ts';
+import { compareVersions, describeVersion } from '../logic/versions.ts';
 
 const vector = (entries: Record<string, number>) => ({ kind: 'vector' as const, entries });
 
@@ -75,5 +75,23 @@ describe('compareVersions (Automerge heads)', () => {
       automergeHeadsResolver(() => merged),
     );
     expect(ahead).toMatchObject({ relation: 'ahead', has: [{ who: 'changes', count: 1 }], lacks: [] });
+  });
+});
+
+describe('describeVersion', () => {
+  it('says it in plain words, with the technical terms for the tooltip', () => {
+    expect(describeVersion({ kind: 'vector', entries: { a: 3, b: 17 } })).toEqual({
+      plain: '20 steps from 2 writers',
+      technical:
+        'version vector: 2 entries, sum 20 (for each writer, how many of its operations this replica holds)',
+    });
+    expect(describeVersion({ kind: 'vector', entries: {} }).plain).toBe('nothing yet');
+    expect(describeVersion({ kind: 'heads', heads: ['abcdef0123456789'] }).plain).toMatch(
+      /^history up to change /,
+    );
+    expect(describeVersion({ kind: 'heads', heads: ['a', 'b'] })).toEqual({
+      plain: '2 lines of history not yet joined by a later change',
+      technical: 'Automerge heads (the latest changes): 2',
+    });
   });
 });
