@@ -27,6 +27,11 @@ test('Export comparison saves every engine state, their differences and the lost
   expect(download.suggestedFilename()).toMatch(/^converge-compare-alice-.*\.json$/);
   const report = JSON.parse(await readFile(await download.path(), 'utf8')) as MergeReport;
   expect(report.name).toMatch(/^Compare panel of alice in room /);
+  expect(report.world).toMatchObject({ kind: 'window', replica: 'alice', storagePeer: true });
+  // Last-writer-wins took one of the two concurrent likes by the clocks: a wall-time dependence.
+  expect(report.wallTime).toEqual([
+    { engine: 'lww', field: 'counters/likes', replicas: ['alice', 'bob'], reason: 'concurrent' },
+  ]);
   expect(Object.keys(report.engines)).toEqual([...ENGINES]);
   for (const engine of ENGINES) {
     expect(report.engines[engine]?.converged, engine).toBe(true);

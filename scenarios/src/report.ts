@@ -3,12 +3,35 @@
  * engines differ from each other, and what last-writer-wins lost. The JSON shape is stable and
  * documented in scenarios/README.md.
  */
-import { ENGINE_NAMES, type EngineName, isEmptyView, type LostWrite, type WorkspaceView } from '@converge/replica';
+import {
+  ENGINE_NAMES,
+  type EngineName,
+  isEmptyView,
+  type LostWrite,
+  type WorkspaceView,
+} from '@converge/replica';
 import diff from 'fast-diff';
 import type { WallTimeDependence } from './wall-time.ts';
 import type { WorldInfo } from './world.ts';
 
 export type { WallTimeDependence, WorldInfo };
+
+/**
+ * A report exported from an app window's Compare panel rather than made by the runner: one replica's
+ * view of a room it reaches over a relay (its engines' states are the only ones it holds).
+ */
+export interface WindowWorld {
+  readonly kind: 'window';
+  /** The window's replica id. */
+  readonly replica: string;
+  readonly url: string;
+  readonly room: string;
+  /** Whether the window has seen the room's storage peer. */
+  readonly storagePeer: boolean;
+}
+
+/** Where a report's results come from: a runner world, or an app window. */
+export type ReportWorld = WorldInfo | WindowWorld;
 
 export interface ReplicaState {
   readonly text: string;
@@ -82,8 +105,8 @@ export type StartReport =
 
 export interface MergeReport {
   readonly name: string;
-  /** Which world ran it: the simulation (seed), or a relay (URL, room, seed). */
-  readonly world: WorldInfo;
+  /** Which world ran it: the simulation (seed), a relay (URL, room, seed), or an app window. */
+  readonly world: ReportWorld;
   readonly start: StartReport;
   readonly engines: Readonly<Partial<Record<EngineName, EngineReport>>>;
   readonly lww: { readonly lost: readonly LostWriteReport[] };
@@ -94,7 +117,7 @@ export interface MergeReport {
 
 export interface ReportInput {
   readonly name: string;
-  readonly world: WorldInfo;
+  readonly world: ReportWorld;
   /** engine → the state at the start (every replica's, after the first sync). */
   readonly start: Readonly<Partial<Record<EngineName, WorkspaceView>>>;
   readonly wallTime: readonly WallTimeDependence[];
@@ -234,9 +257,11 @@ function pushState(lines: string[], head: string, s: ReplicaState): void {
   );
 }
 
-function describeWorld(world: WorldInfo): string {
+function describeWorld(world: ReportWorld): string {
   const storage = world.storagePeer ? 'with the storage peer' : 'no storage peer (relay without --data-dir)';
   if (world.kind === 'simulation') return `simulation, seed ${world.seed}, ${storage}`;
+  if (world.kind === 'window')
+    return `the app window of ${world.replica}, relay ${world.url}, room ${world.room}`;
   const room = `room ${world.room} (${world.roomNamed ? 'named by the scenario' : 'fresh'})`;
   return `relay ${world.url}, ${room}, seed ${world.seed}, ${storage}`;
 }

@@ -11,8 +11,8 @@
  */
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { setAside, writeFileAtomically } from '@converge/replica/node';
+import { z } from 'zod';
 
 export const WEB_SECRETS_FILE = '.web-mode-secrets.json';
 

@@ -1,4 +1,4 @@
-import { AutomergeEngine, ENGINE_NAMES, type EngineName } from '@converge/replica';
+import { AutomergeEngine, ENGINE_NAMES, type EngineName, STORAGE_NODE_ID } from '@converge/replica';
 import { type CSSProperties, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
 import { ComparePanel } from './components/ComparePanel.tsx';
@@ -135,9 +135,14 @@ export function App({ session }: { session: Session }) {
                         report: compareReport({
                           name: `Compare panel of ${self} in room ${setup.config.room}, ${at}`,
                           self,
+                          relayUrl: setup.config.relayUrl,
+                          room: setup.config.room,
+                          storagePeer: seenInRoom.current.includes(STORAGE_NODE_ID),
                           engines: status.engines,
+                          start: model.startViews,
                           convergence,
                           ledger: snapshot.ledger,
+                          lwwWrites: model.lwwWrites(),
                         }),
                       };
                     }}

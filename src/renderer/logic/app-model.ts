@@ -13,10 +13,12 @@ import {
   type Intent,
   type LostWrite,
   LwwEngine,
+  type LwwWrite,
   type PeerDigests,
   type Replica,
   type ReplicaStatus,
   validateIntent,
+  type WorkspaceView,
 } from '@converge/replica';
 import type { RelayProblemText } from './relay-problem.ts';
 import type { SessionRecorder } from './session-recorder.ts';
@@ -93,6 +95,18 @@ export class AppModel {
     );
     this.reportStoredDamage();
     this.snapshot = this.build();
+    this.startViews = Object.fromEntries(
+      Object.entries(this.snapshot.status.engines).map(([engine, status]) => [engine, status?.view]),
+    );
+  }
+
+  /** Each engine's view when this window opened (its replica as loaded from its store). */
+  readonly startViews: Readonly<Partial<Record<EngineName, WorkspaceView>>>;
+
+  /** Every write the lww engine holds ([] when it is not hosted): the Compare export's wall-time check. */
+  lwwWrites(): readonly LwwWrite[] {
+    const lww = this.replica.engineNames.includes('lww') ? this.replica.engine('lww') : undefined;
+    return lww instanceof LwwEngine ? lww.writes() : [];
   }
 
   subscribe = (listener: () => void): (() => void) => {

@@ -18,9 +18,25 @@ describe('the Compare panel as a merge report', () => {
       overwrittenBy: { replica: 'alice', counter: 3, value: 5, wallMs: 2, skewMs: 0 },
       reason: 'concurrent',
     };
+    const write = (replica: string, counter: number, value: number, skewMs: number) => ({
+      replica,
+      counter,
+      op: 'cart.add' as const,
+      field: 'cart/apple' as const,
+      value,
+      wallMs: counter,
+      skewMs,
+      vector: { [replica]: counter },
+    });
     const report: MergeReport = compareReport({
       name: 'Compare panel of alice',
       self: 'alice',
+      relayUrl: 'ws://127.0.0.1:5173/relay',
+      room: 'lab',
+      storagePeer: true,
+      start: { converge: view(6, []) },
+      // Two writes of one line, neither having seen the other, one from a skewed clock.
+      lwwWrites: [write('alice', 1, 5, 0), write('bob', 2, 8, 5000)],
       engines: {
         converge: { view: view(7, ['x']), digest: 'c' },
         yjs: { view: view(5, ['x']), digest: 'y' },
@@ -35,6 +51,20 @@ describe('the Compare panel as a merge report', () => {
       ledger: [lost],
     });
     expect(report.name).toBe('Compare panel of alice');
+    expect(report.world).toEqual({
+      kind: 'window',
+      replica: 'alice',
+      url: 'ws://127.0.0.1:5173/relay',
+      room: 'lab',
+      storagePeer: true,
+    });
+    expect(report.start).toEqual({
+      empty: false,
+      engines: { converge: { text: 'hi', cart: { apple: 6 }, counters: { likes: 0, stock: 0 }, note: [] } },
+    });
+    expect(report.wallTime).toEqual([
+      { engine: 'lww', field: 'cart/apple', replicas: ['alice', 'bob'], reason: 'concurrent' },
+    ]);
     expect(report.engines.converge).toEqual({
       converged: true,
       replicas: { alice: { text: 'hi', cart: { apple: 7 }, counters: { likes: 0, stock: 0 }, note: ['x'] } },
