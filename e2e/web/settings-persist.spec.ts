@@ -18,7 +18,8 @@ test('a reloaded offline tab stays offline, keeps its clock skew and pushes noth
   await alice.waitUntilLoaded();
   await expect(alice.page.getByTestId('offline-toggle')).toHaveAttribute('aria-pressed', 'true');
   await expect(alice.connection).toHaveText('offline');
-  await expect(alice.page.getByTestId('skew-badge')).toHaveText('clock +5 s');
+  await expect(alice.page.getByTestId('skew-badge')).toHaveText('skewed +5 s');
+  await expect(alice.page.getByTestId('skew-select')).toHaveValue('5000');
   await expect(alice.editor).toHaveValue('kept local');
 
   // Give a wrongly online tab every chance to sync: bob must still have none of it.
