@@ -27,6 +27,20 @@ function upgradeAccepted(url: string, origin: string): Promise<boolean> {
 
 const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
 
+/** What a page of web mode does for its credential: POST /credentials with the launch key of `pageUrl`. */
+async function tabCredential(pageUrl: string, replica: string): Promise<string> {
+  const answer = await fetch(new URL('/credentials', pageUrl), {
+    method: 'POST',
+    headers: {
+      origin: new URL(pageUrl).origin,
+      authorization: `Bearer ${new URL(pageUrl).hash.slice('#key='.length)}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ replica }),
+  });
+  return ((await answer.json()) as { token: string }).token;
+}
+
 describe('with the real relay', () => {
   let dir: string;
   beforeAll(async () => {
@@ -78,16 +92,7 @@ describe('with the real relay', () => {
       expect(await upgradeAccepted(web.relayUrl, 'https://evil.example')).toBe(false);
       expect((await fetch(`${web.adminUrl}/healthz`)).status).toBe(200);
       // A tab's credential, as the page gets it, is one the real relay honours for the room.
-      const minted = await fetch(new URL('/credentials', web.url), {
-        method: 'POST',
-        headers: {
-          origin: new URL(web.url).origin,
-          authorization: `Bearer ${new URL(web.url).hash.slice('#key='.length)}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ replica: 'r-page' }),
-      });
-      const { token } = (await minted.json()) as { token: string };
+      const token = await tabCredential(web.url, 'r-page');
       const links = `${web.adminUrl}/rooms/default/links`;
       expect((await fetch(links, { method: 'POST' })).status).toBe(401);
       const cut = await fetch(links, {
@@ -111,16 +116,7 @@ describe('with the real relay', () => {
     try {
       // What a tab does: ask for a credential with the launch key, then connect to the config's relay.
       const config = (await (await fetch(new URL('/config.json', web.url))).json()) as { relayUrl: string };
-      const answer = await fetch(new URL('/credentials', web.url), {
-        method: 'POST',
-        headers: {
-          origin: new URL(web.url).origin,
-          authorization: `Bearer ${new URL(web.url).hash.slice('#key='.length)}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ replica: 'r-tab' }),
-      });
-      const { token } = (await answer.json()) as { token: string };
+      const token = await tabCredential(web.url, 'r-tab');
       const states: string[] = [];
       const tab = new RelayTransport({
         url: config.relayUrl,

@@ -15,10 +15,44 @@ interface QuantityDraft {
   readonly badInput: boolean;
 }
 
-const draftOf = (event: ChangeEvent<HTMLInputElement>): QuantityDraft => ({
-  text: event.target.value,
-  badInput: event.target.validity.badInput,
-});
+/** A number field for a cart quantity; `errorId` names the message next to it while there is one. */
+function QuantityInput({
+  id,
+  draft,
+  onDraft,
+  errorId,
+  className,
+  autoFocus = false,
+  testId,
+}: {
+  id: string;
+  draft: QuantityDraft;
+  onDraft(draft: QuantityDraft): void;
+  errorId: string | undefined;
+  className?: string;
+  autoFocus?: boolean;
+  testId: string;
+}) {
+  return (
+    <input
+      id={id}
+      type="number"
+      min={1}
+      max={MAX_QUANTITY}
+      step={1}
+      value={draft.text}
+      // biome-ignore lint/a11y/noAutofocus: the Set… form opens on request, to type a number at once
+      autoFocus={autoFocus}
+      onChange={(e: ChangeEvent<HTMLInputElement>) =>
+        onDraft({ text: e.target.value, badInput: e.target.validity.badInput })
+      }
+      aria-invalid={errorId !== undefined}
+      aria-describedby={errorId}
+      className={className}
+      data-testid={testId}
+    />
+  );
+}
 
 /**
  * The cart. "−" and "+" are steps (one less, one more): each engine merges them as a counter where it
@@ -31,6 +65,7 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
   const [error, setError] = useState<string | undefined>(undefined);
   const [editing, setEditing] = useState<string | undefined>(undefined);
   const errorId = useId();
+  const qtyId = useId();
   const lines = Object.entries(cart).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
   const add = (name: string, amount: number): void => {
@@ -149,21 +184,17 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
             data-testid="cart-product"
           />
         </label>
-        <label className="field narrow">
+        <label className="field narrow" htmlFor={qtyId}>
           <span>Qty</span>
-          <input
-            type="number"
-            min={1}
-            max={MAX_QUANTITY}
-            step={1}
-            value={qty.text}
-            onChange={(e) => {
-              setQty(draftOf(e));
+          <QuantityInput
+            id={qtyId}
+            draft={qty}
+            onDraft={(draft) => {
+              setQty(draft);
               setError(undefined);
             }}
-            aria-invalid={error !== undefined}
-            aria-describedby={error !== undefined ? errorId : undefined}
-            data-testid="cart-qty-input"
+            errorId={error !== undefined ? errorId : undefined}
+            testId="cart-qty-input"
           />
         </label>
         <button type="submit" disabled={product.trim() === ''} data-testid="cart-add">
@@ -194,6 +225,7 @@ function SetQuantity({
   const [draft, setDraft] = useState<QuantityDraft>({ text: String(Math.max(1, current)), badInput: false });
   const [error, setError] = useState<string | undefined>(undefined);
   const errorId = useId();
+  const inputId = useId();
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
     const checked = checkQuantity(draft.text, draft.badInput);
@@ -215,24 +247,19 @@ function SetQuantity({
       noValidate
       aria-label={`Set the ${product} quantity`}
     >
-      <label className="field-inline small">
+      <label className="field-inline small" htmlFor={inputId}>
         <span>Set {product} to</span>
-        <input
-          type="number"
-          min={1}
-          max={MAX_QUANTITY}
-          step={1}
-          value={draft.text}
-          // biome-ignore lint/a11y/noAutofocus: the form opens on request, to type a number at once
-          autoFocus
-          onChange={(e) => {
-            setDraft(draftOf(e));
+        <QuantityInput
+          id={inputId}
+          draft={draft}
+          onDraft={(next) => {
+            setDraft(next);
             setError(undefined);
           }}
-          aria-invalid={error !== undefined}
-          aria-describedby={error !== undefined ? errorId : undefined}
+          errorId={error !== undefined ? errorId : undefined}
           className="set-quantity-input"
-          data-testid="cart-set-input"
+          autoFocus
+          testId="cart-set-input"
         />
       </label>
       <button type="submit" data-testid="cart-set-apply">
