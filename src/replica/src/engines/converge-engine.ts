@@ -252,12 +252,14 @@ function encodeMessage(message: ConvergeMessage): Uint8Array {
       e.byte(MessageKind.State).bytes(message.state);
       break;
   }
-  return e.finish();
+  // Sealed: crdt-core's codecs check structure, not content, so a flipped bit in an operation would
+  // decode into a different edit under the same id, and the peers would never repair it.
+  return seal(EnvelopeKind.ConvergeMessage, e.finish());
 }
 
 /** Throws DecodeError for anything but a well-formed message. */
 function decodeMessage(payload: Uint8Array): ConvergeMessage {
-  const d = new Decoder(payload);
+  const d = new Decoder(unseal(payload, EnvelopeKind.ConvergeMessage));
   const kind = d.byte();
   let message: ConvergeMessage;
   if (kind === MessageKind.Hello) message = { type: 'hello', version: VersionVector.read(d) };

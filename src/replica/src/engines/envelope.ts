@@ -27,6 +27,8 @@ export const EnvelopeKind = {
   /** LWW writes that carry their writer's clock skew (kinds 3 and 4 still decode). */
   LwwWritesWithSkew: 6,
   LwwMessageWithSkew: 7,
+  /** A converge engine's sync message (hello, ops or state) to a peer. */
+  ConvergeMessage: 8,
 } as const;
 export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
 

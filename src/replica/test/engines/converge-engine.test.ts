@@ -59,4 +59,25 @@ describe('converge engine', () => {
       expect(() => engine('x').applyUpdate(flipped), `bit ${bit}`).toThrow();
     }
   });
+  it('refuses a sync message with a flipped bit instead of taking it as another edit under the same id', () => {
+    const a = engine('a');
+    const b = engine('b');
+    const fromA: Uint8Array[] = [];
+    const toB = b.openSession('a', () => {});
+    const toA = a.openSession('b', (payload) => fromA.push(payload));
+    toA.start();
+    a.onChange((change) => toA.changed(change));
+    a.apply({ op: 'text.insert', pos: 0, text: 'hello' });
+    const ops = fromA.at(-1) as Uint8Array;
+    // Flip a bit in every byte in turn: none may land as an edit (an 'h' turned into an 'i' would
+    // take the id of a's insert, and a's real insert would then be dropped as a duplicate).
+    for (let at = 0; at < ops.length; at++) {
+      const flipped = ops.slice();
+      flipped[at] = (flipped[at] as number) ^ 1;
+      expect(toB.receive(flipped)).toBe(false);
+    }
+    expect(b.view().text).toBe('');
+    expect(toB.receive(ops)).toBe(true);
+    expect(b.view().text).toBe('hello');
+  });
 });
