@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type RendererViteConfig } from 'electron-vite';
+import { workspaceSources } from './vite.shared.ts';
 
 const root = import.meta.dirname;
 export const rendererRoot = resolve(root, 'src/renderer');
@@ -13,6 +14,7 @@ export const rendererRoot = resolve(root, 'src/renderer');
 /** The renderer build, common to the Electron window and the browser (web mode). */
 export function rendererConfig(): RendererViteConfig {
   return {
+    ...workspaceSources,
     root: rendererRoot,
     plugins: [react()],
     build: {
@@ -26,8 +28,9 @@ export function rendererConfig(): RendererViteConfig {
 
 export default defineConfig({
   main: {
+    ...workspaceSources,
     build: {
-      // Workspace packages (@converge/*) export TypeScript sources, so they are bundled; the
+      // Workspace packages (@converge/*) are bundled from their TypeScript sources; the
       // third-party packages they use load from node_modules at run time (Automerge's WASM included).
       externalizeDeps: {
         include: ['ws', 'yjs', 'lib0', 'y-protocols', '@automerge/automerge', 'fast-diff'],
@@ -36,6 +39,7 @@ export default defineConfig({
     },
   },
   preload: {
+    ...workspaceSources,
     build: {
       // A sandboxed preload can only require('electron'): everything else must be inside this one file.
       externalizeDeps: false,
