@@ -17,7 +17,7 @@ import { MvRegister, type MvRegisterOp } from './mv-register.ts';
 import { type LoggedOp, OperationLog } from './operation-log.ts';
 import { PNCounter, type PNCounterOp } from './pn-counter.ts';
 import { type ReplicaId, readReplicaId } from './replica-id.ts';
-import { decodeRgaOps, encodeRgaOp, Rga, type RgaOp } from './rga.ts';
+import { Rga, type RgaOp } from './rga.ts';
 import { stringCodec } from './value-codec.ts';
 import { VersionVector } from './version-vector.ts';
 
@@ -200,8 +200,8 @@ export class WorkspaceDocument {
     note.merge(state.note);
     if (Object.keys(this.text.version()).length === 0) {
       this.text = state.text; // decoded for our replica: adopt it whole (the fast path when loading)
-    } else if (this.text.applyAll(state.text.delta(this.text.version())).length > 0) {
-      throw new Error('state holds text operations that cannot be placed');
+    } else {
+      this.text.merge(state.text);
     }
     this.cart = cart;
     this.likes = likes;
@@ -256,7 +256,7 @@ function encodeChange(change: WorkspaceChange): Uint8Array {
     case 'cart':
       return Cart.encodeOp(change.op);
     case 'text':
-      return encodeRgaOp(change.op);
+      return Rga.encodeOp(change.op);
     case 'likes':
       return GCounter.encodeOp(change.op);
     case 'stock':
@@ -272,11 +272,8 @@ function readChange(d: Decoder): WorkspaceChange {
   switch (code) {
     case FIELD_CODES.cart:
       return { field: 'cart', op: Cart.decodeOp(body) };
-    case FIELD_CODES.text: {
-      const ops = decodeRgaOps(body);
-      if (ops.length !== 1) d.fail('a text change holds exactly one operation');
-      return { field: 'text', op: ops[0] as RgaOp };
-    }
+    case FIELD_CODES.text:
+      return { field: 'text', op: Rga.decodeOp(body) };
     case FIELD_CODES.likes:
       return { field: 'likes', op: GCounter.decodeOp(body) };
     case FIELD_CODES.stock:

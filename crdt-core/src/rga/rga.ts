@@ -1,10 +1,13 @@
+import { DecodeError } from '../encoding.ts';
 import { replicaId as checkReplicaId, type ReplicaId } from '../replica-id.ts';
+import type { Replicated } from '../replicated.ts';
 import { computeDelta } from './delta.ts';
 import { decodeDocument, encodeDocument } from './document-codec.ts';
 import { deleteIntoTombstone } from './edge-delete.ts';
 import { IdIndex } from './id-index.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
+import { decodeRgaOps, encodeRgaOp } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
 import { LEAF_CAPACITY, type Leaf, RunTree } from './tree.ts';
 import type {
@@ -55,7 +58,7 @@ import type {
  *
  * Positions and lengths are UTF-16 code units, like JavaScript strings.
  */
-export class Rga {
+export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   readonly replica: ReplicaId;
   /** Replica table: index → id. Runs store indexes. */
   private readonly replicas: ReplicaId[] = [];
@@ -509,11 +512,21 @@ export class Rga {
 
   /** Apply ops in order, retrying those that wait for others; returns the ones still not ready. */
   applyAll(ops: readonly RgaOp[]): RgaOp[] {
+    return this.applyWhenReady(ops).waiting;
+  }
+
+  /** `applyAll`, also telling whether any op changed the document. */
+  private applyWhenReady(ops: readonly RgaOp[]): { waiting: RgaOp[]; changed: boolean } {
     let pending: readonly RgaOp[] = ops;
+    let changed = false;
     for (;;) {
       const waiting: RgaOp[] = [];
-      for (const op of pending) if (this.apply(op) === 'missing-dependency') waiting.push(op);
-      if (waiting.length === 0 || waiting.length === pending.length) return waiting;
+      for (const op of pending) {
+        const result = this.apply(op);
+        if (result === 'missing-dependency') waiting.push(op);
+        else if (result === 'applied') changed = true;
+      }
+      if (waiting.length === 0 || waiting.length === pending.length) return { waiting, changed };
       pending = waiting;
     }
   }
@@ -688,6 +701,42 @@ export class Rga {
     doc.tree = RunTree.fromRuns(image.runs);
     doc.textCache = image.text;
     return doc;
+  }
+
+  // ---------------------------------------------------------------- as a Replicated type
+
+  /** The visible text (the same as `toString()`). */
+  value(): string {
+    return this.toString();
+  }
+
+  /**
+   * Join another document (any replica's, e.g. decoded from its `encode()` bytes): apply every
+   * operation it holds that this one lacks. Returns whether this document changed. Commutative,
+   * associative and idempotent. Throws an Error, having applied only what could be placed, when
+   * `other` is inconsistent (it cannot be, unless built by hand from corrupt parts).
+   */
+  merge(other: Rga): boolean {
+    const { waiting, changed } = this.applyWhenReady(other.delta(this.version()));
+    if (waiting.length > 0) throw new Error('merge: the other document holds operations it cannot place');
+    return changed;
+  }
+
+  /** An independent copy of this document, for the same replica. */
+  clone(): Rga {
+    return Rga.decode(this.encode(), this.replica);
+  }
+
+  /** One operation as bytes (`decodeOp` reads it back); `encodeRgaOps` packs many. */
+  static encodeOp(op: RgaOp): Uint8Array {
+    return encodeRgaOp(op);
+  }
+
+  /** The operation `encodeOp` wrote. Throws DecodeError for malformed bytes or a list of other than one. */
+  static decodeOp(bytes: Uint8Array): RgaOp {
+    const ops = decodeRgaOps(bytes);
+    if (ops.length !== 1) throw new DecodeError(`expected one text operation, found ${ops.length}`, 0);
+    return ops[0] as RgaOp;
   }
 
   // ---------------------------------------------------------------- internals
