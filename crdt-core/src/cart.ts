@@ -1,3 +1,47 @@
+import { ReplicaTable } from './dot-codec.ts';
+import { type DotEntry, DotStore } from './dot-store.ts';
+import { decodeWith, Encoder, TypeTag } from './encoding.ts';
+import { compareDots, type Dot, type ReplicaId } from './replica-id.ts';
+import type { Replicated } from './replicated.ts';
+import {
+  exactSum,
+  readSafeInteger,
+  requireNonNegativeSafeInteger,
+  requirePositiveSafeInteger,
+  requireSafeResult,
+  writeSafeInteger,
+} from './safe-integer.ts';
+import type { VersionVector } from './version-vector.ts';
+
+/**
+ * One change to a line, the event `dot`: adds the signed `amount` (0 for a remove, which adds no
+ * entry) and deletes the line's events in `observed` (a remove's view of the line; empty otherwise).
+ */
+export interface CartOp {
+  /** The event: its author and that author's event counter. */
+  readonly dot: Dot;
+  /** The line it changes. */
+  readonly product: string;
+  /** Signed change to the line's quantity; 0 for a remove. */
+  readonly amount: number;
+  /** The line's events it deletes (a remove's view of the line; empty otherwise). */
+  readonly observed: readonly Dot[];
+}
+
+/** One line of the cart as `lines()` lists it. */
+export interface CartLine {
+  /** The product id. */
+  readonly product: string;
+  /** May be ≤ 0 after concurrent decrements: an oversell, shown rather than hidden. */
+  readonly quantity: number;
+}
+
+/** What a live event of a line carries. */
+interface Change {
+  readonly product: string;
+  readonly amount: number;
+}
+
 /**
  * The shopping cart: an observed-remove map from product id to a quantity counter (an OR-Map of
  * PN-counters with reset-remove semantics).
@@ -23,44 +67,6 @@
  * folded together without breaking the reset rule above). Quantities stay safe integers: a change,
  * op or merge that would push a line outside that range throws a RangeError and changes nothing.
  */
-import { ReplicaTable } from './dot-codec.ts';
-import { type DotEntry, DotStore } from './dot-store.ts';
-import { decodeWith, Encoder, TypeTag } from './encoding.ts';
-import { compareDots, type Dot, type ReplicaId } from './replica-id.ts';
-import type { Replicated } from './replicated.ts';
-import {
-  exactSum,
-  readSafeInteger,
-  requireNonNegativeSafeInteger,
-  requirePositiveSafeInteger,
-  requireSafeResult,
-  writeSafeInteger,
-} from './safe-integer.ts';
-import type { VersionVector } from './version-vector.ts';
-
-/**
- * One change to a line, the event `dot`: adds the signed `amount` (0 for a remove, which adds no
- * entry) and deletes the line's events in `observed` (a remove's view of the line; empty otherwise).
- */
-export interface CartOp {
-  readonly dot: Dot;
-  readonly product: string;
-  readonly amount: number;
-  readonly observed: readonly Dot[];
-}
-
-export interface CartLine {
-  readonly product: string;
-  /** May be ≤ 0 after concurrent decrements: an oversell, shown rather than hidden. */
-  readonly quantity: number;
-}
-
-/** What a live event of a line carries. */
-interface Change {
-  readonly product: string;
-  readonly amount: number;
-}
-
 export class Cart implements Replicated<Cart, CartOp, Record<string, number>> {
   private store = new DotStore<Change>({
     group: (change) => change.product,
@@ -110,11 +116,12 @@ export class Cart implements Replicated<Cart, CartOp, Record<string, number>> {
     return exactSum(this.store.group(product).map((entry) => entry.payload.amount));
   }
 
+  /** Whether the cart has a line for `product` (whatever its quantity). */
   has(product: string): boolean {
     return this.store.group(product).length > 0;
   }
 
-  /** Every line, by product id; quantities may be ≤ 0 (see the rule at the top of this file). */
+  /** Every line, by product id; quantities may be ≤ 0 (see the rule in the class comment). */
   lines(): CartLine[] {
     return this.store
       .groupKeys()
@@ -180,6 +187,7 @@ export class Cart implements Replicated<Cart, CartOp, Record<string, number>> {
     return e.finish();
   }
 
+  /** The cart that `encode()` wrote. Throws DecodeError for malformed bytes. */
   static decode(bytes: Uint8Array): Cart {
     return decodeWith(bytes, TypeTag.Cart, (d) => {
       const cart = new Cart();
@@ -212,6 +220,7 @@ export class Cart implements Replicated<Cart, CartOp, Record<string, number>> {
     });
   }
 
+  /** One operation as bytes (`decodeOp` reads it back). */
   static encodeOp(op: CartOp): Uint8Array {
     const table = ReplicaTable.of([op.dot.replica, ...op.observed.map((dot) => dot.replica)]);
     const e = new Encoder().header(TypeTag.CartOp);
@@ -223,6 +232,7 @@ export class Cart implements Replicated<Cart, CartOp, Record<string, number>> {
     return e.finish();
   }
 
+  /** The operation `encodeOp` wrote. Throws DecodeError for malformed bytes. */
   static decodeOp(bytes: Uint8Array): CartOp {
     return decodeWith(bytes, TypeTag.CartOp, (d) => {
       const table = ReplicaTable.read(d);

@@ -16,12 +16,14 @@ export class CausalContext {
   private readonly prefix = new Map<ReplicaId, number>();
   private readonly cloud = new Map<ReplicaId, Set<number>>();
 
+  /** A context holding exactly the dots `version` covers (every counter up to its entry, per replica). */
   static from(version: VersionVector): CausalContext {
     const context = new CausalContext();
     for (const [replica, counter] of version.entries()) context.prefix.set(replica, counter);
     return context;
   }
 
+  /** Whether the context holds `dot`. */
   has(dot: Dot): boolean {
     return (
       dot.counter <= (this.prefix.get(dot.replica) ?? 0) ||
@@ -83,6 +85,7 @@ export class CausalContext {
     return new Set([...this.prefix.keys(), ...this.cloud.keys()]);
   }
 
+  /** An independent copy. */
   clone(): CausalContext {
     const copy = new CausalContext();
     for (const [replica, counter] of this.prefix) copy.prefix.set(replica, counter);

@@ -8,8 +8,11 @@
  * justifies; every failure is a `DecodeError`.
  */
 
-export const MAGIC_0 = 0x43; // 'C'
-export const MAGIC_1 = 0x56; // 'V'
+/** First magic byte of every header: 'C'. */
+export const MAGIC_0 = 0x43;
+/** Second magic byte of every header: 'V'. */
+export const MAGIC_1 = 0x56;
+/** Format version in every header; decoders refuse any other. */
 export const FORMAT_VERSION = 1;
 
 /** Type tags in the header. Add new tags at the end; never reuse one. */
@@ -37,9 +40,11 @@ export type TypeTag = (typeof TypeTag)[keyof typeof TypeTag];
 
 /** Thrown for any input a decoder cannot accept: truncated, oversized, corrupt or of the wrong type. */
 export class DecodeError extends Error {
+  /** Always 'DecodeError', so the error is recognisable after crossing a realm or a structured clone. */
   override readonly name = 'DecodeError';
   constructor(
     message: string,
+    /** Where in the input the decoder was when it gave up. */
     readonly offset: number,
   ) {
     super(`${message} (at byte ${offset})`);
@@ -54,6 +59,7 @@ export class Encoder {
   private buf: Uint8Array;
   private pos = 0;
 
+  /** `initialCapacity` bytes are allocated up front; the buffer doubles as needed. */
   constructor(initialCapacity = 64) {
     this.buf = new Uint8Array(initialCapacity);
   }
@@ -67,6 +73,7 @@ export class Encoder {
     this.buf = next;
   }
 
+  /** Write the header: magic bytes, format version, then `tag`. */
   header(tag: TypeTag): this {
     this.ensure(3);
     this.buf[this.pos++] = MAGIC_0;
@@ -75,6 +82,7 @@ export class Encoder {
     return this.uint(tag);
   }
 
+  /** Write one byte (the low 8 bits of `value`). */
   byte(value: number): this {
     this.ensure(1);
     this.buf[this.pos++] = value & 0xff;
@@ -101,6 +109,7 @@ export class Encoder {
     return this.uint(value >= 0 ? value * 2 : -value * 2 - 1);
   }
 
+  /** Write a length-prefixed byte string. */
   bytes(value: Uint8Array): this {
     this.uint(value.length);
     this.ensure(value.length);
@@ -109,14 +118,17 @@ export class Encoder {
     return this;
   }
 
+  /** Write a string as length-prefixed UTF-8. */
   string(value: string): this {
     return this.bytes(textEncoder.encode(value));
   }
 
+  /** Bytes written so far. */
   get length(): number {
     return this.pos;
   }
 
+  /** The bytes written, in a buffer of exactly that length. */
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
@@ -126,18 +138,22 @@ export class Encoder {
 export class Decoder {
   private pos = 0;
 
+  /** Read `buf` from its start. Throws DecodeError when it is not a Uint8Array. */
   constructor(private readonly buf: Uint8Array) {
     if (!(buf instanceof Uint8Array)) throw new DecodeError('input is not a Uint8Array', 0);
   }
 
+  /** Bytes consumed so far. */
   get offset(): number {
     return this.pos;
   }
 
+  /** Bytes not yet consumed. */
   get remaining(): number {
     return this.buf.length - this.pos;
   }
 
+  /** Throw a DecodeError with `message` at the current offset. */
   fail(message: string): never {
     throw new DecodeError(message, this.pos);
   }
@@ -153,11 +169,13 @@ export class Decoder {
     if (tag !== expected) this.fail(`expected type tag ${expected}, found ${tag}`);
   }
 
+  /** Read one byte. */
   byte(): number {
     if (this.pos >= this.buf.length) this.fail('unexpected end of input');
     return this.buf[this.pos++] as number;
   }
 
+  /** Read an unsigned LEB128 varint; rejects overlong, non-canonical and unsafe ones. */
   uint(): number {
     let result = 0;
     let scale = 1;
@@ -175,6 +193,7 @@ export class Decoder {
     return result;
   }
 
+  /** Read a zigzag LEB128 varint (written by `Encoder.int`). */
   int(): number {
     const z = this.uint();
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
@@ -190,6 +209,7 @@ export class Decoder {
     return n;
   }
 
+  /** Read a length-prefixed byte string (a copy). */
   bytes(): Uint8Array {
     const n = this.count(1);
     const out = this.buf.slice(this.pos, this.pos + n);
@@ -197,6 +217,7 @@ export class Decoder {
     return out;
   }
 
+  /** Read a length-prefixed UTF-8 string; rejects invalid UTF-8. */
   string(): string {
     const start = this.pos;
     const raw = this.bytes();

@@ -11,7 +11,9 @@ import { VersionVector } from './version-vector.ts';
  * once a newer one is in.
  */
 export interface GCounterOp {
+  /** Which increment: its replica and that replica's increment count. */
   readonly dot: Dot;
+  /** What that replica has added in total, this increment included. */
   readonly total: number;
 }
 
@@ -35,6 +37,7 @@ export class GCounter implements Replicated<GCounter, GCounterOp, number> {
   private readonly parts = new Map<ReplicaId, Contribution>();
   private sum = 0;
 
+  /** Add `amount` (a positive safe integer) on behalf of `replica`; returns the op to send. */
   increment(replica: ReplicaId, amount = 1): GCounterOp {
     requirePositiveSafeInteger(amount, 'increment amount');
     requireSafeResult(this.sum + amount, 'counter value');
@@ -95,6 +98,7 @@ export class GCounter implements Replicated<GCounter, GCounterOp, number> {
     return e.finish();
   }
 
+  /** The counter that `encode()` wrote. Throws DecodeError for malformed bytes. */
   static decode(bytes: Uint8Array): GCounter {
     return decodeWith(bytes, TypeTag.GCounter, (d) => {
       const counter = new GCounter();
@@ -115,6 +119,7 @@ export class GCounter implements Replicated<GCounter, GCounterOp, number> {
     });
   }
 
+  /** One operation as bytes (`decodeOp` reads it back). */
   static encodeOp(op: GCounterOp): Uint8Array {
     return new Encoder()
       .header(TypeTag.GCounterOp)
@@ -124,6 +129,7 @@ export class GCounter implements Replicated<GCounter, GCounterOp, number> {
       .finish();
   }
 
+  /** The operation `encodeOp` wrote. Throws DecodeError for malformed bytes. */
   static decodeOp(bytes: Uint8Array): GCounterOp {
     return decodeWith(bytes, TypeTag.GCounterOp, (d) => {
       const replica = readReplicaId(d);

@@ -8,8 +8,11 @@ import { requireNonNegativeSafeInteger } from './safe-integer.ts';
  * replica, which makes every timestamp unique and breaks ties.
  */
 export interface HybridTimestamp {
+  /** Physical time in milliseconds since the epoch, as the issuing clock saw it (never behind what it observed). */
   readonly wallMs: number;
+  /** Orders timestamps with equal `wallMs`. */
   readonly logical: number;
+  /** The replica whose clock issued it; breaks the remaining ties. */
   readonly replica: ReplicaId;
 }
 
@@ -18,6 +21,7 @@ export function compareHybridTimestamps(a: HybridTimestamp, b: HybridTimestamp):
   return a.wallMs - b.wallMs || a.logical - b.logical || compareReplicaIds(a.replica, b.replica);
 }
 
+/** Options of a HybridLogicalClock. */
 export interface HybridClockOptions {
   /**
    * Refuse (RangeError) a remote timestamp more than this many ms ahead of our physical clock, so a
@@ -38,6 +42,7 @@ export class HybridLogicalClock {
   private readonly maxDriftMs: number;
 
   constructor(
+    /** The replica whose events this clock stamps. */
     readonly replica: ReplicaId,
     private readonly physicalMs: () => number,
     options: HybridClockOptions = {},
@@ -97,6 +102,7 @@ export function writeHybridTimestamp(e: Encoder, ts: HybridTimestamp): void {
   e.string(ts.replica).uint(ts.wallMs).uint(ts.logical);
 }
 
+/** Read a timestamp written by `writeHybridTimestamp`. */
 export function readHybridTimestamp(d: Decoder): HybridTimestamp {
   const replica = readReplicaId(d);
   const wallMs = d.uint();
@@ -104,12 +110,14 @@ export function readHybridTimestamp(d: Decoder): HybridTimestamp {
   return { wallMs, logical, replica };
 }
 
+/** A timestamp as bytes, with header (`decodeHybridTimestamp` reads it back). */
 export function encodeHybridTimestamp(ts: HybridTimestamp): Uint8Array {
   const e = new Encoder().header(TypeTag.HybridTimestamp);
   writeHybridTimestamp(e, ts);
   return e.finish();
 }
 
+/** The timestamp `encodeHybridTimestamp` wrote. Throws DecodeError for malformed bytes. */
 export function decodeHybridTimestamp(bytes: Uint8Array): HybridTimestamp {
   return decodeWith(bytes, TypeTag.HybridTimestamp, readHybridTimestamp);
 }

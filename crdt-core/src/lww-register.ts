@@ -14,7 +14,9 @@ import type { ValueCodec } from './value-codec.ts';
  * dot (replica + a per-replica increasing clock), and the op is also a complete state.
  */
 export interface LwwRegisterOp<T> {
+  /** When, by the writer's hybrid logical clock, and by whom. */
   readonly timestamp: HybridTimestamp;
+  /** The value written. */
   readonly value: T;
 }
 
@@ -29,6 +31,7 @@ export interface LwwRegisterOp<T> {
 export class LwwRegister<T> implements Replicated<LwwRegister<T>, LwwRegisterOp<T>, T | undefined> {
   private current: LwwRegisterOp<T> | undefined;
 
+  /** @param codec - how values are encoded and compared (`stringCodec`, `integerCodec` or your own). */
   constructor(readonly codec: ValueCodec<T>) {}
 
   /** Write `value` at `timestamp` (from the writer's HybridLogicalClock). A stale timestamp just loses. */
@@ -83,6 +86,7 @@ export class LwwRegister<T> implements Replicated<LwwRegister<T>, LwwRegisterOp<
     return e.finish();
   }
 
+  /** The register that `encode()` wrote, its values read with `codec`. Throws DecodeError for malformed bytes. */
   static decode<T>(bytes: Uint8Array, codec: ValueCodec<T>): LwwRegister<T> {
     return decodeWith(bytes, TypeTag.LwwRegister, (d) => {
       const register = new LwwRegister(codec);
@@ -98,12 +102,14 @@ export class LwwRegister<T> implements Replicated<LwwRegister<T>, LwwRegisterOp<
     });
   }
 
+  /** One operation as bytes, its value written with `codec` (`decodeOp` reads it back). */
   static encodeOp<T>(op: LwwRegisterOp<T>, codec: ValueCodec<T>): Uint8Array {
     const e = new Encoder().header(TypeTag.LwwRegisterOp);
     writeWrite(e, op, codec);
     return e.finish();
   }
 
+  /** The operation `encodeOp` wrote. Throws DecodeError for malformed bytes. */
   static decodeOp<T>(bytes: Uint8Array, codec: ValueCodec<T>): LwwRegisterOp<T> {
     return decodeWith(bytes, TypeTag.LwwRegisterOp, (d) => {
       const timestamp = readHybridTimestamp(d);

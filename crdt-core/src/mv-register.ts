@@ -8,14 +8,19 @@ import type { VersionVector } from './version-vector.ts';
 
 /** A write of `value`, the event `dot`, superseding the siblings (`observed`) its writer had seen. */
 export interface MvRegisterOp<T> {
+  /** The write: its author and that author's event counter. */
   readonly dot: Dot;
+  /** The value written. */
   readonly value: T;
+  /** The siblings its writer had seen, which it supersedes. */
   readonly observed: readonly Dot[];
 }
 
 /** One concurrent value and the write that produced it. */
 export interface Sibling<T> {
+  /** The write that produced it. */
   readonly dot: Dot;
+  /** The value. */
   readonly value: T;
 }
 
@@ -30,10 +35,12 @@ const REGISTER = '';
 export class MvRegister<T> implements Replicated<MvRegister<T>, MvRegisterOp<T>, T[]> {
   private store: DotStore<T>;
 
+  /** @param codec - how values are encoded and ordered (`stringCodec`, `integerCodec` or your own). */
   constructor(readonly codec: ValueCodec<T>) {
     this.store = new DotStore({ group: () => REGISTER, rank: codec.key });
   }
 
+  /** Write `value` on behalf of `replica`, superseding every sibling seen here; returns the op to send. */
   set(replica: ReplicaId, value: T): MvRegisterOp<T> {
     this.codec.key(value); // type check before anything changes
     const observed = [...this.store.entries()].map((entry) => entry.dot).sort(compareDots);
@@ -49,6 +56,7 @@ export class MvRegister<T> implements Replicated<MvRegister<T>, MvRegisterOp<T>,
     return [...byKey.keys()].sort().map((key) => byKey.get(key) as T);
   }
 
+  /** Every sibling with the write that produced it, in dot order. */
   siblings(): Sibling<T>[] {
     return [...this.store.entries()]
       .sort((a, b) => compareDots(a.dot, b.dot))
@@ -89,6 +97,7 @@ export class MvRegister<T> implements Replicated<MvRegister<T>, MvRegisterOp<T>,
     return e.finish();
   }
 
+  /** The register that `encode()` wrote, its values read with `codec`. Throws DecodeError for malformed bytes. */
   static decode<T>(bytes: Uint8Array, codec: ValueCodec<T>): MvRegister<T> {
     return decodeWith(bytes, TypeTag.MvRegister, (d) => {
       const register = new MvRegister(codec);
@@ -110,6 +119,7 @@ export class MvRegister<T> implements Replicated<MvRegister<T>, MvRegisterOp<T>,
     });
   }
 
+  /** One operation as bytes, its value written with `codec` (`decodeOp` reads it back). */
   static encodeOp<T>(op: MvRegisterOp<T>, codec: ValueCodec<T>): Uint8Array {
     const table = ReplicaTable.of([op.dot.replica, ...op.observed.map((dot) => dot.replica)]);
     const e = new Encoder().header(TypeTag.MvRegisterOp);
@@ -120,6 +130,7 @@ export class MvRegister<T> implements Replicated<MvRegister<T>, MvRegisterOp<T>,
     return e.finish();
   }
 
+  /** The operation `encodeOp` wrote. Throws DecodeError for malformed bytes. */
   static decodeOp<T>(bytes: Uint8Array, codec: ValueCodec<T>): MvRegisterOp<T> {
     return decodeWith(bytes, TypeTag.MvRegisterOp, (d) => {
       const table = ReplicaTable.read(d);

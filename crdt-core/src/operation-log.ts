@@ -1,3 +1,21 @@
+import { dotKey, type ReplicaId } from './replica-id.ts';
+import { VersionVector } from './version-vector.ts';
+
+/** One operation of the log: its author's `counter`-th, carrying `body`, delivered after `deps`. */
+export interface LoggedOp<Body> {
+  /** Its author. */
+  readonly replica: ReplicaId;
+  /** This is the author's `counter`-th operation (1, 2, ...). */
+  readonly counter: number;
+  /** What the author had delivered when it made this operation. */
+  readonly deps: VersionVector;
+  /** What the operation does (for a WorkspaceDocument, a change to one field). */
+  readonly body: Body;
+}
+
+/** Early operations kept at most; beyond this an operation is refused (the sender will resend it). */
+const MAX_WAITING = 100_000;
+
 /**
  * A causal operation log: every operation of a replicated document, numbered per replica and
  * stamped with what its author had seen, delivered in causal order.
@@ -10,21 +28,6 @@
  *   state (a snapshot or a state transfer) are not in the log: `base` records how far that goes, and a
  *   peer behind it needs a state transfer instead (`missing` returns undefined).
  */
-import { dotKey, type ReplicaId } from './replica-id.ts';
-import { VersionVector } from './version-vector.ts';
-
-export interface LoggedOp<Body> {
-  readonly replica: ReplicaId;
-  /** This is the author's `counter`-th operation (1, 2, ...). */
-  readonly counter: number;
-  /** What the author had delivered when it made this operation. */
-  readonly deps: VersionVector;
-  readonly body: Body;
-}
-
-/** Early operations kept at most; beyond this an operation is refused (the sender will resend it). */
-const MAX_WAITING = 100_000;
-
 export class OperationLog<Body> {
   private delivered: VersionVector = VersionVector.empty;
   /** Operations at or below this version may be missing from `entries` (they came in a state). */

@@ -13,9 +13,13 @@ import type { VersionVector } from './version-vector.ts';
  * `observed` in dot order.
  */
 export interface OrSetOp<T> {
+  /** Whether it adds or removes `value`. */
   readonly kind: 'add' | 'remove';
+  /** The event: its author and that author's event counter. */
   readonly dot: Dot;
+  /** The element added or removed. */
   readonly value: T;
+  /** The element's tags its writer had seen, which it deletes. */
   readonly observed: readonly Dot[];
 }
 
@@ -29,10 +33,12 @@ export interface OrSetOp<T> {
 export class OrSet<T> implements Replicated<OrSet<T>, OrSetOp<T>, T[]> {
   private store: DotStore<T>;
 
+  /** @param codec - how elements are encoded and told apart (`stringCodec`, `integerCodec` or your own). */
   constructor(readonly codec: ValueCodec<T>) {
     this.store = new DotStore({ group: codec.key, rank: codec.key });
   }
 
+  /** Add `value` on behalf of `replica` (re-tagging it if present); returns the op to send. */
   add(replica: ReplicaId, value: T): OrSetOp<T> {
     return this.mutate('add', replica, value);
   }
@@ -52,6 +58,7 @@ export class OrSet<T> implements Replicated<OrSet<T>, OrSetOp<T>, T[]> {
     return op;
   }
 
+  /** Whether `value` is in the set. */
   has(value: T): boolean {
     return this.store.group(this.codec.key(value)).length > 0;
   }
@@ -64,6 +71,7 @@ export class OrSet<T> implements Replicated<OrSet<T>, OrSetOp<T>, T[]> {
       .map((key) => (this.store.group(key)[0] as DotEntry<T>).payload);
   }
 
+  /** How many elements the set holds. */
   get size(): number {
     return this.store.groupKeys().length;
   }
@@ -109,6 +117,7 @@ export class OrSet<T> implements Replicated<OrSet<T>, OrSetOp<T>, T[]> {
     return e.finish();
   }
 
+  /** The set that `encode()` wrote, its values read with `codec`. Throws DecodeError for malformed bytes. */
   static decode<T>(bytes: Uint8Array, codec: ValueCodec<T>): OrSet<T> {
     return decodeWith(bytes, TypeTag.OrSet, (d) => {
       const set = new OrSet(codec);
@@ -133,6 +142,7 @@ export class OrSet<T> implements Replicated<OrSet<T>, OrSetOp<T>, T[]> {
     });
   }
 
+  /** One operation as bytes, its value written with `codec` (`decodeOp` reads it back). */
   static encodeOp<T>(op: OrSetOp<T>, codec: ValueCodec<T>): Uint8Array {
     const table = ReplicaTable.of([op.dot.replica, ...op.observed.map((dot) => dot.replica)]);
     const e = new Encoder().header(TypeTag.OrSetOp);
@@ -144,6 +154,7 @@ export class OrSet<T> implements Replicated<OrSet<T>, OrSetOp<T>, T[]> {
     return e.finish();
   }
 
+  /** The operation `encodeOp` wrote. Throws DecodeError for malformed bytes. */
   static decodeOp<T>(bytes: Uint8Array, codec: ValueCodec<T>): OrSetOp<T> {
     return decodeWith(bytes, TypeTag.OrSetOp, (d) => {
       const table = ReplicaTable.read(d);

@@ -10,8 +10,11 @@ import { VersionVector } from './version-vector.ts';
  * newest op of a replica subsumes its older ones.
  */
 export interface PNCounterOp {
+  /** Which change: its replica and that replica's change count. */
   readonly dot: Dot;
+  /** What that replica has added in total, this change included. */
   readonly up: number;
+  /** What that replica has subtracted in total, this change included. */
   readonly down: number;
 }
 
@@ -38,11 +41,13 @@ export class PNCounter implements Replicated<PNCounter, PNCounterOp, number> {
   private upSum = 0;
   private downSum = 0;
 
+  /** Add `amount` (a positive safe integer) on behalf of `replica`; returns the op to send. */
   increment(replica: ReplicaId, amount = 1): PNCounterOp {
     requirePositiveSafeInteger(amount, 'increment amount');
     return this.change(replica, amount, 0);
   }
 
+  /** Subtract `amount` (a positive safe integer) on behalf of `replica`; returns the op to send. */
   decrement(replica: ReplicaId, amount = 1): PNCounterOp {
     requirePositiveSafeInteger(amount, 'decrement amount');
     return this.change(replica, 0, amount);
@@ -117,6 +122,7 @@ export class PNCounter implements Replicated<PNCounter, PNCounterOp, number> {
     return e.finish();
   }
 
+  /** The counter that `encode()` wrote. Throws DecodeError for malformed bytes. */
   static decode(bytes: Uint8Array): PNCounter {
     return decodeWith(bytes, TypeTag.PNCounter, (d) => {
       const counter = new PNCounter();
@@ -140,6 +146,7 @@ export class PNCounter implements Replicated<PNCounter, PNCounterOp, number> {
     });
   }
 
+  /** One operation as bytes (`decodeOp` reads it back). */
   static encodeOp(op: PNCounterOp): Uint8Array {
     return new Encoder()
       .header(TypeTag.PNCounterOp)
@@ -150,6 +157,7 @@ export class PNCounter implements Replicated<PNCounter, PNCounterOp, number> {
       .finish();
   }
 
+  /** The operation `encodeOp` wrote. Throws DecodeError for malformed bytes. */
   static decodeOp(bytes: Uint8Array): PNCounterOp {
     return decodeWith(bytes, TypeTag.PNCounterOp, (d) => {
       const replica = readReplicaId(d);

@@ -9,6 +9,7 @@ export class SeededRandom {
   private c: number;
   private d: number;
 
+  /** @param seed - any number; its low 32 bits choose the sequence. */
   constructor(readonly seed: number) {
     let s = seed >>> 0;
     const next = (): number => {

@@ -21,10 +21,13 @@ export function replicaId(value: string): ReplicaId {
  * Dots identify operations across every type, so applying one twice is recognisable and harmless.
  */
 export interface Dot {
+  /** The replica whose event it is. */
   readonly replica: ReplicaId;
+  /** Which of that replica's events (1, 2, …). */
   readonly counter: number;
 }
 
+/** A string naming the dot (`replica@counter`), for maps and sets. */
 export function dotKey(dot: Dot): string {
   return `${dot.replica}@${dot.counter}`;
 }
@@ -39,6 +42,7 @@ export function compareDots(a: Dot, b: Dot): number {
   return compareReplicaIds(a.replica, b.replica) || a.counter - b.counter;
 }
 
+/** Whether two dots name the same event. */
 export function sameDot(a: Dot, b: Dot): boolean {
   return a.replica === b.replica && a.counter === b.counter;
 }

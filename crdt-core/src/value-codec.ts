@@ -11,11 +11,15 @@ import { readSafeInteger, writeSafeInteger } from './safe-integer.ts';
  * - `read` throws a DecodeError (via `d.fail`) for bytes that are not a T.
  */
 export interface ValueCodec<T> {
+  /** The value's identity and sort key; throws a TypeError for a value that is not a T. */
   key(value: T): string;
+  /** Append the value's binary form (at least one byte). */
   write(e: Encoder, value: T): void;
+  /** Read a value `write` wrote; throws DecodeError (via `d.fail`) for anything else. */
   read(d: Decoder): T;
 }
 
+/** Strings, as UTF-8; the key is the string itself. */
 export const stringCodec: ValueCodec<string> = {
   key(value) {
     if (typeof value !== 'string') throw new TypeError(`expected a string value, got ${typeof value}`);

@@ -13,6 +13,7 @@ export type VersionOrder = 'before' | 'after' | 'equal' | 'concurrent';
  * kept sorted by replica id, which makes iteration, `toString`, JSON and binary forms canonical.
  */
 export class VersionVector {
+  /** The vector that has seen nothing. */
   static readonly empty: VersionVector = new VersionVector(new Map());
 
   /** `counters` is sorted by replica id and holds positive safe integers only. */
@@ -42,6 +43,7 @@ export class VersionVector {
     return this.counters.size;
   }
 
+  /** How many events of `replica` this vector has seen (0 when none). */
   get(replica: ReplicaId): number {
     return this.counters.get(replica) ?? 0;
   }
@@ -72,6 +74,7 @@ export class VersionVector {
     return VersionVector.sorted([...merged]);
   }
 
+  /** How this vector relates to `other`: before, after, equal or concurrent. */
   compare(other: VersionVector): VersionOrder {
     let less = false; // some counter of this is below other's
     let greater = false;
@@ -97,6 +100,7 @@ export class VersionVector {
     return true;
   }
 
+  /** Whether both have seen exactly the same events. */
   equals(other: VersionVector): boolean {
     return this.compare(other) === 'equal';
   }
@@ -131,12 +135,14 @@ export class VersionVector {
     );
   }
 
+  /** The vector as bytes, with header (`decode` reads it back). */
   encode(): Uint8Array {
     const e = new Encoder().header(TypeTag.VersionVector);
     this.write(e);
     return e.finish();
   }
 
+  /** The vector `encode()` wrote. Throws DecodeError for malformed bytes. */
   static decode(bytes: Uint8Array): VersionVector {
     return decodeWith(bytes, TypeTag.VersionVector, (d) => VersionVector.read(d));
   }

@@ -1,15 +1,3 @@
-/**
- * The workspace as one replicated document: a cart (OR-Map of PN-counters), a text (Rga), two
- * counters (likes: G-Counter, stock: PN-Counter) and a note (multi-value register, so concurrent
- * notes are kept side by side as siblings).
- *
- * Every local change becomes one operation in a causal operation log (operation-log.ts): numbered
- * per replica, stamped with the author's version vector, delivered in causal order on every replica
- * (so a text insert never arrives before the characters it is anchored to). Peers exchange version
- * vectors and ship each other the operations they lack; a peer too far behind the log (whose missing
- * operations arrived here folded into a snapshot) gets the whole state instead, which merges because
- * every field is a state-based CRDT too.
- */
 import { Cart, type CartOp } from './cart.ts';
 import { type Decoder, decodeWith, Encoder, TypeTag } from './encoding.ts';
 import { GCounter, type GCounterOp } from './g-counter.ts';
@@ -29,12 +17,18 @@ export type WorkspaceChange =
   | { readonly field: 'stock'; readonly op: PNCounterOp }
   | { readonly field: 'note'; readonly op: MvRegisterOp<string> };
 
+/** One change as the document's operation log numbers and delivers it. */
 export type WorkspaceOp = LoggedOp<WorkspaceChange>;
 
+/** What a WorkspaceDocument shows: every field's value. */
 export interface WorkspaceValue {
+  /** The text document. */
   readonly text: string;
+  /** The cart: product → quantity. */
   readonly cart: Record<string, number>;
+  /** The likes counter (grow-only). */
   readonly likes: number;
+  /** The stock counter (up and down). */
   readonly stock: number;
   /** The note's sibling values (one unless writes were concurrent), sorted. */
   readonly note: string[];
@@ -42,6 +36,20 @@ export interface WorkspaceValue {
 
 const FIELD_CODES = { cart: 1, text: 2, likes: 3, stock: 4, note: 5 } as const;
 
+/**
+ * The workspace as one replicated document: a cart (OR-Map of PN-counters), a text (Rga), two
+ * counters (likes: G-Counter, stock: PN-Counter) and a note (multi-value register, so concurrent
+ * notes are kept side by side as siblings).
+ *
+ * Every local change becomes one operation in a causal operation log (operation-log.ts): numbered
+ * per replica, stamped with the author's version vector, delivered in causal order on every replica
+ * (so a text insert never arrives before the characters it is anchored to). Peers exchange version
+ * vectors and ship each other the operations they lack; a peer too far behind the log (whose missing
+ * operations arrived here folded into a snapshot) gets the whole state instead, which merges because
+ * every field is a state-based CRDT too.
+ *
+ * This is the Converge app's own data model, kept here until it moves into the app's converge engine.
+ */
 export class WorkspaceDocument {
   private readonly log = new OperationLog<WorkspaceChange>();
   private cart = new Cart();
@@ -50,12 +58,14 @@ export class WorkspaceDocument {
   private stock = new PNCounter();
   private note = new MvRegister<string>(stringCodec);
 
+  /** @param replica - the replica this document belongs to: its local changes are this replica's. */
   constructor(readonly replica: ReplicaId) {
     this.text = new Rga(replica);
   }
 
   // ---------------------------------------------------------------- reading
 
+  /** Every field's current value. */
   value(): WorkspaceValue {
     return {
       text: this.text.toString(),
@@ -66,6 +76,7 @@ export class WorkspaceDocument {
     };
   }
 
+  /** The text alone (cheaper than `value()` when only the text is needed). */
   textContent(): string {
     return this.text.toString();
   }
@@ -82,18 +93,22 @@ export class WorkspaceDocument {
 
   // ---------------------------------------------------------------- local changes (each returns its operation)
 
+  /** Add `qty` (> 0) of `product` to the cart. */
   addToCart(product: string, qty: number): WorkspaceOp {
     return this.local({ field: 'cart', op: this.cart.add(this.replica, product, qty) });
   }
 
+  /** Take `qty` (> 0) off `product`'s line. */
   decrementCart(product: string, qty: number): WorkspaceOp {
     return this.local({ field: 'cart', op: this.cart.decrement(this.replica, product, qty) });
   }
 
+  /** Remove `product`'s line as far as this replica has seen it. */
   removeFromCart(product: string): WorkspaceOp {
     return this.local({ field: 'cart', op: this.cart.remove(this.replica, product) });
   }
 
+  /** Set `product`'s quantity to `qty` as this replica sees it (0 removes the line). */
   setCartQuantity(product: string, qty: number): WorkspaceOp {
     return this.local({ field: 'cart', op: this.cart.setQuantity(this.replica, product, qty) });
   }
@@ -110,15 +125,18 @@ export class WorkspaceDocument {
     return op === null ? null : this.local({ field: 'text', op });
   }
 
+  /** Add `by` (> 0) likes. */
   addLikes(by: number): WorkspaceOp {
     return this.local({ field: 'likes', op: this.likes.increment(this.replica, by) });
   }
 
+  /** Change the stock by `by` (negative to take away). */
   changeStock(by: number): WorkspaceOp {
     const op = by >= 0 ? this.stock.increment(this.replica, by) : this.stock.decrement(this.replica, -by);
     return this.local({ field: 'stock', op });
   }
 
+  /** Write the note, superseding every version of it seen here. */
   setNote(value: string): WorkspaceOp {
     return this.local({ field: 'note', op: this.note.set(this.replica, value) });
   }
@@ -219,6 +237,7 @@ export class WorkspaceDocument {
 
   // ---------------------------------------------------------------- operation codec
 
+  /** Operations as bytes, for a peer or a log (`decodeOps` reads them back). */
   static encodeOps(ops: readonly WorkspaceOp[]): Uint8Array {
     const e = new Encoder(64).header(TypeTag.WorkspaceOps);
     e.uint(ops.length);

@@ -59,6 +59,7 @@ import type {
  * Positions and lengths are UTF-16 code units, like JavaScript strings.
  */
 export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
+  /** The replica this document belongs to: its local inserts take this replica's ids. */
   readonly replica: ReplicaId;
   /** Replica table: index → id. Runs store indexes. */
   private readonly replicas: ReplicaId[] = [];
@@ -771,6 +772,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   /**
    * Check every internal invariant (tree counts and links, runs, id index, counters) and throw an
    * Error naming the first one broken. O(n); for tests.
+   * @internal
    */
   assertInvariants(): void {
     checkInvariants({
@@ -783,7 +785,10 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     });
   }
 
-  /** Counts for tests and benchmarks: runs in the tree and how many are tombstones. */
+  /**
+   * Counts for tests and benchmarks: runs in the tree and how many are tombstones.
+   * @internal
+   */
   stats(): { runs: number; tombstoneRuns: number; tombstoneChars: number; leaves: number } {
     let runs = 0;
     let tombstoneRuns = 0;

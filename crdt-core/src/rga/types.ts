@@ -6,14 +6,19 @@ import type { ReplicaId } from '../replica-id.ts';
  * has ids `counter … counter + n - 1`. Deletions consume no counter values.
  */
 export interface RgaId {
+  /** The replica that inserted the character. */
   readonly replica: ReplicaId;
+  /** Which of that replica's inserted characters (1, 2, …). */
   readonly counter: number;
 }
 
 /** `length` consecutive ids of one replica, starting at `counter`. */
 export interface IdRange {
+  /** The replica that inserted the characters. */
   readonly replica: ReplicaId;
+  /** The first counter of the range. */
   readonly counter: number;
+  /** How many consecutive counters (at least 1). */
   readonly length: number;
 }
 
@@ -24,10 +29,15 @@ export interface IdRange {
  * goes between them; each further character follows the one before it.
  */
 export interface InsertOp {
+  /** Tells the op kinds apart. */
   readonly kind: 'insert';
+  /** The id of the first character inserted. */
   readonly id: RgaId;
+  /** The character that was just left of the insertion point (null: the document start). */
   readonly left: RgaId | null;
+  /** The character that was just right of the insertion point (null: the document end). */
   readonly right: RgaId | null;
+  /** The characters inserted (not empty). */
   readonly text: string;
 }
 
@@ -37,19 +47,27 @@ export interface InsertOp {
  * `length` deleted characters exactly where the original insert put them.
  */
 export interface TombstoneOp {
+  /** Tells the op kinds apart. */
   readonly kind: 'tombstone';
+  /** The id of the first character, as the original insert gave it. */
   readonly id: RgaId;
+  /** The original insert's left origin. */
   readonly left: RgaId | null;
+  /** The original insert's right origin. */
   readonly right: RgaId | null;
+  /** How many deleted characters it places (at least 1). */
   readonly length: number;
 }
 
 /** Delete the characters with these ids (idempotent: deleting twice is harmless). */
 export interface DeleteOp {
+  /** Tells the op kinds apart. */
   readonly kind: 'delete';
+  /** The characters deleted, as runs of consecutive ids. */
   readonly ranges: readonly IdRange[];
 }
 
+/** Any operation of a text: what `insert`, `delete` and `delta` return and `apply` takes. */
 export type RgaOp = InsertOp | TombstoneOp | DeleteOp;
 
 /**
