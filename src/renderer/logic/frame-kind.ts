@@ -9,13 +9,14 @@ import { type EngineName, EnvelopeKind } from '@converge/replica';
 import { decodeReplicaMessage } from '@converge/replica/protocol';
 
 const YJS_KINDS = ['sync step 1', 'sync step 2', 'update'] as const;
-/** The converge engine's first byte: hello (version vector), ops (a batch), state (a whole-state transfer). */
+/** The converge engine's message kind: hello (version vector), ops (a batch), state (a whole-state transfer). */
 const CONVERGE_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 2: 'ops', 3: 'state' };
 const LWW_MESSAGE_KINDS: ReadonlySet<number> = new Set([
   EnvelopeKind.LwwMessage,
   EnvelopeKind.LwwMessageWithSkew,
 ]);
 const LWW_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 2: 'writes' };
+const CONVERGE_MESSAGE_KINDS: ReadonlySet<number> = new Set([EnvelopeKind.ConvergeMessage]);
 
 export function frameKind(engine: EngineName, wire: Uint8Array): string {
   try {
@@ -26,11 +27,11 @@ export function frameKind(engine: EngineName, wire: Uint8Array): string {
       case 'yjs':
         return YJS_KINDS[payload[0] ?? -1] ?? 'unrecognised';
       case 'lww':
-        return lwwKind(payload);
+        return sealedKind(payload, LWW_MESSAGE_KINDS, LWW_KINDS);
       case 'automerge':
         return automergeKind(payload);
       case 'converge':
-        return CONVERGE_KINDS[payload[0] ?? -1] ?? 'unrecognised';
+        return sealedKind(payload, CONVERGE_MESSAGE_KINDS, CONVERGE_KINDS);
       default:
         return 'unrecognised';
     }
@@ -39,16 +40,20 @@ export function frameKind(engine: EngineName, wire: Uint8Array): string {
   }
 }
 
-function lwwKind(payload: Uint8Array): string {
-  // "CE", version, kind, then the message type as a varint (always one byte for the known types).
+/** A message in an engine envelope: "CE", version, envelope kind, then the message type's byte. */
+function sealedKind(
+  payload: Uint8Array,
+  envelopeKinds: ReadonlySet<number>,
+  names: Readonly<Record<number, string>>,
+): string {
   if (
     payload.length < 5 ||
     payload[0] !== 0x43 ||
     payload[1] !== 0x45 ||
-    !LWW_MESSAGE_KINDS.has(payload[3] as number)
+    !envelopeKinds.has(payload[3] as number)
   )
     return 'unrecognised';
-  return LWW_KINDS[payload[4] as number] ?? 'unrecognised';
+  return names[payload[4] as number] ?? 'unrecognised';
 }
 
 function automergeKind(payload: Uint8Array): string {
