@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from './support/node-run.ts';
 
 const run = promisify(execFile);
 const packageDir = join(import.meta.dirname, '..');
@@ -106,16 +107,7 @@ describe('the packed package', () => {
       include: ['example.mts'],
     };
     await writeFile(join(consumer(), 'tsconfig.json'), JSON.stringify(tsconfig));
-    const checked = await run(process.execPath, [tsc, '-p', '.'], {
-      cwd: consumer(),
-      env: outsideEnv(),
-    }).then(
-      (result) => ({ code: 0, output: result.stdout + result.stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({
-        code: error.code,
-        output: error.stdout + error.stderr,
-      }),
-    );
+    const checked = await runNode([tsc, '-p', '.'], { cwd: consumer(), env: outsideEnv() });
     expect(checked).toEqual({ code: 0, output: '' });
   });
 
