@@ -1,18 +1,23 @@
 /**
  * `npm run scenario -- FILE.json [--json] [--out REPORT.json] [--relay URL --token TOKEN [--room NAME]]`
  * Runs a scripted scenario and prints its merge report. Exit codes: 0 done, 1 the run failed, 2 bad input.
+ * `npm run scenario -- --explore …` runs the differential explorer instead (explore/explore-cli.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { exploreMain } from './explore/explore-cli.ts';
 import { formatReport } from './report.ts';
 import { runScenario, ScenarioRunError } from './runner.ts';
 import { parseScenarioText, ROOM_NAME, ScenarioError } from './scenario.ts';
 
 const USAGE = `usage: npm run -s scenario -- FILE.json [options]
+       npm run -s scenario -- --explore [explorer options]   (--explore --help says more)
 
-Runs a scripted scenario with headless replicas and prints the merge report.
+Runs a scripted scenario with headless replicas and prints the merge report. With --explore, generates
+random scenarios, finds where the engines' merges differ and shrinks each kind of difference to a
+minimal scenario file.
 
   --json            print the report as JSON (npm run -s keeps npm's banner out of stdout)
   --out FILE        also write the JSON report to FILE
@@ -74,7 +79,8 @@ async function main(): Promise<number> {
         return 1;
       }
     }
-    process.stdout.write(json ? reportJson : `${formatReport(report)}\n`);
+    const description = scenario.description === undefined ? '' : `${scenario.description}\n`;
+    process.stdout.write(json ? reportJson : `${description}${formatReport(report)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof ScenarioError) {
@@ -125,4 +131,6 @@ function parse(): Arguments | 'help' {
   };
 }
 
-process.exitCode = await main();
+process.exitCode = process.argv.includes('--explore')
+  ? await exploreMain(process.argv.slice(2))
+  : await main();

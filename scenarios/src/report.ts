@@ -169,31 +169,48 @@ function toState(view: WorkspaceView): ReplicaState {
 function engineDifferences(engines: Partial<Record<EngineName, EngineReport>>): Difference[] {
   const reference = ENGINE_NAMES.find((e) => engines[e] !== undefined);
   if (reference === undefined) return [];
-  const first = (e: EngineName): ReplicaState | undefined => Object.values(engines[e]?.replicas ?? {})[0];
-  const base = first(reference);
+  const base = firstState(engines[reference]);
   if (base === undefined) return [];
   const out: Difference[] = [];
   for (const engine of ENGINE_NAMES) {
-    const state = engine === reference ? undefined : first(engine);
-    if (state === undefined) continue;
-    const versus = reference;
-    if (state.text !== base.text) {
-      const segments = diff(base.text, state.text).map(
-        ([kind, text]): TextSegment => [kind === 0 ? '=' : kind === 1 ? '+' : '-', text],
-      );
-      out.push({ engine, versus, field: 'text', diff: segments });
+    const state = engine === reference ? undefined : firstState(engines[engine]);
+    if (state !== undefined) out.push(...stateDifferences(engine, state, reference, base));
+  }
+  return out;
+}
+
+/** An engine's state on its first replica (after convergence it stands for every replica). */
+export function firstState(report: EngineReport | undefined): ReplicaState | undefined {
+  return Object.values(report?.replicas ?? {})[0];
+}
+
+/**
+ * How `engine`'s state differs from `versus`'s: the text as a character diff, cart lines and counters
+ * that differ, and the note.
+ */
+export function stateDifferences(
+  engine: EngineName,
+  state: ReplicaState,
+  versus: EngineName,
+  base: ReplicaState,
+): Difference[] {
+  const out: Difference[] = [];
+  if (state.text !== base.text) {
+    const segments = diff(base.text, state.text).map(
+      ([kind, text]): TextSegment => [kind === 0 ? '=' : kind === 1 ? '+' : '-', text],
+    );
+    out.push({ engine, versus, field: 'text', diff: segments });
+  }
+  for (const field of ['cart', 'counters'] as const) {
+    const keys = new Set([...Object.keys(base[field]), ...Object.keys(state[field])]);
+    for (const key of [...keys].sort()) {
+      const value = state[field][key] ?? null;
+      const versusValue = base[field][key] ?? null;
+      if (value !== versusValue) out.push({ engine, versus, field, key, value, versusValue });
     }
-    for (const field of ['cart', 'counters'] as const) {
-      const keys = new Set([...Object.keys(base[field]), ...Object.keys(state[field])]);
-      for (const key of [...keys].sort()) {
-        const value = state[field][key] ?? null;
-        const versusValue = base[field][key] ?? null;
-        if (value !== versusValue) out.push({ engine, versus, field, key, value, versusValue });
-      }
-    }
-    if (JSON.stringify(state.note) !== JSON.stringify(base.note)) {
-      out.push({ engine, versus, field: 'note', value: state.note, versusValue: base.note });
-    }
+  }
+  if (JSON.stringify(state.note) !== JSON.stringify(base.note)) {
+    out.push({ engine, versus, field: 'note', value: state.note, versusValue: base.note });
   }
   return out;
 }

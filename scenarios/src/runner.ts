@@ -11,6 +11,8 @@ import {
   availableEngines,
   createEngine,
   ENGINE_NAMES,
+  type Engine,
+  type EngineContext,
   type EngineName,
   errorMessage,
   type Intent,
@@ -39,6 +41,24 @@ export interface RunOptions {
   readonly room?: string;
   /** WebSocket constructor for Node (the `ws` package); browsers have their own. */
   readonly WebSocket?: unknown;
+  /**
+   * The engines every replica (and the simulated storage peer) runs, in display order (the first is the
+   * primary and the report's reference); default: every engine the registry offers.
+   */
+  readonly engines?: EngineSet;
+  /** In the simulation: how much virtual time a `sync` may take before the run fails (default 120 s). */
+  readonly syncTimeoutMs?: number;
+}
+
+/** Which engines a run uses and how they are built (the registry's, unless a test plants its own). */
+export interface EngineSet {
+  readonly names: readonly EngineName[];
+  readonly create: (name: EngineName, ctx: EngineContext) => Engine;
+}
+
+/** Every engine the registry offers. */
+export function registryEngines(): EngineSet {
+  return { names: availableEngines(), create: createEngine };
 }
 
 export class ScenarioRunError extends Error {
@@ -54,9 +74,14 @@ export function scenarioSeed(scenario: Scenario): number {
   return DEFAULT_SEED;
 }
 
-function openWorld(scenario: Scenario, options: RunOptions): ScenarioWorld {
+function openWorld(scenario: Scenario, options: RunOptions, engines: EngineSet): ScenarioWorld {
   const seed = scenarioSeed(scenario);
-  if (options.relayUrl === undefined) return simWorld(seed, scenario.start?.at);
+  if (options.relayUrl === undefined)
+    return simWorld(seed, {
+      notBefore: scenario.start?.at,
+      engines,
+      ...(options.syncTimeoutMs === undefined ? {} : { syncTimeoutMs: options.syncTimeoutMs }),
+    });
   const token = options.token;
   if (token === undefined || token === '') {
     throw new ScenarioRunError(
@@ -82,8 +107,9 @@ function openWorld(scenario: Scenario, options: RunOptions): ScenarioWorld {
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<MergeReport> {
-  const world = openWorld(scenario, options);
-  const engines = availableEngines();
+  const engineSet = options.engines ?? registryEngines();
+  const engines = [...engineSet.names];
+  const world = openWorld(scenario, options, engineSet);
   // Engine identities (Yjs client ids, Automerge actors) decide tie-breaks: seeded, so reports replay.
   const random = new SeededRandom(scenarioSeed(scenario));
   const stores = new Map(scenario.replicas.map((id) => [id, new MemoryStore()]));
@@ -98,7 +124,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       transport: world.transport(id),
       store: stores.get(id) as MemoryStore,
       engines,
-      createEngine,
+      createEngine: engineSet.create,
       timers: world.timers,
       now: world.now,
       antiEntropyMs: world.antiEntropyMs,
@@ -144,13 +170,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       } catch (error) {
         throw new ScenarioRunError(
           `step ${index + 1} ${JSON.stringify(step)} failed: ${errorMessage(error)}`,
+          { cause: error },
         );
       }
     }
     try {
       await sync();
     } catch (error) {
-      throw new ScenarioRunError(`the final sync failed: ${errorMessage(error)}`);
+      throw new ScenarioRunError(`the final sync failed: ${errorMessage(error)}`, { cause: error });
     }
     const all = [...replicas.values()];
     return buildReport({

@@ -96,6 +96,8 @@ export interface StartState {
 
 export interface Scenario {
   readonly name: string;
+  /** One line saying what the scenario shows (the explorer writes the difference it found). */
+  readonly description?: string;
   /** The relay room the file names; undefined: every run over a relay uses a fresh room. */
   readonly room?: string;
   readonly replicas: readonly string[];
@@ -107,6 +109,7 @@ export interface Scenario {
 /** A scenario as JSON on disk (what `parseScenario` reads and the app's export writes). */
 export interface ScenarioFile {
   readonly name: string;
+  readonly description?: string;
   readonly room?: string;
   readonly replicas: string[];
   /** Engine snapshots, base64. */
@@ -126,6 +129,7 @@ const MAX_SNAPSHOT_BASE64 = 64 * 1024 * 1024;
 
 const headerSchema = z.strictObject({
   name: z.string().min(1).max(200),
+  description: z.string().max(1000).optional(),
   room: z.string().regex(ROOM_NAME, 'room names follow the replica id rules').optional(),
   replicas: z.array(nodeId).min(1).max(16),
   start: z
@@ -148,7 +152,7 @@ export function isEditStep(step: Step): step is EditStep {
 export function parseScenario(value: unknown): Scenario {
   const header = headerSchema.safeParse(value);
   if (!header.success) throw new ScenarioError(`invalid scenario: ${z.prettifyError(header.error)}`);
-  const { name, room, replicas, start, steps: rawSteps } = header.data;
+  const { name, description, room, replicas, start, steps: rawSteps } = header.data;
   if (new Set(replicas).size !== replicas.length)
     throw new ScenarioError('invalid scenario: replica ids repeat');
   const known = new Set(replicas);
@@ -168,6 +172,7 @@ export function parseScenario(value: unknown): Scenario {
   });
   return {
     name,
+    ...(description === undefined ? {} : { description }),
     ...(room === undefined ? {} : { room }),
     replicas,
     ...(start === undefined

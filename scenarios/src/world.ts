@@ -9,6 +9,9 @@ import {
   availableEngines,
   type ChaosSettings,
   createEngine,
+  type Engine,
+  type EngineContext,
+  type EngineName,
   keepCredential,
   MemoryStore,
   type PlacedGroups,
@@ -66,12 +69,25 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 /** The simulated storage peer gets its own identities, apart from the replicas' seeded stream. */
 const STORAGE_SEED_SALT = 0x5eed_0000;
 
+export interface SimWorldOptions {
+  /** The clock starts no earlier (a file's start state was taken then). */
+  readonly notBefore?: number | undefined;
+  /** The storage peer's engines (the replicas'); default: every engine the registry offers. */
+  readonly engines?: {
+    readonly names: readonly EngineName[];
+    readonly create: (name: EngineName, ctx: EngineContext) => Engine;
+  };
+  /** Virtual time a `sync` may take (default 120 s). */
+  readonly syncTimeoutMs?: number;
+}
+
 /**
  * The in-process world: same scenario, same seed → the same report, every time. Its clock starts at
  * 2026-01-01, or at `notBefore` when later (a file's start state was taken then).
  */
-export function simWorld(seed: number, notBefore = 0): ScenarioWorld {
-  const clock = new VirtualClock(Math.max(SIM_EPOCH, notBefore));
+export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioWorld {
+  const clock = new VirtualClock(Math.max(SIM_EPOCH, options.notBefore ?? 0));
+  const engines = options.engines ?? { names: availableEngines(), create: createEngine };
   const net = new SimNetwork({ timers: clock, seed, latencyMs: 5 });
   const antiEntropyMs = 500;
   let storage: Replica | undefined;
@@ -90,7 +106,7 @@ export function simWorld(seed: number, notBefore = 0): ScenarioWorld {
     timers: clock,
     now: () => clock.now(),
     antiEntropyMs,
-    syncTimeoutMs: 120_000,
+    syncTimeoutMs: options.syncTimeoutMs ?? 120_000,
     transport: (id) => net.transport(id),
     start: async () => {
       // The relay's storage peer: a replica with no user and every engine; its identities come from a
@@ -100,8 +116,8 @@ export function simWorld(seed: number, notBefore = 0): ScenarioWorld {
         id: STORAGE_NODE_ID,
         transport: net.transport(STORAGE_NODE_ID),
         store: new MemoryStore(),
-        engines: availableEngines(),
-        createEngine,
+        engines: [...engines.names],
+        createEngine: engines.create,
         timers: clock,
         now: () => clock.now(),
         antiEntropyMs,
