@@ -9,8 +9,20 @@
 import type { EngineVersion, Replica } from '@converge/replica';
 import type { Topology } from './topology.ts';
 
+/**
+ * What `sync` reads of a replica: a Replica, or what a window reports of its own (the app's replay
+ * across windows waits on the same condition).
+ */
+export type SyncParticipant = Pick<
+  Replica,
+  'id' | 'engineNames' | 'connection' | 'peers' | 'peerDigests' | 'digest' | 'version'
+>;
+
 /** Why the replicas are not in sync yet, or undefined when they are. */
-export function outOfSync(replicas: ReadonlyMap<string, Replica>, topology: Topology): string | undefined {
+export function outOfSync(
+  replicas: ReadonlyMap<string, SyncParticipant>,
+  topology: Topology,
+): string | undefined {
   for (const [id, replica] of replicas) {
     if (topology.isOffline(id)) continue;
     if (replica.connection() !== 'online') return `${id} is not connected`;

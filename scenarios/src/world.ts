@@ -25,6 +25,7 @@ import {
   type Transport,
   VirtualClock,
 } from '@converge/replica';
+import { relayChaosConfig } from './relay-chaos.ts';
 import { slug } from './scenario.ts';
 
 export type WorldInfo =
@@ -231,22 +232,7 @@ export function relayWorld(options: RelayWorldOptions): ScenarioWorld {
       await admin('POST', '/links', { op: 'heal-all' });
     },
     setChaos: async (chaos) => {
-      await admin('PUT', '/chaos', {
-        config:
-          chaos === undefined
-            ? null
-            : {
-                dropRate: chaos.drop ?? 0,
-                duplicateRate: chaos.duplicate ?? 0,
-                jitterMs: chaos.delayMs ?? 0,
-                // A reorder probability p lets a frame be overtaken by about p/(1−p) later ones.
-                reorderWindow: Math.max(
-                  1,
-                  Math.min(64, Math.round(1 / (1 - Math.min(chaos.reorder ?? 0, 0.98)))),
-                ),
-                seed: chaos.seed ?? 0,
-              },
-      });
+      await admin('PUT', '/chaos', { config: chaos === undefined ? null : relayChaosConfig(chaos) });
     },
     wait: () => new Promise((resolve) => setTimeout(resolve, 20)),
     flush: () => new Promise((resolve) => setTimeout(resolve, 10)),

@@ -190,6 +190,8 @@ export function App({ session }: { session: Session }) {
                 content: (
                   <SessionFiles
                     model={model}
+                    network={networkStore}
+                    replayChannel={session.replayChannel}
                     room={setup.config.room}
                     recordedSteps={snapshot.recordedSteps}
                   />

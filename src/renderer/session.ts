@@ -9,6 +9,12 @@ import { frameKind } from './logic/frame-kind.ts';
 import { NetworkStore } from './logic/network-store.ts';
 import { type EventSourceLike, RelayAdmin } from './logic/relay-admin.ts';
 import { describeRelayProblem } from './logic/relay-problem.ts';
+import {
+  broadcastReplayChannel,
+  ReplayAgent,
+  type ReplayChannel,
+  windowActions,
+} from './logic/replay-channel.ts';
 import { broadcastSessionChannel, SessionRecorder, snapshotOf } from './logic/session-recorder.ts';
 import { TappedTransport } from './logic/tapped-transport.ts';
 import { WireLog } from './logic/wire-log.ts';
@@ -18,6 +24,8 @@ export interface Session {
   readonly setup: WindowSetup;
   readonly model: AppModel;
   readonly network: NetworkStore;
+  /** The room's channel for replays across windows (undefined without BroadcastChannel). */
+  readonly replayChannel: ReplayChannel | undefined;
   /** Start writing whatever the store has queued (the page is being hidden or going away). */
   flush(): void;
   close(): Promise<void>;
@@ -77,6 +85,10 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     now: Date.now,
   });
   if (setup.notice !== undefined) model.notify('info', setup.notice);
+  // Any window of the room may conduct a replay across windows: this one answers on the room's channel.
+  const replayChannel = broadcastReplayChannel(config.room);
+  const replayAgent =
+    replayChannel === undefined ? undefined : new ReplayAgent(windowActions(model), replayChannel);
   const admin = new RelayAdmin({
     baseUrl: config.adminUrl,
     token: setup.credential,
@@ -95,12 +107,15 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     setup,
     model: opened,
     network,
+    replayChannel,
     flush: () => replica.flush(),
     close: async () => {
       networkStarted = true; // a credential arriving later must not start it again
       network.stop();
       recorder.close();
       sessionChannel?.close();
+      replayAgent?.close();
+      replayChannel?.close();
       opened.close();
       await replica.close();
       await setup.store.close();

@@ -58,8 +58,15 @@ interface ExploreArguments {
   readonly json: boolean;
 }
 
-/** Run the explorer from the command line; returns the exit code. */
-export async function exploreMain(argv: readonly string[], io: ExploreIo = processIo()): Promise<number> {
+/**
+ * Run the explorer from the command line; returns the exit code. `registry`: where engines come from
+ * (a test plants its own).
+ */
+export async function exploreMain(
+  argv: readonly string[],
+  io: ExploreIo = processIo(),
+  registry: EngineSet = registryEngines(),
+): Promise<number> {
   let args: ExploreArguments | 'help';
   try {
     args = parseExploreArgs(argv);
@@ -71,7 +78,6 @@ export async function exploreMain(argv: readonly string[], io: ExploreIo = proce
     io.out(`${EXPLORE_USAGE}\n`);
     return 0;
   }
-  const registry = registryEngines();
   const engines: EngineSet = { names: args.engines, create: registry.create };
   const progress = new Progress(io, args);
   const result = await explore({

@@ -2,6 +2,8 @@ import { errorMessage } from '@converge/replica';
 import { type ChangeEvent, useRef, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { downloadJson } from '../logic/download.ts';
+import type { NetworkStore } from '../logic/network-store.ts';
+import type { ReplayChannel } from '../logic/replay-channel.ts';
 import {
   defaultRole,
   describeStep,
@@ -11,9 +13,12 @@ import {
   replay,
   type Scenario,
 } from '../logic/scenario-session.ts';
+import { ReplayAcrossWindows } from './ReplayAcrossWindows.tsx';
 
 export interface SessionFilesProps {
   readonly model: AppModel;
+  readonly network: NetworkStore;
+  readonly replayChannel: ReplayChannel | undefined;
   readonly room: string;
   readonly recordedSteps: number;
 }
@@ -22,19 +27,20 @@ const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const PAUSE_MS = 150;
 
 /**
- * Export this window's session as a scenario file, and replay one: the steps of the file's replica
- * this window plays (its edits, offline/online and skew), the others listed as skipped.
+ * Export this window's session as a scenario file, and replay one: across the room's windows (one per
+ * replica of the file, as the scenario runner plays it), or the steps of the one replica this window
+ * plays (its edits, offline/online and skew, the others listed as skipped).
  */
-export function SessionFiles({ model, room, recordedSteps }: SessionFilesProps) {
+export function SessionFiles({ model, network, replayChannel, room, recordedSteps }: SessionFilesProps) {
   return (
     <div className="session">
       <Export model={model} room={room} recordedSteps={recordedSteps} />
-      <Import model={model} />
+      <Import model={model} network={network} replayChannel={replayChannel} />
     </div>
   );
 }
 
-function Export({ model, room, recordedSteps }: SessionFilesProps) {
+function Export({ model, room, recordedSteps }: Pick<SessionFilesProps, 'model' | 'room' | 'recordedSteps'>) {
   const [message, setMessage] = useState<string | undefined>(undefined);
   const omitted = model.recorder.omittedActions;
   const onExport = (): void => {
@@ -82,7 +88,11 @@ function Export({ model, room, recordedSteps }: SessionFilesProps) {
   );
 }
 
-function Import({ model }: { model: AppModel }) {
+function Import({
+  model,
+  network,
+  replayChannel,
+}: Pick<SessionFilesProps, 'model' | 'network' | 'replayChannel'>) {
   const [scenario, setScenario] = useState<Scenario | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [playing, setPlaying] = useState<string>('');
@@ -129,9 +139,9 @@ function Import({ model }: { model: AppModel }) {
     <section className="subpanel" aria-labelledby="import-title">
       <h3 id="import-title">Replay a scenario</h3>
       <p className="small muted">
-        This window replays the steps of one of the file's replicas: its edits, Offline/online and clock skew,
-        in order. Steps of other replicas and network-wide steps (partition, heal, chaos, sync, restart) are
-        listed as skipped: play them from the other windows and the Network panel.
+        A scenario file: one of scenarios/, a minimal one the explorer found (npm run scenario -- --explore),
+        or an export. Replay it across this room's windows, or in this window alone: the steps of one of its
+        replicas (its edits, Offline/online and clock skew, in order; the other steps are listed as skipped).
       </p>
       <label className="field">
         <span>Scenario file (.json)</span>
@@ -153,12 +163,19 @@ function Import({ model }: { model: AppModel }) {
             <strong>{scenario.name}</strong> · replicas {scenario.replicas.join(', ')} ·{' '}
             {scenario.steps.length} steps
           </p>
+          {scenario.description !== undefined ? (
+            <p className="small" data-testid="replay-description">
+              {scenario.description}
+            </p>
+          ) : null}
           {plan.carriesStart ? (
             <p className="small warn-text" data-testid="replay-start-note">
               This file starts from a recorded room state, which a live room cannot be reset to: edits are
               replayed on this room as it is. The scenario runner replays the file exactly.
             </p>
           ) : null}
+          <ReplayAcrossWindows scenario={scenario} model={model} network={network} channel={replayChannel} />
+          <p className="small muted">Or replay one replica's steps in this window:</p>
           <div className="button-row">
             <label className="field-inline">
               <span>Play as</span>

@@ -38,6 +38,7 @@ import {
   stepSchema,
 } from '@converge/scenarios/src/scenario.ts';
 import { z } from 'zod';
+import { openWindowChannel } from './broadcast-channel.ts';
 import type { LinkOperation } from './relay-admin.ts';
 
 export type { ScenarioFile };
@@ -406,18 +407,5 @@ function encodeSnapshot(snapshot: Snapshot): Partial<Record<EngineName, string>>
 
 /** The app's channel: a BroadcastChannel per room, shared by the windows of one origin. */
 export function broadcastSessionChannel(room: string): (SessionChannel & { close(): void }) | undefined {
-  if (typeof BroadcastChannel !== 'function') return undefined;
-  const channel = new BroadcastChannel(`converge-session:${room}`);
-  const listeners = new Set<(message: unknown) => void>();
-  channel.onmessage = (event: MessageEvent) => {
-    for (const listener of listeners) listener(event.data);
-  };
-  return {
-    post: (message) => channel.postMessage(message),
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close: () => channel.close(),
-  };
+  return openWindowChannel<SessionMessage>(`converge-session:${room}`);
 }

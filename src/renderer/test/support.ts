@@ -14,7 +14,7 @@ import {
 import { afterEach } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
 import { frameKind } from '../logic/frame-kind.ts';
-import { type SessionChannel, SessionRecorder } from '../logic/session-recorder.ts';
+import { type SessionChannel, type SessionMessage, SessionRecorder } from '../logic/session-recorder.ts';
 import { TappedTransport } from '../logic/tapped-transport.ts';
 import { WireLog } from '../logic/wire-log.ts';
 
@@ -93,11 +93,19 @@ export async function settle(w: TestWorld, rounds = 20): Promise<void> {
  * window's; every other window's channel gets each message, structured-cloned and asynchronously.
  */
 export function sessionChannels(): () => SessionChannel {
+  return windowChannels<SessionMessage>();
+}
+
+/** BroadcastChannel's semantics in memory, for messages of type M (see sessionChannels). */
+export function windowChannels<M>(): () => {
+  post(message: M): void;
+  subscribe(listener: (message: unknown) => void): () => void;
+} {
   const members = new Set<(message: unknown) => void>();
   return () => {
     let self: ((message: unknown) => void) | undefined;
     return {
-      post: (message) => {
+      post: (message: M) => {
         const copy = structuredClone(message);
         for (const member of members) if (member !== self) queueMicrotask(() => member(copy));
       },

@@ -1,0 +1,181 @@
+// Replaying a scenario across the windows of a room: app models on the simulated network with the room's
+// storage peer, each running a replay agent on a shared channel; the first window conducts. Every minimal
+// scenario the explorer ships (scenarios/examples) must show its kind of difference in the windows as it
+// does in the scenario runner.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SeededRandom } from '@converge/crdt-core';
+import {
+  availableEngines,
+  createEngine,
+  ENGINE_NAMES,
+  type LwwEngine,
+  MemoryStore,
+  type PlacedGroups,
+  Replica,
+  realTimers,
+  STORAGE_NODE_ID,
+} from '@converge/replica';
+import { classifyReport } from '@converge/scenarios/src/explore/classify.ts';
+import { buildReport, lostWriteReport } from '@converge/scenarios/src/report.ts';
+import { scenarioSeed } from '@converge/scenarios/src/runner.ts';
+import { parseScenarioText, type Scenario } from '@converge/scenarios/src/scenario.ts';
+import { simWorld } from '@converge/scenarios/src/world.ts';
+import { describe, expect, it } from 'vitest';
+import { AppModel } from '../logic/app-model.ts';
+import {
+  conductorTarget,
+  ReplayAgent,
+  ReplayClient,
+  type ReplayMessage,
+  windowActions,
+} from '../logic/replay-channel.ts';
+import { type ConductorTarget, castWindows, conduct } from '../logic/replay-conductor.ts';
+import { SessionRecorder } from '../logic/session-recorder.ts';
+import { WireLog } from '../logic/wire-log.ts';
+import { windowChannels } from './support.ts';
+
+const examples = join(import.meta.dirname, '../../../scenarios/examples');
+const files = readdirSync(examples)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+
+/**
+ * Windows named w1, w2… for a scenario's replicas, opened in the file's order with the runner's seeded
+ * identities (so tie-breaks come out as in the runner), on the simulated network with a storage peer.
+ */
+async function replayInWindows(scenario: Scenario, options: { keepApart: boolean } = { keepApart: true }) {
+  const world = simWorld(scenarioSeed(scenario));
+  const random = new SeededRandom(scenarioSeed(scenario));
+  const channel = windowChannels<ReplayMessage>();
+  const windows = scenario.replicas.map((_, i) => `w${i + 1}`);
+  const replicas: Replica[] = [];
+  for (const id of windows) {
+    replicas.push(
+      await Replica.open({
+        id,
+        transport: world.transport(id),
+        store: new MemoryStore(),
+        engines: availableEngines(),
+        createEngine,
+        timers: world.timers,
+        now: world.now,
+        antiEntropyMs: world.antiEntropyMs,
+        randomUint32: () => random.nextUint32(),
+      }),
+    );
+  }
+  await world.start();
+  const models = replicas.map(
+    (replica) =>
+      new AppModel({
+        replica,
+        wire: new WireLog(10),
+        recorder: new SessionRecorder(replica.id),
+        schedule: (flush) => flush(),
+        now: world.now,
+      }),
+  );
+  const agents = models.slice(1).map((model) => new ReplayAgent(windowActions(model), channel()));
+  const client = new ReplayClient(windowActions(models[0] as AppModel), channel(), realTimers);
+  const linksSet: string[] = [];
+  const base = conductorTarget(client, {
+    nodes: () => [...windows, STORAGE_NODE_ID],
+    error: () => undefined,
+    chaos: async (config) => {
+      await world.setChaos({ drop: config.dropRate, duplicate: config.duplicateRate, seed: config.seed });
+      return true;
+    },
+    links: async (operation) => {
+      linksSet.push(operation.op);
+      if (operation.op === 'heal-all') await world.heal();
+      else if (operation.op === 'split')
+        await world.partition({ groups: operation.groups.map((g) => [...g]), bridge: undefined });
+      else if (operation.op === 'bridge')
+        await world.partition({
+          groups: operation.groups.map((g) => [...g]),
+          bridge: operation.node,
+        } as PlacedGroups);
+      else throw new Error(`unexpected ${operation.op}`);
+      return true;
+    },
+  });
+  const target: ConductorTarget = {
+    ...base,
+    // Like a relay, the network delivers while people edit: half a second passes after every edit.
+    edit: async (window, intent) => {
+      const ok = await base.edit(window, intent);
+      for (let i = 0; i < 50; i++) await world.wait();
+      return ok;
+    },
+    links: (layout) => (layout === 'apart' && !options.keepApart ? Promise.resolve() : base.links(layout)),
+  };
+  const found = await client.discover(10);
+  const outcome = await conduct(scenario, castWindows(scenario, found), target, {
+    storagePeer: true,
+    sleep: () => world.wait(),
+    now: world.now,
+    syncTimeoutMs: 120_000,
+  });
+  const report = buildReport({
+    name: scenario.name,
+    world: { kind: 'simulation', seed: 1, storagePeer: true },
+    start: {},
+    wallTime: [],
+    views: Object.fromEntries(
+      ENGINE_NAMES.map((e) => [
+        e,
+        Object.fromEntries(replicas.map((r, i) => [scenario.replicas[i], r.view(e)])),
+      ]),
+    ),
+    digests: Object.fromEntries(
+      ENGINE_NAMES.map((e) => [
+        e,
+        Object.fromEntries(replicas.map((r, i) => [scenario.replicas[i], r.digest(e)])),
+      ]),
+    ),
+    // The ledger as the runner reports it (every replica lists the same once converged).
+    lost: ((replicas[0] as Replica).engine('lww') as LwwEngine).ledger().map(lostWriteReport),
+  });
+  for (const agent of agents) agent.close();
+  client.close();
+  for (const model of models) model.close();
+  for (const replica of replicas) await replica.close();
+  await world.close();
+  return { found, outcome, report, linksSet };
+}
+
+describe('replay across windows', () => {
+  it('ships an example of every kind', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(files)('%s shows its kind of difference in the windows', async (file) => {
+    const kind = file.replace(/\.json$/, '');
+    const scenario = parseScenarioText(readFileSync(join(examples, file), 'utf8'));
+    const { found, outcome, report, linksSet } = await replayInWindows(scenario);
+    expect(found).toHaveLength(scenario.replicas.length);
+    expect(outcome.refused).toEqual([]);
+    for (const engine of ENGINE_NAMES) expect(report.engines[engine]?.converged, engine).toBe(true);
+    const verdict = classifyReport(scenario, report, ENGINE_NAMES);
+    expect(verdict.bugs).toEqual([]);
+    expect(verdict.kinds.map((k) => k.kind)).toContain(kind);
+    // Between syncs every node was apart; the links end as the file leaves them.
+    expect(linksSet).toContain('split');
+    expect(linksSet.at(-1)).toBe('heal-all');
+  });
+
+  it('keeps the windows apart between syncs: otherwise the edits would not be concurrent', async () => {
+    const scenario = parseScenarioText(readFileSync(join(examples, 'note-siblings.json'), 'utf8'));
+    const { report } = await replayInWindows(scenario, { keepApart: false });
+    const kinds = classifyReport(scenario, report, ENGINE_NAMES).kinds.map((k) => k.kind);
+    expect(kinds).not.toContain('note-siblings');
+  });
+
+  it('refuses a file with more replicas than the room has windows', () => {
+    const scenario = parseScenarioText(JSON.stringify({ name: 'x', replicas: ['a', 'b', 'c'], steps: [] }));
+    expect(() => castWindows(scenario, ['w1', 'w2'])).toThrow(
+      /3 replicas and the room 2 windows: open 1 more/,
+    );
+  });
+});
