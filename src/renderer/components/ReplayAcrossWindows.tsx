@@ -5,6 +5,7 @@ import type { AppModel } from '../logic/app-model.ts';
 import type { NetworkStore } from '../logic/network-store.ts';
 import { conductorTarget, type ReplayChannel, ReplayClient, windowActions } from '../logic/replay-channel.ts';
 import { castWindows, conduct } from '../logic/replay-conductor.ts';
+import { StopButton } from './StopButton.tsx';
 
 export interface ReplayAcrossWindowsProps {
   readonly scenario: Scenario;
@@ -87,17 +88,12 @@ export function ReplayAcrossWindows({ scenario, model, network, channel }: Repla
         >
           Replay across {scenario.replicas.length} window{scenario.replicas.length === 1 ? '' : 's'}
         </button>
-        {running ? (
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              stop.current = true;
-            }}
-          >
-            Stop
-          </button>
-        ) : null}
+        <StopButton
+          running={running}
+          onStop={() => {
+            stop.current = true;
+          }}
+        />
       </div>
       {status.kind === 'running' ? (
         <p className="small" role="status" data-testid="replay-windows-status">

@@ -14,6 +14,7 @@ import {
   type Scenario,
 } from '../logic/scenario-session.ts';
 import { ReplayAcrossWindows } from './ReplayAcrossWindows.tsx';
+import { StopButton } from './StopButton.tsx';
 
 export interface SessionFilesProps {
   readonly model: AppModel;
@@ -201,17 +202,12 @@ function Import({
             >
               Replay {plan.actions.length} step{plan.actions.length === 1 ? '' : 's'}
             </button>
-            {running ? (
-              <button
-                type="button"
-                className="secondary"
-                onClick={() => {
-                  stop.current = true;
-                }}
-              >
-                Stop
-              </button>
-            ) : null}
+            <StopButton
+              running={running}
+              onStop={() => {
+                stop.current = true;
+              }}
+            />
           </div>
           {outcomes.length > 0 ? (
             <p className="small" role="status" data-testid="replay-status">

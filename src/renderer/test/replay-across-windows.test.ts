@@ -4,15 +4,11 @@
 // does in the scenario runner.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SeededRandom } from '@converge/crdt-core';
 import {
-  availableEngines,
-  createEngine,
   ENGINE_NAMES,
   type LwwEngine,
-  MemoryStore,
   type PlacedGroups,
-  Replica,
+  type Replica,
   realTimers,
   STORAGE_NODE_ID,
 } from '@converge/replica';
@@ -33,7 +29,7 @@ import {
 import { type ConductorTarget, castWindows, conduct } from '../logic/replay-conductor.ts';
 import { SessionRecorder } from '../logic/session-recorder.ts';
 import { WireLog } from '../logic/wire-log.ts';
-import { windowChannels } from './support.ts';
+import { openOnWorld, windowChannels } from './support.ts';
 
 const examples = join(import.meta.dirname, '../../../scenarios/examples');
 const files = readdirSync(examples)
@@ -46,26 +42,9 @@ const files = readdirSync(examples)
  */
 async function replayInWindows(scenario: Scenario, options: { keepApart: boolean } = { keepApart: true }) {
   const world = simWorld(scenarioSeed(scenario));
-  const random = new SeededRandom(scenarioSeed(scenario));
   const channel = windowChannels<ReplayMessage>();
   const windows = scenario.replicas.map((_, i) => `w${i + 1}`);
-  const replicas: Replica[] = [];
-  for (const id of windows) {
-    replicas.push(
-      await Replica.open({
-        id,
-        transport: world.transport(id),
-        store: new MemoryStore(),
-        engines: availableEngines(),
-        createEngine,
-        timers: world.timers,
-        now: world.now,
-        antiEntropyMs: world.antiEntropyMs,
-        randomUint32: () => random.nextUint32(),
-      }),
-    );
-  }
-  await world.start();
+  const replicas = [...(await openOnWorld(world, windows, scenarioSeed(scenario))).values()];
   const models = replicas.map(
     (replica) =>
       new AppModel({

@@ -4,16 +4,7 @@
 // and the export is run by the runner: same report as running the shipped file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SeededRandom } from '@converge/crdt-core';
-import {
-  availableEngines,
-  createEngine,
-  ENGINE_NAMES,
-  type Intent,
-  MemoryStore,
-  Replica,
-  STORAGE_NODE_ID,
-} from '@converge/replica';
+import { ENGINE_NAMES, type Intent, type Replica, STORAGE_NODE_ID } from '@converge/replica';
 import { unexplainedMismatches } from '@converge/scenarios/src/compare-reports.ts';
 import { runScenario } from '@converge/scenarios/src/runner.ts';
 import { isEditStep, parseScenarioText, type Scenario } from '@converge/scenarios/src/scenario.ts';
@@ -24,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
 import { SessionRecorder, snapshotOf } from '../logic/session-recorder.ts';
 import { WireLog } from '../logic/wire-log.ts';
-import { sessionChannels } from './support.ts';
+import { openOnWorld, sessionChannels } from './support.ts';
 
 const dir = join(import.meta.dirname, '../../../scenarios');
 const shipped = readdirSync(dir)
@@ -46,25 +37,7 @@ async function openRoom(
 ): Promise<Room> {
   const world = simWorld(1);
   const channel = sessionChannels();
-  const random = new SeededRandom(99);
-  const replicas = new Map<string, Replica>();
-  for (const id of replicaIds) {
-    replicas.set(
-      id,
-      await Replica.open({
-        id,
-        transport: world.transport(id),
-        store: new MemoryStore(),
-        engines: availableEngines(),
-        createEngine,
-        timers: world.timers,
-        now: world.now,
-        antiEntropyMs: world.antiEntropyMs,
-        randomUint32: () => random.nextUint32(),
-      }),
-    );
-  }
-  await world.start();
+  const replicas = await openOnWorld(world, replicaIds, 99);
   const topology = new Topology(replicaIds, true);
   const clock = { now: world.now, wait: () => world.wait(), timeoutMs: world.syncTimeoutMs };
   const sync = () => untilInSync(replicas, topology, clock);

@@ -3,6 +3,7 @@
  * `closeModelsAfterEach` closes every model and replica a test opened, as a window does on pagehide.
  */
 
+import { SeededRandom } from '@converge/crdt-core';
 import {
   availableEngines,
   createEngine,
@@ -11,6 +12,7 @@ import {
   SimNetwork,
   VirtualClock,
 } from '@converge/replica';
+import type { ScenarioWorld } from '@converge/scenarios/src/world.ts';
 import { afterEach } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
 import { frameKind } from '../logic/frame-kind.ts';
@@ -116,4 +118,35 @@ export function windowChannels<M>(): () => {
       },
     };
   };
+}
+
+/**
+ * Replicas with every engine on a scenario world (`simWorld`), opened in order, with identities drawn from
+ * one seeded stream (as the scenario runner draws them), then the world's storage peer started.
+ */
+export async function openOnWorld(
+  world: ScenarioWorld,
+  ids: readonly string[],
+  seed: number,
+): Promise<Map<string, Replica>> {
+  const random = new SeededRandom(seed);
+  const replicas = new Map<string, Replica>();
+  for (const id of ids) {
+    replicas.set(
+      id,
+      await Replica.open({
+        id,
+        transport: world.transport(id),
+        store: new MemoryStore(),
+        engines: availableEngines(),
+        createEngine,
+        timers: world.timers,
+        now: world.now,
+        antiEntropyMs: world.antiEntropyMs,
+        randomUint32: () => random.nextUint32(),
+      }),
+    );
+  }
+  await world.start();
+  return replicas;
 }
