@@ -13,20 +13,22 @@ const long = process.env.TEST_BUDGET === 'long';
 /** The four engines of the comparison by name, so an engine added to the registry later does not move the pin. */
 const FOUR: EngineName[] = ['converge', 'yjs', 'automerge', 'lww'];
 
-const PINNED_SEED = 1;
+const PINNED_SEED = 3;
 
-/** What seed 1 finds (3 replicas at most): within 12 runs, and within 500. */
+/** What seed 3 finds (3 replicas at most): within 4 runs, and within 500 (every kind the explorer knows). */
 const PINNED_KINDS = {
-  12: [
+  4: [
     'text-order',
     'text-one-write-wins',
-    'cart-concurrent-set',
+    'cart-concurrent-steps',
     'counter-lost-increments',
     'note-siblings',
     'note-winner',
+    'lww-clock-skew',
   ],
   500: [
     'text-order',
+    'text-edit-after-reorder',
     'text-one-write-wins',
     'cart-concurrent-steps',
     'cart-concurrent-set',
@@ -43,7 +45,7 @@ function summary(findings: readonly Finding[]) {
 }
 
 describe('the explorer', () => {
-  const runs = long ? 500 : 12;
+  const runs = long ? 500 : 4;
   it(`seed ${PINNED_SEED}, ${runs} runs: finds the pinned kinds, no bug, each shrunk to at most six steps`, async () => {
     expect(FOUR.every((name) => availableEngines().includes(name))).toBe(true);
     const result = await explore({
@@ -53,7 +55,7 @@ describe('the explorer', () => {
       engines: { names: FOUR, create: createEngine },
     });
     expect(summary(result.bugs)).toEqual([]);
-    expect(result.kinds.map((k) => findingName(k.id))).toEqual(PINNED_KINDS[runs as 12 | 500]);
+    expect(result.kinds.map((k) => findingName(k.id))).toEqual(PINNED_KINDS[runs as 4 | 500]);
     expect(result.kinds.length).toBeGreaterThanOrEqual(5);
     for (const kind of result.kinds) {
       expect(kind.minimal.steps.length, findingName(kind.id)).toBeLessThanOrEqual(6);
@@ -66,7 +68,7 @@ describe('the explorer', () => {
 
   it('is deterministic: the same seed finds the same kinds and the same minimal scenarios', async () => {
     const engines = { names: FOUR, create: createEngine };
-    const options = { seed: 3, runs: 2, maxReplicas: 2, engines, shrinkTries: 4 };
+    const options = { seed: 5, runs: 2, maxReplicas: 2, engines, shrinkTries: 4 };
     const [a, b] = [await explore(options), await explore(options)];
     expect(a.kinds.map((k) => k.minimal)).toEqual(b.kinds.map((k) => k.minimal));
     expect(a.kinds.length).toBeGreaterThan(0);
