@@ -22,9 +22,11 @@ export interface ExploreOptions {
   readonly engines?: EngineSet;
   /** Shrink each finding (default true). */
   readonly shrink?: boolean;
-  /** Candidates run per finding at most (default 600). */
+  /** Candidates run per shrink at most (default 600; a finding is shrunk from up to 3 starts). */
   readonly shrinkTries?: number;
   readonly onEvent?: (event: ExploreEvent) => void;
+  /** A clock for the timings the result reports (default performance.now). */
+  readonly now?: () => number;
 }
 
 export type ExploreEvent =
@@ -62,7 +64,7 @@ export interface Finding {
   readonly found: ScenarioFile;
   /** The minimal scenario, named and described (equal to `found` when not shrunk). */
   readonly minimal: ScenarioFile;
-  /** What the minimal scenario shows, one line per engine pair (or the bug's message). */
+  /** What the minimal scenario shows: per field, every engine's value (or the bug's message). */
   readonly shows: readonly string[];
   /** Candidates run while shrinking. */
   readonly shrinkTries: number;
@@ -137,11 +139,10 @@ interface Candidate {
   readonly id: FindingId;
   firstRun: number;
   runs: number;
-  /** The smallest scenarios that showed it, smallest first. */
-  found: ScenarioFile[];
-  /** For a bug: the engine and field it was about, which shrinking keeps. */
+  /** The smallest scenarios that showed it, smallest first, each with the field it showed it in. */
+  found: { readonly file: ScenarioFile; readonly field: FieldKey | undefined }[];
+  /** For a bug: the first one seen, whose field shrinking keeps. */
   readonly like?: BugFinding;
-  readonly field?: FieldKey;
 }
 
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
@@ -149,24 +150,31 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const emit = options.onEvent ?? (() => {});
   const found = new Map<string, Candidate>();
   let invalidRuns = 0;
-  const started = performance.now();
+  const now = options.now ?? (() => performance.now());
+  const started = now();
 
   const note = (
     id: FindingId,
     run: number,
     file: ScenarioFile,
-    summary: string,
-    extra: Partial<Candidate>,
+    what: { readonly summary: string; readonly field: FieldKey | undefined; readonly like?: BugFinding },
   ) => {
     const name = findingName(id);
     const known = found.get(name);
+    const start = { file, field: what.field };
     if (known === undefined) {
-      found.set(name, { id, firstRun: run, runs: 1, found: [file], ...extra });
-      emit({ type: 'found', finding: id, run, summary });
+      found.set(name, {
+        id,
+        firstRun: run,
+        runs: 1,
+        found: [start],
+        ...(what.like === undefined ? {} : { like: what.like }),
+      });
+      emit({ type: 'found', finding: id, run, summary: what.summary });
     } else {
       known.runs++;
-      known.found = [...known.found, file]
-        .sort((a, b) => (isSmaller(a, b) ? -1 : isSmaller(b, a) ? 1 : 0))
+      known.found = [...known.found, start]
+        .sort((a, b) => (isSmaller(a.file, b.file) ? -1 : isSmaller(b.file, a.file) ? 1 : 0))
         .slice(0, SHRINK_STARTS);
     }
   };
@@ -180,15 +188,12 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       for (const bug of evaluation.bugs) {
         if (seen.has(bug.bug)) continue;
         seen.add(bug.bug);
-        note({ bug: bug.bug }, run, file, bug.summary, {
-          like: bug,
-          ...(bug.field === undefined ? {} : { field: bug.field }),
-        });
+        note({ bug: bug.bug }, run, file, { summary: bug.summary, field: bug.field, like: bug });
       }
       for (const k of evaluation.kinds) {
         if (seen.has(k.kind)) continue;
         seen.add(k.kind);
-        note({ kind: k.kind }, run, file, k.summary, { field: k.field });
+        note({ kind: k.kind }, run, file, { summary: k.summary, field: k.field });
       }
     }
     const all = [...found.values()];
@@ -200,7 +205,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       bugs: all.filter((c) => 'bug' in c.id).length,
     });
   }
-  const exploreMs = performance.now() - started;
+  const exploreMs = now() - started;
 
   // Bugs first, then the kinds in the catalogue's order.
   const order = (c: Candidate): number =>
@@ -219,7 +224,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     engines: engines.names,
     invalidRuns,
     exploreMs,
-    shrinkMs: performance.now() - started - exploreMs,
+    shrinkMs: now() - started - exploreMs,
     bugs: findings.filter((f) => 'bug' in f.id),
     kinds: findings.filter((f) => 'kind' in f.id),
   };
@@ -228,12 +233,13 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     const { id } = candidate;
     const holds = async (file: ScenarioFile) =>
       showing(await evaluateScenario(file, engines), id, candidate.like).length > 0;
-    let minimal = candidate.found[0] as ScenarioFile;
+    const first = (candidate.found[0] as Candidate['found'][number]).file;
+    let minimal = first;
     let tries = 0;
     if (options.shrink !== false) {
       // Shrinking ends in a local minimum: from another start it may find a smaller one.
-      for (const start of candidate.found) {
-        if (minimal !== start && minimal.steps.length <= GOOD_ENOUGH_STEPS) break;
+      for (const { file: start, field } of candidate.found) {
+        if (start !== first && minimal.steps.length <= GOOD_ENOUGH_STEPS) break;
         emit({
           type: 'shrinking',
           finding: id,
@@ -245,7 +251,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         });
         const result = await shrinkScenario(start, {
           holds,
-          ...(candidate.field === undefined ? {} : { field: candidate.field }),
+          ...(field === undefined ? {} : { field }),
           ...(options.shrinkTries === undefined ? {} : { maxTries: options.shrinkTries }),
           onSmaller: (file, n) =>
             emit({
@@ -259,7 +265,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
             }),
         });
         tries += result.tries;
-        if (minimal === start || isSmaller(result.scenario, minimal)) minimal = result.scenario;
+        if (start === first || isSmaller(result.scenario, minimal)) minimal = result.scenario;
       }
       emit({ type: 'shrunk', finding: id, steps: minimal.steps.length, tries });
     }
@@ -271,7 +277,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
       title,
       firstRun: candidate.firstRun,
       runs: candidate.runs,
-      found: candidate.found[0] as ScenarioFile,
+      found: first,
       minimal: {
         name: 'kind' in id ? `Explorer: ${name}` : `Explorer found a bug: ${name}`,
         description: `${title}. ${shows.join('; ')}`.slice(0, 1000),
