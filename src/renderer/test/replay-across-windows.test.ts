@@ -36,6 +36,9 @@ const files = readdirSync(examples)
   .filter((f) => f.endsWith('.json'))
   .sort();
 
+/** Kinds whose outcome a tie-break decides (identities, or timestamps of concurrent writes), by field. */
+const TIE_BREAKS: Readonly<Record<string, string>> = { 'note-winner': 'note', 'text-order': 'text' };
+
 /**
  * Windows named w1, w2… for a scenario's replicas, opened in the file's order with the runner's seeded
  * identities (so tie-breaks come out as in the runner), on the simulated network with a storage peer.
@@ -138,7 +141,11 @@ describe('replay across windows', () => {
     for (const engine of ENGINE_NAMES) expect(report.engines[engine]?.converged, engine).toBe(true);
     const verdict = classifyReport(scenario, report, ENGINE_NAMES);
     expect(verdict.bugs).toEqual([]);
-    expect(verdict.kinds.map((k) => k.kind)).toContain(kind);
+    const tieBroken = TIE_BREAKS[kind];
+    if (tieBroken === undefined) expect(verdict.kinds.map((k) => k.kind)).toContain(kind);
+    // Which concurrent write wins here also depends on when each window wrote (half a second apart, not
+    // in one virtual millisecond): the field still shows a documented difference.
+    else expect(verdict.kinds.map((k) => k.field)).toContain(tieBroken);
     // Between syncs every node was apart; the links end as the file leaves them.
     expect(linksSet).toContain('split');
     expect(linksSet.at(-1)).toBe('heal-all');
