@@ -3,6 +3,6 @@ import { defineConfig } from 'vitest/config';
 // One Vitest run covers every workspace; each keeps its tests next to its code.
 export default defineConfig({
   test: {
-    projects: ['crdt-core', 'src/replica', 'sync-server', 'bench', 'scenarios', 'src/main', 'src/renderer'],
+    projects: ['crdt-core', 'replica', 'sync-server', 'bench', 'scenarios', 'src/main', 'src/renderer'],
   },
 });

@@ -1,4 +1,4 @@
-// The convergence harness of src/replica, over a real relay on 127.0.0.1: real WebSockets, real time,
+// The convergence harness of the replica package, over a real relay on 127.0.0.1: real WebSockets, real time,
 // partitions and chaos through the relay's own link table and chaos injection. Smaller budget than the
 // in-process run (real time is slow), same checks.
 import { SeededRandom } from '@converge/crdt-core';
@@ -18,7 +18,7 @@ import {
   type HarnessWorld,
   runConvergence,
   type WorldFactory,
-} from '../../src/replica/test/support/convergence-harness.ts';
+} from '../../replica/test/support/convergence-harness.ts';
 import { NO_CHAOS, type Relay } from '../src/index.ts';
 import { credentialFor, startRelay } from './support.ts';
 
