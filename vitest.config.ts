@@ -3,6 +3,15 @@ import { defineConfig } from 'vitest/config';
 // One Vitest run covers every workspace; each keeps its tests next to its code.
 export default defineConfig({
   test: {
-    projects: ['crdt-core', 'replica', 'sync-server', 'bench', 'scenarios', 'src/main', 'src/renderer'],
+    projects: [
+      'crdt-core',
+      'protocol',
+      'replica',
+      'sync-server',
+      'bench',
+      'scenarios',
+      'src/main',
+      'src/renderer',
+    ],
   },
 });

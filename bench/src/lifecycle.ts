@@ -16,10 +16,12 @@
  * full collection, so without both, that garbage's high-water mark in WebAssembly memory (which never
  * shrinks) would follow the collector's schedule rather than what the cycles keep.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '@converge/crdt-core';
+import { VirtualClock } from '@converge/protocol';
 import {
   createEngine,
   type EngineName,
@@ -28,7 +30,6 @@ import {
   RelayTransport,
   Replica,
   SimNetwork,
-  VirtualClock,
 } from '@converge/replica';
 import { createRelay, type Relay } from '@converge/sync-server';
 import WebSocket from 'ws';

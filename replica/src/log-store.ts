@@ -4,7 +4,7 @@
  * all have this shape; this adapter adds the record codec, metadata folding and damage reporting once.
  */
 
-import { errorMessage } from './error-message.ts';
+import { errorMessage } from '@converge/protocol';
 import type { EngineUpdate, Store, StoredState, StoreRecord, StoreSnapshot } from './store.ts';
 import {
   decodeStoreRecord,

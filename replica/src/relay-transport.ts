@@ -9,22 +9,25 @@
  * Everything effectful is injected: the WebSocket constructor (the browser's, or `ws` in Node),
  * timers and the random source for jitter.
  */
-import type { EngineName } from './engine-name.ts';
-import { errorMessage } from './error-message.ts';
 import {
+  type Cancel,
   CloseCode,
+  type ConnectionState,
   decodeFrame,
   type ErrorCode,
   encodeData,
   encodeFrame,
+  errorMessage,
   type NodeRole,
   PERMANENT_CLOSE_CODES,
   PROTOCOL_VERSION,
   type RelayFrame,
   type Right,
-} from './protocol.ts';
-import { type Cancel, realTimers, type Timers } from './timers.ts';
-import type { ConnectionState, Transport, TransportHandlers } from './transport.ts';
+  realTimers,
+  type Timers,
+  type Transport,
+  type TransportHandlers,
+} from '@converge/protocol';
 
 /**
  * The part of the WebSocket API this transport uses; both the browser's WebSocket and the `ws`
@@ -137,7 +140,7 @@ export class RelayTransport implements Transport {
     if (!this.offline) this.connect();
   }
 
-  send(to: string, engine: EngineName, payload: Uint8Array): void {
+  send(to: string, channel: number, payload: Uint8Array): void {
     const socket = this.socket;
     if (this.connectionState !== 'online' || socket === undefined || !this.peers.has(to)) return;
     if (!this.granted.includes('write')) {
@@ -148,7 +151,7 @@ export class RelayTransport implements Transport {
       }
       return;
     }
-    const frame = encodeData(this.nodeId, to, engine, payload);
+    const frame = encodeData(this.nodeId, to, channel, payload);
     if (frame.length > this.maxFrameBytes) {
       this.problem({ kind: 'frame-too-large', bytes: frame.length, limit: this.maxFrameBytes });
       return;
@@ -334,7 +337,7 @@ export class RelayTransport implements Transport {
       case 'data':
         // Only from peers with a live session; the relay checks links too, this guards the races.
         if (this.connectionState === 'online' && this.peers.has(frame.from)) {
-          this.invoke(() => handlers.message(frame.from, frame.engine, frame.payload));
+          this.invoke(() => handlers.message(frame.from, frame.channel, frame.payload));
         }
         return;
       case 'error':

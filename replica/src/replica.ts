@@ -30,19 +30,23 @@
  * Effects are injected: transport, store, timers and the wall clock.
  */
 
-import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from './engine.ts';
-import type { EngineName } from './engine-name.ts';
-import { errorMessage } from './error-message.ts';
 import {
+  type Cancel,
+  type ConnectionState,
   decodeReplicaMessage,
   encodeDigestMessage,
   encodeSyncMessage,
+  errorMessage,
+  every,
   type ReplicaMessage,
-} from './protocol.ts';
+  realTimers,
+  type Timers,
+  type Transport,
+} from '@converge/protocol';
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from './engine.ts';
+import { type EngineName, engineChannel, engineOnChannel } from './engine-name.ts';
 import type { EngineUpdate, ReplicaMetadata, Store, StoreRecord } from './store.ts';
 import { alignTextEdit, checkTextEdit, type TextEdit } from './text-alignment.ts';
-import { type Cancel, every, realTimers, type Timers } from './timers.ts';
-import type { ConnectionState, Transport } from './transport.ts';
 import { type Intent, IntentError, validateIntent, type WorkspaceView } from './workspace.ts';
 
 /** Builds an engine for a replica (the registry's `createEngine`, or a test double). */
@@ -650,7 +654,7 @@ export class Replica {
     this.transport.start({
       linkUp: (peer) => this.openSessions(peer),
       linkDown: (peer) => this.closeSessions(peer, true),
-      message: (from, engine, payload) => this.receive(from, engine, payload),
+      message: (from, channel, payload) => this.receive(from, channel, payload),
       state: (state) => this.connectionChanged(state),
     });
     if (this.antiEntropyMs > 0) {
@@ -838,18 +842,19 @@ export class Replica {
       counters.framesSent++;
       counters.bytesSent += payload.length;
     }
-    this.transport.send(peer, name, payload);
+    this.transport.send(peer, engineChannel(name), payload);
     this.emit({ type: 'traffic', engine: name });
   }
 
-  private receive(from: string, name: EngineName, payload: Uint8Array): void {
+  private receive(from: string, channel: number, payload: Uint8Array): void {
     if (this.closed) return;
-    const counters = this.traffic.get(name);
-    if (counters === undefined) {
+    const name = engineOnChannel(channel);
+    const counters = name === undefined ? undefined : this.traffic.get(name);
+    if (name === undefined || counters === undefined) {
       this.problem({
         kind: 'unknown-engine',
         peer: from,
-        message: `payload for engine ${String(name)}, which this replica does not host`,
+        message: `payload on channel ${channel} (${name ?? 'no engine'}), which this replica does not host`,
       });
       return;
     }

@@ -11,10 +11,9 @@
  *   (a new connection never carries bytes from an old one).
  * - Without chaos, frames on one directed link arrive in order after `latencyMs`.
  */
+
 import { SeededRandom } from '@converge/crdt-core';
-import type { EngineName } from './engine-name.ts';
-import type { Cancel, Timers } from './timers.ts';
-import type { ConnectionState, Transport, TransportHandlers } from './transport.ts';
+import type { Cancel, ConnectionState, Timers, Transport, TransportHandlers } from '@converge/protocol';
 
 /** Fault rates (each 0..1) and extra delay; the same shape as a scenario's chaos step. */
 export interface ChaosSettings {
@@ -57,7 +56,7 @@ export interface SimLink {
 interface Flight {
   readonly from: string;
   readonly to: string;
-  readonly engine: EngineName;
+  readonly channel: number;
   readonly payload: Uint8Array;
   readonly epoch: number;
 }
@@ -261,7 +260,7 @@ export class SimNetwork {
   }
 
   /** @internal */
-  send(from: string, to: string, engine: EngineName, payload: Uint8Array): void {
+  send(from: string, to: string, channel: number, payload: Uint8Array): void {
     this.counters.sent++;
     const pair = pairKey(from, to);
     if (!this.reachablePairs.has(pair)) {
@@ -273,7 +272,7 @@ export class SimNetwork {
       return;
     }
     // Copy once: the sender may reuse its buffer, and receivers must not see each other's mutations.
-    const flight: Flight = { from, to, engine, payload: payload.slice(), epoch: this.epochs.get(pair) ?? 0 };
+    const flight: Flight = { from, to, channel, payload: payload.slice(), epoch: this.epochs.get(pair) ?? 0 };
     this.schedule(flight);
     if (this.chaos.duplicate > 0 && this.random.chance(this.chaos.duplicate)) {
       this.counters.duplicated++;
@@ -309,7 +308,7 @@ export class SimNetwork {
       return;
     }
     this.counters.delivered++;
-    target.handlers?.message(flight.from, flight.engine, flight.payload.slice());
+    target.handlers?.message(flight.from, flight.channel, flight.payload.slice());
   }
 
   /** Recompute reachability after any topology change and raise the resulting link events. */
@@ -397,9 +396,9 @@ export class SimTransport implements Transport {
     this.network.join(this);
   }
 
-  send(to: string, engine: EngineName, payload: Uint8Array): void {
+  send(to: string, channel: number, payload: Uint8Array): void {
     if (this.phase !== 'started') return;
-    this.network.send(this.nodeId, to, engine, payload);
+    this.network.send(this.nodeId, to, channel, payload);
   }
 
   reachable(): ReadonlySet<string> {

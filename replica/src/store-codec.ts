@@ -10,10 +10,11 @@
  * record (one local intent, every engine's update) and the offline flag in the metadata. Version 1 values
  * (no checksum) still decode, so stores written before open unchanged.
  */
+
 import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
+import { errorMessage } from '@converge/protocol';
 import { crc32 } from './checksum.ts';
 import { type EngineName, isEngineName } from './engine-name.ts';
-import { errorMessage } from './error-message.ts';
 import type { EngineUpdate, ReplicaMetadata, StoreRecord, StoreSnapshot } from './store.ts';
 
 const MAGIC = [0x43, 0x56, 0x53] as const; // "CVS"

@@ -3,12 +3,17 @@
  * traffic: learned on linkUp, updated (coalesced) after changes, repeated by anti-entropy, forgotten on
  * linkDown, and malformed announcements are ignored.
  */
+import {
+  decodeReplicaMessage,
+  encodeDigestMessage,
+  encodeSyncMessage,
+  type Transport,
+  type TransportHandlers,
+} from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import type { EngineName } from '../src/engine-name.ts';
+import { type EngineName, engineChannel, engineOnChannel } from '../src/engine-name.ts';
 import { availableEngines } from '../src/engines/index.ts';
-import { decodeReplicaMessage, encodeDigestMessage, encodeSyncMessage } from '../src/protocol.ts';
 import type { PeerDigests, Replica, ReplicaEvent } from '../src/replica.ts';
-import type { Transport, TransportHandlers } from '../src/transport.ts';
 import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
 
 closeSimRoomsAfterEach();
@@ -25,9 +30,10 @@ class CountingTransport implements Transport {
   start(handlers: TransportHandlers): void {
     this.inner.start(handlers);
   }
-  send(to: string, engine: EngineName, payload: Uint8Array): void {
-    if (decodeReplicaMessage(payload).kind === 'digest') this.announced.push(engine);
-    this.inner.send(to, engine, payload);
+  send(to: string, channel: number, payload: Uint8Array): void {
+    if (decodeReplicaMessage(payload).kind === 'digest')
+      this.announced.push(engineOnChannel(channel) as EngineName);
+    this.inner.send(to, channel, payload);
   }
   reachable(): ReadonlySet<string> {
     return this.inner.reachable();
@@ -200,21 +206,21 @@ describe('peer digests', () => {
       Uint8Array.of(1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), // varint too long
       Uint8Array.of(1, 1, 0x81, 0x01, ...ascii('x'.repeat(129))), // too long
     ];
-    for (const payload of junk) evil.send('a', 'yjs', payload);
+    for (const payload of junk) evil.send('a', engineChannel('yjs'), payload);
     clock.advance(5);
     expect(a.peerDigests().size).toBe(0);
     expect(a.trafficOf('yjs')).toMatchObject({ framesReceived: junk.length, framesRejected: junk.length });
     expect(a.problems().map((p) => p.kind)).toEqual(junk.map(() => 'rejected-payload'));
 
-    evil.send('a', 'yjs', encodeDigestMessage(7, 'newest'));
-    evil.send('a', 'yjs', encodeDigestMessage(3, 'older')); // overtaken by 7 (reordered by the network)
-    evil.send('a', 'lww', encodeDigestMessage(4, 'lww-digest'));
-    evil.send('a', 'automerge', encodeDigestMessage(8, 'not-hosted'));
+    evil.send('a', engineChannel('yjs'), encodeDigestMessage(7, 'newest'));
+    evil.send('a', engineChannel('yjs'), encodeDigestMessage(3, 'older')); // overtaken by 7 (reordered by the network)
+    evil.send('a', engineChannel('lww'), encodeDigestMessage(4, 'lww-digest'));
+    evil.send('a', engineChannel('automerge'), encodeDigestMessage(8, 'not-hosted'));
     clock.advance(5);
     expect(a.peerDigests().get('evil')).toEqual({ yjs: 'newest', lww: 'lww-digest' });
     expect(a.problems().at(-1)).toMatchObject({ kind: 'unknown-engine', peer: 'evil' });
     // Sync messages still reach the engine (which refuses this one).
-    evil.send('a', 'yjs', encodeSyncMessage(Uint8Array.of(0xff)));
+    evil.send('a', engineChannel('yjs'), encodeSyncMessage(Uint8Array.of(0xff)));
     clock.advance(5);
     expect(a.problems().at(-1)).toMatchObject({ kind: 'rejected-payload', engine: 'yjs', peer: 'evil' });
     expect(a.view('yjs').text).toBe('');

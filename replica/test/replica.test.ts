@@ -1,10 +1,9 @@
+import { type Transport, VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import type { EngineName } from '../src/engine-name.ts';
+import { type EngineName, engineChannel } from '../src/engine-name.ts';
 import { Replica, ReplicaError, type ReplicaEvent, type ReplicaOptions } from '../src/replica.ts';
 import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore, type Store, type StoreRecord } from '../src/store.ts';
-import { VirtualClock } from '../src/timers.ts';
-import type { Transport } from '../src/transport.ts';
 import { IntentError } from '../src/workspace.ts';
 import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
 import { encodeToy, type ToyEngine, toyFactory } from './support/toy-engine.ts';
@@ -246,8 +245,8 @@ describe('Replica: sessions', () => {
     });
     const evil = net.transport('evil');
     evil.start({ linkUp: () => {}, linkDown: () => {}, message: () => {} });
-    evil.send('a', 'yjs', Uint8Array.of(0xff, 0xfe));
-    evil.send('a', 'lww', Uint8Array.of(1));
+    evil.send('a', engineChannel('yjs'), Uint8Array.of(0xff, 0xfe));
+    evil.send('a', engineChannel('lww'), Uint8Array.of(1));
     clock.advance(5);
     expect(a.trafficOf('yjs')).toMatchObject({ framesReceived: 1, framesRejected: 1, bytesReceived: 2 });
     expect(a.problems().map((p) => `${p.kind}:${p.peer}`)).toEqual([

@@ -1,13 +1,11 @@
+import { type ConnectionState, VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import type { EngineName } from '../src/engine-name.ts';
 import { type ChaosSettings, SimNetwork, SimNetworkError, type SimTransport } from '../src/sim-network.ts';
-import { VirtualClock } from '../src/timers.ts';
-import type { ConnectionState } from '../src/transport.ts';
 
 interface Node {
   readonly transport: SimTransport;
   readonly events: string[];
-  readonly messages: { from: string; engine: EngineName; text: string; at: number }[];
+  readonly messages: { from: string; channel: number; text: string; at: number }[];
 }
 
 function setup(
@@ -22,8 +20,8 @@ function setup(
     node.transport.start({
       linkUp: (peer) => node.events.push(`up ${peer}`),
       linkDown: (peer) => node.events.push(`down ${peer}`),
-      message: (from, engine, payload) =>
-        node.messages.push({ from, engine, text: new TextDecoder().decode(payload), at: clock.now() }),
+      message: (from, channel, payload) =>
+        node.messages.push({ from, channel, text: new TextDecoder().decode(payload), at: clock.now() }),
       state: (state: ConnectionState) => node.events.push(`state ${state}`),
     });
     nodes.set(id, node);
@@ -31,8 +29,8 @@ function setup(
   };
   for (const id of ids) join(id);
   const get = (id: string): Node => nodes.get(id) as Node;
-  const send = (from: string, to: string, text: string, engine: EngineName = 'yjs'): void =>
-    get(from).transport.send(to, engine, new TextEncoder().encode(text));
+  const send = (from: string, to: string, text: string, channel = 1): void =>
+    get(from).transport.send(to, channel, new TextEncoder().encode(text));
   return { clock, net, get, join, send };
 }
 
@@ -107,23 +105,22 @@ describe('SimNetwork topology', () => {
 });
 
 describe('SimNetwork delivery', () => {
-  it('delivers in order after the latency, with the engine and a private copy of the payload', () => {
+  it('delivers in order after the latency, with the channel and a private copy of the payload', () => {
     const { clock, get, net } = setup(['a', 'b'], { latencyMs: 5 });
     const payload = new TextEncoder().encode('x');
-    get('a').transport.send('b', 'lww', payload);
+    get('a').transport.send('b', 3, payload);
     payload[0] = 0x79; // the sender reusing its buffer must not change what is delivered
-    for (let i = 0; i < 5; i++)
-      get('a').transport.send('b', 'automerge', new TextEncoder().encode(String(i)));
+    for (let i = 0; i < 5; i++) get('a').transport.send('b', 2, new TextEncoder().encode(String(i)));
     clock.advance(4);
     expect(get('b').messages).toEqual([]);
     clock.advance(1);
-    expect(get('b').messages.map((m) => `${m.engine}:${m.text}@${m.at}`)).toEqual([
-      'lww:x@5',
-      'automerge:0@5',
-      'automerge:1@5',
-      'automerge:2@5',
-      'automerge:3@5',
-      'automerge:4@5',
+    expect(get('b').messages.map((m) => `${m.channel}:${m.text}@${m.at}`)).toEqual([
+      '3:x@5',
+      '2:0@5',
+      '2:1@5',
+      '2:2@5',
+      '2:3@5',
+      '2:4@5',
     ]);
     expect(net.stats()).toMatchObject({ sent: 6, delivered: 6, lost: 0 });
     expect(net.inFlight()).toBe(0);
@@ -200,14 +197,14 @@ describe('SimNetwork delivery', () => {
     const log: string[] = [];
     a.start({ linkUp: () => {}, linkDown: () => {}, message: (_f, _e, p) => log.push(`a got ${p[0]}`) });
     b.start({
-      linkUp: (peer) => b.send(peer, 'yjs', Uint8Array.of(1)),
+      linkUp: (peer) => b.send(peer, 1, Uint8Array.of(1)),
       linkDown: () => {},
-      message: (from, engine, p) => {
+      message: (from, channel, p) => {
         log.push(`b got ${p[0]}`);
-        b.send(from, engine, Uint8Array.of((p[0] ?? 0) + 1));
+        b.send(from, channel, Uint8Array.of((p[0] ?? 0) + 1));
       },
     });
-    a.send('b', 'yjs', Uint8Array.of(10));
+    a.send('b', 1, Uint8Array.of(10));
     expect(log).toEqual([]);
     clock.advance(1);
     expect(log).toEqual(['a got 1', 'b got 10']);

@@ -2,18 +2,13 @@
  * Data written by earlier versions still opens: a whole file store of every engine, and the converge
  * engine's snapshot, unsealed state and stored updates (test/fixtures/format-v1, written by commit bebf23d).
  */
+
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { realTimers } from '@converge/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  availableEngines,
-  createEngine,
-  type Engine,
-  Replica,
-  realTimers,
-  SimNetwork,
-} from '../src/index.ts';
+import { availableEngines, createEngine, type Engine, Replica, SimNetwork } from '../src/index.ts';
 import { FileStore } from '../src/node/file-store.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures/format-v1');

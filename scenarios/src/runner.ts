@@ -6,7 +6,9 @@
  * Order of a run: open the replicas, start the world (its storage peer), sync (so the report can say what
  * the room held at the start), the steps, a final sync, the report.
  */
+
 import { SeededRandom } from '@converge/crdt-core';
+import { errorMessage } from '@converge/protocol';
 import {
   availableEngines,
   createEngine,
@@ -14,7 +16,6 @@ import {
   type Engine,
   type EngineContext,
   type EngineName,
-  errorMessage,
   type Intent,
   LwwEngine,
   type LwwWrite,

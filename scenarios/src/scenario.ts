@@ -7,13 +7,13 @@
  * a file that carries the room's state at the start (`start`, engine snapshots) loads it into every replica
  * before step 1. The format is documented in scenarios/README.md.
  */
-import { COUNTER_NAMES, ENGINE_NAMES, type EngineName } from '@converge/replica';
 import {
   STORAGE_NODE_ID,
   type StoragePlacement,
   storageCompanion,
   storagePlacementProblem,
-} from '@converge/replica/storage-placement';
+} from '@converge/protocol';
+import { COUNTER_NAMES, ENGINE_NAMES, type EngineName } from '@converge/replica';
 import { z } from 'zod';
 import { fromBase64, isBase64 } from './base64.ts';
 

@@ -3,7 +3,7 @@
  * partition (groups, the storage peer placed) and who is offline. `sync` waits until what the replicas
  * see matches it; both worlds apply the same layouts.
  */
-import { type PlacedGroups, placeStorage, STORAGE_NODE_ID } from '@converge/replica';
+import { type PlacedGroups, placeStorage, STORAGE_NODE_ID } from '@converge/protocol';
 import { type PartitionStep, storagePlacementOf } from './scenario.ts';
 
 /**

@@ -4,7 +4,18 @@
  * Both run the same topology: the scenario's replicas plus the room's storage peer (the relay's own, or
  * a storage replica in the simulation), so a partition that places the storage peer means the same in both.
  */
+
 import { SeededRandom } from '@converge/crdt-core';
+import {
+  keepCredential,
+  type PlacedGroups,
+  realTimers,
+  requestCredential,
+  STORAGE_NODE_ID,
+  type Timers,
+  type Transport,
+  VirtualClock,
+} from '@converge/protocol';
 import {
   availableEngines,
   type ChaosSettings,
@@ -12,18 +23,10 @@ import {
   type Engine,
   type EngineContext,
   type EngineName,
-  keepCredential,
   MemoryStore,
-  type PlacedGroups,
   RelayTransport,
   Replica,
-  realTimers,
-  requestCredential,
   SimNetwork,
-  STORAGE_NODE_ID,
-  type Timers,
-  type Transport,
-  VirtualClock,
 } from '@converge/replica';
 import { relayChaosConfig } from './relay-chaos.ts';
 import { slug } from './scenario.ts';

@@ -3,14 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  availableEngines,
-  createEngine,
-  MemoryStore,
-  Replica,
-  SimNetwork,
-  VirtualClock,
-} from '@converge/replica';
+import { VirtualClock } from '@converge/protocol';
+import { availableEngines, createEngine, MemoryStore, Replica, SimNetwork } from '@converge/replica';
 import { createRelay } from '@converge/sync-server';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

@@ -4,9 +4,10 @@
  * and an admin token generated at start. Either way this process keeps the admin credential and gives
  * each window a credential of its own (`credentialFor`).
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { requestCredential } from '@converge/replica';
+import { requestCredential } from '@converge/protocol';
 import { WINDOW_RIGHTS } from './credentials.ts';
 import type { Settings } from './settings.ts';
 

@@ -10,9 +10,10 @@
  * stays in the web-mode process. A request must also come from web mode's own page (Origin) and name
  * web mode's own host (checked before this handler, against DNS rebinding).
  */
+
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { idProblem } from '@converge/replica/protocol';
+import { idProblem } from '@converge/protocol';
 
 const MAX_BODY_BYTES = 1024;
 

@@ -13,6 +13,7 @@
  *
  * `startWebMode` is exported so end-to-end tests can start it on free ports.
  */
+
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,7 +22,7 @@ import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { realTimers } from '@converge/replica/timers';
+import { realTimers } from '@converge/protocol';
 import { HostPolicy, LOOPBACK_HOST_NAMES, PendingSockets } from '@converge/sync-server';
 import { WINDOW_RIGHTS } from './credentials.ts';
 import {

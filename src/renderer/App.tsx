@@ -1,4 +1,5 @@
-import { AutomergeEngine, ENGINE_NAMES, type EngineName, STORAGE_NODE_ID } from '@converge/replica';
+import { STORAGE_NODE_ID } from '@converge/protocol';
+import { AutomergeEngine, ENGINE_NAMES, type EngineName } from '@converge/replica';
 import { type CSSProperties, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
 import { ComparePanel } from './components/ComparePanel.tsx';

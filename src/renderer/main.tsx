@@ -2,7 +2,7 @@
  * Renderer entry: find out where we run (platform.ts), open this window's replica, render the app.
  * Until the replica is open (its store loaded) a start screen shows; a failure shows what went wrong.
  */
-import { errorMessage } from '@converge/replica';
+import { errorMessage } from '@converge/protocol';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';

@@ -3,7 +3,8 @@
  * every available engine (it announces its digests to its peers, and learns theirs, over that
  * connection), the app model for React and the admin API client for the network panel.
  */
-import { availableEngines, createEngine, RelayTransport, Replica, realTimers } from '@converge/replica';
+import { realTimers } from '@converge/protocol';
+import { availableEngines, createEngine, RelayTransport, Replica } from '@converge/replica';
 import { AppModel } from './logic/app-model.ts';
 import { frameKind } from './logic/frame-kind.ts';
 import { NetworkStore } from './logic/network-store.ts';

@@ -11,13 +11,19 @@
  *  - paced: every client sends at a fixed rate → delivery latency under moderate load.
  * Latency is measured from the send call to the receive handler, on this process's clock.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { requestCredential } from '@converge/replica';
-import { decodeFrame, encodeData, encodeFrame, PROTOCOL_VERSION } from '@converge/replica/protocol';
+import {
+  decodeFrame,
+  encodeData,
+  encodeFrame,
+  PROTOCOL_VERSION,
+  requestCredential,
+} from '@converge/protocol';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
@@ -153,7 +159,8 @@ async function connectConverge(
   ws.send(encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, room, nodeId: id, role: 'tool', token }));
   return {
     ready,
-    send: (update) => ws.send(encodeData(id, null, 'yjs', update)),
+    // Any channel will do: the relay forwards it uninterpreted (1 is the yjs engine's in the app).
+    send: (update) => ws.send(encodeData(id, null, 1, update)),
     close: () => ws.close(),
   };
 }

@@ -11,7 +11,7 @@
  * - Credential: nothing is trusted for where it connects from, loopback included. The admin token
  *   may do everything; a room credential only what its rights allow in its room.
  */
-import type { Right } from '@converge/replica/protocol';
+import type { Right } from '@converge/protocol';
 import type { Credential } from './credentials.ts';
 
 export function isLoopbackHost(host: string): boolean {

@@ -4,10 +4,15 @@
  * admin rights for the room it touches), size-limited and answered; a handler error becomes a JSON
  * error response, never an exception out of the server.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage } from '@converge/replica';
-import { idProblem, type Right } from '@converge/replica/protocol';
-import { type StoragePlacement, storagePlacementProblem } from '@converge/replica/storage-placement';
+import {
+  errorMessage,
+  idProblem,
+  type Right,
+  type StoragePlacement,
+  storagePlacementProblem,
+} from '@converge/protocol';
 import { type HostPolicy, holds, type OriginPolicy, type Principal } from './access.ts';
 import { ChaosConfigError, parseChaosConfig } from './chaos.ts';
 import { ControlError, type RelayControl } from './control.ts';

@@ -9,8 +9,9 @@
  * Pipeline per frame: drop? → duplicate? → each copy enters the reorder buffer (a full buffer
  * releases a randomly chosen frame; a frame waits at most `reorderHoldMs`) → delay + jitter → deliver.
  */
-import { SeededRandom } from '@converge/crdt-core';
-import type { Cancel, Timers } from '@converge/replica/timers';
+
+import type { Cancel, Timers } from '@converge/protocol';
+import { SeededRandom } from '@converge/protocol';
 
 export interface ChaosConfig {
   /** Fixed delay added to every frame. */

@@ -2,9 +2,10 @@
  * `npm run server -- --port 4455 --data-dir ./data [--host 127.0.0.1] [--admin-token T] [--allowed-host H]…`
  * Runs the relay standalone until SIGINT or SIGTERM, then shuts down gracefully.
  */
+
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { errorMessage } from '@converge/replica';
+import { errorMessage } from '@converge/protocol';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay, RelayConfigError } from './relay.ts';

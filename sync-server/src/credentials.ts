@@ -6,8 +6,9 @@
  * The signing key is derived from the admin token, so credentials survive a relay restart with the same
  * admin token, and changing the admin token revokes every credential minted under the old one.
  */
+
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { idProblem, isRight, RIGHTS, type Right } from '@converge/replica/protocol';
+import { idProblem, isRight, RIGHTS, type Right } from '@converge/protocol';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 /** What a credential grants: rights in one room, for one replica id. */

@@ -2,7 +2,7 @@
  * What happens in the relay, as events for the admin stream (and tests). Every event carries the
  * time it was emitted (`at`, from the relay's clock).
  */
-import type { NodeRole } from '@converge/replica/protocol';
+import type { NodeRole } from '@converge/protocol';
 import type { ChaosConfig } from './chaos.ts';
 import type { LinkTrafficReport } from './traffic.ts';
 

@@ -33,4 +33,4 @@ export {
   type RelayOptions,
 } from './relay.ts';
 export type { LinkChange, NodeInfo, RoomChaosInfo, RoomInfo } from './room.ts';
-export type { EngineTraffic, LinkTrafficReport } from './traffic.ts';
+export type { ChannelTraffic, LinkTrafficReport } from './traffic.ts';

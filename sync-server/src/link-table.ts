@@ -7,14 +7,6 @@
  * Each directed link also has a generation that grows on every cut, so a frame held by chaos
  * across a cut and a heal is recognised as belonging to the old link and not delivered.
  */
-import { idProblem } from '@converge/replica/protocol';
-import {
-  placeStorage,
-  STORAGE_NODE_ID,
-  type StoragePlacement,
-  storageCompanion,
-  storagePlacementProblem,
-} from '@converge/replica/storage-placement';
 
 export interface DirectedLink {
   readonly from: string;
@@ -206,3 +198,12 @@ export class LinkTable {
     }
   }
 }
+
+import {
+  idProblem,
+  placeStorage,
+  STORAGE_NODE_ID,
+  type StoragePlacement,
+  storageCompanion,
+  storagePlacementProblem,
+} from '@converge/protocol';

@@ -7,8 +7,14 @@
  * Frames reach it asynchronously (a microtask after the room queued them), so a replica answering
  * inside a handler never re-enters the room while it is routing.
  */
-import type { ConnectionState, Transport, TransportHandlers } from '@converge/replica';
-import { decodeFrame, type EngineName, encodeData, type NodeRole } from '@converge/replica/protocol';
+import {
+  type ConnectionState,
+  decodeFrame,
+  encodeData,
+  type NodeRole,
+  type Transport,
+  type TransportHandlers,
+} from '@converge/protocol';
 import type { Member, NodeEndpoint, Room } from './room.ts';
 
 export interface LocalNodeOptions {
@@ -73,11 +79,15 @@ export class LocalTransport implements Transport {
     this.attachment = this.attach(this.endpoint, this.options.role ?? 'storage');
   }
 
-  send(to: string, engine: EngineName, payload: Uint8Array): void {
+  send(to: string, channel: number, payload: Uint8Array): void {
     const attachment = this.attachment;
     if (attachment === undefined || this.connectionState !== 'online' || !this.peers.has(to)) return;
-    const bytes = encodeData(this.nodeId, to, engine, payload);
-    attachment.room.route(attachment.member, { type: 'data', from: this.nodeId, to, engine, payload }, bytes);
+    const bytes = encodeData(this.nodeId, to, channel, payload);
+    attachment.room.route(
+      attachment.member,
+      { type: 'data', from: this.nodeId, to, channel, payload },
+      bytes,
+    );
   }
 
   reachable(): ReadonlySet<string> {
@@ -129,7 +139,7 @@ export class LocalTransport implements Transport {
         if (this.peers.delete(frame.peer)) handlers.linkDown(frame.peer);
         break;
       case 'data':
-        if (this.peers.has(frame.from)) handlers.message(frame.from, frame.engine, frame.payload);
+        if (this.peers.has(frame.from)) handlers.message(frame.from, frame.channel, frame.payload);
         break;
       default:
         break;

@@ -4,8 +4,9 @@
  * file descriptor and memory while costing its sender almost nothing, so they are capped, and one that
  * does not finish its headers in time is destroyed.
  */
+
 import type { Socket } from 'node:net';
-import type { Cancel, Timers } from '@converge/replica/timers';
+import type { Cancel, Timers } from '@converge/protocol';
 
 export interface PendingSocketLimits {
   readonly headerTimeoutMs: number;

@@ -3,13 +3,20 @@
  * `createRelay` starts it and returns a handle for embedding (the Electron main process, tests, the
  * CLI); port 0 picks a free port and `url` reports the real one.
  */
+
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorMessage } from '@converge/replica';
-import { CloseCode, idProblem } from '@converge/replica/protocol';
-import { type Cancel, every, realTimers, type Timers } from '@converge/replica/timers';
+import {
+  type Cancel,
+  CloseCode,
+  errorMessage,
+  every,
+  idProblem,
+  realTimers,
+  type Timers,
+} from '@converge/protocol';
 import { WebSocketServer } from 'ws';
 import { HostPolicy, hostNamesFor, OriginPolicy, type Principal } from './access.ts';
 import { AdminApi } from './admin-api.ts';

@@ -6,19 +6,24 @@
 import {
   CloseCode,
   type DataFrame,
-  ENGINE_NAMES,
   encodeFrame,
   type NodeRole,
   type PeerInfo,
   type Right,
-} from '@converge/replica/protocol';
-import type { Timers } from '@converge/replica/timers';
+  type Timers,
+} from '@converge/protocol';
 import { type ChaosConfig, DelayQueue, isNoChaos, LinkChaos, linkSeed } from './chaos.ts';
 import type { EventBus, LeaveReason, Violation } from './events.ts';
 import type { RelayLimits } from './limits.ts';
 import { type DirectedLink, type LinkOperation, LinkTable } from './link-table.ts';
 import type { Logger } from './log.ts';
-import { emptyLinkTraffic, type LinkTraffic, type LinkTrafficReport, reportLinkTraffic } from './traffic.ts';
+import {
+  countDelivery,
+  emptyLinkTraffic,
+  type LinkTraffic,
+  type LinkTrafficReport,
+  reportLinkTraffic,
+} from './traffic.ts';
 
 /** How the room reaches one node. */
 export interface NodeEndpoint {
@@ -106,7 +111,7 @@ export interface LinkChange {
 interface HeldFrame {
   readonly sender: Member;
   readonly target: Member;
-  readonly engine: number;
+  readonly channel: number;
   readonly bytes: Uint8Array;
   readonly generation: number;
   readonly traffic: LinkTraffic;
@@ -232,10 +237,10 @@ export class Room {
   /** Route a data frame from `sender` (which must hold write rights); `bytes` is the frame as received, forwarded unchanged. */
   route(sender: Member, frame: DataFrame, bytes: Uint8Array): void {
     if (this.members.get(sender.id) !== sender) return;
-    const engine = ENGINE_NAMES.indexOf(frame.engine);
+    const { channel } = frame;
     if (frame.to === null) {
       for (const target of this.members.values()) {
-        if (target !== sender) this.forward(sender, target, engine, bytes);
+        if (target !== sender) this.forward(sender, target, channel, bytes);
       }
       return;
     }
@@ -245,7 +250,7 @@ export class Room {
       this.unknownRecipient++;
       return;
     }
-    this.forward(sender, target, engine, bytes);
+    this.forward(sender, target, channel, bytes);
   }
 
   applyLinks(operation: LinkOperation): LinkChange {
@@ -461,7 +466,7 @@ export class Room {
     return chaos ?? undefined;
   }
 
-  private forward(sender: Member, target: Member, engine: number, bytes: Uint8Array): void {
+  private forward(sender: Member, target: Member, channel: number, bytes: Uint8Array): void {
     const traffic = this.trafficOf(sender, target.id);
     traffic.offered++;
     if (!this.links.isUp(sender.id, target.id)) {
@@ -470,7 +475,7 @@ export class Room {
     }
     const chaos = this.chaosFor(sender.id, target.id);
     if (chaos === undefined) {
-      this.deliver(target, engine, bytes, traffic);
+      this.deliver(target, channel, bytes, traffic);
       return;
     }
     // Reserve room for a duplicate up front: chaos may deliver synchronously, which releases bytes.
@@ -480,7 +485,7 @@ export class Room {
     }
     this.delayedBytes += 2 * bytes.length;
     const generation = this.links.generation(sender.id, target.id);
-    const { copies } = chaos.submit({ sender, target, engine, bytes, generation, traffic });
+    const { copies } = chaos.submit({ sender, target, channel, bytes, generation, traffic });
     this.delayedBytes -= (2 - copies) * bytes.length;
     if (copies === 0) traffic.dropped.chaos++;
     else if (copies === 2) traffic.duplicated++;
@@ -499,10 +504,10 @@ export class Room {
       held.traffic.dropped.stale++;
       return;
     }
-    this.deliver(target, held.engine, held.bytes, held.traffic);
+    this.deliver(target, held.channel, held.bytes, held.traffic);
   }
 
-  private deliver(target: Member, engine: number, bytes: Uint8Array, traffic: LinkTraffic): void {
+  private deliver(target: Member, channel: number, bytes: Uint8Array, traffic: LinkTraffic): void {
     if (target.endpoint.bufferedBytes() > this.services.limits.maxBufferedBytes) {
       traffic.dropped.backpressure++;
       this.checkSlowConsumer(target);
@@ -510,8 +515,7 @@ export class Room {
     }
     target.overHighWaterSince = undefined;
     target.endpoint.send(bytes);
-    traffic.frames[engine] = (traffic.frames[engine] ?? 0) + 1;
-    traffic.bytes[engine] = (traffic.bytes[engine] ?? 0) + bytes.length;
+    countDelivery(traffic, channel, bytes.length);
   }
 
   private checkSlowConsumer(target: Member): void {

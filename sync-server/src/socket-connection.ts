@@ -8,6 +8,7 @@
 
 import type { Duplex } from 'node:stream';
 import {
+  type Cancel,
   CloseCode,
   type ErrorCode,
   encodeFrame,
@@ -16,8 +17,7 @@ import {
   PROTOCOL_VERSION,
   peekHelloVersion,
   tryDecodeFrame,
-} from '@converge/replica/protocol';
-import type { Cancel } from '@converge/replica/timers';
+} from '@converge/protocol';
 import type { RawData, WebSocket } from 'ws';
 import { type Credential, CredentialError, RESERVED_REPLICA_IDS } from './credentials.ts';
 import type { Violation } from './events.ts';

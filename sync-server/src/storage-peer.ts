@@ -12,19 +12,18 @@
  *
  * The storage peer's node id is reserved: a window cannot take it over (the room refuses the join).
  */
+
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage, isValidId, STORAGE_NODE_ID } from '@converge/protocol';
 import {
   availableEngines,
   createEngine,
   type EngineName,
   type EngineStatus,
-  errorMessage,
   Replica,
 } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
-import { isValidId } from '@converge/replica/protocol';
-import { STORAGE_NODE_ID } from '@converge/replica/storage-placement';
 import type { LocalNodeOptions, LocalTransport } from './local-node.ts';
 import type { Logger } from './log.ts';
 

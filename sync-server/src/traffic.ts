@@ -1,7 +1,10 @@
-/** Frame and byte counters per directed link and engine, kept by each room. */
-import { ENGINE_NAMES, type EngineName } from '@converge/replica/protocol';
+/**
+ * Frame and byte counters per directed link and channel, kept by each room. A channel is the byte a data
+ * frame carries for its engine; the relay counts it without knowing what engine it stands for (the
+ * admin API reports counts by channel, and clients name them from their own engine registry).
+ */
 
-export interface EngineTraffic {
+export interface ChannelTraffic {
   readonly frames: number;
   readonly bytes: number;
 }
@@ -10,8 +13,8 @@ export interface LinkTrafficReport {
   readonly from: string;
   readonly to: string;
   readonly offered: number;
-  /** Frames and bytes delivered, per engine. */
-  readonly engines: Readonly<Record<EngineName, EngineTraffic>>;
+  /** Frames and bytes delivered, per channel that carried any (keys are the channel numbers). */
+  readonly channels: Readonly<Record<string, ChannelTraffic>>;
   readonly dropped: Readonly<LinkTraffic['dropped']>;
   readonly duplicated: number;
 }
@@ -21,9 +24,8 @@ export interface LinkTraffic {
   readonly key: string;
   /** Frames the sender put on this link (before cuts, chaos and backpressure). */
   offered: number;
-  /** Delivered frames and bytes, indexed by engine tag. */
-  readonly frames: number[];
-  readonly bytes: number[];
+  /** Delivered frames and bytes, by channel. */
+  readonly channels: Map<number, { frames: number; bytes: number }>;
   readonly dropped: {
     /** The link was cut when the frame was sent. */
     cut: number;
@@ -43,23 +45,32 @@ export function emptyLinkTraffic(key: string): LinkTraffic {
   return {
     key,
     offered: 0,
-    frames: ENGINE_NAMES.map(() => 0),
-    bytes: ENGINE_NAMES.map(() => 0),
+    channels: new Map(),
     dropped: { cut: 0, chaos: 0, backpressure: 0, stale: 0, overflow: 0 },
     duplicated: 0,
   };
 }
 
+/** One frame of `bytes` delivered on `channel`. */
+export function countDelivery(traffic: LinkTraffic, channel: number, bytes: number): void {
+  const counts = traffic.channels.get(channel);
+  if (counts === undefined) traffic.channels.set(channel, { frames: 1, bytes });
+  else {
+    counts.frames++;
+    counts.bytes += bytes;
+  }
+}
+
 export function reportLinkTraffic(from: string, to: string, traffic: LinkTraffic): LinkTrafficReport {
-  const engines = {} as Record<EngineName, EngineTraffic>;
-  ENGINE_NAMES.forEach((engine, tag) => {
-    engines[engine] = { frames: traffic.frames[tag] ?? 0, bytes: traffic.bytes[tag] ?? 0 };
-  });
+  const channels: Record<string, ChannelTraffic> = {};
+  for (const [channel, counts] of [...traffic.channels].sort(([a], [b]) => a - b)) {
+    channels[String(channel)] = { ...counts };
+  }
   return {
     from,
     to,
     offered: traffic.offered,
-    engines,
+    channels,
     dropped: { ...traffic.dropped },
     duplicated: traffic.duplicated,
   };

@@ -2,13 +2,13 @@
 // exhaustion, identity takeover, joins and admin calls without (or beyond) a credential, DNS
 // rebinding and sockets that never finish their headers. Each attack worked on the relay before
 // credentials; each must fail here while honest nodes carry on.
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloseCode, VirtualClock } from '@converge/protocol';
 import { RelayTransport } from '@converge/replica';
-import { CloseCode } from '@converge/replica/protocol';
-import { VirtualClock } from '@converge/replica/timers';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CredentialAuthority, CredentialError } from '../src/credentials.ts';
@@ -123,7 +123,7 @@ describe('a replica id is bound to its credential (items 8 and 1)', () => {
     // The victim never noticed: still connected and exchanging data.
     expect(alice.closed).toBeUndefined();
     expect(alice.of('error')).toEqual([]);
-    alice.data('alice', 'bob', 'converge', text('still here'));
+    alice.data('alice', 'bob', 0, text('still here'));
     await bob.waitFor((f) => payloadText(f) === 'still here', 'alice → bob');
     expect(relay.room('room')?.nodes.map((n) => n.id)).toEqual(['alice', 'bob']);
     expect(violations(relay)['identity-in-use']).toBe(1);
@@ -138,8 +138,8 @@ describe('a replica id is bound to its credential (items 8 and 1)', () => {
     expect(fresh.of('welcome')).toHaveLength(1);
     expect((await stale.waitClosed()).code).toBe(CloseCode.Replaced);
     // Whatever the replaced socket still manages to send goes nowhere.
-    stale.data('alice', 'bob', 'yjs', text('from the replaced socket'));
-    fresh.data('alice', 'bob', 'yjs', text('from the live one'));
+    stale.data('alice', 'bob', 1, text('from the replaced socket'));
+    fresh.data('alice', 'bob', 1, text('from the live one'));
     await bob.waitFor((f) => payloadText(f) === 'from the live one', 'the live one');
     await sleep(50);
     expect(bob.of('data').map(payloadText)).toEqual(['from the live one']);
@@ -163,7 +163,7 @@ describe('a replica id is bound to its credential (items 8 and 1)', () => {
       transport.start({
         linkUp: () => {},
         linkDown: () => {},
-        message: (_from, _engine, payload) => received.push(`${label}:${new TextDecoder().decode(payload)}`),
+        message: (_from, _channel, payload) => received.push(`${label}:${new TextDecoder().decode(payload)}`),
         state: (state) => states.push(state),
       });
       return { transport, received, states };
@@ -176,7 +176,7 @@ describe('a replica id is bound to its credential (items 8 and 1)', () => {
     expect(first.transport.state()).toBe('online');
     expect(duplicate.transport.state()).toBe('connecting');
     expect(relay.room('room')?.nodes.map((n) => n.id)).toEqual(['peer', 'tab']);
-    peer.data('peer', 'tab', 'lww', text('to the one writer'));
+    peer.data('peer', 'tab', 3, text('to the one writer'));
     await waitFor(() => first.received.length === 1, 'delivered');
     expect([...first.received, ...duplicate.received]).toEqual(['first:to the one writer']);
     // When the first tab goes away, the duplicate's retry takes the id: still one writer at a time.
@@ -222,10 +222,10 @@ describe('credentials (item 9)', () => {
     const writer = await RawClient.join(relay, 'room', 'writer');
     const reader = await RawClient.join(relay, 'room', 'reader', { rights: ['read'] });
     expect(reader.of('welcome')[0]?.rights).toEqual(['read']);
-    reader.data('reader', null, 'yjs', text('overwrite everything'));
+    reader.data('reader', null, 1, text('overwrite everything'));
     const refusal = await reader.waitFor((f) => f.type === 'error', 'refusal');
     expect(refusal).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/not write/) });
-    writer.data('writer', null, 'yjs', text('news'));
+    writer.data('writer', null, 1, text('news'));
     await reader.waitFor((f) => payloadText(f) === 'news', 'the reader receives');
     await sleep(50);
     expect(writer.of('data')).toEqual([]);

@@ -134,16 +134,16 @@ describe('admin API', () => {
     expect(relay.room('later')?.chaos.room?.delayMs).toBe(5);
   });
 
-  it('streams joins, leaves, cuts, heals, chaos and traffic per engine per link', async () => {
+  it('streams joins, leaves, cuts, heals, chaos and traffic per channel per link', async () => {
     ({ relay } = await startRelay({ trafficIntervalMs: 20 }));
     const stream = eventStream();
     expect(await stream.status).toBe(200);
     await waitFor(() => stream.events.some((e) => e.type === 'snapshot'), 'snapshot');
     const a = await RawClient.join(relay, 'lab', 'a');
     const b = await RawClient.join(relay, 'lab', 'b');
-    a.data('a', 'b', 'yjs', text('12345'));
-    a.data('a', 'b', 'yjs', text('678'));
-    a.data('a', null, 'lww', text('x'));
+    a.data('a', 'b', 1, text('12345'));
+    a.data('a', 'b', 1, text('678'));
+    a.data('a', null, 3, text('x'));
     relay.applyLinks('lab', { op: 'cut', from: 'b', to: 'a' });
     relay.applyLinks('lab', { op: 'heal-all' });
     await b.close();
@@ -155,9 +155,9 @@ describe('admin API', () => {
     const traffic = stream.events.filter((e) => e.type === 'traffic').map((e) => e.data as RelayEvent);
     const last = traffic.at(-1);
     const ab = last?.type === 'traffic' ? last.links.find((l) => l.from === 'a' && l.to === 'b') : undefined;
-    expect(ab?.engines.yjs.frames).toBe(2);
-    expect(ab?.engines.yjs.bytes).toBeGreaterThan(8);
-    expect(ab?.engines.lww.frames).toBe(1);
+    expect(ab?.channels[1]?.frames).toBe(2);
+    expect(ab?.channels[1]?.bytes).toBeGreaterThan(8);
+    expect(ab?.channels[3]?.frames).toBe(1);
     expect(stream.events.find((e) => e.type === 'cut')?.data).toMatchObject({
       room: 'lab',
       from: 'b',

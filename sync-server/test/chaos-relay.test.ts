@@ -1,7 +1,8 @@
 // Chaos through the relay over real sockets, on a manual clock: the same seed replays the same
 // drops, duplicates and order, link by link.
+
 import { testSeed } from '@converge/crdt-core/testing';
-import { VirtualClock } from '@converge/replica/timers';
+import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { closeRelaysAfterEach, payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
 
@@ -30,8 +31,8 @@ describe('chaos through the relay', () => {
       const a = await RawClient.join(r, room, 'a');
       const b = await RawClient.join(r, room, 'b');
       const c = await RawClient.join(r, room, 'c');
-      for (let i = 0; i < FRAMES; i++) a.data('a', null, 'converge', text(String(i)));
-      const delivered = (to: string): number => link(to)?.engines.converge.frames ?? -1;
+      for (let i = 0; i < FRAMES; i++) a.data('a', null, 0, text(String(i)));
+      const delivered = (to: string): number => link(to)?.channels[0]?.frames ?? -1;
       const link = (to: string) => r.traffic(room)?.find((t) => t.from === 'a' && t.to === to);
       // Everything reached the relay before time moves, so timing cannot influence the outcome.
       await waitFor(
@@ -72,13 +73,13 @@ describe('chaos through the relay', () => {
     const c = await RawClient.join(r, 'room', 'c');
     r.setChaos('room', { from: 'a', to: 'b' }, parseDelay(1000));
     expect(r.room('room')?.chaos.links).toEqual([{ from: 'a', to: 'b', config: parseDelay(1000) }]);
-    a.data('a', null, 'yjs', text('held'));
+    a.data('a', null, 1, text('held'));
     await c.waitFor((f) => payloadText(f) === 'held', 'c without chaos');
     await waitFor(() => r.room('room')?.delayedFrames === 1, 'held for b');
     r.applyLinks('room', { op: 'cut', from: 'a', to: 'b' });
     r.applyLinks('room', { op: 'heal', from: 'a', to: 'b' });
     clock.advance(2000);
-    a.data('a', 'b', 'yjs', text('after'));
+    a.data('a', 'b', 1, text('after'));
     const ab = () => r.traffic('room')?.find((l) => l.from === 'a' && l.to === 'b');
     await waitFor(() => ab()?.offered === 2, 'second frame at the relay');
     clock.advance(2000);

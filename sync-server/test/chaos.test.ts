@@ -1,6 +1,7 @@
 // Chaos on one link, on a manual clock: replayable from its seed, and doing what its config says.
+
 import { testSeed } from '@converge/crdt-core/testing';
-import { VirtualClock } from '@converge/replica/timers';
+import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { type ChaosConfig, DelayQueue, LinkChaos, NO_CHAOS, parseChaosConfig } from '../src/chaos.ts';
 

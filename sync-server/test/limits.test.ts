@@ -1,5 +1,5 @@
 // Every limit: violations are answered (error frame and/or close code), counted, and nobody else notices.
-import { encodeFrame, PROTOCOL_VERSION } from '@converge/replica/protocol';
+import { encodeFrame, PROTOCOL_VERSION } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LinkTrafficReport, Relay } from '../src/index.ts';
@@ -33,7 +33,7 @@ async function bystanders(): Promise<{ check: (label: string) => Promise<void> }
   return {
     check: async (label: string) => {
       const message = `${label} ${n++}`;
-      x.data('x', 'y', 'converge', text(message));
+      x.data('x', 'y', 0, text(message));
       await y.waitFor((f) => payloadText(f) === message, `bystander frame ${message}`);
     },
   };
@@ -47,7 +47,7 @@ describe('limits', () => {
     const calm = await bystanders();
     const a = await join('room', 'a');
     expect(a.of('welcome')[0]?.maxFrameBytes).toBe(1024);
-    a.data('a', null, 'yjs', new Uint8Array(2000));
+    a.data('a', null, 1, new Uint8Array(2000));
     expect((await a.waitClosed()).code).toBe(1009);
     await waitFor(() => violations()['frame-too-large'] === 1, 'counted');
     await calm.check('after oversize');
@@ -61,11 +61,11 @@ describe('limits', () => {
     const calm = await bystanders();
     const a = await join('room', 'a');
     const b = await join('room', 'b');
-    for (let i = 0; i < 150; i++) a.data('a', 'b', 'lww', text(String(i)));
+    for (let i = 0; i < 150; i++) a.data('a', 'b', 3, text(String(i)));
     await a.waitFor((f) => f.type === 'error' && f.code === 'rate-limited', 'rate-limited error');
     await waitFor(() => b.of('data').length >= 99, 'the burst got through');
     expect(a.closed).toBeUndefined();
-    for (let i = 0; i < 1000; i++) a.data('a', 'b', 'lww', text('flood'));
+    for (let i = 0; i < 1000; i++) a.data('a', 'b', 3, text('flood'));
     expect((await a.waitClosed()).code).toBe(4008);
     expect(a.of('error').filter((e) => e.code === 'rate-limited').length).toBeLessThanOrEqual(2);
     expect(violations()['rate-limited']).toBeGreaterThanOrEqual(1);
@@ -92,7 +92,7 @@ describe('limits', () => {
     (stuck.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const chunk = new Uint8Array(64 * 1024);
     const burst = (count: number): void => {
-      for (let i = 0; i < count; i++) sender.data('sender', null, 'automerge', chunk);
+      for (let i = 0; i < count; i++) sender.data('sender', null, 2, chunk);
     };
     const finalToStuck: LinkTrafficReport[] = [];
     relay.subscribe((event) => {
@@ -109,9 +109,9 @@ describe('limits', () => {
     expect(relay.traffic('room')?.find((t) => t.to === 'stuck')).toBeUndefined();
     const toStuck = finalToStuck.at(-1);
     expect(toStuck?.dropped.backpressure).toBeGreaterThan(0);
-    expect(
-      (toStuck?.engines.automerge.frames ?? 0) + (toStuck?.dropped.backpressure ?? 0),
-    ).toBeLessThanOrEqual(450);
+    expect((toStuck?.channels[2]?.frames ?? 0) + (toStuck?.dropped.backpressure ?? 0)).toBeLessThanOrEqual(
+      450,
+    );
     await sender.waitFor((f) => f.type === 'link-down' && f.peer === 'stuck', 'sender told');
     // Its socket is paused, so it would never notice the relay hung up.
     stuck.ws.terminate();
@@ -156,7 +156,7 @@ describe('limits', () => {
     const a = await join('room', 'a');
     const b = await join('room', 'b');
     a.sendBytes(new Uint8Array([3, 200]));
-    a.data('b', 'a', 'yjs', text('pretending to be b'));
+    a.data('b', 'a', 1, text('pretending to be b'));
     await a.waitFor((f) => f.type === 'error' && f.code === 'spoofed-sender', 'spoof refused');
     expect(a.closed).toBeUndefined();
     a.sendBytes('text');

@@ -15,10 +15,10 @@ describe('local (in-process) nodes', () => {
     storage.start({
       linkUp: (peer) => log.push(`up ${peer}`),
       linkDown: (peer) => log.push(`down ${peer}`),
-      message: (from, engine, payload) => {
-        received.push(`${from}/${engine}/${new TextDecoder().decode(payload)}`);
+      message: (from, channel, payload) => {
+        received.push(`${from}/${channel}/${new TextDecoder().decode(payload)}`);
         // Answering from inside the handler must not re-enter routing badly.
-        storage.send(from, engine, text('ack'));
+        storage.send(from, channel, text('ack'));
       },
       state: (state) => log.push(state),
     });
@@ -27,9 +27,9 @@ describe('local (in-process) nodes', () => {
       (f) => f.type === 'link-up' && f.peer === 'storage' && f.role === 'storage',
       'a sees storage',
     );
-    a.data('a', 'storage', 'automerge', text('persist me'));
+    a.data('a', 'storage', 2, text('persist me'));
     await a.waitFor((f) => payloadText(f) === 'ack', 'ack from storage');
-    expect(received).toEqual(['a/automerge/persist me']);
+    expect(received).toEqual(['a/2/persist me']);
     expect(relay.room('room')?.nodes.map((n) => [n.id, n.role, n.remote])).toEqual([
       ['a', 'replica', expect.stringContaining('127.0.0.1')],
       ['storage', 'storage', 'in-process'],
@@ -37,7 +37,7 @@ describe('local (in-process) nodes', () => {
 
     relay.applyLinks('room', { op: 'isolate', node: 'storage' });
     await waitFor(() => log.includes('down a'), 'storage told of the cut');
-    storage.send('a', 'yjs', text('not delivered'));
+    storage.send('a', 1, text('not delivered'));
     relay.applyLinks('room', { op: 'heal-all' });
     await waitFor(() => log.filter((l) => l === 'up a').length === 2, 'healed');
 
@@ -65,14 +65,14 @@ describe('local (in-process) nodes', () => {
     storage.start({
       linkUp() {},
       linkDown() {},
-      message: (_from, _engine, payload) => {
+      message: (_from, _channel, payload) => {
         seen.push(new TextDecoder().decode(payload));
         throw new Error('storage peer bug');
       },
     });
     await a.waitFor((f) => f.type === 'link-up' && f.peer === 'storage', 'a sees storage');
-    a.data('a', 'storage', 'lww', text('one'));
-    a.data('a', 'storage', 'lww', text('two'));
+    a.data('a', 'storage', 3, text('one'));
+    a.data('a', 'storage', 3, text('two'));
     await waitFor(() => seen.length === 2, 'both delivered');
     expect(logs.filter((l) => l.includes('local-node-handler-failed'))).toHaveLength(2);
     expect(relay.health().ok).toBe(true);

@@ -1,6 +1,6 @@
 // The client transport against the real relay: peers, links, data, offline, reconnects.
-import { type ConnectionState, type RelayProblem, RelayTransport } from '@converge/replica';
-import type { EngineName } from '@converge/replica/protocol';
+import type { ConnectionState } from '@converge/protocol';
+import { type RelayProblem, RelayTransport } from '@converge/replica';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Relay } from '../src/index.ts';
@@ -17,7 +17,7 @@ afterEach(() => {
 interface Observed {
   readonly transport: RelayTransport;
   readonly log: string[];
-  readonly messages: { from: string; engine: EngineName; text: string }[];
+  readonly messages: { from: string; channel: number; text: string }[];
   readonly states: ConnectionState[];
   readonly problems: RelayProblem[];
 }
@@ -45,8 +45,8 @@ async function open(
   transport.start({
     linkUp: (peer) => log.push(`up ${peer}`),
     linkDown: (peer) => log.push(`down ${peer}`),
-    message: (from, engine, payload) =>
-      messages.push({ from, engine, text: new TextDecoder().decode(payload) }),
+    message: (from, channel, payload) =>
+      messages.push({ from, channel, text: new TextDecoder().decode(payload) }),
     state: (state) => states.push(state),
   });
   transports.push(transport);
@@ -63,12 +63,12 @@ describe('RelayTransport', () => {
     await waitFor(() => reachable(a).join() === 'b' && reachable(b).join() === 'a', 'mutual reachability');
     expect(a.transport.state()).toBe('online');
     expect(a.states).toEqual(['connecting', 'online']);
-    a.transport.send('b', 'yjs', text('hi b'));
-    b.transport.send('a', 'automerge', text('hi a'));
-    a.transport.send('nobody', 'lww', text('dropped silently'));
+    a.transport.send('b', 1, text('hi b'));
+    b.transport.send('a', 2, text('hi a'));
+    a.transport.send('nobody', 3, text('dropped silently'));
     await waitFor(() => a.messages.length === 1 && b.messages.length === 1, 'messages');
-    expect(b.messages).toEqual([{ from: 'a', engine: 'yjs', text: 'hi b' }]);
-    expect(a.messages).toEqual([{ from: 'b', engine: 'automerge', text: 'hi a' }]);
+    expect(b.messages).toEqual([{ from: 'a', channel: 1, text: 'hi b' }]);
+    expect(a.messages).toEqual([{ from: 'b', channel: 2, text: 'hi a' }]);
   });
 
   it('link cut → linkDown on both, heal → linkUp on both', async () => {
@@ -79,7 +79,7 @@ describe('RelayTransport', () => {
     relay.applyLinks('room', { op: 'cut', from: 'a', to: 'b' });
     await waitFor(() => a.log.includes('down b') && b.log.includes('down a'), 'link down on both');
     expect(reachable(a)).toEqual([]);
-    a.transport.send('b', 'yjs', text('not sent: b is unreachable'));
+    a.transport.send('b', 1, text('not sent: b is unreachable'));
     relay.applyLinks('room', { op: 'heal', from: 'a', to: 'b' });
     await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'healed');
     expect(a.log).toEqual(['up b', 'down b', 'up b']);
@@ -122,7 +122,7 @@ describe('RelayTransport', () => {
     await waitFor(() => reachable(a).join() === 'b' && reachable(b).join() === 'a', 'reconnected', 10_000);
     expect(a.log).toEqual(['up b', 'down b', 'up b']);
     expect(a.problems.some((p) => p.kind === 'error-frame' && p.code === 'shutting-down')).toBe(true);
-    a.transport.send('b', 'converge', text('after restart'));
+    a.transport.send('b', 0, text('after restart'));
     await waitFor(() => b.messages.some((m) => m.text === 'after restart'), 'data after restart');
   });
 
@@ -170,9 +170,9 @@ describe('RelayTransport', () => {
     const writer = await open('writer');
     await waitFor(() => reachable(reader).join() === 'writer', 'connected');
     expect(reader.transport.rights()).toEqual(['read']);
-    reader.transport.send('writer', 'yjs', text('not mine to send'));
-    reader.transport.send('writer', 'yjs', text('nor this'));
-    writer.transport.send('reader', 'yjs', text('readers receive'));
+    reader.transport.send('writer', 1, text('not mine to send'));
+    reader.transport.send('writer', 1, text('nor this'));
+    writer.transport.send('reader', 1, text('readers receive'));
     await waitFor(() => reader.messages.length === 1, 'the writer’s frame');
     expect(reader.problems).toEqual([{ kind: 'read-only', room: 'room' }]);
     expect(writer.messages).toEqual([]);
@@ -185,8 +185,8 @@ describe('RelayTransport', () => {
     const a = await open('a');
     const b = await open('b');
     await waitFor(() => reachable(a).length === 1 && reachable(b).length === 1, 'connected');
-    a.transport.send('b', 'yjs', new Uint8Array(2000));
-    a.transport.send('b', 'yjs', text('small'));
+    a.transport.send('b', 1, new Uint8Array(2000));
+    a.transport.send('b', 1, text('small'));
     await waitFor(() => b.messages.length === 1, 'small one');
     expect(a.problems).toContainEqual({ kind: 'frame-too-large', bytes: 2008, limit: 1000 });
     expect(a.transport.state()).toBe('online');
@@ -210,7 +210,7 @@ describe('RelayTransport', () => {
         throw new Error('linkUp bug');
       },
       linkDown: () => {},
-      message: (_from, _engine, payload) => {
+      message: (_from, _channel, payload) => {
         const t = new TextDecoder().decode(payload);
         received.push(t);
         if (t === 'boom') throw new Error('message bug');
@@ -218,8 +218,8 @@ describe('RelayTransport', () => {
     });
     const b = await open('b');
     await waitFor(() => a.reachable().has('b') && reachable(b).join() === 'a', 'connected');
-    b.transport.send('a', 'lww', text('boom'));
-    b.transport.send('a', 'lww', text('after'));
+    b.transport.send('a', 3, text('boom'));
+    b.transport.send('a', 3, text('after'));
     await waitFor(() => received.length === 2, 'both messages');
     expect(problems.filter((p) => p.kind === 'handler-failed').map((p) => p.message)).toEqual([
       'linkUp bug',

@@ -1,15 +1,16 @@
 // The convergence harness of the replica package, over a real relay on 127.0.0.1: real WebSockets, real time,
 // partitions and chaos through the relay's own link table and chaos injection. Smaller budget than the
 // in-process run (real time is slow), same checks.
+
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
+import { realTimers } from '@converge/protocol';
 import {
   availableEngines,
   type ChaosSettings,
   createEngine,
   RelayTransport,
   type Replica,
-  realTimers,
 } from '@converge/replica';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

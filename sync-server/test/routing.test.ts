@@ -46,28 +46,28 @@ describe('rooms and routing', () => {
     const b = await join('room', 'b');
     const c = await join('room', 'c');
     const payload = new Uint8Array([0, 1, 2, 254, 255]);
-    a.data('a', 'b', 'yjs', payload);
-    a.data('a', null, 'automerge', text('to everyone'));
+    a.data('a', 'b', 1, payload);
+    a.data('a', null, 2, text('to everyone'));
     await b.waitFor((f) => payloadText(f) === 'to everyone', 'broadcast at b');
     await c.waitFor((f) => payloadText(f) === 'to everyone', 'broadcast at c');
     expect(b.of('data')).toEqual([
-      { type: 'data', from: 'a', to: 'b', engine: 'yjs', payload },
-      { type: 'data', from: 'a', to: null, engine: 'automerge', payload: text('to everyone') },
+      { type: 'data', from: 'a', to: 'b', channel: 1, payload },
+      { type: 'data', from: 'a', to: null, channel: 2, payload: text('to everyone') },
     ]);
     expect(c.of('data').map(payloadText)).toEqual(['to everyone']);
     expect(a.of('data')).toEqual([]);
     const traffic = relay.traffic('room') ?? [];
     const ab = traffic.find((t) => t.from === 'a' && t.to === 'b');
-    expect(ab?.engines.yjs.frames).toBe(1);
-    expect(ab?.engines.automerge.frames).toBe(1);
-    expect(traffic.find((t) => t.from === 'a' && t.to === 'c')?.engines.automerge.frames).toBe(1);
+    expect(ab?.channels[1]?.frames).toBe(1);
+    expect(ab?.channels[2]?.frames).toBe(1);
+    expect(traffic.find((t) => t.from === 'a' && t.to === 'c')?.channels[2]?.frames).toBe(1);
   });
 
   it('keeps order on a link', async () => {
     ({ relay } = await startRelay());
     const a = await join('room', 'a');
     const b = await join('room', 'b');
-    for (let i = 0; i < 500; i++) a.data('a', 'b', 'converge', text(String(i)));
+    for (let i = 0; i < 500; i++) a.data('a', 'b', 0, text(String(i)));
     await waitFor(() => b.of('data').length === 500, '500 frames');
     expect(b.of('data').map(payloadText)).toEqual(Array.from({ length: 500 }, (_, i) => String(i)));
   });
@@ -108,10 +108,10 @@ describe('link table', () => {
     await b.waitFor((f) => f.type === 'link-down', 'b told');
     expect(a.of('link-down')).toEqual([{ type: 'link-down', peer: 'b', reason: 'cut' }]);
     expect(b.of('link-down')).toEqual([{ type: 'link-down', peer: 'a', reason: 'cut' }]);
-    a.data('a', 'b', 'lww', text('lost'));
-    a.data('a', null, 'lww', text('lost too'));
+    a.data('a', 'b', 3, text('lost'));
+    a.data('a', null, 3, text('lost too'));
     // The other direction is still up: frames flow b → a (the ends decide not to use it).
-    b.data('b', 'a', 'lww', text('one way'));
+    b.data('b', 'a', 3, text('one way'));
     await a.waitFor((f) => payloadText(f) === 'one way', 'b → a still up');
     expect(b.of('data')).toEqual([]);
     expect(relay.traffic('room')?.find((t) => t.from === 'a' && t.to === 'b')?.dropped.cut).toBe(2);
@@ -119,7 +119,7 @@ describe('link table', () => {
     relay.applyLinks('room', { op: 'heal', from: 'a', to: 'b' });
     await a.waitFor((f) => f.type === 'link-up' && f.reason === 'healed', 'a healed');
     await b.waitFor((f) => f.type === 'link-up' && f.reason === 'healed', 'b healed');
-    a.data('a', 'b', 'lww', text('after heal'));
+    a.data('a', 'b', 3, text('after heal'));
     await b.waitFor((f) => payloadText(f) === 'after heal', 'delivered after heal');
     expect(b.of('data').map(payloadText)).toEqual(['after heal']);
   });
@@ -132,7 +132,7 @@ describe('link table', () => {
     relay.applyLinks('room', { op: 'cut', from: 'b', to: 'a' });
     relay.applyLinks('room', { op: 'heal', from: 'a', to: 'b' });
     await a.waitFor((f) => f.type === 'link-down', 'a told');
-    a.data('a', null, 'yjs', text('marker'));
+    a.data('a', null, 1, text('marker'));
     // b → a is still cut: no link-up yet.
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(a.of('link-down')).toHaveLength(1);
@@ -171,8 +171,8 @@ describe('link table', () => {
       ],
     });
     await settle({ a: ['b'], b: ['a'], c: ['d'], d: ['c'] });
-    c.a!.data('a', null, 'converge', text('side ab'));
-    c.c!.data('c', null, 'converge', text('side cd'));
+    c.a!.data('a', null, 0, text('side ab'));
+    c.c!.data('c', null, 0, text('side cd'));
     await c.b!.waitFor((f) => payloadText(f) === 'side ab', 'b got ab');
     await c.d!.waitFor((f) => payloadText(f) === 'side cd', 'd got cd');
 

@@ -3,14 +3,13 @@
 import http from 'node:http';
 import {
   decodeFrame,
-  type EngineName,
   encodeData,
   encodeFrame,
   type Frame,
   type NodeRole,
   PROTOCOL_VERSION,
   type Right,
-} from '@converge/replica/protocol';
+} from '@converge/protocol';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { type CredentialRequest, createRelay, type Relay, type RelayOptions } from '../src/index.ts';
@@ -167,8 +166,8 @@ export class RawClient {
     );
   }
 
-  data(from: string, to: string | null, engine: EngineName, payload: Uint8Array): void {
-    this.sendBytes(encodeData(from, to, engine, payload));
+  data(from: string, to: string | null, channel: number, payload: Uint8Array): void {
+    this.sendBytes(encodeData(from, to, channel, payload));
   }
 
   sendBytes(bytes: Uint8Array | string): void {

@@ -33,9 +33,10 @@
  * Store updates are Automerge incremental saves in a checksummed envelope (Automerge's incremental
  * loader skips a damaged tail silently).
  */
+
 import * as A from '@automerge/automerge';
+import { errorMessage } from '@converge/protocol';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
-import { errorMessage } from '../error-message.ts';
 import {
   COUNTER_NAMES,
   type CounterName,

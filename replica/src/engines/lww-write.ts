@@ -4,8 +4,9 @@
  * validation every write passes (local or from a peer), the ordering that picks a field's winner,
  * and the binary codec for batches of writes and for the engine's sync messages.
  */
+
 import { Decoder, Encoder } from '@converge/crdt-core';
-import { errorMessage } from '../error-message.ts';
+import { errorMessage } from '@converge/protocol';
 import { COUNTER_NAMES, type CounterName, type IntentOp } from '../workspace.ts';
 import { EnvelopeKind, seal, unsealAny } from './envelope.ts';
 

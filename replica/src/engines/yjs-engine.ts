@@ -25,12 +25,12 @@
  * Store updates are Yjs updates in a checksummed envelope (Yjs updates have no integrity check).
  * Every engine instance gets a fresh random client id, as Yjs requires of a new session.
  */
+import { errorMessage } from '@converge/protocol';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
-import { errorMessage } from '../error-message.ts';
 import {
   COUNTER_NAMES,
   type CounterName,

@@ -1,14 +1,16 @@
 // A replica killed with SIGKILL while writing, many times at random moments: after each restart from its file
 // store, every edit it had acknowledged is there in every engine, every engine holds the same edits (an
 // intent is one record: a kill leaves all engines with it or none), and nothing else is damaged.
+
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
+import { realTimers } from '@converge/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { availableEngines, createEngine, Replica, realTimers, SimNetwork } from '../../src/index.ts';
+import { availableEngines, createEngine, Replica, SimNetwork } from '../../src/index.ts';
 import { FileStore } from '../../src/node/file-store.ts';
 
 let dir: string;

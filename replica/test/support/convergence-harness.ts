@@ -10,15 +10,14 @@
  * For a CRDT text the final characters must then be exactly the acknowledged insertions minus the
  * characters a delete removed (observed on the deleting replica, per engine), each insertion in order.
  */
+
 import { SeededRandom } from '@converge/crdt-core';
+import { errorMessage, type Timers, type Transport, VirtualClock } from '@converge/protocol';
 import type { EngineName } from '../../src/engine-name.ts';
 import type { LostWrite, LwwEngine, LwwWrite } from '../../src/engines/index.ts';
-import { errorMessage } from '../../src/error-message.ts';
 import { type CreateEngine, Replica } from '../../src/replica.ts';
 import { type ChaosSettings, SimNetwork } from '../../src/sim-network.ts';
 import { MemoryStore } from '../../src/store.ts';
-import { type Timers, VirtualClock } from '../../src/timers.ts';
-import type { Transport } from '../../src/transport.ts';
 import type { Intent } from '../../src/workspace.ts';
 
 /**

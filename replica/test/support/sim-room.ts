@@ -4,13 +4,13 @@
  * replica opened here is closed after its test (its engines' memory released) by
  * `closeSimRoomsAfterEach`.
  */
+import { VirtualClock } from '@converge/protocol';
 import { afterEach } from 'vitest';
 import type { EngineName } from '../../src/engine-name.ts';
 import { availableEngines, createEngine } from '../../src/engines/index.ts';
 import { Replica, type ReplicaOptions } from '../../src/replica.ts';
 import { SimNetwork } from '../../src/sim-network.ts';
 import { MemoryStore } from '../../src/store.ts';
-import { VirtualClock } from '../../src/timers.ts';
 
 export interface SimRoomOptions {
   /** Seed of the network's chaos generator. */

@@ -1,9 +1,9 @@
+import { errorMessage } from '@converge/protocol';
 import {
   CART_MERGE_RULES,
   ENGINE_NAMES,
   type EngineName,
   type EngineStatus,
-  errorMessage,
   type WorkspaceView,
 } from '@converge/replica';
 import { memo, useState } from 'react';

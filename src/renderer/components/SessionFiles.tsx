@@ -1,4 +1,4 @@
-import { errorMessage } from '@converge/replica';
+import { errorMessage } from '@converge/protocol';
 import { type ChangeEvent, useRef, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { downloadJson } from '../logic/download.ts';

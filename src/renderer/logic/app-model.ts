@@ -6,10 +6,10 @@
  * the model dirty; one flush per `schedule` tick (an animation frame in the app) builds a new snapshot.
  * Actions never throw: failures become notices, so no click can end in an unhandled rejection.
  */
+import { errorMessage } from '@converge/protocol';
 import {
   checkTextEdit,
   type EngineName,
-  errorMessage,
   type Intent,
   type LostWrite,
   LwwEngine,

@@ -4,9 +4,10 @@
  * converge message kind, the y-protocols message type, the lww envelope's message type; Automerge's
  * sync message is decoded for its change count). Never throws: anything unrecognised is reported as such.
  */
+
 import * as A from '@automerge/automerge';
+import { decodeReplicaMessage } from '@converge/protocol';
 import { type EngineName, EnvelopeKind } from '@converge/replica';
-import { decodeReplicaMessage } from '@converge/replica/protocol';
 
 const YJS_KINDS = ['sync step 1', 'sync step 2', 'update'] as const;
 /** The converge engine's message kind: hello (version vector), ops (a batch), state (a whole-state transfer). */

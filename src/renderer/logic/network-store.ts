@@ -4,7 +4,7 @@
  * (coalesced), and falls back to polling while the stream is down. Actions report failures in `error`
  * instead of throwing, so a click never produces an unhandled rejection.
  */
-import { errorMessage, type Timers } from '@converge/replica';
+import { errorMessage, type Timers } from '@converge/protocol';
 import type {
   AdminEvent,
   ChaosConfig,

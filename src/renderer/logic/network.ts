@@ -3,7 +3,8 @@
  * (with the pairs a cut does not separate, because a third node — usually the storage peer — still
  * carries their edits), the partition presets, who this replica is cut off from, and traffic totals.
  */
-import { ENGINE_NAMES, type EngineName, type StoragePlacement, storageWith } from '@converge/replica';
+import { type StoragePlacement, storageWith } from '@converge/protocol';
+import { ENGINE_NAMES, type EngineName, engineChannel } from '@converge/replica';
 import type { ChaosConfig, LinkOperation, LinkTraffic, RoomInfo } from './relay-admin.ts';
 
 export interface MatrixNode {
@@ -200,7 +201,7 @@ export function roomTraffic(links: Iterable<LinkTraffic>): RoomTraffic {
   let duplicated = 0;
   for (const link of links) {
     for (const engine of ENGINE_NAMES) {
-      const counts = link.engines[engine];
+      const counts = link.channels[String(engineChannel(engine))];
       if (counts === undefined) continue;
       engines[engine].frames += counts.frames;
       engines[engine].bytes += counts.bytes;

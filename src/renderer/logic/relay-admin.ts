@@ -4,7 +4,7 @@
  * UI sees it; failures become `AdminError`s with a message that says what went wrong.
  */
 
-import { errorMessage, type StoragePlacement } from '@converge/replica';
+import { errorMessage, type StoragePlacement } from '@converge/protocol';
 import { z } from 'zod';
 
 const chaosConfig = z.object({
@@ -43,11 +43,12 @@ const roomInfo = z.object({
 });
 export type RoomInfo = z.infer<typeof roomInfo>;
 
-const engineTraffic = z.object({ frames: z.number(), bytes: z.number() });
+const channelTraffic = z.object({ frames: z.number(), bytes: z.number() });
 const linkTraffic = z.object({
   from: z.string(),
   to: z.string(),
-  engines: z.record(z.string(), engineTraffic),
+  /** By channel (an engine's wire code, as a string): the relay does not know which engine it is. */
+  channels: z.record(z.string(), channelTraffic),
   dropped: z.record(z.string(), z.number()),
   duplicated: z.number(),
 });

@@ -2,8 +2,8 @@
  * What the header says when the relay connection is not fine: plain words for a person, and the
  * technical detail (close code, error code, the relay's own message) for the tooltip.
  */
+import { CloseCode } from '@converge/protocol';
 import type { RelayProblem } from '@converge/replica';
-import { CloseCode } from '@converge/replica/protocol';
 
 export interface RelayProblemText {
   /** One plain sentence. */

@@ -16,17 +16,8 @@
  *   heal is recorded only when something was cut since the last one.
  * Cutting one directed link has no scenario step: it is counted and reported as left out.
  */
-import {
-  ENGINE_NAMES,
-  type EngineName,
-  type Intent,
-  isEmptyView,
-  placementOf,
-  type Replica,
-  STORAGE_NODE_ID,
-  type StoragePlacement,
-  storageWith,
-} from '@converge/replica';
+import { placementOf, STORAGE_NODE_ID, type StoragePlacement, storageWith } from '@converge/protocol';
+import { ENGINE_NAMES, type EngineName, type Intent, isEmptyView, type Replica } from '@converge/replica';
 import { toBase64 } from '@converge/scenarios/src/base64.ts';
 import {
   type EditStep,

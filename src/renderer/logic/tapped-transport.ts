@@ -3,7 +3,8 @@
  * transport (relay or simulated) without changing what is sent or delivered, and forwards the offline
  * switch when the inner transport has one.
  */
-import type { ConnectionState, EngineName, Transport, TransportHandlers } from '@converge/replica';
+import type { ConnectionState, Transport, TransportHandlers } from '@converge/protocol';
+import { type EngineName, engineOnChannel } from '@converge/replica';
 
 export type FrameTap = (
   direction: 'out' | 'in',
@@ -29,16 +30,16 @@ export class TappedTransport implements Transport {
   start(handlers: TransportHandlers): void {
     this.inner.start({
       ...handlers,
-      message: (from, engine, payload) => {
-        this.report('in', from, engine, payload);
-        handlers.message(from, engine, payload);
+      message: (from, channel, payload) => {
+        this.report('in', from, channel, payload);
+        handlers.message(from, channel, payload);
       },
     });
   }
 
-  send(to: string, engine: EngineName, payload: Uint8Array): void {
-    this.inner.send(to, engine, payload);
-    this.report('out', to, engine, payload);
+  send(to: string, channel: number, payload: Uint8Array): void {
+    this.inner.send(to, channel, payload);
+    this.report('out', to, channel, payload);
   }
 
   reachable(): ReadonlySet<string> {
@@ -60,7 +61,10 @@ export class TappedTransport implements Transport {
     inner.setOffline.call(this.inner, offline);
   }
 
-  private report(direction: 'out' | 'in', peer: string, engine: EngineName, payload: Uint8Array): void {
+  private report(direction: 'out' | 'in', peer: string, channel: number, payload: Uint8Array): void {
+    // A channel no engine of ours stands for is the replica's to report (as an unknown engine).
+    const engine = engineOnChannel(channel);
+    if (engine === undefined) return;
     try {
       this.tap(direction, peer, engine, payload);
     } catch {

@@ -1,5 +1,6 @@
 /** Electron: configuration and a durable store from the preload API (window.converge). */
-import { keepCredential, LogStore } from '@converge/replica';
+import { keepCredential } from '@converge/protocol';
+import { LogStore } from '@converge/replica';
 import type { ConvergeApi } from '../../preload/api.ts';
 import type { WindowSetup } from '../platform.ts';
 import { parseWindowConfig } from './window-config.ts';

@@ -5,7 +5,7 @@
  * new replica, says so, and puts the new id in its URL.
  */
 
-import { errorMessage, keepCredential } from '@converge/replica';
+import { errorMessage, keepCredential } from '@converge/protocol';
 import { IndexedDbStore } from '@converge/replica/browser';
 import type { WindowSetup } from '../platform.ts';
 import { LAUNCH_KEY_STORAGE_KEY, launchKeyFromPage, requestTabCredential } from './launch-key.ts';

@@ -4,7 +4,7 @@
  * room and URLs, the page URL carries the replica id and POST /credentials the credential. All are
  * validated here, with an error that names the bad field.
  */
-import { idProblem } from '@converge/replica/protocol';
+import { idProblem } from '@converge/protocol';
 import { z } from 'zod';
 
 export interface WindowConfig {

@@ -1,5 +1,5 @@
+import { encodeDigestMessage, encodeSyncMessage } from '@converge/protocol';
 import { availableEngines } from '@converge/replica';
-import { encodeDigestMessage, encodeSyncMessage } from '@converge/replica/protocol';
 import { describe, expect, it } from 'vitest';
 import { comparedPeers, convergenceByEngine } from '../logic/convergence.ts';
 import { frameKind } from '../logic/frame-kind.ts';

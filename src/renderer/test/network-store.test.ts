@@ -1,4 +1,4 @@
-import { VirtualClock } from '@converge/replica';
+import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { NetworkStore } from '../logic/network-store.ts';
 import { type EventSourceLike, RelayAdmin } from '../logic/relay-admin.ts';
@@ -91,13 +91,13 @@ describe('NetworkStore', () => {
     const link = {
       from: 'a',
       to: 'b',
-      engines: { yjs: { frames: 3, bytes: 30 } },
+      channels: { '1': { frames: 3, bytes: 30 } },
       dropped: { cut: 0 },
       duplicated: 0,
     };
     relay.emit('traffic', { room: 'r', links: [link] });
-    relay.emit('traffic', { room: 'r', links: [{ ...link, engines: { yjs: { frames: 5, bytes: 50 } } }] });
-    expect(store.getSnapshot().traffic.get('a b')?.engines.yjs).toEqual({ frames: 5, bytes: 50 });
+    relay.emit('traffic', { room: 'r', links: [{ ...link, channels: { '1': { frames: 5, bytes: 50 } } }] });
+    expect(store.getSnapshot().traffic.get('a b')?.channels['1']).toEqual({ frames: 5, bytes: 50 });
     relay.fail(true);
     clock.advance(1000);
     await settle();

@@ -130,11 +130,11 @@ describe('roomTraffic', () => {
     const link = (from: string, to: string, yjs: number, dropped: number): LinkTraffic => ({
       from,
       to,
-      engines: {
-        converge: { frames: 0, bytes: 0 },
-        yjs: { frames: yjs, bytes: yjs * 10 },
-        automerge: { frames: 1, bytes: 5 },
-        lww: { frames: 0, bytes: 0 },
+      // By channel: 1 is yjs, 2 automerge; 9 stands for no engine of ours and is left out.
+      channels: {
+        '1': { frames: yjs, bytes: yjs * 10 },
+        '2': { frames: 1, bytes: 5 },
+        '9': { frames: 4, bytes: 4 },
       },
       dropped: { cut: dropped, chaos: 1 },
       duplicated: 2,
@@ -142,6 +142,7 @@ describe('roomTraffic', () => {
     const total = roomTraffic([link('a', 'b', 3, 1), link('b', 'a', 4, 0)]);
     expect(total.engines.yjs).toEqual({ frames: 7, bytes: 70 });
     expect(total.engines.automerge).toEqual({ frames: 2, bytes: 10 });
+    expect(total.engines.lww).toEqual({ frames: 0, bytes: 0 });
     expect(total.dropped).toEqual({ cut: 1, chaos: 2 });
     expect(total.duplicated).toBe(4);
   });

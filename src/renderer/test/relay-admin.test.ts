@@ -121,7 +121,7 @@ describe('RelayAdmin', () => {
           {
             from: 'a',
             to: 'b',
-            engines: { yjs: { frames: 1, bytes: 2 } },
+            channels: { '1': { frames: 1, bytes: 2 } },
             dropped: { cut: 0 },
             duplicated: 0,
           },

@@ -2,9 +2,11 @@
 // Every shipped scenario is played in "windows" — app models on the simulated network with the room's
 // storage peer, each recording into the session log the windows share — then exported from a window,
 // and the export is run by the runner: same report as running the shipped file.
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENGINE_NAMES, type Intent, type Replica, STORAGE_NODE_ID } from '@converge/replica';
+import { STORAGE_NODE_ID } from '@converge/protocol';
+import { ENGINE_NAMES, type Intent, type Replica } from '@converge/replica';
 import { unexplainedMismatches } from '@converge/scenarios/src/compare-reports.ts';
 import { runScenario } from '@converge/scenarios/src/runner.ts';
 import { isEditStep, parseScenarioText, type Scenario } from '@converge/scenarios/src/scenario.ts';

@@ -4,14 +4,8 @@
  */
 
 import { SeededRandom } from '@converge/crdt-core';
-import {
-  availableEngines,
-  createEngine,
-  MemoryStore,
-  Replica,
-  SimNetwork,
-  VirtualClock,
-} from '@converge/replica';
+import { VirtualClock } from '@converge/protocol';
+import { availableEngines, createEngine, MemoryStore, Replica, SimNetwork } from '@converge/replica';
 import type { ScenarioWorld } from '@converge/scenarios/src/world.ts';
 import { afterEach } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';

@@ -9,7 +9,7 @@
  * - `everywhere`: it stays linked to every group, so it bridges them (edits cross the split through it);
  * - `with-ID`: it joins the group of node ID (ID alone with it when no group names ID).
  */
-import { idProblem } from './protocol.ts';
+import { idProblem } from './frames.ts';
 
 /** The storage peer's node id in every room (reserved: no window can take it). */
 export const STORAGE_NODE_ID = 'storage';

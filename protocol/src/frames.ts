@@ -10,16 +10,13 @@
  *
  * Data payloads are opaque to the relay: it never decodes them, and forwards a data frame's bytes
  * unchanged, which is why the sender writes its own id into `from` and the relay checks it instead of
- * rewriting it. Between two replicas a payload is a replica message (see "Replica messages" below): a
- * one-byte kind, then either the engine's own sync message or an announcement of the sender's state
- * digest for that engine.
+ * rewriting it. A data frame's channel (one byte, channels.ts) says which engine the payload is for;
+ * the relay counts frames per channel and never interprets it. Between two replicas a payload is a
+ * replica message (replica-message.ts).
  */
 import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
-import { ENGINE_NAMES, type EngineName } from './engine-name.ts';
+import { checkChannel } from './channels.ts';
 import { errorMessage } from './error-message.ts';
-
-// The engine tag of a data frame is the engine's index here; relay and clients import both from this module.
-export { ENGINE_NAMES, type EngineName, isEngineName } from './engine-name.ts';
 
 /**
  * Bumped on any incompatible change; sent in hello, the relay refuses other versions.
@@ -155,7 +152,8 @@ export interface DataFrame {
   readonly from: string;
   /** A node id, or null for every node reachable from the sender. */
   readonly to: string | null;
-  readonly engine: EngineName;
+  /** The engine's stable wire code (channels.ts); the relay forwards it uninterpreted. */
+  readonly channel: number;
   /** Opaque engine payload. After decoding, a view into the decoded bytes (no copy). */
   readonly payload: Uint8Array;
 }
@@ -206,13 +204,6 @@ export function isValidId(value: unknown): value is string {
 
 export function isNodeRole(value: unknown): value is NodeRole {
   return typeof value === 'string' && (NODE_ROLES as readonly string[]).includes(value);
-}
-
-/** The byte that stands for an engine in data frames. */
-export function engineTag(engine: EngineName): number {
-  const tag = ENGINE_NAMES.indexOf(engine);
-  if (tag < 0) throw new ProtocolError(`unknown engine ${String(engine)}`);
-  return tag;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,7 +267,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
       return e.finish();
     }
     case 'data':
-      return encodeData(frame.from, frame.to, frame.engine, frame.payload);
+      return encodeData(frame.from, frame.to, frame.channel, frame.payload);
     case 'link-up':
       checkId(frame.peer, 'peer id');
       return new Encoder(8 + frame.peer.length)
@@ -310,17 +301,19 @@ export function encodeFrame(frame: Frame): Uint8Array {
 export function encodeData(
   from: string,
   to: string | null,
-  engine: EngineName,
+  channel: number,
   payload: Uint8Array,
 ): Uint8Array {
   checkId(from, 'sender id');
   if (to !== null) checkId(to, 'recipient id');
+  const problem = checkChannel(channel);
+  if (problem !== undefined) throw new ProtocolError(problem);
   if (!(payload instanceof Uint8Array)) throw new ProtocolError('payload must be a Uint8Array');
   return new Encoder(16 + from.length + (to?.length ?? 0) + payload.length)
     .byte(FrameType.Data)
     .string(from)
     .string(to ?? '')
-    .byte(engineTag(engine))
+    .byte(channel)
     .bytes(payload)
     .finish();
 }
@@ -401,9 +394,10 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         if (problem !== undefined) throw new DecodeError(`recipient id ${problem}`, toStart);
         to = toRaw;
       }
-      const engine = readEnum(d, ENGINE_NAMES, 'engine');
+      // Any channel byte is forwarded: only the nodes at both ends know what it stands for.
+      const channel = d.byte();
       const payload = readPayload(d, bytes);
-      return { type: 'data', from, to, engine, payload };
+      return { type: 'data', from, to, channel, payload };
     }
     case FrameType.LinkUp: {
       const peer = readId(d, 'peer id');
@@ -452,83 +446,5 @@ export function tryDecodeFrame(
     return { ok: true, frame: decodeFrame(bytes) };
   } catch (error) {
     return { ok: false, error: errorMessage(error) };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Replica messages: what a data frame's payload carries between two replicas. The Replica wraps and
-// unwraps them; engines see only their own sync messages, and the relay never reads any of this.
-
-/** The first byte of a data frame's payload. */
-export const ReplicaMessageKind = {
-  /** The rest is the engine's own sync message, unchanged. */
-  Sync: 0,
-  /** The sender's state digest for the frame's engine: a sequence number (varint), then the digest. */
-  Digest: 1,
-} as const;
-export type ReplicaMessageKind = (typeof ReplicaMessageKind)[keyof typeof ReplicaMessageKind];
-
-export const MAX_DIGEST_LENGTH = 128;
-/** Digests are printable ASCII without spaces (engines produce hex). */
-const DIGEST_PATTERN = /^[\x21-\x7e]+$/;
-
-export type ReplicaMessage =
-  /** `payload` is a view into the decoded bytes (no copy). */
-  | { readonly kind: 'sync'; readonly payload: Uint8Array }
-  /**
-   * `seq` grows with every announcement the sender makes, so a receiver keeps the newest digest
-   * even when chaos duplicates or reorders announcements.
-   */
-  | { readonly kind: 'digest'; readonly seq: number; readonly digest: string };
-
-/** Why a digest cannot be announced, or undefined when it can. */
-export function digestProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return 'must be a string';
-  if (value.length === 0) return 'must not be empty';
-  if (value.length > MAX_DIGEST_LENGTH) return `must be at most ${MAX_DIGEST_LENGTH} characters`;
-  if (!DIGEST_PATTERN.test(value)) return 'may only contain printable ASCII without spaces';
-  return undefined;
-}
-
-/** Wrap an engine's sync message (one copy, so the engine may reuse its buffer). */
-export function encodeSyncMessage(payload: Uint8Array): Uint8Array {
-  if (!(payload instanceof Uint8Array)) throw new ProtocolError('payload must be a Uint8Array');
-  const out = new Uint8Array(payload.length + 1);
-  out[0] = ReplicaMessageKind.Sync;
-  out.set(payload, 1);
-  return out;
-}
-
-/** An announcement of the sender's digest for the engine the data frame is tagged with. */
-export function encodeDigestMessage(seq: number, digest: string): Uint8Array {
-  if (!(Number.isSafeInteger(seq) && seq >= 0))
-    throw new ProtocolError(`digest sequence number must be a non-negative safe integer, got ${seq}`);
-  const problem = digestProblem(digest);
-  if (problem !== undefined) throw new ProtocolError(`digest ${JSON.stringify(digest)} ${problem}`);
-  return new Encoder(4 + 8 + digest.length).byte(ReplicaMessageKind.Digest).uint(seq).string(digest).finish();
-}
-
-/**
- * Decode a data frame's payload. Throws `DecodeError` for an unknown kind, an empty payload, or a
- * malformed, truncated, invalid or trailing-byte digest announcement. A sync message's payload is
- * not checked here: the engine's session judges it.
- */
-export function decodeReplicaMessage(bytes: Uint8Array): ReplicaMessage {
-  const d = new Decoder(bytes);
-  const kind = d.byte();
-  switch (kind) {
-    case ReplicaMessageKind.Sync:
-      return { kind: 'sync', payload: bytes.subarray(1) };
-    case ReplicaMessageKind.Digest: {
-      const seq = d.uint();
-      const start = d.offset;
-      const digest = d.string();
-      const problem = digestProblem(digest);
-      if (problem !== undefined) throw new DecodeError(`digest ${problem}`, start);
-      d.end();
-      return { kind: 'digest', seq, digest };
-    }
-    default:
-      throw new DecodeError(`unknown replica message kind ${kind}`, 0);
   }
 }

@@ -8,7 +8,6 @@ import {
   decodeFrame,
   decodeReplicaMessage,
   digestProblem,
-  ENGINE_NAMES,
   ERROR_CODES,
   encodeData,
   encodeDigestMessage,
@@ -19,6 +18,7 @@ import {
   idProblem,
   LINK_DOWN_REASONS,
   LINK_UP_REASONS,
+  MAX_CHANNEL,
   MAX_DIGEST_LENGTH,
   MAX_ID_LENGTH,
   MAX_TOKEN_LENGTH,
@@ -28,7 +28,7 @@ import {
   peekHelloVersion,
   ReplicaMessageKind,
   RIGHTS,
-} from '../src/protocol.ts';
+} from '../src/index.ts';
 
 const idChars = 'abcXYZ019._:@-'.split('');
 const arbId = fc
@@ -60,7 +60,7 @@ const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
     type: fc.constant('data' as const),
     from: arbId,
     to: fc.option(arbId, { nil: null }),
-    engine: fc.constantFrom(...ENGINE_NAMES),
+    channel: fc.integer({ min: 0, max: MAX_CHANNEL }),
     payload: fc.uint8Array({ maxLength: 300 }),
   }),
   fc.record({
@@ -128,15 +128,15 @@ describe('wire protocol', () => {
   });
 
   it('is compact: a small data frame costs a few bytes over its payload', () => {
-    const bytes = encodeData('a', 'b', 'yjs', new Uint8Array(10));
+    const bytes = encodeData('a', 'b', 1, new Uint8Array(10));
     expect(bytes.length).toBe(1 + 2 + 2 + 1 + 1 + 10);
-    expect(encodeData('a', null, 'lww', new Uint8Array(0))).toEqual(
+    expect(encodeData('a', null, 3, new Uint8Array(0))).toEqual(
       new Uint8Array([FrameType.Data, 1, 97, 0, 3, 0]),
     );
   });
 
   it('gives data payloads as views of the input, without copying', () => {
-    const bytes = encodeData('a', null, 'converge', new Uint8Array([7, 8, 9]));
+    const bytes = encodeData('a', null, 0, new Uint8Array([7, 8, 9]));
     const frame = decodeFrame(bytes);
     expect(frame.type === 'data' && frame.payload.buffer).toBe(bytes.buffer);
   });
@@ -146,18 +146,19 @@ describe('wire protocol', () => {
     for (const bad of ['', ' a', 'a b', '-a', 'ä', 'a/b', 'x'.repeat(MAX_ID_LENGTH + 1), 7]) {
       expect(idProblem(bad), String(bad)).toBeDefined();
     }
-    expect(() => encodeData('a b', null, 'yjs', new Uint8Array())).toThrow(ProtocolError);
-    expect(() => encodeData('a', 'b', 'crdt' as never, new Uint8Array())).toThrow(ProtocolError);
+    expect(() => encodeData('a b', null, 1, new Uint8Array())).toThrow(ProtocolError);
+    for (const channel of [-1, 256, 1.5, Number.NaN, 'yjs' as never])
+      expect(() => encodeData('a', 'b', channel, new Uint8Array())).toThrow(ProtocolError);
     expect(() =>
       encodeFrame({ type: 'hello', version: 1, room: 'r', nodeId: 'n', role: 'admin' as never, token: '' }),
     ).toThrow(ProtocolError);
-    // A hand-made frame with a bad id, an unknown engine, a bad flag or trailing bytes is refused.
+    // A hand-made frame with a bad id, a bad flag or trailing bytes is refused; any channel is carried.
     const enc = new TextEncoder();
-    const data = (from: string, engine: number, extra: number[] = []) =>
-      new Uint8Array([FrameType.Data, from.length, ...enc.encode(from), 0, engine, 1, 5, ...extra]);
+    const data = (from: string, channel: number, extra: number[] = []) =>
+      new Uint8Array([FrameType.Data, from.length, ...enc.encode(from), 0, channel, 1, 5, ...extra]);
     expect(decodeFrame(data('a', 0)).type).toBe('data');
     expect(() => decodeFrame(data('a b', 0))).toThrow(/sender id/);
-    expect(() => decodeFrame(data('a', 4))).toThrow(/unknown engine/);
+    expect(decodeFrame(data('a', 200))).toMatchObject({ type: 'data', channel: 200 });
     expect(() => decodeFrame(data('a', 0, [1]))).toThrow(/payload length/);
     expect(() => decodeFrame(new Uint8Array([99]))).toThrow(/unknown frame type/);
     expect(() => decodeFrame(new Uint8Array([]))).toThrow(DecodeError);

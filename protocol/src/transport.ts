@@ -1,5 +1,3 @@
-import type { EngineName } from './engine-name.ts';
-
 /**
  * What a replica needs from the network, whatever carries it: the relay over WebSocket
  * (RelayTransport), the in-process simulated network (tests, scenario runner), or nothing (offline).
@@ -13,8 +11,8 @@ export interface TransportHandlers {
   linkUp(peer: string): void;
   /** The peer is no longer reachable: stop the session; resync on the next linkUp. */
   linkDown(peer: string): void;
-  /** A payload from a peer for one engine. Payloads are opaque to the transport. */
-  message(from: string, engine: EngineName, payload: Uint8Array): void;
+  /** A payload from a peer on one channel (an engine's wire code). Payloads are opaque to the transport. */
+  message(from: string, channel: number, payload: Uint8Array): void;
   /** Connection to the network changed (all links are down while not online). */
   state?(state: ConnectionState): void;
 }
@@ -25,7 +23,7 @@ export interface Transport {
   /** Begin delivering events to the handlers (called once by the replica). */
   start(handlers: TransportHandlers): void;
   /** Send to one peer; silently dropped if the peer is unreachable (sessions resync on linkUp). */
-  send(to: string, engine: EngineName, payload: Uint8Array): void;
+  send(to: string, channel: number, payload: Uint8Array): void;
   /** Peers currently reachable in both directions. */
   reachable(): ReadonlySet<string>;
   state(): ConnectionState;

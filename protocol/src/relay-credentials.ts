@@ -5,7 +5,7 @@
  * process and web mode for their windows, the scenario runner for its replicas.
  */
 import { errorMessage } from './error-message.ts';
-import type { Right } from './protocol.ts';
+import type { Right } from './frames.ts';
 
 export interface CredentialRequestOptions {
   /** The relay admin API's base URL (http(s)://host:port). */
