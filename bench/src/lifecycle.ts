@@ -32,6 +32,7 @@ import {
   SimNetwork,
 } from '@converge/replica';
 import { createRelay, type Relay } from '@converge/sync-server';
+import { storagePeers } from '@converge/sync-server/storage';
 import WebSocket from 'ws';
 import { type MemorySample, type SoakResult, soakFigures } from './lifecycle-report.ts';
 import type { SoakPlan } from './worker-protocol.ts';
@@ -168,7 +169,7 @@ export async function soakRelayRooms(options: SoakOptions): Promise<SoakResult> 
   const dataDir = await mkdtemp(join(tmpdir(), 'converge-relay-soak-'));
   // One client creating a thousand rooms is what the per-address creation rate limits; here it is the point.
   const relay = await createRelay({
-    dataDir,
+    storage: storagePeers(dataDir),
     logLevel: 'error',
     limits: { roomCreationsPerMinute: 1_000_000, roomCreationBurst: 1_000_000 },
   });

@@ -1,7 +1,7 @@
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { describe, expect, it } from 'vitest';
 import { availableEngines, createEngine } from '../src/engines/index.ts';
-import { runConvergence } from './support/convergence-harness.ts';
+import { runConvergence } from '../testing/convergence-harness.ts';
 
 // Every engine the registry offers takes part; converge joins automatically once it is registered.
 const engines = availableEngines();

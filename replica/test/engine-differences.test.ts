@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
 import { availableEngines, type LwwEngine } from '../src/engines/index.ts';
 import type { Intent, WorkspaceView } from '../src/workspace.ts';
-import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
+import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
 

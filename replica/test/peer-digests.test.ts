@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { type EngineName, engineChannel, engineOnChannel } from '../src/engine-name.ts';
 import { availableEngines } from '../src/engines/index.ts';
 import type { PeerDigests, Replica, ReplicaEvent } from '../src/replica.ts';
-import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
+import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
 

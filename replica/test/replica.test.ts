@@ -5,8 +5,8 @@ import { Replica, ReplicaError, type ReplicaEvent, type ReplicaOptions } from '.
 import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore, type Store, type StoreRecord } from '../src/store.ts';
 import { IntentError } from '../src/workspace.ts';
-import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
-import { encodeToy, type ToyEngine, toyFactory } from './support/toy-engine.ts';
+import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
+import { encodeToy, type ToyEngine, toyFactory } from '../testing/toy-engine.ts';
 
 closeSimRoomsAfterEach();
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { availableEngines } from '../src/engines/index.ts';
-import { closeSimRoomsAfterEach, simRoom } from './support/sim-room.ts';
+import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
 

@@ -14,6 +14,7 @@ import diff from 'fast-diff';
 import type { WallTimeDependence } from './wall-time.ts';
 import type { WorldInfo } from './world.ts';
 
+export { wallTimeDependences } from './wall-time.ts';
 export type { WallTimeDependence, WorldInfo };
 
 /**

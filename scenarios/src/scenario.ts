@@ -17,6 +17,9 @@ import { COUNTER_NAMES, ENGINE_NAMES, type EngineName } from '@converge/replica'
 import { z } from 'zod';
 import { fromBase64, isBase64 } from './base64.ts';
 
+// Engine snapshots travel in scenario files as base64.
+export { fromBase64, toBase64 } from './base64.ts';
+
 /** The relay's id rules, narrowed to what is safe in file names and URLs. */
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 

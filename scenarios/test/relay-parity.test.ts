@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelay, type Relay } from '@converge/sync-server';
+import { storagePeers } from '@converge/sync-server/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { unexplainedMismatches } from '../src/compare-reports.ts';
@@ -22,7 +23,7 @@ describe('shipped scenarios over a real relay with a data dir, twice, against th
   let dataDir: string;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'converge-scenario-parity-'));
-    relay = await createRelay({ dataDir, logLevel: 'error' });
+    relay = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error' });
   });
   afterAll(async () => {
     await relay?.close();

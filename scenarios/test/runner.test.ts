@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { VirtualClock } from '@converge/protocol';
 import { availableEngines, createEngine, MemoryStore, Replica, SimNetwork } from '@converge/replica';
 import { createRelay } from '@converge/sync-server';
+import { storagePeers } from '@converge/sync-server/storage';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { toBase64 } from '../src/base64.ts';
@@ -147,7 +148,7 @@ describe('over a real relay', () => {
 
   it('says what a named room held at the start when it was not empty', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'converge-named-room-'));
-    const relay = await createRelay({ logLevel: 'error', dataDir });
+    const relay = await createRelay({ logLevel: 'error', storage: storagePeers(dataDir) });
     try {
       const options = { relayUrl: relay.url, WebSocket, token: relay.adminToken, room: 'shared' };
       const once = await runScenario(load('likes-three-partitions.json'), options);
@@ -214,7 +215,7 @@ describe('a file that carries the room state at its start', () => {
     expect(first(sim, 'lww')?.note).toEqual(['from b']);
     expect(first(sim, 'converge')?.note).toEqual(['from a', 'from b']);
     const dataDir = mkdtempSync(join(tmpdir(), 'converge-start-state-'));
-    const relay = await createRelay({ logLevel: 'error', dataDir });
+    const relay = await createRelay({ logLevel: 'error', storage: storagePeers(dataDir) });
     try {
       const overRelay = await runScenario(file, { relayUrl: relay.url, WebSocket, token: relay.adminToken });
       expect(overRelay.start).toEqual(sim.start);

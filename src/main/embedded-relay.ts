@@ -1,10 +1,18 @@
 /** The relay from @converge/sync-server, started in this process (Electron main or web mode). */
 import { attachRelay, createRelay } from '@converge/sync-server';
+import { storagePeers } from '@converge/sync-server/storage';
 import type { AttachRelay, StartRelay } from './relay-host.ts';
 
 export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allowedOrigins, adminToken }) => {
   // Warnings and errors only: the app's console is not the place for one line per join.
-  const relay = await createRelay({ host, port, dataDir, allowedOrigins, adminToken, logLevel: 'warn' });
+  const relay = await createRelay({
+    host,
+    port,
+    storage: storagePeers(dataDir),
+    allowedOrigins,
+    adminToken,
+    logLevel: 'warn',
+  });
   return {
     url: relay.url,
     adminUrl: relay.adminUrl,
@@ -15,7 +23,7 @@ export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allo
 
 /** The same relay, served on web mode's own HTTP server (its pages reach it on their own origin). */
 export const attachEmbeddedRelay: AttachRelay = async ({ mount, dataDir, adminToken }) => {
-  const relay = await attachRelay({ mount, dataDir, adminToken, logLevel: 'warn' });
+  const relay = await attachRelay({ mount, storage: storagePeers(dataDir), adminToken, logLevel: 'warn' });
   return {
     url: relay.url,
     adminUrl: relay.adminUrl,

@@ -9,6 +9,7 @@ import { errorMessage } from '@converge/protocol';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay, RelayConfigError } from './relay.ts';
+import { storagePeers } from './storage/index.ts';
 
 const USAGE = `usage: relay [--port 4455] [--host 127.0.0.1] [--data-dir DIR] [--admin-token TOKEN]
              [--allowed-host NAME[:PORT]]... [--allow-origin ORIGIN]... [--log-level ${LOG_LEVELS.join('|')}]
@@ -88,10 +89,9 @@ async function main(): Promise<void> {
     ...(adminToken !== undefined ? { adminToken } : {}),
     allowedHosts: values['allowed-host'] ?? [],
     // `npm run server -w …` runs in the workspace folder; relative paths mean the caller's folder.
-    dataDir:
-      values['data-dir'] === undefined
-        ? undefined
-        : resolve(process.env.INIT_CWD ?? process.cwd(), values['data-dir']),
+    ...(values['data-dir'] === undefined
+      ? {}
+      : { storage: storagePeers(resolve(process.env.INIT_CWD ?? process.cwd(), values['data-dir'])) }),
     allowedOrigins: values['allow-origin'] ?? [],
     limits,
     logger: log,

@@ -9,7 +9,7 @@ import type { RelayEventListener, Violation } from './events.ts';
 import type { RelayLimits } from './limits.ts';
 import type { DirectedLink, LinkOperation } from './link-table.ts';
 import type { LinkChange, RoomChaosInfo, RoomInfo } from './room.ts';
-import type { StorageStatus } from './storage-peer.ts';
+import type { StorageStatus } from './room-storage.ts';
 import type { LinkTrafficReport } from './traffic.ts';
 
 export interface HealthInfo {

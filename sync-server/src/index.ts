@@ -33,4 +33,5 @@ export {
   type RelayOptions,
 } from './relay.ts';
 export type { LinkChange, NodeInfo, RoomChaosInfo, RoomInfo } from './room.ts';
+export type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from './room-storage.ts';
 export type { ChannelTraffic, LinkTrafficReport } from './traffic.ts';

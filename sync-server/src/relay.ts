@@ -4,7 +4,6 @@
  * CLI); port 0 picks a free port and `url` reports the real one.
  */
 
-import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -36,9 +35,9 @@ import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { PendingSockets } from './pending-sockets.ts';
 import type { LinkChange, Room, RoomChaosInfo, RoomInfo, RoomServices } from './room.ts';
 import { RoomRegistry } from './room-registry.ts';
+import type { RoomStorage, StoragePlugin, StorageStatus } from './room-storage.ts';
 import { type RoomRefusal, SocketConnection } from './socket-connection.ts';
 import { SourceLimiter } from './source-limiter.ts';
-import { StoragePeers, type StorageStatus } from './storage-peer.ts';
 import type { LinkTrafficReport } from './traffic.ts';
 
 export interface RelayOptions {
@@ -57,8 +56,11 @@ export interface RelayOptions {
    * relay's port.
    */
   readonly allowedHosts?: readonly string[];
-  /** Directory for the rooms' storage peers (created if missing). */
-  readonly dataDir?: string;
+  /**
+   * Room storage (the storage peers of ./storage, say: `storagePeers(dataDir)`); without it the relay
+   * only routes, and a room's state lives in its windows.
+   */
+  readonly storage?: StoragePlugin;
   readonly limits?: Partial<RelayLimits>;
   /** Extra browser origins allowed besides http(s) localhost pages (e.g. the packaged app's origin). */
   readonly allowedOrigins?: readonly string[];
@@ -156,11 +158,10 @@ async function prepare(options: RelayOptions, port: number): Promise<RelayCore> 
     throw new RelayConfigError(errorMessage(error));
   }
   const limits = resolveLimits(options.limits);
-  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
   const core = new RelayCore(limits, options);
-  // Storage first: a window that joined before the storage peers were watching for new rooms would
-  // open a room that never gets a storage peer, so its edits would never be stored.
-  if (options.dataDir !== undefined) await core.startStorage(options.dataDir);
+  // Storage first: a window that joined before the storage was watching for new rooms would open a
+  // room that never gets a storage peer, so its edits would never be stored.
+  if (options.storage !== undefined) await core.startStorage(options.storage);
   return core;
 }
 
@@ -185,7 +186,7 @@ class RelayCore implements AttachedRelay {
   >;
   private readonly startedAt: number;
   private readonly timers: Cancel[] = [];
-  private storage: StoragePeers | undefined;
+  private storage: RoomStorage | undefined;
   private closing: Promise<void> | undefined;
   /** Set when attached to another server instead of listening. */
   private mount: RelayMount | undefined;
@@ -291,7 +292,7 @@ class RelayCore implements AttachedRelay {
       url: this.url,
       allowedHosts: this.hosts.list(),
       adminTokenGenerated: this.options.adminToken === undefined,
-      dataDir: this.options.dataDir ?? null,
+      dataDir: this.options.storage?.location ?? null,
     });
   }
 
@@ -333,7 +334,7 @@ class RelayCore implements AttachedRelay {
       nodes: this.registry.all().reduce((n, room) => n + room.size, 0),
       violations: { ...this.violationCounts },
       limits: this.limits,
-      dataDir: this.options.dataDir ?? null,
+      dataDir: this.options.storage?.location ?? null,
       allowedHosts: this.hosts.list(),
       pendingSockets: this.pending.size,
     };
@@ -423,12 +424,13 @@ class RelayCore implements AttachedRelay {
     return this.closing;
   }
 
-  /**
-   * Run a storage peer in every room that has a window: loaded (from `dataDir`) when the first window
-   * joins, unloaded when the last one leaves.
-   */
-  async startStorage(dataDir: string): Promise<void> {
-    const storage = await StoragePeers.start(this, dataDir, this.log);
+  /** Start the storage plugin; it hears of every join and leave (a storage peer per room with a window). */
+  async startStorage(plugin: StoragePlugin): Promise<void> {
+    const storage = await plugin.start({
+      openLocalNode: (options) => this.openLocalNode(options),
+      hasWindows: (room) => this.hasWindows(room),
+      log: this.log,
+    });
     this.storage = storage;
     this.events.subscribe((event) => {
       // reconcile runs its check on a later microtask: the room is still routing this join or leave.

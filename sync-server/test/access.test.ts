@@ -7,13 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloseCode, VirtualClock } from '@converge/protocol';
+import { CloseCode, STORAGE_NODE_ID, VirtualClock } from '@converge/protocol';
 import { RelayTransport } from '@converge/replica';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CredentialAuthority, CredentialError } from '../src/credentials.ts';
 import type { Relay } from '../src/index.ts';
-import { STORAGE_NODE_ID } from '../src/storage-peer.ts';
+import { storagePeers } from '../src/storage/index.ts';
 import {
   adminRequest,
   closeRelaysAfterEach,
@@ -39,7 +39,7 @@ describe('the storage role is never accepted from the network (item 6)', () => {
   it('keeps the in-process storage peer, and storing edits, whatever a socket claims', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'converge-access-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const { relay } = await startRelay({ dataDir });
+    const { relay } = await startRelay({ storage: storagePeers(dataDir) });
     const alice = await RawClient.join(relay, 'kitchen', 'alice');
     await alice.waitFor((f) => f.type === 'link-up' && f.peer === STORAGE_NODE_ID, 'the storage peer');
 

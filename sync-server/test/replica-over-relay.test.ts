@@ -12,14 +12,14 @@ import {
   RelayTransport,
   type Replica,
 } from '@converge/replica';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   HarnessFailure,
   type HarnessWorld,
   runConvergence,
   type WorldFactory,
-} from '../../replica/test/support/convergence-harness.ts';
+} from '@converge/replica/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { NO_CHAOS, type Relay } from '../src/index.ts';
 import { credentialFor, startRelay } from './support.ts';
 

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STORAGE_NODE_ID } from '@converge/protocol';
 import {
   availableEngines,
   createEngine,
@@ -17,7 +18,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createRelay } from '../src/index.ts';
-import { STORAGE_NODE_ID } from '../src/storage-peer.ts';
+import { storagePeers } from '../src/storage/index.ts';
 import { credentialFor, RawClient, type RelayAccess, remoteRelay, waitFor } from './support.ts';
 
 const engines = availableEngines();
@@ -108,7 +109,7 @@ async function expectEveryEngine(replica: Replica, view: WorkspaceView): Promise
 
 describe('storage peer', () => {
   it('gives a window that joins alone what another window wrote before leaving', async () => {
-    const relay = await createRelay({ dataDir, logLevel: 'error' });
+    const relay = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error' });
     cleanups.push(() => relay.close());
     const writer = await writeEdits(relay, 'kitchen', 'alice');
     await writer.close();
@@ -118,7 +119,7 @@ describe('storage peer', () => {
   });
 
   it('restores every room after the relay restarts with the same data dir', async () => {
-    const first = await createRelay({ dataDir, logLevel: 'error' });
+    const first = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error' });
     const port = first.port;
     for (const room of ['room-a', 'room-b']) {
       const writer = await writeEdits(first, room, `writer-${room}`);
@@ -126,7 +127,7 @@ describe('storage peer', () => {
     }
     await first.close();
 
-    const second = await createRelay({ dataDir, port, logLevel: 'error' });
+    const second = await createRelay({ storage: storagePeers(dataDir), port, logLevel: 'error' });
     cleanups.push(() => second.close());
     // Nothing is loaded until a window comes: the stored rooms wait on disk.
     expect(second.rooms()).toEqual([]);
@@ -141,7 +142,7 @@ describe('storage peer', () => {
   });
 
   it('unloads a room when its last window leaves and loads it again for the next one', async () => {
-    const relay = await createRelay({ dataDir, logLevel: 'error' });
+    const relay = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error' });
     cleanups.push(() => relay.close());
     const writer = await writeEdits(relay, 'kitchen', 'alice');
     expect((await relay.storageStatus('kitchen'))?.loaded).toBe(true);
@@ -155,7 +156,7 @@ describe('storage peer', () => {
   });
 
   it('keeps one storage peer per room when windows come and go faster than it loads', async () => {
-    const relay = await createRelay({ dataDir, logLevel: 'error' });
+    const relay = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error' });
     cleanups.push(() => relay.close());
     // Leaves and joins overlap loads and unloads (each waits for the one before: one set of files).
     for (let round = 0; round < 6; round++) {
@@ -172,7 +173,7 @@ describe('storage peer', () => {
   it('does not let rooms nobody is in fill the room limit, across restarts (issue 16 item 7)', async () => {
     // Scaled down from the report (1,100 hellos against the default 1,000 rooms): same mechanism.
     const limits = { maxRooms: 4 };
-    const first = await createRelay({ dataDir, logLevel: 'error', limits });
+    const first = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error', limits });
     cleanups.push(() => first.close());
     for (let n = 0; n < 7; n++) {
       const room = `probe-${n}`;
@@ -192,7 +193,7 @@ describe('storage peer', () => {
     await writer.close();
     await first.close();
 
-    const second = await createRelay({ dataDir, logLevel: 'error', limits });
+    const second = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error', limits });
     cleanups.push(() => second.close());
     const newcomer = await RawClient.join(second, 'fresh-room', 'newcomer');
     expect(newcomer.of('welcome')).toHaveLength(1);
@@ -201,7 +202,7 @@ describe('storage peer', () => {
   });
 
   it('announces its digests to the windows it syncs with, and forgets theirs when cut off', async () => {
-    const relay = await createRelay({ dataDir, logLevel: 'error' });
+    const relay = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error' });
     cleanups.push(() => relay.close());
     const alice = await openWindow(relay, 'announced', 'alice');
     for (const edit of EDITS) await alice.apply(edit);
@@ -220,7 +221,7 @@ describe('storage peer', () => {
   });
 
   it('refuses a window that tries to take the storage peer node id', async () => {
-    const relay = await createRelay({ dataDir, logLevel: 'error' });
+    const relay = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error' });
     cleanups.push(() => relay.close());
     await openWindow(relay, 'guarded', 'alice'); // creates the room and its storage peer
     await waitFor(

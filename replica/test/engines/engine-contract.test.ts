@@ -15,7 +15,7 @@ import {
   seeded,
   TEST_ENGINES,
   type TestEngineName,
-} from './support.ts';
+} from '../../testing/engine-mesh.ts';
 
 closeEnginesAfterEach();
 

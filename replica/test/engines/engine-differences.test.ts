@@ -6,7 +6,13 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import { type AutomergeEngine, type Engine, LwwEngine, YjsEngine } from '../../src/index.ts';
-import { closeEnginesAfterEach, Mesh, makeEngine, SimClock, type TestEngineName } from './support.ts';
+import {
+  closeEnginesAfterEach,
+  Mesh,
+  makeEngine,
+  SimClock,
+  type TestEngineName,
+} from '../../testing/engine-mesh.ts';
 
 closeEnginesAfterEach();
 

@@ -22,7 +22,7 @@ import {
   type LwwWrite,
   seal,
 } from '../../src/index.ts';
-import { Mesh, randomIntent, SimClock, seeded } from './support.ts';
+import { Mesh, randomIntent, SimClock, seeded } from '../../testing/engine-mesh.ts';
 
 /** The ledger by its definition: per field, every non-winning write no other write of the field follows. */
 function referenceLedger(writes: readonly LwwWrite[]): LostWrite[] {

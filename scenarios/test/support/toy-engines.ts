@@ -11,7 +11,7 @@
  *   the operations in it as held, so it never asks for them again.
  */
 import type { EngineChange, EngineContext, EngineName, Intent } from '@converge/replica';
-import { ToyEngine, type ToyOp, type ToySession } from '../../../replica/test/support/toy-engine.ts';
+import { ToyEngine, type ToyOp, type ToySession } from '@converge/replica/testing';
 import type { EngineSet } from '../../src/runner.ts';
 
 export class SoundToyEngine extends ToyEngine {

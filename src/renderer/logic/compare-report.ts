@@ -12,8 +12,12 @@ import {
   type LwwWrite,
   type WorkspaceView,
 } from '@converge/replica';
-import { buildReport, lostWriteReport, type MergeReport } from '@converge/scenarios/src/report.ts';
-import { wallTimeDependences } from '@converge/scenarios/src/wall-time.ts';
+import {
+  buildReport,
+  lostWriteReport,
+  type MergeReport,
+  wallTimeDependences,
+} from '@converge/scenarios/report';
 import type { EngineConvergence } from './convergence.ts';
 
 export type { MergeReport };

@@ -8,7 +8,7 @@
  * file's start state: the plan says when a file carries one (the runner replays such files exactly).
  */
 import type { Intent } from '@converge/replica';
-import { isEditStep, parseScenarioText, type Scenario, type Step } from '@converge/scenarios/src/scenario.ts';
+import { isEditStep, parseScenarioText, type Scenario, type Step } from '@converge/scenarios/format';
 
 export { parseScenarioText, type Scenario, type Step };
 

@@ -18,7 +18,6 @@
  */
 import { placementOf, STORAGE_NODE_ID, type StoragePlacement, storageWith } from '@converge/protocol';
 import { ENGINE_NAMES, type EngineName, type Intent, isEmptyView, type Replica } from '@converge/replica';
-import { toBase64 } from '@converge/scenarios/src/base64.ts';
 import {
   type EditStep,
   isEditStep,
@@ -27,7 +26,8 @@ import {
   type ScenarioFile,
   type Step,
   stepSchema,
-} from '@converge/scenarios/src/scenario.ts';
+  toBase64,
+} from '@converge/scenarios/format';
 import { z } from 'zod';
 import { openWindowChannel } from './broadcast-channel.ts';
 import type { LinkOperation } from './relay-admin.ts';

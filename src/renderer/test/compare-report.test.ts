@@ -1,5 +1,5 @@
 import { EMPTY_VIEW, type LostWrite } from '@converge/replica';
-import type { MergeReport } from '@converge/scenarios/src/report.ts';
+import type { MergeReport } from '@converge/scenarios/report';
 import { describe, expect, it } from 'vitest';
 import { compareReport } from '../logic/compare-report.ts';
 

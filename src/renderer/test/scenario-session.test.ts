@@ -1,4 +1,4 @@
-import { parseScenario } from '@converge/scenarios/src/scenario.ts';
+import { parseScenario } from '@converge/scenarios/format';
 import { describe, expect, it } from 'vitest';
 import { defaultRole, planReplay, replay } from '../logic/scenario-session.ts';
 

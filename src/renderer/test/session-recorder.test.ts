@@ -1,4 +1,4 @@
-import { parseScenarioText } from '@converge/scenarios/src/scenario.ts';
+import { parseScenarioText } from '@converge/scenarios/format';
 import { describe, expect, it } from 'vitest';
 import { SessionRecorder, type Snapshot } from '../logic/session-recorder.ts';
 import { sessionChannels } from './support.ts';

@@ -7,12 +7,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORAGE_NODE_ID } from '@converge/protocol';
 import { ENGINE_NAMES, type Intent, type Replica } from '@converge/replica';
-import { unexplainedMismatches } from '@converge/scenarios/src/compare-reports.ts';
-import { runScenario } from '@converge/scenarios/src/runner.ts';
-import { isEditStep, parseScenarioText, type Scenario } from '@converge/scenarios/src/scenario.ts';
-import { untilInSync } from '@converge/scenarios/src/sync.ts';
-import { partitionLayout, Topology } from '@converge/scenarios/src/topology.ts';
-import { simWorld } from '@converge/scenarios/src/world.ts';
+import {
+  partitionLayout,
+  runScenario,
+  simWorld,
+  Topology,
+  unexplainedMismatches,
+  untilInSync,
+} from '@converge/scenarios';
+import { isEditStep, parseScenarioText, type Scenario } from '@converge/scenarios/format';
 import { describe, expect, it } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
 import { SessionRecorder, snapshotOf } from '../logic/session-recorder.ts';

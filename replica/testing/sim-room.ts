@@ -6,11 +6,11 @@
  */
 import { VirtualClock } from '@converge/protocol';
 import { afterEach } from 'vitest';
-import type { EngineName } from '../../src/engine-name.ts';
-import { availableEngines, createEngine } from '../../src/engines/index.ts';
-import { Replica, type ReplicaOptions } from '../../src/replica.ts';
-import { SimNetwork } from '../../src/sim-network.ts';
-import { MemoryStore } from '../../src/store.ts';
+import type { EngineName } from '../src/engine-name.ts';
+import { availableEngines, createEngine } from '../src/engines/index.ts';
+import { Replica, type ReplicaOptions } from '../src/replica.ts';
+import { SimNetwork } from '../src/sim-network.ts';
+import { MemoryStore } from '../src/store.ts';
 
 export interface SimRoomOptions {
   /** Seed of the network's chaos generator. */

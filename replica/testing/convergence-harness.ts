@@ -13,12 +13,12 @@
 
 import { SeededRandom } from '@converge/crdt-core';
 import { errorMessage, type Timers, type Transport, VirtualClock } from '@converge/protocol';
-import type { EngineName } from '../../src/engine-name.ts';
-import type { LostWrite, LwwEngine, LwwWrite } from '../../src/engines/index.ts';
-import { type CreateEngine, Replica } from '../../src/replica.ts';
-import { type ChaosSettings, SimNetwork } from '../../src/sim-network.ts';
-import { MemoryStore } from '../../src/store.ts';
-import type { Intent } from '../../src/workspace.ts';
+import type { EngineName } from '../src/engine-name.ts';
+import type { LostWrite, LwwEngine, LwwWrite } from '../src/engines/index.ts';
+import { type CreateEngine, Replica } from '../src/replica.ts';
+import { type ChaosSettings, SimNetwork } from '../src/sim-network.ts';
+import { MemoryStore } from '../src/store.ts';
+import type { Intent } from '../src/workspace.ts';
 
 /**
  * The network the replicas run on, with its notion of time: the in-process SimNetwork on a virtual clock

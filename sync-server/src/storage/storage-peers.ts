@@ -13,37 +13,30 @@
  * The storage peer's node id is reserved: a window cannot take it over (the room refuses the join).
  */
 
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isValidId, STORAGE_NODE_ID } from '@converge/protocol';
 import {
   availableEngines,
   createEngine,
-  type EngineName,
   type EngineStatus,
   Replica,
 } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
-import type { LocalNodeOptions, LocalTransport } from './local-node.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../log.ts';
+import type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from '../room-storage.ts';
 
 export { STORAGE_NODE_ID };
 
-/** What the storage peers need from the relay. */
-export interface StorageHost {
-  openLocalNode(options: LocalNodeOptions): LocalTransport;
-  /** Whether the room has a live window: a node other than its storage peer. */
-  hasWindows(room: string): boolean;
-}
-
-export interface StorageStatus {
-  readonly room: string;
-  /** Whether the storage peer is in memory (a window is in the room); otherwise its state is on disk only. */
-  readonly loaded: boolean;
-  /** Store writes not yet on disk; 0 means every edit the peer holds is durable (always 0 when unloaded). */
-  readonly pendingWrites: number;
-  /** What the loaded peer holds, per engine (empty when unloaded). */
-  readonly engines: Readonly<Partial<Record<EngineName, Pick<EngineStatus, 'digest' | 'version'>>>>;
+/** The storage peers as the relay's storage plugin: a directory per room under `dataDir` (created if missing). */
+export function storagePeers(dataDir: string): StoragePlugin {
+  return {
+    location: dataDir,
+    async start(host) {
+      await mkdir(dataDir, { recursive: true });
+      return StoragePeers.start(host, dataDir, host.log);
+    },
+  };
 }
 
 interface LoadedPeer {
@@ -51,7 +44,7 @@ interface LoadedPeer {
   readonly store: FileStore;
 }
 
-export class StoragePeers {
+export class StoragePeers implements RoomStorage {
   private readonly loaded = new Map<string, LoadedPeer>();
   /** Per room, the load or unload under way; the next one waits for it. */
   private readonly work = new Map<string, Promise<void>>();
@@ -109,8 +102,8 @@ export class StoragePeers {
       return stored ? { room, loaded: false, pendingWrites: 0, engines: {} } : undefined;
     }
     const status = peer.replica.status();
-    const engines: Partial<Record<EngineName, Pick<EngineStatus, 'digest' | 'version'>>> = {};
-    for (const [name, engine] of Object.entries(status.engines) as [EngineName, EngineStatus][]) {
+    const engines: Record<string, Pick<EngineStatus, 'digest' | 'version'>> = {};
+    for (const [name, engine] of Object.entries(status.engines) as [string, EngineStatus][]) {
       engines[name] = { digest: engine.digest, version: engine.version };
     }
     return { room, loaded: true, pendingWrites: peer.replica.pendingWriteCount(), engines };

@@ -6,11 +6,11 @@
  * the same view. Sync: 'hello' carries the sender's vector, the answer carries the operations it lacks;
  * changes are sent as they happen. Payloads are JSON. It also records what the replica did with it.
  */
-import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../src/engine.ts';
-import { EngineClosedError } from '../../src/engine-closed-error.ts';
-import type { EngineName } from '../../src/engine-name.ts';
-import { fnv1a64Hex } from '../../src/engines/fnv1a64.ts';
-import { EMPTY_VIEW, type Intent, type WorkspaceView } from '../../src/workspace.ts';
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../src/engine.ts';
+import { EngineClosedError } from '../src/engine-closed-error.ts';
+import type { EngineName } from '../src/engine-name.ts';
+import { fnv1a64Hex } from '../src/engines/fnv1a64.ts';
+import { EMPTY_VIEW, type Intent, type WorkspaceView } from '../src/workspace.ts';
 
 export interface ToyOp {
   readonly replica: string;

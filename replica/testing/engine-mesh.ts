@@ -14,7 +14,7 @@ import {
   type Intent,
   type SyncSession,
   type WorkspaceView,
-} from '../../src/index.ts';
+} from '../src/index.ts';
 
 export type TestEngineName = EngineName;
 /** Every engine the registry offers: a new engine is tested the moment it can be created. */

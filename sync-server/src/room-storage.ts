@@ -1,0 +1,44 @@
+/**
+ * The relay's seam for room storage: a plugin that keeps what each room's windows wrote, through a node
+ * of its own in the room (a replica with a durable store, for the storage peers in ./storage). The
+ * relay core knows only this interface, so it depends on the protocol alone; the composition root (the
+ * CLI, the Electron main process, web mode) chooses the plugin and passes it to createRelay.
+ */
+import type { LocalNodeOptions, LocalTransport } from './local-node.ts';
+import type { Logger } from './log.ts';
+
+/** What a storage plugin may ask of the relay. */
+export interface StorageHost {
+  openLocalNode(options: LocalNodeOptions): LocalTransport;
+  /** Whether the room has a live window: a node other than its storage peer. */
+  hasWindows(room: string): boolean;
+  readonly log: Logger;
+}
+
+/** What the room's storage holds, for the admin API (`GET /rooms/ROOM/storage`). */
+export interface StorageStatus {
+  readonly room: string;
+  /** Whether the room's storage is in memory (a window is in the room); otherwise its state is on disk only. */
+  readonly loaded: boolean;
+  /** Writes not yet durable; 0 means everything the storage holds is durable (always 0 when unloaded). */
+  readonly pendingWrites: number;
+  /** What the loaded storage holds, per engine it hosts: its state digest and version (empty when unloaded). */
+  readonly engines: Readonly<Record<string, { readonly digest: string; readonly version: unknown }>>;
+}
+
+/** A running storage plugin. */
+export interface RoomStorage {
+  /** Bring the room's storage in line with the room (called after every join and leave). */
+  reconcile(room: string): Promise<void>;
+  /** The room's storage, or undefined when the room has never been stored. */
+  status(room: string): Promise<StorageStatus | undefined>;
+  /** Make everything durable and stop; nothing loads afterwards. */
+  close(): Promise<void>;
+}
+
+export interface StoragePlugin {
+  /** Where the storage keeps its data, for the relay's stats and log (a directory, say). */
+  readonly location: string;
+  /** Start watching rooms; called once, before the relay accepts any node. */
+  start(host: StorageHost): Promise<RoomStorage>;
+}
