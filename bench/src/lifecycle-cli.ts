@@ -3,7 +3,7 @@
 // relay loading and unloading rooms with storage peers. Prints Markdown; exits 1 if any soak's
 // memory after the last cycle is more than 10% above its value after the warm-up.
 import { parseArgs } from 'node:util';
-import { availableEngines, type EngineName } from '@converge/replica';
+import { ENGINES, type EngineName } from '@converge/replica';
 import {
   SOAK_NODE_FLAGS,
   type SoakRow,
@@ -50,14 +50,14 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const engines = availableEngines();
+  const engines = ENGINES.names;
   const sampleEvery = Math.max(1, Math.round((cycles - warmup) / 4));
   let ok = true;
   const out: string[] = [];
 
   if (only !== 'relay') {
     const rows: SoakRow[] = [];
-    const sets: EngineName[][] = [...engines.map((e) => [e]), engines];
+    const sets: (readonly EngineName[])[] = [...engines.map((e) => [e]), engines];
     for (const set of sets) {
       const label = set.length === 1 ? `${set[0]}` : `all (${set.join(', ')})`;
       process.stderr.write(`replica soak: ${label}, ${cycles} cycles…\n`);

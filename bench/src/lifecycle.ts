@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { SeededRandom } from '@converge/crdt-core';
 import { VirtualClock } from '@converge/protocol';
 import {
-  createEngine,
+  ENGINES,
   type EngineName,
   type Intent,
   MemoryStore,
@@ -97,8 +97,7 @@ async function replicaCycle(engines: readonly EngineName[], seed: number): Promi
       id,
       transport: net.transport(id),
       store: stores.get(id) as MemoryStore,
-      engines,
-      createEngine,
+      engines: ENGINES.only(engines),
       timers: clock,
       antiEntropyMs: ANTI_ENTROPY_MS,
       randomUint32: () => rng.nextUint32(),
@@ -197,8 +196,7 @@ async function visitRoom(relay: Relay, room: string, engines: readonly EngineNam
       WebSocket,
     }),
     store,
-    engines,
-    createEngine,
+    engines: ENGINES.only(engines),
     antiEntropyMs: ANTI_ENTROPY_MS,
   });
   try {

@@ -7,7 +7,9 @@
  * The store holds what compaction leaves behind: one snapshot of the engine (`Engine.save`).
  */
 import { replicaId, WorkspaceDocument } from '@converge/crdt-core';
-import { ConvergeEngine, EnvelopeKind, seal } from '@converge/replica';
+import { ENGINES } from '@converge/replica';
+import { seal } from '@converge/replica/engine-kit';
+import { EnvelopeKind } from '@converge/replica/engines/converge';
 import { FileStore } from '@converge/replica/node';
 import type { Workload } from './workload.ts';
 
@@ -43,7 +45,7 @@ export async function openConvergeStore(dir: string, expected: string): Promise<
   const start = performance.now();
   const store = new FileStore(dir);
   const stored = await store.load();
-  const engine = new ConvergeEngine({ replicaId: STORE_REPLICA, now: () => 0 });
+  const engine = ENGINES.create('converge', { replicaId: STORE_REPLICA, now: () => 0 });
   let text: string;
   let openMs: number;
   try {

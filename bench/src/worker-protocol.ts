@@ -14,7 +14,7 @@ export type WorkerTask =
 
 /** `count` cycles (replica soak) or rooms (relay soak) of a replica hosting `engines`. */
 export interface SoakPlan {
-  engines: ReplicaEngineName[];
+  engines: readonly ReplicaEngineName[];
   count: number;
   warmup: number;
   sampleEvery: number;

@@ -2,7 +2,7 @@
 // budget checks that the soaks run (every cycle converges and every room unloads); the long budget
 // (`npm run test:long`) runs them at full size and holds memory to within 10% of the warm-up's.
 import { longBudget } from '@converge/crdt-core/testing';
-import { availableEngines, type EngineName } from '@converge/replica';
+import { type EngineName, ENGINES as REGISTRY } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
 import {
   ALLOWED_GROWTH,
@@ -14,7 +14,7 @@ import {
 import { runWorker } from '../src/runner.ts';
 import type { SoakPlan } from '../src/worker-protocol.ts';
 
-const ENGINES = availableEngines();
+const ENGINES = REGISTRY.names;
 
 async function soak(task: 'replica-soak' | 'relay-soak', plan: SoakPlan): Promise<SoakResult> {
   const reply = await runWorker({ task, ...plan }, 3000, SOAK_NODE_FLAGS);
@@ -37,7 +37,7 @@ describe('lifecycle soaks (quick)', () => {
 });
 
 describe.skipIf(!longBudget)('lifecycle soaks (long budget)', () => {
-  const sets: EngineName[][] = [...ENGINES.map((e) => [e]), ENGINES];
+  const sets: (readonly EngineName[])[] = [...ENGINES.map((e) => [e]), ENGINES];
   it.each(sets.map((set) => [set.join('+'), set] as const))(
     '2,000 open/edit/sync/close cycles of a replica with %s keep RSS and external memory within 10%',
     async (_label, engines) => {

@@ -41,7 +41,7 @@ test('Export comparison saves every engine state, their differences and the lost
   const likes = report.differences.filter((d) => d.field === 'counters' && d.key === 'likes');
   expect(likes.map((d) => d.engine).sort()).toEqual(['lww', 'yjs']);
   expect(likes.every((d) => d.versus === 'converge' && 'versusValue' in d && d.versusValue === 3)).toBe(true);
-  expect(report.lww.lost).toEqual([
+  expect(report.ledgers.lww?.lost).toEqual([
     expect.objectContaining({ op: 'counter.increment', field: 'counters/likes', reason: 'concurrent' }),
   ]);
   await expect(

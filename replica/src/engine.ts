@@ -2,7 +2,7 @@ import type { EngineName } from './engine-name.ts';
 import type { Intent, WorkspaceView } from './workspace.ts';
 
 /**
- * One engine behind the side-by-side comparison. Each engine owns its document and its own sync
+ * One engine behind the side-by-side comparison (made by its descriptor, engine-descriptor.ts). Each engine owns its document and its own sync
  * protocol; the replica feeds it intents, peers' payloads and stored updates.
  *
  * Updates: every change (local or remote) is reported as an encoded incremental update, in the
@@ -64,6 +64,17 @@ export interface SyncSession {
   close(): void;
   /** What we know of the peer's version (from its handshake), for "what each side lacks". */
   peerVersion(): EngineVersion | undefined;
+}
+
+/**
+ * For an engine whose version is a set of heads: answers, from this replica's own change graph, which of
+ * a peer's heads it lacks and which of its changes the peer lacks.
+ */
+export interface HeadsResolver {
+  /** The heads among `heads` that are not in this replica's graph. */
+  unknown(heads: readonly string[]): string[];
+  /** How many of this replica's changes are not ancestors of (or equal to) `heads`; all must be known. */
+  changesNotIn(heads: readonly string[]): number;
 }
 
 /** Version metadata in one of two shapes: a vector (replica → counter) or a set of heads (hashes). */

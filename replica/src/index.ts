@@ -1,7 +1,10 @@
 export type * from './engine.ts';
 export * from './engine-closed-error.ts';
+export type * from './engine-descriptor.ts';
 export * from './engine-name.ts';
+export * from './engine-registry.ts';
 export * from './engines/index.ts';
+export * from './ledger.ts';
 export * from './log-store.ts';
 export * from './relay-transport.ts';
 export * from './replica.ts';

@@ -44,22 +44,22 @@ import {
   type Transport,
 } from '@converge/protocol';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from './engine.ts';
-import { type EngineName, engineChannel, engineOnChannel } from './engine-name.ts';
+import type { EngineName } from './engine-name.ts';
+import type { EngineRegistry } from './engine-registry.ts';
 import type { EngineUpdate, ReplicaMetadata, Store, StoreRecord } from './store.ts';
 import { alignTextEdit, checkTextEdit, type TextEdit } from './text-alignment.ts';
 import { type Intent, IntentError, validateIntent, type WorkspaceView } from './workspace.ts';
-
-/** Builds an engine for a replica (the registry's `createEngine`, or a test double). */
-export type CreateEngine = (name: EngineName, context: EngineContext) => Engine;
 
 export interface ReplicaOptions {
   /** This replica's id; also its node id on the network. */
   readonly id: string;
   readonly transport: Transport;
   readonly store: Store;
-  /** The engines this replica hosts, in display order (at least one). */
-  readonly engines: readonly EngineName[];
-  readonly createEngine: CreateEngine;
+  /**
+   * The engines this replica hosts, in display order (at least one): the registry `ENGINES`, or part
+   * of it (`ENGINES.only([...])`), or one with test engines. Each engine syncs on its wire code.
+   */
+  readonly engines: EngineRegistry;
   /** Random source handed to the engines for fresh identities (seed it for replayable runs). */
   readonly randomUint32?: () => number;
   /** Timers for anti-entropy (default: real timers). */
@@ -185,6 +185,8 @@ const MAX_PROBLEMS_KEPT = 100;
 
 export class Replica {
   readonly id: string;
+  /** The engines this replica hosts, with their descriptors (labels, wire codes, ledgers...). */
+  readonly registry: EngineRegistry;
   private readonly transport: Transport;
   private readonly store: Store;
   private readonly timers: Timers;
@@ -241,11 +243,11 @@ export class Replica {
   private constructor(options: ReplicaOptions) {
     if (typeof options.id !== 'string' || options.id.length === 0)
       throw new ReplicaError('replica id must be a non-empty string');
-    if (options.engines.length === 0) throw new ReplicaError('a replica needs at least one engine');
-    if (new Set(options.engines).size !== options.engines.length)
-      throw new ReplicaError('engines must not repeat');
-    if (options.primary !== undefined && !options.engines.includes(options.primary)) {
-      throw new ReplicaError(`primary engine ${options.primary} is not one of ${options.engines.join(', ')}`);
+    if (options.engines.size === 0) throw new ReplicaError('a replica needs at least one engine');
+    if (options.primary !== undefined && !options.engines.has(options.primary)) {
+      throw new ReplicaError(
+        `primary engine ${options.primary} is not one of ${options.engines.names.join(', ')}`,
+      );
     }
     this.id = options.id;
     this.transport = options.transport;
@@ -255,7 +257,8 @@ export class Replica {
     this.antiEntropyMs = nonNegative(options.antiEntropyMs ?? DEFAULT_ANTI_ENTROPY_MS, 'antiEntropyMs');
     this.digestDelayMs = nonNegative(options.digestDelayMs ?? DEFAULT_DIGEST_DELAY_MS, 'digestDelayMs');
     this.compactAfter = nonNegative(options.compactAfter ?? DEFAULT_COMPACT_AFTER, 'compactAfter');
-    this.primaryName = options.primary ?? (options.engines[0] as EngineName);
+    this.registry = options.engines;
+    this.primaryName = options.primary ?? (options.engines.names[0] as EngineName);
     const context: EngineContext = {
       replicaId: this.id,
       now: () => this.wallClock() + this.skew,
@@ -263,7 +266,7 @@ export class Replica {
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
     };
     try {
-      for (const name of options.engines) this.addEngine(name, options.createEngine(name, context));
+      for (const name of options.engines.names) this.addEngine(name, options.engines.create(name, context));
     } catch (error) {
       this.closeEngines();
       throw error;
@@ -273,7 +276,7 @@ export class Replica {
   private addEngine(name: EngineName, engine: Engine): void {
     if (engine.name !== name) {
       engine.close();
-      throw new ReplicaError(`createEngine(${name}) returned the ${engine.name} engine`);
+      throw new ReplicaError(`the ${name} descriptor created the ${engine.name} engine`);
     }
     this.engines.set(name, engine);
     this.cache.set(name, {});
@@ -842,19 +845,19 @@ export class Replica {
       counters.framesSent++;
       counters.bytesSent += payload.length;
     }
-    this.transport.send(peer, engineChannel(name), payload);
+    this.transport.send(peer, this.registry.get(name).wireCode, payload);
     this.emit({ type: 'traffic', engine: name });
   }
 
   private receive(from: string, channel: number, payload: Uint8Array): void {
     if (this.closed) return;
-    const name = engineOnChannel(channel);
+    const name = this.registry.byWireCode(channel)?.name;
     const counters = name === undefined ? undefined : this.traffic.get(name);
     if (name === undefined || counters === undefined) {
       this.problem({
         kind: 'unknown-engine',
         peer: from,
-        message: `payload on channel ${channel} (${name ?? 'no engine'}), which this replica does not host`,
+        message: `payload on channel ${channel}, which stands for no engine this replica hosts`,
       });
       return;
     }

@@ -2,8 +2,9 @@
  * Binary format of store records and snapshots, shared by every byte-log store (files, IndexedDB, memory).
  *
  * Each value starts with "CVS" + format version + kind, then varint/length-prefixed fields written with
- * crdt-core's Encoder. Engine names are stored as strings so adding an engine never renumbers old data.
- * Decoding checks every length and rejects unknown kinds, engines and trailing bytes with a DecodeError.
+ * crdt-core's Encoder. Engine names are stored as strings so adding an engine never renumbers old data;
+ * a name this build does not register still decodes (the replica keeps such data as it is). Decoding
+ * checks every length and rejects unknown kinds, malformed engine names and trailing bytes with a DecodeError.
  *
  * Version 2 (written now) ends every value with a CRC-32 (little-endian) of everything before it, so a
  * flipped bit anywhere is a DecodeError whatever the engine's own format tolerates; it adds the `intent`
@@ -130,7 +131,7 @@ function readMetadata(d: Decoder, version: number): ReplicaMetadata {
     if ((flags & ~METADATA_OFFLINE) !== 0) d.fail(`unknown metadata flags ${flags}`);
     offline = flags === METADATA_OFFLINE;
   }
-  if (primary !== '' && !isEngineName(primary)) d.fail(`unknown engine ${JSON.stringify(primary)}`);
+  if (primary !== '' && !isEngineName(primary)) d.fail(`invalid engine name ${JSON.stringify(primary)}`);
   return {
     replicaId,
     skewMs,
@@ -141,7 +142,7 @@ function readMetadata(d: Decoder, version: number): ReplicaMetadata {
 
 function readEngine(d: Decoder): EngineName {
   const name = d.string();
-  if (!isEngineName(name)) d.fail(`unknown engine ${JSON.stringify(name)}`);
+  if (!isEngineName(name)) d.fail(`invalid engine name ${JSON.stringify(name)}`);
   return name;
 }
 

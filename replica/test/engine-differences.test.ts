@@ -4,13 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
-import { availableEngines, type LwwEngine } from '../src/engines/index.ts';
+import { ENGINES } from '../src/engines/index.ts';
+import type { LwwEngine } from '../src/engines/lww/index.ts';
 import type { Intent, WorkspaceView } from '../src/workspace.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
 
-const engines = availableEngines();
+const engines = ENGINES.names;
 
 /** Run `setup` on a, sync, then make a's and b's edits concurrently (a's first in wall-clock time). */
 async function concurrently(setup: Intent[], onA: Intent[], onB: Intent[]) {

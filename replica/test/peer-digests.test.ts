@@ -11,14 +11,15 @@ import {
   type TransportHandlers,
 } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import { type EngineName, engineChannel, engineOnChannel } from '../src/engine-name.ts';
-import { availableEngines } from '../src/engines/index.ts';
+import type { EngineName } from '../src/engine-name.ts';
+import { ENGINES } from '../src/engines/index.ts';
 import type { PeerDigests, Replica, ReplicaEvent } from '../src/replica.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
 
-const engines = availableEngines();
+const engines = ENGINES;
+const channel = (name: EngineName): number => ENGINES.get(name).wireCode;
 
 /** A transport that counts the digest announcements it sends, by engine. */
 class CountingTransport implements Transport {
@@ -32,7 +33,7 @@ class CountingTransport implements Transport {
   }
   send(to: string, channel: number, payload: Uint8Array): void {
     if (decodeReplicaMessage(payload).kind === 'digest')
-      this.announced.push(engineOnChannel(channel) as EngineName);
+      this.announced.push(ENGINES.byWireCode(channel)?.name as EngineName);
     this.inner.send(to, channel, payload);
   }
   reachable(): ReadonlySet<string> {
@@ -51,7 +52,7 @@ function world(options: { antiEntropyMs?: number; engines?: readonly EngineName[
     seed: 3,
     startMs: 1_700_000_000_000,
     latencyMs: 1,
-    engines: options.engines ?? engines,
+    engines: options.engines === undefined ? engines : engines.only(options.engines),
     antiEntropyMs: options.antiEntropyMs ?? 0,
   });
   const transports = new Map<string, CountingTransport>();
@@ -111,7 +112,7 @@ describe('peer digests', () => {
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.type === 'peer-digests' && e.peer === 'a')).toBe(true);
     // Six edits 10 ms apart fall in one 100 ms window: one announcement per engine.
-    expect((transports.get('a')?.announced.length ?? 0) - sent).toBe(engines.length);
+    expect((transports.get('a')?.announced.length ?? 0) - sent).toBe(engines.size);
     // Nothing changed since: the same map, no more announcements.
     const settled = b.peerDigests();
     clock.advance(1000);
@@ -187,7 +188,11 @@ describe('peer digests', () => {
   });
 
   it('ignores malformed announcements without crashing, and keeps the newest of reordered ones', async () => {
-    const { clock, net, open } = simRoom({ seed: 5, engines: ['yjs', 'lww'], antiEntropyMs: 0 });
+    const { clock, net, open } = simRoom({
+      seed: 5,
+      engines: ENGINES.only(['yjs', 'lww']),
+      antiEntropyMs: 0,
+    });
     const a = await open('a');
     const evil = net.transport('evil');
     evil.start({ linkUp: () => {}, linkDown: () => {}, message: () => {} });
@@ -206,21 +211,21 @@ describe('peer digests', () => {
       Uint8Array.of(1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), // varint too long
       Uint8Array.of(1, 1, 0x81, 0x01, ...ascii('x'.repeat(129))), // too long
     ];
-    for (const payload of junk) evil.send('a', engineChannel('yjs'), payload);
+    for (const payload of junk) evil.send('a', channel('yjs'), payload);
     clock.advance(5);
     expect(a.peerDigests().size).toBe(0);
     expect(a.trafficOf('yjs')).toMatchObject({ framesReceived: junk.length, framesRejected: junk.length });
     expect(a.problems().map((p) => p.kind)).toEqual(junk.map(() => 'rejected-payload'));
 
-    evil.send('a', engineChannel('yjs'), encodeDigestMessage(7, 'newest'));
-    evil.send('a', engineChannel('yjs'), encodeDigestMessage(3, 'older')); // overtaken by 7 (reordered by the network)
-    evil.send('a', engineChannel('lww'), encodeDigestMessage(4, 'lww-digest'));
-    evil.send('a', engineChannel('automerge'), encodeDigestMessage(8, 'not-hosted'));
+    evil.send('a', channel('yjs'), encodeDigestMessage(7, 'newest'));
+    evil.send('a', channel('yjs'), encodeDigestMessage(3, 'older')); // overtaken by 7 (reordered by the network)
+    evil.send('a', channel('lww'), encodeDigestMessage(4, 'lww-digest'));
+    evil.send('a', channel('automerge'), encodeDigestMessage(8, 'not-hosted'));
     clock.advance(5);
     expect(a.peerDigests().get('evil')).toEqual({ yjs: 'newest', lww: 'lww-digest' });
     expect(a.problems().at(-1)).toMatchObject({ kind: 'unknown-engine', peer: 'evil' });
     // Sync messages still reach the engine (which refuses this one).
-    evil.send('a', engineChannel('yjs'), encodeSyncMessage(Uint8Array.of(0xff)));
+    evil.send('a', channel('yjs'), encodeSyncMessage(Uint8Array.of(0xff)));
     clock.advance(5);
     expect(a.problems().at(-1)).toMatchObject({ kind: 'rejected-payload', engine: 'yjs', peer: 'evil' });
     expect(a.view('yjs').text).toBe('');

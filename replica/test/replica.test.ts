@@ -1,6 +1,8 @@
 import { type Transport, VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import { type EngineName, engineChannel } from '../src/engine-name.ts';
+import type { EngineName } from '../src/engine-name.ts';
+import { EngineRegistry, EngineRegistryError } from '../src/engine-registry.ts';
+import { ENGINES } from '../src/engines/index.ts';
 import { Replica, ReplicaError, type ReplicaEvent, type ReplicaOptions } from '../src/replica.ts';
 import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore, type Store, type StoreRecord } from '../src/store.ts';
@@ -24,8 +26,7 @@ function world(options: { antiEntropyMs?: number; compactAfter?: number } = {}) 
       id,
       transport: net.transport(id),
       store,
-      engines: TOY_ENGINES,
-      createEngine: toys.create,
+      engines: toys.registry(TOY_ENGINES),
       timers: clock,
       antiEntropyMs: options.antiEntropyMs ?? 0,
       ...(options.compactAfter === undefined ? {} : { compactAfter: options.compactAfter }),
@@ -37,7 +38,7 @@ function world(options: { antiEntropyMs?: number; compactAfter?: number } = {}) 
     if (!found) throw new Error(`no toy ${engine} for ${replica}`);
     return found;
   };
-  return { clock, net, open, toy, stores };
+  return { clock, net, open, toy, toys, stores };
 }
 
 /** A store whose appends wait until released, to observe what happens before an edit is durable. */
@@ -147,7 +148,7 @@ describe('Replica: local edits', () => {
     const { clock, net, open } = simRoom({
       seed: 1,
       startMs: 1_000_000,
-      engines: ['yjs', 'lww'],
+      engines: ENGINES.only(['yjs', 'lww']),
       antiEntropyMs: 0,
     });
     const a = await open('a');
@@ -238,19 +239,20 @@ describe('Replica: sessions', () => {
       id: 'a',
       transport: net.transport('a'),
       store: new MemoryStore(),
-      engines: ['yjs'],
-      createEngine: toys.create,
+      engines: toys.registry(['yjs']),
       timers: clock,
       antiEntropyMs: 0,
     });
     const evil = net.transport('evil');
     evil.start({ linkUp: () => {}, linkDown: () => {}, message: () => {} });
-    evil.send('a', engineChannel('yjs'), Uint8Array.of(0xff, 0xfe));
-    evil.send('a', engineChannel('lww'), Uint8Array.of(1));
+    evil.send('a', ENGINES.get('yjs').wireCode, Uint8Array.of(0xff, 0xfe));
+    evil.send('a', ENGINES.get('lww').wireCode, Uint8Array.of(1)); // an engine a does not host
+    evil.send('a', 250, Uint8Array.of(1)); // a channel no engine stands for
     clock.advance(5);
     expect(a.trafficOf('yjs')).toMatchObject({ framesReceived: 1, framesRejected: 1, bytesReceived: 2 });
     expect(a.problems().map((p) => `${p.kind}:${p.peer}`)).toEqual([
       'rejected-payload:evil',
+      'unknown-engine:evil',
       'unknown-engine:evil',
     ]);
   });
@@ -336,8 +338,7 @@ describe('Replica: sessions', () => {
       id: 'a',
       transport,
       store: new MemoryStore(),
-      engines: ['yjs'],
-      createEngine: toyFactory().create,
+      engines: toyFactory().registry(['yjs']),
       antiEntropyMs: 0,
     });
     expect(() => a.setOffline(true)).toThrow(/cannot be switched offline/);
@@ -381,8 +382,7 @@ describe('Replica: store and settings', () => {
         id: 'b',
         transport: net.transport('b'),
         store,
-        engines: ['yjs'],
-        createEngine: toyFactory().create,
+        engines: toyFactory().registry(['yjs']),
       }),
     ).rejects.toThrow(/belongs to replica a/);
   });
@@ -401,12 +401,12 @@ describe('Replica: store and settings', () => {
   });
 
   it('keeps (and never compacts away) data of engines it does not host', async () => {
-    const { open, stores, net } = world({ compactAfter: 2 });
+    const { open, stores, net, toys } = world({ compactAfter: 2 });
     const full = await open('a');
     await full.apply({ op: 'note.set', value: 'kept' });
     await full.close();
     net.isolate('a');
-    const partial = await open('a', { engines: ['yjs'] });
+    const partial = await open('a', { engines: toys.registry(['yjs']) });
     for (let i = 0; i < 5; i++) await partial.apply({ op: 'counter.increment', name: 'likes', by: 1 });
     await partial.close();
     expect((stores.get('a') as MemoryStore).log.recordCount()).toBeGreaterThan(5); // no compaction
@@ -429,8 +429,7 @@ describe('Replica: store and settings', () => {
       id: 'a',
       transport: net.transport('a'),
       store,
-      engines: ['yjs'],
-      createEngine: toyFactory().create,
+      engines: toyFactory().registry(['yjs']),
       timers: clock,
     });
     expect(a.view('yjs').note).toEqual(['ok']);
@@ -460,9 +459,9 @@ describe('Replica: store and settings', () => {
   });
 
   it('validates its options', async () => {
-    const { open } = world();
-    await expect(open('a', { engines: [] })).rejects.toThrow(/at least one engine/);
-    await expect(open('b', { engines: ['yjs', 'yjs'] })).rejects.toThrow(/must not repeat/);
+    const { open, toys } = world();
+    await expect(open('a', { engines: new EngineRegistry([]) })).rejects.toThrow(/at least one engine/);
+    expect(() => toys.registry(['yjs', 'yjs'])).toThrow(EngineRegistryError);
     await expect(open('c', { primary: 'lww' })).rejects.toThrow(/primary engine lww/);
   });
 });
@@ -499,18 +498,22 @@ describe('Replica: lifecycle', () => {
 
   it('closes the engines already built when building another fails', async () => {
     const toys = toyFactory();
-    const createEngine: ReplicaOptions['createEngine'] = (name, context) => {
-      if (name === 'yjs') throw new Error('no yjs today');
-      return toys.create(name, context);
-    };
+    const engines = new EngineRegistry([
+      toys.descriptor('converge'),
+      {
+        ...toys.descriptor('yjs'),
+        create: () => {
+          throw new Error('no yjs today');
+        },
+      },
+    ]);
     const net = new SimNetwork({ timers: new VirtualClock(0), seed: 1 });
     await expect(
       Replica.open({
         id: 'a',
         transport: net.transport('a'),
         store: new MemoryStore(),
-        engines: ['converge', 'yjs'],
-        createEngine,
+        engines,
       }),
     ).rejects.toThrow(/no yjs today/);
     expect(toys.engines.get('a')?.get('converge')?.closed).toBe(true);

@@ -93,7 +93,7 @@ describe('store codec', () => {
     }
   });
 
-  it('rejects wrong magic, unknown kinds and engines, and trailing bytes with a DecodeError', () => {
+  it('rejects wrong magic, unknown kinds, malformed engine names and trailing bytes with a DecodeError', () => {
     const good = encodeStoreRecord({ kind: 'update', engine: 'yjs', update: bytes(1) });
     expect(() => decodeStoreRecord(bytes(0, 1, 2))).toThrow(DecodeError);
     const trailing = new Uint8Array(good.length + 1);
@@ -103,9 +103,13 @@ describe('store codec', () => {
     unknownKind[4] = 9;
     expect(() => decodeStoreRecord(reseal(unknownKind))).toThrow(/unknown store record kind/);
     const badEngine = encodeStoreRecord({ kind: 'update', engine: 'yjs', update: bytes() });
-    badEngine[6] = 'x'.charCodeAt(0); // "yjs" → "xjs"
-    expect(() => decodeStoreRecord(reseal(badEngine))).toThrow(/unknown engine/);
+    badEngine[6] = 'Y'.charCodeAt(0); // "yjs" → "Yjs": not an engine name
+    expect(() => decodeStoreRecord(reseal(badEngine))).toThrow(/invalid engine name/);
     expect(() => decodeStoreRecord(badEngine)).toThrow(/checksum/);
+    // An engine this build does not register is data like any other (a replica keeps it, never compacts it away).
+    const otherEngine = encodeStoreRecord({ kind: 'update', engine: 'yjs', update: bytes() });
+    otherEngine[6] = 'x'.charCodeAt(0); // "yjs" → "xjs"
+    expect(decodeStoreRecord(reseal(otherEngine))).toMatchObject({ kind: 'update', engine: 'xjs' });
     expect(() => decodeStoreSnapshot(good)).toThrow(/expected a snapshot/);
   });
 

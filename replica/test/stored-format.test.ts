@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realTimers } from '@converge/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { availableEngines, createEngine, type Engine, Replica, SimNetwork } from '../src/index.ts';
+import { ENGINES, type Engine, Replica, SimNetwork } from '../src/index.ts';
 import { FileStore } from '../src/node/file-store.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures/format-v1');
@@ -22,7 +22,7 @@ async function json(name: string): Promise<unknown> {
 }
 
 function converge(): Engine {
-  const engine = createEngine('converge', { replicaId: 'reader', now: () => 0 });
+  const engine = ENGINES.create('converge', { replicaId: 'reader', now: () => 0 });
   opened.push(engine);
   return engine;
 }
@@ -52,8 +52,7 @@ describe('data stored by earlier versions', () => {
         id: 'fixture',
         transport: new SimNetwork({ timers: realTimers, seed: 1 }).transport('fixture'),
         store: new FileStore(dir),
-        engines: availableEngines(),
-        createEngine,
+        engines: ENGINES,
         antiEntropyMs: 0,
       });
       try {

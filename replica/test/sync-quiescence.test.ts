@@ -4,18 +4,18 @@
  * chaos duplication turns into an exponential storm). Then anti-entropy repairs the gap.
  */
 import { describe, expect, it } from 'vitest';
-import { availableEngines } from '../src/engines/index.ts';
+import { ENGINES } from '../src/engines/index.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
 
 describe('sync sessions go quiet after a lost frame, and anti-entropy repairs it', () => {
-  it.each(availableEngines())('%s', async (engine) => {
+  it.each(ENGINES.names)('%s', async (engine) => {
     const { clock, net, open } = simRoom({
       seed: 4,
       startMs: 1_700_000_000_000,
       latencyMs: 1,
-      engines: [engine],
+      engines: ENGINES.only([engine]),
       antiEntropyMs: 10_000,
     });
     const a = await open('a');

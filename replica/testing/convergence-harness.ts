@@ -13,9 +13,12 @@
 
 import { SeededRandom } from '@converge/crdt-core';
 import { errorMessage, type Timers, type Transport, VirtualClock } from '@converge/protocol';
+import type { Engine } from '../src/engine.ts';
+import type { EngineDescriptor } from '../src/engine-descriptor.ts';
 import type { EngineName } from '../src/engine-name.ts';
-import type { LostWrite, LwwEngine, LwwWrite } from '../src/engines/index.ts';
-import { type CreateEngine, Replica } from '../src/replica.ts';
+import type { EngineRegistry } from '../src/engine-registry.ts';
+import type { LedgerWrite, LostWrite } from '../src/ledger.ts';
+import { Replica } from '../src/replica.ts';
 import { type ChaosSettings, SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore } from '../src/store.ts';
 import type { Intent } from '../src/workspace.ts';
@@ -53,8 +56,8 @@ export type WorldFactory = (setup: {
 
 export interface HarnessOptions {
   readonly seed: number;
-  readonly engines: readonly EngineName[];
-  readonly createEngine: CreateEngine;
+  /** The engines every replica hosts; each is checked against its descriptor's semantics and ledger. */
+  readonly engines: EngineRegistry;
   /** Number of random steps (edits and network events). */
   readonly steps: number;
   /** Replica count; default: 2–6 chosen by the seed. */
@@ -71,7 +74,8 @@ export interface HarnessReport {
   readonly edits: number;
   readonly restarts: number;
   readonly network: Readonly<Record<string, number>>;
-  readonly lwwLost: number;
+  /** Writes the engines with a ledger listed as lost, per engine. */
+  readonly lost: Readonly<Record<EngineName, number>>;
   /** Time that passed in the world (virtual ms for the simulation). */
   readonly elapsedMs: number;
 }
@@ -138,8 +142,8 @@ class Reference {
   readonly insertions: string[] = [];
   /** engine → characters some delete removed in that engine */
   readonly deleted = new Map<EngineName, Set<string>>();
-  /** acknowledged lww writes: "replica@counter" → op */
-  readonly lwwWrites = new Map<string, Intent['op']>();
+  /** engine with a ledger → its acknowledged writes: "replica@counter" → op */
+  readonly ledgerWrites = new Map<EngineName, Map<string, Intent['op']>>();
   edits = 0;
 
   deletedIn(engine: EngineName): Set<string> {
@@ -150,7 +154,9 @@ class Reference {
 }
 
 export async function runConvergence(options: HarnessOptions): Promise<HarnessReport> {
-  const { seed, engines } = options;
+  const { seed } = options;
+  const registry = options.engines;
+  const engines = registry.names;
   const random = new SeededRandom(seed);
   const identities = new SeededRandom(seed ^ 0x5bd1e995);
   const antiEntropyMs = options.antiEntropyMs ?? DEFAULT_ANTI_ENTROPY_MS;
@@ -188,8 +194,7 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
         id,
         transport: world.transport(id),
         store: stores.get(id) as MemoryStore,
-        engines,
-        createEngine: options.createEngine,
+        engines: registry,
         timers: world.timers,
         antiEntropyMs,
         // Small logs so compaction happens during the run too.
@@ -241,8 +246,9 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
     const edit = async (replica: Replica): Promise<void> => {
       const intent = randomIntent(replica);
       const textsBefore = new Map(engines.map((e) => [e, replica.view(e).text]));
-      const lww = engines.includes('lww') ? (replica.engine('lww') as LwwEngine) : undefined;
-      const lwwBefore = lww?.vectorRecord()[replica.id] ?? 0;
+      const ownWrites = (descriptor: EngineDescriptor): number =>
+        ownCounter(descriptor, replica.engine(descriptor.name), replica.id);
+      const ledgersBefore = new Map(ledgerEngines(registry).map((d) => [d, ownWrites(d)]));
       try {
         await replica.apply(intent);
       } catch (error) {
@@ -278,10 +284,15 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
         default:
           break;
       }
-      if (lww) {
-        const after = lww.vectorRecord()[replica.id] ?? 0;
-        for (let counter = lwwBefore + 1; counter <= after; counter++) {
-          reference.lwwWrites.set(`${replica.id}@${counter}`, intent.op);
+      for (const [descriptor, before] of ledgersBefore) {
+        let acknowledged = reference.ledgerWrites.get(descriptor.name);
+        if (acknowledged === undefined) {
+          acknowledged = new Map();
+          reference.ledgerWrites.set(descriptor.name, acknowledged);
+        }
+        const after = ownWrites(descriptor);
+        for (let counter = before + 1; counter <= after; counter++) {
+          acknowledged.set(`${replica.id}@${counter}`, intent.op);
         }
       }
     };
@@ -346,17 +357,18 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
     await inWorld(() => world.settle(ids.map((id) => replicas.get(id) as Replica)));
 
     const all = ids.map((id) => replicas.get(id) as Replica);
-    for (const engine of engines) checkEngine(engine, all, reference, fail);
-    const lwwLost = engines.includes('lww')
-      ? ((all[0] as Replica).engine('lww') as LwwEngine).ledger().length
-      : 0;
+    for (const descriptor of registry.descriptors) checkEngine(descriptor, all, reference, fail);
+    const first = all[0] as Replica;
+    const lost = Object.fromEntries(
+      ledgerEngines(registry).map((d) => [d.name, d.ledger.lost(first.engine(d.name)).length]),
+    );
     const report: HarnessReport = {
       seed,
       replicas: count,
       edits: reference.edits,
       restarts,
       network: world.stats(),
-      lwwLost,
+      lost,
       elapsedMs: world.stats().elapsedMs ?? 0,
     };
     return report;
@@ -378,12 +390,28 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
 
 type Fail = (message: string) => never;
 
+type WithLedger = EngineDescriptor & { readonly ledger: NonNullable<EngineDescriptor['ledger']> };
+
+function ledgerEngines(registry: EngineRegistry): WithLedger[] {
+  return registry.descriptors.filter((d): d is WithLedger => d.ledger !== undefined);
+}
+
+/** How many writes of its own a replica holds in an engine with a ledger. */
+function ownCounter(descriptor: EngineDescriptor, engine: Engine, replica: string): number {
+  let counter = 0;
+  for (const write of descriptor.ledger?.writes(engine) ?? [])
+    if (write.replica === replica) counter = Math.max(counter, write.counter);
+  return counter;
+}
+
 function checkEngine(
-  engine: EngineName,
+  descriptor: EngineDescriptor,
   replicas: readonly Replica[],
   reference: Reference,
   fail: Fail,
 ): void {
+  const engine = descriptor.name;
+  const { semantics } = descriptor;
   const first = replicas[0] as Replica;
   // Convergence: same digest and same version everywhere.
   for (const replica of replicas) {
@@ -403,8 +431,8 @@ function checkEngine(
   const view = first.view(engine);
   const where = `${engine} (final view ${JSON.stringify(view)})`;
 
-  // Counters: counter CRDTs keep every increment; Yjs's read-modify-write and LWW lose concurrent ones.
-  if (engine === 'converge' || engine === 'automerge') {
+  // Counters: counter CRDTs keep every increment; read-modify-write and last-writer-wins lose concurrent ones.
+  if (semantics.counters === 'exact') {
     for (const name of ['likes', 'stock'] as const) {
       if (view.counters[name] !== reference.counters[name]) {
         fail(
@@ -414,14 +442,16 @@ function checkEngine(
     }
   }
 
-  // Grow-only products (only ever added to): converge sums every add; in automerge concurrent first adds
-  // create competing Counters (one wins) and yjs writes read-modify-write totals, so there the line must
-  // exist with a quantity between 1 and the sum.
-  if (engine !== 'lww') {
+  // Grow-only products (only ever added to): an exact engine sums every add; where concurrent first adds
+  // create competing counters (one wins) or totals are written read-modify-write, the line must exist with
+  // a quantity between 1 and the sum.
+  if (semantics.growingCart !== 'lossy') {
     for (const [product, sum] of reference.growAdds) {
       const quantity = view.cart[product];
       if (
-        engine === 'converge' ? quantity !== sum : quantity === undefined || quantity < 1 || quantity > sum
+        semantics.growingCart === 'exact'
+          ? quantity !== sum
+          : quantity === undefined || quantity < 1 || quantity > sum
       ) {
         fail(`${where}: grow-only line ${product} shows ${quantity}, acknowledged adds sum to ${sum}`);
       }
@@ -429,7 +459,7 @@ function checkEngine(
   }
 
   // Text: exactly the acknowledged insertions minus what deletes removed, each insertion in order.
-  if (engine !== 'lww') {
+  if (semantics.text === 'merged') {
     const deleted = reference.deletedIn(engine);
     const expected = new Set<string>();
     for (const insertion of reference.insertions)
@@ -462,27 +492,35 @@ function checkEngine(
     if (writers.has(writer as string)) fail(`${where}: two note siblings from writer ${writer}`);
     writers.add(writer as string);
   }
-  if ((engine === 'yjs' || engine === 'lww') && view.note.length > 1)
+  if (semantics.register === 'single-value' && view.note.length > 1)
     fail(`${where}: a single-value note shows siblings`);
 
-  if (engine === 'lww') checkLww(first, reference, fail);
+  if (descriptor.ledger !== undefined) {
+    checkLedger(engine, descriptor.ledger, first, reference.ledgerWrites.get(engine) ?? new Map(), fail);
+  }
 }
 
-/** LWW: the final state plus the ledger account for every write, exactly. */
-function checkLww(replica: Replica, reference: Reference, fail: Fail): void {
-  const lww = replica.engine('lww') as LwwEngine;
-  const writes = lww.writes();
-  const ledger = lww.ledger();
+/** An engine with a ledger: the final state plus the ledger account for every write, exactly. */
+function checkLedger(
+  name: EngineName,
+  ledgerAccess: NonNullable<EngineDescriptor['ledger']>,
+  replica: Replica,
+  acknowledged: ReadonlyMap<string, Intent['op']>,
+  fail: Fail,
+): void {
+  const engine = replica.engine(name);
+  const writes = ledgerAccess.writes(engine);
+  const ledger = ledgerAccess.lost(engine);
   const dot = (w: { replica: string; counter: number }): string => `${w.replica}@${w.counter}`;
   const byDot = new Map(writes.map((w) => [dot(w), w]));
-  for (const [key, op] of reference.lwwWrites) {
+  for (const [key, op] of acknowledged) {
     const write = byDot.get(key);
-    if (!write) fail(`lww: acknowledged write ${key} (${op}) vanished from the history`);
-    else if (write.op !== op) fail(`lww: write ${key} is a ${write.op}, but was made by ${op}`);
+    if (!write) fail(`${name}: acknowledged write ${key} (${op}) vanished from the history`);
+    else if (write.op !== op) fail(`${name}: write ${key} is a ${write.op}, but was made by ${op}`);
   }
   // Winners by the documented rule: greatest (wall clock, replica id, counter).
-  const winners = new Map<string, LwwWrite>();
-  const later = (a: LwwWrite, b: LwwWrite): boolean =>
+  const winners = new Map<string, LedgerWrite>();
+  const later = (a: LedgerWrite, b: LedgerWrite): boolean =>
     a.wallMs !== b.wallMs
       ? a.wallMs > b.wallMs
       : a.replica !== b.replica
@@ -492,7 +530,7 @@ function checkLww(replica: Replica, reference: Reference, fail: Fail): void {
     const current = winners.get(write.field);
     if (!current || later(write, current)) winners.set(write.field, write);
   }
-  const view = replica.view('lww');
+  const view = replica.view(name);
   for (const [field, winner] of winners) {
     const shown: unknown =
       field === 'text'
@@ -503,12 +541,14 @@ function checkLww(replica: Replica, reference: Reference, fail: Fail): void {
             ? view.counters[field.slice('counters/'.length) as 'likes' | 'stock']
             : (view.cart[field.slice('cart/'.length)] ?? null);
     if (shown !== winner.value)
-      fail(`lww: ${field} shows ${JSON.stringify(shown)}, its winner wrote ${JSON.stringify(winner.value)}`);
+      fail(
+        `${name}: ${field} shows ${JSON.stringify(shown)}, its winner wrote ${JSON.stringify(winner.value)}`,
+      );
   }
   const ledgerByDot = new Map<string, LostWrite>(ledger.map((l) => [dot(l), l]));
-  if (ledgerByDot.size !== ledger.length) fail('lww: the ledger lists a write twice');
+  if (ledgerByDot.size !== ledger.length) fail(`${name}: the ledger lists a write twice`);
   for (const write of writes) {
-    const winner = winners.get(write.field) as LwwWrite;
+    const winner = winners.get(write.field) as LedgerWrite;
     const covered = writes.some(
       (other) =>
         other !== write && other.field === write.field && (other.vector[write.replica] ?? 0) >= write.counter,
@@ -518,23 +558,23 @@ function checkLww(replica: Replica, reference: Reference, fail: Fail): void {
     if (isWinner || covered) {
       if (listed)
         fail(
-          `lww: ledger lists ${dot(write)} on ${write.field}, which ${isWinner ? 'won' : 'was knowingly overwritten'}`,
+          `${name}: ledger lists ${dot(write)} on ${write.field}, which ${isWinner ? 'won' : 'was knowingly overwritten'}`,
         );
       continue;
     }
     if (!listed) {
       fail(
-        `lww: write ${dot(write)} on ${write.field} (${JSON.stringify(write.value)}) is neither shown, overwritten, nor in the ledger`,
+        `${name}: write ${dot(write)} on ${write.field} (${JSON.stringify(write.value)}) is neither shown, overwritten, nor in the ledger`,
       );
     } else {
       const reason = (write.vector[winner.replica] ?? 0) >= winner.counter ? 'clock-skew' : 'concurrent';
       if (dot(listed.overwrittenBy) !== dot(winner) || listed.reason !== reason) {
         fail(
-          `lww: ledger entry for ${dot(write)} says ${JSON.stringify(listed)}, expected lost to ${dot(winner)} (${reason})`,
+          `${name}: ledger entry for ${dot(write)} says ${JSON.stringify(listed)}, expected lost to ${dot(winner)} (${reason})`,
         );
       }
     }
   }
   for (const entry of ledger)
-    if (!byDot.has(dot(entry))) fail(`lww: ledger lists unknown write ${dot(entry)}`);
+    if (!byDot.has(dot(entry))) fail(`${name}: ledger lists unknown write ${dot(entry)}`);
 }

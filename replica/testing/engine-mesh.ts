@@ -6,19 +6,18 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { afterEach } from 'vitest';
 import {
-  availableEngines,
-  createEngine,
+  ENGINES,
   type Engine,
   type EngineChange,
+  type EngineDescriptor,
   type EngineName,
   type Intent,
   type SyncSession,
   type WorkspaceView,
 } from '../src/index.ts';
 
-export type TestEngineName = EngineName;
-/** Every engine the registry offers: a new engine is tested the moment it can be created. */
-export const TEST_ENGINES: readonly TestEngineName[] = availableEngines();
+/** An engine to test: a descriptor, or the name of one in the registry `ENGINES`. */
+export type TestEngine = EngineDescriptor | EngineName;
 
 /** Shared simulated time; each replica reads it through its own skew. */
 export class SimClock {
@@ -37,8 +36,9 @@ export class SimClock {
 /** Engines made by makeEngine and not yet closed by closeEnginesAfterEach. */
 const made = new Set<Engine>();
 
-export function makeEngine(name: TestEngineName, id: string, clock: SimClock, rng: SeededRandom): Engine {
-  const engine = createEngine(name, {
+export function makeEngine(kind: TestEngine, id: string, clock: SimClock, rng: SeededRandom): Engine {
+  const descriptor = typeof kind === 'string' ? ENGINES.get(kind) : kind;
+  const engine = descriptor.create({
     replicaId: id,
     now: clock.nowFor(id),
     skewMs: () => clock.skew.get(id) ?? 0,

@@ -6,8 +6,8 @@
  */
 import { VirtualClock } from '@converge/protocol';
 import { afterEach } from 'vitest';
-import type { EngineName } from '../src/engine-name.ts';
-import { availableEngines, createEngine } from '../src/engines/index.ts';
+import type { EngineRegistry } from '../src/engine-registry.ts';
+import { ENGINES } from '../src/engines/index.ts';
 import { Replica, type ReplicaOptions } from '../src/replica.ts';
 import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore } from '../src/store.ts';
@@ -18,8 +18,8 @@ export interface SimRoomOptions {
   /** Where the virtual clock starts (default 0). */
   readonly startMs?: number;
   readonly latencyMs?: number;
-  /** Default: every available engine. */
-  readonly engines?: readonly EngineName[];
+  /** Default: every registered engine. */
+  readonly engines?: EngineRegistry;
   /** Default: the Replica's own. */
   readonly antiEntropyMs?: number;
 }
@@ -49,8 +49,7 @@ export function simRoom(options: SimRoomOptions) {
       id,
       transport: extra.transport ?? net.transport(id),
       store: new MemoryStore(),
-      engines: options.engines ?? availableEngines(),
-      createEngine,
+      engines: options.engines ?? ENGINES,
       timers: clock,
       ...(options.antiEntropyMs === undefined ? {} : { antiEntropyMs: options.antiEntropyMs }),
       randomUint32: () => (0x9e3779b9 * ++identities) >>> 0,

@@ -1,16 +1,24 @@
 /**
- * A tiny engine for unit-testing the Replica's plumbing (sessions, store, events) without the real engines.
+ * A tiny engine, registered like any other through its descriptor: the Replica's plumbing is unit-tested
+ * with it (sessions, store, events), and it proves the engine boundary (test/engines/toy-registry.test.ts
+ * runs the engine contract suite and the convergence harness on it through a registry alone).
  *
  * State: a grow-only set of operations {replica, seq, lamport, intent}; the view replays them in
  * (lamport, replica) order, clamping text positions, so any two engines holding the same operations show
- * the same view. Sync: 'hello' carries the sender's vector, the answer carries the operations it lacks;
- * changes are sent as they happen. Payloads are JSON. It also records what the replica did with it.
+ * the same view. Sync: 'hello' carries the sender's vector (per replica, how many of its operations it
+ * holds without a gap), the answer carries the operations it lacks; changes are sent as they happen.
+ * Payloads and stored bytes are JSON in the kit's checksummed envelope, decoded strictly. It also
+ * records what the replica did with it.
  */
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../src/engine.ts';
-import { EngineClosedError } from '../src/engine-closed-error.ts';
+import type { EngineDescriptor } from '../src/engine-descriptor.ts';
 import type { EngineName } from '../src/engine-name.ts';
-import { fnv1a64Hex } from '../src/engines/fnv1a64.ts';
-import { EMPTY_VIEW, type Intent, type WorkspaceView } from '../src/workspace.ts';
+import { EngineRegistry } from '../src/engine-registry.ts';
+import { ENGINES } from '../src/engines/index.ts';
+import { seal, unseal } from '../src/engines/kit/envelope.ts';
+import { FeedEngine } from '../src/engines/kit/feed-engine.ts';
+import { checkTextIntent } from '../src/engines/kit/text-edit.ts';
+import { EMPTY_VIEW, type Intent, validateIntent, type WorkspaceView } from '../src/workspace.ts';
 
 export interface ToyOp {
   readonly replica: string;
@@ -21,34 +29,77 @@ export interface ToyOp {
 
 type ToyMessage =
   | { readonly type: 'hello'; readonly vector: Record<string, number> }
-  | { readonly type: 'ops'; readonly ops: ToyOp[] };
+  | { readonly type: 'ops'; readonly ops: readonly ToyOp[] };
 
+/** The envelope kind of toy bytes (test engines use kinds from 250 up, far from real engines'). */
+const TOY_ENVELOPE = 250;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** Toy bytes: JSON in a checksummed envelope (what the toy stores and sends). */
 export function encodeToy(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
+  return seal(TOY_ENVELOPE, encoder.encode(JSON.stringify(value)));
 }
 
-export class ToyEngine implements Engine {
+function decodeToy(bytes: Uint8Array): unknown {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('not bytes');
+  return JSON.parse(decoder.decode(unseal(bytes, TOY_ENVELOPE)));
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function readOps(value: unknown): ToyOp[] {
+  if (!Array.isArray(value)) throw new Error('toy operations must be an array');
+  return value.map((op: unknown) => {
+    if (!isRecord(op) || typeof op.replica !== 'string' || !isCount(op.seq) || !isCount(op.lamport))
+      throw new Error('malformed toy operation');
+    return {
+      replica: op.replica,
+      seq: op.seq,
+      lamport: op.lamport,
+      intent: validateIntent(op.intent as Intent),
+    };
+  });
+}
+
+function readMessage(payload: Uint8Array): ToyMessage {
+  const value = decodeToy(payload);
+  if (isRecord(value) && value.type === 'hello' && isRecord(value.vector)) {
+    const vector: Record<string, number> = Object.create(null);
+    for (const [replica, seq] of Object.entries(value.vector)) {
+      if (!isCount(seq)) throw new Error('malformed toy vector');
+      vector[replica] = seq;
+    }
+    return { type: 'hello', vector };
+  }
+  if (isRecord(value) && value.type === 'ops') return { type: 'ops', ops: readOps(value.ops) };
+  throw new Error('not a toy message');
+}
+
+export class ToyEngine extends FeedEngine<readonly ToyOp[]> implements Engine {
   private readonly ops = new Map<string, ToyOp>();
-  private readonly listeners = new Set<(change: EngineChange) => void>();
   private lamport = 0;
   readonly sessions: ToySession[] = [];
   readonly applied: Intent[] = [];
   /** Make apply throw (to test partial failures). */
   failApply = false;
-  /** Set by close; every use afterwards throws EngineClosedError. */
-  closed = false;
 
   constructor(
     readonly name: EngineName,
     readonly ctx: EngineContext,
-  ) {}
+  ) {
+    super();
+  }
 
   apply(intent: Intent): void {
     this.assertOpen();
     if (this.failApply) throw new Error(`${this.name} refuses`);
+    validateIntent(intent);
+    const view = this.view();
+    if (intent.op === 'text.insert' || intent.op === 'text.delete') checkTextIntent(view.text, intent);
+    if ((intent.op === 'cart.remove' || intent.op === 'cart.decrement') && !(intent.product in view.cart))
+      return; // no such line: nothing to do
     this.applied.push(intent);
     const seq = (this.vector()[this.ctx.replicaId] ?? 0) + 1;
     const op: ToyOp = { replica: this.ctx.replicaId, seq, lamport: ++this.lamport, intent };
@@ -58,10 +109,10 @@ export class ToyEngine implements Engine {
   view(): WorkspaceView {
     this.assertOpen();
     const ordered = [...this.ops.values()].sort(
-      (a, b) => a.lamport - b.lamport || (a.replica < b.replica ? -1 : 1),
+      (a, b) => a.lamport - b.lamport || (a.replica < b.replica ? -1 : a.replica > b.replica ? 1 : 0),
     );
     let text = '';
-    const cart: Record<string, number> = {};
+    const cart = new Map<string, number>();
     const counters = { ...EMPTY_VIEW.counters };
     let note: string[] = [];
     for (const { intent } of ordered) {
@@ -75,16 +126,19 @@ export class ToyEngine implements Engine {
           text = text.slice(0, Math.min(intent.pos, text.length)) + text.slice(intent.pos + intent.len);
           break;
         case 'cart.add':
-          cart[intent.product] = (cart[intent.product] ?? 0) + intent.qty;
+          cart.set(intent.product, (cart.get(intent.product) ?? 0) + intent.qty);
           break;
-        case 'cart.decrement':
-          if (intent.product in cart) cart[intent.product] = (cart[intent.product] ?? 0) - intent.qty;
+        case 'cart.decrement': {
+          const seen = cart.get(intent.product);
+          if (seen !== undefined) cart.set(intent.product, seen - intent.qty);
           break;
+        }
         case 'cart.remove':
-          delete cart[intent.product];
+          cart.delete(intent.product);
           break;
         case 'cart.setQuantity':
-          cart[intent.product] = intent.qty;
+          if (intent.qty === 0) cart.delete(intent.product);
+          else cart.set(intent.product, intent.qty);
           break;
         case 'counter.increment':
           counters[intent.name] += intent.by;
@@ -94,25 +148,17 @@ export class ToyEngine implements Engine {
           break;
       }
     }
-    return { text, cart, counters, note };
+    return { text, cart: Object.fromEntries(cart), counters, note };
   }
 
   applyUpdate(update: Uint8Array): void {
     this.assertOpen();
-    const ops = JSON.parse(decoder.decode(update)) as ToyOp[];
-    if (!Array.isArray(ops)) throw new Error('not a toy update');
-    this.merge(ops, 'store', undefined);
+    this.merge(readOps(decodeToy(update)), 'store', undefined);
   }
 
   save(): Uint8Array {
     this.assertOpen();
     return encodeToy([...this.ops.values()]);
-  }
-
-  onChange(listener: (change: EngineChange) => void): () => void {
-    this.assertOpen();
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
@@ -127,26 +173,23 @@ export class ToyEngine implements Engine {
     return { kind: 'vector', entries: this.vector() };
   }
 
-  digest(): string {
-    return fnv1a64Hex(encodeToy(this.view()));
+  protected release(): void {
+    this.ops.clear();
   }
 
-  close(): void {
-    this.closed = true;
-    this.listeners.clear();
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new EngineClosedError(this.name);
-  }
-
+  /** Per replica, how many of its operations this engine holds without a gap. */
   vector(): Record<string, number> {
     const vector: Record<string, number> = {};
-    for (const op of this.ops.values()) vector[op.replica] = Math.max(vector[op.replica] ?? 0, op.seq);
-    return vector;
+    for (const op of this.ops.values()) {
+      if (vector[op.replica] !== undefined) continue;
+      let seq = 0;
+      while (this.ops.has(`${op.replica}@${seq + 1}`)) seq++;
+      if (seq > 0) vector[op.replica] = seq;
+    }
+    return Object.fromEntries(Object.entries(vector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
-  missingFrom(vector: Record<string, number>): ToyOp[] {
+  missingFrom(vector: Readonly<Record<string, number>>): ToyOp[] {
     return [...this.ops.values()].filter((op) => op.seq > (vector[op.replica] ?? 0));
   }
 
@@ -157,13 +200,14 @@ export class ToyEngine implements Engine {
       this.ops.set(`${op.replica}@${op.seq}`, op);
       this.lamport = Math.max(this.lamport, op.lamport);
     }
-    const change: EngineChange = { origin, update: encodeToy(fresh) };
-    sources.set(change, source);
-    for (const listener of [...this.listeners]) listener(change);
+    this.feed.emit({ origin, update: encodeToy(fresh) }, fresh, source);
+  }
+
+  /** The operations behind a change this engine emitted. */
+  opsOf(change: EngineChange): readonly ToyOp[] {
+    return this.feed.detailsOf(change)?.native ?? readOps(decodeToy(change.update));
   }
 }
-
-const sources = new WeakMap<EngineChange, ToySession | undefined>();
 
 export class ToySession implements SyncSession {
   started = 0;
@@ -179,44 +223,44 @@ export class ToySession implements SyncSession {
     private readonly send: (payload: Uint8Array) => void,
   ) {}
 
+  /** Started, and neither it nor its engine closed. */
+  private get open(): boolean {
+    return this.started > 0 && !this.closed && !this.engine.closed;
+  }
+
   start(): void {
+    if (this.closed || this.engine.closed) return;
     this.started++;
-    this.send(encodeToy({ type: 'hello', vector: this.engine.vector() } satisfies ToyMessage));
+    this.hello();
   }
 
   receive(payload: Uint8Array): boolean {
     this.received.push(payload);
+    if (this.engine.closed) return false;
     let message: ToyMessage;
     try {
-      message = JSON.parse(decoder.decode(payload)) as ToyMessage;
+      message = readMessage(payload);
     } catch {
       return false;
     }
-    if (message?.type === 'hello' && typeof message.vector === 'object') {
+    if (message.type === 'hello') {
       this.peerVector = message.vector;
-      this.send(
-        encodeToy({ type: 'ops', ops: this.engine.missingFrom(message.vector) } satisfies ToyMessage),
-      );
-      return true;
-    }
-    if (message?.type === 'ops' && Array.isArray(message.ops)) {
+      if (this.open) this.send(encodeToy({ type: 'ops', ops: this.engine.missingFrom(message.vector) }));
+    } else {
       this.engine.merge(message.ops, 'remote', this);
-      return true;
     }
-    return false;
+    return true;
   }
 
   changed(change: EngineChange): void {
     this.changes.push(change);
-    if (this.closed || sources.get(change) === this) return;
-    this.send(
-      encodeToy({ type: 'ops', ops: JSON.parse(decoder.decode(change.update)) } satisfies ToyMessage),
-    );
+    if (!this.open || this.engine.sourceOf(change) === this) return;
+    this.send(encodeToy({ type: 'ops', ops: this.engine.opsOf(change) } satisfies ToyMessage));
   }
 
   antiEntropy(): void {
     this.antiEntropyRounds++;
-    this.send(encodeToy({ type: 'hello', vector: this.engine.vector() } satisfies ToyMessage));
+    if (this.open) this.hello();
   }
 
   close(): void {
@@ -231,22 +275,59 @@ export class ToySession implements SyncSession {
   sendAnyway(payload: Uint8Array): void {
     this.send(payload);
   }
+
+  private hello(): void {
+    this.send(encodeToy({ type: 'hello', vector: this.engine.vector() } satisfies ToyMessage));
+  }
 }
 
-/** A createEngine for Replica options that builds toy engines and remembers them by replica. */
-export function toyFactory(): {
-  create: (name: EngineName, ctx: EngineContext) => Engine;
-  engines: Map<string, Map<EngineName, ToyEngine>>;
-} {
-  const engines = new Map<string, Map<EngineName, ToyEngine>>();
+/**
+ * The toy engine's descriptor under `name`, on `wireCode` (default: the code of the registered engine of
+ * that name, else 200). `made` hears of every engine it creates.
+ */
+export function toyDescriptor(
+  name: EngineName,
+  options: { readonly wireCode?: number; readonly made?: (engine: ToyEngine) => void } = {},
+): EngineDescriptor {
   return {
-    engines,
-    create(name, ctx) {
-      const engine = new ToyEngine(name, ctx);
-      const byName = engines.get(ctx.replicaId) ?? new Map<EngineName, ToyEngine>();
-      engines.set(ctx.replicaId, byName);
-      byName.set(name, engine);
+    name,
+    label: `toy ${name}`,
+    description: 'a test engine: every operation replayed in Lamport order',
+    wireCode: options.wireCode ?? ENGINES.find(name)?.wireCode ?? 200,
+    // Operations beyond a gap show in the view but not in the vector.
+    completeVersion: false,
+    cartRules: { step: 'replayed in Lamport order', set: 'replayed in Lamport order' },
+    // Text positions are replayed as they were given: concurrent edits may land elsewhere.
+    semantics: { counters: 'exact', growingCart: 'exact', text: 'lossy', register: 'single-value' },
+    describePayload(payload) {
+      try {
+        return readMessage(payload).type === 'hello' ? 'hello (vector)' : 'ops';
+      } catch {
+        return 'unrecognised';
+      }
+    },
+    create(context) {
+      const engine = new ToyEngine(name, context);
+      options.made?.(engine);
       return engine;
     },
   };
+}
+
+/** Toy engines under the names of real ones, for a Replica's `engines`, remembered by replica and name. */
+export function toyFactory(): {
+  registry: (names: readonly EngineName[]) => EngineRegistry;
+  descriptor: (name: EngineName) => EngineDescriptor;
+  engines: Map<string, Map<EngineName, ToyEngine>>;
+} {
+  const engines = new Map<string, Map<EngineName, ToyEngine>>();
+  const descriptor = (name: EngineName): EngineDescriptor =>
+    toyDescriptor(name, {
+      made: (engine) => {
+        const byName = engines.get(engine.ctx.replicaId) ?? new Map<EngineName, ToyEngine>();
+        engines.set(engine.ctx.replicaId, byName);
+        byName.set(name, engine);
+      },
+    });
+  return { engines, descriptor, registry: (names) => new EngineRegistry(names.map(descriptor)) };
 }

@@ -3,13 +3,13 @@
  * final states and in what last-writer-wins lost, except those either report lists as depending on
  * wall time. An empty answer means the runs agree wherever their merges do not depend on time.
  */
-import { ENGINE_NAMES, type EngineName } from '@converge/replica';
+import type { EngineName } from '@converge/replica';
 import type { MergeReport, ReplicaState } from './report.ts';
 
 export interface ReportMismatch {
   readonly engine: EngineName;
   readonly replica?: string;
-  /** "converged", "text", "note", "cart/KEY", "counters/KEY", or "lww.lost/FIELD". */
+  /** "converged", "text", "note", "cart/KEY", "counters/KEY", or "ENGINE.lost" (its ledger). */
   readonly field: string;
   readonly a: unknown;
   readonly b: unknown;
@@ -19,7 +19,7 @@ export function unexplainedMismatches(a: MergeReport, b: MergeReport): ReportMis
   const timed = new Set([...a.wallTime, ...b.wallTime].map((w) => `${w.engine} ${w.field}`));
   const explained = (engine: EngineName, field: string): boolean => timed.has(`${engine} ${field}`);
   const out: ReportMismatch[] = [];
-  for (const engine of ENGINE_NAMES) {
+  for (const engine of new Set([...Object.keys(a.engines), ...Object.keys(b.engines)])) {
     const ra = a.engines[engine];
     const rb = b.engines[engine];
     if (ra === undefined && rb === undefined) continue;
@@ -33,20 +33,22 @@ export function unexplainedMismatches(a: MergeReport, b: MergeReport): ReportMis
       }
     }
   }
-  const lost = (r: MergeReport) =>
-    r.lww.lost
-      .filter((l) => !explained('lww', l.field))
+  const lost = (r: MergeReport, engine: EngineName) =>
+    (r.ledgers[engine]?.lost ?? [])
+      .filter((l) => !explained(engine, l.field))
       .map((l) => JSON.stringify(l))
       .sort();
-  const la = lost(a);
-  const lb = lost(b);
-  if (JSON.stringify(la) !== JSON.stringify(lb))
-    out.push({
-      engine: 'lww',
-      field: 'lww.lost',
-      a: la.map((l) => JSON.parse(l)),
-      b: lb.map((l) => JSON.parse(l)),
-    });
+  for (const engine of new Set([...Object.keys(a.ledgers), ...Object.keys(b.ledgers)])) {
+    const la = lost(a, engine);
+    const lb = lost(b, engine);
+    if (JSON.stringify(la) !== JSON.stringify(lb))
+      out.push({
+        engine,
+        field: `${engine}.lost`,
+        a: la.map((l) => JSON.parse(l)),
+        b: lb.map((l) => JSON.parse(l)),
+      });
+  }
   return out;
 }
 

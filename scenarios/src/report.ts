@@ -1,20 +1,19 @@
 /**
  * The merge report: per engine the final state of every replica and whether they converged, how the
- * engines differ from each other, and what last-writer-wins lost. The JSON shape is stable and
+ * engines differ from each other, and what the engines with a ledger lost. The JSON shape is stable and
  * documented in scenarios/README.md.
  */
 import {
-  ENGINE_NAMES,
+  ENGINES,
   type EngineName,
   isEmptyView,
   type LostWrite,
+  type WallTimeDependence,
   type WorkspaceView,
 } from '@converge/replica';
 import diff from 'fast-diff';
-import type { WallTimeDependence } from './wall-time.ts';
 import type { WorldInfo } from './world.ts';
 
-export { wallTimeDependences } from './wall-time.ts';
 export type { WallTimeDependence, WorldInfo };
 
 /**
@@ -61,7 +60,7 @@ export interface LostWriteReport {
   readonly reason: string;
 }
 
-/** A lost write of the LWW ledger as the report lists it. */
+/** A lost write of an engine's ledger as the report lists it. */
 export function lostWriteReport(lost: LostWrite): LostWriteReport {
   return {
     replica: lost.replica,
@@ -109,8 +108,10 @@ export interface MergeReport {
   /** Which world ran it: the simulation (seed), a relay (URL, room, seed), or an app window. */
   readonly world: ReportWorld;
   readonly start: StartReport;
+  /** Per engine, in display order. */
   readonly engines: Readonly<Partial<Record<EngineName, EngineReport>>>;
-  readonly lww: { readonly lost: readonly LostWriteReport[] };
+  /** Per engine that keeps a ledger (last-writer-wins): the writes it lost. */
+  readonly ledgers: Readonly<Record<EngineName, { readonly lost: readonly LostWriteReport[] }>>;
   readonly differences: readonly Difference[];
   /** Results that depend on wall time (so may differ between worlds and runs); sorted by field. */
   readonly wallTime: readonly WallTimeDependence[];
@@ -119,6 +120,8 @@ export interface MergeReport {
 export interface ReportInput {
   readonly name: string;
   readonly world: ReportWorld;
+  /** The engines to report, in display order (the first is what the others are compared with). */
+  readonly engines: readonly EngineName[];
   /** engine → the state at the start (every replica's, after the first sync). */
   readonly start: Readonly<Partial<Record<EngineName, WorkspaceView>>>;
   readonly wallTime: readonly WallTimeDependence[];
@@ -126,12 +129,13 @@ export interface ReportInput {
   readonly views: Readonly<Partial<Record<EngineName, Readonly<Record<string, WorkspaceView>>>>>;
   /** engine → replica → digest; equal digests on every replica mean converged. */
   readonly digests: Readonly<Partial<Record<EngineName, Readonly<Record<string, string>>>>>;
-  readonly lost: readonly LostWriteReport[];
+  /** engine with a ledger → the writes it lost. */
+  readonly ledgers: Readonly<Record<EngineName, readonly LostWriteReport[]>>;
 }
 
 export function buildReport(input: ReportInput): MergeReport {
   const engines: Partial<Record<EngineName, EngineReport>> = {};
-  for (const engine of ENGINE_NAMES) {
+  for (const engine of input.engines) {
     const views = input.views[engine];
     if (views === undefined) continue;
     const digests = Object.values(input.digests[engine] ?? {});
@@ -142,18 +146,18 @@ export function buildReport(input: ReportInput): MergeReport {
   return {
     name: input.name,
     world: input.world,
-    start: startReport(input.start),
+    start: startReport(input.engines, input.start),
     engines,
-    lww: { lost: input.lost },
-    differences: engineDifferences(engines),
+    ledgers: Object.fromEntries(Object.entries(input.ledgers).map(([engine, lost]) => [engine, { lost }])),
+    differences: engineDifferences(input.engines, engines),
     wallTime: input.wallTime,
   };
 }
 
-function startReport(start: ReportInput['start']): StartReport {
+function startReport(order: readonly EngineName[], start: ReportInput['start']): StartReport {
   const engines: Partial<Record<EngineName, ReplicaState>> = {};
   let empty = true;
-  for (const engine of ENGINE_NAMES) {
+  for (const engine of order) {
     const view = start[engine];
     if (view === undefined) continue;
     engines[engine] = toState(view);
@@ -166,14 +170,20 @@ function toState(view: WorkspaceView): ReplicaState {
   return { text: view.text, cart: { ...view.cart }, counters: { ...view.counters }, note: [...view.note] };
 }
 
-/** Compare each engine's state with converge's (on the first replica, which after convergence stands for all). */
-function engineDifferences(engines: Partial<Record<EngineName, EngineReport>>): Difference[] {
-  const reference = ENGINE_NAMES.find((e) => engines[e] !== undefined);
+/**
+ * Compare each engine's state with the first engine's (on the first replica, which after convergence
+ * stands for all).
+ */
+function engineDifferences(
+  order: readonly EngineName[],
+  engines: Partial<Record<EngineName, EngineReport>>,
+): Difference[] {
+  const reference = order.find((e) => engines[e] !== undefined);
   if (reference === undefined) return [];
   const base = firstState(engines[reference]);
   if (base === undefined) return [];
   const out: Difference[] = [];
-  for (const engine of ENGINE_NAMES) {
+  for (const engine of order) {
     const state = engine === reference ? undefined : firstState(engines[engine]);
     if (state !== undefined) out.push(...stateDifferences(engine, state, reference, base));
   }
@@ -223,14 +233,12 @@ export function formatReport(report: MergeReport): string {
     lines.push('The room was empty at the start.', '');
   } else {
     lines.push('The room was NOT empty at the start; it held:');
-    for (const engine of ENGINE_NAMES) {
-      const state = report.start.engines[engine];
+    for (const [engine, state] of Object.entries(report.start.engines)) {
       if (state !== undefined) pushState(lines, `  ${engine}:`, state);
     }
     lines.push('');
   }
-  for (const engine of ENGINE_NAMES) {
-    const r = report.engines[engine];
+  for (const [engine, r] of Object.entries(report.engines)) {
     if (r === undefined) continue;
     lines.push(`${engine}: ${r.converged ? 'converged' : 'NOT converged'}`);
     const states = Object.entries(r.replicas);
@@ -250,12 +258,14 @@ export function formatReport(report: MergeReport): string {
       lines.push(`${head} ${d.key}: ${d.value ?? '(absent)'} instead of ${d.versusValue ?? '(absent)'}`);
     }
   }
-  lines.push('', 'Writes lost by last-writer-wins:');
-  if (report.lww.lost.length === 0) lines.push('  none');
-  for (const l of report.lww.lost) {
-    lines.push(
-      `  ${l.replica}'s ${l.op} of ${l.field} = ${JSON.stringify(l.value)} lost to ${l.overwrittenBy}'s ${JSON.stringify(l.winningValue)} (${l.reason})`,
-    );
+  for (const [engine, { lost }] of Object.entries(report.ledgers)) {
+    lines.push('', `Writes lost by ${ENGINES.find(engine)?.label ?? engine}:`);
+    if (lost.length === 0) lines.push('  none');
+    for (const l of lost) {
+      lines.push(
+        `  ${l.replica}'s ${l.op} of ${l.field} = ${JSON.stringify(l.value)} lost to ${l.overwrittenBy}'s ${JSON.stringify(l.winningValue)} (${l.reason})`,
+      );
+    }
   }
   lines.push('', 'Results that depend on wall time (may differ between runs and worlds):');
   if (report.wallTime.length === 0) lines.push('  none');

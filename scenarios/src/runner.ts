@@ -10,24 +10,20 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { errorMessage } from '@converge/protocol';
 import {
-  availableEngines,
-  createEngine,
-  ENGINE_NAMES,
-  type Engine,
-  type EngineContext,
+  ENGINES,
+  type EngineDescriptor,
+  type EngineRegistry,
   type EngineName,
   type Intent,
-  LwwEngine,
-  type LwwWrite,
   MemoryStore,
   Replica,
   type WorkspaceView,
+  wallTimeDependences,
 } from '@converge/replica';
 import { buildReport, type LostWriteReport, lostWriteReport, type MergeReport } from './report.ts';
 import { isEditStep, type Scenario, type Step } from './scenario.ts';
 import { untilConnected, untilInSync } from './sync.ts';
 import { partitionLayout, Topology } from './topology.ts';
-import { wallTimeDependences } from './wall-time.ts';
 import { credentialRoom, relayWorld, type ScenarioWorld, simWorld } from './world.ts';
 
 export interface RunOptions {
@@ -46,20 +42,9 @@ export interface RunOptions {
    * The engines every replica (and the simulated storage peer) runs, in display order (the first is the
    * primary and the report's reference); default: every engine the registry offers.
    */
-  readonly engines?: EngineSet;
+  readonly engines?: EngineRegistry;
   /** In the simulation: how much virtual time a `sync` may take before the run fails (default 120 s). */
   readonly syncTimeoutMs?: number;
-}
-
-/** Which engines a run uses and how they are built (the registry's, unless a test plants its own). */
-export interface EngineSet {
-  readonly names: readonly EngineName[];
-  readonly create: (name: EngineName, ctx: EngineContext) => Engine;
-}
-
-/** Every engine the registry offers. */
-export function registryEngines(): EngineSet {
-  return { names: availableEngines(), create: createEngine };
 }
 
 export class ScenarioRunError extends Error {
@@ -75,7 +60,7 @@ export function scenarioSeed(scenario: Scenario): number {
   return DEFAULT_SEED;
 }
 
-function openWorld(scenario: Scenario, options: RunOptions, engines: EngineSet): ScenarioWorld {
+function openWorld(scenario: Scenario, options: RunOptions, engines: EngineRegistry): ScenarioWorld {
   const seed = scenarioSeed(scenario);
   if (options.relayUrl === undefined)
     return simWorld(seed, {
@@ -108,9 +93,8 @@ function openWorld(scenario: Scenario, options: RunOptions, engines: EngineSet):
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<MergeReport> {
-  const engineSet = options.engines ?? registryEngines();
-  const engines = [...engineSet.names];
-  const world = openWorld(scenario, options, engineSet);
+  const engines = options.engines ?? ENGINES;
+  const world = openWorld(scenario, options, engines);
   // Engine identities (Yjs client ids, Automerge actors) decide tie-breaks: seeded, so reports replay.
   const random = new SeededRandom(scenarioSeed(scenario));
   const stores = new Map(scenario.replicas.map((id) => [id, new MemoryStore()]));
@@ -125,7 +109,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       transport: world.transport(id),
       store: stores.get(id) as MemoryStore,
       engines,
-      createEngine: engineSet.create,
       timers: world.timers,
       now: world.now,
       antiEntropyMs: world.antiEntropyMs,
@@ -184,10 +167,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     return buildReport({
       name: scenario.name,
       world: info,
+      engines: engines.names,
       start,
-      ...finalStates(all),
-      lost: lostWrites(all),
-      wallTime: wallTimeDependences(lwwWrites(all), skewed),
+      ...finalStates(engines.names, all),
+      ledgers: Object.fromEntries(
+        ledgerEngines(engines.descriptors).map((d) => [d.name, lostWrites(d, all)]),
+      ),
+      wallTime: ledgerEngines(engines.descriptors).flatMap((d) =>
+        wallTimeDependences(
+          d.name,
+          all.flatMap((replica) => d.ledger.writes(replica.engine(d.name))),
+          skewed,
+        ),
+      ),
     });
   } finally {
     for (const replica of replicas.values()) await replica.close();
@@ -227,13 +219,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
 }
 
-function finalStates(replicas: readonly Replica[]): {
+function finalStates(
+  engines: readonly EngineName[],
+  replicas: readonly Replica[],
+): {
   views: Partial<Record<EngineName, Record<string, WorkspaceView>>>;
   digests: Partial<Record<EngineName, Record<string, string>>>;
 } {
   const views: Partial<Record<EngineName, Record<string, WorkspaceView>>> = {};
   const digests: Partial<Record<EngineName, Record<string, string>>> = {};
-  for (const engine of ENGINE_NAMES) {
+  for (const engine of engines) {
     if (!replicas.every((r) => r.engineNames.includes(engine))) continue;
     views[engine] = Object.fromEntries(replicas.map((r) => [r.id, r.view(engine)]));
     digests[engine] = Object.fromEntries(replicas.map((r) => [r.id, r.digest(engine)]));
@@ -241,22 +236,18 @@ function finalStates(replicas: readonly Replica[]): {
   return { views, digests };
 }
 
-function lwwEngines(replicas: readonly Replica[]): LwwEngine[] {
-  return replicas.flatMap((replica) => {
-    const lww = replica.engineNames.includes('lww') ? replica.engine('lww') : undefined;
-    return lww instanceof LwwEngine ? [lww] : [];
-  });
+type WithLedger = EngineDescriptor & { readonly ledger: NonNullable<EngineDescriptor['ledger']> };
+
+function ledgerEngines(descriptors: readonly EngineDescriptor[]): WithLedger[] {
+  return descriptors.filter((d): d is WithLedger => d.ledger !== undefined);
 }
 
-function* lwwWrites(replicas: readonly Replica[]): Iterable<LwwWrite> {
-  for (const lww of lwwEngines(replicas)) yield* lww.writes();
-}
-
-/** The LWW ledger: once converged every replica lists the same; before that, the union. */
-function lostWrites(replicas: readonly Replica[]): LostWriteReport[] {
+/** An engine's ledger: once converged every replica lists the same; before that, the union. */
+function lostWrites(descriptor: WithLedger, replicas: readonly Replica[]): LostWriteReport[] {
   const seen = new Map<string, LostWriteReport>();
-  for (const lww of lwwEngines(replicas)) {
-    for (const lost of lww.ledger()) seen.set(`${lost.replica}@${lost.counter}`, lostWriteReport(lost));
+  for (const replica of replicas) {
+    for (const lost of descriptor.ledger.lost(replica.engine(descriptor.name)))
+      seen.set(`${lost.replica}@${lost.counter}`, lostWriteReport(lost));
   }
   return [...seen.values()];
 }

@@ -13,7 +13,7 @@ import {
   storageCompanion,
   storagePlacementProblem,
 } from '@converge/protocol';
-import { COUNTER_NAMES, ENGINE_NAMES, type EngineName } from '@converge/replica';
+import { COUNTER_NAMES, ENGINES, type EngineName } from '@converge/replica';
 import { z } from 'zod';
 import { fromBase64, isBase64 } from './base64.ts';
 
@@ -138,8 +138,10 @@ const headerSchema = z.strictObject({
   start: z
     .strictObject({
       at: safeInt.min(0).optional(),
-      engines: z.partialRecord(
-        z.enum(ENGINE_NAMES),
+      engines: z.record(
+        z.string().refine((name) => ENGINES.has(name), {
+          error: (issue) => `unknown engine ${JSON.stringify(issue.input)}`,
+        }),
         z.string().max(MAX_SNAPSHOT_BASE64).refine(isBase64, 'must be base64'),
       ),
     })
@@ -192,7 +194,8 @@ export function parseScenario(value: unknown): Scenario {
 
 function decodeSnapshots(engines: Partial<Record<EngineName, string>>): StartState['engines'] {
   const decoded: Partial<Record<EngineName, Uint8Array>> = {};
-  for (const engine of ENGINE_NAMES) {
+  // In the registry's order, whatever order the file lists them in.
+  for (const engine of ENGINES.names) {
     const text = engines[engine];
     if (text !== undefined) decoded[engine] = fromBase64(text);
   }

@@ -17,12 +17,9 @@ import {
   VirtualClock,
 } from '@converge/protocol';
 import {
-  availableEngines,
   type ChaosSettings,
-  createEngine,
-  type Engine,
-  type EngineContext,
-  type EngineName,
+  type EngineRegistry,
+  ENGINES,
   MemoryStore,
   RelayTransport,
   Replica,
@@ -77,10 +74,7 @@ export interface SimWorldOptions {
   /** The clock starts no earlier (a file's start state was taken then). */
   readonly notBefore?: number | undefined;
   /** The storage peer's engines (the replicas'); default: every engine the registry offers. */
-  readonly engines?: {
-    readonly names: readonly EngineName[];
-    readonly create: (name: EngineName, ctx: EngineContext) => Engine;
-  };
+  readonly engines?: EngineRegistry;
   /** Virtual time a `sync` may take (default 120 s). */
   readonly syncTimeoutMs?: number;
 }
@@ -91,7 +85,7 @@ export interface SimWorldOptions {
  */
 export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioWorld {
   const clock = new VirtualClock(Math.max(SIM_EPOCH, options.notBefore ?? 0));
-  const engines = options.engines ?? { names: availableEngines(), create: createEngine };
+  const engines = options.engines ?? ENGINES;
   const net = new SimNetwork({ timers: clock, seed, latencyMs: 5 });
   const antiEntropyMs = 500;
   let storage: Replica | undefined;
@@ -120,8 +114,7 @@ export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioW
         id: STORAGE_NODE_ID,
         transport: net.transport(STORAGE_NODE_ID),
         store: new MemoryStore(),
-        engines: [...engines.names],
-        createEngine: engines.create,
+        engines,
         timers: clock,
         now: () => clock.now(),
         antiEntropyMs,

@@ -26,21 +26,24 @@ describe('merge report', () => {
   const report = buildReport({
     name: 'demo',
     world: { kind: 'simulation', seed: 1, storagePeer: true },
+    engines: ['converge', 'yjs', 'automerge', 'lww'],
     start: { converge: view({}), yjs: view({}) },
     wallTime: [{ engine: 'lww', field: 'note', replicas: ['a', 'b'], reason: 'concurrent' }],
     views: { converge: { a: converge, b: converge }, yjs: { a: yjs, b: view({}) } },
     digests: { converge: { a: 'd1', b: 'd1' }, yjs: { a: 'd2', b: 'd3' } },
-    lost: [
-      {
-        replica: 'a',
-        op: 'note.set',
-        field: 'note',
-        value: 'x',
-        overwrittenBy: 'b',
-        winningValue: 'y',
-        reason: 'concurrent',
-      },
-    ],
+    ledgers: {
+      lww: [
+        {
+          replica: 'a',
+          op: 'note.set',
+          field: 'note',
+          value: 'x',
+          overwrittenBy: 'b',
+          winningValue: 'y',
+          reason: 'concurrent',
+        },
+      ],
+    },
   });
 
   it('says per engine whether every replica converged', () => {
@@ -72,6 +75,7 @@ describe('merge report', () => {
     expect(text).toContain('converge: converged');
     expect(text).toContain('yjs: NOT converged');
     expect(text).toContain('Hello Wo[-r]ld');
+    expect(text).toContain('Writes lost by last-writer-wins:');
     expect(text).toContain(`a's note.set of note = "x" lost to b's "y" (concurrent)`);
     expect(text).toContain('World: simulation, seed 1, with the storage peer');
     expect(text).toContain('The room was empty at the start.');
@@ -82,11 +86,12 @@ describe('merge report', () => {
     const started = buildReport({
       name: 'named room',
       world: { kind: 'relay', url: 'ws://h:1', room: 'r', roomNamed: true, seed: 1, storagePeer: true },
+      engines: ['converge'],
       start: { converge: view({ text: 'left over' }) },
       wallTime: [],
       views: {},
       digests: {},
-      lost: [],
+      ledgers: {},
     });
     expect(started.start).toEqual({
       empty: false,

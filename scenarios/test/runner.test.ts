@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { VirtualClock } from '@converge/protocol';
-import { availableEngines, createEngine, MemoryStore, Replica, SimNetwork } from '@converge/replica';
+import { ENGINES, MemoryStore, Replica, SimNetwork } from '@converge/replica';
 import { createRelay } from '@converge/sync-server';
 import { storagePeers } from '@converge/sync-server/storage';
 import { describe, expect, it } from 'vitest';
@@ -34,8 +34,8 @@ describe('shipped scenarios, in the simulated network', () => {
     for (const engine of ['converge', 'yjs', 'automerge'] as const) {
       expect(['Hello WorldGoodbye', 'GoodbyeHello World']).toContain(first(report, engine)?.text);
     }
-    expect(report.lww.lost).toHaveLength(1);
-    expect(report.lww.lost[0]).toMatchObject({ op: 'text.insert', reason: 'concurrent' });
+    expect(report.ledgers.lww?.lost).toHaveLength(1);
+    expect(report.ledgers.lww?.lost[0]).toMatchObject({ op: 'text.insert', reason: 'concurrent' });
   });
 
   it('a cart edited offline on two devices: converge adds concurrent adds and keeps a line re-added during a remove', async () => {
@@ -67,14 +67,16 @@ describe('shipped scenarios, in the simulated network', () => {
     expectAllConverged(report);
     expect(first(report, 'converge')?.note).toEqual(['ship Monday', 'ship Tuesday']);
     expect(first(report, 'lww')?.note).toHaveLength(1);
-    expect(report.lww.lost.filter((l) => l.op === 'note.set')).toHaveLength(1);
+    expect(report.ledgers.lww?.lost.filter((l) => l.op === 'note.set')).toHaveLength(1);
   });
 
   it('clock skew: LWW drops the causally later write and says why', async () => {
     const report = await run('clock-skew.json');
     expect(first(report, 'converge')?.note).toEqual(['final (written after seeing draft)']);
     expect(first(report, 'lww')?.note).toEqual(['draft']);
-    expect(report.lww.lost).toEqual([expect.objectContaining({ replica: 'slow', reason: 'clock-skew' })]);
+    expect(report.ledgers.lww?.lost).toEqual([
+      expect.objectContaining({ replica: 'slow', reason: 'clock-skew' }),
+    ]);
   });
 
   it('gives the same report for the same scenario every time', async () => {
@@ -173,8 +175,7 @@ describe('a file that carries the room state at its start', () => {
       id: 'w-1',
       transport: new SimNetwork({ timers: new VirtualClock(0), seed: 1 }).transport('w-1'),
       store: new MemoryStore(),
-      engines: availableEngines(),
-      createEngine,
+      engines: ENGINES,
       antiEntropyMs: 0,
     });
     await replica.apply({ op: 'text.insert', pos: 0, text: 'The room held this text already.' });
@@ -251,7 +252,7 @@ describe('the command line', () => {
       'world',
       'start',
       'engines',
-      'lww',
+      'ledgers',
       'differences',
       'wallTime',
     ]);

@@ -1,5 +1,5 @@
 import { STORAGE_NODE_ID } from '@converge/protocol';
-import { AutomergeEngine, ENGINE_NAMES, type EngineName } from '@converge/replica';
+import type { EngineName, HeadsResolver, LedgerWrite, LostWrite } from '@converge/replica';
 import { type CSSProperties, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
 import { ComparePanel } from './components/ComparePanel.tsx';
@@ -15,12 +15,10 @@ import { Tabs } from './components/Tabs.tsx';
 import { TextEditor } from './components/TextEditor.tsx';
 import { WireLog } from './components/WireLog.tsx';
 import { useAppSnapshot, useNetwork, useShortcuts } from './hooks.ts';
-import { automergeHeadsResolver } from './logic/automerge-heads.ts';
 import { compareReport } from './logic/compare-report.ts';
 import { comparedPeers, convergenceByEngine } from './logic/convergence.ts';
 import { replicaHue } from './logic/format.ts';
 import { cutOffFrom } from './logic/network.ts';
-import type { HeadsResolver } from './logic/versions.ts';
 import type { Session } from './session.ts';
 
 const TABS = ['compare', 'network', 'ledger', 'wire', 'session'] as const;
@@ -28,6 +26,8 @@ type TabId = (typeof TABS)[number];
 
 export function App({ session }: { session: Session }) {
   const { model, network: networkStore, setup } = session;
+  const registry = model.replica.registry;
+  const { descriptors } = registry;
   const snapshot = useAppSnapshot(model);
   const network = useNetwork(networkStore);
   const [tab, setTab] = useState<TabId>('compare');
@@ -45,20 +45,21 @@ export function App({ session }: { session: Session }) {
   const current = { sessionPeers: status.peers, roomReplicas, digestPeers: snapshot.peerDigests.keys() };
   seenInRoom.current = comparedPeers(self, current, seenInRoom.current);
   const peers = online ? comparedPeers(self, current) : seenInRoom.current;
-  const convergence = convergenceByEngine(status.engines, peers, snapshot.peerDigests);
+  const convergence = convergenceByEngine(registry, status.engines, peers, snapshot.peerDigests);
+  // Heads (Automerge's versions) are compared against this replica's own change graph.
   const resolvers = useMemo(() => {
     const result: Partial<Record<EngineName, HeadsResolver>> = {};
-    const automerge = model.replica.engineNames.includes('automerge')
-      ? model.replica.engine('automerge')
-      : undefined;
-    if (automerge instanceof AutomergeEngine)
-      result.automerge = automergeHeadsResolver(() => automerge.current());
+    for (const { name, heads } of registry.descriptors)
+      if (heads !== undefined) result[name] = heads(model.replica.engine(name));
     return result;
-  }, [model]);
+  }, [model, registry]);
   const cutOff = network.room ? cutOffFrom(network.room, self) : undefined;
   const traffic = Object.fromEntries(
-    ENGINE_NAMES.flatMap((e) => (status.engines[e] ? [[e, status.engines[e].traffic]] : [])),
+    descriptors.flatMap(({ name }) => (status.engines[name] ? [[name, status.engines[name].traffic]] : [])),
   );
+  const primary = registry.get(status.primary);
+  const ledgerEngines = descriptors.filter((d) => d.ledger !== undefined);
+  const lostCount = ledgerEngines.reduce((n, d) => n + (snapshot.ledgers[d.name]?.length ?? 0), 0);
 
   useShortcuts({
     o: () => model.setOffline(!snapshot.offline),
@@ -82,7 +83,7 @@ export function App({ session }: { session: Session }) {
         cutOffFrom={cutOff}
         peers={status.peers}
         primary={status.primary}
-        hosted={model.replica.engineNames}
+        engines={descriptors}
         skewMs={status.skewMs}
         relayProblem={snapshot.relayProblem}
         onToggleOffline={() => model.setOffline(!snapshot.offline)}
@@ -91,7 +92,13 @@ export function App({ session }: { session: Session }) {
         onSkew={(ms) => void model.setSkew(ms)}
       />
       <Notices notices={snapshot.notices} onDismiss={(id) => model.dismiss(id)} />
-      <EngineStrip primary={status.primary} convergence={convergence} traffic={traffic} offline={!online} />
+      <EngineStrip
+        engines={descriptors}
+        primary={status.primary}
+        convergence={convergence}
+        traffic={traffic}
+        offline={!online}
+      />
       <main className="columns">
         <section className="workspace" aria-label="Workspace">
           {primaryView !== undefined ? (
@@ -99,8 +106,8 @@ export function App({ session }: { session: Session }) {
               <TextEditor
                 model={model}
                 text={primaryView.text}
-                primary={status.primary}
-                ledger={snapshot.ledger}
+                primary={primary}
+                ledger={snapshot.ledgers[status.primary] ?? []}
               />
               <div className="workspace-row">
                 <CartPanel model={model} cart={primaryView.cart} />
@@ -124,6 +131,7 @@ export function App({ session }: { session: Session }) {
                 shortcut: 'Alt+1',
                 content: (
                   <ComparePanel
+                    descriptors={descriptors}
                     primary={status.primary}
                     engines={status.engines}
                     convergence={convergence}
@@ -139,11 +147,11 @@ export function App({ session }: { session: Session }) {
                           relayUrl: setup.config.relayUrl,
                           room: setup.config.room,
                           storagePeer: seenInRoom.current.includes(STORAGE_NODE_ID),
+                          order: registry.names,
                           engines: status.engines,
                           start: model.startViews,
                           convergence,
-                          ledger: snapshot.ledger,
-                          lwwWrites: model.lwwWrites(),
+                          ledgers: ledgersForExport(snapshot.ledgers, model.ledgerWrites()),
                         }),
                       };
                     }}
@@ -162,15 +170,18 @@ export function App({ session }: { session: Session }) {
                 id: 'ledger',
                 label: 'Lost writes',
                 shortcut: 'Alt+3',
-                badge: snapshot.ledger.length > 0 ? String(snapshot.ledger.length) : undefined,
-                content: (
-                  <LedgerPanel
-                    ledger={snapshot.ledger}
-                    lwwText={status.engines.lww?.view.text}
-                    skewMs={status.skewMs}
-                    onSkew={(ms) => void model.setSkew(ms)}
-                  />
-                ),
+                badge: lostCount > 0 ? String(lostCount) : undefined,
+                content: ledgerEngines.map((d) => (
+                  <section key={d.name} aria-label={`Writes lost by ${d.label}`}>
+                    {ledgerEngines.length > 1 ? <h3>{d.label}</h3> : null}
+                    <LedgerPanel
+                      ledger={snapshot.ledgers[d.name] ?? []}
+                      text={status.engines[d.name]?.view.text}
+                      skewMs={status.skewMs}
+                      onSkew={(ms) => void model.setSkew(ms)}
+                    />
+                  </section>
+                )),
               },
               {
                 id: 'wire',
@@ -178,6 +189,7 @@ export function App({ session }: { session: Session }) {
                 shortcut: 'Alt+4',
                 content: (
                   <WireLog
+                    engines={descriptors}
                     frames={snapshot.wireFrames}
                     totals={snapshot.wireTotals}
                     problems={status.problems}
@@ -207,5 +219,15 @@ export function App({ session }: { session: Session }) {
         <kbd>Alt+1</kbd>…<kbd>Alt+5</kbd> inspector tabs · arrow keys move between tabs
       </footer>
     </div>
+  );
+}
+
+/** Per engine with a ledger: what it lost and every write it holds, for the Compare export. */
+function ledgersForExport(
+  lost: Readonly<Record<EngineName, readonly LostWrite[]>>,
+  writes: Readonly<Record<EngineName, readonly LedgerWrite[]>>,
+): Record<EngineName, { lost: readonly LostWrite[]; writes: readonly LedgerWrite[] }> {
+  return Object.fromEntries(
+    Object.entries(writes).map(([engine, all]) => [engine, { lost: lost[engine] ?? [], writes: all }]),
   );
 }

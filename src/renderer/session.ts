@@ -1,10 +1,10 @@
 /**
  * Starting one window's replica: the relay connection (tapped for the wire inspector), the replica with
- * every available engine (it announces its digests to its peers, and learns theirs, over that
+ * every registered engine (it announces its digests to its peers, and learns theirs, over that
  * connection), the app model for React and the admin API client for the network panel.
  */
 import { realTimers } from '@converge/protocol';
-import { availableEngines, createEngine, RelayTransport, Replica } from '@converge/replica';
+import { ENGINES, RelayTransport, Replica } from '@converge/replica';
 import { AppModel } from './logic/app-model.ts';
 import { frameKind } from './logic/frame-kind.ts';
 import { NetworkStore } from './logic/network-store.ts';
@@ -34,7 +34,7 @@ export interface Session {
 
 export async function startSession(setup: WindowSetup): Promise<Session> {
   const { config } = setup;
-  const wire = new WireLog(400);
+  const wire = new WireLog(ENGINES.names, 400);
   let model: AppModel | undefined;
   // The network panel follows the relay's admin API with the window's credential, so it starts once
   // there is one: at once, or when a connection attempt finally gets it (asked before each attempt).
@@ -53,13 +53,13 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     token: credential,
     onProblem: (problem) => model?.relayReported(describeRelayProblem(problem)),
   });
-  const transport = new TappedTransport(relay, (direction, peer, engine, payload) => {
+  const transport = new TappedTransport(relay, ENGINES, (direction, peer, engine, payload) => {
     wire.record({
       at: Date.now(),
       direction,
       peer,
       engine,
-      kind: frameKind(engine, payload),
+      kind: frameKind(ENGINES.get(engine), payload),
       bytes: payload.length,
     });
     model?.wireChanged();
@@ -68,8 +68,7 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     id: config.replicaId,
     transport,
     store: setup.store,
-    engines: availableEngines(),
-    createEngine,
+    engines: ENGINES,
   });
   // The windows of this origin share one session log per room (BroadcastChannel), so any window's
   // export holds every window's steps.

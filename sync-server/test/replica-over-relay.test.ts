@@ -5,13 +5,7 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { realTimers } from '@converge/protocol';
-import {
-  availableEngines,
-  type ChaosSettings,
-  createEngine,
-  RelayTransport,
-  type Replica,
-} from '@converge/replica';
+import { type ChaosSettings, ENGINES, RelayTransport, type Replica } from '@converge/replica';
 import {
   HarnessFailure,
   type HarnessWorld,
@@ -121,7 +115,7 @@ const relayWorld: WorldFactory = ({ seed, antiEntropyMs }) => {
   return world;
 };
 
-describe(`replicas over a real relay on 127.0.0.1 (${availableEngines().join(', ')})`, () => {
+describe(`replicas over a real relay on 127.0.0.1 (${ENGINES.names.join(', ')})`, () => {
   it(
     'converge per engine and lose no acknowledged edit through partitions, offline periods, chaos and restarts',
     async () => {
@@ -131,8 +125,7 @@ describe(`replicas over a real relay on 127.0.0.1 (${availableEngines().join(', 
       for (let run = 0; run < runs; run++) {
         const report = await runConvergence({
           seed: (base + run) >>> 0,
-          engines: availableEngines(),
-          createEngine,
+          engines: ENGINES,
           steps: 40,
           replicas: 3,
           antiEntropyMs: 100,

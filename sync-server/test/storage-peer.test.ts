@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STORAGE_NODE_ID } from '@converge/protocol';
 import {
-  availableEngines,
-  createEngine,
+  ENGINES,
   type Intent,
   MemoryStore,
   RelayTransport,
@@ -21,7 +20,7 @@ import { createRelay } from '../src/index.ts';
 import { storagePeers } from '../src/storage/index.ts';
 import { credentialFor, RawClient, type RelayAccess, remoteRelay, waitFor } from './support.ts';
 
-const engines = availableEngines();
+const engines = ENGINES.names;
 let dataDir: string;
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -45,8 +44,7 @@ async function openWindow(relay: RelayAccess, room: string, id: string): Promise
       backoff: { initialMs: 20, maxMs: 200 },
     }),
     store: new MemoryStore(),
-    engines,
-    createEngine,
+    engines: ENGINES,
     antiEntropyMs: 200,
   });
   cleanups.push(() => replica.close());

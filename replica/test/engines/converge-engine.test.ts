@@ -3,7 +3,7 @@
 import { replicaId, WorkspaceDocument, type WorkspaceOp } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import type { EngineChange } from '../../src/engine.ts';
-import { ConvergeEngine } from '../../src/engines/converge-engine.ts';
+import { ConvergeEngine } from '../../src/engines/converge/index.ts';
 
 function engine(replicaId: string): ConvergeEngine {
   return new ConvergeEngine({ replicaId, now: () => 0 });

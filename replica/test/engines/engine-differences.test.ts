@@ -5,19 +5,16 @@
  */
 import { SeededRandom } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
-import { type AutomergeEngine, type Engine, LwwEngine, YjsEngine } from '../../src/index.ts';
-import {
-  closeEnginesAfterEach,
-  Mesh,
-  makeEngine,
-  SimClock,
-  type TestEngineName,
-} from '../../testing/engine-mesh.ts';
+import type { AutomergeEngine } from '../../src/engines/automerge/index.ts';
+import { LwwEngine } from '../../src/engines/lww/index.ts';
+import { YjsEngine } from '../../src/engines/yjs/index.ts';
+import type { Engine } from '../../src/index.ts';
+import { closeEnginesAfterEach, Mesh, makeEngine, SimClock } from '../../testing/engine-mesh.ts';
 
 closeEnginesAfterEach();
 
 /** Two replicas a and b of one engine, connected and in sync, with a shared simulated clock. */
-function pair(name: TestEngineName, seed = 7) {
+function pair(name: string, seed = 7) {
   const rng = new SeededRandom(seed);
   const clock = new SimClock();
   const a = makeEngine(name, 'a', clock, rng);
@@ -43,7 +40,7 @@ function pair(name: TestEngineName, seed = 7) {
 }
 
 describe('concurrent counter increments', () => {
-  const incrementBoth = (name: TestEngineName) => {
+  const incrementBoth = (name: string) => {
     const p = pair(name);
     p.concurrently(
       (a) => a.apply({ op: 'counter.increment', name: 'likes', by: 1 }),
@@ -81,7 +78,7 @@ describe('concurrent counter increments', () => {
 });
 
 describe('cart: remove vs a concurrent add', () => {
-  const removeVsAdd = (name: TestEngineName, removeFirst = true) => {
+  const removeVsAdd = (name: string, removeFirst = true) => {
     const p = pair(name);
     p.a.apply({ op: 'cart.add', product: 'apple', qty: 2 });
     p.sync();
@@ -116,7 +113,7 @@ describe('cart: remove vs a concurrent add', () => {
 });
 
 describe('concurrent note writes', () => {
-  const writeBoth = (name: TestEngineName) => {
+  const writeBoth = (name: string) => {
     const p = pair(name);
     p.concurrently(
       (a) => a.apply({ op: 'note.set', value: 'from a' }),
@@ -150,7 +147,7 @@ describe('concurrent note writes', () => {
 });
 
 describe('concurrent inserts at one position', () => {
-  const insertBoth = (name: TestEngineName) => {
+  const insertBoth = (name: string) => {
     const p = pair(name);
     p.a.apply({ op: 'text.insert', pos: 0, text: 'ab' });
     p.sync();
@@ -177,7 +174,7 @@ describe('concurrent inserts at one position', () => {
 });
 
 describe('concurrent creation of the same cart line', () => {
-  const createBoth = (name: TestEngineName) => {
+  const createBoth = (name: string) => {
     const p = pair(name);
     p.concurrently(
       (a) => a.apply({ op: 'cart.add', product: 'fig', qty: 3 }),

@@ -11,16 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { SeededRandom } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
-import {
-  availableEngines,
-  createEngine,
-  type Engine,
-  EngineClosedError,
-  type EngineName,
-  type Intent,
-} from '../../src/index.ts';
+import { ENGINES, type Engine, EngineClosedError, type EngineName, type Intent } from '../../src/index.ts';
 
-const ENGINES = availableEngines();
 const CYCLES_SCRIPT = join(import.meta.dirname, 'support/open-close-cycles.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const MiB = 1024 * 1024;
@@ -28,7 +20,7 @@ const run = promisify(execFile);
 
 function open(name: EngineName, id: string): Engine {
   const rng = new SeededRandom(id.charCodeAt(0));
-  return createEngine(name, {
+  return ENGINES.create(name, {
     replicaId: id,
     now: () => 1_700_000_000_000,
     randomUint32: () => rng.nextUint32(),
@@ -50,7 +42,7 @@ async function runCycles(name: EngineName, warmup: number, cycles: number): Prom
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as CycleReport;
 }
 
-describe.each(ENGINES)('%s engine lifecycle', (name) => {
+describe.each(ENGINES.names)('%s engine lifecycle', (name) => {
   it('refuses every use after close, with EngineClosedError', () => {
     const engine = open(name, 'a');
     engine.apply(EDIT);

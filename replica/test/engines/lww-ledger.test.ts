@@ -5,23 +5,19 @@
 import { budget, fcParams, testSeed } from '@converge/crdt-core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { seal } from '../../src/engines/kit/envelope.ts';
+import { LwwEngine } from '../../src/engines/lww/lww-engine.ts';
 import {
   decodeMessage,
   decodeWrites,
+  EnvelopeKind,
   encodeMessage,
   encodeWrites,
   encodeWritesWithoutSkew,
-  validateWrite,
-} from '../../src/engines/lww-write.ts';
-import {
-  causallyFollows,
-  compareStamps,
-  EnvelopeKind,
-  type LostWrite,
-  LwwEngine,
   type LwwWrite,
-  seal,
-} from '../../src/index.ts';
+  validateWrite,
+} from '../../src/engines/lww/lww-write.ts';
+import { causallyFollows, compareStamps, type LostWrite } from '../../src/ledger.ts';
 import { Mesh, randomIntent, SimClock, seeded } from '../../testing/engine-mesh.ts';
 
 /** The ledger by its definition: per field, every non-winning write no other write of the field follows. */

@@ -2,7 +2,8 @@
 import { fcParams } from '@converge/crdt-core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, EMPTY_VIEW, fnv1a64Bytes, fnv1a64Hex, viewDigest } from '../../src/index.ts';
+import { canonicalJson, fnv1a64Bytes, fnv1a64Hex, viewDigest } from '../../src/engines/kit/index.ts';
+import { EMPTY_VIEW } from '../../src/workspace.ts';
 
 function referenceFnv1a64(bytes: Uint8Array): string {
   let h = 0xcbf29ce484222325n;

@@ -10,7 +10,7 @@ import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { realTimers } from '@converge/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { availableEngines, createEngine, Replica, SimNetwork } from '../../src/index.ts';
+import { ENGINES, Replica, SimNetwork } from '../../src/index.ts';
 import { FileStore } from '../../src/node/file-store.ts';
 
 let dir: string;
@@ -51,8 +51,7 @@ async function reopen(): Promise<Replica> {
     id: 'writer',
     transport: new SimNetwork({ timers: realTimers, seed: 1 }).transport('writer'),
     store: new FileStore(dir),
-    engines: availableEngines(),
-    createEngine,
+    engines: ENGINES,
     antiEntropyMs: 0,
   });
 }
@@ -66,7 +65,7 @@ describe('a replica under SIGKILL', () => {
       for (const n of await runAndKill(random.int(100, 900))) acked.add(n);
       const replica = await reopen();
       try {
-        const texts = Object.fromEntries(availableEngines().map((e) => [e, replica.view(e).text]));
+        const texts = Object.fromEntries(ENGINES.names.map((e) => [e, replica.view(e).text]));
         const first = Object.values(texts)[0];
         expect(
           Object.values(texts).every((text) => text === first),
@@ -74,7 +73,7 @@ describe('a replica under SIGKILL', () => {
             Object.fromEntries(Object.entries(texts).map(([engine, text]) => [engine, text.slice(-60)])),
           )})`,
         ).toBe(true);
-        for (const engine of availableEngines()) {
+        for (const engine of ENGINES.names) {
           const text = replica.view(engine).text;
           const where = `seed ${seed} round ${round} engine ${engine}: ${text.slice(-80)}`;
           // Nothing damaged: the text is made of whole tokens, in the order they were written.

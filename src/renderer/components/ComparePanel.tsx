@@ -1,27 +1,27 @@
 import { errorMessage } from '@converge/protocol';
-import {
-  CART_MERGE_RULES,
-  ENGINE_NAMES,
-  type EngineName,
-  type EngineStatus,
-  type WorkspaceView,
+import type {
+  EngineDescriptor,
+  EngineName,
+  EngineStatus,
+  HeadsResolver,
+  WorkspaceView,
 } from '@converge/replica';
 import { memo, useState } from 'react';
 import type { MergeReport } from '../logic/compare-report.ts';
 import type { EngineConvergence } from '../logic/convergence.ts';
 import { downloadJson } from '../logic/download.ts';
-import { ENGINE_DESCRIPTIONS, ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { siblingKeys } from '../logic/format.ts';
 import { compareTexts } from '../logic/text-compare.ts';
-import type { HeadsResolver } from '../logic/versions.ts';
 import { ConvergedBadge } from './ConvergedBadge.tsx';
 import { VersionInfo } from './VersionInfo.tsx';
 
 export interface ComparePanelProps {
+  /** The hosted engines, in display order. */
+  readonly descriptors: readonly EngineDescriptor[];
   readonly primary: EngineName;
   readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
   readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
-  /** Ancestry answers for engines whose versions are heads (Automerge). */
+  /** Ancestry answers for engines whose versions are heads (from their descriptors). */
   readonly resolvers: Readonly<Partial<Record<EngineName, HeadsResolver>>>;
   /** This window is not connected: the badges say so instead of counting peers they cannot hear. */
   readonly offline: boolean;
@@ -29,8 +29,9 @@ export interface ComparePanelProps {
   exportReport(): { readonly fileName: string; readonly report: MergeReport };
 }
 
-/** The four engines side by side, each against the primary engine the user edits. */
+/** The engines side by side, each against the primary engine the user edits. */
 export function ComparePanel({
+  descriptors,
   primary,
   engines,
   convergence,
@@ -39,15 +40,16 @@ export function ComparePanel({
   exportReport,
 }: ComparePanelProps) {
   const reference = engines[primary]?.view;
+  const primaryLabel = descriptors.find((d) => d.name === primary)?.label ?? primary;
   return (
     <div className="compare">
       <ExportComparison exportReport={exportReport} />
       <p className="small muted legend">
-        Differences from the <strong>{ENGINE_LABELS[primary]}</strong> text:{' '}
-        <ins>only this engine has it</ins> <del>only {ENGINE_LABELS[primary]} has it</del>
+        Differences from the <strong>{primaryLabel}</strong> text: <ins>only this engine has it</ins>{' '}
+        <del>only {primaryLabel} has it</del>
       </p>
       <div className="compare-grid">
-        {ENGINE_NAMES.map((engine) => {
+        {descriptors.map(({ name: engine, label, description }) => {
           const status = engines[engine];
           return (
             <article
@@ -56,8 +58,8 @@ export function ComparePanel({
               aria-labelledby={`compare-${engine}-title`}
             >
               <header className="compare-head">
-                <h3 id={`compare-${engine}-title`} title={ENGINE_DESCRIPTIONS[engine]}>
-                  {ENGINE_LABELS[engine]}
+                <h3 id={`compare-${engine}-title`} title={description}>
+                  {label}
                 </h3>
                 {engine === primary ? <span className="tag">editing</span> : null}
                 <ConvergedBadge
@@ -84,13 +86,13 @@ export function ComparePanel({
           );
         })}
       </div>
-      <CartMergeRules />
+      <CartMergeRules descriptors={descriptors} />
     </div>
   );
 }
 
 /** "−"/"+" against "Set…": how each engine merges them when another replica changes the line too. */
-function CartMergeRules() {
+function CartMergeRules({ descriptors }: { descriptors: readonly EngineDescriptor[] }) {
   return (
     <table className="small-table cart-rules" data-testid="cart-merge-rules">
       <caption>How each engine merges a cart change made at the same time as another replica's</caption>
@@ -102,11 +104,11 @@ function CartMergeRules() {
         </tr>
       </thead>
       <tbody>
-        {ENGINE_NAMES.map((engine) => (
-          <tr key={engine} data-testid={`cart-rule-${engine}`}>
-            <th scope="row">{ENGINE_LABELS[engine]}</th>
-            <td>{CART_MERGE_RULES[engine].step}</td>
-            <td>{CART_MERGE_RULES[engine].set}</td>
+        {descriptors.map(({ name, label, cartRules }) => (
+          <tr key={name} data-testid={`cart-rule-${name}`}>
+            <th scope="row">{label}</th>
+            <td>{cartRules.step}</td>
+            <td>{cartRules.set}</td>
           </tr>
         ))}
       </tbody>

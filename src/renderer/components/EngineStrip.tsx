@@ -1,10 +1,11 @@
-import { ENGINE_NAMES, type EngineName, type TrafficCounters } from '@converge/replica';
+import type { EngineDescriptor, EngineName, TrafficCounters } from '@converge/replica';
 import type { EngineConvergence } from '../logic/convergence.ts';
-import { ENGINE_DESCRIPTIONS, ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { formatBytes } from '../logic/format.ts';
 import { ConvergedBadge } from './ConvergedBadge.tsx';
 
 export interface EngineStripProps {
+  /** The hosted engines, in display order. */
+  readonly engines: readonly EngineDescriptor[];
   readonly primary: EngineName;
   readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
   readonly traffic: Readonly<Partial<Record<EngineName, TrafficCounters>>>;
@@ -13,15 +14,15 @@ export interface EngineStripProps {
 }
 
 /** One line per engine, always visible: converged with every replica?, and this replica's traffic. */
-export function EngineStrip({ primary, convergence, traffic, offline }: EngineStripProps) {
+export function EngineStrip({ engines, primary, convergence, traffic, offline }: EngineStripProps) {
   return (
     <section className="engine-strip" aria-label="Engines">
-      {ENGINE_NAMES.map((engine) => {
+      {engines.map(({ name: engine, label, description }) => {
         const counters = traffic[engine];
         return (
           <div key={engine} className={engine === primary ? 'engine-card primary' : 'engine-card'}>
-            <div className="engine-name" title={ENGINE_DESCRIPTIONS[engine]}>
-              {ENGINE_LABELS[engine]}
+            <div className="engine-name" title={description}>
+              {label}
               {engine === primary ? <span className="tag">editing</span> : null}
             </div>
             <ConvergedBadge

@@ -1,11 +1,7 @@
-import { ENGINE_NAMES, type EngineName } from '@converge/replica';
+import type { EngineDescriptor, EngineName } from '@converge/replica';
 import type { CSSProperties } from 'react';
-import { ENGINE_DESCRIPTIONS, ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { formatSkew, replicaHue } from '../logic/format.ts';
 import type { RelayProblemText } from '../logic/relay-problem.ts';
-
-// Other panels took the labels from here before they had a module of their own.
-export { ENGINE_LABELS };
 
 /** Clock skews the header offers; the Lost writes tab sets any other. */
 const SKEW_PRESETS = [-60_000, -5_000, 0, 5_000, 60_000];
@@ -20,7 +16,8 @@ export interface HeaderProps {
   readonly cutOffFrom: readonly string[] | undefined;
   readonly peers: readonly string[];
   readonly primary: EngineName;
-  readonly hosted: readonly EngineName[];
+  /** The engines this replica hosts, in display order. */
+  readonly engines: readonly EngineDescriptor[];
   readonly skewMs: number;
   readonly relayProblem: RelayProblemText | undefined;
   onToggleOffline(): void;
@@ -71,18 +68,12 @@ export function Header(props: HeaderProps) {
         <select
           value={props.primary}
           onChange={(event) => props.onPrimary(event.target.value as EngineName)}
-          title={`The engine whose text you type into: ${ENGINE_DESCRIPTIONS[props.primary]}. Every edit goes to all four.`}
+          title={`The engine whose text you type into: ${props.engines.find((e) => e.name === props.primary)?.description ?? props.primary}. Every edit goes to all ${props.engines.length}.`}
           data-testid="engine-select"
         >
-          {ENGINE_NAMES.map((engine) => (
-            <option
-              key={engine}
-              value={engine}
-              disabled={!props.hosted.includes(engine)}
-              title={ENGINE_DESCRIPTIONS[engine]}
-            >
-              {ENGINE_LABELS[engine]}
-              {props.hosted.includes(engine) ? '' : ' (unavailable)'}
+          {props.engines.map(({ name, label, description }) => (
+            <option key={name} value={name} title={description}>
+              {label}
             </option>
           ))}
         </select>

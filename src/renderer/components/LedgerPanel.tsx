@@ -7,7 +7,8 @@ import { SkewControl } from './SkewControl.tsx';
 
 export interface LedgerPanelProps {
   readonly ledger: readonly LostWrite[];
-  readonly lwwText: string | undefined;
+  /** The engine's text, to show the lost text where it would have been. */
+  readonly text: string | undefined;
   readonly skewMs: number;
   onSkew(ms: number): void;
 }
@@ -20,7 +21,7 @@ const REASONS: Readonly<Record<LostWrite['reason'], string>> = {
 const times = (entry: LostWrite) => ledgerTimes(entry, formatTime);
 
 /** Every write the last-writer-wins engine lost: who, what, when (wall time and skewed clock), and who beat it. */
-export function LedgerPanel({ ledger, lwwText, skewMs, onSkew }: LedgerPanelProps) {
+export function LedgerPanel({ ledger, text, skewMs, onSkew }: LedgerPanelProps) {
   const lostText = ledger.filter((e) => e.field === 'text' && typeof e.value === 'string');
   return (
     <div className="ledger">
@@ -68,12 +69,12 @@ export function LedgerPanel({ ledger, lwwText, skewMs, onSkew }: LedgerPanelProp
           })}
         </ol>
       )}
-      {lostText.length > 0 && lwwText !== undefined ? (
+      {lostText.length > 0 && text !== undefined ? (
         <div className="lost-text">
           <h3>Lost text, struck through where it would have been</h3>
           <p className="lost-text-body" data-testid="ledger-lost-text">
             {strikeLostText(
-              lwwText,
+              text,
               lostText.map((e) => ({ replica: e.replica, text: String(e.value) })),
             ).map((segment, index) =>
               segment.kind === 'kept' ? (

@@ -1,4 +1,4 @@
-import { ENGINE_NAMES } from '@converge/replica';
+import type { EngineRegistry } from '@converge/replica';
 import { useEffect, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { formatBytes } from '../logic/format.ts';
@@ -21,7 +21,6 @@ import {
 } from '../logic/network.ts';
 import type { NetworkSnapshot, NetworkStore } from '../logic/network-store.ts';
 import type { LinkOperation, RoomInfo } from '../logic/relay-admin.ts';
-import { ENGINE_LABELS } from './Header.tsx';
 
 export interface NetworkPanelProps {
   readonly self: string;
@@ -66,7 +65,7 @@ export function NetworkPanel({ self, network, store, model }: NetworkPanelProps)
           <Chaos room={room} store={store} model={model} busy={network.busy} />
         </>
       )}
-      <Traffic network={network} />
+      <Traffic network={network} engines={model.replica.registry} />
     </div>
   );
 }
@@ -392,8 +391,8 @@ function Slider({ label, unit, min, max, step, value, onChange, testId, format }
   );
 }
 
-function Traffic({ network }: { network: NetworkSnapshot }) {
-  const total = roomTraffic(network.traffic.values());
+function Traffic({ network, engines }: { network: NetworkSnapshot; engines: EngineRegistry }) {
+  const total = roomTraffic(engines, network.traffic.values());
   const dropped = Object.entries(total.dropped).filter(([, n]) => n > 0);
   return (
     <div className="traffic">
@@ -407,11 +406,11 @@ function Traffic({ network }: { network: NetworkSnapshot }) {
           </tr>
         </thead>
         <tbody>
-          {ENGINE_NAMES.map((engine) => (
-            <tr key={engine}>
-              <th scope="row">{ENGINE_LABELS[engine]}</th>
-              <td className="mono">{total.engines[engine].frames}</td>
-              <td className="mono">{formatBytes(total.engines[engine].bytes)}</td>
+          {engines.descriptors.map(({ name, label }) => (
+            <tr key={name}>
+              <th scope="row">{label}</th>
+              <td className="mono">{total.engines[name]?.frames ?? 0}</td>
+              <td className="mono">{formatBytes(total.engines[name]?.bytes ?? 0)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,8 +1,7 @@
-import type { EngineName, LostWrite } from '@converge/replica';
+import type { EngineDescriptor, LostWrite } from '@converge/replica';
 import { type FormEvent, useLayoutEffect, useRef, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { transformSelection } from '../logic/caret.ts';
-import { ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { strikeLostText } from '../logic/text-compare.ts';
 import { changeToIntents, diffTextChange } from '../logic/text-edit.ts';
 
@@ -10,7 +9,9 @@ export interface TextEditorProps {
   readonly model: AppModel;
   /** The primary engine's text. */
   readonly text: string;
-  readonly primary: EngineName;
+  /** The primary engine's descriptor. */
+  readonly primary: EngineDescriptor;
+  /** What the primary engine lost, when it keeps a ledger (last-writer-wins). */
   readonly ledger: readonly LostWrite[];
 }
 
@@ -63,8 +64,8 @@ export function TextEditor({ model, text, primary, ledger }: TextEditorProps) {
       <div className="panel-head">
         <h2 id="editor-title">Text</h2>
         <span className="muted small">
-          editing the <strong>{ENGINE_LABELS[primary]}</strong> text · {text.length} characters ·{' '}
-          <kbd>Alt+E</kbd> to focus
+          editing the <strong>{primary.label}</strong> text · {text.length} characters · <kbd>Alt+E</kbd> to
+          focus
         </span>
       </div>
       <label htmlFor="text-editor" className="visually-hidden">
@@ -87,12 +88,14 @@ export function TextEditor({ model, text, primary, ledger }: TextEditorProps) {
         spellCheck={false}
         data-testid="text-editor"
       />
-      {primary === 'lww' && lostText.length > 0 ? <LostTextPreview text={text} lost={lostText} /> : null}
+      {primary.ledger !== undefined && lostText.length > 0 ? (
+        <LostTextPreview label={primary.label} text={text} lost={lostText} />
+      ) : null}
     </section>
   );
 }
 
-function LostTextPreview({ text, lost }: { text: string; lost: readonly LostWrite[] }) {
+function LostTextPreview({ label, text, lost }: { label: string; text: string; lost: readonly LostWrite[] }) {
   const segments = strikeLostText(
     text,
     lost.map((entry) => ({ replica: entry.replica, text: String(entry.value) })),
@@ -100,7 +103,7 @@ function LostTextPreview({ text, lost }: { text: string; lost: readonly LostWrit
   return (
     <div className="lost-text" data-testid="lww-lost-text">
       <p className="small muted">
-        LWW kept one whole text. What the other {lost.length === 1 ? 'version' : 'versions'} had is shown{' '}
+        {label} kept one whole text. What the other {lost.length === 1 ? 'version' : 'versions'} had is shown{' '}
         <del>struck through</del> where it would have been:
       </p>
       <p className="lost-text-body">

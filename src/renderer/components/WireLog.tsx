@@ -1,10 +1,11 @@
-import { ENGINE_NAMES, type EngineName, type ReplicaProblem } from '@converge/replica';
+import type { EngineDescriptor, EngineName, ReplicaProblem } from '@converge/replica';
 import { useState } from 'react';
-import { ENGINE_LABELS } from '../logic/engine-labels.ts';
 import { formatBytes, formatTime } from '../logic/format.ts';
 import type { EngineWireTotals, WireFrame } from '../logic/wire-log.ts';
 
 export interface WireLogProps {
+  /** The hosted engines, in display order. */
+  readonly engines: readonly EngineDescriptor[];
   readonly frames: readonly WireFrame[];
   readonly totals: EngineWireTotals;
   readonly problems: readonly ReplicaProblem[];
@@ -13,7 +14,7 @@ export interface WireLogProps {
 const SHOWN = 150;
 
 /** Frames this replica sent and received, per engine, with the sync message type and size. */
-export function WireLog({ frames, totals, problems }: WireLogProps) {
+export function WireLog({ engines, frames, totals, problems }: WireLogProps) {
   const [engine, setEngine] = useState<EngineName | 'all'>('all');
   const [direction, setDirection] = useState<'all' | 'out' | 'in'>('all');
   const [paused, setPaused] = useState<readonly WireFrame[] | undefined>(undefined);
@@ -35,14 +36,14 @@ export function WireLog({ frames, totals, problems }: WireLogProps) {
           </tr>
         </thead>
         <tbody>
-          {ENGINE_NAMES.map((name) => (
+          {engines.map(({ name, label }) => (
             <tr key={name}>
-              <th scope="row">{ENGINE_LABELS[name]}</th>
+              <th scope="row">{label}</th>
               <td className="mono">
-                {totals[name].out.frames} · {formatBytes(totals[name].out.bytes)}
+                {totals[name]?.out.frames ?? 0} · {formatBytes(totals[name]?.out.bytes ?? 0)}
               </td>
               <td className="mono">
-                {totals[name].in.frames} · {formatBytes(totals[name].in.bytes)}
+                {totals[name]?.in.frames ?? 0} · {formatBytes(totals[name]?.in.bytes ?? 0)}
               </td>
             </tr>
           ))}
@@ -57,9 +58,9 @@ export function WireLog({ frames, totals, problems }: WireLogProps) {
             data-testid="wire-engine-filter"
           >
             <option value="all">all</option>
-            {ENGINE_NAMES.map((name) => (
+            {engines.map(({ name, label }) => (
               <option key={name} value={name}>
-                {ENGINE_LABELS[name]}
+                {label}
               </option>
             ))}
           </select>

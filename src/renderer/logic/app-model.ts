@@ -11,9 +11,8 @@ import {
   checkTextEdit,
   type EngineName,
   type Intent,
+  type LedgerWrite,
   type LostWrite,
-  LwwEngine,
-  type LwwWrite,
   type PeerDigests,
   type Replica,
   type ReplicaStatus,
@@ -33,8 +32,8 @@ export interface Notice {
 
 export interface AppSnapshot {
   readonly status: ReplicaStatus;
-  /** Lost writes of the lww engine ([] when it is not hosted). */
-  readonly ledger: readonly LostWrite[];
+  /** Per hosted engine that keeps a ledger (last-writer-wins): the writes it lost. */
+  readonly ledgers: Readonly<Record<EngineName, readonly LostWrite[]>>;
   readonly wireFrames: readonly WireFrame[];
   readonly wireTotals: EngineWireTotals;
   /** The user's Offline toggle, stored with the replica (the connection may still say 'connecting'). */
@@ -69,9 +68,10 @@ export class AppModel {
   private readonly unsubscribe: (() => void)[] = [];
   private snapshot: AppSnapshot;
   private scheduled = false;
-  private ledgerDirty = true;
+  /** Engines whose ledger may have changed since the last snapshot. */
+  private readonly ledgersDirty = new Set<EngineName>();
   private wireSeen = -1;
-  private ledger: readonly LostWrite[] = [];
+  private ledgers: Readonly<Record<EngineName, readonly LostWrite[]>> = {};
   private wireFrames: readonly WireFrame[] = [];
   private notices: Notice[] = [];
   private noticeId = 0;
@@ -86,7 +86,8 @@ export class AppModel {
     this.now = options.now;
     this.unsubscribe.push(
       this.replica.subscribe((event) => {
-        if (event.type === 'change' && event.engine === 'lww') this.ledgerDirty = true;
+        if (event.type === 'change' && this.replica.registry.get(event.engine).ledger !== undefined)
+          this.ledgersDirty.add(event.engine);
         if (event.type === 'peers') for (const peer of event.peers) this.recorder.sawPeer(peer);
         // A working connection makes the last relay complaint history.
         if (event.type === 'connection' && event.state === 'online') this.relayProblem = undefined;
@@ -94,6 +95,8 @@ export class AppModel {
       }),
     );
     this.reportStoredDamage();
+    for (const descriptor of this.replica.registry.descriptors)
+      if (descriptor.ledger !== undefined) this.ledgersDirty.add(descriptor.name);
     this.snapshot = this.build();
     this.startViews = Object.fromEntries(
       Object.entries(this.snapshot.status.engines).map(([engine, status]) => [engine, status?.view]),
@@ -103,10 +106,14 @@ export class AppModel {
   /** Each engine's view when this window opened (its replica as loaded from its store). */
   readonly startViews: Readonly<Partial<Record<EngineName, WorkspaceView>>>;
 
-  /** Every write the lww engine holds ([] when it is not hosted): the Compare export's wall-time check. */
-  lwwWrites(): readonly LwwWrite[] {
-    const lww = this.replica.engineNames.includes('lww') ? this.replica.engine('lww') : undefined;
-    return lww instanceof LwwEngine ? lww.writes() : [];
+  /** Per engine with a ledger, every write it holds: the Compare export's wall-time check. */
+  ledgerWrites(): Readonly<Record<EngineName, readonly LedgerWrite[]>> {
+    const writes: Record<EngineName, readonly LedgerWrite[]> = {};
+    for (const descriptor of this.replica.registry.descriptors) {
+      if (descriptor.ledger !== undefined)
+        writes[descriptor.name] = descriptor.ledger.writes(this.replica.engine(descriptor.name));
+    }
+    return writes;
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -228,10 +235,14 @@ export class AppModel {
 
   private build(): AppSnapshot {
     const status = this.replica.status();
-    if (this.ledgerDirty) {
-      this.ledgerDirty = false;
-      const lww = status.engines.lww === undefined ? undefined : this.replica.engine('lww');
-      this.ledger = lww instanceof LwwEngine ? lww.ledger() : [];
+    if (this.ledgersDirty.size > 0) {
+      const ledgers = { ...this.ledgers };
+      for (const name of this.ledgersDirty) {
+        const ledger = this.replica.registry.get(name).ledger;
+        if (ledger !== undefined) ledgers[name] = ledger.lost(this.replica.engine(name));
+      }
+      this.ledgersDirty.clear();
+      this.ledgers = ledgers;
     }
     if (this.wire.recorded !== this.wireSeen) {
       this.wireSeen = this.wire.recorded;
@@ -239,7 +250,7 @@ export class AppModel {
     }
     return {
       status,
-      ledger: this.ledger,
+      ledgers: this.ledgers,
       wireFrames: this.wireFrames,
       wireTotals: this.wire.totals(),
       offline: this.replica.isOffline,

@@ -3,10 +3,10 @@
  * (every replica, the room's storage peer included, announces its digests to the peers it can reach;
  * a peer cut off announces nothing, so its digest is unknown). Otherwise the peer's version from its
  * last sync handshake: different versions mean different states; equal versions mean equal states only
- * where the version counts every operation (converge, lww vectors, Automerge heads), not for Yjs, whose
- * state vector leaves deletions out.
+ * where the engine's descriptor says its version counts every operation (not for Yjs, whose state
+ * vector leaves deletions out).
  */
-import type { EngineName, EngineVersion } from '@converge/replica';
+import type { EngineName, EngineRegistry, EngineVersion } from '@converge/replica';
 import { compareVersions } from './versions.ts';
 
 export interface PeerEvidence {
@@ -23,7 +23,8 @@ export interface EngineConvergence {
 }
 
 export interface ConvergenceInput {
-  readonly engine: EngineName;
+  /** Whether equal versions mean equal states (the engine descriptor's `completeVersion`). */
+  readonly completeVersion: boolean;
   readonly digest: string;
   readonly version: EngineVersion;
   /** Every other replica that should agree, sorted. */
@@ -34,9 +35,6 @@ export interface ConvergenceInput {
   readonly peerVersions: Readonly<Record<string, EngineVersion | undefined>>;
 }
 
-/** Engines whose version metadata leaves some operations out (so equal versions prove nothing). */
-const PARTIAL_VERSIONS: ReadonlySet<EngineName> = new Set(['yjs']);
-
 export function engineConvergence(input: ConvergenceInput): EngineConvergence {
   const peers = input.peers.map((peer): PeerEvidence => {
     const digest = input.peerDigests.get(peer);
@@ -44,9 +42,9 @@ export function engineConvergence(input: ConvergenceInput): EngineConvergence {
     const relation = compareVersions(input.version, input.peerVersions[peer]).relation;
     if (relation === 'unknown') return { peer, same: undefined, basis: 'none' };
     if (relation !== 'equal') return { peer, same: false, basis: 'version' };
-    return PARTIAL_VERSIONS.has(input.engine)
-      ? { peer, same: undefined, basis: 'none' }
-      : { peer, same: true, basis: 'version' };
+    return input.completeVersion
+      ? { peer, same: true, basis: 'version' }
+      : { peer, same: undefined, basis: 'none' };
   });
   if (peers.length === 0) return { converged: undefined, peers };
   if (peers.some((p) => p.same === false)) return { converged: false, peers };
@@ -82,8 +80,9 @@ export function comparedPeers(
     .sort();
 }
 
-/** Convergence of every hosted engine with each of `peers` (comparedPeers). */
+/** Convergence of every hosted engine (described in `registry`) with each of `peers` (comparedPeers). */
 export function convergenceByEngine(
+  registry: EngineRegistry,
   engines: Readonly<Partial<Record<EngineName, EngineState>>>,
   peers: readonly string[],
   peerDigests: ReadonlyMap<string, Readonly<Partial<Record<EngineName, string>>>>,
@@ -94,7 +93,7 @@ export function convergenceByEngine(
     const digests = new Map<string, string | undefined>();
     for (const [peer, report] of peerDigests) digests.set(peer, report[name]);
     result[name] = engineConvergence({
-      engine: name,
+      completeVersion: registry.find(name)?.completeVersion ?? false,
       digest: state.digest,
       version: state.version,
       peers,

@@ -4,7 +4,7 @@
  * carries their edits), the partition presets, who this replica is cut off from, and traffic totals.
  */
 import { type StoragePlacement, storageWith } from '@converge/protocol';
-import { ENGINE_NAMES, type EngineName, engineChannel } from '@converge/replica';
+import type { EngineName, EngineRegistry } from '@converge/replica';
 import type { ChaosConfig, LinkOperation, LinkTraffic, RoomInfo } from './relay-admin.ts';
 
 export interface MatrixNode {
@@ -193,18 +193,19 @@ export interface RoomTraffic {
   readonly duplicated: number;
 }
 
-/** Sum the relay's per-link counters (cumulative) over the room. */
-export function roomTraffic(links: Iterable<LinkTraffic>): RoomTraffic {
+/** Sum the relay's per-link counters (cumulative) over the room, per engine of `registry` (by its channel). */
+export function roomTraffic(registry: EngineRegistry, links: Iterable<LinkTraffic>): RoomTraffic {
   const engines = {} as Record<EngineName, { frames: number; bytes: number }>;
-  for (const engine of ENGINE_NAMES) engines[engine] = { frames: 0, bytes: 0 };
+  for (const engine of registry.names) engines[engine] = { frames: 0, bytes: 0 };
   const dropped: Record<string, number> = {};
   let duplicated = 0;
   for (const link of links) {
-    for (const engine of ENGINE_NAMES) {
-      const counts = link.channels[String(engineChannel(engine))];
-      if (counts === undefined) continue;
-      engines[engine].frames += counts.frames;
-      engines[engine].bytes += counts.bytes;
+    for (const descriptor of registry.descriptors) {
+      const counts = link.channels[String(descriptor.wireCode)];
+      const total = engines[descriptor.name];
+      if (counts === undefined || total === undefined) continue;
+      total.frames += counts.frames;
+      total.bytes += counts.bytes;
     }
     for (const [reason, count] of Object.entries(link.dropped))
       dropped[reason] = (dropped[reason] ?? 0) + count;

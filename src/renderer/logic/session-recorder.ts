@@ -17,7 +17,7 @@
  * Cutting one directed link has no scenario step: it is counted and reported as left out.
  */
 import { placementOf, STORAGE_NODE_ID, type StoragePlacement, storageWith } from '@converge/protocol';
-import { ENGINE_NAMES, type EngineName, type Intent, isEmptyView, type Replica } from '@converge/replica';
+import { ENGINES, type EngineName, type Intent, isEmptyView, type Replica } from '@converge/replica';
 import {
   type EditStep,
   isEditStep,
@@ -101,7 +101,10 @@ const MAX_REPLICAS = 16;
 
 const startSchema = z.strictObject({
   at: z.number().int().min(0),
-  engines: z.partialRecord(z.enum(ENGINE_NAMES), z.instanceof(Uint8Array)),
+  engines: z.record(
+    z.string().refine((name) => ENGINES.has(name), 'unknown engine'),
+    z.instanceof(Uint8Array),
+  ),
 });
 const loggedStepSchema = z.strictObject({ ids: z.array(z.string().max(200)).min(1), step: stepSchema });
 const messageSchema = z.discriminatedUnion('kind', [
@@ -389,10 +392,8 @@ function coalesce(last: Step, next: Step): Step | undefined {
 
 function encodeSnapshot(snapshot: Snapshot): Partial<Record<EngineName, string>> {
   const out: Partial<Record<EngineName, string>> = {};
-  for (const engine of ENGINE_NAMES) {
-    const bytes = snapshot[engine];
+  for (const [engine, bytes] of Object.entries(snapshot))
     if (bytes !== undefined) out[engine] = toBase64(bytes);
-  }
   return out;
 }
 

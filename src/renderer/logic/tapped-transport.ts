@@ -4,7 +4,7 @@
  * switch when the inner transport has one.
  */
 import type { ConnectionState, Transport, TransportHandlers } from '@converge/protocol';
-import { type EngineName, engineOnChannel } from '@converge/replica';
+import type { EngineName, EngineRegistry } from '@converge/replica';
 
 export type FrameTap = (
   direction: 'out' | 'in',
@@ -20,6 +20,8 @@ interface OfflineSwitch {
 export class TappedTransport implements Transport {
   constructor(
     private readonly inner: Transport,
+    /** The engines whose channels it names (the replica's). */
+    private readonly engines: EngineRegistry,
     private readonly tap: FrameTap,
   ) {}
 
@@ -63,7 +65,7 @@ export class TappedTransport implements Transport {
 
   private report(direction: 'out' | 'in', peer: string, channel: number, payload: Uint8Array): void {
     // A channel no engine of ours stands for is the replica's to report (as an unknown engine).
-    const engine = engineOnChannel(channel);
+    const engine = this.engines.byWireCode(channel)?.name;
     if (engine === undefined) return;
     try {
       this.tap(direction, peer, engine, payload);

@@ -1,10 +1,12 @@
 /**
  * "What do I have that this peer lacks, and the reverse", from the version metadata each engine reports:
- * vectors (converge, yjs state vectors, lww) compare entry by entry; Automerge heads need the change graph,
- * which only this replica's own document can answer (a `HeadsResolver`), so without one the comparison
- * can only say whether the heads are the same.
+ * vectors compare entry by entry; heads need the change graph, which only this replica's own document
+ * can answer (a `HeadsResolver`, from the engine's descriptor), so without one the comparison can only
+ * say whether the heads are the same.
  */
-import type { EngineVersion } from '@converge/replica';
+import type { EngineVersion, HeadsResolver } from '@converge/replica';
+
+export type { HeadsResolver };
 
 /** One gap: `count` operations or changes of `who`, with a short description for the UI. */
 export interface VersionGap {
@@ -32,14 +34,6 @@ export interface VersionComparison {
   readonly has: readonly VersionGap[];
   /** What the peer has that this replica lacks. */
   readonly lacks: readonly VersionGap[];
-}
-
-/** Answers ancestry questions about heads against this replica's own change graph (Automerge). */
-export interface HeadsResolver {
-  /** The heads among `heads` that are not in this replica's graph. */
-  unknown(heads: readonly string[]): string[];
-  /** How many of this replica's changes are not ancestors of (or equal to) `heads`; all must be known. */
-  changesNotIn(heads: readonly string[]): number;
 }
 
 const UNKNOWN: VersionComparison = { relation: 'unknown', has: [], lacks: [] };

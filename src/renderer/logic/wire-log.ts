@@ -2,7 +2,7 @@
  * The wire inspector's record: every engine frame this replica sent or received, newest last, in a ring
  * of bounded size so a long session never grows memory, plus running totals per engine and direction.
  */
-import { ENGINE_NAMES, type EngineName } from '@converge/replica';
+import type { EngineName } from '@converge/replica';
 
 export type Direction = 'out' | 'in';
 
@@ -34,11 +34,15 @@ export class WireLog {
     Record<Direction, { frames: number; bytes: number }>
   >();
 
-  constructor(readonly capacity = 500) {
+  /** `engines`: the engines counted (the replica's), in display order. */
+  constructor(
+    engines: readonly EngineName[],
+    readonly capacity = 500,
+  ) {
     if (!(Number.isSafeInteger(capacity) && capacity > 0))
       throw new RangeError('capacity must be a positive integer');
     this.ring = new Array<WireFrame | undefined>(capacity);
-    for (const engine of ENGINE_NAMES) {
+    for (const engine of engines) {
       this.totalsByEngine.set(engine, { out: { frames: 0, bytes: 0 }, in: { frames: 0, bytes: 0 } });
     }
   }

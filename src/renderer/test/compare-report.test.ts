@@ -35,8 +35,7 @@ describe('the Compare panel as a merge report', () => {
       room: 'lab',
       storagePeer: true,
       start: { converge: view(6, []) },
-      // Two writes of one line, neither having seen the other, one from a skewed clock.
-      lwwWrites: [write('alice', 1, 5, 0), write('bob', 2, 8, 5000)],
+      order: ['converge', 'yjs', 'automerge', 'lww'],
       engines: {
         converge: { view: view(7, ['x']), digest: 'c' },
         yjs: { view: view(5, ['x']), digest: 'y' },
@@ -48,7 +47,8 @@ describe('the Compare panel as a merge report', () => {
         yjs: { converged: undefined, peers: [{ peer: 'bob', same: undefined, basis: 'none' }] },
         automerge: { converged: false, peers: [{ peer: 'bob', same: false, basis: 'digest' }] },
       },
-      ledger: [lost],
+      // Two writes of one line, neither having seen the other, one from a skewed clock.
+      ledgers: { lww: { lost: [lost], writes: [write('alice', 1, 5, 0), write('bob', 2, 8, 5000)] } },
     });
     expect(report.name).toBe('Compare panel of alice');
     expect(report.world).toEqual({
@@ -80,7 +80,7 @@ describe('the Compare panel as a merge report', () => {
       { engine: 'yjs', versus: 'converge', field: 'cart', key: 'apple', value: 5, versusValue: 7 },
       { engine: 'lww', versus: 'converge', field: 'cart', key: 'apple', value: 5, versusValue: 7 },
     ]);
-    expect(report.lww.lost).toEqual([
+    expect(report.ledgers.lww?.lost).toEqual([
       {
         replica: 'bob',
         op: 'cart.add',

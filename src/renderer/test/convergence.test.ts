@@ -1,3 +1,4 @@
+import { ENGINES } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
 import { comparedPeers, convergenceByEngine, engineConvergence } from '../logic/convergence.ts';
 
@@ -14,7 +15,7 @@ describe('engineConvergence', () => {
   it('prefers digests, then versions, and says unknown without evidence', () => {
     const result = engineConvergence({
       ...base,
-      engine: 'lww',
+      completeVersion: true,
       peers: ['b', 'c', 'd'],
       peerDigests: new Map([['b', 'd1']]),
       peerVersions: { c: v({ a: 1 }) },
@@ -29,21 +30,30 @@ describe('engineConvergence', () => {
 
   it('is false as soon as one peer differs, and undefined alone', () => {
     expect(
-      engineConvergence({ ...base, engine: 'lww', peers: ['b', 'c'], peerDigests: new Map([['b', 'other']]) })
-        .converged,
+      engineConvergence({
+        ...base,
+        completeVersion: true,
+        peers: ['b', 'c'],
+        peerDigests: new Map([['b', 'other']]),
+      }).converged,
     ).toBe(false);
-    expect(engineConvergence({ ...base, engine: 'lww', peers: [] }).converged).toBeUndefined();
+    expect(engineConvergence({ ...base, completeVersion: true, peers: [] }).converged).toBeUndefined();
   });
 
-  it('does not trust equal Yjs state vectors (they leave deletions out), but trusts that different ones differ', () => {
+  it('does not trust equal versions where they leave operations out (Yjs), but trusts that different ones differ', () => {
     const equal = engineConvergence({
       ...base,
-      engine: 'yjs',
+      completeVersion: false,
       peers: ['b'],
       peerVersions: { b: v({ a: 1 }) },
     });
     expect(equal.converged).toBeUndefined();
-    const behind = engineConvergence({ ...base, engine: 'yjs', peers: ['b'], peerVersions: { b: v({}) } });
+    const behind = engineConvergence({
+      ...base,
+      completeVersion: false,
+      peers: ['b'],
+      peerVersions: { b: v({}) },
+    });
     expect(behind.converged).toBe(false);
   });
 });
@@ -58,10 +68,19 @@ describe('convergenceByEngine', () => {
       digestPeers: digests.keys(),
     });
     expect(peers).toEqual(['b', 'c', 's']);
-    const result = convergenceByEngine({ lww: state, yjs: state }, peers, digests);
+    const result = convergenceByEngine(ENGINES, { lww: state, yjs: state }, peers, digests);
     expect(result.lww?.peers.map((p) => p.peer)).toEqual(['b', 'c', 's']);
     expect(result.lww?.converged).toBeUndefined(); // b is unknown
     expect(result.yjs?.converged).toBe(false); // c's yjs digest differs
+  });
+
+  it("takes whether equal versions prove anything from each engine's descriptor", () => {
+    const state = { digest: 'd', version: v({ a: 1 }), peerVersions: { b: v({ a: 1 }) } };
+    const result = convergenceByEngine(ENGINES, { lww: state, yjs: state }, ['b'], new Map());
+    expect(ENGINES.get('lww').completeVersion).toBe(true);
+    expect(result.lww?.converged).toBe(true);
+    expect(ENGINES.get('yjs').completeVersion).toBe(false);
+    expect(result.yjs?.converged).toBeUndefined();
   });
 
   it('offline, still counts the peers it knew when online (not "1 of 1" with three in the room)', () => {
@@ -72,6 +91,7 @@ describe('convergenceByEngine', () => {
     expect(comparedPeers('a', now, ['b', 'c', 'storage'])).toEqual(['b', 'c', 'storage']);
     const state = { digest: 'd', version: v({ a: 1 }), peerVersions: {} };
     const result = convergenceByEngine(
+      ENGINES,
       { converge: state },
       comparedPeers('a', now, ['b', 'c', 'storage']),
       new Map(),

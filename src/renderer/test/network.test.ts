@@ -1,3 +1,4 @@
+import { ENGINES } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
 import {
   cutOffFrom,
@@ -139,7 +140,7 @@ describe('roomTraffic', () => {
       dropped: { cut: dropped, chaos: 1 },
       duplicated: 2,
     });
-    const total = roomTraffic([link('a', 'b', 3, 1), link('b', 'a', 4, 0)]);
+    const total = roomTraffic(ENGINES, [link('a', 'b', 3, 1), link('b', 'a', 4, 0)]);
     expect(total.engines.yjs).toEqual({ frames: 7, bytes: 70 });
     expect(total.engines.automerge).toEqual({ frames: 2, bytes: 10 });
     expect(total.engines.lww).toEqual({ frames: 0, bytes: 0 });

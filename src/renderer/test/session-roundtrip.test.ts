@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORAGE_NODE_ID } from '@converge/protocol';
-import { ENGINE_NAMES, type Intent, type Replica } from '@converge/replica';
+import { ENGINES, type Intent, type Replica } from '@converge/replica';
 import {
   partitionLayout,
   runScenario,
@@ -54,7 +54,7 @@ async function openRoom(
       id,
       new AppModel({
         replica,
-        wire: new WireLog(10),
+        wire: new WireLog(ENGINES.names, 10),
         recorder: new SessionRecorder(id, {
           channel: channel(),
           snapshot: () => snapshotOf(replica),
@@ -138,11 +138,11 @@ describe('a session exported from the windows replays with the runner to the sam
         const original = await runScenario(scenario);
         const replayed = await runScenario(parseScenarioText(JSON.stringify(exported)));
         expect(replayed.engines).toEqual(original.engines);
-        expect(replayed.lww.lost).toEqual(original.lww.lost);
+        expect(replayed.ledgers).toEqual(original.ledgers);
         expect(unexplainedMismatches(original, replayed)).toEqual([]);
         // And the runner's result is what the windows showed.
         const shown = room.models.get(scenario.replicas[0] as string)!.getSnapshot().status.engines;
-        for (const engine of ENGINE_NAMES) {
+        for (const engine of ENGINES.names) {
           expect(Object.values(replayed.engines[engine]!.replicas)[0]?.text, engine).toBe(
             shown[engine]?.view.text,
           );

@@ -5,8 +5,8 @@
 
 import { SeededRandom } from '@converge/crdt-core';
 import { VirtualClock } from '@converge/protocol';
-import { availableEngines, createEngine, MemoryStore, Replica, SimNetwork } from '@converge/replica';
-import type { ScenarioWorld } from '@converge/scenarios/src/world.ts';
+import { ENGINES, MemoryStore, Replica, SimNetwork } from '@converge/replica';
+import type { ScenarioWorld } from '@converge/scenarios';
 import { afterEach } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
 import { frameKind } from '../logic/frame-kind.ts';
@@ -39,26 +39,29 @@ export function closeModelsAfterEach(): void {
 }
 
 export async function openModel(w: TestWorld, id: string): Promise<AppModel> {
-  const wire = new WireLog(50);
+  const wire = new WireLog(ENGINES.names, 50);
   let model: AppModel | undefined;
-  const transport = new TappedTransport(w.network.transport(id), (direction, peer, engine, payload) => {
-    wire.record({
-      at: w.clock.now(),
-      direction,
-      peer,
-      engine,
-      kind: frameKind(engine, payload),
-      bytes: payload.length,
-    });
-    model?.wireChanged();
-  });
+  const transport = new TappedTransport(
+    w.network.transport(id),
+    ENGINES,
+    (direction, peer, engine, payload) => {
+      wire.record({
+        at: w.clock.now(),
+        direction,
+        peer,
+        engine,
+        kind: frameKind(ENGINES.get(engine), payload),
+        bytes: payload.length,
+      });
+      model?.wireChanged();
+    },
+  );
   let seed = id.charCodeAt(0) * 7919;
   const replica = await Replica.open({
     id,
     transport,
     store: new MemoryStore(),
-    engines: availableEngines(),
-    createEngine,
+    engines: ENGINES,
     timers: w.clock,
     randomUint32: () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -132,8 +135,7 @@ export async function openOnWorld(
         id,
         transport: world.transport(id),
         store: new MemoryStore(),
-        engines: availableEngines(),
-        createEngine,
+        engines: ENGINES,
         timers: world.timers,
         now: world.now,
         antiEntropyMs: world.antiEntropyMs,

@@ -1,7 +1,25 @@
-import * as A from '@automerge/automerge';
-import { describe, expect, it } from 'vitest';
-import { automergeHeadsResolver } from '../logic/automerge-heads.ts';
+import { ENGINES, type Engine } from '@converge/replica';
+import { afterEach, describe, expect, it } from 'vitest';
 import { compareVersions, describeVersion } from '../logic/versions.ts';
+
+// Heads come from the engine whose descriptor offers a resolver for them (Automerge's).
+const withHeads = ENGINES.descriptors.find((d) => d.heads !== undefined);
+const opened: Engine[] = [];
+afterEach(() => {
+  for (const engine of opened.splice(0)) engine.close();
+});
+function headsEngine(id: string, seed: number): Engine {
+  if (withHeads === undefined) throw new Error('no registered engine reports heads');
+  let n = seed;
+  const engine = withHeads.create({ replicaId: id, now: () => 0, randomUint32: () => ++n });
+  opened.push(engine);
+  return engine;
+}
+function heads(engine: Engine): { kind: 'heads'; heads: readonly string[] } {
+  const version = engine.version();
+  if (version.kind !== 'heads') throw new Error('expected heads');
+  return version;
+}
 
 const vector = (entries: Record<string, number>) => ({ kind: 'vector' as const, entries });
 
@@ -43,37 +61,27 @@ describe('compareVersions (Automerge heads)', () => {
   });
 
   it('with the change graph counts the changes the peer lacks and the heads we do not know', () => {
-    let base = A.from<{ n: number[] }>({ n: [] }, { actor: 'aa' });
-    let mine = A.clone(base, { actor: 'bb' });
-    mine = A.change(mine, (d) => {
-      d.n.push(1);
-    });
-    mine = A.change(mine, (d) => {
-      d.n.push(2);
-    });
-    base = A.change(base, (d) => {
-      d.n.push(3);
-    });
-    const resolver = automergeHeadsResolver(() => mine);
-    const baseHeads = { kind: 'heads' as const, heads: A.getHeads(base) };
-    const myHeads = { kind: 'heads' as const, heads: A.getHeads(mine) };
-    const result = compareVersions(myHeads, baseHeads, resolver);
+    const resolverOf = (engine: Engine) => withHeads?.heads?.(engine);
+    const mine = headsEngine('bb', 1);
+    const base = headsEngine('aa', 100);
+    mine.apply({ op: 'note.set', value: 'one' });
+    mine.apply({ op: 'note.set', value: 'two' });
+    base.apply({ op: 'note.set', value: 'three' });
+    const result = compareVersions(heads(mine), heads(base), resolverOf(mine));
     expect(result.relation).toBe('concurrent');
-    // The peer's head is unknown here, so what it covers of ours is unknown too: an upper bound (all 3).
+    // The peer's head is unknown here, so what it covers of ours is unknown too: an upper bound (all 3,
+    // the shared first change included).
     expect(result.has[0]?.count).toBe(3);
     expect(result.has[0]?.detail).toContain('at most');
     expect(result.lacks[0]?.count).toBe(1);
 
-    const merged = A.merge(A.clone(mine), base);
-    const behind = compareVersions(myHeads, { kind: 'heads', heads: A.getHeads(merged) }, resolver);
+    const merged = headsEngine('cc', 200);
+    merged.applyUpdate(mine.save());
+    merged.applyUpdate(base.save());
+    const behind = compareVersions(heads(mine), heads(merged), resolverOf(mine));
     expect(behind.relation).toBe('behind');
 
-    const older = A.clone(mine);
-    const ahead = compareVersions(
-      { kind: 'heads', heads: A.getHeads(merged) },
-      { kind: 'heads', heads: A.getHeads(older) },
-      automergeHeadsResolver(() => merged),
-    );
+    const ahead = compareVersions(heads(merged), heads(mine), resolverOf(merged));
     expect(ahead).toMatchObject({ relation: 'ahead', has: [{ who: 'changes', count: 1 }], lacks: [] });
   });
 });

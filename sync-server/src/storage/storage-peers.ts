@@ -16,12 +16,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isValidId, STORAGE_NODE_ID } from '@converge/protocol';
-import {
-  availableEngines,
-  createEngine,
-  type EngineStatus,
-  Replica,
-} from '@converge/replica';
+import { ENGINES, type EngineStatus, Replica } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
 import type { Logger } from '../log.ts';
 import type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from '../room-storage.ts';
@@ -132,8 +127,7 @@ export class StoragePeers implements RoomStorage {
         id: STORAGE_NODE_ID,
         transport: this.host.openLocalNode({ room, nodeId: STORAGE_NODE_ID, role: 'storage' }),
         store,
-        engines: availableEngines(),
-        createEngine,
+        engines: ENGINES,
       });
       replica.subscribe((event) => {
         if (event.type === 'problem') this.log.warn('storage-problem', { room, ...event.problem });

@@ -15,11 +15,10 @@
  */
 import { SeededRandom } from '@converge/crdt-core';
 import {
-  createEngine,
+  ENGINES,
   type Engine,
   type EngineName,
   type Intent,
-  isEngineName,
   type WorkspaceView,
 } from '../../../src/index.ts';
 
@@ -74,7 +73,7 @@ class Cycles {
   constructor(private readonly name: EngineName) {}
 
   private open(id: string): Engine {
-    return createEngine(this.name, {
+    return ENGINES.create(this.name, {
       replicaId: id,
       now: () => this.now,
       randomUint32: () => this.rng.nextUint32(),
@@ -130,7 +129,7 @@ class Cycles {
 
 async function main(): Promise<void> {
   const [name, warmupArg, cyclesArg] = process.argv.slice(2);
-  if (!isEngineName(name)) throw new Error(`unknown engine ${String(name)}`);
+  if (name === undefined || !ENGINES.has(name)) throw new Error(`unknown engine ${String(name)}`);
   const warmup = Number(warmupArg);
   const cycles = Number(cyclesArg);
   const run = new Cycles(name);

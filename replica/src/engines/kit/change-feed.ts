@@ -3,7 +3,7 @@
  * the engine-native bytes behind it. Sessions use the first to avoid echoing an update back to the
  * peer it came from, and the second to forward it without re-decoding the stored form.
  */
-import type { EngineChange, SyncSession } from '../engine.ts';
+import type { EngineChange, SyncSession } from '../../engine.ts';
 
 export interface ChangeDetails<Native> {
   /** The session whose peer sent this change (only for origin 'remote'). */

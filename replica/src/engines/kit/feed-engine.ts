@@ -4,10 +4,10 @@
  * engine release what it holds. Engines extend it and add their document and protocol.
  */
 
-import type { EngineChange, SyncSession } from '../engine.ts';
-import { EngineClosedError } from '../engine-closed-error.ts';
-import type { EngineName } from '../engine-name.ts';
-import type { WorkspaceView } from '../workspace.ts';
+import type { EngineChange, SyncSession } from '../../engine.ts';
+import { EngineClosedError } from '../../engine-closed-error.ts';
+import type { EngineName } from '../../engine-name.ts';
+import type { WorkspaceView } from '../../workspace.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { viewDigest } from './view-digest.ts';
 

@@ -3,7 +3,7 @@
  * sorted at every level). Two views have the same digest exactly when their canonical JSON is equal
  * (up to hash collisions), whatever order an engine happened to produce keys in.
  */
-import type { WorkspaceView } from '../workspace.ts';
+import type { WorkspaceView } from '../../workspace.ts';
 import { fnv1a64Hex } from './fnv1a64.ts';
 
 const utf8 = new TextEncoder();

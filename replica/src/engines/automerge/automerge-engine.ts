@@ -36,7 +36,7 @@
 
 import * as A from '@automerge/automerge';
 import { errorMessage } from '@converge/protocol';
-import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
 import {
   COUNTER_NAMES,
   type CounterName,
@@ -44,13 +44,13 @@ import {
   unhandledIntent,
   validateIntent,
   type WorkspaceView,
-} from '../workspace.ts';
-import { EnvelopeKind, seal, unseal } from './envelope.ts';
-import { FeedEngine } from './feed-engine.ts';
-import { Held } from './held.ts';
-import { PeerSession } from './peer-session.ts';
-import { randomUint32Of } from './random-source.ts';
-import { checkTextIntent } from './text-edit.ts';
+} from '../../workspace.ts';
+import { seal, unseal } from '../kit/envelope.ts';
+import { FeedEngine } from '../kit/feed-engine.ts';
+import { Held } from '../kit/held.ts';
+import { PeerSession } from '../kit/peer-session.ts';
+import { randomUint32Of } from '../kit/random-source.ts';
+import { checkTextIntent } from '../kit/text-edit.ts';
 
 export interface AutomergeWorkspace {
   cart: Record<string, A.Counter>;
@@ -62,6 +62,9 @@ export interface AutomergeWorkspace {
 type Doc = A.Doc<AutomergeWorkspace>;
 
 const GENESIS_ACTOR = '00000000000000000000000000000000';
+
+/** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
+const EnvelopeKind = { AutomergeUpdate: 2 } as const;
 
 /** The shared first change, identical on every replica (same actor, time, content → same hash). */
 const GENESIS: Uint8Array = (() => {

@@ -4,7 +4,7 @@
  * repeats the handshake unless the engine repairs differently. A session closes with its engine: it
  * then sends nothing and refuses every payload. Engines add their protocol.
  */
-import type { EngineChange, EngineVersion, SyncSession } from '../engine.ts';
+import type { EngineChange, EngineVersion, SyncSession } from '../../engine.ts';
 
 /** The engine a session belongs to, as far as the session's lifecycle cares. */
 export interface SessionOwner {

@@ -1,5 +1,6 @@
 /**
- * A checksummed container for the bytes an engine hands to the store (and, for lww, to peers).
+ * A checksummed container for the bytes an engine hands to the store (and to peers, where its own
+ * format carries no checksum).
  *
  * Layout: "CE" magic, format version, kind, body, then 8 bytes of FNV-1a 64 over everything before.
  * Yjs updates carry no integrity check of their own (a flipped bit in a Yjs update usually still
@@ -16,21 +17,13 @@ const ENVELOPE_VERSION = 1;
 const HEADER_BYTES = 4;
 const CHECKSUM_BYTES = 8;
 
-/** What an envelope holds. Add new kinds at the end; never reuse one. */
-export const EnvelopeKind = {
-  YjsUpdate: 1,
-  AutomergeUpdate: 2,
-  LwwWrites: 3,
-  LwwMessage: 4,
-  /** crdt-core's encoded workspace operations or state. */
-  ConvergeUpdate: 5,
-  /** LWW writes that carry their writer's clock skew (kinds 3 and 4 still decode). */
-  LwwWritesWithSkew: 6,
-  LwwMessageWithSkew: 7,
-  /** A converge engine's sync message (hello, ops or state) to a peer. */
-  ConvergeMessage: 8,
-} as const;
-export type EnvelopeKind = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
+/**
+ * What an envelope holds: a byte each engine declares for its own kinds of bytes (next to its codec),
+ * so that one kind of its bytes is never read as another. Bytes reach an engine only with its own name
+ * on them (store records, channels), so kinds need only be distinct within an engine; 1–8 were handed
+ * out when one table held them all, and a new engine picks others so a dump stays readable.
+ */
+export type EnvelopeKind = number;
 
 export function seal(kind: EnvelopeKind, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES + body.length + CHECKSUM_BYTES);

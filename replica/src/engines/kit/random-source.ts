@@ -5,7 +5,7 @@
  * injectable (EngineContext.randomUint32) so seeded runs replay exactly; the default is the
  * platform's CSPRNG (globalThis.crypto exists in browsers, Electron and Node ≥ 19).
  */
-import type { EngineContext } from '../engine.ts';
+import type { EngineContext } from '../../engine.ts';
 
 export function randomUint32Of(ctx: EngineContext): () => number {
   if (ctx.randomUint32) {

@@ -26,13 +26,27 @@ import {
   WorkspaceDocument,
   type WorkspaceOp,
 } from '@converge/crdt-core';
-import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
-import { type Intent, IntentError, type IntentOp, validateIntent, type WorkspaceView } from '../workspace.ts';
-import { EnvelopeKind, seal, unseal } from './envelope.ts';
-import { FeedEngine } from './feed-engine.ts';
-import { Held } from './held.ts';
-import { PeerSession } from './peer-session.ts';
-import { checkTextIntent } from './text-edit.ts';
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
+import {
+  type Intent,
+  IntentError,
+  type IntentOp,
+  validateIntent,
+  type WorkspaceView,
+} from '../../workspace.ts';
+import { seal, unseal } from '../kit/envelope.ts';
+import { FeedEngine } from '../kit/feed-engine.ts';
+import { Held } from '../kit/held.ts';
+import { PeerSession } from '../kit/peer-session.ts';
+import { checkTextIntent } from '../kit/text-edit.ts';
+
+/** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
+export const EnvelopeKind = {
+  /** Encoded workspace operations or state, for the store. */
+  ConvergeUpdate: 5,
+  /** A sync message (hello, ops or state) to a peer. */
+  ConvergeMessage: 8,
+} as const;
 
 /** Operations per 'ops' message, so a long history never makes one oversized frame. */
 const MAX_BATCH_OPS = 512;

@@ -23,7 +23,8 @@
  * number a new write the same (peers keep the first one they saw).
  */
 import { type LoggedOp, OperationLog, type ReplicaId, replicaId, VersionVector } from '@converge/crdt-core';
-import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
+import type { LostWrite } from '../../ledger.ts';
 import {
   COUNTER_NAMES,
   type CounterName,
@@ -32,10 +33,12 @@ import {
   unhandledIntent,
   validateIntent,
   type WorkspaceView,
-} from '../workspace.ts';
-import { FeedEngine } from './feed-engine.ts';
-import { Held } from './held.ts';
-import { type LostWrite, LwwLedger } from './lww-ledger.ts';
+} from '../../workspace.ts';
+import { FeedEngine } from '../kit/feed-engine.ts';
+import { Held } from '../kit/held.ts';
+import { PeerSession } from '../kit/peer-session.ts';
+import { applyTextIntent } from '../kit/text-edit.ts';
+import { LwwLedger } from './lww-ledger.ts';
 import {
   cartField,
   counterField,
@@ -49,8 +52,6 @@ import {
   type LwwWrite,
   validateWrite,
 } from './lww-write.ts';
-import { PeerSession } from './peer-session.ts';
-import { applyTextIntent } from './text-edit.ts';
 
 /** Upper bound for one 'writes' message, so a large history never makes one oversized frame. */
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -299,6 +300,3 @@ function checkedSum(current: number, delta: number): number {
   if (!Number.isSafeInteger(sum)) throw new IntentError(`result ${sum} is not a safe integer`);
   return sum;
 }
-
-export type { LostWrite } from './lww-ledger.ts';
-export type { LwwField, LwwValue, LwwWrite } from './lww-write.ts';

@@ -18,15 +18,8 @@
  * that entry reaches its counter. So adding a write costs O(vector size) and listing the ledger
  * O(fields × replicas).
  */
-import { compareStamps, type LwwField, type LwwWrite } from './lww-write.ts';
-
-export type LostReason = 'concurrent' | 'clock-skew';
-
-/** A write no replica will show again (its version vector left out), and the write that won over it. */
-export interface LostWrite extends Omit<LwwWrite, 'vector'> {
-  readonly overwrittenBy: Pick<LwwWrite, 'replica' | 'counter' | 'value' | 'wallMs' | 'skewMs'>;
-  readonly reason: LostReason;
-}
+import { compareStamps, type LostWrite } from '../../ledger.ts';
+import type { LwwField, LwwWrite } from './lww-write.ts';
 
 interface FieldState {
   winner: LwwWrite;

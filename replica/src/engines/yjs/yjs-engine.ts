@@ -30,7 +30,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../engine.ts';
+import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
 import {
   COUNTER_NAMES,
   type CounterName,
@@ -38,13 +38,16 @@ import {
   unhandledIntent,
   validateIntent,
   type WorkspaceView,
-} from '../workspace.ts';
-import { EnvelopeKind, seal, unseal } from './envelope.ts';
-import { FeedEngine } from './feed-engine.ts';
-import { Held } from './held.ts';
-import { PeerSession } from './peer-session.ts';
-import { randomUint32Of } from './random-source.ts';
-import { checkTextIntent } from './text-edit.ts';
+} from '../../workspace.ts';
+import { seal, unseal } from '../kit/envelope.ts';
+import { FeedEngine } from '../kit/feed-engine.ts';
+import { Held } from '../kit/held.ts';
+import { PeerSession } from '../kit/peer-session.ts';
+import { randomUint32Of } from '../kit/random-source.ts';
+import { checkTextIntent } from '../kit/text-edit.ts';
+
+/** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
+const EnvelopeKind = { YjsUpdate: 1 } as const;
 
 /** Transaction origins for changes that did not come from a peer. */
 const LOCAL_ORIGIN = Symbol('yjs-engine:local');

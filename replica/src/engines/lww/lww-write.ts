@@ -1,14 +1,14 @@
 /**
  * The unit of the last-writer-wins engine: one write of one field, stamped with the writer's wall
- * clock and carrying the writer's version vector at write time. Declares the field keys, the
- * validation every write passes (local or from a peer), the ordering that picks a field's winner,
- * and the binary codec for batches of writes and for the engine's sync messages.
+ * clock and carrying the writer's version vector at write time (a ledger write, ledger.ts). Declares
+ * the field keys, the validation every write passes (local or from a peer), and the binary codec for batches of writes and for the engine's sync messages.
  */
 
 import { Decoder, Encoder } from '@converge/crdt-core';
 import { errorMessage } from '@converge/protocol';
-import { COUNTER_NAMES, type CounterName, type IntentOp } from '../workspace.ts';
-import { EnvelopeKind, seal, unsealAny } from './envelope.ts';
+import type { LedgerWrite } from '../../ledger.ts';
+import { COUNTER_NAMES, type CounterName, type IntentOp } from '../../workspace.ts';
+import { seal, unsealAny } from '../kit/envelope.ts';
 
 /** A field is one register: a cart line, the whole text, one counter, or the note. */
 export type LwwField = 'text' | 'note' | `counters/${CounterName}` | `cart/${string}`;
@@ -16,30 +16,27 @@ export type LwwField = 'text' | 'note' | `counters/${CounterName}` | `cart/${str
 /** A cart line's quantity or null (the line was removed); the text or note; a counter's total. */
 export type LwwValue = string | number | null;
 
-export interface LwwWrite {
-  /** Who wrote it. */
-  readonly replica: string;
-  /** The writer's sequence number: (replica, counter) identifies the write. Starts at 1. */
-  readonly counter: number;
+/** A ledger write (ledger.ts) of this engine's fields. */
+export interface LwwWrite extends LedgerWrite {
   /** The intent that made it. */
   readonly op: IntentOp;
   readonly field: LwwField;
   readonly value: LwwValue;
-  /** The writer's wall clock (with its skew) in integer milliseconds: the stamp that decides who wins. */
-  readonly wallMs: number;
-  /**
-   * The writer's clock skew at the time (included in wallMs), so `wallMs − skewMs` is when it really
-   * wrote; undefined for writes recorded before writes carried it.
-   */
-  readonly skewMs?: number;
-  /** The writer's version vector right after this write: `vector[replica] === counter`. */
-  readonly vector: Readonly<Record<string, number>>;
 }
 
 export type LwwMessage =
   /** Our version vector: the peer answers with every write we lack. */
   | { readonly type: 'hello'; readonly vector: Readonly<Record<string, number>> }
   | { readonly type: 'writes'; readonly writes: readonly LwwWrite[] };
+
+/** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
+export const EnvelopeKind = {
+  LwwWrites: 3,
+  LwwMessage: 4,
+  /** Writes that carry their writer's clock skew (kinds 3 and 4 still decode). */
+  LwwWritesWithSkew: 6,
+  LwwMessageWithSkew: 7,
+} as const;
 
 const MAX_REPLICA_LENGTH = 256;
 const MAX_PRODUCT_LENGTH = 100;
@@ -61,21 +58,6 @@ export function cartField(product: string): LwwField {
 
 export function counterField(name: CounterName): LwwField {
   return `counters/${name}`;
-}
-
-/**
- * The total order that decides a field's winner: wall clock, then replica id (the tie-break), then
- * the writer's counter (two writes of one replica in the same millisecond: the later one wins).
- */
-export function compareStamps(a: LwwWrite, b: LwwWrite): number {
-  if (a.wallMs !== b.wallMs) return a.wallMs < b.wallMs ? -1 : 1;
-  if (a.replica !== b.replica) return a.replica < b.replica ? -1 : 1;
-  return a.counter - b.counter;
-}
-
-/** True when `later` was made by a writer that had seen `earlier` (version vectors). */
-export function causallyFollows(later: LwwWrite, earlier: LwwWrite): boolean {
-  return later !== earlier && (later.vector[earlier.replica] ?? 0) >= earlier.counter;
 }
 
 /** Throws an Error naming the first thing wrong with a write. */

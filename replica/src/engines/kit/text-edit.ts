@@ -3,7 +3,7 @@
  * inside the text and must not split a UTF-16 surrogate pair (Yjs would replace a split pair with
  * U+FFFD, which would make its text differ from the other engines').
  */
-import { type Intent, IntentError } from '../workspace.ts';
+import { type Intent, IntentError } from '../../workspace.ts';
 
 export type TextIntent = Extract<Intent, { op: 'text.insert' | 'text.delete' }>;
 

@@ -3,8 +3,8 @@
  * after `release` throws EngineClosedError, so a closed engine refuses use instead of touching freed
  * memory, and it keeps no reference to what it held.
  */
-import { EngineClosedError } from '../engine-closed-error.ts';
-import type { EngineName } from '../engine-name.ts';
+import { EngineClosedError } from '../../engine-closed-error.ts';
+import type { EngineName } from '../../engine-name.ts';
 
 export class Held<T> {
   private current: T | undefined;

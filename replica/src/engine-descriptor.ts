@@ -1,0 +1,72 @@
+/**
+ * The engine boundary: everything the app, the relay's storage peer, the scenario runner and the tests
+ * know of an engine comes from its descriptor. Each engine lives in its own folder under `engines/` and
+ * exports one; the registry (`engines/index.ts`) lists them. Nothing outside an engine's folder tests
+ * which engine it holds: it asks the descriptor.
+ */
+import type { Engine, EngineContext, HeadsResolver } from './engine.ts';
+import type { EngineName } from './engine-name.ts';
+import type { LedgerWrite, LostWrite } from './ledger.ts';
+
+/** How an engine merges the two kinds of cart change, in words for the Compare panel. */
+export interface CartMergeRule {
+  /** What "−" / "+" do when another replica changes the same line at the same time. */
+  readonly step: string;
+  /** What setting a quantity does when another replica changes the same line at the same time. */
+  readonly set: string;
+}
+
+/**
+ * What an engine keeps of concurrent edits: its documented semantics, which the convergence harness
+ * checks against every acknowledged edit.
+ */
+export interface MergeSemantics {
+  /** Counters: every acknowledged increment counts ('exact'), or concurrent ones may be lost ('lossy'). */
+  readonly counters: 'exact' | 'lossy';
+  /**
+   * A cart line that is only ever added to: the sum of every add ('exact'), between 1 and that sum
+   * ('bounded': concurrent first adds or read-modify-write totals compete), or anything ('lossy').
+   */
+  readonly growingCart: 'exact' | 'bounded' | 'lossy';
+  /** Text keeps every acknowledged insertion in order ('merged'), or may lose concurrent edits ('lossy'). */
+  readonly text: 'merged' | 'lossy';
+  /** Concurrent writes of a register: kept side by side ('multi-value'), or one wins ('single-value'). */
+  readonly register: 'multi-value' | 'single-value';
+}
+
+/** For an engine that keeps a ledger of the writes it lost (last-writer-wins). */
+export interface LedgerAccess {
+  /** Every write the engine lost (identical on every replica once they hold the same writes). */
+  lost(engine: Engine): LostWrite[];
+  /** Every write the engine holds, in causal order (for the wall-time analysis and the Compare export). */
+  writes(engine: Engine): readonly LedgerWrite[];
+}
+
+export interface EngineDescriptor {
+  /** Stable id: in stores, scenario files, reports and the UI's test ids. Lowercase letters, digits, '-'. */
+  readonly name: EngineName;
+  /** What the UI calls it. */
+  readonly label: string;
+  /** What it is, in one sentence (shown on hover). */
+  readonly description: string;
+  /**
+   * The engine's channel on the wire (0–255). Stable: never renumbered or reused, since relays count by it
+   * and replicas of other versions meet on it. The registry refuses two engines with one code.
+   */
+  readonly wireCode: number;
+  /**
+   * Whether the version counts every operation, so equal versions mean equal states (a Yjs state vector
+   * leaves deletions out: false). Without it, only digests prove two replicas hold the same state.
+   */
+  readonly completeVersion: boolean;
+  readonly cartRules: CartMergeRule;
+  readonly semantics: MergeSemantics;
+  /** A few words on a sync payload of this engine for the wire log ('hello (vector)', 'ops'); never throws. */
+  describePayload(payload: Uint8Array): string;
+  /** A new engine for a replica (closed by whoever holds it). */
+  create(context: EngineContext): Engine;
+  /** Present when the engine keeps a ledger of the writes it lost. */
+  readonly ledger?: LedgerAccess;
+  /** Present when the engine's version is a set of heads: which of a peer's heads this replica lacks. */
+  readonly heads?: (engine: Engine) => HeadsResolver;
+}

@@ -1,0 +1,25 @@
+/**
+ * Answers "which changes does this peer lack" for Automerge from this replica's own document: its
+ * change graph knows which of the peer's heads we have and which of our changes they cover.
+ */
+import * as A from '@automerge/automerge';
+import type { Engine, HeadsResolver } from '../../engine.ts';
+import { AutomergeEngine } from './automerge-engine.ts';
+
+/** The resolver over an Automerge engine's current document (read-only use). */
+export function automergeHeads(engine: Engine): HeadsResolver {
+  if (!(engine instanceof AutomergeEngine)) throw new TypeError(`${engine.name} is not an Automerge engine`);
+  return {
+    unknown: (heads) => {
+      const doc = engine.current();
+      return heads.filter((head) => {
+        try {
+          return !A.hasHeads(doc, [head]);
+        } catch {
+          return true; // not even a well-formed hash
+        }
+      });
+    },
+    changesNotIn: (heads) => A.getChangesMetaSince(engine.current(), [...heads]).length,
+  };
+}

@@ -1,0 +1,31 @@
+/** The Automerge engine: the workspace as an Automerge document, used the way Automerge suggests. */
+import * as A from '@automerge/automerge';
+import type { EngineDescriptor } from '../../engine-descriptor.ts';
+import { AutomergeEngine } from './automerge-engine.ts';
+import { automergeHeads } from './heads.ts';
+
+export const automergeEngine: EngineDescriptor = {
+  name: 'automerge',
+  label: 'Automerge',
+  description: 'Automerge, used the way a typical Automerge app uses it',
+  wireCode: 2,
+  completeVersion: true,
+  cartRules: {
+    step: 'a step of an Automerge Counter: concurrent presses all count',
+    set: 'replaces the Counter: presses made at the same time on the old one are lost',
+  },
+  // Concurrent first adds of a line create competing Counters: one shows, with its own adds.
+  semantics: { counters: 'exact', growingCart: 'bounded', text: 'merged', register: 'multi-value' },
+  describePayload(payload) {
+    try {
+      const changes = A.decodeSyncMessage(payload).changes.length;
+      return changes === 0 ? 'sync (heads only)' : `sync (${changes} change${changes === 1 ? '' : 's'})`;
+    } catch {
+      return 'unrecognised';
+    }
+  },
+  create: (context) => new AutomergeEngine(context),
+  heads: automergeHeads,
+};
+
+export { AutomergeEngine, type AutomergeWorkspace } from './automerge-engine.ts';

@@ -1,0 +1,30 @@
+/** The converge engine: our own CRDTs (crdt-core). */
+import type { EngineDescriptor } from '../../engine-descriptor.ts';
+import { unseal } from '../kit/envelope.ts';
+import { ConvergeEngine, EnvelopeKind } from './converge-engine.ts';
+
+/** The first byte of a converge sync message, inside its envelope. */
+const MESSAGE_KINDS: Readonly<Record<number, string>> = { 1: 'hello (vector)', 2: 'ops', 3: 'state' };
+
+export const convergeEngine: EngineDescriptor = {
+  name: 'converge',
+  label: 'converge',
+  description: 'converge: our own CRDTs (crdt-core), which keep every concurrent edit',
+  wireCode: 0,
+  completeVersion: true,
+  cartRules: {
+    step: 'a counter step (PN-counter): concurrent presses all count',
+    set: 'adds the difference to the quantity this replica saw: concurrent presses still count',
+  },
+  semantics: { counters: 'exact', growingCart: 'exact', text: 'merged', register: 'multi-value' },
+  describePayload(payload) {
+    try {
+      return MESSAGE_KINDS[unseal(payload, EnvelopeKind.ConvergeMessage)[0] ?? -1] ?? 'unrecognised';
+    } catch {
+      return 'unrecognised';
+    }
+  },
+  create: (context) => new ConvergeEngine(context),
+};
+
+export { ConvergeEngine, EnvelopeKind } from './converge-engine.ts';

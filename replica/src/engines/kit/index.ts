@@ -1,0 +1,12 @@
+// What engines are built from (every engine folder uses these; a new engine should too): the change feed
+// and lifecycle, the session lifecycle, what an engine holds until closed, the checksummed envelope, the
+// view digest, the shared text-intent checks and the injectable random source.
+export * from './change-feed.ts';
+export * from './envelope.ts';
+export * from './feed-engine.ts';
+export * from './fnv1a64.ts';
+export * from './held.ts';
+export * from './peer-session.ts';
+export * from './random-source.ts';
+export * from './text-edit.ts';
+export * from './view-digest.ts';
