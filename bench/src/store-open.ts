@@ -6,10 +6,10 @@
  *
  * The store holds what compaction leaves behind: one snapshot of the engine (`Engine.save`).
  */
-import { replicaId, WorkspaceDocument } from '@converge/crdt-core';
+import { replicaId } from '@converge/crdt-core';
 import { ENGINES } from '@converge/replica';
 import { seal } from '@converge/replica/engine-kit';
-import { EnvelopeKind } from '@converge/replica/engines/converge';
+import { EnvelopeKind, WorkspaceDocument } from '@converge/replica/engines/converge';
 import { FileStore } from '@converge/replica/node';
 import type { Workload } from './workload.ts';
 

@@ -33,6 +33,7 @@ export const TypeTag = {
   RgaDocument: 14,
   RgaUpdate: 15,
   HybridTimestamp: 16,
+  /** 17 and 18 are the converge engine's workspace formats (in @converge/replica); never reuse them. */
   WorkspaceOps: 17,
   WorkspaceSnapshot: 18,
 } as const;

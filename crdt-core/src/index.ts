@@ -25,9 +25,3 @@ export type { Replicated } from './replicated.ts';
 export * from './rga.ts';
 export { integerCodec, stringCodec, type ValueCodec } from './value-codec.ts';
 export { type VersionOrder, VersionVector } from './version-vector.ts';
-export {
-  type WorkspaceChange,
-  WorkspaceDocument,
-  type WorkspaceOp,
-  type WorkspaceValue,
-} from './workspace-document.ts';

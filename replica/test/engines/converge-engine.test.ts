@@ -1,9 +1,10 @@
 // The converge engine's own rules that the engine contract cannot see: what it hands the store must
 // rebuild exactly what it holds.
-import { replicaId, WorkspaceDocument, type WorkspaceOp } from '@converge/crdt-core';
+import { replicaId } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import type { EngineChange } from '../../src/engine.ts';
 import { ConvergeEngine } from '../../src/engines/converge/index.ts';
+import { WorkspaceDocument, type WorkspaceOp } from '../../src/engines/converge/workspace-document.ts';
 
 function engine(replicaId: string): ConvergeEngine {
   return new ConvergeEngine({ replicaId, now: () => 0 });

@@ -1,5 +1,5 @@
 /**
- * The converge engine: our own CRDTs (crdt-core's WorkspaceDocument: Cart, Rga, G/PN-Counters and a
+ * The converge engine: our own CRDTs (crdt-core) composed into one document (workspace-document.ts: Cart, Rga, G/PN-Counters and a
  * multi-value register for the note) with a causal operation log.
  *
  * Sync: 'hello' carries our version vector; the peer answers with the operations we lack, in causal
@@ -16,16 +16,7 @@
  * Identity: operations are numbered per replica. The replica persists local operations before they
  * reach peers, so a restart never reuses a number a peer already holds.
  */
-import {
-  DecodeError,
-  Decoder,
-  Encoder,
-  replicaId,
-  TypeTag,
-  VersionVector,
-  WorkspaceDocument,
-  type WorkspaceOp,
-} from '@converge/crdt-core';
+import { DecodeError, Decoder, Encoder, replicaId, TypeTag, VersionVector } from '@converge/crdt-core';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
 import {
   type Intent,
@@ -39,6 +30,7 @@ import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
 import { checkTextIntent } from '../kit/text-edit.ts';
+import { WorkspaceDocument, type WorkspaceOp } from './workspace-document.ts';
 
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 export const EnvelopeKind = {

@@ -28,3 +28,4 @@ export const convergeEngine: EngineDescriptor = {
 };
 
 export { ConvergeEngine, EnvelopeKind } from './converge-engine.ts';
+export { WorkspaceDocument } from './workspace-document.ts';

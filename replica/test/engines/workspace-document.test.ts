@@ -1,13 +1,7 @@
+import { DecodeError, replicaId, SeededRandom, VersionVector } from '@converge/crdt-core';
+import { budget, fuzzDecoder, testSeed } from '@converge/crdt-core/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  DecodeError,
-  replicaId,
-  SeededRandom,
-  VersionVector,
-  WorkspaceDocument,
-  type WorkspaceOp,
-} from '../src/index.ts';
-import { budget, fuzzDecoder, testSeed } from './support/index.ts';
+import { WorkspaceDocument, type WorkspaceOp } from '../../src/engines/converge/workspace-document.ts';
 
 const ids = ['a', 'b', 'c'].map(replicaId);
 

@@ -1,13 +1,25 @@
-import { Cart, type CartOp } from './cart.ts';
-import { type Decoder, decodeWith, Encoder, TypeTag } from './encoding.ts';
-import { GCounter, type GCounterOp } from './g-counter.ts';
-import { MvRegister, type MvRegisterOp } from './mv-register.ts';
-import { type LoggedOp, OperationLog } from './operation-log.ts';
-import { PNCounter, type PNCounterOp } from './pn-counter.ts';
-import { type ReplicaId, readReplicaId } from './replica-id.ts';
-import { Rga, type RgaOp } from './rga.ts';
-import { stringCodec } from './value-codec.ts';
-import { VersionVector } from './version-vector.ts';
+import {
+  Cart,
+  type CartOp,
+  type Decoder,
+  decodeWith,
+  Encoder,
+  GCounter,
+  type GCounterOp,
+  type LoggedOp,
+  MvRegister,
+  type MvRegisterOp,
+  OperationLog,
+  PNCounter,
+  type PNCounterOp,
+  type ReplicaId,
+  Rga,
+  type RgaOp,
+  readReplicaId,
+  stringCodec,
+  TypeTag,
+  VersionVector,
+} from '@converge/crdt-core';
 
 /** One change to one field of the workspace. */
 export type WorkspaceChange =
@@ -41,14 +53,12 @@ const FIELD_CODES = { cart: 1, text: 2, likes: 3, stock: 4, note: 5 } as const;
  * counters (likes: G-Counter, stock: PN-Counter) and a note (multi-value register, so concurrent
  * notes are kept side by side as siblings).
  *
- * Every local change becomes one operation in a causal operation log (operation-log.ts): numbered
+ * Every local change becomes one operation in a causal operation log (crdt-core's OperationLog): numbered
  * per replica, stamped with the author's version vector, delivered in causal order on every replica
  * (so a text insert never arrives before the characters it is anchored to). Peers exchange version
  * vectors and ship each other the operations they lack; a peer too far behind the log (whose missing
  * operations arrived here folded into a snapshot) gets the whole state instead, which merges because
  * every field is a state-based CRDT too.
- *
- * This is the Converge app's own data model, kept here until it moves into the app's converge engine.
  */
 export class WorkspaceDocument {
   private readonly log = new OperationLog<WorkspaceChange>();
