@@ -7,7 +7,7 @@
  * The store holds what compaction leaves behind: one snapshot of the engine (`Engine.save`).
  */
 import { replicaId } from '@converge/crdt-core';
-import { ENGINES } from '@converge/replica';
+import { ENGINES, WORKSPACE } from '@converge/replica';
 import { seal } from '@converge/replica/engine-kit';
 import { EnvelopeKind, WorkspaceDocument } from '@converge/replica/engines/converge';
 import { FileStore } from '@converge/replica/node';
@@ -20,19 +20,19 @@ const STORE_REPLICA = 'bench-store';
 export async function writeConvergeStore(workload: Workload, dir: string): Promise<void> {
   if (workload.kind !== 'sequential')
     throw new Error(`${workload.name}: the store benchmark needs a sequential trace`);
-  const doc = new WorkspaceDocument(replicaId(STORE_REPLICA));
-  for (const [position, deleted, inserted] of workload.patches) {
-    if (deleted > 0) doc.deleteText(position, deleted);
-    if (inserted !== '') doc.insertText(position, inserted);
+  const doc = new WorkspaceDocument(WORKSPACE, replicaId(STORE_REPLICA));
+  for (const [pos, deleted, inserted] of workload.patches) {
+    if (deleted > 0) doc.edit({ kind: 'text', field: 'text', action: 'delete', pos, len: deleted });
+    if (inserted !== '') doc.edit({ kind: 'text', field: 'text', action: 'insert', pos, text: inserted });
   }
-  if (doc.textContent() !== workload.endContent)
+  if (doc.textContent('text') !== workload.endContent)
     throw new Error(`${workload.name}: replay does not match endContent`);
   const store = new FileStore(dir);
   try {
     await store.load();
     await store.compact({
       // What ConvergeEngine.save() writes: the document's state in the checksummed envelope.
-      engines: { converge: seal(EnvelopeKind.ConvergeUpdate, doc.encodeState()) },
+      engines: { converge: seal(EnvelopeKind.ConvergeState, doc.encodeState()) },
       metadata: { replicaId: STORE_REPLICA, skewMs: 0 },
     });
   } finally {

@@ -38,7 +38,7 @@ test('Export comparison saves every engine state, their differences and the lost
     expect(Object.keys(report.engines[engine]?.replicas ?? {})).toEqual(['alice']);
   }
   expect(report.engines.converge?.replicas.alice?.counters).toEqual({ likes: 3, stock: 0 });
-  const likes = report.differences.filter((d) => d.field === 'counters' && d.key === 'likes');
+  const likes = report.differences.filter((d) => d.field === 'counters' && 'key' in d && d.key === 'likes');
   expect(likes.map((d) => d.engine).sort()).toEqual(['lww', 'yjs']);
   expect(likes.every((d) => d.versus === 'converge' && 'versusValue' in d && d.versusValue === 3)).toBe(true);
   expect(report.ledgers.lww?.lost).toEqual([

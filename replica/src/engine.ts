@@ -1,4 +1,5 @@
 import type { EngineName } from './engine-name.ts';
+import type { WorkspaceSchema } from './schema.ts';
 import type { Intent, WorkspaceView } from './workspace.ts';
 
 /**
@@ -85,6 +86,11 @@ export type EngineVersion =
 /** What an engine gets from the replica that hosts it. Everything effectful is injected. */
 export interface EngineContext {
   readonly replicaId: string;
+  /**
+   * The workspace's fields (default: WORKSPACE, workspace.ts). An engine lays out every field of the schema
+   * by its kind, so a field declared there is in every engine with no change to the engine.
+   */
+  readonly schema?: WorkspaceSchema;
   /** Wall clock in ms as this replica sees it (includes the replica's skew setting; LWW stamps with it). */
   readonly now: () => number;
   /** The skew included in `now` (0 when absent): LWW records it, so its ledger can tell wall time. */

@@ -8,6 +8,7 @@ export * from './ledger.ts';
 export * from './log-store.ts';
 export * from './relay-transport.ts';
 export * from './replica.ts';
+export * from './schema.ts';
 export * from './sim-network.ts';
 export * from './store.ts';
 export * from './store-codec.ts';

@@ -46,9 +46,10 @@ import {
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from './engine.ts';
 import type { EngineName } from './engine-name.ts';
 import type { EngineRegistry } from './engine-registry.ts';
+import { checkTextEdit, IntentError, type WorkspaceSchema } from './schema.ts';
 import type { EngineUpdate, ReplicaMetadata, Store, StoreRecord } from './store.ts';
-import { alignTextEdit, checkTextEdit, type TextEdit } from './text-alignment.ts';
-import { type Intent, IntentError, validateIntent, type WorkspaceView } from './workspace.ts';
+import { alignTextEdit } from './text-alignment.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from './workspace.ts';
 
 export interface ReplicaOptions {
   /** This replica's id; also its node id on the network. */
@@ -60,6 +61,8 @@ export interface ReplicaOptions {
    * of it (`ENGINES.only([...])`), or one with test engines. Each engine syncs on its wire code.
    */
   readonly engines: EngineRegistry;
+  /** The workspace's fields (default: WORKSPACE); every engine lays them out by kind. */
+  readonly schema?: WorkspaceSchema;
   /** Random source handed to the engines for fresh identities (seed it for replayable runs). */
   readonly randomUint32?: () => number;
   /** Timers for anti-entropy (default: real timers). */
@@ -187,6 +190,8 @@ export class Replica {
   readonly id: string;
   /** The engines this replica hosts, with their descriptors (labels, wire codes, ledgers...). */
   readonly registry: EngineRegistry;
+  /** The workspace's fields, which every engine holds. */
+  readonly schema: WorkspaceSchema;
   private readonly transport: Transport;
   private readonly store: Store;
   private readonly timers: Timers;
@@ -258,9 +263,11 @@ export class Replica {
     this.digestDelayMs = nonNegative(options.digestDelayMs ?? DEFAULT_DIGEST_DELAY_MS, 'digestDelayMs');
     this.compactAfter = nonNegative(options.compactAfter ?? DEFAULT_COMPACT_AFTER, 'compactAfter');
     this.registry = options.engines;
+    this.schema = options.schema ?? WORKSPACE;
     this.primaryName = options.primary ?? (options.engines.names[0] as EngineName);
     const context: EngineContext = {
       replicaId: this.id,
+      schema: this.schema,
       now: () => this.wallClock() + this.skew,
       skewMs: () => this.skew,
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
@@ -299,7 +306,7 @@ export class Replica {
   async apply(intent: Intent): Promise<void> {
     this.assertOpen();
     if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
-    validateIntent(intent);
+    this.schema.edit(intent);
     const primary = this.engine(this.primaryName);
     const plan = this.plan(intent);
     const pending: PendingIntent = { updates: [], changes: [] };
@@ -357,17 +364,21 @@ export class Replica {
   /** Per engine, the edits that carry out `intent` (text edits aligned to each engine's own text). */
   private plan(intent: Intent): Map<EngineName, readonly Intent[]> {
     const plan = new Map<EngineName, readonly Intent[]>();
-    if (intent.op !== 'text.insert' && intent.op !== 'text.delete') {
+    const edit = this.schema.edit(intent);
+    if (edit.kind !== 'text') {
       for (const name of this.engines.keys()) plan.set(name, [intent]);
       return plan;
     }
-    const edit: TextEdit = intent;
-    const source = this.view(this.primaryName).text;
+    const field = this.schema.field(edit.field);
+    const textOf = (name: EngineName): string =>
+      String(field === undefined ? '' : this.schema.valueIn(this.view(name), field));
+    const source = textOf(this.primaryName);
     checkTextEdit(source, edit);
     for (const name of this.engines.keys()) {
+      const edits = name === this.primaryName ? [edit] : alignTextEdit(source, textOf(name), edit);
       plan.set(
         name,
-        name === this.primaryName ? [intent] : alignTextEdit(source, this.view(name).text, edit),
+        edits.map((e) => this.schema.intentOf(e) as Intent),
       );
     }
     return plan;

@@ -11,34 +11,16 @@
  *   That can take several ranges, returned back to front so each applies to the text the previous left.
  */
 import diff from 'fast-diff';
-import { IntentError } from './workspace.ts';
-
-export type TextEdit =
-  | { readonly op: 'text.insert'; readonly pos: number; readonly text: string }
-  | { readonly op: 'text.delete'; readonly pos: number; readonly len: number };
-
-/** Reject an edit that does not fit `text`: out of range, or splitting a surrogate pair. */
-export function checkTextEdit(text: string, edit: TextEdit): void {
-  const end = edit.op === 'text.insert' ? edit.pos : edit.pos + edit.len;
-  if (edit.pos > text.length || end > text.length) {
-    throw new IntentError(
-      `invalid ${edit.op} intent: ${edit.op === 'text.insert' ? `pos ${edit.pos}` : `range ${edit.pos}..${end}`} is beyond the text (length ${text.length})`,
-    );
-  }
-  if (splitsSurrogatePair(text, edit.pos) || splitsSurrogatePair(text, end)) {
-    throw new IntentError(`invalid ${edit.op} intent: position splits a surrogate pair`);
-  }
-}
+import type { TextEdit } from './schema.ts';
 
 /** The edits that do in `target` what `edit` does in `source` (empty when a deletion has nothing to delete). */
 export function alignTextEdit(source: string, target: string, edit: TextEdit): TextEdit[] {
   if (source === target) return [edit];
   const segments = diff(source, target);
-  if (edit.op === 'text.insert')
-    return [{ op: 'text.insert', pos: mapInsertPosition(segments, edit.pos), text: edit.text }];
+  if (edit.action === 'insert') return [{ ...edit, pos: mapInsertPosition(segments, edit.pos) }];
   return mapDeletion(segments, edit.pos, edit.pos + edit.len)
     .reverse()
-    .map(([start, end]) => ({ op: 'text.delete', pos: start, len: end - start }));
+    .map(([start, end]) => ({ ...edit, pos: start, len: end - start }));
 }
 
 /** diff(source, target): -1 = only in source, 0 = shared, 1 = only in target. */
@@ -94,11 +76,4 @@ function mapDeletion(segments: readonly Segment[], from: number, to: number): [n
     }
   }
   return ranges;
-}
-
-function splitsSurrogatePair(text: string, pos: number): boolean {
-  if (pos <= 0 || pos >= text.length) return false;
-  const before = text.charCodeAt(pos - 1);
-  const after = text.charCodeAt(pos);
-  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
 }

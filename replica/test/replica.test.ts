@@ -4,9 +4,9 @@ import type { EngineName } from '../src/engine-name.ts';
 import { EngineRegistry, EngineRegistryError } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
 import { Replica, ReplicaError, type ReplicaEvent, type ReplicaOptions } from '../src/replica.ts';
+import { IntentError } from '../src/schema.ts';
 import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore, type Store, type StoreRecord } from '../src/store.ts';
-import { IntentError } from '../src/workspace.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 import { encodeToy, type ToyEngine, toyFactory } from '../testing/toy-engine.ts';
 

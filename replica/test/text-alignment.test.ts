@@ -1,14 +1,14 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { describe, expect, it } from 'vitest';
-import { alignTextEdit, checkTextEdit, type TextEdit } from '../src/text-alignment.ts';
-import { IntentError } from '../src/workspace.ts';
+import { checkTextEdit, IntentError, type TextEdit } from '../src/schema.ts';
+import { alignTextEdit } from '../src/text-alignment.ts';
 
 function applyEdits(text: string, edits: readonly TextEdit[]): string {
   let out = text;
   for (const edit of edits) {
     out =
-      edit.op === 'text.insert'
+      edit.action === 'insert'
         ? out.slice(0, edit.pos) + edit.text + out.slice(edit.pos)
         : out.slice(0, edit.pos) + out.slice(edit.pos + edit.len);
   }
@@ -17,7 +17,7 @@ function applyEdits(text: string, edits: readonly TextEdit[]): string {
 
 describe('alignTextEdit', () => {
   it('passes the edit through when the texts are equal', () => {
-    const edit: TextEdit = { op: 'text.insert', pos: 3, text: 'x' };
+    const edit: TextEdit = { kind: 'text', field: 'text', action: 'insert', pos: 3, text: 'x' };
     expect(alignTextEdit('hello', 'hello', edit)).toEqual([edit]);
   });
 
@@ -25,41 +25,58 @@ describe('alignTextEdit', () => {
     // The target holds a concurrent insertion "big " the source lacks.
     const source = 'the cat sat';
     const target = 'the big cat sat';
-    const [edit] = alignTextEdit(source, target, { op: 'text.insert', pos: 7, text: ' quietly' });
+    const [edit] = alignTextEdit(source, target, {
+      kind: 'text',
+      field: 'text',
+      action: 'insert',
+      pos: 7,
+      text: ' quietly',
+    });
     expect(applyEdits(target, edit ? [edit] : [])).toBe('the big cat quietly sat');
   });
 
   it('places an insertion at the spot of source-only text the target lacks', () => {
     const source = 'abXYcd';
     const target = 'abcd';
-    expect(applyEdits(target, alignTextEdit(source, target, { op: 'text.insert', pos: 3, text: '!' }))).toBe(
-      'ab!cd',
-    );
+    expect(
+      applyEdits(
+        target,
+        alignTextEdit(source, target, { kind: 'text', field: 'text', action: 'insert', pos: 3, text: '!' }),
+      ),
+    ).toBe('ab!cd');
   });
 
   it('puts an insertion before target-only text at the same spot (left-origin rule), including at 0', () => {
-    expect(alignTextEdit('abcd', 'abYYcd', { op: 'text.insert', pos: 2, text: '-' })).toEqual([
-      { op: 'text.insert', pos: 2, text: '-' },
-    ]);
-    expect(alignTextEdit('cd', 'YYcd', { op: 'text.insert', pos: 0, text: '-' })).toEqual([
-      { op: 'text.insert', pos: 0, text: '-' },
-    ]);
-    expect(alignTextEdit('ab', 'abYY', { op: 'text.insert', pos: 2, text: '-' })).toEqual([
-      { op: 'text.insert', pos: 2, text: '-' },
-    ]);
+    expect(
+      alignTextEdit('abcd', 'abYYcd', { kind: 'text', field: 'text', action: 'insert', pos: 2, text: '-' }),
+    ).toEqual([{ kind: 'text', field: 'text', action: 'insert', pos: 2, text: '-' }]);
+    expect(
+      alignTextEdit('cd', 'YYcd', { kind: 'text', field: 'text', action: 'insert', pos: 0, text: '-' }),
+    ).toEqual([{ kind: 'text', field: 'text', action: 'insert', pos: 0, text: '-' }]);
+    expect(
+      alignTextEdit('ab', 'abYY', { kind: 'text', field: 'text', action: 'insert', pos: 2, text: '-' }),
+    ).toEqual([{ kind: 'text', field: 'text', action: 'insert', pos: 2, text: '-' }]);
   });
 
   it('deletes only the shared characters of the range, in several back-to-front ranges if needed', () => {
     const source = 'one two three';
     const target = 'one TWO! two three';
     // Delete "e two t" in the source: the target's own "TWO! " inside the span survives.
-    const edits = alignTextEdit(source, target, { op: 'text.delete', pos: 2, len: 7 });
+    const edits = alignTextEdit(source, target, {
+      kind: 'text',
+      field: 'text',
+      action: 'delete',
+      pos: 2,
+      len: 7,
+    });
     expect(applyEdits(target, edits)).toBe('onTWO! hree');
     expect(edits.every((e, i) => i === 0 || e.pos < (edits[i - 1] as TextEdit).pos)).toBe(true);
   });
 
   it('deletes nothing when the range holds only source-only characters', () => {
-    expect(alignTextEdit('abXYcd', 'abcd', { op: 'text.delete', pos: 2, len: 2 })).toEqual([]);
+    expect(
+      alignTextEdit('abXYcd', 'abcd', { kind: 'text', field: 'text', action: 'delete', pos: 2, len: 2 }),
+    ).toEqual([]);
   });
 
   it('on random diverged texts: insertions keep their left and right context, deletions remove exactly the shared characters', () => {
@@ -88,7 +105,13 @@ describe('alignTextEdit', () => {
       const shared = new Set([...source].filter((ch) => target.includes(ch)));
 
       const pos = random.int(0, source.length);
-      const insert = alignTextEdit(source, target, { op: 'text.insert', pos, text: '#' });
+      const insert = alignTextEdit(source, target, {
+        kind: 'text',
+        field: 'text',
+        action: 'insert',
+        pos,
+        text: '#',
+      });
       expect(insert, context).toHaveLength(1);
       const inserted = applyEdits(target, insert);
       const at = inserted.indexOf('#');
@@ -104,7 +127,7 @@ describe('alignTextEdit', () => {
       const removed = new Set([...source.slice(from, from + len)].filter((ch) => shared.has(ch)));
       const deleted = applyEdits(
         target,
-        alignTextEdit(source, target, { op: 'text.delete', pos: from, len }),
+        alignTextEdit(source, target, { kind: 'text', field: 'text', action: 'delete', pos: from, len }),
       );
       expect(deleted, context).toBe([...target].filter((ch) => !removed.has(ch)).join(''));
     }
@@ -113,11 +136,23 @@ describe('alignTextEdit', () => {
 
 describe('checkTextEdit', () => {
   it('rejects ranges beyond the text and positions inside a surrogate pair', () => {
-    expect(() => checkTextEdit('abc', { op: 'text.insert', pos: 4, text: 'x' })).toThrow(IntentError);
-    expect(() => checkTextEdit('abc', { op: 'text.delete', pos: 2, len: 2 })).toThrow(/beyond the text/);
-    expect(() => checkTextEdit('a😀b', { op: 'text.insert', pos: 2, text: 'x' })).toThrow(/surrogate/);
-    expect(() => checkTextEdit('a😀b', { op: 'text.delete', pos: 1, len: 1 })).toThrow(/surrogate/);
-    expect(() => checkTextEdit('a😀b', { op: 'text.delete', pos: 1, len: 2 })).not.toThrow();
-    expect(() => checkTextEdit('', { op: 'text.insert', pos: 0, text: 'x' })).not.toThrow();
+    expect(() =>
+      checkTextEdit('abc', { kind: 'text', field: 'text', action: 'insert', pos: 4, text: 'x' }),
+    ).toThrow(IntentError);
+    expect(() =>
+      checkTextEdit('abc', { kind: 'text', field: 'text', action: 'delete', pos: 2, len: 2 }),
+    ).toThrow(/beyond the text/);
+    expect(() =>
+      checkTextEdit('a😀b', { kind: 'text', field: 'text', action: 'insert', pos: 2, text: 'x' }),
+    ).toThrow(/surrogate/);
+    expect(() =>
+      checkTextEdit('a😀b', { kind: 'text', field: 'text', action: 'delete', pos: 1, len: 1 }),
+    ).toThrow(/surrogate/);
+    expect(() =>
+      checkTextEdit('a😀b', { kind: 'text', field: 'text', action: 'delete', pos: 1, len: 2 }),
+    ).not.toThrow();
+    expect(() =>
+      checkTextEdit('', { kind: 'text', field: 'text', action: 'insert', pos: 0, text: 'x' }),
+    ).not.toThrow();
   });
 });

@@ -19,6 +19,7 @@ import type { EngineName } from '../src/engine-name.ts';
 import type { EngineRegistry } from '../src/engine-registry.ts';
 import type { LedgerWrite, LostWrite } from '../src/ledger.ts';
 import { Replica } from '../src/replica.ts';
+import type { FieldEdit, FieldKind, NamedField, WorkspaceSchema } from '../src/schema.ts';
 import { type ChaosSettings, SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore } from '../src/store.ts';
 import type { Intent } from '../src/workspace.ts';
@@ -58,6 +59,8 @@ export interface HarnessOptions {
   readonly seed: number;
   /** The engines every replica hosts; each is checked against its descriptor's semantics and ledger. */
   readonly engines: EngineRegistry;
+  /** The workspace's fields (default: WORKSPACE): every field is edited and checked by its kind. */
+  readonly schema?: WorkspaceSchema;
   /** Number of random steps (edits and network events). */
   readonly steps: number;
   /** Replica count; default: 2–6 chosen by the seed. */
@@ -131,26 +134,34 @@ export const simWorld: WorldFactory = ({ seed, ids, antiEntropyMs }) => {
   };
 };
 
-/** What was acknowledged, for the final checks. */
+/** What was acknowledged, for the final checks, per field of the schema. */
 class Reference {
-  readonly counters = { likes: 0, stock: 0 };
-  /** grow-only product → sum of acknowledged adds */
+  /** counter field → sum of acknowledged increments */
+  readonly counters = new Map<string, number>();
+  /** "cart field/grow-only product" → sum of acknowledged adds */
   readonly growAdds = new Map<string, number>();
-  /** every note value written → its writer */
-  readonly notes = new Map<string, string>();
-  /** every acknowledged insertion's text, in the order made */
-  readonly insertions: string[] = [];
-  /** engine → characters some delete removed in that engine */
-  readonly deleted = new Map<EngineName, Set<string>>();
+  /** register field → every value written → its writer */
+  readonly registers = new Map<string, Map<string, string>>();
+  /** text field → every acknowledged insertion's text, in the order made */
+  readonly insertions = new Map<string, string[]>();
+  /** "engine text-field" → characters some delete removed there */
+  readonly deleted = new Map<string, Set<string>>();
   /** engine with a ledger → its acknowledged writes: "replica@counter" → op */
-  readonly ledgerWrites = new Map<EngineName, Map<string, Intent['op']>>();
+  readonly ledgerWrites = new Map<EngineName, Map<string, string>>();
   edits = 0;
 
-  deletedIn(engine: EngineName): Set<string> {
-    const set = this.deleted.get(engine) ?? new Set<string>();
-    this.deleted.set(engine, set);
-    return set;
+  deletedIn(engine: EngineName, field: string): Set<string> {
+    return entry(this.deleted, `${engine} ${field}`, () => new Set<string>());
   }
+}
+
+function entry<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
 }
 
 export async function runConvergence(options: HarnessOptions): Promise<HarnessReport> {
@@ -195,6 +206,7 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
         transport: world.transport(id),
         store: stores.get(id) as MemoryStore,
         engines: registry,
+        ...(options.schema === undefined ? {} : { schema: options.schema }),
         timers: world.timers,
         antiEntropyMs,
         // Small logs so compaction happens during the run too.
@@ -218,34 +230,89 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
       return text;
     };
 
-    const randomIntent = (replica: Replica): Intent => {
-      const roll = random.next();
-      const text = replica.view(replica.primary).text;
-      if (roll < 0.3) return { op: 'text.insert', pos: random.int(0, text.length), text: freshText() };
-      if (roll < 0.45 && text.length > 0) {
-        const pos = random.int(0, text.length - 1);
-        return { op: 'text.delete', pos, len: random.int(1, Math.min(3, text.length - pos)) };
+    const schema = (replicas.get(ids[0] as string) as Replica).schema;
+    const textOf = (replica: Replica, engine: EngineName, field: NamedField): string =>
+      String(schema.valueIn(replica.view(engine), field));
+    const pickField = (kinds: FieldKind[]): NamedField | undefined => {
+      const fields = schema.fieldsOf(...kinds);
+      return fields.length === 0 ? undefined : random.pick(fields);
+    };
+
+    /** A random edit of a random field, in the proportions of the app's five fields. */
+    const randomEdit = (replica: Replica): FieldEdit => {
+      for (;;) {
+        const roll = random.next();
+        if (roll < 0.45) {
+          const field = pickField(['text']);
+          if (field === undefined) continue;
+          const text = textOf(replica, replica.primary, field);
+          if (roll < 0.3 || text.length === 0)
+            return {
+              kind: 'text',
+              field: field.name,
+              action: 'insert',
+              pos: random.int(0, text.length),
+              text: freshText(),
+            };
+          const pos = random.int(0, text.length - 1);
+          return {
+            kind: 'text',
+            field: field.name,
+            action: 'delete',
+            pos,
+            len: random.int(1, Math.min(3, text.length - pos)),
+          };
+        }
+        if (roll < 0.72) {
+          const field = pickField(['cart']);
+          if (field === undefined) continue;
+          if (roll < 0.6)
+            return {
+              kind: 'cart',
+              field: field.name,
+              action: 'add',
+              product: random.pick(GROW_PRODUCTS),
+              qty: random.int(1, 4),
+            };
+          const product = random.pick(MIXED_PRODUCTS);
+          const action = random.int(0, 3);
+          if (action === 0)
+            return { kind: 'cart', field: field.name, action: 'add', product, qty: random.int(1, 4) };
+          if (action === 1) return { kind: 'cart', field: field.name, action: 'remove', product };
+          if (action === 2)
+            return { kind: 'cart', field: field.name, action: 'decrement', product, qty: random.int(1, 2) };
+          return { kind: 'cart', field: field.name, action: 'setQuantity', product, qty: random.int(0, 5) };
+        }
+        if (roll < 0.87) {
+          const field = pickField(['counter', 'pn-counter']);
+          if (field === undefined) continue;
+          return field.kind === 'counter'
+            ? { kind: 'counter', field: field.name, action: 'increment', by: random.int(1, 5) }
+            : {
+                kind: 'pn-counter',
+                field: field.name,
+                action: 'increment',
+                by: random.pick([-3, -2, -1, 1, 2, 3]),
+              };
+        }
+        const field = pickField(['register']);
+        if (field === undefined) continue;
+        return {
+          kind: 'register',
+          field: field.name,
+          action: 'set',
+          value: `${replica.id}#${noteCounter++}`,
+        };
       }
-      if (roll < 0.6) return { op: 'cart.add', product: random.pick(GROW_PRODUCTS), qty: random.int(1, 4) };
-      if (roll < 0.72) {
-        const product = random.pick(MIXED_PRODUCTS);
-        const kind = random.int(0, 3);
-        if (kind === 0) return { op: 'cart.add', product, qty: random.int(1, 4) };
-        if (kind === 1) return { op: 'cart.remove', product };
-        if (kind === 2) return { op: 'cart.decrement', product, qty: random.int(1, 2) };
-        return { op: 'cart.setQuantity', product, qty: random.int(0, 5) };
-      }
-      if (roll < 0.87) {
-        return random.chance(0.5)
-          ? { op: 'counter.increment', name: 'likes', by: random.int(1, 5) }
-          : { op: 'counter.increment', name: 'stock', by: random.pick([-3, -2, -1, 1, 2, 3]) };
-      }
-      return { op: 'note.set', value: `${replica.id}#${noteCounter++}` };
     };
 
     const edit = async (replica: Replica): Promise<void> => {
-      const intent = randomIntent(replica);
-      const textsBefore = new Map(engines.map((e) => [e, replica.view(e).text]));
+      const change = randomEdit(replica);
+      const intent = schema.intentOf(change) as Intent;
+      const edited = schema.field(change.field) as NamedField;
+      const textsBefore = new Map(
+        change.kind === 'text' ? engines.map((e) => [e, textOf(replica, e, edited)]) : [],
+      );
       const ownWrites = (descriptor: EngineDescriptor): number =>
         ownCounter(descriptor, replica.engine(descriptor.name), replica.id);
       const ledgersBefore = new Map(ledgerEngines(registry).map((d) => [d, ownWrites(d)]));
@@ -256,40 +323,34 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
       }
       // Acknowledged: record it.
       reference.edits++;
-      switch (intent.op) {
-        case 'text.insert':
-          reference.insertions.push(intent.text);
-          break;
-        case 'text.delete':
-          for (const engine of engines) {
-            const after = new Set(replica.view(engine).text);
-            const removed = reference.deletedIn(engine);
-            for (const ch of textsBefore.get(engine) ?? '') if (!after.has(ch)) removed.add(ch);
+      switch (change.kind) {
+        case 'text':
+          if (change.action === 'insert')
+            entry(reference.insertions, change.field, () => []).push(change.text);
+          else {
+            for (const engine of engines) {
+              const after = new Set(textOf(replica, engine, edited));
+              const removed = reference.deletedIn(engine, change.field);
+              for (const ch of textsBefore.get(engine) ?? '') if (!after.has(ch)) removed.add(ch);
+            }
           }
           break;
-        case 'cart.add':
-          if ((GROW_PRODUCTS as readonly string[]).includes(intent.product)) {
-            reference.growAdds.set(
-              intent.product,
-              (reference.growAdds.get(intent.product) ?? 0) + intent.qty,
-            );
+        case 'cart':
+          if (change.action === 'add' && (GROW_PRODUCTS as readonly string[]).includes(change.product)) {
+            const key = `${change.field}/${change.product}`;
+            reference.growAdds.set(key, (reference.growAdds.get(key) ?? 0) + change.qty);
           }
           break;
-        case 'counter.increment':
-          reference.counters[intent.name] += intent.by;
+        case 'counter':
+        case 'pn-counter':
+          reference.counters.set(change.field, (reference.counters.get(change.field) ?? 0) + change.by);
           break;
-        case 'note.set':
-          reference.notes.set(intent.value, replica.id);
-          break;
-        default:
+        case 'register':
+          entry(reference.registers, change.field, () => new Map()).set(change.value, replica.id);
           break;
       }
       for (const [descriptor, before] of ledgersBefore) {
-        let acknowledged = reference.ledgerWrites.get(descriptor.name);
-        if (acknowledged === undefined) {
-          acknowledged = new Map();
-          reference.ledgerWrites.set(descriptor.name, acknowledged);
-        }
+        const acknowledged = entry(reference.ledgerWrites, descriptor.name, () => new Map<string, string>());
         const after = ownWrites(descriptor);
         for (let counter = before + 1; counter <= after; counter++) {
           acknowledged.set(`${replica.id}@${counter}`, intent.op);
@@ -430,15 +491,15 @@ function checkEngine(
   }
   const view = first.view(engine);
   const where = `${engine} (final view ${JSON.stringify(view)})`;
+  const { schema } = first;
+  const valueIn = (field: NamedField): unknown => schema.valueIn(view, field);
 
   // Counters: counter CRDTs keep every increment; read-modify-write and last-writer-wins lose concurrent ones.
   if (semantics.counters === 'exact') {
-    for (const name of ['likes', 'stock'] as const) {
-      if (view.counters[name] !== reference.counters[name]) {
-        fail(
-          `${where}: counter ${name} is ${view.counters[name]}, acknowledged increments sum to ${reference.counters[name]}`,
-        );
-      }
+    for (const field of schema.counters()) {
+      const sum = reference.counters.get(field.name) ?? 0;
+      if (valueIn(field) !== sum)
+        fail(`${where}: counter ${field.name} is ${valueIn(field)}, acknowledged increments sum to ${sum}`);
     }
   }
 
@@ -446,54 +507,62 @@ function checkEngine(
   // create competing counters (one wins) or totals are written read-modify-write, the line must exist with
   // a quantity between 1 and the sum.
   if (semantics.growingCart !== 'lossy') {
-    for (const [product, sum] of reference.growAdds) {
-      const quantity = view.cart[product];
+    for (const [path, sum] of reference.growAdds) {
+      const [name, product] = path.split('/') as [string, string];
+      const quantity = (valueIn(schema.field(name) as NamedField) as Record<string, number>)[product];
       if (
         semantics.growingCart === 'exact'
           ? quantity !== sum
           : quantity === undefined || quantity < 1 || quantity > sum
       ) {
-        fail(`${where}: grow-only line ${product} shows ${quantity}, acknowledged adds sum to ${sum}`);
+        fail(`${where}: grow-only line ${path} shows ${quantity}, acknowledged adds sum to ${sum}`);
       }
     }
   }
 
   // Text: exactly the acknowledged insertions minus what deletes removed, each insertion in order.
   if (semantics.text === 'merged') {
-    const deleted = reference.deletedIn(engine);
-    const expected = new Set<string>();
-    for (const insertion of reference.insertions)
-      for (const ch of insertion) if (!deleted.has(ch)) expected.add(ch);
-    const actual = [...view.text];
-    const seen = new Set<string>();
-    for (const ch of actual) {
-      if (seen.has(ch)) fail(`${where}: character ${ch} appears twice`);
-      seen.add(ch);
-      if (!expected.has(ch))
-        fail(`${where}: character ${ch} should not be there (deleted or never inserted)`);
-    }
-    for (const ch of expected) if (!seen.has(ch)) fail(`${where}: acknowledged character ${ch} was lost`);
-    const index = new Map(actual.map((ch, i) => [ch, i]));
-    for (const insertion of reference.insertions) {
-      const positions = [...insertion].map((ch) => index.get(ch)).filter((i) => i !== undefined);
-      if (positions.some((p, i) => i > 0 && p < (positions[i - 1] as number))) {
-        fail(`${where}: the characters of insertion ${insertion} are out of order`);
+    for (const field of schema.fieldsOf('text')) {
+      const insertions = reference.insertions.get(field.name) ?? [];
+      const deleted = reference.deletedIn(engine, field.name);
+      const expected = new Set<string>();
+      for (const insertion of insertions) for (const ch of insertion) if (!deleted.has(ch)) expected.add(ch);
+      const actual = [...String(valueIn(field))];
+      const seen = new Set<string>();
+      for (const ch of actual) {
+        if (seen.has(ch)) fail(`${where}: character ${ch} appears twice in ${field.name}`);
+        seen.add(ch);
+        if (!expected.has(ch))
+          fail(`${where}: character ${ch} should not be in ${field.name} (deleted or never inserted)`);
+      }
+      for (const ch of expected)
+        if (!seen.has(ch)) fail(`${where}: acknowledged character ${ch} of ${field.name} was lost`);
+      const index = new Map(actual.map((ch, i) => [ch, i]));
+      for (const insertion of insertions) {
+        const positions = [...insertion].map((ch) => index.get(ch)).filter((i) => i !== undefined);
+        if (positions.some((p, i) => i > 0 && p < (positions[i - 1] as number))) {
+          fail(`${where}: the characters of insertion ${insertion} are out of order`);
+        }
       }
     }
   }
 
-  // Note: only written values; multi-value registers keep at most one sibling per writer.
-  if (reference.notes.size > 0 && view.note.length === 0)
-    fail(`${where}: the note was written but shows nothing`);
-  const writers = new Set<string>();
-  for (const value of view.note) {
-    const writer = reference.notes.get(value);
-    if (writer === undefined) fail(`${where}: note value ${value} was never written`);
-    if (writers.has(writer as string)) fail(`${where}: two note siblings from writer ${writer}`);
-    writers.add(writer as string);
+  // Registers: only written values; multi-value registers keep at most one sibling per writer.
+  for (const field of schema.fieldsOf('register')) {
+    const written = reference.registers.get(field.name) ?? new Map<string, string>();
+    const values = valueIn(field) as readonly string[];
+    if (written.size > 0 && values.length === 0)
+      fail(`${where}: ${field.name} was written but shows nothing`);
+    const writers = new Set<string>();
+    for (const value of values) {
+      const writer = written.get(value);
+      if (writer === undefined) fail(`${where}: ${field.name} value ${value} was never written`);
+      if (writers.has(writer as string)) fail(`${where}: two ${field.name} siblings from writer ${writer}`);
+      writers.add(writer as string);
+    }
+    if (semantics.register === 'single-value' && values.length > 1)
+      fail(`${where}: a single-value ${field.name} shows siblings`);
   }
-  if (semantics.register === 'single-value' && view.note.length > 1)
-    fail(`${where}: a single-value note shows siblings`);
 
   if (descriptor.ledger !== undefined) {
     checkLedger(engine, descriptor.ledger, first, reference.ledgerWrites.get(engine) ?? new Map(), fail);
@@ -505,7 +574,7 @@ function checkLedger(
   name: EngineName,
   ledgerAccess: NonNullable<EngineDescriptor['ledger']>,
   replica: Replica,
-  acknowledged: ReadonlyMap<string, Intent['op']>,
+  acknowledged: ReadonlyMap<string, string>,
   fail: Fail,
 ): void {
   const engine = replica.engine(name);
@@ -532,14 +601,19 @@ function checkLedger(
   }
   const view = replica.view(name);
   for (const [field, winner] of winners) {
+    const { schema } = replica;
+    const target = schema.fieldOfPath(field);
+    if (target === undefined) {
+      fail(`${name}: a write of ${field}, which is no field of the workspace`);
+      return;
+    }
+    const value = schema.valueIn(view, target.field);
     const shown: unknown =
-      field === 'text'
-        ? view.text
-        : field === 'note'
-          ? view.note[0]
-          : field.startsWith('counters/')
-            ? view.counters[field.slice('counters/'.length) as 'likes' | 'stock']
-            : (view.cart[field.slice('cart/'.length)] ?? null);
+      target.field.kind === 'cart'
+        ? ((value as Record<string, number>)[target.key as string] ?? null)
+        : target.field.kind === 'register'
+          ? (value as readonly string[])[0]
+          : value;
     if (shown !== winner.value)
       fail(
         `${name}: ${field} shows ${JSON.stringify(shown)}, its winner wrote ${JSON.stringify(winner.value)}`,

@@ -13,6 +13,7 @@ import {
   type EngineName,
   type Intent,
   type SyncSession,
+  type WorkspaceSchema,
   type WorkspaceView,
 } from '../src/index.ts';
 
@@ -36,9 +37,16 @@ export class SimClock {
 /** Engines made by makeEngine and not yet closed by closeEnginesAfterEach. */
 const made = new Set<Engine>();
 
-export function makeEngine(kind: TestEngine, id: string, clock: SimClock, rng: SeededRandom): Engine {
+export function makeEngine(
+  kind: TestEngine,
+  id: string,
+  clock: SimClock,
+  rng: SeededRandom,
+  schema?: WorkspaceSchema,
+): Engine {
   const descriptor = typeof kind === 'string' ? ENGINES.get(kind) : kind;
   const engine = descriptor.create({
+    ...(schema === undefined ? {} : { schema }),
     replicaId: id,
     now: clock.nowFor(id),
     skewMs: () => clock.skew.get(id) ?? 0,

@@ -17,8 +17,8 @@ import { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
 import { seal, unseal } from '../src/engines/kit/envelope.ts';
 import { FeedEngine } from '../src/engines/kit/feed-engine.ts';
-import { checkTextIntent } from '../src/engines/kit/text-edit.ts';
-import { EMPTY_VIEW, type Intent, validateIntent, type WorkspaceView } from '../src/workspace.ts';
+import { applyTextEdit, checkTextEdit, type FieldEdit, type WorkspaceSchema } from '../src/schema.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from '../src/workspace.ts';
 
 export interface ToyOp {
   readonly replica: string;
@@ -49,21 +49,17 @@ function decodeToy(bytes: Uint8Array): unknown {
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-function readOps(value: unknown): ToyOp[] {
+function readOps(schema: WorkspaceSchema, value: unknown): ToyOp[] {
   if (!Array.isArray(value)) throw new Error('toy operations must be an array');
   return value.map((op: unknown) => {
     if (!isRecord(op) || typeof op.replica !== 'string' || !isCount(op.seq) || !isCount(op.lamport))
       throw new Error('malformed toy operation');
-    return {
-      replica: op.replica,
-      seq: op.seq,
-      lamport: op.lamport,
-      intent: validateIntent(op.intent as Intent),
-    };
+    schema.edit(op.intent);
+    return { replica: op.replica, seq: op.seq, lamport: op.lamport, intent: op.intent as Intent };
   });
 }
 
-function readMessage(payload: Uint8Array): ToyMessage {
+function readMessage(schema: WorkspaceSchema, payload: Uint8Array): ToyMessage {
   const value = decodeToy(payload);
   if (isRecord(value) && value.type === 'hello' && isRecord(value.vector)) {
     const vector: Record<string, number> = Object.create(null);
@@ -73,7 +69,7 @@ function readMessage(payload: Uint8Array): ToyMessage {
     }
     return { type: 'hello', vector };
   }
-  if (isRecord(value) && value.type === 'ops') return { type: 'ops', ops: readOps(value.ops) };
+  if (isRecord(value) && value.type === 'ops') return { type: 'ops', ops: readOps(schema, value.ops) };
   throw new Error('not a toy message');
 }
 
@@ -81,6 +77,7 @@ export class ToyEngine extends FeedEngine<readonly ToyOp[]> implements Engine {
   private readonly ops = new Map<string, ToyOp>();
   private lamport = 0;
   readonly sessions: ToySession[] = [];
+  readonly schema: WorkspaceSchema;
   readonly applied: Intent[] = [];
   /** Make apply throw (to test partial failures). */
   failApply = false;
@@ -90,16 +87,18 @@ export class ToyEngine extends FeedEngine<readonly ToyOp[]> implements Engine {
     readonly ctx: EngineContext,
   ) {
     super();
+    this.schema = ctx.schema ?? WORKSPACE;
   }
 
   apply(intent: Intent): void {
     this.assertOpen();
     if (this.failApply) throw new Error(`${this.name} refuses`);
-    validateIntent(intent);
-    const view = this.view();
-    if (intent.op === 'text.insert' || intent.op === 'text.delete') checkTextIntent(view.text, intent);
-    if ((intent.op === 'cart.remove' || intent.op === 'cart.decrement') && !(intent.product in view.cart))
-      return; // no such line: nothing to do
+    const edit = this.schema.edit(intent);
+    const values = this.values();
+    if (edit.kind === 'text') checkTextEdit(String(values.get(edit.field) ?? ''), edit);
+    if (edit.kind === 'cart' && (edit.action === 'remove' || edit.action === 'decrement')) {
+      if (!(values.get(edit.field) as Map<string, number>).has(edit.product)) return; // no such line
+    }
     this.applied.push(intent);
     const seq = (this.vector()[this.ctx.replicaId] ?? 0) + 1;
     const op: ToyOp = { replica: this.ctx.replicaId, seq, lamport: ++this.lamport, intent };
@@ -107,53 +106,33 @@ export class ToyEngine extends FeedEngine<readonly ToyOp[]> implements Engine {
   }
 
   view(): WorkspaceView {
+    const values = this.values();
+    return this.schema.view((field) => {
+      const value = values.get(field.name);
+      return value instanceof Map ? Object.fromEntries(value) : value;
+    }) as WorkspaceView;
+  }
+
+  /** Every field's value, from the operations replayed in (lamport, replica) order. */
+  private values(): Map<string, unknown> {
     this.assertOpen();
+    const values = new Map<string, unknown>();
+    for (const field of this.schema.fields) {
+      values.set(
+        field.name,
+        field.kind === 'text' ? '' : field.kind === 'cart' ? new Map() : field.kind === 'register' ? [] : 0,
+      );
+    }
     const ordered = [...this.ops.values()].sort(
       (a, b) => a.lamport - b.lamport || (a.replica < b.replica ? -1 : a.replica > b.replica ? 1 : 0),
     );
-    let text = '';
-    const cart = new Map<string, number>();
-    const counters = { ...EMPTY_VIEW.counters };
-    let note: string[] = [];
-    for (const { intent } of ordered) {
-      switch (intent.op) {
-        case 'text.insert': {
-          const pos = Math.min(intent.pos, text.length);
-          text = text.slice(0, pos) + intent.text + text.slice(pos);
-          break;
-        }
-        case 'text.delete':
-          text = text.slice(0, Math.min(intent.pos, text.length)) + text.slice(intent.pos + intent.len);
-          break;
-        case 'cart.add':
-          cart.set(intent.product, (cart.get(intent.product) ?? 0) + intent.qty);
-          break;
-        case 'cart.decrement': {
-          const seen = cart.get(intent.product);
-          if (seen !== undefined) cart.set(intent.product, seen - intent.qty);
-          break;
-        }
-        case 'cart.remove':
-          cart.delete(intent.product);
-          break;
-        case 'cart.setQuantity':
-          if (intent.qty === 0) cart.delete(intent.product);
-          else cart.set(intent.product, intent.qty);
-          break;
-        case 'counter.increment':
-          counters[intent.name] += intent.by;
-          break;
-        case 'note.set':
-          note = [intent.value];
-          break;
-      }
-    }
-    return { text, cart: Object.fromEntries(cart), counters, note };
+    for (const { intent } of ordered) replay(values, this.schema.edit(intent));
+    return values;
   }
 
   applyUpdate(update: Uint8Array): void {
     this.assertOpen();
-    this.merge(readOps(decodeToy(update)), 'store', undefined);
+    this.merge(readOps(this.schema, decodeToy(update)), 'store', undefined);
   }
 
   save(): Uint8Array {
@@ -205,7 +184,38 @@ export class ToyEngine extends FeedEngine<readonly ToyOp[]> implements Engine {
 
   /** The operations behind a change this engine emitted. */
   opsOf(change: EngineChange): readonly ToyOp[] {
-    return this.feed.detailsOf(change)?.native ?? readOps(decodeToy(change.update));
+    return this.feed.detailsOf(change)?.native ?? readOps(this.schema, decodeToy(change.update));
+  }
+}
+
+/** Apply one edit to the replayed values (text positions clamped: the toy keeps no anchors). */
+function replay(values: Map<string, unknown>, edit: FieldEdit): void {
+  switch (edit.kind) {
+    case 'text': {
+      const text = String(values.get(edit.field));
+      const pos = Math.min(edit.pos, text.length);
+      const len = edit.action === 'delete' ? Math.min(edit.len, text.length - pos) : 0;
+      values.set(
+        edit.field,
+        applyTextEdit(text, { ...edit, pos, ...(edit.action === 'delete' ? { len } : {}) }),
+      );
+      return;
+    }
+    case 'cart': {
+      const cart = values.get(edit.field) as Map<string, number>;
+      const seen = cart.get(edit.product);
+      if (edit.action === 'add') cart.set(edit.product, (seen ?? 0) + edit.qty);
+      else if (edit.action === 'decrement') {
+        if (seen !== undefined) cart.set(edit.product, seen - edit.qty);
+      } else if (edit.action === 'remove' || edit.qty === 0) cart.delete(edit.product);
+      else cart.set(edit.product, edit.qty);
+      return;
+    }
+    case 'register':
+      values.set(edit.field, [edit.value]);
+      return;
+    default:
+      values.set(edit.field, (values.get(edit.field) as number) + edit.by);
   }
 }
 
@@ -239,7 +249,7 @@ export class ToySession implements SyncSession {
     if (this.engine.closed) return false;
     let message: ToyMessage;
     try {
-      message = readMessage(payload);
+      message = readMessage(this.engine.schema, payload);
     } catch {
       return false;
     }
@@ -301,7 +311,7 @@ export function toyDescriptor(
     semantics: { counters: 'exact', growingCart: 'exact', text: 'lossy', register: 'single-value' },
     describePayload(payload) {
       try {
-        return readMessage(payload).type === 'hello' ? 'hello (vector)' : 'ops';
+        return readMessage(WORKSPACE, payload).type === 'hello' ? 'hello (vector)' : 'ops';
       } catch {
         return 'unrecognised';
       }

@@ -3,13 +3,13 @@
  * final states and in what last-writer-wins lost, except those either report lists as depending on
  * wall time. An empty answer means the runs agree wherever their merges do not depend on time.
  */
-import type { EngineName } from '@converge/replica';
+import { type EngineName, WORKSPACE } from '@converge/replica';
 import type { MergeReport, ReplicaState } from './report.ts';
 
 export interface ReportMismatch {
   readonly engine: EngineName;
   readonly replica?: string;
-  /** "converged", "text", "note", "cart/KEY", "counters/KEY", or "ENGINE.lost" (its ledger). */
+  /** "converged", a path of the workspace ("text", "note", "cart/KEY", "counters/KEY"), or "ENGINE.lost". */
   readonly field: string;
   readonly a: unknown;
   readonly b: unknown;
@@ -52,15 +52,12 @@ export function unexplainedMismatches(a: MergeReport, b: MergeReport): ReportMis
   return out;
 }
 
-/** Each field of two states as [field, a's value, b's value]: text, note, cart/KEY, counters/KEY. */
+/**
+ * Each value of two states as [path, a's value, b's value], by the workspace schema's paths: a text or
+ * register by its field's name, a cart line as FIELD/KEY, a counter as counters/NAME.
+ */
 function fieldsOf(a: ReplicaState | undefined, b: ReplicaState | undefined): [string, unknown, unknown][] {
-  const out: [string, unknown, unknown][] = [
-    ['text', a?.text, b?.text],
-    ['note', a?.note, b?.note],
-  ];
-  for (const kind of ['cart', 'counters'] as const) {
-    const keys = new Set([...Object.keys(a?.[kind] ?? {}), ...Object.keys(b?.[kind] ?? {})]);
-    for (const key of [...keys].sort()) out.push([`${kind}/${key}`, a?.[kind][key], b?.[kind][key]]);
-  }
-  return out;
+  const pa = new Map(a === undefined ? [] : WORKSPACE.paths(a));
+  const pb = new Map(b === undefined ? [] : WORKSPACE.paths(b));
+  return [...new Set([...pa.keys(), ...pb.keys()])].map((path) => [path, pa.get(path), pb.get(path)]);
 }

@@ -4,11 +4,15 @@
  * documented in scenarios/README.md.
  */
 import {
+  COUNTERS,
   ENGINES,
   type EngineName,
-  isEmptyView,
+  type FieldKind,
   type LostWrite,
+  type NamedField,
   type WallTimeDependence,
+  WORKSPACE,
+  type WorkspaceSchema,
   type WorkspaceView,
 } from '@converge/replica';
 import diff from 'fast-diff';
@@ -33,12 +37,8 @@ export interface WindowWorld {
 /** Where a report's results come from: a runner world, or an app window. */
 export type ReportWorld = WorldInfo | WindowWorld;
 
-export interface ReplicaState {
-  readonly text: string;
-  readonly cart: Readonly<Record<string, number>>;
-  readonly counters: Readonly<Record<string, number>>;
-  readonly note: readonly string[];
-}
+/** A replica's state in one engine: its view (every field of the workspace schema, by name). */
+export type ReplicaState = WorkspaceView;
 
 export interface EngineReport {
   readonly converged: boolean;
@@ -75,17 +75,21 @@ export function lostWriteReport(lost: LostWrite): LostWriteReport {
 
 export type TextSegment = readonly ['=' | '+' | '-', string];
 
+/**
+ * How one engine's state differs from the reference engine's, per field: a text as a diff, a cart line
+ * or a counter (field `counters`) by key, a register by its values.
+ */
 export type Difference =
   | {
       readonly engine: EngineName;
       readonly versus: EngineName;
-      readonly field: 'text';
+      readonly field: string;
       readonly diff: TextSegment[];
     }
   | {
       readonly engine: EngineName;
       readonly versus: EngineName;
-      readonly field: 'cart' | 'counters';
+      readonly field: string;
       readonly key: string;
       readonly value: number | null;
       readonly versusValue: number | null;
@@ -93,7 +97,7 @@ export type Difference =
   | {
       readonly engine: EngineName;
       readonly versus: EngineName;
-      readonly field: 'note';
+      readonly field: string;
       readonly value: readonly string[];
       readonly versusValue: readonly string[];
     };
@@ -122,6 +126,8 @@ export interface ReportInput {
   readonly world: ReportWorld;
   /** The engines to report, in display order (the first is what the others are compared with). */
   readonly engines: readonly EngineName[];
+  /** The workspace's fields (default: WORKSPACE). */
+  readonly schema?: WorkspaceSchema;
   /** engine → the state at the start (every replica's, after the first sync). */
   readonly start: Readonly<Partial<Record<EngineName, WorkspaceView>>>;
   readonly wallTime: readonly WallTimeDependence[];
@@ -134,6 +140,7 @@ export interface ReportInput {
 }
 
 export function buildReport(input: ReportInput): MergeReport {
+  const schema = input.schema ?? WORKSPACE;
   const engines: Partial<Record<EngineName, EngineReport>> = {};
   for (const engine of input.engines) {
     const views = input.views[engine];
@@ -146,35 +153,48 @@ export function buildReport(input: ReportInput): MergeReport {
   return {
     name: input.name,
     world: input.world,
-    start: startReport(input.engines, input.start),
+    start: startReport(schema, input.engines, input.start),
     engines,
     ledgers: Object.fromEntries(Object.entries(input.ledgers).map(([engine, lost]) => [engine, { lost }])),
-    differences: engineDifferences(input.engines, engines),
+    differences: engineDifferences(schema, input.engines, engines),
     wallTime: input.wallTime,
   };
 }
 
-function startReport(order: readonly EngineName[], start: ReportInput['start']): StartReport {
+function startReport(
+  schema: WorkspaceSchema,
+  order: readonly EngineName[],
+  start: ReportInput['start'],
+): StartReport {
   const engines: Partial<Record<EngineName, ReplicaState>> = {};
   let empty = true;
   for (const engine of order) {
     const view = start[engine];
     if (view === undefined) continue;
     engines[engine] = toState(view);
-    empty &&= isEmptyView(view);
+    empty &&= schema.isEmpty(view);
   }
   return empty ? { empty } : { empty, engines };
 }
 
 function toState(view: WorkspaceView): ReplicaState {
-  return { text: view.text, cart: { ...view.cart }, counters: { ...view.counters }, note: [...view.note] };
+  return structuredClone(view);
 }
+
+/** The order the report shows fields in: texts, carts, counters, registers (each in declaration order). */
+const KIND_ORDER: readonly (readonly FieldKind[])[] = [
+  ['text'],
+  ['cart'],
+  ['counter', 'pn-counter'],
+  ['register'],
+];
 
 /**
  * Compare each engine's state with the first engine's (on the first replica, which after convergence
  * stands for all).
  */
 function engineDifferences(
+  schema: WorkspaceSchema,
   order: readonly EngineName[],
   engines: Partial<Record<EngineName, EngineReport>>,
 ): Difference[] {
@@ -185,7 +205,7 @@ function engineDifferences(
   const out: Difference[] = [];
   for (const engine of order) {
     const state = engine === reference ? undefined : firstState(engines[engine]);
-    if (state !== undefined) out.push(...stateDifferences(engine, state, reference, base));
+    if (state !== undefined) out.push(...stateDifferences(engine, state, reference, base, schema));
   }
   return out;
 }
@@ -196,32 +216,54 @@ export function firstState(report: EngineReport | undefined): ReplicaState | und
 }
 
 /**
- * How `engine`'s state differs from `versus`'s: the text as a character diff, cart lines and counters
- * that differ, and the note.
+ * How `engine`'s state differs from `versus`'s, field by field of the schema: a text as a character
+ * diff, cart lines and counters that differ, a register's values.
  */
 export function stateDifferences(
   engine: EngineName,
   state: ReplicaState,
   versus: EngineName,
   base: ReplicaState,
+  schema: WorkspaceSchema = WORKSPACE,
 ): Difference[] {
   const out: Difference[] = [];
-  if (state.text !== base.text) {
-    const segments = diff(base.text, state.text).map(
-      ([kind, text]): TextSegment => [kind === 0 ? '=' : kind === 1 ? '+' : '-', text],
-    );
-    out.push({ engine, versus, field: 'text', diff: segments });
-  }
-  for (const field of ['cart', 'counters'] as const) {
-    const keys = new Set([...Object.keys(base[field]), ...Object.keys(state[field])]);
-    for (const key of [...keys].sort()) {
-      const value = state[field][key] ?? null;
-      const versusValue = base[field][key] ?? null;
+  const keyed = (field: string, mine: object, theirs: object): void => {
+    const a = mine as Readonly<Record<string, number>>;
+    const b = theirs as Readonly<Record<string, number>>;
+    for (const key of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) {
+      const value = a[key] ?? null;
+      const versusValue = b[key] ?? null;
       if (value !== versusValue) out.push({ engine, versus, field, key, value, versusValue });
     }
-  }
-  if (JSON.stringify(state.note) !== JSON.stringify(base.note)) {
-    out.push({ engine, versus, field: 'note', value: state.note, versusValue: base.note });
+  };
+  for (const kinds of KIND_ORDER) {
+    const fields = schema.fieldsOf(...kinds);
+    if (kinds.includes('counter')) {
+      if (fields.length > 0) keyed(COUNTERS, state.counters, base.counters);
+      continue;
+    }
+    for (const field of fields) {
+      const mine = schema.valueIn(state, field);
+      const theirs = schema.valueIn(base, field);
+      if (field.kind === 'text') {
+        if (mine !== theirs) {
+          const segments = diff(String(theirs), String(mine)).map(
+            ([kind, text]): TextSegment => [kind === 0 ? '=' : kind === 1 ? '+' : '-', text],
+          );
+          out.push({ engine, versus, field: field.name, diff: segments });
+        }
+      } else if (field.kind === 'cart') {
+        keyed(field.name, mine as object, theirs as object);
+      } else if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+        out.push({
+          engine,
+          versus,
+          field: field.name,
+          value: mine as readonly string[],
+          versusValue: theirs as readonly string[],
+        });
+      }
+    }
   }
   return out;
 }
@@ -250,12 +292,12 @@ export function formatReport(report: MergeReport): string {
   if (report.differences.length === 0) lines.push('  none: every engine shows the same state');
   for (const d of report.differences) {
     const head = `  ${d.engine} vs ${d.versus}, ${d.field}`;
-    if (d.field === 'text') {
+    if ('diff' in d) {
       lines.push(`${head}: ${d.diff.map(([k, t]) => (k === '=' ? t : `[${k}${t}]`)).join('')}`);
-    } else if (d.field === 'note') {
-      lines.push(`${head}: ${JSON.stringify(d.value)} instead of ${JSON.stringify(d.versusValue)}`);
-    } else {
+    } else if ('key' in d) {
       lines.push(`${head} ${d.key}: ${d.value ?? '(absent)'} instead of ${d.versusValue ?? '(absent)'}`);
+    } else {
+      lines.push(`${head}: ${JSON.stringify(d.value)} instead of ${JSON.stringify(d.versusValue)}`);
     }
   }
   for (const [engine, { lost }] of Object.entries(report.ledgers)) {
@@ -275,14 +317,31 @@ export function formatReport(report: MergeReport): string {
   return lines.join('\n');
 }
 
-function pushState(lines: string[], head: string, s: ReplicaState): void {
+function pushState(
+  lines: string[],
+  head: string,
+  s: ReplicaState,
+  schema: WorkspaceSchema = WORKSPACE,
+): void {
   lines.push(head);
-  lines.push(`    text:     ${JSON.stringify(s.text)}`);
-  lines.push(`    cart:     ${formatRecord(s.cart)}`);
-  lines.push(`    counters: ${formatRecord(s.counters)}`);
-  lines.push(
-    `    note:     ${s.note.length === 0 ? '(empty)' : s.note.map((n) => JSON.stringify(n)).join(' | ')}`,
-  );
+  const line = (key: string, text: string): void => {
+    lines.push(`    ${`${key}:`.padEnd(10)}${text}`);
+  };
+  for (const kinds of KIND_ORDER) {
+    if (kinds.includes('counter')) {
+      if (schema.counters().length > 0) line(COUNTERS, formatRecord(s.counters));
+      continue;
+    }
+    for (const field of schema.fieldsOf(...kinds))
+      line(field.name, formatValue(field, schema.valueIn(s, field)));
+  }
+}
+
+function formatValue(field: NamedField, value: unknown): string {
+  if (field.kind === 'text') return JSON.stringify(value);
+  if (field.kind === 'cart') return formatRecord(value as Readonly<Record<string, number>>);
+  const values = value as readonly string[];
+  return values.length === 0 ? '(empty)' : values.map((n) => JSON.stringify(n)).join(' | ');
 }
 
 function describeWorld(world: ReportWorld): string {

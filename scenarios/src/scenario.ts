@@ -13,7 +13,7 @@ import {
   storageCompanion,
   storagePlacementProblem,
 } from '@converge/protocol';
-import { COUNTER_NAMES, ENGINES, type EngineName } from '@converge/replica';
+import { ENGINES, type EngineName, type Intent, WORKSPACE, type WorkspaceSchema } from '@converge/replica';
 import { z } from 'zod';
 import { fromBase64, isBase64 } from './base64.ts';
 
@@ -34,30 +34,14 @@ const storagePlacement = z
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `storage ${problem}` });
   })
   .transform((value) => value as StoragePlacement);
-const product = z.string().min(1).max(100);
 const safeInt = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
 const rate = z.number().min(0).max(1);
 
-const editStep = z.discriminatedUnion('op', [
-  z.strictObject({
-    replica: nodeId,
-    op: z.literal('text.insert'),
-    pos: safeInt.min(0),
-    text: z.string().min(1),
-  }),
-  z.strictObject({ replica: nodeId, op: z.literal('text.delete'), pos: safeInt.min(0), len: safeInt.min(1) }),
-  z.strictObject({ replica: nodeId, op: z.literal('cart.add'), product, qty: safeInt.min(1) }),
-  z.strictObject({ replica: nodeId, op: z.literal('cart.decrement'), product, qty: safeInt.min(1) }),
-  z.strictObject({ replica: nodeId, op: z.literal('cart.remove'), product }),
-  z.strictObject({ replica: nodeId, op: z.literal('cart.setQuantity'), product, qty: safeInt.min(0) }),
-  z.strictObject({
-    replica: nodeId,
-    op: z.literal('counter.increment'),
-    name: z.enum(COUNTER_NAMES),
-    by: safeInt.refine((n) => n !== 0, 'must not be zero'),
-  }),
-  z.strictObject({ replica: nodeId, op: z.literal('note.set'), value: z.string().max(1000) }),
-]);
+/** An edit step: an intent of the workspace (its zod schema derives from the workspace's), and who makes it. */
+function editStepOf(schema: WorkspaceSchema) {
+  const [first, ...rest] = schema.intentOptions.map((option) => option.safeExtend({ replica: nodeId }));
+  return z.discriminatedUnion('op', [first as z.ZodObject, ...rest]);
+}
 
 const networkStep = z.union([
   z.strictObject({
@@ -81,9 +65,14 @@ const networkStep = z.union([
   z.strictObject({ restart: nodeId }),
 ]);
 
-export const stepSchema = z.union([editStep, networkStep]);
-export type Step = z.infer<typeof stepSchema>;
-export type EditStep = z.infer<typeof editStep>;
+/** A step of a scenario on `schema`'s workspace: an edit, or something done to the network. */
+export function stepSchemaOf(schema: WorkspaceSchema) {
+  return z.union([editStepOf(schema), networkStep]);
+}
+
+export const stepSchema = stepSchemaOf(WORKSPACE);
+export type EditStep = Intent & { readonly replica: string };
+export type Step = EditStep | z.infer<typeof networkStep>;
 
 export type PartitionStep = Extract<Step, { partition: unknown }>;
 
@@ -165,15 +154,17 @@ export function parseScenario(value: unknown): Scenario {
     const where = `step ${index + 1} ${JSON.stringify(raw)}`;
     const parsed = stepSchema.safeParse(raw);
     if (!parsed.success) throw new ScenarioError(`invalid ${where}: ${z.prettifyError(parsed.error)}`);
-    for (const id of replicasNamedBy(parsed.data)) {
+    // The schema's output types are the workspace's intents (built from the schema at run time).
+    const step = parsed.data as Step;
+    for (const id of replicasNamedBy(step)) {
       if (!known.has(id)) throw new ScenarioError(`invalid ${where}: unknown replica "${id}"`);
     }
-    if ('partition' in parsed.data) {
-      const repeated = parsed.data.partition.flat().find((id, i, all) => all.indexOf(id) !== i);
+    if ('partition' in step) {
+      const repeated = step.partition.flat().find((id, i, all) => all.indexOf(id) !== i);
       if (repeated !== undefined)
         throw new ScenarioError(`invalid ${where}: replica "${repeated}" is in two groups`);
     }
-    return parsed.data;
+    return step;
   });
   return {
     name,

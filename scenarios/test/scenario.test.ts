@@ -1,5 +1,6 @@
+import { defineSchema, WORKSPACE } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
-import { parseScenario, parseScenarioText, ScenarioError } from '../src/scenario.ts';
+import { parseScenario, parseScenarioText, ScenarioError, stepSchemaOf } from '../src/scenario.ts';
 
 const base = { name: 'Two offline users', replicas: ['a', 'b'] };
 
@@ -77,5 +78,19 @@ describe('parseScenario', () => {
     expect(() => parseScenario({ name: 'x', replicas: ['storage'], steps: [] })).toThrow(/storage peer's id/);
     expect(() => parseScenario({ name: 'x', replicas: ['-a'], steps: [] })).toThrow(/starting with a letter/);
     expect(() => parseScenario([])).toThrow(ScenarioError);
+  });
+});
+
+describe('the edit steps', () => {
+  it("are the workspace schema's intents with a replica: a field declared there is a step at once", () => {
+    const grown = defineSchema({
+      ...WORKSPACE.declarations,
+      title: { kind: 'register', tag: 7, label: 'Title', maxLength: 5 },
+    });
+    const step = { replica: 'a', op: 'title.set', value: 'short' };
+    expect(stepSchemaOf(grown).safeParse(step).success).toBe(true);
+    expect(stepSchemaOf(grown).safeParse({ ...step, value: 'too long' }).success).toBe(false);
+    expect(stepSchemaOf(WORKSPACE).safeParse(step).success).toBe(false);
+    expect(() => parseScenario({ ...base, steps: [step] })).toThrow(ScenarioError);
   });
 });

@@ -27,6 +27,7 @@ type TabId = (typeof TABS)[number];
 export function App({ session }: { session: Session }) {
   const { model, network: networkStore, setup } = session;
   const registry = model.replica.registry;
+  const { schema } = model;
   const { descriptors } = registry;
   const snapshot = useAppSnapshot(model);
   const network = useNetwork(networkStore);
@@ -63,7 +64,7 @@ export function App({ session }: { session: Session }) {
 
   useShortcuts({
     o: () => model.setOffline(!snapshot.offline),
-    e: () => document.getElementById('text-editor')?.focus(),
+    e: () => document.getElementById(`${schema.fieldsOf('text')[0]?.name}-editor`)?.focus(),
     n: () => setup.openNewReplica(),
     '1': () => setTab('compare'),
     '2': () => setTab('network'),
@@ -103,17 +104,39 @@ export function App({ session }: { session: Session }) {
         <section className="workspace" aria-label="Workspace">
           {primaryView !== undefined ? (
             <>
-              <TextEditor
-                model={model}
-                text={primaryView.text}
-                primary={primary}
-                ledger={snapshot.ledgers[status.primary] ?? []}
-              />
+              {schema.fieldsOf('text').map((field) => (
+                <TextEditor
+                  key={field.name}
+                  model={model}
+                  field={field}
+                  text={String(schema.valueIn(primaryView, field))}
+                  primary={primary}
+                  ledger={snapshot.ledgers[status.primary] ?? []}
+                />
+              ))}
               <div className="workspace-row">
-                <CartPanel model={model} cart={primaryView.cart} />
                 <div className="stack">
-                  <CountersPanel model={model} counters={primaryView.counters} />
-                  <NotePanel model={model} note={primaryView.note} />
+                  {schema.fieldsOf('cart').map((field) => (
+                    <CartPanel
+                      key={field.name}
+                      model={model}
+                      field={field}
+                      cart={schema.valueIn(primaryView, field) as Readonly<Record<string, number>>}
+                    />
+                  ))}
+                </div>
+                <div className="stack">
+                  {schema.counters().length > 0 ? (
+                    <CountersPanel model={model} fields={schema.counters()} counters={primaryView.counters} />
+                  ) : null}
+                  {schema.fieldsOf('register').map((field) => (
+                    <NotePanel
+                      key={field.name}
+                      model={model}
+                      field={field}
+                      note={schema.valueIn(primaryView, field) as readonly string[]}
+                    />
+                  ))}
                 </div>
               </div>
             </>
@@ -131,6 +154,7 @@ export function App({ session }: { session: Session }) {
                 shortcut: 'Alt+1',
                 content: (
                   <ComparePanel
+                    schema={schema}
                     descriptors={descriptors}
                     primary={status.primary}
                     engines={status.engines}

@@ -1,10 +1,10 @@
 // The converge engine's own rules that the engine contract cannot see: what it hands the store must
 // rebuild exactly what it holds.
-import { replicaId } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import type { EngineChange } from '../../src/engine.ts';
 import { ConvergeEngine } from '../../src/engines/converge/index.ts';
 import { WorkspaceDocument, type WorkspaceOp } from '../../src/engines/converge/workspace-document.ts';
+import { WORKSPACE } from '../../src/workspace.ts';
 
 function engine(replicaId: string): ConvergeEngine {
   return new ConvergeEngine({ replicaId, now: () => 0 });
@@ -22,7 +22,7 @@ describe('converge engine', () => {
     const b = engine('b');
     const c = engine('c');
     a.apply({ op: 'counter.increment', name: 'likes', by: 1 });
-    b.mergeState(a.state(), 'remote');
+    b.mergeState(a.state(), 'tagged', 'remote');
     const fromB = recordChanges(b);
     b.apply({ op: 'counter.increment', name: 'likes', by: 2 });
     const opOfB = b.opsOf(fromB[0] as EngineChange) as readonly WorkspaceOp[];
@@ -31,7 +31,7 @@ describe('converge engine', () => {
     const stored = recordChanges(c);
     c.receiveOps(opOfB, 'remote');
     expect(c.waitingCount()).toBe(1);
-    c.mergeState(a.state(), 'remote');
+    c.mergeState(a.state(), 'tagged', 'remote');
     expect(c.waitingCount()).toBe(0);
     expect(c.view().counters.likes).toBe(3);
 
@@ -42,15 +42,15 @@ describe('converge engine', () => {
     expect(reopened.version()).toEqual(c.version());
   });
 
-  it('still loads the bare crdt-core bytes that stores written before the checksummed envelope hold', () => {
-    const doc = new WorkspaceDocument(replicaId('old'));
-    doc.insertText(0, 'kept');
-    doc.addLikes(2);
-    const snapshot = doc.encodeState();
-    const later = doc.addToCart('pen', 1);
+  it('still loads the bare crdt-core operations that stores written before the checksummed envelope hold', () => {
+    const old = engine('old');
+    const ops: WorkspaceOp[][] = [];
+    old.onChange((change) => ops.push([...(old.opsOf(change) ?? [])]));
+    old.apply({ op: 'text.insert', pos: 0, text: 'kept' });
+    old.apply({ op: 'counter.increment', name: 'likes', by: 2 });
+    old.apply({ op: 'cart.add', product: 'pen', qty: 1 });
     const reopened = engine('old');
-    reopened.applyUpdate(snapshot);
-    reopened.applyUpdate(WorkspaceDocument.encodeOps([later]));
+    for (const batch of ops) reopened.applyUpdate(WorkspaceDocument.encodeOps(WORKSPACE, batch));
     expect(reopened.view()).toMatchObject({ text: 'kept', cart: { pen: 1 }, counters: { likes: 2 } });
     // What it stores now is sealed: a single flipped bit anywhere is refused.
     const sealed = reopened.save();

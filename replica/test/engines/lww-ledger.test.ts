@@ -7,19 +7,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seal } from '../../src/engines/kit/envelope.ts';
 import { LwwEngine } from '../../src/engines/lww/lww-engine.ts';
-import {
-  decodeMessage,
-  decodeWrites,
-  EnvelopeKind,
-  encodeMessage,
-  encodeWrites,
-  encodeWritesWithoutSkew,
-  type LwwWrite,
-  validateWrite,
-} from '../../src/engines/lww/lww-write.ts';
+import { EnvelopeKind, LwwCodec, type LwwWrite } from '../../src/engines/lww/lww-write.ts';
 import { causallyFollows, compareStamps, type LostWrite } from '../../src/ledger.ts';
+import { WORKSPACE } from '../../src/workspace.ts';
 import { Mesh, randomIntent, SimClock, seeded } from '../../testing/engine-mesh.ts';
 
+const codec = new LwwCodec(WORKSPACE);
 /** The ledger by its definition: per field, every non-winning write no other write of the field follows. */
 function referenceLedger(writes: readonly LwwWrite[]): LostWrite[] {
   const lost: LostWrite[] = [];
@@ -164,10 +157,12 @@ describe('lww write codec', () => {
   };
 
   it('reads writes stored before they carried the clock skew (skew unknown)', () => {
-    const old = decodeWrites(encodeWritesWithoutSkew([{ ...write, skewMs: 5000 }]));
+    const old = codec.decodeWrites(codec.encodeWritesWithoutSkew([{ ...write, skewMs: 5000 }]));
     expect(old).toEqual([write]);
     expect(old[0]?.skewMs).toBeUndefined();
-    expect(decodeWrites(encodeWrites([{ ...write, skewMs: -5000 }]))).toEqual([{ ...write, skewMs: -5000 }]);
+    expect(codec.decodeWrites(codec.encodeWrites([{ ...write, skewMs: -5000 }]))).toEqual([
+      { ...write, skewMs: -5000 },
+    ]);
   });
 
   it('round-trips writes and messages', () => {
@@ -195,12 +190,17 @@ describe('lww write codec', () => {
       });
     fc.assert(
       fc.property(fc.array(writeArb, { maxLength: 5 }), (writes) => {
-        expect(decodeWrites(encodeWrites(writes))).toEqual(writes);
-        expect(decodeMessage(encodeMessage({ type: 'writes', writes }))).toEqual({ type: 'writes', writes });
+        expect(codec.decodeWrites(codec.encodeWrites(writes))).toEqual(writes);
+        expect(codec.decodeMessage(codec.encodeMessage({ type: 'writes', writes }))).toEqual({
+          type: 'writes',
+          writes,
+        });
       }),
       fcParams(100, 2000),
     );
-    expect(decodeMessage(encodeMessage({ type: 'hello', vector: { a: 1, __proto__x: 2 } }))).toEqual({
+    expect(
+      codec.decodeMessage(codec.encodeMessage({ type: 'hello', vector: { a: 1, __proto__x: 2 } })),
+    ).toEqual({
       type: 'hello',
       vector: { a: 1, __proto__x: 2 },
     });
@@ -220,15 +220,17 @@ describe('lww write codec', () => {
       { ...write, vector: { a: 2, b: 0 } },
     ];
     for (const w of bad) {
-      expect(() => decodeWrites(encodeWrites([w])), JSON.stringify(w)).toThrow();
+      expect(() => codec.decodeWrites(codec.encodeWrites([w])), JSON.stringify(w)).toThrow();
     }
     // The codec leaves the writer's own vector entry out (it equals the counter); validation still
     // refuses a write object that disagrees.
-    expect(() => validateWrite({ ...write, vector: { a: 1 } })).toThrow(/own entry/);
-    expect(validateWrite(write)).toBe(write);
+    expect(() => codec.validate({ ...write, vector: { a: 1 } })).toThrow(/own entry/);
+    expect(codec.validate(write)).toBe(write);
     // An unknown message type inside a valid envelope.
-    expect(() => decodeMessage(seal(EnvelopeKind.LwwMessage, new Uint8Array([9])))).toThrow(/message type/);
+    expect(() => codec.decodeMessage(seal(EnvelopeKind.LwwMessage, new Uint8Array([9])))).toThrow(
+      /message type/,
+    );
     // A store batch is not a sync message and vice versa.
-    expect(() => decodeMessage(encodeWrites([write]))).toThrow(/kind/);
+    expect(() => codec.decodeMessage(codec.encodeWrites([write]))).toThrow(/kind/);
   });
 });

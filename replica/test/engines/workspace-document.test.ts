@@ -2,8 +2,14 @@ import { DecodeError, replicaId, SeededRandom, VersionVector } from '@converge/c
 import { budget, fuzzDecoder, testSeed } from '@converge/crdt-core/testing';
 import { describe, expect, it } from 'vitest';
 import { WorkspaceDocument, type WorkspaceOp } from '../../src/engines/converge/workspace-document.ts';
+import { defineSchema } from '../../src/schema.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from '../../src/workspace.ts';
 
 const ids = ['a', 'b', 'c'].map(replicaId);
+
+const documentOf = (id: string) => new WorkspaceDocument(WORKSPACE, replicaId(id));
+const edit = (doc: WorkspaceDocument, intent: Intent) => doc.edit(WORKSPACE.edit(intent));
+const viewOf = (doc: WorkspaceDocument) => doc.value() as WorkspaceView;
 
 /** A random local change on `doc`; records the counter deltas in `sums` (the model for counters). */
 function randomEdit(
@@ -11,29 +17,43 @@ function randomEdit(
   random: SeededRandom,
   sums: { likes: number; stock: number },
 ): WorkspaceOp | null {
-  const text = doc.textContent();
+  const text = doc.textContent('text');
   switch (random.int(0, 6)) {
     case 0:
-      return doc.addToCart(random.pick(['apple', 'bread', 'milk']), random.int(1, 3));
+      return edit(doc, {
+        op: 'cart.add',
+        product: random.pick(['apple', 'bread', 'milk']),
+        qty: random.int(1, 3),
+      });
     case 1: {
-      const lines = Object.keys(doc.value().cart);
-      return lines.length > 0 ? doc.removeFromCart(random.pick(lines)) : null;
+      const lines = Object.keys(viewOf(doc).cart);
+      return lines.length > 0 ? edit(doc, { op: 'cart.remove', product: random.pick(lines) }) : null;
     }
     case 2:
-      return doc.setCartQuantity(random.pick(['apple', 'bread']), random.int(0, 4));
+      return edit(doc, {
+        op: 'cart.setQuantity',
+        product: random.pick(['apple', 'bread']),
+        qty: random.int(0, 4),
+      });
     case 3:
-      return doc.insertText(random.int(0, text.length), random.pick(['x', 'hello', 'ab', ' ']));
+      return edit(doc, {
+        op: 'text.insert',
+        pos: random.int(0, text.length),
+        text: random.pick(['x', 'hello', 'ab', ' ']),
+      });
     case 4:
-      return text.length > 0 ? doc.deleteText(random.int(0, text.length - 1), 1) : null;
+      return text.length > 0
+        ? edit(doc, { op: 'text.delete', pos: random.int(0, text.length - 1), len: 1 })
+        : null;
     case 5: {
       const by = random.int(1, 3);
       sums.likes += by;
-      return doc.addLikes(by);
+      return edit(doc, { op: 'counter.increment', name: 'likes', by });
     }
     default: {
       const by = random.pick([-1, 1, 2]);
       sums.stock += by;
-      return doc.changeStock(by);
+      return edit(doc, { op: 'counter.increment', name: 'stock', by });
     }
   }
 }
@@ -43,7 +63,7 @@ describe('WorkspaceDocument', () => {
     const seed = testSeed();
     for (let round = 0; round < budget(40, 1000); round++) {
       const random = new SeededRandom(seed + round);
-      const docs = ids.map((id) => new WorkspaceDocument(id));
+      const docs = ids.map((id) => new WorkspaceDocument(WORKSPACE, id));
       const sums = { likes: 0, stock: 0 };
       const sent: WorkspaceOp[] = [];
       for (let step = 0; step < 40; step++) {
@@ -60,54 +80,54 @@ describe('WorkspaceDocument', () => {
       }
       for (const doc of docs) doc.receive(random.shuffle([...sent, ...sent]));
       const where = `seed ${seed + round}`;
-      const first = docs[0]?.value();
+      const first = viewOf(docs[0] as WorkspaceDocument);
       for (const doc of docs) {
         expect(doc.value(), where).toEqual(first);
         expect(doc.waitingCount, where).toBe(0);
       }
-      expect(first?.likes, where).toBe(sums.likes);
-      expect(first?.stock, where).toBe(sums.stock);
+      expect(first.counters.likes, where).toBe(sums.likes);
+      expect(first.counters.stock, where).toBe(sums.stock);
     }
   });
 
   it('holds operations that arrive before their causes until the causes arrive', () => {
-    const a = new WorkspaceDocument(replicaId('a'));
-    const b = new WorkspaceDocument(replicaId('b'));
-    const first = a.insertText(0, 'Hello') as WorkspaceOp;
-    const second = a.insertText(5, ' World') as WorkspaceOp;
+    const a = documentOf('a');
+    const b = documentOf('b');
+    const first = edit(a, { op: 'text.insert', pos: 0, text: 'Hello' }) as WorkspaceOp;
+    const second = edit(a, { op: 'text.insert', pos: 5, text: ' World' }) as WorkspaceOp;
     expect(b.receive([second])).toEqual([]);
     expect(b.waitingCount).toBe(1);
     expect(b.receive([first]).map((op) => op.counter)).toEqual([1, 2]);
-    expect(b.textContent()).toBe('Hello World');
+    expect(b.textContent('text')).toBe('Hello World');
     expect(b.receive([first, second])).toEqual([]); // duplicates change nothing
   });
 
   it('keeps concurrent notes as siblings until a note that saw both replaces them', () => {
-    const a = new WorkspaceDocument(replicaId('a'));
-    const b = new WorkspaceDocument(replicaId('b'));
-    const fromA = a.setNote('ship Monday');
-    const fromB = b.setNote('ship Tuesday');
+    const a = documentOf('a');
+    const b = documentOf('b');
+    const fromA = edit(a, { op: 'note.set', value: 'ship Monday' }) as WorkspaceOp;
+    const fromB = edit(b, { op: 'note.set', value: 'ship Tuesday' }) as WorkspaceOp;
     a.receive([fromB]);
     b.receive([fromA]);
-    expect(a.value().note).toEqual(['ship Monday', 'ship Tuesday']);
-    b.receive([a.setNote('ship Wednesday')]);
-    expect(b.value().note).toEqual(['ship Wednesday']);
+    expect(viewOf(a).note).toEqual(['ship Monday', 'ship Tuesday']);
+    b.receive([edit(a, { op: 'note.set', value: 'ship Wednesday' }) as WorkspaceOp]);
+    expect(viewOf(b).note).toEqual(['ship Wednesday']);
   });
 
   it('answers a peer behind its log with undefined (state transfer) and one within it with operations', () => {
-    const a = new WorkspaceDocument(replicaId('a'));
-    a.addLikes(1);
-    const restored = WorkspaceDocument.fromState(a.encodeState(), replicaId('a'));
-    restored.addLikes(2);
+    const a = documentOf('a');
+    edit(a, { op: 'counter.increment', name: 'likes', by: 1 });
+    const restored = WorkspaceDocument.fromState(WORKSPACE, a.encodeState(), replicaId('a'));
+    edit(restored, { op: 'counter.increment', name: 'likes', by: 2 });
     expect(restored.missing(VersionVector.empty)).toBeUndefined();
     expect(restored.missing(a.version())?.map((op) => op.counter)).toEqual([2]);
-    expect(restored.value().likes).toBe(3);
+    expect(viewOf(restored).counters.likes).toBe(3);
   });
 
   it('rejects corrupt operations and states with DecodeError', () => {
     const seed = testSeed();
     const random = new SeededRandom(seed);
-    const doc = new WorkspaceDocument(replicaId('a'));
+    const doc = documentOf('a');
     const ops: WorkspaceOp[] = [];
     const sums = { likes: 0, stock: 0 };
     for (let i = 0; i < 30; i++) {
@@ -116,20 +136,44 @@ describe('WorkspaceDocument', () => {
     }
     fuzzDecoder(
       'WorkspaceDocument.decodeOps',
-      WorkspaceDocument.decodeOps,
-      [WorkspaceDocument.encodeOps(ops)],
+      (bytes) => WorkspaceDocument.decodeOps(WORKSPACE, bytes),
+      [WorkspaceDocument.encodeOps(WORKSPACE, ops)],
       {
         cases: budget(1500, 50_000),
         seed,
-        encode: (decoded) => WorkspaceDocument.encodeOps(decoded),
+        encode: (decoded) => WorkspaceDocument.encodeOps(WORKSPACE, decoded),
       },
     );
     fuzzDecoder(
       'WorkspaceDocument.fromState',
-      (bytes) => WorkspaceDocument.fromState(bytes, replicaId('z')),
+      (bytes) => WorkspaceDocument.fromState(WORKSPACE, bytes, replicaId('z')),
       [doc.encodeState()],
       { cases: budget(1500, 50_000), seed },
     );
-    expect(() => WorkspaceDocument.decodeOps(new Uint8Array([1, 2, 3]))).toThrow(DecodeError);
+    expect(() => WorkspaceDocument.decodeOps(WORKSPACE, new Uint8Array([1, 2, 3]))).toThrow(DecodeError);
+  });
+
+  it('tags its state by field: a field added to the schema starts empty, an unknown or retyped one is refused', () => {
+    const a = documentOf('a');
+    edit(a, { op: 'cart.add', product: 'pen', qty: 2 });
+    edit(a, { op: 'text.insert', pos: 0, text: 'kept' });
+    const state = a.encodeState();
+    // The same fields and one more: the state opens, the new field is empty.
+    const grown = defineSchema({
+      ...WORKSPACE.declarations,
+      views: { kind: 'pn-counter', tag: 6, label: 'Views' },
+    });
+    const reopened = WorkspaceDocument.fromState(grown, state, replicaId('b'));
+    expect(reopened.value()).toMatchObject({ cart: { pen: 2 }, text: 'kept', counters: { views: 0 } });
+    // A schema without the note's tag, or with the cart's tag on another kind, refuses the state.
+    const { note: _note, ...withoutNote } = WORKSPACE.declarations;
+    expect(() => WorkspaceDocument.fromState(defineSchema(withoutNote), state, replicaId('c'))).toThrow(
+      /field tag 5/,
+    );
+    const retyped = defineSchema({
+      ...WORKSPACE.declarations,
+      cart: { kind: 'counter', tag: 1, label: 'Cart' },
+    });
+    expect(() => WorkspaceDocument.fromState(retyped, state, replicaId('d'))).toThrow(/not as a counter/);
   });
 });

@@ -1,9 +1,12 @@
+import type { NamedField } from '@converge/replica';
 import { type ChangeEvent, type FormEvent, memo, useId, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { checkQuantity, MAX_QUANTITY } from '../logic/input-checks.ts';
 
 export interface CartPanelProps {
   readonly model: AppModel;
+  /** The cart field shown (the workspace may have several). */
+  readonly field: NamedField;
   readonly cart: Readonly<Record<string, number>>;
 }
 
@@ -59,7 +62,8 @@ function QuantityInput({
  * has one. Setting a quantity is a separate action, "Set…", because engines merge an absolute number
  * differently (the Compare tab lists how).
  */
-export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps) {
+export const CartPanel = memo(function CartPanel({ model, field, cart }: CartPanelProps) {
+  const id = field.name;
   const [product, setProduct] = useState('');
   const [qty, setQty] = useState<QuantityDraft>({ text: '1', badInput: false });
   const [error, setError] = useState<string | undefined>(undefined);
@@ -71,7 +75,7 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
   const add = (name: string, amount: number): void => {
     const trimmed = name.trim();
     if (trimmed === '') return;
-    void model.apply({ op: 'cart.add', product: trimmed, qty: amount });
+    void model.applyEdit({ kind: 'cart', field: id, action: 'add', product: trimmed, qty: amount });
   };
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
@@ -87,9 +91,9 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
   };
 
   return (
-    <section className="panel" aria-labelledby="cart-title">
+    <section className="panel" aria-labelledby={`${id}-title`}>
       <div className="panel-head">
-        <h2 id="cart-title">Cart</h2>
+        <h2 id={`${id}-title`}>{field.label}</h2>
         <span className="muted small">{lines.length === 0 ? 'empty' : `${lines.length} products`}</span>
       </div>
       {lines.length === 0 ? (
@@ -100,12 +104,12 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
             <li
               key={name}
               className={quantity <= 0 ? 'cart-line oversold' : 'cart-line'}
-              data-testid={`cart-line-${name}`}
+              data-testid={`${id}-line-${name}`}
             >
               <span className="cart-name">{name}</span>
               <span
                 className="cart-qty"
-                data-testid={`cart-qty-${name}`}
+                data-testid={`${id}-qty-${name}`}
                 title={quantity <= 0 ? 'oversold: quantity at or below zero' : undefined}
               >
                 {quantity}
@@ -117,8 +121,16 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
                   aria-label={`One ${name} less`}
                   title={quantity <= 1 ? 'Remove takes the last one out' : `One ${name} less`}
                   disabled={quantity <= 1}
-                  onClick={() => void model.apply({ op: 'cart.decrement', product: name, qty: 1 })}
-                  data-testid={`cart-dec-${name}`}
+                  onClick={() =>
+                    void model.applyEdit({
+                      kind: 'cart',
+                      field: id,
+                      action: 'decrement',
+                      product: name,
+                      qty: 1,
+                    })
+                  }
+                  data-testid={`${id}-dec-${name}`}
                 >
                   −
                 </button>
@@ -128,7 +140,7 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
                   aria-label={`One ${name} more`}
                   title={`One ${name} more`}
                   onClick={() => add(name, 1)}
-                  data-testid={`cart-inc-${name}`}
+                  data-testid={`${id}-inc-${name}`}
                 >
                   +
                 </button>
@@ -138,7 +150,7 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
                   aria-label={`Set the ${name} quantity`}
                   aria-expanded={editing === name}
                   onClick={() => setEditing(editing === name ? undefined : name)}
-                  data-testid={`cart-set-${name}`}
+                  data-testid={`${id}-set-${name}`}
                 >
                   Set…
                 </button>
@@ -146,17 +158,26 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
                   type="button"
                   className="link danger"
                   aria-label={`Remove ${name}`}
-                  onClick={() => void model.apply({ op: 'cart.remove', product: name })}
+                  onClick={() =>
+                    void model.applyEdit({ kind: 'cart', field: id, action: 'remove', product: name })
+                  }
                 >
                   Remove
                 </button>
               </span>
               {editing === name ? (
                 <SetQuantity
+                  field={id}
                   product={name}
                   current={quantity}
                   onSet={(value) => {
-                    void model.apply({ op: 'cart.setQuantity', product: name, qty: value });
+                    void model.applyEdit({
+                      kind: 'cart',
+                      field: id,
+                      action: 'setQuantity',
+                      product: name,
+                      qty: value,
+                    });
                     setEditing(undefined);
                   }}
                   onCancel={() => setEditing(undefined)}
@@ -179,9 +200,9 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
           <input
             value={product}
             onChange={(e) => setProduct(e.target.value)}
-            maxLength={100}
+            maxLength={field.kind === 'cart' ? field.maxProductLength : undefined}
             placeholder="e.g. pears"
-            data-testid="cart-product"
+            data-testid={`${id}-product`}
           />
         </label>
         <label className="field narrow" htmlFor={qtyId}>
@@ -194,14 +215,14 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
               setError(undefined);
             }}
             errorId={error !== undefined ? errorId : undefined}
-            testId="cart-qty-input"
+            testId={`${id}-qty-input`}
           />
         </label>
-        <button type="submit" disabled={product.trim() === ''} data-testid="cart-add">
+        <button type="submit" disabled={product.trim() === ''} data-testid={`${id}-add`}>
           Add
         </button>
         {error !== undefined ? (
-          <p className="field-error" id={errorId} role="alert" data-testid="cart-qty-error">
+          <p className="field-error" id={errorId} role="alert" data-testid={`${id}-qty-error`}>
             {error}
           </p>
         ) : null}
@@ -212,11 +233,13 @@ export const CartPanel = memo(function CartPanel({ model, cart }: CartPanelProps
 
 /** The "Set…" form of one line: an absolute quantity, checked like the Add form's. */
 function SetQuantity({
+  field,
   product,
   current,
   onSet,
   onCancel,
 }: {
+  field: string;
   product: string;
   current: number;
   onSet(value: number): void;
@@ -259,10 +282,10 @@ function SetQuantity({
           errorId={error !== undefined ? errorId : undefined}
           className="set-quantity-input"
           autoFocus
-          testId="cart-set-input"
+          testId={`${field}-set-input`}
         />
       </label>
-      <button type="submit" data-testid="cart-set-apply">
+      <button type="submit" data-testid={`${field}-set-apply`}>
         Set quantity
       </button>
       <button type="button" className="link" onClick={onCancel}>
@@ -270,7 +293,7 @@ function SetQuantity({
       </button>
       <span className="small muted">an absolute number: engines merge it differently from − and +</span>
       {error !== undefined ? (
-        <p className="field-error" id={errorId} role="alert" data-testid="cart-set-error">
+        <p className="field-error" id={errorId} role="alert" data-testid={`${field}-set-error`}>
           {error}
         </p>
       ) : null}

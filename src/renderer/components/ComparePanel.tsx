@@ -1,12 +1,15 @@
 import { errorMessage } from '@converge/protocol';
-import type {
-  EngineDescriptor,
-  EngineName,
-  EngineStatus,
-  HeadsResolver,
-  WorkspaceView,
+import {
+  COUNTERS,
+  type EngineDescriptor,
+  type EngineName,
+  type EngineStatus,
+  type HeadsResolver,
+  type NamedField,
+  type WorkspaceSchema,
+  type WorkspaceView,
 } from '@converge/replica';
-import { memo, useState } from 'react';
+import { Fragment, memo, useState } from 'react';
 import type { MergeReport } from '../logic/compare-report.ts';
 import type { EngineConvergence } from '../logic/convergence.ts';
 import { downloadJson } from '../logic/download.ts';
@@ -16,6 +19,8 @@ import { ConvergedBadge } from './ConvergedBadge.tsx';
 import { VersionInfo } from './VersionInfo.tsx';
 
 export interface ComparePanelProps {
+  /** The workspace's fields. */
+  readonly schema: WorkspaceSchema;
   /** The hosted engines, in display order. */
   readonly descriptors: readonly EngineDescriptor[];
   readonly primary: EngineName;
@@ -31,6 +36,7 @@ export interface ComparePanelProps {
 
 /** The engines side by side, each against the primary engine the user edits. */
 export function ComparePanel({
+  schema,
   descriptors,
   primary,
   engines,
@@ -74,6 +80,7 @@ export function ComparePanel({
                 <p className="empty">This engine is not part of this build.</p>
               ) : (
                 <EngineView
+                  schema={schema}
                   engine={engine}
                   view={status.view}
                   reference={reference}
@@ -151,6 +158,7 @@ function ExportComparison({ exportReport }: Pick<ComparePanelProps, 'exportRepor
 }
 
 interface EngineViewProps {
+  readonly schema: WorkspaceSchema;
   readonly engine: EngineName;
   readonly view: WorkspaceView;
   readonly reference: WorkspaceView;
@@ -159,74 +167,127 @@ interface EngineViewProps {
   readonly resolver: HeadsResolver | undefined;
 }
 
-function EngineView({ engine, view, reference, isPrimary, status, resolver }: EngineViewProps) {
-  const products = [...new Set([...Object.keys(view.cart), ...Object.keys(reference.cart)])].sort();
+/** One engine's state against the edited engine's, field by field of the workspace schema. */
+function EngineView({ schema, engine, view, reference, isPrimary, status, resolver }: EngineViewProps) {
+  const texts = schema.fieldsOf('text');
+  const counters = schema.counters();
+  const mine = (field: NamedField) => schema.valueIn(view, field);
+  const theirs = (field: NamedField) => schema.valueIn(reference, field);
   return (
     <>
-      <TextDiff engine={engine} text={view.text} reference={isPrimary ? undefined : reference.text} />
+      {texts.map((field) => (
+        <TextDiff
+          key={field.name}
+          label={texts.length > 1 ? field.label : undefined}
+          testId={`compare-${field.name}-${engine}`}
+          text={String(mine(field))}
+          reference={isPrimary ? undefined : String(theirs(field))}
+        />
+      ))}
       <dl className="compare-facts">
-        <dt>Cart</dt>
-        <dd data-testid={`compare-cart-${engine}`}>
-          {products.length === 0 ? (
-            <span className="muted">empty</span>
-          ) : (
-            products.map((p) => {
-              const mine = view.cart[p];
-              const differs = mine !== reference.cart[p];
-              return (
-                <span
-                  key={p}
-                  className={differs ? 'fact differs' : 'fact'}
-                  title={differs ? `the edited engine has ${reference.cart[p] ?? 'no such line'}` : undefined}
-                >
-                  {p} {mine === undefined ? '—' : `×${mine}`}
+        {schema.fieldsOf('cart').map((field) => (
+          <CartFacts
+            key={field.name}
+            label={field.label}
+            testId={`compare-${field.name}-${engine}`}
+            cart={mine(field) as Readonly<Record<string, number>>}
+            reference={theirs(field) as Readonly<Record<string, number>>}
+          />
+        ))}
+        {counters.length > 0 ? (
+          <>
+            <dt>Counters</dt>
+            <dd data-testid={`compare-${COUNTERS}-${engine}`}>
+              {counters.map((field) => (
+                <span key={field.name} className={mine(field) !== theirs(field) ? 'fact differs' : 'fact'}>
+                  {field.name} {String(mine(field))}
                 </span>
-              );
-            })
-          )}
-        </dd>
-        <dt>Counters</dt>
-        <dd data-testid={`compare-counters-${engine}`}>
-          <span className={view.counters.likes !== reference.counters.likes ? 'fact differs' : 'fact'}>
-            likes {view.counters.likes}
-          </span>
-          <span className={view.counters.stock !== reference.counters.stock ? 'fact differs' : 'fact'}>
-            stock {view.counters.stock}
-          </span>
-        </dd>
-        <dt>Note</dt>
-        <dd data-testid={`compare-note-${engine}`}>
-          {view.note.length === 0 ? (
-            <span className="muted">none</span>
-          ) : (
-            siblingKeys(view.note).map(({ key, value }) => (
-              <span key={key} className={reference.note.includes(value) ? 'fact' : 'fact differs'}>
-                {JSON.stringify(value)}
-              </span>
-            ))
-          )}
-          {view.note.length > 1 ? <span className="tag">{view.note.length} siblings</span> : null}
-        </dd>
+              ))}
+            </dd>
+          </>
+        ) : null}
+        {schema.fieldsOf('register').map((field) => {
+          const values = mine(field) as readonly string[];
+          const other = theirs(field) as readonly string[];
+          return (
+            <Fragment key={field.name}>
+              <dt>{field.label}</dt>
+              <dd data-testid={`compare-${field.name}-${engine}`}>
+                {values.length === 0 ? (
+                  <span className="muted">none</span>
+                ) : (
+                  siblingKeys(values).map(({ key, value }) => (
+                    <span key={key} className={other.includes(value) ? 'fact' : 'fact differs'}>
+                      {JSON.stringify(value)}
+                    </span>
+                  ))
+                )}
+                {values.length > 1 ? <span className="tag">{values.length} siblings</span> : null}
+              </dd>
+            </Fragment>
+          );
+        })}
       </dl>
       <VersionInfo engine={engine} status={status} resolver={resolver} />
     </>
   );
 }
 
+function CartFacts({
+  label,
+  testId,
+  cart,
+  reference,
+}: {
+  label: string;
+  testId: string;
+  cart: Readonly<Record<string, number>>;
+  reference: Readonly<Record<string, number>>;
+}) {
+  const products = [...new Set([...Object.keys(cart), ...Object.keys(reference)])].sort();
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>
+        {products.length === 0 ? (
+          <span className="muted">empty</span>
+        ) : (
+          products.map((p) => {
+            const mine = cart[p];
+            const differs = mine !== reference[p];
+            return (
+              <span
+                key={p}
+                className={differs ? 'fact differs' : 'fact'}
+                title={differs ? `the edited engine has ${reference[p] ?? 'no such line'}` : undefined}
+              >
+                {p} {mine === undefined ? '—' : `×${mine}`}
+              </span>
+            );
+          })
+        )}
+      </dd>
+    </>
+  );
+}
+
 /** An engine's text against the primary's (none for the primary itself); re-diffed only when a text changes. */
 const TextDiff = memo(function TextDiff({
-  engine,
+  label,
+  testId,
   text,
   reference,
 }: {
-  engine: EngineName;
+  label: string | undefined;
+  testId: string;
   text: string;
   reference: string | undefined;
 }) {
   const segments =
     reference === undefined ? [{ kind: 'same' as const, text }] : compareTexts(reference, text);
   return (
-    <div className="compare-text" data-testid={`compare-text-${engine}`}>
+    <div className="compare-text" data-testid={testId}>
+      {label !== undefined ? <span className="small muted">{label}: </span> : null}
       {text === '' && (reference ?? '') === '' ? (
         <span className="muted">(empty text)</span>
       ) : (

@@ -1,15 +1,19 @@
-import type { CounterName } from '@converge/replica';
+import type { NamedField } from '@converge/replica';
 import { memo } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 
 export interface CountersPanelProps {
   readonly model: AppModel;
-  readonly counters: Readonly<Record<CounterName, number>>;
+  /** The workspace's counters (both kinds), in declaration order. */
+  readonly fields: readonly NamedField[];
+  readonly counters: Readonly<Record<string, number>>;
 }
 
-export const CountersPanel = memo(function CountersPanel({ model, counters }: CountersPanelProps) {
-  const bump = (name: CounterName, by: number): void => {
-    void model.apply({ op: 'counter.increment', name, by });
+/** Every counter of the workspace: one that only grows gets +1, one that goes both ways −1, +1 and +10. */
+export const CountersPanel = memo(function CountersPanel({ model, fields, counters }: CountersPanelProps) {
+  const bump = (field: NamedField, by: number): void => {
+    if (field.kind === 'counter' || field.kind === 'pn-counter')
+      void model.applyEdit({ kind: field.kind, field: field.name, action: 'increment', by });
   };
   return (
     <section className="panel" aria-labelledby="counters-title">
@@ -17,56 +21,57 @@ export const CountersPanel = memo(function CountersPanel({ model, counters }: Co
         <h2 id="counters-title">Counters</h2>
       </div>
       <div className="counters">
-        <div className="counter">
-          <span className="counter-label">
-            Likes <span className="muted small">only grows</span>
-          </span>
-          <output className="counter-value" data-testid="counter-likes">
-            {counters.likes}
-          </output>
-          <span className="counter-actions">
-            <button
-              type="button"
-              onClick={() => bump('likes', 1)}
-              aria-label="Like (+1)"
-              data-testid="likes-inc"
-            >
-              +1
-            </button>
-          </span>
-        </div>
-        <div className="counter">
-          <span className="counter-label">
-            Stock <span className="muted small">up and down</span>
-          </span>
-          <output
-            className={counters.stock < 0 ? 'counter-value negative' : 'counter-value'}
-            data-testid="counter-stock"
-          >
-            {counters.stock}
-          </output>
-          <span className="counter-actions">
-            <button
-              type="button"
-              onClick={() => bump('stock', -1)}
-              aria-label="Stock −1"
-              data-testid="stock-dec"
-            >
-              −1
-            </button>
-            <button
-              type="button"
-              onClick={() => bump('stock', 1)}
-              aria-label="Stock +1"
-              data-testid="stock-inc"
-            >
-              +1
-            </button>
-            <button type="button" onClick={() => bump('stock', 10)} aria-label="Stock +10">
-              +10
-            </button>
-          </span>
-        </div>
+        {fields.map((field) => {
+          const value = counters[field.name] ?? 0;
+          const growOnly = field.kind === 'counter';
+          return (
+            <div className="counter" key={field.name}>
+              <span className="counter-label">
+                {field.label} <span className="muted small">{growOnly ? 'only grows' : 'up and down'}</span>
+              </span>
+              <output
+                className={value < 0 ? 'counter-value negative' : 'counter-value'}
+                data-testid={`counter-${field.name}`}
+              >
+                {value}
+              </output>
+              <span className="counter-actions">
+                {growOnly ? (
+                  <button
+                    type="button"
+                    onClick={() => bump(field, 1)}
+                    aria-label={`${field.label} +1`}
+                    data-testid={`${field.name}-inc`}
+                  >
+                    +1
+                  </button>
+                ) : (
+                  <>
+                    <button
+                      type="button"
+                      onClick={() => bump(field, -1)}
+                      aria-label={`${field.label} −1`}
+                      data-testid={`${field.name}-dec`}
+                    >
+                      −1
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => bump(field, 1)}
+                      aria-label={`${field.label} +1`}
+                      data-testid={`${field.name}-inc`}
+                    >
+                      +1
+                    </button>
+                    <button type="button" onClick={() => bump(field, 10)} aria-label={`${field.label} +10`}>
+                      +10
+                    </button>
+                  </>
+                )}
+              </span>
+            </div>
+          );
+        })}
       </div>
     </section>
   );

@@ -1,3 +1,4 @@
+import type { NamedField } from '@converge/replica';
 import { type FormEvent, memo, useId, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { siblingKeys } from '../logic/format.ts';
@@ -5,11 +6,15 @@ import { checkNote } from '../logic/input-checks.ts';
 
 export interface NotePanelProps {
   readonly model: AppModel;
-  /** The primary engine's note values (several when it keeps concurrent writes as siblings). */
+  /** The register field shown (the workspace may have several). */
+  readonly field: NamedField;
+  /** The primary engine's values of it (several when it keeps concurrent writes as siblings). */
   readonly note: readonly string[];
 }
 
-export const NotePanel = memo(function NotePanel({ model, note }: NotePanelProps) {
+/** A register of the workspace (the note): its value or siblings, and a form to set it. */
+export const NotePanel = memo(function NotePanel({ model, field, note }: NotePanelProps) {
+  const id = field.name;
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const errorId = useId();
@@ -20,17 +25,17 @@ export const NotePanel = memo(function NotePanel({ model, note }: NotePanelProps
       setError(checked.message);
       return;
     }
-    void model.apply({ op: 'note.set', value: checked.value });
+    void model.applyEdit({ kind: 'register', field: id, action: 'set', value: checked.value });
     setDraft('');
     setError(undefined);
   };
   return (
-    <section className="panel" aria-labelledby="note-title">
+    <section className="panel" aria-labelledby={`${id}-title`}>
       <div className="panel-head">
-        <h2 id="note-title">Note</h2>
+        <h2 id={`${id}-title`}>{field.label}</h2>
         <span className="muted small">a register: one value, or siblings after concurrent writes</span>
       </div>
-      <div className="note-values" data-testid="note-value">
+      <div className="note-values" data-testid={`${id}-value`}>
         {note.length === 0 ? (
           <p className="empty">No note yet. Write one below.</p>
         ) : note.length === 1 ? (
@@ -62,15 +67,15 @@ export const NotePanel = memo(function NotePanel({ model, note }: NotePanelProps
             maxLength={1000}
             aria-invalid={error !== undefined}
             aria-describedby={error !== undefined ? errorId : undefined}
-            data-testid="note-input"
+            data-testid={`${id}-input`}
             placeholder="e.g. deliver after 6pm"
           />
         </label>
-        <button type="submit" data-testid="note-set">
+        <button type="submit" data-testid={`${id}-set`}>
           Set note
         </button>
         {error !== undefined ? (
-          <p className="field-error" id={errorId} role="alert" data-testid="note-error">
+          <p className="field-error" id={errorId} role="alert" data-testid={`${id}-error`}>
             {error}
           </p>
         ) : null}

@@ -1,12 +1,14 @@
-import type { EngineDescriptor, LostWrite } from '@converge/replica';
+import type { EngineDescriptor, LostWrite, NamedField } from '@converge/replica';
 import { type FormEvent, useLayoutEffect, useRef, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import { transformSelection } from '../logic/caret.ts';
 import { strikeLostText } from '../logic/text-compare.ts';
-import { changeToIntents, diffTextChange } from '../logic/text-edit.ts';
+import { changeToEdits, diffTextChange } from '../logic/text-edit.ts';
 
 export interface TextEditorProps {
   readonly model: AppModel;
+  /** The text field edited (the workspace may have several). */
+  readonly field: NamedField;
   /** The primary engine's text. */
   readonly text: string;
   /** The primary engine's descriptor. */
@@ -20,7 +22,8 @@ export interface TextEditorProps {
  * between the previous and the new value, ending at the caret). When the text changes underneath (a
  * remote edit, or another primary engine), the caret and selection are carried through the change.
  */
-export function TextEditor({ model, text, primary, ledger }: TextEditorProps) {
+export function TextEditor({ model, field, text, primary, ledger }: TextEditorProps) {
+  const id = field.name;
   const area = useRef<HTMLTextAreaElement>(null);
   /** The text the textarea shows, as the engines know it. */
   const shown = useRef(text);
@@ -31,7 +34,7 @@ export function TextEditor({ model, text, primary, ledger }: TextEditorProps) {
     const el = area.current;
     if (el === null || composing.current) return; // never disturb an IME composition
     // The replica's text now, not the prop: a render may carry a snapshot older than the last keystroke.
-    const current = model.replica.view(model.primary).text;
+    const current = model.textOf(id);
     shown.current = current;
     if (el.value === current) return;
     const selection = transformSelection(el.value, current, {
@@ -46,8 +49,8 @@ export function TextEditor({ model, text, primary, ledger }: TextEditorProps) {
     const el = event.currentTarget;
     const change = diffTextChange(shown.current, el.value, el.selectionEnd);
     if (change === undefined) return;
-    for (const intent of changeToIntents(change)) void model.apply(intent);
-    const actual = model.replica.view(model.primary).text;
+    for (const edit of changeToEdits(id, change)) void model.applyEdit(edit);
+    const actual = model.textOf(id);
     shown.current = actual;
     if (actual !== el.value) {
       // The edit was refused (a notice says why): show what the engines hold.
@@ -57,22 +60,22 @@ export function TextEditor({ model, text, primary, ledger }: TextEditorProps) {
     }
   };
 
-  const lostText = ledger.filter((entry) => entry.field === 'text' && typeof entry.value === 'string');
+  const lostText = ledger.filter((entry) => entry.field === id && typeof entry.value === 'string');
 
   return (
-    <section className="panel editor-panel" aria-labelledby="editor-title">
+    <section className="panel editor-panel" aria-labelledby={`${id}-editor-title`}>
       <div className="panel-head">
-        <h2 id="editor-title">Text</h2>
+        <h2 id={`${id}-editor-title`}>{field.label}</h2>
         <span className="muted small">
           editing the <strong>{primary.label}</strong> text · {text.length} characters · <kbd>Alt+E</kbd> to
           focus
         </span>
       </div>
-      <label htmlFor="text-editor" className="visually-hidden">
-        Shared text
+      <label htmlFor={`${id}-editor`} className="visually-hidden">
+        Shared {field.label.toLowerCase()}
       </label>
       <textarea
-        id="text-editor"
+        id={`${id}-editor`}
         ref={area}
         className="text-editor"
         defaultValue={text}
@@ -86,7 +89,7 @@ export function TextEditor({ model, text, primary, ledger }: TextEditorProps) {
         }}
         placeholder="Type here. Every keystroke goes to all four engines; go offline in two windows and type in both to see how each engine merges."
         spellCheck={false}
-        data-testid="text-editor"
+        data-testid={`${id}-editor`}
       />
       {primary.ledger !== undefined && lostText.length > 0 ? (
         <LostTextPreview label={primary.label} text={text} lost={lostText} />

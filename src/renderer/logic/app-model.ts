@@ -10,13 +10,15 @@ import { errorMessage } from '@converge/protocol';
 import {
   checkTextEdit,
   type EngineName,
+  type FieldEdit,
   type Intent,
   type LedgerWrite,
   type LostWrite,
+  type NamedField,
   type PeerDigests,
   type Replica,
   type ReplicaStatus,
-  validateIntent,
+  type WorkspaceSchema,
   type WorkspaceView,
 } from '@converge/replica';
 import type { RelayProblemText } from './relay-problem.ts';
@@ -127,16 +129,37 @@ export class AppModel {
     return this.replica.primary;
   }
 
+  /** The workspace's fields, as the replica holds them. */
+  get schema(): WorkspaceSchema {
+    return this.replica.schema;
+  }
+
+  /** A text field's text in the primary engine (the one the user edits). */
+  textOf(field: string): string {
+    const declared = this.schema.field(field);
+    return declared === undefined
+      ? ''
+      : String(this.schema.valueIn(this.replica.view(this.primary), declared));
+  }
+
+  /** A field's value in the primary engine. */
+  valueOf(field: NamedField): unknown {
+    return this.schema.valueIn(this.replica.view(this.primary), field);
+  }
+
+  /** Carry out an edit of one field (as `apply` does its intent). */
+  applyEdit(edit: FieldEdit): Promise<boolean> {
+    return this.apply(this.schema.intentOf(edit) as Intent);
+  }
+
   /**
    * Apply a user edit to every engine (text positions against the primary engine's text). Invalid edits
    * are refused before anything changes; resolves false (with a notice) when the edit was not accepted.
    */
   async apply(intent: Intent): Promise<boolean> {
     try {
-      validateIntent(intent);
-      if (intent.op === 'text.insert' || intent.op === 'text.delete') {
-        checkTextEdit(this.replica.view(this.replica.primary).text, intent);
-      }
+      const edit = this.schema.edit(intent);
+      if (edit.kind === 'text') checkTextEdit(this.textOf(edit.field), edit);
     } catch (error) {
       this.notify('error', errorMessage(error));
       return false;

@@ -17,7 +17,15 @@
  * Cutting one directed link has no scenario step: it is counted and reported as left out.
  */
 import { placementOf, STORAGE_NODE_ID, type StoragePlacement, storageWith } from '@converge/protocol';
-import { ENGINES, type EngineName, type Intent, isEmptyView, type Replica } from '@converge/replica';
+import {
+  ENGINES,
+  type EngineName,
+  type FieldEdit,
+  type Intent,
+  isEmptyView,
+  type Replica,
+  WORKSPACE,
+} from '@converge/replica';
 import {
   type EditStep,
   isEditStep,
@@ -378,14 +386,20 @@ function coalesce(last: Step, next: Step): Step | undefined {
   if ('skew' in last && 'skew' in next && last.skew.replica === next.skew.replica) return next;
   if ('chaos' in last && 'chaos' in next) return next;
   if (!isEditStep(last) || !isEditStep(next) || last.replica !== next.replica) return undefined;
-  if (last.op === 'text.insert' && next.op === 'text.insert' && next.pos === last.pos + last.text.length) {
-    return { ...last, text: last.text + next.text };
+  const { replica, ...lastIntent } = last;
+  const a = WORKSPACE.edit(lastIntent);
+  const { replica: _, ...nextIntent } = next;
+  const b = WORKSPACE.edit(nextIntent);
+  if (a.kind !== 'text' || b.kind !== 'text' || a.field !== b.field) return undefined;
+  const step = (edit: FieldEdit): Step => ({ replica, ...WORKSPACE.intentOf(edit) }) as Step;
+  if (a.action === 'insert' && b.action === 'insert' && b.pos === a.pos + a.text.length) {
+    return step({ ...a, text: a.text + b.text });
   }
-  if (last.op === 'text.delete' && next.op === 'text.delete') {
+  if (a.action === 'delete' && b.action === 'delete') {
     // Backspace again: the new range ends where the previous one started.
-    if (next.pos + next.len === last.pos) return { ...last, pos: next.pos, len: last.len + next.len };
+    if (b.pos + b.len === a.pos) return step({ ...a, pos: b.pos, len: a.len + b.len });
     // Forward delete again: the text closed up, the next range starts at the same place.
-    if (next.pos === last.pos) return { ...last, len: last.len + next.len };
+    if (b.pos === a.pos) return step({ ...a, len: a.len + b.len });
   }
   return undefined;
 }

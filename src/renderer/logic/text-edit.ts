@@ -3,7 +3,7 @@
  * an input event and where the caret ended up; the edit is the one change between the two values that
  * ends at the caret (typing, pasting, backspace, delete, replacing a selection, cutting all fit).
  */
-import type { Intent } from '@converge/replica';
+import type { TextEdit } from '@converge/replica';
 
 /** One contiguous change: `deleted` code units at `pos` were replaced by `inserted`. */
 export interface TextChange {
@@ -43,12 +43,14 @@ export function diffTextChange(before: string, after: string, caretAfter: number
   };
 }
 
-/** The intents that carry out a change, in the order to apply them (delete first, then insert). */
-export function changeToIntents(change: TextChange): Intent[] {
-  const intents: Intent[] = [];
-  if (change.deleted > 0) intents.push({ op: 'text.delete', pos: change.pos, len: change.deleted });
-  if (change.inserted.length > 0) intents.push({ op: 'text.insert', pos: change.pos, text: change.inserted });
-  return intents;
+/** The edits of text `field` that carry out a change, in the order to apply them (delete first, then insert). */
+export function changeToEdits(field: string, change: TextChange): TextEdit[] {
+  const edits: TextEdit[] = [];
+  if (change.deleted > 0)
+    edits.push({ kind: 'text', field, action: 'delete', pos: change.pos, len: change.deleted });
+  if (change.inserted.length > 0)
+    edits.push({ kind: 'text', field, action: 'insert', pos: change.pos, text: change.inserted });
+  return edits;
 }
 
 /** Apply a change to a string (what the engines will make of it). */

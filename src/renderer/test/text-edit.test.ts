@@ -1,7 +1,7 @@
 import { fcParams } from '@converge/crdt-core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyTextChange, changeToIntents, diffTextChange } from '../logic/text-edit.ts';
+import { applyTextChange, changeToEdits, diffTextChange } from '../logic/text-edit.ts';
 
 describe('diffTextChange', () => {
   it('finds typing, backspace and forward delete where repeated characters make them ambiguous', () => {
@@ -36,13 +36,13 @@ describe('diffTextChange', () => {
     expect(low?.deleted).toBe(2);
   });
 
-  it('turns a change into delete-then-insert intents', () => {
-    expect(changeToIntents({ pos: 2, deleted: 3, inserted: 'xy' })).toEqual([
-      { op: 'text.delete', pos: 2, len: 3 },
-      { op: 'text.insert', pos: 2, text: 'xy' },
+  it('turns a change into delete-then-insert edits of its field', () => {
+    expect(changeToEdits('text', { pos: 2, deleted: 3, inserted: 'xy' })).toEqual([
+      { kind: 'text', field: 'text', action: 'delete', pos: 2, len: 3 },
+      { kind: 'text', field: 'text', action: 'insert', pos: 2, text: 'xy' },
     ]);
-    expect(changeToIntents({ pos: 0, deleted: 0, inserted: 'a' })).toEqual([
-      { op: 'text.insert', pos: 0, text: 'a' },
+    expect(changeToEdits('summary', { pos: 0, deleted: 0, inserted: 'a' })).toEqual([
+      { kind: 'text', field: 'summary', action: 'insert', pos: 0, text: 'a' },
     ]);
   });
 

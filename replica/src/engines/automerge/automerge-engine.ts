@@ -1,8 +1,11 @@
 /**
  * The Automerge engine: the workspace as an Automerge document, modelled the way Automerge suggests.
  *
- * Document: { cart: { [product]: Counter }, text: string (collaborative text), counters: { likes:
- * Counter, stock: Counter }, note?: ImmutableString }.
+ * Document, by the kind of each field of the workspace schema: a cart is { [product]: Counter } under
+ * its name, a text a string (collaborative text) under its name, every counter a Counter under
+ * `counters`, a register an ImmutableString under its name (set when first written). The default
+ * schema's: { cart: { [product]: Counter }, text: string, counters: { likes: Counter, stock: Counter },
+ * note?: ImmutableString }.
  *
  * Semantics under concurrency (what the comparison shows):
  * - Counters: increments are Counter operations, so concurrent increments add up.
@@ -17,12 +20,13 @@
  * - cart.remove deletes the key, and a delete beats concurrent increments of the deleted Counter:
  *   remove wins over a concurrent add (unlike Yjs).
  * - Text keeps every concurrent insertion; positions are UTF-16 code units, as in JS strings.
- * - note is a register (ImmutableString, not text): concurrent writes are all kept as conflicts,
- *   shown sorted as siblings in view().note until a later write that saw them replaces them.
+ * - A register is an ImmutableString, not text: concurrent writes are all kept as conflicts, shown
+ *   sorted as siblings in the view until a later write that saw them replaces them.
  *
- * Every replica starts from the same genesis change (fixed actor, fixed timestamp), so the root
- * objects (cart, text, counters) are one shared object each; were each replica to create them,
- * Automerge would keep only one of the concurrently created objects and drop the others' content.
+ * Every replica starts from the same genesis change (fixed actor, fixed timestamp, the schema's root
+ * objects: carts and texts in declaration order, then the counters), so the root objects (carts, texts, counters) are one shared object
+ * each; were each replica to create them, Automerge would keep only one of the concurrently created
+ * objects and drop the others' content.
  *
  * Sync: one Automerge sync state per session. Anti-entropy drops the session's in-flight bookkeeping
  * (keeping only the shared heads, as Automerge advises on reconnect) and restarts the exchange, which
@@ -37,27 +41,16 @@
 import * as A from '@automerge/automerge';
 import { errorMessage } from '@converge/protocol';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
-import {
-  COUNTER_NAMES,
-  type CounterName,
-  type Intent,
-  unhandledIntent,
-  validateIntent,
-  type WorkspaceView,
-} from '../../workspace.ts';
+import { checkTextEdit, type FieldEdit, type WorkspaceSchema } from '../../schema.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
 import { randomUint32Of } from '../kit/random-source.ts';
-import { checkTextIntent } from '../kit/text-edit.ts';
 
-export interface AutomergeWorkspace {
-  cart: Record<string, A.Counter>;
-  text: string;
-  counters: Record<CounterName, A.Counter>;
-  note?: A.ImmutableString;
-}
+/** The document's root: carts, texts and registers by field name, counters under `counters`. */
+export type AutomergeWorkspace = Record<string, unknown> & { counters?: Record<string, A.Counter> };
 
 type Doc = A.Doc<AutomergeWorkspace>;
 
@@ -66,27 +59,45 @@ const GENESIS_ACTOR = '00000000000000000000000000000000';
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 const EnvelopeKind = { AutomergeUpdate: 2 } as const;
 
-/** The shared first change, identical on every replica (same actor, time, content → same hash). */
-const GENESIS: Uint8Array = (() => {
-  const doc = A.change(A.init<AutomergeWorkspace>({ actor: GENESIS_ACTOR }), { time: 0 }, (d) => {
-    d.cart = {};
-    d.text = '';
-    d.counters = { likes: new A.Counter(0), stock: new A.Counter(0) };
-  });
-  return A.save(doc);
-})();
+const genesisOf = new WeakMap<WorkspaceSchema, Uint8Array>();
+
+/**
+ * The shared first change, identical on every replica (same actor, time, content → same hash): the
+ * schema's root objects, in declaration order (registers are set when first written).
+ */
+function genesis(schema: WorkspaceSchema): Uint8Array {
+  let bytes = genesisOf.get(schema);
+  if (bytes === undefined) {
+    const doc = A.change(A.init<AutomergeWorkspace>({ actor: GENESIS_ACTOR }), { time: 0 }, (d) => {
+      const counters: Record<string, A.Counter> = {};
+      for (const field of schema.fields) {
+        if (field.kind === 'cart') d[field.name] = {};
+        else if (field.kind === 'text') d[field.name] = '';
+        else if (field.kind === 'counter' || field.kind === 'pn-counter')
+          counters[field.name] = new A.Counter(0);
+      }
+      // Assigned whole, after the others: the same change as the workspace's genesis always was.
+      if (Object.keys(counters).length > 0) d.counters = counters;
+    });
+    bytes = A.save(doc);
+    genesisOf.set(schema, bytes);
+  }
+  return bytes;
+}
 
 export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'automerge' as const;
+  private readonly schema: WorkspaceSchema;
   /** The document: a handle to WebAssembly memory, which only `A.free` returns. */
   private readonly held: Held<Doc>;
   private cachedView: { readonly heads: string; readonly view: WorkspaceView } | undefined;
 
   constructor(private readonly ctx: EngineContext) {
     super();
+    this.schema = ctx.schema ?? WORKSPACE;
     const next = randomUint32Of(ctx);
     const actor = Array.from({ length: 4 }, () => next().toString(16).padStart(8, '0')).join('');
-    const doc = A.load<AutomergeWorkspace>(GENESIS, { actor });
+    const doc = A.load<AutomergeWorkspace>(genesis(this.schema), { actor });
     this.held = new Held(this.name, doc);
     // Start incremental saves after the genesis: every engine already has it.
     A.saveIncremental(doc);
@@ -104,13 +115,13 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
 
   apply(intent: Intent): void {
     this.assertOpen();
-    validateIntent(intent);
-    if (intent.op === 'text.insert' || intent.op === 'text.delete') checkTextIntent(this.view().text, intent);
+    const edit = this.schema.edit(intent);
+    if (edit.kind === 'text') checkTextEdit(textOf(this.doc[edit.field]), edit);
     const before = A.getHeads(this.doc);
     // Automerge's timestamps are advisory (never used to resolve conflicts); take them from the
     // injected clock so nothing reads the wall clock behind the replica's back.
     const time = Math.floor(this.ctx.now() / 1000);
-    this.doc = A.change(this.doc, { time }, (d) => write(d, intent));
+    this.doc = A.change(this.doc, { time }, (d) => write(d, edit));
     this.emitIfChanged(before, 'local');
   }
 
@@ -125,25 +136,30 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     const heads = A.getHeads(this.doc).join(',');
     if (this.cachedView?.heads === heads) return this.cachedView.view;
     const doc = A.toJS(this.doc) as unknown as Record<string, unknown>;
-    const lines: [string, number][] = [];
-    const cartObject = doc.cart;
-    if (isRecord(cartObject)) {
-      for (const [product, value] of Object.entries(cartObject)) {
-        const quantity = quantityOf(value);
-        if (quantity !== undefined) lines.push([product, quantity]);
-      }
-    }
-    const counters = {} as Record<CounterName, number>;
     const counterObject = doc.counters;
-    for (const name of COUNTER_NAMES) {
-      counters[name] = (isRecord(counterObject) ? quantityOf(counterObject[name]) : undefined) ?? 0;
-    }
-    const view: WorkspaceView = Object.freeze({
-      text: typeof doc.text === 'string' ? doc.text : '',
-      cart: Object.freeze(Object.fromEntries(lines)),
-      counters: Object.freeze(counters),
-      note: Object.freeze(this.noteSiblings(doc.note)),
-    });
+    const view = Object.freeze(
+      this.schema.view((field) => {
+        const value = doc[field.name];
+        switch (field.kind) {
+          case 'cart': {
+            const lines: [string, number][] = [];
+            if (isRecord(value)) {
+              for (const [product, line] of Object.entries(value)) {
+                const quantity = quantityOf(line);
+                if (quantity !== undefined) lines.push([product, quantity]);
+              }
+            }
+            return Object.freeze(Object.fromEntries(lines));
+          }
+          case 'text':
+            return textOf(value);
+          case 'register':
+            return Object.freeze(this.siblings(field.name, value));
+          default:
+            return (isRecord(counterObject) ? quantityOf(counterObject[field.name]) : undefined) ?? 0;
+        }
+      }),
+    ) as WorkspaceView;
     this.cachedView = { heads, view };
     return view;
   }
@@ -205,9 +221,10 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     this.feed.emit(change, native, source);
   }
 
-  private noteSiblings(single: unknown): string[] {
+  /** A register's values: every conflicting write, sorted. */
+  private siblings(field: string, single: unknown): string[] {
     // getConflicts only answers when there are two or more values; a single value is read directly.
-    const conflicts = A.getConflicts(this.doc, 'note');
+    const conflicts = A.getConflicts(this.doc, field);
     const candidates = conflicts ? Object.values(conflicts) : [single];
     const values: string[] = [];
     for (const value of candidates) {
@@ -303,43 +320,43 @@ class AutomergeSession extends PeerSession {
   }
 }
 
-function write(d: AutomergeWorkspace, intent: Intent): void {
-  switch (intent.op) {
-    case 'cart.add': {
-      const line = d.cart[intent.product];
-      if (A.isCounter(line)) line.increment(intent.qty);
-      else d.cart[intent.product] = new A.Counter(intent.qty);
+function write(d: AutomergeWorkspace, edit: FieldEdit): void {
+  switch (edit.kind) {
+    case 'cart': {
+      const cart = d[edit.field] as Record<string, A.Counter>;
+      const line = cart[edit.product];
+      if (edit.action === 'add') {
+        if (A.isCounter(line)) line.increment(edit.qty);
+        else cart[edit.product] = new A.Counter(edit.qty);
+      } else if (edit.action === 'decrement') {
+        if (A.isCounter(line)) line.increment(-edit.qty);
+      } else if (edit.action === 'remove') {
+        if (edit.product in cart) delete cart[edit.product];
+      } else {
+        cart[edit.product] = new A.Counter(edit.qty);
+      }
       return;
     }
-    case 'cart.decrement': {
-      const line = d.cart[intent.product];
-      if (A.isCounter(line)) line.increment(-intent.qty);
+    case 'text':
+      if (edit.action === 'insert') A.splice(d, [edit.field], edit.pos, 0, edit.text);
+      else A.splice(d, [edit.field], edit.pos, edit.len);
+      return;
+    case 'counter':
+    case 'pn-counter': {
+      d.counters ??= {};
+      const counter = d.counters[edit.field];
+      if (A.isCounter(counter)) counter.increment(edit.by);
+      else d.counters[edit.field] = new A.Counter(edit.by);
       return;
     }
-    case 'cart.remove':
-      if (intent.product in d.cart) delete d.cart[intent.product];
+    case 'register':
+      d[edit.field] = new A.ImmutableString(edit.value);
       return;
-    case 'cart.setQuantity':
-      d.cart[intent.product] = new A.Counter(intent.qty);
-      return;
-    case 'text.insert':
-      A.splice(d, ['text'], intent.pos, 0, intent.text);
-      return;
-    case 'text.delete':
-      A.splice(d, ['text'], intent.pos, intent.len);
-      return;
-    case 'counter.increment': {
-      const counter = d.counters[intent.name];
-      if (A.isCounter(counter)) counter.increment(intent.by);
-      else d.counters[intent.name] = new A.Counter(intent.by);
-      return;
-    }
-    case 'note.set':
-      d.note = new A.ImmutableString(intent.value);
-      return;
-    default:
-      unhandledIntent(intent);
   }
+}
+
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function quantityOf(value: unknown): number | undefined {

@@ -1,6 +1,6 @@
 /**
- * The converge engine: our own CRDTs (crdt-core) composed into one document (workspace-document.ts: Cart, Rga, G/PN-Counters and a
- * multi-value register for the note) with a causal operation log.
+ * The converge engine: our own CRDTs (crdt-core), one per field of the workspace schema, composed into
+ * one document with a causal operation log (workspace-document.ts).
  *
  * Sync: 'hello' carries our version vector; the peer answers with the operations we lack, in causal
  * order and bounded batches, or with its whole state when the operations we lack are no longer in its
@@ -9,54 +9,61 @@
  * in the document's causal buffer; duplicates are dropped there.
  *
  * Store: each change is stored as its encoded operations (or, after a state transfer, the merged
- * state); `save` is the document's whole state. Both are sealed in a checksummed envelope (crdt-core's
- * codecs check structure, not content: a flipped bit in a character or a counter would still decode),
- * and decode with crdt-core's checked codecs. Unsealed bytes, as stores written before hold, still load.
+ * state); `save` is the document's whole state, tagged by field. Both are sealed in a checksummed
+ * envelope (crdt-core's codecs check structure, not content: a flipped bit in a character or a counter
+ * would still decode), and decode with crdt-core's checked codecs. What stores written before hold still
+ * loads: unsealed bytes, and the state in its positional layout of before the schema.
  *
  * Identity: operations are numbered per replica. The replica persists local operations before they
  * reach peers, so a restart never reuses a number a peer already holds.
  */
 import { DecodeError, Decoder, Encoder, replicaId, TypeTag, VersionVector } from '@converge/crdt-core';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
-import {
-  type Intent,
-  IntentError,
-  type IntentOp,
-  validateIntent,
-  type WorkspaceView,
-} from '../../workspace.ts';
-import { seal, unseal } from '../kit/envelope.ts';
+import { checkTextEdit, type WorkspaceSchema } from '../../schema.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
+import { seal, unseal, unsealAny } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
-import { checkTextIntent } from '../kit/text-edit.ts';
 import { WorkspaceDocument, type WorkspaceOp } from './workspace-document.ts';
 
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 export const EnvelopeKind = {
-  /** Encoded workspace operations or state, for the store. */
+  /** crdt-core-headed operations, or a state in the positional layout of before the schema, for the store. */
   ConvergeUpdate: 5,
   /** A sync message (hello, ops or state) to a peer. */
   ConvergeMessage: 8,
+  /** The document's state tagged by field (`save`, and a state that came from a peer), for the store. */
+  ConvergeState: 9,
 } as const;
 
 /** Operations per 'ops' message, so a long history never makes one oversized frame. */
 const MAX_BATCH_OPS = 512;
 
-const MessageKind = { Hello: 1, Ops: 2, State: 3 } as const;
+/** 3: a state in the positional layout (still read); 4: a state tagged by field (what is sent). */
+const MessageKind = { Hello: 1, Ops: 2, PositionalState: 3, State: 4 } as const;
+
+type StateLayout = 'tagged' | 'positional';
 
 type ConvergeMessage =
   | { readonly type: 'hello'; readonly version: VersionVector }
   | { readonly type: 'ops'; readonly ops: WorkspaceOp[] }
-  | { readonly type: 'state'; readonly state: Uint8Array };
+  | { readonly type: 'state'; readonly state: Uint8Array; readonly layout: StateLayout };
+
+/** What a stored update holds, once opened. */
+type Stored =
+  | { readonly kind: 'ops'; readonly bytes: Uint8Array }
+  | { readonly kind: 'state'; readonly bytes: Uint8Array; readonly layout: StateLayout };
 
 export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefined> implements Engine {
   readonly name = 'converge' as const;
+  readonly schema: WorkspaceSchema;
   private readonly held: Held<WorkspaceDocument>;
 
   constructor(ctx: EngineContext) {
     super();
-    this.held = new Held(this.name, new WorkspaceDocument(replicaId(ctx.replicaId)));
+    this.schema = ctx.schema ?? WORKSPACE;
+    this.held = new Held(this.name, new WorkspaceDocument(this.schema, replicaId(ctx.replicaId)));
   }
 
   /** The document (throws EngineClosedError once the engine is closed). */
@@ -66,56 +73,25 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
 
   apply(intent: Intent): void {
     this.assertOpen();
-    validateIntent(intent);
-    const op = this.opFor(intent);
+    const edit = this.schema.edit(intent);
+    if (edit.kind === 'text') checkTextEdit(this.doc.textContent(edit.field), edit);
+    const op = this.doc.edit(edit);
     if (op !== null) this.emit('local', [op]);
   }
 
-  private opFor(intent: Intent): WorkspaceOp | null {
-    const doc = this.doc;
-    switch (intent.op) {
-      case 'cart.add':
-        return doc.addToCart(intent.product, intent.qty);
-      case 'cart.decrement':
-        return intent.product in doc.value().cart ? doc.decrementCart(intent.product, intent.qty) : null;
-      case 'cart.remove':
-        return intent.product in doc.value().cart ? doc.removeFromCart(intent.product) : null;
-      case 'cart.setQuantity':
-        return doc.setCartQuantity(intent.product, intent.qty);
-      case 'text.insert':
-        checkTextIntent(doc.textContent(), intent);
-        return doc.insertText(intent.pos, intent.text);
-      case 'text.delete':
-        checkTextIntent(doc.textContent(), intent);
-        return doc.deleteText(intent.pos, intent.len);
-      case 'counter.increment':
-        return intent.name === 'likes' ? doc.addLikes(intent.by) : doc.changeStock(intent.by);
-      case 'note.set':
-        return doc.setNote(intent.value);
-      default:
-        throw new IntentError(`unhandled intent ${(intent as { op: IntentOp }).op}`);
-    }
-  }
-
   view(): WorkspaceView {
-    const value = this.doc.value();
-    return {
-      text: value.text,
-      cart: value.cart,
-      counters: { likes: value.likes, stock: value.stock },
-      note: value.note,
-    };
+    return this.doc.value() as WorkspaceView;
   }
 
   applyUpdate(update: Uint8Array): void {
     this.assertOpen();
-    const bytes = openUpdate(update);
-    if (headerTag(bytes) === TypeTag.WorkspaceSnapshot) this.mergeState(bytes, 'store');
-    else this.receiveOps(WorkspaceDocument.decodeOps(bytes), 'store');
+    const stored = openUpdate(update);
+    if (stored.kind === 'state') this.mergeState(stored.bytes, stored.layout, 'store');
+    else this.receiveOps(WorkspaceDocument.decodeOps(this.schema, stored.bytes), 'store');
   }
 
   save(): Uint8Array {
-    return seal(EnvelopeKind.ConvergeUpdate, this.doc.encodeState());
+    return seal(EnvelopeKind.ConvergeState, this.doc.encodeState());
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
@@ -156,12 +132,17 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     if (delivered.length > 0) this.emit(origin, delivered, source);
   }
 
-  mergeState(state: Uint8Array, origin: 'remote' | 'store', source?: ConvergeSession): void {
+  mergeState(
+    state: Uint8Array,
+    layout: StateLayout,
+    origin: 'remote' | 'store',
+    source?: ConvergeSession,
+  ): void {
     const before = this.doc.version();
     // Operations that waited for what the state holds are delivered too; they are not in `state`.
-    const released = this.doc.mergeState(state);
+    const released = this.doc.mergeState(state, layout);
     if (this.doc.version().equals(before)) return;
-    const change: EngineChange = { origin, update: forStore(origin, state) };
+    const change: EngineChange = { origin, update: origin === 'store' ? state : sealState(state, layout) };
     this.feed.emit(change, undefined, source);
     // Their own change, after the state's: the store must hold them (a restart would lose them and
     // everything that depends on them), and peers must get them.
@@ -172,12 +153,55 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   opsOf(change: EngineChange): readonly WorkspaceOp[] | undefined {
     const details = this.feed.detailsOf(change);
     if (details !== undefined) return details.native;
-    const bytes = openUpdate(change.update);
-    return headerTag(bytes) === TypeTag.WorkspaceOps ? WorkspaceDocument.decodeOps(bytes) : undefined;
+    const stored = openUpdate(change.update);
+    return stored.kind === 'ops' ? WorkspaceDocument.decodeOps(this.schema, stored.bytes) : undefined;
+  }
+
+  encodeMessage(message: ConvergeMessage): Uint8Array {
+    const e = new Encoder(64);
+    switch (message.type) {
+      case 'hello':
+        e.byte(MessageKind.Hello);
+        message.version.write(e);
+        break;
+      case 'ops':
+        e.byte(MessageKind.Ops).bytes(WorkspaceDocument.encodeOps(this.schema, message.ops));
+        break;
+      case 'state':
+        e.byte(message.layout === 'tagged' ? MessageKind.State : MessageKind.PositionalState).bytes(
+          message.state,
+        );
+        break;
+    }
+    // Sealed: crdt-core's codecs check structure, not content, so a flipped bit in an operation would
+    // decode into a different edit under the same id, and the peers would never repair it.
+    return seal(EnvelopeKind.ConvergeMessage, e.finish());
+  }
+
+  /** Throws DecodeError for anything but a well-formed message. */
+  decodeMessage(payload: Uint8Array): ConvergeMessage {
+    const d = new Decoder(unseal(payload, EnvelopeKind.ConvergeMessage));
+    const kind = d.byte();
+    let message: ConvergeMessage;
+    if (kind === MessageKind.Hello) message = { type: 'hello', version: VersionVector.read(d) };
+    else if (kind === MessageKind.Ops)
+      message = { type: 'ops', ops: WorkspaceDocument.decodeOps(this.schema, d.bytes()) };
+    else if (kind === MessageKind.State) message = { type: 'state', state: d.bytes(), layout: 'tagged' };
+    else if (kind === MessageKind.PositionalState)
+      message = { type: 'state', state: d.bytes(), layout: 'positional' };
+    else return d.fail(`unknown converge message kind ${kind}`);
+    d.end();
+    return message;
   }
 
   private emit(origin: EngineChange['origin'], ops: readonly WorkspaceOp[], source?: ConvergeSession): void {
-    const change: EngineChange = { origin, update: forStore(origin, WorkspaceDocument.encodeOps(ops)) };
+    const bytes = WorkspaceDocument.encodeOps(this.schema, ops);
+    // A change that came from the store is not stored again: it skips the checksum pass (opening a
+    // replica would otherwise hash its whole history once more).
+    const change: EngineChange = {
+      origin,
+      update: origin === 'store' ? bytes : seal(EnvelopeKind.ConvergeUpdate, bytes),
+    };
     this.feed.emit(change, ops, source);
   }
 }
@@ -195,16 +219,20 @@ class ConvergeSession extends PeerSession {
 
   receive(payload: Uint8Array): boolean {
     // A well-formed message whose content cannot be applied (e.g. an overflowing counter) is dropped too.
-    return this.receiveChecked(payload, decodeMessage, (message: ConvergeMessage) => {
-      if (message.type === 'hello') {
-        this.peerVector = message.version;
-        if (this.open) this.sendWhatPeerLacks(message.version);
-      } else if (message.type === 'ops') {
-        this.engine.receiveOps(message.ops, 'remote', this);
-      } else {
-        this.engine.mergeState(message.state, 'remote', this);
-      }
-    });
+    return this.receiveChecked(
+      payload,
+      (bytes) => this.engine.decodeMessage(bytes),
+      (message: ConvergeMessage) => {
+        if (message.type === 'hello') {
+          this.peerVector = message.version;
+          if (this.open) this.sendWhatPeerLacks(message.version);
+        } else if (message.type === 'ops') {
+          this.engine.receiveOps(message.ops, 'remote', this);
+        } else {
+          this.engine.mergeState(message.state, message.layout, 'remote', this);
+        }
+      },
+    );
   }
 
   changed(change: EngineChange): void {
@@ -227,71 +255,49 @@ class ConvergeSession extends PeerSession {
   }
 
   protected handshake(): void {
-    this.sendPayload(encodeMessage({ type: 'hello', version: this.engine.versionVector() }));
+    this.sendPayload(this.engine.encodeMessage({ type: 'hello', version: this.engine.versionVector() }));
   }
 
   private sendWhatPeerLacks(peer: VersionVector): void {
     if (peer.dominates(this.engine.versionVector())) return;
     const ops = this.engine.missing(peer);
-    if (ops === undefined) this.sendPayload(encodeMessage({ type: 'state', state: this.engine.state() }));
-    else this.sendOps(ops);
+    if (ops === undefined) {
+      this.sendPayload(
+        this.engine.encodeMessage({ type: 'state', state: this.engine.state(), layout: 'tagged' }),
+      );
+    } else {
+      this.sendOps(ops);
+    }
   }
 
   private sendOps(ops: readonly WorkspaceOp[]): void {
     for (let i = 0; i < ops.length; i += MAX_BATCH_OPS) {
-      this.sendPayload(encodeMessage({ type: 'ops', ops: ops.slice(i, i + MAX_BATCH_OPS) }));
+      this.sendPayload(this.engine.encodeMessage({ type: 'ops', ops: ops.slice(i, i + MAX_BATCH_OPS) }));
     }
   }
 }
 
-function encodeMessage(message: ConvergeMessage): Uint8Array {
-  const e = new Encoder(64);
-  switch (message.type) {
-    case 'hello':
-      e.byte(MessageKind.Hello);
-      message.version.write(e);
-      break;
-    case 'ops':
-      e.byte(MessageKind.Ops).bytes(WorkspaceDocument.encodeOps(message.ops));
-      break;
-    case 'state':
-      e.byte(MessageKind.State).bytes(message.state);
-      break;
-  }
-  // Sealed: crdt-core's codecs check structure, not content, so a flipped bit in an operation would
-  // decode into a different edit under the same id, and the peers would never repair it.
-  return seal(EnvelopeKind.ConvergeMessage, e.finish());
-}
-
-/** Throws DecodeError for anything but a well-formed message. */
-function decodeMessage(payload: Uint8Array): ConvergeMessage {
-  const d = new Decoder(unseal(payload, EnvelopeKind.ConvergeMessage));
-  const kind = d.byte();
-  let message: ConvergeMessage;
-  if (kind === MessageKind.Hello) message = { type: 'hello', version: VersionVector.read(d) };
-  else if (kind === MessageKind.Ops) message = { type: 'ops', ops: WorkspaceDocument.decodeOps(d.bytes()) };
-  else if (kind === MessageKind.State) message = { type: 'state', state: d.bytes() };
-  else return d.fail(`unknown converge message kind ${kind}`);
-  d.end();
-  return message;
+/** A state as the store keeps it: tagged ones in their own envelope, positional ones as before. */
+function sealState(state: Uint8Array, layout: StateLayout): Uint8Array {
+  return seal(layout === 'tagged' ? EnvelopeKind.ConvergeState : EnvelopeKind.ConvergeUpdate, state);
 }
 
 /**
- * A change's update, sealed for the store. A change that came from the store is not stored again, so it
- * skips the checksum pass (opening a replica would otherwise hash its whole state once more).
+ * What a stored update holds: sealed (now), or bare crdt-core bytes as stores written before the
+ * envelope hold them. Throws DecodeError for anything else.
  */
-function forStore(origin: EngineChange['origin'], bytes: Uint8Array): Uint8Array {
-  return origin === 'store' ? bytes : seal(EnvelopeKind.ConvergeUpdate, bytes);
+function openUpdate(update: Uint8Array): Stored {
+  if (update[0] === 0x43 && update[1] === 0x56) return crdtCoreBytes(update);
+  const { kind, body } = unsealAny(update, [EnvelopeKind.ConvergeUpdate, EnvelopeKind.ConvergeState]);
+  return kind === EnvelopeKind.ConvergeState
+    ? { kind: 'state', bytes: body, layout: 'tagged' }
+    : crdtCoreBytes(body);
 }
 
-/** The crdt-core bytes of a stored update: sealed (now), or bare as stores written before hold them. */
-function openUpdate(update: Uint8Array): Uint8Array {
-  return update[0] === 0x43 && update[1] === 0x56 ? update : unseal(update, EnvelopeKind.ConvergeUpdate);
-}
-
-/** The type tag of crdt-core encoded bytes (magic "CV", version, then a one-byte tag below 128). */
-function headerTag(bytes: Uint8Array): number {
+/** crdt-core encoded bytes (magic "CV", version, then a one-byte tag below 128): operations or an old state. */
+function crdtCoreBytes(bytes: Uint8Array): Stored {
   if (bytes.length < 4 || bytes[0] !== 0x43 || bytes[1] !== 0x56)
     throw new DecodeError('not a converge update', 0);
-  return bytes[3] as number;
+  if (bytes[3] === TypeTag.WorkspaceSnapshot) return { kind: 'state', bytes, layout: 'positional' };
+  return { kind: 'ops', bytes };
 }

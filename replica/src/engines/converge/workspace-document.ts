@@ -1,94 +1,77 @@
+/**
+ * The converge engine's document: the workspace schema's fields as crdt-core CRDTs, one per field by
+ * kind (fields.ts: a cart is an OR-Map of PN-counters, a text an Rga, a counter a G-Counter, a pn-counter
+ * a PN-Counter, a register a multi-value register, so concurrent writes are kept side by side).
+ *
+ * Every local change becomes one operation in a causal operation log (crdt-core's OperationLog):
+ * numbered per replica, stamped with the author's version vector, delivered in causal order on every
+ * replica (so a text insert never arrives before the characters it is anchored to). Peers exchange
+ * version vectors and ship each other the operations they lack; a peer too far behind the log (whose
+ * missing operations arrived here folded into a snapshot) gets the whole state instead, which merges
+ * because every field is a state-based CRDT too.
+ *
+ * Bytes (the codecs check structure; the engine seals them in a checksummed envelope):
+ * - operations: crdt-core header (WorkspaceOps), then per operation its author, counter, dependencies,
+ *   the field's tag and the field's own operation bytes;
+ * - state (tagged by field): a format byte, the version vector, then per field its tag, its kind and its
+ *   own state bytes. A field the bytes do not have starts empty (a field added to the schema later); a
+ *   tag the schema does not have, or a kind other than the schema's, is refused.
+ * - the state as written before the schema (positional: cart, likes, stock, note, text, under the
+ *   crdt-core header WorkspaceSnapshot) still merges, into the fields with those tags.
+ */
 import {
-  Cart,
-  type CartOp,
-  type Decoder,
+  DecodeError,
+  Decoder,
   decodeWith,
   Encoder,
-  GCounter,
-  type GCounterOp,
   type LoggedOp,
-  MvRegister,
-  type MvRegisterOp,
   OperationLog,
-  PNCounter,
-  type PNCounterOp,
   type ReplicaId,
-  Rga,
-  type RgaOp,
   readReplicaId,
-  stringCodec,
   TypeTag,
   VersionVector,
 } from '@converge/crdt-core';
+import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
+import { type DocumentField, decodeField, emptyField, KIND_CODES, kindOfCode, OP_CODECS } from './fields.ts';
 
 /** One change to one field of the workspace. */
-export type WorkspaceChange =
-  | { readonly field: 'cart'; readonly op: CartOp }
-  | { readonly field: 'text'; readonly op: RgaOp }
-  | { readonly field: 'likes'; readonly op: GCounterOp }
-  | { readonly field: 'stock'; readonly op: PNCounterOp }
-  | { readonly field: 'note'; readonly op: MvRegisterOp<string> };
-
-/** One change as the document's operation log numbers and delivers it. */
-export type WorkspaceOp = LoggedOp<WorkspaceChange>;
-
-/** What a WorkspaceDocument shows: every field's value. */
-export interface WorkspaceValue {
-  /** The text document. */
-  readonly text: string;
-  /** The cart: product → quantity. */
-  readonly cart: Record<string, number>;
-  /** The likes counter (grow-only). */
-  readonly likes: number;
-  /** The stock counter (up and down). */
-  readonly stock: number;
-  /** The note's sibling values (one unless writes were concurrent), sorted. */
-  readonly note: string[];
+export interface WorkspaceChange {
+  readonly field: string;
+  readonly op: unknown;
 }
 
-const FIELD_CODES = { cart: 1, text: 2, likes: 3, stock: 4, note: 5 } as const;
+export type WorkspaceOp = LoggedOp<WorkspaceChange>;
 
-/**
- * The workspace as one replicated document: a cart (OR-Map of PN-counters), a text (Rga), two
- * counters (likes: G-Counter, stock: PN-Counter) and a note (multi-value register, so concurrent
- * notes are kept side by side as siblings).
- *
- * Every local change becomes one operation in a causal operation log (crdt-core's OperationLog): numbered
- * per replica, stamped with the author's version vector, delivered in causal order on every replica
- * (so a text insert never arrives before the characters it is anchored to). Peers exchange version
- * vectors and ship each other the operations they lack; a peer too far behind the log (whose missing
- * operations arrived here folded into a snapshot) gets the whole state instead, which merges because
- * every field is a state-based CRDT too.
- */
+const STATE_FORMAT = 1;
+/** The tags of the positional state written before the schema: cart, likes, stock, note, text. */
+const LEGACY_STATE_TAGS = [1, 3, 4, 5, 2] as const;
+
 export class WorkspaceDocument {
   private readonly log = new OperationLog<WorkspaceChange>();
-  private cart = new Cart();
-  private text: Rga;
-  private likes = new GCounter();
-  private stock = new PNCounter();
-  private note = new MvRegister<string>(stringCodec);
+  private readonly fields = new Map<string, DocumentField>();
 
-  /** @param replica - the replica this document belongs to: its local changes are this replica's. */
-  constructor(readonly replica: ReplicaId) {
-    this.text = new Rga(replica);
+  constructor(
+    readonly schema: WorkspaceSchema,
+    readonly replica: ReplicaId,
+  ) {
+    for (const field of schema.fields) this.fields.set(field.name, emptyField(field, replica));
   }
 
   // ---------------------------------------------------------------- reading
 
-  /** Every field's current value. */
-  value(): WorkspaceValue {
-    return {
-      text: this.text.toString(),
-      cart: this.cart.value(),
-      likes: this.likes.value(),
-      stock: this.stock.value(),
-      note: this.note.value(),
-    };
+  /** Each field's value, as the schema's view. */
+  value(): unknown {
+    return this.schema.view((field) => this.field(field.name).value());
   }
 
-  /** The text alone (cheaper than `value()` when only the text is needed). */
-  textContent(): string {
-    return this.text.toString();
+  /** A text field's content. */
+  textContent(field: string): string {
+    return String(this.field(field).value());
+  }
+
+  /** Whether a cart field shows a line for `product`. */
+  hasLine(field: string, product: string): boolean {
+    return product in (this.field(field).value() as Record<string, number>);
   }
 
   /** Operations delivered, per replica. */
@@ -101,65 +84,19 @@ export class WorkspaceDocument {
     return this.log.waitingCount;
   }
 
-  // ---------------------------------------------------------------- local changes (each returns its operation)
+  // ---------------------------------------------------------------- local changes
 
-  /** Add `qty` (> 0) of `product` to the cart. */
-  addToCart(product: string, qty: number): WorkspaceOp {
-    return this.local({ field: 'cart', op: this.cart.add(this.replica, product, qty) });
-  }
-
-  /** Take `qty` (> 0) off `product`'s line. */
-  decrementCart(product: string, qty: number): WorkspaceOp {
-    return this.local({ field: 'cart', op: this.cart.decrement(this.replica, product, qty) });
-  }
-
-  /** Remove `product`'s line as far as this replica has seen it. */
-  removeFromCart(product: string): WorkspaceOp {
-    return this.local({ field: 'cart', op: this.cart.remove(this.replica, product) });
-  }
-
-  /** Set `product`'s quantity to `qty` as this replica sees it (0 removes the line). */
-  setCartQuantity(product: string, qty: number): WorkspaceOp {
-    return this.local({ field: 'cart', op: this.cart.setQuantity(this.replica, product, qty) });
-  }
-
-  /** Null when there is nothing to insert. */
-  insertText(index: number, text: string): WorkspaceOp | null {
-    const op = this.text.insert(index, text);
-    return op === null ? null : this.local({ field: 'text', op });
-  }
-
-  /** Null when nothing was deleted. */
-  deleteText(index: number, length: number): WorkspaceOp | null {
-    const op = this.text.delete(index, length);
-    return op === null ? null : this.local({ field: 'text', op });
-  }
-
-  /** Add `by` (> 0) likes. */
-  addLikes(by: number): WorkspaceOp {
-    return this.local({ field: 'likes', op: this.likes.increment(this.replica, by) });
-  }
-
-  /** Change the stock by `by` (negative to take away). */
-  changeStock(by: number): WorkspaceOp {
-    const op = by >= 0 ? this.stock.increment(this.replica, by) : this.stock.decrement(this.replica, -by);
-    return this.local({ field: 'stock', op });
-  }
-
-  /** Write the note, superseding every version of it seen here. */
-  setNote(value: string): WorkspaceOp {
-    return this.local({ field: 'note', op: this.note.set(this.replica, value) });
-  }
-
-  private local(change: WorkspaceChange): WorkspaceOp {
-    return this.log.next(this.replica, change);
+  /** Carry out a (validated) edit; returns its operation, or null when it changes nothing. */
+  edit(edit: FieldEdit): WorkspaceOp | null {
+    const op = this.field(edit.field).local(edit, this.replica);
+    return op === null ? null : this.log.next(this.replica, { field: edit.field, op });
   }
 
   // ---------------------------------------------------------------- sync
 
   /** Accept operations from peers (any order, duplicates allowed); returns those delivered now. */
   receive(ops: Iterable<WorkspaceOp>): WorkspaceOp[] {
-    return this.log.receive(ops, (op) => this.applyChange(op.body));
+    return this.log.receive(ops, (op) => this.field(op.body.field).apply(op.body.op));
   }
 
   /** What a peer at `peer` lacks, in causal order; undefined when it needs the whole state (`encodeState`). */
@@ -167,102 +104,111 @@ export class WorkspaceDocument {
     return this.log.missing(peer);
   }
 
-  private applyChange(change: WorkspaceChange): void {
-    switch (change.field) {
-      case 'cart':
-        this.cart.apply(change.op);
-        break;
-      case 'text':
-        // Causal delivery guarantees the anchors are here; anything else is a corrupt operation.
-        if (this.text.apply(change.op) === 'missing-dependency') {
-          throw new RangeError('text operation delivered before the text it refers to');
-        }
-        break;
-      case 'likes':
-        this.likes.apply(change.op);
-        break;
-      case 'stock':
-        this.stock.apply(change.op);
-        break;
-      case 'note':
-        this.note.apply(change.op);
-        break;
-    }
-  }
-
   // ---------------------------------------------------------------- whole state
 
-  /** The whole document: snapshot for the store and state transfer for peers behind the log. */
+  /** The whole document, tagged by field: snapshot for the store and state transfer for peers behind the log. */
   encodeState(): Uint8Array {
-    const e = new Encoder(256).header(TypeTag.WorkspaceSnapshot);
+    const e = new Encoder(256).byte(STATE_FORMAT);
     this.log.version().write(e);
-    e.bytes(this.cart.encode());
-    e.bytes(this.likes.encode());
-    e.bytes(this.stock.encode());
-    e.bytes(this.note.encode());
-    e.bytes(this.text.encode());
+    e.uint(this.schema.fields.length);
+    for (const field of this.schema.fields) {
+      e.uint(field.tag).byte(KIND_CODES[field.kind]).bytes(this.field(field.name).encode());
+    }
     return e.finish();
   }
 
   /**
-   * Merge a whole state (ours from the store, or a peer's). Returns the operations that became
-   * deliverable because of it. Throws DecodeError for corrupt bytes, changing nothing.
+   * Merge a whole state (ours from the store, or a peer's), tagged by field (`encodeState`) or in the
+   * positional layout written before the schema. Returns the operations that became deliverable because
+   * of it. Throws DecodeError for corrupt bytes, changing nothing.
    */
-  mergeState(bytes: Uint8Array): WorkspaceOp[] {
-    const state = decodeWith(bytes, TypeTag.WorkspaceSnapshot, (d) => ({
-      version: VersionVector.read(d),
-      cart: Cart.decode(d.bytes()),
-      likes: GCounter.decode(d.bytes()),
-      stock: PNCounter.decode(d.bytes()),
-      note: MvRegister.decode(d.bytes(), stringCodec),
-      text: Rga.decode(d.bytes(), this.replica),
-    }));
-    // Work on copies: a merge that fails half-way (e.g. an overflowing counter) must change nothing.
-    const cart = this.cart.clone();
-    const likes = this.likes.clone();
-    const stock = this.stock.clone();
-    const note = this.note.clone();
-    cart.merge(state.cart);
-    likes.merge(state.likes);
-    stock.merge(state.stock);
-    note.merge(state.note);
-    if (Object.keys(this.text.version()).length === 0) {
-      this.text = state.text; // decoded for our replica: adopt it whole (the fast path when loading)
-    } else {
-      this.text.merge(state.text);
+  mergeState(bytes: Uint8Array, layout: 'tagged' | 'positional' = 'tagged'): WorkspaceOp[] {
+    const state = layout === 'tagged' ? this.decodeTagged(bytes) : this.decodePositional(bytes);
+    // Work on copies: a merge that fails half-way (e.g. an overflowing counter) must change nothing. Text
+    // merges in place, last: it cannot fail once decoded (causal delivery holds its anchors).
+    const merged = new Map<string, DocumentField>();
+    for (const [name, incoming] of state.fields) {
+      const current = this.field(name);
+      if (!current.mergesInPlace) merged.set(name, current.mergedWith(incoming));
     }
-    this.cart = cart;
-    this.likes = likes;
-    this.stock = stock;
-    this.note = note;
-    return this.log.advance(state.version, (op) => this.applyChange(op.body));
+    for (const [name, incoming] of state.fields) {
+      const current = this.field(name);
+      if (current.mergesInPlace) merged.set(name, current.mergedWith(incoming));
+    }
+    for (const [name, field] of merged) this.fields.set(name, field);
+    return this.log.advance(state.version, (op) => this.field(op.body.field).apply(op.body.op));
   }
 
   /** A document restored from `encodeState` bytes. */
-  static fromState(bytes: Uint8Array, replica: ReplicaId): WorkspaceDocument {
-    const doc = new WorkspaceDocument(replica);
+  static fromState(schema: WorkspaceSchema, bytes: Uint8Array, replica: ReplicaId): WorkspaceDocument {
+    const doc = new WorkspaceDocument(schema, replica);
     doc.mergeState(bytes);
     return doc;
   }
 
+  private decodeTagged(bytes: Uint8Array): DecodedState {
+    const d = new Decoder(bytes);
+    const format = d.byte();
+    if (format !== STATE_FORMAT) d.fail(`unknown workspace state format ${format}`);
+    const version = VersionVector.read(d);
+    const count = d.count(3);
+    const fields = new Map<string, DocumentField>();
+    for (let i = 0; i < count; i++) {
+      const tag = d.uint();
+      const kindCode = d.byte();
+      const body = d.bytes();
+      const field = this.schema.fieldByTag(tag);
+      if (field === undefined) d.fail(`state holds field tag ${tag}, which this workspace does not have`);
+      const declared = field as NamedField;
+      if (kindOfCode(kindCode) !== declared.kind)
+        d.fail(`state holds field ${declared.name} as kind code ${kindCode}, not as a ${declared.kind}`);
+      if (fields.has(declared.name)) d.fail(`state holds field ${declared.name} twice`);
+      fields.set(declared.name, decodeField(declared, body, this.replica));
+    }
+    d.end();
+    return { version, fields };
+  }
+
+  private decodePositional(bytes: Uint8Array): DecodedState {
+    return decodeWith(bytes, TypeTag.WorkspaceSnapshot, (d) => {
+      const version = VersionVector.read(d);
+      const fields = new Map<string, DocumentField>();
+      for (const tag of LEGACY_STATE_TAGS) {
+        const body = d.bytes();
+        const field = this.schema.fieldByTag(tag);
+        if (field === undefined)
+          d.fail(`the old state layout holds field tag ${tag}, which this workspace lacks`);
+        fields.set((field as NamedField).name, decodeField(field as NamedField, body, this.replica));
+      }
+      return { version, fields };
+    });
+  }
+
+  private field(name: string): DocumentField {
+    const field = this.fields.get(name);
+    if (field === undefined) throw new RangeError(`the workspace has no field ${name}`);
+    return field;
+  }
+
   // ---------------------------------------------------------------- operation codec
 
-  /** Operations as bytes, for a peer or a log (`decodeOps` reads them back). */
-  static encodeOps(ops: readonly WorkspaceOp[]): Uint8Array {
+  static encodeOps(schema: WorkspaceSchema, ops: readonly WorkspaceOp[]): Uint8Array {
     const e = new Encoder(64).header(TypeTag.WorkspaceOps);
     e.uint(ops.length);
     for (const op of ops) {
+      const field = schema.field(op.body.field);
+      if (field === undefined) throw new RangeError(`the workspace has no field ${op.body.field}`);
       e.string(op.replica);
       e.uint(op.counter);
       op.deps.write(e);
-      e.byte(FIELD_CODES[op.body.field]);
-      e.bytes(encodeChange(op.body));
+      e.uint(field.tag);
+      e.bytes(OP_CODECS[field.kind].encodeOp(op.body.op));
     }
     return e.finish();
   }
 
-  /** Throws DecodeError for anything that is not a well-formed list of operations. */
-  static decodeOps(bytes: Uint8Array): WorkspaceOp[] {
+  /** Throws DecodeError for anything that is not a well-formed list of operations of this workspace. */
+  static decodeOps(schema: WorkspaceSchema, bytes: Uint8Array): WorkspaceOp[] {
     return decodeWith(bytes, TypeTag.WorkspaceOps, (d) => {
       const count = d.count(4);
       const ops: WorkspaceOp[] = [];
@@ -273,43 +219,27 @@ export class WorkspaceDocument {
         const deps = VersionVector.read(d);
         if (deps.get(replica) !== counter - 1)
           d.fail('operation deps must count every earlier operation of its author');
-        ops.push({ replica, counter, deps, body: readChange(d) });
+        ops.push({ replica, counter, deps, body: readChange(schema, d) });
       }
       return ops;
     });
   }
 }
 
-function encodeChange(change: WorkspaceChange): Uint8Array {
-  switch (change.field) {
-    case 'cart':
-      return Cart.encodeOp(change.op);
-    case 'text':
-      return Rga.encodeOp(change.op);
-    case 'likes':
-      return GCounter.encodeOp(change.op);
-    case 'stock':
-      return PNCounter.encodeOp(change.op);
-    case 'note':
-      return MvRegister.encodeOp(change.op, stringCodec);
-  }
+interface DecodedState {
+  readonly version: VersionVector;
+  readonly fields: ReadonlyMap<string, DocumentField>;
 }
 
-function readChange(d: Decoder): WorkspaceChange {
-  const code = d.byte();
+function readChange(schema: WorkspaceSchema, d: Decoder): WorkspaceChange {
+  const tag = d.uint();
   const body = d.bytes();
-  switch (code) {
-    case FIELD_CODES.cart:
-      return { field: 'cart', op: Cart.decodeOp(body) };
-    case FIELD_CODES.text:
-      return { field: 'text', op: Rga.decodeOp(body) };
-    case FIELD_CODES.likes:
-      return { field: 'likes', op: GCounter.decodeOp(body) };
-    case FIELD_CODES.stock:
-      return { field: 'stock', op: PNCounter.decodeOp(body) };
-    case FIELD_CODES.note:
-      return { field: 'note', op: MvRegister.decodeOp(body, stringCodec) };
-    default:
-      return d.fail(`unknown workspace field ${code}`);
+  const field = schema.fieldByTag(tag);
+  if (field === undefined) return d.fail(`unknown workspace field ${tag}`);
+  try {
+    return { field: field.name, op: OP_CODECS[field.kind].decodeOp(body) };
+  } catch (error) {
+    if (error instanceof DecodeError) return d.fail(`field ${field.name}: ${error.message}`);
+    throw error;
   }
 }

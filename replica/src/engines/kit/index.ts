@@ -8,5 +8,4 @@ export * from './fnv1a64.ts';
 export * from './held.ts';
 export * from './peer-session.ts';
 export * from './random-source.ts';
-export * from './text-edit.ts';
 export * from './view-digest.ts';

@@ -1,9 +1,9 @@
 /**
  * The last-writer-wins engine: the baseline that shows what naive timestamp merging loses.
  *
- * Every field is an LWW register: each cart line ("cart/<product>": quantity, or null once removed),
- * the whole text ("text": a text edit writes the entire new text), each counter ("counters/<name>":
- * the new total) and the note. A write is stamped with the writer's wall clock as the replica sees it
+ * Every field of the workspace schema is LWW registers, one per path: each cart line ("cart/<product>":
+ * quantity, or null once removed), a whole text ("text": a text edit writes the entire new text), each
+ * counter ("counters/<name>": the new total) and each register ("note"). A write is stamped with the writer's wall clock as the replica sees it
  * (ctx.now(), which includes the replica's skew setting), ties broken by replica id, and carries the
  * writer's version vector. The greatest stamp wins, whatever the causal order: a replica whose clock
  * runs behind loses even the writes it made after seeing the winner. The ledger (lww-ledger.ts)
@@ -25,39 +25,20 @@
 import { type LoggedOp, OperationLog, type ReplicaId, replicaId, VersionVector } from '@converge/crdt-core';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
 import type { LostWrite } from '../../ledger.ts';
-import {
-  COUNTER_NAMES,
-  type CounterName,
-  type Intent,
-  IntentError,
-  unhandledIntent,
-  validateIntent,
-  type WorkspaceView,
-} from '../../workspace.ts';
+import { applyTextEdit, COUNTERS, type FieldEdit, IntentError, type WorkspaceSchema } from '../../schema.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
-import { applyTextIntent } from '../kit/text-edit.ts';
 import { LwwLedger } from './lww-ledger.ts';
-import {
-  cartField,
-  counterField,
-  decodeMessage,
-  decodeWrites,
-  encodedWriteSize,
-  encodeMessage,
-  encodeWrites,
-  type LwwField,
-  type LwwValue,
-  type LwwWrite,
-  validateWrite,
-} from './lww-write.ts';
+import { fieldOf, LwwCodec, type LwwField, type LwwValue, type LwwWrite } from './lww-write.ts';
 
 /** Upper bound for one 'writes' message, so a large history never makes one oversized frame. */
 const MAX_BATCH_BYTES = 256 * 1024;
 
 export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine {
   readonly name = 'lww' as const;
+  readonly codec: LwwCodec;
   private readonly held = new Held(this.name, {
     /** Every delivered write, in delivery (hence causal) order, and those that wait for their causes. */
     log: new OperationLog<LwwWrite>(),
@@ -66,6 +47,11 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
 
   constructor(private readonly ctx: EngineContext) {
     super();
+    this.codec = new LwwCodec(ctx.schema ?? WORKSPACE);
+  }
+
+  private get schema(): WorkspaceSchema {
+    return this.codec.schema;
   }
 
   private get log(): OperationLog<LwwWrite> {
@@ -78,14 +64,14 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
 
   apply(intent: Intent): void {
     this.assertOpen();
-    validateIntent(intent);
-    const next = this.nextValue(intent);
+    const edit = this.schema.edit(intent);
+    const next = this.nextValue(edit);
     if (next === undefined) return;
     const self = replicaId(this.ctx.replicaId);
     const counter = this.log.version().get(self) + 1;
     const wallMs = Math.floor(this.ctx.now());
     if (!Number.isSafeInteger(wallMs)) throw new Error(`clock returned ${wallMs}, not a time in ms`);
-    const write = validateWrite({
+    const write = this.codec.validate({
       replica: self,
       counter,
       op: intent.op,
@@ -100,65 +86,61 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
     this.emit('local', [write]);
   }
 
-  /** The field and value an intent writes, or undefined when it changes nothing. */
-  private nextValue(intent: Intent): { field: LwwField; value: LwwValue } | undefined {
-    switch (intent.op) {
-      case 'cart.add': {
-        const field = cartField(intent.product);
-        return { field, value: checkedSum(this.numberAt(field), intent.qty) };
-      }
-      case 'cart.decrement': {
-        // LWW can only set: "one less" writes the quantity this replica sees, minus qty.
-        const field = cartField(intent.product);
+  /** The field and value an edit writes, or undefined when it changes nothing. */
+  private nextValue(edit: FieldEdit): { field: LwwField; value: LwwValue } | undefined {
+    const field = fieldOf(edit);
+    switch (edit.kind) {
+      case 'cart': {
         const seen = this.history.winner(field)?.value;
-        return typeof seen === 'number' ? { field, value: checkedSum(seen, -intent.qty) } : undefined;
+        if (edit.action === 'add') return { field, value: checkedSum(this.numberAt(field), edit.qty) };
+        // LWW can only set: "one less" writes the quantity this replica sees, minus qty.
+        if (edit.action === 'decrement')
+          return typeof seen === 'number' ? { field, value: checkedSum(seen, -edit.qty) } : undefined;
+        if (edit.action === 'remove') return typeof seen === 'number' ? { field, value: null } : undefined;
+        return { field, value: edit.qty };
       }
-      case 'cart.remove': {
-        const field = cartField(intent.product);
-        return typeof this.history.winner(field)?.value === 'number' ? { field, value: null } : undefined;
-      }
-      case 'cart.setQuantity':
-        return { field: cartField(intent.product), value: intent.qty };
-      case 'text.insert':
-      case 'text.delete':
-        return { field: 'text', value: applyTextIntent(this.text(), intent) };
-      case 'counter.increment': {
-        const field = counterField(intent.name);
-        return { field, value: checkedSum(this.numberAt(field), intent.by) };
-      }
-      case 'note.set':
-        return { field: 'note', value: intent.value };
-      default:
-        return unhandledIntent(intent);
+      case 'text':
+        return { field, value: applyTextEdit(this.text(field), edit) };
+      case 'counter':
+      case 'pn-counter':
+        return { field, value: checkedSum(this.numberAt(field), edit.by) };
+      case 'register':
+        return { field, value: edit.value };
     }
   }
 
   view(): WorkspaceView {
-    const cart: [string, number][] = [];
+    const carts = new Map<string, [string, number][]>(this.schema.fieldsOf('cart').map((f) => [f.name, []]));
     for (const write of this.history.winners()) {
-      if (write.field.startsWith('cart/') && typeof write.value === 'number') {
-        cart.push([write.field.slice('cart/'.length), write.value]);
+      const target = this.schema.fieldOfPath(write.field);
+      if (target?.field.kind === 'cart' && target.key !== undefined && typeof write.value === 'number') {
+        carts.get(target.field.name)?.push([target.key, write.value]);
       }
     }
-    const counters = {} as Record<CounterName, number>;
-    for (const name of COUNTER_NAMES) counters[name] = this.numberAt(counterField(name));
-    const note = this.history.winner('note')?.value;
-    return {
-      text: this.text(),
-      cart: Object.fromEntries(cart),
-      counters,
-      note: typeof note === 'string' ? [note] : [],
-    };
+    return this.schema.view((field) => {
+      switch (field.kind) {
+        case 'cart':
+          return Object.fromEntries(carts.get(field.name) ?? []);
+        case 'text':
+          return this.text(field.name);
+        case 'register': {
+          const value = this.history.winner(field.name)?.value;
+          return typeof value === 'string' ? [value] : [];
+        }
+        default:
+          return this.numberAt(`${COUNTERS}/${field.name}`);
+      }
+    }) as WorkspaceView;
   }
 
   applyUpdate(update: Uint8Array): void {
     this.assertOpen();
-    const writes = decodeWrites(update);
+    const writes = this.codec.decodeWrites(update);
     this.receiveWrites(writes, 'store');
   }
 
   save(): Uint8Array {
-    return encodeWrites(this.writes());
+    return this.codec.encodeWrites(this.writes());
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {
@@ -210,16 +192,16 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
   }
 
   writesOf(change: EngineChange): readonly LwwWrite[] {
-    return this.feed.detailsOf(change)?.native ?? decodeWrites(change.update);
+    return this.feed.detailsOf(change)?.native ?? this.codec.decodeWrites(change.update);
   }
 
   private emit(origin: EngineChange['origin'], writes: readonly LwwWrite[], source?: LwwSession): void {
-    const change: EngineChange = { origin, update: encodeWrites(writes) };
+    const change: EngineChange = { origin, update: this.codec.encodeWrites(writes) };
     this.feed.emit(change, writes, source);
   }
 
-  private text(): string {
-    const value = this.history.winner('text')?.value;
+  private text(field: LwwField): string {
+    const value = this.history.winner(field)?.value;
     return typeof value === 'string' ? value : '';
   }
 
@@ -241,15 +223,19 @@ class LwwSession extends PeerSession {
   }
 
   receive(payload: Uint8Array): boolean {
-    return this.receiveChecked(payload, decodeMessage, (message) => {
-      if (message.type === 'hello') {
-        this.peerVector = message.vector;
-        if (this.open) this.sendWrites(this.engine.writesMissingFrom(message.vector));
-      } else {
-        // Only a throwing change listener can make this fail; the writes themselves were delivered.
-        this.engine.receiveWrites(message.writes, 'remote', this);
-      }
-    });
+    return this.receiveChecked(
+      payload,
+      (bytes) => this.engine.codec.decodeMessage(bytes),
+      (message) => {
+        if (message.type === 'hello') {
+          this.peerVector = message.vector;
+          if (this.open) this.sendWrites(this.engine.writesMissingFrom(message.vector));
+        } else {
+          // Only a throwing change listener can make this fail; the writes themselves were delivered.
+          this.engine.receiveWrites(message.writes, 'remote', this);
+        }
+      },
+    );
   }
 
   changed(change: EngineChange): void {
@@ -266,23 +252,24 @@ class LwwSession extends PeerSession {
   }
 
   protected handshake(): void {
-    this.sendPayload(encodeMessage({ type: 'hello', vector: this.engine.vectorRecord() }));
+    this.sendPayload(this.engine.codec.encodeMessage({ type: 'hello', vector: this.engine.vectorRecord() }));
   }
 
   private sendWrites(writes: readonly LwwWrite[]): void {
     let batch: LwwWrite[] = [];
     let bytes = 0;
     for (const write of writes) {
-      const size = encodedWriteSize(write);
+      const size = this.engine.codec.encodedWriteSize(write);
       if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) {
-        this.sendPayload(encodeMessage({ type: 'writes', writes: batch }));
+        this.sendPayload(this.engine.codec.encodeMessage({ type: 'writes', writes: batch }));
         batch = [];
         bytes = 0;
       }
       batch.push(write);
       bytes += size;
     }
-    if (batch.length > 0) this.sendPayload(encodeMessage({ type: 'writes', writes: batch }));
+    if (batch.length > 0)
+      this.sendPayload(this.engine.codec.encodeMessage({ type: 'writes', writes: batch }));
   }
 }
 

@@ -1,25 +1,36 @@
 /**
  * The unit of the last-writer-wins engine: one write of one field, stamped with the writer's wall
  * clock and carrying the writer's version vector at write time (a ledger write, ledger.ts). Declares
- * the field keys, the validation every write passes (local or from a peer), and the binary codec for batches of writes and for the engine's sync messages.
+ * the field keys (paths of the workspace schema), the validation every write passes (local or from a
+ * peer), and the binary codec for batches of writes and for the engine's sync messages.
  */
 
 import { Decoder, Encoder } from '@converge/crdt-core';
 import { errorMessage } from '@converge/protocol';
 import type { LedgerWrite } from '../../ledger.ts';
-import { COUNTER_NAMES, type CounterName, type IntentOp } from '../../workspace.ts';
+import {
+  COUNTERS,
+  EDIT_ACTIONS,
+  type EditAction,
+  type FieldEdit,
+  KIND_ACTIONS,
+  type WorkspaceSchema,
+} from '../../schema.ts';
 import { seal, unsealAny } from '../kit/envelope.ts';
 
-/** A field is one register: a cart line, the whole text, one counter, or the note. */
-export type LwwField = 'text' | 'note' | `counters/${CounterName}` | `cart/${string}`;
+/**
+ * A field is one register, named by its path in the workspace schema: a cart line (`cart/apple`), a
+ * whole text (`text`), one counter (`counters/likes`), or a register (`note`).
+ */
+export type LwwField = string;
 
-/** A cart line's quantity or null (the line was removed); the text or note; a counter's total. */
+/** A cart line's quantity or null (the line was removed); a text or register; a counter's total. */
 export type LwwValue = string | number | null;
 
 /** A ledger write (ledger.ts) of this engine's fields. */
 export interface LwwWrite extends LedgerWrite {
   /** The intent that made it. */
-  readonly op: IntentOp;
+  readonly op: string;
   readonly field: LwwField;
   readonly value: LwwValue;
 }
@@ -39,73 +50,17 @@ export const EnvelopeKind = {
 } as const;
 
 const MAX_REPLICA_LENGTH = 256;
-const MAX_PRODUCT_LENGTH = 100;
-const OPS: readonly IntentOp[] = [
-  'cart.add',
-  'cart.remove',
-  'cart.setQuantity',
-  'text.insert',
-  'text.delete',
-  'counter.increment',
-  'note.set',
-  // Appended: an op is encoded as its index here.
-  'cart.decrement',
-];
 
-export function cartField(product: string): LwwField {
-  return `cart/${product}`;
-}
-
-export function counterField(name: CounterName): LwwField {
-  return `counters/${name}`;
-}
-
-/** Throws an Error naming the first thing wrong with a write. */
-export function validateWrite(write: LwwWrite): LwwWrite {
-  const fail = (why: string): never => {
-    throw new Error(`invalid lww write ${String(write.replica)}@${String(write.counter)}: ${why}`);
-  };
-  checkReplica(write.replica, fail);
-  if (!isPositiveInt(write.counter)) fail('counter must be a positive safe integer');
-  if (!Number.isSafeInteger(write.wallMs)) fail('wallMs must be a safe integer');
-  if (write.skewMs !== undefined && !Number.isSafeInteger(write.skewMs))
-    fail('skewMs must be a safe integer');
-  if (!OPS.includes(write.op)) fail(`unknown op ${String(write.op)}`);
-  if (fieldForOp(write.op, write.field) !== write.field)
-    fail(`field ${write.field} does not suit ${write.op}`);
-  const value = write.value;
-  switch (write.op) {
-    case 'cart.remove':
-      if (value !== null) fail('a removal writes null');
-      break;
-    case 'cart.add':
-    case 'cart.decrement':
-    case 'cart.setQuantity':
-    case 'counter.increment':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail('value must be a safe integer');
-      break;
+/** The path an edit writes. */
+export function fieldOf(edit: FieldEdit): LwwField {
+  switch (edit.kind) {
+    case 'cart':
+      return `${edit.field}/${edit.product}`;
+    case 'counter':
+    case 'pn-counter':
+      return `${COUNTERS}/${edit.field}`;
     default:
-      if (typeof value !== 'string') fail('value must be a string');
-  }
-  checkVector(write.vector, fail);
-  if (write.vector[write.replica] !== write.counter) fail("the vector's own entry must equal the counter");
-  return write;
-}
-
-/** The field an op writes, if `field` is of the right family (else undefined). */
-function fieldForOp(op: IntentOp, field: string): LwwField | undefined {
-  switch (op) {
-    case 'text.insert':
-    case 'text.delete':
-      return field === 'text' ? 'text' : undefined;
-    case 'note.set':
-      return field === 'note' ? 'note' : undefined;
-    case 'counter.increment':
-      return COUNTER_NAMES.some((name) => field === counterField(name)) ? (field as LwwField) : undefined;
-    default: {
-      const product = field.startsWith('cart/') ? field.slice(5) : '';
-      return product.length > 0 && product.length <= MAX_PRODUCT_LENGTH ? (field as LwwField) : undefined;
-    }
+      return edit.field;
   }
 }
 
@@ -143,126 +98,182 @@ const MIN_WRITE_BYTES = 8;
  */
 type Layout = 'plain' | 'with-skew';
 
-/** A batch of writes as stored (an lww engine update or snapshot). */
-export function encodeWrites(writes: readonly LwwWrite[]): Uint8Array {
-  const e = new Encoder();
-  writeBatch(e, writes);
-  return seal(EnvelopeKind.LwwWritesWithSkew, e.finish());
-}
+/**
+ * The writes and messages of one workspace schema: what they may hold, and their bytes. A write's op is
+ * stored as its action's index in EDIT_ACTIONS (the field says which field's op it is), which is the op
+ * index of the bytes written before the schema.
+ */
+export class LwwCodec {
+  constructor(readonly schema: WorkspaceSchema) {}
 
-/** Decode and validate a stored batch; throws DecodeError or Error on anything malformed. */
-export function decodeWrites(bytes: Uint8Array): LwwWrite[] {
-  const { kind, body } = unsealAny(bytes, [EnvelopeKind.LwwWritesWithSkew, EnvelopeKind.LwwWrites]);
-  const d = new Decoder(body);
-  const writes = readBatch(d, kind === EnvelopeKind.LwwWrites ? 'plain' : 'with-skew');
-  d.end();
-  return writes;
-}
-
-export function encodeMessage(message: LwwMessage): Uint8Array {
-  const e = new Encoder();
-  if (message.type === 'hello') {
-    e.uint(MESSAGE_HELLO);
-    writeVector(e, message.vector);
-  } else {
-    e.uint(MESSAGE_WRITES);
-    writeBatch(e, message.writes);
+  /** The action of a write's op on its field; throws an Error when they do not go together. */
+  actionOf(write: Pick<LwwWrite, 'op' | 'field'>): EditAction {
+    const target = this.schema.fieldOfPath(write.field);
+    if (target === undefined) throw new Error(`unknown field ${write.field}`);
+    const action = KIND_ACTIONS[target.field.kind].find(
+      (a) => this.schema.opOf(target.field.name, a) === write.op,
+    );
+    if (action === undefined) throw new Error(`field ${write.field} does not suit ${String(write.op)}`);
+    return action;
   }
-  return seal(EnvelopeKind.LwwMessageWithSkew, e.finish());
-}
 
-export function decodeMessage(bytes: Uint8Array): LwwMessage {
-  const { kind, body } = unsealAny(bytes, [EnvelopeKind.LwwMessageWithSkew, EnvelopeKind.LwwMessage]);
-  const d = new Decoder(body);
-  const message = readMessageBody(d, kind === EnvelopeKind.LwwMessage ? 'plain' : 'with-skew');
-  d.end();
-  return message;
-}
-
-function readMessageBody(d: Decoder, layout: Layout): LwwMessage {
-  const type = d.uint();
-  if (type === MESSAGE_HELLO) return { type: 'hello', vector: readVector(d) };
-  if (type === MESSAGE_WRITES) return { type: 'writes', writes: readBatch(d, layout) };
-  return d.fail(`unknown lww message type ${type}`);
-}
-
-/** Encoded size of one write inside a batch (for splitting large batches). */
-export function encodedWriteSize(write: LwwWrite): number {
-  const e = new Encoder();
-  writeWrite(e, write);
-  return e.length;
-}
-
-/** A batch in the layout without skews, as stored before writes carried them (for compatibility tests). */
-export function encodeWritesWithoutSkew(writes: readonly LwwWrite[]): Uint8Array {
-  const e = new Encoder();
-  e.uint(writes.length);
-  for (const w of writes) writeWrite(e, w, 'plain');
-  return seal(EnvelopeKind.LwwWrites, e.finish());
-}
-
-function writeBatch(e: Encoder, writes: readonly LwwWrite[]): void {
-  e.uint(writes.length);
-  for (const w of writes) writeWrite(e, w);
-}
-
-function readBatch(d: Decoder, layout: Layout): LwwWrite[] {
-  const count = d.count(MIN_WRITE_BYTES);
-  const writes: LwwWrite[] = [];
-  for (let i = 0; i < count; i++) writes.push(readWrite(d, layout));
-  return writes;
-}
-
-function writeWrite(e: Encoder, w: LwwWrite, layout: Layout = 'with-skew'): void {
-  e.string(w.replica);
-  e.uint(w.counter);
-  e.uint(OPS.indexOf(w.op));
-  e.string(w.field);
-  if (w.value === null) e.uint(VALUE_NULL);
-  else if (typeof w.value === 'number') e.uint(VALUE_INT).int(w.value);
-  else e.uint(VALUE_STRING).string(w.value);
-  e.int(w.wallMs);
-  if (layout === 'with-skew') {
-    if (w.skewMs === undefined) e.uint(0);
-    else e.uint(1).int(w.skewMs);
+  /** Throws an Error naming the first thing wrong with a write. */
+  validate(write: LwwWrite): LwwWrite {
+    const fail = (why: string): never => {
+      throw new Error(`invalid lww write ${String(write.replica)}@${String(write.counter)}: ${why}`);
+    };
+    checkReplica(write.replica, fail);
+    if (!isPositiveInt(write.counter)) fail('counter must be a positive safe integer');
+    if (!Number.isSafeInteger(write.wallMs)) fail('wallMs must be a safe integer');
+    if (write.skewMs !== undefined && !Number.isSafeInteger(write.skewMs))
+      fail('skewMs must be a safe integer');
+    let action: EditAction | undefined;
+    try {
+      action = this.actionOf(write);
+    } catch (error) {
+      fail(errorMessage(error));
+    }
+    const value = write.value;
+    switch (action) {
+      case 'remove':
+        if (value !== null) fail('a removal writes null');
+        break;
+      case 'add':
+      case 'decrement':
+      case 'setQuantity':
+      case 'increment':
+        if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail('value must be a safe integer');
+        break;
+      default:
+        if (typeof value !== 'string') fail('value must be a string');
+    }
+    checkVector(write.vector, fail);
+    if (write.vector[write.replica] !== write.counter) fail("the vector's own entry must equal the counter");
+    return write;
   }
-  // The writer's own entry equals the counter; leave it out.
-  writeVector(e, w.vector, w.replica);
-}
 
-function readWrite(d: Decoder, layout: Layout): LwwWrite {
-  const replica = d.string();
-  const counter = d.uint();
-  const op = OPS[d.uint()];
-  if (op === undefined) d.fail('unknown op index');
-  const field = d.string() as LwwField;
-  const tag = d.uint();
-  let value: LwwValue;
-  if (tag === VALUE_NULL) value = null;
-  else if (tag === VALUE_INT) value = d.int();
-  else if (tag === VALUE_STRING) value = d.string();
-  else d.fail(`unknown value tag ${tag}`);
-  const wallMs = d.int();
-  let skewMs: number | undefined;
-  if (layout === 'with-skew') {
-    const known = d.uint();
-    if (known === 1) skewMs = d.int();
-    else if (known !== 0) d.fail(`unknown skew tag ${known}`);
+  /** A batch of writes as stored (an lww engine update or snapshot). */
+  encodeWrites(writes: readonly LwwWrite[]): Uint8Array {
+    const e = new Encoder();
+    this.writeBatch(e, writes);
+    return seal(EnvelopeKind.LwwWritesWithSkew, e.finish());
   }
-  const vector = { ...readVector(d), [replica]: counter };
-  try {
-    return validateWrite({
-      replica,
-      counter,
-      op,
-      field,
-      value,
-      wallMs,
-      ...(skewMs !== undefined ? { skewMs } : {}),
-      vector,
-    });
-  } catch (error) {
-    return d.fail(errorMessage(error));
+
+  /** Decode and validate a stored batch; throws DecodeError or Error on anything malformed. */
+  decodeWrites(bytes: Uint8Array): LwwWrite[] {
+    const { kind, body } = unsealAny(bytes, [EnvelopeKind.LwwWritesWithSkew, EnvelopeKind.LwwWrites]);
+    const d = new Decoder(body);
+    const writes = this.readBatch(d, kind === EnvelopeKind.LwwWrites ? 'plain' : 'with-skew');
+    d.end();
+    return writes;
+  }
+
+  encodeMessage(message: LwwMessage): Uint8Array {
+    const e = new Encoder();
+    if (message.type === 'hello') {
+      e.uint(MESSAGE_HELLO);
+      writeVector(e, message.vector);
+    } else {
+      e.uint(MESSAGE_WRITES);
+      this.writeBatch(e, message.writes);
+    }
+    return seal(EnvelopeKind.LwwMessageWithSkew, e.finish());
+  }
+
+  decodeMessage(bytes: Uint8Array): LwwMessage {
+    const { kind, body } = unsealAny(bytes, [EnvelopeKind.LwwMessageWithSkew, EnvelopeKind.LwwMessage]);
+    const d = new Decoder(body);
+    const layout: Layout = kind === EnvelopeKind.LwwMessage ? 'plain' : 'with-skew';
+    const type = d.uint();
+    let message: LwwMessage;
+    if (type === MESSAGE_HELLO) message = { type: 'hello', vector: readVector(d) };
+    else if (type === MESSAGE_WRITES) message = { type: 'writes', writes: this.readBatch(d, layout) };
+    else return d.fail(`unknown lww message type ${type}`);
+    d.end();
+    return message;
+  }
+
+  /** Encoded size of one write inside a batch (for splitting large batches). */
+  encodedWriteSize(write: LwwWrite): number {
+    const e = new Encoder();
+    this.writeWrite(e, write);
+    return e.length;
+  }
+
+  /** A batch in the layout without skews, as stored before writes carried them (for compatibility tests). */
+  encodeWritesWithoutSkew(writes: readonly LwwWrite[]): Uint8Array {
+    const e = new Encoder();
+    e.uint(writes.length);
+    for (const w of writes) this.writeWrite(e, w, 'plain');
+    return seal(EnvelopeKind.LwwWrites, e.finish());
+  }
+
+  private writeBatch(e: Encoder, writes: readonly LwwWrite[]): void {
+    e.uint(writes.length);
+    for (const w of writes) this.writeWrite(e, w);
+  }
+
+  private readBatch(d: Decoder, layout: Layout): LwwWrite[] {
+    const count = d.count(MIN_WRITE_BYTES);
+    const writes: LwwWrite[] = [];
+    for (let i = 0; i < count; i++) writes.push(this.readWrite(d, layout));
+    return writes;
+  }
+
+  private writeWrite(e: Encoder, w: LwwWrite, layout: Layout = 'with-skew'): void {
+    e.string(w.replica);
+    e.uint(w.counter);
+    e.uint(EDIT_ACTIONS.indexOf(this.actionOf(w)));
+    e.string(w.field);
+    if (w.value === null) e.uint(VALUE_NULL);
+    else if (typeof w.value === 'number') e.uint(VALUE_INT).int(w.value);
+    else e.uint(VALUE_STRING).string(w.value);
+    e.int(w.wallMs);
+    if (layout === 'with-skew') {
+      if (w.skewMs === undefined) e.uint(0);
+      else e.uint(1).int(w.skewMs);
+    }
+    // The writer's own entry equals the counter; leave it out.
+    writeVector(e, w.vector, w.replica);
+  }
+
+  private readWrite(d: Decoder, layout: Layout): LwwWrite {
+    const replica = d.string();
+    const counter = d.uint();
+    const action = EDIT_ACTIONS[d.uint()];
+    if (action === undefined) d.fail('unknown op index');
+    const field = d.string();
+    const name = this.schema.fieldOfPath(field)?.field.name;
+    const op = name === undefined ? undefined : this.schema.opOf(name, action as EditAction);
+    if (op === undefined) d.fail(`field ${field} does not suit a ${String(action)}`);
+    const tag = d.uint();
+    let value: LwwValue;
+    if (tag === VALUE_NULL) value = null;
+    else if (tag === VALUE_INT) value = d.int();
+    else if (tag === VALUE_STRING) value = d.string();
+    else d.fail(`unknown value tag ${tag}`);
+    const wallMs = d.int();
+    let skewMs: number | undefined;
+    if (layout === 'with-skew') {
+      const known = d.uint();
+      if (known === 1) skewMs = d.int();
+      else if (known !== 0) d.fail(`unknown skew tag ${known}`);
+    }
+    const vector = { ...readVector(d), [replica]: counter };
+    try {
+      return this.validate({
+        replica,
+        counter,
+        op: op as string,
+        field,
+        value,
+        wallMs,
+        ...(skewMs !== undefined ? { skewMs } : {}),
+        vector,
+      });
+    } catch (error) {
+      return d.fail(errorMessage(error));
+    }
   }
 }
 

@@ -1,17 +1,17 @@
 /**
  * The Yjs engine: the workspace as a Y.Doc, modelled the way a typical Yjs user would.
  *
- * Document:
- *   Y.Map 'cart'      product → quantity (a plain number)
- *   Y.Text 'text'
- *   Y.Map 'counters'  counter name → total (a plain number)
- *   Y.Map 'meta'      'note' → the note's text
+ * Document, by the kind of each field of the workspace schema:
+ *   cart       Y.Map FIELD       product → quantity (a plain number)
+ *   text       Y.Text FIELD
+ *   counters   Y.Map 'counters'  counter name → total (a plain number)
+ *   register   Y.Map 'meta'      FIELD → its value
  *
  * Semantics under concurrency (what the comparison shows):
  * - Counters and cart quantities are read-modify-write: an increment writes `seen + by`, a cart
  *   decrement `seen − qty`. Yjs has no counter type, so of two concurrent steps one overwrites the
  *   other (a lost update). cart.setQuantity writes the number itself.
- * - Concurrent writes to one map key (cart line, counter, note) keep one winner, decided by Yjs's
+ * - Concurrent writes to one map key (cart line, counter, register) keep one winner, decided by Yjs's
  *   deterministic ordering of client ids; there are no siblings.
  * - cart.remove deletes the key. A concurrent add writes a new value for the key, which the remove
  *   never saw, so add wins over remove (the line comes back with the adder's `seen + qty`).
@@ -31,20 +31,13 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
-import {
-  COUNTER_NAMES,
-  type CounterName,
-  type Intent,
-  unhandledIntent,
-  validateIntent,
-  type WorkspaceView,
-} from '../../workspace.ts';
+import { checkTextEdit, type FieldEdit, type WorkspaceSchema } from '../../schema.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
 import { randomUint32Of } from '../kit/random-source.ts';
-import { checkTextIntent } from '../kit/text-edit.ts';
 
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 const EnvelopeKind = { YjsUpdate: 1 } as const;
@@ -61,26 +54,30 @@ interface PendingUpdate {
 /** The document and the shared types the workspace lives in. */
 interface YjsWorkspace {
   readonly doc: Y.Doc;
-  readonly cart: Y.Map<unknown>;
-  readonly text: Y.Text;
+  /** Each cart field's map and each text field's text, by field name. */
+  readonly carts: ReadonlyMap<string, Y.Map<unknown>>;
+  readonly texts: ReadonlyMap<string, Y.Text>;
   readonly counters: Y.Map<unknown>;
+  /** The registers, by field name. */
   readonly meta: Y.Map<unknown>;
 }
 
 export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'yjs' as const;
+  private readonly schema: WorkspaceSchema;
   private readonly held: Held<YjsWorkspace>;
   /** Updates Yjs reported during the current call; emitted once Yjs has returned. */
   private pending: PendingUpdate[] = [];
 
   constructor(ctx: EngineContext) {
     super();
+    this.schema = ctx.schema ?? WORKSPACE;
     const doc = new Y.Doc();
     doc.clientID = randomUint32Of(ctx)();
     this.held = new Held(this.name, {
       doc,
-      cart: doc.getMap('cart'),
-      text: doc.getText('text'),
+      carts: new Map(this.schema.fieldsOf('cart').map((f) => [f.name, doc.getMap(f.name)])),
+      texts: new Map(this.schema.fieldsOf('text').map((f) => [f.name, doc.getText(f.name)])),
       counters: doc.getMap('counters'),
       meta: doc.getMap('meta'),
     });
@@ -94,12 +91,12 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
     return this.held.value.doc;
   }
 
-  private get cart(): Y.Map<unknown> {
-    return this.held.value.cart;
+  private cart(field: string): Y.Map<unknown> {
+    return this.held.value.carts.get(field) as Y.Map<unknown>;
   }
 
-  private get text(): Y.Text {
-    return this.held.value.text;
+  private text(field: string): Y.Text {
+    return this.held.value.texts.get(field) as Y.Text;
   }
 
   private get counters(): Y.Map<unknown> {
@@ -112,65 +109,63 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
 
   apply(intent: Intent): void {
     this.assertOpen();
-    validateIntent(intent);
-    if (intent.op === 'text.insert' || intent.op === 'text.delete') {
-      checkTextIntent(this.text.toString(), intent);
-    }
-    this.doc.transact(() => this.write(intent), LOCAL_ORIGIN);
+    const edit = this.schema.edit(intent);
+    if (edit.kind === 'text') checkTextEdit(this.text(edit.field).toString(), edit);
+    this.doc.transact(() => this.write(edit), LOCAL_ORIGIN);
     this.flush();
   }
 
-  private write(intent: Intent): void {
-    switch (intent.op) {
-      case 'cart.add':
-        this.cart.set(intent.product, (numberAt(this.cart, intent.product) ?? 0) + intent.qty);
-        return;
-      case 'cart.decrement': {
-        // Read-modify-write, like cart.add: of concurrent steps on one line, one overwrites the others.
-        const seen = numberAt(this.cart, intent.product);
-        if (seen !== undefined) this.cart.set(intent.product, seen - intent.qty);
+  private write(edit: FieldEdit): void {
+    switch (edit.kind) {
+      case 'cart': {
+        const cart = this.cart(edit.field);
+        const seen = numberAt(cart, edit.product);
+        if (edit.action === 'add') cart.set(edit.product, (seen ?? 0) + edit.qty);
+        // Read-modify-write, like add: of concurrent steps on one line, one overwrites the others.
+        else if (edit.action === 'decrement') {
+          if (seen !== undefined) cart.set(edit.product, seen - edit.qty);
+        } else if (edit.action === 'remove') {
+          if (cart.has(edit.product)) cart.delete(edit.product);
+        } else cart.set(edit.product, edit.qty);
         return;
       }
-      case 'cart.remove':
-        if (this.cart.has(intent.product)) this.cart.delete(intent.product);
+      case 'text':
+        if (edit.action === 'insert') this.text(edit.field).insert(edit.pos, edit.text);
+        else this.text(edit.field).delete(edit.pos, edit.len);
         return;
-      case 'cart.setQuantity':
-        this.cart.set(intent.product, intent.qty);
-        return;
-      case 'text.insert':
-        this.text.insert(intent.pos, intent.text);
-        return;
-      case 'text.delete':
-        this.text.delete(intent.pos, intent.len);
-        return;
-      case 'counter.increment':
+      case 'counter':
+      case 'pn-counter':
         // The typical Yjs counter: read, add, write back. Concurrent increments overwrite each other.
-        this.counters.set(intent.name, (numberAt(this.counters, intent.name) ?? 0) + intent.by);
+        this.counters.set(edit.field, (numberAt(this.counters, edit.field) ?? 0) + edit.by);
         return;
-      case 'note.set':
-        this.meta.set('note', intent.value);
+      case 'register':
+        this.meta.set(edit.field, edit.value);
         return;
-      default:
-        unhandledIntent(intent);
     }
   }
 
   view(): WorkspaceView {
-    const lines: [string, number][] = [];
-    for (const [product, value] of this.cart.entries()) {
-      // A peer could write anything into the map; show only what the workspace model allows.
-      if (isQuantity(value)) lines.push([product, value]);
-    }
-    const counters = {} as Record<CounterName, number>;
-    for (const name of COUNTER_NAMES) counters[name] = numberAt(this.counters, name) ?? 0;
-    const note = this.meta.get('note');
-    return {
-      text: this.text.toString(),
-      // fromEntries, not assignment: a product named "__proto__" must stay an ordinary key.
-      cart: Object.fromEntries(lines),
-      counters,
-      note: typeof note === 'string' ? [note] : [],
-    };
+    return this.schema.view((field) => {
+      switch (field.kind) {
+        case 'cart': {
+          const lines: [string, number][] = [];
+          for (const [product, value] of this.cart(field.name).entries()) {
+            // A peer could write anything into the map; show only what the workspace model allows.
+            if (isQuantity(value)) lines.push([product, value]);
+          }
+          // fromEntries, not assignment: a product named "__proto__" must stay an ordinary key.
+          return Object.fromEntries(lines);
+        }
+        case 'text':
+          return this.text(field.name).toString();
+        case 'register': {
+          const value = this.meta.get(field.name);
+          return typeof value === 'string' ? [value] : [];
+        }
+        default:
+          return numberAt(this.counters, field.name) ?? 0;
+      }
+    }) as WorkspaceView;
   }
 
   applyUpdate(update: Uint8Array): void {

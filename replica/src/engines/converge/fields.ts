@@ -1,0 +1,241 @@
+/**
+ * Each kind of workspace field as a crdt-core CRDT in the converge engine's document: its local edits,
+ * its operations and their codec, its state and how two states merge.
+ */
+import {
+  Cart,
+  type CartOp,
+  DecodeError,
+  decodeRgaOps,
+  encodeRgaOp,
+  GCounter,
+  type GCounterOp,
+  MvRegister,
+  type MvRegisterOp,
+  PNCounter,
+  type PNCounterOp,
+  type ReplicaId,
+  Rga,
+  type RgaOp,
+  stringCodec,
+} from '@converge/crdt-core';
+import type { FieldEdit, FieldKind, NamedField } from '../../schema.ts';
+
+/** One field of the document. */
+export interface DocumentField {
+  /** Text merges into itself (so it may grow huge without a copy); the others merge into a copy. */
+  readonly mergesInPlace: boolean;
+  value(): unknown;
+  /** The operation that carries out `edit` here (applied already), or null when it changes nothing. */
+  local(edit: FieldEdit, replica: ReplicaId): unknown;
+  /** Apply an operation delivered in causal order. */
+  apply(op: unknown): void;
+  encode(): Uint8Array;
+  /** This state merged with another of the same field (a copy, unless it merges in place). */
+  mergedWith(incoming: DocumentField): DocumentField;
+}
+
+/** A field's kind in its state's bytes. */
+export const KIND_CODES: Readonly<Record<FieldKind, number>> = {
+  counter: 1,
+  'pn-counter': 2,
+  cart: 3,
+  text: 4,
+  register: 5,
+};
+
+export function kindOfCode(code: number): FieldKind | undefined {
+  return (Object.keys(KIND_CODES) as FieldKind[]).find((kind) => KIND_CODES[kind] === code);
+}
+
+/** How each kind encodes its operations (independent of any state). */
+export const OP_CODECS: Readonly<
+  Record<FieldKind, { encodeOp(op: unknown): Uint8Array; decodeOp(bytes: Uint8Array): unknown }>
+> = {
+  counter: {
+    encodeOp: (op) => GCounter.encodeOp(op as GCounterOp),
+    decodeOp: (bytes) => GCounter.decodeOp(bytes),
+  },
+  'pn-counter': {
+    encodeOp: (op) => PNCounter.encodeOp(op as PNCounterOp),
+    decodeOp: (bytes) => PNCounter.decodeOp(bytes),
+  },
+  cart: { encodeOp: (op) => Cart.encodeOp(op as CartOp), decodeOp: (bytes) => Cart.decodeOp(bytes) },
+  text: {
+    encodeOp: (op) => encodeRgaOp(op as RgaOp),
+    decodeOp: (bytes) => {
+      const ops = decodeRgaOps(bytes);
+      if (ops.length !== 1) throw new DecodeError('a text change holds exactly one operation', 0);
+      return ops[0];
+    },
+  },
+  register: {
+    encodeOp: (op) => MvRegister.encodeOp(op as MvRegisterOp<string>, stringCodec),
+    decodeOp: (bytes) => MvRegister.decodeOp(bytes, stringCodec),
+  },
+};
+
+export function emptyField(field: NamedField, replica: ReplicaId): DocumentField {
+  switch (field.kind) {
+    case 'counter':
+      return new CounterField(new GCounter());
+    case 'pn-counter':
+      return new PnCounterField(new PNCounter());
+    case 'cart':
+      return new CartField(new Cart());
+    case 'text':
+      return new TextField(new Rga(replica));
+    case 'register':
+      return new RegisterField(new MvRegister<string>(stringCodec));
+  }
+}
+
+/** A field's state from its bytes; throws DecodeError for corrupt ones. */
+export function decodeField(field: NamedField, bytes: Uint8Array, replica: ReplicaId): DocumentField {
+  switch (field.kind) {
+    case 'counter':
+      return new CounterField(GCounter.decode(bytes));
+    case 'pn-counter':
+      return new PnCounterField(PNCounter.decode(bytes));
+    case 'cart':
+      return new CartField(Cart.decode(bytes));
+    case 'text':
+      return new TextField(Rga.decode(bytes, replica));
+    case 'register':
+      return new RegisterField(MvRegister.decode(bytes, stringCodec));
+  }
+}
+
+class CounterField implements DocumentField {
+  readonly mergesInPlace = false;
+  constructor(private readonly counter: GCounter) {}
+  value(): number {
+    return this.counter.value();
+  }
+  local(edit: FieldEdit, replica: ReplicaId): GCounterOp {
+    return this.counter.increment(replica, (edit as Extract<FieldEdit, { action: 'increment' }>).by);
+  }
+  apply(op: unknown): void {
+    this.counter.apply(op as GCounterOp);
+  }
+  encode(): Uint8Array {
+    return this.counter.encode();
+  }
+  mergedWith(incoming: DocumentField): DocumentField {
+    const copy = this.counter.clone();
+    copy.merge((incoming as CounterField).counter);
+    return new CounterField(copy);
+  }
+}
+
+class PnCounterField implements DocumentField {
+  readonly mergesInPlace = false;
+  constructor(private readonly counter: PNCounter) {}
+  value(): number {
+    return this.counter.value();
+  }
+  local(edit: FieldEdit, replica: ReplicaId): PNCounterOp {
+    const { by } = edit as Extract<FieldEdit, { action: 'increment' }>;
+    return by >= 0 ? this.counter.increment(replica, by) : this.counter.decrement(replica, -by);
+  }
+  apply(op: unknown): void {
+    this.counter.apply(op as PNCounterOp);
+  }
+  encode(): Uint8Array {
+    return this.counter.encode();
+  }
+  mergedWith(incoming: DocumentField): DocumentField {
+    const copy = this.counter.clone();
+    copy.merge((incoming as PnCounterField).counter);
+    return new PnCounterField(copy);
+  }
+}
+
+class CartField implements DocumentField {
+  readonly mergesInPlace = false;
+  constructor(private readonly cart: Cart) {}
+  value(): Record<string, number> {
+    return this.cart.value();
+  }
+  local(edit: FieldEdit, replica: ReplicaId): CartOp | null {
+    if (edit.kind !== 'cart') throw new TypeError(`a cart cannot ${edit.action}`);
+    switch (edit.action) {
+      case 'add':
+        return this.cart.add(replica, edit.product, edit.qty);
+      case 'decrement':
+        return edit.product in this.cart.value()
+          ? this.cart.decrement(replica, edit.product, edit.qty)
+          : null;
+      case 'remove':
+        return edit.product in this.cart.value() ? this.cart.remove(replica, edit.product) : null;
+      case 'setQuantity':
+        return this.cart.setQuantity(replica, edit.product, edit.qty);
+    }
+  }
+  apply(op: unknown): void {
+    this.cart.apply(op as CartOp);
+  }
+  encode(): Uint8Array {
+    return this.cart.encode();
+  }
+  mergedWith(incoming: DocumentField): DocumentField {
+    const copy = this.cart.clone();
+    copy.merge((incoming as CartField).cart);
+    return new CartField(copy);
+  }
+}
+
+class TextField implements DocumentField {
+  readonly mergesInPlace = true;
+  constructor(private rga: Rga) {}
+  value(): string {
+    return this.rga.toString();
+  }
+  local(edit: FieldEdit, _replica: ReplicaId): RgaOp | null {
+    if (edit.kind !== 'text') throw new TypeError(`a text cannot ${edit.action}`);
+    return edit.action === 'insert'
+      ? this.rga.insert(edit.pos, edit.text)
+      : this.rga.delete(edit.pos, edit.len);
+  }
+  apply(op: unknown): void {
+    // Causal delivery guarantees the anchors are here; anything else is a corrupt operation.
+    if (this.rga.apply(op as RgaOp) === 'missing-dependency') {
+      throw new RangeError('text operation delivered before the text it refers to');
+    }
+  }
+  encode(): Uint8Array {
+    return this.rga.encode();
+  }
+  mergedWith(incoming: DocumentField): DocumentField {
+    const other = (incoming as TextField).rga;
+    if (Object.keys(this.rga.version()).length === 0) {
+      this.rga = other; // decoded for our replica: adopt it whole (the fast path when loading)
+    } else if (this.rga.applyAll(other.delta(this.rga.version())).length > 0) {
+      throw new Error('state holds text operations that cannot be placed');
+    }
+    return this;
+  }
+}
+
+class RegisterField implements DocumentField {
+  readonly mergesInPlace = false;
+  constructor(private readonly register: MvRegister<string>) {}
+  value(): string[] {
+    return this.register.value();
+  }
+  local(edit: FieldEdit, replica: ReplicaId): MvRegisterOp<string> {
+    if (edit.kind !== 'register') throw new TypeError(`a register cannot ${edit.action}`);
+    return this.register.set(replica, edit.value);
+  }
+  apply(op: unknown): void {
+    this.register.apply(op as MvRegisterOp<string>);
+  }
+  encode(): Uint8Array {
+    return this.register.encode();
+  }
+  mergedWith(incoming: DocumentField): DocumentField {
+    const copy = this.register.clone();
+    copy.merge((incoming as RegisterField).register);
+    return new RegisterField(copy);
+  }
+}
