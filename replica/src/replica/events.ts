@@ -1,0 +1,47 @@
+/** What a replica tells its subscribers (the UI, logs, tests) about anything `status()` reports. */
+import type { ConnectionState } from '@converge/protocol';
+import type { EngineChange } from '../engine.ts';
+import type { EngineName } from '../engine-name.ts';
+import type { ReplicaProblem } from './problems.ts';
+
+export type ReplicaEvent =
+  | { readonly type: 'change'; readonly engine: EngineName; readonly origin: EngineChange['origin'] }
+  | { readonly type: 'connection'; readonly state: ConnectionState }
+  | { readonly type: 'peers'; readonly peers: readonly string[] }
+  | {
+      readonly type: 'settings';
+      readonly skewMs: number;
+      readonly primary: EngineName;
+      readonly offline: boolean;
+    }
+  | { readonly type: 'traffic'; readonly engine: EngineName }
+  /** What `peerDigests()` reports for the peer changed (a new digest, or forgotten on linkDown). */
+  | { readonly type: 'peer-digests'; readonly peer: string }
+  | { readonly type: 'problem'; readonly problem: ReplicaProblem };
+
+export class ReplicaEvents {
+  private readonly listeners = new Set<(event: ReplicaEvent) => void>();
+
+  subscribe(listener: (event: ReplicaEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: ReplicaEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing UI listener must not break replication.
+      }
+    }
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+}
+
+export class ReplicaError extends Error {
+  override readonly name = 'ReplicaError';
+}

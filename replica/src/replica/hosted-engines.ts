@@ -1,0 +1,141 @@
+/**
+ * The engines a replica hosts, and the fan-out of a local edit to all of them: the edit is planned per
+ * engine (a text edit made against the primary engine's text is placed in each other engine's text at
+ * the spot with the same surrounding text), applied to the primary first, then to the others. Views and
+ * digests are cached per engine until its next change.
+ */
+import type { Engine, EngineContext } from '../engine.ts';
+import type { EngineName } from '../engine-name.ts';
+import type { EngineRegistry } from '../engine-registry.ts';
+import { checkTextEdit, type WorkspaceSchema } from '../schema.ts';
+import { alignTextEdit } from '../text-alignment.ts';
+import type { Intent, WorkspaceView } from '../workspace.ts';
+import { ReplicaError } from './events.ts';
+import type { Problems } from './problems.ts';
+
+export class HostedEngines {
+  private readonly engines = new Map<EngineName, Engine>();
+  private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
+
+  /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
+  constructor(
+    registry: EngineRegistry,
+    context: EngineContext,
+    private readonly replicaId: string,
+    private readonly problems: Problems,
+  ) {
+    try {
+      for (const name of registry.names) {
+        const engine = registry.create(name, context);
+        this.engines.set(name, engine);
+        this.cache.set(name, {});
+        if (engine.name !== name)
+          throw new ReplicaError(`the ${name} descriptor created the ${engine.name} engine`);
+      }
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  get names(): EngineName[] {
+    return [...this.engines.keys()];
+  }
+
+  has(name: EngineName): boolean {
+    return this.engines.has(name);
+  }
+
+  get(name: EngineName): Engine {
+    const engine = this.engines.get(name);
+    if (engine === undefined) throw this.notHosted(name);
+    return engine;
+  }
+
+  entries(): IterableIterator<[EngineName, Engine]> {
+    return this.engines.entries();
+  }
+
+  view(name: EngineName): WorkspaceView {
+    const entry = this.cacheOf(name);
+    entry.view ??= this.get(name).view();
+    return entry.view;
+  }
+
+  digest(name: EngineName): string {
+    const entry = this.cacheOf(name);
+    entry.digest ??= this.get(name).digest();
+    return entry.digest;
+  }
+
+  /** Forget what was cached of an engine (it changed), or of every engine. */
+  invalidate(name?: EngineName): void {
+    for (const key of name === undefined ? this.engines.keys() : [name]) this.cache.set(key, {});
+  }
+
+  /**
+   * Apply a (validated) intent to every engine, the primary first: its refusal throws (the edit is not
+   * made); another engine's failure is reported and returned, while the others keep the edit.
+   */
+  applyEverywhere(schema: WorkspaceSchema, primary: EngineName, intent: Intent): string[] {
+    const plan = this.plan(schema, primary, intent);
+    for (const edit of plan.get(primary) ?? []) this.get(primary).apply(edit);
+    const failures: string[] = [];
+    for (const [name, edits] of plan) {
+      if (name === primary) continue;
+      const failure = this.problems.failureOf(
+        { kind: 'engine-error', engine: name },
+        `apply ${intent.op} failed`,
+        () => {
+          for (const edit of edits) this.get(name).apply(edit);
+        },
+      );
+      if (failure !== undefined) failures.push(`${name}: ${failure}`);
+    }
+    return failures;
+  }
+
+  /** Close every engine; one that fails to close does not keep the others open. */
+  close(): void {
+    for (const [name, engine] of this.engines) {
+      this.problems.guard({ kind: 'engine-error', engine: name }, 'close() failed', () => engine.close());
+    }
+    this.invalidate();
+  }
+
+  /** Per engine, the intents that carry out `intent` (text edits aligned to each engine's own text). */
+  private plan(
+    schema: WorkspaceSchema,
+    primary: EngineName,
+    intent: Intent,
+  ): Map<EngineName, readonly Intent[]> {
+    const plan = new Map<EngineName, readonly Intent[]>();
+    const edit = schema.edit(intent);
+    const field = schema.field(edit.field);
+    if (edit.kind !== 'text' || field === undefined) {
+      for (const name of this.engines.keys()) plan.set(name, [intent]);
+      return plan;
+    }
+    const textOf = (name: EngineName): string => String(schema.valueIn(this.view(name), field));
+    const source = textOf(primary);
+    checkTextEdit(source, edit);
+    for (const name of this.engines.keys()) {
+      const edits = name === primary ? [edit] : alignTextEdit(source, textOf(name), edit);
+      plan.set(
+        name,
+        edits.map((e) => schema.intentOf(e) as Intent),
+      );
+    }
+    return plan;
+  }
+
+  private cacheOf(name: EngineName): { view?: WorkspaceView; digest?: string } {
+    const entry = this.cache.get(name);
+    if (entry === undefined) throw this.notHosted(name);
+    return entry;
+  }
+
+  private notHosted(name: EngineName): ReplicaError {
+    return new ReplicaError(`engine ${name} is not hosted by replica ${this.replicaId}`);
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The sync sessions of a replica and its traffic: on link-up one session per engine is opened and
+ * started (its handshake); changes are forwarded to open sessions (each decides what its peer still
+ * lacks, and skips echoing a peer's own update); link-down closes them and nothing more is sent; each
+ * anti-entropy round lets every session re-advertise its version so whatever chaos dropped is repaired.
+ *
+ * On the wire every payload is a replica message on its engine's channel: this wraps the engines' sync
+ * messages and unwraps them again, so engines never see the digest announcements (digest-gossip.ts).
+ */
+import {
+  type ConnectionState,
+  decodeReplicaMessage,
+  encodeSyncMessage,
+  type Transport,
+} from '@converge/protocol';
+import type { EngineChange, EngineVersion, SyncSession } from '../engine.ts';
+import type { EngineName } from '../engine-name.ts';
+import type { EngineRegistry } from '../engine-registry.ts';
+import type { DigestGossip } from './digest-gossip.ts';
+import { ReplicaError, type ReplicaEvents } from './events.ts';
+import type { HostedEngines } from './hosted-engines.ts';
+import type { Problems } from './problems.ts';
+
+export interface TrafficCounters {
+  readonly framesSent: number;
+  readonly bytesSent: number;
+  readonly framesReceived: number;
+  readonly bytesReceived: number;
+  /** Received payloads refused: malformed replica messages, or ones the engine's session refused. */
+  readonly framesRejected: number;
+}
+
+type MutableTraffic = { -readonly [K in keyof TrafficCounters]: number };
+
+interface OpenSession {
+  readonly session: SyncSession;
+  /** Cleared on close so a late send from the session goes nowhere. */
+  open: boolean;
+}
+
+export interface SessionHost {
+  readonly id: string;
+  readonly transport: Transport;
+  /** The engines hosted, and their wire codes. */
+  readonly registry: EngineRegistry;
+  readonly engines: HostedEngines;
+  readonly gossip: DigestGossip;
+  readonly events: ReplicaEvents;
+  readonly problems: Problems;
+  closed(): boolean;
+}
+
+export class PeerSessions {
+  /** peer → engine → session */
+  private readonly sessions = new Map<string, Map<EngineName, OpenSession>>();
+  private readonly traffic = new Map<EngineName, MutableTraffic>();
+
+  constructor(private readonly host: SessionHost) {
+    for (const name of host.engines.names) {
+      this.traffic.set(name, {
+        framesSent: 0,
+        bytesSent: 0,
+        framesReceived: 0,
+        bytesReceived: 0,
+        framesRejected: 0,
+      });
+    }
+  }
+
+  /** The peer became reachable: a session per engine, each started (its handshake), and our digests. */
+  open(peer: string): void {
+    const { host } = this;
+    if (host.closed() || peer === host.id) return;
+    if (this.sessions.has(peer)) this.close(peer, false);
+    const byEngine = new Map<EngineName, OpenSession>();
+    this.sessions.set(peer, byEngine);
+    for (const [name, engine] of host.engines.entries()) {
+      const slot: { open: boolean } = { open: true };
+      const session = host.problems.guard(
+        { kind: 'engine-error', engine: name, peer },
+        'openSession failed',
+        () =>
+          engine.openSession(peer, (payload) => {
+            if (slot.open) this.send(peer, name, encodeSyncMessage(payload));
+          }),
+      );
+      if (session !== undefined) byEngine.set(name, Object.assign(slot, { session }));
+    }
+    for (const [name, open] of byEngine) {
+      host.problems.guard({ kind: 'engine-error', engine: name, peer }, 'start() failed', () =>
+        open.session.start(),
+      );
+    }
+    host.gossip.linkUp(peer);
+    host.events.emit({ type: 'peers', peers: this.peers() });
+  }
+
+  /** The peer is no longer reachable: its sessions close and send nothing more. */
+  close(peer: string, announce: boolean): void {
+    const byEngine = this.sessions.get(peer);
+    if (byEngine === undefined) return;
+    this.sessions.delete(peer);
+    this.host.gossip.linkDown(peer);
+    for (const [name, open] of byEngine) {
+      open.open = false;
+      this.host.problems.guard({ kind: 'engine-error', engine: name, peer }, 'close() failed', () =>
+        open.session.close(),
+      );
+    }
+    if (announce) this.host.events.emit({ type: 'peers', peers: this.peers() });
+  }
+
+  closeAll(announce: boolean): void {
+    for (const peer of [...this.sessions.keys()]) this.close(peer, announce);
+  }
+
+  /** The connection changed: all links are down while it is not online. */
+  connectionChanged(state: ConnectionState): void {
+    if (state !== 'online') this.closeAll(true);
+  }
+
+  /** Put a replica message for one engine on the wire (counted in that engine's traffic). */
+  send(peer: string, name: EngineName, payload: Uint8Array): void {
+    const { host } = this;
+    if (host.closed()) return;
+    const counters = this.traffic.get(name);
+    if (counters !== undefined) {
+      counters.framesSent++;
+      counters.bytesSent += payload.length;
+    }
+    host.transport.send(peer, host.registry.get(name).wireCode, payload);
+    host.events.emit({ type: 'traffic', engine: name });
+  }
+
+  /** A payload from a peer on a channel: a digest announcement, or an engine's sync message. */
+  receive(from: string, channel: number, payload: Uint8Array): void {
+    const { host } = this;
+    if (host.closed()) return;
+    const name = host.registry.byWireCode(channel)?.name;
+    const counters = name === undefined ? undefined : this.traffic.get(name);
+    if (name === undefined || counters === undefined) {
+      host.problems.report({
+        kind: 'unknown-engine',
+        peer: from,
+        message: `payload on channel ${channel}, which stands for no engine this replica hosts`,
+      });
+      return;
+    }
+    counters.framesReceived++;
+    counters.bytesReceived += payload.length;
+    // A frame can beat its linkUp event through an asynchronous transport; the peer is reachable, so sync.
+    if (!this.sessions.has(from) && from !== host.id && host.transport.reachable().has(from)) this.open(from);
+    const refused = { kind: 'rejected-payload', engine: name, peer: from } as const;
+    // Malformed: ignored, like a payload an engine refuses.
+    const message = host.problems.guard(refused, `rejected a malformed ${payload.length}-byte payload`, () =>
+      decodeReplicaMessage(payload),
+    );
+    if (message === undefined) counters.framesRejected++;
+    else if (message.kind === 'sync') {
+      const open = this.sessions.get(from)?.get(name);
+      if (open === undefined) return; // the link is down: the next linkUp resyncs
+      const { payload: sync } = message;
+      const accepted = host.problems.guard(
+        { kind: 'engine-error', engine: name, peer: from },
+        'receive() threw',
+        () => open.session.receive(sync),
+      );
+      if (accepted !== true) {
+        counters.framesRejected++;
+        host.problems.report({ ...refused, message: `rejected a ${payload.length}-byte payload` });
+      }
+    } else {
+      host.gossip.heardFrom(from, name, message);
+    }
+    host.events.emit({ type: 'traffic', engine: name });
+  }
+
+  /** Hand a change to every open session of the engine; each ships what its peer lacks. */
+  forward(name: EngineName, change: EngineChange): void {
+    if (this.host.closed()) return;
+    for (const byEngine of this.sessions.values()) {
+      const open = byEngine.get(name);
+      if (open?.open !== true) continue;
+      this.host.problems.guard(
+        { kind: 'engine-error', engine: name, peer: open.session.peer },
+        'changed() failed',
+        () => open.session.changed(change),
+      );
+    }
+  }
+
+  /** Let every session re-advertise its version (repairs what chaos dropped). */
+  antiEntropy(): void {
+    for (const byEngine of this.sessions.values()) {
+      for (const [name, open] of byEngine) {
+        this.host.problems.guard(
+          { kind: 'engine-error', engine: name, peer: open.session.peer },
+          'antiEntropy() failed',
+          () => open.session.antiEntropy(),
+        );
+      }
+    }
+  }
+
+  /** Peers with open sync sessions, sorted. */
+  peers(): string[] {
+    return [...this.sessions.keys()].sort();
+  }
+
+  linked(peer: string): boolean {
+    return this.sessions.has(peer);
+  }
+
+  /** What each connected peer advertised of an engine in its handshake (undefined until it did). */
+  peerVersions(name: EngineName): Record<string, EngineVersion | undefined> {
+    const versions: Record<string, EngineVersion | undefined> = {};
+    for (const [peer, byEngine] of this.sessions) versions[peer] = byEngine.get(name)?.session.peerVersion();
+    return versions;
+  }
+
+  trafficOf(name: EngineName): TrafficCounters {
+    const counters = this.traffic.get(name);
+    if (counters === undefined)
+      throw new ReplicaError(`engine ${name} is not hosted by replica ${this.host.id}`);
+    return { ...counters };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * A replica's store: loading it into the engines, appending records (each write tracked until durable,
+ * a failure reported as a store-error problem), and compacting the log into snapshots once it grew long.
+ *
+ * Compaction takes every engine's snapshot after every append issued so far, and the store applies
+ * operations in order, so nothing is lost or doubled. It never runs while the store holds data of
+ * engines this replica does not host (a snapshot of only its own engines would drop that data).
+ */
+import type { EngineName } from '../engine-name.ts';
+import type { ReplicaMetadata, Store, StoreRecord } from '../store.ts';
+import type { HostedEngines } from './hosted-engines.ts';
+import type { Problems } from './problems.ts';
+
+export class Persistence {
+  private readonly pending = new Set<Promise<void>>();
+  private updatesSinceCompaction = 0;
+  private compacting = false;
+  private compactionQueued = false;
+  /** The store holds data of engines this replica does not host; compaction would drop it, so it is off. */
+  private foreignData = false;
+
+  constructor(
+    private readonly store: Store,
+    /** Compact after this many appended updates (0: never). */
+    private readonly compactAfter: number,
+    private readonly engines: HostedEngines,
+    private readonly problems: Problems,
+    /** The settings a snapshot carries, as they are now. */
+    private readonly metadata: () => ReplicaMetadata,
+    private readonly closed: () => boolean,
+  ) {}
+
+  /**
+   * Load every snapshot and update into the engines (what cannot be read is reported and skipped: the
+   * rest still loads, and peers can resend what it held). `accept` sees the stored settings first, and
+   * may refuse the store by throwing.
+   */
+  async load(accept: (saved: ReplicaMetadata | undefined) => void): Promise<void> {
+    const stored = await this.store.load();
+    for (const damage of stored.damage) this.problems.report({ kind: 'load-damage', message: damage });
+    accept(stored.metadata);
+    for (const [name, snapshot] of Object.entries(stored.snapshots) as [
+      EngineName,
+      Uint8Array | undefined,
+    ][]) {
+      if (snapshot !== undefined) this.loadInto(name, snapshot, 'snapshot');
+    }
+    stored.updates.forEach(({ engine, update }, index) => {
+      this.loadInto(engine, update, `update ${index}`);
+    });
+    this.updatesSinceCompaction = stored.updates.length;
+  }
+
+  /** Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not). */
+  persist(record: StoreRecord): Promise<void> {
+    const write = this.store.append(record).catch((error: unknown) => {
+      this.problems.caught(
+        { kind: 'store-error', ...(record.kind === 'update' ? { engine: record.engine } : {}) },
+        'append failed',
+      )(error);
+      throw error;
+    });
+    this.track(write);
+    return write;
+  }
+
+  /** Count updates appended since the last compaction, and compact (soon) when there are enough. */
+  counted(updates: number): void {
+    this.updatesSinceCompaction += updates;
+    if (this.compactAfter === 0 || this.updatesSinceCompaction < this.compactAfter || this.compactionQueued)
+      return;
+    // Outside the engine's change callback: an engine should not be asked to save mid-notification.
+    this.compactionQueued = true;
+    queueMicrotask(() => {
+      this.compactionQueued = false;
+      this.maybeCompact();
+    });
+  }
+
+  /** Replace the log with snapshots if it grew long. */
+  maybeCompact(): void {
+    if (this.compactAfter === 0 || this.updatesSinceCompaction < this.compactAfter) return;
+    if (this.compacting || this.foreignData || this.closed()) return;
+    const engines = this.problems.guard({ kind: 'engine-error' }, 'save() for compaction failed', () => {
+      const snapshots: Partial<Record<EngineName, Uint8Array>> = {};
+      for (const [name, engine] of this.engines.entries()) snapshots[name] = engine.save();
+      return snapshots;
+    });
+    if (engines === undefined) return;
+    this.compacting = true;
+    this.updatesSinceCompaction = 0;
+    const done = this.store
+      .compact({ engines, metadata: this.metadata() })
+      .catch(this.problems.caught({ kind: 'store-error' }, 'compaction failed'))
+      .finally(() => {
+        this.compacting = false;
+      });
+    this.track(done);
+  }
+
+  /** Store writes not yet durable. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Resolves once every write issued so far has settled. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Start writing whatever the store has queued now (the page is going away). */
+  flush(): void {
+    this.store.flush();
+  }
+
+  private loadInto(name: EngineName, bytes: Uint8Array, what: string): void {
+    if (!this.engines.has(name)) {
+      this.foreignData = true;
+      return;
+    }
+    this.problems.guard({ kind: 'load-damage', engine: name }, `stored ${what} unreadable`, () =>
+      this.engines.get(name).applyUpdate(bytes),
+    );
+  }
+
+  private track(write: Promise<void>): void {
+    this.pending.add(write);
+    const settle = (): void => {
+      this.pending.delete(write);
+    };
+    write.then(settle, settle);
+  }
+}
