@@ -2,13 +2,17 @@
  * One replica window as a user drives it: what to click and type, and where to read what the window
  * shows. Selectors are the renderer's data-testid's; every read goes through the rendered page.
  */
+import { ENGINES as REGISTRY } from '@converge/replica';
 import { expect, type Locator, type Page } from '@playwright/test';
 import { escapeRegExp } from './regexp.ts';
 
-export const ENGINES = ['converge', 'yjs', 'automerge', 'lww'] as const;
-export type Engine = (typeof ENGINES)[number];
-/** The engines that keep every concurrent edit (lww keeps one and lists the rest in its ledger). */
-export const CRDT_ENGINES = ['converge', 'yjs', 'automerge'] as const;
+/** Every engine the app compares, from the registry. */
+export const ENGINES = REGISTRY.names;
+export type Engine = string;
+/** The engines that keep every concurrent text edit (last-writer-wins keeps one and lists the rest). */
+export const CRDT_ENGINES = REGISTRY.descriptors
+  .filter((d) => d.semantics.text === 'merged')
+  .map((d) => d.name);
 
 /** Wait until every window shows it has converged with every other one (see expectConvergedWith). */
 export async function expectAllConverged(...windows: readonly Workbench[]): Promise<void> {

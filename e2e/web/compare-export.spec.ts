@@ -1,6 +1,6 @@
 /** The Compare panel exports as JSON in the scenario runner's report format (issue 17, item 12). */
 import { readFile } from 'node:fs/promises';
-import type { MergeReport } from '../../scenarios/src/report.ts';
+import type { MergeReport } from '@converge/scenarios/report';
 import { expect, test } from '../support/fixtures.ts';
 import { ENGINES, expectAllConverged } from '../support/workbench.ts';
 

@@ -71,7 +71,7 @@ test('a partition through the link matrix, edits on both sides, heal: every repl
   }
   for (const window of [bob, carol]) {
     expect(await window.engineTexts(), `${window.replicaId}'s engines`).toEqual(merged);
-    await expect(window.editor).toHaveValue(merged.converge);
+    await expect(window.editor).toHaveValue(String(merged.converge));
     await expect(window.cartQuantity('milk')).toHaveText('2');
     await expect(window.page.getByTestId('counter-likes')).toHaveText('1');
   }

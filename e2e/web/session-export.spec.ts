@@ -4,9 +4,9 @@
  * peer as a replica, and carries the room's state when the recording began mid-room.
  */
 import { readFile } from 'node:fs/promises';
+import { runScenario } from '@converge/scenarios';
+import { parseScenarioText, type ScenarioFile } from '@converge/scenarios/format';
 import type { Page } from '@playwright/test';
-import { runScenario } from '../../scenarios/src/runner.ts';
-import { parseScenarioText, type ScenarioFile } from '../../scenarios/src/scenario.ts';
 import { expect, test } from '../support/fixtures.ts';
 import { expectAllConverged } from '../support/workbench.ts';
 

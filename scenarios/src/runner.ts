@@ -12,8 +12,8 @@ import { errorMessage } from '@converge/protocol';
 import {
   ENGINES,
   type EngineDescriptor,
-  type EngineRegistry,
   type EngineName,
+  type EngineRegistry,
   type Intent,
   MemoryStore,
   Replica,

@@ -18,8 +18,8 @@ import {
 } from '@converge/protocol';
 import {
   type ChaosSettings,
-  type EngineRegistry,
   ENGINES,
+  type EngineRegistry,
   MemoryStore,
   RelayTransport,
   Replica,

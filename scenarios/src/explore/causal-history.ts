@@ -8,7 +8,7 @@
  *
  * The relay world delivers between steps, so this model is the simulation's only (the explorer runs there).
  */
-import { STORAGE_NODE_ID } from '@converge/replica';
+import { STORAGE_NODE_ID } from '@converge/protocol';
 import { type EditStep, isEditStep, type Scenario, type Step } from '../scenario.ts';
 import { partitionLayout, Topology } from '../topology.ts';
 import { applyEdit, type FieldKey, type FieldValue, fieldOf, initialValue, removesLine } from './fields.ts';

@@ -9,7 +9,8 @@
  * - A field edited concurrently may differ between engines: in the ways the kinds describe, and no other.
  * - Every engine converges once every replica reaches every other one; a run that throws is a crash.
  */
-import { type EngineName, errorMessage, IntentError } from '@converge/replica';
+import { errorMessage } from '@converge/protocol';
+import { COUNTERS, ENGINES, type EngineName, type EngineRegistry, IntentError } from '@converge/replica';
 import {
   type Difference,
   firstState,
@@ -19,7 +20,7 @@ import {
 } from '../report.ts';
 import type { Scenario } from '../scenario.ts';
 import { causalHistory, type Edit } from './causal-history.ts';
-import { ledgerEngine } from './engine-facts.ts';
+import { ledgerEngine, lostWrites } from './engine-facts.ts';
 import {
   applyEdit,
   type FieldKey,
@@ -57,11 +58,15 @@ export interface Verdict {
   readonly fieldLine: (field: FieldKey) => string;
 }
 
-/** Classify a finished run. `compared`: the engines whose states are compared (in display order). */
+/**
+ * Classify a finished run. `compared`: the engines whose states are compared (in display order);
+ * `registry`: where their descriptors come from.
+ */
 export function classifyReport(
   scenario: Scenario,
   report: MergeReport,
   compared: readonly EngineName[],
+  registry: EngineRegistry = ENGINES,
 ): Verdict {
   const history = causalHistory(scenario);
   const engines = compared.filter((e) => report.engines[e] !== undefined);
@@ -70,11 +75,10 @@ export function classifyReport(
     const state = firstState(report.engines[engine]);
     if (state !== undefined) states.set(engine, state);
   }
-  const ledger = ledgerEngine(report);
-  const skewLost = new Set(report.lww.lost.filter((l) => l.reason === 'clock-skew').map((l) => l.field));
-  const concurrentLost = new Set(
-    report.lww.lost.filter((l) => l.reason === 'concurrent').map((l) => l.field),
-  );
+  const ledger = ledgerEngine(report, registry);
+  const lost = lostWrites(report, ledger);
+  const skewLost = new Set(lost.filter((l) => l.reason === 'clock-skew').map((l) => l.field));
+  const concurrentLost = new Set(lost.filter((l) => l.reason === 'concurrent').map((l) => l.field));
   const kinds: KindFinding[] = [];
   const bugs: BugFinding[] = [];
 
@@ -191,26 +195,28 @@ function concurrentKind(
   },
 ): DifferenceKind | undefined {
   const { all, concurrent, withLedgerEngine } = edits;
+  if ('diff' in difference) {
+    // A text.
+    if (multisetDistance(textOf(difference.diff, '-'), textOf(difference.diff, '+')) === 0)
+      return 'text-order';
+    // Its ledger lists the lost edit, unless a later write made after seeing it replaced the text.
+    if (withLedgerEngine) return 'text-one-write-wins';
+    // A deletion made on a text whose concurrent inserts the engines ordered differently removes, in
+    // each engine, only the characters its text has in the same surroundings: at most its length.
+    const differing = multisetDistance(textOf(difference.diff, '-'), textOf(difference.diff, '+'));
+    const deletedAfterReorder = all
+      .filter((e) => e.step.op === 'text.delete' && madeOnMergedText(e, concurrent))
+      .reduce((sum, e) => sum + (e.step.op === 'text.delete' ? e.step.len : 0), 0);
+    return differing <= deletedAfterReorder ? 'text-edit-after-reorder' : undefined;
+  }
+  if (!('key' in difference)) {
+    // A register (the note).
+    const [a, b] = [difference.value.length, difference.versusValue.length];
+    if ((a >= 2 && b === 1) || (a === 1 && b >= 2)) return 'note-siblings';
+    return a === 1 && b === 1 ? 'note-winner' : undefined;
+  }
   switch (difference.field) {
-    case 'text': {
-      if (multisetDistance(textOf(difference.diff, '-'), textOf(difference.diff, '+')) === 0)
-        return 'text-order';
-      // Its ledger lists the lost edit, unless a later write made after seeing it replaced the text.
-      if (withLedgerEngine) return 'text-one-write-wins';
-      // A deletion made on a text whose concurrent inserts the engines ordered differently removes, in
-      // each engine, only the characters its text has in the same surroundings: at most its length.
-      const differing = multisetDistance(textOf(difference.diff, '-'), textOf(difference.diff, '+'));
-      const deletedAfterReorder = all
-        .filter((e) => e.step.op === 'text.delete' && madeOnMergedText(e, concurrent))
-        .reduce((sum, e) => sum + (e.step.op === 'text.delete' ? e.step.len : 0), 0);
-      return differing <= deletedAfterReorder ? 'text-edit-after-reorder' : undefined;
-    }
-    case 'note': {
-      const [a, b] = [difference.value.length, difference.versusValue.length];
-      if ((a >= 2 && b === 1) || (a === 1 && b >= 2)) return 'note-siblings';
-      return a === 1 && b === 1 ? 'note-winner' : undefined;
-    }
-    case 'counters': {
+    case COUNTERS: {
       // Each value must be the total with some increments left out (a read-modify-write that did not
       // see them), never more and never made up.
       const increments = all.flatMap((e) => (e.step.op === 'counter.increment' ? [e.step.by] : []));
@@ -222,7 +228,8 @@ function concurrentKind(
         ? 'counter-lost-increments'
         : undefined;
     }
-    case 'cart': {
+    default: {
+      // A cart line.
       const steps = concurrent.map((e) => e.step);
       if (steps.some(removesLine) && steps.some((s) => !removesLine(s))) return 'cart-removed-while-edited';
       if (steps.some((s) => s.op === 'cart.setQuantity')) return 'cart-concurrent-set';
@@ -259,9 +266,9 @@ function madeOnMergedText(edit: Edit, concurrent: readonly Edit[]): boolean {
 
 /** One line: what the two engines show. */
 export function describeDifference(d: Difference): string {
-  if (d.field === 'text')
-    return `text: ${d.engine} ${show(textOf(d.diff, '-'))}, ${d.versus} ${show(textOf(d.diff, '+'))}`;
-  const field = d.field === 'note' ? 'note' : `${d.field}/${d.key}`;
+  if ('diff' in d)
+    return `${d.field}: ${d.engine} ${show(textOf(d.diff, '-'))}, ${d.versus} ${show(textOf(d.diff, '+'))}`;
+  const field = 'key' in d ? `${d.field}/${d.key}` : d.field;
   return `${field}: ${d.engine} ${show(d.value)}, ${d.versus} ${show(d.versusValue)}`;
 }
 

@@ -1,13 +1,21 @@
 /**
- * What the explorer needs to know of an engine beyond its name, taken from the report's contract: the
- * report's ledger (`lww.lost`) is the one engine that loses writes by design and says which. Nothing
- * else about an engine is known here; every kind of difference is told by what the states show.
+ * What the explorer needs to know of an engine beyond its name, from its descriptor: whether it keeps a
+ * ledger of the writes it loses (last-writer-wins does, by design). Nothing else about an engine is
+ * known here; every kind of difference is told by what the states show.
  */
-import type { EngineName } from '@converge/replica';
-import type { MergeReport } from '../report.ts';
+import { ENGINES, type EngineName, type EngineRegistry } from '@converge/replica';
+import type { LostWriteReport, MergeReport } from '../report.ts';
 
-/** The engine whose lost writes the report's ledger lists, when the run had it. */
-export function ledgerEngine(report: MergeReport): EngineName | undefined {
-  const name: EngineName = 'lww';
-  return report.engines[name] === undefined ? undefined : name;
+/** The engine of the run whose descriptor has a ledger of lost writes, when the run had one. */
+export function ledgerEngine(
+  report: MergeReport,
+  registry: EngineRegistry = ENGINES,
+): EngineName | undefined {
+  return registry.descriptors.find((d) => d.ledger !== undefined && report.engines[d.name] !== undefined)
+    ?.name;
+}
+
+/** The writes the report's ledger of `engine` lists as lost (none without a ledger). */
+export function lostWrites(report: MergeReport, engine: EngineName | undefined): readonly LostWriteReport[] {
+  return engine === undefined ? [] : (report.ledgers[engine]?.lost ?? []);
 }

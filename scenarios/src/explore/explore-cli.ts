@@ -6,8 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { availableEngines, type EngineName, isEngineName } from '@converge/replica';
-import { type EngineSet, registryEngines } from '../runner.ts';
+import { ENGINES, type EngineName, type EngineRegistry } from '@converge/replica';
 import { parseScenarioText } from '../scenario.ts';
 import { scenarioFileText } from '../scenario-text.ts';
 import {
@@ -36,7 +35,7 @@ not converging, an edit lost, a crash) is a bug: reported first, shrunk too, and
   --replicas N      replicas per scenario: 2 up to N (${MIN_REPLICAS}..${MAX_REPLICAS}, default 3)
   --out DIR         where the minimal scenarios go, one file per kind (default explorer-out)
   --engines LIST    the engines to run and compare, comma-separated (default: all of
-                    ${availableEngines().join(', ')})
+                    ${ENGINES.names.join(', ')})
   --no-shrink       report the smallest scenario found for each kind without shrinking it
   --json            print the result as JSON on stdout (progress stays on stderr)
   -h, --help        print this help
@@ -65,11 +64,11 @@ interface ExploreArguments {
 export async function exploreMain(
   argv: readonly string[],
   io: ExploreIo = processIo(),
-  registry: EngineSet = registryEngines(),
+  registry: EngineRegistry = ENGINES,
 ): Promise<number> {
   let args: ExploreArguments | 'help';
   try {
-    args = parseExploreArgs(argv);
+    args = parseExploreArgs(argv, registry);
   } catch (error) {
     io.err(`${(error as Error).message}\n\n${EXPLORE_USAGE}\n`);
     return 2;
@@ -78,7 +77,7 @@ export async function exploreMain(
     io.out(`${EXPLORE_USAGE}\n`);
     return 0;
   }
-  const engines: EngineSet = { names: args.engines, create: registry.create };
+  const engines = registry.only(args.engines);
   const progress = new Progress(io, args);
   const result = await explore({
     seed: args.seed,
@@ -129,7 +128,11 @@ function processIo(): ExploreIo {
   };
 }
 
-export function parseExploreArgs(argv: readonly string[]): ExploreArguments | 'help' {
+/** `registry`: the engines `--engines` may name (default: every engine the registry offers). */
+export function parseExploreArgs(
+  argv: readonly string[],
+  registry: EngineRegistry = ENGINES,
+): ExploreArguments | 'help' {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
@@ -162,12 +165,12 @@ export function parseExploreArgs(argv: readonly string[]): ExploreArguments | 'h
       throw new Error(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
     return n;
   };
-  const available = availableEngines();
+  const available = registry.names;
   const engines = (values.engines ?? [available.join(',')])
     .flatMap((list) => list.split(','))
     .filter(Boolean);
   for (const name of engines) {
-    if (!isEngineName(name) || !available.includes(name))
+    if (!available.includes(name))
       throw new Error(
         `--engines: unknown engine ${JSON.stringify(name)} (available: ${available.join(', ')})`,
       );

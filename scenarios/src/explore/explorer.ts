@@ -4,8 +4,8 @@
  * smallest scenario of each kind of difference — and of each bug — to a minimal one that still shows it.
  * Deterministic: the same seed, runs and options give the same findings and the same minimal scenarios.
  */
-import type { EngineName } from '@converge/replica';
-import { type EngineSet, registryEngines, runScenario } from '../runner.ts';
+import { ENGINES, type EngineName, type EngineRegistry } from '@converge/replica';
+import { runScenario } from '../runner.ts';
 import { parseScenario, type Scenario, type ScenarioFile } from '../scenario.ts';
 import { type BugFinding, classifyFailure, classifyReport, type Verdict } from './classify.ts';
 import type { FieldKey } from './fields.ts';
@@ -19,7 +19,7 @@ export interface ExploreOptions {
   /** Replicas per scenario: 2 up to this many (2..5). */
   readonly maxReplicas: number;
   /** The engines the replicas run (default: every engine the registry offers). */
-  readonly engines?: EngineSet;
+  readonly engines?: EngineRegistry;
   /** Shrink each finding (default true). */
   readonly shrink?: boolean;
   /** Candidates run per shrink at most (default 600; a finding is shrunk from up to 3 starts). */
@@ -88,15 +88,15 @@ export interface ExploreResult {
 export type Evaluation = { readonly invalid: string } | Verdict;
 
 /** Run one scenario file in the simulation and classify what it shows. */
-export function evaluateScenario(file: ScenarioFile, engines: EngineSet): Promise<Evaluation> {
+export function evaluateScenario(file: ScenarioFile, engines: EngineRegistry): Promise<Evaluation> {
   return evaluate(parseScenario(file), engines);
 }
 
 /** Run one scenario in the simulation and classify what it shows. */
-export async function evaluate(scenario: Scenario, engines: EngineSet): Promise<Evaluation> {
+export async function evaluate(scenario: Scenario, engines: EngineRegistry): Promise<Evaluation> {
   try {
     const report = await runScenario(scenario, { engines, syncTimeoutMs: SYNC_TIMEOUT_MS });
-    return classifyReport(scenario, report, engines.names);
+    return classifyReport(scenario, report, engines.names, engines);
   } catch (error) {
     const failure = classifyFailure(error);
     return 'invalid' in failure ? failure : { kinds: [], bugs: [failure], fieldLine: (field) => field };
@@ -146,7 +146,7 @@ interface Candidate {
 }
 
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
-  const engines = options.engines ?? registryEngines();
+  const engines = options.engines ?? ENGINES;
   const emit = options.onEvent ?? (() => {});
   const found = new Map<string, Candidate>();
   let invalidRuns = 0;

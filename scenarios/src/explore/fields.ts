@@ -30,8 +30,7 @@ export function fieldOf(step: EditStep): FieldKey {
 
 /** The field a difference is about. */
 export function fieldOfDifference(difference: Difference): FieldKey {
-  if (difference.field === 'text' || difference.field === 'note') return difference.field;
-  return `${difference.field}/${difference.key}`;
+  return 'key' in difference ? `${difference.field}/${difference.key}` : difference.field;
 }
 
 /** A field's value in an engine's state. */
@@ -40,7 +39,7 @@ export function valueIn(state: ReplicaState, field: FieldKey): FieldValue {
   if (field === 'note') return state.note;
   const [family, key] = splitField(field);
   if (family === 'cart') return state.cart[key] ?? null;
-  return state.counters[key] ?? 0;
+  return (state.counters as Readonly<Record<string, number>>)[key] ?? 0;
 }
 
 /** The fields a state shows something in (the text and the note always; lines and counters present). */

@@ -6,7 +6,7 @@
  * (a heal, every replica online), so the run's final sync brings all of them to one state per engine.
  */
 import { SeededRandom } from '@converge/crdt-core';
-import type { StoragePlacement } from '@converge/replica';
+import type { StoragePlacement } from '@converge/protocol';
 import type { EditStep, ScenarioFile, Step } from '../scenario.ts';
 import { CausalModel } from './causal-history.ts';
 

@@ -6,7 +6,7 @@
  * Candidates are well-formed scenario files that end with every replica reaching every other one.
  */
 
-import { storageCompanion } from '@converge/replica';
+import { storageCompanion } from '@converge/protocol';
 import { isEditStep, parseScenario, replicasNamedBy, type ScenarioFile, type Step } from '../scenario.ts';
 import { causalHistory } from './causal-history.ts';
 import { type FieldKey, fieldOf } from './fields.ts';

@@ -27,7 +27,7 @@ function report(
     world: { kind: 'simulation', seed: 1, storagePeer: true },
     start: { empty: true },
     engines,
-    lww: { lost: options.lost ?? [] },
+    ledgers: { lww: { lost: options.lost ?? [] } },
     differences: [],
     wallTime: [],
   };

@@ -4,10 +4,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENGINES } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
 import { evaluate, showing } from '../../src/explore/explorer.ts';
 import { DIFFERENCE_KINDS, KIND_NAMES } from '../../src/explore/kinds.ts';
-import { registryEngines } from '../../src/runner.ts';
 import { parseScenarioText } from '../../src/scenario.ts';
 
 const dir = join(import.meta.dirname, '../../examples');
@@ -22,7 +22,7 @@ describe('the explorer’s shipped examples', () => {
     const kind = file.replace(/\.json$/, '') as (typeof KIND_NAMES)[number];
     const scenario = parseScenarioText(readFileSync(join(dir, file), 'utf8'));
     expect(scenario.steps.length).toBeLessThanOrEqual(6);
-    const evaluation = await evaluate(scenario, registryEngines());
+    const evaluation = await evaluate(scenario, ENGINES);
     expect('invalid' in evaluation ? evaluation.invalid : evaluation.bugs).toEqual([]);
     const shows = showing(evaluation, { kind });
     expect(shows.length).toBeGreaterThan(0);

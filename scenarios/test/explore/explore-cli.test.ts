@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ExploreIo, exploreMain, parseExploreArgs } from '../../src/explore/explore-cli.ts';
-import { toyEngines } from '../support/toy-engines.ts';
+import { TOY_NAMES, toyEngines } from '../support/toy-engines.ts';
 
 const dir = join(import.meta.dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'explore-cli-'));
@@ -91,7 +91,17 @@ describe('npm run scenario -- --explore', () => {
 
   it('exits 1 when it finds a bug, which the summary lists first', async () => {
     const io = fakeIo();
-    const argv = ['--explore', '--seed', '1', '--runs', '2', '--engines', 'converge,yjs', '--out', 'bugs'];
+    const argv = [
+      '--explore',
+      '--seed',
+      '1',
+      '--runs',
+      '2',
+      '--engines',
+      TOY_NAMES.join(','),
+      '--out',
+      'bugs',
+    ];
     expect(await exploreMain(argv, io, toyEngines(true))).toBe(1);
     expect(io.stdout).toMatch(/^Explored seed 1: 2 runs/);
     expect(io.stdout).toMatch(/BUGS \(1\)[\s\S]*bug-not-converged/);

@@ -3,7 +3,7 @@
  * and a bug planted in a toy engine, reported and shrunk. The default budget explores few runs of the
  * pinned seed; TEST_BUDGET=long explores the 500 runs of the issue's proof.
  */
-import { availableEngines, createEngine, type EngineName } from '@converge/replica';
+import { ENGINES, type EngineName } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
 import { explore, type Finding, findingName } from '../../src/explore/explorer.ts';
 import { toyEngines } from '../support/toy-engines.ts';
@@ -47,12 +47,11 @@ function summary(findings: readonly Finding[]) {
 describe('the explorer', () => {
   const runs = long ? 500 : 4;
   it(`seed ${PINNED_SEED}, ${runs} runs: finds the pinned kinds, no bug, each shrunk to at most six steps`, async () => {
-    expect(FOUR.every((name) => availableEngines().includes(name))).toBe(true);
     const result = await explore({
       seed: PINNED_SEED,
       runs,
       maxReplicas: 3,
-      engines: { names: FOUR, create: createEngine },
+      engines: ENGINES.only(FOUR),
     });
     expect(summary(result.bugs)).toEqual([]);
     expect(result.kinds.map((k) => findingName(k.id))).toEqual(PINNED_KINDS[runs as 4 | 500]);
@@ -67,7 +66,7 @@ describe('the explorer', () => {
   });
 
   it('is deterministic: the same seed finds the same kinds and the same minimal scenarios', async () => {
-    const engines = { names: FOUR, create: createEngine };
+    const engines = ENGINES.only(FOUR);
     const options = { seed: 5, runs: 2, maxReplicas: 2, engines, shrinkTries: 4 };
     const [a, b] = [await explore(options), await explore(options)];
     expect(a.kinds.map((k) => k.minimal)).toEqual(b.kinds.map((k) => k.minimal));

@@ -10,9 +10,8 @@
  * - `DroppingToyEngine`: the planted bug. It drops every third update it receives from a peer, yet counts
  *   the operations in it as held, so it never asks for them again.
  */
-import type { EngineChange, EngineContext, EngineName, Intent } from '@converge/replica';
-import { ToyEngine, type ToyOp, type ToySession } from '@converge/replica/testing';
-import type { EngineSet } from '../../src/runner.ts';
+import { type EngineChange, type EngineDescriptor, EngineRegistry, type Intent } from '@converge/replica';
+import { ToyEngine, type ToyOp, type ToySession, toyDescriptor } from '@converge/replica/testing';
 
 export class SoundToyEngine extends ToyEngine {
   /** Operations this engine counts as held (all it merged, and whatever a subclass claims). */
@@ -61,15 +60,21 @@ export class DroppingToyEngine extends SoundToyEngine {
   }
 }
 
+/** The toy engines' names, as `--engines` names them. */
+export const TOY_NAMES = ['toy-a', 'toy-b'] as const;
+
 /**
- * Two toy engines side by side under the registry's first two names (a run needs names it knows): the
- * first sound, the second sound too or with the planted bug.
+ * Two toy engines side by side, registered through a registry alone: the first sound, the second sound
+ * too or with the planted bug.
  */
-export function toyEngines(planted: boolean): EngineSet {
-  const names: EngineName[] = ['converge', 'yjs'];
-  return {
-    names,
-    create: (name: EngineName, ctx: EngineContext) =>
-      planted && name === names[1] ? new DroppingToyEngine(name, ctx) : new SoundToyEngine(name, ctx),
-  };
+export function toyEngines(planted: boolean): EngineRegistry {
+  const [a, b] = TOY_NAMES;
+  const descriptor = (name: string, wireCode: number, Toy: typeof SoundToyEngine): EngineDescriptor => ({
+    ...toyDescriptor(name, { wireCode }),
+    create: (ctx) => new Toy(name, ctx),
+  });
+  return new EngineRegistry([
+    descriptor(a, 200, SoundToyEngine),
+    descriptor(b, 201, planted ? DroppingToyEngine : SoundToyEngine),
+  ]);
 }

@@ -1,5 +1,5 @@
-import { errorMessage, realTimers, STORAGE_NODE_ID } from '@converge/replica';
-import type { Scenario } from '@converge/scenarios/src/scenario.ts';
+import { errorMessage, realTimers, STORAGE_NODE_ID } from '@converge/protocol';
+import type { Scenario } from '@converge/scenarios/format';
 import { useRef, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
 import type { NetworkStore } from '../logic/network-store.ts';

@@ -5,20 +5,16 @@
  * the network, set the clock skew, report its state. Messages from other windows are input: validated,
  * and anything else is ignored.
  */
+import { type Cancel, type ConnectionState, errorMessage, type Timers } from '@converge/protocol';
 import {
-  type Cancel,
-  type ConnectionState,
-  ENGINE_NAMES,
+  ENGINES,
   type EngineName,
   type EngineVersion,
-  errorMessage,
   type Intent,
   type PeerDigests,
   type Replica,
-  type Timers,
 } from '@converge/replica';
-import { relayChaosConfig } from '@converge/scenarios/src/relay-chaos.ts';
-import type { SyncParticipant } from '@converge/scenarios/src/sync.ts';
+import { relayChaosConfig, type SyncParticipant } from '@converge/scenarios/replay';
 import { z } from 'zod';
 import type { AppModel } from './app-model.ts';
 import { openWindowChannel } from './broadcast-channel.ts';
@@ -88,7 +84,7 @@ export type ReplayMessage =
     };
 
 const text = z.string().max(200);
-const engineName = z.enum(ENGINE_NAMES);
+const engineName = z.string().refine((name) => ENGINES.has(name), 'not an engine of the registry');
 const version = z.union([
   z.strictObject({ kind: z.literal('vector'), entries: z.record(z.string(), z.number()) }),
   z.strictObject({ kind: z.literal('heads'), heads: z.array(z.string()) }),

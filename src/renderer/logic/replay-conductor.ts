@@ -14,10 +14,10 @@
  * own, so where a tie-break decides (which concurrent insert goes first, which note Yjs keeps) a window
  * may show the other outcome; the kind of difference stays the same.
  */
-import type { Intent, PlacedGroups } from '@converge/replica';
-import { isEditStep, type Scenario, type Step } from '@converge/scenarios/src/scenario.ts';
-import { outOfSync, type SyncParticipant } from '@converge/scenarios/src/sync.ts';
-import { partitionLayout, Topology } from '@converge/scenarios/src/topology.ts';
+import type { PlacedGroups } from '@converge/protocol';
+import type { Intent } from '@converge/replica';
+import { isEditStep, type Scenario, type Step } from '@converge/scenarios/format';
+import { outOfSync, partitionLayout, type SyncParticipant, Topology } from '@converge/scenarios/replay';
 
 /** What the conductor drives: the windows of the room (by replica id) and the relay's links. */
 export interface ConductorTarget {

@@ -4,19 +4,11 @@
 // does in the scenario runner.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ENGINE_NAMES,
-  type LwwEngine,
-  type PlacedGroups,
-  type Replica,
-  realTimers,
-  STORAGE_NODE_ID,
-} from '@converge/replica';
-import { classifyReport } from '@converge/scenarios/src/explore/classify.ts';
-import { buildReport, lostWriteReport } from '@converge/scenarios/src/report.ts';
-import { scenarioSeed } from '@converge/scenarios/src/runner.ts';
-import { parseScenarioText, type Scenario } from '@converge/scenarios/src/scenario.ts';
-import { simWorld } from '@converge/scenarios/src/world.ts';
+import { type PlacedGroups, realTimers, STORAGE_NODE_ID } from '@converge/protocol';
+import { ENGINES, type Replica } from '@converge/replica';
+import { buildReport, lostWriteReport, scenarioSeed, simWorld } from '@converge/scenarios';
+import { classifyReport } from '@converge/scenarios/explore';
+import { parseScenarioText, type Scenario } from '@converge/scenarios/format';
 import { describe, expect, it } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
 import {
@@ -52,7 +44,7 @@ async function replayInWindows(scenario: Scenario, options: { keepApart: boolean
     (replica) =>
       new AppModel({
         replica,
-        wire: new WireLog(10),
+        wire: new WireLog(ENGINES.names, 10),
         recorder: new SessionRecorder(replica.id),
         schedule: (flush) => flush(),
         now: world.now,
@@ -102,22 +94,29 @@ async function replayInWindows(scenario: Scenario, options: { keepApart: boolean
   const report = buildReport({
     name: scenario.name,
     world: { kind: 'simulation', seed: 1, storagePeer: true },
+    engines: ENGINES.names,
     start: {},
     wallTime: [],
     views: Object.fromEntries(
-      ENGINE_NAMES.map((e) => [
+      ENGINES.names.map((e) => [
         e,
         Object.fromEntries(replicas.map((r, i) => [scenario.replicas[i], r.view(e)])),
       ]),
     ),
     digests: Object.fromEntries(
-      ENGINE_NAMES.map((e) => [
+      ENGINES.names.map((e) => [
         e,
         Object.fromEntries(replicas.map((r, i) => [scenario.replicas[i], r.digest(e)])),
       ]),
     ),
-    // The ledger as the runner reports it (every replica lists the same once converged).
-    lost: ((replicas[0] as Replica).engine('lww') as LwwEngine).ledger().map(lostWriteReport),
+    // The ledgers as the runner reports them (every replica lists the same once converged).
+    ledgers: Object.fromEntries(
+      ENGINES.descriptors.flatMap(({ name, ledger }) =>
+        ledger === undefined
+          ? []
+          : [[name, ledger.lost((replicas[0] as Replica).engine(name)).map(lostWriteReport)]],
+      ),
+    ),
   });
   for (const agent of agents) agent.close();
   client.close();
@@ -138,8 +137,8 @@ describe('replay across windows', () => {
     const { found, outcome, report, linksSet } = await replayInWindows(scenario);
     expect(found).toHaveLength(scenario.replicas.length);
     expect(outcome.refused).toEqual([]);
-    for (const engine of ENGINE_NAMES) expect(report.engines[engine]?.converged, engine).toBe(true);
-    const verdict = classifyReport(scenario, report, ENGINE_NAMES);
+    for (const engine of ENGINES.names) expect(report.engines[engine]?.converged, engine).toBe(true);
+    const verdict = classifyReport(scenario, report, ENGINES.names);
     expect(verdict.bugs).toEqual([]);
     const tieBroken = TIE_BREAKS[kind];
     if (tieBroken === undefined) expect(verdict.kinds.map((k) => k.kind)).toContain(kind);
@@ -154,7 +153,7 @@ describe('replay across windows', () => {
   it('keeps the windows apart between syncs: otherwise the edits would not be concurrent', async () => {
     const scenario = parseScenarioText(readFileSync(join(examples, 'note-siblings.json'), 'utf8'));
     const { report } = await replayInWindows(scenario, { keepApart: false });
-    const kinds = classifyReport(scenario, report, ENGINE_NAMES).kinds.map((k) => k.kind);
+    const kinds = classifyReport(scenario, report, ENGINES.names).kinds.map((k) => k.kind);
     expect(kinds).not.toContain('note-siblings');
   });
 
