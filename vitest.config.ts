@@ -12,6 +12,7 @@ export default defineConfig({
       'scenarios',
       'src/main',
       'src/renderer',
+      'tools/layers',
     ],
   },
 });
