@@ -6,6 +6,7 @@
 import { EngineRegistry } from '../engine-registry.ts';
 import { automergeEngine } from './automerge/index.ts';
 import { convergeEngine } from './converge/index.ts';
+import { loroEngine } from './loro/index.ts';
 import { lwwEngine } from './lww/index.ts';
 import { yjsEngine } from './yjs/index.ts';
 
@@ -14,4 +15,5 @@ export const ENGINES = new EngineRegistry([
   yjsEngine, // 1
   automergeEngine, // 2
   lwwEngine, // 3
+  loroEngine, // 4
 ]);

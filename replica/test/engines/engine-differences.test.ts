@@ -1,11 +1,13 @@
 /**
  * Pins the documented differences between the engines: what each one does with concurrent counter
  * increments, remove vs add in the cart, concurrent note writes, concurrent inserts at one
- * position, concurrent creation of one cart line, and (lww) a clock running behind.
+ * position, concurrent creation of one cart line, and (lww) a clock running behind. Loro, the fifth
+ * engine, is pinned beside the others.
  */
 import { SeededRandom } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import type { AutomergeEngine } from '../../src/engines/automerge/index.ts';
+import { LoroEngine } from '../../src/engines/loro/index.ts';
 import { LwwEngine } from '../../src/engines/lww/index.ts';
 import { YjsEngine } from '../../src/engines/yjs/index.ts';
 import type { Engine } from '../../src/index.ts';
@@ -59,6 +61,12 @@ describe('concurrent counter increments', () => {
     expect(a.view().counters.likes).toBe(3);
   });
 
+  it('loro: LoroCounter increments add up', () => {
+    const { a, b } = incrementBoth('loro');
+    expect(a.view().counters.likes).toBe(3);
+    expect(b.view().counters.likes).toBe(3);
+  });
+
   it('lww: the later stamp wins and the ledger lists the other write as concurrent', () => {
     const { a, b } = incrementBoth('lww');
     expect(a.view().counters.likes).toBe(2);
@@ -96,6 +104,14 @@ describe('cart: remove vs a concurrent add', () => {
 
   it('automerge: remove wins (a key delete beats increments of the deleted Counter)', () => {
     expect(removeVsAdd('automerge').a.view().cart).toEqual({});
+  });
+
+  it("loro: the line's counter keeps every step (the remove took it to zero), the key's last write decides if it shows", () => {
+    for (const removeFirst of [true, false]) {
+      const { a, b } = removeVsAdd('loro', removeFirst);
+      expect([{}, { apple: 3 }]).toContainEqual(a.view().cart);
+      expect(b.view().cart).toEqual(a.view().cart);
+    }
   });
 
   it('lww: whichever is stamped later wins; the ledger shows the other', () => {
@@ -137,6 +153,13 @@ describe('concurrent note writes', () => {
     expect(p.a.view().note).toEqual(['resolved']);
   });
 
+  it('loro: one winner (Lamport order, then peer id), the same on both sides', () => {
+    const { a, b } = writeBoth('loro');
+    expect(a.view().note).toHaveLength(1);
+    expect(['from a', 'from b']).toContain(a.view().note[0]);
+    expect(b.view().note).toEqual(a.view().note);
+  });
+
   it('lww: one winner (the later stamp) and a ledger entry for the other', () => {
     const { a } = writeBoth('lww');
     expect(a.view().note).toEqual(['from b']);
@@ -158,7 +181,7 @@ describe('concurrent inserts at one position', () => {
     return p;
   };
 
-  for (const name of ['yjs', 'automerge'] as const) {
+  for (const name of ['yjs', 'automerge', 'loro'] as const) {
     it(`${name}: both insertions kept, neither interleaved with the other`, () => {
       expect(['aXXYYb', 'aYYXXb']).toContain(insertBoth(name).a.view().text);
     });
@@ -197,6 +220,12 @@ describe('concurrent creation of the same cart line', () => {
     p.sync();
     expect(p.a.view().cart.fig).toBe((shown as number) + 4);
     expect(p.b.view().cart.fig).toBe((shown as number) + 4);
+  });
+
+  it('loro: the line is one mergeable counter, so both creations add up', () => {
+    const { a, b } = createBoth('loro');
+    expect(a.view().cart).toEqual({ fig: 5 });
+    expect(b.view().cart).toEqual({ fig: 5 });
   });
 
   it('lww: the later creation wins, the other is in the ledger', () => {
@@ -285,6 +314,24 @@ describe('engine identities', () => {
     );
     const fresh = new YjsEngine({ replicaId: 'r', now: () => 0 });
     expect(Number.isInteger(fresh.doc.clientID)).toBe(true);
+  });
+
+  it('loro: each engine instance takes a fresh 64-bit peer id from the injected random source', () => {
+    const draws = [1, 2, 3, 4];
+    const next = () => draws.shift() as number;
+    const first = new LoroEngine({ replicaId: 'same', now: () => 0, randomUint32: next });
+    const second = new LoroEngine({ replicaId: 'same', now: () => 0, randomUint32: next });
+    try {
+      for (const engine of [first, second]) engine.apply({ op: 'note.set', value: 'x' });
+      const peers = [first, second].map((e) => {
+        const version = e.version();
+        return version.kind === 'vector' ? Object.keys(version.entries) : [];
+      });
+      expect(peers).toEqual([[String((1n << 32n) | 2n)], [String((3n << 32n) | 4n)]]);
+    } finally {
+      first.close();
+      second.close();
+    }
   });
 
   it('lww: a reloaded replica continues its own numbering', () => {

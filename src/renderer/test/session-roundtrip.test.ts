@@ -10,6 +10,7 @@ import { ENGINES, type Intent, type Replica } from '@converge/replica';
 import {
   partitionLayout,
   runScenario,
+  scenarioSeed,
   simWorld,
   Topology,
   unexplainedMismatches,
@@ -35,14 +36,19 @@ interface Room {
   close(): Promise<void>;
 }
 
-/** Windows for a scenario's replicas, as the app opens them, on the simulated network with a storage peer. */
+/**
+ * Windows for a scenario's replicas, as the app opens them, on the simulated network with a storage peer.
+ * Their engine identities (Yjs client ids, Automerge actors...) come from `seed` in the order the runner
+ * draws them, so concurrent edits are ordered alike in the windows and in the runner's replay.
+ */
 async function openRoom(
   replicaIds: readonly string[],
   before?: (replicas: Map<string, Replica>) => Promise<void>,
+  seed = 99,
 ): Promise<Room> {
   const world = simWorld(1);
   const channel = sessionChannels();
-  const replicas = await openOnWorld(world, replicaIds, 99);
+  const replicas = await openOnWorld(world, replicaIds, seed);
   const topology = new Topology(replicaIds, true);
   const clock = { now: world.now, wait: () => world.wait(), timeoutMs: world.syncTimeoutMs };
   const sync = () => untilInSync(replicas, topology, clock);
@@ -122,7 +128,7 @@ describe('a session exported from the windows replays with the runner to the sam
     '%s',
     async (file) => {
       const scenario = parseScenarioText(readFileSync(join(dir, file), 'utf8'));
-      const room = await openRoom(scenario.replicas);
+      const room = await openRoom(scenario.replicas, undefined, scenarioSeed(scenario));
       try {
         for (const step of scenario.steps) await room.play(step);
         await room.sync();
