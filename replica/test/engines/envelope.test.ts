@@ -1,7 +1,7 @@
 /** The checksummed envelope: round trip, and every corruption is a DecodeError. */
 import { DecodeError } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
-import { seal, unseal } from '../../src/engines/kit/envelope.ts';
+import { seal, sealedMessageKind, unseal } from '../../src/engines/kit/envelope.ts';
 
 const KIND = 1;
 const OTHER_KIND = 2;
@@ -31,5 +31,16 @@ describe('envelope', () => {
   it('refuses another kind and non-byte input with a clear message', () => {
     expect(() => unseal(sealed, OTHER_KIND)).toThrow(/expected envelope kind 2, found 1/);
     expect(() => unseal('x' as unknown as Uint8Array, KIND)).toThrow(DecodeError);
+  });
+
+  it("names a sealed message by its body's first byte for the wire log, and never throws", () => {
+    const names = { 1: 'hello', 2: 'update' };
+    expect(sealedMessageKind(seal(KIND, Uint8Array.of(2, 9, 9)), KIND, names)).toBe('update');
+    expect(sealedMessageKind(seal(KIND, Uint8Array.of(7)), KIND, names)).toBe('unrecognised');
+    expect(sealedMessageKind(seal(KIND, new Uint8Array(0)), KIND, names)).toBe('unrecognised');
+    expect(sealedMessageKind(seal(OTHER_KIND, Uint8Array.of(1)), KIND, names)).toBe('unrecognised');
+    const damaged = seal(KIND, Uint8Array.of(1));
+    damaged[4] = 2;
+    expect(sealedMessageKind(damaged, KIND, names)).toBe('unrecognised');
   });
 });

@@ -1,6 +1,6 @@
 /** The converge engine: our own CRDTs (crdt-core). */
 import type { EngineDescriptor } from '../../engine-descriptor.ts';
-import { unseal } from '../kit/envelope.ts';
+import { sealedMessageKind } from '../kit/envelope.ts';
 import { ConvergeEngine, EnvelopeKind } from './converge-engine.ts';
 
 /** The first byte of a converge sync message, inside its envelope. */
@@ -17,13 +17,7 @@ export const convergeEngine: EngineDescriptor = {
     set: 'adds the difference to the quantity this replica saw: concurrent presses still count',
   },
   semantics: { counters: 'exact', growingCart: 'exact', text: 'merged', register: 'multi-value' },
-  describePayload(payload) {
-    try {
-      return MESSAGE_KINDS[unseal(payload, EnvelopeKind.ConvergeMessage)[0] ?? -1] ?? 'unrecognised';
-    } catch {
-      return 'unrecognised';
-    }
-  },
+  describePayload: (payload) => sealedMessageKind(payload, EnvelopeKind.ConvergeMessage, MESSAGE_KINDS),
   create: (context) => new ConvergeEngine(context),
 };
 

@@ -61,3 +61,19 @@ export function unsealAny(
   }
   return { kind, body: bytes.subarray(HEADER_BYTES, end) };
 }
+
+/**
+ * For a descriptor's `describePayload`: the name of a sealed message by the first byte of its body, or
+ * 'unrecognised' for anything else (another kind, a damaged envelope, an unknown first byte). Never throws.
+ */
+export function sealedMessageKind(
+  payload: Uint8Array,
+  kind: EnvelopeKind,
+  names: Readonly<Record<number, string>>,
+): string {
+  try {
+    return names[unseal(payload, kind)[0] ?? -1] ?? 'unrecognised';
+  } catch {
+    return 'unrecognised';
+  }
+}

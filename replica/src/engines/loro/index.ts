@@ -1,7 +1,13 @@
 /** The Loro engine: the workspace as a LoroDoc, used the way Loro suggests. */
 import type { EngineDescriptor } from '../../engine-descriptor.ts';
-import { unseal } from '../kit/envelope.ts';
+import { sealedMessageKind } from '../kit/envelope.ts';
 import { EnvelopeKind, LoroEngine, MessageKind } from './loro-engine.ts';
+
+/** The first byte of a Loro sync message, inside its envelope. */
+const MESSAGE_KINDS: Readonly<Record<number, string>> = {
+  [MessageKind.Hello]: 'hello (version)',
+  [MessageKind.Update]: 'update',
+};
 
 export const loroEngine: EngineDescriptor = {
   name: 'loro',
@@ -15,18 +21,7 @@ export const loroEngine: EngineDescriptor = {
     set: 'adds the difference to the quantity this replica saw: concurrent presses still count',
   },
   semantics: { counters: 'exact', growingCart: 'exact', text: 'merged', register: 'single-value' },
-  describePayload(payload) {
-    try {
-      const kind = unseal(payload, EnvelopeKind.LoroMessage)[0];
-      return kind === MessageKind.Hello
-        ? 'hello (version)'
-        : kind === MessageKind.Update
-          ? 'update'
-          : 'unrecognised';
-    } catch {
-      return 'unrecognised';
-    }
-  },
+  describePayload: (payload) => sealedMessageKind(payload, EnvelopeKind.LoroMessage, MESSAGE_KINDS),
   create: (context) => new LoroEngine(context),
 };
 
