@@ -280,4 +280,59 @@ describe('relay crash', () => {
     });
     await expectEveryEngine(await openWindow(relay, 'crash', 'fresh'), EXPECTED);
   }, 60_000);
+
+  /** Engines list map keys in their own order; the same intents are the same sorted entries. */
+  function canonical(view: WorkspaceView): string {
+    const sorted = (record: Readonly<Record<string, number>>) => Object.entries(record).sort();
+    return JSON.stringify({ ...view, cart: sorted(view.cart), counters: sorted(view.counters) });
+  }
+
+  async function caughtUpWithStorage(replica: Replica): Promise<void> {
+    const storageDigests = () => replica.peerDigests().get(STORAGE_NODE_ID);
+    await waitFor(
+      () => engines.every((e) => storageDigests()?.[e] === replica.digest(e)),
+      `${replica.id} caught up with the storage peer`,
+      15_000,
+    );
+  }
+
+  it('leaves every engine with the same intents after each of several SIGKILLs mid-write', async () => {
+    // Issue 16: a crash may drop what was in flight, but never half of an intent (some engines
+    // with it, others without). Each round kills the relay while edits are still arriving.
+    const ROUNDS = 3;
+    let port = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const relayProcess = await startRelayProcess(port);
+      port = relayProcess.port;
+      const relay = remoteRelay(`ws://127.0.0.1:${port}`, ADMIN_TOKEN);
+      const writer = await openWindow(relay, 'crash-loop', `writer-${round}`);
+      // Caught up first: an increment made before seeing the room is a legitimate LWW loss in the
+      // register-based engines, and would blur what this test looks for.
+      await caughtUpWithStorage(writer);
+      await writer.apply({ op: 'cart.add', product: `durable-${round}`, qty: 1 });
+      await writer.apply({ op: 'counter.increment', name: 'likes', by: 1 });
+      await waitStoredDurably(relay, 'crash-loop', writer);
+      // In flight when the relay dies: each either reaches every engine of the store or none.
+      const inFlight = [
+        writer.apply({ op: 'text.insert', pos: 0, text: `r${round} ` }),
+        writer.apply({ op: 'cart.add', product: `maybe-${round}`, qty: 2 }),
+        writer.apply({ op: 'counter.increment', name: 'likes', by: 10 }),
+      ];
+      relayProcess.child.kill('SIGKILL');
+      await new Promise((resolve) => relayProcess.child.once('exit', resolve));
+      await Promise.allSettled(inFlight);
+      await writer.close();
+
+      const restarted = await startRelayProcess(port);
+      const reader = await openWindow(relay, 'crash-loop', `reader-${round}`);
+      await caughtUpWithStorage(reader);
+      const views = engines.map((e) => canonical(reader.view(e)));
+      expect(new Set(views).size, `engines after SIGKILL ${round + 1}: ${views.join(' | ')}`).toBe(1);
+      const { cart } = reader.view(engines[0] as (typeof engines)[number]);
+      for (let earlier = 0; earlier <= round; earlier++) expect(cart[`durable-${earlier}`]).toBe(1);
+      await reader.close();
+      restarted.child.kill('SIGTERM');
+      await new Promise((resolve) => restarted.child.once('exit', resolve));
+    }
+  }, 120_000);
 });
