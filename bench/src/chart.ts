@@ -16,6 +16,7 @@ const COLORS: Record<EngineName, string> = {
   automerge: '#5f3dc4',
   'json-joy': '#1971c2',
   loro: '#c2255c',
+  'gap-buffer': '#868e96',
 };
 
 const ROW = 14;

@@ -26,6 +26,11 @@ export class ResultMismatch extends Error {
   override readonly name = 'ResultMismatch';
 }
 
+/** The engine cannot run this workload at all (the gap buffer cannot merge concurrent edits). */
+export class NotApplicable extends Error {
+  override readonly name = 'NotApplicable';
+}
+
 type Gc = () => void;
 function collect(): void {
   const gc = (globalThis as { gc?: Gc }).gc;
@@ -41,6 +46,9 @@ function describeMismatch(actual: string, expected: string): string {
 }
 
 export function measureReplay(engine: Engine, workload: Workload): ReplayOutcome {
+  if (workload.kind === 'concurrent' && !engine.merges) {
+    throw new NotApplicable(`${engine.name} cannot merge the concurrent workload ${workload.name}`);
+  }
   return workload.kind === 'sequential'
     ? replaySequential(engine, workload)
     : replayConcurrent(engine, workload);

@@ -59,7 +59,7 @@ export function runWorker(
   });
 }
 
-type RunOutcome = { ok: true; figures: Figures } | { ok: false; error: string };
+type RunOutcome = { ok: true; figures: Figures } | { ok: false; error: string; skipped?: boolean };
 
 /**
  * Measure every engine on every workload, `runs` times each. Runs are interleaved (run 1 of every
@@ -84,7 +84,10 @@ export async function runAll(plan: RunPlan, progress: Progress): Promise<BenchRe
         }
       }
       for (const engine of plan.engines) {
-        results.push(combineRuns(engine, workload.name, outcomes.get(engine) as RunOutcome[]));
+        const list = outcomes.get(engine) as RunOutcome[];
+        // An engine that cannot run this workload at all (the gap buffer, concurrent) has no row.
+        if (list.some((o) => !o.ok && o.skipped === true)) continue;
+        results.push(combineRuns(engine, workload.name, list));
       }
     }
   } finally {

@@ -20,7 +20,10 @@ export interface SoakPlan {
   sampleEvery: number;
 }
 
-export type WorkerReply = { ok: true; figures: Record<string, number> } | { ok: false; error: string };
+/** `skipped`: the engine cannot run the workload at all (not a failure; no result is reported). */
+export type WorkerReply =
+  | { ok: true; figures: Record<string, number> }
+  | { ok: false; error: string; skipped?: boolean };
 
 /** The worker's answer is the stdout line starting with this (libraries may print other lines). */
 export const RESULT_PREFIX = 'RESULT ';

@@ -2,7 +2,7 @@
 // Reads a task as JSON from argv[2]; prints one line `RESULT <json>` on stdout.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadEngine } from './engines/index.ts';
-import { measureParse, measureReplay } from './measure.ts';
+import { measureParse, measureReplay, NotApplicable } from './measure.ts';
 import { RESULT_PREFIX, type WorkerReply, type WorkerTask } from './worker-protocol.ts';
 import { loadWorkload } from './workloads.ts';
 
@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   try {
     reply = await run(JSON.parse(process.argv[2] ?? '') as WorkerTask);
   } catch (error) {
-    reply = { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    reply = { ok: false, error: message, ...(error instanceof NotApplicable ? { skipped: true } : {}) };
   }
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(reply)}\n`);
 }

@@ -45,6 +45,7 @@ class AutomergeDoc implements EngineDoc {
 
 export const automergeEngine: Engine = {
   name: 'automerge',
+  merges: true,
   create: (agent) => new AutomergeDoc(A.load<Shape>(baseDoc(), { actor: actor(agent) })),
   parse: (bytes) => new AutomergeDoc(A.load<Shape>(bytes)),
   mergeInputs: (docs) => docs.map((d) => d.encode()),

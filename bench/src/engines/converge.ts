@@ -48,6 +48,7 @@ function replicaFor(agent: number): string {
 
 export const convergeEngine: Engine = {
   name: 'converge',
+  merges: true,
   create: (agent) => new ConvergeDoc(new Rga(replicaId(replicaFor(agent)))),
   parse: (bytes) => new ConvergeDoc(Rga.decode(bytes, replicaId('reader'))),
   // State-based merge, as WorkspaceDocument.mergeState does: each agent's whole document; the first is

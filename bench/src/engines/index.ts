@@ -18,6 +18,8 @@ export async function loadEngine(name: EngineName): Promise<Engine> {
       return (await import('./json-joy.ts')).jsonJoyEngine;
     case 'loro':
       return (await import('./loro.ts')).loroEngine;
+    case 'gap-buffer':
+      return (await import('./gap-buffer.ts')).gapBufferEngine;
   }
 }
 

@@ -50,6 +50,7 @@ class JsonJoyDoc implements EngineDoc {
 
 export const jsonJoyEngine: Engine = {
   name: 'json-joy',
+  merges: true,
   create: (agent) => new JsonJoyDoc(Model.fromBinary(baseModel()).fork(200_000 + agent)),
   parse: (bytes) => new JsonJoyDoc(Model.fromBinary(bytes)),
   // json-joy has no state-based merge; a fresh replica replays every patch in causal order.

@@ -54,6 +54,7 @@ function fresh(agent: number): LoroDoc {
 
 export const loroEngine: Engine = {
   name: 'loro',
+  merges: true,
   create: (agent) => new LoroEngineDoc(fresh(agent)),
   parse: (bytes) => new LoroEngineDoc(LoroDoc.fromSnapshot(bytes)),
   mergeInputs: (docs) => docs.map((d) => d.encode()),

@@ -1,6 +1,14 @@
 import type { Patch } from '../workload.ts';
 
-export const ENGINE_NAMES = ['converge', 'yjs', 'yjs-v2', 'automerge', 'json-joy', 'loro'] as const;
+export const ENGINE_NAMES = [
+  'converge',
+  'yjs',
+  'yjs-v2',
+  'automerge',
+  'json-joy',
+  'loro',
+  'gap-buffer',
+] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export function isEngineName(name: string): name is EngineName {
@@ -22,6 +30,11 @@ export interface EngineDoc {
 
 export interface Engine {
   readonly name: EngineName;
+  /**
+   * False for the reference gap buffer, which has no CRDT metadata and so cannot merge concurrent
+   * edits: concurrent workloads are not run for it.
+   */
+  readonly merges: boolean;
   /** A replica for agent `agent` (0-based) of a document all agents share. */
   create(agent: number): EngineDoc;
   /** Decode `encode()` bytes into a fresh document. */

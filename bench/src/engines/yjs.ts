@@ -78,6 +78,7 @@ function fresh(agent: number): Y.Doc {
 function yjsEngineWith(name: 'yjs' | 'yjs-v2', format: YjsFormat): Engine {
   return {
     name,
+    merges: true,
     create: (agent) => new YjsDoc(fresh(agent), format),
     parse: (bytes) => {
       const doc = fresh(1_000_000);
