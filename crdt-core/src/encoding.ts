@@ -8,12 +8,20 @@
  * justifies; every failure is a `DecodeError`.
  */
 
-/** First magic byte of every header: 'C'. */
+import { BitReader } from './compress/bits.ts';
+
+/** First magic byte of every format 1 header: 'C'. */
 export const MAGIC_0 = 0x43;
-/** Second magic byte of every header: 'V'. */
+/** Second magic byte of every format 1 header: 'V'. */
 export const MAGIC_1 = 0x56;
-/** Format version in every header; decoders refuse any other. */
+/** Format version in every format 1 header; decoders refuse any other. */
 export const FORMAT_VERSION = 1;
+/**
+ * Format 2 values (RGA updates and snapshots) start with a single byte, this bit set and the type
+ * tag in the low seven bits, instead of format 1's four bytes: a keystroke's update is a dozen bytes,
+ * three of them would be header. Format 1 values start with 'C' (0x43), so the two never collide.
+ */
+export const COMPACT_HEADER = 0x80;
 
 /** Type tags in the header. Add new tags at the end; never reuse one. */
 export const TypeTag = {
@@ -83,6 +91,11 @@ export class Encoder {
     return this.uint(tag);
   }
 
+  /** The one-byte header of a format 2 value (see COMPACT_HEADER). */
+  compactHeader(tag: TypeTag): this {
+    return this.byte(COMPACT_HEADER | tag);
+  }
+
   /** Write one byte (the low 8 bits of `value`). */
   byte(value: number): this {
     this.ensure(1);
@@ -122,6 +135,14 @@ export class Encoder {
   /** Write a string as length-prefixed UTF-8. */
   string(value: string): this {
     return this.bytes(textEncoder.encode(value));
+  }
+
+  /** Append bytes as they are, no length prefix (a bit stream whose reader knows where it ends). */
+  raw(value: Uint8Array): this {
+    this.ensure(value.length);
+    this.buf.set(value, this.pos);
+    this.pos += value.length;
+    return this;
   }
 
   /** Bytes written so far. */
@@ -168,6 +189,23 @@ export class Decoder {
     if (version !== FORMAT_VERSION) this.fail(`unsupported format version ${version}`);
     const tag = this.uint();
     if (tag !== expected) this.fail(`expected type tag ${expected}, found ${tag}`);
+  }
+
+  /** Read the one-byte header of a format 2 value; throws unless it is `expected`'s. */
+  compactHeader(expected: TypeTag): void {
+    const b = this.byte();
+    if (b !== (COMPACT_HEADER | expected)) this.fail(`expected the compact header of type ${expected}`);
+  }
+
+  /** A bit reader over the rest of the input; `endBits` moves this decoder past what it read. */
+  bits(): BitReader {
+    return new BitReader(this.buf, this.pos, this.buf.length, (message) => this.fail(message));
+  }
+
+  /** Continue after a bit stream, which ends at a byte boundary with zero padding. */
+  endBits(reader: BitReader): void {
+    if (!reader.paddingIsZero()) this.fail('bit stream padding is not zero');
+    this.pos = reader.endOffset;
   }
 
   /** Read one byte. */
@@ -235,11 +273,25 @@ export class Decoder {
   }
 }
 
-/** Run a decoding function, turning any stray error (e.g. a validation throw) into a DecodeError. */
-export function decodeWith<T>(bytes: Uint8Array, tag: TypeTag, body: (d: Decoder) => T): T {
+/** Whether `bytes` is a format 2 value (compact header) of type `tag`. */
+export function isCompact(bytes: Uint8Array, tag: TypeTag): boolean {
+  return bytes instanceof Uint8Array && bytes[0] === (COMPACT_HEADER | tag);
+}
+
+/**
+ * Run a decoding function, turning any stray error (e.g. a validation throw) into a DecodeError.
+ * `header` reads the format 1 header unless told to read the compact one.
+ */
+export function decodeWith<T>(
+  bytes: Uint8Array,
+  tag: TypeTag,
+  body: (d: Decoder) => T,
+  header: 'format-1' | 'compact' = 'format-1',
+): T {
   const d = new Decoder(bytes);
   try {
-    d.header(tag);
+    if (header === 'compact') d.compactHeader(tag);
+    else d.header(tag);
     const value = body(d);
     d.end();
     return value;

@@ -5,6 +5,7 @@ import { decodeRgaOps, encodeRgaOps, Rga, type RgaOp, replicaId, SeededRandom } 
 import { budget, fcParams } from '@converge/crdt-core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeSnapshot } from '../src/rga/snapshot.ts';
 
 interface Peer {
   doc: Rga;
@@ -48,6 +49,27 @@ function expectSameRelativeOrder(before: string, after: string, context: string)
     if (position < last) throw new Error(`${context}: text present before the merge was reordered`);
     last = position;
   }
+}
+
+/** Every character's id, origins and state in `ops`, whatever runs they come in, sorted. */
+function charOrigins(ops: readonly RgaOp[]): string[] {
+  const out: string[] = [];
+  for (const op of ops) {
+    if (op.kind === 'delete') {
+      for (const range of op.ranges) {
+        for (let k = 0; k < range.length; k++) out.push(`delete ${range.replica}:${range.counter + k}`);
+      }
+      continue;
+    }
+    const length = op.kind === 'insert' ? op.text.length : op.length;
+    for (let k = 0; k < length; k++) {
+      const { replica, counter } = op.id;
+      const left = k === 0 ? op.left : { replica, counter: counter + k - 1 };
+      const state = op.kind === 'insert' ? (op.text[k] as string) : 'deleted';
+      out.push(`${replica}:${counter + k} ${JSON.stringify([left, op.right])} ${state}`);
+    }
+  }
+  return out.sort();
 }
 
 function runScenario(seed: number, replicaCount: number, steps: number): void {
@@ -116,9 +138,14 @@ function runScenario(seed: number, replicaCount: number, steps: number): void {
   expect(new Set(finals).size, `seed ${seed}: replicas diverged`).toBe(1);
   const reference = peers[0]?.doc as Rga;
   for (const peer of peers) expect(peer.doc.version(), `seed ${seed}`).toEqual(reference.version());
-  // Snapshots and deltas reproduce the same document.
-  const copy = Rga.decode(reference.encode(), replicaId('copy'));
+  // Snapshots and deltas reproduce the same document. Every insert was made between neighbours, so
+  // the snapshot stores none of their origins: document order and knowledge give them all.
+  const snapshot = reference.encode();
+  expect(decodeSnapshot(snapshot).exceptions, `seed ${seed}`).toHaveLength(0);
+  const copy = Rga.decode(snapshot, replicaId('copy'));
   expect(copy.toString(), `seed ${seed}`).toBe(finals[0]);
+  expect(copy.encode(), `seed ${seed}`).toEqual(snapshot);
+  expect(charOrigins(copy.delta()), `seed ${seed}`).toEqual(charOrigins(reference.delta()));
   copy.assertInvariants();
   const fresh = new Rga(replicaId('fresh'));
   expect(fresh.applyAll(reference.delta()), `seed ${seed}`).toEqual([]);

@@ -367,15 +367,14 @@ describe('Rga delta sync and snapshots', () => {
     return doc;
   }
 
-  it('names the usual origins by position, so a span costs three bytes beyond its text', () => {
+  it('stores no origins for a one-author document: they follow from document order', async () => {
+    const { decodeSnapshot } = await import('../src/rga/snapshot.ts');
     const doc = positionSample();
     expect(doc.toString()).toBe('>Hello big wideWorld');
     const bytes = doc.encode();
-    // Flags, counter delta and length per span (the first names its replica instead of a delta),
-    // one byte for " big"'s right origin (two spans on), the text, and the same marks as an empty
-    // document (one visible stretch). Origins as ids would take two bytes each.
-    const spans = 5;
-    expect(bytes.length).toBeLessThanOrEqual(new Rga(A).encode().length + 3 * spans + 1 + 1 + 20);
+    expect(decodeSnapshot(bytes).exceptions).toHaveLength(0);
+    // Header, table, three one-value-per-span columns, an empty exception column, text and marks.
+    expect(bytes.length).toBeLessThanOrEqual(new Rga(A).encode().length + 3 * 5 + 20 + 4);
     const copy = Rga.decode(bytes, A);
     expect(copy.encode()).toEqual(bytes);
     // Origins came back as ids: a peer's edits next to them land where they did on A.
@@ -385,6 +384,27 @@ describe('Rga delta sync and snapshots', () => {
     expect(copy.apply(op)).toBe('applied');
     expect(copy.toString()).toBe('>Hello! big wideWorld');
     expect(doc.toString()).toBe(copy.toString());
+  });
+
+  it('keeps origins that document order does not give as exceptions', async () => {
+    const { decodeSnapshot } = await import('../src/rga/snapshot.ts');
+    const doc = new Rga(A);
+    doc.insert(0, 'abc');
+    // Not a local insert: its origins a and c were not neighbours (b is between them).
+    const op: RgaOp = {
+      kind: 'insert',
+      id: { replica: B, counter: 1 },
+      left: { replica: A, counter: 1 },
+      right: { replica: A, counter: 3 },
+      text: 'X',
+    };
+    expect(doc.apply(op)).toBe('applied');
+    const bytes = doc.encode();
+    expect(decodeSnapshot(bytes).exceptions.length).toBeGreaterThan(0);
+    const copy = Rga.decode(bytes, C);
+    expect(copy.toString()).toBe(doc.toString());
+    expect(copy.delta()).toEqual(doc.delta());
+    expect(copy.encode()).toEqual(bytes);
   });
 
   it('opens snapshots written before origins were named by position', () => {
@@ -404,12 +424,13 @@ describe('Rga delta sync and snapshots', () => {
     expect(opened.encode().length).toBeLessThan(before.length);
   });
 
-  it('rejects position-named origins that point nowhere', () => {
-    const doc = new Rga(A);
-    doc.insert(0, 'ab');
-    const bytes = doc.encode();
-    // One span: flags right after the replica table ("alice") and the span count.
-    const flagsAt = Buffer.from(bytes).indexOf('alice') + A.length + 1;
+  it('rejects format 1 snapshots whose position-named origins point nowhere', () => {
+    // What format 1 wrote for alice typing "ab": one span, its flags right after the span count.
+    const bytes = Uint8Array.from([
+      67, 86, 1, 14, 1, 5, 97, 108, 105, 99, 101, 1, 1, 0, 1, 2, 2, 97, 98, 1, 2,
+    ]);
+    expect(Rga.decode(bytes, A).toString()).toBe('ab');
+    const flagsAt = 12;
     expect(bytes[flagsAt]).toBe(1); // replica follows, left: document start, right: document end
     const withFlags = (flags: number) => Uint8Array.from(bytes, (b, i) => (i === flagsAt ? flags : b));
     expect(() => Rga.decode(withFlags(1 | (3 << 1)), A)).toThrow(/first id of a replica has no predecessor/);

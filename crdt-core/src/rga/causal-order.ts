@@ -1,4 +1,14 @@
-import { NONE, type Run } from './run.ts';
+import { NONE } from './run.ts';
+
+/** What the walk needs of a run: its ids and origins (Run has them). */
+export interface CausalItem {
+  readonly counter: number;
+  readonly length: number;
+  readonly leftReplica: number;
+  readonly leftCounter: number;
+  readonly rightReplica: number;
+  readonly rightCounter: number;
+}
 
 /**
  * Visit runs in an order in which they could have been inserted: every run after the runs holding
@@ -9,19 +19,19 @@ import { NONE, type Run } from './run.ts';
  * Greedy: take any replica's next run whose origins are known. Returns false when runs remain and
  * none can go: their origins form a cycle.
  */
-export function visitInCausalOrder(
-  queues: readonly (readonly Run[])[],
+export function visitInCausalOrder<T extends CausalItem>(
+  queues: readonly (readonly T[])[],
   frontier: number[],
-  visit: (run: Run, replica: number, start: number) => void,
+  visit: (run: T, replica: number, start: number) => void,
 ): boolean {
   const heads = queues.map(() => 0);
   let remaining = queues.reduce((n, queue) => n + queue.length, 0);
   while (remaining > 0) {
     let progress = false;
     for (let r = 0; r < queues.length; r++) {
-      const queue = queues[r] as readonly Run[];
+      const queue = queues[r] as readonly T[];
       while ((heads[r] as number) < queue.length) {
-        const run = queue[heads[r] as number] as Run;
+        const run = queue[heads[r] as number] as T;
         const start = Math.max(run.counter, frontier[r] as number);
         const left = run.leftReplica;
         const right = run.rightReplica;

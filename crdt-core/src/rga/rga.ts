@@ -1,14 +1,15 @@
-import { DecodeError } from '../encoding.ts';
+import { DecodeError, isCompact, TypeTag } from '../encoding.ts';
 import { replicaId as checkReplicaId, type ReplicaId } from '../replica-id.ts';
 import type { Replicated } from '../replicated.ts';
 import { computeDelta } from './delta.ts';
-import { decodeDocument, encodeDocument } from './document-codec.ts';
 import { deleteIntoTombstone } from './edge-delete.ts';
 import { IdIndex } from './id-index.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
 import { decodeRgaOps, encodeRgaOp } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
+import { decodeSnapshot, encodeSnapshot, materialize, type SnapshotImage } from './snapshot.ts';
+import { decodeFormat1 } from './snapshot-format-1.ts';
 import { LEAF_CAPACITY, type Leaf, RunTree } from './tree.ts';
 import type {
   ApplyResult,
@@ -70,6 +71,11 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private self: number;
   private tree = new RunTree();
   private ids: IdIndex | null = null;
+  /**
+   * A decoded snapshot not yet turned into runs (see snapshot.ts): reading the text and the version
+   * needs nothing more; the first edit, operation, delta or encode builds the tree from it.
+   */
+  private image: SnapshotImage | null = null;
 
   /** The run the last local insert wrote to, its index in its leaf and the visible index after it. */
   private cursorRun: Run | null = null;
@@ -96,7 +102,15 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
 
   /** Number of visible characters. */
   get length(): number {
-    return this.tree.visible;
+    return this.image === null ? this.tree.visible : this.image.text.length;
+  }
+
+  /** Build the runs and tree of a lazily decoded snapshot (a no-op otherwise). */
+  private load(): void {
+    const image = this.image;
+    if (image === null) return;
+    this.image = null;
+    this.tree = RunTree.fromRuns(materialize(image));
   }
 
   toString(): string {
@@ -127,6 +141,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * to other replicas, or null when `text` is empty.
    */
   insert(index: number, text: string): InsertOp | null {
+    if (this.image !== null) this.load();
     if (typeof text !== 'string') throw new TypeError('insert: text must be a string');
     const n = text.length;
     const self = this.self;
@@ -368,6 +383,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * (the deleted ids as ranges), or null when `length` is 0.
    */
   delete(index: number, length: number): DeleteOp | null {
+    this.load();
     const visible = this.tree.visible;
     this.checkIndex(index, 'delete', visible);
     if (!Number.isSafeInteger(length) || length < 0 || index + length > visible) {
@@ -493,6 +509,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    */
   apply(op: RgaOp): ApplyResult {
     if (op === null || typeof op !== 'object') throw new TypeError('apply: operation must be an object');
+    this.load();
     switch (op.kind) {
       case 'insert':
         if (typeof op.text !== 'string' || op.text.length === 0) {
@@ -670,24 +687,28 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    */
   delta(since: RgaVersion = {}): RgaOp[] {
     if (since === null || typeof since !== 'object') throw new TypeError('delta: version must be an object');
+    this.load();
     this.flushPending();
     return computeDelta(this.tree, this.idIndex(), this.replicas, this.maxCounter, since);
   }
 
   // ---------------------------------------------------------------- snapshots
 
-  /** The whole document as bytes (see document-codec.ts for the format). */
+  /** The whole document as bytes (see snapshot.ts for the format). */
   encode(): Uint8Array {
+    this.load();
     this.flushPending();
-    return encodeDocument(this.replicas, this.tree);
+    return encodeSnapshot(this.replicas, this.tree);
   }
 
   /**
-   * A document for replica `replica` from `encode()` bytes (its own earlier state or anyone's).
-   * Throws DecodeError for malformed bytes.
+   * A document for replica `replica` from `encode()` bytes (its own earlier state or anyone's),
+   * in the current format or an earlier one. Throws DecodeError for malformed bytes. The bytes are
+   * checked in full here; the runs are built on first need.
    */
   static decode(bytes: Uint8Array, replica: ReplicaId): Rga {
-    const image = decodeDocument(bytes);
+    const compact = isCompact(bytes, TypeTag.RgaDocument);
+    const image = compact ? decodeSnapshot(bytes) : decodeFormat1(bytes);
     const doc = new Rga(replica);
     // Our constructor interned `replica` at 0; rebuild the table from the image, then add ourselves.
     doc.replicas.length = 0;
@@ -699,7 +720,8 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       doc.maxCounter.push(image.maxCounters[r] as number);
     });
     doc.self = doc.intern(doc.replica);
-    doc.tree = RunTree.fromRuns(image.runs);
+    if ('runs' in image) doc.tree = RunTree.fromRuns(image.runs);
+    else doc.image = image;
     doc.textCache = image.text;
     return doc;
   }
@@ -758,6 +780,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   }
 
   private idIndex(): IdIndex {
+    this.load();
     if (this.ids === null) this.ids = IdIndex.build(this.tree, this.replicas.length);
     return this.ids;
   }
@@ -775,6 +798,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * @internal
    */
   assertInvariants(): void {
+    this.load();
     checkInvariants({
       tree: this.tree,
       ids: this.ids,
@@ -790,6 +814,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * @internal
    */
   stats(): { runs: number; tombstoneRuns: number; tombstoneChars: number; leaves: number } {
+    this.load();
     let runs = 0;
     let tombstoneRuns = 0;
     let tombstoneChars = 0;

@@ -1,13 +1,15 @@
-import { type Decoder, decodeWith, Encoder, TypeTag } from '../encoding.ts';
+import { type Decoder, decodeWith, TypeTag } from '../encoding.ts';
 import type { ReplicaId } from '../replica-id.ts';
 import { visitInCausalOrder } from './causal-order.ts';
 import { readCounter, readLength, readReplicaTable } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
-import { Leaf, type RunTree } from './tree.ts';
-import { readText, writeText } from './wtf8.ts';
+import { Leaf } from './tree.ts';
+import { readText } from './wtf8.ts';
 
 /**
- * Snapshot of a whole document:
+ * Snapshots in format 1, as written before format 2 (snapshot.ts) replaced it: decoded so documents
+ * stored then still open, never written any more. Fixtures written by the old encoders are in
+ * test/fixtures. The layout:
  *
  *   header(RgaDocument)
  *   replicas: count, then each id as WTF-8 text
@@ -30,9 +32,8 @@ import { readText, writeText } from './wtf8.ts';
  * operation, whatever was deleted since; deletions are ranges over the document, not per item.
  */
 
-const LEFT_START = 0;
+// Flag values 0 (left: document start, right: document end) need no constant: nothing to read.
 const LEFT_PREVIOUS = 1;
-const RIGHT_END = 0;
 const RIGHT_NEXT = 1;
 const RIGHT_LATER = 3;
 const EXPLICIT = 2;
@@ -48,104 +49,8 @@ export interface DocumentImage {
   readonly text: string;
 }
 
-export function encodeDocument(replicas: readonly ReplicaId[], tree: RunTree): Uint8Array {
-  const runs: Run[] = [];
-  for (let leaf: Leaf | null = tree.first; leaf !== null; leaf = leaf.next) {
-    for (const run of leaf.runs) runs.push(run);
-  }
-  // Span starts: a run that does not continue its predecessor's chain starts a span.
-  const starts: number[] = [];
-  for (let i = 0; i < runs.length; i++) {
-    if (i === 0 || !(runs[i - 1] as Run).continuedBy(runs[i] as Run)) starts.push(i);
-  }
-  // Where each span starts, by replica and counter, to name right origins by span.
-  const spanAt = replicas.map(() => new Map<number, number>());
-  for (let s = 0; s < starts.length; s++) {
-    const run = runs[starts[s] as number] as Run;
-    (spanAt[run.replica] as Map<number, number>).set(run.counter, s);
-  }
-  const e = new Encoder(64 + runs.length * 6 + tree.visible);
-  e.header(TypeTag.RgaDocument);
-  e.uint(replicas.length);
-  for (const id of replicas) writeText(e, id);
-  e.uint(starts.length);
-  let prevReplica = NONE;
-  let prevEnd = 0;
-  let prevLastCounter = 0;
-  for (let s = 0; s < starts.length; s++) {
-    const first = runs[starts[s] as number] as Run;
-    const endIndex = s + 1 < starts.length ? (starts[s + 1] as number) : runs.length;
-    let length = 0;
-    for (let i = starts[s] as number; i < endIndex; i++) length += (runs[i] as Run).length;
-    const replica = first.replica;
-    const counter = first.counter;
-    let leftKind = EXPLICIT;
-    if (first.leftReplica === NONE) leftKind = LEFT_START;
-    else if (s > 0 && first.leftReplica === prevReplica && first.leftCounter === prevLastCounter)
-      leftKind = LEFT_PREVIOUS;
-    else if (first.leftReplica === replica && first.leftCounter === counter - 1) {
-      leftKind = LEFT_OWN_PREDECESSOR;
-    }
-    let rightKind = EXPLICIT;
-    const rightSpan =
-      first.rightReplica === NONE
-        ? undefined
-        : (spanAt[first.rightReplica] as Map<number, number>).get(first.rightCounter);
-    if (first.rightReplica === NONE) rightKind = RIGHT_END;
-    else if (rightSpan === s + 1) rightKind = RIGHT_NEXT;
-    else if (rightSpan !== undefined && rightSpan > s + 1) rightKind = RIGHT_LATER;
-    const newReplica = s === 0 || replica !== prevReplica;
-    e.uint((newReplica ? 1 : 0) | (leftKind << 1) | (rightKind << 3));
-    if (newReplica) {
-      e.uint(replica);
-      e.uint(counter);
-    } else e.int(counter - prevEnd);
-    e.uint(length);
-    if (leftKind === EXPLICIT) writeRef(e, replica, counter, first.leftReplica, first.leftCounter);
-    if (rightKind === EXPLICIT) writeRef(e, replica, counter, first.rightReplica, first.rightCounter);
-    else if (rightKind === RIGHT_LATER) e.uint((rightSpan as number) - s - 2);
-    prevReplica = replica;
-    prevEnd = counter + length;
-    prevLastCounter = counter + length - 1;
-  }
-  const parts: string[] = [];
-  const marks: number[] = [];
-  let deleted = false;
-  let stretch = 0;
-  for (const run of runs) {
-    if (!run.deleted) parts.push(run.text);
-    if (run.deleted === deleted) stretch += run.length;
-    else {
-      marks.push(stretch);
-      deleted = run.deleted;
-      stretch = run.length;
-    }
-  }
-  marks.push(stretch);
-  writeText(e, parts.join(''));
-  e.uint(marks.length);
-  for (const mark of marks) e.uint(mark);
-  return e.finish();
-}
-
-function writeRef(
-  e: Encoder,
-  replica: number,
-  counter: number,
-  refReplica: number,
-  refCounter: number,
-): void {
-  if (refReplica === replica) {
-    e.uint(0);
-    e.int(counter - refCounter);
-  } else {
-    e.uint(refReplica + 1);
-    e.uint(refCounter);
-  }
-}
-
 /** Decode and validate a snapshot; any malformed or inconsistent input is a DecodeError. */
-export function decodeDocument(bytes: Uint8Array): DocumentImage {
+export function decodeFormat1(bytes: Uint8Array): DocumentImage {
   return decodeWith(bytes, TypeTag.RgaDocument, readDocument);
 }
 

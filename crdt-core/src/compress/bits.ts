@@ -1,0 +1,127 @@
+/**
+ * Bit-level I/O for the entropy-coded streams: bits are packed least significant first, as DEFLATE
+ * packs them, so a Huffman decoder can index a table with the next bits of the stream directly.
+ */
+
+/** Appends bit fields to a growing byte buffer. */
+export class BitWriter {
+  private out: Uint8Array;
+  private pos = 0;
+  /** Bits not yet written out (fewer than 8 between calls), least significant first. */
+  private acc = 0;
+  private count = 0;
+
+  constructor(capacity = 256) {
+    this.out = new Uint8Array(capacity);
+  }
+
+  /** Write the low `bits` bits of `value` (0 ≤ bits ≤ 24, 0 ≤ value < 2^bits). */
+  write(value: number, bits: number): void {
+    this.acc |= value << this.count;
+    this.count += bits;
+    if (this.count < 8) return;
+    if (this.pos + 4 > this.out.length) this.grow();
+    const out = this.out;
+    while (this.count >= 8) {
+      out[this.pos++] = this.acc & 0xff;
+      this.acc >>>= 8;
+      this.count -= 8;
+    }
+  }
+
+  /** Write the low `bits` bits of a non-negative safe integer (bits ≤ 53). */
+  writeLong(value: number, bits: number): void {
+    if (bits <= 24) {
+      this.write(value, bits);
+      return;
+    }
+    this.write(value % 0x1000000, 24);
+    this.writeLong(Math.floor(value / 0x1000000), bits - 24);
+  }
+
+  /** The bytes written, the last one padded with zero bits. */
+  finish(): Uint8Array {
+    if (this.count > 0) {
+      if (this.pos + 1 > this.out.length) this.grow();
+      this.out[this.pos++] = this.acc & 0xff;
+      this.acc = 0;
+      this.count = 0;
+    }
+    return this.out.subarray(0, this.pos);
+  }
+
+  private grow(): void {
+    const next = new Uint8Array(this.out.length * 2 + 8);
+    next.set(this.out.subarray(0, this.pos));
+    this.out = next;
+  }
+}
+
+/**
+ * Reads bit fields from `buf[start, end)`. Reading past `end` is an error the caller reports (the
+ * reader itself throws whatever `fail` throws), so corrupt streams cannot read beyond their bytes.
+ */
+export class BitReader {
+  private acc = 0;
+  private count = 0;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private pos: number,
+    private readonly end: number,
+    private readonly fail: (message: string) => never,
+  ) {}
+
+  /** Make at least 25 bits available, or every bit left. */
+  private refill(): void {
+    while (this.count <= 24 && this.pos < this.end) {
+      this.acc = (this.acc | ((this.buf[this.pos++] as number) << this.count)) >>> 0;
+      this.count += 8;
+    }
+  }
+
+  /** Read `bits` bits (0 ≤ bits ≤ 24) as an unsigned number. */
+  read(bits: number): number {
+    if (this.count < bits) {
+      this.refill();
+      if (this.count < bits) this.fail('bit stream ends early');
+    }
+    const value = this.acc & ((1 << bits) - 1);
+    this.acc >>>= bits;
+    this.count -= bits;
+    return value;
+  }
+
+  /** Read `bits` bits (bits ≤ 53) as an unsigned number. */
+  readLong(bits: number): number {
+    if (bits <= 24) return this.read(bits);
+    const low = this.read(24);
+    return low + this.readLong(bits - 24) * 0x1000000;
+  }
+
+  /**
+   * Decode one symbol with a table from `decodeTable` (entries `symbol << 5 | length`, -1 for a bit
+   * pattern no code starts with) indexed by the next `tableBits` bits.
+   */
+  symbol(table: Int32Array, tableBits: number): number {
+    if (this.count < tableBits) this.refill();
+    const entry = table[this.acc & ((1 << tableBits) - 1)] as number;
+    const length = entry & 31;
+    if (entry < 0 || length > this.count) {
+      this.fail(entry < 0 ? 'invalid Huffman code' : 'bit stream ends early');
+    }
+    this.acc >>>= length;
+    this.count -= length;
+    return entry >> 5;
+  }
+
+  /** Offset of the first byte not (even partly) consumed: the stream ends at a byte boundary. */
+  get endOffset(): number {
+    return this.pos - (this.count >> 3);
+  }
+
+  /** Whether every bit left in the last consumed byte is zero, as a writer pads it. */
+  paddingIsZero(): boolean {
+    return (this.acc & ((1 << (this.count & 7)) - 1)) === 0;
+  }
+}

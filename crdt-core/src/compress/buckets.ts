@@ -1,0 +1,51 @@
+import type { BitReader, BitWriter } from './bits.ts';
+
+/**
+ * Integers as a Huffman symbol plus raw extra bits, the way DEFLATE codes lengths and distances:
+ * 0 … 15 are symbols of their own; above that each power of two is split into two buckets, the
+ * symbol names the bucket and the extra bits the offset in it. Small values (the common ones) cost
+ * the symbol only; a large value costs about as many bits as it has, so no value is ever expensive.
+ * Every safe integer has a bucket: symbols 0 … BUCKET_SYMBOLS - 1.
+ */
+
+const DIRECT = 16;
+/** Symbols needed for any safe integer (2^52 ≤ v < 2^53 is the top bucket pair). */
+export const BUCKET_SYMBOLS = DIRECT + 2 * (53 - 4);
+
+/** Bit length minus one: floor(log2(value)) for value ≥ 1. */
+function log2(value: number): number {
+  if (value < 0x80000000) return 31 - Math.clz32(value);
+  return 63 - Math.clz32(Math.floor(value / 0x100000000));
+}
+
+/** The bucket symbol of a non-negative safe integer. */
+export function bucketOf(value: number): number {
+  if (value < DIRECT) return value;
+  const bits = log2(value);
+  const half = Math.floor(value / 2 ** (bits - 1)) & 1;
+  return DIRECT + 2 * (bits - 4) + half;
+}
+
+/** Symbols needed for values up to `max`. */
+export function bucketsFor(max: number): number {
+  return bucketOf(max) + 1;
+}
+
+/** Write the extra bits of `value`, whose bucket symbol was just written. */
+export function writeExtra(w: BitWriter, value: number, symbol: number): void {
+  if (symbol < DIRECT) return;
+  const bits = ((symbol - DIRECT) >> 1) + 3;
+  w.writeLong(value - bucketBase(symbol), bits);
+}
+
+/** The value of bucket `symbol`, reading its extra bits. */
+export function readBucket(r: BitReader, symbol: number): number {
+  if (symbol < DIRECT) return symbol;
+  return bucketBase(symbol) + r.readLong(((symbol - DIRECT) >> 1) + 3);
+}
+
+/** Smallest value in bucket `symbol` (≥ DIRECT). */
+function bucketBase(symbol: number): number {
+  const bits = ((symbol - DIRECT) >> 1) + 4;
+  return 2 ** bits + (symbol & 1) * 2 ** (bits - 1);
+}

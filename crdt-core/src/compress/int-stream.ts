@@ -1,0 +1,142 @@
+import type { Decoder, Encoder } from '../encoding.ts';
+import { BitWriter } from './bits.ts';
+import { BUCKET_SYMBOLS, bucketOf, readBucket, writeExtra } from './buckets.ts';
+import {
+  canonicalCodes,
+  codeLengths,
+  decodeTable,
+  MAX_CODE_LENGTH,
+  readCodeLengths,
+  writeCodeLengths,
+} from './huffman.ts';
+
+/**
+ * A column of non-negative safe integers (Automerge's columnar idea: one kind of value per stream,
+ * so its statistics are its own):
+ *
+ *   count (varint), then, if count > 0, a mode byte:
+ *     0 (plain)   count LEB128 varints;
+ *     1 (entropy) a bit stream: the code lengths of a Huffman code over the token alphabet, then
+ *                 the tokens, ending at a byte boundary (zero padding).
+ *   tokens: a value's bucket symbol (see buckets.ts) and its extra bits, or a run symbol, "the
+ *           previous value k more times" (k = 1 … MAX_RUN, bucketed the same way), so a constant
+ *           column costs a few bytes however long it is.
+ *
+ * The encoder writes whichever mode is smaller. A token takes at least one bit and stands for at
+ * most MAX_RUN values, so a decoder bounds `count` by the bits that remain before allocating.
+ */
+
+const PLAIN = 0;
+const ENTROPY = 1;
+/** Longest run one token stands for. */
+const MAX_RUN = 256;
+const RUN_BASE = BUCKET_SYMBOLS;
+const ALPHABET = RUN_BASE + bucketOf(MAX_RUN - 1) + 1;
+
+export function writeIntStream(e: Encoder, values: ArrayLike<number>): void {
+  const count = values.length;
+  e.uint(count);
+  if (count === 0) return;
+  const entropy = entropyBytes(values);
+  let plain = 0;
+  for (let i = 0; i < count; i++) plain += varintSize(values[i] as number);
+  if (entropy.length < plain) {
+    e.byte(ENTROPY);
+    e.raw(entropy);
+  } else {
+    e.byte(PLAIN);
+    for (let i = 0; i < count; i++) e.uint(values[i] as number);
+  }
+}
+
+/** Read a column written by `writeIntStream`; each value is at most `max`. */
+export function readIntStream(d: Decoder, max = Number.MAX_SAFE_INTEGER): Float64Array {
+  const count = d.uint();
+  if (count === 0) return new Float64Array(0);
+  const mode = d.byte();
+  if (mode === PLAIN) {
+    if (count > d.remaining) d.fail(`column of ${count} values exceeds the remaining input`);
+    const values = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      const value = d.uint();
+      if (value > max) d.fail(`column value ${value} above ${max}`);
+      values[i] = value;
+    }
+    return values;
+  }
+  if (mode !== ENTROPY) d.fail(`unknown column mode ${mode}`);
+  if (count > d.remaining * 8 * MAX_RUN) d.fail(`column of ${count} values exceeds the remaining input`);
+  const r = d.bits();
+  const fail = (message: string): never => d.fail(message);
+  const { table, bits } = decodeTable(readCodeLengths(r, ALPHABET, fail), fail);
+  const values = new Float64Array(count);
+  let previous = -1;
+  for (let i = 0; i < count; ) {
+    const symbol = r.symbol(table, bits);
+    if (symbol < RUN_BASE) {
+      previous = readBucket(r, symbol);
+      if (previous > max) d.fail(`column value ${previous} above ${max}`);
+      values[i++] = previous;
+      continue;
+    }
+    const run = readBucket(r, symbol - RUN_BASE) + 1;
+    if (previous < 0) d.fail('column run with no value before it');
+    if (run > MAX_RUN || i + run > count) d.fail('column run past its end');
+    values.fill(previous, i, i + run);
+    i += run;
+  }
+  d.endBits(r);
+  return values;
+}
+
+/** The entropy mode's bit stream for `values`. */
+function entropyBytes(values: ArrayLike<number>): Uint8Array {
+  const count = values.length;
+  // Tokens: symbol, and the value for a value symbol or the run length for a run symbol.
+  const symbols = new Int32Array(count);
+  const payload = new Float64Array(count);
+  let tokens = 0;
+  for (let i = 0; i < count; ) {
+    const value = values[i] as number;
+    symbols[tokens] = bucketOf(value);
+    payload[tokens++] = value;
+    let run = 1;
+    while (i + run < count && values[i + run] === value) run++;
+    i += run;
+    run--;
+    // Runs of one are cheaper as the value again.
+    while (run > 0) {
+      if (run === 1) {
+        symbols[tokens] = bucketOf(value);
+        payload[tokens++] = value;
+        break;
+      }
+      const take = Math.min(run, MAX_RUN);
+      symbols[tokens] = RUN_BASE + bucketOf(take - 1);
+      payload[tokens++] = take - 1;
+      run -= take;
+    }
+  }
+  const freqs = new Uint32Array(ALPHABET);
+  for (let t = 0; t < tokens; t++) freqs[symbols[t] as number] = (freqs[symbols[t] as number] as number) + 1;
+  const lengths = codeLengths(freqs, MAX_CODE_LENGTH);
+  const codes = canonicalCodes(lengths);
+  const w = new BitWriter(64 + count);
+  writeCodeLengths(w, lengths);
+  for (let t = 0; t < tokens; t++) {
+    const symbol = symbols[t] as number;
+    w.write(codes[symbol] as number, lengths[symbol] as number);
+    if (symbol < RUN_BASE) writeExtra(w, payload[t] as number, symbol);
+    else writeExtra(w, payload[t] as number, symbol - RUN_BASE);
+  }
+  return w.finish();
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
+}

@@ -1,0 +1,497 @@
+import { readIntStream, writeIntStream } from '../compress/int-stream.ts';
+import { readTextStream, writeTextStream } from '../compress/text-stream.ts';
+import { type Decoder, decodeWith, Encoder, TypeTag } from '../encoding.ts';
+import type { ReplicaId } from '../replica-id.ts';
+import { visitInCausalOrder } from './causal-order.ts';
+import { computeKnowledge, Knowledge } from './knowledge.ts';
+import { deriveOrigins } from './origins.ts';
+import { readCompactReplicaTable, writeCompactReplicaTable } from './replica-table.ts';
+import { NONE, Run } from './run.ts';
+import { Leaf, type RunTree } from './tree.ts';
+
+/**
+ * Snapshot of a whole document, format 2 (BINARY.md describes it in full):
+ *
+ *   compact header (RgaDocument)
+ *   replicas        compact replica table, the replicas that inserted something, in order of first
+ *                   appearance in the document
+ *   spans, columns  replica index (only with several replicas), counter (zigzag of the distance from
+ *                   where that replica's previous span in the document ended), length - 1
+ *   knowledge       only with several replicas: what each replica's inserts knew of the others
+ *                   (knowledge.ts), as one int column
+ *   exceptions      origins that document order does not give (origins.ts), as one int column
+ *   text            the visible characters (text-stream.ts)
+ *   deletion marks  alternating lengths of visible and deleted stretches over every character in
+ *                   document order, starting with a visible one (only the first may be 0)
+ *
+ * A span is a maximal stretch of characters that was (or could have been) inserted as one operation,
+ * whatever was deleted since. Origins are not stored: they follow from document order and counters.
+ * Every column is an entropy-coded int stream, so the bytes go where the information is.
+ *
+ * Decoding validates everything and keeps the columns (a SnapshotImage): the document's runs and
+ * tree are built from them on first need (`materialize`), so opening a document to read it costs
+ * the columns and the text, not an object per run.
+ */
+
+/** The decoded columns of a format 2 snapshot, checked, not yet turned into runs. */
+export interface SnapshotImage {
+  readonly replicas: ReplicaId[];
+  readonly maxCounters: number[];
+  /** Per span (document order): replica index (null: all replica 0), first counter, length. */
+  readonly replica: Float64Array | null;
+  readonly counter: Float64Array;
+  readonly length: Float64Array;
+  readonly knowledge: Knowledge;
+  /** Flattened (span, side 0 left / 1 right, replica or NONE, counter) quadruples. */
+  readonly exceptions: Float64Array;
+  readonly text: string;
+  readonly marks: Float64Array;
+}
+
+export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): Uint8Array {
+  // Spans: runs that continue the previous run's insert are one span.
+  const spans: Run[] = [];
+  const textParts: string[] = [];
+  const marks: number[] = [];
+  let deleted = false;
+  let stretch = 0;
+  let previous = null as Run | null;
+  // Replicas renumbered by first appearance; only those with characters are written.
+  const renumber = new Int32Array(replicas.length).fill(-1);
+  const used: ReplicaId[] = [];
+  for (let leaf: Leaf | null = tree.first; leaf !== null; leaf = leaf.next) {
+    for (const run of leaf.runs) {
+      if (!run.deleted) textParts.push(run.text);
+      if (run.deleted === deleted) stretch += run.length;
+      else {
+        marks.push(stretch);
+        deleted = run.deleted;
+        stretch = run.length;
+      }
+      if (previous?.continuedBy(run)) {
+        (spans[spans.length - 1] as Run).length += run.length;
+        previous = run;
+        continue;
+      }
+      previous = run;
+      if (renumber[run.replica] === -1) {
+        renumber[run.replica] = used.length;
+        used.push(replicas[run.replica] as ReplicaId);
+      }
+      spans.push(
+        new Run(
+          renumber[run.replica] as number,
+          run.counter,
+          run.length,
+          '',
+          false,
+          run.leftReplica,
+          run.leftCounter,
+          run.rightReplica,
+          run.rightCounter,
+          run.leaf,
+        ),
+      );
+    }
+  }
+  marks.push(stretch);
+  // Origins may name replicas not seen yet in document order: renumber them once all are numbered.
+  for (const span of spans) {
+    if (span.leftReplica !== NONE) span.leftReplica = renumber[span.leftReplica] as number;
+    if (span.rightReplica !== NONE) span.rightReplica = renumber[span.rightReplica] as number;
+  }
+  const count = used.length;
+  const n = spans.length;
+  const replicaColumn = new Float64Array(n);
+  const counterColumn = new Float64Array(n);
+  const lengthColumn = new Float64Array(n);
+  const next = new Float64Array(count).fill(1);
+  for (let s = 0; s < n; s++) {
+    const span = spans[s] as Run;
+    replicaColumn[s] = span.replica;
+    counterColumn[s] = zigzag(span.counter - (next[span.replica] as number));
+    next[span.replica] = span.counter + span.length;
+    lengthColumn[s] = span.length - 1;
+  }
+  const knowledge = count > 1 ? knowledgeOf(spans, count) : Knowledge.none(count);
+  const derived = deriveOrigins(
+    {
+      replica: count > 1 ? replicaColumn : null,
+      counter: spans.map((s) => s.counter),
+      length: spans.map((s) => s.length),
+    },
+    count,
+    knowledge,
+  );
+  const exceptions: number[] = [];
+  let lastException = 0;
+  for (let s = 0; s < n; s++) {
+    const span = spans[s] as Run;
+    const left =
+      derived.leftReplica[s] !== span.leftReplica ||
+      (span.leftReplica !== NONE && derived.leftCounter[s] !== span.leftCounter);
+    const right =
+      derived.rightReplica[s] !== span.rightReplica ||
+      (span.rightReplica !== NONE && derived.rightCounter[s] !== span.rightCounter);
+    if (!left && !right) continue;
+    exceptions.push(s - lastException, (left ? 1 : 0) | (right ? 2 : 0));
+    lastException = s;
+    if (left) pushOrigin(exceptions, span.leftReplica, span.leftCounter);
+    if (right) pushOrigin(exceptions, span.rightReplica, span.rightCounter);
+  }
+
+  const e = new Encoder(64 + n * 2 + tree.visible);
+  e.compactHeader(TypeTag.RgaDocument);
+  writeCompactReplicaTable(e, used);
+  if (count > 1) writeIntStream(e, replicaColumn);
+  writeIntStream(e, counterColumn);
+  writeIntStream(e, lengthColumn);
+  if (count > 1) writeIntStream(e, flattenKnowledge(knowledge));
+  writeIntStream(e, exceptions);
+  writeTextStream(e, textParts.join(''));
+  writeIntStream(e, marks);
+  return e.finish();
+}
+
+/** An exception's origin: 0 for none, else the replica index + 1 and the counter. */
+function pushOrigin(out: number[], replica: number, counter: number): void {
+  if (replica === NONE) out.push(0);
+  else out.push(replica + 1, counter);
+}
+
+/** The least knowledge holding the spans' origins, walking them in an order they could have been made. */
+function knowledgeOf(spans: readonly Run[], count: number): Knowledge {
+  const queues: Run[][] = [];
+  for (let r = 0; r < count; r++) queues.push([]);
+  for (const span of spans) (queues[span.replica] as Run[]).push(span);
+  for (const queue of queues) queue.sort((a, b) => a.counter - b.counter);
+  const ordered: Run[] = [];
+  const frontier = new Array<number>(count).fill(1);
+  if (!visitInCausalOrder(queues, frontier, (span) => ordered.push(span))) {
+    throw new Error('encode: the document has no causal order');
+  }
+  return computeKnowledge(ordered, count);
+}
+
+/**
+ * Knowledge as one column: per replica, its segment count, then per segment the distance from the
+ * previous segment's start (from 0) and the number of replicas whose counter grew, then per such
+ * replica its index and the growth.
+ */
+function flattenKnowledge(knowledge: Knowledge): number[] {
+  const out: number[] = [];
+  knowledge.starts.forEach((starts, r) => {
+    out.push(starts.length);
+    let start = 0;
+    let before = new Map<number, number>();
+    starts.forEach((segmentStart, k) => {
+      const pairs = (knowledge.known[r] as Float64Array[])[k] as Float64Array;
+      const grown: number[] = [];
+      const now = new Map<number, number>();
+      for (let i = 0; i < pairs.length; i += 2) {
+        const q = pairs[i] as number;
+        const value = pairs[i + 1] as number;
+        now.set(q, value);
+        const was = before.get(q) ?? 0;
+        if (value > was) grown.push(q, value - was - 1);
+      }
+      out.push(segmentStart - start - 1, grown.length / 2, ...grown);
+      start = segmentStart;
+      before = now;
+    });
+  });
+  return out;
+}
+
+function zigzag(value: number): number {
+  return value < 0 ? -2 * value - 1 : 2 * value;
+}
+
+function unzigzag(value: number): number {
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+}
+
+/** Decode and check a format 2 snapshot; malformed or inconsistent input is a DecodeError. */
+export function decodeSnapshot(bytes: Uint8Array): SnapshotImage {
+  return decodeWith(bytes, TypeTag.RgaDocument, readSnapshot, 'compact');
+}
+
+function readSnapshot(d: Decoder): SnapshotImage {
+  const replicas = readCompactReplicaTable(d);
+  const count = replicas.length;
+  const replica = count > 1 ? readIntStream(d, count - 1) : null;
+  const counter = readIntStream(d);
+  const length = readIntStream(d);
+  const n = counter.length;
+  if (length.length !== n || (replica !== null && replica.length !== n))
+    d.fail('span columns differ in length');
+  if (count === 0 && n > 0) d.fail('spans without replicas');
+  // Counters from their deltas; lengths from length - 1.
+  const next = new Array<number>(count).fill(1);
+  let total = 0;
+  for (let s = 0; s < n; s++) {
+    const r = replica === null ? 0 : (replica[s] as number);
+    const c = (next[r] as number) + unzigzag(counter[s] as number);
+    const len = (length[s] as number) + 1;
+    if (c < 1 || !Number.isSafeInteger(c + len)) d.fail(`span counter ${c} out of range`);
+    counter[s] = c;
+    length[s] = len;
+    next[r] = c + len;
+    total += len;
+  }
+  if (!Number.isSafeInteger(total)) d.fail('document too long');
+  const maxCounters = checkCoverage(d, count, replica, counter, length);
+  const knowledge = count > 1 ? readKnowledge(d, count, maxCounters) : Knowledge.none(count);
+  const exceptions = readExceptions(d, n, count, replica, counter, knowledge);
+  const text = readTextStream(d);
+  const marks = readIntStream(d);
+  let marked = 0;
+  let visible = 0;
+  for (let m = 0; m < marks.length; m++) {
+    const mark = marks[m] as number;
+    if (m > 0 && mark === 0) d.fail('empty deletion mark');
+    marked += mark;
+    if (m % 2 === 0) visible += mark;
+  }
+  if (marks.length === 0) d.fail('no deletion marks');
+  if (marked !== total) d.fail(`deletion marks cover ${marked} characters, spans ${total}`);
+  if (visible !== text.length) d.fail(`text has ${text.length} characters, marks say ${visible}`);
+  return { replicas, maxCounters, replica, counter, length, knowledge, exceptions, text, marks };
+}
+
+/**
+ * Check that each replica's spans cover its ids 1 … max exactly once, and return the maxima.
+ * Sorted starts and sorted ends of a replica's spans must interleave as 1 = s1 < e1 = s2 < … : the
+ * spans then tile 1 … max (the span starting last must end last, and so on down).
+ */
+function checkCoverage(
+  d: Decoder,
+  count: number,
+  replica: Float64Array | null,
+  counter: Float64Array,
+  length: Float64Array,
+): number[] {
+  const n = counter.length;
+  const sizes = new Int32Array(count + 1);
+  for (let s = 0; s < n; s++) {
+    const r = replica === null ? 0 : (replica[s] as number);
+    sizes[r + 1] = (sizes[r + 1] as number) + 1;
+  }
+  for (let r = 0; r < count; r++) sizes[r + 1] = (sizes[r + 1] as number) + (sizes[r] as number);
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const fill = sizes.slice(0, count);
+  for (let s = 0; s < n; s++) {
+    const r = replica === null ? 0 : (replica[s] as number);
+    const at = fill[r] as number;
+    starts[at] = counter[s] as number;
+    ends[at] = (counter[s] as number) + (length[s] as number);
+    fill[r] = at + 1;
+  }
+  const maxCounters: number[] = [];
+  for (let r = 0; r < count; r++) {
+    const from = sizes[r] as number;
+    const to = sizes[r + 1] as number;
+    if (from === to) d.fail(`replica ${r} inserted nothing`);
+    const s = starts.subarray(from, to).sort();
+    const e = ends.subarray(from, to).sort();
+    if (s[0] !== 1) d.fail(`ids of replica ${r} do not start at 1`);
+    for (let k = 1; k < s.length; k++) {
+      if (s[k] !== e[k - 1]) d.fail(`ids of replica ${r} overlap or leave a gap at counter ${e[k - 1]}`);
+    }
+    maxCounters.push((e[e.length - 1] as number) - 1);
+  }
+  return maxCounters;
+}
+
+/** Read knowledge and check it is causally consistent: no replica's inserts know what knows them. */
+function readKnowledge(d: Decoder, count: number, maxCounters: readonly number[]): Knowledge {
+  const column = readIntStream(d);
+  let at = 0;
+  const take = (): number => {
+    if (at >= column.length) d.fail('knowledge column ends early');
+    return column[at++] as number;
+  };
+  const starts: Float64Array[] = [];
+  const known: Float64Array[][] = [];
+  for (let r = 0; r < count; r++) {
+    const segments = take();
+    if (segments > column.length - at) d.fail('knowledge segment count exceeds the column');
+    const list = new Float64Array(segments);
+    const pairsList: Float64Array[] = [];
+    const current = new Map<number, number>();
+    let start = 0;
+    for (let k = 0; k < segments; k++) {
+      start += take() + 1;
+      if (start > (maxCounters[r] as number)) d.fail(`knowledge segment of replica ${r} past its last id`);
+      list[k] = start;
+      const grown = take();
+      if (grown === 0) d.fail('knowledge segment that learns nothing');
+      for (let g = 0; g < grown; g++) {
+        const q = take();
+        if (q >= count || q === r) d.fail(`knowledge of replica ${q} by replica ${r}`);
+        const value = (current.get(q) ?? 0) + take() + 1;
+        if (value > (maxCounters[q] as number)) d.fail(`knowledge of replica ${q} past its last id`);
+        current.set(q, value);
+      }
+      const pairs: number[] = [];
+      for (const [q, value] of [...current].sort((a, b) => a[0] - b[0])) pairs.push(q, value);
+      pairsList.push(Float64Array.from(pairs));
+    }
+    starts.push(list);
+    known.push(pairsList);
+  }
+  if (at !== column.length) d.fail('knowledge column has trailing values');
+  const knowledge = new Knowledge(starts, known);
+  if (!acyclic(knowledge)) d.fail('knowledge forms a cycle');
+  return knowledge;
+}
+
+/**
+ * Whether the segments could have been made in some order (Kahn's algorithm): a segment comes after
+ * its replica's previous one and after the segment holding each counter it knows.
+ */
+function acyclic(knowledge: Knowledge): boolean {
+  // Node ids: per replica, the stretch before its first segment (node base) and then its segments.
+  const base: number[] = [];
+  let nodes = 0;
+  knowledge.starts.forEach((starts) => {
+    base.push(nodes);
+    nodes += starts.length + 1;
+  });
+  const waiting = new Int32Array(nodes);
+  const dependents: number[][] = Array.from({ length: nodes }, () => []);
+  knowledge.starts.forEach((starts, r) => {
+    for (let k = 0; k < starts.length; k++) {
+      const node = (base[r] as number) + k + 1;
+      (dependents[node - 1] as number[]).push(node);
+      waiting[node] = (waiting[node] as number) + 1;
+      const pairs = (knowledge.known[r] as Float64Array[])[k] as Float64Array;
+      for (let i = 0; i < pairs.length; i += 2) {
+        const q = pairs[i] as number;
+        const known = (base[q] as number) + knowledge.segmentOf(q, pairs[i + 1] as number) + 1;
+        (dependents[known] as number[]).push(node);
+        waiting[node] = (waiting[node] as number) + 1;
+      }
+    }
+  });
+  const ready: number[] = [];
+  for (let v = 0; v < nodes; v++) if (waiting[v] === 0) ready.push(v);
+  let done = 0;
+  while (ready.length > 0) {
+    const v = ready.pop() as number;
+    done++;
+    for (const w of dependents[v] as number[]) {
+      waiting[w] = (waiting[w] as number) - 1;
+      if (waiting[w] === 0) ready.push(w);
+    }
+  }
+  return done === nodes;
+}
+
+/** Read exceptions: each origin must be one the span knew (so origins never form a cycle). */
+function readExceptions(
+  d: Decoder,
+  n: number,
+  count: number,
+  replica: Float64Array | null,
+  counter: Float64Array,
+  knowledge: Knowledge,
+): Float64Array {
+  const column = readIntStream(d);
+  const out: number[] = [];
+  let at = 0;
+  const take = (): number => {
+    if (at >= column.length) d.fail('exception column ends early');
+    return column[at++] as number;
+  };
+  let s = 0;
+  let first = true;
+  while (at < column.length) {
+    const step = take();
+    if (!first && step === 0) d.fail('two exceptions for one span');
+    first = false;
+    s += step;
+    if (s >= n) d.fail('exception for a span past the last');
+    const sides = take();
+    if (sides < 1 || sides > 3) d.fail(`bad exception sides ${sides}`);
+    const r = replica === null ? 0 : (replica[s] as number);
+    const c = counter[s] as number;
+    for (let side = 0; side < 2; side++) {
+      if ((sides & (1 << side)) === 0) continue;
+      const code = take();
+      if (code === 0) {
+        out.push(s, side, NONE, 0);
+        continue;
+      }
+      const q = code - 1;
+      if (q >= count) d.fail(`exception names replica ${q} outside the table`);
+      const origin = take();
+      const knows = q === r ? c - 1 : knowledge.knows(r, c, q);
+      if (origin < 1 || origin > knows) d.fail('exception names an origin its span did not know');
+      out.push(s, side, q, origin);
+    }
+  }
+  return Float64Array.from(out);
+}
+
+/** The runs of a decoded snapshot in document order, origins derived, spans cut at deletion marks. */
+export function materialize(image: SnapshotImage): Run[] {
+  const { replica, counter, length, marks, text } = image;
+  const origins = deriveOrigins({ replica, counter, length }, image.replicas.length, image.knowledge);
+  const ex = image.exceptions;
+  for (let i = 0; i < ex.length; i += 4) {
+    const s = ex[i] as number;
+    if (ex[i + 1] === 0) {
+      origins.leftReplica[s] = ex[i + 2] as number;
+      origins.leftCounter[s] = ex[i + 3] as number;
+    } else {
+      origins.rightReplica[s] = ex[i + 2] as number;
+      origins.rightCounter[s] = ex[i + 3] as number;
+    }
+  }
+  const placeholder = new Leaf([]);
+  const runs: Run[] = [];
+  let mark = 0;
+  let markLeft = marks[0] as number;
+  let deleted = false;
+  let textAt = 0;
+  const n = counter.length;
+  for (let s = 0; s < n; s++) {
+    const r = replica === null ? 0 : (replica[s] as number);
+    const c = counter[s] as number;
+    const spanLength = length[s] as number;
+    const rightReplica = origins.rightReplica[s] as number;
+    const rightCounter = origins.rightCounter[s] as number;
+    for (let offset = 0; offset < spanLength; ) {
+      while (markLeft === 0) {
+        mark++;
+        markLeft = marks[mark] as number;
+        deleted = !deleted;
+      }
+      const take = Math.min(markLeft, spanLength - offset);
+      let piece: string = '';
+      if (!deleted) {
+        piece = text.slice(textAt, textAt + take);
+        textAt += take;
+      }
+      runs.push(
+        new Run(
+          r,
+          c + offset,
+          take,
+          piece,
+          deleted,
+          offset === 0 ? (origins.leftReplica[s] as number) : r,
+          offset === 0 ? (origins.leftCounter[s] as number) : c + offset - 1,
+          rightReplica,
+          rightCounter,
+          placeholder,
+        ),
+      );
+      offset += take;
+      markLeft -= take;
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,158 @@
+// The entropy coding under the RGA formats: Huffman codes, int columns and compressed text round-trip
+// exactly, stay within their limits, and reject corrupt input with a DecodeError.
+import { DecodeError, Decoder, Encoder, SeededRandom } from '@converge/crdt-core';
+import { budget, fuzzDecoder, testSeed } from '@converge/crdt-core/testing';
+import { describe, expect, it } from 'vitest';
+import { BitReader, BitWriter } from '../src/compress/bits.ts';
+import { bucketOf, readBucket, writeExtra } from '../src/compress/buckets.ts';
+import { codeLengths, decodeTable } from '../src/compress/huffman.ts';
+import { readIntStream, writeIntStream } from '../src/compress/int-stream.ts';
+import { readTextStream, writeTextStream } from '../src/compress/text-stream.ts';
+
+const fail = (message: string): never => {
+  throw new DecodeError(message, 0);
+};
+
+function intRoundTrip(values: readonly number[]): Uint8Array {
+  const e = new Encoder();
+  writeIntStream(e, values);
+  const bytes = e.finish();
+  const d = new Decoder(bytes);
+  expect([...readIntStream(d)]).toEqual(values);
+  d.end();
+  return bytes;
+}
+
+function textRoundTrip(text: string): Uint8Array {
+  const e = new Encoder();
+  writeTextStream(e, text);
+  const bytes = e.finish();
+  const d = new Decoder(bytes);
+  expect(readTextStream(d) === text).toBe(true);
+  d.end();
+  return bytes;
+}
+
+describe('entropy coding', () => {
+  it('writes and reads bit fields of every width, up to 53 bits', () => {
+    const rng = new SeededRandom(testSeed());
+    const fields: [number, number][] = [];
+    const w = new BitWriter(4);
+    for (let i = 0; i < 2000; i++) {
+      const bits = rng.int(0, 53);
+      const value = bits === 0 ? 0 : Math.floor(rng.next() * 2 ** bits);
+      fields.push([value, bits]);
+      w.writeLong(value, bits);
+    }
+    const bytes = w.finish();
+    const r = new BitReader(bytes, 0, bytes.length, fail);
+    for (const [value, bits] of fields) expect(r.readLong(bits)).toBe(value);
+    expect(r.paddingIsZero()).toBe(true);
+    expect(r.endOffset).toBe(bytes.length);
+    expect(() => r.read(9)).toThrow(/ends early/);
+  });
+
+  it('buckets every safe integer and gets it back from its extra bits', () => {
+    const values = [
+      0,
+      1,
+      15,
+      16,
+      23,
+      24,
+      31,
+      32,
+      1000,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 + 5,
+      2 ** 52,
+      2 ** 53 - 1,
+    ];
+    const w = new BitWriter();
+    for (const v of values) writeExtra(w, v, bucketOf(v));
+    const bytes = w.finish();
+    const r = new BitReader(bytes, 0, bytes.length, fail);
+    for (const v of values) expect(readBucket(r, bucketOf(v))).toBe(v);
+    expect(bucketOf(2 ** 53 - 1)).toBe(113);
+  });
+
+  it('limits code lengths and keeps them a prefix code, even for Fibonacci frequencies', () => {
+    const freqs = [1, 1];
+    while (freqs.length < 40)
+      freqs.push((freqs[freqs.length - 1] as number) + (freqs[freqs.length - 2] as number));
+    const lengths = codeLengths(freqs, 15);
+    expect(Math.max(...lengths)).toBe(15);
+    expect(lengths.every((len) => len >= 1)).toBe(true);
+    expect([...lengths].reduce((kraft, len) => kraft + 2 ** -len, 0)).toBeLessThanOrEqual(1);
+    // The most frequent symbol gets the shortest code.
+    expect(lengths[39]).toBe(Math.min(...lengths));
+    expect(() => decodeTable(Uint8Array.from([1, 1, 1]), fail)).toThrow(/over-subscribed/);
+    expect(codeLengths([0, 7, 0], 15)).toEqual(Uint8Array.from([0, 1, 0]));
+  });
+
+  it('round-trips int columns: empty, constant, random, runs, huge values', () => {
+    const rng = new SeededRandom(testSeed());
+    expect(intRoundTrip([])).toEqual(Uint8Array.from([0]));
+    intRoundTrip([7]);
+    const constant = intRoundTrip(new Array(100_000).fill(3));
+    expect(constant.length).toBeLessThan(100_000 / 256 + 40); // a run of 256 costs a few bits
+    intRoundTrip(Array.from({ length: 5000 }, () => rng.int(0, 40)));
+    intRoundTrip(
+      Array.from({ length: 3000 }, () => (rng.chance(0.5) ? 2 ** 53 - 1 - rng.int(0, 9) : rng.int(0, 3))),
+    );
+    intRoundTrip(Array.from({ length: 3000 }, (_, i) => Math.floor(i / 10)));
+  });
+
+  it('compresses text per character in any script and round-trips any string', () => {
+    const rng = new SeededRandom(testSeed());
+    const cjk = Array.from({ length: 6000 }, () => String.fromCharCode(0x4e00 + rng.int(0, 25))).join('');
+    // 26 letters: about log2(26) = 4.7 bits each, far below their 3 UTF-8 bytes.
+    expect(textRoundTrip(cjk).length).toBeLessThan((6000 * 4.8) / 8 + 100);
+    const prose = 'the quick brown fox jumps over the lazy dog. '.repeat(400);
+    expect(textRoundTrip(prose).length).toBeLessThan(200); // repeats cost a match each
+    textRoundTrip('');
+    textRoundTrip('x');
+    textRoundTrip('a😀b\ud800c\udc00'); // lone surrogates survive
+    textRoundTrip('ab'.repeat(20) + '\ud83d'); // compressed mode with a lone surrogate
+    // More distinct code units than a code can number: stored plain.
+    textRoundTrip(Array.from({ length: 40_000 }, (_, i) => String.fromCharCode(i)).join(''));
+    textRoundTrip(Array.from({ length: 3000 }, () => String.fromCharCode(rng.int(0, 0xffff))).join(''));
+  });
+
+  it('rejects corrupt columns and text with a DecodeError, never another error', () => {
+    const rng = new SeededRandom(3);
+    const whole =
+      <T>(read: (d: Decoder) => T) =>
+      (bytes: Uint8Array): T => {
+        const d = new Decoder(bytes);
+        const value = read(d);
+        d.end();
+        return value;
+      };
+    const columns = fuzzDecoder(
+      'int column',
+      whole((d) => [...readIntStream(d)]),
+      [
+        intRoundTrip(Array.from({ length: 300 }, () => rng.int(0, 1000))),
+        intRoundTrip(new Array(500).fill(9)),
+        intRoundTrip([1, 2, 3]),
+      ],
+      { cases: budget(1000, 30_000), seed: testSeed() },
+    );
+    const texts = fuzzDecoder(
+      'text stream',
+      whole(readTextStream),
+      [
+        textRoundTrip('hello hello hello world, hello again'.repeat(3)),
+        textRoundTrip(
+          Array.from({ length: 200 }, () => String.fromCharCode(0x4e00 + rng.int(0, 25))).join(''),
+        ),
+        textRoundTrip('short'),
+      ],
+      { cases: budget(1000, 30_000), seed: testSeed() },
+    );
+    expect(columns.rejected).toBeGreaterThan(0);
+    expect(texts.rejected).toBeGreaterThan(0);
+  });
+});
