@@ -114,7 +114,7 @@ describe('entropy coding', () => {
     textRoundTrip('');
     textRoundTrip('x');
     textRoundTrip('a😀b\ud800c\udc00'); // lone surrogates survive
-    textRoundTrip('ab'.repeat(20) + '\ud83d'); // compressed mode with a lone surrogate
+    textRoundTrip(`${'ab'.repeat(20)}\ud83d`); // compressed mode with a lone surrogate
     // More distinct code units than a code can number: stored plain.
     textRoundTrip(Array.from({ length: 40_000 }, (_, i) => String.fromCharCode(i)).join(''));
     textRoundTrip(Array.from({ length: 3000 }, () => String.fromCharCode(rng.int(0, 0xffff))).join(''));

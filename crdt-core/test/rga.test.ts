@@ -78,7 +78,8 @@ describe('Rga local editing', () => {
     expect(first.id).toEqual({ replica: A, counter: 1 });
     expect(second.id).toEqual({ replica: A, counter: 3 });
     expect(second.left).toEqual({ replica: A, counter: 2 });
-    expect(second.right).toBeNull();
+    // Typed on: the right origin is the left origin's own (here the document end).
+    expect(second.right).toBe('inherit');
     ok(doc.delete(0, 3));
     expect(ok(doc.insert(0, 'd')).id.counter).toBe(4);
     expect(doc.version()).toEqual({ [A]: 4 });
@@ -189,8 +190,9 @@ describe('Rga local editing', () => {
     const op = ok(doc.insert(doc.length, 'end'));
     doc.assertInvariants();
     expect(doc.toString()).toBe(`${original.slice(0, 100)}end`);
-    // A peer that has not seen the delete yet must see the new text after all of the old text.
-    expect(op.right).toBeNull();
+    // A peer that has not seen the delete yet must see the new text after all of the old text: the
+    // right origin is the last character's, the document end.
+    expect(op.right).toBe('inherit');
     expect(peer.apply(viaWire([op])[0] as RgaOp)).toBe('applied');
     expect(peer.toString()).toBe(`${original}end`);
   });
@@ -544,6 +546,43 @@ describe('Rga update codec', () => {
         right: null,
         text: 'x',
       },
+      // Inherited right origins, after the own predecessor, after another replica's character and
+      // after an earlier own one; short and long tombstones; deletes with many ranges, with ranges
+      // of several replicas; a replica id that does not pack (upper case).
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 16 },
+        left: { replica: A, counter: 15 },
+        right: 'inherit',
+        text: 'y',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 17 },
+        left: { replica: B, counter: 4 },
+        right: 'inherit',
+        text: 'yz',
+      },
+      {
+        kind: 'insert',
+        id: { replica: A, counter: 19 },
+        left: { replica: A, counter: 3 },
+        right: 'inherit',
+        text: 'é',
+      },
+      { kind: 'tombstone', id: { replica: A, counter: 20 }, left: null, right: null, length: 1 },
+      {
+        kind: 'delete',
+        ranges: Array.from({ length: 40 }, (_, i) => ({ replica: A, counter: 1 + 3 * i, length: 2 })),
+      },
+      {
+        kind: 'delete',
+        ranges: [
+          { replica: A, counter: 5, length: 1 },
+          { replica: B, counter: 9, length: 3 },
+        ],
+      },
+      { kind: 'insert', id: { replica: replicaId('Ab'), counter: 1 }, left: null, right: null, text: 'w' },
     ];
     for (const op of samples) {
       expect(encodeRgaOp(op)).toEqual(encodeGeneral([op]));
@@ -558,8 +597,7 @@ describe('Rga update codec', () => {
         : op.id.replica === A &&
           op.left?.replica !== B &&
           op.left?.replica !== C &&
-          op.right?.replica !== B &&
-          op.right?.replica !== C,
+          (op.right === 'inherit' || (op.right?.replica !== B && op.right?.replica !== C)),
     );
     own.push({
       kind: 'delete',
@@ -604,10 +642,12 @@ describe('Rga update codec', () => {
     }
   });
 
-  it('a typed character costs a few bytes beyond the header and replica id', () => {
+  it('a character typed on costs its flags, counter and byte beyond the header and replica id', () => {
     const doc = new Rga(A);
     doc.insert(0, 'ab');
     const bytes = encodeRgaOps([ok(doc.insert(2, 'c'))]);
-    expect(bytes.length).toBeLessThanOrEqual(4 + 2 + A.length + 1 + 3 + 2 + 1 + 2);
+    // Header 1, table 1 + 4 ("alice" packed), flags 1 (own predecessor, inherited right, one
+    // ASCII character), counter 1, the character 1.
+    expect(bytes.length).toBe(9);
   });
 });

@@ -87,8 +87,6 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private readonly pending: string[] = [];
   private cursorAt = 0;
   private cursorEnd = 0;
-  /** The right origin of `cursorRun` as ops name it, shared by the ops typed onto it (ops are immutable). */
-  private cursorRight: RgaId | null = null;
   /** A leaf whose first character is at visible index `cacheStart` (null when unknown). */
   private cacheLeaf: Leaf | null = null;
   private cacheStart = 0;
@@ -159,12 +157,12 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       const replica = this.replica;
       // The left origin is always its own object: reusing the previous op's id when it names the
       // character before saved an allocation but added a branch first taken late (after a paste)
-      // that threw away this function's optimized code.
+      // that threw away this function's optimized code. The right origin is the left one's.
       return {
         kind: 'insert',
         id: { replica, counter },
         left: { replica, counter: counter - 1 },
-        right: this.cursorRight,
+        right: 'inherit',
         text,
       };
     }
@@ -271,6 +269,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       run.replica,
       leftCounter,
       text,
+      false,
     );
   }
 
@@ -318,9 +317,10 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
           leftReplica,
           leftCounter,
           text,
+          true,
         );
       }
-      return this.finishInsert(prev, leaf, at - 1, start, index + n, leftReplica, leftCounter, text);
+      return this.finishInsert(prev, leaf, at - 1, start, index + n, leftReplica, leftCounter, text, true);
     }
     const written = new Run(
       this.self,
@@ -336,10 +336,15 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     );
     this.tree.insertRun(leaf, at, written);
     if (this.ids !== null) this.ids.add(written);
-    return this.finishInsert(written, leaf, at, start, index + n, leftReplica, leftCounter, text);
+    // After a run whose right origin is ours too (typing after a backspace, or at a word's end).
+    const inherits = prev !== null && prev.rightReplica === rightReplica && prev.rightCounter === rightCounter;
+    return this.finishInsert(written, leaf, at, start, index + n, leftReplica, leftCounter, text, inherits);
   }
 
-  /** Update the caches after a general insert and build its op. */
+  /**
+   * Update the caches after a general insert and build its op; `inherits` when the left origin's
+   * right origin is the insert's too (the op then says so instead of naming it).
+   */
   private finishInsert(
     written: Run,
     leaf: Leaf,
@@ -349,6 +354,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     leftReplica: number,
     leftCounter: number,
     text: string,
+    inherits: boolean,
   ): InsertOp {
     if (leaf.runs.length > LEAF_CAPACITY) {
       this.tree.fixOverflow(leaf);
@@ -359,8 +365,6 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     this.cursorEnd = end;
     // Typing on may grow `written`: every insert path leaves it right before its right origin (or
     // at the end with none), and any other edit resets the cursor (assertInvariants checks this).
-    const right = this.originId(written.rightReplica, written.rightCounter);
-    this.cursorRight = right;
     // A leaf split keeps the leaf's start; the cache check uses its (smaller) visible count.
     this.cacheLeaf = leaf;
     this.cacheStart = leafStart;
@@ -368,7 +372,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       kind: 'insert',
       id: { replica: this.replica, counter: written.counter + written.length - text.length },
       left: this.originId(leftReplica, leftCounter),
-      right,
+      right: inherits ? 'inherit' : this.originId(written.rightReplica, written.rightCounter),
       text,
     };
   }
@@ -568,7 +572,12 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
         return 'missing-dependency';
       leftCounter = left.counter;
     }
-    if (right !== null) {
+    if (right === 'inherit') {
+      if (leftReplica === NONE) throw new TypeError('apply: an inherited right origin needs a left origin');
+      const origin = this.idIndex().get(leftReplica, leftCounter);
+      rightReplica = origin.rightReplica;
+      rightCounter = origin.rightCounter;
+    } else if (right !== null) {
       checkId(right, 'right origin');
       rightReplica = this.replicaIndex.get(right.replica) ?? NONE;
       if (rightReplica === NONE || right.counter > (this.maxCounter[rightReplica] as number)) {

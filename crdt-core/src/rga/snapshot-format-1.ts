@@ -1,7 +1,8 @@
 import { type Decoder, decodeWith, TypeTag } from '../encoding.ts';
 import type { ReplicaId } from '../replica-id.ts';
 import { visitInCausalOrder } from './causal-order.ts';
-import { readCounter, readLength, readReplicaTable } from './op-codec.ts';
+import { readCounter, readLength } from './id-fields.ts';
+import { readFormat1ReplicaTable } from './op-codec-format-1.ts';
 import { NONE, Run } from './run.ts';
 import { Leaf } from './tree.ts';
 import { readText } from './wtf8.ts';
@@ -55,7 +56,7 @@ export function decodeFormat1(bytes: Uint8Array): DocumentImage {
 }
 
 function readDocument(d: Decoder): DocumentImage {
-  const replicas = readReplicaTable(d);
+  const replicas = readFormat1ReplicaTable(d);
   const replicaCount = replicas.length;
   const spanCount = d.count(3);
   const placeholder = new Leaf([]);

@@ -27,6 +27,11 @@ export interface IdRange {
  * `left` and `right` are the origins: the items that were immediately left and right of the
  * insertion point in the inserting replica (null = document start / end). The first character
  * goes between them; each further character follows the one before it.
+ *
+ * `right` may be `'inherit'`: the right origin is the left origin's own right origin (the left
+ * origin must be given). That is what typing on after one's own last character makes, and what an
+ * update can send as a flag instead of an id; `Rga.apply` resolves it from the left origin, which
+ * a receiver must have anyway.
  */
 export interface InsertOp {
   /** Tells the op kinds apart. */
@@ -35,8 +40,11 @@ export interface InsertOp {
   readonly id: RgaId;
   /** The character that was just left of the insertion point (null: the document start). */
   readonly left: RgaId | null;
-  /** The character that was just right of the insertion point (null: the document end). */
-  readonly right: RgaId | null;
+  /**
+   * The character that was just right of the insertion point (null: the document end;
+   * 'inherit': the left origin's own right origin).
+   */
+  readonly right: RgaId | null | 'inherit';
   /** The characters inserted (not empty). */
   readonly text: string;
 }
