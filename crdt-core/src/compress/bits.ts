@@ -58,29 +58,33 @@ export class BitWriter {
 }
 
 /**
- * Reads bit fields from `buf[start, end)`. Reading past `end` is an error the caller reports (the
+ * Reads bit fields from `buf[pos, end)`. Reading past `end` is an error the caller reports (the
  * reader itself throws whatever `fail` throws), so corrupt streams cannot read beyond their bytes.
+ *
+ * The state is public so a hot decoding loop can copy it into local variables, read bits inline
+ * and store it back (see `refill`): a method call per symbol is most of the cost of a cold decode.
+ * `acc` holds `count` bits, never more than 24, so it stays a small non-negative integer.
  */
 export class BitReader {
-  private acc = 0;
-  private count = 0;
+  acc = 0;
+  count = 0;
 
   constructor(
-    private readonly buf: Uint8Array,
-    private pos: number,
-    private readonly end: number,
-    private readonly fail: (message: string) => never,
+    readonly buf: Uint8Array,
+    public pos: number,
+    readonly end: number,
+    readonly fail: (message: string) => never,
   ) {}
 
-  /** Make at least 25 bits available, or every bit left. */
+  /** Make at least 17 bits available, or every bit left (the inline loops do the same). */
   private refill(): void {
-    while (this.count <= 24 && this.pos < this.end) {
-      this.acc = (this.acc | ((this.buf[this.pos++] as number) << this.count)) >>> 0;
+    while (this.count <= 16 && this.pos < this.end) {
+      this.acc |= (this.buf[this.pos++] as number) << this.count;
       this.count += 8;
     }
   }
 
-  /** Read `bits` bits (0 ≤ bits ≤ 24) as an unsigned number. */
+  /** Read `bits` bits (0 ≤ bits ≤ 16) as an unsigned number. */
   read(bits: number): number {
     if (this.count < bits) {
       this.refill();
@@ -94,14 +98,14 @@ export class BitReader {
 
   /** Read `bits` bits (bits ≤ 53) as an unsigned number. */
   readLong(bits: number): number {
-    if (bits <= 24) return this.read(bits);
-    const low = this.read(24);
-    return low + this.readLong(bits - 24) * 0x1000000;
+    if (bits <= 16) return this.read(bits);
+    const low = this.read(16);
+    return low + this.readLong(bits - 16) * 0x10000;
   }
 
   /**
    * Decode one symbol with a table from `decodeTable` (entries `symbol << 5 | length`, -1 for a bit
-   * pattern no code starts with) indexed by the next `tableBits` bits.
+   * pattern no code starts with) indexed by the next `tableBits` (≤ 16) bits.
    */
   symbol(table: Int32Array, tableBits: number): number {
     if (this.count < tableBits) this.refill();

@@ -8,7 +8,8 @@ import type { BitReader, BitWriter } from './bits.ts';
  * Every safe integer has a bucket: symbols 0 … BUCKET_SYMBOLS - 1.
  */
 
-const DIRECT = 16;
+/** Values below this are symbols of their own. */
+export const DIRECT = 16;
 /** Symbols needed for any safe integer (2^52 ≤ v < 2^53 is the top bucket pair). */
 export const BUCKET_SYMBOLS = DIRECT + 2 * (53 - 4);
 
@@ -21,6 +22,10 @@ function log2(value: number): number {
 /** The bucket symbol of a non-negative safe integer. */
 export function bucketOf(value: number): number {
   if (value < DIRECT) return value;
+  if (value < 0x80000000) {
+    const bits = 31 - Math.clz32(value);
+    return DIRECT + 2 * (bits - 4) + ((value >>> (bits - 1)) & 1);
+  }
   const bits = log2(value);
   const half = Math.floor(value / 2 ** (bits - 1)) & 1;
   return DIRECT + 2 * (bits - 4) + half;
@@ -34,18 +39,23 @@ export function bucketsFor(max: number): number {
 /** Write the extra bits of `value`, whose bucket symbol was just written. */
 export function writeExtra(w: BitWriter, value: number, symbol: number): void {
   if (symbol < DIRECT) return;
-  const bits = ((symbol - DIRECT) >> 1) + 3;
-  w.writeLong(value - bucketBase(symbol), bits);
+  w.writeLong(value - bucketBase(symbol), extraBitsOf(symbol));
 }
 
 /** The value of bucket `symbol`, reading its extra bits. */
 export function readBucket(r: BitReader, symbol: number): number {
   if (symbol < DIRECT) return symbol;
-  return bucketBase(symbol) + r.readLong(((symbol - DIRECT) >> 1) + 3);
+  return bucketBase(symbol) + r.readLong(extraBitsOf(symbol));
+}
+
+/** Extra bits after bucket `symbol` (≥ DIRECT). */
+export function extraBitsOf(symbol: number): number {
+  return ((symbol - DIRECT) >> 1) + 3;
 }
 
 /** Smallest value in bucket `symbol` (≥ DIRECT). */
-function bucketBase(symbol: number): number {
+export function bucketBase(symbol: number): number {
   const bits = ((symbol - DIRECT) >> 1) + 4;
+  if (bits < 30) return (2 | (symbol & 1)) << (bits - 1);
   return 2 ** bits + (symbol & 1) * 2 ** (bits - 1);
 }

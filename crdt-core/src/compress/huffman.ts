@@ -11,6 +11,14 @@ import type { BitReader, BitWriter } from './bits.ts';
 export const MAX_CODE_LENGTH = 15;
 
 /**
+ * The code length limit for `used` symbols: short enough that a decoder's table (2^limit entries)
+ * is cheap to build, long enough to cost almost nothing in size (11 bits for up to 511 symbols).
+ */
+export function lengthLimit(used: number): number {
+  return Math.min(MAX_CODE_LENGTH, Math.max(11, 34 - Math.clz32(used)));
+}
+
+/**
  * Code lengths for symbol frequencies (0 = unused), none longer than `maxLength`: Huffman's
  * construction, then, if some code came out too long, leaves moved down a level from the deepest
  * level that has room until the lengths satisfy Kraft's inequality again (as zlib does). A single

@@ -1,11 +1,11 @@
 import type { Decoder, Encoder } from '../encoding.ts';
 import { BitWriter } from './bits.ts';
-import { BUCKET_SYMBOLS, bucketOf, readBucket, writeExtra } from './buckets.ts';
+import { BUCKET_SYMBOLS, bucketBase, bucketOf, DIRECT, extraBitsOf, writeExtra } from './buckets.ts';
 import {
   canonicalCodes,
   codeLengths,
   decodeTable,
-  MAX_CODE_LENGTH,
+  lengthLimit,
   readCodeLengths,
   writeCodeLengths,
 } from './huffman.ts';
@@ -67,24 +67,67 @@ export function readIntStream(d: Decoder, max = Number.MAX_SAFE_INTEGER): Float6
   if (mode !== ENTROPY) d.fail(`unknown column mode ${mode}`);
   if (count > d.remaining * 8 * MAX_RUN) d.fail(`column of ${count} values exceeds the remaining input`);
   const r = d.bits();
-  const fail = (message: string): never => d.fail(message);
+  const fail = r.fail;
   const { table, bits } = decodeTable(readCodeLengths(r, ALPHABET, fail), fail);
   const values = new Float64Array(count);
+  // The bit reader's state in locals, read inline (see BitReader).
+  const buf = r.buf;
+  const end = r.end;
+  const mask = (1 << bits) - 1;
+  let acc = r.acc;
+  let have = r.count;
+  let pos = r.pos;
   let previous = -1;
   for (let i = 0; i < count; ) {
-    const symbol = r.symbol(table, bits);
-    if (symbol < RUN_BASE) {
-      previous = readBucket(r, symbol);
-      if (previous > max) d.fail(`column value ${previous} above ${max}`);
-      values[i++] = previous;
+    while (have <= 16 && pos < end) {
+      acc |= (buf[pos++] as number) << have;
+      have += 8;
+    }
+    const entry = table[acc & mask] as number;
+    const length = entry & 31;
+    if (entry < 0 || length > have) fail(entry < 0 ? 'invalid Huffman code' : 'bit stream ends early');
+    acc >>>= length;
+    have -= length;
+    let symbol = entry >> 5;
+    const isRun = symbol >= RUN_BASE;
+    if (isRun) symbol -= RUN_BASE;
+    let value = symbol;
+    if (symbol >= DIRECT) {
+      const extra = extraBitsOf(symbol);
+      if (extra <= 16) {
+        while (have <= 16 && pos < end) {
+          acc |= (buf[pos++] as number) << have;
+          have += 8;
+        }
+        if (have < extra) fail('bit stream ends early');
+        value = ((2 | (symbol & 1)) << extra) + (acc & ((1 << extra) - 1));
+        acc >>>= extra;
+        have -= extra;
+      } else {
+        r.acc = acc;
+        r.count = have;
+        r.pos = pos;
+        value = bucketBase(symbol) + r.readLong(extra);
+        acc = r.acc;
+        have = r.count;
+        pos = r.pos;
+      }
+    }
+    if (!isRun) {
+      if (value > max) fail(`column value ${value} above ${max}`);
+      previous = value;
+      values[i++] = value;
       continue;
     }
-    const run = readBucket(r, symbol - RUN_BASE) + 1;
-    if (previous < 0) d.fail('column run with no value before it');
-    if (run > MAX_RUN || i + run > count) d.fail('column run past its end');
+    const run = value + 1;
+    if (previous < 0) fail('column run with no value before it');
+    if (run > MAX_RUN || i + run > count) fail('column run past its end');
     values.fill(previous, i, i + run);
     i += run;
   }
+  r.acc = acc;
+  r.count = have;
+  r.pos = pos;
   d.endBits(r);
   return values;
 }
@@ -119,7 +162,9 @@ function entropyBytes(values: ArrayLike<number>): Uint8Array {
   }
   const freqs = new Uint32Array(ALPHABET);
   for (let t = 0; t < tokens; t++) freqs[symbols[t] as number] = (freqs[symbols[t] as number] as number) + 1;
-  const lengths = codeLengths(freqs, MAX_CODE_LENGTH);
+  let used = 0;
+  for (let k = 0; k < ALPHABET; k++) if ((freqs[k] as number) > 0) used++;
+  const lengths = codeLengths(freqs, lengthLimit(used));
   const codes = canonicalCodes(lengths);
   const w = new BitWriter(64 + count);
   writeCodeLengths(w, lengths);

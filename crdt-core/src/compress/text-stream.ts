@@ -1,11 +1,13 @@
 import { type Decoder, Encoder } from '../encoding.ts';
 import { readText, writeText } from '../rga/wtf8.ts';
-import { BitWriter } from './bits.ts';
-import { bucketOf, bucketsFor, readBucket, writeExtra } from './buckets.ts';
+import { type BitReader, BitWriter } from './bits.ts';
+import { bucketBase, bucketOf, bucketsFor, DIRECT, extraBitsOf, writeExtra } from './buckets.ts';
 import {
   canonicalCodes,
   codeLengths,
+  type DecodeTable,
   decodeTable,
+  lengthLimit,
   MAX_CODE_LENGTH,
   readCodeLengths,
   writeCodeLengths,
@@ -81,30 +83,105 @@ export function readTextStream(d: Decoder): string {
     alphabet[i] = unit;
   }
   const r = d.bits();
-  const fail = (message: string): never => d.fail(message);
+  const fail = r.fail;
   const literals = decodeTable(readCodeLengths(r, size + LENGTH_SYMBOLS, fail), fail);
   const distances = decodeTable(readCodeLengths(r, DISTANCE_SYMBOLS, fail), fail);
-  const units = new Uint16Array(n);
-  for (let at = 0; at < n; ) {
-    const symbol = r.symbol(literals.table, literals.bits);
-    if (symbol < size) {
-      units[at++] = alphabet[symbol] as number;
-      continue;
-    }
-    const length = readBucket(r, symbol - size) + MIN_MATCH;
-    const distance = readBucket(r, r.symbol(distances.table, distances.bits)) + 1;
-    if (distance > at) d.fail('match reaches before the text');
-    if (at + length > n) d.fail('match runs past the text');
-    if (distance >= length) units.copyWithin(at, at - distance, at - distance + length);
-    else for (let k = 0; k < length; k++) units[at + k] = units[at + k - distance] as number;
-    at += length;
-  }
+  // ASCII text (every trace) decodes into bytes and becomes a one-byte string natively.
+  const ascii = (alphabet[size - 1] as number) < 0x80;
+  const units = ascii ? new Uint8Array(n) : new Uint16Array(n);
+  decodeTokens(r, units, alphabet, literals, distances);
   d.endBits(r);
+  if (ascii) return asciiDecoder.decode(units);
+  // Without surrogate code units there are no lone ones, and UTF-16 decoding is exact.
+  if ((alphabet[size - 1] as number) < 0xd800 || (alphabet[0] as number) > 0xdfff)
+    return utf16Decoder.decode(units);
   let text = '';
   for (let at = 0; at < n; at += CHUNK) {
     text += String.fromCharCode.apply(null, units.subarray(at, at + CHUNK) as unknown as number[]);
   }
   return text;
+}
+
+const asciiDecoder = new TextDecoder('utf-8');
+const utf16Decoder = new TextDecoder('utf-16le');
+
+/**
+ * The token loop: literals and matches into `units` until it is full. The bit reader's state is
+ * kept in locals and read inline (see BitReader); only extra bits past 16 take a call.
+ */
+function decodeTokens(
+  r: BitReader,
+  units: Uint8Array | Uint16Array,
+  alphabet: Uint16Array,
+  literals: DecodeTable,
+  distances: DecodeTable,
+): void {
+  const fail = r.fail;
+  const n = units.length;
+  const size = alphabet.length;
+  const buf = r.buf;
+  const end = r.end;
+  const literalTable = literals.table;
+  const literalMask = (1 << literals.bits) - 1;
+  const distanceTable = distances.table;
+  const distanceMask = (1 << distances.bits) - 1;
+  let acc = r.acc;
+  let have = r.count;
+  let pos = r.pos;
+  for (let at = 0; at < n; ) {
+    while (have <= 16 && pos < end) {
+      acc |= (buf[pos++] as number) << have;
+      have += 8;
+    }
+    let entry = literalTable[acc & literalMask] as number;
+    let length = entry & 31;
+    if (entry < 0 || length > have) fail(entry < 0 ? 'invalid Huffman code' : 'bit stream ends early');
+    acc >>>= length;
+    have -= length;
+    const symbol = entry >> 5;
+    if (symbol < size) {
+      units[at++] = alphabet[symbol] as number;
+      continue;
+    }
+    // A match: its length (extra bits ≤ 5), then its distance.
+    const lengthSymbol = symbol - size;
+    let matchLength = lengthSymbol + MIN_MATCH;
+    if (lengthSymbol >= DIRECT) {
+      const extra = extraBitsOf(lengthSymbol);
+      if (have < extra) fail('bit stream ends early');
+      matchLength = ((2 | (lengthSymbol & 1)) << extra) + (acc & ((1 << extra) - 1)) + MIN_MATCH;
+      acc >>>= extra;
+      have -= extra;
+    }
+    while (have <= 16 && pos < end) {
+      acc |= (buf[pos++] as number) << have;
+      have += 8;
+    }
+    entry = distanceTable[acc & distanceMask] as number;
+    length = entry & 31;
+    if (entry < 0 || length > have) fail(entry < 0 ? 'invalid Huffman code' : 'bit stream ends early');
+    acc >>>= length;
+    have -= length;
+    const distanceSymbol = entry >> 5;
+    let distance = distanceSymbol + 1;
+    if (distanceSymbol >= DIRECT) {
+      r.acc = acc;
+      r.count = have;
+      r.pos = pos;
+      distance = bucketBase(distanceSymbol) + r.readLong(extraBitsOf(distanceSymbol)) + 1;
+      acc = r.acc;
+      have = r.count;
+      pos = r.pos;
+    }
+    if (distance > at) fail('match reaches before the text');
+    if (at + matchLength > n) fail('match runs past the text');
+    if (distance >= matchLength) units.copyWithin(at, at - distance, at - distance + matchLength);
+    else for (let k = 0; k < matchLength; k++) units[at + k] = units[at + k - distance] as number;
+    at += matchLength;
+  }
+  r.acc = acc;
+  r.count = have;
+  r.pos = pos;
 }
 
 /** The compressed mode's bytes, or null when the alphabet is too large for the code lengths. */
@@ -151,8 +228,8 @@ function compress(text: string): Uint8Array | null {
     distanceFreqs[ds] = (distanceFreqs[ds] as number) + 1;
     i += length;
   }
-  const literalLengths = codeLengths(literalFreqs, MAX_CODE_LENGTH);
-  const distanceLengths = codeLengths(distanceFreqs, MAX_CODE_LENGTH);
+  const literalLengths = codeLengths(literalFreqs, lengthLimit(countUsed(literalFreqs)));
+  const distanceLengths = codeLengths(distanceFreqs, lengthLimit(countUsed(distanceFreqs)));
   const literalCodes = canonicalCodes(literalLengths);
   const distanceCodes = canonicalCodes(distanceLengths);
   const w = new BitWriter(64 + n);
@@ -180,4 +257,10 @@ function compress(text: string): Uint8Array | null {
   writeIntStream(out, gaps);
   out.raw(bits);
   return out.finish();
+}
+
+function countUsed(freqs: Uint32Array): number {
+  let used = 0;
+  for (let k = 0; k < freqs.length; k++) if ((freqs[k] as number) > 0) used++;
+  return used;
 }

@@ -1,9 +1,9 @@
 import { type Decoder, decodeWith, Encoder, isCompact, TypeTag } from '../encoding.ts';
 import type { ReplicaId } from '../replica-id.ts';
-import { readFormat1Op, readFormat1ReplicaTable } from './op-codec-format-1.ts';
-import { packReplicaId, ReplicaTable, readCompactReplicaTable, writeCompactReplicaTable } from './replica-table.ts';
-import type { DeleteOp, IdRange, InsertOp, RgaId, RgaOp, TombstoneOp } from './types.ts';
 import { readCounter, readLength, readReplica, tableEntry } from './id-fields.ts';
+import { readFormat1Op, readFormat1ReplicaTable } from './op-codec-format-1.ts';
+import { ReplicaTable, readCompactReplicaTable, writeCompactReplicaTable } from './replica-table.ts';
+import type { DeleteOp, IdRange, InsertOp, RgaId, RgaOp, TombstoneOp } from './types.ts';
 import { readText, writeText } from './wtf8.ts';
 
 /**
@@ -101,7 +101,8 @@ function writeInsert(e: Encoder, op: InsertOp | TombstoneOp, table: ReplicaTable
   const counter = op.id.counter;
   const left = op.left;
   const right = op.right;
-  if (right === 'inherit' && left === null) throw new RangeError('encode: an inherited right origin needs a left origin');
+  if (right === 'inherit' && left === null)
+    throw new RangeError('encode: an inherited right origin needs a left origin');
   const leftKind =
     left === null
       ? REF_NONE
@@ -109,8 +110,7 @@ function writeInsert(e: Encoder, op: InsertOp | TombstoneOp, table: ReplicaTable
         ? REF_IMPLIED
         : refKind(op.id, left);
   const rightKind = right === null ? REF_NONE : right === 'inherit' ? REF_IMPLIED : refKind(op.id, right);
-  const short =
-    op.kind === 'insert' ? op.text.length === 1 && op.text.charCodeAt(0) < 0x80 : op.length === 1;
+  const short = op.kind === 'insert' ? op.text.length === 1 && op.text.charCodeAt(0) < 0x80 : op.length === 1;
   e.byte(
     (op.kind === 'insert' ? INSERT : TOMBSTONE) |
       (leftKind << 2) |
@@ -159,8 +159,7 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
   const out = ownBuffer(own);
   if (out === null) return null;
   const counter = op.id.counter;
-  const leftKind =
-    left === null ? REF_NONE : left.counter === counter - 1 ? REF_IMPLIED : REF_SAME_REPLICA;
+  const leftKind = left === null ? REF_NONE : left.counter === counter - 1 ? REF_IMPLIED : REF_SAME_REPLICA;
   const rightKind = right === null ? REF_NONE : right === 'inherit' ? REF_IMPLIED : REF_SAME_REPLICA;
   let at = tableLength;
   const flagsAt = at++;
@@ -211,27 +210,37 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
  * with the header and one-entry replica table of `tableReplica`: a replica usually encodes only its
  * own ops, so these are written once, not per op. Room for one op of up to 8 characters follows.
  */
-let scratch = new Uint8Array(64);
+const scratch = new Uint8Array(64 + 40);
 let tableReplica: ReplicaId | null = null;
 let tableLength = 0;
 
 /** The scratch buffer holding header and table for `replica`, or null for an unusually long id. */
 function ownBuffer(replica: ReplicaId): Uint8Array | null {
   if (replica !== tableReplica) {
-    const e = new Encoder();
-    e.compactHeader(TypeTag.RgaUpdate);
-    writeCompactReplicaTable(e, [replica]);
-    const start = e.finish();
-    if (start.length + 40 > scratch.length) {
-      // A long, unpackable id (up to 256 characters of UTF-8): the general path handles it.
-      if (packReplicaId(replica) < 0 && start.length > 64) return null;
-      scratch = new Uint8Array(start.length + 40);
-    }
+    const start = prefixOf(replica);
+    // A long, unpackable id (up to 256 characters of UTF-8): the general path handles it.
+    if (start.length > 64) return null;
     scratch.set(start);
     tableLength = start.length;
     tableReplica = replica;
   }
   return scratch;
+}
+
+/** Header and one-entry table per replica, for replicas that take turns (a merge, a test). */
+const prefixes = new Map<ReplicaId, Uint8Array>();
+
+function prefixOf(replica: ReplicaId): Uint8Array {
+  let start = prefixes.get(replica);
+  if (start === undefined) {
+    const e = new Encoder();
+    e.compactHeader(TypeTag.RgaUpdate);
+    writeCompactReplicaTable(e, [replica]);
+    start = e.finish();
+    if (prefixes.size >= 64) prefixes.clear();
+    prefixes.set(replica, start);
+  }
+  return start;
 }
 
 /** Decode what `encodeRgaOps` wrote, in either format; any malformed input is a DecodeError. */
@@ -275,8 +284,7 @@ function readOp(d: Decoder, replicas: readonly ReplicaId[]): RgaOp {
     return { kind: 'delete', ranges };
   }
   if (kind !== INSERT && kind !== TOMBSTONE) d.fail(`unknown operation kind ${kind}`);
-  const replica =
-    (flags & REPLICA_FOLLOWS) !== 0 ? readReplica(d, replicas) : tableEntry(d, replicas, 0);
+  const replica = (flags & REPLICA_FOLLOWS) !== 0 ? readReplica(d, replicas) : tableEntry(d, replicas, 0);
   const id: RgaId = { replica, counter: readCounter(d) };
   const leftKind = (flags >> 2) & 3;
   const left =

@@ -74,21 +74,36 @@ export function readCompactReplicaTable(d: Decoder): ReplicaId[] {
   const count = Math.floor(head / 2);
   if (count > d.remaining) d.fail(`replica table of ${count} ids exceeds the remaining input`);
   const ids: ReplicaId[] = [];
-  const seen = new Set<string>();
   for (let i = 0; i < count; i++) {
-    let id: string;
+    let id: ReplicaId;
     if (head % 2 === 1) {
       const value = d.uint();
       if (value === 0) d.fail('packed replica id 0');
-      id = unpackReplicaId(value);
-    } else id = readText(d);
-    if (seen.has(id)) d.fail(`replica id ${JSON.stringify(id)} listed twice`);
-    seen.add(id);
-    try {
-      ids.push(replicaId(id));
-    } catch (error) {
-      d.fail(`invalid replica id: ${(error as Error).message}`);
+      id = unpackedId(value);
+    } else {
+      const text = readText(d);
+      if (text.length === 0 || text.length > 256) d.fail(`invalid replica id of ${text.length} characters`);
+      id = replicaId(text);
     }
+    // Tables are short (a keystroke's has one entry): a scan beats a Set.
+    if (ids.includes(id)) d.fail(`replica id ${JSON.stringify(id)} listed twice`);
+    ids.push(id);
   }
   return ids;
+}
+
+/**
+ * Ids by packed number: every update names its replicas again, so the few ids a document sees are
+ * unpacked once, not per update. Bounded: cleared when it grows past 4096 ids.
+ */
+const unpacked = new Map<number, ReplicaId>();
+
+function unpackedId(value: number): ReplicaId {
+  let id = unpacked.get(value);
+  if (id === undefined) {
+    if (unpacked.size >= 4096) unpacked.clear();
+    id = replicaId(unpackReplicaId(value));
+    unpacked.set(value, id);
+  }
+  return id;
 }

@@ -337,7 +337,8 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     this.tree.insertRun(leaf, at, written);
     if (this.ids !== null) this.ids.add(written);
     // After a run whose right origin is ours too (typing after a backspace, or at a word's end).
-    const inherits = prev !== null && prev.rightReplica === rightReplica && prev.rightCounter === rightCounter;
+    const inherits =
+      prev !== null && prev.rightReplica === rightReplica && prev.rightCounter === rightCounter;
     return this.finishInsert(written, leaf, at, start, index + n, leftReplica, leftCounter, text, inherits);
   }
 

@@ -15,8 +15,9 @@ import { Leaf, type RunTree } from './tree.ts';
  *   compact header (RgaDocument)
  *   replicas        compact replica table, the replicas that inserted something, in order of first
  *                   appearance in the document
- *   spans, columns  replica index (only with several replicas), counter (zigzag of the distance from
- *                   where that replica's previous span in the document ended), length - 1
+ *   spans, columns  replica index (only with several replicas); rank (the span's place among its
+ *                   replica's spans by counter, as zigzag of the distance from one past the rank
+ *                   of that replica's previous span in the document); length - 1
  *   knowledge       only with several replicas: what each replica's inserts knew of the others
  *                   (knowledge.ts), as one int column
  *   exceptions      origins that document order does not give (origins.ts), as one int column
@@ -25,7 +26,10 @@ import { Leaf, type RunTree } from './tree.ts';
  *                   document order, starting with a visible one (only the first may be 0)
  *
  * A span is a maximal stretch of characters that was (or could have been) inserted as one operation,
- * whatever was deleted since. Origins are not stored: they follow from document order and counters.
+ * whatever was deleted since. Counters are not stored: a replica's spans in rank order hold its ids
+ * 1, 2, … in turn, so every id is covered exactly once by construction (a decoder checks only that
+ * the ranks are a permutation). Origins are not stored either: they follow from document order and
+ * counters.
  * Every column is an entropy-coded int stream, so the bytes go where the information is.
  *
  * Decoding validates everything and keeps the columns (a SnapshotImage): the document's runs and
@@ -103,14 +107,32 @@ export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): U
   const count = used.length;
   const n = spans.length;
   const replicaColumn = new Float64Array(n);
-  const counterColumn = new Float64Array(n);
+  const rankColumn = new Float64Array(n);
   const lengthColumn = new Float64Array(n);
-  const next = new Float64Array(count).fill(1);
+  // Each span's rank among its replica's spans by counter, written as the distance from one past
+  // the rank of that replica's previous span in document order.
+  const byCounter = spans
+    .map((_, s) => s)
+    .sort((a, b) => {
+      const x = spans[a] as Run;
+      const y = spans[b] as Run;
+      return x.replica - y.replica || x.counter - y.counter;
+    });
+  const rank = new Float64Array(n);
+  for (let k = 0, r = -1, first = 0; k < n; k++) {
+    const replica = (spans[byCounter[k] as number] as Run).replica;
+    if (replica !== r) {
+      r = replica;
+      first = k;
+    }
+    rank[byCounter[k] as number] = k - first;
+  }
+  const lastRank = new Float64Array(count).fill(-1);
   for (let s = 0; s < n; s++) {
     const span = spans[s] as Run;
     replicaColumn[s] = span.replica;
-    counterColumn[s] = zigzag(span.counter - (next[span.replica] as number));
-    next[span.replica] = span.counter + span.length;
+    rankColumn[s] = zigzag((rank[s] as number) - (lastRank[span.replica] as number) - 1);
+    lastRank[span.replica] = rank[s] as number;
     lengthColumn[s] = span.length - 1;
   }
   const knowledge = count > 1 ? knowledgeOf(spans, count) : Knowledge.none(count);
@@ -144,7 +166,7 @@ export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): U
   e.compactHeader(TypeTag.RgaDocument);
   writeCompactReplicaTable(e, used);
   if (count > 1) writeIntStream(e, replicaColumn);
-  writeIntStream(e, counterColumn);
+  writeIntStream(e, rankColumn);
   writeIntStream(e, lengthColumn);
   if (count > 1) writeIntStream(e, flattenKnowledge(knowledge));
   writeIntStream(e, exceptions);
@@ -207,10 +229,6 @@ function zigzag(value: number): number {
   return value < 0 ? -2 * value - 1 : 2 * value;
 }
 
-function unzigzag(value: number): number {
-  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-}
-
 /** Decode and check a format 2 snapshot; malformed or inconsistent input is a DecodeError. */
 export function decodeSnapshot(bytes: Uint8Array): SnapshotImage {
   return decodeWith(bytes, TypeTag.RgaDocument, readSnapshot, 'compact');
@@ -220,27 +238,13 @@ function readSnapshot(d: Decoder): SnapshotImage {
   const replicas = readCompactReplicaTable(d);
   const count = replicas.length;
   const replica = count > 1 ? readIntStream(d, count - 1) : null;
-  const counter = readIntStream(d);
+  const rank = readIntStream(d);
   const length = readIntStream(d);
-  const n = counter.length;
+  const n = rank.length;
   if (length.length !== n || (replica !== null && replica.length !== n))
     d.fail('span columns differ in length');
   if (count === 0 && n > 0) d.fail('spans without replicas');
-  // Counters from their deltas; lengths from length - 1.
-  const next = new Array<number>(count).fill(1);
-  let total = 0;
-  for (let s = 0; s < n; s++) {
-    const r = replica === null ? 0 : (replica[s] as number);
-    const c = (next[r] as number) + unzigzag(counter[s] as number);
-    const len = (length[s] as number) + 1;
-    if (c < 1 || !Number.isSafeInteger(c + len)) d.fail(`span counter ${c} out of range`);
-    counter[s] = c;
-    length[s] = len;
-    next[r] = c + len;
-    total += len;
-  }
-  if (!Number.isSafeInteger(total)) d.fail('document too long');
-  const maxCounters = checkCoverage(d, count, replica, counter, length);
+  const { counter, maxCounters, total } = countersFromRanks(d, count, replica, rank, length);
   const knowledge = count > 1 ? readKnowledge(d, count, maxCounters) : Knowledge.none(count);
   const exceptions = readExceptions(d, n, count, replica, counter, knowledge);
   const text = readTextStream(d);
@@ -260,48 +264,59 @@ function readSnapshot(d: Decoder): SnapshotImage {
 }
 
 /**
- * Check that each replica's spans cover its ids 1 … max exactly once, and return the maxima.
- * Sorted starts and sorted ends of a replica's spans must interleave as 1 = s1 < e1 = s2 < … : the
- * spans then tile 1 … max (the span starting last must end last, and so on down).
+ * Counters from ranks: each replica's spans, taken in rank order, hold its ids 1, 2, … one after
+ * the other, so the ids are covered exactly once by construction; the ranks need only be a
+ * permutation. Lengths arrive as length - 1 and are made whole here (in place).
  */
-function checkCoverage(
+function countersFromRanks(
   d: Decoder,
   count: number,
   replica: Float64Array | null,
-  counter: Float64Array,
+  rank: Float64Array,
   length: Float64Array,
-): number[] {
-  const n = counter.length;
-  const sizes = new Int32Array(count + 1);
+): { counter: Float64Array; maxCounters: number[]; total: number } {
+  const n = rank.length;
+  // Where each replica's spans go in `order` (by rank), from how many spans each has.
+  const offset = new Int32Array(count + 1);
+  if (replica === null) offset[1] = n;
+  else {
+    for (let s = 0; s < n; s++)
+      offset[(replica[s] as number) + 1] = (offset[(replica[s] as number) + 1] as number) + 1;
+    for (let r = 0; r < count; r++) offset[r + 1] = (offset[r + 1] as number) + (offset[r] as number);
+  }
+  // order[offset[r] + k] = 1 + the span of replica r with rank k (0 while none).
+  const order = new Int32Array(n);
+  const last = new Float64Array(count).fill(-1);
+  let total = 0;
   for (let s = 0; s < n; s++) {
     const r = replica === null ? 0 : (replica[s] as number);
-    sizes[r + 1] = (sizes[r + 1] as number) + 1;
+    const z = rank[s] as number;
+    const k = (last[r] as number) + 1 + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+    const at = (offset[r] as number) + k;
+    if (k < 0 || at >= (offset[r + 1] as number) || order[at] !== 0)
+      d.fail(`span rank ${k} of replica ${r} is not a permutation`);
+    order[at] = s + 1;
+    last[r] = k;
+    const len = (length[s] as number) + 1;
+    length[s] = len;
+    total += len;
   }
-  for (let r = 0; r < count; r++) sizes[r + 1] = (sizes[r + 1] as number) + (sizes[r] as number);
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  const fill = sizes.slice(0, count);
-  for (let s = 0; s < n; s++) {
-    const r = replica === null ? 0 : (replica[s] as number);
-    const at = fill[r] as number;
-    starts[at] = counter[s] as number;
-    ends[at] = (counter[s] as number) + (length[s] as number);
-    fill[r] = at + 1;
-  }
+  if (!Number.isSafeInteger(total)) d.fail('document too long');
+  const counter = rank;
   const maxCounters: number[] = [];
   for (let r = 0; r < count; r++) {
-    const from = sizes[r] as number;
-    const to = sizes[r + 1] as number;
+    const from = offset[r] as number;
+    const to = offset[r + 1] as number;
     if (from === to) d.fail(`replica ${r} inserted nothing`);
-    const s = starts.subarray(from, to).sort();
-    const e = ends.subarray(from, to).sort();
-    if (s[0] !== 1) d.fail(`ids of replica ${r} do not start at 1`);
-    for (let k = 1; k < s.length; k++) {
-      if (s[k] !== e[k - 1]) d.fail(`ids of replica ${r} overlap or leave a gap at counter ${e[k - 1]}`);
+    let next = 1;
+    for (let at = from; at < to; at++) {
+      const s = (order[at] as number) - 1;
+      counter[s] = next;
+      next += length[s] as number;
     }
-    maxCounters.push((e[e.length - 1] as number) - 1);
+    maxCounters.push(next - 1);
   }
-  return maxCounters;
+  return { counter, maxCounters, total };
 }
 
 /** Read knowledge and check it is causally consistent: no replica's inserts know what knows them. */
