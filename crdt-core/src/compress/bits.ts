@@ -3,16 +3,28 @@
  * packs them, so a Huffman decoder can index a table with the next bits of the stream directly.
  */
 
-/** Appends bit fields to a growing byte buffer. */
+/**
+ * Appends bit fields to a growing byte buffer. Like the reader, its state is public so a hot loop
+ * can `reserve` room for everything it will write, then write bits inline from locals (see the
+ * token loops in int-stream.ts and text-stream.ts) and store the state back.
+ */
 export class BitWriter {
-  private out: Uint8Array;
-  private pos = 0;
+  out: Uint8Array;
+  pos = 0;
   /** Bits not yet written out (fewer than 8 between calls), least significant first. */
-  private acc = 0;
-  private count = 0;
+  acc = 0;
+  count = 0;
 
   constructor(capacity = 256) {
     this.out = new Uint8Array(capacity);
+  }
+
+  /** Make room for `bytes` more bytes. */
+  reserve(bytes: number): void {
+    if (this.pos + bytes + 4 <= this.out.length) return;
+    const next = new Uint8Array(Math.max(this.out.length * 2, this.pos + bytes + 8));
+    next.set(this.out.subarray(0, this.pos));
+    this.out = next;
   }
 
   /** Write the low `bits` bits of `value` (0 ≤ bits ≤ 24, 0 ≤ value < 2^bits). */
@@ -20,7 +32,7 @@ export class BitWriter {
     this.acc |= value << this.count;
     this.count += bits;
     if (this.count < 8) return;
-    if (this.pos + 4 > this.out.length) this.grow();
+    this.reserve(4);
     const out = this.out;
     while (this.count >= 8) {
       out[this.pos++] = this.acc & 0xff;
@@ -42,18 +54,12 @@ export class BitWriter {
   /** The bytes written, the last one padded with zero bits. */
   finish(): Uint8Array {
     if (this.count > 0) {
-      if (this.pos + 1 > this.out.length) this.grow();
+      this.reserve(1);
       this.out[this.pos++] = this.acc & 0xff;
       this.acc = 0;
       this.count = 0;
     }
     return this.out.subarray(0, this.pos);
-  }
-
-  private grow(): void {
-    const next = new Uint8Array(this.out.length * 2 + 8);
-    next.set(this.out.subarray(0, this.pos));
-    this.out = next;
   }
 }
 

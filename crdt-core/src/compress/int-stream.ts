@@ -1,6 +1,6 @@
 import type { Decoder, Encoder } from '../encoding.ts';
 import { BitWriter } from './bits.ts';
-import { BUCKET_SYMBOLS, bucketBase, bucketOf, DIRECT, extraBitsOf, writeExtra } from './buckets.ts';
+import { BUCKET_SYMBOLS, bucketBase, bucketOf, DIRECT, extraBitsOf } from './buckets.ts';
 import {
   canonicalCodes,
   codeLengths,
@@ -33,16 +33,14 @@ const MAX_RUN = 256;
 const RUN_BASE = BUCKET_SYMBOLS;
 const ALPHABET = RUN_BASE + bucketOf(MAX_RUN - 1) + 1;
 
-export function writeIntStream(e: Encoder, values: ArrayLike<number>): void {
+export function writeIntStream(e: Encoder, values: Float64Array): void {
   const count = values.length;
   e.uint(count);
   if (count === 0) return;
-  const entropy = entropyBytes(values);
-  let plain = 0;
-  for (let i = 0; i < count; i++) plain += varintSize(values[i] as number);
-  if (entropy.length < plain) {
+  const { bytes, plain } = entropyBytes(values);
+  if (bytes.length < plain) {
     e.byte(ENTROPY);
-    e.raw(entropy);
+    e.raw(bytes);
   } else {
     e.byte(PLAIN);
     for (let i = 0; i < count; i++) e.uint(values[i] as number);
@@ -132,49 +130,114 @@ export function readIntStream(d: Decoder, max = Number.MAX_SAFE_INTEGER): Float6
   return values;
 }
 
-/** The entropy mode's bit stream for `values`. */
-function entropyBytes(values: ArrayLike<number>): Uint8Array {
+/**
+ * The entropy mode's bit stream for `values`, and the size of the plain mode. Two passes, each its
+ * own function (see text-stream.ts's compress): tokens with their frequencies and the plain size,
+ * then the bits.
+ */
+function entropyBytes(values: Float64Array): { bytes: Uint8Array; plain: number } {
+  const tokens = tokenize(values);
+  let used = 0;
+  for (let k = 0; k < ALPHABET; k++) if ((tokens.freqs[k] as number) > 0) used++;
+  const lengths = codeLengths(tokens.freqs, lengthLimit(used));
+  const codes = canonicalCodes(lengths);
+  const w = new BitWriter(64);
+  writeCodeLengths(w, lengths);
+  writeTokens(w, tokens, codes, lengths);
+  return { bytes: w.finish(), plain: tokens.plain };
+}
+
+interface Tokens {
+  /** Symbol, and the value for a value symbol or the run length - 1 for a run symbol. */
+  readonly symbols: Int32Array;
+  readonly payload: Float64Array;
+  readonly count: number;
+  readonly freqs: Uint32Array;
+  /** Bytes of the plain mode. */
+  readonly plain: number;
+}
+
+function tokenize(values: Float64Array): Tokens {
   const count = values.length;
-  // Tokens: symbol, and the value for a value symbol or the run length for a run symbol.
   const symbols = new Int32Array(count);
   const payload = new Float64Array(count);
+  const freqs = new Uint32Array(ALPHABET);
   let tokens = 0;
+  let plain = 0;
   for (let i = 0; i < count; ) {
     const value = values[i] as number;
-    symbols[tokens] = bucketOf(value);
+    const symbol = bucketOf(value);
+    symbols[tokens] = symbol;
     payload[tokens++] = value;
+    freqs[symbol] = (freqs[symbol] as number) + 1;
     let run = 1;
     while (i + run < count && values[i + run] === value) run++;
     i += run;
+    plain += run * varintSize(value);
     run--;
     // Runs of one are cheaper as the value again.
     while (run > 0) {
       if (run === 1) {
-        symbols[tokens] = bucketOf(value);
+        symbols[tokens] = symbol;
         payload[tokens++] = value;
+        freqs[symbol] = (freqs[symbol] as number) + 1;
         break;
       }
       const take = Math.min(run, MAX_RUN);
-      symbols[tokens] = RUN_BASE + bucketOf(take - 1);
+      const runSymbol = RUN_BASE + bucketOf(take - 1);
+      symbols[tokens] = runSymbol;
       payload[tokens++] = take - 1;
+      freqs[runSymbol] = (freqs[runSymbol] as number) + 1;
       run -= take;
     }
   }
-  const freqs = new Uint32Array(ALPHABET);
-  for (let t = 0; t < tokens; t++) freqs[symbols[t] as number] = (freqs[symbols[t] as number] as number) + 1;
-  let used = 0;
-  for (let k = 0; k < ALPHABET; k++) if ((freqs[k] as number) > 0) used++;
-  const lengths = codeLengths(freqs, lengthLimit(used));
-  const codes = canonicalCodes(lengths);
-  const w = new BitWriter(64 + count);
-  writeCodeLengths(w, lengths);
-  for (let t = 0; t < tokens; t++) {
-    const symbol = symbols[t] as number;
-    w.write(codes[symbol] as number, lengths[symbol] as number);
-    if (symbol < RUN_BASE) writeExtra(w, payload[t] as number, symbol);
-    else writeExtra(w, payload[t] as number, symbol - RUN_BASE);
+  return { symbols, payload, count: tokens, freqs, plain };
+}
+
+/** Write the tokens, bits inline (see BitWriter). */
+function writeTokens(w: BitWriter, tokens: Tokens, codes: Uint32Array, lengths: Uint8Array): void {
+  const { symbols, payload, count } = tokens;
+  // At most 15 code bits and 52 extra bits a token.
+  w.reserve(count * 9 + 8);
+  let out = w.out;
+  let pos = w.pos;
+  let acc = w.acc;
+  let have = w.count;
+  for (let t = 0; t < count; t++) {
+    let symbol = symbols[t] as number;
+    acc |= (codes[symbol] as number) << have;
+    have += lengths[symbol] as number;
+    while (have >= 8) {
+      out[pos++] = acc & 0xff;
+      acc >>>= 8;
+      have -= 8;
+    }
+    if (symbol >= RUN_BASE) symbol -= RUN_BASE;
+    if (symbol < DIRECT) continue;
+    const extra = extraBitsOf(symbol);
+    const value = (payload[t] as number) - bucketBase(symbol);
+    if (extra <= 16) {
+      acc |= value << have;
+      have += extra;
+      while (have >= 8) {
+        out[pos++] = acc & 0xff;
+        acc >>>= 8;
+        have -= 8;
+      }
+    } else {
+      w.pos = pos;
+      w.acc = acc;
+      w.count = have;
+      w.writeLong(value, extra);
+      out = w.out;
+      pos = w.pos;
+      acc = w.acc;
+      have = w.count;
+    }
   }
-  return w.finish();
+  w.pos = pos;
+  w.acc = acc;
+  w.count = have;
 }
 
 function varintSize(value: number): number {

@@ -1,7 +1,7 @@
 import { type Decoder, Encoder } from '../encoding.ts';
-import { readText, writeText } from '../rga/wtf8.ts';
+import { readText, writeText, wtf8Length } from '../rga/wtf8.ts';
 import { type BitReader, BitWriter } from './bits.ts';
-import { bucketBase, bucketOf, bucketsFor, DIRECT, extraBitsOf, writeExtra } from './buckets.ts';
+import { bucketBase, bucketOf, bucketsFor, DIRECT, extraBitsOf } from './buckets.ts';
 import {
   canonicalCodes,
   codeLengths,
@@ -13,7 +13,7 @@ import {
   writeCodeLengths,
 } from './huffman.ts';
 import { readIntStream, writeIntStream } from './int-stream.ts';
-import { findMatches, MAX_DISTANCE, MAX_MATCH, MIN_MATCH } from './lz.ts';
+import { findMatches, MAX_DISTANCE, MAX_MATCH, type Matches, MIN_MATCH } from './lz.ts';
 
 /**
  * A string, compressed: LZ77 with Huffman codes, as DEFLATE does, but over the string's own
@@ -50,14 +50,13 @@ export function writeTextStream(e: Encoder, text: string): void {
   e.uint(n);
   if (n === 0) return;
   const compressed = n >= 16 ? compress(text) : null;
-  const plain = new Encoder(n + 8);
-  writeText(plain, text);
-  if (compressed !== null && compressed.length < plain.length + 1) {
+  // The plain mode's size: at least the WTF-8 bytes, which are at least one per code unit.
+  if (compressed !== null && (compressed.length < n || compressed.length < wtf8Length(text))) {
     e.byte(COMPRESSED);
     e.raw(compressed);
   } else {
     e.byte(PLAIN);
-    e.raw(plain.finish());
+    writeText(e, text);
   }
 }
 
@@ -184,16 +183,19 @@ function decodeTokens(
   r.pos = pos;
 }
 
-/** The compressed mode's bytes, or null when the alphabet is too large for the code lengths. */
+/**
+ * The compressed mode's bytes, or null when the alphabet is too large for the code lengths. One
+ * function per pass over the text: a snapshot is encoded cold, and an optimizing compile started
+ * in one loop of a long function is thrown away when the next loop, which it knows nothing of, is
+ * reached; a function per loop returns before that.
+ */
 function compress(text: string): Uint8Array | null {
-  const n = text.length;
-  // The alphabet, and the text as indexes into it.
-  const seen = new Uint8Array(0x10000);
-  for (let i = 0; i < n; i++) seen[text.charCodeAt(i)] = 1;
-  const indexOf = new Int32Array(0x10000);
+  const scan = scanUnits(text);
+  const { units, seen, low, high } = scan;
+  const indexOf = new Int32Array(high + 1);
   const gaps: number[] = [];
   let previous = -1;
-  for (let unit = 0; unit < 0x10000; unit++) {
+  for (let unit = low; unit <= high; unit++) {
     if (seen[unit] === 0) continue;
     indexOf[unit] = gaps.length;
     gaps.push(unit - previous - 1);
@@ -201,62 +203,181 @@ function compress(text: string): Uint8Array | null {
   }
   const size = gaps.length;
   if (size + LENGTH_SYMBOLS > 2 ** MAX_CODE_LENGTH) return null;
-  const symbols = new Int32Array(n);
-  const counts = new Float64Array(size);
-  for (let i = 0; i < n; i++) {
-    const s = indexOf[text.charCodeAt(i)] as number;
-    symbols[i] = s;
-    counts[s] = (counts[s] as number) + 1;
+  // A literal costs about log2 of the alphabet size; matches must beat that.
+  const matches = findMatches(units, Math.log2(size + 1));
+  const freqs = countTokens(units, matches, high, size);
+  for (let unit = low; unit <= high; unit++) {
+    if (seen[unit] !== 0) freqs.literal[indexOf[unit] as number] = freqs.unit[unit] as number;
   }
-  // What each symbol costs as a literal, by its frequency: matches must beat that.
-  const literalBits = counts.map((count) => Math.log2(n / count));
-  const matches = findMatches(symbols, literalBits);
-  // Token frequencies, then the codes.
-  const literalFreqs = new Uint32Array(size + LENGTH_SYMBOLS);
-  const distanceFreqs = new Uint32Array(DISTANCE_SYMBOLS);
-  for (let i = 0; i < n; ) {
-    const length = matches.length[i] as number;
+  const literalLengths = codeLengths(freqs.literal, lengthLimit(countUsed(freqs.literal)));
+  const distanceLengths = codeLengths(freqs.distance, lengthLimit(countUsed(freqs.distance)));
+  const literalCodes = canonicalCodes(literalLengths);
+  const distanceCodes = canonicalCodes(distanceLengths);
+  // Literal codes by code unit, so the write loop needs no alphabet lookup.
+  const unitCodes = new Uint32Array(high + 1);
+  const unitLengths = new Uint8Array(high + 1);
+  for (let unit = low; unit <= high; unit++) {
+    if (seen[unit] === 0) continue;
+    unitCodes[unit] = literalCodes[indexOf[unit] as number] as number;
+    unitLengths[unit] = literalLengths[indexOf[unit] as number] as number;
+  }
+  const w = new BitWriter(64);
+  writeCodeLengths(w, literalLengths);
+  writeCodeLengths(w, distanceLengths);
+  writeTokens(w, units, matches, freqs.tokens, {
+    size,
+    unitCodes,
+    unitLengths,
+    literalCodes,
+    literalLengths,
+    distanceCodes,
+    distanceLengths,
+  });
+  const bits = w.finish();
+  const result = new Encoder(bits.length + 2 * size + 16);
+  writeIntStream(result, Float64Array.from(gaps));
+  result.raw(bits);
+  return result.finish();
+}
+
+/** The text's code units, which occur, and the lowest and highest. */
+function scanUnits(text: string): { units: Uint16Array; seen: Uint8Array; low: number; high: number } {
+  const n = text.length;
+  const units = new Uint16Array(n);
+  const seen = new Uint8Array(0x10000);
+  let low = 0xffff;
+  let high = 0;
+  for (let i = 0; i < n; i++) {
+    const unit = text.charCodeAt(i);
+    units[i] = unit;
+    seen[unit] = 1;
+    if (unit < low) low = unit;
+    if (unit > high) high = unit;
+  }
+  return { units, seen, low, high };
+}
+
+/** Token frequencies: literals by code unit, match lengths (after the alphabet) and distances. */
+function countTokens(
+  units: Uint16Array,
+  matches: Matches,
+  high: number,
+  size: number,
+): { unit: Uint32Array; literal: Uint32Array; distance: Uint32Array; tokens: number } {
+  const n = units.length;
+  const unit = new Uint32Array(high + 1);
+  const literal = new Uint32Array(size + LENGTH_SYMBOLS);
+  const distance = new Uint32Array(DISTANCE_SYMBOLS);
+  const matchLength = matches.length;
+  const matchDistance = matches.distance;
+  let tokens = 0;
+  for (let i = 0; i < n; tokens++) {
+    const length = matchLength[i] as number;
     if (length === 0) {
-      const s = symbols[i] as number;
-      literalFreqs[s] = (literalFreqs[s] as number) + 1;
-      i++;
+      const u = units[i++] as number;
+      unit[u] = (unit[u] as number) + 1;
       continue;
     }
     const ls = size + bucketOf(length - MIN_MATCH);
-    literalFreqs[ls] = (literalFreqs[ls] as number) + 1;
-    const ds = bucketOf((matches.distance[i] as number) - 1);
-    distanceFreqs[ds] = (distanceFreqs[ds] as number) + 1;
+    literal[ls] = (literal[ls] as number) + 1;
+    const ds = bucketOf((matchDistance[i] as number) - 1);
+    distance[ds] = (distance[ds] as number) + 1;
     i += length;
   }
-  const literalLengths = codeLengths(literalFreqs, lengthLimit(countUsed(literalFreqs)));
-  const distanceLengths = codeLengths(distanceFreqs, lengthLimit(countUsed(distanceFreqs)));
-  const literalCodes = canonicalCodes(literalLengths);
-  const distanceCodes = canonicalCodes(distanceLengths);
-  const w = new BitWriter(64 + n);
-  writeCodeLengths(w, literalLengths);
-  writeCodeLengths(w, distanceLengths);
+  return { unit, literal, distance, tokens };
+}
+
+interface TokenCodes {
+  readonly size: number;
+  readonly unitCodes: Uint32Array;
+  readonly unitLengths: Uint8Array;
+  readonly literalCodes: Uint32Array;
+  readonly literalLengths: Uint8Array;
+  readonly distanceCodes: Uint32Array;
+  readonly distanceLengths: Uint8Array;
+}
+
+/** Write every token, bits inline (see BitWriter). */
+function writeTokens(
+  w: BitWriter,
+  units: Uint16Array,
+  matches: Matches,
+  tokens: number,
+  codes: TokenCodes,
+): void {
+  const n = units.length;
+  const { size, unitCodes, unitLengths, literalCodes, literalLengths, distanceCodes, distanceLengths } =
+    codes;
+  const matchLength = matches.length;
+  const matchDistance = matches.distance;
+  // At most 15 + 5 bits for a match length and 15 + 22 for its distance: 8 bytes a token.
+  w.reserve(tokens * 8 + 8);
+  const out = w.out;
+  let pos = w.pos;
+  let acc = w.acc;
+  let have = w.count;
   for (let i = 0; i < n; ) {
-    const length = matches.length[i] as number;
+    const length = matchLength[i] as number;
     if (length === 0) {
-      const s = symbols[i] as number;
-      w.write(literalCodes[s] as number, literalLengths[s] as number);
-      i++;
+      const unit = units[i++] as number;
+      acc |= (unitCodes[unit] as number) << have;
+      have += unitLengths[unit] as number;
+      while (have >= 8) {
+        out[pos++] = acc & 0xff;
+        acc >>>= 8;
+        have -= 8;
+      }
       continue;
     }
-    const lb = bucketOf(length - MIN_MATCH);
-    w.write(literalCodes[size + lb] as number, literalLengths[size + lb] as number);
-    writeExtra(w, length - MIN_MATCH, lb);
-    const distance = (matches.distance[i] as number) - 1;
-    const db = bucketOf(distance);
-    w.write(distanceCodes[db] as number, distanceLengths[db] as number);
-    writeExtra(w, distance, db);
+    // Length: code and up to 5 extra bits.
+    const lengthValue = length - MIN_MATCH;
+    const lb = bucketOf(lengthValue);
+    acc |= (literalCodes[size + lb] as number) << have;
+    have += literalLengths[size + lb] as number;
+    while (have >= 8) {
+      out[pos++] = acc & 0xff;
+      acc >>>= 8;
+      have -= 8;
+    }
+    if (lb >= DIRECT) {
+      acc |= (lengthValue - bucketBase(lb)) << have;
+      have += extraBitsOf(lb);
+    }
+    // Distance: code, then up to 22 extra bits, in parts of at most 11.
+    const distanceValue = (matchDistance[i] as number) - 1;
+    const db = bucketOf(distanceValue);
+    while (have >= 8) {
+      out[pos++] = acc & 0xff;
+      acc >>>= 8;
+      have -= 8;
+    }
+    acc |= (distanceCodes[db] as number) << have;
+    have += distanceLengths[db] as number;
+    while (have >= 8) {
+      out[pos++] = acc & 0xff;
+      acc >>>= 8;
+      have -= 8;
+    }
+    if (db >= DIRECT) {
+      let value = distanceValue - bucketBase(db);
+      for (let left = extraBitsOf(db); left > 0; ) {
+        const take = Math.min(left, 11);
+        acc |= (value & ((1 << take) - 1)) << have;
+        have += take;
+        value >>>= take;
+        left -= take;
+        while (have >= 8) {
+          out[pos++] = acc & 0xff;
+          acc >>>= 8;
+          have -= 8;
+        }
+      }
+    }
     i += length;
   }
-  const bits = w.finish();
-  const out = new Encoder(bits.length + 2 * size + 16);
-  writeIntStream(out, gaps);
-  out.raw(bits);
-  return out.finish();
+  w.pos = pos;
+  w.acc = acc;
+  w.count = have;
 }
 
 function countUsed(freqs: Uint32Array): number {

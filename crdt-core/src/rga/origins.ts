@@ -52,15 +52,37 @@ export function deriveOrigins(spans: SpanColumns, replicaCount: number, knowledg
       offset[(replica[s] as number) + 1] = (offset[(replica[s] as number) + 1] as number) + 1;
     for (let r = 0; r < replicaCount; r++) offset[r + 1] = (offset[r + 1] as number) + (offset[r] as number);
   }
-  const size = new Int32Array(replicaCount);
-  const span = new Int32Array(n);
-  const lo = new Float64Array(n);
-  const hi = new Float64Array(n);
-  const others = !knowledge.isEmpty;
+  const stacks: Stacks = {
+    offset,
+    size: new Int32Array(replicaCount),
+    span: new Int32Array(n),
+    lo: new Float64Array(n),
+    hi: new Float64Array(n),
+  };
+  deriveLeft(spans, knowledge, stacks, origins);
+  stacks.size.fill(0);
+  deriveRight(spans, knowledge, stacks, origins);
+  return origins;
+}
+
+/** One stack per replica, side by side in shared arrays: replica r's from offset[r], size[r] long. */
+interface Stacks {
+  readonly offset: Int32Array;
+  readonly size: Int32Array;
+  /** Per entry: its span, and its counters (lo … hi; right origins use lo only). */
+  readonly span: Int32Array;
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+}
+
+/** Left origins: the nearest character before the span that it knew. */
+function deriveLeft(spans: SpanColumns, knowledge: Knowledge, stacks: Stacks, origins: Origins): void {
+  const { offset, size, span, lo, hi } = stacks;
+  const n = spans.counter.length;
+  const replica = spans.replica;
   const counter = spans.counter;
   const length = spans.length;
-
-  // Left origins: the nearest character before the span that it knew.
+  const others = !knowledge.isEmpty;
   for (let s = 0; s < n; s++) {
     const r = replica === null ? 0 : (replica[s] as number);
     const c = counter[s] as number;
@@ -97,9 +119,15 @@ export function deriveOrigins(spans: SpanColumns, replicaCount: number, knowledg
     hi[top] = c + (length[s] as number) - 1;
     size[r] = top + 1 - base;
   }
+}
 
-  // Right origins: the nearest character after the span that it knew; the first of its span.
-  size.fill(0);
+/** Right origins: the nearest character after the span that it knew; the first of its span. */
+function deriveRight(spans: SpanColumns, knowledge: Knowledge, stacks: Stacks, origins: Origins): void {
+  const { offset, size, span, lo } = stacks;
+  const n = spans.counter.length;
+  const replica = spans.replica;
+  const counter = spans.counter;
+  const others = !knowledge.isEmpty;
   for (let s = n - 1; s >= 0; s--) {
     const r = replica === null ? 0 : (replica[s] as number);
     const c = counter[s] as number;
@@ -133,7 +161,6 @@ export function deriveOrigins(spans: SpanColumns, replicaCount: number, knowledg
     lo[top] = c;
     size[r] = top + 1 - base;
   }
-  return origins;
 }
 
 /** In the ascending `lo[from, to)`, the index of the last entry ≤ value, or -1. */

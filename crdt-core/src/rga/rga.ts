@@ -85,6 +85,8 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * O(length) cost); collecting the pieces and joining them once when the cursor moves avoids that.
    */
   private readonly pending: string[] = [];
+  /** Characters typed onto `cursorRun` not yet added to the tree's counts (flushed with `pending`). */
+  private pendingCount = 0;
   private cursorAt = 0;
   private cursorEnd = 0;
   /** A leaf whose first character is at visible index `cacheStart` (null when unknown). */
@@ -100,7 +102,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
 
   /** Number of visible characters. */
   get length(): number {
-    return this.image === null ? this.tree.visible : this.image.text.length;
+    return this.image === null ? this.tree.visible + this.pendingCount : this.image.text.length;
   }
 
   /** Build the runs and tree of a lazily decoded snapshot (a no-op otherwise). */
@@ -143,16 +145,18 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     if (typeof text !== 'string') throw new TypeError('insert: text must be a string');
     const n = text.length;
     const self = this.self;
-    const counter = (this.maxCounter[self] as number) + 1;
     const cursor = this.cursorRun;
     // Typing on from the last insert (most keystrokes): grow that run. `cursorEnd` is a valid index.
+    // The cursor run ends with our latest character; the text and the tree's counts catch up when
+    // anything else happens (flushPending), so a keystroke touches only the run.
     if (cursor !== null && index === this.cursorEnd && n > 0) {
-      if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
+      const counter = cursor.counter + cursor.length;
+      if (counter + n > Number.MAX_SAFE_INTEGER) throw new RangeError('insert: counters exhausted');
       this.maxCounter[self] = counter + n - 1;
       this.textCache = null;
       cursor.length += n;
       this.pending.push(text);
-      this.tree.addCounts(cursor.leaf, n, n);
+      this.pendingCount += n;
       this.cursorEnd += n;
       const replica = this.replica;
       // The left origin is always its own object: reusing the previous op's id when it names the
@@ -166,22 +170,28 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
         text,
       };
     }
+    this.flushPending();
     this.checkIndex(index, 'insert', this.tree.visible);
     if (n === 0) return null;
+    const counter = (this.maxCounter[self] as number) + 1;
     if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
     this.maxCounter[self] = counter + n - 1;
     this.textCache = null;
-    this.flushPending();
     return this.insertAt(index, text, counter);
   }
 
-  /** Move typed-ahead text into the cursor run; every path but typing-on calls this first. */
+  /**
+   * Move typed-ahead text into the cursor run and its count into the tree; every path but typing-on
+   * calls this before it reads the tree.
+   */
   private flushPending(): void {
     const pending = this.pending;
     if (pending.length === 0) return;
     const run = this.cursorRun as Run;
     run.text += pending.length === 1 ? (pending[0] as string) : pending.join('');
     pending.length = 0;
+    this.tree.addCounts(run.leaf, this.pendingCount, this.pendingCount);
+    this.pendingCount = 0;
   }
 
   /**
@@ -389,13 +399,13 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    */
   delete(index: number, length: number): DeleteOp | null {
     this.load();
+    this.flushPending();
     const visible = this.tree.visible;
     this.checkIndex(index, 'delete', visible);
     if (!Number.isSafeInteger(length) || length < 0 || index + length > visible) {
       throw new RangeError(`delete: length ${length} at ${index} is outside the text (length ${visible})`);
     }
     if (length === 0) return null;
-    this.flushPending();
     this.textCache = null;
     this.cursorRun = null;
     const leaf = this.locate(index);
@@ -809,6 +819,8 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    */
   assertInvariants(): void {
     this.load();
+    // Typed-ahead text and counts are a legal state; the checks below see them flushed.
+    this.flushPending();
     checkInvariants({
       tree: this.tree,
       ids: this.ids,

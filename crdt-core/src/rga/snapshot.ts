@@ -3,8 +3,8 @@ import { readTextStream, writeTextStream } from '../compress/text-stream.ts';
 import { type Decoder, decodeWith, Encoder, TypeTag } from '../encoding.ts';
 import type { ReplicaId } from '../replica-id.ts';
 import { visitInCausalOrder } from './causal-order.ts';
-import { computeKnowledge, Knowledge } from './knowledge.ts';
-import { deriveOrigins } from './origins.ts';
+import { computeKnowledge, Knowledge, type SpanOrigins } from './knowledge.ts';
+import { deriveOrigins, type Origins } from './origins.ts';
 import { readCompactReplicaTable, writeCompactReplicaTable } from './replica-table.ts';
 import { NONE, Run } from './run.ts';
 import { Leaf, type RunTree } from './tree.ts';
@@ -53,8 +53,62 @@ export interface SnapshotImage {
 }
 
 export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): Uint8Array {
-  // Spans: runs that continue the previous run's insert are one span.
-  const spans: Run[] = [];
+  const spans = collectSpans(replicas, tree);
+  const { used, replica, counter, length } = spans;
+  const count = used.length;
+  const n = counter.length;
+  const rank = ranksOf(count, replica, counter);
+  // Columns: replica, rank (zigzag of the distance from one past the rank of that replica's
+  // previous span in document order), length - 1.
+  const replicaColumn = Float64Array.from(replica);
+  const rankColumn = new Float64Array(n);
+  const lengthColumn = new Float64Array(n);
+  const lastRank = new Float64Array(count).fill(-1);
+  for (let s = 0; s < n; s++) {
+    const r = replica[s] as number;
+    rankColumn[s] = zigzag((rank[s] as number) - (lastRank[r] as number) - 1);
+    lastRank[r] = rank[s] as number;
+    lengthColumn[s] = (length[s] as number) - 1;
+  }
+  const knowledge = count > 1 ? knowledgeOf(spans) : Knowledge.none(count);
+  const derived = deriveOrigins({ replica: count > 1 ? replica : null, counter, length }, count, knowledge);
+  const exceptions = exceptionsOf(spans, derived);
+  const e = new Encoder(64 + n * 2 + tree.visible);
+  e.compactHeader(TypeTag.RgaDocument);
+  writeCompactReplicaTable(e, used);
+  if (count > 1) writeIntStream(e, replicaColumn);
+  writeIntStream(e, rankColumn);
+  writeIntStream(e, lengthColumn);
+  if (count > 1) writeIntStream(e, flattenKnowledge(knowledge));
+  writeIntStream(e, exceptions);
+  writeTextStream(e, spans.text);
+  writeIntStream(e, spans.marks);
+  return e.finish();
+}
+
+/** A document's spans as columns, replicas renumbered by first appearance, with text and marks. */
+interface Spans {
+  readonly used: ReplicaId[];
+  readonly replica: number[];
+  readonly counter: number[];
+  readonly length: number[];
+  readonly leftReplica: number[];
+  readonly leftCounter: number[];
+  readonly rightReplica: number[];
+  readonly rightCounter: number[];
+  readonly text: string;
+  readonly marks: Float64Array;
+}
+
+/** Spans: runs that continue the previous run's insert are one span. */
+function collectSpans(replicas: readonly ReplicaId[], tree: RunTree): Spans {
+  const replica: number[] = [];
+  const counter: number[] = [];
+  const length: number[] = [];
+  const leftReplica: number[] = [];
+  const leftCounter: number[] = [];
+  const rightReplica: number[] = [];
+  const rightCounter: number[] = [];
   const textParts: string[] = [];
   const marks: number[] = [];
   let deleted = false;
@@ -64,7 +118,9 @@ export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): U
   const renumber = new Int32Array(replicas.length).fill(-1);
   const used: ReplicaId[] = [];
   for (let leaf: Leaf | null = tree.first; leaf !== null; leaf = leaf.next) {
-    for (const run of leaf.runs) {
+    const runs = leaf.runs;
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i] as Run;
       if (!run.deleted) textParts.push(run.text);
       if (run.deleted === deleted) stretch += run.length;
       else {
@@ -73,7 +129,7 @@ export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): U
         stretch = run.length;
       }
       if (previous?.continuedBy(run)) {
-        (spans[spans.length - 1] as Run).length += run.length;
+        length[length.length - 1] = (length[length.length - 1] as number) + run.length;
         previous = run;
         continue;
       }
@@ -82,97 +138,90 @@ export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): U
         renumber[run.replica] = used.length;
         used.push(replicas[run.replica] as ReplicaId);
       }
-      spans.push(
-        new Run(
-          renumber[run.replica] as number,
-          run.counter,
-          run.length,
-          '',
-          false,
-          run.leftReplica,
-          run.leftCounter,
-          run.rightReplica,
-          run.rightCounter,
-          run.leaf,
-        ),
-      );
+      replica.push(renumber[run.replica] as number);
+      counter.push(run.counter);
+      length.push(run.length);
+      leftReplica.push(run.leftReplica);
+      leftCounter.push(run.leftCounter);
+      rightReplica.push(run.rightReplica);
+      rightCounter.push(run.rightCounter);
     }
   }
   marks.push(stretch);
   // Origins may name replicas not seen yet in document order: renumber them once all are numbered.
-  for (const span of spans) {
-    if (span.leftReplica !== NONE) span.leftReplica = renumber[span.leftReplica] as number;
-    if (span.rightReplica !== NONE) span.rightReplica = renumber[span.rightReplica] as number;
+  for (let s = 0; s < replica.length; s++) {
+    if (leftReplica[s] !== NONE) leftReplica[s] = renumber[leftReplica[s] as number] as number;
+    if (rightReplica[s] !== NONE) rightReplica[s] = renumber[rightReplica[s] as number] as number;
   }
-  const count = used.length;
-  const n = spans.length;
-  const replicaColumn = new Float64Array(n);
-  const rankColumn = new Float64Array(n);
-  const lengthColumn = new Float64Array(n);
-  // Each span's rank among its replica's spans by counter, written as the distance from one past
-  // the rank of that replica's previous span in document order.
-  const byCounter = spans
-    .map((_, s) => s)
-    .sort((a, b) => {
-      const x = spans[a] as Run;
-      const y = spans[b] as Run;
-      return x.replica - y.replica || x.counter - y.counter;
-    });
-  const rank = new Float64Array(n);
-  for (let k = 0, r = -1, first = 0; k < n; k++) {
-    const replica = (spans[byCounter[k] as number] as Run).replica;
-    if (replica !== r) {
-      r = replica;
-      first = k;
-    }
-    rank[byCounter[k] as number] = k - first;
-  }
-  const lastRank = new Float64Array(count).fill(-1);
+  return {
+    used,
+    replica,
+    counter,
+    length,
+    leftReplica,
+    leftCounter,
+    rightReplica,
+    rightCounter,
+    text: textParts.join(''),
+    marks: Float64Array.from(marks),
+  };
+}
+
+/**
+ * Each span's rank among its replica's spans by counter. Spans sorted by counter alone list each
+ * replica's in its counter order, so ranks are running counts per replica along that order. Sorted
+ * natively as one number per span, counter and span index packed together, when that fits a safe
+ * integer (it does but for documents of billions of characters); otherwise by a comparison sort.
+ */
+function ranksOf(count: number, replica: readonly number[], counter: readonly number[]): Float64Array {
+  const n = counter.length;
+  const spanRange = 2 ** (32 - Math.clz32(n));
+  let order: ArrayLike<number>;
+  const keys = new Float64Array(n);
+  let packable = true;
   for (let s = 0; s < n; s++) {
-    const span = spans[s] as Run;
-    replicaColumn[s] = span.replica;
-    rankColumn[s] = zigzag((rank[s] as number) - (lastRank[span.replica] as number) - 1);
-    lastRank[span.replica] = rank[s] as number;
-    lengthColumn[s] = span.length - 1;
+    const key = (counter[s] as number) * spanRange + s;
+    if (key > Number.MAX_SAFE_INTEGER) packable = false;
+    keys[s] = key;
   }
-  const knowledge = count > 1 ? knowledgeOf(spans, count) : Knowledge.none(count);
-  const derived = deriveOrigins(
-    {
-      replica: count > 1 ? replicaColumn : null,
-      counter: spans.map((s) => s.counter),
-      length: spans.map((s) => s.length),
-    },
-    count,
-    knowledge,
-  );
+  if (packable) {
+    keys.sort();
+    order = keys;
+  } else {
+    order = Array.from({ length: n }, (_, s) => s).sort(
+      (a, b) => (counter[a] as number) - (counter[b] as number),
+    );
+  }
+  const rank = new Float64Array(n);
+  const seen = new Float64Array(count);
+  for (let k = 0; k < n; k++) {
+    const s = packable ? (order[k] as number) % spanRange : (order[k] as number);
+    const r = replica[s] as number;
+    rank[s] = seen[r] as number;
+    seen[r] = (seen[r] as number) + 1;
+  }
+  return rank;
+}
+
+/** Origins the derivation gets wrong, as the exception column: span step, sides, then each origin. */
+function exceptionsOf(spans: Spans, derived: Origins): Float64Array {
   const exceptions: number[] = [];
   let lastException = 0;
+  const n = spans.counter.length;
   for (let s = 0; s < n; s++) {
-    const span = spans[s] as Run;
+    const lr = spans.leftReplica[s] as number;
+    const rr = spans.rightReplica[s] as number;
     const left =
-      derived.leftReplica[s] !== span.leftReplica ||
-      (span.leftReplica !== NONE && derived.leftCounter[s] !== span.leftCounter);
+      derived.leftReplica[s] !== lr || (lr !== NONE && derived.leftCounter[s] !== spans.leftCounter[s]);
     const right =
-      derived.rightReplica[s] !== span.rightReplica ||
-      (span.rightReplica !== NONE && derived.rightCounter[s] !== span.rightCounter);
+      derived.rightReplica[s] !== rr || (rr !== NONE && derived.rightCounter[s] !== spans.rightCounter[s]);
     if (!left && !right) continue;
     exceptions.push(s - lastException, (left ? 1 : 0) | (right ? 2 : 0));
     lastException = s;
-    if (left) pushOrigin(exceptions, span.leftReplica, span.leftCounter);
-    if (right) pushOrigin(exceptions, span.rightReplica, span.rightCounter);
+    if (left) pushOrigin(exceptions, lr, spans.leftCounter[s] as number);
+    if (right) pushOrigin(exceptions, rr, spans.rightCounter[s] as number);
   }
-
-  const e = new Encoder(64 + n * 2 + tree.visible);
-  e.compactHeader(TypeTag.RgaDocument);
-  writeCompactReplicaTable(e, used);
-  if (count > 1) writeIntStream(e, replicaColumn);
-  writeIntStream(e, rankColumn);
-  writeIntStream(e, lengthColumn);
-  if (count > 1) writeIntStream(e, flattenKnowledge(knowledge));
-  writeIntStream(e, exceptions);
-  writeTextStream(e, textParts.join(''));
-  writeIntStream(e, marks);
-  return e.finish();
+  return Float64Array.from(exceptions);
 }
 
 /** An exception's origin: 0 for none, else the replica index + 1 and the counter. */
@@ -182,12 +231,23 @@ function pushOrigin(out: number[], replica: number, counter: number): void {
 }
 
 /** The least knowledge holding the spans' origins, walking them in an order they could have been made. */
-function knowledgeOf(spans: readonly Run[], count: number): Knowledge {
-  const queues: Run[][] = [];
+function knowledgeOf(spans: Spans): Knowledge {
+  const count = spans.used.length;
+  const queues: SpanOrigins[][] = [];
   for (let r = 0; r < count; r++) queues.push([]);
-  for (const span of spans) (queues[span.replica] as Run[]).push(span);
+  for (let s = 0; s < spans.counter.length; s++) {
+    (queues[spans.replica[s] as number] as SpanOrigins[]).push({
+      replica: spans.replica[s] as number,
+      counter: spans.counter[s] as number,
+      length: spans.length[s] as number,
+      leftReplica: spans.leftReplica[s] as number,
+      leftCounter: spans.leftCounter[s] as number,
+      rightReplica: spans.rightReplica[s] as number,
+      rightCounter: spans.rightCounter[s] as number,
+    });
+  }
   for (const queue of queues) queue.sort((a, b) => a.counter - b.counter);
-  const ordered: Run[] = [];
+  const ordered: SpanOrigins[] = [];
   const frontier = new Array<number>(count).fill(1);
   if (!visitInCausalOrder(queues, frontier, (span) => ordered.push(span))) {
     throw new Error('encode: the document has no causal order');
@@ -200,7 +260,7 @@ function knowledgeOf(spans: readonly Run[], count: number): Knowledge {
  * previous segment's start (from 0) and the number of replicas whose counter grew, then per such
  * replica its index and the growth.
  */
-function flattenKnowledge(knowledge: Knowledge): number[] {
+function flattenKnowledge(knowledge: Knowledge): Float64Array {
   const out: number[] = [];
   knowledge.starts.forEach((starts, r) => {
     out.push(starts.length);
@@ -222,7 +282,7 @@ function flattenKnowledge(knowledge: Knowledge): number[] {
       before = now;
     });
   });
-  return out;
+  return Float64Array.from(out);
 }
 
 function zigzag(value: number): number {
