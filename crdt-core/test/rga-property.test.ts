@@ -146,6 +146,13 @@ function runScenario(seed: number, replicaCount: number, steps: number): void {
   expect(copy.toString(), `seed ${seed}`).toBe(finals[0]);
   expect(copy.encode(), `seed ${seed}`).toEqual(snapshot);
   expect(charOrigins(copy.delta()), `seed ${seed}`).toEqual(charOrigins(reference.delta()));
+  // A decoded document answers deltas from its snapshot's columns, before building its tree: the
+  // same operations, in the same order, as once it is built.
+  const partial = Object.fromEntries(Object.entries(reference.version()).map(([id, n]) => [id, n >> 1]));
+  const lazy = Rga.decode(snapshot, replicaId('lazy'));
+  const lazyDelta = lazy.delta(partial);
+  lazy.assertInvariants(); // builds the tree
+  expect(lazyDelta, `seed ${seed}`).toEqual(lazy.delta(partial));
   copy.assertInvariants();
   const fresh = new Rga(replicaId('fresh'));
   expect(fresh.applyAll(reference.delta()), `seed ${seed}`).toEqual([]);

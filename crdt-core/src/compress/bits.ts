@@ -63,6 +63,11 @@ export class BitWriter {
   }
 }
 
+/** Why a table lookup failed: no code starts with the bits (length 31), or the bits ran out. */
+export function codeFailure(length: number): string {
+  return length === 31 ? 'invalid Huffman code' : 'bit stream ends early';
+}
+
 /**
  * Reads bit fields from `buf[pos, end)`. Reading past `end` is an error the caller reports (the
  * reader itself throws whatever `fail` throws), so corrupt streams cannot read beyond their bytes.
@@ -110,16 +115,14 @@ export class BitReader {
   }
 
   /**
-   * Decode one symbol with a table from `decodeTable` (entries `symbol << 5 | length`, -1 for a bit
-   * pattern no code starts with) indexed by the next `tableBits` (≤ 16) bits.
+   * Decode one symbol with a table from `decodeTable` (entries `symbol << 5 | length`; length 31
+   * for a bit pattern no code starts with) indexed by the next `tableBits` (≤ 16) bits.
    */
   symbol(table: Int32Array, tableBits: number): number {
     if (this.count < tableBits) this.refill();
     const entry = table[this.acc & ((1 << tableBits) - 1)] as number;
     const length = entry & 31;
-    if (entry < 0 || length > this.count) {
-      this.fail(entry < 0 ? 'invalid Huffman code' : 'bit stream ends early');
-    }
+    if (length > this.count) this.fail(codeFailure(length));
     this.acc >>>= length;
     this.count -= length;
     return entry >> 5;

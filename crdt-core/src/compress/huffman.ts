@@ -112,7 +112,9 @@ export function codeLengths(freqs: ArrayLike<number>, maxLength: number): Uint8A
 
 /** The canonical code of each symbol, bit-reversed for least-significant-first writing. */
 export function canonicalCodes(lengths: Uint8Array): Uint32Array {
-  const maxLength = lengths.reduce((a, b) => Math.max(a, b), 0);
+  let maxLength = 0;
+  for (let s = 0; s < lengths.length; s++)
+    if ((lengths[s] as number) > maxLength) maxLength = lengths[s] as number;
   const count = new Uint32Array(maxLength + 2);
   for (const len of lengths) if (len > 0) count[len] = (count[len] as number) + 1;
   const nextCode = new Uint32Array(maxLength + 2);
@@ -142,13 +144,29 @@ function reverse(code: number, length: number): number {
   return out;
 }
 
-/** A decode table for `BitReader.symbol`, or a failure for lengths that are not a prefix code. */
+/**
+ * A decode table for `BitReader.symbol` and the inline loops: indexed by the next `bits` bits, an
+ * entry is `value << 5 | code length`; a bit pattern no code starts with has length NO_CODE, longer
+ * than any reader ever holds, so one `length > bits held` test catches it and a truncated stream.
+ */
 export interface DecodeTable {
   readonly table: Int32Array;
   readonly bits: number;
 }
 
-export function decodeTable(lengths: Uint8Array, fail: (message: string) => never): DecodeTable {
+/** The length field of a table entry no code starts with. */
+export const NO_CODE = 31;
+
+/**
+ * The decode table for `lengths`, or a failure for lengths that are not a prefix code. Entries hold
+ * the symbol, or `values[symbol]` when given (a decoder that maps symbols to what they stand for,
+ * e.g. code units, then needs no second lookup).
+ */
+export function decodeTable(
+  lengths: Uint8Array,
+  fail: (message: string) => never,
+  values?: Int32Array,
+): DecodeTable {
   let bits = 0;
   let kraft = 0;
   for (const len of lengths) {
@@ -157,12 +175,12 @@ export function decodeTable(lengths: Uint8Array, fail: (message: string) => neve
     kraft += 2 ** -len;
   }
   if (kraft > 1) fail('over-subscribed Huffman code');
-  const table = new Int32Array(1 << bits).fill(-1);
+  const table = new Int32Array(1 << bits).fill(NO_CODE);
   const codes = canonicalCodes(lengths);
   for (let s = 0; s < lengths.length; s++) {
     const len = lengths[s] as number;
     if (len === 0) continue;
-    const entry = (s << 5) | len;
+    const entry = ((values === undefined ? s : (values[s] as number)) << 5) | len;
     for (let i = codes[s] as number; i < table.length; i += 1 << len) table[i] = entry;
   }
   return { table, bits };

@@ -1,5 +1,5 @@
 import type { Decoder, Encoder } from '../encoding.ts';
-import { BitWriter } from './bits.ts';
+import { BitWriter, codeFailure } from './bits.ts';
 import { BUCKET_SYMBOLS, bucketBase, bucketOf, DIRECT, extraBitsOf } from './buckets.ts';
 import {
   canonicalCodes,
@@ -83,7 +83,7 @@ export function readIntStream(d: Decoder, max = Number.MAX_SAFE_INTEGER): Float6
     }
     const entry = table[acc & mask] as number;
     const length = entry & 31;
-    if (entry < 0 || length > have) fail(entry < 0 ? 'invalid Huffman code' : 'bit stream ends early');
+    if (length > have) fail(codeFailure(length));
     acc >>>= length;
     have -= length;
     let symbol = entry >> 5;

@@ -1,6 +1,6 @@
 import { type Decoder, Encoder } from '../encoding.ts';
 import { readText, writeText, wtf8Length } from '../rga/wtf8.ts';
-import { type BitReader, BitWriter } from './bits.ts';
+import { type BitReader, BitWriter, codeFailure } from './bits.ts';
 import { bucketBase, bucketOf, bucketsFor, DIRECT, extraBitsOf } from './buckets.ts';
 import {
   canonicalCodes,
@@ -83,12 +83,16 @@ export function readTextStream(d: Decoder): string {
   }
   const r = d.bits();
   const fail = r.fail;
-  const literals = decodeTable(readCodeLengths(r, size + LENGTH_SYMBOLS, fail), fail);
+  // Literal entries hold their code unit, match-length entries -1 - their bucket.
+  const values = new Int32Array(size + LENGTH_SYMBOLS);
+  values.set(alphabet);
+  for (let k = 0; k < LENGTH_SYMBOLS; k++) values[size + k] = -1 - k;
+  const literals = decodeTable(readCodeLengths(r, size + LENGTH_SYMBOLS, fail), fail, values);
   const distances = decodeTable(readCodeLengths(r, DISTANCE_SYMBOLS, fail), fail);
   // ASCII text (every trace) decodes into bytes and becomes a one-byte string natively.
   const ascii = (alphabet[size - 1] as number) < 0x80;
   const units = ascii ? new Uint8Array(n) : new Uint16Array(n);
-  decodeTokens(r, units, alphabet, literals, distances);
+  decodeTokens(r, units, literals, distances);
   d.endBits(r);
   if (ascii) return asciiDecoder.decode(units);
   // Without surrogate code units there are no lone ones, and UTF-16 decoding is exact.
@@ -111,13 +115,11 @@ const utf16Decoder = new TextDecoder('utf-16le');
 function decodeTokens(
   r: BitReader,
   units: Uint8Array | Uint16Array,
-  alphabet: Uint16Array,
   literals: DecodeTable,
   distances: DecodeTable,
 ): void {
   const fail = r.fail;
   const n = units.length;
-  const size = alphabet.length;
   const buf = r.buf;
   const end = r.end;
   const literalTable = literals.table;
@@ -134,16 +136,15 @@ function decodeTokens(
     }
     let entry = literalTable[acc & literalMask] as number;
     let length = entry & 31;
-    if (entry < 0 || length > have) fail(entry < 0 ? 'invalid Huffman code' : 'bit stream ends early');
+    if (length > have) fail(codeFailure(length));
     acc >>>= length;
     have -= length;
-    const symbol = entry >> 5;
-    if (symbol < size) {
-      units[at++] = alphabet[symbol] as number;
+    if (entry >= 0) {
+      units[at++] = entry >> 5;
       continue;
     }
     // A match: its length (extra bits ≤ 5), then its distance.
-    const lengthSymbol = symbol - size;
+    const lengthSymbol = -1 - (entry >> 5);
     let matchLength = lengthSymbol + MIN_MATCH;
     if (lengthSymbol >= DIRECT) {
       const extra = extraBitsOf(lengthSymbol);
@@ -158,7 +159,7 @@ function decodeTokens(
     }
     entry = distanceTable[acc & distanceMask] as number;
     length = entry & 31;
-    if (entry < 0 || length > have) fail(entry < 0 ? 'invalid Huffman code' : 'bit stream ends early');
+    if (length > have) fail(codeFailure(length));
     acc >>>= length;
     have -= length;
     const distanceSymbol = entry >> 5;

@@ -153,10 +153,27 @@ export class IdIndex {
       for (const run of leaf.runs) (lists[run.replica] as Run[]).push(run);
     }
     const index = new IdIndex();
-    for (const list of lists) {
-      list.sort((a, b) => a.counter - b.counter);
-      index.byReplica.push(ReplicaRuns.fromSorted(list));
-    }
+    for (const list of lists) index.byReplica.push(ReplicaRuns.fromSorted(sortedByCounter(list)));
     return index;
   }
+}
+
+/**
+ * Runs (of one replica, so with distinct counters) by counter: one native sort of counter and
+ * position packed into a number, which fits a safe integer but for documents of billions of
+ * characters (those take a comparison sort).
+ */
+function sortedByCounter(list: readonly Run[]): Run[] {
+  const n = list.length;
+  const positions = 2 ** (32 - Math.clz32(n));
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = (list[i] as Run).counter * positions + i;
+    if (key > Number.MAX_SAFE_INTEGER) return list.slice().sort((a, b) => a.counter - b.counter);
+    keys[i] = key;
+  }
+  keys.sort();
+  const sorted: Run[] = new Array(n);
+  for (let k = 0; k < n; k++) sorted[k] = list[(keys[k] as number) % positions] as Run;
+  return sorted;
 }

@@ -59,10 +59,24 @@ export function deriveOrigins(spans: SpanColumns, replicaCount: number, knowledg
     lo: new Float64Array(n),
     hi: new Float64Array(n),
   };
-  deriveLeft(spans, knowledge, stacks, origins);
+  const known = knowledge.isEmpty ? null : knownBySpan(spans, knowledge);
+  deriveLeft(spans, known, stacks, origins);
   stacks.size.fill(0);
-  deriveRight(spans, knowledge, stacks, origins);
+  deriveRight(spans, known, stacks, origins);
   return origins;
+}
+
+/** What each span knew of other replicas: its segment's (replica, counter) pairs (see Knowledge). */
+function knownBySpan(spans: SpanColumns, knowledge: Knowledge): Float64Array[] {
+  const n = spans.counter.length;
+  const out: Float64Array[] = new Array(n);
+  for (let s = 0; s < n; s++) {
+    out[s] = knowledge.at(
+      spans.replica === null ? 0 : (spans.replica[s] as number),
+      spans.counter[s] as number,
+    );
+  }
+  return out;
 }
 
 /** One stack per replica, side by side in shared arrays: replica r's from offset[r], size[r] long. */
@@ -76,13 +90,17 @@ interface Stacks {
 }
 
 /** Left origins: the nearest character before the span that it knew. */
-function deriveLeft(spans: SpanColumns, knowledge: Knowledge, stacks: Stacks, origins: Origins): void {
+function deriveLeft(
+  spans: SpanColumns,
+  known: Float64Array[] | null,
+  stacks: Stacks,
+  origins: Origins,
+): void {
   const { offset, size, span, lo, hi } = stacks;
   const n = spans.counter.length;
   const replica = spans.replica;
   const counter = spans.counter;
   const length = spans.length;
-  const others = !knowledge.isEmpty;
   for (let s = 0; s < n; s++) {
     const r = replica === null ? 0 : (replica[s] as number);
     const c = counter[s] as number;
@@ -99,16 +117,26 @@ function deriveLeft(spans: SpanColumns, knowledge: Knowledge, stacks: Stacks, or
       bestReplica = r;
       bestCounter = hi[top - 1] as number;
     }
-    if (others) {
-      const pairs = knowledge.at(r, c);
+    if (known !== null) {
+      const pairs = known[s] as Float64Array;
       for (let i = 0; i < pairs.length; i += 2) {
         const q = pairs[i] as number;
-        const known = pairs[i + 1] as number;
-        const at = lastAtOrBelow(lo, offset[q] as number, (offset[q] as number) + (size[q] as number), known);
-        if (at >= 0 && (span[at] as number) > best) {
-          best = span[at] as number;
+        const limit = pairs[i + 1] as number;
+        // The last entry of q's stack starting at or below the limit: usually the top (the span
+        // knew the latest of q's text before it), else a binary search, inline.
+        let a = offset[q] as number;
+        let b = a + (size[q] as number) - 1;
+        if (b < a || (lo[a] as number) > limit) continue;
+        if ((lo[b] as number) <= limit) a = b;
+        while (a < b) {
+          const mid = (a + b + 1) >> 1;
+          if ((lo[mid] as number) <= limit) a = mid;
+          else b = mid - 1;
+        }
+        if ((span[a] as number) > best) {
+          best = span[a] as number;
           bestReplica = q;
-          bestCounter = Math.min(hi[at] as number, known);
+          bestCounter = Math.min(hi[a] as number, limit);
         }
       }
     }
@@ -122,12 +150,16 @@ function deriveLeft(spans: SpanColumns, knowledge: Knowledge, stacks: Stacks, or
 }
 
 /** Right origins: the nearest character after the span that it knew; the first of its span. */
-function deriveRight(spans: SpanColumns, knowledge: Knowledge, stacks: Stacks, origins: Origins): void {
+function deriveRight(
+  spans: SpanColumns,
+  known: Float64Array[] | null,
+  stacks: Stacks,
+  origins: Origins,
+): void {
   const { offset, size, span, lo } = stacks;
   const n = spans.counter.length;
   const replica = spans.replica;
   const counter = spans.counter;
-  const others = !knowledge.isEmpty;
   for (let s = n - 1; s >= 0; s--) {
     const r = replica === null ? 0 : (replica[s] as number);
     const c = counter[s] as number;
@@ -142,16 +174,24 @@ function deriveRight(spans: SpanColumns, knowledge: Knowledge, stacks: Stacks, o
       bestReplica = r;
       bestCounter = lo[top - 1] as number;
     }
-    if (others) {
-      const pairs = knowledge.at(r, c);
+    if (known !== null) {
+      const pairs = known[s] as Float64Array;
       for (let i = 0; i < pairs.length; i += 2) {
         const q = pairs[i] as number;
-        const known = pairs[i + 1] as number;
-        const at = lastAtOrBelow(lo, offset[q] as number, (offset[q] as number) + (size[q] as number), known);
-        if (at >= 0 && (span[at] as number) < best) {
-          best = span[at] as number;
+        const limit = pairs[i + 1] as number;
+        let a = offset[q] as number;
+        let b = a + (size[q] as number) - 1;
+        if (b < a || (lo[a] as number) > limit) continue;
+        if ((lo[b] as number) <= limit) a = b;
+        while (a < b) {
+          const mid = (a + b + 1) >> 1;
+          if ((lo[mid] as number) <= limit) a = mid;
+          else b = mid - 1;
+        }
+        if ((span[a] as number) < best) {
+          best = span[a] as number;
           bestReplica = q;
-          bestCounter = lo[at] as number;
+          bestCounter = lo[a] as number;
         }
       }
     }
@@ -161,17 +201,4 @@ function deriveRight(spans: SpanColumns, knowledge: Knowledge, stacks: Stacks, o
     lo[top] = c;
     size[r] = top + 1 - base;
   }
-}
-
-/** In the ascending `lo[from, to)`, the index of the last entry ≤ value, or -1. */
-function lastAtOrBelow(lo: Float64Array, from: number, to: number, value: number): number {
-  if (to === from || (lo[from] as number) > value) return -1;
-  let a = from;
-  let b = to - 1;
-  while (a < b) {
-    const mid = (a + b + 1) >> 1;
-    if ((lo[mid] as number) <= value) a = mid;
-    else b = mid - 1;
-  }
-  return a;
 }

@@ -8,7 +8,7 @@ import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
 import { decodeRgaOps, encodeRgaOp } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
-import { decodeSnapshot, encodeSnapshot, materialize, type SnapshotImage } from './snapshot.ts';
+import { decodeSnapshot, encodeSnapshot, imageDelta, materialize, type SnapshotImage } from './snapshot.ts';
 import { decodeFormat1 } from './snapshot-format-1.ts';
 import { LEAF_CAPACITY, type Leaf, RunTree } from './tree.ts';
 import type {
@@ -707,9 +707,15 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    */
   delta(since: RgaVersion = {}): RgaOp[] {
     if (since === null || typeof since !== 'object') throw new TypeError('delta: version must be an object');
-    this.load();
+    // A decoded snapshot answers from its runs alone, without building the tree: a merge or a
+    // state transfer reads a received document once.
+    if (this.image !== null) return imageDelta(this.image, this.replicas, since);
     this.flushPending();
-    return computeDelta(this.tree, this.idIndex(), this.replicas, this.maxCounter, since);
+    const runs: Run[] = [];
+    for (let leaf: Leaf | null = this.tree.first; leaf !== null; leaf = leaf.next) {
+      for (const run of leaf.runs) runs.push(run);
+    }
+    return computeDelta(runs, this.replicas, since);
   }
 
   // ---------------------------------------------------------------- snapshots

@@ -3,11 +3,13 @@ import { readTextStream, writeTextStream } from '../compress/text-stream.ts';
 import { type Decoder, decodeWith, Encoder, TypeTag } from '../encoding.ts';
 import type { ReplicaId } from '../replica-id.ts';
 import { visitInCausalOrder } from './causal-order.ts';
+import { DeltaCollector, knownCounters } from './delta.ts';
 import { computeKnowledge, Knowledge, type SpanOrigins } from './knowledge.ts';
 import { deriveOrigins, type Origins } from './origins.ts';
 import { readCompactReplicaTable, writeCompactReplicaTable } from './replica-table.ts';
 import { NONE, Run } from './run.ts';
 import { Leaf, type RunTree } from './tree.ts';
+import type { RgaOp, RgaVersion } from './types.ts';
 
 /**
  * Snapshot of a whole document, format 2 (BINARY.md describes it in full):
@@ -512,7 +514,67 @@ function readExceptions(
 
 /** The runs of a decoded snapshot in document order, origins derived, spans cut at deletion marks. */
 export function materialize(image: SnapshotImage): Run[] {
-  const { replica, counter, length, marks, text } = image;
+  const placeholder = new Leaf([]);
+  const runs: Run[] = [];
+  const text = image.text;
+  forEachPiece(image, (r, c, length, deleted, textAt, lr, lc, rr, rc) => {
+    runs.push(
+      new Run(
+        r,
+        c,
+        length,
+        deleted ? '' : text.slice(textAt, textAt + length),
+        deleted,
+        lr,
+        lc,
+        rr,
+        rc,
+        placeholder,
+      ),
+    );
+  });
+  return runs;
+}
+
+/**
+ * Every operation a document at `since` lacks (see delta.ts), from a decoded snapshot without
+ * building its tree: only the runs the receiver lacks become objects. `replicas` is the document's
+ * table (the snapshot's, then its own replica).
+ */
+export function imageDelta(image: SnapshotImage, replicas: readonly ReplicaId[], since: RgaVersion): RgaOp[] {
+  const collector = new DeltaCollector(replicas, knownCounters(replicas, since));
+  const known = collector.known;
+  const placeholder = new Leaf([]);
+  const text = image.text;
+  forEachPiece(image, (r, c, length, deleted, textAt, lr, lc, rr, rc) => {
+    if (c + length - 1 <= (known[r] as number)) {
+      if (deleted) collector.deleted(r, c, length);
+      return;
+    }
+    const piece = deleted ? '' : text.slice(textAt, textAt + length);
+    collector.add(new Run(r, c, length, piece, deleted, lr, lc, rr, rc, placeholder));
+  });
+  return collector.ops();
+}
+
+type PieceVisitor = (
+  replica: number,
+  counter: number,
+  length: number,
+  deleted: boolean,
+  textAt: number,
+  leftReplica: number,
+  leftCounter: number,
+  rightReplica: number,
+  rightCounter: number,
+) => void;
+
+/**
+ * The snapshot's runs in document order: spans with their derived origins (exceptions applied), cut
+ * where the deletion marks change; `textAt` is where a visible piece's text starts in the text.
+ */
+function forEachPiece(image: SnapshotImage, visit: PieceVisitor): void {
+  const { replica, counter, length, marks } = image;
   const origins = deriveOrigins({ replica, counter, length }, image.replicas.length, image.knowledge);
   const ex = image.exceptions;
   for (let i = 0; i < ex.length; i += 4) {
@@ -525,8 +587,6 @@ export function materialize(image: SnapshotImage): Run[] {
       origins.rightCounter[s] = ex[i + 3] as number;
     }
   }
-  const placeholder = new Leaf([]);
-  const runs: Run[] = [];
   let mark = 0;
   let markLeft = marks[0] as number;
   let deleted = false;
@@ -545,28 +605,20 @@ export function materialize(image: SnapshotImage): Run[] {
         deleted = !deleted;
       }
       const take = Math.min(markLeft, spanLength - offset);
-      let piece: string = '';
-      if (!deleted) {
-        piece = text.slice(textAt, textAt + take);
-        textAt += take;
-      }
-      runs.push(
-        new Run(
-          r,
-          c + offset,
-          take,
-          piece,
-          deleted,
-          offset === 0 ? (origins.leftReplica[s] as number) : r,
-          offset === 0 ? (origins.leftCounter[s] as number) : c + offset - 1,
-          rightReplica,
-          rightCounter,
-          placeholder,
-        ),
+      visit(
+        r,
+        c + offset,
+        take,
+        deleted,
+        textAt,
+        offset === 0 ? (origins.leftReplica[s] as number) : r,
+        offset === 0 ? (origins.leftCounter[s] as number) : c + offset - 1,
+        rightReplica,
+        rightCounter,
       );
+      if (!deleted) textAt += take;
       offset += take;
       markLeft -= take;
     }
   }
-  return runs;
 }
