@@ -69,6 +69,8 @@ export function markdownReport(
       return result?.ok ? [{ result, mark }] : [];
     });
     out.push(`### ${workload}`, '', describe(workload), '');
+    const targets = targetLine(rows);
+    if (targets !== null) out.push(targets, '');
     out.push(`| engine | ${keys.map((k) => HEADINGS[k]).join(' | ')} |`);
     out.push(`|---|${keys.map(() => '---:').join('|')}|`);
     for (const row of rows) {
@@ -97,4 +99,53 @@ export function jsonRows(results: readonly BenchResult[]): object[] {
     row.runs = r.runs;
     return row;
   });
+}
+
+/** A target of issue 23: converge's figure against a reference's, the ratio it must stay within. */
+interface Target {
+  readonly key: FigureKey;
+  readonly label: string;
+  /** The reference engines; the smallest of their figures is the bar. */
+  readonly against: readonly EngineName[];
+  readonly name: string;
+  readonly limit: number;
+}
+
+const TARGETS: readonly Target[] = [
+  {
+    key: 'docBytes',
+    label: 'doc bytes',
+    against: ['yjs-v2', 'automerge', 'loro', 'json-joy'],
+    name: 'the smallest of Yjs V2, Automerge, Loro, json-joy',
+    limit: 1,
+  },
+  { key: 'parseMs', label: 'parse', against: ['loro'], name: "Loro's", limit: 1 },
+  { key: 'memBytes', label: 'memory', against: ['loro'], name: "Loro's", limit: 1 },
+  { key: 'replayMs', label: 'replay', against: ['gap-buffer'], name: "the gap buffer's", limit: 1.5 },
+  { key: 'updateBytes', label: 'update bytes', against: ['yjs'], name: "Yjs V1's", limit: 1 },
+  { key: 'mergeMs', label: 'merge', against: ['yjs'], name: "Yjs V1's", limit: 0.5 },
+];
+
+/**
+ * converge against the targets it has references for in this run, one line: each figure's ratio
+ * to its bar, ✓ or ✗. Null when converge or every reference is missing.
+ */
+export function targetLine(rows: readonly BenchResult[]): string | null {
+  const converge = rows.find((r) => r.engine === 'converge' && r.ok);
+  if (converge === undefined) return null;
+  const parts: string[] = [];
+  for (const target of TARGETS) {
+    const value = converge[target.key];
+    const bars = target.against
+      .map((engine) => rows.find((r) => r.engine === engine && r.ok)?.[target.key])
+      .filter((v): v is number => v !== undefined && v > 0);
+    if (value === undefined || bars.length === 0) continue;
+    const bar = Math.min(...bars);
+    const ratio = value / bar;
+    const limit = target.limit === 1 ? '' : ` (target ≤ ${target.limit}×)`;
+    parts.push(
+      `${target.label} ${formatRatio(value, bar)} ${target.name}${limit} ${ratio <= target.limit ? '✓' : '✗'}`,
+    );
+  }
+  return parts.length === 0 ? null : `converge against its targets: ${parts.join('; ')}.`;
 }

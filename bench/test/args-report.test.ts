@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseOptions, UsageError } from '../src/args.ts';
 import { ENGINE_NAMES } from '../src/engines/types.ts';
-import { formatRatio, formatValue, jsonRows, markdownReport } from '../src/report.ts';
+import { formatRatio, formatValue, jsonRows, markdownReport, targetLine } from '../src/report.ts';
 import { type BenchResult, combineRuns, median } from '../src/result.ts';
 import { SYNTHETIC_NAMES } from '../src/synthetic.ts';
 
@@ -92,6 +92,29 @@ describe('results and report', () => {
     expect(failed.replayMs).toBeUndefined();
   });
 
+  it("judges converge against the issue's targets, each against its reference", () => {
+    const results: BenchResult[] = [
+      {
+        engine: 'converge',
+        workload: 'w',
+        ok: true,
+        runs: 1,
+        ...figures(10),
+        docBytes: 650,
+        parseMs: 1,
+        memBytes: 2048,
+      },
+      { engine: 'loro', workload: 'w', ok: true, runs: 1, ...figures(20) },
+      { engine: 'automerge', workload: 'w', ok: true, runs: 1, ...figures(8) },
+      { engine: 'gap-buffer', workload: 'w', ok: true, runs: 1, ...figures(5) },
+    ];
+    expect(targetLine(results)).toBe(
+      'converge against its targets: doc bytes 1.3× the smallest of Yjs V2, Automerge, Loro, json-joy ✗; ' +
+        "parse 0.50× Loro's ✓; memory 0.50× Loro's ✓; replay 2.0× the gap buffer's (target ≤ 1.5×) ✗.",
+    );
+    expect(targetLine(results.slice(1))).toBeNull();
+  });
+
   it('formats figures and ratios', () => {
     expect(formatValue('replayMs', 12.345)).toBe('12.3');
     expect(formatValue('replayMs', 1234.5)).toBe('1,235');
@@ -118,6 +141,10 @@ describe('results and report', () => {
     expect(md).toContain('| yjs | 200 (0.50× Y2, 10× J) |');
     expect(md).toContain('| yjs-v2 | 400 (2.0× Y, 20× J) |');
     expect(md).toContain('| automerge | FAILED: ResultMismatch: text / differs |');
+    // Targets with no reference in the run are left out; the others are judged.
+    expect(md).toContain(
+      "converge against its targets: doc bytes 1.0× the smallest of Yjs V2, Automerge, Loro, json-joy ✓; update bytes 1.0× Yjs V1's ✓.",
+    );
     const rows = jsonRows(results);
     expect(rows[0]).toEqual({
       engine: 'converge',
