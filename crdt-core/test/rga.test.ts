@@ -614,13 +614,19 @@ describe('Rga update codec', () => {
   it('the keystroke and one-range delete fast paths write exactly what the general encoder writes', async () => {
     const { encodeGeneral } = await import('../src/rga/op-codec.ts');
     const texts = ['a', 'xy', 'abcdefgh', 'abcdefghi', 'é', 'ab\ud800', '\u007f\u0080'];
-    const counters = [1, 2, 127, 128, 16384, 2 ** 31, 2 ** 50];
+    const counters = [1, 2, 127, 128, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 31, 2 ** 50];
     for (const replica of [A, B, A]) {
       for (const counter of counters) {
         for (const text of texts) {
           const origins = [null, { replica, counter: counter - 1 }, { replica, counter: counter + 5000 }];
           for (const left of origins) {
-            for (const right of [null, { replica, counter: counter + 1 }, { replica: C, counter: 3 }]) {
+            const rights = [
+              null,
+              { replica, counter: counter + 1 },
+              { replica: C, counter: 3 },
+              'inherit' as const,
+            ];
+            for (const right of left === null ? rights.slice(0, 3) : rights) {
               const op: InsertOp = { kind: 'insert', id: { replica, counter }, left, right, text };
               expect(encodeRgaOps([op])).toEqual(encodeGeneral([op]));
             }

@@ -1,5 +1,3 @@
-import type { BitReader, BitWriter } from './bits.ts';
-
 /**
  * Integers as a Huffman symbol plus raw extra bits, the way DEFLATE codes lengths and distances:
  * 0 … 15 are symbols of their own; above that each power of two is split into two buckets, the
@@ -29,23 +27,6 @@ export function bucketOf(value: number): number {
   const bits = log2(value);
   const half = Math.floor(value / 2 ** (bits - 1)) & 1;
   return DIRECT + 2 * (bits - 4) + half;
-}
-
-/** Symbols needed for values up to `max`. */
-export function bucketsFor(max: number): number {
-  return bucketOf(max) + 1;
-}
-
-/** Write the extra bits of `value`, whose bucket symbol was just written. */
-export function writeExtra(w: BitWriter, value: number, symbol: number): void {
-  if (symbol < DIRECT) return;
-  w.writeLong(value - bucketBase(symbol), extraBitsOf(symbol));
-}
-
-/** The value of bucket `symbol`, reading its extra bits. */
-export function readBucket(r: BitReader, symbol: number): number {
-  if (symbol < DIRECT) return symbol;
-  return bucketBase(symbol) + r.readLong(extraBitsOf(symbol));
 }
 
 /** Extra bits after bucket `symbol` (≥ DIRECT). */

@@ -153,12 +153,44 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
   const left = op.left;
   const right = op.right;
   const n = text.length;
+  const counter = op.id.counter;
+  // A character typed on: flags, counter and the byte after the header and table, straight into an
+  // array of its exact size.
+  if (
+    n === 1 &&
+    right === 'inherit' &&
+    left !== null &&
+    left.counter === counter - 1 &&
+    left.replica === own &&
+    own === tableReplica &&
+    counter < 0x200000
+  ) {
+    const c = text.charCodeAt(0);
+    if (c < 0x80) {
+      const digits = counter < 0x80 ? 1 : counter < 0x4000 ? 2 : 3;
+      const prefix = tablePrefix;
+      const at = prefix.length;
+      const out = new Uint8Array(at + 2 + digits);
+      for (let i = 0; i < at; i++) out[i] = prefix[i] as number;
+      out[at] = TYPED_ON;
+      if (digits === 1) out[at + 1] = counter;
+      else if (digits === 2) {
+        out[at + 1] = (counter & 0x7f) | 0x80;
+        out[at + 2] = counter >>> 7;
+      } else {
+        out[at + 1] = (counter & 0x7f) | 0x80;
+        out[at + 2] = ((counter >>> 7) & 0x7f) | 0x80;
+        out[at + 3] = counter >>> 14;
+      }
+      out[at + 1 + digits] = c;
+      return out;
+    }
+  }
   if (n > 8 || (left !== null && left.replica !== own)) return null;
   if (right !== null && right !== 'inherit' && right.replica !== own) return null;
   if (right === 'inherit' && left === null) return null;
   const out = ownBuffer(own);
   if (out === null) return null;
-  const counter = op.id.counter;
   const leftKind = left === null ? REF_NONE : left.counter === counter - 1 ? REF_IMPLIED : REF_SAME_REPLICA;
   const rightKind = right === null ? REF_NONE : right === 'inherit' ? REF_IMPLIED : REF_SAME_REPLICA;
   let at = tableLength;
@@ -206,11 +238,18 @@ function zigzag(value: number): number {
   return Math.abs(value) * 2 - (value < 0 ? 1 : 0);
 }
 
-/** LEB128, as Encoder.uint writes it. */
+/** LEB128, as Encoder.uint writes it (bit operations below 2^31, where counters are). */
 function putVarint(out: Uint8Array, at: number, value: number): number {
-  while (value >= 0x80) {
-    out[at++] = (value % 0x80) | 0x80;
-    value = Math.floor(value / 0x80);
+  if (value < 0x80000000) {
+    while (value >= 0x80) {
+      out[at++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+  } else {
+    while (value >= 0x80) {
+      out[at++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
   }
   out[at++] = value;
   return at;
@@ -224,6 +263,10 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
 const scratch = new Uint8Array(64 + 40);
 let tableReplica: ReplicaId | null = null;
 let tableLength = 0;
+/** Header and table of `tableReplica` (the scratch buffer's first `tableLength` bytes). */
+let tablePrefix: Uint8Array = new Uint8Array(0);
+/** Flags of a character typed on: insert, own predecessor, inherited right origin, one ASCII byte. */
+const TYPED_ON = INSERT | (REF_IMPLIED << 2) | (REF_IMPLIED << 4) | SHORT;
 
 /** The scratch buffer holding header and table for `replica`, or null for an unusually long id. */
 function ownBuffer(replica: ReplicaId): Uint8Array | null {
@@ -234,6 +277,7 @@ function ownBuffer(replica: ReplicaId): Uint8Array | null {
     scratch.set(start);
     tableLength = start.length;
     tableReplica = replica;
+    tablePrefix = start;
   }
   return scratch;
 }
