@@ -23,74 +23,53 @@ export function lengthLimit(used: number): number {
  * construction, then, if some code came out too long, leaves moved down a level from the deepest
  * level that has room until the lengths satisfy Kraft's inequality again (as zlib does). A single
  * used symbol gets length 1.
+ *
+ * Built the two-queue way (leaves sorted by frequency with one native sort, merged nodes in the
+ * order they are made, which is also by weight): no heap and no closures, since encoders run cold.
  */
 export function codeLengths(freqs: ArrayLike<number>, maxLength: number): Uint8Array {
   const n = freqs.length;
   const lengths = new Uint8Array(n);
   const used: number[] = [];
   for (let s = 0; s < n; s++) if ((freqs[s] as number) > 0) used.push(s);
-  if (used.length === 0) return lengths;
-  if (used.length === 1) {
+  const m = used.length;
+  if (m === 0) return lengths;
+  if (m === 1) {
     lengths[used[0] as number] = 1;
     return lengths;
   }
-  if (used.length > 2 ** maxLength)
-    throw new RangeError(`${used.length} symbols need codes over ${maxLength} bits`);
-  // Huffman's construction on a binary heap of node indexes (leaves 0 … m-1, then inner nodes).
-  const m = used.length;
-  const weight = new Float64Array(2 * m);
-  const parent = new Int32Array(2 * m);
-  for (let i = 0; i < m; i++) weight[i] = freqs[used[i] as number] as number;
-  const heap: number[] = [];
-  const less = (a: number, b: number): boolean =>
-    (weight[a] as number) < (weight[b] as number) || (weight[a] === weight[b] && a < b);
-  const push = (node: number): void => {
-    let i = heap.length;
-    heap.push(node);
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      if (!less(node, heap[up] as number)) break;
-      heap[i] = heap[up] as number;
-      i = up;
-    }
-    heap[i] = node;
-  };
-  const pop = (): number => {
-    const top = heap[0] as number;
-    const last = heap.pop() as number;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        let child = 2 * i + 1;
-        if (child >= heap.length) break;
-        if (child + 1 < heap.length && less(heap[child + 1] as number, heap[child] as number)) child++;
-        if (!less(heap[child] as number, last)) break;
-        heap[i] = heap[child] as number;
-        i = child;
-      }
-      heap[i] = last;
-    }
-    return top;
-  };
-  for (let i = 0; i < m; i++) push(i);
-  let next = m;
-  while (heap.length > 1) {
-    const a = pop();
-    const b = pop();
+  if (m > 2 ** maxLength) throw new RangeError(`${m} symbols need codes over ${maxLength} bits`);
+  // Leaves by frequency, then symbol: frequency and the index in `used` packed in one number.
+  const keys = new Float64Array(m);
+  for (let i = 0; i < m; i++) keys[i] = (freqs[used[i] as number] as number) * 0x20000 + i;
+  keys.sort();
+  // Nodes: leaves 0 … m-1 in that order, then merged nodes m … 2m-2 in the order they are made.
+  const weight = new Float64Array(2 * m - 1);
+  const parent = new Int32Array(2 * m - 1);
+  for (let k = 0; k < m; k++) weight[k] = Math.floor((keys[k] as number) / 0x20000);
+  let leaf = 0;
+  let merged = m;
+  for (let next = m; next < 2 * m - 1; next++) {
+    // The lighter of the next leaf and the next merged node, twice (a leaf on ties).
+    let a: number;
+    if (leaf < m && (merged >= next || (weight[leaf] as number) <= (weight[merged] as number))) a = leaf++;
+    else a = merged++;
+    let b: number;
+    if (leaf < m && (merged >= next || (weight[leaf] as number) <= (weight[merged] as number))) b = leaf++;
+    else b = merged++;
     weight[next] = (weight[a] as number) + (weight[b] as number);
     parent[a] = next;
     parent[b] = next;
-    push(next++);
   }
   // Depths: the root is the last node made; every node's parent was made after it.
-  const depth = new Int32Array(next);
-  for (let i = next - 2; i >= 0; i--) depth[i] = (depth[parent[i] as number] as number) + 1;
+  const depth = new Int32Array(2 * m - 1);
+  for (let i = 2 * m - 3; i >= 0; i--) depth[i] = (depth[parent[i] as number] as number) + 1;
   // Count leaves per length, clamping to maxLength, then restore Kraft's inequality.
-  const count = new Float64Array(Math.max(maxLength, 1) + 1);
+  const count = new Float64Array(maxLength + 1);
   let kraft = 0;
   const unit = 2 ** maxLength;
-  for (let i = 0; i < m; i++) {
-    const d = Math.min(depth[i] as number, maxLength);
+  for (let k = 0; k < m; k++) {
+    const d = Math.min(depth[k] as number, maxLength);
     count[d] = (count[d] as number) + 1;
     kraft += 2 ** (maxLength - d);
   }
@@ -101,11 +80,12 @@ export function codeLengths(freqs: ArrayLike<number>, maxLength: number): Uint8A
     count[bits + 1] = (count[bits + 1] as number) + 1;
     kraft -= 2 ** (maxLength - bits - 1);
   }
-  // The most frequent symbols get the shortest lengths.
-  const order = used.slice().sort((a, b) => (freqs[b] as number) - (freqs[a] as number) || a - b);
-  let at = 0;
+  // The most frequent symbols (last in `keys`) get the shortest lengths.
+  let k = m - 1;
   for (let len = 1; len <= maxLength; len++) {
-    for (let k = count[len] as number; k > 0; k--) lengths[order[at++] as number] = len;
+    for (let c = count[len] as number; c > 0; c--) {
+      lengths[used[(keys[k--] as number) % 0x20000] as number] = len;
+    }
   }
   return lengths;
 }

@@ -62,7 +62,7 @@ export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): U
   const rank = ranksOf(count, replica, counter);
   // Columns: replica, rank (zigzag of the distance from one past the rank of that replica's
   // previous span in document order), length - 1.
-  const replicaColumn = Float64Array.from(replica);
+  const replicaColumn = replica;
   const rankColumn = new Float64Array(n);
   const lengthColumn = new Float64Array(n);
   const lastRank = new Float64Array(count).fill(-1);
@@ -91,31 +91,40 @@ export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): U
 /** A document's spans as columns, replicas renumbered by first appearance, with text and marks. */
 interface Spans {
   readonly used: ReplicaId[];
-  readonly replica: number[];
-  readonly counter: number[];
-  readonly length: number[];
-  readonly leftReplica: number[];
-  readonly leftCounter: number[];
-  readonly rightReplica: number[];
-  readonly rightCounter: number[];
+  /** Span count (the columns may be longer). */
+  readonly n: number;
+  readonly replica: Float64Array;
+  readonly counter: Float64Array;
+  readonly length: Float64Array;
+  readonly leftReplica: Float64Array;
+  readonly leftCounter: Float64Array;
+  readonly rightReplica: Float64Array;
+  readonly rightCounter: Float64Array;
   readonly text: string;
   readonly marks: Float64Array;
 }
 
-/** Spans: runs that continue the previous run's insert are one span. */
+/** Spans: runs that continue the previous run's insert are one span. One pass over the runs. */
 function collectSpans(replicas: readonly ReplicaId[], tree: RunTree): Spans {
-  const replica: number[] = [];
-  const counter: number[] = [];
-  const length: number[] = [];
-  const leftReplica: number[] = [];
-  const leftCounter: number[] = [];
-  const rightReplica: number[] = [];
-  const rightCounter: number[] = [];
+  let runCount = 0;
+  for (let leaf: Leaf | null = tree.first; leaf !== null; leaf = leaf.next) runCount += leaf.runs.length;
+  const replica = new Float64Array(runCount);
+  const counter = new Float64Array(runCount);
+  const length = new Float64Array(runCount);
+  const leftReplica = new Float64Array(runCount);
+  const leftCounter = new Float64Array(runCount);
+  const rightReplica = new Float64Array(runCount);
+  const rightCounter = new Float64Array(runCount);
   const textParts: string[] = [];
   const marks: number[] = [];
   let deleted = false;
   let stretch = 0;
-  let previous = null as Run | null;
+  // The previous run's ids and right origin, to see whether a run continues it.
+  let lastReplica = NONE;
+  let nextCounter = 0;
+  let lastRightReplica = NONE;
+  let lastRightCounter = 0;
+  let n = 0;
   // Replicas renumbered by first appearance; only those with characters are written.
   const renumber = new Int32Array(replicas.length).fill(-1);
   const used: ReplicaId[] = [];
@@ -123,6 +132,8 @@ function collectSpans(replicas: readonly ReplicaId[], tree: RunTree): Spans {
     const runs = leaf.runs;
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i] as Run;
+      const r = run.replica;
+      const c = run.counter;
       if (!run.deleted) textParts.push(run.text);
       if (run.deleted === deleted) stretch += run.length;
       else {
@@ -130,36 +141,48 @@ function collectSpans(replicas: readonly ReplicaId[], tree: RunTree): Spans {
         deleted = run.deleted;
         stretch = run.length;
       }
-      if (previous?.continuedBy(run)) {
-        length[length.length - 1] = (length[length.length - 1] as number) + run.length;
-        previous = run;
+      // Continues the previous run (see Run.continuedBy): one span.
+      const continues =
+        r === lastReplica &&
+        c === nextCounter &&
+        run.leftReplica === r &&
+        run.leftCounter === c - 1 &&
+        run.rightReplica === lastRightReplica &&
+        run.rightCounter === lastRightCounter;
+      lastReplica = r;
+      nextCounter = c + run.length;
+      lastRightReplica = run.rightReplica;
+      lastRightCounter = run.rightCounter;
+      if (continues) {
+        length[n - 1] = (length[n - 1] as number) + run.length;
         continue;
       }
-      previous = run;
-      if (renumber[run.replica] === -1) {
-        renumber[run.replica] = used.length;
-        used.push(replicas[run.replica] as ReplicaId);
+      if (renumber[r] === -1) {
+        renumber[r] = used.length;
+        used.push(replicas[r] as ReplicaId);
       }
-      replica.push(renumber[run.replica] as number);
-      counter.push(run.counter);
-      length.push(run.length);
-      leftReplica.push(run.leftReplica);
-      leftCounter.push(run.leftCounter);
-      rightReplica.push(run.rightReplica);
-      rightCounter.push(run.rightCounter);
+      replica[n] = renumber[r] as number;
+      counter[n] = c;
+      length[n] = run.length;
+      leftReplica[n] = run.leftReplica;
+      leftCounter[n] = run.leftCounter;
+      rightReplica[n] = run.rightReplica;
+      rightCounter[n] = run.rightCounter;
+      n++;
     }
   }
   marks.push(stretch);
   // Origins may name replicas not seen yet in document order: renumber them once all are numbered.
-  for (let s = 0; s < replica.length; s++) {
+  for (let s = 0; s < n; s++) {
     if (leftReplica[s] !== NONE) leftReplica[s] = renumber[leftReplica[s] as number] as number;
     if (rightReplica[s] !== NONE) rightReplica[s] = renumber[rightReplica[s] as number] as number;
   }
   return {
     used,
-    replica,
-    counter,
-    length,
+    n,
+    replica: replica.subarray(0, n),
+    counter: counter.subarray(0, n),
+    length: length.subarray(0, n),
     leftReplica,
     leftCounter,
     rightReplica,
@@ -175,7 +198,7 @@ function collectSpans(replicas: readonly ReplicaId[], tree: RunTree): Spans {
  * natively as one number per span, counter and span index packed together, when that fits a safe
  * integer (it does but for documents of billions of characters); otherwise by a comparison sort.
  */
-function ranksOf(count: number, replica: readonly number[], counter: readonly number[]): Float64Array {
+function ranksOf(count: number, replica: Float64Array, counter: Float64Array): Float64Array {
   const n = counter.length;
   const spanRange = 2 ** (32 - Math.clz32(n));
   let order: ArrayLike<number>;
@@ -209,7 +232,7 @@ function ranksOf(count: number, replica: readonly number[], counter: readonly nu
 function exceptionsOf(spans: Spans, derived: Origins): Float64Array {
   const exceptions: number[] = [];
   let lastException = 0;
-  const n = spans.counter.length;
+  const n = spans.n;
   for (let s = 0; s < n; s++) {
     const lr = spans.leftReplica[s] as number;
     const rr = spans.rightReplica[s] as number;
@@ -237,7 +260,7 @@ function knowledgeOf(spans: Spans): Knowledge {
   const count = spans.used.length;
   const queues: SpanOrigins[][] = [];
   for (let r = 0; r < count; r++) queues.push([]);
-  for (let s = 0; s < spans.counter.length; s++) {
+  for (let s = 0; s < spans.n; s++) {
     (queues[spans.replica[s] as number] as SpanOrigins[]).push({
       replica: spans.replica[s] as number,
       counter: spans.counter[s] as number,
