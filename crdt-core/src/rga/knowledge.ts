@@ -1,3 +1,5 @@
+import type { CausalItem } from './causal-order.ts';
+
 /**
  * What each insert knew of other replicas when it was made, as snapshots store it: per replica, a
  * list of segments of its counters, each with the highest counter of every other replica its
@@ -67,15 +69,9 @@ export class Knowledge {
 
 const EMPTY = new Float64Array(0);
 
-/** A span as the knowledge computation sees it: ids and origins (NONE = -1 for none). */
-export interface SpanOrigins {
+/** A span as the knowledge computation sees it: its replica, ids and origins (NONE = -1 for none). */
+export interface SpanOrigins extends CausalItem {
   readonly replica: number;
-  readonly counter: number;
-  readonly length: number;
-  readonly leftReplica: number;
-  readonly leftCounter: number;
-  readonly rightReplica: number;
-  readonly rightCounter: number;
 }
 
 /**

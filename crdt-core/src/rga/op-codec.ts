@@ -186,6 +186,20 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
       return out;
     }
   }
+  return encodeOwnInsert(op);
+}
+
+/**
+ * The other inserts of short ASCII text with the replica's own origins (or inherited): typing
+ * elsewhere, a pasted word. A function of its own, so the keystroke's is small to compile.
+ */
+function encodeOwnInsert(op: InsertOp): Uint8Array | null {
+  const own = op.id.replica;
+  const text = op.text;
+  const left = op.left;
+  const right = op.right;
+  const n = text.length;
+  const counter = op.id.counter;
   if (n > 8 || (left !== null && left.replica !== own)) return null;
   if (right !== null && right !== 'inherit' && right.replica !== own) return null;
   if (right === 'inherit' && left === null) return null;

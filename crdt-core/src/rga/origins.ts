@@ -122,18 +122,8 @@ function deriveLeft(
       for (let i = 0; i < pairs.length; i += 2) {
         const q = pairs[i] as number;
         const limit = pairs[i + 1] as number;
-        // The last entry of q's stack starting at or below the limit: usually the top (the span
-        // knew the latest of q's text before it), else a binary search, inline.
-        let a = offset[q] as number;
-        let b = a + (size[q] as number) - 1;
-        if (b < a || (lo[a] as number) > limit) continue;
-        if ((lo[b] as number) <= limit) a = b;
-        while (a < b) {
-          const mid = (a + b + 1) >> 1;
-          if ((lo[mid] as number) <= limit) a = mid;
-          else b = mid - 1;
-        }
-        if ((span[a] as number) > best) {
+        const a = lastAtOrBelow(lo, offset[q] as number, (offset[q] as number) + (size[q] as number), limit);
+        if (a >= 0 && (span[a] as number) > best) {
           best = span[a] as number;
           bestReplica = q;
           bestCounter = Math.min(hi[a] as number, limit);
@@ -179,16 +169,8 @@ function deriveRight(
       for (let i = 0; i < pairs.length; i += 2) {
         const q = pairs[i] as number;
         const limit = pairs[i + 1] as number;
-        let a = offset[q] as number;
-        let b = a + (size[q] as number) - 1;
-        if (b < a || (lo[a] as number) > limit) continue;
-        if ((lo[b] as number) <= limit) a = b;
-        while (a < b) {
-          const mid = (a + b + 1) >> 1;
-          if ((lo[mid] as number) <= limit) a = mid;
-          else b = mid - 1;
-        }
-        if ((span[a] as number) < best) {
+        const a = lastAtOrBelow(lo, offset[q] as number, (offset[q] as number) + (size[q] as number), limit);
+        if (a >= 0 && (span[a] as number) < best) {
           best = span[a] as number;
           bestReplica = q;
           bestCounter = lo[a] as number;
@@ -201,4 +183,21 @@ function deriveRight(
     lo[top] = c;
     size[r] = top + 1 - base;
   }
+}
+
+/**
+ * In the ascending `lo[from, to)` (a replica's stack), the index of the last entry ≤ value, or -1:
+ * usually the top (a span knew the latest of that replica's text before it), else a binary search.
+ */
+function lastAtOrBelow(lo: Float64Array, from: number, to: number, value: number): number {
+  if (to === from || (lo[from] as number) > value) return -1;
+  let a = from;
+  let b = to - 1;
+  if ((lo[b] as number) <= value) return b;
+  while (a < b) {
+    const mid = (a + b + 1) >> 1;
+    if ((lo[mid] as number) <= value) a = mid;
+    else b = mid - 1;
+  }
+  return a;
 }
