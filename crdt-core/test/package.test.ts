@@ -63,11 +63,12 @@ describe('the packed package', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('holds the build, the README and the license, and nothing of the sources or tests', () => {
+  it('holds the build, the README, the byte formats and the license, and nothing of the sources or tests', () => {
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['BINARY.md', 'LICENSE', 'README.md', 'package.json']));
     expect(files.filter((path) => !/^dist\/.+\.(js|d\.ts)$/.test(path))).toEqual([
+      'BINARY.md',
       'LICENSE',
       'README.md',
       'package.json',

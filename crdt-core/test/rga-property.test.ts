@@ -141,6 +141,8 @@ function runScenario(seed: number, replicaCount: number, steps: number): void {
   // Snapshots and deltas reproduce the same document. Every insert was made between neighbours, so
   // the snapshot stores none of their origins: document order and knowledge give them all.
   const snapshot = reference.encode();
+  // Canonical bytes: replicas that reached the same state by different deliveries write the same.
+  for (const peer of peers) expect(peer.doc.encode(), `seed ${seed}`).toEqual(snapshot);
   expect(decodeSnapshot(snapshot).exceptions, `seed ${seed}`).toHaveLength(0);
   const copy = Rga.decode(snapshot, replicaId('copy'));
   expect(copy.toString(), `seed ${seed}`).toBe(finals[0]);
