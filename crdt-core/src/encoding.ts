@@ -197,12 +197,18 @@ export class Decoder {
     if (b !== (COMPACT_HEADER | expected)) this.fail(`expected the compact header of type ${expected}`);
   }
 
-  /** A bit reader over the rest of the input; `endBits` moves this decoder past what it read. */
+  /**
+   * A bit reader over the rest of the input; `endBits` moves this decoder past what it read.
+   * @internal
+   */
   bits(): BitReader {
     return new BitReader(this.buf, this.pos, this.buf.length, (message) => this.fail(message));
   }
 
-  /** Continue after a bit stream, which ends at a byte boundary with zero padding. */
+  /**
+   * Continue after a bit stream, which ends at a byte boundary with zero padding.
+   * @internal
+   */
   endBits(reader: BitReader): void {
     if (!reader.paddingIsZero()) this.fail('bit stream padding is not zero');
     this.pos = reader.endOffset;
