@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lib from '@converge/crdt-core';
-import { decodeRgaOps, Rga, type RgaOp, replicaId, WorkspaceDocument } from '@converge/crdt-core';
+import { decodeRgaOps, Rga, type RgaOp, replicaId } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import { formatHistory } from './support/format-history.ts';
 
@@ -12,8 +12,6 @@ interface Fixture {
   readonly documents: Record<string, string>;
   readonly texts: Record<string, string>;
   readonly updates: readonly string[];
-  readonly workspaceState: string;
-  readonly workspaceOps: string;
 }
 
 const dir = join(import.meta.dirname, 'fixtures');
@@ -70,14 +68,6 @@ describe('documents and updates in earlier formats', () => {
         });
         // Right origins included: applying them builds the same document as applying today's.
         expect(applied(old).encode()).toEqual(applied(history.batches).encode());
-      });
-
-      it('opens the workspace state and operations', () => {
-        const state = WorkspaceDocument.fromState(bytes(fixture.workspaceState), reader);
-        expect(state.value()).toEqual(history.workspace.value());
-        const replayed = new WorkspaceDocument(reader);
-        replayed.receive(WorkspaceDocument.decodeOps(bytes(fixture.workspaceOps)));
-        expect(replayed.value()).toEqual(history.workspace.value());
       });
     });
   }

@@ -4,7 +4,7 @@
 // current library, builds the documents and operations the fixtures must open into.
 import type * as Core from '../../src/index.ts';
 
-type Library = Pick<typeof Core, 'Rga' | 'SeededRandom' | 'replicaId' | 'WorkspaceDocument'>;
+type Library = Pick<typeof Core, 'Rga' | 'SeededRandom' | 'replicaId'>;
 type Rga = InstanceType<Library['Rga']>;
 type RgaOp = Core.RgaOp;
 
@@ -13,14 +13,11 @@ export interface FormatHistory {
   readonly docs: readonly { readonly name: string; readonly doc: Rga }[];
   /** Batches of operations as the editing replicas produced them, in the order they were made. */
   readonly batches: readonly (readonly RgaOp[])[];
-  /** A workspace document touched in every field, with the operations that built it. */
-  readonly workspace: InstanceType<Library['WorkspaceDocument']>;
-  readonly workspaceOps: readonly ReturnType<InstanceType<Library['WorkspaceDocument']>['setNote']>[];
 }
 
 /** Build the histories with `lib` (deterministic: seeded, no clocks). */
 export function formatHistory(lib: Library): FormatHistory {
-  const { Rga, SeededRandom, replicaId, WorkspaceDocument } = lib;
+  const { Rga, SeededRandom, replicaId } = lib;
   const batches: RgaOp[][] = [];
   const keep = <T extends RgaOp | null>(op: T): T => {
     if (op !== null) batches.push([op]);
@@ -71,19 +68,6 @@ export function formatHistory(lib: Library): FormatHistory {
   keep(gone.insert(0, 'vanishing'));
   keep(gone.delete(0, 9));
 
-  // A workspace document touched in every field.
-  const workspace = new WorkspaceDocument(replicaId('desk'));
-  const workspaceOps = [
-    workspace.addToCart('apples', 3),
-    workspace.insertText(0, 'Shopping list'),
-    workspace.addLikes(2),
-    workspace.changeStock(-1),
-    workspace.setNote('remember the milk'),
-    workspace.insertText(8, ' and cooking'),
-    workspace.deleteText(0, 1),
-    workspace.setCartQuantity('apples', 5),
-  ].filter((op) => op !== null);
-
   return {
     docs: [
       { name: 'typist', doc: typist },
@@ -93,7 +77,5 @@ export function formatHistory(lib: Library): FormatHistory {
       { name: 'empty', doc: new Rga(replicaId('nobody')) },
     ],
     batches,
-    workspace,
-    workspaceOps,
   };
 }
