@@ -6,6 +6,7 @@ export type {
   DeleteOp,
   IdRange,
   InsertOp,
+  RemoteEditObserver,
   RgaId,
   RgaOp,
   RgaVersion,

@@ -1,5 +1,6 @@
 import type { EngineName } from './engine-name.ts';
 import type { WorkspaceSchema } from './schema.ts';
+import type { TextChange } from './text-delta.ts';
 import type { Intent, WorkspaceView } from './workspace.ts';
 
 /**
@@ -28,13 +29,30 @@ export interface Engine {
   save(): Uint8Array;
   /** Subscribe to changes; `update` is the incremental update to persist. Returns an unsubscribe function. */
   onChange(listener: (change: EngineChange) => void): () => void;
+  /**
+   * Subscribe to every change of a text field as positional deltas (text-delta.ts), local, remote or from
+   * the store; a change's text deltas come before its `onChange`. Returns an unsubscribe function.
+   */
+  onTextChange(listener: (change: TextChange) => void): () => void;
+  /** A text field's length now, without reading the text (O(1)). */
+  textLength(field: string): number;
+  /** Code units [from, to) of a text field (O(log n + to − from)); the whole text with no range. */
+  textSlice(field: string, from?: number, to?: number): string;
+  /**
+   * A hash of a text field's content, equal in every engine for equal texts (O(1)): whether two engines'
+   * texts are the same, without reading them.
+   */
+  textHash(field: string): string;
 
   /** Start a sync session with a reachable peer; `send` ships payloads to that peer's same engine. */
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession;
 
   /** Version metadata for the UI (vector clock, state vector, heads...). */
   version(): EngineVersion;
-  /** Hash of the normalized view; equal digests ⇔ equal views. */
+  /**
+   * Hash of the normalized view; equal digests ⇔ equal views, in every engine (the texts enter by their
+   * `textHash`, so a digest costs O(the fields besides text), never O(text)).
+   */
   digest(): string;
 
   /**

@@ -480,13 +480,21 @@ export function defineSchema<const F extends FieldDeclarations>(fields: F): Work
 
 /** Throws IntentError unless a text edit fits `text`: in range, and not splitting a UTF-16 surrogate pair. */
 export function checkTextEdit(text: string, edit: TextEdit): void {
+  checkTextEditIn(text.length, (i) => text.charCodeAt(i), edit);
+}
+
+/**
+ * `checkTextEdit` against a text known by its length and its code units (a mirror, a document): reads
+ * at most four code units.
+ */
+export function checkTextEditIn(length: number, codeUnitAt: (index: number) => number, edit: TextEdit): void {
   const op = `${edit.field}.${edit.action}`;
   const end = edit.action === 'insert' ? edit.pos : edit.pos + edit.len;
-  if (edit.pos > text.length || end > text.length) {
+  if (edit.pos > length || end > length) {
     const where = edit.action === 'insert' ? `pos ${edit.pos}` : `range ${edit.pos}..${end}`;
-    throw new IntentError(`invalid ${op} intent: ${where} is beyond the text (length ${text.length})`);
+    throw new IntentError(`invalid ${op} intent: ${where} is beyond the text (length ${length})`);
   }
-  if (splitsSurrogatePair(text, edit.pos) || splitsSurrogatePair(text, end)) {
+  if (splitsSurrogatePair(length, codeUnitAt, edit.pos) || splitsSurrogatePair(length, codeUnitAt, end)) {
     throw new IntentError(`invalid ${op} intent: position splits a surrogate pair`);
   }
 }
@@ -499,9 +507,9 @@ export function applyTextEdit(text: string, edit: TextEdit): string {
     : text.slice(0, edit.pos) + text.slice(edit.pos + edit.len);
 }
 
-function splitsSurrogatePair(text: string, index: number): boolean {
-  if (index <= 0 || index >= text.length) return false;
-  const before = text.charCodeAt(index - 1);
-  const after = text.charCodeAt(index);
+function splitsSurrogatePair(length: number, codeUnitAt: (index: number) => number, index: number): boolean {
+  if (index <= 0 || index >= length) return false;
+  const before = codeUnitAt(index - 1);
+  const after = codeUnitAt(index);
   return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
 }

@@ -15,6 +15,7 @@ import {
   type Intent,
   IntentError,
 } from '../src/index.ts';
+import { applyTextDeltas } from '../src/text-delta.ts';
 import { closeEnginesAfterEach, Mesh, makeEngine, randomIntent, SimClock, seeded } from './engine-mesh.ts';
 
 const IDS = ['a', 'b', 'c'];
@@ -129,6 +130,64 @@ export function engineContract(registry: EngineRegistry): void {
         expect(mesh.agreed(), `${replay}: ${JSON.stringify(mesh.views())}`).toBe(true);
         expect(mesh.rejected, replay).toBe(0);
       }
+    });
+
+    it('reports every text change as deltas that rebuild its text, and keeps textLength/Slice/Hash true', () => {
+      const seed = testSeed();
+      const run = trio(kind, seed);
+      const rebuilt = new Map<string, string>();
+      for (const id of IDS) {
+        rebuilt.set(id, '');
+        run.mesh.engine(id).onTextChange((change) => {
+          expect(change.field).toBe('text');
+          rebuilt.set(id, applyTextDeltas(rebuilt.get(id) ?? '', change.deltas));
+        });
+      }
+      const { rng, clock, mesh } = run;
+      mesh.chaos = { drop: 0.1, duplicate: 0.1, reorder: true };
+      mesh.connectAll();
+      const check = (when: string): void => {
+        for (const id of IDS) {
+          const engine = mesh.engine(id);
+          const text = (engine.view() as { text: string }).text;
+          expect(rebuilt.get(id), `${run.replay} ${when} at ${id}`).toBe(text);
+          expect(engine.textLength('text')).toBe(text.length);
+          expect(engine.textSlice('text')).toBe(text);
+          expect(engine.textSlice('text', 1, 3)).toBe(text.slice(1, 3));
+        }
+      };
+      for (let i = 0; i < budget(60, 200); i++) {
+        const engine = mesh.engine(rng.pick(IDS));
+        engine.apply(randomIntent(rng, engine.view()));
+        clock.advance(rng.int(0, 20));
+        for (let d = rng.int(0, 6); d > 0; d--) mesh.step();
+        if (i % 10 === 0) check(`after intent ${i}`);
+      }
+      mesh.quiesce();
+      check('at rest');
+      // Equal texts hash equal, so equal views digest equal: here, and in every other engine.
+      const [first, ...others] = IDS.map((id) => mesh.engine(id));
+      for (const other of others) expect(other?.textHash('text')).toBe(first?.textHash('text'));
+    });
+
+    it('digests a view like any other engine holding the same view', () => {
+      const engine = makeEngine(kind, 'a', new SimClock(), seeded(3).rng);
+      const reference = makeEngine('converge', 'z', new SimClock(), seeded(4).rng);
+      const intents: Intent[] = [
+        { op: 'text.insert', pos: 0, text: 'hello \u{1F600} world' },
+        { op: 'text.delete', pos: 0, len: 6 },
+        { op: 'cart.add', product: 'apple', qty: 2 },
+        { op: 'counter.increment', name: 'likes', by: 3 },
+        { op: 'note.set', value: 'n' },
+      ] as Intent[];
+      for (const intent of intents) {
+        engine.apply(intent);
+        reference.apply(intent);
+        expect(engine.view()).toEqual(reference.view());
+        expect(engine.digest()).toBe(reference.digest());
+      }
+      engine.apply({ op: 'text.insert', pos: 3, text: 'x' } as Intent);
+      expect(engine.digest()).not.toBe(reference.digest());
     });
 
     it('goes quiet after a lost payload (no endless exchange), and anti-entropy repairs the gap', () => {

@@ -105,6 +105,16 @@ export class ToyEngine extends FeedEngine<readonly ToyOp[]> implements Engine {
     this.merge([op], 'local', undefined);
   }
 
+  viewWithoutText(): WorkspaceView {
+    const view = this.view() as unknown as Record<string, unknown>;
+    for (const field of this.schema.fieldsOf('text')) view[field.name] = '';
+    return view as unknown as WorkspaceView;
+  }
+
+  protected readText(field: string): string {
+    return String(this.values().get(field) ?? '');
+  }
+
   view(): WorkspaceView {
     const values = this.values();
     return this.schema.view((field) => {
@@ -179,6 +189,8 @@ export class ToyEngine extends FeedEngine<readonly ToyOp[]> implements Engine {
       this.ops.set(`${op.replica}@${op.seq}`, op);
       this.lamport = Math.max(this.lamport, op.lamport);
     }
+    // A replay order cannot say where the text changed: compare (a toy's texts are small).
+    this.emitTextByComparison(origin);
     this.feed.emit({ origin, update: encodeToy(fresh) }, fresh, source);
   }
 

@@ -10,12 +10,13 @@ import { decodeRgaOps, encodeRgaOp } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
 import { decodeSnapshot, encodeSnapshot, imageDelta, materialize, type SnapshotImage } from './snapshot.ts';
 import { decodeFormat1 } from './snapshot-format-1.ts';
-import { LEAF_CAPACITY, type Leaf, RunTree } from './tree.ts';
+import { LEAF_CAPACITY, type Leaf, RunTree, type TreeNode } from './tree.ts';
 import type {
   ApplyResult,
   DeleteOp,
   IdRange,
   InsertOp,
+  RemoteEditObserver,
   RgaId,
   RgaOp,
   RgaVersion,
@@ -94,10 +95,22 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private cacheStart = 0;
   /** The visible text, when known. */
   private textCache: string | null = '';
+  /** Told where each remote operation changed the visible text (see `observeRemote`). */
+  private remoteObserver: RemoteEditObserver | null = null;
 
   constructor(replica: ReplicaId) {
     this.replica = checkReplicaId(replica);
     this.self = this.intern(this.replica);
+  }
+
+  /**
+   * Have `observer` told, for every operation `apply` integrates, where it changed the visible text:
+   * an insertion's visible index and text, or each deleted piece's visible index and length (in the
+   * order applied, each against the text the previous left). Local edits are not reported: their
+   * caller knows the positions. Pass null to stop. Costs O(log n) per reported piece.
+   */
+  observeRemote(observer: RemoteEditObserver | null): void {
+    this.remoteObserver = observer;
   }
 
   /** Number of visible characters. */
@@ -621,6 +634,10 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       rightCounter,
     );
     this.maxCounter[replica] = last;
+    if (text !== null && this.remoteObserver !== null) {
+      const run = this.idIndex().get(replica, counter);
+      this.remoteObserver(this.visibleIndexOf(run) + (counter - run.counter), 0, text);
+    }
     return 'applied';
   }
 
@@ -658,6 +675,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
           run = this.splitInLeaf(run.leaf, run.leaf.runs.indexOf(run), counter - run.counter);
         }
         if (end < runEnd) this.splitInLeaf(run.leaf, run.leaf.runs.indexOf(run), end - counter);
+        if (this.remoteObserver !== null) this.remoteObserver(this.visibleIndexOf(run), run.length, '');
         run.deleted = true;
         run.text = '';
         tree.addCounts(run.leaf, -run.length, 0);
@@ -667,6 +685,23 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       }
     }
     return changed ? 'applied' : 'duplicate';
+  }
+
+  /** The visible index of a run's first character: its place in its leaf, then a walk to the root. */
+  private visibleIndexOf(run: Run): number {
+    let index = 0;
+    for (const other of run.leaf.runs) {
+      if (other === run) break;
+      if (!other.deleted) index += other.length;
+    }
+    let node: TreeNode = run.leaf;
+    for (let parent = node.parent; parent !== null; node = parent, parent = parent.parent) {
+      for (const child of parent.children) {
+        if (child === node) break;
+        index += child.visible;
+      }
+    }
+    return index;
   }
 
   /** Split the run at index `at` of `leaf` at `offset`, the rest right after it (counts unchanged); returns the rest. */

@@ -89,3 +89,9 @@ export type ApplyResult = 'applied' | 'duplicate' | 'missing-dependency';
 
 /** What a document has seen: per replica, the highest counter (every lower counter is present too). */
 export type RgaVersion = Readonly<Record<string, number>>;
+
+/**
+ * Where a remote operation changed the visible text: at visible index `index`, `deleted` characters
+ * removed (then 0 inserted) or `inserted` text added (then 0 deleted).
+ */
+export type RemoteEditObserver = (index: number, deleted: number, inserted: string) => void;

@@ -34,14 +34,15 @@
  * lost message (the peer keeps asking for a change that we believe we already sent, and both sides
  * answer each other forever): a message that names needed changes resets our in-flight bookkeeping
  * first, and a message identical to the last one sent, with our heads unchanged, is not sent again.
- * Store updates are Automerge incremental saves in a checksummed envelope (Automerge's incremental
+ * Store updates are the changes a change brought (an incremental save) in a checksummed envelope (Automerge's incremental
  * loader skips a damaged tail silently).
  */
 
 import * as A from '@automerge/automerge';
 import { errorMessage } from '@converge/protocol';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
-import { checkTextEdit, type FieldEdit, type WorkspaceSchema } from '../../schema.ts';
+import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
+import type { TextDelta } from '../../text-delta.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
@@ -87,7 +88,7 @@ function genesis(schema: WorkspaceSchema): Uint8Array {
 
 export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'automerge' as const;
-  private readonly schema: WorkspaceSchema;
+  protected readonly schema: WorkspaceSchema;
   /** The document: a handle to WebAssembly memory, which only `A.free` returns. */
   private readonly held: Held<Doc>;
   private cachedView: { readonly heads: string; readonly view: WorkspaceView } | undefined;
@@ -99,8 +100,6 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     const actor = Array.from({ length: 4 }, () => next().toString(16).padStart(8, '0')).join('');
     const doc = A.load<AutomergeWorkspace>(genesis(this.schema), { actor });
     this.held = new Held(this.name, doc);
-    // Start incremental saves after the genesis: every engine already has it.
-    A.saveIncremental(doc);
   }
 
   /** The current document (throws EngineClosedError once the engine is closed). */
@@ -116,12 +115,14 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   apply(intent: Intent): void {
     this.assertOpen();
     const edit = this.schema.edit(intent);
-    if (edit.kind === 'text') checkTextEdit(textOf(this.doc[edit.field]), edit);
+    if (edit.kind === 'text') this.checkText(edit);
     const before = A.getHeads(this.doc);
     // Automerge's timestamps are advisory (never used to resolve conflicts); take them from the
     // injected clock so nothing reads the wall clock behind the replica's back.
     const time = Math.floor(this.ctx.now() / 1000);
-    this.doc = A.change(this.doc, { time }, (d) => write(d, edit));
+    const patches = new TextPatches(this.schema);
+    this.doc = A.change(this.doc, { time, patchCallback: patches.callback }, (d) => write(d, edit));
+    this.emitTextOf(patches, 'local');
     this.emitIfChanged(before, 'local');
   }
 
@@ -136,43 +137,81 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     const heads = A.getHeads(this.doc).join(',');
     if (this.cachedView?.heads === heads) return this.cachedView.view;
     const doc = A.toJS(this.doc) as unknown as Record<string, unknown>;
-    const counterObject = doc.counters;
-    const view = Object.freeze(
-      this.schema.view((field) => {
-        const value = doc[field.name];
-        switch (field.kind) {
-          case 'cart': {
-            const lines: [string, number][] = [];
-            if (isRecord(value)) {
-              for (const [product, line] of Object.entries(value)) {
-                const quantity = quantityOf(line);
-                if (quantity !== undefined) lines.push([product, quantity]);
-              }
-            }
-            return Object.freeze(Object.fromEntries(lines));
-          }
-          case 'text':
-            return textOf(value);
-          case 'register':
-            return Object.freeze(this.siblings(field.name, value));
-          default:
-            return (isRecord(counterObject) ? quantityOf(counterObject[field.name]) : undefined) ?? 0;
-        }
-      }),
-    ) as WorkspaceView;
+    const view = Object.freeze(this.schema.view((field) => this.fieldValue(field, doc))) as WorkspaceView;
     this.cachedView = { heads, view };
     return view;
+  }
+
+  /**
+   * The view without its texts, from the backend's materialization of the carts and the counters only
+   * (the same fresh materialization `view` reads, without the texts): O(those fields).
+   */
+  viewWithoutText(): WorkspaceView {
+    const doc = this.doc;
+    const backend = A.getBackend(doc);
+    const read = (key: string): unknown => {
+      const object = doc[key];
+      const id = isRecord(object) ? A.getObjectId(object) : null;
+      return id === null ? undefined : backend.materialize(id);
+    };
+    const materialized: Record<string, unknown> = {};
+    for (const field of this.schema.fieldsOf('cart')) materialized[field.name] = read(field.name);
+    if (this.schema.counters().length > 0) materialized.counters = read('counters');
+    for (const field of this.schema.fieldsOf('register')) materialized[field.name] = doc[field.name];
+    return this.schema.view((field) =>
+      field.kind === 'text' ? '' : this.fieldValue(field, materialized),
+    ) as WorkspaceView;
+  }
+
+  protected readText(field: string): string {
+    return textOf(this.doc[field]);
+  }
+
+  /** A field's value in the view, from a materialized document. */
+  private fieldValue(field: NamedField, doc: Record<string, unknown>): unknown {
+    const value = doc[field.name];
+    switch (field.kind) {
+      case 'cart': {
+        const lines: [string, number][] = [];
+        if (isRecord(value)) {
+          for (const [product, line] of Object.entries(value)) {
+            const quantity = quantityOf(line);
+            if (quantity !== undefined) lines.push([product, quantity]);
+          }
+        }
+        return Object.freeze(Object.fromEntries(lines));
+      }
+      case 'text':
+        return textOf(value);
+      case 'register':
+        return Object.freeze(this.siblings(field.name, value));
+      default: {
+        const counterObject = doc.counters;
+        return (isRecord(counterObject) ? quantityOf(counterObject[field.name]) : undefined) ?? 0;
+      }
+    }
+  }
+
+  /** Report the text patches a change made, as deltas (a text replaced whole: once, whole). */
+  private emitTextOf(patches: TextPatches, origin: EngineChange['origin']): void {
+    for (const [field, deltas] of patches.byField) {
+      if (deltas === 'replaced') {
+        this.emitText(field, origin, [{ pos: 0, del: this.textLength(field), text: this.readText(field) }]);
+      } else this.emitText(field, origin, deltas);
+    }
   }
 
   applyUpdate(update: Uint8Array): void {
     this.assertOpen();
     const raw = unseal(update, EnvelopeKind.AutomergeUpdate);
     const before = A.getHeads(this.doc);
+    const patches = new TextPatches(this.schema);
     try {
-      this.doc = A.loadIncremental(this.doc, raw);
+      this.doc = A.loadIncremental(this.doc, raw, { patchCallback: patches.callback });
     } catch (error) {
       throw new Error(`malformed Automerge update: ${errorMessage(error)}`);
     }
+    this.emitTextOf(patches, 'store');
     this.emitIfChanged(before, 'store');
   }
 
@@ -208,15 +247,19 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   /** Feed a peer's sync message into the document; throws if Automerge rejects it. */
   receiveSyncMessage(state: A.SyncState, message: Uint8Array, session: AutomergeSession): A.SyncState {
     const before = A.getHeads(this.doc);
-    const [doc, next] = A.receiveSyncMessage(this.doc, state, message);
+    const patches = new TextPatches(this.schema);
+    const [doc, next] = A.receiveSyncMessage(this.doc, state, message, { patchCallback: patches.callback });
     this.doc = doc;
+    this.emitTextOf(patches, 'remote');
     this.emitIfChanged(before, 'remote', session);
     return next;
   }
 
   private emitIfChanged(before: A.Heads, origin: EngineChange['origin'], source?: SyncSession): void {
     if (sameHeads(before, A.getHeads(this.doc))) return;
-    const native = A.saveIncremental(this.doc);
+    // The changes since `before`, concatenated: a valid incremental save (loadIncremental reads change
+    // chunks), found from the heads in O(the changes); A.saveIncremental scans the document instead.
+    const native = concat(A.getChangesSince(this.doc, before));
     const change: EngineChange = { origin, update: seal(EnvelopeKind.AutomergeUpdate, native) };
     this.feed.emit(change, native, source);
   }
@@ -320,6 +363,38 @@ class AutomergeSession extends PeerSession {
   }
 }
 
+/**
+ * Collects a change's patches on text fields: `splice` and `del` at [field, index] are positional
+ * deltas already; anything else on a text field (its string replaced: a `put` at [field]) makes the
+ * field 'replaced', reported whole.
+ */
+class TextPatches {
+  readonly byField = new Map<string, TextDelta[] | 'replaced'>();
+  private readonly texts: ReadonlySet<string>;
+
+  constructor(schema: WorkspaceSchema) {
+    this.texts = new Set(schema.fieldsOf('text').map((f) => f.name));
+  }
+
+  readonly callback = (patches: A.Patch[]): void => {
+    for (const patch of patches) {
+      const [field, index] = patch.path;
+      if (typeof field !== 'string' || !this.texts.has(field)) continue;
+      const deltas = this.byField.get(field) ?? [];
+      if (deltas === 'replaced') continue;
+      if (patch.path.length === 2 && typeof index === 'number' && patch.action === 'splice')
+        deltas.push({ pos: index, del: 0, text: patch.value });
+      else if (patch.path.length === 2 && typeof index === 'number' && patch.action === 'del')
+        deltas.push({ pos: index, del: patch.length ?? 1, text: '' });
+      else {
+        this.byField.set(field, 'replaced');
+        continue;
+      }
+      this.byField.set(field, deltas);
+    }
+  };
+}
+
 function write(d: AutomergeWorkspace, edit: FieldEdit): void {
   switch (edit.kind) {
     case 'cart': {
@@ -366,6 +441,17 @@ function quantityOf(value: unknown): number | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -19,7 +19,7 @@
  */
 import { DecodeError, Decoder, Encoder, replicaId, TypeTag, VersionVector } from '@converge/crdt-core';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
-import { checkTextEdit, type WorkspaceSchema } from '../../schema.ts';
+import type { WorkspaceSchema } from '../../schema.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal, unsealAny } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
@@ -59,11 +59,18 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   readonly name = 'converge' as const;
   readonly schema: WorkspaceSchema;
   private readonly held: Held<WorkspaceDocument>;
+  /** Whose change the document is making now: its text deltas are reported with it. */
+  private origin: EngineChange['origin'] = 'local';
 
   constructor(ctx: EngineContext) {
     super();
     this.schema = ctx.schema ?? WORKSPACE;
-    this.held = new Held(this.name, new WorkspaceDocument(this.schema, replicaId(ctx.replicaId)));
+    this.held = new Held(
+      this.name,
+      new WorkspaceDocument(this.schema, replicaId(ctx.replicaId), (field, delta) =>
+        this.emitText(field, this.origin, [delta]),
+      ),
+    );
   }
 
   /** The document (throws EngineClosedError once the engine is closed). */
@@ -74,13 +81,22 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   apply(intent: Intent): void {
     this.assertOpen();
     const edit = this.schema.edit(intent);
-    if (edit.kind === 'text') checkTextEdit(this.doc.textContent(edit.field), edit);
+    if (edit.kind === 'text') this.checkText(edit);
+    this.origin = 'local';
     const op = this.doc.edit(edit);
     if (op !== null) this.emit('local', [op]);
   }
 
   view(): WorkspaceView {
     return this.doc.value() as WorkspaceView;
+  }
+
+  viewWithoutText(): WorkspaceView {
+    return this.doc.value({ withText: false }) as WorkspaceView;
+  }
+
+  protected readText(field: string): string {
+    return this.doc.textContent(field);
   }
 
   applyUpdate(update: Uint8Array): void {
@@ -128,6 +144,7 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   }
 
   receiveOps(ops: readonly WorkspaceOp[], origin: 'remote' | 'store', source?: ConvergeSession): void {
+    this.origin = origin;
     const delivered = this.doc.receive(ops);
     if (delivered.length > 0) this.emit(origin, delivered, source);
   }
@@ -139,6 +156,7 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     source?: ConvergeSession,
   ): void {
     const before = this.doc.version();
+    this.origin = origin;
     // Operations that waited for what the state holds are delivered too; they are not in `state`.
     const released = this.doc.mergeState(state, layout);
     if (this.doc.version().equals(before)) return;

@@ -20,6 +20,12 @@ import {
   stringCodec,
 } from '@converge/crdt-core';
 import type { FieldEdit, FieldKind, NamedField } from '../../schema.ts';
+import type { TextDelta } from '../../text-delta.ts';
+
+/** Told every change of a text field's visible text, local or remote, as it happens. */
+export type TextListener = (delta: TextDelta) => void;
+
+const ignoreText: TextListener = () => {};
 
 /** One field of the document. */
 export interface DocumentField {
@@ -75,7 +81,11 @@ export const OP_CODECS: Readonly<
   },
 };
 
-export function emptyField(field: NamedField, replica: ReplicaId): DocumentField {
+export function emptyField(
+  field: NamedField,
+  replica: ReplicaId,
+  onText: TextListener = ignoreText,
+): DocumentField {
   switch (field.kind) {
     case 'counter':
       return new CounterField(new GCounter());
@@ -84,7 +94,7 @@ export function emptyField(field: NamedField, replica: ReplicaId): DocumentField
     case 'cart':
       return new CartField(new Cart());
     case 'text':
-      return new TextField(new Rga(replica));
+      return new TextField(new Rga(replica), onText);
     case 'register':
       return new RegisterField(new MvRegister<string>(stringCodec));
   }
@@ -100,7 +110,7 @@ export function decodeField(field: NamedField, bytes: Uint8Array, replica: Repli
     case 'cart':
       return new CartField(Cart.decode(bytes));
     case 'text':
-      return new TextField(Rga.decode(bytes, replica));
+      return new TextField(Rga.decode(bytes, replica), ignoreText);
     case 'register':
       return new RegisterField(MvRegister.decode(bytes, stringCodec));
   }
@@ -187,15 +197,28 @@ class CartField implements DocumentField {
 
 class TextField implements DocumentField {
   readonly mergesInPlace = true;
-  constructor(private rga: Rga) {}
+  private readonly remote: (index: number, deleted: number, inserted: string) => void;
+
+  constructor(
+    private rga: Rga,
+    private readonly onText: TextListener,
+  ) {
+    this.remote = (pos, del, text) => onText({ pos, del, text });
+    rga.observeRemote(this.remote);
+  }
   value(): string {
     return this.rga.toString();
   }
   local(edit: FieldEdit, _replica: ReplicaId): RgaOp | null {
     if (edit.kind !== 'text') throw new TypeError(`a text cannot ${edit.action}`);
-    return edit.action === 'insert'
-      ? this.rga.insert(edit.pos, edit.text)
-      : this.rga.delete(edit.pos, edit.len);
+    if (edit.action === 'insert') {
+      const op = this.rga.insert(edit.pos, edit.text);
+      if (op !== null) this.onText({ pos: edit.pos, del: 0, text: edit.text });
+      return op;
+    }
+    const op = this.rga.delete(edit.pos, edit.len);
+    if (op !== null) this.onText({ pos: edit.pos, del: edit.len, text: '' });
+    return op;
   }
   apply(op: unknown): void {
     // Causal delivery guarantees the anchors are here; anything else is a corrupt operation.
@@ -209,7 +232,11 @@ class TextField implements DocumentField {
   mergedWith(incoming: DocumentField): DocumentField {
     const other = (incoming as TextField).rga;
     if (Object.keys(this.rga.version()).length === 0) {
-      this.rga = other; // decoded for our replica: adopt it whole (the fast path when loading)
+      // Decoded for our replica: adopt it whole (the fast path when loading), and say so once.
+      this.rga.observeRemote(null);
+      this.rga = other;
+      other.observeRemote(this.remote);
+      if (other.length > 0) this.onText({ pos: 0, del: 0, text: other.toString() });
     } else if (this.rga.applyAll(other.delta(this.rga.version())).length > 0) {
       throw new Error('state holds text operations that cannot be placed');
     }

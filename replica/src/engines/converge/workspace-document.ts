@@ -32,7 +32,16 @@ import {
   VersionVector,
 } from '@converge/crdt-core';
 import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
-import { type DocumentField, decodeField, emptyField, KIND_CODES, kindOfCode, OP_CODECS } from './fields.ts';
+import type { TextDelta } from '../../text-delta.ts';
+import {
+  type DocumentField,
+  decodeField,
+  emptyField,
+  KIND_CODES,
+  kindOfCode,
+  OP_CODECS,
+  type TextListener,
+} from './fields.ts';
 
 /** One change to one field of the workspace. */
 export interface WorkspaceChange {
@@ -50,18 +59,25 @@ export class WorkspaceDocument {
   private readonly log = new OperationLog<WorkspaceChange>();
   private readonly fields = new Map<string, DocumentField>();
 
+  /** `onText` is told every change of a text field's visible text (local, remote, merged), as it happens. */
   constructor(
     readonly schema: WorkspaceSchema,
     readonly replica: ReplicaId,
+    onText?: (field: string, delta: TextDelta) => void,
   ) {
-    for (const field of schema.fields) this.fields.set(field.name, emptyField(field, replica));
+    for (const field of schema.fields) {
+      const listener: TextListener | undefined = onText && ((delta) => onText(field.name, delta));
+      this.fields.set(field.name, emptyField(field, replica, listener));
+    }
   }
 
   // ---------------------------------------------------------------- reading
 
-  /** Each field's value, as the schema's view. */
-  value(): unknown {
-    return this.schema.view((field) => this.field(field.name).value());
+  /** Each field's value, as the schema's view (texts empty with `withText: false`: no text is read). */
+  value({ withText = true }: { readonly withText?: boolean } = {}): unknown {
+    return this.schema.view((field) =>
+      field.kind === 'text' && !withText ? '' : this.field(field.name).value(),
+    );
   }
 
   /** A text field's content. */

@@ -14,6 +14,11 @@
  * vector says exactly what its writer had seen. The engine keeps every write (the history), because
  * peers need the writes they lack and every replica needs the same history to list the same ledger.
  *
+ * Text: a text write means "the whole text is now this" (the register semantics above), but it travels and
+ * is stored as a patch against the write its writer saw (lww-texts.ts): a keystroke costs bytes for the
+ * keystroke, not for the text, on the wire, in the store and in memory, and the text is built only when
+ * read. Text listeners are told each winner change as deltas (the winner's patches when it typed on).
+ *
  * Sync: 'hello' carries our vector; the peer answers with the writes we lack (in causal order, split
  * into bounded batches). Local and forwarded writes go to each peer as they happen. Anti-entropy
  * repeats the hello. Every message and stored batch is checksummed (envelope.ts).
@@ -25,12 +30,13 @@
 import { type LoggedOp, OperationLog, type ReplicaId, replicaId, VersionVector } from '@converge/crdt-core';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
 import type { LostWrite } from '../../ledger.ts';
-import { applyTextEdit, COUNTERS, type FieldEdit, IntentError, type WorkspaceSchema } from '../../schema.ts';
+import { COUNTERS, type FieldEdit, IntentError, type WorkspaceSchema } from '../../schema.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
 import { LwwLedger } from './lww-ledger.ts';
+import { LwwTexts, type TextPatch, type WriteRef } from './lww-texts.ts';
 import { fieldOf, LwwCodec, type LwwField, type LwwValue, type LwwWrite } from './lww-write.ts';
 
 /** Upper bound for one 'writes' message, so a large history never makes one oversized frame. */
@@ -43,15 +49,23 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
     /** Every delivered write, in delivery (hence causal) order, and those that wait for their causes. */
     log: new OperationLog<LwwWrite>(),
     history: new LwwLedger(),
+    /** The text writes' patches, and the texts built from them. */
+    texts: new LwwTexts(),
+    /** Per text field, the write whose text the text mirror holds (what listeners were told). */
+    shown: new Map<LwwField, WriteRef>(),
   });
 
   constructor(private readonly ctx: EngineContext) {
     super();
-    this.codec = new LwwCodec(ctx.schema ?? WORKSPACE);
+    this.codec = new LwwCodec(ctx.schema ?? WORKSPACE, (ref) => this.texts.text(ref));
   }
 
-  private get schema(): WorkspaceSchema {
+  protected get schema(): WorkspaceSchema {
     return this.codec.schema;
+  }
+
+  private get texts(): LwwTexts {
+    return this.held.value.texts;
   }
 
   private get log(): OperationLog<LwwWrite> {
@@ -71,23 +85,28 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
     const counter = this.log.version().get(self) + 1;
     const wallMs = Math.floor(this.ctx.now());
     if (!Number.isSafeInteger(wallMs)) throw new Error(`clock returned ${wallMs}, not a time in ms`);
-    const write = this.codec.validate({
+    const fields = {
       replica: self,
       counter,
       op: intent.op,
       field: next.field,
-      value: next.value,
       wallMs,
       skewMs: this.ctx.skewMs?.() ?? 0,
       vector: { ...this.vectorRecord(), [self]: counter },
-    });
+    };
+    const write = this.codec.validate(
+      'patch' in next ? this.codec.textWrite(fields, next.patch) : { ...fields, value: next.value },
+    );
     this.log.next(self, write);
-    this.history.add(write);
+    this.deliver(write);
+    this.showWinners('local');
     this.emit('local', [write]);
   }
 
-  /** The field and value an edit writes, or undefined when it changes nothing. */
-  private nextValue(edit: FieldEdit): { field: LwwField; value: LwwValue } | undefined {
+  /** The field and value (a text: the patch against its winner) an edit writes, or undefined for none. */
+  private nextValue(
+    edit: FieldEdit,
+  ): { field: LwwField; value: LwwValue } | { field: LwwField; patch: TextPatch } | undefined {
     const field = fieldOf(edit);
     switch (edit.kind) {
       case 'cart': {
@@ -99,8 +118,16 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
         if (edit.action === 'remove') return typeof seen === 'number' ? { field, value: null } : undefined;
         return { field, value: edit.qty };
       }
-      case 'text':
-        return { field, value: applyTextEdit(this.text(field), edit) };
+      case 'text': {
+        this.checkText(edit);
+        const winner = this.history.winner(field);
+        const base = winner === undefined ? null : { replica: winner.replica, counter: winner.counter };
+        const patch =
+          edit.action === 'insert'
+            ? { base, pos: edit.pos, del: 0, text: edit.text }
+            : { base, pos: edit.pos, del: edit.len, text: '' };
+        return { field, patch };
+      }
       case 'counter':
       case 'pn-counter':
         return { field, value: checkedSum(this.numberAt(field), edit.by) };
@@ -109,7 +136,7 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
     }
   }
 
-  view(): WorkspaceView {
+  view({ withText = true }: { readonly withText?: boolean } = {}): WorkspaceView {
     const carts = new Map<string, [string, number][]>(this.schema.fieldsOf('cart').map((f) => [f.name, []]));
     for (const write of this.history.winners()) {
       const target = this.schema.fieldOfPath(write.field);
@@ -122,7 +149,7 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
         case 'cart':
           return Object.fromEntries(carts.get(field.name) ?? []);
         case 'text':
-          return this.text(field.name);
+          return withText ? this.text(field.name) : '';
         case 'register': {
           const value = this.history.winner(field.name)?.value;
           return typeof value === 'string' ? [value] : [];
@@ -131,6 +158,14 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
           return this.numberAt(`${COUNTERS}/${field.name}`);
       }
     }) as WorkspaceView;
+  }
+
+  viewWithoutText(): WorkspaceView {
+    return this.view({ withText: false });
+  }
+
+  protected readText(field: string): string {
+    return this.text(field);
   }
 
   applyUpdate(update: Uint8Array): void {
@@ -186,9 +221,37 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
   /** Deliver validated writes from a peer or the store; emits one change with those that were new. */
   receiveWrites(writes: readonly LwwWrite[], origin: 'remote' | 'store', source?: LwwSession): void {
     const delivered = this.log
-      .receive(writes.map(loggedWrite), (op) => this.history.add(op.body))
+      .receive(writes.map(loggedWrite), (op) => this.deliver(op.body))
       .map((op) => op.body);
-    if (delivered.length > 0) this.emit(origin, delivered, source);
+    if (delivered.length === 0) return;
+    this.showWinners(origin);
+    this.emit(origin, delivered, source);
+  }
+
+  /** A write is here (in causal order): into the ledger, and a text write's patch or text into the texts. */
+  private deliver(write: LwwWrite): void {
+    this.history.add(write);
+    if (this.schema.fieldOfPath(write.field)?.field.kind !== 'text') return;
+    this.texts.deliver(
+      write,
+      write.field,
+      write.patch !== undefined ? { patch: write.patch } : { whole: String(write.value ?? '') },
+    );
+  }
+
+  /** Tell text listeners how each text field's winner changed the text (its patches when it typed on). */
+  private showWinners(origin: EngineChange['origin']): void {
+    const { shown } = this.held.value;
+    for (const { name } of this.schema.fieldsOf('text')) {
+      const winner = this.history.winner(name);
+      if (winner === undefined) continue;
+      const before = shown.get(name) ?? null;
+      if (before !== null && before.replica === winner.replica && before.counter === winner.counter) continue;
+      const ref = { replica: winner.replica, counter: winner.counter };
+      const deltas = this.texts.deltasBetween(before, ref, () => this.textSlice(name));
+      shown.set(name, ref);
+      this.emitText(name, origin, deltas);
+    }
   }
 
   writesOf(change: EngineChange): readonly LwwWrite[] {
@@ -201,8 +264,8 @@ export class LwwEngine extends FeedEngine<readonly LwwWrite[]> implements Engine
   }
 
   private text(field: LwwField): string {
-    const value = this.history.winner(field)?.value;
-    return typeof value === 'string' ? value : '';
+    const winner = this.history.winner(field);
+    return winner === undefined ? '' : this.texts.text(winner);
   }
 
   private numberAt(field: LwwField): number {

@@ -17,6 +17,7 @@ import {
   type WorkspaceSchema,
 } from '../../schema.ts';
 import { seal, unsealAny } from '../kit/envelope.ts';
+import type { TextPatch, WriteRef } from './lww-texts.ts';
 
 /**
  * A field is one register, named by its path in the workspace schema: a cart line (`cart/apple`), a
@@ -32,8 +33,17 @@ export interface LwwWrite extends LedgerWrite {
   /** The intent that made it. */
   readonly op: string;
   readonly field: LwwField;
+  /**
+   * The field's value after the write: for a text write the whole text, built when read (from `patch`,
+   * lww-texts.ts), so hot paths read `patch` and never this.
+   */
   readonly value: LwwValue;
+  /** A text write as made, stored and sent: a change of the text its writer saw (absent in older writes). */
+  readonly patch?: TextPatch;
 }
+
+/** Everything of a text write but its value, which its patch makes. */
+export type LwwTextWriteFields = Omit<LwwWrite, 'value' | 'patch'>;
 
 export type LwwMessage =
   /** Our version vector: the peer answers with every write we lack. */
@@ -87,6 +97,11 @@ function isPositiveInt(n: unknown): n is number {
 const VALUE_NULL = 0;
 const VALUE_INT = 1;
 const VALUE_STRING = 2;
+/** A text patch: base (0 none, 1 the writer's own earlier write by distance, 2 another's), pos, del, text. */
+const VALUE_TEXT_PATCH = 3;
+const BASE_NONE = 0;
+const BASE_OWN = 1;
+const BASE_OTHER = 2;
 const MESSAGE_HELLO = 1;
 const MESSAGE_WRITES = 2;
 /** Smallest possible encoded write, used to bound counts before allocating. */
@@ -104,7 +119,23 @@ type Layout = 'plain' | 'with-skew';
  * index of the bytes written before the schema.
  */
 export class LwwCodec {
-  constructor(readonly schema: WorkspaceSchema) {}
+  /** `textOf` builds a text write's whole text (the engine's LwwTexts); writes this codec makes read it. */
+  constructor(
+    readonly schema: WorkspaceSchema,
+    private readonly textOf: (write: WriteRef) => string = () => {
+      throw new Error('the text of a patch write is read through its engine');
+    },
+  ) {}
+
+  /** A text write carrying `patch`, whose `value` (the whole text) is built only when read. */
+  textWrite(fields: LwwTextWriteFields, patch: TextPatch): LwwWrite {
+    const textOf = this.textOf;
+    const ref: WriteRef = { replica: fields.replica, counter: fields.counter };
+    return Object.defineProperty({ ...fields, patch }, 'value', {
+      get: () => textOf(ref),
+      enumerable: true,
+    }) as unknown as LwwWrite;
+  }
 
   /** The action of a write's op on its field; throws an Error when they do not go together. */
   actionOf(write: Pick<LwwWrite, 'op' | 'field'>): EditAction {
@@ -132,6 +163,15 @@ export class LwwCodec {
       action = this.actionOf(write);
     } catch (error) {
       fail(errorMessage(error));
+    }
+    if (write.patch !== undefined) {
+      if (this.schema.fieldOfPath(write.field)?.field.kind !== 'text')
+        fail('only a text write carries a patch');
+      checkPatch(write, fail);
+      checkVector(write.vector, fail);
+      if (write.vector[write.replica] !== write.counter)
+        fail("the vector's own entry must equal the counter");
+      return write;
     }
     const value = write.value;
     switch (action) {
@@ -225,7 +265,8 @@ export class LwwCodec {
     e.uint(w.counter);
     e.uint(EDIT_ACTIONS.indexOf(this.actionOf(w)));
     e.string(w.field);
-    if (w.value === null) e.uint(VALUE_NULL);
+    if (w.patch !== undefined) writePatch(e, w, w.patch);
+    else if (w.value === null) e.uint(VALUE_NULL);
     else if (typeof w.value === 'number') e.uint(VALUE_INT).int(w.value);
     else e.uint(VALUE_STRING).string(w.value);
     e.int(w.wallMs);
@@ -247,10 +288,12 @@ export class LwwCodec {
     const op = name === undefined ? undefined : this.schema.opOf(name, action as EditAction);
     if (op === undefined) d.fail(`field ${field} does not suit a ${String(action)}`);
     const tag = d.uint();
-    let value: LwwValue;
+    let value: LwwValue = null;
+    let patch: TextPatch | undefined;
     if (tag === VALUE_NULL) value = null;
     else if (tag === VALUE_INT) value = d.int();
     else if (tag === VALUE_STRING) value = d.string();
+    else if (tag === VALUE_TEXT_PATCH) patch = readPatch(d, replica, counter);
     else d.fail(`unknown value tag ${tag}`);
     const wallMs = d.int();
     let skewMs: number | undefined;
@@ -260,21 +303,61 @@ export class LwwCodec {
       else if (known !== 0) d.fail(`unknown skew tag ${known}`);
     }
     const vector = { ...readVector(d), [replica]: counter };
+    const fields = {
+      replica,
+      counter,
+      op: op as string,
+      field,
+      wallMs,
+      ...(skewMs !== undefined ? { skewMs } : {}),
+      vector,
+    };
     try {
-      return this.validate({
-        replica,
-        counter,
-        op: op as string,
-        field,
-        value,
-        wallMs,
-        ...(skewMs !== undefined ? { skewMs } : {}),
-        vector,
-      });
+      return this.validate(patch === undefined ? { ...fields, value } : this.textWrite(fields, patch));
     } catch (error) {
       return d.fail(errorMessage(error));
     }
   }
+}
+
+function writePatch(e: Encoder, write: LwwWrite, patch: TextPatch): void {
+  e.uint(VALUE_TEXT_PATCH);
+  const { base } = patch;
+  if (base === null) e.uint(BASE_NONE);
+  // Typing: the base is the writer's own previous write, one or two bytes away.
+  else if (base.replica === write.replica) e.uint(BASE_OWN).uint(write.counter - base.counter);
+  else e.uint(BASE_OTHER).string(base.replica).uint(base.counter);
+  e.uint(patch.pos).uint(patch.del).string(patch.text);
+}
+
+function readPatch(d: Decoder, replica: string, counter: number): TextPatch {
+  const kind = d.uint();
+  let base: WriteRef | null = null;
+  if (kind === BASE_OWN) {
+    const back = d.uint();
+    if (back < 1 || back >= counter) d.fail('a patch base must be an earlier write of its writer');
+    base = { replica, counter: counter - back };
+  } else if (kind === BASE_OTHER) base = { replica: d.string(), counter: d.uint() };
+  else if (kind !== BASE_NONE) d.fail(`unknown patch base kind ${kind}`);
+  const pos = d.uint();
+  const del = d.uint();
+  return { base, pos, del, text: d.string() };
+}
+
+/** A patch names a base its writer had seen (so causal delivery brings it first) and plain numbers. */
+function checkPatch(write: LwwWrite, fail: (why: string) => never): void {
+  const patch = write.patch as TextPatch;
+  if (typeof patch !== 'object' || patch === null) fail('patch must be an object');
+  const { base, pos, del, text } = patch;
+  if (!(Number.isSafeInteger(pos) && pos >= 0 && Number.isSafeInteger(del) && del >= 0))
+    fail('patch position and length must be non-negative safe integers');
+  if (typeof text !== 'string') fail('patch text must be a string');
+  if (base === null) return;
+  if (typeof base !== 'object') fail('patch base must be a write or null');
+  checkReplica(base.replica, fail);
+  if (!isPositiveInt(base.counter)) fail('patch base counter must be a positive safe integer');
+  const seen = base.replica === write.replica ? write.counter - 1 : (write.vector[base.replica] ?? 0);
+  if (base.counter > seen) fail('patch base must be a write its writer had seen');
 }
 
 function writeVector(e: Encoder, vector: Readonly<Record<string, number>>, omit?: string): void {

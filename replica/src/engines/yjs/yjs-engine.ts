@@ -31,7 +31,8 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
-import { checkTextEdit, type FieldEdit, type WorkspaceSchema } from '../../schema.ts';
+import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
+import type { TextDelta } from '../../text-delta.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
@@ -64,7 +65,7 @@ interface YjsWorkspace {
 
 export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'yjs' as const;
-  private readonly schema: WorkspaceSchema;
+  protected readonly schema: WorkspaceSchema;
   private readonly held: Held<YjsWorkspace>;
   /** Updates Yjs reported during the current call; emitted once Yjs has returned. */
   private pending: PendingUpdate[] = [];
@@ -84,6 +85,36 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       this.pending.push({ update, origin });
     });
+    for (const [field, text] of this.held.value.texts) {
+      text.observe((event, transaction) => this.textChanged(field, text, event, transaction.origin));
+    }
+  }
+
+  /**
+   * Yjs's delta of a text (retain / insert / delete, computed from the transaction's items: O(change)) as
+   * positional deltas. Anything but string content (an embed a peer wrote) has a length in Yjs but none in
+   * the text we show, so then the text is reported whole once.
+   */
+  private textChanged(field: string, text: Y.Text, event: Y.YTextEvent, origin: unknown): void {
+    const kind: EngineChange['origin'] = originKind(origin);
+    const deltas: TextDelta[] = [];
+    let pos = 0;
+    for (const op of event.delta) {
+      if (op.retain !== undefined) pos += op.retain;
+      else if (op.delete !== undefined) deltas.push({ pos, del: op.delete, text: '' });
+      else if (typeof op.insert === 'string') {
+        const last = deltas[deltas.length - 1];
+        // A replacement (delete, then insert at the same spot) is one delta.
+        if (last !== undefined && last.pos === pos && last.text === '')
+          deltas[deltas.length - 1] = { pos, del: last.del, text: op.insert };
+        else deltas.push({ pos, del: 0, text: op.insert });
+        pos += op.insert.length;
+      } else {
+        this.emitText(field, kind, [{ pos: 0, del: this.textLength(field), text: text.toString() }]);
+        return;
+      }
+    }
+    this.emitText(field, kind, deltas);
   }
 
   /** The Y.Doc (throws EngineClosedError once the engine is closed). */
@@ -110,7 +141,7 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   apply(intent: Intent): void {
     this.assertOpen();
     const edit = this.schema.edit(intent);
-    if (edit.kind === 'text') checkTextEdit(this.text(edit.field).toString(), edit);
+    if (edit.kind === 'text') this.checkText(edit);
     this.doc.transact(() => this.write(edit), LOCAL_ORIGIN);
     this.flush();
   }
@@ -145,27 +176,39 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   }
 
   view(): WorkspaceView {
-    return this.schema.view((field) => {
-      switch (field.kind) {
-        case 'cart': {
-          const lines: [string, number][] = [];
-          for (const [product, value] of this.cart(field.name).entries()) {
-            // A peer could write anything into the map; show only what the workspace model allows.
-            if (isQuantity(value)) lines.push([product, value]);
-          }
-          // fromEntries, not assignment: a product named "__proto__" must stay an ordinary key.
-          return Object.fromEntries(lines);
+    return this.schema.view((field) => this.fieldValue(field)) as WorkspaceView;
+  }
+
+  private fieldValue(field: NamedField): unknown {
+    switch (field.kind) {
+      case 'cart': {
+        const lines: [string, number][] = [];
+        for (const [product, value] of this.cart(field.name).entries()) {
+          // A peer could write anything into the map; show only what the workspace model allows.
+          if (isQuantity(value)) lines.push([product, value]);
         }
-        case 'text':
-          return this.text(field.name).toString();
-        case 'register': {
-          const value = this.meta.get(field.name);
-          return typeof value === 'string' ? [value] : [];
-        }
-        default:
-          return numberAt(this.counters, field.name) ?? 0;
+        // fromEntries, not assignment: a product named "__proto__" must stay an ordinary key.
+        return Object.fromEntries(lines);
       }
-    }) as WorkspaceView;
+      case 'text':
+        return this.text(field.name).toString();
+      case 'register': {
+        const value = this.meta.get(field.name);
+        return typeof value === 'string' ? [value] : [];
+      }
+      default:
+        return numberAt(this.counters, field.name) ?? 0;
+    }
+  }
+
+  viewWithoutText(): WorkspaceView {
+    return this.schema.view((field) =>
+      field.kind === 'text' ? '' : this.fieldValue(field),
+    ) as WorkspaceView;
+  }
+
+  protected readText(field: string): string {
+    return this.text(field).toString();
   }
 
   applyUpdate(update: Uint8Array): void {
@@ -211,7 +254,7 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
     this.pending = [];
     for (const { update, origin } of batch) {
       const change: EngineChange = {
-        origin: origin === LOCAL_ORIGIN ? 'local' : origin === STORE_ORIGIN ? 'store' : 'remote',
+        origin: originKind(origin),
         update: seal(EnvelopeKind.YjsUpdate, update),
       };
       this.feed.emit(change, update, origin instanceof YjsSession ? origin : undefined);
@@ -322,6 +365,10 @@ function sortedEntries(vector: Map<number, number>): Record<string, number> {
   return Object.fromEntries(
     [...vector].sort(([a], [b]) => a - b).map(([client, clock]) => [String(client), clock]),
   );
+}
+
+function originKind(origin: unknown): EngineChange['origin'] {
+  return origin === LOCAL_ORIGIN ? 'local' : origin === STORE_ORIGIN ? 'store' : 'remote';
 }
 
 function numberAt(map: Y.Map<unknown>, key: string): number | undefined {

@@ -1,0 +1,272 @@
+/**
+ * A copy of one engine's text kept up to date from its deltas (text-delta.ts), and what the runtime
+ * needs of it per keystroke without reading it whole: its length, a slice, a code unit, and a hash.
+ *
+ * The text is a treap (a randomized balanced tree) of chunks of at most MAX_CHUNK code units; every
+ * node knows its subtree's length and polynomial hash, so an edit costs O(edit + chunk + log n) and the
+ * hash of the whole text is at the root. The hash is two polynomial hashes modulo primes below 2^31
+ * (62 bits): equal texts hash equal in every engine, whatever edits built them, so it serves the
+ * cross-engine state digest. Not cryptographic: it detects accidental difference, nothing more.
+ */
+import type { TextDelta } from './text-delta.ts';
+
+const MAX_CHUNK = 2048;
+const BUILD_CHUNK = 1024;
+
+const P1 = 2147483647;
+const P2 = 2147483629;
+const B1 = 1000003;
+const B2 = 999983;
+
+/** a·b mod p for a, b < p < 2^31, exact in doubles (every partial product stays below 2^48). */
+function mulmod(a: number, b: number, p: number): number {
+  return (((a * (b >>> 16)) % p) * 65536 + a * (b & 0xffff)) % p;
+}
+
+interface Node {
+  chunk: string;
+  readonly priority: number;
+  left: Node | null;
+  right: Node | null;
+  /** The chunk's own hashes and base powers (B^chunk.length). */
+  ch1: number;
+  ch2: number;
+  cp1: number;
+  cp2: number;
+  /** The subtree's length, hashes and base powers. */
+  len: number;
+  h1: number;
+  h2: number;
+  p1: number;
+  p2: number;
+}
+
+export class TextMirror {
+  private root: Node | null = null;
+  /** xorshift32 state for priorities: deterministic, so runs replay exactly. */
+  private seed = 0x9e3779b9;
+
+  constructor(text = '') {
+    if (text.length > 0) this.root = this.build(text);
+  }
+
+  get length(): number {
+    return this.root?.len ?? 0;
+  }
+
+  /** 16 hex digits of the text's hash, and its length: equal texts give equal strings. */
+  hash(): string {
+    const r = this.root;
+    if (r === null) return '0:0000000000000000';
+    return `${r.len}:${r.h1.toString(16).padStart(8, '0')}${r.h2.toString(16).padStart(8, '0')}`;
+  }
+
+  /** Apply an engine's deltas, in order. Throws RangeError (changing nothing more) for one beyond the text. */
+  apply(deltas: readonly TextDelta[]): void {
+    for (const delta of deltas) this.applyOne(delta);
+  }
+
+  /** The code units [from, to). */
+  slice(from: number, to: number = this.length): string {
+    const start = Math.max(0, Math.min(from, this.length));
+    const end = Math.max(start, Math.min(to, this.length));
+    const parts: string[] = [];
+    collect(this.root, start, end, parts);
+    return parts.join('');
+  }
+
+  /** The code unit at `index`, or NaN outside the text (like String.prototype.charCodeAt). */
+  charCodeAt(index: number): number {
+    let node = this.root;
+    let i = index;
+    while (node !== null) {
+      const leftLen = node.left?.len ?? 0;
+      if (i < leftLen) node = node.left;
+      else if (i < leftLen + node.chunk.length) return node.chunk.charCodeAt(i - leftLen);
+      else {
+        i -= leftLen + node.chunk.length;
+        node = node.right;
+      }
+    }
+    return Number.NaN;
+  }
+
+  toString(): string {
+    return this.slice(0, this.length);
+  }
+
+  private applyOne({ pos, del, text }: TextDelta): void {
+    if (
+      !(
+        Number.isSafeInteger(pos) &&
+        Number.isSafeInteger(del) &&
+        pos >= 0 &&
+        del >= 0 &&
+        pos + del <= this.length
+      )
+    )
+      throw new RangeError(`text delta ${pos}+${del} is beyond the text (length ${this.length})`);
+    if (del > 0 && !this.editInChunk(pos, del, '')) {
+      const [before, rest] = this.split(this.root, pos);
+      const [, after] = this.split(rest, del);
+      this.root = merge(before, after);
+    }
+    if (text.length > 0 && !this.editInChunk(pos, 0, text)) {
+      const [before, after] = this.split(this.root, pos);
+      this.root = merge(merge(before, this.build(text)), after);
+    }
+  }
+
+  /**
+   * The common case, in place: an edit inside one chunk that keeps it within MAX_CHUNK. Recomputes that
+   * chunk's hash and its ancestors' aggregates. False when the edit does not fit in one chunk.
+   */
+  private editInChunk(pos: number, del: number, text: string): boolean {
+    const path: Node[] = [];
+    let node = this.root;
+    let i = pos;
+    while (node !== null) {
+      path.push(node);
+      const leftLen = node.left?.len ?? 0;
+      if (i < leftLen || (i === leftLen && del === 0 && node.left !== null && i > 0)) node = node.left;
+      else if (i <= leftLen + node.chunk.length) {
+        const offset = i - leftLen;
+        if (offset + del > node.chunk.length) return false;
+        const next = node.chunk.slice(0, offset) + text + node.chunk.slice(offset + del);
+        if (next.length > MAX_CHUNK || next.length === 0) return false;
+        node.chunk = next;
+        chunkHash(node);
+        for (let k = path.length - 1; k >= 0; k--) update(path[k] as Node);
+        return true;
+      } else {
+        i -= leftLen + node.chunk.length;
+        node = node.right;
+      }
+    }
+    return false;
+  }
+
+  /** [the first k code units, the rest], splitting the chunk k falls inside. */
+  private split(node: Node | null, k: number): [Node | null, Node | null] {
+    if (node === null) return [null, null];
+    const leftLen = node.left?.len ?? 0;
+    if (k <= leftLen) {
+      const [a, b] = this.split(node.left, k);
+      node.left = b;
+      update(node);
+      return [a, node];
+    }
+    if (k >= leftLen + node.chunk.length) {
+      const [a, b] = this.split(node.right, k - leftLen - node.chunk.length);
+      node.right = a;
+      update(node);
+      return [node, b];
+    }
+    const offset = k - leftLen;
+    const tail = this.node(node.chunk.slice(offset));
+    tail.right = node.right;
+    update(tail);
+    node.chunk = node.chunk.slice(0, offset);
+    node.right = null;
+    chunkHash(node);
+    update(node);
+    return [node, tail];
+  }
+
+  /** A balanced-enough treap of `text` in BUILD_CHUNK pieces. */
+  private build(text: string): Node | null {
+    let tree: Node | null = null;
+    for (let i = 0; i < text.length; i += BUILD_CHUNK)
+      tree = merge(tree, this.node(text.slice(i, i + BUILD_CHUNK)));
+    return tree;
+  }
+
+  private node(chunk: string): Node {
+    let x = this.seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.seed = x >>> 0;
+    const node: Node = {
+      chunk,
+      priority: this.seed,
+      left: null,
+      right: null,
+      ch1: 0,
+      ch2: 0,
+      cp1: 1,
+      cp2: 1,
+      len: 0,
+      h1: 0,
+      h2: 0,
+      p1: 1,
+      p2: 1,
+    };
+    chunkHash(node);
+    update(node);
+    return node;
+  }
+}
+
+function chunkHash(node: Node): void {
+  let h1 = 0;
+  let h2 = 0;
+  let p1 = 1;
+  let p2 = 1;
+  const { chunk } = node;
+  for (let i = 0; i < chunk.length; i++) {
+    const c = chunk.charCodeAt(i) + 1;
+    h1 = (mulmod(h1, B1, P1) + c) % P1;
+    h2 = (mulmod(h2, B2, P2) + c) % P2;
+    p1 = mulmod(p1, B1, P1);
+    p2 = mulmod(p2, B2, P2);
+  }
+  node.ch1 = h1;
+  node.ch2 = h2;
+  node.cp1 = p1;
+  node.cp2 = p2;
+}
+
+/** Recompute a node's aggregates from its children: h(L·C·R) = (h(L)·B^|C| + h(C))·B^|R| + h(R). */
+function update(node: Node): void {
+  const { left, right } = node;
+  let h1 = left === null ? node.ch1 : (mulmod(left.h1, node.cp1, P1) + node.ch1) % P1;
+  let h2 = left === null ? node.ch2 : (mulmod(left.h2, node.cp2, P2) + node.ch2) % P2;
+  let p1 = left === null ? node.cp1 : mulmod(left.p1, node.cp1, P1);
+  let p2 = left === null ? node.cp2 : mulmod(left.p2, node.cp2, P2);
+  if (right !== null) {
+    h1 = (mulmod(h1, right.p1, P1) + right.h1) % P1;
+    h2 = (mulmod(h2, right.p2, P2) + right.h2) % P2;
+    p1 = mulmod(p1, right.p1, P1);
+    p2 = mulmod(p2, right.p2, P2);
+  }
+  node.h1 = h1;
+  node.h2 = h2;
+  node.p1 = p1;
+  node.p2 = p2;
+  node.len = (left?.len ?? 0) + node.chunk.length + (right?.len ?? 0);
+}
+
+function merge(a: Node | null, b: Node | null): Node | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  if (a.priority > b.priority) {
+    a.right = merge(a.right, b);
+    update(a);
+    return a;
+  }
+  b.left = merge(a, b.left);
+  update(b);
+  return b;
+}
+
+function collect(node: Node | null, from: number, to: number, parts: string[]): void {
+  if (node === null || from >= to) return;
+  const leftLen = node.left?.len ?? 0;
+  if (from < leftLen) collect(node.left, from, Math.min(to, leftLen), parts);
+  const start = Math.max(from - leftLen, 0);
+  const end = Math.min(to - leftLen, node.chunk.length);
+  if (start < end) parts.push(node.chunk.slice(start, end));
+  const rightStart = leftLen + node.chunk.length;
+  if (to > rightStart) collect(node.right, Math.max(from - rightStart, 0), to - rightStart, parts);
+}

@@ -1,0 +1,66 @@
+import { SeededRandom } from '@converge/crdt-core';
+import { budget, testSeed } from '@converge/crdt-core/testing';
+import { describe, expect, it } from 'vitest';
+import { applyTextDeltas, replacementDelta, type TextDelta } from '../src/text-delta.ts';
+import { TextMirror } from '../src/text-mirror.ts';
+
+function randomDelta(random: SeededRandom, length: number): TextDelta {
+  const pos = random.int(0, length);
+  const del = random.int(0, Math.min(length - pos, random.chance(0.25) ? 5000 : 8));
+  const size = random.chance(0.25) ? random.int(0, 5000) : random.int(0, 3);
+  let text = '';
+  for (let i = 0; i < size; i++) text += String.fromCharCode(97 + random.int(0, 25));
+  return { pos, del, text };
+}
+
+describe('TextMirror', () => {
+  it('holds what the deltas make of the text, and hashes it like a mirror built from that text', () => {
+    const seed = testSeed();
+    const random = new SeededRandom(seed);
+    const mirror = new TextMirror();
+    let text = '';
+    for (let step = 0; step < budget(400, 4000); step++) {
+      const delta = randomDelta(random, text.length);
+      text = applyTextDeltas(text, [delta]);
+      mirror.apply([delta]);
+      expect(mirror.length, `seed ${seed} step ${step}`).toBe(text.length);
+      if (step % 37 === 0) {
+        expect(mirror.toString(), `seed ${seed} step ${step}`).toBe(text);
+        expect(mirror.hash(), `seed ${seed} step ${step}`).toBe(new TextMirror(text).hash());
+        const from = random.int(0, text.length - 1);
+        const to = from + random.int(0, text.length - from);
+        expect(mirror.slice(from, to)).toBe(text.slice(from, to));
+        if (text.length > 0) {
+          const at = random.int(0, text.length - 1);
+          expect(mirror.charCodeAt(at)).toBe(text.charCodeAt(at));
+        }
+      }
+    }
+  });
+
+  it('hashes different texts differently', () => {
+    expect(new TextMirror('abc').hash()).not.toBe(new TextMirror('acb').hash());
+    expect(new TextMirror('').hash()).not.toBe(new TextMirror('\u0000').hash());
+    expect(new TextMirror('a'.repeat(5000)).hash()).not.toBe(new TextMirror('a'.repeat(5001)).hash());
+  });
+
+  it('refuses a delta beyond the text', () => {
+    const mirror = new TextMirror('abc');
+    expect(() => mirror.apply([{ pos: 2, del: 2, text: '' }])).toThrow(RangeError);
+    expect(mirror.toString()).toBe('abc');
+  });
+});
+
+describe('replacementDelta', () => {
+  it('replaces only the middle that differs, never inside a surrogate pair', () => {
+    expect(replacementDelta('hello world', 'hello brave world')).toEqual([
+      { pos: 6, del: 0, text: 'brave ' },
+    ]);
+    expect(replacementDelta('same', 'same')).toEqual([]);
+    const before = 'a\u{1F600}b';
+    const after = 'a\u{1F601}b';
+    const deltas = replacementDelta(before, after);
+    expect(applyTextDeltas(before, deltas)).toBe(after);
+    expect(deltas[0]?.pos).toBe(1);
+  });
+});
