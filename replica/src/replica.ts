@@ -34,7 +34,7 @@ import { DigestGossip, type PeerDigests } from './replica/digest-gossip.ts';
 import { ReplicaError, type ReplicaEvent, ReplicaEvents } from './replica/events.ts';
 import { HostedEngines } from './replica/hosted-engines.ts';
 import { PeerSessions, type TrafficCounters } from './replica/peer-sessions.ts';
-import { Persistence } from './replica/persistence.ts';
+import { type LoadProgress, Persistence } from './replica/persistence.ts';
 import { Problems, type ReplicaProblem } from './replica/problems.ts';
 import { Settings } from './replica/settings.ts';
 import { IntentError, type WorkspaceSchema } from './schema.ts';
@@ -44,6 +44,7 @@ import { type Intent, WORKSPACE, type WorkspaceView } from './workspace.ts';
 export type { PeerDigests } from './replica/digest-gossip.ts';
 export { ReplicaError, type ReplicaEvent } from './replica/events.ts';
 export type { TrafficCounters } from './replica/peer-sessions.ts';
+export type { LoadProgress } from './replica/persistence.ts';
 export type { ProblemKind, ReplicaProblem } from './replica/problems.ts';
 
 export interface ReplicaOptions {
@@ -77,6 +78,20 @@ export interface ReplicaOptions {
   readonly digestDelayMs?: number;
   /** Compact the store after this many appended updates (default 1000; 0 never). */
   readonly compactAfter?: number;
+  /**
+   * Told how far loading the store got, while `open` runs (before anyone can subscribe). When given,
+   * loading also yields to the host (a timer of 0 ms) between batches, so a page can paint its progress.
+   */
+  readonly onLoadProgress?: (progress: LoadProgress) => void;
+}
+
+/** Per engine, this replica's digest and which linked peers announced the same or another one. */
+export interface EngineConvergence {
+  readonly digest: string;
+  /** Linked peers whose last announced digest equals ours (sorted). */
+  readonly agree: readonly string[];
+  /** Linked peers whose last announced digest differs (sorted). */
+  readonly differ: readonly string[];
 }
 
 export interface EngineStatus {
@@ -130,6 +145,9 @@ export class Replica {
   /** Set while `apply` runs the engines: their local changes become this intent's one record. */
   private collecting: PendingIntent | undefined;
   private cancelAntiEntropy: Cancel = () => {};
+  private convergenceState: Partial<Record<EngineName, EngineConvergence>> | undefined;
+  private convergenceQueued = false;
+  private announcedConvergence: string | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -165,6 +183,9 @@ export class Replica {
     this.registry = options.engines;
     this.schema = options.schema ?? WORKSPACE;
     this.problemLog = new Problems((problem) => this.events.emit({ type: 'problem', problem }));
+    this.events.subscribe((event) => {
+      if (event.type === 'peer-digests') this.convergenceChanged();
+    });
     this.settings = new Settings(
       this.id,
       this.transport,
@@ -178,7 +199,9 @@ export class Replica {
       skewMs: () => this.settings.skewMs,
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
     };
-    this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog);
+    this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog, (engine, change) =>
+      this.events.emit({ type: 'text', engine, ...change }),
+    );
     const closed = (): boolean => this.closed;
     this.persistence = new Persistence(
       options.store,
@@ -263,6 +286,7 @@ export class Replica {
 
   private engineChanged(name: EngineName, change: EngineChange): void {
     this.engines.invalidate(name);
+    this.convergenceChanged();
     if (change.origin === 'local') {
       const record = { engine: name, update: change.update };
       // Part of the intent `apply` is running: stored with the other engines' updates, in one record.
@@ -363,6 +387,64 @@ export class Replica {
     return this.engines.digest(name);
   }
 
+  /** A text field's length in an engine (O(1)). */
+  textLength(name: EngineName, field = 'text'): number {
+    this.assertOpen();
+    return this.engines.get(name).textLength(field);
+  }
+
+  /**
+   * Code units [from, to) of an engine's text (O(log n + to − from)); the whole text without a range.
+   * With the 'text' events, a view of the text needs this once and the deltas after.
+   */
+  textSlice(name: EngineName, field = 'text', from?: number, to?: number): string {
+    this.assertOpen();
+    return this.engines.get(name).textSlice(field, from, to);
+  }
+
+  /**
+   * Per engine, our digest and which linked peers hold the same state (by their announced digests). Cached
+   * until an engine changes or a peer announces; a 'convergence' event says when it changed.
+   */
+  convergence(): Readonly<Partial<Record<EngineName, EngineConvergence>>> {
+    this.assertOpen();
+    this.convergenceState ??= this.computeConvergence();
+    return this.convergenceState;
+  }
+
+  private computeConvergence(): Partial<Record<EngineName, EngineConvergence>> {
+    const peers = this.gossip.peerDigests();
+    const result: Partial<Record<EngineName, EngineConvergence>> = {};
+    for (const name of this.engines.names) {
+      const digest = this.engines.digest(name);
+      const agree: string[] = [];
+      const differ: string[] = [];
+      for (const [peer, digests] of peers) {
+        const theirs = digests[name];
+        if (theirs === undefined) continue;
+        (theirs === digest ? agree : differ).push(peer);
+      }
+      result[name] = { digest, agree, differ };
+    }
+    return result;
+  }
+
+  /** Forget the convergence state, and announce once per turn that it may have changed. */
+  private convergenceChanged(): void {
+    this.convergenceState = undefined;
+    if (this.convergenceQueued) return;
+    this.convergenceQueued = true;
+    queueMicrotask(() => {
+      this.convergenceQueued = false;
+      if (this.closed) return;
+      const before = this.announcedConvergence;
+      const now = JSON.stringify(this.convergence());
+      if (now === before) return;
+      this.announcedConvergence = now;
+      this.events.emit({ type: 'convergence' });
+    });
+  }
+
   version(name: EngineName): EngineVersion {
     this.assertOpen();
     return this.engines.get(name).version();
@@ -451,7 +533,7 @@ export class Replica {
   private async load(options: ReplicaOptions): Promise<void> {
     const { settings } = this;
     let saved: ReplicaMetadata | undefined;
-    await this.persistence.load((metadata) => {
+    await this.persistence.load(options.onLoadProgress, this.timers, (metadata) => {
       if (metadata !== undefined && metadata.replicaId !== this.id) {
         throw new ReplicaError(`the store belongs to replica ${metadata.replicaId}, not ${this.id}`);
       }

@@ -2,10 +2,24 @@
 import type { ConnectionState } from '@converge/protocol';
 import type { EngineChange } from '../engine.ts';
 import type { EngineName } from '../engine-name.ts';
+import type { TextDelta } from '../text-delta.ts';
 import type { ReplicaProblem } from './problems.ts';
 
 export type ReplicaEvent =
   | { readonly type: 'change'; readonly engine: EngineName; readonly origin: EngineChange['origin'] }
+  /**
+   * An engine's text changed: `deltas` turn the text as the last 'text' event of this engine and field
+   * left it (or as `Replica.textSlice` read it) into the new one. Comes before that change's 'change'.
+   */
+  | {
+      readonly type: 'text';
+      readonly engine: EngineName;
+      readonly field: string;
+      readonly origin: EngineChange['origin'];
+      readonly deltas: readonly TextDelta[];
+    }
+  /** What `convergence()` reports changed (coalesced: at most one per turn of the event loop). */
+  | { readonly type: 'convergence' }
   | { readonly type: 'connection'; readonly state: ConnectionState }
   | { readonly type: 'peers'; readonly peers: readonly string[] }
   | {

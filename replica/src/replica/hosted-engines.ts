@@ -1,14 +1,16 @@
 /**
  * The engines a replica hosts, and the fan-out of a local edit to all of them: the edit is planned per
  * engine (a text edit made against the primary engine's text is placed in each other engine's text at
- * the spot with the same surrounding text), applied to the primary first, then to the others. Views and
- * digests are cached per engine until its next change.
+ * the spot with the same surrounding text, by a TextAlignment per pair that follows both texts' deltas),
+ * applied to the primary first, then to the others. Views and digests are cached per engine until its
+ * next change; nothing here reads a whole text per edit.
  */
 import type { Engine, EngineContext } from '../engine.ts';
 import type { EngineName } from '../engine-name.ts';
 import type { EngineRegistry } from '../engine-registry.ts';
-import { checkTextEdit, type WorkspaceSchema } from '../schema.ts';
-import { alignTextEdit } from '../text-alignment.ts';
+import { checkTextEditIn, type WorkspaceSchema } from '../schema.ts';
+import { type AlignedText, TextAlignment } from '../text-alignment.ts';
+import type { TextChange } from '../text-delta.ts';
 import type { Intent, WorkspaceView } from '../workspace.ts';
 import { ReplicaError } from './events.ts';
 import type { Problems } from './problems.ts';
@@ -16,6 +18,16 @@ import type { Problems } from './problems.ts';
 export class HostedEngines {
   private readonly engines = new Map<EngineName, Engine>();
   private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
+  /** "primary>other:field" → the alignment of the two engines' texts of the field. */
+  private readonly alignments = new Map<
+    string,
+    {
+      readonly source: EngineName;
+      readonly target: EngineName;
+      readonly field: string;
+      readonly alignment: TextAlignment;
+    }
+  >();
 
   /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
   constructor(
@@ -23,6 +35,8 @@ export class HostedEngines {
     context: EngineContext,
     private readonly replicaId: string,
     private readonly problems: Problems,
+    /** Told every text change of every engine (from the start: store loads included). */
+    private readonly textChanged: (engine: EngineName, change: TextChange) => void = () => {},
   ) {
     try {
       for (const name of registry.names) {
@@ -31,6 +45,7 @@ export class HostedEngines {
         this.cache.set(name, {});
         if (engine.name !== name)
           throw new ReplicaError(`the ${name} descriptor created the ${engine.name} engine`);
+        engine.onTextChange((change) => this.followText(name, change));
       }
     } catch (error) {
       this.close();
@@ -116,17 +131,57 @@ export class HostedEngines {
       for (const name of this.engines.keys()) plan.set(name, [intent]);
       return plan;
     }
-    const textOf = (name: EngineName): string => String(schema.valueIn(this.view(name), field));
-    const source = textOf(primary);
-    checkTextEdit(source, edit);
+    const source = this.get(primary);
+    checkTextEditIn(
+      source.textLength(edit.field),
+      (i) => source.textSlice(edit.field, i, i + 1).charCodeAt(0),
+      edit,
+    );
     for (const name of this.engines.keys()) {
-      const edits = name === primary ? [edit] : alignTextEdit(source, textOf(name), edit);
+      const edits = name === primary ? [edit] : this.alignment(primary, name, edit.field).align(edit);
       plan.set(
         name,
         edits.map((e) => schema.intentOf(e) as Intent),
       );
     }
     return plan;
+  }
+
+  /** The alignment of `source`'s and `target`'s texts of `field`, following both from now on. */
+  private alignment(source: EngineName, target: EngineName, field: string): TextAlignment {
+    const key = `${source}>${target}:${field}`;
+    let entry = this.alignments.get(key);
+    if (entry === undefined) {
+      entry = {
+        source,
+        target,
+        field,
+        alignment: new TextAlignment(this.alignedText(source, field), this.alignedText(target, field)),
+      };
+      this.alignments.set(key, entry);
+    }
+    return entry.alignment;
+  }
+
+  private alignedText(name: EngineName, field: string): AlignedText {
+    const engine = this.get(name);
+    return {
+      get length() {
+        return engine.textLength(field);
+      },
+      slice: (from, to) => engine.textSlice(field, from, to),
+      hash: () => engine.textHash(field),
+    };
+  }
+
+  /** An engine's text changed: the alignments it is part of follow, then the listener hears of it. */
+  private followText(name: EngineName, change: TextChange): void {
+    for (const { source, target, field, alignment } of this.alignments.values()) {
+      if (field !== change.field) continue;
+      if (source === name) alignment.sourceChanged(change.deltas);
+      else if (target === name) alignment.targetChanged(change.deltas);
+    }
+    this.textChanged(name, change);
   }
 
   private cacheOf(name: EngineName): { view?: WorkspaceView; digest?: string } {

@@ -6,10 +6,20 @@
  * operations in order, so nothing is lost or doubled. It never runs while the store holds data of
  * engines this replica does not host (a snapshot of only its own engines would drop that data).
  */
+import type { Timers } from '@converge/protocol';
 import type { EngineName } from '../engine-name.ts';
 import type { ReplicaMetadata, Store, StoreRecord } from '../store.ts';
 import type { HostedEngines } from './hosted-engines.ts';
 import type { Problems } from './problems.ts';
+
+/** How far loading a replica's store got: `done` of `total` stored snapshots and updates applied. */
+export interface LoadProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+/** Work between two turns handed to the host while loading with a progress listener. */
+const LOAD_SLICE_MS = 16;
 
 export class Persistence {
   private readonly pending = new Set<Promise<void>>();
@@ -35,19 +45,40 @@ export class Persistence {
    * rest still loads, and peers can resend what it held). `accept` sees the stored settings first, and
    * may refuse the store by throwing.
    */
-  async load(accept: (saved: ReplicaMetadata | undefined) => void): Promise<void> {
+  async load(
+    progress: ((progress: LoadProgress) => void) | undefined,
+    timers: Timers,
+    accept: (saved: ReplicaMetadata | undefined) => void,
+  ): Promise<void> {
     const stored = await this.store.load();
     for (const damage of stored.damage) this.problems.report({ kind: 'load-damage', message: damage });
     accept(stored.metadata);
-    for (const [name, snapshot] of Object.entries(stored.snapshots) as [
-      EngineName,
-      Uint8Array | undefined,
-    ][]) {
-      if (snapshot !== undefined) this.loadInto(name, snapshot, 'snapshot');
+    const snapshots = (Object.entries(stored.snapshots) as [EngineName, Uint8Array | undefined][]).filter(
+      (entry): entry is [EngineName, Uint8Array] => entry[1] !== undefined,
+    );
+    const total = snapshots.length + stored.updates.length;
+    let done = 0;
+    let sliceStart = timers.now();
+    // With a listener, the host gets a turn between slices of LOAD_SLICE_MS of work, so it can paint.
+    const yieldNow = (): boolean => {
+      done++;
+      if (progress === undefined || (done < total && timers.now() - sliceStart < LOAD_SLICE_MS)) return false;
+      progress({ done, total });
+      return done < total;
+    };
+    const pause = async (): Promise<void> => {
+      await new Promise<void>((resolve) => timers.setTimeout(resolve, 0));
+      sliceStart = timers.now();
+    };
+    progress?.({ done: 0, total });
+    for (const [name, snapshot] of snapshots) {
+      this.loadInto(name, snapshot, 'snapshot');
+      if (yieldNow()) await pause();
     }
-    stored.updates.forEach(({ engine, update }, index) => {
+    for (const [index, { engine, update }] of stored.updates.entries()) {
       this.loadInto(engine, update, `update ${index}`);
-    });
+      if (yieldNow()) await pause();
+    }
     this.updatesSinceCompaction = stored.updates.length;
   }
 
