@@ -27,6 +27,23 @@ export interface ChaosSettings {
   readonly delayMs?: number;
 }
 
+/**
+ * A slow consumer, as the relay sees one: frames to a node go down its link one after another at
+ * `bytesPerMs`, and while more than `maxQueuedBytes` wait for it, frames to it are dropped (the relay's
+ * backpressure rule: it drops frames to a connection whose buffer is over its limit).
+ */
+export interface Backpressure {
+  readonly bytesPerMs: number;
+  readonly maxQueuedBytes: number;
+  /**
+   * Like the relay's slow-consumer rule: a node whose queue stayed over the limit this long (counted from
+   * the first frame dropped for it) is disconnected, losing what was in flight to it, and reconnects
+   * `reconnectMs` later (default: never disconnected).
+   */
+  readonly slowConsumerMs?: number;
+  readonly reconnectMs?: number;
+}
+
 export interface SimNetworkOptions {
   readonly timers: Timers;
   /** Seed of the chaos generator: the same seed and the same traffic give the same faults. */
@@ -34,6 +51,8 @@ export interface SimNetworkOptions {
   /** Base one-way latency of every frame (default 1 ms). */
   readonly latencyMs?: number;
   readonly chaos?: ChaosSettings;
+  /** Every node's downlink as a slow consumer (default: none, frames only take `latencyMs`). */
+  readonly backpressure?: Backpressure;
 }
 
 export interface SimNetworkStats {
@@ -45,6 +64,10 @@ export interface SimNetworkStats {
   readonly duplicated: number;
   /** Sent into a down link, or in flight when the link went down. */
   readonly lost: number;
+  /** Dropped because too many bytes were queued for the receiver (see Backpressure). */
+  readonly backpressure: number;
+  /** Receivers disconnected as slow consumers. */
+  readonly slowConsumers: number;
 }
 
 /** A directed link from → to. */
@@ -59,6 +82,8 @@ interface Flight {
   readonly channel: number;
   readonly payload: Uint8Array;
   readonly epoch: number;
+  /** Earliest delivery time the receiver's downlink allows (backpressure), else 0. */
+  readonly notBefore: number;
 }
 
 export class SimNetworkError extends Error {
@@ -82,7 +107,18 @@ export class SimNetwork {
   /** Per directed link: the latest scheduled in-order delivery time (FIFO floor). */
   private readonly fifoFloor = new Map<string, number>();
   private readonly flights = new Map<Flight, Cancel>();
-  private counters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, lost: 0 };
+  private counters = {
+    sent: 0,
+    delivered: 0,
+    dropped: 0,
+    duplicated: 0,
+    lost: 0,
+    backpressure: 0,
+    slowConsumers: 0,
+  };
+  private backpressure: Backpressure | undefined;
+  /** Per receiver: bytes scheduled to it and not delivered yet, and when its downlink is free. */
+  private readonly downlinks = new Map<string, { queued: number; freeAt: number; overSince?: number }>();
   /** Link events raised while handlers run are queued so every handler sees events in order. */
   private readonly eventQueue: (() => void)[] = [];
   private dispatching = false;
@@ -93,6 +129,14 @@ export class SimNetwork {
     this.latencyMs = options.latencyMs ?? 1;
     if (!(this.latencyMs >= 0)) throw new SimNetworkError(`latency must be ≥ 0, got ${this.latencyMs}`);
     this.chaos = normalizeChaos(options.chaos);
+    this.setBackpressure(options.backpressure);
+  }
+
+  /** Make every downlink a slow consumer (or stop: undefined). */
+  setBackpressure(backpressure: Backpressure | undefined): void {
+    if (backpressure !== undefined && !(backpressure.bytesPerMs > 0 && backpressure.maxQueuedBytes >= 0))
+      throw new SimNetworkError('backpressure needs bytesPerMs > 0 and maxQueuedBytes ≥ 0');
+    this.backpressure = backpressure;
   }
 
   /** A transport for `nodeId`; the node joins when the transport is started. One live transport per node. */
@@ -271,18 +315,66 @@ export class SimNetwork {
       this.counters.dropped++;
       return;
     }
+    const notBefore = this.downlinkSlot(to, payload.length);
+    if (notBefore === undefined) {
+      this.counters.backpressure++;
+      this.checkSlowConsumer(to);
+      return;
+    }
     // Copy once: the sender may reuse its buffer, and receivers must not see each other's mutations.
-    const flight: Flight = { from, to, channel, payload: payload.slice(), epoch: this.epochs.get(pair) ?? 0 };
+    const flight: Flight = {
+      from,
+      to,
+      channel,
+      payload: payload.slice(),
+      epoch: this.epochs.get(pair) ?? 0,
+      notBefore,
+    };
     this.schedule(flight);
     if (this.chaos.duplicate > 0 && this.random.chance(this.chaos.duplicate)) {
       this.counters.duplicated++;
+      this.downlinkSlot(to, payload.length, true);
       this.schedule({ ...flight });
     }
   }
 
+  /**
+   * When a frame of `bytes` to `to` can arrive through its downlink (0 without backpressure), or undefined
+   * when the downlink's queue is over its limit and the frame is dropped (unless `force`: a duplicate).
+   */
+  private downlinkSlot(to: string, bytes: number, force = false): number | undefined {
+    const limit = this.backpressure;
+    if (limit === undefined) return 0;
+    const now = this.timers.now();
+    const link = this.downlinks.get(to) ?? { queued: 0, freeAt: now };
+    if (!force && link.queued > limit.maxQueuedBytes) {
+      link.overSince ??= now;
+      this.downlinks.set(to, link);
+      return undefined;
+    }
+    link.overSince = undefined;
+    link.freeAt = Math.max(link.freeAt, now + this.latencyMs) + bytes / limit.bytesPerMs;
+    link.queued += bytes;
+    this.downlinks.set(to, link);
+    return link.freeAt;
+  }
+
+  /** Disconnect a receiver that stayed over its queue limit for `slowConsumerMs`; it reconnects later. */
+  private checkSlowConsumer(node: string): void {
+    const limit = this.backpressure;
+    const link = this.downlinks.get(node);
+    if (limit?.slowConsumerMs === undefined || link?.overSince === undefined) return;
+    if (this.timers.now() - link.overSince < limit.slowConsumerMs || this.offline.has(node)) return;
+    this.counters.slowConsumers++;
+    link.overSince = undefined;
+    this.setOffline(node, true);
+    link.freeAt = this.timers.now();
+    this.timers.setTimeout(() => this.setOffline(node, false), limit.reconnectMs ?? 1000);
+  }
+
   private schedule(flight: Flight): void {
     const jitter = this.chaos.delayMs > 0 ? this.random.int(0, this.chaos.delayMs) : 0;
-    let at = this.timers.now() + this.latencyMs + jitter;
+    let at = Math.max(this.timers.now() + this.latencyMs, flight.notBefore) + jitter;
     const link = linkKey(flight.from, flight.to);
     if (this.chaos.reorder > 0 && this.random.chance(this.chaos.reorder)) {
       // Out of band: held back a little and exempt from FIFO, so later frames can overtake it.
@@ -297,6 +389,8 @@ export class SimNetwork {
 
   private deliver(flight: Flight): void {
     this.flights.delete(flight);
+    const downlink = this.downlinks.get(flight.to);
+    if (downlink !== undefined) downlink.queued -= flight.payload.length;
     const pair = pairKey(flight.from, flight.to);
     const target = this.nodes.get(flight.to);
     if (
@@ -347,6 +441,8 @@ export class SimNetwork {
         if (pairKey(flight.from, flight.to) !== key) continue;
         cancel();
         this.flights.delete(flight);
+        const downlink = this.downlinks.get(flight.to);
+        if (downlink !== undefined) downlink.queued -= flight.payload.length;
         this.counters.lost++;
       }
     }

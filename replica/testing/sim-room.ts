@@ -9,7 +9,7 @@ import { afterEach } from 'vitest';
 import type { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
 import { Replica, type ReplicaOptions } from '../src/replica.ts';
-import { SimNetwork } from '../src/sim-network.ts';
+import { type Backpressure, SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore } from '../src/store.ts';
 
 export interface SimRoomOptions {
@@ -22,6 +22,8 @@ export interface SimRoomOptions {
   readonly engines?: EngineRegistry;
   /** Default: the Replica's own. */
   readonly antiEntropyMs?: number;
+  /** Slow consumers that drop frames when overloaded (default: none). */
+  readonly backpressure?: Backpressure;
 }
 
 const opened = new Set<Replica>();
@@ -41,6 +43,7 @@ export function simRoom(options: SimRoomOptions) {
     timers: clock,
     seed: options.seed,
     ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+    ...(options.backpressure === undefined ? {} : { backpressure: options.backpressure }),
   });
   let identities = 0;
   /** Open a replica with a fresh memory store; `extra` overrides any option (e.g. a wrapped transport). */
