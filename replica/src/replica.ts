@@ -146,7 +146,8 @@ export class Replica {
   private collecting: PendingIntent | undefined;
   private cancelAntiEntropy: Cancel = () => {};
   private convergenceState: Partial<Record<EngineName, EngineConvergence>> | undefined;
-  private convergenceQueued = false;
+  private cancelConvergence: Cancel | undefined;
+  private readonly digestDelayMs: number;
   private announcedConvergence: string | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -179,6 +180,7 @@ export class Replica {
     this.timers = options.timers ?? realTimers;
     this.antiEntropyMs = nonNegative(options.antiEntropyMs ?? DEFAULT_ANTI_ENTROPY_MS, 'antiEntropyMs');
     const digestDelayMs = nonNegative(options.digestDelayMs ?? DEFAULT_DIGEST_DELAY_MS, 'digestDelayMs');
+    this.digestDelayMs = digestDelayMs;
     const compactAfter = nonNegative(options.compactAfter ?? DEFAULT_COMPACT_AFTER, 'compactAfter');
     this.registry = options.engines;
     this.schema = options.schema ?? WORKSPACE;
@@ -429,20 +431,21 @@ export class Replica {
     return result;
   }
 
-  /** Forget the convergence state, and announce once per turn that it may have changed. */
+  /**
+   * Forget the convergence state, and announce it if it changed, once per burst (after `digestDelayMs`,
+   * like the digests to peers): computing it takes every engine's digest.
+   */
   private convergenceChanged(): void {
     this.convergenceState = undefined;
-    if (this.convergenceQueued) return;
-    this.convergenceQueued = true;
-    queueMicrotask(() => {
-      this.convergenceQueued = false;
+    if (this.cancelConvergence !== undefined || this.closed) return;
+    this.cancelConvergence = this.timers.setTimeout(() => {
+      this.cancelConvergence = undefined;
       if (this.closed) return;
-      const before = this.announcedConvergence;
       const now = JSON.stringify(this.convergence());
-      if (now === before) return;
+      if (now === this.announcedConvergence) return;
       this.announcedConvergence = now;
       this.events.emit({ type: 'convergence' });
-    });
+    }, this.digestDelayMs);
   }
 
   version(name: EngineName): EngineVersion {
@@ -520,6 +523,7 @@ export class Replica {
   private async shutdown(): Promise<void> {
     this.closed = true;
     this.cancelAntiEntropy();
+    this.cancelConvergence?.();
     this.gossip.stop();
     this.sessions.closeAll(false);
     this.transport.close();

@@ -64,12 +64,20 @@ export interface AlignedText {
 /** Shared characters on either side of a stretch that are diffed with it. */
 const CONTEXT = 32;
 
+/** Most deltas kept unfolded (texts that drift apart with no edit to align meanwhile). */
+const MAX_PENDING = 1024;
+
 /** Most segments kept before every stretch touched by deltas is diffed again (amortised tidying). */
 const MAX_SEGMENTS = 256;
 
 /** The alignment of two texts that change by deltas (see the module comment). */
 export class TextAlignment {
   private segments: Segment[];
+  /**
+   * Deltas not yet folded into the segments, in order. While the texts stay equal (typing: every edit
+   * reaches both), the next `align` finds equal hashes and drops them unread: O(1) per delta.
+   */
+  private pending: [typeof SOURCE_ONLY | typeof TARGET_ONLY, TextDelta][] = [];
 
   constructor(
     private readonly source: AlignedText,
@@ -84,13 +92,20 @@ export class TextAlignment {
 
   /** The source text changed by `deltas` (each against the text the previous left). */
   sourceChanged(deltas: readonly TextDelta[]): void {
-    for (const delta of deltas) this.segments = edited(this.segments, SOURCE_ONLY, delta);
-    this.tidyIfLong();
+    for (const delta of deltas) this.pending.push([SOURCE_ONLY, delta]);
+    if (this.pending.length > MAX_PENDING) this.fold();
   }
 
   /** The target text changed by `deltas`. */
   targetChanged(deltas: readonly TextDelta[]): void {
-    for (const delta of deltas) this.segments = edited(this.segments, TARGET_ONLY, delta);
+    for (const delta of deltas) this.pending.push([TARGET_ONLY, delta]);
+    if (this.pending.length > MAX_PENDING) this.fold();
+  }
+
+  /** Fold the pending deltas into the segments. */
+  private fold(): void {
+    for (const [side, delta] of this.pending) this.segments = edited(this.segments, side, delta);
+    this.pending = [];
     this.tidyIfLong();
   }
 
@@ -98,8 +113,10 @@ export class TextAlignment {
   align(edit: TextEdit): TextEdit[] {
     if (this.source.length === this.target.length && this.source.hash() === this.target.hash()) {
       this.segments = tidy([{ kind: SHARED, n: this.source.length, clean: true }]);
+      this.pending = [];
       return [edit];
     }
+    this.fold();
     const from = edit.pos;
     const to = edit.action === 'insert' ? edit.pos : edit.pos + edit.len;
     this.cleanAround(from, to);

@@ -10,8 +10,8 @@
  */
 import type { TextDelta } from './text-delta.ts';
 
-const MAX_CHUNK = 2048;
-const BUILD_CHUNK = 1024;
+const MAX_CHUNK = 512;
+const BUILD_CHUNK = 256;
 
 const P1 = 2147483647;
 const P2 = 2147483629;

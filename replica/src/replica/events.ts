@@ -18,7 +18,7 @@ export type ReplicaEvent =
       readonly origin: EngineChange['origin'];
       readonly deltas: readonly TextDelta[];
     }
-  /** What `convergence()` reports changed (coalesced: at most one per turn of the event loop). */
+  /** What `convergence()` reports changed (coalesced like the digest announcements: one per burst). */
   | { readonly type: 'convergence' }
   | { readonly type: 'connection'; readonly state: ConnectionState }
   | { readonly type: 'peers'; readonly peers: readonly string[] }
