@@ -276,7 +276,10 @@ export class Replica {
   private commitIntent(pending: PendingIntent): Promise<void> {
     if (pending.updates.length === 0) return Promise.resolve();
     const durable = this.persistence.persist({ kind: 'intent', updates: pending.updates });
-    this.persistence.counted(pending.updates.length);
+    this.persistence.counted(
+      pending.updates.length,
+      pending.updates.reduce((n, { update }) => n + update.length, 0),
+    );
     durable.then(
       () => {
         for (const { engine, change } of pending.changes) this.sessions.forward(engine, change);
@@ -304,7 +307,7 @@ export class Replica {
       this.persistence
         .persist({ kind: 'update', ...{ engine: name, update: change.update } })
         .catch(() => {});
-      this.persistence.counted(1);
+      this.persistence.counted(1, change.update.length);
       this.sessions.forward(name, change);
       this.gossip.changed();
     }

@@ -4,23 +4,35 @@
  *
  * The text is a treap (a randomized balanced tree) of chunks of at most MAX_CHUNK code units; every
  * node knows its subtree's length and polynomial hash, so an edit costs O(edit + chunk + log n) and the
- * hash of the whole text is at the root. The hash is two polynomial hashes modulo primes below 2^31
- * (62 bits): equal texts hash equal in every engine, whatever edits built them, so it serves the
+ * hash of the whole text is at the root. The hash is two polynomial hashes modulo primes below 2^26
+ * (52 bits, exact in doubles): equal texts hash equal in every engine, whatever edits built them, so it serves the
  * cross-engine state digest. Not cryptographic: it detects accidental difference, nothing more.
  */
 import type { TextDelta } from './text-delta.ts';
 
-const MAX_CHUNK = 512;
-const BUILD_CHUNK = 256;
+const MAX_CHUNK = 64;
+const BUILD_CHUNK = 48;
 
-const P1 = 2147483647;
-const P2 = 2147483629;
+// Primes below 2^26: a product of two residues stays below 2^52, exact in a double.
+const P1 = 67108859;
+const P2 = 67108837;
 const B1 = 1000003;
 const B2 = 999983;
 
-/** a·b mod p for a, b < p < 2^31, exact in doubles (every partial product stays below 2^48). */
+/** a·b mod p for a, b < p < 2^26 (exact: the product is below 2^52). */
 function mulmod(a: number, b: number, p: number): number {
-  return (((a * (b >>> 16)) % p) * 65536 + a * (b & 0xffff)) % p;
+  return (a * b) % p;
+}
+
+/** B^k for every chunk length, so a chunk's power is a lookup. */
+const POWERS1 = powers(B1, P1);
+const POWERS2 = powers(B2, P2);
+
+function powers(base: number, p: number): Float64Array {
+  const table = new Float64Array(MAX_CHUNK + 1);
+  table[0] = 1;
+  for (let k = 1; k <= MAX_CHUNK; k++) table[k] = mulmod(table[k - 1] as number, base, p);
+  return table;
 }
 
 interface Node {
@@ -43,6 +55,8 @@ interface Node {
 
 export class TextMirror {
   private root: Node | null = null;
+  /** `hash()` until the next change. */
+  private cachedHash: string | undefined;
   /** xorshift32 state for priorities: deterministic, so runs replay exactly. */
   private seed = 0x9e3779b9;
 
@@ -56,13 +70,19 @@ export class TextMirror {
 
   /** 16 hex digits of the text's hash, and its length: equal texts give equal strings. */
   hash(): string {
+    this.cachedHash ??= this.computeHash();
+    return this.cachedHash;
+  }
+
+  private computeHash(): string {
     const r = this.root;
     if (r === null) return '0:0000000000000000';
-    return `${r.len}:${r.h1.toString(16).padStart(8, '0')}${r.h2.toString(16).padStart(8, '0')}`;
+    return `${r.len}:${r.h1.toString(16).padStart(7, '0')}${r.h2.toString(16).padStart(7, '0')}`;
   }
 
   /** Apply an engine's deltas, in order. Throws RangeError (changing nothing more) for one beyond the text. */
   apply(deltas: readonly TextDelta[]): void {
+    this.cachedHash = undefined;
     for (const delta of deltas) this.applyOne(delta);
   }
 
@@ -211,20 +231,16 @@ export class TextMirror {
 function chunkHash(node: Node): void {
   let h1 = 0;
   let h2 = 0;
-  let p1 = 1;
-  let p2 = 1;
   const { chunk } = node;
   for (let i = 0; i < chunk.length; i++) {
     const c = chunk.charCodeAt(i) + 1;
-    h1 = (mulmod(h1, B1, P1) + c) % P1;
-    h2 = (mulmod(h2, B2, P2) + c) % P2;
-    p1 = mulmod(p1, B1, P1);
-    p2 = mulmod(p2, B2, P2);
+    h1 = (h1 * B1 + c) % P1;
+    h2 = (h2 * B2 + c) % P2;
   }
   node.ch1 = h1;
   node.ch2 = h2;
-  node.cp1 = p1;
-  node.cp2 = p2;
+  node.cp1 = POWERS1[chunk.length] as number;
+  node.cp2 = POWERS2[chunk.length] as number;
 }
 
 /** Recompute a node's aggregates from its children: h(L·C·R) = (h(L)·B^|C| + h(C))·B^|R| + h(R). */

@@ -18,16 +18,14 @@ import type { Problems } from './problems.ts';
 export class HostedEngines {
   private readonly engines = new Map<EngineName, Engine>();
   private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
-  /** "primary>other:field" → the alignment of the two engines' texts of the field. */
-  private readonly alignments = new Map<
-    string,
-    {
-      readonly source: EngineName;
-      readonly target: EngineName;
-      readonly field: string;
-      readonly alignment: TextAlignment;
-    }
-  >();
+  /** Every alignment of two engines' texts of a field, and by source, target and field for lookup. */
+  private readonly alignments: {
+    readonly source: EngineName;
+    readonly target: EngineName;
+    readonly field: string;
+    readonly alignment: TextAlignment;
+  }[] = [];
+  private readonly alignmentIndex = new Map<EngineName, Map<EngineName, Map<string, TextAlignment>>>();
 
   /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
   constructor(
@@ -137,30 +135,35 @@ export class HostedEngines {
       (i) => source.textSlice(edit.field, i, i + 1).charCodeAt(0),
       edit,
     );
+    const unchanged: readonly Intent[] = [intent];
     for (const name of this.engines.keys()) {
       const edits = name === primary ? [edit] : this.alignment(primary, name, edit.field).align(edit);
-      plan.set(
-        name,
-        edits.map((e) => schema.intentOf(e) as Intent),
-      );
+      // Texts in step (the common case): the user's intent as it is.
+      const same = edits.length === 1 && edits[0] === edit;
+      plan.set(name, same ? unchanged : edits.map((e) => schema.intentOf(e) as Intent));
     }
     return plan;
   }
 
   /** The alignment of `source`'s and `target`'s texts of `field`, following both from now on. */
   private alignment(source: EngineName, target: EngineName, field: string): TextAlignment {
-    const key = `${source}>${target}:${field}`;
-    let entry = this.alignments.get(key);
-    if (entry === undefined) {
-      entry = {
-        source,
-        target,
-        field,
-        alignment: new TextAlignment(this.alignedText(source, field), this.alignedText(target, field)),
-      };
-      this.alignments.set(key, entry);
+    let byTarget = this.alignmentIndex.get(source);
+    if (byTarget === undefined) {
+      byTarget = new Map();
+      this.alignmentIndex.set(source, byTarget);
     }
-    return entry.alignment;
+    let byField = byTarget.get(target);
+    if (byField === undefined) {
+      byField = new Map();
+      byTarget.set(target, byField);
+    }
+    let alignment = byField.get(field);
+    if (alignment === undefined) {
+      alignment = new TextAlignment(this.alignedText(source, field), this.alignedText(target, field));
+      byField.set(field, alignment);
+      this.alignments.push({ source, target, field, alignment });
+    }
+    return alignment;
   }
 
   private alignedText(name: EngineName, field: string): AlignedText {
@@ -176,7 +179,7 @@ export class HostedEngines {
 
   /** An engine's text changed: the alignments it is part of follow, then the listener hears of it. */
   private followText(name: EngineName, change: TextChange): void {
-    for (const { source, target, field, alignment } of this.alignments.values()) {
+    for (const { source, target, field, alignment } of this.alignments) {
       if (field !== change.field) continue;
       if (source === name) alignment.sourceChanged(change.deltas);
       else if (target === name) alignment.targetChanged(change.deltas);

@@ -24,6 +24,9 @@ const LOAD_SLICE_MS = 16;
 export class Persistence {
   private readonly pending = new Set<Promise<void>>();
   private updatesSinceCompaction = 0;
+  /** Bytes appended since the last compaction, and the size of the snapshots it wrote. */
+  private bytesSinceCompaction = 0;
+  private snapshotBytes = 0;
   private compacting = false;
   private compactionQueued = false;
   /** The store holds data of engines this replica does not host; compaction would drop it, so it is off. */
@@ -80,6 +83,8 @@ export class Persistence {
       if (yieldNow()) await pause();
     }
     this.updatesSinceCompaction = stored.updates.length;
+    this.bytesSinceCompaction = stored.updates.reduce((n, { update }) => n + update.length, 0);
+    this.snapshotBytes = snapshots.reduce((n, [, bytes]) => n + bytes.length, 0);
   }
 
   /** Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not). */
@@ -95,11 +100,15 @@ export class Persistence {
     return write;
   }
 
-  /** Count updates appended since the last compaction, and compact (soon) when there are enough. */
-  counted(updates: number): void {
+  /**
+   * Count updates (and their bytes) appended since the last compaction, and compact (soon) when there are
+   * enough: `compactAfter` updates, and at least half the last snapshot's size in bytes, so the work of
+   * compacting (writing every engine's whole state) stays proportional to what was appended since.
+   */
+  counted(updates: number, bytes: number): void {
     this.updatesSinceCompaction += updates;
-    if (this.compactAfter === 0 || this.updatesSinceCompaction < this.compactAfter || this.compactionQueued)
-      return;
+    this.bytesSinceCompaction += bytes;
+    if (!this.due() || this.compactionQueued) return;
     // Outside the engine's change callback: an engine should not be asked to save mid-notification.
     this.compactionQueued = true;
     queueMicrotask(() => {
@@ -108,9 +117,17 @@ export class Persistence {
     });
   }
 
+  private due(): boolean {
+    return (
+      this.compactAfter > 0 &&
+      this.updatesSinceCompaction >= this.compactAfter &&
+      this.bytesSinceCompaction * 2 >= this.snapshotBytes
+    );
+  }
+
   /** Replace the log with snapshots if it grew long. */
   maybeCompact(): void {
-    if (this.compactAfter === 0 || this.updatesSinceCompaction < this.compactAfter) return;
+    if (!this.due()) return;
     if (this.compacting || this.foreignData || this.closed()) return;
     const engines = this.problems.guard({ kind: 'engine-error' }, 'save() for compaction failed', () => {
       const snapshots: Partial<Record<EngineName, Uint8Array>> = {};
@@ -120,6 +137,8 @@ export class Persistence {
     if (engines === undefined) return;
     this.compacting = true;
     this.updatesSinceCompaction = 0;
+    this.bytesSinceCompaction = 0;
+    this.snapshotBytes = Object.values(engines).reduce((n, bytes) => n + (bytes?.length ?? 0), 0);
     const done = this.store
       .compact({ engines, metadata: this.metadata() })
       .catch(this.problems.caught({ kind: 'store-error' }, 'compaction failed'))

@@ -1,0 +1,76 @@
+// `npm run bench:replica`: the replica runtime replaying a trace through every engine (replica-replay.ts).
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { replayThroughReplica, replicaReplayTable } from './replica-replay.ts';
+import { defaultTracesDir, loadTrace } from './traces.ts';
+
+const USAGE = `usage: npm run bench:replica -- [--trace FILE] [--edits N] [--json]
+  --trace FILE   sequential trace (default: automerge-paper.json.gz in ../shared/traces)
+  --edits N      replay only the first N patches (default: all of them)
+  --json         one JSON object instead of the table
+  -h, --help     this text`;
+
+async function main(): Promise<number> {
+  let values: { trace?: string; edits?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      strict: true,
+      allowPositionals: false,
+      options: {
+        trace: { type: 'string' },
+        edits: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const base = process.env.INIT_CWD ?? process.cwd();
+  const tracesDir = defaultTracesDir(resolve(import.meta.dirname, '../..'));
+  const file =
+    values.trace !== undefined
+      ? resolve(base, values.trace)
+      : tracesDir !== null
+        ? join(tracesDir, 'automerge-paper.json.gz')
+        : null;
+  const edits = values.edits === undefined ? undefined : Number(values.edits);
+  if (file === null || (edits !== undefined && !(Number.isInteger(edits) && edits > 0))) {
+    const why =
+      file === null
+        ? 'no trace: give --trace FILE (../shared/traces is missing)'
+        : `--edits needs a positive integer, got ${values.edits}`;
+    process.stderr.write(`${why}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const workload = loadTrace(file);
+  if (workload.kind !== 'sequential') {
+    process.stderr.write(`${file}: not a sequential trace\n`);
+    return 2;
+  }
+  const total = Math.min(edits ?? workload.patches.length, workload.patches.length);
+  const result = await replayThroughReplica(workload, total, (done) =>
+    process.stderr.write(
+      `${workload.name}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} edits\n`,
+    ),
+  );
+  process.stdout.write(
+    values.json === true ? `${JSON.stringify(result)}\n` : `${replicaReplayTable(result)}\n`,
+  );
+  return result.textsMatch && result.digestsAgree ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
