@@ -1,7 +1,12 @@
 // `npm run bench:replica`: the replica runtime replaying a trace through every engine (replica-replay.ts).
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { replayThroughReplica, replicaReplayTable } from './replica-replay.ts';
+import {
+  keystrokeBytesTable,
+  measureKeystrokeBytes,
+  replayThroughReplica,
+  replicaReplayTable,
+} from './replica-replay.ts';
 import { defaultTracesDir, loadTrace } from './traces.ts';
 
 const USAGE = `usage: npm run bench:replica -- [--trace FILE] [--edits N] [--json]
@@ -59,8 +64,11 @@ async function main(): Promise<number> {
       `${workload.name}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} edits\n`,
     ),
   );
+  const bytes = await measureKeystrokeBytes();
   process.stdout.write(
-    values.json === true ? `${JSON.stringify(result)}\n` : `${replicaReplayTable(result)}\n`,
+    values.json === true
+      ? `${JSON.stringify({ replay: result, keystrokeBytes: bytes })}\n`
+      : `${replicaReplayTable(result)}\n\n${keystrokeBytesTable(bytes)}\n`,
   );
   return result.textsMatch && result.digestsAgree ? 0 : 1;
 }

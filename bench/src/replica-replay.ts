@@ -176,3 +176,79 @@ export function replicaReplayTable(result: ReplicaReplayResult): string {
       ` digests ${result.digestsAgree ? 'agree across engines' : 'DISAGREE across engines'}.`,
   ].join('\n');
 }
+
+export interface KeystrokeBytes {
+  readonly textBytes: number;
+  readonly keystrokes: number;
+  /** Per engine: bytes the typing replica sent on the engine's channel (sync and digests) per keystroke. */
+  readonly wire: Readonly<Record<string, number>>;
+  /** Per engine: bytes of its updates the store appended per keystroke. */
+  readonly store: Readonly<Record<string, number>>;
+}
+
+/**
+ * Two replicas sharing a text of `textBytes`; one types `keystrokes` characters, one every 150 ms
+ * (digest announcements included, as a user typing sees them), and what that cost on the wire and in
+ * the store is counted per engine.
+ */
+export async function measureKeystrokeBytes(textBytes = 150_000, keystrokes = 50): Promise<KeystrokeBytes> {
+  const timers = new VirtualClock(1_700_000_000_000);
+  const net = new SimNetwork({ timers, seed: 2 });
+  let identities = 0;
+  const stored = new Map<string, number>();
+  const store = new MemoryStore();
+  const append = store.append.bind(store);
+  store.append = (record) => {
+    if (record.kind === 'intent')
+      for (const { engine, update } of record.updates)
+        stored.set(engine, (stored.get(engine) ?? 0) + update.length);
+    return append(record);
+  };
+  const open = (id: string, s = new MemoryStore()) =>
+    Replica.open({
+      id,
+      transport: net.transport(id),
+      store: s,
+      engines: ENGINES,
+      timers,
+      randomUint32: () => (0x9e3779b9 * ++identities) >>> 0,
+    });
+  const typist = await open('r-typist1', store);
+  const reader = await open('r-reader1');
+  const paragraph = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
+  await typist.apply({
+    op: 'text.insert',
+    pos: 0,
+    text: paragraph.repeat(Math.ceil(textBytes / paragraph.length)),
+  });
+  timers.advance(30_000);
+  const before = new Map(typist.engineNames.map((name) => [name, typist.trafficOf(name).bytesSent]));
+  stored.clear();
+  for (let k = 0; k < keystrokes; k++) {
+    await typist.apply({ op: 'text.insert', pos: 1000 + k, text: 'x' });
+    timers.advance(150);
+  }
+  timers.advance(1_000);
+  const wire: Record<string, number> = {};
+  const storeBytes: Record<string, number> = {};
+  for (const name of typist.engineNames) {
+    wire[name] = (typist.trafficOf(name).bytesSent - (before.get(name) ?? 0)) / keystrokes;
+    storeBytes[name] = (stored.get(name) ?? 0) / keystrokes;
+    if (reader.digest(name) !== typist.digest(name)) throw new Error(`${name}: the reader did not converge`);
+  }
+  await typist.close();
+  await reader.close();
+  return { textBytes, keystrokes, wire, store: storeBytes };
+}
+
+export function keystrokeBytesTable(result: KeystrokeBytes): string {
+  return [
+    `One keystroke in a ${Math.round(result.textBytes / 1000)} KB text, two replicas, ${result.keystrokes} keystrokes 150 ms apart:`,
+    '',
+    '| engine | wire bytes per keystroke (sync + digests) | store bytes per keystroke |',
+    '| --- | ---: | ---: |',
+    ...Object.keys(result.wire).map(
+      (name) => `| ${name} | ${result.wire[name]?.toFixed(0)} | ${result.store[name]?.toFixed(0)} |`,
+    ),
+  ].join('\n');
+}
