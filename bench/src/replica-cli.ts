@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import {
   keystrokeBytesTable,
   measureKeystrokeBytes,
+  measureOverhead,
+  overheadTable,
   replayThroughReplica,
   replicaReplayTable,
 } from './replica-replay.ts';
@@ -64,11 +66,12 @@ async function main(): Promise<number> {
       `${workload.name}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} edits\n`,
     ),
   );
+  const overhead = await measureOverhead(workload, total);
   const bytes = await measureKeystrokeBytes();
   process.stdout.write(
     values.json === true
-      ? `${JSON.stringify({ replay: result, keystrokeBytes: bytes })}\n`
-      : `${replicaReplayTable(result)}\n\n${keystrokeBytesTable(bytes)}\n`,
+      ? `${JSON.stringify({ replay: result, overhead, keystrokeBytes: bytes })}\n`
+      : `${replicaReplayTable(result)}\n\n${overheadTable(overhead)}\n\n${keystrokeBytesTable(bytes)}\n`,
   );
   return result.textsMatch && result.digestsAgree ? 0 : 1;
 }

@@ -252,3 +252,90 @@ export function keystrokeBytesTable(result: KeystrokeBytes): string {
     ),
   ].join('\n');
 }
+
+/** CPU time of this process in ms (user + system): unlike wall time, other processes' load leaves it be. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+function intentsOf(workload: SequentialWorkload, edits: number): Intent[] {
+  const intents: Intent[] = [];
+  for (const [pos, deleted, inserted] of workload.patches.slice(0, edits)) {
+    if (deleted > 0) intents.push({ op: 'text.delete', pos, len: deleted } as Intent);
+    if (inserted.length > 0) intents.push({ op: 'text.insert', pos, text: inserted } as Intent);
+  }
+  return intents;
+}
+
+export interface OverheadResult {
+  readonly edits: number;
+  /** CPU ms of each engine alone, applying the same intents directly (no replica). */
+  readonly bareEngineCpuMs: Readonly<Record<string, number>>;
+  /** CPU ms of a replica hosting only the converge engine, applying them (store, events, alignment...). */
+  readonly convergeReplicaCpuMs: number;
+  /** (convergeReplicaCpuMs − bareEngineCpuMs.converge) / bareEngineCpuMs.converge. */
+  readonly overheadOfConverge: number;
+}
+
+/**
+ * The runtime's overhead in CPU time, which other processes' load does not inflate: the same intents
+ * applied to each bare engine, then through a replica hosting only the converge engine. The difference
+ * between the latter and the bare converge engine is what the runtime adds per edit.
+ */
+export async function measureOverhead(workload: SequentialWorkload, edits: number): Promise<OverheadResult> {
+  const intents = intentsOf(workload, edits);
+  const bareEngineCpuMs: Record<string, number> = {};
+  for (const descriptor of ENGINES.descriptors) {
+    let identities = 0;
+    const engine = descriptor.create({
+      replicaId: 'bench',
+      now: () => 1_700_000_000_000,
+      randomUint32: () => (0x9e3779b9 * ++identities) >>> 0,
+    });
+    const started = cpuMs();
+    for (const intent of intents) engine.apply(intent);
+    bareEngineCpuMs[descriptor.name] = cpuMs() - started;
+    engine.close();
+  }
+  const timers = new VirtualClock(1_700_000_000_000);
+  const net = new SimNetwork({ timers, seed: 1 });
+  const replica = await Replica.open({
+    id: 'bench',
+    transport: net.transport('bench'),
+    store: new MemoryStore(),
+    engines: ENGINES.only(['converge']),
+    timers,
+    antiEntropyMs: 0,
+  });
+  const started = cpuMs();
+  for (const intent of intents) {
+    await replica.apply(intent);
+    timers.advance(1);
+  }
+  const convergeReplicaCpuMs = cpuMs() - started;
+  await replica.close();
+  const bare = bareEngineCpuMs.converge ?? Number.NaN;
+  return {
+    edits,
+    bareEngineCpuMs,
+    convergeReplicaCpuMs,
+    overheadOfConverge: (convergeReplicaCpuMs - bare) / bare,
+  };
+}
+
+export function overheadTable(result: OverheadResult): string {
+  const perEdit = (ms: number): string => ((ms * 1000) / result.edits).toFixed(2);
+  return [
+    `CPU time (not wall time) of the same ${result.edits.toLocaleString('en-US')} edits:`,
+    '',
+    '| applied to | CPU ms | µs per edit |',
+    '| --- | ---: | ---: |',
+    ...Object.entries(result.bareEngineCpuMs).map(
+      ([name, ms]) => `| the ${name} engine alone | ${ms.toFixed(0)} | ${perEdit(ms)} |`,
+    ),
+    `| a replica hosting only converge | ${result.convergeReplicaCpuMs.toFixed(0)} | ${perEdit(result.convergeReplicaCpuMs)} |`,
+    '',
+    `Runtime overhead: ${(result.overheadOfConverge * 100).toFixed(1)}% of the converge engine's own time (target ≤ 10%).`,
+  ].join('\n');
+}

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   keystrokeBytesTable,
   measureKeystrokeBytes,
+  measureOverhead,
+  overheadTable,
   replayThroughReplica,
   replicaReplayTable,
 } from '../src/replica-replay.ts';
@@ -36,6 +38,14 @@ describe('bench:replica', () => {
     const inEngines = Object.values(result.engineMs).reduce((n, ms) => n + ms, 0);
     expect(result.runtimeMs).toBeCloseTo(result.totalMs - inEngines, 6);
     expect(replicaReplayTable(result)).toContain('the runtime itself');
+  }, 60_000);
+
+  it('measures the runtime overhead in CPU time against the bare converge engine', async () => {
+    const result = await measureOverhead(typingTrace(), 300);
+    expect(Object.keys(result.bareEngineCpuMs).sort()).toEqual(['automerge', 'converge', 'lww', 'yjs']);
+    expect(result.convergeReplicaCpuMs).toBeGreaterThan(0);
+    expect(Number.isFinite(result.overheadOfConverge)).toBe(true);
+    expect(overheadTable(result)).toContain('Runtime overhead');
   }, 60_000);
 
   it('counts the bytes a keystroke costs per engine, on the wire and in the store', async () => {
