@@ -1,5 +1,4 @@
 // `npm run bench:replica`: the replica runtime replaying a trace through every engine (replica-replay.ts).
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   keystrokeBytesTable,
@@ -9,7 +8,7 @@ import {
   replayThroughReplica,
   replicaReplayTable,
 } from './replica-replay.ts';
-import { defaultTracesDir, loadTrace } from './traces.ts';
+import { loadTrace, traceArgument } from './traces.ts';
 
 const USAGE = `usage: npm run bench:replica -- [--trace FILE] [--edits N] [--json]
   --trace FILE   sequential trace (default: automerge-paper.json.gz in ../shared/traces)
@@ -38,14 +37,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const base = process.env.INIT_CWD ?? process.cwd();
-  const tracesDir = defaultTracesDir(resolve(import.meta.dirname, '../..'));
-  const file =
-    values.trace !== undefined
-      ? resolve(base, values.trace)
-      : tracesDir !== null
-        ? join(tracesDir, 'automerge-paper.json.gz')
-        : null;
+  const file = traceArgument(values.trace);
   const edits = values.edits === undefined ? undefined : Number(values.edits);
   if (file === null || (edits !== undefined && !(Number.isInteger(edits) && edits > 0))) {
     const why =

@@ -2,12 +2,12 @@
 // Yjs parsing its own document of the same trace, each in fresh processes (see store-open.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from './result.ts';
 import { runWorker } from './runner.ts';
 import { writeConvergeStore } from './store-open.ts';
-import { defaultTracesDir, loadTrace, traceName } from './traces.ts';
+import { loadTrace, traceArgument, traceName } from './traces.ts';
 
 const USAGE = `usage: npm run bench:store -- [--trace FILE] [--runs N]
   --trace FILE   sequential trace (default: automerge-paper.json.gz in ../shared/traces)
@@ -31,14 +31,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const base = process.env.INIT_CWD ?? process.cwd();
-  const tracesDir = defaultTracesDir(resolve(import.meta.dirname, '../..'));
-  const file =
-    values.trace !== undefined
-      ? resolve(base, values.trace)
-      : tracesDir !== null
-        ? join(tracesDir, 'automerge-paper.json.gz')
-        : null;
+  const file = traceArgument(values.trace);
   const runs = values.runs === undefined ? 5 : Number(values.runs);
   if (file === null || !Number.isInteger(runs) || runs < 1) {
     const why =

@@ -14,6 +14,16 @@ export function defaultTracesDir(repoRoot: string): string | null {
   return existsSync(dir) ? dir : null;
 }
 
+/**
+ * The trace a command line names: `--trace FILE` relative to where npm was run, else automerge-paper in
+ * ../shared/traces; null when neither is there.
+ */
+export function traceArgument(trace: string | undefined): string | null {
+  if (trace !== undefined) return resolve(process.env.INIT_CWD ?? process.cwd(), trace);
+  const dir = defaultTracesDir(resolve(import.meta.dirname, '../..'));
+  return dir === null ? null : join(dir, 'automerge-paper.json.gz');
+}
+
 /** Trace files in `dir`: *.json.gz and *.json, sorted by name. */
 export function listTraceFiles(dir: string): string[] {
   return readdirSync(dir)
