@@ -1,3 +1,4 @@
+import { ENGINES } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
 import {
   keystrokeBytesTable,
@@ -33,7 +34,7 @@ describe('bench:replica', () => {
     expect(result.edits).toBe(300);
     expect(result.textsMatch).toBe(true);
     expect(result.digestsAgree).toBe(true);
-    expect(Object.keys(result.engineMs).sort()).toEqual(['automerge', 'converge', 'lww', 'yjs']);
+    expect(Object.keys(result.engineMs).sort()).toEqual([...ENGINES.names].sort());
     for (const ms of Object.values(result.engineMs)) expect(ms).toBeGreaterThan(0);
     const inEngines = Object.values(result.engineMs).reduce((n, ms) => n + ms, 0);
     expect(result.runtimeMs).toBeCloseTo(result.totalMs - inEngines, 6);
@@ -42,7 +43,7 @@ describe('bench:replica', () => {
 
   it('measures the runtime overhead in CPU time against the bare converge engine', async () => {
     const result = await measureOverhead(typingTrace(), 300);
-    expect(Object.keys(result.bareEngineCpuMs).sort()).toEqual(['automerge', 'converge', 'lww', 'yjs']);
+    expect(Object.keys(result.bareEngineCpuMs).sort()).toEqual([...ENGINES.names].sort());
     expect(result.convergeReplicaCpuMs).toBeGreaterThan(0);
     expect(Number.isFinite(result.overheadOfConverge)).toBe(true);
     expect(overheadTable(result)).toContain('Runtime overhead');
@@ -50,7 +51,7 @@ describe('bench:replica', () => {
 
   it('counts the bytes a keystroke costs per engine, on the wire and in the store', async () => {
     const result = await measureKeystrokeBytes(20_000, 10);
-    for (const name of ['converge', 'yjs', 'automerge', 'lww']) {
+    for (const name of ENGINES.names) {
       expect(result.wire[name]).toBeGreaterThan(0);
       expect(result.store[name]).toBeGreaterThan(0);
       // Proportional to the keystroke, not to the 20 KB text.

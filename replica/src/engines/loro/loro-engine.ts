@@ -28,9 +28,10 @@
  * The engine takes each container's handle once, frees every temporary handle as soon as it is used,
  * and frees them all, then the document, on close.
  */
-import { LoroCounter, LoroDoc, type LoroMap, type LoroText, VersionVector } from 'loro-crdt';
+import { type Delta, LoroCounter, LoroDoc, type LoroMap, type LoroText, VersionVector } from 'loro-crdt';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
-import { checkTextEdit, type FieldEdit, type WorkspaceSchema } from '../../schema.ts';
+import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
+import type { TextDelta } from '../../text-delta.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
@@ -64,8 +65,12 @@ interface LoroWorkspace {
 
 export class LoroEngine extends FeedEngine<Uint8Array> implements Engine {
   readonly name = 'loro' as const;
-  private readonly schema: WorkspaceSchema;
+  protected readonly schema: WorkspaceSchema;
   private readonly held: Held<LoroWorkspace>;
+  /** Stop the texts' event subscriptions (before the document is freed). */
+  private readonly unsubscribe: (() => void)[] = [];
+  /** What the change under way is, for the text events Loro delivers while it runs. */
+  private origin: EngineChange['origin'] = 'local';
 
   constructor(ctx: EngineContext) {
     super();
@@ -83,6 +88,34 @@ export class LoroEngine extends FeedEngine<Uint8Array> implements Engine {
       counters: handles(['counter', 'pn-counter'], (name) => doc.getCounter(name)),
       meta: doc.getMap('meta'),
     });
+    // Loro delivers a text's diff synchronously on commit or import: positions, O(change).
+    for (const [field, text] of this.held.value.texts) {
+      this.unsubscribe.push(
+        text.subscribe((batch) => {
+          for (const event of batch.events)
+            if (event.diff.type === 'text') this.textChanged(field, event.diff.diff);
+        }),
+      );
+    }
+  }
+
+  /** Loro's retain / insert / delete delta of one text as positional deltas. */
+  private textChanged(field: string, diff: readonly Delta<string>[]): void {
+    const deltas: TextDelta[] = [];
+    let pos = 0;
+    for (const op of diff) {
+      if (op.retain !== undefined) pos += op.retain;
+      else if (op.delete !== undefined) deltas.push({ pos, del: op.delete, text: '' });
+      else {
+        const last = deltas[deltas.length - 1];
+        // A replacement (delete, then insert at the same spot) is one delta.
+        if (last !== undefined && last.pos === pos && last.text === '')
+          deltas[deltas.length - 1] = { pos, del: last.del, text: op.insert };
+        else deltas.push({ pos, del: 0, text: op.insert });
+        pos += op.insert.length;
+      }
+    }
+    this.emitText(field, this.origin, deltas);
   }
 
   /** The document (throws EngineClosedError once the engine is closed). */
@@ -101,7 +134,7 @@ export class LoroEngine extends FeedEngine<Uint8Array> implements Engine {
   apply(intent: Intent): void {
     this.assertOpen();
     const edit = this.schema.edit(intent);
-    if (edit.kind === 'text') checkTextEdit(this.text(edit.field).toString(), edit);
+    if (edit.kind === 'text') this.checkText(edit);
     this.change('local', undefined, () => {
       this.write(edit);
       this.doc.commit();
@@ -143,32 +176,44 @@ export class LoroEngine extends FeedEngine<Uint8Array> implements Engine {
   }
 
   view(): WorkspaceView {
+    return this.schema.view((field) => this.fieldValue(field)) as WorkspaceView;
+  }
+
+  viewWithoutText(): WorkspaceView {
+    return this.schema.view((field) =>
+      field.kind === 'text' ? '' : this.fieldValue(field),
+    ) as WorkspaceView;
+  }
+
+  protected readText(field: string): string {
+    return this.text(field).toString();
+  }
+
+  private fieldValue(field: NamedField): unknown {
     const { counters, meta } = this.held.value;
-    return this.schema.view((field) => {
-      switch (field.kind) {
-        case 'cart': {
-          const lines: [string, number][] = [];
-          for (const [product, value] of Object.entries(
-            this.cart(field.name).toJSON() as Record<string, unknown>,
-          )) {
-            // A peer could write anything into the map; show only what the workspace model allows.
-            if (isQuantity(value)) lines.push([product, value]);
-          }
-          // fromEntries, not assignment: a product named "__proto__" must stay an ordinary key.
-          return Object.fromEntries(lines);
+    switch (field.kind) {
+      case 'cart': {
+        const lines: [string, number][] = [];
+        for (const [product, value] of Object.entries(
+          this.cart(field.name).toJSON() as Record<string, unknown>,
+        )) {
+          // A peer could write anything into the map; show only what the workspace model allows.
+          if (isQuantity(value)) lines.push([product, value]);
         }
-        case 'text':
-          return this.text(field.name).toString();
-        case 'register': {
-          const value = meta.get(field.name);
-          return typeof value === 'string' ? [value] : [];
-        }
-        default: {
-          const value = counters.get(field.name)?.value;
-          return isQuantity(value) ? value : 0;
-        }
+        // fromEntries, not assignment: a product named "__proto__" must stay an ordinary key.
+        return Object.fromEntries(lines);
       }
-    }) as WorkspaceView;
+      case 'text':
+        return this.text(field.name).toString();
+      case 'register': {
+        const value = meta.get(field.name);
+        return typeof value === 'string' ? [value] : [];
+      }
+      default: {
+        const value = counters.get(field.name)?.value;
+        return isQuantity(value) ? value : 0;
+      }
+    }
   }
 
   applyUpdate(update: Uint8Array): void {
@@ -188,6 +233,7 @@ export class LoroEngine extends FeedEngine<Uint8Array> implements Engine {
 
   /** Free every handle, then the document's WebAssembly memory, now (the garbage collector does not see it). */
   protected release(): void {
+    for (const stop of this.unsubscribe.splice(0)) stop();
     const held = this.held.release();
     if (held === undefined) return;
     for (const handles of [held.carts, held.texts, held.counters])
@@ -220,6 +266,7 @@ export class LoroEngine extends FeedEngine<Uint8Array> implements Engine {
   /** Run a change to the document; if it added operations, emit them as one change (the update). */
   private change(origin: EngineChange['origin'], source: LoroSession | undefined, action: () => void): void {
     const native = freed(this.doc.oplogVersion(), (before) => {
+      this.origin = origin;
       action();
       const same = freed(this.doc.oplogVersion(), (after) => after.compare(before) === 0);
       return same ? undefined : this.doc.export({ mode: 'update', from: before });
