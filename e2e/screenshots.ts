@@ -106,40 +106,27 @@ async function shot(page: Page, out: string, name: string): Promise<void> {
   process.stdout.write(`  wrote ${join(out, name)}\n`);
 }
 
-/**
- * Poll an expression in the page until it is true. (page.waitForFunction compiles its predicate with
- * eval inside the page, which the app's CSP rightly forbids; page.evaluate goes through the debugger.)
- */
-async function waitUntil(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await page.evaluate(expression)) !== true) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
-    await page.waitForTimeout(50);
-  }
-}
-
 /** Alice's caret sits after "Hello"; Bob types at the start; Alice's caret must still follow "Hello". */
 async function checkCaretStaysPut(alice: Page, bob: Page): Promise<void> {
-  // (Strings: this file is type-checked without DOM types.)
-  await alice.evaluate(
-    "(() => { const el = document.getElementById('text-editor'); el.focus(); el.setSelectionRange(5, 5); })()",
-  );
+  const aliceText = alice.getByTestId('text-editor');
+  await aliceText.click();
+  await alice.keyboard.press('Control+Home');
+  for (let i = 0; i < 5; i++) await alice.keyboard.press('ArrowRight');
   await bob.getByTestId('text-editor').click();
   await bob.keyboard.press('Control+Home');
   await bob.keyboard.type('>> ', { delay: 15 });
-  await waitUntil(alice, "document.getElementById('text-editor').value.startsWith('>> ')");
-  const [caret, before] = (await alice.evaluate(
-    "(() => { const el = document.getElementById('text-editor'); return [el.selectionStart, el.value.slice(0, el.selectionStart)]; })()",
-  )) as [number, string];
-  if (before !== '>> Hello') {
-    throw new Error(
-      `caret moved: expected it after ">> Hello", found ${caret} after ${JSON.stringify(before)}`,
-    );
+  await aliceText.filter({ hasText: /^>> / }).waitFor({ timeout: 15_000 });
+  // Where alice types now shows where her caret is.
+  await alice.keyboard.type('|');
+  const text = (await aliceText.textContent()) ?? '';
+  if (!text.startsWith('>> Hello|')) {
+    throw new Error(`caret moved: expected alice's "|" after ">> Hello", found ${JSON.stringify(text)}`);
   }
   process.stdout.write('  caret stayed after "Hello" while bob typed before it\n');
   // Take the extra text out again so the screenshots show the merge itself.
+  await alice.keyboard.press('Backspace');
   for (let i = 0; i < 3; i++) await bob.keyboard.press('Backspace');
-  await waitUntil(alice, "!document.getElementById('text-editor').value.startsWith('>')");
+  await aliceText.filter({ hasText: /^Hello/ }).waitFor({ timeout: 15_000 });
 }
 
 async function main(): Promise<void> {

@@ -64,7 +64,7 @@ test('a window opens with its replica; File > New Replica Window opens a second 
   const first = await replicaWindow(await app.firstWindow());
   await first.expectOnline();
   await first.typeAtEnd('from the first window');
-  await expect(first.editor).toHaveValue('from the first window');
+  await expect(first.editor).toHaveText('from the first window');
 
   const opened = app.waitForEvent('window');
   await app.evaluate(({ Menu }) => {
@@ -76,7 +76,7 @@ test('a window opens with its replica; File > New Replica Window opens a second 
   const second = await replicaWindow(await opened);
   expect(second.replicaId).not.toBe(first.replicaId);
   await second.expectSyncingWith([first.replicaId]);
-  await expect(second.editor).toHaveValue('from the first window');
+  await expect(second.editor).toHaveText('from the first window');
 
   await second.addToCart('apple', 2);
   await expect(first.cartQuantity('apple')).toHaveText('2');

@@ -10,7 +10,7 @@ test('the compare panel highlights an engine difference after concurrent inserts
 }) => {
   const [alice, bob] = await windows.openAll('alice', 'bob');
   await alice.typeAtEnd('[]');
-  await expect(bob.editor).toHaveValue('[]');
+  await expect(bob.editor).toHaveText('[]');
   await bob.expectConvergedWith([alice]);
   // Bob's clock runs a minute ahead: LWW keeps bob's text, deterministically.
   await bob.setSkewSeconds(60);
@@ -20,8 +20,8 @@ test('the compare panel highlights an engine difference after concurrent inserts
   await bob.goOffline();
   await alice.typeAt(1, 'alpha');
   await bob.typeAt(1, 'bravo');
-  await expect(alice.editor).toHaveValue('[alpha]');
-  await expect(bob.editor).toHaveValue('[bravo]');
+  await expect(alice.editor).toHaveText('[alpha]');
+  await expect(bob.editor).toHaveText('[bravo]');
   await alice.goOnline();
   await bob.goOnline();
   await expectAllConverged(alice, bob);
@@ -29,7 +29,7 @@ test('the compare panel highlights an engine difference after concurrent inserts
   // The CRDT engines keep both words, each unbroken (their order is each engine's own tie-break).
   const texts = await alice.engineTexts();
   for (const engine of CRDT_ENGINES) expect(texts[engine], `${engine} text`).toMatch(BOTH_ORDERS);
-  await expect(alice.editor).toHaveValue(String(texts.converge));
+  await expect(alice.editor).toHaveText(String(texts.converge));
 
   // LWW kept bob's whole text; against the edited converge text, alice's word is struck out.
   expect(texts.lww).toBe('[bravo]');

@@ -27,12 +27,12 @@ test('a page without the launch key keeps working locally but never joins the ro
       page.getByText(/no credential to join the room: .*opened without its launch key/),
     ).toBeVisible();
     await mallory.typeAtEnd('only mine');
-    await expect(mallory.editor).toHaveValue('only mine');
+    await expect(mallory.editor).toHaveText('only mine');
     await expect(mallory.connection).not.toHaveText(/^online/);
     // The room never saw it: alice is alone and untouched.
     await alice.typeAtEnd('mine');
-    await expect(alice.editor).toHaveValue('mine');
-    await expect(mallory.editor).toHaveValue('only mine');
+    await expect(alice.editor).toHaveText('mine');
+    await expect(mallory.editor).toHaveText('only mine');
   } finally {
     await stranger.close();
   }

@@ -17,14 +17,14 @@ test('a reloaded page still has its replica data, even with the relay down', asy
   await alice.page.reload();
   await alice.waitUntilLoaded();
   await expect(alice.connection).toHaveText(/^(connecting…|disconnected)$/);
-  await expect(alice.editor).toHaveValue('Persist me');
+  await expect(alice.editor).toHaveText('Persist me');
   await expect(alice.cartQuantity('coffee')).toHaveText('2');
   await expect(alice.cartQuantity('bread')).toHaveText('1');
   await expect(alice.page.getByTestId('counter-likes')).toHaveText('1');
 
   // Bob's replica, reopened in a new window, has its data too.
   const bobAgain = await windows.open('bob');
-  await expect(bobAgain.editor).toHaveValue('Persist me');
+  await expect(bobAgain.editor).toHaveText('Persist me');
   await expect(bobAgain.cartQuantity('coffee')).toHaveText('2');
 
   // And once the relay is back, they sync on from there.
@@ -32,7 +32,7 @@ test('a reloaded page still has its replica data, even with the relay down', asy
   await alice.expectSyncingWith(['bob']);
   await bobAgain.expectSyncingWith(['alice']);
   await bobAgain.typeAtEnd('!');
-  await expect(alice.editor).toHaveValue('Persist me!');
+  await expect(alice.editor).toHaveText('Persist me!');
   await expectAllConverged(alice, bobAgain);
 });
 
@@ -44,6 +44,6 @@ test('a page opened without ?replica= keeps its generated replica across a reloa
   await fresh.addToCart('milk', 3);
   await fresh.page.reload();
   await fresh.waitUntilLoaded();
-  await expect(fresh.editor).toHaveValue('mine');
+  await expect(fresh.editor).toHaveText('mine');
   await expect(fresh.cartQuantity('milk')).toHaveText('3');
 });

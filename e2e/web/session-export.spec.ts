@@ -22,7 +22,7 @@ async function exportSession(page: Page): Promise<string> {
 test('an export holds every window’s steps and replays to what the windows show', async ({ windows }) => {
   const [alice, bob] = await windows.openAll('alice', 'bob');
   await alice.typeAtEnd('Hello');
-  await expect(bob.editor).toHaveValue('Hello');
+  await expect(bob.editor).toHaveText('Hello');
   await bob.addToCart('pear', 2);
   await bob.setNote('from bob');
   await expectAllConverged(alice, bob);
@@ -49,14 +49,14 @@ test('an export holds every window’s steps and replays to what the windows sho
 test('a recording that begins mid-room carries the room state and replays', async ({ windows }) => {
   const [alice, bob] = await windows.openAll('alice', 'bob');
   await alice.typeAtEnd('The room held this text already.');
-  await expect(bob.editor).toHaveValue('The room held this text already.');
+  await expect(bob.editor).toHaveText('The room held this text already.');
   // Every window reloads: their session logs start again, on a room that holds text.
   await bob.page.close();
   await alice.page.reload();
   await alice.waitUntilLoaded();
-  await expect(alice.editor).toHaveValue('The room held this text already.');
+  await expect(alice.editor).toHaveText('The room held this text already.');
   await alice.typeAt(23, ' mostly');
-  await expect(alice.editor).toHaveValue('The room held this text mostly already.');
+  await expect(alice.editor).toHaveText('The room held this text mostly already.');
 
   const text = await exportSession(alice.page);
   const file = JSON.parse(text) as ScenarioFile;

@@ -12,7 +12,7 @@ test('restarting web mode on the same port reconnects the open tabs without a re
 }) => {
   const [alice, bob] = await windows.openAll('alice', 'bob');
   await alice.typeAtEnd('before ');
-  await expect(bob.editor).toHaveValue('before ');
+  await expect(bob.editor).toHaveText('before ');
   // A mark only this page load has: a reload would lose it.
   for (const window of [alice, bob]) {
     await window.page.evaluate(() => {
@@ -33,7 +33,7 @@ test('restarting web mode on the same port reconnects the open tabs without a re
   await bob.expectSyncingWith(['alice']);
   await expectAllConverged(alice, bob);
   for (const window of [alice, bob]) {
-    await expect(window.editor).toHaveValue('before alpha');
+    await expect(window.editor).toHaveText('before alpha');
     await expect(window.cartQuantity('tea')).toHaveText('1');
     expect(await window.page.evaluate(() => (window as { loadMark?: string }).loadMark)).toBe('same page');
   }

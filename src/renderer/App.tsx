@@ -158,6 +158,7 @@ export function App({ session }: { session: Session }) {
                     descriptors={descriptors}
                     primary={status.primary}
                     engines={status.engines}
+                    texts={model.texts}
                     convergence={convergence}
                     resolvers={resolvers}
                     offline={!online}

@@ -9,12 +9,14 @@ import {
   type WorkspaceSchema,
   type WorkspaceView,
 } from '@converge/replica';
-import { Fragment, memo, useState } from 'react';
+import { Fragment, memo, useEffect, useState, useSyncExternalStore } from 'react';
 import type { MergeReport } from '../logic/compare-report.ts';
 import type { EngineConvergence } from '../logic/convergence.ts';
 import { downloadJson } from '../logic/download.ts';
 import { siblingKeys } from '../logic/format.ts';
-import { compareTexts } from '../logic/text-compare.ts';
+import { type TextComparisonSnapshot, TextComparisons } from '../logic/text-comparisons.ts';
+import type { TextFeed } from '../logic/text-feed.ts';
+import type { TextWindow } from '../logic/text-window.ts';
 import { ConvergedBadge } from './ConvergedBadge.tsx';
 import { VersionInfo } from './VersionInfo.tsx';
 
@@ -25,6 +27,8 @@ export interface ComparePanelProps {
   readonly descriptors: readonly EngineDescriptor[];
   readonly primary: EngineName;
   readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
+  /** Each engine's texts, change by change (the cards follow it, at most once per animation frame). */
+  readonly texts: TextFeed;
   readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
   /** Ancestry answers for engines whose versions are heads (from their descriptors). */
   readonly resolvers: Readonly<Partial<Record<EngineName, HeadsResolver>>>;
@@ -40,12 +44,14 @@ export function ComparePanel({
   descriptors,
   primary,
   engines,
+  texts,
   convergence,
   resolvers,
   offline,
   exportReport,
 }: ComparePanelProps) {
   const reference = engines[primary]?.view;
+  const windows = useTextComparisons(texts, descriptors, schema, primary);
   const primaryLabel = descriptors.find((d) => d.name === primary)?.label ?? primary;
   return (
     <div className="compare">
@@ -84,7 +90,7 @@ export function ComparePanel({
                   engine={engine}
                   view={status.view}
                   reference={reference}
-                  isPrimary={engine === primary}
+                  windows={windows}
                   status={status}
                   resolver={resolvers[engine]}
                 />
@@ -97,6 +103,39 @@ export function ComparePanel({
     </div>
   );
 }
+
+/** The text cards' contents, from the text feed; nothing is compared while the panel is not shown. */
+function useTextComparisons(
+  feed: TextFeed,
+  descriptors: readonly EngineDescriptor[],
+  schema: WorkspaceSchema,
+  primary: EngineName,
+): TextComparisonSnapshot {
+  const [store, setStore] = useState<TextComparisons | undefined>(undefined);
+  const engines = descriptors.map((d) => d.name).join('\u0000');
+  const fields = schema
+    .fieldsOf('text')
+    .map((f) => f.name)
+    .join('\u0000');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: primary is followed by setPrimary below
+  useEffect(() => {
+    const comparisons = new TextComparisons({
+      feed,
+      engines: engines.split('\u0000'),
+      fields: fields.split('\u0000'),
+      primary,
+      schedule: (flush) => requestAnimationFrame(flush),
+    });
+    setStore(comparisons);
+    return () => comparisons.close();
+  }, [feed, engines, fields]);
+  useEffect(() => store?.setPrimary(primary), [store, primary]);
+  return useSyncExternalStore(store?.subscribe ?? noSubscription, store?.getSnapshot ?? noComparisons);
+}
+
+const NO_COMPARISONS: TextComparisonSnapshot = new Map();
+const noComparisons = (): TextComparisonSnapshot => NO_COMPARISONS;
+const noSubscription = (): (() => void) => () => {};
 
 /** "−"/"+" against "Set…": how each engine merges them when another replica changes the line too. */
 function CartMergeRules({ descriptors }: { descriptors: readonly EngineDescriptor[] }) {
@@ -162,13 +201,13 @@ interface EngineViewProps {
   readonly engine: EngineName;
   readonly view: WorkspaceView;
   readonly reference: WorkspaceView;
-  readonly isPrimary: boolean;
+  readonly windows: TextComparisonSnapshot;
   readonly status: EngineStatus;
   readonly resolver: HeadsResolver | undefined;
 }
 
 /** One engine's state against the edited engine's, field by field of the workspace schema. */
-function EngineView({ schema, engine, view, reference, isPrimary, status, resolver }: EngineViewProps) {
+function EngineView({ schema, engine, view, reference, windows, status, resolver }: EngineViewProps) {
   const texts = schema.fieldsOf('text');
   const counters = schema.counters();
   const mine = (field: NamedField) => schema.valueIn(view, field);
@@ -180,8 +219,7 @@ function EngineView({ schema, engine, view, reference, isPrimary, status, resolv
           key={field.name}
           label={texts.length > 1 ? field.label : undefined}
           testId={`compare-${field.name}-${engine}`}
-          text={String(mine(field))}
-          reference={isPrimary ? undefined : String(theirs(field))}
+          window={windows.get(field.name)?.get(engine)}
         />
       ))}
       <dl className="compare-facts">
@@ -271,39 +309,52 @@ function CartFacts({
   );
 }
 
-/** An engine's text against the primary's (none for the primary itself); re-diffed only when a text changes. */
+/**
+ * An engine's text against the primary's (the primary's own card shows its text): whole when short, else
+ * the stretch around the difference with what was left out counted.
+ */
 const TextDiff = memo(function TextDiff({
   label,
   testId,
-  text,
-  reference,
+  window,
 }: {
   label: string | undefined;
   testId: string;
-  text: string;
-  reference: string | undefined;
+  window: TextWindow | undefined;
 }) {
-  const segments =
-    reference === undefined ? [{ kind: 'same' as const, text }] : compareTexts(reference, text);
   return (
     <div className="compare-text" data-testid={testId}>
       {label !== undefined ? <span className="small muted">{label}: </span> : null}
-      {text === '' && (reference ?? '') === '' ? (
+      {window === undefined ? null : window.segments.length === 0 ? (
         <span className="muted">(empty text)</span>
       ) : (
-        segments.map((s, i) =>
-          s.kind === 'same' ? (
-            // biome-ignore lint/suspicious/noArrayIndexKey: diff runs are identified by their order
-            <span key={i}>{s.text}</span>
-          ) : s.kind === 'extra' ? (
-            // biome-ignore lint/suspicious/noArrayIndexKey: as above
-            <ins key={i}>{s.text}</ins>
-          ) : (
-            // biome-ignore lint/suspicious/noArrayIndexKey: as above
-            <del key={i}>{s.text}</del>
-          ),
-        )
+        <>
+          {window.omittedBefore > 0 ? <Omitted count={window.omittedBefore} where="before" /> : null}
+          {window.segments.map((s, i) =>
+            s.kind === 'same' ? (
+              // biome-ignore lint/suspicious/noArrayIndexKey: diff runs are identified by their order
+              <span key={i}>{s.text}</span>
+            ) : s.kind === 'extra' ? (
+              // biome-ignore lint/suspicious/noArrayIndexKey: as above
+              <ins key={i}>{s.text}</ins>
+            ) : (
+              // biome-ignore lint/suspicious/noArrayIndexKey: as above
+              <del key={i}>{s.text}</del>
+            ),
+          )}
+          {window.truncated ? <Omitted count={undefined} where="cut" /> : null}
+          {window.omittedAfter > 0 ? <Omitted count={window.omittedAfter} where="after" /> : null}
+        </>
       )}
     </div>
   );
 });
+
+/** A marker for text not shown (never a <span>: the e2e support reads an engine's text from those). */
+function Omitted({ count, where }: { count: number | undefined; where: 'before' | 'after' | 'cut' }) {
+  const text =
+    count === undefined
+      ? ' … (the rest of this difference is not shown) '
+      : ` … ${count.toLocaleString('en')} shared characters ${where === 'before' ? 'before' : 'after'} … `;
+  return <small className="omitted muted">{text}</small>;
+}

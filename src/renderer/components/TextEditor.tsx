@@ -1,15 +1,14 @@
 import type { EngineDescriptor, LostWrite, NamedField } from '@converge/replica';
-import { type FormEvent, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { SharedTextView } from '../editor/shared-text-view.ts';
 import type { AppModel } from '../logic/app-model.ts';
-import { transformSelection } from '../logic/caret.ts';
 import { strikeLostText } from '../logic/text-compare.ts';
-import { changeToEdits, diffTextChange } from '../logic/text-edit.ts';
 
 export interface TextEditorProps {
   readonly model: AppModel;
   /** The text field edited (the workspace may have several). */
   readonly field: NamedField;
-  /** The primary engine's text. */
+  /** The primary engine's text (only its length and the lost-write preview use it). */
   readonly text: string;
   /** The primary engine's descriptor. */
   readonly primary: EngineDescriptor;
@@ -17,50 +16,50 @@ export interface TextEditorProps {
   readonly ledger: readonly LostWrite[];
 }
 
+const PLACEHOLDER =
+  'Type here. Every keystroke goes to all four engines; go offline in two windows and type in both to see how each engine merges.';
+
 /**
- * A plain <textarea> over the primary engine's text. Each input event becomes text intents (the change
- * between the previous and the new value, ending at the caret). When the text changes underneath (a
- * remote edit, or another primary engine), the caret and selection are carried through the change.
+ * The primary engine's text in a CodeMirror editor (editor/shared-text-view.ts): made once per field,
+ * then fed change by change; React re-renders never touch its document.
  */
 export function TextEditor({ model, field, text, primary, ledger }: TextEditorProps) {
   const id = field.name;
-  const area = useRef<HTMLTextAreaElement>(null);
-  /** The text the textarea shows, as the engines know it. */
-  const shown = useRef(text);
-  const composing = useRef(false);
-  const [, setCompositionDone] = useState(0);
+  const host = useRef<HTMLDivElement>(null);
+  const editor = useRef<SharedTextView | undefined>(undefined);
+  const engine = useRef(primary.name);
+  engine.current = primary.name;
 
-  useLayoutEffect(() => {
-    const el = area.current;
-    if (el === null || composing.current) return; // never disturb an IME composition
-    // The replica's text now, not the prop: a render may carry a snapshot older than the last keystroke.
-    const current = model.textOf(id);
-    shown.current = current;
-    if (el.value === current) return;
-    const selection = transformSelection(el.value, current, {
-      start: el.selectionStart,
-      end: el.selectionEnd,
+  useEffect(() => {
+    const element = host.current;
+    if (element === null) return;
+    const view = new SharedTextView({
+      host: element,
+      feed: model.texts,
+      field: id,
+      label: field.label,
+      engine: engine.current,
+      apply: (edits) => {
+        for (const edit of edits) void model.applyEdit(edit);
+      },
+      placeholder: PLACEHOLDER,
+      testId: `${id}-editor`,
     });
-    el.value = current; // this moves the caret to the end: put it back where it belongs
-    el.setSelectionRange(selection.start, selection.end);
-  });
+    editor.current = view;
+    return () => {
+      editor.current = undefined;
+      view.destroy();
+    };
+  }, [model, id, field.label]);
 
-  const onInput = (event: FormEvent<HTMLTextAreaElement>): void => {
-    const el = event.currentTarget;
-    const change = diffTextChange(shown.current, el.value, el.selectionEnd);
-    if (change === undefined) return;
-    for (const edit of changeToEdits(id, change)) void model.applyEdit(edit);
-    const actual = model.textOf(id);
-    shown.current = actual;
-    if (actual !== el.value) {
-      // The edit was refused (a notice says why): show what the engines hold.
-      const caret = Math.min(change.pos, actual.length);
-      el.value = actual;
-      el.setSelectionRange(caret, caret);
-    }
-  };
+  useEffect(() => {
+    editor.current?.setEngine(primary.name);
+  }, [primary.name]);
 
-  const lostText = ledger.filter((entry) => entry.field === id && typeof entry.value === 'string');
+  const lostText = useMemo(
+    () => ledger.filter((entry) => entry.field === id && typeof entry.value === 'string'),
+    [ledger, id],
+  );
 
   return (
     <section className="panel editor-panel" aria-labelledby={`${id}-editor-title`}>
@@ -71,26 +70,7 @@ export function TextEditor({ model, field, text, primary, ledger }: TextEditorPr
           focus
         </span>
       </div>
-      <label htmlFor={`${id}-editor`} className="visually-hidden">
-        Shared {field.label.toLowerCase()}
-      </label>
-      <textarea
-        id={`${id}-editor`}
-        ref={area}
-        className="text-editor"
-        defaultValue={text}
-        onInput={onInput}
-        onCompositionStart={() => {
-          composing.current = true;
-        }}
-        onCompositionEnd={() => {
-          composing.current = false;
-          setCompositionDone((n) => n + 1);
-        }}
-        placeholder="Type here. Every keystroke goes to all four engines; go offline in two windows and type in both to see how each engine merges."
-        spellCheck={false}
-        data-testid={`${id}-editor`}
-      />
+      <div id={`${id}-editor`} ref={host} className="text-editor-host" />
       {primary.ledger !== undefined && lostText.length > 0 ? (
         <LostTextPreview label={primary.label} text={text} lost={lostText} />
       ) : null}
@@ -99,9 +79,14 @@ export function TextEditor({ model, field, text, primary, ledger }: TextEditorPr
 }
 
 function LostTextPreview({ label, text, lost }: { label: string; text: string; lost: readonly LostWrite[] }) {
-  const segments = strikeLostText(
-    text,
-    lost.map((entry) => ({ replica: entry.replica, text: String(entry.value) })),
+  // A character diff per lost version: only when the text or the ledger changed.
+  const segments = useMemo(
+    () =>
+      strikeLostText(
+        text,
+        lost.map((entry) => ({ replica: entry.replica, text: String(entry.value) })),
+      ),
+    [text, lost],
   );
   return (
     <div className="lost-text" data-testid="lww-lost-text">

@@ -23,6 +23,7 @@ import {
 } from '@converge/replica';
 import type { RelayProblemText } from './relay-problem.ts';
 import type { SessionRecorder } from './session-recorder.ts';
+import { replicaTextFeed, type TextFeed } from './text-feed.ts';
 import type { EngineWireTotals, WireFrame, WireLog } from './wire-log.ts';
 
 export interface Notice {
@@ -63,6 +64,8 @@ const MAX_NOTICES = 5;
 export class AppModel {
   readonly replica: Replica;
   readonly recorder: SessionRecorder;
+  /** How each engine's texts change, change by change (the editor and the Compare panel follow it). */
+  readonly texts: TextFeed;
   private readonly wire: WireLog;
   private readonly schedule: (flush: () => void) => void;
   private readonly now: () => number;
@@ -86,6 +89,7 @@ export class AppModel {
     this.wire = options.wire;
     this.schedule = options.schedule;
     this.now = options.now;
+    this.texts = replicaTextFeed(this.replica);
     this.unsubscribe.push(
       this.replica.subscribe((event) => {
         if (event.type === 'change' && this.replica.registry.get(event.engine).ledger !== undefined)
@@ -230,6 +234,7 @@ export class AppModel {
   close(): void {
     this.closed = true;
     for (const stop of this.unsubscribe.splice(0)) stop();
+    this.texts.close();
     this.listeners.clear();
   }
 

@@ -1,0 +1,180 @@
+/**
+ * The shared text in a CodeMirror 6 editor. It renders only the viewport, so a keystroke costs the same
+ * in a 1 MB text as in an empty one. A local transaction's changes go to the replica as text intents by
+ * position; the engine's changes come back from the text feed as CodeMirror changes (annotated
+ * `remoteEdit`, kept out of the undo history), never as a replaced document, so the selection, the
+ * scroll position and an IME composition survive them, and decorations (remote carets) map through them.
+ *
+ * Styles: CodeMirror injects its theme as a <style> element when mounted in a document, which the strict
+ * CSP (style-src 'self') refuses. Mounted in a shadow root, it uses a constructed stylesheet (adopted
+ * stylesheets are CSSOM, not markup), so the CSP stays as it is: no 'unsafe-inline', no nonce.
+ */
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { Annotation, EditorState, type Extension, Transaction } from '@codemirror/state';
+import { EditorView, keymap } from '@codemirror/view';
+import type { EngineName, TextEdit } from '@converge/replica';
+import { changesToEdits, replacementsToChanges } from '../logic/editor-edits.ts';
+import { type TextFeed, type TextUpdate, textReplacements } from '../logic/text-feed.ts';
+
+/** Marks a transaction that shows what the engine did (a peer's edit, a refused edit undone): not sent back. */
+export const remoteEdit = Annotation.define<true>();
+
+export interface SharedTextViewOptions {
+  /** The element the editor lives in (its shadow root holds the editor). */
+  readonly host: HTMLElement;
+  readonly feed: TextFeed;
+  readonly field: string;
+  /** The accessible name of the editable region. */
+  readonly label: string;
+  /** The engine whose text is shown and edited (the primary). */
+  readonly engine: EngineName;
+  /**
+   * Apply intents to every engine. The engines apply them before this returns (their changes reach the
+   * feed synchronously); a refusal is reported by the caller and shows here as the engine not changing.
+   */
+  readonly apply: (edits: readonly TextEdit[]) => void;
+  readonly placeholder: string;
+  readonly testId: string;
+  /** More editor extensions (e.g. other windows' carets as decorations). */
+  readonly extensions?: readonly Extension[];
+}
+
+export class SharedTextView {
+  readonly view: EditorView;
+  private readonly feed: TextFeed;
+  private readonly field: string;
+  private readonly apply: (edits: readonly TextEdit[]) => void;
+  private engine: EngineName;
+  private stopFollowing: () => void = () => {};
+  /** Set while this editor's own intents run through the engines: their changes are already shown. */
+  private applyingLocal = false;
+  private echoes = 0;
+  /** The engine's text length as the feed last reported it. */
+  private engineLength: number;
+
+  constructor(options: SharedTextViewOptions) {
+    this.feed = options.feed;
+    this.field = options.field;
+    this.apply = options.apply;
+    this.engine = options.engine;
+    const root = options.host.shadowRoot ?? options.host.attachShadow({ mode: 'open', delegatesFocus: true });
+    const text = this.feed.text(this.engine, this.field);
+    this.engineLength = text.length;
+    this.view = new EditorView({
+      root,
+      parent: root,
+      state: EditorState.create({
+        doc: text,
+        extensions: [
+          // Only "\n" breaks a line, as in the engines: positions stay the engines' positions.
+          EditorState.lineSeparator.of('\n'),
+          history(),
+          keymap.of([...defaultKeymap, ...historyKeymap]),
+          EditorView.lineWrapping,
+          EditorView.contentAttributes.of({
+            'aria-label': options.label,
+            'aria-placeholder': options.placeholder,
+            'data-testid': options.testId,
+            spellcheck: 'false',
+          }),
+          EditorView.contentAttributes.compute(
+            ['doc'],
+            (state): Record<string, string> => (state.doc.length === 0 ? { 'data-empty': 'true' } : {}),
+          ),
+          editorTheme,
+          ...(options.extensions ?? []),
+        ],
+      }),
+      dispatchTransactions: (transactions, view) => this.dispatch(transactions, view),
+    });
+    this.follow(this.engine);
+  }
+
+  /** Show and edit another engine's text (the primary changed). */
+  setEngine(engine: EngineName): void {
+    if (engine === this.engine) return;
+    this.engine = engine;
+    this.follow(engine);
+    this.reconcile();
+  }
+
+  focus(): void {
+    this.view.focus();
+  }
+
+  destroy(): void {
+    this.stopFollowing();
+    this.view.destroy();
+  }
+
+  private follow(engine: EngineName): void {
+    this.stopFollowing();
+    this.stopFollowing = this.feed.subscribe(engine, this.field, (update) => this.engineChanged(update));
+  }
+
+  private dispatch(transactions: readonly Transaction[], view: EditorView): void {
+    view.update(transactions);
+    for (const transaction of transactions) {
+      if (!transaction.docChanged || transaction.annotation(remoteEdit)) continue;
+      this.echoes = 0;
+      this.applyingLocal = true;
+      try {
+        this.apply(changesToEdits(this.field, transaction.changes));
+      } finally {
+        this.applyingLocal = false;
+      }
+      // Refused (the engine did not change), or the engine made something else of it: show the engine's text.
+      if (this.echoes === 0 || this.engineLength !== transaction.newDoc.length) this.reconcile();
+    }
+  }
+
+  private engineChanged(update: TextUpdate): void {
+    this.engineLength = update.length;
+    if (this.applyingLocal) {
+      this.echoes++;
+      return;
+    }
+    this.view.dispatch({
+      changes: replacementsToChanges(update.changes),
+      annotations: [remoteEdit.of(true), Transaction.addToHistory.of(false)],
+    });
+    if (this.view.state.doc.length !== update.length) this.reconcile();
+  }
+
+  /** Make the editor show exactly the engine's text (a whole-text comparison: only after a surprise). */
+  private reconcile(): void {
+    const text = this.feed.text(this.engine, this.field);
+    this.engineLength = text.length;
+    const changes = textReplacements(this.view.state.doc.toString(), text);
+    if (changes.length === 0) return;
+    this.view.dispatch({
+      changes: replacementsToChanges(changes),
+      annotations: [remoteEdit.of(true), Transaction.addToHistory.of(false)],
+    });
+  }
+}
+
+const editorTheme = EditorView.theme({
+  '&': {
+    height: '320px',
+    minHeight: '160px',
+    resize: 'vertical',
+    overflow: 'hidden',
+    background: 'var(--panel, #fff)',
+    color: 'var(--ink, #1d2330)',
+    border: '1px solid var(--line, #dde1e8)',
+    borderRadius: '6px',
+    fontSize: '14px',
+  },
+  '&.cm-focused': { outline: '2px solid var(--accent, #2f5bd3)', outlineOffset: '1px' },
+  '.cm-scroller': { fontFamily: 'var(--mono, monospace)', lineHeight: '1.5', overflow: 'auto' },
+  '.cm-content': { padding: '8px 10px' },
+  // The placeholder as generated content: never part of the document's text or its DOM text.
+  '.cm-content[data-empty]::before': {
+    content: 'attr(aria-placeholder)',
+    position: 'absolute',
+    color: 'var(--muted, #5d6678)',
+    pointerEvents: 'none',
+    paddingRight: '10px',
+  },
+});

@@ -1,0 +1,152 @@
+/**
+ * The one place the renderer learns how an engine's text changed: the editor and the Compare panel
+ * subscribe here, never to whole views. Each change arrives as a list of replacements against the text
+ * the subscriber was last told about, so a keystroke costs the editor a keystroke's work.
+ *
+ * Adapter: the runtime at this point reports only "engine X changed" (ReplicaEvent 'change'), so the
+ * replacements are recovered here from the engine's text before and after: the common prefix and suffix
+ * are skipped, and a small middle is split by a character diff so a caret beside a remote edit stays put.
+ * When the runtime emits text deltas itself, only `replicaTextFeed` changes; its subscribers do not.
+ */
+import type { EngineChange, EngineName, Replica } from '@converge/replica';
+import diff from 'fast-diff';
+
+/** Replace [from, to) of the previous text by `insert` (positions in the previous text, ascending, disjoint). */
+export interface TextReplacement {
+  readonly from: number;
+  readonly to: number;
+  readonly insert: string;
+}
+
+export interface TextUpdate {
+  readonly engine: EngineName;
+  readonly field: string;
+  readonly origin: EngineChange['origin'];
+  /** Ascending and disjoint, each against the text before this update. */
+  readonly changes: readonly TextReplacement[];
+  /** The text's length afterwards (lets a subscriber check it holds the same text). */
+  readonly length: number;
+}
+
+export interface TextFeed {
+  /** The engine's text of `field` now. */
+  text(engine: EngineName, field: string): string;
+  /** Called synchronously after every change of the engine's text of `field`. Returns an unsubscribe function. */
+  subscribe(engine: EngineName, field: string, listener: (update: TextUpdate) => void): () => void;
+  close(): void;
+}
+
+/** Middles up to this many code units (on either side) are split by a character diff; longer ones are replaced whole. */
+const DIFF_MIDDLE_LIMIT = 20_000;
+
+/** The feed over a replica, for its text fields. */
+export function replicaTextFeed(replica: Replica): TextFeed {
+  interface Watch {
+    readonly engine: EngineName;
+    readonly field: string;
+    last: string;
+    readonly listeners: Set<(update: TextUpdate) => void>;
+  }
+  const watches = new Map<string, Watch>();
+  const read = (engine: EngineName, field: string): string => {
+    const declared = replica.schema.field(field);
+    return declared === undefined ? '' : String(replica.schema.valueIn(replica.view(engine), declared));
+  };
+  const stop = replica.subscribe((event) => {
+    if (event.type !== 'change') return;
+    for (const watch of watches.values()) {
+      if (watch.engine !== event.engine) continue;
+      const now = read(watch.engine, watch.field);
+      if (now === watch.last) continue;
+      const changes = textReplacements(watch.last, now);
+      watch.last = now;
+      const update: TextUpdate = {
+        engine: watch.engine,
+        field: watch.field,
+        origin: event.origin,
+        changes,
+        length: now.length,
+      };
+      for (const listener of [...watch.listeners]) listener(update);
+    }
+  });
+  return {
+    text: read,
+    subscribe(engine, field, listener) {
+      const key = `${engine}\u0000${field}`;
+      let watch = watches.get(key);
+      if (watch === undefined) {
+        watch = { engine, field, last: read(engine, field), listeners: new Set() };
+        watches.set(key, watch);
+      }
+      const current = watch;
+      current.listeners.add(listener);
+      return () => {
+        current.listeners.delete(listener);
+        if (current.listeners.size === 0) watches.delete(key);
+      };
+    },
+    close() {
+      stop();
+      watches.clear();
+    },
+  };
+}
+
+/**
+ * Replacements that turn `before` into `after`: one for the span between their common prefix and suffix,
+ * split into the runs a character diff finds when that span is small. Never splits a surrogate pair.
+ */
+export function textReplacements(before: string, after: string): TextReplacement[] {
+  if (before === after) return [];
+  const { prefix, suffix } = commonEnds(before, after);
+  const oldMiddle = before.slice(prefix, before.length - suffix);
+  const newMiddle = after.slice(prefix, after.length - suffix);
+  if (
+    oldMiddle.length === 0 ||
+    newMiddle.length === 0 ||
+    Math.max(oldMiddle.length, newMiddle.length) > DIFF_MIDDLE_LIMIT
+  )
+    return [{ from: prefix, to: before.length - suffix, insert: newMiddle }];
+  const changes: TextReplacement[] = [];
+  let at = prefix;
+  for (const [op, chunk] of diff(oldMiddle, newMiddle)) {
+    if (op === diff.EQUAL) {
+      at += chunk.length;
+    } else if (op === diff.DELETE) {
+      const last = changes[changes.length - 1];
+      if (last !== undefined && last.to === at)
+        changes[changes.length - 1] = { ...last, to: at + chunk.length };
+      else changes.push({ from: at, to: at + chunk.length, insert: '' });
+      at += chunk.length;
+    } else {
+      const last = changes[changes.length - 1];
+      if (last !== undefined && last.to === at)
+        changes[changes.length - 1] = { ...last, insert: last.insert + chunk };
+      else changes.push({ from: at, to: at, insert: chunk });
+    }
+  }
+  return changes;
+}
+
+/** Lengths of the common prefix and (non-overlapping) suffix, kept off the middle of a surrogate pair. */
+export function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
+  const shorter = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < shorter && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  if (prefix > 0 && isHighSurrogate(a.charCodeAt(prefix - 1))) prefix--;
+  let suffix = 0;
+  const maxSuffix = shorter - prefix;
+  while (suffix < maxSuffix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix))
+    suffix++;
+  if (suffix > 0 && isLowSurrogate(a.charCodeAt(a.length - suffix))) suffix--;
+  return { prefix, suffix };
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
