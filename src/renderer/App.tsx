@@ -112,6 +112,7 @@ export function App({ session }: { session: Session }) {
                   text={String(schema.valueIn(primaryView, field))}
                   primary={primary}
                   ledger={snapshot.ledgers[status.primary] ?? []}
+                  firstSync={snapshot.firstSync}
                 />
               ))}
               <div className="workspace-row">

@@ -2,6 +2,8 @@ import type { EngineDescriptor, LostWrite, NamedField } from '@converge/replica'
 import { useEffect, useMemo, useRef } from 'react';
 import { SharedTextView } from '../editor/shared-text-view.ts';
 import type { AppModel } from '../logic/app-model.ts';
+import type { FirstSync } from '../logic/first-sync.ts';
+import { formatBytes } from '../logic/format.ts';
 import { strikeLostText } from '../logic/text-compare.ts';
 
 export interface TextEditorProps {
@@ -14,6 +16,8 @@ export interface TextEditorProps {
   readonly primary: EngineDescriptor;
   /** What the primary engine lost, when it keeps a ledger (last-writer-wins). */
   readonly ledger: readonly LostWrite[];
+  /** A new window waiting for the room's document. */
+  readonly firstSync: FirstSync;
 }
 
 const PLACEHOLDER =
@@ -23,7 +27,7 @@ const PLACEHOLDER =
  * The primary engine's text in a CodeMirror editor (editor/shared-text-view.ts): made once per field,
  * then fed change by change; React re-renders never touch its document.
  */
-export function TextEditor({ model, field, text, primary, ledger }: TextEditorProps) {
+export function TextEditor({ model, field, text, primary, ledger, firstSync }: TextEditorProps) {
   const id = field.name;
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<SharedTextView | undefined>(undefined);
@@ -62,7 +66,11 @@ export function TextEditor({ model, field, text, primary, ledger }: TextEditorPr
   );
 
   return (
-    <section className="panel editor-panel" aria-labelledby={`${id}-editor-title`}>
+    <section
+      className="panel editor-panel"
+      aria-labelledby={`${id}-editor-title`}
+      aria-busy={firstSync.phase === 'done' ? undefined : true}
+    >
       <div className="panel-head">
         <h2 id={`${id}-editor-title`}>{field.label}</h2>
         <span className="muted small">
@@ -70,11 +78,37 @@ export function TextEditor({ model, field, text, primary, ledger }: TextEditorPr
           focus
         </span>
       </div>
+      {firstSync.phase === 'done' ? null : <FirstSyncProgress state={firstSync} />}
       <div id={`${id}-editor`} ref={host} className="text-editor-host" />
       {primary.ledger !== undefined && lostText.length > 0 ? (
         <LostTextPreview label={primary.label} text={text} lost={lostText} />
       ) : null}
     </section>
+  );
+}
+
+/** While a new window waits for the room's document: what it waits for, and how much has arrived. */
+function FirstSyncProgress({ state }: { state: Exclude<FirstSync, { phase: 'done' }> }) {
+  const message =
+    state.phase === 'receiving'
+      ? `Receiving this room's document from the relay… ${formatBytes(state.bytes)} so far`
+      : state.offline
+        ? "This window is offline: the room's document arrives when it goes online. You can type meanwhile."
+        : "Connecting to the relay to get this room's document…";
+  return (
+    <div className="first-sync" data-testid="first-sync" data-phase={state.phase}>
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-label="Receiving the document"
+        aria-valuetext={message}
+      >
+        <div className="progress-bar" />
+      </div>
+      <p className="small muted" role="status">
+        {message}
+      </p>
+    </div>
   );
 }
 

@@ -21,6 +21,7 @@ import {
   type WorkspaceSchema,
   type WorkspaceView,
 } from '@converge/replica';
+import { FIRST_SYNC_DONE, type FirstSync, firstSync, isEmptyVersion } from './first-sync.ts';
 import type { RelayProblemText } from './relay-problem.ts';
 import type { SessionRecorder } from './session-recorder.ts';
 import { replicaTextFeed, type TextFeed } from './text-feed.ts';
@@ -48,6 +49,8 @@ export interface AppSnapshot {
   readonly peerDigests: ReadonlyMap<string, PeerDigests>;
   /** The last thing the relay connection reported (closed, refused...), if any. */
   readonly relayProblem: RelayProblemText | undefined;
+  /** A window opened with nothing stored waits for the room's document: how far it is. */
+  readonly firstSync: FirstSync;
 }
 
 export interface AppModelOptions {
@@ -81,6 +84,8 @@ export class AppModel {
   private notices: Notice[] = [];
   private noticeId = 0;
   private relayProblem: RelayProblemText | undefined;
+  /** Latched: once the first sync is done (or there was nothing to wait for), it stays done. */
+  private firstSync: FirstSync;
   private closed = false;
 
   constructor(options: AppModelOptions) {
@@ -100,6 +105,9 @@ export class AppModel {
         this.invalidate();
       }),
     );
+    this.firstSync = isEmptyVersion(this.replica.version(this.replica.primary))
+      ? { phase: 'waiting', offline: this.replica.isOffline }
+      : FIRST_SYNC_DONE;
     this.reportStoredDamage();
     for (const descriptor of this.replica.registry.descriptors)
       if (descriptor.ledger !== undefined) this.ledgersDirty.add(descriptor.name);
@@ -276,6 +284,19 @@ export class AppModel {
       this.wireSeen = this.wire.recorded;
       this.wireFrames = this.wire.frames();
     }
+    if (this.firstSync.phase !== 'done') {
+      const primary = status.engines[status.primary];
+      let bytesReceived = 0;
+      for (const engine of Object.values(status.engines)) bytesReceived += engine?.traffic.bytesReceived ?? 0;
+      this.firstSync = firstSync({
+        primary: status.primary,
+        ownDigest: primary?.digest ?? '',
+        peerDigests: this.replica.peerDigests(),
+        online: status.connection === 'online' && !this.replica.isOffline,
+        offline: this.replica.isOffline,
+        bytesReceived,
+      });
+    }
     return {
       status,
       ledgers: this.ledgers,
@@ -286,6 +307,7 @@ export class AppModel {
       recordedSteps: this.recorder.stepCount,
       peerDigests: this.replica.peerDigests(),
       relayProblem: this.relayProblem,
+      firstSync: this.firstSync,
     };
   }
 }

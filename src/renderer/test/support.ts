@@ -5,7 +5,7 @@
 
 import { SeededRandom } from '@converge/crdt-core';
 import { VirtualClock } from '@converge/protocol';
-import { ENGINES, MemoryStore, Replica, SimNetwork } from '@converge/replica';
+import { ENGINES, MemoryStore, Replica, SimNetwork, type Store } from '@converge/replica';
 import type { ScenarioWorld } from '@converge/scenarios';
 import { afterEach } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
@@ -38,7 +38,11 @@ export function closeModelsAfterEach(): void {
   });
 }
 
-export async function openModel(w: TestWorld, id: string): Promise<AppModel> {
+export async function openModel(
+  w: TestWorld,
+  id: string,
+  store: Store = new MemoryStore(),
+): Promise<AppModel> {
   const wire = new WireLog(ENGINES.names, 50);
   let model: AppModel | undefined;
   const transport = new TappedTransport(
@@ -60,7 +64,7 @@ export async function openModel(w: TestWorld, id: string): Promise<AppModel> {
   const replica = await Replica.open({
     id,
     transport,
-    store: new MemoryStore(),
+    store,
     engines: ENGINES,
     timers: w.clock,
     randomUint32: () => {

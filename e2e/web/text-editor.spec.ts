@@ -1,0 +1,45 @@
+/** The CodeMirror text editor: named "Text", keeps the caret under remote edits, pastes and deletes by position. */
+import { expect, test } from '../support/fixtures.ts';
+
+test('the editor keeps its caret under a remote edit and carries pastes and select-all + delete', async ({
+  windows,
+}) => {
+  const [alice, bob] = await windows.openAll('alice', 'bob');
+  await expect(alice.page.getByRole('textbox', { name: 'Text' })).toBeVisible();
+  await alice.typeAtEnd('Hello world');
+  await expect(bob.editor).toHaveText('Hello world');
+
+  // Alice's caret after "Hello"; bob types at the start; alice's next key lands after "Hello" still.
+  await alice.editor.click();
+  await alice.editor.press('Control+Home');
+  for (let i = 0; i < 5; i++) await alice.editor.press('ArrowRight');
+  await bob.editor.click();
+  await bob.editor.press('Control+Home');
+  await bob.editor.pressSequentially('>> ');
+  await expect(alice.editor).toHaveText('>> Hello world');
+  await alice.editor.pressSequentially(',');
+  await expect(bob.editor).toHaveText('>> Hello, world');
+
+  // A multi-line paste, as the clipboard delivers it, arrives whole (every line) in the other window.
+  const pasted = 'line one\nline two\nline three';
+  await alice.editor.press('Control+End');
+  await alice.editor.evaluate((element, text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    element.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+    );
+  }, `\n${pasted}`);
+  await expect(bob.editor.locator('.cm-line')).toHaveText([
+    '>> Hello, world',
+    'line one',
+    'line two',
+    'line three',
+  ]);
+
+  await bob.editor.press('Control+a');
+  await bob.editor.press('Delete');
+  await expect(alice.editor).toHaveText('');
+  await expect(bob.editor).toHaveText('');
+  await alice.expectConvergedWith([bob]);
+});
