@@ -23,13 +23,13 @@ test('the editor keeps its caret under a remote edit and carries pastes and sele
   // A multi-line paste, as the clipboard delivers it, arrives whole (every line) in the other window.
   const pasted = 'line one\nline two\nline three';
   await alice.editor.press('Control+End');
-  await alice.editor.evaluate((element, text) => {
+  // (A string: e2e is type-checked without DOM types.) The clipboard's paste event, as a user's paste sends it.
+  await alice.page.evaluate(`(() => {
+    const content = document.getElementById('text-editor').shadowRoot.querySelector('.cm-content');
     const data = new DataTransfer();
-    data.setData('text/plain', text);
-    element.dispatchEvent(
-      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
-    );
-  }, `\n${pasted}`);
+    data.setData('text/plain', ${JSON.stringify(`\n${pasted}`)});
+    content.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  })()`);
   await expect(bob.editor.locator('.cm-line')).toHaveText([
     '>> Hello, world',
     'line one',

@@ -77,9 +77,14 @@ export class SharedTextView {
             'data-testid': options.testId,
             spellcheck: 'false',
           }),
+          // The length shown (what tests and the app benchmark wait for: the editor renders only the
+          // lines around the viewport, so its DOM text is not the document).
           EditorView.contentAttributes.compute(
             ['doc'],
-            (state): Record<string, string> => (state.doc.length === 0 ? { 'data-empty': 'true' } : {}),
+            (state): Record<string, string> =>
+              state.doc.length === 0
+                ? { 'data-empty': 'true', 'data-length': '0' }
+                : { 'data-length': String(state.doc.length) },
           ),
           editorTheme,
           ...(options.extensions ?? []),

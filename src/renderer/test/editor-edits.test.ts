@@ -10,7 +10,7 @@ const text = fc.string({ unit: fc.constantFrom('a', 'b', '\n', ' '), maxLength: 
 /** Random ascending, disjoint replacements of a text of `length`. */
 function replacements(length: number) {
   return fc.array(fc.tuple(fc.nat(length), fc.nat(length), text), { maxLength: 4 }).map((raw) => {
-    const cuts = raw.flatMap(([x, y]) => [x, y]).sort((p, q) => p - q);
+    const cuts = [...raw.map(([x]) => x), ...raw.map(([, y]) => y)].sort((p, q) => p - q);
     const out: { from: number; to: number; insert: string }[] = [];
     for (let i = 0; i + 1 < cuts.length; i += 2) {
       const from = cuts[i] as number;

@@ -1,0 +1,151 @@
+/**
+ * npm run bench:app [-- --json] [--sizes 150000,1000000] [--keys 80] [--trace FILE] [--timeout-ms 60000]
+ * Builds nothing itself (the npm script builds the web renderer first); prints a table with the issue's
+ * targets, or with --json one JSON object. A benchmark, not a test: it never fails on a missed target.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { type AppBenchReport, type AppBenchRun, findTraceText, runAppBench } from './app-bench.ts';
+
+/** Issue 19's targets, by document size in characters. */
+const TARGETS = {
+  keystrokeP95Ms: (size: number) => (size <= 150_000 ? 16 : 33),
+  pasteMs: 500,
+  selectAllDeleteMs: 300,
+  otherWindowsMs: 1000,
+  wireBytesPerKeystroke: 200,
+  reopenMs: 500,
+  newWindowMs: 1000,
+} as const;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      sizes: { type: 'string' },
+      keys: { type: 'string' },
+      trace: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    process.stdout.write(
+      'npm run bench:app -- [--json] [--sizes 150000,1000000] [--keys 80] [--trace FILE.json.gz] [--timeout-ms 60000]\n',
+    );
+    return;
+  }
+  const sizes = (values.sizes ?? '150000,1000000').split(',').map((s) => positive(s, '--sizes'));
+  const keys = positive(values.keys ?? '80', '--keys');
+  const timeoutMs = positive(values['timeout-ms'] ?? '60000', '--timeout-ms');
+  const trace =
+    values.trace !== undefined
+      ? { text: endContent(values.trace), source: values.trace }
+      : findTraceText(resolve(import.meta.dirname, '../..'));
+  const report = await runAppBench({
+    sizes,
+    keys,
+    text: trace.text,
+    textSource: trace.source,
+    timeoutMs,
+    log: values.json === true ? () => {} : (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : table(report));
+}
+
+function positive(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag}: ${text} is not a positive whole number`);
+  return n;
+}
+
+function endContent(file: string): string {
+  const raw = readFileSync(file);
+  const json = JSON.parse((file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8')) as {
+    endContent?: unknown;
+  };
+  if (typeof json.endContent !== 'string') throw new Error(`${file} has no endContent`);
+  return json.endContent;
+}
+
+/** The report as a Markdown table: one row per measure, one column per document size, targets beside. */
+function table(report: AppBenchReport): string {
+  const runs = report.runs;
+  const kb = (run: AppBenchRun) => `${Math.round(run.sizeChars / 1000)} K chars`;
+  const ms = (value: number | null) => (value === null ? 'timed out' : `${value} ms`);
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  const rows: string[][] = [];
+  const row = (label: string, target: string, cell: (run: AppBenchRun) => string) =>
+    rows.push([label, target, ...runs.map(cell)]);
+  row('keystroke → painted, editor p50 / p95', 'p95 ≤ 16 ms (150 K), ≤ 33 ms (1 M)', (r) => {
+    const { p50, p95 } = r.keystrokeMs.editor;
+    return `${p50} / ${p95} ms ${mark(p95 <= TARGETS.keystrokeP95Ms(r.sizeChars))}`;
+  });
+  row('keystroke → painted, bare textarea p50 / p95', 'reference', (r) => {
+    const { p50, p95 } = r.keystrokeMs.textarea;
+    return `${p50} / ${p95} ms`;
+  });
+  row(
+    'paste of the document, applied / painted',
+    '≤ 500 ms',
+    (r) => `${r.paste.appliedMs} / ${r.paste.paintedMs} ms ${mark(r.paste.paintedMs <= TARGETS.pasteMs)}`,
+  );
+  row(
+    '… shown in the other windows after',
+    '≤ 1 s',
+    (r) =>
+      `${ms(r.paste.otherWindowsMs)} ${mark((r.paste.otherWindowsMs ?? Infinity) <= TARGETS.otherWindowsMs)}`,
+  );
+  row(
+    'select all + Delete, painted',
+    '≤ 300 ms',
+    (r) =>
+      `${ms(r.selectAllDelete.paintedMs)} ${mark((r.selectAllDelete.paintedMs ?? Infinity) <= TARGETS.selectAllDeleteMs)}`,
+  );
+  row(
+    '… shown in the other windows after',
+    '≤ 1 s',
+    (r) =>
+      `${ms(r.selectAllDelete.otherWindowsMs)} ${mark((r.selectAllDelete.otherWindowsMs ?? Infinity) <= TARGETS.otherWindowsMs)}`,
+  );
+  for (const engine of report.engines) {
+    row(`bytes on the wire per keystroke: ${engine}`, '≤ 200', (r) => {
+      const bytes = r.wireBytesPerKeystroke[engine] ?? 0;
+      return `${bytes.toLocaleString('en')} ${mark(bytes <= TARGETS.wireBytesPerKeystroke)}`;
+    });
+  }
+  row(
+    'reopen a window on its stored document',
+    '≤ 500 ms',
+    (r) => `${ms(r.reopenMs)} ${mark((r.reopenMs ?? Infinity) <= TARGETS.reopenMs)}`,
+  );
+  row(
+    'a new window receives it',
+    '≤ 1 s, progress shown',
+    (r) =>
+      `${ms(r.newWindow.receivedMs)}, progress ${r.newWindow.progressShown ? 'shown' : 'not seen'} ${mark((r.newWindow.receivedMs ?? Infinity) <= TARGETS.newWindowMs)}`,
+  );
+  row(
+    'frames dropped for backpressure',
+    '0',
+    (r) => `${r.backpressureDrops} ${mark(r.backpressureDrops === 0)}`,
+  );
+  row('every engine converged (digests equal)', 'all', (r) => {
+    const off = Object.entries(r.converged)
+      .filter(([, ok]) => !ok)
+      .map(([engine]) => engine);
+    return off.length === 0 ? 'all ✓' : `not ${off.join(', ')} ✗`;
+  });
+  const header = ['measure', 'target', ...runs.map(kb)];
+  const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
+  const notes = runs.flatMap((r) => r.timeouts.map((t) => `- ${kb(r)}: ${t} did not finish in time`));
+  const about = `${report.windows} windows in Chromium ${report.machine.chromium}, ${report.machine.cores} cores, engines ${report.engines.join(', ')}, ${report.keys} keystrokes per editor, text: ${report.textSource}`;
+  return `${about}\n\n${lines.join('\n')}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:app: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

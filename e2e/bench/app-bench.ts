@@ -1,0 +1,416 @@
+/**
+ * The app benchmark (issue 19): web mode driven in Chromium with real key presses, three windows, every
+ * engine, the Compare panel open (the default tab). Per document size it measures keystroke to painted
+ * frame in the editor and, in the same page and run, in a bare <textarea> holding the same text; a paste
+ * of the whole document and select-all + Delete, applied and painted, and how much later the other
+ * windows show them; bytes on the wire per keystroke per engine (what the typing window sends); reopening
+ * a window on its stored document and a brand-new window receiving it; frames the relay dropped for
+ * backpressure; and whether every engine converged afterwards (the windows' digest badges).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { decodeFrame } from '@converge/protocol';
+import { ENGINES } from '@converge/replica';
+import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
+import { startWebMode, type WebMode } from '../../src/main/web-mode.ts';
+import { loadWebSecrets } from '../../src/main/web-secrets.ts';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../support/chromium.ts';
+import { BADGES, LOAD_STATE, PROBE } from './page-probe.ts';
+
+export interface AppBenchOptions {
+  /** Document sizes in characters. */
+  readonly sizes: readonly number[];
+  /** Keystrokes measured per editor (and as many in the reference textarea). */
+  readonly keys: number;
+  /** The text repeated to size: the final text of an editing trace. */
+  readonly text: string;
+  readonly textSource: string;
+  /** Longest wait for anything to arrive or settle, ms. */
+  readonly timeoutMs: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface Percentiles {
+  readonly n: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+}
+
+export interface AppBenchRun {
+  readonly sizeChars: number;
+  readonly keystrokeMs: { readonly editor: Percentiles; readonly textarea: Percentiles };
+  readonly paste: {
+    readonly appliedMs: number;
+    readonly paintedMs: number;
+    readonly otherWindowsMs: number | null;
+  };
+  readonly selectAllDelete: { readonly paintedMs: number | null; readonly otherWindowsMs: number | null };
+  /** Per engine: bytes the typing window put on the wire per keystroke (frames whole, every recipient once). */
+  readonly wireBytesPerKeystroke: Readonly<Record<string, number>>;
+  readonly reopenMs: number | null;
+  readonly newWindow: { readonly receivedMs: number | null; readonly progressShown: boolean };
+  readonly backpressureDrops: number;
+  /** Per engine: every window's badge says converged (digests equal) at the end. */
+  readonly converged: Readonly<Record<string, boolean>>;
+  /** What did not finish within the timeout. */
+  readonly timeouts: readonly string[];
+}
+
+export interface AppBenchReport {
+  readonly benchmark: 'app';
+  readonly machine: { readonly cores: number; readonly chromium: string; readonly node: string };
+  readonly textSource: string;
+  readonly windows: number;
+  readonly engines: readonly string[];
+  readonly keys: number;
+  readonly runs: readonly AppBenchRun[];
+}
+
+/** The final text of the automerge-paper trace: ../shared/traces from the repository or a folder above it. */
+export function findTraceText(
+  start: string,
+  file = 'automerge-paper.json.gz',
+): { text: string; source: string } {
+  let dir = resolve(start);
+  for (;;) {
+    const candidate = join(dir, 'shared', 'traces', file);
+    if (existsSync(candidate)) {
+      const json = JSON.parse(gunzipSync(readFileSync(candidate)).toString('utf8')) as {
+        endContent?: unknown;
+      };
+      if (typeof json.endContent !== 'string' || json.endContent.length === 0)
+        throw new Error(`${file} has no endContent`);
+      return { text: json.endContent, source: `shared/traces/${file} (endContent)` };
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no shared/traces/${file} above ${start}; pass --trace FILE`);
+    dir = parent;
+  }
+}
+
+/** `text` repeated (and cut) to `size` characters. */
+export function textOfSize(text: string, size: number): string {
+  return text.repeat(Math.ceil(size / text.length)).slice(0, size);
+}
+
+export function percentiles(samples: readonly number[]): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  return { n: sorted.length, p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted.at(-1) ?? NaN) };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+export async function runAppBench(options: AppBenchOptions): Promise<AppBenchReport> {
+  const executablePath = chromiumExecutable();
+  const browser = await chromium.launch({
+    args: [...CHROMIUM_ARGS],
+    ...(executablePath !== undefined ? { executablePath } : {}),
+  });
+  try {
+    const runs: AppBenchRun[] = [];
+    for (const size of options.sizes) runs.push(await runSize(browser, size, options));
+    const { availableParallelism } = await import('node:os');
+    return {
+      benchmark: 'app',
+      machine: { cores: availableParallelism(), chromium: browser.version(), node: process.version },
+      textSource: options.textSource,
+      windows: 3,
+      engines: ENGINES.names,
+      keys: options.keys,
+      runs,
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+async function runSize(browser: Browser, size: number, options: AppBenchOptions): Promise<AppBenchRun> {
+  const log = options.log ?? (() => {});
+  const text = textOfSize(options.text, size);
+  const dataDir = await mkdtemp(join(tmpdir(), 'converge-bench-app-'));
+  const room = `bench-${size}`;
+  const web = await startWebMode({ port: 0, dataDir, room, warn: () => {} });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 940 } });
+  trackWebSockets(context);
+  const timeouts: string[] = [];
+  const within = <T>(what: string, work: (deadline: number) => Promise<T>): Promise<T | null> =>
+    bounded(what, options.timeoutMs, timeouts, work);
+  try {
+    log(`${size} characters: opening three windows`);
+    const [a, b, c] = [
+      await open(context, web, 'a'),
+      await open(context, web, 'b'),
+      await open(context, web, 'c'),
+    ];
+    for (const page of [a, b, c]) await waitOnline(page, options.timeoutMs);
+
+    log('  paste of the whole document');
+    // Started before the action they wait for; a rejection (a page closed on timeout) is handled.
+    const othersHave = (n: number): Promise<number[]> => {
+      const seen = Promise.all([b, c].map((p) => p.evaluate(`__bench.whenLength(${n})`) as Promise<number>));
+      seen.catch(() => {});
+      return seen;
+    };
+    const pasteSeen = othersHave(size);
+    const paste = (await a.evaluate(`__bench.paste(${JSON.stringify(text)})`)) as {
+      startedAt: number;
+      appliedMs: number;
+      paintedMs: number;
+    };
+    const pasteOthers = (await within('paste reaching the other windows', () => pasteSeen)) as
+      | number[]
+      | null;
+    await within('convergence after the paste', (deadline) => converged([a, b, c], deadline));
+
+    log('  keystrokes: reference textarea');
+    await a.evaluate(`__bench.addTextarea(${JSON.stringify(text)})`);
+    const textarea = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
+    await a.evaluate('__bench.removeTextarea()');
+
+    log('  keystrokes: editor');
+    await a.evaluate('__bench.focusEditorEnd()');
+    await a.keyboard.press('Control+End');
+    const wire = countSentBytes(a);
+    const editor = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
+    const wireBytes = wire.stop();
+    await within('keystrokes reaching the other windows', () => othersHave(size + options.keys));
+
+    log('  select all + delete');
+    await a.keyboard.press('Control+a');
+    const deleteSeen = othersHave(0);
+    await a.evaluate('__bench.arm(true)');
+    await a.keyboard.press('Delete');
+    const deleteAt = (await a.evaluate('__bench.lastKeyAt()')) as number;
+    const deletePainted = await within('select-all + delete painted', (deadline) =>
+      waitLatencies(a, 1, deadline),
+    );
+    const deleteOthers = (await within('delete reaching the other windows', () => deleteSeen)) as
+      | number[]
+      | null;
+    await a.evaluate('__bench.arm(false)');
+
+    log('  the document again, then reopen and a new window');
+    const again = othersHave(size);
+    await a.evaluate(`__bench.paste(${JSON.stringify(text)})`);
+    await within('second paste reaching the other windows', () => again);
+    await within('convergence before reopening', (deadline) => converged([a, b, c], deadline));
+    await b.close({ runBeforeUnload: true });
+    const reopened = await context.newPage();
+    const reopen = await within('reopen', (deadline) => loadUntilLength(reopened, web, 'b', size, deadline));
+    const fresh = await context.newPage();
+    const arrival = await within('new window', (deadline) =>
+      loadUntilLength(fresh, web, 'd', size, deadline),
+    );
+    for (const page of [reopened, fresh]) await page.evaluate(PROBE);
+
+    log('  convergence and relay drops');
+    const windows = [a, reopened, c, fresh];
+    await within('final convergence', (deadline) => converged(windows, deadline));
+    const badges = (await Promise.all(windows.map((p) => p.evaluate(BADGES)))) as Record<string, string>[];
+    const convergedByEngine = Object.fromEntries(
+      ENGINES.names.map((engine) => [engine, badges.every((b) => b[engine] === 'converged')]),
+    );
+    const drops = await backpressureDrops(web, dataDir, room);
+    for (const page of context.pages()) await page.close();
+    return {
+      sizeChars: size,
+      keystrokeMs: { editor: percentiles(editor), textarea: percentiles(textarea) },
+      paste: {
+        appliedMs: round(paste.appliedMs),
+        paintedMs: round(paste.paintedMs),
+        otherWindowsMs: pasteOthers === null ? null : round(Math.max(...pasteOthers) - paste.startedAt),
+      },
+      selectAllDelete: {
+        paintedMs: deletePainted === null ? null : round(deletePainted[0] ?? NaN),
+        otherWindowsMs: deleteOthers === null ? null : round(Math.max(...deleteOthers) - deleteAt),
+      },
+      wireBytesPerKeystroke: Object.fromEntries(
+        ENGINES.names.map((engine) => [engine, Math.round((wireBytes[engine] ?? 0) / options.keys)]),
+      ),
+      reopenMs: reopen === null ? null : round(reopen.ms),
+      newWindow: {
+        receivedMs: arrival === null ? null : round(arrival.ms),
+        progressShown: arrival?.progressShown ?? false,
+      },
+      backpressureDrops: drops,
+      converged: convergedByEngine,
+      timeouts,
+    };
+  } finally {
+    await context.close();
+    await web.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function open(context: BrowserContext, web: WebMode, replica: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(urlFor(web, replica));
+  await page.getByTestId('text-editor').waitFor();
+  await page.evaluate(PROBE);
+  return page;
+}
+
+function urlFor(web: WebMode, replica: string): string {
+  const url = new URL(web.url);
+  url.searchParams.set('replica', replica);
+  return url.href;
+}
+
+async function waitOnline(page: Page, timeoutMs: number): Promise<void> {
+  await page
+    .getByTestId('connection-state')
+    .filter({ hasText: /^online/ })
+    .waitFor({ timeout: timeoutMs });
+}
+
+/** Press `keys` letters one by one at a typist's pace; the probe's keystroke-to-paint times. */
+async function typeMeasured(page: Page, keys: number, deadline: number): Promise<number[]> {
+  await page.evaluate('__bench.arm(true)');
+  for (let i = 0; i < keys; i++) {
+    await page.keyboard.press(String.fromCharCode(97 + (i % 26)));
+    await page.waitForTimeout(60);
+  }
+  const latencies = await waitLatencies(page, keys, deadline);
+  await page.evaluate('__bench.arm(false)');
+  return latencies;
+}
+
+async function waitLatencies(page: Page, n: number, deadline: number): Promise<number[]> {
+  for (;;) {
+    expire(deadline);
+    const latencies = (await page.evaluate('__bench.latencies()')) as number[];
+    if (latencies.length >= n) return latencies;
+    await page.waitForTimeout(20);
+  }
+}
+
+/** Bytes of the frames a page sends, by engine (the frame's channel), from now until `stop`. */
+function countSentBytes(page: Page): { stop(): Record<string, number> } {
+  const byEngine: Record<string, number> = {};
+  const names = new Map(ENGINES.descriptors.map((d) => [d.wireCode, d.name]));
+  const onFrame = (frame: { payload: string | Buffer }): void => {
+    if (typeof frame.payload === 'string') return;
+    try {
+      const decoded = decodeFrame(new Uint8Array(frame.payload));
+      if (decoded.type !== 'data') return;
+      const engine = names.get(decoded.channel) ?? `channel ${decoded.channel}`;
+      byEngine[engine] = (byEngine[engine] ?? 0) + frame.payload.length;
+    } catch {
+      // Not a relay frame: not counted.
+    }
+  };
+  const sockets: { off(event: 'framesent', listener: typeof onFrame): unknown }[] = [];
+  for (const socket of webSocketsOf(page)) {
+    socket.on('framesent', onFrame);
+    sockets.push(socket);
+  }
+  return {
+    stop() {
+      for (const socket of sockets) socket.off('framesent', onFrame);
+      return byEngine;
+    },
+  };
+}
+
+/** Every page keeps the WebSockets it opened, so the wire can be counted from any moment on. */
+const openSockets = new WeakMap<Page, Set<import('@playwright/test').WebSocket>>();
+
+function webSocketsOf(page: Page): Set<import('@playwright/test').WebSocket> {
+  return openSockets.get(page) ?? new Set();
+}
+
+export function trackWebSockets(context: BrowserContext): void {
+  context.on('page', (page) => {
+    const sockets = new Set<import('@playwright/test').WebSocket>();
+    openSockets.set(page, sockets);
+    page.on('websocket', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+  });
+}
+
+/** Load a window and poll until its editor shows `size` characters: ms since navigation start. */
+async function loadUntilLength(
+  page: Page,
+  web: WebMode,
+  replica: string,
+  size: number,
+  deadline: number,
+): Promise<{ ms: number; progressShown: boolean }> {
+  await page.goto(urlFor(web, replica), { waitUntil: 'commit' });
+  let progressShown = false;
+  for (;;) {
+    expire(deadline);
+    const [length, at, progress] = (await page.evaluate(LOAD_STATE)) as [number, number, boolean];
+    progressShown ||= progress;
+    if (length === size) return { ms: at, progressShown };
+    await page.waitForTimeout(5);
+  }
+}
+
+/** Until every window's badge says converged, for every engine. */
+async function converged(pages: readonly Page[], deadline: number): Promise<void> {
+  for (;;) {
+    expire(deadline);
+    const badges = (await Promise.all(pages.map((p) => p.evaluate(BADGES)))) as Record<string, string>[];
+    if (badges.every((b) => ENGINES.names.every((engine) => b[engine] === 'converged'))) return;
+    await pages[0]?.waitForTimeout(100);
+  }
+}
+
+class Expired extends Error {}
+
+function expire(deadline: number): void {
+  if (Date.now() > deadline) throw new Expired('timed out');
+}
+
+/** `work` given a deadline; null (and `what` listed) when it fails or outlives `timeoutMs`. */
+async function bounded<T>(
+  what: string,
+  timeoutMs: number,
+  failures: string[],
+  work: (deadline: number) => Promise<T>,
+): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<{ readonly expired: true }>((resolveTimer) => {
+    timer = setTimeout(() => resolveTimer({ expired: true }), timeoutMs + 100);
+  });
+  const task = work(Date.now() + timeoutMs).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  const result = await Promise.race([task, expired]);
+  clearTimeout(timer);
+  if ('value' in result) return result.value;
+  failures.push(
+    'error' in result && !(result.error instanceof Expired) ? `${what}: ${String(result.error)}` : what,
+  );
+  return null;
+}
+
+/** Frames the relay dropped for backpressure in the room, from its admin API. */
+async function backpressureDrops(web: WebMode, dataDir: string, room: string): Promise<number> {
+  const secrets = await loadWebSecrets({
+    dataDir,
+    generate: () => {
+      throw new Error('web mode has not written its secrets');
+    },
+    warn: () => {},
+  });
+  const response = await fetch(`${web.adminUrl}/rooms/${encodeURIComponent(room)}/traffic`, {
+    headers: { authorization: `Bearer ${secrets.relayAdminToken}` },
+  });
+  if (!response.ok) throw new Error(`relay traffic: HTTP ${response.status}`);
+  const body = (await response.json()) as { links: { dropped: { backpressure: number } }[] };
+  return body.links.reduce((n, link) => n + link.dropped.backpressure, 0);
+}

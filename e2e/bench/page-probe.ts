@@ -1,0 +1,122 @@
+/**
+ * What the app benchmark installs in a page (through the debugger, as page.evaluate does: the app's CSP
+ * rightly forbids eval, so nothing here is compiled inside the page by the page itself). Strings, because
+ * this folder is type-checked without DOM types.
+ *
+ * "Painted": the first task after the next animation frame, i.e. after the browser produced the frame
+ * that shows the change (the usual keystroke-to-next-paint approximation, as the Event Timing API does).
+ */
+export const PROBE = `(() => {
+  if (window.__bench !== undefined) return true;
+  const content = () => document.getElementById('text-editor')?.shadowRoot?.querySelector('.cm-content') ?? null;
+  const afterPaint = () =>
+    new Promise((resolve) =>
+      requestAnimationFrame(() => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => resolve(performance.now());
+        channel.port2.postMessage(0);
+      }),
+    );
+  const epoch = (t) => performance.timeOrigin + t;
+  let armed = false;
+  const latencies = [];
+  let lastKeyAt = 0;
+  addEventListener(
+    'keydown',
+    (event) => {
+      lastKeyAt = epoch(event.timeStamp);
+      if (!armed) return;
+      const start = event.timeStamp;
+      afterPaint().then((painted) => latencies.push(painted - start));
+    },
+    true,
+  );
+  const length = () => {
+    const el = content();
+    return el === null ? -1 : Number(el.getAttribute('data-length'));
+  };
+  let textarea = null;
+  window.__bench = {
+    arm(on) {
+      armed = on;
+      if (on) latencies.length = 0;
+      return true;
+    },
+    latencies: () => latencies.slice(),
+    lastKeyAt: () => lastKeyAt,
+    length,
+    focusEditorEnd() {
+      const el = content();
+      el.focus();
+      return true;
+    },
+    /** Resolves with the wall time (ms since the epoch) of the frame that first shows length n. */
+    whenLength(n) {
+      return new Promise((resolve) => {
+        const check = () => {
+          if (length() !== n) return false;
+          afterPaint().then((t) => resolve(epoch(t)));
+          return true;
+        };
+        if (check()) return;
+        const observer = new MutationObserver(() => {
+          if (check()) observer.disconnect();
+        });
+        const watch = () => {
+          const el = content();
+          if (el === null) return setTimeout(watch, 10);
+          observer.observe(el, { attributes: true, attributeFilter: ['data-length'] });
+          if (check()) observer.disconnect();
+        };
+        watch();
+      });
+    },
+    /** Paste text at the editor's caret as the clipboard does; ms until applied and until painted. */
+    paste(text) {
+      const el = content();
+      el.focus();
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      const start = performance.now();
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      const applied = performance.now();
+      return afterPaint().then((painted) => ({
+        startedAt: epoch(start),
+        appliedMs: applied - start,
+        paintedMs: painted - start,
+      }));
+    },
+    /** The reference: a bare <textarea> holding the same text, caret at the end. */
+    addTextarea(text) {
+      textarea = document.createElement('textarea');
+      textarea.setAttribute('aria-label', 'reference textarea');
+      textarea.style.width = '600px';
+      textarea.style.height = '320px';
+      textarea.value = text;
+      document.body.prepend(textarea);
+      textarea.focus();
+      textarea.setSelectionRange(text.length, text.length);
+      return true;
+    },
+    removeTextarea() {
+      textarea?.remove();
+      textarea = null;
+      return true;
+    },
+  };
+  return true;
+})()`;
+
+/** Polled while a page loads (the probe is not there yet): [editor length or -1, ms since navigation, progress shown]. */
+export const LOAD_STATE = `(() => {
+  const el = document.getElementById('text-editor')?.shadowRoot?.querySelector('.cm-content') ?? null;
+  return [el === null ? -1 : Number(el.getAttribute('data-length')), performance.now(), document.querySelector('[data-testid="first-sync"]') !== null];
+})()`;
+
+/** Per engine: the converged badge's state ("converged", "differs", ...). */
+export const BADGES = `(() => Object.fromEntries(
+  [...document.querySelectorAll('[data-testid^="converged-"][data-state]')].map((el) => [
+    el.getAttribute('data-testid').slice('converged-'.length),
+    el.getAttribute('data-state'),
+  ]),
+))()`;
