@@ -1,5 +1,6 @@
 /**
  * npm run bench:app [-- --json] [--sizes 150000,1000000] [--keys 80] [--trace FILE] [--timeout-ms 60000]
+ * npm run bench:app -- --from REPORT.json (prints the table of a saved JSON report)
  * Builds nothing itself (the npm script builds the web renderer first); prints a table with the issue's
  * targets, or with --json one JSON object. A benchmark, not a test: it never fails on a missed target.
  */
@@ -28,13 +29,20 @@ async function main(): Promise<void> {
       keys: { type: 'string' },
       trace: { type: 'string' },
       'timeout-ms': { type: 'string' },
+      /** Print the table of a JSON report written earlier (no run). */
+      from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) {
     process.stdout.write(
-      'npm run bench:app -- [--json] [--sizes 150000,1000000] [--keys 80] [--trace FILE.json.gz] [--timeout-ms 60000]\n',
+      'npm run bench:app -- [--json] [--sizes 150000,1000000] [--keys 80] [--trace FILE.json.gz] [--timeout-ms 60000]\n' +
+        '       npm run bench:app -- --from REPORT.json   (the table of a saved --json report)\n',
     );
+    return;
+  }
+  if (values.from !== undefined) {
+    process.stdout.write(table(JSON.parse(readFileSync(values.from, 'utf8')) as AppBenchReport));
     return;
   }
   const sizes = (values.sizes ?? '150000,1000000').split(',').map((s) => positive(s, '--sizes'));
@@ -50,7 +58,8 @@ async function main(): Promise<void> {
     text: trace.text,
     textSource: trace.source,
     timeoutMs,
-    log: values.json === true ? () => {} : (line) => process.stderr.write(`${line}\n`),
+    // Progress on stderr either way: stdout carries only the table or the JSON.
+    log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : table(report));
 }
@@ -83,6 +92,22 @@ function table(report: AppBenchReport): string {
     const { p50, p95 } = r.keystrokeMs.editor;
     return `${p50} / ${p95} ms ${mark(p95 <= TARGETS.keystrokeP95Ms(r.sizeChars))}`;
   });
+  const span = (name: string) => (r: AppBenchRun) => {
+    const measured = r.spansPerKeystroke[name];
+    return measured === undefined ? '—' : `${measured.ms} ms (max ${measured.maxMs} ms)`;
+  };
+  row('… per keystroke: the runtime applying it (converge:apply)', 'runtime', span('converge:apply'));
+  row(
+    '… per keystroke: window state rebuilt (converge:snapshot)',
+    'mostly runtime',
+    span('converge:snapshot'),
+  );
+  row('… per keystroke: Compare panel texts (converge:compare)', 'UI', span('converge:compare'));
+  row(
+    "… per keystroke: peers' edits into the editor (converge:remote-edit)",
+    'UI',
+    span('converge:remote-edit'),
+  );
   row('keystroke → painted, bare textarea p50 / p95', 'reference', (r) => {
     const { p50, p95 } = r.keystrokeMs.textarea;
     return `${p50} / ${p95} ms`;
@@ -132,6 +157,10 @@ function table(report: AppBenchReport): string {
     '0',
     (r) => `${r.backpressureDrops} ${mark(r.backpressureDrops === 0)}`,
   );
+  row('relay warnings', '—', (r) => {
+    const entries = Object.entries(r.relayWarnings);
+    return entries.length === 0 ? 'none' : entries.map(([kind, n]) => `${kind} ×${n}`).join(', ');
+  });
   row('every engine converged (digests equal)', 'all', (r) => {
     const off = Object.entries(r.converged)
       .filter(([, ok]) => !ok)

@@ -15,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { decodeFrame } from '@converge/protocol';
 import { ENGINES } from '@converge/replica';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
+import { attachEmbeddedRelayLoggingTo } from '../../src/main/embedded-relay.ts';
 import { startWebMode, type WebMode } from '../../src/main/web-mode.ts';
 import { loadWebSecrets } from '../../src/main/web-secrets.ts';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../support/chromium.ts';
@@ -53,7 +54,17 @@ export interface AppBenchRun {
   readonly wireBytesPerKeystroke: Readonly<Record<string, number>>;
   readonly reopenMs: number | null;
   readonly newWindow: { readonly receivedMs: number | null; readonly progressShown: boolean };
+  /**
+   * The app's own spans while typing in the editor, per keystroke: converge:apply (the replica runtime
+   * applying the intents to every engine), converge:snapshot (the window's state rebuilt, once per frame:
+   * mostly the runtime's views and digests), converge:compare (the Compare panel's texts),
+   * converge:remote-edit (peers' changes into the editor). The rest of a keystroke is the editor,
+   * React and the browser, and whatever else the page's thread runs (peers' updates, the store).
+   */
+  readonly spansPerKeystroke: Readonly<Record<string, { ms: number; count: number; maxMs: number }>>;
   readonly backpressureDrops: number;
+  /** The relay's warnings by kind (backpressure, slow-consumer, heartbeat-timeout…). */
+  readonly relayWarnings: Readonly<Record<string, number>>;
   /** Per engine: every window's badge says converged (digests equal) at the end. */
   readonly converged: Readonly<Record<string, boolean>>;
   /** What did not finish within the timeout. */
@@ -137,7 +148,13 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
   const text = textOfSize(options.text, size);
   const dataDir = await mkdtemp(join(tmpdir(), 'converge-bench-app-'));
   const room = `bench-${size}`;
-  const web = await startWebMode({ port: 0, dataDir, room, warn: () => {} });
+  const relayWarnings: Record<string, number> = {};
+  const attachRelay = attachEmbeddedRelayLoggingTo((line) => {
+    const event = JSON.parse(line) as { violation?: string; event?: string };
+    const kind = event.violation ?? event.event ?? 'other';
+    relayWarnings[kind] = (relayWarnings[kind] ?? 0) + 1;
+  });
+  const web = await startWebMode({ port: 0, dataDir, room, warn: () => {}, attachRelay });
   const context = await browser.newContext({ viewport: { width: 1360, height: 940 } });
   trackWebSockets(context);
   const timeouts: string[] = [];
@@ -181,6 +198,11 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     const wire = countSentBytes(a);
     const editor = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
     const wireBytes = wire.stop();
+    await a.waitForTimeout(200); // the observer's last entries
+    const spans = (await a.evaluate('__bench.spans()')) as Record<
+      string,
+      { count: number; totalMs: number; maxMs: number }
+    >;
     await within('keystrokes reaching the other windows', () => othersHave(size + options.keys));
 
     log('  select all + delete');
@@ -240,7 +262,14 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
         receivedMs: arrival === null ? null : round(arrival.ms),
         progressShown: arrival?.progressShown ?? false,
       },
+      spansPerKeystroke: Object.fromEntries(
+        Object.entries(spans).map(([name, span]) => [
+          name,
+          { ms: round(span.totalMs / options.keys), count: span.count, maxMs: round(span.maxMs) },
+        ]),
+      ),
       backpressureDrops: drops,
+      relayWarnings,
       converged: convergedByEngine,
       timeouts,
     };

@@ -19,7 +19,20 @@ export const PROBE = `(() => {
     );
   const epoch = (t) => performance.timeOrigin + t;
   let armed = false;
+  let armedAt = 0;
+  let disarmedAt = Infinity;
   const latencies = [];
+  // The app's User Timing spans (src/renderer/logic/timing.ts) inside the armed period: where the time went.
+  const spans = {};
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.startTime < armedAt || entry.startTime > disarmedAt) continue;
+      const span = (spans[entry.name] ??= { count: 0, totalMs: 0, maxMs: 0 });
+      span.count++;
+      span.totalMs += entry.duration;
+      span.maxMs = Math.max(span.maxMs, entry.duration);
+    }
+  }).observe({ type: 'measure' });
   let lastKeyAt = 0;
   addEventListener(
     'keydown',
@@ -39,10 +52,18 @@ export const PROBE = `(() => {
   window.__bench = {
     arm(on) {
       armed = on;
-      if (on) latencies.length = 0;
+      if (on) {
+        latencies.length = 0;
+        for (const name of Object.keys(spans)) delete spans[name];
+        armedAt = performance.now();
+        disarmedAt = Infinity;
+      } else {
+        disarmedAt = performance.now();
+      }
       return true;
     },
     latencies: () => latencies.slice(),
+    spans: () => JSON.parse(JSON.stringify(spans)),
     lastKeyAt: () => lastKeyAt,
     length,
     focusEditorEnd() {

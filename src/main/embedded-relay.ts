@@ -21,15 +21,28 @@ export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allo
   };
 };
 
-/** The same relay, served on web mode's own HTTP server (its pages reach it on their own origin). */
-export const attachEmbeddedRelay: AttachRelay = async ({ mount, dataDir, adminToken }) => {
-  const relay = await attachRelay({ mount, storage: storagePeers(dataDir), adminToken, logLevel: 'warn' });
-  return {
-    url: relay.url,
-    adminUrl: relay.adminUrl,
-    mintCredential: (request) => relay.mintCredential(request),
-    handleRequest: (req, res) => relay.handleRequest(req, res),
-    handleUpgrade: (req, socket, head) => relay.handleUpgrade(req, socket, head),
-    close: () => relay.close(),
+/**
+ * The same relay, served on web mode's own HTTP server (its pages reach it on their own origin). Its
+ * warnings go to `logSink` (default stdout, as the relay's log does).
+ */
+export function attachEmbeddedRelayLoggingTo(logSink?: (line: string) => void): AttachRelay {
+  return async ({ mount, dataDir, adminToken }) => {
+    const relay = await attachRelay({
+      mount,
+      storage: storagePeers(dataDir),
+      adminToken,
+      logLevel: 'warn',
+      ...(logSink === undefined ? {} : { logSink }),
+    });
+    return {
+      url: relay.url,
+      adminUrl: relay.adminUrl,
+      mintCredential: (request) => relay.mintCredential(request),
+      handleRequest: (req, res) => relay.handleRequest(req, res),
+      handleUpgrade: (req, socket, head) => relay.handleUpgrade(req, socket, head),
+      close: () => relay.close(),
+    };
   };
-};
+}
+
+export const attachEmbeddedRelay: AttachRelay = attachEmbeddedRelayLoggingTo();

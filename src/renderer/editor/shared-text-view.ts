@@ -15,6 +15,7 @@ import { EditorView, keymap } from '@codemirror/view';
 import type { EngineName, TextEdit } from '@converge/replica';
 import { changesToEdits, replacementsToChanges } from '../logic/editor-edits.ts';
 import { type TextFeed, type TextUpdate, textReplacements } from '../logic/text-feed.ts';
+import { timed } from '../logic/timing.ts';
 
 /** Marks a transaction that shows what the engine did (a peer's edit, a refused edit undone): not sent back. */
 export const remoteEdit = Annotation.define<true>();
@@ -124,7 +125,7 @@ export class SharedTextView {
       this.echoes = 0;
       this.applyingLocal = true;
       try {
-        this.apply(changesToEdits(this.field, transaction.changes));
+        timed('converge:apply', () => this.apply(changesToEdits(this.field, transaction.changes)));
       } finally {
         this.applyingLocal = false;
       }
@@ -139,10 +140,12 @@ export class SharedTextView {
       this.echoes++;
       return;
     }
-    this.view.dispatch({
-      changes: replacementsToChanges(update.changes),
-      annotations: [remoteEdit.of(true), Transaction.addToHistory.of(false)],
-    });
+    timed('converge:remote-edit', () =>
+      this.view.dispatch({
+        changes: replacementsToChanges(update.changes),
+        annotations: [remoteEdit.of(true), Transaction.addToHistory.of(false)],
+      }),
+    );
     if (this.view.state.doc.length !== update.length) this.reconcile();
   }
 

@@ -25,6 +25,7 @@ import { FIRST_SYNC_DONE, type FirstSync, firstSync, isEmptyVersion } from './fi
 import type { RelayProblemText } from './relay-problem.ts';
 import type { SessionRecorder } from './session-recorder.ts';
 import { replicaTextFeed, type TextFeed } from './text-feed.ts';
+import { timed } from './timing.ts';
 import type { EngineWireTotals, WireFrame, WireLog } from './wire-log.ts';
 
 export interface Notice {
@@ -264,7 +265,7 @@ export class AppModel {
     this.schedule(() => {
       this.scheduled = false;
       if (this.closed) return;
-      this.snapshot = this.build();
+      this.snapshot = timed('converge:snapshot', () => this.build());
       for (const listener of [...this.listeners]) listener();
     });
   }

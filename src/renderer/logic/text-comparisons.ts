@@ -7,6 +7,7 @@
 import type { EngineName } from '@converge/replica';
 import type { TextFeed } from './text-feed.ts';
 import { type TextWindow, textWindow } from './text-window.ts';
+import { timed } from './timing.ts';
 
 /** Per field name, per engine: what its card shows. */
 export type TextComparisonSnapshot = ReadonlyMap<string, ReadonlyMap<EngineName, TextWindow>>;
@@ -76,7 +77,7 @@ export class TextComparisons {
     this.schedule(() => {
       this.scheduled = false;
       if (this.closed) return;
-      this.flush();
+      timed('converge:compare', () => this.flush());
       for (const listener of [...this.listeners]) listener();
     });
   }

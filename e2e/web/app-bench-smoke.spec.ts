@@ -1,0 +1,44 @@
+/**
+ * `npm run bench:app` starts and reports in its JSON shape (a tiny document, three keystrokes: a smoke
+ * test of the benchmark's driver, never a timing check; the benchmark itself is not part of npm test).
+ */
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from '@playwright/test';
+import type { AppBenchReport } from '../bench/app-bench.ts';
+
+const ENGINES = ['converge', 'yjs', 'automerge', 'lww'];
+
+test('the app benchmark runs end to end and prints its JSON report', async () => {
+  test.setTimeout(180_000);
+  const root = resolve(import.meta.dirname, '../..');
+  const { stdout } = await promisify(execFile)(
+    'npx',
+    [
+      'tsx',
+      'e2e/bench/app-bench-cli.ts',
+      '--json',
+      '--sizes',
+      '2000',
+      '--keys',
+      '3',
+      '--timeout-ms',
+      '40000',
+    ],
+    { cwd: root, maxBuffer: 1 << 24 },
+  );
+  const report = JSON.parse(stdout) as AppBenchReport;
+  expect(report.benchmark).toBe('app');
+  expect(report.engines).toEqual(ENGINES);
+  const [run] = report.runs;
+  expect(run?.sizeChars).toBe(2000);
+  expect(run?.timeouts).toEqual([]);
+  expect(run?.keystrokeMs.editor.n).toBe(3);
+  expect(run?.keystrokeMs.textarea.n).toBe(3);
+  expect(Object.keys(run?.wireBytesPerKeystroke ?? {})).toEqual(ENGINES);
+  for (const engine of ENGINES) expect(run?.wireBytesPerKeystroke[engine]).toBeGreaterThan(0);
+  expect(run?.reopenMs).toBeGreaterThan(0);
+  expect(run?.newWindow.receivedMs).toBeGreaterThan(0);
+  expect(run?.converged).toEqual(Object.fromEntries(ENGINES.map((e) => [e, true])));
+});
