@@ -190,6 +190,7 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     log('  keystrokes: reference textarea');
     await a.evaluate(`__bench.addTextarea(${JSON.stringify(text)})`);
     const textarea = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
+    if (textarea.pressed < options.keys) timeouts.push(`textarea typing (${textarea.pressed} keys in time)`);
     await a.evaluate('__bench.removeTextarea()');
 
     log('  keystrokes: editor');
@@ -197,13 +198,14 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     await a.keyboard.press('Control+End');
     const wire = countSentBytes(a);
     const editor = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
+    if (editor.pressed < options.keys) timeouts.push(`editor typing (${editor.pressed} keys in time)`);
     const wireBytes = wire.stop();
     await a.waitForTimeout(200); // the observer's last entries
     const spans = (await a.evaluate('__bench.spans()')) as Record<
       string,
       { count: number; totalMs: number; maxMs: number }
     >;
-    await within('keystrokes reaching the other windows', () => othersHave(size + options.keys));
+    await within('keystrokes reaching the other windows', () => othersHave(size + editor.pressed));
 
     log('  select all + delete');
     await a.keyboard.press('Control+a');
@@ -244,7 +246,7 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     for (const page of context.pages()) await page.close();
     return {
       sizeChars: size,
-      keystrokeMs: { editor: percentiles(editor), textarea: percentiles(textarea) },
+      keystrokeMs: { editor: percentiles(editor.latencies), textarea: percentiles(textarea.latencies) },
       paste: {
         appliedMs: round(paste.appliedMs),
         paintedMs: round(paste.paintedMs),
@@ -255,7 +257,10 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
         otherWindowsMs: deleteOthers === null ? null : round(Math.max(...deleteOthers) - deleteAt),
       },
       wireBytesPerKeystroke: Object.fromEntries(
-        ENGINES.names.map((engine) => [engine, Math.round((wireBytes[engine] ?? 0) / options.keys)]),
+        ENGINES.names.map((engine) => [
+          engine,
+          Math.round((wireBytes[engine] ?? 0) / Math.max(1, editor.pressed)),
+        ]),
       ),
       reopenMs: reopen === null ? null : round(reopen.ms),
       newWindow: {
@@ -265,7 +270,11 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
       spansPerKeystroke: Object.fromEntries(
         Object.entries(spans).map(([name, span]) => [
           name,
-          { ms: round(span.totalMs / options.keys), count: span.count, maxMs: round(span.maxMs) },
+          {
+            ms: round(span.totalMs / Math.max(1, editor.pressed)),
+            count: span.count,
+            maxMs: round(span.maxMs),
+          },
         ]),
       ),
       backpressureDrops: drops,
@@ -302,15 +311,30 @@ async function waitOnline(page: Page, timeoutMs: number): Promise<void> {
 }
 
 /** Press `keys` letters one by one at a typist's pace; the probe's keystroke-to-paint times. */
-async function typeMeasured(page: Page, keys: number, deadline: number): Promise<number[]> {
+/**
+ * Press up to `keys` letters one by one at a typist's pace, until the deadline; the probe's
+ * keystroke-to-paint times of the keys pressed (fewer than `keys` when time ran out: `pressed` says).
+ */
+async function typeMeasured(
+  page: Page,
+  keys: number,
+  deadline: number,
+): Promise<{ latencies: number[]; pressed: number }> {
   await page.evaluate('__bench.arm(true)');
-  for (let i = 0; i < keys; i++) {
-    await page.keyboard.press(String.fromCharCode(97 + (i % 26)));
+  let pressed = 0;
+  while (pressed < keys && Date.now() < deadline) {
+    await page.keyboard.press(String.fromCharCode(97 + (pressed % 26)));
+    pressed++;
     await page.waitForTimeout(60);
   }
-  const latencies = await waitLatencies(page, keys, deadline);
+  let latencies: number[] = [];
+  for (;;) {
+    latencies = (await page.evaluate('__bench.latencies()')) as number[];
+    if (latencies.length >= pressed || Date.now() > deadline) break;
+    await page.waitForTimeout(20);
+  }
   await page.evaluate('__bench.arm(false)');
-  return latencies;
+  return { latencies, pressed };
 }
 
 async function waitLatencies(page: Page, n: number, deadline: number): Promise<number[]> {
