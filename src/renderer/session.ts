@@ -83,6 +83,8 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     recorder,
     schedule: nextFrame,
     now: Date.now,
+    // The whole-state snapshot (status, digests) at most ~8 times a second: typing never waits for it.
+    minRebuildMs: 120,
   });
   if (setup.notice !== undefined) model.notify('info', setup.notice);
   // Any window of the room may conduct a replay across windows: this one answers on the room's channel.

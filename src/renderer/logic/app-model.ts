@@ -61,6 +61,14 @@ export interface AppModelOptions {
   /** Runs `flush` soon (once per animation frame in the app, synchronously in tests). */
   readonly schedule: (flush: () => void) => void;
   readonly now: () => number;
+  /**
+   * At least this long between two snapshots (default 0). The snapshot reads every engine's whole state
+   * (views, digests, versions); the editor and the Compare panel's texts follow the text feed instead, so
+   * the app rebuilds it a few times a second while typing, not on every keystroke.
+   */
+  readonly minRebuildMs?: number;
+  /** Runs `run` after `ms` (default setTimeout). */
+  readonly delay?: (run: () => void, ms: number) => void;
 }
 
 const MAX_NOTICES = 5;
@@ -73,6 +81,9 @@ export class AppModel {
   private readonly wire: WireLog;
   private readonly schedule: (flush: () => void) => void;
   private readonly now: () => number;
+  private readonly minRebuildMs: number;
+  private readonly delay: (run: () => void, ms: number) => void;
+  private lastBuild = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: (() => void)[] = [];
   private snapshot: AppSnapshot;
@@ -95,6 +106,8 @@ export class AppModel {
     this.wire = options.wire;
     this.schedule = options.schedule;
     this.now = options.now;
+    this.minRebuildMs = options.minRebuildMs ?? 0;
+    this.delay = options.delay ?? ((run, ms) => setTimeout(run, ms));
     this.texts = replicaTextFeed(this.replica);
     this.unsubscribe.push(
       this.replica.subscribe((event) => {
@@ -262,12 +275,16 @@ export class AppModel {
   private invalidate(): void {
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
-    this.schedule(() => {
+    const flush = (): void => {
       this.scheduled = false;
       if (this.closed) return;
+      this.lastBuild = this.now();
       this.snapshot = timed('converge:snapshot', () => this.build());
       for (const listener of [...this.listeners]) listener();
-    });
+    };
+    const wait = this.lastBuild + this.minRebuildMs - this.now();
+    if (wait > 0) this.delay(() => this.schedule(flush), wait);
+    else this.schedule(flush);
   }
 
   private build(): AppSnapshot {
