@@ -41,33 +41,37 @@ export interface Percentiles {
   readonly max: number;
 }
 
+/** One document size. Anything the run did not get to (it stopped at its cap) is null. */
 export interface AppBenchRun {
   readonly sizeChars: number;
-  readonly keystrokeMs: { readonly editor: Percentiles; readonly textarea: Percentiles };
+  readonly keystrokeMs: { readonly editor: Percentiles | null; readonly textarea: Percentiles | null };
   readonly paste: {
     readonly appliedMs: number;
     readonly paintedMs: number;
     readonly otherWindowsMs: number | null;
-  };
-  readonly selectAllDelete: { readonly paintedMs: number | null; readonly otherWindowsMs: number | null };
+  } | null;
+  readonly selectAllDelete: {
+    readonly paintedMs: number | null;
+    readonly otherWindowsMs: number | null;
+  } | null;
   /** Per engine: bytes the typing window put on the wire per keystroke (frames whole, every recipient once). */
-  readonly wireBytesPerKeystroke: Readonly<Record<string, number>>;
+  readonly wireBytesPerKeystroke: Readonly<Record<string, number>> | null;
   readonly reopenMs: number | null;
-  readonly newWindow: { readonly receivedMs: number | null; readonly progressShown: boolean };
+  readonly newWindow: { readonly receivedMs: number | null; readonly progressShown: boolean } | null;
   /**
    * The app's own spans while typing in the editor, per keystroke: converge:apply (the replica runtime
-   * applying the intents to every engine), converge:snapshot (the window's state rebuilt, once per frame:
-   * mostly the runtime's views and digests), converge:compare (the Compare panel's texts),
-   * converge:remote-edit (peers' changes into the editor). The rest of a keystroke is the editor,
-   * React and the browser, and whatever else the page's thread runs (peers' updates, the store).
+   * applying the intents to every engine), converge:snapshot (the window's whole-state snapshot: mostly
+   * the runtime's views and digests), converge:compare (the Compare panel's texts), converge:remote-edit
+   * (peers' changes into the editor). The rest of a keystroke is the editor, React and the browser, and
+   * whatever else the page's thread runs (peers' updates, the store).
    */
-  readonly spansPerKeystroke: Readonly<Record<string, { ms: number; count: number; maxMs: number }>>;
-  readonly backpressureDrops: number;
+  readonly spansPerKeystroke: Readonly<Record<string, { ms: number; count: number; maxMs: number }>> | null;
+  readonly backpressureDrops: number | null;
   /** The relay's warnings by kind (backpressure, slow-consumer, heartbeat-timeout…). */
   readonly relayWarnings: Readonly<Record<string, number>>;
   /** Per engine: every window's badge says converged (digests equal) at the end. */
-  readonly converged: Readonly<Record<string, boolean>>;
-  /** What did not finish within the timeout. */
+  readonly converged: Readonly<Record<string, boolean>> | null;
+  /** What did not finish within the timeout, and where the run stopped if it hit its cap. */
   readonly timeouts: readonly string[];
 }
 
@@ -143,9 +147,15 @@ export async function runAppBench(options: AppBenchOptions): Promise<AppBenchRep
   }
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** A run as it is filled in, phase by phase. */
+type RunDraft = Omit<Mutable<AppBenchRun>, 'keystrokeMs'> & {
+  keystrokeMs: Mutable<AppBenchRun['keystrokeMs']>;
+};
+
+/** The phases of one size, each waiting at most the timeout; the whole at most `capPhases` timeouts. */
 async function runSize(browser: Browser, size: number, options: AppBenchOptions): Promise<AppBenchRun> {
   const log = options.log ?? (() => {});
-  const text = textOfSize(options.text, size);
   const dataDir = await mkdtemp(join(tmpdir(), 'converge-bench-app-'));
   const room = `bench-${size}`;
   const relayWarnings: Record<string, number> = {};
@@ -157,136 +167,169 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
   const web = await startWebMode({ port: 0, dataDir, room, warn: () => {}, attachRelay });
   const context = await browser.newContext({ viewport: { width: 1360, height: 940 } });
   trackWebSockets(context);
-  const timeouts: string[] = [];
-  const within = <T>(what: string, work: (deadline: number) => Promise<T>): Promise<T | null> =>
-    bounded(what, options.timeoutMs, timeouts, work);
+  const run: RunDraft = {
+    sizeChars: size,
+    keystrokeMs: { editor: null, textarea: null },
+    paste: null,
+    selectAllDelete: null,
+    wireBytesPerKeystroke: null,
+    reopenMs: null,
+    newWindow: null,
+    spansPerKeystroke: null,
+    backpressureDrops: null,
+    relayWarnings,
+    converged: null,
+    timeouts: [],
+  };
+  let phase = 'start';
+  const phases = (name: string): void => {
+    phase = name;
+    log(`  ${name}`);
+  };
+  const cap = options.timeoutMs * CAP_PHASES;
+  let capTimer: NodeJS.Timeout | undefined;
+  const capped = new Promise<'capped'>((resolveCap) => {
+    capTimer = setTimeout(() => resolveCap('capped'), cap);
+  });
   try {
-    log(`${size} characters: opening three windows`);
-    const [a, b, c] = [
-      await open(context, web, 'a'),
-      await open(context, web, 'b'),
-      await open(context, web, 'c'),
-    ];
-    for (const page of [a, b, c]) await waitOnline(page, options.timeoutMs);
-
-    log('  paste of the whole document');
-    // Started before the action they wait for; a rejection (a page closed on timeout) is handled.
-    const othersHave = (n: number): Promise<number[]> => {
-      const seen = Promise.all([b, c].map((p) => p.evaluate(`__bench.whenLength(${n})`) as Promise<number>));
-      seen.catch(() => {});
-      return seen;
-    };
-    const pasteSeen = othersHave(size);
-    const paste = (await a.evaluate(`__bench.paste(${JSON.stringify(text)})`)) as {
-      startedAt: number;
-      appliedMs: number;
-      paintedMs: number;
-    };
-    const pasteOthers = (await within('paste reaching the other windows', () => pasteSeen)) as
-      | number[]
-      | null;
-    await within('convergence after the paste', (deadline) => converged([a, b, c], deadline));
-
-    log('  keystrokes: reference textarea');
-    await a.evaluate(`__bench.addTextarea(${JSON.stringify(text)})`);
-    const textarea = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
-    if (textarea.pressed < options.keys) timeouts.push(`textarea typing (${textarea.pressed} keys in time)`);
-    await a.evaluate('__bench.removeTextarea()');
-
-    log('  keystrokes: editor');
-    await a.evaluate('__bench.focusEditorEnd()');
-    await a.keyboard.press('Control+End');
-    const wire = countSentBytes(a);
-    const editor = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
-    if (editor.pressed < options.keys) timeouts.push(`editor typing (${editor.pressed} keys in time)`);
-    const wireBytes = wire.stop();
-    await a.waitForTimeout(200); // the observer's last entries
-    const spans = (await a.evaluate('__bench.spans()')) as Record<
-      string,
-      { count: number; totalMs: number; maxMs: number }
-    >;
-    await within('keystrokes reaching the other windows', () => othersHave(size + editor.pressed));
-
-    log('  select all + delete');
-    await a.keyboard.press('Control+a');
-    const deleteSeen = othersHave(0);
-    await a.evaluate('__bench.arm(true)');
-    await a.keyboard.press('Delete');
-    const deleteAt = (await a.evaluate('__bench.lastKeyAt()')) as number;
-    const deletePainted = await within('select-all + delete painted', (deadline) =>
-      waitLatencies(a, 1, deadline),
+    log(`${size} characters`);
+    const measured = measureSize(context, web, size, options, run, phases).then(
+      () => 'done' as const,
+      (error: unknown) => error,
     );
-    const deleteOthers = (await within('delete reaching the other windows', () => deleteSeen)) as
-      | number[]
-      | null;
-    await a.evaluate('__bench.arm(false)');
-
-    log('  the document again, then reopen and a new window');
-    const again = othersHave(size);
-    await a.evaluate(`__bench.paste(${JSON.stringify(text)})`);
-    await within('second paste reaching the other windows', () => again);
-    await within('convergence before reopening', (deadline) => converged([a, b, c], deadline));
-    await b.close({ runBeforeUnload: true });
-    const reopened = await context.newPage();
-    const reopen = await within('reopen', (deadline) => loadUntilLength(reopened, web, 'b', size, deadline));
-    const fresh = await context.newPage();
-    const arrival = await within('new window', (deadline) =>
-      loadUntilLength(fresh, web, 'd', size, deadline),
-    );
-    for (const page of [reopened, fresh]) await page.evaluate(PROBE);
-
-    log('  convergence and relay drops');
-    const windows = [a, reopened, c, fresh];
-    await within('final convergence', (deadline) => converged(windows, deadline));
-    const badges = (await Promise.all(windows.map((p) => p.evaluate(BADGES)))) as Record<string, string>[];
-    const convergedByEngine = Object.fromEntries(
-      ENGINES.names.map((engine) => [engine, badges.every((b) => b[engine] === 'converged')]),
-    );
-    const drops = await backpressureDrops(web, dataDir, room);
-    for (const page of context.pages()) await page.close();
-    return {
-      sizeChars: size,
-      keystrokeMs: { editor: percentiles(editor.latencies), textarea: percentiles(textarea.latencies) },
-      paste: {
-        appliedMs: round(paste.appliedMs),
-        paintedMs: round(paste.paintedMs),
-        otherWindowsMs: pasteOthers === null ? null : round(Math.max(...pasteOthers) - paste.startedAt),
-      },
-      selectAllDelete: {
-        paintedMs: deletePainted === null ? null : round(deletePainted[0] ?? NaN),
-        otherWindowsMs: deleteOthers === null ? null : round(Math.max(...deleteOthers) - deleteAt),
-      },
-      wireBytesPerKeystroke: Object.fromEntries(
-        ENGINES.names.map((engine) => [
-          engine,
-          Math.round((wireBytes[engine] ?? 0) / Math.max(1, editor.pressed)),
-        ]),
-      ),
-      reopenMs: reopen === null ? null : round(reopen.ms),
-      newWindow: {
-        receivedMs: arrival === null ? null : round(arrival.ms),
-        progressShown: arrival?.progressShown ?? false,
-      },
-      spansPerKeystroke: Object.fromEntries(
-        Object.entries(spans).map(([name, span]) => [
-          name,
-          {
-            ms: round(span.totalMs / Math.max(1, editor.pressed)),
-            count: span.count,
-            maxMs: round(span.maxMs),
-          },
-        ]),
-      ),
-      backpressureDrops: drops,
-      relayWarnings,
-      converged: convergedByEngine,
-      timeouts,
-    };
+    const outcome = await Promise.race([measured, capped]);
+    if (outcome === 'capped') (run.timeouts as string[]).push(`stopped at ${phase} (cap of ${cap / 1000} s)`);
+    else if (outcome !== 'done') (run.timeouts as string[]).push(`failed at ${phase}: ${String(outcome)}`);
+    // Read while the relay still runs: frames dropped for backpressure in the whole run.
+    run.backpressureDrops = await backpressureDrops(web, dataDir, room).catch(() => null);
+    return run;
   } finally {
+    clearTimeout(capTimer);
     await context.close();
     await web.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A run stops after this many timeouts' worth of waiting, wherever it is, and reports what it has. */
+const CAP_PHASES = 8;
+
+async function measureSize(
+  context: BrowserContext,
+  web: WebMode,
+  size: number,
+  options: AppBenchOptions,
+  run: RunDraft,
+  phases: (name: string) => void,
+): Promise<void> {
+  const text = textOfSize(options.text, size);
+  const timeouts = run.timeouts as string[];
+  const within = <T>(what: string, work: (deadline: number) => Promise<T>): Promise<T | null> =>
+    bounded(what, options.timeoutMs, timeouts, work);
+
+  phases('opening three windows');
+  const [a, b, c] = [
+    await open(context, web, 'a'),
+    await open(context, web, 'b'),
+    await open(context, web, 'c'),
+  ];
+  for (const page of [a, b, c]) await waitOnline(page, options.timeoutMs);
+  // Started before the action they wait for; a rejection (a page closed on timeout) is handled.
+  const othersHave = (n: number): Promise<number[]> => {
+    const seen = Promise.all([b, c].map((p) => p.evaluate(`__bench.whenLength(${n})`) as Promise<number>));
+    seen.catch(() => {});
+    return seen;
+  };
+
+  phases('paste of the whole document');
+  const pasteSeen = othersHave(size);
+  const paste = (await a.evaluate(`__bench.paste(${JSON.stringify(text)})`)) as {
+    startedAt: number;
+    appliedMs: number;
+    paintedMs: number;
+  };
+  const pasteOthers = await within('paste reaching the other windows', () => pasteSeen);
+  run.paste = {
+    appliedMs: round(paste.appliedMs),
+    paintedMs: round(paste.paintedMs),
+    otherWindowsMs: pasteOthers === null ? null : round(Math.max(...pasteOthers) - paste.startedAt),
+  };
+  await within('convergence after the paste', (deadline) => converged([a, b, c], deadline));
+
+  phases('keystrokes: reference textarea');
+  await a.evaluate(`__bench.addTextarea(${JSON.stringify(text)})`);
+  const textarea = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
+  if (textarea.pressed < options.keys) timeouts.push(`textarea typing (${textarea.pressed} keys in time)`);
+  run.keystrokeMs.textarea = percentiles(textarea.latencies);
+  await a.evaluate('__bench.removeTextarea()');
+
+  phases('keystrokes: editor');
+  await a.evaluate('__bench.focusEditorEnd()');
+  await a.keyboard.press('Control+End');
+  const wire = countSentBytes(a);
+  const editor = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
+  if (editor.pressed < options.keys) timeouts.push(`editor typing (${editor.pressed} keys in time)`);
+  const wireBytes = wire.stop();
+  const pressed = Math.max(1, editor.pressed);
+  run.keystrokeMs.editor = percentiles(editor.latencies);
+  run.wireBytesPerKeystroke = Object.fromEntries(
+    ENGINES.names.map((engine) => [engine, Math.round((wireBytes[engine] ?? 0) / pressed)]),
+  );
+  await a.waitForTimeout(200); // the observer's last entries
+  const spans = (await a.evaluate('__bench.spans()')) as Record<
+    string,
+    { count: number; totalMs: number; maxMs: number }
+  >;
+  run.spansPerKeystroke = Object.fromEntries(
+    Object.entries(spans).map(([name, span]) => [
+      name,
+      { ms: round(span.totalMs / pressed), count: span.count, maxMs: round(span.maxMs) },
+    ]),
+  );
+  await within('keystrokes reaching the other windows', () => othersHave(size + editor.pressed));
+
+  phases('select all + delete');
+  await a.keyboard.press('Control+a');
+  const deleteSeen = othersHave(0);
+  await a.evaluate('__bench.arm(true)');
+  await a.keyboard.press('Delete');
+  const deleteAt = (await a.evaluate('__bench.lastKeyAt()')) as number;
+  const deletePainted = await within('select-all + delete painted', (deadline) =>
+    waitLatencies(a, 1, deadline),
+  );
+  const deleteOthers = await within('delete reaching the other windows', () => deleteSeen);
+  await a.evaluate('__bench.arm(false)');
+  run.selectAllDelete = {
+    paintedMs: deletePainted === null ? null : round(deletePainted[0] ?? NaN),
+    otherWindowsMs: deleteOthers === null ? null : round(Math.max(...deleteOthers) - deleteAt),
+  };
+
+  phases('the document again, then reopen');
+  const again = othersHave(size);
+  await a.evaluate(`__bench.paste(${JSON.stringify(text)})`);
+  await within('second paste reaching the other windows', () => again);
+  await within('convergence before reopening', (deadline) => converged([a, b, c], deadline));
+  await b.close({ runBeforeUnload: true });
+  const reopened = await context.newPage();
+  const reopen = await within('reopen', (deadline) => loadUntilLength(reopened, web, 'b', size, deadline));
+  run.reopenMs = reopen === null ? null : round(reopen.ms);
+
+  phases('a new window');
+  const fresh = await context.newPage();
+  const arrival = await within('new window', (deadline) => loadUntilLength(fresh, web, 'd', size, deadline));
+  run.newWindow = {
+    receivedMs: arrival === null ? null : round(arrival.ms),
+    progressShown: arrival?.progressShown ?? false,
+  };
+
+  phases('convergence');
+  const windows = [a, reopened, c, fresh];
+  await within('final convergence', (deadline) => converged(windows, deadline));
+  const badges = (await Promise.all(windows.map((p) => p.evaluate(BADGES)))) as Record<string, string>[];
+  run.converged = Object.fromEntries(
+    ENGINES.names.map((engine) => [engine, badges.every((b) => b[engine] === 'converged')]),
+  );
+  for (const page of context.pages()) await page.close();
 }
 
 async function open(context: BrowserContext, web: WebMode, replica: string): Promise<Page> {
