@@ -193,15 +193,16 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
   });
   try {
     log(`${size} characters`);
-    const measured = measureSize(context, web, size, options, run, phases).then(
+    const drops = (): Promise<number | null> => backpressureDrops(web, dataDir, room).catch(() => null);
+    const measured = measureSize(context, web, size, options, run, phases, drops).then(
       () => 'done' as const,
       (error: unknown) => error,
     );
     const outcome = await Promise.race([measured, capped]);
     if (outcome === 'capped') (run.timeouts as string[]).push(`stopped at ${phase} (cap of ${cap / 1000} s)`);
     else if (outcome !== 'done') (run.timeouts as string[]).push(`failed at ${phase}: ${String(outcome)}`);
-    // Read while the relay still runs: frames dropped for backpressure in the whole run.
-    run.backpressureDrops = await backpressureDrops(web, dataDir, room).catch(() => null);
+    // A run stopped at its cap still has its windows open: the relay still knows the room.
+    run.backpressureDrops ??= await backpressureDrops(web, dataDir, room).catch(() => null);
     return run;
   } finally {
     clearTimeout(capTimer);
@@ -221,6 +222,8 @@ async function measureSize(
   options: AppBenchOptions,
   run: RunDraft,
   phases: (name: string) => void,
+  /** Frames the relay dropped for backpressure so far (read while the windows keep the room open). */
+  drops: () => Promise<number | null>,
 ): Promise<void> {
   const text = textOfSize(options.text, size);
   const timeouts = run.timeouts as string[];
@@ -329,6 +332,7 @@ async function measureSize(
   run.converged = Object.fromEntries(
     ENGINES.names.map((engine) => [engine, badges.every((b) => b[engine] === 'converged')]),
   );
+  run.backpressureDrops = await drops();
   for (const page of context.pages()) await page.close();
 }
 
@@ -494,7 +498,11 @@ async function bounded<T>(
   return null;
 }
 
-/** Frames the relay dropped for backpressure in the room, from its admin API. */
+/**
+ * Frames the relay dropped for backpressure in the room, from its admin API: the counters of the room's
+ * current links (a link a reconnect replaced took its count with it; the relay's warnings, counted in
+ * `relayWarnings`, still show each episode).
+ */
 async function backpressureDrops(web: WebMode, dataDir: string, room: string): Promise<number> {
   const secrets = await loadWebSecrets({
     dataDir,
