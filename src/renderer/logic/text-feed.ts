@@ -3,10 +3,9 @@
  * subscribe here, never to whole views. Each change arrives as a list of replacements against the text
  * the subscriber was last told about, so a keystroke costs the editor a keystroke's work.
  *
- * Adapter: the runtime at this point reports only "engine X changed" (ReplicaEvent 'change'), so the
- * replacements are recovered here from the engine's text before and after: the common prefix and suffix
- * are skipped, and a small middle is split by a character diff so a caret beside a remote edit stays put.
- * When the runtime emits text deltas itself, only `replicaTextFeed` changes; its subscribers do not.
+ * The runtime reports each engine's text changes as positional deltas (ReplicaEvent 'text'); they are
+ * forwarded as they are. `textReplacements` is kept for the editor's repair path (a refused edit), where
+ * the whole texts are compared once.
  */
 import type { EngineChange, EngineName, Replica } from '@converge/replica';
 import diff from 'fast-diff';
@@ -39,44 +38,40 @@ export interface TextFeed {
 /** Middles up to this many code units (on either side) are split by a character diff; longer ones are replaced whole. */
 const DIFF_MIDDLE_LIMIT = 20_000;
 
-/** The feed over a replica, for its text fields. */
+/**
+ * The feed over a replica, for its text fields: the runtime's 'text' events forwarded as they come (each
+ * delta against the text the previous one left, so each becomes one update), O(edit) per change.
+ */
 export function replicaTextFeed(replica: Replica): TextFeed {
   interface Watch {
-    readonly engine: EngineName;
-    readonly field: string;
-    last: string;
+    length: number;
     readonly listeners: Set<(update: TextUpdate) => void>;
   }
   const watches = new Map<string, Watch>();
-  const read = (engine: EngineName, field: string): string => {
-    const declared = replica.schema.field(field);
-    return declared === undefined ? '' : String(replica.schema.valueIn(replica.view(engine), declared));
-  };
+  const keyOf = (engine: EngineName, field: string): string => `${engine}\u0000${field}`;
   const stop = replica.subscribe((event) => {
-    if (event.type !== 'change') return;
-    for (const watch of watches.values()) {
-      if (watch.engine !== event.engine) continue;
-      const now = read(watch.engine, watch.field);
-      if (now === watch.last) continue;
-      const changes = textReplacements(watch.last, now);
-      watch.last = now;
+    if (event.type !== 'text') return;
+    const watch = watches.get(keyOf(event.engine, event.field));
+    if (watch === undefined) return;
+    for (const delta of event.deltas) {
+      watch.length += delta.text.length - delta.del;
       const update: TextUpdate = {
-        engine: watch.engine,
-        field: watch.field,
+        engine: event.engine,
+        field: event.field,
         origin: event.origin,
-        changes,
-        length: now.length,
+        changes: [{ from: delta.pos, to: delta.pos + delta.del, insert: delta.text }],
+        length: watch.length,
       };
       for (const listener of [...watch.listeners]) listener(update);
     }
   });
   return {
-    text: read,
+    text: (engine, field) => replica.textSlice(engine, field),
     subscribe(engine, field, listener) {
-      const key = `${engine}\u0000${field}`;
+      const key = keyOf(engine, field);
       let watch = watches.get(key);
       if (watch === undefined) {
-        watch = { engine, field, last: read(engine, field), listeners: new Set() };
+        watch = { length: replica.textLength(engine, field), listeners: new Set() };
         watches.set(key, watch);
       }
       const current = watch;
