@@ -7,6 +7,7 @@ export default defineConfig({
       'crdt-core',
       'protocol',
       'replica',
+      'checkout',
       'sync-server',
       'bench',
       'scenarios',
