@@ -4,7 +4,7 @@
  * that reach it, and tells every window it reaches about every change (orders, stock, holders, fencing).
  * Whatever arrives malformed, or from a window without the write right, is refused to that window alone.
  */
-import type { AuthorityEvent, AuthorityHost } from './host.ts';
+import type { AuthorityEvent, AuthorityHost, CheckoutReply } from './host.ts';
 import {
   type AuthorityMessage,
   type ClientMessage,
@@ -30,6 +30,7 @@ export interface AuthorityNodeOptions {
 
 export class AuthorityNode {
   private readonly unsubscribe: () => void;
+  private closed = false;
 
   constructor(
     private readonly host: AuthorityHost,
@@ -61,7 +62,12 @@ export class AuthorityNode {
       this.send(from, { type: 'refused', key: message.key, reason: 'checkout needs the write right' });
       return;
     }
-    const reply = await this.host.checkout(from, message.key, message.lines);
+    let reply: CheckoutReply;
+    try {
+      reply = await this.host.checkout(from, message.key, message.lines);
+    } catch {
+      return; // the authority is closing: the window asks again, of whoever serves next
+    }
     // The answer goes to the sender even when nothing changed (a retry asking how its order is doing).
     this.send(
       from,
@@ -71,7 +77,9 @@ export class AuthorityNode {
     );
   }
 
+  /** Send nothing more (the authority is closing, or its process is gone). */
   close(): void {
+    this.closed = true;
     this.unsubscribe();
   }
 
@@ -104,11 +112,13 @@ export class AuthorityNode {
       case 'problem':
         return;
     }
+    if (this.closed) return;
     const bytes = encodeAuthorityMessage(message);
     for (const node of this.link.windows()) this.link.send(node, bytes);
   }
 
   private send(to: string, message: AuthorityMessage): void {
+    if (this.closed) return;
     this.link.send(to, encodeAuthorityMessage(message));
   }
 }
