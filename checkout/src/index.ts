@@ -16,6 +16,7 @@ export * from './messages.ts';
 export * from './order.ts';
 export * from './pause-gate.ts';
 export * from './policy.ts';
+export * from './room-checkout.ts';
 export * from './saga.ts';
 export * from './schemas.ts';
 export * from './services.ts';
