@@ -288,7 +288,7 @@ describe('checkout under partitions, crashes, retries and failures (model)', () 
         fc.array(opArb, { minLength: 5, maxLength: 40 }),
         run,
       ),
-      fcParams(25, 500),
+      fcParams(25, 2000),
     );
   });
 
