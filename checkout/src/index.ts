@@ -1,6 +1,7 @@
 export * from './authority-node.ts';
 export * from './authority-state.ts';
 export * from './authority-store.ts';
+export * from './checkout-channel.ts';
 export * from './client.ts';
 export * from './clock.ts';
 export * from './consistency.ts';

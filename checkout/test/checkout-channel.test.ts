@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { type ChannelHandlers, type ChannelTransport, splitCheckoutChannel } from '../src/index.ts';
+
+class FakeTransport implements ChannelTransport<string> {
+  readonly nodeId = 'a';
+  handlers: ChannelHandlers<string> | undefined;
+  readonly peers = new Set<string>();
+  readonly sent: [string, string][] = [];
+  start(handlers: ChannelHandlers<string>): void {
+    this.handlers = handlers;
+  }
+  send(to: string, channel: string): void {
+    this.sent.push([to, channel]);
+  }
+  reachable(): ReadonlySet<string> {
+    return this.peers;
+  }
+  state() {
+    return 'online' as const;
+  }
+  close(): void {}
+  up(peer: string): void {
+    this.peers.add(peer);
+    this.handlers?.linkUp(peer);
+  }
+}
+
+describe('the checkout channel', () => {
+  it('hides the authority from the replica and gives checkout its channel alone', () => {
+    const inner = new FakeTransport();
+    const split = splitCheckoutChannel(inner, 'checkout');
+    const replicaSaw: string[] = [];
+    const checkoutSaw: string[] = [];
+    split.transport.start({
+      linkUp: (peer) => replicaSaw.push(`up ${peer}`),
+      linkDown: (peer) => replicaSaw.push(`down ${peer}`),
+      message: (from, channel) => replicaSaw.push(`${from}/${channel}`),
+    });
+    split.listen({
+      linkUp: () => checkoutSaw.push('up'),
+      linkDown: () => checkoutSaw.push('down'),
+      message: (payload) => checkoutSaw.push(`message ${payload.length}`),
+    });
+    inner.up('b');
+    inner.up('authority');
+    expect(split.link.reachable()).toBe(true);
+    expect([...split.transport.reachable()]).toEqual(['b']);
+    inner.handlers?.message('authority', 'checkout', new Uint8Array(3));
+    inner.handlers?.message('authority', 'yjs', new Uint8Array(1)); // not checkout: dropped
+    inner.handlers?.message('b', 'checkout', new Uint8Array(1)); // a window posing as the authority: dropped
+    inner.handlers?.message('b', 'yjs', new Uint8Array(1));
+    split.transport.send('authority', 'yjs', new Uint8Array(1)); // the replica cannot reach it
+    split.link.send(new Uint8Array(2));
+    inner.handlers?.linkDown('authority');
+    expect(replicaSaw).toEqual(['up b', 'b/yjs']);
+    expect(checkoutSaw).toEqual(['up', 'message 3', 'down']);
+    expect(inner.sent).toEqual([['authority', 'checkout']]);
+  });
+});
