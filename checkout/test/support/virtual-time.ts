@@ -1,5 +1,5 @@
 /** Running checkout code on a virtual clock: timers fire in order, with promise work between them. */
-import { VirtualClock } from '@converge/replica';
+import { VirtualClock } from '@converge/protocol';
 
 export { VirtualClock };
 
