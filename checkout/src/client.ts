@@ -7,6 +7,7 @@
  * What the window shows goes through its `OrderSession` (read-your-writes, monotonic reads).
  */
 
+import type { CheckoutLink } from '@converge/protocol';
 import type { ProductStock } from './authority-state.ts';
 import type { Clock } from './clock.ts';
 import type { FencedEvent } from './holder.ts';
@@ -21,12 +22,8 @@ import {
 import { isFinal, type OrderRecord } from './order.ts';
 import { OrderSession, type SentCheckout, type SessionSnapshot, type SessionStats } from './session.ts';
 
-export interface ClientLink {
-  /** Send to the authority (dropped when it cannot be reached). */
-  send(bytes: Uint8Array): void;
-  /** Whether the authority can be reached now, both ways. */
-  reachable(): boolean;
-}
+/** The window's link to its authority (the checkout half of its connection: protocol's `CheckoutLink`). */
+export type ClientLink = CheckoutLink;
 
 export interface CheckoutClientOptions {
   readonly replica: string;

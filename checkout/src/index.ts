@@ -1,7 +1,6 @@
 export * from './authority-node.ts';
 export * from './authority-state.ts';
 export * from './authority-store.ts';
-export * from './checkout-channel.ts';
 export * from './client.ts';
 export * from './clock.ts';
 export * from './consistency.ts';
@@ -18,7 +17,9 @@ export * from './order.ts';
 export * from './pause-gate.ts';
 export * from './policy.ts';
 export * from './room-checkout.ts';
+export * from './room-control.ts';
 export * from './saga.ts';
 export * from './schemas.ts';
 export * from './services.ts';
 export * from './session.ts';
+export * from './window-checkout.ts';

@@ -20,8 +20,7 @@ import {
   productStockSchema,
 } from './schemas.ts';
 
-/** The authority's node id in every room (reserved, like the storage peer's). */
-export const AUTHORITY_NODE_ID = 'authority';
+export { AUTHORITY_NODE_ID } from '@converge/protocol';
 
 /** The most recent orders a full view carries (older ones stay at the authority). */
 export const MAX_ORDERS_IN_VIEW = 200;

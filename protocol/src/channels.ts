@@ -14,3 +14,16 @@ export function checkChannel(channel: unknown): string | undefined {
     ? undefined
     : `channel must be an integer in 0..${MAX_CHANNEL}, got ${String(channel)}`;
 }
+
+/**
+ * The channel of checkout: messages between the windows of a room and its inventory authority (a node
+ * living in the relay's process). Not an engine's: the engine registry refuses it as a wire code, and a
+ * replica ignores frames on it.
+ */
+export const CHECKOUT_CHANNEL = 0xc0;
+
+/** Channels no engine may claim. */
+export const RESERVED_CHANNELS: ReadonlySet<number> = new Set([CHECKOUT_CHANNEL]);
+
+/** The inventory authority's node id in every room (reserved, like the storage peer's: no window can take it). */
+export const AUTHORITY_NODE_ID = 'authority';

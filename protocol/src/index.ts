@@ -1,4 +1,5 @@
 export * from './channels.ts';
+export * from './checkout-channel.ts';
 export * from './error-message.ts';
 export * from './frames.ts';
 export * from './random.ts';

@@ -1,5 +1,6 @@
 /** The relay from @converge/sync-server, started in this process (Electron main or web mode). */
 import { attachRelay, createRelay } from '@converge/sync-server';
+import { authorities } from '@converge/sync-server/checkout';
 import { storagePeers } from '@converge/sync-server/storage';
 import type { AttachRelay, StartRelay } from './relay-host.ts';
 
@@ -9,6 +10,7 @@ export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allo
     host,
     port,
     storage: storagePeers(dataDir),
+    authority: authorities(dataDir),
     allowedOrigins,
     adminToken,
     logLevel: 'warn',
@@ -30,6 +32,7 @@ export function attachEmbeddedRelayLoggingTo(logSink?: (line: string) => void): 
     const relay = await attachRelay({
       mount,
       storage: storagePeers(dataDir),
+      authority: authorities(dataDir),
       adminToken,
       logLevel: 'warn',
       ...(logSink === undefined ? {} : { logSink }),

@@ -20,6 +20,7 @@ import { CredentialError, parseRights } from './credentials.ts';
 import type { RelayEvent, Violation } from './events.ts';
 import { type LinkOperation, LinkOperationError } from './link-table.ts';
 import type { Logger } from './log.ts';
+import { AuthorityControlError } from './room-authority.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 /** An event-stream subscriber this far behind is disconnected rather than buffered without bound. */
@@ -123,6 +124,22 @@ export class AdminApi {
     if (rest.length === 1 && rest[0] === 'storage') {
       expectMethod(method, 'GET');
       return this.json(res, 200, found(await control.storageStatus(room), room));
+    }
+    if (rest.length === 1 && rest[0] === 'checkout') {
+      if (method === 'GET') {
+        const status = await control.checkoutStatus(room);
+        if (status === undefined)
+          throw new ControlError(404, `room ${room} has no checkout authority loaded`);
+        return this.json(res, 200, status);
+      }
+      expectMethod(method, 'POST');
+      const body = await readJson(req);
+      try {
+        return this.json(res, 200, await control.checkoutControl(room, body));
+      } catch (error) {
+        if (error instanceof AuthorityControlError) throw new ControlError(error.status, error.message);
+        throw error;
+      }
     }
     if (rest.length === 1 && rest[0] === 'traffic') {
       expectMethod(method, 'GET');

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '@converge/protocol';
+import { authorities } from './checkout/index.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay, RelayConfigError } from './relay.ts';
@@ -83,15 +84,17 @@ async function main(): Promise<void> {
   }
   const adminToken = values['admin-token'] ?? process.env.CONVERGE_RELAY_ADMIN_TOKEN;
   if (adminToken === '') throw new UsageError('--admin-token must not be empty');
+  const dataDir =
+    values['data-dir'] === undefined
+      ? undefined
+      : resolve(process.env.INIT_CWD ?? process.cwd(), values['data-dir']);
   const relay = await createRelay({
     port: positiveInt('port', values.port) ?? 4455,
     host: values.host,
     ...(adminToken !== undefined ? { adminToken } : {}),
     allowedHosts: values['allowed-host'] ?? [],
     // `npm run server -w …` runs in the workspace folder; relative paths mean the caller's folder.
-    ...(values['data-dir'] === undefined
-      ? {}
-      : { storage: storagePeers(resolve(process.env.INIT_CWD ?? process.cwd(), values['data-dir'])) }),
+    ...(dataDir === undefined ? {} : { storage: storagePeers(dataDir), authority: authorities(dataDir) }),
     allowedOrigins: values['allow-origin'] ?? [],
     limits,
     logger: log,

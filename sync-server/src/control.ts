@@ -59,6 +59,10 @@ export interface RelayControl {
   subscribe(listener: RelayEventListener): () => void;
   /** The room's storage peer: what it holds and whether it is all durable (undefined without one). */
   storageStatus(room: string): Promise<StorageStatus | undefined>;
+  /** The room's checkout authority: stock, orders, holders (undefined without one). */
+  checkoutStatus(room: string): Promise<unknown>;
+  /** An operator's control of the room's authority (set stock, inject failures, pause, resume). */
+  checkoutControl(room: string, body: unknown): Promise<unknown>;
 }
 
 /** A refused control request, with the HTTP status that describes it. */

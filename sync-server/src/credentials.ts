@@ -8,7 +8,14 @@
  */
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { idProblem, isRight, RIGHTS, type Right } from '@converge/protocol';
+import {
+  AUTHORITY_NODE_ID,
+  idProblem,
+  isRight,
+  RIGHTS,
+  type Right,
+  STORAGE_NODE_ID,
+} from '@converge/protocol';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 /** What a credential grants: rights in one room, for one replica id. */
@@ -40,8 +47,8 @@ export class CredentialError extends Error {
   override readonly name = 'CredentialError';
 }
 
-/** Node ids a credential can never name: the storage peer's, which lives only in the relay's process. */
-export const RESERVED_REPLICA_IDS: ReadonlySet<string> = new Set(['storage']);
+/** Node ids a credential can never name: the storage peer's and the authority's, which live only in the relay's process. */
+export const RESERVED_REPLICA_IDS: ReadonlySet<string> = new Set([STORAGE_NODE_ID, AUTHORITY_NODE_ID]);
 
 const ISSUER = 'converge-relay';
 const KEY_LABEL = 'converge relay room credentials v1';
@@ -91,7 +98,9 @@ export class CredentialAuthority {
     const replicaProblem = idProblem(request.replica);
     if (replicaProblem !== undefined) throw new CredentialError(`replica id ${replicaProblem}`);
     if (RESERVED_REPLICA_IDS.has(request.replica)) {
-      throw new CredentialError(`replica id ${request.replica} is reserved for the relay's own storage peer`);
+      throw new CredentialError(
+        `replica id ${request.replica} is reserved for a node of the relay's own (storage peer, authority)`,
+      );
     }
     const rights = parseRights(request.rights);
     const lifetime = request.expiresInSeconds;

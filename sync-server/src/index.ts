@@ -33,5 +33,6 @@ export {
   type RelayOptions,
 } from './relay.ts';
 export type { LinkChange, NodeInfo, RoomChaosInfo, RoomInfo } from './room.ts';
+export { AuthorityControlError, type AuthorityPlugin, type RoomAuthorities } from './room-authority.ts';
 export type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from './room-storage.ts';
 export type { ChannelTraffic, LinkTrafficReport } from './traffic.ts';

@@ -175,6 +175,14 @@ export class LinkTable {
         groupOf.set(node, index);
       }
     });
+    // The checkout authority goes with the first group unless placed: a split always leaves some windows
+    // able to check out, and the others show that checkout needs it.
+    if (
+      present.includes(AUTHORITY_NODE_ID) &&
+      !groupOf.has(AUTHORITY_NODE_ID) &&
+      bridge !== AUTHORITY_NODE_ID
+    )
+      groupOf.set(AUTHORITY_NODE_ID, 0);
     const missing = present.filter((node) => !groupOf.has(node) && node !== bridge);
     if (missing.length > 0) {
       const storageHint = missing.includes(STORAGE_NODE_ID)
@@ -200,6 +208,7 @@ export class LinkTable {
 }
 
 import {
+  AUTHORITY_NODE_ID,
   idProblem,
   placeStorage,
   STORAGE_NODE_ID,

@@ -34,8 +34,9 @@ import { type LocalNodeOptions, LocalTransport } from './local-node.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { PendingSockets } from './pending-sockets.ts';
 import type { LinkChange, Room, RoomChaosInfo, RoomInfo, RoomServices } from './room.ts';
+import type { AuthorityPlugin, RoomAuthorities } from './room-authority.ts';
 import { RoomRegistry } from './room-registry.ts';
-import type { RoomStorage, StoragePlugin, StorageStatus } from './room-storage.ts';
+import type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from './room-storage.ts';
 import { type RoomRefusal, SocketConnection } from './socket-connection.ts';
 import { SourceLimiter } from './source-limiter.ts';
 import type { LinkTrafficReport } from './traffic.ts';
@@ -61,6 +62,11 @@ export interface RelayOptions {
    * only routes, and a room's state lives in its windows.
    */
   readonly storage?: StoragePlugin;
+  /**
+   * Each room's checkout authority (`authorities(dataDir)` of ./checkout); without it checkout has no
+   * authority to reach, and windows say so.
+   */
+  readonly authority?: AuthorityPlugin;
   readonly limits?: Partial<RelayLimits>;
   /** Extra browser origins allowed besides http(s) localhost pages (e.g. the packaged app's origin). */
   readonly allowedOrigins?: readonly string[];
@@ -162,6 +168,7 @@ async function prepare(options: RelayOptions, port: number): Promise<RelayCore> 
   // Storage first: a window that joined before the storage was watching for new rooms would open a
   // room that never gets a storage peer, so its edits would never be stored.
   if (options.storage !== undefined) await core.startStorage(options.storage);
+  if (options.authority !== undefined) await core.startAuthority(options.authority);
   return core;
 }
 
@@ -187,6 +194,7 @@ class RelayCore implements AttachedRelay {
   private readonly startedAt: number;
   private readonly timers: Cancel[] = [];
   private storage: RoomStorage | undefined;
+  private authority: RoomAuthorities | undefined;
   private closing: Promise<void> | undefined;
   /** Set when attached to another server instead of listening. */
   private mount: RelayMount | undefined;
@@ -426,15 +434,31 @@ class RelayCore implements AttachedRelay {
 
   /** Start the storage plugin; it hears of every join and leave (a storage peer per room with a window). */
   async startStorage(plugin: StoragePlugin): Promise<void> {
-    const storage = await plugin.start({
+    const storage = await plugin.start(this.pluginHost());
+    this.storage = storage;
+    this.reconcileOnMembership(storage);
+  }
+
+  /** Start the authority plugin; like storage, it hears of every join and leave. */
+  async startAuthority(plugin: AuthorityPlugin): Promise<void> {
+    const authority = await plugin.start(this.pluginHost());
+    this.authority = authority;
+    this.reconcileOnMembership(authority);
+  }
+
+  private pluginHost(): StorageHost {
+    return {
       openLocalNode: (options) => this.openLocalNode(options),
       hasWindows: (room) => this.hasWindows(room),
       log: this.log,
-    });
-    this.storage = storage;
+      clock: this.clock,
+    };
+  }
+
+  private reconcileOnMembership(plugin: { reconcile(room: string): Promise<void> }): void {
     this.events.subscribe((event) => {
       // reconcile runs its check on a later microtask: the room is still routing this join or leave.
-      if (event.type === 'join' || event.type === 'leave') void storage.reconcile(event.room);
+      if (event.type === 'join' || event.type === 'leave') void plugin.reconcile(event.room);
     });
   }
 
@@ -445,6 +469,16 @@ class RelayCore implements AttachedRelay {
   /** The room's storage peer: what it holds and whether all of it is durable (undefined without one). */
   storageStatus(room: string): Promise<StorageStatus | undefined> {
     return this.storage?.status(room) ?? Promise.resolve(undefined);
+  }
+
+  checkoutStatus(room: string): Promise<unknown> {
+    return this.authority?.status(room) ?? Promise.resolve(undefined);
+  }
+
+  checkoutControl(room: string, body: unknown): Promise<unknown> {
+    if (this.authority === undefined)
+      throw new ControlError(404, 'this relay runs no checkout authority (start it with a data directory)');
+    return this.authority.control(room, body);
   }
 
   // --- internals --------------------------------------------------------------------------------
@@ -593,6 +627,7 @@ class RelayCore implements AttachedRelay {
     this.log.info('shutting-down', { connections: this.connections.size });
     // Storage peers first: their pending writes become durable before anything else goes away.
     await this.storage?.close();
+    await this.authority?.close();
     for (const cancel of this.timers) cancel();
     this.pending.clear();
     // Attached, the server is not ours (and never listened): only our own connections close.

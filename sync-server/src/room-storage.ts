@@ -4,6 +4,8 @@
  * relay core knows only this interface, so it depends on the protocol alone; the composition root (the
  * CLI, the Electron main process, web mode) chooses the plugin and passes it to createRelay.
  */
+
+import type { Timers } from '@converge/protocol';
 import type { LocalNodeOptions, LocalTransport } from './local-node.ts';
 import type { Logger } from './log.ts';
 
@@ -13,6 +15,8 @@ export interface StorageHost {
   /** Whether the room has a live window: a node other than its storage peer. */
   hasWindows(room: string): boolean;
   readonly log: Logger;
+  /** The relay's clock (a test's VirtualClock, or real time). */
+  readonly clock: Timers;
 }
 
 /** What the room's storage holds, for the admin API (`GET /rooms/ROOM/storage`). */

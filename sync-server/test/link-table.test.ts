@@ -64,6 +64,15 @@ describe('LinkTable', () => {
     expect(reach(t, nodes)).toEqual(['ab', 'astorage', 'bstorage', 'cstorage']);
   });
 
+  it('puts the checkout authority with the first group unless the split places it', () => {
+    const t = new LinkTable();
+    const present = ['a', 'b', 'c', 'authority'];
+    t.apply({ op: 'split', groups: [['a'], ['b', 'c']] }, present);
+    expect(reach(t, present)).toEqual(['aauthority', 'bc']);
+    t.apply({ op: 'split', groups: [['a'], ['b', 'c', 'authority']] }, present);
+    expect(reach(t, present)).toEqual(['bc', 'authorityb', 'authorityc']);
+  });
+
   it('says where to put the storage peer when a split leaves it out', () => {
     const t = new LinkTable();
     expect(() => t.apply({ op: 'split', groups: [['a'], ['b']] }, ['a', 'b', 'storage'])).toThrow(

@@ -1,7 +1,6 @@
 // The room's storage peer: a window that joins alone gets what others wrote while it was away, from
 // the relay's own durable replica; restarting (or SIGKILLing) the relay with the same data dir loses
 // nothing the storage peer had reported durable.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createRelay } from '../src/index.ts';
 import { storagePeers } from '../src/storage/index.ts';
-import { credentialFor, RawClient, type RelayAccess, remoteRelay, waitFor } from './support.ts';
+import {
+  credentialFor,
+  RawClient,
+  type RelayAccess,
+  remoteRelay,
+  startRelayProcess,
+  waitFor,
+} from './support.ts';
 
 const engines = ENGINES.names;
 let dataDir: string;
@@ -238,33 +244,8 @@ describe('storage peer', () => {
 describe('relay crash', () => {
   const ADMIN_TOKEN = 'storage-crash-admin-token';
 
-  function startRelayProcess(port: number): Promise<{ child: ChildProcess; port: number }> {
-    return new Promise((resolve, reject) => {
-      const cli = join(import.meta.dirname, '../src/cli.ts');
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          cli,
-          ...['--port', String(port), '--data-dir', dataDir, '--log-level', 'info'],
-          ...['--admin-token', ADMIN_TOKEN],
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /"event":"listening","url":"ws:\/\/127\.0\.0\.1:(\d+)"/.exec(out);
-        if (match) resolve({ child, port: Number(match[1]) });
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => reject(new Error(`relay exited (${code}) before listening: ${out}`)));
-    });
-  }
-
   it('keeps every edit the storage peer reported durable when the relay is SIGKILLed', async () => {
-    const first = await startRelayProcess(0);
+    const first = await startRelayProcess({ port: 0, dataDir, adminToken: ADMIN_TOKEN });
     const relay = remoteRelay(`ws://127.0.0.1:${first.port}`, ADMIN_TOKEN);
     const writer = await openWindow(relay, 'crash', 'alice');
     for (const edit of EDITS) await writer.apply(edit);
@@ -273,7 +254,7 @@ describe('relay crash', () => {
     await new Promise((resolve) => first.child.once('exit', resolve));
     await writer.close();
 
-    const second = await startRelayProcess(first.port);
+    const second = await startRelayProcess({ port: first.port, dataDir, adminToken: ADMIN_TOKEN });
     cleanups.push(async () => {
       second.child.kill('SIGTERM');
       await new Promise((resolve) => second.child.once('exit', resolve));

@@ -1,6 +1,8 @@
 // Helpers for relay tests: a relay on a free port with captured logs, and raw protocol clients.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
+import { join } from 'node:path';
 import {
   decodeFrame,
   encodeData,
@@ -304,4 +306,34 @@ export function openEventStream(
     cleanups.push(() => req.destroy());
   });
   return { events, status };
+}
+
+/** The relay's CLI in a process of its own (to be SIGKILLed): resolves once it listens, with its port. */
+export function startRelayProcess(options: {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly adminToken: string;
+}): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const cli = join(import.meta.dirname, '../src/cli.ts');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        cli,
+        ...['--port', String(options.port), '--data-dir', options.dataDir, '--log-level', 'info'],
+        ...['--admin-token', options.adminToken],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /"event":"listening","url":"ws:\/\/127\.0\.0\.1:(\d+)"/.exec(out);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`relay exited (${code}) before listening: ${out}`)));
+  });
 }

@@ -6,6 +6,7 @@
  * runs it too: engine-contract.test.ts, convergence.test.ts).
  */
 import { budget, testSeed } from '@converge/crdt-core/testing';
+import { CHECKOUT_CHANNEL } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { EngineRegistry } from '../../src/engine-registry.ts';
 import { ENGINES } from '../../src/engines/index.ts';
@@ -54,5 +55,6 @@ describe('a toy engine registered through the registry alone', () => {
       /both claim wire code/,
     );
     expect(() => ENGINES.with(toyDescriptor('yjs', { wireCode: 201 }))).toThrow(/two engines are named yjs/);
+    expect(() => ENGINES.with(toyDescriptor('toy', { wireCode: CHECKOUT_CHANNEL }))).toThrow(/reserved/);
   });
 });

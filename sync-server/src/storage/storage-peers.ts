@@ -15,7 +15,7 @@
 
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage, isValidId, STORAGE_NODE_ID } from '@converge/protocol';
+import { errorMessage, isValidId, STORAGE_NODE_ID, splitCheckoutChannel } from '@converge/protocol';
 import { ENGINES, type EngineStatus, Replica } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
 import type { Logger } from '../log.ts';
@@ -125,7 +125,10 @@ export class StoragePeers implements RoomStorage {
     try {
       const replica = await Replica.open({
         id: STORAGE_NODE_ID,
-        transport: this.host.openLocalNode({ room, nodeId: STORAGE_NODE_ID, role: 'storage' }),
+        // The room's checkout authority is no replica: the storage peer never syncs an engine with it.
+        transport: splitCheckoutChannel(
+          this.host.openLocalNode({ room, nodeId: STORAGE_NODE_ID, role: 'storage' }),
+        ).transport,
         store,
         engines: ENGINES,
       });

@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { type ChannelHandlers, type ChannelTransport, splitCheckoutChannel } from '../src/index.ts';
+import { splitCheckoutChannel, type Transport, type TransportHandlers } from '../src/index.ts';
 
-class FakeTransport implements ChannelTransport<string> {
+const CHECKOUT = 7;
+const YJS = 1;
+
+class FakeTransport implements Transport {
   readonly nodeId = 'a';
-  handlers: ChannelHandlers<string> | undefined;
+  handlers: TransportHandlers | undefined;
   readonly peers = new Set<string>();
-  readonly sent: [string, string][] = [];
-  start(handlers: ChannelHandlers<string>): void {
+  readonly sent: [string, number][] = [];
+  start(handlers: TransportHandlers): void {
     this.handlers = handlers;
   }
-  send(to: string, channel: string): void {
+  send(to: string, channel: number): void {
     this.sent.push([to, channel]);
   }
   reachable(): ReadonlySet<string> {
@@ -28,7 +31,7 @@ class FakeTransport implements ChannelTransport<string> {
 describe('the checkout channel', () => {
   it('hides the authority from the replica and gives checkout its channel alone', () => {
     const inner = new FakeTransport();
-    const split = splitCheckoutChannel(inner, 'checkout');
+    const split = splitCheckoutChannel(inner, CHECKOUT);
     const replicaSaw: string[] = [];
     const checkoutSaw: string[] = [];
     split.transport.start({
@@ -45,15 +48,16 @@ describe('the checkout channel', () => {
     inner.up('authority');
     expect(split.link.reachable()).toBe(true);
     expect([...split.transport.reachable()]).toEqual(['b']);
-    inner.handlers?.message('authority', 'checkout', new Uint8Array(3));
-    inner.handlers?.message('authority', 'yjs', new Uint8Array(1)); // not checkout: dropped
-    inner.handlers?.message('b', 'checkout', new Uint8Array(1)); // a window posing as the authority: dropped
-    inner.handlers?.message('b', 'yjs', new Uint8Array(1));
-    split.transport.send('authority', 'yjs', new Uint8Array(1)); // the replica cannot reach it
+    inner.handlers?.message('authority', CHECKOUT, new Uint8Array(3));
+    inner.handlers?.message('authority', YJS, new Uint8Array(1)); // not checkout: dropped
+    inner.handlers?.message('b', CHECKOUT, new Uint8Array(1)); // a window posing as the authority: dropped
+    inner.handlers?.message('b', YJS, new Uint8Array(1));
+    split.transport.send('authority', YJS, new Uint8Array(1)); // the replica cannot reach it
+    split.transport.send('b', CHECKOUT, new Uint8Array(1)); // nor speak checkout to a window
     split.link.send(new Uint8Array(2));
     inner.handlers?.linkDown('authority');
-    expect(replicaSaw).toEqual(['up b', 'b/yjs']);
+    expect(replicaSaw).toEqual(['up b', `b/${YJS}`]);
     expect(checkoutSaw).toEqual(['up', 'message 3', 'down']);
-    expect(inner.sent).toEqual([['authority', 'checkout']]);
+    expect(inner.sent).toEqual([['authority', CHECKOUT]]);
   });
 });

@@ -1,28 +1,19 @@
 /**
  * Checkout shares a window's connection with its replica: one channel of the connection carries the
- * checkout messages to and from the authority node. `splitCheckoutChannel` wraps the window's transport
- * so that the replica sees the room without the authority (it never tries to sync an engine with it, and
+ * checkout messages to and from the room's authority node. `splitCheckoutChannel` wraps a transport so
+ * that the replica sees the room without the authority (it never tries to sync an engine with it, and
  * the authority never counts as a replica for convergence), and checkout sees only its channel and its
- * one peer. Generic in the channel type, so it fits whatever names a channel on the wire.
+ * one peer. The storage peer takes the replica's half alone.
  */
-import type { ClientLink } from './client.ts';
-import { AUTHORITY_NODE_ID } from './messages.ts';
+import { AUTHORITY_NODE_ID, CHECKOUT_CHANNEL } from './channels.ts';
+import type { Transport } from './transport.ts';
 
-export interface ChannelHandlers<C> {
-  linkUp(peer: string): void;
-  linkDown(peer: string): void;
-  message(from: string, channel: C, payload: Uint8Array): void;
-  state?(state: 'connecting' | 'online' | 'offline'): void;
-}
-
-/** The shape of a replica's transport (the replica runtime's `Transport`). */
-export interface ChannelTransport<C> {
-  readonly nodeId: string;
-  start(handlers: ChannelHandlers<C>): void;
-  send(to: string, channel: C, payload: Uint8Array): void;
-  reachable(): ReadonlySet<string>;
-  state(): 'connecting' | 'online' | 'offline';
-  close(): void;
+/** The checkout half: one peer (the authority), one channel. */
+export interface CheckoutLink {
+  /** Send to the authority (dropped when it cannot be reached). */
+  send(payload: Uint8Array): void;
+  /** Whether the authority can be reached now, both ways. */
+  reachable(): boolean;
 }
 
 export interface CheckoutLinkEvents {
@@ -31,20 +22,20 @@ export interface CheckoutLinkEvents {
   message(payload: Uint8Array): void;
 }
 
-export interface SplitTransport<C> {
+export interface SplitTransport {
   /** The transport for the replica: everything but the authority. */
-  readonly transport: ChannelTransport<C>;
+  readonly transport: Transport;
   /** Checkout's link to the authority. */
-  readonly link: ClientLink;
+  readonly link: CheckoutLink;
   /** Where checkout hears of the authority (set once the checkout client exists). */
   listen(events: CheckoutLinkEvents): void;
 }
 
-export function splitCheckoutChannel<C>(
-  inner: ChannelTransport<C>,
-  channel: C,
+export function splitCheckoutChannel(
+  inner: Transport,
+  channel: number = CHECKOUT_CHANNEL,
   authority: string = AUTHORITY_NODE_ID,
-): SplitTransport<C> {
+): SplitTransport {
   let events: CheckoutLinkEvents | undefined;
   const reachableWithoutAuthority = (): ReadonlySet<string> => {
     const all = inner.reachable();
@@ -53,7 +44,7 @@ export function splitCheckoutChannel<C>(
     others.delete(authority);
     return others;
   };
-  const transport: ChannelTransport<C> = {
+  const transport: Transport = {
     nodeId: inner.nodeId,
     start(handlers) {
       inner.start({
@@ -71,7 +62,7 @@ export function splitCheckoutChannel<C>(
       });
     },
     send: (to, on, payload) => {
-      if (to !== authority) inner.send(to, on, payload);
+      if (to !== authority && on !== channel) inner.send(to, on, payload);
     },
     reachable: reachableWithoutAuthority,
     state: () => inner.state(),

@@ -1,0 +1,7 @@
+// The relay's checkout authority plugin: one per room (depends on @converge/checkout).
+export {
+  AUTHORITY_NODE_ID,
+  type AuthoritiesOptions,
+  authorities,
+  RoomAuthoritySet,
+} from './room-authorities.ts';

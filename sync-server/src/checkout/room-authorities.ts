@@ -1,0 +1,226 @@
+/**
+ * The checkout authorities: one per room, living in the relay's process (issue 20). Each is a node of
+ * its room (`authority`, reserved), so the link table decides which windows reach it, and it answers the
+ * checkout channel of their connections. Its state — the stock, the orders and every saga's step, and the
+ * ledgers of the simulated payment and shipment services — is durable under `DATA_DIR/<room>/checkout/`.
+ *
+ * An authority is loaded while its room has a window or an unfinished saga: at start every room with
+ * checkout state on disk is opened once, and one whose sagas were cut off by a crash stays loaded and
+ * drives them to their end (resumed, or compensated) with a fencing token larger than any before. Loads
+ * and unloads of one room run one after another, so its files are never open twice.
+ *
+ * For the relay cluster (issue 24) the same `RoomCheckout` runs on the room's owner node, with the
+ * store and lease keeper behind their interfaces (a Redis-held lease whose token fences the store).
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AuthorityNode,
+  applyRoomControl,
+  type CheckoutPolicy,
+  isFinal,
+  parseRoomControl,
+  RoomCheckout,
+} from '@converge/checkout';
+import { openFileCheckout } from '@converge/checkout/node';
+import { AUTHORITY_NODE_ID, CHECKOUT_CHANNEL, errorMessage, STORAGE_NODE_ID } from '@converge/protocol';
+import type { LocalTransport } from '../local-node.ts';
+import { AuthorityControlError, type AuthorityPlugin, type RoomAuthorities } from '../room-authority.ts';
+import type { StorageHost } from '../room-storage.ts';
+import { directoryOfRoom, roomOfDirectory } from '../storage/index.ts';
+
+export { AUTHORITY_NODE_ID };
+
+export interface AuthoritiesOptions {
+  /** Timeouts, retries and leases of the sagas (defaults: `DEFAULT_POLICY` of @converge/checkout). */
+  readonly policy?: Partial<CheckoutPolicy>;
+}
+
+/** The checkout authorities as the relay's authority plugin: state under `dataDir/<room>/checkout/`. */
+export function authorities(dataDir: string, options: AuthoritiesOptions = {}): AuthorityPlugin {
+  return {
+    location: dataDir,
+    async start(host) {
+      await mkdir(dataDir, { recursive: true });
+      return RoomAuthoritySet.start(host, dataDir, options);
+    },
+  };
+}
+
+interface LoadedAuthority {
+  readonly checkout: RoomCheckout;
+  readonly node: AuthorityNode;
+  readonly transport: LocalTransport;
+  readonly unsubscribe: () => void;
+}
+
+export class RoomAuthoritySet implements RoomAuthorities {
+  private readonly loaded = new Map<string, LoadedAuthority>();
+  /** Per room, the load or unload under way; the next one waits for it. */
+  private readonly work = new Map<string, Promise<void>>();
+  private closed = false;
+
+  private constructor(
+    private readonly host: StorageHost,
+    private readonly dataDir: string,
+    private readonly options: AuthoritiesOptions,
+  ) {}
+
+  /** Open every room with checkout state once: sagas a crash left open resume now. */
+  static async start(
+    host: StorageHost,
+    dataDir: string,
+    options: AuthoritiesOptions,
+  ): Promise<RoomAuthoritySet> {
+    const set = new RoomAuthoritySet(host, dataDir, options);
+    const rooms: string[] = [];
+    for (const entry of await readdir(dataDir, { withFileTypes: true })) {
+      const room = entry.isDirectory() ? roomOfDirectory(entry.name) : undefined;
+      if (room !== undefined && (await set.hasState(room))) rooms.push(room);
+    }
+    await Promise.all(rooms.map((room) => set.queue(room, () => set.settle(room, true))));
+    const resumed = set.rooms();
+    host.log.info('checkout-rooms-on-disk', { rooms: rooms.length, resumed: resumed.length });
+    return set;
+  }
+
+  reconcile(room: string): Promise<void> {
+    return this.queue(room, () => this.settle(room));
+  }
+
+  /** Rooms whose authority is loaded. */
+  rooms(): string[] {
+    return [...this.loaded.keys()].sort();
+  }
+
+  async status(room: string): Promise<unknown> {
+    await this.work.get(room);
+    return this.loaded.get(room)?.checkout.status();
+  }
+
+  /** Applies an operator's control; stock can be set before anyone joins (loading the authority for it). */
+  async control(room: string, body: unknown): Promise<unknown> {
+    let control: ReturnType<typeof parseRoomControl>;
+    try {
+      control = parseRoomControl(body);
+    } catch (error) {
+      throw new AuthorityControlError(errorMessage(error));
+    }
+    let status: unknown;
+    await this.queue(
+      room,
+      async () => {
+        if (this.closed) throw new AuthorityControlError('the relay is shutting down', 409);
+        // Faults, latency and pauses live in memory (a restart clears them, as it would a real outage):
+        // they only mean something while the authority is loaded, that is while a window is in the room.
+        if (!('stock' in control) && !this.loaded.has(room))
+          throw new AuthorityControlError(
+            `room ${room} has no authority loaded: a window must be in it`,
+            409,
+          );
+        const authority = this.loaded.get(room) ?? (await this.load(room));
+        try {
+          await applyRoomControl(authority.checkout, control);
+        } catch (error) {
+          if (error instanceof RangeError) throw new AuthorityControlError(error.message);
+          throw error;
+        }
+        status = await authority.checkout.status();
+        await this.settle(room);
+      },
+      true,
+    );
+    return status;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const rooms = new Set([...this.loaded.keys(), ...this.work.keys()]);
+    await Promise.all([...rooms].map((room) => this.reconcile(room)));
+  }
+
+  private queue(room: string, task: () => Promise<void>, rethrow = false): Promise<void> {
+    const next = (this.work.get(room) ?? Promise.resolve()).then(task);
+    const logged = next.catch((error: unknown) => {
+      if (!rethrow) this.host.log.error('checkout-authority-failed', { room, error: errorMessage(error) });
+    });
+    this.work.set(room, logged);
+    void logged.finally(() => {
+      if (this.work.get(room) === logged) this.work.delete(room);
+    });
+    return rethrow ? next : logged;
+  }
+
+  /**
+   * Loaded while the room has a window or an open saga. `resume` (at start) opens a room without
+   * windows to find out whether a crash left sagas open; otherwise only a window's join loads it (the
+   * authority's own leave must not load it again).
+   */
+  private async settle(room: string, resume = false): Promise<void> {
+    let authority = this.loaded.get(room);
+    if (authority === undefined) {
+      if (this.closed || !(resume || this.host.hasWindows(room))) return;
+      authority = await this.load(room);
+    }
+    const wanted = !this.closed && (this.host.hasWindows(room) || (await authority.checkout.openSagas()) > 0);
+    if (!wanted) await this.unload(room, authority);
+  }
+
+  private async load(room: string): Promise<LoadedAuthority> {
+    const { clock, log } = this.host;
+    const files = await openFileCheckout(join(this.dataDir, directoryOfRoom(room), 'checkout'), clock, (d) =>
+      log.warn('checkout-damage', { room, ...d }),
+    );
+    for (const problem of files.damage) log.warn('checkout-damage', { room, problem });
+    const checkout = await RoomCheckout.open({ clock, parts: files, policy: this.options.policy ?? {} });
+    const transport = this.host.openLocalNode({ room, nodeId: AUTHORITY_NODE_ID, role: 'storage' });
+    const node = new AuthorityNode(
+      checkout.host,
+      {
+        send: (to, bytes) => transport.send(to, CHECKOUT_CHANNEL, bytes),
+        windows: () => [...transport.reachable()].filter((id) => id !== STORAGE_NODE_ID),
+      },
+      { onMalformed: (from, problem) => log.warn('checkout-malformed', { room, from, problem }) },
+    );
+    try {
+      transport.start({
+        linkUp: (peer) => {
+          if (peer !== STORAGE_NODE_ID) void node.linkUp(peer);
+        },
+        linkDown: () => {},
+        message: (from, channel, payload) => {
+          if (channel === CHECKOUT_CHANNEL && from !== STORAGE_NODE_ID) void node.receive(from, payload);
+        },
+      });
+    } catch (error) {
+      node.close();
+      await checkout.close();
+      throw error;
+    }
+    // A saga that ends while nobody is in the room lets the authority go.
+    const unsubscribe = checkout.host.subscribe((event) => {
+      if (event.type === 'order' && isFinal(event.order.phase) && !this.host.hasWindows(room))
+        void this.reconcile(room);
+    });
+    const loaded = { checkout, node, transport, unsubscribe };
+    this.loaded.set(room, loaded);
+    log.info('checkout-authority-loaded', { room, openSagas: await checkout.openSagas() });
+    return loaded;
+  }
+
+  private async unload(room: string, authority: LoadedAuthority): Promise<void> {
+    this.loaded.delete(room);
+    authority.unsubscribe();
+    authority.node.close();
+    authority.transport.close();
+    await authority.checkout.close();
+    this.host.log.info('checkout-authority-unloaded', { room });
+  }
+
+  private hasState(room: string): Promise<boolean> {
+    return stat(join(this.dataDir, directoryOfRoom(room), 'checkout')).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
+  }
+}
