@@ -8,6 +8,7 @@ import type { AuthorityCommand, AuthorityEntry, AuthoritySnapshot, ProductStock 
 import { MAX_LINE_QUANTITY, MAX_LINES, MAX_PRODUCT_LENGTH } from './lines.ts';
 import { ORDER_PHASES, type OrderRecord, SAGA_STEPS, STEP_OUTCOMES, type StepEntry } from './order.ts';
 import type { SagaTransition } from './saga.ts';
+import type { SessionSnapshot } from './session.ts';
 
 const count = z.number().int().min(0).refine(Number.isSafeInteger, 'must be a safe integer');
 const token = count;
@@ -126,4 +127,27 @@ export function fromJsonBytes(bytes: Uint8Array, what: string): unknown {
   } catch (error) {
     throw new TypeError(`${what} is not UTF-8 JSON: ${(error as Error).message}`);
   }
+}
+
+const sessionSnapshotSchema = z
+  .strictObject({
+    sent: z
+      .array(
+        z
+          .strictObject({ key: idSchema, lines: linesSchema, sentAt: z.number(), refused: text.optional() })
+          .readonly(),
+      )
+      .max(10_000)
+      .readonly(),
+    seen: z
+      .array(z.tuple([z.string().max(32), count]).readonly())
+      .max(100_000)
+      .readonly(),
+    keysIssued: count,
+  })
+  .readonly() satisfies z.ZodType<SessionSnapshot>;
+
+/** A window's kept order session (its localStorage entry); throws TypeError naming what is wrong. */
+export function parseSessionSnapshot(value: unknown): SessionSnapshot {
+  return parseWith(sessionSnapshotSchema, value, 'checkout session');
 }

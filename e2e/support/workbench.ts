@@ -21,7 +21,7 @@ export async function expectAllConverged(...windows: readonly Workbench[]): Prom
   }
 }
 
-export type Tab = 'compare' | 'network' | 'ledger' | 'wire' | 'session';
+export type Tab = 'compare' | 'network' | 'ledger' | 'wire' | 'session' | 'checkout';
 
 /** Syncing and digest announcements go through the relay; a merge may take a few round trips. */
 export const SYNC_TIMEOUT_MS = 20_000;

@@ -68,6 +68,12 @@ export function splitCheckoutChannel(
     state: () => inner.state(),
     close: () => inner.close(),
   };
+  // The window's Offline toggle reaches the connection through whichever half the replica holds.
+  const offline = inner as Partial<{ setOffline(offline: boolean): void }>;
+  if (typeof offline.setOffline === 'function') {
+    const setOffline = offline.setOffline.bind(inner);
+    Object.assign(transport, { setOffline });
+  }
   return {
     transport,
     link: {

@@ -60,4 +60,17 @@ describe('the checkout channel', () => {
     expect(checkoutSaw).toEqual(['up', 'message 3', 'down']);
     expect(inner.sent).toEqual([['authority', CHECKOUT]]);
   });
+
+  it('passes the Offline toggle through to the connection', () => {
+    const calls: boolean[] = [];
+    const inner = Object.assign(new FakeTransport(), {
+      setOffline: (offline: boolean) => calls.push(offline),
+    });
+    const split = splitCheckoutChannel(inner, CHECKOUT).transport as Transport & {
+      setOffline?: (offline: boolean) => void;
+    };
+    split.setOffline?.(true);
+    expect(calls).toEqual([true]);
+    expect('setOffline' in splitCheckoutChannel(new FakeTransport(), CHECKOUT).transport).toBe(false);
+  });
 });

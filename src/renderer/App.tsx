@@ -1,7 +1,9 @@
+import { isFinal } from '@converge/checkout';
 import { STORAGE_NODE_ID } from '@converge/protocol';
 import type { EngineName, HeadsResolver, LedgerWrite, LostWrite } from '@converge/replica';
 import { type CSSProperties, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
+import { CheckoutPanel } from './components/CheckoutPanel.tsx';
 import { ComparePanel } from './components/ComparePanel.tsx';
 import { CountersPanel } from './components/CountersPanel.tsx';
 import { EngineStrip } from './components/EngineStrip.tsx';
@@ -14,14 +16,14 @@ import { SessionFiles } from './components/SessionFiles.tsx';
 import { Tabs } from './components/Tabs.tsx';
 import { TextEditor } from './components/TextEditor.tsx';
 import { WireLog } from './components/WireLog.tsx';
-import { useAppSnapshot, useNetwork, useShortcuts } from './hooks.ts';
+import { useAppSnapshot, useCheckoutView, useNetwork, useShortcuts } from './hooks.ts';
 import { compareReport } from './logic/compare-report.ts';
 import { comparedPeers, convergenceByEngine } from './logic/convergence.ts';
 import { replicaHue } from './logic/format.ts';
 import { cutOffFrom } from './logic/network.ts';
 import type { Session } from './session.ts';
 
-const TABS = ['compare', 'network', 'ledger', 'wire', 'session'] as const;
+const TABS = ['compare', 'network', 'ledger', 'wire', 'session', 'checkout'] as const;
 type TabId = (typeof TABS)[number];
 
 export function App({ session }: { session: Session }) {
@@ -31,6 +33,7 @@ export function App({ session }: { session: Session }) {
   const { descriptors } = registry;
   const snapshot = useAppSnapshot(model);
   const network = useNetwork(networkStore);
+  const checkoutView = useCheckoutView(session.checkout);
   const [tab, setTab] = useState<TabId>('compare');
   const { status } = snapshot;
   const self = status.id;
@@ -60,6 +63,22 @@ export function App({ session }: { session: Session }) {
   );
   const primary = registry.get(status.primary);
   const ledgerEngines = descriptors.filter((d) => d.ledger !== undefined);
+  const cartField = schema.fieldsOf('cart')[0];
+  const stockCounter = schema.counters().find((field) => field.name === 'stock');
+  const engineCarts = descriptors.flatMap(({ name, label }) => {
+    const view = status.engines[name]?.view;
+    if (view === undefined || cartField === undefined) return [];
+    const counter = stockCounter === undefined ? undefined : schema.valueIn(view, stockCounter);
+    return [
+      {
+        name,
+        label,
+        cart: schema.valueIn(view, cartField) as Readonly<Record<string, number>>,
+        ...(typeof counter === 'number' ? { stockCounter: counter } : {}),
+      },
+    ];
+  });
+  const openOrders = checkoutView.orders.filter((o) => o.replica === self && !isFinal(o.phase)).length;
   const lostCount = ledgerEngines.reduce((n, d) => n + (snapshot.ledgers[d.name]?.length ?? 0), 0);
 
   useShortcuts({
@@ -71,6 +90,7 @@ export function App({ session }: { session: Session }) {
     '3': () => setTab('ledger'),
     '4': () => setTab('wire'),
     '5': () => setTab('session'),
+    '6': () => setTab('checkout'),
   });
 
   return (
@@ -236,13 +256,35 @@ export function App({ session }: { session: Session }) {
                   />
                 ),
               },
+              {
+                id: 'checkout',
+                label: 'Checkout',
+                shortcut: 'Alt+6',
+                badge:
+                  openOrders > 0
+                    ? `${openOrders} open`
+                    : checkoutView.availability.ok
+                      ? undefined
+                      : 'no authority',
+                content: (
+                  <CheckoutPanel
+                    self={self}
+                    client={session.checkout}
+                    view={checkoutView}
+                    engines={engineCarts}
+                    primary={status.primary}
+                    control={(control) => session.admin.checkoutControl(setup.config.room, control)}
+                    onError={(message) => model.notify('error', message)}
+                  />
+                ),
+              },
             ]}
           />
         </div>
       </main>
       <footer className="shortcuts small muted">
         Keyboard: <kbd>Alt+O</kbd> offline · <kbd>Alt+E</kbd> text editor · <kbd>Alt+N</kbd> new replica ·{' '}
-        <kbd>Alt+1</kbd>…<kbd>Alt+5</kbd> inspector tabs · arrow keys move between tabs
+        <kbd>Alt+1</kbd>…<kbd>Alt+6</kbd> inspector tabs · arrow keys move between tabs
       </footer>
     </div>
   );

@@ -1,4 +1,5 @@
 /** React bindings for the models (useSyncExternalStore) and the window's keyboard shortcuts. */
+import type { CheckoutClient, ClientView } from '@converge/checkout';
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import type { AppModel, AppSnapshot } from './logic/app-model.ts';
 import type { NetworkSnapshot, NetworkStore } from './logic/network-store.ts';
@@ -36,4 +37,20 @@ function keyOf(code: string): string {
   if (code.startsWith('Key')) return code.slice(3).toLowerCase();
   if (code.startsWith('Digit')) return code.slice(5);
   return code;
+}
+
+/** The checkout client's view, recomputed only when the client says something changed. */
+export function useCheckoutView(client: CheckoutClient): ClientView {
+  const cache = useRef<ClientView | undefined>(undefined);
+  return useSyncExternalStore(
+    (listener) =>
+      client.subscribe(() => {
+        cache.current = undefined;
+        listener();
+      }),
+    () => {
+      cache.current ??= client.view();
+      return cache.current;
+    },
+  );
 }

@@ -3,9 +3,11 @@
  * every registered engine (it announces its digests to its peers, and learns theirs, over that
  * connection), the app model for React and the admin API client for the network panel.
  */
+import { attachCheckout, type CheckoutClient } from '@converge/checkout';
 import { realTimers } from '@converge/protocol';
 import { ENGINES, RelayTransport, Replica } from '@converge/replica';
 import { AppModel } from './logic/app-model.ts';
+import { keptCheckoutSession } from './logic/checkout-session-store.ts';
 import { frameKind } from './logic/frame-kind.ts';
 import { NetworkStore } from './logic/network-store.ts';
 import { type EventSourceLike, RelayAdmin } from './logic/relay-admin.ts';
@@ -27,6 +29,10 @@ export interface Session {
   readonly network: NetworkStore;
   /** The room's channel for replays across windows (undefined without BroadcastChannel). */
   readonly replayChannel: ReplayChannel | undefined;
+  /** Checkout over the same connection: strong, needs the room's authority. */
+  readonly checkout: CheckoutClient;
+  /** The relay's admin API with this window's credential (the Checkout tab's operator controls). */
+  readonly admin: RelayAdmin;
   /** Start writing whatever the store has queued (the page is being hidden or going away). */
   flush(): void;
   close(): Promise<void>;
@@ -53,7 +59,14 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     token: credential,
     onProblem: (problem) => model?.relayReported(describeRelayProblem(problem)),
   });
-  const transport = new TappedTransport(relay, ENGINES, (direction, peer, engine, payload) => {
+  // One connection: the replica's half (tapped for the wire log) and checkout's channel to the authority.
+  const kept = keptCheckoutSession(globalThis.localStorage, config.room, config.replicaId);
+  const checkout = attachCheckout(relay, {
+    clock: realTimers,
+    ...(kept.restored === undefined ? {} : { restored: kept.restored }),
+    persist: kept.persist,
+  });
+  const transport = new TappedTransport(checkout.transport, ENGINES, (direction, peer, engine, payload) => {
     wire.record({
       at: Date.now(),
       direction,
@@ -91,6 +104,7 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
   const replayChannel = broadcastReplayChannel(config.room);
   const replayAgent =
     replayChannel === undefined ? undefined : new ReplayAgent(windowActions(model), replayChannel);
+  if (kept.problem !== undefined) model.notify('error', kept.problem);
   const admin = new RelayAdmin({
     baseUrl: config.adminUrl,
     token: setup.credential,
@@ -110,10 +124,13 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     model: opened,
     network,
     replayChannel,
+    checkout: checkout.client,
+    admin,
     flush: () => replica.flush(),
     close: async () => {
       networkStarted = true; // a credential arriving later must not start it again
       network.stop();
+      checkout.client.close();
       recorder.close();
       sessionChannel?.close();
       replayAgent?.close();

@@ -1,3 +1,4 @@
+import { OPERATION_CONSISTENCY } from '@converge/checkout';
 import type { NamedField } from '@converge/replica';
 import { type ChangeEvent, type FormEvent, memo, useId, useState } from 'react';
 import type { AppModel } from '../logic/app-model.ts';
@@ -93,7 +94,12 @@ export const CartPanel = memo(function CartPanel({ model, field, cart }: CartPan
   return (
     <section className="panel" aria-labelledby={`${id}-title`}>
       <div className="panel-head">
-        <h2 id={`${id}-title`}>{field.label}</h2>
+        <h2 id={`${id}-title`}>
+          {field.label}{' '}
+          <span className="tag" title={OPERATION_CONSISTENCY['cart.edit'].needs}>
+            {OPERATION_CONSISTENCY['cart.edit'].level} · works offline
+          </span>
+        </h2>
         <span className="muted small">{lines.length === 0 ? 'empty' : `${lines.length} products`}</span>
       </div>
       {lines.length === 0 ? (

@@ -4,6 +4,7 @@
  * UI sees it; failures become `AdminError`s with a message that says what went wrong.
  */
 
+import type { RoomControl } from '@converge/checkout';
 import { errorMessage, type StoragePlacement } from '@converge/protocol';
 import { z } from 'zod';
 
@@ -166,6 +167,18 @@ export class RelayAdmin {
         ? `/rooms/${encodeURIComponent(room)}/chaos`
         : `/rooms/${encodeURIComponent(room)}/chaos/${encodeURIComponent(link.from)}/${encodeURIComponent(link.to)}`;
     return this.request(path, roomChaos, { method: 'PUT', body: { config } });
+  }
+
+  /** An operator's control of the room's checkout authority (set stock, inject a failure, pause, resume). */
+  async checkoutControl(room: string, control: RoomControl): Promise<void> {
+    await this.request(
+      `/rooms/${encodeURIComponent(room)}/checkout`,
+      z.object({ stock: z.record(z.string(), z.number()) }),
+      {
+        method: 'POST',
+        body: control,
+      },
+    );
   }
 
   /**
