@@ -3,6 +3,7 @@
  * engines differ from each other, and what the engines with a ledger lost. The JSON shape is stable and
  * documented in scenarios/README.md.
  */
+
 import {
   COUNTERS,
   ENGINES,
@@ -16,6 +17,7 @@ import {
   type WorkspaceView,
 } from '@converge/replica';
 import diff from 'fast-diff';
+import { type CheckoutReport, formatCheckout } from './checkout-report.ts';
 import type { WorldInfo } from './world.ts';
 
 export type { WallTimeDependence, WorldInfo };
@@ -119,6 +121,12 @@ export interface MergeReport {
   readonly differences: readonly Difference[];
   /** Results that depend on wall time (so may differ between worlds and runs); sorted by field. */
   readonly wallTime: readonly WallTimeDependence[];
+  /** With checkout steps: every order at the room's authority (and every checkout a window refused). */
+  readonly orders?: CheckoutReport['orders'];
+  /** With checkout steps: stock at the authority, product → quantity available. */
+  readonly stock?: CheckoutReport['stock'];
+  /** With checkout steps: calls of stale holders refused by their fencing token. */
+  readonly fenced?: CheckoutReport['fenced'];
 }
 
 export interface ReportInput {
@@ -314,6 +322,7 @@ export function formatReport(report: MergeReport): string {
   for (const w of report.wallTime) {
     lines.push(`  ${w.engine} ${w.field}: ${w.replicas.join(', ')} (${WALL_TIME_REASONS[w.reason]})`);
   }
+  if (report.orders !== undefined) lines.push('', ...formatCheckout(report));
   return lines.join('\n');
 }
 

@@ -7,6 +7,13 @@
  * the room held at the start), the steps, a final sync, the report.
  */
 
+import {
+  attachCheckout,
+  type CheckoutClient,
+  isFinal,
+  linesFromCart,
+  type SessionSnapshot,
+} from '@converge/checkout';
 import { SeededRandom } from '@converge/crdt-core';
 import { errorMessage } from '@converge/protocol';
 import {
@@ -20,8 +27,9 @@ import {
   type WorkspaceView,
   wallTimeDependences,
 } from '@converge/replica';
+import { type CheckoutRefusal, checkoutReport } from './checkout-report.ts';
 import { buildReport, type LostWriteReport, lostWriteReport, type MergeReport } from './report.ts';
-import { isEditStep, type Scenario, type Step } from './scenario.ts';
+import { isAuthorityStep, isCheckoutStep, isEditStep, type Scenario, type Step } from './scenario.ts';
 import { untilConnected, untilInSync } from './sync.ts';
 import { partitionLayout, Topology } from './topology.ts';
 import { credentialRoom, relayWorld, type ScenarioWorld, simWorld } from './world.ts';
@@ -101,12 +109,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const skews = new Map<string, number>();
   const skewed = new Set<string>();
   const replicas = new Map<string, Replica>();
+  // Each replica's checkout shares its connection; its session outlives a restart (keys keep counting).
+  const checkouts = new Map<string, CheckoutClient>();
+  const sessions = new Map<string, SessionSnapshot>();
+  /** Checkouts sent: the run waits for each to end (or for its window to lose the authority). */
+  const sent: { readonly replica: string; readonly key: string }[] = [];
+  const refusals: CheckoutRefusal[] = [];
+  const usesCheckout = scenario.steps.some((step) => isCheckoutStep(step) || isAuthorityStep(step));
   let topology = new Topology(scenario.replicas, false);
 
   const open = async (id: string): Promise<Replica> => {
+    const restored = sessions.get(id);
+    const connection = attachCheckout(world.transport(id), {
+      clock: world.timers,
+      ...(restored === undefined ? {} : { restored }),
+      persist: (snapshot) => sessions.set(id, snapshot),
+    });
+    checkouts.set(id, connection.client);
     const replica = await Replica.open({
       id,
-      transport: world.transport(id),
+      transport: connection.transport,
       store: stores.get(id) as MemoryStore,
       engines,
       timers: world.timers,
@@ -132,7 +154,30 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     timeoutMs: world.syncTimeoutMs,
     problem: (id: string) => world.problem(id),
   };
-  const sync = (): Promise<void> => untilInSync(replicas, topology, clock);
+  /** Every checkout sent has ended, as its window sees it, unless its window cannot reach the authority. */
+  const checkoutsSettled = (): boolean =>
+    sent.every(({ replica, key }) => {
+      const client = checkouts.get(replica) as CheckoutClient;
+      return (
+        client.view().orders.some((o) => o.key === key && o.replica === replica && isFinal(o.phase)) ||
+        client.view().pending.some((p) => p.key === key && p.refused !== undefined) ||
+        !client.availability().ok
+      );
+    });
+  const settleCheckouts = async (): Promise<void> => {
+    const deadline = world.now() + world.syncTimeoutMs;
+    while (
+      !checkoutsSettled() ||
+      ((await world.checkoutStatus())?.orders.some((o) => o.status === 'in-progress') ?? false)
+    ) {
+      if (world.now() > deadline) throw new Error(`checkouts did not end within ${world.syncTimeoutMs} ms`);
+      await world.wait();
+    }
+  };
+  const sync = async (): Promise<void> => {
+    if (usesCheckout) await settleCheckouts();
+    await untilInSync(replicas, topology, clock);
+  };
 
   try {
     if (scenario.start !== undefined) {
@@ -164,7 +209,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       throw new ScenarioRunError(`the final sync failed: ${errorMessage(error)}`, { cause: error });
     }
     const all = [...replicas.values()];
-    return buildReport({
+    const checkoutPart = usesCheckout ? checkoutReport(await world.checkoutStatus(), refusals) : {};
+    const report = buildReport({
       name: scenario.name,
       world: info,
       engines: engines.names,
@@ -181,7 +227,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         ),
       ),
     });
+    return { ...report, ...checkoutPart };
   } finally {
+    for (const client of checkouts.values()) client.close();
     for (const replica of replicas.values()) await replica.close();
     await world.close();
   }
@@ -191,6 +239,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (isEditStep(step)) {
       const { replica: id, ...intent } = step;
       await replica(id).apply(intent as Intent);
+      await world.flush();
+    } else if (isCheckoutStep(step)) {
+      const window = replica(step.replica);
+      const cart = window.view(window.status().primary).cart ?? {};
+      const client = checkouts.get(step.replica) as CheckoutClient;
+      const start = client.checkout(linesFromCart(cart), step.key);
+      if (start.kind === 'sent') sent.push({ replica: step.replica, key: start.key });
+      else refusals.push({ replica: step.replica, key: step.key ?? '', reason: start.reason });
+      await world.flush();
+    } else if (isAuthorityStep(step)) {
+      await world.checkoutControl(step);
       await world.flush();
     } else if ('partition' in step) {
       const layout = partitionLayout(step, scenario.replicas);
@@ -212,6 +271,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     } else if ('chaos' in step) await world.setChaos(step.chaos);
     else if ('sync' in step) await sync();
     else if ('restart' in step) {
+      checkouts.get(step.restart)?.close();
       await replica(step.restart).close();
       await open(step.restart);
       await world.flush();

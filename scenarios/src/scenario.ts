@@ -7,6 +7,8 @@
  * a file that carries the room's state at the start (`start`, engine snapshots) loads it into every replica
  * before step 1. The format is documented in scenarios/README.md.
  */
+
+import { idSchema, type RoomControl, roomControlSchema } from '@converge/checkout';
 import {
   STORAGE_NODE_ID,
   type StoragePlacement,
@@ -65,14 +67,25 @@ const networkStep = z.union([
   z.strictObject({ restart: nodeId }),
 ]);
 
-/** A step of a scenario on `schema`'s workspace: an edit, or something done to the network. */
+/**
+ * A replica checks out its cart (its primary engine's) at the room's authority; `key` is the idempotency
+ * key (a new one when omitted; the same key again is a retry of the same checkout).
+ */
+const checkoutStep = z.strictObject({ replica: nodeId, op: z.literal('checkout'), key: idSchema.optional() });
+
+/**
+ * A step of a scenario on `schema`'s workspace: an edit, a checkout, something done to the network, or
+ * to the room's checkout authority (`stock`, `fail`, `latency`, `pause`, `resume`: the relay's admin
+ * control, one schema).
+ */
 export function stepSchemaOf(schema: WorkspaceSchema) {
-  return z.union([editStepOf(schema), networkStep]);
+  return z.union([editStepOf(schema), checkoutStep, networkStep, roomControlSchema]);
 }
 
 export const stepSchema = stepSchemaOf(WORKSPACE);
 export type EditStep = Intent & { readonly replica: string };
-export type Step = EditStep | z.infer<typeof networkStep>;
+export type CheckoutStep = z.infer<typeof checkoutStep>;
+export type Step = EditStep | CheckoutStep | z.infer<typeof networkStep> | RoomControl;
 
 export type PartitionStep = Extract<Step, { partition: unknown }>;
 
@@ -139,7 +152,16 @@ const headerSchema = z.strictObject({
 });
 
 export function isEditStep(step: Step): step is EditStep {
-  return 'op' in step;
+  return 'op' in step && step.op !== 'checkout';
+}
+
+export function isCheckoutStep(step: Step): step is CheckoutStep {
+  return 'op' in step && step.op === 'checkout';
+}
+
+/** Whether a step acts on the room's checkout authority (not on a replica or the network). */
+export function isAuthorityStep(step: Step): step is RoomControl {
+  return 'stock' in step || 'fail' in step || 'latency' in step || 'pause' in step || 'resume' in step;
 }
 
 /** Validate a parsed JSON value as a scenario; throws ScenarioError naming the bad step. */

@@ -5,13 +5,23 @@
  * a storage replica in the simulation), so a partition that places the storage peer means the same in both.
  */
 
+import {
+  AuthorityNode,
+  type AuthorityStatus,
+  applyRoomControl,
+  RoomCheckout,
+  type RoomControl,
+} from '@converge/checkout';
 import { SeededRandom } from '@converge/crdt-core';
 import {
+  AUTHORITY_NODE_ID,
+  CHECKOUT_CHANNEL,
   keepCredential,
   type PlacedGroups,
   realTimers,
   requestCredential,
   STORAGE_NODE_ID,
+  splitCheckoutChannel,
   type Timers,
   type Transport,
   VirtualClock,
@@ -49,6 +59,7 @@ export interface ScenarioWorld {
   readonly antiEntropyMs: number;
   /** How long a `sync` may take before the run fails. */
   readonly syncTimeoutMs: number;
+  /** A replica's connection (the runner splits it: the replica's half, and checkout's channel). */
   transport(id: string): Transport;
   /** After the replicas opened: bring up the storage peer (or find the relay's) and say what ran. */
   start(): Promise<WorldInfo>;
@@ -62,6 +73,10 @@ export interface ScenarioWorld {
   flush(): Promise<void>;
   /** The last connection problem of a replica's transport, if any (for error messages). */
   problem(id: string): string | undefined;
+  /** Act on the room's checkout authority (set stock, inject failures, pause, resume). */
+  checkoutControl(control: RoomControl): Promise<void>;
+  /** What the room's authority holds, or undefined when the room has none. */
+  checkoutStatus(): Promise<AuthorityStatus | undefined>;
   close(): Promise<void>;
 }
 
@@ -89,6 +104,7 @@ export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioW
   const net = new SimNetwork({ timers: clock, seed, latencyMs: 5 });
   const antiEntropyMs = 500;
   let storage: Replica | undefined;
+  let checkout: { room: RoomCheckout; node: AuthorityNode; transport: Transport } | undefined;
   /** Run timers in order, letting promise work (store writes, forwarding) happen between them. */
   const runFor = async (ms: number): Promise<void> => {
     const until = clock.now() + ms;
@@ -112,7 +128,8 @@ export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioW
       const random = new SeededRandom((seed ^ STORAGE_SEED_SALT) >>> 0);
       storage = await Replica.open({
         id: STORAGE_NODE_ID,
-        transport: net.transport(STORAGE_NODE_ID),
+        // The checkout authority is no replica: the storage peer never syncs an engine with it.
+        transport: splitCheckoutChannel(net.transport(STORAGE_NODE_ID)).transport,
         store: new MemoryStore(),
         engines,
         timers: clock,
@@ -120,10 +137,11 @@ export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioW
         antiEntropyMs,
         randomUint32: () => random.nextUint32(),
       });
+      checkout = await startSimAuthority(net.transport(AUTHORITY_NODE_ID), clock);
       return { kind: 'simulation', seed, storagePeer: true };
     },
     partition: async ({ groups, bridge }) => {
-      net.partition(groups);
+      net.partition(withAuthority(groups));
       if (bridge !== undefined) {
         for (const node of groups.flat()) {
           net.restore(bridge, node);
@@ -137,10 +155,47 @@ export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioW
     wait: () => runFor(10),
     flush: () => runFor(0),
     problem: () => undefined,
+    checkoutControl: async (control) => {
+      if (checkout === undefined) throw new Error('the world has not started');
+      await applyRoomControl(checkout.room, control);
+    },
+    checkoutStatus: async () => checkout?.room.status(),
     close: async () => {
       await storage?.close();
+      checkout?.node.close();
+      checkout?.transport.close();
+      await checkout?.room.close();
     },
   };
+}
+
+/** The room's authority in the simulation: the relay plugin's wiring, on the simulated network. */
+async function startSimAuthority(
+  transport: Transport,
+  clock: Timers,
+): Promise<{ room: RoomCheckout; node: AuthorityNode; transport: Transport }> {
+  const room = await RoomCheckout.open({ clock });
+  const node = new AuthorityNode(room.host, {
+    send: (to, bytes) => transport.send(to, CHECKOUT_CHANNEL, bytes),
+    windows: () => [...transport.reachable()].filter((id) => id !== STORAGE_NODE_ID),
+  });
+  transport.start({
+    linkUp: (peer) => {
+      if (peer !== STORAGE_NODE_ID) void node.linkUp(peer);
+    },
+    linkDown: () => {},
+    message: (from, channel, payload) => {
+      if (channel === CHECKOUT_CHANNEL && from !== STORAGE_NODE_ID) void node.receive(from, payload);
+    },
+  });
+  return { room, node, transport };
+}
+
+/** A split places the authority with its first group unless a group names it (as the relay does). */
+function withAuthority(groups: readonly (readonly string[])[]): string[][] {
+  const placed = groups.map((group) => [...group]);
+  if (!placed.some((group) => group.includes(AUTHORITY_NODE_ID))) placed[0]?.push(AUTHORITY_NODE_ID);
+  return placed;
 }
 
 export interface RelayWorldOptions {
@@ -181,7 +236,10 @@ export function relayWorld(options: RelayWorldOptions): ScenarioWorld {
     const response = await admin('GET', '');
     if (response.status === 404) return [];
     const info = (await response.json()) as { nodes?: { id: string }[] };
-    return (info.nodes ?? []).filter((n) => !known.has(n.id)).map((n) => [n.id]);
+    // The checkout authority is not left alone: the relay places it with the first group.
+    return (info.nodes ?? [])
+      .filter((n) => !known.has(n.id) && n.id !== AUTHORITY_NODE_ID)
+      .map((n) => [n.id]);
   };
   const antiEntropyMs = 200;
   return {
@@ -233,6 +291,13 @@ export function relayWorld(options: RelayWorldOptions): ScenarioWorld {
     wait: () => new Promise((resolve) => setTimeout(resolve, 20)),
     flush: () => new Promise((resolve) => setTimeout(resolve, 10)),
     problem: (id) => problems.get(id),
+    checkoutControl: async (control) => {
+      await admin('POST', '/checkout', control);
+    },
+    checkoutStatus: async () => {
+      const response = await admin('GET', '/checkout');
+      return response.ok ? ((await response.json()) as AuthorityStatus) : undefined;
+    },
     close: async () => {},
   };
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelay, type Relay } from '@converge/sync-server';
+import { authorities } from '@converge/sync-server/checkout';
 import { storagePeers } from '@converge/sync-server/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -23,7 +24,11 @@ describe('shipped scenarios over a real relay with a data dir, twice, against th
   let dataDir: string;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'converge-scenario-parity-'));
-    relay = await createRelay({ storage: storagePeers(dataDir), logLevel: 'error' });
+    relay = await createRelay({
+      storage: storagePeers(dataDir),
+      authority: authorities(dataDir),
+      logLevel: 'error',
+    });
   });
   afterAll(async () => {
     await relay?.close();
@@ -56,6 +61,15 @@ describe('shipped scenarios over a real relay with a data dir, twice, against th
         expect(first.engines[engine]).toEqual(sim.engines[engine]);
         expect(second.engines[engine]).toEqual(sim.engines[engine]);
       }
+      // Checkout decides the same on the relay's authority as in the simulation.
+      const outcome = (report: MergeReport) => ({
+        stock: report.stock,
+        orders: report.orders?.map(({ id, replica, key, status, charges, refunds, shipments, reason }) => ({
+          ...{ id, replica, key, status, charges, refunds, shipments, reason },
+        })),
+      });
+      expect(outcome(first)).toEqual(outcome(sim));
+      expect(outcome(second)).toEqual(outcome(sim));
     },
     60_000,
   );

@@ -8,7 +8,14 @@
  * file's start state: the plan says when a file carries one (the runner replays such files exactly).
  */
 import type { Intent } from '@converge/replica';
-import { isEditStep, parseScenarioText, type Scenario, type Step } from '@converge/scenarios/format';
+import {
+  isAuthorityStep,
+  isCheckoutStep,
+  isEditStep,
+  parseScenarioText,
+  type Scenario,
+  type Step,
+} from '@converge/scenarios/format';
 
 export { parseScenarioText, type Scenario, type Step };
 
@@ -71,6 +78,8 @@ function skipReason(step: Step, playing: string): string | undefined {
     return step.skew.replica === playing ? undefined : `clock skew of replica ${step.skew.replica}`;
   }
   if ('restart' in step) return 'restarts are run by the scenario runner';
+  if (isCheckoutStep(step)) return 'checkouts are run by the scenario runner (or from the Checkout tab)';
+  if (isAuthorityStep(step)) return "the checkout authority's stock and faults are set from the Checkout tab";
   if ('sync' in step) return 'the live network syncs by itself';
   return 'network-wide steps (partition, heal, chaos) are set from the Network panel';
 }
