@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import type { FaultMode } from './faults.ts';
 import type { FencedEvent } from './holder.ts';
 import { AuthorityHost, type HolderInfo } from './host.ts';
+import type { LeaseKeeper } from './lease.ts';
 import type { Lines } from './lines.ts';
 import { type FinalStatus, type OrderRecord, type OrderStatus, type StepEntry, statusOf } from './order.ts';
 import type { GatePoint } from './pause-gate.ts';
@@ -69,6 +70,8 @@ export class RoomCheckout {
     readonly clock: Clock;
     readonly policy?: Partial<CheckoutPolicy>;
     readonly parts?: RoomCheckoutParts & { close(): Promise<void> };
+    /** Shared leases (the relay cluster's, held in Redis); default: local ones continuing from the store's fence. */
+    readonly leases?: LeaseKeeper;
   }): Promise<RoomCheckout> {
     const parts = options.parts ?? {
       store: new LocalAuthorityStore(),
@@ -76,7 +79,12 @@ export class RoomCheckout {
       shipment: new SimulatedService('shipment', options.clock),
       close: async () => {},
     };
-    const host = await AuthorityHost.start({ ...parts, clock: options.clock, policy: options.policy ?? {} });
+    const host = await AuthorityHost.start({
+      ...parts,
+      clock: options.clock,
+      policy: options.policy ?? {},
+      ...(options.leases === undefined ? {} : { leases: options.leases }),
+    });
     return new RoomCheckout(host, parts, () => parts.close());
   }
 

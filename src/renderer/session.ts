@@ -63,6 +63,8 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
   const kept = keptCheckoutSession(globalThis.localStorage, config.room, config.replicaId);
   const checkout = attachCheckout(relay, {
     clock: realTimers,
+    // Before welcome nothing is granted yet; a window then cannot reach the authority anyway.
+    canWrite: () => relay.state() !== 'online' || relay.rights().includes('write'),
     ...(kept.restored === undefined ? {} : { restored: kept.restored }),
     persist: kept.persist,
   });

@@ -9,6 +9,9 @@ import {
   attachCheckout,
   type CheckoutClient,
   type CheckoutEnd,
+  LocalAuthorityStore,
+  LocalLeaseKeeper,
+  SimulatedService,
   UNREACHABLE_REASON,
 } from '@converge/checkout';
 import { AUTHORITY_NODE_ID, CHECKOUT_CHANNEL, realTimers } from '@converge/protocol';
@@ -179,6 +182,39 @@ describe('the checkout authority in the relay', () => {
     const a = openWindow(relay, 'quiet', 'a');
     await waitFor(reachesAuthority(a), 'a reaches the authority');
     expect((await statusOf(relay, 'quiet')).stock).toEqual({ kiwi: 3 });
+  }, 30_000);
+});
+
+describe('the authority seam for the relay cluster', () => {
+  it("runs on the store and leases the embedder opens, fenced by the leases' tokens", async () => {
+    const opened: string[] = [];
+    const relay = await createRelay({
+      authority: authorities(dataDir, {
+        // A cluster node's leases: the tokens a shared keeper (Redis) has handed out so far continue.
+        open: async (room, clock) => {
+          opened.push(room);
+          return {
+            store: new LocalAuthorityStore(),
+            payment: new SimulatedService('payment', clock),
+            shipment: new SimulatedService('shipment', clock),
+            leases: new LocalLeaseKeeper(clock, 41),
+            close: async () => {},
+          };
+        },
+      }),
+      logLevel: 'silent',
+    });
+    cleanups.push(() => relay.close());
+    const a = openWindow(relay, 'owned', 'a');
+    await waitFor(reachesAuthority(a), 'a reaches the authority');
+    await control(relay, 'owned', { stock: { product: 'kiwi', quantity: 1 } });
+    a.checkout([['kiwi', 1]], 'k');
+    const end = await endOf(a, 'k');
+    expect(end.kind === 'order' && end.order.token).toBe(42);
+    expect(opened).toEqual(['owned']);
+    // The store refuses a token below its fence: an ex-owner that lost its lease cannot write.
+    const status = await statusOf(relay, 'owned');
+    expect(status.fence).toBe(42);
   }, 30_000);
 });
 

@@ -2,6 +2,7 @@
 export {
   AUTHORITY_NODE_ID,
   type AuthoritiesOptions,
+  type AuthorityParts,
   authorities,
   RoomAuthoritySet,
 } from './room-authorities.ts';

@@ -19,11 +19,19 @@ import {
   applyRoomControl,
   type CheckoutPolicy,
   isFinal,
+  type LeaseKeeper,
   parseRoomControl,
   RoomCheckout,
+  type RoomCheckoutParts,
 } from '@converge/checkout';
 import { openFileCheckout } from '@converge/checkout/node';
-import { AUTHORITY_NODE_ID, CHECKOUT_CHANNEL, errorMessage, STORAGE_NODE_ID } from '@converge/protocol';
+import {
+  AUTHORITY_NODE_ID,
+  CHECKOUT_CHANNEL,
+  errorMessage,
+  STORAGE_NODE_ID,
+  type Timers,
+} from '@converge/protocol';
 import type { LocalTransport } from '../local-node.ts';
 import { AuthorityControlError, type AuthorityPlugin, type RoomAuthorities } from '../room-authority.ts';
 import type { StorageHost } from '../room-storage.ts';
@@ -31,9 +39,23 @@ import { directoryOfRoom, roomOfDirectory } from '../storage/index.ts';
 
 export { AUTHORITY_NODE_ID };
 
+/** Where a room's authority keeps its state, and whose leases fence it. */
+export interface AuthorityParts extends RoomCheckoutParts {
+  /** Shared leases (a cluster's); default: local ones continuing from the store's fence. */
+  readonly leases?: LeaseKeeper;
+  readonly damage?: readonly string[];
+  close(): Promise<void>;
+}
+
 export interface AuthoritiesOptions {
   /** Timeouts, retries and leases of the sagas (defaults: `DEFAULT_POLICY` of @converge/checkout). */
   readonly policy?: Partial<CheckoutPolicy>;
+  /**
+   * Open a room's store and services (default: durable files under `dataDir/<room>/checkout/`). The
+   * relay cluster (issue 24) passes a store on the room's owner node with a Redis-held lease keeper: the
+   * store refuses any token below its fence, so an ex-owner that lost its lease cannot write.
+   */
+  readonly open?: (room: string, clock: Timers) => Promise<AuthorityParts>;
 }
 
 /** The checkout authorities as the relay's authority plugin: state under `dataDir/<room>/checkout/`. */
@@ -168,11 +190,19 @@ export class RoomAuthoritySet implements RoomAuthorities {
 
   private async load(room: string): Promise<LoadedAuthority> {
     const { clock, log } = this.host;
-    const files = await openFileCheckout(join(this.dataDir, directoryOfRoom(room), 'checkout'), clock, (d) =>
-      log.warn('checkout-damage', { room, ...d }),
-    );
-    for (const problem of files.damage) log.warn('checkout-damage', { room, problem });
-    const checkout = await RoomCheckout.open({ clock, parts: files, policy: this.options.policy ?? {} });
+    const parts =
+      this.options.open === undefined
+        ? await openFileCheckout(join(this.dataDir, directoryOfRoom(room), 'checkout'), clock, (d) =>
+            log.warn('checkout-damage', { room, ...d }),
+          )
+        : await this.options.open(room, clock);
+    for (const problem of parts.damage ?? []) log.warn('checkout-damage', { room, problem });
+    const checkout = await RoomCheckout.open({
+      clock,
+      parts,
+      policy: this.options.policy ?? {},
+      ...('leases' in parts && parts.leases !== undefined ? { leases: parts.leases } : {}),
+    });
     const transport = this.host.openLocalNode({ room, nodeId: AUTHORITY_NODE_ID, role: 'storage' });
     const node = new AuthorityNode(
       checkout.host,
