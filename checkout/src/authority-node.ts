@@ -4,6 +4,7 @@
  * that reach it, and tells every window it reaches about every change (orders, stock, holders, fencing).
  * Whatever arrives malformed, or from a window without the write right, is refused to that window alone.
  */
+import { CHECKOUT_CHANNEL, STORAGE_NODE_ID, type Transport } from '@converge/protocol';
 import type { AuthorityEvent, AuthorityHost, CheckoutReply } from './host.ts';
 import {
   type AuthorityMessage,
@@ -121,4 +122,39 @@ export class AuthorityNode {
     if (this.closed) return;
     this.link.send(to, encodeAuthorityMessage(message));
   }
+}
+
+/**
+ * The authority as a node on `transport` (the relay's in-process node, or the simulated network's): it
+ * answers the checkout channel of every window it reaches; the storage peer is no window. Throws what
+ * `transport.start` throws (the relay's limits), with nothing left subscribed.
+ */
+export function serveAuthority(
+  host: AuthorityHost,
+  transport: Transport,
+  options: AuthorityNodeOptions = {},
+): AuthorityNode {
+  const node = new AuthorityNode(
+    host,
+    {
+      send: (to, bytes) => transport.send(to, CHECKOUT_CHANNEL, bytes),
+      windows: () => [...transport.reachable()].filter((id) => id !== STORAGE_NODE_ID),
+    },
+    options,
+  );
+  try {
+    transport.start({
+      linkUp: (peer) => {
+        if (peer !== STORAGE_NODE_ID) void node.linkUp(peer);
+      },
+      linkDown: () => {},
+      message: (from, channel, payload) => {
+        if (channel === CHECKOUT_CHANNEL && from !== STORAGE_NODE_ID) void node.receive(from, payload);
+      },
+    });
+  } catch (error) {
+    node.close();
+    throw error;
+  }
+  return node;
 }

@@ -9,6 +9,7 @@ import type { FencedEvent } from './holder.ts';
 import type { HolderInfo } from './host.ts';
 import type { Lines } from './lines.ts';
 import type { OrderRecord } from './order.ts';
+import { GATE_POINTS } from './pause-gate.ts';
 import {
   fromJsonBytes,
   idSchema,
@@ -75,19 +76,7 @@ const fencedSchema = z
   .strictObject({
     token: count,
     resource: z.enum(FENCED_RESOURCES),
-    point: z.enum([
-      'place',
-      'reserve',
-      'charge',
-      'ship',
-      'commit',
-      'cancel-shipment',
-      'refund',
-      'release',
-      'record',
-      'take-over',
-      'set-stock',
-    ]),
+    point: z.enum(GATE_POINTS),
     orderId: z.string().max(32).optional(),
     fence: count,
     at: z.number(),

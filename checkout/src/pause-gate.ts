@@ -4,10 +4,11 @@
  * not its lease renewals — and then everything continues as if no time had passed. The holder checks its
  * lease before the gate, so a pause right there is exactly the case fencing exists for.
  */
-import type { SagaStep } from './order.ts';
+import { SAGA_STEPS } from './order.ts';
 
 /** Where a holder passes the gate: before a saga step's effect, or before recording an outcome. */
-export type GatePoint = SagaStep | 'record' | 'take-over' | 'set-stock';
+export const GATE_POINTS = [...SAGA_STEPS, 'record', 'take-over', 'set-stock'] as const;
+export type GatePoint = (typeof GATE_POINTS)[number];
 
 export class PauseGate {
   /** Asked to pause: at once (no point), or when it next reaches `before`. */

@@ -6,16 +6,16 @@
  */
 
 import {
-  AuthorityNode,
+  type AuthorityNode,
   type AuthorityStatus,
   applyRoomControl,
   RoomCheckout,
   type RoomControl,
+  serveAuthority,
 } from '@converge/checkout';
 import { SeededRandom } from '@converge/crdt-core';
 import {
   AUTHORITY_NODE_ID,
-  CHECKOUT_CHANNEL,
   keepCredential,
   type PlacedGroups,
   realTimers,
@@ -175,19 +175,7 @@ async function startSimAuthority(
   clock: Timers,
 ): Promise<{ room: RoomCheckout; node: AuthorityNode; transport: Transport }> {
   const room = await RoomCheckout.open({ clock });
-  const node = new AuthorityNode(room.host, {
-    send: (to, bytes) => transport.send(to, CHECKOUT_CHANNEL, bytes),
-    windows: () => [...transport.reachable()].filter((id) => id !== STORAGE_NODE_ID),
-  });
-  transport.start({
-    linkUp: (peer) => {
-      if (peer !== STORAGE_NODE_ID) void node.linkUp(peer);
-    },
-    linkDown: () => {},
-    message: (from, channel, payload) => {
-      if (channel === CHECKOUT_CHANNEL && from !== STORAGE_NODE_ID) void node.receive(from, payload);
-    },
-  });
+  const node = serveAuthority(room.host, transport);
   return { room, node, transport };
 }
 

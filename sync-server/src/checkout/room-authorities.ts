@@ -15,7 +15,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  AuthorityNode,
+  type AuthorityNode,
   applyRoomControl,
   type CheckoutPolicy,
   isFinal,
@@ -23,15 +23,10 @@ import {
   parseRoomControl,
   RoomCheckout,
   type RoomCheckoutParts,
+  serveAuthority,
 } from '@converge/checkout';
 import { openFileCheckout } from '@converge/checkout/node';
-import {
-  AUTHORITY_NODE_ID,
-  CHECKOUT_CHANNEL,
-  errorMessage,
-  STORAGE_NODE_ID,
-  type Timers,
-} from '@converge/protocol';
+import { AUTHORITY_NODE_ID, errorMessage, type Timers } from '@converge/protocol';
 import type { LocalTransport } from '../local-node.ts';
 import { AuthorityControlError, type AuthorityPlugin, type RoomAuthorities } from '../room-authority.ts';
 import type { StorageHost } from '../room-storage.ts';
@@ -204,26 +199,12 @@ export class RoomAuthoritySet implements RoomAuthorities {
       ...('leases' in parts && parts.leases !== undefined ? { leases: parts.leases } : {}),
     });
     const transport = this.host.openLocalNode({ room, nodeId: AUTHORITY_NODE_ID, role: 'storage' });
-    const node = new AuthorityNode(
-      checkout.host,
-      {
-        send: (to, bytes) => transport.send(to, CHECKOUT_CHANNEL, bytes),
-        windows: () => [...transport.reachable()].filter((id) => id !== STORAGE_NODE_ID),
-      },
-      { onMalformed: (from, problem) => log.warn('checkout-malformed', { room, from, problem }) },
-    );
+    let node: AuthorityNode;
     try {
-      transport.start({
-        linkUp: (peer) => {
-          if (peer !== STORAGE_NODE_ID) void node.linkUp(peer);
-        },
-        linkDown: () => {},
-        message: (from, channel, payload) => {
-          if (channel === CHECKOUT_CHANNEL && from !== STORAGE_NODE_ID) void node.receive(from, payload);
-        },
+      node = serveAuthority(checkout.host, transport, {
+        onMalformed: (from, problem) => log.warn('checkout-malformed', { room, from, problem }),
       });
     } catch (error) {
-      node.close();
       await checkout.close();
       throw error;
     }
