@@ -10,6 +10,7 @@
 
 import { idSchema, type RoomControl, roomControlSchema } from '@converge/checkout';
 import {
+  AUTHORITY_NODE_ID,
   STORAGE_NODE_ID,
   type StoragePlacement,
   storageCompanion,
@@ -28,7 +29,8 @@ const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const nodeId = z
   .string()
   .regex(NODE_ID, 'replica ids are 1–64 letters, digits, "_", "." and "-", starting with a letter or digit')
-  .refine((id) => id !== STORAGE_NODE_ID, `"${STORAGE_NODE_ID}" is the storage peer's id`);
+  .refine((id) => id !== STORAGE_NODE_ID, `"${STORAGE_NODE_ID}" is the storage peer's id`)
+  .refine((id) => id !== AUTHORITY_NODE_ID, `"${AUTHORITY_NODE_ID}" is the checkout authority's id`);
 const storagePlacement = z
   .string()
   .superRefine((value, ctx) => {

@@ -16,7 +16,13 @@
  *   heal is recorded only when something was cut since the last one.
  * Cutting one directed link has no scenario step: it is counted and reported as left out.
  */
-import { placementOf, STORAGE_NODE_ID, type StoragePlacement, storageWith } from '@converge/protocol';
+import {
+  AUTHORITY_NODE_ID,
+  placementOf,
+  STORAGE_NODE_ID,
+  type StoragePlacement,
+  storageWith,
+} from '@converge/protocol';
 import {
   ENGINES,
   type EngineName,
@@ -180,7 +186,7 @@ export class SessionRecorder {
 
   /** A split of the windows, the storage peer placed. */
   partition(groups: readonly (readonly string[])[], storage: StoragePlacement): void {
-    const bad = groups.flat().find((id) => !NODE_ID.test(id) || id === STORAGE_NODE_ID);
+    const bad = groups.flat().find((id) => !isScenarioReplica(id));
     if (bad !== undefined || groups.length === 0) {
       this.omit(`partition ${JSON.stringify(groups)} (node ids outside the scenario format)`);
       return;
@@ -241,7 +247,7 @@ export class SessionRecorder {
 
   /** Another replica this session met (listed in the file so partitions may name it). */
   sawPeer(id: string): void {
-    if (NODE_ID.test(id) && id !== STORAGE_NODE_ID) this.seen.add(id);
+    if (isScenarioReplica(id)) this.seen.add(id);
   }
 
   get stepCount(): number {
@@ -414,4 +420,9 @@ function encodeSnapshot(snapshot: Snapshot): Partial<Record<EngineName, string>>
 /** The app's channel: a BroadcastChannel per room, shared by the windows of one origin. */
 export function broadcastSessionChannel(room: string): (SessionChannel & { close(): void }) | undefined {
   return openWindowChannel<SessionMessage>(`converge-session:${room}`);
+}
+
+/** The relay's own nodes (storage peer, checkout authority) are no replicas of a scenario. */
+function isScenarioReplica(id: string): boolean {
+  return NODE_ID.test(id) && id !== STORAGE_NODE_ID && id !== AUTHORITY_NODE_ID;
 }

@@ -16,7 +16,17 @@ import {
   unexplainedMismatches,
   untilInSync,
 } from '@converge/scenarios';
-import { isEditStep, parseScenarioText, type Scenario } from '@converge/scenarios/format';
+import {
+  isAuthorityStep,
+  isCheckoutStep,
+  isEditStep,
+  parseScenarioText,
+  type Scenario,
+  type Step,
+} from '@converge/scenarios/format';
+
+const isCheckoutScenarioStep = (step: Step): boolean => isCheckoutStep(step) || isAuthorityStep(step);
+
 import { describe, expect, it } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
 import { SessionRecorder, snapshotOf } from '../logic/session-recorder.ts';
@@ -24,8 +34,11 @@ import { WireLog } from '../logic/wire-log.ts';
 import { openOnWorld, sessionChannels } from './support.ts';
 
 const dir = join(import.meta.dirname, '../../../scenarios');
+// Checkout is not recorded in a session (stock, faults and checkouts are the Checkout tab's, strong and
+// at the authority): scenarios with checkout steps have no session to round-trip.
 const shipped = readdirSync(dir)
   .filter((f) => f.endsWith('.json') && !['package.json', 'tsconfig.json'].includes(f))
+  .filter((f) => !parseScenarioText(readFileSync(join(dir, f), 'utf8')).steps.some(isCheckoutScenarioStep))
   .sort();
 
 interface Room {

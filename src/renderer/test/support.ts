@@ -4,7 +4,7 @@
  */
 
 import { SeededRandom } from '@converge/crdt-core';
-import { VirtualClock } from '@converge/protocol';
+import { splitCheckoutChannel, VirtualClock } from '@converge/protocol';
 import { ENGINES, MemoryStore, Replica, SimNetwork, type Store } from '@converge/replica';
 import type { ScenarioWorld } from '@converge/scenarios';
 import { afterEach } from 'vitest';
@@ -137,7 +137,8 @@ export async function openOnWorld(
       id,
       await Replica.open({
         id,
-        transport: world.transport(id),
+        // As the app does: the replica's half of the connection (the checkout authority is no peer).
+        transport: splitCheckoutChannel(world.transport(id)).transport,
         store: new MemoryStore(),
         engines: ENGINES,
         timers: world.timers,
