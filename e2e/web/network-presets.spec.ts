@@ -18,8 +18,10 @@ test('split the windows in halves, with the storage peer alone or bridging, then
     'alice | bob; the storage peer alone (cut off from both halves)',
   );
   await panel.getByTestId('preset-split').click();
-  for (const window of [alice, bob])
-    await expect(window.connection).toHaveText('online · cut off from 2 peers');
+  // The room's checkout authority goes with the first half (alice's): bob is cut off from it too.
+  await expect(alice.connection).toHaveText('online · cut off from 2 peers');
+  await expect(bob.connection).toHaveText('online · cut off from 3 peers');
+  await expect(bob.connection).toHaveAttribute('title', 'Cannot reach: alice, authority, storage');
   await expect(panel.getByTestId('link-cell-alice-bob')).toHaveText('cut');
   await expect(panel.getByTestId('indirect-routes')).toHaveCount(0);
   await alice.typeAtEnd('alice alone ');
@@ -40,9 +42,9 @@ test('split the windows in halves, with the storage peer alone or bridging, then
   );
   await expect(bob.editor).toHaveText(/alice alone /, { timeout: 20_000 });
 
-  // Isolate me: every link of alice is cut, the storage peer's too; nothing goes round.
+  // Isolate me: every link of alice is cut, the storage peer's and the authority's too; nothing goes round.
   await panel.getByTestId('preset-isolate').click();
-  await expect(alice.connection).toHaveText('online · cut off from 2 peers');
+  await expect(alice.connection).toHaveText('online · cut off from 3 peers');
   await expect(panel.getByTestId('indirect-routes')).toHaveCount(0);
   await expect(panel.getByTestId('link-cell-alice-storage')).toHaveText('cut');
   await bob.typeAtEnd('unseen');

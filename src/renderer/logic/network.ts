@@ -3,7 +3,7 @@
  * (with the pairs a cut does not separate, because a third node — usually the storage peer — still
  * carries their edits), the partition presets, who this replica is cut off from, and traffic totals.
  */
-import { type StoragePlacement, storageWith } from '@converge/protocol';
+import { AUTHORITY_NODE_ID, type StoragePlacement, storageWith } from '@converge/protocol';
 import type { EngineName, EngineRegistry } from '@converge/replica';
 import type { ChaosConfig, LinkOperation, LinkTraffic, RoomInfo } from './relay-admin.ts';
 
@@ -49,6 +49,8 @@ export function linkMatrix(room: RoomInfo, self: string): LinkMatrix {
       if (from.id === to.id) return undefined;
       const cell = { from: from.id, to: to.id, up: !cut.has(`${from.id} ${to.id}`) };
       if (graph.get(from.id)?.has(to.id) === true) return cell;
+      // Checkout's authority answers only who reaches it directly: no way round to it or from it.
+      if (from.id === AUTHORITY_NODE_ID || to.id === AUTHORITY_NODE_ID) return cell;
       const via = wayBetween(graph, from.id, to.id);
       return via === undefined ? cell : { ...cell, via };
     }),
@@ -96,6 +98,8 @@ function wayBetween(
   const previous = new Map<string, string>([[from, from]]);
   const queue = [from];
   for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+    // The authority carries no edits: a way never passes through it.
+    if (node === AUTHORITY_NODE_ID) continue;
     for (const next of [...(graph.get(node) ?? [])].sort()) {
       if (previous.has(next)) continue;
       previous.set(next, node);

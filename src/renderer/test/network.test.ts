@@ -43,6 +43,26 @@ describe('linkMatrix', () => {
   });
 });
 
+describe('indirect routes', () => {
+  it('never go through the checkout authority, nor to it', () => {
+    const withAuthority: RoomInfo = {
+      id: 'r',
+      nodes: [
+        { id: 'authority', role: 'storage', reachable: ['a', 'b'] },
+        { id: 'a', role: 'replica', reachable: ['authority'] },
+        { id: 'b', role: 'replica', reachable: ['authority'] },
+        { id: 'c', role: 'replica', reachable: ['a'] },
+      ],
+      cut: [
+        { from: 'a', to: 'b' },
+        { from: 'c', to: 'authority' },
+      ],
+      chaos: { room: null, links: [] },
+    };
+    expect(indirectPairs(linkMatrix(withAuthority, 'a'))).toEqual([]);
+  });
+});
+
 describe('presets', () => {
   it('isolates this replica from every node, the storage peer included', () => {
     expect(isolatePreset('a')).toEqual({ op: 'isolate', node: 'a' });
