@@ -218,6 +218,39 @@ describe('the authority seam for the relay cluster', () => {
   }, 30_000);
 });
 
+describe('shutdown', () => {
+  it('abandons an authority still loading when the relay shuts down, without an error', async () => {
+    const lines: string[] = [];
+    let release: () => void = () => {};
+    const opening = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let asked = false;
+    const relay = await createRelay({
+      authority: authorities(dataDir, {
+        open: async (_room, clock) => {
+          asked = true;
+          await opening; // still loading when the relay begins to shut down
+          return {
+            store: new LocalAuthorityStore(),
+            payment: new SimulatedService('payment', clock),
+            shipment: new SimulatedService('shipment', clock),
+            close: async () => {},
+          };
+        },
+      }),
+      logSink: (line) => lines.push(line),
+    });
+    openWindow(relay, 'late', 'a');
+    await waitFor(() => asked, 'the authority loading');
+    const closing = relay.close();
+    release();
+    await closing;
+    expect(lines.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+    expect(lines.some((l) => l.includes('checkout-authority-load-abandoned'))).toBe(true);
+  }, 30_000);
+});
+
 describe('relay crash mid-saga', () => {
   const ADMIN_TOKEN = 'checkout-crash-admin-token';
 

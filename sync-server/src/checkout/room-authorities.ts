@@ -159,7 +159,11 @@ export class RoomAuthoritySet implements RoomAuthorities {
   private queue(room: string, task: () => Promise<void>, rethrow = false): Promise<void> {
     const next = (this.work.get(room) ?? Promise.resolve()).then(task);
     const logged = next.catch((error: unknown) => {
-      if (!rethrow) this.host.log.error('checkout-authority-failed', { room, error: errorMessage(error) });
+      if (rethrow) return;
+      // One that was loading when the relay began shutting down is simply not needed any more.
+      if (this.closed)
+        this.host.log.info('checkout-authority-load-abandoned', { room, reason: errorMessage(error) });
+      else this.host.log.error('checkout-authority-failed', { room, error: errorMessage(error) });
     });
     this.work.set(room, logged);
     void logged.finally(() => {
