@@ -283,7 +283,7 @@ describe('relay crash', () => {
     const ROUNDS = 3;
     let port = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const relayProcess = await startRelayProcess(port);
+      const relayProcess = await startRelayProcess({ port, dataDir, adminToken: ADMIN_TOKEN });
       port = relayProcess.port;
       const relay = remoteRelay(`ws://127.0.0.1:${port}`, ADMIN_TOKEN);
       const writer = await openWindow(relay, 'crash-loop', `writer-${round}`);
@@ -304,7 +304,7 @@ describe('relay crash', () => {
       await Promise.allSettled(inFlight);
       await writer.close();
 
-      const restarted = await startRelayProcess(port);
+      const restarted = await startRelayProcess({ port, dataDir, adminToken: ADMIN_TOKEN });
       const reader = await openWindow(relay, 'crash-loop', `reader-${round}`);
       await caughtUpWithStorage(reader);
       const views = engines.map((e) => canonical(reader.view(e)));
