@@ -119,16 +119,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let topology = new Topology(scenario.replicas, false);
 
   const open = async (id: string): Promise<Replica> => {
-    const restored = sessions.get(id);
-    const connection = attachCheckout(world.transport(id), {
-      clock: world.timers,
-      ...(restored === undefined ? {} : { restored }),
-      persist: (snapshot) => sessions.set(id, snapshot),
-    });
-    checkouts.set(id, connection.client);
+    let transport = world.transport(id);
+    if (usesCheckout) {
+      const restored = sessions.get(id);
+      const connection = attachCheckout(transport, {
+        clock: world.timers,
+        ...(restored === undefined ? {} : { restored }),
+        persist: (snapshot) => sessions.set(id, snapshot),
+      });
+      checkouts.set(id, connection.client);
+      transport = connection.transport;
+    }
     const replica = await Replica.open({
       id,
-      transport: connection.transport,
+      transport,
       store: stores.get(id) as MemoryStore,
       engines,
       timers: world.timers,
@@ -188,7 +192,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     for (const id of scenario.replicas) await open(id);
     await untilConnected(replicas, topology, clock);
-    const info = await world.start();
+    const info = await world.start({ checkout: usesCheckout });
     topology = new Topology(scenario.replicas, info.storagePeer);
     await sync();
     const first = replicas.get(scenario.replicas[0] as string) as Replica;

@@ -61,8 +61,11 @@ export interface ScenarioWorld {
   readonly syncTimeoutMs: number;
   /** A replica's connection (the runner splits it: the replica's half, and checkout's channel). */
   transport(id: string): Transport;
-  /** After the replicas opened: bring up the storage peer (or find the relay's) and say what ran. */
-  start(): Promise<WorldInfo>;
+  /**
+   * After the replicas opened: bring up the storage peer (or find the relay's) and say what ran; with
+   * `checkout`, the simulation also runs the room's checkout authority (a relay runs its own).
+   */
+  start(options?: { readonly checkout?: boolean }): Promise<WorldInfo>;
   /** Replace the link table: every node placed in a group, or linked to all as the bridge. */
   partition(layout: PlacedGroups): Promise<void>;
   heal(): Promise<void>;
@@ -122,7 +125,7 @@ export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioW
     antiEntropyMs,
     syncTimeoutMs: options.syncTimeoutMs ?? 120_000,
     transport: (id) => net.transport(id),
-    start: async () => {
+    start: async (options) => {
       // The relay's storage peer: a replica with no user and every engine; its identities come from a
       // seeded stream of its own, so opening it does not shift the replicas' identities.
       const random = new SeededRandom((seed ^ STORAGE_SEED_SALT) >>> 0);
@@ -137,11 +140,13 @@ export function simWorld(seed: number, options: SimWorldOptions = {}): ScenarioW
         antiEntropyMs,
         randomUint32: () => random.nextUint32(),
       });
-      checkout = await startSimAuthority(net.transport(AUTHORITY_NODE_ID), clock);
+      // Only for scenarios that check out: its leases and timers would slow every other run.
+      if (options?.checkout === true)
+        checkout = await startSimAuthority(net.transport(AUTHORITY_NODE_ID), clock);
       return { kind: 'simulation', seed, storagePeer: true };
     },
     partition: async ({ groups, bridge }) => {
-      net.partition(withAuthority(groups));
+      net.partition(checkout === undefined ? groups.map((g) => [...g]) : withAuthority(groups));
       if (bridge !== undefined) {
         for (const node of groups.flat()) {
           net.restore(bridge, node);
