@@ -18,6 +18,7 @@ import { ChaosConfigError, parseChaosConfig } from './chaos.ts';
 import { ControlError, type RelayControl } from './control.ts';
 import { CredentialError, parseRights } from './credentials.ts';
 import type { RelayEvent, Violation } from './events.ts';
+import type { GatewayResource } from './gateways.ts';
 import { type LinkOperation, LinkOperationError } from './link-table.ts';
 import type { Logger } from './log.ts';
 import { AuthorityControlError } from './room-authority.ts';
@@ -33,6 +34,8 @@ export interface AdminServices {
   readonly origins: OriginPolicy;
   /** Who a bearer token stands for; undefined when it is neither the admin token nor a valid credential. */
   authenticate(token: string | undefined): Promise<Principal | undefined>;
+  /** A gateway's resource by name (GET /rooms/ROOM/NAME), if one serves it. */
+  resource(name: string): GatewayResource | undefined;
   readonly log: Logger;
   /** Count a refused admin call. */
   refused(violation: Violation, remote: string, detail: string): void;
@@ -115,6 +118,15 @@ export class AdminApi {
     if (rest.length === 1 && rest[0] === 'credentials') {
       expectMethod(method, 'POST');
       return this.json(res, 200, await this.mintCredential(principal, room, await readJson(req)));
+    }
+    const resource = rest.length === 1 ? this.services.resource(rest[0] as string) : undefined;
+    if (resource !== undefined) {
+      // A gateway's resource (the room's automerge document URL) is per client: a room credential's.
+      expectMethod(method, 'GET');
+      if (principal.kind !== 'room')
+        throw new ControlError(400, `ask for /rooms/${room}/${rest[0]} with the client's room credential`);
+      requireRight(principal, room, 'read');
+      return this.json(res, 200, await resource(room, principal.credential));
     }
     requireRight(principal, room, 'admin');
     if (rest.length === 0) {

@@ -28,6 +28,7 @@ import {
   type MintedCredential,
 } from './credentials.ts';
 import { EventBus, type RelayEventListener, VIOLATIONS, type Violation } from './events.ts';
+import type { GatewayPlugin, GatewayRequest, RelayGateway } from './gateways.ts';
 import { type RelayLimits, resolveLimits } from './limits.ts';
 import type { DirectedLink, LinkOperation } from './link-table.ts';
 import { type LocalNodeOptions, LocalTransport } from './local-node.ts';
@@ -67,6 +68,10 @@ export interface RelayOptions {
    * authority to reach, and windows say so.
    */
   readonly authority?: AuthorityPlugin;
+   * Gateways for other sync protocols on their own paths (./interop: y-websocket at /yjs/ROOM and
+   * automerge-repo at /automerge); without them, every path is the relay's own protocol.
+   */
+  readonly gateways?: GatewayPlugin;
   readonly limits?: Partial<RelayLimits>;
   /** Extra browser origins allowed besides http(s) localhost pages (e.g. the packaged app's origin). */
   readonly allowedOrigins?: readonly string[];
@@ -169,6 +174,7 @@ async function prepare(options: RelayOptions, port: number): Promise<RelayCore> 
   // room that never gets a storage peer, so its edits would never be stored.
   if (options.storage !== undefined) await core.startStorage(options.storage);
   if (options.authority !== undefined) await core.startAuthority(options.authority);
+  if (options.gateways !== undefined) await core.startGateways(options.gateways);
   return core;
 }
 
@@ -195,6 +201,7 @@ class RelayCore implements AttachedRelay {
   private readonly timers: Cancel[] = [];
   private storage: RoomStorage | undefined;
   private authority: RoomAuthorities | undefined;
+  private readonly gateways = new Map<string, RelayGateway>();
   private closing: Promise<void> | undefined;
   /** Set when attached to another server instead of listening. */
   private mount: RelayMount | undefined;
@@ -232,6 +239,7 @@ class RelayCore implements AttachedRelay {
       hosts: () => this.hosts,
       origins: this.origins,
       authenticate: (token) => this.authenticate(token),
+      resource: (name) => this.gatewayResource(name),
       log: this.log,
       refused: (violation, remote, detail) => this.countViolation(violation, { remote, detail }),
     });
@@ -462,6 +470,28 @@ class RelayCore implements AttachedRelay {
     });
   }
 
+  /** Start the gateways; each serves the WebSocket path of its segment. */
+  async startGateways(plugin: GatewayPlugin): Promise<void> {
+    const gateways = await plugin.start({
+      openLocalNode: (options) => this.openLocalNode(options),
+      log: this.log,
+      violation: ({ remote, room, detail }) => this.countViolation('bad-frame', { remote, room, detail }),
+    });
+    for (const gateway of gateways) {
+      if (this.gateways.has(gateway.segment))
+        throw new RelayConfigError(`two gateways serve the path /${gateway.segment}`);
+      this.gateways.set(gateway.segment, gateway);
+    }
+  }
+
+  private gatewayResource(name: string) {
+    for (const gateway of this.gateways.values()) {
+      const resource = gateway.resources?.[name];
+      if (resource !== undefined) return resource;
+    }
+    return undefined;
+  }
+
   hasWindows(roomId: string): boolean {
     return this.registry.get(roomId)?.hasWindows() ?? false;
   }
@@ -576,6 +606,11 @@ class RelayCore implements AttachedRelay {
         rejectUpgrade(socket, 503, 'Service Unavailable', 'too many connections');
         return;
       }
+      const gateway = this.gatewayOf(req);
+      if (gateway !== undefined) {
+        void this.upgradeToGateway(gateway.gateway, gateway.path, req, socket, head, remote);
+        return;
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         if (this.closing !== undefined) {
           ws.terminate();
@@ -606,6 +641,60 @@ class RelayCore implements AttachedRelay {
     }
   }
 
+  /** The gateway whose segment starts the request's path (below the mount's path when attached). */
+  private gatewayOf(
+    req: IncomingMessage,
+  ): { readonly gateway: RelayGateway; readonly path: string[] } | undefined {
+    if (this.gateways.size === 0) return undefined;
+    const segments = new URL(req.url ?? '/', 'http://relay').pathname.split('/').filter((s) => s !== '');
+    const gateway = this.gateways.get(segments[0] ?? '');
+    return gateway === undefined ? undefined : { gateway, path: segments.slice(1) };
+  }
+
+  /**
+   * A gateway's socket: its credential comes as `?token=` (how y-websocket's `params` and a URL given to
+   * automerge-repo's adapter carry it) or `Authorization: Bearer`; a request without a valid one, or one
+   * the gateway refuses, gets an HTTP error and no socket.
+   */
+  private async upgradeToGateway(
+    gateway: RelayGateway,
+    path: string[],
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    remote: string,
+  ): Promise<void> {
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ')
+      ? header.slice('Bearer '.length)
+      : (new URL(req.url ?? '/', 'http://relay').searchParams.get('token') ?? '');
+    let request: GatewayRequest;
+    try {
+      request = { path, credential: await this.credentials.verify(token), remote, request: req };
+    } catch (error) {
+      this.countViolation('unauthorized', { remote, detail: `/${gateway.segment}: ${errorMessage(error)}` });
+      rejectUpgrade(socket, 401, 'Unauthorized', `${errorMessage(error)} (pass a room credential as ?token=)`);
+      return;
+    }
+    const refusal = this.closing === undefined ? gateway.admit(request) : undefined;
+    if (this.closing !== undefined || refusal !== undefined) {
+      if (refusal?.status === 403) {
+        this.countViolation('forbidden', { remote, room: request.credential.room, detail: refusal.message });
+      }
+      const [status, text] =
+        refusal === undefined
+          ? [503, 'Service Unavailable']
+          : ([refusal.status, { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[refusal.status]] as const);
+      rejectUpgrade(socket, status, text, refusal?.message ?? 'the relay is shutting down');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.pending.settle(req.socket);
+      if (this.closing !== undefined) ws.terminate();
+      else gateway.accept(ws, request);
+    });
+  }
+
   private heartbeat(): void {
     this.roomCreations.prune(this.clock.now());
     for (const connection of [...this.connections]) connection.heartbeat();
@@ -625,7 +714,9 @@ class RelayCore implements AttachedRelay {
 
   private async shutdown(): Promise<void> {
     this.log.info('shutting-down', { connections: this.connections.size });
-    // Storage peers first: their pending writes become durable before anything else goes away.
+    // Gateways first (what their clients wrote has reached the room), then the storage peers: their
+    // pending writes become durable before anything else goes away.
+    await Promise.allSettled([...this.gateways.values()].map((gateway) => gateway.close()));
     await this.storage?.close();
     await this.authority?.close();
     for (const cancel of this.timers) cancel();

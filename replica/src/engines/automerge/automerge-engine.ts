@@ -64,9 +64,12 @@ const genesisOf = new WeakMap<WorkspaceSchema, Uint8Array>();
 
 /**
  * The shared first change, identical on every replica (same actor, time, content → same hash): the
- * schema's root objects, in declaration order (registers are set when first written).
+ * schema's root objects, in declaration order (registers are set when first written). Exported for
+ * documents outside the engines (the relay's automerge-repo gateway starts the room's document from
+ * it): an Automerge document loaded from these bytes shares the engine's root objects, where one made
+ * with `from()` would create competing roots that hide each other's content.
  */
-function genesis(schema: WorkspaceSchema): Uint8Array {
+export function automergeGenesis(schema: WorkspaceSchema = WORKSPACE): Uint8Array {
   let bytes = genesisOf.get(schema);
   if (bytes === undefined) {
     const doc = A.change(A.init<AutomergeWorkspace>({ actor: GENESIS_ACTOR }), { time: 0 }, (d) => {
@@ -98,7 +101,7 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     this.schema = ctx.schema ?? WORKSPACE;
     const next = randomUint32Of(ctx);
     const actor = Array.from({ length: 4 }, () => next().toString(16).padStart(8, '0')).join('');
-    const doc = A.load<AutomergeWorkspace>(genesis(this.schema), { actor });
+    const doc = A.load<AutomergeWorkspace>(automergeGenesis(this.schema), { actor });
     this.held = new Held(this.name, doc);
   }
 

@@ -28,4 +28,4 @@ export const automergeEngine: EngineDescriptor = {
   heads: automergeHeads,
 };
 
-export { AutomergeEngine, type AutomergeWorkspace } from './automerge-engine.ts';
+export { AutomergeEngine, type AutomergeWorkspace, automergeGenesis } from './automerge-engine.ts';

@@ -1,0 +1,166 @@
+/**
+ * The automerge-repo gateway: ws://HOST:PORT/automerge?token=CREDENTIAL speaks the protocol of the stock
+ * @automerge/automerge-repo-network-websocket client adapter, and GET /rooms/ROOM/automerge (with the
+ * same credential) answers `{"url": "automerge:..."}`, the room's document for that client.
+ *
+ * Each client identity (its credential's replica id) in a room gets one document, held by a Repo of its
+ * own with the stock server adapter, so a connection can only ever reach the document of its
+ * credential's room. The document bridges into the engines through a replica named after the client
+ * (./client-bridge.ts). Frames are checked before the Repo sees them: one that does not decode, names
+ * another document or carries a malformed sync message closes that socket (4000, with the reason) and
+ * counts a violation; other clients are not affected. A reader's changes are not applied.
+ */
+import * as A from '@automerge/automerge';
+import { cbor, type PeerId, Repo } from '@automerge/automerge-repo';
+import { WebSocketServerAdapter } from '@automerge/automerge-repo-network-websocket';
+import { CloseCode, errorMessage } from '@converge/protocol';
+import { MemoryStore } from '@converge/replica';
+import { automergeGenesis } from '@converge/replica/engines/automerge';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Credential } from '../credentials.ts';
+import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
+import { AutomergeOutsideDocument } from './automerge-document.ts';
+import { BridgeSlot, type InteropState } from './bridge-slot.ts';
+
+/** A slot's Repo, its sockets' server and the document. */
+interface RepoOfSlot {
+  readonly repo: Repo;
+  readonly server: WebSocketServer;
+  readonly slot: BridgeSlot<AutomergeOutsideDocument>;
+  readonly clients: Map<WebSocket, string>;
+}
+
+export class AutomergeGateway implements RelayGateway {
+  readonly segment = 'automerge';
+  readonly resources = {
+    automerge: async (room: string, credential: Credential) => ({ url: this.repoOf(room, credential).slot.document.handle.url }),
+    interop: async (room: string) => this.state.status(room),
+  };
+  private readonly repos = new Map<BridgeSlot<AutomergeOutsideDocument>, RepoOfSlot>();
+
+  constructor(
+    private readonly host: GatewayHost,
+    private readonly state: InteropState,
+  ) {
+    state.addPresenceSource((room) =>
+      [...this.repos.values()]
+        .filter(({ slot }) => slot.room === room)
+        .flatMap(({ slot, clients }) =>
+          [...clients.values()].map((peer) => ({
+            protocol: 'automerge',
+            replica: slot.replicaName,
+            client: peer,
+            state: null,
+          })),
+        ),
+    );
+  }
+
+  admit(request: GatewayRequest): GatewayRefusal | undefined {
+    if (request.path.length !== 0) return { status: 404, message: 'connect to /automerge' };
+    if (!request.credential.rights.includes('read'))
+      return { status: 403, message: 'this credential does not grant read' };
+    return undefined;
+  }
+
+  accept(socket: WebSocket, request: GatewayRequest): void {
+    const { credential, remote } = request;
+    const entry = this.repoOf(credential.room, credential);
+    const close = (code: number, reason: string): void => socket.close(code, reason);
+    const canWrite = credential.rights.includes('write');
+    // Before the stock adapter's own listener: a frame we refuse closes the socket first.
+    socket.on('message', (data: Buffer) => {
+      const problem = this.problemOf(entry, data, canWrite);
+      if (problem === undefined) {
+        const peer = peerOf(data);
+        if (peer !== undefined && !entry.clients.has(socket)) {
+          entry.clients.set(socket, peer);
+          this.state.presenceChanged(credential.room);
+        }
+        return;
+      }
+      this.host.violation({ remote, room: credential.room, detail: `automerge-repo: ${problem}` });
+      socket.close(CloseCode.BadFrames, problem.slice(0, 120));
+      socket.removeAllListeners('message');
+    });
+    socket.on('close', () => {
+      entry.clients.delete(socket);
+      entry.slot.detach(close);
+      this.state.presenceChanged(credential.room);
+    });
+    entry.slot.attach(this.host, close);
+    entry.server.emit('connection', socket, request.request);
+  }
+
+  async close(): Promise<void> {
+    for (const { repo, server, clients } of this.repos.values()) {
+      for (const socket of clients.keys()) socket.close(CloseCode.GoingAway, 'relay shutting down');
+      server.close();
+      await repo.shutdown().catch(() => {});
+    }
+    this.repos.clear();
+    await this.state.close();
+  }
+
+  /** Why a frame is refused, or undefined when the Repo may have it. */
+  private problemOf(entry: RepoOfSlot, data: Buffer, canWrite: boolean): string | undefined {
+    let message: unknown;
+    try {
+      message = cbor.decode(new Uint8Array(data));
+    } catch (error) {
+      return `a frame that is not CBOR (${errorMessage(error)})`;
+    }
+    if (typeof message !== 'object' || message === null) return 'a frame that is not a message';
+    const { type, senderId, documentId, data: payload } = message as Record<string, unknown>;
+    if (typeof type !== 'string' || typeof senderId !== 'string') return 'a message without type or senderId';
+    if (documentId !== undefined && documentId !== entry.slot.document.handle.documentId)
+      return `document ${String(documentId)} is not this room's (GET /rooms/ROOM/automerge)`;
+    if (type === 'sync' || type === 'request') {
+      if (!(payload instanceof Uint8Array)) return `a ${type} message without data`;
+      let sync: A.DecodedSyncMessage;
+      try {
+        sync = A.decodeSyncMessage(payload);
+      } catch (error) {
+        return `a malformed sync message (${errorMessage(error)})`;
+      }
+      if (!canWrite && sync.changes.length > 0) return 'changes from a credential that does not grant write';
+    }
+    return undefined;
+  }
+
+  private repoOf(room: string, credential: Credential): RepoOfSlot {
+    const slot = this.state.slot(room, credential.replica, 'automerge', (replicaName) => {
+      const server = new WebSocketServer({ noServer: true });
+      const repo = new Repo({
+        // The adapter's types name isomorphic-ws's server, which is this ws server.
+        network: [new WebSocketServerAdapter(server as never)],
+        peerId: `converge-relay-${replicaName}` as PeerId,
+        // A server answers requests for its document; it announces nothing.
+        sharePolicy: async () => false,
+      });
+      const handle = repo.import<Record<string, unknown>>(automergeGenesis(this.state.schema));
+      const document = new AutomergeOutsideDocument(handle, this.state.schema);
+      const created = new BridgeSlot(document, new MemoryStore(), replicaName, room, 'automerge');
+      handle.on('change', ({ patches }) => {
+        if (document.writing) return;
+        created.outsideChanged(countedPaths(patches));
+      });
+      this.repos.set(created, { repo, server, slot: created, clients: new Map() });
+      return created;
+    });
+    return this.repos.get(slot) as RepoOfSlot;
+  }
+}
+
+/** Cart and counter paths an outside change changed by counting (a Counter's increment). */
+function countedPaths(patches: readonly A.Patch[]): Set<string> {
+  const counted = new Set<string>();
+  for (const patch of patches) if (patch.action === 'inc') counted.add(patch.path.join('/'));
+  return counted;
+}
+
+function peerOf(data: Buffer): string | undefined {
+  const message = cbor.decode(new Uint8Array(data)) as { type?: unknown; senderId?: unknown };
+  return message.type === 'join' && typeof message.senderId === 'string' ? message.senderId : undefined;
+}
+

@@ -1,0 +1,253 @@
+// Stock clients in a Converge room, against a real relay: a y-websocket WebsocketProvider and an
+// automerge-repo Repo edit the room; a headless Converge replica (a window) sees their edits in every
+// engine, and its edits reach them. Credentials apply, and a client sending garbage is cut off alone.
+import { Repo } from '@automerge/automerge-repo';
+import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
+import { ENGINES, type EngineName, MemoryStore, RelayTransport, Replica } from '@converge/replica';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { interopGateways } from '../src/interop/index.ts';
+import { closeRelaysAfterEach, credentialFor, startRelay, waitFor } from './support.ts';
+
+closeRelaysAfterEach();
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const engines = ENGINES.names as EngineName[];
+
+async function relayWithGateways() {
+  const gateways = interopGateways();
+  const { relay, logs } = await startRelay({ gateways });
+  return { relay, logs, gateways };
+}
+
+type Relay = Awaited<ReturnType<typeof relayWithGateways>>['relay'];
+
+async function openWindow(relay: Relay, room: string, id: string): Promise<Replica> {
+  const replica = await Replica.open({
+    id,
+    transport: new RelayTransport({
+      url: relay.url,
+      room,
+      nodeId: id,
+      token: () => credentialFor(relay, room, id),
+      WebSocket,
+      backoff: { initialMs: 20, maxMs: 200 },
+    }),
+    store: new MemoryStore(),
+    engines: ENGINES,
+    antiEntropyMs: 200,
+  });
+  cleanups.push(() => replica.close());
+  return replica;
+}
+
+async function yjsClient(relay: Relay, room: string, replica: string, rights?: ('read' | 'write')[]) {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${relay.url}/yjs`, room, doc, {
+    WebSocketPolyfill: WebSocket as never,
+    params: { token: await credentialFor(relay, room, replica, rights) },
+    disableBc: true,
+  });
+  cleanups.push(() => {
+    provider.destroy();
+    doc.destroy();
+  });
+  await waitFor(() => provider.synced, `${replica} synced`);
+  return { doc, provider };
+}
+
+function everyEngine(replica: Replica, check: (view: ReturnType<Replica['view']>) => boolean): () => boolean {
+  return () => engines.every((name) => check(replica.view(name)));
+}
+
+describe('a stock y-websocket client', () => {
+  it("edits reach every engine of a window, and the window's edits reach it", async () => {
+    const { relay } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    const { doc } = await yjsClient(relay, 'team', 'yjs-app');
+
+    doc.getText('text').insert(0, 'hello from yjs');
+    doc.getMap('cart').set('apple', 3);
+    doc.getMap('counters').set('likes', 2);
+    doc.getMap('registers').set('note', 'from outside');
+    await waitFor(
+      everyEngine(
+        window,
+        (v) =>
+          v.text === 'hello from yjs' &&
+          v.cart.apple === 3 &&
+          v.counters.likes === 2 &&
+          v.note.includes('from outside'),
+      ),
+      'the outside edits in every engine',
+      10_000,
+    );
+    // They are the outside client's replica's edits: LWW's versions name it.
+    const lww = window.version('lww');
+    expect(lww.kind === 'vector' && Object.keys(lww.entries).some((id) => id.startsWith('yjs-app@yjs.'))).toBe(
+      true,
+    );
+
+    await window.apply({ op: 'text.insert', pos: 5, text: ',' });
+    await window.apply({ op: 'cart.add', product: 'pear', qty: 1 });
+    await window.apply({ op: 'counter.increment', name: 'stock', by: -4 });
+    await waitFor(
+      () =>
+        doc.getText('text').toString() === 'hello, from yjs' &&
+        doc.getMap('cart').get('pear') === 1 &&
+        doc.getMap('counters').get('stock') === -4,
+      "the window's edits in the stock client's document",
+      10_000,
+    );
+  });
+
+  it('keeps awareness among y-websocket clients and lists it as presence', async () => {
+    const { relay, gateways } = await relayWithGateways();
+    const a = await yjsClient(relay, 'team', 'app-a');
+    const b = await yjsClient(relay, 'team', 'app-b');
+    a.provider.awareness.setLocalStateField('user', { name: 'Ada' });
+    await waitFor(
+      () => [...b.provider.awareness.getStates().values()].some((s) => s.user?.name === 'Ada'),
+      'b sees a',
+    );
+    const presence = gateways.presence?.presence('team') ?? [];
+    expect(presence).toContainEqual(
+      expect.objectContaining({ protocol: 'yjs', state: { user: { name: 'Ada' } } }),
+    );
+    expect(presence.find((p) => (p.state as { user?: unknown } | null)?.user)?.replica).toMatch(/^app-a@yjs\./);
+  });
+
+  it('needs a credential for the room it names, loopback included', async () => {
+    const { relay } = await relayWithGateways();
+    const refusal = (url: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(url);
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.on('open', () => resolve(101));
+        socket.on('error', () => {});
+      });
+    expect(await refusal(`${relay.url}/yjs/team`)).toBe(401);
+    expect(await refusal(`${relay.url}/yjs/team?token=forged`)).toBe(401);
+    const other = await credentialFor(relay, 'other', 'app');
+    expect(await refusal(`${relay.url}/yjs/team?token=${other}`)).toBe(403);
+    expect(await refusal(`${relay.url}/automerge?token=forged`)).toBe(401);
+  });
+
+  it("applies no update from a reader's client, which still receives the room", async () => {
+    const { relay } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    await window.apply({ op: 'text.insert', pos: 0, text: 'shared' });
+    const reader = await yjsClient(relay, 'team', 'viewer', ['read']);
+    await waitFor(() => reader.doc.getText('text').toString() === 'shared', 'the reader gets the room', 10_000);
+    reader.doc.getText('text').insert(0, 'sneaky ');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(window.view('converge').text).toBe('shared');
+  });
+
+  it('cuts off a client that sends garbage, and keeps serving the others', async () => {
+    const { relay, logs } = await relayWithGateways();
+    const good = await yjsClient(relay, 'team', 'good');
+    const token = await credentialFor(relay, 'team', 'bad');
+    const bad = new WebSocket(`${relay.url}/yjs/team?token=${token}`);
+    await new Promise((resolve) => bad.once('open', resolve));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      bad.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    bad.send(new Uint8Array([0, 2, 5, 1, 2, 3, 4, 5])); // an update whose bytes are not a Yjs update
+    const { code, reason } = await closed;
+    expect(code).toBe(4000);
+    expect(reason).toMatch(/malformed y-websocket message/);
+    expect(logs.some((line) => line.includes('malformed y-websocket message'))).toBe(true);
+    const window = await openWindow(relay, 'team', 'alice');
+    good.doc.getText('text').insert(0, 'still served');
+    await waitFor(() => window.view('yjs').text === 'still served', 'the good client still served', 10_000);
+  });
+
+  it('reports what the workspace cannot carry and puts it back', async () => {
+    const { relay, logs } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    const { doc } = await yjsClient(relay, 'team', 'yjs-app');
+    doc.getMap('cart').set('apple', 2);
+    await waitFor(() => window.view('converge').cart.apple === 2, 'apple');
+    doc.getMap('cart').set('apple', 'lots');
+    doc.getArray('todo').push(['x']);
+    await waitFor(() => doc.getMap('cart').get('apple') === 2, 'the mistyped quantity put back');
+    expect(logs.some((l) => l.includes('interop-untranslatable') && l.includes('cart/apple'))).toBe(true);
+    expect(logs.some((l) => l.includes('interop-untranslatable') && l.includes('todo'))).toBe(true);
+  });
+});
+
+describe('a stock automerge-repo client', () => {
+  async function automergeClient(relay: Relay, room: string, replica: string) {
+    const token = await credentialFor(relay, room, replica);
+    const response = await fetch(`${relay.adminUrl}/rooms/${room}/automerge`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    const { url } = (await response.json()) as { url: string };
+    expect(url).toMatch(/^automerge:/);
+    const repo = new Repo({ network: [new WebSocketClientAdapter(`${relay.url}/automerge?token=${token}`)] });
+    cleanups.push(() => repo.shutdown());
+    // biome-ignore lint/suspicious/noExplicitAny: a stock app's document type
+    const handle = await repo.find<any>(url as never);
+    return { repo, handle };
+  }
+
+  it("edits reach every engine of a window, and the window's edits reach it", async () => {
+    const { relay } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    const { handle } = await automergeClient(relay, 'team', 'am-app');
+    const { Counter, updateText } = await import('@automerge/automerge');
+    handle.change((d: Record<string, any>) => {
+      updateText(d, ['text'], 'hello from automerge');
+      d.cart.apple = new Counter(2);
+      d.counters.likes.increment(3);
+    });
+    await waitFor(
+      everyEngine(window, (v) => v.text === 'hello from automerge' && v.cart.apple === 2 && v.counters.likes === 3),
+      'the outside edits in every engine',
+      10_000,
+    );
+    handle.change((d: Record<string, any>) => d.cart.apple.increment(1));
+    await waitFor(everyEngine(window, (v) => v.cart.apple === 3), 'a counted cart line', 10_000);
+
+    await window.apply({ op: 'text.insert', pos: 0, text: '¡' });
+    await window.apply({ op: 'cart.add', product: 'pear', qty: 2 });
+    await waitFor(
+      () => handle.doc().text === '¡hello from automerge' && handle.doc().cart.pear?.value === 2,
+      "the window's edits in the stock client's document",
+      10_000,
+    );
+  });
+
+  it('answers the document URL only with a credential for the room', async () => {
+    const { relay } = await relayWithGateways();
+    const anonymous = await fetch(`${relay.adminUrl}/rooms/team/automerge`);
+    expect(anonymous.status).toBe(401);
+    const other = await credentialFor(relay, 'other', 'app');
+    const wrong = await fetch(`${relay.adminUrl}/rooms/team/automerge`, {
+      headers: { authorization: `Bearer ${other}` },
+    });
+    expect(wrong.status).toBe(403);
+  });
+
+  it('cuts off a client that sends garbage, and keeps serving the others', async () => {
+    const { relay } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    const { handle } = await automergeClient(relay, 'team', 'am-app');
+    const token = await credentialFor(relay, 'team', 'am-app');
+    const bad = new WebSocket(`${relay.url}/automerge?token=${token}`);
+    await new Promise((resolve) => bad.once('open', resolve));
+    const closed = new Promise<number>((resolve) => bad.once('close', (code) => resolve(code)));
+    bad.send(new Uint8Array([0xff, 0x00, 0x13]));
+    expect(await closed).toBe(4000);
+    const { updateText } = await import('@automerge/automerge');
+    handle.change((d: Record<string, any>) => updateText(d, ['text'], 'still served'));
+    await waitFor(() => window.view('automerge').text === 'still served', 'still served', 10_000);
+  });
+});
