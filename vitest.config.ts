@@ -11,6 +11,7 @@ export default defineConfig({
       'sync-server',
       'bench',
       'scenarios',
+      'examples',
       'src/main',
       'src/renderer',
       'tools/layers',

@@ -1,6 +1,7 @@
 /** The relay from @converge/sync-server, started in this process (Electron main or web mode). */
 import { attachRelay, createRelay } from '@converge/sync-server';
 import { authorities } from '@converge/sync-server/checkout';
+import { interopGateways } from '@converge/sync-server/interop';
 import { storagePeers } from '@converge/sync-server/storage';
 import type { AttachRelay, StartRelay } from './relay-host.ts';
 
@@ -11,6 +12,8 @@ export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allo
     port,
     storage: storagePeers(dataDir),
     authority: authorities(dataDir),
+    // Stock y-websocket and automerge-repo apps can join the app's rooms (with a credential).
+    gateways: interopGateways(),
     allowedOrigins,
     adminToken,
     logLevel: 'warn',
@@ -33,6 +36,7 @@ export function attachEmbeddedRelayLoggingTo(logSink?: (line: string) => void): 
       mount,
       storage: storagePeers(dataDir),
       authority: authorities(dataDir),
+      gateways: interopGateways(),
       adminToken,
       logLevel: 'warn',
       ...(logSink === undefined ? {} : { logSink }),

@@ -143,8 +143,10 @@ export async function startWebMode(options: WebModeOptions): Promise<WebMode> {
     pending.settle(req.socket);
     socket.on('error', () => socket.destroy());
     const relay = served?.kind === 'embedded' ? served.relay : undefined;
-    // The relay checks Host and Origin itself; anything but its path is not ours to upgrade.
-    if (relay === undefined || pathOf(req) !== RELAY_PATH) {
+    // The relay checks Host and Origin itself; anything but its paths (its own, and its gateways' below
+    // it: /relay/yjs/ROOM, /relay/automerge) is not ours to upgrade.
+    const path = pathOf(req);
+    if (relay === undefined || (path !== RELAY_PATH && !path.startsWith(`${RELAY_PATH}/`))) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

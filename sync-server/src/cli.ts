@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '@converge/protocol';
 import { authorities } from './checkout/index.ts';
+import { interopGateways } from './interop/index.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay, RelayConfigError } from './relay.ts';
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
     // `npm run server -w …` runs in the workspace folder; relative paths mean the caller's folder.
     ...(dataDir === undefined ? {} : { storage: storagePeers(dataDir), authority: authorities(dataDir) }),
     allowedOrigins: values['allow-origin'] ?? [],
+    // Stock y-websocket clients at /yjs/ROOM, automerge-repo clients at /automerge.
+    gateways: interopGateways(),
     limits,
     logger: log,
   });

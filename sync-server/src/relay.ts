@@ -641,12 +641,19 @@ class RelayCore implements AttachedRelay {
     }
   }
 
-  /** The gateway whose segment starts the request's path (below the mount's path when attached). */
+  /** The gateway whose segment starts the request's path (below the mount's relay path when attached). */
   private gatewayOf(
     req: IncomingMessage,
   ): { readonly gateway: RelayGateway; readonly path: string[] } | undefined {
     if (this.gateways.size === 0) return undefined;
-    const segments = new URL(req.url ?? '/', 'http://relay').pathname.split('/').filter((s) => s !== '');
+    let pathname = new URL(req.url ?? '/', 'http://relay').pathname;
+    // Attached, gateways live below the relay's path: ws://HOST/relay/yjs/ROOM.
+    const prefix = this.mount?.relayPath;
+    if (prefix !== undefined) {
+      if (!pathname.startsWith(`${prefix}/`)) return undefined;
+      pathname = pathname.slice(prefix.length);
+    }
+    const segments = pathname.split('/').filter((s) => s !== '');
     const gateway = this.gateways.get(segments[0] ?? '');
     return gateway === undefined ? undefined : { gateway, path: segments.slice(1) };
   }
@@ -673,7 +680,12 @@ class RelayCore implements AttachedRelay {
       request = { path, credential: await this.credentials.verify(token), remote, request: req };
     } catch (error) {
       this.countViolation('unauthorized', { remote, detail: `/${gateway.segment}: ${errorMessage(error)}` });
-      rejectUpgrade(socket, 401, 'Unauthorized', `${errorMessage(error)} (pass a room credential as ?token=)`);
+      rejectUpgrade(
+        socket,
+        401,
+        'Unauthorized',
+        `${errorMessage(error)} (pass a room credential as ?token=)`,
+      );
       return;
     }
     const refusal = this.closing === undefined ? gateway.admit(request) : undefined;
@@ -684,7 +696,10 @@ class RelayCore implements AttachedRelay {
       const [status, text] =
         refusal === undefined
           ? [503, 'Service Unavailable']
-          : ([refusal.status, { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[refusal.status]] as const);
+          : ([
+              refusal.status,
+              { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[refusal.status],
+            ] as const);
       rejectUpgrade(socket, status, text, refusal?.message ?? 'the relay is shutting down');
       return;
     }

@@ -36,8 +36,11 @@ export class AutomergeOutsideDocument implements OutsideDocument {
       const value = doc[field.name];
       if (value === undefined) continue;
       if (field.kind === 'cart') {
-        if (!isRecord(value)) problems.push({ path: field.name, problem: 'a cart is a map of product → Counter' });
-        else for (const [product, qty] of Object.entries(value)) state.set(`${field.name}/${product}`, plain(qty));
+        if (!isRecord(value))
+          problems.push({ path: field.name, problem: 'a cart is a map of product → Counter' });
+        else
+          for (const [product, qty] of Object.entries(value))
+            state.set(`${field.name}/${product}`, plain(qty));
       } else {
         state.set(field.name, plain(value));
       }
@@ -46,7 +49,8 @@ export class AutomergeOutsideDocument implements OutsideDocument {
     if (isRecord(counters))
       for (const [name, value] of Object.entries(counters)) state.set(`${COUNTERS}/${name}`, plain(value));
     for (const key of Object.keys(doc))
-      if (!known.has(key)) problems.push({ path: key, problem: 'the workspace has no root key of this name' });
+      if (!known.has(key))
+        problems.push({ path: key, problem: 'the workspace has no root key of this name' });
     return { state, problems };
   }
 
@@ -61,8 +65,7 @@ export class AutomergeOutsideDocument implements OutsideDocument {
           if (located === undefined) continue;
           const { field, key } = located;
           if (field.kind === 'text') A.updateText(doc, [field.name], String(next ?? ''));
-          else if (field.kind === 'register')
-            doc[field.name] = new A.ImmutableString(String(next ?? ''));
+          else if (field.kind === 'register') doc[field.name] = new A.ImmutableString(String(next ?? ''));
           else {
             const [parent, entry] =
               field.kind === 'cart' ? [field.name, key as string] : [COUNTERS, field.name];

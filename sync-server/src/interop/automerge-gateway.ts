@@ -33,7 +33,9 @@ interface RepoOfSlot {
 export class AutomergeGateway implements RelayGateway {
   readonly segment = 'automerge';
   readonly resources = {
-    automerge: async (room: string, credential: Credential) => ({ url: this.repoOf(room, credential).slot.document.handle.url }),
+    automerge: async (room: string, credential: Credential) => ({
+      url: this.repoOf(room, credential).slot.document.handle.url,
+    }),
     interop: async (room: string) => this.state.status(room),
   };
   private readonly repos = new Map<BridgeSlot<AutomergeOutsideDocument>, RepoOfSlot>();
@@ -88,8 +90,13 @@ export class AutomergeGateway implements RelayGateway {
       entry.slot.detach(close);
       this.state.presenceChanged(credential.room);
     });
-    entry.slot.attach(this.host, close);
-    entry.server.emit('connection', socket, request.request);
+    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
+    socket.pause();
+    void entry.slot.attach(this.host, close).then(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      entry.server.emit('connection', socket, request.request);
+      socket.resume();
+    });
   }
 
   async close(): Promise<void> {
@@ -163,4 +170,3 @@ function peerOf(data: Buffer): string | undefined {
   const message = cbor.decode(new Uint8Array(data)) as { type?: unknown; senderId?: unknown };
   return message.type === 'join' && typeof message.senderId === 'string' ? message.senderId : undefined;
 }
-

@@ -18,6 +18,8 @@ export class BridgeSlot<D extends OutsideDocument> {
   private bridge: ClientBridge | undefined;
   private readonly sockets = new Set<CloseSocket>();
   private work: Promise<void> = Promise.resolve();
+  /** Settles once the bridge that the sockets attached now wait for is open and caught up (or failed). */
+  private readyNow: Promise<void> = Promise.resolve();
   /** An outside edit arrived while no bridge was open; `counted` gathers its counted paths. */
   private pending: Set<string> | undefined;
   private lastProblems: readonly OutsideProblem[] = [];
@@ -39,10 +41,17 @@ export class BridgeSlot<D extends OutsideDocument> {
     return this.lastProblems;
   }
 
-  /** A socket of this identity connected; the bridge opens with the first one. */
-  attach(host: GatewayHost, close: CloseSocket): void {
+  /**
+   * A socket of this identity connected; the bridge opens with the first one. Resolves once the bridge
+   * is open and holds the room (serve the socket from then on), or could not open (the socket is closed).
+   */
+  attach(host: GatewayHost, close: CloseSocket): Promise<void> {
     this.sockets.add(close);
-    if (this.sockets.size === 1) this.work = this.work.then(() => this.open(host));
+    if (this.sockets.size === 1) {
+      this.work = this.work.then(() => this.open(host));
+      this.readyNow = this.work.then(() => this.bridge?.caughtUp());
+    }
+    return this.readyNow;
   }
 
   /** A socket left; the bridge closes with the last one (its replica leaves the room). */

@@ -53,6 +53,8 @@ export interface ClientBridgeOptions {
 export class ClientBridge {
   private known: OutsideState;
   private showScheduled = false;
+  /** Outside edits being applied: the bridge leaves the room only once each reached its peers. */
+  private readonly applying = new Set<Promise<void>>();
   /** Problems already reported (a document keeps showing them until someone mends it). */
   private readonly reported = new Set<string>();
   private closed = false;
@@ -73,7 +75,11 @@ export class ClientBridge {
   static async open(options: ClientBridgeOptions): Promise<ClientBridge> {
     const replica = await Replica.open({
       id: options.replicaId,
-      transport: options.host.openLocalNode({ room: options.room, nodeId: options.replicaId, role: 'replica' }),
+      transport: options.host.openLocalNode({
+        room: options.room,
+        nodeId: options.replicaId,
+        role: 'replica',
+      }),
       store: options.store,
       engines: ENGINES,
       primary: options.primary,
@@ -120,7 +126,7 @@ export class ClientBridge {
   private applyIntent(intent: Intent, outside: OutsideState): OutsideState {
     const edit = this.schema.edit(intent);
     const apply = (one: Intent): void => {
-      this.replica.apply(one).catch((error: unknown) =>
+      const applied = this.replica.apply(one).catch((error: unknown) =>
         this.options.host.log.error('interop-apply-failed', {
           room: this.options.room,
           replica: this.id,
@@ -128,6 +134,8 @@ export class ClientBridge {
           error: errorMessage(error),
         }),
       );
+      this.applying.add(applied);
+      void applied.finally(() => this.applying.delete(applied));
     };
     if (edit.kind !== 'text') {
       apply(intent);
@@ -136,10 +144,47 @@ export class ClientBridge {
     const field = this.schema.field(edit.field);
     const before = String(outside.get(edit.field) ?? '');
     const primaryText = String(field === undefined ? '' : this.schema.valueIn(this.view(), field));
-    for (const aligned of alignTextEdit(before, primaryText, edit)) apply(this.schema.intentOf(aligned) as Intent);
+    for (const aligned of alignTextEdit(before, primaryText, edit))
+      apply(this.schema.intentOf(aligned) as Intent);
     const next = new Map(outside);
     next.set(edit.field, applyTextEdit(before, edit));
     return next;
+  }
+
+  /**
+   * Resolves once the replica holds what its peers in the room hold (every reachable peer announced the
+   * primary engine's digest we have) and the outside document shows it, or after `maxWaitMs`: a client
+   * served before that would first see a room that is still filling up.
+   */
+  caughtUp(maxWaitMs = 3000): Promise<void> {
+    const { primary } = this.options;
+    const done = (): boolean => {
+      if (this.closed) return true;
+      if (this.replica.connection() !== 'online') return false;
+      const ours = this.replica.digest(primary);
+      const heard = this.replica.peerDigests();
+      return this.replica.peers().every((peer) => heard.get(peer)?.[primary] === ours);
+    };
+    return new Promise((resolve) => {
+      let finished = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        unsubscribe();
+        clearTimeout(timer);
+        if (!this.closed) this.show();
+        resolve();
+      };
+      const check = (): void => {
+        // After the event that prompted it: welcome sets the state before the links come up.
+        setTimeout(() => {
+          if (done()) finish();
+        }, 0);
+      };
+      const unsubscribe = this.replica.subscribe(check);
+      const timer = setTimeout(finish, maxWaitMs);
+      check();
+    });
   }
 
   private view() {
@@ -172,9 +217,10 @@ export class ClientBridge {
     this.known = this.options.document.read().state;
   }
 
-  /** Leave the room; what the replica holds stays in its store. */
+  /** Leave the room once every outside edit is durable and sent; what the replica holds stays in its store. */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all(this.applying);
     await this.replica.close();
   }
 }

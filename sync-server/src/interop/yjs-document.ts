@@ -43,7 +43,8 @@ export class YjsOutsideDocument implements OutsideDocument {
     }
     for (const [name, value] of this.shared<Y.Map<unknown>>(COUNTERS, Y.Map, problems) ?? [])
       state.set(`${COUNTERS}/${name}`, plain(value));
-    for (const [name, value] of this.shared<Y.Map<unknown>>(REGISTERS, Y.Map, problems) ?? []) state.set(name, plain(value));
+    for (const [name, value] of this.shared<Y.Map<unknown>>(REGISTERS, Y.Map, problems) ?? [])
+      state.set(name, plain(value));
     for (const [name, type] of this.doc.share) {
       if (!known.has(name) && hasContent(type))
         problems.push({ path: name, problem: 'the workspace has no shared type of this name' });

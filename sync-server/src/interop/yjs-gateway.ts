@@ -123,7 +123,8 @@ export class YjsGateway implements RelayGateway {
         const message = frame(MessageType.Sync, (encoder) => syncProtocol.writeUpdate(encoder, update));
         for (const client of this.rooms.get(roomId)?.clients ?? [])
           if (client.slot === created && client !== origin) send(client.socket, message);
-        if (origin !== null && typeof origin === 'object' && 'awarenessIds' in origin) created.outsideChanged();
+        if (origin !== null && typeof origin === 'object' && 'awarenessIds' in origin)
+          created.outsideChanged();
       });
       return created;
     });
@@ -138,16 +139,21 @@ export class YjsGateway implements RelayGateway {
       close: (code, reason) => socket.close(code, reason),
     };
     room.clients.add(client);
-    slot.attach(this.host, client.close);
     socket.on('message', (data, isBinary) => this.receive(client, data as Buffer, isBinary));
     socket.on('close', () => this.leave(client));
     socket.on('error', () => socket.terminate());
-    // The stock server's greeting: our state vector (sync step 1), then who is around.
-    send(
-      socket,
-      frame(MessageType.Sync, (encoder) => syncProtocol.writeSyncStep1(encoder, slot.document.doc)),
-    );
-    this.sendAwareness(client);
+    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
+    socket.pause();
+    void slot.attach(this.host, client.close).then(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      // The stock server's greeting: our state vector (sync step 1), then who is around.
+      send(
+        socket,
+        frame(MessageType.Sync, (encoder) => syncProtocol.writeSyncStep1(encoder, slot.document.doc)),
+      );
+      this.sendAwareness(client);
+      socket.resume();
+    });
   }
 
   async close(): Promise<void> {
@@ -217,7 +223,10 @@ export class YjsGateway implements RelayGateway {
     send(
       client.socket,
       frame(MessageType.Awareness, (encoder) =>
-        encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(client.room.awareness, ids)),
+        encoding.writeVarUint8Array(
+          encoder,
+          awarenessProtocol.encodeAwarenessUpdate(client.room.awareness, ids),
+        ),
       ),
     );
   }
