@@ -20,6 +20,8 @@ export interface WebApp {
   readonly url: string;
   readonly relayUrl: string;
   readonly room: string;
+  /** A credential for `replica` in this test's room (for a client outside the app, e.g. a stock Yjs app). */
+  mintCredential(replica: string): Promise<string>;
   /**
    * Stop the relay, as if its process went away; the page server stays up. The pages' failed
    * reconnects and admin calls (the relay's paths only) are tolerated by the console guard from here on.
@@ -77,6 +79,8 @@ export const test = base.extend<Fixtures>({
         url: web.url,
         relayUrl: web.relayUrl,
         room,
+        mintCredential: async (replica) =>
+          (await relay.mintCredential({ room, replica, rights: ['read', 'write'] })).token,
         stopRelay: async () => {
           consoleGuard.tolerate(relayPaths);
           consoleGuard.tolerateResponse(503, new RegExp(`^${escapeRegExp(web.adminUrl)}/`));

@@ -11,6 +11,7 @@ import type { AttachedRunningRelay, AttachRelay, AttachRelayOptions } from '../.
 export class RestartableRelay {
   private current: AttachedRunningRelay | undefined;
   private options: AttachRelayOptions | undefined;
+  private first: AttachedRunningRelay | undefined;
   private disposed = false;
 
   /** @param attachReal how to start the real relay (web mode's own embedded relay). */
@@ -21,6 +22,7 @@ export class RestartableRelay {
     if (this.options !== undefined) throw new Error('this relay is already started');
     const first = await this.attachReal(options);
     this.current = first;
+    this.first = first;
     this.options = options;
     return {
       url: first.url,
@@ -31,6 +33,12 @@ export class RestartableRelay {
       handleUpgrade: (req, socket, head) => this.upgrade(req, socket, head),
       close: () => this.dispose(),
     };
+  };
+
+  /** A room credential from this relay (what a stock client outside the app passes). */
+  mintCredential: AttachedRunningRelay['mintCredential'] = (request) => {
+    if (this.first === undefined) throw new Error('the relay was never started');
+    return this.first.mintCredential(request);
   };
 
   get running(): boolean {
