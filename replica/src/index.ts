@@ -14,3 +14,4 @@ export * from './store.ts';
 export * from './store-codec.ts';
 export * from './text-alignment.ts';
 export * from './workspace.ts';
+export * from './y-websocket-transport.ts';
