@@ -202,6 +202,8 @@ class RelayCore implements AttachedRelay {
   private storage: RoomStorage | undefined;
   private authority: RoomAuthorities | undefined;
   private readonly gateways = new Map<string, RelayGateway>();
+  /** Open sockets of gateway clients (they count against maxConnections like nodes' sockets). */
+  private gatewaySockets = 0;
   private closing: Promise<void> | undefined;
   /** Set when attached to another server instead of listening. */
   private mount: RelayMount | undefined;
@@ -598,7 +600,7 @@ class RelayCore implements AttachedRelay {
         rejectUpgrade(socket, 403, 'Forbidden', `origin ${origin} is not allowed`);
         return;
       }
-      if (this.connections.size >= this.limits.maxConnections) {
+      if (this.connections.size + this.gatewaySockets >= this.limits.maxConnections) {
         this.countViolation('connection-limit', {
           remote,
           detail: `${this.connections.size} connections open`,
@@ -705,8 +707,13 @@ class RelayCore implements AttachedRelay {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.pending.settle(req.socket);
-      if (this.closing !== undefined) ws.terminate();
-      else gateway.accept(ws, request);
+      if (this.closing !== undefined) {
+        ws.terminate();
+        return;
+      }
+      this.gatewaySockets++;
+      ws.once('close', () => this.gatewaySockets--);
+      gateway.accept(ws, request);
     });
   }
 

@@ -24,6 +24,9 @@ import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '
 import { BridgeSlot, type InteropState } from './bridge-slot.ts';
 import { YjsOutsideDocument } from './yjs-document.ts';
 
+/** How often clients are pinged; one that has not answered the previous ping is dropped (as the stock server does). */
+const PING_INTERVAL_MS = 30_000;
+
 /** y-websocket's message types. */
 const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 } as const;
 
@@ -82,6 +85,8 @@ class YjsRoom {
 export class YjsGateway implements RelayGateway {
   readonly segment = 'yjs';
   private readonly rooms = new Map<string, YjsRoom>();
+  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly pinger: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly host: GatewayHost,
@@ -95,6 +100,21 @@ export class YjsGateway implements RelayGateway {
         state,
       })),
     );
+    // A client that vanished without closing would otherwise keep its replica in the room.
+    this.pinger = setInterval(() => this.ping(), PING_INTERVAL_MS);
+    this.pinger.unref?.();
+  }
+
+  private ping(): void {
+    for (const room of this.rooms.values()) {
+      for (const { socket } of room.clients) {
+        if (this.alive.get(socket) === false) socket.terminate();
+        else {
+          this.alive.set(socket, false);
+          socket.ping();
+        }
+      }
+    }
   }
 
   admit(request: GatewayRequest): GatewayRefusal | undefined {
@@ -142,6 +162,7 @@ export class YjsGateway implements RelayGateway {
     socket.on('message', (data, isBinary) => this.receive(client, data as Buffer, isBinary));
     socket.on('close', () => this.leave(client));
     socket.on('error', () => socket.terminate());
+    socket.on('pong', () => this.alive.set(socket, true));
     // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
     socket.pause();
     void slot.attach(this.host, client.close).then(() => {
@@ -157,6 +178,7 @@ export class YjsGateway implements RelayGateway {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pinger);
     for (const room of this.rooms.values()) {
       for (const client of room.clients) client.socket.close(CloseCode.GoingAway, 'relay shutting down');
       room.close();
