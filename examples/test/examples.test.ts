@@ -31,6 +31,8 @@ beforeAll(async () => {
     engines: ENGINES,
   });
   await window.apply({ op: 'text.insert', pos: 0, text: 'from the window' });
+  // An app's first sync carries what the room's members hold when its bridge joins.
+  while (window.connection() !== 'online') await new Promise((resolve) => setTimeout(resolve, 10));
 });
 afterAll(async () => {
   await window.close();

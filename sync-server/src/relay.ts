@@ -68,6 +68,7 @@ export interface RelayOptions {
    * authority to reach, and windows say so.
    */
   readonly authority?: AuthorityPlugin;
+  /**
    * Gateways for other sync protocols on their own paths (./interop: y-websocket at /yjs/ROOM and
    * automerge-repo at /automerge); without them, every path is the relay's own protocol.
    */

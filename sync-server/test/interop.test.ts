@@ -4,13 +4,20 @@
 import { Counter, updateText } from '@automerge/automerge';
 import { Repo } from '@automerge/automerge-repo';
 import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
-import { ENGINES, type EngineName, MemoryStore, RelayTransport, Replica } from '@converge/replica';
+import { ENGINES, type EngineName, type Replica } from '@converge/replica';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { interopGateways } from '../src/interop/index.ts';
-import { closeRelaysAfterEach, credentialFor, startRelay, waitFor } from './support.ts';
+import {
+  closeRelaysAfterEach,
+  credentialFor,
+  openWindow as openReplicaWindow,
+  type RelayAccess,
+  startRelay,
+  waitFor,
+} from './support.ts';
 
 closeRelaysAfterEach();
 const cleanups: (() => unknown)[] = [];
@@ -28,21 +35,8 @@ async function relayWithGateways() {
 
 type Relay = Awaited<ReturnType<typeof relayWithGateways>>['relay'];
 
-async function openWindow(relay: Relay, room: string, id: string): Promise<Replica> {
-  const replica = await Replica.open({
-    id,
-    transport: new RelayTransport({
-      url: relay.url,
-      room,
-      nodeId: id,
-      token: () => credentialFor(relay, room, id),
-      WebSocket,
-      backoff: { initialMs: 20, maxMs: 200 },
-    }),
-    store: new MemoryStore(),
-    engines: ENGINES,
-    antiEntropyMs: 200,
-  });
+async function openWindow(relay: RelayAccess, room: string, id: string): Promise<Replica> {
+  const replica = await openReplicaWindow(relay, room, id);
   cleanups.push(() => replica.close());
   return replica;
 }
@@ -112,6 +106,8 @@ describe('a stock y-websocket client', () => {
     const window = await openWindow(relay, 'team', 'alice');
     await window.apply({ op: 'text.insert', pos: 0, text: 'already here' });
     await window.apply({ op: 'cart.add', product: 'fig', qty: 4 });
+    // The bridge catches up with whoever is in the room when it joins.
+    await waitFor(() => window.connection() === 'online', 'the window in the room');
     const doc = new Y.Doc();
     const provider = new WebsocketProvider(`${relay.url}/yjs`, 'team', doc, {
       WebSocketPolyfill: WebSocket as never,

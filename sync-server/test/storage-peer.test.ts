@@ -5,20 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STORAGE_NODE_ID } from '@converge/protocol';
-import {
-  ENGINES,
-  type Intent,
-  MemoryStore,
-  RelayTransport,
-  Replica,
-  type WorkspaceView,
-} from '@converge/replica';
+import { ENGINES, type Intent, type Replica, type WorkspaceView } from '@converge/replica';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { createRelay } from '../src/index.ts';
 import { storagePeers } from '../src/storage/index.ts';
 import {
   credentialFor,
+  openWindow as openReplicaWindow,
   RawClient,
   type RelayAccess,
   remoteRelay,
@@ -39,20 +32,7 @@ afterEach(async () => {
 });
 
 async function openWindow(relay: RelayAccess, room: string, id: string): Promise<Replica> {
-  const replica = await Replica.open({
-    id,
-    transport: new RelayTransport({
-      url: relay.url,
-      room,
-      nodeId: id,
-      token: () => credentialFor(relay, room, id),
-      WebSocket,
-      backoff: { initialMs: 20, maxMs: 200 },
-    }),
-    store: new MemoryStore(),
-    engines: ENGINES,
-    antiEntropyMs: 200,
-  });
+  const replica = await openReplicaWindow(relay, room, id);
   cleanups.push(() => replica.close());
   return replica;
 }

@@ -12,6 +12,7 @@ import {
   PROTOCOL_VERSION,
   type Right,
 } from '@converge/protocol';
+import { ENGINES, MemoryStore, RelayTransport, Replica } from '@converge/replica';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { type CredentialRequest, createRelay, type Relay, type RelayOptions } from '../src/index.ts';
@@ -335,5 +336,23 @@ export function startRelayProcess(options: {
     });
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`relay exited (${code}) before listening: ${out}`)));
+  });
+}
+
+/** A headless window in `room` (every engine, a memory store, quick reconnects and anti-entropy); the caller closes it. */
+export function openWindow(relay: JoinTarget, room: string, id: string): Promise<Replica> {
+  return Replica.open({
+    id,
+    transport: new RelayTransport({
+      url: relay.url,
+      room,
+      nodeId: id,
+      token: () => credentialFor(relay, room, id),
+      WebSocket,
+      backoff: { initialMs: 20, maxMs: 200 },
+    }),
+    store: new MemoryStore(),
+    engines: ENGINES,
+    antiEntropyMs: 200,
   });
 }

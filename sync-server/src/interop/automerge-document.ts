@@ -12,7 +12,7 @@ import * as A from '@automerge/automerge';
 import type { DocHandle } from '@automerge/automerge-repo';
 import { COUNTERS, type WorkspaceSchema } from '@converge/replica';
 import type { OutsideDocument } from './client-bridge.ts';
-import type { OutsideProblem, OutsideState } from './outside-state.ts';
+import { differences, type OutsideProblem, type OutsideState } from './outside-state.ts';
 
 type Root = Record<string, unknown>;
 
@@ -58,12 +58,7 @@ export class AutomergeOutsideDocument implements OutsideDocument {
     this.writing = true;
     try {
       this.handle.change((doc) => {
-        for (const path of new Set([...current.keys(), ...target.keys()])) {
-          const next = target.get(path);
-          if (current.get(path) === next) continue;
-          const located = this.schema.fieldOfPath(path);
-          if (located === undefined) continue;
-          const { field, key } = located;
+        for (const { field, key, next } of differences(this.schema, current, target)) {
           if (field.kind === 'text') A.updateText(doc, [field.name], String(next ?? ''));
           else if (field.kind === 'register') doc[field.name] = new A.ImmutableString(String(next ?? ''));
           else {

@@ -11,7 +11,13 @@
  * - Intents → outside: `outsideStateOf(view)` is what the outside document should show of an engine's
  *   view; a gateway writes the difference into its document.
  */
-import { COUNTERS, type Intent, type WorkspaceSchema, type WorkspaceView } from '@converge/replica';
+import {
+  COUNTERS,
+  type Intent,
+  type NamedField,
+  type WorkspaceSchema,
+  type WorkspaceView,
+} from '@converge/replica';
 import diff from 'fast-diff';
 
 /** Path → value: a string for a text or a register, a number for a cart line or a counter. */
@@ -125,4 +131,22 @@ export function textSteps(old: string, next: string): { pos: number; del: number
     }
   }
   return steps;
+}
+
+/** What a writer changes to bring a document from `current` to `target`: each path that differs, by field. */
+export function* differences(
+  schema: WorkspaceSchema,
+  current: OutsideState,
+  target: OutsideState,
+): Generator<{
+  readonly field: NamedField;
+  readonly key: string | undefined;
+  readonly next: string | number | undefined;
+}> {
+  for (const path of new Set([...current.keys(), ...target.keys()])) {
+    const next = target.get(path);
+    if (current.get(path) === next) continue;
+    const located = schema.fieldOfPath(path);
+    if (located !== undefined) yield { field: located.field, key: located.key, next };
+  }
 }

@@ -12,7 +12,7 @@
 import { COUNTERS, type WorkspaceSchema } from '@converge/replica';
 import * as Y from 'yjs';
 import type { OutsideDocument } from './client-bridge.ts';
-import { type OutsideProblem, type OutsideState, textSteps } from './outside-state.ts';
+import { differences, type OutsideProblem, type OutsideState, textSteps } from './outside-state.ts';
 
 /** The shared map holding every register, by field name. */
 export const REGISTERS = 'registers';
@@ -54,12 +54,7 @@ export class YjsOutsideDocument implements OutsideDocument {
 
   write(current: OutsideState, target: OutsideState): void {
     this.doc.transact(() => {
-      for (const path of new Set([...current.keys(), ...target.keys()])) {
-        const next = target.get(path);
-        if (current.get(path) === next) continue;
-        const located = this.schema.fieldOfPath(path);
-        if (located === undefined) continue;
-        const { field, key } = located;
+      for (const { field, key, next } of differences(this.schema, current, target)) {
         if (field.kind === 'text') {
           const text = this.doc.getText(field.name);
           for (const step of textSteps(text.toString(), String(next ?? ''))) {
