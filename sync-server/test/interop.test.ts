@@ -203,6 +203,13 @@ describe('a stock y-websocket client', () => {
     await waitFor(() => doc.getMap('cart').get('apple') === 2, 'the mistyped quantity put back');
     expect(logs.some((l) => l.includes('interop-untranslatable') && l.includes('cart/apple'))).toBe(true);
     expect(logs.some((l) => l.includes('interop-untranslatable') && l.includes('todo'))).toBe(true);
+    const status = await fetch(`${relay.adminUrl}/rooms/team/interop`, {
+      headers: { authorization: `Bearer ${await credentialFor(relay, 'team', 'alice', ['read'])}` },
+    });
+    const { bridges } = (await status.json()) as {
+      bridges: { replica: string; problems: { path: string }[] }[];
+    };
+    expect(bridges.flatMap((b) => b.problems.map((p) => p.path))).toContain('todo');
   });
 });
 
@@ -259,6 +266,21 @@ describe('a stock automerge-repo client', () => {
       "the window's edits in the stock client's document",
       10_000,
     );
+  });
+
+  it("disconnects a reader's client that sends changes, and applies none", async () => {
+    const { relay, logs } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    const token = await credentialFor(relay, 'team', 'am-viewer', ['read']);
+    const { url } = (await (
+      await fetch(`${relay.adminUrl}/rooms/team/automerge`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { url: string };
+    const repo = new Repo({ network: [new WebSocketClientAdapter(`${relay.url}/automerge?token=${token}`)] });
+    cleanups.push(() => repo.shutdown());
+    const handle = await repo.find<AutomergeRoom>(url as never);
+    handle.change((d) => updateText(d, ['text'], 'sneaky'));
+    await waitFor(() => logs.some((l) => l.includes('does not grant write')), 'the write refused');
+    expect(window.view('automerge').text).toBe('');
   });
 
   it('answers the document URL only with a credential for the room', async () => {
