@@ -5,12 +5,13 @@ import { Counter, updateText } from '@automerge/automerge';
 import { Repo } from '@automerge/automerge-repo';
 import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
 import { ENGINES, type EngineName, type Replica } from '@converge/replica';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { interopGateways } from '../src/interop/index.ts';
 import {
+  cleanupsAfterEach,
   closeRelaysAfterEach,
   credentialFor,
   openWindow as openReplicaWindow,
@@ -20,10 +21,7 @@ import {
 } from './support.ts';
 
 closeRelaysAfterEach();
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 const engines = ENGINES.names as EngineName[];
 

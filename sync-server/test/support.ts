@@ -66,6 +66,15 @@ export async function credentialFor(
   return (await target.mintCredential({ room, replica, rights })).token;
 }
 
+/** Cleanups a test registers (push a function); run after each test, last registered first. */
+export function cleanupsAfterEach(): (() => unknown)[] {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return cleanups;
+}
+
 /** Relays `startRelay` started and raw clients opened, until `closeRelaysAfterEach` closes them. */
 const openRelays = new Set<Relay>();
 const openClients = new Set<RawClient>();

@@ -5,16 +5,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ENGINES, MemoryStore, Replica, YWebsocketTransport } from '@converge/replica';
 import { setupWSConnection } from '@y/websocket-server/utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { waitFor } from './support.ts';
+import { cleanupsAfterEach, waitFor } from './support.ts';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 async function stockServer(): Promise<{ url: string; dropAll(): void }> {
   const wss = new WebSocketServer({ noServer: true });
