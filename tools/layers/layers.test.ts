@@ -43,6 +43,7 @@ describe('the layers', () => {
     // The relay's core depends on the protocol alone; its storage peer hosts replicas.
     expect(checkImport('sync-server/src/relay.ts', '@converge/replica')).toMatch(/not below sync-server/);
     expect(checkImport('sync-server/src/storage/storage-peers.ts', '@converge/replica')).toBeUndefined();
+    expect(checkImport('sync-server/src/interop/client-bridge.ts', '@converge/replica')).toBeUndefined();
     expect(checkImport('src/renderer/App.tsx', '@converge/replica')).toBeUndefined();
   });
 

@@ -5,8 +5,9 @@
  *
  *   crdt-core ← protocol ← replica ← {relay's storage peer, scenarios, bench} ← app (src/, and e2e/)
  *
- * The relay's core depends on the protocol alone; only its storage peer (src/storage) and its tests
- * host replicas. The app is the repository's root package: its code in src/, its end-to-end tests in
+ * The relay's core depends on the protocol alone; only its plugins that host replicas (its storage peer
+ * in src/storage, its gateways for stock Yjs and Automerge clients in src/interop) and its tests use the
+ * replica runtime. The example apps (examples/) use the stock libraries, and the relay in their test. The app is the repository's root package: its code in src/, its end-to-end tests in
  * e2e/; files at the repository's root (shared Vite and Vitest settings) are everyone's.
  */
 import { posix } from 'node:path';
@@ -19,6 +20,7 @@ export type PackageName =
   | 'scenarios'
   | 'bench'
   | 'app'
+  | 'examples'
   | 'api-docs';
 
 /** A part of the repository whose imports follow one rule: its files, its package, what it may import. */
@@ -39,6 +41,7 @@ export const UNITS: readonly Unit[] = [
   { dir: 'protocol', pkg: 'protocol', uses: ['crdt-core'] },
   { dir: 'replica', pkg: 'replica', uses: BELOW_REPLICA },
   { dir: 'sync-server/src/storage', pkg: 'sync-server', uses: BELOW_RUNNERS },
+  { dir: 'sync-server/src/interop', pkg: 'sync-server', uses: BELOW_RUNNERS },
   { dir: 'sync-server/test', pkg: 'sync-server', uses: BELOW_RUNNERS },
   { dir: 'sync-server', pkg: 'sync-server', uses: BELOW_REPLICA },
   { dir: 'scenarios/test', pkg: 'scenarios', uses: [...BELOW_RUNNERS, 'sync-server'] },
@@ -46,6 +49,7 @@ export const UNITS: readonly Unit[] = [
   { dir: 'bench', pkg: 'bench', uses: [...BELOW_RUNNERS, 'sync-server'] },
   { dir: 'src', pkg: 'app', uses: [...BELOW_RUNNERS, 'sync-server', 'scenarios'] },
   { dir: 'e2e', pkg: 'app', uses: [...BELOW_RUNNERS, 'sync-server', 'scenarios'] },
+  { dir: 'examples', pkg: 'examples', uses: [...BELOW_RUNNERS, 'sync-server'] },
   { dir: 'tools/api-docs', pkg: 'api-docs', uses: [] },
 ];
 
@@ -58,6 +62,7 @@ const PACKAGE_DIRS: Readonly<Record<PackageName, readonly string[]>> = {
   scenarios: ['scenarios'],
   bench: ['bench'],
   app: ['src', 'e2e'],
+  examples: ['examples'],
   'api-docs': ['tools/api-docs'],
 };
 
