@@ -5,10 +5,12 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { ENGINES as REGISTRY } from '@converge/replica';
 import { expect, test } from '@playwright/test';
 import type { AppBenchReport } from '../bench/app-bench.ts';
 
-const ENGINES = ['converge', 'yjs', 'automerge', 'lww'];
+/** Every engine the registry offers, as the benchmark reports them. */
+const ENGINES = [...REGISTRY.names];
 
 test('the app benchmark runs end to end and prints its JSON report', async () => {
   test.setTimeout(180_000);
