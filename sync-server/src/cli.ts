@@ -11,11 +11,15 @@ import { interopGateways } from './interop/index.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay, RelayConfigError } from './relay.ts';
+import { redisCluster } from './cluster/index.ts';
 import { storagePeers } from './storage/index.ts';
 
 const USAGE = `usage: relay [--port 4455] [--host 127.0.0.1] [--data-dir DIR] [--admin-token TOKEN]
              [--allowed-host NAME[:PORT]]... [--allow-origin ORIGIN]... [--log-level ${LOG_LEVELS.join('|')}]
              [--max-frame-bytes N] [--frames-per-second N] [--max-rooms N] [--max-nodes-per-room N]
+             [--cluster redis://HOST:PORT --node-id ID [--lease-ms 5000] [--advertise-url ws://HOST:PORT]]
+In a cluster every node of it uses the same admin token (credentials work on every node); room storage
+lives in Redis (no --data-dir); a window may connect to any node.
 The admin token may also come from CONVERGE_RELAY_ADMIN_TOKEN (other local users can read command
 lines, not environments); without either, one is generated and printed on stderr. Every join needs a
 room credential: POST /rooms/ROOM/credentials with Authorization: Bearer ADMIN_TOKEN.
@@ -49,12 +53,46 @@ function parseCommandLine() {
         'frames-per-second': { type: 'string' },
         'max-rooms': { type: 'string' },
         'max-nodes-per-room': { type: 'string' },
+        cluster: { type: 'string' },
+        'node-id': { type: 'string' },
+        'lease-ms': { type: 'string' },
+        'advertise-url': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
     });
   } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
+}
+
+function clusterOf(values: ReturnType<typeof parseCommandLine>['values'], adminToken: string | undefined) {
+  const url = values.cluster;
+  const clusterOnly = ['node-id', 'lease-ms', 'advertise-url'] as const;
+  if (url === undefined) {
+    for (const flag of clusterOnly) if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --cluster`);
+    return undefined;
+  }
+  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`--cluster takes a redis:// URL, got ${url}`);
+  const nodeId = values['node-id'];
+  if (nodeId === undefined) throw new UsageError('--cluster needs --node-id (unique per node)');
+  if (values['data-dir'] !== undefined) {
+    throw new UsageError("in a cluster a room's storage lives in Redis so any node can resume it; drop --data-dir");
+  }
+  if (adminToken === undefined) {
+    throw new UsageError('every node of a cluster needs the same --admin-token (it signs the credentials)');
+  }
+  try {
+    const leaseMs = positiveInt('lease-ms', values['lease-ms']);
+    return redisCluster({
+      url,
+      nodeId,
+      ...(leaseMs === undefined ? {} : { leaseMs }),
+      ...(values['advertise-url'] === undefined ? {} : { advertiseUrl: values['advertise-url'] }),
+    });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(errorMessage(error));
   }
 }
@@ -89,13 +127,18 @@ async function main(): Promise<void> {
     values['data-dir'] === undefined
       ? undefined
       : resolve(process.env.INIT_CWD ?? process.cwd(), values['data-dir']);
+  const cluster = clusterOf(values, adminToken);
   const relay = await createRelay({
     port: positiveInt('port', values.port) ?? 4455,
     host: values.host,
     ...(adminToken !== undefined ? { adminToken } : {}),
     allowedHosts: values['allowed-host'] ?? [],
     // `npm run server -w …` runs in the workspace folder; relative paths mean the caller's folder.
-    ...(dataDir === undefined ? {} : { storage: storagePeers(dataDir), authority: authorities(dataDir) }),
+    ...(cluster !== undefined
+      ? { ownership: cluster.ownership, storage: cluster.storage }
+      : dataDir === undefined
+        ? {}
+        : { storage: storagePeers(dataDir), authority: authorities(dataDir) }),
     allowedOrigins: values['allow-origin'] ?? [],
     // Stock y-websocket clients at /yjs/ROOM, automerge-repo clients at /automerge.
     gateways: interopGateways(),

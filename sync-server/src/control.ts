@@ -9,6 +9,7 @@ import type { RelayEventListener, Violation } from './events.ts';
 import type { RelayLimits } from './limits.ts';
 import type { DirectedLink, LinkOperation } from './link-table.ts';
 import type { LinkChange, RoomChaosInfo, RoomInfo } from './room.ts';
+import type { ClusterInfo } from './room-ownership.ts';
 import type { StorageStatus } from './room-storage.ts';
 import type { LinkTrafficReport } from './traffic.ts';
 
@@ -31,6 +32,8 @@ export interface RelayStats {
   readonly allowedHosts: readonly string[];
   /** Sockets not yet past their headers or not yet joined (capped by `limits.maxPendingSockets`). */
   readonly pendingSockets: number;
+  /** In a cluster: its nodes, rooms per node and leases, as this node last saw them; null standalone. */
+  readonly cluster: ClusterInfo | null;
 }
 
 export interface RelayControl {

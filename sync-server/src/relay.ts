@@ -36,11 +36,14 @@ import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { PendingSockets } from './pending-sockets.ts';
 import type { LinkChange, Room, RoomChaosInfo, RoomInfo, RoomServices } from './room.ts';
 import type { AuthorityPlugin, RoomAuthorities } from './room-authority.ts';
+import type { OwnershipPlugin, RoomLease, RoomOwnership } from './room-ownership.ts';
 import { RoomRegistry } from './room-registry.ts';
 import type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from './room-storage.ts';
 import { type RoomRefusal, SocketConnection } from './socket-connection.ts';
 import { SourceLimiter } from './source-limiter.ts';
 import type { LinkTrafficReport } from './traffic.ts';
+import { FORWARDED_BY_HEADER } from './upstream.ts';
+import { proxyAdminRequest, roomOfAdminPath } from './admin-forwarding.ts';
 
 export interface RelayOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -73,6 +76,11 @@ export interface RelayOptions {
    * automerge-repo at /automerge); without them, every path is the relay's own protocol.
    */
   readonly gateways?: GatewayPlugin;
+  /**
+   * Run as one node of a cluster (the Redis cluster of ./cluster, say): every room has one owner node
+   * at a time, and a window joining a room another node owns is forwarded there.
+   */
+  readonly ownership?: OwnershipPlugin;
   readonly limits?: Partial<RelayLimits>;
   /** Extra browser origins allowed besides http(s) localhost pages (e.g. the packaged app's origin). */
   readonly allowedOrigins?: readonly string[];
@@ -141,6 +149,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const core = await prepare(options, port);
   try {
     await core.listen(host, port);
+    if (options.ownership !== undefined) await core.startOwnership(options.ownership);
   } catch (error) {
     await core.close(); // the storage peers' files, opened by prepare
     throw error;
@@ -157,6 +166,12 @@ export async function attachRelay(options: AttachedRelayOptions): Promise<Attach
   }
   const core = await prepare(options, mount.port);
   core.attach(mount);
+  try {
+    if (options.ownership !== undefined) await core.startOwnership(options.ownership);
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
   return core;
 }
 
@@ -205,6 +220,7 @@ class RelayCore implements AttachedRelay {
   private readonly gateways = new Map<string, RelayGateway>();
   /** Open sockets of gateway clients (they count against maxConnections like nodes' sockets). */
   private gatewaySockets = 0;
+  private ownership: RoomOwnership | undefined;
   private closing: Promise<void> | undefined;
   /** Set when attached to another server instead of listening. */
   private mount: RelayMount | undefined;
@@ -262,7 +278,7 @@ class RelayCore implements AttachedRelay {
       },
       (req, res) => {
         this.pending.settle(req.socket);
-        this.admin.handle(req, res);
+        this.handleAdmin(req, res);
       },
     );
     this.server.on('connection', (socket: Socket) => this.pending.admit(socket));
@@ -325,7 +341,41 @@ class RelayCore implements AttachedRelay {
     }
     // The admin API routes on the path below the mount.
     req.url = rest.startsWith('/') ? rest : `/${rest}`;
-    this.admin.handle(req, res);
+    this.handleAdmin(req, res);
+  }
+
+  /**
+   * In a cluster, a call about one room is answered by the room's owner: proxied there when another
+   * node owns it (after this node's Host and Origin checks; the owner checks the credential). A call
+   * that changes a room nobody owns claims it here, as a window's join would.
+   */
+  private handleAdmin(req: IncomingMessage, res: ServerResponse): void {
+    const ownership = this.ownership;
+    const room = ownership === undefined ? undefined : roomOfAdminPath(req.url ?? '/');
+    const forwarded = req.headers[FORWARDED_BY_HEADER] !== undefined;
+    if (
+      ownership === undefined ||
+      room === undefined ||
+      !this.hosts.allows(req.headers.host) ||
+      !this.origins.allows(req.headers.origin)
+    ) {
+      this.admin.handle(req, res);
+      return;
+    }
+    const claim = req.method !== 'GET' && req.method !== 'OPTIONS' && !req.url?.includes('/credentials');
+    ownership.place(room, { claim }).then(
+      (placement) => {
+        if (placement.kind === 'elsewhere' && !forwarded) {
+          proxyAdminRequest(req, res, placement.url, ownership.nodeId, (error) =>
+            this.log.warn('admin-forward-failed', { room, owner: placement.node, error }),
+          );
+          return;
+        }
+        if (placement.kind === 'here') res.once('close', placement.done);
+        this.admin.handle(req, res);
+      },
+      () => this.admin.handle(req, res),
+    );
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -356,6 +406,7 @@ class RelayCore implements AttachedRelay {
       dataDir: this.options.storage?.location ?? null,
       allowedHosts: this.hosts.list(),
       pendingSockets: this.pending.size,
+      cluster: this.ownership?.info() ?? null,
     };
   }
 
@@ -461,6 +512,7 @@ class RelayCore implements AttachedRelay {
     return {
       openLocalNode: (options) => this.openLocalNode(options),
       hasWindows: (room) => this.hasWindows(room),
+      lease: (room) => this.lease(room),
       log: this.log,
       clock: this.clock,
     };
@@ -493,6 +545,38 @@ class RelayCore implements AttachedRelay {
       if (resource !== undefined) return resource;
     }
     return undefined;
+  }
+
+  /** Join the cluster: from now on a room is served by its owner node only. */
+  async startOwnership(plugin: OwnershipPlugin): Promise<void> {
+    this.ownership = await plugin.start({
+      url: this.url,
+      hasRoom: (room) => this.registry.get(room) !== undefined,
+      evict: (room, reason) => this.evict(room, reason),
+      log: this.log,
+    });
+    const ownership = this.ownership;
+    this.events.subscribe((event) => {
+      // Once the relay forgot the room and its storage finished writing, the lease can go.
+      if (event.type === 'room-removed') {
+        void (this.storage?.reconcile(event.room) ?? Promise.resolve()).then(() => ownership.settle(event.room));
+      }
+    });
+  }
+
+  /** This node's lease on the room, when it runs in a cluster and owns the room. */
+  lease(room: string): RoomLease | undefined {
+    return this.ownership?.lease(room);
+  }
+
+  /** The room's lease was lost: its nodes leave (windows reconnect to the next owner), its storage unloads. */
+  private async evict(roomId: string, reason: string): Promise<void> {
+    const room = this.registry.get(roomId);
+    if (room === undefined) return;
+    this.log.warn('room-evicted', { room: roomId, reason });
+    room.closeAll(CloseCode.GoingAway, reason);
+    this.registry.forget(room);
+    await this.storage?.reconcile(roomId);
   }
 
   hasWindows(roomId: string): boolean {
@@ -631,7 +715,10 @@ class RelayCore implements AttachedRelay {
           openRoom: (id, from) => this.openRoomFor(id, from),
           joined: () => this.pending.settle(req.socket),
           closed: (c) => this.connections.delete(c),
-        });
+          ...(this.ownership === undefined
+            ? {}
+            : { place: (room: string) => this.placeWindow(room), nodeId: this.ownership.nodeId }),
+        }, forwardedBy(req));
         this.connections.add(connection);
         this.log.debug('connect', { remote });
       });
@@ -718,6 +805,13 @@ class RelayCore implements AttachedRelay {
     });
   }
 
+  private placeWindow(room: string) {
+    if (this.closing !== undefined || this.ownership === undefined) {
+      return Promise.resolve({ kind: 'unavailable' as const, reason: 'the relay is shutting down' });
+    }
+    return this.ownership.place(room, { claim: true });
+  }
+
   private heartbeat(): void {
     this.roomCreations.prune(this.clock.now());
     for (const connection of [...this.connections]) connection.heartbeat();
@@ -742,6 +836,8 @@ class RelayCore implements AttachedRelay {
     await Promise.allSettled([...this.gateways.values()].map((gateway) => gateway.close()));
     await this.storage?.close();
     await this.authority?.close();
+    // Then the leases, so other nodes can take the rooms over at once.
+    await this.ownership?.close();
     for (const cancel of this.timers) cancel();
     this.pending.clear();
     // Attached, the server is not ours (and never listened): only our own connections close.
@@ -763,6 +859,11 @@ class RelayCore implements AttachedRelay {
     await serverClosed;
     this.log.info('closed', {});
   }
+}
+
+function forwardedBy(req: IncomingMessage): string | undefined {
+  const header = req.headers[FORWARDED_BY_HEADER];
+  return typeof header === 'string' ? header : undefined;
 }
 
 function remoteOfSocket(socket: Socket): string {

@@ -35,6 +35,14 @@ export class RoomRegistry {
     return { ok: true, room };
   }
 
+  /** Forget the room whatever it holds (its owner changed: its state lives on with the next owner). */
+  forget(room: Room): void {
+    if (this.rooms.get(room.id) !== room) return;
+    this.rooms.delete(room.id);
+    room.dispose();
+    this.services.events.emit({ type: 'room-removed', room: room.id });
+  }
+
   /** Forget the room if nothing in it is worth keeping. Call after a leave or a reset. */
   release(room: Room): void {
     if (this.rooms.get(room.id) !== room || !room.isDisposable()) return;

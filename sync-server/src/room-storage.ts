@@ -8,12 +8,19 @@
 import type { Timers } from '@converge/protocol';
 import type { LocalNodeOptions, LocalTransport } from './local-node.ts';
 import type { Logger } from './log.ts';
+import type { RoomLease } from './room-ownership.ts';
 
 /** What a storage plugin may ask of the relay. */
 export interface StorageHost {
   openLocalNode(options: LocalNodeOptions): LocalTransport;
   /** Whether the room has a live window: a node other than its storage peer. */
   hasWindows(room: string): boolean;
+  /**
+   * In a cluster, this node's lease on the room with its fencing token: a plugin writes to shared
+   * storage only under it (undefined: this node does not own the room, so it must not write).
+   * A standalone relay has no leases: it is the only writer of its own data directory.
+   */
+  lease(room: string): RoomLease | undefined;
   readonly log: Logger;
   /** The relay's clock (a test's VirtualClock, or real time). */
   readonly clock: Timers;

@@ -21,6 +21,8 @@ import {
 import type { RawData, WebSocket } from 'ws';
 import { type Credential, CredentialError, RESERVED_REPLICA_IDS } from './credentials.ts';
 import type { Violation } from './events.ts';
+import { Upstream } from './upstream.ts';
+import type { Placement } from './room-ownership.ts';
 import type { Member, NodeEndpoint, Room, RoomServices } from './room.ts';
 import type { RoomRegistry } from './room-registry.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -43,6 +45,13 @@ export interface ConnectionServices extends RoomServices {
   joined(connection: SocketConnection): void;
   /** The connection is gone (closed by either side); forget it. */
   closed(connection: SocketConnection): void;
+  /**
+   * In a cluster: where the hello's room lives (here, after claiming it, or on another node this
+   * connection is forwarded to). Undefined for a standalone relay: every room is here.
+   */
+  readonly place?: (room: string) => Promise<Placement>;
+  /** This node's id, named to the owner when forwarding (so it never forwards the connection again). */
+  readonly nodeId?: string;
 }
 
 type ConnectionState =
@@ -50,6 +59,8 @@ type ConnectionState =
   /** Hello received; its credential is being checked. */
   | { readonly phase: 'verifying' }
   | { readonly phase: 'joined'; readonly room: Room; readonly member: Member }
+  /** The room lives on another node: frames go both ways between this socket and the owner, unread. */
+  | { readonly phase: 'forwarding'; readonly upstream: Upstream }
   | { readonly phase: 'closed' };
 
 const WS_OPEN = 1;
@@ -90,6 +101,8 @@ export class SocketConnection implements NodeEndpoint {
     /** The source address alone: what per-source limits count by. */
     private readonly source: string,
     private readonly services: ConnectionServices,
+    /** The node that forwarded this connection to us (we own the room or refuse; never forward again). */
+    private readonly forwardedBy?: string,
   ) {
     const { clock, limits } = services;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, clock.now());
@@ -134,6 +147,7 @@ export class SocketConnection implements NodeEndpoint {
   close(code: number, reason: string): void {
     if (this.state.phase === 'closed') return;
     const joined = this.state.phase === 'joined' ? this.state : undefined;
+    if (this.state.phase === 'forwarding') this.state.upstream.close();
     this.state = { phase: 'closed' };
     this.helloTimer?.();
     // When the room initiated the close (replaced, slow consumer) it has already removed the member.
@@ -208,6 +222,11 @@ export class SocketConnection implements NodeEndpoint {
       return;
     }
     const bytes = toBytes(data);
+    if (this.state.phase === 'forwarding') {
+      // The owner checks every frame as it would from a socket of its own.
+      this.state.upstream.send(bytes, isBinary);
+      return;
+    }
     if (this.state.phase === 'awaiting-hello') {
       this.onHello(bytes, isBinary);
       return;
@@ -286,7 +305,7 @@ export class SocketConnection implements NodeEndpoint {
     }
     this.state = { phase: 'verifying' };
     this.services.verifyCredential(hello.token).then(
-      (credential) => this.guard(() => this.onVerified(hello, credential)),
+      (credential) => this.guard(() => this.onVerified(hello, credential, bytes)),
       (error: unknown) =>
         this.guard(() => {
           if (this.state.phase !== 'verifying') return;
@@ -297,7 +316,7 @@ export class SocketConnection implements NodeEndpoint {
     );
   }
 
-  private onVerified(hello: HelloFrame, credential: Credential): void {
+  private onVerified(hello: HelloFrame, credential: Credential, helloBytes: Uint8Array): void {
     if (this.state.phase !== 'verifying') return; // closed (timeout, shutdown) while verifying
     if (credential.room !== hello.room || credential.replica !== hello.nodeId) {
       this.refuse(
@@ -317,6 +336,64 @@ export class SocketConnection implements NodeEndpoint {
       );
       return;
     }
+    const place = this.services.place;
+    if (place === undefined) {
+      this.join(hello, credential);
+      return;
+    }
+    place(hello.room).then(
+      (placement) => this.guard(() => this.onPlaced(hello, credential, helloBytes, placement)),
+      (error: unknown) => this.guard(() => this.unavailable(String(error))),
+    );
+  }
+
+  private onPlaced(hello: HelloFrame, credential: Credential, helloBytes: Uint8Array, placement: Placement): void {
+    if (placement.kind === 'here') {
+      try {
+        if (this.state.phase === 'verifying') this.join(hello, credential);
+      } finally {
+        placement.done();
+      }
+      return;
+    }
+    if (this.state.phase !== 'verifying') return;
+    if (placement.kind === 'unavailable') {
+      this.unavailable(placement.reason);
+    } else if (this.forwardedBy !== undefined) {
+      // Ownership moved while the other node forwarded to us: let the window try again, never chain.
+      this.unavailable(`room ${hello.room} is owned by ${placement.node} now`);
+    } else {
+      this.forward(placement.url, placement.node, helloBytes, hello.room);
+    }
+  }
+
+  /** The room cannot be served right now; the window retries (close 1013), nothing is counted against it. */
+  private unavailable(reason: string): void {
+    this.sendError('internal', `room unavailable, try again: ${reason}`.slice(0, 500));
+    this.close(CloseCode.TryAgainLater, 'room unavailable, try again');
+  }
+
+  /** Carry this connection to the room's owner: its hello first, then every frame both ways. */
+  private forward(url: string, owner: string, helloBytes: Uint8Array, room: string): void {
+    const upstream = new Upstream(url, this.services.nodeId ?? '?', {
+      open: () => this.guard(() => this.helloTimerDone()),
+      message: (bytes, isBinary) => {
+        if (isBinary) this.send(bytes);
+      },
+      closed: (code, reason) => this.guard(() => this.close(code, reason)),
+    });
+    this.state = { phase: 'forwarding', upstream };
+    upstream.send(helloBytes, true);
+    this.services.log.info('forward', { room, owner, remote: this.remote });
+    this.services.joined(this);
+  }
+
+  private helloTimerDone(): void {
+    this.helloTimer?.();
+    this.helloTimer = undefined;
+  }
+
+  private join(hello: HelloFrame, credential: Credential): void {
     const opened = this.services.openRoom(hello.room, this.source);
     if (!opened.ok) {
       if (opened.refusal === 'room-limit') {
@@ -346,7 +423,8 @@ export class SocketConnection implements NodeEndpoint {
   }
 
   private onHelloTimeout(): void {
-    if (this.state.phase !== 'awaiting-hello' && this.state.phase !== 'verifying') return;
+    if (this.state.phase !== 'awaiting-hello' && this.state.phase !== 'verifying' && this.state.phase !== 'forwarding')
+      return;
     this.refuse(
       'hello-timeout',
       'hello-timeout',
@@ -409,6 +487,7 @@ export class SocketConnection implements NodeEndpoint {
       room.leave(member, 'closed');
       this.services.rooms.release(room);
     }
+    if (this.state.phase === 'forwarding') this.state.upstream.close();
     this.state = { phase: 'closed' };
     this.services.closed(this);
   }

@@ -11,32 +11,84 @@
  * and unloads of one room run one after another, so a room is never open twice on the same files.
  *
  * The storage peer's node id is reserved: a window cannot take it over (the room refuses the join).
+ *
+ * Where a peer's store lives is a `PeerStores`: a directory per room (`storagePeers(dataDir)`), or in a
+ * cluster a fenced log in Redis under the room's lease (../cluster), so whichever node owns the room
+ * next resumes it.
  */
 
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isValidId, STORAGE_NODE_ID, splitCheckoutChannel } from '@converge/protocol';
-import { ENGINES, type EngineStatus, Replica } from '@converge/replica';
+import { ENGINES, type EngineStatus, Replica, type Store } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
 import type { Logger } from '../log.ts';
 import type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from '../room-storage.ts';
 
 export { STORAGE_NODE_ID };
 
+/** Where the storage peers keep each room. */
+export interface PeerStores {
+  /** For the relay's stats and log (a directory, a Redis URL). */
+  readonly location: string;
+  /** Called once before any store opens (create the directory, count what is there). */
+  prepare(host: StorageHost): Promise<void>;
+  /** The room's store; undefined when this node must not store the room now (another node owns it). */
+  open(room: string, host: StorageHost): Store | undefined;
+  /** Whether anything was ever stored for the room. */
+  isStored(room: string): Promise<boolean>;
+  /** Whether a store `open` gave may no longer write (its lease passed); the peer is then reopened. */
+  isStale?(room: string, store: Store, host: StorageHost): boolean;
+}
+
 /** The storage peers as the relay's storage plugin: a directory per room under `dataDir` (created if missing). */
 export function storagePeers(dataDir: string): StoragePlugin {
+  return storagePeersOn(fileStores(dataDir));
+}
+
+/** The storage peers over any `PeerStores`. */
+export function storagePeersOn(stores: PeerStores): StoragePlugin {
+  return {
+    location: stores.location,
+    async start(host) {
+      await stores.prepare(host);
+      return new StoragePeers(host, stores, host.log);
+    },
+  };
+}
+
+/** A crash-safe file store per room under `dataDir`. */
+export function fileStores(dataDir: string): PeerStores {
+  const directoryOf = (room: string): string => join(dataDir, directoryOfRoom(room));
   return {
     location: dataDir,
-    async start(host) {
+    async prepare(host) {
       await mkdir(dataDir, { recursive: true });
-      return StoragePeers.start(host, dataDir, host.log);
+      let rooms = 0;
+      for (const entry of await readdir(dataDir, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue;
+        if (roomOfDirectory(entry.name) === undefined)
+          host.log.warn('storage-skipped-directory', { name: entry.name });
+        else rooms++;
+      }
+      host.log.info('storage-rooms-on-disk', { rooms });
     },
+    open(room, host) {
+      return new FileStore(directoryOf(room), {
+        onDamage: (damage) => host.log.warn('storage-damage', { room, ...damage }),
+      });
+    },
+    isStored: (room) =>
+      stat(directoryOf(room)).then(
+        (info) => info.isDirectory(),
+        () => false,
+      ),
   };
 }
 
 interface LoadedPeer {
   readonly replica: Replica;
-  readonly store: FileStore;
+  readonly store: Store;
 }
 
 export class StoragePeers implements RoomStorage {
@@ -45,24 +97,12 @@ export class StoragePeers implements RoomStorage {
   private readonly work = new Map<string, Promise<void>>();
   private closed = false;
 
-  private constructor(
+  /** Nothing is loaded until a window joins a room. */
+  constructor(
     private readonly host: StorageHost,
-    private readonly dataDir: string,
+    private readonly stores: PeerStores,
     private readonly log: Logger,
   ) {}
-
-  /** Storage peers over `dataDir`. Nothing is loaded until a window joins a room. */
-  static async start(host: StorageHost, dataDir: string, log: Logger): Promise<StoragePeers> {
-    let rooms = 0;
-    for (const entry of await readdir(dataDir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      if (roomOfDirectory(entry.name) === undefined)
-        log.warn('storage-skipped-directory', { name: entry.name });
-      else rooms++;
-    }
-    log.info('storage-rooms-on-disk', { rooms });
-    return new StoragePeers(host, dataDir, log);
-  }
 
   /**
    * Bring the room's storage peer in line with the room: loaded while it has a window, unloaded
@@ -90,10 +130,7 @@ export class StoragePeers implements RoomStorage {
     await this.work.get(room);
     const peer = this.loaded.get(room);
     if (peer === undefined) {
-      const stored = await stat(this.directoryOf(room)).then(
-        (info) => info.isDirectory(),
-        () => false,
-      );
+      const stored = await this.stores.isStored(room);
       return stored ? { room, loaded: false, pendingWrites: 0, engines: {} } : undefined;
     }
     const status = peer.replica.status();
@@ -113,15 +150,17 @@ export class StoragePeers implements RoomStorage {
 
   private async settle(room: string): Promise<void> {
     const wanted = !this.closed && this.host.hasWindows(room);
-    const peer = this.loaded.get(room);
+    let peer = this.loaded.get(room);
+    if (peer !== undefined && (!wanted || this.stores.isStale?.(room, peer.store, this.host) === true)) {
+      await this.unload(room, peer);
+      peer = undefined;
+    }
     if (wanted && peer === undefined) await this.load(room);
-    else if (!wanted && peer !== undefined) await this.unload(room, peer);
   }
 
   private async load(room: string): Promise<void> {
-    const store = new FileStore(this.directoryOf(room), {
-      onDamage: (damage) => this.log.warn('storage-damage', { room, ...damage }),
-    });
+    const store = this.stores.open(room, this.host);
+    if (store === undefined) return; // not this node's room (any more)
     try {
       const replica = await Replica.open({
         id: STORAGE_NODE_ID,
@@ -154,16 +193,12 @@ export class StoragePeers implements RoomStorage {
     this.log.info('storage-peer-unloaded', { room });
   }
 
-  private async closeStore(room: string, store: FileStore): Promise<void> {
+  private async closeStore(room: string, store: Store): Promise<void> {
     try {
       await store.close();
     } catch (error) {
       this.log.error('storage-close-failed', { room, error: errorMessage(error) });
     }
-  }
-
-  private directoryOf(room: string): string {
-    return join(this.dataDir, directoryOfRoom(room));
   }
 }
 
