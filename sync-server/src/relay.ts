@@ -556,12 +556,43 @@ class RelayCore implements AttachedRelay {
       log: this.log,
     });
     const ownership = this.ownership;
+    this.timers.push(every(this.clock, ownership.checkEveryMs, () => void this.checkForwarded(ownership)));
     this.events.subscribe((event) => {
       // Once the relay forgot the room and its storage finished writing, the lease can go.
       if (event.type === 'room-removed') {
         void (this.storage?.reconcile(event.room) ?? Promise.resolve()).then(() => ownership.settle(event.room));
       }
     });
+  }
+
+  /**
+   * Close forwarded connections whose room is no longer owned by the node they are forwarded to (it
+   * stopped, or lost its lease while paused): the windows reconnect and reach the current owner.
+   */
+  private async checkForwarded(ownership: RoomOwnership): Promise<void> {
+    const byRoom = new Map<string, SocketConnection[]>();
+    for (const connection of this.connections) {
+      const target = connection.forwarding();
+      if (target === undefined) continue;
+      const list = byRoom.get(target.room) ?? [];
+      list.push(connection);
+      byRoom.set(target.room, list);
+    }
+    await Promise.all(
+      [...byRoom].map(async ([room, connections]) => {
+        let owner: string | undefined;
+        try {
+          owner = await ownership.owner(room);
+        } catch {
+          return; // Redis unreachable: nothing is known, nothing changes
+        }
+        for (const connection of connections) {
+          if (connection.forwarding()?.owner === owner) continue;
+          this.log.info('forward-moved', { room, from: connection.forwarding()?.owner, to: owner ?? null });
+          connection.close(CloseCode.GoingAway, `room ${room} moved to another node`);
+        }
+      }),
+    );
   }
 
   /** This node's lease on the room, when it runs in a cluster and owns the room. */

@@ -67,6 +67,13 @@ export interface RoomOwnership {
   place(room: string, options: { readonly claim: boolean }): Promise<Placement>;
   /** This node's lease on the room, if it holds one. */
   lease(room: string): RoomLease | undefined;
+  /** The node that holds the room's lease now (undefined: nobody); rejects when that cannot be known. */
+  owner(room: string): Promise<string | undefined>;
+  /**
+   * How often the relay checks that the rooms it forwards windows for are still owned where it forwards
+   * them: a paused owner's connections stay open while its lease passes, and must be moved on.
+   */
+  readonly checkEveryMs: number;
   /** The relay forgot the room (and its storage is unloaded): give up the lease unless it is in use again. */
   settle(room: string): Promise<void>;
   /** The cluster as last seen (refreshed with every heartbeat). */

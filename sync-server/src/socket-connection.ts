@@ -60,7 +60,11 @@ type ConnectionState =
   | { readonly phase: 'verifying' }
   | { readonly phase: 'joined'; readonly room: Room; readonly member: Member }
   /** The room lives on another node: frames go both ways between this socket and the owner, unread. */
-  | { readonly phase: 'forwarding'; readonly upstream: Upstream }
+  | {
+      readonly phase: 'forwarding';
+      readonly upstream: Upstream;
+      readonly target: { readonly room: string; readonly owner: string };
+    }
   | { readonly phase: 'closed' };
 
 const WS_OPEN = 1;
@@ -117,6 +121,11 @@ export class SocketConnection implements NodeEndpoint {
 
   get phase(): ConnectionState['phase'] {
     return this.state.phase;
+  }
+
+  /** Where this connection is forwarded to (its room and the owner node), if it is. */
+  forwarding(): { readonly room: string; readonly owner: string } | undefined {
+    return this.state.phase === 'forwarding' ? this.state.target : undefined;
   }
 
   // --- NodeEndpoint -------------------------------------------------------------------------
@@ -382,7 +391,7 @@ export class SocketConnection implements NodeEndpoint {
       },
       closed: (code, reason) => this.guard(() => this.close(code, reason)),
     });
-    this.state = { phase: 'forwarding', upstream };
+    this.state = { phase: 'forwarding', upstream, target: { room, owner } };
     upstream.send(helloBytes, true);
     this.services.log.info('forward', { room, owner, remote: this.remote });
     this.services.joined(this);

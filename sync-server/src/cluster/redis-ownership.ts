@@ -91,6 +91,14 @@ class RedisOwnership implements RoomOwnership {
     return this.serial(room, () => this.placeNow(room, claim));
   }
 
+  get checkEveryMs(): number {
+    return this.options.terms.renewEveryMs;
+  }
+
+  async owner(room: string): Promise<string | undefined> {
+    return (await this.redis.holder(room))?.node;
+  }
+
   lease(room: string): RoomLease | undefined {
     const lease = this.held.get(room);
     return lease?.isHeld() ? lease : undefined;

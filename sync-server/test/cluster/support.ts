@@ -1,0 +1,96 @@
+// Helpers for cluster tests: windows that may fail over between nodes, and what the room's storage holds.
+import { ENGINES, type EngineName, MemoryStore, RelayTransport, Replica } from '@converge/replica';
+import WebSocket from 'ws';
+import { credentialFor, type RelayAccess, waitFor } from '../support.ts';
+
+export const engines: readonly EngineName[] = ENGINES.names;
+
+/**
+ * A window in `room` that connects to `nodes()[0]` and, after a failed or lost connection, to the next
+ * node of the list (as a client with several relay addresses would). Its store outlives it when given.
+ */
+export async function openWindow(
+  nodes: () => readonly RelayAccess[],
+  room: string,
+  id: string,
+  store = new MemoryStore(),
+): Promise<Replica> {
+  let attempt = 0;
+  let current = nodes()[0] as RelayAccess;
+  // RelayTransport takes one URL; its injected WebSocket picks the node for each attempt.
+  class FailoverSocket extends WebSocket {
+    constructor(_url: string) {
+      const list = nodes();
+      current = list[attempt++ % list.length] as RelayAccess;
+      super(current.url);
+    }
+  }
+  return Replica.open({
+    id,
+    transport: new RelayTransport({
+      url: current.url,
+      room,
+      nodeId: id,
+      // Every node signs and verifies with the same key: a credential from any node works on all.
+      token: () => credentialFor(current, room, id),
+      WebSocket: FailoverSocket as never,
+      backoff: { initialMs: 20, maxMs: 150 },
+    }),
+    store,
+    engines: ENGINES,
+    antiEntropyMs: 200,
+  });
+}
+
+export async function adminGet<T>(node: RelayAccess, path: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${node.adminUrl}${path}`, {
+    headers: { authorization: `Bearer ${node.adminToken}` },
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export interface StorageStatusBody {
+  readonly loaded: boolean;
+  readonly pendingWrites: number;
+  readonly engines: Record<string, { digest: string }>;
+}
+
+/** Until the room's storage (asked through `node`, whoever owns the room) holds what `replica` holds, durably. */
+export async function waitStoredDurably(node: RelayAccess, room: string, replica: Replica, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const { status, body } = await adminGet<StorageStatusBody>(node, `/rooms/${room}/storage`).catch(
+      (error: unknown) => ({ status: 0, body: String(error) as never }),
+    );
+    last = body;
+    const same =
+      status === 200 && body.loaded && engines.every((e) => body.engines[e]?.digest === replica.digest(e));
+    if (same && body.pendingWrites === 0) return;
+    if (Date.now() > deadline) throw new Error(`storage never caught up with ${replica.id}: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Until every replica shows the same state in every engine. */
+export async function waitConverged(replicas: readonly Replica[], timeoutMs = 20_000): Promise<void> {
+  await waitFor(
+    () =>
+      engines.every((engine) => {
+        const digests = new Set(replicas.map((r) => r.digest(engine)));
+        return digests.size === 1;
+      }),
+    `${replicas.map((r) => r.id).join(', ')} to converge`,
+    timeoutMs,
+  );
+}
+
+/** The cart each engine shows (tests add one product per window, so no two windows touch one entry). */
+export function cartsOf(replica: Replica): Record<string, Readonly<Record<string, number>>> {
+  return Object.fromEntries(engines.map((e) => [e, replica.view(e).cart]));
+}
+
+/** Until the window is online with the relay. */
+export async function waitOnline(replica: Replica): Promise<void> {
+  await waitFor(() => replica.status().connection === 'online', `${replica.id} to be online`, 10_000);
+}
