@@ -2,8 +2,9 @@
  * Admin calls about a room another node owns: proxied to the owner, which answers them as its own
  * (and checks the credential). Only the method, path, body and the headers the admin API reads travel.
  */
-import { request } from 'node:http';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request } from 'node:http';
 import { isValidId } from '@converge/protocol';
 import { FORWARDED_BY_HEADER } from './upstream.ts';
 

@@ -8,10 +8,10 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '@converge/protocol';
 import { authorities } from './checkout/index.ts';
 import { interopGateways } from './interop/index.ts';
+import { redisCluster } from './cluster/index.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay, RelayConfigError } from './relay.ts';
-import { redisCluster } from './cluster/index.ts';
 import { storagePeers } from './storage/index.ts';
 
 const USAGE = `usage: relay [--port 4455] [--host 127.0.0.1] [--data-dir DIR] [--admin-token TOKEN]
@@ -71,14 +71,17 @@ function clusterOf(values: ReturnType<typeof parseCommandLine>['values'], adminT
   const url = values.cluster;
   const clusterOnly = ['node-id', 'lease-ms', 'advertise-url'] as const;
   if (url === undefined) {
-    for (const flag of clusterOnly) if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --cluster`);
+    for (const flag of clusterOnly)
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --cluster`);
     return undefined;
   }
   if (!/^rediss?:\/\//.test(url)) throw new UsageError(`--cluster takes a redis:// URL, got ${url}`);
   const nodeId = values['node-id'];
   if (nodeId === undefined) throw new UsageError('--cluster needs --node-id (unique per node)');
   if (values['data-dir'] !== undefined) {
-    throw new UsageError("in a cluster a room's storage lives in Redis so any node can resume it; drop --data-dir");
+    throw new UsageError(
+      "in a cluster a room's storage lives in Redis so any node can resume it; drop --data-dir",
+    );
   }
   if (adminToken === undefined) {
     throw new UsageError('every node of a cluster needs the same --admin-token (it signs the credentials)');

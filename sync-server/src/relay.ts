@@ -19,6 +19,7 @@ import {
 import { WebSocketServer } from 'ws';
 import { HostPolicy, hostNamesFor, OriginPolicy, type Principal } from './access.ts';
 import { AdminApi } from './admin-api.ts';
+import { proxyAdminRequest, roomOfAdminPath } from './admin-forwarding.ts';
 import { type ChaosConfig, parseChaosConfig } from './chaos.ts';
 import { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
 import {
@@ -43,7 +44,6 @@ import { type RoomRefusal, SocketConnection } from './socket-connection.ts';
 import { SourceLimiter } from './source-limiter.ts';
 import type { LinkTrafficReport } from './traffic.ts';
 import { FORWARDED_BY_HEADER } from './upstream.ts';
-import { proxyAdminRequest, roomOfAdminPath } from './admin-forwarding.ts';
 
 export interface RelayOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -108,6 +108,8 @@ export interface Relay extends RelayControl {
    * relay's room and node limits apply (start throws ControlError when they refuse it).
    */
   openLocalNode(options: LocalNodeOptions): LocalTransport;
+  /** In a cluster, this node's lease on the room (with its fencing token) while it owns the room. */
+  lease(room: string): RoomLease | undefined;
   /** Stop accepting, tell every node the relay is going away, close everything. Idempotent. */
   close(): Promise<void>;
 }
@@ -149,7 +151,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const core = await prepare(options, port);
   try {
     await core.listen(host, port);
+    // Joins wait for the cluster (refused with 503 until then), so no room is served without a lease.
     if (options.ownership !== undefined) await core.startOwnership(options.ownership);
+    core.serve();
   } catch (error) {
     await core.close(); // the storage peers' files, opened by prepare
     throw error;
@@ -172,6 +176,7 @@ export async function attachRelay(options: AttachedRelayOptions): Promise<Attach
     await core.close();
     throw error;
   }
+  core.serve();
   return core;
 }
 
@@ -308,19 +313,23 @@ class RelayCore implements AttachedRelay {
       });
     });
     const address = this.server.address();
-    this.serve(host, typeof address === 'object' && address !== null ? address.port : port);
+    this.bound(host, typeof address === 'object' && address !== null ? address.port : port);
   }
 
   /** Serve through another server at `mount` (attachRelay) instead of listening. */
   attach(mount: RelayMount): void {
     this.mount = mount;
-    this.serve(mount.host, mount.port);
+    this.bound(mount.host, mount.port);
   }
 
-  private serve(host: string, port: number): void {
+  private bound(host: string, port: number): void {
     this.host = host;
     this.port = port;
     this.hosts = new HostPolicy(hostNamesFor(host, this.options.allowedHosts ?? []), this.port);
+  }
+
+  /** Start serving: timers, and the `listening` line (after the cluster is joined, when there is one). */
+  serve(): void {
     this.timers.push(every(this.clock, this.limits.heartbeatMs, () => this.heartbeat()));
     this.timers.push(every(this.clock, this.options.trafficIntervalMs ?? 1000, () => this.reportTraffic()));
     this.log.info('listening', {
@@ -351,7 +360,9 @@ class RelayCore implements AttachedRelay {
    */
   private handleAdmin(req: IncomingMessage, res: ServerResponse): void {
     const ownership = this.ownership;
-    const room = ownership === undefined ? undefined : roomOfAdminPath(req.url ?? '/');
+    // Minting is pure (every node signs with the same key): any node answers it, owner or not.
+    const minting = /^\/rooms\/[^/]+\/credentials\/?(\?|$)/.test(req.url ?? '');
+    const room = ownership === undefined || minting ? undefined : roomOfAdminPath(req.url ?? '/');
     const forwarded = req.headers[FORWARDED_BY_HEADER] !== undefined;
     if (
       ownership === undefined ||
@@ -362,7 +373,7 @@ class RelayCore implements AttachedRelay {
       this.admin.handle(req, res);
       return;
     }
-    const claim = req.method !== 'GET' && req.method !== 'OPTIONS' && !req.url?.includes('/credentials');
+    const claim = req.method !== 'GET' && req.method !== 'OPTIONS';
     ownership.place(room, { claim }).then(
       (placement) => {
         if (placement.kind === 'elsewhere' && !forwarded) {
@@ -560,7 +571,9 @@ class RelayCore implements AttachedRelay {
     this.events.subscribe((event) => {
       // Once the relay forgot the room and its storage finished writing, the lease can go.
       if (event.type === 'room-removed') {
-        void (this.storage?.reconcile(event.room) ?? Promise.resolve()).then(() => ownership.settle(event.room));
+        void (this.storage?.reconcile(event.room) ?? Promise.resolve()).then(() =>
+          ownership.settle(event.room),
+        );
       }
     });
   }
@@ -704,6 +717,10 @@ class RelayCore implements AttachedRelay {
         rejectUpgrade(socket, 503, 'Service Unavailable', 'the relay is shutting down');
         return;
       }
+      if (this.options.ownership !== undefined && this.ownership === undefined) {
+        rejectUpgrade(socket, 503, 'Service Unavailable', 'the relay is still joining its cluster');
+        return;
+      }
       const host = req.headers.host;
       if (!this.hosts.allows(host)) {
         this.countViolation('bad-host', { remote, detail: `Host ${host} is not one of this relay's names` });
@@ -735,21 +752,28 @@ class RelayCore implements AttachedRelay {
           return;
         }
         const source = req.socket.remoteAddress ?? 'unknown';
-        const connection = new SocketConnection(ws, socket, remote, source, {
-          clock: this.clock,
-          limits: this.limits,
-          events: this.events,
-          log: this.log,
-          rooms: this.registry,
-          violation: (violation, where) => this.countViolation(violation, where),
-          verifyCredential: (token) => this.credentials.verify(token),
-          openRoom: (id, from) => this.openRoomFor(id, from),
-          joined: () => this.pending.settle(req.socket),
-          closed: (c) => this.connections.delete(c),
-          ...(this.ownership === undefined
-            ? {}
-            : { place: (room: string) => this.placeWindow(room), nodeId: this.ownership.nodeId }),
-        }, forwardedBy(req));
+        const connection = new SocketConnection(
+          ws,
+          socket,
+          remote,
+          source,
+          {
+            clock: this.clock,
+            limits: this.limits,
+            events: this.events,
+            log: this.log,
+            rooms: this.registry,
+            violation: (violation, where) => this.countViolation(violation, where),
+            verifyCredential: (token) => this.credentials.verify(token),
+            openRoom: (id, from) => this.openRoomFor(id, from),
+            joined: () => this.pending.settle(req.socket),
+            closed: (c) => this.connections.delete(c),
+            ...(this.ownership === undefined
+              ? {}
+              : { place: (room: string) => this.placeWindow(room), nodeId: this.ownership.nodeId }),
+          },
+          forwardedBy(req),
+        );
         this.connections.add(connection);
         this.log.debug('connect', { remote });
       });

@@ -21,11 +21,11 @@ import {
 import type { RawData, WebSocket } from 'ws';
 import { type Credential, CredentialError, RESERVED_REPLICA_IDS } from './credentials.ts';
 import type { Violation } from './events.ts';
-import { Upstream } from './upstream.ts';
-import type { Placement } from './room-ownership.ts';
 import type { Member, NodeEndpoint, Room, RoomServices } from './room.ts';
+import type { Placement } from './room-ownership.ts';
 import type { RoomRegistry } from './room-registry.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { Upstream } from './upstream.ts';
 
 /** Why a room could not be opened for a node. */
 export type RoomRefusal = 'room-limit' | 'room-creation-rate';
@@ -356,7 +356,12 @@ export class SocketConnection implements NodeEndpoint {
     );
   }
 
-  private onPlaced(hello: HelloFrame, credential: Credential, helloBytes: Uint8Array, placement: Placement): void {
+  private onPlaced(
+    hello: HelloFrame,
+    credential: Credential,
+    helloBytes: Uint8Array,
+    placement: Placement,
+  ): void {
     if (placement.kind === 'here') {
       try {
         if (this.state.phase === 'verifying') this.join(hello, credential);
@@ -432,7 +437,11 @@ export class SocketConnection implements NodeEndpoint {
   }
 
   private onHelloTimeout(): void {
-    if (this.state.phase !== 'awaiting-hello' && this.state.phase !== 'verifying' && this.state.phase !== 'forwarding')
+    if (
+      this.state.phase !== 'awaiting-hello' &&
+      this.state.phase !== 'verifying' &&
+      this.state.phase !== 'forwarding'
+    )
       return;
     this.refuse(
       'hello-timeout',

@@ -30,7 +30,10 @@ export class Upstream {
     forwardedBy: string,
     private readonly handlers: UpstreamHandlers,
   ) {
-    this.ws = new WebSocket(url, { headers: { [FORWARDED_BY_HEADER]: forwardedBy }, perMessageDeflate: false });
+    this.ws = new WebSocket(url, {
+      headers: { [FORWARDED_BY_HEADER]: forwardedBy },
+      perMessageDeflate: false,
+    });
     this.ws.binaryType = 'nodebuffer';
     this.ws.on('open', () => {
       for (const { bytes, isBinary } of this.queued.splice(0)) this.ws.send(bytes, { binary: isBinary });
@@ -40,7 +43,10 @@ export class Upstream {
     this.ws.on('error', () => this.finish(CloseCode.TryAgainLater, 'the room owner is unreachable'));
     this.ws.on('close', (code, reason) => {
       const passed = code >= 4000 || PASSED_ON.has(code);
-      this.finish(passed ? code : CloseCode.GoingAway, passed ? reason.toString('utf8') : 'the room owner went away');
+      this.finish(
+        passed ? code : CloseCode.GoingAway,
+        passed ? reason.toString('utf8') : 'the room owner went away',
+      );
     });
   }
 

@@ -10,8 +10,8 @@ import {
   FENCED_COMPACT,
   FENCED_ERROR_PREFIX,
   LEASED_ROOMS_KEY,
-  LIST_LEASES,
   type LeaseValue,
+  LIST_LEASES,
   NODES_KEY,
   nodeAliveKey,
   parseLeaseValue,
@@ -33,7 +33,9 @@ export type AcquireResult =
 export interface StoredLog {
   readonly snapshot: Uint8Array | undefined;
   readonly records: Uint8Array[];
-  readonly previous: { readonly snapshot: Uint8Array | undefined; readonly records: Uint8Array[] } | undefined;
+  readonly previous:
+    | { readonly snapshot: Uint8Array | undefined; readonly records: Uint8Array[] }
+    | undefined;
   readonly damage: string[];
 }
 
@@ -56,7 +58,10 @@ export class ClusterRedis {
     // defineCommand adds the methods at run time; ioredis cannot type them.
     const dynamic = redis as unknown as Record<string, ScriptCall>;
     this.scripts = Object.fromEntries(
-      Object.keys(SCRIPTS).map((name) => [name, (...args) => (dynamic[name] as ScriptCall).apply(redis, args)]),
+      Object.keys(SCRIPTS).map((name) => [
+        name,
+        (...args) => (dynamic[name] as ScriptCall).apply(redis, args),
+      ]),
     ) as Record<keyof typeof SCRIPTS, ScriptCall>;
   }
 
@@ -97,7 +102,9 @@ export class ClusterRedis {
   }
 
   async release(room: string, node: string, token: number): Promise<boolean> {
-    return (await this.scripts.convergeRelease(roomKeys(room).lease, LEASED_ROOMS_KEY, node, token, room)) === 1;
+    return (
+      (await this.scripts.convergeRelease(roomKeys(room).lease, LEASED_ROOMS_KEY, node, token, room)) === 1
+    );
   }
 
   /** Who holds the room's lease now, if anyone. */
@@ -116,7 +123,13 @@ export class ClusterRedis {
   }
 
   /** Replace the log's snapshot and records with `snapshot`, keeping the previous ones; fenced like append. */
-  async compact(room: string, name: string, node: string, token: number, snapshot: Uint8Array): Promise<void> {
+  async compact(
+    room: string,
+    name: string,
+    node: string,
+    token: number,
+    snapshot: Uint8Array,
+  ): Promise<void> {
     const keys = roomKeys(room);
     const log = keys.log(name);
     const bytes = Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
@@ -193,7 +206,11 @@ export class ClusterRedis {
     const flat = (await this.scripts.convergeLeases(LEASED_ROOMS_KEY)) as (string | number)[];
     const out: { room: string; lease: LeaseValue; ttlMs: number }[] = [];
     for (let i = 0; i + 2 < flat.length; i += 3) {
-      out.push({ room: String(flat[i]), lease: parseLeaseValue(String(flat[i + 1])), ttlMs: Number(flat[i + 2]) });
+      out.push({
+        room: String(flat[i]),
+        lease: parseLeaseValue(String(flat[i + 1])),
+        ttlMs: Number(flat[i + 2]),
+      });
     }
     return out.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
@@ -241,7 +258,8 @@ function readRecords(entries: [Buffer, Buffer[]][], where: string, damage: strin
   const out: Uint8Array[] = [];
   for (const [id, flat] of entries) {
     const fields: Record<string, Buffer> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[(flat[i] as Buffer).toString('latin1')] = flat[i + 1] as Buffer;
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      fields[(flat[i] as Buffer).toString('latin1')] = flat[i + 1] as Buffer;
     const record = checked(fields, `${where} entry ${id.toString('latin1')}`, damage);
     if (record !== undefined) out.push(record);
   }

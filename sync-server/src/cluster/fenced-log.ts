@@ -22,7 +22,12 @@ export class FencedLog implements ByteLog {
   async open(): Promise<ByteLogContents> {
     const log = await this.redis.readLog(this.lease.room, this.name);
     this.opened = true;
-    return { snapshot: log.snapshot, records: log.records, damage: log.damage, ...(log.previous ? { previous: log.previous } : {}) };
+    return {
+      snapshot: log.snapshot,
+      records: log.records,
+      damage: log.damage,
+      ...(log.previous ? { previous: log.previous } : {}),
+    };
   }
 
   append(record: Uint8Array): Promise<void> {

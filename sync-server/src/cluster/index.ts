@@ -19,7 +19,13 @@ import { roomKeys } from './redis-scripts.ts';
 
 export { type AcquireResult, ClusterRedis, FencedOutError, type StoredLog } from './cluster-redis.ts';
 export { FencedLog } from './fenced-log.ts';
-export { type LeaseEnd, LeaseKeeper, type LeaseTerms, leaseTerms, type RenewOutcome } from './lease-keeper.ts';
+export {
+  type LeaseEnd,
+  LeaseKeeper,
+  type LeaseTerms,
+  leaseTerms,
+  type RenewOutcome,
+} from './lease-keeper.ts';
 export { roomKeys } from './redis-scripts.ts';
 
 /** The name of the storage peer's log in each room. */
@@ -55,7 +61,8 @@ export function redisCluster(options: RedisClusterOptions): RedisCluster {
     throw new RangeError(`invalid node id ${options.nodeId}`);
   }
   const terms = leaseTerms(options.leaseMs ?? 5000);
-  const redis = ClusterRedis.connect(options.url, Math.max(100, Math.floor(terms.ttlMs / 3)));
+  // A renewal answered late still counts if it was sent in time (LeaseKeeper checks); give it half a TTL.
+  const redis = ClusterRedis.connect(options.url, Math.max(100, Math.floor(terms.ttlMs / 2)));
   const leaseOf = new WeakMap<Store, RoomLease>();
   const storage = storagePeersOn({
     location: options.url,

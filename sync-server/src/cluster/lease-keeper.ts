@@ -22,7 +22,8 @@ export interface LeaseTerms {
 
 /** Renew three times per TTL; stop trusting the lease a tenth of the TTL (at least 50 ms) early. */
 export function leaseTerms(ttlMs: number): LeaseTerms {
-  if (!Number.isInteger(ttlMs) || ttlMs < 300) throw new RangeError(`a lease lasts at least 300 ms, got ${ttlMs}`);
+  if (!Number.isInteger(ttlMs) || ttlMs < 300)
+    throw new RangeError(`a lease lasts at least 300 ms, got ${ttlMs}`);
   return { ttlMs, renewEveryMs: Math.floor(ttlMs / 3), marginMs: Math.max(50, Math.floor(ttlMs / 10)) };
 }
 

@@ -202,7 +202,10 @@ class RedisOwnership implements RoomOwnership {
       return;
     }
     this.host.log.warn('lease-lost', { room: lease.room, token: lease.token, why });
-    void this.host.evict(lease.room, `room ${lease.room} moved: this node's lease ${why === 'taken' ? 'was taken' : 'expired'}`);
+    void this.host.evict(
+      lease.room,
+      `room ${lease.room} moved: this node's lease ${why === 'taken' ? 'was taken' : 'expired'}`,
+    );
   }
 
   private async heartbeat(): Promise<void> {
@@ -212,7 +215,12 @@ class RedisOwnership implements RoomOwnership {
       this.cluster = {
         nodeId: this.nodeId,
         nodes: nodes.map((n) => ({ ...n, rooms: leases.filter((l) => l.lease.node === n.id).length })),
-        leases: leases.map((l) => ({ room: l.room, owner: l.lease.node, token: l.lease.token, expiresInMs: l.ttlMs })),
+        leases: leases.map((l) => ({
+          room: l.room,
+          owner: l.lease.node,
+          token: l.lease.token,
+          expiresInMs: l.ttlMs,
+        })),
       };
     } catch (error) {
       this.host.log.warn('cluster-heartbeat-failed', { error: errorMessage(error) });

@@ -3,11 +3,11 @@
 // its rooms over with nothing lost.
 import type { Replica } from '@converge/replica';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisCluster } from '../../src/cluster/index.ts';
+import { redisCluster, roomKeys } from '../../src/cluster/index.ts';
 import { createRelay, type Relay, type RelayStats, type RoomInfo } from '../../src/index.ts';
-import { type RelayAccess, waitFor } from '../support.ts';
 import { NO_REDIS_MESSAGE, REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
-import { adminGet, cartsOf, waitOnline, openWindow, waitConverged, waitStoredDurably } from './support.ts';
+import { type RelayAccess, waitFor } from '../support.ts';
+import { adminGet, cartsOf, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
 
 const ADMIN = 'cluster-test-admin-token';
 let server: RedisServer;
@@ -22,7 +22,8 @@ afterEach(async () => {
 });
 
 async function startNode(nodeId: string): Promise<Relay> {
-  const cluster = redisCluster({ url: server.url, nodeId, leaseMs: 1500 });
+  // Long enough that a loaded machine renews in time (a lost lease would move the room mid-test).
+  const cluster = redisCluster({ url: server.url, nodeId, leaseMs: 4000 });
   const relay = await createRelay({
     adminToken: ADMIN,
     ownership: cluster.ownership,
@@ -43,7 +44,7 @@ describe.skipIf(REDIS_SERVER === undefined)('relay cluster (in process)', () => 
   it('serves one room from one owner whatever node each window joins, and answers admin calls anywhere', async () => {
     const nodes = [await startNode('n1'), await startNode('n2'), await startNode('n3')];
     const room = 'shared';
-    const windows = [];
+    const windows: Replica[] = [];
     for (const [i, node] of nodes.entries()) {
       windows.push(await window(() => [node], room, `w${i}`));
       await waitOnline(windows[i] as Replica);
@@ -73,7 +74,11 @@ describe.skipIf(REDIS_SERVER === undefined)('relay cluster (in process)', () => 
     expect(nodes[0]?.room(room)?.cut).toHaveLength(2);
     await waitFor(() => !windows[0]?.peers().includes('w1'), 'w0 to lose w1');
     // /stats shows the cluster: its nodes, rooms per node, leases.
-    await waitFor(() => (nodes[1]?.stats().cluster?.nodes.length ?? 0) === 3, 'the cluster view to fill', 5000);
+    await waitFor(
+      () => (nodes[1]?.stats().cluster?.nodes.length ?? 0) === 3,
+      'the cluster view to fill',
+      5000,
+    );
     const { body: stats } = await adminGet<RelayStats>(nodes[1] as Relay, '/stats');
     expect(stats.cluster?.nodeId).toBe('n2');
     expect(stats.cluster?.nodes.map((n) => [n.id, n.rooms])).toEqual([
@@ -84,7 +89,7 @@ describe.skipIf(REDIS_SERVER === undefined)('relay cluster (in process)', () => 
     expect(stats.cluster?.leases).toEqual([
       { room, owner: 'n1', token: nodes[0]?.lease(room)?.token, expiresInMs: expect.any(Number) },
     ]);
-  });
+  }, 120_000);
 
   it('hands a room over when its owner shuts down, and the next owner resumes it from Redis', async () => {
     const n1 = await startNode('n1');
@@ -108,9 +113,62 @@ describe.skipIf(REDIS_SERVER === undefined)('relay cluster (in process)', () => 
     await a.close();
     await b.close();
     const late = await window(() => [n2], room, 'late');
-    await waitFor(() => late.view('converge').text === 'after before ', 'the late window to see both edits', 10_000);
+    await waitFor(
+      () => late.view('converge').text === 'after before ',
+      'the late window to see both edits',
+      10_000,
+    );
     await waitConverged([late]);
-  });
+  }, 120_000);
+});
+
+describe.skipIf(REDIS_SERVER === undefined)('relay cluster storage', () => {
+  it('resumes a room whose log was compacted in Redis', async () => {
+    const n1 = await startNode('n1');
+    const room = 'compacted';
+    const a = await window(() => [n1], room, 'a');
+    for (let i = 0; i < 300; i++) await a.apply({ op: 'cart.add', product: 'a', qty: 1 });
+    await waitStoredDurably(n1, room, a);
+    await a.close();
+    await waitFor(() => n1.lease(room) === undefined, 'the lease to be released');
+    const late = await window(() => [n1], room, 'late');
+    await waitFor(() => late.view('converge').cart.a === 300, 'the late window to get 300', 20_000);
+    await waitConverged([late]);
+  }, 120_000);
+});
+
+describe.skipIf(REDIS_SERVER === undefined)('relay cluster lease loss', () => {
+  it('evicts a room whose lease was taken, and resumes it with a new token and nothing lost', async () => {
+    const n1 = await startNode('n1');
+    const room = 'taken';
+    const a = await window(() => [n1], room, 'a');
+    await waitOnline(a);
+    let running = true;
+    let acked = 0;
+    const loop = (async () => {
+      while (running) {
+        if (
+          !(await a.apply({ op: 'cart.add', product: 'a', qty: 1 }).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return;
+        acked++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    await waitFor(() => acked >= 20, 'some edits');
+    const token = n1.lease(room)?.token ?? 0;
+    // Another owner's lease, as after this node paused: its next renewal is refused.
+    await server.client().set(roomKeys(room).lease, `n9 ${token} ws://127.0.0.1:1`, 'PX', 300);
+    await waitFor(() => (n1.lease(room)?.token ?? 0) > token, 'n1 to take the room back', 15_000);
+    await waitFor(() => acked >= 60, 'more edits');
+    running = false;
+    await loop;
+    await waitStoredDurably(n1, room, a);
+    expect(a.view('converge').cart).toEqual({ a: acked });
+  }, 120_000);
 });
 
 describe.skipIf(REDIS_SERVER !== undefined)('relay cluster (in process)', () => {

@@ -107,7 +107,10 @@ describe('LeaseKeeper', () => {
     const inner = new VirtualClock();
     let paused = 0;
     // A process stopped for 10 s: its clock jumped, and its timers fire late, all at once.
-    const clock: Timers = { now: () => inner.now() + paused, setTimeout: (cb, ms) => inner.setTimeout(cb, ms) };
+    const clock: Timers = {
+      now: () => inner.now() + paused,
+      setTimeout: (cb, ms) => inner.setTimeout(cb, ms),
+    };
     const k = keeper(clock, async () => 'renewed');
     inner.advance(500);
     paused = 10_000;

@@ -112,7 +112,9 @@ describe.skipIf(REDIS_SERVER === undefined)('leases and fencing in Redis', () =>
     opened = await new FencedLog(redis, believed(r, 'n1', 1), 'storage').open();
     expect(opened.snapshot).toBeUndefined(); // no snapshot before the first compaction
     expect(opened.records).toEqual([bytes(1), bytes(2)]);
-    expect((opened.damage ?? []).join('\n')).toMatch(/snapshot: checksum mismatch[\s\S]*recovered from the previous snapshot/);
+    expect((opened.damage ?? []).join('\n')).toMatch(
+      /snapshot: checksum mismatch[\s\S]*recovered from the previous snapshot/,
+    );
   });
 
   it('refuses log names that could reach other keys', () => {

@@ -17,11 +17,15 @@ export async function openWindow(
 ): Promise<Replica> {
   let attempt = 0;
   let current = nodes()[0] as RelayAccess;
-  // RelayTransport takes one URL; its injected WebSocket picks the node for each attempt.
+  // RelayTransport takes one URL and asks for a credential before every attempt: that is where the
+  // next node is picked; its injected WebSocket then connects there.
+  const nextCredential = (): Promise<string> => {
+    const list = nodes();
+    current = list[attempt++ % list.length] as RelayAccess;
+    return credentialFor(current, room, id);
+  };
   class FailoverSocket extends WebSocket {
     constructor(_url: string) {
-      const list = nodes();
-      current = list[attempt++ % list.length] as RelayAccess;
       super(current.url);
     }
   }
@@ -32,7 +36,7 @@ export async function openWindow(
       room,
       nodeId: id,
       // Every node signs and verifies with the same key: a credential from any node works on all.
-      token: () => credentialFor(current, room, id),
+      token: nextCredential,
       WebSocket: FailoverSocket as never,
       backoff: { initialMs: 20, maxMs: 150 },
     }),
@@ -56,7 +60,12 @@ export interface StorageStatusBody {
 }
 
 /** Until the room's storage (asked through `node`, whoever owns the room) holds what `replica` holds, durably. */
-export async function waitStoredDurably(node: RelayAccess, room: string, replica: Replica, timeoutMs = 20_000) {
+export async function waitStoredDurably(
+  node: RelayAccess,
+  room: string,
+  replica: Replica,
+  timeoutMs = 45_000,
+) {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -67,13 +76,14 @@ export async function waitStoredDurably(node: RelayAccess, room: string, replica
     const same =
       status === 200 && body.loaded && engines.every((e) => body.engines[e]?.digest === replica.digest(e));
     if (same && body.pendingWrites === 0) return;
-    if (Date.now() > deadline) throw new Error(`storage never caught up with ${replica.id}: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`storage never caught up with ${replica.id}: ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
 /** Until every replica shows the same state in every engine. */
-export async function waitConverged(replicas: readonly Replica[], timeoutMs = 20_000): Promise<void> {
+export async function waitConverged(replicas: readonly Replica[], timeoutMs = 45_000): Promise<void> {
   await waitFor(
     () =>
       engines.every((engine) => {
@@ -92,5 +102,5 @@ export function cartsOf(replica: Replica): Record<string, Readonly<Record<string
 
 /** Until the window is online with the relay. */
 export async function waitOnline(replica: Replica): Promise<void> {
-  await waitFor(() => replica.status().connection === 'online', `${replica.id} to be online`, 10_000);
+  await waitFor(() => replica.status().connection === 'online', `${replica.id} to be online`, 30_000);
 }
