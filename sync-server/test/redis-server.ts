@@ -1,4 +1,4 @@
-// A throwaway redis-server for tests: Debian's binary on a free port, with a temp dir, AOF with
+// A throwaway redis-server for tests and benchmarks: Debian's binary on a free port, with a temp dir, AOF with
 // appendfsync always (as the cluster runs it), stopped and removed after the test file.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -5,10 +5,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Replica } from '@converge/replica';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { roomKeys } from '../../src/cluster/index.ts';
-import { NO_REDIS_MESSAGE, REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
+import { REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
 import { type RelayAccess, remoteRelay, waitFor } from '../support.ts';
+import { describeWithRedis } from '../with-redis.ts';
 import { cartsOf, engines, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -145,7 +146,7 @@ async function storedView(node: Node, room: string, cart: Record<string, number>
   );
 }
 
-describe.skipIf(REDIS_SERVER === undefined)('relay cluster processes', () => {
+describeWithRedis('relay cluster processes', () => {
   it('loses nothing acknowledged when the owner is SIGKILLed mid-edit', async () => {
     const [n1, n2, n3] = (await Promise.all(['n1', 'n2', 'n3'].map(startNode))) as [Node, Node, Node];
     const room = 'killed-owner';
@@ -243,8 +244,4 @@ describe.skipIf(REDIS_SERVER === undefined)('relay cluster processes', () => {
     for (const w of [w0, w1]) await w.close();
     await storedView(n2, room, cart);
   }, 180_000);
-});
-
-describe.skipIf(REDIS_SERVER !== undefined)('relay cluster processes', () => {
-  it.skip(NO_REDIS_MESSAGE, () => {});
 });

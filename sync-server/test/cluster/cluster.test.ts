@@ -2,11 +2,12 @@
 // converge through the room's single owner; admin calls work on any node; a node that leaves hands
 // its rooms over with nothing lost.
 import type { Replica } from '@converge/replica';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { redisCluster, roomKeys } from '../../src/cluster/index.ts';
 import { createRelay, type Relay, type RelayStats, type RoomInfo } from '../../src/index.ts';
-import { NO_REDIS_MESSAGE, REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
+import { REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
 import { type RelayAccess, waitFor } from '../support.ts';
+import { describeWithRedis } from '../with-redis.ts';
 import { adminGet, cartsOf, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
 
 const ADMIN = 'cluster-test-admin-token';
@@ -40,7 +41,7 @@ async function window(nodes: () => readonly RelayAccess[], room: string, id: str
   return replica;
 }
 
-describe.skipIf(REDIS_SERVER === undefined)('relay cluster (in process)', () => {
+describeWithRedis('relay cluster (in process)', () => {
   it('serves one room from one owner whatever node each window joins, and answers admin calls anywhere', async () => {
     const nodes = [await startNode('n1'), await startNode('n2'), await startNode('n3')];
     const room = 'shared';
@@ -122,7 +123,7 @@ describe.skipIf(REDIS_SERVER === undefined)('relay cluster (in process)', () => 
   }, 120_000);
 });
 
-describe.skipIf(REDIS_SERVER === undefined)('relay cluster storage', () => {
+describeWithRedis('relay cluster storage', () => {
   it('resumes a room whose log was compacted in Redis', async () => {
     const n1 = await startNode('n1');
     const room = 'compacted';
@@ -137,7 +138,7 @@ describe.skipIf(REDIS_SERVER === undefined)('relay cluster storage', () => {
   }, 120_000);
 });
 
-describe.skipIf(REDIS_SERVER === undefined)('relay cluster lease loss', () => {
+describeWithRedis('relay cluster lease loss', () => {
   it('evicts a room whose lease was taken, and resumes it with a new token and nothing lost', async () => {
     const n1 = await startNode('n1');
     const room = 'taken';
@@ -169,8 +170,4 @@ describe.skipIf(REDIS_SERVER === undefined)('relay cluster lease loss', () => {
     await waitStoredDurably(n1, room, a);
     expect(a.view('converge').cart).toEqual({ a: acked });
   }, 120_000);
-});
-
-describe.skipIf(REDIS_SERVER !== undefined)('relay cluster (in process)', () => {
-  it.skip(NO_REDIS_MESSAGE, () => {});
 });

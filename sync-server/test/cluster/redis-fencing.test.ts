@@ -1,9 +1,10 @@
 // Leases and fenced writes against a real redis-server: tokens only grow, and Redis itself refuses a
 // write whose token is not the live lease's (taken over, or simply expired by Redis's clock).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClusterRedis, FencedLog, FencedOutError, roomKeys } from '../../src/cluster/index.ts';
 import type { RoomLease } from '../../src/room-ownership.ts';
-import { NO_REDIS_MESSAGE, REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
+import { REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
+import { describeWithRedis } from '../with-redis.ts';
 
 let server: RedisServer;
 let redis: ClusterRedis;
@@ -28,7 +29,7 @@ function believed(roomId: string, nodeId: string, token: number): RoomLease {
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
 
-describe.skipIf(REDIS_SERVER === undefined)('leases and fencing in Redis', () => {
+describeWithRedis('leases and fencing in Redis', () => {
   it('gives one owner at a time, with a token that grows at every change of owner', async () => {
     const r = nextRoom();
     const first = await redis.acquire(r, 'n1', 'ws://127.0.0.1:1', 5000);
@@ -121,8 +122,4 @@ describe.skipIf(REDIS_SERVER === undefined)('leases and fencing in Redis', () =>
     expect(() => new FencedLog(redis, believed('r', 'n1', 1), 'a:b')).toThrow(RangeError);
     expect(() => new FencedLog(redis, believed('r', 'n1', 1), '')).toThrow(RangeError);
   });
-});
-
-describe.skipIf(REDIS_SERVER !== undefined)('leases and fencing in Redis', () => {
-  it.skip(NO_REDIS_MESSAGE, () => {});
 });
