@@ -1,25 +1,36 @@
 /**
  * One benchmark server in its own process, so that server and clients do not share a core:
  *   tsx bench/bench-server.ts converge|y-websocket
+ *   tsx bench/bench-server.ts cluster REDIS_URL NODE_ID ADMIN_TOKEN   (one node of a relay cluster)
  * Prints {"port": N} on stdout when listening (ours adds {"adminToken": T}, which mints the clients'
  * credentials); exits when stdin closes or on SIGTERM.
  */
 import { createServer } from 'node:http';
 import { setupWSConnection } from '@y/websocket-server/utils';
 import { WebSocketServer } from 'ws';
+import { redisCluster } from '../src/cluster/index.ts';
 import { createRelay } from '../src/index.ts';
 
 const kind = process.argv[2];
+// A benchmark floods on purpose; the default per-connection rate limit would throttle it by design.
+const limits = { framesPerSecond: 10_000_000, frameBurst: 10_000_000, rateLimitTolerance: 10_000_000 };
 
 async function start(): Promise<{ port: number; adminToken?: string; close: () => Promise<void> }> {
   if (kind === 'converge') {
+    const relay = await createRelay({ port: 0, logLevel: 'error', limits });
+    return { port: relay.port, adminToken: relay.adminToken, close: () => relay.close() };
+  }
+  if (kind === 'cluster') {
+    const [url = '', nodeId = '', adminToken = ''] = process.argv.slice(3);
+    const cluster = redisCluster({ url, nodeId });
     const relay = await createRelay({
       port: 0,
       logLevel: 'error',
-      // A benchmark floods on purpose; the default per-connection rate limit would throttle it by design.
-      limits: { framesPerSecond: 10_000_000, frameBurst: 10_000_000, rateLimitTolerance: 10_000_000 },
+      limits,
+      adminToken,
+      ownership: cluster.ownership,
     });
-    return { port: relay.port, adminToken: relay.adminToken, close: () => relay.close() };
+    return { port: relay.port, adminToken, close: () => relay.close() };
   }
   if (kind === 'y-websocket') {
     // The reference server exactly as its own server.js wires it up.

@@ -10,6 +10,10 @@
  *  - burst: every client sends all its frames as fast as it can → throughput (deliveries per second);
  *  - paced: every client sends at a fixed rate → delivery latency under moderate load.
  * Latency is measured from the send call to the receive handler, on this process's clock.
+ *
+ * With `--cluster N` it compares our relay alone with a cluster on a redis-server it starts: one node
+ * (every client direct, the lease checks only), and N nodes with the clients spread over them, so most
+ * of them are forwarded to the room's owner (the cost of forwarding across nodes).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -29,8 +33,9 @@ import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
+import { startRedis } from '../test/redis-server.ts';
 
-type ServerKind = 'converge' | 'y-websocket';
+type ServerKind = 'converge' | 'y-websocket' | `cluster-${number}`;
 type Mode = 'burst' | 'paced';
 
 interface Workload {
@@ -66,14 +71,20 @@ const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
 
 // --- servers ---------------------------------------------------------------------------------
 
-/** A running server: its port and, for ours, the admin token that mints the clients' credentials. */
+/**
+ * A running server: its port and, for ours, the admin token that mints the clients' credentials. A
+ * cluster has one port per node; client i connects to node i mod N.
+ */
 interface StartedServer {
   readonly port: number;
+  readonly ports?: readonly number[];
   readonly adminToken?: string;
 }
 
-async function startServer(kind: ServerKind): Promise<StartedServer & { stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(tsx, [join(here, 'bench-server.ts'), kind], {
+type Stoppable = StartedServer & { stop: () => Promise<void> };
+
+async function startServer(kind: ServerKind | 'cluster', args: readonly string[] = []): Promise<Stoppable> {
+  const child: ChildProcess = spawn(tsx, [join(here, 'bench-server.ts'), kind, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const started = await new Promise<StartedServer>((resolve, reject) => {
@@ -92,6 +103,23 @@ async function startServer(kind: ServerKind): Promise<StartedServer & { stop: ()
         child.on('exit', () => resolve());
         child.stdin?.end();
       }),
+  };
+}
+
+/** N relay nodes in a cluster on `redisUrl`, one process each. */
+async function startCluster(nodes: number, redisUrl: string): Promise<Stoppable> {
+  const adminToken = `bench-cluster-${process.pid}`;
+  const started: Stoppable[] = [];
+  for (let i = 0; i < nodes; i++) {
+    started.push(await startServer('cluster', [redisUrl, `bench-${nodes}-n${i + 1}`, adminToken]));
+  }
+  return {
+    port: started[0]?.port ?? 0,
+    ports: started.map((s) => s.port),
+    adminToken,
+    stop: async () => {
+      await Promise.all(started.map((s) => s.stop()));
+    },
   };
 }
 
@@ -135,9 +163,11 @@ async function connectConverge(
   deliver: (update: Uint8Array) => void,
 ): Promise<BenchClient> {
   const id = `c${index}`;
+  const ports = server.ports ?? [server.port];
+  const port = ports[index % ports.length] ?? server.port;
   // Every client joins with its own credential, minted through the relay's admin API.
   const token = await requestCredential({
-    adminUrl: `http://127.0.0.1:${server.port}`,
+    adminUrl: `http://127.0.0.1:${port}`,
     adminCredential: server.adminToken ?? '',
     room,
     replica: id,
@@ -148,7 +178,7 @@ async function connectConverge(
   const ready = new Promise<void>((resolve) => {
     joined = resolve;
   });
-  const ws = await open(`ws://127.0.0.1:${server.port}`, (data) => {
+  const ws = await open(`ws://127.0.0.1:${port}`, (data) => {
     const frame = decodeFrame(data);
     if (frame.type === 'data') deliver(frame.payload);
     else if (frame.type === 'welcome') reachable += frame.peers.filter((p) => p.reachable).length;
@@ -232,9 +262,9 @@ async function runOnce(
       if (delivered === expected) done();
     };
     connections.push(
-      server === 'converge'
-        ? await connectConverge(started, room, i, w.clients, deliver)
-        : await connectYWebsocket(started.port, room, deliver),
+      server === 'y-websocket'
+        ? await connectYWebsocket(started.port, room, deliver)
+        : await connectConverge(started, room, i, w.clients, deliver),
     );
   }
   await Promise.all(connections.map((c) => c.ready));
@@ -296,6 +326,8 @@ const USAGE = `usage: npm run bench:relay -- [options]
   --paced-frames N  frames each client sends in the paced workload (default 600)
   --repeat N        runs per workload and server; figures are medians (default 3)
   --only MODE       burst or paced (default both)
+  --cluster N       compare our relay alone with a cluster of 1 and of N nodes on a redis-server
+                    this bench starts (instead of the reference server)
   -h, --help        this text`;
 
 class UsageError extends Error {
@@ -317,6 +349,7 @@ function parseOptions(argv: readonly string[]) {
         'paced-frames': { type: 'string', default: '600' },
         repeat: { type: 'string', default: '3' },
         only: { type: 'string' },
+        cluster: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -342,6 +375,7 @@ function parseOptions(argv: readonly string[]) {
     pacedFrames: count('paced-frames'),
     repeat: count('repeat'),
     only: only as Mode | undefined,
+    cluster: values.cluster === undefined ? undefined : count('cluster'),
   };
 }
 
@@ -365,8 +399,17 @@ async function main(): Promise<void> {
     paced: { clients, frames: options.pacedFrames, valueBytes, ratePerClient: options.pacedRate },
   };
   const modes: Mode[] = options.only !== undefined ? [options.only] : ['burst', 'paced'];
-  const servers: ServerKind[] = ['converge', 'y-websocket'];
-  const started = await Promise.all(servers.map((s) => startServer(s)));
+  const cluster = options.cluster;
+  const servers: ServerKind[] =
+    cluster === undefined ? ['converge', 'y-websocket'] : ['converge', 'cluster-1', `cluster-${cluster}`];
+  const redis = cluster === undefined ? undefined : await startRedis();
+  const started: Stoppable[] = [];
+  for (const server of servers) {
+    const nodes = server.startsWith('cluster-') ? Number(server.slice('cluster-'.length)) : 0;
+    started.push(
+      nodes > 0 && redis !== undefined ? await startCluster(nodes, redis.url) : await startServer(server),
+    );
+  }
   const results: RunResult[] = [];
   try {
     // Warm both servers (JIT, first-room setup) before measuring.
@@ -375,8 +418,9 @@ async function main(): Promise<void> {
     }
     for (let run = 0; run < repeat; run++) {
       for (const mode of modes) {
-        // Alternate which server goes first so neither always runs on a warmer machine.
-        const order = run % 2 === 0 ? [0, 1] : [1, 0];
+        // Alternate which server goes first so none always runs on a warmer machine.
+        const order = servers.map((_, s) => s);
+        if (run % 2 === 1) order.reverse();
         for (const s of order) {
           const result = await runOnce(servers[s]!, mode, started[s]!, workloads[mode], run);
           results.push(result);
@@ -389,6 +433,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(started.map((s) => s.stop()));
+    await redis?.stop();
   }
 
   const lines = [
@@ -419,11 +464,17 @@ async function main(): Promise<void> {
   lines.push('');
   for (const mode of modes) {
     const ours = summary.get(`${mode} converge`)!;
-    const ref = summary.get(`${mode} y-websocket`)!;
-    lines.push(
-      `${mode}: throughput ${(ours.dps / ref.dps).toFixed(2)}× the reference, ` +
-        `p99 ${(ours.p99 / ref.p99).toFixed(2)}× (lower is better), p50 ${(ours.p50 / ref.p50).toFixed(2)}×`,
-    );
+    for (const other of servers.slice(1)) {
+      const them = summary.get(`${mode} ${other}`)!;
+      // Against the reference: how we compare to it. In cluster mode: how the cluster compares to us alone.
+      const [a, b, against] =
+        other === 'y-websocket' ? [ours, them, 'the reference'] : [them, ours, 'one relay alone'];
+      const subject = other === 'y-websocket' ? 'throughput' : `${other} throughput`;
+      lines.push(
+        `${mode}: ${subject} ${(a.dps / b.dps).toFixed(2)}× ${against}, ` +
+          `p99 ${(a.p99 / b.p99).toFixed(2)}× (lower is better), p50 ${(a.p50 / b.p50).toFixed(2)}×`,
+      );
+    }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
