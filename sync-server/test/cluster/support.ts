@@ -29,17 +29,18 @@ export async function openWindow(
       super(current.url);
     }
   }
+  const transport = new RelayTransport({
+    url: current.url,
+    room,
+    nodeId: id,
+    // Every node signs and verifies with the same key: a credential from any node works on all.
+    token: nextCredential,
+    WebSocket: FailoverSocket as never,
+    backoff: { initialMs: 20, maxMs: 150 },
+  });
   return Replica.open({
     id,
-    transport: new RelayTransport({
-      url: current.url,
-      room,
-      nodeId: id,
-      // Every node signs and verifies with the same key: a credential from any node works on all.
-      token: nextCredential,
-      WebSocket: FailoverSocket as never,
-      backoff: { initialMs: 20, maxMs: 150 },
-    }),
+    transport,
     store,
     engines: ENGINES,
     antiEntropyMs: 200,
