@@ -1,47 +1,26 @@
 // The standalone relay process: starts, serves, and shuts down gracefully on SIGTERM / SIGINT.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRelaysAfterEach, RawClient, remoteRelay, waitFor } from './support.ts';
+import {
+  closeRelaysAfterEach,
+  RawClient,
+  type Running,
+  remoteRelay,
+  runProcess,
+  waitFor,
+} from './support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'src', 'cli.ts');
 const relayBench = join(here, '..', 'bench', 'relay-bench.ts');
 const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly lines: () => Record<string, unknown>[];
-  readonly stderr: () => string;
-  readonly stdout: () => string;
-  readonly exited: Promise<number | null>;
-}
-
 function run(args: string[], script = cli): Running {
-  const child = spawn(tsx, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines: () =>
-      out
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    stderr: () => err,
-    stdout: () => out,
-    exited,
-  };
+  return runProcess(tsx, [script, ...args]);
 }
 
 const dirs: string[] = [];

@@ -365,3 +365,38 @@ export function openWindow(relay: JoinTarget, room: string, id: string): Promise
     antiEntropyMs: 200,
   });
 }
+
+/** A process a test started: its JSON log lines (stdout), raw output and exit. */
+export interface Running {
+  readonly child: ChildProcess;
+  /** Every stdout line that is a JSON object (the relay's log), parsed. */
+  readonly lines: () => Record<string, unknown>[];
+  readonly stderr: () => string;
+  readonly stdout: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Start `command` with its output captured (stdin ignored). */
+export function runProcess(command: string, args: readonly string[]): Running {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines: () =>
+      out
+        .split('\n')
+        .filter((l) => l.trim().startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    stderr: () => err,
+    stdout: () => out,
+    exited,
+  };
+}

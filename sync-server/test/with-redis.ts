@@ -1,6 +1,6 @@
 // Test files that need redis-server declare their suites with `describeWithRedis`.
-import { describe, expect, it } from 'vitest';
-import { NO_REDIS_MESSAGE, REDIS_SERVER } from './redis-server.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_REDIS_MESSAGE, REDIS_SERVER, type RedisServer, startRedis } from './redis-server.ts';
 
 /**
  * `describe` for tests that need redis-server: skipped with NO_REDIS_MESSAGE when the binary is missing,
@@ -17,4 +17,17 @@ export function describeWithRedis(name: string, body: () => void): void {
       it.skip(NO_REDIS_MESSAGE, () => {});
     }
   });
+}
+
+/** A redis-server for this test file (started before its tests, stopped after); the getter throws without one. */
+export function redisServerPerFile(): () => RedisServer {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    if (REDIS_SERVER !== undefined) server = await startRedis();
+  });
+  afterAll(async () => server?.stop());
+  return () => {
+    if (server === undefined) throw new Error(NO_REDIS_MESSAGE);
+    return server;
+  };
 }

@@ -2,29 +2,24 @@
 // converge through the room's single owner; admin calls work on any node; a node that leaves hands
 // its rooms over with nothing lost.
 import type { Replica } from '@converge/replica';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { redisCluster, roomKeys } from '../../src/cluster/index.ts';
 import { createRelay, type Relay, type RelayStats, type RoomInfo } from '../../src/index.ts';
-import { REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
 import { type RelayAccess, waitFor } from '../support.ts';
-import { describeWithRedis } from '../with-redis.ts';
+import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { adminGet, cartsOf, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
 
 const ADMIN = 'cluster-test-admin-token';
-let server: RedisServer;
+const redis = redisServerPerFile();
 const cleanups: (() => Promise<unknown>)[] = [];
 
-beforeAll(async () => {
-  if (REDIS_SERVER !== undefined) server = await startRedis();
-});
-afterAll(async () => server?.stop());
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 async function startNode(nodeId: string): Promise<Relay> {
   // Long enough that a loaded machine renews in time (a lost lease would move the room mid-test).
-  const cluster = redisCluster({ url: server.url, nodeId, leaseMs: 4000 });
+  const cluster = redisCluster({ url: redis().url, nodeId, leaseMs: 4000 });
   const relay = await createRelay({
     adminToken: ADMIN,
     ownership: cluster.ownership,
@@ -161,7 +156,7 @@ describeWithRedis('relay cluster lease loss', () => {
     await waitFor(() => acked >= 20, 'some edits');
     const token = n1.lease(room)?.token ?? 0;
     // Another owner's lease, as after this node paused: its next renewal is refused.
-    await server.client().set(roomKeys(room).lease, `n9 ${token} ws://127.0.0.1:1`, 'PX', 300);
+    await redis().client().set(roomKeys(room).lease, `n9 ${token} ws://127.0.0.1:1`, 'PX', 300);
     await waitFor(() => (n1.lease(room)?.token ?? 0) > token, 'n1 to take the room back', 15_000);
     await waitFor(() => acked >= 60, 'more edits');
     running = false;

@@ -3,23 +3,21 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClusterRedis, FencedLog, FencedOutError, roomKeys } from '../../src/cluster/index.ts';
 import type { RoomLease } from '../../src/room-ownership.ts';
-import { REDIS_SERVER, type RedisServer, startRedis } from '../redis-server.ts';
-import { describeWithRedis } from '../with-redis.ts';
+import { REDIS_SERVER } from '../redis-server.ts';
+import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 
-let server: RedisServer;
+const redisServer = redisServerPerFile();
 let redis: ClusterRedis;
 let room = 0;
 const nextRoom = (): string => `room-${++room}`;
 
 beforeAll(async () => {
   if (REDIS_SERVER === undefined) return;
-  server = await startRedis();
-  redis = ClusterRedis.connect(server.url, 2000);
+  redis = ClusterRedis.connect(redisServer().url, 2000);
   await redis.connect();
 });
 afterAll(async () => {
   await redis?.quit();
-  await server?.stop();
 });
 
 /** A lease as a node believes it holds it (the local belief does not matter: Redis decides). */
@@ -68,7 +66,7 @@ describeWithRedis('leases and fencing in Redis', () => {
     await successor.append(bytes(3));
     // The ex-owner wakes up and writes with its old token: refused, and the log is unchanged.
     await expect(log.append(bytes(4))).rejects.toThrow(/fencing token 1/);
-    const stream = await server.client().xrange(roomKeys(r).log('storage').records, '-', '+');
+    const stream = await redisServer().client().xrange(roomKeys(r).log('storage').records, '-', '+');
     expect(stream.map(([, fields]) => fields[1])).toEqual(['1', '2']); // each record's token
     expect((await new FencedLog(redis, believed(r, 'n2', 2), 'storage').open()).records).toEqual([
       bytes(1),
@@ -104,7 +102,7 @@ describeWithRedis('leases and fencing in Redis', () => {
     await log.compact(bytes(10));
     await log.append(bytes(2));
     const keys = roomKeys(r).log('storage');
-    const raw = server.client();
+    const raw = redisServer().client();
     await raw.xadd(keys.records, '*', 't', '1', 'c', '12345', 'r', 'x'); // a torn or tampered entry
     let opened = await new FencedLog(redis, believed(r, 'n1', 1), 'storage').open();
     expect(opened.records).toEqual([bytes(2)]);
