@@ -376,14 +376,22 @@ class RelayCore implements AttachedRelay {
     const claim = req.method !== 'GET' && req.method !== 'OPTIONS';
     ownership.place(room, { claim }).then(
       (placement) => {
-        if (placement.kind === 'elsewhere' && !forwarded) {
+        if (placement.kind === 'here') {
+          res.once('close', placement.done);
+          this.admin.handle(req, res);
+        } else if (placement.kind === 'elsewhere' && !forwarded) {
           proxyAdminRequest(req, res, placement.url, ownership.nodeId, (error) =>
             this.log.warn('admin-forward-failed', { room, owner: placement.node, error }),
           );
-          return;
+        } else if (placement.kind === 'unavailable' && !claim) {
+          this.admin.handle(req, res); // nobody owns the room: this node answers what it knows (nothing live)
+        } else {
+          // A change must not be applied by a node that does not own the room.
+          const reason =
+            placement.kind === 'unavailable' ? placement.reason : `room ${room} moved to ${placement.node}`;
+          res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+          res.end(`${JSON.stringify({ error: `${reason}; try again` })}\n`);
         }
-        if (placement.kind === 'here') res.once('close', placement.done);
-        this.admin.handle(req, res);
       },
       () => this.admin.handle(req, res),
     );
