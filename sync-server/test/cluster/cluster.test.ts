@@ -5,7 +5,8 @@ import type { Replica } from '@converge/replica';
 import { afterEach, expect, it } from 'vitest';
 import { redisCluster, roomKeys } from '../../src/cluster/index.ts';
 import { createRelay, type Relay, type RelayStats, type RoomInfo } from '../../src/index.ts';
-import { type RelayAccess, waitFor } from '../support.ts';
+import { FORWARDED_BY_HEADER } from '../../src/upstream.ts';
+import { credentialFor, RawClient, type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { adminGet, cartsOf, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
 
@@ -114,6 +115,38 @@ describeWithRedis('relay cluster (in process)', () => {
     const late = await window(() => [n2], room, 'late');
     await waitFor(() => late.view('converge').text === merged, 'the late window to see both edits', 30_000);
     await waitConverged([late]);
+  }, 120_000);
+});
+
+describeWithRedis('relay cluster forwarding', () => {
+  it('passes frames through to the owner both ways, and never forwards a forwarded connection again', async () => {
+    const n1 = await startNode('n1');
+    const n2 = await startNode('n2');
+    const room = 'raw';
+    const owner = await RawClient.join(n1, room, 'a');
+    const forwarded = await RawClient.join(n2, room, 'b');
+    expect(forwarded.of('welcome')[0]?.peers.map((p) => p.id)).toContain('a');
+    forwarded.data('b', 'a', 1, new Uint8Array([1, 2, 3]));
+    const got = await owner.waitFor((f) => f.type === 'data' && f.from === 'b', 'the forwarded frame');
+    expect(got).toMatchObject({ from: 'b', to: 'a', payload: new Uint8Array([1, 2, 3]) });
+    // The owner refuses a spoofed sender on a forwarded connection as on its own.
+    forwarded.data('a', null, 1, new Uint8Array([9]));
+    await forwarded.waitFor(
+      (f) => f.type === 'error' && f.code === 'spoofed-sender',
+      'the owner to refuse it',
+    );
+    // A connection that says another node forwarded it, for a room this node does not own: try again later.
+    const token = await credentialFor(n2, room, 'c');
+    const chained = await RawClient.connect(n2.url, { [FORWARDED_BY_HEADER]: 'n3' });
+    chained.hello(room, 'c', { token });
+    expect((await chained.waitClosed(10_000)).code).toBe(1013);
+    expect(
+      n1
+        .room(room)
+        ?.nodes.map((n) => n.id)
+        .sort(),
+    ).toEqual(['a', 'b', 'storage']);
+    for (const c of [owner, forwarded]) await c.close();
   }, 120_000);
 });
 
