@@ -1,7 +1,8 @@
 /**
  * `npm run bench:cluster-storage [-- --records 500 --bytes 200]`
  *
- * What a room's storage costs where it lives: fenced appends to a redis-server with `appendfsync always`
+ * What a room's storage costs where it lives (through the storage peer's store, records encoded as it
+ * does): fenced appends to a redis-server with `appendfsync always`
  * (the cluster's setting: a write is on disk before Redis answers) and with `everysec` (up to a second
  * of acknowledged writes lost if Redis dies), against the standalone relay's file log (write + fsync per
  * record, DurableLog). Sequential appends give the latency one writer sees; concurrent ones the
@@ -12,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { ByteLog } from '@converge/replica';
-import { FileByteLog } from '@converge/replica/node';
-import { ClusterRedis, FencedLog } from '../src/cluster/index.ts';
+import { ClusterRedis, fencedStore } from '../src/cluster/index.ts';
+import { silentLogger } from '../src/log.ts';
+import type { StorageHost } from '../src/room-storage.ts';
+import { fileStores } from '../src/storage/index.ts';
 import { startRedis } from '../test/redis-server.ts';
 
 const { values } = parseArgs({
@@ -33,9 +35,16 @@ interface Figures {
   readonly perSecond: number;
 }
 
-async function measure(log: ByteLog): Promise<Figures> {
-  await log.open();
-  const record = new Uint8Array(bytes).fill(7);
+/** What the storage peer does with its store: load it, append updates, close it. */
+interface UpdateStore {
+  load(): Promise<unknown>;
+  append(record: { kind: 'update'; engine: 'yjs'; update: Uint8Array }): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function measure(log: UpdateStore): Promise<Figures> {
+  await log.load();
+  const record = { kind: 'update', engine: 'yjs', update: new Uint8Array(bytes).fill(7) } as const;
   const latencies: number[] = [];
   for (let i = 0; i < records; i++) {
     const start = performance.now();
@@ -66,7 +75,7 @@ async function redisFigures(fsync: 'always' | 'everysec'): Promise<Figures> {
       isHeld: () => true,
       onLost: () => () => {},
     };
-    return await measure(new FencedLog(redis, lease, 'storage'));
+    return await measure(fencedStore(redis, lease, 'storage'));
   } finally {
     await redis.quit();
     await server.stop();
@@ -76,7 +85,18 @@ async function redisFigures(fsync: 'always' | 'everysec'): Promise<Figures> {
 async function fileFigures(): Promise<Figures> {
   const dir = await mkdtemp(join(tmpdir(), 'converge-storage-bench-'));
   try {
-    return await measure(new FileByteLog(dir));
+    // A file store opens without the relay: only its damage reports would use the host (its log).
+    const host: StorageHost = {
+      log: silentLogger,
+      lease: () => undefined,
+      hasWindows: () => false,
+      openLocalNode: () => {
+        throw new Error('the benchmark runs no relay');
+      },
+    };
+    const store = fileStores(dir).open('bench', host);
+    if (store === undefined) throw new Error('no file store');
+    return await measure(store);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -7,18 +7,19 @@
  *   const relay = await createRelay({ port, ownership: cluster.ownership, storage: cluster.storage });
  */
 import type { Timers } from '@converge/protocol';
-import { type ByteLog, LogStore, type Store } from '@converge/replica';
 import type { OwnershipPlugin, RoomLease } from '../room-ownership.ts';
 import type { StoragePlugin } from '../room-storage.ts';
+// The replica-hosting half (stores for the storage peers) lives with the storage plugin.
+import { FencedLog } from '../storage/fenced-log.ts';
+import { redisStores } from '../storage/redis-stores.ts';
 import { storagePeersOn } from '../storage/storage-peers.ts';
 import { ClusterRedis } from './cluster-redis.ts';
-import { FencedLog } from './fenced-log.ts';
 import { leaseTerms } from './lease-keeper.ts';
 import { redisOwnership } from './redis-ownership.ts';
-import { roomKeys } from './redis-scripts.ts';
 
+export { FencedLog } from '../storage/fenced-log.ts';
+export { fencedStore, STORAGE_LOG } from '../storage/redis-stores.ts';
 export { type AcquireResult, ClusterRedis, FencedOutError, type StoredLog } from './cluster-redis.ts';
-export { FencedLog } from './fenced-log.ts';
 export {
   type LeaseEnd,
   LeaseKeeper,
@@ -27,9 +28,6 @@ export {
   type RenewOutcome,
 } from './lease-keeper.ts';
 export { roomKeys } from './redis-scripts.ts';
-
-/** The name of the storage peer's log in each room. */
-export const STORAGE_LOG = 'storage';
 
 export interface RedisClusterOptions {
   /** redis://host:port[/db] */
@@ -51,9 +49,9 @@ export interface RedisCluster {
   /**
    * A room plugin's own log (an inventory authority, say), in Redis next to the storage peer's: every
    * append and compaction carries `lease.token` and is refused once that lease is not the room's.
-   * Wrap it in a `LogStore` for a replica, or use the `ByteLog` directly.
+   * It is a `ByteLog`: wrap it in a `LogStore` for a replica (`fencedStore` does), or use it directly.
    */
-  log(lease: RoomLease, name: string): ByteLog;
+  log(lease: RoomLease, name: string): FencedLog;
 }
 
 export function redisCluster(options: RedisClusterOptions): RedisCluster {
@@ -63,26 +61,7 @@ export function redisCluster(options: RedisClusterOptions): RedisCluster {
   const terms = leaseTerms(options.leaseMs ?? 5000);
   // A renewal answered late still counts if it was sent in time (LeaseKeeper checks); give it half a TTL.
   const redis = ClusterRedis.connect(options.url, Math.max(100, Math.floor(terms.ttlMs / 2)));
-  const leaseOf = new WeakMap<Store, RoomLease>();
-  const storage = storagePeersOn({
-    location: options.url,
-    async prepare() {},
-    open(room, host) {
-      const lease = host.lease(room);
-      if (lease === undefined) return undefined;
-      const store = new LogStore(new FencedLog(redis, lease, STORAGE_LOG));
-      leaseOf.set(store, lease);
-      return store;
-    },
-    isStale: (room, store, host) => {
-      const lease = leaseOf.get(store);
-      return lease === undefined || host.lease(room) !== lease;
-    },
-    async isStored(room) {
-      const keys = roomKeys(room).log(STORAGE_LOG);
-      return (await redis.redis.exists(keys.records, keys.snapshot)) > 0;
-    },
-  });
+  const storage = storagePeersOn(redisStores(redis, options.url));
   return {
     redis,
     ownership: redisOwnership({

@@ -4,8 +4,8 @@
  * It is a `ByteLog`, so a replica's `LogStore` (the storage peer) or a room plugin's own log runs on it.
  */
 import type { ByteLog, ByteLogContents } from '@converge/replica';
+import { type ClusterRedis, FencedOutError } from '../cluster/cluster-redis.ts';
 import type { RoomLease } from '../room-ownership.ts';
-import { type ClusterRedis, FencedOutError } from './cluster-redis.ts';
 
 export class FencedLog implements ByteLog {
   private opened = false;
