@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { realTimers } from '@converge/protocol';
 import { ClusterRedis, fencedStore } from '../src/cluster/index.ts';
 import { silentLogger } from '../src/log.ts';
 import type { StorageHost } from '../src/room-storage.ts';
@@ -88,6 +89,7 @@ async function fileFigures(): Promise<Figures> {
     // A file store opens without the relay: only its damage reports would use the host (its log).
     const host: StorageHost = {
       log: silentLogger,
+      clock: realTimers,
       lease: () => undefined,
       hasWindows: () => false,
       openLocalNode: () => {
