@@ -3,11 +3,12 @@
  * package), reaches another package only through that package's exports (never its src/ or test/), and
  * never climbs out of its package by a relative path.
  *
- *   crdt-core ← protocol ← replica ← {relay's storage peer, scenarios, bench} ← app (src/, and e2e/)
+ *   crdt-core ← protocol ← replica ← checkout ← {relay's storage peer and checkout authority, scenarios,
+ *   bench} ← app (src/, and e2e/)
  *
  * The relay's core depends on the protocol alone; only its plugins that host replicas (its storage peer
  * in src/storage, its gateways for stock Yjs and Automerge clients in src/interop) and its tests use the
- * replica runtime. The example apps (examples/) use the stock libraries, and the relay in their test. The app is the repository's root package: its code in src/, its end-to-end tests in
+ * replica runtime; its checkout authority (src/checkout) hosts the checkout domain. The example apps (examples/) use the stock libraries, and the relay in their test. The app is the repository's root package: its code in src/, its end-to-end tests in
  * e2e/; files at the repository's root (shared Vite and Vitest settings) are everyone's.
  */
 import { posix } from 'node:path';
@@ -16,6 +17,7 @@ export type PackageName =
   | 'crdt-core'
   | 'protocol'
   | 'replica'
+  | 'checkout'
   | 'sync-server'
   | 'scenarios'
   | 'bench'
@@ -34,21 +36,25 @@ export interface Unit {
 
 const BELOW_REPLICA: readonly PackageName[] = ['crdt-core', 'protocol'];
 const BELOW_RUNNERS: readonly PackageName[] = [...BELOW_REPLICA, 'replica'];
+/** The strongly consistent checkout (issue 20) sits on the runtime: its authority keeps a durable log. */
+const WITH_CHECKOUT: readonly PackageName[] = [...BELOW_RUNNERS, 'checkout'];
 
 /** Most specific folder first: a file belongs to the first unit whose folder holds it. */
 export const UNITS: readonly Unit[] = [
   { dir: 'crdt-core', pkg: 'crdt-core', uses: [] },
   { dir: 'protocol', pkg: 'protocol', uses: ['crdt-core'] },
   { dir: 'replica', pkg: 'replica', uses: BELOW_REPLICA },
+  { dir: 'checkout', pkg: 'checkout', uses: BELOW_RUNNERS },
   { dir: 'sync-server/src/storage', pkg: 'sync-server', uses: BELOW_RUNNERS },
+  { dir: 'sync-server/src/checkout', pkg: 'sync-server', uses: WITH_CHECKOUT },
   { dir: 'sync-server/src/interop', pkg: 'sync-server', uses: BELOW_RUNNERS },
-  { dir: 'sync-server/test', pkg: 'sync-server', uses: BELOW_RUNNERS },
+  { dir: 'sync-server/test', pkg: 'sync-server', uses: WITH_CHECKOUT },
   { dir: 'sync-server', pkg: 'sync-server', uses: BELOW_REPLICA },
-  { dir: 'scenarios/test', pkg: 'scenarios', uses: [...BELOW_RUNNERS, 'sync-server'] },
-  { dir: 'scenarios', pkg: 'scenarios', uses: BELOW_RUNNERS },
+  { dir: 'scenarios/test', pkg: 'scenarios', uses: [...WITH_CHECKOUT, 'sync-server'] },
+  { dir: 'scenarios', pkg: 'scenarios', uses: WITH_CHECKOUT },
   { dir: 'bench', pkg: 'bench', uses: [...BELOW_RUNNERS, 'sync-server'] },
-  { dir: 'src', pkg: 'app', uses: [...BELOW_RUNNERS, 'sync-server', 'scenarios'] },
-  { dir: 'e2e', pkg: 'app', uses: [...BELOW_RUNNERS, 'sync-server', 'scenarios'] },
+  { dir: 'src', pkg: 'app', uses: [...WITH_CHECKOUT, 'sync-server', 'scenarios'] },
+  { dir: 'e2e', pkg: 'app', uses: [...WITH_CHECKOUT, 'sync-server', 'scenarios'] },
   { dir: 'examples', pkg: 'examples', uses: [...BELOW_RUNNERS, 'sync-server'] },
   { dir: 'tools/api-docs', pkg: 'api-docs', uses: [] },
 ];
@@ -58,6 +64,7 @@ const PACKAGE_DIRS: Readonly<Record<PackageName, readonly string[]>> = {
   'crdt-core': ['crdt-core'],
   protocol: ['protocol'],
   replica: ['replica'],
+  checkout: ['checkout'],
   'sync-server': ['sync-server'],
   scenarios: ['scenarios'],
   bench: ['bench'],
