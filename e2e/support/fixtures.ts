@@ -89,6 +89,8 @@ export const test = base.extend<Fixtures>({
         startRelay: () => relay.start(),
         restart: async (whileDown) => {
           consoleGuard.tolerate(new RegExp(`//${escapeRegExp(new URL(web.url).host)}/`));
+          // While web mode shuts down, its relay answers the admin API with 503 (shutting down).
+          consoleGuard.tolerateResponse(503, new RegExp(`^${escapeRegExp(new URL(web.url).origin)}/api/`));
           await web.close();
           await whileDown?.();
           relay = new RestartableRelay(attachEmbeddedRelay);
