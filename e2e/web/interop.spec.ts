@@ -48,10 +48,7 @@ test("a stock y-websocket client's edits show in the window in every engine", as
   }
 });
 
-// Fails since the relay cluster and checkout plugins landed beside the gateways: the stock Repo's
-// find() gets "Document … is unavailable" from web mode's attached relay (the Node test of the same
-// client against a standalone relay, sync-server/test/interop.test.ts, passes). Open in issue 22.
-test.fixme("a stock automerge-repo client's edits show in the window in every engine", async ({
+test("a stock automerge-repo client's edits show in the window in every engine", async ({
   webApp,
   windows,
 }) => {

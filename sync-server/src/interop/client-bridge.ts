@@ -13,7 +13,7 @@
  * The replica's store and the outside document outlive the bridge (the gateway keeps them while the
  * relay runs), so a client that reconnects finds both as it left them.
  */
-import { errorMessage } from '@converge/protocol';
+import { errorMessage, splitCheckoutChannel } from '@converge/protocol';
 import {
   alignTextEdit,
   applyTextEdit,
@@ -75,11 +75,11 @@ export class ClientBridge {
   static async open(options: ClientBridgeOptions): Promise<ClientBridge> {
     const replica = await Replica.open({
       id: options.replicaId,
-      transport: options.host.openLocalNode({
-        room: options.room,
-        nodeId: options.replicaId,
-        role: 'replica',
-      }),
+      // The room's checkout authority is no replica: a bridge that counted it as a peer would wait for
+      // its digests (which never come) before serving its client.
+      transport: splitCheckoutChannel(
+        options.host.openLocalNode({ room: options.room, nodeId: options.replicaId, role: 'replica' }),
+      ).transport,
       store: options.store,
       engines: ENGINES,
       primary: options.primary,
