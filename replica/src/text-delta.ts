@@ -34,6 +34,35 @@ export function applyTextDeltas(text: string, deltas: readonly TextDelta[]): str
   return result;
 }
 
+/** One op of a Quill-style delta (retain / delete / insert), as Yjs and Loro describe a text's change. */
+export interface RetainDeleteInsert {
+  readonly retain?: number;
+  readonly delete?: number;
+  readonly insert?: unknown;
+}
+
+/**
+ * A Quill-style delta as positional deltas (O(change)); a deletion followed by an insertion at the same
+ * spot becomes one replacement. Undefined when an insertion is not text (an embed): such a change has a
+ * length in the engine but none in the text we show.
+ */
+export function deltasOfRetainOps(ops: Iterable<RetainDeleteInsert>): TextDelta[] | undefined {
+  const deltas: TextDelta[] = [];
+  let pos = 0;
+  for (const op of ops) {
+    if (op.retain !== undefined) pos += op.retain;
+    else if (op.delete !== undefined) deltas.push({ pos, del: op.delete, text: '' });
+    else if (typeof op.insert === 'string') {
+      const last = deltas[deltas.length - 1];
+      if (last !== undefined && last.pos === pos && last.text === '')
+        deltas[deltas.length - 1] = { pos, del: last.del, text: op.insert };
+      else deltas.push({ pos, del: 0, text: op.insert });
+      pos += op.insert.length;
+    } else return undefined;
+  }
+  return deltas;
+}
+
 /**
  * The one delta that turns `before` into `after`: their common prefix and suffix kept, the middle
  * replaced (empty when equal). O(length); for engines whose text changes whole (a register's winner).

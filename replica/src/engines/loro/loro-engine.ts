@@ -31,7 +31,7 @@
 import { type Delta, LoroCounter, LoroDoc, type LoroMap, type LoroText, VersionVector } from 'loro-crdt';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
 import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
-import type { TextDelta } from '../../text-delta.ts';
+import { deltasOfRetainOps } from '../../text-delta.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
@@ -99,23 +99,10 @@ export class LoroEngine extends FeedEngine<Uint8Array> implements Engine {
     }
   }
 
-  /** Loro's retain / insert / delete delta of one text as positional deltas. */
+  /** Loro's retain / insert / delete delta of one text as positional deltas (O(change)). */
   private textChanged(field: string, diff: readonly Delta<string>[]): void {
-    const deltas: TextDelta[] = [];
-    let pos = 0;
-    for (const op of diff) {
-      if (op.retain !== undefined) pos += op.retain;
-      else if (op.delete !== undefined) deltas.push({ pos, del: op.delete, text: '' });
-      else {
-        const last = deltas[deltas.length - 1];
-        // A replacement (delete, then insert at the same spot) is one delta.
-        if (last !== undefined && last.pos === pos && last.text === '')
-          deltas[deltas.length - 1] = { pos, del: last.del, text: op.insert };
-        else deltas.push({ pos, del: 0, text: op.insert });
-        pos += op.insert.length;
-      }
-    }
-    this.emitText(field, this.origin, deltas);
+    const whole = () => [{ pos: 0, del: this.textLength(field), text: this.readText(field) }];
+    this.emitText(field, this.origin, deltasOfRetainOps(diff) ?? whole());
   }
 
   /** The document (throws EngineClosedError once the engine is closed). */

@@ -32,7 +32,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
 import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
-import type { TextDelta } from '../../text-delta.ts';
+import { deltasOfRetainOps } from '../../text-delta.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
@@ -97,24 +97,10 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
    */
   private textChanged(field: string, text: Y.Text, event: Y.YTextEvent, origin: unknown): void {
     const kind: EngineChange['origin'] = originKind(origin);
-    const deltas: TextDelta[] = [];
-    let pos = 0;
-    for (const op of event.delta) {
-      if (op.retain !== undefined) pos += op.retain;
-      else if (op.delete !== undefined) deltas.push({ pos, del: op.delete, text: '' });
-      else if (typeof op.insert === 'string') {
-        const last = deltas[deltas.length - 1];
-        // A replacement (delete, then insert at the same spot) is one delta.
-        if (last !== undefined && last.pos === pos && last.text === '')
-          deltas[deltas.length - 1] = { pos, del: last.del, text: op.insert };
-        else deltas.push({ pos, del: 0, text: op.insert });
-        pos += op.insert.length;
-      } else {
-        this.emitText(field, kind, [{ pos: 0, del: this.textLength(field), text: text.toString() }]);
-        return;
-      }
-    }
-    this.emitText(field, kind, deltas);
+    const deltas = deltasOfRetainOps(event.delta);
+    if (deltas === undefined)
+      this.emitText(field, kind, [{ pos: 0, del: this.textLength(field), text: text.toString() }]);
+    else this.emitText(field, kind, deltas);
   }
 
   /** The Y.Doc (throws EngineClosedError once the engine is closed). */
