@@ -11,6 +11,9 @@ test('a duplicated tab becomes a new replica and every edit of both tabs survive
   context,
   windows,
 }) => {
+  // Four pages, ten clicks and a reload, each checked in five engines: about 50 s alone on two cores,
+  // past the default minute under load.
+  test.slow();
   const [alice, bob] = await windows.openAll('alice', 'bob');
   const likes = alice.page.getByTestId('likes-inc');
   for (let i = 0; i < 10; i++) await likes.click();

@@ -10,7 +10,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRelay } from '../src/index.ts';
 import { storagePeers } from '../src/storage/index.ts';
 import {
-  credentialFor,
   openWindow as openReplicaWindow,
   RawClient,
   type RelayAccess,
