@@ -6,6 +6,7 @@
  */
 import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
 import { ProtocolError } from './frames.ts';
+import { type PresenceState, readPresence, writePresence } from './presence.ts';
 
 /** The first byte of a data frame's payload. */
 export const ReplicaMessageKind = {
@@ -13,6 +14,11 @@ export const ReplicaMessageKind = {
   Sync: 0,
   /** The sender's state digest for the frame's engine: a sequence number (varint), then the digest. */
   Digest: 1,
+  /**
+   * The sender's presence (presence.ts): who is at the window and where its caret is. Sent on
+   * PRESENCE_CHANNEL, never stored, forgotten by receivers when it is not renewed in time.
+   */
+  Presence: 2,
 } as const;
 export type ReplicaMessageKind = (typeof ReplicaMessageKind)[keyof typeof ReplicaMessageKind];
 
@@ -27,7 +33,8 @@ export type ReplicaMessage =
    * `seq` grows with every announcement the sender makes, so a receiver keeps the newest digest
    * even when chaos duplicates or reorders announcements.
    */
-  | { readonly kind: 'digest'; readonly seq: number; readonly digest: string };
+  | { readonly kind: 'digest'; readonly seq: number; readonly digest: string }
+  | { readonly kind: 'presence'; readonly presence: PresenceState };
 
 /** Why a digest cannot be announced, or undefined when it can. */
 export function digestProblem(value: unknown): string | undefined {
@@ -56,6 +63,11 @@ export function encodeDigestMessage(seq: number, digest: string): Uint8Array {
   return new Encoder(4 + 8 + digest.length).byte(ReplicaMessageKind.Digest).uint(seq).string(digest).finish();
 }
 
+/** An announcement of the sender's presence (sent on PRESENCE_CHANNEL). */
+export function encodePresenceMessage(state: PresenceState): Uint8Array {
+  return writePresence(new Encoder(32 + state.name.length * 3 + state.panel.length).byte(ReplicaMessageKind.Presence), state).finish();
+}
+
 /**
  * Decode a data frame's payload. Throws `DecodeError` for an unknown kind, an empty payload, or a
  * malformed, truncated, invalid or trailing-byte digest announcement. A sync message's payload is
@@ -75,6 +87,11 @@ export function decodeReplicaMessage(bytes: Uint8Array): ReplicaMessage {
       if (problem !== undefined) throw new DecodeError(`digest ${problem}`, start);
       d.end();
       return { kind: 'digest', seq, digest };
+    }
+    case ReplicaMessageKind.Presence: {
+      const presence = readPresence(d);
+      d.end();
+      return { kind: 'presence', presence };
     }
     default:
       throw new DecodeError(`unknown replica message kind ${kind}`, 0);

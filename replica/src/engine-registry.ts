@@ -4,7 +4,7 @@
  * maps between the two (a data frame's channel is its engine's wire code).
  */
 
-import { checkChannel, RESERVED_CHANNELS } from '@converge/protocol';
+import { checkChannel, PRESENCE_CHANNEL, RESERVED_CHANNELS } from '@converge/protocol';
 import type { Engine, EngineContext } from './engine.ts';
 import type { EngineDescriptor } from './engine-descriptor.ts';
 import { type EngineName, isEngineName } from './engine-name.ts';
@@ -27,6 +27,8 @@ export class EngineRegistry {
       if (problem !== undefined) throw new EngineRegistryError(`engine ${name}: wire code: ${problem}`);
       if (RESERVED_CHANNELS.has(wireCode))
         throw new EngineRegistryError(`engine ${name}: wire code ${wireCode} is reserved (checkout)`);
+      if (wireCode === PRESENCE_CHANNEL)
+        throw new EngineRegistryError(`engine ${name}: wire code ${wireCode} is presence's channel`);
       if (this.byName.has(name)) throw new EngineRegistryError(`two engines are named ${name}`);
       const taken = this.byCode.get(wireCode);
       if (taken !== undefined) {

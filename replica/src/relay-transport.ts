@@ -15,6 +15,7 @@ import {
   type ConnectionState,
   decodeFrame,
   type ErrorCode,
+  type LinkDownReason,
   encodeData,
   encodeFrame,
   errorMessage,
@@ -332,7 +333,7 @@ export class RelayTransport implements Transport {
         this.linkUp(frame.peer);
         return;
       case 'link-down':
-        this.linkDown(frame.peer);
+        this.linkDown(frame.peer, frame.reason);
         return;
       case 'data':
         // Only from peers with a live session; the relay checks links too, this guards the races.
@@ -352,9 +353,9 @@ export class RelayTransport implements Transport {
     this.invoke(() => this.handlers?.linkUp(peer));
   }
 
-  private linkDown(peer: string): void {
+  private linkDown(peer: string, reason: LinkDownReason = 'left'): void {
     if (!this.peers.delete(peer)) return;
-    this.invoke(() => this.handlers?.linkDown(peer));
+    this.invoke(() => this.handlers?.linkDown(peer, reason));
   }
 
   private onSocketClosed(code: number, reason: string): void {

@@ -23,6 +23,7 @@ import {
   type Cancel,
   type ConnectionState,
   every,
+  PRESENCE_CHANNEL,
   realTimers,
   type Timers,
   type Transport,
@@ -35,6 +36,7 @@ import { ReplicaError, type ReplicaEvent, ReplicaEvents } from './replica/events
 import { HostedEngines } from './replica/hosted-engines.ts';
 import { PeerSessions, type TrafficCounters } from './replica/peer-sessions.ts';
 import { type LoadProgress, Persistence } from './replica/persistence.ts';
+import { type LocalPresence, type PeerPresence, Presence } from './replica/presence.ts';
 import { Problems, type ReplicaProblem } from './replica/problems.ts';
 import { Settings } from './replica/settings.ts';
 import { IntentError, type WorkspaceSchema } from './schema.ts';
@@ -45,6 +47,7 @@ export type { PeerDigests } from './replica/digest-gossip.ts';
 export { ReplicaError, type ReplicaEvent } from './replica/events.ts';
 export type { TrafficCounters } from './replica/peer-sessions.ts';
 export type { LoadProgress } from './replica/persistence.ts';
+export type { LocalPresence, PeerPresence, PeerPresenceStatus } from './replica/presence.ts';
 export type { ProblemKind, ReplicaProblem } from './replica/problems.ts';
 
 export interface ReplicaOptions {
@@ -141,6 +144,7 @@ export class Replica {
   private readonly persistence: Persistence;
   private readonly gossip: DigestGossip;
   private readonly sessions: PeerSessions;
+  private readonly presenceOf: Presence;
   private readonly unsubscribers: (() => void)[] = [];
   /** Set while `apply` runs the engines: their local changes become this intent's one record. */
   private collecting: PendingIntent | undefined;
@@ -230,6 +234,16 @@ export class Replica {
       registry: this.registry,
       engines: this.engines,
       gossip: this.gossip,
+      events: this.events,
+      problems: this.problemLog,
+      closed,
+    });
+    this.presenceOf = new Presence({
+      timers: this.timers,
+      send: (peer, payload) => {
+        if (!this.closed) this.transport.send(peer, PRESENCE_CHANNEL, payload);
+      },
+      linked: () => this.sessions.peers(),
       events: this.events,
       problems: this.problemLog,
       closed,
@@ -368,6 +382,22 @@ export class Replica {
   /** Start writing whatever the store has queued now (the page is going away). */
   flush(): void {
     this.persistence.flush();
+  }
+
+  // ---- presence -------------------------------------------------------------------------------------
+
+  /**
+   * Announce who is at this window and where its caret is, to every reachable peer now and on every
+   * link-up, renewed until the replica closes. Never stored. Throws ReplicaError for an invalid state.
+   */
+  setPresence(state: LocalPresence): void {
+    this.assertOpen();
+    this.presenceOf.set(state);
+  }
+
+  /** What every peer last announced, with whether it is here, cut off or offline (a 'presence' event on change). */
+  presence(): readonly PeerPresence[] {
+    return this.presenceOf.peers();
   }
 
   // ---- observable state -----------------------------------------------------------------------------
@@ -528,6 +558,7 @@ export class Replica {
     this.cancelAntiEntropy();
     this.cancelConvergence?.();
     this.gossip.stop();
+    this.presenceOf.stop();
     this.sessions.closeAll(false);
     this.transport.close();
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
@@ -570,17 +601,28 @@ export class Replica {
 
   private connect(): void {
     this.transport.start({
-      linkUp: (peer) => this.sessions.open(peer),
-      linkDown: (peer) => this.sessions.close(peer, true),
-      message: (from, channel, payload) => this.sessions.receive(from, channel, payload),
+      linkUp: (peer) => {
+        this.sessions.open(peer);
+        if (this.sessions.linked(peer)) this.presenceOf.linkUp(peer);
+      },
+      linkDown: (peer, reason) => {
+        this.sessions.close(peer, true);
+        this.presenceOf.linkDown(peer, reason);
+      },
+      message: (from, channel, payload) => {
+        if (channel === PRESENCE_CHANNEL) this.presenceOf.receive(from, payload);
+        else this.sessions.receive(from, channel, payload);
+      },
       state: (state) => {
         this.sessions.connectionChanged(state);
+        this.presenceOf.connectionChanged(state);
         this.events.emit({ type: 'connection', state });
       },
     });
     if (this.antiEntropyMs > 0) {
       this.cancelAntiEntropy = every(this.timers, this.antiEntropyMs, () => this.antiEntropy());
     }
+    this.presenceOf.start();
   }
 
   private antiEntropy(): void {

@@ -446,6 +446,9 @@ export class SimNetwork {
         this.counters.lost++;
       }
     }
+    // Both still here and online: the link between them was cut; otherwise one of them left.
+    const reason =
+      this.nodes.has(a) && this.nodes.has(b) && !this.isOffline(a) && !this.isOffline(b) ? 'cut' : 'left';
     for (const [self, peer] of [
       [a, b],
       [b, a],
@@ -454,7 +457,7 @@ export class SimNetwork {
       if (transport === undefined) continue;
       this.enqueue(() => {
         if (up) transport.handlers?.linkUp(peer);
-        else transport.handlers?.linkDown(peer);
+        else transport.handlers?.linkDown(peer, reason);
       });
     }
   }

@@ -31,7 +31,9 @@ export type ReplicaEvent =
   | { readonly type: 'traffic'; readonly engine: EngineName }
   /** What `peerDigests()` reports for the peer changed (a new digest, or forgotten on linkDown). */
   | { readonly type: 'peer-digests'; readonly peer: string }
-  | { readonly type: 'problem'; readonly problem: ReplicaProblem };
+  | { readonly type: 'problem'; readonly problem: ReplicaProblem }
+  /** What `presence()` reports changed (a peer announced, was cut off, left or went silent). */
+  | { readonly type: 'presence' };
 
 export class ReplicaEvents {
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();

@@ -169,8 +169,11 @@ export class PeerSessions {
         counters.framesRejected++;
         host.problems.report({ ...refused, message: `rejected a ${payload.length}-byte payload` });
       }
-    } else {
+    } else if (message.kind === 'digest') {
       host.gossip.heardFrom(from, name, message);
+    } else {
+      counters.framesRejected++;
+      host.problems.report({ ...refused, message: 'presence belongs on the presence channel' });
     }
     host.events.emit({ type: 'traffic', engine: name });
   }
