@@ -51,7 +51,11 @@ export function presenceProblem(state: PresenceState): string | undefined {
     return `panel must be a string of at most ${MAX_PRESENCE_PANEL_LENGTH} characters`;
   const { caret } = state;
   if (caret !== null) {
-    if (typeof caret.field !== 'string' || caret.field.length === 0 || caret.field.length > MAX_PRESENCE_FIELD_LENGTH)
+    if (
+      typeof caret.field !== 'string' ||
+      caret.field.length === 0 ||
+      caret.field.length > MAX_PRESENCE_FIELD_LENGTH
+    )
       return `caret field must be a non-empty string of at most ${MAX_PRESENCE_FIELD_LENGTH} characters`;
     for (const offset of [caret.anchor, caret.head]) {
       if (!(Number.isSafeInteger(offset) && offset >= 0 && offset <= MAX_OFFSET))

@@ -65,7 +65,10 @@ export function encodeDigestMessage(seq: number, digest: string): Uint8Array {
 
 /** An announcement of the sender's presence (sent on PRESENCE_CHANNEL). */
 export function encodePresenceMessage(state: PresenceState): Uint8Array {
-  return writePresence(new Encoder(32 + state.name.length * 3 + state.panel.length).byte(ReplicaMessageKind.Presence), state).finish();
+  return writePresence(
+    new Encoder(32 + state.name.length * 3 + state.panel.length).byte(ReplicaMessageKind.Presence),
+    state,
+  ).finish();
 }
 
 /**

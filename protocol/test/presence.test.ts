@@ -16,10 +16,9 @@ const arbPresence: fc.Arbitrary<PresenceState> = fc.record({
   name: fc.string({ maxLength: MAX_PRESENCE_NAME_LENGTH }),
   colour: fc.integer({ min: 0, max: 0xffffff }).map((n) => `#${n.toString(16).padStart(6, '0')}`),
   panel: fc.constantFrom('', 'cart', 'text', 'compare'),
-  caret: fc.option(
-    fc.record({ field: fc.constantFrom('text', 'notes'), anchor: fc.nat(), head: fc.nat() }),
-    { nil: null },
-  ),
+  caret: fc.option(fc.record({ field: fc.constantFrom('text', 'notes'), anchor: fc.nat(), head: fc.nat() }), {
+    nil: null,
+  }),
 });
 
 const valid: PresenceState = { seq: 3, name: 'Alice', colour: '#3366cc', panel: 'text', caret: null };

@@ -56,12 +56,34 @@ export interface Engine {
   digest(): string;
 
   /**
+   * Present when the engine undoes this replica's own edits itself (Yjs: Y.UndoManager). The replica then
+   * leaves undo to it; for the others it reverts an edit with the runtime's intent-level inverse.
+   */
+  readonly undo?: NativeUndo;
+
+  /**
    * Release everything the engine holds: its document (WebAssembly memory included), observers and
    * subscribers. Idempotent. Afterwards every method throws EngineClosedError, and the sessions opened
    * from it are closed with it (they send nothing; `receive` returns false). Whoever drops an engine
    * closes it (the Replica closes its own in `close`).
    */
   close(): void;
+}
+
+/**
+ * An engine's own undo of this replica's local edits, in steps the replica delimits (it groups edits by
+ * time for every engine alike): an undo is a new local change that reverts one step and keeps what
+ * other replicas did meanwhile.
+ */
+export interface NativeUndo {
+  /** The next local change starts a new step. */
+  stopCapturing(): void;
+  /** Revert the newest step (a local change); false when there is none. */
+  undo(): boolean;
+  /** Re-apply the newest undone step (a local change); false when there is none. */
+  redo(): boolean;
+  /** Forget every step. */
+  clear(): void;
 }
 
 export interface EngineChange {

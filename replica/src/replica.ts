@@ -33,12 +33,13 @@ import type { EngineName } from './engine-name.ts';
 import type { EngineRegistry } from './engine-registry.ts';
 import { DigestGossip, type PeerDigests } from './replica/digest-gossip.ts';
 import { ReplicaError, type ReplicaEvent, ReplicaEvents } from './replica/events.ts';
-import { HostedEngines } from './replica/hosted-engines.ts';
+import { type EngineFailure, HostedEngines } from './replica/hosted-engines.ts';
 import { PeerSessions, type TrafficCounters } from './replica/peer-sessions.ts';
 import { type LoadProgress, Persistence } from './replica/persistence.ts';
 import { type LocalPresence, type PeerPresence, Presence } from './replica/presence.ts';
 import { Problems, type ReplicaProblem } from './replica/problems.ts';
 import { Settings } from './replica/settings.ts';
+import { DEFAULT_UNDO_GROUP_MS, UndoHistory } from './replica/undo-history.ts';
 import { IntentError, type WorkspaceSchema } from './schema.ts';
 import type { EngineUpdate, ReplicaMetadata, Store } from './store.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from './workspace.ts';
@@ -81,6 +82,8 @@ export interface ReplicaOptions {
   readonly digestDelayMs?: number;
   /** Compact the store after this many appended updates (default 1000; 0 never). */
   readonly compactAfter?: number;
+  /** Local edits of one field less than this many ms apart undo as one step (default 500, as Yjs). */
+  readonly undoGroupMs?: number;
   /**
    * Told how far loading the store got, while `open` runs (before anyone can subscribe). When given,
    * loading also yields to the host (a timer of 0 ms) between batches, so a page can paint its progress.
@@ -145,6 +148,7 @@ export class Replica {
   private readonly gossip: DigestGossip;
   private readonly sessions: PeerSessions;
   private readonly presenceOf: Presence;
+  private readonly history: UndoHistory;
   private readonly unsubscribers: (() => void)[] = [];
   /** Set while `apply` runs the engines: their local changes become this intent's one record. */
   private collecting: PendingIntent | undefined;
@@ -238,6 +242,16 @@ export class Replica {
       problems: this.problemLog,
       closed,
     });
+    this.history = new UndoHistory(
+      {
+        schema: this.schema,
+        native: (name) => this.engines.get(name).undo !== undefined,
+        stopCapturing: (name) => this.engines.get(name).undo?.stopCapturing(),
+        view: (name) => this.engines.view(name),
+        now: () => this.timers.now(),
+      },
+      nonNegative(options.undoGroupMs ?? DEFAULT_UNDO_GROUP_MS, 'undoGroupMs'),
+    );
     this.presenceOf = new Presence({
       timers: this.timers,
       send: (peer, payload) => {
@@ -260,12 +274,21 @@ export class Replica {
   async apply(intent: Intent): Promise<void> {
     this.assertOpen();
     if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
-    this.schema.edit(intent);
+    const edit = this.schema.edit(intent);
+    const plan = this.engines.plan(this.schema, this.primary, intent);
+    const before = new Map<EngineName, WorkspaceView>();
+    for (const name of plan.keys())
+      if (this.engines.get(name).undo === undefined) before.set(name, this.engines.view(name));
     const pending: PendingIntent = { updates: [], changes: [] };
+    this.history.beginEdit(edit.field, this.engines.names);
     this.collecting = pending;
-    let failures: string[];
+    let failures: EngineFailure[];
     try {
-      failures = this.engines.applyEverywhere(this.schema, this.primary, intent);
+      failures = this.engines.applyPlan(plan, this.primary, intent);
+      const failed = new Set(failures.map((failure) => failure.engine));
+      const applied = new Map([...plan].filter(([name]) => !failed.has(name)));
+      this.history.recordEdit(applied, before, new Set(pending.changes.map((c) => c.engine)));
+      this.events.emit({ type: 'history' });
     } catch (error) {
       // The primary refused the edit: not acknowledged; whatever it did change is still stored.
       this.collecting = undefined;
@@ -277,7 +300,7 @@ export class Replica {
     await this.commitIntent(pending);
     if (failures.length > 0) {
       throw new ReplicaError(
-        `${intent.op} was applied to ${this.primary} but failed on ${failures.join('; ')}`,
+        `${intent.op} was applied to ${this.primary} but failed on ${failures.map((f) => `${f.engine}: ${f.message}`).join('; ')}`,
       );
     }
   }
@@ -318,6 +341,7 @@ export class Replica {
       }
       this.gossip.changed();
     } else if (change.origin === 'remote') {
+      this.history.remoteEdit();
       this.persistence
         .persist({ kind: 'update', ...{ engine: name, update: change.update } })
         .catch(() => {});
@@ -326,6 +350,57 @@ export class Replica {
       this.gossip.changed();
     }
     this.events.emit({ type: 'change', engine: name, origin: change.origin });
+  }
+
+  // ---- undo / redo ----------------------------------------------------------------------------------
+
+  /** Whether there is an edit of this replica's to undo / an undone one to redo. */
+  get canUndo(): boolean {
+    return this.history.canUndo;
+  }
+
+  get canRedo(): boolean {
+    return this.history.canRedo;
+  }
+
+  /**
+   * Undo this replica's newest step of edits in every engine: a new edit that reverts it (Y.UndoManager
+   * for engines that have one, the runtime's intent-level inverse for the others), stored and synced like
+   * any other; what other replicas did meanwhile stays. Resolves to false when there was nothing to undo.
+   */
+  undo(): Promise<boolean> {
+    return this.revert('undo');
+  }
+
+  /** Re-apply the newest undone step (after an undo, until the next edit). */
+  redo(): Promise<boolean> {
+    return this.revert('redo');
+  }
+
+  private async revert(direction: 'undo' | 'redo'): Promise<boolean> {
+    this.assertOpen();
+    const step = this.history.take(direction);
+    if (step === undefined) return false;
+    const pending: PendingIntent = { updates: [], changes: [] };
+    this.collecting = pending;
+    try {
+      this.history.revert(step, direction, {
+        native: (name) =>
+          this.problemLog.guard({ kind: 'engine-error', engine: name }, `${direction} failed`, () => {
+            const undo = this.engines.get(name).undo;
+            return undo !== undefined && (direction === 'undo' ? undo.undo() : undo.redo());
+          }) === true,
+        apply: (name, edit) =>
+          this.problemLog.failureOf({ kind: 'engine-error', engine: name }, `${direction} failed`, () =>
+            this.engines.get(name).apply(this.schema.intentOf(edit) as Intent),
+          ) === undefined,
+      });
+    } finally {
+      this.collecting = undefined;
+    }
+    this.events.emit({ type: 'history' });
+    await this.commitIntent(pending);
+    return true;
   }
 
   // ---- settings -------------------------------------------------------------------------------------

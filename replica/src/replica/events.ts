@@ -33,7 +33,9 @@ export type ReplicaEvent =
   | { readonly type: 'peer-digests'; readonly peer: string }
   | { readonly type: 'problem'; readonly problem: ReplicaProblem }
   /** What `presence()` reports changed (a peer announced, was cut off, left or went silent). */
-  | { readonly type: 'presence' };
+  | { readonly type: 'presence' }
+  /** What can be undone or redone changed (`canUndo`, `canRedo`). */
+  | { readonly type: 'history' };
 
 export class ReplicaEvents {
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();

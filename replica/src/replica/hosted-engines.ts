@@ -15,6 +15,12 @@ import type { Intent, WorkspaceView } from '../workspace.ts';
 import { ReplicaError } from './events.ts';
 import type { Problems } from './problems.ts';
 
+/** An engine that failed to apply an edit the primary made, and why. */
+export interface EngineFailure {
+  readonly engine: EngineName;
+  readonly message: string;
+}
+
 export class HostedEngines {
   private readonly engines = new Map<EngineName, Engine>();
   private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
@@ -87,13 +93,16 @@ export class HostedEngines {
   }
 
   /**
-   * Apply a (validated) intent to every engine, the primary first: its refusal throws (the edit is not
+   * Apply a plan (from `plan`) to every engine, the primary first: its refusal throws (the edit is not
    * made); another engine's failure is reported and returned, while the others keep the edit.
    */
-  applyEverywhere(schema: WorkspaceSchema, primary: EngineName, intent: Intent): string[] {
-    const plan = this.plan(schema, primary, intent);
+  applyPlan(
+    plan: ReadonlyMap<EngineName, readonly Intent[]>,
+    primary: EngineName,
+    intent: Intent,
+  ): EngineFailure[] {
     for (const edit of plan.get(primary) ?? []) this.get(primary).apply(edit);
-    const failures: string[] = [];
+    const failures: EngineFailure[] = [];
     for (const [name, edits] of plan) {
       if (name === primary) continue;
       const failure = this.problems.failureOf(
@@ -103,7 +112,7 @@ export class HostedEngines {
           for (const edit of edits) this.get(name).apply(edit);
         },
       );
-      if (failure !== undefined) failures.push(`${name}: ${failure}`);
+      if (failure !== undefined) failures.push({ engine: name, message: failure });
     }
     return failures;
   }
@@ -117,11 +126,7 @@ export class HostedEngines {
   }
 
   /** Per engine, the intents that carry out `intent` (text edits aligned to each engine's own text). */
-  private plan(
-    schema: WorkspaceSchema,
-    primary: EngineName,
-    intent: Intent,
-  ): Map<EngineName, readonly Intent[]> {
+  plan(schema: WorkspaceSchema, primary: EngineName, intent: Intent): Map<EngineName, readonly Intent[]> {
     const plan = new Map<EngineName, readonly Intent[]>();
     const edit = schema.edit(intent);
     const field = schema.field(edit.field);

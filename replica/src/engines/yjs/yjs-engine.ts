@@ -30,7 +30,14 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
+import type {
+  Engine,
+  EngineChange,
+  EngineContext,
+  EngineVersion,
+  NativeUndo,
+  SyncSession,
+} from '../../engine.ts';
 import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
 import { deltasOfRetainOps } from '../../text-delta.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
@@ -69,6 +76,9 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   private readonly held: Held<YjsWorkspace>;
   /** Updates Yjs reported during the current call; emitted once Yjs has returned. */
   private pending: PendingUpdate[] = [];
+  /** Y.UndoManager over every shared type, tracking only this replica's own edits. */
+  private readonly undoManager: Y.UndoManager;
+  readonly undo: NativeUndo;
 
   constructor(ctx: EngineContext) {
     super();
@@ -88,6 +98,18 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
     for (const [field, text] of this.held.value.texts) {
       text.observe((event, transaction) => this.textChanged(field, text, event, transaction.origin));
     }
+    const { carts, texts, counters, meta } = this.held.value;
+    // The replica delimits steps (stopCapturing), for every engine alike: no timeout of Yjs's own.
+    this.undoManager = new Y.UndoManager([...carts.values(), ...texts.values(), counters, meta], {
+      trackedOrigins: new Set([LOCAL_ORIGIN]),
+      captureTimeout: Number.MAX_SAFE_INTEGER,
+    });
+    this.undo = {
+      stopCapturing: () => this.undoManager.stopCapturing(),
+      undo: () => this.popOne(this.undoManager.undoStack, () => this.undoManager.undo()),
+      redo: () => this.popOne(this.undoManager.redoStack, () => this.undoManager.redo()),
+      clear: () => this.undoManager.clear(),
+    };
   }
 
   /**
@@ -96,11 +118,35 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
    * the text we show, so then the text is reported whole once.
    */
   private textChanged(field: string, text: Y.Text, event: Y.YTextEvent, origin: unknown): void {
-    const kind: EngineChange['origin'] = originKind(origin);
+    const kind: EngineChange['origin'] = this.originOf(origin);
     const deltas = deltasOfRetainOps(event.delta);
     if (deltas === undefined)
       this.emitText(field, kind, [{ pos: 0, del: this.textLength(field), text: text.toString() }]);
     else this.emitText(field, kind, deltas);
+  }
+
+  /** Whose a transaction is: the UndoManager's undos and redos are this window's own, like its edits. */
+  private originOf(origin: unknown): EngineChange['origin'] {
+    if (origin === LOCAL_ORIGIN || origin === this.undoManager) return 'local';
+    return origin === STORE_ORIGIN ? 'store' : 'remote';
+  }
+
+  /**
+   * Undo or redo exactly one step. Y.UndoManager skips a step that no longer changes anything (others
+   * deleted what it inserted) and goes on to an older one; the replica's steps must stay one to one with
+   * the engine's, so only the newest step is left on the stack while it runs.
+   */
+  private popOne(stack: unknown[], run: () => unknown): boolean {
+    this.assertOpen();
+    const older = stack.splice(0, stack.length - 1);
+    let done = false;
+    try {
+      done = run() !== null;
+    } finally {
+      stack.unshift(...older);
+      this.flush();
+    }
+    return done;
   }
 
   /** The Y.Doc (throws EngineClosedError once the engine is closed). */
@@ -217,6 +263,7 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
   /** Destroy the Y.Doc: its observers (ours and any other) go with it. */
   protected release(): void {
     this.pending = [];
+    this.undoManager.destroy();
     this.held.release()?.doc.destroy();
   }
 
@@ -240,7 +287,7 @@ export class YjsEngine extends FeedEngine<Uint8Array> implements Engine {
     this.pending = [];
     for (const { update, origin } of batch) {
       const change: EngineChange = {
-        origin: originKind(origin),
+        origin: this.originOf(origin),
         update: seal(EnvelopeKind.YjsUpdate, update),
       };
       this.feed.emit(change, update, origin instanceof YjsSession ? origin : undefined);
@@ -351,10 +398,6 @@ function sortedEntries(vector: Map<number, number>): Record<string, number> {
   return Object.fromEntries(
     [...vector].sort(([a], [b]) => a - b).map(([client, clock]) => [String(client), clock]),
   );
-}
-
-function originKind(origin: unknown): EngineChange['origin'] {
-  return origin === LOCAL_ORIGIN ? 'local' : origin === STORE_ORIGIN ? 'store' : 'remote';
 }
 
 function numberAt(map: Y.Map<unknown>, key: string): number | undefined {
