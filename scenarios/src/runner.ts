@@ -29,7 +29,14 @@ import {
 } from '@converge/replica';
 import { type CheckoutRefusal, checkoutReport } from './checkout-report.ts';
 import { buildReport, type LostWriteReport, lostWriteReport, type MergeReport } from './report.ts';
-import { isAuthorityStep, isCheckoutStep, isEditStep, type Scenario, type Step } from './scenario.ts';
+import {
+  isAuthorityStep,
+  isCheckoutStep,
+  isEditStep,
+  isHistoryStep,
+  type Scenario,
+  type Step,
+} from './scenario.ts';
 import { untilConnected, untilInSync } from './sync.ts';
 import { partitionLayout, Topology } from './topology.ts';
 import { credentialRoom, relayWorld, type ScenarioWorld, simWorld } from './world.ts';
@@ -254,6 +261,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       await world.flush();
     } else if (isAuthorityStep(step)) {
       await world.checkoutControl(step);
+    } else if (isHistoryStep(step)) {
+      const target = replica(step.replica);
+      await (step.op === 'undo' ? target.undo() : target.redo());
       await world.flush();
     } else if ('partition' in step) {
       const layout = partitionLayout(step, scenario.replicas);

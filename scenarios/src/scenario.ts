@@ -75,19 +75,23 @@ const networkStep = z.union([
  */
 const checkoutStep = z.strictObject({ replica: nodeId, op: z.literal('checkout'), key: idSchema.optional() });
 
+/** Undo or redo the replica's own newest step of edits (Replica.undo / redo), in every engine. */
+const historyStep = z.strictObject({ replica: nodeId, op: z.enum(['undo', 'redo']) });
+
 /**
- * A step of a scenario on `schema`'s workspace: an edit, a checkout, something done to the network, or
- * to the room's checkout authority (`stock`, `fail`, `latency`, `pause`, `resume`: the relay's admin
- * control, one schema).
+ * A step of a scenario on `schema`'s workspace: an edit, an undo or redo, a checkout, something done to
+ * the network, or to the room's checkout authority (`stock`, `fail`, `latency`, `pause`, `resume`: the
+ * relay's admin control, one schema).
  */
 export function stepSchemaOf(schema: WorkspaceSchema) {
-  return z.union([editStepOf(schema), checkoutStep, networkStep, roomControlSchema]);
+  return z.union([historyStep, editStepOf(schema), checkoutStep, networkStep, roomControlSchema]);
 }
 
 export const stepSchema = stepSchemaOf(WORKSPACE);
 export type EditStep = Intent & { readonly replica: string };
 export type CheckoutStep = z.infer<typeof checkoutStep>;
-export type Step = EditStep | CheckoutStep | z.infer<typeof networkStep> | RoomControl;
+export type HistoryStep = z.infer<typeof historyStep>;
+export type Step = EditStep | HistoryStep | CheckoutStep | z.infer<typeof networkStep> | RoomControl;
 
 export type PartitionStep = Extract<Step, { partition: unknown }>;
 
@@ -154,11 +158,15 @@ const headerSchema = z.strictObject({
 });
 
 export function isEditStep(step: Step): step is EditStep {
-  return 'op' in step && step.op !== 'checkout';
+  return 'op' in step && !isCheckoutStep(step) && !isHistoryStep(step);
 }
 
 export function isCheckoutStep(step: Step): step is CheckoutStep {
   return 'op' in step && step.op === 'checkout';
+}
+
+export function isHistoryStep(step: Step): step is HistoryStep {
+  return 'op' in step && (step.op === 'undo' || step.op === 'redo');
 }
 
 /** Whether a step acts on the room's checkout authority (not on a replica or the network). */

@@ -79,6 +79,17 @@ describe('shipped scenarios, in the simulated network', () => {
     ]);
   });
 
+  it('undo while another window types: each engine undoes its own way, the other window’s text stays', async () => {
+    const report = await run('undo-while-others-type.json');
+    expectAllConverged(report);
+    for (const engine of ['converge', 'yjs', 'automerge', 'lww'] as const) {
+      expect(first(report, engine)?.text).toBe('Hi! Dear team,');
+    }
+    // Y.UndoManager takes the like back; a grow-only counter cannot be decremented by the others.
+    expect(first(report, 'yjs')?.counters.likes).toBe(0);
+    expect(first(report, 'converge')?.counters.likes).toBe(1);
+  });
+
   it('gives the same report for the same scenario every time', async () => {
     expect(await run('cart-phone-laptop.json')).toEqual(await run('cart-phone-laptop.json'));
   });

@@ -13,9 +13,11 @@ import {
   type FieldEdit,
   type Intent,
   type LedgerWrite,
+  type LocalPresence,
   type LostWrite,
   type NamedField,
   type PeerDigests,
+  type PeerPresence,
   type Replica,
   type ReplicaStatus,
   type WorkspaceSchema,
@@ -52,6 +54,11 @@ export interface AppSnapshot {
   readonly relayProblem: RelayProblemText | undefined;
   /** A window opened with nothing stored waits for the room's document: how far it is. */
   readonly firstSync: FirstSync;
+  /** Whether this window has an edit to undo / an undone edit to redo. */
+  readonly canUndo: boolean;
+  readonly canRedo: boolean;
+  /** Who else is in the room (Replica.presence). */
+  readonly presence: readonly PeerPresence[];
 }
 
 export interface AppModelOptions {
@@ -202,6 +209,37 @@ export class AppModel {
     }
   }
 
+  /** Undo (or redo) this window's newest step of edits in every engine; resolves false when there is none. */
+  async undo(): Promise<boolean> {
+    return this.revert('undo');
+  }
+
+  async redo(): Promise<boolean> {
+    return this.revert('redo');
+  }
+
+  private async revert(op: 'undo' | 'redo'): Promise<boolean> {
+    try {
+      const done = await (op === 'undo' ? this.replica.undo() : this.replica.redo());
+      if (done) this.recorder.history(op);
+      return done;
+    } catch (error) {
+      this.notify('error', `${op} failed: ${errorMessage(error)}`);
+      return false;
+    } finally {
+      this.invalidate();
+    }
+  }
+
+  /** Announce who is at this window and where its caret is (never stored; see Replica.setPresence). */
+  setPresence(presence: LocalPresence): void {
+    try {
+      this.replica.setPresence(presence);
+    } catch (error) {
+      this.notify('error', errorMessage(error));
+    }
+  }
+
   setOffline(offline: boolean): void {
     try {
       // Stored with the replica; a failed write shows up as a replica problem.
@@ -326,6 +364,9 @@ export class AppModel {
       peerDigests: this.replica.peerDigests(),
       relayProblem: this.relayProblem,
       firstSync: this.firstSync,
+      canUndo: this.replica.canUndo,
+      canRedo: this.replica.canRedo,
+      presence: this.replica.presence(),
     };
   }
 }

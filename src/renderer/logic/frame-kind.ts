@@ -9,7 +9,8 @@ import type { EngineDescriptor } from '@converge/replica';
 export function frameKind(engine: EngineDescriptor, wire: Uint8Array): string {
   try {
     const message = decodeReplicaMessage(wire);
-    return message.kind === 'digest' ? 'digest' : engine.describePayload(message.payload);
+    if (message.kind === 'sync') return engine.describePayload(message.payload);
+    return message.kind;
   } catch {
     return 'unrecognised';
   }

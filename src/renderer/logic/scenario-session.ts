@@ -12,6 +12,7 @@ import {
   isAuthorityStep,
   isCheckoutStep,
   isEditStep,
+  isHistoryStep,
   parseScenarioText,
   type Scenario,
   type Step,
@@ -22,7 +23,8 @@ export { parseScenarioText, type Scenario, type Step };
 export type ReplayAction =
   | { readonly kind: 'edit'; readonly index: number; readonly intent: Intent }
   | { readonly kind: 'offline'; readonly index: number; readonly offline: boolean }
-  | { readonly kind: 'skew'; readonly index: number; readonly ms: number };
+  | { readonly kind: 'skew'; readonly index: number; readonly ms: number }
+  | { readonly kind: 'history'; readonly index: number; readonly op: 'undo' | 'redo' };
 
 export interface SkippedStep {
   /** 0-based index in the file's steps. */
@@ -58,6 +60,8 @@ export function planReplay(scenario: Scenario, playing: string): ReplayPlan {
     } else if (isEditStep(step)) {
       const { replica: _replica, ...intent } = step;
       actions.push({ kind: 'edit', index, intent: intent as Intent });
+    } else if (isHistoryStep(step)) {
+      actions.push({ kind: 'history', index, op: step.op });
     } else if ('offline' in step || 'online' in step) {
       actions.push({ kind: 'offline', index, offline: 'offline' in step });
     } else if ('skew' in step) {
@@ -70,6 +74,8 @@ export function planReplay(scenario: Scenario, playing: string): ReplayPlan {
 /** Why a window playing `playing` does not replay `step`, or undefined when it does. */
 function skipReason(step: Step, playing: string): string | undefined {
   if (isEditStep(step)) return step.replica === playing ? undefined : `an edit of replica ${step.replica}`;
+  if (isHistoryStep(step))
+    return step.replica === playing ? undefined : `an ${step.op} of replica ${step.replica}`;
   if ('offline' in step || 'online' in step) {
     const who = 'offline' in step ? step.offline : step.online;
     return who === playing ? undefined : `connection of replica ${who}`;
@@ -99,6 +105,9 @@ export interface ReplayTarget {
   apply(intent: Intent): Promise<boolean>;
   setOffline(offline: boolean): void;
   setSkew(ms: number): Promise<void>;
+  /** Resolves false when there was nothing to undo or redo. */
+  undo(): Promise<boolean>;
+  redo(): Promise<boolean>;
 }
 
 export interface ReplayOutcome {
@@ -126,6 +135,7 @@ export async function replay(
     if (i > 0 && options.pauseMs > 0) await options.sleep(options.pauseMs);
     let ok = true;
     if (action.kind === 'edit') ok = await target.apply(action.intent);
+    else if (action.kind === 'history') ok = await (action.op === 'undo' ? target.undo() : target.redo());
     else if (action.kind === 'offline') target.setOffline(action.offline);
     else await target.setSkew(action.ms);
     const outcome = { index: action.index, ok };

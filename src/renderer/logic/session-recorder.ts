@@ -176,6 +176,11 @@ export class SessionRecorder {
     this.record({ replica: this.replicaId, ...intent } as EditStep);
   }
 
+  /** An undo or redo of this window's own edits. */
+  history(op: 'undo' | 'redo'): void {
+    this.record({ replica: this.replicaId, op });
+  }
+
   offline(offline: boolean): void {
     this.record(offline ? { offline: this.replicaId } : { online: this.replicaId });
   }

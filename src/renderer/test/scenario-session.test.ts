@@ -59,6 +59,8 @@ describe('replay', () => {
         { replica: 'a', op: 'text.insert', pos: 9, text: 'x' },
         { skew: { replica: 'a', ms: 5 } },
         { replica: 'a', op: 'cart.add', product: 'p', qty: 1 },
+        { replica: 'a', op: 'undo' },
+        { replica: 'a', op: 'redo' },
       ],
     });
     const outcomes = await replay(
@@ -72,6 +74,14 @@ describe('replay', () => {
         setSkew: async (ms) => {
           log.push(`skew=${ms}`);
         },
+        undo: async () => {
+          log.push('undo');
+          return true;
+        },
+        redo: async () => {
+          log.push('redo');
+          return false;
+        },
       },
       { pauseMs: 10, sleep: async (ms) => void log.push(`sleep ${ms}`) },
     );
@@ -83,7 +93,11 @@ describe('replay', () => {
       'skew=5',
       'sleep 10',
       'cart.add',
+      'sleep 10',
+      'undo',
+      'sleep 10',
+      'redo',
     ]);
-    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, true]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, true, true, false]);
   });
 });
