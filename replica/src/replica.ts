@@ -349,7 +349,8 @@ export class Replica {
       this.sessions.forward(name, change);
       this.gossip.changed();
     }
-    this.events.emit({ type: 'change', engine: name, origin: change.origin });
+    const peer = change.origin === 'remote' ? this.sessions.sender() : undefined;
+    this.events.emit({ type: 'change', engine: name, origin: change.origin, ...(peer === undefined ? {} : { peer }) });
   }
 
   // ---- undo / redo ----------------------------------------------------------------------------------

@@ -19,11 +19,13 @@ import {
   session,
   type WebContents,
 } from 'electron';
+import { IPC_EVENTS } from '../preload/api.ts';
 import type { IpcSender } from './ipc-schema.ts';
 import type { Logger, MainServices } from './main-services.ts';
 import { startMainServices } from './main-services.ts';
 import { buildMenuTemplate } from './menu.ts';
 import { ReplicaWindows } from './replica-windows.ts';
+import { registerRoomLinks } from './room-links.ts';
 import {
   APP_ENTRY_URL,
   APP_HOST,
@@ -134,9 +136,13 @@ class AppShell {
 
     app.on('web-contents-created', (_event, contents) => this.lockDown(contents));
 
-    const handlers = services.createIpcHandlers(async () => {
-      this.openWindow({ replicaId: await services.allocateReplicaId() });
-    });
+    const openRoom = async (room?: string): Promise<void> => {
+      this.openWindow({
+        replicaId: await services.allocateReplicaId(),
+        ...(room === undefined ? {} : { room }),
+      });
+    };
+    const handlers = services.createIpcHandlers({ newReplicaWindow: () => openRoom(), openRoom });
     for (const [channel, handler] of Object.entries(handlers)) {
       ipcMain.handle(channel, async (event, ...args: unknown[]) => {
         try {
@@ -148,7 +154,17 @@ class AppShell {
       });
     }
 
-    app.on('second-instance', () => this.focusAnyOrOpen());
+    registerRoomLinks(app, {
+      defaultApp: process.defaultApp === true,
+      execPath: process.execPath,
+      appPath: process.argv[1],
+      open: (room) =>
+        void openRoom(room).catch((error) =>
+          log.warn(`cannot open room ${room}: ${(error as Error).message}`),
+        ),
+      other: () => this.focusAnyOrOpen(),
+      warn: (message) => log.warn(message),
+    });
     app.on('activate', () => this.focusAnyOrOpen());
     app.on('window-all-closed', () => {
       if (process.platform !== 'darwin') app.quit();
@@ -192,6 +208,7 @@ class AppShell {
     services.registry.register(contentsId, record.replicaId);
     services.windowState.opened({
       replicaId: record.replicaId,
+      ...(record.room === undefined ? {} : { room: record.room }),
       bounds: toBounds(win.getNormalBounds()),
       maximized: record.maximized === true,
     });
@@ -273,6 +290,7 @@ class AppShell {
           void this.services.allocateReplicaId().then((replicaId) => this.openWindow({ replicaId }));
         },
         reopenReplica: (replicaId) => this.openWindow({ replicaId }),
+        editHistory: (op) => BrowserWindow.getFocusedWindow()?.webContents.send(IPC_EVENTS.editHistory, op),
       },
     });
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));

@@ -19,7 +19,15 @@ export interface IpcHandlerDeps {
   readonly logs: ReplicaLogs;
   /** The configuration of the window hosting `replicaId`, with its room credential. */
   windowConfig(replicaId: string): Promise<WindowConfig>;
-  openNewReplicaWindow(): Promise<void>;
+  readonly windows: WindowOpeners;
+}
+
+/** What a renderer may ask main to open. */
+export interface WindowOpeners {
+  /** A window with a new replica in the app's room. */
+  newReplicaWindow(): Promise<void>;
+  /** A window with a new replica in `room` (validated). */
+  openRoom(room: string): Promise<void>;
 }
 
 export type IpcHandler = (sender: IpcSender, args: readonly unknown[]) => Promise<unknown>;
@@ -56,7 +64,12 @@ export function createIpcHandlers(deps: IpcHandlerDeps): Record<IpcChannel, IpcH
     [IPC_CHANNELS.newReplicaWindow]: async (sender, args) => {
       caller(IPC_CHANNELS.newReplicaWindow, sender);
       parseIpcArguments(IPC_CHANNELS.newReplicaWindow, args);
-      await deps.openNewReplicaWindow();
+      await deps.windows.newReplicaWindow();
+    },
+    [IPC_CHANNELS.openRoom]: async (sender, args) => {
+      caller(IPC_CHANNELS.openRoom, sender);
+      const [room] = parseIpcArguments(IPC_CHANNELS.openRoom, args);
+      await deps.windows.openRoom(room);
     },
   };
 }

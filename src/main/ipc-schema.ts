@@ -5,6 +5,7 @@
  * mistyped or oversized argument is rejected with a message naming the channel and the argument.
  * Sender: only the main frame of one of our replica windows, showing our own renderer, may call.
  */
+import { idProblem } from '@converge/protocol';
 import { z } from 'zod';
 import { IPC_CHANNELS, type IpcChannel } from '../preload/api.ts';
 
@@ -32,6 +33,11 @@ export const ipcArgumentSchemas = {
   [IPC_CHANNELS.storeCompact]: z.tuple([bytes('snapshot', MAX_SNAPSHOT_BYTES)]),
   [IPC_CHANNELS.storeClose]: z.tuple([]),
   [IPC_CHANNELS.newReplicaWindow]: z.tuple([]),
+  [IPC_CHANNELS.openRoom]: z.tuple([
+    z.string({ error: 'room must be a string' }).refine((room) => idProblem(room) === undefined, {
+      error: (issue) => `room ${idProblem(issue.input) ?? 'is invalid'}`,
+    }),
+  ]),
 } as const satisfies Record<IpcChannel, z.ZodType<readonly unknown[]>>;
 
 export type IpcArguments<C extends IpcChannel> = z.output<(typeof ipcArgumentSchemas)[C]>;

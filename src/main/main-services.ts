@@ -13,7 +13,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeDamage } from '@converge/replica/node';
 import type { IpcChannel, WindowConfig } from '../preload/api.ts';
-import { createIpcHandlers, type IpcHandler } from './ipc-handlers.ts';
+import { createIpcHandlers, type IpcHandler, type WindowOpeners } from './ipc-handlers.ts';
 import { type RelayEndpoint, type StartRelay, startRelayHost } from './relay-host.ts';
 import { newReplicaId } from './replica-id.ts';
 import { ReplicaStores, replicasRoot } from './replica-stores.ts';
@@ -56,7 +56,7 @@ export interface MainServices {
   allocateReplicaId(): Promise<string>;
   /** Replicas with data on disk but no open window. */
   closedReplicas(): Promise<string[]>;
-  createIpcHandlers(openNewReplicaWindow: () => Promise<void>): Record<IpcChannel, IpcHandler>;
+  createIpcHandlers(windows: WindowOpeners): Record<IpcChannel, IpcHandler>;
   /** Flush the window list, close every store, stop the embedded relay. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -108,19 +108,21 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
   // One credential per replica for the life of this process: a reloaded window gets the same one, so
   // its new connection may replace its old one at the relay; no other holder can.
   const credentials = new Map<string, Promise<string>>();
-  const credentialFor = (replicaId: string): Promise<string> => {
+  const credentialFor = (replicaId: string, room: string): Promise<string> => {
     let credential = credentials.get(replicaId);
     if (credential === undefined) {
-      credential = relay.credentialFor(replicaId);
+      credential = relay.credentialFor(replicaId, room);
       credentials.set(replicaId, credential);
       credential.catch(() => credentials.delete(replicaId)); // a later reload asks again
     }
     return credential;
   };
   const windowConfig = async (replicaId: string): Promise<WindowConfig> => {
-    const config = { replicaId, room: settings.room, relayUrl: relay.relayUrl, adminUrl: relay.adminUrl };
+    // A replica stays in the room its window was opened for (a room link's), else the app's room.
+    const room = windowState.list().find((w) => w.replicaId === replicaId)?.room ?? settings.room;
+    const config = { replicaId, room, relayUrl: relay.relayUrl, adminUrl: relay.adminUrl };
     try {
-      return { ...config, token: await credentialFor(replicaId) };
+      return { ...config, token: await credentialFor(replicaId, room) };
     } catch (error) {
       // The window still opens and works offline; it asks again before connecting.
       const problem = (error as Error).message;
@@ -176,12 +178,12 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     windowConfig,
     allocateReplicaId,
     closedReplicas: async () => (await stores.list()).filter((id) => !registry.hasReplica(id)),
-    createIpcHandlers: (openNewReplicaWindow) =>
+    createIpcHandlers: (windows) =>
       createIpcHandlers({
         senders: { replicaFor: (id) => registry.replicaFor(id), isAppUrl },
         logs: stores,
         windowConfig,
-        openNewReplicaWindow,
+        windows,
       }),
     shutdown,
   };

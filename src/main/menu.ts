@@ -8,6 +8,11 @@ export interface MenuActions {
   newReplicaWindow(): void;
   /** Reopen a replica whose window was closed (its data stayed on disk). */
   reopenReplica(replicaId: string): void;
+  /**
+   * Undo / redo in the focused window: the window's own edits in every engine (its replica's undo), not
+   * the text field's — the menu owns Ctrl/Cmd+Z, so it must hand them to the page.
+   */
+  editHistory(op: 'undo' | 'redo'): void;
 }
 
 export interface MenuOptions {
@@ -45,7 +50,22 @@ export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOpti
       ...(mac ? [] : [{ type: 'separator' } as const, { label: 'Quit', role: 'quit' } as const]),
     ],
   };
-  const edit: MenuItemConstructorOptions = { label: 'Edit', role: 'editMenu' };
+  const edit: MenuItemConstructorOptions = {
+    label: 'Edit',
+    submenu: [
+      { label: 'Undo', accelerator: 'CmdOrCtrl+Z', click: () => options.actions.editHistory('undo') },
+      {
+        label: 'Redo',
+        accelerator: mac ? 'Shift+CmdOrCtrl+Z' : 'CmdOrCtrl+Y',
+        click: () => options.actions.editHistory('redo'),
+      },
+      { type: 'separator' },
+      { role: 'cut' },
+      { role: 'copy' },
+      { role: 'paste' },
+      { role: 'selectAll' },
+    ],
+  };
   const view: MenuItemConstructorOptions = {
     label: 'View',
     submenu: [

@@ -72,8 +72,11 @@ export interface RelayEndpoint {
   readonly adminUrl: string;
   /** True when this process runs the relay (and must close it). */
   readonly embedded: boolean;
-  /** A new room credential for one window's replica (read, write, admin in the app's room). */
-  credentialFor(replicaId: string): Promise<string>;
+  /**
+   * A new room credential for one window's replica (read, write, admin) in `room`, by default the app's
+   * room. A remote relay's admin credential may be scoped to one room: then other rooms are refused.
+   */
+  credentialFor(replicaId: string, room?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -104,8 +107,8 @@ export function remoteRelayEndpoint(settings: Settings): RelayEndpoint {
     relayUrl,
     adminUrl,
     embedded: false,
-    credentialFor: (replica) =>
-      requestCredential({ adminUrl, adminCredential, room: settings.room, replica, rights: WINDOW_RIGHTS }),
+    credentialFor: (replica, room = settings.room) =>
+      requestCredential({ adminUrl, adminCredential, room, replica, rights: WINDOW_RIGHTS }),
     close: async () => {},
   };
 }
@@ -137,8 +140,8 @@ export async function startRelayHost(options: {
     relayUrl: relay.url,
     adminUrl: relay.adminUrl,
     embedded: true,
-    credentialFor: async (replicaId) =>
-      (await relay.mintCredential({ room: settings.room, replica: replicaId, rights: WINDOW_RIGHTS })).token,
+    credentialFor: async (replicaId, room = settings.room) =>
+      (await relay.mintCredential({ room, replica: replicaId, rights: WINDOW_RIGHTS })).token,
     close: () => {
       closing ??= relay.close();
       return closing;

@@ -21,14 +21,18 @@ export interface TabCredentialContext {
   readonly launchKey: string;
   /** The page's own origin, e.g. http://127.0.0.1:5173 (requests from any other origin are refused). */
   origin(): string;
-  /** Mint a credential for one replica (the relay endpoint's `credentialFor`). */
-  credentialFor(replicaId: string): Promise<string>;
+  /** Mint a credential for one replica in a room (the relay endpoint's `credentialFor`; default: web mode's room). */
+  credentialFor(replicaId: string, room?: string): Promise<string>;
   readonly headers: Readonly<Record<string, string>>;
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
-/** Answers POST /credentials: `{"replica": "ID"}` with the launch key → `{"token": "..."}`. */
+/**
+ * Answers POST /credentials: `{"replica": "ID"}` (and optionally `"room": "ROOM"`, else web mode's room)
+ * with the launch key → `{"token": "..."}`. The launch key admits a tab to any room of web mode's relay:
+ * rooms keep workspaces apart, they are not a boundary between people (a shared room link carries the key).
+ */
 export async function handleTabCredential(
   req: IncomingMessage,
   res: ServerResponse,
@@ -63,20 +67,26 @@ export async function handleTabCredential(
   }
   const body = await readBody(req);
   let replica: unknown;
+  let room: unknown;
   try {
-    replica = (JSON.parse(body ?? '') as { replica?: unknown }).replica;
+    ({ replica, room } = JSON.parse(body ?? '') as { replica?: unknown; room?: unknown });
   } catch {
     replica = undefined;
   }
-  const problem = idProblem(replica);
+  const problem =
+    idProblem(replica) === undefined
+      ? room === undefined || idProblem(room) === undefined
+        ? undefined
+        : `room ${idProblem(room)}`
+      : `replica id ${idProblem(replica)}`;
   if (body === undefined || problem !== undefined) {
     answer(400, {
-      error: `body must be {"replica": "ID"}${problem !== undefined ? `: replica id ${problem}` : ''}`,
+      error: `body must be {"replica": "ID", "room"?: "ROOM"}${problem !== undefined ? `: ${problem}` : ''}`,
     });
     return;
   }
   try {
-    answer(200, { token: await ctx.credentialFor(replica as string) });
+    answer(200, { token: await ctx.credentialFor(replica as string, room as string | undefined) });
   } catch (error) {
     answer(502, { error: (error as Error).message });
   }

@@ -113,9 +113,9 @@ export async function startWebMode(options: WebModeOptions): Promise<WebMode> {
     launchKey: secrets.launchKey,
     origin: () => origin,
     relay: () => served,
-    credentialFor: (replicaId) => {
+    credentialFor: (replicaId, inRoom) => {
       if (served === undefined) return Promise.reject(new Error('the relay is still starting'));
-      return served.endpoint.credentialFor(replicaId);
+      return served.endpoint.credentialFor(replicaId, inRoom);
     },
   };
   const server = createServer(
@@ -202,8 +202,8 @@ async function attachEmbedded(
     relayUrl: relay.url,
     adminUrl: relay.adminUrl,
     embedded: true,
-    credentialFor: async (replica) =>
-      (await relay.mintCredential({ room: at.room, replica, rights: WINDOW_RIGHTS })).token,
+    credentialFor: async (replica, room = at.room) =>
+      (await relay.mintCredential({ room, replica, rights: WINDOW_RIGHTS })).token,
     close: () => {
       closing ??= relay.close();
       return closing;
@@ -223,7 +223,7 @@ interface RequestContext {
   readonly launchKey: string;
   origin(): string;
   relay(): ServedRelay | undefined;
-  credentialFor(replicaId: string): Promise<string>;
+  credentialFor(replicaId: string, room?: string): Promise<string>;
 }
 
 /** The request's path without query or fragment, raw (not URL-normalized). */

@@ -9,6 +9,7 @@
  * Quitting does not: windows that are still open when the app quits are exactly the ones restored.
  */
 import { readFile } from 'node:fs/promises';
+import { idProblem } from '@converge/protocol';
 import { setAside, writeFileAtomically } from '@converge/replica/node';
 import { z } from 'zod';
 import { isSafeReplicaId } from './replica-id.ts';
@@ -22,6 +23,8 @@ export interface Bounds {
 
 export interface WindowRecord {
   readonly replicaId: string;
+  /** The room the replica is in (a room link's); absent: the app's room from settings. */
+  readonly room?: string;
   readonly bounds?: Bounds;
   readonly maximized?: boolean;
 }
@@ -38,6 +41,10 @@ const windowStateSchema = z.object({
     .array(
       z.object({
         replicaId: z.string().refine(isSafeReplicaId, 'not a safe replica id'),
+        room: z
+          .string()
+          .refine((room) => idProblem(room) === undefined, 'not a valid room name')
+          .optional(),
         bounds: z.object({ x: coordinate, y: coordinate, width: extent, height: extent }).optional(),
         maximized: z.boolean().optional(),
       }),
@@ -141,7 +148,8 @@ export class WindowStateStore {
   updateBounds(replicaId: string, bounds: Bounds, maximized: boolean): void {
     const i = this.windows.findIndex((w) => w.replicaId === replicaId);
     if (i === -1) return;
-    this.windows[i] = { replicaId, bounds, maximized };
+    const { room } = this.windows[i] as WindowRecord;
+    this.windows[i] = { replicaId, ...(room === undefined ? {} : { room }), bounds, maximized };
     this.save();
   }
 

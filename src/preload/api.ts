@@ -59,7 +59,19 @@ export interface ConvergeApi {
   readonly store: ReplicaStoreApi;
   /** Open another window with a new replica (its own id and its own store). */
   newReplicaWindow(): Promise<void>;
+  /** Open a window with a new replica in `room` (a room name: the rules of a replica id). */
+  openRoom(room: string): Promise<void>;
+  /** Run `listener` when the Edit menu's Undo or Redo is chosen (the menu owns Ctrl/Cmd+Z in Electron). */
+  onEditHistory(listener: (op: 'undo' | 'redo') => void): void;
 }
+
+/** Room links the app registers with the OS: `converge://room/NAME` opens a window in room NAME. */
+export const ROOM_LINK_PREFIX = 'converge://room/';
+
+/** Messages main sends a window (not calls: nothing is answered). */
+export const IPC_EVENTS = {
+  editHistory: 'converge:edit-history',
+} as const;
 
 /** IPC channel names, one per call. Main validates sender and arguments on every one. */
 export const IPC_CHANNELS = {
@@ -69,6 +81,7 @@ export const IPC_CHANNELS = {
   storeCompact: 'converge:store-compact',
   storeClose: 'converge:store-close',
   newReplicaWindow: 'converge:new-replica-window',
+  openRoom: 'converge:open-room',
 } as const;
 
 export type IpcChannel = (typeof IPC_CHANNELS)[keyof typeof IPC_CHANNELS];

@@ -7,6 +7,7 @@ import {
   CONVERGE_API_KEY,
   type ConvergeApi,
   IPC_CHANNELS,
+  IPC_EVENTS,
   type StoredLog,
   type WindowConfig,
 } from './api.ts';
@@ -22,6 +23,13 @@ const api: ConvergeApi = {
     close: (): Promise<void> => ipcRenderer.invoke(IPC_CHANNELS.storeClose),
   },
   newReplicaWindow: (): Promise<void> => ipcRenderer.invoke(IPC_CHANNELS.newReplicaWindow),
+  openRoom: (room: string): Promise<void> => ipcRenderer.invoke(IPC_CHANNELS.openRoom, room),
+  onEditHistory: (listener: (op: 'undo' | 'redo') => void): void => {
+    // Only the op crosses over, and only a valid one: never the event (it holds the sender).
+    ipcRenderer.on(IPC_EVENTS.editHistory, (_event, op: unknown) => {
+      if (op === 'undo' || op === 'redo') listener(op);
+    });
+  },
 };
 
 contextBridge.exposeInMainWorld(CONVERGE_API_KEY, api);

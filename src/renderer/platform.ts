@@ -19,6 +19,14 @@ export interface WindowSetup {
   readonly notice?: string;
   /** Open another window (Electron) or tab (web) hosting a new replica. */
   openNewReplica(): void;
+  /** A link that opens `room` (web: this page with ?room= and the launch key; Electron: converge://). */
+  roomLink(room: string): string;
+  /** Show `room` instead of the current one (web: this tab; Electron: a new window). Data stays where it is. */
+  openRoom(room: string): void;
+  /** A name for a new, empty room. */
+  freshRoomName(): string;
+  /** Electron: the Edit menu's Undo / Redo (in a browser the page's own key handler does it). */
+  onEditHistory?(listener: (op: 'undo' | 'redo') => void): void;
 }
 
 export function detectPlatform(): Promise<WindowSetup> {

@@ -6,7 +6,13 @@ import type { TextDelta } from '../text-delta.ts';
 import type { ReplicaProblem } from './problems.ts';
 
 export type ReplicaEvent =
-  | { readonly type: 'change'; readonly engine: EngineName; readonly origin: EngineChange['origin'] }
+  | {
+      readonly type: 'change';
+      readonly engine: EngineName;
+      readonly origin: EngineChange['origin'];
+      /** For a remote change: the peer whose message caused it. */
+      readonly peer?: string;
+    }
   /**
    * An engine's text changed: `deltas` turn the text as the last 'text' event of this engine and field
    * left it (or as `Replica.textSlice` read it) into the new one. Comes before that change's 'change'.

@@ -54,6 +54,8 @@ export class PeerSessions {
   /** peer → engine → session */
   private readonly sessions = new Map<string, Map<EngineName, OpenSession>>();
   private readonly traffic = new Map<EngineName, MutableTraffic>();
+  /** The peer whose payload a session is taking in right now (changes it causes are that peer's). */
+  private receiving: string | undefined;
 
   constructor(private readonly host: SessionHost) {
     for (const name of host.engines.names) {
@@ -160,11 +162,15 @@ export class PeerSessions {
       const open = this.sessions.get(from)?.get(name);
       if (open === undefined) return; // the link is down: the next linkUp resyncs
       const { payload: sync } = message;
-      const accepted = host.problems.guard(
-        { kind: 'engine-error', engine: name, peer: from },
-        'receive() threw',
-        () => open.session.receive(sync),
-      );
+      this.receiving = from;
+      let accepted: boolean | undefined;
+      try {
+        accepted = host.problems.guard({ kind: 'engine-error', engine: name, peer: from }, 'receive() threw', () =>
+          open.session.receive(sync),
+        );
+      } finally {
+        this.receiving = undefined;
+      }
       if (accepted !== true) {
         counters.framesRejected++;
         host.problems.report({ ...refused, message: `rejected a ${payload.length}-byte payload` });
@@ -203,6 +209,11 @@ export class PeerSessions {
         );
       }
     }
+  }
+
+  /** The peer whose payload is being taken in, while a session takes it in (else undefined). */
+  sender(): string | undefined {
+    return this.receiving;
   }
 
   /** Peers with open sync sessions, sorted. */

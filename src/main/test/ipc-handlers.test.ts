@@ -22,6 +22,7 @@ describe('IPC handlers', () => {
   let registry: WindowRegistry;
   let handlers: Record<string, IpcHandler>;
   let newWindows: number;
+  let rooms: string[];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'converge-ipc-'));
@@ -30,6 +31,7 @@ describe('IPC handlers', () => {
     registry.register(1, 'alpha');
     registry.register(2, 'beta');
     newWindows = 0;
+    rooms = [];
     handlers = createIpcHandlers({
       senders: { replicaFor: (id) => registry.replicaFor(id), isAppUrl: createAppUrlPolicy() },
       logs: stores,
@@ -40,8 +42,13 @@ describe('IPC handlers', () => {
         adminUrl: 'http://127.0.0.1:1',
         token: `credential-of-${replicaId}`,
       }),
-      openNewReplicaWindow: async () => {
-        newWindows++;
+      windows: {
+        newReplicaWindow: async () => {
+          newWindows++;
+        },
+        openRoom: async (room) => {
+          rooms.push(room);
+        },
       },
     });
   });
@@ -116,9 +123,15 @@ describe('IPC handlers', () => {
     expect(await call(IPC_CHANNELS.storeOpen, win(1))).toEqual({ records: [], damage: [] });
   });
 
-  it('opens a new replica window on request', async () => {
+  it('opens a new replica window on request, in a room when asked, with a valid room name only', async () => {
     await call(IPC_CHANNELS.newReplicaWindow, win(1));
     expect(newWindows).toBe(1);
+    await call(IPC_CHANNELS.openRoom, win(1), 'team-2');
+    expect(rooms).toEqual(['team-2']);
+    await expect(call(IPC_CHANNELS.openRoom, win(1), '../x')).rejects.toThrow(/room may only contain/);
+    await expect(call(IPC_CHANNELS.openRoom, win(1))).rejects.toThrow(/argument/);
+    await expect(call(IPC_CHANNELS.openRoom, win(9), 'x')).rejects.toThrow(/not a replica window/);
+    expect(rooms).toEqual(['team-2']);
   });
 
   it('stops answering for a window once it is unregistered', async () => {

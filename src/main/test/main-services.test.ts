@@ -93,6 +93,17 @@ describe('main services', () => {
       { room: 'default', replica: 'other', rights: ['read', 'write', 'admin'] },
     ]);
     expect(JSON.stringify(await services.windowConfig(id))).not.toContain(relay.log.started[0]!.adminToken);
+    // A window opened for a room link is in that room, with a credential for it.
+    services.windowState.opened({ replicaId: 'linked', room: 'team' });
+    expect(await services.windowConfig('linked')).toMatchObject({
+      room: 'team',
+      token: 'credential-3-linked',
+    });
+    expect(relay.log.minted.at(-1)).toEqual({
+      room: 'team',
+      replica: 'linked',
+      rights: ['read', 'write', 'admin'],
+    });
     expect(services.csp).toContain(
       `connect-src 'self' ${services.relay.relayUrl} ${services.relay.adminUrl}`,
     );
@@ -160,7 +171,10 @@ describe('main services', () => {
     first.services.windowState.opened({ replicaId: b });
     first.services.registry.register(11, a);
     first.services.registry.register(12, b);
-    const handlers = first.services.createIpcHandlers(async () => {});
+    const handlers = first.services.createIpcHandlers({
+      newReplicaWindow: async () => {},
+      openRoom: async () => {},
+    });
     const sender = (id: number): IpcSender => ({
       webContentsId: id,
       frameUrl: APP_ENTRY_URL,

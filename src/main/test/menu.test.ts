@@ -20,8 +20,24 @@ describe('application menu', () => {
     actions: {
       newReplicaWindow: () => calls.push('new'),
       reopenReplica: (id) => calls.push(`reopen ${id}`),
+      editHistory: (op) => calls.push(op),
     },
   };
+
+  it('hands Edit > Undo and Redo to the page (the replica undoes, not the text field)', () => {
+    for (const platform of ['linux', 'darwin'] as const) {
+      const edit = items(find(buildMenuTemplate({ ...base, platform }), 'Edit'));
+      const [undo, redo] = edit;
+      expect([undo?.label, undo?.accelerator, redo?.label]).toEqual(['Undo', 'CmdOrCtrl+Z', 'Redo']);
+      expect(redo?.accelerator).toBe(platform === 'darwin' ? 'Shift+CmdOrCtrl+Z' : 'CmdOrCtrl+Y');
+      expect(edit.map((i) => i.role).filter(Boolean)).toEqual(['cut', 'copy', 'paste', 'selectAll']);
+      calls.length = 0;
+      (undo!.click as () => void)();
+      (redo!.click as () => void)();
+      expect(calls).toEqual(['undo', 'redo']);
+    }
+    calls.length = 0;
+  });
 
   it('has File > New Replica Window, Reopen Replica, Close and Quit', () => {
     const file = items(find(buildMenuTemplate(base), 'File'));

@@ -182,6 +182,15 @@ describe('web mode host', () => {
       replica: 'r-tab1',
       rights: ['read', 'write', 'admin'],
     });
+    // A room link's tab asks for its room; an invalid room name is refused.
+    expect((await ask(good, '{"replica":"r-tab1","room":"team-2"}')).status).toBe(200);
+    expect(relay.log.minted.at(-1)).toEqual({
+      room: 'team-2',
+      replica: 'r-tab1',
+      rights: ['read', 'write', 'admin'],
+    });
+    expect((await ask(good, '{"replica":"r-tab1","room":"../x"}')).status).toBe(400);
+    expect((await ask(good, '{"replica":"r-tab1","room":7}')).status).toBe(400);
     // Each page load gets its own credential (two tabs with one replica id never share one).
     expect(JSON.parse((await ask(good)).body).token).not.toBe(JSON.parse(answer.body).token);
     // Any other local process (no key), another page (other origin), or a bad body gets nothing.

@@ -24,10 +24,13 @@ import {
   type WorkspaceView,
 } from '@converge/replica';
 import { FIRST_SYNC_DONE, type FirstSync, firstSync, isEmptyVersion } from './first-sync.ts';
+import { type HistoryEntry, HistoryLog } from './history-log.ts';
 import type { RelayProblemText } from './relay-problem.ts';
+import { restoreEdits } from './restore-edits.ts';
 import type { SessionRecorder } from './session-recorder.ts';
 import { replicaTextFeed, type TextFeed } from './text-feed.ts';
 import { timed } from './timing.ts';
+import { type UndoEffects, undoEffects } from './undo-effects.ts';
 import type { EngineWireTotals, WireFrame, WireLog } from './wire-log.ts';
 
 export interface Notice {
@@ -59,6 +62,10 @@ export interface AppSnapshot {
   readonly canRedo: boolean;
   /** Who else is in the room (Replica.presence). */
   readonly presence: readonly PeerPresence[];
+  /** The room's history as this window saw it (the scrubber's entries), oldest first. */
+  readonly history: readonly HistoryEntry[];
+  /** What the last undo or redo did in each engine (the Compare panel), if there was one. */
+  readonly lastUndo: UndoEffects | undefined;
 }
 
 export interface AppModelOptions {
@@ -105,6 +112,8 @@ export class AppModel {
   private relayProblem: RelayProblemText | undefined;
   /** Latched: once the first sync is done (or there was nothing to wait for), it stays done. */
   private firstSync: FirstSync;
+  private readonly history: HistoryLog;
+  private lastUndo: UndoEffects | undefined;
   private closed = false;
 
   constructor(options: AppModelOptions) {
@@ -116,8 +125,11 @@ export class AppModel {
     this.minRebuildMs = options.minRebuildMs ?? 0;
     this.delay = options.delay ?? ((run, ms) => setTimeout(run, ms));
     this.texts = replicaTextFeed(this.replica);
+    this.history = new HistoryLog(this.replica.id);
+    this.history.mark('as this window opened');
     this.unsubscribe.push(
       this.replica.subscribe((event) => {
+        if (event.type === 'change' && event.origin === 'remote') this.history.remote(event.peer);
         if (event.type === 'change' && this.replica.registry.get(event.engine).ledger !== undefined)
           this.ledgersDirty.add(event.engine);
         if (event.type === 'peers') for (const peer of event.peers) this.recorder.sawPeer(peer);
@@ -198,6 +210,7 @@ export class AppModel {
       return false;
     }
     this.recorder.edit(intent);
+    this.history.local(intent.op);
     const applied = this.replica.apply(intent);
     this.invalidate();
     try {
@@ -220,8 +233,16 @@ export class AppModel {
 
   private async revert(op: 'undo' | 'redo'): Promise<boolean> {
     try {
-      const done = await (op === 'undo' ? this.replica.undo() : this.replica.redo());
-      if (done) this.recorder.history(op);
+      const before = this.views();
+      const reverting = op === 'undo' ? this.replica.undo() : this.replica.redo();
+      // The engines changed synchronously; what each did is known before the step is durable.
+      const after = this.views();
+      const done = await reverting;
+      if (done) {
+        this.recorder.history(op);
+        this.history.local(op);
+        this.lastUndo = undoEffects(this.schema, op, this.replica.engineNames, before, after);
+      }
       return done;
     } catch (error) {
       this.notify('error', `${op} failed: ${errorMessage(error)}`);
@@ -229,6 +250,24 @@ export class AppModel {
     } finally {
       this.invalidate();
     }
+  }
+
+  /**
+   * Restore the version a history entry shows (as the primary engine showed it): new edits that take
+   * every field there, never a rewrite of history. Resolves false when some edit was refused.
+   */
+  async restore(entry: HistoryEntry): Promise<boolean> {
+    const then = entry.views[this.primary];
+    if (then === undefined) return false;
+    const plan = restoreEdits(this.schema, this.replica.view(this.primary), then);
+    for (const why of plan.unrestorable) this.notify('info', why);
+    let ok = true;
+    for (const intent of plan.intents) ok = (await this.apply(intent)) && ok;
+    return ok;
+  }
+
+  private views(): Partial<Record<EngineName, WorkspaceView>> {
+    return Object.fromEntries(this.replica.engineNames.map((name) => [name, this.replica.view(name)]));
   }
 
   /** Announce who is at this window and where its caret is (never stored; see Replica.setPresence). */
@@ -327,6 +366,10 @@ export class AppModel {
 
   private build(): AppSnapshot {
     const status = this.replica.status();
+    this.history.settle(
+      this.now(),
+      Object.fromEntries(Object.entries(status.engines).map(([name, engine]) => [name, engine?.view])),
+    );
     if (this.ledgersDirty.size > 0) {
       const ledgers = { ...this.ledgers };
       for (const name of this.ledgersDirty) {
@@ -367,6 +410,8 @@ export class AppModel {
       canUndo: this.replica.canUndo,
       canRedo: this.replica.canRedo,
       presence: this.replica.presence(),
+      history: this.history.entries(),
+      lastUndo: this.lastUndo,
     };
   }
 }

@@ -1,8 +1,9 @@
 /** Electron: configuration and a durable store from the preload API (window.converge). */
 import { keepCredential } from '@converge/protocol';
 import { LogStore } from '@converge/replica';
-import type { ConvergeApi } from '../../preload/api.ts';
+import { type ConvergeApi, ROOM_LINK_PREFIX } from '../../preload/api.ts';
 import type { WindowSetup } from '../platform.ts';
+import { freshRoomName } from './room-link.ts';
 import { parseWindowConfig } from './window-config.ts';
 
 export async function electronSetup(api: ConvergeApi): Promise<WindowSetup> {
@@ -25,5 +26,11 @@ export async function electronSetup(api: ConvergeApi): Promise<WindowSetup> {
     openNewReplica: () => {
       void api.newReplicaWindow().catch(() => {});
     },
+    roomLink: (room) => `${ROOM_LINK_PREFIX}${room}`,
+    openRoom: (room) => {
+      void api.openRoom(room).catch(() => {});
+    },
+    freshRoomName: () => freshRoomName(() => crypto.getRandomValues(new Uint32Array(1))[0] as number),
+    onEditHistory: (listener) => api.onEditHistory(listener),
   };
 }

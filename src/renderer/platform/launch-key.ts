@@ -39,6 +39,7 @@ export async function requestTabCredential(
   key: string | undefined,
   replicaId: string,
   doFetch: (input: string, init?: RequestInit) => Promise<Response>,
+  room?: string,
 ): Promise<string> {
   if (key === undefined) {
     throw new ConfigError(
@@ -50,7 +51,7 @@ export async function requestTabCredential(
     response = await doFetch('/credentials', {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ replica: replicaId }),
+      body: JSON.stringify(room === undefined ? { replica: replicaId } : { replica: replicaId, room }),
       cache: 'no-store',
     });
   } catch (error) {

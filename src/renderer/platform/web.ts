@@ -17,6 +17,7 @@ import {
   takenNotice,
   webLockHolds,
 } from './replica-claim.ts';
+import { freshRoomName, roomFromPageUrl, roomLink, storeNameFor, switchRoomUrl } from './room-link.ts';
 import { ConfigError, freshReplicaId, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
 
 export async function webSetup(): Promise<WindowSetup> {
@@ -32,7 +33,9 @@ export async function webSetup(): Promise<WindowSetup> {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(`cannot load /config.json: ${errorMessage(error)}`);
   }
-  const config = parseWebConfig(body);
+  const served = parseWebConfig(body);
+  const inRoom = roomFromPageUrl(window.location.href, served.room);
+  const config = { ...served, room: inRoom.room };
   const random = (): number => crypto.getRandomValues(new Uint32Array(1))[0] as number;
   const fromUrl = replicaFromPageUrl(window.location.href, random);
   const claim = await claimReplica(replicaHolds(), fromUrl.replicaId, () => freshReplicaId(random));
@@ -44,17 +47,21 @@ export async function webSetup(): Promise<WindowSetup> {
   } else if (fromUrl.replaceUrl !== undefined) {
     window.history.replaceState(null, '', fromUrl.replaceUrl);
   }
-  const notice = takenNotice(claim);
+  const notice = [inRoom.problem, takenNotice(claim)].filter((n) => n !== undefined).join(' ') || undefined;
+  const random32 = random;
   return {
     platform: 'web',
     config: { ...config, replicaId },
     // One credential per page load: two tabs showing one replica id never hold the same one, so the
     // relay never lets one replace the other's connection.
     credential: keepCredential(() =>
-      requestTabCredential(launch.key, replicaId, (input, init) => fetch(input, init)),
+      requestTabCredential(launch.key, replicaId, (input, init) => fetch(input, init), config.room),
     ),
-    store: new IndexedDbStore(replicaId),
+    store: new IndexedDbStore(storeNameFor(replicaId, config.room, served.room)),
     ...(notice === undefined ? {} : { notice }),
+    roomLink: (room) => roomLink(window.location.href, room, launch.key ?? readStored() ?? undefined),
+    openRoom: (room) => window.location.assign(switchRoomUrl(window.location.href, room)),
+    freshRoomName: () => freshRoomName(random32),
     openNewReplica: () => {
       // A page without ?replica= creates a new replica with its own IndexedDB database.
       const url = new URL(window.location.href);
