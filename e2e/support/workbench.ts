@@ -21,7 +21,7 @@ export async function expectAllConverged(...windows: readonly Workbench[]): Prom
   }
 }
 
-export type Tab = 'compare' | 'network' | 'ledger' | 'wire' | 'session' | 'checkout';
+export type Tab = 'compare' | 'network' | 'ledger' | 'wire' | 'session' | 'checkout' | 'history';
 
 /** Syncing and digest announcements go through the relay; a merge may take a few round trips. */
 export const SYNC_TIMEOUT_MS = 20_000;
@@ -108,6 +108,29 @@ export class Workbench {
     await this.editor.press('Control+Home');
     for (let i = 0; i < position; i++) await this.editor.press('ArrowRight');
     await this.editor.pressSequentially(text);
+  }
+
+  /** Set the name the others see (the header's presence bar). */
+  async setDisplayName(name: string): Promise<void> {
+    await this.page.getByTestId('display-name').fill(name);
+  }
+
+  /** How this window lists another in its presence bar. */
+  presenceOf(replicaId: string): Locator {
+    return this.page.getByTestId(`presence-${replicaId}`);
+  }
+
+  /** Another window's caret drawn over this window's text. */
+  remoteCaret(replicaId: string): Locator {
+    return this.page.getByTestId(`remote-caret-${replicaId}`);
+  }
+
+  async undo(): Promise<void> {
+    await this.page.keyboard.press('ControlOrMeta+z');
+  }
+
+  async redo(): Promise<void> {
+    await this.page.keyboard.press('ControlOrMeta+Shift+z');
   }
 
   async addToCart(product: string, qty: number): Promise<void> {

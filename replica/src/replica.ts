@@ -350,7 +350,12 @@ export class Replica {
       this.gossip.changed();
     }
     const peer = change.origin === 'remote' ? this.sessions.sender() : undefined;
-    this.events.emit({ type: 'change', engine: name, origin: change.origin, ...(peer === undefined ? {} : { peer }) });
+    this.events.emit({
+      type: 'change',
+      engine: name,
+      origin: change.origin,
+      ...(peer === undefined ? {} : { peer }),
+    });
   }
 
   // ---- undo / redo ----------------------------------------------------------------------------------

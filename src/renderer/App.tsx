@@ -1,29 +1,41 @@
 import { isFinal } from '@converge/checkout';
+import type { PresenceCaret } from '@converge/protocol';
 import { STORAGE_NODE_ID } from '@converge/protocol';
 import type { EngineName, HeadsResolver, LedgerWrite, LostWrite } from '@converge/replica';
-import { type CSSProperties, useMemo, useRef, useState } from 'react';
+import { type CSSProperties, useEffect, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
 import { CheckoutPanel } from './components/CheckoutPanel.tsx';
 import { ComparePanel } from './components/ComparePanel.tsx';
 import { CountersPanel } from './components/CountersPanel.tsx';
 import { EngineStrip } from './components/EngineStrip.tsx';
 import { Header } from './components/Header.tsx';
+import { HistoryPanel } from './components/HistoryPanel.tsx';
 import { LedgerPanel } from './components/LedgerPanel.tsx';
 import { NetworkPanel } from './components/NetworkPanel.tsx';
 import { NotePanel } from './components/NotePanel.tsx';
 import { Notices } from './components/Notices.tsx';
+import { PresenceBar } from './components/PresenceBar.tsx';
+import { RoomControls } from './components/RoomControls.tsx';
 import { SessionFiles } from './components/SessionFiles.tsx';
 import { Tabs } from './components/Tabs.tsx';
 import { TextEditor } from './components/TextEditor.tsx';
+import { UndoEffectsPanel } from './components/UndoEffectsPanel.tsx';
 import { WireLog } from './components/WireLog.tsx';
-import { useAppSnapshot, useCheckoutView, useNetwork, useShortcuts } from './hooks.ts';
+import {
+  useAppSnapshot,
+  useCheckoutView,
+  useNetwork,
+  usePresenceIdentity,
+  useShortcuts,
+  useUndoKeys,
+} from './hooks.ts';
 import { compareReport } from './logic/compare-report.ts';
 import { comparedPeers, convergenceByEngine } from './logic/convergence.ts';
 import { replicaHue } from './logic/format.ts';
 import { cutOffFrom } from './logic/network.ts';
 import type { Session } from './session.ts';
 
-const TABS = ['compare', 'network', 'ledger', 'wire', 'session', 'checkout'] as const;
+const TABS = ['compare', 'network', 'ledger', 'wire', 'session', 'checkout', 'history'] as const;
 type TabId = (typeof TABS)[number];
 
 export function App({ session }: { session: Session }) {
@@ -81,6 +93,14 @@ export function App({ session }: { session: Session }) {
   const openOrders = checkoutView.orders.filter((o) => o.replica === self && !isFinal(o.phase)).length;
   const lostCount = ledgerEngines.reduce((n, d) => n + (snapshot.ledgers[d.name]?.length ?? 0), 0);
 
+  const identity = usePresenceIdentity(self);
+  const caret = useRef<PresenceCaret | null>(null);
+  const publish = (): void =>
+    model.setPresence({ name: identity.name, colour: identity.colour, panel: tab, caret: caret.current });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: publish reads exactly these
+  useEffect(publish, [identity.name, identity.colour, tab, model]);
+  useUndoKeys({ undo: () => void model.undo(), redo: () => void model.redo() }, setup.onEditHistory);
+
   useShortcuts({
     o: () => model.setOffline(!snapshot.offline),
     e: () => document.getElementById(`${schema.fieldsOf('text')[0]?.name}-editor`)?.focus(),
@@ -91,6 +111,7 @@ export function App({ session }: { session: Session }) {
     '4': () => setTab('wire'),
     '5': () => setTab('session'),
     '6': () => setTab('checkout'),
+    '7': () => setTab('history'),
   });
 
   return (
@@ -112,6 +133,51 @@ export function App({ session }: { session: Session }) {
         onNewReplica={() => setup.openNewReplica()}
         onSkew={(ms) => void model.setSkew(ms)}
       />
+      <div className="collab-bar">
+        <div className="undo-buttons">
+          <button
+            type="button"
+            className="secondary"
+            disabled={!snapshot.canUndo}
+            onClick={() => void model.undo()}
+            data-testid="undo-button"
+            title="Undo your last edit in every engine; what others did meanwhile stays (Ctrl/Cmd+Z)"
+          >
+            Undo
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            disabled={!snapshot.canRedo}
+            onClick={() => void model.redo()}
+            data-testid="redo-button"
+            title="Redo what you undid (Shift+Ctrl/Cmd+Z)"
+          >
+            Redo
+          </button>
+        </div>
+        <PresenceBar
+          name={identity.name}
+          colour={identity.colour}
+          peers={snapshot.presence}
+          offline={!online}
+          onName={identity.setName}
+          onColour={identity.setColour}
+        />
+        <RoomControls
+          room={setup.config.room}
+          link={setup.roomLink(setup.config.room)}
+          platform={setup.platform}
+          onOpen={(room) => setup.openRoom(room)}
+          onFreshRoom={() => setup.freshRoomName()}
+          onCopied={(ok) =>
+            model.notify(
+              ok ? 'info' : 'error',
+              ok ? 'Room link copied' : 'Could not copy: select the link and copy it',
+            )
+          }
+        />
+      </div>
       <Notices notices={snapshot.notices} onDismiss={(id) => model.dismiss(id)} />
       <EngineStrip
         engines={descriptors}
@@ -133,6 +199,13 @@ export function App({ session }: { session: Session }) {
                   primary={primary}
                   ledger={snapshot.ledgers[status.primary] ?? []}
                   firstSync={snapshot.firstSync}
+                  peers={snapshot.presence}
+                  onCaret={(field, anchor, head) => {
+                    const last = caret.current;
+                    if (last?.field === field && last.anchor === anchor && last.head === head) return;
+                    caret.current = { field, anchor, head };
+                    publish();
+                  }}
                 />
               ))}
               <div className="workspace-row">
@@ -174,34 +247,39 @@ export function App({ session }: { session: Session }) {
                 label: 'Compare engines',
                 shortcut: 'Alt+1',
                 content: (
-                  <ComparePanel
-                    schema={schema}
-                    descriptors={descriptors}
-                    primary={status.primary}
-                    engines={status.engines}
-                    texts={model.texts}
-                    convergence={convergence}
-                    resolvers={resolvers}
-                    offline={!online}
-                    exportReport={() => {
-                      const at = new Date().toISOString();
-                      return {
-                        fileName: `converge-compare-${self}-${at.replaceAll(':', '-')}.json`,
-                        report: compareReport({
-                          name: `Compare panel of ${self} in room ${setup.config.room}, ${at}`,
-                          self,
-                          relayUrl: setup.config.relayUrl,
-                          room: setup.config.room,
-                          storagePeer: seenInRoom.current.includes(STORAGE_NODE_ID),
-                          order: registry.names,
-                          engines: status.engines,
-                          start: model.startViews,
-                          convergence,
-                          ledgers: ledgersForExport(snapshot.ledgers, model.ledgerWrites()),
-                        }),
-                      };
-                    }}
-                  />
+                  <>
+                    {snapshot.lastUndo !== undefined ? (
+                      <UndoEffectsPanel effects={snapshot.lastUndo} engines={descriptors} />
+                    ) : null}
+                    <ComparePanel
+                      schema={schema}
+                      descriptors={descriptors}
+                      primary={status.primary}
+                      engines={status.engines}
+                      texts={model.texts}
+                      convergence={convergence}
+                      resolvers={resolvers}
+                      offline={!online}
+                      exportReport={() => {
+                        const at = new Date().toISOString();
+                        return {
+                          fileName: `converge-compare-${self}-${at.replaceAll(':', '-')}.json`,
+                          report: compareReport({
+                            name: `Compare panel of ${self} in room ${setup.config.room}, ${at}`,
+                            self,
+                            relayUrl: setup.config.relayUrl,
+                            room: setup.config.room,
+                            storagePeer: seenInRoom.current.includes(STORAGE_NODE_ID),
+                            order: registry.names,
+                            engines: status.engines,
+                            start: model.startViews,
+                            convergence,
+                            ledgers: ledgersForExport(snapshot.ledgers, model.ledgerWrites()),
+                          }),
+                        };
+                      }}
+                    />
+                  </>
                 ),
               },
               {
@@ -278,13 +356,28 @@ export function App({ session }: { session: Session }) {
                   />
                 ),
               },
+              {
+                id: 'history',
+                label: 'History',
+                shortcut: 'Alt+7',
+                content: (
+                  <HistoryPanel
+                    entries={snapshot.history}
+                    engines={descriptors}
+                    schema={schema}
+                    self={self}
+                    onRestore={(entry) => void model.restore(entry)}
+                  />
+                ),
+              },
             ]}
           />
         </div>
       </main>
       <footer className="shortcuts small muted">
         Keyboard: <kbd>Alt+O</kbd> offline · <kbd>Alt+E</kbd> text editor · <kbd>Alt+N</kbd> new replica ·{' '}
-        <kbd>Alt+1</kbd>…<kbd>Alt+6</kbd> inspector tabs · arrow keys move between tabs
+        <kbd>Ctrl/Cmd+Z</kbd> undo · <kbd>Shift+Ctrl/Cmd+Z</kbd> redo · <kbd>Alt+1</kbd>…<kbd>Alt+7</kbd>{' '}
+        inspector tabs · arrow keys move between tabs
       </footer>
     </div>
   );

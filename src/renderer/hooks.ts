@@ -1,8 +1,16 @@
 /** React bindings for the models (useSyncExternalStore) and the window's keyboard shortcuts. */
 import type { CheckoutClient, ClientView } from '@converge/checkout';
-import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { AppModel, AppSnapshot } from './logic/app-model.ts';
+import { replicaHue } from './logic/format.ts';
 import type { NetworkSnapshot, NetworkStore } from './logic/network-store.ts';
+import {
+  COLOUR_STORAGE_KEY,
+  cleanName,
+  hueColour,
+  NAME_STORAGE_KEY,
+  validColour,
+} from './logic/presence-identity.ts';
 
 export function useAppSnapshot(model: AppModel): AppSnapshot {
   return useSyncExternalStore(model.subscribe, model.getSnapshot);
@@ -53,4 +61,84 @@ export function useCheckoutView(client: CheckoutClient): ClientView {
       return cache.current;
     },
   );
+}
+
+/**
+ * Ctrl/Cmd+Z undoes and Shift+Ctrl/Cmd+Z (or Ctrl+Y) redoes this window's own edits, wherever the focus
+ * is (the text field's own undo never runs: it knows nothing of the replica). In Electron the Edit menu
+ * owns those keys and hands them over through `menu` instead.
+ */
+export function useUndoKeys(
+  actions: { undo(): void; redo(): void },
+  menu: ((listener: (op: 'undo' | 'redo') => void) => void) | undefined,
+): void {
+  const latest = useRef(actions);
+  latest.current = actions;
+  useEffect(() => {
+    if (menu !== undefined) {
+      menu((op) => latest.current[op]());
+      return;
+    }
+    const onKey = (event: KeyboardEvent): void => {
+      const mod = event.ctrlKey || event.metaKey;
+      if (!mod || event.altKey) return;
+      const key = event.key.toLowerCase();
+      const op =
+        key === 'z'
+          ? event.shiftKey
+            ? 'redo'
+            : 'undo'
+          : key === 'y' && !event.shiftKey
+            ? 'redo'
+            : undefined;
+      if (op === undefined) return;
+      event.preventDefault();
+      latest.current[op]();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [menu]);
+}
+
+/** This window's display name and colour, kept in the origin's localStorage (see presence-identity.ts). */
+export function usePresenceIdentity(replicaId: string): {
+  name: string;
+  colour: string;
+  setName(name: string): void;
+  setColour(colour: string): void;
+} {
+  const [name, setNameState] = useState(() => cleanName(readStorage(NAME_STORAGE_KEY) ?? ''));
+  const [colour, setColourState] = useState(() =>
+    validColour(readStorage(COLOUR_STORAGE_KEY), hueColour(replicaHue(replicaId))),
+  );
+  return {
+    name,
+    colour,
+    setName: (next) => {
+      const clean = cleanName(next);
+      setNameState(clean);
+      writeStorage(NAME_STORAGE_KEY, clean);
+    },
+    setColour: (next) => {
+      const valid = validColour(next.toLowerCase(), colour);
+      setColourState(valid);
+      writeStorage(COLOUR_STORAGE_KEY, valid);
+    },
+  };
+}
+
+function readStorage(key: string): string | null {
+  try {
+    return window.localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStorage(key: string, value: string): void {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch {
+    // Private mode: the name lasts as long as the window.
+  }
 }

@@ -165,8 +165,10 @@ export class PeerSessions {
       this.receiving = from;
       let accepted: boolean | undefined;
       try {
-        accepted = host.problems.guard({ kind: 'engine-error', engine: name, peer: from }, 'receive() threw', () =>
-          open.session.receive(sync),
+        accepted = host.problems.guard(
+          { kind: 'engine-error', engine: name, peer: from },
+          'receive() threw',
+          () => open.session.receive(sync),
         );
       } finally {
         this.receiving = undefined;

@@ -1,4 +1,4 @@
-import type { EngineDescriptor, LostWrite, NamedField } from '@converge/replica';
+import type { EngineDescriptor, LostWrite, NamedField, PeerPresence } from '@converge/replica';
 import { useEffect, useMemo, useRef } from 'react';
 import { SharedTextView } from '../editor/shared-text-view.ts';
 import type { AppModel } from '../logic/app-model.ts';
@@ -18,6 +18,10 @@ export interface TextEditorProps {
   readonly ledger: readonly LostWrite[];
   /** A new window waiting for the room's document. */
   readonly firstSync: FirstSync;
+  /** The others in the room: their carets in this field are drawn over the text. */
+  readonly peers: readonly PeerPresence[];
+  /** This window's caret moved (anchor: where the selection started; head: where the caret is). */
+  onCaret(field: string, anchor: number, head: number): void;
 }
 
 const PLACEHOLDER =

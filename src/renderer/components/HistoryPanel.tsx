@@ -1,0 +1,98 @@
+import type { EngineDescriptor, WorkspaceSchema } from '@converge/replica';
+import { useState } from 'react';
+import type { HistoryEntry } from '../logic/history-log.ts';
+
+export interface HistoryPanelProps {
+  readonly entries: readonly HistoryEntry[];
+  readonly engines: readonly EngineDescriptor[];
+  readonly schema: WorkspaceSchema;
+  readonly self: string;
+  onRestore(entry: HistoryEntry): void;
+}
+
+/**
+ * The history scrubber: move back through the room's history as this window saw it, and see every
+ * engine's state at that point with the edit and its author. Restoring is a new edit (as the primary
+ * engine showed it then), never a rewrite of history.
+ */
+export function HistoryPanel({ entries, engines, schema, self, onRestore }: HistoryPanelProps) {
+  // null: follow the newest entry as new ones come.
+  const [picked, setPicked] = useState<number | null>(null);
+  if (entries.length === 0) return <p className="muted">Nothing seen yet.</p>;
+  const last = entries.length - 1;
+  const index = picked === null ? last : Math.min(picked, last);
+  const entry = entries[index] as HistoryEntry;
+  const authors = entry.authors.map((a) => (a === self ? 'you' : a)).join(', ') || '—';
+  return (
+    <section className="history-panel" aria-label="History">
+      <div className="history-scrub">
+        <input
+          type="range"
+          min={0}
+          max={last}
+          value={index}
+          onChange={(event) => {
+            const value = Number(event.target.value);
+            setPicked(value === last ? null : value);
+          }}
+          aria-label="Point in history"
+          aria-valuetext={`${index + 1} of ${entries.length}: ${entry.edit}`}
+          data-testid="history-slider"
+        />
+        <span className="small" data-testid="history-position">
+          {index + 1} / {entries.length}
+          {picked === null ? ' (newest)' : ''}
+        </span>
+      </div>
+      <p className="history-entry" data-testid="history-entry">
+        <time>{new Date(entry.at).toLocaleTimeString()}</time> · <strong>{entry.edit}</strong> · by {authors}
+      </p>
+      <table className="history-states">
+        <thead>
+          <tr>
+            <th scope="col">engine</th>
+            {schema.fieldsOf('text').map((f) => (
+              <th scope="col" key={f.name}>
+                {f.label}
+              </th>
+            ))}
+            <th scope="col">everything else</th>
+          </tr>
+        </thead>
+        <tbody>
+          {engines.map((engine) => {
+            const view = entry.views[engine.name];
+            return (
+              <tr key={engine.name} data-testid={`history-state-${engine.name}`}>
+                <th scope="row">{engine.label}</th>
+                {schema.fieldsOf('text').map((f) => (
+                  <td key={f.name} className="history-text" data-testid={`history-${f.name}-${engine.name}`}>
+                    {view === undefined ? '—' : String(schema.valueIn(view, f))}
+                  </td>
+                ))}
+                <td className="small">
+                  {view === undefined
+                    ? '—'
+                    : schema
+                        .paths(view)
+                        .filter(([path]) => !schema.fieldsOf('text').some((f) => f.name === path))
+                        .map(([path, value]) => `${path}=${JSON.stringify(value)}`)
+                        .join(' · ')}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <button
+        type="button"
+        onClick={() => onRestore(entry)}
+        disabled={index === last}
+        data-testid="history-restore"
+        title="Make the workspace what the engine you edit showed then: new edits, synced like any other; the history stays"
+      >
+        Restore this version
+      </button>
+    </section>
+  );
+}
