@@ -108,6 +108,7 @@ test('a room link opens the same room in a new window; reset makes a new room an
   windows,
   webApp,
   context,
+  browser,
 }) => {
   const [alice] = await windows.openAll('alice');
   await alice.typeAtEnd('in the room');
@@ -130,4 +131,21 @@ test('a room link opens the same room in a new window; reset makes a new room an
   const carol = new Workbench(page, replicaId);
   await carol.waitUntilLoaded();
   await expect(carol.editor).toHaveValue('in the room', { timeout: SYNC_TIMEOUT_MS });
+
+  // A browser that never had the key, given the link without it, asks for it; the full link answers.
+  const stranger = await browser.newContext();
+  try {
+    const page2 = await stranger.newPage();
+    await page2.goto(link.slice(0, link.indexOf('#')));
+    await expect(page2.getByTestId('key-prompt')).toBeVisible();
+    await page2.getByTestId('key-input').fill('no key here');
+    await page2.getByTestId('key-submit').click();
+    await expect(page2.getByTestId('key-prompt')).toContainText('That holds no key');
+    await page2.getByTestId('key-input').fill(link);
+    await page2.getByTestId('key-submit').click();
+    await expect(page2.getByTestId('key-prompt')).toHaveCount(0);
+    await expect(page2.getByTestId('text-editor')).toHaveValue('in the room', { timeout: SYNC_TIMEOUT_MS });
+  } finally {
+    await stranger.close();
+  }
 });

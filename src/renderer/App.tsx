@@ -10,6 +10,7 @@ import { CountersPanel } from './components/CountersPanel.tsx';
 import { EngineStrip } from './components/EngineStrip.tsx';
 import { Header } from './components/Header.tsx';
 import { HistoryPanel } from './components/HistoryPanel.tsx';
+import { KeyPrompt } from './components/KeyPrompt.tsx';
 import { LedgerPanel } from './components/LedgerPanel.tsx';
 import { NetworkPanel } from './components/NetworkPanel.tsx';
 import { NotePanel } from './components/NotePanel.tsx';
@@ -97,7 +98,7 @@ export function App({ session }: { session: Session }) {
   const caret = useRef<PresenceCaret | null>(null);
   const publish = (): void =>
     model.setPresence({ name: identity.name, colour: identity.colour, panel: tab, caret: caret.current });
-  // biome-ignore lint/correctness/useExhaustiveDependencies: publish reads exactly these
+  // Announced again whenever the name, colour or panel changes (the caret announces itself).
   useEffect(publish, [identity.name, identity.colour, tab, model]);
   useUndoKeys({ undo: () => void model.undo(), redo: () => void model.redo() }, setup.onEditHistory);
 
@@ -178,6 +179,7 @@ export function App({ session }: { session: Session }) {
           }
         />
       </div>
+      {setup.provideKey !== undefined ? <KeyPrompt onKey={setup.provideKey} /> : null}
       <Notices notices={snapshot.notices} onDismiss={(id) => model.dismiss(id)} />
       <EngineStrip
         engines={descriptors}

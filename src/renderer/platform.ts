@@ -25,6 +25,11 @@ export interface WindowSetup {
   openRoom(room: string): void;
   /** A name for a new, empty room. */
   freshRoomName(): string;
+  /**
+   * Web mode, when this page has no launch key (a room link shared without it): take one from what the
+   * user pastes (a link with `#key=`, or the key) and reload with it; false when the text holds none.
+   */
+  provideKey?(pasted: string): boolean;
   /** Electron: the Edit menu's Undo / Redo (in a browser the page's own key handler does it). */
   onEditHistory?(listener: (op: 'undo' | 'redo') => void): void;
 }

@@ -31,6 +31,19 @@ export function launchKeyFromPage(href: string, stored: string | null): LaunchKe
   return { key: fromUrl, store: fromUrl, replaceUrl };
 }
 
+/**
+ * The key in what a user pastes when a page asks for it: a room link (its `#key=`) or the key itself;
+ * undefined when it holds none.
+ */
+export function keyFromPasted(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (KEY_PATTERN.test(trimmed)) return trimmed;
+  const at = trimmed.indexOf('#');
+  if (at < 0) return undefined;
+  const key = new URLSearchParams(trimmed.slice(at + 1)).get('key');
+  return key !== null && KEY_PATTERN.test(key) ? key : undefined;
+}
+
 const credential = z.object({ token: z.string().min(1).max(2048) });
 const refusal = z.object({ error: z.string() });
 

@@ -8,7 +8,12 @@
 import { errorMessage, keepCredential } from '@converge/protocol';
 import { IndexedDbStore } from '@converge/replica/browser';
 import type { WindowSetup } from '../platform.ts';
-import { LAUNCH_KEY_STORAGE_KEY, launchKeyFromPage, requestTabCredential } from './launch-key.ts';
+import {
+  keyFromPasted,
+  LAUNCH_KEY_STORAGE_KEY,
+  launchKeyFromPage,
+  requestTabCredential,
+} from './launch-key.ts';
 import {
   broadcastHolds,
   claimReplica,
@@ -59,6 +64,17 @@ export async function webSetup(): Promise<WindowSetup> {
     ),
     store: new IndexedDbStore(storeNameFor(replicaId, config.room, served.room)),
     ...(notice === undefined ? {} : { notice }),
+    ...(launch.key === undefined
+      ? {
+          provideKey: (pasted: string) => {
+            const key = keyFromPasted(pasted);
+            if (key === undefined) return false;
+            writeStored(key);
+            window.location.reload();
+            return true;
+          },
+        }
+      : {}),
     roomLink: (room) => roomLink(window.location.href, room, launch.key ?? readStored() ?? undefined),
     openRoom: (room) => window.location.assign(switchRoomUrl(window.location.href, room)),
     freshRoomName: () => freshRoomName(random32),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { launchKeyFromPage, requestTabCredential } from '../platform/launch-key.ts';
+import { keyFromPasted, launchKeyFromPage, requestTabCredential } from '../platform/launch-key.ts';
 import { ConfigError } from '../platform/window-config.ts';
 
 const KEY = 'k'.repeat(43);
@@ -53,5 +53,16 @@ describe('requestTabCredential', () => {
     await expect(requestTabCredential(KEY, 'r-1', down)).rejects.toThrow(
       /cannot reach web mode.*Failed to fetch/,
     );
+  });
+});
+
+describe('a key pasted when the page asks for one', () => {
+  it('is taken from a room link or as it is, and nothing else', () => {
+    const key = 'k'.repeat(32);
+    expect(keyFromPasted(` http://127.0.0.1:5173/?room=team#key=${key} `)).toBe(key);
+    expect(keyFromPasted(key)).toBe(key);
+    expect(keyFromPasted('http://127.0.0.1:5173/?room=team')).toBeUndefined();
+    expect(keyFromPasted('#key=short')).toBeUndefined();
+    expect(keyFromPasted('')).toBeUndefined();
   });
 });

@@ -20,6 +20,7 @@ import {
   isAuthorityStep,
   isCheckoutStep,
   isEditStep,
+  isHistoryStep,
   parseScenarioText,
   type Scenario,
   type Step,
@@ -96,6 +97,9 @@ async function openRoom(
       if (isEditStep(step)) {
         const { replica, ...intent } = step;
         expect(await models.get(replica)?.apply(intent as Intent)).toBe(true);
+      } else if (isHistoryStep(step)) {
+        const model = models.get(step.replica);
+        expect(await (step.op === 'undo' ? model?.undo() : model?.redo())).toBe(true);
       } else if ('offline' in step || 'online' in step) {
         const id = 'offline' in step ? step.offline : step.online;
         models.get(id)?.setOffline('offline' in step);
