@@ -6,7 +6,10 @@
  *      merges cart steps and set quantities);
  *   4. the Lost writes tab with the last-writer-wins engine edited (wall time and skewed clock apart,
  *      lost text struck through);
- *   5. the network panel with a cut link.
+ *   5. the network panel with a cut link;
+ *   6. presence: who is here, and the other window's caret and selection with its name;
+ *   7. the Compare panel after an undo the engines carry out differently;
+ *   8. the History tab, scrubbed back to an earlier state.
  * Also fails (exit code 1) if any page logs a console error or throws.
  *
  *   npx tsx e2e/screenshots.ts [--no-build] [--out docs/screenshots]
@@ -208,6 +211,35 @@ async function main(): Promise<void> {
     await shot(alice, options.out, '05-network.png');
     await alice.getByTestId('preset-heal').click(); // bob and the room's storage peer
     await expectText(alice, 'connection-state', /^online · 2 peers$/);
+    await alice.getByTestId('engine-select').selectOption('converge');
+
+    // 6. Presence: names, and alice's selection of "Hello" drawn in bob's text.
+    await alice.getByTestId('display-name').fill('Alice');
+    await bob.getByTestId('display-name').fill('Bob');
+    await alice.evaluate(
+      "(() => { const el = document.getElementById('text-editor'); el.focus(); el.setSelectionRange(0, 5); })()",
+    );
+    await bob.locator('[data-testid="remote-caret-alice"][data-head="5"]').waitFor({ state: 'attached' });
+    await expectText(bob, 'presence-alice', /Alice/);
+    await bob.waitForTimeout(300);
+    await bob.screenshot({ path: join(options.out, '06-presence.png') });
+    process.stdout.write(`  wrote ${join(options.out, '06-presence.png')}\n`);
+
+    // 7. Undo a like: Y.UndoManager takes it back, a grow-only counter cannot; the Compare panel says so.
+    await alice.getByTestId('likes-inc').click();
+    await alice.waitForTimeout(700);
+    await alice.keyboard.press('Control+z');
+    await alice.getByTestId('tab-compare').click();
+    await alice.getByTestId('undo-differs').waitFor();
+    await alice.getByTestId('undo-effects').screenshot({ path: join(options.out, '07-undo-compare.png') });
+    process.stdout.write(`  wrote ${join(options.out, '07-undo-compare.png')}\n`);
+
+    // 8. The history scrubber, a few steps back.
+    await alice.getByTestId('tab-history').click();
+    const slider = alice.getByTestId('history-slider');
+    await slider.focus();
+    for (let i = 0; i < 6; i++) await slider.press('ArrowLeft');
+    await shot(alice, options.out, '08-history.png');
   } finally {
     await browser.close();
     await web.close();

@@ -61,7 +61,10 @@ export function RemoteCarets({ area, field, text, peers }: RemoteCaretsProps) {
               className="remote-caret"
               style={{ left: mark.caret.left, top: mark.caret.top, height: mark.caret.height }}
             >
-              <span className="remote-caret-name">{mark.name}</span>
+              {/* On the first line the name goes below the caret, or the frame would cut it off. */}
+              <span className={mark.caret.top < 14 ? 'remote-caret-name below' : 'remote-caret-name'}>
+                {mark.name}
+              </span>
             </div>
           ) : null}
         </div>

@@ -42,6 +42,7 @@ export function RoomControls({ room, link, platform, onOpen, onFreshRoom, onCopi
       </button>
       <form onSubmit={submit} className="room-open">
         <input
+          className="room-name"
           value={name}
           onChange={(event) => setName(event.target.value.trim())}
           placeholder="room name"
