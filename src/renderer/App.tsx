@@ -136,26 +136,23 @@ export function App({ session }: { session: Session }) {
       />
       <div className="collab-bar">
         <div className="undo-buttons">
-          <button
-            type="button"
-            className="secondary"
-            disabled={!snapshot.canUndo}
-            onClick={() => void model.undo()}
-            data-testid="undo-button"
-            title="Undo your last edit in every engine; what others did meanwhile stays (Ctrl/Cmd+Z)"
-          >
-            Undo
-          </button>
-          <button
-            type="button"
-            className="secondary"
-            disabled={!snapshot.canRedo}
-            onClick={() => void model.redo()}
-            data-testid="redo-button"
-            title="Redo what you undid (Shift+Ctrl/Cmd+Z)"
-          >
-            Redo
-          </button>
+          {(['undo', 'redo'] as const).map((op) => (
+            <button
+              key={op}
+              type="button"
+              className="secondary"
+              disabled={!(op === 'undo' ? snapshot.canUndo : snapshot.canRedo)}
+              onClick={() => void model[op]()}
+              data-testid={`${op}-button`}
+              title={
+                op === 'undo'
+                  ? 'Undo your last edit in every engine; what others did meanwhile stays (Ctrl/Cmd+Z)'
+                  : 'Redo what you undid (Shift+Ctrl/Cmd+Z)'
+              }
+            >
+              {op === 'undo' ? 'Undo' : 'Redo'}
+            </button>
+          ))}
         </div>
         <PresenceBar
           name={identity.name}

@@ -1,9 +1,8 @@
 // Presence through a real relay: relayed like edits, hidden by a cut link, back when it heals.
-import { ENGINES, MemoryStore, RelayTransport, Replica } from '@converge/replica';
+import { ENGINES } from '@converge/replica';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Relay } from '../src/index.ts';
-import { credentialFor, startRelay } from './support.ts';
+import { openWindow, startRelay, waitFor } from './support.ts';
 
 let relay: Relay;
 
@@ -15,29 +14,8 @@ afterAll(async () => {
   await relay.close();
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const open = (room: string, id: string) =>
-  Replica.open({
-    id,
-    transport: new RelayTransport({
-      url: relay.url,
-      room,
-      nodeId: id,
-      token: () => credentialFor(relay, room, id),
-      WebSocket,
-      backoff: { initialMs: 20, maxMs: 200 },
-    }),
-    store: new MemoryStore(),
-    engines: ENGINES.only(['converge']),
-    antiEntropyMs: 0,
-  });
+  openWindow(relay, room, id, { engines: ENGINES.only(['converge']), antiEntropyMs: 0 });
 
 describe('presence over the relay', () => {
   it('reaches the peer, is hidden by a cut link, and comes back when it heals', async () => {
@@ -45,26 +23,26 @@ describe('presence over the relay', () => {
     const a = await open(room, 'a');
     const b = await open(room, 'b');
     try {
-      await until(() => a.peers().includes('b') && b.peers().includes('a'), 'a and b are linked');
+      await waitFor(() => a.peers().includes('b') && b.peers().includes('a'), 'a and b are linked');
       a.setPresence({
         name: 'Ann',
         colour: '#112233',
         panel: 'compare',
         caret: { field: 'text', anchor: 1, head: 2 },
       });
-      await until(() => b.presence()[0]?.name === 'Ann', 'b sees Ann');
+      await waitFor(() => b.presence()[0]?.name === 'Ann', 'b sees Ann');
       relay.applyLinks(room, { op: 'cut', from: 'a', to: 'b' });
-      await until(() => b.presence()[0]?.status === 'cut-off', 'b lists a as cut off');
+      await waitFor(() => b.presence()[0]?.status === 'cut-off', 'b lists a as cut off');
       a.setPresence({ name: 'Ann B.', colour: '#112233', panel: 'compare', caret: null });
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(b.presence()[0]?.name).toBe('Ann'); // the cut link carried nothing
       relay.applyLinks(room, { op: 'heal-all' });
-      await until(
+      await waitFor(
         () => b.presence()[0]?.name === 'Ann B.' && b.presence()[0]?.status === 'here',
         'b sees the new state',
       );
       await a.close();
-      await until(() => b.presence()[0]?.status === 'offline', 'b lists a as offline');
+      await waitFor(() => b.presence()[0]?.status === 'offline', 'b lists a as offline');
     } finally {
       await a.close();
       await b.close();

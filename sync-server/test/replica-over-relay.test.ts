@@ -5,7 +5,7 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { realTimers } from '@converge/protocol';
-import { type ChaosSettings, ENGINES, RelayTransport, type Replica } from '@converge/replica';
+import { type ChaosSettings, ENGINES, type Replica } from '@converge/replica';
 import {
   HarnessFailure,
   type HarnessWorld,
@@ -13,9 +13,8 @@ import {
   type WorldFactory,
 } from '@converge/replica/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { NO_CHAOS, type Relay } from '../src/index.ts';
-import { credentialFor, startRelay } from './support.ts';
+import { relayTransport, startRelay } from './support.ts';
 
 let relay: Relay;
 let rooms = 0;
@@ -38,16 +37,7 @@ const relayWorld: WorldFactory = ({ seed, antiEntropyMs }) => {
   const started = Date.now();
   const world: HarnessWorld = {
     timers: realTimers,
-    transport: (id) =>
-      new RelayTransport({
-        url: relay.url,
-        room,
-        nodeId: id,
-        token: () => credentialFor(relay, room, id),
-        WebSocket,
-        backoff: { initialMs: 20, maxMs: 200 },
-        random: () => random.next(),
-      }),
+    transport: (id) => relayTransport(relay, room, id, { random: () => random.next() }),
     partition(groups) {
       cut.clear();
       // One group is everyone together (the relay's split wants at least two).

@@ -12,7 +12,14 @@ import {
   PROTOCOL_VERSION,
   type Right,
 } from '@converge/protocol';
-import { ENGINES, MemoryStore, RelayTransport, Replica } from '@converge/replica';
+import {
+  ENGINES,
+  MemoryStore,
+  RelayTransport,
+  type RelayTransportOptions,
+  Replica,
+  type ReplicaOptions,
+} from '@converge/replica';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { type CredentialRequest, createRelay, type Relay, type RelayOptions } from '../src/index.ts';
@@ -100,6 +107,24 @@ export async function startRelay(options: RelayOptions = {}): Promise<{ relay: R
   const relay = await createRelay({ logLevel: 'debug', logSink: (line) => logs.push(line), ...options });
   openRelays.add(relay);
   return { relay, logs };
+}
+
+/** A node's WebSocket transport to `room` of a relay, with its own credential and quick reconnects. */
+export function relayTransport(
+  relay: JoinTarget,
+  room: string,
+  id: string,
+  options: Partial<RelayTransportOptions> = {},
+): RelayTransport {
+  return new RelayTransport({
+    url: relay.url,
+    room,
+    nodeId: id,
+    token: () => credentialFor(relay, room, id),
+    WebSocket,
+    backoff: { initialMs: 20, maxMs: 200 },
+    ...options,
+  });
 }
 
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -348,21 +373,23 @@ export function startRelayProcess(options: {
   });
 }
 
-/** A headless window in `room` (every engine, a memory store, quick reconnects and anti-entropy); the caller closes it. */
-export function openWindow(relay: JoinTarget, room: string, id: string): Promise<Replica> {
+/**
+ * A headless window in `room` (every engine, a memory store, quick reconnects and anti-entropy, its own
+ * credential); `options` overrides the rest (engines, anti-entropy...). The caller closes it.
+ */
+export function openWindow(
+  relay: JoinTarget,
+  room: string,
+  id: string,
+  options: Partial<ReplicaOptions> = {},
+): Promise<Replica> {
   return Replica.open({
     id,
-    transport: new RelayTransport({
-      url: relay.url,
-      room,
-      nodeId: id,
-      token: () => credentialFor(relay, room, id),
-      WebSocket,
-      backoff: { initialMs: 20, maxMs: 200 },
-    }),
+    transport: relayTransport(relay, room, id),
     store: new MemoryStore(),
     engines: ENGINES,
     antiEntropyMs: 200,
+    ...options,
   });
 }
 
