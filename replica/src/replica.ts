@@ -291,6 +291,7 @@ export class Replica {
       this.events.emit({ type: 'history' });
     } catch (error) {
       // The primary refused the edit: not acknowledged; whatever it did change is still stored.
+      this.history.abandonEdit();
       this.collecting = undefined;
       this.commitIntent(pending).catch(() => {});
       throw error;

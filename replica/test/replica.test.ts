@@ -132,7 +132,7 @@ describe('Replica: local edits', () => {
   });
 
   it('reports a non-primary engine failure after keeping the edit everywhere else', async () => {
-    const { open, toy } = world();
+    const { open, toy, clock } = world();
     const a = await open('a');
     toy('a', 'yjs').failApply = true;
     await expect(a.apply({ op: 'cart.add', product: 'pen', qty: 1 })).rejects.toThrow(
@@ -141,7 +141,12 @@ describe('Replica: local edits', () => {
     expect(a.view('converge').cart).toEqual({ pen: 1 });
     expect(a.problems()).toEqual([expect.objectContaining({ kind: 'engine-error', engine: 'yjs' })]);
     toy('a', 'converge').failApply = true;
+    clock.advance(1000); // a step of its own
     await expect(a.apply({ op: 'cart.add', product: 'pen', qty: 1 })).rejects.toThrow('converge refuses');
+    // The refused edit left no empty undo step: undo takes back the pen that was added.
+    toy('a', 'converge').failApply = false;
+    expect(await a.undo()).toBe(true);
+    expect(a.view('converge').cart).toEqual({});
   });
 
   it('aligns a text edit to each engine’s own text (real yjs and lww engines with diverged texts)', async () => {

@@ -41,6 +41,11 @@ describe('undo and redo', () => {
     expect(await a.redo()).toBe(true);
     expect(texts(a)).toEqual(every('hello world'));
     expect(await a.redo()).toBe(false);
+    // An edit the engines refuse leaves no empty step behind: the next undo undoes the typing.
+    await expect(a.apply({ op: 'text.delete', pos: 50, len: 1 })).rejects.toThrow(/beyond the text/);
+    await a.undo();
+    expect(texts(a)).toEqual(every('hello'));
+    await a.redo();
     // A new edit after an undo drops what could be redone.
     await a.undo();
     await a.apply({ op: 'text.insert', pos: 5, text: '!' });

@@ -113,6 +113,15 @@ export class UndoHistory {
     if (step.parts.size === 0) this.undoStack.pop();
   }
 
+  /**
+   * The edit announced by `beginEdit` was refused before any engine took it: drop the step it opened if it
+   * holds nothing (the redo stack it cleared stays cleared, as after any attempted edit).
+   */
+  abandonEdit(): void {
+    const step = this.undoStack[this.undoStack.length - 1];
+    if (step !== undefined && step.parts.size === 0) this.undoStack.pop();
+  }
+
   /** An edit from another replica arrived: the current step's text reversals stop growing. */
   remoteEdit(): void {
     const step = this.undoStack[this.undoStack.length - 1];

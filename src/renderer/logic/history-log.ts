@@ -5,7 +5,8 @@
  */
 import type { EngineName, WorkspaceView } from '@converge/replica';
 
-export const MAX_HISTORY_ENTRIES = 300;
+/** Each entry holds every engine's view (shared with the engines while unchanged): bounded for big texts. */
+export const MAX_HISTORY_ENTRIES = 120;
 
 export interface HistoryEntry {
   /** Grows by one per entry, kept across dropped old entries (a stable key). */
