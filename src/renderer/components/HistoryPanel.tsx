@@ -22,7 +22,14 @@ export function HistoryPanel({ entries, engines, schema, self, onRestore }: Hist
   const last = entries.length - 1;
   const index = picked === null ? last : Math.min(picked, last);
   const entry = entries[index] as HistoryEntry;
-  const authors = entry.authors.map((a) => (a === self ? 'you' : a)).join(', ') || '—';
+  // Who made a change this window made; for one that came over the network, the peer that delivered it
+  // (the room's storage peer when it relayed it).
+  const others = entry.authors.filter((a) => a !== self);
+  const authors =
+    [
+      ...(entry.local ? ['by you'] : []),
+      ...(others.length > 0 ? [`received from ${others.join(', ')}`] : []),
+    ].join(', ') || '—';
   return (
     <section className="history-panel" aria-label="History">
       <div className="history-scrub">
@@ -45,7 +52,7 @@ export function HistoryPanel({ entries, engines, schema, self, onRestore }: Hist
         </span>
       </div>
       <p className="history-entry" data-testid="history-entry">
-        <time>{new Date(entry.at).toLocaleTimeString()}</time> · <strong>{entry.edit}</strong> · by {authors}
+        <time>{new Date(entry.at).toLocaleTimeString()}</time> · <strong>{entry.edit}</strong> · {authors}
       </p>
       <table className="history-states">
         <thead>

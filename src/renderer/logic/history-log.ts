@@ -12,9 +12,12 @@ export interface HistoryEntry {
   /** Grows by one per entry, kept across dropped old entries (a stable key). */
   readonly seq: number;
   readonly at: number;
-  /** Who made the change: this window's replica id, or the peers whose messages brought it. */
+  /**
+   * Who made the change: this window's replica id, or the peers whose messages brought it (the room's
+   * storage peer when it relayed another window's edit: engines do not tell the runtime an edit's author).
+   */
   readonly authors: readonly string[];
-  /** What it was, in words ("text.insert", "undo", "from b"). */
+  /** What it was, in words ("text.insert", "undo", "synced"). */
   readonly edit: string;
   readonly local: boolean;
   readonly views: Readonly<Partial<Record<EngineName, WorkspaceView>>>;
@@ -57,11 +60,8 @@ export class HistoryLog {
     if (!this.dirty) return false;
     const authors = [...this.pendingAuthors].sort();
     const edits = [...new Set(this.pendingEdits)];
-    const remoteOnly = authors.filter((a) => a !== this.self);
-    const edit = [
-      ...edits,
-      ...(this.pendingRemote ? [`from ${remoteOnly.join(', ') || 'a peer'}`] : []),
-    ].join(', ');
+    // A change from the network says only that it synced: its ops are the engines' own (the authors say whence).
+    const edit = [...edits, ...(this.pendingRemote ? ['synced'] : [])].join(', ');
     this.kept.push({ seq: ++this.seq, at, authors, edit, local: this.pendingLocal, views });
     if (this.kept.length > MAX_HISTORY_ENTRIES) this.kept.shift();
     this.pendingEdits = [];

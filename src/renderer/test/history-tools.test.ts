@@ -19,8 +19,8 @@ describe('history log', () => {
     log.remote(undefined);
     log.settle(3, {});
     expect(log.entries().map((e) => [e.seq, e.authors, e.edit, e.local])).toEqual([
-      [1, ['b', 'me'], 'text.insert, from b', true],
-      [2, [], 'from a peer', false],
+      [1, ['b', 'me'], 'text.insert, synced', true],
+      [2, [], 'synced', false],
     ]);
     for (let i = 0; i < MAX_HISTORY_ENTRIES + 5; i++) {
       log.local('undo');
