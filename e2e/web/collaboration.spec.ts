@@ -98,11 +98,11 @@ test('the history scrubber shows an earlier text in every engine, and restores i
   // Received from alice, or from the room's storage peer when it relayed alice's edit first.
   await expect(bob.page.getByTestId('history-entry')).toContainText(/received from (alice|storage)/);
   await bob.page.getByTestId('history-restore').click();
-  await expect(bob.editor).toHaveValue('first');
+  await expect(bob.editor).toHaveValue('first', { timeout: SYNC_TIMEOUT_MS });
   await expect(alice.editor).toHaveValue('first', { timeout: SYNC_TIMEOUT_MS });
   // Restoring was a new edit: the newest entry is bob's, and history still has "first second".
   await slider.press('End');
-  await expect(bob.page.getByTestId('history-entry')).toContainText('by you');
+  await expect(bob.page.getByTestId('history-entry')).toContainText('by you', { timeout: SYNC_TIMEOUT_MS });
 });
 
 test('a room link opens the same room in a new window; reset makes a new room and keeps the old one', async ({
