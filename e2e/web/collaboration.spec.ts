@@ -111,6 +111,8 @@ test('a room link opens the same room in a new window; reset makes a new room an
   context,
   browser,
 }) => {
+  // Three pages in two browser contexts, two of them loading a room from scratch: more than one window's work.
+  test.slow();
   const [alice] = await windows.openAll('alice');
   await alice.typeAtEnd('in the room');
   const link = await alice.page.getByTestId('room-link').inputValue();
