@@ -209,9 +209,11 @@ export class Replica {
       skewMs: () => this.settings.skewMs,
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
     };
-    this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog, (engine, change) =>
-      this.events.emit({ type: 'text', engine, ...change }),
-    );
+    this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog, (engine, change) => {
+      // Never before the constructor ends: engines change only once the replica loads or is edited.
+      this.history.textChanged(engine, change);
+      this.events.emit({ type: 'text', engine, ...change });
+    });
     const closed = (): boolean => this.closed;
     this.persistence = new Persistence(
       options.store,
@@ -248,6 +250,8 @@ export class Replica {
         native: (name) => this.engines.get(name).undo !== undefined,
         stopCapturing: (name) => this.engines.get(name).undo?.stopCapturing(),
         view: (name) => this.engines.view(name),
+        textLength: (name, field) => this.engines.get(name).textLength(field),
+        textSlice: (name, field, from, to) => this.engines.get(name).textSlice(field, from, to),
         now: () => this.timers.now(),
       },
       nonNegative(options.undoGroupMs ?? DEFAULT_UNDO_GROUP_MS, 'undoGroupMs'),
@@ -276,15 +280,17 @@ export class Replica {
     if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
     const edit = this.schema.edit(intent);
     const plan = this.engines.plan(this.schema, this.primary, intent);
+    // What a cart, counter or note edit is undone from (a text edit's reversal needs no view: O(edit)).
     const before = new Map<EngineName, WorkspaceView>();
-    for (const name of plan.keys())
-      if (this.engines.get(name).undo === undefined) before.set(name, this.engines.view(name));
+    if (edit.kind !== 'text')
+      for (const name of plan.keys())
+        if (this.engines.get(name).undo === undefined) before.set(name, this.engines.view(name));
     const pending: PendingIntent = { updates: [], changes: [] };
     this.history.beginEdit(edit.field, this.engines.names);
     this.collecting = pending;
     let failures: EngineFailure[];
     try {
-      failures = this.engines.applyPlan(plan, this.primary, intent);
+      failures = this.engines.applyPlan(plan, this.primary, intent, this.history.watch);
       const failed = new Set(failures.map((failure) => failure.engine));
       const applied = new Map([...plan].filter(([name]) => !failed.has(name)));
       this.history.recordEdit(applied, before, new Set(pending.changes.map((c) => c.engine)));

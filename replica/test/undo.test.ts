@@ -1,8 +1,10 @@
 import { fcParams } from '@converge/crdt-core/testing';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
 import { ENGINES } from '../src/engines/index.ts';
+import type { HostedEngines } from '../src/replica/hosted-engines.ts';
+import { TEXT_LOG_LIMIT } from '../src/replica/undo-history.ts';
 import type { Replica } from '../src/replica.ts';
 import type { Intent, WorkspaceView } from '../src/workspace.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
@@ -107,6 +109,60 @@ describe('undo and redo', () => {
         note: name === 'yjs' ? [] : [''],
       });
     }
+  });
+
+  it('typing, undoing and redoing read no whole text and no view: O(edit)', async () => {
+    const { clock, open } = simRoom({ seed: 6, antiEntropyMs: 0 });
+    const a = await open('a');
+    await a.apply({ op: 'text.insert', pos: 0, text: 'x'.repeat(50_000) });
+    clock.advance(1000);
+    const hosted = [...(a as unknown as { engines: HostedEngines }).engines.entries()].map(([, e]) => e);
+    const views = hosted.map((engine) => vi.spyOn(engine, 'view'));
+    const slices = hosted.map((engine) => vi.spyOn(engine, 'textSlice'));
+    try {
+      // (No clock advance in here: digests announced on a timer are not what is measured.)
+      await typeText(a, 25_000, 'hello');
+      await a.apply({ op: 'text.delete', pos: 10, len: 3 });
+      expect(await a.undo()).toBe(true); // one step: typed and deleted within 500 ms
+      for (const name of ENGINES.names)
+        expect(a.textSlice(name, 'text', 24_990, 25_010)).toBe('x'.repeat(20));
+      expect(await a.redo()).toBe(true);
+      for (const view of views) expect(view).not.toHaveBeenCalled();
+      for (const [, from, to] of slices.flatMap((slice) => slice.mock.calls)) {
+        expect(from).toBeTypeOf('number');
+        expect((to as number) - (from as number)).toBeLessThanOrEqual(64);
+      }
+      expect(slices.some((slice) => slice.mock.calls.length > 0)).toBe(true);
+    } finally {
+      for (const spy of [...views, ...slices]) spy.mockRestore();
+    }
+    expect(texts(a)).toEqual(every(`${'x'.repeat(24_997)}hello${'x'.repeat(25_000)}`));
+  });
+
+  it('an old step still undoes exactly after more text deltas than a log holds', async () => {
+    const { clock, open } = simRoom({
+      seed: 7,
+      antiEntropyMs: 0,
+      engines: ENGINES.only(['converge', 'lww']),
+    });
+    const a = await open('a');
+    const b = await open('b');
+    await typeText(a, 0, 'mine ');
+    clock.advance(1000);
+    // More deltas than TEXT_LOG_LIMIT after a's step: the log is folded into its reversal meanwhile.
+    for (let i = 0; i < TEXT_LOG_LIMIT + 100; i++) {
+      await b.apply({ op: 'text.insert', pos: b.textLength('converge'), text: 'B' });
+      if (i % 200 === 0) clock.advance(10);
+    }
+    clock.advance(100);
+    expect(a.textLength('converge')).toBe(5 + TEXT_LOG_LIMIT + 100);
+    expect(await a.undo()).toBe(true);
+    clock.advance(100);
+    expect(b.view('converge').text).toBe('B'.repeat(TEXT_LOG_LIMIT + 100));
+    expect(await a.redo()).toBe(true);
+    expect(a.view('converge').text).toBe(`mine ${'B'.repeat(TEXT_LOG_LIMIT + 100)}`);
+    await a.close();
+    await b.close();
   });
 
   const arbLocalEdit = fc.oneof(

@@ -21,6 +21,12 @@ export interface EngineFailure {
   readonly message: string;
 }
 
+/** Told around each intent an engine applies, in order. */
+export interface PlanWatch {
+  before?(engine: EngineName, intent: Intent): void;
+  after?(engine: EngineName, intent: Intent): void;
+}
+
 export class HostedEngines {
   private readonly engines = new Map<EngineName, Engine>();
   private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
@@ -94,14 +100,21 @@ export class HostedEngines {
 
   /**
    * Apply a plan (from `plan`) to every engine, the primary first: its refusal throws (the edit is not
-   * made); another engine's failure is reported and returned, while the others keep the edit.
+   * made); another engine's failure is reported and returned, while the others keep the edit. `watch` is
+   * told around each intent an engine applies (the undo history makes its reversals there).
    */
   applyPlan(
     plan: ReadonlyMap<EngineName, readonly Intent[]>,
     primary: EngineName,
     intent: Intent,
+    watch: PlanWatch = {},
   ): EngineFailure[] {
-    for (const edit of plan.get(primary) ?? []) this.get(primary).apply(edit);
+    const run = (name: EngineName, edit: Intent): void => {
+      watch.before?.(name, edit);
+      this.get(name).apply(edit);
+      watch.after?.(name, edit);
+    };
+    for (const edit of plan.get(primary) ?? []) run(primary, edit);
     const failures: EngineFailure[] = [];
     for (const [name, edits] of plan) {
       if (name === primary) continue;
@@ -109,7 +122,7 @@ export class HostedEngines {
         { kind: 'engine-error', engine: name },
         `apply ${intent.op} failed`,
         () => {
-          for (const edit of edits) this.get(name).apply(edit);
+          for (const edit of edits) run(name, edit);
         },
       );
       if (failure !== undefined) failures.push({ engine: name, message: failure });

@@ -2,20 +2,19 @@
  * This replica's undo and redo: its own edits, in steps grouped by time (consecutive edits of one field
  * within `groupMs` of each other make one step, as Y.UndoManager's capture timeout does), the same steps
  * for every engine. An engine with an undo of its own (NativeUndo) is told where steps begin and undoes
- * them itself; for every other engine a step keeps the runtime's intent-level reversals (undo/reversal.ts),
- * computed from what that engine showed before each edit and placed, when undone, in its text as it is
- * then. An undo or a redo is a new edit, stored and synced like any other; other replicas' edits stay.
+ * them itself; for every other engine a step keeps the runtime's reversals: for text, spans and points
+ * that follow that engine's text deltas (undo/text-reversal.ts: O(edit) per keystroke, never a whole
+ * text), for the other fields the intent-level inverse of undo/reversal.ts. An undo or a redo is a new
+ * edit, stored and synced like any other; other replicas' edits stay.
  */
 import type { EngineName } from '../engine-name.ts';
-import type { FieldEdit, TextEdit, WorkspaceSchema } from '../schema.ts';
-import {
-  mergeReversals,
-  placeReversal,
-  type Reversal,
-  textReversal,
-  valueReversal,
-} from '../undo/reversal.ts';
+import type { FieldEdit, WorkspaceSchema } from '../schema.ts';
+import type { TextChange } from '../text-delta.ts';
+import { placeReversal, type ValueReversal, valueReversal } from '../undo/reversal.ts';
+import { catchUp, type LoggedDelta, mergeTextReversals, type TextReversal } from '../undo/text-reversal.ts';
 import type { Intent, WorkspaceView } from '../workspace.ts';
+
+type Reversal = TextReversal | ValueReversal;
 
 /** What one engine does to undo (or redo) a step. */
 type StepPart = { readonly native: true } | { readonly native: false; readonly reversals: Reversal[] };
@@ -32,15 +31,25 @@ interface Step {
 /** Steps kept; older ones are forgotten (Y.UndoManager keeps all; a bound keeps memory bounded). */
 export const MAX_UNDO_STEPS = 200;
 export const DEFAULT_UNDO_GROUP_MS = 500;
+/** An engine's text log is folded into the reversals waiting on it once it holds this many deltas. */
+export const TEXT_LOG_LIMIT = 1024;
 
 export interface UndoHost {
   readonly schema: WorkspaceSchema;
   /** Whether an engine undoes natively; and its native undo's step boundary. */
   native(name: EngineName): boolean;
   stopCapturing(name: EngineName): void;
-  /** What the engine shows now. */
+  /** What the engine shows now (read for cart, counter and note edits only). */
   view(name: EngineName): WorkspaceView;
+  textLength(name: EngineName, field: string): number;
+  textSlice(name: EngineName, field: string, from: number, to: number): string;
   now(): number;
+}
+
+/** Per engine and text field, its deltas since `base` (the text's change count when the log was last folded). */
+interface TextLog {
+  base: number;
+  deltas: LoggedDelta[];
 }
 
 export class UndoHistory {
@@ -48,6 +57,13 @@ export class UndoHistory {
   private readonly redoStack: Step[] = [];
   /** Set by undo/redo: the next edit starts a new step. */
   private boundary = true;
+  private readonly logs = new Map<string, TextLog>();
+  /** While an undo or redo runs (its step is off the stacks), logs are not folded. */
+  private reverting = false;
+  /** While a reversal is applied: the engine, and the log index of the delta it reverts (if one). */
+  private applying: { readonly name: EngineName; readonly undoes: number | undefined } | undefined;
+  /** Per engine, while a local edit runs: the text's change count before its current intent, and what it deletes. */
+  private readonly pendingText = new Map<EngineName, { seq: number; deleted: string }>();
 
   constructor(
     private readonly host: UndoHost,
@@ -60,6 +76,17 @@ export class UndoHistory {
 
   get canRedo(): boolean {
     return this.redoStack.length > 0;
+  }
+
+  /** An engine's text changed (any origin): reversals waiting on it follow these deltas when next used. */
+  textChanged(name: EngineName, change: TextChange): void {
+    if (this.host.native(name)) return;
+    const log = this.logOf(name, change.field);
+    const undoes = this.applying?.name === name ? this.applying.undoes : undefined;
+    for (const delta of change.deltas) log.deltas.push(undoes === undefined ? delta : { ...delta, undoes });
+    // Not in the middle of an edit or an undo (reversals off the stacks, or not yet made, need the log).
+    if (log.deltas.length >= TEXT_LOG_LIMIT && !this.reverting && this.pendingText.size === 0)
+      this.fold(name, change.field);
   }
 
   /**
@@ -80,31 +107,91 @@ export class UndoHistory {
   }
 
   /**
-   * The edit was applied: per engine, the intents it received, what it showed before them, and whether
-   * it changed. Engines that failed are left out by the caller.
+   * Told around each intent an engine applies for the edit announced by `beginEdit`: a text intent's
+   * reversal is made from the intent itself (and, for a deletion, the few characters it deletes).
+   */
+  readonly watch = {
+    before: (name: EngineName, intent: Intent): void => {
+      if (this.host.native(name)) return;
+      const edit = this.host.schema.edit(intent);
+      if (edit.kind !== 'text') return;
+      const deleted =
+        edit.action === 'delete' ? this.host.textSlice(name, edit.field, edit.pos, edit.pos + edit.len) : '';
+      this.pendingText.set(name, { seq: this.seqOf(name, edit.field), deleted });
+    },
+    after: (name: EngineName, intent: Intent): void => {
+      const pending = this.pendingText.get(name);
+      this.pendingText.delete(name);
+      const step = this.undoStack[this.undoStack.length - 1];
+      if (pending === undefined || step === undefined) return;
+      const edit = this.host.schema.edit(intent);
+      if (edit.kind !== 'text') return;
+      const seq = this.seqOf(name, edit.field);
+      const origin = seq === pending.seq + 1 ? { origin: pending.seq } : {};
+      const reversal: TextReversal | undefined =
+        edit.action === 'insert'
+          ? edit.text.length === 0
+            ? undefined
+            : {
+                kind: 'un-insert',
+                field: edit.field,
+                spans: [{ from: edit.pos, to: edit.pos + edit.text.length }],
+                seq,
+                ...origin,
+              }
+          : pending.deleted.length === 0
+            ? undefined
+            : {
+                kind: 'un-delete',
+                field: edit.field,
+                at: edit.pos,
+                after: false,
+                text: pending.deleted,
+                seq,
+              };
+      if (reversal === undefined) return;
+      const part = step.parts.get(name) ?? { native: false, reversals: [] };
+      if (part.native) return;
+      step.parts.set(name, part);
+      const previous = part.reversals[part.reversals.length - 1];
+      if (!step.sealed && previous !== undefined && previous.kind !== 'value') {
+        this.catchUp(name, previous, pending.seq);
+        const merged = mergeTextReversals(previous, reversal);
+        if (merged !== undefined) {
+          part.reversals[part.reversals.length - 1] = merged;
+          return;
+        }
+      }
+      part.reversals.push(reversal);
+    },
+  };
+
+  /**
+   * The edit was applied: per engine, the intents it received, what it showed before them (for a cart,
+   * counter or note edit), and whether it changed. Engines that failed are left out by the caller.
    */
   recordEdit(
     plan: ReadonlyMap<EngineName, readonly Intent[]>,
     before: ReadonlyMap<EngineName, WorkspaceView>,
     changed: ReadonlySet<EngineName>,
   ): void {
+    this.pendingText.clear();
     const step = this.undoStack[this.undoStack.length - 1];
     if (step === undefined) return;
     for (const [name, intents] of plan) {
-      const view = before.get(name);
       if (this.host.native(name)) {
         if (changed.has(name)) step.parts.set(name, { native: true });
         continue;
       }
-      if (view === undefined) continue;
+      const view = before.get(name);
+      if (view === undefined) continue; // text: recorded by `watch`
       const part = step.parts.get(name) ?? { native: false, reversals: [] };
       if (part.native) continue;
-      const edits = intents.map((intent) => this.host.schema.edit(intent));
-      for (const reversal of reversalsOf(this.host.schema, view, edits)) {
-        const previous = part.reversals[part.reversals.length - 1];
-        const merged = step.sealed || previous === undefined ? undefined : mergeReversals(previous, reversal);
-        if (merged === undefined) part.reversals.push(reversal);
-        else part.reversals[part.reversals.length - 1] = merged;
+      for (const intent of intents) {
+        const edit = this.host.schema.edit(intent);
+        if (edit.kind === 'text') continue;
+        const reversal = valueReversal(this.host.schema, view, edit);
+        if (reversal !== undefined) part.reversals.push(reversal);
       }
       if (part.reversals.length > 0) step.parts.set(name, part);
     }
@@ -118,6 +205,7 @@ export class UndoHistory {
    * holds nothing (the redo stack it cleared stays cleared, as after any attempted edit).
    */
   abandonEdit(): void {
+    this.pendingText.clear();
     const step = this.undoStack[this.undoStack.length - 1];
     if (step !== undefined && step.parts.size === 0) this.undoStack.pop();
   }
@@ -128,7 +216,7 @@ export class UndoHistory {
     if (step !== undefined) step.sealed = true;
   }
 
-  /** Take the newest step to undo (or redo); `finish` puts its reverse on the other stack. */
+  /** Take the newest step to undo (or redo); `revert` puts its reverse on the other stack. */
   take(direction: 'undo' | 'redo'): Step | undefined {
     this.boundary = true;
     return (direction === 'undo' ? this.undoStack : this.redoStack).pop();
@@ -148,20 +236,23 @@ export class UndoHistory {
     },
   ): void {
     const back: Step = { field: step.field, at: this.host.now(), parts: new Map(), sealed: true };
-    for (const [name, part] of step.parts) {
-      if (part.native) {
-        if (run.native(name)) back.parts.set(name, part);
-        continue;
-      }
-      const reversals: Reversal[] = [];
-      for (const reversal of [...part.reversals].reverse()) {
-        for (const edit of placeReversal(this.host.schema, reversal, this.host.view(name))) {
-          const view = this.host.view(name);
-          const [inverse] = reversalsOf(this.host.schema, view, [edit]);
-          if (run.apply(name, edit) && inverse !== undefined) reversals.push(inverse);
+    this.reverting = true;
+    try {
+      for (const [name, part] of step.parts) {
+        if (part.native) {
+          if (run.native(name)) back.parts.set(name, part);
+          continue;
         }
+        const reversals: Reversal[] = [];
+        back.parts.set(name, { native: false, reversals });
+        for (const reversal of [...part.reversals].reverse()) {
+          if (reversal.kind === 'value') this.revertValue(name, reversal, run.apply, reversals);
+          else this.revertText(name, reversal, run.apply, reversals);
+        }
+        if (reversals.length === 0) back.parts.delete(name);
       }
-      if (reversals.length > 0) back.parts.set(name, { native: false, reversals });
+    } finally {
+      this.reverting = false;
     }
     if (back.parts.size > 0) (direction === 'undo' ? this.redoStack : this.undoStack).push(back);
   }
@@ -170,29 +261,96 @@ export class UndoHistory {
     this.undoStack.length = 0;
     this.redoStack.length = 0;
     this.boundary = true;
-  }
-}
-
-/** The reversals of edits applied one after the other to a workspace that showed `before`. */
-function reversalsOf(
-  schema: WorkspaceSchema,
-  before: WorkspaceView,
-  edits: readonly FieldEdit[],
-): Reversal[] {
-  const reversals: Reversal[] = [];
-  const texts = new Map<string, string>();
-  for (const edit of edits) {
-    if (edit.kind === 'text') {
-      const declared = schema.field(edit.field);
-      const text =
-        texts.get(edit.field) ?? (declared === undefined ? '' : String(schema.valueIn(before, declared)));
-      const reversal = textReversal(text, edit as TextEdit);
-      texts.set(edit.field, (reversal as { textAfter: string }).textAfter);
-      reversals.push(reversal);
-    } else {
-      const reversal = valueReversal(schema, before, edit);
-      if (reversal !== undefined) reversals.push(reversal);
+    for (const log of this.logs.values()) {
+      log.base += log.deltas.length;
+      log.deltas = [];
     }
   }
-  return reversals;
+
+  private revertValue(
+    name: EngineName,
+    reversal: ValueReversal,
+    apply: (name: EngineName, edit: FieldEdit) => boolean,
+    inverses: Reversal[],
+  ): void {
+    for (const edit of placeReversal(this.host.schema, reversal, this.host.view(name))) {
+      if (edit.kind === 'text') continue;
+      const inverse = valueReversal(this.host.schema, this.host.view(name), edit);
+      if (apply(name, edit) && inverse !== undefined) inverses.push(inverse);
+    }
+  }
+
+  /** Undo an insertion (delete its spans, the last first) or a deletion (insert its text back). */
+  private revertText(
+    name: EngineName,
+    reversal: TextReversal,
+    apply: (name: EngineName, edit: FieldEdit) => boolean,
+    inverses: Reversal[],
+  ): void {
+    const { field } = reversal;
+    this.catchUp(name, reversal, this.seqOf(name, field));
+    /** Apply one edit as the reversal of `reversal.origin`; the inverse's place in the log, if one delta. */
+    const applyTagged = (edit: FieldEdit): { seq: number; origin?: number } | undefined => {
+      const before = this.seqOf(name, field);
+      this.applying = { name, undoes: reversal.origin };
+      try {
+        if (!apply(name, edit)) return undefined;
+      } finally {
+        this.applying = undefined;
+      }
+      const seq = this.seqOf(name, field);
+      return seq === before + 1 ? { seq, origin: before } : { seq };
+    };
+    if (reversal.kind === 'un-insert') {
+      for (const { from, to } of [...reversal.spans].reverse()) {
+        const text = this.host.textSlice(name, field, from, to);
+        const done = applyTagged({ kind: 'text', field, action: 'delete', pos: from, len: to - from });
+        if (done !== undefined)
+          inverses.push({ kind: 'un-delete', field, at: from, after: false, text, ...done });
+      }
+      return;
+    }
+    const at = Math.min(reversal.at, this.host.textLength(name, field));
+    const { text } = reversal;
+    const done = applyTagged({ kind: 'text', field, action: 'insert', pos: at, text });
+    if (done !== undefined)
+      inverses.push({ kind: 'un-insert', field, spans: [{ from: at, to: at + text.length }], ...done });
+  }
+
+  private logOf(name: EngineName, field: string): TextLog {
+    const key = `${name}\u0000${field}`;
+    let log = this.logs.get(key);
+    if (log === undefined) {
+      log = { base: 0, deltas: [] };
+      this.logs.set(key, log);
+    }
+    return log;
+  }
+
+  /** How many deltas an engine's text has had (as far as this history heard). */
+  private seqOf(name: EngineName, field: string): number {
+    const log = this.logOf(name, field);
+    return log.base + log.deltas.length;
+  }
+
+  /** Bring a text reversal of `name` up to `seq` (at most now). */
+  private catchUp(name: EngineName, reversal: TextReversal, seq: number): void {
+    const log = this.logOf(name, reversal.field);
+    if (reversal.seq >= seq) return;
+    catchUp(reversal, log.deltas.slice(reversal.seq - log.base, seq - log.base), seq);
+  }
+
+  /** Catch every reversal waiting on an engine's text up to now, then forget the deltas they went through. */
+  private fold(name: EngineName, field: string): void {
+    const now = this.seqOf(name, field);
+    for (const step of [...this.undoStack, ...this.redoStack]) {
+      const part = step.parts.get(name);
+      if (part === undefined || part.native) continue;
+      for (const reversal of part.reversals)
+        if (reversal.kind !== 'value' && reversal.field === field) this.catchUp(name, reversal, now);
+    }
+    const log = this.logOf(name, field);
+    log.base = now;
+    log.deltas = [];
+  }
 }
