@@ -199,6 +199,7 @@ export function App({ session }: { session: Session }) {
                   ledger={snapshot.ledgers[status.primary] ?? []}
                   firstSync={snapshot.firstSync}
                   peers={snapshot.presence}
+                  undoKeys={setup.onEditHistory === undefined}
                   onCaret={(field, anchor, head) => {
                     const last = caret.current;
                     if (last?.field === field && last.anchor === anchor && last.head === head) return;

@@ -80,6 +80,8 @@ export function useUndoKeys(
       return;
     }
     const onKey = (event: KeyboardEvent): void => {
+      // The text editor binds these keys itself (and marks the event handled).
+      if (event.defaultPrevented) return;
       const mod = event.ctrlKey || event.metaKey;
       if (!mod || event.altKey) return;
       const key = event.key.toLowerCase();

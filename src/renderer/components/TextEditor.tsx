@@ -1,5 +1,6 @@
 import type { EngineDescriptor, LostWrite, NamedField, PeerPresence } from '@converge/replica';
 import { useEffect, useMemo, useRef } from 'react';
+import { remoteCaretsOf } from '../editor/remote-carets.ts';
 import { SharedTextView } from '../editor/shared-text-view.ts';
 import type { AppModel } from '../logic/app-model.ts';
 import type { FirstSync } from '../logic/first-sync.ts';
@@ -22,6 +23,8 @@ export interface TextEditorProps {
   readonly peers: readonly PeerPresence[];
   /** This window's caret moved (anchor: where the selection started; head: where the caret is). */
   onCaret(field: string, anchor: number, head: number): void;
+  /** Whether the editor binds Ctrl/Cmd+Z itself (false where an application menu owns the keys). */
+  readonly undoKeys: boolean;
 }
 
 const PLACEHOLDER =
@@ -31,12 +34,24 @@ const PLACEHOLDER =
  * The primary engine's text in a CodeMirror editor (editor/shared-text-view.ts): made once per field,
  * then fed change by change; React re-renders never touch its document.
  */
-export function TextEditor({ model, field, text, primary, ledger, firstSync }: TextEditorProps) {
+export function TextEditor({
+  model,
+  field,
+  text,
+  primary,
+  ledger,
+  firstSync,
+  peers,
+  onCaret,
+  undoKeys,
+}: TextEditorProps) {
   const id = field.name;
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<SharedTextView | undefined>(undefined);
   const engine = useRef(primary.name);
   engine.current = primary.name;
+  const reportCaret = useRef(onCaret);
+  reportCaret.current = onCaret;
 
   useEffect(() => {
     const element = host.current;
@@ -52,17 +67,27 @@ export function TextEditor({ model, field, text, primary, ledger, firstSync }: T
       },
       placeholder: PLACEHOLDER,
       testId: `${id}-editor`,
+      history: {
+        undo: () => void model.undo(),
+        redo: () => void model.redo(),
+      },
+      undoKeys,
+      onSelection: (anchor, head) => reportCaret.current(id, anchor, head),
     });
     editor.current = view;
     return () => {
       editor.current = undefined;
       view.destroy();
     };
-  }, [model, id, field.label]);
+  }, [model, id, field.label, undoKeys]);
 
   useEffect(() => {
     editor.current?.setEngine(primary.name);
   }, [primary.name]);
+
+  useEffect(() => {
+    editor.current?.setRemoteCarets(remoteCaretsOf(peers, id));
+  }, [peers, id]);
 
   const lostText = useMemo(
     () => ledger.filter((entry) => entry.field === id && typeof entry.value === 'string'),

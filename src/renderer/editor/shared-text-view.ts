@@ -5,17 +5,22 @@
  * `remoteEdit`, kept out of the undo history), never as a replaced document, so the selection, the
  * scroll position and an IME composition survive them, and decorations (remote carets) map through them.
  *
+ * Undo and redo are the replica's (the same steps in every engine, shared with other windows as edits):
+ * Mod-z, Shift-Mod-z and Mod-y, and the browser's own undo (a context menu) go to `history`; CodeMirror's
+ * history extension is not used.
+ *
  * Styles: CodeMirror injects its theme as a <style> element when mounted in a document, which the strict
  * CSP (style-src 'self') refuses. Mounted in a shadow root, it uses a constructed stylesheet (adopted
  * stylesheets are CSSOM, not markup), so the CSP stays as it is: no 'unsafe-inline', no nonce.
  */
-import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { defaultKeymap } from '@codemirror/commands';
 import { Annotation, EditorState, type Extension, Transaction } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
 import type { EngineName, TextEdit } from '@converge/replica';
 import { changesToEdits, replacementsToChanges } from '../logic/editor-edits.ts';
 import { type TextFeed, type TextUpdate, textReplacements } from '../logic/text-feed.ts';
 import { timed } from '../logic/timing.ts';
+import { type RemoteCaret, remoteCarets, setRemoteCarets } from './remote-carets.ts';
 
 /** Marks a transaction that shows what the engine did (a peer's edit, a refused edit undone): not sent back. */
 export const remoteEdit = Annotation.define<true>();
@@ -36,7 +41,16 @@ export interface SharedTextViewOptions {
   readonly apply: (edits: readonly TextEdit[]) => void;
   readonly placeholder: string;
   readonly testId: string;
-  /** More editor extensions (e.g. other windows' carets as decorations). */
+  /** The replica's undo and redo of this window's own edits. */
+  readonly history: { undo(): void; redo(): void };
+  /**
+   * Whether the editor binds the undo keys itself (web); false where an application menu owns them
+   * (Electron's Edit menu hands them to the same undo), or one key press would undo twice.
+   */
+  readonly undoKeys: boolean;
+  /** The local selection moved (a user's doing, not a peer's edit shifting it): anchor and head. */
+  readonly onSelection?: (anchor: number, head: number) => void;
+  /** More editor extensions. */
   readonly extensions?: readonly Extension[];
 }
 
@@ -45,11 +59,13 @@ export class SharedTextView {
   private readonly feed: TextFeed;
   private readonly field: string;
   private readonly apply: (edits: readonly TextEdit[]) => void;
+  private readonly onSelection: ((anchor: number, head: number) => void) | undefined;
   private engine: EngineName;
   private stopFollowing: () => void = () => {};
   /** Set while this editor's own intents run through the engines: their changes are already shown. */
   private applyingLocal = false;
   private echoes = 0;
+  private announced: readonly RemoteCaret[] = [];
   /** The engine's text length as the feed last reported it. */
   private engineLength: number;
 
@@ -58,6 +74,8 @@ export class SharedTextView {
     this.field = options.field;
     this.apply = options.apply;
     this.engine = options.engine;
+    this.onSelection = options.onSelection;
+    const { undo, redo } = options.history;
     const root = options.host.shadowRoot ?? options.host.attachShadow({ mode: 'open', delegatesFocus: true });
     const text = this.feed.text(this.engine, this.field);
     this.engineLength = text.length;
@@ -69,8 +87,32 @@ export class SharedTextView {
         extensions: [
           // Only "\n" breaks a line, as in the engines: positions stay the engines' positions.
           EditorState.lineSeparator.of('\n'),
-          history(),
-          keymap.of([...defaultKeymap, ...historyKeymap]),
+          keymap.of([
+            ...(options.undoKeys
+              ? [
+                  { key: 'Mod-z', run: handled(undo), preventDefault: true },
+                  { key: 'Mod-Shift-z', run: handled(redo), preventDefault: true },
+                  { key: 'Mod-y', run: handled(redo), preventDefault: true },
+                ]
+              : []),
+            ...defaultKeymap,
+          ]),
+          EditorView.domEventHandlers({
+            // The browser's own undo (a context menu, a gesture) would undo the editor, not the replica.
+            beforeinput: (event) => {
+              if (event.inputType !== 'historyUndo' && event.inputType !== 'historyRedo') return false;
+              event.preventDefault();
+              if (event.inputType === 'historyUndo') undo();
+              else redo();
+              return true;
+            },
+            focus: (_event, view) => {
+              const { anchor, head } = view.state.selection.main;
+              this.onSelection?.(anchor, head);
+              return false;
+            },
+          }),
+          remoteCarets(),
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({
             'aria-label': options.label,
@@ -108,6 +150,17 @@ export class SharedTextView {
     this.view.focus();
   }
 
+  /**
+   * Show other windows' carets (from presence); they follow the text's changes until they are announced
+   * anew. The same announcement again (an unrelated re-render) changes nothing: the carets as mapped since
+   * are more current than it.
+   */
+  setRemoteCarets(carets: readonly RemoteCaret[]): void {
+    if (sameCarets(carets, this.announced)) return;
+    this.announced = carets;
+    this.view.dispatch({ effects: setRemoteCarets.of(carets) });
+  }
+
   destroy(): void {
     this.stopFollowing();
     this.view.destroy();
@@ -120,6 +173,10 @@ export class SharedTextView {
 
   private dispatch(transactions: readonly Transaction[], view: EditorView): void {
     view.update(transactions);
+    if (transactions.some((t) => t.selection !== undefined && !t.annotation(remoteEdit))) {
+      const { anchor, head } = view.state.selection.main;
+      this.onSelection?.(anchor, head);
+    }
     for (const transaction of transactions) {
       if (!transaction.docChanged || transaction.annotation(remoteEdit)) continue;
       this.echoes = 0;
@@ -160,6 +217,31 @@ export class SharedTextView {
       annotations: [remoteEdit.of(true), Transaction.addToHistory.of(false)],
     });
   }
+}
+
+/** A key binding's command that always handles its key. */
+function handled(action: () => void): () => boolean {
+  return () => {
+    action();
+    return true;
+  };
+}
+
+function sameCarets(a: readonly RemoteCaret[], b: readonly RemoteCaret[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((caret, i) => {
+      const other = b[i];
+      return (
+        other !== undefined &&
+        caret.id === other.id &&
+        caret.name === other.name &&
+        caret.colour === other.colour &&
+        caret.anchor === other.anchor &&
+        caret.head === other.head
+      );
+    })
+  );
 }
 
 const editorTheme = EditorView.theme({

@@ -1,12 +1,7 @@
+import { EditorState } from '@codemirror/state';
 import type { PeerPresence } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
-import { remoteCarets, selectionRects, type TextGeometry } from '../logic/remote-carets.ts';
-
-/** A monospace grid: 10 characters per line, 8 px wide, 20 px high. */
-const grid: TextGeometry = {
-  width: 80,
-  caretAt: (pos) => ({ left: (pos % 10) * 8, top: Math.floor(pos / 10) * 20, height: 20 }),
-};
+import { remoteCaretField, remoteCaretsOf, setRemoteCarets } from '../editor/remote-carets.ts';
 
 const peer = (id: string, over: Partial<PeerPresence> = {}): PeerPresence => ({
   id,
@@ -19,41 +14,49 @@ const peer = (id: string, over: Partial<PeerPresence> = {}): PeerPresence => ({
   ...over,
 });
 
-describe('remote carets', () => {
-  it('marks the carets of peers that are here, in this field, clamped to this text', () => {
-    const marks = remoteCarets(
+describe('remote carets in the editor', () => {
+  it('shows the carets of peers that are here, in this field; a nameless one by its id', () => {
+    const carets = remoteCaretsOf(
       [
         peer('a'),
         peer('b', { status: 'cut-off' }),
         peer('c', { caret: { field: 'notes', anchor: 0, head: 0 } }),
         peer('d', { caret: null }),
-        peer('e', { name: '', caret: { field: 'text', anchor: 99, head: 99 } }),
+        peer('e', { name: '', caret: { field: 'text', anchor: 9, head: 4 } }),
       ],
       'text',
-      12,
-      grid,
     );
-    expect(marks.map((m) => [m.id, m.name, m.head, m.caret])).toEqual([
-      ['a', 'A', 3, { left: 24, top: 0, height: 20 }],
-      ['e', 'e', 12, { left: 16, top: 20, height: 20 }],
+    expect(carets).toEqual([
+      { id: 'a', name: 'A', colour: '#123456', anchor: 3, head: 3 },
+      { id: 'e', name: 'e', colour: '#123456', anchor: 9, head: 4 },
     ]);
-    expect(marks[0]?.selection).toEqual([]);
   });
 
-  it('covers a selection line by line, whichever way it was made', () => {
-    expect(selectionRects(2, 5, grid)).toEqual([{ left: 16, top: 0, width: 24, height: 20 }]);
-    expect(selectionRects(5, 32, grid)).toEqual([
-      { left: 40, top: 0, width: 40, height: 20 },
-      { left: 0, top: 20, width: 80, height: 40 },
-      { left: 0, top: 60, width: 16, height: 20 },
+  it('clamps announced carets to the text and maps them through every change after', () => {
+    let state = EditorState.create({ doc: 'hello world', extensions: [remoteCaretField] });
+    state = state.update({
+      effects: setRemoteCarets.of([
+        { id: 'a', name: 'A', colour: '#f00', anchor: 6, head: 11 },
+        { id: 'b', name: 'B', colour: '#0f0', anchor: 40, head: 40 },
+      ]),
+    }).state;
+    expect(state.field(remoteCaretField).map((c) => [c.anchor, c.head])).toEqual([
+      [6, 11],
+      [11, 11],
     ]);
-    const [mark] = remoteCarets(
-      [peer('a', { caret: { field: 'text', anchor: 15, head: 12 } })],
-      'text',
-      40,
-      grid,
-    );
-    expect(mark?.selection).toEqual(selectionRects(12, 15, grid));
-    expect(selectionRects(4, 4, grid)).toEqual([]);
+    // Typed before a's selection: it moves right; typed at b's caret (its owner typing): b moves past it.
+    state = state.update({ changes: [{ from: 0, insert: '>> ' }] }).state;
+    state = state.update({ changes: [{ from: 14, insert: '!' }] }).state;
+    expect(state.doc.toString()).toBe('>> hello world!');
+    expect(state.field(remoteCaretField).map((c) => [c.anchor, c.head])).toEqual([
+      [9, 15],
+      [15, 15],
+    ]);
+    // A deletion around a caret brings it to the deletion's start.
+    state = state.update({ changes: [{ from: 5, to: 12 }] }).state;
+    expect(state.field(remoteCaretField).map((c) => [c.anchor, c.head])).toEqual([
+      [5, 8],
+      [8, 8],
+    ]);
   });
 });
