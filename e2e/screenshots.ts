@@ -216,9 +216,10 @@ async function main(): Promise<void> {
     // 6. Presence: names, and alice's selection of "Hello" drawn in bob's text.
     await alice.getByTestId('display-name').fill('Alice');
     await bob.getByTestId('display-name').fill('Bob');
-    await alice.evaluate(
-      "(() => { const el = document.getElementById('text-editor'); el.focus(); el.setSelectionRange(0, 5); })()",
-    );
+    const aliceEditor = alice.getByTestId('text-editor');
+    await aliceEditor.click();
+    await aliceEditor.press('Control+Home');
+    for (let i = 0; i < 5; i++) await aliceEditor.press('Shift+ArrowRight');
     await bob.locator('[data-testid="remote-caret-alice"][data-head="5"]').waitFor({ state: 'attached' });
     await expectText(bob, 'presence-alice', /Alice/);
     await bob.waitForTimeout(300);
