@@ -140,6 +140,21 @@ describe('a stock y-websocket client', () => {
     );
   });
 
+  it("shows in a window's presence list, named and coloured after its awareness", async () => {
+    const { relay } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    const a = await yjsClient(relay, 'team', 'app-a');
+    a.provider.awareness.setLocalStateField('user', { name: 'Ada', color: '#30BCED' });
+    const ada = () => window.presence().find((peer) => peer.id.startsWith('app-a@yjs.'));
+    await waitFor(() => ada()?.name === 'Ada', 'the window lists Ada');
+    expect(ada()).toMatchObject({ colour: '#30bced', panel: 'y-websocket', caret: null, status: 'here' });
+    // A new name reaches the window; leaving takes the client off the list.
+    a.provider.awareness.setLocalStateField('user', { name: 'Ada L.', color: '#30bced' });
+    await waitFor(() => ada()?.name === 'Ada L.', 'the window sees the new name');
+    a.provider.destroy();
+    await waitFor(() => ada()?.status !== 'here', 'Ada left');
+  });
+
   it('needs a credential for the room it names, loopback included', async () => {
     const { relay } = await relayWithGateways();
     const refusal = (url: string) =>

@@ -9,6 +9,7 @@ import { CloseCode, errorMessage } from '@converge/protocol';
 import { type Store, WORKSPACE, type WorkspaceSchema } from '@converge/replica';
 import type { GatewayHost } from '../gateways.ts';
 import { ClientBridge, type OutsideDocument } from './client-bridge.ts';
+import { outsidePresence } from './outside-presence.ts';
 import type { OutsideProblem } from './outside-state.ts';
 import type { InteropPresence, OutsideClient } from './presence.ts';
 
@@ -23,6 +24,9 @@ export class BridgeSlot<D extends OutsideDocument> {
   /** An outside edit arrived while no bridge was open; `counted` gathers its counted paths. */
   private pending: Set<string> | undefined;
   private lastProblems: readonly OutsideProblem[] = [];
+  /** Who this identity's clients are now, for the room's presence list (set by InteropState). */
+  presence: () => OutsideClient[] = () => [];
+  private announced: { readonly bridge: ClientBridge; readonly key: string } | undefined;
 
   constructor(
     readonly document: D,
@@ -70,6 +74,21 @@ export class BridgeSlot<D extends OutsideDocument> {
     for (const path of counted ?? []) this.pending.add(path);
   }
 
+  /** The clients' presence changed: the bridge's replica announces it to the room (if it is open). */
+  announcePresence(): void {
+    const presence = outsidePresence(this.presence());
+    if (this.bridge === undefined || presence === undefined) return;
+    // Awareness changes with every cursor move of the client; the room hears only what it shows.
+    const key = JSON.stringify(presence);
+    if (this.bridge === this.announced?.bridge && key === this.announced.key) return;
+    this.announced = { bridge: this.bridge, key };
+    try {
+      this.bridge.replica.setPresence(presence);
+    } catch {
+      // Closing meanwhile: it leaves the room, and its presence with it.
+    }
+  }
+
   /** Wait for opening or closing under way. */
   settled(): Promise<void> {
     return this.work;
@@ -108,6 +127,7 @@ export class BridgeSlot<D extends OutsideDocument> {
       await this.shut();
       return;
     }
+    this.announcePresence();
     if (this.pending !== undefined) {
       const counted = this.pending;
       this.pending = undefined;
@@ -140,6 +160,8 @@ export class InteropState implements InteropPresence {
     let slot = this.slots.get(key) as BridgeSlot<D> | undefined;
     if (slot === undefined) {
       slot = create(`${identity.slice(0, 48)}@${kind === 'yjs' ? 'yjs' : 'am'}.${this.runTag}`);
+      const { replicaName } = slot;
+      slot.presence = () => this.presence(room).filter((client) => client.replica === replicaName);
       this.slots.set(key, slot as unknown as BridgeSlot<OutsideDocument>);
     }
     return slot;
@@ -164,6 +186,7 @@ export class InteropState implements InteropPresence {
   }
 
   presenceChanged(room: string): void {
+    for (const slot of this.slotsOf(room)) slot.announcePresence();
     for (const listener of this.listeners) listener(room);
   }
 
