@@ -15,16 +15,14 @@ import {
   UNREACHABLE_REASON,
 } from '@converge/checkout';
 import { AUTHORITY_NODE_ID, CHECKOUT_CHANNEL, realTimers } from '@converge/protocol';
-import { RelayTransport } from '@converge/replica';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { authorities } from '../src/checkout/index.ts';
 import { createRelay, type Relay } from '../src/index.ts';
 import { storagePeers } from '../src/storage/index.ts';
 import {
-  credentialFor,
   RawClient,
   type RelayAccess,
+  relayTransport,
   remoteRelay,
   startRelayProcess,
   waitFor,
@@ -53,14 +51,7 @@ async function startRelay(): Promise<Relay> {
 
 /** A window's connection carrying checkout only (the replica's half is started empty). */
 function openWindow(relay: RelayAccess, room: string, id: string): CheckoutClient {
-  const connection = new RelayTransport({
-    url: relay.url,
-    room,
-    nodeId: id,
-    token: () => credentialFor(relay, room, id),
-    WebSocket,
-    backoff: { initialMs: 20, maxMs: 200 },
-  });
+  const connection = relayTransport(relay, room, id);
   const { transport, client } = attachCheckout(connection, { clock: realTimers, retryMs: 200 });
   transport.start({ linkUp: () => {}, linkDown: () => {}, message: () => {} });
   cleanups.push(() => {
