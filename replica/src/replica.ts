@@ -148,6 +148,10 @@ export class Replica {
   private readonly gossip: DigestGossip;
   private readonly sessions: PeerSessions;
   private readonly presenceOf: Presence;
+  /** Local intents stored or being stored but not yet forwarded to peers. */
+  private unforwarded = 0;
+  /** The newest presence set while `unforwarded` > 0: announced once they are forwarded. */
+  private heldPresence: LocalPresence | undefined;
   private readonly history: UndoHistory;
   private readonly unsubscribers: (() => void)[] = [];
   /** Set while `apply` runs the engines: their local changes become this intent's one record. */
@@ -324,13 +328,24 @@ export class Replica {
       pending.updates.length,
       pending.updates.reduce((n, { update }) => n + update.length, 0),
     );
+    this.unforwarded++;
     durable.then(
       () => {
         for (const { engine, change } of pending.changes) this.sessions.forward(engine, change);
+        this.forwarded();
       },
-      () => {}, // not acknowledged (reported by persist): it stays local
+      () => this.forwarded(), // not acknowledged (reported by persist): it stays local
     );
     return durable;
+  }
+
+  /** A local intent was forwarded (or will never be): a presence held back for it goes out with the last. */
+  private forwarded(): void {
+    this.unforwarded--;
+    const presence = this.heldPresence;
+    if (this.unforwarded > 0 || presence === undefined) return;
+    this.heldPresence = undefined;
+    if (!this.closed) this.presenceOf.set(presence);
   }
 
   private engineChanged(name: EngineName, change: EngineChange): void {
@@ -475,12 +490,17 @@ export class Replica {
   // ---- presence -------------------------------------------------------------------------------------
 
   /**
-   * Announce who is at this window and where its caret is, to every reachable peer now and on every
-   * link-up, renewed until the replica closes. Never stored. Throws ReplicaError for an invalid state.
+   * Announce who is at this window and where its caret is, to every reachable peer now (after the local
+   * edits made before it, while they are being stored) and on every link-up, renewed until the replica
+   * closes. Never stored. Throws ReplicaError for an invalid state.
    */
   setPresence(state: LocalPresence): void {
     this.assertOpen();
-    this.presenceOf.set(state);
+    this.presenceOf.check(state);
+    // A caret placed by an edit still being stored would reach peers before the edit, and they would
+    // map it through that edit once more: it waits until every local edit so far was sent.
+    if (this.unforwarded > 0) this.heldPresence = state;
+    else this.presenceOf.set(state);
   }
 
   /** What every peer last announced, with whether it is here, cut off or offline (a 'presence' event on change). */

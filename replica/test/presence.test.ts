@@ -46,6 +46,24 @@ describe('presence', () => {
     expect(JSON.stringify(b.status())).not.toContain('Alice');
   });
 
+  it('reaches a peer after the edit that moved the caret, never before it', async () => {
+    const { clock, open } = simRoom({ seed: 3, engines: ENGINES.only(['converge']), antiEntropyMs: 0 });
+    const a = await open('a');
+    const b = await open('b');
+    clock.advance(10);
+    // b notes its text whenever a's presence arrives: the caret a announces counts the typed "x".
+    const textAtPresence: string[] = [];
+    b.subscribe((event) => {
+      if (event.type === 'presence') textAtPresence.push(b.textSlice('converge'));
+    });
+    const typed = a.apply({ op: 'text.insert', pos: 0, text: 'x' });
+    a.setPresence({ ...alice, caret: { field: 'text', anchor: 1, head: 1 } });
+    await typed;
+    clock.advance(10);
+    expect(b.presence()[0]?.caret).toEqual({ field: 'text', anchor: 1, head: 1 });
+    expect(textAtPresence).toEqual(['x']);
+  });
+
   it('forgets a peer that stops renewing, keeps the newest of reordered announcements, drops garbage', async () => {
     const { clock, open, net } = simRoom({ seed: 2, engines: ENGINES.only(['converge']), antiEntropyMs: 0 });
     const b = await open('b');

@@ -81,10 +81,15 @@ export class Presence {
 
   /** Set and announce this window's presence to every linked peer. */
   set(state: LocalPresence): void {
-    const problem = presenceProblem({ ...state, seq: 0 });
-    if (problem !== undefined) throw new ReplicaError(`presence: ${problem}`);
+    this.check(state);
     this.local = { ...state, seq: (this.local?.seq ?? 0) + 1 };
     this.broadcast();
+  }
+
+  /** Throws ReplicaError when `state` cannot be announced. */
+  check(state: LocalPresence): void {
+    const problem = presenceProblem({ ...state, seq: 0 });
+    if (problem !== undefined) throw new ReplicaError(`presence: ${problem}`);
   }
 
   /** Peers heard from, sorted by id; the same array until something in it changes (a 'presence' event). */
