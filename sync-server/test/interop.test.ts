@@ -293,6 +293,11 @@ describe('a stock automerge-repo client', () => {
     const handle = await repo.find<AutomergeRoom>(url as never);
     handle.change((d) => updateText(d, ['text'], 'sneaky'));
     await waitFor(() => logs.some((l) => l.includes('does not grant write')), 'the write refused');
+    // A writer's edit made after the refusal reaches the window through the same gateway document:
+    // had the refused frame reached that document, its text would have come along.
+    const writer = await automergeClient(relay, 'team', 'am-writer');
+    writer.handle.change((d) => d.counters.stock?.increment(3));
+    await waitFor(() => window.view('automerge').counters.stock === 3, 'the writer’s edit arrived', 10_000);
     expect(window.view('automerge').text).toBe('');
   });
 

@@ -70,21 +70,29 @@ export class AutomergeGateway implements RelayGateway {
     const entry = this.repoOf(credential.room, credential);
     const close = (code: number, reason: string): void => socket.close(code, reason);
     const canWrite = credential.rights.includes('write');
-    // Before the stock adapter's own listener: a frame we refuse closes the socket first.
-    socket.on('message', (data: Buffer) => {
+    // Every frame is checked before any listener sees it: the stock adapter listens on this socket too, and
+    // a listener of ours could not stop the same 'message' event from reaching it (an EventEmitter calls
+    // every listener it had when the event began). A refused frame, and any after it, reach no one.
+    let refused = false;
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+      if (event !== 'message') return emit(event, ...args);
+      if (refused) return false;
+      const data = args[0] as Buffer;
       const problem = this.problemOf(entry, data, canWrite);
-      if (problem === undefined) {
-        const peer = peerOf(data);
-        if (peer !== undefined && !entry.clients.has(socket)) {
-          entry.clients.set(socket, peer);
-          this.state.presenceChanged(credential.room);
-        }
-        return;
+      if (problem !== undefined) {
+        refused = true;
+        this.host.violation({ remote, room: credential.room, detail: `automerge-repo: ${problem}` });
+        socket.close(CloseCode.BadFrames, problem.slice(0, 120));
+        return false;
       }
-      this.host.violation({ remote, room: credential.room, detail: `automerge-repo: ${problem}` });
-      socket.close(CloseCode.BadFrames, problem.slice(0, 120));
-      socket.removeAllListeners('message');
-    });
+      const peer = peerOf(data);
+      if (peer !== undefined && !entry.clients.has(socket)) {
+        entry.clients.set(socket, peer);
+        this.state.presenceChanged(credential.room);
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
     socket.on('close', () => {
       entry.clients.delete(socket);
       entry.slot.detach(close);
