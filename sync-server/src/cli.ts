@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '@converge/protocol';
 import { authorities } from './checkout/index.ts';
 import { redisCluster } from './cluster/index.ts';
-import { interopGateways } from './interop/index.ts';
+import { CLUSTER_REFUSAL, gatewaysRefused, interopGateways } from './interop/index.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay, RelayConfigError } from './relay.ts';
@@ -143,8 +143,12 @@ async function main(): Promise<void> {
         ? {}
         : { storage: storagePeers(dataDir), authority: authorities(dataDir) }),
     allowedOrigins: values['allow-origin'] ?? [],
-    // Stock y-websocket clients at /yjs/ROOM, automerge-repo clients at /automerge.
-    gateways: interopGateways(),
+    // Stock y-websocket clients at /yjs/ROOM, automerge-repo clients at /automerge; their documents are
+    // kept under --data-dir. A cluster refuses them: see gatewaysRefused.
+    gateways:
+      cluster !== undefined
+        ? gatewaysRefused(CLUSTER_REFUSAL)
+        : interopGateways(dataDir === undefined ? {} : { dataDir }),
     limits,
     logger: log,
   });

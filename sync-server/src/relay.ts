@@ -851,7 +851,9 @@ class RelayCore implements AttachedRelay {
           ? [503, 'Service Unavailable']
           : ([
               refusal.status,
-              { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[refusal.status],
+              { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[
+                refusal.status
+              ],
             ] as const);
       rejectUpgrade(socket, status, text, refusal?.message ?? 'the relay is shutting down');
       return;

@@ -25,33 +25,12 @@ export class AutomergeOutsideDocument implements OutsideDocument {
     private readonly schema: WorkspaceSchema,
   ) {}
 
+  get documentId(): string {
+    return this.handle.documentId;
+  }
+
   read(): { state: Map<string, string | number>; problems: OutsideProblem[] } {
-    const doc = this.handle.doc();
-    const state = new Map<string, string | number>();
-    const problems: OutsideProblem[] = [];
-    const known = new Set<string>([COUNTERS]);
-    for (const field of this.schema.fields) {
-      if (field.kind === 'counter' || field.kind === 'pn-counter') continue;
-      known.add(field.name);
-      const value = doc[field.name];
-      if (value === undefined) continue;
-      if (field.kind === 'cart') {
-        if (!isRecord(value))
-          problems.push({ path: field.name, problem: 'a cart is a map of product → Counter' });
-        else
-          for (const [product, qty] of Object.entries(value))
-            state.set(`${field.name}/${product}`, plain(qty));
-      } else {
-        state.set(field.name, plain(value));
-      }
-    }
-    const counters = doc[COUNTERS];
-    if (isRecord(counters))
-      for (const [name, value] of Object.entries(counters)) state.set(`${COUNTERS}/${name}`, plain(value));
-    for (const key of Object.keys(doc))
-      if (!known.has(key))
-        problems.push({ path: key, problem: 'the workspace has no root key of this name' });
-    return { state, problems };
+    return readAutomergeRoot(this.handle.doc(), this.schema);
   }
 
   write(current: OutsideState, target: OutsideState): void {
@@ -73,6 +52,36 @@ export class AutomergeOutsideDocument implements OutsideDocument {
       this.writing = false;
     }
   }
+}
+
+/** What a document laid out like the engine's shows of the workspace, and what in it the workspace cannot carry. */
+export function readAutomergeRoot(
+  doc: Root,
+  schema: WorkspaceSchema,
+): { state: Map<string, string | number>; problems: OutsideProblem[] } {
+  const state = new Map<string, string | number>();
+  const problems: OutsideProblem[] = [];
+  const known = new Set<string>([COUNTERS]);
+  for (const field of schema.fields) {
+    if (field.kind === 'counter' || field.kind === 'pn-counter') continue;
+    known.add(field.name);
+    const value = doc[field.name];
+    if (value === undefined) continue;
+    if (field.kind === 'cart') {
+      if (!isRecord(value))
+        problems.push({ path: field.name, problem: 'a cart is a map of product → Counter' });
+      else
+        for (const [product, qty] of Object.entries(value)) state.set(`${field.name}/${product}`, plain(qty));
+    } else {
+      state.set(field.name, plain(value));
+    }
+  }
+  const counters = doc[COUNTERS];
+  if (isRecord(counters))
+    for (const [name, value] of Object.entries(counters)) state.set(`${COUNTERS}/${name}`, plain(value));
+  for (const key of Object.keys(doc))
+    if (!known.has(key)) problems.push({ path: key, problem: 'the workspace has no root key of this name' });
+  return { state, problems };
 }
 
 /** Bring a Counter (or number) entry to `next`: an increment when it is a Counter, else a fresh Counter. */

@@ -11,16 +11,15 @@
  * counts a violation; other clients are not affected. A reader's changes are not applied.
  */
 import * as A from '@automerge/automerge';
-import { cbor, type PeerId, Repo } from '@automerge/automerge-repo';
+import { cbor, type DocumentId, type PeerId, Repo } from '@automerge/automerge-repo';
 import { WebSocketServerAdapter } from '@automerge/automerge-repo-network-websocket';
 import { CloseCode, errorMessage } from '@converge/protocol';
-import { MemoryStore } from '@converge/replica';
 import { automergeGenesis } from '@converge/replica/engines/automerge';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Credential } from '../credentials.ts';
 import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
-import { AutomergeOutsideDocument } from './automerge-document.ts';
-import { BridgeSlot, type InteropState } from './bridge-slot.ts';
+import { AutomergeOutsideDocument, readAutomergeRoot } from './automerge-document.ts';
+import { BridgeSlot, type InteropState, type SlotOpening } from './bridge-slot.ts';
 
 /** A slot's Repo, its sockets' server and the document. */
 interface RepoOfSlot {
@@ -34,7 +33,7 @@ export class AutomergeGateway implements RelayGateway {
   readonly segment = 'automerge';
   readonly resources = {
     automerge: async (room: string, credential: Credential) => ({
-      url: this.repoOf(room, credential).slot.document.handle.url,
+      url: (await this.repoOf(room, credential)).slot.document.handle.url,
     }),
     interop: async (room: string) => this.state.status(room),
   };
@@ -66,8 +65,26 @@ export class AutomergeGateway implements RelayGateway {
   }
 
   accept(socket: WebSocket, request: GatewayRequest): void {
+    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
+    socket.pause();
+    socket.on('error', () => socket.terminate());
+    const { credential } = request;
+    this.repoOf(credential.room, credential).then(
+      (entry) => this.serve(socket, request, entry),
+      (error: unknown) => {
+        const reason = `cannot open this client's document: ${errorMessage(error)}`;
+        this.host.log.error('interop-slot-failed', {
+          room: credential.room,
+          client: credential.replica,
+          error: reason,
+        });
+        socket.close(CloseCode.TryAgainLater, reason.slice(0, 120));
+      },
+    );
+  }
+
+  private serve(socket: WebSocket, request: GatewayRequest, entry: RepoOfSlot): void {
     const { credential, remote } = request;
-    const entry = this.repoOf(credential.room, credential);
     const close = (code: number, reason: string): void => socket.close(code, reason);
     const canWrite = credential.rights.includes('write');
     // Before the stock adapter's own listener: a frame we refuse closes the socket first.
@@ -85,13 +102,19 @@ export class AutomergeGateway implements RelayGateway {
       socket.close(CloseCode.BadFrames, problem.slice(0, 120));
       socket.removeAllListeners('message');
     });
-    socket.on('close', () => {
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
       entry.clients.delete(socket);
       entry.slot.detach(close);
       this.state.presenceChanged(credential.room);
-    });
-    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
-    socket.pause();
+    };
+    socket.on('close', leave);
+    if (socket.readyState !== socket.OPEN) {
+      leave();
+      return;
+    }
     void entry.slot.attach(this.host, close).then(() => {
       if (socket.readyState !== socket.OPEN) return;
       entry.server.emit('connection', socket, request.request);
@@ -135,27 +158,57 @@ export class AutomergeGateway implements RelayGateway {
     return undefined;
   }
 
-  private repoOf(room: string, credential: Credential): RepoOfSlot {
-    const slot = this.state.slot(room, credential.replica, 'automerge', (replicaName) => {
-      const server = new WebSocketServer({ noServer: true });
-      const repo = new Repo({
-        // The adapter's types name isomorphic-ws's server, which is this ws server.
-        network: [new WebSocketServerAdapter(server as never)],
-        peerId: `converge-relay-${replicaName}` as PeerId,
-        // A server answers requests for its document; it announces nothing.
-        sharePolicy: async () => false,
-      });
-      const handle = repo.import<Record<string, unknown>>(automergeGenesis(this.state.schema));
-      const document = new AutomergeOutsideDocument(handle, this.state.schema);
-      const created = new BridgeSlot(document, new MemoryStore(), replicaName, room, 'automerge');
-      handle.on('change', ({ patches }) => {
-        if (document.writing) return;
-        created.outsideChanged(countedPaths(patches));
-      });
-      this.repos.set(created, { repo, server, slot: created, clients: new Map() });
-      return created;
-    });
+  private async repoOf(room: string, credential: Credential): Promise<RepoOfSlot> {
+    const slot = await this.state.slot(room, credential.replica, 'automerge', (opening) =>
+      this.createSlot(room, opening),
+    );
     return this.repos.get(slot) as RepoOfSlot;
+  }
+
+  /** A client identity's Repo and document (its stored one, under its stored id), and its slot. */
+  private createSlot(
+    room: string,
+    { replicaName, log, loaded }: SlotOpening,
+  ): BridgeSlot<AutomergeOutsideDocument> {
+    const server = new WebSocketServer({ noServer: true });
+    const adapter = new WebSocketServerAdapter(server as never);
+    // Nothing reaches the client before what it reflects is durable: a client must never hold a
+    // write-back the log lost, or it would send it back after a restart as an edit of its own.
+    const sendNow = adapter.send.bind(adapter);
+    adapter.send = (message) => {
+      void log.durable().then(() => sendNow(message));
+    };
+    const repo = new Repo({
+      // The adapter's types name isomorphic-ws's server, which is this ws server.
+      network: [adapter],
+      peerId: `converge-relay-${replicaName}` as PeerId,
+      // A server answers requests for its document; it announces nothing.
+      sharePolicy: async () => false,
+    });
+    // The document starts from the engine's genesis; the log holds what happened to it since.
+    const genesis = automergeGenesis(this.state.schema);
+    let stored = A.load<Record<string, unknown>>(genesis);
+    for (const update of loaded.translated) stored = A.loadIncremental(stored, update);
+    const before =
+      loaded.untranslated.length === 0 ? undefined : readAutomergeRoot(stored, this.state.schema).state;
+    for (const update of loaded.untranslated) stored = A.loadIncremental(stored, update);
+    const documentId = log.settings?.documentId as DocumentId | undefined;
+    const handle = repo.import<Record<string, unknown>>(
+      documentId === undefined ? genesis : A.save(stored),
+      documentId === undefined ? {} : { docId: documentId },
+    );
+    const document = new AutomergeOutsideDocument(handle, this.state.schema);
+    log.outsideState = () => A.save(handle.doc());
+    const created = new BridgeSlot(document, log, replicaName, room, 'automerge', before);
+    let heads = A.getHeads(handle.doc());
+    handle.on('change', ({ doc, patches }) => {
+      const update = A.saveSince(doc, heads);
+      heads = A.getHeads(doc);
+      if (document.writing) created.written(update);
+      else created.outsideChanged(update, countedPaths(patches));
+    });
+    this.repos.set(created, { repo, server, slot: created, clients: new Map() });
+    return created;
   }
 }
 

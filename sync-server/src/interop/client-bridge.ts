@@ -33,6 +33,8 @@ export interface OutsideDocument {
   read(): { readonly state: Map<string, string | number>; readonly problems: readonly OutsideProblem[] };
   /** Change the document from `current` to show `target`, as the gateway's own change. */
   write(current: OutsideState, target: OutsideState): void;
+  /** The document's id, for documents that have one (an automerge-repo document's). */
+  readonly documentId?: string;
 }
 
 export interface ClientBridgeOptions {

@@ -13,7 +13,6 @@
  * not applied (each is counted), so a reader still receives the room.
  */
 import { CloseCode, errorMessage } from '@converge/protocol';
-import { MemoryStore } from '@converge/replica';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
@@ -21,7 +20,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
-import { BridgeSlot, type InteropState } from './bridge-slot.ts';
+import { BridgeSlot, type InteropState, type SlotOpening } from './bridge-slot.ts';
 import { YjsOutsideDocument } from './yjs-document.ts';
 
 /** How often clients are pinged; one that has not answered the previous ping is dropped (as the stock server does). */
@@ -128,26 +127,53 @@ export class YjsGateway implements RelayGateway {
   }
 
   accept(socket: WebSocket, request: GatewayRequest): void {
-    const { credential, remote } = request;
-    const { room: roomId, replica: identity } = credential;
-    const slot = this.state.slot(roomId, identity, 'yjs', (replicaName) => {
-      const doc = new Y.Doc();
-      const created = new BridgeSlot(
-        new YjsOutsideDocument(doc, this.state.schema),
-        new MemoryStore(),
-        replicaName,
-        roomId,
-        'yjs',
+    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
+    socket.pause();
+    socket.on('error', () => socket.terminate());
+    const { credential } = request;
+    this.state
+      .slot(credential.room, credential.replica, 'yjs', (opening) =>
+        this.createSlot(credential.room, opening),
+      )
+      .then(
+        (slot) => this.serve(socket, request, slot),
+        (error: unknown) => {
+          const reason = `cannot open this client's document: ${errorMessage(error)}`;
+          this.host.log.error('interop-slot-failed', {
+            room: credential.room,
+            client: credential.replica,
+            error: reason,
+          });
+          socket.close(CloseCode.TryAgainLater, reason.slice(0, 120));
+        },
       );
-      doc.on('update', (update: Uint8Array, origin: unknown) => {
-        const message = frame(MessageType.Sync, (encoder) => syncProtocol.writeUpdate(encoder, update));
-        for (const client of this.rooms.get(roomId)?.clients ?? [])
-          if (client.slot === created && client !== origin) send(client.socket, message);
-        if (origin !== null && typeof origin === 'object' && 'awarenessIds' in origin)
-          created.outsideChanged();
-      });
-      return created;
+  }
+
+  /** A client identity's document, rebuilt from what its log holds, and its slot. */
+  private createSlot(
+    roomId: string,
+    { replicaName, log, loaded }: SlotOpening,
+  ): BridgeSlot<YjsOutsideDocument> {
+    const doc = new Y.Doc();
+    for (const update of loaded.translated) Y.applyUpdate(doc, update);
+    const document = new YjsOutsideDocument(doc, this.state.schema);
+    const before = loaded.untranslated.length > 0 ? document.read().state : undefined;
+    for (const update of loaded.untranslated) Y.applyUpdate(doc, update);
+    log.outsideState = () => Y.encodeStateAsUpdate(doc);
+    const created = new BridgeSlot(document, log, replicaName, roomId, 'yjs', before);
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      const fromClient = origin !== null && typeof origin === 'object' && 'awarenessIds' in origin;
+      if (fromClient) created.outsideChanged(update);
+      else created.written(update);
+      const message = frame(MessageType.Sync, (encoder) => syncProtocol.writeUpdate(encoder, update));
+      for (const client of this.rooms.get(roomId)?.clients ?? [])
+        if (client.slot === created && client !== origin) sendDurable(client, message);
     });
+    return created;
+  }
+
+  private serve(socket: WebSocket, request: GatewayRequest, slot: BridgeSlot<YjsOutsideDocument>): void {
+    const { credential, remote } = request;
     const room = this.roomOf(credential.room);
     const client: YjsClient = {
       socket,
@@ -161,10 +187,11 @@ export class YjsGateway implements RelayGateway {
     room.clients.add(client);
     socket.on('message', (data, isBinary) => this.receive(client, data as Buffer, isBinary));
     socket.on('close', () => this.leave(client));
-    socket.on('error', () => socket.terminate());
     socket.on('pong', () => this.alive.set(socket, true));
-    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
-    socket.pause();
+    if (socket.readyState !== socket.OPEN) {
+      this.leave(client);
+      return;
+    }
     void slot.attach(this.host, client.close).then(() => {
       if (socket.readyState !== socket.OPEN) return;
       // The stock server's greeting: our state vector (sync step 1), then who is around.
@@ -219,7 +246,7 @@ export class YjsGateway implements RelayGateway {
     const kind = decoding.readVarUint(decoder);
     if (kind === syncProtocol.messageYjsSyncStep1) {
       const reply = frame(MessageType.Sync, (encoder) => syncProtocol.readSyncStep1(decoder, encoder, doc));
-      send(client.socket, reply);
+      sendDurable(client, reply);
       return;
     }
     if (kind !== syncProtocol.messageYjsSyncStep2 && kind !== syncProtocol.messageYjsUpdate)
@@ -285,6 +312,11 @@ function frame(type: number, write: (encoder: encoding.Encoder) => void): Uint8A
   encoding.writeVarUint(encoder, type);
   write(encoder);
   return encoding.toUint8Array(encoder);
+}
+
+/** Send document content once what it holds is durable (a client never holds what the log lost). */
+function sendDurable(client: YjsClient, message: Uint8Array): void {
+  void client.slot.log.durable().then(() => send(client.socket, message));
 }
 
 function send(socket: WebSocket, message: Uint8Array): void {
