@@ -22,6 +22,11 @@ export interface Engine {
   apply(intent: Intent): void;
   /** The normalized view of the current state. */
   view(): WorkspaceView;
+  /**
+   * The view with every text field empty (O(the fields besides text), never O(text)): for readers that
+   * follow the texts by their deltas (onTextChange) and need only the rest.
+   */
+  viewWithoutText(): WorkspaceView;
 
   /** Merge an encoded update or snapshot (from the store). Idempotent. Throws on corrupt input. */
   applyUpdate(update: Uint8Array): void;

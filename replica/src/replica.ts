@@ -387,6 +387,12 @@ export class Replica {
     return this.engines.view(name);
   }
 
+  /** An engine's view with every text empty: O(the fields besides text), for readers following the text deltas. */
+  viewWithoutText(name: EngineName): WorkspaceView {
+    this.assertOpen();
+    return this.engines.get(name).viewWithoutText();
+  }
+
   digest(name: EngineName): string {
     this.assertOpen();
     return this.engines.digest(name);

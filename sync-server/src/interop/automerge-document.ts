@@ -10,7 +10,7 @@
  */
 import * as A from '@automerge/automerge';
 import type { DocHandle } from '@automerge/automerge-repo';
-import { COUNTERS, type WorkspaceSchema } from '@converge/replica';
+import { COUNTERS, type TextDelta, type WorkspaceSchema } from '@converge/replica';
 import type { OutsideDocument } from './client-bridge.ts';
 import { differences, type OutsideProblem, type OutsideState } from './outside-state.ts';
 
@@ -29,8 +29,22 @@ export class AutomergeOutsideDocument implements OutsideDocument {
     return this.handle.documentId;
   }
 
-  read(): { state: Map<string, string | number>; problems: OutsideProblem[] } {
-    return readAutomergeRoot(this.handle.doc(), this.schema);
+  read(options: { readonly texts?: boolean } = {}): {
+    state: Map<string, string | number>;
+    problems: OutsideProblem[];
+  } {
+    return readAutomergeRoot(this.handle.doc(), this.schema, options.texts === true);
+  }
+
+  writeText(field: string, deltas: readonly TextDelta[]): void {
+    this.writing = true;
+    try {
+      this.handle.change((doc) => {
+        for (const { pos, del, text } of deltas) A.splice(doc, [field], pos, del, text);
+      });
+    } finally {
+      this.writing = false;
+    }
   }
 
   write(current: OutsideState, target: OutsideState): void {
@@ -58,6 +72,7 @@ export class AutomergeOutsideDocument implements OutsideDocument {
 export function readAutomergeRoot(
   doc: Root,
   schema: WorkspaceSchema,
+  texts: boolean,
 ): { state: Map<string, string | number>; problems: OutsideProblem[] } {
   const state = new Map<string, string | number>();
   const problems: OutsideProblem[] = [];
@@ -72,7 +87,7 @@ export function readAutomergeRoot(
         problems.push({ path: field.name, problem: 'a cart is a map of product → Counter' });
       else
         for (const [product, qty] of Object.entries(value)) state.set(`${field.name}/${product}`, plain(qty));
-    } else {
+    } else if (field.kind !== 'text' || texts) {
       state.set(field.name, plain(value));
     }
   }

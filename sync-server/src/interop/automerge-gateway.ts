@@ -14,12 +14,14 @@ import * as A from '@automerge/automerge';
 import { cbor, type DocumentId, type PeerId, Repo } from '@automerge/automerge-repo';
 import { WebSocketServerAdapter } from '@automerge/automerge-repo-network-websocket';
 import { CloseCode, errorMessage } from '@converge/protocol';
+import type { TextDelta, WorkspaceSchema } from '@converge/replica';
 import { automergeGenesis } from '@converge/replica/engines/automerge';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Credential } from '../credentials.ts';
 import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
 import { AutomergeOutsideDocument, readAutomergeRoot } from './automerge-document.ts';
 import { BridgeSlot, type InteropState, type SlotOpening } from './bridge-slot.ts';
+import type { OutsideEdit } from './client-bridge.ts';
 
 /** A slot's Repo, its sockets' server and the document. */
 interface RepoOfSlot {
@@ -190,7 +192,7 @@ export class AutomergeGateway implements RelayGateway {
     let stored = A.load<Record<string, unknown>>(genesis);
     for (const update of loaded.translated) stored = A.loadIncremental(stored, update);
     const before =
-      loaded.untranslated.length === 0 ? undefined : readAutomergeRoot(stored, this.state.schema).state;
+      loaded.untranslated.length === 0 ? undefined : readAutomergeRoot(stored, this.state.schema, true).state;
     for (const update of loaded.untranslated) stored = A.loadIncremental(stored, update);
     const documentId = log.settings?.documentId as DocumentId | undefined;
     const handle = repo.import<Record<string, unknown>>(
@@ -205,18 +207,36 @@ export class AutomergeGateway implements RelayGateway {
       const update = A.saveSince(doc, heads);
       heads = A.getHeads(doc);
       if (document.writing) created.written(update);
-      else created.outsideChanged(update, countedPaths(patches));
+      else created.outsideChanged(update, editOf(this.state.schema, patches));
     });
     this.repos.set(created, { repo, server, slot: created, clients: new Map() });
     return created;
   }
 }
 
-/** Cart and counter paths an outside change changed by counting (a Counter's increment). */
-function countedPaths(patches: readonly A.Patch[]): Set<string> {
+/**
+ * A client's change as its patches describe it: `splice` and `del` at [text, index] are the texts'
+ * deltas; anything else on a text (its string replaced whole) cannot be followed (undefined deltas).
+ * Cart and counter paths a Counter's increment changed are counted.
+ */
+function editOf(schema: WorkspaceSchema, patches: readonly A.Patch[]): OutsideEdit {
+  const textFields = new Set(schema.fieldsOf('text').map((field) => field.name));
+  const texts: { field: string; deltas: TextDelta[] | undefined }[] = [];
   const counted = new Set<string>();
-  for (const patch of patches) if (patch.action === 'inc') counted.add(patch.path.join('/'));
-  return counted;
+  for (const patch of patches) {
+    if (patch.action === 'inc') counted.add(patch.path.join('/'));
+    const [field, index] = patch.path;
+    if (typeof field !== 'string' || !textFields.has(field)) continue;
+    let delta: TextDelta | undefined;
+    if (patch.path.length === 2 && typeof index === 'number' && patch.action === 'splice')
+      delta = { pos: index, del: 0, text: patch.value };
+    else if (patch.path.length === 2 && typeof index === 'number' && patch.action === 'del')
+      delta = { pos: index, del: patch.length ?? 1, text: '' };
+    const last = texts[texts.length - 1];
+    if (last?.field === field && last.deltas !== undefined && delta !== undefined) last.deltas.push(delta);
+    else texts.push({ field, deltas: delta === undefined ? undefined : [delta] });
+  }
+  return { texts, counted };
 }
 
 function peerOf(data: Buffer): string | undefined {

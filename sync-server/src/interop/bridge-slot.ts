@@ -16,7 +16,7 @@ import { FileByteLog } from '@converge/replica/node';
 import type { GatewayHost } from '../gateways.ts';
 import type { Logger } from '../log.ts';
 import { directoryOfRoom } from '../storage/storage-peers.ts';
-import { ClientBridge, type OutsideDocument } from './client-bridge.ts';
+import { ClientBridge, type OutsideDocument, type OutsideEdit } from './client-bridge.ts';
 import type { OutsideProblem, OutsideState } from './outside-state.ts';
 import type { InteropPresence, OutsideClient } from './presence.ts';
 import { type LoadedSlot, SlotLog } from './slot-log.ts';
@@ -83,15 +83,15 @@ export class BridgeSlot<D extends OutsideDocument> {
    * A client changed the outside document by `update` (`counted`: cart paths it changed by counting).
    * The update and the replica records of its translation are stored as one record.
    */
-  outsideChanged(update: Uint8Array, counted?: ReadonlySet<string>): void {
+  outsideChanged(update: Uint8Array, edit: OutsideEdit): void {
     const bridge = this.bridge;
     if (bridge !== undefined) {
-      this.log.translate(update, () => bridge.outsideChanged(counted));
+      this.log.translate(update, () => bridge.outsideChanged(edit));
       return;
     }
     this.log.untranslatedUpdate(update);
     this.pending ??= new Set();
-    for (const path of counted ?? []) this.pending.add(path);
+    for (const path of edit.counted ?? []) this.pending.add(path);
   }
 
   /** The gateway wrote `update` into the outside document: what the engines show, nothing to translate. */
@@ -112,7 +112,8 @@ export class BridgeSlot<D extends OutsideDocument> {
 
   private async open(host: GatewayHost): Promise<void> {
     if (this.bridge !== undefined || this.sockets.size === 0) return;
-    const baseline = this.untranslatedSince ?? this.document.read().state;
+    // What the client wrote from now until the bridge is open is translated against this.
+    const baseline = this.untranslatedSince ?? this.document.read({ texts: true }).state;
     try {
       this.bridge = await ClientBridge.open({
         room: this.room,
@@ -121,7 +122,6 @@ export class BridgeSlot<D extends OutsideDocument> {
         primary: this.primary,
         document: this.document,
         store: new LogStore(this.log.replicaLog),
-        baseline,
         onProblems: (problems) => {
           this.lastProblems = problems;
         },
@@ -133,17 +133,19 @@ export class BridgeSlot<D extends OutsideDocument> {
       for (const close of [...this.sockets]) close(CloseCode.TryAgainLater, reason.slice(0, 120));
       return;
     }
-    this.untranslatedSince = undefined;
     if (this.sockets.size === 0) {
+      // Nobody to serve after all: what no bridge translated waits for the next opening.
+      if (this.pending !== undefined) this.untranslatedSince = baseline;
       await this.shut();
       return;
     }
-    if (this.pending !== undefined) {
-      const counted = this.pending;
-      const bridge = this.bridge;
-      this.pending = undefined;
-      this.log.translate(undefined, () => bridge.outsideChanged(counted));
-    }
+    this.untranslatedSince = undefined;
+    const counted = this.pending;
+    const bridge = this.bridge;
+    this.pending = undefined;
+    this.log.translate(undefined, () =>
+      bridge.reconcile(counted === undefined ? undefined : baseline, counted),
+    );
   }
 }
 

@@ -13,6 +13,7 @@
  * not applied (each is counted), so a reader still receives the room.
  */
 import { CloseCode, errorMessage } from '@converge/protocol';
+import { deltasOfRetainOps } from '@converge/replica';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
@@ -21,6 +22,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
 import { BridgeSlot, type InteropState, type SlotOpening } from './bridge-slot.ts';
+import type { OutsideEdit } from './client-bridge.ts';
 import { YjsOutsideDocument } from './yjs-document.ts';
 
 /** How often clients are pinged; one that has not answered the previous ping is dropped (as the stock server does). */
@@ -161,10 +163,20 @@ export class YjsGateway implements RelayGateway {
     for (const update of loaded.untranslated) Y.applyUpdate(doc, update);
     log.outsideState = () => Y.encodeStateAsUpdate(doc);
     const created = new BridgeSlot(document, log, replicaName, roomId, 'yjs', before);
+    // A client's text changes as Yjs describes them (its observers run before the doc's 'update').
+    let texts: OutsideEdit['texts'][number][] = [];
+    for (const field of this.state.schema.fieldsOf('text')) {
+      doc.getText(field.name).observe((event) => {
+        if (isClient(event.transaction.origin))
+          texts.push({ field: field.name, deltas: deltasOfRetainOps(event.delta) });
+      });
+    }
     doc.on('update', (update: Uint8Array, origin: unknown) => {
-      const fromClient = origin !== null && typeof origin === 'object' && 'awarenessIds' in origin;
-      if (fromClient) created.outsideChanged(update);
-      else created.written(update);
+      if (isClient(origin)) {
+        const edit = { texts };
+        texts = [];
+        created.outsideChanged(update, edit);
+      } else created.written(update);
       const message = frame(MessageType.Sync, (encoder) => syncProtocol.writeUpdate(encoder, update));
       for (const client of this.rooms.get(roomId)?.clients ?? [])
         if (client.slot === created && client !== origin) sendDurable(client, message);
@@ -312,6 +324,11 @@ function frame(type: number, write: (encoder: encoding.Encoder) => void): Uint8A
   encoding.writeVarUint(encoder, type);
   write(encoder);
   return encoding.toUint8Array(encoder);
+}
+
+/** Whether a transaction origin is a client's connection (the gateway's own writes have another). */
+function isClient(origin: unknown): boolean {
+  return origin !== null && typeof origin === 'object' && 'awarenessIds' in origin;
 }
 
 /** Send document content once what it holds is durable (a client never holds what the log lost). */
