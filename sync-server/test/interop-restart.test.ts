@@ -10,10 +10,15 @@ import { type Counter, updateText } from '@automerge/automerge';
 import { Repo } from '@automerge/automerge-repo';
 import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
 import { ENGINES, type EngineName, type Replica } from '@converge/replica';
+import { FileByteLog } from '@converge/replica/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { createRelay } from '../src/index.ts';
+import { interopGateways } from '../src/interop/index.ts';
+import { SlotLog } from '../src/interop/slot-log.ts';
+import { storagePeers } from '../src/storage/index.ts';
 import { credentialFor, openWindow, remoteRelay, startRelayProcess, waitFor } from './support.ts';
 
 const ADMIN_TOKEN = 'interop-restart-admin-token';
@@ -153,4 +158,66 @@ describe('the gateways across a relay restart', () => {
     expect(texts()[0]).toBe('[from yjs][from automerge]');
     for (const name of engines) expect(fresh.view(name).cart.apple).toBe(3);
   }, 120_000);
+
+  it('translates, exactly once, a client update the relay stored but died before translating', async () => {
+    const port = await freePort();
+    const start = async () => {
+      const relay = await createRelay({
+        port,
+        adminToken: ADMIN_TOKEN,
+        storage: storagePeers(dataDir),
+        gateways: interopGateways({ dataDir }),
+        logLevel: 'silent',
+      });
+      cleanups.push(() => relay.close());
+      return relay;
+    };
+    const first = await start();
+    const window = await openWindow(first, 'team', 'alice');
+    cleanups.push(() => window.close());
+    const doc = new Y.Doc();
+    const connect = async (relay: typeof first) => {
+      const provider = new WebsocketProvider(`${relay.url}/yjs`, 'team', doc, {
+        WebSocketPolyfill: WebSocket as never,
+        params: { token: await credentialFor(relay, 'team', 'yjs-app') },
+        disableBc: true,
+      });
+      cleanups.push(() => provider.destroy());
+      return provider;
+    };
+    const provider = await connect(first);
+    await waitFor(() => provider.synced, 'the provider synced', 15_000);
+    doc.getText('text').insert(0, 'one');
+    await waitFor(
+      () => engines.every((name) => window.view(name).text === 'one'),
+      'the first edit in every engine',
+      15_000,
+    );
+    provider.destroy();
+    await first.close();
+
+    // What the relay's log holds when it died right after storing the client's next update, before its
+    // translation was stored: the update, untranslated.
+    const before = Y.encodeStateVector(doc);
+    doc.getText('text').insert(3, ' two');
+    const { log } = await SlotLog.open(new FileByteLog(join(dataDir, 'team', 'interop', 'yjs-yjs-app')));
+    log.untranslatedUpdate(Y.encodeStateAsUpdate(doc, before));
+    await log.close();
+
+    const second = await start();
+    const again = await connect(second);
+    await waitFor(() => again.synced, 'the provider synced again', 15_000);
+    const texts = (): string[] => [
+      ...engines.map((name) => window.view(name).text),
+      doc.getText('text').toString(),
+    ];
+    await waitFor(
+      () => texts().every((text) => text === 'one two'),
+      'the stored update in every engine',
+      15_000,
+    );
+    // Give a second translation every chance to show.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(texts()).toEqual(texts().map(() => 'one two'));
+  }, 60_000);
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { interopGateways } from '../src/interop/index.ts';
+import { CLUSTER_REFUSAL, gatewaysRefused, interopGateways } from '../src/interop/index.ts';
 import {
   cleanupsAfterEach,
   closeRelaysAfterEach,
@@ -154,6 +154,29 @@ describe('a stock y-websocket client', () => {
     const other = await credentialFor(relay, 'other', 'app');
     expect(await refusal(`${relay.url}/yjs/team?token=${other}`)).toBe(403);
     expect(await refusal(`${relay.url}/automerge?token=forged`)).toBe(401);
+  });
+
+  it('is refused with 503 and the reason where the relay does not serve stock clients (a cluster)', async () => {
+    const { relay } = await startRelay({ gateways: gatewaysRefused(CLUSTER_REFUSAL) });
+    const token = await credentialFor(relay, 'team', 'app');
+    const answer = (url: string) =>
+      new Promise<{ status: number; body: string }>((resolve) => {
+        const socket = new WebSocket(url);
+        socket.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        socket.on('open', () => resolve({ status: 101, body: '' }));
+        socket.on('error', () => {});
+      });
+    for (const url of [`${relay.url}/yjs/team?token=${token}`, `${relay.url}/automerge?token=${token}`]) {
+      const { status, body } = await answer(url);
+      expect(status).toBe(503);
+      expect(body).toContain('not served by a relay cluster');
+    }
   });
 
   it("applies no update from a reader's client, which still receives the room", async () => {

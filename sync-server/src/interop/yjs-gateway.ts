@@ -159,7 +159,7 @@ export class YjsGateway implements RelayGateway {
     const doc = new Y.Doc();
     for (const update of loaded.translated) Y.applyUpdate(doc, update);
     const document = new YjsOutsideDocument(doc, this.state.schema);
-    const before = loaded.untranslated.length > 0 ? document.read().state : undefined;
+    const before = loaded.untranslated.length > 0 ? document.read({ texts: true }).state : undefined;
     for (const update of loaded.untranslated) Y.applyUpdate(doc, update);
     log.outsideState = () => Y.encodeStateAsUpdate(doc);
     const created = new BridgeSlot(document, log, replicaName, roomId, 'yjs', before);
