@@ -48,8 +48,6 @@ function freePort(): Promise<number> {
 
 async function relayProcess(port: number) {
   const started = await startRelayProcess({ port, dataDir, adminToken: ADMIN_TOKEN });
-  if (process.env.DEBUG_INTEROP)
-    started.child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(`[relay ${port}] ${chunk}`));
   started.child.stderr?.on('data', (chunk: Buffer) =>
     process.stdout.write(`[relay ${port} stderr] ${chunk}`),
   );

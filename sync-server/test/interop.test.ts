@@ -17,6 +17,7 @@ import {
   openWindow as openReplicaWindow,
   type RelayAccess,
   startRelay,
+  upgradeAnswer,
   waitFor,
 } from './support.ts';
 
@@ -159,21 +160,8 @@ describe('a stock y-websocket client', () => {
   it('is refused with 503 and the reason where the relay does not serve stock clients (a cluster)', async () => {
     const { relay } = await startRelay({ gateways: gatewaysRefused(CLUSTER_REFUSAL) });
     const token = await credentialFor(relay, 'team', 'app');
-    const answer = (url: string) =>
-      new Promise<{ status: number; body: string }>((resolve) => {
-        const socket = new WebSocket(url);
-        socket.on('unexpected-response', (_req, res) => {
-          let body = '';
-          res.on('data', (chunk: Buffer) => {
-            body += chunk.toString();
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        socket.on('open', () => resolve({ status: 101, body: '' }));
-        socket.on('error', () => {});
-      });
     for (const url of [`${relay.url}/yjs/team?token=${token}`, `${relay.url}/automerge?token=${token}`]) {
-      const { status, body } = await answer(url);
+      const { status, body } = await upgradeAnswer(url);
       expect(status).toBe(503);
       expect(body).toContain('not served by a relay cluster');
     }

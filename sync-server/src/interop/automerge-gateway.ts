@@ -20,7 +20,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Credential } from '../credentials.ts';
 import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
 import { AutomergeOutsideDocument, readAutomergeRoot } from './automerge-document.ts';
-import { BridgeSlot, type InteropState, type SlotOpening } from './bridge-slot.ts';
+import { BridgeSlot, type InteropState, type SlotOpening, serveOnceOpen } from './bridge-slot.ts';
 import type { OutsideEdit } from './client-bridge.ts';
 
 /** A slot's Repo, its sockets' server and the document. */
@@ -67,22 +67,8 @@ export class AutomergeGateway implements RelayGateway {
   }
 
   accept(socket: WebSocket, request: GatewayRequest): void {
-    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
-    socket.pause();
-    socket.on('error', () => socket.terminate());
-    const { credential } = request;
-    this.repoOf(credential.room, credential).then(
-      (entry) => this.serve(socket, request, entry),
-      (error: unknown) => {
-        const reason = `cannot open this client's document: ${errorMessage(error)}`;
-        this.host.log.error('interop-slot-failed', {
-          room: credential.room,
-          client: credential.replica,
-          error: reason,
-        });
-        socket.close(CloseCode.TryAgainLater, reason.slice(0, 120));
-      },
-    );
+    const opening = this.repoOf(request.credential.room, request.credential);
+    serveOnceOpen(socket, request, this.host.log, opening, (entry) => this.serve(socket, request, entry));
   }
 
   private serve(socket: WebSocket, request: GatewayRequest, entry: RepoOfSlot): void {

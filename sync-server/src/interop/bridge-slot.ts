@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { CloseCode, errorMessage } from '@converge/protocol';
 import { type ByteLog, LogStore, MemoryByteLog, WORKSPACE, type WorkspaceSchema } from '@converge/replica';
 import { FileByteLog } from '@converge/replica/node';
-import type { GatewayHost } from '../gateways.ts';
+import type { WebSocket } from 'ws';
+import type { GatewayHost, GatewayRequest } from '../gateways.ts';
 import type { Logger } from '../log.ts';
 import { directoryOfRoom } from '../storage/storage-peers.ts';
 import { ClientBridge, type OutsideDocument, type OutsideEdit } from './client-bridge.ts';
@@ -147,6 +148,27 @@ export class BridgeSlot<D extends OutsideDocument> {
       bridge.reconcile(counted === undefined ? undefined : baseline, counted),
     );
   }
+}
+
+/**
+ * A gateway socket waits (paused: nothing is read) until its client's slot is open, then `serve` gets it;
+ * a slot that cannot open (its log unreadable) closes the socket with the reason.
+ */
+export function serveOnceOpen<T>(
+  socket: WebSocket,
+  { credential }: GatewayRequest,
+  log: Logger,
+  opening: Promise<T>,
+  serve: (opened: T) => void,
+): void {
+  // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
+  socket.pause();
+  socket.on('error', () => socket.terminate());
+  opening.then(serve, (error: unknown) => {
+    const reason = `cannot open this client's document: ${errorMessage(error)}`;
+    log.error('interop-slot-failed', { room: credential.room, client: credential.replica, error: reason });
+    socket.close(CloseCode.TryAgainLater, reason.slice(0, 120));
+  });
 }
 
 /** What a gateway needs to build a slot's document: what the slot's log held, and the log itself. */

@@ -21,7 +21,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
-import { BridgeSlot, type InteropState, type SlotOpening } from './bridge-slot.ts';
+import { BridgeSlot, type InteropState, type SlotOpening, serveOnceOpen } from './bridge-slot.ts';
 import type { OutsideEdit } from './client-bridge.ts';
 import { YjsOutsideDocument } from './yjs-document.ts';
 
@@ -129,26 +129,9 @@ export class YjsGateway implements RelayGateway {
   }
 
   accept(socket: WebSocket, request: GatewayRequest): void {
-    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
-    socket.pause();
-    socket.on('error', () => socket.terminate());
-    const { credential } = request;
-    this.state
-      .slot(credential.room, credential.replica, 'yjs', (opening) =>
-        this.createSlot(credential.room, opening),
-      )
-      .then(
-        (slot) => this.serve(socket, request, slot),
-        (error: unknown) => {
-          const reason = `cannot open this client's document: ${errorMessage(error)}`;
-          this.host.log.error('interop-slot-failed', {
-            room: credential.room,
-            client: credential.replica,
-            error: reason,
-          });
-          socket.close(CloseCode.TryAgainLater, reason.slice(0, 120));
-        },
-      );
+    const { room, replica } = request.credential;
+    const opening = this.state.slot(room, replica, 'yjs', (opened) => this.createSlot(room, opened));
+    serveOnceOpen(socket, request, this.host.log, opening, (slot) => this.serve(socket, request, slot));
   }
 
   /** A client identity's document, rebuilt from what its log holds, and its slot. */

@@ -5,8 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { credentialFor, remoteRelay, runProcess, waitFor } from '../support.ts';
+import { credentialFor, remoteRelay, runProcess, upgradeAnswer, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
@@ -16,24 +15,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
-
-function upgrade(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url);
-    socket.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    socket.on('open', () => {
-      socket.close();
-      resolve({ status: 101, body: '' });
-    });
-    socket.on('error', () => {});
-  });
-}
 
 describeWithRedis('a cluster node', () => {
   it('refuses stock clients with 503 and says why', async () => {
@@ -51,7 +32,7 @@ describeWithRedis('a cluster node', () => {
     if (typeof url !== 'string') throw new Error(`the node did not start: ${node.stderr()}`);
     const token = await credentialFor(remoteRelay(url, ADMIN), 'team', 'app');
     for (const path of [`/yjs/team?token=${token}`, `/automerge?token=${token}`]) {
-      const { status, body } = await upgrade(`${url}${path}`);
+      const { status, body } = await upgradeAnswer(`${url}${path}`);
       expect(status).toBe(503);
       expect(body).toMatch(/not served by a relay cluster.*--data-dir/);
     }
