@@ -154,6 +154,7 @@ export class ClientBridge {
         before.set(field.name, this.replica.textSlice(this.options.primary, field.name));
       const { state, problems } = this.options.document.read({ texts: true });
       this.translateStates(before, state, edit.counted, problems);
+      this.fields = withoutTexts(this.schema, new Map(state));
       // Not from within the document's change event (automerge-repo would report a change made there
       // only after it, as if a client had made it).
       setTimeout(() => this.mirror(), 0);
