@@ -173,16 +173,16 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
       const out = new Uint8Array(at + 2 + digits);
       for (let i = 0; i < at; i++) out[i] = prefix[i] as number;
       out[at] = TYPED_ON;
-      if (digits === 1) out[at + 1] = counter;
-      else if (digits === 2) {
-        out[at + 1] = (counter & 0x7f) | 0x80;
-        out[at + 2] = counter >>> 7;
-      } else {
-        out[at + 1] = (counter & 0x7f) | 0x80;
-        out[at + 2] = ((counter >>> 7) & 0x7f) | 0x80;
-        out[at + 3] = counter >>> 14;
+      // One loop for every counter size: a branch per size would first run at counter 16,384, after
+      // this function is optimized, and throw its code away.
+      let p = at + 1;
+      let v = counter;
+      while (v >= 0x80) {
+        out[p++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
       }
-      out[at + 1 + digits] = c;
+      out[p] = v;
+      out[p + 1] = c;
       return out;
     }
   }
