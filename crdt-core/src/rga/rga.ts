@@ -74,8 +74,9 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private tree = new RunTree();
   private ids: IdIndex | null = null;
   /**
-   * A decoded snapshot not yet turned into runs (see snapshot.ts): reading the text and the version
-   * needs nothing more; the first edit, operation, delta or encode builds the tree from it.
+   * A decoded snapshot not yet turned into runs (see snapshot.ts): reading the text and the version,
+   * a delta, a delete of ids it has deleted already and an encode before any change need nothing
+   * more; the first edit, insert or other delete applied builds the tree from it.
    */
   private image: SnapshotImage | null = null;
   /** Where the image's ids are, built on the first remote delete while the image lasts. */
