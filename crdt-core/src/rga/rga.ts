@@ -81,12 +81,6 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private image: SnapshotImage | null = null;
   /** Where the image's ids are, built on the first remote delete while the image lasts. */
   private imageIds: ImageIds | null = null;
-  /**
-   * A copy of the bytes the image was decoded from: while nothing has changed, they are what
-   * `encode` would write (snapshots are canonical), so saving a document just opened or merged
-   * with no change costs a copy, not a cold encode.
-   */
-  private imageBytes: Uint8Array | null = null;
 
   /** The run the last local insert wrote to, its index in its leaf and the visible index after it. */
   private cursorRun: Run | null = null;
@@ -134,7 +128,6 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     if (image === null) return;
     this.image = null;
     this.imageIds = null;
-    this.imageBytes = null;
     this.tree = RunTree.fromRuns(materialize(image));
   }
 
@@ -789,7 +782,6 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
 
   /** The whole document as bytes (see snapshot.ts for the format). */
   encode(): Uint8Array {
-    if (this.imageBytes !== null) return this.imageBytes.slice();
     this.load();
     this.flushPending();
     return encodeSnapshot(this.replicas, this.tree);
@@ -815,10 +807,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     });
     doc.self = doc.intern(doc.replica);
     if ('runs' in image) doc.tree = RunTree.fromRuns(image.runs);
-    else {
-      doc.image = image;
-      doc.imageBytes = bytes.slice();
-    }
+    else doc.image = image;
     doc.textCache = image.text;
     return doc;
   }
