@@ -75,8 +75,11 @@ export class AutomergeGateway implements RelayGateway {
     const { credential, remote } = request;
     const close = (code: number, reason: string): void => socket.close(code, reason);
     const canWrite = credential.rights.includes('write');
-    // Before the stock adapter's own listener: a frame we refuse closes the socket first.
-    socket.on('message', (data: Buffer) => {
+    // The stock adapter's listeners, taken off the socket once it attached them: only frames that
+    // pass the checks reach them. (Removing listeners during an emit would not stop the others: the
+    // emitter calls a copy of the list, so a refused frame would still reach the Repo.)
+    let adapterListeners: ((...args: unknown[]) => void)[] = [];
+    const screen = (data: Buffer, isBinary: boolean): void => {
       const problem = this.problemOf(entry, data, canWrite);
       if (problem === undefined) {
         const peer = peerOf(data);
@@ -84,12 +87,14 @@ export class AutomergeGateway implements RelayGateway {
           entry.clients.set(socket, peer);
           this.state.presenceChanged(credential.room);
         }
+        for (const listener of adapterListeners) listener.call(socket, data, isBinary);
         return;
       }
       this.host.violation({ remote, room: credential.room, detail: `automerge-repo: ${problem}` });
-      socket.close(CloseCode.BadFrames, problem.slice(0, 120));
+      adapterListeners = [];
       socket.removeAllListeners('message');
-    });
+      socket.close(CloseCode.BadFrames, problem.slice(0, 120));
+    };
     let left = false;
     const leave = (): void => {
       if (left) return;
@@ -106,6 +111,9 @@ export class AutomergeGateway implements RelayGateway {
     void entry.slot.attach(this.host, close).then(() => {
       if (socket.readyState !== socket.OPEN) return;
       entry.server.emit('connection', socket, request.request);
+      adapterListeners = socket.listeners('message') as typeof adapterListeners;
+      socket.removeAllListeners('message');
+      socket.on('message', screen);
       socket.resume();
     });
   }
