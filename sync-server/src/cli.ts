@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '@converge/protocol';
-import { authorities } from './checkout/index.ts';
+import { authorities, clusterAuthorities } from './checkout/index.ts';
 import { redisCluster } from './cluster/index.ts';
 import { CLUSTER_REFUSAL, gatewaysRefused, interopGateways } from './interop/index.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
@@ -138,7 +138,11 @@ async function main(): Promise<void> {
     allowedHosts: values['allowed-host'] ?? [],
     // `npm run server -w …` runs in the workspace folder; relative paths mean the caller's folder.
     ...(cluster !== undefined
-      ? { ownership: cluster.ownership, storage: cluster.storage }
+      ? {
+          ownership: cluster.ownership,
+          storage: cluster.storage,
+          authority: clusterAuthorities({ redis: cluster.redis, location: values.cluster ?? '' }),
+        }
       : dataDir === undefined
         ? {}
         : { storage: storagePeers(dataDir), authority: authorities(dataDir) }),

@@ -628,7 +628,7 @@ class RelayCore implements AttachedRelay {
     this.log.warn('room-evicted', { room: roomId, reason });
     room.closeAll(CloseCode.GoingAway, reason);
     this.registry.forget(room);
-    await this.storage?.reconcile(roomId);
+    await Promise.all([this.storage?.reconcile(roomId), this.authority?.reconcile(roomId)]);
   }
 
   hasWindows(roomId: string): boolean {

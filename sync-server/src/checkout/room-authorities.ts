@@ -9,8 +9,9 @@
  * drives them to their end (resumed, or compensated) with a fencing token larger than any before. Loads
  * and unloads of one room run one after another, so its files are never open twice.
  *
- * For the relay cluster (issue 24) the same `RoomCheckout` runs on the room's owner node, with the
- * store and lease keeper behind their interfaces (a Redis-held lease whose token fences the store).
+ * In the relay cluster (issue 24, `clusterAuthorities`) the same `RoomCheckout` runs on the room's owner
+ * node only, opened under the node's lease on the room: its state lives in Redis (./redis-checkout.ts),
+ * every write fenced by the lease's token, and the authority is unloaded the moment the lease is lost.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,10 +28,13 @@ import {
 } from '@converge/checkout';
 import { openFileCheckout } from '@converge/checkout/node';
 import { AUTHORITY_NODE_ID, errorMessage, type Timers } from '@converge/protocol';
+import type { ClusterRedis } from '../cluster/cluster-redis.ts';
 import type { LocalTransport } from '../local-node.ts';
 import { AuthorityControlError, type AuthorityPlugin, type RoomAuthorities } from '../room-authority.ts';
+import type { RoomLease } from '../room-ownership.ts';
 import type { StorageHost } from '../room-storage.ts';
 import { directoryOfRoom, roomOfDirectory } from '../storage/index.ts';
+import { openRedisCheckout } from './redis-checkout.ts';
 
 export { AUTHORITY_NODE_ID };
 
@@ -40,6 +44,18 @@ export interface AuthorityParts extends RoomCheckoutParts {
   readonly leases?: LeaseKeeper;
   readonly damage?: readonly string[];
   close(): Promise<void>;
+}
+
+/** Where the authorities' state lives: which rooms to resume at start, and how to open one. */
+interface AuthoritySource {
+  readonly location: string;
+  /** Rooms whose state may hold sagas a crash cut off. */
+  resumable(): Promise<string[]>;
+  /**
+   * Open the room's parts; undefined when this node may not (in a cluster: it does not own the room).
+   * `lease`: the room lease they were opened under, whose loss unloads them.
+   */
+  open(room: string, host: StorageHost): Promise<{ parts: AuthorityParts; lease?: RoomLease } | undefined>;
 }
 
 export interface AuthoritiesOptions {
@@ -55,17 +71,55 @@ export interface AuthoritiesOptions {
 
 /** The checkout authorities as the relay's authority plugin: state under `dataDir/<room>/checkout/`. */
 export function authorities(dataDir: string, options: AuthoritiesOptions = {}): AuthorityPlugin {
-  return {
+  const source: AuthoritySource = {
     location: dataDir,
-    async start(host) {
+    async resumable() {
       await mkdir(dataDir, { recursive: true });
-      return RoomAuthoritySet.start(host, dataDir, options);
+      const rooms: string[] = [];
+      for (const entry of await readdir(dataDir, { withFileTypes: true })) {
+        const room = entry.isDirectory() ? roomOfDirectory(entry.name) : undefined;
+        if (room !== undefined && (await hasCheckoutDirectory(dataDir, room))) rooms.push(room);
+      }
+      return rooms;
+    },
+    async open(room, { clock, log }) {
+      const parts =
+        options.open === undefined
+          ? await openFileCheckout(join(dataDir, directoryOfRoom(room), 'checkout'), clock, (d) =>
+              log.warn('checkout-damage', { room, ...d }),
+            )
+          : await options.open(room, clock);
+      return { parts };
     },
   };
+  return { location: dataDir, start: (host) => RoomAuthoritySet.start(host, source, options) };
+}
+
+/**
+ * The checkout authorities of a relay cluster's node: a room's authority runs on its owner, under the
+ * node's lease on the room, with its state in Redis (./redis-checkout.ts). Rooms with checkout state are
+ * not resumed at start: a room is resumed by whichever node a window (or an admin change) places it on.
+ */
+export function clusterAuthorities(
+  cluster: { readonly redis: ClusterRedis; readonly location: string },
+  options: Pick<AuthoritiesOptions, 'policy'> = {},
+): AuthorityPlugin {
+  const source: AuthoritySource = {
+    location: cluster.location,
+    resumable: async () => [],
+    async open(room, host) {
+      const lease = host.lease(room);
+      if (lease === undefined) return undefined;
+      return { parts: await openRedisCheckout(cluster.redis, lease, host.clock), lease };
+    },
+  };
+  return { location: cluster.location, start: (host) => RoomAuthoritySet.start(host, source, options) };
 }
 
 interface LoadedAuthority {
   readonly checkout: RoomCheckout;
+  /** In a cluster, the room lease it was opened under: it serves only while that lease is this node's. */
+  readonly lease: RoomLease | undefined;
   readonly node: AuthorityNode;
   readonly transport: LocalTransport;
   readonly unsubscribe: () => void;
@@ -79,22 +133,18 @@ export class RoomAuthoritySet implements RoomAuthorities {
 
   private constructor(
     private readonly host: StorageHost,
-    private readonly dataDir: string,
+    private readonly source: AuthoritySource,
     private readonly options: AuthoritiesOptions,
   ) {}
 
   /** Open every room with checkout state once: sagas a crash left open resume now. */
   static async start(
     host: StorageHost,
-    dataDir: string,
+    source: AuthoritySource,
     options: AuthoritiesOptions,
   ): Promise<RoomAuthoritySet> {
-    const set = new RoomAuthoritySet(host, dataDir, options);
-    const rooms: string[] = [];
-    for (const entry of await readdir(dataDir, { withFileTypes: true })) {
-      const room = entry.isDirectory() ? roomOfDirectory(entry.name) : undefined;
-      if (room !== undefined && (await set.hasState(room))) rooms.push(room);
-    }
+    const set = new RoomAuthoritySet(host, source, options);
+    const rooms = await source.resumable();
     await Promise.all(rooms.map((room) => set.queue(room, () => set.settle(room, true))));
     const resumed = set.rooms();
     host.log.info('checkout-rooms-on-disk', { rooms: rooms.length, resumed: resumed.length });
@@ -136,6 +186,8 @@ export class RoomAuthoritySet implements RoomAuthorities {
             409,
           );
         const authority = this.loaded.get(room) ?? (await this.load(room));
+        if (authority === undefined)
+          throw new AuthorityControlError(`room ${room} is not owned by this node; try again`, 409);
         try {
           await applyRoomControl(authority.checkout, control);
         } catch (error) {
@@ -179,22 +231,30 @@ export class RoomAuthoritySet implements RoomAuthorities {
    */
   private async settle(room: string, resume = false): Promise<void> {
     let authority = this.loaded.get(room);
+    if (authority !== undefined && !this.owns(room, authority)) {
+      // The room's lease is gone (evicted, taken after a pause): the next owner serves it now.
+      await this.unload(room, authority);
+      authority = undefined;
+    }
     if (authority === undefined) {
       if (this.closed || !(resume || this.host.hasWindows(room))) return;
       authority = await this.load(room);
+      if (authority === undefined) return;
     }
     const wanted = !this.closed && (this.host.hasWindows(room) || (await authority.checkout.openSagas()) > 0);
     if (!wanted) await this.unload(room, authority);
   }
 
-  private async load(room: string): Promise<LoadedAuthority> {
+  /** Whether this node may still serve the room's authority (always, outside a cluster). */
+  private owns(room: string, authority: LoadedAuthority): boolean {
+    return authority.lease === undefined || this.host.lease(room) === authority.lease;
+  }
+
+  private async load(room: string): Promise<LoadedAuthority | undefined> {
     const { clock, log } = this.host;
-    const parts =
-      this.options.open === undefined
-        ? await openFileCheckout(join(this.dataDir, directoryOfRoom(room), 'checkout'), clock, (d) =>
-            log.warn('checkout-damage', { room, ...d }),
-          )
-        : await this.options.open(room, clock);
+    const opened = await this.source.open(room, this.host);
+    if (opened === undefined) return undefined;
+    const { parts, lease } = opened;
     for (const problem of parts.damage ?? []) log.warn('checkout-damage', { room, problem });
     const checkout = await RoomCheckout.open({
       clock,
@@ -217,7 +277,18 @@ export class RoomAuthoritySet implements RoomAuthorities {
       if (event.type === 'order' && isFinal(event.order.phase) && !this.host.hasWindows(room))
         void this.reconcile(room);
     });
-    const loaded = { checkout, node, transport, unsubscribe };
+    // Losing the room's lease unloads the authority at once (its writes would be refused anyway).
+    const unwatch = lease?.onLost(() => void this.reconcile(room)) ?? (() => {});
+    const loaded = {
+      checkout,
+      lease,
+      node,
+      transport,
+      unsubscribe: () => {
+        unsubscribe();
+        unwatch();
+      },
+    };
     this.loaded.set(room, loaded);
     log.info('checkout-authority-loaded', { room, openSagas: await checkout.openSagas() });
     return loaded;
@@ -231,11 +302,11 @@ export class RoomAuthoritySet implements RoomAuthorities {
     await authority.checkout.close();
     this.host.log.info('checkout-authority-unloaded', { room });
   }
+}
 
-  private hasState(room: string): Promise<boolean> {
-    return stat(join(this.dataDir, directoryOfRoom(room), 'checkout')).then(
-      (info) => info.isDirectory(),
-      () => false,
-    );
-  }
+function hasCheckoutDirectory(dataDir: string, room: string): Promise<boolean> {
+  return stat(join(dataDir, directoryOfRoom(room), 'checkout')).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }
