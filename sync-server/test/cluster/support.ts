@@ -6,15 +6,14 @@ import { credentialFor, type RelayAccess, waitFor } from '../support.ts';
 export const engines: readonly EngineName[] = ENGINES.names;
 
 /**
- * A window in `room` that connects to `nodes()[0]` and, after a failed or lost connection, to the next
- * node of the list (as a client with several relay addresses would). Its store outlives it when given.
+ * A window's connection to `room` that connects to `nodes()[0]` and, after a failed or lost connection,
+ * to the next node of the list (as a client with several relay addresses would).
  */
-export async function openWindow(
+export function failoverTransport(
   nodes: () => readonly RelayAccess[],
   room: string,
   id: string,
-  store = new MemoryStore(),
-): Promise<Replica> {
+): RelayTransport {
   let attempt = 0;
   let current = nodes()[0] as RelayAccess;
   // RelayTransport takes one URL and asks for a credential before every attempt: that is where the
@@ -29,7 +28,7 @@ export async function openWindow(
       super(current.url);
     }
   }
-  const transport = new RelayTransport({
+  return new RelayTransport({
     url: current.url,
     room,
     nodeId: id,
@@ -38,9 +37,18 @@ export async function openWindow(
     WebSocket: FailoverSocket as never,
     backoff: { initialMs: 20, maxMs: 150 },
   });
+}
+
+/** A window (a replica) on `failoverTransport`; its store outlives it when given. */
+export async function openWindow(
+  nodes: () => readonly RelayAccess[],
+  room: string,
+  id: string,
+  store = new MemoryStore(),
+): Promise<Replica> {
   return Replica.open({
     id,
-    transport,
+    transport: failoverTransport(nodes, room, id),
     store,
     engines: ENGINES,
     antiEntropyMs: 200,
