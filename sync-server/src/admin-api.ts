@@ -168,6 +168,7 @@ export class AdminApi {
       expectMethod(method, 'POST');
       const operation = parseLinkOperation(await readJson(req));
       const change = control.applyLinks(room, operation, source);
+      await control.whenControlsSaved(room);
       return this.json(res, 200, { ...change, room: control.room(room) });
     }
     if (rest[0] === 'chaos' && (rest.length === 1 || rest.length === 3)) {
@@ -180,7 +181,9 @@ export class AdminApi {
       if (link !== null && link.from === link.to)
         throw new ControlError(400, 'a link joins two different nodes');
       const config = parseChaosBody(await readJson(req));
-      return this.json(res, 200, control.setChaos(room, link, config, source));
+      const chaos = control.setChaos(room, link, config, source);
+      await control.whenControlsSaved(room);
+      return this.json(res, 200, chaos);
     }
     throw new ControlError(404, `no such endpoint ${url.pathname}`);
   }

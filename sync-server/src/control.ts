@@ -57,6 +57,11 @@ export interface RelayControl {
     config: Partial<ChaosConfig> | null,
     source?: string,
   ): RoomChaosInfo;
+  /**
+   * Resolves once the room's cuts and chaos as they are now are where the room's next owner reads them
+   * (at once outside a cluster); rejects with a ControlError (503) when they could not be saved there.
+   */
+  whenControlsSaved(room: string): Promise<void>;
   /** A signed credential for one replica of a room (CredentialError for an invalid request). */
   mintCredential(request: CredentialRequest): Promise<MintedCredential>;
   subscribe(listener: RelayEventListener): () => void;

@@ -37,6 +37,7 @@ import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { PendingSockets } from './pending-sockets.ts';
 import type { LinkChange, Room, RoomChaosInfo, RoomInfo, RoomServices } from './room.ts';
 import type { AuthorityPlugin, RoomAuthorities } from './room-authority.ts';
+import { controlsOf, restoreControls } from './room-controls.ts';
 import type { OwnershipPlugin, RoomLease, RoomOwnership } from './room-ownership.ts';
 import { RoomRegistry } from './room-registry.ts';
 import type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from './room-storage.ts';
@@ -226,6 +227,8 @@ class RelayCore implements AttachedRelay {
   /** Open sockets of gateway clients (they count against maxConnections like nodes' sockets). */
   private gatewaySockets = 0;
   private ownership: RoomOwnership | undefined;
+  /** Per room, the last save of its cuts and chaos still under way (cluster only). */
+  private readonly controlSaves = new Map<string, Promise<void>>();
   private closing: Promise<void> | undefined;
   /** Set when attached to another server instead of listening. */
   private mount: RelayMount | undefined;
@@ -444,7 +447,9 @@ class RelayCore implements AttachedRelay {
   applyLinks(roomId: string, operation: LinkOperation, source?: string): LinkChange {
     const room = this.openRoom(roomId, source);
     try {
-      return room.applyLinks(operation);
+      const change = room.applyLinks(operation);
+      this.saveControls(room);
+      return change;
     } finally {
       this.registry.release(room);
     }
@@ -465,9 +470,37 @@ class RelayCore implements AttachedRelay {
     }
     const room = this.openRoom(roomId, source);
     room.setChaos(link, parsed);
+    this.saveControls(room);
     const info = room.chaosInfo();
     this.registry.release(room);
     return info;
+  }
+
+  /** In a cluster, save the room's cuts and chaos under its lease, for whoever owns it next. */
+  private saveControls(room: Room): void {
+    const slot = this.lease(room.id)?.controls;
+    if (slot === undefined) return;
+    const saving = slot.save(controlsOf(room));
+    this.controlSaves.set(room.id, saving);
+    saving.then(
+      () => {
+        if (this.controlSaves.get(room.id) === saving) this.controlSaves.delete(room.id);
+      },
+      (error: unknown) => {
+        this.log.warn('room-controls-save-failed', { room: room.id, error: errorMessage(error) });
+        if (this.controlSaves.get(room.id) === saving) this.controlSaves.delete(room.id);
+      },
+    );
+  }
+
+  whenControlsSaved(room: string): Promise<void> {
+    const saving = this.controlSaves.get(room);
+    return (saving ?? Promise.resolve()).catch((error: unknown) => {
+      throw new ControlError(
+        503,
+        `the change was applied but not saved for the room's next owner (${errorMessage(error)}); try again`,
+      );
+    });
   }
 
   subscribe(listener: RelayEventListener): () => void {
@@ -687,7 +720,14 @@ class RelayCore implements AttachedRelay {
       };
     }
     const opened = this.registry.open(id);
-    return opened.ok ? opened : { ok: false, refusal: 'room-limit', reason: opened.reason };
+    if (!opened.ok) return { ok: false, refusal: 'room-limit', reason: opened.reason };
+    // A room this node took over from another owner starts with the cuts and chaos saved under its lease.
+    const saved = this.lease(id)?.controls?.saved();
+    if (saved !== undefined) {
+      restoreControls(opened.room, saved);
+      this.log.info('room-controls-restored', { room: id, cut: saved.cut.length });
+    }
+    return opened;
   }
 
   /** Who a bearer token stands for: the admin, a room credential's holder, or nobody. */
