@@ -19,9 +19,16 @@ import {
 import { WebSocketServer } from 'ws';
 import { HostPolicy, hostNamesFor, OriginPolicy, type Principal } from './access.ts';
 import { AdminApi } from './admin-api.ts';
-import { proxyAdminRequest, roomOfAdminPath } from './admin-forwarding.ts';
+import { askPeer, proxyAdminRequest, roomOfAdminPath } from './admin-forwarding.ts';
 import { type ChaosConfig, parseChaosConfig } from './chaos.ts';
-import { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
+import {
+  type ClusterEvent,
+  type ClusterRooms,
+  ControlError,
+  type HealthInfo,
+  type RelayControl,
+  type RelayStats,
+} from './control.ts';
 import {
   CredentialAuthority,
   type CredentialRequest,
@@ -145,6 +152,9 @@ export interface AttachedRelay extends Relay {
   /** A WebSocket upgrade of the mount's `relayPath`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
+
+/** How long a node waits for another's answer about its rooms (`/rooms` across the cluster). */
+const PEER_TIMEOUT_MS = 2000;
 
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const host = options.host ?? '127.0.0.1';
@@ -436,6 +446,38 @@ class RelayCore implements AttachedRelay {
     return this.registry.all().map((room) => room.info());
   }
 
+  async clusterRooms(): Promise<ClusterRooms> {
+    const ownership = this.ownership;
+    if (ownership === undefined) return { rooms: this.rooms(), unreachable: [] };
+    const byId = new Map(this.rooms().map((room) => [room.id, { ...room, owner: ownership.nodeId }]));
+    const unreachable: string[] = [];
+    const peers = ownership.info().nodes.filter((node) => node.id !== ownership.nodeId);
+    const answers = await Promise.all(
+      peers.map((peer) =>
+        askPeer(peer.url, '/rooms', this.adminToken, ownership.nodeId, PEER_TIMEOUT_MS).then(
+          (body) => ({ peer, rooms: (body as { rooms?: RoomInfo[] }).rooms ?? [] }),
+          (error: unknown) => {
+            this.log.warn('cluster-rooms-unanswered', { node: peer.id, error: errorMessage(error) });
+            unreachable.push(peer.id);
+            return { peer, rooms: [] };
+          },
+        ),
+      ),
+    );
+    const leases = new Map(ownership.info().leases.map((lease) => [lease.room, lease.owner]));
+    for (const { peer, rooms } of answers) {
+      for (const room of rooms) {
+        // Mid-handover two nodes may both still show a room: the lease holder's answer wins.
+        if (byId.has(room.id) && leases.get(room.id) !== peer.id) continue;
+        byId.set(room.id, { ...room, owner: peer.id });
+      }
+    }
+    return {
+      rooms: [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      unreachable: unreachable.sort(),
+    };
+  }
+
   room(id: string): RoomInfo | undefined {
     return this.registry.get(id)?.info();
   }
@@ -505,6 +547,18 @@ class RelayCore implements AttachedRelay {
 
   subscribe(listener: RelayEventListener): () => void {
     return this.events.subscribe(listener);
+  }
+
+  subscribeCluster(listener: (event: ClusterEvent) => void): () => void {
+    const ownership = this.ownership;
+    if (ownership?.events === undefined) return this.events.subscribe(listener);
+    const relay = ownership.nodeId;
+    const local = this.events.subscribe((event) => listener({ ...event, relay }));
+    const remote = ownership.events.subscribe((from, event) => listener({ ...event, relay: from }));
+    return () => {
+      local();
+      remote();
+    };
   }
 
   mintCredential(request: CredentialRequest): Promise<MintedCredential> {
@@ -609,6 +663,9 @@ class RelayCore implements AttachedRelay {
     });
     const ownership = this.ownership;
     this.timers.push(every(this.clock, ownership.checkEveryMs, () => void this.checkForwarded(ownership)));
+    // Every event also goes to the other nodes' admin streams.
+    const channel = ownership.events;
+    if (channel !== undefined) this.events.subscribe((event) => channel.publish(event));
     this.events.subscribe((event) => {
       // Once the relay forgot the room and its storage finished writing, the lease can go.
       if (event.type === 'room-removed') {

@@ -6,6 +6,7 @@
  * Every room has one owner at a time. Its windows, link table, chaos, storage peer and any room plugin
  * live on the owner only; a node that does not own a room forwards a window's connection to the owner.
  */
+import type { RelayEvent } from './events.ts';
 import type { Logger } from './log.ts';
 import type { RoomControls } from './room-controls.ts';
 
@@ -75,8 +76,18 @@ export interface ClusterInfo {
   }[];
 }
 
+/** Relay events across the cluster, for admin streams that show every node (`/events`). */
+export interface ClusterEventChannel {
+  /** Tell the other nodes of an event of this one. */
+  publish(event: RelayEvent): void;
+  /** Events the other nodes published, with the node (`relay`) each came from. */
+  subscribe(listener: (relay: string, event: RelayEvent) => void): () => void;
+}
+
 export interface RoomOwnership {
   readonly nodeId: string;
+  /** The cluster's event channel, when the plugin has one. */
+  readonly events?: ClusterEventChannel;
   /** Where `room` lives. With `claim`, a room nobody owns is taken here; without, it stays unowned (`unavailable`). */
   place(room: string, options: { readonly claim: boolean }): Promise<Placement>;
   /** This node's lease on the room, if it holds one. */

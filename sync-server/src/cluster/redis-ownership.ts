@@ -16,6 +16,7 @@ import type {
   RoomOwnership,
   SavedControls,
 } from '../room-ownership.ts';
+import { RedisClusterEvents } from './cluster-events.ts';
 import type { ClusterRedis } from './cluster-redis.ts';
 import { type LeaseEnd, LeaseKeeper, type LeaseTerms } from './lease-keeper.ts';
 
@@ -82,6 +83,7 @@ export function redisOwnership(options: RedisOwnershipOptions): OwnershipPlugin 
 
 class RedisOwnership implements RoomOwnership {
   readonly nodeId: string;
+  readonly events: RedisClusterEvents;
   private readonly redis: ClusterRedis;
   private readonly clock: Timers;
   private readonly held = new Map<string, HeldLease>();
@@ -102,6 +104,7 @@ class RedisOwnership implements RoomOwnership {
     this.clock = options.clock ?? realTimers;
     this.cluster = { nodeId: this.nodeId, nodes: [], leases: [] };
     this.url = options.advertiseUrl ?? host.url;
+    this.events = new RedisClusterEvents(this.redis.redis, this.nodeId, host.log);
   }
 
   async start(): Promise<void> {
@@ -145,6 +148,7 @@ class RedisOwnership implements RoomOwnership {
   async close(): Promise<void> {
     this.closed = true;
     this.stopHeartbeat();
+    this.events.close();
     await Promise.all([...this.work.values()].map((w) => w.catch(() => {})));
     for (const lease of [...this.held.values()]) lease.keeper?.release();
     try {
