@@ -619,6 +619,11 @@ class RelayCore implements AttachedRelay {
       openLocalNode: (options) => this.openLocalNode(options),
       hasWindows: (room) => this.hasWindows(room),
       lease: (room) => this.lease(room),
+      claim: async (room) => {
+        if (this.ownership === undefined || this.closing !== undefined) return undefined;
+        const placement = await this.ownership.place(room, { claim: true });
+        return placement.kind === 'here' ? placement.done : undefined;
+      },
       log: this.log,
       clock: this.clock,
     };

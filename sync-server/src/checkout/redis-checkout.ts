@@ -21,7 +21,7 @@ import {
 import type { Timers } from '@converge/protocol';
 import { describeDamage } from '@converge/replica';
 import { type ClusterRedis, FencedOutError } from '../cluster/cluster-redis.ts';
-import { roomKeys } from '../cluster/redis-scripts.ts';
+import { KEY_PREFIX, roomKeys } from '../cluster/redis-scripts.ts';
 import type { RoomLease } from '../room-ownership.ts';
 import { FencedLog } from '../storage/fenced-log.ts';
 import { OwnerLeases, TOKENS_PER_OWNERSHIP } from './owner-leases.ts';
@@ -109,6 +109,20 @@ export async function openRedisCheckout(
       await parts.store.close();
       await parts.payment.close();
       await parts.shipment.close();
+    },
+  };
+}
+
+/** Rooms whose checkout has sagas under way (a hint kept by their owners; the logs are the truth). */
+export const OPEN_SAGAS_KEY = `${KEY_PREFIX}:checkout:open-sagas`;
+
+/** The rooms with open sagas, as a set in Redis that every node scans for rooms nobody resumes. */
+export function openSagaRooms(redis: ClusterRedis) {
+  return {
+    list: (): Promise<string[]> => redis.redis.smembers(OPEN_SAGAS_KEY),
+    async mark(room: string, open: boolean): Promise<void> {
+      if (open) await redis.redis.sadd(OPEN_SAGAS_KEY, room);
+      else await redis.redis.srem(OPEN_SAGAS_KEY, room);
     },
   };
 }

@@ -27,14 +27,14 @@ import {
   serveAuthority,
 } from '@converge/checkout';
 import { openFileCheckout } from '@converge/checkout/node';
-import { AUTHORITY_NODE_ID, errorMessage, type Timers } from '@converge/protocol';
+import { AUTHORITY_NODE_ID, errorMessage, every, type Timers } from '@converge/protocol';
 import type { ClusterRedis } from '../cluster/cluster-redis.ts';
 import type { LocalTransport } from '../local-node.ts';
 import { AuthorityControlError, type AuthorityPlugin, type RoomAuthorities } from '../room-authority.ts';
 import type { RoomLease } from '../room-ownership.ts';
 import type { StorageHost } from '../room-storage.ts';
 import { directoryOfRoom, roomOfDirectory } from '../storage/index.ts';
-import { openRedisCheckout } from './redis-checkout.ts';
+import { openRedisCheckout, openSagaRooms } from './redis-checkout.ts';
 
 export { AUTHORITY_NODE_ID };
 
@@ -56,6 +56,15 @@ interface AuthoritySource {
    * `lease`: the room lease they were opened under, whose loss unloads them.
    */
   open(room: string, host: StorageHost): Promise<{ parts: AuthorityParts; lease?: RoomLease } | undefined>;
+  /**
+   * In a cluster: the rooms with sagas under way, so that a node resumes those whose owner died with
+   * nobody left in the room (scanned every `everyMs`; each owner keeps its rooms' mark).
+   */
+  readonly openSagas?: {
+    list(): Promise<string[]>;
+    mark(room: string, open: boolean): Promise<void>;
+    readonly everyMs: number;
+  };
 }
 
 export interface AuthoritiesOptions {
@@ -97,16 +106,21 @@ export function authorities(dataDir: string, options: AuthoritiesOptions = {}): 
 
 /**
  * The checkout authorities of a relay cluster's node: a room's authority runs on its owner, under the
- * node's lease on the room, with its state in Redis (./redis-checkout.ts). Rooms with checkout state are
- * not resumed at start: a room is resumed by whichever node a window (or an admin change) places it on.
+ * node's lease on the room, with its state in Redis (./redis-checkout.ts). A room is resumed by whichever
+ * node a window (or an admin change) places it on; a room with sagas under way whose owner died with
+ * nobody in the room is taken by the first node whose scan finds it unowned.
  */
 export function clusterAuthorities(
   cluster: { readonly redis: ClusterRedis; readonly location: string },
-  options: Pick<AuthoritiesOptions, 'policy'> = {},
+  options: Pick<AuthoritiesOptions, 'policy'> & {
+    /** How often this node looks for sagas nobody resumes (default 1000 ms). */
+    readonly resumeEveryMs?: number;
+  } = {},
 ): AuthorityPlugin {
   const source: AuthoritySource = {
     location: cluster.location,
     resumable: async () => [],
+    openSagas: { ...openSagaRooms(cluster.redis), everyMs: options.resumeEveryMs ?? 1000 },
     async open(room, host) {
       const lease = host.lease(room);
       if (lease === undefined) return undefined;
@@ -130,6 +144,8 @@ export class RoomAuthoritySet implements RoomAuthorities {
   /** Per room, the load or unload under way; the next one waits for it. */
   private readonly work = new Map<string, Promise<void>>();
   private closed = false;
+  private stopScan: () => void = () => {};
+  private scanning = false;
 
   private constructor(
     private readonly host: StorageHost,
@@ -148,7 +164,44 @@ export class RoomAuthoritySet implements RoomAuthorities {
     await Promise.all(rooms.map((room) => set.queue(room, () => set.settle(room, true))));
     const resumed = set.rooms();
     host.log.info('checkout-rooms-on-disk', { rooms: rooms.length, resumed: resumed.length });
+    const openSagas = source.openSagas;
+    if (openSagas !== undefined)
+      set.stopScan = every(host.clock, openSagas.everyMs, () => void set.adoptUnowned(openSagas));
     return set;
+  }
+
+  /** Take and resume the rooms with sagas under way that no node serves (their owner died, nobody is in). */
+  private async adoptUnowned(openSagas: NonNullable<AuthoritySource['openSagas']>): Promise<void> {
+    if (this.closed || this.scanning) return;
+    this.scanning = true;
+    try {
+      for (const room of await openSagas.list()) {
+        if (this.closed || this.loaded.has(room)) continue;
+        const release = await this.host.claim(room);
+        if (release === undefined) continue; // another node owns it and resumes it
+        try {
+          this.host.log.info('checkout-saga-adopted', { room });
+          await this.queue(room, () => this.settle(room, true));
+        } finally {
+          release();
+        }
+      }
+    } catch (error) {
+      this.host.log.warn('checkout-scan-failed', { error: errorMessage(error) });
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  /** Keep the cluster's mark of the room's open sagas true (a hint for `adoptUnowned`). */
+  private async markSagas(room: string, checkout: RoomCheckout): Promise<void> {
+    const openSagas = this.source.openSagas;
+    if (openSagas === undefined) return;
+    try {
+      await openSagas.mark(room, (await checkout.openSagas()) > 0);
+    } catch (error) {
+      this.host.log.warn('checkout-mark-failed', { room, error: errorMessage(error) });
+    }
   }
 
   reconcile(room: string): Promise<void> {
@@ -204,6 +257,7 @@ export class RoomAuthoritySet implements RoomAuthorities {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopScan();
     const rooms = new Set([...this.loaded.keys(), ...this.work.keys()]);
     await Promise.all([...rooms].map((room) => this.reconcile(room)));
   }
@@ -274,9 +328,11 @@ export class RoomAuthoritySet implements RoomAuthorities {
     }
     // A saga that ends while nobody is in the room lets the authority go.
     const unsubscribe = checkout.host.subscribe((event) => {
-      if (event.type === 'order' && isFinal(event.order.phase) && !this.host.hasWindows(room))
-        void this.reconcile(room);
+      if (event.type !== 'order') return;
+      void this.markSagas(room, checkout);
+      if (isFinal(event.order.phase) && !this.host.hasWindows(room)) void this.reconcile(room);
     });
+    await this.markSagas(room, checkout);
     // Losing the room's lease unloads the authority at once (its writes would be refused anyway).
     const unwatch = lease?.onLost(() => void this.reconcile(room)) ?? (() => {});
     const loaded = {

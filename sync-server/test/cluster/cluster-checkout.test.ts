@@ -155,6 +155,42 @@ describeWithRedis('checkout in a relay cluster', () => {
     expect(status.fence).toBeGreaterThan(orderA?.steps[0]?.token ?? 0);
   }, 180_000);
 
+  it('resumes a saga whose owner died with nobody left in the room', async () => {
+    const [n1, n2] = (await Promise.all(['n1', 'n2'].map(startNode))) as [Node, Node];
+    const room = 'shop-abandoned';
+    const a = checkoutWindow([n1], room, 'a');
+    await reached(a);
+    expect((await leaseHolder(room))?.node).toBe('n1');
+    expect((await checkoutAdmin(n2, room, { stock: { product: 'kiwi', quantity: 1 } })).status).toBe(200);
+    expect((await checkoutAdmin(n2, room, { latency: { service: 'payment', ms: 1500 } })).status).toBe(200);
+    expect(a.checkout([['kiwi', 1]], 'a-1').kind).toBe('sent');
+    await waitFor(charging(a, 'a-1'), "a's saga charging", 30_000);
+    n1.child.kill('SIGKILL');
+    for (const cleanup of cleanups.splice(0)) await cleanup(); // the window goes too: nobody will rejoin
+
+    // n2 finds the room unowned with a saga under way, takes it, drives the saga to its end and, the
+    // room being empty, lets it go again.
+    const adopted = () => n2.logs().findIndex((l) => l.event === 'checkout-saga-adopted' && l.room === room);
+    await waitFor(
+      () =>
+        adopted() >= 0 &&
+        n2
+          .logs()
+          .some((l, i) => i > adopted() && l.event === 'checkout-authority-unloaded' && l.room === room),
+      'n2 to adopt the saga and finish it',
+      30_000,
+    );
+    expect(n2.logs().some((l, i) => i > adopted() && l.event === 'lease-released' && l.room === room)).toBe(
+      true,
+    );
+    // A window that comes later finds the order ended.
+    const later = checkoutWindow([n2], room, 'later');
+    await reached(later);
+    const status = await statusOf(n2, room);
+    expect(status.orders.map((o) => o.status)).not.toContain('in-progress');
+    expectSoldAtMostOnce(status);
+  }, 120_000);
+
   it('fences off an owner SIGSTOPped mid-saga: it writes no checkout state after it wakes', async () => {
     const [n1, n2] = (await Promise.all(['n1', 'n2'].map(startNode))) as [Node, Node];
     const room = 'shop-paused';
