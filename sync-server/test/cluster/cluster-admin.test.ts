@@ -1,27 +1,20 @@
 // The admin API of a cluster answers for the whole cluster on any node: /rooms lists every node's rooms
 // with their owners, /events streams every node's events (each with the node it happened on).
 import { afterEach, expect, it } from 'vitest';
-import { redisCluster } from '../../src/cluster/index.ts';
 import { NODES_KEY, nodeAliveKey } from '../../src/cluster/redis-scripts.ts';
-import { createRelay, type Relay, type RoomInfo } from '../../src/index.ts';
+import type { Relay, RoomInfo } from '../../src/index.ts';
 import { credentialFor, openEventStream, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
-import { adminGet } from './support.ts';
+import { adminGet, inProcessNodes } from './support.ts';
 
 const ADMIN = 'cluster-admin-test-token';
 const redis = redisServerPerFile();
+const startNode = inProcessNodes(redis, ADMIN);
 const cleanups: (() => unknown)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function startNode(nodeId: string): Promise<Relay> {
-  const cluster = redisCluster({ url: redis().url, nodeId, leaseMs: 4000 });
-  const relay = await createRelay({ adminToken: ADMIN, ownership: cluster.ownership, logLevel: 'silent' });
-  cleanups.push(() => relay.close());
-  return relay;
-}
 
 const cut = (node: Relay, room: string, from: string, to: string) =>
   fetch(`${node.adminUrl}/rooms/${room}/links`, {

@@ -231,9 +231,11 @@ describeWithRedis('checkout in a relay cluster', () => {
       for (let i = 1; i < tokens.length; i++)
         expect(tokens[i]).toBeGreaterThanOrEqual(tokens[i - 1] as number);
     }
-    expect(await writeTokens(room, CHECKOUT_LOGS.store)).toContain(next.token);
+    // n2 wrote under its own tokens (it may have let the room go and taken it again since: a new token).
+    const firstToken = first?.token ?? 0;
+    expect((await writeTokens(room, CHECKOUT_LOGS.store)).some((t) => t > firstToken)).toBe(true);
     const status = await statusOf(n2, room);
     expectSoldAtMostOnce(status);
-    expect(roomTokenOf(status.orders[0]?.token ?? 0)).toBe(next.token);
+    expect(roomTokenOf(status.orders[0]?.token ?? 0)).toBeGreaterThan(firstToken);
   }, 180_000);
 });

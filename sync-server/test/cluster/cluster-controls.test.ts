@@ -2,33 +2,22 @@
 // whichever node owns the room next opens it with the same cuts and chaos.
 import type { Replica } from '@converge/replica';
 import { afterEach, expect, it } from 'vitest';
-import { ClusterRedis, redisCluster, roomKeys } from '../../src/cluster/index.ts';
-import { createRelay, type Relay, type RoomInfo } from '../../src/index.ts';
+import { ClusterRedis, roomKeys } from '../../src/cluster/index.ts';
+import type { Relay, RoomInfo } from '../../src/index.ts';
 import { type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { clusterProcesses, type Node } from './processes.ts';
-import { adminGet, cartsOf, openWindow, waitConverged, waitOnline } from './support.ts';
+import { adminGet, cartsOf, inProcessNodes, openWindow, waitConverged, waitOnline } from './support.ts';
 
 const ADMIN = 'cluster-controls-admin-token';
 const redis = redisServerPerFile();
+const startNode = inProcessNodes(redis, ADMIN);
 const { startNode: startProcess, waitMoved } = clusterProcesses(redis);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function startNode(nodeId: string): Promise<Relay> {
-  const cluster = redisCluster({ url: redis().url, nodeId, leaseMs: 4000 });
-  const relay = await createRelay({
-    adminToken: ADMIN,
-    ownership: cluster.ownership,
-    storage: cluster.storage,
-    logLevel: 'silent',
-  });
-  cleanups.push(() => relay.close());
-  return relay;
-}
 
 async function admin(node: RelayAccess, method: string, path: string, body: unknown): Promise<Response> {
   return fetch(`${node.adminUrl}${path}`, {

@@ -1,7 +1,7 @@
 // The checkout authority's state in the cluster's Redis: a new owner replays it and goes on under a
 // larger token, and Redis itself refuses the writes of an owner whose lease has passed.
 import { realTimers } from '@converge/protocol';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import {
   firstTokenOf,
   OwnerLeases,
@@ -9,21 +9,16 @@ import {
   roomTokenOf,
   TOKENS_PER_OWNERSHIP,
 } from '../../src/checkout/index.ts';
-import { ClusterRedis, roomKeys } from '../../src/cluster/index.ts';
+import { type ClusterRedis, roomKeys } from '../../src/cluster/index.ts';
 import type { RoomLease } from '../../src/room-ownership.ts';
-import { REDIS_SERVER } from '../redis-server.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
+import { clusterRedisPerFile } from './support.ts';
 
 const redisServer = redisServerPerFile();
+const connection = clusterRedisPerFile(redisServer);
 let redis: ClusterRedis;
-
-beforeAll(async () => {
-  if (REDIS_SERVER === undefined) return;
-  redis = ClusterRedis.connect(redisServer().url, 2000);
-  await redis.connect();
-});
-afterAll(async () => {
-  await redis?.quit();
+beforeAll(() => {
+  redis = connection();
 });
 
 /** A lease as a node believes it holds it: `held` is its own view; Redis decides what it may write. */
