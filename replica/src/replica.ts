@@ -134,7 +134,9 @@ export class Replica {
   private readonly transport: Transport;
   private readonly timers: Timers;
   private readonly antiEntropyMs: number;
-  private readonly events = new ReplicaEvents();
+  private readonly events = new ReplicaEvents((event) => {
+    if (event.type === 'peer-digests') this.convergenceChanged();
+  });
   private readonly problemLog: Problems;
   private readonly settings: Settings;
   private readonly engines: HostedEngines;
@@ -185,9 +187,6 @@ export class Replica {
     this.registry = options.engines;
     this.schema = options.schema ?? WORKSPACE;
     this.problemLog = new Problems((problem) => this.events.emit({ type: 'problem', problem }));
-    this.events.subscribe((event) => {
-      if (event.type === 'peer-digests') this.convergenceChanged();
-    });
     this.settings = new Settings(
       this.id,
       this.transport,
@@ -201,9 +200,9 @@ export class Replica {
       skewMs: () => this.settings.skewMs,
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
     };
-    this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog, (engine, change) =>
-      this.events.emit({ type: 'text', engine, ...change }),
-    );
+    this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog, (engine, change) => {
+      if (this.events.subscribed) this.events.emit({ type: 'text', engine, ...change });
+    });
     const closed = (): boolean => this.closed;
     this.persistence = new Persistence(
       options.store,
@@ -246,12 +245,14 @@ export class Replica {
   async apply(intent: Intent): Promise<void> {
     this.assertOpen();
     if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
-    this.schema.edit(intent);
+    // Validated here, once: the engines get the accepted copy, whose edit the schema already knows.
+    const accepted = this.schema.accept(intent) as Intent;
+    const edit = this.schema.edit(accepted);
     const pending: PendingIntent = { updates: [], changes: [] };
     this.collecting = pending;
-    let failures: string[];
+    let failures: readonly string[];
     try {
-      failures = this.engines.applyEverywhere(this.schema, this.primary, intent);
+      failures = this.engines.applyEverywhere(this.schema, this.primary, accepted, edit);
     } catch (error) {
       // The primary refused the edit: not acknowledged; whatever it did change is still stored.
       this.collecting = undefined;
@@ -260,7 +261,10 @@ export class Replica {
     } finally {
       this.collecting = undefined;
     }
-    await this.commitIntent(pending);
+    if (pending.updates.length > 0) {
+      await this.persistIntent(pending);
+      this.forwardIntent(pending);
+    }
     if (failures.length > 0) {
       throw new ReplicaError(
         `${intent.op} was applied to ${this.primary} but failed on ${failures.join('; ')}`,
@@ -275,18 +279,20 @@ export class Replica {
    */
   private commitIntent(pending: PendingIntent): Promise<void> {
     if (pending.updates.length === 0) return Promise.resolve();
+    return this.persistIntent(pending).then(() => this.forwardIntent(pending));
+  }
+
+  /** Append an intent's updates as one record (resolves once durable; rejects, reported, if not). */
+  private persistIntent(pending: PendingIntent): Promise<void> {
     const durable = this.persistence.persist({ kind: 'intent', updates: pending.updates });
-    this.persistence.counted(
-      pending.updates.length,
-      pending.updates.reduce((n, { update }) => n + update.length, 0),
-    );
-    durable.then(
-      () => {
-        for (const { engine, change } of pending.changes) this.sessions.forward(engine, change);
-      },
-      () => {}, // not acknowledged (reported by persist): it stays local
-    );
+    let bytes = 0;
+    for (const { update } of pending.updates) bytes += update.length;
+    this.persistence.counted(pending.updates.length, bytes);
     return durable;
+  }
+
+  private forwardIntent(pending: PendingIntent): void {
+    for (const { engine, change } of pending.changes) this.sessions.forward(engine, change);
   }
 
   private engineChanged(name: EngineName, change: EngineChange): void {
@@ -300,7 +306,7 @@ export class Replica {
         this.collecting.updates.push(record);
         this.collecting.changes.push({ engine: name, change });
       } else {
-        this.commitIntent({ updates: [record], changes: [{ engine: name, change }] });
+        this.commitIntent({ updates: [record], changes: [{ engine: name, change }] }).catch(() => {});
       }
       this.gossip.changed();
     } else if (change.origin === 'remote') {
@@ -311,7 +317,7 @@ export class Replica {
       this.sessions.forward(name, change);
       this.gossip.changed();
     }
-    this.events.emit({ type: 'change', engine: name, origin: change.origin });
+    if (this.events.subscribed) this.events.emit({ type: 'change', engine: name, origin: change.origin });
   }
 
   // ---- settings -------------------------------------------------------------------------------------
@@ -446,6 +452,12 @@ export class Replica {
    */
   private convergenceChanged(): void {
     this.convergenceState = undefined;
+    if (!this.events.subscribed) {
+      // Nobody to tell: nothing to compute. Whoever subscribes reads `convergence()` and hears of the
+      // next change whatever it is (nothing counts as announced).
+      this.announcedConvergence = undefined;
+      return;
+    }
     if (this.cancelConvergence !== undefined || this.closed) return;
     this.cancelConvergence = this.timers.setTimeout(() => {
       this.cancelConvergence = undefined;

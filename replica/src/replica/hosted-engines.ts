@@ -8,16 +8,24 @@
 import type { Engine, EngineContext } from '../engine.ts';
 import type { EngineName } from '../engine-name.ts';
 import type { EngineRegistry } from '../engine-registry.ts';
-import { checkTextEditIn, type WorkspaceSchema } from '../schema.ts';
+import { checkTextEditIn, type FieldEdit, type WorkspaceSchema } from '../schema.ts';
 import { type AlignedText, TextAlignment } from '../text-alignment.ts';
 import type { TextChange } from '../text-delta.ts';
 import type { Intent, WorkspaceView } from '../workspace.ts';
 import { ReplicaError } from './events.ts';
 import type { Problems } from './problems.ts';
 
+/** What is cached of an engine until its next change. */
+interface CachedState {
+  view?: WorkspaceView | undefined;
+  digest?: string | undefined;
+}
+
+const NO_FAILURES: readonly string[] = [];
+
 export class HostedEngines {
   private readonly engines = new Map<EngineName, Engine>();
-  private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
+  private readonly cache = new Map<EngineName, CachedState>();
   /** Every alignment of two engines' texts of a field, and by source, target and field for lookup. */
   private readonly alignments: {
     readonly source: EngineName;
@@ -83,29 +91,46 @@ export class HostedEngines {
 
   /** Forget what was cached of an engine (it changed), or of every engine. */
   invalidate(name?: EngineName): void {
-    for (const key of name === undefined ? this.engines.keys() : [name]) this.cache.set(key, {});
+    if (name !== undefined) {
+      const entry = this.cache.get(name);
+      if (entry !== undefined) entry.view = entry.digest = undefined;
+      return;
+    }
+    for (const key of this.engines.keys()) this.cache.set(key, {});
   }
 
   /**
-   * Apply a (validated) intent to every engine, the primary first: its refusal throws (the edit is not
-   * made); another engine's failure is reported and returned, while the others keep the edit.
+   * Apply a validated intent (`edit` is what the schema made of it) to every engine, the primary first: its
+   * refusal throws (the edit is not made); another engine's failure is reported and returned, while the
+   * others keep the edit. Every engine's edits are planned before any is applied (alignments follow the
+   * texts as they change). Engines whose text is in step get the intent itself: no allocation per engine.
    */
-  applyEverywhere(schema: WorkspaceSchema, primary: EngineName, intent: Intent): string[] {
-    const plan = this.plan(schema, primary, intent);
-    for (const edit of plan.get(primary) ?? []) this.get(primary).apply(edit);
-    const failures: string[] = [];
-    for (const [name, edits] of plan) {
+  applyEverywhere(
+    schema: WorkspaceSchema,
+    primary: EngineName,
+    intent: Intent,
+    edit: FieldEdit,
+  ): readonly string[] {
+    const aligned = this.plan(schema, primary, edit);
+    this.get(primary).apply(intent);
+    let failures: string[] | undefined;
+    for (const [name, engine] of this.engines) {
       if (name === primary) continue;
-      const failure = this.problems.failureOf(
-        { kind: 'engine-error', engine: name },
-        `apply ${intent.op} failed`,
-        () => {
-          for (const edit of edits) this.get(name).apply(edit);
-        },
-      );
-      if (failure !== undefined) failures.push(`${name}: ${failure}`);
+      try {
+        const edits = aligned?.get(name);
+        if (edits === undefined) engine.apply(intent);
+        else for (const e of edits) engine.apply(e);
+      } catch (error) {
+        const message = this.problems.failed(
+          { kind: 'engine-error', engine: name },
+          `apply ${intent.op} failed`,
+          error,
+        );
+        failures ??= [];
+        failures.push(`${name}: ${message}`);
+      }
     }
-    return failures;
+    return failures ?? NO_FAILURES;
   }
 
   /** Close every engine; one that fails to close does not keep the others open. */
@@ -116,33 +141,35 @@ export class HostedEngines {
     this.invalidate();
   }
 
-  /** Per engine, the intents that carry out `intent` (text edits aligned to each engine's own text). */
+  /**
+   * The engines whose texts are not in step with the primary's, with the intents that carry out `edit`
+   * in each (its text edit placed in their own text); undefined when every engine takes `intent` as it is.
+   */
   private plan(
     schema: WorkspaceSchema,
     primary: EngineName,
-    intent: Intent,
-  ): Map<EngineName, readonly Intent[]> {
-    const plan = new Map<EngineName, readonly Intent[]>();
-    const edit = schema.edit(intent);
-    const field = schema.field(edit.field);
-    if (edit.kind !== 'text' || field === undefined) {
-      for (const name of this.engines.keys()) plan.set(name, [intent]);
-      return plan;
-    }
+    edit: FieldEdit,
+  ): Map<EngineName, readonly Intent[]> | undefined {
+    if (edit.kind !== 'text' || schema.field(edit.field) === undefined) return undefined;
     const source = this.get(primary);
     checkTextEditIn(
       source.textLength(edit.field),
       (i) => source.textSlice(edit.field, i, i + 1).charCodeAt(0),
       edit,
     );
-    const unchanged: readonly Intent[] = [intent];
+    let aligned: Map<EngineName, readonly Intent[]> | undefined;
     for (const name of this.engines.keys()) {
-      const edits = name === primary ? [edit] : this.alignment(primary, name, edit.field).align(edit);
+      if (name === primary) continue;
+      const edits = this.alignment(primary, name, edit.field).align(edit);
       // Texts in step (the common case): the user's intent as it is.
-      const same = edits.length === 1 && edits[0] === edit;
-      plan.set(name, same ? unchanged : edits.map((e) => schema.intentOf(e) as Intent));
+      if (edits.length === 1 && edits[0] === edit) continue;
+      aligned ??= new Map();
+      aligned.set(
+        name,
+        edits.map((e) => schema.intentOf(e) as Intent),
+      );
     }
-    return plan;
+    return aligned;
   }
 
   /** The alignment of `source`'s and `target`'s texts of `field`, following both from now on. */
@@ -187,7 +214,7 @@ export class HostedEngines {
     this.textChanged(name, change);
   }
 
-  private cacheOf(name: EngineName): { view?: WorkspaceView; digest?: string } {
+  private cacheOf(name: EngineName): CachedState {
     const entry = this.cache.get(name);
     if (entry === undefined) throw this.notHosted(name);
     return entry;

@@ -22,7 +22,9 @@ export interface LoadProgress {
 const LOAD_SLICE_MS = 16;
 
 export class Persistence {
-  private readonly pending = new Set<Promise<void>>();
+  /** Writes (appends, compactions) issued and not yet settled, and who waits for there to be none. */
+  private unsettled = 0;
+  private readonly whenSettled: (() => void)[] = [];
   private updatesSinceCompaction = 0;
   /** Bytes appended since the last compaction, and the size of the snapshots it wrote. */
   private bytesSinceCompaction = 0;
@@ -89,15 +91,15 @@ export class Persistence {
 
   /** Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not). */
   persist(record: StoreRecord): Promise<void> {
-    const write = this.store.append(record).catch((error: unknown) => {
+    this.unsettled++;
+    return this.store.append(record).then(this.written, (error: unknown) => {
+      this.written();
       this.problems.caught(
         { kind: 'store-error', ...(record.kind === 'update' ? { engine: record.engine } : {}) },
         'append failed',
       )(error);
       throw error;
     });
-    this.track(write);
-    return write;
   }
 
   /**
@@ -139,23 +141,25 @@ export class Persistence {
     this.updatesSinceCompaction = 0;
     this.bytesSinceCompaction = 0;
     this.snapshotBytes = Object.values(engines).reduce((n, bytes) => n + (bytes?.length ?? 0), 0);
-    const done = this.store
+    this.unsettled++;
+    this.store
       .compact({ engines, metadata: this.metadata() })
       .catch(this.problems.caught({ kind: 'store-error' }, 'compaction failed'))
       .finally(() => {
         this.compacting = false;
+        this.written();
       });
-    this.track(done);
   }
 
   /** Store writes not yet durable. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.unsettled;
   }
 
-  /** Resolves once every write issued so far has settled. */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+  /** Resolves once no write is pending (every one issued so far, and any issued meanwhile, settled). */
+  settled(): Promise<void> {
+    if (this.unsettled === 0) return Promise.resolve();
+    return new Promise((resolve) => this.whenSettled.push(resolve));
   }
 
   /** Start writing whatever the store has queued now (the page is going away). */
@@ -173,11 +177,9 @@ export class Persistence {
     );
   }
 
-  private track(write: Promise<void>): void {
-    this.pending.add(write);
-    const settle = (): void => {
-      this.pending.delete(write);
-    };
-    write.then(settle, settle);
-  }
+  /** A write settled (one bound function for all of them: no closure per record). */
+  private readonly written = (): void => {
+    if (--this.unsettled > 0) return;
+    for (const resolve of this.whenSettled.splice(0)) resolve();
+  };
 }
