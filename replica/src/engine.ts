@@ -24,7 +24,8 @@ export interface Engine {
   view(): WorkspaceView;
   /**
    * The view with every text field empty (O(the fields besides text), never O(text)): for readers that
-   * follow the texts by their deltas (onTextChange) and need only the rest.
+   * follow the texts by their deltas (onTextChange), and for the replica, which fills the texts in from
+   * `textSlice` instead of materializing the whole document.
    */
   viewWithoutText(): WorkspaceView;
 

@@ -11,7 +11,7 @@ import type { EngineRegistry } from '../engine-registry.ts';
 import { checkTextEditIn, type FieldEdit, type WorkspaceSchema } from '../schema.ts';
 import { type AlignedText, TextAlignment } from '../text-alignment.ts';
 import type { TextChange } from '../text-delta.ts';
-import type { Intent, WorkspaceView } from '../workspace.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from '../workspace.ts';
 import { ReplicaError } from './events.ts';
 import type { Problems } from './problems.ts';
 
@@ -34,6 +34,8 @@ export class HostedEngines {
     readonly alignment: TextAlignment;
   }[] = [];
   private readonly alignmentIndex = new Map<EngineName, Map<EngineName, Map<string, TextAlignment>>>();
+  /** The schema's text fields, by name. */
+  private readonly textFields: readonly string[];
 
   /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
   constructor(
@@ -44,6 +46,7 @@ export class HostedEngines {
     /** Told every text change of every engine (from the start: store loads included). */
     private readonly textChanged: (engine: EngineName, change: TextChange) => void = () => {},
   ) {
+    this.textFields = (context.schema ?? WORKSPACE).fieldsOf('text').map((field) => field.name);
     try {
       for (const name of registry.names) {
         const engine = registry.create(name, context);
@@ -79,8 +82,19 @@ export class HostedEngines {
 
   view(name: EngineName): WorkspaceView {
     const entry = this.cacheOf(name);
-    entry.view ??= this.get(name).view();
+    entry.view ??= this.readView(this.get(name));
     return entry.view;
+  }
+
+  /**
+   * An engine's view, its texts read from the text it reports (`textSlice`, kept from its deltas) and
+   * the rest from `viewWithoutText`: materializing a whole document per change (Automerge's `toJS`,
+   * LWW rebuilding its winning text from patches) costs tens to hundreds of ms in a 1 MB text.
+   */
+  private readView(engine: Engine): WorkspaceView {
+    const view = { ...(engine.viewWithoutText() as unknown as Record<string, unknown>) };
+    for (const field of this.textFields) view[field] = engine.textSlice(field);
+    return Object.freeze(view) as unknown as WorkspaceView;
   }
 
   digest(name: EngineName): string {
