@@ -19,6 +19,7 @@ import { type EngineName, isEngineName } from './engine-name.ts';
 import type { EngineUpdate, ReplicaMetadata, StoreRecord, StoreSnapshot } from './store.ts';
 
 const MAGIC = [0x43, 0x56, 0x53] as const; // "CVS"
+const MAGIC_BYTES = Uint8Array.from(MAGIC);
 const VERSION_UNCHECKED = 1;
 const FORMAT_VERSION = 2;
 const CHECKSUM_BYTES = 4;
@@ -102,7 +103,7 @@ function encodeUpdates(kind: number, updates: readonly EngineUpdate[], counted: 
     size += uintSize(name.length) + name.length + uintSize(update.length) + update.length;
   }
   const out = new Uint8Array(size);
-  out.set(MAGIC);
+  out.set(MAGIC_BYTES);
   out[MAGIC.length] = FORMAT_VERSION;
   out[MAGIC.length + 1] = kind;
   let pos = MAGIC.length + 2;
@@ -115,8 +116,17 @@ function encodeUpdates(kind: number, updates: readonly EngineUpdate[], counted: 
     out.set(update, pos);
     pos += update.length;
   }
-  new DataView(out.buffer, out.byteOffset).setUint32(pos, crc32(out.subarray(0, pos)), true);
+  writeChecksum(out, pos);
   return out;
+}
+
+/** The CRC-32 of `out[0, end)` into `out[end, end + 4)`, little-endian (what `decode` reads back). */
+function writeChecksum(out: Uint8Array, end: number): void {
+  const crc = crc32(out.subarray(0, end));
+  out[end] = crc & 0xff;
+  out[end + 1] = (crc >>> 8) & 0xff;
+  out[end + 2] = (crc >>> 16) & 0xff;
+  out[end + 3] = crc >>> 24;
 }
 
 /** Bytes of `value` as an unsigned LEB128 varint (Encoder.uint). */
@@ -161,8 +171,7 @@ const CHECKSUM_PLACEHOLDER = new Uint8Array(CHECKSUM_BYTES);
 /** The encoded value with its CRC-32 appended (in the encoder's one output buffer: no second copy). */
 function finish(e: Encoder): Uint8Array {
   const out = e.raw(CHECKSUM_PLACEHOLDER).finish();
-  const end = out.length - CHECKSUM_BYTES;
-  new DataView(out.buffer, out.byteOffset).setUint32(end, crc32(out.subarray(0, end)), true);
+  writeChecksum(out, out.length - CHECKSUM_BYTES);
   return out;
 }
 
