@@ -31,6 +31,13 @@ export interface Engine {
 
   /** Merge an encoded update or snapshot (from the store). Idempotent. Throws on corrupt input. */
   applyUpdate(update: Uint8Array): void;
+  /**
+   * Merge several updates (consecutive store records of this engine) in one pass, as `applyUpdate` of
+   * each in order would; throws if any is corrupt (the caller then applies them one by one, to keep what
+   * it can). For engines whose per-call cost grows with the document (Automerge) this is what makes
+   * reopening a large document with a long log fast.
+   */
+  applyUpdates?(updates: readonly Uint8Array[]): void;
   /** A snapshot of the whole state (replaces every update before it). */
   save(): Uint8Array;
   /** Subscribe to changes; `update` is the incremental update to persist. Returns an unsubscribe function. */

@@ -20,6 +20,8 @@ export interface LoadProgress {
 
 /** Work between two turns handed to the host while loading with a progress listener. */
 const LOAD_SLICE_MS = 16;
+/** At most this many updates of one engine are loaded in one call (so progress still moves). */
+const LOAD_BATCH = 256;
 
 export class Persistence {
   /** Writes (appends, compactions) issued and not yet settled, and who waits for there to be none. */
@@ -65,8 +67,8 @@ export class Persistence {
     let done = 0;
     let sliceStart = timers.now();
     // With a listener, the host gets a turn between slices of LOAD_SLICE_MS of work, so it can paint.
-    const yieldNow = (): boolean => {
-      done++;
+    const yieldNow = (count = 1): boolean => {
+      done += count;
       if (progress === undefined || (done < total && timers.now() - sliceStart < LOAD_SLICE_MS)) return false;
       progress({ done, total });
       return done < total;
@@ -80,9 +82,31 @@ export class Persistence {
       this.loadInto(name, snapshot, 'snapshot');
       if (yieldNow()) await pause();
     }
+    // Each engine's updates in their order, in batches where the engine takes them (an intent record
+    // interleaves every engine's update; the engines are independent, so only each one's order matters).
+    const byEngine = new Map<EngineName, { readonly update: Uint8Array; readonly index: number }[]>();
     for (const [index, { engine, update }] of stored.updates.entries()) {
-      this.loadInto(engine, update, `update ${index}`);
-      if (yieldNow()) await pause();
+      let list = byEngine.get(engine);
+      if (list === undefined) {
+        list = [];
+        byEngine.set(engine, list);
+      }
+      list.push({ update, index });
+    }
+    for (const [engine, list] of byEngine) {
+      for (let start = 0; start < list.length; start += LOAD_BATCH) {
+        const batch = list.slice(start, start + LOAD_BATCH);
+        if (
+          batch.length === 1 ||
+          !this.loadBatch(
+            engine,
+            batch.map(({ update }) => update),
+          )
+        ) {
+          for (const { update, index } of batch) this.loadInto(engine, update, `update ${index}`);
+        }
+        if (yieldNow(batch.length)) await pause();
+      }
     }
     this.updatesSinceCompaction = stored.updates.length;
     this.bytesSinceCompaction = stored.updates.reduce((n, { update }) => n + update.length, 0);
@@ -165,6 +189,22 @@ export class Persistence {
   /** Start writing whatever the store has queued now (the page is going away). */
   flush(): void {
     this.store.flush();
+  }
+
+  /**
+   * Several updates of one engine at once, if it takes batches: false when it does not, or when the
+   * batch failed (some update is damaged), so the caller applies them one by one and reports which.
+   */
+  private loadBatch(name: EngineName, batch: readonly Uint8Array[]): boolean {
+    if (!this.engines.has(name)) return false;
+    const engine = this.engines.get(name);
+    if (engine.applyUpdates === undefined) return false;
+    try {
+      engine.applyUpdates(batch);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private loadInto(name: EngineName, bytes: Uint8Array, what: string): void {

@@ -224,6 +224,16 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     this.emitIfChanged(before, 'store');
   }
 
+  /**
+   * Every update's changes in one `loadIncremental`: Automerge's cost per call grows with the document
+   * (hundreds of ms in a 150 KB text) while ten changes in one call cost about what one does.
+   */
+  applyUpdates(updates: readonly Uint8Array[]): void {
+    this.applyUpdate(
+      seal(EnvelopeKind.AutomergeUpdate, concat(updates.map((u) => unseal(u, EnvelopeKind.AutomergeUpdate)))),
+    );
+  }
+
   save(): Uint8Array {
     return seal(EnvelopeKind.AutomergeUpdate, A.save(this.doc));
   }
