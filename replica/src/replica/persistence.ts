@@ -115,8 +115,9 @@ export class Persistence {
 
   /** Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not). */
   persist(record: StoreRecord): Promise<void> {
+    const append = this.store.append(record); // a store that throws here has nothing pending
     this.unsettled++;
-    return this.store.append(record).then(this.written, (error: unknown) => {
+    return append.then(this.written, (error: unknown) => {
       this.written();
       this.problems.caught(
         { kind: 'store-error', ...(record.kind === 'update' ? { engine: record.engine } : {}) },
@@ -165,9 +166,16 @@ export class Persistence {
     this.updatesSinceCompaction = 0;
     this.bytesSinceCompaction = 0;
     this.snapshotBytes = Object.values(engines).reduce((n, bytes) => n + (bytes?.length ?? 0), 0);
+    let compaction: Promise<void>;
+    try {
+      compaction = this.store.compact({ engines, metadata: this.metadata() });
+    } catch (error) {
+      this.compacting = false;
+      this.problems.caught({ kind: 'store-error' }, 'compaction failed')(error);
+      return;
+    }
     this.unsettled++;
-    this.store
-      .compact({ engines, metadata: this.metadata() })
+    compaction
       .catch(this.problems.caught({ kind: 'store-error' }, 'compaction failed'))
       .finally(() => {
         this.compacting = false;
@@ -182,7 +190,7 @@ export class Persistence {
 
   /** Resolves once no write is pending (every one issued so far, and any issued meanwhile, settled). */
   settled(): Promise<void> {
-    if (this.unsettled === 0) return Promise.resolve();
+    if (this.unsettled <= 0) return Promise.resolve();
     return new Promise((resolve) => this.whenSettled.push(resolve));
   }
 
