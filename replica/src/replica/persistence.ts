@@ -24,9 +24,10 @@ const LOAD_SLICE_MS = 16;
 const LOAD_BATCH = 256;
 
 export class Persistence {
-  /** Writes (appends, compactions) issued and not yet settled, and who waits for there to be none. */
-  private unsettled = 0;
-  private readonly whenSettled: (() => void)[] = [];
+  /** Writes (appends, compactions) issued and settled so far, and who waits for how many to settle. */
+  private issued = 0;
+  private settledCount = 0;
+  private readonly whenSettled: { readonly issued: number; readonly resolve: () => void }[] = [];
   private updatesSinceCompaction = 0;
   /** Bytes appended since the last compaction, and the size of the snapshots it wrote. */
   private bytesSinceCompaction = 0;
@@ -116,7 +117,7 @@ export class Persistence {
   /** Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not). */
   persist(record: StoreRecord): Promise<void> {
     const append = this.store.append(record); // a store that throws here has nothing pending
-    this.unsettled++;
+    this.issued++;
     return append.then(this.written, (error: unknown) => {
       this.written();
       this.problems.caught(
@@ -174,24 +175,22 @@ export class Persistence {
       this.problems.caught({ kind: 'store-error' }, 'compaction failed')(error);
       return;
     }
-    this.unsettled++;
-    compaction
-      .catch(this.problems.caught({ kind: 'store-error' }, 'compaction failed'))
-      .finally(() => {
-        this.compacting = false;
-        this.written();
-      });
+    this.issued++;
+    compaction.catch(this.problems.caught({ kind: 'store-error' }, 'compaction failed')).finally(() => {
+      this.compacting = false;
+      this.written();
+    });
   }
 
   /** Store writes not yet durable. */
   get pendingCount(): number {
-    return this.unsettled;
+    return this.issued - this.settledCount;
   }
 
-  /** Resolves once no write is pending (every one issued so far, and any issued meanwhile, settled). */
+  /** Resolves once every write issued so far has settled (writes settle in the order they were issued). */
   settled(): Promise<void> {
-    if (this.unsettled <= 0) return Promise.resolve();
-    return new Promise((resolve) => this.whenSettled.push(resolve));
+    if (this.settledCount >= this.issued) return Promise.resolve();
+    return new Promise((resolve) => this.whenSettled.push({ issued: this.issued, resolve }));
   }
 
   /** Start writing whatever the store has queued now (the page is going away). */
@@ -227,7 +226,8 @@ export class Persistence {
 
   /** A write settled (one bound function for all of them: no closure per record). */
   private readonly written = (): void => {
-    if (--this.unsettled > 0) return;
-    for (const resolve of this.whenSettled.splice(0)) resolve();
+    this.settledCount++;
+    while (this.whenSettled.length > 0 && (this.whenSettled[0]?.issued ?? 0) <= this.settledCount)
+      this.whenSettled.shift()?.resolve();
   };
 }
