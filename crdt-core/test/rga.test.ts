@@ -629,6 +629,14 @@ describe('Rga update codec', () => {
             for (const right of left === null ? rights.slice(0, 3) : rights) {
               const op: InsertOp = { kind: 'insert', id: { replica, counter }, left, right, text };
               expect(encodeRgaOps([op])).toEqual(encodeGeneral([op]));
+              // A replacement: a delete of one range of the replica's own ids (or another's), then the insert.
+              for (const deleted of [replica, C]) {
+                const pair: RgaOp[] = [
+                  { kind: 'delete', ranges: [{ replica: deleted, counter: counter + 7, length: counter }] },
+                  op,
+                ];
+                expect(encodeRgaOps(pair)).toEqual(encodeGeneral(pair));
+              }
             }
           }
         }

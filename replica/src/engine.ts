@@ -22,9 +22,22 @@ export interface Engine {
   apply(intent: Intent): void;
   /** The normalized view of the current state. */
   view(): WorkspaceView;
+  /**
+   * The view with every text field empty (O(the fields besides text), never O(text)): for readers that
+   * follow the texts by their deltas (onTextChange), and for the replica, which fills the texts in from
+   * `textSlice` instead of materializing the whole document.
+   */
+  viewWithoutText(): WorkspaceView;
 
   /** Merge an encoded update or snapshot (from the store). Idempotent. Throws on corrupt input. */
   applyUpdate(update: Uint8Array): void;
+  /**
+   * Merge several updates (consecutive store records of this engine) in one pass, as `applyUpdate` of
+   * each in order would; throws if any is corrupt (the caller then applies them one by one, to keep what
+   * it can). For engines whose per-call cost grows with the document (Automerge) this is what makes
+   * reopening a large document with a long log fast.
+   */
+  applyUpdates?(updates: readonly Uint8Array[]): void;
   /** A snapshot of the whole state (replaces every update before it). */
   save(): Uint8Array;
   /** Subscribe to changes; `update` is the incremental update to persist. Returns an unsubscribe function. */

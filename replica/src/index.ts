@@ -13,5 +13,6 @@ export * from './sim-network.ts';
 export * from './store.ts';
 export * from './store-codec.ts';
 export * from './text-alignment.ts';
+export * from './text-delta.ts';
 export * from './workspace.ts';
 export * from './y-websocket-transport.ts';

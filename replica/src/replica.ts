@@ -140,7 +140,9 @@ export class Replica {
   private readonly transport: Transport;
   private readonly timers: Timers;
   private readonly antiEntropyMs: number;
-  private readonly events = new ReplicaEvents();
+  private readonly events = new ReplicaEvents((event) => {
+    if (event.type === 'peer-digests') this.convergenceChanged();
+  });
   private readonly problemLog: Problems;
   private readonly settings: Settings;
   private readonly engines: HostedEngines;
@@ -197,9 +199,6 @@ export class Replica {
     this.registry = options.engines;
     this.schema = options.schema ?? WORKSPACE;
     this.problemLog = new Problems((problem) => this.events.emit({ type: 'problem', problem }));
-    this.events.subscribe((event) => {
-      if (event.type === 'peer-digests') this.convergenceChanged();
-    });
     this.settings = new Settings(
       this.id,
       this.transport,
@@ -216,7 +215,7 @@ export class Replica {
     this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog, (engine, change) => {
       // Never before the constructor ends: engines change only once the replica loads or is edited.
       this.history.textChanged(engine, change);
-      this.events.emit({ type: 'text', engine, ...change });
+      if (this.events.subscribed) this.events.emit({ type: 'text', engine, ...change });
     });
     const closed = (): boolean => this.closed;
     this.persistence = new Persistence(
@@ -282,8 +281,10 @@ export class Replica {
   async apply(intent: Intent): Promise<void> {
     this.assertOpen();
     if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
-    const edit = this.schema.edit(intent);
-    const plan = this.engines.plan(this.schema, this.primary, intent);
+    // Validated here, once: the engines get the accepted copy, whose edit the schema already knows.
+    const accepted = this.schema.accept(intent) as Intent;
+    const edit = this.schema.edit(accepted);
+    const plan = this.engines.plan(this.schema, this.primary, accepted, edit);
     // What a cart, counter or note edit is undone from (a text edit's reversal needs no view: O(edit)).
     const before = new Map<EngineName, WorkspaceView>();
     if (edit.kind !== 'text')
@@ -292,13 +293,15 @@ export class Replica {
     const pending: PendingIntent = { updates: [], changes: [] };
     this.history.beginEdit(edit.field, this.engines.names);
     this.collecting = pending;
-    let failures: EngineFailure[];
+    let failures: readonly EngineFailure[];
     try {
-      failures = this.engines.applyPlan(plan, this.primary, intent, this.history.watch);
-      const failed = new Set(failures.map((failure) => failure.engine));
-      const applied = new Map([...plan].filter(([name]) => !failed.has(name)));
+      failures = this.engines.applyPlan(plan, this.primary, accepted, this.history.watch);
+      const applied =
+        failures.length === 0
+          ? plan
+          : new Map([...plan].filter(([name]) => !failures.some((failure) => failure.engine === name)));
       this.history.recordEdit(applied, before, new Set(pending.changes.map((c) => c.engine)));
-      this.events.emit({ type: 'history' });
+      if (this.events.subscribed) this.events.emit({ type: 'history' });
     } catch (error) {
       // The primary refused the edit: not acknowledged; whatever it did change is still stored.
       this.history.abandonEdit();
@@ -324,10 +327,9 @@ export class Replica {
   private commitIntent(pending: PendingIntent): Promise<void> {
     if (pending.updates.length === 0) return Promise.resolve();
     const durable = this.persistence.persist({ kind: 'intent', updates: pending.updates });
-    this.persistence.counted(
-      pending.updates.length,
-      pending.updates.reduce((n, { update }) => n + update.length, 0),
-    );
+    let bytes = 0;
+    for (const { update } of pending.updates) bytes += update.length;
+    this.persistence.counted(pending.updates.length, bytes);
     this.unforwarded++;
     durable.then(
       () => {
@@ -359,7 +361,7 @@ export class Replica {
         this.collecting.updates.push(record);
         this.collecting.changes.push({ engine: name, change });
       } else {
-        this.commitIntent({ updates: [record], changes: [{ engine: name, change }] });
+        this.commitIntent({ updates: [record], changes: [{ engine: name, change }] }).catch(() => {});
       }
       this.gossip.changed();
     } else if (change.origin === 'remote') {
@@ -371,6 +373,7 @@ export class Replica {
       this.sessions.forward(name, change);
       this.gossip.changed();
     }
+    if (!this.events.subscribed) return;
     const peer = change.origin === 'remote' ? this.sessions.sender() : undefined;
     this.events.emit({
       type: 'change',
@@ -418,10 +421,15 @@ export class Replica {
             const undo = this.engines.get(name).undo;
             return undo !== undefined && (direction === 'undo' ? undo.undo() : undo.redo());
           }) === true,
-        apply: (name, edit) =>
-          this.problemLog.failureOf({ kind: 'engine-error', engine: name }, `${direction} failed`, () =>
-            this.engines.get(name).apply(this.schema.intentOf(edit) as Intent),
-          ) === undefined,
+        apply: (name, edit) => {
+          try {
+            this.engines.get(name).apply(this.schema.intentOf(edit) as Intent);
+            return true;
+          } catch (error) {
+            this.problemLog.failed({ kind: 'engine-error', engine: name }, `${direction} failed`, error);
+            return false;
+          }
+        },
       });
     } finally {
       this.collecting = undefined;
@@ -525,6 +533,12 @@ export class Replica {
     return this.engines.view(name);
   }
 
+  /** An engine's view with every text empty: O(the fields besides text), for readers following the text deltas. */
+  viewWithoutText(name: EngineName): WorkspaceView {
+    this.assertOpen();
+    return this.engines.get(name).viewWithoutText();
+  }
+
   digest(name: EngineName): string {
     this.assertOpen();
     return this.engines.digest(name);
@@ -578,6 +592,12 @@ export class Replica {
    */
   private convergenceChanged(): void {
     this.convergenceState = undefined;
+    if (!this.events.subscribed) {
+      // Nobody to tell: nothing to compute. Whoever subscribes reads `convergence()` and hears of the
+      // next change whatever it is (nothing counts as announced).
+      this.announcedConvergence = undefined;
+      return;
+    }
     if (this.cancelConvergence !== undefined || this.closed) return;
     this.cancelConvergence = this.timers.setTimeout(() => {
       this.cancelConvergence = undefined;

@@ -209,6 +209,8 @@ export class WorkspaceSchema<F extends FieldDeclarations = FieldDeclarations> {
   /** op → the field it edits and the action. */
   private readonly ops = new Map<string, { readonly field: NamedField; readonly action: EditAction }>();
   private readonly emptyView: ViewOf<F>;
+  /** The intent `accept` validated last (a frozen copy), with its edit. */
+  private accepted: { readonly intent: object; readonly edit: FieldEdit } | undefined;
 
   constructor(readonly declarations: F) {
     const fields: NamedField[] = [];
@@ -261,6 +263,26 @@ export class WorkspaceSchema<F extends FieldDeclarations = FieldDeclarations> {
    * IntentError naming what is wrong. Text positions are checked against the text by whoever holds it.
    */
   edit(intent: unknown): FieldEdit {
+    const accepted = this.accepted;
+    if (accepted !== undefined && intent === accepted.intent) return accepted.edit;
+    return this.editOf(this.parse(intent));
+  }
+
+  /**
+   * Validate an intent once, at a boundary (`edit`'s checks), and return a frozen copy of it that this
+   * schema remembers until the next `accept`: `edit` of the copy is then a lookup, so the engines a replica
+   * hands it to, right after, do not validate it again. Frozen (its values are all primitives), so it
+   * cannot have changed since.
+   */
+  accept(intent: unknown): IntentOf<F> {
+    if (intent === this.accepted?.intent) return intent as IntentOf<F>;
+    const copy = Object.freeze(this.parse(intent));
+    this.accepted = { intent: copy, edit: Object.freeze(this.editOf(copy)) };
+    return copy as unknown as IntentOf<F>;
+  }
+
+  /** The intent as zod parsed it (always a new object), or an IntentError naming what is wrong. */
+  private parse(intent: unknown): Readonly<Record<string, unknown>> & { op: string } {
     const op = typeof intent === 'object' && intent !== null ? (intent as { op?: unknown }).op : undefined;
     const parsed = this.intent.safeParse(intent);
     if (!parsed.success) {
@@ -275,7 +297,7 @@ export class WorkspaceSchema<F extends FieldDeclarations = FieldDeclarations> {
               : issue.message;
       throw new IntentError(`invalid ${typeof op === 'string' ? op : 'intent'} intent: ${why}`);
     }
-    return this.editOf(parsed.data as Readonly<Record<string, unknown>> & { op: string });
+    return parsed.data as Readonly<Record<string, unknown>> & { op: string };
   }
 
   /** The intent that carries out `edit` (the inverse of `edit`). */

@@ -19,6 +19,7 @@ import { type EngineName, isEngineName } from './engine-name.ts';
 import type { EngineUpdate, ReplicaMetadata, StoreRecord, StoreSnapshot } from './store.ts';
 
 const MAGIC = [0x43, 0x56, 0x53] as const; // "CVS"
+const MAGIC_BYTES = Uint8Array.from(MAGIC);
 const VERSION_UNCHECKED = 1;
 const FORMAT_VERSION = 2;
 const CHECKSUM_BYTES = 4;
@@ -30,19 +31,10 @@ const METADATA_OFFLINE = 1;
 
 export function encodeStoreRecord(record: StoreRecord): Uint8Array {
   switch (record.kind) {
-    case 'update': {
-      const e = new Encoder(record.update.length + 32);
-      writeHeader(e, KIND_UPDATE);
-      e.string(record.engine).bytes(record.update);
-      return finish(e);
-    }
-    case 'intent': {
-      const e = new Encoder(record.updates.reduce((n, u) => n + u.update.length + 16, 32));
-      writeHeader(e, KIND_INTENT);
-      e.uint(record.updates.length);
-      for (const { engine, update } of record.updates) e.string(engine).bytes(update);
-      return finish(e);
-    }
+    case 'update':
+      return encodeUpdates(KIND_UPDATE, [record], false);
+    case 'intent':
+      return encodeUpdates(KIND_INTENT, record.updates, true);
     case 'metadata': {
       const e = new Encoder(64);
       writeHeader(e, KIND_METADATA);
@@ -99,17 +91,87 @@ export function decodeStoreSnapshot(bytes: Uint8Array): StoreSnapshot {
   });
 }
 
+/**
+ * An update record (one update, no count) or an intent record (a count, then the updates): each engine's
+ * name and update length-prefixed, as Encoder writes them, then the CRC-32; written straight into one
+ * buffer of the exact size, since the store appends one per edit.
+ */
+function encodeUpdates(kind: number, updates: readonly EngineUpdate[], counted: boolean): Uint8Array {
+  let size = MAGIC.length + 2 + (counted ? uintSize(updates.length) : 0) + CHECKSUM_BYTES;
+  for (const { engine, update } of updates) {
+    const name = nameBytes(engine);
+    size += uintSize(name.length) + name.length + uintSize(update.length) + update.length;
+  }
+  const out = new Uint8Array(size);
+  out.set(MAGIC_BYTES);
+  out[MAGIC.length] = FORMAT_VERSION;
+  out[MAGIC.length + 1] = kind;
+  let pos = MAGIC.length + 2;
+  if (counted) pos = writeUint(out, pos, updates.length);
+  for (const { engine, update } of updates) {
+    const name = nameBytes(engine);
+    pos = writeUint(out, pos, name.length);
+    out.set(name, pos);
+    pos = writeUint(out, pos + name.length, update.length);
+    out.set(update, pos);
+    pos += update.length;
+  }
+  writeChecksum(out, pos);
+  return out;
+}
+
+/** The CRC-32 of `out[0, end)` into `out[end, end + 4)`, little-endian (what `decode` reads back). */
+function writeChecksum(out: Uint8Array, end: number): void {
+  const crc = crc32(out.subarray(0, end));
+  out[end] = crc & 0xff;
+  out[end + 1] = (crc >>> 8) & 0xff;
+  out[end + 2] = (crc >>> 16) & 0xff;
+  out[end + 3] = crc >>> 24;
+}
+
+/** Bytes of `value` as an unsigned LEB128 varint (Encoder.uint). */
+function uintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
+}
+
+function writeUint(out: Uint8Array, pos: number, value: number): number {
+  while (value >= 0x80) {
+    out[pos++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[pos++] = value;
+  return pos;
+}
+
 function writeHeader(e: Encoder, kind: number): void {
   for (const b of MAGIC) e.byte(b);
   e.byte(FORMAT_VERSION).byte(kind);
 }
 
-/** The encoded value with its CRC-32 appended. */
+const utf8 = new TextEncoder();
+/** Engine names as `Encoder.string` writes them (UTF-8), encoded once: every record names its engines. */
+const namesAsBytes = new Map<string, Uint8Array>();
+
+function nameBytes(engine: string): Uint8Array {
+  let bytes = namesAsBytes.get(engine);
+  if (bytes === undefined) {
+    bytes = utf8.encode(engine);
+    namesAsBytes.set(engine, bytes);
+  }
+  return bytes;
+}
+
+const CHECKSUM_PLACEHOLDER = new Uint8Array(CHECKSUM_BYTES);
+
+/** The encoded value with its CRC-32 appended (in the encoder's one output buffer: no second copy). */
 function finish(e: Encoder): Uint8Array {
-  const body = e.finish();
-  const out = new Uint8Array(body.length + CHECKSUM_BYTES);
-  out.set(body);
-  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  const out = e.raw(CHECKSUM_PLACEHOLDER).finish();
+  writeChecksum(out, out.length - CHECKSUM_BYTES);
   return out;
 }
 

@@ -13,7 +13,7 @@ export const startEmbeddedRelay: StartRelay = async ({ host, port, dataDir, allo
     storage: storagePeers(dataDir),
     authority: authorities(dataDir),
     // Stock y-websocket and automerge-repo apps can join the app's rooms (with a credential).
-    gateways: interopGateways(),
+    gateways: interopGateways({ dataDir }),
     allowedOrigins,
     adminToken,
     logLevel: 'warn',
@@ -36,7 +36,7 @@ export function attachEmbeddedRelayLoggingTo(logSink?: (line: string) => void): 
       mount,
       storage: storagePeers(dataDir),
       authority: authorities(dataDir),
-      gateways: interopGateways(),
+      gateways: interopGateways({ dataDir }),
       adminToken,
       logLevel: 'warn',
       ...(logSink === undefined ? {} : { logSink }),

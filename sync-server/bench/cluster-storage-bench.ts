@@ -91,6 +91,7 @@ async function fileFigures(): Promise<Figures> {
       log: silentLogger,
       clock: realTimers,
       lease: () => undefined,
+      claim: async () => undefined,
       hasWindows: () => false,
       openLocalNode: () => {
         throw new Error('the benchmark runs no relay');

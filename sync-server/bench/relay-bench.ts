@@ -237,7 +237,9 @@ async function runOnce(
   w: Workload,
   run: number,
 ): Promise<RunResult> {
-  const room = `bench-${mode}-${run}`;
+  // One room per server and run: the clusters share one Redis, and a room the last cluster has not
+  // released yet would send the next one's first windows to a node that is going away.
+  const room = `bench-${server}-${mode}-${run}`;
   const updates = Array.from({ length: w.clients }, (_, i) => makeUpdates(i, w.frames, w.valueBytes));
   const sentAt = Array.from({ length: w.clients }, () => new Float64Array(w.frames));
   const expected = w.clients * (w.clients - 1) * w.frames;

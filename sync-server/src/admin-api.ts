@@ -15,13 +15,14 @@ import {
 } from '@converge/protocol';
 import { type HostPolicy, holds, type OriginPolicy, type Principal } from './access.ts';
 import { ChaosConfigError, parseChaosConfig } from './chaos.ts';
-import { ControlError, type RelayControl } from './control.ts';
+import { type ClusterEvent, ControlError, type RelayControl } from './control.ts';
 import { CredentialError, parseRights } from './credentials.ts';
-import type { RelayEvent, Violation } from './events.ts';
+import type { Violation } from './events.ts';
 import type { GatewayResource } from './gateways.ts';
 import { type LinkOperation, LinkOperationError } from './link-table.ts';
 import type { Logger } from './log.ts';
 import { AuthorityControlError } from './room-authority.ts';
+import { FORWARDED_BY_HEADER } from './upstream.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 /** An event-stream subscriber this far behind is disconnected rather than buffered without bound. */
@@ -111,7 +112,14 @@ export class AdminApi {
     if (segments[0] !== 'rooms') throw new ControlError(404, `no such endpoint ${url.pathname}`);
     if (segments.length === 1) {
       expectMethod(method, 'GET');
-      return this.json(res, 200, { rooms: control.rooms().filter((r) => holds(principal, r.id, 'admin')) });
+      // Another node of the cluster asking: this node's rooms alone (it gathers the others itself).
+      if (req.headers[FORWARDED_BY_HEADER] !== undefined)
+        return this.json(res, 200, { rooms: control.rooms().filter((r) => holds(principal, r.id, 'admin')) });
+      const { rooms, unreachable } = await control.clusterRooms();
+      return this.json(res, 200, {
+        rooms: rooms.filter((r) => holds(principal, r.id, 'admin')),
+        ...(unreachable.length > 0 ? { unreachable } : {}),
+      });
     }
     const room = checkedId(segments[1], 'room');
     const rest = segments.slice(2);
@@ -168,6 +176,7 @@ export class AdminApi {
       expectMethod(method, 'POST');
       const operation = parseLinkOperation(await readJson(req));
       const change = control.applyLinks(room, operation, source);
+      await control.whenControlsSaved(room);
       return this.json(res, 200, { ...change, room: control.room(room) });
     }
     if (rest[0] === 'chaos' && (rest.length === 1 || rest.length === 3)) {
@@ -180,7 +189,9 @@ export class AdminApi {
       if (link !== null && link.from === link.to)
         throw new ControlError(400, 'a link joins two different nodes');
       const config = parseChaosBody(await readJson(req));
-      return this.json(res, 200, control.setChaos(room, link, config, source));
+      const chaos = control.setChaos(room, link, config, source);
+      await control.whenControlsSaved(room);
+      return this.json(res, 200, chaos);
     }
     throw new ControlError(404, `no such endpoint ${url.pathname}`);
   }
@@ -287,12 +298,29 @@ export class AdminApi {
       },
     };
     this.streams.add(stream);
-    send('snapshot', { rooms: this.services.control.rooms().filter((r) => visible(r.id)) });
-    unsubscribe = this.services.control.subscribe((event: RelayEvent) => {
+    // Events that happen while the cluster's rooms are gathered follow the snapshot, in order.
+    let held: ClusterEvent[] | undefined = [];
+    const deliver = (event: ClusterEvent): void => {
       if (visible('room' in event ? event.room : undefined)) send(event.type, event);
+    };
+    unsubscribe = this.services.control.subscribeCluster((event) => {
+      if (held === undefined) deliver(event);
+      else held.push(event);
     });
     req.on('close', () => stream.end());
     res.on('error', () => stream.end());
+    void this.services.control.clusterRooms().then(
+      ({ rooms, unreachable }) => {
+        if (res.writableEnded) return;
+        send('snapshot', {
+          rooms: rooms.filter((r) => visible(r.id)),
+          ...(unreachable.length > 0 ? { unreachable } : {}),
+        });
+        for (const event of held ?? []) deliver(event);
+        held = undefined;
+      },
+      () => stream.end(),
+    );
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {

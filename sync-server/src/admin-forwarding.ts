@@ -54,3 +54,23 @@ export function proxyAdminRequest(
   });
   req.pipe(upstream);
 }
+
+/**
+ * GET `path` of a peer node's admin API (at its relay URL `peerUrl`) with the cluster's admin token,
+ * marked as forwarded so the peer answers for itself alone. Rejects on a failure or after `timeoutMs`.
+ */
+export async function askPeer(
+  peerUrl: string,
+  path: string,
+  adminToken: string,
+  nodeId: string,
+  timeoutMs: number,
+): Promise<unknown> {
+  const target = new URL(peerUrl.replace(/^ws/, 'http'));
+  const response = await fetch(new URL(path, target.origin), {
+    headers: { authorization: `Bearer ${adminToken}`, [FORWARDED_BY_HEADER]: nodeId },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return response.json();
+}

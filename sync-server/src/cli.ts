@@ -6,9 +6,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '@converge/protocol';
-import { authorities } from './checkout/index.ts';
+import { authorities, clusterAuthorities } from './checkout/index.ts';
 import { redisCluster } from './cluster/index.ts';
-import { interopGateways } from './interop/index.ts';
+import { CLUSTER_REFUSAL, gatewaysRefused, interopGateways } from './interop/index.ts';
 import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './log.ts';
 import { createRelay, RelayConfigError } from './relay.ts';
@@ -138,13 +138,21 @@ async function main(): Promise<void> {
     allowedHosts: values['allowed-host'] ?? [],
     // `npm run server -w …` runs in the workspace folder; relative paths mean the caller's folder.
     ...(cluster !== undefined
-      ? { ownership: cluster.ownership, storage: cluster.storage }
+      ? {
+          ownership: cluster.ownership,
+          storage: cluster.storage,
+          authority: clusterAuthorities({ redis: cluster.redis, location: values.cluster ?? '' }),
+        }
       : dataDir === undefined
         ? {}
         : { storage: storagePeers(dataDir), authority: authorities(dataDir) }),
     allowedOrigins: values['allow-origin'] ?? [],
-    // Stock y-websocket clients at /yjs/ROOM, automerge-repo clients at /automerge.
-    gateways: interopGateways(),
+    // Stock y-websocket clients at /yjs/ROOM, automerge-repo clients at /automerge; their documents are
+    // kept under --data-dir. A cluster refuses them: see gatewaysRefused.
+    gateways:
+      cluster !== undefined
+        ? gatewaysRefused(CLUSTER_REFUSAL)
+        : interopGateways(dataDir === undefined ? {} : { dataDir }),
     limits,
     logger: log,
   });

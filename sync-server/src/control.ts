@@ -5,7 +5,7 @@
 
 import type { ChaosConfig } from './chaos.ts';
 import type { CredentialRequest, MintedCredential } from './credentials.ts';
-import type { RelayEventListener, Violation } from './events.ts';
+import type { RelayEvent, RelayEventListener, Violation } from './events.ts';
 import type { RelayLimits } from './limits.ts';
 import type { DirectedLink, LinkOperation } from './link-table.ts';
 import type { LinkChange, RoomChaosInfo, RoomInfo } from './room.ts';
@@ -36,10 +36,23 @@ export interface RelayStats {
   readonly cluster: ClusterInfo | null;
 }
 
+/** Every room of the cluster, as the nodes that own them answered. */
+export interface ClusterRooms {
+  readonly rooms: readonly RoomInfo[];
+  /** Live nodes that did not answer in time: their rooms are missing. */
+  readonly unreachable: readonly string[];
+}
+
+/** A relay event, with the node it happened on in a cluster. */
+export type ClusterEvent = RelayEvent & { readonly relay?: string };
+
 export interface RelayControl {
   health(): HealthInfo;
   stats(): RelayStats;
+  /** This node's rooms. */
   rooms(): RoomInfo[];
+  /** Every room of the cluster, each with its `owner` (outside a cluster, this relay's rooms). */
+  clusterRooms(): Promise<ClusterRooms>;
   room(id: string): RoomInfo | undefined;
   traffic(room: string): LinkTrafficReport[] | undefined;
   /**
@@ -57,9 +70,16 @@ export interface RelayControl {
     config: Partial<ChaosConfig> | null,
     source?: string,
   ): RoomChaosInfo;
+  /**
+   * Resolves once the room's cuts and chaos as they are now are where the room's next owner reads them
+   * (at once outside a cluster); rejects with a ControlError (503) when they could not be saved there.
+   */
+  whenControlsSaved(room: string): Promise<void>;
   /** A signed credential for one replica of a room (CredentialError for an invalid request). */
   mintCredential(request: CredentialRequest): Promise<MintedCredential>;
   subscribe(listener: RelayEventListener): () => void;
+  /** Events of every node of the cluster, each with its `relay` (outside a cluster, `subscribe`'s). */
+  subscribeCluster(listener: (event: ClusterEvent) => void): () => void;
   /** The room's storage peer: what it holds and whether it is all durable (undefined without one). */
   storageStatus(room: string): Promise<StorageStatus | undefined>;
   /** The room's checkout authority: stock, orders, holders (undefined without one). */

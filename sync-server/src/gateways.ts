@@ -27,7 +27,8 @@ export interface GatewayRequest {
 
 /** Why a gateway refuses a request: an HTTP status and a message for the client. */
 export interface GatewayRefusal {
-  readonly status: 400 | 403 | 404;
+  /** 503: the relay does not serve this protocol as it runs (a cluster, say). */
+  readonly status: 400 | 403 | 404 | 503;
   readonly message: string;
 }
 

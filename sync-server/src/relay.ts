@@ -19,9 +19,16 @@ import {
 import { WebSocketServer } from 'ws';
 import { HostPolicy, hostNamesFor, OriginPolicy, type Principal } from './access.ts';
 import { AdminApi } from './admin-api.ts';
-import { proxyAdminRequest, roomOfAdminPath } from './admin-forwarding.ts';
+import { askPeer, proxyAdminRequest, roomOfAdminPath } from './admin-forwarding.ts';
 import { type ChaosConfig, parseChaosConfig } from './chaos.ts';
-import { ControlError, type HealthInfo, type RelayControl, type RelayStats } from './control.ts';
+import {
+  type ClusterEvent,
+  type ClusterRooms,
+  ControlError,
+  type HealthInfo,
+  type RelayControl,
+  type RelayStats,
+} from './control.ts';
 import {
   CredentialAuthority,
   type CredentialRequest,
@@ -37,6 +44,7 @@ import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { PendingSockets } from './pending-sockets.ts';
 import type { LinkChange, Room, RoomChaosInfo, RoomInfo, RoomServices } from './room.ts';
 import type { AuthorityPlugin, RoomAuthorities } from './room-authority.ts';
+import { controlsOf, restoreControls } from './room-controls.ts';
 import type { OwnershipPlugin, RoomLease, RoomOwnership } from './room-ownership.ts';
 import { RoomRegistry } from './room-registry.ts';
 import type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from './room-storage.ts';
@@ -145,6 +153,9 @@ export interface AttachedRelay extends Relay {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
+/** How long a node waits for another's answer about its rooms (`/rooms` across the cluster). */
+const PEER_TIMEOUT_MS = 2000;
+
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
@@ -226,6 +237,8 @@ class RelayCore implements AttachedRelay {
   /** Open sockets of gateway clients (they count against maxConnections like nodes' sockets). */
   private gatewaySockets = 0;
   private ownership: RoomOwnership | undefined;
+  /** Per room, the last save of its cuts and chaos still under way (cluster only). */
+  private readonly controlSaves = new Map<string, Promise<void>>();
   private closing: Promise<void> | undefined;
   /** Set when attached to another server instead of listening. */
   private mount: RelayMount | undefined;
@@ -433,6 +446,38 @@ class RelayCore implements AttachedRelay {
     return this.registry.all().map((room) => room.info());
   }
 
+  async clusterRooms(): Promise<ClusterRooms> {
+    const ownership = this.ownership;
+    if (ownership === undefined) return { rooms: this.rooms(), unreachable: [] };
+    const byId = new Map(this.rooms().map((room) => [room.id, { ...room, owner: ownership.nodeId }]));
+    const unreachable: string[] = [];
+    const peers = ownership.info().nodes.filter((node) => node.id !== ownership.nodeId);
+    const answers = await Promise.all(
+      peers.map((peer) =>
+        askPeer(peer.url, '/rooms', this.adminToken, ownership.nodeId, PEER_TIMEOUT_MS).then(
+          (body) => ({ peer, rooms: (body as { rooms?: RoomInfo[] }).rooms ?? [] }),
+          (error: unknown) => {
+            this.log.warn('cluster-rooms-unanswered', { node: peer.id, error: errorMessage(error) });
+            unreachable.push(peer.id);
+            return { peer, rooms: [] };
+          },
+        ),
+      ),
+    );
+    const leases = new Map(ownership.info().leases.map((lease) => [lease.room, lease.owner]));
+    for (const { peer, rooms } of answers) {
+      for (const room of rooms) {
+        // Mid-handover two nodes may both still show a room: the lease holder's answer wins.
+        if (byId.has(room.id) && leases.get(room.id) !== peer.id) continue;
+        byId.set(room.id, { ...room, owner: peer.id });
+      }
+    }
+    return {
+      rooms: [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      unreachable: unreachable.sort(),
+    };
+  }
+
   room(id: string): RoomInfo | undefined {
     return this.registry.get(id)?.info();
   }
@@ -444,7 +489,9 @@ class RelayCore implements AttachedRelay {
   applyLinks(roomId: string, operation: LinkOperation, source?: string): LinkChange {
     const room = this.openRoom(roomId, source);
     try {
-      return room.applyLinks(operation);
+      const change = room.applyLinks(operation);
+      this.saveControls(room);
+      return change;
     } finally {
       this.registry.release(room);
     }
@@ -465,13 +512,53 @@ class RelayCore implements AttachedRelay {
     }
     const room = this.openRoom(roomId, source);
     room.setChaos(link, parsed);
+    this.saveControls(room);
     const info = room.chaosInfo();
     this.registry.release(room);
     return info;
   }
 
+  /** In a cluster, save the room's cuts and chaos under its lease, for whoever owns it next. */
+  private saveControls(room: Room): void {
+    const slot = this.lease(room.id)?.controls;
+    if (slot === undefined) return;
+    const saving = slot.save(controlsOf(room));
+    this.controlSaves.set(room.id, saving);
+    saving.then(
+      () => {
+        if (this.controlSaves.get(room.id) === saving) this.controlSaves.delete(room.id);
+      },
+      (error: unknown) => {
+        this.log.warn('room-controls-save-failed', { room: room.id, error: errorMessage(error) });
+        if (this.controlSaves.get(room.id) === saving) this.controlSaves.delete(room.id);
+      },
+    );
+  }
+
+  whenControlsSaved(room: string): Promise<void> {
+    const saving = this.controlSaves.get(room);
+    return (saving ?? Promise.resolve()).catch((error: unknown) => {
+      throw new ControlError(
+        503,
+        `the change was applied but not saved for the room's next owner (${errorMessage(error)}); try again`,
+      );
+    });
+  }
+
   subscribe(listener: RelayEventListener): () => void {
     return this.events.subscribe(listener);
+  }
+
+  subscribeCluster(listener: (event: ClusterEvent) => void): () => void {
+    const ownership = this.ownership;
+    if (ownership?.events === undefined) return this.events.subscribe(listener);
+    const relay = ownership.nodeId;
+    const local = this.events.subscribe((event) => listener({ ...event, relay }));
+    const remote = ownership.events.subscribe((from, event) => listener({ ...event, relay: from }));
+    return () => {
+      local();
+      remote();
+    };
   }
 
   mintCredential(request: CredentialRequest): Promise<MintedCredential> {
@@ -532,6 +619,11 @@ class RelayCore implements AttachedRelay {
       openLocalNode: (options) => this.openLocalNode(options),
       hasWindows: (room) => this.hasWindows(room),
       lease: (room) => this.lease(room),
+      claim: async (room) => {
+        if (this.ownership === undefined || this.closing !== undefined) return undefined;
+        const placement = await this.ownership.place(room, { claim: true });
+        return placement.kind === 'here' ? placement.done : undefined;
+      },
       log: this.log,
       clock: this.clock,
     };
@@ -576,6 +668,9 @@ class RelayCore implements AttachedRelay {
     });
     const ownership = this.ownership;
     this.timers.push(every(this.clock, ownership.checkEveryMs, () => void this.checkForwarded(ownership)));
+    // Every event also goes to the other nodes' admin streams.
+    const channel = ownership.events;
+    if (channel !== undefined) this.events.subscribe((event) => channel.publish(event));
     this.events.subscribe((event) => {
       // Once the relay forgot the room and its storage finished writing, the lease can go.
       if (event.type === 'room-removed') {
@@ -628,7 +723,7 @@ class RelayCore implements AttachedRelay {
     this.log.warn('room-evicted', { room: roomId, reason });
     room.closeAll(CloseCode.GoingAway, reason);
     this.registry.forget(room);
-    await this.storage?.reconcile(roomId);
+    await Promise.all([this.storage?.reconcile(roomId), this.authority?.reconcile(roomId)]);
   }
 
   hasWindows(roomId: string): boolean {
@@ -687,7 +782,14 @@ class RelayCore implements AttachedRelay {
       };
     }
     const opened = this.registry.open(id);
-    return opened.ok ? opened : { ok: false, refusal: 'room-limit', reason: opened.reason };
+    if (!opened.ok) return { ok: false, refusal: 'room-limit', reason: opened.reason };
+    // A room this node took over from another owner starts with the cuts and chaos saved under its lease.
+    const saved = this.lease(id)?.controls?.saved();
+    if (saved !== undefined) {
+      restoreControls(opened.room, saved);
+      this.log.info('room-controls-restored', { room: id, cut: saved.cut.length });
+    }
+    return opened;
   }
 
   /** Who a bearer token stands for: the admin, a room credential's holder, or nobody. */
@@ -851,7 +953,9 @@ class RelayCore implements AttachedRelay {
           ? [503, 'Service Unavailable']
           : ([
               refusal.status,
-              { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[refusal.status],
+              { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[
+                refusal.status
+              ],
             ] as const);
       rejectUpgrade(socket, status, text, refusal?.message ?? 'the relay is shutting down');
       return;

@@ -6,7 +6,9 @@
  * Every room has one owner at a time. Its windows, link table, chaos, storage peer and any room plugin
  * live on the owner only; a node that does not own a room forwards a window's connection to the owner.
  */
+import type { RelayEvent } from './events.ts';
 import type { Logger } from './log.ts';
+import type { RoomControls } from './room-controls.ts';
 
 /**
  * This node's hold on a room: what a room plugin (the storage peer, an inventory authority) needs to
@@ -24,6 +26,19 @@ export interface RoomLease {
   isHeld(): boolean;
   /** Called once when the lease is lost or released (the room is being evicted); returns an unsubscribe. */
   onLost(listener: () => void): () => void;
+  /** Where the room's cuts and chaos outlive this owner (a cluster's leases have it). */
+  readonly controls?: SavedControls;
+}
+
+/** A room's cuts and chaos, saved under the room's leases so that the next owner applies them too. */
+export interface SavedControls {
+  /** What was saved last (read when the lease was taken, then as saved); undefined: nothing is cut. */
+  saved(): RoomControls | undefined;
+  /**
+   * Save them, fenced by the lease's token: resolves once the shared storage has them, rejects when
+   * this lease is not the room's live one. Saves of one room land in the order made.
+   */
+  save(controls: RoomControls): Promise<void>;
 }
 
 /** Where a room lives now. */
@@ -61,8 +76,18 @@ export interface ClusterInfo {
   }[];
 }
 
+/** Relay events across the cluster, for admin streams that show every node (`/events`). */
+export interface ClusterEventChannel {
+  /** Tell the other nodes of an event of this one. */
+  publish(event: RelayEvent): void;
+  /** Events the other nodes published, with the node (`relay`) each came from. */
+  subscribe(listener: (relay: string, event: RelayEvent) => void): () => void;
+}
+
 export interface RoomOwnership {
   readonly nodeId: string;
+  /** The cluster's event channel, when the plugin has one. */
+  readonly events?: ClusterEventChannel;
   /** Where `room` lives. With `claim`, a room nobody owns is taken here; without, it stays unowned (`unavailable`). */
   place(room: string, options: { readonly claim: boolean }): Promise<Placement>;
   /** This node's lease on the room, if it holds one. */

@@ -21,6 +21,13 @@ export interface StorageHost {
    * A standalone relay has no leases: it is the only writer of its own data directory.
    */
   lease(room: string): RoomLease | undefined;
+  /**
+   * In a cluster, take the room here if nobody owns it (or this node does), for a plugin that must act on
+   * a room without windows (a checkout saga cut off by its owner's death). Resolves to the claim's
+   * release once `lease(room)` holds — call it when done; the lease then stays while the room has a
+   * node — or to undefined when another node owns the room (or outside a cluster).
+   */
+  claim(room: string): Promise<(() => void) | undefined>;
   readonly log: Logger;
   /** The relay's clock (a test's VirtualClock, or real time). */
   readonly clock: Timers;

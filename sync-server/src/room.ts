@@ -88,6 +88,8 @@ export interface NodeInfo {
 
 export interface RoomInfo {
   readonly id: string;
+  /** In a cluster, the node that owns the room (and answered for it). */
+  readonly owner?: string;
   readonly nodes: readonly NodeInfo[];
   readonly cut: readonly DirectedLink[];
   readonly chaos: RoomChaosInfo;

@@ -1,15 +1,26 @@
 // Stock clients in a Converge room, against a real relay: a y-websocket WebsocketProvider and an
 // automerge-repo Repo edit the room; a headless Converge replica (a window) sees their edits in every
 // engine, and its edits reach them. Credentials apply, and a client sending garbage is cut off alone.
-import { Counter, updateText } from '@automerge/automerge';
-import { Repo } from '@automerge/automerge-repo';
+import {
+  Counter,
+  change,
+  encodeSyncMessage,
+  generateSyncMessage,
+  getHeads,
+  getLastLocalChange,
+  initSyncState,
+  load,
+  updateText,
+} from '@automerge/automerge';
+import { cbor, Repo } from '@automerge/automerge-repo';
 import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
-import { ENGINES, type EngineName, type Replica } from '@converge/replica';
+import { ENGINES, type EngineName, type Replica, WORKSPACE } from '@converge/replica';
+import { automergeGenesis } from '@converge/replica/engines/automerge';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { interopGateways } from '../src/interop/index.ts';
+import { CLUSTER_REFUSAL, gatewaysRefused, interopGateways } from '../src/interop/index.ts';
 import {
   cleanupsAfterEach,
   closeRelaysAfterEach,
@@ -17,6 +28,7 @@ import {
   openWindow as openReplicaWindow,
   type RelayAccess,
   startRelay,
+  upgradeAnswer,
   waitFor,
 } from './support.ts';
 
@@ -171,6 +183,16 @@ describe('a stock y-websocket client', () => {
     expect(await refusal(`${relay.url}/automerge?token=forged`)).toBe(401);
   });
 
+  it('is refused with 503 and the reason where the relay does not serve stock clients (a cluster)', async () => {
+    const { relay } = await startRelay({ gateways: gatewaysRefused(CLUSTER_REFUSAL) });
+    const token = await credentialFor(relay, 'team', 'app');
+    for (const url of [`${relay.url}/yjs/team?token=${token}`, `${relay.url}/automerge?token=${token}`]) {
+      const { status, body } = await upgradeAnswer(url);
+      expect(status).toBe(503);
+      expect(body).toContain('not served by a relay cluster');
+    }
+  });
+
   it("applies no update from a reader's client, which still receives the room", async () => {
     const { relay } = await relayWithGateways();
     const window = await openWindow(relay, 'team', 'alice');
@@ -299,6 +321,46 @@ describe('a stock automerge-repo client', () => {
     writer.handle.change((d) => d.counters.stock?.increment(3));
     await waitFor(() => window.view('automerge').counters.stock === 3, 'the writer’s edit arrived', 10_000);
     expect(window.view('automerge').text).toBe('');
+  });
+
+  it("hands a reader's refused sync message to the Repo not even once", async () => {
+    const { relay, logs } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    const token = await credentialFor(relay, 'team', 'am-raw-viewer', ['read']);
+    const { url } = (await (
+      await fetch(`${relay.adminUrl}/rooms/team/automerge`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { url: string };
+    const documentId = url.slice('automerge:'.length);
+    // A change on top of the room's genesis, which the room's document already holds.
+    const genesis = load<AutomergeRoom>(automergeGenesis(WORKSPACE));
+    const edited = change(genesis, (d) => updateText(d, ['text'], 'sneaky'));
+    const raw = new WebSocket(`${relay.url}/automerge?token=${token}`);
+    await new Promise((resolve) => raw.once('open', resolve));
+    const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)));
+    const received: { type: string; senderId: string }[] = [];
+    raw.on('message', (data: Buffer) => received.push(cbor.decode(new Uint8Array(data))));
+    const senderId = 'raw-viewer';
+    raw.send(cbor.encode({ type: 'join', senderId, peerMetadata: {}, supportedProtocolVersions: ['1'] }));
+    await waitFor(() => received.some((m) => m.type === 'peer'), 'the relay peer');
+    const targetId = received.find((m) => m.type === 'peer')?.senderId;
+    // As a stock Repo does: request the document (no changes: allowed), then sync a change.
+    const [, request] = generateSyncMessage(genesis, initSyncState());
+    raw.send(cbor.encode({ type: 'request', senderId, targetId, documentId, data: request }));
+    await waitFor(() => received.some((m) => m.type === 'sync'), "the relay's answer");
+    const sync = encodeSyncMessage({
+      heads: getHeads(edited),
+      need: [],
+      have: [],
+      changes: [getLastLocalChange(edited) as Uint8Array],
+    });
+    raw.send(cbor.encode({ type: 'sync', senderId, targetId, documentId, data: sync }));
+    expect(await closed).toBe(4000);
+    expect(logs.some((l) => l.includes('does not grant write'))).toBe(true);
+    // Anything the Repo took would be in the window once a later edit is.
+    const { handle } = await automergeClient(relay, 'team', 'am-app');
+    handle.change((d) => updateText(d, ['text'], 'allowed'));
+    await waitFor(() => window.view('automerge').text.includes('allowed'), 'the writer edit', 10_000);
+    for (const engine of engines) expect(window.view(engine).text).not.toContain('sneaky');
   });
 
   it('answers the document URL only with a credential for the room', async () => {

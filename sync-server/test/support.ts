@@ -427,3 +427,22 @@ export function runProcess(command: string, args: readonly string[]): Running {
     exited,
   };
 }
+
+/** What a WebSocket upgrade to `url` is answered: 101 when it opens (closed at once), else the HTTP status and body. */
+export function upgradeAnswer(url: string): Promise<{ readonly status: number; readonly body: string }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    socket.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    socket.on('open', () => {
+      socket.close();
+      resolve({ status: 101, body: '' });
+    });
+    socket.on('error', () => {});
+  });
+}

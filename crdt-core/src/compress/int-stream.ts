@@ -164,16 +164,17 @@ function tokenize(values: Float64Array): Tokens {
   const freqs = new Uint32Array(ALPHABET);
   let tokens = 0;
   let plain = 0;
+  // Small values (most of every column) inline, without the calls: this loop runs cold, once a save.
   for (let i = 0; i < count; ) {
     const value = values[i] as number;
-    const symbol = bucketOf(value);
+    const symbol = value < DIRECT ? value : bucketOf(value);
     symbols[tokens] = symbol;
     payload[tokens++] = value;
     freqs[symbol] = (freqs[symbol] as number) + 1;
     let run = 1;
     while (i + run < count && values[i + run] === value) run++;
     i += run;
-    plain += run * varintSize(value);
+    plain += run * (value < 0x80 ? 1 : value < 0x4000 ? 2 : varintSize(value));
     run--;
     // Runs of one are cheaper as the value again.
     while (run > 0) {

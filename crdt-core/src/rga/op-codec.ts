@@ -48,7 +48,15 @@ const MAX_INLINE_RANGES = 31;
 
 /** Encode a batch of operations. */
 export function encodeRgaOps(ops: readonly RgaOp[]): Uint8Array {
-  return ops.length === 1 ? encodeRgaOp(ops[0] as RgaOp) : encodeGeneral(ops);
+  if (ops.length === 1) return encodeRgaOp(ops[0] as RgaOp);
+  const first = ops[0];
+  const second = ops[1];
+  // A replacement (typing over a selection, an autocorrection): a delete, then an insert there.
+  const bytes =
+    ops.length === 2 && first?.kind === 'delete' && second?.kind === 'insert'
+      ? encodeReplacement(first, second)
+      : null;
+  return bytes ?? encodeGeneral(ops);
 }
 
 /**
@@ -173,16 +181,16 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
       const out = new Uint8Array(at + 2 + digits);
       for (let i = 0; i < at; i++) out[i] = prefix[i] as number;
       out[at] = TYPED_ON;
-      if (digits === 1) out[at + 1] = counter;
-      else if (digits === 2) {
-        out[at + 1] = (counter & 0x7f) | 0x80;
-        out[at + 2] = counter >>> 7;
-      } else {
-        out[at + 1] = (counter & 0x7f) | 0x80;
-        out[at + 2] = ((counter >>> 7) & 0x7f) | 0x80;
-        out[at + 3] = counter >>> 14;
+      // One loop for every counter size: a branch per size would first run at counter 16,384, after
+      // this function is optimized, and throw its code away.
+      let p = at + 1;
+      let v = counter;
+      while (v >= 0x80) {
+        out[p++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
       }
-      out[at + 1 + digits] = c;
+      out[p] = v;
+      out[p + 1] = c;
       return out;
     }
   }
@@ -194,20 +202,28 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
  * elsewhere, a pasted word. A function of its own, so the keystroke's is small to compile.
  */
 function encodeOwnInsert(op: InsertOp): Uint8Array | null {
+  const out = ownBuffer(op.id.replica);
+  if (out === null) return null;
+  const end = writeOwnInsert(out, tableLength, op);
+  return end < 0 ? null : copyOut(out, end);
+}
+
+/**
+ * Write an insert of short ASCII text with its replica's own origins (or inherited) at `at` of the
+ * scratch buffer, whose table is that replica's; returns where it ends, or -1 for any other insert.
+ */
+function writeOwnInsert(out: Uint8Array, at: number, op: InsertOp): number {
   const own = op.id.replica;
   const text = op.text;
   const left = op.left;
   const right = op.right;
   const n = text.length;
   const counter = op.id.counter;
-  if (n > 8 || (left !== null && left.replica !== own)) return null;
-  if (right !== null && right !== 'inherit' && right.replica !== own) return null;
-  if (right === 'inherit' && left === null) return null;
-  const out = ownBuffer(own);
-  if (out === null) return null;
+  if (n > 8 || (left !== null && left.replica !== own)) return -1;
+  if (right !== null && right !== 'inherit' && right.replica !== own) return -1;
+  if (right === 'inherit' && left === null) return -1;
   const leftKind = left === null ? REF_NONE : left.counter === counter - 1 ? REF_IMPLIED : REF_SAME_REPLICA;
   const rightKind = right === null ? REF_NONE : right === 'inherit' ? REF_IMPLIED : REF_SAME_REPLICA;
-  let at = tableLength;
   const flagsAt = at++;
   at = putVarint(out, at, counter);
   if (leftKind === REF_SAME_REPLICA) at = putVarint(out, at, zigzag(counter - (left as RgaId).counter));
@@ -215,11 +231,11 @@ function encodeOwnInsert(op: InsertOp): Uint8Array | null {
   if (n !== 1) out[at++] = n;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x80) return null;
+    if (c >= 0x80) return -1;
     out[at++] = c;
   }
   out[flagsAt] = INSERT | (leftKind << 2) | (rightKind << 4) | (n === 1 ? SHORT : 0);
-  return copyOut(out, at);
+  return at;
 }
 
 /** Likewise for a backspace or a deleted selection: one delete of one range of that replica. */
@@ -229,11 +245,28 @@ function encodeOneRangeDelete(op: DeleteOp): Uint8Array | null {
   const range = ranges[0] as IdRange;
   const out = ownBuffer(range.replica);
   if (out === null) return null;
-  let at = tableLength;
+  return copyOut(out, writeOneRange(out, tableLength, range));
+}
+
+/**
+ * A replacement by one replica: the delete of one range of its own ids and its own short insert, as
+ * the two fast paths write them one after the other (the general path writes the same, since both
+ * name only table entry 0). Null for any other pair.
+ */
+function encodeReplacement(del: DeleteOp, insert: InsertOp): Uint8Array | null {
+  const ranges = del.ranges;
+  if (ranges.length !== 1 || (ranges[0] as IdRange).replica !== insert.id.replica) return null;
+  const out = ownBuffer(insert.id.replica);
+  if (out === null) return null;
+  const end = writeOwnInsert(out, writeOneRange(out, tableLength, ranges[0] as IdRange), insert);
+  return end < 0 ? null : copyOut(out, end);
+}
+
+/** A delete of one range of table entry 0's ids at `at`; returns where it ends. */
+function writeOneRange(out: Uint8Array, at: number, range: IdRange): number {
   out[at++] = DELETE | (1 << 2);
   at = putVarint(out, at, range.counter);
-  at = putVarint(out, at, range.length);
-  return copyOut(out, at);
+  return putVarint(out, at, range.length);
 }
 
 /**
@@ -272,9 +305,10 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
 /**
  * Output buffer of the fast paths (one update is encoded at a time; callers get a copy). It starts
  * with the header and one-entry replica table of `tableReplica`: a replica usually encodes only its
- * own ops, so these are written once, not per op. Room for one op of up to 8 characters follows.
+ * own ops, so these are written once, not per op. Room for a one-range delete and an insert of up
+ * to 8 characters follows.
  */
-const scratch = new Uint8Array(64 + 40);
+const scratch = new Uint8Array(64 + 80);
 let tableReplica: ReplicaId | null = null;
 let tableLength = 0;
 /** Header and table of `tableReplica` (the scratch buffer's first `tableLength` bytes). */

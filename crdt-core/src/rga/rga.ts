@@ -4,6 +4,7 @@ import type { Replicated } from '../replicated.ts';
 import { computeDelta } from './delta.ts';
 import { deleteIntoTombstone } from './edge-delete.ts';
 import { IdIndex } from './id-index.ts';
+import { ImageIds } from './image-ids.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
 import { decodeRgaOps, encodeRgaOp } from './op-codec.ts';
@@ -73,10 +74,13 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private tree = new RunTree();
   private ids: IdIndex | null = null;
   /**
-   * A decoded snapshot not yet turned into runs (see snapshot.ts): reading the text and the version
-   * needs nothing more; the first edit, operation, delta or encode builds the tree from it.
+   * A decoded snapshot not yet turned into runs (see snapshot.ts): reading the text and the version,
+   * a delta, a delete of ids it has deleted already and an encode before any change need nothing
+   * more; the first edit, insert or other delete applied builds the tree from it.
    */
   private image: SnapshotImage | null = null;
+  /** Where the image's ids are, built on the first remote delete while the image lasts. */
+  private imageIds: ImageIds | null = null;
 
   /** The run the last local insert wrote to, its index in its leaf and the visible index after it. */
   private cursorRun: Run | null = null;
@@ -123,6 +127,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     const image = this.image;
     if (image === null) return;
     this.image = null;
+    this.imageIds = null;
     this.tree = RunTree.fromRuns(materialize(image));
   }
 
@@ -537,17 +542,18 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    */
   apply(op: RgaOp): ApplyResult {
     if (op === null || typeof op !== 'object') throw new TypeError('apply: operation must be an object');
-    this.load();
     switch (op.kind) {
       case 'insert':
         if (typeof op.text !== 'string' || op.text.length === 0) {
           throw new TypeError('apply: insert text must be a non-empty string');
         }
+        this.load();
         return this.applyInsert(op, op.text, op.text.length);
       case 'tombstone':
         if (!Number.isSafeInteger(op.length) || op.length < 1) {
           throw new RangeError('apply: tombstone length must be a positive integer');
         }
+        this.load();
         return this.applyInsert(op, null, op.length);
       case 'delete':
         return this.applyDelete(op.ranges);
@@ -654,6 +660,12 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       }
       if (range.counter + range.length - 1 > this.seen(range.replica)) return 'missing-dependency';
     }
+    // A decoded snapshot not built yet: a delete of ids it has deleted already (what a delta from a
+    // replica in sync names) changes nothing, and the columns tell without building the tree.
+    if (this.image !== null) {
+      if (this.imageDeletes(ranges)) return 'duplicate';
+      this.load();
+    }
     const tree = this.tree;
     let changed = false;
     for (const range of ranges) {
@@ -685,6 +697,19 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       }
     }
     return changed ? 'applied' : 'duplicate';
+  }
+
+  /** Whether every id `ranges` name is deleted in the image already. */
+  private imageDeletes(ranges: readonly IdRange[]): boolean {
+    const image = this.image as SnapshotImage;
+    this.imageIds ??= ImageIds.build(image);
+    for (const range of ranges) {
+      if (
+        !this.imageIds.allDeleted(this.replicaIndex.get(range.replica) as number, range.counter, range.length)
+      )
+        return false;
+    }
+    return true;
   }
 
   /** The visible index of a run's first character: its place in its leaf, then a walk to the root. */

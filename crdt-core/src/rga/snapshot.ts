@@ -567,6 +567,11 @@ export function materialize(image: SnapshotImage): Run[] {
 export function imageDelta(image: SnapshotImage, replicas: readonly ReplicaId[], since: RgaVersion): RgaOp[] {
   const collector = new DeltaCollector(replicas, knownCounters(replicas, since));
   const known = collector.known;
+  if (image.maxCounters.every((max, r) => max <= (known[r] as number))) {
+    // The receiver has every id (replicas in sync): only deleted ids to name, no origins to derive.
+    forEachDeletedStretch(image, (r, c, length) => collector.deleted(r, c, length));
+    return collector.ops();
+  }
   const placeholder = new Leaf([]);
   const text = image.text;
   forEachPiece(image, (r, c, length, deleted, textAt, lr, lc, rr, rc) => {
@@ -578,6 +583,33 @@ export function imageDelta(image: SnapshotImage, replicas: readonly ReplicaId[],
     collector.add(new Run(r, c, length, piece, deleted, lr, lc, rr, rc, placeholder));
   });
   return collector.ops();
+}
+
+/** The snapshot's deleted stretches in document order, each within one span: replica, first counter, length. */
+function forEachDeletedStretch(
+  image: SnapshotImage,
+  visit: (replica: number, counter: number, length: number) => void,
+): void {
+  const { replica, counter, length, marks } = image;
+  // Span s's characters before `offset` lie before the current mark.
+  let s = 0;
+  let offset = 0;
+  for (let m = 0; m < marks.length; m++) {
+    let left = marks[m] as number;
+    const deleted = m % 2 === 1;
+    while (left > 0) {
+      const spanLength = length[s] as number;
+      const take = Math.min(left, spanLength - offset);
+      if (deleted)
+        visit(replica === null ? 0 : (replica[s] as number), (counter[s] as number) + offset, take);
+      left -= take;
+      offset += take;
+      if (offset === spanLength) {
+        s++;
+        offset = 0;
+      }
+    }
+  }
 }
 
 type PieceVisitor = (

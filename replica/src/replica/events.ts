@@ -46,12 +46,21 @@ export type ReplicaEvent =
 export class ReplicaEvents {
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();
 
+  /** `internal` hears every event first: the replica's own reactions, which are not a subscriber. */
+  constructor(private readonly internal: (event: ReplicaEvent) => void = () => {}) {}
+
+  /** Whether anybody subscribed: events only subscribers would hear need not even be made. */
+  get subscribed(): boolean {
+    return this.listeners.size > 0;
+  }
+
   subscribe(listener: (event: ReplicaEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   emit(event: ReplicaEvent): void {
+    this.internal(event);
     for (const listener of this.listeners) {
       try {
         listener(event);

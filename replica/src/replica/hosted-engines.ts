@@ -8,10 +8,10 @@
 import type { Engine, EngineContext } from '../engine.ts';
 import type { EngineName } from '../engine-name.ts';
 import type { EngineRegistry } from '../engine-registry.ts';
-import { checkTextEditIn, type WorkspaceSchema } from '../schema.ts';
+import { checkTextEditIn, type FieldEdit, type WorkspaceSchema } from '../schema.ts';
 import { type AlignedText, TextAlignment } from '../text-alignment.ts';
 import type { TextChange } from '../text-delta.ts';
-import type { Intent, WorkspaceView } from '../workspace.ts';
+import { type Intent, WORKSPACE, type WorkspaceView } from '../workspace.ts';
 import { ReplicaError } from './events.ts';
 import type { Problems } from './problems.ts';
 
@@ -27,9 +27,17 @@ export interface PlanWatch {
   after?(engine: EngineName, intent: Intent): void;
 }
 
+/** What is cached of an engine until its next change. */
+interface CachedState {
+  view?: WorkspaceView | undefined;
+  digest?: string | undefined;
+}
+
+const NO_FAILURES: readonly EngineFailure[] = [];
+
 export class HostedEngines {
   private readonly engines = new Map<EngineName, Engine>();
-  private readonly cache = new Map<EngineName, { view?: WorkspaceView; digest?: string }>();
+  private readonly cache = new Map<EngineName, CachedState>();
   /** Every alignment of two engines' texts of a field, and by source, target and field for lookup. */
   private readonly alignments: {
     readonly source: EngineName;
@@ -38,6 +46,8 @@ export class HostedEngines {
     readonly alignment: TextAlignment;
   }[] = [];
   private readonly alignmentIndex = new Map<EngineName, Map<EngineName, Map<string, TextAlignment>>>();
+  /** The schema's text fields, by name. */
+  private readonly textFields: readonly string[];
 
   /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
   constructor(
@@ -48,6 +58,7 @@ export class HostedEngines {
     /** Told every text change of every engine (from the start: store loads included). */
     private readonly textChanged: (engine: EngineName, change: TextChange) => void = () => {},
   ) {
+    this.textFields = (context.schema ?? WORKSPACE).fieldsOf('text').map((field) => field.name);
     try {
       for (const name of registry.names) {
         const engine = registry.create(name, context);
@@ -83,8 +94,19 @@ export class HostedEngines {
 
   view(name: EngineName): WorkspaceView {
     const entry = this.cacheOf(name);
-    entry.view ??= this.get(name).view();
+    entry.view ??= this.readView(this.get(name));
     return entry.view;
+  }
+
+  /**
+   * An engine's view, its texts read from the text it reports (`textSlice`, kept from its deltas) and
+   * the rest from `viewWithoutText`: materializing a whole document per change (Automerge's `toJS`,
+   * LWW rebuilding its winning text from patches) costs tens to hundreds of ms in a 1 MB text.
+   */
+  private readView(engine: Engine): WorkspaceView {
+    const view = { ...(engine.viewWithoutText() as unknown as Record<string, unknown>) };
+    for (const field of this.textFields) view[field] = engine.textSlice(field);
+    return Object.freeze(view) as unknown as WorkspaceView;
   }
 
   digest(name: EngineName): string {
@@ -95,7 +117,12 @@ export class HostedEngines {
 
   /** Forget what was cached of an engine (it changed), or of every engine. */
   invalidate(name?: EngineName): void {
-    for (const key of name === undefined ? this.engines.keys() : [name]) this.cache.set(key, {});
+    if (name !== undefined) {
+      const entry = this.cache.get(name);
+      if (entry !== undefined) entry.view = entry.digest = undefined;
+      return;
+    }
+    for (const key of this.engines.keys()) this.cache.set(key, {});
   }
 
   /**
@@ -108,26 +135,24 @@ export class HostedEngines {
     primary: EngineName,
     intent: Intent,
     watch: PlanWatch = {},
-  ): EngineFailure[] {
-    const run = (name: EngineName, edit: Intent): void => {
-      watch.before?.(name, edit);
-      this.get(name).apply(edit);
-      watch.after?.(name, edit);
-    };
-    for (const edit of plan.get(primary) ?? []) run(primary, edit);
-    const failures: EngineFailure[] = [];
+  ): readonly EngineFailure[] {
+    for (const edit of plan.get(primary) ?? []) this.run(primary, edit, watch);
+    let failures: EngineFailure[] | undefined;
     for (const [name, edits] of plan) {
       if (name === primary) continue;
-      const failure = this.problems.failureOf(
-        { kind: 'engine-error', engine: name },
-        `apply ${intent.op} failed`,
-        () => {
-          for (const edit of edits) run(name, edit);
-        },
-      );
-      if (failure !== undefined) failures.push({ engine: name, message: failure });
+      try {
+        for (const edit of edits) this.run(name, edit, watch);
+      } catch (error) {
+        const message = this.problems.failed(
+          { kind: 'engine-error', engine: name },
+          `apply ${intent.op} failed`,
+          error,
+        );
+        failures ??= [];
+        failures.push({ engine: name, message });
+      }
     }
-    return failures;
+    return failures ?? NO_FAILURES;
   }
 
   /** Close every engine; one that fails to close does not keep the others open. */
@@ -138,13 +163,20 @@ export class HostedEngines {
     this.invalidate();
   }
 
-  /** Per engine, the intents that carry out `intent` (text edits aligned to each engine's own text). */
-  plan(schema: WorkspaceSchema, primary: EngineName, intent: Intent): Map<EngineName, readonly Intent[]> {
+  /**
+   * Per engine, the intents that carry out `intent` (`edit` is what the schema made of it): text edits
+   * aligned to each engine's own text; engines whose text is in step share one list holding the intent.
+   */
+  plan(
+    schema: WorkspaceSchema,
+    primary: EngineName,
+    intent: Intent,
+    edit: FieldEdit,
+  ): Map<EngineName, readonly Intent[]> {
     const plan = new Map<EngineName, readonly Intent[]>();
-    const edit = schema.edit(intent);
-    const field = schema.field(edit.field);
-    if (edit.kind !== 'text' || field === undefined) {
-      for (const name of this.engines.keys()) plan.set(name, [intent]);
+    const unchanged: readonly Intent[] = [intent];
+    if (edit.kind !== 'text' || schema.field(edit.field) === undefined) {
+      for (const name of this.engines.keys()) plan.set(name, unchanged);
       return plan;
     }
     const source = this.get(primary);
@@ -153,14 +185,24 @@ export class HostedEngines {
       (i) => source.textSlice(edit.field, i, i + 1).charCodeAt(0),
       edit,
     );
-    const unchanged: readonly Intent[] = [intent];
     for (const name of this.engines.keys()) {
-      const edits = name === primary ? [edit] : this.alignment(primary, name, edit.field).align(edit);
+      if (name === primary) {
+        plan.set(name, unchanged);
+        continue;
+      }
+      const edits = this.alignment(primary, name, edit.field).align(edit);
       // Texts in step (the common case): the user's intent as it is.
       const same = edits.length === 1 && edits[0] === edit;
       plan.set(name, same ? unchanged : edits.map((e) => schema.intentOf(e) as Intent));
     }
     return plan;
+  }
+
+  /** Apply one intent to one engine, `watch` told around it. */
+  private run(name: EngineName, intent: Intent, watch: PlanWatch): void {
+    watch.before?.(name, intent);
+    this.get(name).apply(intent);
+    watch.after?.(name, intent);
   }
 
   /** The alignment of `source`'s and `target`'s texts of `field`, following both from now on. */
@@ -205,7 +247,7 @@ export class HostedEngines {
     this.textChanged(name, change);
   }
 
-  private cacheOf(name: EngineName): { view?: WorkspaceView; digest?: string } {
+  private cacheOf(name: EngineName): CachedState {
     const entry = this.cache.get(name);
     if (entry === undefined) throw this.notHosted(name);
     return entry;

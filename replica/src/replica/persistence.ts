@@ -20,9 +20,14 @@ export interface LoadProgress {
 
 /** Work between two turns handed to the host while loading with a progress listener. */
 const LOAD_SLICE_MS = 16;
+/** At most this many updates of one engine are loaded in one call (so progress still moves). */
+const LOAD_BATCH = 256;
 
 export class Persistence {
-  private readonly pending = new Set<Promise<void>>();
+  /** Writes (appends, compactions) issued and settled so far, and who waits for how many to settle. */
+  private issued = 0;
+  private settledCount = 0;
+  private readonly whenSettled: { readonly issued: number; readonly resolve: () => void }[] = [];
   private updatesSinceCompaction = 0;
   /** Bytes appended since the last compaction, and the size of the snapshots it wrote. */
   private bytesSinceCompaction = 0;
@@ -63,8 +68,8 @@ export class Persistence {
     let done = 0;
     let sliceStart = timers.now();
     // With a listener, the host gets a turn between slices of LOAD_SLICE_MS of work, so it can paint.
-    const yieldNow = (): boolean => {
-      done++;
+    const yieldNow = (count = 1): boolean => {
+      done += count;
       if (progress === undefined || (done < total && timers.now() - sliceStart < LOAD_SLICE_MS)) return false;
       progress({ done, total });
       return done < total;
@@ -78,9 +83,31 @@ export class Persistence {
       this.loadInto(name, snapshot, 'snapshot');
       if (yieldNow()) await pause();
     }
+    // Each engine's updates in their order, in batches where the engine takes them (an intent record
+    // interleaves every engine's update; the engines are independent, so only each one's order matters).
+    const byEngine = new Map<EngineName, { readonly update: Uint8Array; readonly index: number }[]>();
     for (const [index, { engine, update }] of stored.updates.entries()) {
-      this.loadInto(engine, update, `update ${index}`);
-      if (yieldNow()) await pause();
+      let list = byEngine.get(engine);
+      if (list === undefined) {
+        list = [];
+        byEngine.set(engine, list);
+      }
+      list.push({ update, index });
+    }
+    for (const [engine, list] of byEngine) {
+      for (let start = 0; start < list.length; start += LOAD_BATCH) {
+        const batch = list.slice(start, start + LOAD_BATCH);
+        if (
+          batch.length === 1 ||
+          !this.loadBatch(
+            engine,
+            batch.map(({ update }) => update),
+          )
+        ) {
+          for (const { update, index } of batch) this.loadInto(engine, update, `update ${index}`);
+        }
+        if (yieldNow(batch.length)) await pause();
+      }
     }
     this.updatesSinceCompaction = stored.updates.length;
     this.bytesSinceCompaction = stored.updates.reduce((n, { update }) => n + update.length, 0);
@@ -89,15 +116,16 @@ export class Persistence {
 
   /** Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not). */
   persist(record: StoreRecord): Promise<void> {
-    const write = this.store.append(record).catch((error: unknown) => {
+    const append = this.store.append(record); // a store that throws here has nothing pending
+    this.issued++;
+    return append.then(this.written, (error: unknown) => {
+      this.written();
       this.problems.caught(
         { kind: 'store-error', ...(record.kind === 'update' ? { engine: record.engine } : {}) },
         'append failed',
       )(error);
       throw error;
     });
-    this.track(write);
-    return write;
   }
 
   /**
@@ -139,28 +167,51 @@ export class Persistence {
     this.updatesSinceCompaction = 0;
     this.bytesSinceCompaction = 0;
     this.snapshotBytes = Object.values(engines).reduce((n, bytes) => n + (bytes?.length ?? 0), 0);
-    const done = this.store
-      .compact({ engines, metadata: this.metadata() })
-      .catch(this.problems.caught({ kind: 'store-error' }, 'compaction failed'))
-      .finally(() => {
-        this.compacting = false;
-      });
-    this.track(done);
+    let compaction: Promise<void>;
+    try {
+      compaction = this.store.compact({ engines, metadata: this.metadata() });
+    } catch (error) {
+      this.compacting = false;
+      this.problems.caught({ kind: 'store-error' }, 'compaction failed')(error);
+      return;
+    }
+    this.issued++;
+    compaction.catch(this.problems.caught({ kind: 'store-error' }, 'compaction failed')).finally(() => {
+      this.compacting = false;
+      this.written();
+    });
   }
 
   /** Store writes not yet durable. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.issued - this.settledCount;
   }
 
-  /** Resolves once every write issued so far has settled. */
-  async settled(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+  /** Resolves once every write issued so far has settled (writes settle in the order they were issued). */
+  settled(): Promise<void> {
+    if (this.settledCount >= this.issued) return Promise.resolve();
+    return new Promise((resolve) => this.whenSettled.push({ issued: this.issued, resolve }));
   }
 
   /** Start writing whatever the store has queued now (the page is going away). */
   flush(): void {
     this.store.flush();
+  }
+
+  /**
+   * Several updates of one engine at once, if it takes batches: false when it does not, or when the
+   * batch failed (some update is damaged), so the caller applies them one by one and reports which.
+   */
+  private loadBatch(name: EngineName, batch: readonly Uint8Array[]): boolean {
+    if (!this.engines.has(name)) return false;
+    const engine = this.engines.get(name);
+    if (engine.applyUpdates === undefined) return false;
+    try {
+      engine.applyUpdates(batch);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private loadInto(name: EngineName, bytes: Uint8Array, what: string): void {
@@ -173,11 +224,10 @@ export class Persistence {
     );
   }
 
-  private track(write: Promise<void>): void {
-    this.pending.add(write);
-    const settle = (): void => {
-      this.pending.delete(write);
-    };
-    write.then(settle, settle);
-  }
+  /** A write settled (one bound function for all of them: no closure per record). */
+  private readonly written = (): void => {
+    this.settledCount++;
+    while (this.whenSettled.length > 0 && (this.whenSettled[0]?.issued ?? 0) <= this.settledCount)
+      this.whenSettled.shift()?.resolve();
+  };
 }

@@ -46,10 +46,10 @@ export class Problems {
     return outcome.ok ? outcome.value : undefined;
   }
 
-  /** As `guard`, for an action whose failure the caller also needs: the error's message, or undefined. */
-  failureOf(context: ProblemContext, what: string, action: () => void): string | undefined {
-    const outcome = this.run(context, what, action);
-    return outcome.ok ? undefined : outcome.message;
+  /** Report `error` as `what: <the error>` in `context`; returns the error's message. */
+  failed(context: ProblemContext, what: string, error: unknown): string {
+    this.caught(context, what)(error);
+    return errorMessage(error);
   }
 
   private run<T>(

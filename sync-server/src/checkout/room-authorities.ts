@@ -9,8 +9,9 @@
  * drives them to their end (resumed, or compensated) with a fencing token larger than any before. Loads
  * and unloads of one room run one after another, so its files are never open twice.
  *
- * For the relay cluster (issue 24) the same `RoomCheckout` runs on the room's owner node, with the
- * store and lease keeper behind their interfaces (a Redis-held lease whose token fences the store).
+ * In the relay cluster (issue 24, `clusterAuthorities`) the same `RoomCheckout` runs on the room's owner
+ * node only, opened under the node's lease on the room: its state lives in Redis (./redis-checkout.ts),
+ * every write fenced by the lease's token, and the authority is unloaded the moment the lease is lost.
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,11 +27,14 @@ import {
   serveAuthority,
 } from '@converge/checkout';
 import { openFileCheckout } from '@converge/checkout/node';
-import { AUTHORITY_NODE_ID, errorMessage, type Timers } from '@converge/protocol';
+import { AUTHORITY_NODE_ID, errorMessage, every, type Timers } from '@converge/protocol';
+import type { ClusterRedis } from '../cluster/cluster-redis.ts';
 import type { LocalTransport } from '../local-node.ts';
 import { AuthorityControlError, type AuthorityPlugin, type RoomAuthorities } from '../room-authority.ts';
+import type { RoomLease } from '../room-ownership.ts';
 import type { StorageHost } from '../room-storage.ts';
 import { directoryOfRoom, roomOfDirectory } from '../storage/index.ts';
+import { openRedisCheckout, openSagaRooms } from './redis-checkout.ts';
 
 export { AUTHORITY_NODE_ID };
 
@@ -40,6 +44,27 @@ export interface AuthorityParts extends RoomCheckoutParts {
   readonly leases?: LeaseKeeper;
   readonly damage?: readonly string[];
   close(): Promise<void>;
+}
+
+/** Where the authorities' state lives: which rooms to resume at start, and how to open one. */
+interface AuthoritySource {
+  readonly location: string;
+  /** Rooms whose state may hold sagas a crash cut off. */
+  resumable(): Promise<string[]>;
+  /**
+   * Open the room's parts; undefined when this node may not (in a cluster: it does not own the room).
+   * `lease`: the room lease they were opened under, whose loss unloads them.
+   */
+  open(room: string, host: StorageHost): Promise<{ parts: AuthorityParts; lease?: RoomLease } | undefined>;
+  /**
+   * In a cluster: the rooms with sagas under way, so that a node resumes those whose owner died with
+   * nobody left in the room (scanned every `everyMs`; each owner keeps its rooms' mark).
+   */
+  readonly openSagas?: {
+    list(): Promise<string[]>;
+    mark(room: string, open: boolean): Promise<void>;
+    readonly everyMs: number;
+  };
 }
 
 export interface AuthoritiesOptions {
@@ -55,17 +80,60 @@ export interface AuthoritiesOptions {
 
 /** The checkout authorities as the relay's authority plugin: state under `dataDir/<room>/checkout/`. */
 export function authorities(dataDir: string, options: AuthoritiesOptions = {}): AuthorityPlugin {
-  return {
+  const source: AuthoritySource = {
     location: dataDir,
-    async start(host) {
+    async resumable() {
       await mkdir(dataDir, { recursive: true });
-      return RoomAuthoritySet.start(host, dataDir, options);
+      const rooms: string[] = [];
+      for (const entry of await readdir(dataDir, { withFileTypes: true })) {
+        const room = entry.isDirectory() ? roomOfDirectory(entry.name) : undefined;
+        if (room !== undefined && (await hasCheckoutDirectory(dataDir, room))) rooms.push(room);
+      }
+      return rooms;
+    },
+    async open(room, { clock, log }) {
+      const parts =
+        options.open === undefined
+          ? await openFileCheckout(join(dataDir, directoryOfRoom(room), 'checkout'), clock, (d) =>
+              log.warn('checkout-damage', { room, ...d }),
+            )
+          : await options.open(room, clock);
+      return { parts };
     },
   };
+  return { location: dataDir, start: (host) => RoomAuthoritySet.start(host, source, options) };
+}
+
+/**
+ * The checkout authorities of a relay cluster's node: a room's authority runs on its owner, under the
+ * node's lease on the room, with its state in Redis (./redis-checkout.ts). A room is resumed by whichever
+ * node a window (or an admin change) places it on; a room with sagas under way whose owner died with
+ * nobody in the room is taken by the first node whose scan finds it unowned.
+ */
+export function clusterAuthorities(
+  cluster: { readonly redis: ClusterRedis; readonly location: string },
+  options: Pick<AuthoritiesOptions, 'policy'> & {
+    /** How often this node looks for sagas nobody resumes (default 1000 ms). */
+    readonly resumeEveryMs?: number;
+  } = {},
+): AuthorityPlugin {
+  const source: AuthoritySource = {
+    location: cluster.location,
+    resumable: async () => [],
+    openSagas: { ...openSagaRooms(cluster.redis), everyMs: options.resumeEveryMs ?? 1000 },
+    async open(room, host) {
+      const lease = host.lease(room);
+      if (lease === undefined) return undefined;
+      return { parts: await openRedisCheckout(cluster.redis, lease, host.clock), lease };
+    },
+  };
+  return { location: cluster.location, start: (host) => RoomAuthoritySet.start(host, source, options) };
 }
 
 interface LoadedAuthority {
   readonly checkout: RoomCheckout;
+  /** In a cluster, the room lease it was opened under: it serves only while that lease is this node's. */
+  readonly lease: RoomLease | undefined;
   readonly node: AuthorityNode;
   readonly transport: LocalTransport;
   readonly unsubscribe: () => void;
@@ -76,29 +144,64 @@ export class RoomAuthoritySet implements RoomAuthorities {
   /** Per room, the load or unload under way; the next one waits for it. */
   private readonly work = new Map<string, Promise<void>>();
   private closed = false;
+  private stopScan: () => void = () => {};
+  private scanning = false;
 
   private constructor(
     private readonly host: StorageHost,
-    private readonly dataDir: string,
+    private readonly source: AuthoritySource,
     private readonly options: AuthoritiesOptions,
   ) {}
 
   /** Open every room with checkout state once: sagas a crash left open resume now. */
   static async start(
     host: StorageHost,
-    dataDir: string,
+    source: AuthoritySource,
     options: AuthoritiesOptions,
   ): Promise<RoomAuthoritySet> {
-    const set = new RoomAuthoritySet(host, dataDir, options);
-    const rooms: string[] = [];
-    for (const entry of await readdir(dataDir, { withFileTypes: true })) {
-      const room = entry.isDirectory() ? roomOfDirectory(entry.name) : undefined;
-      if (room !== undefined && (await set.hasState(room))) rooms.push(room);
-    }
+    const set = new RoomAuthoritySet(host, source, options);
+    const rooms = await source.resumable();
     await Promise.all(rooms.map((room) => set.queue(room, () => set.settle(room, true))));
     const resumed = set.rooms();
     host.log.info('checkout-rooms-on-disk', { rooms: rooms.length, resumed: resumed.length });
+    const openSagas = source.openSagas;
+    if (openSagas !== undefined)
+      set.stopScan = every(host.clock, openSagas.everyMs, () => void set.adoptUnowned(openSagas));
     return set;
+  }
+
+  /** Take and resume the rooms with sagas under way that no node serves (their owner died, nobody is in). */
+  private async adoptUnowned(openSagas: NonNullable<AuthoritySource['openSagas']>): Promise<void> {
+    if (this.closed || this.scanning) return;
+    this.scanning = true;
+    try {
+      for (const room of await openSagas.list()) {
+        if (this.closed || this.loaded.has(room)) continue;
+        const release = await this.host.claim(room);
+        if (release === undefined) continue; // another node owns it and resumes it
+        try {
+          this.host.log.info('checkout-saga-adopted', { room });
+          await this.queue(room, () => this.settle(room, true));
+        } finally {
+          release();
+        }
+      }
+    } catch (error) {
+      this.host.log.warn('checkout-scan-failed', { error: errorMessage(error) });
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  /** Keep the cluster's mark of the room's open sagas true (a hint for `adoptUnowned`). */
+  private async markSagas(room: string, checkout: RoomCheckout): Promise<void> {
+    const openSagas = this.source.openSagas;
+    if (openSagas === undefined) return;
+    try {
+      await openSagas.mark(room, (await checkout.openSagas()) > 0);
+    } catch (error) {
+      this.host.log.warn('checkout-mark-failed', { room, error: errorMessage(error) });
+    }
   }
 
   reconcile(room: string): Promise<void> {
@@ -136,6 +239,8 @@ export class RoomAuthoritySet implements RoomAuthorities {
             409,
           );
         const authority = this.loaded.get(room) ?? (await this.load(room));
+        if (authority === undefined)
+          throw new AuthorityControlError(`room ${room} is not owned by this node; try again`, 409);
         try {
           await applyRoomControl(authority.checkout, control);
         } catch (error) {
@@ -152,6 +257,7 @@ export class RoomAuthoritySet implements RoomAuthorities {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopScan();
     const rooms = new Set([...this.loaded.keys(), ...this.work.keys()]);
     await Promise.all([...rooms].map((room) => this.reconcile(room)));
   }
@@ -179,22 +285,30 @@ export class RoomAuthoritySet implements RoomAuthorities {
    */
   private async settle(room: string, resume = false): Promise<void> {
     let authority = this.loaded.get(room);
+    if (authority !== undefined && !this.owns(room, authority)) {
+      // The room's lease is gone (evicted, taken after a pause): the next owner serves it now.
+      await this.unload(room, authority);
+      authority = undefined;
+    }
     if (authority === undefined) {
       if (this.closed || !(resume || this.host.hasWindows(room))) return;
       authority = await this.load(room);
+      if (authority === undefined) return;
     }
     const wanted = !this.closed && (this.host.hasWindows(room) || (await authority.checkout.openSagas()) > 0);
     if (!wanted) await this.unload(room, authority);
   }
 
-  private async load(room: string): Promise<LoadedAuthority> {
+  /** Whether this node may still serve the room's authority (always, outside a cluster). */
+  private owns(room: string, authority: LoadedAuthority): boolean {
+    return authority.lease === undefined || this.host.lease(room) === authority.lease;
+  }
+
+  private async load(room: string): Promise<LoadedAuthority | undefined> {
     const { clock, log } = this.host;
-    const parts =
-      this.options.open === undefined
-        ? await openFileCheckout(join(this.dataDir, directoryOfRoom(room), 'checkout'), clock, (d) =>
-            log.warn('checkout-damage', { room, ...d }),
-          )
-        : await this.options.open(room, clock);
+    const opened = await this.source.open(room, this.host);
+    if (opened === undefined) return undefined;
+    const { parts, lease } = opened;
     for (const problem of parts.damage ?? []) log.warn('checkout-damage', { room, problem });
     const checkout = await RoomCheckout.open({
       clock,
@@ -214,10 +328,23 @@ export class RoomAuthoritySet implements RoomAuthorities {
     }
     // A saga that ends while nobody is in the room lets the authority go.
     const unsubscribe = checkout.host.subscribe((event) => {
-      if (event.type === 'order' && isFinal(event.order.phase) && !this.host.hasWindows(room))
-        void this.reconcile(room);
+      if (event.type !== 'order') return;
+      void this.markSagas(room, checkout);
+      if (isFinal(event.order.phase) && !this.host.hasWindows(room)) void this.reconcile(room);
     });
-    const loaded = { checkout, node, transport, unsubscribe };
+    await this.markSagas(room, checkout);
+    // Losing the room's lease unloads the authority at once (its writes would be refused anyway).
+    const unwatch = lease?.onLost(() => void this.reconcile(room)) ?? (() => {});
+    const loaded = {
+      checkout,
+      lease,
+      node,
+      transport,
+      unsubscribe: () => {
+        unsubscribe();
+        unwatch();
+      },
+    };
     this.loaded.set(room, loaded);
     log.info('checkout-authority-loaded', { room, openSagas: await checkout.openSagas() });
     return loaded;
@@ -231,11 +358,11 @@ export class RoomAuthoritySet implements RoomAuthorities {
     await authority.checkout.close();
     this.host.log.info('checkout-authority-unloaded', { room });
   }
+}
 
-  private hasState(room: string): Promise<boolean> {
-    return stat(join(this.dataDir, directoryOfRoom(room), 'checkout')).then(
-      (info) => info.isDirectory(),
-      () => false,
-    );
-  }
+function hasCheckoutDirectory(dataDir: string, room: string): Promise<boolean> {
+  return stat(join(dataDir, directoryOfRoom(room), 'checkout')).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }

@@ -9,6 +9,7 @@ import {
   FENCED_APPEND,
   FENCED_COMPACT,
   FENCED_ERROR_PREFIX,
+  FENCED_SET,
   LEASED_ROOMS_KEY,
   type LeaseValue,
   LIST_LEASES,
@@ -26,7 +27,8 @@ export class FencedOutError extends Error {
 }
 
 export type AcquireResult =
-  | { readonly taken: true; readonly lease: LeaseValue }
+  /** `controls`: the room's saved cuts and chaos (JSON) as the lease was taken, if any. */
+  | { readonly taken: true; readonly lease: LeaseValue; readonly controls: string | undefined }
   | { readonly taken: false; readonly holder: LeaseValue };
 
 /** A named log of a room as stored: snapshot, records since, the same one compaction earlier, damage. */
@@ -42,7 +44,8 @@ export interface StoredLog {
 type ScriptCall = (...args: (string | number | Buffer)[]) => Promise<unknown>;
 
 const SCRIPTS = {
-  convergeAcquire: { numberOfKeys: 3, lua: ACQUIRE },
+  convergeAcquire: { numberOfKeys: 4, lua: ACQUIRE },
+  convergeSet: { numberOfKeys: 2, lua: FENCED_SET },
   convergeRenew: { numberOfKeys: 1, lua: RENEW },
   convergeRelease: { numberOfKeys: 2, lua: RELEASE },
   convergeAppend: { numberOfKeys: 2, lua: FENCED_APPEND },
@@ -84,17 +87,26 @@ export class ClusterRedis {
 
   async acquire(room: string, node: string, url: string, ttlMs: number): Promise<AcquireResult> {
     const keys = roomKeys(room);
-    const [taken, value] = (await this.scripts.convergeAcquire(
+    const [taken, value, controls] = (await this.scripts.convergeAcquire(
       keys.lease,
       keys.fence,
       LEASED_ROOMS_KEY,
+      keys.controls,
       node,
       url,
       ttlMs,
       room,
-    )) as [number, string];
+    )) as [number, string, string | undefined];
     const lease = parseLeaseValue(value);
-    return taken === 1 ? { taken: true, lease } : { taken: false, holder: lease };
+    return taken === 1
+      ? { taken: true, lease, controls: controls === '' || controls === undefined ? undefined : controls }
+      : { taken: false, holder: lease };
+  }
+
+  /** Save the room's cuts and chaos (JSON; '' when none), if `token` is the live lease's. */
+  async saveControls(room: string, node: string, token: number, json: string): Promise<void> {
+    const keys = roomKeys(room);
+    await fenced(() => this.scripts.convergeSet(keys.lease, keys.controls, node, token, json));
   }
 
   async renew(room: string, node: string, token: number, ttlMs: number): Promise<boolean> {

@@ -6,6 +6,7 @@
  * after another, so a release never races a join.
  */
 import { type Cancel, errorMessage, every, realTimers, type Timers } from '@converge/protocol';
+import { isDefaultControls, parseRoomControls, type RoomControls } from '../room-controls.ts';
 import type {
   ClusterInfo,
   OwnershipHost,
@@ -13,7 +14,9 @@ import type {
   Placement,
   RoomLease,
   RoomOwnership,
+  SavedControls,
 } from '../room-ownership.ts';
+import { RedisClusterEvents } from './cluster-events.ts';
 import type { ClusterRedis } from './cluster-redis.ts';
 import { type LeaseEnd, LeaseKeeper, type LeaseTerms } from './lease-keeper.ts';
 
@@ -29,12 +32,33 @@ export interface RedisOwnershipOptions {
 class HeldLease implements RoomLease {
   readonly listeners = new Set<() => void>();
   keeper: LeaseKeeper | undefined;
+  readonly controls: SavedControls;
+  /** Resolves once every save of the controls made so far has landed (or failed). */
+  saved: () => Promise<void>;
 
   constructor(
     readonly room: string,
     readonly nodeId: string,
     readonly token: number,
-  ) {}
+    redis: ClusterRedis,
+    /** The room's cuts and chaos as Redis held them when the lease was taken. */
+    saved: RoomControls | undefined,
+  ) {
+    let last = saved;
+    let saving: Promise<void> = Promise.resolve();
+    this.controls = {
+      saved: () => last,
+      save: (controls) => {
+        const json = isDefaultControls(controls) ? '' : JSON.stringify(controls);
+        // One after another, so the last change made is the one Redis keeps.
+        const run = saving.then(() => redis.saveControls(room, nodeId, token, json));
+        saving = run.catch(() => {});
+        last = controls;
+        return run;
+      },
+    };
+    this.saved = () => saving;
+  }
 
   isHeld(): boolean {
     return this.keeper?.isHeld() ?? false;
@@ -59,6 +83,7 @@ export function redisOwnership(options: RedisOwnershipOptions): OwnershipPlugin 
 
 class RedisOwnership implements RoomOwnership {
   readonly nodeId: string;
+  readonly events: RedisClusterEvents;
   private readonly redis: ClusterRedis;
   private readonly clock: Timers;
   private readonly held = new Map<string, HeldLease>();
@@ -79,6 +104,7 @@ class RedisOwnership implements RoomOwnership {
     this.clock = options.clock ?? realTimers;
     this.cluster = { nodeId: this.nodeId, nodes: [], leases: [] };
     this.url = options.advertiseUrl ?? host.url;
+    this.events = new RedisClusterEvents(this.redis.redis, this.nodeId, host.log);
   }
 
   async start(): Promise<void> {
@@ -108,6 +134,9 @@ class RedisOwnership implements RoomOwnership {
     return this.serial(room, async () => {
       const lease = this.held.get(room);
       if (lease === undefined || (this.claims.get(room) ?? 0) > 0 || this.host.hasRoom(room)) return;
+      // A release before the last save of its controls would leave stale cuts for the next owner.
+      await lease.saved();
+      if ((this.claims.get(room) ?? 0) > 0 || this.host.hasRoom(room)) return;
       lease.keeper?.release();
     });
   }
@@ -119,6 +148,7 @@ class RedisOwnership implements RoomOwnership {
   async close(): Promise<void> {
     this.closed = true;
     this.stopHeartbeat();
+    this.events.close();
     await Promise.all([...this.work.values()].map((w) => w.catch(() => {})));
     for (const lease of [...this.held.values()]) lease.keeper?.release();
     try {
@@ -143,7 +173,7 @@ class RedisOwnership implements RoomOwnership {
       }
       const result = await this.redis.acquire(room, this.nodeId, this.url, this.options.terms.ttlMs);
       if (!result.taken) return { kind: 'elsewhere', node: result.holder.node, url: result.holder.url };
-      const lease = this.keep(room, result.lease.token, sentAt);
+      const lease = this.keep(room, result.lease.token, sentAt, this.controlsOf(room, result.controls));
       return this.here(room, lease);
     } catch (error) {
       return { kind: 'unavailable', reason: `the cluster's storage is unreachable: ${errorMessage(error)}` };
@@ -167,10 +197,21 @@ class RedisOwnership implements RoomOwnership {
     };
   }
 
-  private keep(room: string, token: number, sentAt: number): HeldLease {
+  /** Saved controls as read from Redis; unreadable ones are logged and the room starts without them. */
+  private controlsOf(room: string, json: string | undefined): RoomControls | undefined {
+    if (json === undefined) return undefined;
+    try {
+      return parseRoomControls(json);
+    } catch (error) {
+      this.host.log.error('room-controls-unreadable', { room, error: errorMessage(error) });
+      return undefined;
+    }
+  }
+
+  private keep(room: string, token: number, sentAt: number, controls: RoomControls | undefined): HeldLease {
     const previous = this.held.get(room);
     previous?.keeper?.release();
-    const lease = new HeldLease(room, this.nodeId, token);
+    const lease = new HeldLease(room, this.nodeId, token, this.redis, controls);
     this.held.set(room, lease);
     const { terms } = this.options;
     lease.keeper = new LeaseKeeper(

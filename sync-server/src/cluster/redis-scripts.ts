@@ -26,6 +26,8 @@ export function roomKeys(room: string) {
   return {
     lease: `${tag}:lease`,
     fence: `${tag}:fence`,
+    /** The room's cut links and chaos (JSON), written under the lease; absent when nothing is cut. */
+    controls: `${tag}:controls`,
     log(name: string): LogKeys {
       const base = `${tag}:log:${name}`;
       return {
@@ -54,9 +56,10 @@ end
 `;
 
 /**
- * KEYS: lease, fence, leased rooms. ARGV: node, url, ttl ms, room.
+ * KEYS: lease, fence, leased rooms, controls. ARGV: node, url, ttl ms, room.
  * Takes the lease when nobody holds it (or a former incarnation of this node id does), with the next
- * fencing token. Returns {1, value} when taken, {0, value} with the holder's value otherwise.
+ * fencing token. Returns {1, value, controls} when taken (controls: the room's saved cuts and chaos as
+ * they are at this instant, '' when none), {0, value} with the holder's value otherwise.
  */
 export const ACQUIRE = `
 local current = redis.call('GET', KEYS[1])
@@ -68,7 +71,14 @@ local token = redis.call('INCR', KEYS[2])
 local value = ARGV[1] .. ' ' .. token .. ' ' .. ARGV[2]
 redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[4])
-return {1, value}
+return {1, value, redis.call('GET', KEYS[4]) or ''}
+`;
+
+/** KEYS: lease, key. ARGV: node, token, value ('' deletes the key). 1, or FENCED when stale. */
+export const FENCED_SET = `${HOLDS}
+if not holds(KEYS[1], ARGV[1], ARGV[2]) then return refuse(ARGV[2]) end
+if ARGV[3] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[3]) end
+return 1
 `;
 
 /** KEYS: lease. ARGV: node, token, ttl ms. 1 when renewed, 0 when the lease is not (or no longer) ours. */

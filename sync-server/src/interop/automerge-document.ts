@@ -10,7 +10,7 @@
  */
 import * as A from '@automerge/automerge';
 import type { DocHandle } from '@automerge/automerge-repo';
-import { COUNTERS, type WorkspaceSchema } from '@converge/replica';
+import { COUNTERS, type TextDelta, type WorkspaceSchema } from '@converge/replica';
 import type { OutsideDocument } from './client-bridge.ts';
 import { differences, type OutsideProblem, type OutsideState } from './outside-state.ts';
 
@@ -25,33 +25,26 @@ export class AutomergeOutsideDocument implements OutsideDocument {
     private readonly schema: WorkspaceSchema,
   ) {}
 
-  read(): { state: Map<string, string | number>; problems: OutsideProblem[] } {
-    const doc = this.handle.doc();
-    const state = new Map<string, string | number>();
-    const problems: OutsideProblem[] = [];
-    const known = new Set<string>([COUNTERS]);
-    for (const field of this.schema.fields) {
-      if (field.kind === 'counter' || field.kind === 'pn-counter') continue;
-      known.add(field.name);
-      const value = doc[field.name];
-      if (value === undefined) continue;
-      if (field.kind === 'cart') {
-        if (!isRecord(value))
-          problems.push({ path: field.name, problem: 'a cart is a map of product → Counter' });
-        else
-          for (const [product, qty] of Object.entries(value))
-            state.set(`${field.name}/${product}`, plain(qty));
-      } else {
-        state.set(field.name, plain(value));
-      }
+  get documentId(): string {
+    return this.handle.documentId;
+  }
+
+  read(options: { readonly texts?: boolean } = {}): {
+    state: Map<string, string | number>;
+    problems: OutsideProblem[];
+  } {
+    return readAutomergeRoot(this.handle.doc(), this.schema, options.texts === true);
+  }
+
+  writeText(field: string, deltas: readonly TextDelta[]): void {
+    this.writing = true;
+    try {
+      this.handle.change((doc) => {
+        for (const { pos, del, text } of deltas) A.splice(doc, [field], pos, del, text);
+      });
+    } finally {
+      this.writing = false;
     }
-    const counters = doc[COUNTERS];
-    if (isRecord(counters))
-      for (const [name, value] of Object.entries(counters)) state.set(`${COUNTERS}/${name}`, plain(value));
-    for (const key of Object.keys(doc))
-      if (!known.has(key))
-        problems.push({ path: key, problem: 'the workspace has no root key of this name' });
-    return { state, problems };
   }
 
   write(current: OutsideState, target: OutsideState): void {
@@ -73,6 +66,37 @@ export class AutomergeOutsideDocument implements OutsideDocument {
       this.writing = false;
     }
   }
+}
+
+/** What a document laid out like the engine's shows of the workspace, and what in it the workspace cannot carry. */
+export function readAutomergeRoot(
+  doc: Root,
+  schema: WorkspaceSchema,
+  texts: boolean,
+): { state: Map<string, string | number>; problems: OutsideProblem[] } {
+  const state = new Map<string, string | number>();
+  const problems: OutsideProblem[] = [];
+  const known = new Set<string>([COUNTERS]);
+  for (const field of schema.fields) {
+    if (field.kind === 'counter' || field.kind === 'pn-counter') continue;
+    known.add(field.name);
+    const value = doc[field.name];
+    if (value === undefined) continue;
+    if (field.kind === 'cart') {
+      if (!isRecord(value))
+        problems.push({ path: field.name, problem: 'a cart is a map of product → Counter' });
+      else
+        for (const [product, qty] of Object.entries(value)) state.set(`${field.name}/${product}`, plain(qty));
+    } else if (field.kind !== 'text' || texts) {
+      state.set(field.name, plain(value));
+    }
+  }
+  const counters = doc[COUNTERS];
+  if (isRecord(counters))
+    for (const [name, value] of Object.entries(counters)) state.set(`${COUNTERS}/${name}`, plain(value));
+  for (const key of Object.keys(doc))
+    if (!known.has(key)) problems.push({ path: key, problem: 'the workspace has no root key of this name' });
+  return { state, problems };
 }
 
 /** Bring a Counter (or number) entry to `next`: an increment when it is a Counter, else a fresh Counter. */

@@ -11,16 +11,17 @@
  * counts a violation; other clients are not affected. A reader's changes are not applied.
  */
 import * as A from '@automerge/automerge';
-import { cbor, type PeerId, Repo } from '@automerge/automerge-repo';
+import { cbor, type DocumentId, type PeerId, Repo } from '@automerge/automerge-repo';
 import { WebSocketServerAdapter } from '@automerge/automerge-repo-network-websocket';
 import { CloseCode, errorMessage } from '@converge/protocol';
-import { MemoryStore } from '@converge/replica';
+import type { TextDelta, WorkspaceSchema } from '@converge/replica';
 import { automergeGenesis } from '@converge/replica/engines/automerge';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Credential } from '../credentials.ts';
 import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
-import { AutomergeOutsideDocument } from './automerge-document.ts';
-import { BridgeSlot, type InteropState } from './bridge-slot.ts';
+import { AutomergeOutsideDocument, readAutomergeRoot } from './automerge-document.ts';
+import { BridgeSlot, type InteropState, type SlotOpening, serveOnceOpen } from './bridge-slot.ts';
+import type { OutsideEdit } from './client-bridge.ts';
 
 /** A slot's Repo, its sockets' server and the document. */
 interface RepoOfSlot {
@@ -34,7 +35,7 @@ export class AutomergeGateway implements RelayGateway {
   readonly segment = 'automerge';
   readonly resources = {
     automerge: async (room: string, credential: Credential) => ({
-      url: this.repoOf(room, credential).slot.document.handle.url,
+      url: (await this.repoOf(room, credential)).slot.document.handle.url,
     }),
     interop: async (room: string) => this.state.status(room),
   };
@@ -66,43 +67,53 @@ export class AutomergeGateway implements RelayGateway {
   }
 
   accept(socket: WebSocket, request: GatewayRequest): void {
+    const opening = this.repoOf(request.credential.room, request.credential);
+    serveOnceOpen(socket, request, this.host.log, opening, (entry) => this.serve(socket, request, entry));
+  }
+
+  private serve(socket: WebSocket, request: GatewayRequest, entry: RepoOfSlot): void {
     const { credential, remote } = request;
-    const entry = this.repoOf(credential.room, credential);
     const close = (code: number, reason: string): void => socket.close(code, reason);
     const canWrite = credential.rights.includes('write');
-    // Every frame is checked before any listener sees it: the stock adapter listens on this socket too, and
-    // a listener of ours could not stop the same 'message' event from reaching it (an EventEmitter calls
-    // every listener it had when the event began). A refused frame, and any after it, reach no one.
-    let refused = false;
-    const emit = socket.emit.bind(socket);
-    socket.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
-      if (event !== 'message') return emit(event, ...args);
-      if (refused) return false;
-      const data = args[0] as Buffer;
+    // The stock adapter's listeners, taken off the socket once it attached them: only frames that
+    // pass the checks reach them. (Removing listeners during an emit would not stop the others: the
+    // emitter calls a copy of the list, so a refused frame would still reach the Repo.)
+    let adapterListeners: ((...args: unknown[]) => void)[] = [];
+    const screen = (data: Buffer, isBinary: boolean): void => {
       const problem = this.problemOf(entry, data, canWrite);
-      if (problem !== undefined) {
-        refused = true;
-        this.host.violation({ remote, room: credential.room, detail: `automerge-repo: ${problem}` });
-        socket.close(CloseCode.BadFrames, problem.slice(0, 120));
-        return false;
+      if (problem === undefined) {
+        const peer = peerOf(data);
+        if (peer !== undefined && !entry.clients.has(socket)) {
+          entry.clients.set(socket, peer);
+          this.state.presenceChanged(credential.room);
+        }
+        for (const listener of adapterListeners) listener.call(socket, data, isBinary);
+        return;
       }
-      const peer = peerOf(data);
-      if (peer !== undefined && !entry.clients.has(socket)) {
-        entry.clients.set(socket, peer);
-        this.state.presenceChanged(credential.room);
-      }
-      return emit(event, ...args);
-    }) as typeof socket.emit;
-    socket.on('close', () => {
+      this.host.violation({ remote, room: credential.room, detail: `automerge-repo: ${problem}` });
+      adapterListeners = [];
+      socket.removeAllListeners('message');
+      socket.close(CloseCode.BadFrames, problem.slice(0, 120));
+    };
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
       entry.clients.delete(socket);
       entry.slot.detach(close);
       this.state.presenceChanged(credential.room);
-    });
-    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
-    socket.pause();
+    };
+    socket.on('close', leave);
+    if (socket.readyState !== socket.OPEN) {
+      leave();
+      return;
+    }
     void entry.slot.attach(this.host, close).then(() => {
       if (socket.readyState !== socket.OPEN) return;
       entry.server.emit('connection', socket, request.request);
+      adapterListeners = socket.listeners('message') as typeof adapterListeners;
+      socket.removeAllListeners('message');
+      socket.on('message', screen);
       socket.resume();
     });
   }
@@ -143,35 +154,83 @@ export class AutomergeGateway implements RelayGateway {
     return undefined;
   }
 
-  private repoOf(room: string, credential: Credential): RepoOfSlot {
-    const slot = this.state.slot(room, credential.replica, 'automerge', (replicaName) => {
-      const server = new WebSocketServer({ noServer: true });
-      const repo = new Repo({
-        // The adapter's types name isomorphic-ws's server, which is this ws server.
-        network: [new WebSocketServerAdapter(server as never)],
-        peerId: `converge-relay-${replicaName}` as PeerId,
-        // A server answers requests for its document; it announces nothing.
-        sharePolicy: async () => false,
-      });
-      const handle = repo.import<Record<string, unknown>>(automergeGenesis(this.state.schema));
-      const document = new AutomergeOutsideDocument(handle, this.state.schema);
-      const created = new BridgeSlot(document, new MemoryStore(), replicaName, room, 'automerge');
-      handle.on('change', ({ patches }) => {
-        if (document.writing) return;
-        created.outsideChanged(countedPaths(patches));
-      });
-      this.repos.set(created, { repo, server, slot: created, clients: new Map() });
-      return created;
-    });
+  private async repoOf(room: string, credential: Credential): Promise<RepoOfSlot> {
+    const slot = await this.state.slot(room, credential.replica, 'automerge', (opening) =>
+      this.createSlot(room, opening),
+    );
     return this.repos.get(slot) as RepoOfSlot;
+  }
+
+  /** A client identity's Repo and document (its stored one, under its stored id), and its slot. */
+  private createSlot(
+    room: string,
+    { replicaName, log, loaded }: SlotOpening,
+  ): BridgeSlot<AutomergeOutsideDocument> {
+    const server = new WebSocketServer({ noServer: true });
+    const adapter = new WebSocketServerAdapter(server as never);
+    // Nothing reaches the client before what it reflects is durable: a client must never hold a
+    // write-back the log lost, or it would send it back after a restart as an edit of its own.
+    const sendNow = adapter.send.bind(adapter);
+    adapter.send = (message) => {
+      void log.durable().then(() => sendNow(message));
+    };
+    const repo = new Repo({
+      // The adapter's types name isomorphic-ws's server, which is this ws server.
+      network: [adapter],
+      peerId: `converge-relay-${replicaName}` as PeerId,
+      // A server answers requests for its document; it announces nothing.
+      sharePolicy: async () => false,
+    });
+    // The document starts from the engine's genesis; the log holds what happened to it since.
+    const genesis = automergeGenesis(this.state.schema);
+    let stored = A.load<Record<string, unknown>>(genesis);
+    for (const update of loaded.translated) stored = A.loadIncremental(stored, update);
+    const before =
+      loaded.untranslated.length === 0 ? undefined : readAutomergeRoot(stored, this.state.schema, true).state;
+    for (const update of loaded.untranslated) stored = A.loadIncremental(stored, update);
+    const documentId = log.settings?.documentId as DocumentId | undefined;
+    const handle = repo.import<Record<string, unknown>>(
+      documentId === undefined ? genesis : A.save(stored),
+      documentId === undefined ? {} : { docId: documentId },
+    );
+    const document = new AutomergeOutsideDocument(handle, this.state.schema);
+    log.outsideState = () => A.save(handle.doc());
+    const created = new BridgeSlot(document, log, replicaName, room, 'automerge', before);
+    let heads = A.getHeads(handle.doc());
+    handle.on('change', ({ doc, patches }) => {
+      const update = A.saveSince(doc, heads);
+      heads = A.getHeads(doc);
+      if (document.writing) created.written(update);
+      else created.outsideChanged(update, editOf(this.state.schema, patches));
+    });
+    this.repos.set(created, { repo, server, slot: created, clients: new Map() });
+    return created;
   }
 }
 
-/** Cart and counter paths an outside change changed by counting (a Counter's increment). */
-function countedPaths(patches: readonly A.Patch[]): Set<string> {
+/**
+ * A client's change as its patches describe it: `splice` and `del` at [text, index] are the texts'
+ * deltas; anything else on a text (its string replaced whole) cannot be followed (undefined deltas).
+ * Cart and counter paths a Counter's increment changed are counted.
+ */
+function editOf(schema: WorkspaceSchema, patches: readonly A.Patch[]): OutsideEdit {
+  const textFields = new Set(schema.fieldsOf('text').map((field) => field.name));
+  const texts: { field: string; deltas: TextDelta[] | undefined }[] = [];
   const counted = new Set<string>();
-  for (const patch of patches) if (patch.action === 'inc') counted.add(patch.path.join('/'));
-  return counted;
+  for (const patch of patches) {
+    if (patch.action === 'inc') counted.add(patch.path.join('/'));
+    const [field, index] = patch.path;
+    if (typeof field !== 'string' || !textFields.has(field)) continue;
+    let delta: TextDelta | undefined;
+    if (patch.path.length === 2 && typeof index === 'number' && patch.action === 'splice')
+      delta = { pos: index, del: 0, text: patch.value };
+    else if (patch.path.length === 2 && typeof index === 'number' && patch.action === 'del')
+      delta = { pos: index, del: patch.length ?? 1, text: '' };
+    const last = texts[texts.length - 1];
+    if (last?.field === field && last.deltas !== undefined && delta !== undefined) last.deltas.push(delta);
+    else texts.push({ field, deltas: delta === undefined ? undefined : [delta] });
+  }
+  return { texts, counted };
 }
 
 function peerOf(data: Buffer): string | undefined {

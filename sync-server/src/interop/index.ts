@@ -17,18 +17,53 @@ export interface InteropGateways extends GatewayPlugin {
   readonly presence: InteropPresence | undefined;
 }
 
+export interface InteropOptions {
+  /**
+   * Where each outside client's document and bridge replica are kept (`DATA_DIR/<room>/interop/`,
+   * crash-safe), so a client that still holds its document after a relay restart is recognised; the
+   * relay's `--data-dir`. Without it they live in memory while the relay runs.
+   */
+  readonly dataDir?: string;
+}
+
 /** Both gateways: y-websocket at /yjs/ROOM, automerge-repo at /automerge (pass as `gateways` to createRelay). */
-export function interopGateways(): InteropGateways {
+export function interopGateways(options: InteropOptions = {}): InteropGateways {
   let state: InteropState | undefined;
   return {
     get presence() {
       return state;
     },
     async start(host) {
-      const shared = new InteropState(randomBytes(4).toString('hex'));
+      const shared = new InteropState(randomBytes(4).toString('hex'), options.dataDir, host.log);
       state = shared;
       const gateways: RelayGateway[] = [new YjsGateway(host, shared), new AutomergeGateway(host, shared)];
       return gateways;
+    },
+  };
+}
+
+/**
+ * Why a cluster does not serve stock clients: a gateway socket reaches whichever node the load balancer
+ * picks, not the room's owner, so its bridge would join a copy of the room that no window is in; and
+ * the outside documents live in the data directory, which a cluster node does not have (its rooms'
+ * storage is in Redis), so after a restart or an owner change a client's resent document would read as
+ * new edits.
+ */
+export const CLUSTER_REFUSAL =
+  'stock y-websocket and automerge-repo clients are not served by a relay cluster; connect them to a standalone relay (--data-dir)';
+
+/** Gateways that answer every stock client's upgrade with 503 and `reason` (e.g. in a cluster). */
+export function gatewaysRefused(reason: string): GatewayPlugin {
+  const refusing = (segment: string): RelayGateway => ({
+    segment,
+    admit: () => ({ status: 503, message: reason }),
+    accept: (socket) => socket.close(1013, 'not served'),
+    close: async () => {},
+  });
+  return {
+    async start(host) {
+      host.log.info('interop-refused', { reason });
+      return [refusing('yjs'), refusing('automerge')];
     },
   };
 }

@@ -9,7 +9,7 @@
  * Anything else in the document (another shared type, a value of the wrong type) is reported as a
  * problem; the bridge puts a mistyped value back to what the engines show.
  */
-import { COUNTERS, type WorkspaceSchema } from '@converge/replica';
+import { COUNTERS, type TextDelta, type WorkspaceSchema } from '@converge/replica';
 import * as Y from 'yjs';
 import type { OutsideDocument } from './client-bridge.ts';
 import { differences, type OutsideProblem, type OutsideState, textSteps } from './outside-state.ts';
@@ -26,7 +26,10 @@ export class YjsOutsideDocument implements OutsideDocument {
     private readonly schema: WorkspaceSchema,
   ) {}
 
-  read(): { state: Map<string, string | number>; problems: OutsideProblem[] } {
+  read(options: { readonly texts?: boolean } = {}): {
+    state: Map<string, string | number>;
+    problems: OutsideProblem[];
+  } {
     const state = new Map<string, string | number>();
     const problems: OutsideProblem[] = [];
     const known = new Set<string>([COUNTERS, REGISTERS]);
@@ -34,7 +37,7 @@ export class YjsOutsideDocument implements OutsideDocument {
       if (field.kind === 'text') {
         known.add(field.name);
         const text = this.shared(field.name, Y.Text, problems);
-        if (text !== undefined) state.set(field.name, text.toString());
+        if (text !== undefined && options.texts === true) state.set(field.name, text.toString());
       } else if (field.kind === 'cart') {
         known.add(field.name);
         const map = this.shared<Y.Map<unknown>>(field.name, Y.Map, problems);
@@ -71,6 +74,16 @@ export class YjsOutsideDocument implements OutsideDocument {
           if (next === undefined) map.delete(entry);
           else map.set(entry, next);
         }
+      }
+    }, GATEWAY_ORIGIN);
+  }
+
+  writeText(field: string, deltas: readonly TextDelta[]): void {
+    const text = this.doc.getText(field);
+    this.doc.transact(() => {
+      for (const { pos, del, text: inserted } of deltas) {
+        if (del > 0) text.delete(pos, del);
+        if (inserted.length > 0) text.insert(pos, inserted);
       }
     }, GATEWAY_ORIGIN);
   }

@@ -13,7 +13,7 @@
  * not applied (each is counted), so a reader still receives the room.
  */
 import { CloseCode, errorMessage } from '@converge/protocol';
-import { MemoryStore } from '@converge/replica';
+import { deltasOfRetainOps } from '@converge/replica';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
@@ -21,7 +21,8 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import type { GatewayHost, GatewayRefusal, GatewayRequest, RelayGateway } from '../gateways.ts';
-import { BridgeSlot, type InteropState } from './bridge-slot.ts';
+import { BridgeSlot, type InteropState, type SlotOpening, serveOnceOpen } from './bridge-slot.ts';
+import type { OutsideEdit } from './client-bridge.ts';
 import { YjsOutsideDocument } from './yjs-document.ts';
 
 /** How often clients are pinged; one that has not answered the previous ping is dropped (as the stock server does). */
@@ -128,26 +129,46 @@ export class YjsGateway implements RelayGateway {
   }
 
   accept(socket: WebSocket, request: GatewayRequest): void {
-    const { credential, remote } = request;
-    const { room: roomId, replica: identity } = credential;
-    const slot = this.state.slot(roomId, identity, 'yjs', (replicaName) => {
-      const doc = new Y.Doc();
-      const created = new BridgeSlot(
-        new YjsOutsideDocument(doc, this.state.schema),
-        new MemoryStore(),
-        replicaName,
-        roomId,
-        'yjs',
-      );
-      doc.on('update', (update: Uint8Array, origin: unknown) => {
-        const message = frame(MessageType.Sync, (encoder) => syncProtocol.writeUpdate(encoder, update));
-        for (const client of this.rooms.get(roomId)?.clients ?? [])
-          if (client.slot === created && client !== origin) send(client.socket, message);
-        if (origin !== null && typeof origin === 'object' && 'awarenessIds' in origin)
-          created.outsideChanged();
+    const { room, replica } = request.credential;
+    const opening = this.state.slot(room, replica, 'yjs', (opened) => this.createSlot(room, opened));
+    serveOnceOpen(socket, request, this.host.log, opening, (slot) => this.serve(socket, request, slot));
+  }
+
+  /** A client identity's document, rebuilt from what its log holds, and its slot. */
+  private createSlot(
+    roomId: string,
+    { replicaName, log, loaded }: SlotOpening,
+  ): BridgeSlot<YjsOutsideDocument> {
+    const doc = new Y.Doc();
+    for (const update of loaded.translated) Y.applyUpdate(doc, update);
+    const document = new YjsOutsideDocument(doc, this.state.schema);
+    const before = loaded.untranslated.length > 0 ? document.read({ texts: true }).state : undefined;
+    for (const update of loaded.untranslated) Y.applyUpdate(doc, update);
+    log.outsideState = () => Y.encodeStateAsUpdate(doc);
+    const created = new BridgeSlot(document, log, replicaName, roomId, 'yjs', before);
+    // A client's text changes as Yjs describes them (its observers run before the doc's 'update').
+    let texts: OutsideEdit['texts'][number][] = [];
+    for (const field of this.state.schema.fieldsOf('text')) {
+      doc.getText(field.name).observe((event) => {
+        if (isClient(event.transaction.origin))
+          texts.push({ field: field.name, deltas: deltasOfRetainOps(event.delta) });
       });
-      return created;
+    }
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (isClient(origin)) {
+        const edit = { texts };
+        texts = [];
+        created.outsideChanged(update, edit);
+      } else created.written(update);
+      const message = frame(MessageType.Sync, (encoder) => syncProtocol.writeUpdate(encoder, update));
+      for (const client of this.rooms.get(roomId)?.clients ?? [])
+        if (client.slot === created && client !== origin) sendDurable(client, message);
     });
+    return created;
+  }
+
+  private serve(socket: WebSocket, request: GatewayRequest, slot: BridgeSlot<YjsOutsideDocument>): void {
+    const { credential, remote } = request;
     const room = this.roomOf(credential.room);
     const client: YjsClient = {
       socket,
@@ -161,10 +182,11 @@ export class YjsGateway implements RelayGateway {
     room.clients.add(client);
     socket.on('message', (data, isBinary) => this.receive(client, data as Buffer, isBinary));
     socket.on('close', () => this.leave(client));
-    socket.on('error', () => socket.terminate());
     socket.on('pong', () => this.alive.set(socket, true));
-    // Nothing is read until the bridge holds the room: the client's first sync gets the room as it is.
-    socket.pause();
+    if (socket.readyState !== socket.OPEN) {
+      this.leave(client);
+      return;
+    }
     void slot.attach(this.host, client.close).then(() => {
       if (socket.readyState !== socket.OPEN) return;
       // The stock server's greeting: our state vector (sync step 1), then who is around.
@@ -219,7 +241,7 @@ export class YjsGateway implements RelayGateway {
     const kind = decoding.readVarUint(decoder);
     if (kind === syncProtocol.messageYjsSyncStep1) {
       const reply = frame(MessageType.Sync, (encoder) => syncProtocol.readSyncStep1(decoder, encoder, doc));
-      send(client.socket, reply);
+      sendDurable(client, reply);
       return;
     }
     if (kind !== syncProtocol.messageYjsSyncStep2 && kind !== syncProtocol.messageYjsUpdate)
@@ -285,6 +307,16 @@ function frame(type: number, write: (encoder: encoding.Encoder) => void): Uint8A
   encoding.writeVarUint(encoder, type);
   write(encoder);
   return encoding.toUint8Array(encoder);
+}
+
+/** Whether a transaction origin is a client's connection (the gateway's own writes have another). */
+function isClient(origin: unknown): boolean {
+  return origin !== null && typeof origin === 'object' && 'awarenessIds' in origin;
+}
+
+/** Send document content once what it holds is durable (a client never holds what the log lost). */
+function sendDurable(client: YjsClient, message: Uint8Array): void {
+  void client.slot.log.durable().then(() => send(client.socket, message));
 }
 
 function send(socket: WebSocket, message: Uint8Array): void {

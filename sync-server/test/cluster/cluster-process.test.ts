@@ -1,69 +1,21 @@
 // Three relay processes (the CLI with --cluster) and a redis-server: SIGKILL the owner of a room while
 // its windows edit, and SIGSTOP another until its lease passed. Either way the room moves to another
 // node, the windows reconnect, every acknowledged edit is there and the stopped owner writes nothing.
-import type { ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Replica } from '@converge/replica';
 import { afterEach, expect, it } from 'vitest';
 import { roomKeys } from '../../src/cluster/index.ts';
-import { type RelayAccess, remoteRelay, runProcess, waitFor } from '../support.ts';
+import { type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
+import { clusterProcesses, LEASE_MS, type Node } from './processes.ts';
 import { cartsOf, engines, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', '..', 'src', 'cli.ts');
-const ADMIN = 'cluster-process-admin-token';
-// Long enough that a loaded 2-core machine (storage peers loading four engines) renews in time.
-const LEASE_MS = 4000;
-
-interface Node extends RelayAccess {
-  readonly id: string;
-  readonly child: ChildProcess;
-  readonly logs: () => Record<string, unknown>[];
-}
-
 const redis = redisServerPerFile();
-const children: ChildProcess[] = [];
+const { startNode, leaseHolder } = clusterProcesses(redis);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-  }
 });
-
-async function startNode(id: string): Promise<Node> {
-  // Node itself runs the relay (not the tsx wrapper), so SIGKILL and SIGSTOP reach the relay's process.
-  const relay = runProcess(process.execPath, [
-    '--import',
-    'tsx',
-    cli,
-    '--port',
-    '0',
-    '--cluster',
-    redis().url,
-    '--node-id',
-    id,
-    '--lease-ms',
-    String(LEASE_MS),
-    '--admin-token',
-    ADMIN,
-  ]);
-  const { child, lines: logs } = relay;
-  children.push(child);
-  await waitFor(
-    () => logs().some((l) => l.event === 'listening') || child.exitCode !== null,
-    `${id} to listen`,
-    60_000,
-  );
-  const url = logs().find((l) => l.event === 'listening')?.url;
-  if (typeof url !== 'string') throw new Error(`${id} did not start: ${relay.stderr()}`);
-  return { ...remoteRelay(url, ADMIN), id, child, logs };
-}
 
 async function window(nodes: () => readonly RelayAccess[], room: string, id: string): Promise<Replica> {
   const replica = await openWindow(nodes, room, id);
@@ -94,13 +46,6 @@ function editing(windows: readonly Replica[]) {
       return Object.fromEntries(acked) as Record<string, number>;
     },
   };
-}
-
-async function leaseHolder(room: string): Promise<{ node: string; token: number } | undefined> {
-  const value = await redis().client().get(roomKeys(room).lease);
-  if (value === null) return undefined;
-  const [node = '', token = '0'] = value.split(' ');
-  return { node, token: Number(token) };
 }
 
 /** Every engine of every replica shows exactly `cart`. */

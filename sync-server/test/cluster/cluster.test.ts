@@ -3,33 +3,29 @@
 // its rooms over with nothing lost.
 import type { Replica } from '@converge/replica';
 import { afterEach, expect, it } from 'vitest';
-import { redisCluster, roomKeys } from '../../src/cluster/index.ts';
-import { createRelay, type Relay, type RelayStats, type RoomInfo } from '../../src/index.ts';
+import { roomKeys } from '../../src/cluster/index.ts';
+import type { Relay, RelayStats, RoomInfo } from '../../src/index.ts';
 import { FORWARDED_BY_HEADER } from '../../src/upstream.ts';
 import { credentialFor, RawClient, type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
-import { adminGet, cartsOf, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
+import {
+  adminGet,
+  cartsOf,
+  inProcessNodes,
+  openWindow,
+  waitConverged,
+  waitOnline,
+  waitStoredDurably,
+} from './support.ts';
 
 const ADMIN = 'cluster-test-admin-token';
 const redis = redisServerPerFile();
+const startNode = inProcessNodes(redis, ADMIN);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function startNode(nodeId: string): Promise<Relay> {
-  // Long enough that a loaded machine renews in time (a lost lease would move the room mid-test).
-  const cluster = redisCluster({ url: redis().url, nodeId, leaseMs: 4000 });
-  const relay = await createRelay({
-    adminToken: ADMIN,
-    ownership: cluster.ownership,
-    storage: cluster.storage,
-    logLevel: 'silent',
-  });
-  cleanups.push(() => relay.close());
-  return relay;
-}
 
 async function window(nodes: () => readonly RelayAccess[], room: string, id: string): Promise<Replica> {
   const replica = await openWindow(nodes, room, id);

@@ -1,24 +1,19 @@
 // Leases and fenced writes against a real redis-server: tokens only grow, and Redis itself refuses a
 // write whose token is not the live lease's (taken over, or simply expired by Redis's clock).
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ClusterRedis, FencedLog, FencedOutError, roomKeys } from '../../src/cluster/index.ts';
+import { beforeAll, expect, it } from 'vitest';
+import { type ClusterRedis, FencedLog, FencedOutError, roomKeys } from '../../src/cluster/index.ts';
 import type { RoomLease } from '../../src/room-ownership.ts';
-import { REDIS_SERVER } from '../redis-server.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
+import { clusterRedisPerFile } from './support.ts';
 
 const redisServer = redisServerPerFile();
+const connection = clusterRedisPerFile(redisServer);
 let redis: ClusterRedis;
+beforeAll(() => {
+  redis = connection();
+});
 let room = 0;
 const nextRoom = (): string => `room-${++room}`;
-
-beforeAll(async () => {
-  if (REDIS_SERVER === undefined) return;
-  redis = ClusterRedis.connect(redisServer().url, 2000);
-  await redis.connect();
-});
-afterAll(async () => {
-  await redis?.quit();
-});
 
 /** A lease as a node believes it holds it (the local belief does not matter: Redis decides). */
 function believed(roomId: string, nodeId: string, token: number): RoomLease {

@@ -1,20 +1,71 @@
-// Helpers for cluster tests: windows that may fail over between nodes, and what the room's storage holds.
+// Helpers for cluster tests: nodes in this process, a Redis connection, windows that may fail over
+// between nodes, and what the room's storage holds.
 import { ENGINES, type EngineName, MemoryStore, RelayTransport, Replica } from '@converge/replica';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import WebSocket from 'ws';
+import { ClusterRedis, redisCluster } from '../../src/cluster/index.ts';
+import { createRelay, type Relay } from '../../src/index.ts';
+import { REDIS_SERVER, type RedisServer } from '../redis-server.ts';
 import { credentialFor, type RelayAccess, waitFor } from '../support.ts';
+
+/**
+ * A relay node of the cluster on `redisUrl` in this process, with its storage peers in Redis. Its lease
+ * is long enough that a loaded machine renews in time (a lost lease would move a room mid-test).
+ */
+export function startInProcessNode(redisUrl: string, nodeId: string, adminToken: string): Promise<Relay> {
+  const cluster = redisCluster({ url: redisUrl, nodeId, leaseMs: 4000 });
+  return createRelay({
+    adminToken,
+    ownership: cluster.ownership,
+    storage: cluster.storage,
+    logLevel: 'silent',
+  });
+}
+
+/**
+ * Starts in-process nodes on the file's redis-server (see `startInProcessNode`) and closes them after each
+ * test. Call it before the file registers its own afterEach, so what the file opened closes first.
+ */
+export function inProcessNodes(
+  redis: () => RedisServer,
+  adminToken: string,
+): (nodeId: string) => Promise<Relay> {
+  const started: Relay[] = [];
+  afterEach(async () => {
+    for (const relay of started.splice(0).reverse()) await relay.close();
+  });
+  return async (nodeId) => {
+    const relay = await startInProcessNode(redis().url, nodeId, adminToken);
+    started.push(relay);
+    return relay;
+  };
+}
+
+/** A connection to the file's redis-server, for the whole file (undefined without redis-server). */
+export function clusterRedisPerFile(server: () => RedisServer): () => ClusterRedis {
+  let redis: ClusterRedis | undefined;
+  beforeAll(async () => {
+    if (REDIS_SERVER === undefined) return;
+    redis = ClusterRedis.connect(server().url, 2000);
+    await redis.connect();
+  });
+  afterAll(async () => {
+    await redis?.quit();
+  });
+  return () => redis as ClusterRedis;
+}
 
 export const engines: readonly EngineName[] = ENGINES.names;
 
 /**
- * A window in `room` that connects to `nodes()[0]` and, after a failed or lost connection, to the next
- * node of the list (as a client with several relay addresses would). Its store outlives it when given.
+ * A window's connection to `room` that connects to `nodes()[0]` and, after a failed or lost connection,
+ * to the next node of the list (as a client with several relay addresses would).
  */
-export async function openWindow(
+export function failoverTransport(
   nodes: () => readonly RelayAccess[],
   room: string,
   id: string,
-  store = new MemoryStore(),
-): Promise<Replica> {
+): RelayTransport {
   let attempt = 0;
   let current = nodes()[0] as RelayAccess;
   // RelayTransport takes one URL and asks for a credential before every attempt: that is where the
@@ -29,7 +80,7 @@ export async function openWindow(
       super(current.url);
     }
   }
-  const transport = new RelayTransport({
+  return new RelayTransport({
     url: current.url,
     room,
     nodeId: id,
@@ -38,9 +89,18 @@ export async function openWindow(
     WebSocket: FailoverSocket as never,
     backoff: { initialMs: 20, maxMs: 150 },
   });
+}
+
+/** A window (a replica) on `failoverTransport`; its store outlives it when given. */
+export async function openWindow(
+  nodes: () => readonly RelayAccess[],
+  room: string,
+  id: string,
+  store = new MemoryStore(),
+): Promise<Replica> {
   return Replica.open({
     id,
-    transport,
+    transport: failoverTransport(nodes, room, id),
     store,
     engines: ENGINES,
     antiEntropyMs: 200,
