@@ -3,7 +3,7 @@
 import type { Replica } from '@converge/replica';
 import { afterEach, expect, it } from 'vitest';
 import { ClusterRedis, roomKeys } from '../../src/cluster/index.ts';
-import type { Relay, RoomInfo } from '../../src/index.ts';
+import type { RoomInfo } from '../../src/index.ts';
 import { type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { clusterProcesses, type Node } from './processes.ts';
