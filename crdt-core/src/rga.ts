@@ -4,7 +4,9 @@ export { Rga } from './rga/rga.ts';
 export type {
   ApplyResult,
   DeleteOp,
+  IdPlace,
   IdRange,
+  InsertedBefore,
   InsertOp,
   RemoteEditObserver,
   RgaId,

@@ -15,7 +15,9 @@ import { LEAF_CAPACITY, type Leaf, RunTree, type TreeNode } from './tree.ts';
 import type {
   ApplyResult,
   DeleteOp,
+  IdPlace,
   IdRange,
+  InsertedBefore,
   InsertOp,
   RemoteEditObserver,
   RgaId,
@@ -210,6 +212,53 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     pending.length = 0;
     this.tree.addCounts(run.leaf, this.pendingCount, this.pendingCount);
     this.pendingCount = 0;
+  }
+
+  /**
+   * Insert `text` right before the character `id` (visible or deleted), after whatever is just before
+   * it: undo types deleted text back where its tombstones sit, so text deleted next to it and typed
+   * back later keeps its order. Returns the operation and the visible index it went to, or null when
+   * `text` is empty. O(log n) once the id index is built. Throws RangeError for an id not seen here.
+   */
+  insertBefore(id: RgaId, text: string): InsertedBefore | null {
+    checkId(id, 'insertBefore id');
+    if (typeof text !== 'string') throw new TypeError('insertBefore: text must be a string');
+    if (id.counter > this.seen(id.replica))
+      throw new RangeError(`insertBefore: no character ${id.counter} of ${id.replica}`);
+    this.load();
+    this.flushPending();
+    const n = text.length;
+    if (n === 0) return null;
+    const counter = (this.maxCounter[this.self] as number) + 1;
+    if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
+    const target = this.replicaIndex.get(id.replica) as number;
+    let run = this.idIndex().get(target, id.counter);
+    const leaf = run.leaf;
+    let at = leaf.runs.indexOf(run);
+    // The cursor run may be the one split: typing on must not grow the wrong half.
+    this.cursorRun = null;
+    if (id.counter > run.counter) {
+      run = this.splitInLeaf(leaf, at, id.counter - run.counter);
+      at++;
+    }
+    const index = this.visibleIndexOf(run);
+    let start = index;
+    for (let i = 0; i < at; i++) {
+      const other = leaf.runs[i] as Run;
+      if (!other.deleted) start -= other.length;
+    }
+    let prev: Run | null;
+    if (at > 0) prev = leaf.runs[at - 1] as Run;
+    else {
+      const before = leaf.prev;
+      prev = before === null ? null : (before.runs[before.runs.length - 1] as Run);
+    }
+    this.maxCounter[this.self] = counter + n - 1;
+    this.textCache = null;
+    const op = this.insertAfter(prev, leaf, at, start, index, text, counter, run.replica, run.counter);
+    // Typing on grows a run only up to a visible right origin (a plain insert there goes past tombstones).
+    if (run.deleted) this.cursorRun = null;
+    return { op, index };
   }
 
   /**
@@ -755,6 +804,42 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       runs.splice(at + 1, 1);
       this.ids?.remove(after);
     }
+  }
+
+  /**
+   * Where the characters `ranges` name are now, piece by piece (in the order of `ranges`, each range's
+   * pieces by counter): visible ones at their visible index, deleted ones where their tombstones sit.
+   * For undo: deleting exactly the characters an insert made, or typing deleted text back where it
+   * was. O(pieces · log n), once the id index is built (O(n), on first use). Throws RangeError for ids
+   * this document has not seen.
+   */
+  placesOf(ranges: readonly IdRange[]): IdPlace[] {
+    this.load();
+    this.flushPending();
+    const places: IdPlace[] = [];
+    for (const range of ranges) {
+      checkId(range, 'placesOf range');
+      const end = range.counter + range.length;
+      if (!Number.isSafeInteger(range.length) || range.length < 1 || end - 1 > this.seen(range.replica))
+        throw new RangeError(
+          `placesOf: ids ${range.counter}+${range.length} of ${range.replica} are not here`,
+        );
+      const replica = this.replicaIndex.get(range.replica) as number;
+      for (let counter = range.counter; counter < end; ) {
+        const run = this.idIndex().get(replica, counter);
+        const pieceEnd = Math.min(end, run.counter + run.length);
+        const index = this.visibleIndexOf(run) + (run.deleted ? 0 : counter - run.counter);
+        places.push({
+          replica: range.replica,
+          counter,
+          length: pieceEnd - counter,
+          index,
+          deleted: run.deleted,
+        });
+        counter = pieceEnd;
+      }
+    }
+    return places;
   }
 
   // ---------------------------------------------------------------- delta sync

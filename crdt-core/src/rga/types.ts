@@ -75,6 +75,26 @@ export interface DeleteOp {
   readonly ranges: readonly IdRange[];
 }
 
+/**
+ * Where some of a text's characters are now (`Rga.placesOf`): `length` consecutive ids from
+ * `counter` of `replica`, all visible or all deleted. A visible piece starts at visible index
+ * `index`; a deleted one sits right after the first `index` visible characters.
+ */
+export interface IdPlace extends IdRange {
+  /** The visible index of the first character, or, for deleted ones, how many visible characters precede them. */
+  readonly index: number;
+  /** Whether the characters are deleted (tombstones). */
+  readonly deleted: boolean;
+}
+
+/** What `Rga.insertBefore` did: the operation for the peers and where the text went. */
+export interface InsertedBefore {
+  /** The insert, an ordinary operation for every other replica. */
+  readonly op: InsertOp;
+  /** The visible index of the first character typed. */
+  readonly index: number;
+}
+
 /** Any operation of a text: what `insert`, `delete` and `delta` return and `apply` takes. */
 export type RgaOp = InsertOp | TombstoneOp | DeleteOp;
 
