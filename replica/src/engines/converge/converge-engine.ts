@@ -17,14 +17,32 @@
  * Identity: operations are numbered per replica. The replica persists local operations before they
  * reach peers, so a restart never reuses a number a peer already holds.
  */
-import { DecodeError, Decoder, Encoder, replicaId, TypeTag, VersionVector } from '@converge/crdt-core';
-import type { Engine, EngineChange, EngineContext, EngineVersion, SyncSession } from '../../engine.ts';
-import type { WorkspaceSchema } from '../../schema.ts';
+import {
+  DecodeError,
+  Decoder,
+  Encoder,
+  type InsertOp,
+  type MvRegisterOp,
+  type RgaOp,
+  replicaId,
+  TypeTag,
+  VersionVector,
+} from '@converge/crdt-core';
+import type {
+  Engine,
+  EngineChange,
+  EngineContext,
+  EngineVersion,
+  NativeUndo,
+  SyncSession,
+} from '../../engine.ts';
+import type { FieldEdit, WorkspaceSchema } from '../../schema.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from '../../workspace.ts';
 import { seal, unseal, unsealAny } from '../kit/envelope.ts';
 import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
+import { ConvergeUndo, type Reversion } from './converge-undo.ts';
 import { WorkspaceDocument, type WorkspaceOp } from './workspace-document.ts';
 
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
@@ -61,6 +79,11 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   private readonly held: Held<WorkspaceDocument>;
   /** Whose change the document is making now: its text deltas are reported with it. */
   private origin: EngineChange['origin'] = 'local';
+  private readonly history: ConvergeUndo;
+  /** Undo on crdt-core's own operations (converge-undo.ts): the replica leaves this engine's undo to it. */
+  readonly undo: NativeUndo;
+  /** The operations an undo or redo makes, emitted as one local change once it is done. */
+  private reverting: WorkspaceOp[] | undefined;
 
   constructor(ctx: EngineContext) {
     super();
@@ -71,6 +94,27 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
         this.emitText(field, this.origin, [delta]),
       ),
     );
+    this.history = new ConvergeUndo({
+      textPlaces: (field, ranges) => this.doc.textPlaces(field, ranges),
+      cartLine: (field, product) => this.doc.cartLine(field, product),
+      registerWrites: (field) => this.doc.registerWrites(field),
+      perform: (edit, into) => this.reverted(this.perform(edit, into)),
+      insertBefore: (field, id, text, into) => {
+        const op = this.doc.insertTextBefore(field, id, text);
+        if (op === null) return undefined;
+        const insert = op.body.op as InsertOp;
+        into.push(insertedBy(field, insert));
+        this.reverted(op);
+        return insert.id;
+      },
+    });
+    const history = this.history;
+    this.undo = {
+      stopCapturing: () => history.stopCapturing(),
+      undo: () => this.revert(() => history.undo()),
+      redo: () => this.revert(() => history.redo()),
+      clear: () => history.clear(),
+    };
   }
 
   /** The document (throws EngineClosedError once the engine is closed). */
@@ -83,8 +127,82 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     const edit = this.schema.edit(intent);
     if (edit.kind === 'text') this.checkText(edit);
     this.origin = 'local';
-    const op = this.doc.edit(edit);
-    if (op !== null) this.emit('local', [op]);
+    const reversions: Reversion[] = [];
+    const op = this.perform(edit, reversions);
+    if (op === null) return;
+    this.history.record(reversions);
+    this.emit('local', [op]);
+  }
+
+  /**
+   * Carry out a local edit (validated) and put how to take it back into `into`: the ids an insert made,
+   * the ids and text a delete removed (the text read from the mirror: O(edit)), a cart line's quantity
+   * before and after, a register's write and the value it replaced.
+   */
+  private perform(edit: FieldEdit, into: Reversion[]): WorkspaceOp | null {
+    const doc = this.doc;
+    const { field } = edit;
+    switch (edit.kind) {
+      case 'text': {
+        const deleted = edit.action === 'delete' ? this.textSlice(field, edit.pos, edit.pos + edit.len) : '';
+        const op = doc.edit(edit);
+        const rga = op?.body.op as RgaOp | undefined;
+        if (rga?.kind === 'insert') into.push(insertedBy(field, rga));
+        else if (rga?.kind === 'delete')
+          into.push({ kind: 'deleted', field, ranges: rga.ranges, text: deleted });
+        return op;
+      }
+      case 'cart': {
+        const before = doc.cartLine(field, edit.product);
+        const op = doc.edit(edit);
+        if (op !== null)
+          into.push({
+            kind: 'cart',
+            field,
+            product: edit.product,
+            before,
+            after: doc.cartLine(field, edit.product),
+          });
+        return op;
+      }
+      case 'pn-counter': {
+        const op = doc.edit(edit);
+        if (op !== null && edit.by !== 0) into.push({ kind: 'counted', field, by: edit.by });
+        return op;
+      }
+      case 'register': {
+        const before = doc.registerValue(field);
+        const op = doc.edit(edit);
+        const write = op?.body.op as MvRegisterOp<string> | undefined;
+        if (write !== undefined)
+          into.push({ kind: 'written', field, dot: write.dot, before: before[0] ?? '' });
+        return op;
+      }
+      case 'counter':
+        return doc.edit(edit); // only grows: nothing takes an increment back
+    }
+  }
+
+  /** An operation an undo or redo made (whether it made one). */
+  private reverted(op: WorkspaceOp | null): boolean {
+    if (op !== null) this.reverting?.push(op);
+    return op !== null;
+  }
+
+  /** An undo or redo: its operations are one local change (none when it changed nothing). */
+  private revert(run: () => boolean): boolean {
+    this.assertOpen();
+    this.origin = 'local';
+    const ops: WorkspaceOp[] = [];
+    this.reverting = ops;
+    let done: boolean;
+    try {
+      done = run();
+    } finally {
+      this.reverting = undefined;
+      if (ops.length > 0) this.emit('local', ops);
+    }
+    return done;
   }
 
   view(): WorkspaceView {
@@ -293,6 +411,15 @@ class ConvergeSession extends PeerSession {
       this.sendPayload(this.engine.encodeMessage({ type: 'ops', ops: ops.slice(i, i + MAX_BATCH_OPS) }));
     }
   }
+}
+
+/** How to take back a local text insert: delete the characters it made. */
+function insertedBy(field: string, op: InsertOp): Reversion {
+  return {
+    kind: 'inserted',
+    field,
+    ranges: [{ replica: op.id.replica, counter: op.id.counter, length: op.text.length }],
+  };
 }
 
 /** A state as the store keeps it: tagged ones in their own envelope, positional ones as before. */

@@ -6,16 +6,20 @@ import {
   Cart,
   type CartOp,
   DecodeError,
+  type Dot,
   decodeRgaOps,
   encodeRgaOp,
   GCounter,
   type GCounterOp,
+  type IdPlace,
+  type IdRange,
   MvRegister,
   type MvRegisterOp,
   PNCounter,
   type PNCounterOp,
   type ReplicaId,
   Rga,
+  type RgaId,
   type RgaOp,
   stringCodec,
 } from '@converge/crdt-core';
@@ -161,7 +165,7 @@ class PnCounterField implements DocumentField {
   }
 }
 
-class CartField implements DocumentField {
+export class CartField implements DocumentField {
   readonly mergesInPlace = false;
   constructor(private readonly cart: Cart) {}
   value(): Record<string, number> {
@@ -185,6 +189,10 @@ class CartField implements DocumentField {
   apply(op: unknown): void {
     this.cart.apply(op as CartOp);
   }
+  /** A line's quantity, undefined when the cart has no line for `product`. */
+  line(product: string): number | undefined {
+    return this.cart.has(product) ? this.cart.quantity(product) : undefined;
+  }
   encode(): Uint8Array {
     return this.cart.encode();
   }
@@ -195,7 +203,7 @@ class CartField implements DocumentField {
   }
 }
 
-class TextField implements DocumentField {
+export class TextField implements DocumentField {
   readonly mergesInPlace = true;
   private readonly remote: (index: number, deleted: number, inserted: string) => void;
 
@@ -219,6 +227,16 @@ class TextField implements DocumentField {
     const op = this.rga.delete(edit.pos, edit.len);
     if (op !== null) this.onText({ pos: edit.pos, del: edit.len, text: '' });
     return op;
+  }
+  /** Insert `text` right before character `id`, visible or deleted (crdt-core's `Rga.insertBefore`). */
+  insertBefore(id: RgaId, text: string): RgaOp | null {
+    const done = this.rga.insertBefore(id, text);
+    if (done !== null) this.onText({ pos: done.index, del: 0, text });
+    return done?.op ?? null;
+  }
+  /** Where these characters are now (crdt-core's `Rga.placesOf`). */
+  places(ranges: readonly IdRange[]): IdPlace[] {
+    return this.rga.placesOf(ranges);
   }
   apply(op: unknown): void {
     // Causal delivery guarantees the anchors are here; anything else is a corrupt operation.
@@ -244,7 +262,7 @@ class TextField implements DocumentField {
   }
 }
 
-class RegisterField implements DocumentField {
+export class RegisterField implements DocumentField {
   readonly mergesInPlace = false;
   constructor(private readonly register: MvRegister<string>) {}
   value(): string[] {
@@ -256,6 +274,10 @@ class RegisterField implements DocumentField {
   }
   apply(op: unknown): void {
     this.register.apply(op as MvRegisterOp<string>);
+  }
+  /** The writes whose values the register holds now. */
+  writes(): Dot[] {
+    return this.register.siblings().map((sibling) => sibling.dot);
   }
   encode(): Uint8Array {
     return this.register.encode();

@@ -22,11 +22,15 @@
 import {
   DecodeError,
   Decoder,
+  type Dot,
   decodeWith,
   Encoder,
+  type IdPlace,
+  type IdRange,
   type LoggedOp,
   OperationLog,
   type ReplicaId,
+  type RgaId,
   readReplicaId,
   TypeTag,
   VersionVector,
@@ -34,12 +38,15 @@ import {
 import type { FieldEdit, NamedField, WorkspaceSchema } from '../../schema.ts';
 import type { TextDelta } from '../../text-delta.ts';
 import {
+  type CartField,
   type DocumentField,
   decodeField,
   emptyField,
   KIND_CODES,
   kindOfCode,
   OP_CODECS,
+  type RegisterField,
+  type TextField,
   type TextListener,
 } from './fields.ts';
 
@@ -90,6 +97,26 @@ export class WorkspaceDocument {
     return product in (this.field(field).value() as Record<string, number>);
   }
 
+  /** Where some characters of a text field are now (visible, or their tombstones). */
+  textPlaces(field: string, ranges: readonly IdRange[]): IdPlace[] {
+    return (this.fieldOfKind(field, 'text') as TextField).places(ranges);
+  }
+
+  /** A cart line's quantity, undefined when there is no line for `product`. */
+  cartLine(field: string, product: string): number | undefined {
+    return (this.fieldOfKind(field, 'cart') as CartField).line(product);
+  }
+
+  /** A register field's values now (several after concurrent writes). */
+  registerValue(field: string): string[] {
+    return (this.fieldOfKind(field, 'register') as RegisterField).value();
+  }
+
+  /** The writes whose values a register field holds now. */
+  registerWrites(field: string): Dot[] {
+    return (this.fieldOfKind(field, 'register') as RegisterField).writes();
+  }
+
   /** Operations delivered, per replica. */
   version(): VersionVector {
     return this.log.version();
@@ -106,6 +133,12 @@ export class WorkspaceDocument {
   edit(edit: FieldEdit): WorkspaceOp | null {
     const op = this.field(edit.field).local(edit, this.replica);
     return op === null ? null : this.log.next(this.replica, { field: edit.field, op });
+  }
+
+  /** Type `text` into a text field right before character `id` (visible or deleted); null when empty. */
+  insertTextBefore(field: string, id: RgaId, text: string): WorkspaceOp | null {
+    const op = (this.fieldOfKind(field, 'text') as TextField).insertBefore(id, text);
+    return op === null ? null : this.log.next(this.replica, { field, op });
   }
 
   // ---------------------------------------------------------------- sync
@@ -198,6 +231,12 @@ export class WorkspaceDocument {
       }
       return { version, fields };
     });
+  }
+
+  private fieldOfKind(name: string, kind: NamedField['kind']): DocumentField {
+    if (this.schema.field(name)?.kind !== kind)
+      throw new RangeError(`the workspace has no ${kind} field ${name}`);
+    return this.field(name);
   }
 
   private field(name: string): DocumentField {
