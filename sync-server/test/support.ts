@@ -396,7 +396,7 @@ export function openWindow(
 /** A process a test started: its JSON log lines (stdout), raw output and exit. */
 export interface Running {
   readonly child: ChildProcess;
-  /** Every stdout line that is a JSON object (the relay's log), parsed. */
+  /** Every complete stdout line that is a JSON object (the relay's log), parsed. */
   readonly lines: () => Record<string, unknown>[];
   readonly stderr: () => string;
   readonly stdout: () => string;
@@ -408,17 +408,22 @@ export function runProcess(command: string, args: readonly string[]): Running {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
+  // Decoded as a stream: a character split across two chunks is not mangled.
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    out += chunk;
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    err += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
     lines: () =>
+      // Only lines already ended: the process may be halfway through writing the last one.
       out
+        .slice(0, out.lastIndexOf('\n') + 1)
         .split('\n')
         .filter((l) => l.trim().startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>),
