@@ -106,8 +106,14 @@ export class AuthorityHolder {
    * Take the authority over under `lease`: fence the store (reading what it holds in the same step) and
    * the services, then drive every saga that is not finished.
    */
-  static async takeOver(deps: HolderDeps, lease: Lease): Promise<AuthorityHolder> {
+  static async takeOver(
+    deps: HolderDeps,
+    lease: Lease,
+    /** Sees the holder before the take-over's first step, so its owner can retire it meanwhile. */
+    started: (holder: AuthorityHolder) => void = () => {},
+  ): Promise<AuthorityHolder> {
     const holder = new AuthorityHolder(deps, lease);
+    started(holder);
     holder.renewEvery(Math.max(1, Math.floor(deps.policy.leaseMs / 3)));
     try {
       const snapshot = await holder.write('take-over', undefined, { kind: 'fence' });
@@ -360,9 +366,13 @@ export class AuthorityHolder {
       ;
       delay = Math.min(delay * 2, this.deps.policy.maxRetryDelayMs)
     ) {
+      // No answer is retried; a holder that retired meanwhile (its lease lost, the host closed) stops.
       const answer = await this.effect('take-over', () =>
         withTimeout(this.deps.clock, service.fence(this.token), this.deps.policy.callTimeoutMs),
-      ).catch(() => undefined);
+      ).catch((error: unknown) => {
+        if (error instanceof HolderRetired) throw error;
+        return undefined;
+      });
       if (answer?.kind === 'answer') {
         if (answer.value.kind === 'fenced')
           this.fencedBy(service.resource, 'take-over', undefined, answer.value.fence);

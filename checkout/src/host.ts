@@ -78,6 +78,8 @@ export class AuthorityHost {
   /** Resolves when the holder changes: requests waiting on the old one ask the new one. */
   private changed: { promise: Promise<void>; resolve: () => void } = deferred();
   private promoting: Promise<void> | undefined;
+  /** The holder taking over now (not yet in `holders`): closing retires it too. */
+  private takingOver: AuthorityHolder | undefined;
   private cancelWatch: () => void = () => {};
   private closed = false;
 
@@ -169,6 +171,7 @@ export class AuthorityHost {
     this.closed = true;
     this.cancelWatch();
     for (const holder of this.holders) holder.retire('the authority closed');
+    this.takingOver?.retire('the authority closed');
     this.changed.resolve();
     await this.promoting?.catch(() => {});
     // A paused holder never settles; the others stop at their next step.
@@ -260,10 +263,15 @@ export class AuthorityHost {
           },
         },
         lease,
+        (started) => {
+          this.takingOver = started;
+        },
       );
     } catch (error) {
       this.emit({ type: 'problem', message: `${name} could not take over: ${String(error)}` });
       return;
+    } finally {
+      this.takingOver = undefined;
     }
     this.holders.push(holder);
     this.current = holder;
