@@ -206,8 +206,13 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     return run;
   } finally {
     clearTimeout(capTimer);
+    const t0 = Date.now();
+    log('  closing the windows');
     await context.close();
+    log(`  closing web mode (windows closed in ${Date.now() - t0} ms)`);
+    const t1 = Date.now();
     await web.close();
+    log(`  web mode closed in ${Date.now() - t1} ms`);
     await rm(dataDir, { recursive: true, force: true });
   }
 }
