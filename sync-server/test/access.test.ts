@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloseCode, STORAGE_NODE_ID, VirtualClock } from '@converge/protocol';
 import { RelayTransport } from '@converge/replica';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CredentialAuthority, CredentialError } from '../src/credentials.ts';
 import type { Relay } from '../src/index.ts';
 import { storagePeers } from '../src/storage/index.ts';
 import {
   adminRequest,
+  cleanupsAfterEach,
   closeRelaysAfterEach,
   credentialFor,
   openEventStream,
@@ -27,10 +28,7 @@ import {
 } from './support.ts';
 
 closeRelaysAfterEach();
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 const violations = (relay: Relay) => relay.stats().violations;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,20 +1,16 @@
 // The admin API of a cluster answers for the whole cluster on any node: /rooms lists every node's rooms
 // with their owners, /events streams every node's events (each with the node it happened on).
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { NODES_KEY, nodeAliveKey } from '../../src/cluster/redis-scripts.ts';
 import type { Relay, RoomInfo } from '../../src/index.ts';
-import { credentialFor, openEventStream, waitFor } from '../support.ts';
+import { cleanupsAfterEach, credentialFor, openEventStream, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { adminGet, inProcessNodes } from './support.ts';
 
 const ADMIN = 'cluster-admin-test-token';
 const redis = redisServerPerFile();
 const startNode = inProcessNodes(redis, ADMIN);
-const cleanups: (() => unknown)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 const cut = (node: Relay, room: string, from: string, to: string) =>
   fetch(`${node.adminUrl}/rooms/${room}/links`, {

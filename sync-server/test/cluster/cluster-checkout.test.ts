@@ -9,21 +9,17 @@ import {
   type CheckoutEnd,
 } from '@converge/checkout';
 import { realTimers } from '@converge/protocol';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { CHECKOUT_LOGS, roomTokenOf } from '../../src/checkout/index.ts';
 import { roomKeys } from '../../src/cluster/index.ts';
-import { type RelayAccess, waitFor } from '../support.ts';
+import { cleanupsAfterEach, type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { clusterProcesses, type Node } from './processes.ts';
 import { failoverTransport } from './support.ts';
 
 const redis = redisServerPerFile();
 const { startNode, leaseHolder, waitMoved } = clusterProcesses(redis);
-const cleanups: (() => unknown)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 /** A window's connection carrying checkout only, failing over along `nodes`. */
 function checkoutWindow(nodes: readonly RelayAccess[], room: string, id: string): CheckoutClient {

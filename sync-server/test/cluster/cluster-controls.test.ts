@@ -1,10 +1,10 @@
 // A room's link cuts and chaos outlive its owner: they are saved in Redis under the owner's lease, and
 // whichever node owns the room next opens it with the same cuts and chaos.
 import type { Replica } from '@converge/replica';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ClusterRedis, roomKeys } from '../../src/cluster/index.ts';
 import type { RoomInfo } from '../../src/index.ts';
-import { type RelayAccess, waitFor } from '../support.ts';
+import { cleanupsAfterEach, type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { clusterProcesses, type Node } from './processes.ts';
 import { adminGet, cartsOf, inProcessNodes, openWindow, waitConverged, waitOnline } from './support.ts';
@@ -13,11 +13,7 @@ const ADMIN = 'cluster-controls-admin-token';
 const redis = redisServerPerFile();
 const startNode = inProcessNodes(redis, ADMIN);
 const { startNode: startProcess, waitMoved } = clusterProcesses(redis);
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 async function admin(node: RelayAccess, method: string, path: string, body: unknown): Promise<Response> {
   return fetch(`${node.adminUrl}${path}`, {

@@ -2,20 +2,16 @@
 // its windows edit, and SIGSTOP another until its lease passed. Either way the room moves to another
 // node, the windows reconnect, every acknowledged edit is there and the stopped owner writes nothing.
 import type { Replica } from '@converge/replica';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { roomKeys } from '../../src/cluster/index.ts';
-import { type RelayAccess, waitFor } from '../support.ts';
+import { cleanupsAfterEach, type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { clusterProcesses, LEASE_MS, type Node } from './processes.ts';
 import { cartsOf, engines, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
 
 const redis = redisServerPerFile();
 const { startNode, leaseHolder } = clusterProcesses(redis);
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 async function window(nodes: () => readonly RelayAccess[], room: string, id: string): Promise<Replica> {
   const replica = await openWindow(nodes, room, id);

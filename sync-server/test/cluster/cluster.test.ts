@@ -2,11 +2,11 @@
 // converge through the room's single owner; admin calls work on any node; a node that leaves hands
 // its rooms over with nothing lost.
 import type { Replica } from '@converge/replica';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { roomKeys } from '../../src/cluster/index.ts';
 import type { Relay, RelayStats, RoomInfo } from '../../src/index.ts';
 import { FORWARDED_BY_HEADER } from '../../src/upstream.ts';
-import { credentialFor, RawClient, type RelayAccess, waitFor } from '../support.ts';
+import { cleanupsAfterEach, credentialFor, RawClient, type RelayAccess, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import {
   adminGet,
@@ -21,11 +21,7 @@ import {
 const ADMIN = 'cluster-test-admin-token';
 const redis = redisServerPerFile();
 const startNode = inProcessNodes(redis, ADMIN);
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 async function window(nodes: () => readonly RelayAccess[], room: string, id: string): Promise<Replica> {
   const replica = await openWindow(nodes, room, id);
