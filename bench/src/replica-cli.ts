@@ -8,7 +8,7 @@ import {
   replayThroughReplica,
   replicaReplayTable,
 } from './replica-replay.ts';
-import { loadTrace, traceArgument } from './traces.ts';
+import { sequentialTraceRequest } from './traces.ts';
 
 const USAGE = `usage: npm run bench:replica -- [--trace FILE] [--edits N] [--json]
   --trace FILE   sequential trace (default: automerge-paper.json.gz in ../shared/traces)
@@ -37,21 +37,12 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const file = traceArgument(values.trace);
-  const edits = values.edits === undefined ? undefined : Number(values.edits);
-  if (file === null || (edits !== undefined && !(Number.isInteger(edits) && edits > 0))) {
-    const why =
-      file === null
-        ? 'no trace: give --trace FILE (../shared/traces is missing)'
-        : `--edits needs a positive integer, got ${values.edits}`;
-    process.stderr.write(`${why}\n\n${USAGE}\n`);
+  const request = sequentialTraceRequest(values.trace, { flag: '--edits', value: values.edits });
+  if (!request.ok) {
+    process.stderr.write(request.showUsage ? `${request.message}\n\n${USAGE}\n` : `${request.message}\n`);
     return 2;
   }
-  const workload = loadTrace(file);
-  if (workload.kind !== 'sequential') {
-    process.stderr.write(`${file}: not a sequential trace\n`);
-    return 2;
-  }
+  const { workload, count: edits } = request;
   const total = Math.min(edits ?? workload.patches.length, workload.patches.length);
   const result = await replayThroughReplica(workload, total, (done) =>
     process.stderr.write(

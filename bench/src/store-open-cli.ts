@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { median } from './result.ts';
 import { runWorker } from './runner.ts';
 import { writeConvergeStore } from './store-open.ts';
-import { loadTrace, traceArgument, traceName } from './traces.ts';
+import { sequentialTraceRequest, traceName } from './traces.ts';
 
 const USAGE = `usage: npm run bench:store -- [--trace FILE] [--runs N]
   --trace FILE   sequential trace (default: automerge-paper.json.gz in ../shared/traces)
@@ -31,21 +31,13 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const file = traceArgument(values.trace);
-  const runs = values.runs === undefined ? 5 : Number(values.runs);
-  if (file === null || !Number.isInteger(runs) || runs < 1) {
-    const why =
-      file === null
-        ? 'no trace: give --trace FILE (../shared/traces is missing)'
-        : `--runs needs a positive integer, got ${values.runs}`;
-    process.stderr.write(`${why}\n\n${USAGE}\n`);
+  const request = sequentialTraceRequest(values.trace, { flag: '--runs', value: values.runs });
+  if (!request.ok) {
+    process.stderr.write(request.showUsage ? `${request.message}\n\n${USAGE}\n` : `${request.message}\n`);
     return 2;
   }
-  const workload = loadTrace(file);
-  if (workload.kind !== 'sequential') {
-    process.stderr.write(`${file}: not a sequential trace\n`);
-    return 2;
-  }
+  const { file, workload } = request;
+  const runs = request.count ?? 5;
 
   const dir = mkdtempSync(join(tmpdir(), 'converge-bench-store-'));
   try {

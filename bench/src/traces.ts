@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { ConcurrentTxn, Patch, Workload } from './workload.ts';
+import type { ConcurrentTxn, Patch, SequentialWorkload, Workload } from './workload.ts';
 
 /**
  * Editing traces in josephg/editing-traces' JSON format (gzipped or not); see
@@ -22,6 +22,45 @@ export function traceArgument(trace: string | undefined): string | null {
   if (trace !== undefined) return resolve(process.env.INIT_CWD ?? process.cwd(), trace);
   const dir = defaultTracesDir(resolve(import.meta.dirname, '../..'));
   return dir === null ? null : join(dir, 'automerge-paper.json.gz');
+}
+
+/** What a command line that replays one sequential trace asked for, or why it cannot run. */
+export type SequentialTraceRequest =
+  | {
+      readonly ok: true;
+      readonly file: string;
+      readonly workload: SequentialWorkload;
+      readonly count: number | undefined;
+    }
+  | { readonly ok: false; readonly message: string; readonly showUsage: boolean };
+
+/**
+ * `--trace FILE` (see traceArgument) plus one optional positive-integer option (`--edits`, `--runs`),
+ * checked in the order the commands report them: no trace, a bad count, then a trace that is not
+ * sequential (which needs no usage text).
+ */
+export function sequentialTraceRequest(
+  trace: string | undefined,
+  option: { readonly flag: string; readonly value: string | undefined },
+): SequentialTraceRequest {
+  const file = traceArgument(trace);
+  if (file === null)
+    return {
+      ok: false,
+      message: 'no trace: give --trace FILE (../shared/traces is missing)',
+      showUsage: true,
+    };
+  const count = option.value === undefined ? undefined : Number(option.value);
+  if (count !== undefined && !(Number.isInteger(count) && count > 0))
+    return {
+      ok: false,
+      message: `${option.flag} needs a positive integer, got ${option.value}`,
+      showUsage: true,
+    };
+  const workload = loadTrace(file);
+  if (workload.kind !== 'sequential')
+    return { ok: false, message: `${file}: not a sequential trace`, showUsage: false };
+  return { ok: true, file, workload, count };
 }
 
 /** Trace files in `dir`: *.json.gz and *.json, sorted by name. */

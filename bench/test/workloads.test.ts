@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkMerge, SYNTHETIC_NAMES, syntheticWorkload } from '../src/synthetic.ts';
-import { listTraceFiles, loadTrace, parseTrace, TraceFormatError, traceName } from '../src/traces.ts';
+import {
+  listTraceFiles,
+  loadTrace,
+  parseTrace,
+  sequentialTraceRequest,
+  TraceFormatError,
+  traceName,
+} from '../src/traces.ts';
 import { applyPatch, isSubsequence } from '../src/workload.ts';
 import { selectWorkloads } from '../src/workloads.ts';
 
@@ -59,6 +66,47 @@ describe('trace loading', () => {
     expect(() => parseTrace('c', badParent)).toThrow(/parents/);
     const badAgent = { ...concurrent, txns: [{ parents: [], agent: 5, patches: [] }] };
     expect(() => parseTrace('c', badAgent)).toThrow(/agent/);
+  });
+
+  it('checks a command line asking for one sequential trace in the order the commands report', () => {
+    const file = join(dir, 'request.json');
+    writeFileSync(file, JSON.stringify(sequential));
+    const concurrentFile = join(dir, 'request-concurrent.json');
+    writeFileSync(
+      concurrentFile,
+      JSON.stringify({
+        kind: 'concurrent',
+        endContent: '',
+        numAgents: 1,
+        txns: [{ parents: [], agent: 0, patches: [] }],
+      }),
+    );
+    const ok = sequentialTraceRequest(file, { flag: '--runs', value: '3' });
+    expect(ok).toMatchObject({
+      ok: true,
+      file,
+      count: 3,
+      workload: { kind: 'sequential', endContent: 'hi!' },
+    });
+    expect(sequentialTraceRequest(file, { flag: '--runs', value: undefined })).toMatchObject({
+      ok: true,
+      count: undefined,
+    });
+    for (const bad of ['0', '-2', '1.5', 'x'])
+      expect(sequentialTraceRequest(file, { flag: '--edits', value: bad })).toEqual({
+        ok: false,
+        message: `--edits needs a positive integer, got ${bad}`,
+        showUsage: true,
+      });
+    // A bad count is reported before the trace is read, so a concurrent trace with a bad count says so.
+    expect(sequentialTraceRequest(concurrentFile, { flag: '--edits', value: '0' })).toMatchObject({
+      showUsage: true,
+    });
+    expect(sequentialTraceRequest(concurrentFile, { flag: '--edits', value: '2' })).toEqual({
+      ok: false,
+      message: `${concurrentFile}: not a sequential trace`,
+      showUsage: false,
+    });
   });
 
   it('names what is wrong with a malformed trace', () => {
