@@ -4,20 +4,22 @@
 import type { Replica } from '@converge/replica';
 import { expect, it } from 'vitest';
 import { roomKeys } from '../../src/cluster/index.ts';
-import { cleanupsAfterEach, type RelayAccess, waitFor } from '../support.ts';
+import { cleanupsAfterEach, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import { clusterProcesses, LEASE_MS, type Node } from './processes.ts';
-import { cartsOf, engines, openWindow, waitConverged, waitOnline, waitStoredDurably } from './support.ts';
+import {
+  cartsOf,
+  engines,
+  waitConverged,
+  waitOnline,
+  waitStoredDurably,
+  windowsClosedBy,
+} from './support.ts';
 
 const redis = redisServerPerFile();
 const { startNode, leaseHolder } = clusterProcesses(redis);
 const cleanups = cleanupsAfterEach();
-
-async function window(nodes: () => readonly RelayAccess[], room: string, id: string): Promise<Replica> {
-  const replica = await openWindow(nodes, room, id);
-  cleanups.push(() => replica.close());
-  return replica;
-}
+const window = windowsClosedBy(cleanups);
 
 /** Windows adding one unit of their own product every few ms; counts what each had acknowledged. */
 function editing(windows: readonly Replica[]) {

@@ -6,28 +6,23 @@ import { expect, it } from 'vitest';
 import { roomKeys } from '../../src/cluster/index.ts';
 import type { Relay, RelayStats, RoomInfo } from '../../src/index.ts';
 import { FORWARDED_BY_HEADER } from '../../src/upstream.ts';
-import { cleanupsAfterEach, credentialFor, RawClient, type RelayAccess, waitFor } from '../support.ts';
+import { cleanupsAfterEach, credentialFor, RawClient, waitFor } from '../support.ts';
 import { describeWithRedis, redisServerPerFile } from '../with-redis.ts';
 import {
   adminGet,
   cartsOf,
   inProcessNodes,
-  openWindow,
   waitConverged,
   waitOnline,
   waitStoredDurably,
+  windowsClosedBy,
 } from './support.ts';
 
 const ADMIN = 'cluster-test-admin-token';
 const redis = redisServerPerFile();
 const startNode = inProcessNodes(redis, ADMIN);
 const cleanups = cleanupsAfterEach();
-
-async function window(nodes: () => readonly RelayAccess[], room: string, id: string): Promise<Replica> {
-  const replica = await openWindow(nodes, room, id);
-  cleanups.push(() => replica.close());
-  return replica;
-}
+const window = windowsClosedBy(cleanups);
 
 describeWithRedis('relay cluster (in process)', () => {
   it('serves one room from one owner whatever node each window joins, and answers admin calls anywhere', async () => {

@@ -107,6 +107,17 @@ export async function openWindow(
   });
 }
 
+/** openWindow for a test file: each window is closed by the file's `cleanups` after its test. */
+export function windowsClosedBy(
+  cleanups: (() => unknown)[],
+): (nodes: () => readonly RelayAccess[], room: string, id: string) => Promise<Replica> {
+  return async (nodes, room, id) => {
+    const replica = await openWindow(nodes, room, id);
+    cleanups.push(() => replica.close());
+    return replica;
+  };
+}
+
 export async function adminGet<T>(node: RelayAccess, path: string): Promise<{ status: number; body: T }> {
   const response = await fetch(`${node.adminUrl}${path}`, {
     headers: { authorization: `Bearer ${node.adminToken}` },
