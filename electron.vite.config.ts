@@ -17,6 +17,9 @@ export function rendererConfig(): RendererViteConfig {
     ...workspaceSources,
     root: rendererRoot,
     plugins: [react()],
+    // The window's replica runs in a module worker (src/renderer/worker/replica-worker.ts): ES format,
+    // because the engines' modules (Automerge's WASM) use top-level await.
+    worker: { format: 'es' },
     build: {
       rolldownOptions: { input: resolve(rendererRoot, 'index.html') },
       // Three CRDT engines make one large bundle, loaded once from disk or localhost: splitting it

@@ -1,7 +1,7 @@
 import { isFinal } from '@converge/checkout';
 import type { PresenceCaret } from '@converge/protocol';
 import { STORAGE_NODE_ID } from '@converge/protocol';
-import type { EngineName, HeadsResolver, LedgerWrite, LostWrite } from '@converge/replica';
+import type { EngineName, LedgerWrite, LostWrite } from '@converge/replica';
 import { type CSSProperties, useEffect, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
 import { CheckoutPanel } from './components/CheckoutPanel.tsx';
@@ -41,7 +41,7 @@ type TabId = (typeof TABS)[number];
 
 export function App({ session }: { session: Session }) {
   const { model, network: networkStore, setup } = session;
-  const registry = model.replica.registry;
+  const { registry } = model;
   const { schema } = model;
   const { descriptors } = registry;
   const snapshot = useAppSnapshot(model);
@@ -63,13 +63,6 @@ export function App({ session }: { session: Session }) {
   seenInRoom.current = comparedPeers(self, current, seenInRoom.current);
   const peers = online ? comparedPeers(self, current) : seenInRoom.current;
   const convergence = convergenceByEngine(registry, status.engines, peers, snapshot.peerDigests);
-  // Heads (Automerge's versions) are compared against this replica's own change graph.
-  const resolvers = useMemo(() => {
-    const result: Partial<Record<EngineName, HeadsResolver>> = {};
-    for (const { name, heads } of registry.descriptors)
-      if (heads !== undefined) result[name] = heads(model.replica.engine(name));
-    return result;
-  }, [model, registry]);
   const cutOff = network.room ? cutOffFrom(network.room, self) : undefined;
   const traffic = Object.fromEntries(
     descriptors.flatMap(({ name }) => (status.engines[name] ? [[name, status.engines[name].traffic]] : [])),
@@ -194,7 +187,7 @@ export function App({ session }: { session: Session }) {
                   key={field.name}
                   model={model}
                   field={field}
-                  text={String(schema.valueIn(primaryView, field))}
+                  length={model.texts.length(status.primary, field.name)}
                   primary={primary}
                   ledger={snapshot.ledgers[status.primary] ?? []}
                   firstSync={snapshot.firstSync}
@@ -258,10 +251,11 @@ export function App({ session }: { session: Session }) {
                       engines={status.engines}
                       texts={model.texts}
                       convergence={convergence}
-                      resolvers={resolvers}
+                      comparisons={snapshot.versionComparisons}
                       offline={!online}
-                      exportReport={() => {
+                      exportReport={async () => {
                         const at = new Date().toISOString();
+                        const [start, writes] = await Promise.all([model.startViews(), model.ledgerWrites()]);
                         return {
                           fileName: `converge-compare-${self}-${at.replaceAll(':', '-')}.json`,
                           report: compareReport({
@@ -272,9 +266,9 @@ export function App({ session }: { session: Session }) {
                             storagePeer: seenInRoom.current.includes(STORAGE_NODE_ID),
                             order: registry.names,
                             engines: status.engines,
-                            start: model.startViews,
+                            start,
                             convergence,
-                            ledgers: ledgersForExport(snapshot.ledgers, model.ledgerWrites()),
+                            ledgers: ledgersForExport(snapshot.ledgers, writes),
                           }),
                         };
                       }}
@@ -331,6 +325,7 @@ export function App({ session }: { session: Session }) {
                     replayChannel={session.replayChannel}
                     room={setup.config.room}
                     recordedSteps={snapshot.recordedSteps}
+                    omittedActions={snapshot.omittedActions}
                   />
                 ),
               },
@@ -363,10 +358,11 @@ export function App({ session }: { session: Session }) {
                 content: (
                   <HistoryPanel
                     entries={snapshot.history}
+                    loadEntry={model.historyEntry}
                     engines={descriptors}
                     schema={schema}
                     self={self}
-                    onRestore={(entry) => void model.restore(entry)}
+                    onRestore={(seq) => void model.restore(seq)}
                   />
                 ),
               },

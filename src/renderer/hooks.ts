@@ -1,7 +1,6 @@
 /** React bindings for the models (useSyncExternalStore) and the window's keyboard shortcuts. */
-import type { CheckoutClient, ClientView } from '@converge/checkout';
+import type { ClientView } from '@converge/checkout';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { AppModel, AppSnapshot } from './logic/app-model.ts';
 import { replicaHue } from './logic/format.ts';
 import type { NetworkSnapshot, NetworkStore } from './logic/network-store.ts';
 import {
@@ -11,8 +10,9 @@ import {
   NAME_STORAGE_KEY,
   validColour,
 } from './logic/presence-identity.ts';
+import type { CheckoutProxy, ClientSnapshot, ReplicaClient } from './worker/replica-client.ts';
 
-export function useAppSnapshot(model: AppModel): AppSnapshot {
+export function useAppSnapshot(model: ReplicaClient): ClientSnapshot {
   return useSyncExternalStore(model.subscribe, model.getSnapshot);
 }
 
@@ -48,7 +48,7 @@ function keyOf(code: string): string {
 }
 
 /** The checkout client's view, recomputed only when the client says something changed. */
-export function useCheckoutView(client: CheckoutClient): ClientView {
+export function useCheckoutView(client: CheckoutProxy): ClientView {
   const cache = useRef<ClientView | undefined>(undefined);
   return useSyncExternalStore(
     (listener) =>

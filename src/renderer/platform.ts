@@ -3,7 +3,7 @@
  * (window configuration, a durable store in the main process); in a plain browser (web mode) the page
  * reads /config.json and keeps its replica in IndexedDB. Everything after setup is the same.
  */
-import type { Store } from '@converge/replica';
+import type { ByteLog } from '@converge/replica';
 import type { ConvergeApi } from '../preload/api.ts';
 import { electronSetup } from './platform/electron.ts';
 import { webSetup } from './platform/web.ts';
@@ -14,7 +14,8 @@ export interface WindowSetup {
   readonly config: WindowConfig;
   /** The window's room credential (from main in Electron, from web mode's /credentials in a browser). */
   readonly credential: CredentialProvider;
-  readonly store: Store;
+  /** Where the replica worker keeps this window's replica. */
+  readonly store: WindowStore;
   /** Something the user should know from the start (e.g. this tab became a new replica, and why). */
   readonly notice?: string;
   /** Open another window (Electron) or tab (web) hosting a new replica. */
@@ -33,6 +34,15 @@ export interface WindowSetup {
   /** Electron: the Edit menu's Undo / Redo (in a browser the page's own key handler does it). */
   onEditHistory?(listener: (op: 'undo' | 'redo') => void): void;
 }
+
+/**
+ * The window's store, opened by the replica worker: IndexedDB in a browser (workers have it), or the
+ * preload's byte log in Electron (only the page has the preload API: the page serves it to the worker
+ * over a MessagePort).
+ */
+export type WindowStore =
+  | { readonly kind: 'indexeddb'; readonly name: string }
+  | { readonly kind: 'byte-log'; readonly log: ByteLog };
 
 export function detectPlatform(): Promise<WindowSetup> {
   const api = (window as { converge?: ConvergeApi }).converge;

@@ -1,11 +1,11 @@
 import { OPERATION_CONSISTENCY } from '@converge/checkout';
 import type { NamedField } from '@converge/replica';
 import { type ChangeEvent, type FormEvent, memo, useId, useState } from 'react';
-import type { AppModel } from '../logic/app-model.ts';
 import { checkQuantity, MAX_QUANTITY } from '../logic/input-checks.ts';
+import type { ReplicaClient } from '../worker/replica-client.ts';
 
 export interface CartPanelProps {
-  readonly model: AppModel;
+  readonly model: ReplicaClient;
   /** The cart field shown (the workspace may have several). */
   readonly field: NamedField;
   readonly cart: Readonly<Record<string, number>>;

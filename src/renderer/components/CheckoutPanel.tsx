@@ -6,15 +6,11 @@
  * CRDT alone would have allowed. Operator controls (set stock, make the next payment fail, pause the
  * authority) go through the relay's admin API.
  */
-import {
-  type CheckoutClient,
-  type ClientView,
-  linesFromCart,
-  OPERATION_CONSISTENCY,
-  type RoomControl,
-} from '@converge/checkout';
+import { type ClientView, linesFromCart, OPERATION_CONSISTENCY, type RoomControl } from '@converge/checkout';
+import { errorMessage } from '@converge/protocol';
 import { type FormEvent, useState } from 'react';
 import { counterOversell, type OrderRow, orderRows, stockRows } from '../logic/checkout-view.ts';
+import type { CheckoutProxy } from '../worker/replica-client.ts';
 
 export interface EngineCarts {
   readonly name: string;
@@ -26,7 +22,7 @@ export interface EngineCarts {
 
 export interface CheckoutPanelProps {
   readonly self: string;
-  readonly client: CheckoutClient;
+  readonly client: CheckoutProxy;
   readonly view: ClientView;
   /** Every engine's cart; the primary engine's is the one checked out. */
   readonly engines: readonly EngineCarts[];
@@ -58,8 +54,12 @@ export function CheckoutPanel({
   const stock = stockRows(view.stock, Object.fromEntries(engines.map((e) => [e.label, e.cart])));
   const unavailable = !view.availability.ok ? view.availability.reason : undefined;
   const checkOut = (): void => {
-    const start = client.checkout(lines);
-    if (start.kind === 'refused') onError(start.reason);
+    client.checkout(lines).then(
+      (start) => {
+        if (start.kind === 'refused') onError(start.reason);
+      },
+      (error: unknown) => onError(errorMessage(error)),
+    );
   };
   return (
     <div className="checkout" data-testid="checkout-panel">

@@ -4,7 +4,6 @@ import {
   type EngineDescriptor,
   type EngineName,
   type EngineStatus,
-  type HeadsResolver,
   type NamedField,
   type WorkspaceSchema,
   type WorkspaceView,
@@ -17,6 +16,7 @@ import { siblingKeys } from '../logic/format.ts';
 import { type TextComparisonSnapshot, TextComparisons } from '../logic/text-comparisons.ts';
 import type { TextFeed } from '../logic/text-feed.ts';
 import type { TextWindow } from '../logic/text-window.ts';
+import type { VersionComparison } from '../logic/versions.ts';
 import { ConvergedBadge } from './ConvergedBadge.tsx';
 import { VersionInfo } from './VersionInfo.tsx';
 
@@ -31,11 +31,12 @@ export interface ComparePanelProps {
   readonly texts: TextFeed;
   readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
   /** Ancestry answers for engines whose versions are heads (from their descriptors). */
-  readonly resolvers: Readonly<Partial<Record<EngineName, HeadsResolver>>>;
+  /** Per engine whose versions are heads, per peer: the comparison the replica worker resolved. */
+  readonly comparisons: Readonly<Record<EngineName, Readonly<Record<string, VersionComparison>>>>;
   /** This window is not connected: the badges say so instead of counting peers they cannot hear. */
   readonly offline: boolean;
   /** What "Export comparison" saves: the panel as a merge report (scenario report format). */
-  exportReport(): { readonly fileName: string; readonly report: MergeReport };
+  exportReport(): Promise<{ readonly fileName: string; readonly report: MergeReport }>;
 }
 
 /** The engines side by side, each against the primary engine the user edits. */
@@ -46,7 +47,7 @@ export function ComparePanel({
   engines,
   texts,
   convergence,
-  resolvers,
+  comparisons,
   offline,
   exportReport,
 }: ComparePanelProps) {
@@ -92,7 +93,7 @@ export function ComparePanel({
                   reference={reference}
                   windows={windows}
                   status={status}
-                  resolver={resolvers[engine]}
+                  resolved={comparisons[engine]}
                 />
               )}
             </article>
@@ -165,9 +166,9 @@ function CartMergeRules({ descriptors }: { descriptors: readonly EngineDescripto
 /** Save the panel (every engine's state here, their differences, the lost writes) as a JSON report. */
 function ExportComparison({ exportReport }: Pick<ComparePanelProps, 'exportReport'>) {
   const [message, setMessage] = useState<string | undefined>(undefined);
-  const onExport = (): void => {
+  const onExport = async (): Promise<void> => {
     try {
-      const { fileName, report } = exportReport();
+      const { fileName, report } = await exportReport();
       downloadJson(fileName, report);
       setMessage(
         `Saved ${fileName}: ${report.differences.length} difference${report.differences.length === 1 ? '' : 's'} between the engines.`,
@@ -181,7 +182,7 @@ function ExportComparison({ exportReport }: Pick<ComparePanelProps, 'exportRepor
       <button
         type="button"
         className="secondary"
-        onClick={onExport}
+        onClick={() => void onExport()}
         title="Every engine's state in this window, the differences between the engines and what last-writer-wins lost, as JSON in the scenario runner's report format"
         data-testid="export-compare"
       >
@@ -203,11 +204,11 @@ interface EngineViewProps {
   readonly reference: WorkspaceView;
   readonly windows: TextComparisonSnapshot;
   readonly status: EngineStatus;
-  readonly resolver: HeadsResolver | undefined;
+  readonly resolved: Readonly<Record<string, VersionComparison>> | undefined;
 }
 
 /** One engine's state against the edited engine's, field by field of the workspace schema. */
-function EngineView({ schema, engine, view, reference, windows, status, resolver }: EngineViewProps) {
+function EngineView({ schema, engine, view, reference, windows, status, resolved }: EngineViewProps) {
   const texts = schema.fieldsOf('text');
   const counters = schema.counters();
   const mine = (field: NamedField) => schema.valueIn(view, field);
@@ -266,7 +267,7 @@ function EngineView({ schema, engine, view, reference, windows, status, resolver
           );
         })}
       </dl>
-      <VersionInfo engine={engine} status={status} resolver={resolver} />
+      <VersionInfo engine={engine} status={status} resolved={resolved} />
     </>
   );
 }

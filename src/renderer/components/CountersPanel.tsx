@@ -1,9 +1,9 @@
 import type { NamedField } from '@converge/replica';
 import { memo } from 'react';
-import type { AppModel } from '../logic/app-model.ts';
+import type { ReplicaClient } from '../worker/replica-client.ts';
 
 export interface CountersPanelProps {
-  readonly model: AppModel;
+  readonly model: ReplicaClient;
   /** The workspace's counters (both kinds), in declaration order. */
   readonly fields: readonly NamedField[];
   readonly counters: Readonly<Record<string, number>>;

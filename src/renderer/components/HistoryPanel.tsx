@@ -1,13 +1,16 @@
 import type { EngineDescriptor, WorkspaceSchema } from '@converge/replica';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { HistoryEntry } from '../logic/history-log.ts';
+import type { HistoryMark } from '../worker/wire-snapshot.ts';
 
 export interface HistoryPanelProps {
-  readonly entries: readonly HistoryEntry[];
+  /** The entries without their states (the replica worker keeps those: `loadEntry` asks for one). */
+  readonly entries: readonly HistoryMark[];
+  loadEntry(seq: number): Promise<HistoryEntry | undefined>;
   readonly engines: readonly EngineDescriptor[];
   readonly schema: WorkspaceSchema;
   readonly self: string;
-  onRestore(entry: HistoryEntry): void;
+  onRestore(seq: number): void;
 }
 
 /**
@@ -15,13 +18,32 @@ export interface HistoryPanelProps {
  * engine's state at that point with the edit and its author. Restoring is a new edit (as the primary
  * engine showed it then), never a rewrite of history.
  */
-export function HistoryPanel({ entries, engines, schema, self, onRestore }: HistoryPanelProps) {
+export function HistoryPanel({ entries, loadEntry, engines, schema, self, onRestore }: HistoryPanelProps) {
   // null: follow the newest entry as new ones come.
   const [picked, setPicked] = useState<number | null>(null);
-  if (entries.length === 0) return <p className="muted">Nothing seen yet.</p>;
+  const [loaded, setLoaded] = useState<HistoryEntry | undefined>(undefined);
   const last = entries.length - 1;
   const index = picked === null ? last : Math.min(picked, last);
-  const entry = entries[index] as HistoryEntry;
+  const shownSeq = entries[index]?.seq;
+  // The states of the entry shown, asked of the replica worker when another entry is shown.
+  useEffect(() => {
+    if (shownSeq === undefined) return;
+    let live = true;
+    loadEntry(shownSeq).then(
+      (full) => {
+        if (live) setLoaded(full);
+      },
+      () => {
+        if (live) setLoaded(undefined);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [shownSeq, loadEntry]);
+  if (entries.length === 0) return <p className="muted">Nothing seen yet.</p>;
+  const entry = entries[index] as HistoryMark;
+  const views = loaded?.seq === entry.seq ? loaded.views : undefined;
   // Who made a change this window made; for one that came over the network, the peer that delivered it
   // (the room's storage peer when it relayed it).
   const others = entry.authors.filter((a) => a !== self);
@@ -68,7 +90,7 @@ export function HistoryPanel({ entries, engines, schema, self, onRestore }: Hist
         </thead>
         <tbody>
           {engines.map((engine) => {
-            const view = entry.views[engine.name];
+            const view = views?.[engine.name];
             return (
               <tr key={engine.name} data-testid={`history-state-${engine.name}`}>
                 <th scope="row">{engine.label}</th>
@@ -93,7 +115,7 @@ export function HistoryPanel({ entries, engines, schema, self, onRestore }: Hist
       </table>
       <button
         type="button"
-        onClick={() => onRestore(entry)}
+        onClick={() => onRestore(entry.seq)}
         disabled={index === last}
         data-testid="history-restore"
         title="Make the workspace what the engine you edit showed then: new edits, synced like any other; the history stays"

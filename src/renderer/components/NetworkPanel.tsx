@@ -1,6 +1,5 @@
 import type { EngineRegistry } from '@converge/replica';
 import { useEffect, useState } from 'react';
-import type { AppModel } from '../logic/app-model.ts';
 import { formatBytes } from '../logic/format.ts';
 import {
   type ChaosSliders,
@@ -21,12 +20,13 @@ import {
 } from '../logic/network.ts';
 import type { NetworkSnapshot, NetworkStore } from '../logic/network-store.ts';
 import type { LinkOperation, RoomInfo } from '../logic/relay-admin.ts';
+import type { ReplicaClient } from '../worker/replica-client.ts';
 
 export interface NetworkPanelProps {
   readonly self: string;
   readonly network: NetworkSnapshot;
   readonly store: NetworkStore;
-  readonly model: AppModel;
+  readonly model: ReplicaClient;
 }
 
 export function NetworkPanel({ self, network, store, model }: NetworkPanelProps) {
@@ -65,18 +65,18 @@ export function NetworkPanel({ self, network, store, model }: NetworkPanelProps)
           <Chaos room={room} store={store} model={model} busy={network.busy} />
         </>
       )}
-      <Traffic network={network} engines={model.replica.registry} />
+      <Traffic network={network} engines={model.registry} />
     </div>
   );
 }
 
-function toggle(cell: LinkCell, store: NetworkStore, model: AppModel, room: RoomInfo): void {
+function toggle(cell: LinkCell, store: NetworkStore, model: ReplicaClient, room: RoomInfo): void {
   send(toggleLink(cell), store, model, room);
 }
 
 /** Send a link operation to the relay and record it for the session export. */
-function send(operation: LinkOperation, store: NetworkStore, model: AppModel, room: RoomInfo): void {
-  model.recorder.links(operation, room.nodes);
+function send(operation: LinkOperation, store: NetworkStore, model: ReplicaClient, room: RoomInfo): void {
+  model.recordLinks(operation, room.nodes);
   void store.links(operation);
 }
 
@@ -184,7 +184,7 @@ function Presets({
   room: RoomInfo;
   self: string;
   store: NetworkStore;
-  model: AppModel;
+  model: ReplicaClient;
   busy: boolean;
 }) {
   const [storageSide, setStorageSide] = useState<StorageSide>('alone');
@@ -257,7 +257,7 @@ function Chaos({
 }: {
   room: RoomInfo;
   store: NetworkStore;
-  model: AppModel;
+  model: ReplicaClient;
   busy: boolean;
 }) {
   const current = slidersOf(room.chaos.room);
@@ -268,7 +268,7 @@ function Chaos({
   useEffect(() => setDraft(current), [key]);
   const set = (patch: Partial<ChaosSliders>): void => setDraft((d) => ({ ...d, ...patch }));
   const apply = (sliders: ChaosSliders): void => {
-    model.recorder.chaos(scenarioChaosOf(sliders));
+    model.recordChaos(scenarioChaosOf(sliders));
     void store.chaos(isNoChaos(sliders) ? null : { ...sliders, jitterMs: 0 });
   };
   const dirty = JSON.stringify(draft) !== key;

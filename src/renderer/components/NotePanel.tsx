@@ -1,11 +1,11 @@
 import type { NamedField } from '@converge/replica';
 import { type FormEvent, memo, useId, useState } from 'react';
-import type { AppModel } from '../logic/app-model.ts';
 import { siblingKeys } from '../logic/format.ts';
 import { checkNote } from '../logic/input-checks.ts';
+import type { ReplicaClient } from '../worker/replica-client.ts';
 
 export interface NotePanelProps {
-  readonly model: AppModel;
+  readonly model: ReplicaClient;
   /** The register field shown (the workspace may have several). */
   readonly field: NamedField;
   /** The primary engine's values of it (several when it keeps concurrent writes as siblings). */

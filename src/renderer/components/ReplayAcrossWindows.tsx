@@ -1,15 +1,15 @@
 import { errorMessage, realTimers, STORAGE_NODE_ID } from '@converge/protocol';
 import type { Scenario } from '@converge/scenarios/format';
 import { useRef, useState } from 'react';
-import type { AppModel } from '../logic/app-model.ts';
 import type { NetworkStore } from '../logic/network-store.ts';
-import { conductorTarget, type ReplayChannel, ReplayClient, windowActions } from '../logic/replay-channel.ts';
+import { conductorTarget, type ReplayChannel, ReplayClient } from '../logic/replay-channel.ts';
 import { castWindows, conduct } from '../logic/replay-conductor.ts';
+import type { ReplicaClient } from '../worker/replica-client.ts';
 import { StopButton } from './StopButton.tsx';
 
 export interface ReplayAcrossWindowsProps {
   readonly scenario: Scenario;
-  readonly model: AppModel;
+  readonly model: ReplicaClient;
   readonly network: NetworkStore;
   /** The room's replay channel (undefined where the platform has no BroadcastChannel). */
   readonly channel: ReplayChannel | undefined;
@@ -36,7 +36,7 @@ export function ReplayAcrossWindows({ scenario, model, network, channel }: Repla
   const run = async (): Promise<void> => {
     if (channel === undefined) return;
     stop.current = false;
-    const client = new ReplayClient(windowActions(model), channel, realTimers);
+    const client = new ReplayClient(model.windowActions(), channel, realTimers);
     try {
       const windows = await client.discover(DISCOVER_MS);
       const cast = castWindows(scenario, windows);

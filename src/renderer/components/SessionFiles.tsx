@@ -1,6 +1,5 @@
 import { errorMessage } from '@converge/protocol';
 import { type ChangeEvent, useRef, useState } from 'react';
-import type { AppModel } from '../logic/app-model.ts';
 import { downloadJson } from '../logic/download.ts';
 import type { NetworkStore } from '../logic/network-store.ts';
 import type { ReplayChannel } from '../logic/replay-channel.ts';
@@ -13,15 +12,18 @@ import {
   replay,
   type Scenario,
 } from '../logic/scenario-session.ts';
+import type { ReplicaClient } from '../worker/replica-client.ts';
 import { ReplayAcrossWindows } from './ReplayAcrossWindows.tsx';
 import { StopButton } from './StopButton.tsx';
 
 export interface SessionFilesProps {
-  readonly model: AppModel;
+  readonly model: ReplicaClient;
   readonly network: NetworkStore;
   readonly replayChannel: ReplayChannel | undefined;
   readonly room: string;
   readonly recordedSteps: number;
+  /** Actions the recorder could not express in the scenario format. */
+  readonly omittedActions: readonly string[];
 }
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -32,23 +34,34 @@ const PAUSE_MS = 150;
  * replica of the file, as the scenario runner plays it), or the steps of the one replica this window
  * plays (its edits, offline/online and skew, the others listed as skipped).
  */
-export function SessionFiles({ model, network, replayChannel, room, recordedSteps }: SessionFilesProps) {
+export function SessionFiles({
+  model,
+  network,
+  replayChannel,
+  room,
+  recordedSteps,
+  omittedActions,
+}: SessionFilesProps) {
   return (
     <div className="session">
-      <Export model={model} room={room} recordedSteps={recordedSteps} />
+      <Export model={model} room={room} recordedSteps={recordedSteps} omittedActions={omittedActions} />
       <Import model={model} network={network} replayChannel={replayChannel} />
     </div>
   );
 }
 
-function Export({ model, room, recordedSteps }: Pick<SessionFilesProps, 'model' | 'room' | 'recordedSteps'>) {
+function Export({
+  model,
+  room,
+  recordedSteps,
+  omittedActions: omitted,
+}: Pick<SessionFilesProps, 'model' | 'room' | 'recordedSteps' | 'omittedActions'>) {
   const [message, setMessage] = useState<string | undefined>(undefined);
-  const omitted = model.recorder.omittedActions;
-  const onExport = (): void => {
+  const onExport = async (): Promise<void> => {
     try {
-      const name = `Session in room ${room}, exported from ${model.replica.id}, ${new Date().toISOString()}`;
-      const file = model.recorder.toScenario(name);
-      downloadJson(`converge-session-${model.replica.id}.json`, file);
+      const name = `Session in room ${room}, exported from ${model.id}, ${new Date().toISOString()}`;
+      const file = await model.toScenario(name);
+      downloadJson(`converge-session-${model.id}.json`, file);
       setMessage(
         `Exported ${file.steps.length} steps${file.start !== undefined ? ', starting from the room as it was when the recording began' : ''}. ` +
           'Replay it with npm run scenario -- FILE for the same result.',
@@ -67,7 +80,12 @@ function Export({ model, room, recordedSteps }: Pick<SessionFilesProps, 'model' 
         the same result. {recordedSteps} step{recordedSteps === 1 ? '' : 's'} recorded so far.
       </p>
       <div className="button-row">
-        <button type="button" onClick={onExport} disabled={recordedSteps === 0} data-testid="export-session">
+        <button
+          type="button"
+          onClick={() => void onExport()}
+          disabled={recordedSteps === 0}
+          data-testid="export-session"
+        >
           Export scenario…
         </button>
         {recordedSteps === 0 ? (
@@ -111,7 +129,7 @@ function Import({
         throw new Error(`the file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
       const parsed = parseScenarioText(await file.text());
       setScenario(parsed);
-      setPlaying(defaultRole(parsed, model.replica.id));
+      setPlaying(defaultRole(parsed, model.id));
       setError(undefined);
     } catch (e) {
       setScenario(undefined);
@@ -189,7 +207,7 @@ function Import({
                 {scenario.replicas.map((id) => (
                   <option key={id} value={id}>
                     {id}
-                    {id === model.replica.id ? ' (this replica)' : ''}
+                    {id === model.id ? ' (this replica)' : ''}
                   </option>
                 ))}
               </select>

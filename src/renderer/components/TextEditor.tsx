@@ -2,17 +2,17 @@ import type { EngineDescriptor, LostWrite, NamedField, PeerPresence } from '@con
 import { useEffect, useMemo, useRef } from 'react';
 import { remoteCaretsOf } from '../editor/remote-carets.ts';
 import { SharedTextView } from '../editor/shared-text-view.ts';
-import type { AppModel } from '../logic/app-model.ts';
 import type { FirstSync } from '../logic/first-sync.ts';
 import { formatBytes } from '../logic/format.ts';
 import { strikeLostText } from '../logic/text-compare.ts';
+import type { ReplicaClient } from '../worker/replica-client.ts';
 
 export interface TextEditorProps {
-  readonly model: AppModel;
+  readonly model: ReplicaClient;
   /** The text field edited (the workspace may have several). */
   readonly field: NamedField;
-  /** The primary engine's text (only its length and the lost-write preview use it). */
-  readonly text: string;
+  /** The primary engine's text length as the replica reported it. */
+  readonly length: number;
   /** The primary engine's descriptor. */
   readonly primary: EngineDescriptor;
   /** What the primary engine lost, when it keeps a ledger (last-writer-wins). */
@@ -37,7 +37,7 @@ const PLACEHOLDER =
 export function TextEditor({
   model,
   field,
-  text,
+  length,
   primary,
   ledger,
   firstSync,
@@ -58,13 +58,14 @@ export function TextEditor({
     if (element === null) return;
     const view = new SharedTextView({
       host: element,
-      feed: model.texts,
+      link: {
+        feed: model.texts,
+        send: (engineName, fieldName, changes) => model.editText(engineName, fieldName, changes),
+        onEditDone: (listener) => model.onEditDone(listener),
+      },
       field: id,
       label: field.label,
       engine: engine.current,
-      apply: (edits) => {
-        for (const edit of edits) void model.applyEdit(edit);
-      },
       placeholder: PLACEHOLDER,
       testId: `${id}-editor`,
       history: {
@@ -103,14 +104,13 @@ export function TextEditor({
       <div className="panel-head">
         <h2 id={`${id}-editor-title`}>{field.label}</h2>
         <span className="muted small">
-          editing the <strong>{primary.label}</strong> text · {text.length} characters · <kbd>Alt+E</kbd> to
-          focus
+          editing the <strong>{primary.label}</strong> text · {length} characters · <kbd>Alt+E</kbd> to focus
         </span>
       </div>
       {firstSync.phase === 'done' ? null : <FirstSyncProgress state={firstSync} />}
       <div id={`${id}-editor`} ref={host} className="text-editor-host" />
       {primary.ledger !== undefined && lostText.length > 0 ? (
-        <LostTextPreview label={primary.label} text={text} lost={lostText} />
+        <LostTextPreview label={primary.label} text={model.texts.text(primary.name, id)} lost={lostText} />
       ) : null}
     </section>
   );

@@ -3,7 +3,6 @@ import { useMemo } from 'react';
 import {
   compareVersions,
   describeVersion,
-  type HeadsResolver,
   shortHash,
   type VersionComparison,
   type VersionGap,
@@ -12,7 +11,11 @@ import {
 export interface VersionInfoProps {
   readonly engine: EngineName;
   readonly status: EngineStatus;
-  readonly resolver: HeadsResolver | undefined;
+  /**
+   * Per peer, how the versions compare as resolved where the engine's change graph is (the replica
+   * worker; Automerge's heads need it). Peers missing here are compared by their versions alone.
+   */
+  readonly resolved: Readonly<Record<string, VersionComparison>> | undefined;
 }
 
 const RELATION_TEXT: Readonly<Record<VersionComparison['relation'], string>> = {
@@ -25,13 +28,16 @@ const RELATION_TEXT: Readonly<Record<VersionComparison['relation'], string>> = {
 };
 
 /** This engine's version metadata and, per connected peer, what each side has that the other lacks. */
-export function VersionInfo({ engine, status, resolver }: VersionInfoProps) {
+export function VersionInfo({ engine, status, resolved }: VersionInfoProps) {
   const comparisons = useMemo(
     () =>
       Object.keys(status.peerVersions)
         .sort()
-        .map((peer) => [peer, compareVersions(status.version, status.peerVersions[peer], resolver)] as const),
-    [status.version, status.peerVersions, resolver],
+        .map(
+          (peer) =>
+            [peer, resolved?.[peer] ?? compareVersions(status.version, status.peerVersions[peer])] as const,
+        ),
+    [status.version, status.peerVersions, resolved],
   );
   return (
     <details className="version" data-testid={`version-${engine}`}>

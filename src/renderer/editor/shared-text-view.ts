@@ -1,8 +1,9 @@
 /**
  * The shared text in a CodeMirror 6 editor. It renders only the viewport, so a keystroke costs the same
- * in a 1 MB text as in an empty one. A local transaction's changes go to the replica as text intents by
- * position; the engine's changes come back from the text feed as CodeMirror changes (annotated
- * `remoteEdit`, kept out of the undo history), never as a replaced document, so the selection, the
+ * in a 1 MB text as in an empty one. The replica runs in a worker: a local transaction is shown at once
+ * and its changes are sent without waiting (`EditorLink.send`); the engine's changes come back from the
+ * text feed as CodeMirror changes (annotated `remoteEdit`, kept out of the undo history), mapped over the
+ * edits still in flight (logic/editor-sync.ts), never as a replaced document, so the selection, the
  * scroll position and an IME composition survive them, and decorations (remote carets) map through them.
  *
  * Undo and redo are the replica's (the same steps in every engine, shared with other windows as edits):
@@ -14,10 +15,11 @@
  * stylesheets are CSSOM, not markup), so the CSP stays as it is: no 'unsafe-inline', no nonce.
  */
 import { defaultKeymap } from '@codemirror/commands';
-import { Annotation, EditorState, type Extension, Transaction } from '@codemirror/state';
+import { Annotation, ChangeSet, EditorState, type Extension, Transaction } from '@codemirror/state';
 import { EditorView, keymap } from '@codemirror/view';
-import type { EngineName, TextEdit } from '@converge/replica';
-import { changesToEdits, replacementsToChanges } from '../logic/editor-edits.ts';
+import type { EngineName } from '@converge/replica';
+import { replacementsToChanges } from '../logic/editor-edits.ts';
+import { EditorSync } from '../logic/editor-sync.ts';
 import { type TextFeed, type TextUpdate, textReplacements } from '../logic/text-feed.ts';
 import { timed } from '../logic/timing.ts';
 import { type RemoteCaret, remoteCarets, setRemoteCarets } from './remote-carets.ts';
@@ -25,20 +27,25 @@ import { type RemoteCaret, remoteCarets, setRemoteCarets } from './remote-carets
 /** Marks a transaction that shows what the engine did (a peer's edit, a refused edit undone): not sent back. */
 export const remoteEdit = Annotation.define<true>();
 
+/** How the editor reaches the replica (in a worker: replica-client.ts). */
+export interface EditorLink {
+  /** Every engine's text as the replica last reported it, change by change. */
+  readonly feed: TextFeed;
+  /** Send changes the editor made (and shows) to every engine; returns the edit's sequence number. */
+  send(engine: EngineName, field: string, changes: ChangeSet): number;
+  /** Called when the replica carried out edit `seq` (`exact` false: the engine made something else of it). */
+  onEditDone(listener: (seq: number, field: string, exact: boolean) => void): () => void;
+}
+
 export interface SharedTextViewOptions {
   /** The element the editor lives in (its shadow root holds the editor). */
   readonly host: HTMLElement;
-  readonly feed: TextFeed;
+  readonly link: EditorLink;
   readonly field: string;
   /** The accessible name of the editable region. */
   readonly label: string;
   /** The engine whose text is shown and edited (the primary). */
   readonly engine: EngineName;
-  /**
-   * Apply intents to every engine. The engines apply them before this returns (their changes reach the
-   * feed synchronously); a refusal is reported by the caller and shows here as the engine not changing.
-   */
-  readonly apply: (edits: readonly TextEdit[]) => void;
   readonly placeholder: string;
   readonly testId: string;
   /** The replica's undo and redo of this window's own edits. */
@@ -57,28 +64,27 @@ export interface SharedTextViewOptions {
 export class SharedTextView {
   readonly view: EditorView;
   private readonly feed: TextFeed;
+  private readonly link: EditorLink;
   private readonly field: string;
-  private readonly apply: (edits: readonly TextEdit[]) => void;
   private readonly onSelection: ((anchor: number, head: number) => void) | undefined;
   private engine: EngineName;
   private stopFollowing: () => void = () => {};
-  /** Set while this editor's own intents run through the engines: their changes are already shown. */
-  private applyingLocal = false;
-  private echoes = 0;
+  private readonly stopDone: () => void;
+  /** The edits sent and not yet carried out: the engine's changes are mapped over them. */
+  private readonly sync = new EditorSync();
+  /** The editor may not show the engine's text: re-read it once no edit is in flight. */
+  private stale = false;
   private announced: readonly RemoteCaret[] = [];
-  /** The engine's text length as the feed last reported it. */
-  private engineLength: number;
 
   constructor(options: SharedTextViewOptions) {
-    this.feed = options.feed;
+    this.link = options.link;
+    this.feed = options.link.feed;
     this.field = options.field;
-    this.apply = options.apply;
     this.engine = options.engine;
     this.onSelection = options.onSelection;
     const { undo, redo } = options.history;
     const root = options.host.shadowRoot ?? options.host.attachShadow({ mode: 'open', delegatesFocus: true });
     const text = this.feed.text(this.engine, this.field);
-    this.engineLength = text.length;
     this.view = new EditorView({
       root,
       parent: root,
@@ -136,6 +142,9 @@ export class SharedTextView {
       dispatchTransactions: (transactions, view) => this.dispatch(transactions, view),
     });
     this.follow(this.engine);
+    this.stopDone = this.link.onEditDone((seq, field, exact) => {
+      if (field === this.field) this.editDone(seq, exact);
+    });
   }
 
   /** Show and edit another engine's text (the primary changed). */
@@ -143,6 +152,8 @@ export class SharedTextView {
     if (engine === this.engine) return;
     this.engine = engine;
     this.follow(engine);
+    // Edits in flight were made against the other engine's text: show this one's as it is.
+    this.sync.clear();
     this.reconcile();
   }
 
@@ -162,6 +173,7 @@ export class SharedTextView {
   }
 
   destroy(): void {
+    this.stopDone();
     this.stopFollowing();
     this.view.destroy();
   }
@@ -179,37 +191,52 @@ export class SharedTextView {
     }
     for (const transaction of transactions) {
       if (!transaction.docChanged || transaction.annotation(remoteEdit)) continue;
-      this.echoes = 0;
-      this.applyingLocal = true;
-      try {
-        timed('converge:apply', () => this.apply(changesToEdits(this.field, transaction.changes)));
-      } finally {
-        this.applyingLocal = false;
-      }
-      // Refused (the engine did not change), or the engine made something else of it: show the engine's text.
-      if (this.echoes === 0 || this.engineLength !== transaction.newDoc.length) this.reconcile();
+      // Shown already; sent without waiting for the engines.
+      const seq = timed('converge:apply', () => this.link.send(this.engine, this.field, transaction.changes));
+      this.sync.local(seq, transaction.changes);
     }
   }
 
   private engineChanged(update: TextUpdate): void {
-    this.engineLength = update.length;
-    if (this.applyingLocal) {
-      this.echoes++;
+    // This editor's own edit carried out: the editor already shows it (editDone settles it).
+    if (update.seq !== undefined) return;
+    let before = update.length;
+    for (const { from, to, insert } of update.changes) before -= insert.length - (to - from);
+    let changes: ChangeSet;
+    try {
+      changes = this.sync.remote(ChangeSet.of(replacementsToChanges(update.changes), before));
+    } catch {
+      // Out of step with the engine: forget the edits in flight and show the engine's text.
+      this.sync.clear();
+      this.stale = true;
+      this.reconcileWhenSettled();
       return;
     }
     timed('converge:remote-edit', () =>
       this.view.dispatch({
-        changes: replacementsToChanges(update.changes),
+        changes,
         annotations: [remoteEdit.of(true), Transaction.addToHistory.of(false)],
       }),
     );
-    if (this.view.state.doc.length !== update.length) this.reconcile();
+    if (this.sync.pendingCount === 0 && this.view.state.doc.length !== update.length) this.reconcile();
+  }
+
+  private editDone(seq: number, exact: boolean): void {
+    // Refused, out of order, or the engine made something else of it: the engine's text decides.
+    if (!this.sync.acknowledge(seq) || !exact) this.stale = true;
+    this.reconcileWhenSettled();
+  }
+
+  private reconcileWhenSettled(): void {
+    if (this.sync.pendingCount > 0) return;
+    if (this.stale || this.view.state.doc.length !== this.feed.length(this.engine, this.field))
+      this.reconcile();
   }
 
   /** Make the editor show exactly the engine's text (a whole-text comparison: only after a surprise). */
   private reconcile(): void {
-    const text = this.feed.text(this.engine, this.field);
-    this.engineLength = text.length;
+    this.stale = false;
+    const text = this.sync.expected(this.feed.text(this.engine, this.field));
     const changes = textReplacements(this.view.state.doc.toString(), text);
     if (changes.length === 0) return;
     this.view.dispatch({

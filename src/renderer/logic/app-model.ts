@@ -153,6 +153,11 @@ export class AppModel {
   /** Each engine's view when this window opened (its replica as loaded from its store). */
   readonly startViews: Readonly<Partial<Record<EngineName, WorkspaceView>>>;
 
+  /** The history entry `seq` with every engine's view, while it is kept. */
+  historyEntry(seq: number): HistoryEntry | undefined {
+    return this.history.entries().find((entry) => entry.seq === seq);
+  }
+
   /** Per engine with a ledger, every write it holds: the Compare export's wall-time check. */
   ledgerWrites(): Readonly<Record<EngineName, readonly LedgerWrite[]>> {
     const writes: Record<EngineName, readonly LedgerWrite[]> = {};

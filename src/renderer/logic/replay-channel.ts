@@ -134,7 +134,8 @@ export interface WindowActions {
   /** Switch the Offline setting (a no-op when it already is so). */
   setOffline(offline: boolean): Promise<void>;
   setSkew(ms: number): Promise<void>;
-  state(): WindowState;
+  /** This window's state now (asked of the replica worker when the replica runs there). */
+  state(): WindowState | Promise<WindowState>;
 }
 
 /** What a window's app model does for a conductor (edits are recorded as the user's would be). */

@@ -25,11 +25,15 @@ export interface TextUpdate {
   readonly changes: readonly TextReplacement[];
   /** The text's length afterwards (lets a subscriber check it holds the same text). */
   readonly length: number;
+  /** When the change carried out this window's own editor edit `seq` (the editor already shows it). */
+  readonly seq?: number;
 }
 
 export interface TextFeed {
   /** The engine's text of `field` now. */
   text(engine: EngineName, field: string): string;
+  /** Its length (without building the text). */
+  length(engine: EngineName, field: string): number;
   /** Called synchronously after every change of the engine's text of `field`. Returns an unsubscribe function. */
   subscribe(engine: EngineName, field: string, listener: (update: TextUpdate) => void): () => void;
   close(): void;
@@ -67,6 +71,7 @@ export function replicaTextFeed(replica: Replica): TextFeed {
   });
   return {
     text: (engine, field) => replica.textSlice(engine, field),
+    length: (engine, field) => replica.textLength(engine, field),
     subscribe(engine, field, listener) {
       const key = keyOf(engine, field);
       let watch = watches.get(key);

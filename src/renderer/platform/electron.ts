@@ -1,6 +1,5 @@
 /** Electron: configuration and a durable store from the preload API (window.converge). */
 import { keepCredential } from '@converge/protocol';
-import { LogStore } from '@converge/replica';
 import { type ConvergeApi, ROOM_LINK_PREFIX } from '../../preload/api.ts';
 import type { WindowSetup } from '../platform.ts';
 import { freshRoomName } from './room-link.ts';
@@ -22,7 +21,7 @@ export async function electronSetup(api: ConvergeApi): Promise<WindowSetup> {
       return first;
     }),
     // The preload store has the ByteLog shape and is bound by main to this window's replica.
-    store: new LogStore(api.store),
+    store: { kind: 'byte-log', log: api.store },
     openNewReplica: () => {
       void api.newReplicaWindow().catch(() => {});
     },

@@ -6,7 +6,6 @@
  */
 
 import { errorMessage, keepCredential } from '@converge/protocol';
-import { IndexedDbStore } from '@converge/replica/browser';
 import type { WindowSetup } from '../platform.ts';
 import {
   keyFromPasted,
@@ -62,7 +61,7 @@ export async function webSetup(): Promise<WindowSetup> {
     credential: keepCredential(() =>
       requestTabCredential(launch.key, replicaId, (input, init) => fetch(input, init), config.room),
     ),
-    store: new IndexedDbStore(storeNameFor(replicaId, config.room, served.room)),
+    store: { kind: 'indexeddb', name: storeNameFor(replicaId, config.room, served.room) },
     ...(notice === undefined ? {} : { notice }),
     ...(launch.key === undefined
       ? {

@@ -8,6 +8,7 @@ function fakeFeed(texts: Record<EngineName, string>) {
   const listeners = new Map<EngineName, (update: TextUpdate) => void>();
   const reads: EngineName[] = [];
   const feed: TextFeed = {
+    length: (engine) => texts[engine]?.length ?? 0,
     text: (engine) => {
       reads.push(engine);
       return texts[engine] ?? '';

@@ -1,0 +1,86 @@
+/**
+ * The replica worker's entry: one per window, started by the page (worker/replica-client.ts). It opens
+ * the window's replica off the UI thread (replica-host.ts) and answers the page protocol (protocol.ts).
+ * A malformed message is answered with a protocol error and dropped.
+ *
+ * The engines' modules finish loading (Automerge's WASM, top-level await) before this module's body runs,
+ * and a worker drops messages that arrive before it listens: so it says 'listening' first, and the page
+ * sends 'init' only then.
+ */
+import { errorMessage } from '@converge/protocol';
+import { LogStore, type Store } from '@converge/replica';
+import { IndexedDbStore } from '@converge/replica/browser';
+import { PortByteLog } from './port-byte-log.ts';
+import { parseToWorker, type StoreSpec, type ToPage, type ToWorker } from './protocol.ts';
+import { ReplicaHost } from './replica-host.ts';
+
+interface WorkerScope {
+  postMessage(message: unknown): void;
+  onmessage: ((event: { data: unknown; ports: readonly MessagePort[] }) => void) | null;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+const post = (message: ToPage): void => scope.postMessage(message);
+
+let host: ReplicaHost | undefined;
+let starting = false;
+const queued: ToWorker[] = [];
+let credentialId = 0;
+const credentials = new Map<number, { resolve(token: string): void; reject(error: Error): void }>();
+
+function credential(): Promise<string> {
+  const id = ++credentialId;
+  return new Promise((resolve, reject) => {
+    credentials.set(id, { resolve, reject });
+    post({ type: 'credential-request', id });
+  });
+}
+
+function openStore(spec: StoreSpec, ports: readonly MessagePort[]): Store {
+  if (spec.kind === 'indexeddb') return new IndexedDbStore(spec.name);
+  const port = ports[0];
+  if (port === undefined) throw new Error('the byte-log store needs its port');
+  return new LogStore(new PortByteLog(port));
+}
+
+scope.onmessage = (event) => {
+  const parsed = parseToWorker(event.data);
+  if (!parsed.ok) {
+    post({ type: 'protocol-error', message: parsed.error });
+    return;
+  }
+  const message = parsed.message;
+  if (message.type === 'credential') {
+    const waiter = credentials.get(message.id);
+    credentials.delete(message.id);
+    if (message.token !== undefined) waiter?.resolve(message.token);
+    else waiter?.reject(new Error(message.error ?? 'no credential'));
+    return;
+  }
+  if (message.type === 'init') {
+    if (starting) {
+      post({ type: 'protocol-error', message: 'the replica worker is already started' });
+      return;
+    }
+    starting = true;
+    let store: Store;
+    try {
+      store = openStore(message.store, event.ports);
+    } catch (error) {
+      post({ type: 'failed', message: errorMessage(error) });
+      return;
+    }
+    ReplicaHost.open({ init: message, store, post, credential }).then(
+      (opened) => {
+        host = opened;
+        for (const waiting of queued.splice(0)) opened.handle(waiting);
+      },
+      (error: unknown) => post({ type: 'failed', message: errorMessage(error) }),
+    );
+    return;
+  }
+  if (host === undefined) queued.push(message);
+  else host.handle(message);
+};
+
+post({ type: 'listening' });
