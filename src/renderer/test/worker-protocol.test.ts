@@ -1,0 +1,309 @@
+import { ChangeSet } from '@codemirror/state';
+import { describe, expect, it } from 'vitest';
+import { TextMirrors } from '../logic/text-mirrors.ts';
+import { PortByteLog, type PortLike, serveByteLog } from '../worker/port-byte-log.ts';
+import { parseToPage, parseToWorker } from '../worker/protocol.ts';
+import { ReplicaClient, type WorkerLike } from '../worker/replica-client.ts';
+import { changedFields, statusWithoutTexts } from '../worker/wire-snapshot.ts';
+
+describe('the page ↔ worker protocol', () => {
+  it('accepts well-formed messages both ways', () => {
+    const edit = ChangeSet.of({ from: 0, insert: 'a' }, 0).toJSON();
+    expect(
+      parseToWorker({ type: 'edit-text', seq: 1, base: 0, engine: 'yjs', field: 'text', changes: edit }).ok,
+    ).toBe(true);
+    expect(parseToWorker({ type: 'history', id: 3, op: 'undo' }).ok).toBe(true);
+    expect(parseToWorker({ type: 'request', id: 4, request: { what: 'history-entry', seq: 2 } }).ok).toBe(
+      true,
+    );
+    expect(
+      parseToPage({
+        type: 'text',
+        rev: 5,
+        engine: 'yjs',
+        field: 'text',
+        origin: 'remote',
+        deltas: [{ pos: 0, del: 1, text: 'x' }],
+      }).ok,
+    ).toBe(true);
+    expect(parseToPage({ type: 'reply', id: 1, ok: false, error: 'no' }).ok).toBe(true);
+  });
+
+  it('refuses malformed messages with a clear error naming the message and the field', () => {
+    const unknown = parseToWorker({ type: 'format-disk' });
+    expect(unknown.ok).toBe(false);
+    expect(!unknown.ok && unknown.error).toMatch(/malformed message "format-disk" for the replica worker/);
+    const negative = parseToPage({
+      type: 'text',
+      rev: 1,
+      engine: 'yjs',
+      field: 'text',
+      origin: 'remote',
+      deltas: [{ pos: -1, del: 0, text: '' }],
+    });
+    expect(!negative.ok && negative.error).toMatch(/"text" for the page at deltas\.0\.pos/);
+    expect(parseToWorker(null).ok).toBe(false);
+    expect(parseToWorker({ type: 'skew', id: 1, ms: Number.NaN }).ok).toBe(false);
+    expect(parseToPage('ready').ok).toBe(false);
+  });
+});
+
+describe('TextMirrors', () => {
+  it('follows deltas in O(edit), tells subscribers, and builds the string only when read', () => {
+    const mirrors = new TextMirrors({ yjs: { text: 'hello\nworld' } });
+    const updates: unknown[] = [];
+    mirrors.subscribe('yjs', 'text', (update) => updates.push(update));
+    mirrors.apply('yjs', 'text', 'remote', [
+      { pos: 5, del: 0, text: ',' },
+      { pos: 0, del: 1, text: 'H' },
+    ]);
+    expect(mirrors.text('yjs', 'text')).toBe('Hello,\nworld');
+    expect(mirrors.length('yjs', 'text')).toBe(12);
+    expect(updates).toEqual([
+      {
+        engine: 'yjs',
+        field: 'text',
+        origin: 'remote',
+        changes: [{ from: 5, to: 5, insert: ',' }],
+        length: 12,
+      },
+      {
+        engine: 'yjs',
+        field: 'text',
+        origin: 'remote',
+        changes: [{ from: 0, to: 1, insert: 'H' }],
+        length: 12,
+      },
+    ]);
+  });
+
+  it('refuses a delta beyond the end (the caller re-reads), and reset replaces the text', () => {
+    const mirrors = new TextMirrors({ loro: { text: 'abc' } });
+    expect(() => mirrors.apply('loro', 'text', 'remote', [{ pos: 2, del: 5, text: '' }])).toThrow(RangeError);
+    mirrors.reset('loro', 'text', 'xyz!');
+    expect(mirrors.text('loro', 'text')).toBe('xyz!');
+  });
+});
+
+describe('the snapshot on the wire', () => {
+  it('leaves texts out of the views and carries only what changed', () => {
+    const status = {
+      id: 'a',
+      engines: { yjs: { view: { text: 'long text', likes: 2 }, digest: 'd' } },
+    } as never;
+    const stripped = statusWithoutTexts(status, ['text']) as unknown as {
+      engines: { yjs: { view: { text: string; likes: number } } };
+    };
+    expect(stripped.engines.yjs.view).toEqual({ text: '', likes: 2 });
+    const same = [1];
+    expect(changedFields({ a: same, b: 1 }, { a: same, b: 2 })).toEqual({ b: 2 });
+  });
+});
+
+/** A worker the test plays: what the page posts is kept, what the worker says is delivered by `say`. */
+function fakeWorker() {
+  const posted: unknown[] = [];
+  const worker: WorkerLike & { say(message: unknown): void; terminated: boolean } = {
+    onmessage: null,
+    onerror: null,
+    terminated: false,
+    postMessage: (message) => posted.push(message),
+    terminate() {
+      this.terminated = true;
+    },
+    say(message) {
+      this.onmessage?.({ data: message } as MessageEvent);
+    },
+  };
+  return { worker, posted };
+}
+
+const SNAPSHOT = {
+  status: {
+    id: 'alice',
+    primary: 'yjs',
+    connection: 'online',
+    peers: [],
+    skewMs: 0,
+    offline: false,
+    problems: [],
+    engines: { yjs: { view: { text: '', likes: 1 }, digest: 'x', peerVersions: {} } },
+  },
+  offline: false,
+  notices: [],
+  history: [],
+};
+
+async function startedClient() {
+  const { worker, posted } = fakeWorker();
+  const persisted: unknown[] = [];
+  const starting = ReplicaClient.start({
+    worker,
+    config: { relayUrl: 'ws://r', adminUrl: 'http://a', room: 'room', replicaId: 'alice' },
+    store: { kind: 'indexeddb', name: 'db' },
+    credential: async () => 'token',
+    persistCheckout: (snapshot) => persisted.push(snapshot),
+  });
+  // Nothing is sent before the worker listens (a module worker drops earlier messages).
+  expect(posted).toEqual([]);
+  worker.say({ type: 'listening' });
+  expect(posted).toMatchObject([{ type: 'init', store: { kind: 'indexeddb', name: 'db' } }]);
+  worker.say({ type: 'ready', rev: 7, texts: { yjs: { text: 'abc' } }, snapshot: SNAPSHOT, checkout: {} });
+  const client = await starting;
+  posted.length = 0;
+  return { client, worker, posted, persisted };
+}
+
+describe('ReplicaClient (the page side)', () => {
+  it('keeps the texts and the snapshot current from the stream; views read texts from the mirrors', async () => {
+    const { client, worker } = await startedClient();
+    expect(client.textOf('text')).toBe('abc');
+    worker.say({
+      type: 'text',
+      rev: 8,
+      engine: 'yjs',
+      field: 'text',
+      origin: 'remote',
+      deltas: [{ pos: 3, del: 0, text: 'd' }],
+    });
+    expect(client.getSnapshot().status.engines.yjs?.view.text).toBe('abcd');
+    let heard = 0;
+    client.subscribe(() => heard++);
+    worker.say({ type: 'snapshot', snapshot: { offline: true } });
+    expect(heard).toBe(1);
+    expect(client.getSnapshot().offline).toBe(true);
+    expect(client.getSnapshot().status.id).toBe('alice');
+  });
+
+  it('sends editor edits with the revision it has seen, and hears them carried out', async () => {
+    const { client, worker, posted } = await startedClient();
+    const done: unknown[] = [];
+    client.onEditDone((seq, field, exact) => done.push([seq, field, exact]));
+    const seq = client.editText('yjs', 'text', ChangeSet.of({ from: 0, insert: 'z' }, 3));
+    expect(posted).toEqual([
+      {
+        type: 'edit-text',
+        seq,
+        base: 7,
+        engine: 'yjs',
+        field: 'text',
+        changes: ChangeSet.of({ from: 0, insert: 'z' }, 3).toJSON(),
+      },
+    ]);
+    worker.say({ type: 'edit-done', seq, field: 'text', exact: true });
+    expect(done).toEqual([[seq, 'text', true]]);
+  });
+
+  it('resolves commands by their replies, and turns failures into notices, never throws', async () => {
+    const { client, worker, posted } = await startedClient();
+    const undone = client.undo();
+    const undo = posted.pop() as { id: number };
+    worker.say({ type: 'reply', id: undo.id, ok: true, value: true });
+    expect(await undone).toBe(true);
+    const skew = client.setSkew(5);
+    const asked = posted.pop() as { id: number };
+    worker.say({ type: 'reply', id: asked.id, ok: false, error: 'disk full' });
+    await skew;
+    expect(posted.pop()).toEqual({ type: 'notify', level: 'error', message: 'disk full' });
+  });
+
+  it('reports a malformed message from the worker as a notice and keeps going', async () => {
+    const { client, worker, posted } = await startedClient();
+    worker.say({ type: 'text', rev: 'nine' });
+    expect(posted).toMatchObject([{ type: 'notify', level: 'error' }]);
+    expect((posted[0] as { message: string }).message).toMatch(
+      /malformed message "text" for the page at rev/,
+    );
+    worker.say({ type: 'snapshot', snapshot: { offline: true } });
+    expect(client.getSnapshot().offline).toBe(true);
+  });
+
+  it('re-reads a text whose delta does not fit its mirror', async () => {
+    const { client, worker, posted } = await startedClient();
+    worker.say({
+      type: 'text',
+      rev: 8,
+      engine: 'yjs',
+      field: 'text',
+      origin: 'remote',
+      deltas: [{ pos: 10, del: 0, text: '!' }],
+    });
+    const request = posted.find((m) => (m as { type: string }).type === 'request') as { id: number };
+    expect(request).toMatchObject({ request: { what: 'text', engine: 'yjs', field: 'text' } });
+    worker.say({ type: 'reply', id: request.id, ok: true, value: 'fresh' });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(client.textOf('text')).toBe('fresh');
+  });
+
+  it('answers the worker’s credential requests and keeps the checkout session it persists', async () => {
+    const { worker, posted, persisted } = await startedClient();
+    worker.say({ type: 'credential-request', id: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(posted).toEqual([{ type: 'credential', id: 2, token: 'token' }]);
+    worker.say({ type: 'checkout-persist', snapshot: { keys: 1 } });
+    expect(persisted).toEqual([{ keys: 1 }]);
+  });
+
+  it('fails to start with the worker’s reason, or a malformed first message', async () => {
+    const { worker } = fakeWorker();
+    const options = {
+      worker,
+      config: { relayUrl: 'ws://r', adminUrl: 'http://a', room: 'room', replicaId: 'alice' },
+      store: { kind: 'indexeddb', name: 'db' } as const,
+      credential: async () => 'token',
+      persistCheckout: () => {},
+    };
+    const failed = ReplicaClient.start(options);
+    worker.say({ type: 'failed', message: 'IndexedDB is disabled' });
+    await expect(failed).rejects.toThrow('IndexedDB is disabled');
+    const { worker: other } = fakeWorker();
+    const malformed = ReplicaClient.start({ ...options, worker: other });
+    other.say({ type: 'ready' });
+    await expect(malformed).rejects.toThrow(/malformed message "ready"/);
+  });
+});
+
+describe('PortByteLog', () => {
+  it('carries a byte log across a MessageChannel, errors included', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const appended: Uint8Array[] = [];
+    serveByteLog(port1 as unknown as PortLike, {
+      open: async () => ({ records: appended }),
+      append: async (record) => {
+        if (record.length === 0) throw new Error('empty record');
+        appended.push(record);
+      },
+      compact: async () => {},
+      close: async () => {},
+    });
+    const log = new PortByteLog(port2 as unknown as PortLike);
+    await log.append(new Uint8Array([1, 2]));
+    await expect(log.append(new Uint8Array())).rejects.toThrow('empty record');
+    const contents = await log.open();
+    expect(contents.records.map((r) => [...r])).toEqual([[1, 2]]);
+    await log.close();
+    port1.close();
+    port2.close();
+  });
+
+  it('answers a malformed call with an error', async () => {
+    const { port1, port2 } = new MessageChannel();
+    serveByteLog(port1 as unknown as PortLike, {
+      open: async () => ({ records: [] }),
+      append: async () => {},
+      compact: async () => {},
+      close: async () => {},
+    });
+    const reply = new Promise((resolve) => {
+      port2.onmessage = (event) => resolve(event.data);
+    });
+    port2.postMessage({ id: 9, method: 'truncate' });
+    expect(await reply).toMatchObject({
+      id: 9,
+      ok: false,
+      error: expect.stringMatching(/malformed store call/),
+    });
+    port1.close();
+    port2.close();
+  });
+});
