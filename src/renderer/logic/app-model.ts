@@ -8,7 +8,7 @@
  */
 import { errorMessage } from '@converge/protocol';
 import {
-  checkTextEdit,
+  checkTextEditIn,
   type EngineName,
   type FieldEdit,
   type Intent,
@@ -209,7 +209,16 @@ export class AppModel {
   async apply(intent: Intent): Promise<boolean> {
     try {
       const edit = this.schema.edit(intent);
-      if (edit.kind === 'text') checkTextEdit(this.textOf(edit.field), edit);
+      // Checked against the primary's text by its length and the code units at the edit's ends: O(1),
+      // never the whole text per keystroke.
+      if (edit.kind === 'text') {
+        const { primary, replica } = this;
+        checkTextEditIn(
+          replica.textLength(primary, edit.field),
+          (i) => replica.textSlice(primary, edit.field, i, i + 1).charCodeAt(0),
+          edit,
+        );
+      }
     } catch (error) {
       this.notify('error', errorMessage(error));
       return false;
