@@ -66,6 +66,9 @@ interface Applying {
   readonly deltas: TextDelta[];
 }
 
+/** At least this long between two status snapshots sent to the page. */
+export const SNAPSHOT_MIN_MS = 250;
+
 /** How long checkout view changes are gathered before one message carries them. */
 const CHECKOUT_VIEW_MS = 50;
 
@@ -144,8 +147,9 @@ export class ReplicaHost {
       recorder,
       schedule: (flush) => setTimeout(flush, 0),
       now: Date.now,
-      // The whole-state snapshot at most ~8 times a second: typing never waits for it.
-      minRebuildMs: 120,
+      // The whole-state snapshot at most 4 times a second: each one re-renders the page's panels on
+      // the UI thread (measured: ~30 ms a render under load), which typing must not queue behind.
+      minRebuildMs: SNAPSHOT_MIN_MS,
     });
     if (options.init.notice !== undefined) model.notify('info', options.init.notice);
     if (restoreProblem !== undefined) model.notify('error', restoreProblem);
