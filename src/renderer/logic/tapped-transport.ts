@@ -5,6 +5,8 @@
  */
 import type { ConnectionState, Transport, TransportHandlers } from '@converge/protocol';
 import type { EngineName, EngineRegistry } from '@converge/replica';
+import { frameKind } from './frame-kind.ts';
+import type { WireLog } from './wire-log.ts';
 
 export type FrameTap = (
   direction: 'out' | 'in',
@@ -12,6 +14,29 @@ export type FrameTap = (
   engine: EngineName,
   payload: Uint8Array,
 ) => void;
+
+/**
+ * The tap that records each frame in `wire` (with its kind, from the engine's descriptor) and then calls
+ * `recorded` (the app model's `wireChanged`).
+ */
+export function wireLogTap(
+  wire: WireLog,
+  engines: EngineRegistry,
+  now: () => number,
+  recorded: () => void,
+): FrameTap {
+  return (direction, peer, engine, payload) => {
+    wire.record({
+      at: now(),
+      direction,
+      peer,
+      engine,
+      kind: frameKind(engines.get(engine), payload),
+      bytes: payload.length,
+    });
+    recorded();
+  };
+}
 
 interface OfflineSwitch {
   setOffline(offline: boolean): void;

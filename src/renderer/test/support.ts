@@ -9,9 +9,8 @@ import { ENGINES, MemoryStore, Replica, SimNetwork, type Store } from '@converge
 import type { ScenarioWorld } from '@converge/scenarios';
 import { afterEach } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
-import { frameKind } from '../logic/frame-kind.ts';
 import { type SessionChannel, type SessionMessage, SessionRecorder } from '../logic/session-recorder.ts';
-import { TappedTransport } from '../logic/tapped-transport.ts';
+import { TappedTransport, wireLogTap } from '../logic/tapped-transport.ts';
 import { WireLog } from '../logic/wire-log.ts';
 
 export interface TestWorld {
@@ -48,17 +47,12 @@ export async function openModel(
   const transport = new TappedTransport(
     w.network.transport(id),
     ENGINES,
-    (direction, peer, engine, payload) => {
-      wire.record({
-        at: w.clock.now(),
-        direction,
-        peer,
-        engine,
-        kind: frameKind(ENGINES.get(engine), payload),
-        bytes: payload.length,
-      });
-      model?.wireChanged();
-    },
+    wireLogTap(
+      wire,
+      ENGINES,
+      () => w.clock.now(),
+      () => model?.wireChanged(),
+    ),
   );
   let seed = id.charCodeAt(0) * 7919;
   const replica = await Replica.open({

@@ -154,18 +154,23 @@ async function startedClient() {
   return { client, worker, posted, persisted };
 }
 
+/** The worker reporting a change of yjs's text at revision 8. */
+function sayYjsChanged(worker: ReturnType<typeof fakeWorker>['worker'], pos: number, text: string): void {
+  worker.say({
+    type: 'text',
+    rev: 8,
+    engine: 'yjs',
+    field: 'text',
+    origin: 'remote',
+    deltas: [{ pos, del: 0, text }],
+  });
+}
+
 describe('ReplicaClient (the page side)', () => {
   it('keeps the texts and the snapshot current from the stream; views read texts from the mirrors', async () => {
     const { client, worker } = await startedClient();
     expect(client.textOf('text')).toBe('abc');
-    worker.say({
-      type: 'text',
-      rev: 8,
-      engine: 'yjs',
-      field: 'text',
-      origin: 'remote',
-      deltas: [{ pos: 3, del: 0, text: 'd' }],
-    });
+    sayYjsChanged(worker, 3, 'd');
     expect(client.getSnapshot().status.engines.yjs?.view.text).toBe('abcd');
     let heard = 0;
     client.subscribe(() => heard++);
@@ -220,14 +225,7 @@ describe('ReplicaClient (the page side)', () => {
 
   it('re-reads a text whose delta does not fit its mirror', async () => {
     const { client, worker, posted } = await startedClient();
-    worker.say({
-      type: 'text',
-      rev: 8,
-      engine: 'yjs',
-      field: 'text',
-      origin: 'remote',
-      deltas: [{ pos: 10, del: 0, text: '!' }],
-    });
+    sayYjsChanged(worker, 10, '!');
     const request = posted.find((m) => (m as { type: string }).type === 'request') as { id: number };
     expect(request).toMatchObject({ request: { what: 'text', engine: 'yjs', field: 'text' } });
     worker.say({ type: 'reply', id: request.id, ok: true, value: 'fresh' });

@@ -22,7 +22,6 @@ import { AppModel } from '../logic/app-model.ts';
 
 import { changesToEdits } from '../logic/editor-edits.ts';
 import { changeSetOfDeltas, EditRebaser, sameChanges } from '../logic/editor-sync.ts';
-import { frameKind } from '../logic/frame-kind.ts';
 import type { LinkOperation } from '../logic/relay-admin.ts';
 import { describeRelayProblem } from '../logic/relay-problem.ts';
 import {
@@ -37,7 +36,7 @@ import {
   SessionRecorder,
   snapshotOf,
 } from '../logic/session-recorder.ts';
-import { TappedTransport } from '../logic/tapped-transport.ts';
+import { TappedTransport, wireLogTap } from '../logic/tapped-transport.ts';
 import { compareVersions, type VersionComparison } from '../logic/versions.ts';
 import { WireLog } from '../logic/wire-log.ts';
 import type { ToPage, ToWorker, WorkerRequest } from './protocol.ts';
@@ -119,17 +118,11 @@ export class ReplicaHost {
       ...(restored === undefined ? {} : { restored }),
       persist: (snapshot) => options.post({ type: 'checkout-persist', snapshot }),
     });
-    const transport = new TappedTransport(checkout.transport, ENGINES, (direction, peer, engine, payload) => {
-      wire.record({
-        at: Date.now(),
-        direction,
-        peer,
-        engine,
-        kind: frameKind(ENGINES.get(engine), payload),
-        bytes: payload.length,
-      });
-      model?.wireChanged();
-    });
+    const transport = new TappedTransport(
+      checkout.transport,
+      ENGINES,
+      wireLogTap(wire, ENGINES, Date.now, () => model?.wireChanged()),
+    );
     const replica = await Replica.open({
       id: config.replicaId,
       transport,
