@@ -9,7 +9,14 @@ import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
 import { decodeRgaOps, encodeRgaOp } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
-import { decodeSnapshot, encodeSnapshot, imageDelta, materialize, type SnapshotImage } from './snapshot.ts';
+import {
+  decodeSnapshot,
+  encodeImage,
+  encodeSnapshot,
+  imageDelta,
+  materialize,
+  type SnapshotImage,
+} from './snapshot.ts';
 import { decodeFormat1 } from './snapshot-format-1.ts';
 import { LEAF_CAPACITY, type Leaf, RunTree, type TreeNode } from './tree.ts';
 import type {
@@ -867,7 +874,8 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
 
   /** The whole document as bytes (see snapshot.ts for the format). */
   encode(): Uint8Array {
-    this.load();
+    // A decoded document not changed since is encoded from its columns, without building its tree.
+    if (this.image !== null) return encodeImage(this.image);
     this.flushPending();
     return encodeSnapshot(this.replicas, this.tree);
   }

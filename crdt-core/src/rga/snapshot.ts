@@ -58,34 +58,96 @@ export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): U
   const spans = collectSpans(replicas, tree);
   const { used, replica, counter, length } = spans;
   const count = used.length;
+  const knowledge = count > 1 ? knowledgeOf(spans) : Knowledge.none(count);
+  const derived = deriveOrigins({ replica: count > 1 ? replica : null, counter, length }, count, knowledge);
+  return writeSnapshot({
+    replicas: used,
+    replica: count > 1 ? replica : null,
+    counter,
+    length,
+    knowledge,
+    exceptions: exceptionsOf(spans, derived),
+    text: spans.text,
+    marks: spans.marks,
+  });
+}
+
+/**
+ * A decoded snapshot not built yet, encoded again from its columns: counters become ranks again,
+ * the exceptions and knowledge it holds are written as they are; no run, origin or tree is made.
+ * For a snapshot our encoder wrote, these are the bytes it was decoded from.
+ */
+export function encodeImage(image: SnapshotImage): Uint8Array {
+  return writeSnapshot({
+    replicas: image.replicas,
+    replica: image.replica,
+    counter: image.counter,
+    length: image.length,
+    knowledge: image.knowledge,
+    exceptions: exceptionColumn(image.exceptions),
+    text: image.text,
+    marks: image.marks,
+  });
+}
+
+/** What a snapshot's bytes are made of: spans by counter (lengths whole), the rest as columns. */
+interface SnapshotParts {
+  readonly replicas: readonly ReplicaId[];
+  /** null: every span is replica 0's. */
+  readonly replica: Float64Array | null;
+  readonly counter: Float64Array;
+  readonly length: Float64Array;
+  readonly knowledge: Knowledge;
+  /** The exception column, as written. */
+  readonly exceptions: Float64Array;
+  readonly text: string;
+  readonly marks: Float64Array;
+}
+
+function writeSnapshot(parts: SnapshotParts): Uint8Array {
+  const { replica, counter, length } = parts;
+  const count = parts.replicas.length;
   const n = counter.length;
   const rank = ranksOf(count, replica, counter);
   // Columns: replica, rank (zigzag of the distance from one past the rank of that replica's
   // previous span in document order), length - 1.
-  const replicaColumn = replica;
   const rankColumn = new Float64Array(n);
   const lengthColumn = new Float64Array(n);
-  const lastRank = new Float64Array(count).fill(-1);
+  const lastRank = new Float64Array(Math.max(count, 1)).fill(-1);
   for (let s = 0; s < n; s++) {
-    const r = replica[s] as number;
+    const r = replica === null ? 0 : (replica[s] as number);
     rankColumn[s] = zigzag((rank[s] as number) - (lastRank[r] as number) - 1);
     lastRank[r] = rank[s] as number;
     lengthColumn[s] = (length[s] as number) - 1;
   }
-  const knowledge = count > 1 ? knowledgeOf(spans) : Knowledge.none(count);
-  const derived = deriveOrigins({ replica: count > 1 ? replica : null, counter, length }, count, knowledge);
-  const exceptions = exceptionsOf(spans, derived);
-  const e = new Encoder(64 + n * 2 + tree.visible);
+  const e = new Encoder(64 + n * 2 + parts.text.length);
   e.compactHeader(TypeTag.RgaDocument);
-  writeCompactReplicaTable(e, used);
-  if (count > 1) writeIntStream(e, replicaColumn);
+  writeCompactReplicaTable(e, parts.replicas);
+  if (count > 1) writeIntStream(e, replica as Float64Array);
   writeIntStream(e, rankColumn);
   writeIntStream(e, lengthColumn);
-  if (count > 1) writeIntStream(e, flattenKnowledge(knowledge));
-  writeIntStream(e, exceptions);
-  writeTextStream(e, spans.text);
-  writeIntStream(e, spans.marks);
+  if (count > 1) writeIntStream(e, flattenKnowledge(parts.knowledge));
+  writeIntStream(e, parts.exceptions);
+  writeTextStream(e, parts.text);
+  writeIntStream(e, parts.marks);
   return e.finish();
+}
+
+/** A decoded image's exceptions, (span, side, replica or NONE, counter) quadruples, as their column. */
+function exceptionColumn(quadruples: Float64Array): Float64Array {
+  const out: number[] = [];
+  let lastException = 0;
+  for (let i = 0; i < quadruples.length; ) {
+    const s = quadruples[i] as number;
+    // A span's left exception comes before its right one (readExceptions reads them so).
+    const both = i + 4 < quadruples.length && quadruples[i + 4] === s;
+    out.push(s - lastException, both ? 3 : quadruples[i + 1] === 0 ? 1 : 2);
+    lastException = s;
+    for (const end = both ? i + 8 : i + 4; i < end; i += 4) {
+      pushOrigin(out, quadruples[i + 2] as number, quadruples[i + 3] as number);
+    }
+  }
+  return Float64Array.from(out);
 }
 
 /** A document's spans as columns, replicas renumbered by first appearance, with text and marks. */
@@ -198,7 +260,7 @@ function collectSpans(replicas: readonly ReplicaId[], tree: RunTree): Spans {
  * natively as one number per span, counter and span index packed together, when that fits a safe
  * integer (it does but for documents of billions of characters); otherwise by a comparison sort.
  */
-function ranksOf(count: number, replica: Float64Array, counter: Float64Array): Float64Array {
+function ranksOf(count: number, replica: Float64Array | null, counter: Float64Array): Float64Array {
   const n = counter.length;
   const spanRange = 2 ** (32 - Math.clz32(n));
   let order: ArrayLike<number>;
@@ -218,10 +280,10 @@ function ranksOf(count: number, replica: Float64Array, counter: Float64Array): F
     );
   }
   const rank = new Float64Array(n);
-  const seen = new Float64Array(count);
+  const seen = new Float64Array(Math.max(count, 1));
   for (let k = 0; k < n; k++) {
     const s = packable ? (order[k] as number) % spanRange : (order[k] as number);
-    const r = replica[s] as number;
+    const r = replica === null ? 0 : (replica[s] as number);
     rank[s] = seen[r] as number;
     seen[r] = (seen[r] as number) + 1;
   }
