@@ -210,6 +210,51 @@ describe('Rga converges under random concurrent editing', () => {
     );
   });
 
+  it('documents edited only locally, reopened by other replicas, write the origins a derivation would', () => {
+    // Such documents skip the derivation when encoding (no exception can arise); a copy built by
+    // applying their ops derives every origin, and both must write the same bytes.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 10, max: 300 }),
+        (seed, steps) => {
+          const rng = new SeededRandom(seed);
+          const unique = new UniqueText();
+          const ids = ['a', 'b', 'c'].map((id) => replicaId(id));
+          let doc = new Rga(ids[0] as (typeof ids)[number]);
+          const inserted: { replica: (typeof ids)[number]; counter: number }[] = [];
+          const check = (context: string): void => {
+            const bytes = doc.encode();
+            const copy = new Rga(replicaId('copy'));
+            expect(copy.applyAll(doc.delta()), context).toEqual([]);
+            expect(copy.encode(), context).toEqual(bytes);
+            const reopened = Rga.decode(bytes, replicaId('reopened'));
+            expect(charOrigins(reopened.delta()), context).toEqual(charOrigins(doc.delta()));
+          };
+          for (let step = 0; step < steps; step++) {
+            const roll = rng.next();
+            if (roll < 0.6 || doc.length === 0) {
+              // Typing, often on from the last insert.
+              const op = doc.insert(rng.int(0, doc.length), unique.take(rng.int(1, 4)));
+              if (op !== null) inserted.push(op.id);
+            } else if (roll < 0.8) {
+              const at = rng.int(0, doc.length - 1);
+              doc.delete(at, rng.int(1, Math.min(4, doc.length - at)));
+            } else if (roll < 0.9 && inserted.length > 0) {
+              const before = doc.insertBefore(rng.pick(inserted), unique.take(rng.int(1, 3)));
+              if (before !== null) inserted.push(before.op.id);
+            } else if (roll < 0.96) {
+              check(`seed ${seed} step ${step}`);
+              doc = Rga.decode(doc.encode(), rng.pick(ids));
+            }
+          }
+          check(`seed ${seed} end`);
+        },
+      ),
+      fcParams(budget(60, 1000), budget(60, 1000)),
+    );
+  });
+
   it('words typed concurrently at the same spot never interleave', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 2, max: 4 }), (seed, count) => {

@@ -108,6 +108,14 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private cacheStart = 0;
   /** The visible text, when known. */
   private textCache: string | null = '';
+  /**
+   * Whether every span's origins follow from document order, so an encode need not derive them to
+   * find exceptions (snapshot.ts). True while every insert was a local one (made between neighbours:
+   * it knew nothing that now lies between it and its origins, and no earlier span knows it) on a
+   * document that had no exceptions and at most one replica's knowledge to trust; a remote insert
+   * or an earlier format's snapshot ends it.
+   */
+  private originsDerived = true;
   /** Told where each remote operation changed the visible text (see `observeRemote`). */
   private remoteObserver: RemoteEditObserver | null = null;
 
@@ -684,6 +692,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     }
     const placement = { tree: this.tree, ids: this.idIndex(), replicas: this.replicas };
     this.invalidateCaches();
+    this.originsDerived = false;
     integrate(
       placement,
       replica,
@@ -877,7 +886,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     // A decoded document not changed since is encoded from its columns, without building its tree.
     if (this.image !== null) return encodeImage(this.image);
     this.flushPending();
-    return encodeSnapshot(this.replicas, this.tree);
+    return encodeSnapshot(this.replicas, this.tree, this.originsDerived, this.textCache);
   }
 
   /**
@@ -899,8 +908,15 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       doc.maxCounter.push(image.maxCounters[r] as number);
     });
     doc.self = doc.intern(doc.replica);
-    if ('runs' in image) doc.tree = RunTree.fromRuns(image.runs);
-    else doc.image = image;
+    // Knowledge decoded from several replicas may hold more than the least the encoder derives, and
+    // a format 1 snapshot's origins were stored: either may need exceptions once re-encoded.
+    if ('runs' in image) {
+      doc.tree = RunTree.fromRuns(image.runs);
+      doc.originsDerived = false;
+    } else {
+      doc.image = image;
+      doc.originsDerived = image.replicas.length <= 1 && image.exceptions.length === 0;
+    }
     doc.textCache = image.text;
     return doc;
   }

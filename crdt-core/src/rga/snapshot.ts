@@ -54,23 +54,39 @@ export interface SnapshotImage {
   readonly marks: Float64Array;
 }
 
-export function encodeSnapshot(replicas: readonly ReplicaId[], tree: RunTree): Uint8Array {
-  const spans = collectSpans(replicas, tree);
+/**
+ * The snapshot of a built document. `originsDerived`: every origin is known to follow from document
+ * order (the document's own inserts only, see Rga), so no exception can arise and the derivation
+ * that finds them is skipped. `text`: the visible text when the document has it at hand.
+ */
+export function encodeSnapshot(
+  replicas: readonly ReplicaId[],
+  tree: RunTree,
+  originsDerived: boolean,
+  text: string | null,
+): Uint8Array {
+  const spans = collectSpans(replicas, tree, text === null);
   const { used, replica, counter, length } = spans;
   const count = used.length;
   const knowledge = count > 1 ? knowledgeOf(spans) : Knowledge.none(count);
-  const derived = deriveOrigins({ replica: count > 1 ? replica : null, counter, length }, count, knowledge);
+  let exceptions: Float64Array = NO_EXCEPTIONS;
+  if (!originsDerived) {
+    const columns = { replica: count > 1 ? replica : null, counter, length };
+    exceptions = exceptionsOf(spans, deriveOrigins(columns, count, knowledge));
+  }
   return writeSnapshot({
     replicas: used,
     replica: count > 1 ? replica : null,
     counter,
     length,
     knowledge,
-    exceptions: exceptionsOf(spans, derived),
-    text: spans.text,
+    exceptions,
+    text: text ?? spans.text,
     marks: spans.marks,
   });
 }
+
+const NO_EXCEPTIONS = new Float64Array(0);
 
 /**
  * A decoded snapshot not built yet, encoded again from its columns: counters become ranks again,
@@ -166,8 +182,11 @@ interface Spans {
   readonly marks: Float64Array;
 }
 
-/** Spans: runs that continue the previous run's insert are one span. One pass over the runs. */
-function collectSpans(replicas: readonly ReplicaId[], tree: RunTree): Spans {
+/**
+ * Spans: runs that continue the previous run's insert are one span. One pass over the runs; the
+ * visible text is collected only when `withText` (else `text` is '').
+ */
+function collectSpans(replicas: readonly ReplicaId[], tree: RunTree, withText: boolean): Spans {
   let runCount = 0;
   for (let leaf: Leaf | null = tree.first; leaf !== null; leaf = leaf.next) runCount += leaf.runs.length;
   const replica = new Float64Array(runCount);
@@ -196,7 +215,7 @@ function collectSpans(replicas: readonly ReplicaId[], tree: RunTree): Spans {
       const run = runs[i] as Run;
       const r = run.replica;
       const c = run.counter;
-      if (!run.deleted) textParts.push(run.text);
+      if (withText && !run.deleted) textParts.push(run.text);
       if (run.deleted === deleted) stretch += run.length;
       else {
         marks.push(stretch);
