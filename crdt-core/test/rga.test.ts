@@ -652,9 +652,11 @@ describe('Rga update codec', () => {
     expect(decodeRgaOps(encodeRgaOps(own))).toEqual(own);
   });
 
-  it('the keystroke and one-range delete fast paths write exactly what the general encoder writes', async () => {
+  it('the keystroke and own-delete fast paths write exactly what the general encoder writes', async () => {
     const { encodeGeneral } = await import('../src/rga/op-codec.ts');
-    const texts = ['a', 'xy', 'abcdefgh', 'abcdefghi', 'é', 'ab\ud800', '\u007f\u0080'];
+    const long = (n: number) => 'abcdefghij'.repeat(26).slice(0, n);
+    const texts = ['a', 'xy', 'abcdefgh', 'abcdefghi', long(127), long(128), long(256), long(257), 'é'];
+    texts.push('ab\ud800', '\u007f\u0080', `${long(200)}é`);
     const counters = [1, 2, 127, 128, 16383, 16384, 2 ** 21 - 1, 2 ** 21, 2 ** 31, 2 ** 50];
     for (const replica of [A, B, A]) {
       for (const counter of counters) {
@@ -670,13 +672,19 @@ describe('Rga update codec', () => {
             for (const right of left === null ? rights.slice(0, 3) : rights) {
               const op: InsertOp = { kind: 'insert', id: { replica, counter }, left, right, text };
               expect(encodeRgaOps([op])).toEqual(encodeGeneral([op]));
-              // A replacement: a delete of one range of the replica's own ids (or another's), then the insert.
+              // A replacement: a delete of the replica's own ids (or another's), then the insert.
               for (const deleted of [replica, C]) {
                 const pair: RgaOp[] = [
                   { kind: 'delete', ranges: [{ replica: deleted, counter: counter + 7, length: counter }] },
                   op,
                 ];
                 expect(encodeRgaOps(pair)).toEqual(encodeGeneral(pair));
+                const ranges = [
+                  { replica, counter: counter + 7, length: counter },
+                  { replica: deleted, counter: 2, length: 3 },
+                ];
+                const multi: RgaOp[] = [{ kind: 'delete', ranges }, op];
+                expect(encodeRgaOps(multi)).toEqual(encodeGeneral(multi));
               }
             }
           }
@@ -692,6 +700,16 @@ describe('Rga update codec', () => {
           };
           expect(encodeRgaOps([one])).toEqual(encodeGeneral([one]));
           expect(encodeRgaOps([two])).toEqual(encodeGeneral([two]));
+          // Several ranges of the replica's own ids, up to the inline count and past it.
+          for (const count of [2, 31, 32]) {
+            const ranges = Array.from({ length: count }, (_, k) => ({
+              replica,
+              counter: counter + 9 * k,
+              length,
+            }));
+            const own: RgaOp = { kind: 'delete', ranges };
+            expect(encodeRgaOps([own])).toEqual(encodeGeneral([own]));
+          }
         }
       }
     }

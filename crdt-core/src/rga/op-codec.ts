@@ -65,7 +65,7 @@ export function encodeRgaOps(ops: readonly RgaOp[]): Uint8Array {
  * paths that reuse the header and replica table of the previous call.
  */
 export function encodeRgaOp(op: RgaOp): Uint8Array {
-  const bytes = op.kind === 'delete' ? encodeOneRangeDelete(op) : encodeKeystroke(op);
+  const bytes = op.kind === 'delete' ? encodeOwnDelete(op) : encodeKeystroke(op);
   return bytes ?? encodeGeneral([op]);
 }
 
@@ -198,8 +198,9 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
 }
 
 /**
- * The other inserts of short ASCII text with the replica's own origins (or inherited): typing
- * elsewhere, a pasted word. A function of its own, so the keystroke's is small to compile.
+ * The other inserts of ASCII text (up to MAX_FAST_TEXT characters) with the replica's own origins
+ * (or inherited): typing elsewhere, a pasted word or line. A function of its own, so the
+ * keystroke's is small to compile.
  */
 function encodeOwnInsert(op: InsertOp): Uint8Array | null {
   const out = ownBuffer(op.id.replica);
@@ -209,8 +210,9 @@ function encodeOwnInsert(op: InsertOp): Uint8Array | null {
 }
 
 /**
- * Write an insert of short ASCII text with its replica's own origins (or inherited) at `at` of the
- * scratch buffer, whose table is that replica's; returns where it ends, or -1 for any other insert.
+ * Write an insert of ASCII text (up to MAX_FAST_TEXT characters) with its replica's own origins (or
+ * inherited) at `at` of the scratch buffer, whose table is that replica's; returns where it ends,
+ * or -1 for any other insert.
  */
 function writeOwnInsert(out: Uint8Array, at: number, op: InsertOp): number {
   const own = op.id.replica;
@@ -219,7 +221,7 @@ function writeOwnInsert(out: Uint8Array, at: number, op: InsertOp): number {
   const right = op.right;
   const n = text.length;
   const counter = op.id.counter;
-  if (n > 8 || (left !== null && left.replica !== own)) return -1;
+  if (n > MAX_FAST_TEXT || (left !== null && left.replica !== own)) return -1;
   if (right !== null && right !== 'inherit' && right.replica !== own) return -1;
   if (right === 'inherit' && left === null) return -1;
   const leftKind = left === null ? REF_NONE : left.counter === counter - 1 ? REF_IMPLIED : REF_SAME_REPLICA;
@@ -228,7 +230,8 @@ function writeOwnInsert(out: Uint8Array, at: number, op: InsertOp): number {
   at = putVarint(out, at, counter);
   if (leftKind === REF_SAME_REPLICA) at = putVarint(out, at, zigzag(counter - (left as RgaId).counter));
   if (rightKind === REF_SAME_REPLICA) at = putVarint(out, at, zigzag(counter - (right as RgaId).counter));
-  if (n !== 1) out[at++] = n;
+  // Length-prefixed text, as writeText writes it (ASCII: one byte a character).
+  if (n !== 1) at = putVarint(out, at, n);
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x80) return -1;
@@ -238,35 +241,49 @@ function writeOwnInsert(out: Uint8Array, at: number, op: InsertOp): number {
   return at;
 }
 
-/** Likewise for a backspace or a deleted selection: one delete of one range of that replica. */
-function encodeOneRangeDelete(op: DeleteOp): Uint8Array | null {
-  const ranges = op.ranges;
-  if (ranges.length !== 1) return null;
-  const range = ranges[0] as IdRange;
-  const out = ownBuffer(range.replica);
-  if (out === null) return null;
-  return copyOut(out, writeOneRange(out, tableLength, range));
-}
-
 /**
- * A replacement by one replica: the delete of one range of its own ids and its own short insert, as
- * the two fast paths write them one after the other (the general path writes the same, since both
- * name only table entry 0). Null for any other pair.
+ * Likewise for a backspace or a deleted selection: one delete of up to MAX_INLINE_RANGES ranges,
+ * all of one replica's ids (a selection over text typed at different times has several).
  */
-function encodeReplacement(del: DeleteOp, insert: InsertOp): Uint8Array | null {
-  const ranges = del.ranges;
-  if (ranges.length !== 1 || (ranges[0] as IdRange).replica !== insert.id.replica) return null;
-  const out = ownBuffer(insert.id.replica);
+function encodeOwnDelete(op: DeleteOp): Uint8Array | null {
+  const ranges = op.ranges;
+  if (ranges.length === 0) return null;
+  const own = (ranges[0] as IdRange).replica;
+  const out = ownBuffer(own);
   if (out === null) return null;
-  const end = writeOwnInsert(out, writeOneRange(out, tableLength, ranges[0] as IdRange), insert);
+  const end = writeOwnRanges(out, tableLength, ranges, own);
   return end < 0 ? null : copyOut(out, end);
 }
 
-/** A delete of one range of table entry 0's ids at `at`; returns where it ends. */
-function writeOneRange(out: Uint8Array, at: number, range: IdRange): number {
-  out[at++] = DELETE | (1 << 2);
-  at = putVarint(out, at, range.counter);
-  return putVarint(out, at, range.length);
+/**
+ * A replacement by one replica: the delete of its own ids and its own insert, as the two fast paths
+ * write them one after the other (the general path writes the same, since both name only table
+ * entry 0). Null for any other pair.
+ */
+function encodeReplacement(del: DeleteOp, insert: InsertOp): Uint8Array | null {
+  const own = insert.id.replica;
+  const out = ownBuffer(own);
+  if (out === null) return null;
+  const at = writeOwnRanges(out, tableLength, del.ranges, own);
+  const end = at < 0 ? -1 : writeOwnInsert(out, at, insert);
+  return end < 0 ? null : copyOut(out, end);
+}
+
+/**
+ * A delete of 1 … MAX_INLINE_RANGES ranges of `own`'s ids (table entry 0) at `at`; returns where it
+ * ends, or -1 for any other delete.
+ */
+function writeOwnRanges(out: Uint8Array, at: number, ranges: readonly IdRange[], own: ReplicaId): number {
+  const count = ranges.length;
+  if (count < 1 || count > MAX_INLINE_RANGES) return -1;
+  out[at++] = DELETE | (count << 2);
+  for (let i = 0; i < count; i++) {
+    const range = ranges[i] as IdRange;
+    if (range.replica !== own) return -1;
+    at = putVarint(out, at, range.counter);
+    at = putVarint(out, at, range.length);
+  }
+  return at;
 }
 
 /**
@@ -302,13 +319,17 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
   return at;
 }
 
+/** Longest text the fast paths write (longer inserts take the general path). */
+const MAX_FAST_TEXT = 256;
+
 /**
  * Output buffer of the fast paths (one update is encoded at a time; callers get a copy). It starts
  * with the header and one-entry replica table of `tableReplica`: a replica usually encodes only its
- * own ops, so these are written once, not per op. Room for a one-range delete and an insert of up
- * to 8 characters follows.
+ * own ops, so these are written once, not per op. Room follows for a delete of MAX_INLINE_RANGES
+ * ranges (flags, two varints of at most 8 bytes each a range) and an insert of MAX_FAST_TEXT
+ * characters (flags, three varints, a length varint, the text).
  */
-const scratch = new Uint8Array(64 + 80);
+const scratch = new Uint8Array(64 + 1 + MAX_INLINE_RANGES * 16 + 1 + 3 * 8 + 2 + MAX_FAST_TEXT);
 let tableReplica: ReplicaId | null = null;
 let tableLength = 0;
 /** Header and table of `tableReplica` (the scratch buffer's first `tableLength` bytes). */
