@@ -106,19 +106,11 @@ export function encodeImage(image: SnapshotImage): Uint8Array {
   });
 }
 
-/** What a snapshot's bytes are made of: spans by counter (lengths whole), the rest as columns. */
-interface SnapshotParts {
-  readonly replicas: readonly ReplicaId[];
-  /** null: every span is replica 0's. */
-  readonly replica: Float64Array | null;
-  readonly counter: Float64Array;
-  readonly length: Float64Array;
-  readonly knowledge: Knowledge;
+/** What a snapshot's bytes are made of: an image's columns, its exceptions as their column. */
+type SnapshotParts = Omit<SnapshotImage, 'maxCounters' | 'exceptions'> & {
   /** The exception column, as written. */
   readonly exceptions: Float64Array;
-  readonly text: string;
-  readonly marks: Float64Array;
-}
+};
 
 function writeSnapshot(parts: SnapshotParts): Uint8Array {
   const { replica, counter, length } = parts;
