@@ -36,7 +36,7 @@ export interface ReplicaReplayResult {
 }
 
 /** Attributes wall time to the engine whose method is running, and back to the runtime in its callbacks. */
-class Attribution {
+export class Attribution {
   readonly engineMs = new Map<string, number>();
   private current: { name: string; since: number } | null = null;
 
@@ -85,6 +85,17 @@ function timedEngine(engine: Engine, clock: Attribution): Engine {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       const name = target.name;
+      if (property === 'openSession') {
+        // A session's work (taking in a peer's payloads, answering) is the engine's; what it sends, the runtime's.
+        return (peer: string, send: (payload: Uint8Array) => void) =>
+          timedObject(
+            name,
+            clock.inEngine(name, () =>
+              value.call(target, peer, (payload: Uint8Array) => clock.inRuntime(() => send(payload))),
+            ),
+            clock,
+          );
+      }
       if (CALLBACK_METHODS.has(String(property))) {
         return (listener: (arg: unknown) => void) =>
           clock.inEngine(name, () =>
@@ -96,12 +107,34 @@ function timedEngine(engine: Engine, clock: Attribution): Engine {
   });
 }
 
-function timedRegistry(clock: Attribution): EngineRegistry {
+/** Every method of `object` timed as the engine's. */
+function timedObject<T extends object>(name: string, object: T, clock: Attribution): T {
+  return new Proxy(object, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => clock.inEngine(name, () => value.apply(target, args));
+    },
+  });
+}
+
+export function timedRegistry(clock: Attribution): EngineRegistry {
   return new EngineRegistry(
     ENGINES.descriptors.map(
       (descriptor): EngineDescriptor => ({
         ...descriptor,
-        create: (context) => timedEngine(descriptor.create(context), clock),
+        create: (context) => {
+          // What an engine defers (Automerge's batched apply) is its own work too.
+          const { defer } = context;
+          const timed =
+            defer === undefined
+              ? context
+              : {
+                  ...context,
+                  defer: (callback: () => void) => defer(() => clock.inEngine(descriptor.name, callback)),
+                };
+          return timedEngine(descriptor.create(timed), clock);
+        },
       }),
     ),
   );
