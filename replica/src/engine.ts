@@ -153,4 +153,11 @@ export interface EngineContext {
    * actor id). Inject a seeded source for replayable runs; defaults to the platform CSPRNG.
    */
   readonly randomUint32?: () => number;
+  /**
+   * Run `callback` soon, in a later task, after the peers' payloads already waiting for this replica
+   * (the Replica passes a 0 ms timer). An engine whose cost per apply call grows with the document
+   * (Automerge) queues what peers send and takes it all in with one call; without it, it applies each
+   * payload as it arrives. Returns a function that cancels the callback.
+   */
+  readonly defer?: (callback: () => void) => () => void;
 }

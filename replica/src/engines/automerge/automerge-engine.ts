@@ -50,6 +50,15 @@ import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
 import { randomUint32Of } from '../kit/random-source.ts';
 
+/** What one payload from a peer brought, waiting in the engine's inbox. */
+interface Arrival {
+  readonly session: AutomergeSession;
+  /** Changes to apply: pushed, or carried by a sync message. */
+  readonly changes: readonly Uint8Array[];
+  /** The sync message itself (its changes are applied with the others first), and what it needs. */
+  readonly message?: { readonly bytes: Uint8Array; readonly needs: boolean };
+}
+
 /** The document's root: carts, texts and registers by field name, counters under `counters`. */
 export type AutomergeWorkspace = Record<string, unknown> & { counters?: Record<string, A.Counter> };
 
@@ -101,6 +110,9 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   private lastLocal:
     | { readonly change: EngineChange; readonly before: string; readonly after: string }
     | undefined;
+  /** What peers sent since the last `drain`, in arrival order (see `enqueue`). */
+  private inbox: Arrival[] = [];
+  private cancelDrain: (() => void) | undefined;
 
   constructor(private readonly ctx: EngineContext) {
     super();
@@ -250,6 +262,9 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
    */
   protected release(): void {
     this.cachedView = undefined;
+    this.cancelDrain?.();
+    this.cancelDrain = undefined;
+    this.inbox = [];
     const doc = this.held.release();
     if (doc !== undefined) A.free(doc);
   }
@@ -263,7 +278,11 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     return this.doc;
   }
 
-  /** Feed a peer's sync message into the document; throws if Automerge rejects it. */
+  /**
+   * Take in a peer's sync message. `drain` applied its changes already, with everything else that arrived:
+   * Automerge skips them as duplicates (a fraction of a ms) and updates the session's sync state as it
+   * would have, reply included. A whole document chunk (a first sync) is left to this call.
+   */
   receiveSyncMessage(state: A.SyncState, message: Uint8Array, session: AutomergeSession): A.SyncState {
     const before = A.getHeads(this.doc);
     const patches = new TextPatches(this.schema);
@@ -272,6 +291,83 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     this.emitTextOf(patches, 'remote');
     this.emitIfChanged(before, 'remote', session);
     return next;
+  }
+
+  /**
+   * Queue what a peer sent, to take in with everything else that arrives before the deferred `drain`
+   * (the context's `defer`; at once without it). Automerge's cost per apply call grows with the document
+   * (tens of ms in a 150 KB text, hundreds in 1 MB) while many changes in one call cost about what one
+   * does: applied one by one, keystrokes from two peers would keep a receiver busy for good.
+   * Returns false if the changes could not be applied (only when applied at once).
+   */
+  enqueue(arrival: Arrival): boolean {
+    this.inbox.push(arrival);
+    if (this.ctx.defer === undefined) return this.drain();
+    this.cancelDrain ??= this.ctx.defer(() => {
+      this.cancelDrain = undefined;
+      this.drain();
+    });
+    return true;
+  }
+
+  /**
+   * Everything queued: all changes in one `loadIncremental` (changes whose dependencies are missing wait for
+   * them; ones already held are skipped), reported as one remote change, then each sync message in order,
+   * then one answer per session that sent one. Should the batch fail, each arrival is applied alone, so
+   * one bad payload costs only itself. Never throws (it runs from a timer); false if anything failed.
+   */
+  private drain(): boolean {
+    const arrivals = this.inbox;
+    this.inbox = [];
+    if (this.closed) return false;
+    let ok = true;
+    const withChanges = arrivals.filter((a) => a.changes.length > 0);
+    const sources = new Set(withChanges.map((a) => a.session));
+    try {
+      this.applyRemote(
+        withChanges.flatMap((a) => a.changes),
+        sources.size === 1 ? withChanges[0]?.session : undefined,
+      );
+    } catch {
+      for (const arrival of withChanges) {
+        try {
+          this.applyRemote(arrival.changes, arrival.session);
+        } catch {
+          ok = false;
+        }
+      }
+    }
+    const answering = new Set<AutomergeSession>();
+    for (const arrival of arrivals) {
+      if (arrival.message === undefined) continue;
+      try {
+        arrival.session.takeIn(arrival.message);
+        answering.add(arrival.session);
+      } catch {
+        ok = false;
+      }
+    }
+    for (const session of answering) {
+      try {
+        session.answer();
+      } catch {
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  /** Apply peers' changes in one call and report them as one remote change (from `source`, if one sent all). */
+  private applyRemote(changes: readonly Uint8Array[], source: AutomergeSession | undefined): void {
+    if (changes.length === 0) return;
+    const before = A.getHeads(this.doc);
+    const patches = new TextPatches(this.schema);
+    // One loadIncremental over the chunks (what receiving them one by one did, in one call). It skips what
+    // follows a damaged chunk silently: a sync message's changes are then applied by its own
+    // receiveSyncMessage, a push's are brought again by the sync protocol (the heads still differ).
+    this.doc = A.loadIncremental(this.doc, concat(changes), { patchCallback: patches.callback });
+    this.emitTextOf(patches, 'remote');
+    this.emitIfChanged(before, 'remote', source);
   }
 
   private emitIfChanged(before: A.Heads, origin: EngineChange['origin'], source?: SyncSession): void {
@@ -348,35 +444,49 @@ class AutomergeSession extends PeerSession {
     this.flush(true);
   }
 
+  /**
+   * Checked at once (a payload that does not decode is refused here), then queued with whatever else
+   * arrives this turn (AutomergeEngine.enqueue).
+   */
   receive(payload: Uint8Array): boolean {
     if (this.engineClosed || !(payload instanceof Uint8Array)) return false;
-    if (isChangeChunk(payload)) {
-      try {
-        this.engine.receiveChanges(payload, this);
-        return true;
-      } catch {
-        return false;
-      }
-    }
+    let arrival: Arrival;
     try {
-      // Automerge never resends a change it believes it sent, even when the peer lists it as needed
-      // (it was lost): both sides would then answer each other forever. A peer that names what it
-      // needs gets a clean slate: forget what we think is in flight, then take in its message.
-      if (A.decodeSyncMessage(payload).need.length > 0) this.forgetInFlight();
-      this.state = this.engine.receiveSyncMessage(this.state, payload, this);
-      if (this.state.theirHeads) {
-        this.peerHeads = [...this.state.theirHeads].sort();
-        this.peerHolds = this.peerHeads.join(',');
+      if (isChangeChunk(payload)) {
+        arrival = { session: this, changes: splitChanges(payload) };
+      } else {
+        const message = A.decodeSyncMessage(payload);
+        // A whole document (a first sync) is loaded by receiveSyncMessage itself, not batched.
+        const whole = message.changes.some(isDocumentChunk);
+        arrival = {
+          session: this,
+          changes: whole ? [] : message.changes,
+          message: { bytes: payload, needs: message.need.length > 0 },
+        };
       }
     } catch {
       return false;
     }
-    try {
-      this.flush();
-      return true;
-    } catch {
-      return false;
+    return this.engine.enqueue(arrival);
+  }
+
+  /** A sync message whose changes the engine applied: update the sync state (the answer comes after). */
+  takeIn(message: { readonly bytes: Uint8Array; readonly needs: boolean }): void {
+    if (this.isClosed) return;
+    // Automerge never resends a change it believes it sent, even when the peer lists it as needed
+    // (it was lost): both sides would then answer each other forever. A peer that names what it
+    // needs gets a clean slate: forget what we think is in flight, then take in its message.
+    if (message.needs) this.forgetInFlight();
+    this.state = this.engine.receiveSyncMessage(this.state, message.bytes, this);
+    if (this.state.theirHeads) {
+      this.peerHeads = [...this.state.theirHeads].sort();
+      this.peerHolds = this.peerHeads.join(',');
     }
+  }
+
+  /** Answer the sync messages taken in this turn (once, whatever their number). */
+  answer(): void {
+    this.flush();
   }
 
   changed(change: EngineChange): void {
@@ -533,6 +643,36 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Heads as one comparable string (sorted). */
 function headsKey(heads: readonly string[]): string {
   return [...heads].sort().join(',');
+}
+
+/**
+ * The changes in a payload of concatenated change chunks (each: magic, 4-byte checksum, chunk type, LEB128
+ * length, contents). Throws if a chunk is not a change or is cut short.
+ */
+function splitChanges(bytes: Uint8Array): Uint8Array[] {
+  const changes: Uint8Array[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (!CHANGE_MAGIC.every((byte, i) => bytes[at + i] === byte)) throw new Error('not an Automerge change');
+    let p = at + 9;
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[p++];
+      if (byte === undefined || shift > 28) throw new Error('malformed Automerge change length');
+      length += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) break;
+    }
+    const end = p + length;
+    if (end > bytes.length) throw new Error('truncated Automerge change');
+    changes.push(bytes.subarray(at, end));
+    at = end;
+  }
+  return changes;
+}
+
+/** Chunk type 0: a whole document (1 and 2 are changes, plain and deflated). */
+function isDocumentChunk(chunk: Uint8Array): boolean {
+  return chunk[8] === 0;
 }
 
 /** Whether a payload is change chunks (Automerge's magic bytes) rather than a sync message (0x42, 0x43). */
