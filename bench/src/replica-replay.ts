@@ -131,7 +131,8 @@ export function timedRegistry(clock: Attribution): EngineRegistry {
               ? context
               : {
                   ...context,
-                  defer: (callback: () => void) => defer(() => clock.inEngine(descriptor.name, callback)),
+                  defer: (callback: () => void, delayMs?: number) =>
+                    defer(() => clock.inEngine(descriptor.name, callback), delayMs),
                 };
           return timedEngine(descriptor.create(timed), clock);
         },

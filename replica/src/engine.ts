@@ -154,10 +154,10 @@ export interface EngineContext {
    */
   readonly randomUint32?: () => number;
   /**
-   * Run `callback` soon, in a later task, after the peers' payloads already waiting for this replica
-   * (the Replica passes a 0 ms timer). An engine whose cost per apply call grows with the document
-   * (Automerge) queues what peers send and takes it all in with one call; without it, it applies each
-   * payload as it arrives. Returns a function that cancels the callback.
+   * Run `callback` in a later task, `delayMs` from now (default 0: after the peers' payloads already
+   * waiting for this replica; the Replica uses its timers). An engine whose cost per apply call grows
+   * with the document (Automerge) queues what peers send and takes it all in with one call; without
+   * it, it applies each payload as it arrives. Returns a function that cancels the callback.
    */
-  readonly defer?: (callback: () => void) => () => void;
+  readonly defer?: (callback: () => void, delayMs?: number) => () => void;
 }

@@ -210,7 +210,7 @@ export class Replica {
       schema: this.schema,
       now: () => wallClock() + this.settings.skewMs,
       skewMs: () => this.settings.skewMs,
-      defer: (callback) => this.timers.setTimeout(callback, 0),
+      defer: (callback, delayMs = 0) => this.timers.setTimeout(callback, delayMs),
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
     };
     this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog, (engine, change) => {

@@ -113,6 +113,8 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   /** What peers sent since the last `drain`, in arrival order (see `enqueue`). */
   private inbox: Arrival[] = [];
   private cancelDrain: (() => void) | undefined;
+  /** When the last `drain` ended and how long it took (the engine's clock): paces the next one. */
+  private lastDrain = { endedAt: 0, tookMs: 0 };
 
   constructor(private readonly ctx: EngineContext) {
     super();
@@ -302,11 +304,22 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
    */
   enqueue(arrival: Arrival): boolean {
     this.inbox.push(arrival);
-    if (this.ctx.defer === undefined) return this.drain();
-    this.cancelDrain ??= this.ctx.defer(() => {
-      this.cancelDrain = undefined;
-      this.drain();
-    });
+    const { defer } = this.ctx;
+    if (defer === undefined) return this.drain();
+    if (this.cancelDrain === undefined) {
+      // Paced: the next apply waits as long as the last one took, so however far peers run ahead, taking
+      // their changes in keeps at most half of this thread busy (the rest is the user's), and each call
+      // takes in more of them.
+      const { endedAt, tookMs } = this.lastDrain;
+      const wait = Math.min(tookMs, Math.max(0, endedAt + tookMs - this.ctx.now()));
+      this.cancelDrain = defer(() => {
+        this.cancelDrain = undefined;
+        const started = this.ctx.now();
+        this.drain();
+        const endedAt = this.ctx.now();
+        this.lastDrain = { endedAt, tookMs: endedAt - started };
+      }, wait);
+    }
     return true;
   }
 
@@ -430,6 +443,16 @@ class AutomergeSession extends PeerSession {
   /** The heads we know (its report) or assume (what we pushed since) the peer holds, as `headsKey`. */
   private peerHolds: string | undefined;
   private lastSent: { readonly heads: string; readonly message: Uint8Array } | undefined;
+  /**
+   * The changes pushed to the peer (by hash), each with the anti-entropy round it was pushed in: a sync
+   * message leaves them out. And the heads (as `headsKey`) each push started from, since the peer last
+   * caught up: a peer reporting one of those is behind on pushes on their way, not missing them, so
+   * pushing goes on. Both are forgotten a full anti-entropy round later (a push lost for good is then
+   * resent), or at once when the peer names a change it needs.
+   */
+  private readonly pushed = new Map<string, number>();
+  private readonly pushedFrom = new Map<string, number>();
+  private round = 0;
 
   constructor(
     private readonly engine: AutomergeEngine,
@@ -441,6 +464,8 @@ class AutomergeSession extends PeerSession {
 
   protected handshake(): void {
     this.state = A.initSyncState();
+    this.pushed.clear();
+    this.pushedFrom.clear();
     this.flush(true);
   }
 
@@ -480,7 +505,10 @@ class AutomergeSession extends PeerSession {
     this.state = this.engine.receiveSyncMessage(this.state, message.bytes, this);
     if (this.state.theirHeads) {
       this.peerHeads = [...this.state.theirHeads].sort();
-      this.peerHolds = this.peerHeads.join(',');
+      const reported = this.peerHeads.join(',');
+      if (reported === this.peerHolds)
+        this.pushedFrom.clear(); // caught up with every push
+      else if (!this.pushedFrom.has(reported)) this.peerHolds = reported;
     }
   }
 
@@ -495,6 +523,9 @@ class AutomergeSession extends PeerSession {
     const changes = this.engine.nativeOf(change);
     if (this.open && local !== undefined && changes !== undefined && local.before === this.peerHolds) {
       this.peerHolds = local.after;
+      this.pushedFrom.set(local.before, this.round);
+      const before = new Set(local.before.split(','));
+      for (const hash of local.after.split(',')) if (!before.has(hash)) this.pushed.set(hash, this.round);
       this.send(changes);
       return;
     }
@@ -502,7 +533,8 @@ class AutomergeSession extends PeerSession {
   }
 
   protected override repair(): void {
-    this.forgetInFlight();
+    this.forgetInFlight(this.round);
+    this.round++;
     this.flush(true);
   }
 
@@ -511,11 +543,48 @@ class AutomergeSession extends PeerSession {
   }
 
   /**
-   * Forget what we believe is in flight (a dropped message would otherwise never be resent) but keep
-   * the heads both sides are known to share, as Automerge advises on reconnect.
+   * The generated message without what the peer needs no more. Pushes bypass Automerge's sync state, so
+   * after a few of them it no longer knows what the peer holds: it answers with the changes pushed
+   * already (bundled), or on an anti-entropy round with the whole document (compressed, yet at 1 MB of
+   * real text hundreds of KB, every round). A peer whose heads it reported and we hold lacks only the
+   * changes since them, less those pushed to it lately (on their way; a lost one is resent once
+   * anti-entropy forgets it, and anything else the peer lacks it asks for by hash): those are sent
+   * instead, when smaller.
    */
-  private forgetInFlight(): void {
+  private trimmed(doc: Doc, message: Uint8Array): Uint8Array {
+    const decoded = A.decodeSyncMessage(message);
+    if (decoded.changes.length === 0) return message;
+    const heads = this.peerHeads;
+    if (heads === undefined || heads.length === 0) return message;
+    const backend = A.getBackend(doc);
+    if (!heads.every((hash) => backend.getChangeByHash(hash) != null)) return message;
+    const lacking = this.notPushed(A.getChangesSince(doc, [...heads]));
+    const size = (changes: readonly Uint8Array[]): number => changes.reduce((n, c) => n + c.length, 0);
+    if (size(lacking) >= size(decoded.changes)) return message;
+    return A.encodeSyncMessage({ ...decoded, changes: lacking });
+  }
+
+  /** The changes not pushed to the peer lately (see `pushed`). */
+  private notPushed(changes: Uint8Array[]): Uint8Array[] {
+    if (this.pushed.size === 0) return changes;
+    return changes.filter((change) => {
+      try {
+        return !this.pushed.has(A.decodeChange(change).hash);
+      } catch {
+        return true; // not ours to judge: send it
+      }
+    });
+  }
+
+  /**
+   * Forget what we believe is in flight (a dropped message would otherwise never be resent) but keep
+   * the heads both sides are known to share, as Automerge advises on reconnect; and the pushes made
+   * before round `pushedBefore` (all by default).
+   */
+  private forgetInFlight(pushedBefore = Number.POSITIVE_INFINITY): void {
     this.state = A.decodeSyncState(A.encodeSyncState(this.state));
+    for (const pushes of [this.pushed, this.pushedFrom])
+      for (const [key, round] of pushes) if (round < pushedBefore) pushes.delete(key);
   }
 
   /**
@@ -526,9 +595,10 @@ class AutomergeSession extends PeerSession {
   private flush(force = false): void {
     if (!this.open) return;
     const doc = this.engine.current();
-    const [state, message] = A.generateSyncMessage(doc, this.state);
+    const [state, generated] = A.generateSyncMessage(doc, this.state);
     this.state = state;
-    if (!message) return;
+    if (!generated) return;
+    const message = this.trimmed(doc, generated);
     const heads = A.getHeads(doc).join(',');
     if (
       !force &&

@@ -1,0 +1,43 @@
+/**
+ * Bytes per keystroke to a peer that lags behind the typist (issue 19): a large text, keystrokes faster
+ * than the peer's reports come back. Every engine ships each keystroke once, not again with every
+ * answer that shows the peer still behind (Automerge used to resend everything since the peer's last
+ * report, and a whole document when its sync protocol could not tell what the peer held).
+ */
+import { describe, expect, it } from 'vitest';
+import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
+
+closeSimRoomsAfterEach();
+
+const TEXT_BYTES = 150_000;
+const KEYSTROKES = 40;
+const MAX_BYTES_PER_KEYSTROKE = 200;
+
+describe('a lagging peer', () => {
+  it(`gets at most ${MAX_BYTES_PER_KEYSTROKE} bytes per keystroke from every engine, and converges`, async () => {
+    // Frames take 400 ms each way; a keystroke every 100 ms: the peer's answers report heads 8 keystrokes old.
+    const { clock, open } = simRoom({ seed: 23, startMs: 1_700_000_000_000, latencyMs: 400 });
+    const typist = await open('r-typist');
+    const reader = await open('r-reader');
+    const paragraph = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
+    await typist.apply({
+      op: 'text.insert',
+      pos: 0,
+      text: paragraph.repeat(Math.ceil(TEXT_BYTES / paragraph.length)),
+    });
+    clock.advance(30_000);
+    const before = new Map(typist.engineNames.map((name) => [name, typist.trafficOf(name).bytesSent]));
+    for (let k = 0; k < KEYSTROKES; k++) {
+      await typist.apply({ op: 'text.insert', pos: 1000 + k, text: 'x' });
+      clock.advance(100);
+    }
+    clock.advance(5_000);
+    for (const name of typist.engineNames) {
+      const perKeystroke = (typist.trafficOf(name).bytesSent - (before.get(name) ?? 0)) / KEYSTROKES;
+      expect(perKeystroke, `${name}: ${perKeystroke} bytes per keystroke`).toBeLessThanOrEqual(
+        MAX_BYTES_PER_KEYSTROKE,
+      );
+      expect(reader.digest(name), name).toBe(typist.digest(name));
+    }
+  }, 60_000);
+});
