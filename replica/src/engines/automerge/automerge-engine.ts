@@ -66,6 +66,9 @@ type Doc = A.Doc<AutomergeWorkspace>;
 
 const GENESIS_ACTOR = '00000000000000000000000000000000';
 
+/** How many of a peer's reports of its heads a session keeps, when it lacks the newer ones (see heldPeerHeads). */
+const MAX_REPORTS = 32;
+
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 const EnvelopeKind = { AutomergeUpdate: 2 } as const;
 
@@ -444,13 +447,15 @@ class AutomergeSession extends PeerSession {
   private peerHolds: string | undefined;
   private lastSent: { readonly heads: string; readonly message: Uint8Array } | undefined;
   /**
-   * The changes pushed to the peer (by hash), each with the anti-entropy round it was pushed in: a sync
+   * The changes pushed to the peer (by hash prefix: `checksumOf`), each with the anti-entropy round it was pushed in: a sync
    * message leaves them out. And the heads (as `headsKey`) each push started from, since the peer last
    * caught up: a peer reporting one of those is behind on pushes on their way, not missing them, so
    * pushing goes on. Both are forgotten a full anti-entropy round later (a push lost for good is then
    * resent), or at once when the peer names a change it needs.
    */
   private readonly pushed = new Map<string, number>();
+  /** The peer's reports of its heads, oldest first: the newest one held here, and any newer (see `heldPeerHeads`). */
+  private readonly reported: (readonly string[])[] = [];
   private readonly pushedFrom = new Map<string, number>();
   private round = 0;
 
@@ -505,6 +510,8 @@ class AutomergeSession extends PeerSession {
     this.state = this.engine.receiveSyncMessage(this.state, message.bytes, this);
     if (this.state.theirHeads) {
       this.peerHeads = [...this.state.theirHeads].sort();
+      this.reported.push(this.peerHeads);
+      if (this.reported.length > MAX_REPORTS) this.reported.splice(1, 1); // keep the oldest: a floor
       const reported = this.peerHeads.join(',');
       if (reported === this.peerHolds)
         this.pushedFrom.clear(); // caught up with every push
@@ -525,7 +532,8 @@ class AutomergeSession extends PeerSession {
       this.peerHolds = local.after;
       this.pushedFrom.set(local.before, this.round);
       const before = new Set(local.before.split(','));
-      for (const hash of local.after.split(',')) if (!before.has(hash)) this.pushed.set(hash, this.round);
+      for (const hash of local.after.split(','))
+        if (!before.has(hash)) this.pushed.set(hash.slice(0, 8), this.round);
       this.send(changes);
       return;
     }
@@ -546,34 +554,43 @@ class AutomergeSession extends PeerSession {
    * The generated message without what the peer needs no more. Pushes bypass Automerge's sync state, so
    * after a few of them it no longer knows what the peer holds: it answers with the changes pushed
    * already (bundled), or on an anti-entropy round with the whole document (compressed, yet at 1 MB of
-   * real text hundreds of KB, every round). A peer whose heads it reported and we hold lacks only the
-   * changes since them, less those pushed to it lately (on their way; a lost one is resent once
+   * real text hundreds of KB, every round). A peer whose heads it reported and we hold (its newest such
+   * report) lacks only the changes since them, less those pushed to it lately (on their way; a lost one is resent once
    * anti-entropy forgets it, and anything else the peer lacks it asks for by hash): those are sent
    * instead, when smaller.
    */
   private trimmed(doc: Doc, message: Uint8Array): Uint8Array {
     const decoded = A.decodeSyncMessage(message);
     if (decoded.changes.length === 0) return message;
-    const heads = this.peerHeads;
-    if (heads === undefined || heads.length === 0) return message;
-    const backend = A.getBackend(doc);
-    if (!heads.every((hash) => backend.getChangeByHash(hash) != null)) return message;
-    const lacking = this.notPushed(A.getChangesSince(doc, [...heads]));
+    const held = this.heldPeerHeads(doc);
+    if (held === undefined) return message;
+    const lacking = this.notPushed(A.getChangesSince(doc, [...held]));
     const size = (changes: readonly Uint8Array[]): number => changes.reduce((n, c) => n + c.length, 0);
     if (size(lacking) >= size(decoded.changes)) return message;
     return A.encodeSyncMessage({ ...decoded, changes: lacking });
   }
 
+  /**
+   * The newest heads the peer reported that this replica holds: the peer holds at least their history
+   * (a peer ahead of us reports heads we lack; an earlier report of it still bounds what it holds).
+   */
+  private heldPeerHeads(doc: Doc): readonly string[] | undefined {
+    const backend = A.getBackend(doc);
+    const holds = (heads: readonly string[]): boolean =>
+      heads.every((hash) => backend.getChangeByHash(hash) != null);
+    for (let i = this.reported.length - 1; i >= 0; i--) {
+      const heads = this.reported[i] as readonly string[];
+      if (!holds(heads)) continue;
+      this.reported.splice(0, i + 1, heads); // older reports are ancestors of this one: forget them
+      return heads;
+    }
+    return undefined;
+  }
+
   /** The changes not pushed to the peer lately (see `pushed`). */
   private notPushed(changes: Uint8Array[]): Uint8Array[] {
     if (this.pushed.size === 0) return changes;
-    return changes.filter((change) => {
-      try {
-        return !this.pushed.has(A.decodeChange(change).hash);
-      } catch {
-        return true; // not ours to judge: send it
-      }
-    });
+    return changes.filter((change) => !this.pushed.has(checksumOf(change)));
   }
 
   /**
@@ -743,6 +760,16 @@ function splitChanges(bytes: Uint8Array): Uint8Array[] {
 /** Chunk type 0: a whole document (1 and 2 are changes, plain and deflated). */
 function isDocumentChunk(chunk: Uint8Array): boolean {
   return chunk[8] === 0;
+}
+
+/**
+ * A change's checksum in hex: the first four bytes of its hash (the chunk header holds it), so a change is
+ * recognized without decoding it (which for a pasted megabyte costs milliseconds).
+ */
+function checksumOf(change: Uint8Array): string {
+  let hex = '';
+  for (let i = 4; i < 8; i++) hex += (change[i] ?? 0).toString(16).padStart(2, '0');
+  return hex;
 }
 
 /** Whether a payload is change chunks (Automerge's magic bytes) rather than a sync message (0x42, 0x43). */
