@@ -34,6 +34,8 @@
  * lost message (the peer keeps asking for a change that we believe we already sent, and both sides
  * answer each other forever): a message that names needed changes resets our in-flight bookkeeping
  * first, and a message identical to the last one sent, with our heads unchanged, is not sent again.
+ * What peers send is queued and applied with one call per (paced) turn: Automerge's cost per apply call
+ * grows with the document, not with what is applied (`enqueue`).
  * Store updates are the changes a change brought (an incremental save) in a checksummed envelope (Automerge's incremental
  * loader skips a damaged tail silently).
  */
