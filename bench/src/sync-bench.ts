@@ -11,7 +11,7 @@
  */
 
 import { realTimers } from '@converge/protocol';
-import { type Backpressure, ENGINES, MemoryStore, Replica, SimNetwork } from '@converge/replica';
+import { type Backpressure, MemoryStore, Replica, SimNetwork } from '@converge/replica';
 import { Attribution, timedRegistry } from './replica-replay.ts';
 
 export interface SyncBenchOptions {
