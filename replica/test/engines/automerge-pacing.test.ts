@@ -1,0 +1,50 @@
+/**
+ * Automerge's applies of peers' changes are paced (issue 19): the next one waits as long as the last one
+ * took, so however far peers run ahead, taking their changes in keeps at most half of the thread busy.
+ * Checked through the delays the engine asks its context for, on a scripted clock.
+ */
+import { describe, expect, it } from 'vitest';
+import { ENGINES } from '../../src/index.ts';
+
+describe('Automerge paces its applies of remote changes', () => {
+  it('asks to wait as long as the last apply took before the next', () => {
+    let now = 1_000;
+    const deferred: { callback: () => void; delayMs: number }[] = [];
+    const a = ENGINES.create('automerge', { replicaId: 'r-a', now: () => now });
+    const b = ENGINES.create('automerge', {
+      replicaId: 'r-b',
+      now: () => now,
+      defer: (callback, delayMs = 0) => {
+        deferred.push({ callback, delayMs });
+        return () => {};
+      },
+    });
+    const toA = b.openSession('r-a', (payload) => toB.receive(payload));
+    const toB = a.openSession('r-b', (payload) => expect(toA.receive(payload)).toBe(true));
+    a.onChange((change) => toB.changed(change));
+    toA.start();
+    toB.start();
+    const runAll = (): void => {
+      for (let next = deferred.shift(); next !== undefined; next = deferred.shift()) next.callback();
+    };
+    runAll(); // the handshake, applied at once on the clock
+    a.apply({ op: 'text.insert', pos: 0, text: 'h' });
+    expect(deferred.map((d) => d.delayMs)).toEqual([0]);
+    const started = now;
+    const { callback } = deferred.shift() as { callback: () => void };
+    // The apply takes 600 ms: the clock moves while it runs.
+    const unsubscribe = b.onChange(() => {
+      now = started + 600;
+    });
+    callback();
+    unsubscribe();
+    expect(b.textSlice('text')).toBe('h');
+    now = started + 700; // 100 ms after the apply ended
+    a.apply({ op: 'text.insert', pos: 1, text: 'i' });
+    expect(deferred.map((d) => d.delayMs)).toEqual([500]);
+    runAll();
+    expect(b.textSlice('text')).toBe('hi');
+    a.close();
+    b.close();
+  });
+});
