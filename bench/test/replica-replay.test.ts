@@ -3,11 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   keystrokeBytesTable,
   measureKeystrokeBytes,
-  measureOverhead,
-  overheadTable,
   replayThroughReplica,
   replicaReplayTable,
 } from '../src/replica-replay.ts';
+import { measureOverhead, overheadTable } from '../src/runtime-overhead.ts';
 import type { SequentialWorkload } from '../src/workload.ts';
 
 /** A small sequential trace: typing, a few backspaces and a paste, whose end text is known. */
@@ -42,10 +41,12 @@ describe('bench:replica', () => {
   }, 60_000);
 
   it('measures the runtime overhead in CPU time against the bare converge engine', async () => {
-    const result = await measureOverhead(typingTrace(), 300);
+    const result = await measureOverhead(typingTrace(), 300, 3);
     expect(Object.keys(result.bareEngineCpuMs).sort()).toEqual([...ENGINES.names].sort());
-    expect(result.convergeReplicaCpuMs).toBeGreaterThan(0);
-    expect(Number.isFinite(result.overheadOfConverge)).toBe(true);
+    expect(result.intents).toBe(300);
+    expect(result.warm.pairs).toBe(2);
+    expect(result.warm.replicaMs).toBeGreaterThan(0);
+    expect(Number.isFinite(result.warm.overhead)).toBe(true);
     expect(overheadTable(result)).toContain('Runtime overhead');
   }, 60_000);
 

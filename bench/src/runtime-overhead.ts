@@ -1,0 +1,176 @@
+/**
+ * The replica runtime's own overhead per intent, in CPU time: the same intents applied to a bare converge
+ * engine and through a replica hosting only that engine (memory store, no peers, compaction on as in the
+ * app); the difference is what the runtime adds (validation, fan-out planning, undo history, the store
+ * record and its checksum, compaction, the promise `apply` returns, and the garbage all of it leaves).
+ *
+ * How it stays honest:
+ * - CPU time of the process (user + system), not wall time: on a shared machine wall time lands on
+ *   whichever code the scheduler interrupts. It includes the garbage collector's threads, so the
+ *   garbage each side leaves is charged to it.
+ * - Both sides do the same validation work: a bare engine validates each intent itself (zod), the replica
+ *   validates it once at its boundary and the engine looks the result up.
+ * - Warm: one process runs `rounds` rounds, each a fresh engine and a fresh replica over every intent,
+ *   alternating which goes first; the first round is dropped, and the overhead is the median of the
+ *   per-round ratios (a ratio of two passes a few hundred ms apart, so the machine's drifting speed
+ *   cancels out).
+ * - Cold: the first pass of a fresh process, one process per side, alternating (`coldPass` runs in the
+ *   child); a side measured second in one process would find the engine's code already compiled.
+ */
+import { VirtualClock } from '@converge/protocol';
+import { ENGINES, type EngineName, type Intent, MemoryStore, Replica, SimNetwork } from '@converge/replica';
+import type { SequentialWorkload } from './workload.ts';
+
+export type OverheadSide = 'bare' | 'replica';
+
+/** CPU time of this process in ms (user + system): unlike wall time, other processes' load leaves it be. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+export function intentsOf(workload: SequentialWorkload, edits: number): Intent[] {
+  const intents: Intent[] = [];
+  for (const [pos, deleted, inserted] of workload.patches.slice(0, edits)) {
+    if (deleted > 0) intents.push({ op: 'text.delete', pos, len: deleted } as Intent);
+    if (inserted.length > 0) intents.push({ op: 'text.insert', pos, text: inserted } as Intent);
+  }
+  return intents;
+}
+
+const identities = (): (() => number) => {
+  let n = 0;
+  return () => (0x9e3779b9 * ++n) >>> 0;
+};
+
+/** CPU ms of one fresh bare engine applying every intent. */
+export function barePass(intents: readonly Intent[], name = 'converge'): number {
+  const engine = ENGINES.create(name as EngineName, {
+    replicaId: 'bench',
+    now: () => 1_700_000_000_000,
+    randomUint32: identities(),
+  });
+  const started = cpuMs();
+  for (const intent of intents) engine.apply(intent);
+  const ms = cpuMs() - started;
+  engine.close();
+  return ms;
+}
+
+/** CPU ms of one fresh replica hosting only the converge engine applying every intent, one `await` each. */
+export async function replicaPass(intents: readonly Intent[]): Promise<number> {
+  const timers = new VirtualClock(1_700_000_000_000);
+  const net = new SimNetwork({ timers, seed: 1 });
+  const replica = await Replica.open({
+    id: 'bench',
+    transport: net.transport('bench'),
+    store: new MemoryStore(),
+    engines: ENGINES.only(['converge']),
+    timers,
+    antiEntropyMs: 0,
+    randomUint32: identities(),
+  });
+  const started = cpuMs();
+  for (const intent of intents) {
+    await replica.apply(intent);
+    timers.advance(1);
+  }
+  const ms = cpuMs() - started;
+  await replica.close();
+  return ms;
+}
+
+export function pass(side: OverheadSide, intents: readonly Intent[]): Promise<number> {
+  return side === 'bare' ? Promise.resolve(barePass(intents)) : replicaPass(intents);
+}
+
+export interface OverheadFigures {
+  /** Median CPU ms of the bare converge engine's passes. */
+  readonly bareMs: number;
+  /** Median CPU ms of the replica's passes. */
+  readonly replicaMs: number;
+  /** (replica − bare) / bare: the median of the per-pair ratios. */
+  readonly overhead: number;
+  readonly pairs: number;
+}
+
+export interface OverheadResult {
+  readonly edits: number;
+  readonly intents: number;
+  /** CPU ms of each engine alone, applying the same intents directly (no replica), one pass each. */
+  readonly bareEngineCpuMs: Readonly<Record<string, number>>;
+  readonly warm: OverheadFigures;
+  /** Fresh processes' first passes (absent when not measured). */
+  readonly cold?: OverheadFigures | undefined;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Figures from paired passes (bare, replica). */
+export function figures(pairs: readonly (readonly [number, number])[]): OverheadFigures {
+  return {
+    bareMs: median(pairs.map(([bare]) => bare)),
+    replicaMs: median(pairs.map(([, replica]) => replica)),
+    overhead: median(pairs.map(([bare, replica]) => (replica - bare) / bare)),
+    pairs: pairs.length,
+  };
+}
+
+/**
+ * Warm figures: `rounds` rounds in this process (the first dropped), each a bare pass and a replica pass,
+ * alternating which goes first; then each engine alone once, for the per-edit table.
+ */
+export async function measureOverhead(
+  workload: SequentialWorkload,
+  edits: number,
+  rounds = 6,
+  cold?: OverheadFigures,
+): Promise<OverheadResult> {
+  const intents = intentsOf(workload, edits);
+  const pairs: [number, number][] = [];
+  for (let round = 0; round < Math.max(2, rounds); round++) {
+    let bare: number;
+    let replica: number;
+    if (round % 2 === 0) {
+      bare = barePass(intents);
+      replica = await replicaPass(intents);
+    } else {
+      replica = await replicaPass(intents);
+      bare = barePass(intents);
+    }
+    if (round > 0) pairs.push([bare, replica]);
+  }
+  const bareEngineCpuMs: Record<string, number> = {};
+  for (const name of ENGINES.names) bareEngineCpuMs[name] = barePass(intents, name);
+  return { edits, intents: intents.length, bareEngineCpuMs, warm: figures(pairs), cold };
+}
+
+export function overheadTable(result: OverheadResult): string {
+  const perEdit = (ms: number): string => ((ms * 1000) / result.edits).toFixed(2);
+  const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  const rows = (label: string, f: OverheadFigures): string[] => [
+    `| ${label}: the converge engine alone | ${f.bareMs.toFixed(0)} | ${perEdit(f.bareMs)} |`,
+    `| ${label}: a replica hosting only converge | ${f.replicaMs.toFixed(0)} | ${perEdit(f.replicaMs)} |`,
+  ];
+  return [
+    `CPU time (not wall time) of the same ${result.edits.toLocaleString('en-US')} edits (${result.intents.toLocaleString('en-US')} intents); medians:`,
+    '',
+    '| applied to | CPU ms | µs per edit |',
+    '| --- | ---: | ---: |',
+    ...Object.entries(result.bareEngineCpuMs).map(
+      ([name, ms]) => `| the ${name} engine alone (one pass) | ${ms.toFixed(0)} | ${perEdit(ms)} |`,
+    ),
+    ...rows(`warm (${result.warm.pairs} pairs)`, result.warm),
+    ...(result.cold === undefined ? [] : rows(`cold (${result.cold.pairs} process pairs)`, result.cold)),
+    '',
+    `Runtime overhead (median of per-pair ratios): warm ${percent(result.warm.overhead)}` +
+      (result.cold === undefined ? '' : `, cold ${percent(result.cold.overhead)}`) +
+      ` of the converge engine's own time (target ≤ 10%).`,
+  ].join('\n');
+}
