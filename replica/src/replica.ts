@@ -121,12 +121,20 @@ export interface ReplicaStatus {
   readonly problems: readonly ReplicaProblem[];
 }
 
-/** One local intent being applied: every engine's update, stored as one record, then forwarded. */
+/**
+ * One local intent being applied: every engine's update, stored as one record, then forwarded. `changes[i]`
+ * is the change `updates[i]` came in (parallel lists: one object per engine, and the record holds only
+ * what the store needs).
+ */
 interface PendingIntent {
   readonly updates: EngineUpdate[];
-  readonly changes: { readonly engine: EngineName; readonly change: EngineChange }[];
+  readonly changes: EngineChange[];
 }
 
+/** What a text edit is undone from besides itself: nothing (views are read for the other fields only). */
+const NO_VIEWS: ReadonlyMap<EngineName, WorkspaceView> = new Map();
+
+const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_ANTI_ENTROPY_MS = 2000;
 const DEFAULT_DIGEST_DELAY_MS = 100;
 const DEFAULT_COMPACT_AFTER = 1000;
@@ -279,45 +287,55 @@ export class Replica {
    * every engine's resulting update is durable; rejects (IntentError) before touching anything if the
    * intent is invalid, and with a ReplicaError if some non-primary engine failed (the others keep the edit).
    */
-  async apply(intent: Intent): Promise<void> {
-    this.assertOpen();
-    if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
-    // Validated here, once: the engines get the accepted copy, whose edit the schema already knows.
-    const accepted = this.schema.accept(intent) as Intent;
-    const edit = this.schema.edit(accepted);
-    const plan = this.engines.plan(this.schema, this.primary, accepted, edit);
-    // What a cart, counter or note edit is undone from (a text edit's reversal needs no view: O(edit)).
-    const before = new Map<EngineName, WorkspaceView>();
-    if (edit.kind !== 'text')
-      for (const name of plan.keys())
-        if (this.engines.get(name).undo === undefined) before.set(name, this.engines.view(name));
-    const pending: PendingIntent = { updates: [], changes: [] };
-    this.history.beginEdit(edit.field, this.engines.names);
-    this.collecting = pending;
+  apply(intent: Intent): Promise<void> {
+    // Not an async function: the intent's one promise is its store write's (no wrapper, no await per edit).
     let failures: readonly EngineFailure[];
+    let durable: Promise<void>;
     try {
-      failures = this.engines.applyPlan(plan, this.primary, accepted, this.history.watch);
-      const applied =
-        failures.length === 0
-          ? plan
-          : new Map([...plan].filter(([name]) => !failures.some((failure) => failure.engine === name)));
-      this.history.recordEdit(applied, before, new Set(pending.changes.map((c) => c.engine)));
-      if (this.events.subscribed) this.events.emit({ type: 'history' });
+      this.assertOpen();
+      if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
+      // Validated here, once: the engines get the accepted copy, whose edit the schema already knows.
+      const accepted = this.schema.accept(intent) as Intent;
+      const edit = this.schema.edit(accepted);
+      // Reused by the next plan: this call is done with it before returning.
+      const plan = this.engines.plan(this.schema, this.primary, accepted, edit);
+      // What a cart, counter or note edit is undone from (a text edit's reversal needs no view: O(edit)).
+      let before = NO_VIEWS;
+      if (edit.kind !== 'text') {
+        const views = new Map<EngineName, WorkspaceView>();
+        for (const name of plan.keys())
+          if (this.engines.get(name).undo === undefined) views.set(name, this.engines.view(name));
+        before = views;
+      }
+      const pending: PendingIntent = { updates: [], changes: [] };
+      this.history.beginEdit(edit.field, this.engines.names);
+      this.collecting = pending;
+      try {
+        failures = this.engines.applyPlan(plan, this.primary, accepted, this.history.watch);
+        const applied =
+          failures.length === 0
+            ? plan
+            : new Map([...plan].filter(([name]) => !failures.some((failure) => failure.engine === name)));
+        this.history.recordEdit(applied, before, pending.updates);
+        if (this.events.subscribed) this.events.emit({ type: 'history' });
+      } catch (error) {
+        // The primary refused the edit: not acknowledged; whatever it did change is still stored.
+        this.history.abandonEdit();
+        this.collecting = undefined;
+        this.commitIntent(pending).catch(() => {});
+        throw error;
+      } finally {
+        this.collecting = undefined;
+      }
+      durable = this.commitIntent(pending);
     } catch (error) {
-      // The primary refused the edit: not acknowledged; whatever it did change is still stored.
-      this.history.abandonEdit();
-      this.collecting = undefined;
-      this.commitIntent(pending).catch(() => {});
-      throw error;
-    } finally {
-      this.collecting = undefined;
+      return Promise.reject(error);
     }
-    await this.commitIntent(pending);
-    if (failures.length > 0) {
-      throw new ReplicaError(
-        `${intent.op} was applied to ${this.primary} but failed on ${failures.map((f) => `${f.engine}: ${f.message}`).join('; ')}`,
-      );
-    }
+    if (failures.length === 0) return durable;
+    const failed = new ReplicaError(
+      `${intent.op} was applied to ${this.primary} but failed on ${failures.map((f) => `${f.engine}: ${f.message}`).join('; ')}`,
+    );
+    return durable.then(() => Promise.reject(failed));
   }
 
   /**
@@ -326,43 +344,45 @@ export class Replica {
    * (lww, converge) would otherwise reuse a number peers already hold after a crash.
    */
   private commitIntent(pending: PendingIntent): Promise<void> {
-    if (pending.updates.length === 0) return Promise.resolve();
+    if (pending.updates.length === 0) return RESOLVED;
     const durable = this.persistence.persist({ kind: 'intent', updates: pending.updates });
     let bytes = 0;
     for (const { update } of pending.updates) bytes += update.length;
     this.persistence.counted(pending.updates.length, bytes);
     this.unforwarded++;
-    durable.then(
-      () => {
-        for (const { engine, change } of pending.changes) this.sessions.forward(engine, change);
-        this.forwarded();
-      },
-      () => this.forwarded(), // not acknowledged (reported by persist): it stays local
-    );
+    durable.then(() => this.forward(pending), this.forwarded);
     return durable;
   }
 
+  /** A local intent is durable: its updates go to their engines' sessions. */
+  private forward(pending: PendingIntent): void {
+    const { updates, changes } = pending;
+    for (let i = 0; i < updates.length; i++)
+      this.sessions.forward((updates[i] as EngineUpdate).engine, changes[i] as EngineChange);
+    this.forwarded();
+  }
+
   /** A local intent was forwarded (or will never be): a presence held back for it goes out with the last. */
-  private forwarded(): void {
+  private readonly forwarded = (): void => {
     this.unforwarded--;
     const presence = this.heldPresence;
     if (this.unforwarded > 0 || presence === undefined) return;
     this.heldPresence = undefined;
     if (!this.closed) this.presenceOf.set(presence);
-  }
+  };
 
   private engineChanged(name: EngineName, change: EngineChange): void {
     this.engines.invalidate(name);
     this.convergenceChanged();
     if (change.origin === 'local') {
-      const record = { engine: name, update: change.update };
+      const record: EngineUpdate = { engine: name, update: change.update };
       // Part of the intent `apply` is running: stored with the other engines' updates, in one record.
       // A local change outside `apply` (none of ours makes one) is an intent of one engine.
       if (this.collecting !== undefined) {
         this.collecting.updates.push(record);
-        this.collecting.changes.push({ engine: name, change });
+        this.collecting.changes.push(change);
       } else {
-        this.commitIntent({ updates: [record], changes: [{ engine: name, change }] }).catch(() => {});
+        this.commitIntent({ updates: [record], changes: [change] }).catch(() => {});
       }
       this.gossip.changed();
     } else if (change.origin === 'remote') {

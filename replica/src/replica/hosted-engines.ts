@@ -34,6 +34,7 @@ interface CachedState {
 }
 
 const NO_FAILURES: readonly EngineFailure[] = [];
+const NO_INTENTS: readonly Intent[] = [];
 
 export class HostedEngines {
   private readonly engines = new Map<EngineName, Engine>();
@@ -48,6 +49,14 @@ export class HostedEngines {
   private readonly alignmentIndex = new Map<EngineName, Map<EngineName, Map<string, TextAlignment>>>();
   /** The schema's text fields, by name. */
   private readonly textFields: readonly string[];
+  /**
+   * What `plan` returns, reused by every call (an edit per keystroke allocates no map): one entry per
+   * engine from the start, overwritten; `asIs` is the one-intent list of engines that take the intent as
+   * it is. Both are valid until the next `plan`.
+   */
+  private readonly planned = new Map<EngineName, readonly Intent[]>();
+  private readonly asIs: Intent[] = [];
+  private order: readonly EngineName[] = Object.freeze([]);
 
   /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
   constructor(
@@ -64,18 +73,21 @@ export class HostedEngines {
         const engine = registry.create(name, context);
         this.engines.set(name, engine);
         this.cache.set(name, {});
+        this.planned.set(name, NO_INTENTS);
         if (engine.name !== name)
           throw new ReplicaError(`the ${name} descriptor created the ${engine.name} engine`);
         engine.onTextChange((change) => this.followText(name, change));
       }
+      this.order = Object.freeze([...this.engines.keys()]);
     } catch (error) {
       this.close();
       throw error;
     }
   }
 
-  get names(): EngineName[] {
-    return [...this.engines.keys()];
+  /** The engines' names in display order (one frozen array: read per edit, never copied). */
+  get names(): readonly EngineName[] {
+    return this.order;
   }
 
   has(name: EngineName): boolean {
@@ -166,17 +178,20 @@ export class HostedEngines {
   /**
    * Per engine, the intents that carry out `intent` (`edit` is what the schema made of it): text edits
    * aligned to each engine's own text; engines whose text is in step share one list holding the intent.
+   * The map and that list are reused: they hold until the next call, which the caller finishes with first.
    */
   plan(
     schema: WorkspaceSchema,
     primary: EngineName,
     intent: Intent,
     edit: FieldEdit,
-  ): Map<EngineName, readonly Intent[]> {
-    const plan = new Map<EngineName, readonly Intent[]>();
-    const unchanged: readonly Intent[] = [intent];
+  ): ReadonlyMap<EngineName, readonly Intent[]> {
+    const plan = this.planned;
+    const unchanged = this.asIs;
+    unchanged.length = 0; // a throw below leaves no stale intent behind
     if (edit.kind !== 'text' || schema.field(edit.field) === undefined) {
-      for (const name of this.engines.keys()) plan.set(name, unchanged);
+      unchanged.push(intent);
+      for (const name of this.order) plan.set(name, unchanged);
       return plan;
     }
     const source = this.get(primary);
@@ -185,7 +200,8 @@ export class HostedEngines {
       (i) => source.textSlice(edit.field, i, i + 1).charCodeAt(0),
       edit,
     );
-    for (const name of this.engines.keys()) {
+    unchanged.push(intent);
+    for (const name of this.order) {
       if (name === primary) {
         plan.set(name, unchanged);
         continue;

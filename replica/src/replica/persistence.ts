@@ -118,15 +118,25 @@ export class Persistence {
   persist(record: StoreRecord): Promise<void> {
     const append = this.store.append(record); // a store that throws here has nothing pending
     this.issued++;
-    return append.then(this.written, (error: unknown) => {
-      this.written();
-      this.problems.caught(
-        { kind: 'store-error', ...(record.kind === 'update' ? { engine: record.engine } : {}) },
-        'append failed',
-      )(error);
-      throw error;
-    });
+    // A local intent's or the settings' record fails as the store's; a peer's update names its engine.
+    const failed =
+      record.kind === 'update'
+        ? (error: unknown): never => this.appendFailed(error, record.engine)
+        : this.storeAppendFailed;
+    return append.then(this.written, failed);
   }
+
+  private appendFailed(error: unknown, engine?: EngineName): never {
+    this.written();
+    this.problems.caught(
+      { kind: 'store-error', ...(engine === undefined ? {} : { engine }) },
+      'append failed',
+    )(error);
+    throw error;
+  }
+
+  /** One bound handler for every record not of one engine (no closure per local intent). */
+  private readonly storeAppendFailed = (error: unknown): never => this.appendFailed(error);
 
   /**
    * Count updates (and their bytes) appended since the last compaction, and compact (soon) when there are

@@ -19,6 +19,9 @@ type Reversal = TextReversal | ValueReversal;
 /** What one engine does to undo (or redo) a step. */
 type StepPart = { readonly native: true } | { readonly native: false; readonly reversals: Reversal[] };
 
+/** Every native part is alike: one object. */
+const NATIVE_PART: StepPart = Object.freeze({ native: true });
+
 interface Step {
   readonly field: string;
   /** When the step's last edit was made (replica clock). */
@@ -168,19 +171,20 @@ export class UndoHistory {
 
   /**
    * The edit was applied: per engine, the intents it received, what it showed before them (for a cart,
-   * counter or note edit), and whether it changed. Engines that failed are left out by the caller.
+   * counter or note edit), and the engines it changed (`changed` lists them, in any order, as the changes
+   * they made). Engines that failed are left out by the caller.
    */
   recordEdit(
     plan: ReadonlyMap<EngineName, readonly Intent[]>,
     before: ReadonlyMap<EngineName, WorkspaceView>,
-    changed: ReadonlySet<EngineName>,
+    changed: readonly { readonly engine: EngineName }[],
   ): void {
     this.pendingText.clear();
     const step = this.undoStack[this.undoStack.length - 1];
     if (step === undefined) return;
     for (const [name, intents] of plan) {
       if (this.host.native(name)) {
-        if (changed.has(name)) step.parts.set(name, { native: true });
+        if (listsEngine(changed, name)) step.parts.set(name, NATIVE_PART);
         continue;
       }
       const view = before.get(name);
@@ -353,4 +357,9 @@ export class UndoHistory {
     log.base = now;
     log.deltas = [];
   }
+}
+
+function listsEngine(changes: readonly { readonly engine: EngineName }[], name: EngineName): boolean {
+  for (const change of changes) if (change.engine === name) return true;
+  return false;
 }

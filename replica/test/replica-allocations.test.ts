@@ -1,0 +1,80 @@
+// What the runtime allocates per local intent, counted (never timed): the fan-out plan, the undo history's
+// bookkeeping and the store's record must not build a Map or a Set per keystroke, nor copy the record.
+import { VirtualClock } from '@converge/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineName } from '../src/engine-name.ts';
+import { type Intent, MemoryStore, Replica, SimNetwork } from '../src/index.ts';
+import { MemoryByteLog } from '../src/log-store.ts';
+import { toyFactory } from '../testing/toy-engine.ts';
+
+const ENGINES: readonly EngineName[] = ['converge', 'yjs', 'lww'];
+const NativeMap = globalThis.Map;
+const NativeSet = globalThis.Set;
+
+afterEach(() => {
+  globalThis.Map = NativeMap;
+  globalThis.Set = NativeSet;
+});
+
+/** Whether the collection being constructed was asked for by the runtime (not by an engine, toy or real). */
+function byRuntime(): boolean {
+  const caller = new Error().stack?.split('\n')[3] ?? '';
+  return (
+    /src[\\/](replica|log-store|store|schema|text-alignment)/.test(caller) && !/engines[\\/]/.test(caller)
+  );
+}
+
+/** Count every Map and Set the runtime constructs while `body` runs (its synchronous part). */
+function countCollections(body: () => void): { maps: number; sets: number } {
+  const counts = { maps: 0, sets: 0 };
+  globalThis.Map = class extends NativeMap<unknown, unknown> {
+    constructor(entries?: Iterable<readonly [unknown, unknown]> | null) {
+      super(entries);
+      if (byRuntime()) counts.maps++;
+    }
+  } as MapConstructor;
+  globalThis.Set = class extends NativeSet<unknown> {
+    constructor(values?: Iterable<unknown> | null) {
+      super(values);
+      if (byRuntime()) counts.sets++;
+    }
+  } as SetConstructor;
+  try {
+    body();
+  } finally {
+    globalThis.Map = NativeMap;
+    globalThis.Set = NativeSet;
+  }
+  return counts;
+}
+
+async function typing(log = new MemoryByteLog()) {
+  const timers = new VirtualClock(1_000_000);
+  const net = new SimNetwork({ timers, seed: 1 });
+  const replica = await Replica.open({
+    id: 'a',
+    transport: net.transport('a'),
+    store: new MemoryStore(log),
+    engines: toyFactory().registry(ENGINES),
+    timers,
+    antiEntropyMs: 0,
+  });
+  await replica.apply({ op: 'text.insert', pos: 0, text: 'warm up' });
+  return { replica, timers };
+}
+
+describe('the runtime per local intent', () => {
+  it('builds no Map or Set for a text intent applied to every engine', async () => {
+    const { replica, timers } = await typing();
+    const pending: Promise<void>[] = [];
+    const counts = countCollections(() => {
+      for (let i = 0; i < 20; i++)
+        pending.push(replica.apply({ op: 'text.insert', pos: i, text: 'x' } as Intent));
+    });
+    await Promise.all(pending);
+    timers.advance(1_000);
+    expect(counts).toEqual({ maps: 0, sets: 0 });
+    for (const name of ENGINES) expect(replica.textSlice(name)).toBe(`${'x'.repeat(20)}warm up`);
+    await replica.close();
+  });
+});
