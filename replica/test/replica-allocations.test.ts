@@ -77,4 +77,32 @@ describe('the runtime per local intent', () => {
     for (const name of ENGINES) expect(replica.textSlice(name)).toBe(`${'x'.repeat(20)}warm up`);
     await replica.close();
   });
+
+  it('hands the store one record per intent, which the memory log keeps without copying it', async () => {
+    const log = new MemoryByteLog();
+    const appended: Uint8Array[] = [];
+    const append = log.append.bind(log);
+    log.append = (record) => {
+      appended.push(record);
+      return append(record);
+    };
+    const { replica } = await typing(log);
+    appended.length = 0;
+    const copies = { count: 0 };
+    const slice = Uint8Array.prototype.slice;
+    Uint8Array.prototype.slice = function (this: Uint8Array, ...args: [number?, number?]) {
+      copies.count++;
+      return slice.apply(this, args);
+    };
+    try {
+      await replica.apply({ op: 'text.insert', pos: 0, text: 'y' });
+    } finally {
+      Uint8Array.prototype.slice = slice;
+    }
+    expect(appended).toHaveLength(1);
+    expect(copies.count).toBe(0);
+    const stored = await new MemoryStore(log).load();
+    expect(stored.updates.filter((u) => u.engine === 'converge')).toHaveLength(2);
+    await replica.close();
+  });
 });
