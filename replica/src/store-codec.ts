@@ -29,12 +29,17 @@ const KIND_SNAPSHOT = 3;
 const KIND_INTENT = 4;
 const METADATA_OFFLINE = 1;
 
-export function encodeStoreRecord(record: StoreRecord): Uint8Array {
+/** Where a record of `size` bytes is written: a fresh buffer, or a view of a larger one (LogStore's slabs). */
+export type RecordBuffer = (size: number) => Uint8Array;
+
+const freshBuffer: RecordBuffer = (size) => new Uint8Array(size);
+
+export function encodeStoreRecord(record: StoreRecord, buffer: RecordBuffer = freshBuffer): Uint8Array {
   switch (record.kind) {
     case 'update':
-      return encodeUpdates(KIND_UPDATE, [record], false);
+      return encodeUpdates(KIND_UPDATE, [record], false, buffer);
     case 'intent':
-      return encodeUpdates(KIND_INTENT, record.updates, true);
+      return encodeUpdates(KIND_INTENT, record.updates, true, buffer);
     case 'metadata': {
       const e = new Encoder(64);
       writeHeader(e, KIND_METADATA);
@@ -96,13 +101,18 @@ export function decodeStoreSnapshot(bytes: Uint8Array): StoreSnapshot {
  * name and update length-prefixed, as Encoder writes them, then the CRC-32; written straight into one
  * buffer of the exact size, since the store appends one per edit.
  */
-function encodeUpdates(kind: number, updates: readonly EngineUpdate[], counted: boolean): Uint8Array {
+function encodeUpdates(
+  kind: number,
+  updates: readonly EngineUpdate[],
+  counted: boolean,
+  buffer: RecordBuffer,
+): Uint8Array {
   let size = MAGIC.length + 2 + (counted ? uintSize(updates.length) : 0) + CHECKSUM_BYTES;
   for (const { engine, update } of updates) {
     const name = nameBytes(engine);
     size += uintSize(name.length) + name.length + uintSize(update.length) + update.length;
   }
-  const out = new Uint8Array(size);
+  const out = buffer(size);
   out.set(MAGIC_BYTES);
   out[MAGIC.length] = FORMAT_VERSION;
   out[MAGIC.length + 1] = kind;

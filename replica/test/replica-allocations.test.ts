@@ -4,7 +4,7 @@ import { VirtualClock } from '@converge/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
 import { type Intent, MemoryStore, Replica, SimNetwork } from '../src/index.ts';
-import { MemoryByteLog } from '../src/log-store.ts';
+import { type ByteLog, LogStore, MemoryByteLog } from '../src/log-store.ts';
 import { toyFactory } from '../testing/toy-engine.ts';
 
 const ENGINES: readonly EngineName[] = ['converge', 'yjs', 'lww'];
@@ -104,5 +104,31 @@ describe('the runtime per local intent', () => {
     const stored = await new MemoryStore(log).load();
     expect(stored.updates.filter((u) => u.engine === 'converge')).toHaveLength(2);
     await replica.close();
+  });
+
+  it('encodes records into shared slabs for a log that takes views, and exact buffers for one that does not', async () => {
+    const record = (n: number) => ({
+      kind: 'update' as const,
+      engine: 'converge' as EngineName,
+      update: Uint8Array.of(n, n),
+    });
+    const views = new MemoryByteLog();
+    const whole: ByteLog = Object.assign(new MemoryByteLog(), { takesViews: false });
+    for (const log of [views, whole]) {
+      const kept: Uint8Array[] = [];
+      const append = log.append.bind(log);
+      log.append = (bytes) => {
+        kept.push(bytes);
+        return append(bytes);
+      };
+      const store = new LogStore(log);
+      await store.load();
+      for (let n = 0; n < 50; n++) await store.append(record(n));
+      const buffers = new Set(kept.map((bytes) => bytes.buffer));
+      if (log === views) expect(buffers.size).toBe(1);
+      else for (const bytes of kept) expect(bytes.buffer.byteLength).toBe(bytes.length);
+      const loaded = await store.load();
+      expect(loaded.updates.map(({ update }) => update[0])).toEqual([...Array(50).keys()]);
+    }
   });
 });

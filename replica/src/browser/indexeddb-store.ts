@@ -103,7 +103,8 @@ export class IndexedDbByteLog implements ByteLog {
     if (this.db === undefined)
       return Promise.reject(new StoreError(`IndexedDB store ${this.databaseName} is not open`));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record: record.slice(), resolve, reject });
+      // Ours as handed over (ByteLog.append): an exact-size buffer, since this log does not take views.
+      this.queue.push({ record, resolve, reject });
       if (!this.appending) this.writeQueued();
     });
   }

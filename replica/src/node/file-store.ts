@@ -3,6 +3,8 @@ import { type ByteLog, type ByteLogContents, LogStore, StoreError } from '../log
 import { DurableLog, type DurableLogOptions } from './durable-log.ts';
 
 export class FileByteLog implements ByteLog {
+  /** DurableLog frames a view's bytes into its write (it holds the record only until then). */
+  readonly takesViews = true;
   private log: DurableLog | undefined;
 
   constructor(
