@@ -516,7 +516,11 @@ export function checkTextEditIn(length: number, codeUnitAt: (index: number) => n
     const where = edit.action === 'insert' ? `pos ${edit.pos}` : `range ${edit.pos}..${end}`;
     throw new IntentError(`invalid ${op} intent: ${where} is beyond the text (length ${length})`);
   }
-  if (splitsSurrogatePair(length, codeUnitAt, edit.pos) || splitsSurrogatePair(length, codeUnitAt, end)) {
+  // An insertion has one boundary (end = pos): read it once (the runtime reads through textSlice, per code unit).
+  if (
+    splitsSurrogatePair(length, codeUnitAt, edit.pos) ||
+    (end !== edit.pos && splitsSurrogatePair(length, codeUnitAt, end))
+  ) {
     throw new IntentError(`invalid ${op} intent: position splits a surrogate pair`);
   }
 }

@@ -131,4 +131,20 @@ describe('the runtime per local intent', () => {
       expect(loaded.updates.map(({ update }) => update[0])).toEqual([...Array(50).keys()]);
     }
   });
+
+  it("reads a text insertion's one boundary in the primary once to check it", async () => {
+    const { replica } = await typing();
+    const primary = replica.engine(replica.primary);
+    const slice = primary.textSlice.bind(primary);
+    let reads = 0;
+    primary.textSlice = (...args) => {
+      reads++;
+      return slice(...args);
+    };
+    await replica.apply({ op: 'text.insert', pos: 3, text: 'z' });
+    // The code units on either side of position 3: one read each (the engine checks with its own mirror).
+    expect(reads).toBe(2);
+    expect(replica.textSlice('lww')).toBe('warzm up');
+    await replica.close();
+  });
 });
