@@ -14,6 +14,8 @@
  *   alternating which goes first; the first round is dropped, and the overhead is the median of the
  *   per-round ratios (a ratio of two passes a few hundred ms apart, so the machine's drifting speed
  *   cancels out).
+ * - Compaction (every engine's whole state saved every `compactAfter` updates) is the runtime's too, and
+ *   counted; a third side per round, a replica that never compacts, tells its share apart.
  * - Cold: the first pass of a fresh process, one process per side, alternating (`coldPass` runs in the
  *   child); a side measured second in one process would find the engine's code already compiled.
  */
@@ -57,8 +59,11 @@ export function barePass(intents: readonly Intent[], name = 'converge'): number 
   return ms;
 }
 
-/** CPU ms of one fresh replica hosting only the converge engine applying every intent, one `await` each. */
-export async function replicaPass(intents: readonly Intent[]): Promise<number> {
+/**
+ * CPU ms of one fresh replica hosting only the converge engine applying every intent, one `await` each;
+ * with `compactAfter: 0` it never compacts (to tell compaction's share from the per-intent work).
+ */
+export async function replicaPass(intents: readonly Intent[], compactAfter?: number): Promise<number> {
   const timers = new VirtualClock(1_700_000_000_000);
   const net = new SimNetwork({ timers, seed: 1 });
   const replica = await Replica.open({
@@ -69,6 +74,7 @@ export async function replicaPass(intents: readonly Intent[]): Promise<number> {
     timers,
     antiEntropyMs: 0,
     randomUint32: identities(),
+    ...(compactAfter === undefined ? {} : { compactAfter }),
   });
   const started = cpuMs();
   for (const intent of intents) {
@@ -100,6 +106,8 @@ export interface OverheadResult {
   /** CPU ms of each engine alone, applying the same intents directly (no replica), one pass each. */
   readonly bareEngineCpuMs: Readonly<Record<string, number>>;
   readonly warm: OverheadFigures;
+  /** Warm, the replica never compacting (same rounds): the per-intent work without compaction's share. */
+  readonly warmWithoutCompaction: OverheadFigures;
   /** Fresh processes' first passes (absent when not measured). */
   readonly cold?: OverheadFigures | undefined;
 }
@@ -134,21 +142,34 @@ export async function measureOverhead(
 ): Promise<OverheadResult> {
   const intents = intentsOf(workload, edits);
   const pairs: [number, number][] = [];
+  const withoutCompaction: [number, number][] = [];
   for (let round = 0; round < Math.max(2, rounds); round++) {
     let bare: number;
     let replica: number;
+    let uncompacted: number;
     if (round % 2 === 0) {
       bare = barePass(intents);
       replica = await replicaPass(intents);
+      uncompacted = await replicaPass(intents, 0);
     } else {
+      uncompacted = await replicaPass(intents, 0);
       replica = await replicaPass(intents);
       bare = barePass(intents);
     }
-    if (round > 0) pairs.push([bare, replica]);
+    if (round === 0) continue;
+    pairs.push([bare, replica]);
+    withoutCompaction.push([bare, uncompacted]);
   }
   const bareEngineCpuMs: Record<string, number> = {};
   for (const name of ENGINES.names) bareEngineCpuMs[name] = barePass(intents, name);
-  return { edits, intents: intents.length, bareEngineCpuMs, warm: figures(pairs), cold };
+  return {
+    edits,
+    intents: intents.length,
+    bareEngineCpuMs,
+    warm: figures(pairs),
+    warmWithoutCompaction: figures(withoutCompaction),
+    cold,
+  };
 }
 
 export function overheadTable(result: OverheadResult): string {
@@ -167,10 +188,11 @@ export function overheadTable(result: OverheadResult): string {
       ([name, ms]) => `| the ${name} engine alone (one pass) | ${ms.toFixed(0)} | ${perEdit(ms)} |`,
     ),
     ...rows(`warm (${result.warm.pairs} pairs)`, result.warm),
+    `| warm: a replica hosting only converge, never compacting | ${result.warmWithoutCompaction.replicaMs.toFixed(0)} | ${perEdit(result.warmWithoutCompaction.replicaMs)} |`,
     ...(result.cold === undefined ? [] : rows(`cold (${result.cold.pairs} process pairs)`, result.cold)),
     '',
     `Runtime overhead (median of per-pair ratios): warm ${percent(result.warm.overhead)}` +
       (result.cold === undefined ? '' : `, cold ${percent(result.cold.overhead)}`) +
-      ` of the converge engine's own time (target ≤ 10%).`,
+      ` of the converge engine's own time (target ≤ 10%); warm without compaction ${percent(result.warmWithoutCompaction.overhead)}.`,
   ].join('\n');
 }

@@ -45,6 +45,7 @@ describe('bench:replica', () => {
     expect(Object.keys(result.bareEngineCpuMs).sort()).toEqual([...ENGINES.names].sort());
     expect(result.intents).toBe(300);
     expect(result.warm.pairs).toBe(2);
+    expect(result.warmWithoutCompaction.pairs).toBe(2);
     expect(result.warm.replicaMs).toBeGreaterThan(0);
     expect(Number.isFinite(result.warm.overhead)).toBe(true);
     expect(overheadTable(result)).toContain('Runtime overhead');
