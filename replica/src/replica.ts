@@ -234,6 +234,7 @@ export class Replica {
       this.problemLog,
       () => this.settings.metadata(),
       closed,
+      this.timers,
     );
     this.gossip = new DigestGossip({
       timers: this.timers,

@@ -46,6 +46,8 @@ export class Persistence {
     /** The settings a snapshot carries, as they are now. */
     private readonly metadata: () => ReplicaMetadata,
     private readonly closed: () => boolean,
+    /** Where compaction is scheduled: a task of its own, after the edit that made it due. */
+    private readonly timers: Timers,
   ) {}
 
   /**
@@ -147,13 +149,17 @@ export class Persistence {
     this.updatesSinceCompaction += updates;
     this.bytesSinceCompaction += bytes;
     if (!this.due() || this.compactionQueued) return;
-    // Outside the engine's change callback: an engine should not be asked to save mid-notification.
+    // Outside the engine's change callback (an engine should not be asked to save mid-notification), and
+    // off the keystroke's own task: saving every engine's whole state takes milliseconds (more in a large
+    // document), which the edit that made it due should not wait for before it is acknowledged and shown.
     this.compactionQueued = true;
-    queueMicrotask(() => {
-      this.compactionQueued = false;
-      this.maybeCompact();
-    });
+    this.timers.setTimeout(this.compactQueued, 0);
   }
+
+  private readonly compactQueued = (): void => {
+    this.compactionQueued = false;
+    this.maybeCompact();
+  };
 
   private due(): boolean {
     return (
