@@ -294,6 +294,7 @@ export class Replica {
     let durable: Promise<void>;
     try {
       this.assertOpen();
+      this.assertNotApplying();
       if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
       // Validated here, once: the engines get the accepted copy, whose edit the schema already knows.
       const accepted = this.schema.accept(intent) as Intent;
@@ -432,6 +433,7 @@ export class Replica {
 
   private async revert(direction: 'undo' | 'redo'): Promise<boolean> {
     this.assertOpen();
+    this.assertNotApplying();
     const step = this.history.take(direction);
     if (step === undefined) return false;
     const pending: PendingIntent = { updates: [], changes: [] };
@@ -779,6 +781,17 @@ export class Replica {
     if (this.closed) return;
     this.gossip.antiEntropy();
     this.sessions.antiEntropy();
+  }
+
+  /**
+   * An edit made from a listener while another is being applied (events are told synchronously) would land
+   * in the middle of it: its updates in the other's record, the other's fan-out plan overwritten.
+   */
+  private assertNotApplying(): void {
+    if (this.collecting !== undefined)
+      throw new ReplicaError(
+        'an edit cannot be made while another is being applied (from an event listener?)',
+      );
   }
 
   private assertOpen(): void {

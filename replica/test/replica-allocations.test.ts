@@ -147,4 +147,27 @@ describe('the runtime per local intent', () => {
     expect(replica.textSlice('lww')).toBe('warzm up');
     await replica.close();
   });
+
+  it('refuses an edit made from a listener while another is applied, which reaches every engine whole', async () => {
+    const log = new MemoryByteLog();
+    const { replica } = await typing(log);
+    const refused: unknown[] = [];
+    let once = false;
+    const unsubscribe = replica.subscribe((event) => {
+      if (event.type !== 'text' || once) return;
+      once = true;
+      replica.apply({ op: 'text.insert', pos: 0, text: '!' }).catch((error: unknown) => refused.push(error));
+      replica.undo().catch((error: unknown) => refused.push(error));
+    });
+    await replica.apply({ op: 'text.insert', pos: 0, text: 'q' });
+    unsubscribe();
+    await Promise.resolve();
+    expect(refused.length).toBeGreaterThan(0);
+    for (const error of refused) expect(String(error)).toContain('while another is being applied');
+    for (const name of ENGINES) expect(replica.textSlice(name)).toBe('qwarm up');
+    const stored = await new MemoryStore(log).load();
+    // The warm-up's record and this one: one update per engine each, nothing else.
+    expect(stored.updates.map((u) => u.engine)).toEqual([...ENGINES, ...ENGINES]);
+    await replica.close();
+  });
 });
