@@ -75,6 +75,14 @@ export interface Engine {
   readonly undo?: NativeUndo;
 
   /**
+   * Take in now whatever peers sent that the engine put off (see EngineContext.defer). The replica calls
+   * it before placing a local edit, so the edit lands among everything that has arrived, as it does in
+   * the engines that apply on arrival; otherwise one engine would place it against an older text and
+   * end up with a different merge. Engines that never defer leave it out.
+   */
+  settle?(): void;
+
+  /**
    * Release everything the engine holds: its document (WebAssembly memory included), observers and
    * subscribers. Idempotent. Afterwards every method throws EngineClosedError, and the sessions opened
    * from it are closed with it (they send nothing; `receive` returns false). Whoever drops an engine

@@ -299,6 +299,7 @@ export class Replica {
       // Validated here, once: the engines get the accepted copy, whose edit the schema already knows.
       const accepted = this.schema.accept(intent) as Intent;
       const edit = this.schema.edit(accepted);
+      this.engines.settle();
       // Reused by the next plan: this call is done with it before returning.
       const plan = this.engines.plan(this.schema, this.primary, accepted, edit);
       // What a cart, counter or note edit is undone from (a text edit's reversal needs no view: O(edit)).
@@ -436,6 +437,7 @@ export class Replica {
     this.assertNotApplying();
     const step = this.history.take(direction);
     if (step === undefined) return false;
+    this.engines.settle();
     const pending: PendingIntent = { updates: [], changes: [] };
     this.collecting = pending;
     try {

@@ -4,6 +4,7 @@
  * turn with one call (issue 19). Counted in remote changes, which each apply call reports once (and the
  * store appends once), never in time.
  */
+import type { Timers } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { ENGINES, MemoryStore, type StoreRecord } from '../src/index.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
@@ -41,5 +42,46 @@ describe('Automerge takes in what arrives in one turn with one apply', () => {
     clock.advance(100);
     expect(reader.textSlice('automerge')).toBe(typist.textSlice('automerge'));
     expect(counting.updates()).toBe(1);
+  });
+
+  it('a local edit lands among what arrived even while Automerge put it off', async () => {
+    const { clock, open } = simRoom({
+      seed: 5,
+      startMs: 1_700_000_000_000,
+      latencyMs: 5,
+      antiEntropyMs: 0,
+      engines: ENGINES.only(['converge', 'automerge']),
+    });
+    // The peer's timers hold back what it runs "in a later task" (delay 0) until the test lets it go.
+    const held: (() => void)[] = [];
+    const timers: Timers = {
+      now: () => clock.now(),
+      setTimeout: (callback, ms) => {
+        if (ms > 0) return clock.setTimeout(callback, ms);
+        let live = true;
+        held.push(() => live && callback());
+        return () => {
+          live = false;
+        };
+      },
+    };
+    const window = await open('r-window');
+    const peer = await open('r-peer', { timers });
+    await window.apply({ op: 'text.insert', pos: 0, text: 'ab' });
+    clock.advance(50);
+    for (const run of held.splice(0)) run();
+    clock.advance(50);
+    expect(peer.textSlice('automerge')).toBe('ab');
+    await window.apply({ op: 'text.insert', pos: 1, text: 'XYZ' });
+    clock.advance(50);
+    expect(peer.textSlice('converge')).toBe('aXYZb');
+    expect(held.length).toBeGreaterThan(0); // Automerge's apply of it, put off
+    // Inside what just arrived: no engine that had not taken it in could place it there.
+    await peer.apply({ op: 'text.insert', pos: 2, text: '!' });
+    for (const run of held.splice(0)) run();
+    clock.advance(1_000);
+    for (const replica of [window, peer])
+      for (const engine of ['converge', 'automerge'] as const)
+        expect(replica.textSlice(engine)).toBe('aX!YZb');
   });
 });

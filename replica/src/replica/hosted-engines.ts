@@ -167,6 +167,17 @@ export class HostedEngines {
     return failures ?? NO_FAILURES;
   }
 
+  /** Let every engine take in what it put off from peers (Engine.settle), before a local edit is planned. */
+  settle(): void {
+    for (const name of this.order) {
+      const engine = this.engines.get(name);
+      if (engine?.settle !== undefined)
+        this.problems.guard({ kind: 'engine-error', engine: name }, 'settle() failed', () =>
+          engine.settle?.(),
+        );
+    }
+  }
+
   /** Close every engine; one that fails to close does not keep the others open. */
   close(): void {
     for (const [name, engine] of this.engines) {

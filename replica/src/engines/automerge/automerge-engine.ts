@@ -317,15 +317,23 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
       // takes in more of them.
       const { endedAt, tookMs } = this.lastDrain;
       const wait = Math.min(tookMs, Math.max(0, endedAt + tookMs - this.ctx.now()));
-      this.cancelDrain = defer(() => {
-        this.cancelDrain = undefined;
-        const started = this.ctx.now();
-        this.drain();
-        const endedAt = this.ctx.now();
-        this.lastDrain = { endedAt, tookMs: endedAt - started };
-      }, wait);
+      this.cancelDrain = defer(() => this.drainTimed(), wait);
     }
     return true;
+  }
+
+  /** Before a local edit: what is queued is taken in now (see Engine.settle). */
+  settle(): void {
+    if (this.inbox.length > 0) this.drainTimed();
+  }
+
+  private drainTimed(): void {
+    this.cancelDrain?.();
+    this.cancelDrain = undefined;
+    const started = this.ctx.now();
+    this.drain();
+    const endedAt = this.ctx.now();
+    this.lastDrain = { endedAt, tookMs: endedAt - started };
   }
 
   /**
