@@ -1,12 +1,15 @@
 /**
  * The Compare panel's texts, kept up to date from the text feed's per-engine changes: a change marks
- * that engine's card (every card, when it is the primary's text) stale, and one flush per `schedule`
- * tick (an animation frame in the app) recomputes only the stale cards. Nothing is compared while no
- * one subscribes (the panel is not shown).
+ * that engine's card (every card, when it is the primary's text) stale and shortens what it is known to
+ * share with the primary's text at either end; one flush per `schedule` tick (an animation frame in the
+ * app) grows those shared ends back from where the change stopped them and reads only slices around the
+ * difference, so a keystroke costs the panel a keystroke's reading, never whole texts. Nothing is
+ * compared while no one subscribes (the panel is not shown).
  */
 import type { EngineName } from '@converge/replica';
-import type { TextFeed } from './text-feed.ts';
-import { type TextWindow, textWindow } from './text-window.ts';
+import { extendSharedEnds, lowerSharedEnds, type SharedEnds } from './shared-ends.ts';
+import type { TextFeed, TextUpdate } from './text-feed.ts';
+import { type TextWindow, textWindowOf } from './text-window.ts';
 import { timed } from './timing.ts';
 
 /** Per field name, per engine: what its card shows. */
@@ -28,6 +31,8 @@ export class TextComparisons {
   private readonly schedule: (flush: () => void) => void;
   private primary: EngineName;
   private readonly stale = new Map<string, Set<EngineName>>();
+  /** Per field, per engine: what its text shares with the primary's at either end (lower bounds). */
+  private readonly ends = new Map<string, Map<EngineName, SharedEnds>>();
   private readonly listeners = new Set<() => void>();
   private readonly stops: (() => void)[] = [];
   private snapshot: Map<string, Map<EngineName, TextWindow>> = new Map();
@@ -42,8 +47,9 @@ export class TextComparisons {
     this.primary = options.primary;
     for (const field of this.fields) {
       this.stale.set(field, new Set(this.engines));
+      this.ends.set(field, new Map(this.engines.map((engine) => [engine, { prefix: 0, suffix: 0 }])));
       for (const engine of this.engines)
-        this.stops.push(this.feed.subscribe(engine, field, () => this.changed(field, engine)));
+        this.stops.push(this.feed.subscribe(engine, field, (update) => this.changed(field, engine, update)));
     }
     this.flush();
   }
@@ -51,7 +57,10 @@ export class TextComparisons {
   setPrimary(primary: EngineName): void {
     if (primary === this.primary) return;
     this.primary = primary;
-    for (const field of this.fields) this.changed(field, primary);
+    // Every pair is new: compare each from scratch once.
+    for (const ends of this.ends.values())
+      for (const shared of ends.values()) Object.assign(shared, NOTHING_SHARED);
+    for (const field of this.fields) this.changed(field, primary, undefined);
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -67,11 +76,17 @@ export class TextComparisons {
     this.listeners.clear();
   }
 
-  private changed(field: string, engine: EngineName): void {
+  private changed(field: string, engine: EngineName, update: TextUpdate | undefined): void {
     const stale = this.stale.get(field);
-    if (stale === undefined) return;
-    if (engine === this.primary) for (const name of this.engines) stale.add(name);
-    else stale.add(engine);
+    const ends = this.ends.get(field);
+    if (stale === undefined || ends === undefined) return;
+    const lowered = engine === this.primary ? this.engines : [engine];
+    for (const name of lowered) {
+      stale.add(name);
+      const shared = ends.get(name);
+      if (update !== undefined && shared !== undefined)
+        lowerSharedEnds(shared, update.changes, lengthBefore(update));
+    }
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
     this.schedule(() => {
@@ -87,14 +102,44 @@ export class TextComparisons {
     for (const [field, stale] of this.stale) {
       if (stale.size === 0) continue;
       const cards = new Map(next.get(field));
-      const reference = this.feed.text(this.primary, field);
-      for (const engine of stale) {
-        const text = engine === this.primary ? reference : this.feed.text(engine, field);
-        cards.set(engine, textWindow(reference, text));
-      }
+      for (const engine of stale) cards.set(engine, this.window(field, engine));
       stale.clear();
       next.set(field, cards);
     }
     this.snapshot = next;
   }
+
+  private window(field: string, engine: EngineName): TextWindow {
+    const { feed, primary } = this;
+    const primaryLength = feed.length(primary, field);
+    const otherLength = feed.length(engine, field);
+    const ends = this.ends.get(field)?.get(engine) ?? { ...NOTHING_SHARED };
+    const { prefix, suffix } =
+      engine === primary
+        ? { prefix: primaryLength, suffix: 0 }
+        : extendSharedEnds(
+            {
+              lengths: [primaryLength, otherLength],
+              slice: (side, from, to) => feed.slice(side === 0 ? primary : engine, field, from, to),
+            },
+            ends,
+          );
+    return textWindowOf({
+      primaryLength,
+      otherLength,
+      prefix,
+      suffix,
+      primary: (from, to) => feed.slice(primary, field, from, to),
+      other: (from, to) => feed.slice(engine, field, from, to),
+    });
+  }
+}
+
+const NOTHING_SHARED: SharedEnds = { prefix: 0, suffix: 0 };
+
+/** The text's length before `update` (its changes are against that text). */
+function lengthBefore(update: TextUpdate): number {
+  let length = update.length;
+  for (const change of update.changes) length -= change.insert.length - (change.to - change.from);
+  return length;
 }

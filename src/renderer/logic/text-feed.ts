@@ -32,6 +32,8 @@ export interface TextUpdate {
 export interface TextFeed {
   /** The engine's text of `field` now. */
   text(engine: EngineName, field: string): string;
+  /** Code units [from, to) of it (without building the whole text). */
+  slice(engine: EngineName, field: string, from: number, to: number): string;
   /** Its length (without building the text). */
   length(engine: EngineName, field: string): number;
   /** Called synchronously after every change of the engine's text of `field`. Returns an unsubscribe function. */
@@ -71,6 +73,7 @@ export function replicaTextFeed(replica: Replica): TextFeed {
   });
   return {
     text: (engine, field) => replica.textSlice(engine, field),
+    slice: (engine, field, from, to) => replica.textSlice(engine, field, from, to),
     length: (engine, field) => replica.textLength(engine, field),
     subscribe(engine, field, listener) {
       const key = keyOf(engine, field);
@@ -143,10 +146,10 @@ export function commonEnds(a: string, b: string): { prefix: number; suffix: numb
   return { prefix, suffix };
 }
 
-function isHighSurrogate(code: number): boolean {
+export function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
-function isLowSurrogate(code: number): boolean {
+export function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }

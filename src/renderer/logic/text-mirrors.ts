@@ -86,6 +86,12 @@ export class TextMirrors implements TextFeed {
     return mirror.string;
   }
 
+  slice(engine: EngineName, field: string, from: number, to: number): string {
+    const mirror = this.mirrors.get(keyOf(engine, field));
+    if (mirror === undefined) return '';
+    return mirror.string?.slice(from, to) ?? mirror.doc.sliceString(from, to);
+  }
+
   length(engine: EngineName, field: string): number {
     return this.mirrors.get(keyOf(engine, field))?.doc.length ?? 0;
   }

@@ -1,8 +1,8 @@
 /**
  * What the Compare panel shows of an engine's text against the primary's: a short text whole, a long one
- * only around where the two differ (or its beginning when they are equal). The common prefix and suffix
- * are skipped by a scan, so a 1 MB text costs one comparison pass, and the character diff with semantic
- * cleanup runs on the differing middle only.
+ * only around where the two differ (or its beginning when they are equal). The window is built from the
+ * two texts' common ends and slices around them, so its cost is the shown stretch (and the character diff
+ * with semantic cleanup of the differing middle), never the whole text.
  */
 
 import { compareTexts, type DiffSegment } from './text-compare.ts';
@@ -31,59 +31,97 @@ export interface TextWindowLimits {
 
 export const COMPARE_LIMITS: TextWindowLimits = { whole: 4_000, context: 120, middle: 20_000 };
 
+/** Two texts known by their lengths, their common ends and slices (read only where the window needs). */
+export interface TextPair {
+  readonly primaryLength: number;
+  readonly otherLength: number;
+  /** The common prefix and the common suffix that does not overlap it (code units). */
+  readonly prefix: number;
+  readonly suffix: number;
+  primary(from: number, to: number): string;
+  other(from: number, to: number): string;
+}
+
 /** `other` against `primary` (pass the same text twice for the primary's own card). */
 export function textWindow(
   primary: string,
   other: string,
   limits: TextWindowLimits = COMPARE_LIMITS,
 ): TextWindow {
-  const same = primary === other;
-  if (Math.max(primary.length, other.length) <= limits.whole) {
+  const { prefix, suffix } = commonEnds(primary, other);
+  return textWindowOf(
+    {
+      primaryLength: primary.length,
+      otherLength: other.length,
+      prefix,
+      suffix,
+      primary: (from, to) => primary.slice(from, to),
+      other: (from, to) => other.slice(from, to),
+    },
+    limits,
+  );
+}
+
+/** The window of a pair whose common ends are known: reads only the stretch it shows. */
+export function textWindowOf(pair: TextPair, limits: TextWindowLimits = COMPARE_LIMITS): TextWindow {
+  const { primaryLength, otherLength: length, prefix, suffix } = pair;
+  const same = primaryLength === length && prefix + suffix >= length;
+  if (Math.max(primaryLength, length) <= limits.whole) {
+    const text = pair.other(0, length);
     return {
-      length: other.length,
+      length,
       same,
-      segments: compareTexts(primary, other),
+      segments: compareTexts(same ? text : pair.primary(0, primaryLength), text),
       omittedBefore: 0,
       omittedAfter: 0,
       truncated: false,
     };
   }
   if (same) {
-    const shown = other.slice(0, limits.context * 2);
+    const shown = pair.other(0, Math.min(length, limits.context * 2));
     return {
-      length: other.length,
+      length,
       same,
       segments: [{ kind: 'same', text: shown }],
       omittedBefore: 0,
-      omittedAfter: other.length - shown.length,
+      omittedAfter: length - shown.length,
       truncated: false,
     };
   }
-  const { prefix, suffix } = commonEnds(primary, other);
   const before = Math.max(0, prefix - limits.context);
-  const after = Math.min(other.length, other.length - suffix + limits.context);
-  const oldMiddle = primary.slice(prefix, primary.length - suffix);
-  const newMiddle = other.slice(prefix, other.length - suffix);
-  const lead: DiffSegment[] = prefix > before ? [{ kind: 'same', text: other.slice(before, prefix) }] : [];
+  const after = Math.min(length, length - suffix + limits.context);
+  const oldLength = primaryLength - suffix - prefix;
+  const newLength = length - suffix - prefix;
+  const lead: DiffSegment[] = prefix > before ? [{ kind: 'same', text: pair.other(before, prefix) }] : [];
   const tail: DiffSegment[] =
-    after > other.length - suffix ? [{ kind: 'same', text: other.slice(other.length - suffix, after) }] : [];
-  if (Math.max(oldMiddle.length, newMiddle.length) <= limits.middle) {
+    after > length - suffix ? [{ kind: 'same', text: pair.other(length - suffix, after) }] : [];
+  if (Math.max(oldLength, newLength) <= limits.middle) {
+    const oldMiddle = pair.primary(prefix, primaryLength - suffix);
+    const newMiddle = pair.other(prefix, length - suffix);
     return {
-      length: other.length,
+      length,
       same,
       segments: [...lead, ...compareTexts(oldMiddle, newMiddle), ...tail],
       omittedBefore: before,
-      omittedAfter: other.length - after,
+      omittedAfter: length - after,
       truncated: false,
     };
   }
-  const cut = (text: string) => text.slice(0, limits.middle);
   const middle: DiffSegment[] = [
-    ...(oldMiddle.length > 0 ? [{ kind: 'missing' as const, text: cut(oldMiddle) }] : []),
-    ...(newMiddle.length > 0 ? [{ kind: 'extra' as const, text: cut(newMiddle) }] : []),
+    ...(oldLength > 0
+      ? [
+          {
+            kind: 'missing' as const,
+            text: pair.primary(prefix, prefix + Math.min(oldLength, limits.middle)),
+          },
+        ]
+      : []),
+    ...(newLength > 0
+      ? [{ kind: 'extra' as const, text: pair.other(prefix, prefix + Math.min(newLength, limits.middle)) }]
+      : []),
   ];
   return {
-    length: other.length,
+    length,
     same,
     segments: [...lead, ...middle],
     omittedBefore: before,

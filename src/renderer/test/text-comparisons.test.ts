@@ -9,6 +9,10 @@ function fakeFeed(texts: Record<EngineName, string>) {
   const reads: EngineName[] = [];
   const feed: TextFeed = {
     length: (engine) => texts[engine]?.length ?? 0,
+    slice: (engine, _field, from, to) => {
+      reads.push(engine);
+      return (texts[engine] ?? '').slice(from, to);
+    },
     text: (engine) => {
       reads.push(engine);
       return texts[engine] ?? '';
@@ -20,8 +24,10 @@ function fakeFeed(texts: Record<EngineName, string>) {
     close: () => {},
   };
   const change = (engine: EngineName, text: string): void => {
+    const before = texts[engine] ?? '';
     texts[engine] = text;
-    listeners.get(engine)?.({ engine, field: 'text', origin: 'remote', changes: [], length: text.length });
+    const changes = [{ from: 0, to: before.length, insert: text }];
+    listeners.get(engine)?.({ engine, field: 'text', origin: 'remote', changes, length: text.length });
   };
   return { feed, reads, change, listeners };
 }
@@ -45,7 +51,7 @@ describe('TextComparisons', () => {
     expect(frames).toHaveLength(1);
     frames.shift()?.();
     expect(notified).toBe(1);
-    expect(reads.sort()).toEqual(['converge', 'lww']);
+    expect([...new Set(reads)].sort()).toEqual(['converge', 'lww']);
     const lww = comparisons.getSnapshot().get('text')?.get('lww');
     expect(lww?.same).toBe(false);
     expect(lww?.segments.map((s) => s.kind)).toContain('extra');
