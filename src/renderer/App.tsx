@@ -2,7 +2,7 @@ import { isFinal } from '@converge/checkout';
 import type { PresenceCaret } from '@converge/protocol';
 import { STORAGE_NODE_ID } from '@converge/protocol';
 import type { EngineName, LedgerWrite, LostWrite } from '@converge/replica';
-import { type CSSProperties, useEffect, useMemo, useRef, useState } from 'react';
+import { type CSSProperties, lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
 import { CheckoutPanel } from './components/CheckoutPanel.tsx';
 import { ComparePanel } from './components/ComparePanel.tsx';
@@ -17,7 +17,6 @@ import { NotePanel } from './components/NotePanel.tsx';
 import { Notices } from './components/Notices.tsx';
 import { PresenceBar } from './components/PresenceBar.tsx';
 import { RoomControls } from './components/RoomControls.tsx';
-import { SessionFiles } from './components/SessionFiles.tsx';
 import { Tabs } from './components/Tabs.tsx';
 import { TextEditor } from './components/TextEditor.tsx';
 import { UndoEffectsPanel } from './components/UndoEffectsPanel.tsx';
@@ -30,11 +29,16 @@ import {
   useShortcuts,
   useUndoKeys,
 } from './hooks.ts';
-import { compareReport } from './logic/compare-report.ts';
 import { comparedPeers, convergenceByEngine } from './logic/convergence.ts';
 import { replicaHue } from './logic/format.ts';
 import { cutOffFrom } from './logic/network.ts';
 import type { Session } from './session.ts';
+
+// Scenario files need the scenario format, which names the engines through their registry: loaded when
+// the tab is first shown, so the page starts without any engine's code (the engines run in the worker).
+const SessionFiles = lazy(async () => ({
+  default: (await import('./components/SessionFiles.tsx')).SessionFiles,
+}));
 
 const TABS = ['compare', 'network', 'ledger', 'wire', 'session', 'checkout', 'history'] as const;
 type TabId = (typeof TABS)[number];
@@ -68,7 +72,7 @@ export function App({ session }: { session: Session }) {
     descriptors.flatMap(({ name }) => (status.engines[name] ? [[name, status.engines[name].traffic]] : [])),
   );
   const primary = registry.get(status.primary);
-  const ledgerEngines = descriptors.filter((d) => d.ledger !== undefined);
+  const ledgerEngines = descriptors.filter((d) => d.keepsLedger);
   const cartField = schema.fieldsOf('cart')[0];
   const stockCounter = schema.counters().find((field) => field.name === 'stock');
   const engineCarts = descriptors.flatMap(({ name, label }) => {
@@ -255,7 +259,11 @@ export function App({ session }: { session: Session }) {
                       offline={!online}
                       exportReport={async () => {
                         const at = new Date().toISOString();
-                        const [start, writes] = await Promise.all([model.startViews(), model.ledgerWrites()]);
+                        const [start, writes, { compareReport }] = await Promise.all([
+                          model.startViews(),
+                          model.ledgerWrites(),
+                          import('./logic/compare-report.ts'),
+                        ]);
                         return {
                           fileName: `converge-compare-${self}-${at.replaceAll(':', '-')}.json`,
                           report: compareReport({
@@ -319,14 +327,16 @@ export function App({ session }: { session: Session }) {
                 label: 'Session file',
                 shortcut: 'Alt+5',
                 content: (
-                  <SessionFiles
-                    model={model}
-                    network={networkStore}
-                    replayChannel={session.replayChannel}
-                    room={setup.config.room}
-                    recordedSteps={snapshot.recordedSteps}
-                    omittedActions={snapshot.omittedActions}
-                  />
+                  <Suspense fallback={<p className="muted">Loading the scenario tools…</p>}>
+                    <SessionFiles
+                      model={model}
+                      network={networkStore}
+                      replayChannel={session.replayChannel}
+                      room={setup.config.room}
+                      recordedSteps={snapshot.recordedSteps}
+                      omittedActions={snapshot.omittedActions}
+                    />
+                  </Suspense>
                 ),
               },
               {

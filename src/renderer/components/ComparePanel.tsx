@@ -1,13 +1,6 @@
 import { errorMessage } from '@converge/protocol';
-import {
-  COUNTERS,
-  type EngineDescriptor,
-  type EngineName,
-  type EngineStatus,
-  type NamedField,
-  type WorkspaceSchema,
-  type WorkspaceView,
-} from '@converge/replica';
+import type { EngineName, EngineStatus, NamedField, WorkspaceSchema, WorkspaceView } from '@converge/replica';
+import { COUNTERS, type EngineFacts } from '@converge/replica/descriptors';
 import { Fragment, memo, useEffect, useState, useSyncExternalStore } from 'react';
 import type { MergeReport } from '../logic/compare-report.ts';
 import type { EngineConvergence } from '../logic/convergence.ts';
@@ -24,7 +17,7 @@ export interface ComparePanelProps {
   /** The workspace's fields. */
   readonly schema: WorkspaceSchema;
   /** The hosted engines, in display order. */
-  readonly descriptors: readonly EngineDescriptor[];
+  readonly descriptors: readonly EngineFacts[];
   readonly primary: EngineName;
   readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
   /** Each engine's texts, change by change (the cards follow it, at most once per animation frame). */
@@ -108,7 +101,7 @@ export function ComparePanel({
 /** The text cards' contents, from the text feed; nothing is compared while the panel is not shown. */
 function useTextComparisons(
   feed: TextFeed,
-  descriptors: readonly EngineDescriptor[],
+  descriptors: readonly EngineFacts[],
   schema: WorkspaceSchema,
   primary: EngineName,
 ): TextComparisonSnapshot {
@@ -139,7 +132,7 @@ const noComparisons = (): TextComparisonSnapshot => NO_COMPARISONS;
 const noSubscription = (): (() => void) => () => {};
 
 /** "−"/"+" against "Set…": how each engine merges them when another replica changes the line too. */
-function CartMergeRules({ descriptors }: { descriptors: readonly EngineDescriptor[] }) {
+function CartMergeRules({ descriptors }: { descriptors: readonly EngineFacts[] }) {
   return (
     <table className="small-table cart-rules" data-testid="cart-merge-rules">
       <caption>How each engine merges a cart change made at the same time as another replica's</caption>

@@ -1,11 +1,12 @@
-import type { EngineDescriptor, EngineName, TrafficCounters } from '@converge/replica';
+import type { EngineName, TrafficCounters } from '@converge/replica';
+import type { EngineFacts } from '@converge/replica/descriptors';
 import type { EngineConvergence } from '../logic/convergence.ts';
 import { formatBytes } from '../logic/format.ts';
 import { ConvergedBadge } from './ConvergedBadge.tsx';
 
 export interface EngineStripProps {
   /** The hosted engines, in display order. */
-  readonly engines: readonly EngineDescriptor[];
+  readonly engines: readonly EngineFacts[];
   readonly primary: EngineName;
   readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
   readonly traffic: Readonly<Partial<Record<EngineName, TrafficCounters>>>;

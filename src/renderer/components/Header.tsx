@@ -1,4 +1,5 @@
-import type { EngineDescriptor, EngineName } from '@converge/replica';
+import type { EngineName } from '@converge/replica';
+import type { EngineFacts } from '@converge/replica/descriptors';
 import type { CSSProperties } from 'react';
 import { formatSkew, replicaHue } from '../logic/format.ts';
 import type { RelayProblemText } from '../logic/relay-problem.ts';
@@ -17,7 +18,7 @@ export interface HeaderProps {
   readonly peers: readonly string[];
   readonly primary: EngineName;
   /** The engines this replica hosts, in display order. */
-  readonly engines: readonly EngineDescriptor[];
+  readonly engines: readonly EngineFacts[];
   readonly skewMs: number;
   readonly relayProblem: RelayProblemText | undefined;
   onToggleOffline(): void;

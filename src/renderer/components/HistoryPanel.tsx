@@ -1,4 +1,5 @@
-import type { EngineDescriptor, WorkspaceSchema } from '@converge/replica';
+import type { WorkspaceSchema } from '@converge/replica';
+import type { EngineFacts } from '@converge/replica/descriptors';
 import { useEffect, useState } from 'react';
 import type { HistoryEntry } from '../logic/history-log.ts';
 import type { HistoryMark } from '../worker/wire-snapshot.ts';
@@ -7,7 +8,7 @@ export interface HistoryPanelProps {
   /** The entries without their states (the replica worker keeps those: `loadEntry` asks for one). */
   readonly entries: readonly HistoryMark[];
   loadEntry(seq: number): Promise<HistoryEntry | undefined>;
-  readonly engines: readonly EngineDescriptor[];
+  readonly engines: readonly EngineFacts[];
   readonly schema: WorkspaceSchema;
   readonly self: string;
   onRestore(seq: number): void;

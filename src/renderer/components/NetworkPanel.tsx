@@ -1,5 +1,5 @@
-import type { EngineRegistry } from '@converge/replica';
 import { useEffect, useState } from 'react';
+import type { EngineCatalog } from '../logic/engine-catalog.ts';
 import { formatBytes } from '../logic/format.ts';
 import {
   type ChaosSliders,
@@ -391,7 +391,7 @@ function Slider({ label, unit, min, max, step, value, onChange, testId, format }
   );
 }
 
-function Traffic({ network, engines }: { network: NetworkSnapshot; engines: EngineRegistry }) {
+function Traffic({ network, engines }: { network: NetworkSnapshot; engines: EngineCatalog }) {
   const total = roomTraffic(engines, network.traffic.values());
   const dropped = Object.entries(total.dropped).filter(([, n]) => n > 0);
   return (

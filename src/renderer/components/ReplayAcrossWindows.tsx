@@ -2,8 +2,8 @@ import { errorMessage, realTimers, STORAGE_NODE_ID } from '@converge/protocol';
 import type { Scenario } from '@converge/scenarios/format';
 import { useRef, useState } from 'react';
 import type { NetworkStore } from '../logic/network-store.ts';
-import { conductorTarget, type ReplayChannel, ReplayClient } from '../logic/replay-channel.ts';
-import { castWindows, conduct } from '../logic/replay-conductor.ts';
+import { type ReplayChannel, ReplayClient } from '../logic/replay-channel.ts';
+import { castWindows, conduct, conductorTarget } from '../logic/replay-conductor.ts';
 import type { ReplicaClient } from '../worker/replica-client.ts';
 import { StopButton } from './StopButton.tsx';
 

@@ -1,4 +1,5 @@
-import type { EngineDescriptor, LostWrite, NamedField, PeerPresence } from '@converge/replica';
+import type { LostWrite, NamedField, PeerPresence } from '@converge/replica';
+import type { EngineFacts } from '@converge/replica/descriptors';
 import { useEffect, useMemo, useRef } from 'react';
 import { remoteCaretsOf } from '../editor/remote-carets.ts';
 import { SharedTextView } from '../editor/shared-text-view.ts';
@@ -14,7 +15,7 @@ export interface TextEditorProps {
   /** The primary engine's text length as the replica reported it. */
   readonly length: number;
   /** The primary engine's descriptor. */
-  readonly primary: EngineDescriptor;
+  readonly primary: EngineFacts;
   /** What the primary engine lost, when it keeps a ledger (last-writer-wins). */
   readonly ledger: readonly LostWrite[];
   /** A new window waiting for the room's document. */
@@ -109,7 +110,7 @@ export function TextEditor({
       </div>
       {firstSync.phase === 'done' ? null : <FirstSyncProgress state={firstSync} />}
       <div id={`${id}-editor`} ref={host} className="text-editor-host" />
-      {primary.ledger !== undefined && lostText.length > 0 ? (
+      {primary.keepsLedger && lostText.length > 0 ? (
         <LostTextPreview label={primary.label} text={model.texts.text(primary.name, id)} lost={lostText} />
       ) : null}
     </section>

@@ -1,4 +1,4 @@
-import type { EngineDescriptor } from '@converge/replica';
+import type { EngineFacts } from '@converge/replica/descriptors';
 import type { UndoEffects } from '../logic/undo-effects.ts';
 
 const MAX_SHOWN = 60;
@@ -9,7 +9,7 @@ export function UndoEffectsPanel({
   engines,
 }: {
   effects: UndoEffects;
-  engines: readonly EngineDescriptor[];
+  engines: readonly EngineFacts[];
 }) {
   const differing = effects.rows.filter((row) => row.differs).length;
   return (

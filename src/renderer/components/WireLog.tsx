@@ -1,11 +1,12 @@
-import type { EngineDescriptor, EngineName, ReplicaProblem } from '@converge/replica';
+import type { EngineName, ReplicaProblem } from '@converge/replica';
+import type { EngineFacts } from '@converge/replica/descriptors';
 import { useState } from 'react';
 import { formatBytes, formatTime } from '../logic/format.ts';
 import type { EngineWireTotals, WireFrame } from '../logic/wire-log.ts';
 
 export interface WireLogProps {
   /** The hosted engines, in display order. */
-  readonly engines: readonly EngineDescriptor[];
+  readonly engines: readonly EngineFacts[];
   readonly frames: readonly WireFrame[];
   readonly totals: EngineWireTotals;
   readonly problems: readonly ReplicaProblem[];

@@ -6,7 +6,8 @@
  * where the engine's descriptor says its version counts every operation (not for Yjs, whose state
  * vector leaves deletions out).
  */
-import type { EngineName, EngineRegistry, EngineVersion } from '@converge/replica';
+import type { EngineName, EngineVersion } from '@converge/replica';
+import type { EngineFacts } from '@converge/replica/descriptors';
 import { compareVersions } from './versions.ts';
 
 export interface PeerEvidence {
@@ -82,7 +83,7 @@ export function comparedPeers(
 
 /** Convergence of every hosted engine (described in `registry`) with each of `peers` (comparedPeers). */
 export function convergenceByEngine(
-  registry: EngineRegistry,
+  registry: { find(name: EngineName): Pick<EngineFacts, 'completeVersion'> | undefined },
   engines: Readonly<Partial<Record<EngineName, EngineState>>>,
   peers: readonly string[],
   peerDigests: ReadonlyMap<string, Readonly<Partial<Record<EngineName, string>>>>,

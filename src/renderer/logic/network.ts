@@ -4,7 +4,8 @@
  * carries their edits), the partition presets, who this replica is cut off from, and traffic totals.
  */
 import { AUTHORITY_NODE_ID, type StoragePlacement, storageWith } from '@converge/protocol';
-import type { EngineName, EngineRegistry } from '@converge/replica';
+import type { EngineName } from '@converge/replica';
+import type { EngineFacts } from '@converge/replica/descriptors';
 import type { ChaosConfig, LinkOperation, LinkTraffic, RoomInfo } from './relay-admin.ts';
 
 export interface MatrixNode {
@@ -198,7 +199,13 @@ export interface RoomTraffic {
 }
 
 /** Sum the relay's per-link counters (cumulative) over the room, per engine of `registry` (by its channel). */
-export function roomTraffic(registry: EngineRegistry, links: Iterable<LinkTraffic>): RoomTraffic {
+export function roomTraffic(
+  registry: {
+    readonly names: readonly EngineName[];
+    readonly descriptors: readonly Pick<EngineFacts, 'name' | 'wireCode'>[];
+  },
+  links: Iterable<LinkTraffic>,
+): RoomTraffic {
   const engines = {} as Record<EngineName, { frames: number; bytes: number }>;
   for (const engine of registry.names) engines[engine] = { frames: 0, bytes: 0 };
   const dropped: Record<string, number> = {};

@@ -6,20 +6,11 @@
  * and anything else is ignored.
  */
 import { type Cancel, type ConnectionState, errorMessage, type Timers } from '@converge/protocol';
-import {
-  ENGINES,
-  type EngineName,
-  type EngineVersion,
-  type Intent,
-  type PeerDigests,
-  type Replica,
-} from '@converge/replica';
-import { relayChaosConfig, type SyncParticipant } from '@converge/scenarios/replay';
+import type { EngineName, EngineVersion, Intent, PeerDigests, Replica } from '@converge/replica';
+import type { SyncParticipant } from '@converge/scenarios/replay';
 import { z } from 'zod';
 import type { AppModel } from './app-model.ts';
 import { openWindowChannel } from './broadcast-channel.ts';
-import type { LinkOperation } from './relay-admin.ts';
-import type { ConductorTarget } from './replay-conductor.ts';
 
 /** A window's replica as the sync condition reads it, in a form that crosses a BroadcastChannel. */
 export interface WindowState {
@@ -84,20 +75,24 @@ export type ReplayMessage =
     };
 
 const text = z.string().max(200);
-const engineName = z.string().refine((name) => ENGINES.has(name), 'not an engine of the registry');
 const version = z.union([
   z.strictObject({ kind: z.literal('vector'), entries: z.record(z.string(), z.number()) }),
   z.strictObject({ kind: z.literal('heads'), heads: z.array(z.string()) }),
 ]);
-const stateSchema = z.strictObject({
-  id: text,
-  engineNames: z.array(engineName),
-  connection: z.enum(['connecting', 'online', 'offline']),
-  peers: z.array(text),
-  peerDigests: z.record(z.string(), z.partialRecord(engineName, z.string())),
-  digests: z.partialRecord(engineName, z.string()),
-  versions: z.partialRecord(engineName, version),
-});
+/** A window's state, naming only the engines this window knows (the others' names are not input it can use). */
+function stateSchemaOf(engines: readonly EngineName[]) {
+  const known = new Set<string>(engines);
+  const engineName = z.string().refine((name) => known.has(name), 'not an engine of the registry');
+  return z.strictObject({
+    id: text,
+    engineNames: z.array(engineName),
+    connection: z.enum(['connecting', 'online', 'offline']),
+    peers: z.array(text),
+    peerDigests: z.record(z.string(), z.partialRecord(engineName, z.string())),
+    digests: z.partialRecord(engineName, z.string()),
+    versions: z.partialRecord(engineName, version),
+  });
+}
 const commandSchema = z.discriminatedUnion('type', [
   // The intent is checked by the window that applies it (AppModel.apply validates every edit).
   z.strictObject({ type: z.literal('edit'), intent: z.looseObject({ op: z.string() }) }),
@@ -105,19 +100,21 @@ const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('skew'), ms: z.number().int() }),
   z.strictObject({ type: z.literal('state') }),
 ]);
-const messageSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('who'), from: text }),
-  z.strictObject({ kind: z.literal('here'), to: text, replica: text }),
-  z.strictObject({ kind: z.literal('command'), from: text, id: text, to: text, command: commandSchema }),
-  z.strictObject({
-    kind: z.literal('reply'),
-    to: text,
-    id: text,
-    ok: z.boolean(),
-    error: z.string().max(1000).optional(),
-    state: stateSchema.optional(),
-  }),
-]);
+function messageSchemaOf(engines: readonly EngineName[]) {
+  return z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('who'), from: text }),
+    z.strictObject({ kind: z.literal('here'), to: text, replica: text }),
+    z.strictObject({ kind: z.literal('command'), from: text, id: text, to: text, command: commandSchema }),
+    z.strictObject({
+      kind: z.literal('reply'),
+      to: text,
+      id: text,
+      ok: z.boolean(),
+      error: z.string().max(1000).optional(),
+      state: stateSchemaOf(engines).optional(),
+    }),
+  ]);
+}
 
 /** The windows' channel (a BroadcastChannel per room in the app). */
 export interface ReplayChannel {
@@ -129,6 +126,8 @@ export interface ReplayChannel {
 /** What a window does when a conductor asks. */
 export interface WindowActions {
   readonly replicaId: string;
+  /** The engines this window hosts (states naming others are refused). */
+  readonly engines: readonly EngineName[];
   /** Resolves false when the edit was refused (it does not fit this window's state). */
   apply(intent: Intent): Promise<boolean>;
   /** Switch the Offline setting (a no-op when it already is so). */
@@ -142,6 +141,7 @@ export interface WindowActions {
 export function windowActions(model: AppModel): WindowActions {
   return {
     replicaId: model.replica.id,
+    engines: model.replica.registry.names,
     apply: (intent) => model.apply(intent),
     setOffline: async (offline) => {
       if (model.replica.isOffline !== offline) model.setOffline(offline);
@@ -170,11 +170,13 @@ async function run(actions: WindowActions, command: ReplayCommand): Promise<Wind
 /** Every window runs one: it says it is here and carries out the commands addressed to its replica. */
 export class ReplayAgent {
   private readonly unsubscribe: () => void;
+  private readonly messageSchema;
 
   constructor(
     private readonly actions: WindowActions,
     private readonly channel: ReplayChannel,
   ) {
+    this.messageSchema = messageSchemaOf(actions.engines);
     this.unsubscribe = channel.subscribe((raw) => void this.receive(raw));
   }
 
@@ -183,7 +185,7 @@ export class ReplayAgent {
   }
 
   private async receive(raw: unknown): Promise<void> {
-    const parsed = messageSchema.safeParse(raw);
+    const parsed = this.messageSchema.safeParse(raw);
     if (!parsed.success) return;
     const message = parsed.data as ReplayMessage;
     if (message.kind === 'who') {
@@ -209,6 +211,7 @@ export class ReplayClient {
   private readonly pending = new Map<string, (message: Extract<ReplayMessage, { kind: 'reply' }>) => void>();
   private readonly heard: string[] = [];
   private readonly unsubscribe: () => void;
+  private readonly messageSchema;
   private seq = 0;
 
   constructor(
@@ -218,6 +221,7 @@ export class ReplayClient {
     /** How long a window may take to answer a command. */
     private readonly answerMs = 10_000,
   ) {
+    this.messageSchema = messageSchemaOf(self.engines);
     this.unsubscribe = channel.subscribe((raw) => this.receive(raw));
   }
 
@@ -251,7 +255,7 @@ export class ReplayClient {
   }
 
   private receive(raw: unknown): void {
-    const parsed = messageSchema.safeParse(raw);
+    const parsed = this.messageSchema.safeParse(raw);
     if (!parsed.success) return;
     const message = parsed.data as ReplayMessage;
     if (message.kind === 'here' && message.to === this.instance) this.heard.push(message.replica);
@@ -263,57 +267,4 @@ export class ReplayClient {
 /** The app's channel: a BroadcastChannel per room, shared by the windows of one origin. */
 export function broadcastReplayChannel(room: string): (ReplayChannel & { close(): void }) | undefined {
   return openWindowChannel<ReplayMessage>(`converge-replay:${room}`);
-}
-
-/** What the conductor needs of the relay: the room's links and chaos (this window's admin right). */
-export interface RoomNetwork {
-  /** Resolves false when the relay refused (the store keeps the error). */
-  links(operation: LinkOperation): Promise<boolean>;
-  chaos(config: ReturnType<typeof relayChaosConfig>): Promise<boolean>;
-  /** The room's nodes now (its windows and its storage peer). */
-  nodes(): readonly string[];
-  /** The last error, for the message when refused. */
-  error(): string | undefined;
-}
-
-/** The windows (over the channel) and the room's relay links, as the conductor drives them. */
-export function conductorTarget(client: ReplayClient, network: RoomNetwork): ConductorTarget {
-  const accepted = async (call: Promise<boolean>, what: string): Promise<void> => {
-    if (!(await call))
-      throw new Error(`the relay refused to ${what}: ${network.error() ?? 'no reason given'}`);
-  };
-  return {
-    edit: async (window, intent) => (await client.command(window, { type: 'edit', intent })) === true,
-    setOffline: async (window, offline) => {
-      await client.command(window, { type: 'offline', offline });
-    },
-    skew: async (window, ms) => {
-      await client.command(window, { type: 'skew', ms });
-    },
-    state: async (window) => {
-      const state = await client.command(window, { type: 'state' });
-      if (typeof state === 'boolean') throw new Error(`window ${window} sent no state`);
-      return participantOf(state);
-    },
-    links: async (layout) => {
-      if (layout === 'healed') return accepted(network.links({ op: 'heal-all' }), 'heal the links');
-      const nodes = network.nodes();
-      if (layout === 'apart')
-        return accepted(network.links({ op: 'split', groups: nodes.map((id) => [id]) }), 'cut the links');
-      // Nodes the file does not name stay alone, as in the runner's relay world.
-      const named = new Set([
-        ...layout.groups.flat(),
-        ...(layout.bridge === undefined ? [] : [layout.bridge]),
-      ]);
-      const groups = [...layout.groups, ...nodes.filter((id) => !named.has(id)).map((id) => [id])];
-      const operation: LinkOperation =
-        groups.length < 2
-          ? { op: 'heal-all' }
-          : layout.bridge === undefined
-            ? { op: 'split', groups }
-            : { op: 'bridge', node: layout.bridge, groups };
-      return accepted(network.links(operation), 'split the room');
-    },
-    chaos: (chaos) => accepted(network.chaos(relayChaosConfig(chaos)), 'set chaos'),
-  };
 }

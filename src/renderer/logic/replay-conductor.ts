@@ -17,7 +17,15 @@
 import type { PlacedGroups } from '@converge/protocol';
 import type { Intent } from '@converge/replica';
 import { isEditStep, type Scenario, type Step } from '@converge/scenarios/format';
-import { outOfSync, partitionLayout, type SyncParticipant, Topology } from '@converge/scenarios/replay';
+import {
+  outOfSync,
+  partitionLayout,
+  relayChaosConfig,
+  type SyncParticipant,
+  Topology,
+} from '@converge/scenarios/replay';
+import type { LinkOperation } from './relay-admin.ts';
+import { participantOf, type ReplayClient } from './replay-channel.ts';
 
 /** What the conductor drives: the windows of the room (by replica id) and the relay's links. */
 export interface ConductorTarget {
@@ -142,4 +150,57 @@ export async function conduct(
 /** A storage placement with the replica it names replaced by its window. */
 function withWindow<P extends string>(placement: P, window: (replica: string) => string): P {
   return (placement.startsWith('with-') ? `with-${window(placement.slice(5))}` : placement) as P;
+}
+
+/** What the conductor needs of the relay: the room's links and chaos (this window's admin right). */
+export interface RoomNetwork {
+  /** Resolves false when the relay refused (the store keeps the error). */
+  links(operation: LinkOperation): Promise<boolean>;
+  chaos(config: ReturnType<typeof relayChaosConfig>): Promise<boolean>;
+  /** The room's nodes now (its windows and its storage peer). */
+  nodes(): readonly string[];
+  /** The last error, for the message when refused. */
+  error(): string | undefined;
+}
+
+/** The windows (over the channel) and the room's relay links, as the conductor drives them. */
+export function conductorTarget(client: ReplayClient, network: RoomNetwork): ConductorTarget {
+  const accepted = async (call: Promise<boolean>, what: string): Promise<void> => {
+    if (!(await call))
+      throw new Error(`the relay refused to ${what}: ${network.error() ?? 'no reason given'}`);
+  };
+  return {
+    edit: async (window, intent) => (await client.command(window, { type: 'edit', intent })) === true,
+    setOffline: async (window, offline) => {
+      await client.command(window, { type: 'offline', offline });
+    },
+    skew: async (window, ms) => {
+      await client.command(window, { type: 'skew', ms });
+    },
+    state: async (window) => {
+      const state = await client.command(window, { type: 'state' });
+      if (typeof state === 'boolean') throw new Error(`window ${window} sent no state`);
+      return participantOf(state);
+    },
+    links: async (layout) => {
+      if (layout === 'healed') return accepted(network.links({ op: 'heal-all' }), 'heal the links');
+      const nodes = network.nodes();
+      if (layout === 'apart')
+        return accepted(network.links({ op: 'split', groups: nodes.map((id) => [id]) }), 'cut the links');
+      // Nodes the file does not name stay alone, as in the runner's relay world.
+      const named = new Set([
+        ...layout.groups.flat(),
+        ...(layout.bridge === undefined ? [] : [layout.bridge]),
+      ]);
+      const groups = [...layout.groups, ...nodes.filter((id) => !named.has(id)).map((id) => [id])];
+      const operation: LinkOperation =
+        groups.length < 2
+          ? { op: 'heal-all' }
+          : layout.bridge === undefined
+            ? { op: 'split', groups }
+            : { op: 'bridge', node: layout.bridge, groups };
+      return accepted(network.links(operation), 'split the room');
+    },
+    chaos: (chaos) => accepted(network.chaos(relayChaosConfig(chaos)), 'set chaos'),
+  };
 }

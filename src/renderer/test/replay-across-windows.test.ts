@@ -11,14 +11,8 @@ import { classifyReport } from '@converge/scenarios/explore';
 import { parseScenarioText, type Scenario } from '@converge/scenarios/format';
 import { describe, expect, it } from 'vitest';
 import { AppModel } from '../logic/app-model.ts';
-import {
-  conductorTarget,
-  ReplayAgent,
-  ReplayClient,
-  type ReplayMessage,
-  windowActions,
-} from '../logic/replay-channel.ts';
-import { type ConductorTarget, castWindows, conduct } from '../logic/replay-conductor.ts';
+import { ReplayAgent, ReplayClient, type ReplayMessage, windowActions } from '../logic/replay-channel.ts';
+import { type ConductorTarget, castWindows, conduct, conductorTarget } from '../logic/replay-conductor.ts';
 import { SessionRecorder } from '../logic/session-recorder.ts';
 import { WireLog } from '../logic/wire-log.ts';
 import { openOnWorld, windowChannels } from './support.ts';

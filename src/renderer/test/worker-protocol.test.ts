@@ -1,4 +1,6 @@
 import { ChangeSet } from '@codemirror/state';
+import { ENGINES } from '@converge/replica';
+import { engineFacts } from '@converge/replica/descriptors';
 import { describe, expect, it } from 'vitest';
 import { TextMirrors } from '../logic/text-mirrors.ts';
 import { PortByteLog, type PortLike, serveByteLog } from '../worker/port-byte-log.ts';
@@ -148,7 +150,15 @@ async function startedClient() {
   expect(posted).toEqual([]);
   worker.say({ type: 'listening' });
   expect(posted).toMatchObject([{ type: 'init', store: { kind: 'indexeddb', name: 'db' } }]);
-  worker.say({ type: 'ready', rev: 7, texts: { yjs: { text: 'abc' } }, snapshot: SNAPSHOT, checkout: {} });
+  const engines = ENGINES.descriptors.map(engineFacts);
+  worker.say({
+    type: 'ready',
+    rev: 7,
+    engines,
+    texts: { yjs: { text: 'abc' } },
+    snapshot: structuredClone(SNAPSHOT),
+    checkout: {},
+  });
   const client = await starting;
   posted.length = 0;
   return { client, worker, posted, persisted };
@@ -167,6 +177,26 @@ function sayYjsChanged(worker: ReturnType<typeof fakeWorker>['worker'], pos: num
 }
 
 describe('ReplicaClient (the page side)', () => {
+  it('knows the engines by the facts the worker sent, without their code', async () => {
+    const { client } = await startedClient();
+    expect(client.registry.names).toEqual(ENGINES.names);
+    expect(client.registry.descriptors.filter((d) => d.keepsLedger).map((d) => d.name)).toEqual(
+      ENGINES.descriptors.filter((d) => d.ledger !== undefined).map((d) => d.name),
+    );
+    expect(client.registry.get('yjs').label).toBe(ENGINES.get('yjs').label);
+    expect(client.windowActions().engines).toEqual(ENGINES.names);
+    const facts = { ...engineFacts(ENGINES.get('yjs')), keepsLedger: 'yes' };
+    const parsed = parseToPage({
+      type: 'ready',
+      rev: 1,
+      engines: [facts],
+      texts: {},
+      snapshot: {},
+      checkout: {},
+    });
+    expect(parsed.ok).toBe(false);
+  });
+
   it('keeps the texts and the snapshot current from the stream; views read texts from the mirrors', async () => {
     const { client, worker } = await startedClient();
     expect(client.textOf('text')).toBe('abc');

@@ -100,13 +100,33 @@ export type ToWorker = z.infer<typeof toWorkerSchema>;
 
 const record = z.record(z.string(), z.unknown());
 
+/** An engine's descriptor as data (EngineFacts): what the page shows and asks of it. */
+const engineFactsSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  label: z.string().max(200),
+  description: z.string().max(2000),
+  wireCode: z.number().int().min(0).max(255),
+  completeVersion: z.boolean(),
+  cartRules: z.strictObject({ step: z.string().max(2000), set: z.string().max(2000) }),
+  semantics: z.strictObject({
+    counters: z.enum(['exact', 'lossy']),
+    growingCart: z.enum(['exact', 'bounded', 'lossy']),
+    text: z.enum(['merged', 'lossy']),
+    register: z.enum(['multi-value', 'single-value']),
+  }),
+  keepsLedger: z.boolean(),
+  versionsAreHeads: z.boolean(),
+});
+
 export const toPageSchema = z.discriminatedUnion('type', [
   /** The worker has loaded and listens: the page may send 'init'. */
   z.object({ type: z.literal('listening') }),
-  /** The replica is open: every engine's texts (once), the first snapshot and the checkout view. */
+  /** The replica is open: the engines' facts, every engine's texts (once), the first snapshot and the checkout view. */
   z.object({
     type: z.literal('ready'),
     rev: id,
+    /** The hosted engines in display order (their code stays in the worker). */
+    engines: z.array(engineFactsSchema).min(1),
     texts: z.record(z.string(), z.record(z.string(), z.string())),
     snapshot: record,
     checkout: record,

@@ -8,19 +8,18 @@
 import type { ChangeSet } from '@codemirror/state';
 import type { CheckoutStart, ClientView } from '@converge/checkout';
 import { errorMessage } from '@converge/protocol';
-import {
-  ENGINES,
-  type EngineName,
-  type EngineRegistry,
-  type FieldEdit,
-  type Intent,
-  type LedgerWrite,
-  type LocalPresence,
-  type NamedField,
-  WORKSPACE,
-  type WorkspaceSchema,
-  type WorkspaceView,
+import type {
+  EngineName,
+  FieldEdit,
+  Intent,
+  LedgerWrite,
+  LocalPresence,
+  NamedField,
+  WorkspaceSchema,
+  WorkspaceView,
 } from '@converge/replica';
+import { type EngineFacts, WORKSPACE } from '@converge/replica/descriptors';
+import { EngineCatalog } from '../logic/engine-catalog.ts';
 
 import type { HistoryEntry } from '../logic/history-log.ts';
 import type { LinkOperation } from '../logic/relay-admin.ts';
@@ -76,7 +75,8 @@ interface Waiter {
 export class ReplicaClient {
   readonly id: string;
   readonly schema: WorkspaceSchema = WORKSPACE;
-  readonly registry: EngineRegistry = ENGINES;
+  /** The engines the worker hosts, as facts (their code never loads on the page). */
+  readonly registry: EngineCatalog;
   /** Every engine's texts, change by change (the editor and the Compare panel follow it). */
   readonly texts: TextMirrors;
   readonly checkout: CheckoutProxy;
@@ -99,6 +99,7 @@ export class ReplicaClient {
   ) {
     this.worker = options.worker;
     this.id = options.config.replicaId;
+    this.registry = new EngineCatalog(ready.engines as EngineFacts[]);
     this.textFields = textFieldNames(this.schema);
     this.texts = new TextMirrors(ready.texts);
     this.rev = ready.rev;
@@ -249,6 +250,7 @@ export class ReplicaClient {
   windowActions(): WindowActions {
     return {
       replicaId: this.id,
+      engines: this.registry.names,
       apply: (intent) => this.apply(intent),
       setOffline: async (offline) => {
         if (this.isOffline !== offline) this.setOffline(offline);

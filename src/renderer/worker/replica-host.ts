@@ -18,6 +18,7 @@ import {
   type Store,
   type TextDelta,
 } from '@converge/replica';
+import { engineFacts } from '@converge/replica/descriptors';
 import { AppModel } from '../logic/app-model.ts';
 
 import { changesToEdits } from '../logic/editor-edits.ts';
@@ -190,6 +191,7 @@ export class ReplicaHost {
     this.options.post({
       type: 'ready',
       rev: this.rev,
+      engines: ENGINES.descriptors.map(engineFacts),
       texts,
       snapshot: { ...snapshot },
       checkout: { ...this.checkout.view() },
