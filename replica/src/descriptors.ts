@@ -4,8 +4,7 @@
  * descriptor without the code: labels, merge rules, what it keeps). A window's page imports this while
  * the engines run in its replica worker, which sends the facts of the engines it hosts.
  */
-import type { CartMergeRule, EngineDescriptor, MergeSemantics } from './engine-descriptor.ts';
-import type { EngineName } from './engine-name.ts';
+import type { EngineDescriptor } from './engine-descriptor.ts';
 
 export type * from './engine.ts';
 export type * from './engine-descriptor.ts';
@@ -15,14 +14,11 @@ export * from './schema.ts';
 export * from './workspace.ts';
 
 /** An engine's descriptor as data: what the UI shows and asks of it, plain enough to post to a page. */
-export interface EngineFacts {
-  readonly name: EngineName;
-  readonly label: string;
-  readonly description: string;
-  readonly wireCode: number;
-  readonly completeVersion: boolean;
-  readonly cartRules: CartMergeRule;
-  readonly semantics: MergeSemantics;
+export interface EngineFacts
+  extends Pick<
+    EngineDescriptor,
+    'name' | 'label' | 'description' | 'wireCode' | 'completeVersion' | 'cartRules' | 'semantics'
+  > {
   /** The engine keeps a ledger of the writes it lost (the descriptor has `ledger`). */
   readonly keepsLedger: boolean;
   /** The engine's versions are sets of heads (the descriptor has `heads`). */
