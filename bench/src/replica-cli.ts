@@ -1,6 +1,6 @@
 // `npm run bench:replica`: the replica runtime replaying a trace through every engine (replica-replay.ts).
 import { execFileSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { readCommandLine, stringOption } from './command-line.ts';
 import {
   keystrokeBytesTable,
   measureKeystrokeBytes,
@@ -29,44 +29,22 @@ const USAGE = `usage: npm run bench:replica -- [--trace FILE] [--edits N] [--rou
   -h, --help     this text`;
 
 async function main(): Promise<number> {
-  let values: {
-    trace?: string;
-    edits?: string;
-    rounds?: string;
-    cold?: string;
-    pass?: string;
-    'overhead-only'?: boolean;
-    json?: boolean;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      strict: true,
-      allowPositionals: false,
-      options: {
-        trace: { type: 'string' },
-        edits: { type: 'string' },
-        rounds: { type: 'string' },
-        cold: { type: 'string' },
-        // Internal: one cold pass of one side in this (fresh) process, its CPU ms printed.
-        pass: { type: 'string' },
-        'overhead-only': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const request = sequentialTraceRequest(values.trace, { flag: '--edits', value: values.edits });
-  const rounds = Number(values.rounds ?? 6);
-  const cold = Number(values.cold ?? 3);
-  const side = values.pass;
+  const values = readCommandLine(USAGE, {
+    trace: { type: 'string' },
+    edits: { type: 'string' },
+    rounds: { type: 'string' },
+    cold: { type: 'string' },
+    // Internal: one cold pass of one side in this (fresh) process, its CPU ms printed.
+    pass: { type: 'string' },
+    'overhead-only': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (typeof values === 'number') return values;
+  const option = (name: string) => stringOption(values, name);
+  const request = sequentialTraceRequest(option('trace'), { flag: '--edits', value: option('edits') });
+  const rounds = Number(option('rounds') ?? 6);
+  const cold = Number(option('cold') ?? 3);
+  const side = option('pass');
   const problem = !request.ok
     ? request.message
     : !(Number.isInteger(rounds) && rounds >= 2)

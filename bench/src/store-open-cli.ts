@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readCommandLine, stringOption } from './command-line.ts';
 import { median } from './result.ts';
 import { runWorker } from './runner.ts';
 import { writeConvergeStore } from './store-open.ts';
@@ -16,22 +16,12 @@ const USAGE = `usage: npm run bench:store -- [--trace FILE] [--runs N]
 const TIMEOUT_SECONDS = 900;
 
 async function main(): Promise<number> {
-  let values: { trace?: string; runs?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      strict: true,
-      allowPositionals: false,
-      options: { trace: { type: 'string' }, runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const request = sequentialTraceRequest(values.trace, { flag: '--runs', value: values.runs });
+  const values = readCommandLine(USAGE, { trace: { type: 'string' }, runs: { type: 'string' } });
+  if (typeof values === 'number') return values;
+  const request = sequentialTraceRequest(stringOption(values, 'trace'), {
+    flag: '--runs',
+    value: stringOption(values, 'runs'),
+  });
   if (!request.ok) {
     process.stderr.write(request.showUsage ? `${request.message}\n\n${USAGE}\n` : `${request.message}\n`);
     return 2;

@@ -1,5 +1,5 @@
 // `npm run bench:sync`: three replicas, one typing into a large text (sync-bench.ts).
-import { parseArgs } from 'node:util';
+import { readCommandLine } from './command-line.ts';
 import { runSyncBench, type SyncBenchResult, syncBenchTable } from './sync-bench.ts';
 
 const USAGE = `usage: npm run bench:sync -- [--sizes 150000,1000000] [--keystrokes N] [--interval-ms MS]
@@ -20,29 +20,15 @@ function positive(value: string | undefined, fallback: number): number {
 }
 
 async function main(): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      strict: true,
-      allowPositionals: false,
-      options: {
-        sizes: { type: 'string' },
-        keystrokes: { type: 'string' },
-        'interval-ms': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        backpressure: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const values = readCommandLine(USAGE, {
+    sizes: { type: 'string' },
+    keystrokes: { type: 'string' },
+    'interval-ms': { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    backpressure: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (typeof values === 'number') return values;
   let sizes: number[];
   let keystrokes: number;
   let intervalMs: number;

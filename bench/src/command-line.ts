@@ -1,0 +1,34 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+
+/** A bench command's options as parseArgs reads them (strings and booleans; `help` always there). */
+export type CommandValues = Record<string, string | boolean | undefined>;
+
+/**
+ * Read a bench command's options (strict, no positionals, `-h`/`--help` added). Returns the values, or
+ * the exit code when the command should stop here: 2 after printing what is wrong and `usage`, 0 after
+ * printing `usage` for --help.
+ */
+export function readCommandLine(usage: string, options: ParseArgsOptionsConfig): CommandValues | number {
+  let values: CommandValues;
+  try {
+    ({ values } = parseArgs({
+      strict: true,
+      allowPositionals: false,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  return values;
+}
+
+/** A string option's value (parseArgs gives booleans only for boolean options). */
+export function stringOption(values: CommandValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
