@@ -71,9 +71,13 @@ export class LeaseKeeper {
     return this.ended;
   }
 
-  /** Stop renewing (the room was released); `onEnd('released')` runs. */
+  /**
+   * Stop renewing (the room was released); `onEnd('released')` runs, or `onEnd('expired')` when the lease
+   * had already run out by this clock (a node woken from a pause may empty the room before its expiry
+   * timer fires): the room moved on, and nothing of ours is left to hand back.
+   */
   release(): void {
-    this.finish('released');
+    if (!this.checkExpiry()) this.finish('released');
   }
 
   private armRound(): void {

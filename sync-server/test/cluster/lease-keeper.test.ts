@@ -133,4 +133,20 @@ describe('LeaseKeeper', () => {
     expect(k.ends).toEqual([{ why: 'released', at: 1000 }]);
     expect(k.lease.end()).toBe('released');
   });
+
+  it('a release after a pause longer than the lease says the lease expired, not released', async () => {
+    const inner = new VirtualClock();
+    let paused = 0;
+    const clock: Timers = {
+      now: () => inner.now() + paused,
+      setTimeout: (cb, ms) => inner.setTimeout(cb, ms),
+    };
+    const k = keeper(clock, async () => 'renewed');
+    inner.advance(500);
+    paused = 10_000;
+    // Woken, the node handles its closed sockets before its timers: the room empties, it lets the lease go.
+    k.lease.release();
+    expect(k.ends).toEqual([{ why: 'expired', at: 10_500 }]);
+    expect(k.lease.end()).toBe('expired');
+  });
 });
