@@ -27,6 +27,20 @@ function keeper(clock: Timers, answer: () => Promise<RenewOutcome>) {
   return { lease, ends, renewals: () => renewals };
 }
 
+/**
+ * A process that can be stopped: `pause(ms)` makes its clock jump by `ms` while its timers stay where
+ * they were, so they fire late, all at once, as after SIGSTOP.
+ */
+function pausableClock() {
+  const inner = new VirtualClock();
+  let paused = 0;
+  const clock: Timers = {
+    now: () => inner.now() + paused,
+    setTimeout: (cb, ms) => inner.setTimeout(cb, ms),
+  };
+  return { inner, clock, pause: (ms: number) => (paused += ms) };
+}
+
 describe('lease terms', () => {
   it('renews three times per TTL and refuses absurd TTLs', () => {
     expect(terms).toEqual({ ttlMs: 3000, renewEveryMs: 1000, marginMs: 300 });
@@ -104,16 +118,10 @@ describe('LeaseKeeper', () => {
   });
 
   it('after a pause longer than the lease, gives it up at the first tick without renewing', async () => {
-    const inner = new VirtualClock();
-    let paused = 0;
-    // A process stopped for 10 s: its clock jumped, and its timers fire late, all at once.
-    const clock: Timers = {
-      now: () => inner.now() + paused,
-      setTimeout: (cb, ms) => inner.setTimeout(cb, ms),
-    };
+    const { inner, clock, pause } = pausableClock();
     const k = keeper(clock, async () => 'renewed');
     inner.advance(500);
-    paused = 10_000;
+    pause(10_000);
     inner.advance(500); // the renewal round is due
     await settle();
     expect(k.ends).toEqual([{ why: 'expired', at: 11_000 }]);
@@ -135,15 +143,10 @@ describe('LeaseKeeper', () => {
   });
 
   it('a release after a pause longer than the lease says the lease expired, not released', async () => {
-    const inner = new VirtualClock();
-    let paused = 0;
-    const clock: Timers = {
-      now: () => inner.now() + paused,
-      setTimeout: (cb, ms) => inner.setTimeout(cb, ms),
-    };
+    const { inner, clock, pause } = pausableClock();
     const k = keeper(clock, async () => 'renewed');
     inner.advance(500);
-    paused = 10_000;
+    pause(10_000);
     // Woken, the node handles its closed sockets before its timers: the room empties, it lets the lease go.
     k.lease.release();
     expect(k.ends).toEqual([{ why: 'expired', at: 10_500 }]);
