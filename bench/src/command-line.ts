@@ -32,3 +32,16 @@ export function stringOption(values: CommandValues, name: string): string | unde
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 }
+
+/** Run a command's `main`: its code becomes the exit code; a throw is printed (with its stack) and exits 1. */
+export function runCommand(main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

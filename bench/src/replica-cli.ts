@@ -1,6 +1,6 @@
 // `npm run bench:replica`: the replica runtime replaying a trace through every engine (replica-replay.ts).
 import { execFileSync } from 'node:child_process';
-import { readCommandLine, stringOption } from './command-line.ts';
+import { readCommandLine, runCommand, stringOption } from './command-line.ts';
 import {
   keystrokeBytesTable,
   measureKeystrokeBytes,
@@ -109,12 +109,4 @@ function coldOverhead(file: string, edits: number, processes: number): OverheadF
   return figures(pairs);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand(main);

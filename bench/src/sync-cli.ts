@@ -1,5 +1,5 @@
 // `npm run bench:sync`: three replicas, one typing into a large text (sync-bench.ts).
-import { readCommandLine } from './command-line.ts';
+import { readCommandLine, runCommand } from './command-line.ts';
 import { runSyncBench, type SyncBenchResult, syncBenchTable } from './sync-bench.ts';
 
 const USAGE = `usage: npm run bench:sync -- [--sizes 150000,1000000] [--keystrokes N] [--interval-ms MS]
@@ -61,12 +61,4 @@ async function main(): Promise<number> {
   return converged ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand(main);
