@@ -14,7 +14,7 @@
  * Both sides order concurrent insertions at one position the same way (the worker's first), so the
  * editor and the engine end with the same text.
  */
-import { ChangeSet, type ChangeSpec, Text } from '@codemirror/state';
+import { ChangeSet, Text } from '@codemirror/state';
 
 export interface PendingEdit {
   readonly seq: number;
@@ -73,11 +73,6 @@ export class EditorSync {
     }
     return doc.toString();
   }
-}
-
-/** Replacements (ascending, disjoint, each against the text before) as one ChangeSet. */
-export function changeSetOf(specs: readonly ChangeSpec[], length: number): ChangeSet {
-  return ChangeSet.of(specs, length);
 }
 
 /**
