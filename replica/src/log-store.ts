@@ -5,7 +5,15 @@
  */
 
 import { errorMessage } from '@converge/protocol';
-import type { EngineUpdate, Store, StoredState, StoreRecord, StoreSnapshot } from './store.ts';
+import type { EngineName } from './engine-name.ts';
+import type {
+  DeferredIntent,
+  EngineUpdate,
+  Store,
+  StoredState,
+  StoreRecord,
+  StoreSnapshot,
+} from './store.ts';
 import {
   decodeStoreRecord,
   decodeStoreSnapshot,
@@ -117,6 +125,8 @@ export class LogStore implements Store {
     }
     let metadata = base.snapshot?.metadata;
     const updates: EngineUpdate[] = [];
+    // Deferrals by id, with the engines that still need each (a realised record settles one engine).
+    const deferrals = new Map<string, { intent: Uint8Array; engines: EngineName[] }>();
     records.forEach((bytes, index) => {
       let record: StoreRecord;
       try {
@@ -126,10 +136,27 @@ export class LogStore implements Store {
         return;
       }
       if (record.kind === 'update') updates.push({ engine: record.engine, update: record.update });
-      else if (record.kind === 'intent') updates.push(...record.updates);
-      else metadata = record.metadata;
+      else if (record.kind === 'intent') {
+        updates.push(...record.updates);
+        const { deferred } = record;
+        if (deferred !== undefined)
+          deferrals.set(deferred.id, { intent: deferred.intent, engines: [...deferred.engines] });
+      } else if (record.kind === 'realised') {
+        for (const update of record.updates) updates.push({ engine: record.engine, update });
+        const deferral = deferrals.get(record.id);
+        if (deferral !== undefined) deferral.engines = deferral.engines.filter((e) => e !== record.engine);
+      } else metadata = record.metadata;
     });
-    return { snapshots: { ...base.snapshot?.engines }, updates, metadata, damage };
+    const deferred: DeferredIntent[] = [];
+    for (const [id, { intent, engines }] of deferrals)
+      if (engines.length > 0) deferred.push({ id, engines, intent });
+    return {
+      snapshots: { ...base.snapshot?.engines },
+      updates,
+      metadata,
+      damage,
+      ...(deferred.length === 0 ? {} : { deferred }),
+    };
   }
 
   append(record: StoreRecord): Promise<void> {

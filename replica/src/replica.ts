@@ -31,17 +31,22 @@ import {
 import type { Engine, EngineChange, EngineContext, EngineVersion } from './engine.ts';
 import type { EngineName } from './engine-name.ts';
 import type { EngineRegistry } from './engine-registry.ts';
+import {
+  decodeDeferredIntent,
+  encodeDeferredIntent,
+  placeDeferredTextEdit,
+} from './replica/deferred-intent.ts';
 import { DigestGossip, type PeerDigests } from './replica/digest-gossip.ts';
 import { ReplicaError, type ReplicaEvent, ReplicaEvents } from './replica/events.ts';
 import { type EngineFailure, HostedEngines } from './replica/hosted-engines.ts';
 import { PeerSessions, type TrafficCounters } from './replica/peer-sessions.ts';
-import { type LoadProgress, Persistence } from './replica/persistence.ts';
+import { type LoadProgress, Persistence, type StoreLoad } from './replica/persistence.ts';
 import { type LocalPresence, type PeerPresence, Presence } from './replica/presence.ts';
 import { Problems, type ReplicaProblem } from './replica/problems.ts';
 import { Settings } from './replica/settings.ts';
 import { DEFAULT_UNDO_GROUP_MS, UndoHistory } from './replica/undo-history.ts';
 import { IntentError, type WorkspaceSchema } from './schema.ts';
-import type { EngineUpdate, ReplicaMetadata, Store } from './store.ts';
+import type { DeferredIntent, EngineUpdate, ReplicaMetadata, Store } from './store.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from './workspace.ts';
 
 export type { PeerDigests } from './replica/digest-gossip.ts';
@@ -89,6 +94,15 @@ export interface ReplicaOptions {
    * loading also yields to the host (a timer of 0 ms) between batches, so a page can paint its progress.
    */
   readonly onLoadProgress?: (progress: LoadProgress) => void;
+  /**
+   * Open progressively (default false): `open` resolves once the primary engine has loaded, and its view
+   * is readable and takes edits then; the other engines load one by one in later tasks (`loading()`
+   * lists those still loading, a 'loading' event tells each one's end, `loaded` resolves after the
+   * last). Edits made meanwhile reach them when they load, in order (stored as deferred intents, so a
+   * crash in between loses none); peers' sync messages for them wait with them. Without it, `open`
+   * loads every engine before it resolves (what the scenario runner and the benches need).
+   */
+  readonly progressive?: boolean;
 }
 
 /** Per engine, this replica's digest and which linked peers announced the same or another one. */
@@ -118,6 +132,8 @@ export interface ReplicaStatus {
   /** The user's Offline switch (stored with the replica). */
   readonly offline: boolean;
   readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
+  /** Engines still loading (a progressive open): their views and digests are not yet what is stored. */
+  readonly loading: readonly EngineName[];
   readonly problems: readonly ReplicaProblem[];
 }
 
@@ -129,12 +145,23 @@ export interface ReplicaStatus {
 interface PendingIntent {
   readonly updates: EngineUpdate[];
   readonly changes: EngineChange[];
+  /** The intent itself, for the engines still loading. */
+  deferred?: DeferredIntent;
 }
+
+/** What waits for an engine still loading, in the order it came: deferred intents and peers' messages. */
+type BacklogEntry =
+  | { readonly kind: 'intent'; readonly id: string; readonly intent: Uint8Array }
+  | { readonly kind: 'frame'; readonly from: string; readonly payload: Uint8Array };
+
+/** Peers' messages kept for one loading engine, at most (more are dropped: its handshake repairs them). */
+const MAX_HELD_BYTES = 64 * 1024 * 1024;
 
 /** What a text edit is undone from besides itself: nothing (views are read for the other fields only). */
 const NO_VIEWS: ReadonlyMap<EngineName, WorkspaceView> = new Map();
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const NO_ENGINES: readonly EngineName[] = Object.freeze([]);
 const DEFAULT_ANTI_ENTROPY_MS = 2000;
 const DEFAULT_DIGEST_DELAY_MS = 100;
 const DEFAULT_COMPACT_AFTER = 1000;
@@ -173,13 +200,28 @@ export class Replica {
   private announcedConvergence: string | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
+  /** Per engine still loading, what waits for it; bytes of peers' messages held for it. */
+  private readonly backlog = new Map<EngineName, { entries: BacklogEntry[]; heldBytes: number }>();
+  /** While a loaded engine takes a deferred intent: its local changes, stored as one `realised` record. */
+  private realising: { readonly engine: EngineName; readonly pending: PendingIntent } | undefined;
+  /** Names this session's deferrals (unique within the store); counts them. */
+  private readonly deferralPrefix: string;
+  private deferrals = 0;
+  /** Deferred intents were realised (the undo steps made meanwhile lack those engines). */
+  private realised = false;
+  private resolveLoaded: () => void = () => {};
+  private rejectLoaded: (error: Error) => void = () => {};
+  /** Resolves once every engine has loaded (at once after an eager open); rejects if closed before. */
+  readonly loaded: Promise<void>;
 
   /** Create a replica, load its store, then connect. Its own data is visible before any peer answers. */
   static async open(options: ReplicaOptions): Promise<Replica> {
     const replica = new Replica(options);
     try {
-      await replica.load(options);
+      const load = await replica.load(options);
       replica.connect();
+      if (replica.backlog.size > 0) void replica.loadInBackground(load);
+      else replica.allLoaded();
     } catch (error) {
       // Nobody gets the replica: release its engines (and the transport it was handed) here.
       await replica.close();
@@ -198,6 +240,14 @@ export class Replica {
       );
     }
     this.id = options.id;
+    this.loaded = new Promise<void>((resolve, reject) => {
+      this.resolveLoaded = resolve;
+      this.rejectLoaded = reject;
+    });
+    this.loaded.catch(() => {}); // nobody need wait for it
+    // Not from `randomUint32`: that source is the engines' (seeded runs replay their identities exactly).
+    const nonce = globalThis.crypto.getRandomValues(new Uint32Array(2));
+    this.deferralPrefix = `${(nonce[0] ?? 0).toString(36)}${(nonce[1] ?? 0).toString(36)}`;
     this.transport = options.transport;
     this.timers = options.timers ?? realTimers;
     this.antiEntropyMs = nonNegative(options.antiEntropyMs ?? DEFAULT_ANTI_ENTROPY_MS, 'antiEntropyMs');
@@ -239,7 +289,7 @@ export class Replica {
     this.gossip = new DigestGossip({
       timers: this.timers,
       delayMs: digestDelayMs,
-      engines: () => this.engines.names,
+      engines: () => this.engines.readyNames,
       digest: (name) => this.engines.digest(name),
       send: (peer, name, payload) => this.sessions.send(peer, name, payload),
       linked: (peer) => this.sessions.linked(peer),
@@ -256,6 +306,7 @@ export class Replica {
       events: this.events,
       problems: this.problemLog,
       closed,
+      hold: (engine, from, payload) => this.hold(engine, from, payload),
     });
     this.history = new UndoHistory(
       {
@@ -306,15 +357,18 @@ export class Replica {
       let before = NO_VIEWS;
       if (edit.kind !== 'text') {
         const views = new Map<EngineName, WorkspaceView>();
-        for (const name of plan.keys())
+        for (const name of this.engines.readyNames)
           if (this.engines.get(name).undo === undefined) views.set(name, this.engines.view(name));
         before = views;
       }
+      // Engines still loading get the intent itself, with the primary's text around it as it is now.
+      const deferred = this.backlog.size === 0 ? undefined : this.deferral(accepted);
       const pending: PendingIntent = { updates: [], changes: [] };
-      this.history.beginEdit(edit.field, this.engines.names);
+      this.history.beginEdit(edit.field, this.engines.readyNames);
       this.collecting = pending;
       try {
         failures = this.engines.applyPlan(plan, this.primary, accepted, this.history.watch);
+        if (deferred !== undefined) this.defer(pending, deferred);
         const applied =
           failures.length === 0
             ? plan
@@ -347,8 +401,13 @@ export class Replica {
    * (lww, converge) would otherwise reuse a number peers already hold after a crash.
    */
   private commitIntent(pending: PendingIntent): Promise<void> {
-    if (pending.updates.length === 0) return RESOLVED;
-    const durable = this.persistence.persist({ kind: 'intent', updates: pending.updates });
+    const { deferred } = pending;
+    if (pending.updates.length === 0 && deferred === undefined) return RESOLVED;
+    const durable = this.persistence.persist(
+      deferred === undefined
+        ? { kind: 'intent', updates: pending.updates }
+        : { kind: 'intent', updates: pending.updates, deferred },
+    );
     let bytes = 0;
     for (const { update } of pending.updates) bytes += update.length;
     this.persistence.counted(pending.updates.length, bytes);
@@ -381,7 +440,10 @@ export class Replica {
       const record: EngineUpdate = { engine: name, update: change.update };
       // Part of the intent `apply` is running: stored with the other engines' updates, in one record.
       // A local change outside `apply` (none of ours makes one) is an intent of one engine.
-      if (this.collecting !== undefined) {
+      if (this.realising?.engine === name) {
+        this.realising.pending.updates.push(record);
+        this.realising.pending.changes.push(change);
+      } else if (this.collecting !== undefined) {
         this.collecting.updates.push(record);
         this.collecting.changes.push(change);
       } else {
@@ -411,11 +473,11 @@ export class Replica {
 
   /** Whether there is an edit of this replica's to undo / an undone one to redo. */
   get canUndo(): boolean {
-    return this.history.canUndo;
+    return this.backlog.size === 0 && this.history.canUndo;
   }
 
   get canRedo(): boolean {
-    return this.history.canRedo;
+    return this.backlog.size === 0 && this.history.canRedo;
   }
 
   /**
@@ -435,6 +497,8 @@ export class Replica {
   private async revert(direction: 'undo' | 'redo'): Promise<boolean> {
     this.assertOpen();
     this.assertNotApplying();
+    // A step made now would leave out the engines still loading: nothing is undone until they have.
+    if (this.backlog.size > 0) return false;
     const step = this.history.take(direction);
     if (step === undefined) return false;
     this.engines.settle();
@@ -494,6 +558,7 @@ export class Replica {
   async setPrimary(name: EngineName): Promise<void> {
     this.assertOpen();
     if (!this.engines.has(name)) throw new ReplicaError(`engine ${name} is not hosted by replica ${this.id}`);
+    if (!this.engines.isReady(name)) throw new ReplicaError(`engine ${name} is still loading`);
     this.settings.primary = name;
     await this.settingsChanged();
   }
@@ -598,7 +663,7 @@ export class Replica {
   private computeConvergence(): Partial<Record<EngineName, EngineConvergence>> {
     const peers = this.gossip.peerDigests();
     const result: Partial<Record<EngineName, EngineConvergence>> = {};
-    for (const name of this.engines.names) {
+    for (const name of this.engines.readyNames) {
       const digest = this.engines.digest(name);
       const agree: string[] = [];
       const differ: string[] = [];
@@ -691,8 +756,14 @@ export class Replica {
       primary: this.primary,
       offline: this.isOffline,
       engines,
+      loading: this.loading(),
       problems: this.problems(),
     };
+  }
+
+  /** Engines still loading (a progressive open), in display order; empty once `loaded` resolved. */
+  loading(): readonly EngineName[] {
+    return this.backlog.size === 0 ? NO_ENGINES : [...this.backlog.keys()];
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------------
@@ -709,6 +780,10 @@ export class Replica {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    if (this.backlog.size > 0)
+      this.rejectLoaded(
+        new ReplicaError(`replica ${this.id} closed while ${this.loading().join(', ')} loaded`),
+      );
     this.cancelAntiEntropy();
     this.cancelConvergence?.();
     this.gossip.stop();
@@ -722,10 +797,14 @@ export class Replica {
     this.events.clear();
   }
 
-  private async load(options: ReplicaOptions): Promise<void> {
+  /**
+   * Read the store, then load the primary engine (and, unless the open is progressive, every other one).
+   * The engines left to load each get a backlog, which holds what reaches them before they have loaded.
+   */
+  private async load(options: ReplicaOptions): Promise<StoreLoad> {
     const { settings } = this;
     let saved: ReplicaMetadata | undefined;
-    await this.persistence.load(options.onLoadProgress, this.timers, (metadata) => {
+    const load = await this.persistence.read(options.onLoadProgress, (metadata) => {
       if (metadata !== undefined && metadata.replicaId !== this.id) {
         throw new ReplicaError(`the store belongs to replica ${metadata.replicaId}, not ${this.id}`);
       }
@@ -739,10 +818,16 @@ export class Replica {
         settings.primary = metadata.primary;
       }
     });
-    this.engines.invalidate();
-    for (const [name, engine] of this.engines.entries()) {
-      this.unsubscribers.push(engine.onChange((change) => this.engineChanged(name, change)));
+    this.persistence.holdCompaction(true);
+    const primary = this.primary;
+    const now = options.progressive === true ? [primary] : [primary, ...this.engines.names];
+    for (const name of this.engines.names)
+      if (!now.includes(name)) this.backlog.set(name, { entries: [], heldBytes: 0 });
+    for (const name of new Set(now)) {
+      await this.persistence.loadEngine(load, name, false);
+      this.engineLoaded(name, load);
     }
+    this.engines.invalidate();
     if (saved?.offline === true) {
       this.problemLog.guard({ kind: 'store-error' }, 'stored offline setting ignored', () =>
         settings.setOffline(true),
@@ -750,7 +835,141 @@ export class Replica {
     }
     if (settings.differsFrom(saved))
       await this.persistence.persist({ kind: 'metadata', metadata: settings.metadata() });
-    this.persistence.maybeCompact();
+    return load;
+  }
+
+  /** Load the engines left, one by one, each in tasks of its own (the host answers its page between). */
+  private async loadInBackground(load: StoreLoad): Promise<void> {
+    try {
+      for (const name of [...this.backlog.keys()]) {
+        await load.pause();
+        if (this.closed) return;
+        await this.persistence.loadEngine(load, name, true);
+        if (this.closed) return;
+        this.engineLoaded(name, load);
+      }
+      this.allLoaded();
+    } catch (error) {
+      // Nothing above throws by design (every engine call is guarded); a bug must not go unseen.
+      this.problemLog.failed({ kind: 'engine-error' }, 'loading the engines failed', error);
+      this.rejectLoaded(error instanceof Error ? error : new ReplicaError(String(error)));
+    }
+  }
+
+  /**
+   * An engine has loaded its store: it follows its changes from now on, takes the intents deferred for it
+   * (stored ones first, then those made since the open, with peers' messages in the order they came)
+   * and syncs with every linked peer.
+   */
+  private engineLoaded(name: EngineName, load: StoreLoad): void {
+    this.unsubscribers.push(this.engines.get(name).onChange((change) => this.engineChanged(name, change)));
+    this.engines.markReady(name);
+    this.engines.invalidate(name);
+    const backlog = this.backlog.get(name);
+    this.backlog.delete(name);
+    this.sessions.engineReady(name);
+    for (const { id, intent } of load.deferredFor(name)) this.realise(name, id, intent);
+    for (const entry of backlog?.entries ?? []) {
+      if (entry.kind === 'intent') this.realise(name, entry.id, entry.intent);
+      else this.sessions.deliver(entry.from, name, entry.payload);
+    }
+    if (backlog === undefined) return; // loaded before the replica opened
+    this.gossip.changed();
+    this.convergenceChanged();
+    this.events.emit({ type: 'loading', engines: this.loading() });
+  }
+
+  /** Every engine has loaded: compaction may run, and `loaded` resolves. */
+  private allLoaded(): void {
+    if (this.realised) {
+      // Steps made while engines loaded lack those engines' part: undoing one would be half an edit.
+      this.history.clear();
+      this.events.emit({ type: 'history' });
+    }
+    this.persistence.holdCompaction(false);
+    this.resolveLoaded();
+  }
+
+  /** A deferral of `intent` for the engines still loading, made against the primary's text as it is now. */
+  private deferral(intent: Intent): DeferredIntent {
+    const primary = this.engines.get(this.primary);
+    return {
+      id: `${this.deferralPrefix}.${++this.deferrals}`,
+      engines: [...this.backlog.keys()],
+      intent: encodeDeferredIntent(this.schema, intent, (field) => ({
+        length: primary.textLength(field),
+        slice: (from, to) => primary.textSlice(field, from, to),
+      })),
+    };
+  }
+
+  /** The primary took the intent: it is stored with the deferral, and waits for each loading engine. */
+  private defer(pending: PendingIntent, deferred: DeferredIntent): void {
+    pending.deferred = deferred;
+    for (const name of deferred.engines)
+      this.backlog.get(name)?.entries.push({ kind: 'intent', id: deferred.id, intent: deferred.intent });
+  }
+
+  /** A peer's sync message for an engine still loading: kept for it, up to MAX_HELD_BYTES. */
+  private hold(name: EngineName, from: string, payload: Uint8Array): void {
+    const backlog = this.backlog.get(name);
+    if (backlog === undefined) return;
+    if (backlog.heldBytes + payload.length > MAX_HELD_BYTES) {
+      // Its sessions start with a handshake once it has loaded: the peer sends what it lacks again.
+      this.problemLog.report({
+        kind: 'rejected-payload',
+        engine: name,
+        peer: from,
+        message: `dropped a ${payload.length}-byte payload while ${name} loads (its handshake repairs it)`,
+      });
+      return;
+    }
+    backlog.heldBytes += payload.length;
+    backlog.entries.push({ kind: 'frame', from, payload });
+  }
+
+  /**
+   * A loaded engine takes an intent deferred for it: placed in its own text by the alignment rule
+   * (deferred-intent.ts), stored as one `realised` record (also when it changed nothing, so it is never
+   * applied twice), and forwarded to peers once durable, like any local intent.
+   */
+  private realise(name: EngineName, id: string, bytes: Uint8Array): void {
+    const engine = this.engines.get(name);
+    const pending: PendingIntent = { updates: [], changes: [] };
+    this.realised = true;
+    this.realising = { engine: name, pending };
+    try {
+      const { intent, context } = decodeDeferredIntent(this.schema, bytes);
+      const edit = this.schema.edit(intent);
+      engine.settle?.();
+      const intents =
+        edit.kind === 'text' && context !== undefined
+          ? placeDeferredTextEdit(
+              {
+                length: engine.textLength(edit.field),
+                slice: (from, to) => engine.textSlice(edit.field, from, to),
+              },
+              edit,
+              context,
+            ).map((e) => this.schema.intentOf(e) as Intent)
+          : [intent];
+      for (const one of intents) engine.apply(one);
+    } catch (error) {
+      this.problemLog.failed({ kind: 'engine-error', engine: name }, 'a deferred intent failed', error);
+    } finally {
+      this.realising = undefined;
+    }
+    const durable = this.persistence.persist({
+      kind: 'realised',
+      id,
+      engine: name,
+      updates: pending.updates.map(({ update }) => update),
+    });
+    let bytesStored = 0;
+    for (const { update } of pending.updates) bytesStored += update.length;
+    this.persistence.counted(pending.updates.length, bytesStored);
+    this.unforwarded++;
+    durable.then(() => this.forward(pending), this.forwarded);
   }
 
   private connect(): void {

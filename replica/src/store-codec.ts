@@ -9,14 +9,15 @@
  * Version 2 (written now) ends every value with a CRC-32 (little-endian) of everything before it, so a
  * flipped bit anywhere is a DecodeError whatever the engine's own format tolerates; it adds the `intent`
  * record (one local intent, every engine's update) and the offline flag in the metadata. Version 1 values
- * (no checksum) still decode, so stores written before open unchanged.
+ * (no checksum) still decode, so stores written before open unchanged. Kinds 5 and 6 (an intent with a
+ * deferral, and the `realised` record that settles it for one engine) come from a progressive open.
  */
 
 import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
 import { errorMessage } from '@converge/protocol';
 import { crc32 } from './checksum.ts';
 import { type EngineName, isEngineName } from './engine-name.ts';
-import type { EngineUpdate, ReplicaMetadata, StoreRecord, StoreSnapshot } from './store.ts';
+import type { DeferredIntent, EngineUpdate, ReplicaMetadata, StoreRecord, StoreSnapshot } from './store.ts';
 
 const MAGIC = [0x43, 0x56, 0x53] as const; // "CVS"
 const MAGIC_BYTES = Uint8Array.from(MAGIC);
@@ -27,6 +28,9 @@ const KIND_UPDATE = 1;
 const KIND_METADATA = 2;
 const KIND_SNAPSHOT = 3;
 const KIND_INTENT = 4;
+/** An intent record with a deferral (an intent made while engines loaded); its `realised` counterpart. */
+const KIND_DEFERRING_INTENT = 5;
+const KIND_REALISED = 6;
 const METADATA_OFFLINE = 1;
 
 /** Where a record of `size` bytes is written: a fresh buffer, or a view of a larger one (LogStore's slabs). */
@@ -39,7 +43,16 @@ export function encodeStoreRecord(record: StoreRecord, buffer: RecordBuffer = fr
     case 'update':
       return encodeUpdates(KIND_UPDATE, [record], false, buffer);
     case 'intent':
-      return encodeUpdates(KIND_INTENT, record.updates, true, buffer);
+      return record.deferred === undefined
+        ? encodeUpdates(KIND_INTENT, record.updates, true, buffer)
+        : encodeDeferringIntent(record.updates, record.deferred);
+    case 'realised': {
+      const e = new Encoder(64 + record.updates.reduce((n, u) => n + u.length + 8, 0));
+      writeHeader(e, KIND_REALISED);
+      e.string(record.id).string(record.engine).uint(record.updates.length);
+      for (const update of record.updates) e.bytes(update);
+      return finish(e);
+    }
     case 'metadata': {
       const e = new Encoder(64);
       writeHeader(e, KIND_METADATA);
@@ -55,11 +68,22 @@ export function decodeStoreRecord(bytes: Uint8Array): StoreRecord {
       const engine = readEngine(d);
       return { kind: 'update', engine, update: d.bytes() };
     }
-    if (kind === KIND_INTENT && version >= 2) {
+    if (kind === KIND_INTENT && version >= 2) return { kind: 'intent', updates: readCountedUpdates(d) };
+    if (kind === KIND_DEFERRING_INTENT && version >= 2) {
+      const updates = readCountedUpdates(d);
+      const id = d.string();
       const count = d.count(2);
-      const updates: EngineUpdate[] = [];
-      for (let i = 0; i < count; i++) updates.push({ engine: readEngine(d), update: d.bytes() });
-      return { kind: 'intent', updates };
+      const engines: EngineName[] = [];
+      for (let i = 0; i < count; i++) engines.push(readEngine(d));
+      return { kind: 'intent', updates, deferred: { id, engines, intent: d.bytes() } };
+    }
+    if (kind === KIND_REALISED && version >= 2) {
+      const id = d.string();
+      const engine = readEngine(d);
+      const count = d.count(1);
+      const updates: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) updates.push(d.bytes());
+      return { kind: 'realised', id, engine, updates };
     }
     if (kind === KIND_METADATA) return { kind: 'metadata', metadata: readMetadata(d, version) };
     return d.fail(`unknown store record kind ${kind}`);
@@ -128,6 +152,25 @@ function encodeUpdates(
   }
   writeChecksum(out, pos);
   return out;
+}
+
+/** An intent record with a deferral: rare (only while engines load), so written with an Encoder. */
+function encodeDeferringIntent(updates: readonly EngineUpdate[], deferred: DeferredIntent): Uint8Array {
+  const e = new Encoder(64 + deferred.intent.length + updates.reduce((n, u) => n + u.update.length + 16, 0));
+  writeHeader(e, KIND_DEFERRING_INTENT);
+  e.uint(updates.length);
+  for (const { engine, update } of updates) e.string(engine).bytes(update);
+  e.string(deferred.id).uint(deferred.engines.length);
+  for (const engine of deferred.engines) e.string(engine);
+  e.bytes(deferred.intent);
+  return finish(e);
+}
+
+function readCountedUpdates(d: Decoder): EngineUpdate[] {
+  const count = d.count(2);
+  const updates: EngineUpdate[] = [];
+  for (let i = 0; i < count; i++) updates.push({ engine: readEngine(d), update: d.bytes() });
+  return updates;
 }
 
 /** The CRC-32 of `out[0, end)` into `out[end, end + 4)`, little-endian (what `decode` reads back). */

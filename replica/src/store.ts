@@ -36,11 +36,36 @@ export interface EngineUpdate {
   readonly update: Uint8Array;
 }
 
+/**
+ * A local intent made while some engines were still loading (a progressive open): those engines get it
+ * when they have loaded, from this (the runtime's encoding of the intent and where it was made).
+ */
+export interface DeferredIntent {
+  /** Names the deferral in the `realised` records that settle it (unique within a store). */
+  readonly id: string;
+  /** The engines that still need it. */
+  readonly engines: readonly EngineName[];
+  readonly intent: Uint8Array;
+}
+
 export type StoreRecord =
   /** One engine's update (a peer's change; already durable where it was made). */
   | ({ readonly kind: 'update' } & EngineUpdate)
-  /** One local intent: every engine's update for it, stored (and lost) together. */
-  | { readonly kind: 'intent'; readonly updates: readonly EngineUpdate[] }
+  /**
+   * One local intent: every engine's update for it, stored (and lost) together; for engines not loaded
+   * yet, the intent itself (`deferred`), which they apply once loaded.
+   */
+  | { readonly kind: 'intent'; readonly updates: readonly EngineUpdate[]; readonly deferred?: DeferredIntent }
+  /**
+   * An engine applied a deferred intent (`id`) once it had loaded: its updates for it. From here on the
+   * store holds the engine's copy of that intent, and loading never applies the intent to it again.
+   */
+  | {
+      readonly kind: 'realised';
+      readonly id: string;
+      readonly engine: EngineName;
+      readonly updates: readonly Uint8Array[];
+    }
   | { readonly kind: 'metadata'; readonly metadata: ReplicaMetadata };
 
 /** Everything a compaction keeps: one snapshot per engine (from `Engine.save`) and the settings. */
@@ -53,6 +78,11 @@ export interface StoredState {
   readonly snapshots: Readonly<Partial<Record<EngineName, Uint8Array>>>;
   /** Updates appended since the snapshot, in append order (an intent's updates one after another). */
   readonly updates: readonly EngineUpdate[];
+  /**
+   * Deferred intents some engine still needs (no `realised` record settled them for it), in the order they
+   * were made, each listing only those engines. An engine's updates in `updates` all come before them.
+   */
+  readonly deferred?: readonly DeferredIntent[];
   /** The latest settings written (from a metadata record or the snapshot), if any. */
   readonly metadata: ReplicaMetadata | undefined;
   /** Human-readable descriptions of data that could not be read and was skipped. */

@@ -41,7 +41,9 @@ export type ReplicaEvent =
   /** What `presence()` reports changed (a peer announced, was cut off, left or went silent). */
   | { readonly type: 'presence' }
   /** What can be undone or redone changed (`canUndo`, `canRedo`). */
-  | { readonly type: 'history' };
+  | { readonly type: 'history' }
+  /** An engine finished loading (a progressive open): `engines` are those still loading. */
+  | { readonly type: 'loading'; readonly engines: readonly EngineName[] };
 
 export class ReplicaEvents {
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();

@@ -57,6 +57,12 @@ export class HostedEngines {
   private readonly planned = new Map<EngineName, readonly Intent[]>();
   private readonly asIs: Intent[] = [];
   private order: readonly EngineName[] = Object.freeze([]);
+  /**
+   * Engines that have loaded (their store, then the intents deferred for them): only these take edits.
+   * A progressive open makes the primary ready first and the others one by one after.
+   */
+  private readonly ready = new Set<EngineName>();
+  private readyOrder: readonly EngineName[] = Object.freeze([]);
 
   /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
   constructor(
@@ -92,6 +98,22 @@ export class HostedEngines {
 
   has(name: EngineName): boolean {
     return this.engines.has(name);
+  }
+
+  /** The engines that have loaded, in display order. */
+  get readyNames(): readonly EngineName[] {
+    return this.readyOrder;
+  }
+
+  isReady(name: EngineName): boolean {
+    return this.ready.has(name);
+  }
+
+  /** The engine has loaded: edits reach it from now on. */
+  markReady(name: EngineName): void {
+    this.get(name);
+    this.ready.add(name);
+    this.readyOrder = Object.freeze(this.order.filter((n) => this.ready.has(n)));
   }
 
   get(name: EngineName): Engine {
@@ -169,7 +191,7 @@ export class HostedEngines {
 
   /** Let every engine take in what it put off from peers (Engine.settle), before a local edit is planned. */
   settle(): void {
-    for (const name of this.order) {
+    for (const name of this.readyOrder) {
       const engine = this.engines.get(name);
       if (engine?.settle !== undefined)
         this.problems.guard({ kind: 'engine-error', engine: name }, 'settle() failed', () =>
@@ -202,7 +224,7 @@ export class HostedEngines {
     unchanged.length = 0; // a throw below leaves no stale intent behind
     if (edit.kind !== 'text' || schema.field(edit.field) === undefined) {
       unchanged.push(intent);
-      for (const name of this.order) plan.set(name, unchanged);
+      for (const name of this.order) plan.set(name, this.ready.has(name) ? unchanged : NO_INTENTS);
       return plan;
     }
     const source = this.get(primary);
@@ -215,6 +237,10 @@ export class HostedEngines {
     for (const name of this.order) {
       if (name === primary) {
         plan.set(name, unchanged);
+        continue;
+      }
+      if (!this.ready.has(name)) {
+        plan.set(name, NO_INTENTS); // it gets the intent once loaded (a deferred intent)
         continue;
       }
       const edits = this.alignment(primary, name, edit.field).align(edit);

@@ -48,6 +48,11 @@ export interface SessionHost {
   readonly events: ReplicaEvents;
   readonly problems: Problems;
   closed(): boolean;
+  /**
+   * A peer's sync message for an engine that has not loaded yet (a progressive open): the replica keeps
+   * it for the engine, which takes it in once loaded (`deliver`), after opening its sessions.
+   */
+  hold(engine: EngineName, from: string, payload: Uint8Array): void;
 }
 
 export class PeerSessions {
@@ -76,25 +81,46 @@ export class PeerSessions {
     if (this.sessions.has(peer)) this.close(peer, false);
     const byEngine = new Map<EngineName, OpenSession>();
     this.sessions.set(peer, byEngine);
-    for (const [name, engine] of host.engines.entries()) {
-      const slot: { open: boolean } = { open: true };
-      const session = host.problems.guard(
-        { kind: 'engine-error', engine: name, peer },
-        'openSession failed',
-        () =>
-          engine.openSession(peer, (payload) => {
-            if (slot.open) this.send(peer, name, encodeSyncMessage(payload));
-          }),
-      );
-      if (session !== undefined) byEngine.set(name, Object.assign(slot, { session }));
-    }
-    for (const [name, open] of byEngine) {
-      host.problems.guard({ kind: 'engine-error', engine: name, peer }, 'start() failed', () =>
-        open.session.start(),
-      );
-    }
+    for (const name of host.engines.readyNames) this.openSession(peer, name, byEngine);
+    for (const [name, open] of byEngine) this.start(peer, name, open);
     host.gossip.linkUp(peer);
     host.events.emit({ type: 'peers', peers: this.peers() });
+  }
+
+  /** An engine finished loading: its session with every linked peer, started. */
+  engineReady(name: EngineName): void {
+    if (this.host.closed()) return;
+    for (const [peer, byEngine] of this.sessions) {
+      if (byEngine.has(name)) continue;
+      const open = this.openSession(peer, name, byEngine);
+      if (open !== undefined) this.start(peer, name, open);
+    }
+  }
+
+  private openSession(
+    peer: string,
+    name: EngineName,
+    byEngine: Map<EngineName, OpenSession>,
+  ): OpenSession | undefined {
+    const slot: { open: boolean } = { open: true };
+    const session = this.host.problems.guard(
+      { kind: 'engine-error', engine: name, peer },
+      'openSession failed',
+      () =>
+        this.host.engines.get(name).openSession(peer, (payload) => {
+          if (slot.open) this.send(peer, name, encodeSyncMessage(payload));
+        }),
+    );
+    if (session === undefined) return undefined;
+    const open = Object.assign(slot, { session });
+    byEngine.set(name, open);
+    return open;
+  }
+
+  private start(peer: string, name: EngineName, open: OpenSession): void {
+    this.host.problems.guard({ kind: 'engine-error', engine: name, peer }, 'start() failed', () =>
+      open.session.start(),
+    );
   }
 
   /** The peer is no longer reachable: its sessions close and send nothing more. */
@@ -159,24 +185,8 @@ export class PeerSessions {
     );
     if (message === undefined) counters.framesRejected++;
     else if (message.kind === 'sync') {
-      const open = this.sessions.get(from)?.get(name);
-      if (open === undefined) return; // the link is down: the next linkUp resyncs
-      const { payload: sync } = message;
-      this.receiving = from;
-      let accepted: boolean | undefined;
-      try {
-        accepted = host.problems.guard(
-          { kind: 'engine-error', engine: name, peer: from },
-          'receive() threw',
-          () => open.session.receive(sync),
-        );
-      } finally {
-        this.receiving = undefined;
-      }
-      if (accepted !== true) {
-        counters.framesRejected++;
-        host.problems.report({ ...refused, message: `rejected a ${payload.length}-byte payload` });
-      }
+      if (!host.engines.isReady(name)) host.hold(name, from, message.payload);
+      else if (!this.deliver(from, name, message.payload)) return;
     } else if (message.kind === 'digest') {
       host.gossip.heardFrom(from, name, message);
     } else {
@@ -184,6 +194,38 @@ export class PeerSessions {
       host.problems.report({ ...refused, message: 'presence belongs on the presence channel' });
     }
     host.events.emit({ type: 'traffic', engine: name });
+  }
+
+  /**
+   * A peer's sync message to its engine's session with that peer; false when there is none (the link is
+   * down: the next linkUp resyncs). A refused message is counted and reported.
+   */
+  deliver(from: string, name: EngineName, sync: Uint8Array): boolean {
+    const { host } = this;
+    const open = this.sessions.get(from)?.get(name);
+    if (open === undefined || host.closed()) return false;
+    this.receiving = from;
+    let accepted: boolean | undefined;
+    try {
+      accepted = host.problems.guard(
+        { kind: 'engine-error', engine: name, peer: from },
+        'receive() threw',
+        () => open.session.receive(sync),
+      );
+    } finally {
+      this.receiving = undefined;
+    }
+    if (accepted !== true) {
+      const counters = this.traffic.get(name);
+      if (counters !== undefined) counters.framesRejected++;
+      host.problems.report({
+        kind: 'rejected-payload',
+        engine: name,
+        peer: from,
+        message: `rejected a ${sync.length}-byte payload`,
+      });
+    }
+    return true;
   }
 
   /** Hand a change to every open session of the engine; each ships what its peer lacks. */

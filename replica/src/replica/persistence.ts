@@ -8,7 +8,7 @@
  */
 import type { Timers } from '@converge/protocol';
 import type { EngineName } from '../engine-name.ts';
-import type { ReplicaMetadata, Store, StoreRecord } from '../store.ts';
+import type { DeferredIntent, ReplicaMetadata, Store, StoredState, StoreRecord } from '../store.ts';
 import type { HostedEngines } from './hosted-engines.ts';
 import type { Problems } from './problems.ts';
 
@@ -36,6 +36,8 @@ export class Persistence {
   private compactionQueued = false;
   /** The store holds data of engines this replica does not host; compaction would drop it, so it is off. */
   private foreignData = false;
+  /** Some engine has not loaded yet: a snapshot now would lose what it has still to load. */
+  private compactionHeld = false;
 
   constructor(
     private readonly store: Store,
@@ -51,69 +53,58 @@ export class Persistence {
   ) {}
 
   /**
-   * Load every snapshot and update into the engines (what cannot be read is reported and skipped: the
-   * rest still loads, and peers can resend what it held). `accept` sees the stored settings first, and
-   * may refuse the store by throwing.
+   * Read the store (what cannot be read is reported and skipped: the rest still loads, and peers can
+   * resend what it held); `accept` sees the stored settings first, and may refuse the store by throwing.
+   * The engines load from what it returns, each when the replica says (`StoreLoad.loadEngine`).
    */
-  async load(
+  async read(
     progress: ((progress: LoadProgress) => void) | undefined,
-    timers: Timers,
     accept: (saved: ReplicaMetadata | undefined) => void,
-  ): Promise<void> {
+  ): Promise<StoreLoad> {
     const stored = await this.store.load();
     for (const damage of stored.damage) this.problems.report({ kind: 'load-damage', message: damage });
     accept(stored.metadata);
-    const snapshots = (Object.entries(stored.snapshots) as [EngineName, Uint8Array | undefined][]).filter(
-      (entry): entry is [EngineName, Uint8Array] => entry[1] !== undefined,
-    );
-    const total = snapshots.length + stored.updates.length;
-    let done = 0;
-    let sliceStart = timers.now();
-    // With a listener, the host gets a turn between slices of LOAD_SLICE_MS of work, so it can paint.
-    const yieldNow = (count = 1): boolean => {
-      done += count;
-      if (progress === undefined || (done < total && timers.now() - sliceStart < LOAD_SLICE_MS)) return false;
-      progress({ done, total });
-      return done < total;
-    };
-    const pause = async (): Promise<void> => {
-      await new Promise<void>((resolve) => timers.setTimeout(resolve, 0));
-      sliceStart = timers.now();
-    };
-    progress?.({ done: 0, total });
-    for (const [name, snapshot] of snapshots) {
-      this.loadInto(name, snapshot, 'snapshot');
-      if (yieldNow()) await pause();
-    }
-    // Each engine's updates in their order, in batches where the engine takes them (an intent record
-    // interleaves every engine's update; the engines are independent, so only each one's order matters).
-    const byEngine = new Map<EngineName, { readonly update: Uint8Array; readonly index: number }[]>();
-    for (const [index, { engine, update }] of stored.updates.entries()) {
-      let list = byEngine.get(engine);
-      if (list === undefined) {
-        list = [];
-        byEngine.set(engine, list);
-      }
-      list.push({ update, index });
-    }
-    for (const [engine, list] of byEngine) {
-      for (let start = 0; start < list.length; start += LOAD_BATCH) {
-        const batch = list.slice(start, start + LOAD_BATCH);
-        if (
-          batch.length === 1 ||
-          !this.loadBatch(
-            engine,
-            batch.map(({ update }) => update),
-          )
-        ) {
-          for (const { update, index } of batch) this.loadInto(engine, update, `update ${index}`);
-        }
-        if (yieldNow(batch.length)) await pause();
-      }
-    }
+    const load = new StoreLoad(stored, this.timers, progress);
+    for (const name of load.engineNames()) if (!this.engines.has(name)) this.foreignData = true;
     this.updatesSinceCompaction = stored.updates.length;
     this.bytesSinceCompaction = stored.updates.reduce((n, { update }) => n + update.length, 0);
-    this.snapshotBytes = snapshots.reduce((n, [, bytes]) => n + bytes.length, 0);
+    this.snapshotBytes = load.snapshotBytes;
+    return load;
+  }
+
+  /**
+   * Load one engine's snapshot and updates (each engine's updates in their order, in batches where the
+   * engine takes them: an intent record interleaves every engine's update, and the engines are
+   * independent, so only each one's order matters). `pace`: give the host a turn between slices of
+   * work even without a progress listener (an engine loading in the background).
+   */
+  async loadEngine(load: StoreLoad, name: EngineName, pace: boolean): Promise<void> {
+    const snapshot = load.snapshots.get(name);
+    if (snapshot !== undefined) {
+      this.loadInto(name, snapshot, 'snapshot');
+      await load.advance(1, pace);
+    }
+    const list = load.updates.get(name) ?? [];
+    for (let start = 0; start < list.length; start += LOAD_BATCH) {
+      if (this.closed()) return;
+      const batch = list.slice(start, start + LOAD_BATCH);
+      if (
+        batch.length === 1 ||
+        !this.loadBatch(
+          name,
+          batch.map(({ update }) => update),
+        )
+      ) {
+        for (const { update, index } of batch) this.loadInto(name, update, `update ${index}`);
+      }
+      await load.advance(batch.length, pace);
+    }
+  }
+
+  /** While engines are loading (or intents wait for them), compaction waits: it saves every engine. */
+  holdCompaction(held: boolean): void {
+    this.compactionHeld = held;
+    if (!held) this.maybeCompact();
   }
 
   /** Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not). */
@@ -172,7 +163,7 @@ export class Persistence {
   /** Replace the log with snapshots if it grew long. */
   maybeCompact(): void {
     if (!this.due()) return;
-    if (this.compacting || this.foreignData || this.closed()) return;
+    if (this.compacting || this.compactionHeld || this.foreignData || this.closed()) return;
     const engines = this.problems.guard({ kind: 'engine-error' }, 'save() for compaction failed', () => {
       const snapshots: Partial<Record<EngineName, Uint8Array>> = {};
       for (const [name, engine] of this.engines.entries()) snapshots[name] = engine.save();
@@ -231,10 +222,7 @@ export class Persistence {
   }
 
   private loadInto(name: EngineName, bytes: Uint8Array, what: string): void {
-    if (!this.engines.has(name)) {
-      this.foreignData = true;
-      return;
-    }
+    if (!this.engines.has(name)) return;
     this.problems.guard({ kind: 'load-damage', engine: name }, `stored ${what} unreadable`, () =>
       this.engines.get(name).applyUpdate(bytes),
     );
@@ -246,4 +234,76 @@ export class Persistence {
     while (this.whenSettled.length > 0 && (this.whenSettled[0]?.issued ?? 0) <= this.settledCount)
       this.whenSettled.shift()?.resolve();
   };
+}
+
+/**
+ * A store as read, waiting to be loaded into the engines one by one: each engine's snapshot and updates,
+ * the deferred intents engines still need, and how far loading got (for the progress listener).
+ */
+export class StoreLoad {
+  readonly snapshots = new Map<EngineName, Uint8Array>();
+  readonly updates = new Map<EngineName, { readonly update: Uint8Array; readonly index: number }[]>();
+  readonly deferred: readonly DeferredIntent[];
+  readonly snapshotBytes: number;
+  private readonly total: number;
+  private done = 0;
+  private sliceStart: number;
+
+  constructor(
+    stored: StoredState,
+    private readonly timers: Timers,
+    private readonly progress: ((progress: LoadProgress) => void) | undefined,
+  ) {
+    let snapshotBytes = 0;
+    for (const [name, bytes] of Object.entries(stored.snapshots) as [EngineName, Uint8Array | undefined][]) {
+      if (bytes === undefined) continue;
+      this.snapshots.set(name, bytes);
+      snapshotBytes += bytes.length;
+    }
+    this.snapshotBytes = snapshotBytes;
+    for (const [index, { engine, update }] of stored.updates.entries()) {
+      let list = this.updates.get(engine);
+      if (list === undefined) {
+        list = [];
+        this.updates.set(engine, list);
+      }
+      list.push({ update, index });
+    }
+    this.deferred = stored.deferred ?? [];
+    this.total = this.snapshots.size + stored.updates.length;
+    this.sliceStart = timers.now();
+    progress?.({ done: 0, total: this.total });
+  }
+
+  /** Every engine the store holds data for (snapshots, updates, deferred intents). */
+  engineNames(): Set<EngineName> {
+    const names = new Set<EngineName>([...this.snapshots.keys(), ...this.updates.keys()]);
+    for (const { engines } of this.deferred) for (const name of engines) names.add(name);
+    return names;
+  }
+
+  /** The deferred intents `name` still needs, in the order they were made. */
+  deferredFor(name: EngineName): DeferredIntent[] {
+    return this.deferred.filter(({ engines }) => engines.includes(name));
+  }
+
+  /**
+   * `count` more snapshots or updates applied. With a listener (or `pace`), the host gets a turn between
+   * slices of LOAD_SLICE_MS of work, so it can paint (or answer its page).
+   */
+  async advance(count: number, pace: boolean): Promise<void> {
+    this.done += count;
+    const { done, total } = this;
+    if (this.progress === undefined && !pace) return;
+    if (done < total && this.timers.now() - this.sliceStart < LOAD_SLICE_MS) return;
+    this.progress?.({ done, total });
+    if (done >= total && !pace) return;
+    await this.pause();
+  }
+
+  /** Give the host a turn (a 0 ms timer). */
+  async pause(): Promise<void> {
+    await new Promise<void>((resolve) => this.timers.setTimeout(resolve, 0));
+    this.sliceStart = this.timers.now();
+  }
 }

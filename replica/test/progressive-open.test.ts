@@ -1,0 +1,200 @@
+/**
+ * A progressive open (issue 19: reopening a 1 MB document took seconds, most of it Automerge): `open`
+ * resolves once the primary engine has loaded; the others load in later tasks, take the edits made
+ * meanwhile (deferred intents, stored with the edit so a crash loses none) and peers' messages held
+ * for them, and end as an eager open would have left them.
+ */
+import { VirtualClock } from '@converge/protocol';
+import { describe, expect, it } from 'vitest';
+import type { EngineName } from '../src/engine-name.ts';
+import { ENGINES } from '../src/engines/index.ts';
+import { MemoryByteLog } from '../src/log-store.ts';
+import { Replica } from '../src/replica.ts';
+import { SimNetwork } from '../src/sim-network.ts';
+import { MemoryStore } from '../src/store.ts';
+import type { Intent } from '../src/workspace.ts';
+import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
+
+closeSimRoomsAfterEach();
+
+const START = 1_700_000_000_000;
+const ID = 'r-progressive';
+/** Reopened a minute later: last-writer-wins stamps the new edits after the stored ones. */
+const REOPEN = START + 60_000;
+
+/** A log holding a text every engine loaded (a compaction, then a few records). */
+async function storedDocument(): Promise<MemoryByteLog> {
+  const log = new MemoryByteLog();
+  const clock = new VirtualClock(START);
+  const net = new SimNetwork({ timers: clock, seed: 1 });
+  const writer = await Replica.open({
+    id: ID,
+    transport: net.transport(ID),
+    store: new MemoryStore(log),
+    engines: ENGINES,
+    timers: clock,
+    antiEntropyMs: 0,
+    compactAfter: 4,
+    randomUint32: seeded(),
+  });
+  await writer.apply({ op: 'text.insert', pos: 0, text: 'the quick brown fox jumps over the lazy dog. ' });
+  for (let i = 0; i < 6; i++)
+    await writer.apply({ op: 'text.insert', pos: 4 + i, text: 'slow '.charAt(i % 5) });
+  await writer.apply({ op: 'cart.add', product: 'apple', qty: 2 });
+  clock.advance(10); // the compaction's own task
+  await writer.apply({ op: 'text.delete', pos: 0, len: 4 });
+  await writer.close();
+  expect(log.recordCount()).toBeGreaterThan(0);
+  return log;
+}
+
+/** A store over a copy of `log` (its snapshot and records), as a reopened window finds it. */
+async function copyOf(log: MemoryByteLog): Promise<MemoryStore> {
+  const contents = await log.open();
+  const copy = new MemoryByteLog();
+  if (contents.snapshot !== undefined) await copy.compact(contents.snapshot);
+  for (const record of contents.records) await copy.append(record);
+  return new MemoryStore(copy);
+}
+
+/** Run the replica's timers and its promise chains until every engine has loaded. */
+async function untilLoaded(replica: Replica, clock: VirtualClock): Promise<void> {
+  for (let round = 0; round < 10_000 && replica.loading().length > 0; round++) {
+    clock.advance(0);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await replica.loaded;
+}
+
+/** Engine identities (Yjs client ids, Automerge actors) of one opening: seeded, and new for each. */
+let openings = 0;
+function seeded(): () => number {
+  let n = 1000 * ++openings;
+  return () => (0x85ebca6b * ++n) >>> 0;
+}
+
+/** Edits made right after the open: text at both ends and inside, a deletion, a counter and the cart. */
+const EDITS: readonly Intent[] = [
+  { op: 'text.insert', pos: 0, text: 'Say: ' },
+  { op: 'text.insert', pos: 20, text: '[mid]' },
+  { op: 'text.delete', pos: 10, len: 3 },
+  { op: 'counter.increment', name: 'likes', by: 2 },
+  { op: 'cart.add', product: 'pear', qty: 1 },
+  { op: 'text.insert', pos: 0, text: '> ' },
+];
+
+async function openOn(store: MemoryStore, clock: VirtualClock, progressive: boolean): Promise<Replica> {
+  const net = new SimNetwork({ timers: clock, seed: 2 });
+  return Replica.open({
+    id: ID,
+    transport: net.transport(ID),
+    store,
+    engines: ENGINES,
+    timers: clock,
+    antiEntropyMs: 0,
+    randomUint32: seeded(),
+    progressive,
+  });
+}
+
+function textsOf(replica: Replica): Record<string, string> {
+  return Object.fromEntries(replica.engineNames.map((name) => [name, replica.textSlice(name)]));
+}
+
+function viewsOf(replica: Replica): Record<string, unknown> {
+  return Object.fromEntries(replica.engineNames.map((name) => [name, replica.view(name)]));
+}
+
+describe('a progressive open', () => {
+  it('resolves with the primary loaded and editable while the other engines still load', async () => {
+    const log = await storedDocument();
+    const eager = await openOn(await copyOf(log), new VirtualClock(REOPEN), false);
+    const stored = eager.textSlice(eager.primary);
+    expect(eager.loading()).toEqual([]);
+    await eager.close();
+
+    const clock = new VirtualClock(REOPEN);
+    const replica = await openOn(await copyOf(log), clock, true);
+    const others = ENGINES.names.filter((name) => name !== replica.primary);
+    expect(replica.loading()).toEqual(others);
+    expect(replica.status().loading).toEqual(others);
+    expect(replica.textSlice(replica.primary)).toBe(stored);
+    for (const name of others) expect(replica.textLength(name), name).toBe(0); // nothing loaded yet
+    // Neither "converged" nor "differs" for an engine still loading: it is left out of the comparison.
+    expect(Object.keys(replica.convergence())).toEqual([replica.primary]);
+    expect(replica.canUndo).toBe(false);
+    const events: (readonly EngineName[])[] = [];
+    replica.subscribe((event) => {
+      if (event.type === 'loading') events.push(event.engines);
+    });
+    await replica.apply({ op: 'text.insert', pos: 0, text: 'A ' });
+    expect(replica.textSlice(replica.primary)).toBe(`A ${stored}`);
+    expect(await replica.undo()).toBe(false); // the step would leave out the engines still loading
+
+    await untilLoaded(replica, clock);
+    expect(events).toHaveLength(others.length);
+    expect(events.at(-1)).toEqual([]);
+    for (const name of ENGINES.names) expect(replica.textSlice(name), name).toBe(`A ${stored}`);
+    expect(Object.keys(replica.convergence()).sort()).toEqual([...ENGINES.names].sort());
+    await replica.close();
+  });
+
+  it('leaves every engine as an eager open and the same edits would', async () => {
+    const log = await storedDocument();
+    const eager = await openOn(await copyOf(log), new VirtualClock(REOPEN), false);
+    for (const edit of EDITS) await eager.apply(edit);
+    const expectedTexts = textsOf(eager);
+    const expectedViews = viewsOf(eager);
+    await eager.close();
+
+    const clock = new VirtualClock(REOPEN);
+    const replica = await openOn(await copyOf(log), clock, true);
+    for (const edit of EDITS) await replica.apply(edit); // before any other engine loaded
+    expect(replica.loading().length).toBe(ENGINES.size - 1);
+    await untilLoaded(replica, clock);
+    expect(textsOf(replica)).toEqual(expectedTexts);
+    expect(viewsOf(replica)).toEqual(expectedViews);
+    await replica.close();
+  });
+
+  it('loses no edit when the window dies before the other engines loaded, and applies none twice', async () => {
+    const log = await storedDocument();
+    const eager = await openOn(await copyOf(log), new VirtualClock(REOPEN), false);
+    for (const edit of EDITS) await eager.apply(edit);
+    const expectedViews = viewsOf(eager);
+    await eager.close();
+
+    const crashed = await copyOf(log);
+    const dying = await openOn(crashed, new VirtualClock(REOPEN), true);
+    for (const edit of EDITS) await dying.apply(edit); // acknowledged: durable with their deferrals
+    expect(dying.loading().length).toBe(ENGINES.size - 1);
+    // The window dies here: its engines never load, nothing more is written. Reopen the same store,
+    // progressively again (the deferred intents wait for their engines once more), then eagerly.
+    const clock = new VirtualClock(REOPEN);
+    const reopened = await openOn(crashed, clock, true);
+    await untilLoaded(reopened, clock);
+    expect(viewsOf(reopened)).toEqual(expectedViews);
+    await reopened.close();
+    const again = await openOn(crashed, new VirtualClock(REOPEN), false);
+    expect(viewsOf(again)).toEqual(expectedViews); // realised records: no intent applied twice
+    await again.close();
+    await dying.close();
+  });
+
+  it('takes in what a peer sent an engine while it loaded, and converges', async () => {
+    const { clock, open } = simRoom({ seed: 3, startMs: REOPEN, latencyMs: 1, antiEntropyMs: 0 });
+    const peer = await open('peer');
+    await peer.apply({ op: 'text.insert', pos: 0, text: 'from the peer' });
+    const log = await storedDocument();
+    const replica = await open(ID, { store: await copyOf(log), progressive: true });
+    const held: EngineName[] = [];
+    replica.subscribe((event) => {
+      if (event.type === 'traffic' && replica.loading().includes(event.engine)) held.push(event.engine);
+    });
+    clock.advance(5); // the handshakes cross; most engines are still loading
+    await untilLoaded(replica, clock);
+    clock.advance(200);
+    expect(held.length).toBeGreaterThan(0);
+    for (const name of ENGINES.names) expect(replica.digest(name), name).toBe(peer.digest(name));
+  });
+});
