@@ -156,6 +156,8 @@ type BacklogEntry =
 
 /** Peers' messages kept for one loading engine, at most (more are dropped: its handshake repairs them). */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
+/** How long a new replica's other engines wait for its primary's first sync, at most. */
+const PRIMARY_SYNC_WAIT_MS = 5000;
 
 /** What a text edit is undone from besides itself: nothing (views are read for the other fields only). */
 const NO_VIEWS: ReadonlyMap<EngineName, WorkspaceView> = new Map();
@@ -176,7 +178,10 @@ export class Replica {
   private readonly timers: Timers;
   private readonly antiEntropyMs: number;
   private readonly events = new ReplicaEvents((event) => {
-    if (event.type === 'peer-digests') this.convergenceChanged();
+    if (event.type === 'peer-digests') {
+      this.convergenceChanged();
+      this.checkPrimarySynced();
+    }
   });
   private readonly problemLog: Problems;
   private readonly settings: Settings;
@@ -213,6 +218,12 @@ export class Replica {
   private rejectLoaded: (error: Error) => void = () => {};
   /** Resolves once every engine has loaded (at once after an eager open); rejects if closed before. */
   readonly loaded: Promise<void>;
+  /**
+   * A progressive open of a store with nothing of the primary's (a new window): the other engines wait
+   * until a peer holds what the primary holds (its announced digest equals ours), so the window's worker
+   * takes in the primary's document first. Called then (or after PRIMARY_SYNC_WAIT_MS).
+   */
+  private primarySynced: (() => void) | undefined;
 
   /** Create a replica, load its store, then connect. Its own data is visible before any peer answers. */
   static async open(options: ReplicaOptions): Promise<Replica> {
@@ -436,6 +447,7 @@ export class Replica {
   private engineChanged(name: EngineName, change: EngineChange): void {
     this.engines.invalidate(name);
     this.convergenceChanged();
+    if (name === this.primary) this.checkPrimarySynced();
     if (change.origin === 'local') {
       const record: EngineUpdate = { engine: name, update: change.update };
       // Part of the intent `apply` is running: stored with the other engines' updates, in one record.
@@ -841,6 +853,7 @@ export class Replica {
   /** Load the engines left, one by one, each in tasks of its own (the host answers its page between). */
   private async loadInBackground(load: StoreLoad): Promise<void> {
     try {
+      if (!load.holds(this.primary)) await this.primaryFirstSync();
       for (const name of [...this.backlog.keys()]) {
         await load.pause();
         if (this.closed) return;
@@ -877,6 +890,29 @@ export class Replica {
     this.gossip.changed();
     this.convergenceChanged();
     this.events.emit({ type: 'loading', engines: this.loading() });
+  }
+
+  /** Until a peer holds what the primary holds (or PRIMARY_SYNC_WAIT_MS passed). */
+  private primaryFirstSync(): Promise<void> {
+    return new Promise((resolve) => {
+      const cancel = this.timers.setTimeout(() => this.primarySynced?.(), PRIMARY_SYNC_WAIT_MS);
+      this.primarySynced = () => {
+        this.primarySynced = undefined;
+        cancel();
+        resolve();
+      };
+      this.checkPrimarySynced();
+    });
+  }
+
+  /** While the other engines wait for the primary's first sync: whether some peer now holds the same. */
+  private checkPrimarySynced(): void {
+    const synced = this.primarySynced;
+    if (synced === undefined) return;
+    const ours = this.closed ? undefined : this.engines.digest(this.primary);
+    let same = ours === undefined;
+    for (const digests of this.gossip.peerDigests().values()) same ||= digests[this.primary] === ours;
+    if (same) synced();
   }
 
   /** Every engine has loaded: compaction may run, and `loaded` resolves. */

@@ -197,4 +197,21 @@ describe('a progressive open', () => {
     expect(held.length).toBeGreaterThan(0);
     for (const name of ENGINES.names) expect(replica.digest(name), name).toBe(peer.digest(name));
   });
+
+  it('gives a new replica the primary’s document from its peer first, and the other engines after', async () => {
+    const { clock, open } = simRoom({ seed: 5, startMs: REOPEN, latencyMs: 1, antiEntropyMs: 0 });
+    const peer = await open('peer');
+    await peer.apply({ op: 'text.insert', pos: 0, text: 'the document a new window waits for' });
+    const fresh = await open('fresh', { progressive: true });
+    const others = ENGINES.names.filter((name) => name !== fresh.primary);
+    for (let ms = 0; ms < 1000 && fresh.textLength(fresh.primary) === 0; ms++) {
+      clock.advance(1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(fresh.textSlice(fresh.primary)).toBe(peer.textSlice(peer.primary));
+    expect(fresh.loading()).toEqual(others); // their messages wait, so the primary's came in first
+    await untilLoaded(fresh, clock);
+    clock.advance(200);
+    for (const name of ENGINES.names) expect(fresh.digest(name), name).toBe(peer.digest(name));
+  });
 });

@@ -41,6 +41,8 @@ const SessionFiles = lazy(async () => ({
 }));
 
 const TABS = ['compare', 'network', 'ledger', 'wire', 'session', 'checkout', 'history'] as const;
+/** No engine is loading (a snapshot from before progressive opens had no list). */
+const NO_ENGINES: readonly EngineName[] = [];
 type TabId = (typeof TABS)[number];
 
 export function App({ session }: { session: Session }) {
@@ -181,6 +183,7 @@ export function App({ session }: { session: Session }) {
         convergence={convergence}
         traffic={traffic}
         offline={!online}
+        loading={status.loading ?? NO_ENGINES}
       />
       <main className="columns">
         <section className="workspace" aria-label="Workspace">
@@ -257,6 +260,7 @@ export function App({ session }: { session: Session }) {
                       convergence={convergence}
                       comparisons={snapshot.versionComparisons}
                       offline={!online}
+                      loading={status.loading ?? NO_ENGINES}
                       exportReport={async () => {
                         const at = new Date().toISOString();
                         const [start, writes, { compareReport }] = await Promise.all([

@@ -282,6 +282,11 @@ export class StoreLoad {
     return names;
   }
 
+  /** Whether the store holds anything of `name`'s (a snapshot or an update). */
+  holds(name: EngineName): boolean {
+    return this.snapshots.has(name) || this.updates.has(name);
+  }
+
   /** The deferred intents `name` still needs, in the order they were made. */
   deferredFor(name: EngineName): DeferredIntent[] {
     return this.deferred.filter(({ engines }) => engines.includes(name));

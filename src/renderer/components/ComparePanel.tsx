@@ -28,6 +28,8 @@ export interface ComparePanelProps {
   readonly comparisons: Readonly<Record<EngineName, Readonly<Record<string, VersionComparison>>>>;
   /** This window is not connected: the badges say so instead of counting peers they cannot hear. */
   readonly offline: boolean;
+  /** Engines still loading the stored document: shown as loading, never compared. */
+  readonly loading: readonly EngineName[];
   /** What "Export comparison" saves: the panel as a merge report (scenario report format). */
   exportReport(): Promise<{ readonly fileName: string; readonly report: MergeReport }>;
 }
@@ -42,6 +44,7 @@ export function ComparePanel({
   convergence,
   comparisons,
   offline,
+  loading,
   exportReport,
 }: ComparePanelProps) {
   const reference = engines[primary]?.view;
@@ -72,12 +75,17 @@ export function ComparePanel({
                   engine={engine}
                   convergence={convergence[engine]}
                   hosted={status !== undefined}
+                  loading={loading.includes(engine)}
                   offline={offline}
                   compact
                 />
               </header>
               {status === undefined || reference === undefined ? (
                 <p className="empty">This engine is not part of this build.</p>
+              ) : loading.includes(engine) ? (
+                <p className="empty" role="status" data-testid={`compare-loading-${engine}`}>
+                  Loading {label}'s copy of the stored document…
+                </p>
               ) : (
                 <EngineView
                   schema={schema}

@@ -5,6 +5,8 @@ export interface ConvergedBadgeProps {
   readonly engine: EngineName;
   readonly convergence: EngineConvergence | undefined;
   readonly hosted: boolean;
+  /** The engine is still loading its stored document: nothing to compare yet. */
+  readonly loading?: boolean;
   /** This window is not connected (Offline, or the relay out of reach): it hears from no peer. */
   readonly offline?: boolean;
   /** Short wording for narrow places (the compare cards). */
@@ -16,6 +18,7 @@ export function ConvergedBadge({
   engine,
   convergence,
   hosted,
+  loading = false,
   offline = false,
   compact = false,
 }: ConvergedBadgeProps) {
@@ -25,6 +28,18 @@ export function ConvergedBadge({
     return (
       <span className="badge badge-off" data-testid={testId} data-state="unavailable">
         {compact ? 'n/a' : 'not available in this build'}
+      </span>
+    );
+  }
+  if (loading) {
+    return (
+      <span
+        className="badge badge-off"
+        data-testid={testId}
+        data-state="loading"
+        title="This engine is still loading this window's stored document: it is compared once loaded"
+      >
+        {compact ? '… loading' : '… loading the stored document'}
       </span>
     );
   }

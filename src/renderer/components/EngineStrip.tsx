@@ -12,10 +12,12 @@ export interface EngineStripProps {
   readonly traffic: Readonly<Partial<Record<EngineName, TrafficCounters>>>;
   /** This window is not connected (see ConvergedBadge). */
   readonly offline: boolean;
+  /** Engines still loading the stored document (a window opens its primary engine first). */
+  readonly loading: readonly EngineName[];
 }
 
 /** One line per engine, always visible: converged with every replica?, and this replica's traffic. */
-export function EngineStrip({ engines, primary, convergence, traffic, offline }: EngineStripProps) {
+export function EngineStrip({ engines, primary, convergence, traffic, offline, loading }: EngineStripProps) {
   return (
     <section className="engine-strip" aria-label="Engines">
       {engines.map(({ name: engine, label, description }) => {
@@ -30,6 +32,7 @@ export function EngineStrip({ engines, primary, convergence, traffic, offline }:
               engine={engine}
               convergence={convergence[engine]}
               hosted={counters !== undefined}
+              loading={loading.includes(engine)}
               offline={offline}
             />
             {counters !== undefined ? (

@@ -129,6 +129,8 @@ export class ReplicaHost {
       transport,
       store: options.store,
       engines: ENGINES,
+      // The primary's text is shown (and editable) as soon as it has loaded; the others follow.
+      progressive: true,
     });
     const sessionChannel = broadcastSessionChannel(config.room);
     const recorder = new SessionRecorder(config.replicaId, {
