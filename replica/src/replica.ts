@@ -792,6 +792,7 @@ export class Replica {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.primarySynced?.(); // nothing more to wait for: the background load ends
     if (this.backlog.size > 0)
       this.rejectLoaded(
         new ReplicaError(`replica ${this.id} closed while ${this.loading().join(', ')} loaded`),
@@ -887,6 +888,7 @@ export class Replica {
       else this.sessions.deliver(entry.from, name, entry.payload);
     }
     if (backlog === undefined) return; // loaded before the replica opened
+    this.gossip.enginesChanged();
     this.gossip.changed();
     this.convergenceChanged();
     this.events.emit({ type: 'loading', engines: this.loading() });

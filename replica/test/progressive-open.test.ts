@@ -195,7 +195,10 @@ describe('a progressive open', () => {
     await untilLoaded(replica, clock);
     clock.advance(200);
     expect(held.length).toBeGreaterThan(0);
-    for (const name of ENGINES.names) expect(replica.digest(name), name).toBe(peer.digest(name));
+    for (const name of ENGINES.names) {
+      expect(replica.digest(name), name).toBe(peer.digest(name));
+      expect(replica.convergence()[name]?.agree, name).toEqual(['peer']);
+    }
   });
 
   it('gives a new replica the primary’s document from its peer first, and the other engines after', async () => {

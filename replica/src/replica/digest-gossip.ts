@@ -115,6 +115,11 @@ export class DigestGossip {
     return this.view;
   }
 
+  /** The engines changed (one finished loading): `peerDigests()` is built again with them. */
+  enginesChanged(): void {
+    this.view = undefined;
+  }
+
   /** Announce nothing more. */
   stop(): void {
     this.cancelAnnouncement?.();
