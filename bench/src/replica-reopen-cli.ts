@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { realTimers, type Transport } from '@converge/protocol';
+import { realTimers } from '@converge/protocol';
 import { ENGINES, Replica, SimNetwork } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
 import { readCommandLine, runCommand, stringOption } from './command-line.ts';
@@ -25,21 +25,23 @@ const USAGE = `usage: npm run bench:reopen -- [--trace FILE] [--size N] [--keys 
 
 const REPLICA = 'bench-reopen';
 
-/** A network of one: the figures are the store and the engines alone. */
-function aloneTransport(): Transport {
-  return new SimNetwork({ timers: realTimers, seed: 1 }).transport(REPLICA);
+/** The window's replica on the file store in `dir`, alone on its network (no peer to wait for). */
+async function openStore(dir: string, progressive: boolean): Promise<{ store: FileStore; replica: Replica }> {
+  const store = new FileStore(dir);
+  const replica = await Replica.open({
+    id: REPLICA,
+    transport: new SimNetwork({ timers: realTimers, seed: 1 }).transport(REPLICA),
+    store,
+    engines: ENGINES,
+    antiEntropyMs: 0,
+    progressive,
+  });
+  return { store, replica };
 }
 
 /** The store a window leaves behind: the document pasted, compacted, then `keys` keystrokes logged. */
 async function writeStore(dir: string, text: string, keys: number): Promise<void> {
-  const store = new FileStore(dir);
-  const replica = await Replica.open({
-    id: REPLICA,
-    transport: aloneTransport(),
-    store,
-    engines: ENGINES,
-    antiEntropyMs: 0,
-  });
+  const { store, replica } = await openStore(dir, false);
   await replica.apply({ op: 'text.insert', pos: 0, text });
   await new Promise((resolve) => setTimeout(resolve, 50)); // the compaction it made due
   for (let k = 0; k < keys; k++)
@@ -57,15 +59,7 @@ interface ReopenFigures {
 /** In the child: open the store, read the primary's text, wait for every engine. */
 async function reopen(dir: string, progressive: boolean): Promise<ReopenFigures> {
   const start = performance.now();
-  const store = new FileStore(dir);
-  const replica = await Replica.open({
-    id: REPLICA,
-    transport: aloneTransport(),
-    store,
-    engines: ENGINES,
-    antiEntropyMs: 0,
-    progressive,
-  });
+  const { store, replica } = await openStore(dir, progressive);
   const length = replica.textSlice(replica.primary).length;
   const shownMs = performance.now() - start;
   await replica.loaded;

@@ -97,6 +97,15 @@ async function openOn(store: MemoryStore, clock: VirtualClock, progressive: bool
   });
 }
 
+/** Every engine's text and view after an eager open of `log` and EDITS: what a progressive one must give. */
+async function eagerlyEdited(log: MemoryByteLog) {
+  const eager = await openOn(await copyOf(log), new VirtualClock(REOPEN), false);
+  for (const edit of EDITS) await eager.apply(edit);
+  const result = { texts: textsOf(eager), views: viewsOf(eager) };
+  await eager.close();
+  return result;
+}
+
 function textsOf(replica: Replica): Record<string, string> {
   return Object.fromEntries(replica.engineNames.map((name) => [name, replica.textSlice(name)]));
 }
@@ -141,11 +150,7 @@ describe('a progressive open', () => {
 
   it('leaves every engine as an eager open and the same edits would', async () => {
     const log = await storedDocument();
-    const eager = await openOn(await copyOf(log), new VirtualClock(REOPEN), false);
-    for (const edit of EDITS) await eager.apply(edit);
-    const expectedTexts = textsOf(eager);
-    const expectedViews = viewsOf(eager);
-    await eager.close();
+    const { texts: expectedTexts, views: expectedViews } = await eagerlyEdited(log);
 
     const clock = new VirtualClock(REOPEN);
     const replica = await openOn(await copyOf(log), clock, true);
@@ -159,10 +164,7 @@ describe('a progressive open', () => {
 
   it('loses no edit when the window dies before the other engines loaded, and applies none twice', async () => {
     const log = await storedDocument();
-    const eager = await openOn(await copyOf(log), new VirtualClock(REOPEN), false);
-    for (const edit of EDITS) await eager.apply(edit);
-    const expectedViews = viewsOf(eager);
-    await eager.close();
+    const { views: expectedViews } = await eagerlyEdited(log);
 
     const crashed = await copyOf(log);
     const dying = await openOn(crashed, new VirtualClock(REOPEN), true);
