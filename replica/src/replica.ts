@@ -566,11 +566,12 @@ export class Replica {
     await this.settingsChanged();
   }
 
-  /** Choose the engine whose text the user edits; persisted with the replica. */
+  /** Choose the engine whose text the user edits (once it has loaded); persisted with the replica. */
   async setPrimary(name: EngineName): Promise<void> {
     this.assertOpen();
     if (!this.engines.has(name)) throw new ReplicaError(`engine ${name} is not hosted by replica ${this.id}`);
-    if (!this.engines.isReady(name)) throw new ReplicaError(`engine ${name} is still loading`);
+    // Its text must be whole before edits are placed against it.
+    if (!this.engines.isReady(name)) await this.loaded;
     this.settings.primary = name;
     await this.settingsChanged();
   }

@@ -139,8 +139,11 @@ describe('a progressive open', () => {
     await replica.apply({ op: 'text.insert', pos: 0, text: 'A ' });
     expect(replica.textSlice(replica.primary)).toBe(`A ${stored}`);
     expect(await replica.undo()).toBe(false); // the step would leave out the engines still loading
+    const switched = replica.setPrimary('yjs'); // waits for yjs to load
 
     await untilLoaded(replica, clock);
+    await switched;
+    expect(replica.primary).toBe('yjs');
     expect(events).toHaveLength(others.length);
     expect(events.at(-1)).toEqual([]);
     for (const name of ENGINES.names) expect(replica.textSlice(name), name).toBe(`A ${stored}`);
