@@ -33,6 +33,13 @@ describe('store codec', () => {
           { engine: 'lww', update: bytes() },
         ],
       },
+      {
+        kind: 'intent',
+        updates: [{ engine: 'converge', update: bytes(7) }],
+        deferred: { id: 'n.1', engines: ['yjs', 'automerge'], intent: bytes(123, 125) },
+      },
+      { kind: 'realised', id: 'n.1', engine: 'yjs', updates: [bytes(5), bytes()] },
+      { kind: 'realised', id: 'n.2', engine: 'lww', updates: [] },
       { kind: 'metadata', metadata: { replicaId: 'ä-1', skewMs: -120_000 } },
       { kind: 'metadata', metadata: { replicaId: 'r', skewMs: 5, primary: 'automerge' } },
       { kind: 'metadata', metadata: { replicaId: 'r', skewMs: 0, offline: true } },
@@ -227,6 +234,34 @@ describe('LogStore', () => {
       { engine: 'yjs', update: bytes(3) },
       { engine: 'lww', update: bytes(4) },
     ]);
+  });
+
+  it('lists each deferred intent for the engines no realised record settled, their updates in order', async () => {
+    const store = new MemoryStore();
+    await store.load();
+    const intent = bytes(1, 2);
+    await store.append({
+      kind: 'intent',
+      updates: [{ engine: 'converge', update: bytes(1) }],
+      deferred: { id: 'a', engines: ['yjs', 'lww'], intent },
+    });
+    await store.append({
+      kind: 'intent',
+      updates: [{ engine: 'converge', update: bytes(2) }],
+      deferred: { id: 'b', engines: ['yjs', 'lww'], intent },
+    });
+    await store.append({ kind: 'realised', id: 'a', engine: 'yjs', updates: [bytes(3)] });
+    await store.append({ kind: 'realised', id: 'a', engine: 'lww', updates: [] });
+    await store.append({ kind: 'realised', id: 'b', engine: 'yjs', updates: [bytes(4), bytes(5)] });
+    const stored = await store.load();
+    expect(stored.updates).toEqual([
+      { engine: 'converge', update: bytes(1) },
+      { engine: 'converge', update: bytes(2) },
+      { engine: 'yjs', update: bytes(3) },
+      { engine: 'yjs', update: bytes(4) },
+      { engine: 'yjs', update: bytes(5) },
+    ]);
+    expect(stored.deferred).toEqual([{ id: 'b', engines: ['lww'], intent }]);
   });
 
   it('hands the byte log copies: later changes to the caller’s buffers do not alter stored data', async () => {
