@@ -222,4 +222,25 @@ describe('a progressive open', () => {
     clock.advance(200);
     for (const name of ENGINES.names) expect(fresh.digest(name), name).toBe(peer.digest(name));
   });
+
+  it('loses no edit when the window dies while the other engines take the deferred ones', async () => {
+    const log = await storedDocument();
+    const { views: expectedViews } = await eagerlyEdited(log);
+    for (const durable of [1, 5, 13]) {
+      // A log whose appends stop being durable after `durable` more: the window dies there.
+      const crashing = await copyOf(log);
+      const bytes = crashing.log;
+      const clock = new VirtualClock(REOPEN);
+      const dying = await openOn(crashing, clock, true);
+      for (const edit of EDITS) await dying.apply(edit);
+      let left = durable;
+      const append = bytes.append.bind(bytes);
+      bytes.append = (record) => (left-- > 0 ? append(record) : new Promise<void>(() => {}));
+      await untilLoaded(dying, clock); // the realised records past the first `durable` are lost
+      bytes.append = append;
+      const reopened = await openOn(crashing, new VirtualClock(REOPEN), false);
+      expect(viewsOf(reopened), `${durable} realised records durable`).toEqual(expectedViews);
+      await reopened.close();
+    }
+  });
 });
