@@ -110,6 +110,11 @@ export interface NativeUndo {
 export interface EngineChange {
   readonly origin: 'local' | 'remote' | 'store';
   readonly update: Uint8Array;
+  /**
+   * A remote change the engine took in after the payload that brought it was received (a deferred
+   * apply): the peer that sent it (the first of them, when several did). Otherwise the runtime knows.
+   */
+  readonly from?: string;
 }
 
 export interface SyncSession {

@@ -472,7 +472,7 @@ export class Replica {
       this.gossip.changed();
     }
     if (!this.events.subscribed) return;
-    const peer = change.origin === 'remote' ? this.sessions.sender() : undefined;
+    const peer = change.origin === 'remote' ? (change.from ?? this.sessions.sender()) : undefined;
     this.events.emit({
       type: 'change',
       engine: name,

@@ -85,3 +85,28 @@ describe('Automerge takes in what arrives in one turn with one apply', () => {
         expect(replica.textSlice(engine)).toBe('aX!YZb');
   });
 });
+
+describe('a change Automerge took in later still names its sender', () => {
+  it('the change event of a deferred apply carries the peer that sent it', async () => {
+    const { clock, open } = simRoom({
+      seed: 7,
+      startMs: 1_700_000_000_000,
+      latencyMs: 5,
+      antiEntropyMs: 0,
+      engines: ENGINES.only(['automerge']),
+    });
+    const typist = await open('r-typist');
+    const reader = await open('r-reader');
+    clock.advance(1_000);
+    const peers: (string | undefined)[] = [];
+    reader.subscribe((event) => {
+      if (event.type === 'change' && event.origin === 'remote') peers.push(event.peer);
+    });
+    await typist.apply({ op: 'text.insert', pos: 0, text: 'first' });
+    clock.advance(1_000);
+    expect(reader.textSlice('automerge')).toBe('first');
+    // The history panel shows "received from r-typist" from this; without it, "—".
+    expect(peers.length).toBeGreaterThan(0);
+    expect(peers).toEqual(peers.map(() => 'r-typist'));
+  });
+});

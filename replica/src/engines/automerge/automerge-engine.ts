@@ -353,11 +353,12 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
       this.applyRemote(
         withChanges.flatMap((a) => a.changes),
         sources.size === 1 ? withChanges[0]?.session : undefined,
+        withChanges[0]?.session.peer,
       );
     } catch {
       for (const arrival of withChanges) {
         try {
-          this.applyRemote(arrival.changes, arrival.session);
+          this.applyRemote(arrival.changes, arrival.session, arrival.session.peer);
         } catch {
           ok = false;
         }
@@ -383,8 +384,15 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     return ok;
   }
 
-  /** Apply peers' changes in one call and report them as one remote change (from `source`, if one sent all). */
-  private applyRemote(changes: readonly Uint8Array[], source: AutomergeSession | undefined): void {
+  /**
+   * Apply peers' changes in one call and report them as one remote change (from `source`, if one sent all;
+   * `from` names the first sender for the change's report, since the payloads arrived in earlier turns).
+   */
+  private applyRemote(
+    changes: readonly Uint8Array[],
+    source: AutomergeSession | undefined,
+    from: string | undefined,
+  ): void {
     if (changes.length === 0) return;
     const before = A.getHeads(this.doc);
     const patches = new TextPatches(this.schema);
@@ -393,16 +401,22 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     // receiveSyncMessage, a push's are brought again by the sync protocol (the heads still differ).
     this.doc = A.loadIncremental(this.doc, concat(changes), { patchCallback: patches.callback });
     this.emitTextOf(patches, 'remote');
-    this.emitIfChanged(before, 'remote', source);
+    this.emitIfChanged(before, 'remote', source, from);
   }
 
-  private emitIfChanged(before: A.Heads, origin: EngineChange['origin'], source?: SyncSession): void {
+  private emitIfChanged(
+    before: A.Heads,
+    origin: EngineChange['origin'],
+    source?: SyncSession,
+    from?: string,
+  ): void {
     const after = A.getHeads(this.doc);
     if (sameHeads(before, after)) return;
     // The changes since `before`, concatenated: a valid incremental save (loadIncremental reads change
     // chunks), found from the heads in O(the changes); A.saveIncremental scans the document instead.
     const native = concat(A.getChangesSince(this.doc, before));
-    const change: EngineChange = { origin, update: seal(EnvelopeKind.AutomergeUpdate, native) };
+    const update = seal(EnvelopeKind.AutomergeUpdate, native);
+    const change: EngineChange = from === undefined ? { origin, update } : { origin, update, from };
     if (origin === 'local') this.lastLocal = { change, before: headsKey(before), after: headsKey(after) };
     this.feed.emit(change, native, source);
   }
