@@ -173,4 +173,11 @@ export interface EngineContext {
    * it, it applies each payload as it arrives. Returns a function that cancels the callback.
    */
   readonly defer?: (callback: () => void, delayMs?: number) => () => void;
+  /**
+   * How many times its last deferred apply's duration an engine waits before the next one (default 1:
+   * taking peers' changes in keeps at most half of the thread busy). The Replica asks its primary engine,
+   * the one the editor shows, for 1 and the others for more (REMOTE_APPLY_PACE): their catching up in
+   * larger, rarer batches leaves the CPU to the primary and the user.
+   */
+  readonly remoteApplyPace?: () => number;
 }

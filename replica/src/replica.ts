@@ -168,6 +168,14 @@ const DEFAULT_ANTI_ENTROPY_MS = 2000;
 const DEFAULT_DIGEST_DELAY_MS = 100;
 const DEFAULT_COMPACT_AFTER = 1000;
 
+/**
+ * The engines' remote apply pace (EngineContext.remoteApplyPace): the primary engine, which the editor
+ * shows, waits as long as its last deferred apply took (about half the thread at most); the others four
+ * times as long (about a fifth), so with several windows on a few cores they catch up in larger batches
+ * instead of competing with the primary and the user (issue 19).
+ */
+export const REMOTE_APPLY_PACE = { primary: 1, others: 4 } as const;
+
 export class Replica {
   readonly id: string;
   /** The engines this replica hosts, with their descriptors (labels, wire codes, ledgers...). */
@@ -282,11 +290,22 @@ export class Replica {
       defer: (callback, delayMs = 0) => this.timers.setTimeout(callback, delayMs),
       ...(options.randomUint32 === undefined ? {} : { randomUint32: options.randomUint32 }),
     };
-    this.engines = new HostedEngines(options.engines, context, this.id, this.problemLog, (engine, change) => {
-      // Never before the constructor ends: engines change only once the replica loads or is edited.
-      this.history.textChanged(engine, change);
-      if (this.events.subscribed) this.events.emit({ type: 'text', engine, ...change });
+    const contextOf = (name: EngineName): EngineContext => ({
+      ...context,
+      remoteApplyPace: () =>
+        name === this.settings.primary ? REMOTE_APPLY_PACE.primary : REMOTE_APPLY_PACE.others,
     });
+    this.engines = new HostedEngines(
+      options.engines,
+      contextOf,
+      this.id,
+      this.problemLog,
+      (engine, change) => {
+        // Never before the constructor ends: engines change only once the replica loads or is edited.
+        this.history.textChanged(engine, change);
+        if (this.events.subscribed) this.events.emit({ type: 'text', engine, ...change });
+      },
+    );
     const closed = (): boolean => this.closed;
     this.persistence = new Persistence(
       options.store,

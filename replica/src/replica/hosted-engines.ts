@@ -67,16 +67,19 @@ export class HostedEngines {
   /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
   constructor(
     registry: EngineRegistry,
-    context: EngineContext,
+    /** Each engine's context (they differ in their remote apply pace only). */
+    contextOf: (name: EngineName) => EngineContext,
     private readonly replicaId: string,
     private readonly problems: Problems,
     /** Told every text change of every engine (from the start: store loads included). */
     private readonly textChanged: (engine: EngineName, change: TextChange) => void = () => {},
   ) {
-    this.textFields = (context.schema ?? WORKSPACE).fieldsOf('text').map((field) => field.name);
+    this.textFields = (contextOf(registry.names[0] as EngineName).schema ?? WORKSPACE)
+      .fieldsOf('text')
+      .map((field) => field.name);
     try {
       for (const name of registry.names) {
-        const engine = registry.create(name, context);
+        const engine = registry.create(name, contextOf(name));
         this.engines.set(name, engine);
         this.cache.set(name, {});
         this.planned.set(name, NO_INTENTS);

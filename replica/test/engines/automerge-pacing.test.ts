@@ -47,4 +47,44 @@ describe('Automerge paces its applies of remote changes', () => {
     a.close();
     b.close();
   });
+
+  it('waits the pace its context asks for times the last apply (a non-primary engine)', () => {
+    let now = 1_000;
+    const deferred: { callback: () => void; delayMs: number }[] = [];
+    const a = ENGINES.create('automerge', { replicaId: 'r-a', now: () => now });
+    const b = ENGINES.create('automerge', {
+      replicaId: 'r-b',
+      now: () => now,
+      remoteApplyPace: () => 4,
+      defer: (callback, delayMs = 0) => {
+        deferred.push({ callback, delayMs });
+        return () => {};
+      },
+    });
+    const toA = b.openSession('r-a', (payload) => toB.receive(payload));
+    const toB = a.openSession('r-b', (payload) => expect(toA.receive(payload)).toBe(true));
+    a.onChange((change) => toB.changed(change));
+    toA.start();
+    toB.start();
+    const runAll = (): void => {
+      for (let next = deferred.shift(); next !== undefined; next = deferred.shift()) next.callback();
+    };
+    runAll();
+    a.apply({ op: 'text.insert', pos: 0, text: 'h' });
+    const started = now;
+    const { callback } = deferred.shift() as { callback: () => void };
+    const unsubscribe = b.onChange(() => {
+      now = started + 100; // the apply takes 100 ms
+    });
+    callback();
+    unsubscribe();
+    now = started + 150; // 50 ms after it ended: 4 × 100 ms − 50 ms to go
+    a.apply({ op: 'text.insert', pos: 1, text: 'i' });
+    a.apply({ op: 'text.insert', pos: 2, text: '!' });
+    expect(deferred.map((d) => d.delayMs)).toEqual([350]);
+    runAll();
+    expect(b.textSlice('text')).toBe('hi!');
+    a.close();
+    b.close();
+  });
 });

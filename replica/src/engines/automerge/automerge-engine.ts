@@ -312,11 +312,12 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     const { defer } = this.ctx;
     if (defer === undefined) return this.drain();
     if (this.cancelDrain === undefined) {
-      // Paced: the next apply waits as long as the last one took, so however far peers run ahead, taking
-      // their changes in keeps at most half of this thread busy (the rest is the user's), and each call
-      // takes in more of them.
+      // Paced: the next apply waits `pace` times as long as the last one took (the replica's choice: 1 for
+      // the primary engine), so however far peers run ahead, taking their changes in keeps at most
+      // 1 / (1 + pace) of this thread busy (the rest is the user's), and each call takes in more of them.
       const { endedAt, tookMs } = this.lastDrain;
-      const wait = Math.min(tookMs, Math.max(0, endedAt + tookMs - this.ctx.now()));
+      const gap = tookMs * (this.ctx.remoteApplyPace?.() ?? 1);
+      const wait = Math.min(gap, Math.max(0, endedAt + gap - this.ctx.now()));
       this.cancelDrain = defer(() => this.drainTimed(), wait);
     }
     return true;
