@@ -1,6 +1,6 @@
 import { ENGINES, type Engine } from '@converge/replica';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compareVersions, describeVersion } from '../logic/versions.ts';
+import { compareVersions, describeVersion, VersionComparisons } from '../logic/versions.ts';
 
 // Heads come from the engine whose descriptor offers a resolver for them (Automerge's).
 const withHeads = ENGINES.descriptors.find((d) => d.heads !== undefined);
@@ -101,5 +101,31 @@ describe('describeVersion', () => {
       plain: '2 lines of history not yet joined by a later change',
       technical: 'Automerge heads (the latest changes): 2',
     });
+  });
+});
+
+describe('VersionComparisons', () => {
+  it('asks the resolver again only when one of the two versions changed', () => {
+    let resolvers = 0;
+    const resolver = () => {
+      resolvers++;
+      return { unknown: () => [], changesNotIn: () => 1 };
+    };
+    const comparisons = new VersionComparisons();
+    const mine = { kind: 'heads' as const, heads: ['m1'] };
+    const theirs = { kind: 'heads' as const, heads: ['t1'] };
+    for (let round = 0; round < 3; round++) {
+      expect(comparisons.compare('automerge/b', mine, { ...theirs }, resolver).relation).toBe('ahead');
+      comparisons.endRound();
+    }
+    expect(resolvers).toBe(1);
+    comparisons.compare('automerge/b', { kind: 'heads', heads: ['m2'] }, theirs, resolver);
+    comparisons.compare('automerge/c', mine, theirs, resolver);
+    comparisons.endRound();
+    expect(resolvers).toBe(3);
+    // A key not asked for in a round is forgotten.
+    comparisons.endRound();
+    comparisons.compare('automerge/c', mine, theirs, resolver);
+    expect(resolvers).toBe(4);
   });
 });

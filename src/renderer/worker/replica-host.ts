@@ -38,7 +38,7 @@ import {
   snapshotOf,
 } from '../logic/session-recorder.ts';
 import { TappedTransport, wireLogTap } from '../logic/tapped-transport.ts';
-import { compareVersions, type VersionComparison } from '../logic/versions.ts';
+import { type HeadsResolver, type VersionComparison, VersionComparisons } from '../logic/versions.ts';
 import { WireLog } from '../logic/wire-log.ts';
 import type { ToPage, ToWorker, WorkerRequest } from './protocol.ts';
 import {
@@ -404,6 +404,7 @@ export class ReplicaHost {
   }
 
   private lastHistory: unknown;
+  private readonly comparisons = new VersionComparisons();
 
   /** Heads (Automerge's versions) are compared here, against this replica's own change graph. */
   private versionComparisons(
@@ -413,12 +414,17 @@ export class ReplicaHost {
     for (const { name, heads } of this.replica.registry.descriptors) {
       const engine = status.engines[name];
       if (heads === undefined || engine === undefined) continue;
-      const resolver = heads(this.replica.engine(name));
+      let resolver: HeadsResolver | undefined;
+      const resolverOnce = (): HeadsResolver => {
+        resolver ??= heads(this.replica.engine(name));
+        return resolver;
+      };
       const byPeer: Record<string, VersionComparison> = {};
       for (const [peer, version] of Object.entries(engine.peerVersions))
-        byPeer[peer] = compareVersions(engine.version, version, resolver);
+        byPeer[peer] = this.comparisons.compare(keyOf(name, peer), engine.version, version, resolverOnce);
       out[name] = byPeer;
     }
+    this.comparisons.endRound();
     return out;
   }
 }
