@@ -4,6 +4,7 @@
  * Checked through the delays the engine asks its context for, on a scripted clock.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_EXTRA_PACE_MS } from '../../src/engines/automerge/automerge-engine.ts';
 import { ENGINES } from '../../src/index.ts';
 
 describe('Automerge paces its applies of remote changes', () => {
@@ -82,8 +83,18 @@ describe('Automerge paces its applies of remote changes', () => {
     a.apply({ op: 'text.insert', pos: 1, text: 'i' });
     a.apply({ op: 'text.insert', pos: 2, text: '!' });
     expect(deferred.map((d) => d.delayMs)).toEqual([350]);
+    // A slow apply (3 s): the wait is capped at one more second beyond it, not 4 × 3 s.
+    const slow = now;
+    const slowed = b.onChange(() => {
+      now = slow + 3_000;
+    });
     runAll();
+    slowed();
     expect(b.textSlice('text')).toBe('hi!');
+    a.apply({ op: 'text.insert', pos: 3, text: '?' });
+    expect(deferred.map((d) => d.delayMs)).toEqual([3_000 + MAX_EXTRA_PACE_MS]);
+    runAll();
+    expect(b.textSlice('text')).toBe('hi!?');
     a.close();
     b.close();
   });

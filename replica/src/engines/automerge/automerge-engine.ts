@@ -71,6 +71,9 @@ const GENESIS_ACTOR = '00000000000000000000000000000000';
 /** How many of a peer's reports of its heads a session keeps, when it lacks the newer ones (see heldPeerHeads). */
 const MAX_REPORTS = 32;
 
+/** At most this much longer than its last apply took does a paced engine wait for the next (see `enqueue`). */
+export const MAX_EXTRA_PACE_MS = 1000;
+
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 const EnvelopeKind = { AutomergeUpdate: 2 } as const;
 
@@ -315,8 +318,10 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
       // Paced: the next apply waits `pace` times as long as the last one took (the replica's choice: 1 for
       // the primary engine), so however far peers run ahead, taking their changes in keeps at most
       // 1 / (1 + pace) of this thread busy (the rest is the user's), and each call takes in more of them.
+      // The wait beyond one apply's duration is capped, so a slow apply (a large text on a loaded machine)
+      // does not hold a non-primary engine seconds behind its peers.
       const { endedAt, tookMs } = this.lastDrain;
-      const gap = tookMs * (this.ctx.remoteApplyPace?.() ?? 1);
+      const gap = Math.min(tookMs * (this.ctx.remoteApplyPace?.() ?? 1), tookMs + MAX_EXTRA_PACE_MS);
       const wait = Math.min(gap, Math.max(0, endedAt + gap - this.ctx.now()));
       this.cancelDrain = defer(() => this.drainTimed(), wait);
     }
