@@ -120,6 +120,16 @@ function table(report: AppBenchReport): string {
     span('converge:remote-edit'),
   );
   row('keystroke → painted, bare textarea p50 / p95', 'reference', (r) => keystrokes(r.keystrokeMs.textarea));
+  const cpu = (value: number | null | undefined) =>
+    value === null || value === undefined ? '—' : `${value} ms`;
+  row('CPU per keystroke, every process of the run: editor / bare textarea', 'reference: textarea', (r) =>
+    r.cpuMsPerKeystroke === undefined
+      ? '—'
+      : `${cpu(r.cpuMsPerKeystroke.editor)} / ${cpu(r.cpuMsPerKeystroke.textarea)}`,
+  );
+  row('load average (1 min) at start / end', '—', (r) =>
+    r.loadAverage === undefined ? '—' : `${r.loadAverage.start} / ${r.loadAverage.end ?? '—'}`,
+  );
   row('paste of the document, applied / painted', '≤ 500 ms', (r) =>
     r.paste === null
       ? NOT

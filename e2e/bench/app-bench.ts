@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decodeFrame } from '@converge/protocol';
@@ -20,6 +20,7 @@ import { startWebMode, type WebMode } from '../../src/main/web-mode.ts';
 import { loadWebSecrets } from '../../src/main/web-secrets.ts';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../support/chromium.ts';
 import { BADGES, LOAD_STATE, PROBE } from './page-probe.ts';
+import { treeCpuMs } from './process-cpu.ts';
 
 export interface AppBenchOptions {
   /** Document sizes in characters. */
@@ -67,6 +68,14 @@ export interface AppBenchRun {
    */
   readonly spansPerKeystroke: Readonly<Record<string, { ms: number; count: number; maxMs: number }>> | null;
   readonly backpressureDrops: number | null;
+  /**
+   * CPU ms per keystroke of every process of the run (Chromium's, and this one's with the relay), while
+   * typing in the editor and, the reference, in the bare textarea (same windows, same page): what the
+   * app costs the machine per keystroke, which the load around it does not change. null without /proc.
+   */
+  readonly cpuMsPerKeystroke: { readonly editor: number | null; readonly textarea: number | null };
+  /** The machine's 1-minute load average when the size started and when it ended (others' work included). */
+  readonly loadAverage: { readonly start: number; readonly end: number | null };
   /** The relay's warnings by kind (backpressure, slow-consumer, heartbeat-timeout…). */
   readonly relayWarnings: Readonly<Record<string, number>>;
   /** Per engine: every window's badge says converged (digests equal) at the end. */
@@ -149,8 +158,9 @@ export async function runAppBench(options: AppBenchOptions): Promise<AppBenchRep
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A run as it is filled in, phase by phase. */
-type RunDraft = Omit<Mutable<AppBenchRun>, 'keystrokeMs'> & {
+type RunDraft = Omit<Mutable<AppBenchRun>, 'keystrokeMs' | 'cpuMsPerKeystroke'> & {
   keystrokeMs: Mutable<AppBenchRun['keystrokeMs']>;
+  cpuMsPerKeystroke: Mutable<AppBenchRun['cpuMsPerKeystroke']>;
 };
 
 /** The phases of one size, each waiting at most the timeout; the whole at most `capPhases` timeouts. */
@@ -177,6 +187,8 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     newWindow: null,
     spansPerKeystroke: null,
     backpressureDrops: null,
+    cpuMsPerKeystroke: { editor: null, textarea: null },
+    loadAverage: { start: round(loadavg()[0] ?? NaN), end: null },
     relayWarnings,
     converged: null,
     timeouts: [],
@@ -203,6 +215,7 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     else if (outcome !== 'done') (run.timeouts as string[]).push(`failed at ${phase}: ${String(outcome)}`);
     // A run stopped at its cap still has its windows open: the relay still knows the room.
     run.backpressureDrops ??= await backpressureDrops(web, dataDir, room).catch(() => null);
+    run.loadAverage = { ...run.loadAverage, end: round(loadavg()[0] ?? NaN) };
     return run;
   } finally {
     clearTimeout(capTimer);
@@ -266,7 +279,9 @@ async function measureSize(
 
   phases('keystrokes: reference textarea');
   await a.evaluate(`__bench.addTextarea(${JSON.stringify(text)})`);
+  const textareaCpu = cpuPerKey();
   const textarea = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
+  run.cpuMsPerKeystroke.textarea = textareaCpu.stop(textarea.pressed);
   if (textarea.pressed < options.keys) timeouts.push(`textarea typing (${textarea.pressed} keys in time)`);
   run.keystrokeMs.textarea = percentiles(textarea.latencies);
   await a.evaluate('__bench.removeTextarea()');
@@ -275,7 +290,9 @@ async function measureSize(
   await a.evaluate('__bench.focusEditorEnd()');
   await a.keyboard.press('Control+End');
   const wire = countSentBytes(a);
+  const editorCpu = cpuPerKey();
   const editor = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
+  run.cpuMsPerKeystroke.editor = editorCpu.stop(editor.pressed);
   if (editor.pressed < options.keys) timeouts.push(`editor typing (${editor.pressed} keys in time)`);
   const wireBytes = wire.stop();
   const pressed = Math.max(1, editor.pressed);
@@ -387,6 +404,17 @@ async function typeMeasured(
   }
   await page.evaluate('__bench.arm(false)');
   return { latencies, pressed };
+}
+
+/** CPU ms of every process of the run from now until `stop`, per key pressed (null without /proc). */
+function cpuPerKey(): { stop(pressed: number): number | null } {
+  const start = treeCpuMs();
+  return {
+    stop(pressed) {
+      const end = treeCpuMs();
+      return start === null || end === null ? null : round((end - start) / Math.max(1, pressed));
+    },
+  };
 }
 
 async function waitLatencies(page: Page, n: number, deadline: number): Promise<number[]> {

@@ -43,5 +43,13 @@ test('the app benchmark runs end to end and prints its JSON report', async () =>
   expect(run?.reopenMs).toBeGreaterThan(0);
   expect(run?.newWindow?.receivedMs).toBeGreaterThan(0);
   expect(run?.backpressureDrops).toBe(0);
+  expect(run?.loadAverage.start).toBeGreaterThanOrEqual(0);
+  expect(run?.loadAverage.end).toBeGreaterThanOrEqual(0);
+  // Linux (/proc): typing costs the browser some CPU; elsewhere the figure is absent, not made up.
+  for (const phase of ['editor', 'textarea'] as const) {
+    const ms = run?.cpuMsPerKeystroke[phase];
+    if (process.platform === 'linux') expect(ms).toBeGreaterThan(0);
+    else expect(ms).toBeNull();
+  }
   expect(run?.converged).toEqual(Object.fromEntries(ENGINES.map((e) => [e, true])));
 });
