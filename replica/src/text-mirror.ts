@@ -90,6 +90,23 @@ export class TextMirror {
   slice(from: number, to: number = this.length): string {
     const start = Math.max(0, Math.min(from, this.length));
     const end = Math.max(start, Math.min(to, this.length));
+    if (start === end) return '';
+    // A range inside one chunk (a character either side of an edit, a short deletion): that chunk's own
+    // slice, without a list of parts to join. The runtime reads one around every keystroke.
+    let node = this.root;
+    let offset = start;
+    while (node !== null) {
+      const leftLen = node.left?.len ?? 0;
+      if (offset < leftLen) node = node.left;
+      else if (offset < leftLen + node.chunk.length) {
+        const at = offset - leftLen;
+        if (at + end - start <= node.chunk.length) return node.chunk.slice(at, at + end - start);
+        break;
+      } else {
+        offset -= leftLen + node.chunk.length;
+        node = node.right;
+      }
+    }
     const parts: string[] = [];
     collect(this.root, start, end, parts);
     return parts.join('');

@@ -30,6 +30,14 @@ describe('TextMirror', () => {
         const from = random.int(0, text.length - 1);
         const to = from + random.int(0, text.length - from);
         expect(mirror.slice(from, to)).toBe(text.slice(from, to));
+        // Short ranges (inside one chunk, or across a chunk's end), as around an edit.
+        for (let k = 0; k < 20; k++) {
+          const at = random.int(0, text.length);
+          const len = random.int(0, 3);
+          expect(mirror.slice(at, at + len), `seed ${seed} step ${step} at ${at}`).toBe(
+            text.slice(at, at + len),
+          );
+        }
         if (text.length > 0) {
           const at = random.int(0, text.length - 1);
           expect(mirror.charCodeAt(at)).toBe(text.charCodeAt(at));
