@@ -510,18 +510,19 @@ export function checkTextEdit(text: string, edit: TextEdit): void {
  * at most four code units.
  */
 export function checkTextEditIn(length: number, codeUnitAt: (index: number) => number, edit: TextEdit): void {
-  const op = `${edit.field}.${edit.action}`;
   const end = edit.action === 'insert' ? edit.pos : edit.pos + edit.len;
   if (edit.pos > length || end > length) {
     const where = edit.action === 'insert' ? `pos ${edit.pos}` : `range ${edit.pos}..${end}`;
-    throw new IntentError(`invalid ${op} intent: ${where} is beyond the text (length ${length})`);
+    throw new IntentError(
+      `invalid ${edit.field}.${edit.action} intent: ${where} is beyond the text (length ${length})`,
+    );
   }
   // An insertion has one boundary (end = pos): read it once (the runtime reads through textSlice, per code unit).
   if (
     splitsSurrogatePair(length, codeUnitAt, edit.pos) ||
     (end !== edit.pos && splitsSurrogatePair(length, codeUnitAt, end))
   ) {
-    throw new IntentError(`invalid ${op} intent: position splits a surrogate pair`);
+    throw new IntentError(`invalid ${edit.field}.${edit.action} intent: position splits a surrogate pair`);
   }
 }
 
@@ -535,7 +536,9 @@ export function applyTextEdit(text: string, edit: TextEdit): string {
 
 function splitsSurrogatePair(length: number, codeUnitAt: (index: number) => number, index: number): boolean {
   if (index <= 0 || index >= length) return false;
+  // The code unit after is read only after a high surrogate: one read per boundary in almost any text.
   const before = codeUnitAt(index - 1);
+  if (before < 0xd800 || before > 0xdbff) return false;
   const after = codeUnitAt(index);
-  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+  return after >= 0xdc00 && after <= 0xdfff;
 }

@@ -132,7 +132,7 @@ describe('the runtime per local intent', () => {
     }
   });
 
-  it("reads a text insertion's one boundary in the primary once to check it", async () => {
+  it("reads a text insertion's one boundary in the primary once, twice after a high surrogate", async () => {
     const { replica } = await typing();
     const primary = replica.engine(replica.primary);
     const slice = primary.textSlice.bind(primary);
@@ -142,9 +142,17 @@ describe('the runtime per local intent', () => {
       return slice(...args);
     };
     await replica.apply({ op: 'text.insert', pos: 3, text: 'z' });
-    // The code units on either side of position 3: one read each (the engine checks with its own mirror).
-    expect(reads).toBe(2);
+    // The code unit before position 3, once: it is no high surrogate, so the one after cannot complete a
+    // pair (the engine checks with its own mirror).
+    expect(reads).toBe(1);
     expect(replica.textSlice('lww')).toBe('warzm up');
+    // After a high surrogate, the code unit after it is read too, and a split pair is refused.
+    await replica.apply({ op: 'text.insert', pos: 0, text: '\u{1F600}' });
+    reads = 0;
+    await expect(replica.apply({ op: 'text.insert', pos: 1, text: 'z' })).rejects.toThrow(
+      /splits a surrogate pair/,
+    );
+    expect(reads).toBe(2);
     await replica.close();
   });
 
