@@ -11,8 +11,9 @@
  */
 
 import { realTimers } from '@converge/protocol';
-import { type Backpressure, MemoryStore, Replica, SimNetwork } from '@converge/replica';
+import { type Backpressure, type EngineRegistry, MemoryStore, Replica, SimNetwork } from '@converge/replica';
 import { Attribution, timedRegistry } from './replica-replay.ts';
+import { WireTap, wireSince } from './wire-tap.ts';
 
 export interface SyncBenchOptions {
   readonly textBytes: number;
@@ -34,6 +35,13 @@ export interface SyncBenchEngineResult {
   readonly wireBytesPerKeystroke: number;
   /** Bytes on the engine's channel from the typist alone, per keystroke. */
   readonly typistBytesPerKeystroke: number;
+  /**
+   * The typist's whole relay frames (header included) per keystroke, each frame once whatever the number
+   * of recipients: what `bench:app` counts.
+   */
+  readonly typistFrameBytesPerKeystroke: number;
+  /** The typist's frames by addressing and kind: frames sent, and frame bytes per keystroke. */
+  readonly typistBreakdown: Readonly<Record<string, { frames: number; bytesPerKeystroke: number }>>;
   /** ms from the last keystroke until every replica's digest agreed; null: not within the timeout. */
   readonly convergedMs: number | null;
 }
@@ -60,13 +68,15 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
   let identities = 0;
   const ids = ['r-typist', 'r-reader1', 'r-reader2'];
   const clocks = ids.map(() => new Attribution());
+  const registries = clocks.map((clock) => timedRegistry(clock));
+  const tap = new WireTap(registries[0] as EngineRegistry);
   const replicas = await Promise.all(
     ids.map((id, i) =>
       Replica.open({
         id,
-        transport: net.transport(id),
+        transport: i === 0 ? tap.wrap(net.transport(id)) : net.transport(id),
         store: new MemoryStore(),
-        engines: timedRegistry(clocks[i] as Attribution),
+        engines: registries[i] as EngineRegistry,
         timers: realTimers,
         randomUint32: () => (0x9e3779b9 * ++identities) >>> 0,
       }),
@@ -106,6 +116,7 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     net.setBackpressure(options.backpressure);
     const droppedBefore = net.stats().backpressure;
     const bytesBefore = replicas.map((r) => names.map((name) => r.trafficOf(name as never).bytesSent));
+    const wireBefore = tap.snapshot();
     for (const clock of clocks) clock.engineMs.clear();
     const started = performance.now();
     for (let k = 0; k < options.keystrokes; k++) {
@@ -117,14 +128,23 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     const agreement = await waitForAgreement(lastKeystroke);
     // Anti-entropy and digest rounds after agreement are part of a keystroke's cost too: one more round.
     await sleep(2_500);
+    const wire = wireSince(wireBefore, tap.snapshot());
     const engines: Record<string, SyncBenchEngineResult> = {};
     names.forEach((name, e) => {
+      const kinds = Object.entries(wire[name] ?? {}).sort(([a], [b]) => a.localeCompare(b));
       const sent = replicas.map((r, i) => r.trafficOf(name as never).bytesSent - (bytesBefore[i]?.[e] ?? 0));
       engines[name] = {
         receiverMs: clocks.slice(1).map((clock) => clock.engineMs.get(name) ?? 0),
         typistMs: clocks[0]?.engineMs.get(name) ?? 0,
         wireBytesPerKeystroke: sent.reduce((n, b) => n + b, 0) / options.keystrokes,
         typistBytesPerKeystroke: (sent[0] ?? 0) / options.keystrokes,
+        typistFrameBytesPerKeystroke: kinds.reduce((n, [, c]) => n + c.bytes, 0) / options.keystrokes,
+        typistBreakdown: Object.fromEntries(
+          kinds.map(([kind, c]) => [
+            kind,
+            { frames: c.frames, bytesPerKeystroke: c.bytes / options.keystrokes },
+          ]),
+        ),
         convergedMs: agreement.get(name) ?? null,
       };
     });
@@ -151,13 +171,25 @@ export function syncBenchTable(result: SyncBenchResult): string {
       `${result.seedConvergedMs === null ? 'TIMEOUT' : `${ms(result.seedConvergedMs)} ms`}; ` +
       `${result.droppedFrames} frames dropped for backpressure.`,
     '',
-    '| engine | ms in engine, receiver 1 / 2 | typist ms | wire bytes per keystroke (all replicas) | typist bytes per keystroke | converged after last keystroke |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| engine | ms in engine, receiver 1 / 2 | typist ms | wire bytes per keystroke (all replicas) | typist bytes per keystroke | typist frame bytes per keystroke | converged after last keystroke |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...Object.entries(result.engines).map(
       ([name, r]) =>
         `| ${name} | ${r.receiverMs.map(ms).join(' / ')} | ${ms(r.typistMs)} | ` +
         `${r.wireBytesPerKeystroke.toFixed(0)} | ${r.typistBytesPerKeystroke.toFixed(0)} | ` +
+        `${r.typistFrameBytesPerKeystroke.toFixed(0)} | ` +
         `${r.convergedMs === null ? 'not converged' : `${ms(r.convergedMs)} ms`} |`,
+    ),
+    '',
+    "The typist's frames by addressing and kind: frame bytes per keystroke (frames sent).",
+    '',
+    '| engine | frames |',
+    '| --- | --- |',
+    ...Object.entries(result.engines).map(
+      ([name, r]) =>
+        `| ${name} | ${Object.entries(r.typistBreakdown)
+          .map(([kind, c]) => `${kind} ${c.bytesPerKeystroke.toFixed(0)} (${c.frames})`)
+          .join('; ')} |`,
     ),
   ].join('\n');
 }

@@ -159,6 +159,10 @@ function table(report: AppBenchReport): string {
         ? NOT
         : `${bytes.toLocaleString('en')} ${mark(bytes, TARGETS.wireBytesPerKeystroke)}`;
     });
+    row(`… ${engine} by kind of frame`, '—', (r) => {
+      const kinds = Object.entries(r.wireBreakdownPerKeystroke?.[engine] ?? {});
+      return kinds.length === 0 ? NOT : kinds.map(([kind, bytes]) => `${kind} ${bytes}`).join('; ');
+    });
   }
   row(
     'reopen a window on its stored document',

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { decodeFrame } from '@converge/protocol';
+import { decodeFrame, decodeReplicaMessage } from '@converge/protocol';
 import { ENGINES } from '@converge/replica';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import { attachEmbeddedRelayLoggingTo } from '../../src/main/embedded-relay.ts';
@@ -57,6 +57,11 @@ export interface AppBenchRun {
   } | null;
   /** Per engine: bytes the typing window put on the wire per keystroke (frames whole, every recipient once). */
   readonly wireBytesPerKeystroke: Readonly<Record<string, number>> | null;
+  /**
+   * The same bytes per keystroke by what the frames were, per engine: "to a peer: ops", "broadcast: digest"…
+   * (addressing, then the kind of replica message, as the engine's descriptor names its sync messages).
+   */
+  readonly wireBreakdownPerKeystroke?: Readonly<Record<string, Readonly<Record<string, number>>>> | null;
   readonly reopenMs: number | null;
   readonly newWindow: { readonly receivedMs: number | null; readonly progressShown: boolean } | null;
   /**
@@ -298,7 +303,17 @@ async function measureSize(
   const pressed = Math.max(1, editor.pressed);
   run.keystrokeMs.editor = percentiles(editor.latencies);
   run.wireBytesPerKeystroke = Object.fromEntries(
-    ENGINES.names.map((engine) => [engine, Math.round((wireBytes[engine] ?? 0) / pressed)]),
+    ENGINES.names.map((engine) => [engine, Math.round((wireBytes[engine]?.bytes ?? 0) / pressed)]),
+  );
+  run.wireBreakdownPerKeystroke = Object.fromEntries(
+    ENGINES.names.map((engine) => [
+      engine,
+      Object.fromEntries(
+        Object.entries(wireBytes[engine]?.byKind ?? {})
+          .sort(([x], [y]) => x.localeCompare(y))
+          .map(([kind, bytes]) => [kind, Math.round(bytes / pressed)]),
+      ),
+    ]),
   );
   await a.waitForTimeout(200); // the observer's last entries
   const spans = (await a.evaluate('__bench.spans()')) as Record<
@@ -426,17 +441,24 @@ async function waitLatencies(page: Page, n: number, deadline: number): Promise<n
   }
 }
 
-/** Bytes of the frames a page sends, by engine (the frame's channel), from now until `stop`. */
-function countSentBytes(page: Page): { stop(): Record<string, number> } {
-  const byEngine: Record<string, number> = {};
-  const names = new Map(ENGINES.descriptors.map((d) => [d.wireCode, d.name]));
+/** Bytes of the frames a page sends, by engine (the frame's channel) and kind, from now until `stop`. */
+function countSentBytes(page: Page): {
+  stop(): Record<string, { bytes: number; byKind: Record<string, number> }>;
+} {
+  const byEngine: Record<string, { bytes: number; byKind: Record<string, number> }> = {};
+  const descriptors = new Map(ENGINES.descriptors.map((d) => [d.wireCode, d]));
   const onFrame = (frame: { payload: string | Buffer }): void => {
     if (typeof frame.payload === 'string') return;
     try {
       const decoded = decodeFrame(new Uint8Array(frame.payload));
       if (decoded.type !== 'data') return;
-      const engine = names.get(decoded.channel) ?? `channel ${decoded.channel}`;
-      byEngine[engine] = (byEngine[engine] ?? 0) + frame.payload.length;
+      const descriptor = descriptors.get(decoded.channel);
+      const engine = descriptor?.name ?? `channel ${decoded.channel}`;
+      const counted = byEngine[engine] ?? { bytes: 0, byKind: {} };
+      byEngine[engine] = counted;
+      counted.bytes += frame.payload.length;
+      const kind = `${decoded.to === null ? 'broadcast' : 'to a peer'}: ${kindOf(descriptor, decoded.payload)}`;
+      counted.byKind[kind] = (counted.byKind[kind] ?? 0) + frame.payload.length;
     } catch {
       // Not a relay frame: not counted.
     }
@@ -452,6 +474,20 @@ function countSentBytes(page: Page): { stop(): Record<string, number> } {
       return byEngine;
     },
   };
+}
+
+/** A data frame's payload: a digest, or the engine's sync message as its descriptor names it ("sync (3 changes)" as "sync (changes)"). */
+function kindOf(
+  descriptor: { describePayload(p: Uint8Array): string } | undefined,
+  payload: Uint8Array,
+): string {
+  try {
+    const message = decodeReplicaMessage(payload);
+    if (message.kind !== 'sync') return message.kind;
+    return (descriptor?.describePayload(message.payload) ?? 'sync').replace(/\d+ changes?/, 'changes');
+  } catch {
+    return 'unrecognised';
+  }
 }
 
 /** Every page keeps the WebSockets it opened, so the wire can be counted from any moment on. */

@@ -8,4 +8,4 @@ export * from './relay-credentials.ts';
 export * from './replica-message.ts';
 export * from './storage-placement.ts';
 export * from './timers.ts';
-export type * from './transport.ts';
+export * from './transport.ts';

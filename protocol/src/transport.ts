@@ -29,9 +29,45 @@ export interface Transport {
   start(handlers: TransportHandlers): void;
   /** Send to one peer; silently dropped if the peer is unreachable (sessions resync on linkUp). */
   send(to: string, channel: number, payload: Uint8Array): void;
+  /**
+   * Send one frame to every peer reachable from this node (the relay fans it out, each directed link as
+   * its link table says, and never back to the sender). Optional: a replica whose transport lacks it sends
+   * to each peer instead. Silently dropped while not online.
+   */
+  broadcast?(channel: number, payload: Uint8Array): void;
   /** Peers currently reachable in both directions. */
   reachable(): ReadonlySet<string>;
   state(): ConnectionState;
   /** Stop delivering events and release the connection. */
   close(): void;
+}
+
+/**
+ * `inner`, telling `sent` of every frame before sending it (`to` null for a broadcast, offered only when
+ * `inner` broadcasts): for counting what a node puts on the wire, in benchmarks and tests.
+ */
+export function reportingSends(
+  inner: Transport,
+  sent: (to: string | null, channel: number, payload: Uint8Array) => void,
+): Transport {
+  const reporting: Transport = {
+    nodeId: inner.nodeId,
+    start: (handlers) => inner.start(handlers),
+    send: (to, channel, payload) => {
+      sent(to, channel, payload);
+      inner.send(to, channel, payload);
+    },
+    reachable: () => inner.reachable(),
+    state: () => inner.state(),
+    close: () => inner.close(),
+  };
+  const broadcast = inner.broadcast?.bind(inner);
+  if (broadcast === undefined) return reporting;
+  return {
+    ...reporting,
+    broadcast: (channel, payload) => {
+      sent(null, channel, payload);
+      broadcast(channel, payload);
+    },
+  };
 }

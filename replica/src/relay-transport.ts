@@ -142,8 +142,18 @@ export class RelayTransport implements Transport {
   }
 
   send(to: string, channel: number, payload: Uint8Array): void {
+    if (!this.peers.has(to)) return;
+    this.write(to, channel, payload);
+  }
+
+  /** One frame the relay fans out to every node this one reaches (its link table decides). */
+  broadcast(channel: number, payload: Uint8Array): void {
+    this.write(null, channel, payload);
+  }
+
+  private write(to: string | null, channel: number, payload: Uint8Array): void {
     const socket = this.socket;
-    if (this.connectionState !== 'online' || socket === undefined || !this.peers.has(to)) return;
+    if (this.connectionState !== 'online' || socket === undefined) return;
     if (!this.granted.includes('write')) {
       // The relay would refuse the frame (and close us after a few); say so once instead.
       if (!this.readOnlyReported) {

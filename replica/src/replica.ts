@@ -85,6 +85,11 @@ export interface ReplicaOptions {
    * a peer's catch-up) makes one announcement (default 100 ms).
    */
   readonly digestDelayMs?: number;
+  /**
+   * While changes keep coming, announcements of them are at least this many ms apart (default 500): a
+   * typist's peers hear of its digests a few times a second, not once per keystroke.
+   */
+  readonly digestIntervalMs?: number;
   /** Compact the store after this many appended updates (default 1000; 0 never). */
   readonly compactAfter?: number;
   /** Local edits of one field less than this many ms apart undo as one step (default 500, as Yjs). */
@@ -166,6 +171,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const NO_ENGINES: readonly EngineName[] = Object.freeze([]);
 const DEFAULT_ANTI_ENTROPY_MS = 2000;
 const DEFAULT_DIGEST_DELAY_MS = 100;
+const DEFAULT_DIGEST_INTERVAL_MS = 500;
 const DEFAULT_COMPACT_AFTER = 1000;
 
 /**
@@ -319,9 +325,11 @@ export class Replica {
     this.gossip = new DigestGossip({
       timers: this.timers,
       delayMs: digestDelayMs,
+      intervalMs: nonNegative(options.digestIntervalMs ?? DEFAULT_DIGEST_INTERVAL_MS, 'digestIntervalMs'),
       engines: () => this.engines.readyNames,
       digest: (name) => this.engines.digest(name),
       send: (peer, name, payload) => this.sessions.send(peer, name, payload),
+      fanOut: (fill) => this.sessions.fanOut(fill),
       linked: (peer) => this.sessions.linked(peer),
       closed,
       events: this.events,
@@ -1058,8 +1066,10 @@ export class Replica {
 
   private antiEntropy(): void {
     if (this.closed) return;
-    this.gossip.antiEntropy();
-    this.sessions.antiEntropy();
+    this.sessions.fanOut(() => {
+      this.gossip.antiEntropy();
+      this.sessions.antiEntropy();
+    });
   }
 
   /**

@@ -339,6 +339,16 @@ export class SimNetwork {
   }
 
   /**
+   * @internal One frame to every node reachable from `from`, as the relay fans out a broadcast: each copy
+   * takes its own link (cuts, chaos and backpressure apply to each).
+   */
+  broadcast(from: string, channel: number, payload: Uint8Array): void {
+    for (const to of [...this.nodes.keys()].sort()) {
+      if (to !== from && this.reachable(from, to)) this.send(from, to, channel, payload);
+    }
+  }
+
+  /**
    * When a frame of `bytes` to `to` can arrive through its downlink (0 without backpressure), or undefined
    * when the downlink's queue is over its limit and the frame is dropped (unless `force`: a duplicate).
    */
@@ -498,6 +508,11 @@ export class SimTransport implements Transport {
   send(to: string, channel: number, payload: Uint8Array): void {
     if (this.phase !== 'started') return;
     this.network.send(this.nodeId, to, channel, payload);
+  }
+
+  broadcast(channel: number, payload: Uint8Array): void {
+    if (this.phase !== 'started') return;
+    this.network.broadcast(this.nodeId, channel, payload);
   }
 
   reachable(): ReadonlySet<string> {

@@ -4,9 +4,10 @@
  * turn with one call (issue 19). Counted in remote changes, which each apply call reports once (and the
  * store appends once), never in time.
  */
-import type { Timers } from '@converge/protocol';
+import { decodeReplicaMessage, type Timers } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { ENGINES, MemoryStore, type StoreRecord } from '../src/index.ts';
+import { type CountedFrame, countFrames } from '../testing/frame-counter.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
@@ -108,5 +109,41 @@ describe('a change Automerge took in later still names its sender', () => {
     // The history panel shows "received from r-typist" from this; without it, "—".
     expect(peers.length).toBeGreaterThan(0);
     expect(peers).toEqual(peers.map(() => 'r-typist'));
+  });
+});
+
+describe('Automerge pushes a typist’s keystrokes and answers no report that only shows them on their way', () => {
+  it('two peers reporting their heads as each keystroke lands get no answer', async () => {
+    const { clock, net, open } = simRoom({
+      seed: 8,
+      startMs: 1_700_000_000_000,
+      latencyMs: 50,
+      engines: ENGINES.only(['automerge']),
+      antiEntropyMs: 60_000,
+    });
+    const frames: CountedFrame[] = [];
+    const typist = await open('r-typist', { transport: countFrames(net.transport('r-typist'), frames) });
+    const readers = [await open('r-reader1'), await open('r-reader2')];
+    await typist.apply({ op: 'text.insert', pos: 0, text: 'The quick brown fox. '.repeat(50) });
+    clock.advance(5_000);
+    frames.length = 0;
+    for (let k = 0; k < 20; k++) {
+      await typist.apply({ op: 'text.insert', pos: 10 + k, text: 'x' });
+      clock.advance(50);
+    }
+    clock.advance(1_000);
+    const automerge = ENGINES.get('automerge');
+    const kinds = frames.map((f) => {
+      const message = decodeReplicaMessage(f.payload);
+      return message.kind === 'sync' ? automerge.describePayload(message.payload) : message.kind;
+    });
+    // Keystrokes as fast as frames travel: a reader's turn takes in the typist's push with the other
+    // reader's copy of the one before, and reports its heads to the typist, every keystroke. The typist
+    // pushes each keystroke once for both (its change, not a sync message; the first may go as a sync
+    // message), and sends no reader anything of its own: no answer per report.
+    expect(kinds.filter((k) => k === 'change (pushed)').length).toBeGreaterThanOrEqual(19);
+    expect(kinds.filter((k) => k.startsWith('sync')).length).toBeLessThanOrEqual(1);
+    expect(frames.filter((f) => f.to !== null)).toEqual([]);
+    for (const reader of readers) expect(reader.digest('automerge')).toBe(typist.digest('automerge'));
   });
 });

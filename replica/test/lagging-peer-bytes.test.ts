@@ -3,8 +3,17 @@
  * than the peer's reports come back. Every engine ships each keystroke once, not again with every
  * answer that shows the peer still behind (Automerge used to resend everything since the peer's last
  * report, and a whole document when its sync protocol could not tell what the peer held).
+ *
+ * And with two peers, as the app has (two other windows, and the room's storage peer): the typist's
+ * whole frames, each counted once as the relay and the app count them, stay within the budget too. A
+ * keystroke, a digest or a hello that every peer gets alike is one broadcast frame the relay fans out,
+ * not one frame per peer; digests of a burst of keystrokes go out a few times a second, not per
+ * keystroke; Automerge answers no report of a peer that lacks only pushes on their way.
  */
+
 import { describe, expect, it } from 'vitest';
+import { ENGINES } from '../src/engines/index.ts';
+import { type CountedFrame, countFrames } from '../testing/frame-counter.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
@@ -38,6 +47,38 @@ describe('a lagging peer', () => {
         MAX_BYTES_PER_KEYSTROKE,
       );
       expect(reader.digest(name), name).toBe(typist.digest(name));
+    }
+  }, 60_000);
+});
+
+describe('a typist with two peers', () => {
+  it(`puts at most ${MAX_BYTES_PER_KEYSTROKE} bytes of frames on the wire per keystroke per engine`, async () => {
+    const { clock, net, open } = simRoom({ seed: 29, startMs: 1_700_000_000_000, latencyMs: 20 });
+    const frames: CountedFrame[] = [];
+    const typist = await open('r-typist', { transport: countFrames(net.transport('r-typist'), frames) });
+    const readers = [await open('r-reader1'), await open('r-reader2')];
+    const paragraph = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
+    await typist.apply({
+      op: 'text.insert',
+      pos: 0,
+      text: paragraph.repeat(Math.ceil(30_000 / paragraph.length)),
+    });
+    clock.advance(30_000);
+    frames.length = 0;
+    // A keystroke every 150 ms for longer than two anti-entropy rounds, then a round after the last.
+    for (let k = 0; k < KEYSTROKES; k++) {
+      await typist.apply({ op: 'text.insert', pos: 1000 + k, text: 'x' });
+      clock.advance(150);
+    }
+    clock.advance(2_500);
+    for (const name of typist.engineNames) {
+      const channel = ENGINES.get(name).wireCode;
+      const sent = frames.filter((f) => f.channel === channel);
+      const perKeystroke = sent.reduce((n, f) => n + f.bytes, 0) / KEYSTROKES;
+      expect(perKeystroke, `${name}: ${perKeystroke} bytes per keystroke`).toBeLessThanOrEqual(
+        MAX_BYTES_PER_KEYSTROKE,
+      );
+      for (const reader of readers) expect(reader.digest(name), name).toBe(typist.digest(name));
     }
   }, 60_000);
 });

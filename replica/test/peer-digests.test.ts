@@ -119,6 +119,24 @@ describe('peer digests', () => {
     expect(b.peerDigests()).toBe(settled);
   });
 
+  it('announces a long burst a few times a second, not once per keystroke, and its end', async () => {
+    const { open, clock, transports } = world({ engines: ['converge'] });
+    const a = await open('a');
+    const b = await open('b');
+    clock.advance(500);
+    const sent = transports.get('a')?.announced.length ?? 0;
+    // Three seconds of typing, a keystroke every 150 ms (each past the 100 ms coalescing window).
+    for (let k = 0; k < 20; k++) {
+      await a.apply({ op: 'text.insert', pos: k, text: 'x' });
+      clock.advance(150);
+    }
+    const during = (transports.get('a')?.announced.length ?? 0) - sent;
+    expect(during).toBeGreaterThanOrEqual(3);
+    expect(during).toBeLessThanOrEqual(7); // one per 500 ms at most (it was one per keystroke: 20)
+    clock.advance(500);
+    expect(b.peerDigests().get('a')).toEqual(ownDigests(a));
+  });
+
   it('forgets a peer’s digests when the link goes down and learns fresh ones when it heals', async () => {
     const { open, clock, net } = world();
     const a = await open('a');

@@ -80,8 +80,17 @@ export class LocalTransport implements Transport {
   }
 
   send(to: string, channel: number, payload: Uint8Array): void {
+    if (this.peers.has(to)) this.route(to, channel, payload);
+  }
+
+  /** One frame the room fans out to every node this one reaches (its link table decides). */
+  broadcast(channel: number, payload: Uint8Array): void {
+    this.route(null, channel, payload);
+  }
+
+  private route(to: string | null, channel: number, payload: Uint8Array): void {
     const attachment = this.attachment;
-    if (attachment === undefined || this.connectionState !== 'online' || !this.peers.has(to)) return;
+    if (attachment === undefined || this.connectionState !== 'online') return;
     const bytes = encodeData(this.nodeId, to, channel, payload);
     attachment.room.route(
       attachment.member,

@@ -30,6 +30,9 @@ describe('local (in-process) nodes', () => {
     a.data('a', 'storage', 2, text('persist me'));
     await a.waitFor((f) => payloadText(f) === 'ack', 'ack from storage');
     expect(received).toEqual(['a/2/persist me']);
+    storage.broadcast(3, text('to everyone'));
+    await a.waitFor((f) => payloadText(f) === 'to everyone', 'a broadcast from storage');
+    expect(a.of('data').at(-1)).toMatchObject({ from: 'storage', to: null, channel: 3 });
     expect(relay.room('room')?.nodes.map((n) => [n.id, n.role, n.remote])).toEqual([
       ['a', 'replica', expect.stringContaining('127.0.0.1')],
       ['storage', 'storage', 'in-process'],
@@ -38,12 +41,13 @@ describe('local (in-process) nodes', () => {
     relay.applyLinks('room', { op: 'isolate', node: 'storage' });
     await waitFor(() => log.includes('down a'), 'storage told of the cut');
     storage.send('a', 1, text('not delivered'));
+    storage.broadcast(1, text('not delivered either'));
     relay.applyLinks('room', { op: 'heal-all' });
     await waitFor(() => log.filter((l) => l === 'up a').length === 2, 'healed');
 
     await relay.close();
     expect(log).toEqual(['connecting', 'online', 'up a', 'down a', 'up a', 'down a', 'offline']);
-    expect(a.of('data').map(payloadText)).toEqual(['ack']);
+    expect(a.of('data').map(payloadText)).toEqual(['ack', 'to everyone']);
   });
 
   it('is subject to the node limit and leaves on close', async () => {

@@ -71,6 +71,26 @@ describe('RelayTransport', () => {
     expect(a.messages).toEqual([{ from: 'b', channel: 2, text: 'hi a' }]);
   });
 
+  it('broadcasts one frame the relay fans out, over the links that are up only', async () => {
+    ({ relay } = await startRelay());
+    const a = await open('a');
+    const b = await open('b');
+    const c = await open('c');
+    await waitFor(() => reachable(a).join() === 'b,c', 'a reaches both');
+    a.transport.broadcast(1, text('to all'));
+    await waitFor(() => b.messages.length === 1 && c.messages.length === 1, 'both got it');
+    expect(b.messages).toEqual([{ from: 'a', channel: 1, text: 'to all' }]);
+    expect(c.messages).toEqual([{ from: 'a', channel: 1, text: 'to all' }]);
+    relay.applyLinks('room', { op: 'cut', from: 'a', to: 'c' });
+    await waitFor(() => reachable(a).join() === 'b', 'c cut off');
+    a.transport.broadcast(1, text('to b only'));
+    await waitFor(() => b.messages.length === 2, 'b got the second');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(c.messages).toHaveLength(1);
+    const fromA = relay.traffic('room')?.filter((t) => t.from === 'a') ?? [];
+    expect(fromA.find((t) => t.to === 'c')?.dropped.cut).toBe(1);
+  });
+
   it('link cut → linkDown on both, heal → linkUp on both', async () => {
     ({ relay } = await startRelay());
     const a = await open('a');
@@ -171,7 +191,7 @@ describe('RelayTransport', () => {
     await waitFor(() => reachable(reader).join() === 'writer', 'connected');
     expect(reader.transport.rights()).toEqual(['read']);
     reader.transport.send('writer', 1, text('not mine to send'));
-    reader.transport.send('writer', 1, text('nor this'));
+    reader.transport.broadcast(1, text('nor this'));
     writer.transport.send('reader', 1, text('readers receive'));
     await waitFor(() => reader.messages.length === 1, 'the writer’s frame');
     expect(reader.problems).toEqual([{ kind: 'read-only', room: 'room' }]);

@@ -1,6 +1,8 @@
 /**
  * Digest gossip: over the same links as the sync sessions, a replica tells each reachable peer its state
- * digest per engine (on link-up, shortly after a change — coalesced — and again every anti-entropy round,
+ * digest per engine (on link-up, shortly after a change — coalesced, and while changes keep coming at
+ * most once per `intervalMs`, so typing costs a few announcements a second, not one per keystroke —
+ * and again every anti-entropy round,
  * which repairs lost announcements), and keeps what its peers announced: the strongest evidence that two
  * replicas hold the same state (a Yjs state vector, for one, leaves deletions out). A peer's digests are
  * forgotten when its link goes down, so they are never older than the link that carried them.
@@ -22,11 +24,15 @@ export interface GossipHost {
   readonly timers: Timers;
   /** How long after a change the new digests are announced (one announcement for a burst). */
   readonly delayMs: number;
+  /** The least time between two announcements of changes (a longer burst: one every intervalMs). */
+  readonly intervalMs: number;
   /** The engines, in display order, and their digest now. */
   engines(): readonly EngineName[];
   digest(engine: EngineName): string;
   /** Put a replica message on the engine's channel to the peer. */
   send(peer: string, engine: EngineName, payload: Uint8Array): void;
+  /** Run `fill`, then put what it sent on the wire at once (what every peer gets alike goes once: PeerSessions.fanOut). */
+  fanOut(fill: () => void): void;
   /** Whether the peer's link is up (sessions open). */
   linked(peer: string): boolean;
   closed(): boolean;
@@ -44,13 +50,15 @@ export class DigestGossip {
   /** Numbers our announcements, so peers keep the newest despite duplicates and reordering. */
   private seq = 0;
   private cancelAnnouncement: Cancel | undefined;
+  /** When changes were last announced (the host's clock). */
+  private announcedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly host: GossipHost) {}
 
   /** The peer's link came up: tell it every digest. */
   linkUp(peer: string): void {
     this.told.set(peer, new Map());
-    this.announce(peer, true);
+    this.announce([peer], true);
   }
 
   /** The peer's link went down: forget what it told us, and what we told it. */
@@ -67,16 +75,18 @@ export class DigestGossip {
   /** Something changed: announce the new digests soon, once for a burst of changes. */
   changed(): void {
     if (this.host.closed() || this.cancelAnnouncement !== undefined || this.told.size === 0) return;
-    this.cancelAnnouncement = this.host.timers.setTimeout(() => {
+    const { timers, delayMs, intervalMs } = this.host;
+    const wait = Math.max(delayMs, this.announcedAt + intervalMs - timers.now());
+    this.cancelAnnouncement = timers.setTimeout(() => {
       this.cancelAnnouncement = undefined;
-      if (this.host.closed()) return;
-      for (const peer of [...this.told.keys()]) this.announce(peer, false);
-    }, this.host.delayMs);
+      this.announcedAt = timers.now();
+      this.announce([...this.told.keys()], false);
+    }, wait);
   }
 
   /** Announcements are not acknowledged: repeating them repairs one that chaos dropped. */
   antiEntropy(): void {
-    for (const peer of this.told.keys()) this.announce(peer, true);
+    this.announce([...this.told.keys()], true);
   }
 
   /** A peer announced its digest of an engine. */
@@ -133,24 +143,35 @@ export class DigestGossip {
     this.view = undefined;
   }
 
-  /** Tell a peer with open sessions our digest of every engine (`all`) or of those it was not told yet. */
-  private announce(peer: string, all: boolean): void {
+  /**
+   * Tell peers with open sessions our digest of every engine (`all`) or of those they were not told yet.
+   * Each engine's announcement is one message, whatever the number of peers (one sequence number), so
+   * peers told alike get one broadcast frame.
+   */
+  private announce(peers: readonly string[], all: boolean): void {
     if (this.host.closed()) return;
-    const told = this.told.get(peer);
-    if (told === undefined) return;
-    for (const engine of this.host.engines()) {
-      const announcement = this.host.problems.guard(
-        { kind: 'engine-error', engine, peer },
-        'cannot announce the digest',
-        () => {
-          const digest = this.host.digest(engine);
-          if (!all && told.get(engine) === digest) return undefined;
-          return { digest, payload: encodeDigestMessage(++this.seq, digest) };
-        },
-      );
-      if (announcement === undefined) continue;
-      told.set(engine, announcement.digest);
-      this.host.send(peer, engine, announcement.payload);
-    }
+    this.host.fanOut(() => {
+      for (const engine of this.host.engines()) {
+        const digest = this.host.problems.guard(
+          { kind: 'engine-error', engine },
+          'cannot announce the digest',
+          () => this.host.digest(engine),
+        );
+        if (digest === undefined) continue;
+        let payload: Uint8Array | undefined;
+        for (const peer of peers) {
+          const told = this.told.get(peer);
+          if (told === undefined || (!all && told.get(engine) === digest)) continue;
+          payload ??= this.host.problems.guard(
+            { kind: 'engine-error', engine, peer },
+            'cannot announce the digest',
+            () => encodeDigestMessage(++this.seq, digest),
+          );
+          if (payload === undefined) break;
+          told.set(engine, digest);
+          this.host.send(peer, engine, payload);
+        }
+      }
+    });
   }
 }

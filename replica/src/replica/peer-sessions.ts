@@ -6,6 +6,11 @@
  *
  * On the wire every payload is a replica message on its engine's channel: this wraps the engines' sync
  * messages and unwraps them again, so engines never see the digest announcements (digest-gossip.ts).
+ *
+ * A fan-out (a change handed to every session, a round of announcements or of anti-entropy) collects what
+ * each session sends, then puts it on the wire: what every peer with an open session of the engine would
+ * get alike (a live keystroke, a digest, a hello) goes as one broadcast frame that the relay fans out,
+ * obeying its link table, instead of one frame per peer; anything else goes to its peer as it was.
  */
 import {
   type ConnectionState,
@@ -61,6 +66,8 @@ export class PeerSessions {
   private readonly traffic = new Map<EngineName, MutableTraffic>();
   /** The peer whose payload a session is taking in right now (changes it causes are that peer's). */
   private receiving: string | undefined;
+  /** While a fan-out runs: what is sent, per engine, per peer, in order (see `fanOut`). */
+  private outbox: Map<EngineName, Map<string, Uint8Array[]>> | undefined;
 
   constructor(private readonly host: SessionHost) {
     for (const name of host.engines.names) {
@@ -149,14 +156,86 @@ export class PeerSessions {
 
   /** Put a replica message for one engine on the wire (counted in that engine's traffic). */
   send(peer: string, name: EngineName, payload: Uint8Array): void {
-    const { host } = this;
+    const { host, outbox } = this;
     if (host.closed()) return;
+    if (outbox !== undefined) {
+      let byPeer = outbox.get(name);
+      if (byPeer === undefined) {
+        byPeer = new Map();
+        outbox.set(name, byPeer);
+      }
+      const queued = byPeer.get(peer);
+      if (queued === undefined) byPeer.set(peer, [payload]);
+      else queued.push(payload);
+      return;
+    }
+    this.put(name, payload, (channel) => host.transport.send(peer, channel, payload));
+  }
+
+  /**
+   * Run `fill` (which makes sessions and the gossip send), then put what it sent on the wire: per engine,
+   * the payloads that every peer with an open session of it got alike, in the same order (the common
+   * start of their lists: a digest, a hello, a live change), go once each as a broadcast; the rest goes
+   * to each peer, in order, after them. Nested fan-outs are part of the outermost.
+   */
+  fanOut(fill: () => void): void {
+    if (this.outbox !== undefined) {
+      fill();
+      return;
+    }
+    const outbox = new Map<EngineName, Map<string, Uint8Array[]>>();
+    this.outbox = outbox;
+    try {
+      fill();
+    } finally {
+      this.outbox = undefined;
+      for (const [name, byPeer] of outbox) this.flush(name, byPeer);
+    }
+  }
+
+  /** One engine's part of a fan-out. */
+  private flush(name: EngineName, byPeer: ReadonlyMap<string, readonly Uint8Array[]>): void {
+    const { transport } = this.host;
+    const shared = transport.broadcast === undefined ? 0 : this.sharedPrefix(name, byPeer);
+    const first = byPeer.values().next().value ?? [];
+    for (let i = 0; i < shared; i++) {
+      const payload = first[i] as Uint8Array;
+      this.put(name, payload, (channel) => transport.broadcast?.(channel, payload));
+    }
+    for (const [peer, payloads] of byPeer) {
+      for (let i = shared; i < payloads.length; i++) this.send(peer, name, payloads[i] as Uint8Array);
+    }
+  }
+
+  /**
+   * How many payloads, from the start, every peer with an open session of the engine got alike (0 unless
+   * `byPeer` holds two or more peers, and every such peer).
+   */
+  private sharedPrefix(name: EngineName, byPeer: ReadonlyMap<string, readonly Uint8Array[]>): number {
+    if (byPeer.size < 2) return 0;
+    let sessions = 0;
+    for (const [peer, byEngine] of this.sessions) {
+      if (byEngine.get(name)?.open !== true) continue;
+      sessions++;
+      if (!byPeer.has(peer)) return 0;
+    }
+    if (sessions !== byPeer.size) return 0;
+    const lists = [...byPeer.values()];
+    const first = lists[0] as readonly Uint8Array[];
+    let shared = 0;
+    while (shared < first.length && lists.every((list) => sameBytes(list[shared], first[shared]))) shared++;
+    return shared;
+  }
+
+  /** Count a payload in the engine's traffic and hand it to `write` with the engine's channel. */
+  private put(name: EngineName, payload: Uint8Array, write: (channel: number) => void): void {
+    const { host } = this;
     const counters = this.traffic.get(name);
     if (counters !== undefined) {
       counters.framesSent++;
       counters.bytesSent += payload.length;
     }
-    host.transport.send(peer, host.registry.get(name).wireCode, payload);
+    write(host.registry.get(name).wireCode);
     host.events.emit({ type: 'traffic', engine: name });
   }
 
@@ -228,31 +307,35 @@ export class PeerSessions {
     return true;
   }
 
-  /** Hand a change to every open session of the engine; each ships what its peer lacks. */
+  /** Hand a change to every open session of the engine; each ships what its peer lacks (one fan-out). */
   forward(name: EngineName, change: EngineChange): void {
     if (this.host.closed()) return;
-    for (const byEngine of this.sessions.values()) {
-      const open = byEngine.get(name);
-      if (open?.open !== true) continue;
-      this.host.problems.guard(
-        { kind: 'engine-error', engine: name, peer: open.session.peer },
-        'changed() failed',
-        () => open.session.changed(change),
-      );
-    }
-  }
-
-  /** Let every session re-advertise its version (repairs what chaos dropped). */
-  antiEntropy(): void {
-    for (const byEngine of this.sessions.values()) {
-      for (const [name, open] of byEngine) {
+    this.fanOut(() => {
+      for (const byEngine of this.sessions.values()) {
+        const open = byEngine.get(name);
+        if (open?.open !== true) continue;
         this.host.problems.guard(
           { kind: 'engine-error', engine: name, peer: open.session.peer },
-          'antiEntropy() failed',
-          () => open.session.antiEntropy(),
+          'changed() failed',
+          () => open.session.changed(change),
         );
       }
-    }
+    });
+  }
+
+  /** Let every session re-advertise its version (repairs what chaos dropped), in one fan-out. */
+  antiEntropy(): void {
+    this.fanOut(() => {
+      for (const byEngine of this.sessions.values()) {
+        for (const [name, open] of byEngine) {
+          this.host.problems.guard(
+            { kind: 'engine-error', engine: name, peer: open.session.peer },
+            'antiEntropy() failed',
+            () => open.session.antiEntropy(),
+          );
+        }
+      }
+    });
   }
 
   /** The peer whose payload is being taken in, while a session takes it in (else undefined). */
@@ -282,4 +365,11 @@ export class PeerSessions {
       throw new ReplicaError(`engine ${name} is not hosted by replica ${this.host.id}`);
     return { ...counters };
   }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  if (a === b) return true;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -38,6 +38,9 @@ export function wireLogTap(
   };
 }
 
+/** What the wire log names as the peer of a frame sent to every peer at once. */
+export const BROADCAST_PEER = 'all peers';
+
 interface OfflineSwitch {
   setOffline(offline: boolean): void;
 }
@@ -67,6 +70,16 @@ export class TappedTransport implements Transport {
   send(to: string, channel: number, payload: Uint8Array): void {
     this.inner.send(to, channel, payload);
     this.report('out', to, channel, payload);
+  }
+
+  /** Present only when the inner transport broadcasts (else the replica sends to each peer). */
+  get broadcast(): ((channel: number, payload: Uint8Array) => void) | undefined {
+    const inner = this.inner;
+    if (inner.broadcast === undefined) return undefined;
+    return (channel, payload) => {
+      inner.broadcast?.(channel, payload);
+      this.report('out', BROADCAST_PEER, channel, payload);
+    };
   }
 
   reachable(): ReadonlySet<string> {

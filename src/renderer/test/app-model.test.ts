@@ -3,6 +3,7 @@ import { ENGINES } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
 import { comparedPeers, convergenceByEngine } from '../logic/convergence.ts';
 import { frameKind } from '../logic/frame-kind.ts';
+import { BROADCAST_PEER } from '../logic/tapped-transport.ts';
 import { closeModelsAfterEach, openModel, settle, world } from './support.ts';
 
 closeModelsAfterEach();
@@ -31,6 +32,22 @@ describe('AppModel on a simulated network', () => {
     expect([...kinds].some((k) => k.startsWith('automerge:sync'))).toBe(true);
     expect(snapshot.wireFrames.every((f) => f.kind !== 'unrecognised')).toBe(true);
     expect(snapshot.wireTotals.yjs?.in.frames).toBeGreaterThan(0);
+  });
+
+  it('logs a frame sent to every peer at once as one frame, to all peers', async () => {
+    const w = world();
+    const a = await openModel(w, 'a');
+    await openModel(w, 'b');
+    await openModel(w, 'c');
+    await settle(w);
+    await a.apply({ op: 'text.insert', pos: 0, text: 'x' });
+    await settle(w);
+    const out = a.getSnapshot().wireFrames.filter((f) => f.direction === 'out');
+    for (const kind of ['converge:ops', 'yjs:update', 'automerge:change (pushed)'])
+      expect(out.filter((f) => f.peer === BROADCAST_PEER && `${f.engine}:${f.kind}` === kind)).toHaveLength(
+        1,
+      );
+    expect(out.every((f) => f.kind !== 'unrecognised')).toBe(true);
   });
 
   it('refuses invalid edits with a notice instead of throwing, and records valid ones', async () => {
@@ -87,7 +104,7 @@ describe('AppModel on a simulated network', () => {
       ENGINES.names.map(() => ({ converged, basis: [basis] }));
     await a.apply({ op: 'text.insert', pos: 0, text: 'typed, then ' });
     await a.apply({ op: 'text.delete', pos: 0, len: 7 }); // a deletion: equal Yjs state vectors prove nothing
-    await settle(w, 40);
+    await settle(w, 120); // the second edit's digests go out 500 ms after the first's (one burst)
     expect(a.getSnapshot().peerDigests.get('b')?.yjs).toBe(b.getSnapshot().status.engines.yjs?.digest);
     expect(badges(a)).toEqual(everywhere(true, 'digest'));
     expect(badges(b)).toEqual(everywhere(true, 'digest'));

@@ -488,6 +488,12 @@ class AutomergeSession extends PeerSession {
   private readonly reported: (readonly string[])[] = [];
   private readonly pushedFrom = new Map<string, number>();
   private round = 0;
+  /**
+   * The peer's last message reported heads we hold, which it holds from us or which pushes on their way
+   * started from, and asked for nothing: it lacks nothing but those pushes, and we lack nothing of it; an
+   * answer (our heads, ~80 bytes, per peer) would only tell it of them. See `answer`.
+   */
+  private followsPushes = false;
 
   constructor(
     private readonly engine: AutomergeEngine,
@@ -538,19 +544,30 @@ class AutomergeSession extends PeerSession {
     // needs gets a clean slate: forget what we think is in flight, then take in its message.
     if (message.needs) this.forgetInFlight();
     this.state = this.engine.receiveSyncMessage(this.state, message.bytes, this);
+    this.followsPushes = false;
     if (this.state.theirHeads) {
       this.peerHeads = [...this.state.theirHeads].sort();
       this.reported.push(this.peerHeads);
       if (this.reported.length > MAX_REPORTS) this.reported.splice(1, 1); // keep the oldest: a floor
       const reported = this.peerHeads.join(',');
+      this.followsPushes =
+        !message.needs &&
+        (reported === this.peerHolds || this.pushedFrom.has(reported)) &&
+        holdsAll(this.engine.current(), this.peerHeads);
       if (reported === this.peerHolds)
         this.pushedFrom.clear(); // caught up with every push
       else if (!this.pushedFrom.has(reported)) this.peerHolds = reported;
     }
   }
 
-  /** Answer the sync messages taken in this turn (once, whatever their number). */
+  /**
+   * Answer the sync messages taken in this turn (once, whatever their number), unless the peer lacks
+   * nothing but pushes on their way (`followsPushes`): a typist's peers report their heads as each push
+   * arrives, and answering each report would cost every peer a message per keystroke. A push lost on the
+   * way is repaired by anti-entropy, which forgets it a round later and runs the protocol regardless.
+   */
   answer(): void {
+    if (this.followsPushes) return;
     this.flush();
   }
 
@@ -589,15 +606,36 @@ class AutomergeSession extends PeerSession {
    * anti-entropy forgets it, and anything else the peer lacks it asks for by hash): those are sent
    * instead, when smaller.
    */
-  private trimmed(doc: Doc, message: Uint8Array): Uint8Array {
+  private trimmed(
+    doc: Doc,
+    message: Uint8Array,
+  ): { readonly bytes: Uint8Array; readonly changes: Uint8Array[] } {
     const decoded = A.decodeSyncMessage(message);
-    if (decoded.changes.length === 0) return message;
+    if (decoded.changes.length === 0) return { bytes: message, changes: [] };
     const held = this.heldPeerHeads(doc);
-    if (held === undefined) return message;
+    if (held === undefined) return { bytes: message, changes: decoded.changes };
     const lacking = this.notPushed(A.getChangesSince(doc, [...held]));
     const size = (changes: readonly Uint8Array[]): number => changes.reduce((n, c) => n + c.length, 0);
-    if (size(lacking) >= size(decoded.changes)) return message;
-    return A.encodeSyncMessage({ ...decoded, changes: lacking });
+    if (size(lacking) >= size(decoded.changes)) return { bytes: message, changes: decoded.changes };
+    return { bytes: A.encodeSyncMessage({ ...decoded, changes: lacking }), changes: lacking };
+  }
+
+  /**
+   * A sync message carrying our heads' changes, to a peer whose reported heads we hold, brings it to our
+   * heads once it arrives, as a push does: count it as one, so the next keystroke is pushed again. (Else a
+   * typist faster than the peer's reports would stay on the protocol for good: a sync message per
+   * keystroke, and an answer to each report.)
+   */
+  private carried(doc: Doc, changes: readonly Uint8Array[]): void {
+    const theirs = this.peerHeads;
+    if (changes.length === 0 || theirs === undefined) return;
+    if (!holdsAll(doc, theirs)) return;
+    const carried = new Set(changes.map(checksumOf));
+    const heads = A.getHeads(doc);
+    if (!heads.every((hash) => theirs.includes(hash) || carried.has(hash.slice(0, 8)))) return;
+    this.pushedFrom.set(theirs.join(','), this.round);
+    this.peerHolds = headsKey(heads);
+    for (const checksum of carried) this.pushed.set(checksum, this.round);
   }
 
   /**
@@ -646,7 +684,7 @@ class AutomergeSession extends PeerSession {
     const [state, generated] = A.generateSyncMessage(doc, this.state);
     this.state = state;
     if (!generated) return;
-    const message = this.trimmed(doc, generated);
+    const { bytes: message, changes } = this.trimmed(doc, generated);
     const heads = A.getHeads(doc).join(',');
     if (
       !force &&
@@ -658,6 +696,7 @@ class AutomergeSession extends PeerSession {
     }
     this.lastSent = { heads, message };
     this.send(message);
+    this.carried(doc, changes);
   }
 }
 
@@ -818,8 +857,16 @@ function checksumOf(change: Uint8Array): string {
 }
 
 /** Whether a payload is change chunks (Automerge's magic bytes) rather than a sync message (0x42, 0x43). */
-function isChangeChunk(payload: Uint8Array): boolean {
+export function isChangeChunk(payload: Uint8Array): boolean {
   return CHANGE_MAGIC.every((byte, i) => payload[i] === byte);
+}
+
+/**
+ * Whether the document holds every change of `heads` (a peer ahead of us reports heads we lack), by
+ * missingOf's one lookup.
+ */
+function holdsAll(doc: Doc, heads: readonly string[]): boolean {
+  return missingOf(doc, heads).size === 0;
 }
 
 function sameHeads(a: A.Heads, b: A.Heads): boolean {

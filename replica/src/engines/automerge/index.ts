@@ -1,7 +1,7 @@
 /** The Automerge engine: the workspace as an Automerge document, used the way Automerge suggests. */
 import * as A from '@automerge/automerge';
 import type { EngineDescriptor } from '../../engine-descriptor.ts';
-import { AutomergeEngine } from './automerge-engine.ts';
+import { AutomergeEngine, isChangeChunk } from './automerge-engine.ts';
 import { automergeHeads } from './heads.ts';
 
 export const automergeEngine: EngineDescriptor = {
@@ -17,6 +17,8 @@ export const automergeEngine: EngineDescriptor = {
   // Concurrent first adds of a line create competing Counters: one shows, with its own adds.
   semantics: { counters: 'exact', growingCart: 'bounded', text: 'merged', register: 'multi-value' },
   describePayload(payload) {
+    // A live keystroke is pushed as its change alone, outside the sync protocol.
+    if (isChangeChunk(payload)) return 'change (pushed)';
     try {
       const changes = A.decodeSyncMessage(payload).changes.length;
       return changes === 0 ? 'sync (heads only)' : `sync (${changes} change${changes === 1 ? '' : 's'})`;
