@@ -68,6 +68,13 @@ export function splitCheckoutChannel(
     state: () => inner.state(),
     close: () => inner.close(),
   };
+  // A broadcast reaches the authority too, which takes nothing but checkout messages from windows.
+  const broadcast = inner.broadcast?.bind(inner);
+  if (broadcast !== undefined) {
+    transport.broadcast = (on, payload) => {
+      if (on !== channel) broadcast(on, payload);
+    };
+  }
   // The window's Offline toggle reaches the connection through whichever half the replica holds.
   const offline = inner as Partial<{ setOffline(offline: boolean): void }>;
   if (typeof offline.setOffline === 'function') {

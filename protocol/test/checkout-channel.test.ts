@@ -61,6 +61,18 @@ describe('the checkout channel', () => {
     expect(inner.sent).toEqual([['authority', CHECKOUT]]);
   });
 
+  it('broadcasts the replica’s frames through a connection that broadcasts, never checkout’s channel', () => {
+    const broadcasts: number[] = [];
+    const inner = Object.assign(new FakeTransport(), {
+      broadcast: (channel: number) => broadcasts.push(channel),
+    });
+    const split = splitCheckoutChannel(inner, CHECKOUT);
+    split.transport.broadcast?.(YJS, new Uint8Array(1));
+    split.transport.broadcast?.(CHECKOUT, new Uint8Array(1));
+    expect(broadcasts).toEqual([YJS]);
+    expect(splitCheckoutChannel(new FakeTransport(), CHECKOUT).transport.broadcast).toBeUndefined();
+  });
+
   it('passes the Offline toggle through to the connection', () => {
     const calls: boolean[] = [];
     const inner = Object.assign(new FakeTransport(), {
