@@ -587,9 +587,17 @@ class AutomergeSession extends PeerSession {
     this.flush();
   }
 
+  /**
+   * An anti-entropy round: forget the pushes of the round before (a lost one is then resent), and run
+   * the protocol again, unless the peer's last report, since then, still shows it lacking nothing but
+   * pushes of this round on their way and holding nothing we lack: a peer stuck behind a lost push
+   * reports heads whose push is forgotten now, and gets the round.
+   */
   protected override repair(): void {
     this.forgetInFlight(this.round);
     this.round++;
+    const reported = this.peerHeads?.join(',');
+    if (this.followsPushes && reported !== undefined && this.pushedFrom.has(reported)) return;
     this.flush(true);
   }
 
