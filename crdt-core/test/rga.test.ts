@@ -715,6 +715,35 @@ describe('Rga update codec', () => {
     }
   });
 
+  it('pastes and deletes up to the fast paths limits write what the general encoder writes', async () => {
+    const { encodeGeneral } = await import('../src/rga/op-codec.ts');
+    const long = (n: number) => 'abcdefghij'.repeat(1700).slice(0, n);
+    for (const replica of [A, B]) {
+      for (const counter of [1, 200, 2 ** 40]) {
+        const left = counter > 1 ? { replica, counter: counter - 1 } : null;
+        // The limit (16,384 characters), one past it (the general path), and non-ASCII past 256.
+        for (const text of [long(300), long(16384), long(16385), `${long(300)}é`]) {
+          const op: InsertOp = { kind: 'insert', id: { replica, counter }, left, right: null, text };
+          expect(encodeRgaOp(op)).toEqual(encodeGeneral([op]));
+          const ranges = Array.from({ length: 40 }, (_, k) => ({ replica, counter: 1 + 9 * k, length: 2 }));
+          const pair: RgaOp[] = [{ kind: 'delete', ranges }, op];
+          expect(encodeRgaOps(pair)).toEqual(encodeGeneral(pair));
+        }
+        // The limit (1,024 ranges) and one past it.
+        for (const count of [100, 1024, 1025]) {
+          const ranges = Array.from({ length: count }, (_, k) => ({
+            replica,
+            counter: counter + 9 * k,
+            length: 1 + k,
+          }));
+          const op: RgaOp = { kind: 'delete', ranges };
+          expect(encodeRgaOp(op)).toEqual(encodeGeneral([op]));
+          expect(decodeRgaOps(encodeRgaOp(op))).toEqual([op]);
+        }
+      }
+    }
+  });
+
   it('a character typed on costs its flags, counter and byte beyond the header and replica id', () => {
     const doc = new Rga(A);
     doc.insert(0, 'ab');

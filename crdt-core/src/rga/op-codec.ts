@@ -242,7 +242,7 @@ function writeOwnInsert(out: Uint8Array, at: number, op: InsertOp): number {
 }
 
 /**
- * Likewise for a backspace or a deleted selection: one delete of up to MAX_INLINE_RANGES ranges,
+ * Likewise for a backspace or a deleted selection: one delete of up to MAX_FAST_RANGES ranges,
  * all of one replica's ids (a selection over text typed at different times has several).
  */
 function encodeOwnDelete(op: DeleteOp): Uint8Array | null {
@@ -270,13 +270,16 @@ function encodeReplacement(del: DeleteOp, insert: InsertOp): Uint8Array | null {
 }
 
 /**
- * A delete of 1 … MAX_INLINE_RANGES ranges of `own`'s ids (table entry 0) at `at`; returns where it
+ * A delete of 1 … MAX_FAST_RANGES ranges of `own`'s ids (table entry 0) at `at`; returns where it
  * ends, or -1 for any other delete.
  */
 function writeOwnRanges(out: Uint8Array, at: number, ranges: readonly IdRange[], own: ReplicaId): number {
   const count = ranges.length;
-  if (count < 1 || count > MAX_INLINE_RANGES) return -1;
-  out[at++] = DELETE | (count << 2);
+  if (count < 1 || count > MAX_FAST_RANGES) return -1;
+  // Up to MAX_INLINE_RANGES the count is in the flags; past it, a varint after them.
+  const inline = count <= MAX_INLINE_RANGES ? count : 0;
+  out[at++] = DELETE | (inline << 2);
+  if (inline === 0) at = putVarint(out, at, count);
   for (let i = 0; i < count; i++) {
     const range = ranges[i] as IdRange;
     if (range.replica !== own) return -1;
@@ -319,17 +322,23 @@ function putVarint(out: Uint8Array, at: number, value: number): number {
   return at;
 }
 
-/** Longest text the fast paths write (longer inserts take the general path). */
-const MAX_FAST_TEXT = 256;
+/**
+ * Longest text and most ranges the fast paths write (longer inserts and larger deletes take the
+ * general path). Large enough for pasted pages and deleted sections: an update the fast paths
+ * cannot take runs `encodeGeneral`, whose first call in a long session compiles it and throws away
+ * the optimized code of every caller that inlined the fast paths.
+ */
+const MAX_FAST_TEXT = 16384;
+const MAX_FAST_RANGES = 1024;
 
 /**
  * Output buffer of the fast paths (one update is encoded at a time; callers get a copy). It starts
  * with the header and one-entry replica table of `tableReplica`: a replica usually encodes only its
- * own ops, so these are written once, not per op. Room follows for a delete of MAX_INLINE_RANGES
- * ranges (flags, two varints of at most 8 bytes each a range) and an insert of MAX_FAST_TEXT
- * characters (flags, three varints, a length varint, the text).
+ * own ops, so these are written once, not per op. Room follows for a delete of MAX_FAST_RANGES
+ * ranges (flags, a count varint, two varints of at most 8 bytes each a range) and an insert of
+ * MAX_FAST_TEXT characters (flags, three varints, a length varint, the text): 33 KB.
  */
-const scratch = new Uint8Array(64 + 1 + MAX_INLINE_RANGES * 16 + 1 + 3 * 8 + 2 + MAX_FAST_TEXT);
+const scratch = new Uint8Array(64 + 1 + 8 + MAX_FAST_RANGES * 16 + 1 + 3 * 8 + 8 + MAX_FAST_TEXT);
 let tableReplica: ReplicaId | null = null;
 let tableLength = 0;
 /** Header and table of `tableReplica` (the scratch buffer's first `tableLength` bytes). */
