@@ -340,11 +340,15 @@ async function recover(dir: string, options: DurableLogOptions): Promise<Recover
           logMissing(generation + 1);
         }
       }
-      report({
-        file: path(FILES.snapshot),
-        offset: 0,
-        reason: `snapshot ${snap.kind === 'missing' ? 'is missing' : 'was unreadable'}: rebuilt from the previous snapshot (generation ${generation}) and the ${records.length} records after it`,
-      });
+      // The first compaction stopped before writing its snapshot: there never was one, nothing is lost.
+      const firstCompactionStopped =
+        snap.kind === 'missing' && previous.kind === 'missing' && generation === 0 && logGeneration === 0;
+      if (!firstCompactionStopped)
+        report({
+          file: path(FILES.snapshot),
+          offset: 0,
+          reason: `snapshot ${snap.kind === 'missing' ? 'is missing' : 'was unreadable'}: rebuilt from the previous snapshot (generation ${generation}) and the ${records.length} records after it`,
+        });
       rewriteLog = true;
     }
   }

@@ -77,6 +77,13 @@ describe('DurableLog', () => {
     expect(await reopen()).toEqual({ snapshot: 'S', records: [], damage: [] });
   });
 
+  it('opens silently after the first compaction stopped before its snapshot was written', async () => {
+    await writeRecords(['a', 'bb']);
+    // The crash window: the log kept as the previous one (a hard link), no snapshot.bin written yet.
+    await writeFile(join(dir, 'log.prev.bin'), await readFile(join(dir, 'log.bin')));
+    expect(await reopen()).toEqual({ records: ['a', 'bb'], damage: [] });
+  });
+
   it('keeps every intact record before a torn tail, reports it and preserves the evidence', async () => {
     await writeRecords(['one', 'two', 'three']);
     const logPath = join(dir, 'log.bin');
