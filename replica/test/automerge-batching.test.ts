@@ -146,4 +146,31 @@ describe('Automerge pushes a typist’s keystrokes and answers no report that on
     expect(frames.filter((f) => f.to !== null)).toEqual([]);
     for (const reader of readers) expect(reader.digest('automerge')).toBe(typist.digest('automerge'));
   });
+
+  it('so does the first sync of a peer that opens later, taken in by a deferred apply', async () => {
+    const { clock, open } = simRoom({
+      seed: 9,
+      startMs: 1_700_000_000_000,
+      latencyMs: 5,
+      antiEntropyMs: 0,
+      engines: ENGINES.only(['converge', 'automerge']),
+    });
+    const typist = await open('r-typist');
+    await typist.apply({ op: 'text.insert', pos: 0, text: 'first' });
+    clock.advance(1_000);
+    // As a new window opens: Automerge loads after the primary's first sync, then syncs in a later turn.
+    const reader = await open('r-reader', { progressive: true });
+    const peers: (string | undefined)[] = [];
+    reader.subscribe((event) => {
+      if (event.type === 'change' && event.origin === 'remote') peers.push(event.peer);
+    });
+    for (let ms = 0; ms < 10_000 && reader.loading().length > 0; ms += 10) {
+      clock.advance(10);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    clock.advance(1_000);
+    expect(reader.textSlice('automerge')).toBe('first');
+    expect(peers.length).toBeGreaterThan(0);
+    expect(peers).toEqual(peers.map(() => 'r-typist'));
+  });
 });

@@ -84,3 +84,32 @@ describe('Automerge paces its applies of remote changes', () => {
     closeAll(a, b);
   });
 });
+
+describe('a remote change Automerge takes in later names its sender', () => {
+  it('every remote change of a first sync, applied in a later turn, says which peer sent it', () => {
+    const deferred: (() => void)[] = [];
+    const a = ENGINES.create('automerge', { replicaId: 'r-a', now: () => 1_000 });
+    const b = ENGINES.create('automerge', {
+      replicaId: 'r-b',
+      now: () => 1_000,
+      defer: (callback) => {
+        deferred.push(callback);
+        return () => {};
+      },
+    });
+    a.apply({ op: 'text.insert', pos: 0, text: 'a document already there' });
+    const from: (string | undefined)[] = [];
+    b.onChange((change) => {
+      if (change.origin === 'remote') from.push(change.from);
+    });
+    const toA = b.openSession('r-a', (payload) => toB.receive(payload));
+    const toB = a.openSession('r-b', (payload) => toA.receive(payload));
+    toA.start();
+    toB.start();
+    for (let next = deferred.shift(); next !== undefined; next = deferred.shift()) next();
+    expect(b.textSlice('text')).toBe('a document already there');
+    expect(from.length).toBeGreaterThan(0);
+    expect(from).toEqual(from.map(() => 'r-a'));
+    closeAll(a, b);
+  });
+});

@@ -422,7 +422,9 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     // chunks), found from the heads in O(the changes); A.saveIncremental scans the document instead.
     const native = concat(A.getChangesSince(this.doc, before));
     const update = seal(EnvelopeKind.AutomergeUpdate, native);
-    const change: EngineChange = from === undefined ? { origin, update } : { origin, update, from };
+    // A remote change may be taken in a turn after its payload arrived (paced): it names its sender itself.
+    const sender = from ?? (origin === 'remote' ? source?.peer : undefined);
+    const change: EngineChange = sender === undefined ? { origin, update } : { origin, update, from: sender };
     if (origin === 'local') this.lastLocal = { change, before: headsKey(before), after: headsKey(after) };
     this.feed.emit(change, native, source);
   }
