@@ -24,8 +24,17 @@ describe("the page's start", () => {
     expect(reached).toEqual([]);
   });
 
-  it('would see an engine library the worker entry reaches', () => {
-    const graph = pageImportGraph(root, 'src/renderer/worker/replica-worker.ts');
+  it('would see an engine library the replica host reaches', () => {
+    const graph = pageImportGraph(root, 'src/renderer/worker/replica-host.ts');
     for (const name of ENGINE_PACKAGES) expect(graph.packages.has(name), name).toBe(true);
+  });
+});
+
+describe("the replica worker's start", () => {
+  it('loads no engine before its store is being read: the host and the engines are a dynamic import', () => {
+    const graph = pageImportGraph(root, 'src/renderer/worker/replica-worker.ts');
+    expect(graph.files.has('src/renderer/worker/read-ahead.ts')).toBe(true);
+    expect(ENGINE_PACKAGES.filter((name) => graph.packages.has(name))).toEqual([]);
+    expect([...graph.files.keys()].filter((file) => ENGINE_FILES.test(file))).toEqual([]);
   });
 });

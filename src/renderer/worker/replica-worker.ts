@@ -3,16 +3,18 @@
  * the window's replica off the UI thread (replica-host.ts) and answers the page protocol (protocol.ts).
  * A malformed message is answered with a protocol error and dropped.
  *
- * The engines' modules finish loading (Automerge's WASM, top-level await) before this module's body runs,
- * and a worker drops messages that arrive before it listens: so it says 'listening' first, and the page
- * sends 'init' only then.
+ * A worker drops messages that arrive before it listens: so it says 'listening' first, and the page
+ * sends 'init' only then. This module imports no engine: the host (replica-host.ts, which brings every
+ * engine's module, Automerge's and Loro's WebAssembly among them) is imported on 'init', while the store
+ * is read (read-ahead.ts). `src/renderer/test/page-imports.test.ts` checks that it stays so.
  */
 import { errorMessage } from '@converge/protocol';
-import { LogStore, type Store } from '@converge/replica';
-import { IndexedDbStore } from '@converge/replica/browser';
+import type { Store } from '@converge/replica';
+import { IndexedDbStore, LogStore } from '@converge/replica/browser';
 import { PortByteLog } from './port-byte-log.ts';
 import { parseToWorker, type StoreSpec, type ToPage, type ToWorker } from './protocol.ts';
-import { ReplicaHost } from './replica-host.ts';
+import { openReadingAhead } from './read-ahead.ts';
+import type { ReplicaHost } from './replica-host.ts';
 
 interface WorkerScope {
   postMessage(message: unknown): void;
@@ -70,7 +72,11 @@ scope.onmessage = (event) => {
       post({ type: 'failed', message: errorMessage(error) });
       return;
     }
-    ReplicaHost.open({ init: message, store, post, credential }).then(
+    const init = message;
+    openReadingAhead(store, async () => {
+      const { ReplicaHost } = await import('./replica-host.ts');
+      return (reading) => ReplicaHost.open({ init, store: reading, post, credential });
+    }).then(
       (opened) => {
         host = opened;
         for (const waiting of queued.splice(0)) opened.handle(waiting);
