@@ -47,7 +47,20 @@ export interface ByteLogContents {
    * `snapshot` folded in, then `records`). Used when `snapshot` turns out unreadable. Logs that verify and
    * fall back at their own level (DurableLog) leave it out.
    */
-  readonly previous?: { readonly snapshot?: Uint8Array | undefined; readonly records: readonly Uint8Array[] };
+  readonly previous?: PreviousContents;
+  /**
+   * Instead of `previous`: reads it when it is needed (only when `snapshot` turns out unreadable), so a
+   * healthy open reads one snapshot, not two. Called at most once, before `open` resolves to the caller
+   * (nothing is appended or compacted in between).
+   */
+  readonly readPrevious?: () => Promise<PreviousContents | undefined>;
+}
+
+export interface PreviousContents {
+  readonly snapshot?: Uint8Array | undefined;
+  readonly records: readonly Uint8Array[];
+  /** Damage found reading it on demand (`readPrevious`). */
+  readonly damage?: readonly ByteLogDamage[];
 }
 
 export interface ByteLog {
@@ -112,13 +125,14 @@ export class LogStore implements Store {
     let base = readSnapshot(contents.snapshot);
     let records = contents.records;
     if (base.problem !== undefined) {
-      const previous = contents.previous === undefined ? undefined : readSnapshot(contents.previous.snapshot);
-      if (contents.previous !== undefined && previous !== undefined && previous.problem === undefined) {
+      const kept = contents.previous ?? (await readPrevious(contents, damage));
+      const previous = kept === undefined ? undefined : readSnapshot(kept.snapshot);
+      if (kept !== undefined && previous !== undefined && previous.problem === undefined) {
         damage.push(
-          `snapshot unreadable (${base.problem}); recovered from the previous snapshot and the ${contents.previous.records.length} records after it`,
+          `snapshot unreadable (${base.problem}); recovered from the previous snapshot and the ${kept.records.length} records after it`,
         );
         base = previous;
-        records = contents.previous.records;
+        records = kept.records;
       } else {
         damage.push(`snapshot unreadable: ${base.problem}`);
       }
@@ -188,6 +202,21 @@ export class LogStore implements Store {
   close(): Promise<void> {
     this.opened = false;
     return this.byteLog.close();
+  }
+}
+
+/** The previous snapshot read on demand; a failed read is damage (the caller reports the current as lost). */
+async function readPrevious(
+  contents: ByteLogContents,
+  damage: string[],
+): Promise<PreviousContents | undefined> {
+  try {
+    const previous = await contents.readPrevious?.();
+    for (const found of previous?.damage ?? []) damage.push(describeDamage(found));
+    return previous;
+  } catch (error) {
+    damage.push(`previous snapshot unreadable: ${errorMessage(error)}`);
+    return undefined;
   }
 }
 

@@ -11,12 +11,20 @@
  *
  * Compaction happens in one transaction, so it is atomic. It keeps the snapshot it replaces as the previous
  * one, with the records since it: if the current snapshot is ever unreadable, the store rebuilds it from
- * those (see `ByteLogContents.previous`). Databases written before (a bare snapshot, records cleared at
- * each compaction) open as they are.
+ * those (see `ByteLogContents.previous`). Opening reads the current snapshot and the records after it only;
+ * the previous snapshot and its records are read when the current one turns out unreadable (a window's
+ * reopen reads one snapshot, not two). Databases written before (a bare snapshot, records cleared at each
+ * compaction) open as they are.
  */
 /// <reference lib="dom" />
-import { type IDBPDatabase, openDB } from 'idb';
-import { type ByteLog, type ByteLogContents, LogStore, StoreError } from '../log-store.ts';
+import { type IDBPDatabase, type IDBPTransaction, openDB } from 'idb';
+import {
+  type ByteLog,
+  type ByteLogContents,
+  LogStore,
+  type PreviousContents,
+  StoreError,
+} from '../log-store.ts';
 
 const RECORDS = 'records';
 const SNAPSHOT = 'snapshot';
@@ -49,12 +57,12 @@ export class IndexedDbByteLog implements ByteLog {
         db.createObjectStore(SNAPSHOT);
       },
     });
-    const tx = this.db.transaction([RECORDS, SNAPSHOT], 'readonly');
+    const db = this.db;
+    const tx = db.transaction([RECORDS, SNAPSHOT], 'readonly');
     const snapshots = tx.objectStore(SNAPSHOT);
-    const [current, currentFrom, previous, previousFrom] = (await Promise.all([
+    const [current, currentFrom, previousFrom] = (await Promise.all([
       snapshots.get(CURRENT),
       snapshots.get(CURRENT_FROM),
-      snapshots.get(PREVIOUS),
       snapshots.get(PREVIOUS_FROM),
     ])) as unknown[];
     const damage: string[] = [];
@@ -67,36 +75,23 @@ export class IndexedDbByteLog implements ByteLog {
     const currentStart = from(currentFrom, 'current snapshot position');
     const previousStart =
       previousFrom === undefined ? undefined : from(previousFrom, 'previous snapshot position');
-    const range = IDBKeyRange.lowerBound(Math.min(currentStart, previousStart ?? currentStart));
-    const [keys, values] = await Promise.all([
-      tx.objectStore(RECORDS).getAllKeys(range) as Promise<unknown[]>,
-      tx.objectStore(RECORDS).getAll(range) as Promise<unknown[]>,
-      tx.done,
-    ]);
-    const records: Uint8Array[] = [];
-    const sincePrevious: Uint8Array[] = [];
-    values.forEach((value, index) => {
-      const key = keys[index] as number;
-      if (!(value instanceof Uint8Array)) {
-        damage.push(`IndexedDB record ${key} is not bytes (${typeof value}); skipped`);
-        return;
-      }
-      if (key >= currentStart) records.push(value);
-      if (previousStart !== undefined && key >= previousStart) sincePrevious.push(value);
-    });
-    return {
-      snapshot: bytesOrNothing(current, 'snapshot', damage),
-      records,
-      damage,
-      ...(previousStart === undefined
-        ? {}
-        : {
-            previous: {
-              snapshot: bytesOrNothing(previous, 'previous snapshot', damage),
-              records: sincePrevious,
-            },
-          }),
+    const records = await readRecords(tx, IDBKeyRange.lowerBound(currentStart), damage);
+    await tx.done;
+    if (previousStart === undefined)
+      return { snapshot: bytesOrNothing(current, 'snapshot', damage), records, damage };
+    const readPrevious = async (): Promise<PreviousContents> => {
+      const earlier = db.transaction([RECORDS, SNAPSHOT], 'readonly');
+      const found: string[] = [];
+      // Every record since it (the current snapshot's read again: this is the rare path of damage).
+      const [previous, since] = await Promise.all([
+        earlier.objectStore(SNAPSHOT).get(PREVIOUS) as Promise<unknown>,
+        readRecords(earlier, IDBKeyRange.lowerBound(previousStart), found),
+        earlier.done,
+      ]);
+      const snapshot = bytesOrNothing(previous, 'previous snapshot', found);
+      return { snapshot, records: since, damage: found };
     };
+    return { snapshot: bytesOrNothing(current, 'snapshot', damage), records, damage, readPrevious };
   }
 
   append(record: Uint8Array): Promise<void> {
@@ -187,6 +182,24 @@ export class IndexedDbByteLog implements ByteLog {
     if (this.db === undefined) throw new StoreError(`IndexedDB store ${this.databaseName} is not open`);
     return this.db;
   }
+}
+
+/** The records in `range`, in key order; what is not bytes is damage, skipped. */
+async function readRecords(
+  tx: IDBPTransaction<unknown, string[], 'readonly'>,
+  range: IDBKeyRange,
+  damage: string[],
+): Promise<Uint8Array[]> {
+  const [keys, values] = await Promise.all([
+    tx.objectStore(RECORDS).getAllKeys(range) as Promise<unknown[]>,
+    tx.objectStore(RECORDS).getAll(range) as Promise<unknown[]>,
+  ]);
+  const records: Uint8Array[] = [];
+  values.forEach((value, index) => {
+    if (value instanceof Uint8Array) records.push(value);
+    else damage.push(`IndexedDB record ${String(keys[index])} is not bytes (${typeof value}); skipped`);
+  });
+  return records;
 }
 
 function bytesOrNothing(value: unknown, what: string, damage: string[]): Uint8Array | undefined {

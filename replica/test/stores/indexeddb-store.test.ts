@@ -83,6 +83,41 @@ describe('IndexedDB store', () => {
     }
   });
 
+  it('opens reading the current snapshot and the records after it only: the previous one when needed', async () => {
+    const replica = `read-${n++}`;
+    const read: string[] = [];
+    const { get, getAll } = IDBObjectStore.prototype;
+    try {
+      const store = new IndexedDbStore(replica);
+      await store.load();
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 3; i++)
+          await store.append({ kind: 'update', engine: 'yjs', update: Uint8Array.of(round, i) });
+        await store.compact({ engines: { yjs: Uint8Array.of(round) } });
+      }
+      await store.append({ kind: 'update', engine: 'yjs', update: Uint8Array.of(9) });
+      await store.close();
+      IDBObjectStore.prototype.get = function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+        read.push(`get ${String(key)}`);
+        return get.call(this, key);
+      };
+      IDBObjectStore.prototype.getAll = function (this: IDBObjectStore, ...args) {
+        const request = getAll.apply(this, args);
+        request.addEventListener('success', () => read.push(`records ${request.result.length}`));
+        return request;
+      } as typeof getAll;
+      const loaded = await new IndexedDbStore(replica).load();
+      expect(loaded.snapshots).toEqual({ yjs: Uint8Array.of(1) });
+      expect(loaded.updates).toEqual([{ engine: 'yjs', update: Uint8Array.of(9) }]);
+      // Not the previous snapshot, nor the 3 records it needs.
+      expect(read.sort()).toEqual(['get current', 'get current-from', 'get previous-from', 'records 1']);
+    } finally {
+      IDBObjectStore.prototype.get = get;
+      IDBObjectStore.prototype.getAll = getAll;
+      await deleteDatabase(replica);
+    }
+  });
+
   it('writes appends queued behind a transaction in one more, started at once when flushed', async () => {
     const replica = `flush-${n++}`;
     const started: string[] = [];
