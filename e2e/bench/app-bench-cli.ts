@@ -1,6 +1,7 @@
 /**
  * npm run bench:app [-- --json] [--sizes 150000,1000000] [--keys 80] [--trace FILE] [--timeout-ms 60000]
  * npm run bench:app -- --from REPORT.json (prints the table of a saved JSON report)
+ * npm run bench:app -- --only reopen (only a reopen and a new window, with where their starts went)
  * Builds nothing itself (the npm script builds the web renderer first); prints a table with the issue's
  * targets, or with --json one JSON object. A benchmark, not a test: it never fails on a missed target.
  */
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       keys: { type: 'string' },
       trace: { type: 'string' },
       'timeout-ms': { type: 'string' },
+      only: { type: 'string' },
       /** Print the table of a JSON report written earlier (no run). */
       from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
   if (values.help === true) {
     process.stdout.write(
       'npm run bench:app -- [--json] [--sizes 150000,1000000] [--keys 80] [--trace FILE.json.gz] [--timeout-ms 60000]\n' +
-        '       npm run bench:app -- --from REPORT.json   (the table of a saved --json report)\n',
+        '       npm run bench:app -- --from REPORT.json   (the table of a saved --json report)\n' +
+        '       npm run bench:app -- --only reopen        (only a reopen and a new window, with their start steps)\n',
     );
     return;
   }
@@ -51,6 +54,8 @@ async function main(): Promise<void> {
     process.stdout.write(table(JSON.parse(readFileSync(values.from, 'utf8')) as AppBenchReport));
     return;
   }
+  if (values.only !== undefined && values.only !== 'reopen')
+    throw new Error(`--only: ${values.only} is not a part the bench can run alone (reopen)`);
   const sizes = (values.sizes ?? '150000,1000000').split(',').map((s) => positive(s, '--sizes'));
   const keys = positive(values.keys ?? '80', '--keys');
   const timeoutMs = positive(values['timeout-ms'] ?? '60000', '--timeout-ms');
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
     text: trace.text,
     textSource: trace.source,
     timeoutMs,
+    ...(values.only === 'reopen' ? { only: 'reopen' as const } : {}),
     // Progress on stderr either way: stdout carries only the table or the JSON.
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -174,6 +180,16 @@ function table(report: AppBenchReport): string {
       ? NOT
       : `${ms(r.newWindow.receivedMs)}, progress ${r.newWindow.progressShown ? 'shown' : 'not seen'} ${mark(r.newWindow.receivedMs, TARGETS.newWindowMs)}`,
   );
+  const steps = (which: 'reopen' | 'newWindow') => (r: AppBenchRun) => {
+    const measured = r.startSteps?.[which];
+    return measured === undefined || measured === null
+      ? '—'
+      : Object.entries(measured)
+          .map(([name, at]) => `${name} ${at}`)
+          .join(' → ');
+  };
+  row('… reopen: its start, ms after navigation', 'steps', steps('reopen'));
+  row('… new window: its start, ms after navigation', 'steps', steps('newWindow'));
   row('frames dropped for backpressure', '0', (r) =>
     r.backpressureDrops === null ? NOT : `${r.backpressureDrops} ${mark(r.backpressureDrops, 0)}`,
   );

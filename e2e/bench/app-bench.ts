@@ -32,8 +32,20 @@ export interface AppBenchOptions {
   readonly textSource: string;
   /** Longest wait for anything to arrive or settle, ms. */
   readonly timeoutMs: number;
+  /**
+   * 'reopen': only a reopen and a new window (two windows hold the pasted document first), with where
+   * each one's start went; no typing, no select-all. Otherwise every measure.
+   */
+  readonly only?: 'reopen';
   readonly log?: (line: string) => void;
 }
+
+/**
+ * A window's start, ms after its page's navigation began: the page's and its replica worker's User
+ * Timing marks (src/renderer/logic/timing.ts, without the "converge:" prefix), the worker's creation
+ * ('worker-created'), the first contentful paint, and the document shown whole ('shown').
+ */
+export type StartSteps = Readonly<Record<string, number>>;
 
 export interface Percentiles {
   readonly n: number;
@@ -64,6 +76,8 @@ export interface AppBenchRun {
   readonly wireBreakdownPerKeystroke?: Readonly<Record<string, Readonly<Record<string, number>>>> | null;
   readonly reopenMs: number | null;
   readonly newWindow: { readonly receivedMs: number | null; readonly progressShown: boolean } | null;
+  /** Where the reopened window's and the new window's starts went (absent: not measured). */
+  readonly startSteps?: { readonly reopen: StartSteps | null; readonly newWindow: StartSteps | null };
   /**
    * The app's own spans while typing in the editor, per keystroke: converge:apply (the replica runtime
    * applying the intents to every engine), converge:snapshot (the window's whole-state snapshot: mostly
@@ -151,7 +165,7 @@ export async function runAppBench(options: AppBenchOptions): Promise<AppBenchRep
       benchmark: 'app',
       machine: { cores: availableParallelism(), chromium: browser.version(), node: process.version },
       textSource: options.textSource,
-      windows: 3,
+      windows: options.only === 'reopen' ? 2 : 3,
       engines: ENGINES.names,
       keys: options.keys,
       runs,
@@ -211,7 +225,8 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
   try {
     log(`${size} characters`);
     const drops = (): Promise<number | null> => backpressureDrops(web, dataDir, room).catch(() => null);
-    const measured = measureSize(context, web, size, options, run, phases, drops).then(
+    const measure = options.only === 'reopen' ? measureReopen : measureSize;
+    const measured = measure(context, web, size, options, run, phases, drops).then(
       () => 'done' as const,
       (error: unknown) => error,
     );
@@ -371,6 +386,70 @@ async function measureSize(
   );
   run.backpressureDrops = await drops();
   for (const page of context.pages()) await page.close();
+}
+
+/** Two windows get the document; then one reopens on its store, and a new window receives it. */
+async function measureReopen(
+  context: BrowserContext,
+  web: WebMode,
+  size: number,
+  options: AppBenchOptions,
+  run: RunDraft,
+  phases: (name: string) => void,
+  drops: () => Promise<number | null>,
+): Promise<void> {
+  const text = textOfSize(options.text, size);
+  const within = <T>(what: string, work: (deadline: number) => Promise<T>): Promise<T | null> =>
+    bounded(what, options.timeoutMs, run.timeouts as string[], work);
+  phases('opening two windows');
+  const [a, b] = [await open(context, web, 'a'), await open(context, web, 'b')];
+  for (const page of [a, b]) await waitOnline(page, options.timeoutMs);
+  phases('paste of the whole document');
+  const seen = b.evaluate(`__bench.whenLength(${size})`);
+  seen.catch(() => {});
+  await a.evaluate(`__bench.paste(${JSON.stringify(text)})`);
+  await within('paste reaching the other window', () => seen);
+  await within('convergence before reopening', (deadline) => converged([a, b], deadline));
+  phases('reopen');
+  await b.close({ runBeforeUnload: true });
+  const reopened = await context.newPage();
+  const reopen = await within('reopen', (deadline) => loadUntilLength(reopened, web, 'b', size, deadline));
+  run.reopenMs = reopen === null ? null : round(reopen.ms);
+  const reopenSteps = reopen === null ? null : await startSteps(reopened, reopen.ms);
+  phases('a new window');
+  const fresh = await context.newPage();
+  const arrival = await within('new window', (deadline) => loadUntilLength(fresh, web, 'd', size, deadline));
+  run.newWindow = {
+    receivedMs: arrival === null ? null : round(arrival.ms),
+    progressShown: arrival?.progressShown ?? false,
+  };
+  run.startSteps = {
+    reopen: reopenSteps,
+    newWindow: arrival === null ? null : await startSteps(fresh, arrival.ms),
+  };
+  run.backpressureDrops = await drops();
+  for (const page of context.pages()) await page.close();
+}
+
+/** The page's own timeline, its marks and paints, as [origin, [name, ms]…]. */
+const TIMELINE = `(() => [performance.timeOrigin, [
+  ...performance.getEntriesByType('mark').filter((m) => m.name.startsWith('converge:')),
+  ...performance.getEntriesByType('paint').filter((p) => p.name === 'first-contentful-paint'),
+].map((e) => [e.name.replace(/^converge:/, ''), e.startTime])])()`;
+
+/** A window's start steps (see StartSteps), its worker's on the page's timeline. */
+async function startSteps(page: Page, shownMs: number): Promise<StartSteps> {
+  const [origin, marks] = (await page.evaluate(TIMELINE)) as [number, [string, number][]];
+  const steps: Record<string, number> = {};
+  for (const [name, at] of marks) steps[name] = round(at);
+  for (const worker of page.workers()) {
+    const [workerOrigin, workerMarks] = (await worker.evaluate(TIMELINE)) as [number, [string, number][]];
+    if (workerMarks.length === 0) continue;
+    steps['worker-created'] = round(workerOrigin - origin);
+    for (const [name, at] of workerMarks) steps[name] = round(workerOrigin + at - origin);
+  }
+  steps.shown = round(shownMs);
+  return Object.fromEntries(Object.entries(steps).sort(([, x], [, y]) => x - y));
 }
 
 async function open(context: BrowserContext, web: WebMode, replica: string): Promise<Page> {

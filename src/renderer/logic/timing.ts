@@ -14,3 +14,20 @@ export function timed<T>(name: TimingName, work: () => T): T {
     performance.clearMeasures(name);
   }
 }
+
+/**
+ * The steps of a window's start, as User Timing marks (kept: one of each per window): the page's and its
+ * replica worker's, each on its own timeline (`performance.timeOrigin` + `startTime` puts them on one).
+ * The app benchmark's reopen measure reads them to say where a window's start goes.
+ */
+export type StartMark =
+  | 'converge:worker-listening'
+  | 'converge:worker-ready'
+  | 'converge:init'
+  | 'converge:store-read'
+  | 'converge:host-imported'
+  | 'converge:replica-open';
+
+export function markStart(name: StartMark): void {
+  performance.mark(name);
+}

@@ -6,8 +6,9 @@
  */
 import type { Store, StoredState } from '@converge/replica';
 
-export function readAhead(store: Store): Store {
+export function readAhead(store: Store, onRead: () => void = () => {}): Store {
   let early: Promise<StoredState> | undefined = store.load();
+  early.then(onRead, () => {});
   // Whoever calls `load` gets the failure; until then it must not count as unhandled.
   early.catch(() => {});
   return {
@@ -30,8 +31,9 @@ export function readAhead(store: Store): Store {
 export async function openReadingAhead<T>(
   store: Store,
   importOpener: () => Promise<(store: Store) => Promise<T>>,
+  onRead?: () => void,
 ): Promise<T> {
-  const reading = readAhead(store);
+  const reading = readAhead(store, onRead);
   const open = await importOpener();
   return open(reading);
 }

@@ -26,6 +26,7 @@ import type { LinkOperation } from '../logic/relay-admin.ts';
 import type { WindowActions, WindowState } from '../logic/replay-channel.ts';
 import type { ScenarioChaos, ScenarioFile } from '../logic/session-recorder.ts';
 import { TextMirrors } from '../logic/text-mirrors.ts';
+import { markStart } from '../logic/timing.ts';
 import {
   parseToPage,
   type StoreSpec,
@@ -141,11 +142,14 @@ export class ReplicaClient {
           return;
         }
         const message = parsed.message;
-        if (message.type === 'listening') worker.postMessage(init, options.transfer ?? []);
-        else if (message.type === 'credential-request') answerCredential(options, message.id);
+        if (message.type === 'listening') {
+          markStart('converge:worker-listening');
+          worker.postMessage(init, options.transfer ?? []);
+        } else if (message.type === 'credential-request') answerCredential(options, message.id);
         else if (message.type === 'checkout-persist') options.persistCheckout(message.snapshot);
         else if (message.type === 'failed') reject(new Error(message.message));
         else if (message.type === 'ready') {
+          markStart('converge:worker-ready');
           const client = new ReplicaClient(options, message);
           worker.onmessage = (next) => client.receive(next.data);
           worker.onerror = (error) =>

@@ -38,6 +38,7 @@ import {
   snapshotOf,
 } from '../logic/session-recorder.ts';
 import { TappedTransport, wireLogTap } from '../logic/tapped-transport.ts';
+import { markStart } from '../logic/timing.ts';
 import { type HeadsResolver, type VersionComparison, VersionComparisons } from '../logic/versions.ts';
 import { WireLog } from '../logic/wire-log.ts';
 import type { ToPage, ToWorker, WorkerRequest } from './protocol.ts';
@@ -132,6 +133,7 @@ export class ReplicaHost {
       // The primary's text is shown (and editable) as soon as it has loaded; the others follow.
       progressive: true,
     });
+    markStart('converge:replica-open');
     const sessionChannel = broadcastSessionChannel(config.room);
     const recorder = new SessionRecorder(config.replicaId, {
       snapshot: () => snapshotOf(replica),

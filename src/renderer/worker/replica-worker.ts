@@ -11,6 +11,7 @@
 import { errorMessage } from '@converge/protocol';
 import type { Store } from '@converge/replica';
 import { IndexedDbStore, LogStore } from '@converge/replica/browser';
+import { markStart } from '../logic/timing.ts';
 import { PortByteLog } from './port-byte-log.ts';
 import { parseToWorker, type StoreSpec, type ToPage, type ToWorker } from './protocol.ts';
 import { openReadingAhead } from './read-ahead.ts';
@@ -73,10 +74,16 @@ scope.onmessage = (event) => {
       return;
     }
     const init = message;
-    openReadingAhead(store, async () => {
-      const { ReplicaHost } = await import('./replica-host.ts');
-      return (reading) => ReplicaHost.open({ init, store: reading, post, credential });
-    }).then(
+    markStart('converge:init');
+    openReadingAhead(
+      store,
+      async () => {
+        const { ReplicaHost } = await import('./replica-host.ts');
+        markStart('converge:host-imported');
+        return (reading) => ReplicaHost.open({ init, store: reading, post, credential });
+      },
+      () => markStart('converge:store-read'),
+    ).then(
       (opened) => {
         host = opened;
         for (const waiting of queued.splice(0)) opened.handle(waiting);
