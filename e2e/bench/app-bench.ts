@@ -41,9 +41,9 @@ export interface AppBenchOptions {
 }
 
 /**
- * A window's start, ms after its page's navigation began: the page's and its replica worker's User
- * Timing marks (src/renderer/logic/timing.ts, without the "converge:" prefix), the worker's creation
- * ('worker-created'), the first contentful paint, and the document shown whole ('shown').
+ * A window's start, ms after its page's navigation began: the first of each of the page's and its replica
+ * worker's User Timing marks (src/renderer/logic/timing.ts, without the "converge:" prefix), the worker's
+ * creation ('worker-created'), the first contentful paint, and the document shown whole ('shown').
  */
 export type StartSteps = Readonly<Record<string, number>>;
 
@@ -253,7 +253,8 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
 /** A run stops after this many timeouts' worth of waiting, wherever it is, and reports what it has. */
 const CAP_PHASES = 8;
 
-async function measureSize(
+/** One size's measures, filling in `run`. */
+type Measure = (
   context: BrowserContext,
   web: WebMode,
   size: number,
@@ -262,11 +263,18 @@ async function measureSize(
   phases: (name: string) => void,
   /** Frames the relay dropped for backpressure so far (read while the windows keep the room open). */
   drops: () => Promise<number | null>,
-): Promise<void> {
+) => Promise<void>;
+
+/** `work` within the run's timeout; a miss is listed in the run's timeouts. */
+function withinOf(options: AppBenchOptions, run: RunDraft) {
+  return <T>(what: string, work: (deadline: number) => Promise<T>): Promise<T | null> =>
+    bounded(what, options.timeoutMs, run.timeouts as string[], work);
+}
+
+const measureSize: Measure = async (context, web, size, options, run, phases, drops) => {
   const text = textOfSize(options.text, size);
   const timeouts = run.timeouts as string[];
-  const within = <T>(what: string, work: (deadline: number) => Promise<T>): Promise<T | null> =>
-    bounded(what, options.timeoutMs, timeouts, work);
+  const within = withinOf(options, run);
 
   phases('opening three windows');
   const [a, b, c] = [
@@ -386,21 +394,12 @@ async function measureSize(
   );
   run.backpressureDrops = await drops();
   for (const page of context.pages()) await page.close();
-}
+};
 
 /** Two windows get the document; then one reopens on its store, and a new window receives it. */
-async function measureReopen(
-  context: BrowserContext,
-  web: WebMode,
-  size: number,
-  options: AppBenchOptions,
-  run: RunDraft,
-  phases: (name: string) => void,
-  drops: () => Promise<number | null>,
-): Promise<void> {
+const measureReopen: Measure = async (context, web, size, options, run, phases, drops) => {
   const text = textOfSize(options.text, size);
-  const within = <T>(what: string, work: (deadline: number) => Promise<T>): Promise<T | null> =>
-    bounded(what, options.timeoutMs, run.timeouts as string[], work);
+  const within = withinOf(options, run);
   phases('opening two windows');
   const [a, b] = [await open(context, web, 'a'), await open(context, web, 'b')];
   for (const page of [a, b]) await waitOnline(page, options.timeoutMs);
@@ -429,7 +428,7 @@ async function measureReopen(
   };
   run.backpressureDrops = await drops();
   for (const page of context.pages()) await page.close();
-}
+};
 
 /** The page's own timeline, its marks and paints, as [origin, [name, ms]…]. */
 const TIMELINE = `(() => [performance.timeOrigin, [
@@ -441,7 +440,7 @@ const TIMELINE = `(() => [performance.timeOrigin, [
 async function startSteps(page: Page, shownMs: number): Promise<StartSteps> {
   const [origin, marks] = (await page.evaluate(TIMELINE)) as [number, [string, number][]];
   const steps: Record<string, number> = {};
-  for (const [name, at] of marks) steps[name] = round(at);
+  for (const [name, at] of marks) steps[name] ??= round(at); // the first of each (an editor per field)
   for (const worker of page.workers()) {
     const [workerOrigin, workerMarks] = (await worker.evaluate(TIMELINE)) as [number, [string, number][]];
     if (workerMarks.length === 0) continue;

@@ -6,6 +6,7 @@ import { SharedTextView } from '../editor/shared-text-view.ts';
 import type { FirstSync } from '../logic/first-sync.ts';
 import { formatBytes } from '../logic/format.ts';
 import { strikeLostText } from '../logic/text-compare.ts';
+import { markStart } from '../logic/timing.ts';
 import type { ReplicaClient } from '../worker/replica-client.ts';
 
 export interface TextEditorProps {
@@ -77,6 +78,7 @@ export function TextEditor({
       onSelection: (anchor, head) => reportCaret.current(id, anchor, head),
     });
     editor.current = view;
+    markStart('converge:editor-created');
     return () => {
       editor.current = undefined;
       view.destroy();

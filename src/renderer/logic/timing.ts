@@ -23,6 +23,7 @@ export function timed<T>(name: TimingName, work: () => T): T {
 export type StartMark =
   | 'converge:worker-listening'
   | 'converge:worker-ready'
+  | 'converge:editor-created'
   | 'converge:init'
   | 'converge:store-read'
   | 'converge:host-imported'
