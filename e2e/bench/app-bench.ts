@@ -372,18 +372,7 @@ const measureSize: Measure = async (context, web, size, options, run, phases, dr
   await a.evaluate(`__bench.paste(${JSON.stringify(text)})`);
   await within('second paste reaching the other windows', () => again);
   await within('convergence before reopening', (deadline) => converged([a, b, c], deadline));
-  await b.close({ runBeforeUnload: true });
-  const reopened = await context.newPage();
-  const reopen = await within('reopen', (deadline) => loadUntilLength(reopened, web, 'b', size, deadline));
-  run.reopenMs = reopen === null ? null : round(reopen.ms);
-
-  phases('a new window');
-  const fresh = await context.newPage();
-  const arrival = await within('new window', (deadline) => loadUntilLength(fresh, web, 'd', size, deadline));
-  run.newWindow = {
-    receivedMs: arrival === null ? null : round(arrival.ms),
-    progressShown: arrival?.progressShown ?? false,
-  };
+  const { reopened, fresh } = await reopenAndNewWindow(context, web, b, size, run, phases, within);
 
   phases('convergence');
   const windows = [a, reopened, c, fresh];
@@ -410,11 +399,29 @@ const measureReopen: Measure = async (context, web, size, options, run, phases, 
   await within('paste reaching the other window', () => seen);
   await within('convergence before reopening', (deadline) => converged([a, b], deadline));
   phases('reopen');
+  const { reopened, fresh } = await reopenAndNewWindow(context, web, b, size, run, phases, within);
+  run.startSteps = {
+    reopen: run.reopenMs === null ? null : await startSteps(reopened, run.reopenMs),
+    newWindow: run.newWindow?.receivedMs == null ? null : await startSteps(fresh, run.newWindow.receivedMs),
+  };
+  run.backpressureDrops = await drops();
+  for (const page of context.pages()) await page.close();
+};
+
+/** Window B closes and reopens on its store (`reopenMs`), then a new window D opens (`newWindow`). */
+async function reopenAndNewWindow(
+  context: BrowserContext,
+  web: WebMode,
+  b: Page,
+  size: number,
+  run: RunDraft,
+  phases: (name: string) => void,
+  within: ReturnType<typeof withinOf>,
+): Promise<{ reopened: Page; fresh: Page }> {
   await b.close({ runBeforeUnload: true });
   const reopened = await context.newPage();
   const reopen = await within('reopen', (deadline) => loadUntilLength(reopened, web, 'b', size, deadline));
   run.reopenMs = reopen === null ? null : round(reopen.ms);
-  const reopenSteps = reopen === null ? null : await startSteps(reopened, reopen.ms);
   phases('a new window');
   const fresh = await context.newPage();
   const arrival = await within('new window', (deadline) => loadUntilLength(fresh, web, 'd', size, deadline));
@@ -422,13 +429,8 @@ const measureReopen: Measure = async (context, web, size, options, run, phases, 
     receivedMs: arrival === null ? null : round(arrival.ms),
     progressShown: arrival?.progressShown ?? false,
   };
-  run.startSteps = {
-    reopen: reopenSteps,
-    newWindow: arrival === null ? null : await startSteps(fresh, arrival.ms),
-  };
-  run.backpressureDrops = await drops();
-  for (const page of context.pages()) await page.close();
-};
+  return { reopened, fresh };
+}
 
 /** The page's own timeline, its marks and paints, as [origin, [name, ms]…]. */
 const TIMELINE = `(() => [performance.timeOrigin, [
