@@ -1,4 +1,5 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { type SequentialTraceRequestOk, sequentialTraceRequest } from './traces.ts';
 
 /** A bench command's options as parseArgs reads them (strings and booleans; `help` always there). */
 export type CommandValues = Record<string, string | boolean | undefined>;
@@ -44,4 +45,18 @@ export function runCommand(main: () => Promise<number>): void {
       process.exitCode = 1;
     },
   );
+}
+
+/**
+ * `--trace FILE` and `--runs N` as a sequential trace request; a bad one is said on stderr (with the
+ * usage text when that helps) and becomes exit code 2.
+ */
+export function traceRunsOrExit(values: CommandValues, usage: string): SequentialTraceRequestOk | number {
+  const request = sequentialTraceRequest(stringOption(values, 'trace'), {
+    flag: '--runs',
+    value: stringOption(values, 'runs'),
+  });
+  if (request.ok) return request;
+  process.stderr.write(request.showUsage ? `${request.message}\n\n${usage}\n` : `${request.message}\n`);
+  return 2;
 }

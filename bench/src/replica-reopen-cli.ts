@@ -12,9 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { realTimers } from '@converge/protocol';
 import { ENGINES, Replica, SimNetwork } from '@converge/replica';
 import { FileStore } from '@converge/replica/node';
-import { readCommandLine, runCommand, stringOption } from './command-line.ts';
+import { readCommandLine, runCommand, stringOption, traceRunsOrExit } from './command-line.ts';
 import { median } from './result.ts';
-import { sequentialTraceRequest } from './traces.ts';
 
 const USAGE = `usage: npm run bench:reopen -- [--trace FILE] [--size N] [--keys N] [--runs N]
   --trace FILE   the document is this sequential trace's final text, repeated (default: automerge-paper)
@@ -110,14 +109,8 @@ async function main(): Promise<number> {
     runs: { type: 'string' },
   });
   if (typeof values === 'number') return values;
-  const request = sequentialTraceRequest(stringOption(values, 'trace'), {
-    flag: '--runs',
-    value: stringOption(values, 'runs'),
-  });
-  if (!request.ok) {
-    process.stderr.write(request.showUsage ? `${request.message}\n\n${USAGE}\n` : `${request.message}\n`);
-    return 2;
-  }
+  const request = traceRunsOrExit(values, USAGE);
+  if (typeof request === 'number') return request;
   const size = Number(stringOption(values, 'size') ?? 1_000_000);
   const keys = Number(stringOption(values, 'keys') ?? 200);
   if (!(Number.isInteger(size) && size > 0 && Number.isInteger(keys) && keys >= 0)) {

@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCommandLine, stringOption } from './command-line.ts';
+import { readCommandLine, traceRunsOrExit } from './command-line.ts';
 import { median } from './result.ts';
 import { runWorker } from './runner.ts';
 import { writeConvergeStore } from './store-open.ts';
-import { sequentialTraceRequest, traceName } from './traces.ts';
+import { traceName } from './traces.ts';
 
 const USAGE = `usage: npm run bench:store -- [--trace FILE] [--runs N]
   --trace FILE   sequential trace (default: automerge-paper.json.gz in ../shared/traces)
@@ -18,14 +18,8 @@ const TIMEOUT_SECONDS = 900;
 async function main(): Promise<number> {
   const values = readCommandLine(USAGE, { trace: { type: 'string' }, runs: { type: 'string' } });
   if (typeof values === 'number') return values;
-  const request = sequentialTraceRequest(stringOption(values, 'trace'), {
-    flag: '--runs',
-    value: stringOption(values, 'runs'),
-  });
-  if (!request.ok) {
-    process.stderr.write(request.showUsage ? `${request.message}\n\n${USAGE}\n` : `${request.message}\n`);
-    return 2;
-  }
+  const request = traceRunsOrExit(values, USAGE);
+  if (typeof request === 'number') return request;
   const { file, workload } = request;
   const runs = request.count ?? 5;
 

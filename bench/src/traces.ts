@@ -25,6 +25,9 @@ export function traceArgument(trace: string | undefined): string | null {
 }
 
 /** What a command line that replays one sequential trace asked for, or why it cannot run. */
+/** A request whose trace was read and is sequential. */
+export type SequentialTraceRequestOk = Extract<SequentialTraceRequest, { readonly ok: true }>;
+
 export type SequentialTraceRequest =
   | {
       readonly ok: true;
