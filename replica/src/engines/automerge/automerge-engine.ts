@@ -364,7 +364,7 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     } catch {
       for (const arrival of withChanges) {
         try {
-          this.applyRemote(arrival.changes, arrival.session, arrival.session.peer);
+          this.applyRemote(arrival.changes, arrival.session);
         } catch {
           ok = false;
         }
@@ -392,12 +392,12 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
 
   /**
    * Apply peers' changes in one call and report them as one remote change (from `source`, if one sent all;
-   * `from` names the first sender for the change's report, since the payloads arrived in earlier turns).
+   * `from` names the first sender for the change's report when several sent them; a sole source names itself).
    */
   private applyRemote(
     changes: readonly Uint8Array[],
     source: AutomergeSession | undefined,
-    from: string | undefined,
+    from?: string,
   ): void {
     if (changes.length === 0) return;
     const before = A.getHeads(this.doc);
