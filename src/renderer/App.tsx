@@ -22,6 +22,7 @@ import { TextEditor } from './components/TextEditor.tsx';
 import { UndoEffectsPanel } from './components/UndoEffectsPanel.tsx';
 import { WireLog } from './components/WireLog.tsx';
 import {
+  useAfterFirstPaint,
   useAppSnapshot,
   useCheckoutView,
   useNetwork,
@@ -54,6 +55,8 @@ export function App({ session }: { session: Session }) {
   const network = useNetwork(networkStore);
   const checkoutView = useCheckoutView(session.checkout);
   const [tab, setTab] = useState<TabId>('compare');
+  // The inspector renders once the text has been painted (a 1 MB reopen shows its text sooner).
+  const inspector = useAfterFirstPaint();
   const { status } = snapshot;
   const self = status.id;
   const primaryView = status.engines[status.primary]?.view;
@@ -236,152 +239,156 @@ export function App({ session }: { session: Session }) {
             </>
           ) : null}
         </section>
-        <div className="inspector">
-          <Tabs
-            label="Inspect"
-            active={tab}
-            onSelect={(id) => setTab(id as TabId)}
-            tabs={[
-              {
-                id: 'compare',
-                label: 'Compare engines',
-                shortcut: 'Alt+1',
-                content: (
-                  <>
-                    {snapshot.lastUndo !== undefined ? (
-                      <UndoEffectsPanel effects={snapshot.lastUndo} engines={descriptors} />
-                    ) : null}
-                    <ComparePanel
-                      schema={schema}
-                      descriptors={descriptors}
+        <div className="inspector" aria-busy={inspector ? undefined : true}>
+          {inspector ? (
+            <Tabs
+              label="Inspect"
+              active={tab}
+              onSelect={(id) => setTab(id as TabId)}
+              tabs={[
+                {
+                  id: 'compare',
+                  label: 'Compare engines',
+                  shortcut: 'Alt+1',
+                  content: (
+                    <>
+                      {snapshot.lastUndo !== undefined ? (
+                        <UndoEffectsPanel effects={snapshot.lastUndo} engines={descriptors} />
+                      ) : null}
+                      <ComparePanel
+                        schema={schema}
+                        descriptors={descriptors}
+                        primary={status.primary}
+                        engines={status.engines}
+                        texts={model.texts}
+                        convergence={convergence}
+                        comparisons={snapshot.versionComparisons}
+                        offline={!online}
+                        loading={status.loading ?? NO_ENGINES}
+                        exportReport={async () => {
+                          const at = new Date().toISOString();
+                          const [start, writes, { compareReport }] = await Promise.all([
+                            model.startViews(),
+                            model.ledgerWrites(),
+                            import('./logic/compare-report.ts'),
+                          ]);
+                          return {
+                            fileName: `converge-compare-${self}-${at.replaceAll(':', '-')}.json`,
+                            report: compareReport({
+                              name: `Compare panel of ${self} in room ${setup.config.room}, ${at}`,
+                              self,
+                              relayUrl: setup.config.relayUrl,
+                              room: setup.config.room,
+                              storagePeer: seenInRoom.current.includes(STORAGE_NODE_ID),
+                              order: registry.names,
+                              engines: status.engines,
+                              start,
+                              convergence,
+                              ledgers: ledgersForExport(snapshot.ledgers, writes),
+                            }),
+                          };
+                        }}
+                      />
+                    </>
+                  ),
+                },
+                {
+                  id: 'network',
+                  label: 'Network',
+                  shortcut: 'Alt+2',
+                  badge:
+                    network.room && network.room.cut.length > 0
+                      ? `${network.room.cut.length} cut`
+                      : undefined,
+                  content: <NetworkPanel self={self} network={network} store={networkStore} model={model} />,
+                },
+                {
+                  id: 'ledger',
+                  label: 'Lost writes',
+                  shortcut: 'Alt+3',
+                  badge: lostCount > 0 ? String(lostCount) : undefined,
+                  content: ledgerEngines.map((d) => (
+                    <section key={d.name} aria-label={`Writes lost by ${d.label}`}>
+                      {ledgerEngines.length > 1 ? <h3>{d.label}</h3> : null}
+                      <LedgerPanel
+                        ledger={snapshot.ledgers[d.name] ?? []}
+                        text={status.engines[d.name]?.view.text}
+                        skewMs={status.skewMs}
+                        onSkew={(ms) => void model.setSkew(ms)}
+                      />
+                    </section>
+                  )),
+                },
+                {
+                  id: 'wire',
+                  label: 'Wire log',
+                  shortcut: 'Alt+4',
+                  content: (
+                    <WireLog
+                      engines={descriptors}
+                      frames={snapshot.wireFrames}
+                      totals={snapshot.wireTotals}
+                      problems={status.problems}
+                    />
+                  ),
+                },
+                {
+                  id: 'session',
+                  label: 'Session file',
+                  shortcut: 'Alt+5',
+                  content: (
+                    <Suspense fallback={<p className="muted">Loading the scenario tools…</p>}>
+                      <SessionFiles
+                        model={model}
+                        network={networkStore}
+                        replayChannel={session.replayChannel}
+                        room={setup.config.room}
+                        recordedSteps={snapshot.recordedSteps}
+                        omittedActions={snapshot.omittedActions}
+                      />
+                    </Suspense>
+                  ),
+                },
+                {
+                  id: 'checkout',
+                  label: 'Checkout',
+                  shortcut: 'Alt+6',
+                  badge:
+                    openOrders > 0
+                      ? `${openOrders} open`
+                      : checkoutView.availability.ok
+                        ? undefined
+                        : 'no authority',
+                  content: (
+                    <CheckoutPanel
+                      self={self}
+                      client={session.checkout}
+                      view={checkoutView}
+                      engines={engineCarts}
                       primary={status.primary}
-                      engines={status.engines}
-                      texts={model.texts}
-                      convergence={convergence}
-                      comparisons={snapshot.versionComparisons}
-                      offline={!online}
-                      loading={status.loading ?? NO_ENGINES}
-                      exportReport={async () => {
-                        const at = new Date().toISOString();
-                        const [start, writes, { compareReport }] = await Promise.all([
-                          model.startViews(),
-                          model.ledgerWrites(),
-                          import('./logic/compare-report.ts'),
-                        ]);
-                        return {
-                          fileName: `converge-compare-${self}-${at.replaceAll(':', '-')}.json`,
-                          report: compareReport({
-                            name: `Compare panel of ${self} in room ${setup.config.room}, ${at}`,
-                            self,
-                            relayUrl: setup.config.relayUrl,
-                            room: setup.config.room,
-                            storagePeer: seenInRoom.current.includes(STORAGE_NODE_ID),
-                            order: registry.names,
-                            engines: status.engines,
-                            start,
-                            convergence,
-                            ledgers: ledgersForExport(snapshot.ledgers, writes),
-                          }),
-                        };
-                      }}
+                      control={(control) => session.admin.checkoutControl(setup.config.room, control)}
+                      onError={(message) => model.notify('error', message)}
                     />
-                  </>
-                ),
-              },
-              {
-                id: 'network',
-                label: 'Network',
-                shortcut: 'Alt+2',
-                badge:
-                  network.room && network.room.cut.length > 0 ? `${network.room.cut.length} cut` : undefined,
-                content: <NetworkPanel self={self} network={network} store={networkStore} model={model} />,
-              },
-              {
-                id: 'ledger',
-                label: 'Lost writes',
-                shortcut: 'Alt+3',
-                badge: lostCount > 0 ? String(lostCount) : undefined,
-                content: ledgerEngines.map((d) => (
-                  <section key={d.name} aria-label={`Writes lost by ${d.label}`}>
-                    {ledgerEngines.length > 1 ? <h3>{d.label}</h3> : null}
-                    <LedgerPanel
-                      ledger={snapshot.ledgers[d.name] ?? []}
-                      text={status.engines[d.name]?.view.text}
-                      skewMs={status.skewMs}
-                      onSkew={(ms) => void model.setSkew(ms)}
+                  ),
+                },
+                {
+                  id: 'history',
+                  label: 'History',
+                  shortcut: 'Alt+7',
+                  content: (
+                    <HistoryPanel
+                      entries={snapshot.history}
+                      loadEntry={model.historyEntry}
+                      engines={descriptors}
+                      schema={schema}
+                      self={self}
+                      onRestore={(seq) => void model.restore(seq)}
                     />
-                  </section>
-                )),
-              },
-              {
-                id: 'wire',
-                label: 'Wire log',
-                shortcut: 'Alt+4',
-                content: (
-                  <WireLog
-                    engines={descriptors}
-                    frames={snapshot.wireFrames}
-                    totals={snapshot.wireTotals}
-                    problems={status.problems}
-                  />
-                ),
-              },
-              {
-                id: 'session',
-                label: 'Session file',
-                shortcut: 'Alt+5',
-                content: (
-                  <Suspense fallback={<p className="muted">Loading the scenario tools…</p>}>
-                    <SessionFiles
-                      model={model}
-                      network={networkStore}
-                      replayChannel={session.replayChannel}
-                      room={setup.config.room}
-                      recordedSteps={snapshot.recordedSteps}
-                      omittedActions={snapshot.omittedActions}
-                    />
-                  </Suspense>
-                ),
-              },
-              {
-                id: 'checkout',
-                label: 'Checkout',
-                shortcut: 'Alt+6',
-                badge:
-                  openOrders > 0
-                    ? `${openOrders} open`
-                    : checkoutView.availability.ok
-                      ? undefined
-                      : 'no authority',
-                content: (
-                  <CheckoutPanel
-                    self={self}
-                    client={session.checkout}
-                    view={checkoutView}
-                    engines={engineCarts}
-                    primary={status.primary}
-                    control={(control) => session.admin.checkoutControl(setup.config.room, control)}
-                    onError={(message) => model.notify('error', message)}
-                  />
-                ),
-              },
-              {
-                id: 'history',
-                label: 'History',
-                shortcut: 'Alt+7',
-                content: (
-                  <HistoryPanel
-                    entries={snapshot.history}
-                    loadEntry={model.historyEntry}
-                    engines={descriptors}
-                    schema={schema}
-                    self={self}
-                    onRestore={(seq) => void model.restore(seq)}
-                  />
-                ),
-              },
-            ]}
-          />
+                  ),
+                },
+              ]}
+            />
+          ) : null}
         </div>
       </main>
       <footer className="shortcuts small muted">

@@ -144,3 +144,28 @@ function writeStorage(key: string, value: string): void {
     // Private mode: the name lasts as long as the window.
   }
 }
+
+/**
+ * False for the window's first render, true from the task after its first frame: what is not needed to
+ * show the text (the inspector's panels) renders then, so the editor's first paint does not wait for it.
+ */
+export function useAfterFirstPaint(): boolean {
+  const [painted, setPainted] = useState(false);
+  useEffect(() => {
+    const done = (): void => setPainted(true);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(done, 0);
+    });
+    // A hidden page gets no frames: it renders everything anyway, a moment later.
+    const fallback = setTimeout(done, HIDDEN_PAGE_RENDER_MS);
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(fallback);
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, []);
+  return painted;
+}
+
+const HIDDEN_PAGE_RENDER_MS = 250;

@@ -1,6 +1,6 @@
 import type { LostWrite, NamedField, PeerPresence } from '@converge/replica';
 import type { EngineFacts } from '@converge/replica/descriptors';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { remoteCaretsOf } from '../editor/remote-carets.ts';
 import { SharedTextView } from '../editor/shared-text-view.ts';
 import type { FirstSync } from '../logic/first-sync.ts';
@@ -55,7 +55,8 @@ export function TextEditor({
   const reportCaret = useRef(onCaret);
   reportCaret.current = onCaret;
 
-  useEffect(() => {
+  // Made before the browser paints the app's first frame (a layout effect), so that frame has the text.
+  useLayoutEffect(() => {
     const element = host.current;
     if (element === null) return;
     const view = new SharedTextView({

@@ -84,12 +84,12 @@ export class SharedTextView {
     this.onSelection = options.onSelection;
     const { undo, redo } = options.history;
     const root = options.host.shadowRoot ?? options.host.attachShadow({ mode: 'open', delegatesFocus: true });
-    const text = this.feed.text(this.engine, this.field);
     this.view = new EditorView({
       root,
       parent: root,
       state: EditorState.create({
-        doc: text,
+        // The feed's document as it is when it keeps one (no whole string split into lines again).
+        doc: this.feed.doc?.(this.engine, this.field) ?? this.feed.text(this.engine, this.field),
         extensions: [
           // Only "\n" breaks a line, as in the engines: positions stay the engines' positions.
           EditorState.lineSeparator.of('\n'),

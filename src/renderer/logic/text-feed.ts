@@ -7,6 +7,7 @@
  * forwarded as they are. `textReplacements` is kept for the editor's repair path (a refused edit), where
  * the whole texts are compared once.
  */
+import type { Text } from '@codemirror/state';
 import type { EngineChange, EngineName, Replica } from '@converge/replica';
 import diff from 'fast-diff';
 
@@ -36,6 +37,11 @@ export interface TextFeed {
   slice(engine: EngineName, field: string, from: number, to: number): string;
   /** Its length (without building the text). */
   length(engine: EngineName, field: string): number;
+  /**
+   * The text as an editor document, when the feed keeps one (the page's mirrors): an editor starts from
+   * it as it is, without a whole string to split into lines again.
+   */
+  doc?(engine: EngineName, field: string): Text;
   /** Called synchronously after every change of the engine's text of `field`. Returns an unsubscribe function. */
   subscribe(engine: EngineName, field: string, listener: (update: TextUpdate) => void): () => void;
   close(): void;

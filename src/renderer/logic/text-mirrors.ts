@@ -86,6 +86,10 @@ export class TextMirrors implements TextFeed {
     return mirror.string;
   }
 
+  doc(engine: EngineName, field: string): Text {
+    return this.mirrors.get(keyOf(engine, field))?.doc ?? Text.empty;
+  }
+
   slice(engine: EngineName, field: string, from: number, to: number): string {
     const mirror = this.mirrors.get(keyOf(engine, field));
     if (mirror === undefined) return '';

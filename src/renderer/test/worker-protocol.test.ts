@@ -79,6 +79,17 @@ describe('TextMirrors', () => {
     ]);
   });
 
+  it('hands an editor its document as kept (lines by "\\n" only), current after deltas', () => {
+    const mirrors = new TextMirrors({ yjs: { text: 'one\ntwo\r\nthree' } });
+    const doc = mirrors.doc('yjs', 'text');
+    expect(doc.lines).toBe(3);
+    expect(doc.line(2).text).toBe('two\r');
+    expect(mirrors.doc('yjs', 'text')).toBe(doc);
+    mirrors.apply('yjs', 'text', 'remote', [{ pos: 3, del: 0, text: '!' }]);
+    expect(mirrors.doc('yjs', 'text').toString()).toBe('one!\ntwo\r\nthree');
+    expect(mirrors.doc('automerge', 'text').length).toBe(0);
+  });
+
   it('refuses a delta beyond the end (the caller re-reads), and reset replaces the text', () => {
     const mirrors = new TextMirrors({ loro: { text: 'abc' } });
     expect(() => mirrors.apply('loro', 'text', 'remote', [{ pos: 2, del: 5, text: '' }])).toThrow(RangeError);
