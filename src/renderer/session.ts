@@ -31,6 +31,9 @@ export interface Session {
 
 export async function startSession(setup: WindowSetup): Promise<Session> {
   const { config } = setup;
+  // Asked for now (both platforms keep one per page): the worker's relay connection wants it as soon
+  // as its replica is open, and the request then overlaps the worker's start instead of following it.
+  setup.credential().catch(() => {});
   // The network panel follows the relay's admin API with the window's credential, so it starts once
   // there is one: at once, or when a connection attempt finally gets it (asked before each attempt).
   let networkStarted = false;

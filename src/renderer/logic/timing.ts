@@ -27,7 +27,10 @@ export type StartMark =
   | 'converge:init'
   | 'converge:store-read'
   | 'converge:host-imported'
-  | 'converge:replica-open';
+  | 'converge:replica-open'
+  | 'converge:relay-online'
+  | 'converge:first-peer'
+  | 'converge:first-remote-text';
 
 export function markStart(name: StartMark): void {
   performance.mark(name);

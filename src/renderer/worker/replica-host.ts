@@ -180,6 +180,7 @@ export class ReplicaHost {
     this.stops.push(
       replica.subscribe((event) => (event.type === 'text' ? this.textChanged(event) : undefined)),
     );
+    this.stops.push(markFirstSyncSteps(replica));
     this.stops.push(model.subscribe(() => this.postSnapshot()));
     this.stops.push(
       this.checkout.subscribe(() => {
@@ -429,6 +430,32 @@ export class ReplicaHost {
     this.comparisons.endRound();
     return out;
   }
+}
+
+/**
+ * The start marks of what a window waits for from the relay (a new window's text): connected, a first
+ * peer, the primary's first text from a peer. Each is marked once; stops listening when all are.
+ */
+function markFirstSyncSteps(replica: Replica): () => void {
+  const marked = new Set<string>();
+  const once = (
+    name: 'converge:relay-online' | 'converge:first-peer' | 'converge:first-remote-text',
+  ): void => {
+    if (marked.has(name)) return;
+    marked.add(name);
+    markStart(name);
+    if (marked.size === 3) stop();
+  };
+  const stop = replica.subscribe((event) => {
+    if (event.type === 'connection' && event.state === 'online') once('converge:relay-online');
+    else if (event.type === 'peers' && event.peers.length > 0) once('converge:first-peer');
+    else if (event.type === 'text' && event.origin === 'remote' && event.engine === replica.primary)
+      once('converge:first-remote-text');
+  });
+  // What happened before the host listened is marked now (as it is seen).
+  if (replica.connection() === 'online') once('converge:relay-online');
+  if (replica.peers().length > 0) once('converge:first-peer');
+  return stop;
 }
 
 function keyOf(engine: string, field: string): string {
