@@ -44,6 +44,8 @@ export const TypeTag = {
   /** 17 and 18 are the converge engine's workspace formats (in @converge/replica); never reuse them. */
   WorkspaceOps: 17,
   WorkspaceSnapshot: 18,
+  /** An RGA document saved incrementally: a snapshot and the operations since (rga/saved.ts). */
+  RgaSaved: 19,
 } as const;
 export type TypeTag = (typeof TypeTag)[keyof typeof TypeTag];
 

@@ -7,8 +7,9 @@ import { IdIndex } from './id-index.ts';
 import { ImageIds } from './image-ids.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
-import { decodeRgaOps, encodeRgaOp } from './op-codec.ts';
+import { decodeRgaOps, encodeRgaOp, encodeRgaOps } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
+import { coalesce, isSaved, readSaved, weightOf, writeSaved } from './saved.ts';
 import {
   decodeSnapshot,
   encodeImage,
@@ -118,6 +119,10 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private originsDerived = true;
   /** Told where each remote operation changed the visible text (see `observeRemote`). */
   private remoteObserver: RemoteEditObserver | null = null;
+  /** What the last `save` wrote, reused by the next one (null: the next one writes a whole snapshot). */
+  private saved: SavedState | null = null;
+  /** Operations integrated since the last `save`, in order, recorded while `saved` holds (else null). */
+  private journal: RgaOp[] | null = null;
 
   constructor(replica: ReplicaId) {
     this.replica = checkReplicaId(replica);
@@ -197,13 +202,15 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       // The left origin is always its own object: reusing the previous op's id when it names the
       // character before saved an allocation but added a branch first taken late (after a paste)
       // that threw away this function's optimized code. The right origin is the left one's.
-      return {
+      const typed: InsertOp = {
         kind: 'insert',
         id: { replica, counter },
         left: { replica, counter: counter - 1 },
         right: 'inherit',
         text,
       };
+      if (this.journal !== null) this.record(typed, 1);
+      return typed;
     }
     this.flushPending();
     this.checkIndex(index, 'insert', this.tree.visible);
@@ -212,7 +219,9 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
     this.maxCounter[self] = counter + n - 1;
     this.textCache = null;
-    return this.insertAt(index, text, counter);
+    const op = this.insertAt(index, text, counter);
+    if (this.journal !== null) this.record(op, 1);
+    return op;
   }
 
   /**
@@ -273,6 +282,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     const op = this.insertAfter(prev, leaf, at, start, index, text, counter, run.replica, run.counter);
     // Typing on grows a run only up to a visible right origin (a plain insert there goes past tombstones).
     if (run.deleted) this.cursorRun = null;
+    if (this.journal !== null) this.record(op, 1);
     return { op, index };
   }
 
@@ -464,10 +474,14 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       const replica = this.replicas[run.replica] as ReplicaId;
       const counter = run.counter + offset;
       if (deleteIntoTombstone(this.tree, leaf, at, offset, length)) {
-        return { kind: 'delete', ranges: [{ replica, counter, length }] };
+        const op: DeleteOp = { kind: 'delete', ranges: [{ replica, counter, length }] };
+        if (this.journal !== null) this.record(op, 1);
+        return op;
       }
     }
-    return this.deleteFrom(leaf, at, offset, length);
+    const op = this.deleteFrom(leaf, at, offset, length);
+    if (this.journal !== null) this.record(op, op.ranges.length);
+    return op;
   }
 
   /** The general local delete of `length` visible characters from `offset` in run `at` of `first`. */
@@ -564,6 +578,13 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * Throws TypeError/RangeError for a malformed operation.
    */
   apply(op: RgaOp): ApplyResult {
+    const result = this.applyOne(op);
+    if (result === 'applied' && this.journal !== null)
+      this.record(op, op.kind === 'delete' ? op.ranges.length : 1);
+    return result;
+  }
+
+  private applyOne(op: RgaOp): ApplyResult {
     if (op === null || typeof op !== 'object') throw new TypeError('apply: operation must be an object');
     switch (op.kind) {
       case 'insert':
@@ -849,11 +870,61 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   }
 
   /**
-   * A document for replica `replica` from `encode()` bytes (its own earlier state or anyone's),
-   * in the current format or an earlier one. Throws DecodeError for malformed bytes. The bytes are
-   * checked in full here; the runs are built on first need.
+   * The whole document as bytes `decode` reads back into the document `encode()` describes, for a
+   * store that saves the same document again and again: after the first call (a whole snapshot, as
+   * `encode()` writes), the bytes are that snapshot as it was and the operations integrated since,
+   * each save encoding only those since the one before (rga/saved.ts), until they are many
+   * (`savedTailLimit`); then a whole snapshot again. So saving every k edits costs O(k) most of the
+   * time and a whole encode now and then, O(1) per edit over time, where `encode()` is O(document)
+   * per save. The bytes are not canonical (equal documents may save differently): peers get `encode()`.
+   */
+  save(): Uint8Array {
+    const saved = this.saved;
+    const journal = this.journal;
+    if (saved === null || journal === null) {
+      const base = this.encode();
+      this.saved = { base, chunks: [], ops: 0, recorded: 0, limit: savedTailLimit(this.maxCounter) };
+      this.journal = [];
+      return base.slice();
+    }
+    if (journal.length > 0) {
+      const ops = coalesce(journal);
+      saved.ops += weightOf(ops);
+      saved.recorded = 0;
+      this.journal = [];
+      // Past the limit: a whole snapshot now (recording starts over from it).
+      if (saved.ops > saved.limit) {
+        this.saved = null;
+        this.journal = null;
+        return this.save();
+      }
+      saved.chunks.push(encodeRgaOps(ops));
+    }
+    return saved.chunks.length === 0 ? saved.base.slice() : writeSaved(saved);
+  }
+
+  /** Record an operation integrated since the last save (`weight`: ids or ranges it names, for the limit). */
+  private record(op: RgaOp, weight: number): void {
+    const journal = this.journal as RgaOp[];
+    const saved = this.saved as SavedState;
+    journal.push(op);
+    saved.recorded += weight;
+    if (saved.ops + saved.recorded > saved.limit) {
+      // Too many to replay on decode even before they are coalesced: the next save writes a whole
+      // snapshot; stop recording till then.
+      this.saved = null;
+      this.journal = null;
+    }
+  }
+
+  /**
+   * A document for replica `replica` from `encode()` or `save()` bytes (its own earlier state or
+   * anyone's), in the current format or an earlier one. Throws DecodeError for malformed bytes. The
+   * bytes are checked in full here; the runs are built on first need (at once when `save()` wrote
+   * operations after the snapshot: they are applied here).
    */
   static decode(bytes: Uint8Array, replica: ReplicaId): Rga {
+    if (isSaved(bytes)) return Rga.decodeSaved(bytes, replica);
     const compact = isCompact(bytes, TypeTag.RgaDocument);
     const image = compact ? decodeSnapshot(bytes) : decodeFormat1(bytes);
     const doc = new Rga(replica);
@@ -877,6 +948,40 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       doc.originsDerived = image.replicas.length <= 1 && image.exceptions.length === 0;
     }
     doc.textCache = image.text;
+    return doc;
+  }
+
+  /** `save()` bytes: the snapshot, then every operation after it, each of which must apply. */
+  private static decodeSaved(bytes: Uint8Array, replica: ReplicaId): Rga {
+    const { base, chunks, chunkOffsets } = readSaved(bytes);
+    const doc = Rga.decode(base, replica);
+    let ops = 0;
+    chunks.forEach((chunk, i) => {
+      const offset = chunkOffsets[i] as number;
+      let decoded: RgaOp[];
+      try {
+        decoded = decodeRgaOps(chunk);
+      } catch (error) {
+        throw new DecodeError(`saved operations: ${(error as Error).message}`, offset);
+      }
+      for (const op of decoded) {
+        let result: ApplyResult;
+        try {
+          result = doc.apply(op);
+        } catch (error) {
+          throw new DecodeError(`saved operation: ${(error as Error).message}`, offset);
+        }
+        if (result === 'missing-dependency')
+          throw new DecodeError('a saved operation refers to text the document lacks', offset);
+      }
+      ops += weightOf(decoded);
+    });
+    // Saving on from here reuses these bytes, unless replaying them is already as much as is allowed.
+    const limit = savedTailLimit(doc.maxCounter);
+    if (ops <= limit) {
+      doc.saved = { base, chunks: [...chunks], ops, recorded: 0, limit };
+      doc.journal = [];
+    }
     return doc;
   }
 
@@ -987,6 +1092,31 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     }
     return { runs, tombstoneRuns, tombstoneChars, leaves };
   }
+}
+
+interface SavedState {
+  readonly base: Uint8Array;
+  readonly chunks: Uint8Array[];
+  /** Operations (delete ranges counted one by one) in `chunks`, and in the journal. */
+  ops: number;
+  recorded: number;
+  /** At most this many after `base`, then a whole snapshot again. */
+  readonly limit: number;
+}
+
+/** Operations `save()` keeps after a snapshot before writing a whole one again (see `savedTailLimit`). */
+export const SAVED_TAIL_FLOOR = 4096;
+
+/**
+ * How many operations a saved document may carry after its snapshot: a sixteenth of the ids it
+ * has, at least `SAVED_TAIL_FLOOR`. Decoding replays them (a few µs each, about what the snapshot
+ * costs per sixteen ids), and a whole snapshot is written once per that many, so its O(document)
+ * cost is spread over as many operations as the document has sixteenths.
+ */
+function savedTailLimit(maxCounter: readonly number[]): number {
+  let ids = 0;
+  for (const n of maxCounter) ids += n;
+  return Math.max(SAVED_TAIL_FLOOR, Math.floor(ids / 16));
 }
 
 function checkId(id: RgaId, what: string): void {

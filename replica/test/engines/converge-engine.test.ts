@@ -1,5 +1,6 @@
 // The converge engine's own rules that the engine contract cannot see: what it hands the store must
 // rebuild exactly what it holds.
+import { Rga, replicaId } from '@converge/crdt-core';
 import { describe, expect, it } from 'vitest';
 import type { EngineChange } from '../../src/engine.ts';
 import { ConvergeEngine } from '../../src/engines/converge/index.ts';
@@ -60,6 +61,30 @@ describe('converge engine', () => {
       expect(() => engine('x').applyUpdate(flipped), `bit ${bit}`).toThrow();
     }
   });
+  it('saves the text incrementally for the store, and what it saves loads as the whole state does', () => {
+    const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+    const writer = engine('w');
+    writer.apply({ op: 'text.insert', pos: 0, text: 'hello world' });
+    const first = writer.save();
+    writer.apply({ op: 'text.delete', pos: 0, len: 1 });
+    writer.apply({ op: 'text.insert', pos: 4, text: ',' });
+    writer.apply({ op: 'counter.increment', name: 'likes', by: 1 });
+    const second = writer.save();
+    // The second save carries the first one's text snapshot as it was (and the edits since); the state
+    // peers get is the canonical one, written anew.
+    const typed = new Rga(replicaId('w'));
+    typed.insert(0, 'hello world');
+    expect(hex(first)).toContain(hex(typed.encode()));
+    expect(hex(second)).toContain(hex(typed.encode()));
+    expect(hex(writer.state())).not.toContain(hex(typed.encode()));
+    const reopened = engine('w');
+    reopened.applyUpdate(second);
+    expect(reopened.view()).toEqual(writer.view());
+    expect(reopened.view().text).toBe('ello, world');
+    expect(reopened.version()).toEqual(writer.version());
+    expect(hex(reopened.state())).toBe(hex(writer.state()));
+  });
+
   it('refuses a sync message with a flipped bit instead of taking it as another edit under the same id', () => {
     const a = engine('a');
     const b = engine('b');

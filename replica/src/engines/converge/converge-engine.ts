@@ -225,7 +225,7 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   }
 
   save(): Uint8Array {
-    return seal(EnvelopeKind.ConvergeState, this.doc.encodeState());
+    return seal(EnvelopeKind.ConvergeState, this.doc.encodeState({ forStore: true }));
   }
 
   openSession(peer: string, send: (payload: Uint8Array) => void): SyncSession {

@@ -155,13 +155,19 @@ export class WorkspaceDocument {
 
   // ---------------------------------------------------------------- whole state
 
-  /** The whole document, tagged by field: snapshot for the store and state transfer for peers behind the log. */
-  encodeState(): Uint8Array {
+  /**
+   * The whole document, tagged by field: state transfer for peers behind the log, and (`forStore`) the
+   * store's snapshot, where a field may write what is cheaper to save again and again (`DocumentField.save`:
+   * a text saves the operations since its last save after that save's bytes). Both decode alike.
+   */
+  encodeState({ forStore = false }: { readonly forStore?: boolean } = {}): Uint8Array {
     const e = new Encoder(256).byte(STATE_FORMAT);
     this.log.version().write(e);
     e.uint(this.schema.fields.length);
     for (const field of this.schema.fields) {
-      e.uint(field.tag).byte(KIND_CODES[field.kind]).bytes(this.field(field.name).encode());
+      const state = this.field(field.name);
+      const bytes = forStore && state.save !== undefined ? state.save() : state.encode();
+      e.uint(field.tag).byte(KIND_CODES[field.kind]).bytes(bytes);
     }
     return e.finish();
   }
