@@ -32,7 +32,7 @@ export async function writeConvergeStore(workload: Workload, dir: string): Promi
     await store.load();
     await store.compact({
       // What ConvergeEngine.save() writes: the document's state in the checksummed envelope.
-      engines: { converge: seal(EnvelopeKind.ConvergeState, doc.encodeState()) },
+      engines: { converge: seal(EnvelopeKind.ConvergeState, doc.encodeState({ forStore: true })) },
       metadata: { replicaId: STORE_REPLICA, skewMs: 0 },
     });
   } finally {

@@ -84,25 +84,17 @@ function typesOn(last: InsertOp, next: InsertOp): boolean {
 
 function joinRange(ranges: IdRange[], range: IdRange): void {
   const last = ranges[ranges.length - 1];
-  if (last !== undefined && last.replica === range.replica) {
-    if (last.counter + last.length === range.counter) {
-      ranges[ranges.length - 1] = {
-        replica: last.replica,
-        counter: last.counter,
-        length: last.length + range.length,
-      };
-      return;
-    }
-    if (range.counter + range.length === last.counter) {
-      ranges[ranges.length - 1] = {
-        replica: last.replica,
-        counter: range.counter,
-        length: last.length + range.length,
-      };
-      return;
-    }
+  // Ranges that meet, either way round (typing forward deletes ascending, backspacing descending).
+  const meets =
+    last !== undefined &&
+    last.replica === range.replica &&
+    (last.counter + last.length === range.counter || range.counter + range.length === last.counter);
+  if (!meets) {
+    ranges.push(range);
+    return;
   }
-  ranges.push(range);
+  const counter = Math.min(last.counter, range.counter);
+  ranges[ranges.length - 1] = { replica: last.replica, counter, length: last.length + range.length };
 }
 
 /** What replaying `ops` costs, in operations (a delete's ranges counted one by one). */
