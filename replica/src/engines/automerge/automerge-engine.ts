@@ -71,6 +71,12 @@ const GENESIS_ACTOR = '00000000000000000000000000000000';
 /** How many of a peer's reports of its heads a session keeps, when it lacks the newer ones (see heldPeerHeads). */
 const MAX_REPORTS = 32;
 
+/**
+ * Anti-entropy rounds a push stays "on its way" (left out of sync messages, and a peer reporting the heads
+ * it started from counts as behind on it, not missing it) before it is taken for lost and resent.
+ */
+const PUSH_ROUNDS_KEPT = 2;
+
 /** At most this much longer than its last apply took does a paced engine wait for the next (see `enqueue`). */
 export const MAX_EXTRA_PACE_MS = 1000;
 
@@ -482,8 +488,8 @@ class AutomergeSession extends PeerSession {
    * The changes pushed to the peer (by hash prefix: `checksumOf`), each with the anti-entropy round it was pushed in: a sync
    * message leaves them out. And the heads (as `headsKey`) each push started from, since the peer last
    * caught up: a peer reporting one of those is behind on pushes on their way, not missing them, so
-   * pushing goes on. Both are forgotten a full anti-entropy round later (a push lost for good is then
-   * resent), or at once when the peer names a change it needs.
+   * pushing goes on. Both are forgotten PUSH_ROUNDS_KEPT anti-entropy rounds later (a push lost for good
+   * is then resent), or at once when the peer names a change it needs.
    */
   private readonly pushed = new Map<string, number>();
   /** The peer's reports of its heads, oldest first: the newest one held here, and any newer (see `heldPeerHeads`). */
@@ -566,7 +572,7 @@ class AutomergeSession extends PeerSession {
    * Answer the sync messages taken in this turn (once, whatever their number), unless the peer lacks
    * nothing but pushes on their way (`followsPushes`): a typist's peers report their heads as each push
    * arrives, and answering each report would cost every peer a message per keystroke. A push lost on the
-   * way is repaired by anti-entropy, which forgets it a round later and runs the protocol regardless.
+   * way is repaired by anti-entropy, which forgets it PUSH_ROUNDS_KEPT rounds later and runs the protocol regardless.
    */
   answer(): void {
     if (this.followsPushes) return;
@@ -590,13 +596,14 @@ class AutomergeSession extends PeerSession {
   }
 
   /**
-   * An anti-entropy round: forget the pushes of the round before (a lost one is then resent), and run
+   * An anti-entropy round: forget the pushes older than PUSH_ROUNDS_KEPT rounds (a lost one is then
+   * resent; a peer whose paced applies take seconds has not reported a younger one yet), and run
    * the protocol again, unless the peer's last report, since then, still shows it lacking nothing but
    * pushes of this round on their way and holding nothing we lack: a peer stuck behind a lost push
    * reports heads whose push is forgotten now, and gets the round.
    */
   protected override repair(): void {
-    this.forgetInFlight(this.round);
+    this.forgetInFlight(this.round - PUSH_ROUNDS_KEPT + 1);
     this.round++;
     const reported = this.peerHeads?.join(',');
     if (this.followsPushes && reported !== undefined && this.pushedFrom.has(reported)) return;
