@@ -78,7 +78,7 @@ const MAX_REPORTS = 32;
 const PUSH_ROUNDS_KEPT = 2;
 
 /** At most this much longer than its last apply took does a paced engine wait for the next (see `enqueue`). */
-export const MAX_EXTRA_PACE_MS = 1000;
+export const MAX_EXTRA_PACE_MS = 2000;
 
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 const EnvelopeKind = { AutomergeUpdate: 2 } as const;
