@@ -779,11 +779,17 @@ export class Replica {
     return this.problemLog.list();
   }
 
-  status(): ReplicaStatus {
+  /**
+   * Everything about the replica at once. `withoutText`: every view's texts empty (`viewWithoutText`), for
+   * readers that follow the text deltas instead: a view with its texts reads each engine's whole text
+   * after every change.
+   */
+  status(options?: { readonly withoutText?: boolean }): ReplicaStatus {
+    const withoutText = options?.withoutText === true;
     const engines: Partial<Record<EngineName, EngineStatus>> = {};
     for (const name of this.engines.names) {
       engines[name] = {
-        view: this.view(name),
+        view: withoutText ? this.viewWithoutText(name) : this.view(name),
         digest: this.digest(name),
         version: this.version(name),
         peerVersions: this.sessions.peerVersions(name),

@@ -10,6 +10,7 @@ import { errorMessage } from '@converge/protocol';
 import {
   checkTextEditIn,
   type EngineName,
+  type EngineStatus,
   type FieldEdit,
   type Intent,
   type LedgerWrite,
@@ -81,6 +82,14 @@ export interface AppModelOptions {
    * the app rebuilds it a few times a second while typing, not on every keystroke.
    */
   readonly minRebuildMs?: number;
+  /**
+   * The snapshot's views without their texts (default false), for a reader that follows the text feed:
+   * a view with its texts reads every changed engine's whole text (O(document) per engine per snapshot).
+   * The history's entries still hold every engine's whole view: they are then taken at most every
+   * `historyMinMs` (default 0) while changes keep coming, the changes between going into one entry.
+   */
+  readonly statusWithoutText?: boolean;
+  readonly historyMinMs?: number;
   /** Runs `run` after `ms` (default setTimeout). */
   readonly delay?: (run: () => void, ms: number) => void;
 }
@@ -97,6 +106,10 @@ export class AppModel {
   private readonly now: () => number;
   private readonly minRebuildMs: number;
   private readonly delay: (run: () => void, ms: number) => void;
+  private readonly statusWithoutText: boolean;
+  private readonly historyMinMs: number;
+  private lastHistoryAt = Number.NEGATIVE_INFINITY;
+  private historyTimer = false;
   private lastBuild = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -124,6 +137,8 @@ export class AppModel {
     this.now = options.now;
     this.minRebuildMs = options.minRebuildMs ?? 0;
     this.delay = options.delay ?? ((run, ms) => setTimeout(run, ms));
+    this.statusWithoutText = options.statusWithoutText === true;
+    this.historyMinMs = options.historyMinMs ?? 0;
     this.texts = replicaTextFeed(this.replica);
     this.history = new HistoryLog(this.replica.id);
     this.history.mark('as this window opened');
@@ -146,7 +161,7 @@ export class AppModel {
       if (descriptor.ledger !== undefined) this.ledgersDirty.add(descriptor.name);
     this.snapshot = this.build();
     this.startViews = Object.fromEntries(
-      Object.entries(this.snapshot.status.engines).map(([engine, status]) => [engine, status?.view]),
+      this.replica.engineNames.map((engine) => [engine, this.replica.view(engine)]),
     );
   }
 
@@ -378,12 +393,32 @@ export class AppModel {
     else this.schedule(flush);
   }
 
+  /** Close the history's pending burst with every engine's whole view, at most every `historyMinMs`. */
+  private settleHistory(status: ReplicaStatus): void {
+    if (!this.history.pending) return;
+    const now = this.now();
+    const wait = this.lastHistoryAt + this.historyMinMs - now;
+    if (wait > 0) {
+      // A rebuild then, in case no other change asks for one: the burst is not left open.
+      if (!this.historyTimer) {
+        this.historyTimer = true;
+        this.delay(() => {
+          this.historyTimer = false;
+          this.invalidate();
+        }, wait);
+      }
+      return;
+    }
+    this.lastHistoryAt = now;
+    const views: Partial<Record<EngineName, WorkspaceView | undefined>> = {};
+    for (const [name, engine] of Object.entries(status.engines) as [EngineName, EngineStatus | undefined][])
+      views[name] = this.statusWithoutText ? this.replica.view(name) : engine?.view;
+    this.history.settle(now, views as Partial<Record<EngineName, WorkspaceView>>);
+  }
+
   private build(): AppSnapshot {
-    const status = this.replica.status();
-    this.history.settle(
-      this.now(),
-      Object.fromEntries(Object.entries(status.engines).map(([name, engine]) => [name, engine?.view])),
-    );
+    const status = this.replica.status({ withoutText: this.statusWithoutText });
+    this.settleHistory(status);
     if (this.ledgersDirty.size > 0) {
       const ledgers = { ...this.ledgers };
       for (const name of this.ledgersDirty) {

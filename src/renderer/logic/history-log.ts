@@ -55,6 +55,11 @@ export class HistoryLog {
     this.dirty = true;
   }
 
+  /** Whether changes are waiting for `settle` to close them into an entry. */
+  get pending(): boolean {
+    return this.dirty;
+  }
+
   /** Close the pending burst with the engines' views now; returns whether an entry was added. */
   settle(at: number, views: Readonly<Partial<Record<EngineName, WorkspaceView>>>): boolean {
     if (!this.dirty) return false;

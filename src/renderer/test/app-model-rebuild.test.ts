@@ -38,4 +38,54 @@ describe('AppModel snapshots while typing', () => {
     expect(model.getSnapshot().status.engines.converge?.view.text).toBe('abbbbb');
     model.close();
   });
+
+  it('read no whole text without it; the history reads each at most once per historyMinMs', async () => {
+    const w = world();
+    const opened = await openModel(w, 'a');
+    const { replica } = opened;
+    opened.close(); // only this test's model reads the replica
+    const delayed: { run: () => void; at: number }[] = [];
+    const model = new AppModel({
+      replica,
+      wire: new WireLog(replica.registry.names, 10),
+      recorder: new SessionRecorder('a'),
+      schedule: (flush) => flush(),
+      now: () => w.clock.now(),
+      statusWithoutText: true,
+      historyMinMs: 1000,
+      delay: (run, ms) => delayed.push({ run, at: w.clock.now() + ms }),
+    });
+    // Every whole-text read goes through the replica's view (textSlice with a range is the feed's O(edit)).
+    let wholeReads = 0;
+    const view = replica.view.bind(replica);
+    replica.view = (name) => {
+      wholeReads++;
+      return view(name);
+    };
+    const entries = () => model.getSnapshot().history.length;
+    const before = entries();
+    const type = (pos: number, text: string) =>
+      model.applyEdit({ kind: 'text', field: 'text', action: 'insert', pos, text });
+    w.clock.advance(1000); // past the opening's entry's historyMinMs
+    await type(0, 'a'); // the first burst: an entry at once
+    expect(entries()).toBe(before + 1);
+    expect(wholeReads).toBe(replica.engineNames.length);
+    wholeReads = 0;
+    for (let i = 1; i <= 5; i++) {
+      w.clock.advance(100);
+      await type(i, 'b'); // a snapshot per keystroke (no minRebuildMs), no whole text read
+    }
+    expect(wholeReads).toBe(0);
+    expect(model.getSnapshot().status.engines.converge?.view.text).toBe('');
+    expect(entries()).toBe(before + 1);
+    // The open burst gets its entry once historyMinMs passed, with no change to ask for it.
+    expect(delayed).toHaveLength(1);
+    w.clock.advance(500);
+    delayed.shift()?.run();
+    expect(entries()).toBe(before + 2);
+    expect(wholeReads).toBe(replica.engineNames.length);
+    const last = model.getSnapshot().history.at(-1);
+    expect(last?.views.converge?.text).toBe('abbbbb');
+    model.close();
+  });
 });

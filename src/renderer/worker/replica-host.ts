@@ -70,6 +70,9 @@ interface Applying {
 /** At least this long between two status snapshots sent to the page. */
 export const SNAPSHOT_MIN_MS = 250;
 
+/** At least this long between two history entries while changes keep coming (each reads every whole text). */
+export const HISTORY_MIN_MS = 1000;
+
 /** How long checkout view changes are gathered before one message carries them. */
 const CHECKOUT_VIEW_MS = 50;
 
@@ -148,6 +151,10 @@ export class ReplicaHost {
       // The whole-state snapshot at most 4 times a second: each one re-renders the page's panels on
       // the UI thread (measured: ~30 ms a render under load), which typing must not queue behind.
       minRebuildMs: SNAPSHOT_MIN_MS,
+      // The page follows the texts by their deltas: a snapshot need not read every engine's whole text,
+      // which only the history's entries keep (at most once a second while changes keep coming).
+      statusWithoutText: true,
+      historyMinMs: HISTORY_MIN_MS,
     });
     if (options.init.notice !== undefined) model.notify('info', options.init.notice);
     if (restoreProblem !== undefined) model.notify('error', restoreProblem);
