@@ -75,7 +75,7 @@ const MAX_REPORTS = 32;
  * Anti-entropy rounds a push stays "on its way" (left out of sync messages, and a peer reporting the heads
  * it started from counts as behind on it, not missing it) before it is taken for lost and resent.
  */
-const PUSH_ROUNDS_KEPT = 2;
+const PUSH_ROUNDS_KEPT = 3;
 
 /** At most this much longer than its last apply took does a paced engine wait for the next (see `enqueue`). */
 export const MAX_EXTRA_PACE_MS = 2000;
