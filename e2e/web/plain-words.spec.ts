@@ -19,6 +19,9 @@ test('the header, engines and versions speak plainly; the detail is in the toolt
   const version = page.getByTestId('version-converge').locator('summary');
   await expect(version).toHaveText(/^What it has: \d+ steps? from \d+ writers?$/);
   await expect(version).toHaveAttribute('title', /^version vector: \d+ entr(y|ies), sum \d+/);
+  // The per-peer table is rendered once the details are opened.
+  await version.click();
+  await expect(page.getByTestId('version-converge-bob')).toContainText('same version');
   // The clock skew is set from the header, where demonstrators look.
   await bob.setClockFromHeader(-5);
   await bob.setClockFromHeader(0);

@@ -352,11 +352,14 @@ const TextDiff = memo(function TextDiff({
   );
 });
 
+/** One formatter for every marker: `toLocaleString` builds one per call (a tenth of a render's time). */
+const COUNT_FORMAT = new Intl.NumberFormat('en');
+
 /** A marker for text not shown (never a <span>: the e2e support reads an engine's text from those). */
 function Omitted({ count, where }: { count: number | undefined; where: 'before' | 'after' | 'cut' }) {
   const text =
     count === undefined
       ? ' … (the rest of this difference is not shown) '
-      : ` … ${count.toLocaleString('en')} shared characters ${where === 'before' ? 'before' : 'after'} … `;
+      : ` … ${COUNT_FORMAT.format(count)} shared characters ${where === 'before' ? 'before' : 'after'} … `;
   return <small className="omitted muted">{text}</small>;
 }
