@@ -211,9 +211,6 @@ interface EngineViewProps {
 /** One engine's state against the edited engine's, field by field of the workspace schema. */
 function EngineView({ schema, engine, view, reference, windows, status, resolved }: EngineViewProps) {
   const texts = schema.fieldsOf('text');
-  const counters = schema.counters();
-  const mine = (field: NamedField) => schema.valueIn(view, field);
-  const theirs = (field: NamedField) => schema.valueIn(reference, field);
   return (
     <>
       {texts.map((field) => (
@@ -224,6 +221,35 @@ function EngineView({ schema, engine, view, reference, windows, status, resolved
           window={windows.get(field.name)?.get(engine)}
         />
       ))}
+      <EngineFields
+        schema={schema}
+        engine={engine}
+        view={view}
+        reference={reference}
+        status={status}
+        resolved={resolved}
+      />
+    </>
+  );
+}
+
+/**
+ * Everything but the texts, from the status snapshot (a few times a second): not rendered again when only
+ * the texts' comparisons changed (every animation frame while peers type).
+ */
+const EngineFields = memo(function EngineFields({
+  schema,
+  engine,
+  view,
+  reference,
+  status,
+  resolved,
+}: Omit<EngineViewProps, 'windows'>) {
+  const counters = schema.counters();
+  const mine = (field: NamedField) => schema.valueIn(view, field);
+  const theirs = (field: NamedField) => schema.valueIn(reference, field);
+  return (
+    <>
       <dl className="compare-facts">
         {schema.fieldsOf('cart').map((field) => (
           <CartFacts
@@ -271,7 +297,7 @@ function EngineView({ schema, engine, view, reference, windows, status, resolved
       <VersionInfo engine={engine} status={status} resolved={resolved} />
     </>
   );
-}
+});
 
 function CartFacts({
   label,
