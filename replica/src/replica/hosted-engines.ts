@@ -142,9 +142,25 @@ export class HostedEngines {
    */
   private readView(engine: Engine): WorkspaceView {
     const view = { ...(engine.viewWithoutText() as unknown as Record<string, unknown>) };
-    for (const field of this.textFields) view[field] = engine.textSlice(field);
+    for (const field of this.textFields) view[field] = this.wholeText(engine, field);
     return Object.freeze(view) as unknown as WorkspaceView;
   }
+
+  /**
+   * An engine's whole text, shared with the last one read of that field when their hashes and lengths
+   * say they are equal (what digests already rely on): engines that agree cost one read, not one each.
+   */
+  private wholeText(engine: Engine, field: string): string {
+    const key = `${engine.textHash(field)}:${engine.textLength(field)}`;
+    const last = this.lastTexts.get(field);
+    if (last?.key === key) return last.text;
+    const text = engine.textSlice(field);
+    this.lastTexts.set(field, { key, text });
+    return text;
+  }
+
+  /** Per text field, the whole text read last and its hash and length (see `wholeText`). */
+  private readonly lastTexts = new Map<string, { readonly key: string; readonly text: string }>();
 
   digest(name: EngineName): string {
     const entry = this.cacheOf(name);
