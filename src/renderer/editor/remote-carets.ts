@@ -68,6 +68,40 @@ export const remoteCaretField = StateField.define<readonly RemoteCaret[]>({
   },
 });
 
+/**
+ * Whether the editor already shows these carets where an announcement puts them: a peer's caret after
+ * its keystroke is where the keystroke's change mapped its last one (its text arrives first), so the
+ * announcement need not be dispatched (an editor update, and the layout it forces, per peer keystroke).
+ */
+export function caretsShown(state: EditorState, carets: readonly RemoteCaret[]): boolean {
+  const length = state.doc.length;
+  return sameCarets(
+    carets.map((caret) => ({
+      ...caret,
+      anchor: clamp(caret.anchor, length),
+      head: clamp(caret.head, length),
+    })),
+    state.field(remoteCaretField, false) ?? [],
+  );
+}
+
+export function sameCarets(a: readonly RemoteCaret[], b: readonly RemoteCaret[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((caret, i) => {
+      const other = b[i];
+      return (
+        other !== undefined &&
+        caret.id === other.id &&
+        caret.name === other.name &&
+        caret.colour === other.colour &&
+        caret.anchor === other.anchor &&
+        caret.head === other.head
+      );
+    })
+  );
+}
+
 function clamp(pos: number, length: number): number {
   return Math.max(0, Math.min(pos, length));
 }

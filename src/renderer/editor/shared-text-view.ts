@@ -22,7 +22,7 @@ import { replacementsToChanges } from '../logic/editor-edits.ts';
 import { EditorSync } from '../logic/editor-sync.ts';
 import { type TextFeed, type TextUpdate, textReplacements } from '../logic/text-feed.ts';
 import { timed } from '../logic/timing.ts';
-import { type RemoteCaret, remoteCarets, setRemoteCarets } from './remote-carets.ts';
+import { caretsShown, type RemoteCaret, remoteCarets, sameCarets, setRemoteCarets } from './remote-carets.ts';
 
 /** Marks a transaction that shows what the engine did (a peer's edit, a refused edit undone): not sent back. */
 export const remoteEdit = Annotation.define<true>();
@@ -169,6 +169,7 @@ export class SharedTextView {
   setRemoteCarets(carets: readonly RemoteCaret[]): void {
     if (sameCarets(carets, this.announced)) return;
     this.announced = carets;
+    if (caretsShown(this.view.state, carets)) return;
     this.view.dispatch({ effects: setRemoteCarets.of(carets) });
   }
 
@@ -252,23 +253,6 @@ function handled(action: () => void): () => boolean {
     action();
     return true;
   };
-}
-
-function sameCarets(a: readonly RemoteCaret[], b: readonly RemoteCaret[]): boolean {
-  return (
-    a.length === b.length &&
-    a.every((caret, i) => {
-      const other = b[i];
-      return (
-        other !== undefined &&
-        caret.id === other.id &&
-        caret.name === other.name &&
-        caret.colour === other.colour &&
-        caret.anchor === other.anchor &&
-        caret.head === other.head
-      );
-    })
-  );
 }
 
 const editorTheme = EditorView.theme({

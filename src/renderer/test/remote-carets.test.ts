@@ -1,7 +1,7 @@
 import { EditorState } from '@codemirror/state';
 import type { PeerPresence } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
-import { remoteCaretField, remoteCaretsOf, setRemoteCarets } from '../editor/remote-carets.ts';
+import { caretsShown, remoteCaretField, remoteCaretsOf, setRemoteCarets } from '../editor/remote-carets.ts';
 
 const peer = (id: string, over: Partial<PeerPresence> = {}): PeerPresence => ({
   id,
@@ -30,6 +30,18 @@ describe('remote carets in the editor', () => {
       { id: 'a', name: 'A', colour: '#123456', anchor: 3, head: 3 },
       { id: 'e', name: 'e', colour: '#123456', anchor: 9, head: 4 },
     ]);
+  });
+
+  it('knows an announcement the mapped carets already show (a typist’s caret after its keystroke)', () => {
+    let state = EditorState.create({ doc: 'hello', extensions: [remoteCaretField] });
+    const at = (pos: number) => [{ id: 'a', name: 'A', colour: '#f00', anchor: pos, head: pos }];
+    state = state.update({ effects: setRemoteCarets.of(at(5)) }).state;
+    state = state.update({ changes: [{ from: 5, insert: '!' }] }).state; // a's keystroke, before its caret
+    expect(caretsShown(state, at(6))).toBe(true);
+    expect(caretsShown(state, at(5))).toBe(false);
+    expect(caretsShown(state, [{ id: 'a', name: 'Ann', colour: '#f00', anchor: 6, head: 6 }])).toBe(false);
+    expect(caretsShown(state, [])).toBe(false);
+    expect(caretsShown(state, at(40))).toBe(true); // clamped to the text, as the field clamps it
   });
 
   it('clamps announced carets to the text and maps them through every change after', () => {
