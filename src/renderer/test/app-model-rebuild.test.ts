@@ -1,25 +1,36 @@
+import type { Replica } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
-import { AppModel } from '../logic/app-model.ts';
+import { AppModel, type AppModelOptions } from '../logic/app-model.ts';
 import { SessionRecorder } from '../logic/session-recorder.ts';
 import { WireLog } from '../logic/wire-log.ts';
 import { closeModelsAfterEach, openModel, world } from './support.ts';
 
 closeModelsAfterEach();
 
+/** A model over `replica` whose rebuilds run at once and whose delays wait in `delayed` (run by hand). */
+function modelOf(
+  w: ReturnType<typeof world>,
+  replica: Replica,
+  options: Pick<AppModelOptions, 'minRebuildMs' | 'statusWithoutText' | 'historyMinMs'>,
+): { model: AppModel; delayed: { run: () => void; at: number }[] } {
+  const delayed: { run: () => void; at: number }[] = [];
+  const model = new AppModel({
+    replica,
+    wire: new WireLog(replica.registry.names, 10),
+    recorder: new SessionRecorder('a'),
+    schedule: (flush) => flush(),
+    now: () => w.clock.now(),
+    ...options,
+    delay: (run, ms) => delayed.push({ run, at: w.clock.now() + ms }),
+  });
+  return { model, delayed };
+}
+
 describe('AppModel snapshots while typing', () => {
   it('are rebuilt at most once per minRebuildMs, the last change included', async () => {
     const w = world();
     const { replica } = await openModel(w, 'a');
-    const delayed: { run: () => void; at: number }[] = [];
-    const model = new AppModel({
-      replica,
-      wire: new WireLog(replica.registry.names, 10),
-      recorder: new SessionRecorder('a'),
-      schedule: (flush) => flush(),
-      now: () => w.clock.now(),
-      minRebuildMs: 100,
-      delay: (run, ms) => delayed.push({ run, at: w.clock.now() + ms }),
-    });
+    const { model, delayed } = modelOf(w, replica, { minRebuildMs: 100 });
     let builds = 0;
     model.subscribe(() => builds++);
     const type = (pos: number, text: string) =>
@@ -44,17 +55,7 @@ describe('AppModel snapshots while typing', () => {
     const opened = await openModel(w, 'a');
     const { replica } = opened;
     opened.close(); // only this test's model reads the replica
-    const delayed: { run: () => void; at: number }[] = [];
-    const model = new AppModel({
-      replica,
-      wire: new WireLog(replica.registry.names, 10),
-      recorder: new SessionRecorder('a'),
-      schedule: (flush) => flush(),
-      now: () => w.clock.now(),
-      statusWithoutText: true,
-      historyMinMs: 1000,
-      delay: (run, ms) => delayed.push({ run, at: w.clock.now() + ms }),
-    });
+    const { model, delayed } = modelOf(w, replica, { statusWithoutText: true, historyMinMs: 1000 });
     // Every whole-text read goes through the replica's view (textSlice with a range is the feed's O(edit)).
     let wholeReads = 0;
     const view = replica.view.bind(replica);
