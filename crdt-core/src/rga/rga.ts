@@ -9,7 +9,7 @@ import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
 import { decodeRgaOps, encodeRgaOp, encodeRgaOps } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
-import { coalesce, isSaved, readSaved, weightOf, writeSaved } from './saved.ts';
+import { coalesce, isSaved, readSaved, weightOf, weightOp, writeSaved } from './saved.ts';
 import {
   decodeSnapshot,
   encodeImage,
@@ -209,7 +209,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
         right: 'inherit',
         text,
       };
-      if (this.journal !== null) this.record(typed, 1);
+      if (this.journal !== null) this.record(typed);
       return typed;
     }
     this.flushPending();
@@ -220,7 +220,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     this.maxCounter[self] = counter + n - 1;
     this.textCache = null;
     const op = this.insertAt(index, text, counter);
-    if (this.journal !== null) this.record(op, 1);
+    if (this.journal !== null) this.record(op);
     return op;
   }
 
@@ -282,7 +282,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     const op = this.insertAfter(prev, leaf, at, start, index, text, counter, run.replica, run.counter);
     // Typing on grows a run only up to a visible right origin (a plain insert there goes past tombstones).
     if (run.deleted) this.cursorRun = null;
-    if (this.journal !== null) this.record(op, 1);
+    if (this.journal !== null) this.record(op);
     return { op, index };
   }
 
@@ -475,12 +475,12 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       const counter = run.counter + offset;
       if (deleteIntoTombstone(this.tree, leaf, at, offset, length)) {
         const op: DeleteOp = { kind: 'delete', ranges: [{ replica, counter, length }] };
-        if (this.journal !== null) this.record(op, 1);
+        if (this.journal !== null) this.record(op);
         return op;
       }
     }
     const op = this.deleteFrom(leaf, at, offset, length);
-    if (this.journal !== null) this.record(op, op.ranges.length);
+    if (this.journal !== null) this.record(op);
     return op;
   }
 
@@ -579,8 +579,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    */
   apply(op: RgaOp): ApplyResult {
     const result = this.applyOne(op);
-    if (result === 'applied' && this.journal !== null)
-      this.record(op, op.kind === 'delete' ? op.ranges.length : 1);
+    if (result === 'applied' && this.journal !== null) this.record(op);
     return result;
   }
 
@@ -903,12 +902,12 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     return saved.chunks.length === 0 ? saved.base.slice() : writeSaved(saved);
   }
 
-  /** Record an operation integrated since the last save (`weight`: ids or ranges it names, for the limit). */
-  private record(op: RgaOp, weight: number): void {
+  /** Record an operation integrated since the last save (its `weightOp` counts toward the limit). */
+  private record(op: RgaOp): void {
     const journal = this.journal as RgaOp[];
     const saved = this.saved as SavedState;
     journal.push(op);
-    saved.recorded += weight;
+    saved.recorded += weightOp(op);
     if (saved.ops + saved.recorded > saved.limit) {
       // Too many to replay on decode even before they are coalesced: the next save writes a whole
       // snapshot; stop recording till then.

@@ -97,9 +97,14 @@ function joinRange(ranges: IdRange[], range: IdRange): void {
   ranges[ranges.length - 1] = { replica: last.replica, counter, length: last.length + range.length };
 }
 
-/** What replaying `ops` costs, in operations (a delete's ranges counted one by one). */
+/** What replaying `op` costs, in operations (a delete's ranges counted one by one). */
+export function weightOp(op: RgaOp): number {
+  return op.kind === 'delete' ? op.ranges.length : 1;
+}
+
+/** What replaying `ops` costs, in operations (`weightOp` summed). */
 export function weightOf(ops: readonly RgaOp[]): number {
   let weight = 0;
-  for (const op of ops) weight += op.kind === 'delete' ? op.ranges.length : 1;
+  for (const op of ops) weight += weightOp(op);
   return weight;
 }
