@@ -38,7 +38,13 @@ export default defineConfig({
       externalizeDeps: {
         include: ['ws', 'yjs', 'lib0', 'y-protocols', '@automerge/automerge', 'fast-diff'],
       },
-      rolldownOptions: { input: { index: resolve(root, 'src/main/index.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'src/main/index.ts'),
+          // The relay's storage peers run in a worker thread (sync-server/src/storage/peer-thread.ts).
+          'storage-peer-worker': resolve(root, 'sync-server/src/storage/peer-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -13,11 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { realTimers } from '@converge/protocol';
+import { FileStore } from '@converge/replica/node';
 import { ClusterRedis, fencedStore } from '../src/cluster/index.ts';
-import { silentLogger } from '../src/log.ts';
-import type { StorageHost } from '../src/room-storage.ts';
-import { fileStores } from '../src/storage/index.ts';
+import { directoryOfRoom } from '../src/storage/index.ts';
 import { startRedis } from '../test/redis-server.ts';
 
 const { values } = parseArgs({
@@ -86,20 +84,8 @@ async function redisFigures(fsync: 'always' | 'everysec'): Promise<Figures> {
 async function fileFigures(): Promise<Figures> {
   const dir = await mkdtemp(join(tmpdir(), 'converge-storage-bench-'));
   try {
-    // A file store opens without the relay: only its damage reports would use the host (its log).
-    const host: StorageHost = {
-      log: silentLogger,
-      clock: realTimers,
-      lease: () => undefined,
-      claim: async () => undefined,
-      hasWindows: () => false,
-      openLocalNode: () => {
-        throw new Error('the benchmark runs no relay');
-      },
-    };
-    const store = fileStores(dir).open('bench', host);
-    if (store === undefined) throw new Error('no file store');
-    return await measure(store);
+    // The file store the storage peers' worker opens for a room (fileStores' directory for it).
+    return await measure(new FileStore(join(dir, directoryOfRoom('bench'))));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ import type { ClusterRedis } from '../cluster/cluster-redis.ts';
 import { roomKeys } from '../cluster/redis-scripts.ts';
 import type { RoomLease } from '../room-ownership.ts';
 import { FencedLog } from './fenced-log.ts';
+import type { PeerStore } from './peer-thread.ts';
 import type { PeerStores } from './storage-peers.ts';
 
 /** The name of the storage peer's log in each room. */
@@ -19,14 +20,15 @@ export function fencedStore(redis: ClusterRedis, lease: RoomLease, name: string)
 
 /** Where the storage peers keep rooms in a cluster: Redis, each store bound to the lease it was opened under. */
 export function redisStores(redis: ClusterRedis, location: string): PeerStores {
-  const leaseOf = new WeakMap<Store, RoomLease>();
+  const leaseOf = new WeakMap<PeerStore, RoomLease>();
   return {
     location,
     async prepare() {},
     open(room, host) {
       const lease = host.lease(room);
       if (lease === undefined) return undefined;
-      const store = fencedStore(redis, lease, STORAGE_LOG);
+      // The log stays on the relay's thread with the lease it writes under; the storage peer's worker calls it.
+      const store: PeerStore = { kind: 'relay', log: new FencedLog(redis, lease, STORAGE_LOG) };
       leaseOf.set(store, lease);
       return store;
     },
