@@ -2,6 +2,7 @@
  * One benchmark server in its own process, so that server and clients do not share a core:
  *   tsx bench/bench-server.ts converge|y-websocket
  *   tsx bench/bench-server.ts cluster REDIS_URL NODE_ID ADMIN_TOKEN   (one node of a relay cluster)
+ *   tsx bench/bench-server.ts converge-storage DATA_DIR   (ours with a storage peer per room, as the app runs it)
  * Prints {"port": N} on stdout when listening (ours adds {"adminToken": T}, which mints the clients'
  * credentials); exits when stdin closes or on SIGTERM.
  */
@@ -10,6 +11,7 @@ import { setupWSConnection } from '@y/websocket-server/utils';
 import { WebSocketServer } from 'ws';
 import { redisCluster } from '../src/cluster/index.ts';
 import { createRelay } from '../src/index.ts';
+import { storagePeers } from '../src/storage/index.ts';
 
 const kind = process.argv[2];
 // A benchmark floods on purpose; the default per-connection rate limit would throttle it by design.
@@ -18,6 +20,12 @@ const limits = { framesPerSecond: 10_000_000, frameBurst: 10_000_000, rateLimitT
 async function start(): Promise<{ port: number; adminToken?: string; close: () => Promise<void> }> {
   if (kind === 'converge') {
     const relay = await createRelay({ port: 0, logLevel: 'error', limits });
+    return { port: relay.port, adminToken: relay.adminToken, close: () => relay.close() };
+  }
+  if (kind === 'converge-storage') {
+    const [dataDir = ''] = process.argv.slice(3);
+    const storage = storagePeers(dataDir);
+    const relay = await createRelay({ port: 0, logLevel: 'error', limits, storage });
     return { port: relay.port, adminToken: relay.adminToken, close: () => relay.close() };
   }
   if (kind === 'cluster') {
