@@ -3,14 +3,16 @@
  * whose rooms have storage peers, and how long the relay stops forwarding another room's frames meanwhile.
  *
  *   npm run bench:paste -w @converge/sync-server -- [--chars 300000] [--rounds 1] [--server-dir DIR]
+ *     [--server-profile DIR] [--json]
  *
  * The relay runs in its own process (bench-server.ts converge-storage, with a fresh data directory), as
  * in the app. Window alice (every engine, in this process) pastes `--chars` characters; four observer
- * windows, one process each, each host one engine (converge, yjs, automerge, lww), so none waits for
- * another's apply. Per engine it reports, from the moment alice's paste was durable (her `apply`
- * resolved, which is when a window sends it): `arrived`, when the observer got the first frame of that
- * engine, and `shown`, when its text held the paste. Meanwhile two raw clients of another room ping each
+ * windows, one process each, each host one engine of the registry, so none waits for another's apply.
+ * Per engine it reports `arrived`, when the observer got the paste's frame of that engine, and `shown`,
+ * when its text held the paste. Meanwhile two raw clients of another room ping each
  * other through the relay every 20 ms; the longest round trip is how long the relay stopped forwarding.
+ * Times are from the moment the paste left alice (her first frame of at least a quarter of its size), on
+ * one wall clock (Date.now) shared by the processes.
  * `--server-dir` runs another checkout's relay (its sync-server directory, with this bench-server.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { reportingSends } from '@converge/protocol';
 import { ENGINES, MemoryStore, RelayTransport, Replica } from '@converge/replica';
 import WebSocket from 'ws';
 
@@ -28,6 +31,8 @@ const { values } = parseArgs({
     chars: { type: 'string', default: '300000' },
     rounds: { type: 'string', default: '1' },
     'server-dir': { type: 'string' },
+    /** Write a CPU profile of the relay's process (every thread) into this directory. */
+    'server-profile': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -45,9 +50,11 @@ interface Child {
   say(line: string): void;
 }
 
-function start(script: string, args: readonly string[], cwd?: string): Child {
+function start(script: string, args: readonly string[], cwd?: string, nodeOptions = ''): Child {
+  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${nodeOptions}`.trim() };
   const child = spawn(tsx, [script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env,
     ...(cwd ? { cwd } : {}),
   });
   const seen: Record<string, unknown>[] = [];
@@ -131,7 +138,13 @@ interface RoundResult {
 
 async function round(): Promise<RoundResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'converge-paste-bench-'));
-  const server = start(join(serverDir, 'bench', 'bench-server.ts'), ['converge-storage', dataDir], serverDir);
+  const profile = values['server-profile'];
+  const server = start(
+    join(serverDir, 'bench', 'bench-server.ts'),
+    ['converge-storage', dataDir],
+    serverDir,
+    profile === undefined ? '' : `--cpu-prof --cpu-prof-dir=${profile}`,
+  );
   const { port, adminToken } = (await server.next((v) => 'port' in v)) as {
     port: number;
     adminToken: string;
@@ -139,15 +152,22 @@ async function round(): Promise<RoundResult> {
   const url = `ws://127.0.0.1:${port}`;
   const adminUrl = `http://127.0.0.1:${port}`;
   const text = pasteText(chars);
+  // When the paste leaves alice: her first frame of at least a quarter of its length (random words).
+  let sent: number | undefined;
   const alice = await Replica.open({
     id: 'alice',
-    transport: new RelayTransport({
-      url,
-      room: 'paste',
-      nodeId: 'alice',
-      token: await credential(adminUrl, adminToken, 'paste', 'alice'),
-      WebSocket,
-    }),
+    transport: reportingSends(
+      new RelayTransport({
+        url,
+        room: 'paste',
+        nodeId: 'alice',
+        token: await credential(adminUrl, adminToken, 'paste', 'alice'),
+        WebSocket,
+      }),
+      (_to, _channel, payload) => {
+        if (sent === undefined && payload.length >= chars / 4) sent = Date.now();
+      },
+    ),
     store: new MemoryStore(),
     engines: ENGINES,
   });
@@ -175,9 +195,9 @@ async function round(): Promise<RoundResult> {
   for (const w of windows) w.say('go');
   const applyStarted = performance.now();
   await alice.apply({ op: 'text.insert', pos: 0, text });
-  const durable = Date.now();
   const aliceApplyMs = performance.now() - applyStarted;
   const results = await Promise.all(windows.map((w) => w.next((v) => 'shown' in v)));
+  const left = sent ?? Number.NaN;
   ping.say('stop');
   const { rtts } = (await ping.next((v) => 'rtts' in v)) as { rtts: number[] };
   for (const w of windows) w.say('stop');
@@ -200,7 +220,7 @@ async function round(): Promise<RoundResult> {
     engines: Object.fromEntries(
       results.map((r) => [
         r.engine as string,
-        { arrivedMs: Math.max(0, (r.arrived as number) - durable), shownMs: (r.shown as number) - durable },
+        { arrivedMs: (r.arrived as number) - left, shownMs: (r.shown as number) - left },
       ]),
     ),
     pingMaxMs: sorted.at(-1) ?? 0,

@@ -4,8 +4,9 @@
  * window, so a window that joins alone receives what others wrote while it was away.
  *
  * The replicas run in a worker thread (./peer-thread.ts, ./peer-worker.ts), one per relay, started with
- * the first loaded room and stopped with the last: their engines' applies (tens of seconds for a large
- * paste in Automerge) never hold up the relay's thread, which forwards every room's frames meanwhile.
+ * the relay and stopped when it closes or after ten minutes without a loaded room: their engines' applies
+ * (tens of seconds for a large paste in Automerge) never hold up the relay's thread, which forwards every
+ * room's frames meanwhile.
  * The room's in-process node stays on the relay's thread, so links, chaos and limits apply as before.
  *
  * A storage peer is loaded only while its room has a live window (any node but the storage peer):
@@ -67,7 +68,9 @@ export function storagePeersOn(stores: PeerStores, options: StoragePeersOptions 
     location: stores.location,
     async start(host) {
       await stores.prepare(host);
-      return new StoragePeers(host, stores, host.log, options);
+      const peers = new StoragePeers(host, stores, host.log, options);
+      peers.prewarm();
+      return peers;
     },
   };
 }
@@ -98,8 +101,8 @@ export function fileStores(dataDir: string): PeerStores {
   };
 }
 
-/** How long the worker stays without a loaded room before it is stopped. */
-const IDLE_WORKER_MS = 30_000;
+/** How long the worker stays without a loaded room before it is stopped (and its memory goes). */
+const IDLE_WORKER_MS = 10 * 60_000;
 /** How long after its worker died a room's storage peer is loaded again. */
 const RELOAD_AFTER_CRASH_MS = 1000;
 
@@ -112,7 +115,7 @@ export class StoragePeers implements RoomStorage {
   private readonly loaded = new Map<string, LoadedPeer>();
   /** Per room, the load or unload under way; the next one waits for it. */
   private readonly work = new Map<string, Promise<void>>();
-  /** The worker hosting the loaded rooms' replicas; started with the first load, stopped when idle. */
+  /** The worker hosting the loaded rooms' replicas; started with the relay, stopped when idle or closed. */
   private thread: PeerThread | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -146,9 +149,13 @@ export class StoragePeers implements RoomStorage {
     return [...this.loaded.keys()].sort();
   }
 
-  /** Whether the storage peers' worker thread is running (it runs while a room is loaded). */
-  workerRunning(): boolean {
-    return this.thread?.alive() === true;
+  /**
+   * Start the worker now, so the first room's storage peer does not wait for it to load every engine's
+   * code (seconds on a busy machine); it stops again if no room loads for a while.
+   */
+  prewarm(): void {
+    this.runningThread();
+    this.stopWhenIdle();
   }
 
   /** The room's storage peer, or undefined when the room has never been stored. Waits for a load under way. */
