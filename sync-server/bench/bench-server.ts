@@ -25,7 +25,9 @@ async function start(): Promise<{ port: number; adminToken?: string; close: () =
   if (kind === 'converge-storage') {
     const [dataDir = ''] = process.argv.slice(3);
     const storage = storagePeers(dataDir);
-    const relay = await createRelay({ port: 0, logLevel: 'error', limits, storage });
+    // A paste of a million characters makes frames larger than the default 1 MiB.
+    const large = { ...limits, maxFrameBytes: 64 * 1024 * 1024, maxBufferedBytes: 256 * 1024 * 1024 };
+    const relay = await createRelay({ port: 0, logLevel: 'error', limits: large, storage });
     return { port: relay.port, adminToken: relay.adminToken, close: () => relay.close() };
   }
   if (kind === 'cluster') {

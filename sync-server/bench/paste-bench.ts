@@ -3,7 +3,7 @@
  * whose rooms have storage peers, and how long the relay stops forwarding another room's frames meanwhile.
  *
  *   npm run bench:paste -w @converge/sync-server -- [--chars 300000] [--rounds 1] [--server-dir DIR]
- *     [--server-profile DIR] [--json]
+ *     [--server-profile DIR] [--timeout-ms 300000] [--json]
  *
  * The relay runs in its own process (bench-server.ts converge-storage, with a fresh data directory), as
  * in the app. Window alice (every engine, in this process) pastes `--chars` characters; four observer
@@ -34,10 +34,12 @@ const { values } = parseArgs({
     /** Write a CPU profile of the relay's process (every thread) into this directory. */
     'server-profile': { type: 'string' },
     json: { type: 'boolean', default: false },
+    'timeout-ms': { type: 'string', default: '300000' },
   },
 });
 const chars = Number(values.chars);
 const rounds = Number(values.rounds);
+const timeoutMs = Number(values['timeout-ms']);
 const here = dirname(fileURLToPath(import.meta.url));
 const serverDir = values['server-dir'] ?? join(here, '..');
 const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
@@ -96,13 +98,21 @@ async function credential(
   room: string,
   replica: string,
 ): Promise<string> {
-  const response = await fetch(`${adminUrl}/rooms/${room}/credentials`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ replica, rights: ['read', 'write'] }),
-  });
-  if (!response.ok) throw new Error(`credential: HTTP ${response.status}`);
-  return ((await response.json()) as { token: string }).token;
+  // Tried again once: a pooled keep-alive connection the relay closed meanwhile fails a POST (on a loaded
+  // machine the gap between two of these calls can outlast the server's keep-alive).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(`${adminUrl}/rooms/${room}/credentials`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ replica, rights: ['read', 'write'] }),
+      });
+      if (!response.ok) throw new Error(`credential: HTTP ${response.status}`);
+      return ((await response.json()) as { token: string }).token;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 /**
@@ -131,6 +141,7 @@ function pasteText(length: number): string {
 interface RoundResult {
   readonly engines: Record<string, { arrivedMs: number; shownMs: number }>;
   readonly pingMaxMs: number;
+  readonly pingMaxSentMs: number;
   readonly pingP99Ms: number;
   readonly pings: number;
   readonly aliceApplyMs: number;
@@ -196,11 +207,23 @@ async function round(): Promise<RoundResult> {
   const applyStarted = performance.now();
   await alice.apply({ op: 'text.insert', pos: 0, text });
   const aliceApplyMs = performance.now() - applyStarted;
-  const results = await Promise.all(windows.map((w) => w.next((v) => 'shown' in v)));
+  // A window that never shows the paste (within --timeout-ms) is reported as null, not waited for.
+  const timeout = new Promise<undefined>((resolve) =>
+    setTimeout(() => resolve(undefined), timeoutMs).unref(),
+  );
+  const results = (
+    await Promise.all(windows.map((w) => Promise.race([w.next((v) => 'shown' in v), timeout])))
+  ).filter((r): r is Record<string, unknown> => r !== undefined);
   const left = sent ?? Number.NaN;
   ping.say('stop');
-  const { rtts } = (await ping.next((v) => 'rtts' in v)) as { rtts: number[] };
-  for (const w of windows) w.say('stop');
+  const { rtts, longest } = (await ping.next((v) => 'rtts' in v)) as {
+    rtts: number[];
+    longest: { rtt: number; sentAt: number };
+  };
+  for (const w of windows) {
+    w.say('stop');
+    if (w.process.exitCode === null) setTimeout(() => w.process.kill(), 5000).unref();
+  }
   await alice.close();
   await Promise.all(
     [...windows, ping, server].map(
@@ -224,6 +247,8 @@ async function round(): Promise<RoundResult> {
       ]),
     ),
     pingMaxMs: sorted.at(-1) ?? 0,
+    // When the longest ping was sent, from the moment the paste left alice (negative: before it).
+    pingMaxSentMs: longest.sentAt - left,
     pingP99Ms: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
     pings: rtts.length,
     aliceApplyMs,

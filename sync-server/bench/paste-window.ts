@@ -109,6 +109,12 @@ async function runPing(): Promise<void> {
   const b = await join('ping-b', tokenB);
   const rtts: number[] = [];
   let sentAt = 0;
+  /** The longest round trip, and when (Date.now) its ping was sent. */
+  let longest = { rtt: 0, sentAt: 0 };
+  const took = (rtt: number): void => {
+    rtts.push(rtt);
+    if (rtt > longest.rtt) longest = { rtt, sentAt: Date.now() - rtt };
+  };
   b.on('message', (data: Buffer) => {
     const frame = decodeFrame(new Uint8Array(data));
     if (frame.type === 'data') b.send(encodeData('ping-b', 'ping-a', 1, frame.payload));
@@ -116,7 +122,7 @@ async function runPing(): Promise<void> {
   let waiting = false;
   a.on('message', (data: Buffer) => {
     if (decodeFrame(new Uint8Array(data)).type !== 'data') return;
-    rtts.push(performance.now() - sentAt);
+    took(performance.now() - sentAt);
     waiting = false;
   });
   const timer = setInterval(() => {
@@ -130,8 +136,8 @@ async function runPing(): Promise<void> {
     if (line !== 'stop') return;
     clearInterval(timer);
     // A ping still in flight counts with its wait so far.
-    if (waiting) rtts.push(performance.now() - sentAt);
-    print({ rtts });
+    if (waiting) took(performance.now() - sentAt);
+    print({ rtts, longest });
     a.close();
     b.close();
     process.exit(0);
