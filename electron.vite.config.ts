@@ -36,7 +36,7 @@ export default defineConfig({
       // Workspace packages (@converge/*) are bundled from their TypeScript sources; the
       // third-party packages they use load from node_modules at run time (Automerge's WASM included).
       externalizeDeps: {
-        include: ['ws', 'yjs', 'lib0', 'y-protocols', '@automerge/automerge', 'fast-diff'],
+        include: ['ws', 'yjs', 'lib0', 'y-protocols', '@automerge/automerge', 'loro-crdt', 'fast-diff'],
       },
       rolldownOptions: {
         input: {
