@@ -1,4 +1,4 @@
-import { decodeRgaOps, encodeRgaOp, encodeRgaOps, Rga, type RgaOp, replicaId } from '@converge/crdt-core';
+import { decodeRgaOps, encodeRgaOps, Rga, type RgaOp, replicaId } from '@converge/crdt-core';
 import type { Patch } from '../workload.ts';
 import type { Engine, EngineDoc } from './types.ts';
 
@@ -6,14 +6,10 @@ import type { Engine, EngineDoc } from './types.ts';
 class ConvergeDoc implements EngineDoc {
   constructor(readonly doc: Rga) {}
 
+  // The op-free splice (`Rga.editUpdate`): a keystroke's or a backspace's update without op objects,
+  // as a live editor sends them; the same bytes as encoding the ops `delete`/`insert` return.
   edit(position: number, deleted: number, inserted: string): Uint8Array {
-    const doc = this.doc;
-    if (deleted > 0) {
-      const del = doc.delete(position, deleted) as RgaOp;
-      if (inserted === '') return encodeRgaOp(del);
-      return encodeRgaOps([del, doc.insert(position, inserted) as RgaOp]);
-    }
-    return inserted === '' ? encodeRgaOps([]) : encodeRgaOp(doc.insert(position, inserted) as RgaOp);
+    return this.doc.editUpdate(position, deleted, inserted) ?? encodeRgaOps([]);
   }
 
   transact(patches: readonly Patch[]): Uint8Array {

@@ -162,39 +162,63 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
   const right = op.right;
   const n = text.length;
   const counter = op.id.counter;
-  // A character typed on: flags, counter and the byte after the header and table, straight into an
-  // array of its exact size.
+  // A character typed on: the bytes straight from its fields.
   if (
     n === 1 &&
     right === 'inherit' &&
     left !== null &&
     left.counter === counter - 1 &&
-    left.replica === own &&
-    own === tableReplica &&
-    counter < 0x200000
+    left.replica === own
   ) {
-    const c = text.charCodeAt(0);
-    if (c < 0x80) {
-      const digits = counter < 0x80 ? 1 : counter < 0x4000 ? 2 : 3;
-      const prefix = tablePrefix;
-      const at = prefix.length;
-      const out = new Uint8Array(at + 2 + digits);
-      for (let i = 0; i < at; i++) out[i] = prefix[i] as number;
-      out[at] = TYPED_ON;
-      // One loop for every counter size: a branch per size would first run at counter 16,384, after
-      // this function is optimized, and throw its code away.
-      let p = at + 1;
-      let v = counter;
-      while (v >= 0x80) {
-        out[p++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      out[p] = v;
-      out[p + 1] = c;
-      return out;
-    }
+    const bytes = typedOnUpdate(own, counter, text);
+    if (bytes !== null) return bytes;
   }
   return encodeOwnInsert(op);
+}
+
+/**
+ * The update of one character `text` typed on by `replica` (id `counter`, left origin its own predecessor,
+ * right origin inherited): flags, counter and the byte after the header and table, straight into an
+ * array of its exact size; the bytes `encodeGeneral` writes for that insert. Null for more than one
+ * character or one that is not ASCII, the counter is past three varint bytes or the header and table are not `replica`'s
+ * yet (the callers' other paths write those). `Rga.insertUpdate` calls it with no op object at all.
+ */
+export function typedOnUpdate(replica: ReplicaId, counter: number, text: string): Uint8Array | null {
+  if (text.length !== 1 || replica !== tableReplica || counter >= 0x200000) return null;
+  const c = text.charCodeAt(0);
+  if (c >= 0x80) return null;
+  const digits = counter < 0x80 ? 1 : counter < 0x4000 ? 2 : 3;
+  const prefix = tablePrefix;
+  const at = prefix.length;
+  const out = new Uint8Array(at + 2 + digits);
+  for (let i = 0; i < at; i++) out[i] = prefix[i] as number;
+  out[at] = TYPED_ON;
+  // One loop for every counter size: a branch per size would first run at counter 16,384, after
+  // this function is optimized, and throw its code away.
+  let p = at + 1;
+  let v = counter;
+  while (v >= 0x80) {
+    out[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[p] = v;
+  out[p + 1] = c;
+  return out;
+}
+
+/**
+ * The update of one delete of `length` of `replica`'s own ids from `counter` (a backspace, a
+ * selection within one run): the bytes `encodeGeneral` writes for that delete, or null for a
+ * replica id too long for the fast paths' table.
+ */
+export function ownRangeUpdate(replica: ReplicaId, counter: number, length: number): Uint8Array | null {
+  const out = ownBuffer(replica);
+  if (out === null) return null;
+  let at = tableLength;
+  out[at++] = DELETE | (1 << 2);
+  at = putVarint(out, at, counter);
+  at = putVarint(out, at, length);
+  return copyOut(out, at);
 }
 
 /**

@@ -7,7 +7,7 @@ import { IdIndex } from './id-index.ts';
 import { ImageIds } from './image-ids.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
-import { decodeRgaOps, encodeRgaOp, encodeRgaOps } from './op-codec.ts';
+import { decodeRgaOps, encodeRgaOp, encodeRgaOps, ownRangeUpdate, typedOnUpdate } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
 import { coalesce, isSaved, readSaved, weightOf, weightOp, writeSaved } from './saved.ts';
 import {
@@ -119,6 +119,9 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private originsDerived = true;
   /** Told where each remote operation changed the visible text (see `observeRemote`). */
   private remoteObserver: RemoteEditObserver | null = null;
+  /** Where the last delete within one run (`deleteLocal`'s ONE_RUN) began: replica index, counter. */
+  private oneRunReplica = 0;
+  private oneRunCounter = 0;
   /** What the last `save` wrote, reused by the next one (null: the next one writes a whole snapshot). */
   private saved: SavedState | null = null;
   /** Operations integrated since the last `save`, in order, recorded while `saved` holds (else null). */
@@ -183,38 +186,62 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   insert(index: number, text: string): InsertOp | null {
     if (this.image !== null) this.load();
     if (typeof text !== 'string') throw new TypeError('insert: text must be a string');
-    const n = text.length;
-    const self = this.self;
     const cursor = this.cursorRun;
     // Typing on from the last insert (most keystrokes): grow that run. `cursorEnd` is a valid index.
-    // The cursor run ends with our latest character; the text and the tree's counts catch up when
-    // anything else happens (flushPending), so a keystroke touches only the run.
-    if (cursor !== null && index === this.cursorEnd && n > 0) {
-      const counter = cursor.counter + cursor.length;
-      if (counter + n > Number.MAX_SAFE_INTEGER) throw new RangeError('insert: counters exhausted');
-      this.maxCounter[self] = counter + n - 1;
-      this.textCache = null;
-      cursor.length += n;
-      this.pending.push(text);
-      this.pendingCount += n;
-      this.cursorEnd += n;
-      const replica = this.replica;
-      // The left origin is always its own object: reusing the previous op's id when it names the
-      // character before saved an allocation but added a branch first taken late (after a paste)
-      // that threw away this function's optimized code. The right origin is the left one's.
-      const typed: InsertOp = {
-        kind: 'insert',
-        id: { replica, counter },
-        left: { replica, counter: counter - 1 },
-        right: 'inherit',
-        text,
-      };
+    if (cursor !== null && index === this.cursorEnd && text.length > 0) {
+      const typed = typedOn(this.replica, this.typeOn(cursor, text), text);
       if (this.journal !== null) this.record(typed);
       return typed;
     }
+    return this.insertElsewhere(index, text);
+  }
+
+  /**
+   * `encodeRgaOp(insert(index, text))`, byte for byte, for a caller that sends the update and has no
+   * use for the op: a character typed on is written from the cursor run's counter with no op object
+   * (most keystrokes); anything else encodes the op `insert` would return. Null when `text` is empty.
+   * The op, when someone wants it after all, is `decodeRgaOps(update)[0]` (equal to `insert`'s). It
+   * does not call `insert`, so a caller of this alone compiles one typing path, not two.
+   */
+  insertUpdate(index: number, text: string): Uint8Array | null {
+    if (this.image !== null) this.load();
+    if (typeof text !== 'string') throw new TypeError('insert: text must be a string');
+    const cursor = this.cursorRun;
+    if (cursor !== null && index === this.cursorEnd && text.length > 0) {
+      const counter = this.typeOn(cursor, text);
+      // Saving incrementally records ops: then, and only then, this keystroke's op is built.
+      if (this.journal !== null) this.record(typedOn(this.replica, counter, text));
+      return typedOnUpdate(this.replica, counter, text) ?? encodeRgaOp(typedOn(this.replica, counter, text));
+    }
+    const op = this.insertElsewhere(index, text);
+    return op === null ? null : encodeRgaOp(op);
+  }
+
+  /**
+   * A splice as its update: delete `deleted` visible characters at `index`, then insert `text` there.
+   * The bytes are `encodeRgaOps` of the ops `delete` and `insert` would return, in that order, leaving
+   * out a null one (a typed character or a backspace alone takes `insertUpdate`'s or `deleteUpdate`'s
+   * op-free path); null when nothing changes. Arguments are checked before anything changes.
+   */
+  editUpdate(index: number, deleted: number, text: string): Uint8Array | null {
+    if (deleted === 0) return this.insertUpdate(index, text);
+    if (typeof text !== 'string') throw new TypeError('insert: text must be a string');
+    if (text.length === 0) return this.deleteUpdate(index, deleted);
+    // deleted ≠ 0: a delete op, or a RangeError before anything changed.
+    let del = this.deleteLocal(index, deleted) as DeleteOp;
+    if (del === ONE_RUN) del = this.oneRunOp(deleted);
+    if (this.journal !== null) this.record(del);
+    // After a delete nothing types on (the cursor run is gone): the insert goes where it is.
+    return encodeRgaOps([del, this.insertElsewhere(index, text) as InsertOp]);
+  }
+
+  /** An insert that does not type on (a jump, an insert after anything but the cursor run). */
+  private insertElsewhere(index: number, text: string): InsertOp | null {
     this.flushPending();
     this.checkIndex(index, 'insert', this.tree.visible);
+    const n = text.length;
     if (n === 0) return null;
+    const self = this.self;
     const counter = (this.maxCounter[self] as number) + 1;
     if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
     this.maxCounter[self] = counter + n - 1;
@@ -222,6 +249,24 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     const op = this.insertAt(index, text, counter);
     if (this.journal !== null) this.record(op);
     return op;
+  }
+
+  /**
+   * Typing on from the last insert: grow the cursor run by `text` (`cursorEnd` was the index); returns
+   * the first new counter. The cursor run ends with our latest character; the text and the tree's
+   * counts catch up when anything else happens (flushPending), so a keystroke touches only the run.
+   */
+  private typeOn(cursor: Run, text: string): number {
+    const n = text.length;
+    const counter = cursor.counter + cursor.length;
+    if (counter + n > Number.MAX_SAFE_INTEGER) throw new RangeError('insert: counters exhausted');
+    this.maxCounter[this.self] = counter + n - 1;
+    this.textCache = null;
+    cursor.length += n;
+    this.pending.push(text);
+    this.pendingCount += n;
+    this.cursorEnd += n;
+    return counter;
   }
 
   /**
@@ -449,6 +494,36 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * (the deleted ids as ranges), or null when `length` is 0.
    */
   delete(index: number, length: number): DeleteOp | null {
+    let op = this.deleteLocal(index, length);
+    if (op === ONE_RUN) op = this.oneRunOp(length);
+    if (op !== null && this.journal !== null) this.record(op);
+    return op;
+  }
+
+  /**
+   * `encodeRgaOp(delete(index, length))`, byte for byte, for a caller that sends the update and has
+   * no use for the op: a delete within one run (a backspace) is written from that run's ids with no
+   * op object; any other encodes the op `delete` builds. Null when `length` is 0. The op, when
+   * someone wants it after all, is `decodeRgaOps(update)[0]`.
+   */
+  deleteUpdate(index: number, length: number): Uint8Array | null {
+    const op = this.deleteLocal(index, length);
+    if (op === null) return null;
+    if (op !== ONE_RUN) {
+      if (this.journal !== null) this.record(op);
+      return encodeRgaOp(op);
+    }
+    if (this.journal !== null) this.record(this.oneRunOp(length));
+    const replica = this.replicas[this.oneRunReplica] as ReplicaId;
+    return ownRangeUpdate(replica, this.oneRunCounter, length) ?? encodeRgaOp(this.oneRunOp(length));
+  }
+
+  /**
+   * The delete both `delete` and `deleteUpdate` make: its op, null for nothing deleted, or ONE_RUN for
+   * ids of one run (its replica and first counter left in `oneRunReplica`/`oneRunCounter`), so that
+   * `deleteUpdate` builds no op for a backspace.
+   */
+  private deleteLocal(index: number, length: number): DeleteOp | null {
     this.load();
     this.flushPending();
     const visible = this.tree.visible;
@@ -471,17 +546,21 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       }
     }
     if (this.ids === null && offset + length <= run.length) {
-      const replica = this.replicas[run.replica] as ReplicaId;
+      const replica = run.replica;
       const counter = run.counter + offset;
       if (deleteIntoTombstone(this.tree, leaf, at, offset, length)) {
-        const op: DeleteOp = { kind: 'delete', ranges: [{ replica, counter, length }] };
-        if (this.journal !== null) this.record(op);
-        return op;
+        this.oneRunReplica = replica;
+        this.oneRunCounter = counter;
+        return ONE_RUN;
       }
     }
-    const op = this.deleteFrom(leaf, at, offset, length);
-    if (this.journal !== null) this.record(op);
-    return op;
+    return this.deleteFrom(leaf, at, offset, length);
+  }
+
+  /** The op of the delete `deleteLocal` answered with ONE_RUN. */
+  private oneRunOp(length: number): DeleteOp {
+    const replica = this.replicas[this.oneRunReplica] as ReplicaId;
+    return { kind: 'delete', ranges: [{ replica, counter: this.oneRunCounter, length }] };
   }
 
   /** The general local delete of `length` visible characters from `offset` in run `at` of `first`. */
@@ -1091,6 +1170,25 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     }
     return { runs, tombstoneRuns, tombstoneChars, leaves };
   }
+}
+
+/** `deleteLocal`'s answer for a delete within one run (see there); never returned to a caller. */
+const ONE_RUN: DeleteOp = Object.freeze({ kind: 'delete', ranges: [] });
+
+/**
+ * The op of `text` typed on by `replica` at `counter`: after its own predecessor, the right origin
+ * inherited. The left origin is always its own object: reusing the previous op's id when it names
+ * the character before saved an allocation but added a branch first taken late (after a paste) that
+ * threw away the caller's optimized code.
+ */
+function typedOn(replica: ReplicaId, counter: number, text: string): InsertOp {
+  return {
+    kind: 'insert',
+    id: { replica, counter },
+    left: { replica, counter: counter - 1 },
+    right: 'inherit',
+    text,
+  };
 }
 
 interface SavedState {
