@@ -136,6 +136,10 @@ export interface ReplicaStatus {
   readonly primary: EngineName;
   /** The user's Offline switch (stored with the replica). */
   readonly offline: boolean;
+  /**
+   * Every engine built so far: all of them, except in a progressive open, where an engine is built when
+   * it starts to load (those still loading are in `loading`, built or not).
+   */
   readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
   /** Engines still loading (a progressive open): their views and digests are not yet what is stored. */
   readonly loading: readonly EngineName[];
@@ -313,6 +317,8 @@ export class Replica {
         this.history.textChanged(engine, change);
         if (this.events.subscribed) this.events.emit({ type: 'text', engine, ...change });
       },
+      // A progressive open builds each engine when it loads: the primary's text shows before the others exist.
+      options.progressive !== true,
     );
     const closed = (): boolean => this.closed;
     this.persistence = new Persistence(
@@ -669,7 +675,8 @@ export class Replica {
   /** An engine's view with every text empty: O(the fields besides text), for readers following the text deltas. */
   viewWithoutText(name: EngineName): WorkspaceView {
     this.assertOpen();
-    return this.engines.get(name).viewWithoutText();
+    // An engine not built yet (a progressive open) is empty: its view has no text either.
+    return this.engines.isBuilt(name) ? this.engines.get(name).viewWithoutText() : this.engines.view(name);
   }
 
   digest(name: EngineName): string {
@@ -680,6 +687,7 @@ export class Replica {
   /** A text field's length in an engine (O(1)). */
   textLength(name: EngineName, field = 'text'): number {
     this.assertOpen();
+    if (!this.engines.isBuilt(name)) return this.hostedText(name, field).length;
     return this.engines.get(name).textLength(field);
   }
 
@@ -689,7 +697,16 @@ export class Replica {
    */
   textSlice(name: EngineName, field = 'text', from?: number, to?: number): string {
     this.assertOpen();
+    if (!this.engines.isBuilt(name)) return this.hostedText(name, field).slice(from, to);
     return this.engines.get(name).textSlice(field, from, to);
+  }
+
+  /** The text of an engine not built yet (a progressive open): empty, if the engine and field exist. */
+  private hostedText(name: EngineName, field: string): string {
+    if (!this.engines.has(name)) throw new ReplicaError(`engine ${name} is not hosted by replica ${this.id}`);
+    const text = (this.engines.view(name) as unknown as Record<string, unknown>)[field];
+    if (typeof text !== 'string') throw new ReplicaError(`no text field ${field} in the workspace`);
+    return text;
   }
 
   /**
@@ -788,6 +805,8 @@ export class Replica {
     const withoutText = options?.withoutText === true;
     const engines: Partial<Record<EngineName, EngineStatus>> = {};
     for (const name of this.engines.names) {
+      // Not built yet (a progressive open, still loading; `loading` lists it): nothing to report.
+      if (!this.engines.isBuilt(name)) continue;
       engines[name] = {
         view: withoutText ? this.viewWithoutText(name) : this.view(name),
         digest: this.digest(name),
@@ -873,6 +892,8 @@ export class Replica {
     for (const name of this.engines.names)
       if (!now.includes(name)) this.backlog.set(name, { entries: [], heldBytes: 0 });
     for (const name of new Set(now)) {
+      // Built before its store loads, outside the load's guards: an engine that cannot be built fails the open.
+      this.engines.build(name);
       await this.persistence.loadEngine(load, name, false);
       this.engineLoaded(name, load);
     }
@@ -894,6 +915,7 @@ export class Replica {
       for (const name of [...this.backlog.keys()]) {
         await load.pause();
         if (this.closed) return;
+        this.engines.build(name); // a failure is caught below: the engine stays loading, `loaded` rejects
         await this.persistence.loadEngine(load, name, true);
         if (this.closed) return;
         this.engineLoaded(name, load);

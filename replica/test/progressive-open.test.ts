@@ -7,6 +7,7 @@
 import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
+import { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
 import { MemoryByteLog } from '../src/log-store.ts';
 import { Replica } from '../src/replica.ts';
@@ -242,5 +243,50 @@ describe('a progressive open', () => {
       expect(viewsOf(reopened), `${durable} realised records durable`).toEqual(expectedViews);
       await reopened.close();
     }
+  });
+  it('builds only the primary engine before it resolves, and each other one when it loads', async () => {
+    const log = await storedDocument();
+    // Building an engine is part of a window's start (Automerge's first document compiles its code).
+    const built: EngineName[] = [];
+    const counted = new EngineRegistry(
+      ENGINES.descriptors.map((descriptor) => ({
+        ...descriptor,
+        create: (context) => {
+          built.push(descriptor.name);
+          return descriptor.create(context);
+        },
+      })),
+    );
+    const clock = new VirtualClock(REOPEN);
+    const net = new SimNetwork({ timers: clock, seed: 2 });
+    const replica = await Replica.open({
+      id: ID,
+      transport: net.transport(ID),
+      store: await copyOf(log),
+      engines: counted,
+      timers: clock,
+      antiEntropyMs: 0,
+      randomUint32: seeded(),
+      progressive: true,
+    });
+    const others = ENGINES.names.filter((name) => name !== replica.primary);
+    expect(built).toEqual([replica.primary]);
+    // Not built: it reads as the empty engine it would be, and has no status of its own yet.
+    expect(Object.keys(replica.status().engines)).toEqual([replica.primary]);
+    expect(replica.status().loading).toEqual(others);
+    for (const name of others) {
+      expect(replica.textSlice(name), name).toBe('');
+      expect(replica.textLength(name), name).toBe(0);
+      expect(replica.view(name), name).toEqual(replica.schema.empty());
+      expect(replica.viewWithoutText(name), name).toEqual(replica.schema.empty());
+    }
+    expect(built).toEqual([replica.primary]);
+    await untilLoaded(replica, clock);
+    expect([...built].sort()).toEqual([...ENGINES.names].sort());
+    expect(Object.keys(replica.status().engines).sort()).toEqual([...ENGINES.names].sort());
+    const stored = replica.textSlice(replica.primary);
+    for (const name of others) expect(replica.textSlice(name), name).toBe(stored);
+    await replica.close();
+    expect(built).toHaveLength(ENGINES.size); // closing builds nothing
   });
 });

@@ -4,6 +4,11 @@
  * the spot with the same surrounding text, by a TextAlignment per pair that follows both texts' deltas),
  * applied to the primary first, then to the others. Views and digests are cached per engine until its
  * next change; nothing here reads a whole text per edit.
+ *
+ * An engine is built (its descriptor's `create`) at once, or, when the replica opens progressively, when
+ * it is first needed (its store about to load): a window then shows its primary's text before the other
+ * engines exist (building Automerge's first document compiles its WebAssembly's functions: 0.2–0.5 s of a
+ * window's start on a loaded machine). Until built, an engine reads as an empty one would.
  */
 import type { Engine, EngineContext } from '../engine.ts';
 import type { EngineName } from '../engine-name.ts';
@@ -37,6 +42,7 @@ const NO_FAILURES: readonly EngineFailure[] = [];
 const NO_INTENTS: readonly Intent[] = [];
 
 export class HostedEngines {
+  /** The engines built so far (every hosted engine has an entry in `cache` from the start). */
   private readonly engines = new Map<EngineName, Engine>();
   private readonly cache = new Map<EngineName, CachedState>();
   /** Every alignment of two engines' texts of a field, and by source, target and field for lookup. */
@@ -63,35 +69,60 @@ export class HostedEngines {
    */
   private readonly ready = new Set<EngineName>();
   private readyOrder: readonly EngineName[] = Object.freeze([]);
+  /** What an engine not built yet shows: the schema's empty view. */
+  private readonly emptyView: WorkspaceView;
+  private closed = false;
 
-  /** Build every engine of `registry`; if one fails, those built so far are closed and the error rethrown. */
+  /**
+   * Host every engine of `registry`. With `buildAll`, build them all now (if one fails, those built so far
+   * are closed and the error rethrown); otherwise each is built when first needed (`build`, or `get`).
+   */
   constructor(
-    registry: EngineRegistry,
+    private readonly registry: EngineRegistry,
     /** Each engine's context (they differ in their remote apply pace only). */
-    contextOf: (name: EngineName) => EngineContext,
+    private readonly contextOf: (name: EngineName) => EngineContext,
     private readonly replicaId: string,
     private readonly problems: Problems,
     /** Told every text change of every engine (from the start: store loads included). */
     private readonly textChanged: (engine: EngineName, change: TextChange) => void = () => {},
+    buildAll = true,
   ) {
-    this.textFields = (contextOf(registry.names[0] as EngineName).schema ?? WORKSPACE)
-      .fieldsOf('text')
-      .map((field) => field.name);
+    const schema = contextOf(registry.names[0] as EngineName).schema ?? WORKSPACE;
+    this.textFields = schema.fieldsOf('text').map((field) => field.name);
+    this.emptyView = Object.freeze(schema.empty()) as WorkspaceView;
+    for (const name of registry.names) {
+      this.cache.set(name, {});
+      this.planned.set(name, NO_INTENTS);
+    }
+    this.order = Object.freeze([...registry.names]);
+    if (!buildAll) return;
     try {
-      for (const name of registry.names) {
-        const engine = registry.create(name, contextOf(name));
-        this.engines.set(name, engine);
-        this.cache.set(name, {});
-        this.planned.set(name, NO_INTENTS);
-        if (engine.name !== name)
-          throw new ReplicaError(`the ${name} descriptor created the ${engine.name} engine`);
-        engine.onTextChange((change) => this.followText(name, change));
-      }
-      this.order = Object.freeze([...this.engines.keys()]);
+      for (const name of registry.names) this.build(name);
     } catch (error) {
       this.close();
       throw error;
     }
+  }
+
+  /** The engine, built now if it was not yet; throws if its descriptor fails to build it. */
+  build(name: EngineName): Engine {
+    const built = this.engines.get(name);
+    if (built !== undefined) return built;
+    if (!this.cache.has(name)) throw this.notHosted(name);
+    if (this.closed) throw new ReplicaError(`replica ${this.replicaId} is closed: ${name} is not built`);
+    const engine = this.registry.create(name, this.contextOf(name));
+    if (engine.name !== name) {
+      engine.close();
+      throw new ReplicaError(`the ${name} descriptor created the ${engine.name} engine`);
+    }
+    this.engines.set(name, engine);
+    engine.onTextChange((change) => this.followText(name, change));
+    return engine;
+  }
+
+  /** Whether the engine was built (an engine not built yet reads as empty: `view`). */
+  isBuilt(name: EngineName): boolean {
+    return this.engines.has(name);
   }
 
   /** The engines' names in display order (one frozen array: read per edit, never copied). */
@@ -100,7 +131,7 @@ export class HostedEngines {
   }
 
   has(name: EngineName): boolean {
-    return this.engines.has(name);
+    return this.cache.has(name);
   }
 
   /** The engines that have loaded, in display order. */
@@ -119,19 +150,22 @@ export class HostedEngines {
     this.readyOrder = Object.freeze(this.order.filter((n) => this.ready.has(n)));
   }
 
+  /** The engine (built now if it was not yet). */
   get(name: EngineName): Engine {
-    const engine = this.engines.get(name);
-    if (engine === undefined) throw this.notHosted(name);
-    return engine;
+    return this.engines.get(name) ?? this.build(name);
   }
 
+  /** The engines built so far (every one, once all have loaded). */
   entries(): IterableIterator<[EngineName, Engine]> {
     return this.engines.entries();
   }
 
+  /** An engine's view; the empty view for one not built yet (it holds nothing yet). */
   view(name: EngineName): WorkspaceView {
     const entry = this.cacheOf(name);
-    entry.view ??= this.readView(this.get(name));
+    const engine = this.engines.get(name);
+    if (engine === undefined) return this.emptyView;
+    entry.view ??= this.readView(engine);
     return entry.view;
   }
 
@@ -175,7 +209,7 @@ export class HostedEngines {
       if (entry !== undefined) entry.view = entry.digest = undefined;
       return;
     }
-    for (const key of this.engines.keys()) this.cache.set(key, {});
+    for (const key of this.cache.keys()) this.cache.set(key, {});
   }
 
   /**
@@ -221,6 +255,7 @@ export class HostedEngines {
 
   /** Close every engine; one that fails to close does not keep the others open. */
   close(): void {
+    this.closed = true;
     for (const [name, engine] of this.engines) {
       this.problems.guard({ kind: 'engine-error', engine: name }, 'close() failed', () => engine.close());
     }
