@@ -43,3 +43,32 @@ test('the editor keeps its caret under a remote edit and carries pastes and sele
   await expect(bob.editor).toHaveText('');
   await alice.expectConvergedWith([bob]);
 });
+
+test("a window that is not typing does not read the DOM selection on a peer's edits", async ({ windows }) => {
+  const [alice, bob] = await windows.openAll('alice', 'bob');
+  // In Chromium a selection read first brings style and layout up to date: a layout per remote change.
+  // (A string: e2e is type-checked without DOM types.)
+  await bob.page.evaluate(`(() => {
+    const read = ShadowRoot.prototype.getSelection;
+    window.__selectionReads = 0;
+    ShadowRoot.prototype.getSelection = function () {
+      window.__selectionReads++;
+      return read.call(this);
+    };
+  })()`);
+  await alice.typeAtEnd('abcdef');
+  await expect(bob.editor).toHaveText('abcdef');
+  await expect(alice.editor).toHaveText('abcdef');
+  expect(await bob.page.evaluate('window.__selectionReads')).toBe(0);
+
+  // Focused, bob's editor reads the selection again: its caret lands where he clicks and types.
+  await bob.editor.click();
+  await bob.editor.press('Control+Home');
+  await bob.editor.pressSequentially('>');
+  await expect(alice.editor).toHaveText('>abcdef');
+  expect(await bob.page.evaluate('window.__selectionReads')).toBeGreaterThan(0);
+  await alice.typeAtEnd('!');
+  await expect(bob.editor).toHaveText('>abcdef!');
+  await bob.editor.pressSequentially('<');
+  await expect(alice.editor).toHaveText('><abcdef!');
+});

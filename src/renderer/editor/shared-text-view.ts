@@ -23,6 +23,7 @@ import { EditorSync } from '../logic/editor-sync.ts';
 import { type TextFeed, type TextUpdate, textReplacements } from '../logic/text-feed.ts';
 import { timed } from '../logic/timing.ts';
 import { caretsShown, type RemoteCaret, remoteCarets, sameCarets, setRemoteCarets } from './remote-carets.ts';
+import { skipSelectionReadsWhileUnfocused } from './unfocused-selection.ts';
 
 /** Marks a transaction that shows what the engine did (a peer's edit, a refused edit undone): not sent back. */
 export const remoteEdit = Annotation.define<true>();
@@ -141,6 +142,8 @@ export class SharedTextView {
       }),
       dispatchTransactions: (transactions, view) => this.dispatch(transactions, view),
     });
+    // A peer's edit in a window that is not typing must not force a layout (see the module).
+    skipSelectionReadsWhileUnfocused(this.view);
     this.follow(this.engine);
     this.stopDone = this.link.onEditDone((seq, field, exact) => {
       if (field === this.field) this.editDone(seq, exact);
