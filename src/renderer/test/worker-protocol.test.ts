@@ -150,7 +150,13 @@ const SNAPSHOT = {
 async function startedClient() {
   const { worker, posted } = fakeWorker();
   const persisted: unknown[] = [];
+  // Animation frames, run by the test.
+  const frames: (() => void)[] = [];
+  const runFrame = (): void => {
+    for (const flush of frames.splice(0)) flush();
+  };
   const starting = ReplicaClient.start({
+    scheduleNotify: (flush) => frames.push(flush),
     worker,
     config: { relayUrl: 'ws://r', adminUrl: 'http://a', room: 'room', replicaId: 'alice' },
     store: { kind: 'indexeddb', name: 'db' },
@@ -172,7 +178,7 @@ async function startedClient() {
   });
   const client = await starting;
   posted.length = 0;
-  return { client, worker, posted, persisted };
+  return { client, worker, posted, persisted, runFrame };
 }
 
 /** The worker reporting a change of yjs's text at revision 8. */
@@ -209,16 +215,68 @@ describe('ReplicaClient (the page side)', () => {
   });
 
   it('keeps the texts and the snapshot current from the stream; views read texts from the mirrors', async () => {
-    const { client, worker } = await startedClient();
+    const { client, worker, runFrame } = await startedClient();
     expect(client.textOf('text')).toBe('abc');
     sayYjsChanged(worker, 3, 'd');
     expect(client.getSnapshot().status.engines.yjs?.view.text).toBe('abcd');
     let heard = 0;
     client.subscribe(() => heard++);
     worker.say({ type: 'snapshot', snapshot: { offline: true } });
+    runFrame();
     expect(heard).toBe(1);
     expect(client.getSnapshot().offline).toBe(true);
     expect(client.getSnapshot().status.id).toBe('alice');
+  });
+
+  it('tells the UI of new snapshots once a frame, however many arrived', async () => {
+    const { client, worker, runFrame } = await startedClient();
+    let heard = 0;
+    client.subscribe(() => heard++);
+    worker.say({ type: 'snapshot', snapshot: { offline: true } });
+    worker.say({ type: 'snapshot', snapshot: { notices: [{ id: 1, level: 'info', message: 'hi' }] } });
+    worker.say({ type: 'snapshot', snapshot: { offline: false } });
+    // Current at once for whoever reads it; the listeners hear of it at the frame.
+    expect(client.getSnapshot().offline).toBe(false);
+    expect(heard).toBe(0);
+    runFrame();
+    expect(heard).toBe(1);
+    runFrame();
+    expect(heard).toBe(1);
+  });
+
+  it('keeps the identity of what a snapshot did not change, and says nothing when nothing changed', async () => {
+    const { client, worker, runFrame } = await startedClient();
+    let heard = 0;
+    client.subscribe(() => heard++);
+    const before = client.getSnapshot();
+    const yjsBefore = before.status.engines.yjs;
+    // The worker sends the status anew (a structured clone: every object new) with only the digest changed.
+    const status = structuredClone(SNAPSHOT.status);
+    status.engines.yjs.digest = 'y';
+    worker.say({ type: 'snapshot', snapshot: { status, notices: [] } });
+    runFrame();
+    expect(heard).toBe(1);
+    const after = client.getSnapshot();
+    expect(after.status).not.toBe(before.status);
+    expect(after.status.engines.yjs?.digest).toBe('y');
+    expect(after.status.engines.yjs?.view).toBe(yjsBefore?.view);
+    expect(after.status.peers).toBe(before.status.peers);
+    expect(after.notices).toBe(before.notices);
+    // The view still reads its text from the mirrors.
+    sayYjsChanged(worker, 0, '>');
+    expect(after.status.engines.yjs?.view.text).toBe('>abc');
+    // A view whose other fields changed is a new object, its text read from the mirrors too.
+    const liked = structuredClone(status);
+    liked.engines.yjs.view.likes = 2;
+    worker.say({ type: 'snapshot', snapshot: { status: liked } });
+    expect(client.getSnapshot().status.engines.yjs?.view).not.toBe(yjsBefore?.view);
+    expect(client.getSnapshot().status.engines.yjs?.view).toMatchObject({ likes: 2, text: '>abc' });
+    runFrame();
+    expect(heard).toBe(2);
+    // The same status again: nothing to render.
+    worker.say({ type: 'snapshot', snapshot: { status: structuredClone(liked) } });
+    runFrame();
+    expect(heard).toBe(2);
   });
 
   it('sends editor edits with the revision it has seen, and hears them carried out', async () => {

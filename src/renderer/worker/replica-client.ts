@@ -22,6 +22,7 @@ import { type EngineFacts, WORKSPACE } from '@converge/replica/descriptors';
 import { EngineCatalog } from '../logic/engine-catalog.ts';
 
 import type { HistoryEntry } from '../logic/history-log.ts';
+import { keepEqual } from '../logic/keep-equal.ts';
 import type { LinkOperation } from '../logic/relay-admin.ts';
 import type { WindowActions, WindowState } from '../logic/replay-channel.ts';
 import type { ScenarioChaos, ScenarioFile } from '../logic/session-recorder.ts';
@@ -57,6 +58,11 @@ export interface ReplicaClientOptions {
   credential(): Promise<string>;
   /** Keep the checkout session (the page's localStorage). */
   persistCheckout(snapshot: unknown): void;
+  /**
+   * When the UI hears of new snapshots: `flush` runs once for every snapshot that arrived since the last
+   * (default: the next animation frame, or a timer in a page that gets no frames).
+   */
+  scheduleNotify?(flush: () => void): void;
 }
 
 export type ClientSnapshot = WorkerSnapshot;
@@ -93,12 +99,15 @@ export class ReplicaClient {
   private readonly checkoutListeners = new Set<() => void>();
   private readonly editListeners = new Set<(seq: number, field: string, exact: boolean) => void>();
   private closed = false;
+  private notifyScheduled = false;
+  private readonly scheduleNotify: (flush: () => void) => void;
 
   private constructor(
     private readonly options: ReplicaClientOptions,
     ready: Extract<ToPage, { type: 'ready' }>,
   ) {
     this.worker = options.worker;
+    this.scheduleNotify = options.scheduleNotify ?? nextFrame;
     this.id = options.config.replicaId;
     this.registry = new EngineCatalog(ready.engines as EngineFacts[]);
     this.textFields = textFieldNames(this.schema);
@@ -350,13 +359,17 @@ export class ReplicaClient {
       case 'edit-done':
         for (const listener of [...this.editListeners]) listener(message.seq, message.field, message.exact);
         return;
-      case 'snapshot':
-        this.snapshot = this.withTexts({
+      case 'snapshot': {
+        // What did not change keeps its identity, so memoized panels skip it (logic/keep-equal.ts).
+        const next = keepEqual(this.snapshot, {
           ...this.snapshot,
           ...(message.snapshot as Partial<ClientSnapshot>),
         });
-        for (const listener of [...this.listeners]) listener();
+        if (next === this.snapshot) return;
+        this.snapshot = this.withTexts(next);
+        this.notifySoon();
         return;
+      }
       case 'checkout-view':
         this.checkoutView = message.view as unknown as ClientView;
         for (const listener of [...this.checkoutListeners]) listener();
@@ -382,6 +395,20 @@ export class ReplicaClient {
       case 'failed':
         return;
     }
+  }
+
+  /**
+   * The UI renders the latest snapshot once per frame however many arrived (a busy page takes several
+   * queued messages in one go); `getSnapshot` is current meanwhile.
+   */
+  private notifySoon(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    this.scheduleNotify(() => {
+      this.notifyScheduled = false;
+      if (this.closed) return;
+      for (const listener of [...this.listeners]) listener();
+    });
   }
 
   private async reread(engine: EngineName, field: string): Promise<void> {
@@ -441,6 +468,27 @@ export class ReplicaClient {
     if (this.closed) return;
     this.worker.postMessage(message);
   }
+}
+
+/** A page that is hidden gets no animation frames: its panels follow at this pace instead. */
+const HIDDEN_PAGE_NOTIFY_MS = 500;
+
+/** The next animation frame, or a timer's turn if no frame comes first (a hidden page, or no DOM). */
+function nextFrame(flush: () => void): void {
+  if (typeof requestAnimationFrame !== 'function') {
+    setTimeout(flush, 0);
+    return;
+  }
+  let done = false;
+  const run = (): void => {
+    if (done) return;
+    done = true;
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    flush();
+  };
+  const frame = requestAnimationFrame(run);
+  const timer = setTimeout(run, HIDDEN_PAGE_NOTIFY_MS);
 }
 
 function answerCredential(options: ReplicaClientOptions, id: number): void {
