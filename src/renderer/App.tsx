@@ -2,7 +2,7 @@ import { isFinal } from '@converge/checkout';
 import type { PresenceCaret } from '@converge/protocol';
 import { STORAGE_NODE_ID } from '@converge/protocol';
 import type { EngineName, LedgerWrite, LostWrite } from '@converge/replica';
-import { type CSSProperties, lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { type CSSProperties, lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { CartPanel } from './components/CartPanel.tsx';
 import { CheckoutPanel } from './components/CheckoutPanel.tsx';
 import { ComparePanel } from './components/ComparePanel.tsx';
@@ -97,6 +97,19 @@ export function App({ session }: { session: Session }) {
   const lostCount = ledgerEngines.reduce((n, d) => n + (snapshot.ledgers[d.name]?.length ?? 0), 0);
 
   const identity = usePresenceIdentity(self);
+  // Stable handlers and field lists: the panels that take them are memoized (they must not render
+  // again for every snapshot while a peer types).
+  const openRoom = useCallback((room: string) => setup.openRoom(room), [setup]);
+  const freshRoom = useCallback(() => setup.freshRoomName(), [setup]);
+  const roomLinkCopied = useCallback(
+    (ok: boolean) =>
+      model.notify(
+        ok ? 'info' : 'error',
+        ok ? 'Room link copied' : 'Could not copy: select the link and copy it',
+      ),
+    [model],
+  );
+  const counterFields = useMemo(() => schema.counters(), [schema]);
   const caret = useRef<PresenceCaret | null>(null);
   const publish = (): void =>
     model.setPresence({ name: identity.name, colour: identity.colour, panel: tab, caret: caret.current });
@@ -168,14 +181,9 @@ export function App({ session }: { session: Session }) {
           room={setup.config.room}
           link={setup.roomLink(setup.config.room)}
           platform={setup.platform}
-          onOpen={(room) => setup.openRoom(room)}
-          onFreshRoom={() => setup.freshRoomName()}
-          onCopied={(ok) =>
-            model.notify(
-              ok ? 'info' : 'error',
-              ok ? 'Room link copied' : 'Could not copy: select the link and copy it',
-            )
-          }
+          onOpen={openRoom}
+          onFreshRoom={freshRoom}
+          onCopied={roomLinkCopied}
         />
       </div>
       {setup.provideKey !== undefined ? <KeyPrompt onKey={setup.provideKey} /> : null}
@@ -223,8 +231,8 @@ export function App({ session }: { session: Session }) {
                   ))}
                 </div>
                 <div className="stack">
-                  {schema.counters().length > 0 ? (
-                    <CountersPanel model={model} fields={schema.counters()} counters={primaryView.counters} />
+                  {counterFields.length > 0 ? (
+                    <CountersPanel model={model} fields={counterFields} counters={primaryView.counters} />
                   ) : null}
                   {schema.fieldsOf('register').map((field) => (
                     <NotePanel

@@ -1,6 +1,6 @@
 /** React bindings for the models (useSyncExternalStore) and the window's keyboard shortcuts. */
 import type { ClientView } from '@converge/checkout';
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { replicaHue } from './logic/format.ts';
 import type { NetworkSnapshot, NetworkStore } from './logic/network-store.ts';
 import {
@@ -113,20 +113,20 @@ export function usePresenceIdentity(replicaId: string): {
   const [colour, setColourState] = useState(() =>
     validColour(readStorage(COLOUR_STORAGE_KEY), hueColour(replicaHue(replicaId))),
   );
-  return {
-    name,
-    colour,
-    setName: (next) => {
-      const clean = cleanName(next);
-      setNameState(clean);
-      writeStorage(NAME_STORAGE_KEY, clean);
-    },
-    setColour: (next) => {
+  // Stable setters: the name and colour inputs are memoized on them.
+  const setName = useCallback((next: string) => {
+    const clean = cleanName(next);
+    setNameState(clean);
+    writeStorage(NAME_STORAGE_KEY, clean);
+  }, []);
+  const setColour = useCallback((next: string) => {
+    setColourState((colour) => {
       const valid = validColour(next.toLowerCase(), colour);
-      setColourState(valid);
       writeStorage(COLOUR_STORAGE_KEY, valid);
-    },
-  };
+      return valid;
+    });
+  }, []);
+  return { name, colour, setName, setColour };
 }
 
 function readStorage(key: string): string | null {

@@ -1,5 +1,5 @@
 import type { PeerPresence } from '@converge/replica';
-import type { CSSProperties } from 'react';
+import { type CSSProperties, memo } from 'react';
 
 const STATUS_TEXT: Readonly<Record<PeerPresence['status'], string>> = {
   here: 'here',
@@ -30,26 +30,7 @@ export interface PresenceBarProps {
 export function PresenceBar({ name, colour, peers, offline, onName, onColour }: PresenceBarProps) {
   return (
     <section className="presence-bar" aria-label="Who is here" data-testid="presence-list">
-      <label className="presence-self" style={{ '--peer-colour': colour } as CSSProperties}>
-        <span className="presence-dot" aria-hidden="true" />
-        <span className="visually-hidden">Your name, as the others see it</span>
-        <input
-          type="text"
-          value={name}
-          maxLength={40}
-          placeholder="your name"
-          onChange={(event) => onName(event.target.value)}
-          data-testid="display-name"
-          title="Your name, shown to the others in the room next to your caret"
-        />
-        <input
-          type="color"
-          value={colour}
-          onChange={(event) => onColour(event.target.value)}
-          aria-label="Your colour"
-          data-testid="display-colour"
-        />
-      </label>
+      <PresenceSelf name={name} colour={colour} onName={onName} onColour={onColour} />
       {peers.length === 0 ? (
         <span className="muted small">
           {offline ? 'offline: nobody can be seen' : 'nobody else here yet'}
@@ -77,3 +58,37 @@ export function PresenceBar({ name, colour, peers, offline, onName, onColour }: 
     </section>
   );
 }
+
+/**
+ * This window's name and colour: rendered again only when they or their handlers change, not on every
+ * peer's caret move (React sets an input's attributes anew each time it renders it).
+ */
+const PresenceSelf = memo(function PresenceSelf({
+  name,
+  colour,
+  onName,
+  onColour,
+}: Pick<PresenceBarProps, 'name' | 'colour' | 'onName' | 'onColour'>) {
+  return (
+    <label className="presence-self" style={{ '--peer-colour': colour } as CSSProperties}>
+      <span className="presence-dot" aria-hidden="true" />
+      <span className="visually-hidden">Your name, as the others see it</span>
+      <input
+        type="text"
+        value={name}
+        maxLength={40}
+        placeholder="your name"
+        onChange={(event) => onName(event.target.value)}
+        data-testid="display-name"
+        title="Your name, shown to the others in the room next to your caret"
+      />
+      <input
+        type="color"
+        value={colour}
+        onChange={(event) => onColour(event.target.value)}
+        aria-label="Your colour"
+        data-testid="display-colour"
+      />
+    </label>
+  );
+});

@@ -1,5 +1,5 @@
 import { idProblem } from '@converge/protocol';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, memo, useState } from 'react';
 
 export interface RoomControlsProps {
   readonly room: string;
@@ -11,8 +11,18 @@ export interface RoomControlsProps {
   onCopied(ok: boolean): void;
 }
 
-/** The room: its link to copy, another room to open by name, a new room, and Reset (a new empty room). */
-export function RoomControls({ room, link, platform, onOpen, onFreshRoom, onCopied }: RoomControlsProps) {
+/**
+ * The room: its link to copy, another room to open by name, a new room, and Reset (a new empty room).
+ * Memoized: nothing in it changes while peers type, and its inputs are rewritten on every render.
+ */
+export const RoomControls = memo(function RoomControls({
+  room,
+  link,
+  platform,
+  onOpen,
+  onFreshRoom,
+  onCopied,
+}: RoomControlsProps) {
   const [name, setName] = useState('');
   const problem = name === '' ? undefined : idProblem(name);
   const submit = (event: FormEvent): void => {
@@ -73,4 +83,4 @@ export function RoomControls({ room, link, platform, onOpen, onFreshRoom, onCopi
       </button>
     </section>
   );
-}
+});
