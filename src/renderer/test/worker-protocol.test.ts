@@ -6,7 +6,13 @@ import { TextMirrors } from '../logic/text-mirrors.ts';
 import { PortByteLog, type PortLike, serveByteLog } from '../worker/port-byte-log.ts';
 import { parseToPage, parseToWorker } from '../worker/protocol.ts';
 import { ReplicaClient, type WorkerLike } from '../worker/replica-client.ts';
-import { changedFields, statusWithoutTexts } from '../worker/wire-snapshot.ts';
+import {
+  changedFields,
+  snapshotPatch,
+  statusWithoutTexts,
+  type WorkerSnapshot,
+  withFramesAdded,
+} from '../worker/wire-snapshot.ts';
 
 describe('the page ↔ worker protocol', () => {
   it('accepts well-formed messages both ways', () => {
@@ -111,7 +117,25 @@ describe('the snapshot on the wire', () => {
     const same = [1];
     expect(changedFields({ a: same, b: 1 }, { a: same, b: 2 })).toEqual({ b: 2 });
   });
+
+  it("carries the wire log's frames added since the last snapshot, not the whole ring", () => {
+    const frames = [1, 2, 3, 4, 5].map(frame);
+    const previous = { offline: false, wireFrames: frames.slice(0, 3) } as unknown as WorkerSnapshot;
+    // The ring dropped frame 1 and took in 4 and 5.
+    const next = { offline: false, wireFrames: frames.slice(1) } as unknown as WorkerSnapshot;
+    expect(snapshotPatch(previous, next)).toEqual({ wireFramesAdded: [frames[3], frames[4]] });
+    expect(snapshotPatch(previous, { ...next, wireFrames: previous.wireFrames })).toEqual({});
+    expect(snapshotPatch(undefined, next)).toEqual(next);
+    // The page's copy keeps the newest frames the ring holds.
+    const held = frames.slice(0, 3);
+    expect(withFramesAdded(held, frames.slice(3), 4)).toEqual(frames.slice(1));
+    expect(withFramesAdded(held, [])).toBe(held);
+  });
 });
+
+function frame(seq: number) {
+  return { seq, at: seq, direction: 'out', peer: 'b', engine: 'yjs', kind: 'update', bytes: 10 } as const;
+}
 
 /** A worker the test plays: what the page posts is kept, what the worker says is delivered by `say`. */
 function fakeWorker() {
@@ -277,6 +301,17 @@ describe('ReplicaClient (the page side)', () => {
     worker.say({ type: 'snapshot', snapshot: { status: structuredClone(liked) } });
     runFrame();
     expect(heard).toBe(2);
+  });
+
+  it("appends the wire log's added frames to the ones it holds", async () => {
+    const { client, worker, runFrame } = await startedClient();
+    worker.say({ type: 'snapshot', snapshot: { wireFrames: [frame(1), frame(2)] } });
+    const held = client.getSnapshot().wireFrames;
+    worker.say({ type: 'snapshot', snapshot: { wireFramesAdded: [frame(3)] } });
+    runFrame();
+    const wireFrames = client.getSnapshot().wireFrames;
+    expect(wireFrames.map((f) => f.seq)).toEqual([1, 2, 3]);
+    expect(wireFrames[0]).toBe(held[0]);
   });
 
   it('sends editor edits with the revision it has seen, and hears them carried out', async () => {

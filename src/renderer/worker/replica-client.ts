@@ -36,7 +36,7 @@ import {
   type WorkerRequest,
   type WorkerWindowConfig,
 } from './protocol.ts';
-import { textFieldNames, type WorkerSnapshot } from './wire-snapshot.ts';
+import { type SnapshotPatch, textFieldNames, type WorkerSnapshot, withFramesAdded } from './wire-snapshot.ts';
 
 /** The few Worker members used here (a real Worker, or a fake in tests). */
 export interface WorkerLike {
@@ -361,10 +361,11 @@ export class ReplicaClient {
         return;
       case 'snapshot': {
         // What did not change keeps its identity, so memoized panels skip it (logic/keep-equal.ts).
-        const next = keepEqual(this.snapshot, {
-          ...this.snapshot,
-          ...(message.snapshot as Partial<ClientSnapshot>),
-        });
+        const { wireFramesAdded, ...patch } = message.snapshot as SnapshotPatch;
+        let next = keepEqual(this.snapshot, { ...this.snapshot, ...patch });
+        // Added frames only: the ones held are the same objects, not compared again.
+        if (wireFramesAdded !== undefined && wireFramesAdded.length > 0)
+          next = { ...next, wireFrames: withFramesAdded(next.wireFrames ?? [], wireFramesAdded) };
         if (next === this.snapshot) return;
         this.snapshot = this.withTexts(next);
         this.notifySoon();

@@ -43,10 +43,11 @@ import { type HeadsResolver, type VersionComparison, VersionComparisons } from '
 import { WireLog } from '../logic/wire-log.ts';
 import type { ToPage, ToWorker, WorkerRequest } from './protocol.ts';
 import {
-  changedFields,
   type HistoryMark,
+  snapshotPatch,
   statusWithoutTexts,
   textFieldNames,
+  WIRE_LOG_FRAMES,
   type WorkerSnapshot,
 } from './wire-snapshot.ts';
 
@@ -99,7 +100,7 @@ export class ReplicaHost {
 
   static async open(options: ReplicaHostOptions): Promise<ReplicaHost> {
     const { config } = options.init;
-    const wire = new WireLog(ENGINES.names, 400);
+    const wire = new WireLog(ENGINES.names, WIRE_LOG_FRAMES);
     let model: AppModel | undefined;
     const relay = new RelayTransport({
       url: config.relayUrl,
@@ -388,7 +389,7 @@ export class ReplicaHost {
 
   private postSnapshot(): void {
     const next = this.snapshot();
-    const changed = changedFields(this.posted, next);
+    const changed = snapshotPatch(this.posted, next);
     this.posted = next;
     this.options.post({ type: 'snapshot', snapshot: changed });
   }
