@@ -22,13 +22,14 @@ export function keepEqual<T>(previous: unknown, next: T): T {
 }
 
 function keepArray(previous: readonly unknown[], next: readonly unknown[]): readonly unknown[] {
-  let same = previous.length === next.length;
-  const out = next.map((item, index) => {
-    const kept = keepEqual(previous[index], item);
-    if (kept !== previous[index]) same = false;
-    return kept;
-  });
-  return same ? previous : out;
+  // Nothing is allocated while every item so far is kept (the common case: nothing changed).
+  let out: unknown[] | undefined = previous.length === next.length ? undefined : [];
+  for (let index = 0; index < next.length; index++) {
+    const kept = keepEqual(previous[index], next[index]);
+    if (out === undefined && kept !== previous[index]) out = previous.slice(0, index);
+    if (out !== undefined) out[index] = kept;
+  }
+  return out ?? previous;
 }
 
 function keepMap(previous: ReadonlyMap<unknown, unknown>, next: ReadonlyMap<unknown, unknown>): unknown {
@@ -48,23 +49,35 @@ function keepObject(previous: object, next: object): object {
   const before = previous as Record<string, unknown>;
   const after = next as Record<string, unknown>;
   const keys = Object.keys(after);
-  let same = keys.length === Object.keys(before).length;
-  const out: Record<string, unknown> = {};
-  for (const key of keys) {
+  // Allocated at the first difference (with the keys before it, all kept).
+  let out: Record<string, unknown> | undefined = keys.length === Object.keys(before).length ? undefined : {};
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as string;
     const descriptor = Object.getOwnPropertyDescriptor(before, key);
+    let kept: unknown;
+    let same: boolean;
     if (descriptor === undefined) {
+      kept = after[key];
       same = false;
-      out[key] = after[key];
     } else if (descriptor.get !== undefined) {
       // The page's derived value (a text from the mirrors): the wire carries a placeholder for it.
-      out[key] = after[key];
+      kept = after[key];
+      same = true;
     } else {
-      const kept = keepEqual(descriptor.value, after[key]);
-      if (kept !== descriptor.value) same = false;
-      out[key] = kept;
+      kept = keepEqual(descriptor.value, after[key]);
+      same = kept === descriptor.value;
     }
+    if (out === undefined && !same) {
+      out = {};
+      // Each earlier key was kept: the previous value, or the wire's placeholder under an accessor.
+      for (const earlier of keys.slice(0, index)) {
+        const held = Object.getOwnPropertyDescriptor(before, earlier);
+        out[earlier] = held?.get === undefined ? held?.value : after[earlier];
+      }
+    }
+    if (out !== undefined) out[key] = kept;
   }
-  return same ? previous : out;
+  return out ?? previous;
 }
 
 function isObject(value: unknown): value is object {

@@ -47,3 +47,17 @@ describe('keepEqual', () => {
     expect(keepEqual(view, { likes: 2, text: '' })).toEqual({ likes: 2, text: '' });
   });
 });
+
+describe('keepEqual, the parts kept before a difference', () => {
+  it('keeps the identity of equal parts that come before the first changed one', () => {
+    const previous = { a: { x: 1 }, b: [{ y: 1 }, { y: 2 }], c: 1 };
+    const next = structuredClone(previous);
+    next.c = 2;
+    next.b[1] = { y: 3 };
+    const kept = keepEqual(previous, next);
+    expect(kept).toEqual(next);
+    expect(kept.a).toBe(previous.a);
+    expect(kept.b[0]).toBe(previous.b[0]);
+    expect(kept.b[1]).toEqual({ y: 3 });
+  });
+});
