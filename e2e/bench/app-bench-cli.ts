@@ -1,5 +1,5 @@
 /**
- * npm run bench:app [-- --json] [--sizes 150000,1000000] [--keys 80] [--trace FILE] [--timeout-ms 60000]
+ * npm run bench:app [-- --json] [--sizes 150000,1000000] [--keys 80] [--trace FILE] [--timeout-ms 60000] [--chrome-trace OUT.json]
  * npm run bench:app -- --from REPORT.json (prints the table of a saved JSON report)
  * npm run bench:app -- --only reopen (only a reopen and a new window, with where their starts went)
  * Builds nothing itself (the npm script builds the web renderer first); prints a table with the issue's
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
       trace: { type: 'string' },
       'timeout-ms': { type: 'string' },
       only: { type: 'string' },
+      /** A Chrome trace of the editor's typing phase (every process), for DevTools. */
+      'chrome-trace': { type: 'string' },
       /** Print the table of a JSON report written earlier (no run). */
       from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   if (values.help === true) {
     process.stdout.write(
       'npm run bench:app -- [--json] [--sizes 150000,1000000] [--keys 80] [--trace FILE.json.gz] [--timeout-ms 60000]\n' +
+        '       npm run bench:app -- --chrome-trace FILE.json  (also a Chrome trace of the editor typing phase)\n' +
         '       npm run bench:app -- --from REPORT.json   (the table of a saved --json report)\n' +
         '       npm run bench:app -- --only reopen        (only a reopen and a new window, with their start steps)\n',
     );
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
     textSource: trace.source,
     timeoutMs,
     ...(values.only === 'reopen' ? { only: 'reopen' as const } : {}),
+    ...(values['chrome-trace'] !== undefined ? { chromeTrace: resolve(values['chrome-trace']) } : {}),
     // Progress on stderr either way: stdout carries only the table or the JSON.
     log: (line) => process.stderr.write(`${line}\n`),
   });

@@ -37,6 +37,11 @@ export interface AppBenchOptions {
    * each one's start went; no typing, no select-all. Otherwise every measure.
    */
   readonly only?: 'reopen';
+  /**
+   * Write a Chrome trace (every process: style, layout, paint, scripts with V8's samples) of the editor's
+   * typing phase to this file, for DevTools or a summary; it costs CPU, so the run's figures are not comparable.
+   */
+  readonly chromeTrace?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -250,6 +255,17 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
   }
 }
 
+/** What DevTools' performance panel records, with forced layouts' stacks and V8's samples. */
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.stack',
+  'disabled-by-default-devtools.timeline.frame',
+  'v8.execute',
+  'blink.user_timing',
+  'disabled-by-default-v8.cpu_profiler',
+];
+
 /** A run stops after this many timeouts' worth of waiting, wherever it is, and reports what it has. */
 const CAP_PHASES = 8;
 
@@ -318,9 +334,13 @@ const measureSize: Measure = async (context, web, size, options, run, phases, dr
   await a.evaluate('__bench.focusEditorEnd()');
   await a.keyboard.press('Control+End');
   const wire = countSentBytes(a);
+  const browser = context.browser();
+  if (options.chromeTrace !== undefined && browser !== null)
+    await browser.startTracing(a, { path: options.chromeTrace, categories: TRACE_CATEGORIES });
   const editorCpu = cpuPerKey();
   const editor = await typeMeasured(a, options.keys, Date.now() + options.timeoutMs);
   run.cpuMsPerKeystroke.editor = editorCpu.stop(editor.pressed);
+  if (options.chromeTrace !== undefined && browser !== null) await browser.stopTracing();
   if (editor.pressed < options.keys) timeouts.push(`editor typing (${editor.pressed} keys in time)`);
   const wireBytes = wire.stop();
   const pressed = Math.max(1, editor.pressed);
