@@ -174,13 +174,7 @@ const SNAPSHOT = {
 async function startedClient() {
   const { worker, posted } = fakeWorker();
   const persisted: unknown[] = [];
-  // Animation frames, run by the test.
-  const frames: (() => void)[] = [];
-  const runFrame = (): void => {
-    for (const flush of frames.splice(0)) flush();
-  };
   const starting = ReplicaClient.start({
-    scheduleNotify: (flush) => frames.push(flush),
     worker,
     config: { relayUrl: 'ws://r', adminUrl: 'http://a', room: 'room', replicaId: 'alice' },
     store: { kind: 'indexeddb', name: 'db' },
@@ -202,7 +196,7 @@ async function startedClient() {
   });
   const client = await starting;
   posted.length = 0;
-  return { client, worker, posted, persisted, runFrame };
+  return { client, worker, posted, persisted };
 }
 
 /** The worker reporting a change of yjs's text at revision 8. */
@@ -239,37 +233,20 @@ describe('ReplicaClient (the page side)', () => {
   });
 
   it('keeps the texts and the snapshot current from the stream; views read texts from the mirrors', async () => {
-    const { client, worker, runFrame } = await startedClient();
+    const { client, worker } = await startedClient();
     expect(client.textOf('text')).toBe('abc');
     sayYjsChanged(worker, 3, 'd');
     expect(client.getSnapshot().status.engines.yjs?.view.text).toBe('abcd');
     let heard = 0;
     client.subscribe(() => heard++);
     worker.say({ type: 'snapshot', snapshot: { offline: true } });
-    runFrame();
     expect(heard).toBe(1);
     expect(client.getSnapshot().offline).toBe(true);
     expect(client.getSnapshot().status.id).toBe('alice');
   });
 
-  it('tells the UI of new snapshots once a frame, however many arrived', async () => {
-    const { client, worker, runFrame } = await startedClient();
-    let heard = 0;
-    client.subscribe(() => heard++);
-    worker.say({ type: 'snapshot', snapshot: { offline: true } });
-    worker.say({ type: 'snapshot', snapshot: { notices: [{ id: 1, level: 'info', message: 'hi' }] } });
-    worker.say({ type: 'snapshot', snapshot: { offline: false } });
-    // Current at once for whoever reads it; the listeners hear of it at the frame.
-    expect(client.getSnapshot().offline).toBe(false);
-    expect(heard).toBe(0);
-    runFrame();
-    expect(heard).toBe(1);
-    runFrame();
-    expect(heard).toBe(1);
-  });
-
   it('keeps the identity of what a snapshot did not change, and says nothing when nothing changed', async () => {
-    const { client, worker, runFrame } = await startedClient();
+    const { client, worker } = await startedClient();
     let heard = 0;
     client.subscribe(() => heard++);
     const before = client.getSnapshot();
@@ -278,7 +255,6 @@ describe('ReplicaClient (the page side)', () => {
     const status = structuredClone(SNAPSHOT.status);
     status.engines.yjs.digest = 'y';
     worker.say({ type: 'snapshot', snapshot: { status, notices: [] } });
-    runFrame();
     expect(heard).toBe(1);
     const after = client.getSnapshot();
     expect(after.status).not.toBe(before.status);
@@ -295,20 +271,17 @@ describe('ReplicaClient (the page side)', () => {
     worker.say({ type: 'snapshot', snapshot: { status: liked } });
     expect(client.getSnapshot().status.engines.yjs?.view).not.toBe(yjsBefore?.view);
     expect(client.getSnapshot().status.engines.yjs?.view).toMatchObject({ likes: 2, text: '>abc' });
-    runFrame();
     expect(heard).toBe(2);
     // The same status again: nothing to render.
     worker.say({ type: 'snapshot', snapshot: { status: structuredClone(liked) } });
-    runFrame();
     expect(heard).toBe(2);
   });
 
   it("appends the wire log's added frames to the ones it holds", async () => {
-    const { client, worker, runFrame } = await startedClient();
+    const { client, worker } = await startedClient();
     worker.say({ type: 'snapshot', snapshot: { wireFrames: [frame(1), frame(2)] } });
     const held = client.getSnapshot().wireFrames;
     worker.say({ type: 'snapshot', snapshot: { wireFramesAdded: [frame(3)] } });
-    runFrame();
     const wireFrames = client.getSnapshot().wireFrames;
     expect(wireFrames.map((f) => f.seq)).toEqual([1, 2, 3]);
     expect(wireFrames[0]).toBe(held[0]);

@@ -58,11 +58,6 @@ export interface ReplicaClientOptions {
   credential(): Promise<string>;
   /** Keep the checkout session (the page's localStorage). */
   persistCheckout(snapshot: unknown): void;
-  /**
-   * When the UI hears of new snapshots: `flush` runs once for every snapshot that arrived since the last
-   * (default: the next animation frame, or a timer in a page that gets no frames).
-   */
-  scheduleNotify?(flush: () => void): void;
 }
 
 export type ClientSnapshot = WorkerSnapshot;
@@ -99,15 +94,12 @@ export class ReplicaClient {
   private readonly checkoutListeners = new Set<() => void>();
   private readonly editListeners = new Set<(seq: number, field: string, exact: boolean) => void>();
   private closed = false;
-  private notifyScheduled = false;
-  private readonly scheduleNotify: (flush: () => void) => void;
 
   private constructor(
     private readonly options: ReplicaClientOptions,
     ready: Extract<ToPage, { type: 'ready' }>,
   ) {
     this.worker = options.worker;
-    this.scheduleNotify = options.scheduleNotify ?? nextFrame;
     this.id = options.config.replicaId;
     this.registry = new EngineCatalog(ready.engines as EngineFacts[]);
     this.textFields = textFieldNames(this.schema);
@@ -368,7 +360,7 @@ export class ReplicaClient {
           next = { ...next, wireFrames: withFramesAdded(next.wireFrames ?? [], wireFramesAdded) };
         if (next === this.snapshot) return;
         this.snapshot = this.withTexts(next);
-        this.notifySoon();
+        for (const listener of [...this.listeners]) listener();
         return;
       }
       case 'checkout-view':
@@ -396,20 +388,6 @@ export class ReplicaClient {
       case 'failed':
         return;
     }
-  }
-
-  /**
-   * The UI renders the latest snapshot once per frame however many arrived (a busy page takes several
-   * queued messages in one go); `getSnapshot` is current meanwhile.
-   */
-  private notifySoon(): void {
-    if (this.notifyScheduled) return;
-    this.notifyScheduled = true;
-    this.scheduleNotify(() => {
-      this.notifyScheduled = false;
-      if (this.closed) return;
-      for (const listener of [...this.listeners]) listener();
-    });
   }
 
   private async reread(engine: EngineName, field: string): Promise<void> {
@@ -469,27 +447,6 @@ export class ReplicaClient {
     if (this.closed) return;
     this.worker.postMessage(message);
   }
-}
-
-/** A page that is hidden gets no animation frames: its panels follow at this pace instead. */
-const HIDDEN_PAGE_NOTIFY_MS = 500;
-
-/** The next animation frame, or a timer's turn if no frame comes first (a hidden page, or no DOM). */
-function nextFrame(flush: () => void): void {
-  if (typeof requestAnimationFrame !== 'function') {
-    setTimeout(flush, 0);
-    return;
-  }
-  let done = false;
-  const run = (): void => {
-    if (done) return;
-    done = true;
-    cancelAnimationFrame(frame);
-    clearTimeout(timer);
-    flush();
-  };
-  const frame = requestAnimationFrame(run);
-  const timer = setTimeout(run, HIDDEN_PAGE_NOTIFY_MS);
 }
 
 function answerCredential(options: ReplicaClientOptions, id: number): void {
