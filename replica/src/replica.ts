@@ -37,15 +37,16 @@ import {
   placeDeferredTextEdit,
 } from './replica/deferred-intent.ts';
 import { DigestGossip, type PeerDigests } from './replica/digest-gossip.ts';
+import { EditCosts, editChars, LARGE_EDIT_CHARS } from './replica/edit-costs.ts';
 import { ReplicaError, type ReplicaEvent, ReplicaEvents } from './replica/events.ts';
-import { type EngineFailure, HostedEngines } from './replica/hosted-engines.ts';
+import { type EngineFailure, HostedEngines, type PlanWatch } from './replica/hosted-engines.ts';
 import { PeerSessions, type TrafficCounters } from './replica/peer-sessions.ts';
 import { type LoadProgress, Persistence, type StoreLoad } from './replica/persistence.ts';
 import { type LocalPresence, type PeerPresence, Presence } from './replica/presence.ts';
 import { Problems, type ReplicaProblem } from './replica/problems.ts';
 import { Settings } from './replica/settings.ts';
-import { DEFAULT_UNDO_GROUP_MS, UndoHistory } from './replica/undo-history.ts';
-import { IntentError, type WorkspaceSchema } from './schema.ts';
+import { DEFAULT_UNDO_GROUP_MS, UndoHistory, type UndoStep } from './replica/undo-history.ts';
+import { IntentError, type TextEdit, type WorkspaceSchema } from './schema.ts';
 import type { DeferredIntent, EngineUpdate, ReplicaMetadata, Store } from './store.ts';
 import { type Intent, WORKSPACE, type WorkspaceView } from './workspace.ts';
 
@@ -108,6 +109,11 @@ export interface ReplicaOptions {
    * loads every engine before it resolves (what the scenario runner and the benches need).
    */
   readonly progressive?: boolean;
+  /**
+   * A monotonic clock in ms (default `performance.now`): what an engine's large edits are measured by,
+   * and how long one piece of an engine's catching up runs.
+   */
+  readonly monotonicNow?: () => number;
 }
 
 /** Per engine, this replica's digest and which linked peers announced the same or another one. */
@@ -143,6 +149,11 @@ export interface ReplicaStatus {
   readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
   /** Engines still loading (a progressive open): their views and digests are not yet what is stored. */
   readonly loading: readonly EngineName[];
+  /**
+   * Engines catching up (they fell behind on a large edit): their views lack the newest edits, which
+   * they take in pieces; left out of the comparison with peers meanwhile.
+   */
+  readonly behind: readonly EngineName[];
   readonly problems: readonly ReplicaProblem[];
 }
 
@@ -158,10 +169,45 @@ interface PendingIntent {
   deferred?: DeferredIntent;
 }
 
-/** What waits for an engine still loading, in the order it came: deferred intents and peers' messages. */
+/**
+ * What waits for an engine still loading or behind, in the order it came: deferred intents (with the undo
+ * step each was made in) and peers' messages.
+ */
 type BacklogEntry =
-  | { readonly kind: 'intent'; readonly id: string; readonly intent: Uint8Array }
+  | {
+      readonly kind: 'intent';
+      readonly id: string;
+      readonly intent: Uint8Array;
+      readonly step: UndoStep | undefined;
+    }
   | { readonly kind: 'frame'; readonly from: string; readonly payload: Uint8Array };
+
+/** Per engine loading or behind: what waits for it, and the deferred intent it is taking in pieces. */
+interface Backlog {
+  readonly entries: BacklogEntry[];
+  heldBytes: number;
+  /** Loading its store (a progressive open); otherwise behind on a large edit, catching up. */
+  readonly loading: boolean;
+  realising?: Realisation | undefined;
+}
+
+/** A deferred intent an engine is taking: what is left of it, and its updates so far (one record). */
+interface Realisation {
+  readonly id: string;
+  readonly step: UndoStep | undefined;
+  /** Undefined when the stored bytes were no intent (reported; it is recorded as realised all the same). */
+  readonly intent: Intent | undefined;
+  /** The edits left, in order (the intent placed in the engine's text; the first may be partly done). */
+  readonly edits: Intent[];
+  readonly pending: PendingIntent;
+  /** What the engine showed before (a cart, counter or note edit of an engine without native undo). */
+  readonly before: WorkspaceView | undefined;
+  /** Edits (or pieces of one) applied so far. */
+  applied: number;
+}
+
+/** One piece of an engine's catching up runs about this long (ms), then the thread is the host's again. */
+export const CATCH_UP_PIECE_MS = 100;
 
 /** Peers' messages kept for one loading engine, at most (more are dropped: its handshake repairs them). */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
@@ -225,15 +271,18 @@ export class Replica {
   private announcedConvergence: string | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
-  /** Per engine still loading, what waits for it; bytes of peers' messages held for it. */
-  private readonly backlog = new Map<EngineName, { entries: BacklogEntry[]; heldBytes: number }>();
+  /** Per engine still loading or behind, what waits for it (in display order of falling behind). */
+  private readonly backlog = new Map<EngineName, Backlog>();
   /** While a loaded engine takes a deferred intent: its local changes, stored as one `realised` record. */
   private realising: { readonly engine: EngineName; readonly pending: PendingIntent } | undefined;
   /** Names this session's deferrals (unique within the store); counts them. */
   private readonly deferralPrefix: string;
   private deferrals = 0;
-  /** Deferred intents were realised (the undo steps made meanwhile lack those engines). */
-  private realised = false;
+  /** What large text edits cost each engine: which ones fall behind on one. */
+  private readonly costs: EditCosts;
+  private readonly monotonicNow: () => number;
+  /** The next piece of catching up, while engines are behind. */
+  private cancelCatchUp: Cancel | undefined;
   private resolveLoaded: () => void = () => {};
   private rejectLoaded: (error: Error) => void = () => {};
   /** Resolves once every engine has loaded (at once after an eager open); rejects if closed before. */
@@ -287,6 +336,8 @@ export class Replica {
     const compactAfter = nonNegative(options.compactAfter ?? DEFAULT_COMPACT_AFTER, 'compactAfter');
     this.registry = options.engines;
     this.schema = options.schema ?? WORKSPACE;
+    this.costs = new EditCosts(options.engines);
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
     this.problemLog = new Problems((problem) => this.events.emit({ type: 'problem', problem }));
     this.settings = new Settings(
       this.id,
@@ -397,6 +448,8 @@ export class Replica {
       const accepted = this.schema.accept(intent) as Intent;
       const edit = this.schema.edit(accepted);
       this.engines.settle();
+      const large = edit.kind === 'text' && editChars(edit) >= LARGE_EDIT_CHARS;
+      if (large) this.fallBehindOn(edit as TextEdit);
       // Reused by the next plan: this call is done with it before returning.
       const plan = this.engines.plan(this.schema, this.primary, accepted, edit);
       // What a cart, counter or note edit is undone from (a text edit's reversal needs no view: O(edit)).
@@ -407,19 +460,20 @@ export class Replica {
           if (this.engines.get(name).undo === undefined) views.set(name, this.engines.view(name));
         before = views;
       }
-      // Engines still loading get the intent itself, with the primary's text around it as it is now.
+      // Engines still loading or behind get the intent itself, with the primary's text around it as it is now.
       const deferred = this.backlog.size === 0 ? undefined : this.deferral(accepted);
       const pending: PendingIntent = { updates: [], changes: [] };
       this.history.beginEdit(edit.field, this.engines.readyNames);
       this.collecting = pending;
       try {
-        failures = this.engines.applyPlan(plan, this.primary, accepted, this.history.watch);
-        if (deferred !== undefined) this.defer(pending, deferred);
+        const watch = large ? this.measured(this.history.watch) : this.history.watch;
+        failures = this.engines.applyPlan(plan, this.primary, accepted, watch);
         const applied =
           failures.length === 0
             ? plan
             : new Map([...plan].filter(([name]) => !failures.some((failure) => failure.engine === name)));
-        this.history.recordEdit(applied, before, pending.updates);
+        const step = this.history.recordEdit(applied, before, pending.updates);
+        if (deferred !== undefined) this.defer(pending, deferred, step);
         if (this.events.subscribed) this.events.emit({ type: 'history' });
       } catch (error) {
         // The primary refused the edit: not acknowledged; whatever it did change is still stored.
@@ -431,7 +485,12 @@ export class Replica {
         this.collecting = undefined;
       }
       durable = this.commitIntent(pending);
+      // Engines behind start catching up once the others' edit is acknowledged (and forwarded).
+      if (deferred !== undefined && this.behind().length > 0)
+        durable.then(this.catchUpSoon, this.catchUpSoon);
     } catch (error) {
+      // Engines that fell behind on an edit refused here have nothing to take: they catch up at once.
+      if (this.behind().length > 0) this.catchUpSoon();
       return Promise.reject(error);
     }
     if (failures.length === 0) return durable;
@@ -520,11 +579,11 @@ export class Replica {
 
   /** Whether there is an edit of this replica's to undo / an undone one to redo. */
   get canUndo(): boolean {
-    return this.backlog.size === 0 && this.history.canUndo;
+    return !this.anyLoading() && this.history.canUndo;
   }
 
   get canRedo(): boolean {
-    return this.backlog.size === 0 && this.history.canRedo;
+    return !this.anyLoading() && this.history.canRedo;
   }
 
   /**
@@ -545,7 +604,10 @@ export class Replica {
     this.assertOpen();
     this.assertNotApplying();
     // A step made now would leave out the engines still loading: nothing is undone until they have.
-    if (this.backlog.size > 0) return false;
+    if (this.anyLoading()) return false;
+    // Engines behind take what waits for them first (their part of the step comes with it): an undo
+    // is then whole in every engine, and acknowledged in each like any edit.
+    this.catchUpNow();
     const step = this.history.take(direction);
     if (step === undefined) return false;
     this.engines.settle();
@@ -606,6 +668,7 @@ export class Replica {
     this.assertOpen();
     if (!this.engines.has(name)) throw new ReplicaError(`engine ${name} is not hosted by replica ${this.id}`);
     // Its text must be whole before edits are placed against it.
+    if (this.backlog.get(name)?.loading === false) this.catchUpNow();
     if (!this.engines.isReady(name)) await this.loaded;
     this.settings.primary = name;
     await this.settingsChanged();
@@ -824,13 +887,31 @@ export class Replica {
       offline: this.isOffline,
       engines,
       loading: this.loading(),
+      behind: this.behind(),
       problems: this.problems(),
     };
   }
 
   /** Engines still loading (a progressive open), in display order; empty once `loaded` resolved. */
   loading(): readonly EngineName[] {
-    return this.backlog.size === 0 ? NO_ENGINES : [...this.backlog.keys()];
+    return this.backlogNames(true);
+  }
+
+  /** Engines behind on a large edit, catching up (in the order they fell behind). */
+  behind(): readonly EngineName[] {
+    return this.backlogNames(false);
+  }
+
+  private backlogNames(loading: boolean): readonly EngineName[] {
+    if (this.backlog.size === 0) return NO_ENGINES;
+    const names: EngineName[] = [];
+    for (const [name, backlog] of this.backlog) if (backlog.loading === loading) names.push(name);
+    return names.length === 0 ? NO_ENGINES : names;
+  }
+
+  private anyLoading(): boolean {
+    for (const backlog of this.backlog.values()) if (backlog.loading) return true;
+    return false;
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------------
@@ -848,7 +929,8 @@ export class Replica {
   private async shutdown(): Promise<void> {
     this.closed = true;
     this.primarySynced?.(); // nothing more to wait for: the background load ends
-    if (this.backlog.size > 0)
+    this.cancelCatchUp?.(); // what the engines behind still lack is stored with its deferrals
+    if (this.anyLoading())
       this.rejectLoaded(
         new ReplicaError(`replica ${this.id} closed while ${this.loading().join(', ')} loaded`),
       );
@@ -890,7 +972,7 @@ export class Replica {
     const primary = this.primary;
     const now = options.progressive === true ? [primary] : [primary, ...this.engines.names];
     for (const name of this.engines.names)
-      if (!now.includes(name)) this.backlog.set(name, { entries: [], heldBytes: 0 });
+      if (!now.includes(name)) this.backlog.set(name, { entries: [], heldBytes: 0, loading: true });
     for (const name of new Set(now)) {
       // Built before its store loads, outside the load's guards: an engine that cannot be built fails the open.
       this.engines.build(name);
@@ -912,7 +994,7 @@ export class Replica {
   private async loadInBackground(load: StoreLoad): Promise<void> {
     try {
       if (!load.holds(this.primary)) await this.primaryFirstSync();
-      for (const name of [...this.backlog.keys()]) {
+      for (const name of this.loading()) {
         await load.pause();
         if (this.closed) return;
         this.engines.build(name); // a failure is caught below: the engine stays loading, `loaded` rejects
@@ -940,12 +1022,10 @@ export class Replica {
     const backlog = this.backlog.get(name);
     this.backlog.delete(name);
     this.sessions.engineReady(name);
-    for (const { id, intent } of load.deferredFor(name)) this.realise(name, id, intent);
-    for (const entry of backlog?.entries ?? []) {
-      if (entry.kind === 'intent') this.realise(name, entry.id, entry.intent);
-      else this.sessions.deliver(entry.from, name, entry.payload);
-    }
+    // Stored ones were made in an earlier session: no undo step of this one holds them.
+    for (const { id, intent } of load.deferredFor(name)) this.realiseNow(name, id, intent, undefined);
     if (backlog === undefined) return; // loaded before the replica opened
+    this.takeBacklog(name, backlog, undefined);
     this.gossip.enginesChanged();
     this.gossip.changed();
     this.convergenceChanged();
@@ -975,15 +1055,14 @@ export class Replica {
     if (same) synced();
   }
 
-  /** Every engine has loaded: compaction may run, and `loaded` resolves. */
+  /**
+   * Every engine has loaded: compaction may run (unless engines are behind), and `loaded` resolves. The
+   * undo steps made meanwhile are whole: each loading engine added its part to them as it took them.
+   */
   private allLoaded(): void {
-    if (this.realised) {
-      // Steps made while engines loaded lack those engines' part: undoing one would be half an edit.
-      this.history.clear();
-      this.events.emit({ type: 'history' });
-    }
-    this.persistence.holdCompaction(false);
+    if (this.backlog.size === 0) this.persistence.holdCompaction(false);
     this.resolveLoaded();
+    this.events.emit({ type: 'history' }); // undo is possible again
   }
 
   /** A deferral of `intent` for the engines still loading, made against the primary's text as it is now. */
@@ -999,11 +1078,16 @@ export class Replica {
     };
   }
 
-  /** The primary took the intent: it is stored with the deferral, and waits for each loading engine. */
-  private defer(pending: PendingIntent, deferred: DeferredIntent): void {
+  /**
+   * The primary took the intent: it is stored with the deferral, and waits for each engine loading or
+   * behind, with `step`, the undo step it belongs to (their parts of it join the step when they take it).
+   */
+  private defer(pending: PendingIntent, deferred: DeferredIntent, step: UndoStep | undefined): void {
     pending.deferred = deferred;
     for (const name of deferred.engines)
-      this.backlog.get(name)?.entries.push({ kind: 'intent', id: deferred.id, intent: deferred.intent });
+      this.backlog
+        .get(name)
+        ?.entries.push({ kind: 'intent', id: deferred.id, intent: deferred.intent, step });
   }
 
   /** A peer's sync message for an engine still loading: kept for it, up to MAX_HELD_BYTES. */
@@ -1024,21 +1108,146 @@ export class Replica {
     backlog.entries.push({ kind: 'frame', from, payload });
   }
 
+  // ---- engines behind on a large edit ----------------------------------------------------------------
+
+  /**
+   * A large text edit is about to be applied: every loaded engine but the primary that is expected to take
+   * longer than BEHIND_ABOVE_MS on it falls behind (it takes this edit, and every one after it until it
+   * caught up, as deferred intents, in pieces: `catchUp`), so the others acknowledge and forward it now.
+   */
+  private fallBehindOn(edit: TextEdit): void {
+    const chars = editChars(edit);
+    let fell = false;
+    for (const name of this.engines.readyNames) {
+      if (name === this.primary || !this.costs.behindOn(name, chars)) continue;
+      this.engines.markBehind(name);
+      this.backlog.set(name, { entries: [], heldBytes: 0, loading: false });
+      fell = true;
+    }
+    if (!fell) return;
+    // Its snapshot would hold half an intent, or lack what waits for it.
+    this.persistence.holdCompaction(true);
+    this.gossip.enginesChanged();
+    this.convergenceChanged();
+    this.events.emit({ type: 'behind', engines: this.behind() });
+  }
+
+  /** `watch`, and each engine's time on each intent measured (a large edit: what it costs the engine). */
+  private measured(watch: PlanWatch): PlanWatch {
+    let started = 0;
+    return {
+      before: (name, intent) => {
+        watch.before?.(name, intent);
+        started = this.monotonicNow();
+      },
+      after: (name, intent) => {
+        const edit = this.schema.edit(intent);
+        if (edit.kind === 'text') this.costs.measured(name, editChars(edit), this.monotonicNow() - started);
+        watch.after?.(name, intent);
+      },
+    };
+  }
+
+  /** Start catching up (a task of its own), unless a piece is already scheduled. */
+  private readonly catchUpSoon = (): void => this.scheduleCatchUp(0);
+
+  private scheduleCatchUp(delayMs: number): void {
+    if (this.cancelCatchUp !== undefined || this.closed || this.behind().length === 0) return;
+    this.cancelCatchUp = this.timers.setTimeout(() => {
+      this.cancelCatchUp = undefined;
+      this.catchUp();
+    }, delayMs);
+  }
+
+  /**
+   * One piece of catching up: the engines behind take what waits for them, in order, for about
+   * CATCH_UP_PIECE_MS (a large deferred edit in parts sized by what the engine is measured to take);
+   * the next piece comes after as long again, so the host (the user's edits, peers) keeps half the thread.
+   */
+  private catchUp(): void {
+    if (this.closed) return;
+    const start = this.monotonicNow();
+    const deadline = start + CATCH_UP_PIECE_MS;
+    for (const [name, backlog] of [...this.backlog]) {
+      if (backlog.loading) continue;
+      if (this.takeBacklog(name, backlog, deadline)) this.caughtUp(name);
+      if (this.monotonicNow() >= deadline) break;
+    }
+    this.scheduleCatchUp(Math.max(1, Math.round(this.monotonicNow() - start)));
+  }
+
+  /** Every engine behind takes what waits for it, now (before an undo or redo, or becoming the primary). */
+  private catchUpNow(): void {
+    for (const [name, backlog] of [...this.backlog]) {
+      if (backlog.loading) continue;
+      this.takeBacklog(name, backlog, undefined);
+      this.caughtUp(name);
+    }
+  }
+
+  /** An engine behind took everything that waited for it: it takes edits and syncs as before. */
+  private caughtUp(name: EngineName): void {
+    this.backlog.delete(name);
+    this.engines.markReady(name);
+    this.engines.invalidate(name);
+    this.sessions.engineReady(name); // peers linked up meanwhile
+    if (this.backlog.size === 0) {
+      this.cancelCatchUp?.();
+      this.cancelCatchUp = undefined;
+      this.persistence.holdCompaction(false);
+    }
+    this.gossip.enginesChanged();
+    this.gossip.changed();
+    this.convergenceChanged();
+    this.events.emit({ type: 'behind', engines: this.behind() });
+  }
+
+  /**
+   * An engine takes what waits for it, in order, until `deadline` (on the monotonic clock; undefined: all
+   * of it). Returns whether nothing is left.
+   */
+  private takeBacklog(name: EngineName, backlog: Backlog, deadline: number | undefined): boolean {
+    for (;;) {
+      if (backlog.realising !== undefined) {
+        if (!this.continueRealising(name, backlog.realising, deadline)) return false;
+        backlog.realising = undefined;
+      }
+      const entry = backlog.entries.shift();
+      if (entry === undefined) return true;
+      if (entry.kind === 'frame') {
+        backlog.heldBytes -= entry.payload.length;
+        this.sessions.deliver(entry.from, name, entry.payload);
+      } else backlog.realising = this.startRealising(name, entry.id, entry.intent, entry.step);
+      if (deadline !== undefined && this.monotonicNow() >= deadline)
+        return backlog.realising === undefined && backlog.entries.length === 0;
+    }
+  }
+
   /**
    * A loaded engine takes an intent deferred for it: placed in its own text by the alignment rule
    * (deferred-intent.ts), stored as one `realised` record (also when it changed nothing, so it is never
-   * applied twice), and forwarded to peers once durable, like any local intent.
+   * applied twice), and forwarded to peers once durable, like any local intent. What it changes joins
+   * `step`, the undo step the intent was made in.
    */
-  private realise(name: EngineName, id: string, bytes: Uint8Array): void {
+  private realiseNow(name: EngineName, id: string, bytes: Uint8Array, step: UndoStep | undefined): void {
+    this.continueRealising(name, this.startRealising(name, id, bytes, step), undefined);
+  }
+
+  private startRealising(
+    name: EngineName,
+    id: string,
+    bytes: Uint8Array,
+    step: UndoStep | undefined,
+  ): Realisation {
     const engine = this.engines.get(name);
     const pending: PendingIntent = { updates: [], changes: [] };
-    this.realised = true;
-    this.realising = { engine: name, pending };
     try {
       const { intent, context } = decodeDeferredIntent(this.schema, bytes);
       const edit = this.schema.edit(intent);
-      engine.settle?.();
-      const intents =
+      this.problemLog.guard({ kind: 'engine-error', engine: name }, 'settle() failed', () =>
+        engine.settle?.(),
+      );
+      const edits =
         edit.kind === 'text' && context !== undefined
           ? placeDeferredTextEdit(
               {
@@ -1049,15 +1258,55 @@ export class Replica {
               context,
             ).map((e) => this.schema.intentOf(e) as Intent)
           : [intent];
-      for (const one of intents) engine.apply(one);
+      this.history.realisation.begin(step, name);
+      const before =
+        step !== undefined && edit.kind !== 'text' && engine.undo === undefined
+          ? this.engines.view(name)
+          : undefined;
+      return { id, step, intent, edits, pending, before, applied: 0 };
     } catch (error) {
       this.problemLog.failed({ kind: 'engine-error', engine: name }, 'a deferred intent failed', error);
-    } finally {
-      this.realising = undefined;
+      return { id, step, intent: undefined, edits: [], pending, before: undefined, applied: 0 };
     }
+  }
+
+  /**
+   * Apply what is left of a deferred intent until `deadline` (undefined: all of it; at least one piece
+   * either way); a large text edit goes in pieces of what the engine takes in the time left. Once it is
+   * all applied, the `realised` record is stored. Returns whether it is.
+   */
+  private continueRealising(name: EngineName, r: Realisation, deadline: number | undefined): boolean {
+    const engine = this.engines.get(name);
+    let pieces = 0;
+    try {
+      while (r.edits.length > 0) {
+        const now = deadline === undefined ? 0 : this.monotonicNow();
+        if (deadline !== undefined && pieces > 0 && now >= deadline) return false;
+        const piece =
+          deadline === undefined ? (r.edits.shift() as Intent) : this.nextPiece(name, r, deadline - now);
+        const edit = this.schema.edit(piece);
+        this.realising = { engine: name, pending: r.pending };
+        const started = this.monotonicNow();
+        this.history.realisation.before(name, piece);
+        try {
+          engine.apply(piece);
+        } finally {
+          this.realising = undefined;
+        }
+        if (edit.kind === 'text') this.costs.measured(name, editChars(edit), this.monotonicNow() - started);
+        this.history.realisation.after(r.step, name, piece, r.applied > 0);
+        r.applied++;
+        pieces++;
+      }
+    } catch (error) {
+      r.edits.length = 0; // what it did change is stored below
+      this.problemLog.failed({ kind: 'engine-error', engine: name }, 'a deferred intent failed', error);
+    }
+    this.history.realisation.end(r.step, name, r.intent, r.before, r.pending.updates.length > 0);
+    const { pending } = r;
     const durable = this.persistence.persist({
       kind: 'realised',
-      id,
+      id: r.id,
       engine: name,
       updates: pending.updates.map(({ update }) => update),
     });
@@ -1066,6 +1315,33 @@ export class Replica {
     this.persistence.counted(pending.updates.length, bytesStored);
     this.unforwarded++;
     durable.then(() => this.forward(pending), this.forwarded);
+    return true;
+  }
+
+  /**
+   * The next piece of a deferred intent's edits: the first edit whole, or, a large text edit, as many of
+   * its characters as the engine takes in `budgetMs` (never splitting a surrogate pair); the rest stays.
+   */
+  private nextPiece(name: EngineName, r: Realisation, budgetMs: number): Intent {
+    const first = r.edits[0] as Intent;
+    const edit = this.schema.edit(first);
+    const chars = this.costs.charsWithin(name, Math.max(1, budgetMs));
+    if (edit.kind !== 'text' || editChars(edit) <= chars) return r.edits.shift() as Intent;
+    if (edit.action === 'insert') {
+      const cut = keepPairs(chars, (i) => edit.text.charCodeAt(i));
+      r.edits[0] = this.schema.intentOf({
+        ...edit,
+        pos: edit.pos + cut,
+        text: edit.text.slice(cut),
+      }) as Intent;
+      return this.schema.intentOf({ ...edit, text: edit.text.slice(0, cut) }) as Intent;
+    }
+    const engine = this.engines.get(name);
+    const cut = keepPairs(chars, (i) =>
+      engine.textSlice(edit.field, edit.pos + i, edit.pos + i + 1).charCodeAt(0),
+    );
+    r.edits[0] = this.schema.intentOf({ ...edit, len: edit.len - cut }) as Intent;
+    return this.schema.intentOf({ ...edit, len: cut }) as Intent;
   }
 
   private connect(): void {
@@ -1116,6 +1392,12 @@ export class Replica {
   private assertOpen(): void {
     if (this.closed) throw new ReplicaError(`replica ${this.id} is closed`);
   }
+}
+
+/** `chars`, or one less when the code unit before it (`codeUnitAt(chars - 1)`) opens a surrogate pair. */
+function keepPairs(chars: number, codeUnitAt: (index: number) => number): number {
+  const unit = codeUnitAt(chars - 1);
+  return unit >= 0xd800 && unit <= 0xdbff ? chars - 1 : chars;
 }
 
 function nonNegative(value: number, name: string): number {

@@ -42,7 +42,7 @@ const SessionFiles = lazy(async () => ({
 }));
 
 const TABS = ['compare', 'network', 'ledger', 'wire', 'session', 'checkout', 'history'] as const;
-/** No engine is loading (a snapshot from before progressive opens had no list). */
+/** No engine is loading or behind (a snapshot from before progressive opens had no list). */
 const NO_ENGINES: readonly EngineName[] = [];
 type TabId = (typeof TABS)[number];
 
@@ -195,6 +195,7 @@ export function App({ session }: { session: Session }) {
         traffic={traffic}
         offline={!online}
         loading={status.loading ?? NO_ENGINES}
+        behind={status.behind ?? NO_ENGINES}
       />
       <main className="columns">
         <section className="workspace" aria-label="Workspace">
@@ -273,6 +274,7 @@ export function App({ session }: { session: Session }) {
                         comparisons={snapshot.versionComparisons}
                         offline={!online}
                         loading={status.loading ?? NO_ENGINES}
+                        behind={status.behind ?? NO_ENGINES}
                         exportReport={async () => {
                           const at = new Date().toISOString();
                           const [start, writes, { compareReport }] = await Promise.all([

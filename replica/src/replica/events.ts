@@ -43,7 +43,9 @@ export type ReplicaEvent =
   /** What can be undone or redone changed (`canUndo`, `canRedo`). */
   | { readonly type: 'history' }
   /** An engine finished loading (a progressive open): `engines` are those still loading. */
-  | { readonly type: 'loading'; readonly engines: readonly EngineName[] };
+  | { readonly type: 'loading'; readonly engines: readonly EngineName[] }
+  /** Engines fell behind on a large edit, or caught up: `engines` are those behind now. */
+  | { readonly type: 'behind'; readonly engines: readonly EngineName[] };
 
 export class ReplicaEvents {
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();

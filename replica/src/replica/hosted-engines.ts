@@ -143,10 +143,17 @@ export class HostedEngines {
     return this.ready.has(name);
   }
 
-  /** The engine has loaded: edits reach it from now on. */
+  /** The engine has loaded (or caught up): edits reach it from now on. */
   markReady(name: EngineName): void {
     this.get(name);
     this.ready.add(name);
+    this.readyOrder = Object.freeze(this.order.filter((n) => this.ready.has(n)));
+  }
+
+  /** The engine falls behind (a large edit reaches it later): edits skip it until it is ready again. */
+  markBehind(name: EngineName): void {
+    this.get(name);
+    this.ready.delete(name);
     this.readyOrder = Object.freeze(this.order.filter((n) => this.ready.has(n)));
   }
 

@@ -328,6 +328,8 @@ export class PeerSessions {
     this.fanOut(() => {
       for (const byEngine of this.sessions.values()) {
         for (const [name, open] of byEngine) {
+          // An engine behind holds edits not yet durable: its session says nothing until it caught up.
+          if (!this.host.engines.isReady(name)) continue;
           this.host.problems.guard(
             { kind: 'engine-error', engine: name, peer: open.session.peer },
             'antiEntropy() failed',

@@ -5,7 +5,9 @@
  * them itself; for every other engine a step keeps the runtime's reversals: for text, spans and points
  * that follow that engine's text deltas (undo/text-reversal.ts: O(edit) per keystroke, never a whole
  * text), for the other fields the intent-level inverse of undo/reversal.ts. An undo or a redo is a new
- * edit, stored and synced like any other; other replicas' edits stay.
+ * edit, stored and synced like any other; other replicas' edits stay. An engine that takes an edit later
+ * than the others (still loading, or behind on a large edit) adds its part to the edit's step when it
+ * does (`realisation`): every step stays whole across the engines.
  */
 import type { EngineName } from '../engine-name.ts';
 import type { FieldEdit, WorkspaceSchema } from '../schema.ts';
@@ -30,6 +32,12 @@ interface Step {
   /** An edit from elsewhere came in since its last edit: the next one must not merge into it. */
   sealed: boolean;
 }
+
+/**
+ * A step as the replica holds it for an intent deferred to engines loading or behind (opaque): what
+ * those engines' realisation of the intent changes joins it (`realised`), so the step stays whole.
+ */
+export type UndoStep = Step;
 
 /** Steps kept; older ones are forgotten (Y.UndoManager keeps all; a bound keeps memory bounded). */
 export const MAX_UNDO_STEPS = 200;
@@ -67,6 +75,11 @@ export class UndoHistory {
   private applying: { readonly name: EngineName; readonly undoes: number | undefined } | undefined;
   /** Per engine, while a local edit runs: the text's change count before its current intent, and what it deletes. */
   private readonly pendingText = new Map<EngineName, { seq: number; deleted: string }>();
+  /**
+   * Per engine with a native undo, the step its native undo captures into now: an engine that takes a
+   * deferred intent later is told a new step begins (stopCapturing) when the intent's step is another.
+   */
+  private readonly capturing = new Map<EngineName, Step>();
 
   constructor(
     private readonly host: UndoHost,
@@ -101,8 +114,13 @@ export class UndoHistory {
     const now = this.host.now();
     const fresh = this.boundary || last === undefined || last.field !== field || now - last.at > this.groupMs;
     if (fresh) {
-      for (const name of engines) if (this.host.native(name)) this.host.stopCapturing(name);
-      this.undoStack.push({ field, at: now, parts: new Map(), sealed: false });
+      const step: Step = { field, at: now, parts: new Map(), sealed: false };
+      for (const name of engines) {
+        if (!this.host.native(name)) continue;
+        this.host.stopCapturing(name);
+        this.capturing.set(name, step);
+      }
+      this.undoStack.push(step);
       if (this.undoStack.length > MAX_UNDO_STEPS) this.undoStack.shift();
       this.boundary = false;
     }
@@ -123,65 +141,114 @@ export class UndoHistory {
       this.pendingText.set(name, { seq: this.seqOf(name, edit.field), deleted });
     },
     after: (name: EngineName, intent: Intent): void => {
-      const pending = this.pendingText.get(name);
-      this.pendingText.delete(name);
       const step = this.undoStack[this.undoStack.length - 1];
-      if (pending === undefined || step === undefined) return;
-      const edit = this.host.schema.edit(intent);
-      if (edit.kind !== 'text') return;
-      const seq = this.seqOf(name, edit.field);
-      const origin = seq === pending.seq + 1 ? { origin: pending.seq } : {};
-      const reversal: TextReversal | undefined =
-        edit.action === 'insert'
-          ? edit.text.length === 0
-            ? undefined
-            : {
-                kind: 'un-insert',
-                field: edit.field,
-                spans: [{ from: edit.pos, to: edit.pos + edit.text.length }],
-                seq,
-                ...origin,
-              }
-          : pending.deleted.length === 0
-            ? undefined
-            : {
-                kind: 'un-delete',
-                field: edit.field,
-                at: edit.pos,
-                after: false,
-                text: pending.deleted,
-                seq,
-              };
-      if (reversal === undefined) return;
-      const part = step.parts.get(name) ?? { native: false, reversals: [] };
-      if (part.native) return;
-      step.parts.set(name, part);
-      const previous = part.reversals[part.reversals.length - 1];
-      if (!step.sealed && previous !== undefined && previous.kind !== 'value') {
-        this.catchUp(name, previous, pending.seq);
-        const merged = mergeTextReversals(previous, reversal);
-        if (merged !== undefined) {
-          part.reversals[part.reversals.length - 1] = merged;
-          return;
-        }
-      }
-      part.reversals.push(reversal);
+      if (step !== undefined) this.recordText(step, name, intent, !step.sealed);
+      else this.pendingText.delete(name);
     },
   };
 
   /**
+   * What an engine that was loading or behind does when it takes an intent deferred for it, made in
+   * `step` (recordEdit's result): told `begin` first, then around each intent it applies (`before` as in
+   * `watch`; `after`: `chunk` says it continues the intent before it, one piece of the same edit), and
+   * `end` with what it showed before (for a cart, counter or note edit) and whether it changed. Its
+   * reversals (or its native step) join `step`: undoing the step undoes the edit in every engine.
+   */
+  readonly realisation = {
+    begin: (step: Step | undefined, name: EngineName): void => {
+      if (step === undefined || !this.host.native(name) || this.capturing.get(name) === step) return;
+      this.host.stopCapturing(name);
+      this.capturing.set(name, step);
+    },
+    before: (name: EngineName, intent: Intent): void => this.watch.before(name, intent),
+    after: (step: Step | undefined, name: EngineName, intent: Intent, chunk: boolean): void => {
+      if (step === undefined) this.pendingText.delete(name);
+      else this.recordText(step, name, intent, chunk || !step.sealed);
+    },
+    end: (
+      step: Step | undefined,
+      name: EngineName,
+      intent: Intent | undefined,
+      before: WorkspaceView | undefined,
+      changed: boolean,
+    ): void => {
+      this.pendingText.delete(name);
+      if (step === undefined || intent === undefined) return;
+      if (this.host.native(name)) {
+        if (changed) step.parts.set(name, NATIVE_PART);
+        return;
+      }
+      const edit = this.host.schema.edit(intent);
+      if (before === undefined || edit.kind === 'text') return;
+      const reversal = valueReversal(this.host.schema, before, edit);
+      if (reversal === undefined) return;
+      const part = step.parts.get(name) ?? { native: false, reversals: [] };
+      if (part.native) return;
+      part.reversals.push(reversal);
+      step.parts.set(name, part);
+    },
+  };
+
+  /** A text intent was applied to `name` in `step`: its reversal (merged into the last one when `merge` allows). */
+  private recordText(step: Step, name: EngineName, intent: Intent, merge: boolean): void {
+    const pending = this.pendingText.get(name);
+    this.pendingText.delete(name);
+    if (pending === undefined) return;
+    const edit = this.host.schema.edit(intent);
+    if (edit.kind !== 'text') return;
+    const seq = this.seqOf(name, edit.field);
+    const origin = seq === pending.seq + 1 ? { origin: pending.seq } : {};
+    const reversal: TextReversal | undefined =
+      edit.action === 'insert'
+        ? edit.text.length === 0
+          ? undefined
+          : {
+              kind: 'un-insert',
+              field: edit.field,
+              spans: [{ from: edit.pos, to: edit.pos + edit.text.length }],
+              seq,
+              ...origin,
+            }
+        : pending.deleted.length === 0
+          ? undefined
+          : {
+              kind: 'un-delete',
+              field: edit.field,
+              at: edit.pos,
+              after: false,
+              text: pending.deleted,
+              seq,
+            };
+    if (reversal === undefined) return;
+    const part = step.parts.get(name) ?? { native: false, reversals: [] };
+    if (part.native) return;
+    step.parts.set(name, part);
+    const previous = part.reversals[part.reversals.length - 1];
+    if (merge && previous !== undefined && previous.kind !== 'value') {
+      this.catchUp(name, previous, pending.seq);
+      const merged = mergeTextReversals(previous, reversal);
+      if (merged !== undefined) {
+        part.reversals[part.reversals.length - 1] = merged;
+        return;
+      }
+    }
+    part.reversals.push(reversal);
+  }
+
+  /**
    * The edit was applied: per engine, the intents it received, what it showed before them (for a cart,
    * counter or note edit), and the engines it changed (`changed` lists them, in any order, as the changes
-   * they made). Engines that failed are left out by the caller.
+   * they made). Engines that failed are left out by the caller. Returns the step the edit belongs to
+   * (undefined when it changed nothing here), for the engines it was deferred to (`realisation`).
    */
   recordEdit(
     plan: ReadonlyMap<EngineName, readonly Intent[]>,
     before: ReadonlyMap<EngineName, WorkspaceView>,
     changed: readonly { readonly engine: EngineName }[],
-  ): void {
+  ): Step | undefined {
     this.pendingText.clear();
     const step = this.undoStack[this.undoStack.length - 1];
-    if (step === undefined) return;
+    if (step === undefined) return undefined;
     for (const [name, intents] of plan) {
       if (this.host.native(name)) {
         if (listsEngine(changed, name)) step.parts.set(name, NATIVE_PART);
@@ -201,7 +268,9 @@ export class UndoHistory {
     }
     step.at = this.host.now();
     step.sealed = false;
-    if (step.parts.size === 0) this.undoStack.pop();
+    if (step.parts.size > 0) return step;
+    this.undoStack.pop();
+    return undefined;
   }
 
   /**
@@ -223,6 +292,7 @@ export class UndoHistory {
   /** Take the newest step to undo (or redo); `revert` puts its reverse on the other stack. */
   take(direction: 'undo' | 'redo'): Step | undefined {
     this.boundary = true;
+    this.capturing.clear(); // native undos move their engines' stacks: the next step starts afresh
     return (direction === 'undo' ? this.undoStack : this.redoStack).pop();
   }
 

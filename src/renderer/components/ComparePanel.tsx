@@ -30,6 +30,8 @@ export interface ComparePanelProps {
   readonly offline: boolean;
   /** Engines still loading the stored document: shown as loading, never compared. */
   readonly loading: readonly EngineName[];
+  /** Engines catching up on a large edit: shown as they are, their badge says so. */
+  readonly behind: readonly EngineName[];
   /** What "Export comparison" saves: the panel as a merge report (scenario report format). */
   exportReport(): Promise<{ readonly fileName: string; readonly report: MergeReport }>;
 }
@@ -45,6 +47,7 @@ export function ComparePanel({
   comparisons,
   offline,
   loading,
+  behind,
   exportReport,
 }: ComparePanelProps) {
   const reference = engines[primary]?.view;
@@ -76,6 +79,7 @@ export function ComparePanel({
                   convergence={convergence[engine]}
                   hosted={status !== undefined}
                   loading={loading.includes(engine)}
+                  behind={behind.includes(engine)}
                   offline={offline}
                   compact
                 />

@@ -7,6 +7,8 @@ export interface ConvergedBadgeProps {
   readonly hosted: boolean;
   /** The engine is still loading its stored document: nothing to compare yet. */
   readonly loading?: boolean;
+  /** The engine fell behind on a large edit and is catching up: compared once it has. */
+  readonly behind?: boolean;
   /** This window is not connected (Offline, or the relay out of reach): it hears from no peer. */
   readonly offline?: boolean;
   /** Short wording for narrow places (the compare cards). */
@@ -19,6 +21,7 @@ export function ConvergedBadge({
   convergence,
   hosted,
   loading = false,
+  behind = false,
   offline = false,
   compact = false,
 }: ConvergedBadgeProps) {
@@ -40,6 +43,18 @@ export function ConvergedBadge({
         title="This engine is still loading this window's stored document: it is compared once loaded"
       >
         {compact ? '… loading' : '… loading the stored document'}
+      </span>
+    );
+  }
+  if (behind) {
+    return (
+      <span
+        className="badge badge-off"
+        data-testid={testId}
+        data-state="behind"
+        title="This engine is taking in a large edit in pieces, after the others: it is compared once it has caught up"
+      >
+        {compact ? '… catching up' : '… catching up on a large edit'}
       </span>
     );
   }

@@ -14,10 +14,20 @@ export interface EngineStripProps {
   readonly offline: boolean;
   /** Engines still loading the stored document (a window opens its primary engine first). */
   readonly loading: readonly EngineName[];
+  /** Engines catching up on a large edit (they take it after the others). */
+  readonly behind: readonly EngineName[];
 }
 
 /** One line per engine, always visible: converged with every replica?, and this replica's traffic. */
-export function EngineStrip({ engines, primary, convergence, traffic, offline, loading }: EngineStripProps) {
+export function EngineStrip({
+  engines,
+  primary,
+  convergence,
+  traffic,
+  offline,
+  loading,
+  behind,
+}: EngineStripProps) {
   return (
     <section className="engine-strip" aria-label="Engines">
       {engines.map(({ name: engine, label, description }) => {
@@ -33,6 +43,7 @@ export function EngineStrip({ engines, primary, convergence, traffic, offline, l
               convergence={convergence[engine]}
               hosted={counters !== undefined}
               loading={loading.includes(engine)}
+              behind={behind.includes(engine)}
               offline={offline}
             />
             {counters !== undefined ? (

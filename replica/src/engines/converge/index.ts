@@ -17,6 +17,8 @@ export const convergeEngine: EngineDescriptor = {
     set: 'adds the difference to the quantity this replica saw: concurrent presses still count',
   },
   semantics: { counters: 'exact', growingCart: 'exact', text: 'merged', register: 'multi-value' },
+  // µs per character of a 150,000-character insertion or deletion (measured 2026-12-07, bench/README.md).
+  largeEditCost: 0.5,
   describePayload: (payload) => sealedMessageKind(payload, EnvelopeKind.ConvergeMessage, MESSAGE_KINDS),
   create: (context) => new ConvergeEngine(context),
 };

@@ -21,6 +21,8 @@ export const loroEngine: EngineDescriptor = {
     set: 'adds the difference to the quantity this replica saw: concurrent presses still count',
   },
   semantics: { counters: 'exact', growingCart: 'exact', text: 'merged', register: 'single-value' },
+  // µs per character of a 150,000-character insertion or deletion (measured 2026-12-07, bench/README.md).
+  largeEditCost: 1,
   describePayload: (payload) => sealedMessageKind(payload, EnvelopeKind.LoroMessage, MESSAGE_KINDS),
   create: (context) => new LoroEngine(context),
 };
