@@ -7,7 +7,7 @@
  *   bench} ← app (src/, and e2e/)
  *
  * The relay's core depends on the protocol alone; only its plugins that host replicas (its storage peer
- * in src/storage, its gateways for stock Yjs and Automerge clients in src/interop) and its tests use the
+ * in src/storage, its gateways for stock Yjs and Automerge clients in src/interop), its tests and its benchmarks use the
  * replica runtime; its checkout authority (src/checkout) hosts the checkout domain. The example apps (examples/) use the stock libraries, and the relay in their test. The app is the repository's root package: its code in src/, its end-to-end tests in
  * e2e/; files at the repository's root (shared Vite and Vitest settings) are everyone's.
  */
@@ -49,6 +49,8 @@ export const UNITS: readonly Unit[] = [
   { dir: 'sync-server/src/checkout', pkg: 'sync-server', uses: WITH_CHECKOUT },
   { dir: 'sync-server/src/interop', pkg: 'sync-server', uses: BELOW_RUNNERS },
   { dir: 'sync-server/test', pkg: 'sync-server', uses: WITH_CHECKOUT },
+  // Its benchmarks run windows (replicas) against it, as its tests do.
+  { dir: 'sync-server/bench', pkg: 'sync-server', uses: BELOW_RUNNERS },
   { dir: 'sync-server', pkg: 'sync-server', uses: BELOW_REPLICA },
   { dir: 'scenarios/test', pkg: 'scenarios', uses: [...WITH_CHECKOUT, 'sync-server'] },
   { dir: 'scenarios', pkg: 'scenarios', uses: WITH_CHECKOUT },
