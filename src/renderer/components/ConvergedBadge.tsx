@@ -27,13 +27,6 @@ export function ConvergedBadge({
 }: ConvergedBadgeProps) {
   // The strip's badge is the one tests read; the compare cards repeat it in short.
   const testId = compact ? `compare-converged-${engine}` : `converged-${engine}`;
-  if (!hosted) {
-    return (
-      <span className="badge badge-off" data-testid={testId} data-state="unavailable">
-        {compact ? 'n/a' : 'not available in this build'}
-      </span>
-    );
-  }
   if (loading) {
     return (
       <span
@@ -55,6 +48,14 @@ export function ConvergedBadge({
         title="This engine is taking in a large edit in pieces, after the others: it is compared once it has caught up"
       >
         {compact ? '… catching up' : '… catching up on a large edit'}
+      </span>
+    );
+  }
+  // A loading or catching-up engine is hosted though it has no status yet (engines are built as they load).
+  if (!hosted) {
+    return (
+      <span className="badge badge-off" data-testid={testId} data-state="unavailable">
+        {compact ? 'n/a' : 'not available in this build'}
       </span>
     );
   }
