@@ -127,7 +127,11 @@ export function relayTransport(
   });
 }
 
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+/**
+ * Until `condition` holds. The default bound is generous: relays with storage peers start a worker thread
+ * that compiles every engine, and on a loaded 2-core CI a WebSocket connect elsewhere took over 5 s.
+ */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
