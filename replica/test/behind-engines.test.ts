@@ -9,10 +9,10 @@ import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../src/engines/index.ts';
 import { MemoryByteLog } from '../src/log-store.ts';
-import { Replica } from '../src/replica.ts';
-import { SimNetwork } from '../src/sim-network.ts';
+import type { Replica } from '../src/replica.ts';
 import { MemoryStore } from '../src/store.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
+import { copyOf, openStored, textsOf, untilLoaded } from '../testing/stored-replica.ts';
 
 closeSimRoomsAfterEach();
 
@@ -25,10 +25,6 @@ function documentOf(length: number): string {
   let text = '';
   for (let i = 0; text.length < length; i++) text += `${i}: ${line}\n`;
   return text.slice(0, length);
-}
-
-function textsOf(replica: Replica): Record<string, string> {
-  return Object.fromEntries(replica.engineNames.map((name) => [name, replica.textSlice(name)]));
 }
 
 function everyEngine(text: string): Record<string, string> {
@@ -46,15 +42,6 @@ async function untilCaughtUp(replica: Replica, clock: VirtualClock): Promise<num
   return rounds;
 }
 
-/** Run the timers and promise chains until every engine has loaded (a progressive open). */
-async function untilLoaded(replica: Replica, clock: VirtualClock): Promise<void> {
-  for (let round = 0; round < 10_000 && replica.loading().length > 0; round++) {
-    clock.advance(0);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  await replica.loaded;
-}
-
 /** A monotonic clock that moves on `stepMs` at every read. */
 function steppedNow(stepMs: number): () => number {
   let now = 0;
@@ -62,35 +49,6 @@ function steppedNow(stepMs: number): () => number {
     now += stepMs;
     return now;
   };
-}
-
-let openings = 0;
-function seeded(): () => number {
-  let n = 1000 * ++openings;
-  return () => (0x85ebca6b * ++n) >>> 0;
-}
-
-async function openOn(store: MemoryStore, clock: VirtualClock, progressive = false): Promise<Replica> {
-  const net = new SimNetwork({ timers: clock, seed: 2 });
-  return Replica.open({
-    id: ID,
-    transport: net.transport(ID),
-    store,
-    engines: ENGINES,
-    timers: clock,
-    antiEntropyMs: 0,
-    randomUint32: seeded(),
-    progressive,
-  });
-}
-
-/** A store over a copy of `log`, as a window that died there leaves it. */
-async function copyOf(log: MemoryByteLog): Promise<MemoryStore> {
-  const contents = await log.open();
-  const copy = new MemoryByteLog();
-  if (contents.snapshot !== undefined) await copy.compact(contents.snapshot);
-  for (const record of contents.records) await copy.append(record);
-  return new MemoryStore(copy);
 }
 
 /** A log holding `text` in every engine (pasted, then caught up). */
@@ -244,3 +202,7 @@ describe('an engine behind on a large edit', () => {
     await replica.close();
   }, 300_000);
 });
+
+function openOn(store: MemoryStore, clock: VirtualClock, progressive = false): Promise<Replica> {
+  return openStored(ID, store, clock, progressive);
+}

@@ -15,6 +15,7 @@ import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore } from '../src/store.ts';
 import type { Intent } from '../src/workspace.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
+import { copyOf, openStored, seeded, textsOf, untilLoaded } from '../testing/stored-replica.ts';
 
 closeSimRoomsAfterEach();
 
@@ -49,31 +50,6 @@ async function storedDocument(): Promise<MemoryByteLog> {
   return log;
 }
 
-/** A store over a copy of `log` (its snapshot and records), as a reopened window finds it. */
-async function copyOf(log: MemoryByteLog): Promise<MemoryStore> {
-  const contents = await log.open();
-  const copy = new MemoryByteLog();
-  if (contents.snapshot !== undefined) await copy.compact(contents.snapshot);
-  for (const record of contents.records) await copy.append(record);
-  return new MemoryStore(copy);
-}
-
-/** Run the replica's timers and its promise chains until every engine has loaded. */
-async function untilLoaded(replica: Replica, clock: VirtualClock): Promise<void> {
-  for (let round = 0; round < 10_000 && replica.loading().length > 0; round++) {
-    clock.advance(0);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  await replica.loaded;
-}
-
-/** Engine identities (Yjs client ids, Automerge actors) of one opening: seeded, and new for each. */
-let openings = 0;
-function seeded(): () => number {
-  let n = 1000 * ++openings;
-  return () => (0x85ebca6b * ++n) >>> 0;
-}
-
 /** Edits made right after the open: text at both ends and inside, a deletion, a counter and the cart. */
 const EDITS: readonly Intent[] = [
   { op: 'text.insert', pos: 0, text: 'Say: ' },
@@ -84,31 +60,12 @@ const EDITS: readonly Intent[] = [
   { op: 'text.insert', pos: 0, text: '> ' },
 ];
 
-async function openOn(store: MemoryStore, clock: VirtualClock, progressive: boolean): Promise<Replica> {
-  const net = new SimNetwork({ timers: clock, seed: 2 });
-  return Replica.open({
-    id: ID,
-    transport: net.transport(ID),
-    store,
-    engines: ENGINES,
-    timers: clock,
-    antiEntropyMs: 0,
-    randomUint32: seeded(),
-    progressive,
-  });
-}
-
-/** Every engine's text and view after an eager open of `log` and EDITS: what a progressive one must give. */
 async function eagerlyEdited(log: MemoryByteLog) {
   const eager = await openOn(await copyOf(log), new VirtualClock(REOPEN), false);
   for (const edit of EDITS) await eager.apply(edit);
   const result = { texts: textsOf(eager), views: viewsOf(eager) };
   await eager.close();
   return result;
-}
-
-function textsOf(replica: Replica): Record<string, string> {
-  return Object.fromEntries(replica.engineNames.map((name) => [name, replica.textSlice(name)]));
 }
 
 function viewsOf(replica: Replica): Record<string, unknown> {
@@ -290,3 +247,7 @@ describe('a progressive open', () => {
     expect(built).toHaveLength(ENGINES.size); // closing builds nothing
   });
 });
+
+function openOn(store: MemoryStore, clock: VirtualClock, progressive: boolean): Promise<Replica> {
+  return openStored(ID, store, clock, progressive);
+}
