@@ -38,7 +38,7 @@ import {
   snapshotOf,
 } from '../logic/session-recorder.ts';
 import { TappedTransport, wireLogTap } from '../logic/tapped-transport.ts';
-import { markStart } from '../logic/timing.ts';
+import { markStart, type StartMark } from '../logic/timing.ts';
 import { type HeadsResolver, type VersionComparison, VersionComparisons } from '../logic/versions.ts';
 import { WireLog } from '../logic/wire-log.ts';
 import type { ToPage, ToWorker, WorkerRequest } from './protocol.ts';
@@ -444,11 +444,14 @@ export class ReplicaHost {
  * The start marks of what a window waits for from the relay (a new window's text): connected, a first
  * peer, the primary's first text from a peer. Each is marked once; stops listening when all are.
  */
+type FirstSyncMark = Extract<
+  StartMark,
+  'converge:relay-online' | 'converge:first-peer' | 'converge:first-remote-text'
+>;
+
 function markFirstSyncSteps(replica: Replica): () => void {
-  const marked = new Set<string>();
-  const once = (
-    name: 'converge:relay-online' | 'converge:first-peer' | 'converge:first-remote-text',
-  ): void => {
+  const marked = new Set<FirstSyncMark>();
+  const once = (name: FirstSyncMark): void => {
     if (marked.has(name)) return;
     marked.add(name);
     markStart(name);
