@@ -65,7 +65,12 @@ type StateLayout = 'tagged' | 'positional';
 
 type ConvergeMessage =
   | { readonly type: 'hello'; readonly version: VersionVector }
-  | { readonly type: 'ops'; readonly ops: WorkspaceOp[] }
+  | {
+      readonly type: 'ops';
+      readonly ops: WorkspaceOp[];
+      /** Their encoding as it came (a decoded message only): what the store and peers get again. */
+      readonly encoded?: Uint8Array;
+    }
   | { readonly type: 'state'; readonly state: Uint8Array; readonly layout: StateLayout };
 
 /** What a stored update holds, once opened. */
@@ -84,6 +89,12 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
   readonly undo: NativeUndo;
   /** The operations an undo or redo makes, emitted as one local change once it is done. */
   private reverting: WorkspaceOp[] | undefined;
+  /**
+   * A change's operations (the array handed to the feed) → their encoding and their sealed 'ops' message:
+   * encoded once, not once per peer (a 1 MB paste took ~200 ms to encode, three peers' sessions 600 ms).
+   */
+  private readonly encodedOps = new WeakMap<readonly WorkspaceOp[], Uint8Array>();
+  private readonly opsMessages = new WeakMap<readonly WorkspaceOp[], Uint8Array>();
 
   constructor(ctx: EngineContext) {
     super();
@@ -261,10 +272,32 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     return this.doc.encodeState();
   }
 
-  receiveOps(ops: readonly WorkspaceOp[], origin: 'remote' | 'store', source?: ConvergeSession): void {
+  /** `encoded`: the operations' encoding as received, kept for the change when they are delivered as they came. */
+  receiveOps(
+    ops: readonly WorkspaceOp[],
+    origin: 'remote' | 'store',
+    source?: ConvergeSession,
+    encoded?: Uint8Array,
+  ): void {
     this.origin = origin;
     const delivered = this.doc.receive(ops);
-    if (delivered.length > 0) this.emit(origin, delivered, source);
+    if (delivered.length === 0) return;
+    this.emit(
+      origin,
+      delivered,
+      source,
+      encoded !== undefined && sameOps(delivered, ops) ? encoded : undefined,
+    );
+  }
+
+  /** The sealed 'ops' message of all of a change's operations (at most MAX_BATCH_OPS), made once per change. */
+  opsMessage(ops: readonly WorkspaceOp[]): Uint8Array {
+    let message = this.opsMessages.get(ops);
+    if (message === undefined) {
+      message = sealOps(this.encodedOps.get(ops) ?? WorkspaceDocument.encodeOps(this.schema, ops));
+      this.opsMessages.set(ops, message);
+    }
+    return message;
   }
 
   mergeState(
@@ -301,8 +334,7 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
         message.version.write(e);
         break;
       case 'ops':
-        e.byte(MessageKind.Ops).bytes(WorkspaceDocument.encodeOps(this.schema, message.ops));
-        break;
+        return sealOps(message.encoded ?? WorkspaceDocument.encodeOps(this.schema, message.ops));
       case 'state':
         e.byte(message.layout === 'tagged' ? MessageKind.State : MessageKind.PositionalState).bytes(
           message.state,
@@ -320,9 +352,10 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     const kind = d.byte();
     let message: ConvergeMessage;
     if (kind === MessageKind.Hello) message = { type: 'hello', version: VersionVector.read(d) };
-    else if (kind === MessageKind.Ops)
-      message = { type: 'ops', ops: WorkspaceDocument.decodeOps(this.schema, d.bytes()) };
-    else if (kind === MessageKind.State) message = { type: 'state', state: d.bytes(), layout: 'tagged' };
+    else if (kind === MessageKind.Ops) {
+      const encoded = d.bytes();
+      message = { type: 'ops', ops: WorkspaceDocument.decodeOps(this.schema, encoded), encoded };
+    } else if (kind === MessageKind.State) message = { type: 'state', state: d.bytes(), layout: 'tagged' };
     else if (kind === MessageKind.PositionalState)
       message = { type: 'state', state: d.bytes(), layout: 'positional' };
     else return d.fail(`unknown converge message kind ${kind}`);
@@ -330,8 +363,14 @@ export class ConvergeEngine extends FeedEngine<readonly WorkspaceOp[] | undefine
     return message;
   }
 
-  private emit(origin: EngineChange['origin'], ops: readonly WorkspaceOp[], source?: ConvergeSession): void {
-    const bytes = WorkspaceDocument.encodeOps(this.schema, ops);
+  private emit(
+    origin: EngineChange['origin'],
+    ops: readonly WorkspaceOp[],
+    source?: ConvergeSession,
+    encoded?: Uint8Array,
+  ): void {
+    const bytes = encoded ?? WorkspaceDocument.encodeOps(this.schema, ops);
+    this.encodedOps.set(ops, bytes);
     // A change that came from the store is not stored again: it skips the checksum pass (opening a
     // replica would otherwise hash its whole history once more).
     const change: EngineChange = {
@@ -363,7 +402,7 @@ class ConvergeSession extends PeerSession {
           this.peerVector = message.version;
           if (this.open) this.sendWhatPeerLacks(message.version);
         } else if (message.type === 'ops') {
-          this.engine.receiveOps(message.ops, 'remote', this);
+          this.engine.receiveOps(message.ops, 'remote', this, message.encoded);
         } else {
           this.engine.mergeState(message.state, message.layout, 'remote', this);
         }
@@ -381,9 +420,13 @@ class ConvergeSession extends PeerSession {
     }
     const known = this.peerVector;
     // The peer has its own operations and those its last hello covered.
-    this.sendOps(
-      ops.filter((op) => op.replica !== this.peer && !(known && op.counter <= known.get(op.replica))),
+    const lacking = ops.filter(
+      (op) => op.replica !== this.peer && !(known && op.counter <= known.get(op.replica)),
     );
+    // The whole change: the message every session sends of it (and the fan-out's one broadcast) is shared.
+    if (lacking.length === ops.length && ops.length > 0 && ops.length <= MAX_BATCH_OPS)
+      this.sendPayload(this.engine.opsMessage(ops));
+    else this.sendOps(lacking);
   }
 
   peerVersion(): EngineVersion | undefined {
@@ -411,6 +454,21 @@ class ConvergeSession extends PeerSession {
       this.sendPayload(this.engine.encodeMessage({ type: 'ops', ops: ops.slice(i, i + MAX_BATCH_OPS) }));
     }
   }
+}
+
+/** An 'ops' message holding `encoded` operations, sealed. */
+function sealOps(encoded: Uint8Array): Uint8Array {
+  return seal(
+    EnvelopeKind.ConvergeMessage,
+    new Encoder(encoded.length + 8).byte(MessageKind.Ops).bytes(encoded).finish(),
+  );
+}
+
+/** Whether two lists hold the very same operations, in order. */
+function sameOps(a: readonly WorkspaceOp[], b: readonly WorkspaceOp[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** How to take back a local text insert: delete the characters it made. */
