@@ -4,7 +4,9 @@
  *
  * The text is a treap (a randomized balanced tree) of chunks of at most MAX_CHUNK code units; every
  * node knows its subtree's length and polynomial hash, so an edit costs O(edit + chunk + log n) and the
- * hash of the whole text is at the root. The hash is two polynomial hashes modulo primes below 2^26
+ * hash of the whole text is at the root. Hashes are computed when the hash is asked for, not on every
+ * change (a remote 1 MB paste reached the page after hashing it whole first): a change marks the nodes it
+ * touches, and `hash()` recomputes only those. The hash is two polynomial hashes modulo primes below 2^26
  * (52 bits, exact in doubles): equal texts hash equal in every engine, whatever edits built them, so it serves the
  * cross-engine state digest. Not cryptographic: it detects accidental difference, nothing more.
  */
@@ -40,6 +42,9 @@ interface Node {
   readonly priority: number;
   left: Node | null;
   right: Node | null;
+  /** Whether ch1..cp2 are the chunk's, and whether h1..p2 are the subtree's (else `hash()` computes them). */
+  chunkHashed: boolean;
+  hashed: boolean;
   /** The chunk's own hashes and base powers (B^chunk.length). */
   ch1: number;
   ch2: number;
@@ -77,6 +82,7 @@ export class TextMirror {
   private computeHash(): string {
     const r = this.root;
     if (r === null) return '0:0000000000000000';
+    hashAll(r);
     return `${r.len}:${r.h1.toString(16).padStart(7, '0')}${r.h2.toString(16).padStart(7, '0')}`;
   }
 
@@ -155,8 +161,8 @@ export class TextMirror {
   }
 
   /**
-   * The common case, in place: an edit inside one chunk that keeps it within MAX_CHUNK. Recomputes that
-   * chunk's hash and its ancestors' aggregates. False when the edit does not fit in one chunk.
+   * The common case, in place: an edit inside one chunk that keeps it within MAX_CHUNK. Marks that
+   * chunk and its ancestors for hashing. False when the edit does not fit in one chunk.
    */
   private editInChunk(pos: number, del: number, text: string): boolean {
     const path: Node[] = [];
@@ -172,7 +178,7 @@ export class TextMirror {
         const next = node.chunk.slice(0, offset) + text + node.chunk.slice(offset + del);
         if (next.length > MAX_CHUNK || next.length === 0) return false;
         node.chunk = next;
-        chunkHash(node);
+        node.chunkHashed = false;
         for (let k = path.length - 1; k >= 0; k--) update(path[k] as Node);
         return true;
       } else {
@@ -205,7 +211,7 @@ export class TextMirror {
     update(tail);
     node.chunk = node.chunk.slice(0, offset);
     node.right = null;
-    chunkHash(node);
+    node.chunkHashed = false;
     update(node);
     return [node, tail];
   }
@@ -244,6 +250,8 @@ export class TextMirror {
       priority: this.seed,
       left: null,
       right: null,
+      chunkHashed: false,
+      hashed: false,
       ch1: 0,
       ch2: 0,
       cp1: 1,
@@ -254,7 +262,6 @@ export class TextMirror {
       p1: 1,
       p2: 1,
     };
-    chunkHash(node);
     update(node);
     return node;
   }
@@ -273,10 +280,30 @@ function chunkHash(node: Node): void {
   node.ch2 = h2;
   node.cp1 = POWERS1[chunk.length] as number;
   node.cp2 = POWERS2[chunk.length] as number;
+  node.chunkHashed = true;
 }
 
-/** Recompute a node's aggregates from its children: h(L·C·R) = (h(L)·B^|C| + h(C))·B^|R| + h(R). */
+/** A node's subtree changed: its length now, its hashes when asked for (`hashAll`). */
 function update(node: Node): void {
+  node.hashed = false;
+  node.len = (node.left?.len ?? 0) + node.chunk.length + (node.right?.len ?? 0);
+}
+
+/**
+ * The hashes of every node a change marked, children before parents. A node not marked has no marked
+ * descendant (every change marks the path above it), so only marked nodes are visited, and a treap's
+ * depth is O(log n): recursion is safe.
+ */
+function hashAll(node: Node | null): void {
+  if (node === null || node.hashed) return;
+  hashAll(node.left);
+  hashAll(node.right);
+  if (!node.chunkHashed) chunkHash(node);
+  hashNode(node);
+}
+
+/** A node's hashes from its children's: h(L·C·R) = (h(L)·B^|C| + h(C))·B^|R| + h(R). */
+function hashNode(node: Node): void {
   const { left, right } = node;
   let h1 = left === null ? node.ch1 : (mulmod(left.h1, node.cp1, P1) + node.ch1) % P1;
   let h2 = left === null ? node.ch2 : (mulmod(left.h2, node.cp2, P2) + node.ch2) % P2;
@@ -292,10 +319,10 @@ function update(node: Node): void {
   node.h2 = h2;
   node.p1 = p1;
   node.p2 = p2;
-  node.len = (left?.len ?? 0) + node.chunk.length + (right?.len ?? 0);
+  node.hashed = true;
 }
 
-/** Every node's aggregates, children before parents (a treap's depth is O(log n): recursion is safe). */
+/** Every node's length, children before parents (a treap's depth is O(log n): recursion is safe). */
 function updateAll(node: Node | null): void {
   if (node === null) return;
   updateAll(node.left);

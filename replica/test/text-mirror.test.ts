@@ -1,6 +1,6 @@
 import { SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { applyTextDeltas, replacementDelta, type TextDelta } from '../src/text-delta.ts';
 import { TextMirror } from '../src/text-mirror.ts';
 
@@ -43,6 +43,34 @@ describe('TextMirror', () => {
           expect(mirror.charCodeAt(at)).toBe(text.charCodeAt(at));
         }
       }
+    }
+  });
+
+  it('hashes a text after each of its edits like a mirror built from it', () => {
+    const seed = testSeed();
+    const random = new SeededRandom(seed);
+    let text = 'x'.repeat(3000);
+    const mirror = new TextMirror(text);
+    for (let step = 0; step < budget(150, 1500); step++) {
+      const delta = randomDelta(random, text.length);
+      text = applyTextDeltas(text, [delta]);
+      mirror.apply([delta]);
+      expect(mirror.hash(), `seed ${seed} step ${step}`).toBe(new TextMirror(text).hash());
+    }
+  });
+
+  it('hashes a large insertion only once its hash is asked for', () => {
+    // A window shows a peer's 1 MB paste after its engine's mirror took it: hashing it whole first (for the
+    // digest, announced later) held the text from the page.
+    const mirror = new TextMirror('abc');
+    mirror.hash();
+    const read = vi.spyOn(String.prototype, 'charCodeAt');
+    try {
+      mirror.apply([{ pos: 1, del: 0, text: 'y'.repeat(20_000) }]);
+      expect(read.mock.calls.length).toBeLessThan(100);
+      expect(mirror.hash()).toBe(new TextMirror(`a${'y'.repeat(20_000)}bc`).hash());
+    } finally {
+      read.mockRestore();
     }
   });
 
