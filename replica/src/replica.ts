@@ -214,6 +214,14 @@ export const CATCH_UP_PIECE_MS = 100;
  * 150 KB text, and with it the other windows' Automerge work that follows (bench/README.md).
  */
 export const CATCH_UP_GAP_MS = 1;
+/**
+ * How long after a large local edit is acknowledged (and its primary's change forwarded) the engines that
+ * fell behind on it start catching up (ms): meanwhile the other windows apply and paint the primary's
+ * change without this window's catching up competing for the machine's cores (issue 19: on 2 cores a 1 MB
+ * paste reached the other windows ~0.5 s later while the typing window's Yjs, LWW, Loro and Automerge
+ * caught up at the same time). What waits is seconds behind anyway; an undo still catches up at once.
+ */
+export const CATCH_UP_START_MS = 1000;
 
 /** Peers' messages kept for one loading engine, at most (more are dropped: its handshake repairs them). */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
@@ -491,9 +499,9 @@ export class Replica {
         this.collecting = undefined;
       }
       durable = this.commitIntent(pending);
-      // Engines behind start catching up once the others' edit is acknowledged (and forwarded).
+      // Engines behind start catching up a while after the others' edit is acknowledged (and forwarded).
       if (deferred !== undefined && this.behind().length > 0)
-        durable.then(this.catchUpSoon, this.catchUpSoon);
+        durable.then(this.catchUpLater, this.catchUpLater);
     } catch (error) {
       // Engines that fell behind on an edit refused here have nothing to take: they catch up at once.
       if (this.behind().length > 0) this.catchUpSoon();
@@ -1156,6 +1164,8 @@ export class Replica {
 
   /** Start catching up (a task of its own), unless a piece is already scheduled. */
   private readonly catchUpSoon = (): void => this.scheduleCatchUp(0);
+  /** The same, once peers had CATCH_UP_START_MS to take in the edit the engines behind are to take. */
+  private readonly catchUpLater = (): void => this.scheduleCatchUp(CATCH_UP_START_MS);
 
   private scheduleCatchUp(delayMs: number): void {
     if (this.cancelCatchUp !== undefined || this.closed || this.behind().length === 0) return;
