@@ -62,11 +62,14 @@ export interface EngineDescriptor {
   readonly cartRules: CartMergeRule;
   readonly semantics: MergeSemantics;
   /**
-   * What a large text edit (1,024 characters or more, inserted or deleted) is expected to cost the engine,
+   * What a large text edit (1,024 characters or more inserted; deleted too, without `largeDeleteCost`) is
+   * expected to cost the engine,
    * in µs per character, until the replica has measured it (0 or absent: negligible). An engine expected
    * to take more than ~20 ms on one falls behind the others and catches up later (replica/README.md).
    */
   readonly largeEditCost?: number;
+  /** The same for a large deletion, when it differs (absent: `largeEditCost`). */
+  readonly largeDeleteCost?: number;
   /** A few words on a sync payload of this engine for the wire log ('hello (vector)', 'ops'); never throws. */
   describePayload(payload: Uint8Array): string;
   /** A new engine for a replica (closed by whoever holds it). */

@@ -1130,10 +1130,9 @@ export class Replica {
    * caught up, as deferred intents, in pieces: `catchUp`), so the others acknowledge and forward it now.
    */
   private fallBehindOn(edit: TextEdit): void {
-    const chars = editChars(edit);
     let fell = false;
     for (const name of this.engines.readyNames) {
-      if (name === this.primary || !this.costs.behindOn(name, chars)) continue;
+      if (name === this.primary || !this.costs.behindOn(name, edit)) continue;
       this.engines.markBehind(name);
       this.backlog.set(name, { entries: [], heldBytes: 0, loading: false });
       fell = true;
@@ -1156,7 +1155,7 @@ export class Replica {
       },
       after: (name, intent) => {
         const edit = this.schema.edit(intent);
-        if (edit.kind === 'text') this.costs.measured(name, editChars(edit), this.monotonicNow() - started);
+        if (edit.kind === 'text') this.costs.measured(name, edit, this.monotonicNow() - started);
         watch.after?.(name, intent);
       },
     };
@@ -1308,7 +1307,7 @@ export class Replica {
         } finally {
           this.realising = undefined;
         }
-        if (edit.kind === 'text') this.costs.measured(name, editChars(edit), this.monotonicNow() - started);
+        if (edit.kind === 'text') this.costs.measured(name, edit, this.monotonicNow() - started);
         this.history.realisation.after(r.step, name, piece, r.applied > 0);
         r.applied++;
         pieces++;
@@ -1340,8 +1339,9 @@ export class Replica {
   private nextPiece(name: EngineName, r: Realisation, budgetMs: number): Intent {
     const first = r.edits[0] as Intent;
     const edit = this.schema.edit(first);
-    const chars = this.costs.charsWithin(name, Math.max(1, budgetMs));
-    if (edit.kind !== 'text' || editChars(edit) <= chars) return r.edits.shift() as Intent;
+    if (edit.kind !== 'text') return r.edits.shift() as Intent;
+    const chars = this.costs.charsWithin(name, edit, Math.max(1, budgetMs));
+    if (editChars(edit) <= chars) return r.edits.shift() as Intent;
     if (edit.action === 'insert') {
       const cut = keepPairs(chars, (i) => edit.text.charCodeAt(i));
       r.edits[0] = this.schema.intentOf({

@@ -109,6 +109,27 @@ describe('an engine behind on a large edit', () => {
     expect(a.convergence().automerge?.agree).toEqual(['b']);
   }, 120_000);
 
+  it('falls behind on a deletion by what deletions cost it, not by what a paste cost it', async () => {
+    // Each clock read moves on 50 ms: every large edit an engine applies at once measures 50 ms, so the
+    // 60 K paste looks like 0.8 µs a character to the engines that took it (Yjs, LWW); a deletion costs
+    // them far less (bench/README.md), and a select-all + Delete must not hold them back for it.
+    const { clock, open } = simRoom({ seed: 9, startMs: START, latencyMs: 1, antiEntropyMs: 0 });
+    const a = await open('a', { monotonicNow: steppedNow(50) });
+    clock.advance(20);
+    const text = documentOf(60_000);
+    await a.apply({ op: 'text.insert', pos: 0, text });
+    const onPaste = [...a.behind()];
+    await untilCaughtUp(a, clock);
+    await a.apply({ op: 'text.delete', pos: 0, len: text.length });
+    expect(a.behind()).toContain('automerge');
+    for (const name of ['yjs', 'lww'] as const) {
+      expect(onPaste, name).not.toContain(name); // took the paste at once, and measured it
+      expect(a.behind(), name).not.toContain(name);
+    }
+    await untilCaughtUp(a, clock);
+    expect(textsOf(a)).toEqual(everyEngine(''));
+  }, 120_000);
+
   it('keeps a peer’s messages for it in order, and converges with the peer', async () => {
     const { clock, open } = simRoom({ seed: 8, startMs: START, latencyMs: 1, antiEntropyMs: 0 });
     const a = await open('a');

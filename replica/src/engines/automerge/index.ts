@@ -18,6 +18,7 @@ export const automergeEngine: EngineDescriptor = {
   semantics: { counters: 'exact', growingCart: 'bounded', text: 'merged', register: 'multi-value' },
   // µs per character of a 150,000-character insertion or deletion (measured 2026-12-07, bench/README.md).
   largeEditCost: 30,
+  largeDeleteCost: 32,
   describePayload(payload) {
     // A live keystroke is pushed as its change alone, outside the sync protocol.
     if (isChangeChunk(payload)) return 'change (pushed)';

@@ -19,6 +19,7 @@ export const convergeEngine: EngineDescriptor = {
   semantics: { counters: 'exact', growingCart: 'exact', text: 'merged', register: 'multi-value' },
   // µs per character of a 150,000-character insertion or deletion (measured 2026-12-07, bench/README.md).
   largeEditCost: 0.5,
+  largeDeleteCost: 0.08,
   describePayload: (payload) => sealedMessageKind(payload, EnvelopeKind.ConvergeMessage, MESSAGE_KINDS),
   create: (context) => new ConvergeEngine(context),
 };

@@ -23,6 +23,7 @@ export const loroEngine: EngineDescriptor = {
   semantics: { counters: 'exact', growingCart: 'exact', text: 'merged', register: 'single-value' },
   // µs per character of a 150,000-character insertion or deletion (measured 2026-12-07, bench/README.md).
   largeEditCost: 1,
+  largeDeleteCost: 0.16,
   describePayload: (payload) => sealedMessageKind(payload, EnvelopeKind.LoroMessage, MESSAGE_KINDS),
   create: (context) => new LoroEngine(context),
 };

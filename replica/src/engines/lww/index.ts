@@ -29,6 +29,7 @@ export const lwwEngine: EngineDescriptor = {
   semantics: { counters: 'lossy', growingCart: 'lossy', text: 'lossy', register: 'single-value' },
   // µs per character of a 150,000-character insertion or deletion (measured 2026-12-07, bench/README.md).
   largeEditCost: 0.1,
+  largeDeleteCost: 0.01,
   describePayload(payload) {
     // "CE", version, kind, then the message type as a varint (one byte for the known types).
     if (payload.length < 5 || payload[0] !== 0x43 || payload[1] !== 0x45) return 'unrecognised';

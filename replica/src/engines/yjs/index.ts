@@ -19,6 +19,7 @@ export const yjsEngine: EngineDescriptor = {
   semantics: { counters: 'lossy', growingCart: 'bounded', text: 'merged', register: 'single-value' },
   // µs per character of a 150,000-character insertion or deletion (measured 2026-12-07, bench/README.md).
   largeEditCost: 0.2,
+  largeDeleteCost: 0.01,
   describePayload: (payload) => MESSAGE_KINDS[payload[0] ?? -1] ?? 'unrecognised',
   create: (context) => new YjsEngine(context),
 };
