@@ -2,6 +2,7 @@
 // These two codecs are the only platform globals it uses; both Node and browsers provide them.
 declare class TextEncoder {
   encode(input?: string): Uint8Array;
+  encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
 }
 declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });

@@ -127,6 +127,41 @@ describe('entropy coding', () => {
     textRoundTrip(Array.from({ length: 3000 }, () => String.fromCharCode(rng.int(0, 0xffff))).join(''));
   });
 
+  it('writes ASCII text copied natively byte for byte as the unit-by-unit scan writes it', () => {
+    const seed = testSeed();
+    const rng = new SeededRandom(seed);
+    const both = (text: string): void => {
+      const native = new Encoder();
+      writeTextStream(native, text);
+      const scanned = new Encoder();
+      writeTextStream(scanned, text, false);
+      expect(native.finish(), `seed ${seed}, text of ${text.length}`).toEqual(scanned.finish());
+    };
+    for (let round = 0; round < budget(200, 2000); round++) {
+      // Alphabets from 1 to 128 ASCII units, skewed and flat, lengths around the compressed mode's 16.
+      const size = rng.int(1, 128);
+      const low = rng.int(0, 128 - size);
+      const skew = rng.chance(0.5);
+      const length = rng.chance(0.3) ? rng.int(0, 40) : rng.int(16, 5000);
+      const units: number[] = [];
+      for (let i = 0; i < length; i++) {
+        const k = skew ? Math.floor(size * rng.next() ** 3) : rng.int(0, size - 1);
+        units.push(low + k);
+      }
+      const ascii = String.fromCharCode(...units);
+      both(ascii);
+      // One unit past ASCII anywhere (a lone surrogate, a pair, Latin-1) takes the unit-by-unit path.
+      if (length > 0) {
+        const at = rng.int(0, length - 1);
+        const odd = ['\u00e9', '\ud800', '\udfff', '😀', '\u0080', '\uffff'][rng.int(0, 5)] as string;
+        both(ascii.slice(0, at) + odd + ascii.slice(at));
+        both(ascii + odd);
+      }
+    }
+    // Every ASCII unit, the control characters and NUL included.
+    both(Array.from({ length: 4096 }, (_, i) => String.fromCharCode(i % 128)).join(''));
+  });
+
   it('rejects corrupt columns and text with a DecodeError, never another error', () => {
     const rng = new SeededRandom(3);
     const whole =

@@ -41,11 +41,15 @@ const MAX_LENGTH = 2 ** 29 - 24;
 /** Units decoded per String.fromCharCode call. */
 const CHUNK = 8192;
 
-export function writeTextStream(e: Encoder, text: string): void {
+/**
+ * `nativeAscii: false` scans every text unit by unit, as non-ASCII text always is; the bytes are the
+ * same either way (tests compare the two).
+ */
+export function writeTextStream(e: Encoder, text: string, nativeAscii = true): void {
   const n = text.length;
   e.uint(n);
   if (n === 0) return;
-  const compressed = n >= 16 ? compress(text) : null;
+  const compressed = n >= 16 ? compress(text, nativeAscii) : null;
   // The plain mode's size: at least the WTF-8 bytes, which are at least one per code unit.
   if (compressed !== null && (compressed.length < n || compressed.length < wtf8Length(text))) {
     e.byte(COMPRESSED);
@@ -133,8 +137,8 @@ function decodeUnits(r: BitReader, units: Uint8Array | Uint16Array, codes: Decod
  * function per pass over the text: a snapshot is encoded cold, and an optimizing compile started in
  * one loop of a long function is thrown away on reaching the next loop, which it knows nothing of.
  */
-function compress(text: string): Uint8Array | null {
-  const { units, freqs, low, high } = scanUnits(text);
+function compress(text: string, nativeAscii: boolean): Uint8Array | null {
+  const { units, freqs, low, high } = scanUnits(text, nativeAscii);
   // The alphabet (the units that occur, ascending) and each one's code.
   const gaps: number[] = [];
   const used: number[] = [];
@@ -169,8 +173,27 @@ function compress(text: string): Uint8Array | null {
 }
 
 /** The text's code units, how often each occurs, and the lowest and highest. */
-function scanUnits(text: string): { units: Uint16Array; freqs: Uint32Array; low: number; high: number } {
+function scanUnits(
+  text: string,
+  nativeAscii: boolean,
+): {
+  units: Uint8Array | Uint16Array;
+  freqs: Uint32Array;
+  low: number;
+  high: number;
+} {
   const n = text.length;
+  // ASCII text (every trace) as bytes, copied natively: no charCodeAt call per unit while cold.
+  // The n bytes hold all n units only if each took one byte, i.e. all are ASCII.
+  const bytes = nativeAscii ? new Uint8Array(n) : null;
+  if (bytes !== null && asciiEncoder.encodeInto(text, bytes).read === n) {
+    const freqs = countBytes(bytes);
+    let low = 0;
+    while (freqs[low] === 0) low++;
+    let high = 0x7f;
+    while (freqs[high] === 0) high--;
+    return { units: bytes, freqs, low, high };
+  }
   const units = new Uint16Array(n);
   const freqs = new Uint32Array(0x10000);
   let low = 0xffff;
@@ -185,8 +208,26 @@ function scanUnits(text: string): { units: Uint16Array; freqs: Uint32Array; low:
   return { units, freqs, low, high };
 }
 
+const asciiEncoder = new TextEncoder();
+
+/** How often each byte value below 0x80 occurs in ASCII bytes. */
+function countBytes(bytes: Uint8Array): Uint32Array {
+  const freqs = new Uint32Array(0x80);
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
+    const unit = bytes[i] as number;
+    freqs[unit] = (freqs[unit] as number) + 1;
+  }
+  return freqs;
+}
+
 /** Write each unit's code, bits inline (see BitWriter). */
-function writeUnits(w: BitWriter, units: Uint16Array, codes: Uint32Array, lengths: Uint8Array): void {
+function writeUnits(
+  w: BitWriter,
+  units: Uint8Array | Uint16Array,
+  codes: Uint32Array,
+  lengths: Uint8Array,
+): void {
   const n = units.length;
   // At most 15 bits a unit.
   w.reserve(2 * n + 8);

@@ -245,8 +245,11 @@ function collectSpans(replicas: readonly ReplicaId[], tree: RunTree, withText: b
     }
   }
   marks.push(stretch);
-  // Origins may name replicas not seen yet in document order: renumber them once all are numbered.
-  for (let s = 0; s < n; s++) {
+  // Origins may name replicas not seen yet in document order: renumber them once all are numbered
+  // (a pass to skip when the numbering is the table's own, as for a document of one replica).
+  let renumbered = false;
+  for (let r = 0; r < replicas.length; r++) if (renumber[r] !== r) renumbered = true;
+  for (let s = 0; renumbered && s < n; s++) {
     if (leftReplica[s] !== NONE) leftReplica[s] = renumber[leftReplica[s] as number] as number;
     if (rightReplica[s] !== NONE) rightReplica[s] = renumber[rightReplica[s] as number] as number;
   }
