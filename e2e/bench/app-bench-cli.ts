@@ -130,6 +130,14 @@ function table(report: AppBenchReport): string {
     span('converge:remote-edit'),
   );
   row('keystroke → painted, bare textarea p50 / p95', 'reference', (r) => keystrokes(r.keystrokeMs.textarea));
+  row(
+    'Event Timing (keydown → frame presented), editor / textarea p50 / p95',
+    'as Chromium reports INP; < 16 ms counts as 16',
+    (r) =>
+      r.keystrokeEventTimingMs === undefined
+        ? '—'
+        : `${keystrokes(r.keystrokeEventTimingMs.editor)}; ${keystrokes(r.keystrokeEventTimingMs.textarea)}`,
+  );
   const cpu = (value: number | null | undefined) =>
     value === null || value === undefined ? '—' : `${value} ms`;
   row('CPU per keystroke, every process of the run: editor / bare textarea', 'reference: textarea', (r) =>

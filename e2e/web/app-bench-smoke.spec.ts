@@ -38,6 +38,9 @@ test('the app benchmark runs end to end and prints its JSON report', async () =>
   expect(run?.timeouts).toEqual([]);
   expect(run?.keystrokeMs.editor?.n).toBe(3);
   expect(run?.keystrokeMs.textarea?.n).toBe(3);
+  // Event Timing: one figure per key pressed (the keys under its threshold count at it).
+  expect(run?.keystrokeEventTimingMs?.editor?.n).toBe(3);
+  expect(run?.keystrokeEventTimingMs?.textarea?.n).toBe(3);
   expect(Object.keys(run?.wireBytesPerKeystroke ?? {})).toEqual(ENGINES);
   for (const engine of ENGINES) expect(run?.wireBytesPerKeystroke?.[engine]).toBeGreaterThan(0);
   expect(run?.reopenMs).toBeGreaterThan(0);
