@@ -5,6 +5,7 @@
  */
 
 import { errorMessage } from '@converge/protocol';
+import { DURABLE } from './durable.ts';
 import type { EngineName } from './engine-name.ts';
 import type {
   DeferredIntent,
@@ -67,7 +68,8 @@ export interface ByteLog {
   /** Read everything (called once per load, before any append). */
   open(): Promise<ByteLogContents>;
   /**
-   * Resolves once the record is durable; records become durable in append order. The log may keep
+   * Resolves once the record is durable; records become durable in append order. A log whose record is
+   * durable when the call returns may return `DURABLE` (durable.ts). The log may keep
    * `record` as it is (until written, or for good): the caller hands it over and never changes it again
    * (LogStore encodes a fresh buffer per record), so no log needs a copy of its own.
    */
@@ -104,7 +106,8 @@ class RecordSlabs {
       this.slab = new Uint8Array(SLAB_BYTES);
       this.used = 0;
     }
-    const view = this.slab.subarray(this.used, this.used + size);
+    // The constructor, not `subarray`: no species lookup per record.
+    const view = new Uint8Array(this.slab.buffer, this.used, size);
     this.used += size;
     return view;
   };
@@ -259,12 +262,12 @@ export class MemoryByteLog implements ByteLog {
     };
   }
 
-  /** Keeps the record it is handed (see ByteLog.append: no copy per record); done at once. */
+  /** Keeps the record it is handed (see ByteLog.append: no copy per record); durable at once. */
   append(record: Uint8Array): Promise<void> {
     if (!(record instanceof Uint8Array))
       return Promise.reject(new StoreError('a record must be a Uint8Array'));
     this.records.push(record);
-    return DONE;
+    return DURABLE;
   }
 
   async compact(snapshot: Uint8Array): Promise<void> {

@@ -28,6 +28,7 @@ import {
   type Timers,
   type Transport,
 } from '@converge/protocol';
+import { DURABLE } from './durable.ts';
 import type { Engine, EngineChange, EngineContext, EngineVersion } from './engine.ts';
 import type { EngineName } from './engine-name.ts';
 import type { EngineRegistry } from './engine-registry.ts';
@@ -530,8 +531,11 @@ export class Replica {
     let bytes = 0;
     for (const { update } of pending.updates) bytes += update.length;
     this.persistence.counted(pending.updates.length, bytes);
+    // Durable already (a store in memory), and every earlier intent forwarded: forward now, in order.
+    const now = durable === DURABLE && this.unforwarded === 0;
     this.unforwarded++;
-    durable.then(() => this.forward(pending), this.forwarded);
+    if (now) this.forward(pending);
+    else durable.then(() => this.forward(pending), this.forwarded);
     return durable;
   }
 

@@ -6,7 +6,8 @@
  *
  * Contract:
  * - `append` resolves only once the record is durable: that is what makes a local edit acknowledged.
- *   Records become durable in the order they were appended.
+ *   Records become durable in the order they were appended. A store whose record is durable as the call
+ *   returns (memory) may return `DURABLE` (durable.ts): the replica then acknowledges it at once.
  * - `compact` atomically replaces every snapshot and record so far with the given snapshot; records
  *   appended after the call land after it.
  * - `append` writes one record atomically: after a crash it is there whole or not at all. That is what
@@ -17,6 +18,7 @@
 import type { EngineName } from './engine-name.ts';
 import { LogStore, MemoryByteLog } from './log-store.ts';
 
+export { DURABLE } from './durable.ts';
 export { StoreError } from './log-store.ts';
 
 /** The replica's own settings, kept with its data. */

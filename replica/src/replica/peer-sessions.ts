@@ -309,7 +309,8 @@ export class PeerSessions {
 
   /** Hand a change to every open session of the engine; each ships what its peer lacks (one fan-out). */
   forward(name: EngineName, change: EngineChange): void {
-    if (this.host.closed()) return;
+    // No peer: no fan-out to build (a keystroke with nobody linked allocates nothing here).
+    if (this.host.closed() || this.sessions.size === 0) return;
     this.fanOut(() => {
       for (const byEngine of this.sessions.values()) {
         const open = byEngine.get(name);

@@ -7,6 +7,7 @@
  * engines this replica does not host (a snapshot of only its own engines would drop that data).
  */
 import type { Timers } from '@converge/protocol';
+import { DURABLE } from '../durable.ts';
 import type { EngineName } from '../engine-name.ts';
 import type { DeferredIntent, ReplicaMetadata, Store, StoredState, StoreRecord } from '../store.ts';
 import type { HostedEngines } from './hosted-engines.ts';
@@ -107,17 +108,42 @@ export class Persistence {
     if (!held) this.maybeCompact();
   }
 
-  /** Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not). */
+  /**
+   * Append a record; resolves once it is durable (rejects, reported as a store-error problem, if not).
+   * Returns `DURABLE` itself when the store says the record is durable on return and no earlier write is
+   * still settling: it is settled now, in order, and the caller may act on it at once (no microtask).
+   */
   persist(record: StoreRecord): Promise<void> {
     const append = this.store.append(record); // a store that throws here has nothing pending
     this.issued++;
+    const idle = this.settledCount === this.issued - 1;
+    if (append === DURABLE && idle) {
+      this.written();
+      this.lastAppend = DURABLE;
+      return DURABLE;
+    }
     // A local intent's or the settings' record fails as the store's; a peer's update names its engine.
     const failed =
       record.kind === 'update'
         ? (error: unknown): never => this.appendFailed(error, record.engine)
         : this.storeAppendFailed;
-    return append.then(this.written, failed);
+    // Settled in the order appended, whenever the store's promises settle: an append whose promise settles
+    // sooner (one durable on return, behind writes still in flight) waits for the one before it.
+    const before = this.lastAppend;
+    const own =
+      idle || before === DURABLE
+        ? append
+        : before.then(
+            () => append,
+            () => append,
+          );
+    const settled = own.then(this.written, failed);
+    this.lastAppend = settled;
+    return settled;
   }
+
+  /** What the last append returned (settles after every append before it). */
+  private lastAppend: Promise<void> = DURABLE;
 
   private appendFailed(error: unknown, engine?: EngineName): never {
     this.written();

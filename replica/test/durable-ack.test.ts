@@ -1,0 +1,121 @@
+import { VirtualClock } from '@converge/protocol';
+import { describe, expect, it } from 'vitest';
+import type { EngineName } from '../src/engine-name.ts';
+import { Replica, type ReplicaOptions } from '../src/replica.ts';
+import { SimNetwork } from '../src/sim-network.ts';
+import { DURABLE, MemoryStore, type Store, type StoreRecord } from '../src/store.ts';
+import { type ToyEngine, toyFactory } from '../testing/toy-engine.ts';
+
+const ENGINES: readonly EngineName[] = ['converge', 'yjs'];
+
+function world() {
+  const clock = new VirtualClock(1_000_000);
+  const net = new SimNetwork({ timers: clock, seed: 7 });
+  const toys = toyFactory();
+  const replicas: Replica[] = [];
+  const open = async (id: string, extra: Partial<ReplicaOptions> = {}): Promise<Replica> => {
+    const replica = await Replica.open({
+      id,
+      transport: net.transport(id),
+      store: new MemoryStore(),
+      engines: toys.registry(ENGINES),
+      timers: clock,
+      antiEntropyMs: 0,
+      ...extra,
+    });
+    replicas.push(replica);
+    return replica;
+  };
+  const toy = (replica: string, engine: EngineName): ToyEngine => {
+    const found = toys.engines.get(replica)?.get(engine);
+    if (!found) throw new Error(`no toy ${engine} for ${replica}`);
+    return found;
+  };
+  const close = () => Promise.all(replicas.map((r) => r.close()));
+  return { clock, open, toy, close };
+}
+
+/**
+ * A memory store (durable on return: `DURABLE`) that can hold appends: while `holding`, each waits, in
+ * order, until `release` (records still become durable in the order they were appended).
+ */
+class HoldingStore implements Store {
+  readonly inner = new MemoryStore();
+  holding = false;
+  /** Whether each append returned `DURABLE`, in order. */
+  readonly durableOnReturn: boolean[] = [];
+  private held: (() => void)[] = [];
+  load = () => this.inner.load();
+  compact: Store['compact'] = (snapshot) => this.inner.compact(snapshot);
+  close = () => this.inner.close();
+  flush = () => this.inner.flush();
+  append(record: StoreRecord): Promise<void> {
+    if (!this.holding) {
+      const written = this.inner.append(record);
+      this.durableOnReturn.push(written === DURABLE);
+      return written;
+    }
+    this.durableOnReturn.push(false);
+    return new Promise((resolve, reject) => {
+      this.held.push(() => this.inner.append(record).then(resolve, reject));
+    });
+  }
+  release(): void {
+    this.holding = false;
+    for (const go of this.held.splice(0)) go();
+  }
+}
+
+const flushMicrotasks = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+describe('Replica: acknowledging writes durable on return', () => {
+  it('acknowledges and forwards an edit the store made durable on return before apply returns', async () => {
+    const { open, clock, toy, close } = world();
+    const a = await open('a');
+    await open('b');
+    clock.advance(10); // handshakes
+    const acknowledged = a.apply({ op: 'note.set', value: 'now' });
+    // No microtask has run: the record is durable (memory) and the update already went to the peer.
+    expect(a.pendingWriteCount()).toBe(0);
+    clock.advance(10);
+    expect(toy('b', 'yjs').view().note).toEqual(['now']);
+    await acknowledged;
+    await close();
+  });
+
+  it('acknowledges held writes in order, none before durable, then at once again', async () => {
+    const { open, clock, toy, close } = world();
+    const store = new HoldingStore();
+    const a = await open('a', { store });
+    await open('b');
+    clock.advance(10);
+    store.durableOnReturn.length = 0;
+    store.holding = true;
+    const order: string[] = [];
+    const first = a.apply({ op: 'note.set', value: 'one' }).then(() => order.push('one'));
+    const second = a.apply({ op: 'note.set', value: 'two' }).then(() => order.push('two'));
+    await flushMicrotasks();
+    clock.advance(10);
+    await flushMicrotasks();
+    expect(order).toEqual([]);
+    expect(a.pendingWriteCount()).toBe(2);
+    expect(toy('b', 'yjs').view().note).toEqual([]); // nothing forwarded before it is durable
+    store.release();
+    // Durable on return, but the two before it have not been acknowledged yet: it waits its turn.
+    const third = a.apply({ op: 'counter.increment', name: 'likes', by: 1 }).then(() => order.push('three'));
+    expect(store.durableOnReturn).toEqual([false, false, true]);
+    expect(a.pendingWriteCount()).toBe(3);
+    await Promise.all([first, second, third]);
+    expect(order).toEqual(['one', 'two', 'three']);
+    clock.advance(10);
+    expect(toy('b', 'yjs').view().note).toEqual(['two']);
+    expect(toy('b', 'yjs').view().counters.likes).toBe(1);
+    // Nothing pending: an edit durable on return is acknowledged at once again.
+    const fourth = a.apply({ op: 'note.set', value: 'four' });
+    expect(a.pendingWriteCount()).toBe(0);
+    await fourth;
+    await close();
+  });
+});
