@@ -16,3 +16,28 @@ const native = (
 
 /** The CRC-32 of `bytes` as an unsigned 32-bit integer (equal to node:zlib's crc32). */
 export const crc32: Crc32 = native ?? ((bytes) => CRC32.buf(bytes) >>> 0);
+
+/** CRC-32 lookup table (reflected zlib polynomial), for spans too short to be worth a call into zlib. */
+const TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+/** Below this many bytes the table beats a view plus a call into zlib (a store record of a keystroke). */
+const SHORT_SPAN = 256;
+
+/**
+ * The CRC-32 of `bytes[from, to)` (equal to `crc32(bytes.subarray(from, to))`) without making a view of
+ * short spans: a keystroke's record is checksummed once per edit.
+ */
+export function crc32Of(bytes: Uint8Array, from: number, to: number): number {
+  if (to - from >= SHORT_SPAN) return crc32(bytes.subarray(from, to));
+  let crc = -1;
+  for (let i = from; i < to; i++) crc = (TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ -1) >>> 0;
+}

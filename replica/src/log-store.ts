@@ -233,8 +233,6 @@ function readSnapshot(bytes: Uint8Array | undefined): { snapshot?: StoreSnapshot
   }
 }
 
-const DONE: Promise<void> = Promise.resolve();
-
 /**
  * A byte log in memory: "durable" as soon as the call returns, for tests and throwaway replicas. Like the
  * durable logs it keeps the previous snapshot and the records since it, one compaction longer.

@@ -209,8 +209,9 @@ export class WorkspaceSchema<F extends FieldDeclarations = FieldDeclarations> {
   /** op → the field it edits and the action. */
   private readonly ops = new Map<string, { readonly field: NamedField; readonly action: EditAction }>();
   private readonly emptyView: ViewOf<F>;
-  /** The intent `accept` validated last (a frozen copy), with its edit. */
-  private accepted: { readonly intent: object; readonly edit: FieldEdit } | undefined;
+  /** The intent `accept` validated last (a frozen copy), and its edit (two fields: no object per edit). */
+  private acceptedIntent: object | undefined;
+  private acceptedEdit: FieldEdit | undefined;
 
   constructor(readonly declarations: F) {
     const fields: NamedField[] = [];
@@ -263,8 +264,7 @@ export class WorkspaceSchema<F extends FieldDeclarations = FieldDeclarations> {
    * IntentError naming what is wrong. Text positions are checked against the text by whoever holds it.
    */
   edit(intent: unknown): FieldEdit {
-    const accepted = this.accepted;
-    if (accepted !== undefined && intent === accepted.intent) return accepted.edit;
+    if (intent === this.acceptedIntent && this.acceptedEdit !== undefined) return this.acceptedEdit;
     return this.editOf(this.parse(intent));
   }
 
@@ -275,9 +275,10 @@ export class WorkspaceSchema<F extends FieldDeclarations = FieldDeclarations> {
    * cannot have changed since.
    */
   accept(intent: unknown): IntentOf<F> {
-    if (intent === this.accepted?.intent) return intent as IntentOf<F>;
+    if (intent === this.acceptedIntent) return intent as IntentOf<F>;
     const copy = Object.freeze(this.parse(intent));
-    this.accepted = { intent: copy, edit: Object.freeze(this.editOf(copy)) };
+    this.acceptedEdit = Object.freeze(this.editOf(copy));
+    this.acceptedIntent = copy;
     return copy as unknown as IntentOf<F>;
   }
 

@@ -1,7 +1,7 @@
 import { DecodeError, SeededRandom } from '@converge/crdt-core';
 import { budget, testSeed } from '@converge/crdt-core/testing';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../src/checksum.ts';
+import { crc32, crc32Of } from '../src/checksum.ts';
 import { type ByteLog, type ByteLogContents, LogStore, MemoryByteLog, StoreError } from '../src/log-store.ts';
 import { MemoryStore, type StoreRecord, type StoreSnapshot } from '../src/store.ts';
 import {
@@ -21,6 +21,38 @@ function reseal(value: Uint8Array): Uint8Array {
 }
 
 describe('store codec', () => {
+  it('checksums a span in place as zlib does, short spans by table and long ones natively', () => {
+    const random = new SeededRandom(19);
+    const bytes = Uint8Array.from({ length: 700 }, () => random.int(0, 255));
+    for (const [from, to] of [
+      [0, 0],
+      [0, 1],
+      [3, 80],
+      [0, 255],
+      [1, 257],
+      [10, 700],
+    ] as const) {
+      expect(crc32Of(bytes, from, to)).toBe(crc32(bytes.subarray(from, to)));
+    }
+  });
+
+  it('writes records whose engine updates are shorter and longer than a loop copies', () => {
+    const short = Uint8Array.of(1, 2, 3);
+    const long = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    const record: StoreRecord = {
+      kind: 'intent',
+      updates: [
+        { engine: 'converge', update: short },
+        { engine: 'yjs', update: long },
+      ],
+    };
+    const slab = new Uint8Array(1024).fill(0xee);
+    const bytes = encodeStoreRecord(record, (size) => new Uint8Array(slab.buffer, 100, size));
+    expect(bytes.byteOffset).toBe(100);
+    expect(decodeStoreRecord(bytes)).toEqual(record);
+    expect(bytes).toEqual(encodeStoreRecord(record));
+  });
+
   it('round-trips update, intent and metadata records and snapshots', () => {
     const records: StoreRecord[] = [
       { kind: 'update', engine: 'yjs', update: bytes(1, 2, 3) },

@@ -61,6 +61,11 @@ export class HostedEngines {
    * it is. Both are valid until the next `plan`.
    */
   private readonly planned = new Map<EngineName, readonly Intent[]>();
+  /** The text `plan` checks an edit against, read through one bound function (no closure per edit). */
+  private reading: Engine | undefined;
+  private readingField = '';
+  private readonly codeUnitAt = (i: number): number =>
+    (this.reading as Engine).textSlice(this.readingField, i, i + 1).charCodeAt(0);
   private readonly asIs: Intent[] = [];
   private order: readonly EngineName[] = Object.freeze([]);
   /**
@@ -230,12 +235,14 @@ export class HostedEngines {
     intent: Intent,
     watch: PlanWatch = {},
   ): readonly EngineFailure[] {
-    for (const edit of plan.get(primary) ?? []) this.run(primary, edit, watch);
+    for (const edit of plan.get(primary) ?? NO_INTENTS) this.run(primary, edit, watch);
     let failures: EngineFailure[] | undefined;
-    for (const [name, edits] of plan) {
-      if (name === primary) continue;
+    // By name, not the map's entries: no iterator or entry arrays per edit.
+    for (const name of this.order) {
+      const edits = plan.get(name);
+      if (name === primary || edits === undefined) continue;
       try {
-        for (const edit of edits) this.run(name, edit, watch);
+        for (let i = 0; i < edits.length; i++) this.run(name, edits[i] as Intent, watch);
       } catch (error) {
         const message = this.problems.failed(
           { kind: 'engine-error', engine: name },
@@ -289,11 +296,9 @@ export class HostedEngines {
       return plan;
     }
     const source = this.get(primary);
-    checkTextEditIn(
-      source.textLength(edit.field),
-      (i) => source.textSlice(edit.field, i, i + 1).charCodeAt(0),
-      edit,
-    );
+    this.reading = source;
+    this.readingField = edit.field;
+    checkTextEditIn(source.textLength(edit.field), this.codeUnitAt, edit);
     unchanged.push(intent);
     for (const name of this.order) {
       if (name === primary) {

@@ -249,7 +249,9 @@ export class UndoHistory {
     this.pendingText.clear();
     const step = this.undoStack[this.undoStack.length - 1];
     if (step === undefined) return undefined;
-    for (const [name, intents] of plan) {
+    // By key, not entries: no iterator or entry arrays per edit.
+    for (const name of plan.keys()) {
+      const intents = plan.get(name) as readonly Intent[];
       if (this.host.native(name)) {
         if (listsEngine(changed, name)) step.parts.set(name, NATIVE_PART);
         continue;
