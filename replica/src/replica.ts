@@ -531,13 +531,25 @@ export class Replica {
     let bytes = 0;
     for (const { update } of pending.updates) bytes += update.length;
     this.persistence.counted(pending.updates.length, bytes);
-    // Durable already (a store in memory), and every earlier intent forwarded: forward now, in order.
-    const now = durable === DURABLE && this.unforwarded === 0;
+    // Durable already (a store in memory), and nothing earlier waits for its write: forwarded with the
+    // others durable on return, in one microtask after this task's code (as a resolved write would be:
+    // what the caller does next, closing or crashing, still comes first), without a promise per intent.
+    const batched = durable === DURABLE && this.unforwarded === this.forwardBatch.length;
     this.unforwarded++;
-    if (now) this.forward(pending);
-    else durable.then(() => this.forward(pending), this.forwarded);
+    if (batched) {
+      if (this.forwardBatch.push(pending) === 1) queueMicrotask(this.forwardBatched);
+    } else durable.then(() => this.forward(pending), this.forwarded);
     return durable;
   }
+
+  /** Intents durable on return, to forward in the next microtask, in order (see commitIntent). */
+  private readonly forwardBatch: PendingIntent[] = [];
+
+  private readonly forwardBatched = (): void => {
+    const batch = this.forwardBatch;
+    for (let i = 0; i < batch.length; i++) this.forward(batch[i] as PendingIntent);
+    batch.length = 0;
+  };
 
   /** A local intent is durable: its updates go to their engines' sessions. */
   private forward(pending: PendingIntent): void {

@@ -71,17 +71,22 @@ const flushMicrotasks = async (): Promise<void> => {
 };
 
 describe('Replica: acknowledging writes durable on return', () => {
-  it('acknowledges and forwards an edit the store made durable on return before apply returns', async () => {
+  it('settles writes durable on return before apply returns, and forwards them in one microtask', async () => {
     const { open, clock, toy, close } = world();
     const a = await open('a');
     await open('b');
     clock.advance(10); // handshakes
     const acknowledged = a.apply({ op: 'note.set', value: 'now' });
-    // No microtask has run: the record is durable (memory) and the update already went to the peer.
+    const later = a.apply({ op: 'note.set', value: 'later' });
+    // No microtask has run: both records are durable (memory), settled, and not sent yet.
     expect(a.pendingWriteCount()).toBe(0);
     clock.advance(10);
-    expect(toy('b', 'yjs').view().note).toEqual(['now']);
-    await acknowledged;
+    expect(toy('b', 'yjs').view().note).toEqual([]);
+    // Both go out, in order, in the one microtask that follows.
+    await Promise.resolve();
+    clock.advance(10);
+    expect(toy('b', 'yjs').view().note).toEqual(['later']);
+    await Promise.all([acknowledged, later]);
     await close();
   });
 
