@@ -25,7 +25,7 @@ import {
   useAfterFirstPaint,
   useAppSnapshot,
   useCheckoutView,
-  useNetwork,
+  useNetworkRoom,
   usePresenceIdentity,
   useShortcuts,
   useUndoKeys,
@@ -52,7 +52,7 @@ export function App({ session }: { session: Session }) {
   const { schema } = model;
   const { descriptors } = registry;
   const snapshot = useAppSnapshot(model);
-  const network = useNetwork(networkStore);
+  const room = useNetworkRoom(networkStore);
   const checkoutView = useCheckoutView(session.checkout);
   const [tab, setTab] = useState<TabId>('compare');
   // The inspector renders once the text has been painted (a 1 MB reopen shows its text sooner).
@@ -62,8 +62,8 @@ export function App({ session }: { session: Session }) {
   const primaryView = status.engines[status.primary]?.view;
 
   const roomReplicas = useMemo(
-    () => (network.room ?? undefined)?.nodes.filter((n) => n.role === 'replica').map((n) => n.id) ?? [],
-    [network.room],
+    () => (room ?? undefined)?.nodes.filter((n) => n.role === 'replica').map((n) => n.id) ?? [],
+    [room],
   );
   // Offline this window hears from nobody: it says it cannot check every peer it has seen in the room.
   const online = status.connection === 'online' && !snapshot.offline;
@@ -72,7 +72,7 @@ export function App({ session }: { session: Session }) {
   seenInRoom.current = comparedPeers(self, current, seenInRoom.current);
   const peers = online ? comparedPeers(self, current) : seenInRoom.current;
   const convergence = convergenceByEngine(registry, status.engines, peers, snapshot.peerDigests);
-  const cutOff = network.room ? cutOffFrom(network.room, self) : undefined;
+  const cutOff = room ? cutOffFrom(room, self) : undefined;
   const traffic = Object.fromEntries(
     descriptors.flatMap(({ name }) => (status.engines[name] ? [[name, status.engines[name].traffic]] : [])),
   );
@@ -306,11 +306,8 @@ export function App({ session }: { session: Session }) {
                   id: 'network',
                   label: 'Network',
                   shortcut: 'Alt+2',
-                  badge:
-                    network.room && network.room.cut.length > 0
-                      ? `${network.room.cut.length} cut`
-                      : undefined,
-                  content: <NetworkPanel self={self} network={network} store={networkStore} model={model} />,
+                  badge: room && room.cut.length > 0 ? `${room.cut.length} cut` : undefined,
+                  content: <NetworkPanel self={self} store={networkStore} model={model} />,
                 },
                 {
                   id: 'ledger',

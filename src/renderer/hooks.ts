@@ -21,6 +21,14 @@ export function useNetwork(store: NetworkStore): NetworkSnapshot {
 }
 
 /**
+ * The relay's view of the room alone: the window's frame needs nothing else of the network, and the
+ * traffic counters (every second while anyone types) must not render it again (the Network tab reads them).
+ */
+export function useNetworkRoom(store: NetworkStore): NetworkSnapshot['room'] {
+  return useSyncExternalStore(store.subscribe, () => store.getSnapshot().room);
+}
+
+/**
  * Alt+<key> shortcuts, keyed by letter or digit ("o", "1"). Matched on the physical key
  * (`KeyboardEvent.code`), because on macOS Alt changes the character `key` reports.
  */

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useNetwork } from '../hooks.ts';
 import type { EngineCatalog } from '../logic/engine-catalog.ts';
 import { formatBytes } from '../logic/format.ts';
 import {
@@ -24,12 +25,13 @@ import type { ReplicaClient } from '../worker/replica-client.ts';
 
 export interface NetworkPanelProps {
   readonly self: string;
-  readonly network: NetworkSnapshot;
+  /** Followed here, not by the window: its traffic counters change every second while anyone types. */
   readonly store: NetworkStore;
   readonly model: ReplicaClient;
 }
 
-export function NetworkPanel({ self, network, store, model }: NetworkPanelProps) {
+export function NetworkPanel({ self, store, model }: NetworkPanelProps) {
+  const network = useNetwork(store);
   const { room } = network;
   return (
     <div className="network">

@@ -5,6 +5,7 @@
  * instead of throwing, so a click never produces an unhandled rejection.
  */
 import { errorMessage, type Timers } from '@converge/protocol';
+import { keepEqual } from './keep-equal.ts';
 import type {
   AdminEvent,
   ChaosConfig,
@@ -100,7 +101,8 @@ export class NetworkStore {
           : await this.options.admin.traffic(this.options.room).catch(() => undefined);
       const merged = new Map(this.snapshot.traffic);
       for (const link of traffic ?? []) merged.set(`${link.from} ${link.to}`, link);
-      this.set({ room: room ?? null, traffic: merged, error: undefined });
+      // An unchanged room keeps its identity: the window's frame renders again only when it changed.
+      this.set({ room: keepEqual(this.snapshot.room, room ?? null), traffic: merged, error: undefined });
     } catch (error) {
       this.set({ error: errorMessage(error) });
     }

@@ -109,4 +109,26 @@ describe('NetworkStore', () => {
     store.stop();
     expect(clock.pending()).toBe(0);
   });
+
+  it('keeps the room object while the relay reports the same room, and traffic leaves it alone', async () => {
+    const relay = fakeRelay();
+    const clock = new VirtualClock();
+    const store = new NetworkStore({ admin: relay.admin, room: 'r', timers: clock });
+    store.start();
+    await settle();
+    const first = store.getSnapshot().room;
+    expect(first?.cut).toEqual([]);
+    relay.source.onopen?.({});
+    relay.emit('join', { room: 'r', node: 'c' });
+    clock.advance(100);
+    await settle();
+    // Refetched, equal: the same object (the window's frame selects it and renders only when it changes).
+    expect(store.getSnapshot().room).toBe(first);
+    relay.emit('traffic', { room: 'r', links: [] });
+    expect(store.getSnapshot().room).toBe(first);
+    expect(await store.links({ op: 'cut', from: 'a', to: 'b' })).toBe(true);
+    expect(store.getSnapshot().room).not.toBe(first);
+    expect(store.getSnapshot().room?.cut).toEqual([{ from: 'a', to: 'b' }]);
+    store.stop();
+  });
 });

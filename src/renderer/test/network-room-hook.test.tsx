@@ -1,0 +1,80 @@
+// @vitest-environment happy-dom
+/** The window's frame follows the relay's room, not the traffic counters that change while anyone types. */
+import { VirtualClock } from '@converge/protocol';
+import { act } from 'react';
+import { createRoot } from 'react-dom/client';
+import { describe, expect, it } from 'vitest';
+import { useNetworkRoom } from '../hooks.ts';
+import { NetworkStore } from '../logic/network-store.ts';
+import { type EventSourceLike, RelayAdmin } from '../logic/relay-admin.ts';
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+const renders = { count: 0 };
+let shown: string | undefined;
+
+/** The window's frame as far as the network goes: it shows the room's cuts. */
+function Frame({ store }: { store: NetworkStore }) {
+  renders.count++;
+  const room = useNetworkRoom(store);
+  shown = room === undefined ? 'loading' : room === null ? 'none' : `${room.cut.length} cut`;
+  return null;
+}
+
+describe('useNetworkRoom', () => {
+  it('renders again when the room changes, not when traffic is reported', async () => {
+    (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+    let cut: { from: string; to: string }[] = [];
+    const listeners = new Map<string, (event: { data?: unknown }) => void>();
+    const source: EventSourceLike = {
+      addEventListener: (type, listener) => listeners.set(type, listener),
+      onopen: null,
+      onerror: null,
+      close: () => {},
+    };
+    const admin = new RelayAdmin({
+      baseUrl: 'http://relay',
+      eventSource: () => source,
+      fetch: async (url) => {
+        if (url.endsWith('/traffic')) return Response.json({ links: [] });
+        const nodes = [{ id: 'a', role: 'replica', reachable: [] }];
+        return Response.json({ rooms: [{ id: 'r', nodes, cut, chaos: { room: null, links: [] } }] });
+      },
+    });
+    const clock = new VirtualClock();
+    const store = new NetworkStore({ admin, room: 'r', timers: clock });
+    const root = createRoot(document.createElement('div'));
+    act(() => root.render(<Frame store={store} />));
+    await act(async () => {
+      store.start();
+      await settle();
+    });
+    expect(shown).toBe('0 cut');
+    const before = renders.count;
+    const link = {
+      from: 'a',
+      to: 'b',
+      channels: { '1': { frames: 3, bytes: 30 } },
+      dropped: { cut: 0 },
+      duplicated: 0,
+    };
+    act(() => {
+      listeners.get('traffic')?.({ data: JSON.stringify({ room: 'r', links: [link] }) });
+      listeners.get('traffic')?.({ data: JSON.stringify({ room: 'r', links: [link] }) });
+    });
+    expect(store.getSnapshot().traffic.size).toBe(1);
+    expect(renders.count).toBe(before);
+
+    cut = [{ from: 'a', to: 'b' }];
+    await act(async () => {
+      source.onopen?.({});
+      listeners.get('join')?.({ data: JSON.stringify({ room: 'r', node: 'c' }) });
+      clock.advance(100);
+      await settle();
+    });
+    expect(shown).toBe('1 cut');
+    expect(renders.count).toBe(before + 1);
+    act(() => root.unmount());
+    store.stop();
+  });
+});
