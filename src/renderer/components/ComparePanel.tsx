@@ -6,7 +6,7 @@ import type { MergeReport } from '../logic/compare-report.ts';
 import type { EngineConvergence } from '../logic/convergence.ts';
 import { downloadJson } from '../logic/download.ts';
 import { siblingKeys } from '../logic/format.ts';
-import { type TextComparisonSnapshot, TextComparisons } from '../logic/text-comparisons.ts';
+import { type CardWindows, TextComparisons } from '../logic/text-comparisons.ts';
 import type { TextFeed } from '../logic/text-feed.ts';
 import type { TextWindow } from '../logic/text-window.ts';
 import type { VersionComparison } from '../logic/versions.ts';
@@ -51,7 +51,7 @@ export function ComparePanel({
   exportReport,
 }: ComparePanelProps) {
   const reference = engines[primary]?.view;
-  const windows = useTextComparisons(texts, descriptors, schema, primary);
+  const textComparisons = useTextComparisons(texts, descriptors, schema, primary);
   const primaryLabel = descriptors.find((d) => d.name === primary)?.label ?? primary;
   return (
     <div className="compare">
@@ -61,62 +61,118 @@ export function ComparePanel({
         <del>only {primaryLabel} has it</del>
       </p>
       <div className="compare-grid">
-        {descriptors.map(({ name: engine, label, description }) => {
-          const status = engines[engine];
-          return (
-            <article
-              key={engine}
-              className={engine === primary ? 'compare-card primary' : 'compare-card'}
-              aria-labelledby={`compare-${engine}-title`}
-            >
-              <header className="compare-head">
-                <h3 id={`compare-${engine}-title`} title={description}>
-                  {label}
-                </h3>
-                {engine === primary ? <span className="tag">editing</span> : null}
-                <ConvergedBadge
-                  engine={engine}
-                  convergence={convergence[engine]}
-                  hosted={status !== undefined}
-                  loading={loading.includes(engine)}
-                  behind={behind.includes(engine)}
-                  offline={offline}
-                  compact
-                />
-              </header>
-              {status === undefined || reference === undefined ? (
-                <p className="empty">This engine is not part of this build.</p>
-              ) : loading.includes(engine) ? (
-                <p className="empty" role="status" data-testid={`compare-loading-${engine}`}>
-                  Loading {label}'s copy of the stored document…
-                </p>
-              ) : (
-                <EngineView
-                  schema={schema}
-                  engine={engine}
-                  view={status.view}
-                  reference={reference}
-                  windows={windows}
-                  status={status}
-                  resolved={comparisons[engine]}
-                />
-              )}
-            </article>
-          );
-        })}
+        {descriptors.map(({ name: engine, label, description }) => (
+          <CompareCard
+            key={engine}
+            schema={schema}
+            engine={engine}
+            label={label}
+            description={description}
+            primary={engine === primary}
+            status={engines[engine]}
+            reference={reference}
+            texts={textComparisons}
+            convergence={convergence[engine]}
+            resolved={comparisons[engine]}
+            offline={offline}
+            loading={loading.includes(engine)}
+            behind={behind.includes(engine)}
+          />
+        ))}
       </div>
       <CartMergeRules descriptors={descriptors} />
     </div>
   );
 }
 
-/** The text cards' contents, from the text feed; nothing is compared while the panel is not shown. */
+interface CompareCardProps {
+  readonly schema: WorkspaceSchema;
+  readonly engine: EngineName;
+  readonly label: string;
+  readonly description: string;
+  /** This card is the engine the user edits. */
+  readonly primary: boolean;
+  readonly status: EngineStatus | undefined;
+  readonly reference: WorkspaceView | undefined;
+  /** The texts' comparisons: the card follows its own engine's windows only. */
+  readonly texts: TextComparisons | undefined;
+  readonly convergence: EngineConvergence | undefined;
+  readonly resolved: Readonly<Record<string, VersionComparison>> | undefined;
+  readonly offline: boolean;
+  readonly loading: boolean;
+  readonly behind: boolean;
+}
+
+/**
+ * One engine's card. It renders again when its own data changes: its text windows (every animation frame
+ * while peers type, each card only when its own comparison changed) or its status.
+ */
+const CompareCard = memo(function CompareCard({
+  schema,
+  engine,
+  label,
+  description,
+  primary,
+  status,
+  reference,
+  texts,
+  convergence,
+  resolved,
+  offline,
+  loading,
+  behind,
+}: CompareCardProps) {
+  const windows = useSyncExternalStore(texts?.subscribe ?? noSubscription, () =>
+    texts === undefined ? NO_WINDOWS : texts.windowsOf(engine),
+  );
+  return (
+    <article
+      className={primary ? 'compare-card primary' : 'compare-card'}
+      aria-labelledby={`compare-${engine}-title`}
+    >
+      <header className="compare-head">
+        <h3 id={`compare-${engine}-title`} title={description}>
+          {label}
+        </h3>
+        {primary ? <span className="tag">editing</span> : null}
+        <ConvergedBadge
+          engine={engine}
+          convergence={convergence}
+          hosted={status !== undefined}
+          loading={loading}
+          behind={behind}
+          offline={offline}
+          compact
+        />
+      </header>
+      {status === undefined || reference === undefined ? (
+        <p className="empty">This engine is not part of this build.</p>
+      ) : loading ? (
+        <p className="empty" role="status" data-testid={`compare-loading-${engine}`}>
+          Loading {label}'s copy of the stored document…
+        </p>
+      ) : (
+        <EngineView
+          schema={schema}
+          engine={engine}
+          view={status.view}
+          reference={reference}
+          windows={windows}
+          status={status}
+          resolved={resolved}
+        />
+      )}
+    </article>
+  );
+});
+
+/** The text cards' comparisons, from the text feed; nothing is compared while the panel is not shown. */
 function useTextComparisons(
   feed: TextFeed,
   descriptors: readonly EngineFacts[],
   schema: WorkspaceSchema,
   primary: EngineName,
-): TextComparisonSnapshot {
+): TextComparisons | undefined {
   const [store, setStore] = useState<TextComparisons | undefined>(undefined);
   const engines = descriptors.map((d) => d.name).join('\u0000');
   const fields = schema
@@ -136,11 +192,10 @@ function useTextComparisons(
     return () => comparisons.close();
   }, [feed, engines, fields]);
   useEffect(() => store?.setPrimary(primary), [store, primary]);
-  return useSyncExternalStore(store?.subscribe ?? noSubscription, store?.getSnapshot ?? noComparisons);
+  return store;
 }
 
-const NO_COMPARISONS: TextComparisonSnapshot = new Map();
-const noComparisons = (): TextComparisonSnapshot => NO_COMPARISONS;
+const NO_WINDOWS: CardWindows = new Map();
 const noSubscription = (): (() => void) => () => {};
 
 /** "−"/"+" against "Set…": how each engine merges them when another replica changes the line too. */
@@ -207,7 +262,7 @@ interface EngineViewProps {
   readonly engine: EngineName;
   readonly view: WorkspaceView;
   readonly reference: WorkspaceView;
-  readonly windows: TextComparisonSnapshot;
+  readonly windows: CardWindows;
   readonly status: EngineStatus;
   readonly resolved: Readonly<Record<string, VersionComparison>> | undefined;
 }
@@ -222,7 +277,7 @@ function EngineView({ schema, engine, view, reference, windows, status, resolved
           key={field.name}
           label={texts.length > 1 ? field.label : undefined}
           testId={`compare-${field.name}-${engine}`}
-          window={windows.get(field.name)?.get(engine)}
+          window={windows.get(field.name)}
         />
       ))}
       <EngineFields

@@ -7,6 +7,7 @@
  * compared while no one subscribes (the panel is not shown).
  */
 import type { EngineName } from '@converge/replica';
+import { keepEqual } from './keep-equal.ts';
 import { extendSharedEnds, lowerSharedEnds, type SharedEnds } from './shared-ends.ts';
 import type { TextFeed, TextUpdate } from './text-feed.ts';
 import { type TextWindow, textWindowOf } from './text-window.ts';
@@ -14,6 +15,9 @@ import { timed } from './timing.ts';
 
 /** Per field name, per engine: what its card shows. */
 export type TextComparisonSnapshot = ReadonlyMap<string, ReadonlyMap<EngineName, TextWindow>>;
+
+/** One engine's card: per field name, its window. */
+export type CardWindows = ReadonlyMap<string, TextWindow>;
 
 export interface TextComparisonsOptions {
   readonly feed: TextFeed;
@@ -36,6 +40,8 @@ export class TextComparisons {
   private readonly listeners = new Set<() => void>();
   private readonly stops: (() => void)[] = [];
   private snapshot: Map<string, Map<EngineName, TextWindow>> = new Map();
+  /** Per engine, its windows: a new map only when one of them changed (each card follows its own). */
+  private readonly cards = new Map<EngineName, CardWindows>();
   private scheduled = false;
   private closed = false;
 
@@ -70,6 +76,11 @@ export class TextComparisons {
 
   getSnapshot = (): TextComparisonSnapshot => this.snapshot;
 
+  /** `engine`'s windows, the same map until one of them shows something else. */
+  windowsOf(engine: EngineName): CardWindows {
+    return this.cards.get(engine) ?? NO_WINDOWS;
+  }
+
   close(): void {
     this.closed = true;
     for (const stop of this.stops.splice(0)) stop();
@@ -99,14 +110,32 @@ export class TextComparisons {
 
   private flush(): void {
     const next = new Map(this.snapshot);
+    const changed = new Set<EngineName>();
     for (const [field, stale] of this.stale) {
       if (stale.size === 0) continue;
       const cards = new Map(next.get(field));
-      for (const engine of stale) cards.set(engine, this.window(field, engine));
+      for (const engine of stale) {
+        // Recomputed (the primary's text changed) but showing the same: kept, its card not rendered again.
+        const before = cards.get(engine);
+        const window = keepEqual(before, this.window(field, engine));
+        if (window === before) continue;
+        cards.set(engine, window);
+        changed.add(engine);
+      }
       stale.clear();
       next.set(field, cards);
     }
     this.snapshot = next;
+    for (const engine of changed)
+      this.cards.set(
+        engine,
+        new Map(
+          this.fields.flatMap((field) => {
+            const window = next.get(field)?.get(engine);
+            return window === undefined ? [] : [[field, window] as const];
+          }),
+        ),
+      );
   }
 
   private window(field: string, engine: EngineName): TextWindow {
@@ -136,6 +165,7 @@ export class TextComparisons {
 }
 
 const NOTHING_SHARED: SharedEnds = { prefix: 0, suffix: 0 };
+const NO_WINDOWS: CardWindows = new Map();
 
 /** The text's length before `update` (its changes are against that text). */
 function lengthBefore(update: TextUpdate): number {
