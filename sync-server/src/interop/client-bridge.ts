@@ -267,7 +267,9 @@ export class ClientBridge {
   /**
    * Resolves once the replica holds what its peers in the room hold (every reachable peer announced the
    * primary engine's digest we have) and the outside document shows it, or after `maxWaitMs`: a client
-   * served before that would first see a room that is still filling up.
+   * served before that would first see a room that is still filling up. A peer that announced digests
+   * but none of the primary (a window whose engine is still loading) is not waited for: a stock
+   * automerge-repo client gives its server 1 s to answer, then calls the document unavailable.
    */
   caughtUp(maxWaitMs = 3000): Promise<void> {
     const { primary } = this.options;
@@ -276,7 +278,10 @@ export class ClientBridge {
       if (this.replica.connection() !== 'online') return false;
       const ours = this.replica.digest(primary);
       const heard = this.replica.peerDigests();
-      return this.replica.peers().every((peer) => heard.get(peer)?.[primary] === ours);
+      return this.replica.peers().every((peer) => {
+        const theirs = heard.get(peer);
+        return theirs !== undefined && (theirs[primary] === undefined || theirs[primary] === ours);
+      });
     };
     return new Promise((resolve) => {
       let finished = false;
