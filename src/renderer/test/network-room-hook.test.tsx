@@ -6,7 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { describe, expect, it } from 'vitest';
 import { useNetworkRoom } from '../hooks.ts';
 import { NetworkStore } from '../logic/network-store.ts';
-import { type EventSourceLike, RelayAdmin } from '../logic/relay-admin.ts';
+import { fakeRelay } from './fake-relay.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -24,25 +24,9 @@ function Frame({ store }: { store: NetworkStore }) {
 describe('useNetworkRoom', () => {
   it('renders again when the room changes, not when traffic is reported', async () => {
     (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-    let cut: { from: string; to: string }[] = [];
-    const listeners = new Map<string, (event: { data?: unknown }) => void>();
-    const source: EventSourceLike = {
-      addEventListener: (type, listener) => listeners.set(type, listener),
-      onopen: null,
-      onerror: null,
-      close: () => {},
-    };
-    const admin = new RelayAdmin({
-      baseUrl: 'http://relay',
-      eventSource: () => source,
-      fetch: async (url) => {
-        if (url.endsWith('/traffic')) return Response.json({ links: [] });
-        const nodes = [{ id: 'a', role: 'replica', reachable: [] }];
-        return Response.json({ rooms: [{ id: 'r', nodes, cut, chaos: { room: null, links: [] } }] });
-      },
-    });
+    const relay = fakeRelay();
     const clock = new VirtualClock();
-    const store = new NetworkStore({ admin, room: 'r', timers: clock });
+    const store = new NetworkStore({ admin: relay.admin, room: 'r', timers: clock });
     const root = createRoot(document.createElement('div'));
     act(() => root.render(<Frame store={store} />));
     await act(async () => {
@@ -59,16 +43,16 @@ describe('useNetworkRoom', () => {
       duplicated: 0,
     };
     act(() => {
-      listeners.get('traffic')?.({ data: JSON.stringify({ room: 'r', links: [link] }) });
-      listeners.get('traffic')?.({ data: JSON.stringify({ room: 'r', links: [link] }) });
+      relay.emit('traffic', { room: 'r', links: [link] });
+      relay.emit('traffic', { room: 'r', links: [link] });
     });
     expect(store.getSnapshot().traffic.size).toBe(1);
     expect(renders.count).toBe(before);
 
-    cut = [{ from: 'a', to: 'b' }];
+    relay.setCut([{ from: 'a', to: 'b' }]);
     await act(async () => {
-      source.onopen?.({});
-      listeners.get('join')?.({ data: JSON.stringify({ room: 'r', node: 'c' }) });
+      relay.source.onopen?.({});
+      relay.emit('join', { room: 'r', node: 'c' });
       clock.advance(100);
       await settle();
     });

@@ -1,59 +1,7 @@
 import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { NetworkStore } from '../logic/network-store.ts';
-import { type EventSourceLike, RelayAdmin } from '../logic/relay-admin.ts';
-
-const room = (cut: { from: string; to: string }[]) => ({
-  id: 'r',
-  nodes: [
-    { id: 'a', role: 'replica', reachable: [] },
-    { id: 'b', role: 'replica', reachable: [] },
-  ],
-  cut,
-  chaos: { room: null, links: [] },
-});
-
-function fakeRelay() {
-  let cut: { from: string; to: string }[] = [];
-  let failing = false;
-  const listeners = new Map<string, (event: { data?: unknown }) => void>();
-  const source: EventSourceLike = {
-    addEventListener: (type, listener) => listeners.set(type, listener),
-    onopen: null,
-    onerror: null,
-    close: () => {},
-  };
-  const requests: string[] = [];
-  const admin = new RelayAdmin({
-    baseUrl: 'http://relay',
-    eventSource: () => source,
-    fetch: async (url, init) => {
-      requests.push(`${init?.method ?? 'GET'} ${url.replace('http://relay', '')}`);
-      if (failing) throw new TypeError('connection refused');
-      if (url.endsWith('/links')) {
-        const op = JSON.parse(String(init?.body));
-        if (op.from !== undefined && op.from === op.to) {
-          return Response.json({ error: 'a link joins two different nodes' }, { status: 400 });
-        }
-        if (op.op === 'cut') cut = [...cut, { from: op.from, to: op.to }];
-        else if (op.op === 'heal-all') cut = [];
-        else return Response.json({ error: 'unknown op' }, { status: 400 });
-        return Response.json({ cut: [], healed: [] });
-      }
-      if (url.endsWith('/traffic')) return Response.json({ links: [] });
-      return Response.json({ rooms: [room(cut)] });
-    },
-  });
-  return {
-    admin,
-    requests,
-    source,
-    emit: (type: string, data: unknown) => listeners.get(type)?.({ data: JSON.stringify(data) }),
-    fail: (value: boolean) => {
-      failing = value;
-    },
-  };
-}
+import { fakeRelay } from './fake-relay.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
