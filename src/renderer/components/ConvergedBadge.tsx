@@ -15,6 +15,21 @@ export interface ConvergedBadgeProps {
   readonly compact?: boolean;
 }
 
+/** An engine not compared yet, and why: its words, short (compare cards) and long (engine strip). */
+const WAITING = {
+  loading: {
+    title: "This engine is still loading this window's stored document: it is compared once loaded",
+    short: '… loading',
+    long: '… loading the stored document',
+  },
+  behind: {
+    title:
+      'This engine is taking in a large edit in pieces, after the others: it is compared once it has caught up',
+    short: '… catching up',
+    long: '… catching up on a large edit',
+  },
+} as const;
+
 /** "converged with every replica" from digests (or versions), with the evidence per peer in the title. */
 export function ConvergedBadge({
   engine,
@@ -27,31 +42,17 @@ export function ConvergedBadge({
 }: ConvergedBadgeProps) {
   // The strip's badge is the one tests read; the compare cards repeat it in short.
   const testId = compact ? `compare-converged-${engine}` : `converged-${engine}`;
-  if (loading) {
+  // Before `hosted`: a loading or catching-up engine is hosted though it has no status yet (engines are
+  // built as they load).
+  const waiting = loading ? 'loading' : behind ? 'behind' : undefined;
+  if (waiting !== undefined) {
+    const { title, short, long } = WAITING[waiting];
     return (
-      <span
-        className="badge badge-off"
-        data-testid={testId}
-        data-state="loading"
-        title="This engine is still loading this window's stored document: it is compared once loaded"
-      >
-        {compact ? '… loading' : '… loading the stored document'}
+      <span className="badge badge-off" data-testid={testId} data-state={waiting} title={title}>
+        {compact ? short : long}
       </span>
     );
   }
-  if (behind) {
-    return (
-      <span
-        className="badge badge-off"
-        data-testid={testId}
-        data-state="behind"
-        title="This engine is taking in a large edit in pieces, after the others: it is compared once it has caught up"
-      >
-        {compact ? '… catching up' : '… catching up on a large edit'}
-      </span>
-    );
-  }
-  // A loading or catching-up engine is hosted though it has no status yet (engines are built as they load).
   if (!hosted) {
     return (
       <span className="badge badge-off" data-testid={testId} data-state="unavailable">
