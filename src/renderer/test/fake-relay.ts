@@ -14,6 +14,15 @@ const roomOf = (cut: { from: string; to: string }[]) => ({
   chaos: { room: null, links: [] },
 });
 
+/** What the relay's 'traffic' event reports of link a → b after a few frames. */
+export const LINK_TRAFFIC = {
+  from: 'a',
+  to: 'b',
+  channels: { '1': { frames: 3, bytes: 30 } },
+  dropped: { cut: 0 },
+  duplicated: 0,
+};
+
 export function fakeRelay() {
   let cut: { from: string; to: string }[] = [];
   let failing = false;

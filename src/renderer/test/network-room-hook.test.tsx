@@ -6,7 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { describe, expect, it } from 'vitest';
 import { useNetworkRoom } from '../hooks.ts';
 import { NetworkStore } from '../logic/network-store.ts';
-import { fakeRelay } from './fake-relay.ts';
+import { fakeRelay, LINK_TRAFFIC } from './fake-relay.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -35,16 +35,9 @@ describe('useNetworkRoom', () => {
     });
     expect(shown).toBe('0 cut');
     const before = renders.count;
-    const link = {
-      from: 'a',
-      to: 'b',
-      channels: { '1': { frames: 3, bytes: 30 } },
-      dropped: { cut: 0 },
-      duplicated: 0,
-    };
     act(() => {
-      relay.emit('traffic', { room: 'r', links: [link] });
-      relay.emit('traffic', { room: 'r', links: [link] });
+      relay.emit('traffic', { room: 'r', links: [LINK_TRAFFIC] });
+      relay.emit('traffic', { room: 'r', links: [LINK_TRAFFIC] });
     });
     expect(store.getSnapshot().traffic.size).toBe(1);
     expect(renders.count).toBe(before);

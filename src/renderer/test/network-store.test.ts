@@ -1,7 +1,7 @@
 import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { NetworkStore } from '../logic/network-store.ts';
-import { fakeRelay } from './fake-relay.ts';
+import { fakeRelay, LINK_TRAFFIC } from './fake-relay.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -36,15 +36,11 @@ describe('NetworkStore', () => {
     const store = new NetworkStore({ admin: relay.admin, room: 'r', timers: clock, pollMs: 1000 });
     store.start();
     await settle();
-    const link = {
-      from: 'a',
-      to: 'b',
-      channels: { '1': { frames: 3, bytes: 30 } },
-      dropped: { cut: 0 },
-      duplicated: 0,
-    };
-    relay.emit('traffic', { room: 'r', links: [link] });
-    relay.emit('traffic', { room: 'r', links: [{ ...link, channels: { '1': { frames: 5, bytes: 50 } } }] });
+    relay.emit('traffic', { room: 'r', links: [LINK_TRAFFIC] });
+    relay.emit('traffic', {
+      room: 'r',
+      links: [{ ...LINK_TRAFFIC, channels: { '1': { frames: 5, bytes: 50 } } }],
+    });
     expect(store.getSnapshot().traffic.get('a b')?.channels['1']).toEqual({ frames: 5, bytes: 50 });
     relay.fail(true);
     clock.advance(1000);
