@@ -215,17 +215,7 @@ describe('a progressive open', () => {
       })),
     );
     const clock = new VirtualClock(REOPEN);
-    const net = new SimNetwork({ timers: clock, seed: 2 });
-    const replica = await Replica.open({
-      id: ID,
-      transport: net.transport(ID),
-      store: await copyOf(log),
-      engines: counted,
-      timers: clock,
-      antiEntropyMs: 0,
-      randomUint32: seeded(),
-      progressive: true,
-    });
+    const replica = await openStored(ID, await copyOf(log), clock, true, counted);
     const others = ENGINES.names.filter((name) => name !== replica.primary);
     expect(built).toEqual([replica.primary]);
     // Not built: it reads as the empty engine it would be, and has no status of its own yet.

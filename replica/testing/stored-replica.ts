@@ -4,6 +4,7 @@
  * engine identities, and running timers and promise chains until every engine has loaded).
  */
 import type { VirtualClock } from '@converge/protocol';
+import type { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
 import { MemoryByteLog } from '../src/log-store.ts';
 import { Replica } from '../src/replica.ts';
@@ -35,19 +36,20 @@ export function seeded(): () => number {
   return () => (0x85ebca6b * ++n) >>> 0;
 }
 
-/** Replica `id` over `store`, every engine, alone on a simulated network, without anti-entropy. */
+/** Replica `id` over `store`, `engines` (every engine), alone on a simulated network, without anti-entropy. */
 export function openStored(
   id: string,
   store: MemoryStore,
   clock: VirtualClock,
   progressive: boolean,
+  engines: EngineRegistry = ENGINES,
 ): Promise<Replica> {
   const net = new SimNetwork({ timers: clock, seed: 2 });
   return Replica.open({
     id,
     transport: net.transport(id),
     store,
-    engines: ENGINES,
+    engines,
     timers: clock,
     antiEntropyMs: 0,
     randomUint32: seeded(),
