@@ -9,6 +9,7 @@ import {
 } from './replica-replay.ts';
 import {
   figures,
+  type IntentPath,
   intentsOf,
   measureOverhead,
   type OverheadFigures,
@@ -18,12 +19,15 @@ import {
 } from './runtime-overhead.ts';
 import { sequentialTraceRequest } from './traces.ts';
 
-const USAGE = `usage: npm run bench:replica -- [--trace FILE] [--edits N] [--rounds N] [--cold N] [--overhead-only] [--json]
+const USAGE = `usage: npm run bench:replica -- [--trace FILE] [--edits N] [--rounds N] [--cold N] [--intents typed|parsed] [--overhead-only] [--json]
   --trace FILE   sequential trace (default: automerge-paper.json.gz in ../shared/traces)
   --edits N      replay only the first N patches (default: all of them)
   --rounds N     warm overhead: rounds of a bare pass and a replica pass in this process, the first
                  dropped (default 6)
   --cold N       cold overhead: N fresh processes per side, alternating (default 3; 0: none)
+  --intents P    how the overhead's passes get their intents: typed (default: made by trusted code through
+                 the schema's typed text intents, no zod, on both sides) or parsed (plain intents each
+                 side validates with zod, as measured before issue 19's sixth pass)
   --overhead-only  only the runtime overhead (no replay through every engine, no bytes per keystroke)
   --json         one JSON object instead of the table
   -h, --help     this text`;
@@ -34,6 +38,7 @@ async function main(): Promise<number> {
     edits: { type: 'string' },
     rounds: { type: 'string' },
     cold: { type: 'string' },
+    intents: { type: 'string' },
     // Internal: one cold pass of one side in this (fresh) process, its CPU ms printed.
     pass: { type: 'string' },
     'overhead-only': { type: 'boolean' },
@@ -45,6 +50,7 @@ async function main(): Promise<number> {
   const rounds = Number(option('rounds') ?? 6);
   const cold = Number(option('cold') ?? 3);
   const side = option('pass');
+  const path = option('intents') ?? 'typed';
   const problem = !request.ok
     ? request.message
     : !(Number.isInteger(rounds) && rounds >= 2)
@@ -53,7 +59,9 @@ async function main(): Promise<number> {
         ? `--cold needs a non-negative integer, got ${values.cold}`
         : side !== undefined && side !== 'bare' && side !== 'replica'
           ? `--pass is bare or replica, got ${side}`
-          : undefined;
+          : path !== 'typed' && path !== 'parsed'
+            ? `--intents is typed or parsed, got ${path}`
+            : undefined;
   if (!request.ok || problem !== undefined) {
     const showUsage = request.ok || request.showUsage;
     process.stderr.write(showUsage ? `${problem}\n\n${USAGE}\n` : `${problem}\n`);
@@ -63,13 +71,13 @@ async function main(): Promise<number> {
   const total = Math.min(edits ?? workload.patches.length, workload.patches.length);
   if (side !== undefined) {
     process.stdout.write(
-      `${JSON.stringify({ ms: await pass(side as OverheadSide, intentsOf(workload, total)) })}\n`,
+      `${JSON.stringify({ ms: await pass(side as OverheadSide, intentsOf(workload, total), path as IntentPath) })}\n`,
     );
     return 0;
   }
   if (values['overhead-only'] === true) {
-    const coldFigures = cold > 0 ? coldOverhead(file, total, cold) : undefined;
-    const overhead = await measureOverhead(workload, total, rounds, coldFigures);
+    const coldFigures = cold > 0 ? coldOverhead(file, total, cold, path as IntentPath) : undefined;
+    const overhead = await measureOverhead(workload, total, rounds, coldFigures, path as IntentPath);
     process.stdout.write(
       values.json === true ? `${JSON.stringify({ overhead })}\n` : `${overheadTable(overhead)}\n`,
     );
@@ -80,8 +88,8 @@ async function main(): Promise<number> {
       `${workload.name}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} edits\n`,
     ),
   );
-  const coldFigures = cold > 0 ? coldOverhead(file, total, cold) : undefined;
-  const overhead = await measureOverhead(workload, total, rounds, coldFigures);
+  const coldFigures = cold > 0 ? coldOverhead(file, total, cold, path as IntentPath) : undefined;
+  const overhead = await measureOverhead(workload, total, rounds, coldFigures, path as IntentPath);
   const bytes = await measureKeystrokeBytes();
   process.stdout.write(
     values.json === true
@@ -92,9 +100,13 @@ async function main(): Promise<number> {
 }
 
 /** Cold passes: each side's first pass in a fresh process of its own, the sides alternating. */
-function coldOverhead(file: string, edits: number, processes: number): OverheadFigures {
+function coldOverhead(file: string, edits: number, processes: number, path: IntentPath): OverheadFigures {
   const run = (side: OverheadSide): number => {
-    const args = [...process.execArgv, process.argv[1] as string, '--pass', side, '--trace', file];
+    const args = [
+      ...process.execArgv,
+      process.argv[1] as string,
+      ...['--pass', side, '--trace', file, '--intents', path],
+    ];
     const out = execFileSync(process.execPath, [...args, '--edits', String(edits)], { encoding: 'utf8' });
     return (JSON.parse(out) as { ms: number }).ms;
   };

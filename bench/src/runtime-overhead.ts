@@ -8,8 +8,12 @@
  * - CPU time of the process (user + system), not wall time: on a shared machine wall time lands on
  *   whichever code the scheduler interrupts. It includes the garbage collector's threads, so the
  *   garbage each side leaves is charged to it.
- * - Both sides do the same validation work: a bare engine validates each intent itself (zod), the replica
- *   validates it once at its boundary and the engine looks the result up.
+ * - Both sides do the same validation work. By default (`typed`) each intent is made per edit by trusted
+ *   code through the schema's typed text intents (`WORKSPACE.insertText`/`deleteText`: the rules checked,
+ *   no zod), as an editor hands its changes over, on both sides: the engine's time is its own work, not a
+ *   parse. With `parsed` (how it was measured before issue 19's sixth pass) each side gets the plain
+ *   intent: a bare engine validates it itself (zod), the replica once at its boundary and the engine
+ *   looks the result up.
  * - Warm: one process runs `rounds` rounds, each a fresh engine and a fresh replica over every intent,
  *   alternating which goes first; the first round is dropped, and the overhead is the median of the
  *   per-round ratios (a ratio of two passes a few hundred ms apart, so the machine's drifting speed
@@ -20,10 +24,34 @@
  *   child); a side measured second in one process would find the engine's code already compiled.
  */
 import { VirtualClock } from '@converge/protocol';
-import { ENGINES, type EngineName, type Intent, MemoryStore, Replica, SimNetwork } from '@converge/replica';
+import {
+  ENGINES,
+  type EngineName,
+  type Intent,
+  MemoryStore,
+  Replica,
+  SimNetwork,
+  WORKSPACE,
+} from '@converge/replica';
 import type { SequentialWorkload } from './workload.ts';
 
 export type OverheadSide = 'bare' | 'replica';
+
+/**
+ * How each side gets its intents: `typed`, made per edit by the schema's typed text intents (trusted
+ * code, no zod, on both sides); `parsed`, the plain intent, which each side validates with zod.
+ */
+export type IntentPath = 'typed' | 'parsed';
+
+/** The intent handed over for `intent`: itself, or the typed text intent made from it (see IntentPath). */
+function handOver(intent: Intent, path: IntentPath): Intent {
+  if (path === 'parsed') return intent;
+  return intent.op === 'text.insert'
+    ? WORKSPACE.insertText('text', intent.pos, intent.text)
+    : intent.op === 'text.delete'
+      ? WORKSPACE.deleteText('text', intent.pos, intent.len)
+      : intent;
+}
 
 /** CPU time of this process in ms (user + system): unlike wall time, other processes' load leaves it be. */
 function cpuMs(): number {
@@ -46,14 +74,14 @@ const identities = (): (() => number) => {
 };
 
 /** CPU ms of one fresh bare engine applying every intent. */
-export function barePass(intents: readonly Intent[], name = 'converge'): number {
+export function barePass(intents: readonly Intent[], name = 'converge', path: IntentPath = 'typed'): number {
   const engine = ENGINES.create(name as EngineName, {
     replicaId: 'bench',
     now: () => 1_700_000_000_000,
     randomUint32: identities(),
   });
   const started = cpuMs();
-  for (const intent of intents) engine.apply(intent);
+  for (const intent of intents) engine.apply(handOver(intent, path));
   const ms = cpuMs() - started;
   engine.close();
   return ms;
@@ -63,7 +91,11 @@ export function barePass(intents: readonly Intent[], name = 'converge'): number 
  * CPU ms of one fresh replica hosting only the converge engine applying every intent, one `await` each;
  * with `compactAfter: 0` it never compacts (to tell compaction's share from the per-intent work).
  */
-export async function replicaPass(intents: readonly Intent[], compactAfter?: number): Promise<number> {
+export async function replicaPass(
+  intents: readonly Intent[],
+  compactAfter?: number,
+  path: IntentPath = 'typed',
+): Promise<number> {
   const timers = new VirtualClock(1_700_000_000_000);
   const net = new SimNetwork({ timers, seed: 1 });
   const replica = await Replica.open({
@@ -78,7 +110,7 @@ export async function replicaPass(intents: readonly Intent[], compactAfter?: num
   });
   const started = cpuMs();
   for (const intent of intents) {
-    await replica.apply(intent);
+    await replica.apply(handOver(intent, path));
     timers.advance(1);
   }
   const ms = cpuMs() - started;
@@ -86,8 +118,14 @@ export async function replicaPass(intents: readonly Intent[], compactAfter?: num
   return ms;
 }
 
-export function pass(side: OverheadSide, intents: readonly Intent[]): Promise<number> {
-  return side === 'bare' ? Promise.resolve(barePass(intents)) : replicaPass(intents);
+export function pass(
+  side: OverheadSide,
+  intents: readonly Intent[],
+  path: IntentPath = 'typed',
+): Promise<number> {
+  return side === 'bare'
+    ? Promise.resolve(barePass(intents, 'converge', path))
+    : replicaPass(intents, undefined, path);
 }
 
 export interface OverheadFigures {
@@ -102,6 +140,8 @@ export interface OverheadFigures {
 
 export interface OverheadResult {
   readonly edits: number;
+  /** How the intents were handed over (see IntentPath). */
+  readonly path: IntentPath;
   readonly intents: number;
   /** CPU ms of each engine alone, applying the same intents directly (no replica), one pass each. */
   readonly bareEngineCpuMs: Readonly<Record<string, number>>;
@@ -139,6 +179,7 @@ export async function measureOverhead(
   edits: number,
   rounds = 6,
   cold?: OverheadFigures,
+  path: IntentPath = 'typed',
 ): Promise<OverheadResult> {
   const intents = intentsOf(workload, edits);
   const pairs: [number, number][] = [];
@@ -148,22 +189,23 @@ export async function measureOverhead(
     let replica: number;
     let uncompacted: number;
     if (round % 2 === 0) {
-      bare = barePass(intents);
-      replica = await replicaPass(intents);
-      uncompacted = await replicaPass(intents, 0);
+      bare = barePass(intents, 'converge', path);
+      replica = await replicaPass(intents, undefined, path);
+      uncompacted = await replicaPass(intents, 0, path);
     } else {
-      uncompacted = await replicaPass(intents, 0);
-      replica = await replicaPass(intents);
-      bare = barePass(intents);
+      uncompacted = await replicaPass(intents, 0, path);
+      replica = await replicaPass(intents, undefined, path);
+      bare = barePass(intents, 'converge', path);
     }
     if (round === 0) continue;
     pairs.push([bare, replica]);
     withoutCompaction.push([bare, uncompacted]);
   }
   const bareEngineCpuMs: Record<string, number> = {};
-  for (const name of ENGINES.names) bareEngineCpuMs[name] = barePass(intents, name);
+  for (const name of ENGINES.names) bareEngineCpuMs[name] = barePass(intents, name, path);
   return {
     edits,
+    path,
     intents: intents.length,
     bareEngineCpuMs,
     warm: figures(pairs),
@@ -180,7 +222,7 @@ export function overheadTable(result: OverheadResult): string {
     `| ${label}: a replica hosting only converge | ${f.replicaMs.toFixed(0)} | ${perEdit(f.replicaMs)} |`,
   ];
   return [
-    `CPU time (not wall time) of the same ${result.edits.toLocaleString('en-US')} edits (${result.intents.toLocaleString('en-US')} intents); medians:`,
+    `CPU time (not wall time) of the same ${result.edits.toLocaleString('en-US')} edits (${result.intents.toLocaleString('en-US')} intents, ${result.path}); medians:`,
     '',
     '| applied to | CPU ms | µs per edit |',
     '| --- | ---: | ---: |',

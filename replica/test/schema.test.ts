@@ -108,6 +108,55 @@ describe('the workspace schema', () => {
     expect(reopened.view()).toEqual(EXPECTED);
   });
 
+  it('makes text intents for trusted code without zod, as `accept` would, and refuses what it refuses', () => {
+    const parse = GROWN.intent.safeParse.bind(GROWN.intent);
+    let parses = 0;
+    GROWN.intent.safeParse = ((input: unknown) => {
+      parses++;
+      return parse(input);
+    }) as typeof GROWN.intent.safeParse;
+    try {
+      const insert = GROWN.insertText('summary', 2, 'hi');
+      const remove = GROWN.deleteText('text', 0, 3);
+      expect(parses).toBe(0);
+      expect(remove).toEqual(GROWN.accept({ op: 'text.delete', pos: 0, len: 3 }));
+      parses = 0;
+      const again = GROWN.insertText('summary', 2, 'hi');
+      expect(again).toEqual(insert);
+      expect(again).toEqual(GROWN.accept({ op: 'summary.insert', pos: 2, text: 'hi' }));
+      // Accepted as `accept` accepts: frozen, and its edit a lookup.
+      const typed = GROWN.insertText('summary', 2, 'hi');
+      expect(Object.isFrozen(typed)).toBe(true);
+      expect(GROWN.accept(typed)).toBe(typed);
+      expect(GROWN.edit(typed)).toEqual({
+        kind: 'text',
+        field: 'summary',
+        action: 'insert',
+        pos: 2,
+        text: 'hi',
+      });
+      expect(Object.isFrozen(GROWN.edit(typed))).toBe(true);
+      expect(parses).toBe(1); // the plain intent's `accept` above, none for the typed intents
+    } finally {
+      GROWN.intent.safeParse = parse;
+    }
+    // The same rules as the intent schema, with its messages (anything refused goes through `accept`).
+    for (const [make, why] of [
+      [() => GROWN.insertText('summary', -1, 'x'), /pos must not be negative/],
+      [() => GROWN.insertText('summary', 1.5, 'x'), /pos must be a safe integer/],
+      [() => GROWN.insertText('summary', Number.NaN, 'x'), /pos must be a safe integer/],
+      [() => GROWN.insertText('summary', 0, ''), /text must be a non-empty string/],
+      [() => GROWN.insertText('summary', 0, 7 as unknown as string), /text must be a non-empty string/],
+      [() => GROWN.deleteText('text', 0, 0), /len > 0/],
+      [() => GROWN.deleteText('text', -2, 1), /pos must be ≥ 0/],
+      [() => GROWN.deleteText('text', 0, 2 ** 60), /len must be a safe integer/],
+      [() => GROWN.insertText('title' as 'summary', 0, 'x'), /unknown op/],
+    ] as const) {
+      expect(make).toThrow(IntentError);
+      expect(make).toThrow(why);
+    }
+  });
+
   it(
     'converges under the harness with the grown schema, in every engine',
     async () => {
