@@ -131,7 +131,9 @@ function encodeUpdates(
   buffer: RecordBuffer,
 ): Uint8Array {
   let size = MAGIC.length + 2 + (counted ? uintSize(updates.length) : 0) + CHECKSUM_BYTES;
-  for (const { engine, update } of updates) {
+  // Indexed loops: no iterator per record.
+  for (let i = 0; i < updates.length; i++) {
+    const { engine, update } = updates[i] as EngineUpdate;
     const name = nameBytes(engine);
     size += uintSize(name.length) + name.length + uintSize(update.length) + update.length;
   }
@@ -143,7 +145,8 @@ function encodeUpdates(
   out[MAGIC.length + 1] = kind;
   let pos = MAGIC.length + 2;
   if (counted) pos = writeUint(out, pos, updates.length);
-  for (const { engine, update } of updates) {
+  for (let i = 0; i < updates.length; i++) {
+    const { engine, update } = updates[i] as EngineUpdate;
     const name = nameBytes(engine);
     pos = writeUint(out, pos, name.length);
     pos = copyInto(out, pos, name);

@@ -178,4 +178,29 @@ describe('the runtime per local intent', () => {
     expect(stored.updates.map((u) => u.engine)).toEqual([...ENGINES, ...ENGINES]);
     await replica.close();
   });
+
+  it('queues no microtask through queueMicrotask and clears no empty Map per acknowledged intent', async () => {
+    const { replica } = await typing();
+    const queue = globalThis.queueMicrotask;
+    const clear = NativeMap.prototype.clear;
+    const counts = { queued: 0, emptyCleared: 0 };
+    // Node wraps each queueMicrotask in an AsyncResource and a bound function; Map#clear allocates a table.
+    globalThis.queueMicrotask = (callback) => {
+      counts.queued++;
+      queue(callback);
+    };
+    NativeMap.prototype.clear = function (this: Map<unknown, unknown>) {
+      if (this.size === 0 && byRuntime()) counts.emptyCleared++;
+      clear.call(this);
+    };
+    try {
+      for (let i = 0; i < 20; i++) await replica.apply({ op: 'text.insert', pos: i, text: 'x' } as Intent);
+    } finally {
+      globalThis.queueMicrotask = queue;
+      NativeMap.prototype.clear = clear;
+    }
+    expect(counts).toEqual({ queued: 0, emptyCleared: 0 });
+    for (const name of ENGINES) expect(replica.textSlice(name)).toBe(`${'x'.repeat(20)}warm up`);
+    await replica.close();
+  });
 });

@@ -235,10 +235,13 @@ export class HostedEngines {
     intent: Intent,
     watch: PlanWatch = {},
   ): readonly EngineFailure[] {
-    for (const edit of plan.get(primary) ?? NO_INTENTS) this.run(primary, edit, watch);
+    const first = plan.get(primary) ?? NO_INTENTS;
+    for (let i = 0; i < first.length; i++) this.run(primary, first[i] as Intent, watch);
     let failures: EngineFailure[] | undefined;
     // By name, not the map's entries: no iterator or entry arrays per edit.
-    for (const name of this.order) {
+    const order = this.order;
+    for (let n = 0; n < order.length; n++) {
+      const name = order[n] as EngineName;
       const edits = plan.get(name);
       if (name === primary || edits === undefined) continue;
       try {
@@ -258,7 +261,10 @@ export class HostedEngines {
 
   /** Let every engine take in what it put off from peers (Engine.settle), before a local edit is planned. */
   settle(): void {
-    for (const name of this.readyOrder) {
+    const ready = this.readyOrder;
+    // Indexed, as every loop run per keystroke here: no iterator object per call.
+    for (let i = 0; i < ready.length; i++) {
+      const name = ready[i] as EngineName;
       const engine = this.engines.get(name);
       if (engine?.settle !== undefined)
         this.problems.guard({ kind: 'engine-error', engine: name }, 'settle() failed', () =>
@@ -288,10 +294,12 @@ export class HostedEngines {
     edit: FieldEdit,
   ): ReadonlyMap<EngineName, readonly Intent[]> {
     const plan = this.planned;
+    // Its one entry overwritten, never emptied: an array emptied gives up its room, and the next push
+    // allocates room for 17 (once per keystroke). A throw below leaves the last plan's intent in it, which
+    // nothing reads (the caller uses a plan only when `plan` returned it).
     const unchanged = this.asIs;
-    unchanged.length = 0; // a throw below leaves no stale intent behind
     if (edit.kind !== 'text' || schema.field(edit.field) === undefined) {
-      unchanged.push(intent);
+      unchanged[0] = intent;
       for (const name of this.order) plan.set(name, this.ready.has(name) ? unchanged : NO_INTENTS);
       return plan;
     }
@@ -299,8 +307,10 @@ export class HostedEngines {
     this.reading = source;
     this.readingField = edit.field;
     checkTextEditIn(source.textLength(edit.field), this.codeUnitAt, edit);
-    unchanged.push(intent);
-    for (const name of this.order) {
+    unchanged[0] = intent;
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) {
+      const name = order[i] as EngineName;
       if (name === primary) {
         plan.set(name, unchanged);
         continue;
@@ -358,7 +368,9 @@ export class HostedEngines {
 
   /** An engine's text changed: the alignments it is part of follow, then the listener hears of it. */
   private followText(name: EngineName, change: TextChange): void {
-    for (const { source, target, field, alignment } of this.alignments) {
+    const alignments = this.alignments;
+    for (let i = 0; i < alignments.length; i++) {
+      const { source, target, field, alignment } = alignments[i] as (typeof alignments)[number];
       if (field !== change.field) continue;
       if (source === name) alignment.sourceChanged(change.deltas);
       else if (target === name) alignment.targetChanged(change.deltas);

@@ -238,20 +238,26 @@ export class UndoHistory {
   /**
    * The edit was applied: per engine, the intents it received, what it showed before them (for a cart,
    * counter or note edit), and the engines it changed (`changed` lists them, in any order, as the changes
-   * they made). Engines that failed are left out by the caller. Returns the step the edit belongs to
+   * they made). `names`: the hosted engines, every key the plan may have. Engines that failed are left out
+   * of the plan by the caller. Returns the step the edit belongs to
    * (undefined when it changed nothing here), for the engines it was deferred to (`realisation`).
    */
   recordEdit(
+    names: readonly EngineName[],
     plan: ReadonlyMap<EngineName, readonly Intent[]>,
     before: ReadonlyMap<EngineName, WorkspaceView>,
     changed: readonly { readonly engine: EngineName }[],
   ): Step | undefined {
-    this.pendingText.clear();
+    // Only when it holds something: clearing a Map allocates a new table, once per keystroke otherwise.
+    if (this.pendingText.size > 0) this.pendingText.clear();
     const step = this.undoStack[this.undoStack.length - 1];
     if (step === undefined) return undefined;
-    // By key, not entries: no iterator or entry arrays per edit.
-    for (const name of plan.keys()) {
-      const intents = plan.get(name) as readonly Intent[];
+    // Every engine hosted is a key of the plan, in display order (HostedEngines.plan): by name, indexed,
+    // no iterator per edit.
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as EngineName;
+      const intents = plan.get(name);
+      if (intents === undefined) continue;
       if (this.host.native(name)) {
         if (listsEngine(changed, name)) step.parts.set(name, NATIVE_PART);
         continue;
@@ -432,6 +438,6 @@ export class UndoHistory {
 }
 
 function listsEngine(changes: readonly { readonly engine: EngineName }[], name: EngineName): boolean {
-  for (const change of changes) if (change.engine === name) return true;
+  for (let i = 0; i < changes.length; i++) if (changes[i]?.engine === name) return true;
   return false;
 }
