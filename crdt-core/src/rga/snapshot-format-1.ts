@@ -4,7 +4,7 @@ import { visitInCausalOrder } from './causal-order.ts';
 import { readCounter, readLength } from './id-fields.ts';
 import { readFormat1ReplicaTable } from './op-codec-format-1.ts';
 import { NONE, Run } from './run.ts';
-import { Leaf } from './tree.ts';
+import { newLeaf } from './tree.ts';
 import { readText } from './wtf8.ts';
 
 /**
@@ -59,7 +59,7 @@ function readDocument(d: Decoder): DocumentImage {
   const replicas = readFormat1ReplicaTable(d);
   const replicaCount = replicas.length;
   const spanCount = d.count(3);
-  const placeholder = new Leaf([]);
+  const placeholder = newLeaf([]);
   // One Run per span for now; cut where deletion marks change further down.
   const spans: Run[] = [];
   let total = 0;

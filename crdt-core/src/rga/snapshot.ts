@@ -8,7 +8,7 @@ import { computeKnowledge, Knowledge, type SpanOrigins } from './knowledge.ts';
 import { deriveOrigins, type Origins } from './origins.ts';
 import { readCompactReplicaTable, writeCompactReplicaTable } from './replica-table.ts';
 import { NONE, Run } from './run.ts';
-import { Leaf, type RunTree } from './tree.ts';
+import { type Leaf, newLeaf, type RunTree } from './tree.ts';
 import type { RgaOp, RgaVersion } from './types.ts';
 
 /**
@@ -613,7 +613,7 @@ function readExceptions(
 
 /** The runs of a decoded snapshot in document order, origins derived, spans cut at deletion marks. */
 export function materialize(image: SnapshotImage): Run[] {
-  const placeholder = new Leaf([]);
+  const placeholder = newLeaf([]);
   const runs: Run[] = [];
   const text = image.text;
   forEachPiece(image, (r, c, length, deleted, textAt, lr, lc, rr, rc) => {
@@ -648,7 +648,7 @@ export function imageDelta(image: SnapshotImage, replicas: readonly ReplicaId[],
     forEachDeletedStretch(image, (r, c, length) => collector.deleted(r, c, length));
     return collector.ops();
   }
-  const placeholder = new Leaf([]);
+  const placeholder = newLeaf([]);
   const text = image.text;
   forEachPiece(image, (r, c, length, deleted, textAt, lr, lc, rr, rc) => {
     if (c + length - 1 <= (known[r] as number)) {

@@ -16,22 +16,41 @@ export const BRANCH_CAPACITY = 32;
 /** How full bulk-built nodes are, leaving room to grow without immediate splits. */
 const BULK_FILL = 24;
 
-export class Leaf {
-  readonly isLeaf = true;
+/**
+ * A node of the tree, leaf or branch: one class for both, so every object the edit paths walk up
+ * (counts, parents) or down (`findVisible`) has one shape for V8. With two classes the code
+ * optimized while the root was still a leaf was thrown away at the first root split, and the
+ * count updates went polymorphic. A leaf's `children` and a branch's `runs` are empty and unused.
+ */
+class TreeNodeObject {
   visible = 0;
   total = 0;
   parent: Branch | null = null;
   prev: Leaf | null = null;
   next: Leaf | null = null;
-  constructor(public runs: Run[]) {}
+  constructor(
+    readonly isLeaf: boolean,
+    public runs: Run[],
+    public children: TreeNode[],
+  ) {}
 }
 
-export class Branch {
-  readonly isLeaf = false;
-  visible = 0;
-  total = 0;
-  parent: Branch | null = null;
-  constructor(public children: TreeNode[]) {}
+/** A leaf: runs in document order, linked to the leaves before and after it. */
+export interface Leaf extends TreeNodeObject {
+  readonly isLeaf: true;
+}
+
+/** A branch: child nodes in document order. */
+export interface Branch extends TreeNodeObject {
+  readonly isLeaf: false;
+}
+
+export function newLeaf(runs: Run[]): Leaf {
+  return new TreeNodeObject(true, runs, []) as Leaf;
+}
+
+export function newBranch(children: TreeNode[]): Branch {
+  return new TreeNodeObject(false, [], children) as Branch;
 }
 
 export type TreeNode = Leaf | Branch;
@@ -44,7 +63,7 @@ export class RunTree {
   foundStart = 0;
 
   constructor() {
-    const leaf = new Leaf([]);
+    const leaf = newLeaf([]);
     this.root = leaf;
     this.first = leaf;
     this.last = leaf;
@@ -117,7 +136,7 @@ export class RunTree {
 
   private splitLeaf(leaf: Leaf): void {
     const moved = leaf.runs.splice(leaf.runs.length >> 1);
-    const right = new Leaf(moved);
+    const right = newLeaf(moved);
     let visible = 0;
     let total = 0;
     for (const run of moved) {
@@ -139,7 +158,7 @@ export class RunTree {
 
   private splitBranch(branch: Branch): void {
     const moved = branch.children.splice(branch.children.length >> 1);
-    const right = new Branch(moved);
+    const right = newBranch(moved);
     for (const child of moved) {
       child.parent = right;
       right.visible += child.visible;
@@ -154,7 +173,7 @@ export class RunTree {
   private insertSibling(node: TreeNode, sibling: TreeNode): void {
     const parent = node.parent;
     if (parent === null) {
-      const root = new Branch([node, sibling]);
+      const root = newBranch([node, sibling]);
       root.visible = node.visible + sibling.visible;
       root.total = node.total + sibling.total;
       node.parent = root;
@@ -224,7 +243,7 @@ export class RunTree {
     let level: TreeNode[] = [];
     let previous: Leaf | null = null;
     for (let start = 0; start < runs.length; start += BULK_FILL) {
-      const leaf = new Leaf(runs.slice(start, start + BULK_FILL));
+      const leaf = newLeaf(runs.slice(start, start + BULK_FILL));
       for (const run of leaf.runs) {
         run.leaf = leaf;
         if (!run.deleted) leaf.visible += run.length;
@@ -240,7 +259,7 @@ export class RunTree {
     while (level.length > 1) {
       const up: TreeNode[] = [];
       for (let start = 0; start < level.length; start += BULK_FILL) {
-        const branch = new Branch(level.slice(start, start + BULK_FILL));
+        const branch = newBranch(level.slice(start, start + BULK_FILL));
         for (const child of branch.children) {
           child.parent = branch;
           branch.visible += child.visible;
@@ -260,11 +279,11 @@ export class RunTree {
 // a leaf's links and the tree's `root` (a leaf until then) are first rewritten at the first leaf
 // or root split, well into a long edit session, which would throw away the optimized code of every
 // edit path that updates counts. Rewriting them once here, at load, leaves nothing to throw away.
-const shapedBranch = new Branch([]);
+const shapedBranch = newBranch([]);
 shapedBranch.parent = shapedBranch;
 shapedBranch.visible = 1;
 shapedBranch.total = 1;
-const shapedLeaf = new Leaf([]);
+const shapedLeaf = newLeaf([]);
 shapedLeaf.parent = shapedBranch;
 shapedLeaf.prev = shapedLeaf;
 shapedLeaf.next = shapedLeaf;
