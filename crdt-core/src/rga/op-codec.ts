@@ -240,20 +240,41 @@ function encodeOwnInsert(op: InsertOp): Uint8Array | null {
  */
 function writeOwnInsert(out: Uint8Array, at: number, op: InsertOp): number {
   const own = op.id.replica;
-  const text = op.text;
   const left = op.left;
   const right = op.right;
-  const n = text.length;
-  const counter = op.id.counter;
-  if (n > MAX_FAST_TEXT || (left !== null && left.replica !== own)) return -1;
+  if (left !== null && left.replica !== own) return -1;
   if (right !== null && right !== 'inherit' && right.replica !== own) return -1;
   if (right === 'inherit' && left === null) return -1;
-  const leftKind = left === null ? REF_NONE : left.counter === counter - 1 ? REF_IMPLIED : REF_SAME_REPLICA;
-  const rightKind = right === null ? REF_NONE : right === 'inherit' ? REF_IMPLIED : REF_SAME_REPLICA;
+  const leftCounter = left === null ? NO_ORIGIN : left.counter;
+  const rightCounter = right === null ? NO_ORIGIN : right === 'inherit' ? INHERITED : right.counter;
+  return writeInsertFields(out, at, op.id.counter, op.text, leftCounter, rightCounter);
+}
+
+/** An origin the op-free writers take: none (the document's start or end), or inherited (right). */
+export const NO_ORIGIN = -1;
+export const INHERITED = -2;
+
+/**
+ * The insert `writeOwnInsert` writes, from its fields: `counter` its first id, origins of its own
+ * replica given by counter (NO_ORIGIN for none, `right` INHERITED for an inherited one).
+ * Returns where it ends, or -1 for text that is not ASCII or longer than MAX_FAST_TEXT.
+ */
+function writeInsertFields(
+  out: Uint8Array,
+  at: number,
+  counter: number,
+  text: string,
+  left: number,
+  right: number,
+): number {
+  const n = text.length;
+  if (n > MAX_FAST_TEXT) return -1;
+  const leftKind = left === NO_ORIGIN ? REF_NONE : left === counter - 1 ? REF_IMPLIED : REF_SAME_REPLICA;
+  const rightKind = right === NO_ORIGIN ? REF_NONE : right === INHERITED ? REF_IMPLIED : REF_SAME_REPLICA;
   const flagsAt = at++;
   at = putVarint(out, at, counter);
-  if (leftKind === REF_SAME_REPLICA) at = putVarint(out, at, zigzag(counter - (left as RgaId).counter));
-  if (rightKind === REF_SAME_REPLICA) at = putVarint(out, at, zigzag(counter - (right as RgaId).counter));
+  if (leftKind === REF_SAME_REPLICA) at = putVarint(out, at, zigzag(counter - left));
+  if (rightKind === REF_SAME_REPLICA) at = putVarint(out, at, zigzag(counter - right));
   // Length-prefixed text, as writeText writes it (ASCII: one byte a character).
   if (n !== 1) at = putVarint(out, at, n);
   for (let i = 0; i < n; i++) {
@@ -263,6 +284,50 @@ function writeOwnInsert(out: Uint8Array, at: number, op: InsertOp): number {
   }
   out[flagsAt] = INSERT | (leftKind << 2) | (rightKind << 4) | (n === 1 ? SHORT : 0);
   return at;
+}
+
+/**
+ * The update of `replica`'s insert of `text` at `counter` whose origins are its own (given as
+ * `writeInsertFields` takes them), with no op object: `encodeRgaOp` of that insert, byte for byte,
+ * or null when the fast path cannot write it (text not ASCII or too long, an unusually long id).
+ * `Rga.insertUpdate` writes an insert that does not type on with it.
+ */
+export function ownInsertUpdate(
+  replica: ReplicaId,
+  counter: number,
+  text: string,
+  left: number,
+  right: number,
+): Uint8Array | null {
+  const out = ownBuffer(replica);
+  if (out === null) return null;
+  const end = writeInsertFields(out, tableLength, counter, text, left, right);
+  return end < 0 ? null : copyOut(out, end);
+}
+
+/**
+ * `encodeRgaOps([del, insert])` for `replica`'s delete of its own ids `ranges` and its insert as
+ * `ownInsertUpdate` takes it, byte for byte, with no insert op; null when the fast paths cannot
+ * write them.
+ */
+export function ownReplacementUpdate(
+  ranges: readonly IdRange[],
+  replica: ReplicaId,
+  counter: number,
+  text: string,
+  left: number,
+  right: number,
+): Uint8Array | null {
+  const out = ownBuffer(replica);
+  if (out === null) return null;
+  const at = writeOwnRanges(out, tableLength, ranges, replica);
+  const end = at < 0 ? -1 : writeInsertFields(out, at, counter, text, left, right);
+  return end < 0 ? null : copyOut(out, end);
+}
+
+/** `encodeRgaOp(op)` for a delete, byte for byte: the caller knows its kind, so no insert path is compiled in. */
+export function deleteOpUpdate(op: DeleteOp): Uint8Array {
+  return encodeOwnDelete(op) ?? encodeGeneral([op]);
 }
 
 /**

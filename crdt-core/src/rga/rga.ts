@@ -7,7 +7,18 @@ import { IdIndex } from './id-index.ts';
 import { ImageIds } from './image-ids.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
-import { decodeRgaOps, encodeRgaOp, encodeRgaOps, ownRangeUpdate, typedOnUpdate } from './op-codec.ts';
+import {
+  decodeRgaOps,
+  deleteOpUpdate,
+  encodeRgaOp,
+  encodeRgaOps,
+  INHERITED,
+  NO_ORIGIN,
+  ownInsertUpdate,
+  ownRangeUpdate,
+  ownReplacementUpdate,
+  typedOnUpdate,
+} from './op-codec.ts';
 import { NONE, Run } from './run.ts';
 import { coalesce, isSaved, readSaved, weightOf, weightOp, writeSaved } from './saved.ts';
 import {
@@ -119,6 +130,16 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   private originsDerived = true;
   /** Told where each remote operation changed the visible text (see `observeRemote`). */
   private remoteObserver: RemoteEditObserver | null = null;
+  /**
+   * The origins of the last local insert placed by `insertAfter` (replica index and counter each, NONE
+   * for none; `placedInherits` when its right origin is its left origin's), from which its op or its
+   * update is written (`placedOp`, `placedUpdate`), so that a caller wanting only the bytes builds no op.
+   */
+  private placedLeftReplica = NONE;
+  private placedLeftCounter = 0;
+  private placedRightReplica = NONE;
+  private placedRightCounter = 0;
+  private placedInherits = false;
   /** Where the last delete within one run (`deleteLocal`'s ONE_RUN) began: replica index, counter. */
   private oneRunReplica = 0;
   private oneRunCounter = 0;
@@ -193,7 +214,11 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       if (this.journal !== null) this.record(typed);
       return typed;
     }
-    return this.insertElsewhere(index, text);
+    const counter = this.insertElsewhere(index, text);
+    if (counter === 0) return null;
+    const op = this.placedOp(counter, text);
+    if (this.journal !== null) this.record(op);
+    return op;
   }
 
   /**
@@ -213,8 +238,10 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       if (this.journal !== null) this.record(typedOn(this.replica, counter, text));
       return typedOnUpdate(this.replica, counter, text) ?? encodeRgaOp(typedOn(this.replica, counter, text));
     }
-    const op = this.insertElsewhere(index, text);
-    return op === null ? null : encodeRgaOp(op);
+    const placed = this.insertElsewhere(index, text);
+    if (placed === 0) return null;
+    if (this.journal !== null) this.record(this.placedOp(placed, text));
+    return this.placedUpdate(placed, text);
   }
 
   /**
@@ -232,23 +259,82 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     if (del === ONE_RUN) del = this.oneRunOp(deleted);
     if (this.journal !== null) this.record(del);
     // After a delete nothing types on (the cursor run is gone): the insert goes where it is.
-    return encodeRgaOps([del, this.insertElsewhere(index, text) as InsertOp]);
+    const counter = this.insertElsewhere(index, text);
+    if (this.journal !== null) this.record(this.placedOp(counter, text));
+    if (this.placedOwn()) {
+      const bytes = ownReplacementUpdate(
+        del.ranges,
+        this.replica,
+        counter,
+        text,
+        this.placedLeft(),
+        this.placedRight(),
+      );
+      if (bytes !== null) return bytes;
+    }
+    return encodeRgaOps([del, this.placedOp(counter, text)]);
   }
 
-  /** An insert that does not type on (a jump, an insert after anything but the cursor run). */
-  private insertElsewhere(index: number, text: string): InsertOp | null {
+  /**
+   * An insert that does not type on (a jump, an insert after anything but the cursor run); returns
+   * its first counter (its origins are left in the `placed…` fields), or 0 when `text` is empty.
+   */
+  private insertElsewhere(index: number, text: string): number {
     this.flushPending();
     this.checkIndex(index, 'insert', this.tree.visible);
     const n = text.length;
-    if (n === 0) return null;
+    if (n === 0) return 0;
     const self = this.self;
     const counter = (this.maxCounter[self] as number) + 1;
     if (!Number.isSafeInteger(counter + n)) throw new RangeError('insert: counters exhausted');
     this.maxCounter[self] = counter + n - 1;
     this.textCache = null;
-    const op = this.insertAt(index, text, counter);
-    if (this.journal !== null) this.record(op);
-    return op;
+    this.insertAt(index, text, counter);
+    return counter;
+  }
+
+  /** The op of the insert of `text` at `counter` that `insertAfter` placed last. */
+  private placedOp(counter: number, text: string): InsertOp {
+    return {
+      kind: 'insert',
+      id: { replica: this.replica, counter },
+      left: this.originId(this.placedLeftReplica, this.placedLeftCounter),
+      right: this.placedInherits
+        ? 'inherit'
+        : this.originId(this.placedRightReplica, this.placedRightCounter),
+      text,
+    };
+  }
+
+  /** Whether the last placed insert's origins are all this replica's own (or none, or inherited). */
+  private placedOwn(): boolean {
+    const self = this.self;
+    const left = this.placedLeftReplica;
+    const right = this.placedRightReplica;
+    return (left === NONE || left === self) && (this.placedInherits || right === NONE || right === self);
+  }
+
+  /** The last placed insert's left origin as the op-free writers take it: its counter or NO_ORIGIN. */
+  private placedLeft(): number {
+    return this.placedLeftReplica === NONE ? NO_ORIGIN : this.placedLeftCounter;
+  }
+
+  /** Its right origin likewise: INHERITED, NO_ORIGIN or the counter. */
+  private placedRight(): number {
+    if (this.placedInherits) return INHERITED;
+    return this.placedRightReplica === NONE ? NO_ORIGIN : this.placedRightCounter;
+  }
+
+  /**
+   * `encodeRgaOp(placedOp(counter, text))`, byte for byte, without the op when its origins are this
+   * replica's own and the text takes the fast path (ASCII, not too long).
+   */
+  private placedUpdate(counter: number, text: string): Uint8Array {
+    if (this.placedOwn()) {
+      const bytes = ownInsertUpdate(this.replica, counter, text, this.placedLeft(), this.placedRight());
+      if (bytes !== null) return bytes;
+    }
+    return encodeRgaOp(this.placedOp(counter, text));
   }
 
   /**
@@ -324,7 +410,8 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     }
     this.maxCounter[this.self] = counter + n - 1;
     this.textCache = null;
-    const op = this.insertAfter(prev, leaf, at, start, index, text, counter, run.replica, run.counter);
+    this.insertAfter(prev, leaf, at, start, index, text, counter, run.replica, run.counter);
+    const op = this.placedOp(counter, text);
     // Typing on grows a run only up to a visible right origin (a plain insert there goes past tombstones).
     if (run.deleted) this.cursorRun = null;
     if (this.journal !== null) this.record(op);
@@ -336,7 +423,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * run before it. At the end of the text the same code runs with no run after the spot, so no
    * branch is first taken after this function is optimized (that would throw the code away).
    */
-  private insertAt(index: number, text: string, counter: number): InsertOp {
+  private insertAt(index: number, text: string, counter: number): void {
     // Right before visible character `index`, after any tombstones that precede it; at the end,
     // after everything, tombstones included, with no right origin.
     const leaf = this.locate(index);
@@ -364,29 +451,21 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       this.splitInLeaf(leaf, at, offset);
       at++;
     }
-    let prev: Run | null;
-    if (at > 0) prev = runs[at - 1] as Run;
-    else {
-      const before = leaf.prev;
-      prev = before === null ? null : (before.runs[before.runs.length - 1] as Run);
-    }
-    return this.insertAfter(
-      prev,
-      leaf,
-      at,
-      this.cacheStart,
-      index,
-      text,
-      counter,
-      rightReplica,
-      rightCounter,
-    );
+    // The run before: in this leaf, or the last of the previous one (none at the document's start).
+    // Every load runs on every call, so none lacks type feedback when the leaf's first insert comes
+    // after V8 optimized this function (that threw the code away).
+    const before = leaf.prev;
+    const holder = at > 0 ? leaf : before;
+    const prev = holder === null ? null : (holder.runs[(at > 0 ? at : holder.runs.length) - 1] as Run);
+    this.insertAfter(prev, leaf, at, this.cacheStart, index, text, counter, rightReplica, rightCounter);
   }
 
   /**
    * Insert at run index `at` of `leaf` (whose first character is at visible index `start`), after
    * run `prev` and before the run with the given right origin: extend `prev` when it is our own
-   * latest run with the same right origin, otherwise add a run.
+   * latest run with the same right origin, otherwise add a run. The origins go to the `placed…`
+   * fields (`inherits` when the left origin's right origin is the insert's too: the op then says so
+   * instead of naming it).
    */
   private insertAfter(
     prev: Run | null,
@@ -398,7 +477,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     counter: number,
     rightReplica: number,
     rightCounter: number,
-  ): InsertOp {
+  ): void {
     const n = text.length;
     const leftReplica = prev === null ? NONE : prev.replica;
     const leftCounter = prev === null ? 0 : prev.counter + prev.length - 1;
@@ -445,24 +524,18 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
       // After a run whose right origin is ours too (typing after a backspace, or at a word's end).
       inherits = prev !== null && prev.rightReplica === rightReplica && prev.rightCounter === rightCounter;
     }
-    return this.finishInsert(written, leaf, at, start, index + n, leftReplica, leftCounter, text, inherits);
+    this.placedLeftReplica = leftReplica;
+    this.placedLeftCounter = leftCounter;
+    this.placedRightReplica = rightReplica;
+    this.placedRightCounter = rightCounter;
+    this.placedInherits = inherits;
+    this.finishInsert(written, leaf, at, start, index + n);
   }
 
   /**
-   * Update the caches after a general insert and build its op; `inherits` when the left origin's
-   * right origin is the insert's too (the op then says so instead of naming it).
+   * Update the caches after a general insert (its origins are in the `placed…` fields).
    */
-  private finishInsert(
-    written: Run,
-    leaf: Leaf,
-    at: number,
-    leafStart: number,
-    end: number,
-    leftReplica: number,
-    leftCounter: number,
-    text: string,
-    inherits: boolean,
-  ): InsertOp {
+  private finishInsert(written: Run, leaf: Leaf, at: number, leafStart: number, end: number): void {
     if (leaf.runs.length > LEAF_CAPACITY) {
       this.tree.fixOverflow(leaf);
       at = written.leaf.runs.indexOf(written);
@@ -475,13 +548,6 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     // A leaf split keeps the leaf's start; the cache check uses its (smaller) visible count.
     this.cacheLeaf = leaf;
     this.cacheStart = leafStart;
-    return {
-      kind: 'insert',
-      id: { replica: this.replica, counter: written.counter + written.length - text.length },
-      left: this.originId(leftReplica, leftCounter),
-      right: inherits ? 'inherit' : this.originId(written.rightReplica, written.rightCounter),
-      text,
-    };
   }
 
   /** An origin as an op names it (replica id, not table index); null for NONE. */
@@ -511,7 +577,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     if (op === null) return null;
     if (op !== ONE_RUN) {
       if (this.journal !== null) this.record(op);
-      return encodeRgaOp(op);
+      return deleteOpUpdate(op);
     }
     if (this.journal !== null) this.record(this.oneRunOp(length));
     const replica = this.replicas[this.oneRunReplica] as ReplicaId;
