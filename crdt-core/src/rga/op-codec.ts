@@ -177,32 +177,48 @@ function encodeKeystroke(op: RgaOp): Uint8Array | null {
 }
 
 /**
- * The update of one character `text` typed on by `replica` (id `counter`, left origin its own predecessor,
- * right origin inherited): flags, counter and the byte after the header and table, straight into an
- * array of its exact size; the bytes `encodeGeneral` writes for that insert. Null for more than one
- * character or one that is not ASCII, the counter is past three varint bytes or the header and table are not `replica`'s
- * yet (the callers' other paths write those). `Rga.insertUpdate` calls it with no op object at all.
+ * The update of ASCII `text` typed on by `replica` (first id `counter`, left origin its own
+ * predecessor, right origin inherited): flags, counter, [length] and the bytes after the header and
+ * table, straight into an array of its exact size; the bytes `encodeGeneral` writes for that insert.
+ * Null for text that is not ASCII, a counter past three varint bytes or while the header and table
+ * are not `replica`'s yet (the callers' other paths write those). `Rga.insertUpdate` calls it with no
+ * op object at all, for a keystroke and a paste typed on alike: every statement runs for a
+ * keystroke, so a paste meets no code V8 optimized without type feedback.
  */
 export function typedOnUpdate(replica: ReplicaId, counter: number, text: string): Uint8Array | null {
-  if (text.length !== 1 || replica !== tableReplica || counter >= 0x200000) return null;
-  const c = text.charCodeAt(0);
-  if (c >= 0x80) return null;
+  const n = text.length;
+  if (n === 0 || replica !== tableReplica || counter >= 0x200000) return null;
   const digits = counter < 0x80 ? 1 : counter < 0x4000 ? 2 : 3;
+  // A length follows the counter unless the text is one character (then the flags say so). Its
+  // size is computed without branches, and it is written by the counter's loop: a paste then runs
+  // only code a keystroke has run (a branch first taken by a paste would throw the code away).
+  const lengthSize = Math.max(1, Math.ceil((32 - Math.clz32(n)) / 7));
+  const lengthDigits = n === 1 ? 0 : lengthSize;
   const prefix = tablePrefix;
   const at = prefix.length;
-  const out = new Uint8Array(at + 2 + digits);
+  const out = new Uint8Array(at + 1 + digits + lengthDigits + n);
   for (let i = 0; i < at; i++) out[i] = prefix[i] as number;
-  out[at] = TYPED_ON;
+  out[at] = n === 1 ? TYPED_ON : TYPED_ON_TEXT;
   // One loop for every counter size: a branch per size would first run at counter 16,384, after
-  // this function is optimized, and throw its code away.
+  // this function is optimized, and throw its code away. For one character the length is written
+  // and then overwritten by the character.
   let p = at + 1;
-  let v = counter;
-  while (v >= 0x80) {
-    out[p++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
+  let afterCounter = p;
+  for (let k = 0; k < 2; k++) {
+    let v = k === 0 ? counter : n;
+    while (v >= 0x80) {
+      out[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    out[p++] = v;
+    if (k === 0) afterCounter = p;
   }
-  out[p] = v;
-  out[p + 1] = c;
+  p = n === 1 ? afterCounter : p;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return null;
+    out[p++] = c;
+  }
   return out;
 }
 
@@ -434,6 +450,8 @@ let tableLength = 0;
 let tablePrefix: Uint8Array = new Uint8Array(0);
 /** Flags of a character typed on: insert, own predecessor, inherited right origin, one ASCII byte. */
 const TYPED_ON = INSERT | (REF_IMPLIED << 2) | (REF_IMPLIED << 4) | SHORT;
+/** Flags of longer text typed on (its length follows the counter). */
+const TYPED_ON_TEXT = INSERT | (REF_IMPLIED << 2) | (REF_IMPLIED << 4);
 
 /** The scratch buffer holding header and table for `replica`, or null for an unusually long id. */
 function ownBuffer(replica: ReplicaId): Uint8Array | null {

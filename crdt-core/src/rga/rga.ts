@@ -210,7 +210,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     const cursor = this.cursorRun;
     // Typing on from the last insert (most keystrokes): grow that run. `cursorEnd` is a valid index.
     if (cursor !== null && index === this.cursorEnd && text.length > 0) {
-      const typed = typedOn(this.replica, this.typeOn(cursor, text), text);
+      const typed = typedOn(this.replica, this.typeOn(cursor, text, text.length), text);
       if (this.journal !== null) this.record(typed);
       return typed;
     }
@@ -231,9 +231,13 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   insertUpdate(index: number, text: string): Uint8Array | null {
     if (this.image !== null) this.load();
     if (typeof text !== 'string') throw new TypeError('insert: text must be a string');
+    // The text's length is read here, once, for every insert: this load's type feedback has seen
+    // pasted text (another kind of string than a typed character) long before the first paste is
+    // typed on, where a load of its own in the typing path would throw the optimized code away.
+    const n = text.length;
     const cursor = this.cursorRun;
-    if (cursor !== null && index === this.cursorEnd && text.length > 0) {
-      const counter = this.typeOn(cursor, text);
+    if (cursor !== null && index === this.cursorEnd && n > 0) {
+      const counter = this.typeOn(cursor, text, n);
       // Saving incrementally records ops: then, and only then, this keystroke's op is built.
       if (this.journal !== null) this.record(typedOn(this.replica, counter, text));
       return typedOnUpdate(this.replica, counter, text) ?? encodeRgaOp(typedOn(this.replica, counter, text));
@@ -338,12 +342,11 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   }
 
   /**
-   * Typing on from the last insert: grow the cursor run by `text` (`cursorEnd` was the index); returns
+   * Typing on from the last insert: grow the cursor run by `text` (`n` long; `cursorEnd` was the index); returns
    * the first new counter. The cursor run ends with our latest character; the text and the tree's
    * counts catch up when anything else happens (flushPending), so a keystroke touches only the run.
    */
-  private typeOn(cursor: Run, text: string): number {
-    const n = text.length;
+  private typeOn(cursor: Run, text: string, n: number): number {
     const counter = cursor.counter + cursor.length;
     if (counter + n > Number.MAX_SAFE_INTEGER) throw new RangeError('insert: counters exhausted');
     this.maxCounter[this.self] = counter + n - 1;
