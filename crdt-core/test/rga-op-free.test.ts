@@ -188,6 +188,22 @@ describe('Rga op-free edits (insertUpdate / deleteUpdate / editUpdate)', () => {
     expect(pair.viaBytes.toString() === pair.viaOps.toString()).toBe(true);
   });
 
+  it('types on text of every length-prefix size, and inserts elsewhere after its own and no origins', () => {
+    const pair = new Pair(replicaId('pastes'), 'lengths');
+    pair.insert(0, 'x');
+    // Typed on (after the cursor run): one character, then lengths at each varint size's edges.
+    for (const n of [1, 2, 127, 128, 129, 16383, 16384, 16385, 40000])
+      pair.insert(pair.viaOps.length, 'b'.repeat(n));
+    pair.insert(pair.viaOps.length, 'tail é');
+    // Elsewhere: at the start (no left origin), inside a run (own right origin), after a backspace.
+    pair.insert(0, 'start');
+    pair.insert(3, 'mid'.repeat(50));
+    pair.delete(pair.viaOps.length - 1, 1);
+    pair.insert(pair.viaOps.length, 'back');
+    pair.replace(2, 3, 'swap');
+    expect(pair.viaBytes.toString() === pair.viaOps.toString()).toBe(true);
+  });
+
   it('answers an empty insert or delete with null and checks its arguments as insert/delete do', () => {
     const doc = new Rga(replicaId('me'));
     expect(doc.insertUpdate(0, '')).toBeNull();

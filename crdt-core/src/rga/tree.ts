@@ -45,12 +45,16 @@ export interface Branch extends TreeNodeObject {
   readonly isLeaf: false;
 }
 
+/** The unused array of every leaf and branch (never written: leaves have no children, branches no runs). */
+const NO_CHILDREN: TreeNode[] = [];
+const NO_RUNS: Run[] = [];
+
 export function newLeaf(runs: Run[]): Leaf {
-  return new TreeNodeObject(true, runs, []) as Leaf;
+  return new TreeNodeObject(true, runs, NO_CHILDREN) as Leaf;
 }
 
 export function newBranch(children: TreeNode[]): Branch {
-  return new TreeNodeObject(false, [], children) as Branch;
+  return new TreeNodeObject(false, NO_RUNS, children) as Branch;
 }
 
 export type TreeNode = Leaf | Branch;
