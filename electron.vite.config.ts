@@ -22,8 +22,9 @@ export function rendererConfig(): RendererViteConfig {
     worker: { format: 'es' },
     build: {
       rolldownOptions: { input: resolve(rendererRoot, 'index.html') },
-      // Three CRDT engines make one large bundle, loaded once from disk or localhost: splitting it
-      // would not make the window open sooner, so the size warning is set above what we ship.
+      // Yjs's, Automerge's and Loro's code are chunks of their own, imported by the worker when it builds
+      // each engine (replica/README.md, "Engines' code on demand"); the page's bundle stays above the
+      // default size warning, loaded once from disk or localhost.
       chunkSizeWarningLimit: 2500,
     },
   };

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { nodeOptionsWithSources } from './vite.shared.ts';
 
 // Options every Vitest project shares (projects do not inherit the root config).
@@ -9,4 +10,12 @@ export const sharedTestOptions = {
   hookTimeout: 60_000,
   // Child processes that tests start (`node --import tsx cli.ts`) resolve workspace sources too.
   env: { NODE_OPTIONS: nodeOptionsWithSources() },
+};
+
+/**
+ * For projects whose tests build engines synchronously: a setup file that loads every engine's code first
+ * (Yjs's, Automerge's and Loro's load on demand: replica/README.md, "Engines' code on demand").
+ */
+export const loadEnginesFirst = {
+  setupFiles: [fileURLToPath(new URL('./replica/testing/load-engines.ts', import.meta.url))],
 };

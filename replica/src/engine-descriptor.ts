@@ -42,6 +42,18 @@ export interface LedgerAccess {
   writes(engine: Engine): readonly LedgerWrite[];
 }
 
+/**
+ * An engine's code that loads on demand: its library (Automerge's and Loro's WebAssembly, Yjs) is a
+ * dynamic import, so a replica that does not build the engine yet (a progressive open: until its turn)
+ * never loads it. `EngineRegistry.load` / `loadAll` load it.
+ */
+export interface EngineCodeLoader {
+  /** Whether the code has loaded: `create`, `heads`, `ledger` work from then on. */
+  readonly loaded: boolean;
+  /** Load the code (once: later calls share the first; a failed load may be retried). */
+  load(): Promise<void>;
+}
+
 export interface EngineDescriptor {
   /** Stable id: in stores, scenario files, reports and the UI's test ids. Lowercase letters, digits, '-'. */
   readonly name: EngineName;
@@ -70,12 +82,29 @@ export interface EngineDescriptor {
   readonly largeEditCost?: number;
   /** The same for a large deletion, when it differs (absent: `largeEditCost`). */
   readonly largeDeleteCost?: number;
-  /** A few words on a sync payload of this engine for the wire log ('hello (vector)', 'ops'); never throws. */
+  /**
+   * A few words on a sync payload of this engine for the wire log ('hello (vector)', 'ops'); never throws,
+   * and works before the engine's code has loaded (perhaps in fewer words: 'sync').
+   */
   describePayload(payload: Uint8Array): string;
-  /** A new engine for a replica (closed by whoever holds it). */
+  /**
+   * Present when the engine's code loads on demand: until it has loaded, `create`, `heads` and `ledger`
+   * throw (`EngineCodeNotLoadedError`); every other member is a fact, there from the start. Absent: the
+   * code came with the descriptor.
+   */
+  readonly code?: EngineCodeLoader;
+  /** A new engine for a replica (closed by whoever holds it). Its code must have loaded (`code`). */
   create(context: EngineContext): Engine;
   /** Present when the engine keeps a ledger of the writes it lost. */
   readonly ledger?: LedgerAccess;
   /** Present when the engine's version is a set of heads: which of a peer's heads this replica lacks. */
   readonly heads?: (engine: Engine) => HeadsResolver;
+}
+
+/** An engine's `create`, `heads` or `ledger` was called before its code loaded (`EngineRegistry.load`). */
+export class EngineCodeNotLoadedError extends Error {
+  override readonly name = 'EngineCodeNotLoadedError';
+  constructor(readonly engine: string) {
+    super(`the ${engine} engine's code is not loaded yet (await EngineRegistry.load first)`);
+  }
 }

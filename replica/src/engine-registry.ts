@@ -2,11 +2,14 @@
  * A set of engine descriptors, in display order: what a replica hosts, what the app shows, what the
  * contract suite and the convergence harness test. It checks that names and wire codes are unique, and
  * maps between the two (a data frame's channel is its engine's wire code).
+ *
+ * An engine's code may load on demand (`EngineDescriptor.code`): `load` / `loadAll` load it, and `create`
+ * refuses an engine whose code has not loaded. Everything else here is facts, there from the start.
  */
 
 import { checkChannel, PRESENCE_CHANNEL, RESERVED_CHANNELS } from '@converge/protocol';
 import type { Engine, EngineContext } from './engine.ts';
-import type { EngineDescriptor } from './engine-descriptor.ts';
+import { EngineCodeNotLoadedError, type EngineDescriptor } from './engine-descriptor.ts';
 import { type EngineName, isEngineName } from './engine-name.ts';
 
 export class EngineRegistryError extends Error {
@@ -66,9 +69,27 @@ export class EngineRegistry {
     return this.byCode.get(code);
   }
 
-  /** A new engine of a registered kind. */
+  /** Whether the engine's code has loaded (always, for an engine whose code came with its descriptor). */
+  isLoaded(name: EngineName): boolean {
+    return this.get(name).code?.loaded ?? true;
+  }
+
+  /** Load an engine's code (if it loads on demand): `create` works once this resolves. */
+  async load(name: EngineName): Promise<void> {
+    await this.get(name).code?.load();
+  }
+
+  /** Load every engine's code, for callers that build engines synchronously (tests, benches). */
+  async loadAll(): Promise<this> {
+    await Promise.all(this.descriptors.map((d) => d.code?.load()));
+    return this;
+  }
+
+  /** A new engine of a registered kind; throws `EngineCodeNotLoadedError` until its code has loaded. */
   create(name: EngineName, context: EngineContext): Engine {
-    return this.get(name).create(context);
+    const descriptor = this.get(name);
+    if (descriptor.code?.loaded === false) throw new EngineCodeNotLoadedError(name);
+    return descriptor.create(context);
   }
 
   /** These engines and `more` (appended in display order). */

@@ -1,6 +1,7 @@
 export type * from './engine.ts';
 export * from './engine-closed-error.ts';
 export type * from './engine-descriptor.ts';
+export { EngineCodeNotLoadedError } from './engine-descriptor.ts';
 export * from './engine-name.ts';
 export * from './engine-registry.ts';
 export * from './engines/index.ts';

@@ -331,6 +331,9 @@ export class Replica {
 
   /** Create a replica, load its store, then connect. Its own data is visible before any peer answers. */
   static async open(options: ReplicaOptions): Promise<Replica> {
+    // An eager open builds every engine in its constructor: their code first. A progressive one loads each
+    // engine's code when its turn comes (the primary's in `load`, the others' in `loadInBackground`).
+    if (options.progressive !== true) await options.engines.loadAll();
     const replica = new Replica(options);
     try {
       const load = await replica.load(options);
@@ -1031,6 +1034,7 @@ export class Replica {
       if (!now.includes(name)) this.backlog.set(name, { entries: [], heldBytes: 0, loading: true });
     for (const name of new Set(now)) {
       // Built before its store loads, outside the load's guards: an engine that cannot be built fails the open.
+      await this.registry.load(name);
       this.engines.build(name);
       await this.persistence.loadEngine(load, name, false);
       this.engineLoaded(name, load);
@@ -1052,6 +1056,9 @@ export class Replica {
       if (!load.holds(this.primary)) await this.primaryFirstSync();
       for (const name of this.loading()) {
         await load.pause();
+        if (this.closed) return;
+        // Its code only now (Yjs's, Automerge's, Loro's libraries: a chunk each), after the primary's text.
+        await this.registry.load(name);
         if (this.closed) return;
         this.engines.build(name); // a failure is caught below: the engine stays loading, `loaded` rejects
         await this.persistence.loadEngine(load, name, true);

@@ -1,8 +1,8 @@
 import { defineProject } from 'vitest/config';
 import { workspaceSources } from '../../vite.shared.ts';
-import { sharedTestOptions } from '../../vitest.shared.ts';
+import { loadEnginesFirst, sharedTestOptions } from '../../vitest.shared.ts';
 
 export default defineProject({
   ...workspaceSources,
-  test: { ...sharedTestOptions, name: 'main', include: ['test/**/*.test.ts'] },
+  test: { ...sharedTestOptions, ...loadEnginesFirst, name: 'main', include: ['test/**/*.test.ts'] },
 });

@@ -25,8 +25,24 @@ describe("the page's start", () => {
   });
 
   it('would see an engine library the replica host reaches', () => {
+    const graph = pageImportGraph(root, 'replica/src/engines/automerge/code.ts');
+    expect(graph.packages.has('@automerge/automerge')).toBe(true);
+    for (const name of ['yjs', 'loro']) {
+      const code = pageImportGraph(root, `replica/src/engines/${name}/code.ts`);
+      expect(ENGINE_PACKAGES.filter((p) => code.packages.has(p)).length, name).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("the replica host's start", () => {
+  it("loads only the primary engine's code: Yjs, Automerge and Loro are dynamic imports, loaded in turn", () => {
     const graph = pageImportGraph(root, 'src/renderer/worker/replica-host.ts');
-    for (const name of ENGINE_PACKAGES) expect(graph.packages.has(name), name).toBe(true);
+    expect(graph.files.has('replica/src/engines/converge/converge-engine.ts')).toBe(true);
+    const reached = ENGINE_PACKAGES.flatMap((name) => {
+      const importer = graph.packages.get(name);
+      return importer === undefined ? [] : [[...importChain(graph, importer), name].join(' → ')];
+    });
+    expect(reached).toEqual([]);
   });
 });
 

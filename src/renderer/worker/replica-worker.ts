@@ -4,9 +4,11 @@
  * A malformed message is answered with a protocol error and dropped.
  *
  * A worker drops messages that arrive before it listens: so it says 'listening' first, and the page
- * sends 'init' only then. This module imports no engine: the host (replica-host.ts, which brings every
- * engine's module, Automerge's and Loro's WebAssembly among them) is imported on 'init', while the store
- * is read (read-ahead.ts). `src/renderer/test/page-imports.test.ts` checks that it stays so.
+ * sends 'init' only then. This module imports no engine: the host (replica-host.ts, which brings the
+ * converge and last-writer-wins engines' code) is imported on 'init', while the store is read
+ * (read-ahead.ts); Yjs's, Automerge's and Loro's code (their WebAssembly) loads later still, when the
+ * replica builds each (replica/README.md, "Engines' code on demand"). `src/renderer/test/page-imports.test.ts`
+ * checks that it stays so.
  */
 import { errorMessage } from '@converge/protocol';
 import type { Store } from '@converge/replica';

@@ -51,6 +51,7 @@ import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
 import { randomUint32Of } from '../kit/random-source.ts';
+import { CHANGE_MAGIC, isChangeChunk } from './change-chunk.ts';
 
 /** What one payload from a peer brought, waiting in the engine's inbox. */
 interface Arrival {
@@ -82,9 +83,6 @@ export const MAX_EXTRA_PACE_MS = 2000;
 
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 const EnvelopeKind = { AutomergeUpdate: 2 } as const;
-
-/** The first bytes of every Automerge change chunk; sync messages start with 0x42 or 0x43. */
-const CHANGE_MAGIC = [0x85, 0x6f, 0x4a, 0x83] as const;
 
 const genesisOf = new WeakMap<WorkspaceSchema, Uint8Array>();
 
@@ -871,11 +869,6 @@ function checksumOf(change: Uint8Array): string {
   let hex = '';
   for (let i = 4; i < 8; i++) hex += (change[i] ?? 0).toString(16).padStart(2, '0');
   return hex;
-}
-
-/** Whether a payload is change chunks (Automerge's magic bytes) rather than a sync message (0x42, 0x43). */
-export function isChangeChunk(payload: Uint8Array): boolean {
-  return CHANGE_MAGIC.every((byte, i) => payload[i] === byte);
 }
 
 /**

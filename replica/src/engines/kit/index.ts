@@ -2,6 +2,7 @@
 // and lifecycle, the session lifecycle, what an engine holds until closed, the checksummed envelope, the
 // view digest, the shared text-intent checks and the injectable random source.
 export * from './change-feed.ts';
+export * from './code-on-demand.ts';
 export * from './envelope.ts';
 export * from './feed-engine.ts';
 export * from './fnv1a64.ts';

@@ -1,31 +1,3 @@
 /** The Loro engine: the workspace as a LoroDoc, used the way Loro suggests. */
-import type { EngineDescriptor } from '../../engine-descriptor.ts';
-import { sealedMessageKind } from '../kit/envelope.ts';
-import { EnvelopeKind, LoroEngine, MessageKind } from './loro-engine.ts';
-
-/** The first byte of a Loro sync message, inside its envelope. */
-const MESSAGE_KINDS: Readonly<Record<number, string>> = {
-  [MessageKind.Hello]: 'hello (version)',
-  [MessageKind.Update]: 'update',
-};
-
-export const loroEngine: EngineDescriptor = {
-  name: 'loro',
-  label: 'Loro',
-  description: 'Loro, used the way a typical Loro app uses it',
-  wireCode: 4,
-  // Loro's version vector counts every operation, deletions included.
-  completeVersion: true,
-  cartRules: {
-    step: 'a step of a Loro counter: concurrent presses all count',
-    set: 'adds the difference to the quantity this replica saw: concurrent presses still count',
-  },
-  semantics: { counters: 'exact', growingCart: 'exact', text: 'merged', register: 'single-value' },
-  // µs per character of a 150,000-character insertion or deletion (measured 2026-12-07, bench/README.md).
-  largeEditCost: 1,
-  largeDeleteCost: 0.16,
-  describePayload: (payload) => sealedMessageKind(payload, EnvelopeKind.LoroMessage, MESSAGE_KINDS),
-  create: (context) => new LoroEngine(context),
-};
-
+export { loroEngine } from './descriptor.ts';
 export { LoroEngine } from './loro-engine.ts';

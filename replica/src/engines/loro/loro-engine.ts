@@ -38,16 +38,9 @@ import { FeedEngine } from '../kit/feed-engine.ts';
 import { Held } from '../kit/held.ts';
 import { PeerSession } from '../kit/peer-session.ts';
 import { randomUint32Of } from '../kit/random-source.ts';
+import { EnvelopeKind, MessageKind } from './kinds.ts';
 
-/** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
-export const EnvelopeKind = {
-  /** A Loro update or snapshot, for the store. */
-  LoroUpdate: 10,
-  /** A sync message to a peer. */
-  LoroMessage: 11,
-} as const;
-
-export const MessageKind = { Hello: 1, Update: 2 } as const;
+export { EnvelopeKind, MessageKind } from './kinds.ts';
 
 type LoroMessage =
   | { readonly type: 'hello'; readonly version: VersionVector }

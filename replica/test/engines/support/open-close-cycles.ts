@@ -130,6 +130,7 @@ class Cycles {
 async function main(): Promise<void> {
   const [name, warmupArg, cyclesArg] = process.argv.slice(2);
   if (name === undefined || !ENGINES.has(name)) throw new Error(`unknown engine ${String(name)}`);
+  await ENGINES.load(name);
   const warmup = Number(warmupArg);
   const cycles = Number(cyclesArg);
   const run = new Cycles(name);
