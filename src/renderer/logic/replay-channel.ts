@@ -25,14 +25,18 @@ export interface WindowState {
 
 export function windowStateOf(replica: Replica): WindowState {
   const engines = replica.engineNames;
+  // An engine still loading (a progressive open) has no digest or version of its store yet, and its code
+  // may not have loaded: it is left out until it has.
+  const loading = new Set(replica.loading());
+  const loaded = engines.filter((e) => !loading.has(e));
   return {
     id: replica.id,
     engineNames: [...engines],
     connection: replica.connection(),
     peers: replica.peers(),
     peerDigests: Object.fromEntries(replica.peerDigests()),
-    digests: Object.fromEntries(engines.map((e) => [e, replica.digest(e)])),
-    versions: Object.fromEntries(engines.map((e) => [e, replica.version(e)])),
+    digests: Object.fromEntries(loaded.map((e) => [e, replica.digest(e)])),
+    versions: Object.fromEntries(loaded.map((e) => [e, replica.version(e)])),
   };
 }
 

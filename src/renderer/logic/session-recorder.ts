@@ -141,7 +141,14 @@ const messageSchema = z.discriminatedUnion('kind', [
 /** What a window holds, for the start of a log; undefined when nothing shows in any engine. */
 export function snapshotOf(replica: Replica): Snapshot | undefined {
   if (replica.engineNames.every((engine) => isEmptyView(replica.view(engine)))) return undefined;
-  return Object.fromEntries(replica.engineNames.map((engine) => [engine, replica.engine(engine).save()]));
+  // An engine still loading (a progressive open) holds nothing of its store yet, and its code may not have
+  // loaded (`engine` would throw): it is left out, and a replay starts it empty.
+  const loading = new Set(replica.loading());
+  return Object.fromEntries(
+    replica.engineNames
+      .filter((engine) => !loading.has(engine))
+      .map((engine) => [engine, replica.engine(engine).save()]),
+  );
 }
 
 export class SessionRecorder {
