@@ -446,8 +446,11 @@ export class Replica {
     this.history = new UndoHistory(
       {
         schema: this.schema,
-        native: (name) => this.engines.get(name).undo !== undefined,
-        stopCapturing: (name) => this.engines.get(name).undo?.stopCapturing(),
+        // An engine not built yet (still loading: its code may not have loaded) has no step of its own yet.
+        native: (name) => this.engines.isBuilt(name) && this.engines.get(name).undo !== undefined,
+        stopCapturing: (name) => {
+          if (this.engines.isBuilt(name)) this.engines.get(name).undo?.stopCapturing();
+        },
         view: (name) => this.engines.view(name),
         textLength: (name, field) => this.engines.get(name).textLength(field),
         textSlice: (name, field, from, to) => this.engines.get(name).textSlice(field, from, to),
