@@ -248,6 +248,11 @@ export const CATCH_UP_START_MS = 1000;
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** How long a new replica's other engines wait for its primary's first sync, at most. */
 const PRIMARY_SYNC_WAIT_MS = 5000;
+/**
+ * How long an engine's background load waits for the transport's handshake, at most, per spell of
+ * connecting (a relay out of reach must not keep the engines from loading).
+ */
+export const HANDSHAKE_WAIT_MS = 5000;
 
 /** What a text edit is undone from besides itself: nothing (views are read for the other fields only). */
 const NO_VIEWS: ReadonlyMap<EngineName, WorkspaceView> = new Map();
@@ -328,6 +333,13 @@ export class Replica {
    * takes in the primary's document first. Called then (or after PRIMARY_SYNC_WAIT_MS).
    */
   private primarySynced: (() => void) | undefined;
+  /**
+   * Since when (timers' clock) the transport has been connecting, while it is: an engine's load is one
+   * long task, during which a socket just opened could not say hello (the relay closes a silent one).
+   */
+  private connectingSince: number | undefined;
+  /** Background loads waiting for the handshake to end (see `handshakeSettled`). */
+  private readonly handshakeWaiters = new Set<() => void>();
 
   /** Create a replica, load its store, then connect. Its own data is visible before any peer answers. */
   static async open(options: ReplicaOptions): Promise<Replica> {
@@ -991,6 +1003,7 @@ export class Replica {
   private async shutdown(): Promise<void> {
     this.closed = true;
     this.primarySynced?.(); // nothing more to wait for: the background load ends
+    for (const done of [...this.handshakeWaiters]) done();
     this.cancelCatchUp?.(); // what the engines behind still lack is stored with its deferrals
     if (this.anyLoading())
       this.rejectLoaded(
@@ -1059,6 +1072,7 @@ export class Replica {
       if (!load.holds(this.primary)) await this.primaryFirstSync();
       for (const name of this.loading()) {
         await load.pause();
+        await this.handshakeSettled();
         if (this.closed) return;
         // Its code only now (Yjs's, Automerge's, Loro's libraries: a chunk each), after the primary's text.
         await this.registry.load(name);
@@ -1096,6 +1110,37 @@ export class Replica {
     this.gossip.changed();
     this.convergenceChanged();
     this.events.emit({ type: 'loading', engines: this.loading() });
+  }
+
+  /**
+   * Until the transport is no longer connecting, or it has been for HANDSHAKE_WAIT_MS. A relay transport
+   * says hello when its socket opens, which it cannot while the thread is in an engine's load (seconds
+   * for a 1 MB document): the relay would refuse it after its hello timeout. Loading waits for the
+   * handshake (normally a round trip) instead.
+   */
+  private handshakeSettled(): Promise<void> {
+    if (this.closed || this.transport.state() !== 'connecting') return Promise.resolve();
+    const since = this.connectingSince ?? this.timers.now();
+    const left = since + HANDSHAKE_WAIT_MS - this.timers.now();
+    if (left <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.handshakeWaiters.delete(done);
+        cancel();
+        resolve();
+      };
+      const cancel = this.timers.setTimeout(done, left);
+      this.handshakeWaiters.add(done);
+    });
+  }
+
+  private connectionChanged(state: ConnectionState): void {
+    if (state !== 'connecting') {
+      this.connectingSince = undefined;
+      for (const done of [...this.handshakeWaiters]) done();
+    } else {
+      this.connectingSince ??= this.timers.now();
+    }
   }
 
   /** Until a peer holds what the primary holds (or PRIMARY_SYNC_WAIT_MS passed). */
@@ -1426,11 +1471,13 @@ export class Replica {
         else this.sessions.receive(from, channel, payload);
       },
       state: (state) => {
+        this.connectionChanged(state);
         this.sessions.connectionChanged(state);
         this.presenceOf.connectionChanged(state);
         this.events.emit({ type: 'connection', state });
       },
     });
+    this.connectionChanged(this.transport.state());
     if (this.antiEntropyMs > 0) {
       this.cancelAntiEntropy = every(this.timers, this.antiEntropyMs, () => this.antiEntropy());
     }

@@ -159,6 +159,51 @@ describe('RelayTransport', () => {
     await waitFor(() => ok.transport.state() === 'online', 'a valid credential');
   });
 
+  it('reconnects when the relay refused a socket that said no hello in time', async () => {
+    // A window's worker busy when its socket opened (an engine loading) says hello too late: the
+    // relay's timeout refuses that socket, and the transport must simply try again.
+    ({ relay } = await startRelay({ limits: { helloTimeoutMs: 100 } }));
+    let held = 1;
+    class HeldBackOnce extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        if (held-- <= 0) return;
+        // The first socket's open event never reaches the transport: its hello is never sent.
+        let handler: unknown = null;
+        Object.defineProperty(this, 'onopen', {
+          get: () => handler,
+          set: (value: unknown) => {
+            handler = value;
+          },
+        });
+      }
+    }
+    const token = await credentialFor(relay!, 'room', 'a');
+    const problems: RelayProblem[] = [];
+    const states: ConnectionState[] = [];
+    const transport = new RelayTransport({
+      url: relay!.url,
+      room: 'room',
+      nodeId: 'a',
+      token,
+      WebSocket: HeldBackOnce,
+      backoff: { initialMs: 20, maxMs: 100 },
+      onProblem: (p) => problems.push(p),
+    });
+    transports.push(transport);
+    transport.start({
+      linkUp: () => {},
+      linkDown: () => {},
+      message: () => {},
+      state: (s) => states.push(s),
+    });
+    await waitFor(() => transport.state() === 'online', 'online after the refusal');
+    expect(problems.filter((p) => p.kind === 'closed')).toEqual([
+      { kind: 'closed', code: 4002, reason: 'no hello within 100 ms', permanent: false },
+    ]);
+    expect(states).toEqual(['connecting', 'online']);
+  });
+
   it('asks a credential provider before each connection, and retries when it fails', async () => {
     ({ relay } = await startRelay());
     let asked = 0;

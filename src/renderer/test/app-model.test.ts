@@ -3,6 +3,7 @@ import { ENGINES } from '@converge/replica';
 import { describe, expect, it } from 'vitest';
 import { comparedPeers, convergenceByEngine } from '../logic/convergence.ts';
 import { frameKind } from '../logic/frame-kind.ts';
+import { describeRelayProblem } from '../logic/relay-problem.ts';
 import { BROADCAST_PEER } from '../logic/tapped-transport.ts';
 import { closeModelsAfterEach, openModel, settle, world } from './support.ts';
 
@@ -125,6 +126,28 @@ describe('AppModel on a simulated network', () => {
 });
 
 describe('frameKind', () => {
+  it('shows a refused hello as a retry, and forgets it once the window is online again', async () => {
+    const w = world();
+    const a = await openModel(w, 'a');
+    a.setOffline(true);
+    await settle(w);
+    // What the relay transport reports when the relay refused a socket that said no hello in time.
+    a.relayReported(
+      describeRelayProblem({
+        kind: 'closed',
+        code: 4002,
+        reason: 'no hello within 5000 ms',
+        permanent: false,
+      }),
+    );
+    expect(a.getSnapshot().relayProblem?.text).toBe(
+      'This window took too long to introduce itself to the relay; reconnecting.',
+    );
+    a.setOffline(false);
+    await settle(w);
+    expect(a.getSnapshot().relayProblem).toBeUndefined();
+  });
+
   it('never throws and says so for payloads it does not recognise', () => {
     for (const engine of ENGINES.descriptors) {
       expect(frameKind(engine, new Uint8Array([0xff, 0xfe, 0x00]))).toBe('unrecognised');
