@@ -14,6 +14,7 @@ export default defineConfig({
       'examples',
       'src/main',
       'src/renderer',
+      'src/renderer/vitest.dom.config.ts',
       'tools/layers',
     ],
   },

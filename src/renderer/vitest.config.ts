@@ -9,7 +9,7 @@ export default defineProject({
     ...sharedTestOptions,
     ...loadEnginesFirst,
     name: 'renderer',
-    include: ['test/**/*.test.{ts,tsx}'],
+    include: ['test/**/*.test.ts'],
     environment: 'node',
   },
 });
