@@ -1,6 +1,7 @@
 // The relay's interop plugin: stock y-websocket and automerge-repo clients in Converge rooms (depends on
 // @converge/replica: each outside client's edits enter the engines through a replica of its own).
 import { randomBytes } from 'node:crypto';
+import { ENGINES } from '@converge/replica';
 import type { GatewayPlugin, RelayGateway } from '../gateways.ts';
 import { AutomergeGateway } from './automerge-gateway.ts';
 import { InteropState } from './bridge-slot.ts';
@@ -34,6 +35,10 @@ export function interopGateways(options: InteropOptions = {}): InteropGateways {
       return state;
     },
     async start(host) {
+      // Each outside client's bridge replica hosts every engine. Their code loads now, with the relay,
+      // not when a client first connects: a bridge that took seconds to open then left a stock client
+      // with no peer, and automerge-repo gave up on the document ("unavailable").
+      await ENGINES.loadAll();
       const shared = new InteropState(randomBytes(4).toString('hex'), options.dataDir, host.log);
       state = shared;
       const gateways: RelayGateway[] = [new YjsGateway(host, shared), new AutomergeGateway(host, shared)];
