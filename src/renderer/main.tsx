@@ -1,33 +1,25 @@
 /**
- * Renderer entry: find out where we run (platform.ts), open this window's replica, render the app.
+ * The app's module, loaded by the page's first script (start.ts) once that has started the window's
+ * replica worker and its session (platform.ts, then session.ts): render the app over that session.
  * Until the replica is open (its store loaded) a start screen shows; a failure shows what went wrong.
  */
 import { errorMessage } from '@converge/protocol';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
-import { detectPlatform } from './platform.ts';
-import { type Session, startSession } from './session.ts';
-import './styles.css';
+import type { Session } from './session.ts';
 
 type BootState =
   | { readonly phase: 'starting' }
   | { readonly phase: 'ready'; readonly session: Session }
   | { readonly phase: 'failed'; readonly message: string };
 
-let booting: Promise<Session> | undefined;
-
-/** One session per page, even when React runs effects twice (StrictMode in development). */
-function boot(): Promise<Session> {
-  booting ??= detectPlatform().then(startSession);
-  return booting;
-}
-
-function Boot() {
+/** `session` is the page's one session (start.ts), even when React runs effects twice (StrictMode). */
+function Boot({ session: starting }: { readonly session: Promise<Session> }) {
   const [state, setState] = useState<BootState>({ phase: 'starting' });
   useEffect(() => {
     let live = true;
-    boot().then(
+    starting.then(
       (session) => {
         if (live) setState({ phase: 'ready', session });
         // Hidden or going away: what the store has queued is written now, not after the writes in flight
@@ -48,7 +40,7 @@ function Boot() {
     return () => {
       live = false;
     };
-  }, []);
+  }, [starting]);
   if (state.phase === 'ready') return <App session={state.session} />;
   return (
     <div className="boot" role="status">
@@ -65,11 +57,13 @@ function Boot() {
   );
 }
 
-const root = document.getElementById('root');
-if (root !== null) {
+/** Render the app into #root over the window's session (started before this module loaded). */
+export function mountApp(session: Promise<Session>): void {
+  const root = document.getElementById('root');
+  if (root === null) return;
   createRoot(root).render(
     <StrictMode>
-      <Boot />
+      <Boot session={session} />
     </StrictMode>,
   );
 }

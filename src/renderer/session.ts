@@ -12,7 +12,7 @@ import { broadcastReplayChannel, type ReplayChannel } from './logic/replay-chann
 import type { WindowSetup } from './platform.ts';
 import { serveByteLog } from './worker/port-byte-log.ts';
 import type { StoreSpec } from './worker/protocol.ts';
-import { type CheckoutProxy, ReplicaClient } from './worker/replica-client.ts';
+import { type CheckoutProxy, ReplicaClient, type WorkerLike } from './worker/replica-client.ts';
 
 export interface Session {
   readonly setup: WindowSetup;
@@ -29,7 +29,8 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function startSession(setup: WindowSetup): Promise<Session> {
+/** `worker` is the window's replica worker, already started (worker/replica-worker-start.ts). */
+export async function startSession(setup: WindowSetup, worker: WorkerLike): Promise<Session> {
   const { config } = setup;
   // Asked for now (both platforms keep one per page): the worker's relay connection wants it as soon
   // as its replica is open, and the request then overlaps the worker's start instead of following it.
@@ -54,10 +55,6 @@ export async function startSession(setup: WindowSetup): Promise<Session> {
     store = { kind: 'byte-log' };
     transfer.push(channel.port2);
   }
-  const worker = new Worker(new URL('./worker/replica-worker.ts', import.meta.url), {
-    type: 'module',
-    name: `replica ${config.replicaId}`,
-  });
   let model: ReplicaClient;
   try {
     model = await ReplicaClient.start({
