@@ -1,7 +1,7 @@
 /**
- * The page's first script. It starts the window's replica worker before anything else loads, then the
- * window's session (platform.ts: the config; session.ts: the worker's 'init') and the app's bundle
- * (main.tsx) at once, as dynamic imports: the worker's module, its store read and its host's import run
+ * The page's first script. It starts the window's replica worker before anything else loads, then loads,
+ * as dynamic imports, the window's session (platform.ts: the config; session.ts: the worker's 'init')
+ * and then the app's bundle (main.tsx): the worker's module, its host's import and its store read run
  * while the page loads and evaluates React and the app, instead of after them. Only the worker's start
  * module is a static import here (`src/renderer/test/page-imports.test.ts` checks that it stays so).
  */
@@ -10,16 +10,25 @@ import { createReplicaWorker, startReplicaWorker } from './worker/replica-worker
 
 const worker = startReplicaWorker(createReplicaWorker);
 
-const session = Promise.all([import('./platform.ts'), import('./session.ts')]).then(
-  async ([{ detectPlatform }, { startSession }]) => startSession(await detectPlatform(), worker),
+const sessionCode = Promise.all([import('./platform.ts'), import('./session.ts')]);
+const session = sessionCode.then(async ([{ detectPlatform }, { startSession }]) =>
+  startSession(await detectPlatform(), worker),
 );
 // Not started after all (no config, no client): the worker has nothing to do.
 session.catch(() => worker.terminate());
 
-import('./main.tsx').then(
-  ({ mountApp }) => mountApp(session),
-  (error: unknown) => {
-    const status = document.querySelector('.boot p');
-    if (status !== null) status.textContent = `The app could not load: ${String(error)}`;
-  },
-);
+// The app's bundle (React and the whole UI, most of the page's script) after the session's code: the
+// page's thread parses and runs that first, so the worker gets its 'init' sooner, and the bundle then
+// loads while the config is fetched and the worker reads its store.
+sessionCode
+  .then(
+    () => import('./main.tsx'),
+    () => import('./main.tsx'),
+  )
+  .then(
+    ({ mountApp }) => mountApp(session),
+    (error: unknown) => {
+      const status = document.querySelector('.boot p');
+      if (status !== null) status.textContent = `The app could not load: ${String(error)}`;
+    },
+  );

@@ -5,8 +5,8 @@
  *
  * A worker drops messages that arrive before it listens: so it says 'listening' first, and the page
  * sends 'init' only then. This module imports no engine: the host (replica-host.ts, which brings the
- * converge and last-writer-wins engines' code) is imported on 'init', while the store is read
- * (read-ahead.ts); Yjs's, Automerge's and Loro's code (their WebAssembly) loads later still, when the
+ * converge and last-writer-wins engines' code) is a dynamic import started once the worker listens, so
+ * it loads while the page waits for its config, and on 'init' while the store is read (read-ahead.ts); Yjs's, Automerge's and Loro's code (their WebAssembly) loads later still, when the
  * replica builds each (replica/README.md, "Engines' code on demand"). `src/renderer/test/page-imports.test.ts`
  * checks that it stays so.
  */
@@ -80,7 +80,7 @@ scope.onmessage = (event) => {
     openReadingAhead(
       store,
       async () => {
-        const { ReplicaHost } = await import('./replica-host.ts');
+        const { ReplicaHost } = await hostCode;
         markStart('converge:host-imported');
         return (reading) => ReplicaHost.open({ init, store: reading, post, credential });
       },
@@ -99,3 +99,9 @@ scope.onmessage = (event) => {
 };
 
 post({ type: 'listening' });
+
+// The host's code (converge's and last-writer-wins's engines) loads from now on, while the page loads
+// its app and its config: 'init', which needs the config, then finds it loaded or loading. A failure is
+// the window's start failing, on 'init'.
+const hostCode = import('./replica-host.ts');
+hostCode.catch(() => {});
