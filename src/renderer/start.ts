@@ -3,7 +3,7 @@
  * as dynamic imports, the window's session (platform.ts: the config; session.ts: the worker's 'init')
  * and then the app's bundle (main.tsx): the worker's module, its host's import and its store read run
  * while the page loads and evaluates React and the app, instead of after them. Only the worker's start
- * module is a static import here (`src/renderer/test/page-imports.test.ts` checks that it stays so).
+ * module is a static import here (`test/replica-worker-start.test.ts` checks that it stays so).
  */
 import './styles.css';
 import { createReplicaWorker, startReplicaWorker } from './worker/replica-worker-start.ts';
