@@ -7,13 +7,17 @@
  * typing in Yjs, had entered Loro at the bridge, whose Loro did not hold the typing yet: in Loro the two
  * are concurrent, and Loro's peer ids order them. Each edit is in every engine once all the same.
  */
+import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import type { EngineCodeLoader } from '../src/engine-descriptor.ts';
 import type { EngineName } from '../src/engine-name.ts';
 import { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
+import { MemoryByteLog } from '../src/log-store.ts';
 import type { Replica } from '../src/replica.ts';
+import { MemoryStore } from '../src/store.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
+import { copyOf, openStored, textsOf, untilLoaded } from '../testing/stored-replica.ts';
 
 closeSimRoomsAfterEach();
 
@@ -105,5 +109,28 @@ describe("a progressive open with engines' code on demand", () => {
     // open", known limit), so ordered by Loro's peer ids.
     expect(window.textSlice('loro')).toBe('hello from a Yjs appwindow: ');
     for (const name of window.engineNames) expect(window.textSlice(name), name).toBe(bridge.textSlice(name));
+  });
+
+  it('an engine built before its turn (asked for by the app) takes its store and the edits made meanwhile once', async () => {
+    const log = new MemoryByteLog();
+    const clock = new VirtualClock(1_700_000_000_000);
+    const writer = await openStored('r-early', new MemoryStore(log), clock, false);
+    await writer.apply({ op: 'text.insert', pos: 0, text: 'stored. ' });
+    await writer.close();
+    clock.advance(60_000);
+    const replica = await openStored('r-early', await copyOf(log), clock, true);
+    expect(replica.loading()).toEqual(['yjs', 'automerge', 'lww', 'loro']);
+    // A window's app model reads the ledger engine's, the Compare panel a digest, before their turn.
+    replica.engine('lww');
+    const early = replica.digest('loro');
+    replica.version('automerge');
+    await typeAtEnd(replica, 'typed');
+    await replica.apply({ op: 'cart.add', product: 'fig', qty: 2 });
+    expect(replica.loading()).toEqual(['yjs', 'automerge', 'lww', 'loro']);
+    await untilLoaded(replica, clock);
+    for (const [name, text] of Object.entries(textsOf(replica))) expect(text, name).toBe('stored. typed');
+    for (const name of replica.engineNames) expect(replica.view(name).cart, name).toEqual({ fig: 2 });
+    expect(replica.digest('loro')).not.toBe(early); // the digest read before its store loaded is gone
+    await replica.close();
   });
 });
