@@ -310,6 +310,10 @@ export class Replica {
   private readonly digestDelayMs: number;
   private announcedConvergence: string | undefined;
   private closed = false;
+  /** Set when close() begins: no new local edit (reads still answer) while earlier ones are forwarded. */
+  private leaving = false;
+  /** Called once `unforwarded` drops to 0 (close() waits for it). */
+  private allForwarded: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   /** Per engine still loading or behind, what waits for it (in display order of falling behind). */
   private readonly backlog = new Map<EngineName, Backlog>();
@@ -494,7 +498,7 @@ export class Replica {
     let failures: readonly EngineFailure[];
     let durable: Promise<void>;
     try {
-      this.assertOpen();
+      this.assertTakingEdits();
       this.assertNotApplying();
       if (typeof intent !== 'object' || intent === null) throw new IntentError('an intent must be an object');
       // Validated here, once: the engines get the accepted copy, whose edit the schema already knows.
@@ -612,6 +616,11 @@ export class Replica {
   /** A local intent was forwarded (or will never be): a presence held back for it goes out with the last. */
   private readonly forwarded = (): void => {
     this.unforwarded--;
+    if (this.unforwarded === 0 && this.allForwarded !== undefined) {
+      const done = this.allForwarded;
+      this.allForwarded = undefined;
+      done();
+    }
     const presence = this.heldPresence;
     if (this.unforwarded > 0 || presence === undefined) return;
     this.heldPresence = undefined;
@@ -675,7 +684,7 @@ export class Replica {
   }
 
   private async revert(direction: 'undo' | 'redo'): Promise<boolean> {
-    this.assertOpen();
+    this.assertTakingEdits();
     this.assertNotApplying();
     // A step made now would leave out the engines still loading: nothing is undone until they have.
     if (this.anyLoading()) return false;
@@ -991,8 +1000,10 @@ export class Replica {
   // ---- lifecycle ------------------------------------------------------------------------------------
 
   /**
-   * Disconnect and stop. Waits for appends already issued, then closes every engine (releasing what it
-   * holds; reading the replica's state afterwards throws). The store stays open (its owner closes it),
+   * Disconnect and stop. Local edits already made are first forwarded to the peers still linked, once
+   * their writes settle (the transport sends what it was handed before its connection closes); then it
+   * disconnects, waits for appends already issued, and closes every engine (releasing what it holds;
+   * reading the replica's state afterwards throws). The store stays open (its owner closes it),
    * so a new Replica can be opened on it. Idempotent: every call resolves once the replica is closed.
    */
   close(): Promise<void> {
@@ -1001,6 +1012,13 @@ export class Replica {
   }
 
   private async shutdown(): Promise<void> {
+    // An acknowledged edit still being stored would otherwise never leave: its forward would find the
+    // sessions closed, and the room would lack it until this replica came back.
+    this.leaving = true;
+    if (this.unforwarded > 0)
+      await new Promise<void>((resolve) => {
+        this.allForwarded = resolve;
+      });
     this.closed = true;
     this.primarySynced?.(); // nothing more to wait for: the background load ends
     for (const done of [...this.handshakeWaiters]) done();
@@ -1505,6 +1523,11 @@ export class Replica {
 
   private assertOpen(): void {
     if (this.closed) throw new ReplicaError(`replica ${this.id} is closed`);
+  }
+
+  /** Closing: reads still answer while earlier edits are forwarded, but no new edit is taken. */
+  private assertTakingEdits(): void {
+    if (this.closed || this.leaving) throw new ReplicaError(`replica ${this.id} is closed`);
   }
 }
 

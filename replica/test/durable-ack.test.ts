@@ -1,4 +1,4 @@
-import { VirtualClock } from '@converge/protocol';
+import { reportingSends, type Transport, VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
 import { Replica, type ReplicaOptions } from '../src/replica.ts';
@@ -32,7 +32,7 @@ function world() {
     return found;
   };
   const close = () => Promise.all(replicas.map((r) => r.close()));
-  return { clock, open, toy, close };
+  return { clock, net, open, toy, close };
 }
 
 /**
@@ -121,6 +121,37 @@ describe('Replica: acknowledging writes durable on return', () => {
     const fourth = a.apply({ op: 'note.set', value: 'four' });
     expect(a.pendingWriteCount()).toBe(0);
     await fourth;
+    await close();
+  });
+
+  it('forwards an edit whose write settles while the replica closes, before its connection closes', async () => {
+    const { open, clock, net, close } = world();
+    const store = new HoldingStore();
+    // What a's replica hands its transport, in order: a frame sent before close leaves with the connection.
+    const wire: string[] = [];
+    const inner = net.transport('a');
+    const transport: Transport = {
+      ...reportingSends(inner, (_to, channel) => wire.push(`send ${channel}`)),
+      close: () => {
+        wire.push('close');
+        inner.close();
+      },
+    };
+    const a = await open('a', { store, transport });
+    await open('b');
+    clock.advance(10); // handshakes
+    store.holding = true;
+    const acknowledged = a.apply({ op: 'note.set', value: 'bye' });
+    await flushMicrotasks();
+    wire.length = 0;
+    // The window goes away while the edit is still being stored (e.g. switching rooms).
+    const closing = a.close();
+    await expect(a.apply({ op: 'note.set', value: 'too late' })).rejects.toThrow('is closed');
+    store.release();
+    await acknowledged;
+    await closing;
+    expect(wire.at(-1)).toBe('close');
+    expect(wire.filter((what) => what.startsWith('send')).length).toBeGreaterThan(0);
     await close();
   });
 });
