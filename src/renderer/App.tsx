@@ -99,7 +99,10 @@ export function App({ session }: { session: Session }) {
   const identity = usePresenceIdentity(self);
   // Stable handlers and field lists: the panels that take them are memoized (they must not render
   // again for every snapshot while a peer types).
-  const openRoom = useCallback((room: string) => setup.openRoom(room), [setup]);
+  const openRoom = useCallback(
+    (room: string) => setup.openRoom(room, () => session.close()),
+    [setup, session],
+  );
   const freshRoom = useCallback(() => setup.freshRoomName(), [setup]);
   const roomLinkCopied = useCallback(
     (ok: boolean) =>

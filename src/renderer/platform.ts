@@ -22,8 +22,11 @@ export interface WindowSetup {
   openNewReplica(): void;
   /** A link that opens `room` (web: this page with ?room= and the launch key; Electron: converge://). */
   roomLink(room: string): string;
-  /** Show `room` instead of the current one (web: this tab; Electron: a new window). Data stays where it is. */
-  openRoom(room: string): void;
+  /**
+   * Show `room` instead of the current one (web: this tab; Electron: a new window). Data stays where it is.
+   * `leave` closes this window's session; web calls it (bounded) before the tab loads the other room.
+   */
+  openRoom(room: string, leave: () => Promise<void>): void;
   /** A name for a new, empty room. */
   freshRoomName(): string;
   /**

@@ -5,7 +5,7 @@
  * new replica, says so, and puts the new id in its URL.
  */
 
-import { errorMessage, keepCredential } from '@converge/protocol';
+import { errorMessage, keepCredential, realTimers } from '@converge/protocol';
 import type { WindowSetup } from '../platform.ts';
 import {
   keyFromPasted,
@@ -13,6 +13,7 @@ import {
   launchKeyFromPage,
   requestTabCredential,
 } from './launch-key.ts';
+import { leaveThenGo } from './leave-room.ts';
 import {
   broadcastHolds,
   claimReplica,
@@ -75,7 +76,9 @@ export async function webSetup(): Promise<WindowSetup> {
         }
       : {}),
     roomLink: (room) => roomLink(window.location.href, room, launch.key ?? readStored() ?? undefined),
-    openRoom: (room) => window.location.assign(switchRoomUrl(window.location.href, room)),
+    // The tab's worker ends with the page: its unsent edits go out first (leave-room.ts).
+    openRoom: (room, leave) =>
+      leaveThenGo(leave, () => window.location.assign(switchRoomUrl(window.location.href, room)), realTimers),
     freshRoomName: () => freshRoomName(random32),
     openNewReplica: () => {
       // A page without ?replica= creates a new replica with its own IndexedDB database.
