@@ -16,11 +16,13 @@ import { cbor, Repo } from '@automerge/automerge-repo';
 import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
 import { ENGINES, type EngineName, type Replica, type ReplicaOptions, WORKSPACE } from '@converge/replica';
 import { automergeGenesis } from '@converge/replica/engines/automerge';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { ClientBridge } from '../src/interop/client-bridge.ts';
 import { CLUSTER_REFUSAL, gatewaysRefused, interopGateways } from '../src/interop/index.ts';
+import { SlotLog } from '../src/interop/slot-log.ts';
 import {
   cleanupsAfterEach,
   closeRelaysAfterEach,
@@ -34,6 +36,7 @@ import {
 
 closeRelaysAfterEach();
 const cleanups = cleanupsAfterEach();
+afterEach(() => vi.restoreAllMocks());
 
 const engines = ENGINES.names as EngineName[];
 
@@ -328,6 +331,58 @@ describe('a stock automerge-repo client', () => {
     await waitFor(
       () => window.view('converge').text === 'from the client',
       "the client's edit in the window",
+      10_000,
+    );
+  });
+
+  it('is answered at once, and syncs once its bridge has caught up', async () => {
+    // automerge-repo's client calls the document unavailable when no `peer` answers its join within 1 s
+    // of connecting, and a bridge may take longer to catch up (a window busy loading engines' code).
+    // Here the bridge catches up, and the slot's log is durable, only when the test lets them: the join
+    // must be answered before that, and the client's request only after.
+    const { relay } = await relayWithGateways();
+    const window = await openWindow(relay, 'team', 'alice');
+    await window.apply({ op: 'text.insert', pos: 0, text: 'the room' });
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const caughtUp = ClientBridge.prototype.caughtUp;
+    const waited = vi.spyOn(ClientBridge.prototype, 'caughtUp').mockImplementation(function (
+      this: ClientBridge,
+      ...args
+    ) {
+      return held.then(() => caughtUp.apply(this, args));
+    });
+    const durable = SlotLog.prototype.durable;
+    vi.spyOn(SlotLog.prototype, 'durable').mockImplementation(function (this: SlotLog) {
+      return held.then(() => durable.call(this));
+    });
+    cleanups.push(release);
+    const token = await credentialFor(relay, 'team', 'am-app');
+    const url = await automergeUrl(relay, 'team', token);
+    const repo = new Repo({ network: [new WebSocketClientAdapter(`${relay.url}/automerge?token=${token}`)] });
+    cleanups.push(() => repo.shutdown());
+    const finding = repo.find<AutomergeRoom>(url as never);
+    let found = false;
+    finding.then(
+      () => {
+        found = true;
+      },
+      () => {},
+    );
+    await waitFor(() => repo.peers.length === 1, 'the relay answering the join', 10_000);
+    await waitFor(() => waited.mock.calls.length === 1, 'the bridge catching up', 10_000);
+    // Past the client's own 1 s: it waits for the document, not for a peer.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(found).toBe(false);
+    release();
+    const handle = await finding;
+    await waitFor(() => handle.doc().text === 'the room', 'the room in the client', 10_000);
+    handle.change((d) => updateText(d, ['text'], 'the room, and the client'));
+    await waitFor(
+      everyEngine(window, (v) => v.text === 'the room, and the client'),
+      "the client's edit in every engine",
       10_000,
     );
   });

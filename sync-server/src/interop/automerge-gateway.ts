@@ -23,6 +23,9 @@ import { AutomergeOutsideDocument, readAutomergeRoot } from './automerge-documen
 import { BridgeSlot, type InteropState, type SlotOpening, serveOnceOpen } from './bridge-slot.ts';
 import type { OutsideEdit } from './client-bridge.ts';
 
+/** A client's frames held while its bridge catches up, beyond which its socket stops being read. */
+const HELD_FRAMES = 64;
+
 /** A slot's Repo, its sockets' server and the document. */
 interface RepoOfSlot {
   readonly repo: Repo;
@@ -79,6 +82,28 @@ export class AutomergeGateway implements RelayGateway {
     // pass the checks reach them. (Removing listeners during an emit would not stop the others: the
     // emitter calls a copy of the list, so a refused frame would still reach the Repo.)
     let adapterListeners: ((...args: unknown[]) => void)[] = [];
+    // The client's join is answered at once, and only then does its bridge open: a stock client that
+    // hears no `peer` within 1 s of connecting finds no peer and calls the document unavailable, and
+    // the bridge may take longer (its engines built, then catching up with windows busy loading
+    // engines' code). Its other messages wait until the bridge holds the room: its first sync must get
+    // the room as it is. The socket keeps reading (the Repo's keep-alive pings want their pongs) until
+    // HELD_FRAMES wait.
+    let held: [Buffer, boolean][] | undefined = [];
+    let attached = false;
+    const deliver = (data: Buffer, isBinary: boolean): void => {
+      for (const listener of adapterListeners) listener.call(socket, data, isBinary);
+    };
+    const attach = (): void => {
+      if (attached) return;
+      attached = true;
+      void entry.slot.attach(this.host, close).then(() => {
+        const waiting = held;
+        held = undefined;
+        if (waiting === undefined || socket.readyState !== socket.OPEN) return;
+        for (const [data, isBinary] of waiting) deliver(data, isBinary);
+        socket.resume();
+      });
+    };
     const screen = (data: Buffer, isBinary: boolean): void => {
       const problem = this.problemOf(entry, data, canWrite);
       if (problem === undefined) {
@@ -87,11 +112,14 @@ export class AutomergeGateway implements RelayGateway {
           entry.clients.set(socket, peer);
           this.state.presenceChanged(credential.room);
         }
-        for (const listener of adapterListeners) listener.call(socket, data, isBinary);
+        if (held === undefined || (peer !== undefined && held.length === 0)) deliver(data, isBinary);
+        else if (held.push([data, isBinary]) >= HELD_FRAMES) socket.pause();
+        attach();
         return;
       }
       this.host.violation({ remote, room: credential.room, detail: `automerge-repo: ${problem}` });
       adapterListeners = [];
+      held = undefined;
       socket.removeAllListeners('message');
       socket.close(CloseCode.BadFrames, problem.slice(0, 120));
     };
@@ -99,8 +127,9 @@ export class AutomergeGateway implements RelayGateway {
     const leave = (): void => {
       if (left) return;
       left = true;
+      held = undefined;
       entry.clients.delete(socket);
-      entry.slot.detach(close);
+      if (attached) entry.slot.detach(close);
       this.state.presenceChanged(credential.room);
     };
     socket.on('close', leave);
@@ -108,14 +137,11 @@ export class AutomergeGateway implements RelayGateway {
       leave();
       return;
     }
-    void entry.slot.attach(this.host, close).then(() => {
-      if (socket.readyState !== socket.OPEN) return;
-      entry.server.emit('connection', socket, request.request);
-      adapterListeners = socket.listeners('message') as typeof adapterListeners;
-      socket.removeAllListeners('message');
-      socket.on('message', screen);
-      socket.resume();
-    });
+    entry.server.emit('connection', socket, request.request);
+    adapterListeners = socket.listeners('message') as typeof adapterListeners;
+    socket.removeAllListeners('message');
+    socket.on('message', screen);
+    socket.resume();
   }
 
   async close(): Promise<void> {
@@ -169,10 +195,12 @@ export class AutomergeGateway implements RelayGateway {
     const server = new WebSocketServer({ noServer: true });
     const adapter = new WebSocketServerAdapter(server as never);
     // Nothing reaches the client before what it reflects is durable: a client must never hold a
-    // write-back the log lost, or it would send it back after a restart as an edit of its own.
+    // write-back the log lost, or it would send it back after a restart as an edit of its own. The
+    // answer to its join reflects nothing and goes at once (the client waits for it only 1 s).
     const sendNow = adapter.send.bind(adapter);
     adapter.send = (message) => {
-      void log.durable().then(() => sendNow(message));
+      if (message.type === 'peer') sendNow(message);
+      else void log.durable().then(() => sendNow(message));
     };
     const repo = new Repo({
       // The adapter's types name isomorphic-ws's server, which is this ws server.
