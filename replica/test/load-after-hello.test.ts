@@ -10,12 +10,10 @@ import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
 import { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
-import { MemoryByteLog } from '../src/log-store.ts';
+import type { MemoryByteLog } from '../src/log-store.ts';
 import { RelayTransport, type WebSocketLike } from '../src/relay-transport.ts';
 import { HANDSHAKE_WAIT_MS, Replica } from '../src/replica.ts';
-import { SimNetwork } from '../src/sim-network.ts';
-import { MemoryStore } from '../src/store.ts';
-import { copyOf, seeded, untilLoaded } from '../testing/stored-replica.ts';
+import { copyOf, seeded, untilLoaded, writtenLog } from '../testing/stored-replica.ts';
 
 const START = 1_700_000_000_000;
 const ID = 'r-hello';
@@ -53,22 +51,10 @@ class FakeSocket implements WebSocketLike {
   }
 }
 
-async function storedDocument(): Promise<MemoryByteLog> {
-  const log = new MemoryByteLog();
-  const clock = new VirtualClock(START);
-  const net = new SimNetwork({ timers: clock, seed: 1 });
-  const writer = await Replica.open({
-    id: ID,
-    transport: net.transport(ID),
-    store: new MemoryStore(log),
-    engines: ENGINES,
-    timers: clock,
-    antiEntropyMs: 0,
-    randomUint32: seeded(),
+function storedDocument(): Promise<MemoryByteLog> {
+  return writtenLog(ID, START, async (writer) => {
+    await writer.apply({ op: 'text.insert', pos: 0, text: 'a document every engine holds' });
   });
-  await writer.apply({ op: 'text.insert', pos: 0, text: 'a document every engine holds' });
-  await writer.close();
-  return log;
 }
 
 async function reopen(clock: Timers) {

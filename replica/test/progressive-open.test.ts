@@ -9,13 +9,12 @@ import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../src/engine-name.ts';
 import { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
-import { MemoryByteLog } from '../src/log-store.ts';
-import { Replica } from '../src/replica.ts';
-import { SimNetwork } from '../src/sim-network.ts';
-import { MemoryStore } from '../src/store.ts';
+import type { MemoryByteLog } from '../src/log-store.ts';
+import type { Replica } from '../src/replica.ts';
+import type { MemoryStore } from '../src/store.ts';
 import type { Intent } from '../src/workspace.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
-import { copyOf, openStored, seeded, textsOf, untilLoaded } from '../testing/stored-replica.ts';
+import { copyOf, openStored, textsOf, untilLoaded, writtenLog } from '../testing/stored-replica.ts';
 
 closeSimRoomsAfterEach();
 
@@ -26,26 +25,23 @@ const REOPEN = START + 60_000;
 
 /** A log holding a text every engine loaded (a compaction, then a few records). */
 async function storedDocument(): Promise<MemoryByteLog> {
-  const log = new MemoryByteLog();
-  const clock = new VirtualClock(START);
-  const net = new SimNetwork({ timers: clock, seed: 1 });
-  const writer = await Replica.open({
-    id: ID,
-    transport: net.transport(ID),
-    store: new MemoryStore(log),
-    engines: ENGINES,
-    timers: clock,
-    antiEntropyMs: 0,
-    compactAfter: 4,
-    randomUint32: seeded(),
-  });
-  await writer.apply({ op: 'text.insert', pos: 0, text: 'the quick brown fox jumps over the lazy dog. ' });
-  for (let i = 0; i < 6; i++)
-    await writer.apply({ op: 'text.insert', pos: 4 + i, text: 'slow '.charAt(i % 5) });
-  await writer.apply({ op: 'cart.add', product: 'apple', qty: 2 });
-  clock.advance(10); // the compaction's own task
-  await writer.apply({ op: 'text.delete', pos: 0, len: 4 });
-  await writer.close();
+  const log = await writtenLog(
+    ID,
+    START,
+    async (writer, clock) => {
+      await writer.apply({
+        op: 'text.insert',
+        pos: 0,
+        text: 'the quick brown fox jumps over the lazy dog. ',
+      });
+      for (let i = 0; i < 6; i++)
+        await writer.apply({ op: 'text.insert', pos: 4 + i, text: 'slow '.charAt(i % 5) });
+      await writer.apply({ op: 'cart.add', product: 'apple', qty: 2 });
+      clock.advance(10); // the compaction's own task
+      await writer.apply({ op: 'text.delete', pos: 0, len: 4 });
+    },
+    4,
+  );
   expect(log.recordCount()).toBeGreaterThan(0);
   return log;
 }

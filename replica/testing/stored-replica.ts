@@ -3,13 +3,42 @@
  * engines that fall behind share (a copy of a log as a dead window leaves it, an open with seeded
  * engine identities, and running timers and promise chains until every engine has loaded).
  */
-import type { VirtualClock } from '@converge/protocol';
+import { VirtualClock } from '@converge/protocol';
 import type { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
 import { MemoryByteLog } from '../src/log-store.ts';
 import { Replica } from '../src/replica.ts';
 import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore } from '../src/store.ts';
+
+/**
+ * The log replica `id` leaves after `write` (every engine, on a virtual clock at `startMs`, alone on a
+ * simulated network, seeded identities; `compactAfter` as `Replica.open` takes it), closed: as a window
+ * that wrote a document leaves its store.
+ */
+export async function writtenLog(
+  id: string,
+  startMs: number,
+  write: (writer: Replica, clock: VirtualClock) => Promise<void>,
+  compactAfter?: number,
+): Promise<MemoryByteLog> {
+  const log = new MemoryByteLog();
+  const clock = new VirtualClock(startMs);
+  const net = new SimNetwork({ timers: clock, seed: 1 });
+  const writer = await Replica.open({
+    id,
+    transport: net.transport(id),
+    store: new MemoryStore(log),
+    engines: ENGINES,
+    timers: clock,
+    antiEntropyMs: 0,
+    compactAfter,
+    randomUint32: seeded(),
+  });
+  await write(writer, clock);
+  await writer.close();
+  return log;
+}
 
 /** A store over a copy of `log` (its snapshot and records), as a reopened window finds it. */
 export async function copyOf(log: MemoryByteLog): Promise<MemoryStore> {
