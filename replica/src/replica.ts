@@ -1527,7 +1527,8 @@ export class Replica {
 
   /** Closing: reads still answer while earlier edits are forwarded, but no new edit is taken. */
   private assertTakingEdits(): void {
-    if (this.closed || this.leaving) throw new ReplicaError(`replica ${this.id} is closed`);
+    // `closed` is only ever set after `leaving`.
+    if (this.leaving) throw new ReplicaError(`replica ${this.id} is closed`);
   }
 }
 
