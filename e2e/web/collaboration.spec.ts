@@ -82,19 +82,48 @@ test('the history scrubber shows an earlier text in every engine, and restores i
   const [alice, bob] = await windows.openAll('alice', 'bob');
   await alice.typeAtEnd('first');
   await expectAllConverged(alice, bob);
+  // Bob's history takes an entry at most once a second while changes keep coming: wait for one that
+  // closed with "first" everywhere, else " second" could land in the same burst.
+  await bob.openTab('history');
+  await expect(bob.page.getByTestId('history-position')).toContainText('(newest)');
+  for (const engine of ENGINES)
+    await expect(bob.page.getByTestId(`history-text-${engine}`), engine).toHaveText('first', {
+      timeout: SYNC_TIMEOUT_MS,
+    });
   await alice.typeAtEnd(' second');
   await expect(bob.editor).toHaveText('first second', { timeout: SYNC_TIMEOUT_MS });
 
-  await bob.openTab('history');
+  // Back one entry at a time until one shows "first" in every engine (each entry is a burst of changes
+  // bob saw; the engines sync separately, so on the way some show more of the text than others). Each
+  // entry's states come from the replica worker after the slider moves: read them once they are there,
+  // never on a timer, or a slow answer would step past the entry sought.
   const slider = bob.page.getByTestId('history-slider');
-  // Back until the entry shows "first" in every engine (each entry is a burst of changes bob saw; the
-  // engines sync separately, so on the way some show more of the text than others).
+  const position = bob.page.getByTestId('history-position');
   await slider.focus();
-  await expect(async () => {
+  const statesShown = async (): Promise<string[]> => {
+    const texts = await Promise.all(
+      ENGINES.map(
+        async (engine) => (await bob.page.getByTestId(`history-text-${engine}`).textContent()) ?? '',
+      ),
+    );
+    expect(texts, "the entry's states arrived").not.toContain('—');
+    return texts;
+  };
+  const seen: string[] = [];
+  for (;;) {
+    const before = (await position.textContent()) ?? '';
+    expect(before.startsWith('1 /'), `an entry with "first" everywhere, among ${seen.join(' | ')}`).toBe(
+      false,
+    );
     await slider.press('ArrowLeft');
-    for (const engine of ENGINES)
-      await expect(bob.page.getByTestId(`history-text-${engine}`)).toHaveText('first', { timeout: 100 });
-  }).toPass({ timeout: 20_000 });
+    await expect(position).not.toHaveText(before);
+    let texts: string[] = [];
+    await expect(async () => {
+      texts = await statesShown();
+    }).toPass({ timeout: SYNC_TIMEOUT_MS });
+    seen.push(`${await position.textContent()}: ${texts.join(', ')}`);
+    if (texts.every((text) => text === 'first')) break;
+  }
   // Received from alice, or from the room's storage peer when it relayed alice's edit first.
   await expect(bob.page.getByTestId('history-entry')).toContainText(/received from (alice|storage)/);
   await bob.page.getByTestId('history-restore').click();
