@@ -52,6 +52,11 @@ export interface Engine {
   /** Code units [from, to) of a text field (O(log n + to − from)); the whole text with no range. */
   textSlice(field: string, from?: number, to?: number): string;
   /**
+   * The UTF-16 code unit at `index` of a text field (O(log n)), NaN outside it: what the runtime checks a
+   * text edit's boundaries with, per keystroke, without making a string.
+   */
+  textCodeUnit(field: string, index: number): number;
+  /**
    * A hash of a text field's content, equal in every engine for equal texts (O(1)): whether two engines'
    * texts are the same, without reading them.
    */

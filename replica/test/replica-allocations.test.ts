@@ -132,27 +132,56 @@ describe('the runtime per local intent', () => {
     }
   });
 
-  it("reads a text insertion's one boundary in the primary once, twice after a high surrogate", async () => {
+  it("reads a text insertion's one boundary in the primary once, twice after a high surrogate, as code units", async () => {
     const { replica } = await typing();
     const primary = replica.engine(replica.primary);
     const slice = primary.textSlice.bind(primary);
-    let reads = 0;
+    const codeUnit = primary.textCodeUnit.bind(primary);
+    const counts = { reads: 0, slices: 0 };
     primary.textSlice = (...args) => {
-      reads++;
+      counts.slices++;
       return slice(...args);
+    };
+    primary.textCodeUnit = (...args) => {
+      counts.reads++;
+      return codeUnit(...args);
     };
     await replica.apply({ op: 'text.insert', pos: 3, text: 'z' });
     // The code unit before position 3, once: it is no high surrogate, so the one after cannot complete a
-    // pair (the engine checks with its own mirror).
-    expect(reads).toBe(1);
+    // pair (the engine checks with its own mirror). Read as a number: no one-character string per keystroke.
+    expect(counts).toEqual({ reads: 1, slices: 0 });
     expect(replica.textSlice('lww')).toBe('warzm up');
     // After a high surrogate, the code unit after it is read too, and a split pair is refused.
     await replica.apply({ op: 'text.insert', pos: 0, text: '\u{1F600}' });
-    reads = 0;
+    counts.reads = 0;
     await expect(replica.apply({ op: 'text.insert', pos: 1, text: 'z' })).rejects.toThrow(
       /splits a surrogate pair/,
     );
-    expect(reads).toBe(2);
+    expect(counts).toEqual({ reads: 2, slices: 0 });
+    await replica.close();
+  });
+
+  it("copies no engine's list of listeners per change", async () => {
+    const { replica } = await typing();
+    replica.subscribe(() => {}); // a listener on the runtime's side too, as the app has
+    const iterator = NativeSet.prototype[Symbol.iterator];
+    const values = NativeSet.prototype.values;
+    let copies = 0;
+    // Spreading a Set (`[...listeners]`) walks it through its iterator; counted when an engine's kit does.
+    const counted = function (this: Set<unknown>) {
+      if (/engines[\\/]kit/.test(new Error().stack?.split('\n')[2] ?? '')) copies++;
+      return values.call(this);
+    };
+    NativeSet.prototype[Symbol.iterator] = counted;
+    NativeSet.prototype.values = counted;
+    try {
+      for (let i = 0; i < 20; i++) await replica.apply({ op: 'text.insert', pos: i, text: 'x' } as Intent);
+    } finally {
+      NativeSet.prototype[Symbol.iterator] = iterator;
+      NativeSet.prototype.values = values;
+    }
+    expect(copies).toBe(0);
+    for (const name of ENGINES) expect(replica.textSlice(name)).toBe(`${'x'.repeat(20)}warm up`);
     await replica.close();
   });
 

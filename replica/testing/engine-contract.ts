@@ -154,6 +154,8 @@ export function engineContract(registry: EngineRegistry): void {
           expect(engine.textLength('text')).toBe(text.length);
           expect(engine.textSlice('text')).toBe(text);
           expect(engine.textSlice('text', 1, 3)).toBe(text.slice(1, 3));
+          for (const i of [0, 1, text.length - 1, text.length])
+            expect(engine.textCodeUnit('text', i)).toBe(text.charCodeAt(i));
         }
       };
       for (let i = 0; i < budget(60, 200); i++) {

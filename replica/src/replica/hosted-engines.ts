@@ -65,7 +65,7 @@ export class HostedEngines {
   private reading: Engine | undefined;
   private readingField = '';
   private readonly codeUnitAt = (i: number): number =>
-    (this.reading as Engine).textSlice(this.readingField, i, i + 1).charCodeAt(0);
+    (this.reading as Engine).textCodeUnit(this.readingField, i);
   private readonly asIs: Intent[] = [];
   private order: readonly EngineName[] = Object.freeze([]);
   /**

@@ -12,15 +12,19 @@ export interface ChangeDetails<Native> {
 }
 
 export class ChangeFeed<Native> {
-  private readonly listeners = new Set<(change: EngineChange) => void>();
+  /**
+   * Replaced, never changed in place, on (un)subscribe: an emit walks the array it started with, so a
+   * listener (un)subscribing meanwhile takes effect from the next change, without a copy per change.
+   */
+  private listeners: readonly ((change: EngineChange) => void)[] = [];
   private readonly details = new WeakMap<EngineChange, ChangeDetails<Native>>();
 
   subscribe(listener: (change: EngineChange) => void): () => void {
     // Wrap so the same function subscribed twice gets two independent subscriptions.
     const entry = (change: EngineChange): void => listener(change);
-    this.listeners.add(entry);
+    this.listeners = [...this.listeners, entry];
     return () => {
-      this.listeners.delete(entry);
+      this.listeners = this.listeners.filter((l) => l !== entry);
     };
   }
 
@@ -31,9 +35,10 @@ export class ChangeFeed<Native> {
   emit(change: EngineChange, native: Native, source?: SyncSession): void {
     this.details.set(change, source === undefined ? { native } : { source, native });
     let failure: { error: unknown } | undefined;
-    for (const listener of [...this.listeners]) {
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        listener(change);
+        (listeners[i] as (change: EngineChange) => void)(change);
       } catch (error) {
         failure ??= { error };
       }
@@ -43,7 +48,7 @@ export class ChangeFeed<Native> {
 
   /** Drop every subscriber (the engine closed). */
   clear(): void {
-    this.listeners.clear();
+    this.listeners = [];
   }
 
   /** The session whose peer sent a change this feed emitted, if any. */

@@ -22,7 +22,8 @@ export abstract class FeedEngine<Native> {
   abstract readonly name: EngineName;
   /** Changes of this engine, each with its native form and the session whose peer sent it. */
   protected readonly feed = new ChangeFeed<Native>();
-  private readonly textListeners = new Set<(change: TextChange) => void>();
+  /** Replaced, never changed in place (as ChangeFeed's): no copy of it per change. */
+  private textListeners: readonly ((change: TextChange) => void)[] = [];
   /** Each text field's content as this engine's deltas made it. */
   private readonly mirrors = new Map<string, TextMirror>();
   private isClosed = false;
@@ -53,9 +54,9 @@ export abstract class FeedEngine<Native> {
   onTextChange(listener: (change: TextChange) => void): () => void {
     this.assertOpen();
     const entry = (change: TextChange): void => listener(change);
-    this.textListeners.add(entry);
+    this.textListeners = [...this.textListeners, entry];
     return () => {
-      this.textListeners.delete(entry);
+      this.textListeners = this.textListeners.filter((l) => l !== entry);
     };
   }
 
@@ -67,6 +68,11 @@ export abstract class FeedEngine<Native> {
   textSlice(field: string, from = 0, to?: number): string {
     this.assertOpen();
     return this.mirror(field).slice(from, to);
+  }
+
+  textCodeUnit(field: string, index: number): number {
+    this.assertOpen();
+    return this.mirror(field).charCodeAt(index);
   }
 
   textHash(field: string): string {
@@ -97,7 +103,7 @@ export abstract class FeedEngine<Native> {
     if (this.isClosed) return;
     this.isClosed = true;
     this.feed.clear();
-    this.textListeners.clear();
+    this.textListeners = [];
     this.mirrors.clear();
     this.release();
   }
@@ -120,9 +126,10 @@ export abstract class FeedEngine<Native> {
       told = replacementDelta(before, after);
     }
     const change: TextChange = { field, origin, deltas: told };
-    for (const listener of [...this.textListeners]) {
+    const listeners = this.textListeners;
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        listener(change);
+        (listeners[i] as (change: TextChange) => void)(change);
       } catch {
         // A failing listener (the UI) must not stop the engine's own change.
       }
