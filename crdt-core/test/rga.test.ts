@@ -360,6 +360,32 @@ describe('Rga delta sync and snapshots', () => {
     expect(a.toString()).toBe(copy.toString());
   });
 
+  it('ranks spans by counter whether the packed sort keys fit 32 bits or not', () => {
+    // Each insert lands inside the first run, so about 3,000 spans: the encoder sorts them by
+    // counter × 2^12 + span, which fits 32 bits after a short first run and not after 2^20 characters.
+    for (const first of [40, 2 ** 20]) {
+      const doc = new Rga(A);
+      const peer = new Rga(B);
+      doc.insert(0, 'x'.repeat(first));
+      for (let i = 0; i < 1500; i++) {
+        const at = (i * 7919) % doc.length;
+        ok(doc.insert(at, 'ab'));
+        if (i % 5 === 0) ok(doc.delete(at + 1, 1));
+        // A second replica's inserts too, for the replica column.
+        if (i % 3 === 0) {
+          const op = ok(peer.insert(0, 'p'));
+          expect(doc.apply(op)).toBe('applied');
+        }
+      }
+      const bytes = doc.encode();
+      const copy = Rga.decode(bytes, C);
+      expect(copy.toString() === doc.toString()).toBe(true);
+      expect(copy.version()).toEqual(doc.version());
+      expect(copy.delta()).toEqual(doc.delta());
+      expect(copy.encode()).toEqual(bytes);
+    }
+  });
+
   /** Edits whose snapshot has origins the format can name by position (see the comments). */
   function positionSample(): Rga {
     const doc = new Rga(A);

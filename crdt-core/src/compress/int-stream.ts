@@ -148,8 +148,10 @@ function entropyBytes(values: Float64Array): { bytes: Uint8Array; plain: number 
 }
 
 interface Tokens {
-  /** Symbol, and the value for a value symbol or the run length - 1 for a run symbol. */
+  /** Symbol per token. */
   readonly symbols: Int32Array;
+  /** Extra bits per token (0 for a symbol that is its own value), and their value. */
+  readonly extra: Uint8Array;
   readonly payload: Float64Array;
   readonly count: number;
   readonly freqs: Uint32Array;
@@ -157,19 +159,41 @@ interface Tokens {
   readonly plain: number;
 }
 
+/**
+ * The tokens, their extra bits worked out here so the write pass is table lookups and shifts. The
+ * bucket arithmetic of buckets.ts is inline for values below 2^31 (every column's but for documents
+ * of billions of characters): this loop runs cold, once a save, where a call costs more than the
+ * arithmetic.
+ */
 function tokenize(values: Float64Array): Tokens {
   const count = values.length;
   const symbols = new Int32Array(count);
+  const extra = new Uint8Array(count);
   const payload = new Float64Array(count);
   const freqs = new Uint32Array(ALPHABET);
   let tokens = 0;
   let plain = 0;
-  // Small values (most of every column) inline, without the calls: this loop runs cold, once a save.
   for (let i = 0; i < count; ) {
     const value = values[i] as number;
-    const symbol = value < DIRECT ? value : bucketOf(value);
+    let symbol = value;
+    let bits = 0;
+    let offset = 0;
+    if (value >= DIRECT) {
+      if (value < 0x80000000) {
+        const top = 31 - Math.clz32(value);
+        const half = (value >>> (top - 1)) & 1;
+        symbol = DIRECT + 2 * (top - 4) + half;
+        bits = top - 1;
+        offset = value - ((2 | half) << (top - 1));
+      } else {
+        symbol = bucketOf(value);
+        bits = extraBitsOf(symbol);
+        offset = value - bucketBase(symbol);
+      }
+    }
     symbols[tokens] = symbol;
-    payload[tokens++] = value;
+    extra[tokens] = bits;
+    payload[tokens++] = offset;
     freqs[symbol] = (freqs[symbol] as number) + 1;
     let run = 1;
     while (i + run < count && values[i + run] === value) run++;
@@ -180,24 +204,37 @@ function tokenize(values: Float64Array): Tokens {
     while (run > 0) {
       if (run === 1) {
         symbols[tokens] = symbol;
-        payload[tokens++] = value;
+        extra[tokens] = bits;
+        payload[tokens++] = offset;
         freqs[symbol] = (freqs[symbol] as number) + 1;
         break;
       }
       const take = Math.min(run, MAX_RUN);
-      const runSymbol = RUN_BASE + bucketOf(take - 1);
+      // take - 1 < MAX_RUN = 2^8: the bucket arithmetic above, for a value below 2^8.
+      const k = take - 1;
+      let runSymbol = RUN_BASE + k;
+      let runBits = 0;
+      let runOffset = 0;
+      if (k >= DIRECT) {
+        const top = 31 - Math.clz32(k);
+        const half = (k >>> (top - 1)) & 1;
+        runSymbol = RUN_BASE + DIRECT + 2 * (top - 4) + half;
+        runBits = top - 1;
+        runOffset = k - ((2 | half) << (top - 1));
+      }
       symbols[tokens] = runSymbol;
-      payload[tokens++] = take - 1;
+      extra[tokens] = runBits;
+      payload[tokens++] = runOffset;
       freqs[runSymbol] = (freqs[runSymbol] as number) + 1;
       run -= take;
     }
   }
-  return { symbols, payload, count: tokens, freqs, plain };
+  return { symbols, extra, payload, count: tokens, freqs, plain };
 }
 
 /** Write the tokens, bits inline (see BitWriter). */
 function writeTokens(w: BitWriter, tokens: Tokens, codes: Uint32Array, lengths: Uint8Array): void {
-  const { symbols, payload, count } = tokens;
+  const { symbols, extra, payload, count } = tokens;
   // At most 15 code bits and 52 extra bits a token.
   w.reserve(count * 9 + 8);
   let out = w.out;
@@ -205,7 +242,7 @@ function writeTokens(w: BitWriter, tokens: Tokens, codes: Uint32Array, lengths: 
   let acc = w.acc;
   let have = w.count;
   for (let t = 0; t < count; t++) {
-    let symbol = symbols[t] as number;
+    const symbol = symbols[t] as number;
     acc |= (codes[symbol] as number) << have;
     have += lengths[symbol] as number;
     while (have >= 8) {
@@ -213,13 +250,11 @@ function writeTokens(w: BitWriter, tokens: Tokens, codes: Uint32Array, lengths: 
       acc >>>= 8;
       have -= 8;
     }
-    if (symbol >= RUN_BASE) symbol -= RUN_BASE;
-    if (symbol < DIRECT) continue;
-    const extra = extraBitsOf(symbol);
-    const value = (payload[t] as number) - bucketBase(symbol);
-    if (extra <= 16) {
-      acc |= value << have;
-      have += extra;
+    const bits = extra[t] as number;
+    if (bits === 0) continue;
+    if (bits <= 16) {
+      acc |= (payload[t] as number) << have;
+      have += bits;
       while (have >= 8) {
         out[pos++] = acc & 0xff;
         acc >>>= 8;
@@ -229,7 +264,7 @@ function writeTokens(w: BitWriter, tokens: Tokens, codes: Uint32Array, lengths: 
       w.pos = pos;
       w.acc = acc;
       w.count = have;
-      w.writeLong(value, extra);
+      w.writeLong(payload[t] as number, bits);
       out = w.out;
       pos = w.pos;
       acc = w.acc;

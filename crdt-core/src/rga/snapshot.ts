@@ -65,7 +65,10 @@ export function encodeSnapshot(
   originsDerived: boolean,
   text: string | null,
 ): Uint8Array {
-  const spans = collectSpans(replicas, tree, text === null);
+  // A document of one replica whose origins follow from document order (every local document's)
+  // needs neither origin nor replica columns: nothing derives or checks origins.
+  const withOrigins = !originsDerived || replicas.length > 1;
+  const spans = collectSpans(replicas, tree, text === null, withOrigins);
   const { used, replica, counter, length } = spans;
   const count = used.length;
   const knowledge = count > 1 ? knowledgeOf(spans) : Knowledge.none(count);
@@ -176,20 +179,31 @@ interface Spans {
 
 /**
  * Spans: runs that continue the previous run's insert are one span. One pass over the runs; the
- * visible text is collected only when `withText` (else `text` is '').
+ * visible text is collected only when `withText` (else `text` is ''), the origin columns only when
+ * `withOrigins` (else they are empty), the replica column only with several replicas in the table
+ * (else it stays all 0).
  */
-function collectSpans(replicas: readonly ReplicaId[], tree: RunTree, withText: boolean): Spans {
+function collectSpans(
+  replicas: readonly ReplicaId[],
+  tree: RunTree,
+  withText: boolean,
+  withOrigins: boolean,
+): Spans {
   let runCount = 0;
   for (let leaf: Leaf | null = tree.first; leaf !== null; leaf = leaf.next) runCount += leaf.runs.length;
+  const several = replicas.length > 1;
+  const originCount = withOrigins ? runCount : 0;
   const replica = new Float64Array(runCount);
   const counter = new Float64Array(runCount);
   const length = new Float64Array(runCount);
-  const leftReplica = new Float64Array(runCount);
-  const leftCounter = new Float64Array(runCount);
-  const rightReplica = new Float64Array(runCount);
-  const rightCounter = new Float64Array(runCount);
+  const leftReplica = new Float64Array(originCount);
+  const leftCounter = new Float64Array(originCount);
+  const rightReplica = new Float64Array(originCount);
+  const rightCounter = new Float64Array(originCount);
   const textParts: string[] = [];
-  const marks: number[] = [];
+  // Marks alternate between stretches, so there are at most one per run, plus the last.
+  const marks = new Float64Array(runCount + 1);
+  let markCount = 0;
   let deleted = false;
   let stretch = 0;
   // The previous run's ids and right origin, to see whether a run continues it.
@@ -201,50 +215,62 @@ function collectSpans(replicas: readonly ReplicaId[], tree: RunTree, withText: b
   // Replicas renumbered by first appearance; only those with characters are written.
   const renumber = new Int32Array(replicas.length).fill(-1);
   const used: ReplicaId[] = [];
+  // Each field read once into a local: this loop runs cold, once a save.
   for (let leaf: Leaf | null = tree.first; leaf !== null; leaf = leaf.next) {
     const runs = leaf.runs;
-    for (let i = 0; i < runs.length; i++) {
+    const runsLength = runs.length;
+    for (let i = 0; i < runsLength; i++) {
       const run = runs[i] as Run;
       const r = run.replica;
       const c = run.counter;
-      if (withText && !run.deleted) textParts.push(run.text);
-      if (run.deleted === deleted) stretch += run.length;
+      const len = run.length;
+      const runDeleted = run.deleted;
+      const lr = run.leftReplica;
+      const lc = run.leftCounter;
+      const rr = run.rightReplica;
+      const rc = run.rightCounter;
+      if (withText && !runDeleted) textParts.push(run.text);
+      if (runDeleted === deleted) stretch += len;
       else {
-        marks.push(stretch);
-        deleted = run.deleted;
-        stretch = run.length;
+        marks[markCount++] = stretch;
+        deleted = runDeleted;
+        stretch = len;
       }
       // Continues the previous run (see Run.continuedBy): one span.
       const continues =
         r === lastReplica &&
         c === nextCounter &&
-        run.leftReplica === r &&
-        run.leftCounter === c - 1 &&
-        run.rightReplica === lastRightReplica &&
-        run.rightCounter === lastRightCounter;
+        lr === r &&
+        lc === c - 1 &&
+        rr === lastRightReplica &&
+        rc === lastRightCounter;
       lastReplica = r;
-      nextCounter = c + run.length;
-      lastRightReplica = run.rightReplica;
-      lastRightCounter = run.rightCounter;
+      nextCounter = c + len;
+      lastRightReplica = rr;
+      lastRightCounter = rc;
       if (continues) {
-        length[n - 1] = (length[n - 1] as number) + run.length;
+        length[n - 1] = (length[n - 1] as number) + len;
         continue;
       }
-      if (renumber[r] === -1) {
-        renumber[r] = used.length;
+      let index = renumber[r] as number;
+      if (index === -1) {
+        index = used.length;
+        renumber[r] = index;
         used.push(replicas[r] as ReplicaId);
       }
-      replica[n] = renumber[r] as number;
+      if (several) replica[n] = index;
       counter[n] = c;
-      length[n] = run.length;
-      leftReplica[n] = run.leftReplica;
-      leftCounter[n] = run.leftCounter;
-      rightReplica[n] = run.rightReplica;
-      rightCounter[n] = run.rightCounter;
+      length[n] = len;
+      if (withOrigins) {
+        leftReplica[n] = lr;
+        leftCounter[n] = lc;
+        rightReplica[n] = rr;
+        rightCounter[n] = rc;
+      }
       n++;
     }
   }
-  marks.push(stretch);
+  marks[markCount++] = stretch;
   // Origins may name replicas not seen yet in document order: renumber them once all are numbered
   // (a pass to skip when the numbering is the table's own, as for a document of one replica).
   let renumbered = false;
@@ -264,19 +290,44 @@ function collectSpans(replicas: readonly ReplicaId[], tree: RunTree, withText: b
     rightReplica,
     rightCounter,
     text: textParts.join(''),
-    marks: Float64Array.from(marks),
+    marks: marks.slice(0, markCount),
   };
 }
 
 /**
  * Each span's rank among its replica's spans by counter. Spans sorted by counter alone list each
  * replica's in its counter order, so ranks are running counts per replica along that order. Sorted
- * natively as one number per span, counter and span index packed together, when that fits a safe
- * integer (it does but for documents of billions of characters); otherwise by a comparison sort.
+ * natively as one number per span, counter and span index packed together: in 32 bits when that
+ * fits (then the index comes back with a mask, an integer operation even before the loop is
+ * optimized), else in a safe integer (it fits but for documents of billions of characters), else by
+ * a comparison sort. All three give the same order.
  */
 function ranksOf(count: number, replica: Float64Array | null, counter: Float64Array): Float64Array {
   const n = counter.length;
   const spanRange = 2 ** (32 - Math.clz32(n));
+  const rank = new Float64Array(n);
+  const seen = new Float64Array(Math.max(count, 1));
+  const small = new Uint32Array(n);
+  let fits = true;
+  for (let s = 0; s < n; s++) {
+    const key = (counter[s] as number) * spanRange + s;
+    if (key > 0xffffffff) {
+      fits = false;
+      break;
+    }
+    small[s] = key;
+  }
+  if (fits) {
+    small.sort();
+    const mask = spanRange - 1;
+    for (let k = 0; k < n; k++) {
+      const s = (small[k] as number) & mask;
+      const r = replica === null ? 0 : (replica[s] as number);
+      rank[s] = seen[r] as number;
+      seen[r] = (seen[r] as number) + 1;
+    }
+    return rank;
+  }
   let order: ArrayLike<number>;
   const keys = new Float64Array(n);
   let packable = true;
@@ -293,8 +344,6 @@ function ranksOf(count: number, replica: Float64Array | null, counter: Float64Ar
       (a, b) => (counter[a] as number) - (counter[b] as number),
     );
   }
-  const rank = new Float64Array(n);
-  const seen = new Float64Array(Math.max(count, 1));
   for (let k = 0; k < n; k++) {
     const s = packable ? (order[k] as number) % spanRange : (order[k] as number);
     const r = replica === null ? 0 : (replica[s] as number);
