@@ -504,9 +504,9 @@ class AutomergeSession extends PeerSession {
   constructor(
     private readonly engine: AutomergeEngine,
     peer: string,
-    private readonly send: (payload: Uint8Array) => void,
+    send: (payload: Uint8Array) => void,
   ) {
-    super(peer, engine);
+    super(peer, engine, send);
   }
 
   protected handshake(): void {
@@ -587,7 +587,7 @@ class AutomergeSession extends PeerSession {
       const before = new Set(local.before.split(','));
       for (const hash of local.after.split(','))
         if (!before.has(hash)) this.pushed.set(hash.slice(0, 8), this.round);
-      this.send(changes);
+      this.ship(changes);
       return;
     }
     this.flush();
@@ -710,7 +710,7 @@ class AutomergeSession extends PeerSession {
       return;
     }
     this.lastSent = { heads, message };
-    this.send(message);
+    this.ship(message);
     this.carried(doc, changes);
   }
 }

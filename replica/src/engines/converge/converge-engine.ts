@@ -387,9 +387,9 @@ class ConvergeSession extends PeerSession {
   constructor(
     private readonly engine: ConvergeEngine,
     peer: string,
-    private readonly sendPayload: (payload: Uint8Array) => void,
+    send: (payload: Uint8Array) => void,
   ) {
-    super(peer, engine);
+    super(peer, engine, send);
   }
 
   receive(payload: Uint8Array): boolean {
@@ -400,7 +400,7 @@ class ConvergeSession extends PeerSession {
       (message: ConvergeMessage) => {
         if (message.type === 'hello') {
           this.peerVector = message.version;
-          if (this.open) this.sendWhatPeerLacks(message.version);
+          if (this.open) this.answerHello(payload, () => this.sendWhatPeerLacks(message.version));
         } else if (message.type === 'ops') {
           this.engine.receiveOps(message.ops, 'remote', this, message.encoded);
         } else {
@@ -425,7 +425,7 @@ class ConvergeSession extends PeerSession {
     );
     // The whole change: the message every session sends of it (and the fan-out's one broadcast) is shared.
     if (lacking.length === ops.length && ops.length > 0 && ops.length <= MAX_BATCH_OPS)
-      this.sendPayload(this.engine.opsMessage(ops));
+      this.ship(this.engine.opsMessage(ops));
     else this.sendOps(lacking);
   }
 
@@ -434,16 +434,14 @@ class ConvergeSession extends PeerSession {
   }
 
   protected handshake(): void {
-    this.sendPayload(this.engine.encodeMessage({ type: 'hello', version: this.engine.versionVector() }));
+    this.ship(this.engine.encodeMessage({ type: 'hello', version: this.engine.versionVector() }));
   }
 
   private sendWhatPeerLacks(peer: VersionVector): void {
     if (peer.dominates(this.engine.versionVector())) return;
     const ops = this.engine.missing(peer);
     if (ops === undefined) {
-      this.sendPayload(
-        this.engine.encodeMessage({ type: 'state', state: this.engine.state(), layout: 'tagged' }),
-      );
+      this.ship(this.engine.encodeMessage({ type: 'state', state: this.engine.state(), layout: 'tagged' }));
     } else {
       this.sendOps(ops);
     }
@@ -451,7 +449,7 @@ class ConvergeSession extends PeerSession {
 
   private sendOps(ops: readonly WorkspaceOp[]): void {
     for (let i = 0; i < ops.length; i += MAX_BATCH_OPS) {
-      this.sendPayload(this.engine.encodeMessage({ type: 'ops', ops: ops.slice(i, i + MAX_BATCH_OPS) }));
+      this.ship(this.engine.encodeMessage({ type: 'ops', ops: ops.slice(i, i + MAX_BATCH_OPS) }));
     }
   }
 }

@@ -2,9 +2,12 @@
  * The life of a sync session that every engine shares: nothing is sent before `start` (the link-up
  * handshake) or after `close` (link-down; the next link-up opens a fresh session), and anti-entropy
  * repeats the handshake unless the engine repairs differently. A session closes with its engine: it
- * then sends nothing and refuses every payload. Engines add their protocol.
+ * then sends nothing and refuses every payload. An answer to a peer's hello goes through `answerHello`,
+ * which holds back a large answer repeated to the same peer state (answer-throttle.ts). Engines add
+ * their protocol.
  */
 import type { EngineChange, EngineVersion, SyncSession } from '../../engine.ts';
+import { AnswerThrottle } from './answer-throttle.ts';
 
 /** The engine a session belongs to, as far as the session's lifecycle cares. */
 export interface SessionOwner {
@@ -14,11 +17,27 @@ export interface SessionOwner {
 export abstract class PeerSession implements SyncSession {
   private started = false;
   private closed = false;
+  private readonly answers = new AnswerThrottle();
 
   constructor(
     readonly peer: string,
     private readonly owner: SessionOwner,
+    private readonly toPeer: (payload: Uint8Array) => void,
   ) {}
+
+  /** Send a payload to the peer (every payload goes through here: the answer throttle counts it). */
+  protected ship(payload: Uint8Array): void {
+    this.answers.shipped(payload.length);
+    this.toPeer(payload);
+  }
+
+  /**
+   * The peer's hello (its whole payload): `answer` sends what the peer lacks, unless a large answer to
+   * the same peer state may still be on its way; then it waits a bounded back-off (answer-throttle.ts).
+   */
+  protected answerHello(hello: Uint8Array, answer: () => void): void {
+    if (this.answers.answer(hello)) answer();
+  }
 
   /** Started and not closed (nor its engine): the session may send. */
   protected get open(): boolean {
@@ -42,7 +61,9 @@ export abstract class PeerSession implements SyncSession {
   }
 
   antiEntropy(): void {
-    if (this.open) this.repair();
+    if (!this.open) return;
+    this.answers.tick();
+    this.repair();
   }
 
   close(): void {

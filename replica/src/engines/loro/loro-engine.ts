@@ -268,19 +268,22 @@ class LoroSession extends PeerSession {
   constructor(
     private readonly engine: LoroEngine,
     peer: string,
-    private readonly sendPayload: (payload: Uint8Array) => void,
+    send: (payload: Uint8Array) => void,
   ) {
-    super(peer, engine);
+    super(peer, engine, send);
   }
 
   receive(payload: Uint8Array): boolean {
     return this.receiveChecked(payload, decodeMessage, (message) => {
       if (message.type === 'hello') {
-        const missing = freed(message.version, (version) => {
+        freed(message.version, (version) => {
           this.peerVector = entriesOf(version);
-          return this.open ? this.engine.missing(version) : undefined;
+          if (!this.open) return;
+          this.answerHello(payload, () => {
+            const missing = this.engine.missing(version);
+            if (missing !== undefined) this.send({ type: 'update', update: missing });
+          });
         });
-        if (missing !== undefined) this.send({ type: 'update', update: missing });
       } else {
         this.engine.receiveFromPeer(message.update, this);
       }
@@ -297,11 +300,11 @@ class LoroSession extends PeerSession {
   }
 
   protected handshake(): void {
-    this.sendPayload(encodeMessage(MessageKind.Hello, this.engine.encodedVersion()));
+    this.ship(encodeMessage(MessageKind.Hello, this.engine.encodedVersion()));
   }
 
   private send(message: { readonly type: 'update'; readonly update: Uint8Array }): void {
-    this.sendPayload(encodeMessage(MessageKind.Update, message.update));
+    this.ship(encodeMessage(MessageKind.Update, message.update));
   }
 }
 

@@ -280,9 +280,9 @@ class LwwSession extends PeerSession {
   constructor(
     private readonly engine: LwwEngine,
     peer: string,
-    private readonly sendPayload: (payload: Uint8Array) => void,
+    send: (payload: Uint8Array) => void,
   ) {
-    super(peer, engine);
+    super(peer, engine, send);
   }
 
   receive(payload: Uint8Array): boolean {
@@ -292,7 +292,8 @@ class LwwSession extends PeerSession {
       (message) => {
         if (message.type === 'hello') {
           this.peerVector = message.vector;
-          if (this.open) this.sendWrites(this.engine.writesMissingFrom(message.vector));
+          if (this.open)
+            this.answerHello(payload, () => this.sendWrites(this.engine.writesMissingFrom(message.vector)));
         } else {
           // Only a throwing change listener can make this fail; the writes themselves were delivered.
           this.engine.receiveWrites(message.writes, 'remote', this);
@@ -315,7 +316,7 @@ class LwwSession extends PeerSession {
   }
 
   protected handshake(): void {
-    this.sendPayload(this.engine.codec.encodeMessage({ type: 'hello', vector: this.engine.vectorRecord() }));
+    this.ship(this.engine.codec.encodeMessage({ type: 'hello', vector: this.engine.vectorRecord() }));
   }
 
   private sendWrites(writes: readonly LwwWrite[]): void {
@@ -324,15 +325,14 @@ class LwwSession extends PeerSession {
     for (const write of writes) {
       const size = this.engine.codec.encodedWriteSize(write);
       if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) {
-        this.sendPayload(this.engine.codec.encodeMessage({ type: 'writes', writes: batch }));
+        this.ship(this.engine.codec.encodeMessage({ type: 'writes', writes: batch }));
         batch = [];
         bytes = 0;
       }
       batch.push(write);
       bytes += size;
     }
-    if (batch.length > 0)
-      this.sendPayload(this.engine.codec.encodeMessage({ type: 'writes', writes: batch }));
+    if (batch.length > 0) this.ship(this.engine.codec.encodeMessage({ type: 'writes', writes: batch }));
   }
 }
 

@@ -301,9 +301,9 @@ class YjsSession extends PeerSession {
   constructor(
     private readonly engine: YjsEngine,
     peer: string,
-    private readonly send: (payload: Uint8Array) => void,
+    send: (payload: Uint8Array) => void,
   ) {
-    super(peer, engine);
+    super(peer, engine, send);
   }
 
   receive(payload: Uint8Array): boolean {
@@ -311,7 +311,9 @@ class YjsSession extends PeerSession {
       if (message.type === syncProtocol.messageYjsSyncStep1) {
         this.peerStateVector = message.stateVector;
         if (!this.isClosed) {
-          this.sendEncoded((encoder) => syncProtocol.writeSyncStep2(encoder, this.engine.doc, message.raw));
+          this.answerHello(payload, () =>
+            this.sendEncoded((encoder) => syncProtocol.writeSyncStep2(encoder, this.engine.doc, message.raw)),
+          );
         }
       } else {
         // Only a throwing change listener can make this fail; the update itself was valid and is applied.
@@ -340,7 +342,7 @@ class YjsSession extends PeerSession {
   private sendEncoded(write: (encoder: encoding.Encoder) => void): void {
     const encoder = encoding.createEncoder();
     write(encoder);
-    this.send(encoding.toUint8Array(encoder));
+    this.ship(encoding.toUint8Array(encoder));
   }
 }
 
