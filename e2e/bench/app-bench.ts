@@ -709,8 +709,8 @@ async function bounded<T>(
 
 /**
  * Frames the relay dropped for backpressure in the room, from its admin API: the counters of the room's
- * current links (a link a reconnect replaced took its count with it; the relay's warnings, counted in
- * `relayWarnings`, still show each episode).
+ * current links, plus what was dropped on the links of nodes that left (a slow consumer the relay
+ * closed, a window a reconnect replaced), which the relay keeps as the room's departed totals.
  */
 async function backpressureDrops(web: WebMode, dataDir: string, room: string): Promise<number> {
   const secrets = await loadWebSecrets({
@@ -724,6 +724,10 @@ async function backpressureDrops(web: WebMode, dataDir: string, room: string): P
     headers: { authorization: `Bearer ${secrets.relayAdminToken}` },
   });
   if (!response.ok) throw new Error(`relay traffic: HTTP ${response.status}`);
-  const body = (await response.json()) as { links: { dropped: { backpressure: number } }[] };
-  return body.links.reduce((n, link) => n + link.dropped.backpressure, 0);
+  const body = (await response.json()) as {
+    links: { dropped: { backpressure: number } }[];
+    departed?: { dropped: { backpressure: number } };
+  };
+  const departed = body.departed?.dropped.backpressure ?? 0;
+  return body.links.reduce((n, link) => n + link.dropped.backpressure, departed);
 }

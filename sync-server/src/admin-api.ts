@@ -163,7 +163,8 @@ export class AdminApi {
     }
     if (rest.length === 1 && rest[0] === 'traffic') {
       expectMethod(method, 'GET');
-      return this.json(res, 200, { links: found(control.traffic(room), room) });
+      const links = found(control.traffic(room), room);
+      return this.json(res, 200, { links, departed: control.departedTraffic(room) });
     }
     if (rest.length === 1 && rest[0] === 'links') {
       if (method === 'GET') {

@@ -11,7 +11,7 @@ import type { DirectedLink, LinkOperation } from './link-table.ts';
 import type { LinkChange, RoomChaosInfo, RoomInfo } from './room.ts';
 import type { ClusterInfo } from './room-ownership.ts';
 import type { StorageStatus } from './room-storage.ts';
-import type { LinkTrafficReport } from './traffic.ts';
+import type { DepartedTrafficReport, LinkTrafficReport } from './traffic.ts';
 
 export interface HealthInfo {
   readonly ok: true;
@@ -55,6 +55,8 @@ export interface RelayControl {
   clusterRooms(): Promise<ClusterRooms>;
   room(id: string): RoomInfo | undefined;
   traffic(room: string): LinkTrafficReport[] | undefined;
+  /** What was dropped on the room's links to and from nodes that left (`traffic` no longer lists them). */
+  departedTraffic(room: string): DepartedTrafficReport | undefined;
   /**
    * Change links (creating the room if needed, so partitions can be set before nodes join). `source`,
    * the address of a remote caller, counts a room it creates against that address's creation rate.

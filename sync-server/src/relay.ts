@@ -50,7 +50,7 @@ import { RoomRegistry } from './room-registry.ts';
 import type { RoomStorage, StorageHost, StoragePlugin, StorageStatus } from './room-storage.ts';
 import { type RoomRefusal, SocketConnection } from './socket-connection.ts';
 import { SourceLimiter } from './source-limiter.ts';
-import type { LinkTrafficReport } from './traffic.ts';
+import type { DepartedTrafficReport, LinkTrafficReport } from './traffic.ts';
 import { FORWARDED_BY_HEADER } from './upstream.ts';
 
 export interface RelayOptions {
@@ -484,6 +484,10 @@ class RelayCore implements AttachedRelay {
 
   traffic(room: string): LinkTrafficReport[] | undefined {
     return this.registry.get(room)?.trafficReport();
+  }
+
+  departedTraffic(room: string): DepartedTrafficReport | undefined {
+    return this.registry.get(room)?.departedTrafficReport();
   }
 
   applyLinks(roomId: string, operation: LinkOperation, source?: string): LinkChange {

@@ -18,7 +18,10 @@ import type { RelayLimits } from './limits.ts';
 import { type DirectedLink, type LinkOperation, LinkTable } from './link-table.ts';
 import type { Logger } from './log.ts';
 import {
+  addDropped,
   countDelivery,
+  type DepartedTrafficReport,
+  emptyDropped,
   emptyLinkTraffic,
   type LinkTraffic,
   type LinkTrafficReport,
@@ -132,6 +135,8 @@ export class Room {
   private readonly traffic = new Map<string, LinkTraffic>();
   private readonly dirtyTraffic = new Set<string>();
   private unknownRecipient = 0;
+  /** Drops on links forgotten with a departed node, so room totals keep them (`forgetLinksOf`). */
+  private readonly departed = { links: 0, dropped: emptyDropped() };
 
   constructor(
     readonly id: string,
@@ -354,6 +359,11 @@ export class Room {
     });
   }
 
+  /** What was dropped on the links of nodes that left (cumulative; their own counters are gone). */
+  departedTrafficReport(): DepartedTrafficReport {
+    return { links: this.departed.links, dropped: { ...this.departed.dropped } };
+  }
+
   /** Traffic of the links that changed since the last call (for the periodic traffic event). */
   takeTrafficChanges(): LinkTrafficReport[] {
     const out: LinkTrafficReport[] = [];
@@ -396,7 +406,8 @@ export class Room {
 
   /**
    * Drop the counters and chaos state of a departed node's links, so a room whose nodes come and go
-   * under ever new ids does not grow without bound. (The event stream has already reported them.)
+   * under ever new ids does not grow without bound. (The event stream has already reported them.) Their
+   * drops are added to the room's departed totals, which room-level counts of drops must include.
    */
   private forgetLinksOf(member: Member): void {
     for (const peer of this.members.values()) peer.trafficTo.delete(member.id);
@@ -409,6 +420,8 @@ export class Room {
         const [from = '', to = ''] = key.split(' ');
         final.push(reportLinkTraffic(from, to, traffic));
       }
+      this.departed.links++;
+      addDropped(this.departed.dropped, traffic.dropped);
       this.traffic.delete(key);
       if (!this.linkChaosConfig.has(key)) {
         this.linkChaos.get(key)?.flush();

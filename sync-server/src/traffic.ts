@@ -41,12 +41,32 @@ export interface LinkTraffic {
   duplicated: number;
 }
 
+/** The frames dropped on links whose nodes left (their own counters are forgotten with them). */
+export interface DepartedTrafficReport {
+  /** How many such links there were. */
+  readonly links: number;
+  readonly dropped: Readonly<LinkTraffic['dropped']>;
+}
+
+export function emptyDropped(): LinkTraffic['dropped'] {
+  return { cut: 0, chaos: 0, backpressure: 0, stale: 0, overflow: 0 };
+}
+
+/** Add `from`'s drop counts to `into`. */
+export function addDropped(into: LinkTraffic['dropped'], from: Readonly<LinkTraffic['dropped']>): void {
+  into.cut += from.cut;
+  into.chaos += from.chaos;
+  into.backpressure += from.backpressure;
+  into.stale += from.stale;
+  into.overflow += from.overflow;
+}
+
 export function emptyLinkTraffic(key: string): LinkTraffic {
   return {
     key,
     offered: 0,
     channels: new Map(),
-    dropped: { cut: 0, chaos: 0, backpressure: 0, stale: 0, overflow: 0 },
+    dropped: emptyDropped(),
     duplicated: 0,
   };
 }

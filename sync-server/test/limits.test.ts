@@ -112,6 +112,10 @@ describe('limits', () => {
     expect((toStuck?.channels[2]?.frames ?? 0) + (toStuck?.dropped.backpressure ?? 0)).toBeLessThanOrEqual(
       450,
     );
+    // The room's totals keep what was dropped on its links (what a benchmark's "frames dropped" reads).
+    const departed = relay.departedTraffic('room');
+    expect(departed?.dropped.backpressure).toBe(toStuck?.dropped.backpressure);
+    expect(departed?.links).toBe(1);
     await sender.waitFor((f) => f.type === 'link-down' && f.peer === 'stuck', 'sender told');
     // Its socket is paused, so it would never notice the relay hung up.
     stuck.ws.terminate();
