@@ -102,6 +102,11 @@ export interface AppBenchRun {
   readonly spansPerKeystroke: Readonly<Record<string, { ms: number; count: number; maxMs: number }>> | null;
   readonly backpressureDrops: number | null;
   /**
+   * Bytes the relay delivered per engine over the whole run (every window's sync traffic, anti-entropy
+   * answers included), on the room's links present when read: a node that left took its counts along.
+   */
+  readonly relayBytes?: Readonly<Record<string, number>> | null;
+  /**
    * CPU ms per keystroke of every process of the run (Chromium's, and this one's with the relay), while
    * typing in the editor and, the reference, in the bare textarea (same windows, same page): what the
    * app costs the machine per keystroke, which the load around it does not change. null without /proc.
@@ -231,6 +236,7 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     newWindow: null,
     spansPerKeystroke: null,
     backpressureDrops: null,
+    relayBytes: null,
     cpuMsPerKeystroke: { editor: null, textarea: null },
     loadAverage: { start: round(loadavg()[0] ?? NaN), end: null },
     relayWarnings,
@@ -249,7 +255,11 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
   });
   try {
     log(`${size} characters`);
-    const drops = (): Promise<number | null> => backpressureDrops(web, dataDir, room).catch(() => null);
+    const drops = async (): Promise<number | null> => {
+      const traffic = await relayTraffic(web, dataDir, room).catch(() => null);
+      if (traffic !== null) run.relayBytes = traffic.bytesByEngine;
+      return traffic?.backpressureDrops ?? null;
+    };
     const measure = options.only === 'reopen' ? measureReopen : measureSize;
     const measured = measure(context, web, size, options, run, phases, drops).then(
       () => 'done' as const,
@@ -259,7 +269,7 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     if (outcome === 'capped') (run.timeouts as string[]).push(`stopped at ${phase} (cap of ${cap / 1000} s)`);
     else if (outcome !== 'done') (run.timeouts as string[]).push(`failed at ${phase}: ${String(outcome)}`);
     // A run stopped at its cap still has its windows open: the relay still knows the room.
-    run.backpressureDrops ??= await backpressureDrops(web, dataDir, room).catch(() => null);
+    if (run.backpressureDrops === null) run.backpressureDrops = await drops();
     run.loadAverage = { ...run.loadAverage, end: round(loadavg()[0] ?? NaN) };
     return run;
   } finally {
@@ -708,11 +718,16 @@ async function bounded<T>(
 }
 
 /**
- * Frames the relay dropped for backpressure in the room, from its admin API: the counters of the room's
- * current links, plus what was dropped on the links of nodes that left (a slow consumer the relay
- * closed, a window a reconnect replaced), which the relay keeps as the room's departed totals.
+ * From the relay's admin API: frames it dropped for backpressure in the room (the counters of the room's
+ * current links, plus what was dropped on the links of nodes that left: a slow consumer the relay
+ * closed, a window a reconnect replaced, which the relay keeps as the room's departed totals), and the
+ * bytes its current links delivered per engine.
  */
-async function backpressureDrops(web: WebMode, dataDir: string, room: string): Promise<number> {
+async function relayTraffic(
+  web: WebMode,
+  dataDir: string,
+  room: string,
+): Promise<{ backpressureDrops: number; bytesByEngine: Record<string, number> }> {
   const secrets = await loadWebSecrets({
     dataDir,
     generate: () => {
@@ -725,9 +740,20 @@ async function backpressureDrops(web: WebMode, dataDir: string, room: string): P
   });
   if (!response.ok) throw new Error(`relay traffic: HTTP ${response.status}`);
   const body = (await response.json()) as {
-    links: { dropped: { backpressure: number } }[];
+    links: { channels: Record<string, { bytes: number }>; dropped: { backpressure: number } }[];
     departed?: { dropped: { backpressure: number } };
   };
   const departed = body.departed?.dropped.backpressure ?? 0;
-  return body.links.reduce((n, link) => n + link.dropped.backpressure, departed);
+  const bytesByEngine: Record<string, number> = {};
+  for (const descriptor of ENGINES.descriptors) {
+    const channel = String(descriptor.wireCode);
+    bytesByEngine[descriptor.name] = body.links.reduce(
+      (n, link) => n + (link.channels[channel]?.bytes ?? 0),
+      0,
+    );
+  }
+  return {
+    backpressureDrops: body.links.reduce((n, link) => n + link.dropped.backpressure, departed),
+    bytesByEngine,
+  };
 }
