@@ -298,6 +298,8 @@ export class Replica {
   private readonly presenceOf: Presence;
   /** Local intents stored or being stored but not yet forwarded to peers. */
   private unforwarded = 0;
+  /** Local records issued and settled (forwarded, or failed): nothing goes to peers ahead of them. */
+  private readonly localWrites = { issued: 0, settled: 0 };
   /** The newest presence set while `unforwarded` > 0: announced once they are forwarded. */
   private heldPresence: LocalPresence | undefined;
   private readonly history: UndoHistory;
@@ -457,6 +459,7 @@ export class Replica {
       events: this.events,
       problems: this.problemLog,
       closed,
+      localWrites: this.localWrites,
       hold: (engine, from, payload) => this.hold(engine, from, payload),
     });
     this.history = new UndoHistory(
@@ -578,12 +581,13 @@ export class Replica {
     // what the caller does next, closing or crashing, still comes first), without a promise per intent.
     const batched = durable === DURABLE && this.unforwarded === this.forwardCount;
     this.unforwarded++;
+    this.localWrites.issued++;
     if (batched) {
       // A reaction to a settled promise, not queueMicrotask: Node wraps each of those in an AsyncResource
       // and a bound function (about a tenth of the runtime's garbage per keystroke); the same queue either way.
       this.forwardBatch[this.forwardCount++] = pending;
       if (this.forwardCount === 1) void DURABLE.then(this.forwardBatched);
-    } else durable.then(() => this.forward(pending), this.forwarded);
+    } else durable.then(() => this.forward(pending), this.neverForwarded);
     return durable;
   }
 
@@ -608,13 +612,30 @@ export class Replica {
   /** A local intent is durable: its updates go to their engines' sessions. */
   private forward(pending: PendingIntent): void {
     const { updates, changes } = pending;
+    // Settled first: its own updates need not wait for it (what waited for it goes before them).
+    this.localWriteSettled();
     for (let i = 0; i < updates.length; i++)
       this.sessions.forward((updates[i] as EngineUpdate).engine, changes[i] as EngineChange);
-    this.forwarded();
+    this.unforwardedLeft();
   }
 
+  /**
+   * A local record settled (they settle, and are forwarded, in the order issued): what peers were to
+   * get after it goes now.
+   */
+  private localWriteSettled(): void {
+    this.localWrites.settled++;
+    this.sessions.localWritesSettled();
+  }
+
+  /** A local intent's write failed: it will never be forwarded. */
+  private readonly neverForwarded = (): void => {
+    this.localWriteSettled();
+    this.unforwardedLeft();
+  };
+
   /** A local intent was forwarded (or will never be): a presence held back for it goes out with the last. */
-  private readonly forwarded = (): void => {
+  private unforwardedLeft(): void {
     this.unforwarded--;
     if (this.unforwarded === 0 && this.allForwarded !== undefined) {
       const done = this.allForwarded;
@@ -625,7 +646,7 @@ export class Replica {
     if (this.unforwarded > 0 || presence === undefined) return;
     this.heldPresence = undefined;
     if (!this.closed) this.presenceOf.set(presence);
-  };
+  }
 
   private engineChanged(name: EngineName, change: EngineChange): void {
     this.engines.invalidate(name);
@@ -1443,7 +1464,8 @@ export class Replica {
     for (const { update } of pending.updates) bytesStored += update.length;
     this.persistence.counted(pending.updates.length, bytesStored);
     this.unforwarded++;
-    durable.then(() => this.forward(pending), this.forwarded);
+    this.localWrites.issued++;
+    durable.then(() => this.forward(pending), this.neverForwarded);
     return true;
   }
 

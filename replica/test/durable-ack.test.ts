@@ -124,6 +124,33 @@ describe('Replica: acknowledging writes durable on return', () => {
     await close();
   });
 
+  it('answers a peer’s handshake with no edit whose record is not durable yet', async () => {
+    const { open, clock, net, toy, close } = world();
+    const store = new HoldingStore();
+    const a = await open('a', { store });
+    await open('b');
+    clock.advance(10); // handshakes
+    store.holding = true;
+    const acknowledged = a.apply({ op: 'note.set', value: 'pending' });
+    await flushMicrotasks();
+    // b's link drops and comes back while the edit is being stored: its handshake asks a for what it
+    // lacks. Were the edit sent and its record then lost (a crash), b would hold an edit a never made.
+    net.setOffline('b', true);
+    clock.advance(10);
+    net.setOffline('b', false);
+    clock.advance(10);
+    await flushMicrotasks();
+    clock.advance(10);
+    expect(toy('b', 'yjs').view().note).toEqual([]);
+    expect(toy('b', 'converge').view().note).toEqual([]);
+    store.release();
+    await acknowledged;
+    clock.advance(10);
+    expect(toy('b', 'yjs').view().note).toEqual(['pending']);
+    expect(toy('b', 'converge').view().note).toEqual(['pending']);
+    await close();
+  });
+
   it('forwards an edit whose write settles while the replica closes, before its connection closes', async () => {
     const { open, clock, net, close } = world();
     const store = new HoldingStore();

@@ -11,7 +11,7 @@ import { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
 import type { MemoryByteLog } from '../src/log-store.ts';
 import type { Replica } from '../src/replica.ts';
-import type { MemoryStore } from '../src/store.ts';
+import { MemoryStore } from '../src/store.ts';
 import type { Intent } from '../src/workspace.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 import { copyOf, openStored, textsOf, untilLoaded, writtenLog } from '../testing/stored-replica.ts';
@@ -197,6 +197,44 @@ describe('a progressive open', () => {
       await reopened.close();
     }
   });
+  it('sends a peer no deferred intent an engine took before its record is durable', async () => {
+    // The window's engines take the deferred typing after the open; the peer's handshake reaches them
+    // while those `realised` records are still being written, and the window goes away (a reload) before
+    // they are durable. Had the answer carried the engines' ops for them, the reopened window would take
+    // the deferred intents again under new op ids and get the peer's copy too: the typing twice.
+    const log = await storedDocument();
+    const { texts: expected } = await eagerlyEdited(log);
+    const { clock, net, open } = simRoom({ seed: 11, startMs: REOPEN, latencyMs: 1, antiEntropyMs: 0 });
+    const peer = await open('peer');
+    const bytes = (await copyOf(log)).log;
+    const held: (() => void)[] = [];
+    let holding = false;
+    const append = bytes.append.bind(bytes);
+    bytes.append = (record) =>
+      holding
+        ? new Promise<void>((resolve) => held.push(() => void append(record).then(resolve)))
+        : append(record);
+    const transport = net.transport(ID);
+    const dying = await open(ID, { store: new MemoryStore(bytes), transport, progressive: true });
+    for (const edit of EDITS) await dying.apply(edit); // acknowledged, before the handshakes cross
+    holding = true;
+    await untilLoaded(dying, clock); // the engines take the deferred intents: their records wait
+    clock.advance(20); // the handshakes cross: the peer asks for what it lacks
+    expect(held.length).toBeGreaterThan(0);
+    // The window goes away now: what it had not written is lost (the peer keeps what it was sent).
+    transport.close();
+    const crashed = await copyOf(bytes);
+    for (const go of held.splice(0)) go();
+    holding = false;
+    const reopened = await open(ID, { store: crashed, progressive: true });
+    await untilLoaded(reopened, clock);
+    clock.advance(200);
+    for (const name of ENGINES.names) {
+      expect(reopened.textSlice(name), `${name} reopened`).toBe(expected[reopened.primary]);
+      expect(peer.textSlice(name), `${name} at the peer`).toBe(expected[reopened.primary]);
+    }
+  });
+
   it('builds only the primary engine before it resolves, and each other one when it loads', async () => {
     const log = await storedDocument();
     // Building an engine is part of a window's start (Automerge's first document compiles its code).

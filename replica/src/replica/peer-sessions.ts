@@ -11,6 +11,12 @@
  * each session sends, then puts it on the wire: what every peer with an open session of the engine would
  * get alike (a live keystroke, a digest, a hello) goes as one broadcast frame that the relay fans out,
  * obeying its link table, instead of one frame per peer; anything else goes to its peer as it was.
+ *
+ * Nothing leaves ahead of the local records written before it: a session's answer to a peer's hello
+ * carries whatever its engine holds, so a payload put on the wire while a local record (an intent, a
+ * deferred intent an engine took) is not durable yet waits until it is. Had it gone, and the record been
+ * lost (a reload), the peer would hold ops the window no longer knows: a deferred intent taken again on
+ * reopening, under new op ids, is then there twice.
  */
 import {
   type ConnectionState,
@@ -53,11 +59,33 @@ export interface SessionHost {
   readonly events: ReplicaEvents;
   readonly problems: Problems;
   closed(): boolean;
+  /** The replica's local records (intents, realised deferrals): how many were issued, how many settled. */
+  readonly localWrites: LocalWrites;
   /**
    * A peer's sync message for an engine that has not loaded yet (a progressive open): the replica keeps
    * it for the engine, which takes it in once loaded (`deliver`), after opening its sessions.
    */
   hold(engine: EngineName, from: string, payload: Uint8Array): void;
+}
+
+/**
+ * Counts of the local records a replica stored: `issued` so far, and `settled` (durable, or failed for
+ * good). They settle in the order issued, so the first `settled` of them are settled.
+ */
+export interface LocalWrites {
+  readonly issued: number;
+  readonly settled: number;
+}
+
+/** A payload waiting for the local records issued before it to settle (see `mustWait`). */
+interface WaitingPayload {
+  /** It leaves once this many local records have settled. */
+  readonly after: number;
+  readonly name: EngineName;
+  readonly payload: Uint8Array;
+  /** Its peer, and that peer's sessions as they were (a link-down drops it); undefined: a broadcast. */
+  readonly peer: string | undefined;
+  readonly sessions: Map<EngineName, OpenSession> | undefined;
 }
 
 export class PeerSessions {
@@ -68,6 +96,8 @@ export class PeerSessions {
   private receiving: string | undefined;
   /** While a fan-out runs: what is sent, per engine, per peer, in order (see `fanOut`). */
   private outbox: Map<EngineName, Map<string, Uint8Array[]>> | undefined;
+  /** Payloads waiting for local records to settle, in the order they were sent (see `mustWait`). */
+  private readonly waiting: WaitingPayload[] = [];
 
   constructor(private readonly host: SessionHost) {
     for (const name of host.engines.names) {
@@ -169,7 +199,38 @@ export class PeerSessions {
       else queued.push(payload);
       return;
     }
-    this.put(name, payload, (channel) => host.transport.send(peer, channel, payload));
+    if (this.mustWait()) this.wait(name, payload, peer);
+    else this.put(name, payload, (channel) => host.transport.send(peer, channel, payload));
+  }
+
+  /** Whether a payload sent now waits: a local record issued before it has not settled, or one waits. */
+  private mustWait(): boolean {
+    const { localWrites } = this.host;
+    return this.waiting.length > 0 || localWrites.settled < localWrites.issued;
+  }
+
+  private wait(name: EngineName, payload: Uint8Array, peer: string | undefined): void {
+    const after = this.host.localWrites.issued;
+    const sessions = peer === undefined ? undefined : this.sessions.get(peer);
+    this.waiting.push({ after, name, payload, peer, sessions });
+  }
+
+  /**
+   * More local records settled: the payloads waiting for them go, in order (one whose peer's link went
+   * down meanwhile is dropped, as a closed session sends nothing: the next link-up resyncs).
+   */
+  localWritesSettled(): void {
+    const { host, waiting } = this;
+    let sent = 0;
+    while (sent < waiting.length && (waiting[sent] as WaitingPayload).after <= host.localWrites.settled) {
+      const { name, payload, peer, sessions } = waiting[sent++] as WaitingPayload;
+      if (host.closed()) continue;
+      if (peer === undefined)
+        this.put(name, payload, (channel) => host.transport.broadcast?.(channel, payload));
+      else if (this.sessions.get(peer) === sessions)
+        this.put(name, payload, (channel) => host.transport.send(peer, channel, payload));
+    }
+    if (sent > 0) waiting.splice(0, sent);
   }
 
   /**
@@ -198,9 +259,11 @@ export class PeerSessions {
     const { transport } = this.host;
     const shared = transport.broadcast === undefined ? 0 : this.sharedPrefix(name, byPeer);
     const first = byPeer.values().next().value ?? [];
+    const waits = shared > 0 && this.mustWait();
     for (let i = 0; i < shared; i++) {
       const payload = first[i] as Uint8Array;
-      this.put(name, payload, (channel) => transport.broadcast?.(channel, payload));
+      if (waits) this.wait(name, payload, undefined);
+      else this.put(name, payload, (channel) => transport.broadcast?.(channel, payload));
     }
     for (const [peer, payloads] of byPeer) {
       for (let i = shared; i < payloads.length; i++) this.send(peer, name, payloads[i] as Uint8Array);
