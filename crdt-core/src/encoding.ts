@@ -264,6 +264,14 @@ export class Decoder {
     return out;
   }
 
+  /** Read a length-prefixed byte string as a view into the input (no copy: it shares the input's buffer). */
+  bytesView(): Uint8Array {
+    const n = this.count(1);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
   /** Read a length-prefixed UTF-8 string; rejects invalid UTF-8. */
   string(): string {
     const start = this.pos;

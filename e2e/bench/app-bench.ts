@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { decodeFrame, decodeReplicaMessage } from '@converge/protocol';
+import { dataEntries, decodeFrame, decodeReplicaMessage, entryShares } from '@converge/protocol';
 import { ENGINES } from '@converge/replica';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import { attachEmbeddedRelayLoggingTo } from '../../src/main/embedded-relay.ts';
@@ -600,15 +600,19 @@ function countSentBytes(page: Page): {
   const onFrame = (frame: { payload: string | Buffer }): void => {
     if (typeof frame.payload === 'string') return;
     try {
-      const decoded = decodeFrame(new Uint8Array(frame.payload));
-      if (decoded.type !== 'data') return;
-      const descriptor = descriptors.get(decoded.channel);
-      const engine = descriptor?.name ?? `channel ${decoded.channel}`;
-      const counted = byEngine[engine] ?? { bytes: 0, byKind: {} };
-      byEngine[engine] = counted;
-      counted.bytes += frame.payload.length;
-      const kind = `${decoded.to === null ? 'broadcast' : 'to a peer'}: ${kindOf(descriptor, decoded.payload)}`;
-      counted.byKind[kind] = (counted.byKind[kind] ?? 0) + frame.payload.length;
+      // One frame may carry several engines' entries (a bundle): each counts its share of the bytes.
+      const entries = dataEntries(decodeFrame(new Uint8Array(frame.payload)));
+      const shares = entryShares(entries, frame.payload.length);
+      entries.forEach((entry, i) => {
+        const bytes = shares[i] ?? 0;
+        const descriptor = descriptors.get(entry.channel);
+        const engine = descriptor?.name ?? `channel ${entry.channel}`;
+        const counted = byEngine[engine] ?? { bytes: 0, byKind: {} };
+        byEngine[engine] = counted;
+        counted.bytes += bytes;
+        const kind = `${entry.to === null ? 'broadcast' : 'to a peer'}: ${kindOf(descriptor, entry.payload)}`;
+        counted.byKind[kind] = (counted.byKind[kind] ?? 0) + bytes;
+      });
     } catch {
       // Not a relay frame: not counted.
     }

@@ -13,6 +13,11 @@
  * rewriting it. A data frame's channel (one byte, channels.ts) says which engine the payload is for;
  * the relay counts frames per channel and never interprets it. Between two replicas a payload is a
  * replica message (replica-message.ts).
+ *
+ * A bundle frame carries several data frames' worth of (to, channel, payload) from one sender in one
+ * WebSocket message: a node bundles what it sends in one task (one intent's frames for every engine,
+ * bundler.ts), so a keystroke costs each end one message instead of one per engine. The relay routes
+ * each entry as it would a data frame and forwards to each node the entries meant for it, as one frame.
  */
 import { DecodeError, Decoder, Encoder } from '@converge/crdt-core';
 import { checkChannel } from './channels.ts';
@@ -33,6 +38,7 @@ export const FrameType = {
   LinkUp: 4,
   LinkDown: 5,
   Error: 6,
+  Bundle: 7,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -177,11 +183,34 @@ export interface ErrorFrame {
   readonly message: string;
 }
 
-export type Frame = HelloFrame | WelcomeFrame | DataFrame | LinkUpFrame | LinkDownFrame | ErrorFrame;
+/** One data frame's worth inside a bundle (the sender is the bundle's). */
+export interface BundleEntry {
+  /** A node id, or null for every node reachable from the sender. */
+  readonly to: string | null;
+  readonly channel: number;
+  /** After decoding, a view into the decoded bytes (no copy). */
+  readonly payload: Uint8Array;
+}
+
+export interface BundleFrame {
+  readonly type: 'bundle';
+  readonly from: string;
+  /** At least two (one entry travels as a data frame), delivered in order. */
+  readonly entries: readonly BundleEntry[];
+}
+
+export type Frame =
+  | HelloFrame
+  | WelcomeFrame
+  | DataFrame
+  | BundleFrame
+  | LinkUpFrame
+  | LinkDownFrame
+  | ErrorFrame;
 /** Frames a node sends to the relay. */
-export type NodeFrame = HelloFrame | DataFrame;
+export type NodeFrame = HelloFrame | DataFrame | BundleFrame;
 /** Frames the relay sends to a node. */
-export type RelayFrame = WelcomeFrame | DataFrame | LinkUpFrame | LinkDownFrame | ErrorFrame;
+export type RelayFrame = WelcomeFrame | DataFrame | BundleFrame | LinkUpFrame | LinkDownFrame | ErrorFrame;
 
 /** An invalid value given to an encoder (a programming error on the sending side). */
 export class ProtocolError extends Error {
@@ -268,6 +297,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
     }
     case 'data':
       return encodeData(frame.from, frame.to, frame.channel, frame.payload);
+    case 'bundle':
+      return encodeBundle(frame.from, frame.entries);
     case 'link-up':
       checkId(frame.peer, 'peer id');
       return new Encoder(8 + frame.peer.length)
@@ -316,6 +347,79 @@ export function encodeData(
     .byte(channel)
     .bytes(payload)
     .finish();
+}
+
+/**
+ * Encode several entries from one sender as one frame: a data frame when there is one entry (what every
+ * relay and client has always read), else a bundle frame. Entries keep their order.
+ */
+export function encodeBundle(from: string, entries: readonly BundleEntry[]): Uint8Array {
+  if (entries.length === 0) throw new ProtocolError('a bundle needs at least one entry');
+  if (entries.length === 1) {
+    const only = entries[0] as BundleEntry;
+    return encodeData(from, only.to, only.channel, only.payload);
+  }
+  checkId(from, 'sender id');
+  let size = 8 + from.length;
+  for (const entry of entries) {
+    checkEntry(entry);
+    size += bundleEntryBytes(entry);
+  }
+  const e = new Encoder(size).byte(FrameType.Bundle).string(from).uint(entries.length);
+  for (const entry of entries)
+    e.string(entry.to ?? '')
+      .byte(entry.channel)
+      .bytes(entry.payload);
+  return e.finish();
+}
+
+/** Throws ProtocolError unless `entry` can travel in a data or bundle frame. */
+export function checkEntry(entry: BundleEntry): void {
+  if (entry.to !== null) checkId(entry.to, 'recipient id');
+  const problem = checkChannel(entry.channel);
+  if (problem !== undefined) throw new ProtocolError(problem);
+  if (!(entry.payload instanceof Uint8Array)) throw new ProtocolError('payload must be a Uint8Array');
+}
+
+function varintBytes(value: number): number {
+  let n = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+  return n;
+}
+
+/** The bytes an entry takes inside a bundle frame (ids are ASCII, so characters are bytes). */
+export function bundleEntryBytes(entry: BundleEntry): number {
+  const to = entry.to?.length ?? 0;
+  return varintBytes(to) + to + 1 + varintBytes(entry.payload.length) + entry.payload.length;
+}
+
+/** The bytes of `entry` sent alone, as a data frame from `from`. */
+export function encodedDataBytes(from: string, entry: BundleEntry): number {
+  return 1 + varintBytes(from.length) + from.length + bundleEntryBytes(entry);
+}
+
+/** The bytes of a bundle frame from `from` with `count` entries, beside its entries'. */
+export function bundleHeaderBytes(from: string, count: number): number {
+  return 1 + varintBytes(from.length) + from.length + varintBytes(count);
+}
+
+/**
+ * The bytes of a frame of `entries` (a data or bundle frame of `frameBytes` bytes) each entry accounts
+ * for: its own, and the frame's header with the first, so they sum to the frame's length. How the relay
+ * and the benchmarks count bytes per channel.
+ */
+export function entryShares(entries: readonly BundleEntry[], frameBytes: number): number[] {
+  const shares = entries.map(bundleEntryBytes);
+  const counted = shares.reduce((sum, share) => sum + share, 0);
+  if (shares.length > 0) shares[0] = (shares[0] as number) + frameBytes - counted;
+  return shares;
+}
+
+/** A frame's data entries: a data frame's one, a bundle's all, none for other frames. */
+export function dataEntries(frame: Frame): readonly BundleEntry[] {
+  if (frame.type === 'data') return [frame];
+  if (frame.type === 'bundle') return frame.entries;
+  return [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,6 +502,28 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       const channel = d.byte();
       const payload = readPayload(d, bytes);
       return { type: 'data', from, to, channel, payload };
+    }
+    case FrameType.Bundle: {
+      const from = readId(d, 'sender id');
+      // Each entry takes at least 3 bytes: the recipient's length, the channel, the payload's length.
+      const countAt = d.offset;
+      const count = d.count(3);
+      if (count < 2) throw new DecodeError('a bundle carries at least two entries', countAt);
+      const entries: BundleEntry[] = [];
+      for (let i = 0; i < count; i++) {
+        const toStart = d.offset;
+        const toRaw = d.string();
+        let to: string | null = null;
+        if (toRaw !== '') {
+          const problem = idProblem(toRaw);
+          if (problem !== undefined) throw new DecodeError(`recipient id ${problem}`, toStart);
+          to = toRaw;
+        }
+        const channel = d.byte();
+        entries.push({ to, channel, payload: d.bytesView() });
+      }
+      d.end();
+      return { type: 'bundle', from, entries };
     }
     case FrameType.LinkUp: {
       const peer = readId(d, 'peer id');

@@ -1,3 +1,4 @@
+export * from './bundler.ts';
 export * from './channels.ts';
 export * from './checkout-channel.ts';
 export * from './error-message.ts';

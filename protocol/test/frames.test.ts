@@ -5,15 +5,20 @@ import { fcParams } from '@converge/crdt-core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  bundleEntryBytes,
+  bundleHeaderBytes,
+  dataEntries,
   decodeFrame,
   decodeReplicaMessage,
   digestProblem,
   ERROR_CODES,
+  encodeBundle,
   encodeData,
   encodeDigestMessage,
   encodeFrame,
   encodeSyncMessage,
   type Frame,
+  FrameBundler,
   FrameType,
   idProblem,
   LINK_DOWN_REASONS,
@@ -62,6 +67,18 @@ const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
     to: fc.option(arbId, { nil: null }),
     channel: fc.integer({ min: 0, max: MAX_CHANNEL }),
     payload: fc.uint8Array({ maxLength: 300 }),
+  }),
+  fc.record({
+    type: fc.constant('bundle' as const),
+    from: arbId,
+    entries: fc.array(
+      fc.record({
+        to: fc.option(arbId, { nil: null }),
+        channel: fc.integer({ min: 0, max: MAX_CHANNEL }),
+        payload: fc.uint8Array({ maxLength: 100 }),
+      }),
+      { minLength: 2, maxLength: 6 },
+    ),
   }),
   fc.record({
     type: fc.constant('link-up' as const),
@@ -204,6 +221,7 @@ function frameTypeKey(frame: Frame): keyof typeof FrameType {
     hello: 'Hello',
     welcome: 'Welcome',
     data: 'Data',
+    bundle: 'Bundle',
     'link-up': 'LinkUp',
     'link-down': 'LinkDown',
     error: 'Error',
@@ -263,5 +281,91 @@ describe('replica messages (data payloads between replicas)', () => {
       }),
       fcParams(1000, 20000),
     );
+  });
+});
+
+describe('bundle frames (one message for what a node sends in one task)', () => {
+  const entry = (to: string | null, channel: number, ...bytes: number[]) => ({
+    to,
+    channel,
+    payload: new Uint8Array(bytes),
+  });
+
+  it('carry every entry in order, as views into the frame', () => {
+    const entries = [entry(null, 1, 1, 2), entry('b', 2, 3), entry(null, 3)];
+    const bytes = encodeBundle('a', entries);
+    expect(bytes[0]).toBe(FrameType.Bundle);
+    expect(bytes.length).toBe(
+      bundleHeaderBytes('a', 3) + entries.reduce((n, e) => n + bundleEntryBytes(e), 0),
+    );
+    const frame = decodeFrame(bytes);
+    expect(frame).toEqual({ type: 'bundle', from: 'a', entries });
+    expect(dataEntries(frame)).toEqual(entries);
+    expect(frame.type === 'bundle' && frame.entries[0]?.payload.buffer).toBe(bytes.buffer);
+  });
+
+  it('of one entry are the data frame every relay and client already reads', () => {
+    const bytes = encodeBundle('a', [entry('b', 7, 9)]);
+    expect(bytes).toEqual(encodeData('a', 'b', 7, new Uint8Array([9])));
+    expect(dataEntries(decodeFrame(bytes))).toMatchObject([entry('b', 7, 9)]);
+  });
+
+  it('refuse fewer than two entries on the wire, and bad values when encoding', () => {
+    const one = new Uint8Array([FrameType.Bundle, 1, 0x61, 1, 0, 1, 0]);
+    expect(() => decodeFrame(one)).toThrow(DecodeError);
+    expect(() => encodeBundle('a', [])).toThrow(ProtocolError);
+    expect(() => encodeBundle('a', [entry(null, 1), entry(null, 256)])).toThrow(ProtocolError);
+    expect(() => encodeBundle('a', [entry(null, 1), entry('no spaces', 1)])).toThrow(ProtocolError);
+  });
+});
+
+describe('FrameBundler', () => {
+  function bundler(limit = Number.POSITIVE_INFINITY) {
+    const frames: Uint8Array[] = [];
+    const tooLarge: number[] = [];
+    const tasks: (() => void)[] = [];
+    const b = new FrameBundler({
+      from: 'a',
+      maxFrameBytes: () => limit,
+      emit: (frame) => frames.push(frame),
+      tooLarge: (bytes) => tooLarge.push(bytes),
+      schedule: (flush) => tasks.push(flush),
+    });
+    const endTask = () => {
+      for (const task of tasks.splice(0)) task();
+    };
+    return { b, frames, tooLarge, endTask };
+  }
+
+  it('sends what one task queued as one frame, in order, when the task ends', () => {
+    const { b, frames, endTask } = bundler();
+    for (let channel = 1; channel <= 5; channel++) b.add(null, channel, new Uint8Array([channel]));
+    b.add('b', 9, new Uint8Array([9]));
+    expect(frames).toEqual([]);
+    endTask();
+    expect(frames).toHaveLength(1);
+    expect(dataEntries(decodeFrame(frames[0] as Uint8Array)).map((e) => [e.to, e.channel])).toEqual([
+      [null, 1],
+      [null, 2],
+      [null, 3],
+      [null, 4],
+      [null, 5],
+      ['b', 9],
+    ]);
+    b.add(null, 1, new Uint8Array());
+    endTask();
+    expect(decodeFrame(frames[1] as Uint8Array).type).toBe('data');
+  });
+
+  it('starts another frame rather than pass the size limit, and refuses what cannot fit alone', () => {
+    const alone = encodeData('a', null, 1, new Uint8Array(10)).length;
+    const { b, frames, tooLarge, endTask } = bundler(alone + 5);
+    b.add(null, 1, new Uint8Array(10));
+    b.add(null, 2, new Uint8Array(10));
+    b.add(null, 3, new Uint8Array(11 + 5));
+    endTask();
+    expect(frames.map((f) => f.length)).toEqual([alone, alone]);
+    expect(tooLarge).toEqual([alone + 6]);
+    expect(() => b.add(null, 300, new Uint8Array())).toThrow(ProtocolError);
   });
 });

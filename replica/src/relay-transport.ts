@@ -13,11 +13,12 @@ import {
   type Cancel,
   CloseCode,
   type ConnectionState,
+  dataEntries,
   decodeFrame,
   type ErrorCode,
-  encodeData,
   encodeFrame,
   errorMessage,
+  FrameBundler,
   type LinkDownReason,
   type NodeRole,
   PERMANENT_CLOSE_CODES,
@@ -117,6 +118,8 @@ export class RelayTransport implements Transport {
   private attemptGeneration = 0;
   private offline = false;
   private closed = false;
+  /** What the replica sends in one task leaves as one frame (protocol's bundler.ts). */
+  private readonly outgoing: FrameBundler;
 
   constructor(private readonly options: RelayTransportOptions) {
     this.nodeId = options.nodeId;
@@ -132,6 +135,12 @@ export class RelayTransport implements Transport {
     }
     // Fail now on ids the relay would refuse anyway.
     encodeFrame(this.hello(''));
+    this.outgoing = new FrameBundler({
+      from: this.nodeId,
+      maxFrameBytes: () => this.maxFrameBytes,
+      emit: (frame) => this.emit(frame),
+      tooLarge: (bytes, limit) => this.problem({ kind: 'frame-too-large', bytes, limit }),
+    });
   }
 
   start(handlers: TransportHandlers): void {
@@ -162,11 +171,13 @@ export class RelayTransport implements Transport {
       }
       return;
     }
-    const frame = encodeData(this.nodeId, to, channel, payload);
-    if (frame.length > this.maxFrameBytes) {
-      this.problem({ kind: 'frame-too-large', bytes: frame.length, limit: this.maxFrameBytes });
-      return;
-    }
+    this.outgoing.add(to, channel, payload);
+  }
+
+  private emit(frame: Uint8Array): void {
+    const socket = this.socket;
+    // The connection the frames were queued for may have gone since; sessions resync on the next one.
+    if (this.connectionState !== 'online' || socket === undefined) return;
     try {
       socket.send(frame);
     } catch (error) {
@@ -346,9 +357,18 @@ export class RelayTransport implements Transport {
         this.linkDown(frame.peer, frame.reason);
         return;
       case 'data':
-        // Only from peers with a live session; the relay checks links too, this guards the races.
-        if (this.connectionState === 'online' && this.peers.has(frame.from)) {
-          this.invoke(() => handlers.message(frame.from, frame.channel, frame.payload));
+      case 'bundle':
+        for (const entry of dataEntries(frame)) {
+          // Only from peers with a live session; the relay checks links too, this guards the races.
+          // A handler may take the connection down: every entry is checked again.
+          if (
+            this.connectionState !== 'online' ||
+            !this.peers.has(frame.from) ||
+            this.handlers === undefined
+          ) {
+            return;
+          }
+          this.invoke(() => handlers.message(frame.from, entry.channel, entry.payload));
         }
         return;
       case 'error':
@@ -370,6 +390,7 @@ export class RelayTransport implements Transport {
 
   private onSocketClosed(code: number, reason: string): void {
     this.socket = undefined;
+    this.outgoing.clear();
     this.cancelWelcomeTimer();
     this.dropLinks();
     const permanent = PERMANENT_CLOSE_CODES.has(code);
@@ -400,6 +421,8 @@ export class RelayTransport implements Transport {
   }
 
   private disconnect(reason: string): void {
+    // What the replica sent before going offline or closing still leaves, as it did unbundled.
+    this.outgoing.flush();
     this.cancelTimers();
     if (this.socket !== undefined) this.detach(this.socket, CloseCode.Normal, reason);
   }

@@ -8,9 +8,11 @@
  * inside a handler never re-enters the room while it is routing.
  */
 import {
+  type BundleEntry,
   type ConnectionState,
+  dataEntries,
   decodeFrame,
-  encodeData,
+  FrameBundler,
   type NodeRole,
   type Transport,
   type TransportHandlers,
@@ -63,12 +65,22 @@ export class LocalTransport implements Transport {
     },
   };
 
+  /** What the node sends in one task goes to the room as one frame, as a window's does. */
+  private readonly outgoing: FrameBundler;
+
   constructor(
     private readonly options: LocalNodeOptions,
     private readonly attach: (endpoint: NodeEndpoint, role: NodeRole) => LocalAttachment,
     private readonly reportError: LocalNodeErrorReporter,
   ) {
     this.nodeId = options.nodeId;
+    this.outgoing = new FrameBundler({
+      from: this.nodeId,
+      // In-process: the socket limit does not apply; the room's nodes check their own on receipt.
+      maxFrameBytes: () => Number.POSITIVE_INFINITY,
+      emit: (bytes, entries) => this.emit(bytes, entries),
+      tooLarge: () => {},
+    });
   }
 
   /** Join the room. Throws (ControlError) when the relay's limits refuse the node. */
@@ -89,14 +101,15 @@ export class LocalTransport implements Transport {
   }
 
   private route(to: string | null, channel: number, payload: Uint8Array): void {
+    if (this.attachment === undefined || this.connectionState !== 'online') return;
+    this.outgoing.add(to, channel, payload);
+  }
+
+  /** A frame the bundler put together: routed as if it had come over a socket. */
+  private emit(bytes: Uint8Array, entries: readonly BundleEntry[]): void {
     const attachment = this.attachment;
     if (attachment === undefined || this.connectionState !== 'online') return;
-    const bytes = encodeData(this.nodeId, to, channel, payload);
-    attachment.room.route(
-      attachment.member,
-      { type: 'data', from: this.nodeId, to, channel, payload },
-      bytes,
-    );
+    attachment.room.route(attachment.member, { type: 'bundle', from: this.nodeId, entries }, bytes);
   }
 
   reachable(): ReadonlySet<string> {
@@ -108,6 +121,7 @@ export class LocalTransport implements Transport {
   }
 
   close(): void {
+    this.outgoing.flush();
     this.handlers = undefined;
     this.attachment?.leave();
     this.attachment = undefined;
@@ -148,7 +162,12 @@ export class LocalTransport implements Transport {
         if (this.peers.delete(frame.peer)) handlers.linkDown(frame.peer);
         break;
       case 'data':
-        if (this.peers.has(frame.from)) handlers.message(frame.from, frame.channel, frame.payload);
+      case 'bundle':
+        for (const entry of dataEntries(frame)) {
+          // A handler may close the node: every entry is checked again.
+          if (this.handlers !== handlers || !this.peers.has(frame.from)) break;
+          handlers.message(frame.from, entry.channel, entry.payload);
+        }
         break;
       default:
         break;

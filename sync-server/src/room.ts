@@ -4,8 +4,11 @@
  * (a WebSocket connection, or a node living in the relay's process such as a storage peer).
  */
 import {
+  type BundleFrame,
   CloseCode,
   type DataFrame,
+  dataEntries,
+  encodeBundle,
   encodeFrame,
   type NodeRole,
   type PeerInfo,
@@ -17,6 +20,7 @@ import type { EventBus, LeaveReason, Violation } from './events.ts';
 import type { RelayLimits } from './limits.ts';
 import { type DirectedLink, type LinkOperation, LinkTable } from './link-table.ts';
 import type { Logger } from './log.ts';
+import { type Parcel, parcelOf } from './parcel.ts';
 import {
   addDropped,
   countDelivery,
@@ -116,8 +120,7 @@ export interface LinkChange {
 interface HeldFrame {
   readonly sender: Member;
   readonly target: Member;
-  readonly channel: number;
-  readonly bytes: Uint8Array;
+  readonly parcel: Parcel;
   readonly generation: number;
   readonly traffic: LinkTraffic;
 }
@@ -241,23 +244,39 @@ export class Room {
     this.services.log.info('leave', { room: this.id, node: member.id, reason });
   }
 
-  /** Route a data frame from `sender` (which must hold write rights); `bytes` is the frame as received, forwarded unchanged. */
-  route(sender: Member, frame: DataFrame, bytes: Uint8Array): void {
+  /**
+   * Route a data or bundle frame from `sender` (which must hold write rights); `bytes` is the frame as
+   * received. Each node gets, as one frame, the entries meant for it (all of them: the bytes unchanged).
+   * Cuts, chaos and backpressure take or drop that frame whole, so a node never gets part of what was
+   * sent together; the counters count entries, each on its channel.
+   */
+  route(sender: Member, frame: DataFrame | BundleFrame, bytes: Uint8Array): void {
     if (this.members.get(sender.id) !== sender) return;
-    const { channel } = frame;
-    if (frame.to === null) {
-      for (const target of this.members.values()) {
-        if (target !== sender) this.forward(sender, target, channel, bytes);
-      }
+    if (frame.type === 'data' && frame.to !== null) {
+      const target = this.recipient(sender, frame.to);
+      if (target !== undefined) this.forward(sender, target, parcelOf([frame], bytes));
       return;
     }
-    const target = this.members.get(frame.to);
+    const entries = dataEntries(frame);
+    for (const entry of entries) if (entry.to !== null) this.recipient(sender, entry.to);
+    for (const target of this.members.values()) {
+      if (target === sender) continue;
+      const mine = entries.filter((entry) => entry.to === null || entry.to === target.id);
+      if (mine.length === 0) continue;
+      const own = mine.length === entries.length ? bytes : encodeBundle(frame.from, mine);
+      this.forward(sender, target, parcelOf(mine, own));
+    }
+  }
+
+  /** The member a frame names, counting a name that is not one (normal in a race with a leave). */
+  private recipient(sender: Member, to: string): Member | undefined {
+    const target = this.members.get(to);
     if (target === undefined || target === sender) {
-      // Normal in a race with a leave; the sender's session learns of it from link-down.
+      // The sender's session learns of it from link-down.
       this.unknownRecipient++;
-      return;
+      return undefined;
     }
-    this.forward(sender, target, channel, bytes);
+    return target;
   }
 
   applyLinks(operation: LinkOperation): LinkChange {
@@ -481,33 +500,35 @@ export class Room {
     return chaos ?? undefined;
   }
 
-  private forward(sender: Member, target: Member, channel: number, bytes: Uint8Array): void {
+  private forward(sender: Member, target: Member, parcel: Parcel): void {
     const traffic = this.trafficOf(sender, target.id);
-    traffic.offered++;
+    const entries = parcel.channels.length;
+    const size = parcel.bytes.length;
+    traffic.offered += entries;
     if (!this.links.isUp(sender.id, target.id)) {
-      traffic.dropped.cut++;
+      traffic.dropped.cut += entries;
       return;
     }
     const chaos = this.chaosFor(sender.id, target.id);
     if (chaos === undefined) {
-      this.deliver(target, channel, bytes, traffic);
+      this.deliver(target, parcel, traffic);
       return;
     }
     // Reserve room for a duplicate up front: chaos may deliver synchronously, which releases bytes.
-    if (this.delayedBytes + 2 * bytes.length > this.services.limits.maxDelayedBytesPerRoom) {
-      traffic.dropped.overflow++;
+    if (this.delayedBytes + 2 * size > this.services.limits.maxDelayedBytesPerRoom) {
+      traffic.dropped.overflow += entries;
       return;
     }
-    this.delayedBytes += 2 * bytes.length;
+    this.delayedBytes += 2 * size;
     const generation = this.links.generation(sender.id, target.id);
-    const { copies } = chaos.submit({ sender, target, channel, bytes, generation, traffic });
-    this.delayedBytes -= (2 - copies) * bytes.length;
-    if (copies === 0) traffic.dropped.chaos++;
-    else if (copies === 2) traffic.duplicated++;
+    const { copies } = chaos.submit({ sender, target, parcel, generation, traffic });
+    this.delayedBytes -= (2 - copies) * size;
+    if (copies === 0) traffic.dropped.chaos += entries;
+    else if (copies === 2) traffic.duplicated += entries;
   }
 
   private releaseHeld(held: HeldFrame): void {
-    this.delayedBytes -= held.bytes.length;
+    this.delayedBytes -= held.parcel.bytes.length;
     const { sender, target } = held;
     const live =
       this.members.get(sender.id) === sender &&
@@ -516,21 +537,23 @@ export class Room {
       this.links.generation(sender.id, target.id) === held.generation;
     this.dirtyTraffic.add(held.traffic.key);
     if (!live) {
-      held.traffic.dropped.stale++;
+      held.traffic.dropped.stale += held.parcel.channels.length;
       return;
     }
-    this.deliver(target, held.channel, held.bytes, held.traffic);
+    this.deliver(target, held.parcel, held.traffic);
   }
 
-  private deliver(target: Member, channel: number, bytes: Uint8Array, traffic: LinkTraffic): void {
+  private deliver(target: Member, parcel: Parcel, traffic: LinkTraffic): void {
     if (target.endpoint.bufferedBytes() > this.services.limits.maxBufferedBytes) {
-      traffic.dropped.backpressure++;
+      traffic.dropped.backpressure += parcel.channels.length;
       this.checkSlowConsumer(target);
       return;
     }
     target.overHighWaterSince = undefined;
-    target.endpoint.send(bytes);
-    countDelivery(traffic, channel, bytes.length);
+    target.endpoint.send(parcel.bytes);
+    for (let i = 0; i < parcel.channels.length; i++) {
+      countDelivery(traffic, parcel.channels[i] as number, parcel.sizes[i] as number);
+    }
   }
 
   private checkSlowConsumer(target: Member): void {

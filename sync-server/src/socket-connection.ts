@@ -254,7 +254,7 @@ export class SocketConnection implements NodeEndpoint {
       return;
     }
     const frame = decoded.frame;
-    if (frame.type !== 'data') {
+    if (frame.type !== 'data' && frame.type !== 'bundle') {
       this.onBadFrame(`a node may not send ${frame.type} frames${frame.type === 'hello' ? ' twice' : ''}`);
       return;
     }

@@ -1,6 +1,6 @@
 // The client transport against the real relay: peers, links, data, offline, reconnects.
 import type { ConnectionState } from '@converge/protocol';
-import { type RelayProblem, RelayTransport } from '@converge/replica';
+import { type RelayProblem, RelayTransport, type WebSocketConstructor } from '@converge/replica';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Relay } from '../src/index.ts';
@@ -25,7 +25,7 @@ interface Observed {
 /** A transport for `nodeId` with a credential minted for it (unless `token` is given). */
 async function open(
   nodeId: string,
-  options: { url?: string; token?: string; room?: string } = {},
+  options: { url?: string; token?: string; room?: string; WebSocket?: WebSocketConstructor } = {},
 ): Promise<Observed> {
   const room = options.room ?? 'room';
   const token = options.token ?? (await credentialFor(relay!, room, nodeId));
@@ -38,7 +38,7 @@ async function open(
     room,
     nodeId,
     token,
-    WebSocket,
+    WebSocket: options.WebSocket ?? WebSocket,
     backoff: { initialMs: 20, maxMs: 100 },
     onProblem: (p) => problems.push(p),
   });
@@ -89,6 +89,38 @@ describe('RelayTransport', () => {
     expect(c.messages).toHaveLength(1);
     const fromA = relay.traffic('room')?.filter((t) => t.from === 'a') ?? [];
     expect(fromA.find((t) => t.to === 'c')?.dropped.cut).toBe(1);
+  });
+
+  it('sends what one task sent as one WebSocket message, which the relay splits by recipient', async () => {
+    ({ relay } = await startRelay());
+    const received = new Map<string, number>();
+    const counting = (node: string) =>
+      class extends WebSocket {
+        constructor(url: string) {
+          super(url);
+          this.addEventListener('message', () => received.set(node, (received.get(node) ?? 0) + 1));
+        }
+      };
+    const a = await open('a');
+    const b = await open('b', { WebSocket: counting('b') });
+    const c = await open('c', { WebSocket: counting('c') });
+    await waitFor(() => reachable(a).join() === 'b,c' && reachable(b).length === 2, 'all reach all');
+    await waitFor(() => reachable(c).length === 2, 'c reaches all');
+    const before = { b: received.get('b') ?? 0, c: received.get('c') ?? 0 };
+    // One intent: every engine's frame to everyone, and an answer to b alone.
+    for (let channel = 1; channel <= 5; channel++) a.transport.broadcast(channel, text(`engine ${channel}`));
+    a.transport.send('b', 9, text('to b'));
+    await waitFor(() => b.messages.length === 6 && c.messages.length === 5, 'all delivered');
+    expect(b.messages.map((m) => m.channel)).toEqual([1, 2, 3, 4, 5, 9]);
+    expect(c.messages.map((m) => `${m.channel} ${m.text}`)).toEqual(
+      [1, 2, 3, 4, 5].map((n) => `${n} engine ${n}`),
+    );
+    expect((received.get('b') ?? 0) - before.b).toBe(1);
+    expect((received.get('c') ?? 0) - before.c).toBe(1);
+    // The relay still counts each engine's frames on its own channel.
+    const ab = relay.traffic('room')?.find((t) => t.from === 'a' && t.to === 'b');
+    expect(Object.keys(ab?.channels ?? {})).toEqual(['1', '2', '3', '4', '5', '9']);
+    expect(ab?.channels['9']?.frames).toBe(1);
   });
 
   it('link cut → linkDown on both, heal → linkUp on both', async () => {

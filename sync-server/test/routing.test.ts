@@ -1,6 +1,7 @@
 // Rooms, routing, broadcast, link cuts, presets and reachability notifications over real sockets.
+import { encodeBundle } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import type { Relay } from '../src/index.ts';
+import { NO_CHAOS, type Relay } from '../src/index.ts';
 import {
   closeRelaysAfterEach,
   credentialFor,
@@ -61,6 +62,60 @@ describe('rooms and routing', () => {
     expect(ab?.channels[1]?.frames).toBe(1);
     expect(ab?.channels[2]?.frames).toBe(1);
     expect(traffic.find((t) => t.from === 'a' && t.to === 'c')?.channels[2]?.frames).toBe(1);
+  });
+
+  it('routes a bundle: each node gets the entries meant for it as one frame, cut or dropped whole', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    const c = await join('room', 'c');
+    const d = await join('room', 'd');
+    const everyone = (channel: number) => ({ to: null, channel, payload: text(`all ${channel}`) });
+    const toB = { to: 'b', channel: 9, payload: text('to b') };
+    const toGhost = { to: 'ghost', channel: 8, payload: text('to nobody') };
+    relay.applyLinks('room', { op: 'cut', from: 'a', to: 'd' });
+    a.sendBytes(encodeBundle('a', [everyone(1), toB, everyone(2), toGhost]));
+    a.sendBytes(encodeBundle('a', [toB, { ...toB, channel: 10 }]));
+    await b.waitFor((f) => f.type === 'bundle' && f.entries[0]?.channel === 9, 'the second bundle at b');
+    await c.waitFor((f) => f.type === 'bundle', 'the bundle at c');
+    // b: its entries in order, in one frame; c: the broadcast ones only; d: nothing (cut), ghost counted.
+    expect(b.frames.filter((f) => f.type === 'bundle' || f.type === 'data')).toEqual([
+      { type: 'bundle', from: 'a', entries: [everyone(1), toB, everyone(2)] },
+      { type: 'bundle', from: 'a', entries: [toB, { ...toB, channel: 10 }] },
+    ]);
+    expect(c.frames.filter((f) => f.type === 'bundle' || f.type === 'data')).toEqual([
+      { type: 'bundle', from: 'a', entries: [everyone(1), everyone(2)] },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(d.frames.filter((f) => f.type === 'bundle' || f.type === 'data')).toEqual([]);
+    expect(relay.rooms().find((r) => r.id === 'room')?.unknownRecipient).toBe(1);
+    // Counted per entry on its channel; the bytes of a link are the bytes of the frames it delivered.
+    const traffic = relay.traffic('room') ?? [];
+    const ab = traffic.find((t) => t.from === 'a' && t.to === 'b');
+    expect(ab?.offered).toBe(5);
+    expect(Object.entries(ab?.channels ?? {}).map(([ch, t]) => [ch, t.frames])).toEqual([
+      ['1', 1],
+      ['2', 1],
+      ['9', 2],
+      ['10', 1],
+    ]);
+    const abBytes = Object.values(ab?.channels ?? {}).reduce((n, t) => n + t.bytes, 0);
+    expect(abBytes).toBe(
+      encodeBundle('a', [everyone(1), toB, everyone(2)]).length +
+        encodeBundle('a', [toB, { ...toB, channel: 10 }]).length,
+    );
+    const ad = traffic.find((t) => t.from === 'a' && t.to === 'd');
+    expect(ad?.dropped.cut).toBe(2);
+    // Chaos takes a frame whole: dropping everything drops every entry of it.
+    relay.setChaos('room', { from: 'a', to: 'c' }, { ...NO_CHAOS, dropRate: 1, seed: 1 });
+    a.sendBytes(encodeBundle('a', [everyone(3), everyone(4)]));
+    await b.waitFor((f) => f.type === 'bundle' && f.entries[0]?.channel === 3, 'the third bundle at b');
+    await waitFor(
+      () =>
+        traffic.length > 0 &&
+        (relay.traffic('room')?.find((t) => t.to === 'c' && t.from === 'a')?.dropped.chaos ?? 0) === 2,
+      'dropped at c',
+    );
   });
 
   it('keeps order on a link', async () => {
