@@ -3,8 +3,9 @@ import { ENGINES } from '@converge/replica';
 import { engineFacts } from '@converge/replica/descriptors';
 import { describe, expect, it } from 'vitest';
 import { TextMirrors } from '../logic/text-mirrors.ts';
+import { PagePoster } from '../worker/page-poster.ts';
 import { PortByteLog, type PortLike, serveByteLog } from '../worker/port-byte-log.ts';
-import { parseToPage, parseToWorker } from '../worker/protocol.ts';
+import { parseToPage, parseToWorker, type ToPage } from '../worker/protocol.ts';
 import { ReplicaClient, type WorkerLike } from '../worker/replica-client.ts';
 import {
   changedFields,
@@ -410,5 +411,79 @@ describe('PortByteLog', () => {
     });
     port1.close();
     port2.close();
+  });
+});
+
+describe('PagePoster (the worker posts one message per task)', () => {
+  const text = (engine: string, rev: number): ToPage => ({
+    type: 'text',
+    rev,
+    engine,
+    field: 'text',
+    origin: 'remote',
+    deltas: [],
+  });
+
+  it("sends one task's messages as one batch, in order, and others at once after what waited", () => {
+    const sent: unknown[] = [];
+    const tasks: (() => void)[] = [];
+    const poster = new PagePoster(
+      (message) => sent.push(message),
+      (flush) => tasks.push(flush),
+    );
+    const engines = ['converge', 'yjs', 'automerge', 'lww', 'loro'];
+    engines.forEach((engine, i) => {
+      poster.post(text(engine, i + 1));
+    });
+    poster.post({ type: 'snapshot', snapshot: {} });
+    expect(sent).toEqual([]);
+    for (const task of tasks.splice(0)) task();
+    expect(sent).toEqual([
+      {
+        type: 'batch',
+        messages: [...engines.map((engine, i) => text(engine, i + 1)), { type: 'snapshot', snapshot: {} }],
+      },
+    ]);
+    // A message the starting page handles itself is not held back, nor overtaken.
+    poster.post(text('yjs', 9));
+    poster.post({ type: 'checkout-persist', snapshot: 1 });
+    poster.post(text('yjs', 10));
+    for (const task of tasks.splice(0)) task();
+    expect(sent.slice(1)).toEqual([
+      text('yjs', 9),
+      { type: 'checkout-persist', snapshot: 1 },
+      text('yjs', 10),
+    ]);
+  });
+
+  it('the page handles a batch as the messages in it, one by one', async () => {
+    const { client, worker } = await startedClient();
+    let heard = 0;
+    client.subscribe(() => heard++);
+    worker.say({
+      type: 'batch',
+      messages: [
+        {
+          type: 'text',
+          rev: 8,
+          engine: 'yjs',
+          field: 'text',
+          origin: 'remote',
+          deltas: [{ pos: 3, del: 0, text: 'd' }],
+        },
+        {
+          type: 'text',
+          rev: 9,
+          engine: 'yjs',
+          field: 'text',
+          origin: 'remote',
+          deltas: [{ pos: 4, del: 0, text: 'e' }],
+        },
+        { type: 'snapshot', snapshot: { offline: true } },
+      ],
+    });
+    expect(client.textOf('text')).toBe('abcde');
+    expect(client.getSnapshot().offline).toBe(true);
+    expect(heard).toBe(1);
   });
 });

@@ -158,6 +158,8 @@ export const toPageSchema = z.discriminatedUnion('type', [
   }),
   /** The worker could not read a message the page sent. */
   z.object({ type: z.literal('protocol-error'), message: z.string() }),
+  /** What the worker posted in one task (page-poster.ts), in order; each is parsed as it is handled. */
+  z.object({ type: z.literal('batch'), messages: z.array(z.unknown()).min(2) }),
 ]);
 export type ToPage = z.infer<typeof toPageSchema>;
 

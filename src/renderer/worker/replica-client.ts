@@ -383,6 +383,15 @@ export class ReplicaClient {
       case 'protocol-error':
         this.notify('error', `the replica worker refused a message: ${message.message}`);
         return;
+      case 'batch':
+        for (const inner of message.messages) {
+          if ((inner as { type?: unknown } | null)?.type === 'batch') {
+            this.notify('error', 'the replica worker sent a batch inside a batch');
+            continue;
+          }
+          this.receive(inner);
+        }
+        return;
       case 'listening':
       case 'ready':
       case 'failed':

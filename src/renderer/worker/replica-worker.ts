@@ -14,6 +14,7 @@ import { errorMessage } from '@converge/protocol';
 import type { Store } from '@converge/replica';
 import { IndexedDbStore, LogStore } from '@converge/replica/browser';
 import { markStart } from '../logic/timing.ts';
+import { PagePoster } from './page-poster.ts';
 import { PortByteLog } from './port-byte-log.ts';
 import { parseToWorker, type StoreSpec, type ToPage, type ToWorker } from './protocol.ts';
 import { openReadingAhead } from './read-ahead.ts';
@@ -25,7 +26,8 @@ interface WorkerScope {
 }
 
 const scope = globalThis as unknown as WorkerScope;
-const post = (message: ToPage): void => scope.postMessage(message);
+const poster = new PagePoster((message) => scope.postMessage(message));
+const post = (message: ToPage): void => poster.post(message);
 
 let host: ReplicaHost | undefined;
 let starting = false;

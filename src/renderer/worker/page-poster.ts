@@ -1,0 +1,49 @@
+/**
+ * The worker's posts to the page, one message per task: a keystroke changes every engine's text, and
+ * each change was a `postMessage` of its own (five per key in a window that only receives, with the
+ * snapshot and the edit's answer besides). What the started page handles (`BATCHED`) waits for the end
+ * of the task and leaves as one 'batch' message; anything else flushes what waits and goes at once, so
+ * the page sees every message in the order it was posted.
+ */
+import type { ToPage } from './protocol.ts';
+
+/** The messages the page's client handles once the replica is open (replica-client.ts's `receive`). */
+const BATCHED: ReadonlySet<ToPage['type']> = new Set([
+  'text',
+  'edit-done',
+  'snapshot',
+  'checkout-view',
+  'reply',
+]);
+
+export class PagePoster {
+  private waiting: ToPage[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly send: (message: ToPage) => void,
+    private readonly schedule: (flush: () => void) => void = queueMicrotask,
+  ) {}
+
+  post(message: ToPage): void {
+    if (!BATCHED.has(message.type)) {
+      this.flush();
+      this.send(message);
+      return;
+    }
+    this.waiting.push(message);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  flush(): void {
+    const messages = this.waiting;
+    if (messages.length === 0) return;
+    this.waiting = [];
+    this.send(messages.length === 1 ? (messages[0] as ToPage) : { type: 'batch', messages });
+  }
+}
