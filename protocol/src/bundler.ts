@@ -56,7 +56,8 @@ export class FrameBundler {
     this.bytes += entryBytes;
     if (!this.scheduled) {
       this.scheduled = true;
-      (this.options.schedule ?? queueMicrotask)(() => {
+      const schedule = this.options.schedule ?? queueMicrotask;
+      schedule(() => {
         this.scheduled = false;
         this.flush();
       });

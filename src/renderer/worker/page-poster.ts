@@ -22,7 +22,8 @@ export class PagePoster {
 
   constructor(
     private readonly send: (message: ToPage) => void,
-    private readonly schedule: (flush: () => void) => void = queueMicrotask,
+    // Wrapped: a browser's queueMicrotask called as a method of another object throws "Illegal invocation".
+    private readonly schedule: (flush: () => void) => void = (flush) => queueMicrotask(flush),
   ) {}
 
   post(message: ToPage): void {
