@@ -16,8 +16,10 @@ import {
 
 export interface FrameBundlerOptions {
   readonly from: string;
-  /** The relay's frame size limit (it may change on every welcome). */
+  /** The relay's frame size limit (it may change on every welcome): a frame past it is refused. */
   maxFrameBytes(): number;
+  /** The most bytes a bundle of several frames may take (default: `maxFrameBytes`). */
+  maxBundleBytes?(): number;
   /** Put one encoded frame (of `entries`, in order) on the wire. */
   emit(frame: Uint8Array, entries: readonly BundleEntry[]): void;
   /** A frame too large to send even alone: not sent. */
@@ -46,9 +48,10 @@ export class FrameBundler {
       return;
     }
     const count = this.entries.length + 1;
+    const bundleLimit = Math.min(limit, this.options.maxBundleBytes?.() ?? limit);
     if (
       this.entries.length > 0 &&
-      bundleHeaderBytes(this.options.from, count) + this.bytes + entryBytes > limit
+      bundleHeaderBytes(this.options.from, count) + this.bytes + entryBytes > bundleLimit
     ) {
       this.flush();
     }

@@ -368,4 +368,23 @@ describe('FrameBundler', () => {
     expect(tooLarge).toEqual([alone + 6]);
     expect(() => b.add(null, 300, new Uint8Array())).toThrow(ProtocolError);
   });
+
+  it('keeps bundles within maxBundleBytes, and sends a larger frame alone when the frame limit allows it', () => {
+    const frames: Uint8Array[] = [];
+    const tasks: (() => void)[] = [];
+    const b = new FrameBundler({
+      from: 'a',
+      maxFrameBytes: () => Number.POSITIVE_INFINITY,
+      maxBundleBytes: () => 100,
+      emit: (frame) => frames.push(frame),
+      tooLarge: () => {},
+      schedule: (flush) => tasks.push(flush),
+    });
+    b.add(null, 1, new Uint8Array(40));
+    b.add(null, 2, new Uint8Array(40));
+    b.add(null, 3, new Uint8Array(500));
+    b.add(null, 4, new Uint8Array(10));
+    for (const task of tasks.splice(0)) task();
+    expect(frames.map((f) => dataEntries(decodeFrame(f)).map((e) => e.channel))).toEqual([[1, 2], [3], [4]]);
+  });
 });

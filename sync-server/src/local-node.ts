@@ -19,9 +19,14 @@ import {
 } from '@converge/protocol';
 import type { Member, NodeEndpoint, Room } from './room.ts';
 
+/** The relay's default frame size limit (limits.ts), for a local node told no other. */
+const DEFAULT_MAX_BUNDLE_BYTES = 1024 * 1024;
+
 export interface LocalNodeOptions {
   readonly room: string;
   readonly nodeId: string;
+  /** Most bytes a bundle of several frames it sends may take (the relay gives its maxFrameBytes). */
+  readonly maxBundleBytes?: number;
   /** Default 'storage'. */
   readonly role?: NodeRole;
 }
@@ -76,8 +81,10 @@ export class LocalTransport implements Transport {
     this.nodeId = options.nodeId;
     this.outgoing = new FrameBundler({
       from: this.nodeId,
-      // In-process: the socket limit does not apply; the room's nodes check their own on receipt.
+      // In-process: no socket limit refuses a frame of its own, but bundles stay within the relay's frame
+      // size, as a window's do, so a node catching up gets its engines' large updates a frame at a time.
       maxFrameBytes: () => Number.POSITIVE_INFINITY,
+      maxBundleBytes: () => this.options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES,
       emit: (bytes, entries) => this.emit(bytes, entries),
       tooLarge: () => {},
     });

@@ -571,7 +571,7 @@ class RelayCore implements AttachedRelay {
 
   openLocalNode(options: LocalNodeOptions): LocalTransport {
     return new LocalTransport(
-      options,
+      { maxBundleBytes: this.limits.maxFrameBytes, ...options },
       (endpoint, role) => {
         const room = this.openRoom(options.room);
         // A node in this process holds no token; its own id makes it irreplaceable from outside.
