@@ -28,8 +28,10 @@ import { errorMessage } from './error-message.ts';
  * 2: data payloads between replicas are replica messages (a kind byte, then a sync message or a digest).
  * 3: hello must carry a room credential (a signed token of up to MAX_TOKEN_LENGTH characters naming the
  *    room, the node id and the rights); welcome tells the node the rights it was granted.
+ * 4: a node may send, and is sent, bundle frames (several data frames' entries in one message), which a
+ *    version-3 peer cannot read: it gets a clear 'protocol-version' error instead of frames it refuses.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export const FrameType = {
   Hello: 1,

@@ -150,7 +150,14 @@ describe('limits', () => {
     future.sendBytes(hello);
     expect((await future.waitClosed()).code).toBe(4004);
     expect(future.of('error').map((e) => e.code)).toEqual(['protocol-version']);
-    expect(violations()).toMatchObject({ 'hello-timeout': 1, 'hello-required': 2, 'protocol-version': 1 });
+
+    // A version-3 node cannot read the bundle frames this relay forwards: refused, not fed frames it rejects.
+    const past = await connect();
+    hello[1] = 3;
+    past.sendBytes(hello);
+    expect((await past.waitClosed()).code).toBe(4004);
+    expect(past.of('error').map((e) => e.code)).toEqual(['protocol-version']);
+    expect(violations()).toMatchObject({ 'hello-timeout': 1, 'hello-required': 2, 'protocol-version': 2 });
     await calm.check('after hello violations');
   });
 
