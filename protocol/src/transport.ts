@@ -18,6 +18,11 @@ export interface TransportHandlers {
   linkDown(peer: string, reason?: LinkDownReason): void;
   /** A payload from a peer on one channel (an engine's wire code). Payloads are opaque to the transport. */
   message(from: string, channel: number, payload: Uint8Array): void;
+  /**
+   * Optional: every entry of one received frame (a bundle: what the peer sent in one task) has been given
+   * to `message`, so a handler that queues them can take or drop the frame whole.
+   */
+  frameEnd?(): void;
   /** Connection to the network changed (all links are down while not online). */
   state?(state: ConnectionState): void;
 }

@@ -175,6 +175,7 @@ export class LocalTransport implements Transport {
           if (this.handlers !== handlers || !this.peers.has(frame.from)) break;
           handlers.message(frame.from, entry.channel, entry.payload);
         }
+        if (this.handlers === handlers) handlers.frameEnd?.();
         break;
       default:
         break;

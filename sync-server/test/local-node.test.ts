@@ -1,4 +1,5 @@
 // A node in the relay's process joins a room like any other: same routing, links and notifications.
+import { encodeBundle } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { ControlError } from '../src/index.ts';
 import { closeRelaysAfterEach, payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
@@ -50,6 +51,29 @@ describe('local (in-process) nodes', () => {
     await relay.close();
     expect(log).toEqual(['connecting', 'online', 'up a', 'down a', 'up a', 'down a', 'offline']);
     expect(a.of('data').map(payloadText)).toEqual(['ack', 'to everyone']);
+  });
+
+  it("tells when a frame's entries have all been given (a bundle, then a data frame)", async () => {
+    const { relay } = await startRelay();
+    const a = await RawClient.join(relay, 'room', 'a');
+    const storage = relay.openLocalNode({ room: 'room', nodeId: 'storage' });
+    const seen: string[] = [];
+    storage.start({
+      linkUp: () => {},
+      linkDown: () => {},
+      message: (_from, channel) => seen.push(`${channel}`),
+      frameEnd: () => seen.push('end'),
+    });
+    await a.waitFor((f) => f.type === 'link-up' && f.peer === 'storage', 'a sees storage');
+    a.sendBytes(
+      encodeBundle('a', [
+        { to: 'storage', channel: 1, payload: text('x') },
+        { to: null, channel: 2, payload: text('y') },
+      ]),
+    );
+    a.data('a', 'storage', 3, text('z'));
+    await waitFor(() => seen.length === 5, 'both frames');
+    expect(seen).toEqual(['1', '2', 'end', '3', 'end']);
   });
 
   it('is subject to the node limit and leaves on close', async () => {

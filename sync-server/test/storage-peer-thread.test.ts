@@ -100,6 +100,32 @@ describe('storage peers in a worker thread', () => {
     expect((await relay?.storageStatus('busy'))?.engines.lww?.digest).toBe(alice.digest('lww'));
   }, 120_000);
 
+  it('catches up on what it dropped past its backlog once it is let go', async () => {
+    await relay?.close();
+    relay = await createRelay({
+      storage: storagePeers(dataDir, { registry: REGISTRY, maxBacklogBytes: 16 * 1024 }),
+      logLevel: 'info',
+      logSink: (line) => logs.push(line),
+    });
+    const alice = await window('behind', 'alice');
+    await alice.apply({ op: 'text.insert', pos: 0, text: 'before' });
+    await storedDurably('behind', alice);
+
+    await holdStoragePeer(alice);
+    // Acknowledged edits (every engine's update of each, one bundle) past what the held thread may queue.
+    for (let n = 0; n < 8; n++) await alice.apply({ op: 'text.insert', pos: 0, text: `${n}`.repeat(4096) });
+    await waitFor(
+      () => logs.some((line) => line.includes('"storage-backlog-dropped"')),
+      'the storage peer to drop frames',
+      30_000,
+    );
+
+    await rm(join(gateDir, 'armed'));
+    // Nothing acknowledged is lost: anti-entropy sends the storage peer what it dropped.
+    await storedDurably('behind', alice);
+    expect(logs.some((line) => line.includes('"storage-backlog-resumed"'))).toBe(true);
+  }, 120_000);
+
   it('reloads a room from what was durable when the storage peers thread dies', async () => {
     const alice = await window('fragile', 'alice');
     await alice.apply({ op: 'text.insert', pos: 0, text: 'kept' });

@@ -6,8 +6,11 @@
  * to every other node of the room, and every other room's frames, while the worker applies.
  *
  * What waits in the worker is bounded per room (`maxBacklogBytes`): past it, frames to the storage peer
- * are dropped (logged once per episode), as the room drops frames to any node that falls behind; the
- * peers' anti-entropy sends what it lacks again once it has caught up.
+ * are dropped (logged when an episode starts and when it ends, with what it dropped), as the room drops
+ * frames to any node that falls behind; the peers' anti-entropy sends what it lacks again once it has
+ * caught up. What the node receives in one run (a frame, a bundle of every engine's update of one
+ * intent) is taken or dropped whole, as the room's backpressure does, so the storage peer never applies
+ * an intent in some engines and not the others because the limit fell between two entries.
  *
  * If the worker dies (an engine crashed it, or it ran out of memory), its rooms' nodes leave and
  * `onLost` hears which rooms to load again; what the replicas had reported durable is on disk.
@@ -46,9 +49,19 @@ interface HostedRoom {
   readonly store: PeerStore;
   /** Payload bytes posted and not yet reported handled. */
   backlog: number;
-  dropping: boolean;
+  /** Entries received in the current run, posted (or dropped) together at its end. */
+  readonly incoming: Incoming[];
+  incomingBytes: number;
+  /** The drop episode under way: entries and bytes dropped since it started. */
+  dropping: { entries: number; bytes: number } | undefined;
   opened?: { resolve: () => void; reject: (error: Error) => void };
   closed?: () => void;
+}
+
+interface Incoming {
+  readonly from: string;
+  readonly channel: number;
+  readonly payload: Uint8Array;
 }
 
 export class PeerThread {
@@ -103,17 +116,35 @@ export class PeerThread {
   open(room: string, transport: Transport, store: PeerStore): Promise<void> {
     if (this.dead) return Promise.reject(new Error('the storage worker has exited'));
     if (this.rooms.has(room)) return Promise.reject(new Error(`room ${room} is already hosted`));
-    const hosted: HostedRoom = { transport, store, backlog: 0, dropping: false };
+    const hosted: HostedRoom = {
+      transport,
+      store,
+      backlog: 0,
+      incoming: [],
+      incomingBytes: 0,
+      dropping: undefined,
+    };
     const opened = new Promise<void>((resolve, reject) => {
       hosted.opened = { resolve, reject };
     });
     this.rooms.set(room, hosted);
     try {
       transport.start({
-        state: (state) => this.post({ type: 'state', room, state }),
-        linkUp: (peer) => this.post({ type: 'link-up', room, peer }),
-        linkDown: (peer, reason) => this.post({ type: 'link-down', room, peer, reason }),
+        // What was received before a link or state change reaches the worker before it, in order.
+        state: (state) => {
+          this.admit(room, hosted);
+          this.post({ type: 'state', room, state });
+        },
+        linkUp: (peer) => {
+          this.admit(room, hosted);
+          this.post({ type: 'link-up', room, peer });
+        },
+        linkDown: (peer, reason) => {
+          this.admit(room, hosted);
+          this.post({ type: 'link-down', room, peer, reason });
+        },
         message: (from, channel, payload) => this.message(room, hosted, from, channel, payload),
+        frameEnd: () => this.admit(room, hosted),
       });
     } catch (error) {
       this.rooms.delete(room);
@@ -132,6 +163,7 @@ export class PeerThread {
     if (hosted === undefined || this.dead) return Promise.resolve();
     return new Promise<void>((resolve) => {
       hosted.closed = resolve;
+      this.admit(room, hosted);
       this.post({ type: 'close', room });
     });
   }
@@ -159,19 +191,45 @@ export class PeerThread {
     channel: number,
     payload: Uint8Array,
   ): void {
-    if (hosted.backlog + payload.length > this.maxBacklogBytes) {
-      if (!hosted.dropping) {
-        hosted.dropping = true;
+    // Collected until the frame's last entry (`frameEnd`; the end of the run for a node that does not
+    // tell), so the limit is checked against the whole frame (every entry of a bundle) at once.
+    if (hosted.incoming.length === 0) queueMicrotask(() => this.admit(room, hosted));
+    hosted.incoming.push({ from, channel, payload });
+    hosted.incomingBytes += payload.length;
+  }
+
+  /** Post the frame the node received (its entries so far), or drop all of it past the room's limit. */
+  private admit(room: string, hosted: HostedRoom): void {
+    if (hosted.incoming.length === 0) return;
+    const entries = hosted.incoming.splice(0);
+    const bytes = hosted.incomingBytes;
+    hosted.incomingBytes = 0;
+    if (this.rooms.get(room) !== hosted) return;
+    // A frame larger than the limit still goes once nothing waits: else what repairs it never could.
+    if (hosted.backlog > 0 && hosted.backlog + bytes > this.maxBacklogBytes) {
+      if (hosted.dropping === undefined) {
+        hosted.dropping = { entries: 0, bytes: 0 };
         this.options.log.warn('storage-backlog-dropped', { room, backlogBytes: hosted.backlog });
       }
+      hosted.dropping.entries += entries.length;
+      hosted.dropping.bytes += bytes;
       return;
     }
-    hosted.dropping = false;
-    hosted.backlog += payload.length;
-    // A copy of its own (not `slice`: on a Buffer that is a view): the payload is a view of the received
-    // frame, which other nodes of the room are sent too, so its buffer must not be transferred.
-    const copy = new Uint8Array(payload);
-    this.post({ type: 'message', room, from, channel, payload: copy }, [copy.buffer]);
+    if (hosted.dropping !== undefined) {
+      this.options.log.info('storage-backlog-resumed', {
+        room,
+        droppedEntries: hosted.dropping.entries,
+        droppedBytes: hosted.dropping.bytes,
+      });
+      hosted.dropping = undefined;
+    }
+    hosted.backlog += bytes;
+    for (const { from, channel, payload } of entries) {
+      // A copy of its own (not `slice`: on a Buffer that is a view): the payload is a view of the
+      // received frame, which other nodes of the room are sent too, so its buffer must not be transferred.
+      const copy = new Uint8Array(payload);
+      this.post({ type: 'message', room, from, channel, payload: copy }, [copy.buffer]);
+    }
   }
 
   private post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
