@@ -272,6 +272,9 @@ export class SocketConnection implements NodeEndpoint {
       this.countBadFrame();
       return;
     }
+    // The rate limit counts entries, as it did when each went as a data frame of its own: else one
+    // token would let a bundle of a megabyte's worth of tiny entries through, each routed to every node.
+    if (frame.type === 'bundle') this.bucket.charge(this.services.clock.now(), frame.entries.length - 1);
     room.route(member, frame, bytes);
   }
 

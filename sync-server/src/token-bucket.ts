@@ -23,6 +23,15 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Take `count` more tokens for what was already let through (a bundle's other entries), into debt if
+   * need be: the frames that follow wait until the bucket has refilled past it.
+   */
+  charge(now: number, count: number): void {
+    this.refill(now);
+    this.tokens -= count;
+  }
+
   /** Whether the bucket has refilled completely (nothing taken recently). */
   isFull(now: number): boolean {
     this.refill(now);

@@ -1,5 +1,5 @@
 // Every limit: violations are answered (error frame and/or close code), counted, and nobody else notices.
-import { encodeFrame, PROTOCOL_VERSION } from '@converge/protocol';
+import { encodeBundle, encodeFrame, PROTOCOL_VERSION } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LinkTrafficReport, Relay } from '../src/index.ts';
@@ -74,6 +74,26 @@ describe('limits', () => {
     expect(got.length).toBeLessThan(300);
     expect(got.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
     await calm.check('after flood');
+  });
+
+  it('counts a bundle against the rate limit per entry, as the data frames it replaces', async () => {
+    ({ relay } = await startRelay({
+      limits: { framesPerSecond: 1, frameBurst: 100, rateLimitTolerance: 300 },
+    }));
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    const entries = Array.from({ length: 150 }, (_, i) => ({
+      to: 'b',
+      channel: 3,
+      payload: text(String(i)),
+    }));
+    a.sendBytes(encodeBundle('a', entries));
+    a.data('a', 'b', 3, text('after'));
+    await a.waitFor((f) => f.type === 'error' && f.code === 'rate-limited', 'rate-limited error');
+    // The bundle got through whole (a token was there); what follows waits out its other entries.
+    await b.waitFor((f) => f.type === 'bundle', 'the bundle');
+    expect(b.of('bundle')[0]?.entries).toHaveLength(150);
+    expect(b.of('data')).toEqual([]);
   });
 
   it('drops frames to a client that never reads, then closes it; other readers lose nothing', async () => {

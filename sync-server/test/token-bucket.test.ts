@@ -14,6 +14,15 @@ describe('TokenBucket', () => {
     expect(n).toBe(5);
   });
 
+  it('charges what was let through into debt, which the rate pays back before the next take', () => {
+    const bucket = new TokenBucket(10, 5, 0);
+    expect(bucket.take(0)).toBe(true);
+    bucket.charge(0, 9); // 4 left, 9 more owed: 5 in debt
+    expect(bucket.take(0)).toBe(false);
+    expect(bucket.take(500)).toBe(false); // back to 0
+    expect(bucket.take(600)).toBe(true);
+  });
+
   it('does not refill when the clock steps back', () => {
     const bucket = new TokenBucket(1000, 1, 1000);
     expect(bucket.take(1000)).toBe(true);
