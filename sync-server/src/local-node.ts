@@ -116,7 +116,12 @@ export class LocalTransport implements Transport {
   private emit(bytes: Uint8Array, entries: readonly BundleEntry[]): void {
     const attachment = this.attachment;
     if (attachment === undefined || this.connectionState !== 'online') return;
-    attachment.room.route(attachment.member, { type: 'bundle', from: this.nodeId, entries }, bytes);
+    // The bundler flushes on a microtask, outside any caller's catch: a throw here would end the process.
+    try {
+      attachment.room.route(attachment.member, { type: 'bundle', from: this.nodeId, entries }, bytes);
+    } catch (error) {
+      this.reportError(this.nodeId, error);
+    }
   }
 
   reachable(): ReadonlySet<string> {

@@ -1,7 +1,9 @@
 // A node in the relay's process joins a room like any other: same routing, links and notifications.
-import { encodeBundle } from '@converge/protocol';
+import { encodeBundle, encodeFrame } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { ControlError } from '../src/index.ts';
+import { LocalTransport } from '../src/local-node.ts';
+import type { Member, Room } from '../src/room.ts';
 import { closeRelaysAfterEach, payloadText, RawClient, startRelay, text, waitFor } from './support.ts';
 
 closeRelaysAfterEach();
@@ -74,6 +76,37 @@ describe('local (in-process) nodes', () => {
     a.data('a', 'storage', 3, text('z'));
     await waitFor(() => seen.length === 5, 'both frames');
     expect(seen).toEqual(['1', '2', 'end', '3', 'end']);
+  });
+
+  it('reports a send the room fails to route instead of throwing from the microtask it leaves on', async () => {
+    const reported: unknown[] = [];
+    const failing = {
+      route: () => {
+        throw new Error('routing bug');
+      },
+    } as unknown as Room;
+    const node = new LocalTransport(
+      { room: 'room', nodeId: 'storage' },
+      (endpoint) => {
+        endpoint.send(
+          encodeFrame({
+            type: 'welcome',
+            room: 'room',
+            nodeId: 'storage',
+            peers: [],
+            maxFrameBytes: 1024,
+            rights: ['read', 'write'],
+          }),
+        );
+        return { room: failing, member: {} as Member, leave: () => {} };
+      },
+      (_node, error) => reported.push(error),
+    );
+    node.start({ linkUp() {}, linkDown() {}, message() {} });
+    await waitFor(() => node.state() === 'online', 'welcomed');
+    node.broadcast(1, text('x'));
+    await waitFor(() => reported.length === 1, 'the failure reported');
+    expect(String(reported[0])).toContain('routing bug');
   });
 
   it('is subject to the node limit and leaves on close', async () => {
