@@ -4,6 +4,7 @@
  * (a WebSocket connection, or a node living in the relay's process such as a storage peer).
  */
 import {
+  type BundleEntry,
   type BundleFrame,
   CloseCode,
   type DataFrame,
@@ -258,13 +259,26 @@ export class Room {
       return;
     }
     const entries = dataEntries(frame);
-    for (const entry of entries) if (entry.to !== null) this.recipient(sender, entry.to);
+    const named = new Set<string>();
+    for (const entry of entries) {
+      if (entry.to !== null && this.recipient(sender, entry.to) !== undefined) named.add(entry.to);
+    }
+    const parcelFor = (mine: readonly BundleEntry[]): Parcel | undefined => {
+      if (mine.length === 0) return undefined;
+      return parcelOf(mine, mine.length === entries.length ? bytes : encodeBundle(frame.from, mine));
+    };
+    // The nodes no entry names all get the broadcast entries: one parcel, encoded once, for all of them.
+    let common: Parcel | undefined | null = null;
     for (const target of this.members.values()) {
       if (target === sender) continue;
-      const mine = entries.filter((entry) => entry.to === null || entry.to === target.id);
-      if (mine.length === 0) continue;
-      const own = mine.length === entries.length ? bytes : encodeBundle(frame.from, mine);
-      this.forward(sender, target, parcelOf(mine, own));
+      let parcel: Parcel | undefined;
+      if (named.has(target.id)) {
+        parcel = parcelFor(entries.filter((entry) => entry.to === null || entry.to === target.id));
+      } else {
+        if (common === null) common = parcelFor(entries.filter((entry) => entry.to === null));
+        parcel = common;
+      }
+      if (parcel !== undefined) this.forward(sender, target, parcel);
     }
   }
 
