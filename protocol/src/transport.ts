@@ -20,7 +20,8 @@ export interface TransportHandlers {
   message(from: string, channel: number, payload: Uint8Array): void;
   /**
    * Optional: every entry of one received frame (a bundle: what the peer sent in one task) has been given
-   * to `message`, so a handler that queues them can take or drop the frame whole.
+   * to `message`, so a handler that queues them can take or drop the frame whole. The relay's local node
+   * calls it; a socket transport may not, so a handler also ends a frame at the end of the task.
    */
   frameEnd?(): void;
   /** Connection to the network changed (all links are down while not online). */
