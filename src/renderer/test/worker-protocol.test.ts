@@ -3,7 +3,7 @@ import { ENGINES } from '@converge/replica';
 import { engineFacts } from '@converge/replica/descriptors';
 import { describe, expect, it } from 'vitest';
 import { TextMirrors } from '../logic/text-mirrors.ts';
-import { PagePoster } from '../worker/page-poster.ts';
+import { LARGE_TEXT_CHARS, PagePoster } from '../worker/page-poster.ts';
 import { PortByteLog, type PortLike, serveByteLog } from '../worker/port-byte-log.ts';
 import { parseToPage, parseToWorker, type ToPage } from '../worker/protocol.ts';
 import { ReplicaClient, type WorkerLike } from '../worker/replica-client.ts';
@@ -415,7 +415,8 @@ describe('PortByteLog', () => {
 });
 
 describe('PagePoster (the worker posts one message per task)', () => {
-  const text = (engine: string, rev: number): ToPage => ({
+  type TextMessage = Extract<ToPage, { type: 'text' }>;
+  const text = (engine: string, rev: number): TextMessage => ({
     type: 'text',
     rev,
     engine,
@@ -454,6 +455,37 @@ describe('PagePoster (the worker posts one message per task)', () => {
       { type: 'checkout-persist', snapshot: 1 },
       text('yjs', 10),
     ]);
+  });
+
+  it('posts a large text change at once, after what waited, without waiting for the task to end', () => {
+    const sent: unknown[] = [];
+    const tasks: (() => void)[] = [];
+    const poster = new PagePoster(
+      (message) => sent.push(message),
+      (flush) => tasks.push(flush),
+    );
+    const large = (rev: number, chars: number): TextMessage => ({
+      ...text('converge', rev),
+      deltas: [
+        { pos: 0, del: 0, text: 'x'.repeat(chars - 1) },
+        { pos: 0, del: 1, text: '' },
+      ],
+    });
+    poster.post(text('yjs', 1));
+    // Just under the size: held like any other.
+    poster.post(large(2, LARGE_TEXT_CHARS - 1));
+    expect(sent).toEqual([]);
+    // A new window's whole document, in the middle of a long task: the page gets it now.
+    poster.post(large(3, LARGE_TEXT_CHARS));
+    expect(sent).toEqual([
+      { type: 'batch', messages: [text('yjs', 1), large(2, LARGE_TEXT_CHARS - 1)] },
+      large(3, LARGE_TEXT_CHARS),
+    ]);
+    // What follows in the same task waits for its end again.
+    poster.post(text('lww', 4));
+    expect(sent).toHaveLength(2);
+    for (const task of tasks.splice(0)) task();
+    expect(sent.slice(2)).toEqual([text('lww', 4)]);
   });
 
   it('the page handles a batch as the messages in it, one by one', async () => {

@@ -4,6 +4,11 @@
  * snapshot and the edit's answer besides). What the started page handles (`BATCHED`) waits for the end
  * of the task and leaves as one 'batch' message; anything else flushes what waits and goes at once, so
  * the page sees every message in the order it was posted.
+ *
+ * A large text change (`LARGE_TEXT_CHARS` or more inserted or deleted: a new window's first copy of the
+ * document, a paste) goes at once too, with what waited before it: the task that applied it may run on
+ * for a long while (a new window's worker spent ~150 ms after the primary's whole text before its task
+ * ended), and the page shows that text. Its post costs by its size, so batching it would save nothing.
  */
 import type { ToPage } from './protocol.ts';
 
@@ -16,6 +21,9 @@ const BATCHED: ReadonlySet<ToPage['type']> = new Set([
   'reply',
 ]);
 
+/** A text message changing at least this many characters is posted at once (see above). */
+export const LARGE_TEXT_CHARS = 4096;
+
 export class PagePoster {
   private waiting: ToPage[] = [];
   private scheduled = false;
@@ -27,7 +35,7 @@ export class PagePoster {
   ) {}
 
   post(message: ToPage): void {
-    if (!BATCHED.has(message.type)) {
+    if (!BATCHED.has(message.type) || isLargeText(message)) {
       this.flush();
       this.send(message);
       return;
@@ -47,4 +55,14 @@ export class PagePoster {
     this.waiting = [];
     this.send(messages.length === 1 ? (messages[0] as ToPage) : { type: 'batch', messages });
   }
+}
+
+function isLargeText(message: ToPage): boolean {
+  if (message.type !== 'text') return false;
+  let chars = 0;
+  for (const delta of message.deltas) {
+    chars += delta.text.length + delta.del;
+    if (chars >= LARGE_TEXT_CHARS) return true;
+  }
+  return false;
 }
