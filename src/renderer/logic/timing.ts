@@ -30,7 +30,9 @@ export type StartMark =
   | 'converge:replica-open'
   | 'converge:relay-online'
   | 'converge:first-peer'
-  | 'converge:first-remote-text';
+  | 'converge:first-remote-text'
+  /** The page's copy: the primary's first text from a peer, as the page receives it from its worker. */
+  | 'converge:page-remote-text';
 
 export function markStart(name: StartMark): void {
   performance.mark(name);

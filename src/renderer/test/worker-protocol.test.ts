@@ -519,3 +519,27 @@ describe('PagePoster (the worker posts one message per task)', () => {
     expect(heard).toBe(1);
   });
 });
+
+describe("the page's start marks", () => {
+  it("marks the primary's first text from a peer as the page receives it, once", async () => {
+    const { worker } = await startedClient();
+    const marks = () => performance.getEntriesByName('converge:page-remote-text', 'mark').length;
+    performance.clearMarks('converge:page-remote-text');
+    const say = (rev: number, engine: string, origin: 'local' | 'remote') =>
+      worker.say({
+        type: 'text',
+        rev,
+        engine,
+        field: 'text',
+        origin,
+        deltas: [{ pos: 0, del: 0, text: 'x' }],
+      });
+    say(8, 'yjs', 'local');
+    say(9, 'automerge', 'remote');
+    expect(marks()).toBe(0);
+    say(10, 'yjs', 'remote');
+    say(11, 'yjs', 'remote');
+    expect(marks()).toBe(1);
+    performance.clearMarks('converge:page-remote-text');
+  });
+});

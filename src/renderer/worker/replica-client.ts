@@ -87,6 +87,7 @@ export class ReplicaClient {
   private snapshot: ClientSnapshot;
   private checkoutView: ClientView;
   private rev: number;
+  private remoteTextMarked = false;
   private nextId = 1;
   private nextSeq = 1;
   private readonly waiting = new Map<number, Waiter>();
@@ -337,6 +338,10 @@ export class ReplicaClient {
     const message = parsed.message;
     switch (message.type) {
       case 'text':
+        if (!this.remoteTextMarked && message.origin === 'remote' && message.engine === this.primary) {
+          this.remoteTextMarked = true;
+          markStart('converge:page-remote-text');
+        }
         this.rev = message.rev;
         try {
           this.texts.apply(message.engine, message.field, message.origin, message.deltas, message.seq);
