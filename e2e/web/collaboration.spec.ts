@@ -92,6 +92,12 @@ test('the history scrubber shows an earlier text in every engine, and restores i
     });
   await alice.typeAtEnd(' second');
   await expect(bob.editor).toHaveText('first second', { timeout: SYNC_TIMEOUT_MS });
+  // And for an entry with " second" everywhere: until it closes, the newest is still the "first" one, and
+  // stepping back from there would pass it.
+  for (const engine of ENGINES)
+    await expect(bob.page.getByTestId(`history-text-${engine}`), engine).toHaveText('first second', {
+      timeout: SYNC_TIMEOUT_MS,
+    });
 
   // Back one entry at a time until one shows "first" in every engine (each entry is a burst of changes
   // bob saw; the engines sync separately, so on the way some show more of the text than others). Each
