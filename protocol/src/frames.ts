@@ -435,6 +435,16 @@ function readId(d: Decoder, what: string): string {
   return value;
 }
 
+/** A data frame's or bundle entry's recipient: an id, or "" for every node (null). */
+function readRecipient(d: Decoder): string | null {
+  const start = d.offset;
+  const raw = d.string();
+  if (raw === '') return null;
+  const problem = idProblem(raw);
+  if (problem !== undefined) throw new DecodeError(`recipient id ${problem}`, start);
+  return raw;
+}
+
 function readEnum<T extends string>(d: Decoder, values: readonly T[], what: string): T {
   const start = d.offset;
   const value = values[d.byte()];
@@ -492,14 +502,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     }
     case FrameType.Data: {
       const from = readId(d, 'sender id');
-      const toStart = d.offset;
-      const toRaw = d.string();
-      let to: string | null = null;
-      if (toRaw !== '') {
-        const problem = idProblem(toRaw);
-        if (problem !== undefined) throw new DecodeError(`recipient id ${problem}`, toStart);
-        to = toRaw;
-      }
+      const to = readRecipient(d);
       // Any channel byte is forwarded: only the nodes at both ends know what it stands for.
       const channel = d.byte();
       const payload = readPayload(d, bytes);
@@ -513,14 +516,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       if (count < 2) throw new DecodeError('a bundle carries at least two entries', countAt);
       const entries: BundleEntry[] = [];
       for (let i = 0; i < count; i++) {
-        const toStart = d.offset;
-        const toRaw = d.string();
-        let to: string | null = null;
-        if (toRaw !== '') {
-          const problem = idProblem(toRaw);
-          if (problem !== undefined) throw new DecodeError(`recipient id ${problem}`, toStart);
-          to = toRaw;
-        }
+        const to = readRecipient(d);
         const channel = d.byte();
         entries.push({ to, channel, payload: d.bytesView() });
       }
