@@ -296,8 +296,6 @@ export class Replica {
   private readonly gossip: DigestGossip;
   private readonly sessions: PeerSessions;
   private readonly presenceOf: Presence;
-  /** Local intents stored or being stored but not yet forwarded to peers. */
-  private unforwarded = 0;
   /** Local records issued and settled (forwarded, or failed): nothing goes to peers ahead of them. */
   private readonly localWrites = { issued: 0, settled: 0 };
   /** The newest presence set while `unforwarded` > 0: announced once they are forwarded. */
@@ -580,7 +578,6 @@ export class Replica {
     // others durable on return, in one microtask after this task's code (as a resolved write would be:
     // what the caller does next, closing or crashing, still comes first), without a promise per intent.
     const batched = durable === DURABLE && this.unforwarded === this.forwardCount;
-    this.unforwarded++;
     this.localWrites.issued++;
     if (batched) {
       // A reaction to a settled promise, not queueMicrotask: Node wraps each of those in an AsyncResource
@@ -616,7 +613,12 @@ export class Replica {
     this.localWriteSettled();
     for (let i = 0; i < updates.length; i++)
       this.sessions.forward((updates[i] as EngineUpdate).engine, changes[i] as EngineChange);
-    this.unforwardedLeft();
+    this.forwardedOrFailed();
+  }
+
+  /** Local intents stored or being stored but not yet forwarded to peers (or failed). */
+  private get unforwarded(): number {
+    return this.localWrites.issued - this.localWrites.settled;
   }
 
   /**
@@ -631,12 +633,11 @@ export class Replica {
   /** A local intent's write failed: it will never be forwarded. */
   private readonly neverForwarded = (): void => {
     this.localWriteSettled();
-    this.unforwardedLeft();
+    this.forwardedOrFailed();
   };
 
   /** A local intent was forwarded (or will never be): a presence held back for it goes out with the last. */
-  private unforwardedLeft(): void {
-    this.unforwarded--;
+  private forwardedOrFailed(): void {
     if (this.unforwarded === 0 && this.allForwarded !== undefined) {
       const done = this.allForwarded;
       this.allForwarded = undefined;
@@ -1463,7 +1464,6 @@ export class Replica {
     let bytesStored = 0;
     for (const { update } of pending.updates) bytesStored += update.length;
     this.persistence.counted(pending.updates.length, bytesStored);
-    this.unforwarded++;
     this.localWrites.issued++;
     durable.then(() => this.forward(pending), this.neverForwarded);
     return true;
