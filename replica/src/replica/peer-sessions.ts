@@ -199,8 +199,13 @@ export class PeerSessions {
       else queued.push(payload);
       return;
     }
+    this.transmit(name, payload, peer);
+  }
+
+  /** Put a payload on the wire to its peer (undefined: a broadcast), or let it wait (see `mustWait`). */
+  private transmit(name: EngineName, payload: Uint8Array, peer: string | undefined): void {
     if (this.mustWait()) this.wait(name, payload, peer);
-    else this.put(name, payload, (channel) => host.transport.send(peer, channel, payload));
+    else this.write(name, payload, peer);
   }
 
   /** Whether a payload sent now waits: a local record issued before it has not settled, or one waits. */
@@ -225,10 +230,7 @@ export class PeerSessions {
     while (sent < waiting.length && (waiting[sent] as WaitingPayload).after <= host.localWrites.settled) {
       const { name, payload, peer, sessions } = waiting[sent++] as WaitingPayload;
       if (host.closed()) continue;
-      if (peer === undefined)
-        this.put(name, payload, (channel) => host.transport.broadcast?.(channel, payload));
-      else if (this.sessions.get(peer) === sessions)
-        this.put(name, payload, (channel) => host.transport.send(peer, channel, payload));
+      if (peer === undefined || this.sessions.get(peer) === sessions) this.write(name, payload, peer);
     }
     if (sent > 0) waiting.splice(0, sent);
   }
@@ -256,15 +258,9 @@ export class PeerSessions {
 
   /** One engine's part of a fan-out. */
   private flush(name: EngineName, byPeer: ReadonlyMap<string, readonly Uint8Array[]>): void {
-    const { transport } = this.host;
-    const shared = transport.broadcast === undefined ? 0 : this.sharedPrefix(name, byPeer);
+    const shared = this.host.transport.broadcast === undefined ? 0 : this.sharedPrefix(name, byPeer);
     const first = byPeer.values().next().value ?? [];
-    const waits = shared > 0 && this.mustWait();
-    for (let i = 0; i < shared; i++) {
-      const payload = first[i] as Uint8Array;
-      if (waits) this.wait(name, payload, undefined);
-      else this.put(name, payload, (channel) => transport.broadcast?.(channel, payload));
-    }
+    for (let i = 0; i < shared; i++) this.transmit(name, first[i] as Uint8Array, undefined);
     for (const [peer, payloads] of byPeer) {
       for (let i = shared; i < payloads.length; i++) this.send(peer, name, payloads[i] as Uint8Array);
     }
@@ -290,15 +286,17 @@ export class PeerSessions {
     return shared;
   }
 
-  /** Count a payload in the engine's traffic and hand it to `write` with the engine's channel. */
-  private put(name: EngineName, payload: Uint8Array, write: (channel: number) => void): void {
+  /** Count a payload in the engine's traffic and send it on the engine's channel (no peer: broadcast). */
+  private write(name: EngineName, payload: Uint8Array, peer: string | undefined): void {
     const { host } = this;
     const counters = this.traffic.get(name);
     if (counters !== undefined) {
       counters.framesSent++;
       counters.bytesSent += payload.length;
     }
-    write(host.registry.get(name).wireCode);
+    const channel = host.registry.get(name).wireCode;
+    if (peer === undefined) host.transport.broadcast?.(channel, payload);
+    else host.transport.send(peer, channel, payload);
     host.events.emit({ type: 'traffic', engine: name });
   }
 
