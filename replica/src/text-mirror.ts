@@ -64,6 +64,13 @@ export class TextMirror {
   private cachedHash: string | undefined;
   /** xorshift32 state for priorities: deterministic, so runs replay exactly. */
   private seed = 0x9e3779b9;
+  /**
+   * A finger: the chunk read or edited last and where it starts, while no split or merge has moved it
+   * (edits inside one chunk keep every chunk where it is up to and including the edited one, and point the
+   * finger at it). While typing, the code unit before the caret is in that chunk: read without a walk.
+   */
+  private finger: Node | null = null;
+  private fingerStart = 0;
 
   constructor(text = '') {
     if (text.length > 0) this.root = this.build(text);
@@ -99,6 +106,11 @@ export class TextMirror {
     if (start === end) return '';
     // A range inside one chunk (a character either side of an edit, a short deletion): that chunk's own
     // slice, without a list of parts to join. The runtime reads one around every keystroke.
+    const finger = this.finger;
+    if (finger !== null) {
+      const at = start - this.fingerStart;
+      if (at >= 0 && at + end - start <= finger.chunk.length) return finger.chunk.slice(at, at + end - start);
+    }
     let node = this.root;
     let offset = start;
     while (node !== null) {
@@ -106,8 +118,10 @@ export class TextMirror {
       if (offset < leftLen) node = node.left;
       else if (offset < leftLen + node.chunk.length) {
         const at = offset - leftLen;
-        if (at + end - start <= node.chunk.length) return node.chunk.slice(at, at + end - start);
-        break;
+        if (at + end - start > node.chunk.length) break;
+        this.finger = node;
+        this.fingerStart = start - at;
+        return node.chunk.slice(at, at + end - start);
       } else {
         offset -= leftLen + node.chunk.length;
         node = node.right;
@@ -120,13 +134,21 @@ export class TextMirror {
 
   /** The code unit at `index`, or NaN outside the text (like String.prototype.charCodeAt). */
   charCodeAt(index: number): number {
+    const finger = this.finger;
+    if (finger !== null) {
+      const at = index - this.fingerStart;
+      if (at >= 0 && at < finger.chunk.length) return finger.chunk.charCodeAt(at);
+    }
     let node = this.root;
     let i = index;
     while (node !== null) {
       const leftLen = node.left?.len ?? 0;
       if (i < leftLen) node = node.left;
-      else if (i < leftLen + node.chunk.length) return node.chunk.charCodeAt(i - leftLen);
-      else {
+      else if (i < leftLen + node.chunk.length) {
+        this.finger = node;
+        this.fingerStart = index - (i - leftLen);
+        return node.chunk.charCodeAt(i - leftLen);
+      } else {
         i -= leftLen + node.chunk.length;
         node = node.right;
       }
@@ -150,11 +172,13 @@ export class TextMirror {
     )
       throw new RangeError(`text delta ${pos}+${del} is beyond the text (length ${this.length})`);
     if (del > 0 && !this.editInChunk(pos, del, '')) {
+      this.finger = null;
       const [before, rest] = this.split(this.root, pos);
       const [, after] = this.split(rest, del);
       this.root = merge(before, after);
     }
     if (text.length > 0 && !this.editInChunk(pos, 0, text)) {
+      this.finger = null;
       const [before, after] = this.split(this.root, pos);
       this.root = merge(merge(before, this.build(text)), after);
     }
@@ -179,6 +203,9 @@ export class TextMirror {
         if (next.length > MAX_CHUNK || next.length === 0) return false;
         node.chunk = next;
         node.chunkHashed = false;
+        // Chunks before this one did not move; those after it did, so the finger points here now.
+        this.finger = node;
+        this.fingerStart = pos - offset;
         for (let k = path.length - 1; k >= 0; k--) update(path[k] as Node);
         return true;
       } else {

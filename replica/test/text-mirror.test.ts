@@ -46,6 +46,37 @@ describe('TextMirror', () => {
     }
   });
 
+  it('reads code units and short slices right after every edit, typing on or jumping elsewhere', () => {
+    // Reads go through the chunk read or edited last while no split or merge moved it: every edit here
+    // (in place or not, before, inside or after that chunk) is followed by reads either side of it and
+    // elsewhere, each checked against the text.
+    const seed = testSeed();
+    const random = new SeededRandom(seed);
+    let text = 'abcdefghij'.repeat(40);
+    const mirror = new TextMirror(text);
+    let caret = random.int(0, text.length);
+    for (let step = 0; step < budget(3000, 30000); step++) {
+      const typing = random.chance(0.8);
+      if (!typing) caret = random.int(0, text.length);
+      const del = random.chance(0.2)
+        ? random.int(0, Math.min(text.length - caret, random.chance(0.1) ? 200 : 2))
+        : 0;
+      const size = random.chance(0.05) ? random.int(60, 300) : random.int(del > 0 ? 0 : 1, 2);
+      let inserted = '';
+      for (let i = 0; i < size; i++) inserted += String.fromCharCode(97 + random.int(0, 25));
+      const delta: TextDelta = { pos: caret, del, text: inserted };
+      text = applyTextDeltas(text, [delta]);
+      mirror.apply([delta]);
+      caret += inserted.length;
+      const where = `seed ${seed} step ${step}`;
+      for (const at of [caret - 1, caret, caret - inserted.length - 1, random.int(0, text.length)]) {
+        expect(mirror.charCodeAt(at), `${where} code unit ${at}`).toBe(text.charCodeAt(at));
+        expect(mirror.slice(at, at + 2), `${where} slice ${at}`).toBe(text.slice(Math.max(0, at), at + 2));
+      }
+    }
+    expect(mirror.toString()).toBe(text);
+  });
+
   it('hashes a text after each of its edits like a mirror built from it', () => {
     const seed = testSeed();
     const random = new SeededRandom(seed);
