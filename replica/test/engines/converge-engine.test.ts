@@ -85,6 +85,47 @@ describe('converge engine', () => {
     expect(hex(reopened.state())).toBe(hex(writer.state()));
   });
 
+  it('saves every field as it is now, whatever changed it since the last save', () => {
+    // Between saves only the text changes while typing, so the other fields' bytes are kept from the
+    // last save; a local edit or a peer's operation in any of them must show in the next save.
+    const writer = engine('w');
+    const peer = engine('p');
+    const fromPeer = recordChanges(peer);
+    const reopenedEqual = (): void => {
+      const reopened = engine('w');
+      reopened.applyUpdate(writer.save());
+      expect(reopened.view()).toEqual(writer.view());
+      expect(reopened.version()).toEqual(writer.version());
+    };
+    writer.apply({ op: 'text.insert', pos: 0, text: 'hi' });
+    reopenedEqual();
+    const edits = [
+      { op: 'counter.increment', name: 'likes', by: 2 },
+      { op: 'counter.increment', name: 'stock', by: -3 },
+      { op: 'cart.add', product: 'pen', qty: 1 },
+      { op: 'cart.setQuantity', product: 'pen', qty: 4 },
+      { op: 'note.set', value: 'mine' },
+      { op: 'cart.remove', product: 'pen' },
+    ] as const;
+    for (const edit of edits) {
+      writer.apply(edit);
+      reopenedEqual();
+      reopenedEqual(); // saved twice with nothing between: the same state
+    }
+    for (const edit of [
+      { op: 'counter.increment', name: 'likes', by: 5 },
+      { op: 'counter.increment', name: 'stock', by: 7 },
+      { op: 'cart.add', product: 'ink', qty: 2 },
+      { op: 'note.set', value: 'theirs' },
+    ] as const) {
+      peer.apply(edit);
+      const change = fromPeer[fromPeer.length - 1] as EngineChange;
+      writer.receiveOps(peer.opsOf(change) ?? [], 'remote');
+      reopenedEqual();
+    }
+    expect(writer.view()).toMatchObject({ cart: { ink: 2 }, counters: { likes: 7, stock: 4 } });
+  });
+
   it('refuses a sync message with a flipped bit instead of taking it as another edit under the same id', () => {
     const a = engine('a');
     const b = engine('b');

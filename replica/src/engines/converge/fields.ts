@@ -43,7 +43,9 @@ export interface DocumentField {
   encode(): Uint8Array;
   /**
    * The state for the store, as `decodeField` reads `encode()`'s, where that is cheaper to write again
-   * and again (a text's `Rga.save`: the last save's bytes and the operations since); else `encode`.
+   * and again: a text's `Rga.save` (the last save's bytes and the operations since); the other fields'
+   * `encode()` kept from the last save until they change (compaction saves every field, and while the
+   * user types only the text changes). Else `encode`.
    */
   save?(): Uint8Array;
   /** This state merged with another of the same field (a copy, unless it merges in place). */
@@ -127,18 +129,26 @@ export function decodeField(field: NamedField, bytes: Uint8Array, replica: Repli
 
 class CounterField implements DocumentField {
   readonly mergesInPlace = false;
+  /** `encode()` as of the last save, until the next change (see `save`). */
+  private saved: Uint8Array | undefined;
   constructor(private readonly counter: GCounter) {}
   value(): number {
     return this.counter.value();
   }
   local(edit: FieldEdit, replica: ReplicaId): GCounterOp {
+    this.saved = undefined;
     return this.counter.increment(replica, (edit as Extract<FieldEdit, { action: 'increment' }>).by);
   }
   apply(op: unknown): void {
+    this.saved = undefined;
     this.counter.apply(op as GCounterOp);
   }
   encode(): Uint8Array {
     return this.counter.encode();
+  }
+  save(): Uint8Array {
+    this.saved ??= this.encode();
+    return this.saved;
   }
   mergedWith(incoming: DocumentField): DocumentField {
     const copy = this.counter.clone();
@@ -149,19 +159,27 @@ class CounterField implements DocumentField {
 
 class PnCounterField implements DocumentField {
   readonly mergesInPlace = false;
+  /** `encode()` as of the last save, until the next change (see `save`). */
+  private saved: Uint8Array | undefined;
   constructor(private readonly counter: PNCounter) {}
   value(): number {
     return this.counter.value();
   }
   local(edit: FieldEdit, replica: ReplicaId): PNCounterOp {
+    this.saved = undefined;
     const { by } = edit as Extract<FieldEdit, { action: 'increment' }>;
     return by >= 0 ? this.counter.increment(replica, by) : this.counter.decrement(replica, -by);
   }
   apply(op: unknown): void {
+    this.saved = undefined;
     this.counter.apply(op as PNCounterOp);
   }
   encode(): Uint8Array {
     return this.counter.encode();
+  }
+  save(): Uint8Array {
+    this.saved ??= this.encode();
+    return this.saved;
   }
   mergedWith(incoming: DocumentField): DocumentField {
     const copy = this.counter.clone();
@@ -172,11 +190,14 @@ class PnCounterField implements DocumentField {
 
 export class CartField implements DocumentField {
   readonly mergesInPlace = false;
+  /** `encode()` as of the last save, until the next change (see `save`). */
+  private saved: Uint8Array | undefined;
   constructor(private readonly cart: Cart) {}
   value(): Record<string, number> {
     return this.cart.value();
   }
   local(edit: FieldEdit, replica: ReplicaId): CartOp | null {
+    this.saved = undefined;
     if (edit.kind !== 'cart') throw new TypeError(`a cart cannot ${edit.action}`);
     switch (edit.action) {
       case 'add':
@@ -192,6 +213,7 @@ export class CartField implements DocumentField {
     }
   }
   apply(op: unknown): void {
+    this.saved = undefined;
     this.cart.apply(op as CartOp);
   }
   /** A line's quantity, undefined when the cart has no line for `product`. */
@@ -200,6 +222,10 @@ export class CartField implements DocumentField {
   }
   encode(): Uint8Array {
     return this.cart.encode();
+  }
+  save(): Uint8Array {
+    this.saved ??= this.encode();
+    return this.saved;
   }
   mergedWith(incoming: DocumentField): DocumentField {
     const copy = this.cart.clone();
@@ -272,15 +298,19 @@ export class TextField implements DocumentField {
 
 export class RegisterField implements DocumentField {
   readonly mergesInPlace = false;
+  /** `encode()` as of the last save, until the next change (see `save`). */
+  private saved: Uint8Array | undefined;
   constructor(private readonly register: MvRegister<string>) {}
   value(): string[] {
     return this.register.value();
   }
   local(edit: FieldEdit, replica: ReplicaId): MvRegisterOp<string> {
+    this.saved = undefined;
     if (edit.kind !== 'register') throw new TypeError(`a register cannot ${edit.action}`);
     return this.register.set(replica, edit.value);
   }
   apply(op: unknown): void {
+    this.saved = undefined;
     this.register.apply(op as MvRegisterOp<string>);
   }
   /** The writes whose values the register holds now. */
@@ -289,6 +319,10 @@ export class RegisterField implements DocumentField {
   }
   encode(): Uint8Array {
     return this.register.encode();
+  }
+  save(): Uint8Array {
+    this.saved ??= this.encode();
+    return this.saved;
   }
   mergedWith(incoming: DocumentField): DocumentField {
     const copy = this.register.clone();

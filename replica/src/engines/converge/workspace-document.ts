@@ -161,13 +161,25 @@ export class WorkspaceDocument {
    * a text saves the operations since its last save after that save's bytes). Both decode alike.
    */
   encodeState({ forStore = false }: { readonly forStore?: boolean } = {}): Uint8Array {
-    const e = new Encoder(256).byte(STATE_FORMAT);
-    this.log.version().write(e);
-    e.uint(this.schema.fields.length);
-    for (const field of this.schema.fields) {
+    const { fields } = this.schema;
+    const states: Uint8Array[] = [];
+    // The fields first, so the encoder starts with room for all of them: a text's state is most of the
+    // bytes, and growing to it from a small buffer copied it over and over (once per doubling).
+    let size = 256;
+    for (const field of fields) {
       const state = this.field(field.name);
       const bytes = forStore && state.save !== undefined ? state.save() : state.encode();
-      e.uint(field.tag).byte(KIND_CODES[field.kind]).bytes(bytes);
+      states.push(bytes);
+      size += bytes.length + 16;
+    }
+    const e = new Encoder(size).byte(STATE_FORMAT);
+    this.log.version().write(e);
+    e.uint(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as NamedField;
+      e.uint(field.tag)
+        .byte(KIND_CODES[field.kind])
+        .bytes(states[i] as Uint8Array);
     }
     return e.finish();
   }
