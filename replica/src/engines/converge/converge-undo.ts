@@ -87,7 +87,8 @@ export class ConvergeUndo implements NativeUndo {
    * with those the replica delimits.
    */
   record(reversions: readonly Reversion[]): void {
-    this.redoStack.length = 0;
+    // Only when it holds something: setting an array's length calls into V8's runtime even when empty.
+    if (this.redoStack.length > 0) this.redoStack.length = 0;
     let step = this.undoStack[this.undoStack.length - 1];
     if (this.boundary || step === undefined) {
       step = [];
