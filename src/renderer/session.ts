@@ -10,6 +10,7 @@ import { NetworkStore } from './logic/network-store.ts';
 import { type EventSourceLike, RelayAdmin } from './logic/relay-admin.ts';
 import { broadcastReplayChannel, type ReplayChannel } from './logic/replay-channel.ts';
 import type { WindowSetup } from './platform.ts';
+import { browserAfterFrame } from './worker/after-frame-posts.ts';
 import { serveByteLog } from './worker/port-byte-log.ts';
 import type { StoreSpec } from './worker/protocol.ts';
 import { type CheckoutProxy, ReplicaClient, type WorkerLike } from './worker/replica-client.ts';
@@ -70,6 +71,7 @@ export async function startSession(setup: WindowSetup, worker: WorkerLike): Prom
       ...(kept.restored === undefined ? {} : { checkoutRestored: kept.restored }),
       ...(setup.notice === undefined ? {} : { notice: setup.notice }),
       credential,
+      afterFrame: browserAfterFrame(),
       persistCheckout: (snapshot) => kept.persist(snapshot as Parameters<typeof kept.persist>[0]),
     });
   } catch (error) {

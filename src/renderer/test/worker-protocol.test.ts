@@ -3,9 +3,10 @@ import { ENGINES } from '@converge/replica';
 import { engineFacts } from '@converge/replica/descriptors';
 import { describe, expect, it } from 'vitest';
 import { TextMirrors } from '../logic/text-mirrors.ts';
+import { type AfterFrame, AfterFramePosts } from '../worker/after-frame-posts.ts';
 import { LARGE_TEXT_CHARS, PagePoster } from '../worker/page-poster.ts';
 import { PortByteLog, type PortLike, serveByteLog } from '../worker/port-byte-log.ts';
-import { parseToPage, parseToWorker, type ToPage } from '../worker/protocol.ts';
+import { parseToPage, parseToWorker, type ToPage, type ToWorker } from '../worker/protocol.ts';
 import { ReplicaClient, type WorkerLike } from '../worker/replica-client.ts';
 import {
   changedFields,
@@ -172,11 +173,12 @@ const SNAPSHOT = {
   history: [],
 };
 
-async function startedClient() {
+async function startedClient(afterFrame?: AfterFrame) {
   const { worker, posted } = fakeWorker();
   const persisted: unknown[] = [];
   const starting = ReplicaClient.start({
     worker,
+    ...(afterFrame === undefined ? {} : { afterFrame }),
     config: { relayUrl: 'ws://r', adminUrl: 'http://a', room: 'room', replicaId: 'alice' },
     store: { kind: 'indexeddb', name: 'db' },
     credential: async () => 'token',
@@ -307,6 +309,46 @@ describe('ReplicaClient (the page side)', () => {
     expect(done).toEqual([[seq, 'text', true]]);
   });
 
+  it("posts an editor edit and the caret's presence after the frame that shows them, in order", async () => {
+    const frames: (() => void)[] = [];
+    const { client, posted } = await startedClient((flush) => frames.push(flush));
+    const presence = (at: number) =>
+      ({
+        name: 'Al',
+        colour: '#123456',
+        panel: 'compare',
+        caret: { field: 'text', anchor: at, head: at },
+      }) as const;
+    const first = client.editText('yjs', 'text', ChangeSet.of({ from: 3, insert: 'd' }, 3));
+    client.setPresence(presence(4));
+    // The keystroke's frame is not drawn yet: the worker has not been woken.
+    expect(posted).toEqual([]);
+    expect(frames).toHaveLength(1);
+    const second = client.editText('yjs', 'text', ChangeSet.of({ from: 4, insert: 'e' }, 4));
+    client.setPresence(presence(5));
+    client.setPresence(presence(5));
+    expect(frames).toHaveLength(1);
+    frames.shift()?.();
+    expect(posted).toMatchObject([
+      { type: 'edit-text', seq: first, base: 7 },
+      { type: 'presence', presence: presence(4) },
+      { type: 'edit-text', seq: second, base: 7 },
+      { type: 'presence', presence: presence(5) },
+    ]);
+    expect(posted).toHaveLength(4);
+    // Any other message goes at once, after what waits; so does a flush (the page being hidden).
+    posted.length = 0;
+    client.editText('yjs', 'text', ChangeSet.of({ from: 5, insert: 'f' }, 5));
+    void client.undo();
+    expect(posted).toMatchObject([{ type: 'edit-text' }, { type: 'history', op: 'undo' }]);
+    client.setPresence(presence(6));
+    client.flush();
+    expect(posted.slice(2)).toMatchObject([{ type: 'presence' }, { type: 'flush' }]);
+    // The frames scheduled meanwhile find nothing left to post.
+    for (const frame of frames.splice(0)) frame();
+    expect(posted).toHaveLength(4);
+  });
+
   it('resolves commands by their replies, and turns failures into notices, never throws', async () => {
     const { client, worker, posted } = await startedClient();
     const undone = client.undo();
@@ -366,6 +408,34 @@ describe('ReplicaClient (the page side)', () => {
     const malformed = ReplicaClient.start({ ...options, worker: other });
     other.say({ type: 'ready' });
     await expect(malformed).rejects.toThrow(/malformed message "ready"/);
+  });
+});
+
+describe('AfterFramePosts (the keystroke waits for its frame)', () => {
+  it('keeps only the newest of presences that wait behind nothing else, never one behind an edit', () => {
+    const sent: ToWorker[] = [];
+    const frames: (() => void)[] = [];
+    const posts = new AfterFramePosts(
+      (m) => sent.push(m),
+      (flush) => frames.push(flush),
+    );
+    const presence = (at: number): ToWorker => ({
+      type: 'presence',
+      presence: {
+        name: 'Al',
+        colour: '#123456',
+        panel: 'compare',
+        caret: { field: 'text', anchor: at, head: at },
+      },
+    });
+    posts.defer(presence(1));
+    posts.defer(presence(2));
+    posts.defer({ type: 'flush' });
+    posts.defer(presence(3));
+    expect(sent).toEqual([]);
+    frames.shift()?.();
+    expect(sent).toEqual([presence(2), { type: 'flush' }, presence(3)]);
+    expect(frames).toEqual([]);
   });
 });
 

@@ -28,6 +28,7 @@ import type { WindowActions, WindowState } from '../logic/replay-channel.ts';
 import type { ScenarioChaos, ScenarioFile } from '../logic/session-recorder.ts';
 import { TextMirrors } from '../logic/text-mirrors.ts';
 import { markStart } from '../logic/timing.ts';
+import { type AfterFrame, AfterFramePosts } from './after-frame-posts.ts';
 import {
   parseToPage,
   type StoreSpec,
@@ -58,6 +59,11 @@ export interface ReplicaClientOptions {
   credential(): Promise<string>;
   /** Keep the checkout session (the page's localStorage). */
   persistCheckout(snapshot: unknown): void;
+  /**
+   * When the keystroke's messages (an editor edit, the caret's presence) may go: after the frame that
+   * shows the keystroke (after-frame-posts.ts). Without it they go at once.
+   */
+  readonly afterFrame?: AfterFrame;
 }
 
 export type ClientSnapshot = WorkerSnapshot;
@@ -95,12 +101,18 @@ export class ReplicaClient {
   private readonly checkoutListeners = new Set<() => void>();
   private readonly editListeners = new Set<(seq: number, field: string, exact: boolean) => void>();
   private closed = false;
+  /** Every message to the worker, in order; the keystroke's wait for their frame. */
+  private readonly posts: AfterFramePosts;
 
   private constructor(
     private readonly options: ReplicaClientOptions,
     ready: Extract<ToPage, { type: 'ready' }>,
   ) {
     this.worker = options.worker;
+    this.posts = new AfterFramePosts(
+      (message) => this.worker.postMessage(message),
+      options.afterFrame ?? now,
+    );
     this.id = options.config.replicaId;
     this.registry = new EngineCatalog(ready.engines as EngineFacts[]);
     this.textFields = textFieldNames(this.schema);
@@ -217,7 +229,7 @@ export class ReplicaClient {
    */
   editText(engine: EngineName, field: string, changes: ChangeSet): number {
     const seq = this.nextSeq++;
-    this.post({ type: 'edit-text', seq, base: this.rev, engine, field, changes: changes.toJSON() });
+    this.defer({ type: 'edit-text', seq, base: this.rev, engine, field, changes: changes.toJSON() });
     return seq;
   }
 
@@ -286,7 +298,7 @@ export class ReplicaClient {
   }
 
   setPresence(presence: LocalPresence): void {
-    this.post({ type: 'presence', presence });
+    this.defer({ type: 'presence', presence });
   }
 
   setOffline(offline: boolean): void {
@@ -459,9 +471,18 @@ export class ReplicaClient {
 
   private post(message: ToWorker): void {
     if (this.closed) return;
-    this.worker.postMessage(message);
+    this.posts.post(message);
+  }
+
+  /** A keystroke's message: it goes after the frame that shows the keystroke, in order with the rest. */
+  private defer(message: ToWorker): void {
+    if (this.closed) return;
+    this.posts.defer(message);
   }
 }
+
+/** No wait: posted at once. */
+const now: AfterFrame = (flush) => flush();
 
 function answerCredential(options: ReplicaClientOptions, id: number): void {
   options.credential().then(
