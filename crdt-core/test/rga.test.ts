@@ -22,13 +22,23 @@ function viaWire(ops: readonly RgaOp[]): RgaOp[] {
 }
 
 /**
- * Two documents of replica A for comparing edit paths: `delta()` builds the id index on `general`,
- * which keeps it off the local fast paths, so both must build the same document from the same edits.
+ * Two documents of replica A for comparing edit paths, both holding one deleted character: applying
+ * that delete again builds the id index on `general` (a remote delete looks its ids up), which keeps
+ * it off the local fast paths, so both must build the same document from the same edits.
  */
 function fastAndGeneral(): { fast: Rga; general: Rga } {
+  const fast = new Rga(A);
   const general = new Rga(A);
-  general.delta();
-  return { fast: new Rga(A), general };
+  for (const doc of [fast, general]) {
+    doc.insert(0, 'x');
+    doc.delete(0, 1);
+  }
+  expect(general.apply({ kind: 'delete', ranges: [{ replica: A, counter: 1, length: 1 }] })).toBe(
+    'duplicate',
+  );
+  expect((general as unknown as { ids: unknown }).ids).not.toBeNull();
+  expect((fast as unknown as { ids: unknown }).ids).toBeNull();
+  return { fast, general };
 }
 
 function expectSameDocument(fast: Rga, general: Rga): void {
