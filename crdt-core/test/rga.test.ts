@@ -4,6 +4,7 @@ import {
   encodeRgaOp,
   encodeRgaOps,
   type InsertOp,
+  type ReplicaId,
   Rga,
   type RgaId,
   type RgaOp,
@@ -156,6 +157,39 @@ describe('Rga local editing', () => {
         } else caret = rng.int(0, fast.length);
         expect(fast.toString()).toBe(general.toString());
         fast.assertInvariants();
+      }
+      expectSameDocument(fast, general);
+    }
+  });
+
+  it('deletes within one run and across runs name the ids a per-character model deletes', () => {
+    // Inserts at random places cut the text into many runs; each delete, of one character up to a
+    // stretch across several runs, must name exactly the deleted characters' ids (adjacent ids of a
+    // replica as one range, in text order) and leave the text the model has, on both documents.
+    const rng = new SeededRandom(31);
+    for (let round = 0; round < 8; round++) {
+      const { fast, general } = fastAndGeneral();
+      const model: { char: string; counter: number }[] = [];
+      for (let step = 0; step < 300; step++) {
+        if (model.length < 8 || rng.int(0, 9) < 5) {
+          const at = rng.int(0, model.length);
+          const text = 'abcdefgh'.slice(0, rng.int(1, 6));
+          const op = ok(fast.insert(at, text));
+          expect(general.insert(at, text)).toEqual(op);
+          model.splice(at, 0, ...[...text].map((char, i) => ({ char, counter: op.id.counter + i })));
+        } else {
+          const index = rng.int(0, model.length - 1);
+          const count = rng.int(1, Math.min(model.length - index, rng.chance(0.5) ? 3 : 40));
+          const ranges: { replica: ReplicaId; counter: number; length: number }[] = [];
+          for (const { counter } of model.splice(index, count)) {
+            const last = ranges[ranges.length - 1];
+            if (last !== undefined && last.counter + last.length === counter) last.length++;
+            else ranges.push({ replica: A, counter, length: 1 });
+          }
+          expect(fast.delete(index, count)).toEqual({ kind: 'delete', ranges });
+          expect(general.delete(index, count)).toEqual({ kind: 'delete', ranges });
+        }
+        expect(fast.toString()).toBe(model.map((c) => c.char).join(''));
       }
       expectSameDocument(fast, general);
     }

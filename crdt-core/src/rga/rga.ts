@@ -590,7 +590,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   /**
    * The delete both `delete` and `deleteUpdate` make: its op, null for nothing deleted, or ONE_RUN for
    * ids of one run (its replica and first counter left in `oneRunReplica`/`oneRunCounter`), so that
-   * `deleteUpdate` builds no op for a backspace.
+   * `deleteUpdate` builds no op for a backspace or any other delete within one run.
    */
   private deleteLocal(index: number, length: number): DeleteOp | null {
     this.load();
@@ -614,14 +614,15 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
         offset -= run.length;
       }
     }
-    if (this.ids === null && offset + length <= run.length) {
-      const replica = run.replica;
-      const counter = run.counter + offset;
-      if (deleteIntoTombstone(this.tree, leaf, at, offset, length)) {
-        this.oneRunReplica = replica;
-        this.oneRunCounter = counter;
-        return ONE_RUN;
+    if (offset + length <= run.length) {
+      // Within one run (nearly every local delete): no op, its update is written from the run's ids.
+      this.oneRunReplica = run.replica;
+      this.oneRunCounter = run.counter + offset;
+      if (this.ids !== null || !deleteIntoTombstone(this.tree, leaf, at, offset, length)) {
+        this.deletePiece(leaf, at, offset, length, true);
+        this.tree.fixOverflow(leaf);
       }
+      return ONE_RUN;
     }
     return this.deleteFrom(leaf, at, offset, length);
   }
@@ -634,70 +635,78 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
 
   /** The general local delete of `length` visible characters from `offset` in run `at` of `first`. */
   private deleteFrom(first: Leaf, at: number, offset: number, length: number): DeleteOp {
-    const tree = this.tree;
-    const ids = this.ids;
-    let leaf = first;
     const replicas = this.replicas;
     const ranges: { replica: ReplicaId; counter: number; length: number }[] = [];
     let lastRange: { replica: ReplicaId; counter: number; length: number } | null = null;
+    let leaf = first;
     let remaining = length;
-    let removedHere = 0;
     for (;;) {
-      let run = leaf.runs[at] as Run;
+      const run = leaf.runs[at] as Run;
       if (!run.deleted) {
-        if (offset > 0) {
-          run = this.splitInLeaf(leaf, at, offset);
-          at++;
-          offset = 0;
-        }
-        if (remaining < run.length) this.splitInLeaf(leaf, at, remaining);
-        const take = run.length;
-        run.deleted = true;
-        run.text = '';
-        removedHere += take;
-        remaining -= take;
+        const take = Math.min(run.length - offset, remaining);
         const replica = replicas[run.replica] as ReplicaId;
+        const counter = run.counter + offset;
         if (
           lastRange !== null &&
           lastRange.replica === replica &&
-          lastRange.counter + lastRange.length === run.counter
+          lastRange.counter + lastRange.length === counter
         ) {
           lastRange.length += take;
         } else {
-          lastRange = { replica, counter: run.counter, length: take };
+          lastRange = { replica, counter, length: take };
           ranges.push(lastRange);
         }
-        // Fold the new tombstone into a tombstone of the same run right before it.
-        const before = at > 0 ? (leaf.runs[at - 1] as Run) : null;
-        if (before?.deleted && before.continuedBy(run)) {
-          before.length += run.length;
-          leaf.runs.splice(at, 1);
-          if (ids !== null) ids.remove(run);
-          at--;
-          run = before;
-        }
-        if (remaining === 0) {
-          const after = leaf.runs[at + 1];
-          if (after?.deleted && run.continuedBy(after)) {
-            run.length += after.length;
-            leaf.runs.splice(at + 1, 1);
-            if (ids !== null) ids.remove(after);
-          }
-          break;
-        }
+        remaining -= take;
+        at = this.deletePiece(leaf, at, offset, take, remaining === 0);
+        if (remaining === 0) break;
+        offset = 0;
       }
       at++;
       if (at === leaf.runs.length) {
-        if (removedHere > 0) tree.addCounts(leaf, 0 - removedHere, 0);
-        removedHere = 0;
         leaf = leaf.next as Leaf;
         at = 0;
       }
     }
-    if (removedHere > 0) tree.addCounts(leaf, 0 - removedHere, 0);
-    tree.fixOverflow(leaf);
-    if (leaf !== first) tree.fixOverflow(first);
+    this.tree.fixOverflow(leaf);
+    if (leaf !== first) this.tree.fixOverflow(first);
     return { kind: 'delete', ranges };
+  }
+
+  /**
+   * Delete characters `offset … offset + length - 1` of the visible run at `at` of `leaf`: split them
+   * off, mark them and fold them into a tombstone of the same run right before them, and when `last`
+   * (the delete ends here) into one right after them too. Returns the index of the tombstone now
+   * holding them. Counts are updated; the caller fixes the leaf's overflow. One function for a
+   * delete within a run and each piece of a longer one, so the hot one-run path and the rare
+   * multi-run path share their compiled code.
+   */
+  private deletePiece(leaf: Leaf, at: number, offset: number, length: number, last: boolean): number {
+    const runs = leaf.runs;
+    const ids = this.ids;
+    let run = runs[at] as Run;
+    if (offset > 0) {
+      run = this.splitInLeaf(leaf, at, offset);
+      at++;
+    }
+    if (length < run.length) this.splitInLeaf(leaf, at, length);
+    run.deleted = true;
+    run.text = '';
+    const before = at > 0 ? (runs[at - 1] as Run) : null;
+    if (before?.deleted && before.continuedBy(run)) {
+      before.length += length;
+      runs.splice(at, 1);
+      if (ids !== null) ids.remove(run);
+      at--;
+      run = before;
+    }
+    const after = last ? runs[at + 1] : undefined;
+    if (after?.deleted && run.continuedBy(after)) {
+      run.length += after.length;
+      runs.splice(at + 1, 1);
+      if (ids !== null) ids.remove(after);
+    }
+    this.tree.addCounts(leaf, 0 - length, 0);
+    return at;
   }
 
   /** The leaf holding visible character `index` (the last leaf for the end); its start goes to `cacheStart`. */
