@@ -107,6 +107,11 @@ export interface AppBenchRun {
    */
   readonly relayBytes?: Readonly<Record<string, number>> | null;
   /**
+   * Bytes the relay delivered per directed link ("from→to", node ids) and engine, read once the windows
+   * converged after the second paste (before a window closes and takes its links' counts along).
+   */
+  readonly relayLinks?: Readonly<Record<string, Readonly<Record<string, number>>>> | null;
+  /**
    * CPU ms per keystroke of every process of the run (Chromium's, and this one's with the relay), while
    * typing in the editor and, the reference, in the bare textarea (same windows, same page): what the
    * app costs the machine per keystroke, which the load around it does not change. null without /proc.
@@ -116,6 +121,8 @@ export interface AppBenchRun {
   readonly loadAverage: { readonly start: number; readonly end: number | null };
   /** The relay's warnings by kind (backpressure, slow-consumer, heartbeat-timeout…). */
   readonly relayWarnings: Readonly<Record<string, number>>;
+  /** Per warning kind, the nodes (or remote addresses) it named, in order, with the run's second it came. */
+  readonly relayWarningNodes?: Readonly<Record<string, readonly string[]>>;
   /** Per engine: every window's badge says converged (digests equal) at the end. */
   readonly converged: Readonly<Record<string, boolean>> | null;
   /** What did not finish within the timeout, and where the run stopped if it hit its cap. */
@@ -217,10 +224,16 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
   const dataDir = await mkdtemp(join(tmpdir(), 'converge-bench-app-'));
   const room = `bench-${size}`;
   const relayWarnings: Record<string, number> = {};
+  const relayWarningNodes: Record<string, string[]> = {};
+  const startedAt = Date.now();
   const attachRelay = attachEmbeddedRelayLoggingTo((line) => {
-    const event = JSON.parse(line) as { violation?: string; event?: string };
+    const event = JSON.parse(line) as { violation?: string; event?: string; node?: string; remote?: string };
     const kind = event.violation ?? event.event ?? 'other';
     relayWarnings[kind] = (relayWarnings[kind] ?? 0) + 1;
+    const at = Math.round((Date.now() - startedAt) / 1000);
+    const nodes = relayWarningNodes[kind] ?? [];
+    nodes.push(`${event.node ?? event.remote ?? '?'}@${at}s`);
+    relayWarningNodes[kind] = nodes;
   });
   const web = await startWebMode({ port: 0, dataDir, room, warn: () => {}, attachRelay });
   const context = await browser.newContext({ viewport: { width: 1360, height: 940 } });
@@ -240,6 +253,8 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     cpuMsPerKeystroke: { editor: null, textarea: null },
     loadAverage: { start: round(loadavg()[0] ?? NaN), end: null },
     relayWarnings,
+    relayWarningNodes,
+    relayLinks: null,
     converged: null,
     timeouts: [],
   };
@@ -257,7 +272,10 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     log(`${size} characters`);
     const drops = async (): Promise<number | null> => {
       const traffic = await relayTraffic(web, dataDir, room).catch(() => null);
-      if (traffic !== null) run.relayBytes = traffic.bytesByEngine;
+      if (traffic !== null) {
+        run.relayBytes = traffic.bytesByEngine;
+        run.relayLinks ??= traffic.bytesByLink;
+      }
       return traffic?.backpressureDrops ?? null;
     };
     const measure = options.only === 'reopen' ? measureReopen : measureSize;
@@ -424,6 +442,7 @@ const measureSize: Measure = async (context, web, size, options, run, phases, dr
   await a.evaluate(`__bench.paste(${JSON.stringify(text)})`);
   await within('second paste reaching the other windows', () => again);
   await within('convergence before reopening', (deadline) => converged([a, b, c], deadline));
+  await drops(); // the links' counts while all three windows are still open (run.relayLinks)
   const { reopened, fresh } = await reopenAndNewWindow(context, web, b, size, run, phases, within);
 
   phases('convergence');
@@ -731,7 +750,11 @@ async function relayTraffic(
   web: WebMode,
   dataDir: string,
   room: string,
-): Promise<{ backpressureDrops: number; bytesByEngine: Record<string, number> }> {
+): Promise<{
+  backpressureDrops: number;
+  bytesByEngine: Record<string, number>;
+  bytesByLink: Record<string, Record<string, number>>;
+}> {
   const secrets = await loadWebSecrets({
     dataDir,
     generate: () => {
@@ -744,7 +767,12 @@ async function relayTraffic(
   });
   if (!response.ok) throw new Error(`relay traffic: HTTP ${response.status}`);
   const body = (await response.json()) as {
-    links: { channels: Record<string, { bytes: number }>; dropped: { backpressure: number } }[];
+    links: {
+      from: string;
+      to: string;
+      channels: Record<string, { bytes: number }>;
+      dropped: { backpressure: number };
+    }[];
     departed?: { dropped: { backpressure: number } };
   };
   const departed = body.departed?.dropped.backpressure ?? 0;
@@ -756,8 +784,15 @@ async function relayTraffic(
       0,
     );
   }
+  const bytesByLink: Record<string, Record<string, number>> = {};
+  for (const link of body.links) {
+    bytesByLink[`${link.from}→${link.to}`] = Object.fromEntries(
+      ENGINES.descriptors.map((d) => [d.name, link.channels[String(d.wireCode)]?.bytes ?? 0]),
+    );
+  }
   return {
     backpressureDrops: body.links.reduce((n, link) => n + link.dropped.backpressure, departed),
     bytesByEngine,
+    bytesByLink,
   };
 }
