@@ -130,6 +130,13 @@ export interface SyncSession {
   receive(payload: Uint8Array): boolean;
   /** Our state changed (local edit or an update from another peer): ship what this peer lacks. */
   changed(change: EngineChange): void;
+  /**
+   * Optional: a change of `bytes` is reaching the peer by another route (a relay's broadcast from the
+   * peer it came from), so the replica does not hand it to `changed`; a session may then hold back, a
+   * while, an answer to the peer's hello that would carry it again. Without it, such a peer gets the
+   * change in the answer to its next hello.
+   */
+  arriving?(bytes: number): void;
   /** Periodic anti-entropy round: re-advertise our version so the peer can repair what was dropped. */
   antiEntropy(): void;
   /** Link went down: stop sending; the next link-up opens a fresh session. */

@@ -32,6 +32,14 @@ import { ReplicaError, type ReplicaEvents } from './events.ts';
 import type { HostedEngines } from './hosted-engines.ts';
 import type { Problems } from './problems.ts';
 
+/**
+ * A peer's change this large or larger is not passed on to the other peers when the transport
+ * broadcasts (see `PeerSessions.forward`); smaller ones (keystrokes) are, at once, as before: a peer cut
+ * from the typist still sees them live through another peer, for a few bytes per link. Low enough that
+ * the pieces an engine behind catches up on a large edit in (~100 ms of its work each) are not passed on.
+ */
+export const PASS_ON_BELOW_BYTES = 4 * 1024;
+
 export interface TrafficCounters {
   readonly framesSent: number;
   readonly bytesSent: number;
@@ -368,21 +376,42 @@ export class PeerSessions {
     return true;
   }
 
-  /** Hand a change to every open session of the engine; each ships what its peer lacks (one fan-out). */
+  /**
+   * Hand a change to every open session of the engine; each ships what its peer lacks (one fan-out). A
+   * large change from a peer is not passed on through a transport that broadcasts (a relay): the peer's
+   * own broadcast frame reached every node linked to it, and passing it on made every link carry it once
+   * more from each node (issue 19). The other sessions are told it is arriving (`SyncSession.arriving`); a
+   * peer cut from its source gets it in the answer to one of its hellos, as anti-entropy repairs.
+   */
   forward(name: EngineName, change: EngineChange): void {
     // No peer: no fan-out to build (a keystroke with nobody linked allocates nothing here).
     if (this.host.closed() || this.sessions.size === 0) return;
+    const source = change.origin === 'remote' ? (change.from ?? this.receiving) : undefined;
+    const arriving = source !== undefined && this.arrivingElsewhere(change);
     this.fanOut(() => {
       for (const byEngine of this.sessions.values()) {
         const open = byEngine.get(name);
         if (open?.open !== true) continue;
+        const { session } = open;
         this.host.problems.guard(
-          { kind: 'engine-error', engine: name, peer: open.session.peer },
+          { kind: 'engine-error', engine: name, peer: session.peer },
           'changed() failed',
-          () => open.session.changed(change),
+          () => {
+            if (!arriving) session.changed(change);
+            else if (session.peer !== source) session.arriving?.(change.update.length);
+          },
         );
       }
     });
+  }
+
+  /** Whether every other peer gets `change` from the peer it came from (see `forward`). */
+  private arrivingElsewhere(change: EngineChange): boolean {
+    return (
+      change.origin === 'remote' &&
+      change.update.length >= PASS_ON_BELOW_BYTES &&
+      this.host.transport.broadcast !== undefined
+    );
   }
 
   /** Let every session re-advertise its version (repairs what chaos dropped), in one fan-out. */

@@ -39,6 +39,14 @@ export abstract class PeerSession implements SyncSession {
     if (this.answers.answer(hello)) answer();
   }
 
+  /**
+   * A change of `bytes` reaches the peer from another peer, not from this session: answers to the peer's
+   * hellos wait a while (answer-throttle.ts), so one still taking it in is not sent it a second time.
+   */
+  arriving(bytes: number): void {
+    this.answers.arriving(bytes);
+  }
+
   /** Started and not closed (nor its engine): the session may send. */
   protected get open(): boolean {
     return this.started && !this.isClosed;
