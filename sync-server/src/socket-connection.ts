@@ -21,6 +21,7 @@ import {
 import type { RawData, WebSocket } from 'ws';
 import { type Credential, CredentialError, RESERVED_REPLICA_IDS } from './credentials.ts';
 import type { Violation } from './events.ts';
+import { Liveness } from './liveness.ts';
 import type { Member, NodeEndpoint, Room, RoomServices } from './room.ts';
 import type { Placement } from './room-ownership.ts';
 import type { RoomRegistry } from './room-registry.ts';
@@ -87,7 +88,7 @@ export class SocketConnection implements NodeEndpoint {
   private rateWindowStart = 0;
   private rateDropsInWindow = 0;
   private rateErrorSentInWindow = false;
-  private alive = true;
+  private readonly liveness = new Liveness();
   private helloTimer: Cancel | undefined;
   private terminateTimer: Cancel | undefined;
   private corked = false;
@@ -111,9 +112,7 @@ export class SocketConnection implements NodeEndpoint {
     const { clock, limits } = services;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, clock.now());
     ws.on('message', (data, isBinary) => this.guard(() => this.onMessage(data, isBinary)));
-    ws.on('pong', () => {
-      this.alive = true;
-    });
+    ws.on('pong', () => this.liveness.heard());
     ws.on('error', (error: Error & { code?: unknown }) => this.guard(() => this.onSocketError(error)));
     ws.on('close', () => this.guard(() => this.onClosed()));
     this.helloTimer = clock.setTimeout(() => this.guard(() => this.onHelloTimeout()), limits.helloTimeoutMs);
@@ -139,6 +138,7 @@ export class SocketConnection implements NodeEndpoint {
         process.nextTick(this.uncork);
       }
       this.ws.send(frame);
+      this.liveness.sent(frame.length);
     } catch (error) {
       this.services.log.warn('send-failed', { remote: this.remote, error: String(error) });
     }
@@ -188,15 +188,19 @@ export class SocketConnection implements NodeEndpoint {
 
   // --- heartbeat ------------------------------------------------------------------------------
 
-  /** One heartbeat tick: terminate if the last ping went unanswered, otherwise ping again. */
+  /**
+   * One heartbeat tick: terminate if the last ping went unanswered (after a grace when the connection may
+   * be busy taking in what it was sent: liveness.ts), otherwise ping again.
+   */
   heartbeat(): void {
-    if (!this.alive) {
+    const verdict = this.liveness.tick();
+    if (verdict === 'wait') return;
+    if (verdict === 'dead') {
       this.violation('heartbeat-timeout', 'no pong within a heartbeat interval');
       this.close(CloseCode.GoingAway, 'heartbeat timeout');
       this.ws.terminate();
       return;
     }
-    this.alive = false;
     try {
       this.ws.ping();
     } catch {
@@ -225,7 +229,7 @@ export class SocketConnection implements NodeEndpoint {
 
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.state.phase === 'closed') return;
-    this.alive = true;
+    this.liveness.heard();
     if (!this.bucket.take(this.services.clock.now())) {
       this.onRateLimited();
       return;
