@@ -7,17 +7,18 @@
  * the socket while the page (a window's worker) does not take in what was read: a window applying a 1 MB
  * paste in every engine holds its thread for seconds, tens of seconds on a loaded machine. The relay,
  * having sent it those megabytes, then timed it out and closed it, though it was working through them;
- * the window reconnected and was sent its whole state again. So a connection that was sent at least
- * `BUSY_BYTES` since it last answered gets up to `BUSY_GRACE_TICKS` more ticks. One sent little (a
- * dead client in a quiet room) is dropped at the first missed answer, as before; a dead one in a busy
- * room a few ticks later. A connection that takes in nothing while the relay's buffer for it fills is
- * the slow-consumer rule's to close, which this does not change.
+ * the window reconnected and was sent its whole state again. So a connection gets one more tick per
+ * `BUSY_BYTES` it was sent since it last answered (what it takes in takes it longer the more there is),
+ * up to `MAX_GRACE_TICKS`. One sent little (a dead client in a quiet room) is dropped at the first missed
+ * answer, as before; a dead one that was sent megabytes up to two minutes later. A connection that takes
+ * in nothing while the relay's buffer for it fills is the slow-consumer rule's to close, which this does
+ * not change.
  */
 
-/** Bytes sent since the last answer above which a missed ping may be queued behind them. */
+/** Bytes sent since the last answer per tick of grace: a missed ping may be queued behind them. */
 export const BUSY_BYTES = 256 * 1024;
-/** Ticks a connection that may be busy gets beyond the first missed answer. */
-export const BUSY_GRACE_TICKS = 3;
+/** The most ticks a connection that may be busy gets beyond the first missed answer. */
+export const MAX_GRACE_TICKS = 7;
 
 export class Liveness {
   private answered = true;
@@ -45,7 +46,8 @@ export class Liveness {
       this.answered = false;
       return 'ping';
     }
-    if (this.unanswered >= BUSY_BYTES && this.missed < BUSY_GRACE_TICKS) {
+    const grace = Math.min(MAX_GRACE_TICKS, Math.floor(this.unanswered / BUSY_BYTES));
+    if (this.missed < grace) {
       this.missed++;
       return 'wait';
     }

@@ -7,7 +7,7 @@
 import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { BUSY_BYTES, BUSY_GRACE_TICKS, Liveness } from '../src/liveness.ts';
+import { BUSY_BYTES, Liveness, MAX_GRACE_TICKS } from '../src/liveness.ts';
 import { closeRelaysAfterEach, credentialFor, RawClient, startRelay, waitFor } from './support.ts';
 
 closeRelaysAfterEach();
@@ -21,11 +21,18 @@ describe('Liveness', () => {
     expect([liveness.tick(), liveness.tick()]).toEqual(['ping', 'dead']);
   });
 
-  it(`waits ${BUSY_GRACE_TICKS} more ticks for one sent a lot since it last answered, then drops it`, () => {
+  it('waits a tick more per BUSY_BYTES it was sent since it last answered, then drops it', () => {
     const liveness = new Liveness();
-    liveness.sent(BUSY_BYTES);
-    const ticks = Array.from({ length: BUSY_GRACE_TICKS + 2 }, () => liveness.tick());
-    expect(ticks).toEqual(['ping', ...Array(BUSY_GRACE_TICKS).fill('wait'), 'dead']);
+    liveness.sent(3 * BUSY_BYTES);
+    const ticks = Array.from({ length: 5 }, () => liveness.tick());
+    expect(ticks).toEqual(['ping', 'wait', 'wait', 'wait', 'dead']);
+  });
+
+  it(`waits at most ${MAX_GRACE_TICKS} ticks more, however much it was sent`, () => {
+    const liveness = new Liveness();
+    liveness.sent(100 * BUSY_BYTES);
+    const ticks = Array.from({ length: MAX_GRACE_TICKS + 2 }, () => liveness.tick());
+    expect(ticks).toEqual(['ping', ...Array(MAX_GRACE_TICKS).fill('wait'), 'dead']);
   });
 
   it('starts afresh once the connection answers', () => {
@@ -56,7 +63,8 @@ describe('the relay heartbeat', () => {
     const busy = await silentClient(relay, 'room', 'busy');
     const quiet = await silentClient(relay, 'other', 'quiet');
     const sender = await RawClient.join(relay, 'room', 'sender');
-    sender.data('sender', 'busy', 0, new Uint8Array(BUSY_BYTES + 1024));
+    // Two ticks' worth: the busy one gets two more than the quiet one.
+    sender.data('sender', 'busy', 0, new Uint8Array(2 * BUSY_BYTES + 1024));
     await busy.waitFor((f) => f.type === 'data' && f.payload.length > BUSY_BYTES, 'the large frame');
     const tick = async (): Promise<void> => {
       clock.advance(HEARTBEAT_MS);
@@ -67,7 +75,7 @@ describe('the relay heartbeat', () => {
     await tick(); // neither answered: the quiet one is dropped
     await waitFor(() => quiet.closed !== undefined, 'quiet closed');
     expect(quiet.closed?.code).toBe(1001);
-    for (let i = 1; i < BUSY_GRACE_TICKS; i++) await tick();
+    await tick();
     expect(busy.closed).toBeUndefined();
     await tick();
     await waitFor(() => busy.closed !== undefined, 'busy closed after its grace');
