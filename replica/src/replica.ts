@@ -210,14 +210,6 @@ interface Backlog {
   /** Loading its store (a progressive open); otherwise behind on a large edit, catching up. */
   readonly loading: boolean;
   realising?: Realisation | undefined;
-  /**
-   * Set while the deferred intent it just took is not forwarded yet: the engine stays behind (peers'
-   * messages are held for it) until that forward. Caught up before, it answered a peer's hello with the
-   * edit, and the forward carried it to that peer a second time (a 1 MB paste twice per engine on the link,
-   * issue 19); after the forward, the session knows the edit is on its way and holds back an answer
-   * (answer-throttle.ts).
-   */
-  forwarding?: Promise<void> | undefined;
 }
 
 /** A deferred intent an engine is taking: what is left of it, and its updates so far (one record). */
@@ -233,8 +225,6 @@ interface Realisation {
   readonly before: WorkspaceView | undefined;
   /** Edits (or pieces of one) applied so far. */
   applied: number;
-  /** Once it is all applied: settles when its `realised` record was stored and forwarded (or failed). */
-  forwarded?: Promise<void>;
 }
 
 /** One piece of an engine's catching up runs about this long (ms), then the thread is the host's again. */
@@ -1334,12 +1324,7 @@ export class Replica {
       if (this.takeBacklog(name, backlog, deadline)) this.caughtUp(name);
       if (this.monotonicNow() >= deadline) break;
     }
-    // Engines waiting for a forward resume when it is done (takeBacklog), not by polling.
-    for (const backlog of this.backlog.values()) {
-      if (backlog.loading || backlog.forwarding !== undefined) continue;
-      this.scheduleCatchUp(CATCH_UP_GAP_MS);
-      return;
-    }
+    this.scheduleCatchUp(CATCH_UP_GAP_MS);
   }
 
   /** Every engine behind takes what waits for it, now (before an undo or redo, or becoming the primary). */
@@ -1376,20 +1361,8 @@ export class Replica {
     for (;;) {
       if (backlog.realising !== undefined) {
         if (!this.continueRealising(name, backlog.realising, deadline)) return false;
-        const { forwarded } = backlog.realising;
         backlog.realising = undefined;
-        if (forwarded !== undefined && deadline !== undefined) {
-          backlog.forwarding = forwarded;
-          const resume = (): void => {
-            if (backlog.forwarding === forwarded) backlog.forwarding = undefined;
-            this.catchUpSoon();
-          };
-          forwarded.then(resume, resume);
-        }
       }
-      // Catching up in pieces: what is left (peers' messages) waits for the forward of what was taken.
-      if (backlog.forwarding !== undefined && deadline !== undefined) return false;
-      backlog.forwarding = undefined;
       const entry = backlog.entries.shift();
       if (entry === undefined) return true;
       if (entry.kind === 'frame') {
@@ -1492,7 +1465,12 @@ export class Replica {
     for (const { update } of pending.updates) bytesStored += update.length;
     this.persistence.counted(pending.updates.length, bytesStored);
     this.localWrites.issued++;
-    r.forwarded = durable.then(() => this.forward(pending), this.neverForwarded);
+    // Peers' messages to the engine wait for this forward: a hello answered before it would carry the
+    // edit, and the forward would carry it to that peer again (issue 19: a 1 MB paste twice on a link).
+    this.sessions.deliverAfter(
+      name,
+      durable.then(() => this.forward(pending), this.neverForwarded),
+    );
     return true;
   }
 

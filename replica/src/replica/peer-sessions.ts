@@ -106,6 +106,11 @@ export class PeerSessions {
   private outbox: Map<EngineName, Map<string, Uint8Array[]>> | undefined;
   /** Payloads waiting for local records to settle, in the order they were sent (see `mustWait`). */
   private readonly waiting: WaitingPayload[] = [];
+  /** Per engine, peers' sync messages waiting for a forward of the engine's (see `deliverAfter`). */
+  private readonly afterForward = new Map<
+    EngineName,
+    { until: Promise<void>; readonly messages: { from: string; sync: Uint8Array }[] }
+  >();
 
   constructor(private readonly host: SessionHost) {
     for (const name of host.engines.names) {
@@ -345,11 +350,35 @@ export class PeerSessions {
   }
 
   /**
+   * Peers' sync messages to engine `name` wait until `forwarded` settles (the forward of an edit the engine
+   * took late, once its record is durable), then are delivered in order: a session answering a peer's hello
+   * before that forward would send the edit, and the forward would send it to that peer again; after it,
+   * the session knows it is on its way (answer-throttle.ts). A later call extends the wait.
+   */
+  deliverAfter(name: EngineName, forwarded: Promise<void>): void {
+    const waiting = this.afterForward.get(name);
+    if (waiting !== undefined) waiting.until = forwarded;
+    else this.afterForward.set(name, { until: forwarded, messages: [] });
+    const release = (): void => {
+      const entry = this.afterForward.get(name);
+      if (entry === undefined || entry.until !== forwarded) return;
+      this.afterForward.delete(name);
+      for (const { from, sync } of entry.messages) this.deliver(from, name, sync);
+    };
+    forwarded.then(release, release);
+  }
+
+  /**
    * A peer's sync message to its engine's session with that peer; false when there is none (the link is
    * down: the next linkUp resyncs). A refused message is counted and reported.
    */
   deliver(from: string, name: EngineName, sync: Uint8Array): boolean {
     const { host } = this;
+    const waiting = this.afterForward.get(name);
+    if (waiting !== undefined && !host.closed()) {
+      waiting.messages.push({ from, sync });
+      return true;
+    }
     const open = this.sessions.get(from)?.get(name);
     if (open === undefined || host.closed()) return false;
     this.receiving = from;
