@@ -112,6 +112,11 @@ export interface AppBenchRun {
    */
   readonly relayLinks?: Readonly<Record<string, Readonly<Record<string, number>>>> | null;
   /**
+   * ms from the second paste reaching the other windows until all three windows' engines converged
+   * (digests equal), null when that wait timed out.
+   */
+  readonly convergenceBeforeReopenMs?: number | null;
+  /**
    * CPU ms per keystroke of every process of the run (Chromium's, and this one's with the relay), while
    * typing in the editor and, the reference, in the bare textarea (same windows, same page): what the
    * app costs the machine per keystroke, which the load around it does not change. null without /proc.
@@ -255,6 +260,7 @@ async function runSize(browser: Browser, size: number, options: AppBenchOptions)
     relayWarnings,
     relayWarningNodes,
     relayLinks: null,
+    convergenceBeforeReopenMs: null,
     converged: null,
     timeouts: [],
   };
@@ -441,7 +447,11 @@ const measureSize: Measure = async (context, web, size, options, run, phases, dr
   const again = othersHave(size);
   await a.evaluate(`__bench.paste(${JSON.stringify(text)})`);
   await within('second paste reaching the other windows', () => again);
-  await within('convergence before reopening', (deadline) => converged([a, b, c], deadline));
+  const convergenceFrom = Date.now();
+  const convergedBeforeReopen = await within('convergence before reopening', (deadline) =>
+    converged([a, b, c], deadline).then(() => true),
+  );
+  run.convergenceBeforeReopenMs = convergedBeforeReopen === null ? null : Date.now() - convergenceFrom;
   await drops(); // the links' counts while all three windows are still open (run.relayLinks)
   const { reopened, fresh } = await reopenAndNewWindow(context, web, b, size, run, phases, within);
 
