@@ -11,6 +11,7 @@ import { ENGINES } from '../src/engines/index.ts';
 import { MemoryByteLog } from '../src/log-store.ts';
 import { CATCH_UP_START_MS, type Replica } from '../src/replica.ts';
 import { MemoryStore } from '../src/store.ts';
+import { steppedNow } from '../testing/clock-steps.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 import { copyOf, openStored, textsOf, untilLoaded } from '../testing/stored-replica.ts';
 
@@ -40,15 +41,6 @@ async function untilCaughtUp(replica: Replica, clock: VirtualClock): Promise<num
   }
   expect(replica.behind()).toEqual([]);
   return rounds;
-}
-
-/** A monotonic clock that moves on `stepMs` at every read. */
-function steppedNow(stepMs: number): () => number {
-  let now = 0;
-  return () => {
-    now += stepMs;
-    return now;
-  };
 }
 
 /** A log holding `text` in every engine (pasted, then caught up). */

@@ -5,9 +5,10 @@
  * one megabyte until the relay dropped frames. A large answer to the same peer state now waits a
  * bounded back-off, so it goes once while it is on its way, and a dropped one is still repaired.
  */
-import type { Transport, VirtualClock } from '@converge/protocol';
+import type { Transport } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Replica } from '../src/replica.ts';
+import { runTimers, steppedNow } from '../testing/clock-steps.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
@@ -16,26 +17,6 @@ const PASTE_BYTES = 300_000;
 const PARAGRAPH = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
 const PASTE = PARAGRAPH.repeat(Math.ceil(PASTE_BYTES / PARAGRAPH.length));
 const ANTI_ENTROPY_MS = 2_000;
-
-/** `ms` of timers, with the promise chains run between them as an event loop runs them between tasks. */
-async function run(clock: VirtualClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 100) {
-    clock.advance(100);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/**
- * A monotonic clock that steps `stepMs` per reading, so what the runtime measures of an edit (whether an
- * engine falls behind on the paste, and the pieces it catches up in) does not depend on the machine.
- */
-function steppedNow(stepMs: number): () => number {
-  let now = 0;
-  return () => {
-    now += stepMs;
-    return now;
-  };
-}
 
 function bytesSent(replica: Replica): Map<string, number> {
   return new Map(replica.engineNames.map((name) => [name, replica.trafficOf(name).bytesSent]));
@@ -62,23 +43,23 @@ describe('a peer that takes seconds to receive a large paste', () => {
     });
     const typist = await open('r-typist', { monotonicNow: steppedNow(5) });
     const reader = await open('r-reader', { monotonicNow: steppedNow(5) });
-    await run(clock, 5_000);
+    await runTimers(clock, 5_000);
     await typist.apply({ op: 'text.insert', pos: 0, text: PASTE });
     // The paste has gone out (an engine that fell behind on it may also have answered a hello with it
     // before forwarding it: two copies); the reader's link is still busy with it.
-    await run(clock, 2_500);
+    await runTimers(clock, 2_500);
     const shipped = bytesSent(typist);
     // Two more of the reader's hellos, each reporting the state it had: the copies on their way are not
     // sent again before the back-off has passed (main sent LWW's twice more, Loro's three times). What
     // the reader lacks after taking in part of a copy is answered at once, so less than a copy may go.
-    await run(clock, 5_000);
+    await runTimers(clock, 5_000);
     for (const name of typist.engineNames) {
       const again = typist.trafficOf(name).bytesSent - (shipped.get(name) ?? 0);
       expect(again, `${name}: ${again} bytes more for a ${PASTE.length}-byte paste`).toBeLessThan(
         PASTE.length,
       );
     }
-    await run(clock, 30_000);
+    await runTimers(clock, 30_000);
     expectConverged([typist, reader]);
   }, 120_000);
 });
@@ -124,13 +105,13 @@ describe('a large answer dropped on its way', () => {
       monotonicNow: steppedNow(5),
     });
     const reader = await open('r-reader', { monotonicNow: steppedNow(5) });
-    await run(clock, 5_000);
+    await runTimers(clock, 5_000);
     dropUntil = clock.now() + 20_000;
     await typist.apply({ op: 'text.insert', pos: 0, text: PASTE });
-    await run(clock, 19_000);
+    await runTimers(clock, 19_000);
     const lacking = reader.engineNames.filter((name) => reader.textLength(name) === 0);
     expect(lacking.length, 'engines whose paste was lost so far').toBeGreaterThan(0);
-    await run(clock, 120_000);
+    await runTimers(clock, 120_000);
     expectConverged([typist, reader]);
   }, 120_000);
 });

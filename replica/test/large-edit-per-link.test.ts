@@ -6,10 +6,11 @@
  * once per engine and the others' links not at all; a node cut from the typist still gets it, through
  * another peer's answer to its hello (anti-entropy's multi-hop repair).
  */
-import type { Transport, TransportHandlers, VirtualClock } from '@converge/protocol';
+import type { Transport, TransportHandlers } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../src/engines/index.ts';
 import type { Replica } from '../src/replica.ts';
+import { runTimers, steppedNow } from '../testing/clock-steps.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
@@ -17,23 +18,6 @@ closeSimRoomsAfterEach();
 const PARAGRAPH = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
 const PASTE = PARAGRAPH.repeat(Math.ceil(300_000 / PARAGRAPH.length));
 const NODES = ['r-a', 'r-b', 'r-c', 'r-storage'] as const;
-
-/** `ms` of timers, with the promise chains run between them as an event loop runs them between tasks. */
-async function run(clock: VirtualClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 100) {
-    clock.advance(100);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/** A monotonic clock stepping `stepMs` per reading: what the runtime measures does not depend on the machine. */
-function steppedNow(stepMs: number): () => number {
-  let now = 0;
-  return () => {
-    now += stepMs;
-    return now;
-  };
-}
 
 /** Bytes received per link ("from→to") and engine channel. */
 type LinkBytes = Map<string, Map<number, number>>;
@@ -87,7 +71,7 @@ async function room(cut?: readonly [string, string]) {
     net.cut(cut[0], cut[1]);
     net.cut(cut[1], cut[0]);
   }
-  await run(clock, 5_000);
+  await runTimers(clock, 5_000);
   bytes.clear();
   return { clock, bytes, replicas };
 }
@@ -106,7 +90,7 @@ describe('a large paste in a room of four nodes', () => {
     const { clock, bytes, replicas } = await room();
     const [typist] = replicas as [Replica];
     await typist.apply({ op: 'text.insert', pos: 0, text: PASTE });
-    await run(clock, 60_000);
+    await runTimers(clock, 60_000);
     expectConverged(replicas);
     for (const descriptor of ENGINES.descriptors) {
       for (const from of NODES) {
@@ -125,7 +109,7 @@ describe('a large paste in a room of four nodes', () => {
     const { clock, replicas } = await room(['r-a', 'r-c']);
     const [typist] = replicas as [Replica];
     await typist.apply({ op: 'text.insert', pos: 0, text: PASTE });
-    await run(clock, 60_000);
+    await runTimers(clock, 60_000);
     expectConverged(replicas);
   }, 180_000);
 });
