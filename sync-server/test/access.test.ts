@@ -407,7 +407,9 @@ describe('sockets that never finish their headers are bounded (item 11)', () => 
     const open = await openRaw(relay, 300);
     await waitFor(() => open.size <= 40, 'sockets over the cap dropped');
     expect(relay.stats().pendingSockets).toBeLessThanOrEqual(40);
-    await waitFor(() => open.size === 0, 'stalled sockets closed after the header timeout', 5000);
+    // Left open for good without the timeout; how soon 300 sockets close depends on the machine's load
+    // (a clean-clone CI at load missed a 5 s wait), so the wait is the default's.
+    await waitFor(() => open.size === 0, 'stalled sockets closed after the header timeout');
     expect(violations(relay)['pending-socket-limit']).toBeGreaterThanOrEqual(260);
     expect(violations(relay)['header-timeout']).toBeGreaterThanOrEqual(1);
     expect(relay.stats().pendingSockets).toBe(0);
