@@ -7,6 +7,7 @@ import { IdIndex } from './id-index.ts';
 import { ImageIds } from './image-ids.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
+import { Journal } from './journal.ts';
 import {
   decodeRgaOps,
   deleteOpUpdate,
@@ -20,7 +21,7 @@ import {
   typedOnUpdate,
 } from './op-codec.ts';
 import { NONE, Run } from './run.ts';
-import { coalesce, isSaved, readSaved, weightOf, weightOp, writeSaved } from './saved.ts';
+import { isSaved, readSaved, weightOf, weightOp, writeSaved } from './saved.ts';
 import {
   decodeSnapshot,
   encodeImage,
@@ -146,7 +147,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
   /** What the last `save` wrote, reused by the next one (null: the next one writes a whole snapshot). */
   private saved: SavedState | null = null;
   /** Operations integrated since the last `save`, in order, recorded while `saved` holds (else null). */
-  private journal: RgaOp[] | null = null;
+  private journal: Journal | null = null;
 
   constructor(replica: ReplicaId) {
     this.replica = checkReplicaId(replica);
@@ -238,8 +239,8 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     const cursor = this.cursorRun;
     if (cursor !== null && index === this.cursorEnd && n > 0) {
       const counter = this.typeOn(cursor, text, n);
-      // Saving incrementally records ops: then, and only then, this keystroke's op is built.
-      if (this.journal !== null) this.record(typedOn(this.replica, counter, text));
+      // Saving incrementally records ops: typed on the last recorded insert, it grows that one.
+      if (this.journal !== null) this.recordTypedOn(counter, text);
       return typedOnUpdate(this.replica, counter, text) ?? encodeRgaOp(typedOn(this.replica, counter, text));
     }
     const placed = this.insertElsewhere(index, text);
@@ -1040,14 +1041,13 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     if (saved === null || journal === null) {
       const base = this.encode();
       this.saved = { base, chunks: [], ops: 0, recorded: 0, limit: savedTailLimit(this.maxCounter) };
-      this.journal = [];
+      this.journal = new Journal();
       return base.slice();
     }
     if (journal.length > 0) {
-      const ops = coalesce(journal);
+      const ops = journal.take();
       saved.ops += weightOf(ops);
       saved.recorded = 0;
-      this.journal = [];
       // Past the limit: a whole snapshot now (recording starts over from it).
       if (saved.ops > saved.limit) {
         this.saved = null;
@@ -1061,10 +1061,24 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
 
   /** Record an operation integrated since the last save (its `weightOp` counts toward the limit). */
   private record(op: RgaOp): void {
-    const journal = this.journal as RgaOp[];
+    (this.journal as Journal).record(op);
+    this.noteRecorded(weightOp(op));
+  }
+
+  /**
+   * `record(typedOn(this.replica, counter, text))`: the op is built only when it does not go on
+   * the last recorded insert (most keystrokes do).
+   */
+  private recordTypedOn(counter: number, text: string): void {
+    const journal = this.journal as Journal;
+    if (!journal.typedOn(this.replica, counter, text)) journal.record(typedOn(this.replica, counter, text));
+    this.noteRecorded(1);
+  }
+
+  /** Count a recorded op's weight toward the limit. */
+  private noteRecorded(weight: number): void {
     const saved = this.saved as SavedState;
-    journal.push(op);
-    saved.recorded += weightOp(op);
+    saved.recorded += weight;
     if (saved.ops + saved.recorded > saved.limit) {
       // Too many to replay on decode even before they are coalesced: the next save writes a whole
       // snapshot; stop recording till then.
@@ -1136,7 +1150,7 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
     const limit = savedTailLimit(doc.maxCounter);
     if (ops <= limit) {
       doc.saved = { base, chunks: [...chunks], ops, recorded: 0, limit };
-      doc.journal = [];
+      doc.journal = new Journal();
     }
     return doc;
   }

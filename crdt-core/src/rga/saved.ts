@@ -1,5 +1,5 @@
 import { Decoder, Encoder, isCompact, TypeTag } from '../encoding.ts';
-import type { IdRange, InsertOp, RgaOp } from './types.ts';
+import type { RgaOp } from './types.ts';
 
 /**
  * An RGA document saved incrementally (`Rga.save`): a whole snapshot written earlier, reused as it
@@ -45,56 +45,6 @@ export function readSaved(bytes: Uint8Array): SavedParts & { readonly chunkOffse
     chunks.push(chunk);
   }
   return { base, chunks, chunkOffsets };
-}
-
-/**
- * The same operations in fewer: a replica's keystrokes typed on one after another (each after its own
- * previous character, its right origin inherited) become one insert, whose further characters take
- * exactly those origins; deletes next to each other become one, their ranges joined where they meet
- * (a backspaced word is one range). Applied in order, they make the same document; decoding a save
- * replays one operation per typed stretch instead of one per keystroke.
- */
-export function coalesce(ops: readonly RgaOp[]): RgaOp[] {
-  const out: RgaOp[] = [];
-  for (const op of ops) {
-    const last = out[out.length - 1];
-    if (op.kind === 'insert' && last?.kind === 'insert' && typesOn(last, op)) {
-      out[out.length - 1] = { ...last, text: last.text + op.text };
-    } else if (op.kind === 'delete' && last?.kind === 'delete') {
-      const ranges = [...last.ranges];
-      for (const range of op.ranges) joinRange(ranges, range);
-      out[out.length - 1] = { kind: 'delete', ranges };
-    } else out.push(op);
-  }
-  return out;
-}
-
-/** Whether `next` is typed right after `last`'s last character, as typing on makes it. */
-function typesOn(last: InsertOp, next: InsertOp): boolean {
-  const end = last.id.counter + last.text.length;
-  return (
-    next.right === 'inherit' &&
-    next.left !== null &&
-    next.id.replica === last.id.replica &&
-    next.id.counter === end &&
-    next.left.replica === last.id.replica &&
-    next.left.counter === end - 1
-  );
-}
-
-function joinRange(ranges: IdRange[], range: IdRange): void {
-  const last = ranges[ranges.length - 1];
-  // Ranges that meet, either way round (typing forward deletes ascending, backspacing descending).
-  const meets =
-    last !== undefined &&
-    last.replica === range.replica &&
-    (last.counter + last.length === range.counter || range.counter + range.length === last.counter);
-  if (!meets) {
-    ranges.push(range);
-    return;
-  }
-  const counter = Math.min(last.counter, range.counter);
-  ranges[ranges.length - 1] = { replica: last.replica, counter, length: last.length + range.length };
 }
 
 /** What replaying `op` costs, in operations (a delete's ranges counted one by one). */
