@@ -134,6 +134,29 @@ export class Encoder {
     return this;
   }
 
+  /**
+   * Write `value` as length-prefixed bytes when it is all ASCII (one byte a character, as UTF-8 and
+   * WTF-8 write it), in one pass with no intermediate array; else write nothing and return false.
+   */
+  ascii(value: string): boolean {
+    const start = this.pos;
+    const n = value.length;
+    this.uint(n);
+    this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = start;
+        return false;
+      }
+      buf[p++] = c;
+    }
+    this.pos = p;
+    return true;
+  }
+
   /** Write a string as length-prefixed UTF-8. */
   string(value: string): this {
     return this.bytes(textEncoder.encode(value));

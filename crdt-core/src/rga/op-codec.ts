@@ -72,16 +72,21 @@ export function encodeRgaOp(op: RgaOp): Uint8Array {
 /** The Encoder path for any batch; the reference the fast paths must match byte for byte. */
 export function encodeGeneral(ops: readonly RgaOp[]): Uint8Array {
   const table = new ReplicaTable();
+  // About the bytes of a batch of ASCII text from few replicas, so that a save's thousand ops are
+  // written without the buffer doubling again and again (it still grows for anything larger).
+  let size = 64;
   for (const op of ops) {
     if (op.kind === 'delete') {
       for (const range of op.ranges) table.indexOf(range.replica);
+      size += 2 + 8 * op.ranges.length;
     } else {
       table.indexOf(op.id.replica);
       if (op.left !== null) table.indexOf(op.left.replica);
       if (op.right !== null && op.right !== 'inherit') table.indexOf(op.right.replica);
+      size += op.kind === 'insert' ? 12 + op.text.length : 16;
     }
   }
-  const e = new Encoder(ops.length === 1 ? 32 : 256);
+  const e = new Encoder(ops.length === 1 ? 32 : size);
   e.compactHeader(TypeTag.RgaUpdate);
   writeCompactReplicaTable(e, table.ids);
   for (const op of ops) {

@@ -65,25 +65,13 @@ export function wtf8Bytes(value: string): Uint8Array {
   return out;
 }
 
-/** Short strings go byte by byte; longer ones through one buffer. */
+/** Short ASCII strings are decoded byte by byte; longer ones by the TextDecoder. */
 const SHORT = 16;
 
 /** Append `value` as a length-prefixed WTF-8 byte string. */
 export function writeText(e: Encoder, value: string): void {
-  if (value.length <= SHORT) {
-    let ascii = true;
-    for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      e.uint(value.length);
-      for (let i = 0; i < value.length; i++) e.byte(value.charCodeAt(i));
-      return;
-    }
-  }
+  // ASCII (most text) is its own bytes: written in one pass; anything else measured, then copied.
+  if (e.ascii(value)) return;
   e.bytes(wtf8Bytes(value));
 }
 
