@@ -195,6 +195,8 @@ export class Workbench {
   async engineText(engine: Engine): Promise<string> {
     const box = this.compareText(engine);
     await expect(box).toBeVisible();
+    // The cards update a few times a second: read them once a change they are waiting for is shown.
+    await expect(this.page.locator('.compare-grid')).not.toHaveAttribute('aria-busy', 'true');
     if ((await box.locator(':scope > span.muted').count()) > 0) return '';
     return (await box.locator(':scope > span, :scope > ins').allTextContents()).join('');
   }

@@ -1,11 +1,12 @@
 import { errorMessage } from '@converge/protocol';
 import type { EngineName, EngineStatus, NamedField, WorkspaceSchema, WorkspaceView } from '@converge/replica';
 import { COUNTERS, type EngineFacts } from '@converge/replica/descriptors';
-import { Fragment, memo, useEffect, useState, useSyncExternalStore } from 'react';
+import { Fragment, memo, type RefObject, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { MergeReport } from '../logic/compare-report.ts';
 import type { EngineConvergence } from '../logic/convergence.ts';
 import { downloadJson } from '../logic/download.ts';
 import { siblingKeys } from '../logic/format.ts';
+import { frameThrottle } from '../logic/frame-throttle.ts';
 import { type CardWindows, TextComparisons } from '../logic/text-comparisons.ts';
 import type { TextFeed } from '../logic/text-feed.ts';
 import type { TextWindow } from '../logic/text-window.ts';
@@ -20,7 +21,7 @@ export interface ComparePanelProps {
   readonly descriptors: readonly EngineFacts[];
   readonly primary: EngineName;
   readonly engines: Readonly<Partial<Record<EngineName, EngineStatus>>>;
-  /** Each engine's texts, change by change (the cards follow it, at most once per animation frame). */
+  /** Each engine's texts, change by change (the cards follow it in animation frames, `COMPARE_REFRESH_MS` apart). */
   readonly texts: TextFeed;
   readonly convergence: Readonly<Partial<Record<EngineName, EngineConvergence>>>;
   /** Ancestry answers for engines whose versions are heads (from their descriptors). */
@@ -51,7 +52,8 @@ export function ComparePanel({
   exportReport,
 }: ComparePanelProps) {
   const reference = engines[primary]?.view;
-  const textComparisons = useTextComparisons(texts, descriptors, schema, primary);
+  const grid = useRef<HTMLDivElement>(null);
+  const textComparisons = useTextComparisons(texts, descriptors, schema, primary, grid);
   const primaryLabel = descriptors.find((d) => d.name === primary)?.label ?? primary;
   return (
     <div className="compare">
@@ -60,7 +62,7 @@ export function ComparePanel({
         Differences from the <strong>{primaryLabel}</strong> text: <ins>only this engine has it</ins>{' '}
         <del>only {primaryLabel} has it</del>
       </p>
-      <div className="compare-grid">
+      <div className="compare-grid" ref={grid}>
         {descriptors.map(({ name: engine, label, description }) => (
           <CompareCard
             key={engine}
@@ -104,7 +106,7 @@ interface CompareCardProps {
 }
 
 /**
- * One engine's card. It renders again when its own data changes: its text windows (every animation frame
+ * One engine's card. It renders again when its own data changes: its text windows (a few times a second
  * while peers type, each card only when its own comparison changed) or its status.
  */
 const CompareCard = memo(function CompareCard({
@@ -166,12 +168,17 @@ const CompareCard = memo(function CompareCard({
   );
 });
 
-/** The text cards' comparisons, from the text feed; nothing is compared while the panel is not shown. */
+/**
+ * The text cards' comparisons, from the text feed; nothing is compared while the panel is not shown. The
+ * cards' `grid` is `aria-busy` while a change waits for its update (`COMPARE_REFRESH_MS`): what reads the
+ * cards (assistive technology, the e2e support) knows they are about to change.
+ */
 function useTextComparisons(
   feed: TextFeed,
   descriptors: readonly EngineFacts[],
   schema: WorkspaceSchema,
   primary: EngineName,
+  grid: RefObject<HTMLDivElement | null>,
 ): TextComparisons | undefined {
   const [store, setStore] = useState<TextComparisons | undefined>(undefined);
   const engines = descriptors.map((d) => d.name).join('\u0000');
@@ -181,12 +188,24 @@ function useTextComparisons(
     .join('\u0000');
   // biome-ignore lint/correctness/useExhaustiveDependencies: primary is followed by setPrimary below
   useEffect(() => {
+    const throttled = frameThrottle({
+      interval: COMPARE_REFRESH_MS,
+      now: () => performance.now(),
+      requestFrame: (callback) => requestAnimationFrame(callback),
+      setTimer: (callback, ms) => setTimeout(callback, ms),
+    });
     const comparisons = new TextComparisons({
       feed,
       engines: engines.split('\u0000'),
       fields: fields.split('\u0000'),
       primary,
-      schedule: (flush) => requestAnimationFrame(flush),
+      schedule: (flush) => {
+        grid.current?.setAttribute('aria-busy', 'true');
+        throttled(() => {
+          grid.current?.removeAttribute('aria-busy');
+          flush();
+        });
+      },
     });
     setStore(comparisons);
     return () => comparisons.close();
@@ -194,6 +213,13 @@ function useTextComparisons(
   useEffect(() => store?.setPrimary(primary), [store, primary]);
   return store;
 }
+
+/**
+ * The least time between two updates of the cards' texts. Each remote keystroke changes them (the counts of
+ * shared characters), and each update lays out and paints the cards in every window: a few a second while
+ * peers type, not one per key. A quiet panel updates in the next frame.
+ */
+export const COMPARE_REFRESH_MS = 200;
 
 const NO_WINDOWS: CardWindows = new Map();
 const noSubscription = (): (() => void) => () => {};

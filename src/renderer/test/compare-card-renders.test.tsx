@@ -15,7 +15,7 @@ vi.mock('../components/ConvergedBadge.tsx', () => ({
   },
 }));
 
-const { ComparePanel } = await import('../components/ComparePanel.tsx');
+const { ComparePanel, COMPARE_REFRESH_MS } = await import('../components/ComparePanel.tsx');
 
 /** A feed whose texts the test sets. */
 function fakeFeed(texts: Record<string, string>) {
@@ -47,6 +47,8 @@ describe('ComparePanel', () => {
     (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
     frames = [];
     vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => frames.push(callback));
+    // The cards update at most every COMPARE_REFRESH_MS: a stepped clock and timers pass that time.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     badgeRenders.clear();
     host = document.createElement('div');
     document.body.append(host);
@@ -56,9 +58,11 @@ describe('ComparePanel', () => {
     act(() => root.unmount());
     host.remove();
     vi.unstubAllGlobals();
+    vi.useRealTimers();
   });
   const runFrames = (): void =>
     act(() => {
+      vi.advanceTimersByTime(COMPARE_REFRESH_MS);
       for (const frame of frames.splice(0)) frame(0);
     });
 
@@ -108,5 +112,57 @@ describe('ComparePanel', () => {
     runFrames();
     expect(badgeRenders.get('lww')).toBe((before.get('lww') ?? 0) + 1);
     expect(badgeRenders.get('yjs')).toBe(before.get('yjs'));
+  });
+
+  it('shows a change made soon after another once COMPARE_REFRESH_MS has passed, in a frame', () => {
+    const descriptors = (['converge', 'lww'] as const).map(
+      (name, index) =>
+        ({
+          name,
+          label: name,
+          description: `the ${name} engine`,
+          wireCode: index + 1,
+          completeVersion: true,
+          cartRules: { step: 'adds', set: 'last writer' },
+          keepsLedger: false,
+          versionsAreHeads: false,
+        }) as unknown as EngineFacts,
+    );
+    const { feed, change } = fakeFeed({ converge: 'abc', lww: 'abc' });
+    act(() =>
+      root.render(
+        <ComparePanel
+          schema={WORKSPACE}
+          descriptors={descriptors}
+          primary="converge"
+          engines={{}}
+          texts={feed}
+          convergence={{}}
+          comparisons={{}}
+          offline={false}
+          loading={[]}
+          behind={[]}
+          exportReport={() => Promise.reject(new Error('not exported here'))}
+        />,
+      ),
+    );
+    runFrames();
+    const before = badgeRenders.get('lww') ?? 0;
+    change('lww', 'abX');
+    runFrames();
+    expect(badgeRenders.get('lww')).toBe(before + 1);
+    // Within the interval: no update in the next frames, until the interval has passed.
+    change('lww', 'abXY');
+    act(() => {
+      vi.advanceTimersByTime(COMPARE_REFRESH_MS / 2);
+      for (const frame of frames.splice(0)) frame(0);
+    });
+    expect(badgeRenders.get('lww')).toBe(before + 1);
+    const grid = host.querySelector('.compare-grid');
+    expect(grid?.getAttribute('aria-busy')).toBe('true');
+    runFrames();
+    expect(badgeRenders.get('lww')).toBe(before + 2);
+    expect(grid?.hasAttribute('aria-busy')).toBe(false);
+    expect(frames).toEqual([]);
   });
 });
