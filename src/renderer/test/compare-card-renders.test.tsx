@@ -67,21 +67,7 @@ describe('ComparePanel', () => {
     });
 
   it("renders only the card whose text comparison changed, not its neighbours'", () => {
-    const names = ['converge', 'yjs', 'lww'] as const;
-    // Facts made here: the engines' own code is not needed (nor loadable in this DOM environment).
-    const descriptors = names.map(
-      (name, index) =>
-        ({
-          name,
-          label: name,
-          description: `the ${name} engine`,
-          wireCode: index + 1,
-          completeVersion: true,
-          cartRules: { step: 'adds', set: 'last writer' },
-          keepsLedger: false,
-          versionsAreHeads: false,
-        }) as unknown as EngineFacts,
-    );
+    const descriptors = factsOf(['converge', 'yjs', 'lww']);
     const { feed, change } = fakeFeed({ converge: 'abc', yjs: 'abc', lww: 'abc' });
     const props = {
       schema: WORKSPACE,
@@ -115,19 +101,7 @@ describe('ComparePanel', () => {
   });
 
   it('shows a change made soon after another once COMPARE_REFRESH_MS has passed, in a frame', () => {
-    const descriptors = (['converge', 'lww'] as const).map(
-      (name, index) =>
-        ({
-          name,
-          label: name,
-          description: `the ${name} engine`,
-          wireCode: index + 1,
-          completeVersion: true,
-          cartRules: { step: 'adds', set: 'last writer' },
-          keepsLedger: false,
-          versionsAreHeads: false,
-        }) as unknown as EngineFacts,
-    );
+    const descriptors = factsOf(['converge', 'lww']);
     const { feed, change } = fakeFeed({ converge: 'abc', lww: 'abc' });
     act(() =>
       root.render(
@@ -166,3 +140,20 @@ describe('ComparePanel', () => {
     expect(frames).toEqual([]);
   });
 });
+
+/** Engines' facts made here: their own code is not needed (nor loadable in this DOM environment). */
+function factsOf(names: readonly string[]): EngineFacts[] {
+  return names.map(
+    (name, index) =>
+      ({
+        name,
+        label: name,
+        description: `the ${name} engine`,
+        wireCode: index + 1,
+        completeVersion: true,
+        cartRules: { step: 'adds', set: 'last writer' },
+        keepsLedger: false,
+        versionsAreHeads: false,
+      }) as unknown as EngineFacts,
+  );
+}
