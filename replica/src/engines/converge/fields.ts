@@ -127,28 +127,41 @@ export function decodeField(field: NamedField, bytes: Uint8Array, replica: Repli
   }
 }
 
-class CounterField implements DocumentField {
-  readonly mergesInPlace = false;
-  /** `encode()` as of the last save, until the next change (see `save`). */
+/**
+ * A field whose stored state is its whole `encode()`, kept from the last save until the field changes
+ * (compaction saves every field, and while the user types only the text changes). A subclass calls
+ * `changed()` on every edit, local or remote.
+ */
+abstract class SavedUntilChanged {
   private saved: Uint8Array | undefined;
-  constructor(private readonly counter: GCounter) {}
+  abstract encode(): Uint8Array;
+  save(): Uint8Array {
+    this.saved ??= this.encode();
+    return this.saved;
+  }
+  protected changed(): void {
+    this.saved = undefined;
+  }
+}
+
+class CounterField extends SavedUntilChanged implements DocumentField {
+  readonly mergesInPlace = false;
+  constructor(private readonly counter: GCounter) {
+    super();
+  }
   value(): number {
     return this.counter.value();
   }
   local(edit: FieldEdit, replica: ReplicaId): GCounterOp {
-    this.saved = undefined;
+    this.changed();
     return this.counter.increment(replica, (edit as Extract<FieldEdit, { action: 'increment' }>).by);
   }
   apply(op: unknown): void {
-    this.saved = undefined;
+    this.changed();
     this.counter.apply(op as GCounterOp);
   }
   encode(): Uint8Array {
     return this.counter.encode();
-  }
-  save(): Uint8Array {
-    this.saved ??= this.encode();
-    return this.saved;
   }
   mergedWith(incoming: DocumentField): DocumentField {
     const copy = this.counter.clone();
@@ -157,29 +170,25 @@ class CounterField implements DocumentField {
   }
 }
 
-class PnCounterField implements DocumentField {
+class PnCounterField extends SavedUntilChanged implements DocumentField {
   readonly mergesInPlace = false;
-  /** `encode()` as of the last save, until the next change (see `save`). */
-  private saved: Uint8Array | undefined;
-  constructor(private readonly counter: PNCounter) {}
+  constructor(private readonly counter: PNCounter) {
+    super();
+  }
   value(): number {
     return this.counter.value();
   }
   local(edit: FieldEdit, replica: ReplicaId): PNCounterOp {
-    this.saved = undefined;
+    this.changed();
     const { by } = edit as Extract<FieldEdit, { action: 'increment' }>;
     return by >= 0 ? this.counter.increment(replica, by) : this.counter.decrement(replica, -by);
   }
   apply(op: unknown): void {
-    this.saved = undefined;
+    this.changed();
     this.counter.apply(op as PNCounterOp);
   }
   encode(): Uint8Array {
     return this.counter.encode();
-  }
-  save(): Uint8Array {
-    this.saved ??= this.encode();
-    return this.saved;
   }
   mergedWith(incoming: DocumentField): DocumentField {
     const copy = this.counter.clone();
@@ -188,16 +197,16 @@ class PnCounterField implements DocumentField {
   }
 }
 
-export class CartField implements DocumentField {
+export class CartField extends SavedUntilChanged implements DocumentField {
   readonly mergesInPlace = false;
-  /** `encode()` as of the last save, until the next change (see `save`). */
-  private saved: Uint8Array | undefined;
-  constructor(private readonly cart: Cart) {}
+  constructor(private readonly cart: Cart) {
+    super();
+  }
   value(): Record<string, number> {
     return this.cart.value();
   }
   local(edit: FieldEdit, replica: ReplicaId): CartOp | null {
-    this.saved = undefined;
+    this.changed();
     if (edit.kind !== 'cart') throw new TypeError(`a cart cannot ${edit.action}`);
     switch (edit.action) {
       case 'add':
@@ -213,7 +222,7 @@ export class CartField implements DocumentField {
     }
   }
   apply(op: unknown): void {
-    this.saved = undefined;
+    this.changed();
     this.cart.apply(op as CartOp);
   }
   /** A line's quantity, undefined when the cart has no line for `product`. */
@@ -222,10 +231,6 @@ export class CartField implements DocumentField {
   }
   encode(): Uint8Array {
     return this.cart.encode();
-  }
-  save(): Uint8Array {
-    this.saved ??= this.encode();
-    return this.saved;
   }
   mergedWith(incoming: DocumentField): DocumentField {
     const copy = this.cart.clone();
@@ -296,21 +301,21 @@ export class TextField implements DocumentField {
   }
 }
 
-export class RegisterField implements DocumentField {
+export class RegisterField extends SavedUntilChanged implements DocumentField {
   readonly mergesInPlace = false;
-  /** `encode()` as of the last save, until the next change (see `save`). */
-  private saved: Uint8Array | undefined;
-  constructor(private readonly register: MvRegister<string>) {}
+  constructor(private readonly register: MvRegister<string>) {
+    super();
+  }
   value(): string[] {
     return this.register.value();
   }
   local(edit: FieldEdit, replica: ReplicaId): MvRegisterOp<string> {
-    this.saved = undefined;
+    this.changed();
     if (edit.kind !== 'register') throw new TypeError(`a register cannot ${edit.action}`);
     return this.register.set(replica, edit.value);
   }
   apply(op: unknown): void {
-    this.saved = undefined;
+    this.changed();
     this.register.apply(op as MvRegisterOp<string>);
   }
   /** The writes whose values the register holds now. */
@@ -319,10 +324,6 @@ export class RegisterField implements DocumentField {
   }
   encode(): Uint8Array {
     return this.register.encode();
-  }
-  save(): Uint8Array {
-    this.saved ??= this.encode();
-    return this.saved;
   }
   mergedWith(incoming: DocumentField): DocumentField {
     const copy = this.register.clone();
