@@ -490,7 +490,19 @@ export class Replica {
   // ---- local edits ----------------------------------------------------------------------------------
 
   /**
-   * Apply a user intent to every engine. Text positions refer to the primary engine's text. Resolves once
+   * Let every engine take in now what it put off from peers (Engine.settle); their text events are
+   * emitted before this returns. `apply` does it first too, so a caller that reads a text to place an
+   * edit in it calls this before reading: otherwise the edit's positions refer to an older text than
+   * the one `apply` places them in.
+   */
+  settle(): void {
+    // Closing: no edit follows, nothing to take in.
+    if (!this.leaving) this.engines.settle();
+  }
+
+  /**
+   * Apply a user intent to every engine. Text positions refer to the primary engine's text after
+   * `settle` (which this calls first). Resolves once
    * every engine's resulting update is durable; rejects (IntentError) before touching anything if the
    * intent is invalid, and with a ReplicaError if some non-primary engine failed (the others keep the edit).
    */

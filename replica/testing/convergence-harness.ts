@@ -307,12 +307,13 @@ export async function runConvergence(options: HarnessOptions): Promise<HarnessRe
     };
 
     const edit = async (replica: Replica): Promise<void> => {
+      // What the edit is planned against: an engine that puts off peers' changes (Automerge) takes them in
+      // first, as Replica.apply does, so positions fit the text it is placed in and a delete may remove a
+      // character that arrived that way.
+      replica.settle();
       const change = randomEdit(replica);
       const intent = schema.intentOf(change) as Intent;
       const edited = schema.field(change.field) as NamedField;
-      // What the edit is planned against: an engine that puts off peers' changes (Automerge) takes them in
-      // first (Replica.apply settles it), so a delete may remove a character that arrived that way.
-      for (const engine of engines) replica.engine(engine).settle?.();
       const textsBefore = new Map(
         change.kind === 'text' ? engines.map((e) => [e, textOf(replica, e, edited)]) : [],
       );

@@ -307,6 +307,9 @@ export class ReplicaHost {
       done(false);
       return;
     }
+    // What an engine put off from peers comes in first (apply would take it in anyway): the rebase then
+    // places the page's edit over it too, not in a text older than the one it is applied to.
+    replica.settle();
     const rebased = this.rebaser.rebase(message.field, message.base, changes);
     if (rebased === undefined) {
       model.notify(
