@@ -434,13 +434,9 @@ export class PeerSessions {
     });
   }
 
-  /** Whether every other peer gets `change` from the peer it came from (see `forward`). */
+  /** Whether every other peer gets a peer's `change` from the peer it came from (see `forward`). */
   private arrivingElsewhere(change: EngineChange): boolean {
-    return (
-      change.origin === 'remote' &&
-      change.update.length >= PASS_ON_BELOW_BYTES &&
-      this.host.transport.broadcast !== undefined
-    );
+    return change.update.length >= PASS_ON_BELOW_BYTES && this.host.transport.broadcast !== undefined;
   }
 
   /** Let every session re-advertise its version (repairs what chaos dropped), in one fan-out. */
