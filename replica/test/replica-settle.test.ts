@@ -6,43 +6,18 @@
  */
 import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import type { EngineDescriptor } from '../src/engine-descriptor.ts';
-import { EngineRegistry } from '../src/engine-registry.ts';
+import type { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
 import { Replica, type ReplicaEvent } from '../src/replica.ts';
 import { SimNetwork } from '../src/sim-network.ts';
 import { MemoryStore } from '../src/store.ts';
-
-/** converge and Automerge; Automerge's deferred applies wait in `held` until the test runs them. */
-function holdingRegistry(held: (() => void)[]): EngineRegistry {
-  return new EngineRegistry(
-    ENGINES.only(['converge', 'automerge']).descriptors.map(
-      (descriptor): EngineDescriptor =>
-        descriptor.name !== 'automerge'
-          ? descriptor
-          : {
-              ...descriptor,
-              create: (context) =>
-                descriptor.create({
-                  ...context,
-                  defer: (callback) => {
-                    held.push(callback);
-                    return () => {
-                      const at = held.indexOf(callback);
-                      if (at >= 0) held.splice(at, 1);
-                    };
-                  },
-                }),
-            },
-    ),
-  );
-}
+import { HeldDefers } from '../testing/held-defers.ts';
 
 describe('Replica.settle', () => {
   it('takes in what Automerge put off, reporting it before it returns, so an edit is placed in that text', async () => {
     const timers = new VirtualClock(1_700_000_000_000);
     const net = new SimNetwork({ timers, seed: 11 });
-    const held: (() => void)[] = [];
+    const held = new HeldDefers();
     const open = (id: string, engines: EngineRegistry): Promise<Replica> =>
       Replica.open({
         id,
@@ -53,21 +28,21 @@ describe('Replica.settle', () => {
         antiEntropyMs: 0,
       });
     const writer = await open('writer', ENGINES.only(['converge', 'automerge']));
-    const reader = await open('reader', holdingRegistry(held));
+    const reader = await open(
+      'reader',
+      held.registry(ENGINES.only(['converge', 'automerge']), ['automerge']),
+    );
     await reader.setPrimary('automerge');
-    const runHeld = (): void => {
-      for (const callback of held.splice(0)) callback();
-    };
 
     await writer.apply({ op: 'text.insert', pos: 0, text: 'abc' });
     timers.advance(1_000);
-    runHeld();
+    held.run();
     expect(reader.textSlice('automerge')).toBe('abc');
 
     await writer.apply({ op: 'text.delete', pos: 0, len: 3 });
     timers.advance(1_000);
     // Arrived, put off: the text a caller reads still has it.
-    expect(held.length).toBeGreaterThan(0);
+    expect(held.count).toBeGreaterThan(0);
     expect(reader.textSlice('automerge')).toBe('abc');
 
     const events: ReplicaEvent[] = [];
@@ -82,7 +57,7 @@ describe('Replica.settle', () => {
     // Placed at the end of the text read after settling: accepted, and where it was meant to go.
     await reader.apply({ op: 'text.insert', pos: text.length, text: 'x' });
     timers.advance(1_000);
-    runHeld();
+    held.run();
     for (const replica of [writer, reader])
       for (const engine of ['converge', 'automerge'] as const) expect(replica.textSlice(engine)).toBe('x');
     await Promise.all([writer.close(), reader.close()]);

@@ -4,5 +4,6 @@ export * from './convergence-harness.ts';
 export * from './engine-contract.ts';
 export * from './engine-mesh.ts';
 export * from './frame-counter.ts';
+export * from './held-defers.ts';
 export * from './sim-room.ts';
 export * from './toy-engine.ts';

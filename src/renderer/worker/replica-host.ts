@@ -5,7 +5,6 @@
  * commands in; per engine text deltas, the status snapshot (a few times a second, without texts) and the
  * checkout view out. The page's text edits are rebased over the changes it had not seen (editor-sync.ts).
  */
-import { ChangeSet } from '@codemirror/state';
 import { attachCheckout, type CheckoutClient, parseSessionSnapshot } from '@converge/checkout';
 import { errorMessage, realTimers } from '@converge/protocol';
 import {
@@ -16,13 +15,10 @@ import {
   RelayTransport,
   Replica,
   type Store,
-  type TextDelta,
 } from '@converge/replica';
 import { engineFacts } from '@converge/replica/descriptors';
 import { AppModel } from '../logic/app-model.ts';
 
-import { changesToEdits } from '../logic/editor-edits.ts';
-import { changeSetOfDeltas, EditRebaser, sameChanges } from '../logic/editor-sync.ts';
 import type { LinkOperation } from '../logic/relay-admin.ts';
 import { describeRelayProblem } from '../logic/relay-problem.ts';
 import {
@@ -41,6 +37,7 @@ import { TappedTransport, wireLogTap } from '../logic/tapped-transport.ts';
 import { markStart, type StartMark } from '../logic/timing.ts';
 import { type HeadsResolver, type VersionComparison, VersionComparisons } from '../logic/versions.ts';
 import { WireLog } from '../logic/wire-log.ts';
+import { PageTextEdits } from './page-text-edits.ts';
 import type { ToPage, ToWorker, WorkerRequest } from './protocol.ts';
 import {
   type HistoryMark,
@@ -61,13 +58,6 @@ export interface ReplicaHostOptions {
   readonly credential: () => Promise<string>;
 }
 
-/** The page's edit being carried out, and what the followed engine did with it. */
-interface Applying {
-  readonly seq: number;
-  readonly field: string;
-  readonly deltas: TextDelta[];
-}
-
 /** At least this long between two status snapshots sent to the page. */
 export const SNAPSHOT_MIN_MS = 250;
 
@@ -78,10 +68,7 @@ export const HISTORY_MIN_MS = 1000;
 const CHECKOUT_VIEW_MS = 50;
 
 export class ReplicaHost {
-  private readonly rebaser = new EditRebaser();
-  private readonly lengths = new Map<string, number>();
-  private rev = 0;
-  private applying: Applying | undefined;
+  private readonly texts: PageTextEdits;
   private posted: WorkerSnapshot | undefined;
   private checkoutTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly stops: (() => void)[] = [];
@@ -96,6 +83,13 @@ export class ReplicaHost {
     private readonly closers: readonly (() => void)[],
   ) {
     this.textFields = textFieldNames(replica.schema);
+    this.texts = new PageTextEdits({
+      replica,
+      textFields: this.textFields,
+      post: options.post,
+      apply: (edit) => void model.applyEdit(edit),
+      notify: (message) => model.notify('info', message),
+    });
   }
 
   static async open(options: ReplicaHostOptions): Promise<ReplicaHost> {
@@ -181,12 +175,12 @@ export class ReplicaHost {
       for (const field of this.textFields) {
         const text = replica.textSlice(engine, field);
         fields[field] = text;
-        this.lengths.set(keyOf(engine, field), text.length);
+        this.texts.started(engine, field, text.length);
       }
       texts[engine] = fields;
     }
     this.stops.push(
-      replica.subscribe((event) => (event.type === 'text' ? this.textChanged(event) : undefined)),
+      replica.subscribe((event) => (event.type === 'text' ? this.texts.changed(event) : undefined)),
     );
     this.stops.push(markFirstSyncSteps(replica));
     this.stops.push(model.subscribe(() => this.postSnapshot()));
@@ -203,7 +197,7 @@ export class ReplicaHost {
     this.posted = snapshot;
     this.options.post({
       type: 'ready',
-      rev: this.rev,
+      rev: this.texts.rev,
       engines: ENGINES.descriptors.map(engineFacts),
       texts,
       snapshot: { ...snapshot },
@@ -219,7 +213,7 @@ export class ReplicaHost {
         this.options.post({ type: 'protocol-error', message: 'the replica worker is already started' });
         return;
       case 'edit-text':
-        this.editText(message);
+        this.texts.edit(message);
         return;
       case 'apply':
         this.answer(message.id, () => model.apply(message.intent as Intent));
@@ -244,7 +238,7 @@ export class ReplicaHost {
         this.answer(message.id, async () => {
           await model.setPrimary(message.engine as EngineName);
           // Edits the page based on the old engine's text cannot be placed in the new one's.
-          this.rebaser.reset(this.rev);
+          this.texts.reset();
         });
         return;
       case 'presence':
@@ -289,76 +283,6 @@ export class ReplicaHost {
     this.model.close();
     await this.replica.close();
     await this.options.store.close();
-  }
-
-  private editText(message: Extract<ToWorker, { type: 'edit-text' }>): void {
-    const { replica, model } = this;
-    const done = (exact: boolean): void =>
-      this.options.post({ type: 'edit-done', seq: message.seq, field: message.field, exact });
-    if (message.engine !== replica.primary || !this.textFields.includes(message.field)) {
-      done(false);
-      return;
-    }
-    let changes: ChangeSet;
-    try {
-      changes = ChangeSet.fromJSON(message.changes);
-    } catch (error) {
-      this.options.post({ type: 'protocol-error', message: `unreadable text edit: ${errorMessage(error)}` });
-      done(false);
-      return;
-    }
-    // What an engine put off from peers comes in first (apply would take it in anyway): the rebase then
-    // places the page's edit over it too, not in a text older than the one it is applied to.
-    replica.settle();
-    const rebased = this.rebaser.rebase(message.field, message.base, changes);
-    if (rebased === undefined) {
-      model.notify(
-        'info',
-        'An edit made while the text changed under it could not be placed; the text was re-read.',
-      );
-      done(false);
-      return;
-    }
-    const applying: Applying = { seq: message.seq, field: message.field, deltas: [] };
-    this.applying = applying;
-    try {
-      for (const edit of changesToEdits(message.field, rebased)) void model.applyEdit(edit);
-    } finally {
-      this.applying = undefined;
-    }
-    const length = this.lengths.get(keyOf(replica.primary, message.field)) ?? 0;
-    const exact = sameChanges(changeSetOfDeltas(applying.deltas, length), rebased);
-    // What the page shows is not what the engine holds: it re-reads the text, and edits it sent before
-    // seeing this one's result cannot be placed.
-    if (!exact) this.rebaser.reset(this.rev);
-    done(exact);
-  }
-
-  private textChanged(event: {
-    engine: EngineName;
-    field: string;
-    origin: 'local' | 'remote' | 'store';
-    deltas: readonly TextDelta[];
-  }): void {
-    const key = keyOf(event.engine, event.field);
-    let length = this.lengths.get(key) ?? 0;
-    for (const delta of event.deltas) length += delta.text.length - delta.del;
-    this.lengths.set(key, length);
-    const rev = ++this.rev;
-    const applying = this.applying;
-    if (event.engine === this.replica.primary) {
-      if (applying !== undefined && applying.field === event.field) applying.deltas.push(...event.deltas);
-      else this.rebaser.observe(event.field, rev, changeSetOfDeltas(event.deltas, length));
-    }
-    this.options.post({
-      type: 'text',
-      rev,
-      engine: event.engine,
-      field: event.field,
-      origin: event.origin,
-      ...(applying === undefined ? {} : { seq: applying.seq }),
-      deltas: event.deltas.map(({ pos, del, text }) => ({ pos, del, text })),
-    });
   }
 
   private async request(request: WorkerRequest): Promise<unknown> {
