@@ -8,7 +8,7 @@
  * - a PN-counter increment: increment by the negative amount;
  * - a cart line: the inverse of the change this replica made to its PN-counter; taking back the add that
  *   made the line removes it (OR-map remove, only while it holds just that quantity); taking back a
- *   remove adds its former quantity back;
+ *   remove adds its former quantity back (a quantity above zero: what the runtime's inverse restores);
  * - a register (note): write the previous value back, unless someone wrote since.
  * A G-counter only grows: its increments cannot be taken back. Redo takes back the undo the same way.
  */
@@ -249,10 +249,9 @@ function cartReversal(reversion: Extract<Reversion, { kind: 'cart' }>, now: numb
     return after > 0 ? [{ ...line, action: 'decrement', qty: after }] : [];
   }
   if (after === undefined) {
-    // The edit removed the line: add its former quantity back.
-    return before > 0
-      ? [{ ...line, action: 'add', qty: before }]
-      : [{ ...line, action: 'setQuantity', qty: before }];
+    // The edit removed the line: add its former quantity back. A line at zero or below is not brought
+    // back (no edit sets a negative quantity), as the runtime's inverse leaves it (undo/reversal.ts).
+    return before > 0 ? [{ ...line, action: 'add', qty: before }] : [];
   }
   const delta = after - before;
   if (delta > 0) return now === undefined ? [] : [{ ...line, action: 'decrement', qty: delta }];
