@@ -21,9 +21,24 @@ const P2 = 67108837;
 const B1 = 1000003;
 const B2 = 999983;
 
-/** a·b mod p for a, b < p < 2^26 (exact: the product is below 2^52). */
-function mulmod(a: number, b: number, p: number): number {
-  return (a * b) % p;
+// Their reciprocals, for `reduce`.
+const I1 = 1 / P1;
+const I2 = 1 / P2;
+
+/**
+ * x mod p for an integer 0 ≤ x < 2^52 and p < 2^26, `inverse` = 1 / p: the quotient from the reciprocal
+ * is off by at most one (its relative error is ~2^-52, x / p < 2^26), which one step corrects. Exact,
+ * the same as `x % p`, and several times faster: V8 computes `%` of such doubles by a call to fmod, and a
+ * 1 MB text's hash (a reopened window's first digest, before its text is shown) is two of them a character.
+ */
+function reduce(x: number, p: number, inverse: number): number {
+  const r = x - Math.floor(x * inverse) * p;
+  return r < 0 ? r + p : r >= p ? r - p : r;
+}
+
+/** a·b mod p for a, b < p < 2^26 (exact: the product is below 2^52); `inverse` = 1 / p. */
+function mulmod(a: number, b: number, p: number, inverse: number): number {
+  return reduce(a * b, p, inverse);
 }
 
 /** B^k for every chunk length, so a chunk's power is a lookup. */
@@ -33,7 +48,7 @@ const POWERS2 = powers(B2, P2);
 function powers(base: number, p: number): Float64Array {
   const table = new Float64Array(MAX_CHUNK + 1);
   table[0] = 1;
-  for (let k = 1; k <= MAX_CHUNK; k++) table[k] = mulmod(table[k - 1] as number, base, p);
+  for (let k = 1; k <= MAX_CHUNK; k++) table[k] = mulmod(table[k - 1] as number, base, p, 1 / p);
   return table;
 }
 
@@ -300,8 +315,8 @@ function chunkHash(node: Node): void {
   const { chunk } = node;
   for (let i = 0; i < chunk.length; i++) {
     const c = chunk.charCodeAt(i) + 1;
-    h1 = (h1 * B1 + c) % P1;
-    h2 = (h2 * B2 + c) % P2;
+    h1 = reduce(h1 * B1 + c, P1, I1);
+    h2 = reduce(h2 * B2 + c, P2, I2);
   }
   node.ch1 = h1;
   node.ch2 = h2;
@@ -332,15 +347,15 @@ function hashAll(node: Node | null): void {
 /** A node's hashes from its children's: h(L·C·R) = (h(L)·B^|C| + h(C))·B^|R| + h(R). */
 function hashNode(node: Node): void {
   const { left, right } = node;
-  let h1 = left === null ? node.ch1 : (mulmod(left.h1, node.cp1, P1) + node.ch1) % P1;
-  let h2 = left === null ? node.ch2 : (mulmod(left.h2, node.cp2, P2) + node.ch2) % P2;
-  let p1 = left === null ? node.cp1 : mulmod(left.p1, node.cp1, P1);
-  let p2 = left === null ? node.cp2 : mulmod(left.p2, node.cp2, P2);
+  let h1 = left === null ? node.ch1 : (mulmod(left.h1, node.cp1, P1, I1) + node.ch1) % P1;
+  let h2 = left === null ? node.ch2 : (mulmod(left.h2, node.cp2, P2, I2) + node.ch2) % P2;
+  let p1 = left === null ? node.cp1 : mulmod(left.p1, node.cp1, P1, I1);
+  let p2 = left === null ? node.cp2 : mulmod(left.p2, node.cp2, P2, I2);
   if (right !== null) {
-    h1 = (mulmod(h1, right.p1, P1) + right.h1) % P1;
-    h2 = (mulmod(h2, right.p2, P2) + right.h2) % P2;
-    p1 = mulmod(p1, right.p1, P1);
-    p2 = mulmod(p2, right.p2, P2);
+    h1 = (mulmod(h1, right.p1, P1, I1) + right.h1) % P1;
+    h2 = (mulmod(h2, right.p2, P2, I2) + right.h2) % P2;
+    p1 = mulmod(p1, right.p1, P1, I1);
+    p2 = mulmod(p2, right.p2, P2, I2);
   }
   node.h1 = h1;
   node.h2 = h2;
