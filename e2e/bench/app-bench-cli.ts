@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       trace: { type: 'string' },
       'timeout-ms': { type: 'string' },
       only: { type: 'string' },
-      /** A Chrome trace of the editor's typing phase (every process), for DevTools. */
+      /** A Chrome trace of the editor's typing phase (with --only reopen: of the two starts), for DevTools. */
       'chrome-trace': { type: 'string' },
       /** Print the table of a JSON report written earlier (no run). */
       from: { type: 'string' },
@@ -49,7 +49,8 @@ async function main(): Promise<void> {
       'npm run bench:app -- [--json] [--sizes 150000,1000000] [--keys 80] [--trace FILE.json.gz] [--timeout-ms 60000]\n' +
         '       npm run bench:app -- --chrome-trace FILE.json  (also a Chrome trace of the editor typing phase)\n' +
         '       npm run bench:app -- --from REPORT.json   (the table of a saved --json report)\n' +
-        '       npm run bench:app -- --only reopen        (only a reopen and a new window, with their start steps)\n',
+        '       npm run bench:app -- --only reopen        (only a reopen and a new window, with their start steps)\n' +
+        '       npm run bench:app -- --only reopen --chrome-trace FILE.json  (and a Chrome trace of those two starts)\n',
     );
     return;
   }

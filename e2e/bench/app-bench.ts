@@ -39,7 +39,8 @@ export interface AppBenchOptions {
   readonly only?: 'reopen';
   /**
    * Write a Chrome trace (every process: style, layout, paint, scripts with V8's samples) of the editor's
-   * typing phase to this file, for DevTools or a summary; it costs CPU, so the run's figures are not comparable.
+   * typing phase to this file (with `only: 'reopen'`: of the reopen and the new window's start), for DevTools
+   * or a summary; it costs CPU, so the run's figures are not comparable.
    */
   readonly chromeTrace?: string;
   readonly log?: (line: string) => void;
@@ -480,7 +481,12 @@ const measureReopen: Measure = async (context, web, size, options, run, phases, 
   await within('paste reaching the other window', () => seen);
   await within('convergence before reopening', (deadline) => converged([a, b], deadline));
   phases('reopen');
+  // Here the trace (if asked for) is of the two starts, not of typing: this part types nothing.
+  const browser = context.browser();
+  const tracing = options.chromeTrace !== undefined && browser !== null;
+  if (tracing) await browser.startTracing(a, { path: options.chromeTrace, categories: TRACE_CATEGORIES });
   const { reopened, fresh } = await reopenAndNewWindow(context, web, b, size, run, phases, within);
+  if (tracing) await browser.stopTracing();
   run.startSteps = {
     reopen: run.reopenMs === null ? null : await startSteps(reopened, run.reopenMs),
     newWindow: run.newWindow?.receivedMs == null ? null : await startSteps(fresh, run.newWindow.receivedMs),
