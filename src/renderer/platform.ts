@@ -5,6 +5,7 @@
  */
 import type { ByteLog } from '@converge/replica';
 import type { ConvergeApi } from '../preload/api.ts';
+import type { ConfigRequest } from './platform/config-request.ts';
 import { electronSetup } from './platform/electron.ts';
 import { webSetup } from './platform/web.ts';
 import type { CredentialProvider, WindowConfig } from './platform/window-config.ts';
@@ -47,7 +48,8 @@ export type WindowStore =
   | { readonly kind: 'indexeddb'; readonly name: string }
   | { readonly kind: 'byte-log'; readonly log: ByteLog };
 
-export function detectPlatform(): Promise<WindowSetup> {
+/** `configRequest`: web mode's /config.json if the page asked for it already (start.ts). */
+export function detectPlatform(configRequest?: ConfigRequest): Promise<WindowSetup> {
   const api = (window as { converge?: ConvergeApi }).converge;
-  return api !== undefined && api.platform === 'electron' ? electronSetup(api) : webSetup();
+  return api !== undefined && api.platform === 'electron' ? electronSetup(api) : webSetup(configRequest);
 }

@@ -7,6 +7,7 @@
 
 import { errorMessage, keepCredential, realTimers } from '@converge/protocol';
 import type { WindowSetup } from '../platform.ts';
+import type { ConfigRequest } from './config-request.ts';
 import {
   keyFromPasted,
   LAUNCH_KEY_STORAGE_KEY,
@@ -25,13 +26,14 @@ import {
 import { freshRoomName, roomFromPageUrl, roomLink, storeNameFor, switchRoomUrl } from './room-link.ts';
 import { ConfigError, freshReplicaId, parseWebConfig, replicaFromPageUrl } from './window-config.ts';
 
-export async function webSetup(): Promise<WindowSetup> {
+/** `configRequest`: GET /config.json already on its way (config-request.ts); else it is asked for here. */
+export async function webSetup(configRequest?: ConfigRequest): Promise<WindowSetup> {
   const launch = launchKeyFromPage(window.location.href, readStored());
   if (launch.store !== undefined) writeStored(launch.store);
   if (launch.replaceUrl !== undefined) window.history.replaceState(null, '', launch.replaceUrl);
   let body: unknown;
   try {
-    const response = await fetch('/config.json', { cache: 'no-store' });
+    const response = await (configRequest ?? fetch('/config.json', { cache: 'no-store' }));
     if (!response.ok) throw new ConfigError(`GET /config.json answered ${response.status}`);
     body = await response.json();
   } catch (error) {

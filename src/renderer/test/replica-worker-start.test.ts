@@ -88,9 +88,15 @@ describe("the page's first script", () => {
     expect([...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1])).toEqual(['./start.ts']);
   });
 
-  it("imports only the worker's start: the app, React and the session are dynamic imports", () => {
+  it("imports only the worker's start and the config's request: the app, React and the session are dynamic imports", () => {
     const files = [...pageImportGraph(root, entry).files.keys()].filter((f) => !f.endsWith('.css'));
-    expect(files).toEqual([entry, 'src/renderer/worker/replica-worker-start.ts']);
+    expect(files.sort()).toEqual(
+      [
+        entry,
+        'src/renderer/platform/config-request.ts',
+        'src/renderer/worker/replica-worker-start.ts',
+      ].sort(),
+    );
     expect([...pageImportGraph(root, entry).packages.keys()]).toEqual([]);
   });
 
@@ -100,5 +106,14 @@ describe("the page's first script", () => {
     expect(started).toBeGreaterThan(0);
     for (const later of ["import('./main.tsx')", "import('./platform.ts')", "import('./session.ts')"])
       expect(code.indexOf(later), later).toBeGreaterThan(started);
+  });
+
+  it("asks for web mode's config before the session's code loads, and hands the request to the session", () => {
+    const code = readFileSync(join(root, entry), 'utf8');
+    const asked = code.indexOf('requestWebConfig(');
+    expect(asked).toBeGreaterThan(0);
+    for (const later of ["import('./platform.ts')", "import('./session.ts')"])
+      expect(code.indexOf(later), later).toBeGreaterThan(asked);
+    expect(code).toContain('detectPlatform(configRequest)');
   });
 });
