@@ -28,6 +28,9 @@ export type StartMark =
   | 'converge:store-read'
   | 'converge:host-imported'
   | 'converge:replica-open'
+  /** The worker asks the page for the window's credential (for its relay connection), and has it. */
+  | 'converge:credential-asked'
+  | 'converge:credential-answered'
   | 'converge:relay-online'
   | 'converge:first-peer'
   | 'converge:first-remote-text'

@@ -36,6 +36,7 @@ let credentialId = 0;
 const credentials = new Map<number, { resolve(token: string): void; reject(error: Error): void }>();
 
 function credential(): Promise<string> {
+  if (credentialId === 0) markStart('converge:credential-asked');
   const id = ++credentialId;
   return new Promise((resolve, reject) => {
     credentials.set(id, { resolve, reject });
@@ -60,6 +61,7 @@ scope.onmessage = (event) => {
   if (message.type === 'credential') {
     const waiter = credentials.get(message.id);
     credentials.delete(message.id);
+    if (message.id === 1) markStart('converge:credential-answered');
     if (message.token !== undefined) waiter?.resolve(message.token);
     else waiter?.reject(new Error(message.error ?? 'no credential'));
     return;
