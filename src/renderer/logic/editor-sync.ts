@@ -125,7 +125,13 @@ function joinedReplacements(changes: ChangeSet): { from: number; to: number; ins
 
 interface SeenChange {
   readonly rev: number;
-  changes: ChangeSet;
+  /** The change, or how to make it: built only when an edit must be rebased over it. */
+  changes: ChangeSet | (() => ChangeSet);
+}
+
+function changesOf(change: SeenChange): ChangeSet {
+  if (typeof change.changes === 'function') change.changes = change.changes();
+  return change.changes;
 }
 
 /** The most changes kept for edits the page sent before seeing them; an older base is refused. */
@@ -136,8 +142,13 @@ export class EditRebaser {
   /** Edits based before this revision cannot be rebased (changes were dropped or the engine switched). */
   private floor = 0;
 
-  /** The worker's text of `field` changed by `changes` (not an edit of the page), at revision `rev`. */
-  observe(field: string, rev: number, changes: ChangeSet): void {
+  /**
+   * The worker's text of `field` changed by `changes` (not an edit of the page), at revision `rev`. Given
+   * as a function, the change set is built only if an edit the page made before seeing it needs it: most
+   * changes are seen first, and building one copies its inserted text into a CodeMirror Text (a peer's
+   * 1 MB document took ~20 ms of a new window's worker before its text was posted to the page).
+   */
+  observe(field: string, rev: number, changes: ChangeSet | (() => ChangeSet)): void {
     let list = this.changes.get(field);
     if (list === undefined) {
       list = [];
@@ -161,8 +172,9 @@ export class EditRebaser {
     try {
       let mapped = edit;
       for (const change of list) {
-        const next = mapped.map(change.changes);
-        change.changes = change.changes.map(mapped, true);
+        const changes = changesOf(change);
+        const next = mapped.map(changes);
+        change.changes = changes.map(mapped, true);
         mapped = next;
       }
       return mapped;

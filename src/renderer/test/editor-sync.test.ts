@@ -105,6 +105,36 @@ describe('EditorSync and EditRebaser', () => {
     expect(worker.toString()).toBe('abWPcd');
   });
 
+  it('build a change the worker saw only when an edit made before seeing it needs it', () => {
+    // A new window's first text from a peer is 1 MB: its change set is a copy of it the page rarely needs.
+    const rebaser = new EditRebaser();
+    let built = 0;
+    const remote = ChangeSet.of({ from: 0, insert: 'W' }, 4);
+    rebaser.observe('text', 1, () => {
+      built++;
+      return remote;
+    });
+    rebaser.observe('text', 2, () => {
+      built++;
+      return ChangeSet.of({ from: 5, insert: 'Z' }, 5);
+    });
+    expect(built).toBe(0);
+    // Made after seeing revision 1: only revision 2's change is needed.
+    const after1 = rebaser.rebase('text', 1, ChangeSet.of({ from: 1, insert: 'P' }, 5));
+    expect(built).toBe(1);
+    expect(after1?.apply(Text.of(['WabcdZ'])).toString()).toBe('WPabcdZ');
+    // Made before seeing a change: that change is built (once), and the edit lands as an eager one would.
+    rebaser.observe('text', 3, () => {
+      built++;
+      return ChangeSet.of({ from: 0, insert: 'V' }, 7);
+    });
+    const before = rebaser.rebase('text', 2, ChangeSet.of({ from: 7, insert: 'Q' }, 7));
+    expect(built).toBe(2);
+    expect(before?.apply(Text.of(['VWPabcdZ'])).toString()).toBe('VWPabcdZQ');
+    rebaser.rebase('text', 3, ChangeSet.of({ from: 0, insert: 'R' }, 9));
+    expect(built).toBe(2);
+  });
+
   it('refuses an edit whose base is older than the changes it kept', () => {
     const rebaser = new EditRebaser();
     for (let rev = 1; rev <= MAX_UNSEEN_CHANGES + 1; rev++)

@@ -119,7 +119,13 @@ export class PageTextEdits {
     const applying = this.applying;
     if (event.engine === this.options.replica.primary) {
       if (applying !== undefined && applying.field === event.field) applying.deltas.push(...event.deltas);
-      else this.rebaser.observe(event.field, rev, changeSetOfDeltas(event.deltas, length));
+      else {
+        // Built only if an edit made before the page saw this change must be rebased over it (a new
+        // window's first text is the whole document).
+        const { deltas } = event;
+        const lengthAfter = length;
+        this.rebaser.observe(event.field, rev, () => changeSetOfDeltas(deltas, lengthAfter));
+      }
     }
     this.options.post({
       type: 'text',
