@@ -39,8 +39,18 @@ describe('envelope', () => {
     expect(sealedMessageKind(seal(KIND, Uint8Array.of(7)), KIND, names)).toBe('unrecognised');
     expect(sealedMessageKind(seal(KIND, new Uint8Array(0)), KIND, names)).toBe('unrecognised');
     expect(sealedMessageKind(seal(OTHER_KIND, Uint8Array.of(1)), KIND, names)).toBe('unrecognised');
-    const damaged = seal(KIND, Uint8Array.of(1));
-    damaged[4] = 2;
-    expect(sealedMessageKind(damaged, KIND, names)).toBe('unrecognised');
+    expect(sealedMessageKind(Uint8Array.of(0x43, 0x45, 1), KIND, names)).toBe('unrecognised');
+    expect(sealedMessageKind('x' as unknown as Uint8Array, KIND, names)).toBe('unrecognised');
+    const otherVersion = seal(KIND, Uint8Array.of(1));
+    otherVersion[2] = 9;
+    expect(sealedMessageKind(otherVersion, KIND, names)).toBe('unrecognised');
+  });
+
+  it('names a message without verifying its checksum (the wire log reads every frame; the engine verifies)', () => {
+    const names = { 1: 'hello', 2: 'update' };
+    const damaged = seal(KIND, Uint8Array.of(2, 9, 9));
+    damaged[6] = (damaged[6] as number) ^ 0xff; // the body, after its first byte: the checksum no longer matches
+    expect(() => unseal(damaged, KIND)).toThrow(DecodeError);
+    expect(sealedMessageKind(damaged, KIND, names)).toBe('update');
   });
 });

@@ -64,16 +64,21 @@ export function unsealAny(
 
 /**
  * For a descriptor's `describePayload`: the name of a sealed message by the first byte of its body, or
- * 'unrecognised' for anything else (another kind, a damaged envelope, an unknown first byte). Never throws.
+ * 'unrecognised' for anything else (not an envelope, another kind, no body, an unknown first byte). Never
+ * throws. It reads the header and that byte only, not the checksum: the wire log names every frame sent
+ * and received, and verifying a 1 MB message's checksum here (the receiving engine verifies it again) was
+ * a second pass over a new window's first document before its text was shown. A damaged body is named by
+ * its first byte; the engine refuses it.
  */
 export function sealedMessageKind(
   payload: Uint8Array,
   kind: EnvelopeKind,
   names: Readonly<Record<number, string>>,
 ): string {
-  try {
-    return names[unseal(payload, kind)[0] ?? -1] ?? 'unrecognised';
-  } catch {
+  if (!(payload instanceof Uint8Array) || payload.length < HEADER_BYTES + 1 + CHECKSUM_BYTES)
     return 'unrecognised';
-  }
+  if (payload[0] !== MAGIC_0 || payload[1] !== MAGIC_1 || payload[2] !== ENVELOPE_VERSION)
+    return 'unrecognised';
+  if (payload[3] !== kind) return 'unrecognised';
+  return names[payload[HEADER_BYTES] as number] ?? 'unrecognised';
 }
