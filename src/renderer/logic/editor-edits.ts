@@ -31,7 +31,10 @@ export function replacementsToEdits(field: string, replacements: readonly TextRe
   return edits;
 }
 
-/** Replacements from the text feed as CodeMirror changes (both are against the text before them). */
+/**
+ * Replacements from the text feed as CodeMirror changes (both are against the text before them); an
+ * insertion the feed has as a Text already goes in as that Text, not split into lines again.
+ */
 export function replacementsToChanges(replacements: readonly TextReplacement[]): ChangeSpec[] {
-  return replacements.map(({ from, to, insert }) => ({ from, to, insert }));
+  return replacements.map(({ from, to, insert, insertDoc }) => ({ from, to, insert: insertDoc ?? insert }));
 }

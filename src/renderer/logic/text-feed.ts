@@ -16,6 +16,12 @@ export interface TextReplacement {
   readonly from: number;
   readonly to: number;
   readonly insert: string;
+  /**
+   * `insert` as a CodeMirror Text, when the feed built one (the page's mirrors do): the editor takes it
+   * as it is instead of splitting the string into lines again (a new window's first 1 MB text, a peer's
+   * 1 MB paste).
+   */
+  readonly insertDoc?: Text;
 }
 
 export interface TextUpdate {

@@ -48,9 +48,12 @@ export class TextMirrors implements TextFeed {
     for (const delta of deltas) {
       if (delta.pos + delta.del > mirror.doc.length)
         throw new RangeError(`a change of ${engine}'s ${field} beyond its end (${mirror.doc.length})`);
-      mirror.doc = mirror.doc.replace(delta.pos, delta.pos + delta.del, textOf(delta.text));
+      const inserted = textOf(delta.text);
+      mirror.doc = mirror.doc.replace(delta.pos, delta.pos + delta.del, inserted);
       mirror.string = undefined;
-      const changes: TextReplacement[] = [{ from: delta.pos, to: delta.pos + delta.del, insert: delta.text }];
+      const changes: TextReplacement[] = [
+        { from: delta.pos, to: delta.pos + delta.del, insert: delta.text, insertDoc: inserted },
+      ];
       const update: TextUpdate = {
         engine,
         field,

@@ -1,7 +1,9 @@
-import { ChangeSet } from '@codemirror/state';
+import { ChangeSet, Text } from '@codemirror/state';
 import { ENGINES } from '@converge/replica';
 import { engineFacts } from '@converge/replica/descriptors';
 import { describe, expect, it } from 'vitest';
+import { replacementsToChanges } from '../logic/editor-edits.ts';
+import type { TextUpdate } from '../logic/text-feed.ts';
 import { TextMirrors } from '../logic/text-mirrors.ts';
 import { type AfterFrame, AfterFramePosts } from '../worker/after-frame-posts.ts';
 import { LARGE_TEXT_CHARS, PagePoster } from '../worker/page-poster.ts';
@@ -62,7 +64,13 @@ describe('TextMirrors', () => {
   it('follows deltas in O(edit), tells subscribers, and builds the string only when read', () => {
     const mirrors = new TextMirrors({ yjs: { text: 'hello\nworld' } });
     const updates: unknown[] = [];
-    mirrors.subscribe('yjs', 'text', (update) => updates.push(update));
+    // (each replacement's `insertDoc`: the next test)
+    mirrors.subscribe('yjs', 'text', (update) =>
+      updates.push({
+        ...update,
+        changes: update.changes.map(({ from, to, insert }) => ({ from, to, insert })),
+      }),
+    );
     mirrors.apply('yjs', 'text', 'remote', [
       { pos: 5, del: 0, text: ',' },
       { pos: 0, del: 1, text: 'H' },
@@ -85,6 +93,23 @@ describe('TextMirrors', () => {
         length: 12,
       },
     ]);
+  });
+
+  it('hands subscribers each insertion as the Text it put in its document, for the editor to take as it is', () => {
+    const mirrors = new TextMirrors({ yjs: { text: 'ab' } });
+    const updates: TextUpdate[] = [];
+    mirrors.subscribe('yjs', 'text', (update) => updates.push(update));
+    const big = 'line one\nline two\r\nthree'.repeat(50);
+    mirrors.apply('yjs', 'text', 'remote', [{ pos: 1, del: 1, text: big }]);
+    const [change] = updates[0]?.changes ?? [];
+    expect(change?.insertDoc?.toString()).toBe(big);
+    expect(change?.insertDoc?.lines).toBe(big.split('\n').length);
+    // The editor's change takes that Text, not the string (which it would split into lines again).
+    const [spec] = replacementsToChanges(updates[0]?.changes ?? []) as { insert: unknown }[];
+    expect(spec?.insert).toBe(change?.insertDoc);
+    const editor = ChangeSet.of(replacementsToChanges(updates[0]?.changes ?? []), 2).apply(Text.of(['ab']));
+    expect(editor.toString()).toBe(mirrors.text('yjs', 'text'));
+    expect(editor.length).toBe(mirrors.length('yjs', 'text'));
   });
 
   it('hands an editor its document as kept (lines by "\\n" only), current after deltas', () => {
