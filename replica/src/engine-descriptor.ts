@@ -84,7 +84,8 @@ export interface EngineDescriptor {
   readonly largeDeleteCost?: number;
   /**
    * A few words on a sync payload of this engine for the wire log ('hello (vector)', 'ops'); never throws,
-   * and works before the engine's code has loaded (perhaps in fewer words: 'sync').
+   * and works before the engine's code has loaded (perhaps in fewer words: 'sync'). The wire log names every
+   * frame sent and received: it need not verify the payload (the engine does), and should not read all of it.
    */
   describePayload(payload: Uint8Array): string;
   /**
