@@ -1,11 +1,12 @@
 /**
- * The page's keystroke messages to its worker (the editor's edit, the caret's presence) wait until the
+ * The page's keystroke messages to its worker that can wait (the caret's presence) wait until the
  * frame that shows the keystroke is drawn. Posted at once, they woke the worker inside the keystroke:
  * it applied the edit in every engine and sent it to the relay, whose peers' workers applied it in
  * turn, all while the typing page still had its frame to draw, on a machine of two cores. In a Chrome
  * trace of bench:app the typing page's thread ran for less than a quarter of the time between a keydown
  * and its frame; its own worker was the largest other thread in those spans (bench/README.md, "Keystroke
- * latency, fourth session").
+ * latency, fourth session"). The edit itself no longer waits: a page reloaded or closed within the
+ * frame lost it (posted on pagehide, it reached a worker ending with the page).
  *
  * Order is kept: any other message posts what waits first, then itself. A presence waiting behind no
  * edit is replaced by a newer one (only the last caret matters; one edited meanwhile stays behind its

@@ -225,11 +225,13 @@ export class ReplicaClient {
 
   /**
    * The editor's own text edit (already shown): sent at once with the revision the editor has seen, so
-   * the worker places it right whatever changed meanwhile. Returns its sequence number.
+   * the worker places it right whatever changed meanwhile. Returns its sequence number. Not after the
+   * frame as the caret's presence is: a page reloaded or closed within that frame lost the keystroke
+   * (the worker, ended with the page, never took the edit posted on pagehide in).
    */
   editText(engine: EngineName, field: string, changes: ChangeSet): number {
     const seq = this.nextSeq++;
-    this.defer({ type: 'edit-text', seq, base: this.rev, engine, field, changes: changes.toJSON() });
+    this.post({ type: 'edit-text', seq, base: this.rev, engine, field, changes: changes.toJSON() });
     return seq;
   }
 
@@ -474,7 +476,7 @@ export class ReplicaClient {
     this.posts.post(message);
   }
 
-  /** A keystroke's message: it goes after the frame that shows the keystroke, in order with the rest. */
+  /** The caret's presence: it goes after the frame that shows the keystroke, in order with the rest. */
   private defer(message: ToWorker): void {
     if (this.closed) return;
     this.posts.defer(message);
