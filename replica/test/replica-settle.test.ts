@@ -4,34 +4,21 @@
  * older text than the one `apply` placed it in (a CI run of the convergence harness over a real relay:
  * an insert at the end of a text a queued delete had emptied).
  */
-import { VirtualClock } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
-import type { EngineRegistry } from '../src/engine-registry.ts';
 import { ENGINES } from '../src/engines/index.ts';
-import { Replica, type ReplicaEvent } from '../src/replica.ts';
-import { SimNetwork } from '../src/sim-network.ts';
-import { MemoryStore } from '../src/store.ts';
+import type { ReplicaEvent } from '../src/replica.ts';
 import { HeldDefers } from '../testing/held-defers.ts';
+import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
+
+closeSimRoomsAfterEach();
 
 describe('Replica.settle', () => {
   it('takes in what Automerge put off, reporting it before it returns, so an edit is placed in that text', async () => {
-    const timers = new VirtualClock(1_700_000_000_000);
-    const net = new SimNetwork({ timers, seed: 11 });
     const held = new HeldDefers();
-    const open = (id: string, engines: EngineRegistry): Promise<Replica> =>
-      Replica.open({
-        id,
-        transport: net.transport(id),
-        store: new MemoryStore(),
-        engines,
-        timers,
-        antiEntropyMs: 0,
-      });
-    const writer = await open('writer', ENGINES.only(['converge', 'automerge']));
-    const reader = await open(
-      'reader',
-      held.registry(ENGINES.only(['converge', 'automerge']), ['automerge']),
-    );
+    const both = ENGINES.only(['converge', 'automerge']);
+    const { clock: timers, open } = simRoom({ seed: 11, antiEntropyMs: 0, engines: both });
+    const writer = await open('writer');
+    const reader = await open('reader', { engines: held.registry(both, ['automerge']) });
     await reader.setPrimary('automerge');
 
     await writer.apply({ op: 'text.insert', pos: 0, text: 'abc' });
@@ -60,6 +47,5 @@ describe('Replica.settle', () => {
     held.run();
     for (const replica of [writer, reader])
       for (const engine of ['converge', 'automerge'] as const) expect(replica.textSlice(engine)).toBe('x');
-    await Promise.all([writer.close(), reader.close()]);
   });
 });

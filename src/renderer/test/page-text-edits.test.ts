@@ -4,37 +4,21 @@
  * the page made it (the worker settles the engines before rebasing), and counts as exact.
  */
 import { ChangeSet } from '@codemirror/state';
-import { VirtualClock } from '@converge/protocol';
-import {
-  ENGINES,
-  type EngineRegistry,
-  type Intent,
-  MemoryStore,
-  Replica,
-  SimNetwork,
-} from '@converge/replica';
-import { HeldDefers } from '@converge/replica/testing';
+import { ENGINES, type Intent } from '@converge/replica';
+import { closeSimRoomsAfterEach, HeldDefers, simRoom } from '@converge/replica/testing';
 import { describe, expect, it } from 'vitest';
 import { PageTextEdits } from '../worker/page-text-edits.ts';
 import type { ToPage } from '../worker/protocol.ts';
 
+closeSimRoomsAfterEach();
+
 describe('PageTextEdits', () => {
   it("places a page's edit over a peer's change the primary engine had put off", async () => {
-    const timers = new VirtualClock(1_700_000_000_000);
-    const net = new SimNetwork({ timers, seed: 5 });
     const held = new HeldDefers();
     const both = ENGINES.only(['converge', 'automerge']);
-    const open = (id: string, engines: EngineRegistry): Promise<Replica> =>
-      Replica.open({
-        id,
-        transport: net.transport(id),
-        store: new MemoryStore(),
-        engines,
-        timers,
-        antiEntropyMs: 0,
-      });
-    const peer = await open('peer', both);
-    const window = await open('window', held.registry(both, ['automerge']));
+    const { clock: timers, open } = simRoom({ seed: 5, antiEntropyMs: 0, engines: both });
+    const peer = await open('peer');
+    const window = await open('window', { engines: held.registry(both, ['automerge']) });
     await window.setPrimary('automerge');
 
     const posted: ToPage[] = [];
@@ -80,6 +64,5 @@ describe('PageTextEdits', () => {
       for (const engine of ['converge', 'automerge'] as const)
         expect(replica.textSlice(engine)).toBe('XYabc!');
     stop();
-    await Promise.all([peer.close(), window.close()]);
   });
 });
