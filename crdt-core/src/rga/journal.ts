@@ -36,20 +36,16 @@ export class Journal {
 
   record(op: RgaOp): void {
     if (op.kind === 'insert') {
-      const left = op.left;
+      const { id, left } = op;
+      // Typed on: after its own previous character, its right origin inherited.
       if (
-        this.tail !== null &&
         op.right === 'inherit' &&
         left !== null &&
-        op.id.replica === this.tailReplica &&
-        op.id.counter === this.tailEnd &&
-        left.replica === this.tailReplica &&
-        left.counter === this.tailEnd - 1
-      ) {
-        this.typed.push(op.text);
-        this.tailEnd += op.text.length;
+        left.replica === id.replica &&
+        left.counter === id.counter - 1 &&
+        this.typedOn(id.replica, id.counter, op.text)
+      )
         return;
-      }
       this.seal();
       this.ops.push(op);
       this.tail = op;
