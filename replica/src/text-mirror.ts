@@ -77,6 +77,11 @@ export class TextMirror {
   private root: Node | null = null;
   /** `hash()` until the next change. */
   private cachedHash: string | undefined;
+  /**
+   * The whole text, once read, until the next change: a window's start reads it more than once (its
+   * start views, then the texts it hands the page), each read otherwise joining every chunk again.
+   */
+  private cachedText: string | undefined;
   /** xorshift32 state for priorities: deterministic, so runs replay exactly. */
   private seed = 0x9e3779b9;
   /**
@@ -111,6 +116,7 @@ export class TextMirror {
   /** Apply an engine's deltas, in order. Throws RangeError (changing nothing more) for one beyond the text. */
   apply(deltas: readonly TextDelta[]): void {
     this.cachedHash = undefined;
+    this.cachedText = undefined;
     for (const delta of deltas) this.applyOne(delta);
   }
 
@@ -119,6 +125,10 @@ export class TextMirror {
     const start = Math.max(0, Math.min(from, this.length));
     const end = Math.max(start, Math.min(to, this.length));
     if (start === end) return '';
+    if (start === 0 && end === this.length) {
+      this.cachedText ??= this.join(0, end);
+      return this.cachedText;
+    }
     // A range inside one chunk (a character either side of an edit, a short deletion): that chunk's own
     // slice, without a list of parts to join. The runtime reads one around every keystroke.
     const finger = this.finger;
@@ -142,6 +152,10 @@ export class TextMirror {
         node = node.right;
       }
     }
+    return this.join(start, end);
+  }
+
+  private join(start: number, end: number): string {
     const parts: string[] = [];
     collect(this.root, start, end, parts);
     return parts.join('');

@@ -145,6 +145,24 @@ describe('TextMirror', () => {
     expect(new TextMirror(text).hash()).toBe(definition(text));
   });
 
+  it('reads the whole text once until its next edit, and the edited text after any edit', () => {
+    const random = new SeededRandom(23);
+    const mirror = new TextMirror('x'.repeat(3000));
+    let expected = 'x'.repeat(3000);
+    const join = vi.spyOn(mirror as unknown as { join(from: number, to: number): string }, 'join');
+    expect(mirror.slice(0)).toBe(expected);
+    expect(mirror.toString()).toBe(expected);
+    expect(join).toHaveBeenCalledTimes(1);
+    for (let step = 0; step < 200; step++) {
+      // Small edits inside one chunk (edited in place) and large ones that split and merge chunks.
+      const delta = randomDelta(random, expected.length);
+      mirror.apply([delta]);
+      expected = applyTextDeltas(expected, [delta]);
+      expect(mirror.slice(0, mirror.length)).toBe(expected);
+      expect(mirror.slice(0)).toBe(expected);
+    }
+  });
+
   it('refuses a delta beyond the text', () => {
     const mirror = new TextMirror('abc');
     expect(() => mirror.apply([{ pos: 2, del: 2, text: '' }])).toThrow(RangeError);
