@@ -346,9 +346,7 @@ export class RelayTransport implements Transport {
         this.granted = frame.rights;
         this.readOnlyReported = false;
         this.setState('online');
-        for (const peer of frame.peers) {
-          if (peer.reachable) this.linkUp(peer.id);
-        }
+        this.linkUpAll(frame.peers.filter((peer) => peer.reachable).map((peer) => peer.id));
         return;
       case 'link-up':
         this.linkUp(frame.peer);
@@ -374,6 +372,19 @@ export class RelayTransport implements Transport {
       case 'error':
         this.problem({ kind: 'error-frame', code: frame.code, message: frame.message });
         return;
+    }
+  }
+
+  /**
+   * The welcome's peers: all reachable before the first is announced, so a replica choosing whom to greet
+   * first (its first source, the storage peer) sees every one of them, whatever their order in the list.
+   */
+  private linkUpAll(peers: readonly string[]): void {
+    const fresh = peers.filter((peer) => peer !== this.nodeId && !this.peers.has(peer));
+    for (const peer of fresh) this.peers.add(peer);
+    for (const peer of fresh) {
+      // A handler may take the connection down (and with it every link): then nothing more is announced.
+      if (this.peers.has(peer)) this.invoke(() => this.handlers?.linkUp(peer));
     }
   }
 

@@ -71,6 +71,32 @@ describe('RelayTransport', () => {
     expect(a.messages).toEqual([{ from: 'b', channel: 2, text: 'hi a' }]);
   });
 
+  it("has every peer of the relay's welcome reachable when it announces the first", async () => {
+    // A replica greets its first source (the storage peer) before the others: it must see it reachable
+    // whatever the welcome's order.
+    ({ relay } = await startRelay());
+    const a = await open('a');
+    await open('b');
+    await waitFor(() => reachable(a).join() === 'b', 'a and b linked');
+    const seen: string[] = [];
+    const c = new RelayTransport({
+      url: relay!.url,
+      room: 'room',
+      nodeId: 'c',
+      token: await credentialFor(relay!, 'room', 'c'),
+      WebSocket,
+      backoff: { initialMs: 20, maxMs: 100 },
+    });
+    transports.push(c);
+    c.start({
+      linkUp: (peer) => seen.push(`${peer}: ${[...c.reachable()].sort().join(' ')}`),
+      linkDown: () => {},
+      message: () => {},
+    });
+    await waitFor(() => seen.length === 2, 'c linked to a and b');
+    expect(seen.sort()).toEqual(['a: a b', 'b: a b']);
+  });
+
   it('broadcasts one frame the relay fans out, over the links that are up only', async () => {
     ({ relay } = await startRelay());
     const a = await open('a');
