@@ -124,7 +124,11 @@ export interface EngineChange {
 
 export interface SyncSession {
   readonly peer: string;
-  /** Handshake on link-up (e.g. send our version vector / Yjs sync step 1 / Automerge sync message). */
+  /**
+   * Handshake on link-up (e.g. send our version vector / Yjs sync step 1 / Automerge sync message). Nothing
+   * is sent before it; a peer's hello taken in before it (the replica may hold a session's start while it
+   * catches up from another peer first) is answered on it, after the handshake.
+   */
   start(): void;
   /** A payload from the peer. Must never throw on malformed input: report and drop (returns false). */
   receive(payload: Uint8Array): boolean;

@@ -345,6 +345,29 @@ export function engineContract(registry: EngineRegistry): void {
       expect(session.peer).toBe('b');
     });
 
+    it('answers a hello that came before start on start, after its own handshake', () => {
+      // A replica holds a session's start while it catches up from another peer first (first-source.ts);
+      // the peer's hello that came meanwhile is not repeated until its next anti-entropy round.
+      const { mesh } = trio(kind, 6);
+      const a = mesh.engine('a');
+      const b = mesh.engine('b');
+      a.apply({ op: 'note.set', value: 'held by a' });
+      const toA: Uint8Array[] = [];
+      const toB: Uint8Array[] = [];
+      const atA = a.openSession('b', (p) => toB.push(p));
+      const atB = b.openSession('a', (p) => toA.push(p));
+      atB.start();
+      for (const payload of toA.splice(0)) atA.receive(payload);
+      expect(toB).toHaveLength(0);
+      atA.start();
+      // No anti-entropy: only the handshakes and what they are answered with.
+      for (let turn = 0; turn < 10 && toA.length + toB.length > 0; turn++) {
+        for (const payload of toB.splice(0)) atB.receive(payload);
+        for (const payload of toA.splice(0)) atA.receive(payload);
+      }
+      expect(b.view().note).toEqual(['held by a']);
+    });
+
     it("learns the peer's version from its handshake", () => {
       const { mesh } = trio(kind, 5);
       mesh.engine('b').apply({ op: 'counter.increment', name: 'likes', by: 1 });

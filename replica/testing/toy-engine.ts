@@ -238,6 +238,8 @@ export class ToySession implements SyncSession {
   readonly received: Uint8Array[] = [];
   readonly changes: EngineChange[] = [];
   private peerVector: Record<string, number> | undefined;
+  /** A hello's vector that came before start: answered on start. */
+  private helloBeforeStart: Record<string, number> | undefined;
 
   constructor(
     private readonly engine: ToyEngine,
@@ -254,6 +256,9 @@ export class ToySession implements SyncSession {
     if (this.closed || this.engine.closed) return;
     this.started++;
     this.hello();
+    const early = this.helloBeforeStart;
+    this.helloBeforeStart = undefined;
+    if (early !== undefined) this.answer(early);
   }
 
   receive(payload: Uint8Array): boolean {
@@ -267,7 +272,8 @@ export class ToySession implements SyncSession {
     }
     if (message.type === 'hello') {
       this.peerVector = message.vector;
-      if (this.open) this.send(encodeToy({ type: 'ops', ops: this.engine.missingFrom(message.vector) }));
+      if (this.open) this.answer(message.vector);
+      else if (this.started === 0 && !this.closed) this.helloBeforeStart = message.vector;
     } else {
       this.engine.merge(message.ops, 'remote', this);
     }
@@ -296,6 +302,10 @@ export class ToySession implements SyncSession {
   /** Send regardless of state: models a buggy session that keeps talking after close. */
   sendAnyway(payload: Uint8Array): void {
     this.send(payload);
+  }
+
+  private answer(vector: Record<string, number>): void {
+    this.send(encodeToy({ type: 'ops', ops: this.engine.missingFrom(vector) }));
   }
 
   private hello(): void {

@@ -406,7 +406,7 @@ class ConvergeSession extends PeerSession {
       (message: ConvergeMessage) => {
         if (message.type === 'hello') {
           this.peerVector = message.version;
-          if (this.open) this.answerHello(payload, () => this.sendWhatPeerLacks(message.version));
+          this.answerHello(payload, () => this.sendWhatPeerLacks(message.version));
         } else if (message.type === 'ops') {
           this.engine.receiveOps(message.ops, 'remote', this, message.encoded);
         } else {

@@ -3,8 +3,9 @@
  * handshake) or after `close` (link-down; the next link-up opens a fresh session), and anti-entropy
  * repeats the handshake unless the engine repairs differently. A session closes with its engine: it
  * then sends nothing and refuses every payload. An answer to a peer's hello goes through `answerHello`,
- * which holds back a large answer repeated to the same peer state (answer-throttle.ts). Engines add
- * their protocol.
+ * which holds back a large answer repeated to the same peer state (answer-throttle.ts); a hello that
+ * arrives before `start` (the replica holds a session's start while it catches up from another peer
+ * first) is answered on `start`, after our own hello. Engines add their protocol.
  */
 import type { EngineChange, EngineVersion, SyncSession } from '../../engine.ts';
 import { AnswerThrottle } from './answer-throttle.ts';
@@ -18,6 +19,8 @@ export abstract class PeerSession implements SyncSession {
   private started = false;
   private closed = false;
   private readonly answers = new AnswerThrottle();
+  /** The peer's latest hello that came before `start`, answered then. */
+  private beforeStart: { readonly hello: Uint8Array; readonly answer: () => void } | undefined;
 
   constructor(
     readonly peer: string,
@@ -34,9 +37,12 @@ export abstract class PeerSession implements SyncSession {
   /**
    * The peer's hello (its whole payload): `answer` sends what the peer lacks, unless a large answer to
    * the same peer state may still be on its way; then it waits a bounded back-off (answer-throttle.ts).
+   * Before `start`, the answer waits for it (a later hello replaces it); once closed, nothing is answered.
    */
   protected answerHello(hello: Uint8Array, answer: () => void): void {
-    if (this.answers.answer(hello)) answer();
+    if (this.isClosed) return;
+    if (!this.started) this.beforeStart = { hello: hello.slice(), answer };
+    else if (this.answers.answer(hello)) answer();
   }
 
   /**
@@ -66,6 +72,9 @@ export abstract class PeerSession implements SyncSession {
     if (this.isClosed) return;
     this.started = true;
     this.handshake();
+    const early = this.beforeStart;
+    this.beforeStart = undefined;
+    if (early !== undefined) this.answerHello(early.hello, early.answer);
   }
 
   antiEntropy(): void {

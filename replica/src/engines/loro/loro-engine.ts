@@ -278,16 +278,23 @@ class LoroSession extends PeerSession {
       if (message.type === 'hello') {
         freed(message.version, (version) => {
           this.peerVector = entriesOf(version);
-          if (!this.open) return;
+          // Answered now, or on `start` (the version freed by then: decoded again from the hello's body).
+          let decoded: VersionVector | undefined = version;
           this.answerHello(payload, () => {
-            const missing = this.engine.missing(version);
-            if (missing !== undefined) this.send({ type: 'update', update: missing });
+            if (decoded !== undefined) this.sendMissing(decoded);
+            else freed(helloVersion(payload), (again) => this.sendMissing(again));
           });
+          decoded = undefined;
         });
       } else {
         this.engine.receiveFromPeer(message.update, this);
       }
     });
+  }
+
+  private sendMissing(version: VersionVector): void {
+    const missing = this.engine.missing(version);
+    if (missing !== undefined) this.send({ type: 'update', update: missing });
   }
 
   changed(change: EngineChange): void {
@@ -322,6 +329,13 @@ function decodeMessage(payload: Uint8Array): LoroMessage {
   if (bytes[0] === MessageKind.Hello) return { type: 'hello', version: VersionVector.decode(body) };
   if (bytes[0] === MessageKind.Update) return { type: 'update', update: body };
   throw new Error(`unknown loro message kind ${bytes[0]}`);
+}
+
+/** The version of a hello that decoded before (the caller frees it). */
+function helloVersion(payload: Uint8Array): VersionVector {
+  const message = decodeMessage(payload);
+  if (message.type !== 'hello') throw new Error('not a hello');
+  return message.version;
 }
 
 /** Import an update or snapshot; Loro's own errors (not always Error objects) become an Error. */

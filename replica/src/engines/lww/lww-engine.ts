@@ -292,8 +292,7 @@ class LwwSession extends PeerSession {
       (message) => {
         if (message.type === 'hello') {
           this.peerVector = message.vector;
-          if (this.open)
-            this.answerHello(payload, () => this.sendWrites(this.engine.writesMissingFrom(message.vector)));
+          this.answerHello(payload, () => this.sendWrites(this.engine.writesMissingFrom(message.vector)));
         } else {
           // Only a throwing change listener can make this fail; the writes themselves were delivered.
           this.engine.receiveWrites(message.writes, 'remote', this);
