@@ -8,6 +8,7 @@ export * from './engines/index.ts';
 export * from './ledger.ts';
 export * from './log-store.ts';
 export * from './relay-transport.ts';
+export { FIRST_SOURCE_WAIT_MS } from './replica/first-source.ts';
 export * from './replica.ts';
 export * from './schema.ts';
 export * from './sim-network.ts';

@@ -83,6 +83,13 @@ export interface ReplicaOptions {
   /** Anti-entropy period in ms (default 2000; 0 turns it off). */
   readonly antiEntropyMs?: number;
   /**
+   * A peer each engine catches up from before it says hello to the others (a window: the room's storage
+   * peer, STORAGE_NODE_ID): they then answer with what that peer lacked, not the whole document each.
+   * Waits at most FIRST_SOURCE_WAIT_MS, and not at all when that peer is out of reach (default: none,
+   * every peer is greeted at once). See replica/first-source.ts.
+   */
+  readonly firstSource?: string;
+  /**
    * How long after a change the new digests are announced to peers, so a burst of changes (typing,
    * a peer's catch-up) makes one announcement (default 100 ms).
    */
@@ -458,6 +465,8 @@ export class Replica {
       problems: this.problemLog,
       closed,
       localWrites: this.localWrites,
+      ...(options.firstSource === undefined ? {} : { firstSource: options.firstSource }),
+      timers: this.timers,
       hold: (engine, from, payload) => this.hold(engine, from, payload),
     });
     this.history = new UndoHistory(

@@ -17,11 +17,16 @@
  * deferred intent an engine took) is not durable yet waits until it is. Had it gone, and the record been
  * lost (a reload), the peer would hold ops the window no longer knows: a deferred intent taken again on
  * reopening, under new op ids, is then there twice.
+ *
+ * With a first source (a window: the room's storage peer), an engine's sessions with the other peers
+ * start (say hello) only once the engine caught up with the source, so they answer with what the source
+ * lacked, not the whole document again (first-source.ts).
  */
 import {
   type ConnectionState,
   decodeReplicaMessage,
   encodeSyncMessage,
+  type Timers,
   type Transport,
 } from '@converge/protocol';
 import type { EngineChange, EngineVersion, SyncSession } from '../engine.ts';
@@ -29,6 +34,7 @@ import type { EngineName } from '../engine-name.ts';
 import type { EngineRegistry } from '../engine-registry.ts';
 import type { DigestGossip } from './digest-gossip.ts';
 import { ReplicaError, type ReplicaEvents } from './events.ts';
+import { covers, FirstSource } from './first-source.ts';
 import type { HostedEngines } from './hosted-engines.ts';
 import type { Problems } from './problems.ts';
 
@@ -55,6 +61,8 @@ interface OpenSession {
   readonly session: SyncSession;
   /** Cleared on close so a late send from the session goes nowhere. */
   open: boolean;
+  /** Not started yet: its hello waits for the engine to catch up with the first source. */
+  held: boolean;
 }
 
 export interface SessionHost {
@@ -69,6 +77,9 @@ export interface SessionHost {
   closed(): boolean;
   /** The replica's local records (intents, realised deferrals): how many were issued, how many settled. */
   readonly localWrites: LocalWrites;
+  /** The peer each engine catches up from before greeting the others (first-source.ts); undefined: none. */
+  readonly firstSource?: string;
+  readonly timers: Timers;
   /**
    * A peer's sync message for an engine that has not loaded yet (a progressive open): the replica keeps
    * it for the engine, which takes it in once loaded (`deliver`), after opening its sessions.
@@ -112,7 +123,16 @@ export class PeerSessions {
     { until: Promise<void>; readonly messages: { from: string; sync: Uint8Array }[] }
   >();
 
+  private readonly firstSource: FirstSource;
+
   constructor(private readonly host: SessionHost) {
+    this.firstSource = new FirstSource({
+      source: host.firstSource,
+      timers: host.timers,
+      reachable: () => host.transport.reachable(),
+      caughtUp: (name) => this.caughtUpWithSource(name),
+      release: (name) => this.release(name),
+    });
     for (const name of host.engines.names) {
       this.traffic.set(name, {
         framesSent: 0,
@@ -132,7 +152,7 @@ export class PeerSessions {
     const byEngine = new Map<EngineName, OpenSession>();
     this.sessions.set(peer, byEngine);
     for (const name of host.engines.readyNames) this.openSession(peer, name, byEngine);
-    for (const [name, open] of byEngine) this.start(peer, name, open);
+    for (const [name, open] of byEngine) this.startOrHold(peer, name, open);
     host.gossip.linkUp(peer);
     host.events.emit({ type: 'peers', peers: this.peers() });
   }
@@ -143,7 +163,7 @@ export class PeerSessions {
     for (const [peer, byEngine] of this.sessions) {
       if (byEngine.has(name)) continue;
       const open = this.openSession(peer, name, byEngine);
-      if (open !== undefined) this.start(peer, name, open);
+      if (open !== undefined) this.startOrHold(peer, name, open);
     }
   }
 
@@ -152,7 +172,7 @@ export class PeerSessions {
     name: EngineName,
     byEngine: Map<EngineName, OpenSession>,
   ): OpenSession | undefined {
-    const slot: { open: boolean } = { open: true };
+    const slot: { open: boolean; held: boolean } = { open: true, held: false };
     const session = this.host.problems.guard(
       { kind: 'engine-error', engine: name, peer },
       'openSession failed',
@@ -167,6 +187,36 @@ export class PeerSessions {
     return open;
   }
 
+  /** Start the session, unless its hello must wait for the first source (first-source.ts). */
+  private startOrHold(peer: string, name: EngineName, open: OpenSession): void {
+    if (this.firstSource.holds(peer, name)) open.held = true;
+    else this.start(peer, name, open);
+  }
+
+  /** The engine caught up with the first source (or stopped waiting for it): its held sessions start. */
+  private release(name: EngineName): void {
+    if (this.host.closed()) return;
+    this.fanOut(() => {
+      for (const [peer, byEngine] of this.sessions) {
+        const open = byEngine.get(name);
+        if (open?.open !== true || !open.held) continue;
+        open.held = false;
+        this.start(peer, name, open);
+      }
+    });
+  }
+
+  /** Whether the engine holds all that the first source advertised in its hello (false before its hello). */
+  private caughtUpWithSource(name: EngineName): boolean {
+    const { host } = this;
+    const source = host.firstSource;
+    const theirs =
+      source === undefined ? undefined : this.sessions.get(source)?.get(name)?.session.peerVersion();
+    if (theirs === undefined || !host.engines.isReady(name)) return false;
+    const engine = host.engines.get(name);
+    return covers(engine.version(), theirs, host.registry.get(name).heads?.(engine));
+  }
+
   private start(peer: string, name: EngineName, open: OpenSession): void {
     this.host.problems.guard({ kind: 'engine-error', engine: name, peer }, 'start() failed', () =>
       open.session.start(),
@@ -179,6 +229,7 @@ export class PeerSessions {
     if (byEngine === undefined) return;
     this.sessions.delete(peer);
     this.host.gossip.linkDown(peer);
+    if (peer === this.host.firstSource) this.firstSource.sourceDown();
     for (const [name, open] of byEngine) {
       open.open = false;
       this.host.problems.guard({ kind: 'engine-error', engine: name, peer }, 'close() failed', () =>
@@ -189,6 +240,8 @@ export class PeerSessions {
   }
 
   closeAll(announce: boolean): void {
+    // Every session closes: nothing is released into links going down.
+    this.firstSource.close();
     for (const peer of [...this.sessions.keys()]) this.close(peer, announce);
   }
 
@@ -392,6 +445,10 @@ export class PeerSessions {
     } finally {
       this.receiving = undefined;
     }
+    if (from === host.firstSource) {
+      this.firstSource.heard(name);
+      this.firstSource.check(name);
+    }
     if (accepted !== true) {
       const counters = this.traffic.get(name);
       if (counters !== undefined) counters.framesRejected++;
@@ -432,6 +489,8 @@ export class PeerSessions {
         );
       }
     });
+    // The change may be what the engine lacked of the first source: its hellos to the others go after it.
+    this.firstSource.check(name);
   }
 
   /** Whether every other peer gets a peer's `change` from the peer it came from (see `forward`). */

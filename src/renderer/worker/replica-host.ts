@@ -6,7 +6,7 @@
  * checkout view out. The page's text edits are rebased over the changes it had not seen (editor-sync.ts).
  */
 import { attachCheckout, type CheckoutClient, parseSessionSnapshot } from '@converge/checkout';
-import { errorMessage, realTimers } from '@converge/protocol';
+import { errorMessage, realTimers, STORAGE_NODE_ID } from '@converge/protocol';
 import {
   ENGINES,
   type EngineName,
@@ -130,6 +130,9 @@ export class ReplicaHost {
       engines: ENGINES,
       // The primary's text is shown (and editable) as soon as it has loaded; the others follow.
       progressive: true,
+      // A new window takes the room's document from the storage peer alone; the other windows then
+      // answer with what it lacked, not a megabyte per engine each (issue 19).
+      firstSource: STORAGE_NODE_ID,
     });
     markStart('converge:replica-open');
     const sessionChannel = broadcastSessionChannel(config.room);
