@@ -213,8 +213,11 @@ export class PeerSessions {
     const theirs =
       source === undefined ? undefined : this.sessions.get(source)?.get(name)?.session.peerVersion();
     if (theirs === undefined || !host.engines.isReady(name)) return false;
-    const engine = host.engines.get(name);
-    return covers(engine.version(), theirs, host.registry.get(name).heads?.(engine));
+    const caughtUp = host.problems.guard({ kind: 'engine-error', engine: name }, 'version() failed', () => {
+      const engine = host.engines.get(name);
+      return covers(engine.version(), theirs, host.registry.get(name).heads?.(engine));
+    });
+    return caughtUp === true;
   }
 
   private start(peer: string, name: EngineName, open: OpenSession): void {
