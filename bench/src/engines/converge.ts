@@ -48,16 +48,15 @@ export const convergeEngine: Engine = {
   create: (agent) => new ConvergeDoc(new Rga(replicaId(replicaFor(agent)))),
   parse: (bytes) => new ConvergeDoc(Rga.decode(bytes, replicaId('reader'))),
   // State-based merge, as WorkspaceDocument.mergeState does: each agent's whole document; the first is
-  // adopted, each further one contributes the operations the merge lacks (its delta since our version).
+  // adopted, each further one merged in (`Rga.merge`: the operations it holds that the merge lacks).
   mergeInputs: (docs) => docs.map((d) => (d as ConvergeDoc).doc.encode()),
   merge: (inputs) => {
     let doc: Rga | undefined;
     for (const input of inputs) {
       const other = Rga.decode(input, replicaId('merger'));
+      // `merge` throws when it leaves ops unapplied.
       if (doc === undefined) doc = other;
-      else if (doc.applyAll(other.delta(doc.version())).length > 0) {
-        throw new Error('converge: merge left ops unapplied');
-      }
+      else doc.merge(other);
     }
     return new ConvergeDoc(doc ?? new Rga(replicaId('merger')));
   },

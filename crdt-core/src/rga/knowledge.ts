@@ -69,6 +69,72 @@ export class Knowledge {
 
 const EMPTY = new Float64Array(0);
 
+/**
+ * Whether the segments could have been made in some order (Kahn's algorithm): a segment comes after
+ * its replica's previous one and after the segment holding each counter it knows. Edges in flat
+ * typed arrays (by target node, then turned around), no closures: this runs cold on every decode.
+ */
+export function acyclic(knowledge: Knowledge): boolean {
+  // Node ids: per replica, the stretch before its first segment (node base) and then its segments.
+  const replicas = knowledge.starts.length;
+  const base = new Int32Array(replicas + 1);
+  let edges = 0;
+  for (let r = 0; r < replicas; r++) {
+    const segments = (knowledge.starts[r] as Float64Array).length;
+    base[r + 1] = (base[r] as number) + segments + 1;
+    const known = knowledge.known[r] as Float64Array[];
+    for (let k = 0; k < segments; k++) edges += 1 + ((known[k] as Float64Array).length >> 1);
+  }
+  const nodes = base[replicas] as number;
+  // Edge e runs from[e] -> to[e] (to waits for from).
+  const from = new Int32Array(edges);
+  const to = new Int32Array(edges);
+  const waiting = new Int32Array(nodes);
+  const outCount = new Int32Array(nodes + 1);
+  let e = 0;
+  for (let r = 0; r < replicas; r++) {
+    const segments = (knowledge.starts[r] as Float64Array).length;
+    const known = knowledge.known[r] as Float64Array[];
+    for (let k = 0; k < segments; k++) {
+      const node = (base[r] as number) + k + 1;
+      from[e] = node - 1;
+      to[e++] = node;
+      const pairs = known[k] as Float64Array;
+      for (let i = 0; i < pairs.length; i += 2) {
+        const q = pairs[i] as number;
+        from[e] = (base[q] as number) + knowledge.segmentOf(q, pairs[i + 1] as number) + 1;
+        to[e++] = node;
+      }
+      waiting[node] = 1 + (pairs.length >> 1);
+    }
+  }
+  // Each node's outgoing edges, grouped (counting sort by source).
+  for (let i = 0; i < edges; i++)
+    outCount[(from[i] as number) + 1] = (outCount[(from[i] as number) + 1] as number) + 1;
+  for (let v = 0; v < nodes; v++) outCount[v + 1] = (outCount[v + 1] as number) + (outCount[v] as number);
+  const fill = outCount.slice(0, nodes);
+  const targets = new Int32Array(edges);
+  for (let i = 0; i < edges; i++) {
+    const v = from[i] as number;
+    targets[fill[v] as number] = to[i] as number;
+    fill[v] = (fill[v] as number) + 1;
+  }
+  const ready = new Int32Array(nodes);
+  let top = 0;
+  for (let v = 0; v < nodes; v++) if (waiting[v] === 0) ready[top++] = v;
+  let done = 0;
+  while (top > 0) {
+    const v = ready[--top] as number;
+    done++;
+    for (let i = outCount[v] as number; i < (outCount[v + 1] as number); i++) {
+      const w = targets[i] as number;
+      waiting[w] = (waiting[w] as number) - 1;
+      if (waiting[w] === 0) ready[top++] = w;
+    }
+  }
+  return done === nodes;
+}
+
 /** A span as the knowledge computation sees it: its replica, ids and origins (NONE = -1 for none). */
 export interface SpanOrigins extends CausalItem {
   readonly replica: number;

@@ -4,6 +4,7 @@ import type { Replicated } from '../replicated.ts';
 import { computeDelta } from './delta.ts';
 import { deleteIntoTombstone } from './edge-delete.ts';
 import { IdIndex } from './id-index.ts';
+import { imageHolds } from './image-holds.ts';
 import { ImageIds } from './image-ids.ts';
 import { integrate } from './integrate.ts';
 import { checkInvariants } from './invariants.ts';
@@ -1169,6 +1170,15 @@ export class Rga implements Replicated<Rga, RgaOp, string, ApplyResult> {
    * `other` is inconsistent (it cannot be, unless built by hand from corrupt parts).
    */
   merge(other: Rga): boolean {
+    // Two decoded snapshots, the other's ids and deletions all held here (replicas in sync): read
+    // from their columns, without building the delta's ops or an id index.
+    if (
+      this.image !== null &&
+      other.image !== null &&
+      imageHolds(this.image, other.image, this.replicaIndex)
+    ) {
+      return false;
+    }
     const { waiting, changed } = this.applyWhenReady(other.delta(this.version()));
     if (waiting.length > 0) throw new Error('merge: the other document holds operations it cannot place');
     return changed;

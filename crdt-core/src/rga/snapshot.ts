@@ -4,7 +4,7 @@ import { type Decoder, decodeWith, Encoder, TypeTag } from '../encoding.ts';
 import type { ReplicaId } from '../replica-id.ts';
 import { visitInCausalOrder } from './causal-order.ts';
 import { DeltaCollector, knownCounters } from './delta.ts';
-import { computeKnowledge, Knowledge, type SpanOrigins } from './knowledge.ts';
+import { acyclic, computeKnowledge, Knowledge, type SpanOrigins } from './knowledge.ts';
 import { deriveOrigins, type Origins } from './origins.ts';
 import { readCompactReplicaTable, writeCompactReplicaTable } from './replica-table.ts';
 import { NONE, Run } from './run.ts';
@@ -529,89 +529,65 @@ function countersFromRanks(
   return { counter, maxCounters, total };
 }
 
-/** Read knowledge and check it is causally consistent: no replica's inserts know what knows them. */
+/**
+ * Read knowledge and check it is causally consistent: no replica's inserts know what knows them.
+ * Plain loops over typed arrays, no maps, sorts or closures: a document is decoded cold.
+ */
 function readKnowledge(d: Decoder, count: number, maxCounters: readonly number[]): Knowledge {
   const column = readIntStream(d);
+  const size = column.length;
   let at = 0;
-  const take = (): number => {
-    if (at >= column.length) d.fail('knowledge column ends early');
-    return column[at++] as number;
-  };
   const starts: Float64Array[] = [];
   const known: Float64Array[][] = [];
+  // What the current replica's segments know so far: counter per replica (0: nothing), and the
+  // replicas known, ascending (a segment's pairs are listed by replica).
+  const current = new Float64Array(count);
+  const listed = new Int32Array(count);
   for (let r = 0; r < count; r++) {
-    const segments = take();
-    if (segments > column.length - at) d.fail('knowledge segment count exceeds the column');
+    if (at >= size) d.fail('knowledge column ends early');
+    const segments = column[at++] as number;
+    if (segments > size - at) d.fail('knowledge segment count exceeds the column');
     const list = new Float64Array(segments);
     const pairsList: Float64Array[] = [];
-    const current = new Map<number, number>();
+    let listedCount = 0;
     let start = 0;
     for (let k = 0; k < segments; k++) {
-      start += take() + 1;
+      if (at + 2 > size) d.fail('knowledge column ends early');
+      start += (column[at++] as number) + 1;
       if (start > (maxCounters[r] as number)) d.fail(`knowledge segment of replica ${r} past its last id`);
       list[k] = start;
-      const grown = take();
+      const grown = column[at++] as number;
       if (grown === 0) d.fail('knowledge segment that learns nothing');
       for (let g = 0; g < grown; g++) {
-        const q = take();
+        if (at + 2 > size) d.fail('knowledge column ends early');
+        const q = column[at++] as number;
         if (q >= count || q === r) d.fail(`knowledge of replica ${q} by replica ${r}`);
-        const value = (current.get(q) ?? 0) + take() + 1;
+        const value = (current[q] as number) + (column[at++] as number) + 1;
         if (value > (maxCounters[q] as number)) d.fail(`knowledge of replica ${q} past its last id`);
-        current.set(q, value);
+        if (current[q] === 0) {
+          // First knowledge of q: into the ascending list.
+          let i = listedCount++;
+          for (; i > 0 && (listed[i - 1] as number) > q; i--) listed[i] = listed[i - 1] as number;
+          listed[i] = q;
+        }
+        current[q] = value;
       }
-      const pairs: number[] = [];
-      for (const [q, value] of [...current].sort((a, b) => a[0] - b[0])) pairs.push(q, value);
-      pairsList.push(Float64Array.from(pairs));
+      const pairs = new Float64Array(2 * listedCount);
+      for (let i = 0; i < listedCount; i++) {
+        const q = listed[i] as number;
+        pairs[2 * i] = q;
+        pairs[2 * i + 1] = current[q] as number;
+      }
+      pairsList.push(pairs);
     }
+    for (let i = 0; i < listedCount; i++) current[listed[i] as number] = 0;
     starts.push(list);
     known.push(pairsList);
   }
-  if (at !== column.length) d.fail('knowledge column has trailing values');
+  if (at !== size) d.fail('knowledge column has trailing values');
   const knowledge = new Knowledge(starts, known);
   if (!acyclic(knowledge)) d.fail('knowledge forms a cycle');
   return knowledge;
-}
-
-/**
- * Whether the segments could have been made in some order (Kahn's algorithm): a segment comes after
- * its replica's previous one and after the segment holding each counter it knows.
- */
-function acyclic(knowledge: Knowledge): boolean {
-  // Node ids: per replica, the stretch before its first segment (node base) and then its segments.
-  const base: number[] = [];
-  let nodes = 0;
-  knowledge.starts.forEach((starts) => {
-    base.push(nodes);
-    nodes += starts.length + 1;
-  });
-  const waiting = new Int32Array(nodes);
-  const dependents: number[][] = Array.from({ length: nodes }, () => []);
-  knowledge.starts.forEach((starts, r) => {
-    for (let k = 0; k < starts.length; k++) {
-      const node = (base[r] as number) + k + 1;
-      (dependents[node - 1] as number[]).push(node);
-      waiting[node] = (waiting[node] as number) + 1;
-      const pairs = (knowledge.known[r] as Float64Array[])[k] as Float64Array;
-      for (let i = 0; i < pairs.length; i += 2) {
-        const q = pairs[i] as number;
-        const known = (base[q] as number) + knowledge.segmentOf(q, pairs[i + 1] as number) + 1;
-        (dependents[known] as number[]).push(node);
-        waiting[node] = (waiting[node] as number) + 1;
-      }
-    }
-  });
-  const ready: number[] = [];
-  for (let v = 0; v < nodes; v++) if (waiting[v] === 0) ready.push(v);
-  let done = 0;
-  while (ready.length > 0) {
-    const v = ready.pop() as number;
-    done++;
-    for (const w of dependents[v] as number[]) {
-      waiting[w] = (waiting[w] as number) - 1;
-      if (waiting[w] === 0) ready.push(w);
-    }
-  }
-  return done === nodes;
 }
 
 /** Read exceptions: each origin must be one the span knew (so origins never form a cycle). */

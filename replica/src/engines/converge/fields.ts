@@ -294,8 +294,10 @@ export class TextField implements DocumentField {
       this.rga = other;
       other.observeRemote(this.remote);
       if (other.length > 0) this.onText({ pos: 0, del: 0, text: other.toString() });
-    } else if (this.rga.applyAll(other.delta(this.rga.version())).length > 0) {
-      throw new Error('state holds text operations that cannot be placed');
+    } else {
+      // Applies what it can place and throws for the rest; replicas in sync are told apart from the
+      // two documents' columns, without building a delta.
+      this.rga.merge(other);
     }
     return this;
   }
