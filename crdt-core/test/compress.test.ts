@@ -34,6 +34,21 @@ function textRoundTrip(text: string): Uint8Array {
 }
 
 describe('entropy coding', () => {
+  it('reads a text stream up to its last byte, whatever follows it (the decoder reads ahead)', () => {
+    const seed = testSeed();
+    const rng = new SeededRandom(seed);
+    for (let round = 0; round < 200; round++) {
+      const text = Array.from({ length: rng.int(16, 90) }, () => rng.pick([...'etaoin shrdlu,.Q'])).join('');
+      const e = new Encoder();
+      writeTextStream(e, text);
+      const after = rng.int(0, 4);
+      for (let i = 0; i < after; i++) e.byte(0xff);
+      const d = new Decoder(e.finish());
+      expect(readTextStream(d), `seed ${seed}`).toBe(text);
+      expect(d.remaining, `seed ${seed}`).toBe(after);
+    }
+  });
+
   it('writes and reads bit fields of every width, up to 53 bits', () => {
     const rng = new SeededRandom(testSeed());
     const fields: [number, number][] = [];

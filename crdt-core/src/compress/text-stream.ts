@@ -116,9 +116,20 @@ function decodeUnits(r: BitReader, units: Uint8Array | Uint16Array, codes: Decod
   let have = r.count;
   let pos = r.pos;
   for (let at = 0; at < n; at++) {
-    while (have <= 16 && pos < end) {
-      acc |= (buf[pos++] as number) << have;
-      have += 8;
+    // Two bytes at a time while they last (half the refills of a byte loop, which is most of a cold
+    // loop's steps): at least 16 bits held, one more than the longest code. `have` < 16 before, so
+    // `acc` stays below 2^31.
+    if (have < 16) {
+      if (pos + 1 < end) {
+        acc |= ((buf[pos] as number) | ((buf[pos + 1] as number) << 8)) << have;
+        pos += 2;
+        have += 16;
+      } else {
+        while (have <= 16 && pos < end) {
+          acc |= (buf[pos++] as number) << have;
+          have += 8;
+        }
+      }
     }
     const entry = table[acc & mask] as number;
     const length = entry & 31;
