@@ -5,12 +5,12 @@
  * whole document, one copy per window and engine. A storage peer that never answers only delays those
  * hellos (FIRST_SOURCE_WAIT_MS); one out of reach delays nothing.
  */
-import type { Transport, TransportHandlers } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../src/engines/index.ts';
 import { FIRST_SOURCE_WAIT_MS } from '../src/replica/first-source.ts';
 import type { Replica } from '../src/replica.ts';
 import { runTimers, steppedNow } from '../testing/clock-steps.ts';
+import { countingReceived, type LinkBytes } from '../testing/counting-transport.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
@@ -27,38 +27,6 @@ const DOC = (() => {
 })();
 const STORAGE = 'r-storage';
 const LATE_EDIT = 'typed while cut from the storage peer. ';
-
-/** Bytes received per link ("from→to") and engine channel. */
-type LinkBytes = Map<string, Map<number, number>>;
-
-/**
- * `inner`, counting every payload it delivers to its node in `bytes`, by link and channel; payloads from
- * a peer in `silenced` are dropped (a peer that never answers).
- */
-function counting(inner: Transport, bytes: LinkBytes, silenced: ReadonlySet<string> = new Set()): Transport {
-  return {
-    nodeId: inner.nodeId,
-    start: (handlers: TransportHandlers) =>
-      inner.start({
-        ...handlers,
-        message: (from, channel, payload) => {
-          if (silenced.has(from)) return;
-          const key = `${from}→${inner.nodeId}`;
-          const byChannel = bytes.get(key) ?? new Map<number, number>();
-          bytes.set(key, byChannel);
-          byChannel.set(channel, (byChannel.get(channel) ?? 0) + payload.length);
-          handlers.message(from, channel, payload);
-        },
-      }),
-    send: (to, channel, payload) => inner.send(to, channel, payload),
-    ...(inner.broadcast === undefined
-      ? {}
-      : { broadcast: (channel: number, payload: Uint8Array) => inner.broadcast?.(channel, payload) }),
-    reachable: () => inner.reachable(),
-    state: () => inner.state(),
-    close: () => inner.close(),
-  };
-}
 
 /** The storage peer and a window holding DOC; the window also holds LATE_EDIT, which the storage peer lacks. */
 async function room() {
@@ -93,7 +61,7 @@ describe('a new window with the storage peer as its first source', () => {
     const { clock, net, open, a } = await room();
     const bytes: LinkBytes = new Map();
     const d = await open('r-d', {
-      transport: counting(net.transport('r-d'), bytes),
+      transport: countingReceived(net.transport('r-d'), bytes),
       monotonicNow: steppedNow(5),
       firstSource: STORAGE,
     });
@@ -112,7 +80,7 @@ describe('a new window with the storage peer as its first source', () => {
     const { clock, net, open, a } = await room();
     const bytes: LinkBytes = new Map();
     const d = await open('r-d', {
-      transport: counting(net.transport('r-d'), bytes, new Set([STORAGE])),
+      transport: countingReceived(net.transport('r-d'), bytes, new Set([STORAGE])),
       monotonicNow: steppedNow(5),
       firstSource: STORAGE,
     });

@@ -6,11 +6,11 @@
  * once per engine and the others' links not at all; a node cut from the typist still gets it, through
  * another peer's answer to its hello (anti-entropy's multi-hop repair).
  */
-import type { Transport, TransportHandlers } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../src/engines/index.ts';
 import type { Replica } from '../src/replica.ts';
 import { runTimers, steppedNow } from '../testing/clock-steps.ts';
+import { countingReceived, type LinkBytes } from '../testing/counting-transport.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
 
 closeSimRoomsAfterEach();
@@ -18,34 +18,6 @@ closeSimRoomsAfterEach();
 const PARAGRAPH = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
 const PASTE = PARAGRAPH.repeat(Math.ceil(300_000 / PARAGRAPH.length));
 const NODES = ['r-a', 'r-b', 'r-c', 'r-storage'] as const;
-
-/** Bytes received per link ("from→to") and engine channel. */
-type LinkBytes = Map<string, Map<number, number>>;
-
-/** `inner`, counting every payload it delivers to its node in `bytes`, by link and channel. */
-function countingReceived(inner: Transport, bytes: LinkBytes): Transport {
-  return {
-    nodeId: inner.nodeId,
-    start: (handlers: TransportHandlers) =>
-      inner.start({
-        ...handlers,
-        message: (from, channel, payload) => {
-          const key = `${from}→${inner.nodeId}`;
-          const byChannel = bytes.get(key) ?? new Map<number, number>();
-          bytes.set(key, byChannel);
-          byChannel.set(channel, (byChannel.get(channel) ?? 0) + payload.length);
-          handlers.message(from, channel, payload);
-        },
-      }),
-    send: (to, channel, payload) => inner.send(to, channel, payload),
-    ...(inner.broadcast === undefined
-      ? {}
-      : { broadcast: (channel: number, payload: Uint8Array) => inner.broadcast?.(channel, payload) }),
-    reachable: () => inner.reachable(),
-    state: () => inner.state(),
-    close: () => inner.close(),
-  };
-}
 
 async function room(cut?: readonly [string, string]) {
   // Each downlink takes 1,000 bytes per ms: the paste in five engines is 1.5 s on the wire to each node,
