@@ -135,7 +135,11 @@ export interface EngineConvergence {
 
 export interface EngineStatus {
   readonly view: WorkspaceView;
-  readonly digest: string;
+  /**
+   * `digest(engine)` now; undefined only in a status asked `withoutDigest` (not known yet, never a stale
+   * one): hashing a 1 MB text takes ~50–90 ms, which a reopened window's first status leaves out.
+   */
+  readonly digest: string | undefined;
   readonly version: EngineVersion;
   /** What each connected peer advertised in its handshake (undefined until it did). */
   readonly peerVersions: Readonly<Record<string, EngineVersion | undefined>>;
@@ -988,17 +992,19 @@ export class Replica {
   /**
    * Everything about the replica at once. `withoutText`: every view's texts empty (`viewWithoutText`), for
    * readers that follow the text deltas instead: a view with its texts reads each engine's whole text
-   * after every change.
+   * after every change. `withoutDigest`: every digest undefined (a window's first status, posted before
+   * its texts' hashes are taken).
    */
-  status(options?: { readonly withoutText?: boolean }): ReplicaStatus {
+  status(options?: { readonly withoutText?: boolean; readonly withoutDigest?: boolean }): ReplicaStatus {
     const withoutText = options?.withoutText === true;
+    const withoutDigest = options?.withoutDigest === true;
     const engines: Partial<Record<EngineName, EngineStatus>> = {};
     for (const name of this.engines.names) {
       // Not built yet (a progressive open, still loading; `loading` lists it): nothing to report.
       if (!this.engines.isBuilt(name)) continue;
       engines[name] = {
         view: withoutText ? this.viewWithoutText(name) : this.view(name),
-        digest: this.digest(name),
+        digest: withoutDigest ? undefined : this.digest(name),
         version: this.version(name),
         peerVersions: this.sessions.peerVersions(name),
         traffic: this.trafficOf(name),

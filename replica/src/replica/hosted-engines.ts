@@ -177,7 +177,7 @@ export class HostedEngines {
     const entry = this.cacheOf(name);
     const engine = this.engines.get(name);
     if (engine === undefined) return this.emptyView;
-    entry.view ??= this.readView(engine);
+    entry.view ??= this.readView(name, engine);
     return entry.view;
   }
 
@@ -186,27 +186,40 @@ export class HostedEngines {
    * the rest from `viewWithoutText`: materializing a whole document per change (Automerge's `toJS`,
    * LWW rebuilding its winning text from patches) costs tens to hundreds of ms in a 1 MB text.
    */
-  private readView(engine: Engine): WorkspaceView {
+  private readView(name: EngineName, engine: Engine): WorkspaceView {
     const view = { ...(engine.viewWithoutText() as unknown as Record<string, unknown>) };
-    for (const field of this.textFields) view[field] = this.wholeText(engine, field);
+    for (const field of this.textFields) view[field] = this.wholeText(name, engine, field);
     return Object.freeze(view) as unknown as WorkspaceView;
   }
 
   /**
-   * An engine's whole text, shared with the last one read of that field when their hashes and lengths
-   * say they are equal (what digests already rely on): engines that agree cost one read, not one each.
+   * An engine's whole text, shared with the last one read of that field when they are equal: engines that
+   * agree cost one string, not one each. Compared by hash and length (what digests already rely on), except
+   * at the start, until a text's hash is known (its engine's digest took it): a reopened window reads its
+   * engines' views before its texts are shown, and a 1 MB text's first hash is ~50–90 ms; they are then
+   * compared whole (each is read for the page then anyway). Keys are the content's: never stale.
    */
-  private wholeText(engine: Engine, field: string): string {
-    const key = `${engine.textHash(field)}:${engine.textLength(field)}`;
+  private wholeText(name: EngineName, engine: Engine, field: string): string {
     const last = this.lastTexts.get(field);
-    if (last?.key === key) return last.text;
+    if (last?.key !== undefined) {
+      const key = textKey(engine, field);
+      if (last.key === key) return last.text;
+      const text = engine.textSlice(field);
+      this.lastTexts.set(field, { text, key });
+      return text;
+    }
+    const key = this.cache.get(name)?.digest === undefined ? undefined : textKey(engine, field);
     const text = engine.textSlice(field);
-    this.lastTexts.set(field, { key, text });
+    if (last !== undefined && text === last.text) {
+      last.key = key;
+      return last.text;
+    }
+    this.lastTexts.set(field, { text, key });
     return text;
   }
 
-  /** Per text field, the whole text read last and its hash and length (see `wholeText`). */
-  private readonly lastTexts = new Map<string, { readonly key: string; readonly text: string }>();
+  /** Per text field, the whole text read last and, if it was known then, its hash and length (`wholeText`). */
+  private readonly lastTexts = new Map<string, { readonly text: string; key: string | undefined }>();
 
   digest(name: EngineName): string {
     const entry = this.cacheOf(name);
@@ -387,4 +400,9 @@ export class HostedEngines {
   private notHosted(name: EngineName): ReplicaError {
     return new ReplicaError(`engine ${name} is not hosted by replica ${this.replicaId}`);
   }
+}
+
+/** A text's hash and length: equal keys, equal texts (what digests rely on); cheap once `digest()` ran. */
+function textKey(engine: Engine, field: string): string {
+  return `${engine.textHash(field)}:${engine.textLength(field)}`;
 }

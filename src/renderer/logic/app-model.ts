@@ -90,6 +90,12 @@ export interface AppModelOptions {
    */
   readonly statusWithoutText?: boolean;
   readonly historyMinMs?: number;
+  /**
+   * The first snapshot (built as the model is made) without digests (default false): a reopened window's
+   * worker posts it with its texts, and a 1 MB text's hash (~50–90 ms) would come before them. The
+   * snapshot with the digests is built at once after it, in a task of its own (`schedule`).
+   */
+  readonly firstSnapshotWithoutDigest?: boolean;
   /** Runs `run` after `ms` (default setTimeout). */
   readonly delay?: (run: () => void, ms: number) => void;
 }
@@ -159,10 +165,12 @@ export class AppModel {
     this.reportStoredDamage();
     for (const descriptor of this.replica.registry.descriptors)
       if (descriptor.ledger !== undefined) this.ledgersDirty.add(descriptor.name);
-    this.snapshot = this.build();
+    const withoutDigest = options.firstSnapshotWithoutDigest === true;
+    this.snapshot = this.build(withoutDigest);
     this.startViews = Object.fromEntries(
       this.replica.engineNames.map((engine) => [engine, this.replica.view(engine)]),
     );
+    if (withoutDigest) this.invalidate();
   }
 
   /** Each engine's view when this window opened (its replica as loaded from its store). */
@@ -416,8 +424,8 @@ export class AppModel {
     this.history.settle(now, views as Partial<Record<EngineName, WorkspaceView>>);
   }
 
-  private build(): AppSnapshot {
-    const status = this.replica.status({ withoutText: this.statusWithoutText });
+  private build(withoutDigest = false): AppSnapshot {
+    const status = this.replica.status({ withoutText: this.statusWithoutText, withoutDigest });
     this.settleHistory(status);
     if (this.ledgersDirty.size > 0) {
       const ledgers = { ...this.ledgers };
@@ -438,7 +446,7 @@ export class AppModel {
       for (const engine of Object.values(status.engines)) bytesReceived += engine?.traffic.bytesReceived ?? 0;
       this.firstSync = firstSync({
         primary: status.primary,
-        ownDigest: primary?.digest ?? '',
+        ownDigest: primary?.digest,
         peerDigests: this.replica.peerDigests(),
         online: status.connection === 'online' && !this.replica.isOffline,
         offline: this.replica.isOffline,

@@ -46,7 +46,8 @@ export function compareReport(input: CompareReportInput): MergeReport {
     const status = input.engines[engine];
     if (status === undefined) continue;
     views[engine] = { [input.self]: status.view };
-    digests[engine] = { [input.self]: status.digest };
+    // A digest not known yet (the window's first status) is left out, never reported as another's.
+    digests[engine] = status.digest === undefined ? {} : { [input.self]: status.digest };
   }
   const ledgers = Object.entries(input.ledgers);
   const report = buildReport({

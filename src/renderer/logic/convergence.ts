@@ -26,7 +26,8 @@ export interface EngineConvergence {
 export interface ConvergenceInput {
   /** Whether equal versions mean equal states (the engine descriptor's `completeVersion`). */
   readonly completeVersion: boolean;
-  readonly digest: string;
+  /** undefined: ours is not known yet (a window's first status): a peer's digest then proves nothing. */
+  readonly digest: string | undefined;
   readonly version: EngineVersion;
   /** Every other replica that should agree, sorted. */
   readonly peers: readonly string[];
@@ -39,7 +40,10 @@ export interface ConvergenceInput {
 export function engineConvergence(input: ConvergenceInput): EngineConvergence {
   const peers = input.peers.map((peer): PeerEvidence => {
     const digest = input.peerDigests.get(peer);
-    if (digest !== undefined) return { peer, same: digest === input.digest, basis: 'digest' };
+    if (digest !== undefined) {
+      if (input.digest === undefined) return { peer, same: undefined, basis: 'none' };
+      return { peer, same: digest === input.digest, basis: 'digest' };
+    }
     const relation = compareVersions(input.version, input.peerVersions[peer]).relation;
     if (relation === 'unknown') return { peer, same: undefined, basis: 'none' };
     if (relation !== 'equal') return { peer, same: false, basis: 'version' };
@@ -55,7 +59,7 @@ export function engineConvergence(input: ConvergenceInput): EngineConvergence {
 
 /** The engine's view of one replica status (the subset the convergence check needs). */
 export interface EngineState {
-  readonly digest: string;
+  readonly digest: string | undefined;
   readonly version: EngineVersion;
   readonly peerVersions: Readonly<Record<string, EngineVersion | undefined>>;
 }

@@ -22,7 +22,8 @@ export function isEmptyVersion(version: EngineVersion): boolean {
 
 export interface FirstSyncInput {
   readonly primary: EngineName;
-  readonly ownDigest: string;
+  /** undefined: not known yet (a status without digests): no peer counts as holding the same. */
+  readonly ownDigest: string | undefined;
   readonly peerDigests: ReadonlyMap<string, PeerDigests>;
   readonly online: boolean;
   readonly offline: boolean;
@@ -31,8 +32,9 @@ export interface FirstSyncInput {
 
 /** Where a waiting window is; 'done' once some peer holds exactly what it holds. */
 export function firstSync(input: FirstSyncInput): FirstSync {
-  for (const digests of input.peerDigests.values())
-    if (digests[input.primary] === input.ownDigest) return FIRST_SYNC_DONE;
+  if (input.ownDigest !== undefined)
+    for (const digests of input.peerDigests.values())
+      if (digests[input.primary] === input.ownDigest) return FIRST_SYNC_DONE;
   if (!input.online) return { phase: 'waiting', offline: input.offline };
   return { phase: 'receiving', bytes: input.bytesReceived };
 }

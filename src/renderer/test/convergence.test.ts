@@ -28,6 +28,24 @@ describe('engineConvergence', () => {
     expect(result.converged).toBeUndefined();
   });
 
+  it('takes no peer digest as proof while its own digest is not known yet (a first status)', () => {
+    const result = engineConvergence({
+      ...base,
+      digest: undefined,
+      completeVersion: true,
+      peers: ['b', 'c'],
+      peerDigests: new Map([
+        ['b', 'd1'],
+        ['c', 'other'],
+      ]),
+    });
+    expect(result.peers).toEqual([
+      { peer: 'b', same: undefined, basis: 'none' },
+      { peer: 'c', same: undefined, basis: 'none' },
+    ]);
+    expect(result.converged).toBeUndefined();
+  });
+
   it('is false as soon as one peer differs, and undefined alone', () => {
     expect(
       engineConvergence({

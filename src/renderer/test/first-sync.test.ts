@@ -19,6 +19,10 @@ describe('first sync of a new window', () => {
       bytes: 2048,
     });
     expect(firstSync({ ...input, peerDigests: new Map([['storage', { yjs: 'd1' }]]) }).phase).toBe('done');
+    // Its own digest not known yet (the first status): not done, whatever a peer announced.
+    expect(firstSync({ ...input, ownDigest: undefined, peerDigests: new Map([['storage', {}]]) }).phase).toBe(
+      'receiving',
+    );
     expect(firstSync({ ...input, online: false, offline: true, peerDigests: new Map() })).toEqual({
       phase: 'waiting',
       offline: true,

@@ -15,6 +15,7 @@ import {
   type ByteLog,
   type ByteLogContents,
   ENGINES,
+  type EngineName,
   type EngineRegistry,
   type EngineStatus,
   LogStore,
@@ -248,8 +249,9 @@ function status(room: string, id: number): void {
     return;
   }
   const engineStatus: Record<string, { digest: string; version: unknown }> = {};
-  for (const [name, engine] of Object.entries(replica.status().engines) as [string, EngineStatus][]) {
-    engineStatus[name] = { digest: engine.digest, version: engine.version };
+  for (const [name, engine] of Object.entries(replica.status().engines) as [EngineName, EngineStatus][]) {
+    // `status()` asked with digests: `digest(name)` is the one it holds (cached), typed as known.
+    engineStatus[name] = { digest: replica.digest(name), version: engine.version };
   }
   post({
     type: 'status-reply',
