@@ -5,8 +5,8 @@
  */
 import { VirtualClock } from '@converge/protocol';
 import { ENGINES, MemoryByteLog, MemoryStore, Replica, SimNetwork } from '@converge/replica';
+import { FeedEngine } from '@converge/replica/engine-kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TextMirror } from '../../../replica/src/text-mirror.ts';
 import type { ToPage } from '../worker/protocol.ts';
 import { ReplicaHost } from '../worker/replica-host.ts';
 
@@ -36,7 +36,8 @@ afterEach(() => {
 describe("a reopened window's worker", () => {
   it("posts 'ready' without hashing a text, then a snapshot with the current digests", async () => {
     const log = await storedText();
-    const hashes = vi.spyOn(TextMirror.prototype as unknown as { computeHash(): string }, 'computeHash');
+    // Every engine's text hash (`digest()` and the views' shared-text keys go through it).
+    const hashes = vi.spyOn(FeedEngine.prototype, 'textHash');
     const posted: ToPage[] = [];
     let hashedBeforeReady: number | undefined;
     const host = await ReplicaHost.open({
