@@ -46,14 +46,9 @@ export function unsealAny(
   bytes: Uint8Array,
   kinds: readonly EnvelopeKind[],
 ): { readonly kind: EnvelopeKind; readonly body: Uint8Array } {
-  if (!(bytes instanceof Uint8Array)) throw new DecodeError('input is not a Uint8Array', 0);
-  if (bytes.length < HEADER_BYTES + CHECKSUM_BYTES) throw new DecodeError('input too short', 0);
-  if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) throw new DecodeError('bad magic bytes', 0);
-  if (bytes[2] !== ENVELOPE_VERSION) throw new DecodeError(`unsupported envelope version ${bytes[2]}`, 2);
-  const kind = kinds.find((k) => k === bytes[3]);
-  if (kind === undefined) {
-    throw new DecodeError(`expected envelope kind ${kinds.join(' or ')}, found ${bytes[3]}`, 3);
-  }
+  const problem = headerProblem(bytes, kinds, 0);
+  if (problem !== undefined) throw problem;
+  const kind = bytes[3] as EnvelopeKind;
   const end = bytes.length - CHECKSUM_BYTES;
   const expected = fnv1a64Bytes(bytes.subarray(0, end));
   for (let i = 0; i < CHECKSUM_BYTES; i++) {
@@ -75,10 +70,24 @@ export function sealedMessageKind(
   kind: EnvelopeKind,
   names: Readonly<Record<number, string>>,
 ): string {
-  if (!(payload instanceof Uint8Array) || payload.length < HEADER_BYTES + 1 + CHECKSUM_BYTES)
-    return 'unrecognised';
-  if (payload[0] !== MAGIC_0 || payload[1] !== MAGIC_1 || payload[2] !== ENVELOPE_VERSION)
-    return 'unrecognised';
-  if (payload[3] !== kind) return 'unrecognised';
+  if (headerProblem(payload, [kind], 1) !== undefined) return 'unrecognised';
   return names[payload[HEADER_BYTES] as number] ?? 'unrecognised';
+}
+
+/**
+ * What is wrong with `bytes` as an envelope of one of `kinds` holding at least `minBody` body bytes,
+ * judged by its length and header alone (the checksum is the caller's); undefined if nothing.
+ */
+function headerProblem(
+  bytes: Uint8Array,
+  kinds: readonly EnvelopeKind[],
+  minBody: number,
+): DecodeError | undefined {
+  if (!(bytes instanceof Uint8Array)) return new DecodeError('input is not a Uint8Array', 0);
+  if (bytes.length < HEADER_BYTES + minBody + CHECKSUM_BYTES) return new DecodeError('input too short', 0);
+  if (bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) return new DecodeError('bad magic bytes', 0);
+  if (bytes[2] !== ENVELOPE_VERSION) return new DecodeError(`unsupported envelope version ${bytes[2]}`, 2);
+  if (!kinds.includes(bytes[3] as EnvelopeKind))
+    return new DecodeError(`expected envelope kind ${kinds.join(' or ')}, found ${bytes[3]}`, 3);
+  return undefined;
 }
