@@ -170,12 +170,15 @@ export interface ReplicaStatus {
 }
 
 /**
- * One local intent being applied: every engine's update, stored as one record, then forwarded. `changes[i]`
- * is the change `updates[i]` came in (parallel lists: the record holds only what the store needs).
+ * One local intent being applied: every engine's update, stored as one record, then forwarded. The change
+ * `updates[0]` came in is `change`, and `changes[i]` the one `updates[i + 1]` came in (parallel lists: the
+ * record holds only what the store needs; the first change apart, so an intent of one engine needs one list).
  */
 interface PendingIntent {
-  /** Both NO_UPDATES until the first update (`addUpdate`). */
+  /** NO_UPDATES until the first update (`addUpdate`). */
   updates: EngineUpdate[];
+  change: EngineChange | undefined;
+  /** NO_UPDATES until the second update. */
   changes: EngineChange[];
   /** The intent itself, for the engines still loading. */
   deferred?: DeferredIntent;
@@ -185,20 +188,26 @@ interface PendingIntent {
 const NO_UPDATES: never[] = Object.freeze([]) as unknown as never[];
 
 /** A pending intent with no update yet. */
-const pendingIntent = (): PendingIntent => ({ updates: NO_UPDATES, changes: NO_UPDATES });
+const pendingIntent = (): PendingIntent => ({ updates: NO_UPDATES, change: undefined, changes: NO_UPDATES });
 
 /**
- * Add an engine's update and the change it came in: the first makes lists of one (an empty list's first
- * push allocates room for 17, per keystroke), the others are pushed.
+ * Add an engine's update and the change it came in: the first makes a list of one (an empty list's first
+ * push allocates room for 17, per keystroke), the second a list of changes, the others are pushed.
  */
 function addUpdate(pending: PendingIntent, update: EngineUpdate, change: EngineChange): void {
   if (pending.updates === NO_UPDATES) {
     pending.updates = [update];
-    pending.changes = [change];
+    pending.change = change;
   } else {
     pending.updates.push(update);
-    pending.changes.push(change);
+    if (pending.changes === NO_UPDATES) pending.changes = [change];
+    else pending.changes.push(change);
   }
+}
+
+/** The change `pending.updates[i]` came in. */
+function changeOf(pending: PendingIntent, i: number): EngineChange {
+  return (i === 0 ? pending.change : pending.changes[i - 1]) as EngineChange;
 }
 
 /**
@@ -633,11 +642,11 @@ export class Replica {
 
   /** A local intent is durable: its updates go to their engines' sessions. */
   private forward(pending: PendingIntent): void {
-    const { updates, changes } = pending;
+    const { updates } = pending;
     // Settled first: its own updates need not wait for it (what waited for it goes before them).
     this.localWriteSettled();
     for (let i = 0; i < updates.length; i++)
-      this.sessions.forward((updates[i] as EngineUpdate).engine, changes[i] as EngineChange);
+      this.sessions.forward((updates[i] as EngineUpdate).engine, changeOf(pending, i));
     this.forwardedOrFailed();
   }
 
@@ -684,7 +693,7 @@ export class Replica {
       // A local change outside `apply` (none of ours makes one) is an intent of one engine.
       if (this.realising?.engine === name) addUpdate(this.realising.pending, record, change);
       else if (this.collecting !== undefined) addUpdate(this.collecting, record, change);
-      else this.commitIntent({ updates: [record], changes: [change] }).catch(() => {});
+      else this.commitIntent({ updates: [record], change, changes: NO_UPDATES }).catch(() => {});
       this.gossip.changed();
     } else if (change.origin === 'remote') {
       this.history.remoteEdit();

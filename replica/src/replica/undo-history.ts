@@ -143,6 +143,8 @@ export class UndoHistory {
       this.pendingText.set(name, { seq: this.seqOf(name, edit.field), deleted });
     },
     after: (name: EngineName, intent: Intent): void => {
+      // Nothing pending (an engine with a native undo): no reversal to make, no map to touch.
+      if (this.pendingText.size === 0) return;
       const step = this.undoStack[this.undoStack.length - 1];
       if (step !== undefined) this.recordText(step, name, intent, !step.sealed);
       else this.pendingText.delete(name);
