@@ -193,7 +193,8 @@ export interface EngineContext {
    * How many times its last deferred apply's duration an engine waits before the next one (default 1:
    * taking peers' changes in keeps at most half of the thread busy). The Replica asks its primary engine,
    * the one the editor shows, for 1 and the others for more (REMOTE_APPLY_PACE): their catching up in
-   * larger, rarer batches leaves the CPU to the primary and the user.
+   * larger, rarer batches leaves the CPU to the primary and the user. An engine asked for more than 1 may
+   * also wait for its peers to pause (Automerge: BACKGROUND_QUIET_MS), within the same bound.
    */
   readonly remoteApplyPace?: () => number;
 }

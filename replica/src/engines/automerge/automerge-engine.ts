@@ -81,6 +81,14 @@ const PUSH_ROUNDS_KEPT = 3;
 /** At most this much longer than its last apply took does a paced engine wait for the next (see `enqueue`). */
 export const MAX_EXTRA_PACE_MS = 2000;
 
+/**
+ * An engine paced as a background one (`remoteApplyPace` > 1: not the one the editor shows) also waits
+ * for its peers to pause before an apply: as long as its paced gap (pace × its last apply), at most this
+ * long (a typist's gap between words, not between keys), and within the same bound as the pace
+ * (MAX_EXTRA_PACE_MS beyond its last apply, from the first change waiting). Cheap applies wait for no pause.
+ */
+export const BACKGROUND_QUIET_MS = 300;
+
 /** Envelope kinds (kit/envelope.ts) of this engine's bytes. */
 const EnvelopeKind = { AutomergeUpdate: 2 } as const;
 
@@ -127,6 +135,8 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   private cancelDrain: (() => void) | undefined;
   /** When the last `drain` ended and how long it took (the engine's clock): paces the next one. */
   private lastDrain = { endedAt: 0, tookMs: 0 };
+  /** When the first and the last payload now waiting in the inbox arrived (the context's clock). */
+  private waiting = { firstAt: 0, lastAt: 0 };
 
   constructor(private readonly ctx: EngineContext) {
     super();
@@ -318,6 +328,8 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     this.inbox.push(arrival);
     const { defer } = this.ctx;
     if (defer === undefined) return this.drain();
+    const now = this.ctx.now();
+    this.waiting = { firstAt: this.inbox.length === 1 ? now : this.waiting.firstAt, lastAt: now };
     if (this.cancelDrain === undefined) {
       // Paced: the next apply waits `pace` times as long as the last one took (the replica's choice: 1 for
       // the primary engine), so however far peers run ahead, taking their changes in keeps at most
@@ -327,9 +339,35 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
       const { endedAt, tookMs } = this.lastDrain;
       const gap = Math.min(tookMs * (this.ctx.remoteApplyPace?.() ?? 1), tookMs + MAX_EXTRA_PACE_MS);
       const wait = Math.min(gap, Math.max(0, endedAt + gap - this.ctx.now()));
-      this.cancelDrain = defer(() => this.drainTimed(), wait);
+      this.cancelDrain = defer(() => this.drainWhenQuiet(), wait);
     }
     return true;
+  }
+
+  /**
+   * The paced apply, once due. A background engine (pace > 1) takes its peers' changes in only once they
+   * pause (see BACKGROUND_QUIET_MS) or its bound is reached: while a peer types, the other windows'
+   * Automerge applies (each as costly as the document is large, and all windows' at the same moment, as
+   * they get the same keys) come every couple of seconds instead of twice a second, so fewer of the
+   * typist's frames wait for a core behind them (issue 19).
+   */
+  private drainWhenQuiet(): void {
+    this.cancelDrain = undefined;
+    const { defer } = this.ctx;
+    const pace = this.ctx.remoteApplyPace?.() ?? 1;
+    if (defer !== undefined && pace > 1 && this.inbox.length > 0) {
+      const { tookMs } = this.lastDrain;
+      const dueAt = Math.min(
+        this.waiting.lastAt + Math.min(pace * tookMs, BACKGROUND_QUIET_MS),
+        this.waiting.firstAt + tookMs + MAX_EXTRA_PACE_MS,
+      );
+      const wait = dueAt - this.ctx.now();
+      if (wait > 0) {
+        this.cancelDrain = defer(() => this.drainWhenQuiet(), wait);
+        return;
+      }
+    }
+    this.drainTimed();
   }
 
   /** Before a local edit: what is queued is taken in now (see Engine.settle). */
