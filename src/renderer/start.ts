@@ -3,14 +3,20 @@
  * mode's config (platform/config-request.ts), then loads, as dynamic imports, the window's session (platform.ts: the config; session.ts: the worker's 'init')
  * and then the app's bundle (main.tsx): the worker's module, its host's import and its store read run
  * while the page loads and evaluates React and the app, instead of after them. Only the worker's start
- * module and the config's request are static imports here (`test/replica-worker-start.test.ts` checks that
+ * module, the store's guess and the config's request are static imports here (`test/replica-worker-start.test.ts` checks that
  * it stays so).
  */
 import './styles.css';
 import { requestWebConfig } from './platform/config-request.ts';
 import { createReplicaWorker, startReplicaWorker } from './worker/replica-worker-start.ts';
+import { guessStoreName } from './worker/store-hint.ts';
 
-const worker = startReplicaWorker(createReplicaWorker);
+// The worker starts reading the store this page will likely open (its address names it) at once.
+const storeGuess = guessStoreName(
+  window.location.href,
+  (window as { converge?: unknown }).converge !== undefined,
+);
+const worker = startReplicaWorker(() => createReplicaWorker(storeGuess));
 // Web mode's config, on its way while the session's code loads (the session needs it for 'init').
 const configRequest = requestWebConfig(window as { converge?: unknown }, (input, init) => fetch(input, init));
 

@@ -33,6 +33,18 @@ const CURRENT_FROM = 'current-from';
 const PREVIOUS = 'previous';
 const PREVIOUS_FROM = 'previous-from';
 
+export interface IndexedDbOpenOptions {
+  /**
+   * Open only a database that exists: one that does not is not created, and `open` (the store's `load`)
+   * fails with `StoreAbsentError`. A window's worker reads a guessed store this way before it is told
+   * which one to open.
+   */
+  readonly existingOnly?: boolean;
+}
+
+/** An `existingOnly` open found no database. */
+export class StoreAbsentError extends StoreError {}
+
 interface Queued {
   readonly record: Uint8Array;
   readonly resolve: () => void;
@@ -47,16 +59,33 @@ export class IndexedDbByteLog implements ByteLog {
   private readonly writing = new Set<Promise<unknown>>();
   private appending = false;
 
-  constructor(readonly databaseName: string) {}
+  constructor(
+    readonly databaseName: string,
+    private readonly options: IndexedDbOpenOptions = {},
+  ) {}
 
   async open(): Promise<ByteLogContents> {
     if (this.db !== undefined) throw new StoreError(`IndexedDB store ${this.databaseName} is already open`);
-    this.db = await openDB(this.databaseName, 1, {
-      upgrade(db) {
-        db.createObjectStore(RECORDS, { autoIncrement: true });
-        db.createObjectStore(SNAPSHOT);
-      },
-    });
+    const { existingOnly = false } = this.options;
+    let absent = false;
+    try {
+      this.db = await openDB(this.databaseName, 1, {
+        upgrade(db, oldVersion, _newVersion, transaction) {
+          if (existingOnly && oldVersion === 0) {
+            // Aborting the creating transaction leaves no database behind.
+            absent = true;
+            transaction.done.catch(() => {}); // idb's promise of it: the abort is expected
+            transaction.abort();
+            return;
+          }
+          db.createObjectStore(RECORDS, { autoIncrement: true });
+          db.createObjectStore(SNAPSHOT);
+        },
+      });
+    } catch (error) {
+      if (absent) throw new StoreAbsentError(`IndexedDB store ${this.databaseName} does not exist`);
+      throw error;
+    }
     const db = this.db;
     const tx = db.transaction([RECORDS, SNAPSHOT], 'readonly');
     const snapshots = tx.objectStore(SNAPSHOT);
@@ -210,7 +239,7 @@ function bytesOrNothing(value: unknown, what: string, damage: string[]): Uint8Ar
 
 /** A replica store in the browser's IndexedDB, one database per replica id. */
 export class IndexedDbStore extends LogStore {
-  constructor(replicaId: string) {
-    super(new IndexedDbByteLog(`converge-replica-${replicaId}`));
+  constructor(replicaId: string, options: IndexedDbOpenOptions = {}) {
+    super(new IndexedDbByteLog(`converge-replica-${replicaId}`, options));
   }
 }

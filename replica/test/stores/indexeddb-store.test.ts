@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
-import { IndexedDbStore } from '../../src/browser/indexeddb-store.ts';
+import { IndexedDbStore, StoreAbsentError } from '../../src/browser/indexeddb-store.ts';
 import { encodeStoreRecord, encodeStoreSnapshot } from '../../src/store-codec.ts';
 import { storeContract } from './store-contract.ts';
 
@@ -144,6 +144,27 @@ describe('IndexedDB store', () => {
       expect(updates.map((u) => u.update[0])).toEqual(Array.from({ length: 51 }, (_, i) => i));
     } finally {
       IDBDatabase.prototype.transaction = transaction;
+      await deleteDatabase(replica);
+    }
+  });
+
+  it('opens only an existing database when asked: a missing one is reported, not created', async () => {
+    const replica = `existing-${n++}`;
+    const names = async (): Promise<string[]> => (await indexedDB.databases()).map((d) => d.name ?? '');
+    try {
+      const absent = new IndexedDbStore(replica, { existingOnly: true });
+      await expect(absent.load()).rejects.toBeInstanceOf(StoreAbsentError);
+      expect(await names()).not.toContain(databaseOf(replica));
+      const created = new IndexedDbStore(replica);
+      await created.load();
+      await created.append({ kind: 'update', engine: 'lww', update: Uint8Array.of(7) });
+      await created.close();
+      const existing = new IndexedDbStore(replica, { existingOnly: true });
+      expect((await existing.load()).updates).toEqual([{ engine: 'lww', update: Uint8Array.of(7) }]);
+      await existing.append({ kind: 'update', engine: 'lww', update: Uint8Array.of(8) });
+      await existing.close();
+      expect((await new IndexedDbStore(replica).load()).updates).toHaveLength(2);
+    } finally {
       await deleteDatabase(replica);
     }
   });

@@ -47,7 +47,5 @@ export function freshRoomName(randomUint32: () => number): string {
   return name;
 }
 
-/** The IndexedDB store of a replica in a room: web mode's room keeps the name stores always had. */
-export function storeNameFor(replicaId: string, room: string, defaultRoom: string): string {
-  return room === defaultRoom ? replicaId : `${replicaId}@${room}`;
-}
+// One rule for the store's name: the worker's read-ahead guesses it with the same function.
+export { storeNameFor } from '../worker/store-hint.ts';

@@ -88,13 +88,14 @@ describe("the page's first script", () => {
     expect([...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1])).toEqual(['./start.ts']);
   });
 
-  it("imports only the worker's start and the config's request: the app, React and the session are dynamic imports", () => {
+  it("imports only the worker's start, the store's guess and the config's request: the app, React and the session are dynamic imports", () => {
     const files = [...pageImportGraph(root, entry).files.keys()].filter((f) => !f.endsWith('.css'));
     expect(files.sort()).toEqual(
       [
         entry,
         'src/renderer/platform/config-request.ts',
         'src/renderer/worker/replica-worker-start.ts',
+        'src/renderer/worker/store-hint.ts',
       ].sort(),
     );
     expect([...pageImportGraph(root, entry).packages.keys()]).toEqual([]);
@@ -102,7 +103,7 @@ describe("the page's first script", () => {
 
   it("creates the worker before it asks for the app's bundle and the config", () => {
     const code = readFileSync(join(root, entry), 'utf8');
-    const started = code.indexOf('startReplicaWorker(createReplicaWorker)');
+    const started = code.indexOf('startReplicaWorker(() => createReplicaWorker(storeGuess))');
     expect(started).toBeGreaterThan(0);
     for (const later of ["import('./main.tsx')", "import('./platform.ts')", "import('./session.ts')"])
       expect(code.indexOf(later), later).toBeGreaterThan(started);

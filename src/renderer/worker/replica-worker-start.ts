@@ -6,6 +6,7 @@
  * when it sets its handlers: a worker's messages to a page with no handler are otherwise lost.
  */
 import type { WorkerLike } from './replica-client.ts';
+import { workerName } from './store-hint.ts';
 
 /** How the worker is created (a real module Worker in the page, a fake in tests). */
 export type CreateWorker = () => WorkerLike;
@@ -69,7 +70,14 @@ export function startReplicaWorker(create: CreateWorker): WorkerLike {
   };
 }
 
-/** The window's replica worker: a module worker built from replica-worker.ts. */
-export function createReplicaWorker(): WorkerLike {
-  return new Worker(new URL('./replica-worker.ts', import.meta.url), { type: 'module', name: 'replica' });
+/**
+ * The window's replica worker: a module worker built from replica-worker.ts. `storeName`, the store the
+ * page will likely open (store-hint.ts), goes in the worker's name: the worker starts reading it as it
+ * loads, before any message could reach it.
+ */
+export function createReplicaWorker(storeName?: string): WorkerLike {
+  return new Worker(new URL('./replica-worker.ts', import.meta.url), {
+    type: 'module',
+    name: workerName(storeName),
+  });
 }
