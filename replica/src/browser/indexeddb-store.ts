@@ -53,6 +53,8 @@ interface Queued {
 
 export class IndexedDbByteLog implements ByteLog {
   private db: IDBPDatabase | undefined;
+  /** Where the last `open` read up to (see `writtenSinceOpen`). */
+  private readAt: ReadPosition | undefined;
   /** Appends waiting for the transaction in flight to finish. */
   private queue: Queued[] = [];
   /** Transactions started and not yet finished (appends and compactions). */
@@ -104,8 +106,12 @@ export class IndexedDbByteLog implements ByteLog {
     const currentStart = from(currentFrom, 'current snapshot position');
     const previousStart =
       previousFrom === undefined ? undefined : from(previousFrom, 'previous snapshot position');
-    const records = await readRecords(tx, IDBKeyRange.lowerBound(currentStart), damage);
+    const [records, lastKey] = await Promise.all([
+      readRecords(tx, IDBKeyRange.lowerBound(currentStart), damage),
+      lastRecordKey(tx),
+    ]);
     await tx.done;
+    this.readAt = { lastKey, currentFrom, previousFrom };
     if (previousStart === undefined)
       return { snapshot: bytesOrNothing(current, 'snapshot', damage), records, damage };
     const readPrevious = async (): Promise<PreviousContents> => {
@@ -121,6 +127,27 @@ export class IndexedDbByteLog implements ByteLog {
       return { snapshot, records: since, damage: found };
     };
     return { snapshot: bytesOrNothing(current, 'snapshot', damage), records, damage, readPrevious };
+  }
+
+  /**
+   * Whether another connection wrote to the database (appended, compacted) since this log's `open` read
+   * it: one small read-only transaction (the last record's key and the snapshot's positions). A store read
+   * ahead of time checks this before it is used (a reloaded page's read may start before the previous
+   * page's worker is gone). Call it after `open` and before this log writes.
+   */
+  async writtenSinceOpen(): Promise<boolean> {
+    const db = this.opened();
+    const read = this.readAt;
+    if (read === undefined) throw new StoreError(`IndexedDB store ${this.databaseName} was not read`);
+    const tx = db.transaction([RECORDS, SNAPSHOT], 'readonly');
+    const snapshots = tx.objectStore(SNAPSHOT);
+    const [lastKey, currentFrom, previousFrom] = await Promise.all([
+      lastRecordKey(tx),
+      snapshots.get(CURRENT_FROM) as Promise<unknown>,
+      snapshots.get(PREVIOUS_FROM) as Promise<unknown>,
+      tx.done,
+    ]);
+    return lastKey !== read.lastKey || currentFrom !== read.currentFrom || previousFrom !== read.previousFrom;
   }
 
   append(record: Uint8Array): Promise<void> {
@@ -213,6 +240,20 @@ export class IndexedDbByteLog implements ByteLog {
   }
 }
 
+interface ReadPosition {
+  readonly lastKey: IDBValidKey | undefined;
+  readonly currentFrom: unknown;
+  readonly previousFrom: unknown;
+}
+
+/** The key of the last record (undefined: none). */
+async function lastRecordKey(
+  tx: IDBPTransaction<unknown, string[], 'readonly'>,
+): Promise<IDBValidKey | undefined> {
+  const cursor = await tx.objectStore(RECORDS).openKeyCursor(null, 'prev');
+  return cursor?.key;
+}
+
 /** The records in `range`, in key order; what is not bytes is damage, skipped. */
 async function readRecords(
   tx: IDBPTransaction<unknown, string[], 'readonly'>,
@@ -240,6 +281,11 @@ function bytesOrNothing(value: unknown, what: string, damage: string[]): Uint8Ar
 /** A replica store in the browser's IndexedDB, one database per replica id. */
 export class IndexedDbStore extends LogStore {
   constructor(replicaId: string, options: IndexedDbOpenOptions = {}) {
-    super(new IndexedDbByteLog(`converge-replica-${replicaId}`, options));
+    super(indexedDbLogOf(replicaId, options));
   }
+}
+
+/** The byte log under `IndexedDbStore(replicaId)`: its database, for a `LogStore` built around it. */
+export function indexedDbLogOf(replicaId: string, options: IndexedDbOpenOptions = {}): IndexedDbByteLog {
+  return new IndexedDbByteLog(`converge-replica-${replicaId}`, options);
 }

@@ -48,9 +48,13 @@ describe("the replica host's start", () => {
 
 describe("the replica worker's start", () => {
   it('loads no engine before its store is being read: the host and the engines are a dynamic import', () => {
-    const graph = pageImportGraph(root, 'src/renderer/worker/replica-worker.ts');
-    expect(graph.files.has('src/renderer/worker/read-ahead.ts')).toBe(true);
-    expect(ENGINE_PACKAGES.filter((name) => graph.packages.has(name))).toEqual([]);
-    expect([...graph.files.keys()].filter((file) => ENGINE_FILES.test(file))).toEqual([]);
+    const entry = pageImportGraph(root, 'src/renderer/worker/replica-worker.ts');
+    expect(entry.files.has('src/renderer/worker/early-store-read.ts')).toBe(true);
+    const main = pageImportGraph(root, 'src/renderer/worker/replica-worker-main.ts');
+    expect(main.files.has('src/renderer/worker/read-ahead.ts')).toBe(true);
+    for (const graph of [entry, main]) {
+      expect(ENGINE_PACKAGES.filter((name) => graph.packages.has(name))).toEqual([]);
+      expect([...graph.files.keys()].filter((file) => ENGINE_FILES.test(file))).toEqual([]);
+    }
   });
 });

@@ -4,8 +4,8 @@
  * the window's replica off the UI thread (replica-host.ts) and answers the page protocol (protocol.ts).
  * A malformed message is answered with a protocol error and dropped.
  *
- * A worker drops messages that arrive before it listens: so it says 'listening' first, and the page
- * sends 'init' only then. This module imports no engine: the host (replica-host.ts, which brings the
+ * A worker drops messages that arrive before it listens: so its entry says 'listening' first, and the
+ * page sends 'init' only then; the entry holds what comes before this part has loaded (early-listen.ts). This module imports no engine: the host (replica-host.ts, which brings the
  * converge and last-writer-wins engines' code) is a dynamic import started once the worker listens, so
  * it loads while the page waits for its config, and on 'init' while the store is read (read-ahead.ts); Yjs's, Automerge's and Loro's code (their WebAssembly) loads later still, when the
  * replica builds each (replica/README.md, "Engines' code on demand"). `src/renderer/test/page-imports.test.ts`
@@ -15,19 +15,14 @@ import { errorMessage } from '@converge/protocol';
 import type { Store } from '@converge/replica';
 import { IndexedDbStore, LogStore } from '@converge/replica/browser';
 import { markStart } from '../logic/timing.ts';
-import { earlyRead } from './early-read.ts';
+import { earlyRead, takeOverMessages } from './early-read.ts';
 import { PagePoster } from './page-poster.ts';
 import { PortByteLog } from './port-byte-log.ts';
 import { parseToWorker, type StoreSpec, type ToPage, type ToWorker } from './protocol.ts';
 import { openReadingAhead } from './read-ahead.ts';
 import type { ReplicaHost } from './replica-host.ts';
 
-interface WorkerScope {
-  postMessage(message: unknown): void;
-  onmessage: ((event: { data: unknown; ports: readonly MessagePort[] }) => void) | null;
-}
-
-const scope = globalThis as unknown as WorkerScope;
+const scope = globalThis as unknown as { postMessage(message: unknown): void };
 const poster = new PagePoster((message) => scope.postMessage(message));
 const post = (message: ToPage): void => poster.post(message);
 
@@ -53,7 +48,13 @@ function openStore(spec: StoreSpec, ports: readonly MessagePort[]): Store {
   return new LogStore(new PortByteLog(port));
 }
 
-scope.onmessage = (event) => {
+// The host's code (converge's and last-writer-wins's engines) loads from now on (before the held messages are handled),
+// while the page loads its app and its config: 'init', which needs the config, then finds it loaded or loading. A failure is
+// the window's start failing, on 'init'.
+const hostCode = import('./replica-host.ts');
+hostCode.catch(() => {});
+
+takeOverMessages((event) => {
   const parsed = parseToWorker(event.data);
   if (!parsed.ok) {
     post({ type: 'protocol-error', message: parsed.error });
@@ -75,14 +76,12 @@ scope.onmessage = (event) => {
     }
     starting = true;
     let store: Store;
-    let readEarly = false;
     const ports = event.ports;
     try {
-      // The store read since the worker started when the page guessed this one (it marks its own read),
-      // else opened now.
-      const early = earlyRead?.take(message.store, () => openStore(message.store, ports));
-      readEarly = early !== undefined;
-      store = early ?? openStore(message.store, ports);
+      // The store read since the worker started when the page guessed this one, else opened now.
+      store =
+        earlyRead?.take(message.store, () => openStore(message.store, ports)) ??
+        openStore(message.store, ports);
     } catch (error) {
       post({ type: 'failed', message: errorMessage(error) });
       return;
@@ -96,7 +95,7 @@ scope.onmessage = (event) => {
         markStart('converge:host-imported');
         return (reading) => ReplicaHost.open({ init, store: reading, post, credential });
       },
-      readEarly ? undefined : () => markStart('converge:store-read'),
+      () => markStart('converge:store-read'),
     ).then(
       (opened) => {
         host = opened;
@@ -108,12 +107,4 @@ scope.onmessage = (event) => {
   }
   if (host === undefined) queued.push(message);
   else host.handle(message);
-};
-
-post({ type: 'listening' });
-
-// The host's code (converge's and last-writer-wins's engines) loads from now on, while the page loads
-// its app and its config: 'init', which needs the config, then finds it loaded or loading. A failure is
-// the window's start failing, on 'init'.
-const hostCode = import('./replica-host.ts');
-hostCode.catch(() => {});
+});

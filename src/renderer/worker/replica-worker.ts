@@ -2,8 +2,9 @@
  * The replica worker's entry. It starts reading the store the page guessed (early-read.ts) and only then
  * loads the rest of the worker (replica-worker-main.ts: the page protocol, whose schemas take tens of ms
  * to evaluate under load, and the host's import), so a reopened window's IndexedDB read runs while that
- * code loads and while the page still evaluates its own, instead of after the page's 'init'. The page
- * sends nothing before the worker says 'listening', which the main part does once it has loaded.
+ * code loads and while the page still evaluates its own, instead of after the page's 'init'. It says
+ * 'listening' at once and holds the page's messages ('init') until the main part has loaded and takes them
+ * (early-listen.ts).
  */
 import './early-read.ts';
 
