@@ -6,7 +6,7 @@
  * 'listening' at once and holds the page's messages ('init') until the main part has loaded and takes them
  * (early-listen.ts).
  */
-import './early-read.ts';
+import { earlyRead } from './early-read.ts';
 
 import('./replica-worker-main.ts').catch((error: unknown) => {
   // The page's client waits for 'listening' or 'failed' (an error thrown here would only be logged).
@@ -15,3 +15,6 @@ import('./replica-worker-main.ts').catch((error: unknown) => {
     message: `the replica worker's code could not load: ${String(error)}`,
   });
 });
+// A reopen needs the host (the primary engine's code) as soon as 'init' is in, which the page sends
+// while the main part still loads: its import starts now, beside the main part's (which takes this one).
+if (earlyRead !== undefined) import('./replica-host.ts').catch(() => {});
