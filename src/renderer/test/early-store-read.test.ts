@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { MemoryByteLog, type Store } from '@converge/replica';
+import { MemoryByteLog } from '@converge/replica';
 import {
   type ByteLog,
   type ByteLogContents,
