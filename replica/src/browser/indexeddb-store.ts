@@ -90,12 +90,11 @@ export class IndexedDbByteLog implements ByteLog {
     }
     const db = this.db;
     const tx = db.transaction([RECORDS, SNAPSHOT], 'readonly');
-    const snapshots = tx.objectStore(SNAPSHOT);
-    const [current, currentFrom, previousFrom] = (await Promise.all([
-      snapshots.get(CURRENT),
-      snapshots.get(CURRENT_FROM),
-      snapshots.get(PREVIOUS_FROM),
-    ])) as unknown[];
+    const [current, position] = await Promise.all([
+      tx.objectStore(SNAPSHOT).get(CURRENT) as Promise<unknown>,
+      readPosition(tx),
+    ]);
+    const { currentFrom, previousFrom } = position;
     const damage: string[] = [];
     const from = (value: unknown, what: string): number => {
       if (value === undefined) return 0;
@@ -106,12 +105,9 @@ export class IndexedDbByteLog implements ByteLog {
     const currentStart = from(currentFrom, 'current snapshot position');
     const previousStart =
       previousFrom === undefined ? undefined : from(previousFrom, 'previous snapshot position');
-    const [records, lastKey] = await Promise.all([
-      readRecords(tx, IDBKeyRange.lowerBound(currentStart), damage),
-      lastRecordKey(tx),
-    ]);
+    const records = await readRecords(tx, IDBKeyRange.lowerBound(currentStart), damage);
     await tx.done;
-    this.readAt = { lastKey, currentFrom, previousFrom };
+    this.readAt = position;
     if (previousStart === undefined)
       return { snapshot: bytesOrNothing(current, 'snapshot', damage), records, damage };
     const readPrevious = async (): Promise<PreviousContents> => {
@@ -140,14 +136,12 @@ export class IndexedDbByteLog implements ByteLog {
     const read = this.readAt;
     if (read === undefined) throw new StoreError(`IndexedDB store ${this.databaseName} was not read`);
     const tx = db.transaction([RECORDS, SNAPSHOT], 'readonly');
-    const snapshots = tx.objectStore(SNAPSHOT);
-    const [lastKey, currentFrom, previousFrom] = await Promise.all([
-      lastRecordKey(tx),
-      snapshots.get(CURRENT_FROM) as Promise<unknown>,
-      snapshots.get(PREVIOUS_FROM) as Promise<unknown>,
-      tx.done,
-    ]);
-    return lastKey !== read.lastKey || currentFrom !== read.currentFrom || previousFrom !== read.previousFrom;
+    const [now] = await Promise.all([readPosition(tx), tx.done]);
+    return (
+      now.lastKey !== read.lastKey ||
+      now.currentFrom !== read.currentFrom ||
+      now.previousFrom !== read.previousFrom
+    );
   }
 
   append(record: Uint8Array): Promise<void> {
@@ -246,12 +240,18 @@ interface ReadPosition {
   readonly previousFrom: unknown;
 }
 
-/** The key of the last record (undefined: none). */
-async function lastRecordKey(
-  tx: IDBPTransaction<unknown, string[], 'readonly'>,
-): Promise<IDBValidKey | undefined> {
-  const cursor = await tx.objectStore(RECORDS).openKeyCursor(null, 'prev');
-  return cursor?.key;
+/**
+ * Where the database stands: the last record's key (undefined: none) and the snapshots' positions, as
+ * stored (`open` checks them). What `open` read and what `writtenSinceOpen` reads again, one read for both.
+ */
+async function readPosition(tx: IDBPTransaction<unknown, string[], 'readonly'>): Promise<ReadPosition> {
+  const snapshots = tx.objectStore(SNAPSHOT);
+  const [cursor, currentFrom, previousFrom] = await Promise.all([
+    tx.objectStore(RECORDS).openKeyCursor(null, 'prev'),
+    snapshots.get(CURRENT_FROM) as Promise<unknown>,
+    snapshots.get(PREVIOUS_FROM) as Promise<unknown>,
+  ]);
+  return { lastKey: cursor?.key, currentFrom, previousFrom };
 }
 
 /** The records in `range`, in key order; what is not bytes is damage, skipped. */
