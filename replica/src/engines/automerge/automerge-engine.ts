@@ -136,7 +136,7 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
   /** When the last `drain` ended and how long it took (the engine's clock): paces the next one. */
   private lastDrain = { endedAt: 0, tookMs: 0 };
   /** When the first and the last payload now waiting in the inbox arrived (the context's clock). */
-  private waiting = { firstAt: 0, lastAt: 0 };
+  private readonly waiting = { firstAt: 0, lastAt: 0 };
 
   constructor(private readonly ctx: EngineContext) {
     super();
@@ -329,7 +329,8 @@ export class AutomergeEngine extends FeedEngine<Uint8Array> implements Engine {
     const { defer } = this.ctx;
     if (defer === undefined) return this.drain();
     const now = this.ctx.now();
-    this.waiting = { firstAt: this.inbox.length === 1 ? now : this.waiting.firstAt, lastAt: now };
+    if (this.inbox.length === 1) this.waiting.firstAt = now;
+    this.waiting.lastAt = now;
     if (this.cancelDrain === undefined) {
       // Paced: the next apply waits `pace` times as long as the last one took (the replica's choice: 1 for
       // the primary engine), so however far peers run ahead, taking their changes in keeps at most
