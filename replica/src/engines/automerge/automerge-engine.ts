@@ -620,16 +620,28 @@ class AutomergeSession extends PeerSession {
     if (this.engine.sourceOf(change) === this) return;
     const local = this.engine.localHeads(change);
     const changes = this.engine.nativeOf(change);
-    if (this.open && local !== undefined && changes !== undefined && local.before === this.peerHolds) {
-      this.peerHolds = local.after;
-      this.pushedFrom.set(local.before, this.round);
-      const before = new Set(local.before.split(','));
-      for (const hash of local.after.split(','))
-        if (!before.has(hash)) this.pushed.set(hash.slice(0, 8), this.round);
-      this.ship(changes);
-      return;
+    if (this.open && local !== undefined && changes !== undefined) {
+      if (local.before === this.peerHolds) {
+        this.peerHolds = local.after;
+        this.pushedFrom.set(local.before, this.round);
+        this.push(local, changes);
+        return;
+      }
+      // The peer has not told its heads yet, so the protocol would send this change only in answer to
+      // them: a replica closing before that answer (a bridge whose client edits and leaves) would leave
+      // the room without it. Pushed now too; a peer lacking its dependencies keeps it until the protocol
+      // brings them.
+      if (this.peerHeads === undefined) this.push(local, changes);
     }
     this.flush();
+  }
+
+  /** Ship a local change as it is, noted as pushed (a sync message leaves it out). */
+  private push(local: { readonly before: string; readonly after: string }, changes: Uint8Array): void {
+    const before = new Set(local.before.split(','));
+    for (const hash of local.after.split(','))
+      if (!before.has(hash)) this.pushed.set(hash.slice(0, 8), this.round);
+    this.ship(changes);
   }
 
   /**
