@@ -56,7 +56,12 @@ async function runExample(script: string, replica: string, ...args: string[]): P
 async function everyEngineShows(check: (view: WorkspaceView) => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!ENGINES.names.every((name) => check(window.view(name)))) {
-    if (Date.now() > deadline) throw new Error(`the window shows ${JSON.stringify(window.view('converge'))}`);
+    if (Date.now() > deadline) {
+      const lagging = ENGINES.names.filter((name) => !check(window.view(name)));
+      throw new Error(
+        `${lagging.join(', ')} of the window show ${JSON.stringify(window.view(lagging[0] ?? 'converge'))}`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -37,6 +37,12 @@ import {
 import type { GatewayHost } from '../gateways.ts';
 import { intentsBetween, type OutsideProblem, type OutsideState, outsideStateOf } from './outside-state.ts';
 
+/**
+ * How long a bridge whose client left waits for its peers to hold what it holds before leaving the room
+ * (a peer that keeps editing would keep the digests apart for good).
+ */
+export const CLOSE_WAIT_MS = 5_000;
+
 /** A stock client's document, as the bridge reads and writes it. */
 export interface OutsideDocument {
   /**
@@ -272,15 +278,35 @@ export class ClientBridge {
    * automerge-repo client gives its server 1 s to answer, then calls the document unavailable.
    */
   caughtUp(maxWaitMs = 3000): Promise<void> {
-    const { primary } = this.options;
+    return this.peersAgree([this.options.primary], maxWaitMs, 'agrees').then(() => {
+      // The texts are mirrored as they change; the other fields may still wait for their burst.
+      this.writeFields();
+    });
+  }
+
+  /**
+   * Resolves once every reachable peer announced, for each of `engines`, the digest we have (a peer that
+   * announced none of an engine counts as agreeing if `unannounced` says so), once the replica is closed,
+   * or after `maxWaitMs`.
+   */
+  private peersAgree(
+    engines: readonly EngineName[],
+    maxWaitMs: number,
+    unannounced: 'agrees' | 'waits',
+  ): Promise<void> {
     const done = (): boolean => {
-      if (this.closed) return true;
       if (this.replica.connection() !== 'online') return false;
-      const ours = this.replica.digest(primary);
       const heard = this.replica.peerDigests();
       return this.replica.peers().every((peer) => {
         const theirs = heard.get(peer);
-        return theirs !== undefined && (theirs[primary] === undefined || theirs[primary] === ours);
+        return (
+          theirs !== undefined &&
+          engines.every(
+            (name) =>
+              (unannounced === 'agrees' && theirs[name] === undefined) ||
+              theirs[name] === this.replica.digest(name),
+          )
+        );
       });
     };
     return new Promise((resolve) => {
@@ -290,14 +316,12 @@ export class ClientBridge {
         finished = true;
         unsubscribe();
         clearTimeout(timer);
-        // The texts are mirrored as they change; the other fields may still wait for their burst.
-        this.writeFields();
         resolve();
       };
       const check = (): void => {
         // After the event that prompted it: welcome sets the state before the links come up.
         setTimeout(() => {
-          if (done()) finish();
+          if (this.closed || done()) finish();
         }, 0);
       };
       const unsubscribe = this.replica.subscribe(check);
@@ -345,10 +369,19 @@ export class ClientBridge {
     }
   }
 
-  /** Leave the room once every outside edit is durable and sent; what the replica holds stays in its store. */
+  /**
+   * Leave the room once every outside edit is durable and sent, and the peers hold what the replica holds
+   * (at most CLOSE_WAIT_MS); what the replica holds stays in its store.
+   */
   async close(): Promise<void> {
-    this.closed = true;
     await Promise.all(this.applying);
+    // The primary caught up before the client was served, the other engines maybe not: their part of an
+    // edit the client made at once may still wait for a peer's answer (Automerge sends changes in reply
+    // to the peer's heads). Leaving now would leave the room without it until this client came back.
+    // A peer yet to announce an engine's digest may still be taking the edit in: waited for too.
+    if (this.replica.connection() === 'online')
+      await this.peersAgree(this.replica.engineNames, CLOSE_WAIT_MS, 'waits');
+    this.closed = true;
     await this.replica.close();
   }
 }
