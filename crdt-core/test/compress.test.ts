@@ -49,6 +49,26 @@ describe('entropy coding', () => {
     }
   });
 
+  it('rejects a bit pattern no code starts with wherever it falls, however many bits are held', () => {
+    // One symbol: its code is one bit, 0; a 1 starts no code. The code loop holds 16 to 31 bits
+    // at a time, so a 1 in some code position meets each number of bits held; bytes of zeros
+    // (valid codes) follow the stream, so an invalid code taken as a character would not run out.
+    const e = new Encoder();
+    writeTextStream(e, 'a'.repeat(400));
+    const stream = e.finish();
+    // The 400 codes end the stream (then up to 7 bits of padding), so all but its last byte of
+    // the last 50 bytes hold codes only.
+    const first = stream.length - 50;
+    for (let bit = 0; bit < 49 * 8; bit++) {
+      const bytes = new Uint8Array(stream.length + 64);
+      bytes.set(stream);
+      const at = first + (bit >> 3);
+      expect(bytes[at], 'a code byte').toBe(0);
+      bytes[at] = 1 << (bit & 7);
+      expect(() => readTextStream(new Decoder(bytes)), `bit ${bit}`).toThrow(DecodeError);
+    }
+  });
+
   it('writes and reads bit fields of every width, up to 53 bits', () => {
     const rng = new SeededRandom(testSeed());
     const fields: [number, number][] = [];

@@ -117,9 +117,10 @@ function decodeUnits(r: BitReader, units: Uint8Array | Uint16Array, codes: Decod
   let pos = r.pos;
   for (let at = 0; at < n; at++) {
     // Two bytes at a time while they last (half the refills of a byte loop, which is most of a cold
-    // loop's steps): at least 16 bits held, one more than the longest code. `have` < 16 before, so
-    // `acc` stays below 2^31.
-    if (have < 16) {
+    // loop's steps): at least 15 bits held, the longest code. At most 30 after (`have` < 15 before),
+    // so `acc` stays below 2^31 and a pattern no code starts with (length NO_CODE = 31) is always
+    // more than is held: with 31 held it would pass for a character.
+    if (have < 15) {
       if (pos + 1 < end) {
         acc |= ((buf[pos] as number) | ((buf[pos + 1] as number) << 8)) << have;
         pos += 2;
