@@ -91,7 +91,8 @@ export function codeLengths(freqs: ArrayLike<number>, maxLength: number): Uint8A
 }
 
 /** The canonical code of each symbol, bit-reversed for least-significant-first writing. */
-export function canonicalCodes(lengths: Uint8Array): Uint32Array {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+export const canonicalCodes = (function canonicalCodes(lengths: Uint8Array): Uint32Array {
   let maxLength = 0;
   for (let s = 0; s < lengths.length; s++)
     if ((lengths[s] as number) > maxLength) maxLength = lengths[s] as number;
@@ -113,7 +114,7 @@ export function canonicalCodes(lengths: Uint8Array): Uint32Array {
     codes[s] = reverse(c, len);
   }
   return codes;
-}
+});
 
 function reverse(code: number, length: number): number {
   let out = 0;
@@ -142,7 +143,8 @@ export const NO_CODE = 31;
  * the symbol, or `values[symbol]` when given (a decoder that maps symbols to what they stand for,
  * e.g. code units, then needs no second lookup).
  */
-export function decodeTable(
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+export const decodeTable = (function decodeTable(
   lengths: Uint8Array,
   fail: (message: string) => never,
   values?: Int32Array,
@@ -164,7 +166,7 @@ export function decodeTable(
     for (let i = codes[s] as number; i < table.length; i += 1 << len) table[i] = entry;
   }
   return { table, bits };
-}
+});
 
 /** The order DEFLATE sends code-length code lengths in (the rarely used ones last). */
 const LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
@@ -226,7 +228,12 @@ export function writeCodeLengths(w: BitWriter, lengths: Uint8Array): void {
 }
 
 /** Read `count` code lengths written by `writeCodeLengths`; malformed input calls `fail`. */
-export function readCodeLengths(r: BitReader, count: number, fail: (message: string) => never): Uint8Array {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+export const readCodeLengths = (function readCodeLengths(
+  r: BitReader,
+  count: number,
+  fail: (message: string) => never,
+): Uint8Array {
   const sent = r.read(4) + 4;
   const metaLengths = new Uint8Array(19);
   for (let i = 0; i < sent; i++) metaLengths[LENGTH_ORDER[i] as number] = r.read(3);
@@ -255,4 +262,4 @@ export function readCodeLengths(r: BitReader, count: number, fail: (message: str
     i += run;
   }
   return lengths;
-}
+});

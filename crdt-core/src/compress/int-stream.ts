@@ -48,7 +48,11 @@ export function writeIntStream(e: Encoder, values: Float64Array): void {
 }
 
 /** Read a column written by `writeIntStream`; each value is at most `max`. */
-export function readIntStream(d: Decoder, max = Number.MAX_SAFE_INTEGER): Float64Array {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+export const readIntStream = (function readIntStream(
+  d: Decoder,
+  max = Number.MAX_SAFE_INTEGER,
+): Float64Array {
   const count = d.uint();
   if (count === 0) return new Float64Array(0);
   const mode = d.byte();
@@ -128,7 +132,7 @@ export function readIntStream(d: Decoder, max = Number.MAX_SAFE_INTEGER): Float6
   r.pos = pos;
   d.endBits(r);
   return values;
-}
+});
 
 /**
  * The entropy mode's bit stream for `values`, and the size of the plain mode. Two passes, each its

@@ -60,7 +60,8 @@ export function writeTextStream(e: Encoder, text: string, nativeAscii = true): v
   }
 }
 
-export function readTextStream(d: Decoder): string {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+export const readTextStream = (function readTextStream(d: Decoder): string {
   const n = d.uint();
   if (n === 0) return '';
   const mode = d.byte();
@@ -99,13 +100,18 @@ export function readTextStream(d: Decoder): string {
     text += String.fromCharCode.apply(null, units.subarray(at, at + CHUNK) as unknown as number[]);
   }
   return text;
-}
+});
 
 const asciiDecoder = new TextDecoder('utf-8');
 const utf16Decoder = new TextDecoder('utf-16le');
 
 /** The code loop: one code unit per code until `units` is full, bits read inline (see BitReader). */
-function decodeUnits(r: BitReader, units: Uint8Array | Uint16Array, codes: DecodeTable): void {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+const decodeUnits = (function decodeUnits(
+  r: BitReader,
+  units: Uint8Array | Uint16Array,
+  codes: DecodeTable,
+): void {
   const fail = r.fail;
   const n = units.length;
   const buf = r.buf;
@@ -142,7 +148,7 @@ function decodeUnits(r: BitReader, units: Uint8Array | Uint16Array, codes: Decod
   r.acc = acc;
   r.count = have;
   r.pos = pos;
-}
+});
 
 /**
  * The compressed mode's bytes, or null when the alphabet is too large for the code lengths. One

@@ -13,7 +13,8 @@ import type { SnapshotImage } from './snapshot.ts';
  * has it in (not between valid documents), and then the answer is false too, which costs nothing
  * but the cheaper path: the caller merges `other`'s delta instead.
  */
-export function imageHolds(
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+export const imageHolds = (function imageHolds(
   receiver: SnapshotImage,
   other: SnapshotImage,
   tableIndex: ReadonlyMap<string, number>,
@@ -89,4 +90,4 @@ export function imageHolds(
     }
   }
   return true;
-}
+});

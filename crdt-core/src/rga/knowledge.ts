@@ -74,7 +74,8 @@ const EMPTY = new Float64Array(0);
  * its replica's previous one and after the segment holding each counter it knows. Edges in flat
  * typed arrays (by target node, then turned around), no closures: this runs cold on every decode.
  */
-export function acyclic(knowledge: Knowledge): boolean {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+export const acyclic = (function acyclic(knowledge: Knowledge): boolean {
   // Node ids: per replica, the stretch before its first segment (node base) and then its segments.
   const replicas = knowledge.starts.length;
   const base = new Int32Array(replicas + 1);
@@ -133,7 +134,7 @@ export function acyclic(knowledge: Knowledge): boolean {
     }
   }
   return done === nodes;
-}
+});
 
 /** A span as the knowledge computation sees it: its replica, ids and origins (NONE = -1 for none). */
 export interface SpanOrigins extends CausalItem {

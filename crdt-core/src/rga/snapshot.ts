@@ -440,11 +440,13 @@ function zigzag(value: number): number {
 }
 
 /** Decode and check a format 2 snapshot; malformed or inconsistent input is a DecodeError. */
-export function decodeSnapshot(bytes: Uint8Array): SnapshotImage {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+export const decodeSnapshot = (function decodeSnapshot(bytes: Uint8Array): SnapshotImage {
   return decodeWith(bytes, TypeTag.RgaDocument, readSnapshot, 'compact');
-}
+});
 
-function readSnapshot(d: Decoder): SnapshotImage {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+const readSnapshot = (function readSnapshot(d: Decoder): SnapshotImage {
   const replicas = readCompactReplicaTable(d);
   const count = replicas.length;
   const replica = count > 1 ? readIntStream(d, count - 1) : null;
@@ -471,14 +473,15 @@ function readSnapshot(d: Decoder): SnapshotImage {
   if (marked !== total) d.fail(`deletion marks cover ${marked} characters, spans ${total}`);
   if (visible !== text.length) d.fail(`text has ${text.length} characters, marks say ${visible}`);
   return { replicas, maxCounters, replica, counter, length, knowledge, exceptions, text, marks };
-}
+});
 
 /**
  * Counters from ranks: each replica's spans, taken in rank order, hold its ids 1, 2, … one after
  * the other, so the ids are covered exactly once by construction; the ranks need only be a
  * permutation. Lengths arrive as length - 1 and are made whole here (in place).
  */
-function countersFromRanks(
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+const countersFromRanks = (function countersFromRanks(
   d: Decoder,
   count: number,
   replica: Float64Array | null,
@@ -527,13 +530,18 @@ function countersFromRanks(
     maxCounters.push(next - 1);
   }
   return { counter, maxCounters, total };
-}
+});
 
 /**
  * Read knowledge and check it is causally consistent: no replica's inserts know what knows them.
  * Plain loops over typed arrays, no maps, sorts or closures: a document is decoded cold.
  */
-function readKnowledge(d: Decoder, count: number, maxCounters: readonly number[]): Knowledge {
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+const readKnowledge = (function readKnowledge(
+  d: Decoder,
+  count: number,
+  maxCounters: readonly number[],
+): Knowledge {
   const column = readIntStream(d);
   const size = column.length;
   let at = 0;
@@ -588,10 +596,11 @@ function readKnowledge(d: Decoder, count: number, maxCounters: readonly number[]
   const knowledge = new Knowledge(starts, known);
   if (!acyclic(knowledge)) d.fail('knowledge forms a cycle');
   return knowledge;
-}
+});
 
 /** Read exceptions: each origin must be one the span knew (so origins never form a cycle). */
-function readExceptions(
+// biome-ignore format: the parentheses make V8 compile it with the module (a cold decode path)
+const readExceptions = (function readExceptions(
   d: Decoder,
   n: number,
   count: number,
@@ -634,7 +643,7 @@ function readExceptions(
     }
   }
   return Float64Array.from(out);
-}
+});
 
 /** The runs of a decoded snapshot in document order, origins derived, spans cut at deletion marks. */
 export function materialize(image: SnapshotImage): Run[] {
