@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../src/engines/index.ts';
 import { runTimers } from '../testing/clock-steps.ts';
 import { closeSimRoomsAfterEach, simRoom } from '../testing/sim-room.ts';
+import { wrappedTransport } from '../testing/wrapped-transport.ts';
 
 closeSimRoomsAfterEach();
 
@@ -17,17 +18,10 @@ closeSimRoomsAfterEach();
  * it sent before `close` still arrives (`latencyMs` later the connection goes).
  */
 function deafClosingLate(inner: Transport, later: (run: () => void) => void): Transport {
-  return {
-    nodeId: inner.nodeId,
+  return wrappedTransport(inner, {
     start: (handlers) => inner.start({ ...handlers, message: () => {} }),
-    send: (to, channel, payload) => inner.send(to, channel, payload),
-    ...(inner.broadcast === undefined
-      ? {}
-      : { broadcast: (channel: number, payload: Uint8Array) => inner.broadcast?.(channel, payload) }),
-    reachable: () => inner.reachable(),
-    state: () => inner.state(),
     close: () => later(() => inner.close()),
-  };
+  });
 }
 
 describe('an edit made before any peer answered, closing at once', () => {

@@ -1,4 +1,5 @@
 import type { Transport, TransportHandlers } from '@converge/protocol';
+import { wrappedTransport } from './wrapped-transport.ts';
 
 /** Bytes received per link ("from→to") and engine channel. */
 export type LinkBytes = Map<string, Map<number, number>>;
@@ -12,8 +13,7 @@ export function countingReceived(
   bytes: LinkBytes,
   silenced: ReadonlySet<string> = new Set(),
 ): Transport {
-  return {
-    nodeId: inner.nodeId,
+  return wrappedTransport(inner, {
     start: (handlers: TransportHandlers) =>
       inner.start({
         ...handlers,
@@ -26,12 +26,5 @@ export function countingReceived(
           handlers.message(from, channel, payload);
         },
       }),
-    send: (to, channel, payload) => inner.send(to, channel, payload),
-    ...(inner.broadcast === undefined
-      ? {}
-      : { broadcast: (channel: number, payload: Uint8Array) => inner.broadcast?.(channel, payload) }),
-    reachable: () => inner.reachable(),
-    state: () => inner.state(),
-    close: () => inner.close(),
-  };
+  });
 }

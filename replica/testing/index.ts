@@ -7,3 +7,4 @@ export * from './frame-counter.ts';
 export * from './held-defers.ts';
 export * from './sim-room.ts';
 export * from './toy-engine.ts';
+export * from './wrapped-transport.ts';

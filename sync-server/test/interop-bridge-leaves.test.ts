@@ -7,6 +7,7 @@
  */
 import type { Transport } from '@converge/protocol';
 import { ENGINES } from '@converge/replica';
+import { wrappedTransport } from '@converge/replica/testing';
 import { describe, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -31,19 +32,14 @@ const cleanups = cleanupsAfterEach();
  */
 function slowOn(inner: Transport, channel: number, delayMs: number, prompt: number): Transport {
   const sent = new Map<string, number>();
-  return {
-    nodeId: inner.nodeId,
-    start: (handlers) => inner.start(handlers),
+  return wrappedTransport(inner, {
     send: (to, ch, payload) => {
       const n = ch === channel ? (sent.get(to) ?? 0) + 1 : 0;
       if (ch === channel) sent.set(to, n);
       if (n > prompt) setTimeout(() => inner.send(to, ch, payload), delayMs);
       else inner.send(to, ch, payload);
     },
-    reachable: () => inner.reachable(),
-    state: () => inner.state(),
-    close: () => inner.close(),
-  };
+  });
 }
 
 describe('a y-websocket client that edits and leaves at once', () => {
