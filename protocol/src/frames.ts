@@ -30,8 +30,10 @@ import { errorMessage } from './error-message.ts';
  *    room, the node id and the rights); welcome tells the node the rights it was granted.
  * 4: a node may send, and is sent, bundle frames (several data frames' entries in one message), which a
  *    version-3 peer cannot read: it gets a clear 'protocol-version' error instead of frames it refuses.
+ * 5: the relay sends cuts frames (the room's cut links, after welcome and whenever they change), which a
+ *    version-4 node cannot read.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 export const FrameType = {
   Hello: 1,
@@ -41,6 +43,7 @@ export const FrameType = {
   LinkDown: 5,
   Error: 6,
   Bundle: 7,
+  Cuts: 8,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -201,6 +204,23 @@ export interface BundleFrame {
   readonly entries: readonly BundleEntry[];
 }
 
+/** A directed link of the room's link table: frames from `from` to `to`. */
+export interface CutLink {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Every directed link of the room that is cut, between any two nodes (present or not), sorted by `from`
+ * then `to`, each once. The relay sends it right after welcome and again whenever the cuts change, so a
+ * node knows which of its peers reach each other: a replica passes a peer's keystroke on only to the peers
+ * that peer does not reach (replica/src/replica/peer-sessions.ts).
+ */
+export interface CutsFrame {
+  readonly type: 'cuts';
+  readonly links: readonly CutLink[];
+}
+
 export type Frame =
   | HelloFrame
   | WelcomeFrame
@@ -208,11 +228,19 @@ export type Frame =
   | BundleFrame
   | LinkUpFrame
   | LinkDownFrame
+  | CutsFrame
   | ErrorFrame;
 /** Frames a node sends to the relay. */
 export type NodeFrame = HelloFrame | DataFrame | BundleFrame;
 /** Frames the relay sends to a node. */
-export type RelayFrame = WelcomeFrame | DataFrame | BundleFrame | LinkUpFrame | LinkDownFrame | ErrorFrame;
+export type RelayFrame =
+  | WelcomeFrame
+  | DataFrame
+  | BundleFrame
+  | LinkUpFrame
+  | LinkDownFrame
+  | CutsFrame
+  | ErrorFrame;
 
 /** An invalid value given to an encoder (a programming error on the sending side). */
 export class ProtocolError extends Error {
@@ -256,6 +284,19 @@ function rightsMask(rights: readonly Right[]): number {
     mask |= 1 << index;
   }
   return mask;
+}
+
+/** Why `link` cannot follow `previous` in a cuts frame (canonical: sorted, each once), or undefined. */
+function cutLinkProblem(previous: CutLink | undefined, link: CutLink): string | undefined {
+  if (link.from === link.to) return `cut link ${link.from} → ${link.to} joins a node to itself`;
+  if (previous === undefined) return undefined;
+  const order = compareIds(previous.from, link.from) || compareIds(previous.to, link.to);
+  if (order >= 0) return `cut link ${link.from} → ${link.to} is out of order or listed twice`;
+  return undefined;
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function enumIndex<T extends string>(values: readonly T[], value: T, what: string): number {
@@ -316,6 +357,21 @@ export function encodeFrame(frame: Frame): Uint8Array {
         .string(frame.peer)
         .byte(enumIndex(LINK_DOWN_REASONS, frame.reason, 'link-down reason'))
         .finish();
+    case 'cuts': {
+      let size = 8;
+      let previous: CutLink | undefined;
+      for (const link of frame.links) {
+        checkId(link.from, 'cut link source');
+        checkId(link.to, 'cut link target');
+        const problem = cutLinkProblem(previous, link);
+        if (problem !== undefined) throw new ProtocolError(problem);
+        previous = link;
+        size += 2 + link.from.length + link.to.length;
+      }
+      const e = new Encoder(size).byte(FrameType.Cuts).uint(frame.links.length);
+      for (const link of frame.links) e.string(link.from).string(link.to);
+      return e.finish();
+    }
     case 'error': {
       // Messages are diagnostics: truncate rather than refuse to report an error.
       const message = frame.message.slice(0, MAX_ERROR_MESSAGE_LENGTH);
@@ -535,6 +591,22 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       const reason = readEnum(d, LINK_DOWN_REASONS, 'link-down reason');
       d.end();
       return { type: 'link-down', peer, reason };
+    }
+    case FrameType.Cuts: {
+      // Each link takes at least 4 bytes: two ids, each a length and one character.
+      const count = d.count(4);
+      const links: CutLink[] = [];
+      let previous: CutLink | undefined;
+      for (let i = 0; i < count; i++) {
+        const start = d.offset;
+        const link = { from: readId(d, 'cut link source'), to: readId(d, 'cut link target') };
+        const problem = cutLinkProblem(previous, link);
+        if (problem !== undefined) throw new DecodeError(problem, start);
+        links.push(link);
+        previous = link;
+      }
+      d.end();
+      return { type: 'cuts', links };
     }
     case FrameType.Error: {
       const code = readEnum(d, ERROR_CODES, 'error code');

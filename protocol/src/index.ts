@@ -3,6 +3,7 @@ export * from './channels.ts';
 export * from './checkout-channel.ts';
 export * from './error-message.ts';
 export * from './frames.ts';
+export * from './known-cuts.ts';
 export * from './presence.ts';
 export * from './random.ts';
 export * from './relay-credentials.ts';

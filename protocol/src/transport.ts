@@ -43,6 +43,12 @@ export interface Transport {
   broadcast?(channel: number, payload: Uint8Array): void;
   /** Peers currently reachable in both directions. */
   reachable(): ReadonlySet<string>;
+  /**
+   * Optional: whether what node `from` sends reaches node `to` (both directed links between them up; a
+   * node takes frames only from peers it reaches), for any two nodes of the room; undefined while the
+   * transport cannot tell (before the relay said which links are cut). Without it, nobody can tell.
+   */
+  linked?(from: string, to: string): boolean | undefined;
   state(): ConnectionState;
   /** Stop delivering events and release the connection. */
   close(): void;
@@ -67,6 +73,8 @@ export function reportingSends(
     state: () => inner.state(),
     close: () => inner.close(),
   };
+  const linked = inner.linked?.bind(inner);
+  if (linked !== undefined) reporting.linked = linked;
   const broadcast = inner.broadcast?.bind(inner);
   if (broadcast === undefined) return reporting;
   return {

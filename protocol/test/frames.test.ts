@@ -96,6 +96,19 @@ const arbFrame: fc.Arbitrary<Frame> = fc.oneof(
     code: fc.constantFrom(...ERROR_CODES),
     message: fc.string({ maxLength: 200 }),
   }),
+  fc
+    .uniqueArray(
+      fc.tuple(arbId, arbId).filter(([from, to]) => from !== to),
+      { selector: ([from, to]) => `${from} ${to}`, maxLength: 6 },
+    )
+    .map((pairs) => ({
+      type: 'cuts' as const,
+      links: pairs
+        .map(([from, to]) => ({ from, to }))
+        .sort((a, b) =>
+          a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0,
+        ),
+    })),
 );
 
 function decodesOrRejects(bytes: Uint8Array): void {
@@ -224,10 +237,59 @@ function frameTypeKey(frame: Frame): keyof typeof FrameType {
     bundle: 'Bundle',
     'link-up': 'LinkUp',
     'link-down': 'LinkDown',
+    cuts: 'Cuts',
     error: 'Error',
   } as const;
   return keys[frame.type];
 }
+
+describe("cuts frames (the room's cut links)", () => {
+  it('list each directed link once, sorted, and refuse anything else on both sides', () => {
+    const links = [
+      { from: 'a', to: 'b' },
+      { from: 'a', to: 'c' },
+      { from: 'b', to: 'a' },
+    ];
+    const bytes = encodeFrame({ type: 'cuts', links });
+    expect(decodeFrame(bytes)).toEqual({ type: 'cuts', links });
+    expect(decodeFrame(encodeFrame({ type: 'cuts', links: [] }))).toEqual({ type: 'cuts', links: [] });
+    for (const bad of [
+      [links[1], links[0]],
+      [links[0], links[0]],
+      [{ from: 'a', to: 'a' }],
+      [{ from: 'a b', to: 'c' }],
+    ]) {
+      expect(() => encodeFrame({ type: 'cuts', links: bad as typeof links })).toThrow(ProtocolError);
+    }
+    // The same, hand-encoded: the decoder names what is wrong.
+    const raw = (pairs: string[][]): Uint8Array => {
+      const out = [FrameType.Cuts, pairs.length];
+      for (const ids of pairs)
+        for (const id of ids) out.push(id.length, ...[...id].map((c) => c.charCodeAt(0)));
+      return new Uint8Array(out);
+    };
+    expect(decodeFrame(raw([['a', 'b']]))).toEqual({ type: 'cuts', links: [links[0]] });
+    expect(() => decodeFrame(raw([['a', 'a']]))).toThrow(/joins a node to itself/);
+    expect(() =>
+      decodeFrame(
+        raw([
+          ['b', 'a'],
+          ['a', 'b'],
+        ]),
+      ),
+    ).toThrow(/out of order or listed twice/);
+    expect(() =>
+      decodeFrame(
+        raw([
+          ['a', 'b'],
+          ['a', 'b'],
+        ]),
+      ),
+    ).toThrow(/out of order or listed twice/);
+    expect(() => decodeFrame(raw([['a', 'b c']]))).toThrow(DecodeError);
+    expect(() => decodeFrame(raw([['a', 'b'], ['c']]))).toThrow(DecodeError);
+  });
+});
 
 describe('replica messages (data payloads between replicas)', () => {
   const arbDigest = fc

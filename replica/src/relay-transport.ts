@@ -19,6 +19,7 @@ import {
   encodeFrame,
   errorMessage,
   FrameBundler,
+  KnownCuts,
   type LinkDownReason,
   type NodeRole,
   PERMANENT_CLOSE_CODES,
@@ -111,6 +112,8 @@ export class RelayTransport implements Transport {
   private attempt = 0;
   private connectionState: ConnectionState = 'offline';
   private readonly peers = new Set<string>();
+  /** The room's cut links, from the relay's cuts frames on this connection. */
+  private readonly cuts = new KnownCuts();
   private maxFrameBytes = Number.POSITIVE_INFINITY;
   private granted: readonly Right[] = [];
   private readOnlyReported = false;
@@ -188,6 +191,10 @@ export class RelayTransport implements Transport {
 
   reachable(): ReadonlySet<string> {
     return this.peers;
+  }
+
+  linked(from: string, to: string): boolean | undefined {
+    return this.cuts.linked(from, to);
   }
 
   /** What the relay granted this connection (empty until welcome). */
@@ -354,6 +361,9 @@ export class RelayTransport implements Transport {
       case 'link-down':
         this.linkDown(frame.peer, frame.reason);
         return;
+      case 'cuts':
+        this.cuts.learn(frame.links);
+        return;
       case 'data':
       case 'bundle':
         for (const entry of dataEntries(frame)) {
@@ -450,6 +460,7 @@ export class RelayTransport implements Transport {
   }
 
   private dropLinks(): void {
+    this.cuts.forget();
     for (const peer of [...this.peers]) this.linkDown(peer);
   }
 

@@ -519,6 +519,11 @@ export class SimTransport implements Transport {
     return this.phase === 'started' ? this.network.peersOf(this.nodeId) : new Set();
   }
 
+  /** As the relay's cuts frames tell a node: the network's own link state, known from the start. */
+  linked(from: string, to: string): boolean {
+    return this.network.reachable(from, to);
+  }
+
   state(): ConnectionState {
     if (this.phase === 'new') return 'connecting';
     return this.phase === 'started' && !this.network.isOffline(this.nodeId) ? 'online' : 'offline';

@@ -13,6 +13,7 @@ export function wrappedTransport(inner: Transport, parts: Partial<Omit<Transport
       ? {}
       : { broadcast: (channel: number, payload: Uint8Array) => inner.broadcast?.(channel, payload) }),
     reachable: () => inner.reachable(),
+    ...(inner.linked === undefined ? {} : { linked: (from: string, to: string) => inner.linked?.(from, to) }),
     state: () => inner.state(),
     close: () => inner.close(),
     ...parts,

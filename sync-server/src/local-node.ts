@@ -13,6 +13,7 @@ import {
   dataEntries,
   decodeFrame,
   FrameBundler,
+  KnownCuts,
   type NodeRole,
   type Transport,
   type TransportHandlers,
@@ -48,6 +49,8 @@ export class LocalTransport implements Transport {
   private attachment: LocalAttachment | undefined;
   private connectionState: ConnectionState = 'offline';
   private readonly peers = new Set<string>();
+  /** The room's cut links, from the room's cuts frames. */
+  private readonly cuts = new KnownCuts();
   private readonly inbox: Uint8Array[] = [];
   private inboxBytes = 0;
   private drainScheduled = false;
@@ -128,6 +131,10 @@ export class LocalTransport implements Transport {
     return this.peers;
   }
 
+  linked(from: string, to: string): boolean | undefined {
+    return this.cuts.linked(from, to);
+  }
+
   state(): ConnectionState {
     return this.connectionState;
   }
@@ -140,6 +147,7 @@ export class LocalTransport implements Transport {
     this.inbox.length = 0;
     this.inboxBytes = 0;
     this.peers.clear();
+    this.cuts.forget();
     this.connectionState = 'offline';
   }
 
@@ -173,6 +181,9 @@ export class LocalTransport implements Transport {
       case 'link-down':
         if (this.peers.delete(frame.peer)) handlers.linkDown(frame.peer);
         break;
+      case 'cuts':
+        this.cuts.learn(frame.links);
+        break;
       case 'data':
       case 'bundle':
         for (const entry of dataEntries(frame)) {
@@ -194,6 +205,7 @@ export class LocalTransport implements Transport {
   }
 
   private disconnected(): void {
+    this.cuts.forget();
     try {
       for (const peer of [...this.peers]) {
         this.peers.delete(peer);

@@ -223,6 +223,7 @@ export class Room {
         rights: grant.rights,
       }),
     );
+    endpoint.send(this.cutsFrame());
     const linkUp = encodeFrame({ type: 'link-up', peer: id, role, reason: 'joined' });
     for (const peer of peers) {
       if (peer.reachable) this.members.get(peer.id)?.endpoint.send(linkUp);
@@ -307,6 +308,11 @@ export class Room {
         const [from = '', to = ''] = k.split(' ');
         return { from, to };
       });
+    if (cut.length > 0 || healed.length > 0) {
+      // Before the link changes: a node told a peer is back knows whom that peer reaches.
+      const cuts = this.cutsFrame();
+      for (const member of this.members.values()) member.endpoint.send(cuts);
+    }
     for (const l of cut) this.services.events.emit({ type: 'cut', room: this.id, ...l });
     for (const l of healed) this.services.events.emit({ type: 'heal', room: this.id, ...l });
     const reachableAfter = this.reachablePairs(present);
@@ -330,6 +336,11 @@ export class Room {
       this.services.log.info('links', { room: this.id, operation, cut: cut.length, healed: healed.length });
     }
     return { cut, healed };
+  }
+
+  /** The room's cut links as a cuts frame (a node learns from it which of its peers reach each other). */
+  private cutsFrame(): Uint8Array {
+    return encodeFrame({ type: 'cuts', links: this.links.cutLinks() });
   }
 
   /** Set (or with null, clear) the chaos of the whole room, or of one directed link. */

@@ -1,5 +1,5 @@
 // The client transport against the real relay: peers, links, data, offline, reconnects.
-import type { ConnectionState } from '@converge/protocol';
+import { type ConnectionState, FrameType } from '@converge/protocol';
 import { type RelayProblem, RelayTransport, type WebSocketConstructor } from '@converge/replica';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -163,6 +163,50 @@ describe('RelayTransport', () => {
     expect(a.log).toEqual(['up b', 'down b', 'up b']);
     expect(b.log).toEqual(['up a', 'down a', 'up a']);
     expect(relay.traffic('room')?.find((t) => t.from === 'a')?.offered ?? 0).toBe(0);
+  });
+
+  it("knows which nodes reach each other from the relay's cuts frames", async () => {
+    ({ relay } = await startRelay());
+    relay.applyLinks('room', { op: 'cut', from: 'c', to: 'b' });
+    const a = await open('a');
+    expect(a.transport.linked('b', 'c')).toBeUndefined(); // before the relay said
+    const b = await open('b');
+    await waitFor(() => reachable(a).length === 1 && a.transport.linked('b', 'c') !== undefined, 'told');
+    expect(a.transport.linked('b', 'c')).toBe(false); // cut one way: b's frames are not taken by c
+    expect(a.transport.linked('c', 'b')).toBe(false);
+    expect(a.transport.linked('a', 'b')).toBe(true);
+    relay.applyLinks('room', { op: 'heal-all' });
+    await waitFor(() => a.transport.linked('b', 'c') === true, 'heal told');
+    relay.applyLinks('room', { op: 'cut', from: 'a', to: 'b' });
+    await waitFor(() => b.transport.linked('a', 'b') === false, 'cut told');
+    // A connection that ended knows nothing until the next one's cuts frame.
+    b.transport.setOffline(true);
+    expect(b.transport.linked('a', 'b')).toBeUndefined();
+  });
+
+  it('refuses a malformed cuts frame, reports it, and takes the frames after it', async () => {
+    ({ relay } = await startRelay());
+    let socket: WebSocket | undefined;
+    class Capturing extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        socket = this;
+      }
+    }
+    const a = await open('a', { WebSocket: Capturing as unknown as WebSocketConstructor });
+    const b = await open('b');
+    await waitFor(() => reachable(a).length === 1 && a.transport.linked('a', 'b') === true, 'connected');
+    // As if the relay sent it: a cut link from a node to itself.
+    const bad = new Uint8Array([FrameType.Cuts, 1, 1, 98, 1, 98]);
+    if (socket === undefined) throw new Error('no socket captured');
+    (socket.onmessage as unknown as (event: { data: Uint8Array }) => void)({ data: bad });
+    expect(a.problems).toEqual([
+      { kind: 'malformed-frame', message: expect.stringMatching(/joins a node to itself/) },
+    ]);
+    expect(a.transport.linked('a', 'b')).toBe(true);
+    b.transport.send('a', 3, text('after'));
+    await waitFor(() => a.messages.some((m) => m.text === 'after'), 'delivered after the refusal');
+    expect(a.transport.state()).toBe('online');
   });
 
   it('goes offline and back online on request', async () => {

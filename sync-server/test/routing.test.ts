@@ -1,5 +1,5 @@
 // Rooms, routing, broadcast, link cuts, presets and reachability notifications over real sockets.
-import { encodeBundle } from '@converge/protocol';
+import { encodeBundle, encodeFrame } from '@converge/protocol';
 import { describe, expect, it } from 'vitest';
 import { NO_CHAOS, type Relay } from '../src/index.ts';
 import {
@@ -177,6 +177,44 @@ describe('link table', () => {
     a.data('a', 'b', 3, text('after heal'));
     await b.waitFor((f) => payloadText(f) === 'after heal', 'delivered after heal');
     expect(b.of('data').map(payloadText)).toEqual(['after heal']);
+  });
+
+  it("tells every node the room's cut links: after welcome, and on every change", async () => {
+    ({ relay } = await startRelay());
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    // Right after welcome, before anything else: nothing is cut.
+    expect(a.frames.slice(0, 2).map((f) => f.type)).toEqual(['welcome', 'cuts']);
+    expect(b.frames[1]).toEqual({ type: 'cuts', links: [] });
+    relay.applyLinks('room', { op: 'cut', from: 'b', to: 'c' });
+    const listed = { type: 'cuts', links: [{ from: 'b', to: 'c' }] };
+    await a.waitFor((f) => f.type === 'cuts' && f.links.length === 1, 'a told of the cut');
+    await b.waitFor((f) => f.type === 'cuts' && f.links.length === 1, 'b told of the cut');
+    expect(a.of('cuts').at(-1)).toEqual(listed);
+    // A node joining later learns of the cut on join (a link cut by name, before the node came).
+    const c = await join('room', 'c');
+    expect(c.frames[1]).toEqual(listed);
+    // Nothing changes: nothing is sent.
+    relay.applyLinks('room', { op: 'cut', from: 'b', to: 'c' });
+    relay.applyLinks('room', { op: 'heal-all' });
+    await c.waitFor((f) => f.type === 'cuts' && f.links.length === 0, 'c told of the heal');
+    // A duplicate cut would have been sent before the heal (frames keep their order on a socket).
+    await waitFor(() => a.of('cuts').length >= 3, 'a told of the heal');
+    expect(a.of('cuts').map((f) => f.links.length)).toEqual([0, 1, 0]);
+    expect(c.of('cuts')).toHaveLength(2);
+  });
+
+  it('refuses a cuts frame from a node, and carries on with its other frames', async () => {
+    ({ relay } = await startRelay());
+    const a = await join('room', 'a');
+    const b = await join('room', 'b');
+    a.sendBytes(encodeFrame({ type: 'cuts', links: [{ from: 'a', to: 'b' }] }));
+    await a.waitFor((f) => f.type === 'error', 'refused');
+    expect(a.of('error')).toEqual([
+      { type: 'error', code: 'bad-frame', message: 'a node may not send cuts frames' },
+    ]);
+    a.data('a', 'b', 3, text('still here'));
+    await b.waitFor((f) => payloadText(f) === 'still here', 'delivered after the refusal');
   });
 
   it('cutting the second direction of an already unreachable pair sends nothing new', async () => {
