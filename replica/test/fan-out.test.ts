@@ -86,17 +86,38 @@ describe('fan-out', () => {
   });
 
   it('sends what not every peer gets to each peer that gets it', async () => {
-    const { clock, open, drain } = world();
+    const { clock, net, open, drain } = world();
     await open('a');
     const b = await open('b');
     const c = await open('c');
+    const d = await open('d');
     clock.advance(10);
+    net.cut('b', 'c');
     drain('a');
-    // b's change reaches a, which passes it on to c only (never back to b).
+    // b's change reaches a, which passes it on to c only: never back to b, nor to d, which b reaches.
     await b.apply({ op: 'cart.add', product: 'ink', qty: 1 });
     clock.advance(5);
     expect(drain('a').filter((f) => f.endsWith('ops'))).toEqual(['converge c ops', 'yjs c ops']);
     expect(c.view('yjs').cart).toEqual({ ink: 1 });
+    expect(d.view('yjs').cart).toEqual({ ink: 1 });
+  });
+
+  it("passes a peer's keystroke on to no peer when its source reaches them all", async () => {
+    const { clock, open, drain } = world();
+    const a = await open('a');
+    const b = await open('b');
+    const c = await open('c');
+    clock.advance(10);
+    drain('a');
+    drain('c');
+    await b.apply({ op: 'cart.add', product: 'ink', qty: 1 });
+    clock.advance(150); // the digests follow the change
+    for (const node of ['a', 'c']) {
+      expect(drain(node)).toEqual(['converge * digest', 'yjs * digest']);
+    }
+    for (const replica of [a, c]) {
+      for (const engine of ENGINES) expect(replica.view(engine).cart).toEqual({ ink: 1 });
+    }
   });
 
   it('sends an anti-entropy round once: the digests and the hellos', async () => {

@@ -40,8 +40,9 @@ import type { Problems } from './problems.ts';
 
 /**
  * A peer's change this large or larger is not passed on to the other peers when the transport
- * broadcasts (see `PeerSessions.forward`); smaller ones (keystrokes) are, at once, as before: a peer cut
- * from the typist still sees them live through another peer, for a few bytes per link. Low enough that
+ * broadcasts (see `PeerSessions.forward`); smaller ones (keystrokes) are, at once, to the peers the typist
+ * does not reach (or all, when the transport cannot tell): a peer cut from the typist still sees them live
+ * through another peer, for a few bytes per link. Low enough that
  * the pieces an engine behind catches up on a large edit in (~100 ms of its work each) are not passed on.
  */
 export const PASS_ON_BELOW_BYTES = 4 * 1024;
@@ -467,16 +468,20 @@ export class PeerSessions {
 
   /**
    * Hand a change to every open session of the engine; each ships what its peer lacks (one fan-out). A
-   * large change from a peer is not passed on through a transport that broadcasts (a relay): the peer's
-   * own broadcast frame reached every node linked to it, and passing it on made every link carry it once
-   * more from each node (issue 19). The other sessions are told it is arriving (`SyncSession.arriving`); a
-   * peer cut from its source gets it in the answer to one of its hellos, as anti-entropy repairs.
+   * peer's change is not passed on to a peer its source reaches (the transport says so, `linked`): the
+   * source's own frame got there, and the copy made every window take each keystroke two or three times
+   * (issue 19). A small change (a keystroke) is passed on to a peer the source does not reach, or when the
+   * transport cannot tell, so a window cut from the typist still sees it live through another peer. A
+   * large one is not passed on through a transport that broadcasts (a relay) at all: passing it on made
+   * every link carry it once more from each node. A session that does not get the change is told it is
+   * arriving (`SyncSession.arriving`); a peer cut from its source gets it in the answer to one of its
+   * hellos, as anti-entropy repairs.
    */
   forward(name: EngineName, change: EngineChange): void {
     // No peer: no fan-out to build (a keystroke with nobody linked allocates nothing here).
     if (this.host.closed() || this.sessions.size === 0) return;
     const source = change.origin === 'remote' ? (change.from ?? this.receiving) : undefined;
-    const arriving = source !== undefined && this.arrivingElsewhere(change);
+    const large = source !== undefined && this.largeChange(change);
     this.fanOut(() => {
       for (const byEngine of this.sessions.values()) {
         const open = byEngine.get(name);
@@ -486,7 +491,7 @@ export class PeerSessions {
           { kind: 'engine-error', engine: name, peer: session.peer },
           'changed() failed',
           () => {
-            if (!arriving) session.changed(change);
+            if (!large && !this.reaches(source, session.peer)) session.changed(change);
             else if (session.peer !== source) session.arriving?.(change.update.length);
           },
         );
@@ -496,9 +501,15 @@ export class PeerSessions {
     this.firstSource.check(name);
   }
 
-  /** Whether every other peer gets a peer's `change` from the peer it came from (see `forward`). */
-  private arrivingElsewhere(change: EngineChange): boolean {
+  /** Whether a peer's `change` is too large to pass on at all (see `forward`). */
+  private largeChange(change: EngineChange): boolean {
     return change.update.length >= PASS_ON_BELOW_BYTES && this.host.transport.broadcast !== undefined;
+  }
+
+  /** Whether what `source` (a peer; undefined: this replica) sends reaches `peer`, another one, for sure. */
+  private reaches(source: string | undefined, peer: string): boolean {
+    if (source === undefined || source === peer) return false;
+    return this.host.transport.linked?.(source, peer) === true;
   }
 
   /** Let every session re-advertise its version (repairs what chaos dropped), in one fan-out. */
