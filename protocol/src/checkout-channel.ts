@@ -75,6 +75,8 @@ export function splitCheckoutChannel(
       if (on !== channel) broadcast(on, payload);
     };
   }
+  const linked = inner.linked?.bind(inner);
+  if (linked !== undefined) transport.linked = linked;
   // The window's Offline toggle reaches the connection through whichever half the replica holds.
   const offline = inner as Partial<{ setOffline(offline: boolean): void }>;
   if (typeof offline.setOffline === 'function') {

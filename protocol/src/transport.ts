@@ -4,7 +4,7 @@
  * Links are directed in the relay but a sync session needs both directions, so a peer counts as
  * reachable only while frames can flow both ways.
  */
-import type { LinkDownReason } from './frames.ts';
+import type { CutLink, LinkDownReason } from './frames.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
@@ -26,6 +26,12 @@ export interface TransportHandlers {
   frameEnd?(): void;
   /** Connection to the network changed (all links are down while not online). */
   state?(state: ConnectionState): void;
+  /**
+   * Optional: the relay told the room's cut links (its cuts frame: after welcome, and on every change).
+   * The transport answers `linked` from them itself; this is for a handler that relays the transport
+   * to another thread (the storage peer's).
+   */
+  cuts?(links: readonly CutLink[]): void;
 }
 
 export interface Transport {

@@ -363,6 +363,7 @@ export class RelayTransport implements Transport {
         return;
       case 'cuts':
         this.cuts.learn(frame.links);
+        this.invoke(() => handlers.cuts?.(frame.links));
         return;
       case 'data':
       case 'bundle':

@@ -183,6 +183,7 @@ export class LocalTransport implements Transport {
         break;
       case 'cuts':
         this.cuts.learn(frame.links);
+        handlers.cuts?.(frame.links);
         break;
       case 'data':
       case 'bundle':

@@ -86,6 +86,11 @@ export class TappedTransport implements Transport {
     return this.inner.reachable();
   }
 
+  /** Whether two nodes reach each other, as the inner transport knows (undefined: it cannot tell). */
+  linked(from: string, to: string): boolean | undefined {
+    return this.inner.linked?.(from, to);
+  }
+
   state(): ConnectionState {
     return this.inner.state();
   }

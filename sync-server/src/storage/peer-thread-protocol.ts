@@ -5,7 +5,7 @@
  * fenced log under the room's lease); the worker keeps the replicas, so no engine's apply ever runs on
  * the thread that forwards frames.
  */
-import type { ConnectionState, LinkDownReason } from '@converge/protocol';
+import type { ConnectionState, CutLink, LinkDownReason } from '@converge/protocol';
 import type { ByteLogContents } from '@converge/replica';
 
 /** Where a room's replica store lives, as the worker is told. */
@@ -20,6 +20,8 @@ export type ToWorker =
   | { readonly type: 'close'; readonly room: string }
   | { readonly type: 'state'; readonly room: string; readonly state: ConnectionState }
   | { readonly type: 'link-up'; readonly room: string; readonly peer: string }
+  /** The room's cut links, as the relay's latest cuts frame listed them. */
+  | { readonly type: 'cuts'; readonly room: string; readonly links: readonly CutLink[] }
   | {
       readonly type: 'link-down';
       readonly room: string;

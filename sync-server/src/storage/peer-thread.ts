@@ -143,6 +143,10 @@ export class PeerThread {
           this.admit(room, hosted);
           this.post({ type: 'link-down', room, peer, reason });
         },
+        cuts: (links) => {
+          this.admit(room, hosted);
+          this.post({ type: 'cuts', room, links });
+        },
         message: (from, channel, payload) => this.message(room, hosted, from, channel, payload),
         frameEnd: () => this.admit(room, hosted),
       });

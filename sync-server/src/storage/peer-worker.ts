@@ -10,7 +10,13 @@
  * itself, so a pending write is never reported durable.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorMessage, STORAGE_NODE_ID, type Transport, type TransportHandlers } from '@converge/protocol';
+import {
+  errorMessage,
+  KnownCuts,
+  STORAGE_NODE_ID,
+  type Transport,
+  type TransportHandlers,
+} from '@converge/protocol';
 import {
   type ByteLog,
   type ByteLogContents,
@@ -53,6 +59,8 @@ class RelayedTransport implements Transport {
   private handlers: TransportHandlers | undefined;
   private connection: 'connecting' | 'online' | 'offline' = 'connecting';
   private readonly peers = new Set<string>();
+  /** The room's cut links, as the relay's thread passes them on. */
+  private readonly cuts = new KnownCuts();
   /** What arrived before the replica started its transport (it loads its store first). */
   private early: ToWorker[] | undefined = [];
   private closed = false;
@@ -71,6 +79,12 @@ class RelayedTransport implements Transport {
   /** An event of the room's node, in the order the relay's thread saw it. */
   receive(event: ToWorker): void {
     if (this.closed) return;
+    if (event.type === 'cuts') {
+      this.cuts.learn(event.links);
+      return;
+    }
+    // A connection that ended knows nothing of the cuts until the next one is told them.
+    if (event.type === 'state' && event.state !== 'online') this.cuts.forget();
     // Reachability is tracked even before start, so `reachable()` is right from the first call.
     if (this.early !== undefined) {
       if (event.type === 'link-up') this.peers.add(event.peer);
@@ -120,6 +134,10 @@ class RelayedTransport implements Transport {
 
   reachable(): ReadonlySet<string> {
     return this.peers;
+  }
+
+  linked(from: string, to: string): boolean | undefined {
+    return this.cuts.linked(from, to);
   }
 
   state(): 'connecting' | 'online' | 'offline' {
